@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of syncdesk, one schema. `src/config.ts` builds the input
+ * from the environment (and `<KEY>_FILE` secrets) and parses it here, so every bad
+ * key is reported by name in one place.
+ */
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const RedisConfigSchema = z.object({
+  /** Absent: syncdesk starts a private redis-server of its own (the embedded default). */
+  url: z.string().url().optional(),
+  /** Key prefix for queues and state, so several installs can share one Redis. */
+  prefix: z.string().min(1).default('syncdesk'),
+  /** Where the embedded Redis keeps its data (append-only on). */
+  embeddedDir: z.string().default('.syncdesk/redis'),
+});
+
+export const ImapConfigSchema = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: port.default(993),
+    secure: bool.default(true),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    auth: z.enum(['password', 'oauth2']).default('password'),
+    mailbox: z.string().default('INBOX'),
+    /** Folder a handled mail is moved to when the server keeps no custom keywords (Exchange). */
+    processedFolder: z.string().default('Processed'),
+    keyword: z.string().default('$SyncdeskHandled'),
+    /** PEM file of a CA to trust (self-signed test servers). */
+    tlsCa: z.string().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.host) return;
+    if (!v.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'IMAP_USER is required when IMAP_HOST is set' });
+    if (v.auth === 'password' && !v.password)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'IMAP_PASSWORD is required with IMAP_AUTH=password' });
+  });
+
+export const GraphConfigSchema = z.object({
+  tenantId: z.string().optional(),
+  clientId: z.string().optional(),
+  clientSecret: z.string().optional(),
+  certificatePath: z.string().optional(),
+  managedIdentity: bool.default(false),
+  cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global'),
+  baseUrl: z.string().url().optional(),
+  authorityHost: z.string().url().optional(),
+  /** Seconds a lookup result stays in the Redis cache. */
+  cacheTtlSeconds: positiveInt.default(3600),
+  /** Path of the YAML/JSON file that maps report tenants to credentials (MSPs). */
+  tenantsFile: z.string().optional(),
+});
+
+export const TicketConfigSchema = z.object({
+  sink: z.enum(['file', 'rt', 'servicenow', 'jira', 'zendesk']).default('file'),
+  fileDir: z.string().default('.syncdesk/tickets'),
+  /** Reopen a resolved ticket when its problem returns within this many days; later, open a new linked one. */
+  reopenWithinDays: positiveInt.default(30),
+  /** Resolve a ticket after this many newer reports of its tenant without its problem (0: never). */
+  resolveAfterMissing: z.coerce.number().int().min(0).default(0),
+  /** One digest ticket per report instead of one per problem. */
+  digest: bool.default(false),
+  rt: z
+    .object({
+      url: z.string().url().optional(),
+      token: z.string().optional(),
+      queue: z.string().default('General'),
+      keyField: z.string().default('DedupKey'),
+    })
+    .default({ queue: 'General', keyField: 'DedupKey' }),
+  servicenow: z
+    .object({
+      url: z.string().url().optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      assignmentGroup: z.string().optional(),
+    })
+    .default({}),
+  jira: z
+    .object({
+      url: z.string().url().optional(),
+      email: z.string().optional(),
+      token: z.string().optional(),
+      project: z.string().optional(),
+      issueType: z.string().default('Task'),
+    })
+    .default({ issueType: 'Task' }),
+  zendesk: z
+    .object({
+      url: z.string().url().optional(),
+      email: z.string().optional(),
+      token: z.string().optional(),
+    })
+    .default({}),
+});
+
+export const IngestConfigSchema = z.object({
+  /** Mails larger than this are kept and rejected as too large, never parsed. */
+  maxMailBytes: positiveInt.default(25 * 1024 * 1024),
+  /** Sender trust: `strict` needs DMARC/DKIM alignment with a Microsoft sender; `forwarders` also accepts the allow-list; `off` trusts every mail. */
+  trustPolicy: z.enum(['strict', 'forwarders', 'off']).default('forwarders'),
+  allowedForwarders: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
+  /** Where raw mails are kept so any report can be re-run. */
+  storeDir: z.string().default('.syncdesk/mail'),
+  retentionDays: positiveInt.default(90),
+});
+
+export const ConfigSchema = z.object({
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  redis: RedisConfigSchema,
+  imap: ImapConfigSchema,
+  graph: GraphConfigSchema,
+  ticket: TicketConfigSchema,
+  ingest: IngestConfigSchema,
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

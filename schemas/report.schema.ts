@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * What a "Directory Synchronization Error Report" says, as typed records.
+ * These are the contracts between the parser and every later stage: they travel
+ * through the queues as JSON, so dates are ISO-8601 strings.
+ */
+
+export const ERROR_CATEGORIES = [
+  'DuplicateAttribute',
+  'FederatedDomainChange',
+  'LargeObject',
+  'DataValidation',
+  'DeletingCloudOnlyObject',
+  'ObjectNotFound',
+  'QuotaExceeded',
+  'Unknown',
+] as const;
+export const ErrorCategorySchema = z.enum(ERROR_CATEGORIES);
+export type ErrorCategory = z.infer<typeof ErrorCategorySchema>;
+
+/** One attribute named by the error, with its canonical name (`UserPrincipalName`, `ProxyAddresses`, …). */
+export const AttributeSchema = z.object({
+  name: z.string().min(1),
+  /** Null when the report names the attribute without a value (`[FederatedUser.UserPrincipalName]`). */
+  value: z.string().nullable(),
+});
+export type Attribute = z.infer<typeof AttributeSchema>;
+
+export const SyncErrorSchema = z.object({
+  category: ErrorCategorySchema,
+  /** The exact code (`AttributeValueMustBeUnique`, `InvalidSoftMatch`, …) only when the text states it. */
+  errorCode: z.string().nullable(),
+  /** The object as the report names it (UPN, mail or display name); null for tenant-level errors. */
+  identity: z.string().nullable(),
+  /** `User`, `Group`, `Contact`, … when the report says so. */
+  objectType: z.string().nullable(),
+  /** The on-premises object id (base64 sourceAnchor/ImmutableId, or a GUID) when shown. */
+  onPremisesObjectId: z.string().nullable(),
+  attributes: z.array(AttributeSchema),
+  /** The error text with entities decoded, quote prefixes removed and whitespace collapsed. */
+  message: z.string(),
+  /** Same problem, same fingerprint: across reports, replays, forwards and layouts. */
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+});
+export type SyncError = z.infer<typeof SyncErrorSchema>;
+
+export const TenantSchema = z.object({
+  name: z.string().nullable(),
+  domain: z.string().nullable(),
+  id: z.string().nullable(),
+});
+export type Tenant = z.infer<typeof TenantSchema>;
+
+export const ParsedReportSchema = z.object({
+  /** Message-ID of the report itself (the inner message when forwarded), else of the carrier mail. */
+  messageId: z.string().nullable(),
+  subject: z.string(),
+  /** Sender of the report (the inner From when forwarded). */
+  from: z.string().nullable(),
+  sentAt: z.string().datetime({ offset: true }).nullable(),
+  /** The time the report covers (the sync run it describes), when the text states it. */
+  reportedAt: z.string().datetime({ offset: true }).nullable(),
+  tenant: TenantSchema,
+  trackingId: z.string().nullable(),
+  /** Who forwarded it to us (the outer From), when it reached us as a forward. */
+  forwardedBy: z.string().nullable(),
+  errors: z.array(SyncErrorSchema),
+  /** Fragments of the error section that looked like errors but matched nothing. */
+  unparsed: z.array(z.string()),
+});
+export type ParsedReport = z.infer<typeof ParsedReportSchema>;
+
+export const REJECTION_REASONS = ['not-a-report', 'too-large', 'unreadable', 'timeout'] as const;
+export const RejectionSchema = z.object({
+  reason: z.enum(REJECTION_REASONS),
+  /** A sentence for the admin: what was wrong with the input. */
+  detail: z.string(),
+});
+export type Rejection = z.infer<typeof RejectionSchema>;
+
+/** The parser's answer for one raw mail: reports, or a typed rejection. It never throws. */
+export type ParseOutcome =
+  | { ok: true; reports: ParsedReport[] }
+  | { ok: false; rejection: Rejection };

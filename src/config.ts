@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { ConfigSchema, type Config } from '../schemas/config.schema.ts';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The environment variable behind each config path. Every key here can also be given
+ * as `<KEY>_FILE`, naming a file that holds the value (Docker and Kubernetes secrets).
+ */
+export const ENV_KEYS = {
+  LOG_LEVEL: 'logLevel',
+  REDIS_URL: 'redis.url',
+  REDIS_PREFIX: 'redis.prefix',
+  SYNCDESK_REDIS_DIR: 'redis.embeddedDir',
+  IMAP_HOST: 'imap.host',
+  IMAP_PORT: 'imap.port',
+  IMAP_SECURE: 'imap.secure',
+  IMAP_USER: 'imap.user',
+  IMAP_PASSWORD: 'imap.password',
+  IMAP_AUTH: 'imap.auth',
+  IMAP_MAILBOX: 'imap.mailbox',
+  IMAP_PROCESSED_FOLDER: 'imap.processedFolder',
+  IMAP_TLS_CA: 'imap.tlsCa',
+  GRAPH_TENANT_ID: 'graph.tenantId',
+  GRAPH_CLIENT_ID: 'graph.clientId',
+  GRAPH_CLIENT_SECRET: 'graph.clientSecret',
+  GRAPH_CERTIFICATE_PATH: 'graph.certificatePath',
+  GRAPH_MANAGED_IDENTITY: 'graph.managedIdentity',
+  GRAPH_CLOUD: 'graph.cloud',
+  GRAPH_BASE_URL: 'graph.baseUrl',
+  GRAPH_AUTHORITY_HOST: 'graph.authorityHost',
+  GRAPH_CACHE_TTL_SECONDS: 'graph.cacheTtlSeconds',
+  GRAPH_TENANTS_FILE: 'graph.tenantsFile',
+  TICKET_SINK: 'ticket.sink',
+  TICKET_DIR: 'ticket.fileDir',
+  TICKET_REOPEN_WITHIN_DAYS: 'ticket.reopenWithinDays',
+  TICKET_RESOLVE_AFTER_MISSING: 'ticket.resolveAfterMissing',
+  TICKET_DIGEST: 'ticket.digest',
+  RT_URL: 'ticket.rt.url',
+  RT_TOKEN: 'ticket.rt.token',
+  RT_QUEUE: 'ticket.rt.queue',
+  RT_KEY_FIELD: 'ticket.rt.keyField',
+  SERVICENOW_URL: 'ticket.servicenow.url',
+  SERVICENOW_USER: 'ticket.servicenow.user',
+  SERVICENOW_PASSWORD: 'ticket.servicenow.password',
+  SERVICENOW_ASSIGNMENT_GROUP: 'ticket.servicenow.assignmentGroup',
+  JIRA_URL: 'ticket.jira.url',
+  JIRA_EMAIL: 'ticket.jira.email',
+  JIRA_TOKEN: 'ticket.jira.token',
+  JIRA_PROJECT: 'ticket.jira.project',
+  JIRA_ISSUE_TYPE: 'ticket.jira.issueType',
+  ZENDESK_URL: 'ticket.zendesk.url',
+  ZENDESK_EMAIL: 'ticket.zendesk.email',
+  ZENDESK_TOKEN: 'ticket.zendesk.token',
+  MAX_MAIL_BYTES: 'ingest.maxMailBytes',
+  TRUST_POLICY: 'ingest.trustPolicy',
+  ALLOWED_FORWARDERS: 'ingest.allowedForwarders',
+  MAIL_STORE_DIR: 'ingest.storeDir',
+  MAIL_RETENTION_DAYS: 'ingest.retentionDays',
+} as const;
+
+/** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
+export const SECRET_PATHS = [
+  'imap.password',
+  'graph.clientSecret',
+  'ticket.rt.token',
+  'ticket.servicenow.password',
+  'ticket.jira.token',
+  'ticket.zendesk.token',
+] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: string): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+/** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE`. */
+function readEnvValue(env: Env, key: string): string | undefined {
+  const direct = env[key];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${key}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError([`${key}_FILE: cannot read ${file} (${(err as Error).message})`]);
+  }
+}
+
+/** Builds and validates the configuration. Throws a ConfigError naming every bad key. */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
+  const input: Record<string, unknown> = { redis: {}, imap: {}, graph: {}, ticket: {}, ingest: {} };
+  const pathToKey = new Map<string, string>();
+  for (const [key, path] of Object.entries(ENV_KEYS)) {
+    pathToKey.set(path, key);
+    const value = readEnvValue(env, key);
+    if (value !== undefined) setPath(input, path, value);
+  }
+  for (const [path, value] of Object.entries(overrides)) {
+    if (value !== undefined) setPath(input, path, value as string);
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const path = issue.path.join('.');
+        const key = pathToKey.get(path);
+        return `${key ?? path}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
