@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ParsedReportSchema, SyncErrorSchema } from './report.schema.ts';
+import { ResolutionSchema } from './resolution.schema.ts';
+
+/**
+ * The queue catalog: one payload schema per queue. Every worker parses its payload
+ * on entry, so a malformed job fails permanently with a clear reason.
+ */
+
+/** parse: a raw mail kept in the mail store, referenced by the sha256 of its bytes. */
+export const ParseJobSchema = z.object({
+  mailId: z.string().regex(/^[0-9a-f]{64}$/),
+  origin: z.enum(['imap', 'replay-file', 'replay-mbox', 'replay-imap', 'graph']),
+  receivedAt: z.string().datetime({ offset: true }),
+  /** The outer sender (the forwarder), for sender trust and tenant routing. */
+  envelopeFrom: z.string().nullable().default(null),
+});
+export type ParseJob = z.infer<typeof ParseJobSchema>;
+
+/** The report a problem came from, as later stages need it (ordering, tenant routing, ticket history). */
+export const ReportRefSchema = z.object({
+  /** Stable id of the report: its messageId, else the mail id. */
+  reportId: z.string(),
+  mailId: z.string().nullable(),
+  subject: z.string(),
+  /** The time the report covers (reportedAt, else sentAt, else receivedAt): reports apply in this order. */
+  coversAt: z.string().datetime({ offset: true }),
+  tenantKey: z.string(),
+  tenant: ParsedReportSchema.shape.tenant,
+  /** Fingerprints of every error in the report, so the ticket stage can tell which problems are gone. */
+  fingerprints: z.array(z.string()),
+});
+export type ReportRef = z.infer<typeof ReportRefSchema>;
+
+/** resolve: one error of one report. */
+export const ResolveJobSchema = z.object({
+  report: ReportRefSchema,
+  error: SyncErrorSchema,
+});
+export type ResolveJob = z.infer<typeof ResolveJobSchema>;
+
+/**
+ * ticket: a whole report, applied at once after all its resolve jobs finished (a BullMQ
+ * flow: this job is the parent, the resolve jobs its children). Applying per report is
+ * what lets the ticket stage see which problems are gone and keep reports in order.
+ */
+export const TicketJobSchema = z.object({
+  report: ReportRefSchema,
+  errors: z.array(SyncErrorSchema),
+});
+export type TicketJob = z.infer<typeof TicketJobSchema>;
+
+/** What a resolve job returns to its parent ticket job. */
+export const ResolveResultSchema = z.object({
+  fingerprint: z.string(),
+  resolution: ResolutionSchema,
+});
+export type ResolveResult = z.infer<typeof ResolveResultSchema>;
+
+export const QUEUE_NAMES = { parse: 'parse', resolve: 'resolve', ticket: 'ticket' } as const;
+export type QueueName = keyof typeof QUEUE_NAMES;

@@ -1,0 +1,23 @@
+import type { ContentBlock, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
+
+/**
+ * The port every service desk implements, with only the calls the ticket stage makes.
+ * Adapters throw TransientError (retry later) or PermanentError (stop) from src/errors.ts.
+ */
+export interface TicketSink {
+  /** `rt`, `servicenow`, `jira`, `zendesk`, `file`. */
+  readonly name: string;
+  /** Every ticket whose key field equals `key` exactly, newest first (resolved and closed ones too). */
+  findByKey(key: string): Promise<DeskTicket[]>;
+  /**
+   * Creates a ticket. `idempotencyKey` lets desks that support it (Zendesk) collapse a retried
+   * create; `followUpOf` is the closed ticket this one continues (linked where the desk can).
+   */
+  create(draft: TicketDraft, options: { idempotencyKey: string; followUpOf?: DeskTicket }): Promise<DeskTicket>;
+  /** An internal note, never visible to (nor mailed to) the requester. */
+  addNote(ticket: DeskTicket, note: ContentBlock[]): Promise<void>;
+  updateFields(ticket: DeskTicket, fields: { summary?: string }): Promise<void>;
+  resolve(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
+  reopen(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
+  link(ticket: DeskTicket, other: DeskTicket): Promise<void>;
+}
