@@ -1,0 +1,155 @@
+import { PermanentError, TransientError } from '../../errors.ts';
+
+/**
+ * Pure mapping from what a service desk answered to what the queue should do.
+ * Kept free of axios and I/O so every rule is unit-tested on its own.
+ */
+
+export type HeaderBag = Record<string, unknown> | undefined;
+
+/** Statuses where asking again later can succeed: timeouts, throttling, edit conflicts, server faults. */
+const RETRYABLE_4XX = new Set([408, 409, 412, 425, 429]);
+
+/** Network failures worth a retry (the request may or may not have reached the desk). */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/** Codes where the request certainly never reached the desk, so even a create may be sent again. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== wanted || v === undefined || v === null) continue;
+    return Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return undefined;
+}
+
+/**
+ * How long the desk asked us to wait, in ms, from `Retry-After` (seconds or HTTP date) or a
+ * rate-limit reset header (`X-RateLimit-Reset`: epoch seconds on ServiceNow, ISO time on Jira;
+ * `RateLimit-Reset`: delta seconds). Undefined when no header says so.
+ */
+export function retryAfterMs(headers: HeaderBag, nowMs: number): number | undefined {
+  const retryAfter = header(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    const trimmed = retryAfter.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+    const at = Date.parse(trimmed);
+    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
+  }
+  const reset = header(headers, 'x-ratelimit-reset') ?? header(headers, 'x-rate-limit-reset');
+  if (reset !== undefined) {
+    const trimmed = reset.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) {
+      const n = Number(trimmed);
+      // Big numbers are instants (epoch ms or s); small ones are a delay in seconds.
+      if (n > 1e12) return Math.max(0, n - nowMs);
+      if (n > 1e9) return Math.max(0, n * 1000 - nowMs);
+      return Math.round(n * 1000);
+    }
+    const at = Date.parse(trimmed);
+    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
+  }
+  const delta = header(headers, 'ratelimit-reset');
+  if (delta !== undefined && /^\d+$/.test(delta.trim())) return Number(delta.trim()) * 1000;
+  return undefined;
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || RETRYABLE_4XX.has(status);
+}
+
+export function isTransientNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
+}
+
+/** True when the request cannot have reached the desk (safe to resend even a create). */
+export function wasNeverSent(code: string | undefined): boolean {
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+function codeForStatus(status: number): string {
+  if (status === 429) return 'desk_rate_limited';
+  if (status === 401) return 'desk_unauthorized';
+  if (status === 403) return 'desk_forbidden';
+  if (status === 404) return 'desk_not_found';
+  if (status === 409 || status === 412) return 'desk_conflict';
+  if (status === 408 || status === 504) return 'desk_timeout';
+  if (status >= 500) return 'desk_unavailable';
+  return 'desk_rejected';
+}
+
+/** A short reason from a desk's error body (RT `message`, SN `error.message`, Jira `errorMessages`, Zendesk `error`/`description`). */
+export function describeBody(body: unknown): string {
+  if (body === undefined || body === null || body === '') return '';
+  if (typeof body === 'string') return body.slice(0, 300);
+  if (Array.isArray(body)) return body.map(String).join('; ').slice(0, 300);
+  if (typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const parts: string[] = [];
+    if (typeof b.message === 'string') parts.push(b.message);
+    const err = b.error;
+    if (typeof err === 'string') parts.push(err);
+    else if (err && typeof err === 'object') {
+      const e = err as Record<string, unknown>;
+      if (typeof e.message === 'string') parts.push(e.message);
+      if (typeof e.detail === 'string') parts.push(e.detail);
+    }
+    if (typeof b.description === 'string') parts.push(b.description);
+    if (Array.isArray(b.errorMessages)) parts.push(...b.errorMessages.map(String));
+    if (b.errors && typeof b.errors === 'object' && !Array.isArray(b.errors)) {
+      parts.push(...Object.entries(b.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${JSON.stringify(v)}`));
+    }
+    if (b.details && typeof b.details === 'object') parts.push(JSON.stringify(b.details));
+    if (parts.length) return parts.join('; ').slice(0, 300);
+    return JSON.stringify(body).slice(0, 300);
+  }
+  return String(body).slice(0, 300);
+}
+
+export interface HttpFailure {
+  desk: string;
+  method: string;
+  url: string;
+  status?: number;
+  headers?: HeaderBag;
+  body?: unknown;
+  /** Node/axios error code for failures without a response (ECONNREFUSED, ECONNABORTED…). */
+  networkCode?: string;
+  nowMs: number;
+  cause?: unknown;
+}
+
+/** The error the queue should see for one failed desk call. */
+export function classifyHttpFailure(f: HttpFailure): TransientError | PermanentError {
+  const where = `${f.desk} ${f.method.toUpperCase()} ${f.url}`;
+  if (f.status === undefined) {
+    const code = f.networkCode ?? 'unknown';
+    const message = `${where}: no answer (${code})`;
+    // An unknown network failure is retried: a dead desk is the common cause, not bad input.
+    return new TransientError(message, code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'desk_timeout' : 'desk_network', undefined, {
+      cause: f.cause,
+    });
+  }
+  const reason = describeBody(f.body);
+  const message = `${where}: HTTP ${f.status}${reason ? ` (${reason})` : ''}`;
+  const code = codeForStatus(f.status);
+  if (isRetryableStatus(f.status)) {
+    return new TransientError(message, code, retryAfterMs(f.headers, f.nowMs), { cause: f.cause });
+  }
+  return new PermanentError(message, code, { cause: f.cause });
+}

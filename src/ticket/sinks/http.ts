@@ -1,0 +1,158 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { Logger } from '../../logger.ts';
+import { PermanentError, TransientError } from '../../errors.ts';
+import { classifyHttpFailure, isRetryableStatus, retryAfterMs, wasNeverSent } from './http-errors.ts';
+
+/**
+ * Shared axios plumbing for every service desk: one instance per desk with auth, a timeout,
+ * a concurrency cap, and retries that honour Retry-After / rate-limit headers. A create
+ * (non-idempotent POST) is never sent twice after an ambiguous failure: the error goes to
+ * the use case, which searches the desk by key before it creates again.
+ */
+
+export interface DeskHttpOptions {
+  /** Desk name for messages and logs (`rt`, `servicenow`, …). */
+  desk: string;
+  baseURL: string;
+  headers?: Record<string, string>;
+  auth?: { username: string; password: string };
+  /** @defaultValue 15000 */
+  timeoutMs?: number;
+  /** Requests in flight at once against this desk. @defaultValue 4 */
+  maxConcurrent?: number;
+  /** Retries after the first attempt. @defaultValue 3 */
+  maxRetries?: number;
+  /** First backoff step; doubles per retry, with jitter. @defaultValue 500 */
+  baseDelayMs?: number;
+  /** Longest wait we sit out in-process; a longer Retry-After goes back to the queue as TransientError.retryAfterMs. @defaultValue 30000 */
+  maxWaitMs?: number;
+  logger?: Logger;
+  /** Injected for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface DeskRequest extends AxiosRequestConfig {
+  /**
+   * Safe to send again after an ambiguous failure (timeout, reset, 5xx).
+   * @defaultValue true for GET, HEAD, OPTIONS, PUT and DELETE; false otherwise
+   */
+  idempotent?: boolean;
+  /** Statuses handed back to the caller instead of thrown (e.g. 404 on a lookup). */
+  acceptStatus?: number[];
+}
+
+export interface DeskHttp {
+  readonly desk: string;
+  readonly axios: AxiosInstance;
+  request<T = unknown>(req: DeskRequest): Promise<AxiosResponse<T>>;
+  /** Requests currently in flight (for tests and metrics). */
+  inFlight(): number;
+}
+
+const IDEMPOTENT_METHODS = new Set(['get', 'head', 'options', 'put', 'delete']);
+
+/** A FIFO counting semaphore: the per-desk concurrency cap. */
+function createLimiter(max: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    active: () => active,
+    async acquire(): Promise<void> {
+      if (active < max) {
+        active++;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release(): void {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    },
+  };
+}
+
+export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
+  const instance = axios.create({
+    baseURL: options.baseURL,
+    headers: { Accept: 'application/json', ...options.headers },
+    auth: options.auth,
+    timeout: options.timeoutMs ?? 15_000,
+    validateStatus: () => true,
+    // Redirects on a desk API usually mean a login page: fail instead of following.
+    maxRedirects: 0,
+  });
+  const limiter = createLimiter(Math.max(1, options.maxConcurrent ?? 4));
+  const maxRetries = options.maxRetries ?? 3;
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxWait = options.maxWaitMs ?? 30_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const log = options.logger;
+  // When the desk throttles one request, every request to it waits: it counts per account.
+  let blockedUntil = 0;
+
+  function backoff(attempt: number): number {
+    const cap = baseDelay * 2 ** attempt;
+    return Math.round(cap / 2 + random() * (cap / 2));
+  }
+
+  async function once<T>(req: DeskRequest): Promise<AxiosResponse<T> | { networkError: AxiosError | Error }> {
+    const wait = blockedUntil - now();
+    if (wait > 0) await sleep(wait);
+    await limiter.acquire();
+    try {
+      const { idempotent: _i, acceptStatus: _a, ...config } = req;
+      return await instance.request<T>(config);
+    } catch (err) {
+      return { networkError: err as AxiosError | Error };
+    } finally {
+      limiter.release();
+    }
+  }
+
+  async function request<T>(req: DeskRequest): Promise<AxiosResponse<T>> {
+    const method = (req.method ?? 'get').toLowerCase();
+    const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(method);
+    const url = req.url ?? '';
+    for (let attempt = 0; ; attempt++) {
+      const res = await once<T>(req);
+      let failure: TransientError | PermanentError;
+      let resend: boolean;
+      if ('networkError' in res) {
+        const err = res.networkError;
+        const code = (err as AxiosError).code;
+        failure = classifyHttpFailure({ desk: options.desk, method, url, networkCode: code, nowMs: now(), cause: err });
+        resend = idempotent || wasNeverSent(code);
+      } else {
+        const ok = (res.status >= 200 && res.status < 300) || (req.acceptStatus ?? []).includes(res.status);
+        if (ok) return res;
+        failure = classifyHttpFailure({
+          desk: options.desk,
+          method,
+          url,
+          status: res.status,
+          headers: res.headers as Record<string, unknown>,
+          body: res.data,
+          nowMs: now(),
+        });
+        // A 429 means the desk refused before doing anything, so even a create may be resent.
+        resend = isRetryableStatus(res.status) && (idempotent || res.status === 429);
+        if (res.status === 429) {
+          const after = retryAfterMs(res.headers as Record<string, unknown>, now());
+          if (after !== undefined) blockedUntil = Math.max(blockedUntil, now() + after);
+        }
+      }
+      if (failure instanceof PermanentError || !resend || attempt >= maxRetries) throw failure;
+      const wait = failure.retryAfterMs ?? backoff(attempt);
+      if (wait > maxWait) throw failure;
+      log?.debug({ desk: options.desk, method, url, attempt: attempt + 1, waitMs: wait, code: failure.code }, 'desk call retried');
+      await sleep(wait);
+    }
+  }
+
+  return { desk: options.desk, axios: instance, request, inFlight: limiter.active };
+}

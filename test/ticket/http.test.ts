@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../src/errors.ts';
+import { createDeskHttp } from '../../src/ticket/sinks/http.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+let server: Server | undefined;
+
+async function serve(handler: Handler): Promise<{ url: string; hits: () => number }> {
+  let n = 0;
+  server = createServer((req, res) => {
+    n++;
+    handler(req, res, n);
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => n };
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const waits: number[] = [];
+const fastSleep = async (ms: number) => {
+  waits.push(ms);
+};
+
+describe('createDeskHttp', () => {
+  it('retries a throttled GET after the Retry-After the desk sent', async () => {
+    waits.length = 0;
+    const srv = await serve((_q, res, n) => (n < 3 ? json(res, 429, { error: 'slow down' }, { 'Retry-After': '2' }) : json(res, 200, { ok: true })));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, sleep: fastSleep });
+    const res = await http.request<{ ok: boolean }>({ method: 'GET', url: '/x' });
+    expect(res.data.ok).toBe(true);
+    expect(srv.hits()).toBe(3);
+    expect(waits.filter((w) => w === 2000).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('resends a create refused with 429 (the desk did nothing)', async () => {
+    const srv = await serve((_q, res, n) => (n === 1 ? json(res, 429, {}, { 'Retry-After': '1' }) : json(res, 201, { id: '7' })));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, sleep: fastSleep });
+    const res = await http.request<{ id: string }>({ method: 'POST', url: '/ticket', data: {} });
+    expect(res.data.id).toBe('7');
+    expect(srv.hits()).toBe(2);
+  });
+
+  it('never resends a create after a 5xx: the ticket may exist', async () => {
+    const srv = await serve((_q, res) => json(res, 502, { message: 'bad gateway' }));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, sleep: fastSleep });
+    await expect(http.request({ method: 'POST', url: '/ticket', data: {} })).rejects.toBeInstanceOf(TransientError);
+    expect(srv.hits()).toBe(1);
+  });
+
+  it('never resends a create after a timeout', async () => {
+    const srv = await serve(() => {
+      /* never answers */
+    });
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, timeoutMs: 150, sleep: fastSleep });
+    const err = await http.request({ method: 'POST', url: '/ticket', data: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).code).toBe('desk_timeout');
+    expect(srv.hits()).toBe(1);
+  });
+
+  it('retries an idempotent PUT on 503 with backoff, then gives up as transient', async () => {
+    waits.length = 0;
+    const srv = await serve((_q, res) => json(res, 503, {}));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, maxRetries: 2, baseDelayMs: 100, sleep: fastSleep, random: () => 1 });
+    await expect(http.request({ method: 'PUT', url: '/t/1', data: {} })).rejects.toBeInstanceOf(TransientError);
+    expect(srv.hits()).toBe(3);
+    expect(waits).toEqual([100, 200]);
+  });
+
+  it('does not retry a 4xx and reports it as permanent', async () => {
+    const srv = await serve((_q, res) => json(res, 401, { message: 'Unauthorized' }));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, sleep: fastSleep });
+    const err = await http.request({ method: 'GET', url: '/x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).message).toContain('Unauthorized');
+    expect(srv.hits()).toBe(1);
+  });
+
+  it('hands a long Retry-After back to the queue instead of sleeping', async () => {
+    const srv = await serve((_q, res) => json(res, 429, {}, { 'Retry-After': '120' }));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, sleep: fastSleep });
+    const err = await http.request({ method: 'GET', url: '/x' }).catch((e: unknown) => e);
+    expect((err as TransientError).retryAfterMs).toBe(120_000);
+    expect(srv.hits()).toBe(1);
+  });
+
+  it('returns accepted non-2xx statuses to the caller', async () => {
+    const srv = await serve((_q, res) => json(res, 404, { message: 'Not Found' }));
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url });
+    const res = await http.request({ method: 'GET', url: '/x', acceptStatus: [404] });
+    expect(res.status).toBe(404);
+  });
+
+  it('keeps at most maxConcurrent requests in flight', async () => {
+    let active = 0;
+    let peak = 0;
+    const srv = await serve((_q, res) => {
+      active++;
+      peak = Math.max(peak, active);
+      setTimeout(() => {
+        active--;
+        json(res, 200, {});
+      }, 30);
+    });
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, maxConcurrent: 2 });
+    await Promise.all(Array.from({ length: 8 }, () => http.request({ method: 'GET', url: '/x' })));
+    expect(peak).toBe(2);
+    expect(srv.hits()).toBe(8);
+  });
+});
