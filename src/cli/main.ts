@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { registerParseCommand } from './parse-command.ts';
+
+/**
+ * The `syncdesk` command line. Each command lives in its own file and registers itself
+ * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input), 2 usage.
+ */
+export function buildProgram(): Command {
+  const program = new Command('syncdesk')
+    .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerParseCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`syncdesk: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
