@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+
+/**
+ * Reads mails from files for `syncdesk parse` and `syncdesk replay`: single mail files
+ * (.eml, .msg, anything), directories (recursively) and mbox files.
+ *
+ * An mbox is recognised by its content (a first line starting with `From `), not by its
+ * name. It is split on `^From ` lines and streamed line by line, so a multi-gigabyte
+ * export never sits in memory whole. mboxrd quoting is undone (`>From ` → `From `,
+ * `>>From ` → `>From `), the separator line is dropped, and the one blank line an mbox
+ * writer appends after each message is removed; line endings (CRLF or LF) stay as they
+ * are, so the bytes are the message as it was written into the mbox.
+ */
+
+export type MailInput = { raw: Buffer; label: string; kind: 'file' | 'mbox' };
+
+/** A path that cannot be read: missing, unreadable, or neither a file nor a directory. */
+export class MailInputError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot read mail input ${path}: ${reason}`, options);
+    this.name = 'MailInputError';
+  }
+}
+
+/** Extensions picked up when walking a directory ('' = no extension). */
+const DIRECTORY_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '']);
+const FROM_LINE = Buffer.from('From ');
+const LF = 0x0a;
+const CR = 0x0d;
+const GT = 0x3e;
+
+function describe(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return (err as Error).message;
+}
+
+/**
+ * Yields every mail found under `paths`, in order: each path as given; the files of a
+ * directory sorted by path, recursively (hidden entries skipped). Throws MailInputError
+ * on the first path that cannot be read.
+ */
+export async function* readMailInputs(paths: string[]): AsyncGenerator<MailInput> {
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      throw new MailInputError(path, describe(err), { cause: err });
+    }
+    if (info.isDirectory()) {
+      for (const file of await listDirectory(path)) yield* readMailFile(file);
+    } else if (info.isFile()) {
+      yield* readMailFile(path);
+    } else {
+      throw new MailInputError(path, 'not a regular file or directory');
+    }
+  }
+}
+
+async function listDirectory(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch (err) {
+      throw new MailInputError(current, describe(err), { cause: err });
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && DIRECTORY_EXTENSIONS.has(extname(entry.name).toLowerCase())) found.push(full);
+    }
+  };
+  await walk(dir);
+  return found.sort();
+}
+
+async function startsWithFromLine(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const head = Buffer.alloc(FROM_LINE.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return bytesRead === FROM_LINE.length && head.equals(FROM_LINE);
+  } catch (err) {
+    throw new MailInputError(path, describe(err), { cause: err });
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function* readMailFile(path: string): AsyncGenerator<MailInput> {
+  if (await startsWithFromLine(path)) {
+    yield* readMbox(path);
+    return;
+  }
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (err) {
+    throw new MailInputError(path, describe(err), { cause: err });
+  }
+  yield { raw, label: path, kind: 'file' };
+}
+
+/** Lines of a byte stream, each with its own terminator (LF or CRLF; the last may have none). */
+async function* readLines(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, start)) {
+      const piece = chunk.subarray(start, i + 1);
+      if (pending.length) {
+        pending.push(piece);
+        yield Buffer.concat(pending);
+        pending = [];
+      } else {
+        yield piece;
+      }
+      start = i + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length) yield Buffer.concat(pending);
+}
+
+function isFromLine(line: Buffer): boolean {
+  return line.length >= FROM_LINE.length && line.subarray(0, FROM_LINE.length).equals(FROM_LINE);
+}
+
+/** `>From `, `>>From ` … (mboxrd-quoted): drop one `>`. */
+function unquote(line: Buffer): Buffer {
+  let i = 0;
+  while (i < line.length && line[i] === GT) i++;
+  if (i === 0) return line;
+  return line.subarray(i, i + FROM_LINE.length).equals(FROM_LINE) ? line.subarray(1) : line;
+}
+
+function isBlankLine(line: Buffer): boolean {
+  return (line.length === 1 && line[0] === LF) || (line.length === 2 && line[0] === CR && line[1] === LF);
+}
+
+function finishMessage(lines: Buffer[]): Buffer {
+  // The mbox writer's separator blank line after each message is not part of the message.
+  const last = lines.at(-1);
+  if (last && isBlankLine(last)) lines.pop();
+  return Buffer.concat(lines);
+}
+
+async function* readMbox(path: string): AsyncGenerator<MailInput> {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let lines: Buffer[] | null = null;
+  let index = 0;
+  try {
+    for await (const line of readLines(stream)) {
+      if (isFromLine(line)) {
+        if (lines) {
+          const raw = finishMessage(lines);
+          if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };
+        }
+        lines = [];
+      } else if (lines) {
+        lines.push(unquote(line));
+      }
+    }
+  } catch (err) {
+    if (err instanceof MailInputError) throw err;
+    throw new MailInputError(path, describe(err), { cause: err });
+  } finally {
+    stream.destroy();
+  }
+  if (lines) {
+    const raw = finishMessage(lines);
+    if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };
+  }
+}
