@@ -11,6 +11,13 @@ const bool = z
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A comma-separated list (`Done,Resolve Issue`), trimmed, empty parts dropped. */
+const nameList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean));
+const splitNames = (s: string) => s.split(',').map((a) => a.trim()).filter(Boolean);
 
 export const RedisConfigSchema = z.object({
   /** Absent: syncdesk starts a private redis-server of its own (the embedded default). */
@@ -81,8 +88,10 @@ export const TicketConfigSchema = z.object({
       user: z.string().optional(),
       password: z.string().optional(),
       assignmentGroup: z.string().optional(),
+      /** Resolution code sent with state 6 (the instance's close_code choice list). */
+      closeCode: z.string().min(1).default('Solved (Permanently)'),
     })
-    .default({}),
+    .default({ closeCode: 'Solved (Permanently)' }),
   jira: z
     .object({
       url: z.string().url().optional(),
@@ -90,15 +99,32 @@ export const TicketConfigSchema = z.object({
       token: z.string().optional(),
       project: z.string().optional(),
       issueType: z.string().default('Task'),
+      /** Transition names tried in order to resolve, and to reopen (workflows differ per project). */
+      resolveTransitions: nameList('Done,Resolve Issue'),
+      reopenTransitions: nameList('Reopen,To Do'),
+      /** Resolution names a human sets to say "leave this alone". */
+      wontFixResolutions: nameList("Won't Fix,Won't Do"),
+      /** Issue link type between a closed issue and its follow-up. */
+      linkType: z.string().min(1).default('Relates'),
     })
-    .default({ issueType: 'Task' }),
+    .default({
+      issueType: 'Task',
+      resolveTransitions: splitNames('Done,Resolve Issue'),
+      reopenTransitions: splitNames('Reopen,To Do'),
+      wontFixResolutions: splitNames("Won't Fix,Won't Do"),
+      linkType: 'Relates',
+    }),
   zendesk: z
     .object({
       url: z.string().url().optional(),
       email: z.string().optional(),
       token: z.string().optional(),
+      /** Tag put on every ticket syncdesk creates (next to a per-key tag). */
+      tag: z.string().min(1).default('syncdesk'),
+      /** A ticket carrying this tag is "won't fix": never reopened. */
+      wontFixTag: z.string().min(1).default('wont_fix'),
     })
-    .default({}),
+    .default({ tag: 'syncdesk', wontFixTag: 'wont_fix' }),
 });
 
 export const IngestConfigSchema = z.object({
