@@ -26,6 +26,19 @@ export const RedisConfigSchema = z.object({
   prefix: z.string().min(1).default('syncdesk'),
   /** Where the embedded Redis keeps its data (append-only on). */
   embeddedDir: z.string().default('.syncdesk/redis'),
+  /** Redis Sentinel: `host:port,host:port`; with `sentinelName`, replaces `url`. */
+  sentinels: z.string().optional(),
+  /** Name of the master the sentinels watch (`mymaster`). */
+  sentinelName: z.string().optional(),
+  /** Redis Cluster: `host:port,host:port` seed nodes; replaces `url`. */
+  clusterNodes: z.string().optional(),
+  /** Password for Sentinel- or Cluster-managed Redis nodes (a plain `url` carries its own). */
+  password: z.string().optional(),
+}).superRefine((v, ctx) => {
+  if (v.sentinels && !v.sentinelName)
+    ctx.addIssue({ code: 'custom', path: ['sentinelName'], message: 'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS' });
+  if (v.sentinels && v.clusterNodes)
+    ctx.addIssue({ code: 'custom', path: ['clusterNodes'], message: 'REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other' });
 });
 
 export const ImapConfigSchema = z

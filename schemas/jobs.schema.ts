@@ -32,10 +32,13 @@ export const ReportRefSchema = z.object({
 });
 export type ReportRef = z.infer<typeof ReportRefSchema>;
 
-/** resolve: one error of one report. */
+/** Most errors one resolve job carries: a report with thousands of errors becomes many small jobs. */
+export const RESOLVE_CHUNK_SIZE = 50;
+
+/** resolve: a chunk of errors (at most RESOLVE_CHUNK_SIZE) of one report; returns one ResolveResult per error. */
 export const ResolveJobSchema = z.object({
   report: ReportRefSchema,
-  error: SyncErrorSchema,
+  errors: z.array(SyncErrorSchema).min(1).max(RESOLVE_CHUNK_SIZE),
 });
 export type ResolveJob = z.infer<typeof ResolveJobSchema>;
 
@@ -50,7 +53,7 @@ export const TicketJobSchema = z.object({
 });
 export type TicketJob = z.infer<typeof TicketJobSchema>;
 
-/** What a resolve job returns to its parent ticket job. */
+/** One error's resolution; a resolve job returns an array of these to its parent ticket job. */
 export const ResolveResultSchema = z.object({
   fingerprint: z.string(),
   resolution: ResolutionSchema,

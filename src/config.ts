@@ -12,6 +12,10 @@ export const ENV_KEYS = {
   REDIS_URL: 'redis.url',
   REDIS_PREFIX: 'redis.prefix',
   SYNCDESK_REDIS_DIR: 'redis.embeddedDir',
+  REDIS_SENTINELS: 'redis.sentinels',
+  REDIS_SENTINEL_NAME: 'redis.sentinelName',
+  REDIS_CLUSTER_NODES: 'redis.clusterNodes',
+  REDIS_PASSWORD: 'redis.password',
   IMAP_HOST: 'imap.host',
   IMAP_PORT: 'imap.port',
   IMAP_SECURE: 'imap.secure',
@@ -68,6 +72,7 @@ export const ENV_KEYS = {
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
 export const SECRET_PATHS = [
+  'redis.password',
   'imap.password',
   'graph.clientSecret',
   'ticket.rt.token',

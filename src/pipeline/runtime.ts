@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import { createIngestor } from '../ingest/ingest-mail.ts';
+import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
+import type { Logger } from '../logger.ts';
+import { parseMail } from '../parse/parse-mail.ts';
+import { toReportRef } from '../parse/report-ref.ts';
+import { createQueues, type Queues } from '../queues.ts';
+import { openRedis, type RedisHandle } from '../redis/connection.ts';
+import { pollGraph } from '../resolve/poll-graph.ts';
+import { createResolverFromConfig } from '../resolve/resolver.ts';
+import { createTicketStageFromConfig } from '../ticket/ticket-stage.ts';
+import type { ParseDeps } from './processors.ts';
+import type { ParsedReport } from '../../schemas/report.schema.ts';
+import type { Resolver, TicketStage } from './stage-ports.ts';
+
+/**
+ * The composition root every long-running command shares: Redis (embedded or configured),
+ * the queues, the mail store, and the stages, built on first use and closed together.
+ */
+
+export type Ingestor = ReturnType<typeof createIngestor>;
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  redis: RedisHandle;
+  queues: Queues;
+  store: MailStore;
+  ingestor(): Ingestor;
+  resolver(): Resolver;
+  ticketStage(): TicketStage;
+  parseDeps(): ParseDeps;
+  /** Graph poll, or undefined when Graph is not configured. */
+  pollGraph(): (() => Promise<ParsedReport[]>) | undefined;
+  /** Closes stages, queues and Redis (stopping the embedded server if we started it). */
+  close(options?: { keepEmbedded?: boolean }): Promise<void>;
+}
+
+export function graphConfigured(config: Config): boolean {
+  const g = config.graph;
+  return Boolean(g.tenantsFile || (g.tenantId && g.clientId && (g.clientSecret || g.certificatePath || g.managedIdentity)));
+}
+
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const redis = await openRedis(config, logger);
+  const client = redis.client as Redis;
+  const queues = createQueues(redis.client, redis.prefix);
+  const store = createMailStore({
+    dir: config.ingest.storeDir,
+    maxMailBytes: config.ingest.maxMailBytes,
+    retentionDays: config.ingest.retentionDays,
+  });
+  let ingestor: Ingestor | undefined;
+  let resolver: Resolver | undefined;
+  let stage: TicketStage | undefined;
+  const stageLogger = (name: string) => logger.child({ component: name });
+
+  return {
+    config,
+    logger,
+    redis,
+    queues,
+    store,
+    ingestor() {
+      ingestor ??= createIngestor({
+        redis: client,
+        store,
+        enqueueParse: async (job: ParseJob, options?: { force?: boolean }) => {
+          await queues.addParse(job, options);
+        },
+        config,
+        logger: stageLogger('ingest'),
+      });
+      return ingestor;
+    },
+    resolver() {
+      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve') }) as Resolver;
+      return resolver!;
+    },
+    ticketStage() {
+      stage ??= createTicketStageFromConfig(config, { redis: client, logger: stageLogger('ticket') }) as TicketStage;
+      return stage!;
+    },
+    parseDeps() {
+      return { store, parseMail, toReportRef, queues, maxMailBytes: config.ingest.maxMailBytes };
+    },
+    pollGraph() {
+      if (!graphConfigured(config)) return undefined;
+      return () => pollGraph(config, { redis: client, logger: stageLogger('poll-graph') });
+    },
+    async close(options = {}) {
+      await Promise.allSettled([resolver?.close(), stage?.close()]);
+      await queues.close();
+      await redis.close(options);
+    },
+  };
+}

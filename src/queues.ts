@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { FlowProducer, Queue, type BackoffStrategy, type DefaultJobOptions, type FlowJob } from 'bullmq';
+import {
+  QUEUE_NAMES,
+  RESOLVE_CHUNK_SIZE,
+  type ParseJob,
+  type QueueName,
+  type ResolveJob,
+  type TicketJob,
+} from '../schemas/jobs.schema.ts';
+import type { SyncError } from '../schemas/report.schema.ts';
+import { TransientError } from './errors.ts';
+import type { RedisClient } from './redis/connection.ts';
+
+/**
+ * The three queues of the pipeline and how jobs enter them:
+ *
+ *   parse   one job per stored mail (id = mailId)
+ *   ticket  one job per report (id = hash(reportId)): a flow parent whose children are
+ *   resolve jobs of ≤50 errors each (id = hash(reportId, fingerprints)).
+ *
+ * Ids come from content, so adding the same thing twice is a no-op (BullMQ ignores an add
+ * whose job id exists). Ids never contain `:` (BullMQ's key separator).
+ */
+
+export { QUEUE_NAMES, type QueueName };
+
+/** Name of our backoff: exponential with jitter, or exactly the server's Retry-After. */
+export const BACKOFF_TYPE = 'syncdesk';
+const BASE_DELAY_MS = 2_000;
+const MAX_DELAY_MS = 15 * 60_000;
+
+export const DEFAULT_JOB_OPTIONS = {
+  // 8 attempts with a 2 s base: retries span roughly 4 minutes, enough to ride out a Redis, Graph or desk restart
+  attempts: 8,
+  backoff: { type: BACKOFF_TYPE, delay: BASE_DELAY_MS },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 5_000 },
+  // failed jobs stay until someone retries or removes them (`syncdesk failed`)
+  removeOnFail: false,
+} satisfies DefaultJobOptions;
+
+/**
+ * Workers pass this as `settings.backoffStrategy`. A TransientError that carries
+ * `retryAfterMs` (a 429 with Retry-After) waits exactly that long; anything else waits
+ * 2^(n-1) × base with ±50 % jitter, so workers that failed together do not retry together.
+ */
+export const backoffStrategy: BackoffStrategy = (attemptsMade, _type, err) => {
+  if (err instanceof TransientError && err.retryAfterMs !== undefined && err.retryAfterMs >= 0) {
+    return Math.min(err.retryAfterMs, MAX_DELAY_MS);
+  }
+  const max = Math.min(BASE_DELAY_MS * 2 ** Math.max(0, attemptsMade - 1), MAX_DELAY_MS);
+  return Math.round(max * (0.5 + Math.random() * 0.5));
+};
+
+function hash(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex').slice(0, 40);
+}
+
+export const jobIds = {
+  parse: (mailId: string) => `mail-${mailId}`,
+  ticket: (reportId: string) => `report-${hash('ticket', reportId)}`,
+  resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
+};
+
+/** Splits a report's errors into resolve chunks of at most RESOLVE_CHUNK_SIZE, in report order. */
+export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): SyncError[][] {
+  const chunks: SyncError[][] = [];
+  for (let i = 0; i < errors.length; i += size) chunks.push(errors.slice(i, i + size));
+  return chunks;
+}
+
+export interface Queues {
+  prefix: string;
+  parse: Queue<ParseJob>;
+  resolve: Queue<ResolveJob>;
+  ticket: Queue<TicketJob>;
+  flow: FlowProducer;
+  byName(name: QueueName): Queue;
+  /** Queues a parse job for a stored mail; a no-op when that mail's job exists. */
+  addParse(job: ParseJob, options?: { force?: boolean }): Promise<{ jobId: string; added: boolean }>;
+  /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
+  addReportFlow(job: TicketJob): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: RedisClient, prefix: string): Queues {
+  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+  const parse = new Queue<ParseJob>(QUEUE_NAMES.parse, opts);
+  const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
+  const ticket = new Queue<TicketJob>(QUEUE_NAMES.ticket, opts);
+  const flow = new FlowProducer({ connection, prefix });
+  const all = { parse, resolve, ticket } as Record<QueueName, Queue>;
+
+  return {
+    prefix,
+    parse,
+    resolve,
+    ticket,
+    flow,
+    byName: (name) => all[name],
+    async addParse(job, options = {}) {
+      let jobId = jobIds.parse(job.mailId);
+      const existing = await parse.getJob(jobId);
+      if (existing) {
+        const state = await existing.getState();
+        if (!options.force || state === 'active' || state === 'waiting' || state === 'delayed') return { jobId, added: false };
+        // --force: run the same mail again under a fresh id (the old job stays as history)
+        jobId = `${jobId}-${Date.now()}`;
+      }
+      await parse.add('parse', job, { jobId });
+      return { jobId, added: true };
+    },
+    async addReportFlow(job) {
+      const jobId = jobIds.ticket(job.report.reportId);
+      if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
+      const chunks = chunkErrors(job.errors);
+      const tree: FlowJob = {
+        name: 'ticket',
+        queueName: QUEUE_NAMES.ticket,
+        data: job,
+        opts: { jobId, ...DEFAULT_JOB_OPTIONS },
+        children: chunks.map((errors) => ({
+          name: 'resolve',
+          queueName: QUEUE_NAMES.resolve,
+          data: { report: job.report, errors } satisfies ResolveJob,
+          opts: {
+            jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)),
+            ...DEFAULT_JOB_OPTIONS,
+            // a lookup that failed for good must not hold the report's tickets back:
+            // the ticket job goes on and records that error as unresolved
+            ignoreDependencyOnFailure: true,
+          },
+        })),
+      };
+      await flow.add(tree, { queuesOptions: { [QUEUE_NAMES.ticket]: { defaultJobOptions: DEFAULT_JOB_OPTIONS }, [QUEUE_NAMES.resolve]: { defaultJobOptions: DEFAULT_JOB_OPTIONS } } });
+      return { jobId, added: true, resolveJobs: chunks.length };
+    },
+    async close() {
+      await Promise.all([parse.close(), resolve.close(), ticket.close(), flow.close()]);
+    },
+  };
+}

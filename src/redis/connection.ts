@@ -1,0 +1,141 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { Logger } from '../logger.ts';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.ts';
+
+/**
+ * Redis connections for BullMQ and the stage stores. Where Redis is comes from the config:
+ *
+ * | env                                         | Redis used                                   |
+ * | ------------------------------------------- | -------------------------------------------- |
+ * | (none)                                      | the embedded private redis-server            |
+ * | `REDIS_URL=redis://[:pw@]host:port[/db]`    | one server (`rediss://` for TLS)             |
+ * | `REDIS_SENTINELS=h1:26379,h2:26379` + `REDIS_SENTINEL_NAME=mymaster` (+ `REDIS_PASSWORD`) | Sentinel-managed master |
+ * | `REDIS_CLUSTER_NODES=h1:7000,h2:7001` (+ `REDIS_PASSWORD`) | Redis Cluster (the queue prefix is wrapped in `{…}` so each queue's keys share a slot) |
+ *
+ * Every connection has `maxRetriesPerRequest: null`, as BullMQ workers require: a command
+ * waits for Redis to come back instead of failing the job mid-way.
+ */
+
+export type RedisClient = Redis | Cluster;
+
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string; password?: string }
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; password?: string }
+  | { kind: 'embedded'; dir: string };
+
+function hostPorts(list: string, defaultPort: number): Array<{ host: string; port: number }> {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
+      return { host: m?.[1] ?? entry, port: m?.[2] ? Number(m[2]) : defaultPort };
+    });
+}
+
+export function redisTarget(redis: Config['redis']): RedisTarget {
+  if (redis.clusterNodes) return { kind: 'cluster', nodes: hostPorts(redis.clusterNodes, 6379), password: redis.password };
+  if (redis.sentinels && redis.sentinelName) {
+    return { kind: 'sentinel', sentinels: hostPorts(redis.sentinels, 26379), name: redis.sentinelName, password: redis.password };
+  }
+  if (redis.url) return { kind: 'url', url: redis.url };
+  return { kind: 'embedded', dir: redis.embeddedDir };
+}
+
+const BULLMQ_OPTIONS = { maxRetriesPerRequest: null, enableReadyCheck: true } satisfies RedisOptions;
+
+/** One new client for `target` (not embedded: resolve that to a url first). */
+export function createRedisClient(target: Exclude<RedisTarget, { kind: 'embedded' }>, extra: RedisOptions = {}): RedisClient {
+  switch (target.kind) {
+    case 'url':
+      return new Redis(target.url, { ...BULLMQ_OPTIONS, ...extra });
+    case 'sentinel':
+      return new Redis({
+        ...BULLMQ_OPTIONS,
+        ...extra,
+        sentinels: target.sentinels,
+        name: target.name,
+        password: target.password,
+        sentinelPassword: target.password,
+      });
+    case 'cluster': {
+      const options: ClusterOptions = {
+        redisOptions: { ...BULLMQ_OPTIONS, ...extra, password: target.password },
+        enableReadyCheck: true,
+      };
+      return new Cluster(target.nodes, options);
+    }
+  }
+}
+
+/**
+ * The key prefix BullMQ gets. In a cluster, every key of one queue must hash to one slot,
+ * which BullMQ's docs solve with a hash tag in the prefix.
+ */
+export function queuePrefix(config: Config['redis']): string {
+  const target = redisTarget(config);
+  return target.kind === 'cluster' && !config.prefix.startsWith('{') ? `{${config.prefix}}` : config.prefix;
+}
+
+/** The process's Redis: one shared client (BullMQ duplicates it for blocking calls), plus the embedded server if any. */
+export interface RedisHandle {
+  client: RedisClient;
+  prefix: string;
+  /** Where we are connected, for messages (`redis://127.0.0.1:40123 (embedded, .syncdesk/redis)`). */
+  describe: string;
+  embedded: EmbeddedRedis | null;
+  /** A further client (e.g. for a second process role); closed by `close()`. */
+  duplicate(): RedisClient;
+  /** Quits every client; stops the embedded server if this process started it. */
+  close(options?: { keepEmbedded?: boolean }): Promise<void>;
+}
+
+export async function openRedis(config: Config, logger: Logger): Promise<RedisHandle> {
+  const target = redisTarget(config.redis);
+  let embedded: EmbeddedRedis | null = null;
+  let concrete: Exclude<RedisTarget, { kind: 'embedded' }>;
+  if (target.kind === 'embedded') {
+    embedded = await startEmbeddedRedis({ dir: target.dir, logger });
+    concrete = { kind: 'url', url: embedded.url };
+  } else {
+    concrete = target;
+  }
+  const clients: RedisClient[] = [];
+  const make = () => {
+    const c = createRedisClient(concrete);
+    c.on('error', (err: Error) => logger.warn({ action: 'redis-error', err: err.message }, 'redis connection error'));
+    clients.push(c);
+    return c;
+  };
+  const client = make();
+  const describe =
+    target.kind === 'embedded'
+      ? `${embedded!.url} (embedded, data in ${embedded!.dir})`
+      : target.kind === 'url'
+        ? target.url.replace(/\/\/[^@/]*@/, '//***@')
+        : target.kind === 'sentinel'
+          ? `sentinel ${target.name}`
+          : `cluster (${target.nodes.length} seed nodes)`;
+  return {
+    client,
+    prefix: queuePrefix(config.redis),
+    describe,
+    embedded,
+    duplicate: make,
+    async close(options = {}) {
+      await Promise.all(
+        clients.map(async (c) => {
+          try {
+            await c.quit();
+          } catch {
+            c.disconnect();
+          }
+        }),
+      );
+      if (embedded && !options.keepEmbedded) await embedded.stop();
+    },
+  };
+}

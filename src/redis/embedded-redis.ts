@@ -1,0 +1,268 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { delimiter, join, resolve } from 'node:path';
+import type { Logger } from '../logger.ts';
+
+/**
+ * The embedded default: with no REDIS_URL, syncdesk runs a private `redis-server` of its
+ * own, bound to 127.0.0.1 on a free port, with its data (append-only file) under
+ * `redis.embeddedDir`. A second syncdesk process for the same folder finds it through
+ * the pid file and a PING, and reuses it instead of starting another.
+ */
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  pid: number;
+  dir: string;
+  /** True when this process started the server (and so stops it on shutdown). */
+  startedHere: boolean;
+  /** Stops the server if this process started it (SHUTDOWN: the AOF is flushed first). */
+  stop(): Promise<void>;
+}
+
+export class EmbeddedRedisError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedRedisError';
+  }
+}
+
+interface RuntimeFile {
+  port: number;
+  pid: number;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const LOCK_STALE_MS = 30_000;
+
+function findOnPath(binary: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Alive and not a zombie (PID 1 here may not reap at once, so `kill -0` alone lies). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Sends one inline command and returns the first reply line (no client library needed). */
+function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<string | null> {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let data = '';
+    const done = (value: string | null) => {
+      socket.destroy();
+      resolvePromise(value);
+    };
+    socket.setTimeout(timeoutMs, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8');
+      const nl = data.indexOf('\r\n');
+      if (nl !== -1) done(data.slice(0, nl));
+    });
+    socket.once('end', () => done(data || null));
+  });
+}
+
+export async function pingRedis(port: number): Promise<boolean> {
+  return (await rawCommand(port, 'PING')) === '+PONG';
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePromise(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readRuntime(dir: string): RuntimeFile | null {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8')) as Partial<RuntimeFile>;
+    if (typeof parsed.port === 'number' && typeof parsed.pid === 'number') return { port: parsed.port, pid: parsed.pid };
+  } catch {
+    // absent or torn: treat as not running
+  }
+  return null;
+}
+
+function readPidFile(dir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dir, 'redis.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whoever holds `start.lock` is starting the server; others wait, then reuse it. */
+async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, 'start.lock');
+  const deadline = Date.now() + READY_TIMEOUT_MS + 5_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+      if (Date.now() > deadline) throw new EmbeddedRedisError(`timed out waiting for ${lock}`);
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function redisConf(dir: string, port: number): string {
+  return [
+    '# generated by syncdesk: the private embedded Redis (not the system one)',
+    'bind 127.0.0.1',
+    `port ${port}`,
+    'protected-mode yes',
+    'daemonize yes',
+    `pidfile ${join(dir, 'redis.pid')}`,
+    `logfile ${join(dir, 'redis.log')}`,
+    `dir ${join(dir, 'data')}`,
+    'appendonly yes',
+    // at most ~1 s of writes lost on a crash; a clean stop loses nothing
+    'appendfsync everysec',
+    // BullMQ needs keys never to be evicted
+    'maxmemory-policy noeviction',
+    'save ""',
+    '',
+  ].join('\n');
+}
+
+function handle(dir: string, port: number, pid: number, startedHere: boolean, logger?: Logger): EmbeddedRedis {
+  let stopped = false;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    dir,
+    startedHere,
+    async stop() {
+      if (!startedHere || stopped) return;
+      stopped = true;
+      await rawCommand(port, 'SHUTDOWN', 5000);
+      const deadline = Date.now() + 10_000;
+      while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
+      if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
+      rmSync(join(dir, 'runtime.json'), { force: true });
+      logger?.info({ action: 'embedded-redis-stop', pid, port }, 'embedded Redis stopped');
+    },
+  };
+}
+
+/** Finds a running embedded Redis for `dir` (pid alive and answering PING), or null. */
+export async function findEmbeddedRedis(dirInput: string): Promise<{ port: number; pid: number } | null> {
+  const dir = resolve(dirInput);
+  const runtime = readRuntime(dir);
+  if (!runtime) return null;
+  const pid = readPidFile(dir) ?? runtime.pid;
+  if (!isProcessAlive(pid)) return null;
+  return (await pingRedis(runtime.port)) ? { port: runtime.port, pid } : null;
+}
+
+/**
+ * Starts (or reuses) the embedded Redis for `dir`. Throws EmbeddedRedisError naming the
+ * Debian package when `redis-server` is not installed.
+ */
+export async function startEmbeddedRedis(options: {
+  dir: string;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}): Promise<EmbeddedRedis> {
+  const dir = resolve(options.dir);
+  const logger = options.logger;
+  mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
+
+  const running = await findEmbeddedRedis(dir);
+  if (running) {
+    logger?.debug({ action: 'embedded-redis-reuse', ...running }, 'reusing embedded Redis');
+    return handle(dir, running.port, running.pid, false, logger);
+  }
+
+  const binary = findOnPath('redis-server', options.env);
+  if (!binary) {
+    throw new EmbeddedRedisError(
+      'redis-server not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`) ' +
+        'or point syncdesk at an existing Redis with REDIS_URL.',
+    );
+  }
+
+  return withStartLock(dir, async () => {
+    // someone else may have started it while we waited for the lock
+    const again = await findEmbeddedRedis(dir);
+    if (again) return handle(dir, again.port, again.pid, false, logger);
+
+    let lastError = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort();
+      const confPath = join(dir, 'redis.conf');
+      writeFileSync(confPath, redisConf(dir, port), { mode: 0o600 });
+      rmSync(join(dir, 'redis.pid'), { force: true });
+      const started = Date.now();
+      const exitCode = await new Promise<number | null>((resolveExit, reject) => {
+        const child = spawn(binary, [confPath], { stdio: 'ignore' });
+        child.once('error', reject);
+        child.once('exit', (code) => resolveExit(code));
+      });
+      if (exitCode !== 0) {
+        lastError = `redis-server exited with code ${exitCode} (see ${join(dir, 'redis.log')})`;
+        continue;
+      }
+      while (Date.now() - started < READY_TIMEOUT_MS) {
+        const pid = readPidFile(dir);
+        // with appendonly the data set is loaded before PING answers: the true ready time
+        if (pid && (await pingRedis(port))) {
+          writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ port, pid }));
+          logger?.info({ action: 'embedded-redis-start', pid, port, dir }, 'embedded Redis started');
+          return handle(dir, port, pid, true, logger);
+        }
+        const pidNow = readPidFile(dir);
+        if (pidNow && !isProcessAlive(pidNow)) break; // died (port taken?): try another port
+        await sleep(50);
+      }
+      lastError = `redis-server did not answer on 127.0.0.1:${port} (see ${join(dir, 'redis.log')})`;
+    }
+    throw new EmbeddedRedisError(`cannot start the embedded Redis: ${lastError}`);
+  });
+}

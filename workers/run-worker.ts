@@ -1,0 +1,137 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { z } from 'zod';
+import { PermanentError } from '../src/errors.ts';
+import type { Logger } from '../src/logger.ts';
+import { backoffStrategy, type QueueName } from '../src/queues.ts';
+import type { RedisClient } from '../src/redis/connection.ts';
+
+/**
+ * What every worker shares: the payload is zod-parsed on entry (a bad payload fails for
+ * good, with the reason); a PermanentError becomes BullMQ's UnrecoverableError keeping its
+ * code; a TransientError is retried with our backoff (honouring its retryAfterMs);
+ * completed/failed are logged, at `error` only when no retry is left.
+ */
+
+export interface WorkerTuning {
+  concurrency?: number;
+  /** How long a job's lock lives without renewal; a crashed worker's job is retried after it. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often this worker looks for jobs whose worker died. @defaultValue 30000 */
+  stalledIntervalMs?: number;
+}
+
+export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
+  queue: QueueName;
+  connection: RedisClient;
+  prefix: string;
+  logger: Logger;
+  /** Payload schema for jobs named `jobName` (other names go to `handlers`). */
+  schema: S;
+  handler: (data: z.infer<S>, job: Job, log: Logger) => Promise<R>;
+  /** Extra job names this queue carries (e.g. the Graph poll schedule on `parse`). */
+  handlers?: Record<string, (job: Job, log: Logger) => Promise<unknown>>;
+}
+
+/** The code a failed job carries: `[code] message` in failedReason, so `failed list` can show it. */
+export function failureCode(failedReason: string | undefined): string | null {
+  const m = /^\[([\w.-]+)\] /.exec(failedReason ?? '');
+  return m ? m[1]! : null;
+}
+
+function unrecoverable(code: string, message: string): UnrecoverableError {
+  const err = new UnrecoverableError(`[${code}] ${message}`);
+  (err as UnrecoverableError & { code: string }).code = code;
+  return err;
+}
+
+function describePayloadError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R>): Worker {
+  const { queue, logger } = options;
+  const log = logger.child({ stage: queue });
+
+  const processor = async (job: Job): Promise<unknown> => {
+    const jobLog = log.child({ job: job.id, attempt: job.attemptsMade + 1 });
+    const extra = options.handlers?.[job.name];
+    if (extra) return extra(job, jobLog);
+    const parsed = options.schema.safeParse(job.data);
+    if (!parsed.success) {
+      throw unrecoverable('bad-payload', `invalid ${queue} job payload: ${describePayloadError(parsed.error)}`);
+    }
+    try {
+      return await options.handler(parsed.data, job, jobLog);
+    } catch (err) {
+      if (err instanceof PermanentError) throw unrecoverable(err.code, err.message);
+      throw err;
+    }
+  };
+
+  const worker = new Worker(queue, processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // a job whose worker died is retried; twice dead is a pattern, not bad luck
+    maxStalledCount: 2,
+    settings: { backoffStrategy },
+  });
+
+  worker.on('completed', (job) => {
+    log.info({ action: 'completed', job: job.id, name: job.name, attempts: job.attemptsMade }, `${queue} job completed`);
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) {
+      log.error({ action: 'failed', err: err.message }, `${queue} job failed`);
+      return;
+    }
+    const isFinal = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    log[isFinal ? 'error' : 'warn'](
+      {
+        action: isFinal ? 'failed' : 'retrying',
+        job: job.id,
+        name: job.name,
+        attempt: job.attemptsMade,
+        code: failureCode(job.failedReason) ?? (err as { code?: string }).code,
+        err: err.message,
+      },
+      isFinal ? `${queue} job failed for good` : `${queue} job failed, will retry`,
+    );
+  });
+  worker.on('error', (err) => log.warn({ action: 'worker-error', err: err.message }, `${queue} worker error`));
+  return worker;
+}
+
+/**
+ * Runs `shutdown` once on SIGTERM/SIGINT (workers close after their in-flight jobs
+ * finish); a second signal exits at once. Returns a function that removes the handlers.
+ */
+export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: Logger): () => void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ action: 'shutdown', signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ action: 'shutdown', signal }, 'stopping: letting running jobs finish');
+    shutdown(signal).then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ action: 'shutdown', err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}
