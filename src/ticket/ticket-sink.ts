@@ -10,6 +10,12 @@ export interface TicketSink {
   /** Every ticket whose key field equals `key` exactly, newest first (resolved and closed ones too). */
   findByKey(key: string): Promise<DeskTicket[]>;
   /**
+   * Optional: one ticket by id, read directly (not through a search index), null when the desk
+   * no longer has it. Used when a known ticket is missing from `findByKey` (a deleted RT ticket,
+   * a Jira issue not yet searchable) to tell the two apart.
+   */
+  get?(id: string): Promise<DeskTicket | null>;
+  /**
    * Creates a ticket. `idempotencyKey` lets desks that support it (Zendesk) collapse a retried
    * create; `followUpOf` is the closed ticket this one continues (linked where the desk can).
    */

@@ -1,0 +1,301 @@
+import type { TicketJob } from '../../schemas/jobs.schema.ts';
+import type { Resolution } from '../../schemas/resolution.schema.ts';
+import type { DeskTicket } from '../../schemas/ticket.schema.ts';
+import type { Logger } from '../logger.ts';
+import { correlationKey, digestKey } from './correlation-key.ts';
+import {
+  changedNote,
+  contentHash,
+  renderDigest,
+  renderDraft,
+  renderSummary,
+  reopenNote,
+  resolveNote,
+  type ProblemView,
+  type SeenInfo,
+} from './render.ts';
+import type { TicketSink } from './ticket-sink.ts';
+import type { KeyState, TicketStateStore } from './ticket-state.ts';
+import { MAX_REPORTS } from './ticket-state.ts';
+
+/**
+ * The ticket stage's use case: apply one report to the desk. One ticket per problem
+ * (correlation key), created once, noted only when its facts change, reopened within a
+ * window, followed up when closed, left alone when won't-fix, optionally resolved when
+ * newer reports no longer list it. Reports count in the order of the time they cover.
+ */
+
+export interface TicketPolicy {
+  /** A resolved ticket whose problem returns within this many days is reopened; later, a linked follow-up is created. @defaultValue 30 */
+  reopenWithinDays: number;
+  /** Resolve after this many newer reports of the tenant without the problem; 0 never resolves. @defaultValue 0 */
+  resolveAfterMissing: number;
+  /** One ticket per report instead of one per problem. @defaultValue false */
+  digest: boolean;
+}
+
+export type TicketActionKind = 'create' | 'note' | 'unchanged' | 'reopen' | 'resolve' | 'followup' | 'skip-wontfix' | 'skip-old';
+
+export interface TicketAction {
+  key: string;
+  action: TicketActionKind;
+  ticketId?: string;
+  summary: string;
+}
+
+export interface ApplyReportDeps {
+  sink: TicketSink;
+  state: TicketStateStore;
+  policy: TicketPolicy;
+  now?: () => Date;
+  logger?: Logger;
+  /**
+   * A ticket created this recently may still be missing from desk searches (Jira's search
+   * is eventually consistent): within this time the local state is trusted over the search.
+   * @defaultValue 600000
+   */
+  searchLagMs?: number;
+}
+
+export type ApplyReport = (
+  job: TicketJob,
+  resolutions: Map<string, Resolution>,
+  options?: { dryRun?: boolean },
+) => Promise<TicketAction[]>;
+
+const DAY_MS = 86_400_000;
+
+export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
+  const { sink, state, policy } = deps;
+  const now = deps.now ?? (() => new Date());
+  const searchLag = deps.searchLagMs ?? 600_000;
+  const log = deps.logger;
+
+  function problemsOf(job: TicketJob, resolutions: Map<string, Resolution>): Map<string, ProblemView> {
+    const views = new Map<string, ProblemView>();
+    for (const error of job.errors) {
+      const key = correlationKey(job.report.tenantKey, error);
+      // The same problem listed twice in one report is still one ticket.
+      if (!views.has(key)) views.set(key, { key, report: job.report, error, resolution: resolutions.get(error.fingerprint) });
+    }
+    return views;
+  }
+
+  function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
+    const r = view.report;
+    const entry = { reportId: r.reportId, subject: r.subject, coversAt: r.coversAt };
+    return {
+      firstSeen: s?.firstSeen ?? r.coversAt,
+      lastSeen: r.coversAt,
+      seenCount: (s?.seenCount ?? 0) + 1,
+      reports: [...(s?.reports ?? []), entry].slice(-MAX_REPORTS),
+    };
+  }
+
+  function fromState(s: KeyState): DeskTicket {
+    return { id: s.ticketId!, key: s.key, url: s.ticketUrl, status: s.status, resolvedAt: s.resolvedAt };
+  }
+
+  /** The desk's current ticket for a key: the newest one found, unless ours is missing from the search. */
+  async function deskTicket(key: string, s: KeyState | null): Promise<DeskTicket | null> {
+    const found = await sink.findByKey(key);
+    if (!s?.ticketId || found.some((t) => t.id === s.ticketId)) return found[0] ?? null;
+    // Our ticket is missing from the search: deleted (RT never lists deleted tickets), or too
+    // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
+    const gone: DeskTicket = { ...fromState(s), status: 'closed' };
+    if (sink.get) {
+      const read = await sink.get(s.ticketId);
+      const mine = read && { ...read, key };
+      if (mine && mine.status !== 'closed') return mine;
+      return found[0] ?? mine ?? gone;
+    }
+    const young = s.ticketSince !== null && now().getTime() - Date.parse(s.ticketSince) < searchLag;
+    if (young) return fromState(s);
+    return found[0] ?? gone;
+  }
+
+  function withinWindow(resolvedAt: string | null): boolean {
+    if (!resolvedAt) return true;
+    return now().getTime() - Date.parse(resolvedAt) <= policy.reopenWithinDays * DAY_MS;
+  }
+
+  async function applyKey(view: ProblemView, old: boolean, dryRun: boolean): Promise<TicketAction> {
+    const { key, report } = view;
+    const summary = renderSummary(view);
+    const s = await state.get(key);
+    if (s && s.lastReportId === report.reportId) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary };
+    if (old || (s && Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
+      return { key, action: 'skip-old', ticketId: s?.ticketId ?? undefined, summary };
+    }
+    const hash = contentHash(view);
+    const seen = nextSeen(s, view);
+    const ticket = await deskTicket(key, s);
+    const nowIso = now().toISOString();
+    let action: TicketAction['action'];
+    let result: DeskTicket | null = ticket;
+    let since = s?.ticketSince ?? null;
+
+    const createTicket = async (followUpOf?: DeskTicket): Promise<void> => {
+      since = nowIso;
+      if (dryRun) return;
+      const idempotencyKey = `${key}:${report.reportId}`;
+      result = await sink.create(renderDraft(view, seen, followUpOf), { idempotencyKey, followUpOf });
+    };
+
+    if (!ticket) {
+      action = 'create';
+      await createTicket();
+    } else if (ticket.status === 'open') {
+      const adopted = !s || s.ticketId !== ticket.id;
+      // An open ticket we have no record of was created by a run that crashed before its
+      // state write: it already carries this content, so adopting it must not add a note.
+      if (adopted) since = nowIso;
+      if (adopted || s.contentHash === hash) action = 'unchanged';
+      else {
+        action = 'note';
+        if (!dryRun) {
+          await sink.addNote(ticket, changedNote(view, seen));
+          if (s.summary !== summary) await sink.updateFields(ticket, { summary });
+        }
+      }
+    } else if (ticket.status === 'wontfix') {
+      action = 'skip-wontfix';
+    } else if (ticket.status === 'resolved' && withinWindow(ticket.resolvedAt)) {
+      action = 'reopen';
+      if (!dryRun) {
+        result = await sink.reopen(ticket, reopenNote(view, seen, ticket.resolvedAt));
+        if (s?.summary !== summary) await sink.updateFields(result, { summary });
+      }
+    } else {
+      action = 'followup';
+      await createTicket(ticket);
+    }
+
+    if (!dryRun) {
+      await state.put({
+        key,
+        tenantKey: report.tenantKey,
+        fingerprint: view.error.fingerprint,
+        ticketId: result?.id ?? null,
+        ticketUrl: result?.url ?? null,
+        status: result?.status ?? 'open',
+        resolvedAt: result?.resolvedAt ?? null,
+        ticketSince: since,
+        summary,
+        contentHash: hash,
+        lastReportId: report.reportId,
+        lastCoversAt: report.coversAt,
+        missed: 0,
+        lastMissedReportId: null,
+        ...seen,
+      });
+    }
+    log?.info({ correlationKey: key, action, ticketId: result?.id, dryRun }, 'ticket action');
+    return { key, action, ticketId: (action === 'create' || action === 'followup') && dryRun ? undefined : result?.id, summary };
+  }
+
+  /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
+  async function applyMissing(key: string, job: TicketJob, dryRun: boolean): Promise<TicketAction | null> {
+    const report = job.report;
+    const s = await state.get(key);
+    if (!s || s.status !== 'open' || !s.ticketId) return null;
+    if (report.fingerprints.includes(s.fingerprint)) return null;
+    if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
+    const counted = s.lastMissedReportId === report.reportId;
+    const missed = counted ? s.missed : s.missed + 1;
+    const resolve = policy.resolveAfterMissing > 0 && missed >= policy.resolveAfterMissing;
+    const action: TicketAction | null = resolve ? { key, action: 'resolve', ticketId: s.ticketId, summary: s.summary } : null;
+    if (dryRun) return action;
+    const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId };
+    if (resolve) {
+      const found = await sink.findByKey(key);
+      const ticket = found.find((t) => t.id === s.ticketId) ?? found[0];
+      if (ticket?.status === 'open') {
+        const done = await sink.resolve(ticket, resolveNote(report, missed, policy.reopenWithinDays));
+        next.status = done.status;
+        next.resolvedAt = done.resolvedAt ?? now().toISOString();
+      } else if (ticket) {
+        // Someone already changed it in the desk: record that instead of resolving.
+        next.status = ticket.status;
+        next.resolvedAt = ticket.resolvedAt;
+        await state.put(next);
+        return null;
+      }
+    }
+    await state.put(next);
+    if (action) log?.info({ correlationKey: key, action: 'resolve', ticketId: s.ticketId, missed }, 'ticket action');
+    return action;
+  }
+
+  async function applyDigest(job: TicketJob, views: ProblemView[], old: boolean, dryRun: boolean): Promise<TicketAction[]> {
+    const report = job.report;
+    const key = digestKey(report.tenantKey, report.reportId);
+    const draft = renderDigest(key, report, views);
+    const run = async (): Promise<TicketAction> => {
+      const s = await state.get(key);
+      if (s?.ticketId) return { key, action: 'unchanged', ticketId: s.ticketId, summary: draft.summary };
+      if (old) return { key, action: 'skip-old', summary: draft.summary };
+      const existing = (await sink.findByKey(key))[0];
+      if (existing && dryRun) return { key, action: 'unchanged', ticketId: existing.id, summary: draft.summary };
+      if (dryRun) return { key, action: 'create', summary: draft.summary };
+      const ticket = existing ?? (await sink.create(draft, { idempotencyKey: key }));
+      const seen = { firstSeen: report.coversAt, lastSeen: report.coversAt, seenCount: 1, reports: [] };
+      await state.put({
+        key,
+        // A tenant of its own, so a digest ticket is never counted missing and auto-resolved.
+        tenantKey: `digest:${report.tenantKey}`,
+        fingerprint: key,
+        ticketId: ticket.id,
+        ticketUrl: ticket.url,
+        status: ticket.status,
+        resolvedAt: ticket.resolvedAt,
+        ticketSince: now().toISOString(),
+        summary: draft.summary,
+        contentHash: '',
+        lastReportId: report.reportId,
+        lastCoversAt: report.coversAt,
+        missed: 0,
+        lastMissedReportId: null,
+        ...seen,
+      });
+      return { key, action: existing ? 'unchanged' : 'create', ticketId: ticket.id, summary: draft.summary };
+    };
+    return [dryRun ? await run() : await state.withLock(key, run)];
+  }
+
+  return async function applyReport(job, resolutions, options = {}) {
+    const dryRun = options.dryRun ?? false;
+    const report = job.report;
+    const coversMs = Date.parse(report.coversAt);
+    const views = problemsOf(job, resolutions);
+    const previous = dryRun ? await state.tenantMark(report.tenantKey) : await state.advanceTenant(report.tenantKey, coversMs);
+    // Strictly older only: a report covering the same time (a second forward) is applied, and dedups by hash.
+    const old = previous !== null && previous > coversMs;
+    if (policy.digest) return applyDigest(job, [...views.values()], old, dryRun);
+
+    if (await state.isApplied(report.tenantKey, report.reportId)) {
+      const actions: TicketAction[] = [];
+      for (const view of views.values()) {
+        const s = await state.get(view.key);
+        actions.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
+      }
+      return actions;
+    }
+
+    const actions: TicketAction[] = [];
+    for (const view of views.values()) {
+      const run = () => applyKey(view, old, dryRun);
+      actions.push(dryRun ? await run() : await state.withLock(view.key, run));
+    }
+    if (!old) {
+      for (const key of await state.openKeys(report.tenantKey)) {
+        if (views.has(key)) continue;
+        const run = () => applyMissing(key, job, dryRun);
+        const action = dryRun ? await run() : await state.withLock(key, run);
+        if (action) actions.push(action);
+      }
+    }
+    if (!dryRun) await state.markApplied(report.tenantKey, report.reportId);
+    return actions;
+  };
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import type { SyncError } from '../../schemas/report.schema.ts';
+import type { Holder, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import type { ContentBlock, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
+import { keyDisplay } from './correlation-key.ts';
+
+/**
+ * Ticket content, desk-neutral (ContentBlocks). Each adapter renders and escapes it in
+ * its own markup. The content hash covers only the facts of the problem, never the
+ * "seen N times" counters, so a plain repeat never produces a note.
+ */
+
+export interface ReportSeen {
+  reportId: string;
+  subject: string;
+  coversAt: string;
+}
+
+export interface SeenInfo {
+  firstSeen: string;
+  lastSeen: string;
+  seenCount: number;
+  /** The latest reports it was in, newest last (capped). */
+  reports: ReportSeen[];
+}
+
+/** One problem of one report: its errors (same key) and what Graph said about it. */
+export interface ProblemView {
+  key: string;
+  report: ReportRef;
+  error: SyncError;
+  resolution: Resolution | undefined;
+}
+
+const CATEGORY_LABELS: Record<string, string> = {
+  FederatedDomainChange: 'Federated domain change',
+  LargeObject: 'Large object',
+  DataValidation: 'Data validation',
+  DeletingCloudOnlyObject: 'Deleting cloud-only object',
+  ObjectNotFound: 'Object not found',
+  QuotaExceeded: 'Quota exceeded',
+  Unknown: 'Sync error',
+};
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  'cloud-only-holder': 'A cloud-only object holds the value: fix it in Microsoft 365 (change or remove the value there).',
+  'synced-holder': 'An object synced from on-premises AD holds the value: the duplicate lives in on-premises AD, fix it there.',
+  'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
+  'same-object': 'The value is held by the reported object itself: the cloud and on-premises objects need to be matched.',
+  'no-holder': 'Nobody holds the value any more: the next sync cycle should succeed.',
+  'not-applicable': 'This error names no conflicting value: follow the steps below.',
+  unresolved: 'Not looked up in Microsoft Graph.',
+};
+
+export function tenantLabel(report: ReportRef): string {
+  return report.tenant.name ?? report.tenant.domain ?? report.tenant.id ?? report.tenantKey;
+}
+
+export function holderKind(h: Holder): string {
+  if (h.onPremisesSyncEnabled === true) return 'synced';
+  if (h.onPremisesSyncEnabled === false) return 'formerly synced, now cloud-mastered';
+  return 'cloud-only';
+}
+
+function holderShort(h: Holder): string {
+  const kind = h.deleted ? 'deleted' : h.onPremisesSyncEnabled === true ? 'synced' : 'cloud-only';
+  const name = h.displayName ?? h.userPrincipalName ?? h.mail ?? h.id;
+  return `${kind} ${h.type === 'unknown' ? 'object' : h.type} ${name}`;
+}
+
+function holderLine(h: Holder): string {
+  const name = h.displayName ?? '(no display name)';
+  const ids = [h.userPrincipalName, h.mail && h.mail !== h.userPrincipalName ? h.mail : null].filter(Boolean).join(', ');
+  const parts = [`${h.type} ${name}${ids ? ` (${ids})` : ''}`, holderKind(h)];
+  if (h.deleted) parts.push('deleted (in the recycle bin)');
+  if (h.onPremisesDistinguishedName) parts.push(`on-premises DN ${h.onPremisesDistinguishedName}`);
+  if (h.matched.length) parts.push(`holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}`);
+  parts.push(`object id ${h.id}`);
+  return parts.join(' — ');
+}
+
+function problemTitle(error: SyncError): string {
+  const attr = error.attributes[0];
+  if (error.category === 'DuplicateAttribute') return `Duplicate ${attr?.name ?? 'attribute'}`;
+  return CATEGORY_LABELS[error.category] ?? error.category;
+}
+
+/** "[Duplicate UserPrincipalName] john@contoso.com — held by cloud-only user John Smith — tenant contoso" */
+export function renderSummary(view: ProblemView): string {
+  const { error, resolution } = view;
+  const value = error.attributes.find((a) => a.value)?.value ?? null;
+  const subject = value ?? error.identity ?? error.message;
+  const parts = [`[${problemTitle(error)}] ${subject}`];
+  if (value && error.identity && normal(value) !== normal(error.identity)) parts[0] += ` on ${error.identity}`;
+  const v = resolution?.verdict;
+  if (resolution && resolution.holders.length && (v === 'cloud-only-holder' || v === 'synced-holder' || v === 'soft-deleted-holder')) {
+    const first = resolution.holders[0]!;
+    const more = resolution.holders.length > 1 ? ` (+${resolution.holders.length - 1})` : '';
+    parts.push(`held by ${holderShort(first)}${more}`);
+  } else if (v === 'same-object') parts.push('held by the object itself');
+  else if (v === 'no-holder') parts.push('no current holder');
+  parts.push(`tenant ${tenantLabel(view.report)}`);
+  const line = parts.join(' — ').replace(/\s+/g, ' ');
+  return line.length > 255 ? `${line.slice(0, 254)}…` : line;
+}
+
+function normal(s: string): string {
+  return s.trim().toLowerCase().replace(/^smtp:/, '');
+}
+
+/** The blocks that describe the problem itself: error, object, holders, verdict, steps. */
+export function factBlocks(view: ProblemView): ContentBlock[] {
+  const { error, resolution, report } = view;
+  const rows: Array<[string, string]> = [['Category', error.category]];
+  if (error.errorCode) rows.push(['Error code', error.errorCode]);
+  for (const a of error.attributes) rows.push([`Attribute ${a.name}`, a.value ?? '(no value in the report)']);
+  rows.push(['Object', error.identity ?? '(tenant-level error)']);
+  if (error.objectType) rows.push(['Object type', error.objectType]);
+  rows.push(['On-premises object id', error.onPremisesObjectId ?? '(not in the report)']);
+  rows.push(['Tenant', [report.tenant.name, report.tenant.domain, report.tenant.id].filter(Boolean).join(' / ') || report.tenantKey]);
+  const blocks: ContentBlock[] = [
+    { kind: 'heading', text: 'Error' },
+    { kind: 'paragraph', text: error.message },
+    { kind: 'fields', rows },
+    { kind: 'heading', text: 'Who holds the value (Microsoft Graph)' },
+  ];
+  if (!resolution) blocks.push({ kind: 'paragraph', text: 'Not looked up.' });
+  else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
+  else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
+  blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
+  if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });
+  if (resolution?.actions.length) {
+    blocks.push({ kind: 'heading', text: 'Recommended steps' });
+    resolution.actions.forEach((a, i) => {
+      blocks.push({ kind: 'paragraph', text: `${i + 1}. ${a.step}` });
+      if (a.command) blocks.push({ kind: 'code', text: a.command });
+    });
+  }
+  return blocks;
+}
+
+export function seenBlocks(seen: SeenInfo): ContentBlock[] {
+  return [
+    { kind: 'heading', text: 'Seen in reports' },
+    {
+      kind: 'fields',
+      rows: [
+        ['First seen', seen.firstSeen],
+        ['Last seen', seen.lastSeen],
+        ['Times seen', String(seen.seenCount)],
+      ],
+    },
+    { kind: 'list', items: seen.reports.map((r) => `${r.subject} — covers ${r.coversAt} — ${r.reportId}`) },
+  ];
+}
+
+/** Hash of the facts only (not the counters, not lookup times), to decide whether a repeat deserves a note. */
+export function contentHash(view: ProblemView): string {
+  const { error, resolution } = view;
+  const facts = {
+    error: { ...error, fingerprint: undefined },
+    verdict: resolution?.verdict ?? null,
+    note: resolution?.note ?? null,
+    actions: resolution?.actions ?? [],
+    holders: (resolution?.holders ?? [])
+      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
+}
+
+export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket): TicketDraft {
+  const body: ContentBlock[] = [];
+  if (followUpOf) {
+    body.push({ kind: 'paragraph', text: `Follow-up of ticket ${followUpOf.id} (${followUpOf.status}): the problem came back.` });
+  }
+  body.push(...factBlocks(view), ...seenBlocks(seen));
+  return { key: view.key, summary: renderSummary(view), body, keyDisplay: keyDisplay(view.error) };
+}
+
+function reportLine(report: ReportRef): string {
+  return `report "${report.subject}" (covers ${report.coversAt}, id ${report.reportId})`;
+}
+
+export function changedNote(view: ProblemView, seen: SeenInfo): ContentBlock[] {
+  return [
+    { kind: 'paragraph', text: `The problem changed in ${reportLine(view.report)}. Current state:` },
+    ...factBlocks(view),
+    ...seenBlocks(seen),
+  ];
+}
+
+export function reopenNote(view: ProblemView, seen: SeenInfo, resolvedAt: string | null): ContentBlock[] {
+  const since = resolvedAt ? ` after it was resolved on ${resolvedAt}` : '';
+  return [
+    { kind: 'paragraph', text: `Reopened: the problem reappeared in ${reportLine(view.report)}${since}.` },
+    ...factBlocks(view),
+    ...seenBlocks(seen),
+  ];
+}
+
+export function resolveNote(report: ReportRef, missed: number, reopenWithinDays: number): ContentBlock[] {
+  return [
+    {
+      kind: 'paragraph',
+      text:
+        `Resolved automatically: the problem was absent from the last ${missed} report(s) of tenant ${tenantLabel(report)} ` +
+        `(latest: ${reportLine(report)}). It is reopened if it comes back within ${reopenWithinDays} days.`,
+    },
+  ];
+}
+
+/** The one ticket of a report in digest mode: every problem, with its summary and facts. */
+export function renderDigest(key: string, report: ReportRef, views: ProblemView[]): TicketDraft {
+  const summary = `[Directory sync report] ${views.length} problem(s) — tenant ${tenantLabel(report)} — covers ${report.coversAt}`;
+  const body: ContentBlock[] = [
+    { kind: 'paragraph', text: `Problems in ${reportLine(report)}:` },
+    { kind: 'list', items: views.map(renderSummary) },
+  ];
+  for (const view of views) body.push({ kind: 'heading', text: renderSummary(view) }, ...factBlocks(view).slice(1));
+  return { key, summary: summary.slice(0, 255), body, keyDisplay: `digest ${report.reportId}`.slice(0, 100) };
+}

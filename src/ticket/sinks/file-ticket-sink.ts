@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../errors.ts';
+import type { TicketSink } from '../ticket-sink.ts';
+import { escapeMarkdown, toMarkdown } from './markup.ts';
+
+/**
+ * The embedded default desk: one JSON file (the record) and one Markdown file (for people)
+ * per ticket in a folder, plus `by-key/<key>/<id>` marker files so a lookup by key reads
+ * only that key's tickets. Every write goes to a temporary file first and is renamed into
+ * place, so a crash never leaves a half-written ticket. An agent works a ticket by editing
+ * `status` in its JSON file (`open`, `resolved`, `closed`, `wontfix`).
+ */
+
+export interface FileTicket {
+  id: string;
+  key: string;
+  summary: string;
+  keyDisplay: string;
+  status: DeskStatus;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  body: ContentBlock[];
+  notes: Array<{ at: string; kind: 'note' | 'resolve' | 'reopen'; blocks: ContentBlock[] }>;
+  links: Array<{ type: 'refers-to' | 'referred-to-by'; id: string }>;
+}
+
+export interface FileTicketSink extends TicketSink {
+  /** Reads one ticket record (null when absent). */
+  read(id: string): Promise<FileTicket | null>;
+  /** What an agent does by hand: set a ticket's status. */
+  setStatus(id: string, status: DeskStatus): Promise<void>;
+}
+
+const ID_PATTERN = /^T\d{13}-[0-9a-f]{6}$/;
+
+export function createFileTicketSink(options: { dir: string; now?: () => Date }): FileTicketSink {
+  const dir = options.dir;
+  const now = options.now ?? (() => new Date());
+  const jsonPath = (id: string) => join(dir, `${id}.json`);
+
+  async function atomicWrite(path: string, content: string): Promise<void> {
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, content, 'utf8');
+    await rename(tmp, path);
+  }
+
+  function markdown(t: FileTicket): string {
+    const lines = [
+      `# ${escapeMarkdown(t.summary)}`,
+      '',
+      `- Ticket: ${t.id}`,
+      `- Status: ${t.status}${t.resolvedAt ? ` (resolved ${t.resolvedAt})` : ''}`,
+      `- Key: ${t.key} (${escapeMarkdown(t.keyDisplay)})`,
+      `- Created: ${t.createdAt}, updated: ${t.updatedAt}`,
+      ...t.links.map((l) => `- ${l.type === 'refers-to' ? 'Follow-up of' : 'Followed up by'} ${l.id}`),
+      '',
+      toMarkdown(t.body),
+    ];
+    for (const n of t.notes) lines.push('', `## ${n.kind === 'note' ? 'Note' : n.kind === 'resolve' ? 'Resolved' : 'Reopened'} — ${n.at}`, '', toMarkdown(n.blocks));
+    return `${lines.join('\n')}\n`;
+  }
+
+  async function save(t: FileTicket): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    // JSON last: it is the record, the Markdown is derived from it.
+    await atomicWrite(join(dir, `${t.id}.md`), markdown(t));
+    await atomicWrite(jsonPath(t.id), `${JSON.stringify(t, null, 2)}\n`);
+  }
+
+  async function read(id: string): Promise<FileTicket | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    try {
+      return JSON.parse(await readFile(jsonPath(id), 'utf8')) as FileTicket;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async function mustRead(id: string): Promise<FileTicket> {
+    const t = await read(id);
+    if (!t) throw new PermanentError(`file desk: no ticket ${id} in ${dir}`, 'desk_not_found');
+    return t;
+  }
+
+  function toDesk(t: FileTicket): DeskTicket {
+    return { id: t.id, key: t.key, url: `file://${jsonPath(t.id)}`, status: t.status, resolvedAt: t.resolvedAt };
+  }
+
+  async function change(id: string, fn: (t: FileTicket, at: string) => void): Promise<FileTicket> {
+    const t = await mustRead(id);
+    const at = now().toISOString();
+    fn(t, at);
+    t.updatedAt = at;
+    await save(t);
+    return t;
+  }
+
+  return {
+    name: 'file',
+    read,
+    async findByKey(key) {
+      let ids: string[];
+      try {
+        ids = await readdir(join(dir, 'by-key', key));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+      const tickets = (await Promise.all(ids.map(read))).filter((t): t is FileTicket => t !== null && t.key === key);
+      tickets.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      return tickets.map(toDesk);
+    },
+    async create(draft: TicketDraft, opts) {
+      const at = now().toISOString();
+      const id = `T${String(Date.now()).padStart(13, '0')}-${randomBytes(3).toString('hex')}`;
+      const t: FileTicket = {
+        id,
+        key: draft.key,
+        summary: draft.summary,
+        keyDisplay: draft.keyDisplay,
+        status: 'open',
+        createdAt: at,
+        updatedAt: at,
+        resolvedAt: null,
+        body: draft.body,
+        notes: [],
+        links: opts.followUpOf ? [{ type: 'refers-to', id: opts.followUpOf.id }] : [],
+      };
+      await save(t);
+      await mkdir(join(dir, 'by-key', draft.key), { recursive: true });
+      await writeFile(join(dir, 'by-key', draft.key, id), '');
+      if (opts.followUpOf && (await read(opts.followUpOf.id))) {
+        await change(opts.followUpOf.id, (old) => old.links.push({ type: 'referred-to-by', id }));
+      }
+      return toDesk(t);
+    },
+    async addNote(ticket, note) {
+      await change(ticket.id, (t, at) => t.notes.push({ at, kind: 'note', blocks: note }));
+    },
+    async updateFields(ticket, fields) {
+      if (fields.summary === undefined) return;
+      await change(ticket.id, (t) => (t.summary = fields.summary!));
+    },
+    async resolve(ticket, note) {
+      return toDesk(
+        await change(ticket.id, (t, at) => {
+          t.status = 'resolved';
+          t.resolvedAt = at;
+          t.notes.push({ at, kind: 'resolve', blocks: note });
+        }),
+      );
+    },
+    async reopen(ticket, note) {
+      return toDesk(
+        await change(ticket.id, (t, at) => {
+          t.status = 'open';
+          t.notes.push({ at, kind: 'reopen', blocks: note });
+        }),
+      );
+    },
+    async link(ticket, other) {
+      await change(ticket.id, (t) => t.links.push({ type: 'refers-to', id: other.id }));
+      await change(other.id, (t) => t.links.push({ type: 'referred-to-by', id: ticket.id }));
+    },
+    async setStatus(id, status) {
+      await change(id, (t, at) => {
+        t.status = status;
+        if (status === 'resolved' || status === 'closed') t.resolvedAt = at;
+      });
+    },
+  };
+}

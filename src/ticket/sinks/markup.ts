@@ -1,0 +1,87 @@
+import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+
+/**
+ * ContentBlocks rendered in the markups desks take (Markdown, HTML, plain text). Every value
+ * from a report or from Graph is escaped here: a display name like `<b>*x*</b>` must show as
+ * typed, never as markup.
+ */
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** Backslash-escapes Markdown's punctuation so text renders literally (CommonMark). */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()<>#+\-.!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, '  \n');
+}
+
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+export function toMarkdown(blocks: ContentBlock[]): string {
+  return blocks
+    .map((b) => {
+      switch (b.kind) {
+        case 'heading':
+          return `### ${escapeMarkdown(b.text)}`;
+        case 'paragraph':
+          return escapeMarkdown(b.text);
+        case 'list':
+          return b.items.map((i) => `- ${escapeMarkdown(i)}`).join('\n');
+        case 'code': {
+          const f = fence(b.text);
+          return `${f}powershell\n${b.text}\n${f}`;
+        }
+        case 'fields':
+          return ['| Field | Value |', '| --- | --- |', ...b.rows.map(([k, v]) => `| ${escapeMarkdown(k)} | ${escapeMarkdown(v)} |`)].join(
+            '\n',
+          );
+      }
+    })
+    .join('\n\n');
+}
+
+export function toHtml(blocks: ContentBlock[]): string {
+  return blocks
+    .map((b) => {
+      switch (b.kind) {
+        case 'heading':
+          return `<h3>${escapeHtml(b.text)}</h3>`;
+        case 'paragraph':
+          return `<p>${escapeHtml(b.text).replace(/\r?\n/g, '<br>')}</p>`;
+        case 'list':
+          return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
+        case 'code':
+          return `<pre><code>${escapeHtml(b.text)}</code></pre>`;
+        case 'fields':
+          return `<table>${b.rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+      }
+    })
+    .join('\n');
+}
+
+export function toText(blocks: ContentBlock[]): string {
+  return blocks
+    .map((b) => {
+      switch (b.kind) {
+        case 'heading':
+          return `== ${b.text} ==`;
+        case 'paragraph':
+          return b.text;
+        case 'list':
+          return b.items.map((i) => `  * ${i}`).join('\n');
+        case 'code':
+          return b.text
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n');
+        case 'fields': {
+          const width = Math.max(0, ...b.rows.map(([k]) => k.length));
+          return b.rows.map(([k, v]) => `${k.padEnd(width)} : ${v}`).join('\n');
+        }
+      }
+    })
+    .join('\n\n');
+}

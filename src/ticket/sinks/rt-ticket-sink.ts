@@ -1,0 +1,201 @@
+import type { ContentBlock, DeskStatus, DeskTicket } from '../../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { TicketSink } from '../ticket-sink.ts';
+import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
+import { toHtml } from './markup.ts';
+
+/**
+ * Request Tracker 5 over REST2. The key lives in a ticket custom field (DedupKey), notes are
+ * `comment`s (never `correspond`, which mails the requestor and reopens), status changes are
+ * explicit, and every write's message list is read: RT reports many failures with HTTP 200.
+ */
+
+export interface RtSinkConfig {
+  /** RT base URL (`https://rt.example.com/rt`), or its REST2 URL. */
+  url?: string;
+  token?: string;
+  queue: string;
+  keyField: string;
+}
+
+export interface RtSinkDeps {
+  logger?: Logger;
+  /** Overrides for the HTTP layer (timeouts, retries, injected sleep in tests). */
+  http?: Partial<DeskHttpOptions>;
+}
+
+interface RtTicket {
+  id: string | number;
+  Status?: string;
+  Resolved?: string;
+  Created?: string;
+  CustomFields?: Array<{ name: string; values: string[] }>;
+}
+
+/** RT's Subject column holds 200 characters. */
+const SUBJECT_MAX = 200;
+/** Messages RT returns with HTTP 200 when it refused part of a write. */
+const REFUSED = /isn't a valid|is not a valid|not allowed|permission denied|no permission|couldn't|could not|invalid|doesn't exist|does not exist|failed|illegal/i;
+
+export function rtStatus(status: string | undefined): DeskStatus {
+  switch (status) {
+    case 'resolved':
+      return 'resolved';
+    case 'rejected':
+      return 'wontfix';
+    case 'deleted':
+      return 'closed';
+    default:
+      // new, open, stalled and custom active statuses
+      return 'open';
+  }
+}
+
+function resolvedAt(t: RtTicket): string | null {
+  if (!t.Resolved || t.Resolved.startsWith('1970-01-01')) return null;
+  return t.Resolved;
+}
+
+function sqlQuote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}): TicketSink {
+  if (!config.url) throw new PermanentError('RT_URL is required for TICKET_SINK=rt', 'config');
+  if (!config.token) throw new PermanentError('RT_TOKEN is required for TICKET_SINK=rt', 'config');
+  const base = config.url.replace(/\/+$/, '');
+  const rest2 = /\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`;
+  const web = rest2.replace(/\/REST\/2\.0$/, '');
+  const http: DeskHttp = createDeskHttp({
+    desk: 'rt',
+    baseURL: rest2,
+    headers: { Authorization: `token ${config.token}` },
+    logger: deps.logger,
+    ...deps.http,
+  });
+  const log = deps.logger;
+  let setup: Promise<{ cfName: string }> | undefined;
+
+  /** Checks once that the queue exists and carries the key field (queue sub-resources need numeric ids). */
+  function ensureSetup(): Promise<{ cfName: string }> {
+    setup ??= (async () => {
+      const res = await http.request<{ id: number; TicketCustomFields?: Array<{ id: string; name: string }> }>({
+        method: 'GET',
+        url: `/queue/${encodeURIComponent(config.queue)}`,
+      });
+      const cf = res.data.TicketCustomFields?.find((f) => f.name === config.keyField);
+      if (!cf) {
+        throw new PermanentError(
+          `RT queue '${config.queue}' (id ${res.data.id}) has no ticket custom field '${config.keyField}' (RT_KEY_FIELD): create it and apply it to the queue`,
+          'rt_key_field_missing',
+        );
+      }
+      log?.debug({ queueId: res.data.id, customFieldId: cf.id }, 'rt key field found');
+      return { cfName: cf.name };
+    })().catch((err: unknown) => {
+      setup = undefined;
+      throw err;
+    });
+    return setup;
+  }
+
+  function toDesk(t: RtTicket, key: string): DeskTicket {
+    const id = String(t.id);
+    return { id, key, url: `${web}/Ticket/Display.html?id=${id}`, status: rtStatus(t.Status), resolvedAt: resolvedAt(t) };
+  }
+
+  function messages(data: unknown): string[] {
+    return Array.isArray(data) ? data.map(String) : [];
+  }
+
+  function refusals(call: string, data: unknown): void {
+    const bad = messages(data).filter((m) => REFUSED.test(m));
+    if (bad.length) throw new PermanentError(`rt ${call}: ${bad.join('; ')}`, 'rt_refused');
+  }
+
+  async function read(id: string, key: string): Promise<DeskTicket | null> {
+    const res = await http.request<RtTicket>({ method: 'GET', url: `/ticket/${encodeURIComponent(id)}`, acceptStatus: [404] });
+    if (res.status === 404) return null;
+    return toDesk(res.data, key);
+  }
+
+  /** A comment, optionally changing the status in the same transaction, then the status confirmed by a read. */
+  async function comment(ticket: DeskTicket, blocks: ContentBlock[], status?: 'open' | 'resolved'): Promise<DeskTicket> {
+    const body: Record<string, string> = { Content: toHtml(blocks), ContentType: 'text/html' };
+    if (status) body.Status = status;
+    const res = await http.request({ method: 'POST', url: `/ticket/${ticket.id}/comment`, data: body });
+    refusals(`comment on ticket ${ticket.id}`, res.data);
+    if (!status) return ticket;
+    const now = await read(ticket.id, ticket.key);
+    const wanted: DeskStatus = status === 'open' ? 'open' : 'resolved';
+    if (!now || now.status !== wanted) {
+      throw new PermanentError(
+        `rt ticket ${ticket.id}: status not changed to ${status} (${messages(res.data).join('; ') || 'no message'})`,
+        'rt_refused',
+      );
+    }
+    return now;
+  }
+
+  return {
+    name: 'rt',
+    async findByKey(key) {
+      const { cfName } = await ensureSetup();
+      const query = `'CF.{${cfName}}' = ${sqlQuote(key)}`;
+      const found: DeskTicket[] = [];
+      for (let page = 1; ; page++) {
+        const res = await http.request<{ items: RtTicket[]; pages: number }>({
+          method: 'GET',
+          url: '/tickets',
+          params: { query, fields: 'Status,Resolved,Created,CustomFields', orderby: 'Created', order: 'DESC', per_page: 100, page },
+        });
+        for (const t of res.data.items) {
+          // TicketSQL `=` on a CF is case-insensitive in some databases: keep exact matches only.
+          const values = t.CustomFields?.find((f) => f.name === cfName)?.values;
+          if (values && !values.includes(key)) continue;
+          found.push(toDesk(t, key));
+        }
+        if (page >= Math.ceil(Number(res.data.pages) || 0)) break;
+      }
+      return found;
+    },
+    async get(id) {
+      return read(id, '');
+    },
+    async create(draft, options) {
+      const { cfName } = await ensureSetup();
+      const data: Record<string, unknown> = {
+        Queue: config.queue,
+        Subject: draft.summary.length > SUBJECT_MAX ? `${draft.summary.slice(0, SUBJECT_MAX - 1)}…` : draft.summary,
+        Content: toHtml(draft.body),
+        ContentType: 'text/html',
+        CustomFields: { [cfName]: draft.key },
+      };
+      // RT refuses links to deleted tickets (our "closed"); the body names the old ticket anyway.
+      if (options.followUpOf && options.followUpOf.status !== 'closed') data.RefersTo = options.followUpOf.id;
+      const res = await http.request<{ id?: string | number }>({ method: 'POST', url: '/ticket', data });
+      if (res.data.id === undefined) throw new PermanentError(`rt create: no ticket id in the answer (${JSON.stringify(res.data)})`, 'rt_refused');
+      return { id: String(res.data.id), key: draft.key, url: `${web}/Ticket/Display.html?id=${res.data.id}`, status: 'open', resolvedAt: null };
+    },
+    async addNote(ticket, note) {
+      await comment(ticket, note);
+    },
+    async updateFields(ticket, fields) {
+      if (fields.summary === undefined) return;
+      const subject = fields.summary.length > SUBJECT_MAX ? `${fields.summary.slice(0, SUBJECT_MAX - 1)}…` : fields.summary;
+      const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { Subject: subject } });
+      refusals(`update ticket ${ticket.id}`, res.data);
+    },
+    async resolve(ticket, note) {
+      return comment(ticket, note, 'resolved');
+    },
+    async reopen(ticket, note) {
+      return comment(ticket, note, 'open');
+    },
+    async link(ticket, other) {
+      const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { AddRefersTo: other.id } });
+      refusals(`link ticket ${ticket.id} to ${other.id}`, res.data);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { Logger } from '../logger.ts';
+import { createApplyReport, type ApplyReport } from './apply-report.ts';
+import { createTicketSink, type TicketSinkDeps } from './sinks/index.ts';
+import type { TicketSink } from './ticket-sink.ts';
+import { createTicketStateStore } from './ticket-state.ts';
+
+/** The ticket stage as the pipeline sees it: apply a report, close. */
+export interface TicketStageHandle {
+  applyReport: ApplyReport;
+  readonly sink: TicketSink;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the ticket stage from config: the desk chosen by TICKET_SINK, state and locks in
+ * Redis under `<REDIS_PREFIX>:ticket:`, and the policy (reopen window, auto-resolve, digest).
+ * The Redis connection belongs to the caller and is not closed here.
+ */
+export function createTicketStageFromConfig(
+  config: Config,
+  deps: { redis: Redis; logger: Logger; now?: () => Date; sink?: TicketSink; http?: TicketSinkDeps['http'] },
+): TicketStageHandle {
+  const sink = deps.sink ?? createTicketSink(config, { logger: deps.logger.child({ desk: config.ticket.sink }), now: deps.now, http: deps.http });
+  const state = createTicketStateStore(deps.redis, { prefix: config.redis.prefix });
+  const applyReport = createApplyReport({
+    sink,
+    state,
+    policy: {
+      reopenWithinDays: config.ticket.reopenWithinDays,
+      resolveAfterMissing: config.ticket.resolveAfterMissing,
+      digest: config.ticket.digest,
+    },
+    now: deps.now,
+    logger: deps.logger,
+  });
+  return {
+    applyReport,
+    sink,
+    async close() {
+      // Nothing of our own to close: Redis is the caller's, axios keeps no open sockets we own.
+    },
+  };
+}

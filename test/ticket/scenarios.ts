@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DeskStatus } from '../../schemas/ticket.schema.ts';
+import { createApplyReport, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import { correlationKey } from '../../src/ticket/correlation-key.ts';
+import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
+import { createTicketStateStore } from '../../src/ticket/ticket-state.ts';
+import { services } from '../helpers/services.ts';
+import { holder, resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
+
+/**
+ * The scenario table every desk adapter must pass, run against real Redis (state and locks)
+ * and the adapter's desk (real RT, a faithful fake, or the file sink). Assertions read the
+ * desk through `inspect`, never through the adapter under test.
+ */
+
+export interface InspectedTicket {
+  id: string;
+  status: DeskStatus;
+  summary: string;
+  /** Internal notes added after creation (resolve and reopen notes included). */
+  notes: number;
+  /** Ids of the tickets this one refers to (a follow-up refers to the closed one). */
+  linkedTo: string[];
+}
+
+export interface DeskInspector {
+  /** Tickets carrying `key` that the desk lists (newest first). */
+  tickets(key: string): Promise<InspectedTicket[]>;
+  ticket(id: string): Promise<InspectedTicket>;
+  /** Acts as an agent in the desk: resolve, close (terminal) or mark won't-fix. */
+  setStatus(id: string, status: 'resolved' | 'closed' | 'wontfix'): Promise<void>;
+}
+
+export interface ScenarioDesk {
+  sink: TicketSink;
+  inspect: DeskInspector;
+  /** Points the sink at the scenario's clock where the desk can (the file sink stamps with it). */
+  setClock?(now: () => Date): void;
+}
+
+const DAY = 86_400_000;
+
+export function runTicketScenarios(name: string, makeSink: () => Promise<ScenarioDesk>): void {
+  describe(`ticket scenarios: ${name}`, () => {
+    let redis: Redis;
+    let desk: ScenarioDesk;
+    let prefix: string;
+    let clock: Date;
+    const now = () => clock;
+
+    beforeAll(() => {
+      redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: 3 });
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+    beforeEach(async () => {
+      prefix = `test-ticket-${randomUUID().slice(0, 8)}`;
+      clock = new Date();
+      desk = await makeSink();
+      desk.setClock?.(now);
+    });
+
+    function stage(policy: Partial<TicketPolicy> = {}, sink: TicketSink = desk.sink, connection: Redis = redis): ApplyReport {
+      return createApplyReport({
+        sink,
+        state: createTicketStateStore(connection, { prefix, lockWaitMs: 60_000 }),
+        policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false, ...policy },
+        now,
+      });
+    }
+
+    it('new problem: one ticket, open, with a summary an agent can scan', async () => {
+      const tenant = uniqueTenant();
+      const err = syncError();
+      const key = correlationKey(tenant, err);
+      const actions = await stage()(ticketJob(tenant, 1, [err]), resolutionsFor(resolution(err)));
+      expect(actions.map((a) => a.action)).toEqual(['create']);
+      const tickets = await desk.inspect.tickets(key);
+      expect(tickets).toHaveLength(1);
+      expect(tickets[0]!.id).toBe(actions[0]!.ticketId);
+      expect(tickets[0]!.status).toBe('open');
+      expect(tickets[0]!.summary).toBe(
+        `[Duplicate UserPrincipalName] john@contoso.com — held by cloud-only user John Smith — tenant ${tenant.split('.')[0]}`,
+      );
+    });
+
+    it('repeat: the same problem in a newer report adds nothing', async () => {
+      const tenant = uniqueTenant();
+      const err = syncError();
+      const apply = stage();
+      await apply(ticketJob(tenant, 1, [err]), resolutionsFor(resolution(err)));
+      const again = await apply(ticketJob(tenant, 2, [err]), resolutionsFor({ ...resolution(err), resolvedAt: '2026-11-03T00:00:00Z' }));
+      expect(again.map((a) => a.action)).toEqual(['unchanged']);
+      const tickets = await desk.inspect.tickets(correlationKey(tenant, err));
+      expect(tickets).toHaveLength(1);
+      expect(tickets[0]!.notes).toBe(0);
+    });
+
+    it('changed: a new holder adds one note, and the same change again adds none', async () => {
+      const tenant = uniqueTenant();
+      const err = syncError();
+      const apply = stage();
+      await apply(ticketJob(tenant, 1, [err]), resolutionsFor(resolution(err)));
+      const synced = resolution(err, 'synced-holder', [holder({ displayName: 'John Smith (HR)', onPremisesSyncEnabled: true })]);
+      const changed = await apply(ticketJob(tenant, 2, [err]), resolutionsFor(synced));
+      expect(changed.map((a) => a.action)).toEqual(['note']);
+      const repeat = await apply(ticketJob(tenant, 3, [err]), resolutionsFor(synced));
+      expect(repeat.map((a) => a.action)).toEqual(['unchanged']);
+      const [ticket] = await desk.inspect.tickets(correlationKey(tenant, err));
+      expect(ticket!.notes).toBe(1);
+      expect(ticket!.summary).toContain('held by synced user John Smith (HR)');
+    });
+
+    it('old replay: an older report or the same report again changes nothing', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage({ resolveAfterMissing: 1 });
+      await apply(ticketJob(tenant, 5, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const before = await Promise.all([a, b].map((e) => desk.inspect.tickets(correlationKey(tenant, e))));
+      // An older report that lacks `b` and shows `a` differently: no resolve, no note, no ticket.
+      const c = syncError({ value: 'old@contoso.com' });
+      const old = await apply(
+        ticketJob(tenant, 3, [a, c]),
+        resolutionsFor(resolution(a, 'no-holder', []), resolution(c)),
+      );
+      expect(old.map((x) => x.action)).toEqual(['skip-old', 'skip-old']);
+      const same = await apply(ticketJob(tenant, 5, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      expect(same.map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+      const after = await Promise.all([a, b].map((e) => desk.inspect.tickets(correlationKey(tenant, e))));
+      expect(after).toEqual(before);
+      expect(await desk.inspect.tickets(correlationKey(tenant, c))).toEqual([]);
+    });
+
+    it('gone: resolved after N newer reports without it, with a note', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage({ resolveAfterMissing: 2 });
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const bId = first[1]!.ticketId!;
+      const second = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect(second.map((x) => x.action)).toEqual(['unchanged']);
+      expect((await desk.inspect.ticket(bId)).status).toBe('open');
+      const third = await apply(ticketJob(tenant, 3, [a]), resolutionsFor(resolution(a)));
+      expect(third).toContainEqual(expect.objectContaining({ action: 'resolve', ticketId: bId }));
+      const b1 = await desk.inspect.ticket(bId);
+      expect(b1.status).toBe('resolved');
+      expect(b1.notes).toBe(1);
+      expect((await desk.inspect.ticket(first[0]!.ticketId!)).status).toBe('open');
+      // A later report still without it: nothing more.
+      const fourth = await apply(ticketJob(tenant, 4, [a]), resolutionsFor(resolution(a)));
+      expect(fourth.map((x) => x.action)).toEqual(['unchanged']);
+      expect((await desk.inspect.ticket(bId)).notes).toBe(1);
+    });
+
+    it('back: a resolved problem that returns within the window reopens its ticket', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage({ resolveAfterMissing: 1 });
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const bId = first[1]!.ticketId!;
+      await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect((await desk.inspect.ticket(bId)).status).toBe('resolved');
+      clock = new Date(clock.getTime() + 3 * DAY);
+      const back = await apply(ticketJob(tenant, 3, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      expect(back).toContainEqual(expect.objectContaining({ action: 'reopen', ticketId: bId }));
+      const tickets = await desk.inspect.tickets(correlationKey(tenant, b));
+      expect(tickets.map((t) => [t.id, t.status])).toEqual([[bId, 'open']]);
+      expect(tickets[0]!.notes).toBe(2); // the resolve note and the reopen note
+    });
+
+    it("won't fix: a rejected ticket is left alone", async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const apply = stage({ resolveAfterMissing: 1 });
+      const [created] = await apply(ticketJob(tenant, 1, [a]), resolutionsFor(resolution(a)));
+      await desk.inspect.setStatus(created!.ticketId!, 'wontfix');
+      const changed = resolution(a, 'synced-holder', [holder({ onPremisesSyncEnabled: true })]);
+      const again = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(changed));
+      expect(again.map((x) => x.action)).toEqual(['skip-wontfix']);
+      await apply(ticketJob(tenant, 3, []), resolutionsFor());
+      const tickets = await desk.inspect.tickets(correlationKey(tenant, a));
+      expect(tickets.map((t) => [t.id, t.status, t.notes])).toEqual([[created!.ticketId!, 'wontfix', 0]]);
+    });
+
+    it('closed then seen again: a new ticket linked to the closed one', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const apply = stage();
+      const [created] = await apply(ticketJob(tenant, 1, [a]), resolutionsFor(resolution(a)));
+      const oldId = created!.ticketId!;
+      await desk.inspect.setStatus(oldId, 'closed');
+      const [follow] = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect(follow!.action).toBe('followup');
+      expect(follow!.ticketId).toBeDefined();
+      expect(follow!.ticketId).not.toBe(oldId);
+      const fresh = await desk.inspect.ticket(follow!.ticketId!);
+      expect(fresh.status).toBe('open');
+      expect(fresh.linkedTo).toContain(oldId);
+      // And the follow-up is now the ticket of the key: the next report leaves it be.
+      const [next] = await apply(ticketJob(tenant, 3, [a]), resolutionsFor(resolution(a)));
+      expect(next).toMatchObject({ action: 'unchanged', ticketId: follow!.ticketId });
+    });
+
+    it('resolved long ago then seen again: a follow-up instead of a reopen', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const apply = stage({ reopenWithinDays: 30 });
+      const [created] = await apply(ticketJob(tenant, 1, [a]), resolutionsFor(resolution(a)));
+      await desk.inspect.setStatus(created!.ticketId!, 'resolved');
+      clock = new Date(clock.getTime() + 45 * DAY);
+      const [follow] = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect(follow!.action).toBe('followup');
+      expect((await desk.inspect.ticket(created!.ticketId!)).status).toBe('resolved');
+      expect((await desk.inspect.ticket(follow!.ticketId!)).linkedTo).toContain(created!.ticketId!);
+    });
+
+    it('crash between create and state write: the retry finds the ticket instead of creating another', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const crashing: TicketSink = {
+        ...desk.sink,
+        name: desk.sink.name,
+        findByKey: (k) => desk.sink.findByKey(k),
+        create: async (draft, opts) => {
+          await desk.sink.create(draft, opts);
+          throw new Error('worker killed after create');
+        },
+      };
+      const job = ticketJob(tenant, 1, [a]);
+      await expect(stage({}, crashing)(job, resolutionsFor(resolution(a)))).rejects.toThrow('worker killed');
+      const retried = await stage()(job, resolutionsFor(resolution(a)));
+      const tickets = await desk.inspect.tickets(correlationKey(tenant, a));
+      expect(tickets).toHaveLength(1);
+      expect(retried).toEqual([expect.objectContaining({ action: 'unchanged', ticketId: tickets[0]!.id })]);
+      expect(tickets[0]!.notes).toBe(0);
+    });
+
+    it('two workers racing on one key create one ticket', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const second = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: 3 });
+      try {
+        const w1 = stage({}, desk.sink, redis);
+        const w2 = stage({}, desk.sink, second);
+        // The same report delivered twice, and another report with the same problem, at once.
+        const results = await Promise.all([
+          w1(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
+          w2(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
+          w2(ticketJob(tenant, 1, [b], 'forwarded-copy'), resolutionsFor(resolution(b))),
+        ]);
+        for (const e of [a, b]) expect(await desk.inspect.tickets(correlationKey(tenant, e))).toHaveLength(1);
+        const creates = results.flat().filter((x) => x.action === 'create');
+        expect(creates).toHaveLength(2);
+      } finally {
+        await second.quit();
+      }
+    });
+
+    it('dry-run lists the plan and changes nothing', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const job = ticketJob(tenant, 1, [a]);
+      const plan = await stage()(job, resolutionsFor(resolution(a)), { dryRun: true });
+      expect(plan).toEqual([expect.objectContaining({ action: 'create', key: correlationKey(tenant, a) })]);
+      expect(await desk.inspect.tickets(correlationKey(tenant, a))).toEqual([]);
+      const real = await stage()(job, resolutionsFor(resolution(a)));
+      expect(real.map((x) => x.action)).toEqual(['create']);
+      await desk.inspect.setStatus(real[0]!.ticketId!, 'closed');
+      const listed = (await desk.inspect.tickets(correlationKey(tenant, a))).length;
+      const plan2 = await stage()(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)), { dryRun: true });
+      expect(plan2.map((x) => x.action)).toEqual(['followup']);
+      expect(await desk.inspect.tickets(correlationKey(tenant, a))).toHaveLength(listed);
+      expect((await desk.inspect.ticket(real[0]!.ticketId!)).status).toBe('closed');
+    });
+  });
+}
