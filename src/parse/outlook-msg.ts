@@ -36,6 +36,8 @@ export interface OutlookMsgContent {
   sentAt: string | null;
   bodyText: string | null;
   bodyHtml: string | null;
+  /** Message-ID: the transport headers' one, else PR_INTERNET_MESSAGE_ID. */
+  messageId: string | null;
   /** PR_TRANSPORT_MESSAGE_HEADERS: the RFC 5322 header block, when Outlook kept it (received mail). */
   headers: string | null;
   /** File attachments; an embedded message comes out as its own .msg. */
@@ -255,6 +257,7 @@ export function decodeOutlookMsg(data: Buffer, options: OutlookMsgOptions = {}):
       ?? toIso(fields.clientSubmitTime)
       ?? toIso(fields.messageDeliveryTime);
 
+    const messageId = (headers ? headerValue(headers, 'Message-ID') : null) ?? nonEmpty(fields.messageId);
     let bodyText = nonEmpty(fields.body);
     let bodyHtml = nonEmpty(fields.bodyHtml);
     if (!bodyHtml && fields.html && fields.html.length > 0) {
@@ -279,7 +282,7 @@ export function decodeOutlookMsg(data: Buffer, options: OutlookMsgOptions = {}):
       attachments.push({ filename, mimeType, content: Buffer.from(got.content) });
     }
 
-    return { subject: nonEmpty(fields.subject), from, fromAddress, sentAt, bodyText, bodyHtml, headers, attachments };
+    return { subject: nonEmpty(fields.subject), from, fromAddress, sentAt, messageId, bodyText, bodyHtml, headers, attachments };
   } catch (err) {
     if (err instanceof OutlookMsgError) throw err;
     throw new OutlookMsgError(`.msg decoding failed: ${err instanceof Error ? err.message : String(err)}`, 'msg_corrupt', { cause: err });

@@ -97,6 +97,7 @@ describe('decodeOutlookMsg', () => {
     expect(out.from).toBe('Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>');
     expect(out.fromAddress).toBe('MSOnlineServicesTeam@MicrosoftOnline.com');
     expect(out.sentAt).toBe('2024-03-04T06:02:00.000Z');
+    expect(out.messageId).toBe('<report-1@microsoftonline.com>');
     expect(out.headers).toBe(HEADERS);
     expect(out.bodyText).toBe('john@contoso.com | duplicate');
     expect(out.bodyHtml).toBe(REPORT_HTML);
@@ -120,6 +121,7 @@ describe('decodeOutlookMsg', () => {
           { tag: MSG_TAG.SENDER_SMTP_ADDRESS, value: 'admin@contoso.com' },
           { tag: MSG_TAG.CLIENT_SUBMIT_TIME, value: new Date('2024-03-04T07:15:30Z') },
           { tag: MSG_TAG.BODY_HTML_STRING, value: '<p>string html</p>' },
+          { tag: MSG_TAG.INTERNET_MESSAGE_ID, value: '<fw-1@contoso.com>' },
         ],
       }),
     );
@@ -128,6 +130,7 @@ describe('decodeOutlookMsg', () => {
       from: 'Contoso Admin <admin@contoso.com>',
       fromAddress: 'admin@contoso.com',
       sentAt: '2024-03-04T07:15:30.000Z',
+      messageId: '<fw-1@contoso.com>',
       bodyText: null,
       bodyHtml: '<p>string html</p>',
       headers: null,
