@@ -1,0 +1,52 @@
+import type { Attribute } from '../../schemas/report.schema.ts';
+import { canonicalAttribute, cleanAttributeValue } from './vocabulary.ts';
+
+/**
+ * Parses the attribute list Microsoft appends to duplicate errors:
+ * `[UserPrincipalName john@contoso.com;]`, `[ProxyAddresses SMTP:a@x.com;smtp:b@x.com;]`,
+ * `[UserPrincipalName u@x;ProxyAddresses SMTP:u@x;]`, `[FederatedUser.UserPrincipalName]`,
+ * or bare names after the colon (`…local directory services: UserPrincipalName.`).
+ * Entries are `;`-separated; an entry that starts with a known attribute name opens a new
+ * attribute, anything else is another value of the previous one. Values may hold spaces (X500).
+ */
+export function parseAttributeList(list: string): Attribute[] {
+  const text = list.trim();
+  if (!text) return [];
+  if (!text.startsWith('[')) {
+    return text
+      .split(/\s*(?:,|\band\b)\s*/)
+      .map((name) => name.replace(/\.$/, ''))
+      .filter(Boolean)
+      .map((name) => ({ name: canonicalAttribute(name) ?? name, value: null }));
+  }
+  const inner = text.slice(1, text.endsWith(']') ? -1 : undefined);
+  const attributes: Attribute[] = [];
+  let current: string | null = null;
+  for (const rawEntry of inner.split(';')) {
+    const entry = rawEntry.trim();
+    if (!entry) continue;
+    const [first = '', ...rest] = entry.split(/\s+/);
+    const named: string | null = canonicalAttribute(first) ?? (rest.length === 0 && isAttributeWord(first) && !current ? first : null);
+    if (named) {
+      current = named;
+      const raw = entry.slice(first.length);
+      attributes.push({ name: named, value: raw.trim() ? cleanAttributeValue(named, raw) : null });
+    } else if (current) {
+      attributes.push({ name: current, value: cleanAttributeValue(current, entry) });
+    } else {
+      // A value with no attribute before it: keep it under the name Microsoft would have used.
+      attributes.push({ name: guessAttribute(entry), value: cleanAttributeValue(guessAttribute(entry), entry) });
+    }
+  }
+  return attributes;
+}
+
+/** `FederatedUser.UserPrincipalName`, `extensionAttribute1`: an identifier, not a value. */
+function isAttributeWord(word: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*$/.test(word);
+}
+
+function guessAttribute(value: string): string {
+  if (/^(smtp|x500|sip|x400|eum):/i.test(value)) return 'ProxyAddresses';
+  return 'UserPrincipalName';
+}

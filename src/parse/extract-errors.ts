@@ -1,0 +1,383 @@
+import type { Attribute, SyncError } from '../../schemas/report.schema.ts';
+import { collapse, type Block } from './blocks.ts';
+import { findFamilies, type FamilyMatch } from './families.ts';
+import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
+import { parseAttributeList } from './brackets.ts';
+import {
+  EMAIL_RE,
+  KNOWN_CODE_RE,
+  canonicalAttribute,
+  canonicalObjectType,
+  cleanAttributeValue,
+  fieldRole,
+  looksLikeObjectId,
+  type FieldRole,
+} from './vocabulary.ts';
+
+/**
+ * Turns blocks into errors. Every layout is one of three shapes: table rows (columns named
+ * by a header row or recognised by content), labelled fields ("Identity: …" one per line,
+ * or two-column key/value tables), and free text (the old DirSync format, pasted event
+ * text). Each error sentence found becomes an error with the object named next to it; an
+ * error-looking text that matches no known sentence becomes an Unknown error, never dropped.
+ */
+
+export type ExtractedError = Omit<SyncError, 'fingerprint'>;
+export interface Extraction {
+  errors: ExtractedError[];
+  unparsed: string[];
+}
+
+interface Line {
+  text: string;
+  region: boolean;
+}
+interface Context {
+  identity: string | null;
+  objectType: string | null;
+  onPremisesObjectId: string | null;
+  errorCode: string | null;
+  attributes: Attribute[];
+}
+const emptyContext = (): Context => ({ identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
+
+export function extractErrors(blocks: Block[]): Extraction {
+  const out: Extraction = { errors: [], unparsed: [] };
+  const headers = new Map<number, (FieldRole | null)[]>();
+  let region = false;
+  let run: Line[] = [];
+  const flushRun = (): void => {
+    if (run.length) processLines(run, out);
+    run = [];
+  };
+  const pushLine = (text: string): void => {
+    if (REGION_START.test(text)) region = true;
+    else if (REGION_END.test(text)) region = false;
+    run.push({ text, region });
+  };
+
+  for (const block of blocks) {
+    if (block.kind === 'break') {
+      flushRun();
+      continue;
+    }
+    if (block.kind === 'line') {
+      pushLine(block.text);
+      continue;
+    }
+    const filled = block.cells.filter((c) => c.trim());
+    if (filled.length === 1) {
+      for (const l of filled[0]!.split('\n')) pushLine(l);
+      continue;
+    }
+    const labelRow = asLabelLine(block.cells);
+    if (labelRow) {
+      pushLine(labelRow);
+      continue;
+    }
+    flushRun();
+    const header = headerRoles(block.cells);
+    if (header) {
+      headers.set(block.table, header);
+      region = true;
+      continue;
+    }
+    processRow(block.cells, headers.get(block.table) ?? null, out);
+  }
+  flushRun();
+  return out;
+}
+
+/** A two-cell row whose first cell is a field label: the one-field-per-row layout. */
+function asLabelLine(cells: string[]): string | null {
+  const filled = cells.map((c) => c.trim()).filter(Boolean);
+  if (filled.length !== 2) return null;
+  const [label, value] = filled as [string, string];
+  if (!fieldRole(label) || findFamilies(label).length) return null;
+  return `${label.replace(/[:：]\s*$/, '')}: ${collapse(value)}`;
+}
+
+/** Column roles when this row is a header row (short cells, most of them known labels), else null. */
+function headerRoles(cells: string[]): (FieldRole | null)[] | null {
+  const filled = cells.filter((c) => c.trim());
+  if (filled.some((c) => c.length > 40 || c.includes('@'))) return null;
+  const roles = cells.map((c) => (c.trim() ? fieldRole(c) : null));
+  const known = roles.filter((r) => r !== null).length;
+  if (known < 2 || known * 2 < filled.length) return null;
+  if (!roles.includes('description') && !roles.includes('identity')) return null;
+  return roles;
+}
+
+// ---------------------------------------------------------------------------- rows
+
+function processRow(cells: string[], header: (FieldRole | null)[] | null, out: Extraction): void {
+  const ctx = emptyContext();
+  const matches = cells.map((c) => findFamilies(c));
+  const roleOf = (i: number): FieldRole | null => header?.[i] ?? null;
+  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || roleOf(i) === 'description');
+  let attributeName: string | null = null;
+  let attributeValue: string | null = null;
+  const used = new Set(descriptions);
+
+  cells.forEach((raw, i) => {
+    const cell = collapse(raw);
+    if (!cell || used.has(i)) return;
+    const role = roleOf(i);
+    if (role === 'ignore') return used.add(i), undefined;
+    if (role === 'objectId' || (!role && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
+    else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
+    else if (role === 'errorCode' || (!role && !ctx.errorCode && KNOWN_CODE_RE.test(cell) && !/\s/.test(cell))) ctx.errorCode = asCode(cell);
+    else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
+    else if (role === 'value') attributeValue = cell;
+    else if (role === 'identity') ctx.identity = cleanIdentity(cell);
+    else return;
+    used.add(i);
+  });
+  if (!ctx.identity) {
+    const rest = cells.map((c, i) => [collapse(c), i] as const).filter(([c, i]) => c && !used.has(i) && c.length <= 256);
+    const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c));
+    if (pick) {
+      ctx.identity = cleanIdentity(pick[0]);
+      used.add(pick[1]);
+    }
+  }
+  if (attributeName) ctx.attributes = [{ name: attributeName, value: attributeValue ? cleanAttributeValue(attributeName, attributeValue) : null }];
+
+  if (!descriptions.length) {
+    // no known sentence and no description column: the longest error-looking cell is the error
+    const candidates = cells.map((c, i) => [collapse(c), i] as const).filter(([c, i]) => !used.has(i) && ERRORISH.test(c) && c.split(' ').length >= 3);
+    candidates.sort((a, b) => b[0].length - a[0].length);
+    descriptions = candidates.slice(0, 1).map(([, i]) => i);
+  }
+  let emitted = 0;
+  for (const i of descriptions) emitted += emitFromText(cells[i]!, matches[i]!, ctx, out, true);
+  if (!emitted) {
+    const text = collapse(cells.join(' | '));
+    if (text) out.unparsed.push(text);
+  }
+}
+
+// ---------------------------------------------------------------------------- lines
+
+interface Group {
+  fields: Map<FieldRole, string>;
+  desc: Line[] | null;
+  free: Line[];
+}
+
+const LABEL_RE = /^([^:：]{1,40}?)\s*[:：]\s*(.*)$/;
+const BARE_LABEL_RE = /^(ErrorType|ErrorCode|ErrorLiteral|ServerErrorDetail|CsObjectIdentifier|Dn)\s+(\S.*)$/;
+const BARE_ROLES: Record<string, FieldRole> = {
+  ErrorType: 'ignore',
+  ErrorCode: 'ignore',
+  ErrorLiteral: 'description',
+  ServerErrorDetail: 'ignore',
+  CsObjectIdentifier: 'objectId',
+  Dn: 'ignore',
+};
+
+function parseLabel(text: string): { role: FieldRole; value: string } | null {
+  const bare = BARE_LABEL_RE.exec(text);
+  if (bare) return { role: BARE_ROLES[bare[1]!]!, value: bare[2]! };
+  const m = LABEL_RE.exec(text);
+  if (!m) return null;
+  const role = fieldRole(m[1]!);
+  return role ? { role, value: m[2]!.trim() } : null;
+}
+
+/** A run of lines: labelled fields are grouped into records (a repeated label starts the next one). */
+function processLines(lines: Line[], out: Extraction): void {
+  let group: Group = { fields: new Map(), desc: null, free: [] };
+  const flush = (): void => {
+    emitGroup(group, out);
+    group = { fields: new Map(), desc: null, free: [] };
+  };
+  for (const line of lines) {
+    const label = parseLabel(line.text);
+    if (!label) {
+      (group.desc ?? group.free).push(line);
+      continue;
+    }
+    if (label.role === 'ignore') continue;
+    if (label.role === 'description' ? group.desc !== null : group.fields.has(label.role)) flush();
+    if (label.role === 'description') group.desc = [{ text: label.value, region: true }];
+    else group.fields.set(label.role, label.value);
+  }
+  flush();
+}
+
+function emitGroup(group: Group, out: Extraction): void {
+  const ctx = emptyContext();
+  const f = group.fields;
+  if (f.has('identity')) ctx.identity = cleanIdentity(f.get('identity')!);
+  if (f.has('objectId')) ctx.onPremisesObjectId = f.get('objectId')!.replace(/\s+/g, '') || null;
+  if (f.has('objectType')) ctx.objectType = canonicalObjectType(f.get('objectType')!) ?? f.get('objectType')!;
+  if (f.has('errorCode')) ctx.errorCode = asCode(f.get('errorCode')!);
+  if (f.has('attribute')) {
+    const name = canonicalAttribute(f.get('attribute')!) ?? f.get('attribute')!;
+    const value = f.get('value');
+    ctx.attributes = [{ name, value: value ? cleanAttributeValue(name, value) : null }];
+  }
+  let emitted = 0;
+  if (group.desc) {
+    // Event Viewer's "Description:" opens with "ECMA2 MA export run caused an error.": furniture, not an error
+    const desc = group.desc.filter((l) => !isBoilerplate(l.text));
+    const text = desc.map((l) => l.text).join('\n');
+    emitted += emitFromText(text, findFamilies(text), ctx, out, true);
+  }
+  emitted += processFree(group.free, group.desc || !hasObject(ctx) ? emptyContext() : ctx, out);
+  if (!emitted && hasObject(ctx)) {
+    out.unparsed.push([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '));
+  }
+}
+
+/** Free text (old DirSync format, pasted text): each known sentence is an error; the line before it may name the object. */
+function processFree(lines: Line[], ctx: Context, out: Extraction): number {
+  if (!lines.length) return 0;
+  const text = lines.map((l) => l.text).join('\n');
+  const starts: number[] = [];
+  let pos = 0;
+  for (const l of lines) {
+    starts.push(pos);
+    pos += l.text.length + 1;
+  }
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const matches = findFamilies(text);
+  let emitted = 0;
+  let from = 0; // first line not yet consumed
+  for (const match of matches) {
+    const first = lineAt(match.start);
+    const sameLinePrefix = text.slice(starts[first]!, match.start).trim();
+    let identity = ctx.identity;
+    let leftoverEnd = first;
+    if (!identity && !sameLinePrefix && first > from && looksLikeIdentity(lines[first - 1]!.text)) {
+      identity = cleanIdentity(lines[first - 1]!.text);
+      leftoverEnd = first - 1;
+    } else if (!identity && sameLinePrefix && looksLikeIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''))) {
+      identity = cleanIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''));
+    }
+    emitted += leftovers(lines.slice(from, leftoverEnd), out);
+    emitted += emitFromText(text, [match], { ...ctx, identity }, out, false);
+    from = lineAt(Math.max(match.start, match.end - 1)) + 1;
+  }
+  emitted += leftovers(lines.slice(from), out);
+  return emitted;
+}
+
+/** Lines around known errors: inside the error list, error-looking text is an Unknown error. */
+function leftovers(lines: Line[], out: Extraction): number {
+  let emitted = 0;
+  let pending: Line[] = [];
+  let identity: string | null = null;
+  const flush = (): void => {
+    const text = pending.map((l) => l.text).join(' ');
+    if (pending.length && ERRORISH_STRONG.test(text)) {
+      emitted += emitFromText(text, [], { ...emptyContext(), identity }, out, true);
+      identity = null;
+    }
+    pending = [];
+  };
+  for (const line of lines) {
+    if (!line.region || isBoilerplate(line.text)) {
+      flush();
+      continue;
+    }
+    if (!pending.length && looksLikeIdentity(line.text)) {
+      if (identity) out.unparsed.push(identity);
+      identity = cleanIdentity(line.text);
+      continue;
+    }
+    pending.push(line);
+    if (/[.!]$/.test(line.text)) flush();
+  }
+  flush();
+  if (identity) out.unparsed.push(identity);
+  return emitted;
+}
+
+// ---------------------------------------------------------------------------- emitting
+
+/**
+ * Emits one error per match in `text` (or one Unknown error for the whole text when no
+ * sentence matched and `unknownIfNone`). With a single match in a cell or field, the
+ * whole text is the message; otherwise each message runs from its sentence to the next.
+ */
+function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: Extraction, wholeText: boolean): number {
+  if (!matches.length) {
+    const message = collapse(text);
+    if (!message || !wholeText) return 0;
+    out.errors.push({ ...baseFields(ctx, message), category: 'Unknown', errorCode: ctx.errorCode ?? codeIn(message), attributes: ctx.attributes });
+    return 1;
+  }
+  for (const m of matches) {
+    const message = collapse(wholeText && matches.length === 1 ? text : text.slice(m.start, m.end));
+    out.errors.push({
+      ...baseFields(ctx, message),
+      category: m.category,
+      errorCode: ctx.errorCode ?? m.errorCode ?? codeIn(message),
+      attributes: m.attributes.length ? m.attributes : bracketIn(message) ?? ctx.attributes,
+    });
+  }
+  return matches.length;
+}
+
+function baseFields(ctx: Context, message: string): Pick<SyncError, 'identity' | 'objectType' | 'onPremisesObjectId' | 'message'> {
+  return { identity: ctx.identity, objectType: ctx.objectType, onPremisesObjectId: ctx.onPremisesObjectId, message };
+}
+
+// ---------------------------------------------------------------------------- small judgements
+
+function hasObject(ctx: Context): boolean {
+  return !!(ctx.identity || ctx.onPremisesObjectId);
+}
+
+/** An attribute list anywhere in a message whose family does not place it ("…the attribute [UserPrincipalName x;] contains…"). */
+function bracketIn(message: string): Attribute[] | null {
+  const m = /\[([A-Za-z][\w.]*\s[^\]]*|[A-Za-z][\w.]*)\]/.exec(message);
+  if (!m || !canonicalAttribute(m[1]!.split(/\s+/)[0]!)) return null;
+  const list = parseAttributeList(m[0]);
+  return list.length ? list : null;
+}
+
+function codeIn(text: string): string | null {
+  return KNOWN_CODE_RE.exec(text)?.[1] ?? null;
+}
+
+function asCode(cell: string): string | null {
+  const t = cell.trim();
+  if (/^[A-Za-z][A-Za-z0-9]+$/.test(t)) return t;
+  if (/^Error\s+0?16$/i.test(t)) return 'Error 016';
+  return codeIn(t);
+}
+
+function cleanIdentity(text: string): string | null {
+  const t = collapse(text).replace(/^mailto:/i, '');
+  if (/^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
+  const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(t);
+  if (angle) return angle[1]!;
+  return EMAIL_RE.test(t.replace(/\s+/g, '')) ? t.replace(/\s+/g, '') : t;
+}
+
+function looksLikeIdentity(text: string): boolean {
+  const t = text.trim();
+  if (EMAIL_RE.test(t)) return true;
+  if (!t || t.length > 80 || t.split(/\s+/).length > 6) return false;
+  return !/[:.!?]$/.test(t) && !t.includes(':') && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t);
+}
+
+function isSentence(text: string): boolean {
+  return text.split(/\s+/).length > 8;
+}
+
+function isDateLike(text: string): boolean {
+  return /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}.*)?$/.test(text.trim()) || /^\d{1,2}:\d{2}(:\d{2})?\s*(AM|PM)?$/i.test(text.trim());
+}

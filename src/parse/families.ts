@@ -1,0 +1,243 @@
+import type { Attribute, ErrorCategory } from '../../schemas/report.schema.ts';
+import { parseAttributeList } from './brackets.ts';
+import { PRODUCT, canonicalAttribute } from './vocabulary.ts';
+
+/**
+ * The error messages Microsoft has sent, grouped in families recognised by their text.
+ * Patterns allow any whitespace (line wraps) between words and every product name.
+ * The text does not determine the exact error code (the same sentence is sent for
+ * AttributeValueMustBeUnique and InvalidSoftMatch), so families give a category only.
+ */
+
+interface Family {
+  id: string;
+  category: ErrorCategory | ((m: RegExpExecArray) => ErrorCategory);
+  re: RegExp;
+  attributes: (m: RegExpExecArray) => Attribute[];
+  errorCode?: (m: RegExpExecArray) => string | null;
+  /** The match is a bare error-code word: an error of its own only when no sentence explains it. */
+  codeWord?: boolean;
+}
+
+/** `words('a b')` → a regex source matching those words across any whitespace. */
+function words(phrase: string): string {
+  return phrase
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('\\s+');
+}
+const P = PRODUCT;
+const none = (): Attribute[] => [];
+
+const FAMILIES: Family[] = [
+  {
+    id: 'duplicate-associated',
+    category: 'DuplicateAttribute',
+    re: new RegExp(
+      `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the following')}\\s+attributes?\\s+` +
+        `${words('associated with this object')}\\s+ha(?:ve|s)\\s+(?:values?|a\\s+value)\\s+` +
+        `${words('that may already be associated with another object in your local')}\\s+directory(?:\\s+services)?` +
+        `(?:\\s*:\\s*(?<list>\\[[^\\]]*\\]|[A-Za-z][\\w.]*(?:\\s*(?:,|and)\\s*[A-Za-z][\\w.]*)*))?`,
+      'gi',
+    ),
+    attributes: (m) => parseAttributeList(m.groups?.list ?? ''),
+  },
+  {
+    id: 'duplicate-same-proxy',
+    category: 'DuplicateAttribute',
+    re: new RegExp(`${words('A synchronized object with the same proxy address already exists in your')}\\s+${P}\\s+directory`, 'gi'),
+    attributes: () => [{ name: 'ProxyAddresses', value: null }],
+  },
+  {
+    id: 'duplicate-detected',
+    category: 'DuplicateAttribute',
+    re: new RegExp(`${words('We detected a duplicate')}\\s+(?<attr>[\\w.]+)\\s+${words('conflict on the value')}\\s+(?<value>\\S+?)\\.?(?=\\s|$)`, 'gi'),
+    attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: m.groups!.value! }],
+  },
+  {
+    id: 'duplicate-another-object',
+    category: 'DuplicateAttribute',
+    re: new RegExp(`${words('Another object with the same value for property')}\\s+(?<attr>[\\w.]+)\\s+${words('already exists')}`, 'gi'),
+    attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: null }],
+  },
+  {
+    id: 'duplicate-other-class',
+    category: 'DuplicateAttribute',
+    re: new RegExp(`(?:${words('Object failed to update because it')}\\s+)?${words('shares the same proxy address with an object of a different class')}`, 'gi'),
+    attributes: () => [{ name: 'ProxyAddresses', value: null }],
+  },
+  {
+    id: 'attribute-not-valid',
+    category: (m) => (/^FederatedUser\./i.test(m.groups!.attr!) ? 'FederatedDomainChange' : 'DataValidation'),
+    re: new RegExp(
+      `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the attribute')}\\s+\\[?(?<attr>[A-Za-z][\\w.]*)\\]?,?\\s+${words('is not valid')}`,
+      'gi',
+    ),
+    attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: null }],
+  },
+  {
+    id: 'large-object',
+    category: 'LargeObject',
+    re: new RegExp(`${words('The provisioned object is too large')}`, 'gi'),
+    attributes: none,
+  },
+  {
+    id: 'exceeded-length',
+    category: 'LargeObject',
+    re: /(?:value\s+)?exceeds?\s+the\s+(?:maximum\s+)?allowed\s+(?:length|size|number\s+of\s+values)/gi,
+    attributes: none,
+  },
+  {
+    id: 'invalid-characters',
+    category: 'DataValidation',
+    re: new RegExp(
+      `(?:${words('The value')}\\s+(?:of|for)\\s+(?:the\\s+)?(?:attribute|property)\\s+\\[?(?<attr>[A-Za-z][\\w.]*)\\]?\\s+)?contains?\\s+(?:one\\s+or\\s+more\\s+)?invalid\\s+characters?`,
+      'gi',
+    ),
+    attributes: (m) => (m.groups?.attr ? [{ name: canonicalAttribute(m.groups.attr) ?? m.groups.attr, value: null }] : []),
+  },
+  {
+    id: 'data-validation-failed',
+    category: 'DataValidation',
+    re: /(?<![\w/\-.])(?:Identity)?DataValidationFailed(?![\w\-/])/g,
+    attributes: none,
+    codeWord: true,
+  },
+  {
+    id: 'delete-not-valid',
+    category: 'DeletingCloudOnlyObject',
+    re: new RegExp(`${words('This synchronization operation')},?\\s+Delete,?\\s+${words('is not valid')}`, 'gi'),
+    attributes: none,
+  },
+  {
+    id: 'delete-cloud-only',
+    category: 'DeletingCloudOnlyObject',
+    re: new RegExp(`${words('Deleting a cloud-only object')}\\s+(?:isn't|isn’t|is\\s+not)\\s+supported`, 'gi'),
+    attributes: none,
+  },
+  {
+    id: 'cloud-only-credential',
+    category: 'DeletingCloudOnlyObject',
+    re: new RegExp(
+      `${words('Unable to process this update because one or more cloud-only')}\\s+users['’]?\\s+${words('credential update is included in the current request')}`,
+      'gi',
+    ),
+    attributes: none,
+  },
+  {
+    id: 'cloud-only-password',
+    category: 'DeletingCloudOnlyObject',
+    re: new RegExp(
+      `${words('The password change request')}\\s+can(?:'|’|no)t\\s+${words('be executed because it contains changes to one or more cloud-only user')}\\s+objects?`,
+      'gi',
+    ),
+    attributes: none,
+  },
+  {
+    id: 'user-id-not-found',
+    category: 'ObjectNotFound',
+    re: new RegExp(`${words('Unable to update this object because the user ID is not found')}`, 'gi'),
+    attributes: none,
+  },
+  {
+    id: 'existing-object-not-found',
+    category: 'ObjectNotFound',
+    re: /(?<![\w/\-.])ExistingObjectNotFound(?![\w\-/])/g,
+    attributes: none,
+    codeWord: true,
+  },
+  {
+    id: 'quota',
+    category: 'QuotaExceeded',
+    re: new RegExp(
+      `(?:Error\\s+(?<code>0?16)\\s*:\\s*)?${words('Synchronization has been stopped')}\\.?\\s+(?:This|The)\\s+${words('company has exceeded the number of objects that can be synchronized')}`,
+      'gi',
+    ),
+    attributes: none,
+    errorCode: (m) => (m.groups?.code ? 'Error 016' : null),
+  },
+];
+
+/**
+ * Sentences Microsoft appends to an error: they belong to its message. Consumed after a
+ * family match so the message ends where the error does, not mid-paragraph.
+ */
+const TAIL = new RegExp(
+  '^[\\s.,;]*(?:' +
+    [
+      '\\[[^\\]]*\\]',
+      `${words('Correct or remove the duplicate values in your local directory')}`,
+      `${words('Update the value in your local')}\\s+(?:directory\\s+services|Active\\s+Directory)`,
+      `${words('Trim the number of attribute values on this object')}`,
+      `${words('The operation will be retried in the next synchronization cycle')}`,
+      'Please\\s+refer\\s+to\\s+\\S+\\s+for\\s+[^.]*',
+      'See\\s+\\S+\\s+for\\s+[^.]*',
+      `${words('For more information')}[^.]*`,
+      'Contact\\s+(?:Technical|Microsoft|your)[^.]*',
+      `${words('All attribute values need to be unique across objects')}`,
+      `${words('To resolve this conflict')}[^.]*`,
+      `${words('Then, update or remove the conflicting value from the other object(s)')}`,
+      `${words('This error was detected on')}\\s+[^.]*?(?:AM|PM|\\d)(?=\\.|\\s|$)`,
+      'Tracking\\s+I[Dd]\\s*:?\\s*[0-9a-fA-F-]{36}',
+    ].join('|') +
+    ')',
+  'i',
+);
+
+export interface FamilyMatch {
+  familyId: string;
+  codeWord: boolean;
+  category: ErrorCategory;
+  errorCode: string | null;
+  attributes: Attribute[];
+  start: number;
+  /** End of the message: the match plus Microsoft's standard trailing sentences. */
+  end: number;
+}
+
+/** A cheap pre-check: text with none of these words cannot hold a known error. */
+const PREFILTER =
+  /unable|synchronized\s+object|detected|another\s+object|proxy|provisioned|exceed|invalid|DataValidation|operation|cloud-only|password|ExistingObjectNotFound|stopped/i;
+
+/** Every known error in `text`, in order, without overlaps. */
+export function findFamilies(text: string): FamilyMatch[] {
+  if (!PREFILTER.test(text)) return [];
+  const found: FamilyMatch[] = [];
+  for (const family of FAMILIES) {
+    family.re.lastIndex = 0;
+    for (let m = family.re.exec(text); m; m = family.re.exec(text)) {
+      if (m[0].length === 0) {
+        family.re.lastIndex++;
+        continue;
+      }
+      const start = m.index;
+      let end = start + m[0].length;
+      for (let tail = TAIL.exec(text.slice(end, end + 600)); tail && tail[0].length > 0; tail = TAIL.exec(text.slice(end, end + 600))) {
+        end += tail[0].length;
+      }
+      // a trailing full stop (or two: "quota..") belongs to the sentence
+      const dots = /^\.+/.exec(text.slice(end));
+      if (dots) end += dots[0].length;
+      found.push({
+        familyId: family.id,
+        codeWord: family.codeWord ?? false,
+        category: typeof family.category === 'function' ? family.category(m) : family.category,
+        errorCode: family.errorCode?.(m) ?? null,
+        attributes: family.attributes(m),
+        start,
+        end,
+      });
+    }
+  }
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  // A sentence matched by two families (e.g. a code word inside a longer message) counts once.
+  const result: FamilyMatch[] = [];
+  for (const f of found) {
+    const last = result.at(-1);
+    if (last && f.start < last.end) continue;
+    result.push(f);
+  }
+  // "0x8023134a DataValidationFailed" beside the sentence it codes is that error's code, not a second error
+  return result.some((f) => !f.codeWord) ? result.filter((f) => !f.codeWord) : result;
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import type { SyncError } from '../../schemas/report.schema.ts';
+
+/**
+ * Same problem, same fingerprint: across reports, replays, forwards and layouts. The
+ * fingerprint covers what defines the problem (category, the object, the attributes and
+ * values) and leaves out what varies between sightings (the exact wording, error code,
+ * tracking ids, dates). Values compare case-insensitively: `SMTP:` and `smtp:` name the
+ * same address conflict. Unknown errors have only their text to go on, minus ids and dates.
+ */
+export function fingerprintError(error: Omit<SyncError, 'fingerprint'>): string {
+  const attributes = error.attributes
+    .map((a) => `${a.name.toLowerCase()}=${(a.value ?? '').trim().toLowerCase()}`)
+    .sort();
+  const parts = [
+    error.category,
+    (error.identity ?? '').trim().toLowerCase(),
+    (error.onPremisesObjectId ?? '').trim(),
+    attributes,
+    error.category === 'Unknown' ? stableText(error.message) : '',
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}
+
+/** The message without what changes from one report to the next. */
+function stableText(message: string): string {
+  return message
+    .toLowerCase()
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<guid>')
+    .replace(/\d+/g, '#')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

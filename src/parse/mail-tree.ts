@@ -1,0 +1,97 @@
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { decodeOutlookMsg } from './outlook-msg.ts';
+import { decodeTnef } from './tnef.ts';
+
+/**
+ * Opens a raw mail and every mail inside it (attached `message/rfc822` or `.eml`, Outlook
+ * `.msg`, and the body that Outlook wraps in `winmail.dat`) into a flat list of documents,
+ * each with its own headers and body. The MIME work (transfer encodings, charsets, RFC 2047
+ * headers) is mailparser's.
+ */
+
+export interface MailDocument {
+  subject: string;
+  from: string | null;
+  sentAt: string | null;
+  messageId: string | null;
+  html: string | null;
+  text: string | null;
+  /** The sender of the mail that carried this one, when it was attached. */
+  carrierFrom: string | null;
+  depth: number;
+}
+
+const MAX_DEPTH = 4;
+const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
+
+export async function openMail(raw: Buffer): Promise<MailDocument[]> {
+  const docs: MailDocument[] = [];
+  await visit(raw, 0, null, docs);
+  return docs;
+}
+
+async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
+  const mail = await simpleParser(raw, PARSER_OPTIONS);
+  const from = firstAddress(mail.from);
+  const doc: MailDocument = {
+    subject: mail.subject ?? '',
+    from,
+    sentAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : null,
+    messageId: mail.messageId ?? null,
+    html: typeof mail.html === 'string' ? mail.html : null,
+    text: mail.text ?? null,
+    carrierFrom,
+    depth,
+  };
+  docs.push(doc);
+  if (depth >= MAX_DEPTH) return;
+  for (const att of mail.attachments ?? []) {
+    try {
+      await visitAttachment(att, mail, doc, depth, docs);
+    } catch {
+      // A broken winmail.dat or .msg must not cost us the rest of the mail: its own body still counts.
+    }
+  }
+}
+
+async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocument, depth: number, docs: MailDocument[]): Promise<void> {
+  const type = (att.contentType ?? '').toLowerCase();
+  const name = (att.filename ?? '').toLowerCase();
+  const content = att.content as Buffer | undefined;
+  if (!content?.length) return;
+  if (type === 'message/rfc822' || type === 'message/global' || name.endsWith('.eml')) {
+    await visit(content, depth + 1, doc.from, docs);
+  } else if (type === 'application/ms-tnef' || type === 'application/vnd.ms-tnef' || name === 'winmail.dat') {
+    // Outlook's RTF forwards put the real body (and attachments) inside winmail.dat
+    const tnef = decodeTnef(content);
+    doc.html ??= tnef.bodyHtml;
+    if (!doc.html) doc.text = [doc.text, tnef.bodyText].filter(Boolean).join('\n\n') || null;
+    for (const inner of tnef.attachments) {
+      await visitAttachment(
+        { ...att, content: inner.content, contentType: inner.mimeType ?? 'application/octet-stream', filename: inner.filename ?? undefined } as Attachment,
+        mail,
+        doc,
+        depth,
+        docs,
+      );
+    }
+  } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
+    const msg = decodeOutlookMsg(content);
+    docs.push({
+      subject: msg.subject ?? '',
+      from: msg.fromAddress ?? msg.from,
+      sentAt: msg.sentAt,
+      messageId: null,
+      html: msg.bodyHtml,
+      text: msg.bodyText,
+      carrierFrom: doc.from,
+      depth: depth + 1,
+    });
+  }
+}
+
+function firstAddress(value: AddressObject | AddressObject[] | undefined): string | null {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  for (const obj of list) for (const a of obj.value) if (a.address) return a.address;
+  return null;
+}

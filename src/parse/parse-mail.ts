@@ -1,0 +1,116 @@
+import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts';
+import type { Block } from './blocks.ts';
+import { extractErrors } from './extract-errors.ts';
+import { fingerprintError } from './fingerprint.ts';
+import { addressOf, findForwardHeaders } from './forwarded.ts';
+import { htmlToBlocks } from './html-blocks.ts';
+import { openMail, type MailDocument } from './mail-tree.ts';
+import { isBoilerplate } from './markers.ts';
+import { readReportFields } from './report-fields.ts';
+import { REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
+import { textToBlocks } from './text-blocks.ts';
+
+/**
+ * Raw RFC 822 bytes in, zero or more reports out, or a typed rejection. Never throws:
+ * whatever goes wrong becomes a rejection with a reason the admin can read, and the
+ * caller keeps the mail.
+ */
+
+export interface ParseOptions {
+  /** Mails larger than this are rejected as too large (default 25 MiB). */
+  maxBytes?: number;
+  /** Give up on a mail after this long (default 20 s). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+/** A report that yields no error keeps this many of its lines in `unparsed` for the admin. */
+const MAX_UNPARSED_LINES = 50;
+
+export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promise<ParseOutcome> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (raw.length > maxBytes) {
+    return reject('too-large', `the mail is ${raw.length} bytes, more than the ${maxBytes}-byte limit`);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ParseOutcome>((resolve) => {
+    timer = setTimeout(() => resolve(reject('timeout', `parsing took longer than ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000);
+  });
+  try {
+    return await Promise.race([parseWithin(raw), timeout]);
+  } catch (err) {
+    return reject('unreadable', `the mail could not be decoded: ${(err as Error)?.message ?? String(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function parseWithin(raw: Buffer): Promise<ParseOutcome> {
+  const docs = await openMail(raw);
+  const reports: ParsedReport[] = [];
+  // Innermost first: an attached report is the report; its carrier's body is only the admin's note.
+  const ordered = [...docs].sort((a, b) => b.depth - a.depth);
+  const seen = new Set<string>();
+  for (const doc of ordered) {
+    const report = readReport(doc, reports.length > 0);
+    if (!report) continue;
+    const identity = `${report.messageId ?? ''}|${report.errors.map((e) => e.fingerprint).join(',')}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    reports.push(report);
+  }
+  if (!reports.length) {
+    const subject = docs[0]?.subject ?? '';
+    return reject('not-a-report', `not a sync error report (subject "${subject.slice(0, 120)}", no error of a known kind in its text)`);
+  }
+  // keep the order of the mail: outer before inner
+  return { ok: true, reports: reports.reverse() };
+}
+
+/**
+ * The report in one document, or null when the document is not one. `haveInner` says a
+ * document nested in this one already gave a report: then this one counts only if it has
+ * errors of its own.
+ */
+function readReport(doc: MailDocument, haveInner: boolean): ParsedReport | null {
+  const blocks: Block[] = doc.html ? htmlToBlocks(doc.html) : textToBlocks(doc.text ?? '');
+  const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' ? b.cells.flatMap((c) => c.split('\n')) : []));
+  const forwards = findForwardHeaders(lines.slice(0, 400));
+  const inner = forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? forwards.at(-1) ?? null;
+
+  const subject = inner?.subject ?? doc.subject;
+  const subjectInfo = reportSubject(subject);
+  const outerSubjectInfo = reportSubject(doc.subject);
+  const sender = inner?.from ?? doc.from;
+  const head = lines.slice(0, 200).join('\n');
+  // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
+  const saysReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
+
+  const extraction = extractErrors(blocks);
+  if (!extraction.errors.length && (haveInner || !saysReport)) return null;
+
+  const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date);
+  const errors = extraction.errors.map((e) => ({ ...e, fingerprint: fingerprintError(e) }));
+  let unparsed = extraction.unparsed;
+  if (!errors.length && !unparsed.length) {
+    // A report we could not read at all: show the admin what it said instead of an empty list.
+    unparsed = lines.filter((l) => !isBoilerplate(l)).slice(0, MAX_UNPARSED_LINES);
+  }
+  const forwardedBy = inner ? doc.from : doc.carrierFrom;
+  return {
+    messageId: doc.messageId,
+    subject: stripSubjectPrefixes(subject),
+    from: sender ? (addressOf(sender) ?? sender) : null,
+    sentAt: inner?.sentAt ?? doc.sentAt,
+    reportedAt: fields.reportedAt,
+    tenant: fields.tenant,
+    trackingId: fields.trackingId,
+    forwardedBy: forwardedBy && forwardedBy.toLowerCase() !== (sender ?? '').toLowerCase() ? forwardedBy : null,
+    errors,
+    unparsed,
+  };
+}
+
+function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {
+  return { ok: false, rejection: { reason, detail } };
+}

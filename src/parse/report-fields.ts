@@ -1,0 +1,64 @@
+import type { Tenant } from '../../schemas/report.schema.ts';
+import { parseLooseDate } from './dates.ts';
+
+/**
+ * Report-level facts: the tenant, the time of the sync run the report covers, and its
+ * tracking id. Old DirSync reports state them in sentences ("…batch run was completed on
+ * Tuesday, 03 January 2012 23:54:02 GMT for tenant Fabrikam, Inc.."); newer layouts may
+ * use labelled fields, so both are read.
+ */
+export interface ReportFields {
+  tenant: Tenant;
+  reportedAt: string | null;
+  trackingId: string | null;
+}
+
+const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const TRACKING_LINE_RE = new RegExp(`^Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
+const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
+const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
+const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
+  [/^(?:tenant|tenant\s+name|company|company\s+name|organi[sz]ation|organi[sz]ation\s+name|directory\s+name)\s*:\s*(.+)$/i, 'name'],
+  [new RegExp(`^(?:tenant|company|directory|organi[sz]ation)\\s+id\\s*:\\s*(${GUID})`, 'i'), 'id'],
+  [/^(?:tenant\s+domain|initial\s+domain|domain)\s*:\s*(\S+)$/i, 'domain'],
+  [/^(?:report(?:ing)?\s+(?:date|period|time)|sync(?:hroni[sz]ation)?\s+(?:run|time|cycle)|batch\s+run(?:\s+time)?|errors?\s+as\s+of)\s*:\s*(.+)$/i, 'reportedAt'],
+];
+const INITIAL_DOMAIN_RE = /\b([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
+
+export function readReportFields(lines: string[], subjectDate: string | null): ReportFields {
+  const fields: ReportFields = { tenant: { name: null, domain: null, id: null }, reportedAt: null, trackingId: null };
+  let labelledName: string | null = null;
+  for (const line of lines) {
+    if (line.length > 200) continue;
+    const tracking = TRACKING_LINE_RE.exec(line);
+    if (tracking && !fields.trackingId) fields.trackingId = tracking[1]!.toLowerCase();
+    for (const [re, key] of LABELS) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const value = m[1]!.trim();
+      if (key === 'reportedAt') fields.reportedAt ??= parseLooseDate(value);
+      else if (key === 'name') {
+        const domainInName = INITIAL_DOMAIN_RE.exec(value);
+        if (domainInName) fields.tenant.domain ??= domainInName[1]!.toLowerCase();
+        // "Tenant: contoso.onmicrosoft.com" names the domain, not the display name
+        const name = value.replace(/\s*\([^)]*\)\s*$/, '').trim();
+        if (name && !/^[\w.-]+\.[a-z]{2,}$/i.test(name)) labelledName ??= name;
+      } else if (key === 'id') fields.tenant.id ??= value.toLowerCase();
+      else fields.tenant.domain ??= value.toLowerCase();
+    }
+  }
+  const text = lines.join('\n');
+  const batch = BATCH_RE.exec(text);
+  if (batch) {
+    fields.reportedAt ??= parseLooseDate(batch[1]);
+    fields.tenant.name ??= batch[2]!.replace(/\s+/g, ' ').trim();
+  } else {
+    const tenant = TENANT_SENTENCE_RE.exec(text);
+    if (tenant && tenant[1]!.length <= 100) fields.tenant.name ??= tenant[1]!.replace(/\s+/g, ' ').trim();
+  }
+  fields.tenant.name ??= labelledName;
+  fields.reportedAt ??= parseLooseDate(subjectDate);
+  // the initial domain shows in quarantine UPNs and addresses; the head of the report is enough
+  fields.tenant.domain ??= INITIAL_DOMAIN_RE.exec(text.slice(0, 64 * 1024))?.[1]?.toLowerCase() ?? null;
+  return fields;
+}

@@ -1,0 +1,55 @@
+import { decodeHTML } from 'entities';
+import { squeeze, type Block } from './blocks.ts';
+
+/**
+ * Reduces a plain-text body to blocks: `> ` quote prefixes removed, blank lines as breaks,
+ * and `identity | description |` lines as rows. Flattened rows wrapped by a mail client
+ * are joined back when the layout ends its rows with `|`.
+ */
+export function textToBlocks(text: string): Block[] {
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/^(?:[ \t]*>)+ ?/, ''))
+    .map((l) => (l.includes('&') ? decodeHTML(l) : l));
+  const trailingPipes = lines.some((l) => /\S\s*\|\s*$/.test(l) && l.includes('|'));
+  const blocks: Block[] = [];
+  let table = 0;
+  let inTable = false;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (!line.trim()) {
+      blocks.push({ kind: 'break' });
+      inTable = false;
+      continue;
+    }
+    if (isPipeRow(line)) {
+      // a row wrapped over several lines: join until the line that closes it with `|`
+      while (trailingPipes && !/\|\s*$/.test(line) && i + 1 < lines.length && lines[i + 1]!.trim() && !isPipeStart(lines[i + 1]!)) {
+        line += '\n' + lines[++i]!;
+      }
+      const cells = line.replace(/\|\s*$/, '').split('|').map((c) => c.split('\n').map(squeeze).join('\n').trim());
+      if (cells.filter(Boolean).length >= 2) {
+        if (!inTable) table++;
+        inTable = true;
+        blocks.push({ kind: 'row', cells, table: -table });
+        continue;
+      }
+      line = cells.join(' ');
+    }
+    inTable = false;
+    const t = squeeze(line);
+    if (t) blocks.push({ kind: 'line', text: t });
+  }
+  return blocks;
+}
+
+/** `a | b |` or `a | b`: a flattened table row (a lone `|` inside a sentence is not). */
+function isPipeRow(line: string): boolean {
+  return /\S\s+\|\s+\S/.test(line) || /\S\s*\|\s*$/.test(line);
+}
+
+/** A line that starts a new flattened row (so it is not the continuation of the previous one). */
+function isPipeStart(line: string): boolean {
+  return /^[^|\s][^|]{0,200}\s\|\s/.test(line);
+}

@@ -1,0 +1,151 @@
+/**
+ * The words reports are made of: product names, attribute names, the labels of columns
+ * and fields, and the error codes Microsoft documents. Kept apart from the matching
+ * logic so a new wording is a one-line change.
+ */
+
+/** Every name the directory service has had in these mails; matched wherever a family names it. */
+export const PRODUCT =
+  '(?:Microsoft\\s+Online\\s+Services|Windows\\s+Azure\\s+Active\\s+Directory|Azure\\s+Active\\s+Directory|Microsoft\\s+Entra\\s+ID|Microsoft\\s+Entra|Azure\\s+AD|Entra\\s+ID)';
+
+const CANONICAL_ATTRIBUTES = [
+  'UserPrincipalName',
+  'ProxyAddresses',
+  'Mail',
+  'SignInName',
+  'FederatedUser.UserPrincipalName',
+  'userCertificate',
+  'userSMIMECertificate',
+  'thumbnailPhoto',
+  'OnPremisesSecurityIdentifier',
+  'ObjectId',
+  'ImmutableId',
+  'SourceAnchor',
+  'MailNickname',
+  'SamAccountName',
+  'TargetAddress',
+  'LegacyExchangeDN',
+  'DisplayName',
+  'OtherMails',
+];
+
+const ATTRIBUTE_ALIASES: Record<string, string> = {
+  proxyaddress: 'ProxyAddresses',
+  signinnames: 'SignInName',
+  upn: 'UserPrincipalName',
+  onpremisessecurityidentifier: 'OnPremisesSecurityIdentifier',
+  securityidentifier: 'OnPremisesSecurityIdentifier',
+  sourceanchor: 'SourceAnchor',
+  immutableid: 'ImmutableId',
+  'federateduser.userprincipalname': 'FederatedUser.UserPrincipalName',
+};
+
+const BY_LOWER = new Map<string, string>([
+  ...CANONICAL_ATTRIBUTES.map((a) => [a.toLowerCase(), a] as [string, string]),
+  ...Object.entries(ATTRIBUTE_ALIASES),
+]);
+
+/** The canonical spelling of a known attribute name, or null when the word is not one. */
+export function canonicalAttribute(word: string): string | null {
+  return BY_LOWER.get(word.trim().toLowerCase()) ?? null;
+}
+
+/** Attributes whose values never contain spaces: whitespace inside them is a line-wrap artefact. */
+const SPACELESS = new Set([
+  'UserPrincipalName',
+  'Mail',
+  'SignInName',
+  'FederatedUser.UserPrincipalName',
+  'ObjectId',
+  'ImmutableId',
+  'SourceAnchor',
+  'OnPremisesSecurityIdentifier',
+  'MailNickname',
+  'SamAccountName',
+]);
+
+/** Cleans a value the way its attribute allows: no whitespace in addresses, single spaces elsewhere (X500). */
+export function cleanAttributeValue(attribute: string, value: string): string {
+  const trimmed = value.trim();
+  if (SPACELESS.has(attribute) || /^(smtp|sip|eum|spo):/i.test(trimmed)) return trimmed.replace(/\s+/g, '');
+  return trimmed.replace(/\s+/g, ' ');
+}
+
+/** Error codes Microsoft documents (and a few seen only in third-party lists): named in a report, they are the errorCode. */
+export const KNOWN_ERROR_CODES = [
+  'AttributeValueMustBeUnique',
+  'InvalidSoftMatch',
+  'InvalidHardMatch',
+  'ObjectTypeMismatch',
+  'IdentityDataValidationFailed',
+  'DataValidationFailed',
+  'FederatedDomainChangeError',
+  'LargeObject',
+  'ExceededAllowedLength',
+  'DeletingCloudOnlyObjectNotAllowed',
+  'ExistingObjectNotFound',
+  'AccessDenied',
+  'PropertyConflict',
+  'MatchedWithSoftmatch',
+  'GeneratedUpnConflict',
+  'DomainMismatch',
+  'DataValidationFailure',
+  'DomainNotVerified',
+  'ExchangeObjectConflict',
+  'InvalidFederatedUser',
+  'AdminRoleConflict',
+  'ExistingAdminRole',
+];
+/** A known code standing as a word of its own (not inside a URL such as aka.ms/aadc-exporterror-X). */
+export const KNOWN_CODE_RE = new RegExp(`(?<![\\w/\\-.])(${KNOWN_ERROR_CODES.join('|')})(?![\\w\\-/])`);
+
+/** What a column header or a field label says its cells hold. */
+export type FieldRole = 'identity' | 'objectId' | 'objectType' | 'description' | 'errorCode' | 'attribute' | 'value' | 'ignore';
+
+const ROLE_PATTERNS: [FieldRole, RegExp][] = [
+  ['errorCode', /^(error ?(code|name|type|id|category)|code|type of error|category)$/],
+  ['objectId', /^((on-?premises?|on-?prem|local|source|ad|cs) ?(object ?)?(id|guid|identifier)|object ?(id|guid|identifier)|immutable ?id|source ?anchor|anchor|cs ?object ?identifier)$/],
+  ['objectType', /^(object ?type|type|object ?class|class|object ?kind)$/],
+  ['attribute', /^(attribute|attribute ?name|property|property ?name|property ?causing ?error|conflicting ?attribute)$/],
+  ['value', /^(value|attribute ?value|conflicting ?value|property ?value|duplicate ?value)$/],
+  ['description', /^(errors?|error ?(description|details?|message|text|literal)|description|message|details?|reason|problem|issue|errorliteral|server ?error ?detail|sync(hronization)? error)$/],
+  ['identity', /^(identity|object|object ?name|object ?identity|name|display ?name|user|user ?name|upn|user ?principal ?name|account|affected ?object|object ?display ?name|sign-?in ?name|e-?mail|e-?mail ?address|dn|distinguished ?name|recipient)$/],
+  ['ignore', /^(time|date|time ?occurred|time ?occurred ?\(utc\)|detected|occurred|last ?seen|error ?time|timestamp|first ?seen|machine ?id|connector ?name|tracking ?id)$/],
+];
+
+/** The role of a column header or field label, or null for words we don't know. */
+export function fieldRole(label: string): FieldRole | null {
+  const norm = label
+    .toLowerCase()
+    .replace(/[:：*]+$/, '')
+    .replace(/[_\s]+/g, ' ')
+    .trim();
+  if (!norm || norm.length > 40) return null;
+  for (const [role, re] of ROLE_PATTERNS) if (re.test(norm)) return role;
+  return null;
+}
+
+/** Object classes a report may name. */
+export function canonicalObjectType(text: string): string | null {
+  const m = /^(user|group|contact|orgcontact|device|computer|inetorgperson|publicfolder|msExchDynamicDistributionList)$/i.exec(text.trim());
+  if (!m) return null;
+  const t = m[1]!.toLowerCase();
+  if (t === 'orgcontact') return 'Contact';
+  if (t === 'inetorgperson') return 'User';
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+const GUID_RE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+/**
+ * A base64 sourceAnchor (the ImmutableId of a GUID is 24 characters ending `==`) or a GUID.
+ * Plain words are not ids: base64 must be padded or contain a digit, `+` or `/`.
+ */
+export function looksLikeObjectId(text: string): boolean {
+  const t = text.trim();
+  if (GUID_RE.test(t)) return true;
+  if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(t) || t.length % 4 !== 0) return false;
+  return /=$/.test(t) || (/[0-9+/]/.test(t) && /[a-z]/.test(t) && /[A-Z]/.test(t));
+}
+
+export const EMAIL_RE = /^[^\s@<>()[\]]+@[^\s@<>()[\]]+\.[a-z]{2,}$/i;
