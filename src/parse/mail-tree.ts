@@ -24,10 +24,27 @@ export interface MailDocument {
 const MAX_DEPTH = 4;
 const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
 
+/** Compound File Binary: an Outlook .msg saved to disk and handed to us as is. */
+const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
 export async function openMail(raw: Buffer): Promise<MailDocument[]> {
   const docs: MailDocument[] = [];
-  await visit(raw, 0, null, docs);
+  if (raw.subarray(0, 8).equals(CFB_MAGIC)) docs.push(msgDocument(decodeOutlookMsg(raw), null, 0));
+  else await visit(raw, 0, null, docs);
   return docs;
+}
+
+function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: string | null, depth: number): MailDocument {
+  return {
+    subject: msg.subject ?? '',
+    from: msg.fromAddress ?? msg.from,
+    sentAt: msg.sentAt,
+    messageId: msg.messageId ?? null,
+    html: msg.bodyHtml,
+    text: msg.bodyText,
+    carrierFrom,
+    depth,
+  };
 }
 
 async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
@@ -76,17 +93,7 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
       );
     }
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
-    const msg = decodeOutlookMsg(content);
-    docs.push({
-      subject: msg.subject ?? '',
-      from: msg.fromAddress ?? msg.from,
-      sentAt: msg.sentAt,
-      messageId: null,
-      html: msg.bodyHtml,
-      text: msg.bodyText,
-      carrierFrom: doc.from,
-      depth: depth + 1,
-    });
+    docs.push(msgDocument(decodeOutlookMsg(content), doc.from, depth + 1));
   }
 }
 
