@@ -1,0 +1,228 @@
+import type { SyncError } from '../../schemas/report.schema.ts';
+import type { Holder, RecommendedAction } from '../../schemas/resolution.schema.ts';
+import { normaliseLookup, type NormalisedLookup } from './lookup-key.ts';
+import { odataString } from './odata.ts';
+import { ldapValue, odataEq, psFilter, psQuote } from './powershell.ts';
+
+/**
+ * The steps an agent follows for each verdict, with exact Microsoft Graph PowerShell
+ * (and, where the fix is on-premises, ActiveDirectory / ADSync) commands. Every value
+ * is quoted with psQuote/psFilter: it came from a mail or a directory.
+ */
+
+type Action = RecommendedAction;
+const step = (text: string, command: string | null = null): Action => ({ step: text, command });
+
+const GET_CMD = { user: 'Get-MgUser -UserId', group: 'Get-MgGroup -GroupId', contact: 'Get-MgContact -OrgContactId' } as const;
+const PROPS = {
+  user: 'Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesImmutableId,OnPremisesDistinguishedName',
+  group: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName',
+  contact: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime',
+} as const;
+const DELTA_SYNC = step('Run a delta sync on the Entra Connect server and check the next report.', 'Start-ADSyncSyncCycle -PolicyType Delta');
+
+/** The values of an error that can be searched (UPN, addresses), normalised. */
+export function lookupsOf(error: SyncError): NormalisedLookup[] {
+  const out: NormalisedLookup[] = [];
+  for (const a of error.attributes) {
+    if (a.value === null) continue;
+    const n = normaliseLookup({ attribute: a.name, value: a.value });
+    if (n && !out.some((o) => o.key === n.key)) out.push(n);
+  }
+  return out;
+}
+
+function storedForm(l: NormalisedLookup): string {
+  return l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}`;
+}
+
+/** The Get-Mg* -Filter command that finds whoever holds a value, for the agent to confirm. */
+export function confirmCommands(l: NormalisedLookup): string[] {
+  const t = l.addressType;
+  const lambda = `proxyAddresses/any(x:x eq ${odataString(`${t.toUpperCase()}:${l.value}`)}) or proxyAddresses/any(x:x eq ${odataString(`${t}:${l.value}`)})`;
+  const userFilter = l.kind === 'upn' || t === 'smtp' ? `${odataEq('userPrincipalName', l.value)} or ${odataEq('mail', l.value)} or ${lambda}` : lambda;
+  const otherFilter = t === 'smtp' ? `${odataEq('mail', l.value)} or ${lambda}` : lambda;
+  return [
+    `Get-MgUser -Filter ${psFilter(userFilter)} -Property ${PROPS.user} | Format-List`,
+    `Get-MgGroup -Filter ${psFilter(otherFilter)} -Property ${PROPS.group} | Format-List`,
+    `Get-MgContact -Filter ${psFilter(otherFilter)} -Property ${PROPS.contact} | Format-List`,
+  ];
+}
+
+function confirmHolder(h: Holder): Action {
+  const type = h.type === 'unknown' ? 'user' : h.type;
+  return step(
+    `Confirm the holder "${h.displayName ?? h.id}" (${type} ${h.id}) in Entra ID.`,
+    `${GET_CMD[type]} ${psQuote(h.id)} -Property ${PROPS[type]} | Format-List`,
+  );
+}
+
+function exchangeRemoveCommand(h: Holder, address: string): string {
+  const id = psQuote(h.userPrincipalName ?? h.mail ?? h.id);
+  const remove = `@{remove=${psQuote(address)}}`;
+  if (h.type === 'group') return `Set-UnifiedGroup -Identity ${id} -EmailAddresses ${remove}  # distribution group: Set-DistributionGroup`;
+  if (h.type === 'contact') return `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
+  return `Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
+}
+
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[]): Action[] {
+  const actions = [confirmHolder(holder)];
+  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
+  const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  if (holder.type === 'user') {
+    actions.push(
+      step(
+        'If the cloud user is the same person as the on-premises object, let sync take it over (SMTP soft-match): give the on-premises object the same primary SMTP address (and UPN) as the cloud user, then run a delta sync. Entra then joins the two instead of reporting a duplicate.',
+        'Start-ADSyncSyncCycle -PolicyType Delta',
+      ),
+    );
+    if (error.onPremisesObjectId) {
+      actions.push(
+        step(
+          'Or hard-match it: write the on-premises object\'s ImmutableId (sourceAnchor from the report) onto the cloud user, then run a delta sync.',
+          `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(error.onPremisesObjectId)}`,
+        ),
+      );
+    }
+  }
+  if (upnMatch) {
+    actions.push(
+      step(
+        'If the cloud user is a different person, free the UPN by renaming the cloud user.',
+        `Update-MgUser -UserId ${psQuote(holder.id)} -UserPrincipalName ${psQuote(`<new-name>@${upnMatch.value.split('@')[1] ?? '<domain>'}`)}`,
+      ),
+    );
+  }
+  if (address) {
+    actions.push(step('If it is a different object, remove the duplicate address from it in Exchange Online.', exchangeRemoveCommand(holder, address.value)));
+  }
+  if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+export function syncedActions(holder: Holder, lookups: NormalisedLookup[]): Action[] {
+  const actions = [confirmHolder(holder)];
+  const clauses = lookups.map((l) =>
+    l.kind === 'upn'
+      ? `(userPrincipalName=${ldapValue(l.value)})(proxyAddresses=smtp:${ldapValue(l.value)})(mail=${ldapValue(l.value)})`
+      : `(proxyAddresses=${l.addressType}:${ldapValue(l.value)})${l.addressType === 'smtp' ? `(mail=${ldapValue(l.value)})` : ''}`,
+  );
+  actions.push(
+    step(
+      'The duplicate lives in on-premises AD: both objects are synced. Find every AD object holding the value (forest-wide, Global Catalog).',
+      `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${clauses.join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`,
+    ),
+  );
+  const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
+  for (const m of holder.matched) {
+    if (m.attribute === 'userPrincipalName') {
+      actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}`));
+    } else if (m.attribute === 'proxyAddresses') {
+      actions.push(step('On the object that should not have it, remove the address in AD.', `Set-ADObject -Identity ${identity} -Remove @{proxyAddresses=${psQuote(m.value)}}`));
+    } else if (m.attribute === 'mail') {
+      actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}`));
+    }
+  }
+  actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+export function softDeletedActions(holder: Holder): Action[] {
+  const id = psQuote(holder.id);
+  const getCmd = holder.type === 'group' ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
+  return [
+    step(`Confirm the soft-deleted ${holder.type} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
+    step('If it is not needed any more, delete it permanently: the value is then free.', `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`),
+    step(
+      'If it must come back, restore it and let Entra strip the conflicting addresses.',
+      `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id} -BodyParameter @{ autoReconcileProxyConflict = $true }`,
+    ),
+    DELTA_SYNC,
+  ];
+}
+
+export function sameObjectActions(holder: Holder): Action[] {
+  const type = holder.type === 'unknown' ? 'user' : holder.type;
+  return [
+    step(
+      'The reported object itself holds the value in Entra ID: the conflict is gone or was with an object since removed. Check whether the object still carries the provisioning error (Entra clears resolved ones within the hour).',
+      `${GET_CMD[type]} ${psQuote(holder.id)} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors`,
+    ),
+    DELTA_SYNC,
+  ];
+}
+
+export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
+  const actions: Action[] = [];
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${storedForm(l)}.`, c));
+  const first = lookups[0];
+  if (first) {
+    const addr = `smtp:${first.value}`;
+    actions.push(
+      step(
+        'Graph cannot see mail-enabled public folders or soft-deleted Exchange recipients; check them in Exchange Online.',
+        `Get-Recipient -IncludeSoftDeletedRecipients -Filter ${psQuote(`EmailAddresses -eq '${addr.replace(/'/g, "''")}'`)} | Format-List Name,RecipientType,WhenSoftDeleted`,
+      ),
+      step(
+        'Check orphaned mail-enabled public folders with ADSyncTools on the Entra Connect server.',
+        `Get-ADSyncToolsAadObject -SyncObjectType PublicFolder | Where-Object { $_.ProxyAddresses -contains ${psQuote(addr)} }`,
+      ),
+    );
+  }
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+/** Advice for errors that name no value another object could hold. */
+export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
+  const who = psQuote(error.identity ?? '<object>');
+  switch (error.category) {
+    case 'LargeObject':
+      return {
+        note: 'The object exceeds a size limit (usually userCertificate, userSMIMECertificate, thumbnailPhoto or proxyAddresses); no other object is involved.',
+        actions: [
+          step('Count the certificates on the on-premises object (Entra accepts at most 15).', `(Get-ADUser -Identity ${who} -Properties userCertificate).userCertificate.Count`),
+          step('Remove expired or unused certificates (or clear them) in AD, then run a delta sync.', `Set-ADUser -Identity ${who} -Clear userCertificate`),
+          DELTA_SYNC,
+        ],
+      };
+    case 'FederatedDomainChange': {
+      const newUpn = error.attributes.find((a) => a.value && /userprincipalname/i.test(a.name))?.value ?? '<new-upn>';
+      return {
+        note: 'A user\'s UPN moved between federated domains; Entra does not apply that change from sync. Change it in two steps through a managed (.onmicrosoft.com) domain.',
+        actions: [
+          step('First move the UPN to the tenant\'s .onmicrosoft.com domain.', `Update-MgUser -UserId ${who} -UserPrincipalName ${psQuote('<prefix>@<tenant>.onmicrosoft.com')}`),
+          step('Then set the final UPN on the new federated domain.', `Update-MgUser -UserId ${psQuote('<prefix>@<tenant>.onmicrosoft.com')} -UserPrincipalName ${psQuote(newUpn)}`),
+          DELTA_SYNC,
+        ],
+      };
+    }
+    case 'QuotaExceeded':
+      return {
+        note: 'The tenant reached its directory object quota (50,000 until a domain is verified); no holder to look up.',
+        actions: [
+          step('Check which domains are verified: verifying one raises the quota to 300,000.', 'Get-MgDomain | Format-Table Id,IsVerified,AuthenticationType'),
+          step('Verify the domain once its DNS TXT record is in place (or ask Microsoft support for more).', `Confirm-MgDomain -DomainId ${psQuote('<domain>')}`),
+        ],
+      };
+    case 'DataValidation':
+      return {
+        note: 'An attribute value is invalid (characters, format or length); fix it on-premises.',
+        actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
+      };
+    case 'DeletingCloudOnlyObject':
+      return {
+        note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        actions: [step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`)],
+      };
+    case 'ObjectNotFound':
+      return {
+        note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
+        actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
+      };
+    default:
+      return { note: 'The error names no value to look up; read its message in the report.', actions: [DELTA_SYNC] };
+  }
+}

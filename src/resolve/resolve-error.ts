@@ -1,0 +1,97 @@
+import type { SyncError } from '../../schemas/report.schema.ts';
+import type { Holder, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import {
+  cloudOnlyActions,
+  lookupsOf,
+  noHolderActions,
+  notApplicableActions,
+  sameObjectActions,
+  softDeletedActions,
+  syncedActions,
+} from './resolution-actions.ts';
+
+/**
+ * The use case: one sync error and the objects found holding its values → a verdict and
+ * the steps to fix it. Pure (time comes in), so every verdict is tested without Graph.
+ */
+
+/** What the lookup gave for one error: its holders, or why nothing could be looked up. */
+export type LookupOutcome = { status: 'found'; holders: Holder[] } | { status: 'unresolved'; note: string };
+
+/** Categories where another object can hold the reported value. */
+const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'FederatedDomainChange', 'Unknown']);
+
+/** True when the error has a value worth searching the directory for. */
+export function needsLookup(error: SyncError): boolean {
+  if (!HOLDER_CATEGORIES.has(error.category)) return false;
+  // A federated UPN change names the user's own new UPN: a lookup only adds noise unless it is a duplicate.
+  if (error.category === 'FederatedDomainChange') return false;
+  return lookupsOf(error).length > 0;
+}
+
+/**
+ * The holder is the reported object itself when its ImmutableId is the error's on-premises
+ * object id. Without both ids, a synced holder with the reported UPN is that object; a
+ * cloud-only one with the same UPN is the classic soft-match failure, a different object.
+ */
+export function isSameObject(error: SyncError, holder: Holder): boolean {
+  if (holder.deleted) return false;
+  if (error.onPremisesObjectId && holder.onPremisesImmutableId) {
+    return error.onPremisesObjectId.trim().toLowerCase() === holder.onPremisesImmutableId.trim().toLowerCase();
+  }
+  const identity = error.identity?.trim().toLowerCase();
+  if (!identity || holder.onPremisesSyncEnabled !== true) return false;
+  return holder.userPrincipalName?.toLowerCase() === identity;
+}
+
+function dedupe(holders: Holder[]): Holder[] {
+  const byId = new Map<string, Holder>();
+  for (const h of holders) {
+    const seen = byId.get(h.id);
+    if (!seen) byId.set(h.id, { ...h, matched: [...h.matched] });
+    else for (const m of h.matched) if (!seen.matched.some((x) => x.attribute === m.attribute && x.value === m.value)) seen.matched.push(m);
+  }
+  return [...byId.values()];
+}
+
+export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date()): Resolution {
+  const base = { fingerprint: error.fingerprint, resolvedAt: now.toISOString() };
+  if (!needsLookup(error)) {
+    const { actions, note } = notApplicableActions(error);
+    return { ...base, verdict: 'not-applicable', holders: [], actions, note };
+  }
+  if (!outcome || outcome.status === 'unresolved') {
+    return { ...base, verdict: 'unresolved', holders: [], actions: [], note: outcome?.note ?? 'nothing was looked up' };
+  }
+  const lookups = lookupsOf(error);
+  const holders = dedupe(outcome.holders);
+  const others = holders.filter((h) => !isSameObject(error, h));
+  const live = others.filter((h) => !h.deleted);
+  const cloudOnly = live.find((h) => h.onPremisesSyncEnabled !== true);
+  const synced = live.find((h) => h.onPremisesSyncEnabled === true);
+  const deleted = others.find((h) => h.deleted);
+
+  let verdict: Verdict;
+  let actions;
+  let note: string | null = null;
+  if (cloudOnly) {
+    verdict = 'cloud-only-holder';
+    actions = cloudOnlyActions(error, cloudOnly, lookups);
+    if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
+  } else if (synced) {
+    verdict = 'synced-holder';
+    actions = syncedActions(synced, lookups);
+  } else if (deleted) {
+    verdict = 'soft-deleted-holder';
+    actions = softDeletedActions(deleted);
+  } else if (holders.length > 0) {
+    verdict = 'same-object';
+    actions = sameObjectActions(holders[0]!);
+  } else {
+    verdict = 'no-holder';
+    actions = noHolderActions(lookups);
+    note =
+      'No user, group or contact visible through Graph holds the value (live or soft-deleted). It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.';
+  }
+  return { ...base, verdict, holders, actions, note };
+}
