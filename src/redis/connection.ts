@@ -77,7 +77,10 @@ export function createRedisClient(target: Exclude<RedisTarget, { kind: 'embedded
  */
 export function queuePrefix(config: Config['redis']): string {
   const target = redisTarget(config);
-  return target.kind === 'cluster' && !config.prefix.startsWith('{') ? `{${config.prefix}}` : config.prefix;
+  const base = target.kind === 'cluster' && !config.prefix.startsWith('{') ? `{${config.prefix}}` : config.prefix;
+  // queues live under `<prefix>:q:`, apart from the stages' own keys (`<prefix>:ticket:…`,
+  // `<prefix>:ingest:…`), so cleaning a queue can never touch ticket state
+  return `${base}:q`;
 }
 
 /** The process's Redis: one shared client (BullMQ duplicates it for blocking calls), plus the embedded server if any. */

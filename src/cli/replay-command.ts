@@ -1,0 +1,192 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import { readImapFolder } from '../ingest/imap-folder-source.ts';
+import { readMailInputs } from '../ingest/mail-files.ts';
+import { parseMail } from '../parse/parse-mail.ts';
+import { toReportRef } from '../parse/report-ref.ts';
+import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../pipeline/cli-support.ts';
+import { openRuntime, type Runtime } from '../pipeline/runtime.ts';
+import { watchWorkers } from '../pipeline/session.ts';
+import { startWorkers, stopWorkers } from '../../workers/index.ts';
+
+/**
+ * `syncdesk replay <files|dirs|mbox...>` and `syncdesk replay --imap --mailbox NAME --since DATE`:
+ * feeds old mails through the pipeline. Mails seen before are skipped unless `--force`.
+ * `--dry-run` parses, resolves and plans the ticket actions in this process and prints
+ * them, changing nothing (no queue, no ticket, no mail store).
+ */
+
+interface ReplayOptions {
+  imap?: boolean;
+  mailbox?: string;
+  since?: string;
+  until?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  wait?: boolean;
+}
+
+interface ReplayInput {
+  raw: Buffer;
+  label: string;
+  origin: ParseJob['origin'];
+  receivedAt: Date;
+}
+
+function parseDate(value: string, flag: string): Date {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new Error(`${flag}: not a date: ${value}`);
+  return d;
+}
+
+async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config']): AsyncGenerator<ReplayInput> {
+  if (opts.imap) {
+    if (!opts.since) throw new Error('--imap needs --since DATE');
+    const source = await readImapFolder(runtimeConfig, {
+      mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
+      since: parseDate(opts.since, '--since'),
+      until: opts.until ? parseDate(opts.until, '--until') : undefined,
+    });
+    for await (const m of source as AsyncIterable<{ raw: Buffer; label?: string; uid?: number; receivedAt?: Date | string | null }>) {
+      yield {
+        raw: m.raw,
+        label: m.label ?? `imap:${opts.mailbox ?? runtimeConfig.imap.mailbox}#${m.uid ?? '?'}`,
+        origin: 'replay-imap',
+        receivedAt: m.receivedAt ? new Date(m.receivedAt) : new Date(),
+      };
+    }
+    return;
+  }
+  if (!paths.length) throw new Error('give files, folders or mbox files to replay, or --imap');
+  for await (const m of readMailInputs(paths)) {
+    yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
+  }
+}
+
+function progressBar(): { tick(status: string): void; stop(): void } {
+  if (!process.stderr.isTTY) return { tick() {}, stop() {} };
+  const bar = new SingleBar(
+    { stream: process.stderr, format: 'replay {value} mails | {status}', hideCursor: true, clearOnComplete: true, fps: 5 },
+  );
+  let n = 0;
+  let started = false;
+  return {
+    tick(status) {
+      n++;
+      // only long runs get a bar: a handful of mails is over before it would draw
+      if (!started && n >= 20) {
+        bar.start(0, n, { status });
+        started = true;
+      }
+      if (started) {
+        bar.setTotal(n);
+        bar.update(n, { status });
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+async function dryRun(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime): Promise<number> {
+  const print = (line = '') => process.stdout.write(`${line}\n`);
+  const resolver = runtime.resolver();
+  const stage = runtime.ticketStage();
+  const planned: Record<string, number> = {};
+  let mails = 0;
+  let rejected = 0;
+  let reports = 0;
+  for await (const input of inputs) {
+    mails++;
+    const outcome = await parseMail(input.raw, { maxBytes: runtime.config.ingest.maxMailBytes });
+    if (!outcome.ok) {
+      rejected++;
+      print(`${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`);
+      continue;
+    }
+    for (const report of outcome.reports) {
+      reports++;
+      const ref = toReportRef(report, { mailId: null, receivedAt: input.receivedAt, envelopeFrom: null });
+      print(`${input.label}: report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
+      for (const e of report.errors) {
+        const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
+        print(`  - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
+      }
+      const resolutions = await resolver.resolve(ref, report.errors);
+      const actions = await stage.applyReport({ report: ref, errors: report.errors }, resolutions, { dryRun: true });
+      for (const a of actions) {
+        planned[a.action] = (planned[a.action] ?? 0) + 1;
+        print(`  => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
+      }
+    }
+  }
+  print(`dry run: ${mails} mail(s), ${reports} report(s), ${rejected} rejected; planned: ${formatCounts(planned)}; nothing was changed`);
+  return 0;
+}
+
+export async function runReplay(paths: string[], opts: ReplayOptions): Promise<number> {
+  const config = cliConfig();
+  const logger = cliLogger(config);
+  const runtime = await openRuntime(config, logger);
+  const print = (line = '') => process.stdout.write(`${line}\n`);
+  let workers: ReturnType<typeof startWorkers> = [];
+  try {
+    const inputs = inputsFrom(paths, opts, config);
+    if (opts.dryRun) return await dryRun(inputs, runtime);
+
+    // nobody else works the queues (e.g. the embedded default): process here and wait
+    const others = await runtime.queues.parse.getWorkersCount();
+    const processHere = opts.wait ?? others === 0;
+    if (processHere) workers = startWorkers(runtime, ['parse', 'resolve', 'ticket'], { concurrency: 4 });
+    const tally = watchWorkers(workers);
+
+    const ingest = runtime.ingestor();
+    const statuses: Record<string, number> = {};
+    const bar = progressBar();
+    let mails = 0;
+    try {
+      for await (const input of inputs) {
+        mails++;
+        const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force });
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        bar.tick(formatCounts(statuses));
+        if (r.status !== 'queued') logger.info({ action: 'replay', label: input.label, status: r.status, reason: r.reason }, 'mail not queued');
+      }
+    } finally {
+      bar.stop();
+    }
+    print(`replay: ${mails} mail(s): ${formatCounts(statuses)}`);
+    if (!processHere) {
+      print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
+      return 0;
+    }
+    const drained = await waitForDrain(runtime.queues);
+    const t = tally.ticketActions;
+    print(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(t)}`);
+    if (tally.rejected.length) print(`rejected by the parser: ${tally.rejected.length} (${tally.rejected.map((r) => r.reason).join(', ')})`);
+    if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
+    return drained && !tally.failed.length ? 0 : 1;
+  } finally {
+    if (workers.length) await stopWorkers(workers, runtime);
+    else await runtime.close();
+  }
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('feed old mails (files, folders, mbox, or an IMAP folder) through the pipeline')
+    .argument('[paths...]', 'mail files, folders or mbox files')
+    .option('--imap', 'read from the IMAP server instead of files')
+    .option('--mailbox <name>', 'IMAP folder to read (default: IMAP_MAILBOX)')
+    .option('--since <date>', 'IMAP: mails received on or after this date')
+    .option('--until <date>', 'IMAP: mails received before this date')
+    .option('--dry-run', 'print the records and the planned ticket actions; change nothing')
+    .option('--force', 'run mails again even if they were seen before')
+    .option('--wait', 'process in this process and wait, even when other workers are running')
+    .action(async (paths: string[], opts: ReplayOptions) => {
+      process.exitCode = await runReplay(paths, opts);
+    });
+}

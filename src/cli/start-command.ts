@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
+import { openRuntime } from '../pipeline/runtime.ts';
+import { parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
+import { onShutdownSignal } from '../../workers/run-worker.ts';
+import { startListener, type Listener } from './listen-command.ts';
+
+/**
+ * `syncdesk start`: everything in one process: the IMAP listener (when IMAP is configured)
+ * and the parse, resolve and ticket workers. SIGTERM stops the listener first, then lets
+ * running jobs finish.
+ */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the IMAP listener and all workers in one process')
+    .option('--concurrency <n>', 'jobs per queue at once', '2')
+    .option('--no-listen', 'workers only, even when IMAP is configured')
+    .action(async (opts: { concurrency: string; listen: boolean }) => {
+      const config = cliConfig();
+      const logger = cliLogger(config, false);
+      const runtime = await openRuntime(config, logger);
+      const workers = startWorkers(runtime, parseRoles(undefined), { concurrency: Number(opts.concurrency) });
+      let listener: Listener | null = null;
+      if (opts.listen && config.imap.host) listener = await startListener(runtime);
+      else logger.warn({ action: 'start' }, 'IMAP is not configured: feed mails with `syncdesk replay`');
+      logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
+      await new Promise<void>(() => {
+        onShutdownSignal(async () => {
+          await listener?.stop();
+          await stopWorkers(workers, runtime);
+        }, logger);
+      });
+    });
+}

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
+import { createMailStore } from '../ingest/mail-store.ts';
+import { listQuarantine } from '../ingest/sender-trust.ts';
+import { cliConfig, cliLogger, formatCounts, queueCounts } from '../pipeline/cli-support.ts';
+import { createQueues } from '../queues.ts';
+import { openRedis } from '../redis/connection.ts';
+import { listFailed } from './failed-command.ts';
+
+/**
+ * `syncdesk status`: where things stand. Recent mails and what became of them, open
+ * problems per tenant and category (from the ticket stage's state), quarantined mails,
+ * queue depths and failed jobs.
+ */
+
+interface TicketStateRow {
+  tenantKey?: string;
+  status?: string;
+  summary?: string;
+}
+
+const CATEGORY_WORDS = new Map(ERROR_CATEGORIES.map((c) => [c.toLowerCase(), c]));
+
+function categoryOf(summary: string | undefined): string {
+  const words = (summary ?? '').split(/[^A-Za-z]+/);
+  for (const w of words) {
+    const c = CATEGORY_WORDS.get(w.toLowerCase());
+    if (c) return c;
+  }
+  return 'other';
+}
+
+async function openProblems(redis: Redis, prefix: string): Promise<Map<string, Record<string, number>>> {
+  const byTenant = new Map<string, Record<string, number>>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
+    cursor = next;
+    if (!keys.length) continue;
+    const values = await redis.mget(...keys);
+    for (const raw of values) {
+      if (!raw) continue;
+      let row: TicketStateRow;
+      try {
+        row = JSON.parse(raw) as TicketStateRow;
+      } catch {
+        continue;
+      }
+      if (row.status !== 'open') continue;
+      const tenant = row.tenantKey ?? 'unknown';
+      const counts = byTenant.get(tenant) ?? {};
+      const cat = categoryOf(row.summary);
+      counts[cat] = (counts[cat] ?? 0) + 1;
+      byTenant.set(tenant, counts);
+    }
+  } while (cursor !== '0');
+  return byTenant;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('recent reports, open problems per tenant, quarantine, queues and failed jobs')
+    .option('--recent <n>', 'how many recent mails to show', '10')
+    .action(async (opts: { recent: string }) => {
+      const config = cliConfig();
+      const redis = await openRedis(config, cliLogger(config));
+      const queues = createQueues(redis.client, redis.prefix);
+      const print = (line = '') => process.stdout.write(`${line}\n`);
+      try {
+        print(`Redis: ${redis.describe}`);
+        const store = createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: config.ingest.retentionDays });
+        const mails = (await store.list()).sort((a, b) => b.storedAt.localeCompare(a.storedAt));
+        const byStatus: Record<string, number> = {};
+        for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
+        print(`Mails: ${mails.length} stored (${formatCounts(byStatus)})`);
+        for (const m of mails.slice(0, Number(opts.recent))) {
+          print(`  ${m.storedAt}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
+        }
+
+        const problems = await openProblems(redis.client as Redis, config.redis.prefix);
+        const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+        print(`Open problems: ${total}`);
+        for (const [tenant, counts] of [...problems.entries()].sort()) print(`  ${tenant}: ${formatCounts(counts)}`);
+
+        const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);
+        print(`Quarantined: ${quarantined.length}${quarantined.length ? ' (`syncdesk quarantine list`)' : ''}`);
+
+        const counts = await queueCounts(queues);
+        for (const [name, c] of Object.entries(counts)) {
+          print(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
+        }
+        const failed = await listFailed(queues, 20);
+        if (failed.length) {
+          print(`Failed jobs (newest first; \`syncdesk failed list\`):`);
+          for (const f of failed.slice(0, 10)) print(`  ${f.queue} ${f.id}: ${f.reason}`);
+        }
+      } finally {
+        await queues.close();
+        await redis.close();
+      }
+    });
+}

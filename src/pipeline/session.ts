@@ -1,0 +1,51 @@
+import type { Job, Worker } from 'bullmq';
+import type { TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ParseJobResult, TicketJobResult } from './processors.ts';
+
+/**
+ * Watches in-process workers and tallies what they did, for the summaries of `demo` and
+ * `replay --wait`: reports, errors by category, ticket actions, rejections, failures.
+ */
+export interface SessionTally {
+  mailsParsed: number;
+  rejected: Array<{ mailId: string; reason: string; detail: string }>;
+  reports: number;
+  errorsByCategory: Record<string, number>;
+  ticketActions: Record<string, number>;
+  tenants: Set<string>;
+  failed: Array<{ queue: string; jobId: string; reason: string }>;
+}
+
+export function watchWorkers(workers: Worker[]): SessionTally {
+  const tally: SessionTally = {
+    mailsParsed: 0,
+    rejected: [],
+    reports: 0,
+    errorsByCategory: {},
+    ticketActions: {},
+    tenants: new Set(),
+    failed: [],
+  };
+  for (const worker of workers) {
+    worker.on('completed', (job: Job, result: unknown) => {
+      if (worker.name === 'parse' && job.name === 'parse') {
+        const r = result as ParseJobResult;
+        tally.mailsParsed++;
+        if (r.rejection) tally.rejected.push({ mailId: String(job.data.mailId), ...r.rejection });
+      } else if (worker.name === 'ticket') {
+        const data = job.data as TicketJob;
+        const r = result as TicketJobResult;
+        tally.reports++;
+        tally.tenants.add(data.report.tenantKey);
+        for (const e of data.errors) tally.errorsByCategory[e.category] = (tally.errorsByCategory[e.category] ?? 0) + 1;
+        for (const a of r.actions) tally.ticketActions[a.action] = (tally.ticketActions[a.action] ?? 0) + 1;
+      }
+    });
+    worker.on('failed', (job: Job | undefined, err: Error) => {
+      if (!job) return;
+      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final) tally.failed.push({ queue: worker.name, jobId: String(job.id), reason: err.message });
+    });
+  }
+  return tally;
+}
