@@ -152,6 +152,11 @@ export const IngestConfigSchema = z.object({
   /** Where raw mails are kept so any report can be re-run. */
   storeDir: z.string().default('.syncdesk/mail'),
   retentionDays: positiveInt.default(90),
+  /** authserv-ids (and ARC sealers) of receiving servers whose Authentication-Results are believed, e.g. the org's MX. */
+  trustedAuthServIds: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
 });
 
 export const ConfigSchema = z.object({

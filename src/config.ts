@@ -25,6 +25,7 @@ export const ENV_KEYS = {
   IMAP_MAILBOX: 'imap.mailbox',
   IMAP_PROCESSED_FOLDER: 'imap.processedFolder',
   IMAP_TLS_CA: 'imap.tlsCa',
+  IMAP_KEYWORD: 'imap.keyword',
   GRAPH_TENANT_ID: 'graph.tenantId',
   GRAPH_CLIENT_ID: 'graph.clientId',
   GRAPH_CLIENT_SECRET: 'graph.clientSecret',
@@ -68,6 +69,7 @@ export const ENV_KEYS = {
   ALLOWED_FORWARDERS: 'ingest.allowedForwarders',
   MAIL_STORE_DIR: 'ingest.storeDir',
   MAIL_RETENTION_DAYS: 'ingest.retentionDays',
+  TRUSTED_AUTHSERV_IDS: 'ingest.trustedAuthServIds',
 } as const;
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */

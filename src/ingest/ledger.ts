@@ -1,0 +1,95 @@
+import type { Redis } from 'ioredis';
+import type { ParseJob } from '../../schemas/jobs.schema.ts';
+
+/**
+ * The exactly-once ledger. One Redis key per mail, keyed by the sha256 of its raw bytes
+ * and written with SET NX, so whichever path sees a mail first (IMAP, a file replay, an
+ * IMAP replay) owns it and every later sighting is a duplicate.
+ *
+ * A second index maps the Message-ID of each report in the mail (the inner report's id
+ * when it was forwarded) to the mail that first carried it: the same Microsoft report
+ * replayed from an .eml file, or forwarded twice, has different bytes but the same
+ * report id, and is still a duplicate.
+ *
+ * Entries move `pending` → `queued` around the enqueue, so a crash between claiming and
+ * enqueueing leaves a `pending` entry that the next sighting finishes instead of dropping.
+ */
+
+export type LedgerStatus = 'pending' | 'queued' | 'quarantined' | 'rejected' | 'duplicate' | 'not-a-report';
+
+export interface LedgerEntry {
+  mailId: string;
+  status: LedgerStatus;
+  origin: ParseJob['origin'];
+  firstSeen: string;
+  updatedAt: string;
+  jobId: string | null;
+  /** For `duplicate`: the mail that already carried the same report. */
+  duplicateOf: string | null;
+  reason: string | null;
+}
+
+export interface Ledger {
+  get(mailId: string): Promise<LedgerEntry | null>;
+  /** SET NX: true when this call created the entry. */
+  claim(entry: Omit<LedgerEntry, 'firstSeen' | 'updatedAt'>, ttlSeconds?: number): Promise<boolean>;
+  update(mailId: string, patch: Partial<Omit<LedgerEntry, 'mailId' | 'firstSeen'>>): Promise<LedgerEntry>;
+  /** The mail that first carried this report Message-ID, if any. */
+  findByMessageId(messageId: string): Promise<string | null>;
+  /**
+   * Claims report Message-IDs for a mail (SET NX each). Returns the first id already owned
+   * by another mail, with that mail's id; null when every id is now owned by `mailId`.
+   */
+  claimMessageIds(mailId: string, messageIds: string[]): Promise<{ messageId: string; ownerMailId: string } | null>;
+}
+
+/** `<Foo@Bar>` and `foo@bar` are the same report id; case of the domain part is irrelevant in practice. */
+export function normalizeMessageId(messageId: string): string {
+  return messageId.trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
+export function createLedger(redis: Redis, prefix: string, now: () => Date = () => new Date()): Ledger {
+  const mailKey = (mailId: string): string => `${prefix}:ingest:ledger:${mailId}`;
+  const midKey = (messageId: string): string => `${prefix}:ingest:ledger-mid:${normalizeMessageId(messageId)}`;
+
+  async function get(mailId: string): Promise<LedgerEntry | null> {
+    const raw = await redis.get(mailKey(mailId));
+    return raw ? (JSON.parse(raw) as LedgerEntry) : null;
+  }
+
+  return {
+    get,
+
+    async claim(entry, ttlSeconds) {
+      const at = now().toISOString();
+      const value = JSON.stringify({ ...entry, firstSeen: at, updatedAt: at } satisfies LedgerEntry);
+      const res = ttlSeconds
+        ? await redis.set(mailKey(entry.mailId), value, 'EX', ttlSeconds, 'NX')
+        : await redis.set(mailKey(entry.mailId), value, 'NX');
+      return res === 'OK';
+    },
+
+    async update(mailId, patch) {
+      const current = await get(mailId);
+      if (!current) throw new Error(`ledger has no entry for mail ${mailId}`);
+      const next: LedgerEntry = { ...current, ...patch, mailId, firstSeen: current.firstSeen, updatedAt: now().toISOString() };
+      // Updates drop any TTL: an entry only gets one while it is a not-a-report marker.
+      await redis.set(mailKey(mailId), JSON.stringify(next));
+      return next;
+    },
+
+    async findByMessageId(messageId) {
+      return redis.get(midKey(messageId));
+    },
+
+    async claimMessageIds(mailId, messageIds) {
+      for (const messageId of messageIds) {
+        const ok = await redis.set(midKey(messageId), mailId, 'NX');
+        if (ok === 'OK') continue;
+        const owner = await redis.get(midKey(messageId));
+        if (owner && owner !== mailId) return { messageId, ownerMailId: owner };
+      }
+      return null;
+    },
+  };
+}

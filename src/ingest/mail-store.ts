@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ParseJob } from '../../schemas/jobs.schema.ts';
+
+/**
+ * Every ingested mail, kept on disk so any report can be re-run later:
+ * `<storeDir>/<sha256>.eml` (the raw bytes) and `<storeDir>/<sha256>.json` (the sidecar).
+ *
+ * Size cap: a mail bigger than `maxMailBytes` is kept **truncated to the cap** with
+ * `truncated: true` and status `rejected` (reason `too-large: …`). The id is still the
+ * sha256 of the whole mail, so the same oversized mail arriving again is recognised.
+ * Such a mail is never parsed (the stored bytes are incomplete) but it is never silently
+ * dropped either: `list({ status: 'rejected' })` shows it with its reason.
+ *
+ * Retention: `prune()` deletes mails stored more than `retentionDays` ago, except those
+ * still `queued` (their parse job needs the bytes).
+ */
+
+export const MAIL_STATUSES = ['queued', 'parsed', 'rejected', 'quarantined', 'failed'] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+export interface StoredMailRecord {
+  mailId: string;
+  origin: ParseJob['origin'];
+  receivedAt: string;
+  envelopeFrom: string | null;
+  /** Size of the whole mail in bytes (may exceed what is stored when truncated). */
+  size: number;
+  truncated: boolean;
+  status: MailStatus;
+  reason: string | null;
+  storedAt: string;
+  updatedAt: string;
+}
+
+export interface StoredMail extends StoredMailRecord {
+  raw: Buffer;
+}
+
+export interface PutResult {
+  record: StoredMailRecord;
+  /** False when the mail was already in the store (the existing record is returned unchanged). */
+  created: boolean;
+}
+
+export interface MailStore {
+  /** Keeps a mail (idempotent: the same bytes map to the same id and are written once). */
+  put(
+    raw: Buffer,
+    meta: { origin: ParseJob['origin']; receivedAt: Date; envelopeFrom?: string | null; status?: MailStatus; reason?: string | null },
+  ): Promise<PutResult>;
+  get(mailId: string): Promise<StoredMail | null>;
+  getRecord(mailId: string): Promise<StoredMailRecord | null>;
+  list(filter?: { status?: MailStatus }): Promise<StoredMailRecord[]>;
+  setStatus(mailId: string, status: MailStatus, reason?: string | null): Promise<StoredMailRecord>;
+  /** Removes mails older than the retention period; returns the ids removed. */
+  prune(): Promise<string[]>;
+}
+
+export interface MailStoreOptions {
+  dir: string;
+  maxMailBytes: number;
+  retentionDays: number;
+  /** Injected clock (tests). */
+  now?: () => Date;
+}
+
+export class MailStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MailStoreError';
+  }
+}
+
+const MAIL_ID = /^[0-9a-f]{64}$/;
+
+export function mailIdOf(raw: Buffer): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+function assertMailId(mailId: string): void {
+  if (!MAIL_ID.test(mailId)) throw new MailStoreError(`not a mail id: ${JSON.stringify(mailId)}`);
+}
+
+/** Write-then-rename, so a crash never leaves a half-written file under the final name. */
+async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+export function createMailStore(options: MailStoreOptions): MailStore {
+  const { dir, maxMailBytes, retentionDays } = options;
+  const now = options.now ?? (() => new Date());
+  const emlPath = (id: string): string => join(dir, `${id}.eml`);
+  const jsonPath = (id: string): string => join(dir, `${id}.json`);
+  let ready: Promise<void> | null = null;
+  const ensureDir = (): Promise<void> => (ready ??= mkdir(dir, { recursive: true }).then(() => undefined));
+
+  async function readRecord(mailId: string): Promise<StoredMailRecord | null> {
+    assertMailId(mailId);
+    try {
+      return JSON.parse(await readFile(jsonPath(mailId), 'utf8')) as StoredMailRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new MailStoreError(`cannot read the record of mail ${mailId}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  return {
+    async put(raw, meta) {
+      await ensureDir();
+      const mailId = mailIdOf(raw);
+      const existing = await readRecord(mailId);
+      if (existing) return { record: existing, created: false };
+      const truncated = raw.length > maxMailBytes;
+      const at = now().toISOString();
+      const record: StoredMailRecord = {
+        mailId,
+        origin: meta.origin,
+        receivedAt: meta.receivedAt.toISOString(),
+        envelopeFrom: meta.envelopeFrom ?? null,
+        size: raw.length,
+        truncated,
+        status: truncated ? 'rejected' : (meta.status ?? 'queued'),
+        reason: truncated
+          ? `too-large: ${raw.length} bytes, more than the ${maxMailBytes}-byte cap (kept truncated)`
+          : (meta.reason ?? null),
+        storedAt: at,
+        updatedAt: at,
+      };
+      // Bytes first, sidecar last: a record on disk always has its bytes.
+      await writeAtomic(emlPath(mailId), truncated ? raw.subarray(0, maxMailBytes) : raw);
+      await writeAtomic(jsonPath(mailId), JSON.stringify(record, null, 2));
+      return { record, created: true };
+    },
+
+    async get(mailId) {
+      const record = await readRecord(mailId);
+      if (!record) return null;
+      try {
+        return { ...record, raw: await readFile(emlPath(mailId)) };
+      } catch (err) {
+        throw new MailStoreError(`mail ${mailId} has a record but its bytes are unreadable: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    },
+
+    getRecord: readRecord,
+
+    async list(filter = {}) {
+      await ensureDir();
+      const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && MAIL_ID.test(n.slice(0, -5)));
+      const records: StoredMailRecord[] = [];
+      for (const name of names) {
+        const record = await readRecord(name.slice(0, -5));
+        if (record && (!filter.status || record.status === filter.status)) records.push(record);
+      }
+      return records.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.mailId.localeCompare(b.mailId));
+    },
+
+    async setStatus(mailId, status, reason = null) {
+      const record = await readRecord(mailId);
+      if (!record) throw new MailStoreError(`no stored mail ${mailId}`);
+      const updated: StoredMailRecord = { ...record, status, reason, updatedAt: now().toISOString() };
+      await writeAtomic(jsonPath(mailId), JSON.stringify(updated, null, 2));
+      return updated;
+    },
+
+    async prune() {
+      const cutoff = now().getTime() - retentionDays * 86_400_000;
+      const removed: string[] = [];
+      for (const record of await this.list()) {
+        if (record.status === 'queued' || Date.parse(record.storedAt) >= cutoff) continue;
+        // Sidecar first: a mail without a record is invisible, a record without bytes is an error.
+        await rm(jsonPath(record.mailId), { force: true });
+        await rm(emlPath(record.mailId), { force: true });
+        removed.push(record.mailId);
+      }
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { promises as dns } from 'node:dns';
+import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailauth';
+import { simpleParser, type AddressObject } from 'mailparser';
+import type { Redis } from 'ioredis';
+
+/**
+ * Sender trust: may this mail open tickets? Anyone can write
+ * `From: MSOnlineServicesTeam@MicrosoftOnline.com`, so the address alone proves nothing.
+ *
+ * What a mail fetched from IMAP still carries: its DKIM signatures (verifiable any time
+ * later, as long as the key is published), the receiving server's
+ * `Authentication-Results` (which saw the connecting IP, so the only place SPF is
+ * meaningful), and ARC seals. The SMTP client IP is gone, so SPF computed here is only
+ * possible with `trustReceived` (the topmost Received header, written by our own MX).
+ *
+ * Evidence that a sender is authentic, in this order:
+ * 1. the topmost `Authentication-Results` whose authserv-id is in `trustedAuthServIds`
+ *    (configure only servers that always add one: a forged header further down is then
+ *    never the topmost) saying `dmarc=pass` (or Exchange's `compauth=pass`) for the From domain;
+ * 2. a passing ARC chain sealed by a domain in `trustedAuthServIds`, whose
+ *    ARC-Authentication-Results say `dmarc=pass`;
+ * 3. DMARC computed here by mailauth (DKIM alignment; SPF too with `trustReceived`).
+ *
+ * Policies:
+ * - `strict`: the report's sender must be a known Microsoft sender with a DMARC pass.
+ *   A report forwarded *as an attachment* keeps its own DKIM signature, so the attached
+ *   message is checked the same way.
+ * - `forwarders`: `strict`, or the outer sender is in `allowedForwarders` and passes
+ *   DKIM (aligned) or DMARC, or the trusted server's results say dmarc/dkim/spf pass.
+ * - `off`: every mail is trusted.
+ */
+
+export const MICROSOFT_SENDERS: readonly string[] = [
+  'msonlineservicesteam@microsoftonline.com',
+  'msonlineservicesteam@microsoft.com',
+  'azure-noreply@microsoft.com',
+  'msonlineservicesteam@oe.21vianet.com',
+  '21vianetonlineservicesteam@21vianet.com',
+  'msonlineservicesteam@azureadnotifications.us',
+  'msonlineservicesteam@microsoftonline.us',
+];
+
+export type TrustPolicy = 'strict' | 'forwarders' | 'off';
+
+export interface TrustVerdict {
+  trusted: boolean;
+  /** One sentence for the admin: why the mail was accepted or quarantined. */
+  reason: string;
+  /** The address the decision was about (the report's sender or the forwarder). */
+  sender: string | null;
+  checks: { dmarc: string; dkim: string; serverAuth: string | null; arc: string };
+}
+
+export interface SenderTrust {
+  evaluate(raw: Buffer, meta?: { envelopeFrom?: string | null }): Promise<TrustVerdict>;
+}
+
+export interface SenderTrustOptions {
+  policy: TrustPolicy;
+  allowedForwarders: string[];
+  /** authserv-ids (and ARC sealing domains) whose verdicts are believed. */
+  trustedAuthServIds?: string[];
+  /** DNS for DKIM keys and DMARC records; tests pass a local fake. @defaultValue dns.promises.resolve */
+  resolver?: DNSResolver;
+  /** Take the client IP/helo for SPF from the topmost Received header. @defaultValue false */
+  trustReceived?: boolean;
+  /** Extra known report senders (lower-case addresses), added to MICROSOFT_SENDERS. */
+  extraKnownSenders?: string[];
+}
+
+interface ServerAuth {
+  authservId: string;
+  results: Map<string, { result: string; props: Record<string, string> }>;
+}
+
+const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+function firstAddress(from: AddressObject | AddressObject[] | undefined): string | null {
+  const list = Array.isArray(from) ? from : from ? [from] : [];
+  for (const obj of list) for (const v of obj.value) if (v.address) return v.address.toLowerCase();
+  return null;
+}
+
+/** RFC 8601 Authentication-Results value → authserv-id and method results (comments removed). */
+export function parseAuthenticationResults(value: string): ServerAuth | null {
+  let text = value.replace(/\r?\n[ \t]+/g, ' ');
+  for (let prev = ''; prev !== text; ) {
+    prev = text;
+    text = text.replace(/\([^()]*\)/g, ' ');
+  }
+  const parts = text.split(';').map((p) => p.trim());
+  const authservId = parts.shift()?.split(/\s+/)[0]?.toLowerCase();
+  if (!authservId) return null;
+  const results = new Map<string, { result: string; props: Record<string, string> }>();
+  for (const part of parts) {
+    const tokens = part.split(/\s+/).filter(Boolean);
+    const head = tokens.shift();
+    const m = head && /^([a-z0-9-]+)=([a-z]+)$/i.exec(head);
+    if (!m) continue;
+    const props: Record<string, string> = {};
+    for (const t of tokens) {
+      const eq = t.indexOf('=');
+      if (eq > 0) props[t.slice(0, eq).toLowerCase()] = t.slice(eq + 1).replace(/^"|"$/g, '');
+    }
+    const method = m[1]!.toLowerCase();
+    if (!results.has(method)) results.set(method, { result: m[2]!.toLowerCase(), props });
+  }
+  return { authservId, results };
+}
+
+function describeServer(auth: ServerAuth | null): string | null {
+  if (!auth) return null;
+  return `${auth.authservId}: ${[...auth.results].map(([k, v]) => `${k}=${v.result}`).join(' ')}`;
+}
+
+export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
+  const trustedIds = new Set((options.trustedAuthServIds ?? []).map((s) => s.toLowerCase()));
+  const known = new Set([...MICROSOFT_SENDERS, ...(options.extraKnownSenders ?? [])].map((s) => s.toLowerCase()));
+  const forwarders = new Set(options.allowedForwarders.map((s) => s.toLowerCase()));
+  const resolver: DNSResolver = options.resolver ?? ((name, rr) => dns.resolve(name, rr) as Promise<string[][] | string[]>);
+
+  async function check(raw: Buffer, from: string | null, envelopeFrom: string | null | undefined, serverAuth: ServerAuth | null) {
+    let auth: AuthenticateResult | null = null;
+    try {
+      auth = await authenticate(raw, {
+        resolver,
+        sender: envelopeFrom ?? undefined,
+        trustReceived: options.trustReceived ?? false,
+        disableBimi: true,
+        mta: 'syncdesk',
+      });
+    } catch {
+      auth = null; // an unparsable mail simply has no authentication
+    }
+    const fromDomain = from ? domainOf(from) : null;
+    const dmarc = auth?.dmarc ? auth.dmarc.status.result : 'none';
+    const alignedDkim = (auth?.dkim.results ?? []).some(
+      (r) => r.status.result === 'pass' && fromDomain !== null && (r.signingDomain.toLowerCase() === fromDomain || fromDomain.endsWith(`.${r.signingDomain.toLowerCase()}`)),
+    );
+    const dkim = auth?.dkim.results.length ? auth.dkim.results.map((r) => `${r.signingDomain}:${r.status.result}`).join(',') : 'none';
+    let arc = 'none';
+    let arcDmarcPass = false;
+    if (auth?.arc) {
+      arc = auth.arc.status.result;
+      const sealer = auth.arc.signature ? auth.arc.signature.signingDomain.toLowerCase() : '';
+      const aar = (auth.arc.authenticationResults ?? {}) as { dmarc?: { result?: string; header?: { from?: string } } };
+      arcDmarcPass =
+        arc === 'pass' && trustedIds.has(sealer) && aar.dmarc?.result === 'pass' && (!aar.dmarc.header?.from || aar.dmarc.header.from.toLowerCase() === fromDomain);
+      if (arc === 'pass') arc = `pass (sealed by ${sealer})`;
+    }
+    const serverFromOk = (props: Record<string, string>): boolean => !props['header.from'] || props['header.from'].toLowerCase() === fromDomain;
+    const server = serverAuth?.results;
+    const serverDmarcPass =
+      !!server && (['dmarc', 'compauth'] as const).some((m) => server.get(m)?.result === 'pass' && serverFromOk(server.get(m)!.props));
+    const serverAnyPass = !!server && ['dmarc', 'dkim', 'spf', 'compauth'].some((m) => server.get(m)?.result === 'pass');
+    return {
+      dmarcPass: dmarc === 'pass' || serverDmarcPass || arcDmarcPass,
+      via: dmarc === 'pass' ? 'DMARC computed here' : serverDmarcPass ? `Authentication-Results of ${serverAuth!.authservId}` : 'ARC',
+      alignedDkim,
+      serverAnyPass,
+      checks: { dmarc, dkim, serverAuth: describeServer(serverAuth), arc },
+    };
+  }
+
+  return {
+    async evaluate(raw, meta = {}) {
+      const blank = { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' };
+      if (options.policy === 'off') return { trusted: true, reason: 'sender trust is off', sender: null, checks: blank };
+
+      const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+      const from = firstAddress(parsed.from);
+      let serverAuth: ServerAuth | null = null;
+      for (const { key, line } of parsed.headerLines) {
+        if (key !== 'authentication-results') continue;
+        const ar = parseAuthenticationResults(line.slice(line.indexOf(':') + 1));
+        if (ar && trustedIds.has(ar.authservId)) {
+          serverAuth = ar;
+          break;
+        }
+      }
+      const outer = await check(raw, from, meta.envelopeFrom, serverAuth);
+
+      if (from && known.has(from)) {
+        if (outer.dmarcPass) return { trusted: true, reason: `Microsoft sender ${from}, DMARC pass (${outer.via})`, sender: from, checks: outer.checks };
+      }
+      // A report forwarded as an attachment keeps its own DKIM signature.
+      for (const att of parsed.attachments) {
+        if (att.contentType !== 'message/rfc822') continue;
+        const inner = await simpleParser(att.content, { skipHtmlToText: true, skipTextToHtml: true });
+        const innerFrom = firstAddress(inner.from);
+        if (!innerFrom || !known.has(innerFrom)) continue;
+        const innerCheck = await check(att.content, innerFrom, null, null);
+        if (innerCheck.dmarcPass)
+          return {
+            trusted: true,
+            reason: `attached report from Microsoft sender ${innerFrom}, DMARC pass on the attached message`,
+            sender: innerFrom,
+            checks: innerCheck.checks,
+          };
+      }
+
+      const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}`;
+      if (options.policy === 'forwarders' && from && forwarders.has(from)) {
+        if (outer.dmarcPass || outer.alignedDkim || outer.serverAnyPass)
+          return { trusted: true, reason: `allow-listed forwarder ${from}, authenticated`, sender: from, checks: outer.checks };
+        return { trusted: false, reason: `allow-listed forwarder ${from} failed authentication (${failure})`, sender: from, checks: outer.checks };
+      }
+      if (from && known.has(from))
+        return { trusted: false, reason: `claims Microsoft sender ${from} without a DMARC pass (${failure})`, sender: from, checks: outer.checks };
+      return {
+        trusted: false,
+        reason:
+          options.policy === 'strict'
+            ? `sender ${from ?? '(none)'} is not a known Microsoft sender (policy strict)`
+            : `sender ${from ?? '(none)'} is neither a known Microsoft sender nor an allow-listed forwarder`,
+        sender: from,
+        checks: outer.checks,
+      };
+    },
+  };
+}
+
+export interface QuarantineEntry {
+  mailId: string;
+  reason: string;
+  sender: string | null;
+  origin: string;
+  at: string;
+}
+
+export const quarantineKey = (prefix: string): string => `${prefix}:ingest:quarantine`;
+
+/** Quarantined mails, newest first (the CLI's `syncdesk quarantine` and later the dashboard). */
+export async function listQuarantine(redis: Redis, prefix: string, limit = 1000): Promise<QuarantineEntry[]> {
+  const rows = await redis.lrange(quarantineKey(prefix), 0, limit - 1);
+  return rows.map((r) => JSON.parse(r) as QuarantineEntry);
+}
