@@ -44,6 +44,7 @@ const emptyContext = (): Context => ({ identity: null, objectType: null, onPremi
 export function extractErrors(blocks: Block[]): Extraction {
   const out: Extraction = { errors: [], unparsed: [] };
   const headers = new Map<number, (FieldRole | null)[]>();
+  const tablesSeen = new Set<number>();
   let region = false;
   let run: Line[] = [];
   const flushRun = (): void => {
@@ -70,18 +71,22 @@ export function extractErrors(blocks: Block[]): Extraction {
       for (const l of filled[0]!.split('\n')) pushLine(l);
       continue;
     }
+    // Only a table's first row can be its header; later two-cell rows may be "label | value" pairs.
+    const firstRow = !tablesSeen.has(block.table);
+    tablesSeen.add(block.table);
+    const header = firstRow ? headerRoles(block.cells) : null;
+    if (header) {
+      flushRun();
+      headers.set(block.table, header);
+      region = true;
+      continue;
+    }
     const labelRow = asLabelLine(block.cells);
     if (labelRow) {
       pushLine(labelRow);
       continue;
     }
     flushRun();
-    const header = headerRoles(block.cells);
-    if (header) {
-      headers.set(block.table, header);
-      region = true;
-      continue;
-    }
     processRow(block.cells, headers.get(block.table) ?? null, out);
   }
   flushRun();
@@ -102,6 +107,8 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
   const filled = cells.filter((c) => c.trim());
   if (filled.some((c) => c.length > 40 || c.includes('@'))) return null;
   const roles = cells.map((c) => (c.trim() ? fieldRole(c) : null));
+  // "Object Type | User" is a field and its value, not two column names
+  if (filled.length === 2 && roles.includes('objectType') && filled.some((c) => canonicalObjectType(c))) return null;
   const known = roles.filter((r) => r !== null).length;
   if (known < 2 || known * 2 < filled.length) return null;
   if (!roles.includes('description') && !roles.includes('identity')) return null;
@@ -192,13 +199,23 @@ function processLines(lines: Line[], out: Extraction): void {
     emitGroup(group, out);
     group = { fields: new Map(), desc: null, free: [] };
   };
+  // a label whose value a mail client wrapped onto the next line ("On-premises object ID:\n<id>")
+  let awaiting: FieldRole | null = null;
   for (const line of lines) {
     const label = parseLabel(line.text);
     if (!label) {
-      (group.desc ?? group.free).push(line);
+      if (awaiting) group.fields.set(awaiting, line.text.trim());
+      else (group.desc ?? group.free).push(line);
+      awaiting = null;
       continue;
     }
+    awaiting = null;
     if (label.role === 'ignore') continue;
+    if (!label.value && label.role !== 'description') {
+      if (group.fields.has(label.role)) flush();
+      awaiting = label.role;
+      continue;
+    }
     if (label.role === 'description' ? group.desc !== null : group.fields.has(label.role)) flush();
     if (label.role === 'description') group.desc = [{ text: label.value, region: true }];
     else group.fields.set(label.role, label.value);

@@ -3,7 +3,7 @@ import type { SyncError } from '../../schemas/report.schema.ts';
 
 /**
  * Same problem, same fingerprint: across reports, replays, forwards and layouts. The
- * fingerprint covers what defines the problem (category, the object, the attributes and
+ * fingerprint covers what defines the problem (category, the object as named, the attributes and
  * values) and leaves out what varies between sightings (the exact wording, error code,
  * tracking ids, dates). Values compare case-insensitively: `SMTP:` and `smtp:` name the
  * same address conflict. Unknown errors have only their text to go on, minus ids and dates.
@@ -14,8 +14,8 @@ export function fingerprintError(error: Omit<SyncError, 'fingerprint'>): string 
     .sort();
   const parts = [
     error.category,
-    (error.identity ?? '').trim().toLowerCase(),
-    (error.onPremisesObjectId ?? '').trim(),
+    // the object id only stands in for a missing identity: some layouts (and forwards) drop that column
+    (error.identity ?? error.onPremisesObjectId ?? '').trim().toLowerCase(),
     attributes,
     error.category === 'Unknown' ? stableText(error.message) : '',
   ];

@@ -14,7 +14,7 @@ export interface ReportFields {
 }
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const TRACKING_LINE_RE = new RegExp(`^Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
+const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
 const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
 const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
@@ -30,8 +30,6 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
   let labelledName: string | null = null;
   for (const line of lines) {
     if (line.length > 200) continue;
-    const tracking = TRACKING_LINE_RE.exec(line);
-    if (tracking && !fields.trackingId) fields.trackingId = tracking[1]!.toLowerCase();
     for (const [re, key] of LABELS) {
       const m = re.exec(line);
       if (!m) continue;
@@ -48,6 +46,7 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
     }
   }
   const text = lines.join('\n');
+  fields.trackingId = TRACKING_LINE_RE.exec(text)?.[1]?.toLowerCase() ?? null;
   const batch = BATCH_RE.exec(text);
   if (batch) {
     fields.reportedAt ??= parseLooseDate(batch[1]);
