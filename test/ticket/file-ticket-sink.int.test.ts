@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toMarkdown } from '../../src/ticket/sinks/markup.ts';
 import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
@@ -13,6 +14,7 @@ function inspected(t: NonNullable<Awaited<ReturnType<FileTicketSink['read']>>>):
     summary: t.summary,
     notes: t.notes.length,
     linkedTo: t.links.filter((l) => l.type === 'refers-to').map((l) => l.id),
+    text: toMarkdown(t.body),
   };
 }
 

@@ -10,9 +10,16 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** Backslash-escapes Markdown's punctuation so text renders literally (CommonMark). */
+/**
+ * Backslash-escapes what CommonMark would read as markup (emphasis, code, links, HTML, tables),
+ * and line-leading markers (headings, lists, quotes), so text renders literally.
+ */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()<>#+\-.!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, '  \n');
+  return s
+    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([#+\-=>])/gm, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/gm, '$1\\$2')
+    .replace(/\r?\n/g, '  \n');
 }
 
 function fence(text: string): string {

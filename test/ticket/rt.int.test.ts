@@ -1,0 +1,118 @@
+import axios, { type AxiosInstance } from 'axios';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DeskStatus } from '../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../src/errors.ts';
+import { createRtTicketSink } from '../../src/ticket/sinks/rt-ticket-sink.ts';
+import { services } from '../helpers/services.ts';
+import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
+
+/**
+ * The scenario table against a REAL Request Tracker 5 (REST2). The inspector reads RT with
+ * its own axios client, so assertions never go through the adapter under test.
+ */
+
+const RT_STATUS: Record<'resolved' | 'closed' | 'wontfix', string> = { resolved: 'resolved', closed: 'deleted', wontfix: 'rejected' };
+
+function rtClient(): AxiosInstance {
+  const s = services();
+  return axios.create({ baseURL: s.RT_REST2_URL, headers: { Authorization: `token ${s.RT_TOKEN}` } });
+}
+
+function deskStatus(status: string): DeskStatus {
+  return status === 'resolved' ? 'resolved' : status === 'rejected' ? 'wontfix' : status === 'deleted' ? 'closed' : 'open';
+}
+
+async function inspectTicket(rt: AxiosInstance, id: string): Promise<InspectedTicket> {
+  const t = await rt.get(`/ticket/${id}`);
+  const history = await rt.get(`/ticket/${id}/history`, { params: { fields: 'Type', per_page: 100 } });
+  const atts = await rt.get(`/ticket/${id}/attachments`, { params: { fields: 'Content', per_page: 1 } });
+  const links = (t.data._hyperlinks as Array<{ ref: string; id?: string | number }>).filter((l) => l.ref === 'refers-to');
+  return {
+    id: String(t.data.id),
+    status: deskStatus(t.data.Status),
+    summary: t.data.Subject,
+    notes: (history.data.items as Array<{ Type: string }>).filter((h) => h.Type === 'Comment').length,
+    linkedTo: links.map((l) => String(l.id)),
+    text: (atts.data.items as Array<{ Content: string }>)[0]?.Content ?? '',
+  };
+}
+
+runTicketScenarios('Request Tracker 5 (real)', async () => {
+  const s = services();
+  const rt = rtClient();
+  const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+  return {
+    sink,
+    linksClosedTickets: false,
+    inspect: {
+      async tickets(key) {
+        const res = await rt.get('/tickets', {
+          params: { query: `'CF.{${s.RT_DEDUP_CF}}' = '${key}'`, orderby: 'Created', order: 'DESC', per_page: 100 },
+        });
+        return Promise.all((res.data.items as Array<{ id: string }>).map((i) => inspectTicket(rt, String(i.id))));
+      },
+      ticket: (id) => inspectTicket(rt, id),
+      async setStatus(id, status) {
+        const res = await rt.put(`/ticket/${id}`, { Status: RT_STATUS[status] });
+        expect(JSON.stringify(res.data)).toMatch(/Status changed|Ticket deleted/);
+      },
+    },
+  };
+});
+
+describe('RT adapter specifics (real RT)', () => {
+  let rt: AxiosInstance;
+  beforeAll(() => {
+    rt = rtClient();
+  });
+
+  it('escapes values as HTML and files notes as comments, never correspondence', async () => {
+    const s = services();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const key = `aadsync-${Date.now().toString(16).padStart(40, '0')}`;
+    const t = await sink.create(
+      { key, summary: 'escape <check>', keyDisplay: 'x', body: [{ kind: 'paragraph', text: '<script>alert(1)</script> & "q"' }] },
+      { idempotencyKey: key },
+    );
+    await sink.addNote(t, [{ kind: 'code', text: "Remove-MgUser -UserId '<id>'" }]);
+    const atts = await rt.get(`/ticket/${t.id}/attachments`, { params: { fields: 'Content,ContentType,TransactionId' } });
+    const contents = (atts.data.items as Array<{ Content: string }>).map((a) => a.Content);
+    expect(contents[0]).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;');
+    expect(contents[1]).toContain('Remove-MgUser -UserId &#39;&lt;id&gt;&#39;');
+    const history = await rt.get(`/ticket/${t.id}/history`, { params: { fields: 'Type', per_page: 100 } });
+    const types = (history.data.items as Array<{ Type: string }>).map((h) => h.Type);
+    expect(types).toContain('Comment');
+    expect(types).not.toContain('Correspond');
+    expect((await sink.findByKey(key)).map((x) => x.id)).toEqual([t.id]);
+  });
+
+  it('reports a missing key field by name instead of creating tickets without a key', async () => {
+    const s = services();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: 'NoSuchField' });
+    const err = await sink.findByKey('aadsync-0').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).message).toContain("no ticket custom field 'NoSuchField'");
+  });
+
+  it('turns a bad token into a permanent error', async () => {
+    const s = services();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: '1-14-deadbeef', queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const err = await sink.findByKey('aadsync-0').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('desk_unauthorized');
+  });
+
+  it('reads an HTTP-200 refusal as a failure (link to a deleted ticket)', async () => {
+    const s = services();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const key = `aadsync-${(Date.now() + 1).toString(16).padStart(40, '0')}`;
+    const draft = { key, summary: 'link check', keyDisplay: 'x', body: [] };
+    const a = await sink.create(draft, { idempotencyKey: `${key}a` });
+    const b = await sink.create(draft, { idempotencyKey: `${key}b` });
+    await rt.put(`/ticket/${a.id}`, { Status: 'deleted' });
+    const err = await sink.link(b, a).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain('not allowed');
+    expect(await sink.get!(a.id)).toMatchObject({ status: 'closed' });
+  });
+});
