@@ -1,0 +1,254 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { Logger } from '../logger.ts';
+import { createCursorStore, type CursorStore } from './cursor.ts';
+import { createImapMailSource } from './imap-mail-source.ts';
+import type { Ingestor } from './ingest-mail.ts';
+import type { MailConnection, MailSource } from './mail-source.ts';
+
+/**
+ * The IMAP listener: one supervised session on one mailbox.
+ *
+ * - A fresh session per connection; when it ends, a new one after a capped exponential
+ *   backoff with jitter. The backoff resets only when the lost session had lived
+ *   `stableMs`, so a server that accepts logins and drops them is not hammered.
+ * - Catch-up (serialized, never two at once) after every connect, on EXISTS (debounced),
+ *   and every `resyncMs` (IDLE can be silently dead; without IDLE it is the poll).
+ * - The cursor says where to look; the ledger (inside the ingestor) decides what is new.
+ *   The cursor moves past a message only after `ingest()` returned (its job is durably
+ *   queued or it was judged), and the message is marked on the server only after that.
+ * - UIDVALIDITY changed: the mailbox is a new generation, every message in it goes
+ *   through the ledger again (the same bytes are duplicates, so nothing is re-ingested)
+ *   and the cursor is re-baselined.
+ * - The catch-up after a connect also sweeps messages left unmarked below the cursor
+ *   (a crash between enqueue and marking): the ledger answers "duplicate, handled" and
+ *   they get marked.
+ */
+
+export interface ListenerTiming {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  backoffFactor: number;
+  jitterMs: number;
+  /** A session that lived this long resets the backoff. */
+  stableMs: number;
+  existsDebounceMs: number;
+  resyncMs: number;
+  /** Resync interval when the server has no IDLE. */
+  pollMs: number;
+  /** Replace the session after this long, whatever happens (dead-but-open sockets, token lifetime). */
+  maxSessionMs: number;
+  batchSize: number;
+}
+
+export const DEFAULT_TIMING: ListenerTiming = {
+  backoffBaseMs: 2000,
+  backoffMaxMs: 30_000,
+  backoffFactor: 1.5,
+  jitterMs: 1000,
+  stableMs: 5 * 60_000,
+  existsDebounceMs: 1000,
+  resyncMs: 10 * 60_000,
+  pollMs: 60_000,
+  maxSessionMs: 55 * 60_000,
+  batchSize: 25,
+};
+
+export interface ListenerHealth {
+  connected: boolean;
+  connectedAt: Date | null;
+  lastSyncAt: Date | null;
+  lastExistsAt: Date | null;
+  reconnects: number;
+  ingested: number;
+  lastError: string | null;
+}
+
+export interface ImapListener {
+  /** Starts the supervisor in the background; returns at once. */
+  start(): void;
+  /** Closes the session and stops reconnecting; resolves when everything has stopped. */
+  stop(): Promise<void>;
+  health(): ListenerHealth;
+  /** Runs a catch-up now on the current session (resolves when it finished; no-op when disconnected). */
+  syncNow(): Promise<void>;
+}
+
+export interface ImapListenerDeps {
+  config: Config;
+  redis: Redis;
+  ingestor: Ingestor;
+  logger: Logger;
+  /** Defaults to the imapflow adapter over `config.imap`. */
+  source?: MailSource;
+  /** Cursor account name (defaults to `config.imap.user`). */
+  account?: string;
+  mailbox?: string;
+  timing?: Partial<ListenerTiming>;
+  random?: () => number;
+}
+
+export function backoffDelay(attempt: number, t: ListenerTiming, random: () => number): number {
+  const base = Math.min(t.backoffMaxMs, t.backoffBaseMs * t.backoffFactor ** attempt);
+  return Math.max(0, Math.round(base + (random() * 2 - 1) * t.jitterMs));
+}
+
+export function createImapListener(deps: ImapListenerDeps): ImapListener {
+  const { config, redis, ingestor } = deps;
+  const mailbox = deps.mailbox ?? config.imap.mailbox;
+  const t: ListenerTiming = { ...DEFAULT_TIMING, ...deps.timing };
+  const random = deps.random ?? Math.random;
+  const log = deps.logger.child({ component: 'imap-listener', mailbox });
+  const source = deps.source ?? createImapMailSource(config, { logger: deps.logger, mailbox });
+  const cursors: CursorStore = createCursorStore(redis, {
+    prefix: config.redis.prefix,
+    account: deps.account ?? config.imap.user ?? 'default',
+    mailbox,
+  });
+
+  const health: ListenerHealth = {
+    connected: false,
+    connectedAt: null,
+    lastSyncAt: null,
+    lastExistsAt: null,
+    reconnects: 0,
+    ingested: 0,
+    lastError: null,
+  };
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let current: MailConnection | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let wake: (() => void) | null = null;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
+
+  async function processUids(conn: MailConnection, uidValidity: string, uids: number[]): Promise<void> {
+    for (let i = 0; i < uids.length && !stopped; i += t.batchSize) {
+      const mails = await conn.fetch(uids.slice(i, i + t.batchSize));
+      const toMark: number[] = [];
+      for (const mail of mails) {
+        const res = await ingestor.ingest(mail.source, { origin: 'imap', receivedAt: mail.internalDate });
+        if (res.status === 'queued') health.ingested++;
+        if (res.handled) toMark.push(mail.uid);
+        await cursors.advance(uidValidity, mail.uid);
+      }
+      if (toMark.length) {
+        const how = await conn.markHandled(toMark);
+        log.debug({ uids: toMark, how }, 'marked handled');
+      }
+    }
+  }
+
+  async function catchUp(conn: MailConnection, sweep: boolean): Promise<void> {
+    const box = await conn.refresh();
+    const cursor = await cursors.get();
+    let uids: number[];
+    if (!cursor || cursor.uidValidity !== box.uidValidity) {
+      if (cursor) log.warn({ code: 'mailbox_reset', was: cursor.uidValidity, now: box.uidValidity }, 'UIDVALIDITY changed: re-baselining through the ledger');
+      await cursors.rebaseline(box.uidValidity, 0);
+      uids = await conn.unmarkedUids();
+    } else {
+      uids = await conn.uidsAfter(cursor.lastUid);
+      if (sweep) uids = [...new Set([...(await conn.unmarkedUids()), ...uids])].sort((a, b) => a - b);
+    }
+    await processUids(conn, box.uidValidity, uids);
+    health.lastSyncAt = new Date();
+  }
+
+  function schedule(conn: MailConnection, sweep: boolean): Promise<void> {
+    chain = chain
+      .then(() => (stopped || current !== conn ? undefined : catchUp(conn, sweep)))
+      .catch((err: Error) => {
+        health.lastError = err.message;
+        log.warn({ err: { message: err.message } }, 'catch-up failed; dropping the session to start over');
+        void conn.close();
+      });
+    return chain;
+  }
+
+  async function session(): Promise<void> {
+    const conn = await source.connect();
+    if (stopped) {
+      await conn.close();
+      return;
+    }
+    current = conn;
+    health.connected = true;
+    health.connectedAt = new Date();
+    log.info({ idle: conn.idleSupported }, 'imap session open');
+    let debounce: NodeJS.Timeout | undefined;
+    conn.onExists(() => {
+      health.lastExistsAt = new Date();
+      clearTimeout(debounce);
+      debounce = setTimeout(() => void schedule(conn, false), t.existsDebounceMs);
+    });
+    const resync = setInterval(() => void schedule(conn, false), conn.idleSupported ? t.resyncMs : t.pollMs);
+    const maxAge = setTimeout(() => {
+      log.info('replacing the session (maximum age)');
+      void conn.close();
+    }, t.maxSessionMs);
+    try {
+      void schedule(conn, true);
+      const err = await conn.closed;
+      if (err) health.lastError = err.message;
+    } finally {
+      clearTimeout(debounce);
+      clearInterval(resync);
+      clearTimeout(maxAge);
+      current = null;
+      health.connected = false;
+      await chain; // let a running catch-up fail out before the next session
+    }
+  }
+
+  async function supervise(): Promise<void> {
+    let attempt = 0;
+    while (!stopped) {
+      const started = Date.now();
+      try {
+        await session();
+      } catch (err) {
+        health.lastError = (err as Error).message;
+        log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'imap connect failed');
+      }
+      if (stopped) break;
+      if (Date.now() - started >= t.stableMs) attempt = 0;
+      const delay = backoffDelay(attempt++, t, random);
+      health.reconnects++;
+      log.info({ delayMs: delay, attempt }, 'imap session ended, reconnecting');
+      await sleep(delay);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      stopped = false;
+      running = supervise();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      const conn = current;
+      if (conn) await conn.close();
+      await running;
+      running = null;
+    },
+    health: () => ({ ...health }),
+    async syncNow() {
+      if (current) await schedule(current, false);
+    },
+  };
+}

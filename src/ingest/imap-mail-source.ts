@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { ClientSecretCredential } from '@azure/identity';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { Logger } from '../logger.ts';
+import type { FetchedMail, MailConnection, MailSource, MailboxState, MarkResult } from './mail-source.ts';
+
+/**
+ * The imapflow adapter of MailSource. Every `connect()` builds a new ImapFlow (an
+ * instance cannot reconnect), attaches its `error` handler before connecting (an
+ * unhandled `error` event kills the process), and, for OAuth2, gets a new access token.
+ *
+ * TLS is on by default (`imap.secure`); with `secure: false` STARTTLS is required, so a
+ * password never crosses the network in clear. `imap.tlsCa` names a PEM file to trust.
+ */
+
+/** Exchange Online app-only IMAP (client credentials); the token lives about an hour. */
+export const EXCHANGE_IMAP_SCOPE = 'https://outlook.office365.com/.default';
+
+export type AccessTokenProvider = () => Promise<string>;
+
+export interface ImapMailSourceOptions {
+  logger: Logger;
+  /** Mailbox to watch (defaults to `config.imap.mailbox`). */
+  mailbox?: string;
+  /** OAuth2 token source; defaults to ClientSecretCredential over the `graph.*` app credentials. */
+  getAccessToken?: AccessTokenProvider;
+  /** Builds the client (tests wrap the real ImapFlow). */
+  createClient?: (options: ImapFlowOptions) => ImapFlow;
+  /** Extra ImapFlow options (timeouts, autoIdleDelay, maxIdleTime, disableAutoIdle). */
+  clientOptions?: Partial<ImapFlowOptions>;
+}
+
+export function defaultAccessTokenProvider(config: Config): AccessTokenProvider {
+  const { tenantId, clientId, clientSecret } = config.graph;
+  if (!tenantId || !clientId || !clientSecret)
+    throw new Error('IMAP_AUTH=oauth2 needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (app with IMAP.AccessAsApp)');
+  const credential = new ClientSecretCredential(tenantId, clientId, clientSecret);
+  return async () => {
+    const token = await credential.getToken(EXCHANGE_IMAP_SCOPE);
+    if (!token?.token) throw new Error('no access token for IMAP from Entra ID');
+    return token.token;
+  };
+}
+
+/** ImapFlow options for this config: TLS, CA, auth. Shared with the replay reader. */
+export async function imapClientOptions(
+  config: Config,
+  logger: Logger,
+  getAccessToken?: AccessTokenProvider,
+): Promise<ImapFlowOptions> {
+  const imap = config.imap;
+  if (!imap.host || !imap.user) throw new Error('IMAP_HOST and IMAP_USER are required to read a mailbox');
+  const auth =
+    imap.auth === 'oauth2'
+      ? { user: imap.user, accessToken: await (getAccessToken ?? defaultAccessTokenProvider(config))() }
+      : { user: imap.user, pass: imap.password ?? '' };
+  return {
+    host: imap.host,
+    port: imap.port,
+    secure: imap.secure,
+    doSTARTTLS: imap.secure ? undefined : true,
+    servername: imap.host === '127.0.0.1' || imap.host === '::1' ? 'localhost' : imap.host,
+    tls: imap.tlsCa ? { ca: readFileSync(imap.tlsCa) } : {},
+    auth,
+    logger: logger as unknown as ImapFlowOptions['logger'],
+    clientInfo: { name: 'syncdesk' },
+  };
+}
+
+function asDate(value: Date | string | undefined): Date {
+  if (value instanceof Date) return value;
+  return value ? new Date(value) : new Date();
+}
+
+export function createImapMailSource(config: Config, options: ImapMailSourceOptions): MailSource {
+  const mailbox = options.mailbox ?? config.imap.mailbox;
+  const keyword = config.imap.keyword;
+  const processedFolder = config.imap.processedFolder;
+  let sessions = 0;
+
+  return {
+    async connect(): Promise<MailConnection> {
+      const cid = `imap-${++sessions}`;
+      const log = options.logger.child({ component: 'imap', cid, mailbox });
+      const base = await imapClientOptions(config, log, options.getAccessToken);
+      const client = (options.createClient ?? ((o) => new ImapFlow(o)))({
+        autoIdleDelay: 1000,
+        maxIdleTime: 5 * 60_000,
+        missingIdleCommand: 'NOOP',
+        ...base,
+        ...options.clientOptions,
+        id: cid,
+      });
+      let lastError: Error | null = null;
+      let resolveClosed!: (err: Error | null) => void;
+      const closed = new Promise<Error | null>((r) => (resolveClosed = r));
+      const existsListeners: Array<() => void> = [];
+      client.on('error', (err: Error) => {
+        lastError = err;
+        log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error');
+      });
+      client.on('close', () => resolveClosed(lastError));
+      client.on('exists', (ev: { path: string; count: number; prevCount: number }) => {
+        if (ev.path === mailbox && ev.count > ev.prevCount) for (const l of existsListeners) l();
+      });
+      try {
+        await client.connect();
+        await client.mailboxOpen(mailbox);
+      } catch (err) {
+        client.close();
+        throw err;
+      }
+
+      const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const lock = await client.getMailboxLock(mailbox);
+        try {
+          return await fn();
+        } finally {
+          lock.release();
+        }
+      };
+      const alive = (what: string): void => {
+        if (!client.usable) throw new Error(`IMAP connection lost during ${what}`);
+      };
+      const sorted = (uids: number[] | false | undefined, after = 0): number[] =>
+        (uids || []).filter((u) => u > after).sort((a, b) => a - b);
+      let processedReady = false;
+
+      return {
+        idleSupported: client.capabilities.has('IDLE'),
+        closed,
+        onExists: (l) => void existsListeners.push(l),
+
+        refresh: () =>
+          withLock(async (): Promise<MailboxState> => {
+            await client.noop();
+            alive('NOOP');
+            const box = client.mailbox;
+            if (!box) throw new Error(`mailbox ${mailbox} is not selected`);
+            return {
+              uidValidity: String(box.uidValidity),
+              exists: box.exists,
+              keywordsSupported: box.permanentFlags?.has('\\*') ?? false,
+            };
+          }),
+
+        uidsAfter: (afterUid) =>
+          withLock(async () => {
+            const res = await client.search({ uid: `${afterUid + 1}:*` }, { uid: true });
+            alive('SEARCH');
+            return sorted(res, afterUid);
+          }),
+
+        unmarkedUids: () =>
+          withLock(async () => {
+            const keep = client.mailbox && client.mailbox.permanentFlags?.has('\\*');
+            const res = await client.search(keep ? { unKeyword: keyword } : { all: true }, { uid: true });
+            alive('SEARCH');
+            return sorted(res);
+          }),
+
+        fetch: (uids) =>
+          withLock(async () => {
+            if (!uids.length) return [];
+            const out: FetchedMail[] = [];
+            for await (const m of client.fetch(uids.join(','), { uid: true, source: true, internalDate: true }, { uid: true })) {
+              if (m.source) out.push({ uid: m.uid, source: m.source, internalDate: asDate(m.internalDate) });
+            }
+            alive('FETCH');
+            return out.sort((a, b) => a.uid - b.uid);
+          }),
+
+        markHandled: (uids) =>
+          withLock(async (): Promise<MarkResult> => {
+            if (!uids.length) return 'none';
+            const range = uids.join(',');
+            if (client.mailbox && client.mailbox.permanentFlags?.has('\\*')) {
+              if (await client.messageFlagsAdd(range, [keyword], { uid: true })) return 'keyword';
+              alive('STORE');
+              log.warn({ keyword }, 'keyword not stored although PERMANENTFLAGS has \\*, moving instead');
+            }
+            if (!processedReady) {
+              await client.mailboxCreate(processedFolder).catch((err: Error) => log.debug({ err: err.message }, 'mailboxCreate'));
+              processedReady = true;
+            }
+            const moved = await client.messageMove(range, processedFolder, { uid: true });
+            alive('MOVE');
+            if (!moved) throw new Error(`could not move handled mail to ${processedFolder}`);
+            return 'moved';
+          }),
+
+        async close() {
+          if (!client.usable) {
+            client.close();
+            return;
+          }
+          await Promise.race([client.logout().catch(() => client.close()), new Promise((r) => setTimeout(r, 2000))]);
+          client.close();
+        },
+      };
+    },
+  };
+}
