@@ -16,8 +16,8 @@ import type { RedisClient } from './redis/connection.ts';
  * The three queues of the pipeline and how jobs enter them:
  *
  *   parse   one job per stored mail (id = mailId)
- *   ticket  one job per report (id = hash(reportId)): a flow parent whose children are
- *   resolve jobs of ≤50 errors each (id = hash(reportId, fingerprints)).
+ *   ticket  one job per report (id = hash(reportId, its fingerprints)): a flow parent whose
+ *   children are resolve jobs of ≤50 errors each (id = hash(reportId, chunk fingerprints)).
  *
  * Ids come from content, so adding the same thing twice is a no-op (BullMQ ignores an add
  * whose job id exists). Ids never contain `:` (BullMQ's key separator).
@@ -59,8 +59,9 @@ function hash(...parts: string[]): string {
 }
 
 export const jobIds = {
-  parse: (mailId: string) => `mail-${mailId}`,
-  ticket: (reportId: string) => `report-${hash('ticket', reportId)}`,
+  parse: (mailId: string) => mailId,
+  /** The report and what it says: the same report again is a no-op, a re-parse that finds more is not. */
+  ticket: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
   resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
 };
 
@@ -78,8 +79,11 @@ export interface Queues {
   ticket: Queue<TicketJob>;
   flow: FlowProducer;
   byName(name: QueueName): Queue;
-  /** Queues a parse job for a stored mail; a no-op when that mail's job exists. */
-  addParse(job: ParseJob, options?: { force?: boolean }): Promise<{ jobId: string; added: boolean }>;
+  /**
+   * Queues a parse job for a stored mail; a no-op when that job id exists. The id is the
+   * mailId, or what the ingestor chose (`<mailId>-r<time>` for a forced re-run).
+   */
+  addParse(job: ParseJob, options?: { jobId?: string }): Promise<{ jobId: string; added: boolean }>;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
   addReportFlow(job: TicketJob): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
   close(): Promise<void>;
@@ -101,19 +105,13 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
     flow,
     byName: (name) => all[name],
     async addParse(job, options = {}) {
-      let jobId = jobIds.parse(job.mailId);
-      const existing = await parse.getJob(jobId);
-      if (existing) {
-        const state = await existing.getState();
-        if (!options.force || state === 'active' || state === 'waiting' || state === 'delayed') return { jobId, added: false };
-        // --force: run the same mail again under a fresh id (the old job stays as history)
-        jobId = `${jobId}-${Date.now()}`;
-      }
+      const jobId = options.jobId ?? jobIds.parse(job.mailId);
+      if (await parse.getJob(jobId)) return { jobId, added: false };
       await parse.add('parse', job, { jobId });
       return { jobId, added: true };
     },
     async addReportFlow(job) {
-      const jobId = jobIds.ticket(job.report.reportId);
+      const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint));
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
       const tree: FlowJob = {

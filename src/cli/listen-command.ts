@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { createImapListener } from '../ingest/imap-listener.ts';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
@@ -14,6 +13,7 @@ export interface Listener {
 
 export async function startListener(runtime: Runtime): Promise<Listener> {
   if (!runtime.config.imap.host) throw new Error('IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD');
+  const { createImapListener } = await import('../ingest/imap-listener.ts');
   const listener = createImapListener({
     config: runtime.config,
     redis: runtime.redis.client as Redis,

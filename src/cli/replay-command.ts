@@ -1,7 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { ParseJob } from '../../schemas/jobs.schema.ts';
-import { readImapFolder } from '../ingest/imap-folder-source.ts';
 import { readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { toReportRef } from '../parse/report-ref.ts';
@@ -43,6 +42,7 @@ function parseDate(value: string, flag: string): Date {
 async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config']): AsyncGenerator<ReplayInput> {
   if (opts.imap) {
     if (!opts.since) throw new Error('--imap needs --since DATE');
+    const { readImapFolder } = await import('../ingest/imap-folder-source.ts');
     const source = await readImapFolder(runtimeConfig, {
       mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
       since: parseDate(opts.since, '--since'),

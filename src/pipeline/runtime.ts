@@ -8,7 +8,6 @@ import { parseMail } from '../parse/parse-mail.ts';
 import { toReportRef } from '../parse/report-ref.ts';
 import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
-import { pollGraph } from '../resolve/poll-graph.ts';
 import { createResolverFromConfig } from '../resolve/resolver.ts';
 import { createTicketStageFromConfig } from '../ticket/ticket-stage.ts';
 import type { ParseDeps } from './processors.ts';
@@ -67,7 +66,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       ingestor ??= createIngestor({
         redis: client,
         store,
-        enqueueParse: async (job: ParseJob, options?: { force?: boolean }) => {
+        enqueueParse: async (job: ParseJob, options: { jobId: string }) => {
           await queues.addParse(job, options);
         },
         config,
@@ -88,7 +87,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     },
     pollGraph() {
       if (!graphConfigured(config)) return undefined;
-      return () => pollGraph(config, { redis: client, logger: stageLogger('poll-graph') });
+      // loaded on use: the Graph SDK is only needed where Graph is configured
+      return async () => {
+        const { pollGraph } = await import('../resolve/poll-graph.ts');
+        return pollGraph(config, { redis: client, logger: stageLogger('poll-graph') });
+      };
     },
     async close(options = {}) {
       await Promise.allSettled([resolver?.close(), stage?.close()]);

@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isProcessAlive, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-redis.ts';
+
+const started: EmbeddedRedis[] = [];
+const clients: Redis[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  for (const r of started.splice(0)) await r.stop();
+});
+
+async function start(dir: string, env?: NodeJS.ProcessEnv): Promise<EmbeddedRedis> {
+  const r = await startEmbeddedRedis({ dir, env });
+  started.push(r);
+  return r;
+}
+
+function client(url: string): Redis {
+  const c = new Redis(url, { maxRetriesPerRequest: 1 });
+  c.on('error', () => undefined); // the crash test kills the server under this client
+  clients.push(c);
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('embedded Redis', () => {
+  it('starts a private redis-server on loopback with append-only data in its folder, and reuses it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+    const first = await start(dir);
+    expect(first.startedHere).toBe(true);
+    expect(first.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    const c = client(first.url);
+    expect(await c.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    expect(await c.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+    expect(await c.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
+    expect(await c.config('GET', 'dir')).toEqual(['dir', join(dir, 'data')]);
+
+    // a second syncdesk process for the same folder finds the running server
+    const second = await start(dir);
+    expect(second.startedHere).toBe(false);
+    expect(second.pid).toBe(first.pid);
+    expect(second.port).toBe(first.port);
+    await second.stop(); // not ours: must not stop it
+    expect(await c.ping()).toBe('PONG');
+
+    await first.stop();
+    expect(isProcessAlive(first.pid)).toBe(false);
+  });
+
+  it('keeps its data across a clean stop and across a crash', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+    const a = await start(dir);
+    await client(a.url).set('syncdesk:test:clean', 'kept');
+    await a.stop();
+
+    const b = await start(dir);
+    expect(b.startedHere).toBe(true);
+    const cb = client(b.url);
+    expect(await cb.get('syncdesk:test:clean')).toBe('kept');
+    await cb.set('syncdesk:test:crash', 'kept too');
+    await sleep(1500); // appendfsync everysec: a write older than a second is on disk
+    process.kill(b.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isProcessAlive(b.pid); i++) await sleep(50);
+    expect(isProcessAlive(b.pid)).toBe(false);
+
+    const c = await start(dir);
+    expect(c.startedHere).toBe(true);
+    expect(c.pid).not.toBe(b.pid);
+    expect(await client(c.url).get('syncdesk:test:crash')).toBe('kept too');
+    expect(existsSync(join(dir, 'data'))).toBe(true);
+  });
+
+  it('names the package to install when redis-server is missing', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+    await expect(start(dir, { PATH: '/nonexistent' })).rejects.toThrow(/apt-get install redis-server/);
+  });
+});
