@@ -7,7 +7,7 @@ import { squeeze, type Block } from './blocks.ts';
  * its text outside the nested table becomes lines. Block elements and <br> end lines.
  */
 
-const TAG_RE = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<![^>]*>|<\?[\s\S]*?\?>|<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)\b(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const TAG_NAME_RE = /^(\/?)([a-zA-Z][a-zA-Z0-9:-]*)/;
 const SKIP_CONTENT = new Set(['head', 'style', 'script', 'title', 'template', 'xml', 'noscript']);
 const LINE_TAGS = new Set([
   'p', 'div', 'br', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'hr', 'section',
@@ -28,7 +28,6 @@ export function htmlToBlocks(html: string): Block[] {
   let tableCount = 0;
   let text = ''; // text of the current line or cell
   let preDepth = 0;
-  let skipUntil: string | null = null;
 
   const frame = (): TableFrame | undefined => tables.at(-1);
   const inCell = (): boolean => {
@@ -74,22 +73,55 @@ export function htmlToBlocks(html: string): Block[] {
     text += preDepth > 0 ? decoded.replace(/\r\n?/g, '\n') : decoded.replace(/[\s]+/g, ' ');
   };
 
-  let last = 0;
-  TAG_RE.lastIndex = 0;
-  for (let m = TAG_RE.exec(html); m; m = TAG_RE.exec(html)) {
-    if (skipUntil === null) addText(html.slice(last, m.index));
-    last = m.index + m[0].length;
-    const name = m[2]?.toLowerCase();
-    if (!name) continue; // comment, doctype, CDATA
+  // A hand-written scan, linear on any input: unclosed comments, stray `<` and tags that
+  // never end (hostile or broken mail) cannot make it backtrack.
+  const n = html.length;
+  let i = 0;
+  let gt = -1; // the next `>`, reused while it lies ahead
+  while (i < n) {
+    const lt = html.indexOf('<', i);
+    if (lt < 0) {
+      addText(html.slice(i));
+      break;
+    }
+    if (lt > i) addText(html.slice(i, lt));
+    if (html.startsWith('<!--', lt)) {
+      const close = html.indexOf('-->', lt + 4);
+      i = close < 0 ? n : close + 3;
+      continue;
+    }
+    if (gt < lt) gt = html.indexOf('>', lt);
+    if (gt < 0) {
+      addText(html.slice(lt));
+      break;
+    }
+    const inside = html.slice(lt + 1, Math.min(gt, lt + 64));
+    i = gt + 1;
+    const m = TAG_NAME_RE.exec(inside);
+    if (!m) {
+      if (!/^[!?]/.test(inside)) addText(html.slice(lt, gt + 1)); // "a < b": text, not a tag
+      continue;
+    }
+    const name = m[2]!.toLowerCase();
     const closing = m[1] === '/';
-    if (skipUntil !== null) {
-      if (closing && name === skipUntil) skipUntil = null;
+    if (SKIP_CONTENT.has(name) && !closing && html[gt - 1] !== '/') {
+      // skip to the matching end tag (or to the end: an unclosed <style> hides the rest, as in a browser)
+      const endTag = new RegExp(`</${name}\\s*>`, 'ig');
+      endTag.lastIndex = i;
+      const found = endTag.exec(html);
+      i = found ? found.index + found[0].length : n;
       continue;
     }
-    if (SKIP_CONTENT.has(name) && !closing && !m[0].endsWith('/>')) {
-      skipUntil = name;
-      continue;
-    }
+    handleTag(name, closing);
+  }
+  while (tables.length) {
+    endRow();
+    tables.pop();
+  }
+  emitLines(text);
+  return blocks;
+
+  function handleTag(name: string, closing: boolean): void {
     switch (name) {
       case 'table':
         if (!closing) {
@@ -148,11 +180,4 @@ export function htmlToBlocks(html: string): Block[] {
         }
     }
   }
-  if (skipUntil === null) addText(html.slice(last));
-  while (tables.length) {
-    endRow();
-    tables.pop();
-  }
-  emitLines(text);
-  return blocks;
 }
