@@ -117,6 +117,8 @@ export const TicketConfigSchema = z.object({
       reopenTransitions: nameList('Reopen,To Do'),
       /** Resolution names a human sets to say "leave this alone". */
       wontFixResolutions: nameList("Won't Fix,Won't Do"),
+      /** Done-category statuses that are terminal: a returning problem gets a new, linked issue. */
+      closedStatuses: nameList('Closed'),
       /** Issue link type between a closed issue and its follow-up. */
       linkType: z.string().min(1).default('Relates'),
     })
@@ -125,6 +127,7 @@ export const TicketConfigSchema = z.object({
       resolveTransitions: splitNames('Done,Resolve Issue'),
       reopenTransitions: splitNames('Reopen,To Do'),
       wontFixResolutions: splitNames("Won't Fix,Won't Do"),
+      closedStatuses: splitNames('Closed'),
       linkType: 'Relates',
     }),
   zendesk: z

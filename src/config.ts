@@ -59,6 +59,7 @@ export const ENV_KEYS = {
   JIRA_REOPEN_TRANSITIONS: 'ticket.jira.reopenTransitions',
   JIRA_WONT_FIX_RESOLUTIONS: 'ticket.jira.wontFixResolutions',
   JIRA_LINK_TYPE: 'ticket.jira.linkType',
+  JIRA_CLOSED_STATUSES: 'ticket.jira.closedStatuses',
   ZENDESK_URL: 'ticket.zendesk.url',
   ZENDESK_EMAIL: 'ticket.zendesk.email',
   ZENDESK_TOKEN: 'ticket.zendesk.token',

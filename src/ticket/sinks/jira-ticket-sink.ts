@@ -1,0 +1,303 @@
+import type { Config } from '../../../schemas/config.schema.ts';
+import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { TicketSink } from '../ticket-sink.ts';
+import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import { jiraSummary, toAdf } from './jira-adf.ts';
+
+/**
+ * Jira Cloud issues through REST v3. The key is a label on the issue. Finding it goes through
+ * `POST /rest/api/3/search/jql`, which is eventually consistent: an issue created a moment ago
+ * may be missing, and the fields it returns may be stale. So the adapter
+ *  - remembers every issue it created per key (in memory, this process only) and passes their
+ *    ids as `reconcileIssues`, and reads any it still misses directly;
+ *  - re-reads each found issue with `GET /issue/{id}` (strongly consistent) for its status.
+ * Across processes and restarts the ticket use case's Redis state is the primary lookup
+ * (src/ticket/ticket-state.ts); this map only closes the gap inside one worker, e.g. a retry
+ * after a crash between the create and the state write.
+ */
+
+const ISSUE_FIELDS = ['status', 'resolution', 'resolutiondate', 'labels', 'created'];
+const MAX_PAGES = 10;
+/** Keys remembered at most (oldest dropped first); a key's issues are few. */
+const MEMORY_KEYS = 10_000;
+
+interface JiraIssue {
+  id: string;
+  key: string;
+  fields?: {
+    status?: { name?: string; statusCategory?: { key?: string } };
+    resolution?: { name?: string } | null;
+    resolutiondate?: string | null;
+    labels?: string[];
+    created?: string;
+  };
+}
+
+interface Transition {
+  id: string;
+  name: string;
+  to?: { name?: string; statusCategory?: { key?: string } };
+}
+
+export interface JiraSinkDeps {
+  logger: Logger;
+  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
+}
+
+/** The label carrying a key: the key itself, which must be one word (labels cannot hold spaces). */
+export function jiraLabel(key: string): string {
+  if (!key || key.length > 255 || /[\s"\\]/.test(key)) {
+    throw new PermanentError(`jira: correlation key ${JSON.stringify(key)} cannot be a label`, 'invalid_key');
+  }
+  return key;
+}
+
+function jqlString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Jira's timestamps (`2026-11-24T09:28:00.000+0000`) as ISO. */
+function isoOf(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const t = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+export function createJiraTicketSink(config: Config['ticket']['jira'], deps: JiraSinkDeps): TicketSink {
+  if (!config.url || !config.email || !config.token || !config.project) {
+    throw new PermanentError('jira: JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT are required', 'desk_not_configured');
+  }
+  const project = config.project;
+  const base = config.url.replace(/\/+$/, '');
+  const log = deps.logger.child({ component: 'jira-sink' });
+  const http = createDeskHttp({
+    desk: 'jira',
+    baseURL: base,
+    auth: { username: config.email, password: config.token },
+    headers: { 'Content-Type': 'application/json' },
+    logger: log,
+    ...deps.http,
+  });
+  const resolveNames = config.resolveTransitions ?? ['Done', 'Resolve Issue'];
+  const reopenNames = config.reopenTransitions ?? ['Reopen', 'To Do'];
+  const wontFix = new Set((config.wontFixResolutions ?? ["Won't Fix", "Won't Do"]).map((n) => n.toLowerCase()));
+  const linkType = config.linkType ?? 'Relates';
+  const closedStatuses = new Set((config.closedStatuses ?? ['Closed']).map((n) => n.toLowerCase()));
+  const created = new Map<string, string[]>();
+
+  function remember(key: string, id: string): void {
+    const ids = created.get(key) ?? [];
+    created.delete(key);
+    created.set(key, [...ids.filter((i) => i !== id), id]);
+    if (created.size > MEMORY_KEYS) created.delete(created.keys().next().value!);
+  }
+
+  function statusOf(issue: JiraIssue): DeskStatus {
+    const f = issue.fields ?? {};
+    if (f.status?.statusCategory?.key !== 'done') return 'open';
+    const resolution = f.resolution?.name?.toLowerCase();
+    if (resolution && wontFix.has(resolution)) return 'wontfix';
+    return closedStatuses.has(f.status?.name?.toLowerCase() ?? '') ? 'closed' : 'resolved';
+  }
+
+  function toTicket(issue: JiraIssue, key: string): DeskTicket {
+    const status = statusOf(issue);
+    return {
+      id: issue.id,
+      key,
+      url: `${base}/browse/${issue.key}`,
+      status,
+      resolvedAt: status === 'open' ? null : isoOf(issue.fields?.resolutiondate),
+    };
+  }
+
+  async function read(id: string): Promise<JiraIssue | null> {
+    const res = await http.request<JiraIssue>({
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}`,
+      params: { fields: ISSUE_FIELDS.join(',') },
+      acceptStatus: [404],
+    });
+    return res.status === 404 ? null : res.data;
+  }
+
+  async function search(label: string, reconcile: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    let nextPageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await http.request<{ issues?: JiraIssue[]; nextPageToken?: string }>({
+        method: 'POST',
+        url: '/rest/api/3/search/jql',
+        data: {
+          jql: `project = ${jqlString(project)} AND labels = ${jqlString(label)} ORDER BY created DESC`,
+          fields: ['labels'],
+          maxResults: 50,
+          ...(reconcile.length ? { reconcileIssues: reconcile.map(Number).filter(Number.isFinite) } : {}),
+          ...(nextPageToken ? { nextPageToken } : {}),
+        },
+        idempotent: true, // a search changes nothing
+      });
+      for (const issue of res.data.issues ?? []) {
+        // JQL label matching is case-insensitive; the key is not.
+        if (issue.fields?.labels?.includes(label)) ids.push(issue.id);
+      }
+      nextPageToken = res.data.nextPageToken;
+      if (!nextPageToken) break;
+    }
+    return ids;
+  }
+
+  async function transition(ticket: DeskTicket, names: string[], what: string): Promise<void> {
+    const res = await http.request<{ transitions?: Transition[] }>({
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}/transitions`,
+    });
+    const available = res.data.transitions ?? [];
+    let chosen: Transition | undefined;
+    for (const name of names) {
+      const n = name.toLowerCase();
+      chosen = available.find((t) => t.name.toLowerCase() === n) ?? available.find((t) => t.to?.name?.toLowerCase() === n);
+      if (chosen) break;
+    }
+    if (!chosen) {
+      throw new PermanentError(
+        `jira: no ${what} transition (${names.join(', ')}) from the issue's status; available: ${available.map((t) => t.name).join(', ') || 'none'}`,
+        'desk_no_transition',
+      );
+    }
+    await http.request({
+      method: 'POST',
+      url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}/transitions`,
+      data: { transition: { id: chosen.id } },
+    });
+  }
+
+  async function comment(ticket: DeskTicket, note: ContentBlock[]): Promise<void> {
+    await http.request({
+      method: 'POST',
+      url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}/comment`,
+      data: {
+        body: toAdf(note),
+        // Jira Service Management: an internal comment, not shown or mailed to the customer.
+        properties: [{ key: 'sd.public.comment', value: { internal: true } }],
+      },
+    });
+  }
+
+  async function link(ticket: DeskTicket, other: DeskTicket): Promise<void> {
+    await http.request({
+      method: 'POST',
+      url: '/rest/api/3/issueLink',
+      data: { type: { name: linkType }, inwardIssue: { id: ticket.id }, outwardIssue: { id: other.id } },
+    });
+  }
+
+  async function fresh(ticket: DeskTicket): Promise<DeskTicket> {
+    const issue = await read(ticket.id);
+    if (!issue) throw new PermanentError(`jira: issue ${ticket.id} is gone`, 'desk_not_found');
+    return toTicket(issue, ticket.key);
+  }
+
+  return {
+    name: 'jira',
+
+    async findByKey(key) {
+      const label = jiraLabel(key);
+      const mine = created.get(key) ?? [];
+      const found = await search(label, mine);
+      const ids = [...new Set([...found, ...mine])];
+      const issues: JiraIssue[] = [];
+      for (const id of ids) {
+        const issue = await read(id);
+        if (!issue) {
+          if (mine.includes(id)) created.set(key, (created.get(key) ?? []).filter((i) => i !== id));
+          continue;
+        }
+        // Someone may have removed the label since: the direct read is the truth.
+        if (issue.fields?.labels?.includes(label)) issues.push(issue);
+      }
+      issues.sort((a, b) => {
+        const ca = Date.parse(isoOf(a.fields?.created) ?? '') || 0;
+        const cb = Date.parse(isoOf(b.fields?.created) ?? '') || 0;
+        return cb - ca || Number(b.id) - Number(a.id);
+      });
+      const missing = mine.filter((id) => !found.includes(id)).length;
+      if (missing) log.debug({ correlationKey: key, missing }, 'jira search lagging: issues added from local memory');
+      return issues.map((i) => toTicket(i, key));
+    },
+
+    async get(id) {
+      const issue = await read(id);
+      if (!issue) return null;
+      const key = issue.fields?.labels?.find((l) => l.startsWith('aadsync-')) ?? '';
+      return toTicket(issue, key);
+    },
+
+    async create(draft: TicketDraft, options) {
+      const label = jiraLabel(draft.key);
+      const res = await http.request<{ id: string; key: string }>({
+        method: 'POST',
+        url: '/rest/api/3/issue',
+        data: {
+          fields: {
+            project: { key: project },
+            issuetype: { name: config.issueType ?? 'Task' },
+            summary: jiraSummary(draft.summary),
+            description: toAdf(draft.body),
+            labels: [label],
+          },
+        },
+      });
+      const { id, key: issueKey } = res.data;
+      remember(draft.key, id);
+      log.info({ correlationKey: draft.key, ticketId: id, issue: issueKey }, 'jira issue created');
+      const ticket: DeskTicket = { id, key: draft.key, url: `${base}/browse/${issueKey}`, status: 'open', resolvedAt: null };
+      if (options.followUpOf) {
+        try {
+          await link(ticket, options.followUpOf);
+        } catch (err) {
+          // The issue exists: failing now would make the job create it again.
+          log.warn({ correlationKey: draft.key, ticketId: id, followUpOf: options.followUpOf.id, err }, 'jira follow-up link failed');
+        }
+      }
+      return ticket;
+    },
+
+    async addNote(ticket, note) {
+      await comment(ticket, note);
+    },
+
+    async updateFields(ticket, fields) {
+      if (fields.summary === undefined) return;
+      await http.request({
+        method: 'PUT',
+        url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}`,
+        data: { fields: { summary: jiraSummary(fields.summary) } },
+      });
+    },
+
+    async resolve(ticket, note) {
+      await transition(ticket, resolveNames, 'resolve');
+      await comment(ticket, note);
+      const after = await fresh(ticket);
+      if (after.status === 'open') {
+        throw new PermanentError(`jira: issue ${ticket.id} is not in a done status after the resolve transition`, 'desk_state_unchanged');
+      }
+      return after;
+    },
+
+    async reopen(ticket, note) {
+      await transition(ticket, reopenNames, 'reopen');
+      await comment(ticket, note);
+      const after = await fresh(ticket);
+      if (after.status !== 'open') {
+        throw new PermanentError(`jira: issue ${ticket.id} is still done after the reopen transition`, 'desk_state_unchanged');
+      }
+      return after;
+    },
+
+    link,
+  };
+}

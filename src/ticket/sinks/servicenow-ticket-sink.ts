@@ -1,0 +1,226 @@
+import type { Config } from '../../../schemas/config.schema.ts';
+import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { TicketSink } from '../ticket-sink.ts';
+import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import {
+  SN_CORRELATION_MAX,
+  SN_JOURNAL_MAX,
+  renderSnText,
+  snEscape,
+  snShortDescription,
+  truncate,
+} from './servicenow-text.ts';
+
+/**
+ * ServiceNow incidents through the Table API, pinned to v2 (an empty list is 200 + [] there,
+ * where v1 answers 404). The key lives in `correlation_id`; every record a query returns is
+ * checked against it, because the instance ignores query parts it finds invalid and would
+ * otherwise hand back unrelated incidents.
+ */
+
+const TABLE = '/api/now/v2/table/incident';
+const FIELDS = 'sys_id,number,state,correlation_id,sys_created_on,resolved_at,closed_at,parent_incident';
+
+/** Incident states (out of the box). */
+export const SN_STATE = { new: '1', inProgress: '2', onHold: '3', resolved: '6', closed: '7', canceled: '8' } as const;
+
+export interface SnIncident {
+  sys_id: string;
+  number?: string;
+  state?: string;
+  correlation_id?: string;
+  sys_created_on?: string;
+  resolved_at?: string;
+  closed_at?: string;
+}
+
+export interface ServiceNowSinkDeps {
+  logger: Logger;
+  /** Overrides for the HTTP layer (tests inject sleep, retries, timeouts). */
+  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
+}
+
+export function snStatus(state: string | undefined): DeskStatus {
+  switch (state) {
+    case SN_STATE.resolved:
+      return 'resolved';
+    case SN_STATE.closed:
+      return 'closed';
+    case SN_STATE.canceled:
+      return 'wontfix';
+    default:
+      // New, In Progress, On Hold and any custom active state: a human may still be on it.
+      return 'open';
+  }
+}
+
+/** `2026-11-24 09:28:00` (UTC with sysparm_display_value=false) → ISO, or null. */
+export function snDate(value: string | undefined): string | null {
+  if (!value) return null;
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value.trim());
+  if (m) return `${m[1]}T${m[2]}Z`;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** Keys that are safe to put in an encoded query: non-empty, one line, no `^` (the query separator). */
+export function assertQueryableKey(key: string): void {
+  if (!key || key.trim() !== key || key.length > SN_CORRELATION_MAX || /[\^\s]/.test(key)) {
+    throw new PermanentError(`servicenow: correlation key ${JSON.stringify(key)} cannot be queried safely`, 'invalid_key');
+  }
+}
+
+export function createServiceNowTicketSink(
+  config: Config['ticket']['servicenow'],
+  deps: ServiceNowSinkDeps,
+): TicketSink {
+  if (!config.url || !config.user || !config.password) {
+    throw new PermanentError('servicenow: SERVICENOW_URL, SERVICENOW_USER and SERVICENOW_PASSWORD are required', 'desk_not_configured');
+  }
+  const base = config.url.replace(/\/+$/, '');
+  const log = deps.logger.child({ component: 'servicenow-sink' });
+  const http = createDeskHttp({
+    desk: 'servicenow',
+    baseURL: base,
+    auth: { username: config.user, password: config.password },
+    headers: { 'Content-Type': 'application/json' },
+    logger: log,
+    ...deps.http,
+  });
+  const closeCode = config.closeCode ?? 'Solved (Permanently)';
+
+  const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
+
+  function toTicket(rec: SnIncident, key: string): DeskTicket {
+    const status = snStatus(rec.state);
+    const resolvedAt = status === 'open' ? null : snDate(rec.resolved_at) ?? snDate(rec.closed_at);
+    return { id: rec.sys_id, key, url: urlOf(rec.sys_id), status, resolvedAt };
+  }
+
+  async function patch(sysId: string, fields: Record<string, string>): Promise<SnIncident> {
+    const res = await http.request<{ result: SnIncident }>({
+      method: 'PATCH',
+      url: `${TABLE}/${encodeURIComponent(sysId)}`,
+      params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
+      data: fields,
+      // Setting the same fields twice leaves the same record; a duplicated work note is the worst case.
+      idempotent: !('work_notes' in fields),
+    });
+    return res.data.result;
+  }
+
+  async function read(sysId: string): Promise<SnIncident> {
+    const res = await http.request<{ result: SnIncident }>({
+      method: 'GET',
+      url: `${TABLE}/${encodeURIComponent(sysId)}`,
+      params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
+    });
+    return res.data.result;
+  }
+
+  function noteText(note: ContentBlock[]): string {
+    return renderSnText(note, SN_JOURNAL_MAX);
+  }
+
+  return {
+    name: 'servicenow',
+
+    async findByKey(key) {
+      assertQueryableKey(key);
+      const res = await http.request<{ result: SnIncident[] }>({
+        method: 'GET',
+        url: TABLE,
+        params: {
+          sysparm_query: `correlation_id=${key}^ORDERBYDESCsys_created_on^ORDERBYDESCnumber`,
+          sysparm_fields: FIELDS,
+          sysparm_limit: '50',
+          sysparm_display_value: 'false',
+          sysparm_exclude_reference_link: 'true',
+          sysparm_no_count: 'true',
+        },
+        // v1 answers 404 for "no rows"; keep working if a proxy rewrites the version away.
+        acceptStatus: [404],
+      });
+      const rows = res.status === 404 ? [] : (res.data?.result ?? []);
+      const matching = rows.filter((r) => r.correlation_id === key);
+      if (matching.length !== rows.length) {
+        log.warn(
+          { correlationKey: key, returned: rows.length, matching: matching.length },
+          'servicenow returned incidents with another correlation_id (query part ignored by the instance?)',
+        );
+      }
+      matching.sort((a, b) => {
+        const ca = a.sys_created_on ?? '';
+        const cb = b.sys_created_on ?? '';
+        if (ca !== cb) return ca < cb ? 1 : -1;
+        return (a.number ?? '') < (b.number ?? '') ? 1 : -1;
+      });
+      return matching.map((r) => toTicket(r, key));
+    },
+
+    async create(draft: TicketDraft, options) {
+      assertQueryableKey(draft.key);
+      const fields: Record<string, string> = {
+        short_description: snShortDescription(draft.summary),
+        description: renderSnText(draft.body),
+        correlation_id: draft.key,
+        correlation_display: truncate(snEscape(draft.keyDisplay).replace(/\s+/g, ' '), SN_CORRELATION_MAX, '…'),
+      };
+      if (config.assignmentGroup) fields.assignment_group = config.assignmentGroup;
+      if (options.followUpOf) fields.parent_incident = options.followUpOf.id;
+      const res = await http.request<{ result: SnIncident }>({
+        method: 'POST',
+        url: TABLE,
+        params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
+        data: fields,
+      });
+      const rec = res.data.result;
+      log.info({ correlationKey: draft.key, ticketId: rec.sys_id, number: rec.number }, 'servicenow incident created');
+      return toTicket(rec, draft.key);
+    },
+
+    async addNote(ticket, note) {
+      await patch(ticket.id, { work_notes: noteText(note) });
+    },
+
+    async updateFields(ticket, fields) {
+      if (fields.summary === undefined) return;
+      await patch(ticket.id, { short_description: snShortDescription(fields.summary) });
+    },
+
+    async resolve(ticket, note) {
+      const text = noteText(note) || 'Resolved by syncdesk.';
+      const rec = await patch(ticket.id, { state: SN_STATE.resolved, close_code: closeCode, close_notes: text });
+      // Business rules can veto a state change and still answer 200: trust the record, not the call.
+      if (rec.state !== SN_STATE.resolved) {
+        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed in state ${rec.state} after resolve`, 'desk_state_unchanged');
+      }
+      return toTicket(rec, ticket.key);
+    },
+
+    async reopen(ticket, note) {
+      const current = await read(ticket.id);
+      if (current.state !== SN_STATE.resolved) {
+        // Closed and Canceled are terminal; open ones need no reopen. The use case decides what next.
+        throw new PermanentError(
+          `servicenow: incident ${current.number ?? ticket.id} is in state ${current.state}; only Resolved (6) can be reopened`,
+          'desk_not_reopenable',
+        );
+      }
+      const rec = await patch(ticket.id, { state: SN_STATE.inProgress, work_notes: noteText(note) });
+      if (rec.state === SN_STATE.resolved) {
+        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed resolved after reopen`, 'desk_state_unchanged');
+      }
+      return toTicket(rec, ticket.key);
+    },
+
+    async link(ticket, other) {
+      await patch(ticket.id, {
+        parent_incident: other.id,
+        work_notes: `Related incident: ${other.url ?? other.id} (syncdesk key ${other.key}).`,
+      });
+    },
+  };
+}

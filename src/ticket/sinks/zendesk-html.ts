@@ -1,0 +1,65 @@
+import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+
+/**
+ * ContentBlocks as the HTML of a Zendesk comment (`html_body`). Every value is escaped, so
+ * markup in a report (a display name with `<script>`, an attribute value with `&`) shows as
+ * text in the agent view instead of being rendered or stripped.
+ */
+
+/** Zendesk's limit for one comment is 64 KB; stay well under it. */
+export const ZENDESK_HTML_MAX = 60_000;
+export const ZENDESK_SUBJECT_MAX = 255;
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+function lines(value: string): string {
+  return escapeHtml(value).replace(/\n/g, '<br>');
+}
+
+function blockHtml(block: ContentBlock): string {
+  switch (block.kind) {
+    case 'heading':
+      return `<h3>${escapeHtml(block.text)}</h3>`;
+    case 'paragraph':
+      return `<p>${lines(block.text)}</p>`;
+    case 'list':
+      return block.items.length ? `<ul>${block.items.map((i) => `<li>${lines(i)}</li>`).join('')}</ul>` : '';
+    case 'code':
+      return `<pre><code>${escapeHtml(block.text)}</code></pre>`;
+    case 'fields':
+      return block.rows.length
+        ? `<ul>${block.rows.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${lines(v)}</li>`).join('')}</ul>`
+        : '';
+  }
+}
+
+export function renderZendeskHtml(blocks: ContentBlock[], max = ZENDESK_HTML_MAX): string {
+  const parts: string[] = [];
+  let used = 0;
+  for (const block of blocks) {
+    const html = blockHtml(block);
+    if (!html) continue;
+    if (used + html.length > max) {
+      parts.push('<p><em>… (truncated: the rest did not fit in a Zendesk comment)</em></p>');
+      break;
+    }
+    used += html.length;
+    parts.push(html);
+  }
+  return parts.join('\n') || '<p>(no details)</p>';
+}
+
+/** A one-line subject of at most 255 characters. */
+export function zendeskSubject(summary: string): string {
+  const line = summary.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > ZENDESK_SUBJECT_MAX ? `${line.slice(0, ZENDESK_SUBJECT_MAX - 1)}…` : line;
+}

@@ -1,0 +1,189 @@
+import type { Config } from '../../../schemas/config.schema.ts';
+import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import { PermanentError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { TicketSink } from '../ticket-sink.ts';
+import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
+
+/**
+ * Zendesk Support tickets. The key is the ticket's `external_id` (plus a tag equal to the key);
+ * `external_id` is not unique in Zendesk, so lookups list every ticket with it and keep exact
+ * matches only. Creates carry an `Idempotency-Key`, which makes a retried create safe. Notes
+ * are private comments. A closed ticket cannot be updated: its problem gets a follow-up ticket
+ * (`via_followup_source_id`). Status changes ride on the same PUT as their note, since Zendesk
+ * allows a ticket only 30 updates per 10 minutes.
+ */
+
+interface ZdTicket {
+  id: number;
+  external_id?: string | null;
+  status?: string;
+  tags?: string[];
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface ZendeskSinkDeps {
+  logger: Logger;
+  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
+}
+
+const MAX_PAGES = 10;
+
+export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: ZendeskSinkDeps): TicketSink {
+  if (!config.url || !config.email || !config.token) {
+    throw new PermanentError('zendesk: ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_TOKEN are required', 'desk_not_configured');
+  }
+  const base = config.url.replace(/\/+$/, '');
+  const log = deps.logger.child({ component: 'zendesk-sink' });
+  const http = createDeskHttp({
+    desk: 'zendesk',
+    baseURL: base,
+    auth: { username: `${config.email}/token`, password: config.token },
+    headers: { 'Content-Type': 'application/json' },
+    logger: log,
+    ...deps.http,
+  });
+  const tag = (config.tag ?? 'syncdesk').toLowerCase();
+  const wontFixTag = (config.wontFixTag ?? 'wont_fix').toLowerCase();
+
+  function statusOf(t: ZdTicket): DeskStatus {
+    if ((t.tags ?? []).some((x) => x.toLowerCase() === wontFixTag)) return 'wontfix';
+    if (t.status === 'solved') return 'resolved';
+    if (t.status === 'closed') return 'closed';
+    return 'open'; // new, open, pending, hold
+  }
+
+  function toTicket(t: ZdTicket, key: string, resolvedAt: string | null): DeskTicket {
+    const status = statusOf(t);
+    return {
+      id: String(t.id),
+      key,
+      url: `${base}/agent/tickets/${t.id}`,
+      status,
+      resolvedAt: status === 'open' ? null : resolvedAt,
+    };
+  }
+
+  /** When the ticket was last solved, from its metrics; the update time when they have none. */
+  async function solvedAt(t: ZdTicket): Promise<string | null> {
+    if (t.status !== 'solved' && t.status !== 'closed') return null;
+    const res = await http.request<{ ticket_metric?: { solved_at?: string | null } }>({
+      method: 'GET',
+      url: `/api/v2/tickets/${t.id}/metrics`,
+      acceptStatus: [404],
+    });
+    return (res.status === 200 ? res.data.ticket_metric?.solved_at : null) ?? t.updated_at ?? null;
+  }
+
+  function comment(note: ContentBlock[]): { html_body: string; public: false } {
+    return { html_body: renderZendeskHtml(note), public: false };
+  }
+
+  async function update(id: string, ticket: Record<string, unknown>, idempotent: boolean): Promise<ZdTicket> {
+    const res = await http.request<{ ticket: ZdTicket }>({
+      method: 'PUT',
+      url: `/api/v2/tickets/${encodeURIComponent(id)}`,
+      data: { ticket },
+      // A PUT with a comment adds it again when resent; without one it sets the same fields.
+      idempotent,
+    });
+    return res.data.ticket;
+  }
+
+  return {
+    name: 'zendesk',
+
+    async findByKey(key) {
+      if (!key) throw new PermanentError('zendesk: empty correlation key', 'invalid_key');
+      const matches: ZdTicket[] = [];
+      let url: string | null = '/api/v2/tickets';
+      let params: Record<string, string> | undefined = { external_id: key };
+      for (let page = 0; url && page < MAX_PAGES; page++) {
+        const res: { data: { tickets?: ZdTicket[]; next_page?: string | null } } = await http.request({ method: 'GET', url, params });
+        // external_id is not unique and not guaranteed to be matched exactly: keep exact matches.
+        matches.push(...(res.data.tickets ?? []).filter((t) => t.external_id === key));
+        url = res.data.next_page ?? null;
+        params = undefined; // next_page carries the query
+      }
+      matches.sort((a, b) => (Date.parse(b.created_at ?? '') || 0) - (Date.parse(a.created_at ?? '') || 0) || b.id - a.id);
+      const out: DeskTicket[] = [];
+      for (const t of matches) out.push(toTicket(t, key, await solvedAt(t)));
+      return out;
+    },
+
+    async get(id) {
+      const res = await http.request<{ ticket: ZdTicket }>({
+        method: 'GET',
+        url: `/api/v2/tickets/${encodeURIComponent(id)}`,
+        acceptStatus: [404],
+      });
+      if (res.status === 404) return null;
+      const t = res.data.ticket;
+      return toTicket(t, t.external_id ?? '', await solvedAt(t));
+    },
+
+    async create(draft: TicketDraft, options) {
+      const ticket: Record<string, unknown> = {
+        subject: zendeskSubject(draft.summary),
+        comment: comment(draft.body),
+        external_id: draft.key,
+        tags: [...new Set([tag, draft.key.toLowerCase()])],
+      };
+      // Only a closed ticket can be followed up; a solved one is named in the draft's text
+      // (the use case writes "Follow-up of ticket …"), which spares the ticket an update.
+      if (options.followUpOf?.status === 'closed') ticket.via_followup_source_id = Number(options.followUpOf.id);
+      const res = await http.request<{ ticket: ZdTicket }>({
+        method: 'POST',
+        url: '/api/v2/tickets',
+        headers: { 'Idempotency-Key': options.idempotencyKey.slice(0, 255) },
+        data: { ticket },
+        // The Idempotency-Key makes a resent create return the first one's ticket.
+        idempotent: true,
+      });
+      const created = res.data.ticket;
+      const lookup = String(res.headers['x-idempotency-lookup'] ?? 'miss');
+      log.info({ correlationKey: draft.key, ticketId: created.id, idempotencyLookup: lookup }, 'zendesk ticket created');
+      return toTicket(created, draft.key, null);
+    },
+
+    async addNote(ticket, note) {
+      await update(ticket.id, { comment: comment(note) }, false);
+    },
+
+    async updateFields(ticket, fields) {
+      if (fields.summary === undefined) return;
+      await update(ticket.id, { subject: zendeskSubject(fields.summary) }, true);
+    },
+
+    async resolve(ticket, note) {
+      const t = await update(ticket.id, { status: 'solved', comment: comment(note) }, false);
+      const out = toTicket(t, ticket.key, t.updated_at ?? new Date().toISOString());
+      if (out.status === 'open') {
+        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after solve`, 'desk_state_unchanged');
+      }
+      return out;
+    },
+
+    async reopen(ticket, note) {
+      const t = await update(ticket.id, { status: 'open', comment: comment(note) }, false);
+      const out = toTicket(t, ticket.key, null);
+      if (t.status !== 'open') {
+        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after reopen`, 'desk_state_unchanged');
+      }
+      return out;
+    },
+
+    link: (ticket, other) => linkNote(ticket, other),
+  };
+
+  /** Zendesk has no generic ticket links: a private note names the other ticket. */
+  async function linkNote(ticket: DeskTicket, other: DeskTicket): Promise<void> {
+    await update(
+      ticket.id,
+      { comment: comment([{ kind: 'paragraph', text: `Related ticket #${other.id} (${other.url ?? 'no url'}), status ${other.status}.` }]) },
+      false,
+    );
+  }
+}

@@ -1,0 +1,380 @@
+import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+
+/**
+ * Jira Cloud REST v3, the calls syncdesk makes, on loopback. Shapes follow the v3 docs:
+ * errors as `{errorMessages, errors}`; descriptions and comment bodies must be ADF documents
+ * (a plain string is a 400); `POST /search/jql` returns `issues` and a `nextPageToken` that is
+ * absent on the last page. The search is eventually consistent like the real one: it reads an
+ * index that sees a new or changed issue only `indexDelayMs` later, except for the ids a caller
+ * lists in `reconcileIssues` (when `honourReconcile` is on). `GET /issue/{id}` is always fresh.
+ */
+
+export interface FakeJiraIssue {
+  id: string;
+  key: string;
+  fields: {
+    project: { key: string };
+    issuetype: { name: string };
+    summary: string;
+    description: unknown;
+    labels: string[];
+    status: { name: string; statusCategory: { key: 'new' | 'indeterminate' | 'done' } };
+    resolution: { name: string } | null;
+    resolutiondate: string | null;
+    created: string;
+    updated: string;
+  };
+  comments: Array<{ id: string; body: unknown; properties?: unknown; created: string }>;
+  links: Array<{ type: string; inward: string; outward: string }>;
+}
+
+export interface FakeJiraOptions {
+  email?: string;
+  token?: string;
+  project?: string;
+  /** How long a new or changed issue stays invisible (or stale) to /search/jql. @defaultValue 0 */
+  indexDelayMs?: number;
+  /** Treat `reconcileIssues` as read-after-write, as Jira does. @defaultValue true */
+  honourReconcile?: boolean;
+  /** Transition names: resolve from an open status, reopen from Done. */
+  resolveTransition?: string;
+  reopenTransition?: string;
+  linkTypes?: string[];
+}
+
+const STATUS = {
+  todo: { name: 'To Do', statusCategory: { key: 'new' as const } },
+  progress: { name: 'In Progress', statusCategory: { key: 'indeterminate' as const } },
+  done: { name: 'Done', statusCategory: { key: 'done' as const } },
+};
+
+const ADF_NODES = new Set([
+  'paragraph', 'text', 'heading', 'bulletList', 'orderedList', 'listItem', 'codeBlock', 'hardBreak', 'rule', 'blockquote',
+  'table', 'tableRow', 'tableHeader', 'tableCell', 'panel', 'mention', 'emoji', 'inlineCard',
+]);
+const ADF_MARKS = new Set(['strong', 'em', 'code', 'link', 'strike', 'underline', 'subsup', 'textColor']);
+
+function jiraTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function err(status: number, errorMessages: string[], errors: Record<string, string> = {}): FakeReply {
+  return { status, body: { errorMessages, errors } };
+}
+
+/** Why `value` is not a valid ADF document, or null. */
+export function adfProblem(value: unknown): string | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const doc = value as { type?: unknown; version?: unknown; content?: unknown };
+  if (doc.type !== 'doc' || doc.version !== 1 || !Array.isArray(doc.content)) return 'not an ADF doc';
+  const walk = (node: unknown, path: string): string | null => {
+    if (!node || typeof node !== 'object') return `${path}: not a node`;
+    const n = node as { type?: unknown; text?: unknown; content?: unknown; marks?: unknown };
+    if (typeof n.type !== 'string' || !ADF_NODES.has(n.type)) return `${path}: unknown node type ${String(n.type)}`;
+    if (n.type === 'text') {
+      if (typeof n.text !== 'string' || n.text.length === 0) return `${path}: text nodes need non-empty text`;
+      if (n.marks !== undefined) {
+        if (!Array.isArray(n.marks)) return `${path}: marks must be an array`;
+        for (const m of n.marks as Array<{ type?: unknown }>) if (!ADF_MARKS.has(String(m?.type))) return `${path}: unknown mark`;
+      }
+    }
+    if (n.content !== undefined) {
+      if (!Array.isArray(n.content)) return `${path}: content must be an array`;
+      for (const [i, c] of (n.content as unknown[]).entries()) {
+        const p = walk(c, `${path}.${i}`);
+        if (p) return p;
+      }
+    }
+    return null;
+  };
+  for (const [i, c] of doc.content.entries()) {
+    const p = walk(c, `content.${i}`);
+    if (p) return p;
+  }
+  return null;
+}
+
+export class FakeJira {
+  readonly server: FakeDeskServer;
+  readonly issues = new Map<string, FakeJiraIssue>();
+  /** What /search/jql sees: per issue, snapshots with the time they become visible. */
+  private index = new Map<string, Array<{ at: number; issue: FakeJiraIssue | null }>>();
+  private seq = 10000;
+  private num = 0;
+  private commentSeq = 1;
+  readonly opts: Required<FakeJiraOptions>;
+
+  constructor(options: FakeJiraOptions = {}) {
+    this.opts = {
+      email: options.email ?? 'bot@example.com',
+      token: options.token ?? 'api-token',
+      project: options.project ?? 'OPS',
+      indexDelayMs: options.indexDelayMs ?? 0,
+      honourReconcile: options.honourReconcile ?? true,
+      resolveTransition: options.resolveTransition ?? 'Done',
+      reopenTransition: options.reopenTransition ?? 'Reopen',
+      linkTypes: options.linkTypes ?? ['Relates', 'Blocks', 'Cloners', 'Duplicate'],
+    };
+    this.server = new FakeDeskServer('jira', (req) => this.route(req));
+    this.server.faults.rateLimitHeaders = () => ({
+      'Retry-After': '1',
+      'X-RateLimit-Reset': new Date(Date.now() + 1000).toISOString(),
+      'X-RateLimit-Limit': '100',
+      'X-RateLimit-Remaining': '0',
+    });
+  }
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+  get url(): string {
+    return this.server.url;
+  }
+  set indexDelayMs(ms: number) {
+    this.opts.indexDelayMs = ms;
+  }
+
+  // ---- inspection and agent actions ---------------------------------------------------
+
+  list(): FakeJiraIssue[] {
+    return [...this.issues.values()];
+  }
+  withLabel(label: string): FakeJiraIssue[] {
+    return this.list()
+      .filter((i) => i.fields.labels.includes(label))
+      .sort((a, b) => Number(b.id) - Number(a.id));
+  }
+  get(idOrKey: string): FakeJiraIssue {
+    const issue = this.find(idOrKey);
+    if (!issue) throw new Error(`no issue ${idOrKey}`);
+    return issue;
+  }
+
+  /** An agent moves the issue: to Done with a resolution (e.g. "Won't Do"), or back to To Do. */
+  setStatus(idOrKey: string, status: 'todo' | 'progress' | 'done', resolution: string | null = status === 'done' ? 'Done' : null): void {
+    const issue = this.get(idOrKey);
+    issue.fields.status = structuredClone(STATUS[status]);
+    issue.fields.resolution = status === 'done' && resolution ? { name: resolution } : null;
+    issue.fields.resolutiondate = status === 'done' ? jiraTime(Date.now()) : null;
+    this.touch(issue);
+  }
+
+  /** Makes every pending index update visible now. */
+  flushIndex(): void {
+    for (const snaps of this.index.values()) for (const s of snaps) s.at = 0;
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private find(idOrKey: string): FakeJiraIssue | undefined {
+    return this.issues.get(idOrKey) ?? this.list().find((i) => i.key === idOrKey);
+  }
+
+  private touch(issue: FakeJiraIssue): void {
+    issue.fields.updated = jiraTime(Date.now());
+    const snaps = this.index.get(issue.id) ?? [];
+    snaps.push({ at: Date.now() + this.opts.indexDelayMs, issue: structuredClone(issue) });
+    this.index.set(issue.id, snaps);
+  }
+
+  private indexed(id: string, now: number): FakeJiraIssue | null {
+    const visible = (this.index.get(id) ?? []).filter((s) => s.at <= now);
+    return visible.at(-1)?.issue ?? null;
+  }
+
+  private route(req: FakeRequest): FakeReply {
+    const auth = basicAuth(req.headers);
+    if (!auth || auth.user !== this.opts.email || auth.password !== this.opts.token) {
+      return err(401, ['You are not authenticated. Authentication required to perform this operation.']);
+    }
+    const p = req.path;
+    if (req.method === 'POST' && p === '/rest/api/3/search/jql') return this.search(req);
+    if (req.method === 'POST' && p === '/rest/api/3/issue') return this.create(req);
+    if (req.method === 'POST' && p === '/rest/api/3/issueLink') return this.link(req);
+    if (p === '/rest/api/2/issue' || p.startsWith('/rest/api/3/search') && p !== '/rest/api/3/search/jql') {
+      return err(410, ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.']);
+    }
+    let m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
+    if (m && req.method === 'GET') return this.getIssue(req, m[1]!);
+    if (m && req.method === 'PUT') return this.edit(req, m[1]!);
+    m = /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/.exec(p);
+    if (m && req.method === 'POST') return this.comment(req, m[1]!);
+    m = /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/.exec(p);
+    if (m && req.method === 'GET') return this.transitions(m[1]!);
+    if (m && req.method === 'POST') return this.transition(req, m[1]!);
+    return err(404, [`No route for ${req.method} ${p}`]);
+  }
+
+  private view(issue: FakeJiraIssue, fields: string[] | undefined): Record<string, unknown> {
+    const all = issue.fields as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const f of fields ?? Object.keys(all)) if (f in all) out[f] = all[f];
+    return { id: issue.id, key: issue.key, self: `${this.server.url}/rest/api/3/issue/${issue.id}`, fields: out };
+  }
+
+  private search(req: FakeRequest): FakeReply {
+    const body = (req.body ?? {}) as { jql?: unknown; fields?: unknown; maxResults?: unknown; nextPageToken?: unknown; reconcileIssues?: unknown };
+    if (typeof body.jql !== 'string') return err(400, ['Invalid request payload. Refer to the REST API documentation and try again.']);
+    const parsed = /^(.*?)(?:\s+ORDER BY\s+(\w+)\s*(ASC|DESC)?)?\s*$/i.exec(body.jql.trim())!;
+    const conditions: Array<[string, string]> = [];
+    for (const part of parsed[1]!.split(/\s+AND\s+/i)) {
+      const c = /^(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([\w.-]+))$/.exec(part.trim());
+      if (!c) return err(400, [`Error in the JQL Query: cannot parse '${part.trim()}'.`]);
+      conditions.push([c[1]!.toLowerCase(), (c[2] ?? c[3]!).replace(/\\(.)/g, '$1')]);
+    }
+    for (const [field] of conditions) {
+      if (field !== 'project' && field !== 'labels') return err(400, [`Field '${field}' is not supported by this fake.`]);
+    }
+    const now = Date.now();
+    const reconcile = new Set(
+      this.opts.honourReconcile && Array.isArray(body.reconcileIssues) ? (body.reconcileIssues as unknown[]).map(String) : [],
+    );
+    const candidates: FakeJiraIssue[] = [];
+    for (const id of new Set([...this.index.keys(), ...reconcile])) {
+      const issue = reconcile.has(id) ? (this.issues.get(id) ?? null) : this.indexed(id, now);
+      if (!issue) continue;
+      const ok = conditions.every(([field, value]) =>
+        field === 'project'
+          ? issue.fields.project.key.toLowerCase() === value.toLowerCase()
+          : // JQL compares labels case-insensitively.
+            issue.fields.labels.some((l) => l.toLowerCase() === value.toLowerCase()),
+      );
+      if (ok) candidates.push(issue);
+    }
+    const desc = (parsed[3] ?? 'ASC').toUpperCase() === 'DESC';
+    candidates.sort((a, b) => (Number(a.id) - Number(b.id)) * (desc ? -1 : 1));
+    const max = Math.min(Number(body.maxResults ?? 50) || 50, 100);
+    const start = typeof body.nextPageToken === 'string' ? Number(Buffer.from(body.nextPageToken, 'base64url').toString()) : 0;
+    const page = candidates.slice(start, start + max);
+    const fields = Array.isArray(body.fields) ? (body.fields as string[]) : [];
+    const result: Record<string, unknown> = {
+      issues: page.map((i) => (fields.length ? this.view(i, fields) : { id: i.id })),
+    };
+    if (start + max < candidates.length) result.nextPageToken = Buffer.from(String(start + max)).toString('base64url');
+    return { status: 200, body: result };
+  }
+
+  private create(req: FakeRequest): FakeReply {
+    const f = ((req.body as { fields?: Record<string, unknown> })?.fields ?? {}) as Record<string, unknown>;
+    const errors: Record<string, string> = {};
+    const projectKey = (f.project as { key?: string } | undefined)?.key;
+    if (projectKey !== this.opts.project) errors.project = 'valid project is required';
+    const summary = f.summary;
+    if (typeof summary !== 'string' || !summary.trim()) errors.summary = 'You must specify a summary of the issue.';
+    else if (summary.length > 255) errors.summary = 'Summary must be less than 255 characters.';
+    else if (/[\r\n]/.test(summary)) errors.summary = 'The summary is invalid because it contains newline characters.';
+    if (f.description !== undefined && adfProblem(f.description)) {
+      errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+    }
+    const labels = f.labels ?? [];
+    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) errors.labels = 'labels must be strings';
+    else for (const l of labels as string[]) if (/\s/.test(l)) errors.labels = `The label '${l}' contains spaces which is invalid.`;
+    if (Object.keys(errors).length) return err(400, [], errors);
+    this.seq++;
+    this.num++;
+    const now = Date.now();
+    const issue: FakeJiraIssue = {
+      id: String(this.seq),
+      key: `${this.opts.project}-${this.num}`,
+      fields: {
+        project: { key: this.opts.project },
+        issuetype: { name: (f.issuetype as { name?: string } | undefined)?.name ?? 'Task' },
+        summary: summary as string,
+        description: f.description ?? null,
+        labels: [...(labels as string[])],
+        status: structuredClone(STATUS.todo),
+        resolution: null,
+        resolutiondate: null,
+        created: jiraTime(now),
+        updated: jiraTime(now),
+      },
+      comments: [],
+      links: [],
+    };
+    this.issues.set(issue.id, issue);
+    this.touch(issue);
+    return { status: 201, body: { id: issue.id, key: issue.key, self: `${this.server.url}/rest/api/3/issue/${issue.id}` } };
+  }
+
+  private notFound(): FakeReply {
+    return err(404, ['Issue does not exist or you do not have permission to see it.']);
+  }
+
+  private getIssue(req: FakeRequest, idOrKey: string): FakeReply {
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    const fields = req.query.get('fields')?.split(',').filter(Boolean);
+    return { status: 200, body: this.view(issue, fields) };
+  }
+
+  private edit(req: FakeRequest, idOrKey: string): FakeReply {
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    const f = ((req.body as { fields?: Record<string, unknown> })?.fields ?? {}) as Record<string, unknown>;
+    if ('summary' in f) {
+      const s = f.summary;
+      if (typeof s !== 'string' || !s.trim() || s.length > 255 || /[\r\n]/.test(s)) return err(400, [], { summary: 'invalid summary' });
+      issue.fields.summary = s;
+    }
+    if ('description' in f) {
+      if (adfProblem(f.description)) return err(400, [], { description: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' });
+      issue.fields.description = f.description;
+    }
+    this.touch(issue);
+    return { status: 204 };
+  }
+
+  private comment(req: FakeRequest, idOrKey: string): FakeReply {
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    const body = (req.body as { body?: unknown; properties?: unknown } | undefined) ?? {};
+    const problem = adfProblem(body.body);
+    if (problem) return err(400, [], { comment: `Comment body is not valid! Operation value must be an Atlassian Document (${problem})` });
+    const c = { id: String(this.commentSeq++), body: body.body, properties: body.properties, created: jiraTime(Date.now()) };
+    issue.comments.push(c);
+    this.touch(issue);
+    return { status: 201, body: { id: c.id, body: c.body, created: c.created, self: `${this.server.url}/rest/api/3/issue/${issue.id}/comment/${c.id}` } };
+  }
+
+  private available(issue: FakeJiraIssue): Array<{ id: string; name: string; to: unknown }> {
+    if (issue.fields.status.statusCategory.key === 'done') {
+      return [{ id: '31', name: this.opts.reopenTransition, to: STATUS.todo }];
+    }
+    const out: Array<{ id: string; name: string; to: unknown }> = [{ id: '21', name: this.opts.resolveTransition, to: STATUS.done }];
+    if (issue.fields.status.name === 'To Do') out.unshift({ id: '11', name: 'Start Progress', to: STATUS.progress });
+    return out;
+  }
+
+  private transitions(idOrKey: string): FakeReply {
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    return { status: 200, body: { expand: 'transitions', transitions: this.available(issue) } };
+  }
+
+  private transition(req: FakeRequest, idOrKey: string): FakeReply {
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    const id = (req.body as { transition?: { id?: unknown } } | undefined)?.transition?.id;
+    const t = this.available(issue).find((x) => x.id === String(id));
+    if (!t) return err(400, [`Transition id '${String(id)}' is not valid for this issue.`]);
+    if (t.id === '21') this.setStatus(issue.id, 'done', 'Done');
+    else if (t.id === '31') this.setStatus(issue.id, 'todo');
+    else this.setStatus(issue.id, 'progress');
+    return { status: 204 };
+  }
+
+  private link(req: FakeRequest): FakeReply {
+    const b = (req.body ?? {}) as { type?: { name?: string }; inwardIssue?: { id?: string; key?: string }; outwardIssue?: { id?: string; key?: string } };
+    const type = b.type?.name;
+    if (!type || !this.opts.linkTypes.includes(type)) return err(404, [`No issue link type with name '${String(type)}' found.`]);
+    const inward = this.find(b.inwardIssue?.id ?? b.inwardIssue?.key ?? '');
+    const outward = this.find(b.outwardIssue?.id ?? b.outwardIssue?.key ?? '');
+    if (!inward || !outward) return this.notFound();
+    inward.links.push({ type, inward: inward.id, outward: outward.id });
+    outward.links.push({ type, inward: inward.id, outward: outward.id });
+    return { status: 201 };
+  }
+}

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+
+/**
+ * A ServiceNow instance's Table API for `incident`, as far as syncdesk uses it, on loopback.
+ * Shapes follow the Table API docs: records under `result`, all values strings, reference
+ * fields as `{link, value}` unless `sysparm_exclude_reference_link=true`; v2 answers an empty
+ * list with 200 and `[]` (v1 with 404); errors as `{error:{message,detail},status:"failure"}`.
+ * Its pitfalls are reproduced too: invalid query parts are ignored (so a bad field returns
+ * every row) and `correlation_id=` with an empty value matches every incident without one.
+ */
+
+export interface FakeIncident {
+  sys_id: string;
+  number: string;
+  short_description: string;
+  description: string;
+  correlation_id: string;
+  correlation_display: string;
+  state: string;
+  close_code: string;
+  close_notes: string;
+  assignment_group: string;
+  parent_incident: string;
+  sys_created_on: string;
+  resolved_at: string;
+  closed_at: string;
+  reopen_count: string;
+}
+
+export interface JournalEntry {
+  element: 'work_notes' | 'comments';
+  value: string;
+  sys_created_on: string;
+}
+
+export interface FakeServiceNowOptions {
+  user?: string;
+  password?: string;
+  /** Columns the instance treats as invalid (query parts on them are ignored). */
+  invalidFields?: string[];
+  /** Clock for sys_created_on / resolved_at. */
+  now?: () => Date;
+}
+
+const COLUMNS = new Set([
+  'sys_id',
+  'number',
+  'short_description',
+  'description',
+  'correlation_id',
+  'correlation_display',
+  'state',
+  'close_code',
+  'close_notes',
+  'assignment_group',
+  'parent_incident',
+  'sys_created_on',
+  'resolved_at',
+  'closed_at',
+  'reopen_count',
+  'work_notes',
+  'comments',
+]);
+const REFERENCE_FIELDS = new Set(['assignment_group', 'parent_incident']);
+const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000 };
+
+function snTime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function failure(status: number, message: string, detail: string): FakeReply {
+  return { status, body: { error: { message, detail }, status: 'failure' } };
+}
+
+export class FakeServiceNow {
+  readonly server: FakeDeskServer;
+  readonly incidents = new Map<string, FakeIncident>();
+  readonly journal = new Map<string, JournalEntry[]>();
+  private seq = 10000;
+  private readonly opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
+
+  constructor(options: FakeServiceNowOptions = {}) {
+    this.opts = {
+      user: options.user ?? 'syncdesk',
+      password: options.password ?? 'secret',
+      now: options.now ?? (() => new Date()),
+      invalidFields: new Set(options.invalidFields ?? []),
+    };
+    this.server = new FakeDeskServer('servicenow', (req) => this.route(req));
+    this.server.faults.rateLimitHeaders = () => ({
+      'X-RateLimit-Limit': '100',
+      'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + 1),
+      'X-RateLimit-Rule': 'syncdesk hourly',
+    });
+  }
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  set invalidFields(fields: string[]) {
+    this.opts.invalidFields = new Set(fields);
+  }
+
+  // ---- inspection and agent actions -------------------------------------------------
+
+  list(): FakeIncident[] {
+    return [...this.incidents.values()];
+  }
+
+  byKey(key: string): FakeIncident[] {
+    return this.list().filter((i) => i.correlation_id === key);
+  }
+
+  workNotes(sysId: string): string[] {
+    return (this.journal.get(sysId) ?? []).filter((j) => j.element === 'work_notes').map((j) => j.value);
+  }
+
+  /** Inserts a record as another integration or an agent would (no validation). */
+  insert(fields: Partial<FakeIncident>): FakeIncident {
+    const rec = this.newRecord();
+    Object.assign(rec, fields);
+    this.incidents.set(rec.sys_id, rec);
+    return rec;
+  }
+
+  /** An agent sets the state (e.g. closes or cancels), bypassing the API's rules. */
+  setState(sysId: string, state: string): void {
+    const rec = this.mustGet(sysId);
+    rec.state = state;
+    const now = snTime(this.opts.now());
+    if (state === '6' && !rec.resolved_at) rec.resolved_at = now;
+    if (state === '7' || state === '8') rec.closed_at = now;
+  }
+
+  // ---- HTTP --------------------------------------------------------------------------
+
+  private newRecord(): FakeIncident {
+    this.seq++;
+    return {
+      sys_id: randomBytes(16).toString('hex'),
+      number: `INC00${this.seq}`,
+      short_description: '',
+      description: '',
+      correlation_id: '',
+      correlation_display: '',
+      state: '1',
+      close_code: '',
+      close_notes: '',
+      assignment_group: '',
+      parent_incident: '',
+      sys_created_on: snTime(this.opts.now()),
+      resolved_at: '',
+      closed_at: '',
+      reopen_count: '0',
+    };
+  }
+
+  private mustGet(sysId: string): FakeIncident {
+    const rec = this.incidents.get(sysId);
+    if (!rec) throw new Error(`no incident ${sysId}`);
+    return rec;
+  }
+
+  private route(req: FakeRequest): FakeReply {
+    const auth = basicAuth(req.headers);
+    if (!auth || auth.user !== this.opts.user || auth.password !== this.opts.password) {
+      return failure(401, 'User Not Authenticated', 'Required to provide Auth information');
+    }
+    const m = /^\/api\/now\/(v[12]\/)?table\/([a-z_0-9]+)(?:\/([^/]+))?$/.exec(req.path);
+    if (!m) return failure(400, 'Requested URI does not represent any resource', req.path);
+    const version = m[1] === 'v1/' ? 'v1' : m[1] === 'v2/' ? 'v2' : 'v1';
+    if (m[2] !== 'incident') return failure(403, 'User Not Authorized', `Not authorized to access table ${m[2]}`);
+    const sysId = m[3];
+    if (req.method === 'GET' && !sysId) return this.query(req, version);
+    if (req.method === 'GET') return this.getOne(req, sysId!);
+    if (req.method === 'POST' && !sysId) return this.create(req);
+    if ((req.method === 'PATCH' || req.method === 'PUT') && sysId) return this.update(req, sysId);
+    return failure(405, 'Method not Supported', `${req.method} ${req.path}`);
+  }
+
+  private render(rec: FakeIncident, req: FakeRequest): Record<string, unknown> {
+    const wanted = req.query.get('sysparm_fields')?.split(',').map((f) => f.trim()).filter(Boolean);
+    const excludeLinks = req.query.get('sysparm_exclude_reference_link') === 'true';
+    const out: Record<string, unknown> = {};
+    const all = rec as unknown as Record<string, string>;
+    for (const field of wanted ?? Object.keys(rec)) {
+      // Journal fields read back empty through the Table API; unknown fields are left out.
+      if (field === 'work_notes' || field === 'comments') {
+        out[field] = '';
+        continue;
+      }
+      if (!(field in all)) continue;
+      const value = all[field]!;
+      if (REFERENCE_FIELDS.has(field) && value && !excludeLinks) {
+        out[field] = { link: `${this.server.url}/api/now/table/sys_${field}/${value}`, value };
+      } else out[field] = value;
+    }
+    return out;
+  }
+
+  private query(req: FakeRequest, version: 'v1' | 'v2'): FakeReply {
+    let rows = this.list().map((r, i) => ({ r, i }));
+    const order: Array<{ field: string; desc: boolean }> = [];
+    for (const part of (req.query.get('sysparm_query') ?? '').split('^')) {
+      if (!part) continue;
+      const ob = /^ORDERBY(DESC)?([a-z_0-9]+)$/.exec(part);
+      if (ob) {
+        if (COLUMNS.has(ob[2]!) && !this.opts.invalidFields.has(ob[2]!)) order.push({ field: ob[2]!, desc: Boolean(ob[1]) });
+        continue;
+      }
+      const cond = /^([a-z_0-9.]+)(!=|=|STARTSWITH|LIKE)(.*)$/.exec(part);
+      // Invalid parts (unknown field, bad syntax) are ignored, as the instance does by default.
+      if (!cond || !COLUMNS.has(cond[1]!) || this.opts.invalidFields.has(cond[1]!)) continue;
+      const [, field, op, value] = cond as unknown as [string, keyof FakeIncident, string, string];
+      rows = rows.filter(({ r }) => {
+        const v = String(r[field] ?? '');
+        if (op === '=') return v === value;
+        if (op === '!=') return v !== value;
+        if (op === 'STARTSWITH') return v.startsWith(value);
+        return v.includes(value);
+      });
+    }
+    rows.sort((a, b) => {
+      for (const { field, desc } of order) {
+        const va = String((a.r as unknown as Record<string, string>)[field] ?? '');
+        const vb = String((b.r as unknown as Record<string, string>)[field] ?? '');
+        if (va !== vb) return (va < vb ? -1 : 1) * (desc ? -1 : 1);
+      }
+      return a.i - b.i;
+    });
+    const offset = Number(req.query.get('sysparm_offset') ?? 0);
+    const limit = Number(req.query.get('sysparm_limit') ?? 10000);
+    const page = rows.slice(offset, offset + limit).map(({ r }) => this.render(r, req));
+    if (page.length === 0 && version === 'v1') return failure(404, 'No Record found', "Records matching query not found. Check query parameter or offset parameter");
+    const headers: Record<string, string> = {};
+    if (req.query.get('sysparm_no_count') !== 'true') headers['X-Total-Count'] = String(rows.length);
+    return { status: 200, body: { result: page }, headers };
+  }
+
+  private getOne(req: FakeRequest, sysId: string): FakeReply {
+    const rec = this.incidents.get(sysId);
+    if (!rec) return failure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+    return { status: 200, body: { result: this.render(rec, req) } };
+  }
+
+  /** Writes known columns (journal fields append), truncating to the column length; unknown ones are ignored. */
+  private apply(rec: FakeIncident, body: Record<string, unknown>): void {
+    for (const [field, raw] of Object.entries(body)) {
+      if (!COLUMNS.has(field) || field === 'sys_id' || field === 'number' || field === 'sys_created_on') continue;
+      const value = raw === null || raw === undefined ? '' : String(raw);
+      if (field === 'work_notes' || field === 'comments') {
+        if (!value) continue;
+        const entries = this.journal.get(rec.sys_id) ?? [];
+        entries.push({ element: field, value, sys_created_on: snTime(this.opts.now()) });
+        this.journal.set(rec.sys_id, entries);
+        continue;
+      }
+      const max = MAX_LENGTH[field];
+      (rec as unknown as Record<string, string>)[field] = max ? value.slice(0, max) : value;
+    }
+  }
+
+  private create(req: FakeRequest): FakeReply {
+    if (!req.body || typeof req.body !== 'object') return failure(400, 'Exception while reading request', 'The payload is not valid JSON.');
+    const rec = this.newRecord();
+    this.apply(rec, req.body as Record<string, unknown>);
+    this.incidents.set(rec.sys_id, rec);
+    return {
+      status: 201,
+      body: { result: this.render(rec, req) },
+      headers: { Location: `${this.server.url}/api/now/table/incident/${rec.sys_id}` },
+    };
+  }
+
+  private update(req: FakeRequest, sysId: string): FakeReply {
+    const rec = this.incidents.get(sysId);
+    if (!rec) return failure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+    if (!req.body || typeof req.body !== 'object') return failure(400, 'Exception while reading request', 'The payload is not valid JSON.');
+    // Closed and Canceled incidents are read-only through the usual ACLs.
+    if (rec.state === '7' || rec.state === '8') {
+      return failure(403, 'Operation Failed', 'ACL Exception Update Failed due to security constraints');
+    }
+    const body = req.body as Record<string, unknown>;
+    const next = { ...rec };
+    this.apply(next, { ...body, work_notes: undefined, comments: undefined });
+    if (next.state === '6' && rec.state !== '6') {
+      if (!next.close_code || !next.close_notes) {
+        return failure(403, 'Operation Failed', 'Data Policy Exception: \n Resolution code, Resolution notes are mandatory');
+      }
+      next.resolved_at = snTime(this.opts.now());
+    }
+    if (rec.state === '6' && next.state !== '6' && next.state !== '7') {
+      next.resolved_at = '';
+      next.reopen_count = String(Number(rec.reopen_count) + 1);
+    }
+    if (next.state === '7' && rec.state !== '7') next.closed_at = snTime(this.opts.now());
+    Object.assign(rec, next);
+    this.apply(rec, { work_notes: body.work_notes, comments: body.comments });
+    return { status: 200, body: { result: this.render(rec, req) } };
+  }
+}

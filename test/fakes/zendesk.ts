@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+
+/**
+ * Zendesk Support's ticket API, the calls syncdesk makes, on loopback. Shapes follow the
+ * Tickets API reference: `{ticket}` / `{tickets, next_page, previous_page, count}`, errors as
+ * `{error, description, details}`. Reproduced rules: closed tickets reject updates with 422;
+ * a follow-up (`via_followup_source_id`) needs a closed source; `Idempotency-Key` on a create
+ * replays the first answer with `x-idempotency-lookup: hit` (a different payload under the
+ * same key is refused with 400; the exact error name there is not documented publicly);
+ * at most 30 updates per ticket per 10 minutes, then 429 with Retry-After.
+ */
+
+export interface FakeZendeskComment {
+  id: number;
+  body: string;
+  html_body: string;
+  public: boolean;
+  created_at: string;
+}
+
+export interface FakeZendeskTicket {
+  id: number;
+  subject: string;
+  description: string;
+  status: 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
+  external_id: string | null;
+  tags: string[];
+  via_followup_source_id: number | null;
+  followup_ids: number[];
+  created_at: string;
+  updated_at: string;
+  solved_at: string | null;
+  comments: FakeZendeskComment[];
+  /** Update times (ms) for the per-ticket limit. */
+  updates: number[];
+}
+
+export interface FakeZendeskOptions {
+  email?: string;
+  token?: string;
+  /** Updates allowed per ticket per window. @defaultValue 30 */
+  updatesPerTicket?: number;
+  /** @defaultValue 600000 (10 minutes) */
+  updateWindowMs?: number;
+  /** Tickets per page of a list. @defaultValue 100 */
+  perPage?: number;
+  now?: () => number;
+}
+
+const STATUSES = new Set(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
+
+function zerr(status: number, error: string, description: string, details?: unknown): FakeReply {
+  return { status, body: details ? { error, description, details } : { error, description } };
+}
+
+function stripHtml(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|li|h\d|pre)>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+export class FakeZendesk {
+  readonly server: FakeDeskServer;
+  readonly tickets = new Map<number, FakeZendeskTicket>();
+  private readonly idempotency = new Map<string, { hash: string; reply: FakeReply }>();
+  private seq = 100;
+  private commentSeq = 1000;
+  readonly opts: Required<FakeZendeskOptions>;
+
+  constructor(options: FakeZendeskOptions = {}) {
+    this.opts = {
+      email: options.email ?? 'agent@example.com',
+      token: options.token ?? 'zd-token',
+      updatesPerTicket: options.updatesPerTicket ?? 30,
+      updateWindowMs: options.updateWindowMs ?? 600_000,
+      perPage: options.perPage ?? 100,
+      now: options.now ?? Date.now,
+    };
+    this.server = new FakeDeskServer('zendesk', (req) => this.route(req));
+  }
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+  get url(): string {
+    return this.server.url;
+  }
+
+  // ---- inspection and agent actions ---------------------------------------------------
+
+  list(): FakeZendeskTicket[] {
+    return [...this.tickets.values()];
+  }
+  byExternalId(key: string): FakeZendeskTicket[] {
+    return this.list()
+      .filter((t) => t.external_id === key)
+      .sort((a, b) => b.id - a.id);
+  }
+  get(id: number | string): FakeZendeskTicket {
+    const t = this.tickets.get(Number(id));
+    if (!t) throw new Error(`no ticket ${id}`);
+    return t;
+  }
+  /** An agent sets the status (closed included) and tags, bypassing the API rules. */
+  setStatus(id: number | string, status: FakeZendeskTicket['status'], addTags: string[] = []): void {
+    const t = this.get(id);
+    t.status = status;
+    t.tags = [...new Set([...t.tags, ...addTags.map((x) => x.toLowerCase())])];
+    if (status === 'solved' || status === 'closed') t.solved_at ??= this.iso();
+    t.updated_at = this.iso();
+  }
+  /** Inserts a ticket as another integration would (e.g. a near-miss external_id). */
+  insert(fields: Partial<FakeZendeskTicket>): FakeZendeskTicket {
+    const t = this.newTicket();
+    Object.assign(t, fields);
+    this.tickets.set(t.id, t);
+    return t;
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private iso(): string {
+    return new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private newTicket(): FakeZendeskTicket {
+    const now = this.iso();
+    return {
+      id: ++this.seq,
+      subject: '',
+      description: '',
+      status: 'new',
+      external_id: null,
+      tags: [],
+      via_followup_source_id: null,
+      followup_ids: [],
+      created_at: now,
+      updated_at: now,
+      solved_at: null,
+      comments: [],
+      updates: [],
+    };
+  }
+
+  private view(t: FakeZendeskTicket): Record<string, unknown> {
+    return {
+      id: t.id,
+      url: `${this.server.url}/api/v2/tickets/${t.id}.json`,
+      subject: t.subject,
+      raw_subject: t.subject,
+      description: t.description,
+      status: t.status,
+      external_id: t.external_id,
+      tags: t.tags,
+      via: t.via_followup_source_id
+        ? { channel: 'api', source: { from: { ticket_id: t.via_followup_source_id }, rel: 'follow_up' } }
+        : { channel: 'api', source: { from: {}, to: {}, rel: null } },
+      followup_ids: t.followup_ids,
+      created_at: t.created_at,
+      updated_at: t.updated_at,
+    };
+  }
+
+  private route(req: FakeRequest): FakeReply {
+    const auth = basicAuth(req.headers);
+    if (!auth || auth.user !== `${this.opts.email}/token` || auth.password !== this.opts.token) {
+      return { status: 401, body: { error: "Couldn't authenticate you" } };
+    }
+    const p = req.path.replace(/\.json$/, '');
+    if (p === '/api/v2/tickets' && req.method === 'GET') return this.listTickets(req);
+    if (p === '/api/v2/tickets' && req.method === 'POST') return this.create(req);
+    let m = /^\/api\/v2\/tickets\/(\d+)$/.exec(p);
+    if (m && req.method === 'GET') return this.show(Number(m[1]));
+    if (m && req.method === 'PUT') return this.update(req, Number(m[1]));
+    m = /^\/api\/v2\/tickets\/(\d+)\/comments$/.exec(p);
+    if (m && req.method === 'GET') return this.comments(Number(m[1]));
+    m = /^\/api\/v2\/tickets\/(\d+)\/metrics$/.exec(p);
+    if (m && req.method === 'GET') return this.metrics(Number(m[1]));
+    return zerr(404, 'InvalidEndpoint', 'Not found');
+  }
+
+  private listTickets(req: FakeRequest): FakeReply {
+    let rows = this.list().sort((a, b) => a.id - b.id);
+    const ext = req.query.get('external_id');
+    // The filter accepts a comma-separated list of external ids.
+    if (ext !== null) {
+      const wanted = new Set(ext.split(','));
+      rows = rows.filter((t) => t.external_id !== null && wanted.has(t.external_id));
+    }
+    const page = Math.max(1, Number(req.query.get('page') ?? 1));
+    const per = Math.min(100, Number(req.query.get('per_page') ?? this.opts.perPage));
+    const slice = rows.slice((page - 1) * per, page * per);
+    const link = (n: number) => {
+      const q = new URLSearchParams(req.query);
+      q.set('page', String(n));
+      q.set('per_page', String(per));
+      return `${this.server.url}/api/v2/tickets.json?${q.toString()}`;
+    };
+    return {
+      status: 200,
+      body: {
+        tickets: slice.map((t) => this.view(t)),
+        next_page: page * per < rows.length ? link(page + 1) : null,
+        previous_page: page > 1 ? link(page - 1) : null,
+        count: rows.length,
+      },
+    };
+  }
+
+  private show(id: number): FakeReply {
+    const t = this.tickets.get(id);
+    if (!t) return zerr(404, 'RecordNotFound', 'Not found');
+    return { status: 200, body: { ticket: this.view(t) } };
+  }
+
+  private comments(id: number): FakeReply {
+    const t = this.tickets.get(id);
+    if (!t) return zerr(404, 'RecordNotFound', 'Not found');
+    return { status: 200, body: { comments: t.comments, next_page: null, previous_page: null, count: t.comments.length } };
+  }
+
+  private metrics(id: number): FakeReply {
+    const t = this.tickets.get(id);
+    if (!t) return zerr(404, 'RecordNotFound', 'Not found');
+    return { status: 200, body: { ticket_metric: { ticket_id: t.id, created_at: t.created_at, solved_at: t.solved_at, reopens: 0 } } };
+  }
+
+  private addComment(t: FakeZendeskTicket, c: unknown): string | null {
+    if (!c || typeof c !== 'object') return 'comment must be an object';
+    const { body, html_body, public: pub } = c as { body?: unknown; html_body?: unknown; public?: unknown };
+    const html = typeof html_body === 'string' ? html_body : undefined;
+    const text = typeof body === 'string' ? body : html !== undefined ? stripHtml(html) : '';
+    if (!text.trim()) return 'Comment: cannot be blank';
+    t.comments.push({
+      id: ++this.commentSeq,
+      body: text,
+      html_body: html ?? `<p>${text}</p>`,
+      public: pub !== false,
+      created_at: this.iso(),
+    });
+    return null;
+  }
+
+  private create(req: FakeRequest): FakeReply {
+    const key = req.headers['idempotency-key'];
+    const hash = createHash('sha256').update(req.rawBody).digest('hex');
+    if (typeof key === 'string' && key) {
+      const seen = this.idempotency.get(key);
+      if (seen && seen.hash !== hash) {
+        return zerr(400, 'IdempotentRequestError', 'Request parameters do not match those of the original request with this Idempotency-Key');
+      }
+      if (seen) return { ...seen.reply, headers: { ...seen.reply.headers, 'x-idempotency-lookup': 'hit' } };
+    }
+    const reply = this.doCreate(req);
+    if (typeof key === 'string' && key && reply.status < 500) {
+      this.idempotency.set(key, { hash, reply });
+      return { ...reply, headers: { ...reply.headers, 'x-idempotency-lookup': 'miss' } };
+    }
+    return reply;
+  }
+
+  private doCreate(req: FakeRequest): FakeReply {
+    const input = (req.body as { ticket?: Record<string, unknown> } | undefined)?.ticket;
+    if (!input || typeof input !== 'object') return zerr(400, 'InvalidJSON', 'ticket is required');
+    const t = this.newTicket();
+    const followUp = input.via_followup_source_id;
+    if (followUp !== undefined && followUp !== null) {
+      const source = this.tickets.get(Number(followUp));
+      if (!source || source.status !== 'closed') {
+        return zerr(422, 'RecordInvalid', 'Record validation errors', {
+          base: [{ description: 'Only closed tickets can have follow-ups', error: 'InvalidValue' }],
+        });
+      }
+    }
+    const problem = this.addComment(t, input.comment);
+    if (problem) {
+      return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
+    }
+    t.description = t.comments[0]!.body;
+    t.subject = typeof input.subject === 'string' ? input.subject : t.description.slice(0, 80);
+    t.external_id = typeof input.external_id === 'string' ? input.external_id : null;
+    t.tags = Array.isArray(input.tags) ? [...new Set((input.tags as string[]).map((x) => String(x).toLowerCase()))] : [];
+    if (typeof input.status === 'string' && STATUSES.has(input.status)) t.status = input.status as FakeZendeskTicket['status'];
+    if (followUp !== undefined && followUp !== null) {
+      t.via_followup_source_id = Number(followUp);
+      this.tickets.get(Number(followUp))!.followup_ids.push(t.id);
+    }
+    this.tickets.set(t.id, t);
+    return { status: 201, body: { ticket: this.view(t), audit: { ticket_id: t.id } }, headers: { Location: `${this.server.url}/api/v2/tickets/${t.id}.json` } };
+  }
+
+  private update(req: FakeRequest, id: number): FakeReply {
+    const t = this.tickets.get(id);
+    if (!t) return zerr(404, 'RecordNotFound', 'Not found');
+    const now = this.opts.now();
+    t.updates = t.updates.filter((u) => u > now - this.opts.updateWindowMs);
+    if (t.updates.length >= this.opts.updatesPerTicket) {
+      const retry = Math.ceil((t.updates[0]! + this.opts.updateWindowMs - now) / 1000);
+      return { status: 429, body: { error: 'TooManyRequests', description: 'Ticket update rate limit exceeded' }, headers: { 'Retry-After': String(retry) } };
+    }
+    if (t.status === 'closed') {
+      return zerr(422, 'RecordInvalid', 'Record validation errors', {
+        status: [{ description: 'Status: closed prevents ticket update', error: 'ClosedTicket' }],
+      });
+    }
+    const input = (req.body as { ticket?: Record<string, unknown> } | undefined)?.ticket;
+    if (!input || typeof input !== 'object') return zerr(400, 'InvalidJSON', 'ticket is required');
+    if (input.status !== undefined && (typeof input.status !== 'string' || !STATUSES.has(input.status))) {
+      return zerr(422, 'RecordInvalid', 'Record validation errors', { status: [{ description: `Status: ${String(input.status)} is not valid`, error: 'InvalidValue' }] });
+    }
+    if (input.comment !== undefined) {
+      const problem = this.addComment(t, input.comment);
+      if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { comment: [{ description: problem, error: 'BlankValue' }] });
+    }
+    if (typeof input.subject === 'string') t.subject = input.subject;
+    if (typeof input.external_id === 'string') t.external_id = input.external_id;
+    if (Array.isArray(input.tags)) t.tags = (input.tags as string[]).map((x) => x.toLowerCase());
+    if (Array.isArray(input.additional_tags)) t.tags = [...new Set([...t.tags, ...(input.additional_tags as string[]).map((x) => x.toLowerCase())])];
+    if (typeof input.status === 'string') {
+      const next = input.status as FakeZendeskTicket['status'];
+      if ((next === 'solved' || next === 'closed') && t.status !== 'solved') t.solved_at = this.iso();
+      t.status = next;
+    }
+    t.updates.push(now);
+    t.updated_at = this.iso();
+    return { status: 200, body: { ticket: this.view(t), audit: { ticket_id: t.id } } };
+  }
+}
