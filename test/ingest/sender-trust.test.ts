@@ -1,0 +1,119 @@
+import { dkimSign } from 'mailauth';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createSenderTrust, parseAuthenticationResults } from '../../src/ingest/sender-trust.ts';
+import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from './helpers.ts';
+
+let ms: { privateKey: string; txt: string };
+let fab: { privateKey: string; txt: string };
+let dns: ReturnType<typeof fakeResolver>;
+
+async function sign(message: string, domain: string, privateKey: string): Promise<Buffer> {
+  const { signatures, errors } = await dkimSign(message, { signingDomain: domain, selector: 'sel', privateKey });
+  expect(errors).toEqual([]);
+  return Buffer.from(signatures + message);
+}
+
+beforeAll(() => {
+  ms = dkimKey();
+  fab = dkimKey();
+  dns = fakeResolver({
+    'sel._domainkey.microsoftonline.com': ms.txt,
+    '_dmarc.microsoftonline.com': 'v=DMARC1; p=reject',
+    'sel._domainkey.fabrikam.com': fab.txt,
+    '_dmarc.fabrikam.com': 'v=DMARC1; p=quarantine',
+  });
+});
+
+const ADMIN = 'admin@fabrikam.com';
+
+describe('sender trust', () => {
+  it('strict: accepts a Microsoft report with a valid aligned DKIM signature (DMARC pass)', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const v = await trust.evaluate(await sign(reportMail('t1'), 'microsoftonline.com', ms.privateKey));
+    expect(v.trusted).toBe(true);
+    expect(v.reason).toContain('DMARC pass');
+    expect(v.sender).toBe('msonlineservicesteam@microsoftonline.com');
+  });
+
+  it('strict: quarantines a forged Microsoft report (no signature)', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const v = await trust.evaluate(Buffer.from(reportMail('t2')));
+    expect(v.trusted).toBe(false);
+    expect(v.reason).toMatch(/claims Microsoft sender msonlineservicesteam@microsoftonline\.com without a DMARC pass/);
+  });
+
+  it('strict: quarantines a report signed by an attacker key, and one altered after signing', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const attacker = dkimKey();
+    expect((await trust.evaluate(await sign(reportMail('t3'), 'microsoftonline.com', attacker.privateKey))).trusted).toBe(false);
+    const genuine = (await sign(reportMail('t4'), 'microsoftonline.com', ms.privateKey)).toString();
+    const tampered = Buffer.from(genuine.replace('Fabrikam, Inc..', 'Contoso, Inc..'));
+    expect((await trust.evaluate(tampered)).trusted).toBe(false);
+  });
+
+  it('strict: accepts a report forwarded as an attachment when the attached original still verifies', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const inner = (await sign(reportMail('t5'), 'microsoftonline.com', ms.privateKey)).toString();
+    const v = await trust.evaluate(Buffer.from(forwardedAsAttachment(inner, ADMIN, 't5')));
+    expect(v.trusted).toBe(true);
+    expect(v.reason).toContain('attached report');
+    const unsignedInner = await trust.evaluate(Buffer.from(forwardedAsAttachment(reportMail('t6'), ADMIN, 't6')));
+    expect(unsignedInner.trusted).toBe(false);
+  });
+
+  it('forwarders: accepts an allow-listed forwarder with an aligned DKIM pass, not an unlisted one', async () => {
+    const trust = createSenderTrust({ policy: 'forwarders', allowedForwarders: [ADMIN], resolver: dns });
+    const fw = forwardedAsAttachment(reportMail('t7'), ADMIN, 't7');
+    const ok = await trust.evaluate(await sign(fw, 'fabrikam.com', fab.privateKey));
+    expect(ok).toMatchObject({ trusted: true, sender: ADMIN });
+    const unsigned = await trust.evaluate(Buffer.from(fw));
+    expect(unsigned.trusted).toBe(false);
+    expect(unsigned.reason).toContain('allow-listed forwarder admin@fabrikam.com failed authentication');
+    const other = forwardedAsAttachment(reportMail('t8'), 'eve@fabrikam.com', 't8');
+    const v = await trust.evaluate(await sign(other, 'fabrikam.com', fab.privateKey));
+    expect(v.trusted).toBe(false);
+    expect(v.reason).toContain('neither a known Microsoft sender nor an allow-listed forwarder');
+  });
+
+  it('strict refuses an allow-listed forwarder that forwards inline', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [ADMIN], resolver: dns });
+    const fw = forwardedAsAttachment(reportMail('t9'), ADMIN, 't9');
+    expect((await trust.evaluate(await sign(fw, 'fabrikam.com', fab.privateKey))).trusted).toBe(false);
+  });
+
+  it('believes Authentication-Results only from a trusted authserv-id, and only the topmost one', async () => {
+    const fw = forwardedAsAttachment(reportMail('t10'), ADMIN, 't10');
+    const withAr = (id: string, verdict: string): Buffer =>
+      Buffer.from(`Authentication-Results: ${id};\r\n dkim=${verdict} header.d=fabrikam.com;\r\n dmarc=${verdict} header.from=fabrikam.com\r\n${fw}`);
+    const trust = createSenderTrust({ policy: 'forwarders', allowedForwarders: [ADMIN], resolver: dns, trustedAuthServIds: ['mx.fabrikam.com'] });
+    expect((await trust.evaluate(withAr('mx.fabrikam.com', 'pass'))).trusted).toBe(true);
+    expect((await trust.evaluate(withAr('evil.example', 'pass'))).trusted).toBe(false);
+    // the server's own (topmost) verdict wins over a forged "pass" lower down
+    const layered = Buffer.from(
+      `Authentication-Results: mx.fabrikam.com; dmarc=fail header.from=fabrikam.com\r\n` +
+        `Authentication-Results: mx.fabrikam.com; dmarc=pass header.from=fabrikam.com\r\n${fw}`,
+    );
+    expect((await trust.evaluate(layered)).trusted).toBe(false);
+  });
+
+  it('a trusted server saying dmarc=pass for a Microsoft sender satisfies strict', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns, trustedAuthServIds: ['mx.fabrikam.com'] });
+    const mail = `Authentication-Results: mx.fabrikam.com; spf=pass smtp.mailfrom=microsoftonline.com;\r\n dmarc=pass (p=reject) header.from=MicrosoftOnline.com\r\n${reportMail('t11')}`;
+    expect((await trust.evaluate(Buffer.from(mail))).trusted).toBe(true);
+    const wrongDomain = `Authentication-Results: mx.fabrikam.com; dmarc=pass header.from=evil.example\r\n${reportMail('t12')}`;
+    expect((await trust.evaluate(Buffer.from(wrongDomain))).trusted).toBe(false);
+  });
+
+  it('policy off trusts everything', async () => {
+    const trust = createSenderTrust({ policy: 'off', allowedForwarders: [], resolver: dns });
+    expect((await trust.evaluate(Buffer.from(reportMail('t13')))).trusted).toBe(true);
+  });
+
+  it('parses Authentication-Results with comments and folding', () => {
+    const ar = parseAuthenticationResults(' mx.example.com (version 1);\r\n dkim=pass (good sig) header.d=a.com;\r\n spf=softfail smtp.mailfrom=b.com; dmarc=pass header.from="a.com"');
+    expect(ar?.authservId).toBe('mx.example.com');
+    expect(ar?.results.get('dkim')).toEqual({ result: 'pass', props: { 'header.d': 'a.com' } });
+    expect(ar?.results.get('spf')?.result).toBe('softfail');
+    expect(ar?.results.get('dmarc')?.props['header.from']).toBe('a.com');
+  });
+});
