@@ -76,6 +76,10 @@ export const GraphConfigSchema = z.object({
   cacheTtlSeconds: positiveInt.default(3600),
   /** Path of the YAML/JSON file that maps report tenants to credentials (MSPs). */
   tenantsFile: z.string().optional(),
+  /** Per tenant: `$batch` requests in flight at once. */
+  maxConcurrency: positiveInt.default(4),
+  /** Per tenant: `$batch` requests per second (token bucket), far below Graph's directory limits. */
+  requestsPerSecond: positiveInt.default(10),
 });
 
 export const TicketConfigSchema = z.object({

@@ -36,6 +36,8 @@ export const ENV_KEYS = {
   GRAPH_AUTHORITY_HOST: 'graph.authorityHost',
   GRAPH_CACHE_TTL_SECONDS: 'graph.cacheTtlSeconds',
   GRAPH_TENANTS_FILE: 'graph.tenantsFile',
+  GRAPH_MAX_CONCURRENCY: 'graph.maxConcurrency',
+  GRAPH_REQUESTS_PER_SECOND: 'graph.requestsPerSecond',
   TICKET_SINK: 'ticket.sink',
   TICKET_DIR: 'ticket.fileDir',
   TICKET_REOPEN_WITHIN_DAYS: 'ticket.reopenWithinDays',

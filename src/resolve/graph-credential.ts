@@ -1,0 +1,85 @@
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { Client } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { PermanentError } from '../errors.ts';
+
+/**
+ * Where a tenant's Graph lives and how we sign in to it. National clouds differ in the
+ * Graph root, the authority and the token scope, and tokens never cross clouds.
+ */
+
+export type GraphCloud = 'global' | 'usgov' | 'usgovdod' | 'china';
+
+export const CLOUDS: Record<GraphCloud, { graph: string; authority: string }> = {
+  global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com' },
+  usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
+  usgovdod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
+  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn' },
+};
+
+export interface GraphEndpoints {
+  /** Graph root without a version segment (the client adds `/v1.0`). */
+  baseUrl: string;
+  authorityHost: string;
+  /** The cloud's `.default` scope; an overridden base URL (a proxy) keeps its cloud's scope. */
+  scope: string;
+  /** Set when GRAPH_AUTHORITY_HOST points somewhere MSAL cannot validate through instance discovery. */
+  customAuthority: boolean;
+  /** Hostname of an overridden Graph root: the client only sends tokens to Graph hosts and these. */
+  customHost: string | null;
+}
+
+export function graphEndpoints(cloud: GraphCloud, overrides: { baseUrl?: string; authorityHost?: string } = {}): GraphEndpoints {
+  const known = CLOUDS[cloud];
+  const baseUrl = (overrides.baseUrl ?? known.graph).replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '');
+  if (!baseUrl.startsWith('https://')) throw new PermanentError(`GRAPH_BASE_URL must be https (got ${baseUrl})`, 'GraphConfig');
+  const authorityHost = (overrides.authorityHost ?? known.authority).replace(/\/+$/, '');
+  const customHost = overrides.baseUrl && !Object.values(CLOUDS).some((c) => c.graph === baseUrl) ? new URL(baseUrl).hostname : null;
+  return {
+    baseUrl,
+    authorityHost,
+    scope: `${known.graph}/.default`,
+    customAuthority: overrides.authorityHost !== undefined && !Object.values(CLOUDS).some((c) => c.authority === authorityHost),
+    customHost,
+  };
+}
+
+/** How one tenant signs in: client secret, certificate (PEM with key), or managed identity. */
+export interface TenantCredentials {
+  tenantId: string;
+  clientId?: string;
+  clientSecret?: string;
+  certificatePath?: string;
+  certificatePassword?: string;
+  managedIdentity?: boolean;
+}
+
+export type CredentialFactory = (creds: TenantCredentials, endpoints: GraphEndpoints) => TokenCredential;
+
+export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
+  const options = { authorityHost: endpoints.authorityHost, disableInstanceDiscovery: endpoints.customAuthority };
+  if (creds.managedIdentity) {
+    return creds.clientId ? new ManagedIdentityCredential({ clientId: creds.clientId }) : new ManagedIdentityCredential();
+  }
+  if (!creds.clientId) throw new PermanentError(`tenant ${creds.tenantId}: a client id is required`, 'GraphConfig');
+  if (creds.certificatePath) {
+    return new ClientCertificateCredential(
+      creds.tenantId,
+      creds.clientId,
+      { certificatePath: creds.certificatePath, certificatePassword: creds.certificatePassword },
+      options,
+    );
+  }
+  if (creds.clientSecret) return new ClientSecretCredential(creds.tenantId, creds.clientId, creds.clientSecret, options);
+  throw new PermanentError(`tenant ${creds.tenantId}: a client secret, a certificate or a managed identity is required`, 'GraphConfig');
+};
+
+/** The Graph client for one tenant: the real middleware chain (auth, RetryHandler for 429/503/504, redirects). */
+export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints): Client {
+  return Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] }),
+    baseUrl: endpoints.baseUrl,
+    defaultVersion: 'v1.0',
+    ...(endpoints.customHost ? { customHosts: new Set([endpoints.customHost]) } : {}),
+  });
+}

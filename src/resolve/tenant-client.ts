@@ -1,0 +1,37 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Config } from '../../schemas/config.schema.ts';
+import { createGraphClient, createGraphCredential, graphEndpoints, type CredentialFactory } from './graph-credential.ts';
+import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type TenantEntry } from './tenants.ts';
+
+/** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
+export function singleTenant(g: Config['graph']): TenantEntry | null {
+  if (!g.tenantId) return null;
+  if (!g.managedIdentity && !(g.clientId && (g.clientSecret || g.certificatePath))) return null;
+  return {
+    name: null,
+    tenantId: g.tenantId,
+    domains: [],
+    forwarders: [],
+    clientId: g.clientId,
+    clientSecret: g.clientSecret,
+    certificatePath: g.certificatePath,
+    managedIdentity: g.managedIdentity,
+  };
+}
+
+/** Every tenant syncdesk may query: the tenants file, else the GRAPH_* tenant, else none (null). */
+export function tenantsFromConfig(config: Config, env: Record<string, string | undefined> = process.env): TenantDirectory | null {
+  const g = config.graph;
+  if (g.tenantsFile) return loadTenantsFile(g.tenantsFile, env);
+  const single = singleTenant(g);
+  return single ? createTenantDirectory([single]) : null;
+}
+
+/** A Graph client signed in as one tenant's app, in that tenant's cloud (per-tenant overrides first). */
+export function tenantGraphClient(tenant: TenantEntry, g: Config['graph'], createCredential: CredentialFactory = createGraphCredential): Client {
+  const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, {
+    baseUrl: tenant.baseUrl ?? g.baseUrl,
+    authorityHost: tenant.authorityHost ?? g.authorityHost,
+  });
+  return createGraphClient(createCredential(tenant, endpoints), endpoints);
+}

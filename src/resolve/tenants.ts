@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import { PermanentError } from '../errors.ts';
+import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
+
+/**
+ * The MSP case: one mailbox gets the reports of many customers. `graph.tenantsFile`
+ * (YAML or JSON) maps a report's tenant (its id, a domain, its name, or the address that
+ * forwarded it) to that customer's Graph credentials. A report matching no entry, or
+ * more than one, is unknown: it is never guessed onto another customer's tenant.
+ *
+ * ```yaml
+ * tenants:
+ *   - name: Contoso Ltd
+ *     tenantId: 00000000-0000-0000-0000-000000000001
+ *     domains: [contoso.com, contoso.onmicrosoft.com]
+ *     forwarders: [it-admin@contoso.com]
+ *     clientId: 11111111-…
+ *     clientSecretEnv: CONTOSO_GRAPH_SECRET   # or clientSecret, certificatePath, managedIdentity: true
+ *     cloud: global
+ * ```
+ */
+
+const TenantEntrySchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    tenantId: z.string().min(1),
+    domains: z.array(z.string().min(1)).default([]),
+    forwarders: z.array(z.string().min(1)).default([]),
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    /** Name of an environment variable holding the secret, so the file itself can stay secret-free. */
+    clientSecretEnv: z.string().min(1).optional(),
+    certificatePath: z.string().min(1).optional(),
+    certificatePassword: z.string().optional(),
+    managedIdentity: z.boolean().default(false),
+    cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).optional(),
+    baseUrl: z.string().url().optional(),
+    authorityHost: z.string().url().optional(),
+  })
+  .strict();
+const TenantsFileSchema = z.union([z.object({ tenants: z.array(TenantEntrySchema) }).strict(), z.array(TenantEntrySchema)]);
+
+export interface TenantEntry extends TenantCredentials {
+  name: string | null;
+  domains: string[];
+  forwarders: string[];
+  cloud?: GraphCloud;
+  baseUrl?: string;
+  authorityHost?: string;
+}
+
+export type TenantMatch = { ok: true; tenant: TenantEntry } | { ok: false; reason: string };
+
+export interface TenantDirectory {
+  readonly tenants: TenantEntry[];
+  match(report: Pick<ReportRef, 'tenantKey' | 'tenant'>): TenantMatch;
+}
+
+export function parseTenants(text: string, env: Record<string, string | undefined>, source = 'tenants file'): TenantEntry[] {
+  const parsed = TenantsFileSchema.safeParse(parseYaml(text));
+  if (!parsed.success) {
+    throw new PermanentError(
+      `${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      'TenantsFileInvalid',
+    );
+  }
+  const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.tenants;
+  return list.map((t, i) => {
+    const secret = t.clientSecret ?? (t.clientSecretEnv ? env[t.clientSecretEnv] : undefined);
+    if (t.clientSecretEnv && !secret) throw new PermanentError(`${source}: tenants.${i}: ${t.clientSecretEnv} is not set`, 'TenantsFileInvalid');
+    if (!t.managedIdentity && !t.clientId) throw new PermanentError(`${source}: tenants.${i}: clientId is required`, 'TenantsFileInvalid');
+    if (!t.managedIdentity && !secret && !t.certificatePath) {
+      throw new PermanentError(`${source}: tenants.${i}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`, 'TenantsFileInvalid');
+    }
+    return {
+      name: t.name ?? null,
+      tenantId: t.tenantId,
+      domains: t.domains.map((d) => d.toLowerCase()),
+      forwarders: t.forwarders.map((f) => f.toLowerCase()),
+      clientId: t.clientId,
+      clientSecret: secret,
+      certificatePath: t.certificatePath,
+      certificatePassword: t.certificatePassword,
+      managedIdentity: t.managedIdentity,
+      cloud: t.cloud,
+      baseUrl: t.baseUrl,
+      authorityHost: t.authorityHost,
+    };
+  });
+}
+
+/** Reads the tenants file once; match() is then pure. */
+export function loadTenantsFile(path: string, env: Record<string, string | undefined> = process.env): TenantDirectory {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PermanentError(`cannot read tenants file ${path}: ${(err as Error).message}`, 'TenantsFileInvalid');
+  }
+  return createTenantDirectory(parseTenants(text, env, path));
+}
+
+export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
+  const lower = (s: string | null | undefined): string | null => (s ? s.trim().toLowerCase() : null);
+  /** The single entry a test selects, or null for none; ambiguity is reported, not resolved. */
+  const only = (hits: TenantEntry[], what: string): TenantMatch | null => {
+    const unique = [...new Set(hits)];
+    if (unique.length === 1) return { ok: true, tenant: unique[0]! };
+    if (unique.length > 1) return { ok: false, reason: `${what} matches ${unique.length} tenants (${unique.map((t) => t.name ?? t.tenantId).join(', ')})` };
+    return null;
+  };
+  return {
+    tenants,
+    match(report) {
+      const id = lower(report.tenant.id);
+      const domain = lower(report.tenant.domain);
+      const name = lower(report.tenant.name);
+      const key = lower(report.tenantKey);
+      // Most specific first: the tenant id, then a verified domain, then the name, then the key as any of them.
+      const steps: Array<[string, (t: TenantEntry) => boolean]> = [
+        [`tenant id ${id}`, (t) => id !== null && t.tenantId.toLowerCase() === id],
+        [`domain ${domain}`, (t) => domain !== null && t.domains.includes(domain)],
+        [`name ${name}`, (t) => name !== null && lower(t.name) === name],
+        [
+          `tenant key ${key}`,
+          (t) => key !== null && (t.tenantId.toLowerCase() === key || lower(t.name) === key || t.domains.includes(key) || t.forwarders.includes(key)),
+        ],
+      ];
+      for (const [what, test] of steps) {
+        const m = only(tenants.filter(test), what);
+        if (m) return m;
+      }
+      return { ok: false, reason: `unknown tenant "${report.tenantKey}" (name ${report.tenant.name ?? '-'}, domain ${report.tenant.domain ?? '-'}): no entry in the tenants file` };
+    },
+  };
+}
