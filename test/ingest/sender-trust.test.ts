@@ -8,7 +8,11 @@ let fab: { privateKey: string; txt: string };
 let dns: ReturnType<typeof fakeResolver>;
 
 async function sign(message: string, domain: string, privateKey: string): Promise<Buffer> {
-  const { signatures, errors } = await dkimSign(message, { signingDomain: domain, selector: 'sel', privateKey });
+  const { signatures, errors } = await dkimSign(message, {
+    // mailauth's typings want the top-level fields, its signer reads signatureData
+    ...{ signingDomain: domain, selector: 'sel', privateKey },
+    signatureData: [{ signingDomain: domain, selector: 'sel', privateKey }],
+  });
   expect(errors).toEqual([]);
   return Buffer.from(signatures + message);
 }
