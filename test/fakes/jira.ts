@@ -46,6 +46,7 @@ const STATUS = {
   todo: { name: 'To Do', statusCategory: { key: 'new' as const } },
   progress: { name: 'In Progress', statusCategory: { key: 'indeterminate' as const } },
   done: { name: 'Done', statusCategory: { key: 'done' as const } },
+  closed: { name: 'Closed', statusCategory: { key: 'done' as const } },
 };
 
 const ADF_NODES = new Set([
@@ -153,12 +154,17 @@ export class FakeJira {
     return issue;
   }
 
-  /** An agent moves the issue: to Done with a resolution (e.g. "Won't Do"), or back to To Do. */
-  setStatus(idOrKey: string, status: 'todo' | 'progress' | 'done', resolution: string | null = status === 'done' ? 'Done' : null): void {
+  /** An agent moves the issue: to Done or Closed with a resolution (e.g. "Won't Do"), or back to To Do. */
+  setStatus(
+    idOrKey: string,
+    status: keyof typeof STATUS,
+    resolution: string | null = status === 'done' || status === 'closed' ? 'Done' : null,
+  ): void {
     const issue = this.get(idOrKey);
+    const done = STATUS[status].statusCategory.key === 'done';
     issue.fields.status = structuredClone(STATUS[status]);
-    issue.fields.resolution = status === 'done' && resolution ? { name: resolution } : null;
-    issue.fields.resolutiondate = status === 'done' ? jiraTime(Date.now()) : null;
+    issue.fields.resolution = done && resolution ? { name: resolution } : null;
+    issue.fields.resolutiondate = done ? jiraTime(Date.now()) : null;
     this.touch(issue);
   }
 
@@ -341,6 +347,7 @@ export class FakeJira {
 
   private available(issue: FakeJiraIssue): Array<{ id: string; name: string; to: unknown }> {
     if (issue.fields.status.statusCategory.key === 'done') {
+      // Classic workflows let a Closed issue be reopened too; syncdesk chooses not to.
       return [{ id: '31', name: this.opts.reopenTransition, to: STATUS.todo }];
     }
     const out: Array<{ id: string; name: string; to: unknown }> = [{ id: '21', name: this.opts.resolveTransition, to: STATUS.done }];

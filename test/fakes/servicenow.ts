@@ -77,8 +77,10 @@ export class FakeServiceNow {
   readonly server: FakeDeskServer;
   readonly incidents = new Map<string, FakeIncident>();
   readonly journal = new Map<string, JournalEntry[]>();
+  /** Values close_notes was set to, per incident (what sys_audit would show). */
+  private readonly closeNotes = new Map<string, string[]>();
   private seq = 10000;
-  private readonly opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
+  private opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
 
   constructor(options: FakeServiceNowOptions = {}) {
     this.opts = {
@@ -105,6 +107,14 @@ export class FakeServiceNow {
 
   get url(): string {
     return this.server.url;
+  }
+
+  setClock(now: () => Date): void {
+    this.opts.now = now;
+  }
+
+  closeNotesHistory(sysId: string): string[] {
+    return this.closeNotes.get(sysId) ?? [];
   }
 
   set invalidFields(fields: string[]) {
@@ -304,6 +314,9 @@ export class FakeServiceNow {
       next.reopen_count = String(Number(rec.reopen_count) + 1);
     }
     if (next.state === '7' && rec.state !== '7') next.closed_at = snTime(this.opts.now());
+    if (typeof body.close_notes === 'string' && body.close_notes) {
+      this.closeNotes.set(sysId, [...this.closeNotesHistory(sysId), body.close_notes]);
+    }
     Object.assign(rec, next);
     this.apply(rec, { work_notes: body.work_notes, comments: body.comments });
     return { status: 200, body: { result: this.render(rec, req) } };

@@ -1,0 +1,64 @@
+import { afterEach } from 'vitest';
+import type { DeskStatus } from '../../schemas/ticket.schema.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
+import { FakeZendesk, type FakeZendeskTicket } from '../fakes/zendesk.ts';
+import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
+
+/**
+ * The shared scenario table against the Zendesk adapter and its loopback fake. Zendesk links
+ * tickets only as follow-ups of closed ones (`via_followup_source_id`); a follow-up of a
+ * solved ticket names it in its first comment, which the inspector reads as the link.
+ */
+
+const fakes: FakeZendesk[] = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.stop()));
+});
+
+function deskStatus(t: FakeZendeskTicket): DeskStatus {
+  if (t.tags.includes('wont_fix')) return 'wontfix';
+  return t.status === 'solved' ? 'resolved' : t.status === 'closed' ? 'closed' : 'open';
+}
+
+function inspect(t: FakeZendeskTicket): InspectedTicket {
+  const linked = new Set<string>();
+  if (t.via_followup_source_id) linked.add(String(t.via_followup_source_id));
+  for (const m of t.description.matchAll(/Follow-up of ticket (\d+)/g)) linked.add(m[1]!);
+  for (const c of t.comments.slice(1)) for (const m of c.body.matchAll(/Related ticket #(\d+)/g)) linked.add(m[1]!);
+  return {
+    id: String(t.id),
+    status: deskStatus(t),
+    summary: t.subject,
+    // The first comment is the description; every later one is a note.
+    notes: t.comments.length - 1,
+    linkedTo: [...linked],
+    text: t.description,
+  };
+}
+
+runTicketScenarios('Zendesk (loopback fake)', async () => {
+  const fake = new FakeZendesk();
+  fakes.push(fake);
+  await fake.start();
+  const sink = createZendeskTicketSink(
+    { url: fake.url, email: 'agent@example.com', token: 'zd-token', tag: 'syncdesk', wontFixTag: 'wont_fix' },
+    { logger: createLogger({ level: 'silent' }), http: { sleep: async () => {} } },
+  );
+  return {
+    sink,
+    inspect: {
+      async tickets(key) {
+        return fake.byExternalId(key).map(inspect);
+      },
+      async ticket(id) {
+        return inspect(fake.get(id));
+      },
+      async setStatus(id, status) {
+        if (status === 'resolved') fake.setStatus(id, 'solved');
+        else if (status === 'closed') fake.setStatus(id, 'closed');
+        else fake.setStatus(id, 'solved', ['wont_fix']);
+      },
+    },
+  };
+});
