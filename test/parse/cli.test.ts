@@ -101,7 +101,7 @@ describe('syncdesk parse', () => {
   );
 
   it(
-    'reads every message of an mboxrd file and un-escapes >From lines',
+    'reads every message of an mboxrd file (one body line is >From-escaped)',
     () => {
       const r = syncdesk('parse', '--json', mbox);
       expect(r.status).toBe(0);
