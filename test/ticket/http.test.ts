@@ -63,7 +63,7 @@ describe('createDeskHttp', () => {
     const srv = await serve(() => {
       /* never answers */
     });
-    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, timeoutMs: 150, sleep: fastSleep });
+    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, timeoutMs: 600, sleep: fastSleep });
     const err = await http.request({ method: 'POST', url: '/ticket', data: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).code).toBe('desk_timeout');

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { correlationKey } from '../../src/ticket/correlation-key.ts';
+import { contentHash, renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
+import { toText } from '../../src/ticket/sinks/markup.ts';
+import { holder, resolution, syncError, ticketJob } from './builders.ts';
+
+function view(overrides: Partial<ProblemView> = {}): ProblemView {
+  const error = syncError();
+  const job = ticketJob('contoso.onmicrosoft.com', 1, [error]);
+  return { key: correlationKey('contoso.onmicrosoft.com', error), report: job.report, error, resolution: resolution(error), ...overrides };
+}
+
+const seen = {
+  firstSeen: '2026-11-01T06:00:00.000Z',
+  lastSeen: '2026-11-03T06:00:00.000Z',
+  seenCount: 3,
+  reports: [{ reportId: '<r3@microsoft.com>', subject: 'Report 3', coversAt: '2026-11-03T06:00:00.000Z' }],
+};
+
+describe('renderSummary', () => {
+  it('reads like the example an agent scans', () => {
+    expect(renderSummary(view())).toBe('[Duplicate UserPrincipalName] john@contoso.com — held by cloud-only user John Smith — tenant contoso');
+  });
+  it('names the object when the value is another (proxy address on a user) and the synced holder', () => {
+    const error = syncError({ attribute: 'ProxyAddresses', value: 'smtp:sales@contoso.com', identity: 'jane@contoso.com' });
+    const v = view({ error, resolution: resolution(error, 'synced-holder', [holder({ type: 'group', displayName: 'Sales', onPremisesSyncEnabled: true })]) });
+    expect(renderSummary(v)).toBe('[Duplicate ProxyAddresses] smtp:sales@contoso.com on jane@contoso.com — held by synced group Sales — tenant contoso');
+  });
+  it('says when nothing was looked up, and stays within 255 characters', () => {
+    const long = syncError({ value: `${'x'.repeat(300)}@contoso.com` });
+    const s = renderSummary(view({ error: long, resolution: undefined }));
+    expect(s.length).toBeLessThanOrEqual(255);
+    expect(s.startsWith('[Duplicate UserPrincipalName] xxx')).toBe(true);
+  });
+});
+
+describe('renderDraft', () => {
+  it('carries the error text, object, holders, verdict, steps with commands and the reports', () => {
+    const error = syncError({ onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' });
+    const text = toText(renderDraft(view({ error, resolution: resolution(error) }), seen).body);
+    expect(text).toContain(error.message);
+    expect(text).toContain('k2Vx1yqHk0G9m0f8k3vW7A==');
+    expect(text).toContain('user John Smith (john@contoso.com) — cloud-only');
+    expect(text).toContain('A cloud-only object holds the value');
+    expect(text).toContain("Update-MgUser -UserId 6f1f9e1e-0000-4000-8000-000000000001 -UserPrincipalName 'john.old@contoso.onmicrosoft.com'");
+    expect(text).toMatch(/Times seen\s+: 3/);
+    expect(text).toContain('Report 3 — covers 2026-11-03T06:00:00.000Z — <r3@microsoft.com>');
+  });
+  it('marks soft-deleted holders', () => {
+    const error = syncError();
+    const r = resolution(error, 'soft-deleted-holder', [holder({ deleted: true })]);
+    expect(toText(renderDraft(view({ error, resolution: r }), seen).body)).toContain('deleted (in the recycle bin)');
+  });
+});
+
+describe('contentHash', () => {
+  it('ignores lookup time, last-sync time and holder order', () => {
+    const error = syncError();
+    const h1 = holder({ id: 'a' });
+    const h2 = holder({ id: 'b', displayName: 'Other' });
+    const r = resolution(error, 'cloud-only-holder', [h1, h2]);
+    const same = { ...r, holders: [{ ...h2, onPremisesLastSyncDateTime: '2026-11-02T00:00:00Z' }, h1], resolvedAt: '2026-11-09T00:00:00Z' };
+    expect(contentHash(view({ error, resolution: same }))).toBe(contentHash(view({ error, resolution: r })));
+  });
+  it('changes when the holder, verdict or message changes', () => {
+    const base = contentHash(view());
+    const error = syncError();
+    expect(contentHash(view({ resolution: resolution(error, 'synced-holder', [holder({ onPremisesSyncEnabled: true })]) }))).not.toBe(base);
+    expect(contentHash(view({ resolution: resolution(error, 'no-holder', []) }))).not.toBe(base);
+    expect(contentHash(view({ error: { ...error, message: 'new text' } }))).not.toBe(base);
+  });
+});
