@@ -43,11 +43,10 @@ export function createResolverFromConfig(config: Config, deps: ResolverDeps): Re
   const now = deps.now ?? (() => new Date());
   const directory: TenantDirectory | null = tenantsFromConfig(config, deps.env);
   const cache = createRedisLookupCache(deps.redis, config.redis.prefix);
-  const lookups = new Map<string, DirectoryLookup>();
+  const lookups = new Map<TenantEntry, DirectoryLookup>();
 
   function lookupFor(tenant: TenantEntry): DirectoryLookup {
-    const id = `${tenant.tenantId}|${tenant.clientId ?? 'mi'}`;
-    let lookup = lookups.get(id);
+    let lookup = lookups.get(tenant);
     if (!lookup) {
       lookup = createGraphDirectoryLookup({
         client: tenantGraphClient(tenant, g, deps.createCredential),
@@ -58,7 +57,7 @@ export function createResolverFromConfig(config: Config, deps: ResolverDeps): Re
         limiter: createLimiter({ concurrency: g.maxConcurrency, ratePerSecond: g.requestsPerSecond }),
         sleep: deps.sleep,
       });
-      lookups.set(id, lookup);
+      lookups.set(tenant, lookup);
     }
     return lookup;
   }
@@ -68,6 +67,8 @@ export function createResolverFromConfig(config: Config, deps: ResolverDeps): Re
     if (!directory) {
       return { note: 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity; or GRAPH_TENANTS_FILE): holders were not looked up.' };
     }
+    // One tenant from GRAPH_* variables: every report is that tenant's (no file to route by).
+    if (!g.tenantsFile) return { tenant: directory.tenants[0]! };
     const m = directory.match(report);
     return m.ok ? { tenant: m.tenant } : { note: m.reason };
   }

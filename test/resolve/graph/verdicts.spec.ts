@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createResolverFromConfig, type Resolver } from '../../../src/resolve/resolver.ts';
+import type { FakeGraph } from '../../fakes/graph/server.ts';
+import { configFor, redis, reportRef, silentLogger, startFake, syncError } from './harness.ts';
+
+let fake: FakeGraph;
+let client: Redis;
+let resolver: Resolver;
+
+beforeAll(async () => {
+  fake = await startFake();
+  client = redis();
+  resolver = createResolverFromConfig(configFor(fake), { redis: client, logger: silentLogger() });
+});
+afterAll(async () => {
+  await resolver.close();
+  client.disconnect();
+  await fake.close();
+});
+
+async function resolveOne(error: ReturnType<typeof syncError>) {
+  const result = await resolver.resolve(reportRef([error]), [error]);
+  return result.get(error.fingerprint)!;
+}
+
+describe('each error category resolves to the right holder and verdict (real identity + Graph client)', () => {
+  it('a proxy address held by a cloud-only user: cloud-only-holder, found though the report quotes SMTP: and the holder stores smtp:', async () => {
+    const r = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:alias@contoso.com' }] }));
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(r.holders).toHaveLength(1);
+    expect(r.holders[0]).toMatchObject({ type: 'user', userPrincipalName: 'cloud.only@contoso.com', onPremisesSyncEnabled: null, deleted: false });
+    expect(r.holders[0]!.matched).toEqual([{ attribute: 'proxyAddresses', value: 'smtp:alias@contoso.com' }]);
+    const commands = r.actions.map((a) => a.command).join('\n');
+    expect(commands).toContain(`Get-MgUser -UserId '${r.holders[0]!.id}'`);
+    expect(commands).toContain("Set-Mailbox -Identity 'cloud.only@contoso.com' -EmailAddresses @{remove='smtp:alias@contoso.com'}");
+    expect(commands).toContain(`Update-MgUser -UserId '${r.holders[0]!.id}' -OnPremisesImmutableId 'b25wcmVtLXVzZXI='`);
+  });
+
+  it('a UPN held by a cloud-only user: cloud-only-holder with the UPN match and a rename command', async () => {
+    const r = await resolveOne(syncError({ identity: 'cloud.only@contoso.com', attributes: [{ name: 'UserPrincipalName', value: 'cloud.only@contoso.com' }] }));
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(r.holders[0]!.matched).toContainEqual({ attribute: 'userPrincipalName', value: 'cloud.only@contoso.com' });
+    expect(r.actions.some((a) => a.command?.startsWith(`Update-MgUser -UserId '${r.holders[0]!.id}' -UserPrincipalName`))).toBe(true);
+  });
+
+  it('an address held by another synced user: synced-holder, fixed in AD', async () => {
+    const r = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:shared@contoso.com' }] }));
+    expect(r.verdict).toBe('synced-holder');
+    expect(r.holders[0]).toMatchObject({ userPrincipalName: 'synced@contoso.com', onPremisesSyncEnabled: true });
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Set-ADObject -Identity 'CN=synced,OU=Users,DC=contoso,DC=local' -Remove @{proxyAddresses='smtp:shared@contoso.com'}");
+    expect(commands).toContain('(proxyAddresses=smtp:shared@contoso.com)');
+    expect(r.actions.some((a) => a.step.includes('IdFix'))).toBe(true);
+  });
+
+  it('an address held only by a soft-deleted user: soft-deleted-holder (the deleted-items fallback, UPN matched despite its id prefix)', async () => {
+    const r = await resolveOne(syncError({ attributes: [{ name: 'UserPrincipalName', value: 'gone@contoso.com' }] }));
+    expect(r.verdict).toBe('soft-deleted-holder');
+    expect(r.holders[0]).toMatchObject({ deleted: true, type: 'user' });
+    expect(r.holders[0]!.userPrincipalName).toMatch(/^[0-9a-f]{32}gone@contoso\.com$/);
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain(`Remove-MgDirectoryDeletedItem -DirectoryObjectId '${r.holders[0]!.id}'`);
+    expect(commands).toContain('autoReconcileProxyConflict = $true');
+  });
+
+  it('the holder is the reported object itself (same immutable id): same-object', async () => {
+    const r = await resolveOne(syncError({ identity: 'self@contoso.com', onPremisesObjectId: 'c2VsZi1pbW11dGFibGU=', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:self@contoso.com' }] }));
+    expect(r.verdict).toBe('same-object');
+    expect(r.holders[0]!.onPremisesImmutableId).toBe('c2VsZi1pbW11dGFibGU=');
+  });
+
+  it('nobody holds the value any more: no-holder, with the MEPF / soft-deleted recipient note', async () => {
+    const r = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:nobody@contoso.com' }] }));
+    expect(r.verdict).toBe('no-holder');
+    expect(r.holders).toEqual([]);
+    expect(r.note).toMatch(/public folder/);
+    expect(r.actions.some((a) => a.command?.startsWith('Get-Recipient -IncludeSoftDeletedRecipients'))).toBe(true);
+  });
+
+  it('groups and contacts are searched too', async () => {
+    const g = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:team@contoso.onmicrosoft.com' }] }));
+    expect(g.verdict).toBe('cloud-only-holder');
+    expect(g.holders[0]).toMatchObject({ type: 'group', displayName: 'Team', userPrincipalName: null });
+    const c = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:ext.partner@contoso.com' }] }));
+    expect(c.holders[0]).toMatchObject({ type: 'contact', displayName: 'Ext Partner' });
+    expect(c.actions.map((a) => a.command).join('\n')).toContain("Set-MailContact -Identity 'ext.partner@contoso.com'");
+  });
+
+  it('errors with nothing to look up are not-applicable and cost no Graph call', async () => {
+    const before = fake.stats.graphHttpRequests;
+    const quota = syncError({ category: 'QuotaExceeded', identity: null, attributes: [] });
+    const large = syncError({ category: 'LargeObject', attributes: [{ name: 'userCertificate', value: null }] });
+    const result = await resolver.resolve(reportRef([quota, large]), [quota, large]);
+    expect(result.get(quota.fingerprint)!.verdict).toBe('not-applicable');
+    expect(result.get(quota.fingerprint)!.actions.map((a) => a.command).join('\n')).toContain('Get-MgDomain');
+    expect(result.get(large.fingerprint)!.actions.map((a) => a.command).join('\n')).toContain("Set-ADUser -Identity 'onprem.user@contoso.com' -Clear userCertificate");
+    expect(fake.stats.graphHttpRequests).toBe(before);
+  });
+
+  it('signed in once: one metadata and one token request for all of the above', () => {
+    expect(fake.stats.tokenRequests).toBe(1);
+    expect(fake.stats.metadataRequests).toBe(1);
+  });
+});
