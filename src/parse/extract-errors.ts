@@ -5,7 +5,7 @@ import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } fr
 import { parseAttributeList } from './brackets.ts';
 import {
   EMAIL_RE,
-  KNOWN_CODE_RE,
+  findKnownCode,
   canonicalAttribute,
   canonicalObjectType,
   cleanAttributeValue,
@@ -119,21 +119,22 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
 
 function processRow(cells: string[], header: (FieldRole | null)[] | null, out: Extraction): void {
   const ctx = emptyContext();
-  const matches = cells.map((c) => findFamilies(c));
+  // error sentences are long: short cells (names, ids, types) need no search
+  const matches = cells.map((c) => (c.length > 24 ? findFamilies(c) : []));
+  const flat = cells.map(collapse);
   const roleOf = (i: number): FieldRole | null => header?.[i] ?? null;
   let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || roleOf(i) === 'description');
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
   const used = new Set(descriptions);
 
-  cells.forEach((raw, i) => {
-    const cell = collapse(raw);
+  flat.forEach((cell, i) => {
     if (!cell || used.has(i)) return;
     const role = roleOf(i);
     if (role === 'ignore') return used.add(i), undefined;
     if (role === 'objectId' || (!role && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
-    else if (role === 'errorCode' || (!role && !ctx.errorCode && KNOWN_CODE_RE.test(cell) && !/\s/.test(cell))) ctx.errorCode = asCode(cell);
+    else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) ctx.errorCode = asCode(cell);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
     else if (role === 'value') attributeValue = cell;
     else if (role === 'identity') ctx.identity = cleanIdentity(cell);
@@ -141,7 +142,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, out: E
     used.add(i);
   });
   if (!ctx.identity) {
-    const rest = cells.map((c, i) => [collapse(c), i] as const).filter(([c, i]) => c && !used.has(i) && c.length <= 256);
+    const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && !used.has(i) && c.length <= 256);
     const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c));
     if (pick) {
       ctx.identity = cleanIdentity(pick[0]);
@@ -152,14 +153,14 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, out: E
 
   if (!descriptions.length) {
     // no known sentence and no description column: the longest error-looking cell is the error
-    const candidates = cells.map((c, i) => [collapse(c), i] as const).filter(([c, i]) => !used.has(i) && ERRORISH.test(c) && c.split(' ').length >= 3);
+    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && ERRORISH.test(c) && c.split(' ').length >= 3);
     candidates.sort((a, b) => b[0].length - a[0].length);
     descriptions = candidates.slice(0, 1).map(([, i]) => i);
   }
   let emitted = 0;
   for (const i of descriptions) emitted += emitFromText(cells[i]!, matches[i]!, ctx, out, true);
   if (!emitted) {
-    const text = collapse(cells.join(' | '));
+    const text = flat.filter(Boolean).join(' | ');
     if (text) out.unparsed.push(text);
   }
 }
@@ -313,8 +314,8 @@ function leftovers(lines: Line[], out: Extraction): number {
       identity = cleanIdentity(line.text);
       continue;
     }
+    // a paragraph is one error: its sentences may be wrapped anywhere, so no split at full stops
     pending.push(line);
-    if (/[.!]$/.test(line.text)) flush();
   }
   flush();
   if (identity) out.unparsed.push(identity);
@@ -366,7 +367,7 @@ function bracketIn(message: string): Attribute[] | null {
 }
 
 function codeIn(text: string): string | null {
-  return KNOWN_CODE_RE.exec(text)?.[1] ?? null;
+  return findKnownCode(text);
 }
 
 function asCode(cell: string): string | null {

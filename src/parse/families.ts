@@ -11,6 +11,8 @@ import { PRODUCT, canonicalAttribute } from './vocabulary.ts';
 
 interface Family {
   id: string;
+  /** A short phrase only this family's message contains: found first, in one pass for all families. */
+  anchor: string;
   category: ErrorCategory | ((m: RegExpExecArray) => ErrorCategory);
   re: RegExp;
   attributes: (m: RegExpExecArray) => Attribute[];
@@ -33,6 +35,7 @@ const none = (): Attribute[] => [];
 const FAMILIES: Family[] = [
   {
     id: 'duplicate-associated',
+    anchor: words('may already be associated'),
     category: 'DuplicateAttribute',
     re: new RegExp(
       `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the following')}\\s+attributes?\\s+` +
@@ -45,30 +48,35 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'duplicate-same-proxy',
+    anchor: words('same proxy address already exists'),
     category: 'DuplicateAttribute',
     re: new RegExp(`${words('A synchronized object with the same proxy address already exists in your')}\\s+${P}\\s+directory`, 'gi'),
     attributes: () => [{ name: 'ProxyAddresses', value: null }],
   },
   {
     id: 'duplicate-detected',
+    anchor: words('We detected a duplicate'),
     category: 'DuplicateAttribute',
     re: new RegExp(`${words('We detected a duplicate')}\\s+(?<attr>[\\w.]+)\\s+${words('conflict on the value')}\\s+(?<value>\\S+?)\\.?(?=\\s|$)`, 'gi'),
     attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: m.groups!.value! }],
   },
   {
     id: 'duplicate-another-object',
+    anchor: words('Another object with the same value'),
     category: 'DuplicateAttribute',
     re: new RegExp(`${words('Another object with the same value for property')}\\s+(?<attr>[\\w.]+)\\s+${words('already exists')}`, 'gi'),
     attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: null }],
   },
   {
     id: 'duplicate-other-class',
+    anchor: words('an object of a different class'),
     category: 'DuplicateAttribute',
     re: new RegExp(`(?:${words('Object failed to update because it')}\\s+)?${words('shares the same proxy address with an object of a different class')}`, 'gi'),
     attributes: () => [{ name: 'ProxyAddresses', value: null }],
   },
   {
     id: 'attribute-not-valid',
+    anchor: words('because the attribute'),
     category: (m) => (/^FederatedUser\./i.test(m.groups!.attr!) ? 'FederatedDomainChange' : 'DataValidation'),
     re: new RegExp(
       `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the attribute')}\\s+\\[?(?<attr>[A-Za-z][\\w.]*)\\]?,?\\s+${words('is not valid')}`,
@@ -78,18 +86,21 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'large-object',
+    anchor: words('provisioned object is too large'),
     category: 'LargeObject',
     re: new RegExp(`${words('The provisioned object is too large')}`, 'gi'),
     attributes: none,
   },
   {
     id: 'exceeded-length',
+    anchor: 'exceeds?\\s+the\\s+(?:maximum\\s+)?allowed',
     category: 'LargeObject',
     re: /(?:value\s+)?exceeds?\s+the\s+(?:maximum\s+)?allowed\s+(?:length|size|number\s+of\s+values)/gi,
     attributes: none,
   },
   {
     id: 'invalid-characters',
+    anchor: 'invalid\\s+characters?',
     category: 'DataValidation',
     re: new RegExp(
       `(?:${words('The value')}\\s+(?:of|for)\\s+(?:the\\s+)?(?:attribute|property)\\s+\\[?(?<attr>[A-Za-z][\\w.]*)\\]?\\s+)?contains?\\s+(?:one\\s+or\\s+more\\s+)?invalid\\s+characters?`,
@@ -99,6 +110,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'data-validation-failed',
+    anchor: 'DataValidationFailed',
     category: 'DataValidation',
     re: /(?<![\w/\-.])(?:Identity)?DataValidationFailed(?![\w\-/])/g,
     attributes: none,
@@ -106,18 +118,21 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'delete-not-valid',
+    anchor: words('operation')+',?\\s+Delete',
     category: 'DeletingCloudOnlyObject',
     re: new RegExp(`${words('This synchronization operation')},?\\s+Delete,?\\s+${words('is not valid')}`, 'gi'),
     attributes: none,
   },
   {
     id: 'delete-cloud-only',
+    anchor: words('Deleting a cloud-only object'),
     category: 'DeletingCloudOnlyObject',
     re: new RegExp(`${words('Deleting a cloud-only object')}\\s+(?:isn't|isn’t|is\\s+not)\\s+supported`, 'gi'),
     attributes: none,
   },
   {
     id: 'cloud-only-credential',
+    anchor: words('credential update is included'),
     category: 'DeletingCloudOnlyObject',
     re: new RegExp(
       `${words('Unable to process this update because one or more cloud-only')}\\s+users['’]?\\s+${words('credential update is included in the current request')}`,
@@ -127,6 +142,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'cloud-only-password',
+    anchor: words('password change request'),
     category: 'DeletingCloudOnlyObject',
     re: new RegExp(
       `${words('The password change request')}\\s+can(?:'|’|no)t\\s+${words('be executed because it contains changes to one or more cloud-only user')}\\s+objects?`,
@@ -136,12 +152,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'user-id-not-found',
+    anchor: words('user ID is not found'),
     category: 'ObjectNotFound',
     re: new RegExp(`${words('Unable to update this object because the user ID is not found')}`, 'gi'),
     attributes: none,
   },
   {
     id: 'existing-object-not-found',
+    anchor: 'ExistingObjectNotFound',
     category: 'ObjectNotFound',
     re: /(?<![\w/\-.])ExistingObjectNotFound(?![\w\-/])/g,
     attributes: none,
@@ -149,6 +167,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'quota',
+    anchor: words('Synchronization has been stopped'),
     category: 'QuotaExceeded',
     re: new RegExp(
       `(?:Error\\s+(?<code>0?16)\\s*:\\s*)?${words('Synchronization has been stopped')}\\.?\\s+(?:This|The)\\s+${words('company has exceeded the number of objects that can be synchronized')}`,
@@ -196,15 +215,19 @@ export interface FamilyMatch {
   end: number;
 }
 
-/** A cheap pre-check: text with none of these words cannot hold a known error. */
-const PREFILTER =
-  /unable|synchronized\s+object|detected|another\s+object|proxy|provisioned|exceed|invalid|DataValidation|operation|cloud-only|password|ExistingObjectNotFound|stopped/i;
+/** One scan for every family's anchor; only the families whose anchor occurs run their full pattern. */
+const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi');
 
 /** Every known error in `text`, in order, without overlaps. */
 export function findFamilies(text: string): FamilyMatch[] {
-  if (!PREFILTER.test(text)) return [];
+  const candidates = new Set<Family>();
+  ANCHORS.lastIndex = 0;
+  for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
+    for (let g = 1; g < m.length; g++) if (m[g] !== undefined) candidates.add(FAMILIES[g - 1]!);
+  }
+  if (!candidates.size) return [];
   const found: FamilyMatch[] = [];
-  for (const family of FAMILIES) {
+  for (const family of candidates) {
     family.re.lastIndex = 0;
     for (let m = family.re.exec(text); m; m = family.re.exec(text)) {
       if (m[0].length === 0) {

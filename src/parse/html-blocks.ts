@@ -22,6 +22,12 @@ interface TableFrame {
   cellOpen: boolean;
 }
 
+/** A cell's text with its lines squeezed and empty lines dropped (the common one-line cell without splitting). */
+function cleanCell(cell: string): string {
+  if (!cell.includes('\n')) return squeeze(cell);
+  return cell.split('\n').map(squeeze).filter(Boolean).join('\n');
+}
+
 export function htmlToBlocks(html: string): Block[] {
   const blocks: Block[] = [];
   const tables: TableFrame[] = [];
@@ -61,7 +67,7 @@ export function htmlToBlocks(html: string): Block[] {
     if (!f || f.cells === null) return;
     if (f.cellOpen || text.trim()) endCell();
     if (!f.container && f.cells.some((c) => c.trim())) {
-      blocks.push({ kind: 'row', cells: f.cells.map((c) => c.split('\n').map(squeeze).filter(Boolean).join('\n')), table: f.id });
+      blocks.push({ kind: 'row', cells: f.cells.map(cleanCell), table: f.id });
     }
     f.cells = null;
     f.container = false;
@@ -70,7 +76,7 @@ export function htmlToBlocks(html: string): Block[] {
   const addText = (raw: string): void => {
     if (!raw) return;
     const decoded = raw.includes('&') ? decodeHTML(raw) : raw;
-    text += preDepth > 0 ? decoded.replace(/\r\n?/g, '\n') : decoded.replace(/[\s]+/g, ' ');
+    text += preDepth > 0 ? decoded.replace(/\r\n?/g, '\n') : /[\t\n\r\f]| {2}/.test(decoded) ? decoded.replace(/\s+/g, ' ') : decoded;
   };
 
   // A hand-written scan, linear on any input: unclosed comments, stray `<` and tags that

@@ -74,7 +74,8 @@ async function parseWithin(raw: Buffer): Promise<ParseOutcome> {
  */
 function readReport(doc: MailDocument, haveInner: boolean): ParsedReport | null {
   const blocks: Block[] = doc.html ? htmlToBlocks(doc.html) : textToBlocks(doc.text ?? '');
-  const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' ? b.cells.flatMap((c) => c.split('\n')) : []));
+  // Report-level facts live in the text around the error table, and in small label rows.
+  const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' && b.cells.length <= 2 ? b.cells.flatMap((c) => c.split('\n')) : []));
   const forwards = findForwardHeaders(lines.slice(0, 400));
   const inner = forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? forwards.at(-1) ?? null;
 
