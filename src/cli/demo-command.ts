@@ -45,6 +45,9 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
       const origin = input.kind === 'mbox' ? 'replay-mbox' : 'replay-file';
       const result = await ingest.ingest(input.raw, { origin, receivedAt: new Date() });
       statuses[result.status] = (statuses[result.status] ?? 0) + 1;
+      // one mail at a time, as they would arrive: the ticket stage applies a tenant's
+      // reports in order, and the demo's result should not depend on which worker wins
+      if (result.status === 'queued') await waitForDrain(runtime.queues, { timeoutMs: Number(options.timeout ?? 300) * 1000 });
     }
     print(`  Mails:    ${mails} read from ${inputDir}: ${formatCounts(statuses)}`);
     const drained = await waitForDrain(runtime.queues, { timeoutMs: Number(options.timeout ?? 300) * 1000 });

@@ -48,7 +48,8 @@ export async function retryFailed(queues: Queues, target: { id?: string; all?: b
   for (const f of chosen) {
     const job = await queues.byName(f.queue).getJob(f.id);
     if (!job) continue;
-    await job.retry('failed');
+    // a fresh set of attempts: the cause was fixed (or is worth another full try)
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     done.push(f.id);
   }
   return done;

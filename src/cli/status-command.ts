@@ -20,11 +20,23 @@ interface TicketStateRow {
   summary?: string;
 }
 
+/** The ticket summary starts with `[<label>]` (src/ticket/render.ts); this maps labels back to categories. */
+const LABELS: Array<[RegExp, string]> = [
+  [/^duplicate /i, 'DuplicateAttribute'],
+  [/^federated domain change/i, 'FederatedDomainChange'],
+  [/^large object/i, 'LargeObject'],
+  [/^data validation/i, 'DataValidation'],
+  [/^deleting cloud-only object/i, 'DeletingCloudOnlyObject'],
+  [/^object not found/i, 'ObjectNotFound'],
+  [/^quota exceeded/i, 'QuotaExceeded'],
+  [/^sync error/i, 'Unknown'],
+];
 const CATEGORY_WORDS = new Map(ERROR_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 
 function categoryOf(summary: string | undefined): string {
-  const words = (summary ?? '').split(/[^A-Za-z]+/);
-  for (const w of words) {
+  const label = /^\[([^\]]+)\]/.exec(summary ?? '')?.[1];
+  if (label) for (const [re, category] of LABELS) if (re.test(label)) return category;
+  for (const w of (summary ?? '').split(/[^A-Za-z]+/)) {
     const c = CATEGORY_WORDS.get(w.toLowerCase());
     if (c) return c;
   }

@@ -185,7 +185,6 @@ function handle(dir: string, port: number, pid: number, startedHere: boolean, lo
       const deadline = Date.now() + 10_000;
       while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
       if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
-      rmSync(join(dir, 'runtime.json'), { force: true });
       logger?.info({ action: 'embedded-redis-stop', pid, port }, 'embedded Redis stopped');
     },
   };

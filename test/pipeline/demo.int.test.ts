@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { findEmbeddedRedis, isProcessAlive } from '../../src/redis/embedded-redis.ts';
+import { readTickets } from './helpers.ts';
+
+const run = promisify(execFile);
+const BIN = resolve('bin/syncdesk.js');
+
+/** The environment a new user has: no REDIS_URL, no desk, nothing configured. */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'NODE_OPTIONS']) if (process.env[k]) env[k] = process.env[k];
+  return env;
+}
+
+async function demo(cwd: string): Promise<string> {
+  const { stdout } = await run('node', [BIN, 'demo'], { cwd, env: bareEnv(), timeout: 110_000 });
+  return stdout;
+}
+
+describe('syncdesk demo', () => {
+  it('runs the samples on the embedded Redis and file sink; a second run creates nothing', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'syncdesk-demo-'));
+    const first = await demo(cwd);
+    expect(first).toMatch(/Redis: +redis:\/\/127\.0\.0\.1:\d+ \(embedded/);
+    const created = Number(/Tickets: +(\d+) created/.exec(first)?.[1]);
+    expect(created).toBeGreaterThan(5);
+    expect(first).toMatch(/Errors: +.*DuplicateAttribute \d+/);
+    expect(first).toContain(join(cwd, '.syncdesk/tickets'));
+    const tickets = readTickets(join(cwd, '.syncdesk/tickets'));
+    expect(tickets).toHaveLength(created);
+    expect(new Set(tickets.map((t) => t.key)).size).toBe(created);
+
+    // the embedded Redis was ours: stopped at the end, its data kept on disk
+    const { pid } = JSON.parse(readFileSync(join(cwd, '.syncdesk/redis/runtime.json'), 'utf8')) as { pid: number };
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(await findEmbeddedRedis(join(cwd, '.syncdesk/redis'))).toBeNull();
+    expect(existsSync(join(cwd, '.syncdesk/redis/data/appendonlydir'))).toBe(true);
+
+    const second = await demo(cwd);
+    expect(second).toMatch(/Tickets: +0 created/);
+    expect(second).toMatch(/duplicate \d+/);
+    expect(readTickets(join(cwd, '.syncdesk/tickets'))).toHaveLength(created);
+  }, 240_000);
+});
