@@ -27,7 +27,7 @@ export function registerQuarantineCommand(program: Command): void {
         }
         for (const r of rows) process.stdout.write(`${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.reason}\n`);
         process.stdout.write(
-          `${rows.length} quarantined; after checking a mail, run it with \`syncdesk replay --force ${config.ingest.storeDir}/<mailId>.eml\`\n`,
+          `${rows.length} quarantined; to accept one after checking it: \`TRUST_POLICY=off syncdesk replay --force ${config.ingest.storeDir}/<mailId>.eml\`\n`,
         );
       } finally {
         await redis.close();

@@ -43,18 +43,13 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
   if (opts.imap) {
     if (!opts.since) throw new Error('--imap needs --since DATE');
     const { readImapFolder } = await import('../ingest/imap-folder-source.ts');
-    const source = await readImapFolder(runtimeConfig, {
+    const mails = readImapFolder(runtimeConfig, {
       mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
       since: parseDate(opts.since, '--since'),
       until: opts.until ? parseDate(opts.until, '--until') : undefined,
     });
-    for await (const m of source as AsyncIterable<{ raw: Buffer; label?: string; uid?: number; receivedAt?: Date | string | null }>) {
-      yield {
-        raw: m.raw,
-        label: m.label ?? `imap:${opts.mailbox ?? runtimeConfig.imap.mailbox}#${m.uid ?? '?'}`,
-        origin: 'replay-imap',
-        receivedAt: m.receivedAt ? new Date(m.receivedAt) : new Date(),
-      };
+    for await (const m of mails) {
+      yield { raw: m.raw, label: m.label, origin: 'replay-imap', receivedAt: m.internalDate };
     }
     return;
   }
@@ -158,6 +153,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
       bar.stop();
     }
     print(`replay: ${mails} mail(s): ${formatCounts(statuses)}`);
+    if (statuses.quarantined) print(`quarantined mails are kept: \`syncdesk quarantine list\``);
     if (!processHere) {
       print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
       return 0;
