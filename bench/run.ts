@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runParseBench } from './parse.bench.ts';
+
+/**
+ * `npm run bench`: runs every benchmark, prints one table per benchmark and writes all
+ * rows as JSON to bench/results/<timestamp>.json and bench/results/latest.json.
+ * Pick benchmarks with `BENCH=parse,graph`.
+ */
+
+type Row = Record<string, unknown>;
+const BENCHES: Record<string, () => Promise<Row[]>> = {
+  parse: () => runParseBench(),
+};
+
+function printTable(name: string, rows: Row[]): void {
+  if (!rows.length) return;
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'bench');
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? '')))];
+  const widths = keys.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  process.stdout.write(`\n${name}\n`);
+  for (const c of cells) process.stdout.write(`  ${c.map((v, i) => v.padStart(widths[i]!)).join('  ')}\n`);
+}
+
+const wanted = (process.env.BENCH ?? Object.keys(BENCHES).join(',')).split(',').map((s) => s.trim());
+const results: Record<string, Row[]> = {};
+for (const name of wanted) {
+  const run = BENCHES[name];
+  if (!run) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
+  results[name] = await run();
+  printTable(name, results[name]);
+}
+const dir = join(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const payload = JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, results }, null, 2);
+writeFileSync(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), payload);
+writeFileSync(join(dir, 'latest.json'), payload);
+process.stdout.write(`\nwritten: bench/results/latest.json\n`);

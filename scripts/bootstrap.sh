@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bootstrap.sh — installs what syncdesk needs on a fresh Debian 12 machine, idempotently.
+#   bootstrap.sh demo   npm packages + redis-server (the embedded Redis of `syncdesk demo`)
+#   bootstrap.sh test   npm packages + redis-server, dovecot-imapd, RT 5 and chromium for the tests
+# Run as root (apt-get); as another user, missing Debian packages are only reported.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mode=${1:-demo}
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# npm packages: install when node_modules is missing or older than the lockfile
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+service_pkgs=(redis-server)
+other_pkgs=()
+if [ "$mode" = test ]; then
+  service_pkgs+=(dovecot-imapd openssl curl request-tracker5 rt5-db-sqlite rt5-standalone)
+  other_pkgs+=(chromium)
+fi
+missing=()
+for p in "${service_pkgs[@]}" "${other_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  log "missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})"
+  exit 1
+fi
+
+log "installing Debian packages: ${missing[*]}"
+# services.sh knows RT's debconf answers and keeps postinsts from starting system daemons
+E2E_STATE_DIR=${E2E_STATE_DIR:-/var/tmp/syncdesk-bootstrap} bash scripts/services.sh install
+rest=()
+for p in "${other_pkgs[@]}"; do installed "$p" || rest+=("$p"); done
+if [ ${#rest[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${rest[@]}" >&2 ||
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${rest[@]}" >&2; }
+fi
