@@ -158,6 +158,13 @@ describe('ServiceNow adapter: writes', () => {
     expect(fake.workNotes(t.id)).toEqual(['changed', 'back']);
   });
 
+  it('reads one incident directly, null when it is gone', async () => {
+    const t = await sink.create(draft(), { idempotencyKey: 'a' });
+    fake.setState(t.id, '6');
+    expect(await sink.get!(t.id)).toMatchObject({ id: t.id, key: KEY, status: 'resolved' });
+    expect(await sink.get!('0'.repeat(32))).toBeNull();
+  });
+
   it('reopens only from Resolved: a closed incident is refused without a write', async () => {
     const t = await sink.create(draft(), { idempotencyKey: 'a' });
     fake.setState(t.id, '7');

@@ -111,13 +111,14 @@ export function createServiceNowTicketSink(
     return res.data.result;
   }
 
-  async function read(sysId: string): Promise<SnIncident> {
+  async function read(sysId: string): Promise<SnIncident | null> {
     const res = await http.request<{ result: SnIncident }>({
       method: 'GET',
       url: `${TABLE}/${encodeURIComponent(sysId)}`,
       params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
+      acceptStatus: [404],
     });
-    return res.data.result;
+    return res.status === 404 ? null : res.data.result;
   }
 
   function noteText(note: ContentBlock[]): string {
@@ -158,6 +159,11 @@ export function createServiceNowTicketSink(
         return (a.number ?? '') < (b.number ?? '') ? 1 : -1;
       });
       return matching.map((r) => toTicket(r, key));
+    },
+
+    async get(id) {
+      const rec = await read(id);
+      return rec ? toTicket(rec, rec.correlation_id ?? '') : null;
     },
 
     async create(draft: TicketDraft, options) {
@@ -202,6 +208,7 @@ export function createServiceNowTicketSink(
 
     async reopen(ticket, note) {
       const current = await read(ticket.id);
+      if (!current) throw new PermanentError(`servicenow: incident ${ticket.id} is gone`, 'desk_not_found');
       if (current.state !== SN_STATE.resolved) {
         // Closed and Canceled are terminal; open ones need no reopen. The use case decides what next.
         throw new PermanentError(
