@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { Holder } from '../../schemas/resolution.schema.ts';
+import type { SyncError } from '../../schemas/report.schema.ts';
+import { ResolutionSchema } from '../../schemas/resolution.schema.ts';
+import { fingerprintError } from '../../src/parse/fingerprint.ts';
+import { isSameObject, resolveError } from '../../src/resolve/resolve-error.ts';
+import { psFilter, psQuote } from '../../src/resolve/powershell.ts';
+import { confirmCommands } from '../../src/resolve/resolution-actions.ts';
+import { normaliseLookup } from '../../src/resolve/lookup-key.ts';
+
+const now = new Date('2026-11-24T10:00:00Z');
+function err(p: Partial<Omit<SyncError, 'fingerprint'>>): SyncError {
+  const base: Omit<SyncError, 'fingerprint'> = {
+    category: 'DuplicateAttribute', errorCode: null, identity: 'jo@contoso.com', objectType: 'User', onPremisesObjectId: 'T25QcmVt',
+    attributes: [{ name: 'ProxyAddresses', value: 'SMTP:jo@contoso.com' }], message: 'm', ...p,
+  };
+  return { ...base, fingerprint: fingerprintError(base) };
+}
+function holder(p: Partial<Holder>): Holder {
+  return {
+    id: 'id-1', type: 'user', displayName: 'Jo', userPrincipalName: 'jo@contoso.com', mail: 'jo@contoso.com', onPremisesSyncEnabled: null,
+    onPremisesLastSyncDateTime: null, onPremisesImmutableId: null, onPremisesDistinguishedName: null, deleted: false,
+    matched: [{ attribute: 'proxyAddresses', value: 'SMTP:jo@contoso.com' }], ...p,
+  };
+}
+const verdictOf = (e: SyncError, hs: Holder[]) => resolveError(e, { status: 'found', holders: hs }, now).verdict;
+
+describe('verdicts (pure)', () => {
+  it('cloud-only, synced, soft-deleted, same object, nobody', () => {
+    expect(verdictOf(err({}), [holder({})])).toBe('cloud-only-holder');
+    expect(verdictOf(err({}), [holder({ onPremisesSyncEnabled: false })])).toBe('cloud-only-holder');
+    expect(verdictOf(err({}), [holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=' })])).toBe('synced-holder');
+    expect(verdictOf(err({}), [holder({ deleted: true })])).toBe('soft-deleted-holder');
+    expect(verdictOf(err({}), [holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'T25QcmVt' })])).toBe('same-object');
+    expect(verdictOf(err({}), [])).toBe('no-holder');
+  });
+
+  it('a cloud-only user with the reported UPN is a different object (soft-match failure), a synced one is the object itself', () => {
+    const e = err({ onPremisesObjectId: null });
+    expect(isSameObject(e, holder({}))).toBe(false);
+    expect(isSameObject(e, holder({ onPremisesSyncEnabled: true }))).toBe(true);
+    expect(isSameObject(e, holder({ onPremisesSyncEnabled: true, deleted: true }))).toBe(false);
+  });
+
+  it('a live holder outranks a soft-deleted one; the holders list keeps both', () => {
+    const r = resolveError(err({}), { status: 'found', holders: [holder({ id: 'd', deleted: true }), holder({ id: 'l' })] }, now);
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(r.holders.map((h) => h.id)).toEqual(['d', 'l']);
+  });
+
+  it('not-applicable and unresolved', () => {
+    expect(resolveError(err({ category: 'QuotaExceeded', attributes: [] }), null, now).verdict).toBe('not-applicable');
+    expect(resolveError(err({ category: 'FederatedDomainChange', attributes: [{ name: 'UserPrincipalName', value: null }] }), null, now).verdict).toBe('not-applicable');
+    const u = resolveError(err({}), { status: 'unresolved', note: 'unknown tenant "x"' }, now);
+    expect(u).toMatchObject({ verdict: 'unresolved', note: 'unknown tenant "x"' });
+    expect(() => ResolutionSchema.parse(u)).not.toThrow();
+  });
+});
+
+describe('PowerShell quoting', () => {
+  it('single quotes (also typographic ones) are doubled; nothing can expand', () => {
+    expect(psQuote("o'brien")).toBe("'o''brien'");
+    expect(psQuote('a\u2019b')).toBe("'a\u2019\u2019b'");
+    expect(psQuote('$(Remove-Item C:\\)')).toBe("'$(Remove-Item C:\\)'");
+  });
+
+  it('filters use double quotes only when nothing in them could expand', () => {
+    expect(psFilter("mail eq 'a@b'")).toBe(`"mail eq 'a@b'"`);
+    expect(psFilter("mail eq '$x@b'")).toBe(`'mail eq ''$x@b'''`);
+  });
+
+  it('confirm commands carry the value through OData and PowerShell quoting', () => {
+    const [userCmd] = confirmCommands(normaliseLookup({ attribute: 'ProxyAddresses', value: "smtp:o'brien$x@contoso.com" })!);
+    expect(userCmd).toContain(`Get-MgUser -Filter 'userPrincipalName eq ''o''''brien$x@contoso.com''`);
+    const [plain] = confirmCommands(normaliseLookup({ attribute: 'ProxyAddresses', value: 'SMTP:jo@contoso.com' })!);
+    expect(plain).toContain(`Get-MgUser -Filter "userPrincipalName eq 'jo@contoso.com' or mail eq 'jo@contoso.com' or proxyAddresses/any(x:x eq 'SMTP:jo@contoso.com')`);
+  });
+});

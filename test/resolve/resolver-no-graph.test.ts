@@ -1,0 +1,68 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { fingerprintError } from '../../src/parse/fingerprint.ts';
+import { createResolverFromConfig } from '../../src/resolve/resolver.ts';
+import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
+import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
+
+const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey: 'contoso.com', tenant: { name: null, domain: 'contoso.com', id: null }, fingerprints: [] };
+
+describe('without Graph configured', () => {
+  it('every lookup error is unresolved with a note, nothing is sent, advice-only errors stay advised', async () => {
+    const redis = new Redis({ lazyConnect: true }); // never used: nothing to cache
+    const resolver = createResolverFromConfig(loadConfig({}), { redis, logger: pino({ level: 'silent' }) });
+    const dupBase = { category: 'DuplicateAttribute' as const, errorCode: null, identity: 'a@b.c', objectType: 'User', onPremisesObjectId: null, attributes: [{ name: 'ProxyAddresses', value: 'smtp:a@b.c' }], message: 'm' };
+    const quotaBase = { ...dupBase, category: 'QuotaExceeded' as const, attributes: [] };
+    const dup = { ...dupBase, fingerprint: fingerprintError(dupBase) };
+    const quota = { ...quotaBase, fingerprint: fingerprintError(quotaBase) };
+    const out = await resolver.resolve(ref, [dup, quota]);
+    expect(out.get(dup.fingerprint)).toMatchObject({ verdict: 'unresolved', holders: [] });
+    expect(out.get(dup.fingerprint)!.note).toMatch(/not configured/);
+    expect(out.get(quota.fingerprint)!.verdict).toBe('not-applicable');
+    expect(redis.status).toBe('wait');
+    await resolver.close();
+  });
+});
+
+describe('tenants file', () => {
+  const tenants = createTenantDirectory(
+    parseTenants(
+      `tenants:
+  - { name: Contoso, tenantId: T-A, domains: [Contoso.com], forwarders: [it@contoso.com], clientId: c, clientSecretEnv: S }
+  - { name: Fabrikam, tenantId: T-B, domains: [fabrikam.com, shared.example], clientId: c, clientSecret: x }
+  - { name: Other, tenantId: T-C, domains: [shared.example], managedIdentity: true }
+`,
+      { S: 'secret' },
+    ),
+  );
+  const match = (tenantKey: string, tenant: Partial<ReportRef['tenant']> = {}) => tenants.match({ tenantKey, tenant: { name: null, domain: null, id: null, ...tenant } });
+
+  it('matches id, domain, name or forwarder; ambiguity and strangers are unknown', () => {
+    expect(match('x', { id: 't-b' })).toMatchObject({ ok: true, tenant: { name: 'Fabrikam' } });
+    expect(match('x', { domain: 'CONTOSO.COM' })).toMatchObject({ ok: true, tenant: { name: 'Contoso', clientSecret: 'secret' } });
+    expect(match('x', { name: 'fabrikam' })).toMatchObject({ ok: true, tenant: { tenantId: 'T-B' } });
+    expect(match('it@contoso.com')).toMatchObject({ ok: true, tenant: { tenantId: 'T-A' } });
+    expect(match('x', { domain: 'shared.example' })).toMatchObject({ ok: false, reason: expect.stringMatching(/matches 2 tenants/) });
+    expect(match('initech.example')).toMatchObject({ ok: false, reason: expect.stringMatching(/^unknown tenant/) });
+  });
+
+  it('rejects entries without a way to sign in, or a missing secret variable', () => {
+    expect(() => parseTenants('[{ tenantId: t, clientId: c }]', {})).toThrow(/clientSecret/);
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecretEnv: NOPE }]', {})).toThrow(/NOPE is not set/);
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecret: s, typo: 1 }]', {})).toThrow();
+  });
+});
+
+describe('national clouds', () => {
+  it('picks Graph root, authority and scope; overrides keep the cloud scope', () => {
+    expect(graphEndpoints('usgov')).toMatchObject({ baseUrl: 'https://graph.microsoft.us', authorityHost: 'https://login.microsoftonline.us', scope: 'https://graph.microsoft.us/.default' });
+    expect(graphEndpoints('usgovdod').scope).toBe('https://dod-graph.microsoft.us/.default');
+    expect(graphEndpoints('china')).toMatchObject({ baseUrl: 'https://microsoftgraph.chinacloudapi.cn', authorityHost: 'https://login.chinacloudapi.cn' });
+    const local = graphEndpoints('global', { baseUrl: 'https://127.0.0.1:8443/v1.0/', authorityHost: 'https://127.0.0.1:8443' });
+    expect(local).toMatchObject({ baseUrl: 'https://127.0.0.1:8443', scope: 'https://graph.microsoft.com/.default', customHost: '127.0.0.1', customAuthority: true });
+    expect(() => graphEndpoints('global', { baseUrl: 'http://127.0.0.1:1' })).toThrow(/https/);
+  });
+});
