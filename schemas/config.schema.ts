@@ -80,6 +80,8 @@ export const GraphConfigSchema = z.object({
   maxConcurrency: positiveInt.default(4),
   /** Per tenant: `$batch` requests per second (token bucket), far below Graph's directory limits. */
   requestsPerSecond: positiveInt.default(10),
+  /** Minutes between Graph polls for current sync errors, run by the parse workers when Graph is configured (0: never). */
+  pollMinutes: z.coerce.number().int().min(0).default(60),
 });
 
 export const TicketConfigSchema = z.object({

@@ -36,6 +36,7 @@ export const ENV_KEYS = {
   GRAPH_AUTHORITY_HOST: 'graph.authorityHost',
   GRAPH_CACHE_TTL_SECONDS: 'graph.cacheTtlSeconds',
   GRAPH_TENANTS_FILE: 'graph.tenantsFile',
+  GRAPH_POLL_MINUTES: 'graph.pollMinutes',
   GRAPH_MAX_CONCURRENCY: 'graph.maxConcurrency',
   GRAPH_REQUESTS_PER_SECOND: 'graph.requestsPerSecond',
   TICKET_SINK: 'ticket.sink',

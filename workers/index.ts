@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime, type Runtime } from '../src/pipeline/runtime.ts';
 import { QUEUE_NAMES, type QueueName } from '../src/queues.ts';
-import { startParseWorker } from './parse.worker.ts';
+import { scheduleGraphPoll, startParseWorker } from './parse.worker.ts';
 import { startResolveWorker } from './resolve.worker.ts';
 import { startTicketWorker } from './ticket.worker.ts';
 import { onShutdownSignal, type WorkerTuning } from './run-worker.ts';
@@ -39,6 +39,15 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
   });
 }
 
+/**
+ * Installs the schedules the roles need: with the parse role and Graph configured, the
+ * repeating Graph poll (GRAPH_POLL_MINUTES; 0 removes it). Idempotent across processes.
+ */
+export async function ensureSchedules(runtime: Runtime, roles: QueueName[]): Promise<void> {
+  if (!roles.includes('parse') || !runtime.pollGraph()) return;
+  await scheduleGraphPoll(runtime.queues, runtime.config.graph.pollMinutes * 60_000);
+}
+
 /** Closes the workers (running jobs finish first), then the runtime. */
 export async function stopWorkers(workers: Worker[], runtime: Runtime, options?: { keepEmbedded?: boolean }): Promise<void> {
   await Promise.all(workers.map((w) => w.close()));
@@ -49,7 +58,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   const runtime = await openRuntime(config, logger);
-  const workers = startWorkers(runtime, parseRoles(process.argv[2]));
+  const roles = parseRoles(process.argv[2]);
+  const workers = startWorkers(runtime, roles);
+  await ensureSchedules(runtime, roles);
   onShutdownSignal(() => stopWorkers(workers, runtime), logger);
 }
 

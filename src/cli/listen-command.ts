@@ -20,7 +20,7 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
     ingestor: runtime.ingestor(),
     logger: runtime.logger.child({ component: 'imap' }),
   });
-  await listener.start();
+  listener.start();
   return listener;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
-import { parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
+import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
 import { onShutdownSignal } from '../../workers/run-worker.ts';
 import { startListener, type Listener } from './listen-command.ts';
 
@@ -20,7 +20,9 @@ export function registerStartCommand(program: Command): void {
       const config = cliConfig();
       const logger = cliLogger(config, false);
       const runtime = await openRuntime(config, logger);
-      const workers = startWorkers(runtime, parseRoles(undefined), { concurrency: Number(opts.concurrency) });
+      const roles = parseRoles(undefined);
+      const workers = startWorkers(runtime, roles, { concurrency: Number(opts.concurrency) });
+      await ensureSchedules(runtime, roles);
       let listener: Listener | null = null;
       if (opts.listen && config.imap.host) listener = await startListener(runtime);
       else logger.warn({ action: 'start' }, 'IMAP is not configured: feed mails with `syncdesk replay`');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
-import { parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
+import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
 import { onShutdownSignal } from '../../workers/run-worker.ts';
 
 /**
@@ -36,6 +36,7 @@ export function registerWorkerCommand(program: Command): void {
         stalledIntervalMs: Number(opts.stalledInterval),
       });
       await Promise.all(workers.map((w) => w.waitUntilReady()));
+      await ensureSchedules(runtime, roles);
       logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
       await new Promise<void>(() => {
         onShutdownSignal(() => stopWorkers(workers, runtime), logger);
