@@ -55,6 +55,12 @@ export interface ApplyReportDeps {
    * @defaultValue 600000
    */
   searchLagMs?: number;
+  /**
+   * Keys worked at once within one report. Each key has its own lock, so this is safe; the
+   * desk's HTTP layer still caps requests in flight.
+   * @defaultValue 4
+   */
+  keyConcurrency?: number;
 }
 
 export type ApplyReport = (
@@ -65,11 +71,26 @@ export type ApplyReport = (
 
 const DAY_MS = 86_400_000;
 
+/** Runs `fn` over `items` with at most `limit` at once, results in input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
 export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   const { sink, state, policy } = deps;
   const now = deps.now ?? (() => new Date());
   const searchLag = deps.searchLagMs ?? 600_000;
   const log = deps.logger;
+  const concurrency = deps.keyConcurrency ?? 4;
 
   function problemsOf(job: TicketJob, resolutions: Map<string, Resolution>): Map<string, ProblemView> {
     const views = new Map<string, ProblemView>();
@@ -282,18 +303,17 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
       return actions;
     }
 
-    const actions: TicketAction[] = [];
-    for (const view of views.values()) {
+    const actions = await mapLimit([...views.values()], concurrency, (view) => {
       const run = () => applyKey(view, old, dryRun);
-      actions.push(dryRun ? await run() : await state.withLock(view.key, run));
-    }
+      return dryRun ? run() : state.withLock(view.key, run);
+    });
     if (!old) {
-      for (const key of await state.openKeys(report.tenantKey)) {
-        if (views.has(key)) continue;
+      const missing = (await state.openKeys(report.tenantKey)).filter((key) => !views.has(key));
+      const results = await mapLimit(missing, concurrency, (key) => {
         const run = () => applyMissing(key, job, dryRun);
-        const action = dryRun ? await run() : await state.withLock(key, run);
-        if (action) actions.push(action);
-      }
+        return dryRun ? run() : state.withLock(key, run);
+      });
+      for (const action of results) if (action) actions.push(action);
     }
     if (!dryRun) await state.markApplied(report.tenantKey, report.reportId);
     return actions;
