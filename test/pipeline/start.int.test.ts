@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { afterEach, describe, expect, it } from 'vitest';
+import { services } from '../helpers/services.ts';
+import { fixture, readTickets } from './helpers.ts';
+
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('syncdesk start', () => {
+  it('turns a report mail arriving in the IMAP mailbox into tickets, and stops cleanly on SIGTERM', async () => {
+    const s = services();
+    const mailbox = `start-${randomUUID().slice(0, 8)}`;
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-start-'));
+    const admin = new ImapFlow({
+      host: s.IMAP_HOST!,
+      port: Number(s.IMAP_PORT),
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! },
+      logger: false,
+    });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    try {
+      await admin.mailboxCreate(mailbox);
+      child = spawn('node', ['bin/syncdesk.js', 'start'], {
+        env: {
+          ...process.env,
+          REDIS_URL: s.REDIS_URL,
+          REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`,
+          IMAP_HOST: s.IMAP_HOST,
+          IMAP_PORT: s.IMAP_TLS_PORT,
+          IMAP_SECURE: 'true',
+          IMAP_TLS_CA: s.IMAP_TLS_CA,
+          IMAP_USER: s.IMAP_USER,
+          IMAP_PASSWORD: s.IMAP_PASSWORD,
+          IMAP_MAILBOX: mailbox,
+          IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
+          TRUST_POLICY: 'off',
+          TICKET_DIR: join(dir, 'tickets'),
+          MAIL_STORE_DIR: join(dir, 'mail'),
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      await until('syncdesk start to be ready', () => log.includes('syncdesk started'), 30_000);
+
+      await admin.append(mailbox, fixture('fwd-outlook-de.eml'));
+      // the report has two problems: two tickets, written by the workers in the same process
+      await until('the tickets', () => readTickets(join(dir, 'tickets')).length >= 2, 60_000);
+      expect(readTickets(join(dir, 'tickets'))).toHaveLength(2);
+
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child!.once('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(log).toContain('stopping: letting running jobs finish');
+    } finally {
+      await admin.logout().catch(() => undefined);
+    }
+  }, 120_000);
+});
