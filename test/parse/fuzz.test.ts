@@ -277,6 +277,32 @@ describe('fuzz', () => {
     Math.max(600_000, RUNS * 1_000),
   );
 
+  // Shapes the random search once found slow, pinned by fixture name so they
+  // stay the same bytes when the corpus grows.
+  const fixture = (name: string): Buffer => readFileSync(join(fixturesDir, 'reports', `${name}.eml`));
+  const knownWorstCases: Array<[string, () => Buffer]> = [
+    ['86,801 unclosed "<!--<td>" in an HTML part', () => apply(fixture('dirsync-2012-quota'), { op: 'htmlBomb', depth: 86_801, kind: 'comment' })],
+    [
+      'a quoted forward fragment followed by 64,000 "Identity: x" lines',
+      () => {
+        const quota = fixture('dirsync-2012-quota');
+        const rv = fixture('reply-quoted-rv');
+        const start = rv.indexOf('.langer@contoso.com>');
+        return Buffer.concat([quota.subarray(0, quota.indexOf('\r\n\r\n') + 4), rv.subarray(start, start + 1261), Buffer.from('Identity: x\r\n'.repeat(64_000))]);
+      },
+    ],
+    ['3,000 nested multiparts around 1,000 duplicated boundaries', () => apply(apply(fixture('fwd-gmail'), { op: 'dupBoundary', times: 1_000 }), { op: 'nestMultipart', depth: 3_000 })],
+    ['400 nested message/rfc822 forwards', () => apply(fixture('fwd-attached-rfc822'), { op: 'nestRfc822', depth: 400 })],
+  ];
+  for (const [name, make] of knownWorstCases) {
+    it(`settles within 5 s: ${name}`, async () => {
+      const raw = make();
+      const { outcome, elapsed } = await parseWithin(raw, 60_000);
+      checkOutcome(outcome);
+      expect(Math.round(elapsed), `${raw.length} bytes`).toBeLessThan(PER_MAIL_MS);
+    }, 90_000);
+  }
+
   it('answers inputs over maxBytes with too-large', async () => {
     const raw = bases[0] as Buffer;
     const outcome = await parseMail(raw, { maxBytes: Math.floor(raw.length / 2) });
