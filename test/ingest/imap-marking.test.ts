@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { backoffDelay, DEFAULT_TIMING } from '../../src/ingest/imap-listener.ts';
@@ -70,6 +70,29 @@ describe('marking handled mail on the server', () => {
     const { result } = await markWith(client);
     expect(result).toBe('moved');
     expect(client.calls).toEqual(['STORE 4,9 +FLAGS $SyncdeskHandled', 'CREATE Handled', 'MOVE 4,9 Handled']);
+  });
+});
+
+describe('XOAUTH2 (Exchange Online app-only)', () => {
+  it('asks for a new access token on every connection and passes it as accessToken, with TLS on', async () => {
+    const config = testConfig({ IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'reports@contoso.com', IMAP_AUTH: 'oauth2' });
+    let issued = 0;
+    const seen: ImapFlowOptions[] = [];
+    const source = createImapMailSource(config, {
+      logger: silentLogger(),
+      getAccessToken: async () => `token-${++issued}`,
+      createClient: (o) => {
+        seen.push(o);
+        return new FakeImapClient([]) as unknown as ImapFlow;
+      },
+    });
+    await source.connect();
+    await source.connect();
+    expect(seen.map((o) => o.auth)).toEqual([
+      { user: 'reports@contoso.com', accessToken: 'token-1' },
+      { user: 'reports@contoso.com', accessToken: 'token-2' },
+    ]);
+    expect(seen[0]).toMatchObject({ host: 'outlook.office365.com', port: 993, secure: true });
   });
 });
 

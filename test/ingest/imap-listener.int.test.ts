@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../schemas/config.schema.ts';
+import { createCursorStore } from '../../src/ingest/cursor.ts';
+import { readImapFolder } from '../../src/ingest/imap-folder-source.ts';
+import { createImapListener, type ImapListener } from '../../src/ingest/imap-listener.ts';
+import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
+import { createIngestor } from '../../src/ingest/ingest-mail.ts';
+import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
+import { restartService, services } from '../helpers/services.ts';
+import { plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
+
+let redis: Redis;
+let admin: ImapFlow;
+let config: Config;
+let mailbox: string;
+let queue: Queue;
+let storeDir: string;
+let listener: ImapListener | null = null;
+
+const FAST = { backoffBaseMs: 200, backoffMaxMs: 1000, jitterMs: 100, stableMs: 60_000, existsDebounceMs: 150, resyncMs: 30_000 };
+
+function adminClient(): ImapFlow {
+  const s = services();
+  const c = new ImapFlow({
+    host: s.IMAP_HOST!,
+    port: Number(s.IMAP_PORT),
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! },
+    logger: false,
+  });
+  c.on('error', () => undefined);
+  return c;
+}
+
+async function withAdmin<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  if (!admin?.usable) {
+    admin = adminClient();
+    await admin.connect();
+  }
+  return fn(admin);
+}
+
+async function append(raw: string, date?: Date): Promise<void> {
+  await withAdmin((c) => c.append(mailbox, raw, [], date));
+}
+
+async function until(cond: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const jobIds = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id!).sort();
+
+function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow } = {}): ImapListener {
+  const store = createMailStore({ dir: storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 30 });
+  const ingestor = createIngestor({
+    redis,
+    store,
+    config,
+    logger: silentLogger(),
+    enqueueParse: async (job, { jobId }) => void (await queue.add('parse', job, { jobId })),
+  });
+  const source = createImapMailSource(config, { logger: silentLogger(), createClient: extra.createClient, clientOptions: { autoIdleDelay: 300 } });
+  const l = createImapListener({ config, redis, ingestor, logger: silentLogger(), source, timing: FAST });
+  l.start();
+  listener = l;
+  return l;
+}
+
+async function flagsOf(): Promise<Map<string, string[]>> {
+  return withAdmin(async (c) => {
+    const lock = await c.getMailboxLock(mailbox);
+    try {
+      await c.noop();
+      const out = new Map<string, string[]>();
+      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true }, { uid: true }))
+        out.set(m.envelope?.messageId ?? m.envelope?.subject ?? String(m.uid), [...(m.flags ?? [])]);
+      return out;
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+beforeAll(() => {
+  redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await redis.quit();
+  if (admin?.usable) await admin.logout();
+});
+beforeEach(async () => {
+  const s = services();
+  mailbox = `t-${randomUUID().slice(0, 8)}`;
+  storeDir = mkdtempSync(join(tmpdir(), 'syncdesk-imap-'));
+  config = testConfig({
+    TRUST_POLICY: 'off',
+    MAIL_STORE_DIR: storeDir,
+    IMAP_HOST: s.IMAP_HOST,
+    IMAP_PORT: s.IMAP_TLS_PORT,
+    IMAP_SECURE: 'true',
+    IMAP_TLS_CA: s.IMAP_TLS_CA,
+    IMAP_USER: s.IMAP_USER,
+    IMAP_PASSWORD: s.IMAP_PASSWORD,
+    IMAP_MAILBOX: mailbox,
+    IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
+  });
+  await withAdmin((c) => c.mailboxCreate(mailbox));
+  queue = new Queue('parse', { connection: redis.duplicate(), prefix: config.redis.prefix });
+});
+afterEach(async () => {
+  await listener?.stop();
+  listener = null;
+  await queue.obliterate({ force: true });
+  await queue.close();
+  rmSync(storeDir, { recursive: true, force: true });
+});
+
+describe('IMAP listener (real Dovecot, real Redis)', () => {
+  it('queues an appended report once, marks it with the keyword, leaves other mail untouched', async () => {
+    await append(reportMail('b0000001'));
+    await append(plainMail('b1'));
+    const l = startListener();
+    await until(async () => (await jobIds()).length === 1, 20_000, 'first job');
+    expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('b0000001')))]);
+    // new mail while idling
+    await until(async () => l.health().lastSyncAt !== null);
+    await append(reportMail('b0000002'));
+    await until(async () => (await jobIds()).length === 2, 20_000, 'second job');
+    const marked = async (id: string) => ((await flagsOf()).get(id) ?? []).includes('$SyncdeskHandled');
+    await until(async () => (await marked('<dirsync-b0000001@microsoftonline.com>')) && (await marked('<dirsync-b0000002@microsoftonline.com>')), 10_000, 'keywords');
+    const flags = await flagsOf();
+    expect(flags.get('<b1@fabrikam.com>')).toEqual([]);
+    // restart after the workers took the jobs (removeOnComplete): nothing is queued again
+    await l.stop();
+    await queue.drain();
+    expect(await jobIds()).toEqual([]);
+    const again = startListener();
+    await until(async () => again.health().lastSyncAt !== null);
+    await again.syncNow();
+    expect(await jobIds()).toEqual([]);
+    const h = again.health();
+    expect(h.connected).toBe(true);
+    expect(h.connectedAt).toBeInstanceOf(Date);
+  });
+
+  it('ingests a burst of 50 mails exactly once', async () => {
+    const l = startListener();
+    await until(async () => l.health().lastSyncAt !== null);
+    const mails = Array.from({ length: 50 }, (_, i) => reportMail(`c${String(i).padStart(7, '0')}`));
+    await withAdmin(async (c) => {
+      for (const m of mails) await c.append(mailbox, m);
+    });
+    await until(async () => (await jobIds()).length >= 50, 60_000, '50 jobs');
+    await l.syncNow();
+    expect(await jobIds()).toEqual(mails.map((m) => mailIdOf(Buffer.from(m))).sort());
+    expect(l.health().ingested).toBe(50);
+  });
+
+  it('Dovecot killed and restarted during IDLE: nothing lost, nothing duplicated', async () => {
+    const l = startListener();
+    await append(reportMail('d0000001'));
+    await until(async () => (await jobIds()).length === 1, 20_000, 'first job');
+    await queue.drain(); // a re-ingest of d0000001 after the reconnect would show up as a new job
+    await new Promise((r) => setTimeout(r, 800)); // let it settle into IDLE
+    await restartService('dovecot', { kill: true });
+    await append(reportMail('d0000002'));
+    await append(reportMail('d0000003'));
+    await until(async () => (await jobIds()).length === 2, 30_000, 'jobs after the restart');
+    await until(async () => l.health().connected);
+    await l.syncNow();
+    expect(await jobIds()).toEqual(['d0000002', 'd0000003'].map((t) => mailIdOf(Buffer.from(reportMail(t)))).sort());
+    expect(l.health().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a UIDVALIDITY change (mailbox deleted, recreated, refilled) re-ingests nothing', async () => {
+    const old = ['e0000001', 'e0000002', 'e0000003'].map((t) => reportMail(t));
+    for (const m of old) await append(m);
+    let l = startListener();
+    await until(async () => (await jobIds()).length === 3, 20_000, '3 jobs');
+    await l.stop();
+    await queue.drain(); // the workers took them: only the ledger remembers these mails now
+    const cursors = createCursorStore(redis, { prefix: config.redis.prefix, account: config.imap.user!, mailbox });
+    const before = await cursors.get();
+    await withAdmin(async (c) => {
+      await c.mailboxDelete(mailbox);
+      await c.mailboxCreate(mailbox);
+    });
+    for (const m of old) await append(m);
+    await append(reportMail('e0000004'));
+    l = startListener();
+    await until(async () => (await jobIds()).length === 1, 20_000, 'the one new job');
+    await until(async () => (await cursors.get())?.lastUid === 4);
+    await l.syncNow();
+    const after = await cursors.get();
+    expect(after?.uidValidity).not.toBe(before?.uidValidity);
+    expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('e0000004')))]);
+  });
+
+  it('moves handled mail to the processed folder when the server keeps no keywords (PERMANENTFLAGS without \\*)', async () => {
+    await append(reportMail('f0000001'));
+    await append(plainMail('f1'));
+    const exchangeLike = (o: ImapFlowOptions): ImapFlow => {
+      const c = new ImapFlow(o);
+      c.on('mailboxOpen', (box: { permanentFlags?: Set<string> }) => box.permanentFlags?.delete('\\*'));
+      return c;
+    };
+    startListener({ createClient: exchangeLike });
+    await until(async () => (await jobIds()).length === 1, 20_000, 'job');
+    const processed = async (): Promise<number> =>
+      withAdmin(async (c) => {
+        const st = await c.status(`${mailbox}-done`, { messages: true }).catch(() => false as const);
+        return st ? (st.messages ?? 0) : 0;
+      });
+    await until(async () => (await processed()) === 1, 10_000, 'move');
+    const left = await flagsOf();
+    expect([...left.entries()]).toEqual([['<f1@fabrikam.com>', []]]);
+  });
+});
+
+describe('IMAP folder replay reader', () => {
+  it('reads only the mails whose INTERNALDATE falls in [since, until), without touching them', async () => {
+    const dates = ['2026-01-30T23:30:00Z', '2026-02-01T00:30:00Z', '2026-02-10T12:00:00Z', '2026-02-15T00:00:00Z'];
+    for (const [i, d] of dates.entries()) await append(reportMail(`g000000${i}`), new Date(d));
+    const got: string[] = [];
+    for await (const m of readImapFolder(config, { mailbox, since: new Date('2026-02-01T00:00:00Z'), until: new Date('2026-02-15T00:00:00Z') }))
+      got.push(m.internalDate.toISOString());
+    expect(got).toEqual(['2026-02-01T00:30:00.000Z', '2026-02-10T12:00:00.000Z']);
+    const flags = await flagsOf();
+    expect([...flags.values()].flat()).not.toContain('$SyncdeskHandled');
+    expect([...flags.values()].flat()).not.toContain('\\Seen');
+  });
+});
