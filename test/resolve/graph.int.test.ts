@@ -35,7 +35,6 @@ describe('resolve stage against the fake Graph (child vitest with the fake CA tr
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     process.stdout.write(output);
     expect(code, output.slice(-6000)).toBe(0);
-    // eslint-disable-next-line no-control-regex
     const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
     expect(plain).toMatch(/Tests\s+\d+ passed \(\d+\)/);
     expect(plain).not.toMatch(/\bfailed\b/);
