@@ -229,16 +229,15 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     if (dryRun) return action;
     const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId };
     if (resolve) {
-      const found = await sink.findByKey(key);
-      const ticket = found.find((t) => t.id === s.ticketId) ?? found[0];
+      const ticket = await deskTicket(key, s);
       if (ticket?.status === 'open') {
         const done = await sink.resolve(ticket, resolveNote(report, missed, policy.reopenWithinDays));
         next.status = done.status;
         next.resolvedAt = done.resolvedAt ?? now().toISOString();
-      } else if (ticket) {
-        // Someone already changed it in the desk: record that instead of resolving.
-        next.status = ticket.status;
-        next.resolvedAt = ticket.resolvedAt;
+      } else {
+        // Someone already changed it in the desk (or deleted it): record that instead of resolving.
+        next.status = ticket?.status ?? 'closed';
+        next.resolvedAt = ticket?.resolvedAt ?? null;
         await state.put(next);
         return null;
       }

@@ -168,6 +168,20 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect((await desk.inspect.ticket(bId)).notes).toBe(1);
     });
 
+    it('gone, but an agent resolved it first: no second resolve, no note', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage({ resolveAfterMissing: 1 });
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const bId = first[1]!.ticketId!;
+      await desk.inspect.setStatus(bId, 'resolved');
+      const second = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect(second.map((x) => x.action)).toEqual(['unchanged']);
+      const b1 = await desk.inspect.ticket(bId);
+      expect([b1.status, b1.notes]).toEqual(['resolved', 0]);
+    });
+
     it('back: a resolved problem that returns within the window reopens its ticket', async () => {
       const tenant = uniqueTenant();
       const a = syncError();
