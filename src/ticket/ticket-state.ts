@@ -120,7 +120,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       await acquire(lockKey, token);
       const timer = setInterval(() => {
         redis.eval(RENEW, 1, lockKey, token, String(ttl)).catch(() => undefined);
-      }, Math.max(1000, Math.floor(ttl / 3)));
+      }, Math.max(100, Math.floor(ttl / 3)));
       timer.unref();
       try {
         return await fn();

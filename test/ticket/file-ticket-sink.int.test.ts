@@ -99,4 +99,21 @@ describe('ticket stage from config (file sink, real Redis)', () => {
       await redis.quit();
     }
   });
+
+  it('renews the lock while its holder works past the TTL', async () => {
+    const redis = new Redis(services().REDIS_URL!);
+    try {
+      const store = createTicketStateStore(redis, { prefix: `test-renew-${randomUUID()}`, lockWaitMs: 200, lockTtlMs: 600 });
+      let release!: () => void;
+      const held = store.withLock('k', () => new Promise<void>((r) => (release = r)));
+      await new Promise((r) => setTimeout(r, 1500)); // 2.5 TTLs
+      const err = await store.withLock('k', async () => 'ran').catch((e: unknown) => e);
+      expect((err as TransientError).code).toBe('ticket_key_busy');
+      release();
+      await held;
+      expect(await store.withLock('k', async () => 'ran')).toBe('ran');
+    } finally {
+      await redis.quit();
+    }
+  });
 });
