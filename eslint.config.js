@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.syncdesk/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.syncdesk/', 'bench/results/', '.scratch/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

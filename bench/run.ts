@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runGraphBench } from './graph.bench.ts';
 import { runParseBench } from './parse.bench.ts';
 
 /**
@@ -11,6 +12,7 @@ import { runParseBench } from './parse.bench.ts';
 type Row = Record<string, unknown>;
 const BENCHES: Record<string, () => Promise<Row[]>> = {
   parse: () => runParseBench(),
+  graph: () => runGraphBench(),
 };
 
 function printTable(name: string, rows: Row[]): void {
