@@ -3,6 +3,7 @@ import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import type { Logger } from '../logger.ts';
 import { correlationKey, digestKey } from './correlation-key.ts';
+import { mapLimit } from './map-limit.ts';
 import {
   changedNote,
   contentHash,
@@ -70,20 +71,6 @@ export type ApplyReport = (
 ) => Promise<TicketAction[]>;
 
 const DAY_MS = 86_400_000;
-
-/** Runs `fn` over `items` with at most `limit` at once, results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
 
 export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   const { sink, state, policy } = deps;
