@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SyncError } from '../../schemas/report.schema.ts';
+import { fingerprintError } from '../parse/fingerprint.ts';
 
 /**
  * The correlation key: one problem, one key, across reports, replays and forwards.
@@ -8,7 +9,7 @@ import type { SyncError } from '../../schemas/report.schema.ts';
  * The hash input carries a version so the algorithm can change without collisions.
  */
 
-const KEY_VERSION = 'v1';
+const KEY_VERSION = 'v2';
 export const KEY_PATTERN = /^aadsync-[0-9a-f]{40}$/;
 
 function hashKey(parts: unknown[]): string {
@@ -16,31 +17,15 @@ function hashKey(parts: unknown[]): string {
   return `aadsync-${digest.slice(0, 40)}`;
 }
 
-/** Lower-case and trim; `SMTP:`/`smtp:` prefixes then compare equal too. */
-export function normaliseValue(value: string | null): string {
-  return (value ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
 /**
- * The object a problem is about: the on-premises id when the report shows it (base64
- * anchors are case-sensitive, so kept as is), else the identity lower-cased.
- */
-export function objectRef(error: Pick<SyncError, 'onPremisesObjectId' | 'identity'>): string {
-  if (error.onPremisesObjectId?.trim()) return `id:${error.onPremisesObjectId.trim()}`;
-  return `name:${normaliseValue(error.identity)}`;
-}
-
-/**
- * Key of one problem of one tenant. Known categories key on category, object and the
- * attributes with their normalised values; `Unknown` ones have nothing typed to key on,
- * so they use the parser's fingerprint (a hash of the normalised message).
+ * Key of one problem of one tenant. "The same problem" has one definition in syncdesk,
+ * the parser's fingerprint (category, the object as named, attributes and values compared
+ * case-insensitively; for Unknown errors the normalised text), recomputed here from the
+ * error's fields so a key never depends on where the record came from.
  */
 export function correlationKey(tenantKey: string, error: SyncError): string {
-  if (error.category === 'Unknown') return hashKey([tenantKey.toLowerCase(), 'Unknown', error.fingerprint]);
-  const attributes = error.attributes
-    .map((a) => [a.name.toLowerCase(), normaliseValue(a.value)] as const)
-    .sort((a, b) => (a[0] + '\u0000' + a[1] < b[0] + '\u0000' + b[1] ? -1 : 1));
-  return hashKey([tenantKey.toLowerCase(), error.category, objectRef(error), attributes]);
+  const { fingerprint: _ignored, ...fields } = error;
+  return hashKey([tenantKey.toLowerCase(), fingerprintError(fields)]);
 }
 
 /** Key of the one digest ticket of a report (TICKET_DIGEST=true). */

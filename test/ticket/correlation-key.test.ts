@@ -34,17 +34,19 @@ describe('correlationKey', () => {
     expect(correlationKey(T, syncError({ value: 'john2@contoso.com', identity: 'john@contoso.com' }))).not.toBe(key);
   });
 
-  it('prefers the on-premises id over the identity, keeping its case (base64 anchors)', () => {
-    const a = syncError({ onPremisesObjectId: 'AbCd==', identity: 'old@contoso.com' });
-    const renamed = { ...a, identity: 'new@contoso.com' };
-    expect(correlationKey(T, renamed)).toBe(correlationKey(T, a));
-    expect(correlationKey(T, { ...a, onPremisesObjectId: 'abcd==' })).not.toBe(correlationKey(T, a));
+  it('keys on the object as the report names it; the on-premises id only stands in for a missing name', () => {
+    // forwards and layouts drop the id column, never the object: both must land on one ticket
+    const withId = syncError({ onPremisesObjectId: 'AbCd==', identity: 'john@contoso.com' });
+    expect(correlationKey(T, { ...withId, onPremisesObjectId: null })).toBe(correlationKey(T, withId));
+    const anonymous = syncError({ onPremisesObjectId: 'AbCd==', identity: null });
+    expect(correlationKey(T, { ...anonymous, onPremisesObjectId: 'EfGh==' })).not.toBe(correlationKey(T, anonymous));
   });
 
-  it('keys Unknown errors on their fingerprint (a hash of the normalised message)', () => {
-    const u = { ...syncError(), category: 'Unknown' as const, attributes: [], identity: null };
-    expect(correlationKey(T, { ...u, message: 'other words' })).toBe(correlationKey(T, u));
-    expect(correlationKey(T, { ...u, fingerprint: 'a'.repeat(32) })).not.toBe(correlationKey(T, u));
+  it('keys Unknown errors on their text, ignoring ids and numbers that change between reports', () => {
+    const u = { ...syncError(), category: 'Unknown' as const, attributes: [], identity: null, message: 'Export failed (tracking 7c9e6679-7425-40de-944b-e07fc1f90ae7, attempt 3).' };
+    expect(correlationKey(T, { ...u, message: 'Export failed (tracking 11111111-2222-3333-4444-555555555555, attempt 4).' })).toBe(correlationKey(T, u));
+    expect(correlationKey(T, { ...u, message: 'Another problem entirely.' })).not.toBe(correlationKey(T, u));
+    expect(correlationKey(T, { ...u, fingerprint: 'a'.repeat(32) })).toBe(correlationKey(T, u));
   });
 
   it('is deterministic and well-formed for any input', () => {
