@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -15,6 +16,14 @@ import { startWorkers, stopWorkers } from '../../workers/index.ts';
  */
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+async function countTicketFiles(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).filter((n) => n.endsWith('.json')).length;
+  } catch {
+    return 0;
+  }
+}
 
 export interface DemoOptions {
   dir?: string;
@@ -67,7 +76,10 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
       print(`  Failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
       for (const f of tally.failed.slice(0, 5)) print(`    ${f.queue} ${f.jobId}: ${f.reason}`);
     }
-    if (!(statuses.queued ?? 0) && mails) print(`  (all mails were seen before: nothing new to do; the tickets above are unchanged)`);
+    if (!(statuses.queued ?? 0) && mails) {
+      const existing = await countTicketFiles(config.ticket.fileDir);
+      print(`  (every mail was seen before: nothing new to do; ${existing} ticket${existing === 1 ? '' : 's'} already in the folder above)`);
+    }
     return tally.failed.length || !drained ? 1 : 0;
   } finally {
     await stopWorkers(workers, runtime);

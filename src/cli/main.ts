@@ -1,5 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { registerParseCommand } from './parse-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
+import { registerStartCommand } from './start-command.ts';
+import { registerWorkerCommand } from './worker-command.ts';
+import { registerListenCommand } from './listen-command.ts';
+import { registerReplayCommand } from './replay-command.ts';
+import { registerFailedCommand } from './failed-command.ts';
+import { registerQuarantineCommand } from './quarantine-command.ts';
+import { registerStatusCommand } from './status-command.ts';
+import { registerPollGraphCommand } from './poll-graph-command.ts';
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
@@ -11,6 +20,15 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerParseCommand(program);
+  registerDemoCommand(program);
+  registerStartCommand(program);
+  registerWorkerCommand(program);
+  registerListenCommand(program);
+  registerReplayCommand(program);
+  registerFailedCommand(program);
+  registerQuarantineCommand(program);
+  registerStatusCommand(program);
+  registerPollGraphCommand(program);
   return program;
 }
 
