@@ -303,6 +303,12 @@ describe('fuzz', () => {
     }, 90_000);
   }
 
+  it('answers schema-valid dates when a Date header is mangled (year 72014)', async () => {
+    const raw = Buffer.from(fixture('waad-nested-layout').toString('latin1').replace('Date: Thu, 15 May 2014', 'Date: Thu, 15 May72014'), 'latin1');
+    const { outcome } = await parseWithin(raw, PER_MAIL_MS);
+    checkOutcome(outcome);
+  });
+
   it('answers inputs over maxBytes with too-large', async () => {
     const raw = bases[0] as Buffer;
     const outcome = await parseMail(raw, { maxBytes: Math.floor(raw.length / 2) });
