@@ -53,7 +53,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
   const doc: MailDocument = {
     subject: mail.subject ?? '',
     from,
-    sentAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : null,
+    sentAt: plausibleDate(mail.date),
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,
     text: mail.text ?? null,
@@ -95,6 +95,13 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
     docs.push(msgDocument(decodeOutlookMsg(content), doc.from, depth + 1));
   }
+}
+
+/** A mangled Date header can parse to the year 72014: such a date is no date. */
+function plausibleDate(date: Date | undefined): string | null {
+  if (!date || Number.isNaN(date.getTime())) return null;
+  const year = date.getUTCFullYear();
+  return year >= 1990 && year <= 2100 ? date.toISOString() : null;
 }
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined): string | null {

@@ -6,13 +6,17 @@ import { squeeze, type Block } from './blocks.ts';
  * and `identity | description |` lines as rows. Flattened rows wrapped by a mail client
  * are joined back when the layout ends its rows with `|`.
  */
+/** A flattened row wrapped by a mail client spans a few lines, never dozens. */
+const MAX_ROW_LINES = 12;
+
 export function textToBlocks(text: string): Block[] {
   const lines = text
     .replace(/\r\n?/g, '\n')
     .split('\n')
     .map((l) => l.replace(/^(?:[ \t]*>)+ ?/, ''))
     .map((l) => (l.includes('&') ? decodeHTML(l) : l));
-  const trailingPipes = lines.some((l) => /\S\s*\|\s*$/.test(l) && l.includes('|'));
+  // rows closed by a final `|` (S12's layout): a wrap may even leave that `|` alone on a line
+  const trailingPipes = lines.some((l) => /\|\s*$/.test(l));
   const blocks: Block[] = [];
   let table = 0;
   let inTable = false;
@@ -25,8 +29,14 @@ export function textToBlocks(text: string): Block[] {
     }
     if (isPipeRow(line)) {
       // a row wrapped over several lines: join until the line that closes it with `|`
-      while (trailingPipes && !/\|\s*$/.test(line) && i + 1 < lines.length && lines[i + 1]!.trim() && !isPipeStart(lines[i + 1]!)) {
-        line += '\n' + lines[++i]!;
+      // (at most a few lines: a row that never closes must not swallow the rest of the mail)
+      let last = line;
+      for (let joined = 0; trailingPipes && !/\|\s*$/.test(last) && joined < MAX_ROW_LINES && i + 1 < lines.length; joined++) {
+        const next = lines[i + 1]!;
+        if (!next.trim() || isPipeStart(next)) break;
+        line += '\n' + next;
+        last = next;
+        i++;
       }
       const cells = line.replace(/\|\s*$/, '').split('|').map((c) => c.split('\n').map(squeeze).join('\n').trim());
       if (cells.filter(Boolean).length >= 2) {
