@@ -50,7 +50,7 @@ export interface TicketStateStore {
 export interface TicketStateOptions {
   /** Key prefix, e.g. `syncdesk`: keys become `<prefix>:ticket:…`. */
   prefix: string;
-  /** Lock lifetime; renewed every third of it while the holder runs. @defaultValue 60000 */
+  /** Lock lifetime; renewed every third of it while the holder runs, so a crashed worker blocks its keys this long at most. @defaultValue 15000 */
   lockTtlMs?: number;
   /** How long to wait for a busy key before handing the job back to the queue. @defaultValue 30000 */
   lockWaitMs?: number;
@@ -69,7 +69,7 @@ export const MAX_REPORTS = MAX_REPORTS_KEPT;
 
 export function createTicketStateStore(redis: Redis, options: TicketStateOptions): TicketStateStore {
   const p = `${options.prefix}:ticket`;
-  const ttl = options.lockTtlMs ?? 60_000;
+  const ttl = options.lockTtlMs ?? 15_000;
   const waitMs = options.lockWaitMs ?? 30_000;
   const stateKey = (key: string) => `${p}:key:${key}`;
   const openKey = (tenant: string) => `${p}:tenant:${tenant}:open`;

@@ -131,9 +131,11 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date })
         notes: [],
         links: opts.followUpOf ? [{ type: 'refers-to', id: opts.followUpOf.id }] : [],
       };
-      await save(t);
+      // the key marker first: a crash between the two writes leaves a marker without a
+      // ticket (ignored by findByKey), never a ticket that findByKey cannot see
       await mkdir(join(dir, 'by-key', draft.key), { recursive: true });
       await writeFile(join(dir, 'by-key', draft.key, id), '');
+      await save(t);
       if (opts.followUpOf && (await read(opts.followUpOf.id))) {
         await change(opts.followUpOf.id, (old) => old.links.push({ type: 'referred-to-by', id }));
       }
