@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 
@@ -12,15 +12,18 @@ import type { TestProject } from 'vitest/node';
 
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** `count` distinct free loopback ports: all held open at once, so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 declare module 'vitest' {
@@ -34,14 +37,15 @@ let stateDir = '';
 export async function setup(project: TestProject): Promise<void> {
   stateDir = mkdtempSync('/var/tmp/syncdesk-test-');
   chmodSync(stateDir, 0o755); // Dovecot runs as its own user and must reach its folder
+  const [redisPort, imapPort, imapsPort, rtPort] = await freePorts(4);
   const env = {
     ...process.env,
     E2E_STATE_DIR: stateDir,
-    E2E_REDIS_PORT: String(await freePort()),
+    E2E_REDIS_PORT: String(redisPort),
     E2E_REDIS_APPENDFSYNC: 'always', // a killed Redis must lose nothing in the crash tests
-    E2E_IMAP_PORT: String(await freePort()),
-    E2E_IMAPS_PORT: String(await freePort()),
-    E2E_RT_PORT: String(await freePort()),
+    E2E_IMAP_PORT: String(imapPort),
+    E2E_IMAPS_PORT: String(imapsPort),
+    E2E_RT_PORT: String(rtPort),
   };
   const { stdout } = await run('bash', ['scripts/services.sh', 'up'], { env, maxBuffer: 1 << 20 });
   const services: Record<string, string> = {};
