@@ -101,17 +101,22 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
   return actions;
 }
 
-export function syncedActions(holder: Holder, lookups: NormalisedLookup[]): Action[] {
-  const actions = [confirmHolder(holder)];
+/** The forest-wide (Global Catalog) search for every AD object holding one of the values. */
+function adSearchCommand(lookups: NormalisedLookup[]): string {
   const clauses = lookups.map((l) =>
     l.kind === 'upn'
       ? `(userPrincipalName=${ldapValue(l.value)})(proxyAddresses=smtp:${ldapValue(l.value)})(mail=${ldapValue(l.value)})`
       : `(proxyAddresses=${l.addressType}:${ldapValue(l.value)})${l.addressType === 'smtp' ? `(mail=${ldapValue(l.value)})` : ''}`,
   );
+  return `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${clauses.join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`;
+}
+
+export function syncedActions(holder: Holder, lookups: NormalisedLookup[]): Action[] {
+  const actions = [confirmHolder(holder)];
   actions.push(
     step(
       'The duplicate lives in on-premises AD: both objects are synced. Find every AD object holding the value (forest-wide, Global Catalog).',
-      `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${clauses.join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`,
+      adSearchCommand(lookups),
     ),
   );
   const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
@@ -175,6 +180,38 @@ export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   return actions;
 }
 
+/** When a duplicate error names no value: the addresses of the reported object, to search one by one. */
+function listObjectValues(error: SyncError): Action {
+  const who = ldapValue(error.identity ?? '<object>');
+  return step(
+    'The report does not name the conflicting value: list the UPN and addresses of the reported object in AD, then search Entra ID for each one (Get-MgUser/Get-MgGroup/Get-MgContact -Filter "proxyAddresses/any(x:x eq \'smtp:<address>\')").',
+    `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses`,
+  );
+}
+
+/**
+ * Steps for a duplicate nobody looked up (Graph not configured, tenant unknown, lookup
+ * refused): the agent runs the search syncdesk would have run, then fixes where the
+ * holder is mastered.
+ */
+export function unresolvedActions(error: SyncError): Action[] {
+  const lookups = lookupsOf(error);
+  const actions: Action[] = [];
+  if (!lookups.length) actions.push(listObjectValues(error));
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Find the user, group or contact in Entra ID holding ${storedForm(l)}.`, c));
+  if (lookups.length) {
+    actions.push(step('Search on-premises AD too: a synced holder means the duplicate lives there.', adSearchCommand(lookups)));
+  }
+  actions.push(
+    step(
+      'Decide which object keeps the value. If the other holder is cloud-only (OnPremisesSyncEnabled empty), remove the value from it in Entra ID/Exchange Online, or let the on-premises object take it over by SMTP soft-match; if it is synced, remove or change the value on the on-premises object (IdFix finds the rest).',
+      null,
+    ),
+    DELTA_SYNC,
+  );
+  return actions;
+}
+
 /** Advice for errors that name no value another object could hold. */
 export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
   const who = psQuote(error.identity ?? '<object>');
@@ -221,6 +258,11 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       return {
         note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
         actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
+      };
+    case 'DuplicateAttribute':
+      return {
+        note: 'The report names the attribute but not its value, so nothing could be looked up.',
+        actions: [listObjectValues(error), step('Run IdFix against the forest to find the duplicate on-premises.', null), DELTA_SYNC],
       };
     default:
       return { note: 'The error names no value to look up; read its message in the report.', actions: [DELTA_SYNC] };

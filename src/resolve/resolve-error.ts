@@ -8,6 +8,7 @@ import {
   sameObjectActions,
   softDeletedActions,
   syncedActions,
+  unresolvedActions,
 } from './resolution-actions.ts';
 
 /**
@@ -61,7 +62,7 @@ export function resolveError(error: SyncError, outcome: LookupOutcome | null, no
     return { ...base, verdict: 'not-applicable', holders: [], actions, note };
   }
   if (!outcome || outcome.status === 'unresolved') {
-    return { ...base, verdict: 'unresolved', holders: [], actions: [], note: outcome?.note ?? 'nothing was looked up' };
+    return { ...base, verdict: 'unresolved', holders: [], actions: unresolvedActions(error), note: outcome?.note ?? 'nothing was looked up' };
   }
   const lookups = lookupsOf(error);
   const holders = dedupe(outcome.holders);

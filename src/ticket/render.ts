@@ -125,8 +125,9 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     { kind: 'fields', rows },
     { kind: 'heading', text: 'Who holds the value (Microsoft Graph)' },
   ];
-  if (!resolution) blocks.push({ kind: 'paragraph', text: 'Not looked up.' });
-  else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
+  if (!resolution || resolution.verdict === 'unresolved' || resolution.verdict === 'not-applicable') {
+    blocks.push({ kind: 'paragraph', text: 'Not looked up (see the verdict).' });
+  } else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
   else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
   if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });

@@ -55,6 +55,18 @@ describe('verdicts (pure)', () => {
     expect(u).toMatchObject({ verdict: 'unresolved', note: 'unknown tenant "x"' });
     expect(() => ResolutionSchema.parse(u)).not.toThrow();
   });
+
+  it('unresolved still tells the agent how to find the holder by hand, in Entra ID and in AD', () => {
+    const u = resolveError(err({}), { status: 'unresolved', note: 'Graph not configured' }, now);
+    const commands = u.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain(confirmCommands(normaliseLookup({ attribute: 'ProxyAddresses', value: 'SMTP:jo@contoso.com' })!)[0]);
+    expect(commands).toContain('(proxyAddresses=smtp:jo@contoso.com)');
+    expect(commands).toContain('Start-ADSyncSyncCycle -PolicyType Delta');
+    // no value in the report: nothing to look up, but the agent can search from the object
+    const bare = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: null }], identity: 'Finance Team' }), null, now);
+    expect(bare.verdict).toBe('not-applicable');
+    expect(bare.actions[0]!.command).toContain('(displayName=Finance Team)');
+  });
 });
 
 describe('PowerShell quoting', () => {
