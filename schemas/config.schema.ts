@@ -168,6 +168,17 @@ export const IngestConfigSchema = z.object({
     .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
 });
 
+export const AdminConfigSchema = z.object({
+  /** Address the admin HTTP server (metrics, health, dashboard) binds to; loopback unless asked. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Port of the admin HTTP server; 0 turns it off. */
+  port: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** User name for the queue dashboard (HTTP Basic). */
+  user: z.string().min(1).default('admin'),
+  /** Password for the queue dashboard; without one the dashboard is off. */
+  password: z.string().optional(),
+});
+
 export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   redis: RedisConfigSchema,
@@ -175,6 +186,7 @@ export const ConfigSchema = z.object({
   graph: GraphConfigSchema,
   ticket: TicketConfigSchema,
   ingest: IngestConfigSchema,
+  admin: AdminConfigSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -74,6 +74,10 @@ export const ENV_KEYS = {
   MAIL_STORE_DIR: 'ingest.storeDir',
   MAIL_RETENTION_DAYS: 'ingest.retentionDays',
   TRUSTED_AUTHSERV_IDS: 'ingest.trustedAuthServIds',
+  ADMIN_HOST: 'admin.host',
+  ADMIN_PORT: 'admin.port',
+  ADMIN_USER: 'admin.user',
+  ADMIN_PASSWORD: 'admin.password',
 } as const;
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
@@ -85,6 +89,7 @@ export const SECRET_PATHS = [
   'ticket.servicenow.password',
   'ticket.jira.token',
   'ticket.zendesk.token',
+  'admin.password',
 ] as const;
 
 export class ConfigError extends Error {

@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { ParseJob } from '../../schemas/jobs.schema.ts';
-import { createIngestor } from '../ingest/ingest-mail.ts';
+import { createIngestor, type IngestMeta, type IngestResult } from '../ingest/ingest-mail.ts';
 import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
 import type { Logger } from '../logger.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { toReportRef } from '../parse/report-ref.ts';
 import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
+import type { GraphObserver } from '../resolve/graph-observer.ts';
 import { createResolverFromConfig } from '../resolve/resolver.ts';
 import { createTicketStageFromConfig } from '../ticket/ticket-stage.ts';
 import type { ParseDeps } from './processors.ts';
@@ -37,12 +38,20 @@ export interface Runtime {
   close(options?: { keepEmbedded?: boolean }): Promise<void>;
 }
 
+/** Observers of what the process does (the admin metrics plug in here). */
+export interface RuntimeHooks {
+  /** Every ingestion's answer (IMAP listener and replays). */
+  ingested?: (result: IngestResult, meta: IngestMeta) => void;
+  /** Every Graph request of the resolve stage and the Graph poll. */
+  graph?: GraphObserver;
+}
+
 export function graphConfigured(config: Config): boolean {
   const g = config.graph;
   return Boolean(g.tenantsFile || (g.tenantId && g.clientId && (g.clientSecret || g.certificatePath || g.managedIdentity)));
 }
 
-export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {
   const redis = await openRedis(config, logger);
   const client = redis.client as Redis;
   const queues = createQueues(redis.client, redis.prefix);
@@ -63,7 +72,8 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     queues,
     store,
     ingestor() {
-      ingestor ??= createIngestor({
+      if (ingestor) return ingestor;
+      const inner = createIngestor({
         redis: client,
         store,
         enqueueParse: async (job: ParseJob, options: { jobId: string }) => {
@@ -72,10 +82,20 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         config,
         logger: stageLogger('ingest'),
       });
+      const observe = hooks.ingested;
+      ingestor = observe
+        ? {
+            async ingest(raw, meta) {
+              const result = await inner.ingest(raw, meta);
+              observe(result, meta);
+              return result;
+            },
+          }
+        : inner;
       return ingestor;
     },
     resolver() {
-      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve') }) as Resolver;
+      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve'), observeGraph: hooks.graph }) as Resolver;
       return resolver!;
     },
     ticketStage() {
@@ -90,7 +110,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       // loaded on use: the Graph SDK is only needed where Graph is configured
       return async () => {
         const { pollGraph } = await import('../resolve/poll-graph.ts');
-        return pollGraph(config, { redis: client, logger: stageLogger('poll-graph') });
+        return pollGraph(config, { redis: client, logger: stageLogger('poll-graph'), observeGraph: hooks.graph });
       };
     },
     async close(options = {}) {

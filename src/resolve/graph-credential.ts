@@ -1,7 +1,8 @@
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { Client } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { PermanentError } from '../errors.ts';
+import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
 
 /**
  * Where a tenant's Graph lives and how we sign in to it. National clouds differ in the
@@ -74,10 +75,17 @@ export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
   throw new PermanentError(`tenant ${creds.tenantId}: a client secret, a certificate or a managed identity is required`, 'GraphConfig');
 };
 
-/** The Graph client for one tenant: the real middleware chain (auth, RetryHandler for 429/503/504, redirects). */
-export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints): Client {
+/**
+ * The Graph client for one tenant: the real middleware chain (auth, RetryHandler for
+ * 429/503/504, redirects), with `observe` (metrics) seeing each request on the wire.
+ */
+export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver): Client {
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
+  const chain = observe ? MiddlewareFactory.getDefaultMiddlewareChain(authProvider) : null;
+  // just before the HTTP handler: after the RetryHandler, so every attempt is seen
+  chain?.splice(chain.length - 1, 0, new ObserverMiddleware(observe!));
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] }),
+    ...(chain ? { middleware: chain } : { authProvider }),
     baseUrl: endpoints.baseUrl,
     defaultVersion: 'v1.0',
     ...(endpoints.customHost ? { customHosts: new Set([endpoints.customHost]) } : {}),

@@ -7,6 +7,7 @@ import { fingerprintError } from '../parse/fingerprint.ts';
 import { createBatchRunner, type SubOutcome } from './graph-batch.ts';
 import type { CredentialFactory } from './graph-credential.ts';
 import { classifyGraphFailure, classifyThrown } from './graph-errors.ts';
+import type { GraphObserver } from './graph-observer.ts';
 import { graphPath } from './odata.ts';
 import { createLimiter, sleep as realSleep } from './rate-limit.ts';
 import { tenantGraphClient, tenantsFromConfig } from './tenant-client.ts';
@@ -26,6 +27,8 @@ export interface PollGraphDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string | undefined>;
+  /** Sees every Graph request (metrics). */
+  observeGraph?: GraphObserver;
 }
 
 const FILTER = "onPremisesProvisioningErrors/any(o:o/category eq 'PropertyConflict')";
@@ -69,7 +72,7 @@ export function recordsFromObject(obj: Record<string, unknown>, objectType: stri
 }
 
 async function pollTenant(tenant: TenantEntry, config: Config, deps: PollGraphDeps, log: Logger): Promise<ParsedReport> {
-  const client = tenantGraphClient(tenant, config.graph, deps.createCredential);
+  const client = tenantGraphClient(tenant, config.graph, deps.createCredential, deps.observeGraph);
   const runner = createBatchRunner({
     post: async (body) => {
       try {

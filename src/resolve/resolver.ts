@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, LookupQuery } from './directory-lookup.ts';
 import type { CredentialFactory } from './graph-credential.ts';
 import { createGraphDirectoryLookup } from './graph-directory-lookup.ts';
+import type { GraphObserver } from './graph-observer.ts';
 import { createRedisLookupCache } from './lookup-cache.ts';
 import { createLimiter } from './rate-limit.ts';
 import { lookupsOf } from './resolution-actions.ts';
@@ -35,6 +36,8 @@ export interface ResolverDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string | undefined>;
+  /** Sees every Graph request (metrics). */
+  observeGraph?: GraphObserver;
 }
 
 export function createResolverFromConfig(config: Config, deps: ResolverDeps): Resolver {
@@ -49,7 +52,7 @@ export function createResolverFromConfig(config: Config, deps: ResolverDeps): Re
     let lookup = lookups.get(tenant);
     if (!lookup) {
       lookup = createGraphDirectoryLookup({
-        client: tenantGraphClient(tenant, g, deps.createCredential),
+        client: tenantGraphClient(tenant, g, deps.createCredential, deps.observeGraph),
         tenant: tenant.tenantId,
         logger: log.child({ tenant: tenant.name ?? tenant.tenantId }),
         cache,

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, type CredentialFactory } from './graph-credential.ts';
+import type { GraphObserver } from './graph-observer.ts';
 import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type TenantEntry } from './tenants.ts';
 
 /** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
@@ -28,10 +29,15 @@ export function tenantsFromConfig(config: Config, env: Record<string, string | u
 }
 
 /** A Graph client signed in as one tenant's app, in that tenant's cloud (per-tenant overrides first). */
-export function tenantGraphClient(tenant: TenantEntry, g: Config['graph'], createCredential: CredentialFactory = createGraphCredential): Client {
+export function tenantGraphClient(
+  tenant: TenantEntry,
+  g: Config['graph'],
+  createCredential: CredentialFactory = createGraphCredential,
+  observe?: GraphObserver,
+): Client {
   const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, {
     baseUrl: tenant.baseUrl ?? g.baseUrl,
     authorityHost: tenant.authorityHost ?? g.authorityHost,
   });
-  return createGraphClient(createCredential(tenant, endpoints), endpoints);
+  return createGraphClient(createCredential(tenant, endpoints), endpoints, observe);
 }

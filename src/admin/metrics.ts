@@ -1,0 +1,100 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+
+/**
+ * The process's Prometheus metrics, in a registry of its own (prom-client's global
+ * registry is never touched). Counters count what *this* process did: run several
+ * processes and Prometheus sums them. Queue depths are read from Redis on each scrape,
+ * so every process reports the same, shared numbers.
+ */
+
+/** The BullMQ states reported as queue depth. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'completed', 'failed'] as const;
+
+/** How long a scrape waits for Redis before leaving the queue depths out. */
+const QUEUE_SCRAPE_TIMEOUT_MS = 2_000;
+
+export interface Metrics {
+  registry: Registry;
+  /** Mails that went through ingestion, by origin (imap, replay-file, …) and answer (queued, duplicate, …). */
+  mailsIngested: Counter<'origin' | 'status'>;
+  /** Reports found in parsed mails (`mail`) or by the Graph poll (`graph-poll`). */
+  reportsParsed: Counter<'source'>;
+  /** Sync errors in reports applied to tickets, by category. */
+  errors: Counter<'category'>;
+  /** Mails refused, by reason (the parser's, or `too-large` at ingestion). */
+  mailsRejected: Counter<'reason'>;
+  /** Mails held back by sender trust. */
+  quarantined: Counter<'origin'>;
+  /** HTTP requests to Microsoft Graph, by status code (0: no answer). */
+  graphRequests: Counter<'code'>;
+  /** Items of `$batch` answers (each one is a Graph request for throttling purposes). */
+  graphBatchItems: Counter<'code'>;
+  /** 429 answers from Graph: to a whole request (`request`) or to one batch item (`batch-item`). */
+  graphThrottled: Counter<'level'>;
+  /** What the ticket stage did, by sink and action (created, updated, resolved, reopened, followup, …). */
+  tickets: Counter<'sink' | 'action'>;
+  /** Finished job attempts by queue and result (completed, failed, retried). */
+  jobs: Counter<'queue' | 'result'>;
+  /** Processing time of job attempts (not time spent waiting), by queue and result. */
+  jobDuration: Histogram<'queue' | 'result'>;
+  /** Reads queue depths from these queues on each scrape. */
+  watchQueues(queues: Queues): void;
+}
+
+export interface MetricsOptions {
+  /** Node process metrics (CPU, memory, event loop). @defaultValue true */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'syncdesk_' });
+  let watched: Queues | null = null;
+
+  new Gauge({
+    name: 'syncdesk_queue_jobs',
+    help: 'Jobs in each queue by state (read from Redis on scrape; the same in every process).',
+    labelNames: ['queue', 'state'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      if (!watched) return;
+      const queues = watched;
+      const names = Object.keys(QUEUE_NAMES) as QueueName[];
+      const read = Promise.all(names.map((name) => queues.byName(name).getJobCounts(...QUEUE_STATES)));
+      const timeout = new Promise<null>((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS, null).unref());
+      // Redis down: leave the depths out rather than hang the scrape (readyz says why)
+      const counts = await Promise.race([read.catch(() => null), timeout]);
+      if (!counts) return;
+      names.forEach((queue, i) => {
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[i]![state] ?? 0);
+      });
+    },
+  });
+
+  return {
+    registry,
+    mailsIngested: new Counter({ name: 'syncdesk_mails_ingested_total', help: 'Mails ingested, by origin and answer.', labelNames: ['origin', 'status'] as const, registers }),
+    reportsParsed: new Counter({ name: 'syncdesk_reports_parsed_total', help: 'Reports parsed from mails or polled from Graph.', labelNames: ['source'] as const, registers }),
+    errors: new Counter({ name: 'syncdesk_sync_errors_total', help: 'Sync errors in reports applied to tickets, by category.', labelNames: ['category'] as const, registers }),
+    mailsRejected: new Counter({ name: 'syncdesk_mails_rejected_total', help: 'Mails rejected, by reason.', labelNames: ['reason'] as const, registers }),
+    quarantined: new Counter({ name: 'syncdesk_mails_quarantined_total', help: 'Mails quarantined by sender trust.', labelNames: ['origin'] as const, registers }),
+    graphRequests: new Counter({ name: 'syncdesk_graph_requests_total', help: 'HTTP requests sent to Microsoft Graph, by status code (0: no answer).', labelNames: ['code'] as const, registers }),
+    graphBatchItems: new Counter({ name: 'syncdesk_graph_batch_items_total', help: 'Items answered inside Graph $batch requests, by status code.', labelNames: ['code'] as const, registers }),
+    graphThrottled: new Counter({ name: 'syncdesk_graph_throttled_total', help: 'Graph 429 answers, to a request or to one $batch item.', labelNames: ['level'] as const, registers }),
+    tickets: new Counter({ name: 'syncdesk_tickets_total', help: 'Ticket actions, by sink and action.', labelNames: ['sink', 'action'] as const, registers }),
+    jobs: new Counter({ name: 'syncdesk_jobs_total', help: 'Job attempts finished by this process, by queue and result.', labelNames: ['queue', 'result'] as const, registers }),
+    jobDuration: new Histogram({
+      name: 'syncdesk_job_duration_seconds',
+      help: 'Processing time of job attempts, by queue and result.',
+      labelNames: ['queue', 'result'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    watchQueues(queues) {
+      watched = queues;
+    },
+  };
+}
