@@ -11,13 +11,12 @@ const bool = z
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-/** A comma-separated list (`Done,Resolve Issue`), trimmed, empty parts dropped. */
-const nameList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean));
-const splitNames = (s: string) => s.split(',').map((a) => a.trim()).filter(Boolean);
+/** A list: a YAML sequence, or a comma-separated string (`Done,Resolve Issue`); trimmed, empty parts dropped. */
+const listInput = z.union([z.string(), z.array(z.string())]);
+const splitNames = (v: string | string[]) => (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter(Boolean);
+const nameList = (fallback: string) => listInput.default(fallback).transform(splitNames);
+/** Like nameList, lower-cased (addresses, host names). */
+const lowerList = listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
 
 export const RedisConfigSchema = z.object({
   /** Absent: syncdesk starts a private redis-server of its own (the embedded default). */
@@ -154,18 +153,12 @@ export const IngestConfigSchema = z.object({
   maxMailBytes: positiveInt.default(25 * 1024 * 1024),
   /** Sender trust: `strict` needs DMARC/DKIM alignment with a Microsoft sender; `forwarders` also accepts the allow-list; `off` trusts every mail. */
   trustPolicy: z.enum(['strict', 'forwarders', 'off']).default('forwarders'),
-  allowedForwarders: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
+  allowedForwarders: lowerList,
   /** Where raw mails are kept so any report can be re-run. */
   storeDir: z.string().default('.syncdesk/mail'),
   retentionDays: positiveInt.default(90),
   /** authserv-ids (and ARC sealers) of receiving servers whose Authentication-Results are believed, e.g. the org's MX. */
-  trustedAuthServIds: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
+  trustedAuthServIds: lowerList,
 });
 
 export const AdminConfigSchema = z.object({

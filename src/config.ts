@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigSchema, type Config } from '../schemas/config.schema.ts';
+import { readConfigFile } from './config-file.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -99,14 +100,31 @@ export class ConfigError extends Error {
   }
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: string): void {
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
-    node[part] ??= {};
+    const next = node[part];
+    node[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
     node = node[part] as Record<string, unknown>;
   }
   node[parts.at(-1)!] = value;
+}
+
+/** Where a config path's problem is named: the file key and its variable (`ticket.rt.url (RT_URL)`). */
+export function describePath(path: string): string {
+  const key = PATH_TO_KEY.get(path);
+  return key ? `${path} (${key})` : path || '(root)';
+}
+
+const PATH_TO_KEY = new Map<string, string>(Object.entries(ENV_KEYS).map(([key, path]) => [path, key]));
+
+export interface LoadConfigOptions {
+  /**
+   * A YAML config file (`syncdesk.yaml`) read first; environment variables and overrides
+   * win over its values. Unknown keys in it are errors. Null/absent: environment only.
+   */
+  file?: string | null;
 }
 
 /** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE`. */
@@ -122,27 +140,28 @@ function readEnvValue(env: Env, key: string): string | undefined {
   }
 }
 
-/** Builds and validates the configuration. Throws a ConfigError naming every bad key. */
-export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
-  const input: Record<string, unknown> = { redis: {}, imap: {}, graph: {}, ticket: {}, ingest: {} };
-  const pathToKey = new Map<string, string>();
+/**
+ * Builds and validates the configuration: the config file if given, then the environment
+ * (and `<KEY>_FILE` secrets), then `overrides` (config paths → values). Throws a
+ * ConfigError naming every bad key both ways (`ticket.rt.url (RT_URL): Invalid URL`).
+ */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}, options: LoadConfigOptions = {}): Config {
+  let input: Record<string, unknown> = { redis: {}, imap: {}, graph: {}, ticket: {}, ingest: {} };
+  if (options.file) {
+    const file = readConfigFile(options.file, ConfigSchema);
+    if (file.problems.length) throw new ConfigError(file.problems.map((p) => `${options.file}: ${p}`));
+    input = { ...input, ...file.data };
+  }
   for (const [key, path] of Object.entries(ENV_KEYS)) {
-    pathToKey.set(path, key);
     const value = readEnvValue(env, key);
     if (value !== undefined) setPath(input, path, value);
   }
   for (const [path, value] of Object.entries(overrides)) {
-    if (value !== undefined) setPath(input, path, value as string);
+    if (value !== undefined) setPath(input, path, value);
   }
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.join('.');
-        const key = pathToKey.get(path);
-        return `${key ?? path}: ${issue.message}`;
-      }),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${describePath(issue.path.join('.'))}: ${issue.message}`));
   }
   return parsed.data;
 }

@@ -9,6 +9,7 @@ import { registerFailedCommand } from './failed-command.ts';
 import { registerQuarantineCommand } from './quarantine-command.ts';
 import { registerStatusCommand } from './status-command.ts';
 import { registerPollGraphCommand } from './poll-graph-command.ts';
+import { registerDoctorCommand } from './doctor-command.ts';
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
@@ -18,7 +19,13 @@ export function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('-c, --config <file>', 'YAML config file (default: $SYNCDESK_CONFIG, else ./syncdesk.yaml if present)')
+    .hook('preAction', (root) => {
+      // every command reads its config through cliConfig(), which looks here
+      const file = root.opts<{ config?: string }>().config;
+      if (file) process.env.SYNCDESK_CONFIG = file;
+    });
   registerParseCommand(program);
   registerDemoCommand(program);
   registerStartCommand(program);
@@ -29,6 +36,7 @@ export function buildProgram(): Command {
   registerQuarantineCommand(program);
   registerStatusCommand(program);
   registerPollGraphCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -1,13 +1,18 @@
 import { loadConfig } from '../config.ts';
+import { configFilePath } from '../config-file.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
 
-/** Config from the environment, with command-specific overrides (config paths → values). */
+/**
+ * Config for a command: the config file (`--config FILE`, which the CLI passes on as
+ * SYNCDESK_CONFIG, else `./syncdesk.yaml` if present), under the environment, under
+ * command-specific overrides (config paths → values).
+ */
 export function cliConfig(overrides: Record<string, unknown> = {}): Config {
-  return loadConfig(process.env, overrides);
+  return loadConfig(process.env, overrides, { file: configFilePath(process.env)?.path });
 }
 
 /**

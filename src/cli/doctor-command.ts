@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { formatReport, runDoctor } from '../doctor/run-doctor.ts';
+
+/**
+ * `syncdesk doctor`: checks the configuration, Redis, the IMAP login and mailbox, Graph
+ * (token and a real query per tenant) and the service desk (login and key field), and
+ * prints what is wrong and how to fix it. Exit 0 when every check passes, else 1.
+ */
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the config, Redis, IMAP, Graph and the service desk; say how to fix what fails')
+    .option('--json', 'print the results as JSON')
+    .option('--timeout <seconds>', 'per network call', '15')
+    .action(async (opts: { json?: boolean; timeout: string }) => {
+      const report = await runDoctor({ timeoutMs: Math.max(1, Number(opts.timeout) || 15) * 1000 });
+      const width = Math.max(80, Math.min(process.stdout.columns ?? 110, 140));
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, width));
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,165 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Config } from '../../schemas/config.schema.ts';
+import { errorText, fail, isUnreachable, pass, skip, warn, type CheckResult } from './check.ts';
+import { checkWritableDir } from './store-check.ts';
+
+/**
+ * The service desk: the login, and the field syncdesk keeps its correlation key in.
+ * RT: the ticket custom field exists and applies to the queue. ServiceNow: a
+ * `correlation_id` query on incidents works. Jira: the project and issue type exist and the
+ * configured transitions can be found. Zendesk: the API token is accepted and the
+ * `external_id` lookup works.
+ */
+
+const PROBE_KEY = 'syncdesk-doctor-probe';
+
+function http(baseURL: string, timeoutMs: number, auth?: { username: string; password: string }, headers: Record<string, string> = {}): AxiosInstance {
+  return axios.create({ baseURL, auth, headers: { Accept: 'application/json', ...headers }, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0 });
+}
+
+/** The usual HTTP failures, named with their fix; null when the answer is a success. */
+function httpProblem(check: string, what: string, res: AxiosResponse, authFix: string): CheckResult | null {
+  if (res.status >= 200 && res.status < 300) return null;
+  if (res.status === 401) return fail(check, `${what}: HTTP 401, the credentials are refused`, authFix);
+  if (res.status >= 300 && res.status < 400) {
+    return fail(check, `${what}: HTTP ${res.status} redirect to ${String(res.headers.location ?? '?')}`, 'the URL points at a login page or the wrong path: set the base URL of the desk');
+  }
+  const body = typeof res.data === 'string' ? res.data.slice(0, 160) : JSON.stringify(res.data ?? '').slice(0, 160);
+  return fail(check, `${what}: HTTP ${res.status} ${body}`, res.status === 403 ? 'the account lacks rights for this call: see the README section for this desk' : 'check the desk URL and that the API is enabled');
+}
+
+function networkProblem(check: string, url: string, err: unknown): CheckResult {
+  return fail(check, `${url}: ${errorText(err)}`, isUnreachable(err) ? 'check the desk URL and that it is reachable from here' : 'check the desk URL and its TLS certificate');
+}
+
+async function checkRt(rt: Config['ticket']['rt'], timeoutMs: number): Promise<CheckResult[]> {
+  if (!rt.url || !rt.token) return [fail('desk rt', `missing ${[!rt.url && 'RT_URL', !rt.token && 'RT_TOKEN'].filter(Boolean).join(' and ')}`, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)')];
+  const base = rt.url.replace(/\/+$/, '');
+  const rest2 = /\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`;
+  const api = http(rest2, timeoutMs, undefined, { Authorization: `token ${rt.token}` });
+  const authFix = 'check RT_TOKEN (ticket.rt.token): create an auth token for the syncdesk user (Logged in as → Settings → Auth Tokens)';
+  try {
+    const who = await api.get('/rt');
+    const bad = httpProblem('desk rt', `GET ${rest2}/rt`, who, authFix);
+    if (bad) return [bad];
+    const results: CheckResult[] = [pass('desk rt', `${base}: RT ${String((who.data as { Version?: string })?.Version ?? '?')}, token accepted`)];
+    const queue = await api.get(`/queue/${encodeURIComponent(rt.queue)}`);
+    if (queue.status === 404 || queue.status === 403) {
+      results.push(fail('desk rt key field', `queue '${rt.queue}' not found or not visible to this user`, 'create the queue or set RT_QUEUE (ticket.rt.queue); grant the syncdesk user SeeQueue, ShowTicket, CreateTicket, ModifyTicket, CommentOnTicket, SeeCustomField and ModifyCustomField on it'));
+      return results;
+    }
+    const qbad = httpProblem('desk rt key field', `GET queue '${rt.queue}'`, queue, authFix);
+    if (qbad) return [...results, qbad];
+    const fields = ((queue.data as { TicketCustomFields?: Array<{ name: string }> }).TicketCustomFields ?? []).map((f) => f.name);
+    if (fields.includes(rt.keyField)) {
+      results.push(pass('desk rt key field', `custom field '${rt.keyField}' applies to queue '${rt.queue}'`));
+      return results;
+    }
+    // Not on the queue: say whether it exists at all, so the fix is the right one.
+    const search = await api.post('/customfields', [{ field: 'Name', value: rt.keyField }], { headers: { 'Content-Type': 'application/json' } });
+    const exists = search.status === 200 && Number((search.data as { count?: number; total?: number }).count ?? 0) > 0;
+    results.push(
+      fail(
+        'desk rt key field',
+        exists ? `custom field '${rt.keyField}' exists but does not apply to queue '${rt.queue}'` : `no ticket custom field '${rt.keyField}' on queue '${rt.queue}' (queue fields: ${fields.join(', ') || 'none'})`,
+        exists
+          ? `Admin → Custom Fields → ${rt.keyField} → Applies to: tick queue '${rt.queue}'`
+          : `create a ticket custom field '${rt.keyField}' (Enter one value) applied to queue '${rt.queue}', or set RT_KEY_FIELD (ticket.rt.keyField) to an existing one`,
+      ),
+    );
+    return results;
+  } catch (err) {
+    return [networkProblem('desk rt', rest2, err)];
+  }
+}
+
+async function checkServiceNow(sn: Config['ticket']['servicenow'], timeoutMs: number): Promise<CheckResult[]> {
+  if (!sn.url || !sn.user || !sn.password) return [fail('desk servicenow', 'SERVICENOW_URL, SERVICENOW_USER and SERVICENOW_PASSWORD are all required', 'set them (the password through SERVICENOW_PASSWORD_FILE)')];
+  const base = sn.url.replace(/\/+$/, '');
+  const api = http(base, timeoutMs, { username: sn.user, password: sn.password });
+  try {
+    const res = await api.get('/api/now/v2/table/incident', { params: { sysparm_query: `correlation_id=${PROBE_KEY}`, sysparm_limit: '1', sysparm_fields: 'sys_id,correlation_id' } });
+    const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
+    if (bad) return [bad];
+    if (!Array.isArray((res.data as { result?: unknown }).result)) return [fail('desk servicenow', `${base}: the answer is not a Table API result`, 'check SERVICENOW_URL (https://<instance>.service-now.com)')];
+    return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`)];
+  } catch (err) {
+    return [networkProblem('desk servicenow', base, err)];
+  }
+}
+
+async function checkJira(jira: Config['ticket']['jira'], timeoutMs: number): Promise<CheckResult[]> {
+  if (!jira.url || !jira.email || !jira.token || !jira.project) return [fail('desk jira', 'JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT are all required', 'set them (the token through JIRA_TOKEN_FILE)')];
+  const base = jira.url.replace(/\/+$/, '');
+  const api = http(base, timeoutMs, { username: jira.email, password: jira.token }, { 'Content-Type': 'application/json' });
+  const authFix = 'check JIRA_EMAIL and JIRA_TOKEN (an API token of that account, id.atlassian.com → Security → API tokens)';
+  try {
+    const project = await api.get(`/rest/api/3/project/${encodeURIComponent(jira.project)}`);
+    if (project.status === 404) return [fail('desk jira', `project '${jira.project}' not found or not visible`, 'set JIRA_PROJECT (ticket.jira.project) to the project key, and give the account Browse/Create/Transition issue rights')];
+    const bad = httpProblem('desk jira', `${base}: project ${jira.project}`, project, authFix);
+    if (bad) return [bad];
+    const types = ((project.data as { issueTypes?: Array<{ name: string }> }).issueTypes ?? []).map((t) => t.name);
+    const results: CheckResult[] = [];
+    if (types.length && !types.includes(jira.issueType)) {
+      results.push(fail('desk jira', `project '${jira.project}' has no issue type '${jira.issueType}' (has: ${types.join(', ')})`, 'set JIRA_ISSUE_TYPE (ticket.jira.issueType) to one listed'));
+    } else {
+      results.push(pass('desk jira', `${base}: login ok, project '${jira.project}', issue type '${jira.issueType}'`));
+    }
+    // Transitions belong to a workflow and are offered per issue: read them off the project's newest issue.
+    const search = await api.post('/rest/api/3/search/jql', { jql: `project = "${jira.project.replace(/"/g, '\\"')}" ORDER BY created DESC`, maxResults: 1, fields: ['status'] });
+    const issue = (search.data as { issues?: Array<{ id: string; key?: string }> }).issues?.[0];
+    if (search.status !== 200 || !issue) {
+      results.push(skip('desk jira transitions', 'no issue in the project to read transitions from: checked when the first ticket is resolved'));
+      return results;
+    }
+    const tr = await api.get(`/rest/api/3/issue/${encodeURIComponent(issue.id)}/transitions`);
+    const names = ((tr.data as { transitions?: Array<{ name: string; to?: { name?: string } }> }).transitions ?? []).flatMap((t) => [t.name, t.to?.name ?? '']);
+    const known = (list: string[]) => list.filter((n) => names.some((m) => m.toLowerCase() === n.toLowerCase()));
+    const resolve = known(jira.resolveTransitions);
+    const reopen = known(jira.reopenTransitions);
+    if (resolve.length || reopen.length) {
+      results.push(pass('desk jira transitions', `from ${issue.key ?? issue.id}: ${[...resolve, ...reopen].join(', ')} available`));
+    } else {
+      results.push(
+        warn(
+          'desk jira transitions',
+          `none of ${[...jira.resolveTransitions, ...jira.reopenTransitions].join(', ')} is offered from ${issue.key ?? issue.id} (offered: ${[...new Set(names.filter(Boolean))].join(', ') || 'none'})`,
+          'set JIRA_RESOLVE_TRANSITIONS and JIRA_REOPEN_TRANSITIONS to the transition names of this project’s workflow',
+        ),
+      );
+    }
+    return results;
+  } catch (err) {
+    return [networkProblem('desk jira', base, err)];
+  }
+}
+
+async function checkZendesk(zd: Config['ticket']['zendesk'], timeoutMs: number): Promise<CheckResult[]> {
+  if (!zd.url || !zd.email || !zd.token) return [fail('desk zendesk', 'ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_TOKEN are all required', 'set them (the token through ZENDESK_TOKEN_FILE)')];
+  const base = zd.url.replace(/\/+$/, '');
+  const api = http(base, timeoutMs, { username: `${zd.email}/token`, password: zd.token });
+  try {
+    const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
+    const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
+    if (bad) return [bad];
+    return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`)];
+  } catch (err) {
+    return [networkProblem('desk zendesk', base, err)];
+  }
+}
+
+export async function checkDesk(config: Config, timeoutMs = 15_000): Promise<CheckResult[]> {
+  const t = config.ticket;
+  switch (t.sink) {
+    case 'file':
+      return [await checkWritableDir('desk file', t.fileDir, 'TICKET_DIR (ticket.fileDir)')];
+    case 'rt':
+      return checkRt(t.rt, timeoutMs);
+    case 'servicenow':
+      return checkServiceNow(t.servicenow, timeoutMs);
+    case 'jira':
+      return checkJira(t.jira, timeoutMs);
+    case 'zendesk':
+      return checkZendesk(t.zendesk, timeoutMs);
+  }
+}

@@ -1,0 +1,85 @@
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { pino } from 'pino';
+import type { Config } from '../../schemas/config.schema.ts';
+import { imapClientOptions, type AccessTokenProvider } from '../ingest/imap-mail-source.ts';
+import { errorText, fail, isUnreachable, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
+
+/**
+ * IMAP: the login, the watched mailbox, and how handled mails will be marked: with a
+ * custom keyword when the server keeps them (Dovecot), else by a move to the processed
+ * folder (Exchange Online keeps no custom keywords).
+ */
+
+function loginFix(config: Config, err: unknown): string {
+  const text = errorText(err);
+  if (config.imap.auth === 'oauth2') {
+    return 'OAuth2 (IMAP_AUTH=oauth2): the app needs the Office 365 Exchange Online permission IMAP.AccessAsApp with admin consent, a service principal in Exchange (New-ServicePrincipal) and FullAccess on the mailbox (Add-MailboxPermission)';
+  }
+  if (isUnreachable(err)) return `check IMAP_HOST and IMAP_PORT (imap.host ${config.imap.host}, imap.port ${config.imap.port}) and the firewall`;
+  if (/certificate|self.signed|CERT_|unable to verify|altnames/i.test(text)) return 'the server certificate is not trusted: set IMAP_TLS_CA (imap.tlsCa) to the CA file, or fix the certificate';
+  if (/wrong version number|EPROTO|SSL routines/i.test(text)) return 'TLS mismatch: IMAP_SECURE=true is for implicit TLS (port 993); use IMAP_SECURE=false with port 143 (STARTTLS)';
+  return 'check IMAP_USER and IMAP_PASSWORD (imap.user, imap.password); for Exchange Online use IMAP_AUTH=oauth2';
+}
+
+export async function checkImap(
+  config: Config,
+  options: { timeoutMs?: number; getAccessToken?: AccessTokenProvider } = {},
+): Promise<CheckResult[]> {
+  const imap = config.imap;
+  if (!imap.host) return [skip('imap', 'not configured (IMAP_HOST unset): mails come in only through syncdesk replay')];
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let base: ImapFlowOptions;
+  try {
+    base = await withTimeout(imapClientOptions(config, pino({ level: 'silent' }), options.getAccessToken), timeoutMs, 'imap token');
+  } catch (err) {
+    return [fail('imap login', `${imap.user}@${imap.host}: cannot prepare the login (${errorText(err)})`, loginFix(config, err))];
+  }
+  const client = new ImapFlow({ ...base, logger: false, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, disableAutoIdle: true });
+  client.on('error', () => {
+    // the failing call reports it
+  });
+  const who = `${imap.user}@${imap.host}:${imap.port}`;
+  try {
+    try {
+      await withTimeout(client.connect(), timeoutMs, 'imap login');
+    } catch (err) {
+      const e = err as { authenticationFailed?: boolean; responseText?: string };
+      const why = e.authenticationFailed ? `login refused${e.responseText ? `: ${e.responseText}` : ''}` : errorText(err);
+      return [fail('imap login', `${who}: ${why}`, loginFix(config, err))];
+    }
+    const results: CheckResult[] = [pass('imap login', `${who} (${imap.auth}, ${imap.secure ? 'TLS' : 'STARTTLS'})`)];
+    const folders = await withTimeout(client.list(), timeoutMs, 'imap list');
+    const names = folders.map((f) => f.path);
+    const has = (name: string) => names.some((n) => n === name || (name.toUpperCase() === 'INBOX' && n.toUpperCase() === 'INBOX'));
+    if (!has(imap.mailbox)) {
+      results.push(
+        fail('imap mailbox', `no mailbox '${imap.mailbox}' (there are: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})`, 'create the mailbox, or set IMAP_MAILBOX (imap.mailbox) to one listed'),
+      );
+      return results;
+    }
+    const box = await withTimeout(client.mailboxOpen(imap.mailbox, { readOnly: true }), timeoutMs, 'imap select');
+    results.push(pass('imap mailbox', `'${imap.mailbox}': ${box.exists} messages`));
+    if (box.permanentFlags?.has('\\*')) {
+      results.push(pass('imap marking', `server keeps custom keywords: handled mails get ${imap.keyword}`));
+    } else if (has(imap.processedFolder)) {
+      results.push(pass('imap marking', `no custom keywords on this server: handled mails move to '${imap.processedFolder}' (exists)`));
+    } else {
+      results.push(
+        warn(
+          'imap marking',
+          `no custom keywords on this server, and the processed folder '${imap.processedFolder}' does not exist yet`,
+          `create folder '${imap.processedFolder}' (syncdesk tries to create it on the first move, which needs the right to create folders), or set IMAP_PROCESSED_FOLDER (imap.processedFolder)`,
+        ),
+      );
+    }
+    return results;
+  } catch (err) {
+    return [fail('imap mailbox', `${who}: ${errorText(err)}`, 'check IMAP_MAILBOX (imap.mailbox) and the account rights on it')];
+  } finally {
+    try {
+      await withTimeout(client.logout(), 3_000, 'imap logout');
+    } catch {
+      client.close();
+    }
+  }
+}

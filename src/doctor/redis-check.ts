@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Config } from '../../schemas/config.schema.ts';
+import { createRedisClient, redisTarget, type RedisClient } from '../redis/connection.ts';
+import { findEmbeddedRedis } from '../redis/embedded-redis.ts';
+import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
+
+const run = promisify(execFile);
+
+/** BullMQ needs Redis 6.2 or newer (it uses commands added there). */
+export const MIN_REDIS = [6, 2, 0] as const;
+
+export function versionAtLeast(version: string, min: readonly number[]): boolean {
+  const parts = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < min.length; i++) {
+    const a = parts[i] ?? 0;
+    if (a !== min[i]) return a > min[i]!;
+  }
+  return true;
+}
+
+/** Version and eviction policy of a live server; the policy is null when CONFIG is disabled (managed Redis). */
+async function inspect(client: RedisClient): Promise<{ version: string; policy: string | null }> {
+  const info = await client.info('server');
+  const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
+  let policy: string | null = null;
+  try {
+    const res = (await client.config('GET', 'maxmemory-policy')) as string[];
+    policy = res[1] ?? null;
+  } catch {
+    const mem = await client.info('memory').catch(() => '');
+    policy = /maxmemory_policy:([^\r\n]+)/.exec(mem)?.[1]?.trim() ?? null;
+  }
+  return { version, policy };
+}
+
+function verdict(where: string, version: string, policy: string | null): CheckResult {
+  if (!versionAtLeast(version, MIN_REDIS)) {
+    return fail('redis', `${where}: Redis ${version} is too old`, `BullMQ needs Redis ${MIN_REDIS.join('.')} or newer: upgrade the server`);
+  }
+  if (policy !== 'noeviction') {
+    return warn(
+      'redis',
+      `${where}: Redis ${version}, maxmemory-policy ${policy ?? 'unknown (CONFIG disabled)'}`,
+      'set maxmemory-policy noeviction (redis.conf, or CONFIG SET maxmemory-policy noeviction): evicted keys lose queued jobs',
+    );
+  }
+  return pass('redis', `${where}: Redis ${version}, maxmemory-policy noeviction`);
+}
+
+/** The embedded default: a running one is inspected; otherwise the redis-server it would start. */
+async function checkEmbedded(dir: string, timeoutMs: number): Promise<CheckResult> {
+  const running = await findEmbeddedRedis(dir);
+  if (running) return checkServer({ kind: 'url', url: `redis://127.0.0.1:${running.port}` }, `embedded (running, port ${running.port}, data in ${dir})`, timeoutMs);
+  try {
+    const { stdout } = await run('redis-server', ['--version'], { timeout: timeoutMs });
+    const version = /v=([\d.]+)/.exec(stdout)?.[1] ?? 'unknown';
+    if (!versionAtLeast(version, MIN_REDIS)) {
+      return fail('redis', `embedded: redis-server ${version} is too old`, `install Redis ${MIN_REDIS.join('.')} or newer, or set REDIS_URL`);
+    }
+    return pass('redis', `embedded: not running now; redis-server ${version} found, started with data in ${dir} by syncdesk start`);
+  } catch {
+    return fail('redis', 'embedded: no REDIS_URL, and redis-server is not installed', 'install Redis (apt-get install redis-server), or set REDIS_URL (redis.url) to a Redis 6.2+ server');
+  }
+}
+
+async function checkServer(target: Exclude<ReturnType<typeof redisTarget>, { kind: 'embedded' }>, where: string, timeoutMs: number): Promise<CheckResult> {
+  const client = createRedisClient(target, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+    reconnectOnError: () => false,
+  });
+  client.on('error', () => {
+    // reported through connect() below
+  });
+  try {
+    await withTimeout(client.connect(), timeoutMs, 'redis');
+    const { version, policy } = await withTimeout(inspect(client), timeoutMs, 'redis');
+    return verdict(where, version, policy);
+  } catch (err) {
+    const text = errorText(err);
+    if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) {
+      return fail('redis', `${where}: authentication refused (${text})`, 'check the password in REDIS_URL (redis://:password@host:port) or REDIS_PASSWORD');
+    }
+    return fail(
+      'redis',
+      `${where}: not reachable (${text})`,
+      isUnreachable(err) || /timeout|no answer|Connection is closed/i.test(text)
+        ? 'start Redis, or correct REDIS_URL (redis.url); without REDIS_URL syncdesk runs its own embedded Redis'
+        : 'check REDIS_URL (redis.url) and that the server speaks Redis',
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function checkRedis(config: Config, timeoutMs = 5_000): Promise<CheckResult> {
+  const target = redisTarget(config.redis);
+  if (target.kind === 'embedded') return checkEmbedded(target.dir, timeoutMs);
+  const where =
+    target.kind === 'url' ? target.url.replace(/\/\/[^@/]*@/, '//***@') : target.kind === 'sentinel' ? `sentinel ${target.name}` : `cluster (${target.nodes.length} seed nodes)`;
+  return checkServer(target, where, timeoutMs);
+}
