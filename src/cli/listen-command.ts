@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
+import { metricsHooks } from '../admin/instrument.ts';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
@@ -9,6 +12,8 @@ import { onShutdownSignal } from '../../workers/run-worker.ts';
 
 export interface Listener {
   stop(): Promise<void>;
+  /** For /readyz: is the IMAP session up, and the last error if not. */
+  health(): { connected: boolean; lastError: string | null };
 }
 
 export async function startListener(runtime: Runtime): Promise<Listener> {
@@ -28,14 +33,18 @@ export function registerListenCommand(program: Command): void {
   program
     .command('listen')
     .description('watch the IMAP mailbox and queue every report mail (workers run elsewhere)')
-    .action(async () => {
-      const config = cliConfig();
+    .option('--admin-port <port>', 'port of the admin server (metrics, health); 0: off (default: ADMIN_PORT or 9464)')
+    .action(async (opts: { adminPort?: string }) => {
+      const config = cliConfig({ 'admin.port': opts.adminPort });
       const logger = cliLogger(config, false);
-      const runtime = await openRuntime(config, logger);
+      const metrics = createMetrics();
+      const runtime = await openRuntime(config, logger, metricsHooks(metrics));
       const listener = await startListener(runtime);
+      const admin = await startAdmin(runtime, metrics, { imap: listener });
       logger.info({ action: 'listen-ready', mailbox: config.imap.mailbox, redis: runtime.redis.describe }, 'listening');
       await new Promise<void>(() => {
         onShutdownSignal(async () => {
+          await admin?.close();
           await listener.stop();
           await runtime.close();
         }, logger);

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { metricsHooks } from '../admin/instrument.ts';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
@@ -16,19 +19,23 @@ export function registerStartCommand(program: Command): void {
     .description('run the IMAP listener and all workers in one process')
     .option('--concurrency <n>', 'jobs per queue at once', '2')
     .option('--no-listen', 'workers only, even when IMAP is configured')
-    .action(async (opts: { concurrency: string; listen: boolean }) => {
-      const config = cliConfig();
+    .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)')
+    .action(async (opts: { concurrency: string; listen: boolean; adminPort?: string }) => {
+      const config = cliConfig({ 'admin.port': opts.adminPort });
       const logger = cliLogger(config, false);
-      const runtime = await openRuntime(config, logger);
+      const metrics = createMetrics();
+      const runtime = await openRuntime(config, logger, metricsHooks(metrics));
       const roles = parseRoles(undefined);
       const workers = startWorkers(runtime, roles, { concurrency: Number(opts.concurrency) });
       await ensureSchedules(runtime, roles);
       let listener: Listener | null = null;
       if (opts.listen && config.imap.host) listener = await startListener(runtime);
       else logger.warn({ action: 'start' }, 'IMAP is not configured: feed mails with `syncdesk replay`');
+      const admin = await startAdmin(runtime, metrics, { workers, imap: listener });
       logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
       await new Promise<void>(() => {
         onShutdownSignal(async () => {
+          await admin?.close();
           await listener?.stop();
           await stopWorkers(workers, runtime);
         }, logger);

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { metricsHooks } from '../admin/instrument.ts';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
 import { openRuntime } from '../pipeline/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
@@ -15,6 +18,7 @@ interface WorkerOptions {
   concurrency?: string;
   lockDuration?: string;
   stalledInterval?: string;
+  adminPort?: string;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -25,11 +29,13 @@ export function registerWorkerCommand(program: Command): void {
     .option('--concurrency <n>', 'jobs per queue at once', '2')
     .option('--lock-duration <ms>', "how long a job's lock lives; a crashed worker's job is retried after it", '30000')
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', '30000')
+    .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)')
     .action(async (opts: WorkerOptions) => {
-      const config = cliConfig();
+      const config = cliConfig({ 'admin.port': opts.adminPort });
       const logger = cliLogger(config, false);
       const roles = parseRoles(opts.queues);
-      const runtime = await openRuntime(config, logger);
+      const metrics = createMetrics();
+      const runtime = await openRuntime(config, logger, metricsHooks(metrics));
       const workers = startWorkers(runtime, roles, {
         concurrency: Number(opts.concurrency),
         lockDurationMs: Number(opts.lockDuration),
@@ -37,9 +43,13 @@ export function registerWorkerCommand(program: Command): void {
       });
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       await ensureSchedules(runtime, roles);
+      const admin = await startAdmin(runtime, metrics, { workers });
       logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
       await new Promise<void>(() => {
-        onShutdownSignal(() => stopWorkers(workers, runtime), logger);
+        onShutdownSignal(async () => {
+          await admin?.close();
+          await stopWorkers(workers, runtime);
+        }, logger);
       });
     });
 }
