@@ -129,13 +129,13 @@ export interface ConfigFileResult {
 
 /** Parses the text of a config file against the schema's keys (no value checks: the schema does those). */
 export function parseConfigText(text: string, schema: AnySchema): ConfigFileResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) {
     return {
       data: {},
       problems: doc.errors.map((e) => {
         const at = e.linePos?.[0];
-        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}${e.message.split('\n')[0]}`;
+        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     };
   }

@@ -1,0 +1,211 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../schemas/config.schema.ts';
+import { ConfigError, ENV_KEYS, loadConfig } from '../src/config.ts';
+import { configFilePath, parseConfigText, schemaPaths } from '../src/config-file.ts';
+
+const run = promisify(execFile);
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'syncdesk-config-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const FILE = `
+logLevel: debug
+redis:
+  url: redis://127.0.0.1:6390/2
+  prefix: acme
+imap:
+  host: imap.example.com
+  port: 143
+  secure: false
+  user: reports@example.com
+  password: from-file
+ticket:
+  sink: rt
+  reopenWithinDays: 7
+  rt:
+    url: https://rt.example.com/rt
+    queue: Identity
+  jira:
+    resolveTransitions: [Done, Resolve Issue]
+ingest:
+  allowedForwarders:
+    - IT@Example.com
+    - helpdesk@example.com
+  storeDir:
+`;
+
+describe('config file (syncdesk.yaml)', () => {
+  it('reads every section with YAML types: numbers, booleans, lists as sequences', () => {
+    const config = loadConfig({}, {}, { file: tempFile('syncdesk.yaml', FILE) });
+    expect(config.logLevel).toBe('debug');
+    expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6390/2', prefix: 'acme' });
+    expect(config.imap).toMatchObject({ host: 'imap.example.com', port: 143, secure: false, user: 'reports@example.com', password: 'from-file' });
+    expect(config.ticket.sink).toBe('rt');
+    expect(config.ticket.reopenWithinDays).toBe(7);
+    expect(config.ticket.rt).toEqual({ url: 'https://rt.example.com/rt', queue: 'Identity', keyField: 'DedupKey' });
+    expect(config.ticket.jira.resolveTransitions).toEqual(['Done', 'Resolve Issue']);
+    expect(config.ingest.allowedForwarders).toEqual(['it@example.com', 'helpdesk@example.com']);
+    // an empty key means "not set": the default applies
+    expect(config.ingest.storeDir).toBe('.syncdesk/mail');
+  });
+
+  it('lets environment variables and <KEY>_FILE secrets override file values', () => {
+    const secret = tempFile('imap-password', 'from-secret-file\n');
+    const config = loadConfig(
+      { IMAP_PORT: '993', IMAP_SECURE: 'true', RT_QUEUE: 'General', IMAP_PASSWORD_FILE: secret, JIRA_RESOLVE_TRANSITIONS: 'Close' },
+      {},
+      { file: tempFile('syncdesk.yaml', FILE) },
+    );
+    expect(config.imap).toMatchObject({ host: 'imap.example.com', port: 993, secure: true, password: 'from-secret-file' });
+    // the section keeps the file's other keys
+    expect(config.ticket.rt).toMatchObject({ url: 'https://rt.example.com/rt', queue: 'General' });
+    expect(config.ticket.jira.resolveTransitions).toEqual(['Close']);
+  });
+
+  it('names a bad value by its file key and its variable', () => {
+    const file = tempFile('syncdesk.yaml', 'ticket:\n  rt:\n    url: not a url\nimap:\n  port: 70000\n');
+    expect(problemsOf(() => loadConfig({}, {}, { file }))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ticket\.rt\.url \(RT_URL\): Invalid URL/), expect.stringMatching(/^imap\.port \(IMAP_PORT\): /)]),
+    );
+    // the same words when the value comes from the environment
+    expect(problemsOf(() => loadConfig({ RT_URL: 'nope' }))).toEqual([expect.stringMatching(/^ticket\.rt\.url \(RT_URL\): Invalid URL/)]);
+    // cross-field rules too
+    expect(problemsOf(() => loadConfig({}, {}, { file: tempFile('s.yaml', 'imap:\n  host: imap.example.com\n') }))).toEqual([
+      'imap.user (IMAP_USER): IMAP_USER is required when IMAP_HOST is set',
+      'imap.password (IMAP_PASSWORD): IMAP_PASSWORD is required with IMAP_AUTH=password',
+    ]);
+  });
+
+  it('rejects unknown keys with their path (and the key probably meant)', () => {
+    const file = tempFile('syncdesk.yaml', 'ticket:\n  rt:\n    urll: https://rt.example.com\nredsi:\n  url: redis://x\nimap:\n  hots: a\n  tlsCA: /x\n');
+    const problems = problemsOf(() => loadConfig({}, {}, { file }));
+    expect(problems).toEqual([
+      `${file}: ticket.rt.urll: unknown key (did you mean ticket.rt.url?)`,
+      `${file}: redsi: unknown key (did you mean redis?)`,
+      `${file}: imap.hots: unknown key (did you mean imap.host?)`,
+      `${file}: imap.tlsCA: unknown key (did you mean imap.tlsCa?)`,
+    ]);
+  });
+
+  it('rejects a value where a section belongs, and a section where a value belongs', () => {
+    const { problems } = parseConfigText('redis: redis://localhost\nimap:\n  port:\n    number: 1\n', ConfigSchema);
+    expect(problems).toEqual(['redis: must be a section (a mapping of keys), not a value', 'imap.port: must be a value, not a section']);
+  });
+
+  it('reports YAML syntax errors with their line, and a file that is not a mapping', () => {
+    const bad = problemsOf(() => loadConfig({}, {}, { file: tempFile('syncdesk.yaml', 'redis:\n  url: [unclosed\n') }));
+    expect(bad[0]).toMatch(/syncdesk\.yaml: line \d+, column \d+: /);
+    expect(parseConfigText('- a\n- b\n', ConfigSchema).problems).toEqual([expect.stringMatching(/must be a mapping/)]);
+    expect(parseConfigText('a: 1\na: 2\n', ConfigSchema).problems[0]).toMatch(/line 2/);
+  });
+
+  it('treats an empty file as no settings, and a missing named file as an error', () => {
+    expect(loadConfig({}, {}, { file: tempFile('syncdesk.yaml', '# nothing yet\n') }).ticket.sink).toBe('file');
+    expect(problemsOf(() => loadConfig({}, {}, { file: '/nonexistent/syncdesk.yaml' }))).toEqual(['/nonexistent/syncdesk.yaml: cannot read the config file (ENOENT)']);
+  });
+
+  it('finds the file: SYNCDESK_CONFIG, else ./syncdesk.yaml when present, else none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-cwd-'));
+    expect(configFilePath({}, dir)).toBeNull();
+    expect(configFilePath({ SYNCDESK_CONFIG: 'conf/x.yaml' }, dir)).toEqual({ path: join(dir, 'conf/x.yaml'), explicit: true });
+    writeFileSync(join(dir, 'syncdesk.yaml'), 'logLevel: warn\n');
+    expect(configFilePath({}, dir)).toEqual({ path: join(dir, 'syncdesk.yaml'), explicit: false });
+  });
+
+  it('knows every config key that has an environment variable', () => {
+    const values = [...schemaPaths(ConfigSchema)].filter(([, kind]) => kind === 'value').map(([p]) => p);
+    expect(new Set(values)).toEqual(new Set(Object.values(ENV_KEYS)));
+  });
+});
+
+describe('syncdesk.example.yaml', () => {
+  const text = readFileSync(new URL('../syncdesk.example.yaml', import.meta.url), 'utf8');
+  /** The example with every commented-out key switched on (keys are `#<indent>name:` lines). */
+  const enabled = text
+    .split('\n')
+    .map((line) => line.replace(/^#( ?)(\s*[a-z][A-Za-z]*:(\s|$))/, '$2'))
+    .join('\n');
+
+  it('is valid as shipped (everything commented out)', () => {
+    expect(parseConfigText(text, ConfigSchema)).toEqual({ data: {}, problems: [] });
+  });
+
+  it('documents every key: switched on, each is a known key at its place', () => {
+    const parsed = parseConfigText(enabled, ConfigSchema);
+    expect(parsed.problems).toEqual([]);
+    const present = new Set<string>();
+    const walk = (node: Record<string, unknown>, prefix: string) => {
+      for (const [k, v] of Object.entries(node)) {
+        const path = prefix ? `${prefix}.${k}` : k;
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v as Record<string, unknown>, path);
+        else present.add(path);
+      }
+    };
+    walk(parsed.data, '');
+    // keys whose example is left empty (`key:`) count as documented
+    const documented = new Set([...present, ...emptyKeys(enabled)]);
+    const missing = [...schemaPaths(ConfigSchema)].filter(([p, kind]) => kind === 'value' && !documented.has(p)).map(([p]) => p);
+    expect(missing).toEqual([]);
+  });
+});
+
+/** Paths of keys written with no value (`  password:`), which parse to null and are dropped. */
+function emptyKeys(yamlText: string): string[] {
+  const out: string[] = [];
+  const stack: Array<{ indent: number; key: string }> = [];
+  for (const line of yamlText.split('\n')) {
+    const m = /^(\s*)([a-zA-Z]+):\s*(#.*)?$/.exec(line);
+    const any = /^(\s*)([a-zA-Z]+):/.exec(line);
+    if (!any) continue;
+    const indent = any[1]!.length;
+    while (stack.length && stack.at(-1)!.indent >= indent) stack.pop();
+    const path = [...stack.map((s) => s.key), any[2]!].join('.');
+    if (m) {
+      out.push(path);
+      stack.push({ indent, key: any[2]! });
+    }
+  }
+  return out;
+}
+
+describe('--config on the command line', () => {
+  it('is read by every command, before or after the command name, and its bad keys are named', async () => {
+    const file = tempFile('bad.yaml', 'ticket:\n  sink: rt\n  rt:\n    url: not a url\n    tokn: x\n');
+    const after = await run(process.execPath, ['bin/syncdesk.js', 'status', '--config', file]).catch((e: { code: number; stderr: string }) => e);
+    expect((after as { code: number }).code).toBe(1);
+    expect((after as { stderr: string }).stderr).toContain(`${file}: ticket.rt.tokn: unknown key (did you mean ticket.rt.token?)`);
+
+    const doctor = await run(process.execPath, ['bin/syncdesk.js', '--config', file, 'doctor', '--json']).catch((e: { code: number; stdout: string }) => e);
+    expect((doctor as { code: number }).code).toBe(1);
+    const report = JSON.parse((doctor as { stdout: string }).stdout) as { ok: boolean; results: Array<{ check: string; status: string; detail: string }> };
+    expect(report.ok).toBe(false);
+    expect(report.results[0]).toMatchObject({ check: 'config', status: 'fail' });
+    expect(report.results[0]!.detail).toContain('ticket.rt.tokn: unknown key');
+  }, 60_000);
+
+  it('SYNCDESK_CONFIG names the file when --config is absent', async () => {
+    const file = tempFile('env.yaml', 'redis:\n  url: nope\n');
+    const res = await run(process.execPath, ['bin/syncdesk.js', 'doctor', '--json'], { env: { ...process.env, SYNCDESK_CONFIG: file } }).catch((e: { stdout: string }) => e);
+    const report = JSON.parse((res as { stdout: string }).stdout) as { results: Array<{ detail: string }> };
+    expect(report.results[0]!.detail).toContain('redis.url (REDIS_URL): Invalid URL');
+  }, 60_000);
+});
