@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailauth';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type { Redis } from 'ioredis';
+import { MICROSOFT_SENDERS } from '../parse/subject.ts';
 
 /**
  * Sender trust: may this mail open tickets? Anyone can write
@@ -30,15 +31,6 @@ import type { Redis } from 'ioredis';
  * - `off`: every mail is trusted.
  */
 
-export const MICROSOFT_SENDERS: readonly string[] = [
-  'msonlineservicesteam@microsoftonline.com',
-  'msonlineservicesteam@microsoft.com',
-  'azure-noreply@microsoft.com',
-  'msonlineservicesteam@oe.21vianet.com',
-  '21vianetonlineservicesteam@21vianet.com',
-  'msonlineservicesteam@azureadnotifications.us',
-  'msonlineservicesteam@microsoftonline.us',
-];
 
 export type TrustPolicy = 'strict' | 'forwarders' | 'off';
 

@@ -18,7 +18,7 @@ export function reportSubject(subject: string | null | undefined): { isReport: b
 }
 
 /** Senders Microsoft has used for these reports, per cloud (email-format.md §1.1). */
-const MICROSOFT_SENDERS = new Set([
+export const MICROSOFT_SENDERS: readonly string[] = [
   'msonlineservicesteam@microsoftonline.com',
   'msonlineservicesteam@microsoft.com',
   'azure-noreply@microsoft.com',
@@ -26,10 +26,11 @@ const MICROSOFT_SENDERS = new Set([
   '21vianetonlineservicesteam@21vianet.com',
   'msonlineservicesteam@azureadnotifications.us',
   'msonlineservicesteam@microsoftonline.us',
-]);
+];
+const SENDER_SET = new Set(MICROSOFT_SENDERS);
 
 export function isMicrosoftSender(address: string | null | undefined): boolean {
-  return !!address && MICROSOFT_SENDERS.has(address.trim().toLowerCase());
+  return !!address && SENDER_SET.has(address.trim().toLowerCase());
 }
 
 /** Words only a report's own body uses (a newsletter about sync errors does not say them). */
