@@ -8,12 +8,16 @@ export type Block =
   | { kind: 'line'; text: string }
   | { kind: 'break' };
 
+// Most text is already clean: test first, and only rewrite (allocate) when needed.
+const SQUEEZABLE = /[\t\u00a0\u2000-\u200b\u3000]| {2}/;
+const COLLAPSIBLE = /[^\S ]| {2}/;
+
 /** Collapses runs of spaces and tabs (not newlines) and trims. */
 export function squeeze(text: string): string {
-  return text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ').trim();
+  return (SQUEEZABLE.test(text) ? text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ') : text).trim();
 }
 
 /** Collapses all whitespace, newlines included: the normalised form of a message. */
 export function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return (COLLAPSIBLE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }
