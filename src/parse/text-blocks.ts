@@ -6,8 +6,8 @@ import { squeeze, type Block } from './blocks.ts';
  * and `identity | description |` lines as rows. Flattened rows wrapped by a mail client
  * are joined back when the layout ends its rows with `|`.
  */
-/** A flattened row wrapped by a mail client spans a few lines, never dozens. */
-const MAX_ROW_LINES = 12;
+/** A flattened row wrapped by a mail client spans some lines (a 600-character error at 40 columns: 15), never hundreds. */
+const MAX_ROW_LINES = 80;
 
 export function textToBlocks(text: string): Block[] {
   const lines = text
