@@ -73,14 +73,17 @@ async function checkServer(target: Exclude<ReturnType<typeof redisTarget>, { kin
     enableOfflineQueue: false,
     reconnectOnError: () => false,
   });
-  client.on('error', () => {
-    // reported through connect() below
+  // ioredis rejects connect() with a bare "Connection is closed."; the cause came as an event
+  let cause: unknown;
+  client.on('error', (err: Error) => {
+    cause ??= err;
   });
   try {
     await withTimeout(client.connect(), timeoutMs, 'redis');
     const { version, policy } = await withTimeout(inspect(client), timeoutMs, 'redis');
     return verdict(where, version, policy);
-  } catch (err) {
+  } catch (thrown) {
+    const err = /Connection is closed/.test(String((thrown as Error)?.message)) && cause ? cause : thrown;
     const text = errorText(err);
     if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) {
       return fail('redis', `${where}: authentication refused (${text})`, 'check the password in REDIS_URL (redis://:password@host:port) or REDIS_PASSWORD');

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { CheckResult } from '../../src/doctor/check.ts';
+import { formatReport, runDoctor } from '../../src/doctor/run-doctor.ts';
+import { emptyDirectory, user } from '../fakes/graph/directory.ts';
+import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
+import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
+import { services } from '../helpers/services.ts';
+
+/**
+ * `syncdesk doctor` against the real test services (Redis, Dovecot, RT) and the fake Graph.
+ * The CLI runs as a child process: @azure/identity must trust the fake Graph's CA, which
+ * Node reads from NODE_EXTRA_CA_CERTS only at start.
+ */
+
+const TENANT = '0d0d0d0d-0000-4000-8000-00000000000d';
+const APP = { clientId: 'dddddddd-4444-4444-8444-444444444444', secret: 'graph-secret-good-1234' };
+
+interface Report {
+  ok: boolean;
+  results: CheckResult[];
+}
+
+let tls: TlsMaterial;
+let graph: FakeGraph;
+let dir: string;
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The config a working install would have, as a syncdesk.yaml, with the RT token as a `_FILE` secret. */
+function goodConfig(): Record<string, unknown> {
+  const s = services();
+  return {
+    redis: { url: s.REDIS_URL, prefix: `doctor-${randomUUID().slice(0, 8)}` },
+    imap: { host: s.IMAP_HOST, port: Number(s.IMAP_TLS_PORT), secure: true, tlsCa: s.IMAP_TLS_CA, user: s.IMAP_USER, password: s.IMAP_PASSWORD, mailbox: 'INBOX' },
+    graph: { tenantId: TENANT, clientId: APP.clientId, clientSecret: APP.secret, baseUrl: graph.url, authorityHost: graph.url },
+    ticket: { sink: 'rt', rt: { url: s.RT_URL, queue: s.RT_QUEUE, keyField: s.RT_DEDUP_CF } },
+    ingest: { storeDir: join(dir, 'mail') },
+  };
+}
+
+function writeConfig(name: string, config: Record<string, unknown>): string {
+  const path = join(dir, name);
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+  return path;
+}
+
+/** `syncdesk doctor --config FILE [--json]` in a child that trusts the fake Graph. */
+async function doctorCli(configPath: string, env: Record<string, string> = {}, json = true): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_EXTRA_CA_CERTS: tls.caPath, NO_COLOR: '1', ...env };
+  const args = ['bin/syncdesk.js', 'doctor', '--config', configPath, '--timeout', '10', ...(json ? ['--json'] : [])];
+  const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
+function byCheck(report: Report): Record<string, CheckResult> {
+  return Object.fromEntries(report.results.map((r) => [r.check, r]));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'syncdesk-doctor-'));
+  tls = makeTlsMaterial();
+  const directory = emptyDirectory();
+  directory.users.push(user({ userPrincipalName: 'someone@contoso.com', mail: 'someone@contoso.com', proxyAddresses: [] }));
+  graph = await startFakeGraph({ tls, tenants: { [TENANT]: { apps: [APP], directory } } });
+});
+
+afterAll(async () => {
+  await graph?.close();
+});
+
+describe('syncdesk doctor', () => {
+  it('passes every check against the real test services and Graph, and prints no secret', async () => {
+    const s = services();
+    const tokenFile = join(dir, 'rt-token');
+    writeFileSync(tokenFile, `${s.RT_TOKEN}\n`, { mode: 0o600 });
+    const config = writeConfig('good.yaml', goodConfig());
+    const { code, stdout, stderr } = await doctorCli(config, { RT_TOKEN_FILE: tokenFile });
+    const report = JSON.parse(stdout) as Report;
+    const checks = byCheck(report);
+    expect(report.results.filter((r) => r.status !== 'pass'), stdout + stderr).toEqual([
+      // the config file holds the IMAP password and the Graph secret: allowed, with a warning
+      expect.objectContaining({ check: 'config secrets', status: 'warn', detail: expect.stringContaining('imap.password, graph.clientSecret') }),
+    ]);
+    expect(code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(checks.redis!.detail).toMatch(/Redis \d+\.\d+.*maxmemory-policy noeviction/);
+    expect(checks['imap login']!.detail).toContain(`${s.IMAP_USER}@${s.IMAP_HOST}`);
+    expect(checks['imap mailbox']!.detail).toContain("'INBOX'");
+    expect(checks['imap marking']!.detail).toContain('custom keywords');
+    expect(checks[`graph ${TENANT}`]!.detail).toContain('token ok');
+    expect(checks['desk rt']!.detail).toContain('token accepted');
+    expect(checks['desk rt key field']!.detail).toContain(`'${s.RT_DEDUP_CF}' applies to queue '${s.RT_QUEUE}'`);
+    expect(checks['mail store']!.status).toBe('pass');
+    expect(graph.stats.callsByTenant[TENANT]).toBeGreaterThanOrEqual(3);
+    for (const secret of [s.RT_TOKEN, s.IMAP_PASSWORD, APP.secret]) expect(stdout + stderr).not.toContain(secret);
+  });
+
+  it('names each fault of a broken config with its fix: IMAP password, RT token, Redis down, Graph secret', async () => {
+    const good = goodConfig();
+    const s = services();
+    const broken = {
+      ...good,
+      redis: { url: `redis://127.0.0.1:${await closedPort()}` },
+      imap: { ...(good.imap as object), password: 'wrong-imap-password' },
+      graph: { ...(good.graph as object), clientSecret: 'wrong-graph-secret' },
+      ticket: { sink: 'rt', rt: { url: s.RT_URL, token: 'wrong-rt-token-0000', queue: s.RT_QUEUE, keyField: s.RT_DEDUP_CF } },
+    };
+    const { code, stdout, stderr } = await doctorCli(writeConfig('broken.yaml', broken));
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    const checks = byCheck(report);
+    expect(report.ok).toBe(false);
+
+    expect(checks.redis).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not reachable.*ECONNREFUSED/), fix: expect.stringContaining('REDIS_URL') });
+    expect(checks['imap login']).toMatchObject({ status: 'fail', detail: expect.stringContaining('login refused'), fix: expect.stringContaining('IMAP_PASSWORD') });
+    expect(checks['imap mailbox']).toBeUndefined();
+    expect(checks[`graph ${TENANT}`]).toMatchObject({ status: 'fail', detail: expect.stringContaining('no token'), fix: expect.stringMatching(/client secret is wrong or expired.*GRAPH_CLIENT_SECRET/) });
+    expect(checks['desk rt']).toMatchObject({ status: 'fail', detail: expect.stringContaining('HTTP 401'), fix: expect.stringContaining('RT_TOKEN') });
+    for (const secret of ['wrong-imap-password', 'wrong-graph-secret', 'wrong-rt-token-0000']) expect(stdout + stderr).not.toContain(secret);
+
+    // the table says the same, with the fixes
+    const table = await doctorCli(writeConfig('broken2.yaml', broken), {}, false);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^redis\s+FAIL\s+/m);
+    expect(table.stdout).toMatch(/^imap login\s+FAIL\s+/m);
+    expect(table.stdout).toMatch(/^desk rt\s+FAIL\s+/m);
+    expect(table.stdout).toContain('fix: check RT_TOKEN');
+    expect(table.stdout).toMatch(/\d+ checks failed/);
+  });
+
+  it('names an RT key field that does not exist, and a missing IMAP mailbox', async () => {
+    const s = services();
+    const good = goodConfig();
+    const config = {
+      ...good,
+      graph: {},
+      imap: { ...(good.imap as object), mailbox: 'NoSuchFolder' },
+      ticket: { sink: 'rt', rt: { url: s.RT_URL, queue: s.RT_QUEUE, keyField: 'NoSuchKeyField' } },
+    };
+    const path = writeConfig('nokeyfield.yaml', config);
+    const report = await runDoctor({ env: { SYNCDESK_CONFIG: path, RT_TOKEN: s.RT_TOKEN }, timeoutMs: 10_000 });
+    const checks = byCheck(report);
+    expect(report.ok).toBe(false);
+    expect(checks['desk rt']!.status).toBe('pass');
+    expect(checks['desk rt key field']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`no ticket custom field 'NoSuchKeyField' on queue '${s.RT_QUEUE}'`),
+      fix: expect.stringContaining(`create a ticket custom field 'NoSuchKeyField'`),
+    });
+    // the real key field is listed, so the admin sees the likely typo
+    expect(checks['desk rt key field']!.detail).toContain(s.RT_DEDUP_CF);
+    expect(checks['imap mailbox']).toMatchObject({ status: 'fail', detail: expect.stringContaining("no mailbox 'NoSuchFolder'"), fix: expect.stringContaining('IMAP_MAILBOX') });
+    expect(checks.graph).toMatchObject({ status: 'skip' });
+    expect(checks.redis!.status).toBe('pass');
+    const table = formatReport(report);
+    expect(table).toMatch(/^desk rt key field\s+FAIL\s+no ticket custom field/m);
+    expect(table).not.toContain(s.RT_TOKEN);
+  });
+});
