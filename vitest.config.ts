@@ -12,6 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: ['test/setup/fast-check.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
@@ -20,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: ['test/setup/fast-check.ts'],
           include: ['test/**/*.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
