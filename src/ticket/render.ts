@@ -86,23 +86,46 @@ function problemTitle(error: SyncError): string {
   return CATEGORY_LABELS[error.category] ?? error.category;
 }
 
+/**
+ * The smallest subject limit among the desks (ServiceNow short_description, 160): a summary
+ * that fits keeps its tail (holder, tenant) in every desk instead of losing it to a cut.
+ */
+const SUMMARY_FIT = 160;
+/** A tenant-level error has only its text to show: its first sentence, at most this long. */
+const MESSAGE_SUBJECT_MAX = 80;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
+}
+
+/** "Error 016: Synchronization has been stopped. This company …" → "Error 016: Synchronization has been stopped." */
+function firstSentence(message: string): string {
+  const flat = message.replace(/\s+/g, ' ').trim();
+  const m = /^.*?[.!?](?=\s|$)/.exec(flat);
+  return clip(m ? m[0] : flat, MESSAGE_SUBJECT_MAX);
+}
+
 /** "[Duplicate UserPrincipalName] john@contoso.com — held by cloud-only user John Smith — tenant contoso" */
 export function renderSummary(view: ProblemView): string {
   const { error, resolution } = view;
   const value = error.attributes.find((a) => a.value)?.value ?? null;
-  const subject = value ?? error.identity ?? error.message;
-  const parts = [`[${problemTitle(error)}] ${subject}`];
-  if (value && error.identity && normal(value) !== normal(error.identity)) parts[0] += ` on ${error.identity}`;
+  let subject = value ?? error.identity ?? firstSentence(error.message);
+  if (value && error.identity && normal(value) !== normal(error.identity)) subject += ` on ${error.identity}`;
+  const tail: string[] = [];
   const v = resolution?.verdict;
   if (resolution && resolution.holders.length && (v === 'cloud-only-holder' || v === 'synced-holder' || v === 'soft-deleted-holder')) {
     const first = resolution.holders[0]!;
     const more = resolution.holders.length > 1 ? ` (+${resolution.holders.length - 1})` : '';
-    parts.push(`held by ${holderShort(first)}${more}`);
-  } else if (v === 'same-object') parts.push('held by the object itself');
-  else if (v === 'no-holder') parts.push('no current holder');
-  parts.push(`tenant ${tenantLabel(view.report)}`);
-  const line = parts.join(' — ').replace(/\s+/g, ' ');
-  return line.length > 255 ? `${line.slice(0, 254)}…` : line;
+    tail.push(`held by ${holderShort(first)}${more}`);
+  } else if (v === 'same-object') tail.push('held by the object itself');
+  else if (v === 'no-holder') tail.push('no current holder');
+  tail.push(`tenant ${tenantLabel(view.report)}`);
+  const oneLine = (s: string) => s.replace(/\s+/g, ' ');
+  const head = oneLine(`[${problemTitle(error)}] ${subject}`);
+  const rest = oneLine(tail.map((t) => ` — ${t}`).join(''));
+  // a long value gives way first, so the holder and the tenant stay readable in every desk
+  const line = head.length + rest.length > SUMMARY_FIT ? `${clip(head, Math.max(40, SUMMARY_FIT - rest.length))}${rest}` : head + rest;
+  return clip(line, 255);
 }
 
 function normal(s: string): string {
@@ -125,9 +148,8 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     { kind: 'fields', rows },
     { kind: 'heading', text: 'Who holds the value (Microsoft Graph)' },
   ];
-  if (!resolution || resolution.verdict === 'unresolved' || resolution.verdict === 'not-applicable') {
-    blocks.push({ kind: 'paragraph', text: 'Not looked up (see the verdict).' });
-  } else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
+  if (!resolution) blocks.push({ kind: 'paragraph', text: 'Not looked up.' });
+  else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
   else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
   if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });

@@ -32,6 +32,17 @@ describe('renderSummary', () => {
     expect(s.length).toBeLessThanOrEqual(255);
     expect(s.startsWith('[Duplicate UserPrincipalName] xxx')).toBe(true);
   });
+  it('keeps the holder and the tenant when the value is long: the value gives way, the summary fits every desk', () => {
+    const long = syncError({ value: `${'x'.repeat(300)}@contoso.com` });
+    const s = renderSummary(view({ error: long }));
+    expect(s.length).toBeLessThanOrEqual(160);
+    expect(s).toMatch(/^\[Duplicate UserPrincipalName\] x+… — held by cloud-only user John Smith — tenant contoso$/);
+  });
+  it('a tenant-level error (quota) shows the first sentence of its text, and the tenant', () => {
+    const quota = syncError({ category: 'QuotaExceeded', identity: null });
+    const error = { ...quota, attributes: [], message: 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.' };
+    expect(renderSummary(view({ error, resolution: undefined }))).toBe('[Quota exceeded] Error 016: Synchronization has been stopped. — tenant contoso');
+  });
 });
 
 describe('renderDraft', () => {
