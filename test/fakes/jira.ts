@@ -203,7 +203,13 @@ export class FakeJira {
     if (p === '/rest/api/2/issue' || p.startsWith('/rest/api/3/search') && p !== '/rest/api/3/search/jql') {
       return err(410, ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.']);
     }
-    let m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
+    let m = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(p);
+    if (m && req.method === 'GET') {
+      // GET /rest/api/3/project/{projectIdOrKey}: the project with its issue types (syncdesk doctor)
+      if (decodeURIComponent(m[1]!) !== this.opts.project) return err(404, [`No project could be found with key '${decodeURIComponent(m[1]!)}'.`]);
+      return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: [{ id: '10001', name: 'Task' }, { id: '10002', name: 'Bug' }] } };
+    }
+    m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return this.getIssue(req, m[1]!);
     if (m && req.method === 'PUT') return this.edit(req, m[1]!);
     m = /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/.exec(p);

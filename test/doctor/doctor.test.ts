@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
+import { checkDesk } from '../../src/doctor/desk-check.ts';
+import { checkGraph, type GraphProbe } from '../../src/doctor/graph-check.ts';
+import { versionAtLeast } from '../../src/doctor/redis-check.ts';
+import { formatReport, redactResults } from '../../src/doctor/run-doctor.ts';
+import { fail, pass, warn } from '../../src/doctor/check.ts';
+import { FakeJira } from '../fakes/jira.ts';
+import { FakeServiceNow } from '../fakes/servicenow.ts';
+import { FakeZendesk } from '../fakes/zendesk.ts';
+
+const GRAPH_ENV = { GRAPH_TENANT_ID: 'tenant-1', GRAPH_CLIENT_ID: 'client-1', GRAPH_CLIENT_SECRET: 'shh-secret' };
+
+/** A Graph that answers like Entra and Graph do, per path: 200, or a GraphError-shaped 403. */
+function stubProbe(forbidden: string[], tokenError?: Error): GraphProbe {
+  return {
+    token: async () => {
+      if (tokenError) throw tokenError;
+    },
+    get: async (path) => {
+      if (forbidden.includes(path)) throw Object.assign(new Error('Insufficient privileges to complete the operation.'), { statusCode: 403, code: 'Authorization_RequestDenied' });
+      return { value: [{ id: '1' }] };
+    },
+  };
+}
+
+describe('doctor: Graph', () => {
+  it('names the missing application permissions on 403', async () => {
+    const config = loadConfig(GRAPH_ENV);
+    const [r] = await checkGraph(config, { probe: () => stubProbe(['/groups', '/contacts']), env: {} });
+    expect(r).toMatchObject({ check: 'graph tenant-1', status: 'fail', ok: false, detail: 'tenant-1: token ok, but Graph answers 403 for Group.Read.All, OrgContact.Read.All' });
+    expect(r!.fix).toContain('application permissions Group.Read.All, OrgContact.Read.All');
+    expect(r!.fix).toContain('Grant admin consent');
+  });
+
+  it('passes when users, groups and contacts are readable', async () => {
+    const [r] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([]), env: {} });
+    expect(r).toMatchObject({ status: 'pass', ok: true });
+  });
+
+  it('explains a refused secret (AADSTS7000215) and an unknown app', async () => {
+    const secret = new Error('ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.');
+    const [a] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], secret), env: {} });
+    expect(a!.fix).toMatch(/client secret is wrong or expired.*GRAPH_CLIENT_SECRET/);
+    const app = new Error('AADSTS700016: Application with identifier client-1 was not found in the directory');
+    const [b] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], app), env: {} });
+    expect(b!.fix).toContain('GRAPH_CLIENT_ID');
+  });
+
+  it('skips when Graph is not configured, and fails when half of it is', async () => {
+    expect((await checkGraph(loadConfig({}), { env: {} }))[0]).toMatchObject({ status: 'skip', ok: true });
+    expect((await checkGraph(loadConfig({ GRAPH_TENANT_ID: 't' }), { env: {} }))[0]).toMatchObject({ status: 'fail', ok: false });
+  });
+});
+
+describe('doctor: output', () => {
+  it('never shows a configured secret, in details or fixes', () => {
+    const out = redactResults([fail('x', 'login as bob with s3cr3t-value failed', 'check s3cr3t-value')], ['s3cr3t-value']);
+    expect(out[0]).toMatchObject({ detail: 'login as bob with *** failed', fix: 'check ***' });
+  });
+
+  it('prints a table with the fix under each failing or warning row, and a summary', () => {
+    const table = formatReport({ ok: false, results: [pass('config', 'valid'), warn('redis', 'policy allkeys-lru', 'set noeviction'), fail('desk rt', 'HTTP 401', 'check RT_TOKEN')] });
+    expect(table.split('\n')).toEqual([
+      'CHECK    STATUS  DETAIL / HOW TO FIX',
+      'config   ok      valid',
+      'redis    WARN    policy allkeys-lru',
+      '                 fix: set noeviction',
+      'desk rt  FAIL    HTTP 401',
+      '                 fix: check RT_TOKEN',
+      '',
+      '1 check failed, 1 warning.',
+      '',
+    ]);
+  });
+
+  it('compares Redis versions numerically', () => {
+    expect(versionAtLeast('6.2.0', [6, 2, 0])).toBe(true);
+    expect(versionAtLeast('7.0.15', [6, 2, 0])).toBe(true);
+    expect(versionAtLeast('6.0.16', [6, 2, 0])).toBe(false);
+    expect(versionAtLeast('10.0.0', [6, 2, 0])).toBe(true);
+  });
+});
+
+describe('doctor: SaaS service desks (against the fakes)', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('ServiceNow: a correlation_id query works; a wrong password is named', async () => {
+    const fake = new FakeServiceNow({ user: 'svc', password: 'pw-good' });
+    await fake.start();
+    stop = () => fake.stop();
+    const env = { TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'svc' };
+    expect(await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-good' }), 5_000)).toEqual([expect.objectContaining({ status: 'pass', detail: expect.stringContaining('correlation_id query on incident works') })]);
+    const [bad] = await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-bad' }), 5_000);
+    expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('HTTP 401'), fix: expect.stringContaining('SERVICENOW_PASSWORD') });
+  });
+
+  it('Zendesk: the API token is accepted; a wrong one is named', async () => {
+    const fake = new FakeZendesk({ email: 'bot@example.com', token: 'zd-good' });
+    await fake.start();
+    stop = () => fake.stop();
+    const env = { TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'bot@example.com' };
+    expect((await checkDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-good' }), 5_000))[0]).toMatchObject({ status: 'pass' });
+    expect((await checkDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-bad' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('ZENDESK_TOKEN') });
+  });
+
+  it('Jira: project, issue type and the configured transitions; a wrong project is named', async () => {
+    const fake = new FakeJira({ email: 'bot@example.com', token: 'api-token', project: 'OPS' });
+    await fake.start();
+    stop = () => fake.stop();
+    const env = { TICKET_SINK: 'jira', JIRA_URL: fake.url, JIRA_EMAIL: 'bot@example.com', JIRA_TOKEN: 'api-token', JIRA_PROJECT: 'OPS' };
+    // an empty project: transitions cannot be read yet
+    expect(await checkDesk(loadConfig(env), 5_000)).toEqual([
+      expect.objectContaining({ check: 'desk jira', status: 'pass' }),
+      expect.objectContaining({ check: 'desk jira transitions', status: 'skip' }),
+    ]);
+    const config = loadConfig(env);
+    await createJiraTicketSink(config.ticket.jira, { logger: createLogger({ level: 'silent' }) }).create({ key: 'k1', summary: 's', keyDisplay: 'k1', body: [{ kind: 'paragraph', text: 'x' }] }, { idempotencyKey: 'doctor' });
+    const withIssue = await checkDesk(config, 5_000);
+    expect(withIssue[1]).toMatchObject({ check: 'desk jira transitions', status: 'pass', detail: expect.stringContaining('Done') });
+    const odd = await checkDesk(loadConfig({ ...env, JIRA_RESOLVE_TRANSITIONS: 'Finish', JIRA_REOPEN_TRANSITIONS: 'Again' }), 5_000);
+    expect(odd[1]).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLVE_TRANSITIONS') });
+    expect((await checkDesk(loadConfig({ ...env, JIRA_PROJECT: 'NOPE' }), 5_000))[0]).toMatchObject({ status: 'fail', detail: "project 'NOPE' not found or not visible" });
+    expect((await checkDesk(loadConfig({ ...env, JIRA_ISSUE_TYPE: 'Epic' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_ISSUE_TYPE') });
+    expect((await checkDesk(loadConfig({ ...env, JIRA_TOKEN: 'wrong' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_TOKEN') });
+  });
+});
