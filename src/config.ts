@@ -127,14 +127,15 @@ export interface LoadConfigOptions {
   file?: string | null;
 }
 
-/** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE`. */
+/** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE` (empty: unset). */
 function readEnvValue(env: Env, key: string): string | undefined {
   const direct = env[key];
   if (direct !== undefined && direct !== '') return direct;
   const file = env[`${key}_FILE`];
   if (!file) return undefined;
   try {
-    return readFileSync(file, 'utf8').trim();
+    // an empty secret file counts as unset, like an empty variable (compose mounts one file for every desk)
+    return readFileSync(file, 'utf8').trim() || undefined;
   } catch (err) {
     throw new ConfigError([`${key}_FILE: cannot read ${file} (${(err as Error).message})`]);
   }

@@ -81,6 +81,13 @@ describe('config file (syncdesk.yaml)', () => {
     expect(config.ticket.jira.resolveTransitions).toEqual(['Close']);
   });
 
+  it('treats an empty <KEY>_FILE as unset, so the file value stays (compose mounts one secret for every desk)', () => {
+    const empty = tempFile('empty-secret', '\n');
+    const config = loadConfig({ IMAP_PASSWORD_FILE: empty, JIRA_TOKEN_FILE: empty }, {}, { file: tempFile('syncdesk.yaml', FILE) });
+    expect(config.imap.password).toBe('from-file');
+    expect(config.ticket.jira.token).toBeUndefined();
+  });
+
   it('names a bad value by its file key and its variable', () => {
     const file = tempFile('syncdesk.yaml', 'ticket:\n  rt:\n    url: not a url\nimap:\n  port: 70000\n');
     expect(problemsOf(() => loadConfig({}, {}, { file }))).toEqual(

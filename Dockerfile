@@ -1,0 +1,38 @@
+# syncdesk: the service image. The CLI runs its TypeScript through tsx, which is a runtime
+# dependency in package.json, so `npm ci --omit=dev` keeps it (no build step, no dev tools).
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    # the admin server (/healthz, /readyz, /metrics, dashboard) must be reachable from outside the container
+    ADMIN_HOST=0.0.0.0 \
+    ADMIN_PORT=9464 \
+    # state that must survive the container: raw mails (for replays), file-sink tickets
+    MAIL_STORE_DIR=/var/lib/syncdesk/mail \
+    TICKET_DIR=/var/lib/syncdesk/tickets \
+    SYNCDESK_REDIS_DIR=/var/lib/syncdesk/redis
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY bin ./bin
+COPY src ./src
+COPY schemas ./schemas
+COPY workers ./workers
+COPY examples ./examples
+COPY syncdesk.example.yaml tsconfig.json ./
+
+# run as the image's unprivileged `node` user; /var/lib/syncdesk is its data volume
+RUN mkdir -p /var/lib/syncdesk /etc/syncdesk && chown -R node:node /var/lib/syncdesk
+USER node
+VOLUME ["/var/lib/syncdesk"]
+EXPOSE 9464
+
+# Node 20 has fetch, so the slim image needs no curl
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# SIGTERM: the listener stops, running jobs finish or go back to the queue
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "bin/syncdesk.js"]
+CMD ["start"]
