@@ -56,6 +56,18 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+function crossSite(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 function requireLogin(user: string, password: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = basicCredentials(req.headers.authorization);
@@ -67,9 +79,7 @@ function requireLogin(user: string, password: string) {
       return;
     }
     // Browsers resend Basic credentials on cross-site requests: refuse changes that come from another site.
-    const site = req.headers['sec-fetch-site'];
-    const changes = req.method !== 'GET' && req.method !== 'HEAD';
-    if (changes && site !== undefined && site !== 'same-origin' && site !== 'none') {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && crossSite(req)) {
       res.status(403).type('text/plain').send('cross-site request refused\n');
       return;
     }
