@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'bullmq';
 import { loadConfig } from '../src/config.ts';
+import { configFilePath } from '../src/config-file.ts';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime, type Runtime } from '../src/pipeline/runtime.ts';
 import { QUEUE_NAMES, type QueueName } from '../src/queues.ts';
@@ -55,7 +56,7 @@ export async function stopWorkers(workers: Worker[], runtime: Runtime, options?:
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, {}, { file: configFilePath(process.env)?.path });
   const logger = createLogger({ level: config.logLevel });
   const runtime = await openRuntime(config, logger);
   const roles = parseRoles(process.argv[2]);
