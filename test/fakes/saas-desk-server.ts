@@ -45,6 +45,8 @@ export interface FaultOptions {
   failRate?: number;
   /** Probability in [0,1] that a request is held open without an answer (a client timeout). */
   hangRate?: number;
+  /** Probability in [0,1] that a request is handled (a create does create) but answered 502. */
+  loseRate?: number;
   /** Injected for reproducible fault tests. */
   random?: () => number;
 }
@@ -158,6 +160,7 @@ export class FakeDeskServer {
     }
     if (!injected && this.faults.failRate && random() < this.faults.failRate) injected = { kind: 'fail', status: 503 };
     if (!injected && this.faults.hangRate && random() < this.faults.hangRate) injected = { kind: 'hang' };
+    if (!injected && this.faults.loseRate && random() < this.faults.loseRate) injected = { kind: 'lose', status: 502 };
 
     if (injected?.kind === 'throttle') {
       record(429, 'throttled');
