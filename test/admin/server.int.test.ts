@@ -7,8 +7,12 @@ import { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
 import { createMetrics } from '../../src/admin/metrics.ts';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.ts';
+import { startAdmin } from '../../src/admin/start-admin.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openRuntime } from '../../src/pipeline/runtime.ts';
 import { createQueues } from '../../src/queues.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-redis.ts';
 import { services } from '../helpers/services.ts';
@@ -123,6 +127,23 @@ describe('admin server: health and readiness', () => {
 });
 
 describe('admin server in the syncdesk commands', () => {
+  it('a second process on the same admin port runs on without an admin server, and says why', async () => {
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
+    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    const config = loadConfig({ REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, ADMIN_PORT: String(port) });
+    const log = recordingLogger();
+    const runtime = await openRuntime(config, log.logger);
+    cleanups.push(() => runtime.close());
+    expect(await startAdmin(runtime, createMetrics({ processMetrics: false }))).toBeNull();
+    expect(log.text()).toContain(`admin port ${port} is in use: no admin server in this process`);
+    // ADMIN_PORT=0: off, on purpose
+    const off = await openRuntime(loadConfig({ REDIS_URL: services().REDIS_URL!, ADMIN_PORT: '0' }), log.logger);
+    cleanups.push(() => off.close());
+    expect(await startAdmin(off, createMetrics({ processMetrics: false }))).toBeNull();
+    expect(log.text()).toContain('admin server off (ADMIN_PORT=0)');
+  });
+
   it('`syncdesk worker --admin-port` serves health, metrics and the dashboard (ADMIN_PASSWORD_FILE) and closes on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-admin-cli-'));
     writeFileSync(join(dir, 'admin-password'), 'correct horse\n');
