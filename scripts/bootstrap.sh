@@ -10,10 +10,12 @@ mode=${1:-demo}
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
-# npm packages: install when node_modules is missing or older than the lockfile
+# npm packages: install when node_modules is missing or older than the lockfile. `npm install`
+# (which follows package-lock.json) rather than `npm ci`: ci refuses a lockfile that lacks the
+# optional prebuilt binaries of other platforms, which a registry mirror may not carry.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 service_pkgs=(redis-server)
