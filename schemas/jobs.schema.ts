@@ -14,6 +14,12 @@ export const ParseJobSchema = z.object({
   receivedAt: z.string().datetime({ offset: true }),
   /** The outer sender (the forwarder), for sender trust and tenant routing. */
   envelopeFrom: z.string().nullable().default(null),
+  /**
+   * Set by a forced re-run (`replay --force`): the report flows it queues get job ids of
+   * their own, so the report goes through resolve and ticket again instead of hitting the
+   * ids of its first run (kept for days).
+   */
+  rerun: z.string().regex(/^[0-9a-z]+$/).optional(),
 });
 export type ParseJob = z.infer<typeof ParseJobSchema>;
 

@@ -85,7 +85,7 @@ export interface Queues {
    */
   addParse(job: ParseJob, options?: { jobId?: string }): Promise<{ jobId: string; added: boolean }>;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
-  addReportFlow(job: TicketJob): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
+  addReportFlow(job: TicketJob, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
   close(): Promise<void>;
 }
 
@@ -110,8 +110,10 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
       await parse.add('parse', job, { jobId });
       return { jobId, added: true };
     },
-    async addReportFlow(job) {
-      const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint));
+    async addReportFlow(job, options = {}) {
+      // a forced re-run (`replay --force`) gets ids of its own: the first run's jobs are kept for days
+      const again = options.rerun ? `-r${options.rerun}` : '';
+      const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
       const tree: FlowJob = {
@@ -124,7 +126,7 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
           queueName: QUEUE_NAMES.resolve,
           data: { report: job.report, errors } satisfies ResolveJob,
           opts: {
-            jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)),
+            jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)) + again,
             ...DEFAULT_JOB_OPTIONS,
             // a lookup that failed for good must not hold the report's tickets back:
             // the ticket job goes on and records that error as unresolved

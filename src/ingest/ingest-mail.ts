@@ -109,9 +109,9 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     };
   }
 
-  async function enqueue(mailId: string, meta: IngestMeta, jobId: string): Promise<void> {
+  async function enqueue(mailId: string, meta: IngestMeta, jobId: string, rerun?: string): Promise<void> {
     await deps.enqueueParse(
-      { mailId, origin: meta.origin, receivedAt: meta.receivedAt.toISOString(), envelopeFrom: meta.envelopeFrom ?? null },
+      { mailId, origin: meta.origin, receivedAt: meta.receivedAt.toISOString(), envelopeFrom: meta.envelopeFrom ?? null, ...(rerun ? { rerun } : {}) },
       { jobId },
     );
   }
@@ -178,7 +178,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
 
     await store.put(raw, meta);
-    const jobId = meta.force ? `${mailId}-r${now().getTime().toString(36)}` : mailId;
+    const rerun = meta.force ? now().getTime().toString(36) : undefined;
+    const jobId = rerun ? `${mailId}-r${rerun}` : mailId;
     if (existing) {
       await ledger.update(mailId, { status: 'pending', jobId, origin: meta.origin, duplicateOf: null, reason: null });
     } else if (!(await ledger.claim({ mailId, status: 'pending', origin: meta.origin, jobId, duplicateOf: null, reason: null }))) {
@@ -209,7 +210,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       }
     }
 
-    await enqueue(mailId, meta, jobId);
+    await enqueue(mailId, meta, jobId, rerun);
     await ledger.update(mailId, { status: 'queued' });
     await store.setStatus(mailId, 'queued', null);
     log.info({ action: 'ingest', code: 'queued', jobId, trust: verdict.reason }, 'mail queued for parsing');

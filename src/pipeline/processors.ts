@@ -39,11 +39,12 @@ export async function enqueueReports(
   ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null },
   deps: Pick<ParseDeps, 'toReportRef' | 'queues'>,
   log: Logger,
+  options: { rerun?: string } = {},
 ): Promise<ParseJobResult['reports']> {
   const out: ParseJobResult['reports'] = [];
   for (const report of reports) {
     const ref = deps.toReportRef(report, ctx);
-    const flow = await deps.queues.addReportFlow({ report: ref, errors: report.errors });
+    const flow = await deps.queues.addReportFlow({ report: ref, errors: report.errors }, options);
     log.info(
       { action: flow.added ? 'report-queued' : 'report-duplicate', reportId: ref.reportId, tenant: ref.tenantKey, errors: report.errors.length, resolveJobs: flow.resolveJobs },
       flow.added ? 'report queued for resolve and ticket' : 'report already queued',
@@ -65,7 +66,7 @@ export async function processParseJob(data: ParseJob, deps: ParseDeps, log: Logg
     return { reports: [], rejection: outcome.rejection };
   }
   const ctx = { mailId: data.mailId, receivedAt: new Date(data.receivedAt), envelopeFrom: data.envelopeFrom };
-  const reports = await enqueueReports(outcome.reports, ctx, deps, log);
+  const reports = await enqueueReports(outcome.reports, ctx, deps, log, { rerun: data.rerun });
   await deps.store.setStatus(data.mailId, 'parsed', null);
   return { reports };
 }
