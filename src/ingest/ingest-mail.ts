@@ -153,9 +153,10 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       if (existing.status !== 'pending') return duplicateResult(mailId, existing);
       // A crash between claim and enqueue: finish the job instead of losing the mail.
       log.warn({ action: 'ingest', code: 'pending_resumed' }, 'resuming a mail claimed but not queued');
+      // status before the job: a fast worker's `parsed`/`rejected` must not be overwritten
+      await store.setStatus(mailId, 'queued').catch(() => undefined);
       await enqueue(mailId, meta, existing.jobId ?? mailId);
       await ledger.update(mailId, { status: 'queued' });
-      await store.setStatus(mailId, 'queued').catch(() => undefined);
       return { mailId, status: 'queued', reason: 'resumed a mail claimed earlier but not queued', handled: true };
     }
 
@@ -210,9 +211,11 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       }
     }
 
+    // The stored status says `queued` before the job exists: once it does, a worker may
+    // finish it at once and record `parsed` or `rejected`, which must stay.
+    await store.setStatus(mailId, 'queued', null);
     await enqueue(mailId, meta, jobId, rerun);
     await ledger.update(mailId, { status: 'queued' });
-    await store.setStatus(mailId, 'queued', null);
     log.info({ action: 'ingest', code: 'queued', jobId, trust: verdict.reason }, 'mail queued for parsing');
     return { mailId, status: 'queued', reason: verdict.reason, handled: true, outcome };
   }

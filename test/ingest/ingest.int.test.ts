@@ -56,6 +56,29 @@ const meta = { origin: 'imap' as const, receivedAt: new Date('2026-03-04T08:00:0
 const jobs = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
 
 describe('ingest (real Redis, real BullMQ queue)', () => {
+  it("keeps a fast worker's verdict: the stored status is not reset to queued after the job was added", async () => {
+    // the worker (here: inside enqueueParse) finishes the job before ingest() returns
+    const ing = ingestor({
+      enqueueParse: async (job, { jobId }) => {
+        await queue.add('parse', job, { jobId });
+        await store.setStatus(job.mailId, 'parsed', null);
+      },
+    });
+    const raw = Buffer.from(reportMail('a0000fa5'));
+    expect((await ing.ingest(raw, meta)).status).toBe('queued');
+    expect((await store.getRecord(mailIdOf(raw)))?.status).toBe('parsed');
+    // a forced re-run resets the status before its job exists, and keeps the worker's again
+    const forced = ingestor({
+      enqueueParse: async (job, { jobId }) => {
+        expect((await store.getRecord(job.mailId))?.status).toBe('queued');
+        await queue.add('parse', job, { jobId });
+        await store.setStatus(job.mailId, 'rejected', 'unreadable: test');
+      },
+    });
+    expect((await forced.ingest(raw, { ...meta, force: true })).status).toBe('queued');
+    expect((await store.getRecord(mailIdOf(raw)))?.status).toBe('rejected');
+  });
+
   it('queues a report once; the same bytes again are a duplicate', async () => {
     const ing = ingestor();
     const raw = Buffer.from(reportMail('a0000001'));
