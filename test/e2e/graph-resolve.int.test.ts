@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletedUser, emptyDirectory, syncedUser, user } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
-import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, type Daemon } from './helpers.ts';
+import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, until, type Daemon } from './helpers.ts';
 import { reportMail } from './report-mail.ts';
 
 /**
@@ -198,5 +198,27 @@ describe('resolve against Microsoft Graph, end to end (fake Graph over HTTPS, re
     await drained(env.REDIS_PREFIX!);
     expect(ticketFiles()).toHaveLength(before.size + 2);
     for (const t of ticketFiles().filter((x) => !before.has(x.id))) expect(added.find((a) => a.id === t.id)!.markdown).toBe(t.markdown);
+  });
+
+  it('a worker with Graph configured polls on its own schedule (GRAPH_POLL_MINUTES): the conflicts become tickets with no command run', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'syncdesk-e2e-graph-poll-'));
+    const ownEnv: Record<string, string> = { ...env, ...baseEnv(ownDir), GRAPH_POLL_MINUTES: '60' };
+    const t0 = Date.now();
+    const scheduled = await daemon(['worker', '--queues', 'parse,resolve,ticket'], ownEnv, 'workers ready');
+    try {
+      const files = () => readdirSync(join(ownDir, 'tickets'), { withFileTypes: true }).filter((f) => f.name.endsWith('.json')).length;
+      await until('the scheduled poll to write 2 tickets', () => {
+        try {
+          return files() >= 2;
+        } catch {
+          return false;
+        }
+      }, 30_000);
+      await drained(ownEnv.REDIS_PREFIX!);
+      expect(files()).toBe(2);
+      process.stdout.write(`graph-resolve: scheduled poll → 2 tickets ${Date.now() - t0} ms after the worker started\n`);
+    } finally {
+      expect(await scheduled.stop()).toBe(0);
+    }
   });
 });
