@@ -10,7 +10,7 @@ import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
 import { bases, build, recipeArb } from '../parse/mutations.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { services } from '../helpers/services.ts';
-import { param, spawnCli, tempDir, uid, until, type CliChild } from './helpers.ts';
+import { param, spawnCli, tempDir, uid, until, type CliChild, jobCounts } from './helpers.ts';
 
 /**
  * Bad input: N mutated and hostile mails (broken MIME, deep nesting, huge headers, HTML
@@ -93,7 +93,7 @@ describe(`bad input: ${MAILS} mutated and hostile mails through ingest and the p
     await until(
       'the parse worker to finish every queued mail',
       async () => {
-        const c = await runtime!.queues.parse.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        const c = await jobCounts(runtime!.queues.parse, 'waiting', 'active', 'delayed', 'prioritized');
         if (child!.exited()) throw new Error(`the parse worker died:\n${child!.output().slice(-3000)}`);
         return c.waiting + c.active + c.delayed + c.prioritized === 0;
       },

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
 import { prng } from '../parse/report-generator.ts';
 import { bigReport } from '../pipeline/big-report.ts';
-import { expectedProblems, param, rtClient, rtEnv, rtFound, rtTicketsFor, runCli, sleep, spawnCli, tempDir, ticketProblems, uid, type CliChild } from './helpers.ts';
+import { expectedProblems, param, rtClient, rtEnv, rtFound, rtTicketsFor, runCli, sleep, spawnCli, tempDir, ticketProblems, uid, type CliChild, jobCounts } from './helpers.ts';
 
 /**
  * Crashes: `syncdesk worker` processes (all three queues) are SIGKILLed at random
@@ -69,7 +69,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
     const killAt = Array.from({ length: KILLS }, () => 300 + random() * window).sort((a, b) => a - b);
     const kills: Array<{ atMs: number; pid: number; ticketsBefore: number }> = [];
     const done = async () => {
-      const c = await runtime!.queues.ticket.getJobCounts('completed', 'failed');
+      const c = await jobCounts(runtime!.queues.ticket, 'completed', 'failed');
       return c.completed >= 1 || c.failed >= 1;
     };
     for (const at of killAt) {
@@ -88,7 +88,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
     let operatorRetries = 0;
     const deadline = Date.now() + N * 1_000 + 180_000;
     for (;;) {
-      const counts = await runtime.queues.ticket.getJobCounts('completed', 'failed');
+      const counts = await jobCounts(runtime.queues.ticket, 'completed', 'failed');
       if (counts.completed >= 1) break;
       if (counts.failed >= 1) {
         const [job] = await runtime.queues.ticket.getFailed();
@@ -108,7 +108,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
     // nothing else for this tenant: every ticket of the run carries one of the expected keys
     expect(await tenantTickets()).toBe(N);
     for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) {
-      expect(await q.getJobCounts('failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
+      expect(await jobCounts(q, 'failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     }
     const ticketJob = (await runtime.queues.ticket.getCompleted())[0]!;
     console.log(

@@ -13,7 +13,7 @@ import { FakeZendesk } from '../fakes/zendesk.ts';
 import { services } from '../helpers/services.ts';
 import { prng } from '../parse/report-generator.ts';
 import { bigReport } from '../pipeline/big-report.ts';
-import { expectedProblems, param, tempDir, ticketProblems, uid, until } from './helpers.ts';
+import { expectedProblems, param, tempDir, ticketProblems, uid, until, jobCounts } from './helpers.ts';
 
 /**
  * Service-desk faults: the whole pipeline (ingest, parse, resolve, ticket workers on the
@@ -114,7 +114,7 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       await until(
         'both reports applied',
         async () => {
-          const c = await runtime.queues.ticket.getJobCounts('completed', 'failed');
+          const c = await jobCounts(runtime.queues.ticket, 'completed', 'failed');
           if (c.failed) throw new Error(`a ticket job failed: ${(await runtime.queues.ticket.getFailed())[0]?.failedReason}`);
           return c.completed >= 2;
         },
@@ -128,7 +128,7 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       for (const t of all) byKey.set(t.key, [...(byKey.get(t.key) ?? []), t]);
       expect(ticketProblems(expected, byKey)).toEqual([]);
       expect(all).toHaveLength(N); // nothing else was created, not even a keyless ticket
-      for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) expect((await q.getJobCounts('failed')).failed).toBe(0);
+      for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) expect((await jobCounts(q, 'failed')).failed).toBe(0);
 
       const calls = desk.server.calls;
       const faults: Record<string, number> = {};

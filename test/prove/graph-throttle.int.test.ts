@@ -9,7 +9,7 @@ import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { services } from '../helpers/services.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { readTickets } from '../pipeline/helpers.ts';
-import { param, spawnCli, tempDir, uid, until, type CliChild } from './helpers.ts';
+import { param, spawnCli, tempDir, uid, until, type CliChild, jobCounts } from './helpers.ts';
 
 /**
  * Graph throttling: a `syncdesk worker` process (all queues, file desk) resolves a report
@@ -77,9 +77,9 @@ async function run(label: string): Promise<{ summaries: Map<string, string>; sta
     `the ${label} run`,
     async () => {
       for (const q of [runtime.queues.resolve, runtime.queues.ticket]) {
-        if ((await q.getJobCounts('failed')).failed) throw new Error(`${q.name} job failed: ${(await q.getFailed())[0]?.failedReason}\n${child.output().slice(-2000)}`);
+        if ((await jobCounts(q, 'failed')).failed) throw new Error(`${q.name} job failed: ${(await q.getFailed())[0]?.failedReason}\n${child.output().slice(-2000)}`);
       }
-      return (await runtime.queues.ticket.getJobCounts('completed')).completed >= 1;
+      return (await jobCounts(runtime.queues.ticket, 'completed')).completed >= 1;
     },
     N * 500 + 180_000,
     200,

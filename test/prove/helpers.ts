@@ -76,7 +76,8 @@ export interface CliChild {
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined>, options: { extraNodeEnv?: NodeJS.ProcessEnv } = {}): CliChild {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...options.extraNodeEnv, ...env };
+  // ADMIN_PORT 0 unless a test asks: several processes at once must not fight over the default port
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ADMIN_PORT: '0', ...options.extraNodeEnv, ...env };
   for (const key of Object.keys(childEnv)) if (key.startsWith('VITEST')) delete childEnv[key];
   const proc = spawn(process.execPath, ['bin/syncdesk.js', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -182,4 +183,10 @@ export function ticketProblems(expected: Map<string, ExpectedProblem>, found: Ma
 
 export function rtFound(map: Map<string, RtTicket[]>): Map<string, Array<{ id: string; summary: string }>> {
   return new Map([...map].map(([k, ts]) => [k, ts.map((t) => ({ id: t.id, summary: t.Subject }))]));
+}
+
+/** A queue's job counts for `states`, each a number (0 when BullMQ leaves it out). */
+export async function jobCounts<S extends string>(queue: { getJobCounts(...types: never[]): Promise<Record<string, number>> }, ...states: S[]): Promise<Record<S, number>> {
+  const c = await (queue.getJobCounts as (...t: string[]) => Promise<Record<string, number>>)(...states);
+  return Object.fromEntries(states.map((s) => [s, c[s] ?? 0])) as Record<S, number>;
 }

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { restartService } from '../helpers/services.ts';
-import { expectedProblems, param, rtClient, rtEnv, rtFound, rtTicketsFor, sleep, spawnCli, tempDir, ticketProblems, uid, until, type CliChild } from './helpers.ts';
+import { expectedProblems, param, rtClient, rtEnv, rtFound, rtTicketsFor, sleep, spawnCli, tempDir, ticketProblems, uid, until, type CliChild, jobCounts } from './helpers.ts';
 
 /**
  * Redis restarted mid-run: `syncdesk start --no-listen` (all workers in one process) is
@@ -66,7 +66,7 @@ describe(`Redis ${KILL ? 'killed' : 'stopped'} and restarted ${RESTARTS}× while
     await until(
       'the report to be applied',
       async () => {
-        const c = await runtime!.queues.ticket.getJobCounts('completed', 'failed');
+        const c = await jobCounts(runtime!.queues.ticket, 'completed', 'failed');
         if (c.failed) throw new Error(`ticket job failed: ${(await runtime!.queues.ticket.getFailed())[0]?.failedReason}`);
         return c.completed >= 1;
       },
@@ -80,7 +80,7 @@ describe(`Redis ${KILL ? 'killed' : 'stopped'} and restarted ${RESTARTS}× while
     expect(ticketProblems(expected, rtFound(found))).toEqual([]);
     expect(await tenantTickets()).toBe(N);
     for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) {
-      expect(await q.getJobCounts('failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
+      expect(await jobCounts(q, 'failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     }
     await sleep(100);
     const reconnects = (child.output().match(/redis.*(reconnect|connection lost|ECONNREFUSED)/gi) ?? []).length;
