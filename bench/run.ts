@@ -1,18 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runE2eBench } from './e2e.bench.ts';
 import { runGraphBench } from './graph.bench.ts';
 import { runParseBench } from './parse.bench.ts';
 
 /**
  * `npm run bench`: runs every benchmark, prints one table per benchmark and writes all
  * rows as JSON to bench/results/<timestamp>.json and bench/results/latest.json.
- * Pick benchmarks with `BENCH=parse,graph`.
+ * Pick benchmarks with `BENCH=parse,graph,e2e` (e2e starts its own Redis, Dovecot and RT
+ * and takes ~10 minutes; `BENCH_E2E_SIZES=20,50` for a quick look).
  */
 
 type Row = Record<string, unknown>;
 const BENCHES: Record<string, () => Promise<Row[]>> = {
   parse: () => runParseBench(),
   graph: () => runGraphBench(),
+  e2e: () => runE2eBench(),
 };
 
 function printTable(name: string, rows: Row[]): void {

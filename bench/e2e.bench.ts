@@ -1,0 +1,250 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
+import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
+import { startFakeGraph, type FakeGraph } from '../test/fakes/graph/server.ts';
+import { makeTlsMaterial } from '../test/fakes/graph/tls.ts';
+import { bigReport } from '../test/pipeline/big-report.ts';
+
+/**
+ * End to end: one report mail with N errors is appended to a mailbox on a real Dovecot;
+ * `syncdesk start` (IMAP listener and all workers in one process, concurrency 2) turns it
+ * into one ticket per problem in a real RT 5. The bench starts its own Redis, Dovecot and
+ * RT with scripts/services.sh (a temp state dir, free loopback ports) and removes them
+ * afterwards. Graph: the HTTPS fake Graph (half the values have a holder), so the
+ * resolve stage does its real lookups; the child trusts the fake's CA.
+ *
+ * Measured per size: time from the IMAP APPEND to the last ticket, throughput, latency per
+ * problem (APPEND → RT answered the ticket's create, seen by a counting proxy in front of
+ * RT), Graph calls (fake's counters), desk calls (proxy), peak RSS of the syncdesk process
+ * (VmHWM), and the growth from the first size to the last.
+ *
+ *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~10 min on 2 cores)
+ *   BENCH=e2e BENCH_E2E_SIZES=20,50 npm run bench  (a quick look)
+ */
+
+type Row = Record<string, unknown>;
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const TENANT_ID = '0f0f0f0f-0000-4000-8000-00000000000f';
+const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<NetServer>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`e2e bench: timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A loopback proxy in front of RT that counts calls and notes when each create was answered. */
+function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>; creates: number[]; reset(): void; close(): Promise<void> }> {
+  const calls = new Map<string, number>();
+  const creates: number[] = [];
+  const server: Server = createHttpServer((req, res) => {
+    const kind = `${req.method} ${(req.url ?? '').replace(/\?.*$/, '').replace(/\/\d+(?=\/|$)/g, '/:id').replace(/^.*\/REST\/2\.0/, '')}`;
+    calls.set(kind, (calls.get(kind) ?? 0) + 1);
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      if (req.method === 'POST' && /\/REST\/2\.0\/ticket\/?$/.test(req.url ?? '') && up.statusCode === 201) creates.push(Date.now());
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({
+        url: `http://127.0.0.1:${port}${target.pathname}`,
+        calls,
+        creates,
+        reset() {
+          calls.clear();
+          creates.length = 0;
+        },
+        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    }),
+  );
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+async function startServices(): Promise<{ env: Record<string, string>; stateDir: string }> {
+  const stateDir = mkdtempSync('/var/tmp/syncdesk-bench-');
+  chmodSync(stateDir, 0o755); // Dovecot runs as its own user
+  const [redis, imap, imaps, rt] = await freePorts(4);
+  const { stdout } = await run('bash', [join(ROOT, 'scripts/services.sh'), 'up'], {
+    env: { ...process.env, E2E_STATE_DIR: stateDir, E2E_REDIS_PORT: String(redis), E2E_IMAP_PORT: String(imap), E2E_IMAPS_PORT: String(imaps), E2E_RT_PORT: String(rt) },
+    maxBuffer: 1 << 20,
+  });
+  const env: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const m = /^export ([A-Z0-9_]+)='(.*)'$/.exec(line);
+    if (m) env[m[1]!] = m[2]!.replace(/'\\''/g, "'");
+  }
+  return { env, stateDir };
+}
+
+export async function runE2eBench(): Promise<Row[]> {
+  const sizes = (process.env.BENCH_E2E_SIZES ?? '200,2000').split(',').map(Number);
+  const { env: s, stateDir } = await startServices();
+  const tls = makeTlsMaterial();
+  const maxN = Math.max(...sizes);
+  const directory = emptyDirectory();
+  for (let i = 0; i < maxN; i += 2) directory.users.push(user({ userPrincipalName: `user${String(i).padStart(5, '0')}@bigcorp.com`, displayName: `Holder ${i}` }));
+  let fake: FakeGraph | undefined;
+  let proxy: Awaited<ReturnType<typeof rtProxy>> | undefined;
+  let child: ChildProcess | undefined;
+  const rows: Row[] = [];
+  try {
+    fake = await startFakeGraph({ tls, tenants: { [TENANT_ID]: { apps: [APP], directory } } });
+    proxy = await rtProxy(new URL(s.RT_URL!));
+    for (const n of sizes) {
+      const mailbox = `bench-${n}-${randomUUID().slice(0, 6)}`;
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: tls.caPath,
+        REDIS_URL: s.REDIS_URL,
+        REDIS_PREFIX: `bench${n}`,
+        MAIL_STORE_DIR: join(stateDir, `mail-${n}`),
+        TRUST_POLICY: 'off',
+        LOG_LEVEL: 'info', // the default level: its cost is part of the figures
+        ADMIN_PORT: '0',
+        IMAP_HOST: s.IMAP_HOST,
+        IMAP_PORT: s.IMAP_TLS_PORT,
+        IMAP_SECURE: 'true',
+        IMAP_TLS_CA: s.IMAP_TLS_CA,
+        IMAP_USER: s.IMAP_USER,
+        IMAP_PASSWORD: s.IMAP_PASSWORD,
+        IMAP_MAILBOX: mailbox,
+        IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
+        TICKET_SINK: 'rt',
+        RT_URL: proxy.url,
+        RT_TOKEN: s.RT_TOKEN,
+        RT_QUEUE: s.RT_QUEUE,
+        RT_KEY_FIELD: s.RT_DEDUP_CF,
+        GRAPH_TENANT_ID: TENANT_ID,
+        GRAPH_CLIENT_ID: APP.clientId,
+        GRAPH_CLIENT_SECRET: APP.secret,
+        GRAPH_BASE_URL: fake.url,
+        GRAPH_AUTHORITY_HOST: fake.url,
+        GRAPH_POLL_MINUTES: '0',
+      };
+      for (const k of Object.keys(env)) if (k.startsWith('VITEST')) delete env[k];
+      const admin = new ImapFlow({ host: s.IMAP_HOST!, port: Number(s.IMAP_PORT), secure: false, doSTARTTLS: false, auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! }, logger: false });
+      admin.on('error', () => undefined);
+      await admin.connect();
+      await admin.mailboxCreate(mailbox);
+
+      child = spawn(process.execPath, [join(ROOT, 'bin/syncdesk.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      const c = child;
+      let started = false;
+      c.stdout!.on('data', (d: Buffer) => (started ||= d.toString().includes('syncdesk started')));
+      c.stderr!.on('data', (d: Buffer) => (started ||= d.toString().includes('syncdesk started')));
+      await until('syncdesk start', () => {
+        if (c.exitCode !== null) throw new Error(`syncdesk start exited:\n${out.slice(-2000)}`);
+        return started;
+      }, 60_000);
+      await sleep(2_000); // the listener logs in and opens the mailbox
+      fake.resetStats();
+      proxy.reset();
+
+      const tenant = `Bench ${n} ${randomUUID().slice(0, 6)}`;
+      const raw = bigReport(n, { tenant });
+      const appendedAt = Date.now();
+      await admin.append(mailbox, raw);
+      await admin.logout();
+      const p = proxy;
+      await until(`${n} tickets`, () => {
+        if (c.exitCode !== null) throw new Error(`syncdesk start exited:\n${out.slice(-2000)}`);
+        return p.creates.length >= n;
+      }, n * 2_000 + 300_000);
+      const done = Date.now();
+      await sleep(1_000); // a duplicate create would show up now
+      const rss = peakRssMb(c.pid!);
+      c.kill('SIGTERM');
+      await new Promise((r) => c.once('exit', r));
+      child = undefined;
+
+      const latencies = p.creates.map((t) => t - appendedAt).sort((a, b) => a - b);
+      const deskCalls = [...p.calls.values()].reduce((a, b) => a + b, 0);
+      const st = fake.stats;
+      const graphCalls = st.subRequests + st.graphHttpRequests - st.batchPosts;
+      const seconds = (done - appendedAt) / 1000;
+      rows.push({
+        errors: n,
+        tickets: p.creates.length,
+        seconds: Number(seconds.toFixed(1)),
+        'problems/s': Number((n / seconds).toFixed(2)),
+        'p50 ms': quantile(latencies, 0.5),
+        'p95 ms': quantile(latencies, 0.95),
+        'first ms': latencies[0],
+        'graph calls': graphCalls,
+        'graph http': st.graphHttpRequests + st.tokenRequests + st.metadataRequests,
+        'desk calls': deskCalls,
+        'desk calls/problem': Number((deskCalls / n).toFixed(2)),
+        'peak RSS MB': rss,
+        'desk calls by kind': [...p.calls].map(([k, v]) => `${k}=${v}`).join(' '),
+      });
+      process.stderr.write(`e2e bench: ${n} errors done in ${seconds.toFixed(1)} s\n`);
+    }
+    if (rows.length >= 2) {
+      const a = rows[0]!;
+      const b = rows.at(-1)!;
+      const ratio = (k: string) => Number(((b[k] as number) / (a[k] as number)).toFixed(2));
+      rows.push({
+        errors: `${a.errors}→${b.errors}`,
+        tickets: ratio('tickets'),
+        seconds: ratio('seconds'),
+        'problems/s': ratio('problems/s'),
+        'p50 ms': ratio('p50 ms'),
+        'p95 ms': ratio('p95 ms'),
+        'graph calls': ratio('graph calls'),
+        'desk calls': ratio('desk calls'),
+        'desk calls/problem': ratio('desk calls/problem'),
+        'peak RSS MB': ratio('peak RSS MB'),
+        'desk calls by kind': 'growth factors (last size / first size)',
+      });
+    }
+    return rows.map((r) => ({ ...r, graph: 'fake Graph (HTTPS, half the values held)', desk: 'real RT 5' }));
+  } finally {
+    child?.kill('SIGKILL');
+    await proxy?.close();
+    await fake?.close();
+    await run('bash', [join(ROOT, 'scripts/services.sh'), 'reset'], { env: { ...process.env, E2E_STATE_DIR: stateDir } }).catch((err: Error) => process.stderr.write(`services reset: ${err.message}\n`));
+  }
+}
