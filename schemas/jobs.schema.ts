@@ -35,6 +35,12 @@ export const ReportRefSchema = z.object({
   tenant: ParsedReportSchema.shape.tenant,
   /** Fingerprints of every error in the report, so the ticket stage can tell which problems are gone. */
   fingerprints: z.array(z.string()),
+  /**
+   * Where the report came from: a mail, or the Graph poll. Both feed the same tickets (same
+   * tenant key, same fingerprints), but each source is its own ordered stream: a poll at 06:02
+   * must not make the 06:00 mail "old", nor resolve what only mails report.
+   */
+  source: z.enum(['mail', 'graph']).default('mail'),
 });
 export type ReportRef = z.infer<typeof ReportRefSchema>;
 

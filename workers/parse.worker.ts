@@ -27,7 +27,7 @@ export function startParseWorker(deps: ParseWorkerDeps): Worker {
     const poll = deps.pollGraph;
     handlers[GRAPH_POLL_JOB] = async (_job, log) => {
       const reports = await poll();
-      const queued = await enqueueReports(reports, { mailId: null, receivedAt: new Date(), envelopeFrom: null }, deps.parse, log);
+      const queued = await enqueueReports(reports, { mailId: null, receivedAt: new Date(), envelopeFrom: null, source: 'graph' }, deps.parse, log);
       return { reports: queued };
     };
   }

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { ParseJob } from '../../schemas/jobs.schema.ts';
 import { readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
-import { toReportRef } from '../parse/report-ref.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../pipeline/cli-support.ts';
 import { openRuntime, type Runtime } from '../pipeline/runtime.ts';
 import { watchWorkers } from '../pipeline/session.ts';
@@ -103,7 +102,7 @@ async function dryRun(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime): Pr
     }
     for (const report of outcome.reports) {
       reports++;
-      const ref = toReportRef(report, { mailId: null, receivedAt: input.receivedAt, envelopeFrom: null });
+      const ref = runtime.reportRef(report, { mailId: null, receivedAt: input.receivedAt, envelopeFrom: null });
       print(`${input.label}: report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
       for (const e of report.errors) {
         const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');

@@ -10,7 +10,7 @@ import type { ParsedReport } from '../../schemas/report.schema.ts';
  */
 export function toReportRef(
   report: ParsedReport,
-  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null },
+  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null; source?: ReportRef['source'] },
 ): ReportRef {
   const t = report.tenant;
   const tenantKey = (t.domain ?? t.id ?? t.name ?? report.forwardedBy ?? ctx.envelopeFrom ?? 'unknown').trim().toLowerCase();
@@ -22,5 +22,6 @@ export function toReportRef(
     tenantKey,
     tenant: t,
     fingerprints: [...new Set(report.errors.map((e) => e.fingerprint))],
+    source: ctx.source ?? 'mail',
   };
 }

@@ -36,7 +36,7 @@ export interface ParseDeps {
 /** Queues the ticket flow of each parsed report (also used for reports polled from Graph). */
 export async function enqueueReports(
   reports: ParsedReport[],
-  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null },
+  ctx: Parameters<ParseDeps['toReportRef']>[1],
   deps: Pick<ParseDeps, 'toReportRef' | 'queues'>,
   log: Logger,
   options: { rerun?: string } = {},

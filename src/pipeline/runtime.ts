@@ -13,7 +13,8 @@ import { createResolverFromConfig } from '../resolve/resolver.ts';
 import { createTicketStageFromConfig } from '../ticket/ticket-stage.ts';
 import type { ParseDeps } from './processors.ts';
 import type { ParsedReport } from '../../schemas/report.schema.ts';
-import type { Resolver, TicketStage } from './stage-ports.ts';
+import type { Resolver, TicketStage, ToReportRef } from './stage-ports.ts';
+import { createTenantNamer } from '../resolve/tenants.ts';
 
 /**
  * The composition root every long-running command shares: Redis (embedded or configured),
@@ -32,6 +33,8 @@ export interface Runtime {
   resolver(): Resolver;
   ticketStage(): TicketStage;
   parseDeps(): ParseDeps;
+  /** toReportRef with the tenant named as the configuration knows it (see createTenantNamer). */
+  reportRef: ToReportRef;
   /** Graph poll, or undefined when Graph is not configured. */
   pollGraph(): (() => Promise<ParsedReport[]>) | undefined;
   /** Closes stages, queues and Redis (stopping the embedded server if we started it). */
@@ -64,6 +67,11 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   let resolver: Resolver | undefined;
   let stage: TicketStage | undefined;
   const stageLogger = (name: string) => logger.child({ component: name });
+  const nameTenant = createTenantNamer(config);
+  const reportRef: ToReportRef = (report, ctx) => {
+    const ref = toReportRef(report, ctx);
+    return { ...ref, tenantKey: nameTenant(ref) };
+  };
 
   return {
     config,
@@ -103,8 +111,9 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       return stage!;
     },
     parseDeps() {
-      return { store, parseMail, toReportRef, queues, maxMailBytes: config.ingest.maxMailBytes };
+      return { store, parseMail, toReportRef: reportRef, queues, maxMailBytes: config.ingest.maxMailBytes };
     },
+    reportRef,
     pollGraph() {
       if (!graphConfigured(config)) return undefined;
       // loaded on use: the Graph SDK is only needed where Graph is configured

@@ -11,7 +11,7 @@ export type ParseMail = (raw: Buffer, options?: { maxBytes?: number; timeoutMs?:
 
 export type ToReportRef = (
   report: ParsedReport,
-  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null },
+  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null; source?: ReportRef['source'] },
 ) => ReportRef;
 
 export interface Resolver {

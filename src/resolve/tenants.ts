@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
@@ -136,4 +137,23 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
       return { ok: false, reason: `unknown tenant "${report.tenantKey}" (name ${report.tenant.name ?? '-'}, domain ${report.tenant.domain ?? '-'}): no entry in the tenants file` };
     },
   };
+}
+
+/**
+ * One name per tenant, whatever the source calls it: a mail report shows a domain or a
+ * display name, the Graph poll knows the tenant id. Keys of the same problem must match
+ * across both, so the tenant is named by its id wherever the configuration tells it:
+ * the tenants file entry it matches, or the one tenant Graph is configured for. Otherwise
+ * (no Graph, unknown tenant) the report's own key stands.
+ */
+export function createTenantNamer(config: Config, env: Record<string, string | undefined> = process.env): (ref: ReportRef) => string {
+  if (config.graph.tenantsFile) {
+    const directory = loadTenantsFile(config.graph.tenantsFile, env);
+    return (ref) => {
+      const m = directory.match(ref);
+      return m.ok ? m.tenant.tenantId.toLowerCase() : ref.tenantKey;
+    };
+  }
+  const single = config.graph.tenantId?.trim().toLowerCase();
+  return single ? () => single : (ref) => ref.tenantKey;
 }

@@ -1,4 +1,4 @@
-import type { TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ReportRef, TicketJob } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import type { Logger } from '../logger.ts';
@@ -71,6 +71,15 @@ export type ApplyReport = (
 ) => Promise<TicketAction[]>;
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The ordered stream a report belongs to: its tenant, per source. Mails and Graph polls
+ * feed the same tickets but are ordered (old-report checks) and counted (auto-resolve)
+ * apart: a poll at 06:02 must not make the 06:00 mail old, nor resolve what only mails report.
+ */
+function streamOf(report: ReportRef): string {
+  return report.source === 'graph' ? `${report.tenantKey}|graph` : report.tenantKey;
+}
 
 export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   const { sink, state, policy } = deps;
@@ -182,7 +191,7 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     if (!dryRun) {
       await state.put({
         key,
-        tenantKey: report.tenantKey,
+        tenantKey: streamOf(report),
         fingerprint: view.error.fingerprint,
         ticketId: result?.id ?? null,
         ticketUrl: result?.url ?? null,
@@ -207,6 +216,8 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     const report = job.report;
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
+    // the source that saw the problem last is the one that can tell it is gone
+    if (s.tenantKey !== streamOf(report)) return null;
     if (report.fingerprints.includes(s.fingerprint)) return null;
     if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
     const counted = s.lastMissedReportId === report.reportId;
@@ -275,12 +286,13 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     const report = job.report;
     const coversMs = Date.parse(report.coversAt);
     const views = problemsOf(job, resolutions);
-    const previous = dryRun ? await state.tenantMark(report.tenantKey) : await state.advanceTenant(report.tenantKey, coversMs);
+    const stream = streamOf(report);
+    const previous = dryRun ? await state.tenantMark(stream) : await state.advanceTenant(stream, coversMs);
     // Strictly older only: a report covering the same time (a second forward) is applied, and dedups by hash.
     const old = previous !== null && previous > coversMs;
     if (policy.digest) return applyDigest(job, [...views.values()], old, dryRun);
 
-    if (await state.isApplied(report.tenantKey, report.reportId)) {
+    if (await state.isApplied(stream, report.reportId)) {
       const actions: TicketAction[] = [];
       for (const view of views.values()) {
         const s = await state.get(view.key);
@@ -294,14 +306,14 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
       return dryRun ? run() : state.withLock(view.key, run);
     });
     if (!old) {
-      const missing = (await state.openKeys(report.tenantKey)).filter((key) => !views.has(key));
+      const missing = (await state.openKeys(stream)).filter((key) => !views.has(key));
       const results = await mapLimit(missing, concurrency, (key) => {
         const run = () => applyMissing(key, job, dryRun);
         return dryRun ? run() : state.withLock(key, run);
       });
       for (const action of results) if (action) actions.push(action);
     }
-    if (!dryRun) await state.markApplied(report.tenantKey, report.reportId);
+    if (!dryRun) await state.markApplied(stream, report.reportId);
     return actions;
   };
 }

@@ -11,6 +11,7 @@ import type { ReportSeen } from './render.ts';
  */
 export interface KeyState {
   key: string;
+  /** The stream that saw the problem last: its tenant, with `|graph` when it came from the Graph poll. */
   tenantKey: string;
   /** Fingerprint of the problem's error, to tell whether a report still has it. */
   fingerprint: string;

@@ -73,6 +73,7 @@ export function ticketJob(tenantKey: string, day: number, errors: SyncError[], r
       tenantKey,
       tenant: { name: tenantKey.split('.')[0] ?? tenantKey, domain: tenantKey, id: null },
       fingerprints: errors.map((e) => e.fingerprint),
+      source: 'mail',
     },
     errors,
   };

@@ -146,5 +146,6 @@ export function reportRef(errors: SyncError[], tenant: Partial<ReportRef['tenant
     tenantKey,
     tenant: { name: null, domain: null, id: null, ...tenant },
     fingerprints: errors.map((e) => e.fingerprint),
+    source: 'mail',
   };
 }

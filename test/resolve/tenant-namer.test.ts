@@ -1,0 +1,31 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTenantNamer } from '../../src/resolve/tenants.ts';
+
+const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
+  reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, fingerprints: [], source: 'mail',
+});
+const ID = '0e2e0000-0000-4000-8000-000000000001';
+
+describe('createTenantNamer: one name per tenant for mails and the Graph poll', () => {
+  it('names a mail by the tenants-file entry it matches, and leaves unknown tenants as they are', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, `tenants:\n  - name: Contoso\n    tenantId: ${ID.toUpperCase()}\n    domains: [contoso.onmicrosoft.com]\n    forwarders: [it@contoso.com]\n    clientId: c\n    clientSecret: s\n`);
+    const name = createTenantNamer(loadConfig({ GRAPH_TENANTS_FILE: file }));
+    expect(name(ref({ name: null, domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
+    expect(name(ref({ name: null, domain: null, id: null }, 'it@contoso.com'))).toBe(ID);
+    expect(name(ref({ name: 'Fabrikam', domain: null, id: null }, 'fabrikam'))).toBe('fabrikam');
+  });
+
+  it('with one tenant configured for Graph, every report is that tenant; without Graph, the report names itself', () => {
+    const single = createTenantNamer(loadConfig({ GRAPH_TENANT_ID: ID, GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' }));
+    expect(single(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
+    const none = createTenantNamer(loadConfig({}));
+    expect(none(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('contoso.onmicrosoft.com');
+  });
+});
