@@ -31,7 +31,6 @@ import { bigReport } from '../test/pipeline/big-report.ts';
 type Row = Record<string, unknown>;
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
-const TENANT_ID = '0f0f0f0f-0000-4000-8000-00000000000f';
 const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
 
 async function freePorts(count: number): Promise<number[]> {
@@ -127,7 +126,9 @@ export async function runE2eBench(): Promise<Row[]> {
   let child: ChildProcess | undefined;
   const rows: Row[] = [];
   try {
-    fake = await startFakeGraph({ tls, tenants: { [TENANT_ID]: { apps: [APP], directory } } });
+    // one tenant per size: tickets are keyed by tenant id, so the sizes never share a problem
+    const tenantId = (n: number) => `0f0f0f0f-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    fake = await startFakeGraph({ tls, tenants: Object.fromEntries(sizes.map((n) => [tenantId(n), { apps: [APP], directory }])) });
     proxy = await rtProxy(new URL(s.RT_URL!));
     for (const n of sizes) {
       const mailbox = `bench-${n}-${randomUUID().slice(0, 6)}`;
@@ -153,7 +154,7 @@ export async function runE2eBench(): Promise<Row[]> {
         RT_TOKEN: s.RT_TOKEN,
         RT_QUEUE: s.RT_QUEUE,
         RT_KEY_FIELD: s.RT_DEDUP_CF,
-        GRAPH_TENANT_ID: TENANT_ID,
+        GRAPH_TENANT_ID: tenantId(n),
         GRAPH_CLIENT_ID: APP.clientId,
         GRAPH_CLIENT_SECRET: APP.secret,
         GRAPH_BASE_URL: fake.url,

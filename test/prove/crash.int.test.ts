@@ -55,7 +55,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
 
     const tenant = `Prove Crash ${uid()}`;
     const raw = bigReport(N, { tenant });
-    const expected = await expectedProblems(raw);
+    const expected = await expectedProblems(raw, runtime.reportRef);
     expect(expected.size).toBe(N);
 
     const tag = tenant.split(' ').at(-1)!;

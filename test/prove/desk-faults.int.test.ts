@@ -107,7 +107,7 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       const tenant = `Prove Desk ${uid()}`;
       const first = bigReport(N, { tenant });
       const again = bigReport(N, { tenant }); // the same problems, another report (new Message-ID)
-      const expected = await expectedProblems(first);
+      const expected = await expectedProblems(first, runtime.reportRef);
       const started = Date.now();
       for (const raw of [first, again]) expect((await runtime.ingestor().ingest(raw, { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
 

@@ -125,13 +125,16 @@ export interface ExpectedProblem {
   identity: string | null;
 }
 
-/** The problems a mail carries, keyed by correlation key, as the pipeline will see them. */
-export async function expectedProblems(raw: Buffer): Promise<Map<string, ExpectedProblem>> {
+/**
+ * The problems a mail carries, keyed by correlation key, as the pipeline will see them.
+ * Pass the runtime's `reportRef` when the config names tenants (Graph configured: by id).
+ */
+export async function expectedProblems(raw: Buffer, reportRef: typeof toReportRef = toReportRef): Promise<Map<string, ExpectedProblem>> {
   const outcome = await parseMail(raw);
   if (!outcome.ok) throw new Error(`the test mail does not parse: ${outcome.rejection.detail}`);
   const out = new Map<string, ExpectedProblem>();
   for (const report of outcome.reports) {
-    const ref = toReportRef(report, { mailId: null, receivedAt: new Date(), envelopeFrom: null });
+    const ref = reportRef(report, { mailId: null, receivedAt: new Date(), envelopeFrom: null });
     for (const e of report.errors) {
       const key = correlationKey(ref.tenantKey, e);
       out.set(key, { key, value: e.attributes.find((a) => a.value)?.value ?? e.identity ?? e.message, identity: e.identity });

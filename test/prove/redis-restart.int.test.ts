@@ -43,7 +43,7 @@ describe(`Redis ${KILL ? 'killed' : 'stopped'} and restarted ${RESTARTS}× while
     const tenant = `Prove Redis ${uid()}`;
     const tag = tenant.split(' ').at(-1)!;
     const raw = bigReport(N, { tenant });
-    const expected = await expectedProblems(raw);
+    const expected = await expectedProblems(raw, runtime.reportRef);
     const tenantTickets = async (): Promise<number> =>
       (await rtClient().get('/tickets', { params: { query: `Subject LIKE '${tag}'`, per_page: 1 } })).data.total as number;
 

@@ -228,7 +228,7 @@ async function runPipeline(name: string, desk: DeskCase, options: { expectFailur
   cleanup.push(() => child.kill());
   await child.waitFor('workers ready', 60_000);
   const raw = injectionReport(`Prove Sec ${uid()}`);
-  const expected = await expectedProblems(raw);
+  const expected = await expectedProblems(raw, runtime.reportRef);
   fake.resetStats();
   fake.throttle({ everyNth: 3, retryAfterSeconds: 1 }); // the retry paths log too
   expect((await runtime.ingestor().ingest(raw, { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
