@@ -2,7 +2,6 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
@@ -10,6 +9,7 @@ import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../test/fakes/graph/server.ts';
 import { makeTlsMaterial } from '../test/fakes/graph/tls.ts';
 import { bigReport } from '../test/pipeline/big-report.ts';
+import { freePorts } from '../test/helpers/ports.ts';
 
 /**
  * End to end: one report mail with N errors is appended to a mailbox on a real Dovecot;
@@ -33,18 +33,6 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<NetServer>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => resolve(srv));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { freePorts } from './helpers/ports.ts';
 
 /**
  * Starts the real services the integration tests talk to (Redis, Dovecot, RT 5), on
@@ -12,19 +12,6 @@ import type { TestProject } from 'vitest/node';
 
 const run = promisify(execFile);
 
-/** `count` distinct free loopback ports: all held open at once, so none is handed out twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => resolve(srv));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 declare module 'vitest' {
   export interface ProvidedContext {

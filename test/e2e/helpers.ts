@@ -115,20 +115,7 @@ export function rtEnv(): Record<string, string> {
 
 // ------------------------------------------------------------------ IMAP
 
-export async function imapAdmin(): Promise<ImapFlow> {
-  const s = services();
-  const c = new ImapFlow({
-    host: s.IMAP_HOST!,
-    port: Number(s.IMAP_PORT),
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! },
-    logger: false,
-  });
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
+export { imapAdmin } from '../helpers/imap.ts';
 
 /** uid → flags of every message in the mailbox. */
 export async function flagsIn(c: ImapFlow, mailbox: string): Promise<Array<{ uid: number; messageId: string; flags: string[] }>> {

@@ -15,6 +15,7 @@ import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
 import { restartService, services } from '../helpers/services.ts';
 import { plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
+import { imapAdmin } from '../helpers/imap.ts';
 
 let redis: Redis;
 let admin: ImapFlow;
@@ -26,24 +27,10 @@ let listener: ImapListener | null = null;
 
 const FAST = { backoffBaseMs: 200, backoffMaxMs: 1000, jitterMs: 100, stableMs: 60_000, existsDebounceMs: 150, resyncMs: 30_000 };
 
-function adminClient(): ImapFlow {
-  const s = services();
-  const c = new ImapFlow({
-    host: s.IMAP_HOST!,
-    port: Number(s.IMAP_PORT),
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! },
-    logger: false,
-  });
-  c.on('error', () => undefined);
-  return c;
-}
 
 async function withAdmin<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
   if (!admin?.usable) {
-    admin = adminClient();
-    await admin.connect();
+    admin = await imapAdmin();
   }
   return fn(admin);
 }

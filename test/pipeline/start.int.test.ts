@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { services } from '../helpers/services.ts';
 import { fixture, readTickets } from './helpers.ts';
+import { imapAdmin } from '../helpers/imap.ts';
 
 let child: ChildProcess | undefined;
 
@@ -28,16 +28,7 @@ describe('syncdesk start', () => {
     const s = services();
     const mailbox = `start-${randomUUID().slice(0, 8)}`;
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-start-'));
-    const admin = new ImapFlow({
-      host: s.IMAP_HOST!,
-      port: Number(s.IMAP_PORT),
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! },
-      logger: false,
-    });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    const admin = await imapAdmin();
     try {
       await admin.mailboxCreate(mailbox);
       child = spawn('node', ['bin/syncdesk.js', 'start'], {
