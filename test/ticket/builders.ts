@@ -82,3 +82,21 @@ export function ticketJob(tenantKey: string, day: number, errors: SyncError[], r
 export function resolutionsFor(...list: Resolution[]): Map<string, Resolution> {
   return new Map(list.map((r) => [r.fingerprint, r]));
 }
+
+/** The correlation key the desk adapter tests use. */
+export const DESK_KEY = 'aadsync-0123456789abcdef0123456789abcdef01234567';
+
+/** A ticket draft for adapter tests (what the ticket stage would hand a desk). */
+export function deskDraft(key = DESK_KEY) {
+  return {
+    key,
+    summary: 'Duplicate proxyAddresses smtp:john@contoso.com',
+    keyDisplay: 'DuplicateAttribute ProxyAddresses smtp:john@contoso.com',
+    body: [{ kind: 'paragraph' as const, text: 'The value is held twice.' }],
+  };
+}
+
+/** An internal note of one paragraph. */
+export function deskNote(text: string) {
+  return [{ kind: 'paragraph' as const, text }];
+}

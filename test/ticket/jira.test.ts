@@ -7,8 +7,9 @@ import { adfText, toAdf } from '../../src/ticket/sinks/jira-adf.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { adfProblem, FakeJira, type FakeJiraOptions } from '../fakes/jira.ts';
+import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
-const KEY = 'aadsync-0123456789abcdef0123456789abcdef01234567';
+const KEY = DESK_KEY;
 
 let fake: FakeJira;
 let waits: number[];
@@ -41,13 +42,8 @@ async function startFake(options: FakeJiraOptions = {}): Promise<void> {
   await fake.start();
 }
 
-const draft = (key = KEY) => ({
-  key,
-  summary: 'Duplicate proxyAddresses smtp:john@contoso.com',
-  keyDisplay: 'DuplicateAttribute ProxyAddresses',
-  body: [{ kind: 'paragraph' as const, text: 'The value is held twice.' }],
-});
-const note = (text: string) => [{ kind: 'paragraph' as const, text }];
+const draft = deskDraft;
+const note = deskNote;
 
 beforeEach(() => {
   waits = [];

@@ -5,8 +5,9 @@ import { createLogger } from '../../src/logger.ts';
 import { createServiceNowTicketSink } from '../../src/ticket/sinks/servicenow-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { FakeServiceNow } from '../fakes/servicenow.ts';
+import { DESK_KEY, deskDraft } from './builders.ts';
 
-const KEY = 'aadsync-0123456789abcdef0123456789abcdef01234567';
+const KEY = DESK_KEY;
 const OTHER = 'aadsync-fedcba9876543210fedcba9876543210fedcba98';
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 
@@ -21,12 +22,7 @@ function makeSink(extra: { assignmentGroup?: string; password?: string } = {}): 
   );
 }
 
-const draft = (key = KEY) => ({
-  key,
-  summary: 'Duplicate proxyAddresses smtp:john@contoso.com',
-  keyDisplay: 'DuplicateAttribute ProxyAddresses smtp:john@contoso.com',
-  body: [{ kind: 'paragraph' as const, text: 'The value is held twice.' }],
-});
+const draft = deskDraft;
 
 beforeEach(async () => {
   fake = new FakeServiceNow();

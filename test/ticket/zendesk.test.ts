@@ -5,8 +5,9 @@ import { createLogger } from '../../src/logger.ts';
 import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
+import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
-const KEY = 'aadsync-0123456789abcdef0123456789abcdef01234567';
+const KEY = DESK_KEY;
 const AUTH = { username: 'agent@example.com/token', password: 'zd-token' };
 
 let fake: FakeZendesk;
@@ -26,13 +27,8 @@ async function startFake(options: FakeZendeskOptions = {}): Promise<void> {
   sink = makeSink();
 }
 
-const draft = (key = KEY) => ({
-  key,
-  summary: 'Duplicate proxyAddresses smtp:john@contoso.com',
-  keyDisplay: 'DuplicateAttribute ProxyAddresses',
-  body: [{ kind: 'paragraph' as const, text: 'The value is held twice.' }],
-});
-const note = (text: string) => [{ kind: 'paragraph' as const, text }];
+const draft = deskDraft;
+const note = deskNote;
 
 beforeEach(() => {
   waits = [];

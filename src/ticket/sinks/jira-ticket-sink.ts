@@ -80,11 +80,12 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     logger: log,
     ...deps.http,
   });
-  const resolveNames = config.resolveTransitions ?? ['Done', 'Resolve Issue'];
-  const reopenNames = config.reopenTransitions ?? ['Reopen', 'To Do'];
-  const wontFix = new Set((config.wontFixResolutions ?? ["Won't Fix", "Won't Do"]).map((n) => n.toLowerCase()));
-  const linkType = config.linkType ?? 'Relates';
-  const closedStatuses = new Set((config.closedStatuses ?? ['Closed']).map((n) => n.toLowerCase()));
+  // defaults live in the config schema
+  const resolveNames = config.resolveTransitions;
+  const reopenNames = config.reopenTransitions;
+  const wontFix = new Set(config.wontFixResolutions.map((n) => n.toLowerCase()));
+  const linkType = config.linkType;
+  const closedStatuses = new Set(config.closedStatuses.map((n) => n.toLowerCase()));
   const created = new Map<string, string[]>();
 
   function remember(key: string, id: string): void {

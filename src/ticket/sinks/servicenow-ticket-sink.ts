@@ -89,7 +89,7 @@ export function createServiceNowTicketSink(
     logger: log,
     ...deps.http,
   });
-  const closeCode = config.closeCode ?? 'Solved (Permanently)';
+  const closeCode = config.closeCode; // default in the config schema
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
 
