@@ -333,7 +333,7 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
   if (!matches.length) {
     const message = collapse(text);
     if (!message || !wholeText) return 0;
-    out.errors.push({ ...baseFields(ctx, message), category: 'Unknown', errorCode: ctx.errorCode ?? codeIn(message), attributes: ctx.attributes });
+    out.errors.push({ ...baseFields(ctx, message), category: 'Unknown', errorCode: ctx.errorCode ?? findKnownCode(message), attributes: ctx.attributes });
     return 1;
   }
   for (const m of matches) {
@@ -341,7 +341,7 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
     out.errors.push({
       ...baseFields(ctx, message),
       category: m.category,
-      errorCode: ctx.errorCode ?? m.errorCode ?? codeIn(message),
+      errorCode: ctx.errorCode ?? m.errorCode ?? findKnownCode(message),
       attributes: m.attributes.length ? m.attributes : bracketIn(message) ?? ctx.attributes,
     });
   }
@@ -366,15 +366,11 @@ function bracketIn(message: string): Attribute[] | null {
   return list.length ? list : null;
 }
 
-function codeIn(text: string): string | null {
-  return findKnownCode(text);
-}
-
 function asCode(cell: string): string | null {
   const t = cell.trim();
   if (/^[A-Za-z][A-Za-z0-9]+$/.test(t)) return t;
   if (/^Error\s+0?16$/i.test(t)) return 'Error 016';
-  return codeIn(t);
+  return findKnownCode(t);
 }
 
 function cleanIdentity(text: string): string | null {
