@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * The loopback HTTP server under the ServiceNow, Jira and Zendesk fakes: routing is the
  * fake's, while this layer records every request and injects the faults tests ask for
- * (429 with a Retry-After, 5xx, hung requests, a write done but its answer lost).
+ * (429 with a Retry-After, 5xx, hung requests, a write done but its answer lost, and a 200
+ * with an HTML login page, as a hibernating instance or an SSO proxy answers).
  */
 
 export interface FakeRequest {
@@ -30,7 +31,7 @@ export interface RecordedCall {
   headers: IncomingHttpHeaders;
   body: unknown;
   status: number;
-  /** How the fault layer treated the call: `throttled`, `failed`, `hung`, `lost` or undefined. */
+  /** How the fault layer treated the call: `throttled`, `failed`, `hung`, `lost`, `html` or undefined. */
   fault?: string;
 }
 
@@ -47,13 +48,24 @@ export interface FaultOptions {
   hangRate?: number;
   /** Probability in [0,1] that a request is handled (a create does create) but answered 502. */
   loseRate?: number;
+  /** Answer every request with 200 and an HTML page, without handling it (a hibernating instance). */
+  htmlPage?: boolean;
   /** Injected for reproducible fault tests. */
   random?: () => number;
 }
 
 type Router = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
 
-type Pending = { kind: 'throttle'; headers: Record<string, string> } | { kind: 'fail'; status: number } | { kind: 'hang' } | { kind: 'lose'; status: number };
+type Pending =
+  | { kind: 'throttle'; headers: Record<string, string> }
+  | { kind: 'fail'; status: number }
+  | { kind: 'hang' }
+  | { kind: 'lose'; status: number }
+  | { kind: 'html' };
+
+/** What a hibernating developer instance or an SSO login page sends: 200 and HTML. */
+export const HTML_LOGIN_PAGE =
+  '<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Your instance is hibernating</h1><form action="/login.do"></form></body></html>';
 
 export class FakeDeskServer {
   readonly calls: RecordedCall[] = [];
@@ -110,6 +122,11 @@ export class FakeDeskServer {
     for (let i = 0; i < n; i++) this.pending.push({ kind: 'lose', status });
   }
 
+  /** The next `n` requests get 200 with an HTML page, without being handled. */
+  htmlNext(n = 1): void {
+    for (let i = 0; i < n; i++) this.pending.push({ kind: 'html' });
+  }
+
   /** Calls whose method and path match, in order. */
   callsTo(method: string, path: string | RegExp): RecordedCall[] {
     return this.calls.filter(
@@ -152,6 +169,7 @@ export class FakeDeskServer {
 
     const random = this.faults.random ?? Math.random;
     let injected = this.pending.shift();
+    if (!injected && this.faults.htmlPage) injected = { kind: 'html' };
     if (!injected && this.faults.rateLimitEvery && this.count % this.faults.rateLimitEvery === 0) {
       injected = {
         kind: 'throttle',
@@ -169,6 +187,12 @@ export class FakeDeskServer {
     if (injected?.kind === 'fail') {
       record(injected.status, 'failed');
       return send(res, { status: injected.status, body: { error: 'Service Unavailable' } });
+    }
+    if (injected?.kind === 'html') {
+      record(200, 'html');
+      res.writeHead(200, { 'content-type': 'text/html; charset=UTF-8' });
+      res.end(HTML_LOGIN_PAGE);
+      return;
     }
     if (injected?.kind === 'hang') {
       record(0, 'hung');

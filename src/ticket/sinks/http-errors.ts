@@ -153,3 +153,21 @@ export function classifyHttpFailure(f: HttpFailure): TransientError | PermanentE
   }
   return new PermanentError(message, code, { cause: f.cause });
 }
+
+/**
+ * A failure when a desk answered a status the caller accepts (2xx, or a 404 on a lookup) with
+ * a body that is not JSON: an SSO login page, a hibernating developer instance, a proxy's
+ * error page. Transient, because the desk did not say anything about the records; null when
+ * the answer is JSON or empty.
+ */
+export function notJsonFailure(f: { desk: string; method: string; url: string; status: number; headers: HeaderBag; body: unknown }): TransientError | null {
+  const empty = f.body === undefined || f.body === null || f.body === '';
+  if (empty) return null;
+  const type = header(f.headers, 'content-type') ?? '';
+  if (/\bjson\b/i.test(type) && typeof f.body !== 'string') return null;
+  const sample = typeof f.body === 'string' ? f.body.replace(/\s+/g, ' ').slice(0, 120) : '';
+  return new TransientError(
+    `${f.desk} ${f.method.toUpperCase()} ${f.url}: HTTP ${f.status} answered ${type || 'without a content type'}, not JSON${sample ? ` (${sample})` : ''}`,
+    'desk_not_json',
+  );
+}

@@ -1,7 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Logger } from '../../logger.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
-import { classifyHttpFailure, isRetryableStatus, retryAfterMs, wasNeverSent } from './http-errors.ts';
+import { classifyHttpFailure, isRetryableStatus, notJsonFailure, retryAfterMs, wasNeverSent } from './http-errors.ts';
 
 /**
  * Shared axios plumbing for every service desk: one instance per desk with auth, a timeout,
@@ -129,20 +129,15 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
         resend = idempotent || wasNeverSent(code);
       } else {
         const ok = (res.status >= 200 && res.status < 300) || (req.acceptStatus ?? []).includes(res.status);
-        if (ok) return res;
-        failure = classifyHttpFailure({
-          desk: options.desk,
-          method,
-          url,
-          status: res.status,
-          headers: res.headers as Record<string, unknown>,
-          body: res.data,
-          nowMs: now(),
-        });
+        const headers = res.headers as Record<string, unknown>;
+        // A hibernating instance or an SSO page answers 200 with HTML: never read that as "no records".
+        const notJson = ok ? notJsonFailure({ desk: options.desk, method, url, status: res.status, headers, body: res.data }) : null;
+        if (ok && !notJson) return res;
+        failure = notJson ?? classifyHttpFailure({ desk: options.desk, method, url, status: res.status, headers, body: res.data, nowMs: now() });
         // A 429 means the desk refused before doing anything, so even a create may be resent.
-        resend = isRetryableStatus(res.status) && (idempotent || res.status === 429);
+        resend = notJson ? idempotent : isRetryableStatus(res.status) && (idempotent || res.status === 429);
         if (res.status === 429) {
-          const after = retryAfterMs(res.headers as Record<string, unknown>, now());
+          const after = retryAfterMs(headers, now());
           if (after !== undefined) blockedUntil = Math.max(blockedUntil, now() + after);
         }
       }
