@@ -19,6 +19,11 @@ export interface MailDocument {
   /** The sender of the mail that carried this one, when it was attached. */
   carrierFrom: string | null;
   depth: number;
+  /**
+   * Header fields by lower-case name, each value unfolded but not decoded (every occurrence
+   * kept). Only for the checks that tell automatic and bulk mail apart; empty for .msg files.
+   */
+  headers: ReadonlyMap<string, readonly string[]>;
 }
 
 const MAX_DEPTH = 4;
@@ -44,6 +49,7 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
     text: msg.bodyText,
     carrierFrom,
     depth,
+    headers: new Map(),
   };
 }
 
@@ -59,6 +65,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
     text: mail.text ?? null,
     carrierFrom,
     depth,
+    headers: headerFields(mail.headerLines ?? []),
   };
   docs.push(doc);
   if (depth >= MAX_DEPTH) return;
@@ -95,6 +102,18 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
     docs.push(msgDocument(decodeOutlookMsg(content), doc.from, depth + 1));
   }
+}
+
+/** Raw header lines: mailparser's own `headers` map merges List-* fields into one object. */
+function headerFields(lines: ReadonlyArray<{ key: string; line: string }>): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const { key, line } of lines) {
+    const colon = line.indexOf(':');
+    const value = (colon < 0 ? '' : line.slice(colon + 1)).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const name = key.toLowerCase();
+    fields.set(name, [...(fields.get(name) ?? []), value]);
+  }
+  return fields;
 }
 
 /** A mangled Date header can parse to the year 72014: such a date is no date. */

@@ -2,6 +2,7 @@ import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts'
 import type { Block } from './blocks.ts';
 import { extractErrors } from './extract-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
+import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import { addressOf, findForwardHeaders } from './forwarded.ts';
 import { htmlToBlocks } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
@@ -47,32 +48,36 @@ export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promis
 
 async function parseWithin(raw: Buffer): Promise<ParseOutcome> {
   const docs = await openMail(raw);
-  const reports: ParsedReport[] = [];
+  // An automatic reply or list mail is no report even when it quotes one in full.
+  const outerReason = docs[0] ? notAReportReason(docs[0]) : null;
+  if (outerReason) return reject('not-a-report', `not a sync error report: ${outerReason}`);
+  const found: Array<{ index: number; report: ParsedReport }> = [];
   // Innermost first: an attached report is the report; its carrier's body is only the admin's note.
-  const ordered = [...docs].sort((a, b) => b.depth - a.depth);
+  const ordered = docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.depth - a.doc.depth);
   const seen = new Set<string>();
-  for (const doc of ordered) {
-    const report = readReport(doc, reports.length > 0);
+  const why: string[] = [];
+  for (const { doc, index } of ordered) {
+    const report = readReport(doc, found.length > 0, why);
     if (!report) continue;
     const identity = `${report.messageId ?? ''}|${report.errors.map((e) => e.fingerprint).join(',')}`;
     if (seen.has(identity)) continue;
     seen.add(identity);
-    reports.push(report);
+    found.push({ index, report });
   }
-  if (!reports.length) {
+  if (!found.length) {
     const subject = docs[0]?.subject ?? '';
-    return reject('not-a-report', `not a sync error report (subject "${subject.slice(0, 120)}", no error of a known kind in its text)`);
+    return reject('not-a-report', `not a sync error report (subject "${subject.slice(0, 120)}", ${why[0] ?? 'no error of a known kind in its text'})`);
   }
-  // keep the order of the mail: outer before inner
-  return { ok: true, reports: reports.reverse() };
+  // keep the order of the mail: outer before inner, attachments in MIME order
+  return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
 }
 
 /**
- * The report in one document, or null when the document is not one. `haveInner` says a
- * document nested in this one already gave a report: then this one counts only if it has
- * errors of its own.
+ * The report in one document, or null when the document is not one (with the reason added
+ * to `why`). `haveInner` says a document nested in this one already gave a report: then
+ * this one counts only if it has errors of its own.
  */
-function readReport(doc: MailDocument, haveInner: boolean): ParsedReport | null {
+function readReport(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport | null {
   const blocks: Block[] = doc.html ? htmlToBlocks(doc.html) : textToBlocks(doc.text ?? '');
   // Report-level facts live in the text around the error table, and in small label rows.
   const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' && b.cells.length <= 2 ? b.cells.flatMap((c) => c.split('\n')) : []));
@@ -88,9 +93,16 @@ function readReport(doc: MailDocument, haveInner: boolean): ParsedReport | null 
   const saysReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
   const extraction = extractErrors(blocks);
-  if (!extraction.errors.length && (haveInner || !saysReport)) return null;
+  const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
+  if (!extraction.errors.length && notice) why.push(notice);
+  if (!extraction.errors.length && (haveInner || !saysReport || notice)) return null;
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date);
+  // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
+  if (!saysReport && !fields.tenant.name && !fields.tenant.domain && !fields.tenant.id) {
+    why.push('it quotes error texts but has no report subject, title or tenant of its own');
+    return null;
+  }
   const errors = extraction.errors.map((e) => ({ ...e, fingerprint: fingerprintError(e) }));
   let unparsed = extraction.unparsed;
   if (!errors.length && !unparsed.length) {

@@ -1,10 +1,13 @@
 /**
- * Report subjects: "Directory Synchronization Error Report" (and "Identity …"), with an
- * optional ": <date>" suffix, behind any number of reply/forward prefixes in many languages.
+ * Report subjects: "Directory Synchronization Error Report" (and "Identity …"), and the
+ * Connect Health digest "We detected synchronization errors in your directory" (a report
+ * when it lists objects, real-reports.md §4), with an optional ": <date>" suffix, behind
+ * any number of reply/forward prefixes in many languages.
  */
 
 const PREFIX_RE = /^\s*(?:(?:re|fw|fwd|wg|tr|rv|aw|sv|vs|vb|enc|fs|antw|doorst|ynt|odp|pd|r|i)\s*(?:\[\d+\])?\s*[:：]\s*|\[(?:external|ext)\]\s*)+/i;
-const REPORT_RE = /^(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report\b\s*(?:[:\-–—,]\s*(?<date>.*))?$/i;
+const REPORT_RE =
+  /^(?:(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory)\b\s*(?:[:\-–—,]\s*(?<date>.*))?$/i;
 
 export function stripSubjectPrefixes(subject: string): string {
   return subject.replace(PREFIX_RE, '').replace(/\s+/g, ' ').trim();
@@ -35,4 +38,4 @@ export function isMicrosoftSender(address: string | null | undefined): boolean {
 
 /** Words only a report's own body uses (a newsletter about sync errors does not say them). */
 export const REPORT_TITLE_RE =
-  /(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation/i;
+  /(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation/i;

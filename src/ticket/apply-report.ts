@@ -81,6 +81,15 @@ function streamOf(report: ReportRef): string {
   return report.source === 'graph' ? `${report.tenantKey}|graph` : report.tenantKey;
 }
 
+/**
+ * Whether a report with no error row positively says the tenant has none. A mail never does
+ * (Microsoft sends the report only when there are errors, so an empty one is a mail we could
+ * not read); a completed Graph poll lists every open conflict, so its empty list is a statement.
+ */
+function statesNoErrors(report: ReportRef): boolean {
+  return report.source === 'graph';
+}
+
 export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   const { sink, state, policy } = deps;
   const now = deps.now ?? (() => new Date());
@@ -284,6 +293,11 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   return async function applyReport(job, resolutions, options = {}) {
     const dryRun = options.dryRun ?? false;
     const report = job.report;
+    if (!job.errors.length && !statesNoErrors(report)) {
+      // An unreadable report, or mail that was no report, must not resolve every open ticket of the tenant.
+      log?.warn({ reportId: report.reportId, tenant: report.tenantKey, action: 'skip-empty' }, 'report lists no error: nothing applied, nothing counted missing');
+      return [];
+    }
     const coversMs = Date.parse(report.coversAt);
     const views = problemsOf(job, resolutions);
     const stream = streamOf(report);

@@ -1,0 +1,99 @@
+import type { MailDocument } from './mail-tree.ts';
+import { isMicrosoftSender, reportSubject } from './subject.ts';
+
+/**
+ * Mail that must not become a report even when it quotes one: automatic replies (an
+ * out-of-office answer to a report quotes all of it), list and bulk mail (newsletters quote
+ * Microsoft's example errors), and Connect Health alerts that name no object. Each check
+ * gives the reason the admin reads in the rejection, or null.
+ */
+
+/** "Automatic reply:" and its translations, as Outlook, Exchange and common clients write them. */
+const AUTO_REPLY_SUBJECT_RE = new RegExp(
+  '^\\s*(?:' +
+    [
+      'automatic reply',
+      'auto(?:matic)?[ -]?reply',
+      'auto[ -]?response',
+      'out of (?:the )?office(?: autoreply)?',
+      'abwesenheitsnotiz',
+      'automatische antwort',
+      'réponse automatique',
+      'absence du bureau',
+      'respuesta automática',
+      'fuera de la oficina',
+      'risposta automatica',
+      'automatisch antwoord',
+      'resposta automática',
+      'automatiskt svar',
+      'automatisk svar',
+      'automaattinen vastaus',
+      'automatyczna odpowiedź',
+      '自動応答',
+      '自动回复',
+      '不在',
+    ].join('|') +
+    ')\\s*[:：]',
+  'iu',
+);
+
+/** Subject prefixes a person adds when forwarding (the auto-forward rules of Outlook add them too). */
+const FORWARD_PREFIX_RE = /^\s*(?:\[(?:external|ext)\]\s*)*(?:fw|fwd|wg|tr|rv|enc|i|doorst|vb|vs|fs|pd|ynt)\s*[:：]/i;
+
+const REPLY_PREFIX_RE = /^\s*(?:\[(?:external|ext)\]\s*)*(?:re|aw|sv|antw|odp|r)\s*(?:\[\d+\])?\s*[:：]/i;
+
+/** Connect Health and sync-health notices: same sender as the digest, but they name no object. */
+const HEALTH_NOTICE_RE =
+  /you have an? (?:important |critical )?alert from (?:azure active directory|microsoft entra)|health service data is not up to date|your identity synchronization from on-premises is unhealthy|(?:azure ad|microsoft entra) connect health/i;
+
+const first = (doc: MailDocument, name: string): string | null => doc.headers.get(name)?.[0] ?? null;
+
+/** The reason this mail is an automatic reply, or null. */
+export function automaticReplyReason(doc: MailDocument): string | null {
+  const subject = doc.subject ?? '';
+  const autoSubmitted = first(doc, 'auto-submitted')?.toLowerCase().split(/[\s;]/)[0] ?? null;
+  if (AUTO_REPLY_SUBJECT_RE.test(subject)) return `an automatic reply (subject "${subject.slice(0, 80)}")`;
+  if (autoSubmitted === 'auto-replied') return 'an automatic reply (Auto-Submitted: auto-replied)';
+  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) {
+    const value = first(doc, name);
+    if (value !== null && !/^(?:no|false|0)$/i.test(value)) return `an automatic reply (${name}: ${value.slice(0, 40)})`;
+  }
+  if (/^auto[_-]?reply$/i.test(first(doc, 'precedence') ?? '')) return 'an automatic reply (Precedence: auto_reply)';
+  // RFC 3834 "auto-generated" also fits Microsoft's own report and an admin's auto-forward
+  // rule (which writes "FW:"), so it rejects only mail that is neither.
+  if (autoSubmitted && autoSubmitted !== 'no' && autoSubmitted !== 'auto-forwarded' && !isMicrosoftSender(doc.from) && !FORWARD_PREFIX_RE.test(subject)) {
+    return `an automatic mail (Auto-Submitted: ${autoSubmitted})`;
+  }
+  // Exchange stamps X-Auto-Response-Suppress on many ordinary mails: only with a reply sign.
+  if (first(doc, 'x-auto-response-suppress') !== null && first(doc, 'in-reply-to') !== null && !FORWARD_PREFIX_RE.test(subject) && !isMicrosoftSender(doc.from)) {
+    return 'an automatic reply (X-Auto-Response-Suppress on a reply)';
+  }
+  return null;
+}
+
+/**
+ * The reason this mail is list or bulk mail, or null. A report relayed by a distribution
+ * list (Google Groups adds List-Id) keeps its report subject, original or forwarded: that
+ * one still counts.
+ */
+export function bulkMailReason(doc: MailDocument): string | null {
+  const precedence = first(doc, 'precedence')?.toLowerCase() ?? '';
+  const sign =
+    (doc.headers.has('list-unsubscribe') && 'List-Unsubscribe') ||
+    (doc.headers.has('list-id') && 'List-Id') ||
+    (/^(?:bulk|list|junk)\b/.test(precedence) && `Precedence: ${precedence}`) ||
+    null;
+  if (!sign) return null;
+  const relayedReport = reportSubject(doc.subject).isReport && !REPLY_PREFIX_RE.test(doc.subject);
+  return relayedReport ? null : `list or bulk mail (${sign})`;
+}
+
+/** The reason the subject names a health alert or notice rather than an error report, or null. */
+export function healthNoticeReason(subject: string | null | undefined): string | null {
+  return subject && HEALTH_NOTICE_RE.test(subject) ? `a health alert or notice, not an error report (subject "${subject.slice(0, 80)}")` : null;
+}
+
+/** Why the outer mail is not a report whatever it quotes, or null when it may be one. */
+export function notAReportReason(doc: MailDocument): string | null {
+  return automaticReplyReason(doc) ?? bulkMailReason(doc);
+}
