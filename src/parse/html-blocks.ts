@@ -1,25 +1,43 @@
-import { decodeHTML } from 'entities';
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { squeeze, type Block } from './blocks.ts';
 
 /**
- * Reduces HTML to blocks with one linear scan. Leaf table rows become rows; a row that
- * contains another table (layout tables in marketing-style mails) is a container, and only
- * its text outside the nested table becomes lines. Block elements and <br> end lines.
+ * Reduces HTML to blocks. htmlparser2 does the tokenising (quoted attributes holding `>`,
+ * entities, omitted end tags, broken markup); this file only decides what is a row, a cell
+ * and a line. Leaf table rows become rows, laid out on the table's grid: a `rowspan` cell
+ * is repeated in every row it spans and a `colspan` cell keeps the columns after it in
+ * place, so cells line up with the header. A row that contains another table (layout
+ * tables in marketing-style mails) is a container: only its text outside the nested table
+ * becomes lines. Block elements and <br> end lines.
  */
 
-const TAG_NAME_RE = /^(\/?)([a-zA-Z][a-zA-Z0-9:-]*)/;
 const SKIP_CONTENT = new Set(['head', 'style', 'script', 'title', 'template', 'xml', 'noscript']);
 const LINE_TAGS = new Set([
   'p', 'div', 'br', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'hr', 'section',
   'article', 'header', 'footer', 'pre', 'dd', 'dt', 'dl', 'center', 'address', 'caption', 'o:p',
 ]);
 const BREAK_TAGS = new Set(['hr', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+/** Browsers cap spans (rowspan 65534, colspan 1000); a report never needs more than a few. */
+const MAX_SPAN = 1000;
 
+interface Cell {
+  text: string;
+  colspan: number;
+  rowspan: number;
+}
+interface SpanCarry {
+  text: string;
+  rowsLeft: number;
+}
 interface TableFrame {
   id: number;
-  cells: string[] | null; // cells of the row in progress
-  container: boolean; // the row in progress holds a nested table
-  cellOpen: boolean;
+  /** Cells of the row in progress, or null between rows. */
+  cells: Cell[] | null;
+  /** The row in progress holds a nested table: it is layout, not data. */
+  container: boolean;
+  cell: Cell | null;
+  /** Cells from rows above that reach into the next rows, by column. */
+  carries: (SpanCarry | undefined)[];
 }
 
 /** A cell's text with its lines squeezed and empty lines dropped (the common one-line cell without splitting). */
@@ -28,17 +46,45 @@ function cleanCell(cell: string): string {
   return cell.split('\n').map(squeeze).filter(Boolean).join('\n');
 }
 
+function spanOf(value: string | undefined): number {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n > 1 ? Math.min(n, MAX_SPAN) : 1;
+}
+
+/** The row's cells on the table's grid: spanned cells from above filled in, colspans padded. */
+function layOut(cells: Cell[], carries: (SpanCarry | undefined)[]): string[] {
+  const out: string[] = [];
+  const fillCarried = (): void => {
+    for (let carry = carries[out.length]; carry && carry.rowsLeft > 0; carry = carries[out.length]) {
+      out.push(carry.text);
+      if (--carry.rowsLeft === 0) carries[out.length - 1] = undefined;
+    }
+  };
+  for (const cell of cells) {
+    fillCarried();
+    const text = cleanCell(cell.text);
+    for (let k = 0; k < cell.colspan; k++) {
+      // the text sits in the first column it covers; the others are empty, as on screen
+      if (cell.rowspan > 1) carries[out.length] = { text: k === 0 ? text : '', rowsLeft: cell.rowspan - 1 };
+      out.push(k === 0 ? text : '');
+    }
+  }
+  fillCarried();
+  return out;
+}
+
 export function htmlToBlocks(html: string): Block[] {
   const blocks: Block[] = [];
   const tables: TableFrame[] = [];
   let tableCount = 0;
   let text = ''; // text of the current line or cell
   let preDepth = 0;
+  let skipDepth = 0;
 
   const frame = (): TableFrame | undefined => tables.at(-1);
-  const inCell = (): boolean => {
+  const openCell = (): Cell | null => {
     const f = frame();
-    return !!f && f.cells !== null && !f.container;
+    return f && !f.container ? f.cell : null;
   };
   const emitLines = (value: string): void => {
     for (const line of value.split('\n')) {
@@ -48,7 +94,7 @@ export function htmlToBlocks(html: string): Block[] {
   };
   /** Ends the current line: inside a cell it is a newline in the cell's text. */
   const endLine = (): void => {
-    if (inCell()) {
+    if (openCell()) {
       text += '\n';
       return;
     }
@@ -57,133 +103,174 @@ export function htmlToBlocks(html: string): Block[] {
   };
   const endCell = (): void => {
     const f = frame();
-    if (f?.cells && !f.container) f.cells.push(text);
-    else emitLines(text);
-    if (f) f.cellOpen = false;
+    if (f?.cell && !f.container) {
+      f.cell.text = text;
+      (f.cells ??= []).push(f.cell);
+    } else emitLines(text);
+    if (f) f.cell = null;
     text = '';
   };
   const endRow = (): void => {
     const f = frame();
     if (!f || f.cells === null) return;
-    if (f.cellOpen || text.trim()) endCell();
-    if (!f.container && f.cells.some((c) => c.trim())) {
-      blocks.push({ kind: 'row', cells: f.cells.map(cleanCell), table: f.id });
+    if (f.cell || text.trim()) endCell();
+    if (!f.container) {
+      const cells = layOut(f.cells, f.carries);
+      if (cells.some((c) => c)) blocks.push({ kind: 'row', cells, table: f.id });
     }
     f.cells = null;
     f.container = false;
     text = '';
   };
-  const addText = (raw: string): void => {
-    if (!raw) return;
-    const decoded = raw.includes('&') ? decodeHTML(raw) : raw;
-    text += preDepth > 0 ? decoded.replace(/\r\n?/g, '\n') : /[\t\n\r\f]| {2}/.test(decoded) ? decoded.replace(/\s+/g, ' ') : decoded;
+  const startCell = (attribs: Record<string, string>): void => {
+    const f = frame()!;
+    f.cells ??= []; // a <td> without <tr>
+    if (f.container) {
+      emitLines(text);
+      text = '';
+      return;
+    }
+    if (f.cell || text.trim()) endCell(); // stray text between cells is a cell of its own
+    f.cell = { text: '', colspan: spanOf(attribs.colspan), rowspan: spanOf(attribs.rowspan) };
+    text = '';
+  };
+  const startTable = (): void => {
+    const outer = frame();
+    if (outer?.cells && !outer.container) {
+      // the row being built holds a table: its own text so far becomes lines
+      for (const c of outer.cells) emitLines(c.text);
+      outer.container = true;
+      outer.cell = null;
+    }
+    emitLines(text);
+    text = '';
+    tables.push({ id: ++tableCount, cells: null, container: false, cell: null, carries: [] });
+  };
+  const endTable = (): void => {
+    endRow();
+    tables.pop();
+    emitLines(text);
+    text = '';
+    blocks.push({ kind: 'break' });
   };
 
-  // A hand-written scan, linear on any input: unclosed comments, stray `<` and tags that
-  // never end (hostile or broken mail) cannot make it backtrack.
-  const n = html.length;
-  let i = 0;
-  let gt = -1; // the next `>`, reused while it lies ahead
-  while (i < n) {
-    const lt = html.indexOf('<', i);
-    if (lt < 0) {
-      addText(html.slice(i));
-      break;
+  const onOpen = (name: string, attribs: Record<string, string>): void => {
+    if (name === 'table') startTable();
+    else if (name === 'tr') {
+      if (!frame()) return;
+      endRow();
+      frame()!.cells = [];
+    } else if (name === 'td' || name === 'th') {
+      if (frame()) startCell(attribs);
+    } else if (name === 'pre') {
+      preDepth++;
+      endLine();
+    } else if (LINE_TAGS.has(name)) {
+      endLine();
+      if (BREAK_TAGS.has(name) && !openCell()) blocks.push({ kind: 'break' });
     }
-    if (lt > i) addText(html.slice(i, lt));
-    if (html.startsWith('<!--', lt)) {
-      const close = html.indexOf('-->', lt + 4);
-      i = close < 0 ? n : close + 3;
-      continue;
-    }
-    if (gt < lt) gt = html.indexOf('>', lt);
-    if (gt < 0) {
-      addText(html.slice(lt));
-      break;
-    }
-    const inside = html.slice(lt + 1, Math.min(gt, lt + 64));
-    i = gt + 1;
-    const m = TAG_NAME_RE.exec(inside);
-    if (!m) {
-      if (!/^[!?]/.test(inside)) addText(html.slice(lt, gt + 1)); // "a < b": text, not a tag
-      continue;
-    }
-    const name = m[2]!.toLowerCase();
-    const closing = m[1] === '/';
-    if (SKIP_CONTENT.has(name) && !closing && html[gt - 1] !== '/') {
-      // skip to the matching end tag (or to the end: an unclosed <style> hides the rest, as in a browser)
-      const endTag = new RegExp(`</${name}\\s*>`, 'ig');
-      endTag.lastIndex = i;
-      const found = endTag.exec(html);
-      i = found ? found.index + found[0].length : n;
-      continue;
-    }
-    handleTag(name, closing);
-  }
+  };
+  const onClose = (name: string): void => {
+    if (name === 'table') {
+      if (tables.length) endTable();
+    } else if (name === 'tr') endRow();
+    else if (name === 'td' || name === 'th') {
+      if (openCell()) endCell();
+    } else if (name === 'pre') {
+      preDepth = Math.max(0, preDepth - 1);
+      endLine();
+    } else if (LINE_TAGS.has(name) && name !== 'br') endLine();
+  };
+  const onText = (data: string): void => {
+    text += preDepth > 0 ? data.replace(/\r\n?/g, '\n') : /[\t\n\r\f]| {2}/.test(data) ? data.replace(/\s+/g, ' ') : data;
+  };
+  tokenize(html, { onOpen, onClose, onText });
   while (tables.length) {
     endRow();
     tables.pop();
   }
   emitLines(text);
   return blocks;
+}
 
-  function handleTag(name: string, closing: boolean): void {
-    switch (name) {
-      case 'table':
-        if (!closing) {
-          const outer = frame();
-          if (outer?.cells) {
-            // the row being built holds a table: its own text so far becomes lines
-            if (!outer.container) {
-              for (const c of outer.cells) emitLines(c);
-              outer.container = true;
-            }
-            emitLines(text);
-          } else {
-            emitLines(text);
-          }
-          text = '';
-          tables.push({ id: ++tableCount, cells: null, container: false, cellOpen: false });
-        } else if (tables.length) {
-          endRow();
-          tables.pop();
-          emitLines(text);
-          text = '';
-          blocks.push({ kind: 'break' });
-        }
-        break;
-      case 'tr':
-        if (!frame()) break;
-        endRow();
-        if (!closing) frame()!.cells = [];
-        break;
-      case 'td':
-      case 'th': {
-        const f = frame();
-        if (!f) break;
-        if (f.cells === null) f.cells = []; // a <td> without <tr>
-        if (f.container) {
-          emitLines(text);
-          text = '';
-        } else if (!closing) {
-          if (f.cellOpen) endCell(); // </td> may be omitted
-          else if (text.trim()) endCell(); // stray text between cells: keep it as a cell
-          f.cellOpen = true;
-          text = '';
-        } else if (f.cellOpen) {
-          endCell();
-        }
-        break;
-      }
-      case 'pre':
-        preDepth = Math.max(0, preDepth + (closing ? -1 : 1));
-        endLine();
-        break;
-      default:
-        if (LINE_TAGS.has(name)) {
-          endLine();
-          if (BREAK_TAGS.has(name) && !inCell()) blocks.push({ kind: 'break' });
-        }
+interface TagEvents {
+  onOpen(name: string, attribs: Record<string, string>): void;
+  onClose(name: string): void;
+  onText(text: string): void;
+}
+
+/**
+ * htmlparser2's tokenizer without its Parser: the Parser keeps a stack of open elements
+ * that costs O(depth) per tag, so 100,000 unclosed tables (hostile mail) would take minutes.
+ * Table structure is all this file needs, and it keeps that itself. Content of `<head>`,
+ * `<style>` and the like is skipped up to its own end tag.
+ */
+function tokenize(html: string, events: TagEvents): void {
+  let tag = '';
+  let attribs: Record<string, string> = {};
+  let attrName = '';
+  let attrValue = '';
+  let skipping: string | null = null;
+  let skipNesting = 0;
+  const slice = (start: number, end: number): string => html.slice(start, end);
+  const open = (): void => {
+    if (skipping) {
+      if (tag === skipping) skipNesting++;
+      return;
     }
-  }
+    if (SKIP_CONTENT.has(tag)) {
+      skipping = tag;
+      skipNesting = 0;
+      return;
+    }
+    events.onOpen(tag, attribs);
+  };
+  const cbs: TokenizerCallbacks = {
+    ontext: (start, end) => {
+      if (!skipping) events.onText(slice(start, end));
+    },
+    ontextentity: (cp) => {
+      if (!skipping) events.onText(String.fromCodePoint(cp));
+    },
+    onopentagname: (start, end) => {
+      tag = slice(start, end).toLowerCase();
+      attribs = {};
+    },
+    onattribname: (start, end) => {
+      attrName = slice(start, end).toLowerCase();
+    },
+    onattribdata: (start, end) => {
+      attrValue += slice(start, end);
+    },
+    onattribentity: (cp) => {
+      attrValue += String.fromCodePoint(cp);
+    },
+    onattribend: () => {
+      if (!(attrName in attribs)) attribs[attrName] = attrValue;
+      attrValue = '';
+    },
+    onopentagend: open,
+    onselfclosingtag: () => {
+      open();
+      // a self-closed element opens nothing: `<br/>` ends a line, `<style/>` hides nothing
+      if (skipping === tag && skipNesting === 0) skipping = null;
+      else if (!skipping) events.onClose(tag);
+    },
+    onclosetag: (start, end) => {
+      const name = slice(start, end).toLowerCase();
+      if (skipping) {
+        if (name === skipping && skipNesting-- === 0) skipping = null;
+        return;
+      }
+      events.onClose(name);
+    },
+    oncdata: () => {},
+    oncomment: () => {},
+    ondeclaration: () => {},
+    onprocessinginstruction: () => {},
+    onend: () => {},
+  };
+  const tokenizer = new Tokenizer({ decodeEntities: true }, cbs);
+  tokenizer.write(html);
+  tokenizer.end();
 }
