@@ -106,10 +106,13 @@ export const TicketConfigSchema = z.object({
       user: z.string().optional(),
       password: z.string().optional(),
       assignmentGroup: z.string().optional(),
-      /** Resolution code sent with state 6 (the instance's close_code choice list). */
-      closeCode: z.string().min(1).default('Solved (Permanently)'),
+      /**
+       * Resolution code sent with state 6; must be a value of the instance's close_code choice list
+       * (`syncdesk doctor` checks). "Solved (Permanently)" is the pre-Tokyo value.
+       */
+      closeCode: z.string().min(1).default('Solution provided'),
     })
-    .default({ closeCode: 'Solved (Permanently)' }),
+    .default({ closeCode: 'Solution provided' }),
   jira: z
     .object({
       url: z.string().url().optional(),
@@ -117,9 +120,11 @@ export const TicketConfigSchema = z.object({
       token: z.string().optional(),
       project: z.string().optional(),
       issueType: z.string().default('Task'),
-      /** Transition names tried in order to resolve, and to reopen (workflows differ per project). */
-      resolveTransitions: nameList('Done,Resolve Issue'),
-      reopenTransitions: nameList('Reopen,To Do'),
+      /** Transition names tried in order to resolve, and to reopen (workflows differ per project; JSM: "Resolve this issue"). */
+      resolveTransitions: nameList('Done,Resolve Issue,Resolve this issue'),
+      reopenTransitions: nameList('Reopen,Reopen Issue,To Do'),
+      /** Resolution set when the resolve transition's screen has one; the first allowed value when this one is not offered. */
+      resolution: z.string().min(1).default('Done'),
       /** Resolution names a human sets to say "leave this alone". */
       wontFixResolutions: nameList("Won't Fix,Won't Do"),
       /** Done-category statuses that are terminal: a returning problem gets a new, linked issue. */
@@ -129,8 +134,9 @@ export const TicketConfigSchema = z.object({
     })
     .default({
       issueType: 'Task',
-      resolveTransitions: splitNames('Done,Resolve Issue'),
-      reopenTransitions: splitNames('Reopen,To Do'),
+      resolveTransitions: splitNames('Done,Resolve Issue,Resolve this issue'),
+      reopenTransitions: splitNames('Reopen,Reopen Issue,To Do'),
+      resolution: 'Done',
       wontFixResolutions: splitNames("Won't Fix,Won't Do"),
       closedStatuses: splitNames('Closed'),
       linkType: 'Relates',
@@ -144,6 +150,13 @@ export const TicketConfigSchema = z.object({
       tag: z.string().min(1).default('syncdesk'),
       /** A ticket carrying this tag is "won't fix": never reopened. */
       wontFixTag: z.string().min(1).default('wont_fix'),
+      /**
+       * Agent assigned on create and on solve. Zendesk refuses to solve a ticket without an assignee
+       * unless "Auto-assign tickets upon solve" is on and no field is required to solve.
+       */
+      assigneeEmail: z.string().email().optional(),
+      /** Group the tickets are assigned to (its numeric id). */
+      groupId: positiveInt.optional(),
     })
     .default({ tag: 'syncdesk', wontFixTag: 'wont_fix' }),
 });

@@ -1,3 +1,15 @@
+import {
+  CREATE_SCREENS,
+  checkScreen,
+  fieldMeta,
+  notOnScreen,
+  resolutionOf,
+  STATUS,
+  WORKFLOWS,
+  type FakeStatus,
+  type FakeWorkflow,
+  type Screen,
+} from './jira-workflow.ts';
 import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 
 /**
@@ -7,7 +19,14 @@ import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './s
  * absent on the last page. The search is eventually consistent like the real one: it reads an
  * index that sees a new or changed issue only `indexDelayMs` later, except for the ids a caller
  * lists in `reconcileIssues` (when `honourReconcile` is on). `GET /issue/{id}` is always fresh.
+ * Screens refuse as Jira does (jira-workflow.ts): a field not on the create or transition
+ * screen, a required Resolution left out; a description or comment whose ADF JSON exceeds
+ * 32,767 characters is refused too.
  */
+
+/** Jira's limit for a description or comment; counted here on the serialised ADF, the strict reading. */
+export const JIRA_BODY_LIMIT = 32_767;
+const TOO_LONG = `The entered text is too long. It exceeds the allowed limit of ${JIRA_BODY_LIMIT} characters.`;
 
 export interface FakeJiraIssue {
   id: string;
@@ -18,7 +37,7 @@ export interface FakeJiraIssue {
     summary: string;
     description: unknown;
     labels: string[];
-    status: { name: string; statusCategory: { key: 'new' | 'indeterminate' | 'done' } };
+    status: FakeStatus;
     resolution: { name: string } | null;
     resolutiondate: string | null;
     created: string;
@@ -36,18 +55,17 @@ export interface FakeJiraOptions {
   indexDelayMs?: number;
   /** Treat `reconcileIssues` as read-after-write, as Jira does. @defaultValue true */
   honourReconcile?: boolean;
-  /** Transition names: resolve from an open status, reopen from Done. */
+  /** The project's workflow: a preset or one of its own. @defaultValue 'simple' */
+  workflow?: keyof typeof WORKFLOWS | FakeWorkflow;
+  /** Renames of the workflow's resolve and reopen transitions. */
   resolveTransition?: string;
   reopenTransition?: string;
+  /** Fields on the create screen besides project and issue type. @defaultValue CREATE_SCREENS.software */
+  createScreen?: string[];
+  /** The project's issue types. @defaultValue Task and Bug */
+  issueTypes?: Array<{ id: string; name: string }>;
   linkTypes?: string[];
 }
-
-const STATUS = {
-  todo: { name: 'To Do', statusCategory: { key: 'new' as const } },
-  progress: { name: 'In Progress', statusCategory: { key: 'indeterminate' as const } },
-  done: { name: 'Done', statusCategory: { key: 'done' as const } },
-  closed: { name: 'Closed', statusCategory: { key: 'done' as const } },
-};
 
 const ADF_NODES = new Set([
   'paragraph', 'text', 'heading', 'bulletList', 'orderedList', 'listItem', 'codeBlock', 'hardBreak', 'rule', 'blockquote',
@@ -103,7 +121,8 @@ export class FakeJira {
   private seq = 10000;
   private num = 0;
   private commentSeq = 1;
-  readonly opts: Required<FakeJiraOptions>;
+  readonly opts: Required<Omit<FakeJiraOptions, 'workflow' | 'resolveTransition' | 'reopenTransition'>>;
+  readonly workflow: FakeWorkflow;
 
   constructor(options: FakeJiraOptions = {}) {
     this.opts = {
@@ -112,9 +131,18 @@ export class FakeJira {
       project: options.project ?? 'OPS',
       indexDelayMs: options.indexDelayMs ?? 0,
       honourReconcile: options.honourReconcile ?? true,
-      resolveTransition: options.resolveTransition ?? 'Done',
-      reopenTransition: options.reopenTransition ?? 'Reopen',
+      createScreen: options.createScreen ?? CREATE_SCREENS.software,
+      issueTypes: options.issueTypes ?? [
+        { id: '10001', name: 'Task' },
+        { id: '10002', name: 'Bug' },
+      ],
       linkTypes: options.linkTypes ?? ['Relates', 'Blocks', 'Cloners', 'Duplicate'],
+    };
+    const base = typeof options.workflow === 'object' ? options.workflow : WORKFLOWS[options.workflow ?? 'simple'];
+    this.workflow = {
+      ...base,
+      resolve: { ...base.resolve, name: options.resolveTransition ?? base.resolve.name },
+      reopen: { ...base.reopen, name: options.reopenTransition ?? base.reopen.name },
     };
     this.server = new FakeDeskServer('jira', (req) => this.route(req));
     this.server.faults.rateLimitHeaders = () => ({
@@ -154,15 +182,13 @@ export class FakeJira {
     return issue;
   }
 
-  /** An agent moves the issue: to Done or Closed with a resolution (e.g. "Won't Do"), or back to To Do. */
-  setStatus(
-    idOrKey: string,
-    status: keyof typeof STATUS,
-    resolution: string | null = status === 'done' || status === 'closed' ? 'Done' : null,
-  ): void {
+  /** An agent moves the issue: to a done status with a resolution (e.g. "Won't Do"), or back to an open one. */
+  setStatus(idOrKey: string, status: keyof typeof STATUS | FakeStatus, resolution?: string | null): void {
     const issue = this.get(idOrKey);
-    const done = STATUS[status].statusCategory.key === 'done';
-    issue.fields.status = structuredClone(STATUS[status]);
+    const to = typeof status === 'string' ? STATUS[status] : status;
+    const done = to.statusCategory.key === 'done';
+    if (resolution === undefined) resolution = done ? 'Done' : null;
+    issue.fields.status = structuredClone(to);
     issue.fields.resolution = done && resolution ? { name: resolution } : null;
     issue.fields.resolutiondate = done ? jiraTime(Date.now()) : null;
     this.touch(issue);
@@ -206,16 +232,18 @@ export class FakeJira {
     let m = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') {
       // GET /rest/api/3/project/{projectIdOrKey}: the project with its issue types (syncdesk doctor)
-      if (decodeURIComponent(m[1]!) !== this.opts.project) return err(404, [`No project could be found with key '${decodeURIComponent(m[1]!)}'.`]);
-      return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: [{ id: '10001', name: 'Task' }, { id: '10002', name: 'Bug' }] } };
+      if (m[1] !== this.opts.project) return err(404, [`No project could be found with key '${m[1]}'.`]);
+      return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: this.opts.issueTypes } };
     }
+    m = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes(?:\/([^/]+))?$/.exec(p);
+    if (m && req.method === 'GET') return this.createMeta(m[1]!, m[2]);
     m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return this.getIssue(req, m[1]!);
     if (m && req.method === 'PUT') return this.edit(req, m[1]!);
     m = /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/.exec(p);
     if (m && req.method === 'POST') return this.comment(req, m[1]!);
     m = /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/.exec(p);
-    if (m && req.method === 'GET') return this.transitions(m[1]!);
+    if (m && req.method === 'GET') return this.transitions(req, m[1]!);
     if (m && req.method === 'POST') return this.transition(req, m[1]!);
     return err(404, [`No route for ${req.method} ${p}`]);
   }
@@ -278,9 +306,15 @@ export class FakeJira {
     if (typeof summary !== 'string' || !summary.trim()) errors.summary = 'You must specify a summary of the issue.';
     else if (summary.length > 255) errors.summary = 'Summary must be less than 255 characters.';
     else if (/[\r\n]/.test(summary)) errors.summary = 'The summary is invalid because it contains newline characters.';
+    for (const id of Object.keys(f)) {
+      if (id !== 'project' && id !== 'issuetype' && !this.opts.createScreen.includes(id)) errors[id] = notOnScreen(id);
+    }
+    const typeName = (f.issuetype as { name?: string; id?: string } | undefined) ?? {};
+    const issueType = this.opts.issueTypes.find((t) => t.name === typeName.name || t.id === typeName.id);
+    if (!issueType) errors.issuetype = 'Specify a valid issue type';
     if (f.description !== undefined && adfProblem(f.description)) {
       errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
-    }
+    } else if (f.description !== undefined && JSON.stringify(f.description).length > JIRA_BODY_LIMIT) errors.description = TOO_LONG;
     const labels = f.labels ?? [];
     if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) errors.labels = 'labels must be strings';
     else for (const l of labels as string[]) if (/\s/.test(l)) errors.labels = `The label '${l}' contains spaces which is invalid.`;
@@ -293,11 +327,11 @@ export class FakeJira {
       key: `${this.opts.project}-${this.num}`,
       fields: {
         project: { key: this.opts.project },
-        issuetype: { name: (f.issuetype as { name?: string } | undefined)?.name ?? 'Task' },
+        issuetype: { name: issueType?.name ?? 'Task' },
         summary: summary as string,
         description: f.description ?? null,
         labels: [...(labels as string[])],
-        status: structuredClone(STATUS.todo),
+        status: structuredClone(this.workflow.initial),
         resolution: null,
         resolutiondate: null,
         created: jiraTime(now),
@@ -345,38 +379,65 @@ export class FakeJira {
     const body = (req.body as { body?: unknown; properties?: unknown } | undefined) ?? {};
     const problem = adfProblem(body.body);
     if (problem) return err(400, [], { comment: `Comment body is not valid! Operation value must be an Atlassian Document (${problem})` });
+    if (JSON.stringify(body.body).length > JIRA_BODY_LIMIT) return err(400, [], { comment: TOO_LONG });
     const c = { id: String(this.commentSeq++), body: body.body, properties: body.properties, created: jiraTime(Date.now()) };
     issue.comments.push(c);
     this.touch(issue);
     return { status: 201, body: { id: c.id, body: c.body, created: c.created, self: `${this.server.url}/rest/api/3/issue/${issue.id}/comment/${c.id}` } };
   }
 
-  private available(issue: FakeJiraIssue): Array<{ id: string; name: string; to: unknown }> {
+  private available(issue: FakeJiraIssue): Array<{ id: string; name: string; to: FakeStatus; screen: Screen }> {
+    const wf = this.workflow;
     if (issue.fields.status.statusCategory.key === 'done') {
       // Classic workflows let a Closed issue be reopened too; syncdesk chooses not to.
-      return [{ id: '31', name: this.opts.reopenTransition, to: STATUS.todo }];
+      return [{ id: '31', name: wf.reopen.name, to: wf.initial, screen: wf.reopen.screen }];
     }
-    const out: Array<{ id: string; name: string; to: unknown }> = [{ id: '21', name: this.opts.resolveTransition, to: STATUS.done }];
-    if (issue.fields.status.name === 'To Do') out.unshift({ id: '11', name: 'Start Progress', to: STATUS.progress });
+    const out = [{ id: '21', name: wf.resolve.name, to: wf.resolve.to, screen: wf.resolve.screen }];
+    if (wf.start && issue.fields.status.name === wf.initial.name) out.unshift({ id: '11', name: wf.start, to: STATUS.progress, screen: {} });
     return out;
   }
 
-  private transitions(idOrKey: string): FakeReply {
+  private transitions(req: FakeRequest, idOrKey: string): FakeReply {
     const issue = this.find(idOrKey);
     if (!issue) return this.notFound();
-    return { status: 200, body: { expand: 'transitions', transitions: this.available(issue) } };
+    const withFields = (req.query.get('expand') ?? '').split(',').includes('transitions.fields');
+    const transitions = this.available(issue).map(({ screen, ...t }) => ({
+      ...t,
+      hasScreen: Object.keys(screen).length > 0,
+      ...(withFields ? { fields: Object.fromEntries(Object.entries(screen).map(([id, f]) => [id, fieldMeta(id, f)])) } : {}),
+    }));
+    return { status: 200, body: { expand: 'transitions', transitions } };
   }
 
   private transition(req: FakeRequest, idOrKey: string): FakeReply {
     const issue = this.find(idOrKey);
     if (!issue) return this.notFound();
-    const id = (req.body as { transition?: { id?: unknown } } | undefined)?.transition?.id;
-    const t = this.available(issue).find((x) => x.id === String(id));
-    if (!t) return err(400, [`Transition id '${String(id)}' is not valid for this issue.`]);
-    if (t.id === '21') this.setStatus(issue.id, 'done', 'Done');
-    else if (t.id === '31') this.setStatus(issue.id, 'todo');
-    else this.setStatus(issue.id, 'progress');
+    const body = (req.body ?? {}) as { transition?: { id?: unknown }; fields?: Record<string, unknown> };
+    const t = this.available(issue).find((x) => x.id === String(body.transition?.id));
+    if (!t) return err(400, [`Transition id '${String(body.transition?.id)}' is not valid for this issue.`]);
+    const fields = body.fields ?? {};
+    const problem = checkScreen(t.screen, fields);
+    if (problem) return { status: 400, body: problem };
+    const resolution = resolutionOf(t.screen, fields);
+    if (t.id === '31' && this.workflow.reopen.refusesResolution && issue.fields.resolution && resolution !== null) {
+      return err(400, ['The issue cannot be reopened while its resolution is set.']);
+    }
+    if (t.id === '21') this.setStatus(issue.id, t.to, resolution ?? 'Done'); // no screen: a post-function sets Done
+    else if (t.id === '31') this.setStatus(issue.id, t.to, null);
+    else this.setStatus(issue.id, t.to);
     return { status: 204 };
+  }
+
+  private createMeta(project: string, issueTypeId: string | undefined): FakeReply {
+    if (project !== this.opts.project) return err(404, [`No project could be found with key '${project}'.`]);
+    if (issueTypeId === undefined) {
+      const issueTypes = this.opts.issueTypes.map((t) => ({ ...t, subtask: false, self: `${this.server.url}/rest/api/3/issuetype/${t.id}` }));
+      return { status: 200, body: { issueTypes, maxResults: 50, startAt: 0, total: issueTypes.length } };
+    }
+    if (!this.opts.issueTypes.some((t) => t.id === issueTypeId)) return err(404, ['Issue type with the given id does not exist.']);
+    const ids = ['issuetype', 'project', ...this.opts.createScreen];
+    const fields = ids.map((id) => fieldMeta(id, { required: id === 'summary' || id === 'issuetype' || id === 'project' }));
+    return { status: 200, body: { fields, maxResults: 50, startAt: 0, total: fields.length } };
   }
 
   private link(req: FakeRequest): FakeReply {

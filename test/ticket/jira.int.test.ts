@@ -7,9 +7,11 @@ import { FakeJira, type FakeJiraIssue, type FakeJiraOptions } from '../fakes/jir
 import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
 /**
- * The shared scenario table against the Jira adapter and its loopback fake, twice: with an
- * instantly consistent search, and with a search that lags 1.5 s behind every write and
- * ignores `reconcileIssues`, so only the adapter's own memory and direct reads keep it honest.
+ * The shared scenario table against the Jira adapter and its loopback fake: with an instantly
+ * consistent search; with a search that lags 1.5 s behind every write and ignores
+ * `reconcileIssues`, so only the adapter's own memory and direct reads keep it honest; and with
+ * the stricter workflows, classic (a required Resolution on "Resolve Issue", a reopen refused
+ * while the resolution is set) and Jira Service Management ("Resolve this issue").
  */
 
 const fakes: FakeJira[] = [];
@@ -35,7 +37,7 @@ function inspect(issue: FakeJiraIssue): InspectedTicket {
   };
 }
 
-function scenarios(name: string, options: FakeJiraOptions): void {
+function scenarios(name: string, options: FakeJiraOptions, issueType = 'Task'): void {
   runTicketScenarios(name, async () => {
     const fake = new FakeJira(options);
     fakes.push(fake);
@@ -46,9 +48,10 @@ function scenarios(name: string, options: FakeJiraOptions): void {
         email: 'bot@example.com',
         token: 'api-token',
         project: 'OPS',
-        issueType: 'Task',
-        resolveTransitions: ['Done', 'Resolve Issue'],
-        reopenTransitions: ['Reopen', 'To Do'],
+        issueType,
+        resolveTransitions: ['Done', 'Resolve Issue', 'Resolve this issue'],
+        reopenTransitions: ['Reopen', 'Reopen Issue', 'To Do'],
+        resolution: 'Done',
         wontFixResolutions: ["Won't Fix", "Won't Do"],
         closedStatuses: ['Closed'],
         linkType: 'Relates',
@@ -76,3 +79,5 @@ function scenarios(name: string, options: FakeJiraOptions): void {
 
 scenarios('Jira Cloud (loopback fake, consistent search)', {});
 scenarios('Jira Cloud (loopback fake, search lags 1.5 s, reconcileIssues ignored)', { indexDelayMs: 1500, honourReconcile: false });
+scenarios('Jira Cloud (loopback fake, classic workflow: Resolution required, reopen refused while resolved)', { workflow: 'classic' });
+scenarios('Jira Service Management (loopback fake, "Resolve this issue")', { workflow: 'jsm', issueTypes: [{ id: '10201', name: 'Service Request' }] }, 'Service Request');

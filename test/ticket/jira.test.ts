@@ -23,6 +23,7 @@ function config(overrides: Partial<Config['ticket']['jira']> = {}): Config['tick
     issueType: 'Task',
     resolveTransitions: ['Done', 'Resolve Issue'],
     reopenTransitions: ['Reopen', 'To Do'],
+    resolution: 'Done',
     wontFixResolutions: ["Won't Fix", "Won't Do"],
     closedStatuses: ['Closed'],
     linkType: 'Relates',

@@ -22,8 +22,12 @@ export interface AdfDoc {
   content: AdfNode[];
 }
 
-/** Jira's limit for a description or comment, in characters of text. */
-export const JIRA_TEXT_MAX = 32_000;
+/**
+ * Jira's limit for a description or comment, 32,767 characters. Whether Jira counts the text,
+ * the ADF JSON or its stored rendering is not documented, so the serialised ADF is budgeted:
+ * it is the largest of the three (a digest's JSON is nearly twice its text).
+ */
+export const JIRA_BODY_MAX = 32_767;
 export const JIRA_SUMMARY_MAX = 255;
 
 function clean(value: string): string {
@@ -77,26 +81,43 @@ function blockNode(block: ContentBlock): AdfNode | null {
   }
 }
 
-function textLength(node: AdfNode): number {
-  return (node.text?.length ?? 0) + (node.content ?? []).reduce((n, c) => n + textLength(c), 0);
+const size = (value: unknown): number => JSON.stringify(value).length;
+
+const TRUNCATED = paragraph(text('… (truncated: the rest did not fit in a Jira field)', [{ type: 'em' }]));
+
+/** A text block cut down to fit `room` characters of JSON, or null when too little room is left to be worth it. */
+function shrink(block: ContentBlock, room: number): AdfNode | null {
+  if ((block.kind !== 'paragraph' && block.kind !== 'code') || room < 200) return null;
+  let value = block.text.slice(0, room);
+  for (;;) {
+    const node = blockNode({ ...block, text: value });
+    if (!node || size(node) <= room) return node;
+    // Escapes (quotes, newlines as hardBreaks) make the JSON longer than the text: cut again.
+    value = value.slice(0, Math.floor(value.length * 0.9));
+  }
 }
 
-export function toAdf(blocks: ContentBlock[], max = JIRA_TEXT_MAX): AdfDoc {
-  const content: AdfNode[] = [];
+export function toAdf(blocks: ContentBlock[], max = JIRA_BODY_MAX): AdfDoc {
+  const doc: AdfDoc = { type: 'doc', version: 1, content: [] };
+  // Room for the document itself and for the truncation note, with the commas between nodes.
+  const budget = max - size(doc) - size(TRUNCATED) - 1;
   let used = 0;
   for (const block of blocks) {
     const node = blockNode(block);
     if (!node) continue;
-    const size = textLength(node);
-    if (used + size > max) {
-      content.push(paragraph(text('… (truncated: the rest did not fit in a Jira field)', [{ type: 'em' }])));
-      break;
+    const cost = size(node) + (doc.content.length ? 1 : 0);
+    if (used + cost <= budget) {
+      doc.content.push(node);
+      used += cost;
+      continue;
     }
-    used += size;
-    content.push(node);
+    const cut = shrink(block, budget - used - 1);
+    if (cut) doc.content.push(cut);
+    doc.content.push(TRUNCATED);
+    break;
   }
-  if (!content.length) content.push(paragraph([]));
-  return { type: 'doc', version: 1, content };
+  if (!doc.content.length) doc.content.push(paragraph([]));
+  return doc;
 }
 
 /** All text of a document, blocks separated by newlines (for tests and logs). */

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
+import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
 
 /**
  * Jira Cloud issues through REST v3. The key is a label on the issue. Finding it goes through
@@ -16,6 +17,8 @@ import { jiraSummary, toAdf } from './jira-adf.ts';
  * Across processes and restarts the ticket use case's Redis state is the primary lookup
  * (src/ticket/ticket-state.ts); this map only closes the gap inside one worker, e.g. a retry
  * after a crash between the create and the state write.
+ * Screens are read, not guessed (jira-screens.ts): the create screen once per process from
+ * createmeta, a transition's screen with `expand=transitions.fields` each time it is used.
  */
 
 const ISSUE_FIELDS = ['status', 'resolution', 'resolutiondate', 'labels', 'created'];
@@ -33,12 +36,6 @@ interface JiraIssue {
     labels?: string[];
     created?: string;
   };
-}
-
-interface Transition {
-  id: string;
-  name: string;
-  to?: { name?: string; statusCategory?: { key?: string } };
 }
 
 export interface JiraSinkDeps {
@@ -86,7 +83,9 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const wontFix = new Set(config.wontFixResolutions.map((n) => n.toLowerCase()));
   const linkType = config.linkType;
   const closedStatuses = new Set(config.closedStatuses.map((n) => n.toLowerCase()));
+  const issueType = config.issueType;
   const created = new Map<string, string[]>();
+  let screen: Promise<CreateScreen | null> | undefined;
 
   function remember(key: string, id: string): void {
     const ids = created.get(key) ?? [];
@@ -150,29 +149,53 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     return ids;
   }
 
-  async function transition(ticket: DeskTicket, names: string[], what: string): Promise<void> {
-    const res = await http.request<{ transitions?: Transition[] }>({
+  async function transition(ticket: DeskTicket, names: string[], what: 'resolve' | 'reopen'): Promise<void> {
+    const res = await http.request<{ transitions?: JiraTransition[] }>({
       method: 'GET',
       url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}/transitions`,
+      params: { expand: 'transitions.fields' },
     });
     const available = res.data.transitions ?? [];
-    let chosen: Transition | undefined;
-    for (const name of names) {
-      const n = name.toLowerCase();
-      chosen = available.find((t) => t.name.toLowerCase() === n) ?? available.find((t) => t.to?.name?.toLowerCase() === n);
-      if (chosen) break;
-    }
+    const chosen = chooseTransition(available, names);
     if (!chosen) {
       throw new PermanentError(
         `jira: no ${what} transition (${names.join(', ')}) from the issue's status; available: ${available.map((t) => t.name).join(', ') || 'none'}`,
         'desk_no_transition',
       );
     }
+    const fields = transitionFields(chosen, what, config.resolution);
     await http.request({
       method: 'POST',
       url: `/rest/api/3/issue/${encodeURIComponent(ticket.id)}/transitions`,
-      data: { transition: { id: chosen.id } },
+      data: { transition: { id: chosen.id }, ...(Object.keys(fields).length ? { fields } : {}) },
     });
+  }
+
+  /** The create screen of the project's issue type; null where createmeta is not offered (send everything). */
+  async function readCreateScreen(): Promise<CreateScreen | null> {
+    const meta = `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`;
+    const types = await http.request<{ issueTypes?: Array<{ id: string; name: string }> }>({ method: 'GET', url: meta, acceptStatus: [404] });
+    if (types.status === 404) return null;
+    const type = (types.data.issueTypes ?? []).find((t) => t.name.toLowerCase() === issueType.toLowerCase());
+    if (!type) {
+      const names = (types.data.issueTypes ?? []).map((t) => t.name).join(', ');
+      throw new PermanentError(`jira: project ${project} has no issue type '${issueType}' (has: ${names || 'none'}); set JIRA_ISSUE_TYPE`, 'desk_create_screen');
+    }
+    const fields = await http.request<{ fields?: Array<{ fieldId?: string; key?: string }> }>({
+      method: 'GET',
+      url: `${meta}/${encodeURIComponent(type.id)}`,
+      params: { maxResults: 200 },
+    });
+    return createScreenOf(fields.data.fields ?? []);
+  }
+
+  function createScreen(): Promise<CreateScreen | null> {
+    // Once per process; a failed read is tried again on the next create.
+    screen ??= readCreateScreen().catch((err: unknown) => {
+      screen = undefined;
+      throw err;
+    });
+    return screen;
   }
 
   async function comment(ticket: DeskTicket, note: ContentBlock[]): Promise<void> {
@@ -238,15 +261,19 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
 
     async create(draft: TicketDraft, options) {
       const label = jiraLabel(draft.key);
+      const has = await createScreen();
+      if (has && !has.labels) throw labelsMissing(project, issueType);
+      // Only fields the create screen has: any other is a 400 (a JSM request type without Description).
+      const withDescription = !has || has.description;
       const res = await http.request<{ id: string; key: string }>({
         method: 'POST',
         url: '/rest/api/3/issue',
         data: {
           fields: {
             project: { key: project },
-            issuetype: { name: config.issueType ?? 'Task' },
+            issuetype: { name: issueType },
             summary: jiraSummary(draft.summary),
-            description: toAdf(draft.body),
+            ...(withDescription ? { description: toAdf(draft.body) } : {}),
             labels: [label],
           },
         },
@@ -255,6 +282,14 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       remember(draft.key, id);
       log.info({ correlationKey: draft.key, ticketId: id, issue: issueKey }, 'jira issue created');
       const ticket: DeskTicket = { id, key: draft.key, url: `${base}/browse/${issueKey}`, status: 'open', resolvedAt: null };
+      if (!withDescription) {
+        try {
+          await comment(ticket, draft.body);
+        } catch (err) {
+          // The issue exists: failing now would make the job create it again.
+          log.warn({ correlationKey: draft.key, ticketId: id, err }, 'jira: the description as a first comment failed');
+        }
+      }
       if (options.followUpOf) {
         try {
           await link(ticket, options.followUpOf);
