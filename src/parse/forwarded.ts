@@ -1,9 +1,17 @@
-import { parseLooseDate } from './dates.ts';
+import { parseLooseDate, type LooseDateOptions } from './dates.ts';
 
 /**
- * Headers of a mail forwarded inline, as Outlook (in many languages), Gmail and Apple Mail
- * write them into the body. They give the original sender, date and subject of a report
- * that reached us as someone else's forward.
+ * Headers of a mail forwarded or replied to inline, as mail clients write them into the
+ * body: Outlook (classic, Mac, mobile, web) in many languages, Gmail, Apple Mail, Thunderbird
+ * (also its header table, one label cell and one value cell), and reply attribution lines
+ * ("On … <a@b> wrote:"). They give the original sender, date and subject of a report that
+ * reached us as someone else's forward or reply.
+ *
+ * The label vocabulary follows real client output: real-reports.md §6 and the fixtures of
+ * crisp-oss/email-forward-parser. That package was evaluated and not used: it needs the
+ * native `re2` module, reads plain text only (our bodies are often HTML blocks), finds one
+ * forward level, leaves dates unparsed, and lacks classic Outlook's Japanese block
+ * (差出人/送信日時) and "Enviado el:".
  */
 
 export interface ForwardHeaders {
@@ -12,39 +20,69 @@ export interface ForwardHeaders {
   subject: string | null;
 }
 
-const FIELD: Record<string, keyof ForwardHeaders | 'to'> = {};
-for (const w of ['from', 'von', 'de', 'da', 'van', 'från', 'fra', 'od']) FIELD[w] = 'from';
-for (const w of ['date', 'sent', 'datum', 'gesendet', 'envoyé', "date d'envoi", 'enviado', 'enviado el', 'fecha', 'inviato', 'data', 'verzonden', 'skickat', 'sendt'])
-  FIELD[w] = 'sentAt';
-for (const w of ['subject', 'betreff', 'objet', 'asunto', 'oggetto', 'onderwerp', 'ämne', 'emne', 'temat']) FIELD[w] = 'subject';
-for (const w of ['to', 'an', 'à', 'a', 'para', 'aan', 'till', 'til', 'do', 'cc']) FIELD[w] = 'to';
+type Field = keyof ForwardHeaders | 'to';
 
-const LINE_RE = /^\*?([\p{L}' ]{1,16}?)\*?\s*:\s*\*?(.*?)\*?$/u;
+const FIELD: Record<string, Field> = {};
+const words = (field: Field, list: string): void => list.split('|').forEach((w) => (FIELD[w] = field));
+words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|від|mittente|nadawca|差出人|送信者|送信元|发件人|寄件者|보낸 사람");
+words(
+  'sentAt',
+  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜",
+);
+words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|naslov|件名|主题|主旨|제목');
+words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|bilgi|копія|copie à|宛先|送信先|收件人|抄送|받는 사람|참조");
 
-/** Every forward header block in the lines, in order (nested forwards come later). */
-export function findForwardHeaders(lines: string[]): ForwardHeaders[] {
+/** Labels of English clients: their numeric dates may be month first (US) or day first (UK). */
+const ENGLISH_FROM = new Set(['from']);
+
+const LINE_RE = /^\*?([\p{L}' ]{1,16}?)\*?\s*[:：]\s*\*?(.*?)\*?$/u;
+
+/** Reply attribution lines, per language: "On <date>, <name> <address> wrote:" and kin. */
+const ATTRIBUTION_RE =
+  /^(?:(on)|am|le|el|il giorno|op|em|den|dnia|dne)\s+(.+?)\s*(?:wrote|schrieb|a écrit|escribió|ha scritto|geschreven|escreveu|skrev(?: följande)?|napisał|napsal\(a\))\s*:$/iu;
+
+/** Every forward header block and reply attribution in the lines, in order (nested ones come later). */
+export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptions, 'offsetMinutes' | 'near'> = {}): ForwardHeaders[] {
   const blocks: ForwardHeaders[] = [];
-  let current: Partial<Record<keyof ForwardHeaders | 'to', string>> = {};
+  let current: Partial<Record<Field, string>> = {};
+  let english = true;
+  let pending: Field | null = null;
   let seen = 0;
   let gap = 0;
+  const date = (text: string | undefined, en: boolean): string | null => parseLooseDate(text, { ...options, order: en ? undefined : 'dmy' });
   const close = (): void => {
     if (current.from && (current.subject !== undefined || current.sentAt)) {
-      blocks.push({
-        from: addressOf(current.from),
-        sentAt: parseLooseDate(current.sentAt),
-        subject: current.subject?.trim() || null,
-      });
+      blocks.push({ from: addressOf(current.from), sentAt: date(current.sentAt, english), subject: current.subject?.trim() || null });
     }
     current = {};
+    pending = null;
     seen = 0;
   };
-  for (const line of lines) {
-    const m = LINE_RE.exec(line.trim());
-    const field = m ? FIELD[m[1]!.trim().toLowerCase()] : undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/^(?:\s*>)+\s?/, '').trim();
+    const attribution = ATTRIBUTION_RE.exec(line) ?? (i + 1 < lines.length && /^(?:on|am|le|el)\s/i.test(line) ? ATTRIBUTION_RE.exec(`${line} ${lines[i + 1]!.replace(/^(?:\s*>)+\s?/, '').trim()}`) : null);
+    if (attribution && addressOf(attribution[2]!)) {
+      close();
+      const text = attribution[2]!;
+      const cut = text.search(/["“«„]|<|\[/);
+      blocks.push({ from: addressOf(text), sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null });
+      continue;
+    }
+    const m = LINE_RE.exec(line);
+    const label = m?.[1]!.trim().toLowerCase();
+    const field = label ? FIELD[label] : undefined;
     if (m && field) {
       if (field === 'from' && current.from) close(); // a new block starts
-      if (current[field] === undefined) current[field] = m[2]!;
+      if (field === 'from') english = ENGLISH_FROM.has(label!);
+      const value = m[2]!.trim();
+      if (current[field] === undefined) current[field] = value;
+      // Thunderbird's header table and some HTML layouts put the value on the next line
+      pending = value ? null : field;
       seen++;
+      gap = 0;
+    } else if (pending && line) {
+      if (!current[pending]) current[pending] = line;
+      pending = null;
       gap = 0;
     } else if (seen) {
       if (++gap > 2) close();
@@ -52,6 +90,16 @@ export function findForwardHeaders(lines: string[]): ForwardHeaders[] {
   }
   close();
   return blocks;
+}
+
+/**
+ * A table row that is a forward header, not an error: Thunderbird's header table puts the
+ * label ("Subject:", "Von:", "件名:") in one cell and the value in the next.
+ */
+export function isForwardHeaderRow(cells: readonly string[]): boolean {
+  if (cells.length !== 2) return false;
+  const m = LINE_RE.exec(cells[0]!.trim());
+  return !!m && !m[2] && FIELD[m[1]!.trim().toLowerCase()] !== undefined;
 }
 
 /** `Name <a@b>` or `a@b [mailto:a@b]` or `a@b` → `a@b`. */

@@ -1,14 +1,15 @@
 import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts';
+import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block } from './blocks.ts';
+import { headerZoneMinutes } from './dates.ts';
 import { extractErrors } from './extract-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
-import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
-import { addressOf, findForwardHeaders } from './forwarded.ts';
+import { addressOf, findForwardHeaders, isForwardHeaderRow } from './forwarded.ts';
 import { htmlToBlocks } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields } from './report-fields.ts';
-import { REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
+import { isMicrosoftSender, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
 import { textToBlocks } from './text-blocks.ts';
 
 /**
@@ -81,8 +82,10 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const blocks: Block[] = doc.html ? htmlToBlocks(doc.html) : textToBlocks(doc.text ?? '');
   // Report-level facts live in the text around the error table, and in small label rows.
   const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' && b.cells.length <= 2 ? b.cells.flatMap((c) => c.split('\n')) : []));
-  const forwards = findForwardHeaders(lines.slice(0, 400));
-  const inner = forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? forwards.at(-1) ?? null;
+  // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
+  const forwards = findForwardHeaders(lines.slice(0, 400), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
+  const inner =
+    forwards.filter((f) => isMicrosoftSender(f.from)).at(-1) ?? forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? forwards.at(-1) ?? null;
 
   const subject = inner?.subject ?? doc.subject;
   const subjectInfo = reportSubject(subject);
@@ -92,7 +95,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saysReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  const extraction = extractErrors(blocks);
+  const extraction = extractErrors(blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)));
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
   if (!extraction.errors.length && notice) why.push(notice);
   if (!extraction.errors.length && (haveInner || !saysReport || notice)) return null;
