@@ -8,7 +8,26 @@ import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './s
  * list with 200 and `[]` (v1 with 404); errors as `{error:{message,detail},status:"failure"}`.
  * Its pitfalls are reproduced too: invalid query parts are ignored (so a bad field returns
  * every row) and `correlation_id=` with an empty value matches every incident without one.
+ * Resolving needs a close code from the instance's choice list (readable in `sys_choice`); a
+ * code outside it is stored as given (`closeCodePolicy: 'store'`, the platform's behaviour) or
+ * refused with 403 by a customer's data policy (`'refuse'`, the default, so tests see it).
+ * `close_notes` is cut at 4,000 characters, as the out-of-box column is.
  */
+
+/** The out-of-box incident close codes of current releases (Tokyo and later). */
+export const SN_CLOSE_CODES = [
+  'Solution provided',
+  'Workaround provided',
+  'Resolved by caller',
+  'Resolved by change',
+  'Resolved by problem',
+  'Resolved by request',
+  'Duplicate',
+  'Known error',
+  'No resolution provided',
+];
+/** The pre-Tokyo list, for an old instance. */
+export const SN_CLOSE_CODES_PRE_TOKYO = ['Solved (Work Around)', 'Solved (Permanently)', 'Solved Remotely (Work Around)', 'Solved Remotely (Permanently)', 'Not Solved (Not Reproducible)', 'Not Solved (Too Costly)', 'Closed/Resolved by Caller'];
 
 export interface FakeIncident {
   sys_id: string;
@@ -41,6 +60,10 @@ export interface FakeServiceNowOptions {
   invalidFields?: string[];
   /** Clock for sys_created_on / resolved_at. */
   now?: () => Date;
+  /** The instance's active close_code choices. @defaultValue SN_CLOSE_CODES */
+  closeCodes?: string[];
+  /** A close code outside the list: stored as given, or refused by a data policy. @defaultValue 'refuse' */
+  closeCodePolicy?: 'store' | 'refuse';
 }
 
 const COLUMNS = new Set([
@@ -63,7 +86,7 @@ const COLUMNS = new Set([
   'comments',
 ]);
 const REFERENCE_FIELDS = new Set(['assignment_group', 'parent_incident']);
-const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000 };
+const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000, close_notes: 4000 };
 
 function snTime(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
@@ -80,7 +103,7 @@ export class FakeServiceNow {
   /** Values close_notes was set to, per incident (what sys_audit would show). */
   private readonly closeNotes = new Map<string, string[]>();
   private seq = 10000;
-  private opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
+  readonly opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
 
   constructor(options: FakeServiceNowOptions = {}) {
     this.opts = {
@@ -88,6 +111,8 @@ export class FakeServiceNow {
       password: options.password ?? 'secret',
       now: options.now ?? (() => new Date()),
       invalidFields: new Set(options.invalidFields ?? []),
+      closeCodes: options.closeCodes ?? SN_CLOSE_CODES,
+      closeCodePolicy: options.closeCodePolicy ?? 'refuse',
     };
     this.server = new FakeDeskServer('servicenow', (req) => this.route(req));
     this.server.faults.rateLimitHeaders = () => ({
@@ -189,6 +214,7 @@ export class FakeServiceNow {
     const m = /^\/api\/now\/(v[12]\/)?table\/([a-z_0-9]+)(?:\/([^/]+))?$/.exec(req.path);
     if (!m) return failure(400, 'Requested URI does not represent any resource', req.path);
     const version = m[1] === 'v1/' ? 'v1' : m[1] === 'v2/' ? 'v2' : 'v1';
+    if (m[2] === 'sys_choice' && req.method === 'GET' && !m[3]) return this.choices(req);
     if (m[2] !== 'incident') return failure(403, 'User Not Authorized', `Not authorized to access table ${m[2]}`);
     const sysId = m[3];
     if (req.method === 'GET' && !sysId) return this.query(req, version);
@@ -257,6 +283,14 @@ export class FakeServiceNow {
     return { status: 200, body: { result: page }, headers };
   }
 
+  /** `sys_choice` rows of incident.close_code, for a query on name, element and inactive (what doctor asks). */
+  private choices(req: FakeRequest): FakeReply {
+    const query = new Map((req.query.get('sysparm_query') ?? '').split('^').map((p) => p.split('=') as [string, string]));
+    const rows = this.opts.closeCodes.map((value, i) => ({ name: 'incident', element: 'close_code', value, label: value, inactive: 'false', sequence: String(i + 1), language: 'en' }));
+    const wanted = rows.filter((r) => [...query].every(([k, v]) => !(k in r) || (r as Record<string, string>)[k] === v));
+    return { status: 200, body: { result: wanted } };
+  }
+
   private getOne(req: FakeRequest, sysId: string): FakeReply {
     const rec = this.incidents.get(sysId);
     if (!rec) return failure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
@@ -306,6 +340,9 @@ export class FakeServiceNow {
     if (next.state === '6' && rec.state !== '6') {
       if (!next.close_code || !next.close_notes) {
         return failure(403, 'Operation Failed', 'Data Policy Exception: \n Resolution code, Resolution notes are mandatory');
+      }
+      if (this.opts.closeCodePolicy === 'refuse' && !this.opts.closeCodes.includes(next.close_code)) {
+        return failure(403, 'Operation Failed', `Data Policy Exception: \n Resolution code '${next.close_code}' is not a valid choice`);
       }
       next.resolved_at = snTime(this.opts.now());
     }

@@ -38,7 +38,7 @@ runTicketScenarios('ServiceNow (loopback fake)', async () => {
   fakes.push(fake);
   await fake.start();
   const sink = createServiceNowTicketSink(
-    { url: fake.url, user: 'syncdesk', password: 'secret', closeCode: 'Solved (Permanently)' },
+    { url: fake.url, user: 'syncdesk', password: 'secret', closeCode: 'Solution provided' },
     { logger: createLogger({ level: 'silent' }), http: { sleep: async () => {} } },
   );
   return {

@@ -17,7 +17,7 @@ let sink: TicketSink;
 
 function makeSink(extra: { assignmentGroup?: string; password?: string } = {}): TicketSink {
   return createServiceNowTicketSink(
-    { url: fake.url, user: 'syncdesk', password: extra.password ?? 'secret', closeCode: 'Solved (Permanently)', assignmentGroup: extra.assignmentGroup },
+    { url: fake.url, user: 'syncdesk', password: extra.password ?? 'secret', closeCode: 'Solution provided', assignmentGroup: extra.assignmentGroup },
     { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms), now: () => NOW } },
   );
 }
@@ -145,7 +145,7 @@ describe('ServiceNow adapter: writes', () => {
     expect(fake.workNotes(t.id)).toEqual(['changed']);
     const resolved = await sink.resolve(t, [{ kind: 'paragraph', text: 'gone from the report' }]);
     const rec = fake.incidents.get(t.id)!;
-    expect(rec).toMatchObject({ state: '6', close_code: 'Solved (Permanently)', close_notes: 'gone from the report' });
+    expect(rec).toMatchObject({ state: '6', close_code: 'Solution provided', close_notes: 'gone from the report' });
     expect(resolved.status).toBe('resolved');
     expect(resolved.resolvedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const reopened = await sink.reopen(resolved, [{ kind: 'paragraph', text: 'back' }]);

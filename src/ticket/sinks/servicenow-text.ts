@@ -10,6 +10,8 @@ import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
 export const SN_SHORT_DESCRIPTION_MAX = 160;
 export const SN_DESCRIPTION_MAX = 4000;
 export const SN_JOURNAL_MAX = 16000;
+/** `close_notes` is a 4,000-character string out of the box; the instance cuts longer values silently. */
+export const SN_CLOSE_NOTES_MAX = 4000;
 export const SN_CORRELATION_MAX = 100;
 
 /** Breaks `[code]` / `[/code]` so the journal shows it as text; drops control characters. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import {
+  SN_CLOSE_NOTES_MAX,
   SN_CORRELATION_MAX,
   SN_JOURNAL_MAX,
   renderSnText,
@@ -197,8 +198,12 @@ export function createServiceNowTicketSink(
     },
 
     async resolve(ticket, note) {
-      const text = noteText(note) || 'Resolved by syncdesk.';
-      const rec = await patch(ticket.id, { state: SN_STATE.resolved, close_code: closeCode, close_notes: text });
+      const full = noteText(note) || 'Resolved by syncdesk.';
+      // Cut here, with a marker, rather than silently by the instance; the whole note goes to the work notes then.
+      const closeNotes = renderSnText(note, SN_CLOSE_NOTES_MAX) || full;
+      const fields: Record<string, string> = { state: SN_STATE.resolved, close_code: closeCode, close_notes: closeNotes };
+      if (closeNotes !== full) fields.work_notes = full;
+      const rec = await patch(ticket.id, fields);
       // Business rules can veto a state change and still answer 200: trust the record, not the call.
       if (rec.state !== SN_STATE.resolved) {
         throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed in state ${rec.state} after resolve`, 'desk_state_unchanged');
