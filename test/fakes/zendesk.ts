@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+import { AccountLimits, invalid, solveProblem, zerr, type ZendeskAccountOptions } from './zendesk-account.ts';
 
 /**
  * Zendesk Support's ticket API, the calls syncdesk makes, on loopback. Shapes follow the
@@ -8,7 +9,10 @@ import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './s
  * a follow-up (`via_followup_source_id`) needs a closed source; `Idempotency-Key` on a create
  * replays the first answer with `x-idempotency-lookup: hit` (a different payload under the
  * same key is refused with 400; the exact error name there is not documented publicly);
- * at most 30 updates per ticket per 10 minutes, then 429 with Retry-After.
+ * at most 30 updates per ticket per 10 minutes, then 429 with Retry-After. The account's rules
+ * (zendesk-account.ts): solving needs an assignee unless auto-assign on solve applies, fields
+ * required to solve, account-wide rate limits. Archived tickets (closed long ago) are missing
+ * from `external_id` lists but still shown by id.
  */
 
 export interface FakeZendeskComment {
@@ -34,9 +38,14 @@ export interface FakeZendeskTicket {
   comments: FakeZendeskComment[];
   /** Update times (ms) for the per-ticket limit. */
   updates: number[];
+  assignee_id: number | null;
+  group_id: number | null;
+  custom_fields: Map<number, unknown>;
+  /** Archived: left out of lists. */
+  archived: boolean;
 }
 
-export interface FakeZendeskOptions {
+export interface FakeZendeskOptions extends ZendeskAccountOptions {
   email?: string;
   token?: string;
   /** Updates allowed per ticket per window. @defaultValue 30 */
@@ -50,9 +59,6 @@ export interface FakeZendeskOptions {
 
 const STATUSES = new Set(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
 
-function zerr(status: number, error: string, description: string, details?: unknown): FakeReply {
-  return { status, body: details ? { error, description, details } : { error, description } };
-}
 
 function stripHtml(html: string): string {
   return html
@@ -73,7 +79,8 @@ export class FakeZendesk {
   private readonly idempotency = new Map<string, { hash: string; reply: FakeReply }>();
   private seq = 100;
   private commentSeq = 1000;
-  readonly opts: Required<FakeZendeskOptions>;
+  readonly opts: Required<Omit<FakeZendeskOptions, keyof ZendeskAccountOptions>> & ZendeskAccountOptions;
+  private readonly limits: AccountLimits;
 
   constructor(options: FakeZendeskOptions = {}) {
     this.opts = {
@@ -83,7 +90,14 @@ export class FakeZendesk {
       updateWindowMs: options.updateWindowMs ?? 600_000,
       perPage: options.perPage ?? 100,
       now: options.now ?? Date.now,
+      autoAssignOnSolve: options.autoAssignOnSolve ?? true,
+      requiredToSolve: options.requiredToSolve ?? [],
+      agents: options.agents ?? [options.email ?? 'agent@example.com', 'identity-team@example.com'],
+      groups: options.groups ?? [360001],
+      updatesPerMinute: options.updatesPerMinute ?? 100,
+      listsPerMinute: options.listsPerMinute,
     };
+    this.limits = new AccountLimits(() => this.opts.now());
     this.server = new FakeDeskServer('zendesk', (req) => this.route(req));
   }
 
@@ -120,6 +134,17 @@ export class FakeZendesk {
     if (status === 'solved' || status === 'closed') t.solved_at ??= this.iso();
     t.updated_at = this.iso();
   }
+  /** Archives a closed ticket, as Zendesk does some 120 days after it closed. */
+  archive(id: number | string): void {
+    const t = this.get(id);
+    t.status = 'closed';
+    t.archived = true;
+  }
+  /** The agent id Zendesk gives an agent's email. */
+  agentId(email: string): number | null {
+    const i = (this.opts.agents ?? []).findIndex((a) => a.toLowerCase() === email.toLowerCase());
+    return i < 0 ? null : 9000 + i;
+  }
   /** Inserts a ticket as another integration would (e.g. a near-miss external_id). */
   insert(fields: Partial<FakeZendeskTicket>): FakeZendeskTicket {
     const t = this.newTicket();
@@ -150,6 +175,10 @@ export class FakeZendesk {
       solved_at: null,
       comments: [],
       updates: [],
+      assignee_id: null,
+      group_id: null,
+      custom_fields: new Map(),
+      archived: false,
     };
   }
 
@@ -167,6 +196,9 @@ export class FakeZendesk {
         ? { channel: 'api', source: { from: { ticket_id: t.via_followup_source_id }, rel: 'follow_up' } }
         : { channel: 'api', source: { from: {}, to: {}, rel: null } },
       followup_ids: t.followup_ids,
+      assignee_id: t.assignee_id,
+      group_id: t.group_id,
+      custom_fields: [...t.custom_fields].map(([id, value]) => ({ id, value })),
       created_at: t.created_at,
       updated_at: t.updated_at,
     };
@@ -185,13 +217,43 @@ export class FakeZendesk {
     if (m && req.method === 'PUT') return this.update(req, Number(m[1]));
     m = /^\/api\/v2\/tickets\/(\d+)\/comments$/.exec(p);
     if (m && req.method === 'GET') return this.comments(Number(m[1]));
+    if (p === '/api/v2/ticket_fields' && req.method === 'GET') return this.ticketFields();
+    if (p === '/api/v2/account/settings' && req.method === 'GET') {
+      return { status: 200, body: { settings: { tickets: { assign_tickets_upon_solve: this.opts.autoAssignOnSolve } } } };
+    }
     m = /^\/api\/v2\/tickets\/(\d+)\/metrics$/.exec(p);
     if (m && req.method === 'GET') return this.metrics(Number(m[1]));
     return zerr(404, 'InvalidEndpoint', 'Not found');
   }
 
+  private ticketFields(): FakeReply {
+    const system = ['subject', 'description', 'status', 'assignee', 'group'].map((type, i) => ({ id: 100 + i, type, title: type, active: true, required: false }));
+    const custom = (this.opts.requiredToSolve ?? []).map((f) => ({ id: f.id, type: 'text', title: f.title, active: true, required: true, required_in_portal: false }));
+    return { status: 200, body: { ticket_fields: [...system, ...custom], next_page: null, previous_page: null, count: system.length + custom.length } };
+  }
+
+  /** The assignee and group a create or update sets, or the 422 for an unknown agent or group. */
+  private assignment(input: Record<string, unknown>): { assignee?: number; group?: number } | FakeReply {
+    const out: { assignee?: number; group?: number } = {};
+    if (typeof input.assignee_email === 'string') {
+      const id = this.agentId(input.assignee_email);
+      if (id === null) return invalid('assignee', `Assignee: ${input.assignee_email} is not an agent`);
+      out.assignee = id;
+    }
+    if (input.group_id !== undefined) {
+      if (!(this.opts.groups ?? []).includes(Number(input.group_id))) return invalid('group', `Group: ${String(input.group_id)} is invalid`);
+      out.group = Number(input.group_id);
+    }
+    return out;
+  }
+
   private listTickets(req: FakeRequest): FakeReply {
-    let rows = this.list().sort((a, b) => a.id - b.id);
+    const limited = this.limits.take('list', this.opts.listsPerMinute);
+    if (limited) return limited;
+    // Archived tickets are not returned by the list endpoints (external_id included).
+    let rows = this.list()
+      .filter((t) => !t.archived)
+      .sort((a, b) => a.id - b.id);
     const ext = req.query.get('external_id');
     // The filter accepts a comma-separated list of external ids.
     if (ext !== null) {
@@ -283,10 +345,14 @@ export class FakeZendesk {
         });
       }
     }
+    const assigned = this.assignment(input);
+    if ('status' in assigned) return assigned;
     const problem = this.addComment(t, input.comment);
     if (problem) {
       return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
     }
+    t.assignee_id = assigned.assignee ?? null;
+    t.group_id = assigned.group ?? null;
     t.description = t.comments[0]!.body;
     t.subject = typeof input.subject === 'string' ? input.subject : t.description.slice(0, 80);
     t.external_id = typeof input.external_id === 'string' ? input.external_id : null;
@@ -301,6 +367,8 @@ export class FakeZendesk {
   }
 
   private update(req: FakeRequest, id: number): FakeReply {
+    const limited = this.limits.take('update', this.opts.updatesPerMinute);
+    if (limited) return limited;
     const t = this.tickets.get(id);
     if (!t) return zerr(404, 'RecordNotFound', 'Not found');
     const now = this.opts.now();
@@ -319,6 +387,20 @@ export class FakeZendesk {
     if (input.status !== undefined && (typeof input.status !== 'string' || !STATUSES.has(input.status))) {
       return zerr(422, 'RecordInvalid', 'Record validation errors', { status: [{ description: `Status: ${String(input.status)} is not valid`, error: 'InvalidValue' }] });
     }
+    const assigned = this.assignment(input);
+    if ('status' in assigned) return assigned;
+    const fields = new Map(t.custom_fields);
+    for (const f of Array.isArray(input.custom_fields) ? (input.custom_fields as Array<{ id: number; value: unknown }>) : []) fields.set(Number(f.id), f.value);
+    let assignee = assigned.assignee ?? t.assignee_id;
+    if (input.status === 'solved' && t.status !== 'solved') {
+      const refused = solveProblem(this.opts, { assigneeId: assignee, customFields: fields });
+      if (refused) return refused;
+      // Auto-assign upon solve: the agent who solves it.
+      assignee ??= this.agentId(this.opts.email);
+    }
+    t.assignee_id = assignee;
+    t.group_id = assigned.group ?? t.group_id;
+    t.custom_fields = fields;
     if (input.comment !== undefined) {
       const problem = this.addComment(t, input.comment);
       if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { comment: [{ description: problem, error: 'BlankValue' }] });

@@ -12,7 +12,9 @@ import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
  * matches only. Creates carry an `Idempotency-Key`, which makes a retried create safe. Notes
  * are private comments. A closed ticket cannot be updated: its problem gets a follow-up ticket
  * (`via_followup_source_id`). Status changes ride on the same PUT as their note, since Zendesk
- * allows a ticket only 30 updates per 10 minutes.
+ * allows a ticket only 30 updates per 10 minutes. Solving needs an assignee unless the account
+ * auto-assigns on solve (and no field is required to solve), so the configured assignee and
+ * group go on the create and again on the solve (an agent may have unassigned it since).
  */
 
 interface ZdTicket {
@@ -47,6 +49,10 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
   });
   const tag = (config.tag ?? 'syncdesk').toLowerCase();
   const wontFixTag = (config.wontFixTag ?? 'wont_fix').toLowerCase();
+  const assignment: Record<string, unknown> = {
+    ...(config.assigneeEmail ? { assignee_email: config.assigneeEmail } : {}),
+    ...(config.groupId ? { group_id: config.groupId } : {}),
+  };
 
   function statusOf(t: ZdTicket): DeskStatus {
     if ((t.tags ?? []).some((x) => x.toLowerCase() === wontFixTag)) return 'wontfix';
@@ -130,6 +136,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
         comment: comment(draft.body),
         external_id: draft.key,
         tags: [...new Set([tag, draft.key.toLowerCase()])],
+        ...assignment,
       };
       // Only a closed ticket can be followed up; a solved one is named in the draft's text
       // (the use case writes "Follow-up of ticket …"), which spares the ticket an update.
@@ -158,7 +165,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     },
 
     async resolve(ticket, note) {
-      const t = await update(ticket.id, { status: 'solved', comment: comment(note) }, false);
+      const t = await update(ticket.id, { status: 'solved', comment: comment(note), ...assignment }, false);
       const out = toTicket(t, ticket.key, t.updated_at ?? new Date().toISOString());
       if (out.status === 'open') {
         throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after solve`, 'desk_state_unchanged');

@@ -1,0 +1,139 @@
+import axios from 'axios';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TicketConfigSchema, type Config } from '../../schemas/config.schema.ts';
+import { PermanentError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
+import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
+import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
+
+/**
+ * Zendesk's account rules: solving needs an assignee unless auto-assign on solve applies,
+ * fields required to solve, account-wide rate limits, and archived tickets missing from
+ * `external_id` lists. The fake refuses what breaks a rule; the adapter, configured with an
+ * assignee and group, sends what passes.
+ */
+
+const AUTH = { username: 'agent@example.com/token', password: 'zd-token' };
+let fake: FakeZendesk;
+let waits: number[] = [];
+
+afterEach(async () => {
+  await fake.stop();
+  waits = [];
+});
+
+async function start(options: FakeZendeskOptions = {}): Promise<void> {
+  fake = new FakeZendesk(options);
+  await fake.start();
+}
+
+function sink(extra: Partial<Config['ticket']['zendesk']> = {}) {
+  const config = TicketConfigSchema.parse({ zendesk: { url: fake.url, email: 'agent@example.com', token: 'zd-token', ...extra } }).zendesk;
+  return createZendeskTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms) } });
+}
+
+const put = (id: number, ticket: unknown) => axios.put(`${fake.url}/api/v2/tickets/${id}.json`, { ticket }, { auth: AUTH, validateStatus: () => true });
+
+describe('the Zendesk fake refuses what Zendesk refuses', () => {
+  it('solving without an assignee when auto-assign on solve is off: 422', async () => {
+    await start({ autoAssignOnSolve: false });
+    const t = fake.insert({ subject: 's', status: 'open' });
+    const res = await put(t.id, { status: 'solved', comment: { body: 'x', public: false } });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.data.details)).toContain("can't be set to Solved without an assignee");
+    expect(fake.get(t.id)).toMatchObject({ status: 'open', comments: [] });
+  });
+
+  it('solving without a field required to solve, even with auto-assign on: 422', async () => {
+    await start({ requiredToSolve: [{ id: 5001, title: 'Root cause' }] });
+    const t = fake.insert({ subject: 's', status: 'open' });
+    expect((await put(t.id, { status: 'solved' })).status).toBe(422);
+    expect((await put(t.id, { status: 'solved', assignee_email: 'identity-team@example.com' })).status).toBe(422);
+    expect((await put(t.id, { status: 'solved', assignee_email: 'identity-team@example.com', custom_fields: [{ id: 5001, value: 'dup' }] })).status).toBe(200);
+  });
+
+  it('auto-assign on solve (the default) assigns the solving agent', async () => {
+    await start();
+    const t = fake.insert({ subject: 's', status: 'open' });
+    expect((await put(t.id, { status: 'solved' })).status).toBe(200);
+    expect(fake.get(t.id).assignee_id).toBe(fake.agentId('agent@example.com'));
+  });
+
+  it('an assignee who is not an agent: 422', async () => {
+    await start();
+    const t = fake.insert({ subject: 's', status: 'open' });
+    expect((await put(t.id, { assignee_email: 'nobody@example.com' })).status).toBe(422);
+  });
+
+  it('account-wide Update Ticket limit: 429 with Retry-After across tickets', async () => {
+    await start({ updatesPerMinute: 3 });
+    const ids = [1, 2, 3, 4].map(() => fake.insert({ subject: 's', status: 'open' }).id);
+    const statuses = [];
+    for (const id of ids) statuses.push((await put(id, { subject: 'x' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('account-wide List Tickets limit (sandbox and trial): 429', async () => {
+    await start({ listsPerMinute: 1 });
+    const list = () => axios.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, validateStatus: () => true });
+    expect((await list()).status).toBe(200);
+    const res = await list();
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('archived tickets are missing from external_id lists, but shown by id', async () => {
+    await start();
+    const t = fake.insert({ subject: 's', external_id: DESK_KEY });
+    fake.archive(t.id);
+    const list = await axios.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, params: { external_id: DESK_KEY } });
+    expect(list.data.tickets).toEqual([]);
+    const show = await axios.get(`${fake.url}/api/v2/tickets/${t.id}.json`, { auth: AUTH });
+    expect(show.data.ticket).toMatchObject({ id: t.id, status: 'closed' });
+  });
+});
+
+describe('the Zendesk adapter obeys', () => {
+  it('with an assignee and group configured: set on create and on solve, so solving works with auto-assign off', async () => {
+    await start({ autoAssignOnSolve: false });
+    const s = sink({ assigneeEmail: 'identity-team@example.com', groupId: 360001 });
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    expect(fake.get(t.id)).toMatchObject({ assignee_id: fake.agentId('identity-team@example.com'), group_id: 360001 });
+    fake.get(t.id).assignee_id = null; // an agent unassigns it
+    const solved = await s.resolve(t, deskNote('gone'));
+    expect(solved.status).toBe('resolved');
+    const body = fake.server.callsTo('PUT', `/api/v2/tickets/${t.id}`).at(-1)!.body as { ticket: Record<string, unknown> };
+    expect(body.ticket).toMatchObject({ status: 'solved', assignee_email: 'identity-team@example.com', group_id: 360001 });
+  });
+
+  it('without an assignee and auto-assign off: a permanent failure naming the rule', async () => {
+    await start({ autoAssignOnSolve: false });
+    const s = sink();
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    const err = await s.resolve(t, deskNote('gone')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain('without an assignee');
+  });
+
+  it('the account-wide update limit goes back to the queue with its Retry-After', async () => {
+    await start({ updatesPerMinute: 1 });
+    const s = sink();
+    const a = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    await s.addNote(a, deskNote('one'));
+    // Over the account's limit: a Retry-After of about 60 s is longer than the adapter waits in-process.
+    const limited = await s.addNote(a, deskNote('two')).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ name: 'TransientError', code: 'desk_rate_limited', retryAfterMs: expect.any(Number) });
+    expect((limited as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(30_000);
+    expect(waits).toEqual([]);
+  });
+
+  it('an archived ticket is not listed: findByKey does not see it, get still reads it as closed', async () => {
+    await start();
+    const s = sink();
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    fake.archive(t.id);
+    expect(await s.findByKey(DESK_KEY)).toEqual([]);
+    expect(await s.get!(t.id)).toMatchObject({ id: t.id, status: 'closed' });
+  });
+});
