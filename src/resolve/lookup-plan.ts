@@ -69,6 +69,20 @@ export function deletedQueries(l: NormalisedLookup): PlannedQuery[] {
   ];
 }
 
+/**
+ * The narrower soft-deleted search, tried once when Graph refuses the full one: `mail eq`
+ * alone, the form of Microsoft's own deletedItems examples. Nothing narrower exists for a
+ * non-SMTP address (its only handle is the proxyAddresses lambda).
+ */
+export function narrowDeletedQueries(l: NormalisedLookup): PlannedQuery[] {
+  if (!isSmtp(l)) return [];
+  const filter = eq('mail', l.value);
+  return [
+    { kind: 'user', deleted: true, url: graphPath(PATHS.deletedUser, { $filter: filter, $select: SELECT.user, $top: 999 }) },
+    { kind: 'group', deleted: true, url: graphPath(PATHS.deletedGroup, { $filter: filter, $select: SELECT.group, $top: 999 }) },
+  ];
+}
+
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const DELETED_UPN = /^[0-9a-f]{32}(.+)$/i;
 

@@ -16,8 +16,11 @@ import {
  * the steps to fix it. Pure (time comes in), so every verdict is tested without Graph.
  */
 
-/** What the lookup gave for one error: its holders, or why nothing could be looked up. */
-export type LookupOutcome = { status: 'found'; holders: Holder[] } | { status: 'unresolved'; note: string };
+/**
+ * What the lookup gave for one error: its holders (and, in `gap`, what could not be searched,
+ * such as the recycle bin), or why nothing could be looked up.
+ */
+export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string } | { status: 'unresolved'; note: string };
 
 /** Categories where another object can hold the reported value. */
 const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'FederatedDomainChange', 'Unknown']);
@@ -91,8 +94,11 @@ export function resolveError(error: SyncError, outcome: LookupOutcome | null, no
   } else {
     verdict = 'no-holder';
     actions = noHolderActions(lookups);
-    note =
-      'No user, group or contact visible through Graph holds the value (live or soft-deleted). It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.';
+    note = outcome.gap
+      ? 'No live user, group or contact visible through Graph holds the value.'
+      : 'No user, group or contact visible through Graph holds the value (live or soft-deleted). It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.';
   }
+  // Said in the ticket, so nobody reads "no holder" as "the recycle bin is empty".
+  if (outcome.gap) note = note ? `${note} ${outcome.gap}` : outcome.gap;
   return { ...base, verdict, holders, actions, note };
 }

@@ -98,8 +98,12 @@ export function createResolverFromConfig(config: Config, deps: ResolverDeps): Re
           try {
             const found = await lookupFor(target.tenant).findHolders(queries);
             const holders: Holder[][] = toLook.map(() => []);
-            found.forEach((h, q) => holders[owners[q]!]!.push(...h));
-            toLook.forEach((e, i) => outcomes.set(e.fingerprint, { status: 'found', holders: holders[i]! }));
+            const gaps: Array<Set<string>> = toLook.map(() => new Set());
+            found.forEach((answer, q) => {
+              holders[owners[q]!]!.push(...answer.holders);
+              if (answer.gap) gaps[owners[q]!]!.add(answer.gap);
+            });
+            toLook.forEach((e, i) => outcomes.set(e.fingerprint, { status: 'found', holders: holders[i]!, gap: [...gaps[i]!].join(' ') || undefined }));
           } catch (err) {
             if (!(err instanceof PermanentError)) throw err; // transient: the job is retried later
             const note = `Graph refused the lookup (${err.code}): ${err.message}`;

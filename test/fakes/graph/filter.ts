@@ -281,3 +281,19 @@ export function evaluate(n: Node, obj: Record<string, unknown>, scope: Record<st
     }
   }
 }
+
+/** True when the filter uses a function (startswith, endswith) or a lambda (any): "advanced" on deleted items. */
+export function usesFunctionOrLambda(n: Node): boolean {
+  switch (n.t) {
+    case 'fn':
+    case 'any':
+      return true;
+    case 'or':
+    case 'and':
+      return usesFunctionOrLambda(n.l) || usesFunctionOrLambda(n.r);
+    case 'not':
+      return usesFunctionOrLambda(n.e);
+    case 'cmp':
+      return false;
+  }
+}

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { project, type DirObject, type FakeDirectory } from './directory.ts';
-import { evaluate, FilterError, parseFilter, validateFilter } from './filter.ts';
+import { evaluate, FilterError, parseFilter, usesFunctionOrLambda, validateFilter } from './filter.ts';
 import { TYPE_NAMES, type ResourceType } from './schema.ts';
 import type { TlsMaterial } from './tls.ts';
 
@@ -15,6 +15,9 @@ import type { TlsMaterial } from './tls.ts';
  * and `/v1.0/directory/deletedItems/microsoft.graph.user|group` with `$filter` (a real
  * parser, Graph's 400s), `$select`, `$top`, `$count`, absolute nextLinks; `$batch` (≤ 20,
  * shuffled answers); 429/503 with Retry-After on demand; counters for tests and benches.
+ * `deletedItemsFilters` makes it refuse, on `/directory/deletedItems/…`, the filters no
+ * Microsoft example shows working there (`basic`: endswith and any() lambdas answer 400
+ * Request_UnsupportedQuery; `none`: every filter does). `htmlNext` answers 200 with an HTML page.
  */
 
 export interface FakeApp {
@@ -62,6 +65,10 @@ export interface FakeGraph {
   tenants: Record<string, FakeTenant>;
   /** Largest page the fake returns, whatever `$top` asks (forces paging in tests). */
   maxPageSize: number;
+  /** Which filters deleted items take: `any` (lenient), `basic` (no functions or lambdas), `none`. */
+  deletedItemsFilters: 'any' | 'basic' | 'none';
+  /** The next `n` Graph HTTP requests get 200 with an HTML page (a captive portal, a proxy's login). */
+  htmlNext(n?: number): void;
   throttle(plan: ThrottlePlan | null): void;
   resetStats(): void;
   close(): Promise<void>;
@@ -131,6 +138,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
   const tokens = new Map<string, string>(); // access token → tenant id
   let plan: ThrottlePlan | null = null;
   let callCount = 0;
+  let html = 0;
   const newStats = (): FakeStats => ({
     httpRequests: 0, graphHttpRequests: 0, batchPosts: 0, subRequests: 0, tokenRequests: 0, metadataRequests: 0, throttled: 0, callsByTenant: {}, filters: [],
   });
@@ -140,6 +148,8 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     stats: newStats(),
     tenants: options.tenants,
     maxPageSize: options.maxPageSize ?? 999,
+    deletedItemsFilters: 'any',
+    htmlNext(n = 1) { html += n; },
     throttle(p) { plan = p; callCount = 0; },
     resetStats() { fake.stats = newStats(); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
@@ -178,6 +188,8 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
       try {
         const node = parseFilter(filterText);
         validateFilter(node, coll.type, advanced);
+        const refuse = coll.deleted && (fake.deletedItemsFilters === 'none' || (fake.deletedItemsFilters === 'basic' && usesFunctionOrLambda(node)));
+        if (refuse) throw new FilterError('Request_UnsupportedQuery', 'Unsupported Query.');
         items = items.filter((o) => evaluate(node, o));
       } catch (err) {
         if (err instanceof FilterError) return graphError(400, err.code, err.message);
@@ -295,6 +307,12 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
   };
 
   const server: Server = createServer({ key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) }, (req, res: ServerResponse) => {
+    if (html > 0 && new URL(req.url ?? '/', 'https://fake').pathname.startsWith('/v1.0/')) {
+      html--;
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><body><h1>Sign in to continue</h1></body></html>');
+      return;
+    }
     handle(req)
       .then((a) => {
         res.writeHead(a.status, a.headers);

@@ -1,0 +1,111 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createGraphClient, createGraphCredential, graphEndpoints } from '../../../src/resolve/graph-credential.ts';
+import { RECYCLE_BIN_GAP } from '../../../src/resolve/graph-directory-lookup.ts';
+import { createResolverFromConfig } from '../../../src/resolve/resolver.ts';
+import type { FakeGraph } from '../../fakes/graph/server.ts';
+import { APP_A, configFor, redis, reportRef, silentLogger, startFake, syncError, TENANT_A } from './harness.ts';
+
+/**
+ * Graph may refuse advanced and lambda filters on /directory/deletedItems (no Microsoft
+ * example shows endswith or proxyAddresses/any working there). The fake refuses them on
+ * demand; the resolver must keep every live holder it found, retry the recycle bin once with
+ * `mail eq` alone, and otherwise say in the resolution that the recycle bin was not searched.
+ */
+
+let fake: FakeGraph;
+let client: Redis;
+
+beforeAll(async () => {
+  fake = await startFake();
+  client = redis();
+});
+afterEach(() => {
+  fake.deletedItemsFilters = 'any';
+  fake.resetStats();
+});
+afterAll(async () => {
+  client.disconnect();
+  await fake.close();
+});
+
+const live = syncError({ attributes: [{ name: 'UserPrincipalName', value: 'cloud.only@contoso.com' }] });
+const liveProxy = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:alias@contoso.com' }] });
+const deleted = syncError({ attributes: [{ name: 'UserPrincipalName', value: 'gone@contoso.com' }] });
+const nobody = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:nobody@contoso.com' }] });
+const errors = [live, liveProxy, deleted, nobody];
+
+async function resolveAll() {
+  const resolver = createResolverFromConfig(configFor(fake), { redis: client, logger: silentLogger() });
+  try {
+    return await resolver.resolve(reportRef(errors), errors);
+  } finally {
+    await resolver.close();
+  }
+}
+
+async function graphGet(path: string, headers: Record<string, string> = {}) {
+  const endpoints = graphEndpoints('global', { baseUrl: fake.url, authorityHost: fake.url });
+  const credential = createGraphCredential({ tenantId: TENANT_A, clientId: APP_A.clientId, clientSecret: APP_A.secret }, endpoints);
+  return createGraphClient(credential, endpoints).api(path).headers(headers).get();
+}
+
+describe('the fake Graph refuses advanced and lambda filters on deleted items, on demand', () => {
+  it('basic: endswith and proxyAddresses/any on deletedItems answer 400 Request_UnsupportedQuery; mail eq works', async () => {
+    fake.deletedItemsFilters = 'basic';
+    const refused = await graphGet("/directory/deletedItems/microsoft.graph.user?$filter=proxyAddresses/any(x:x eq 'smtp:gone@contoso.com')").catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 400, code: 'Request_UnsupportedQuery' });
+    const ends = await graphGet("/directory/deletedItems/microsoft.graph.user?$filter=endswith(userPrincipalName,'gone@contoso.com')&$count=true", { ConsistencyLevel: 'eventual' }).catch((e: unknown) => e);
+    expect(ends).toMatchObject({ statusCode: 400, code: 'Request_UnsupportedQuery' });
+    const ok = (await graphGet("/directory/deletedItems/microsoft.graph.user?$filter=mail eq 'gone@contoso.com'")) as { value: unknown[] };
+    expect(ok.value).toHaveLength(1);
+  });
+
+  it('none: every filter on deletedItems is refused; live collections still answer', async () => {
+    fake.deletedItemsFilters = 'none';
+    await expect(graphGet("/directory/deletedItems/microsoft.graph.user?$filter=mail eq 'gone@contoso.com'")).rejects.toMatchObject({ statusCode: 400 });
+    expect(((await graphGet("/users?$filter=mail eq 'cloud.only@contoso.com'")) as { value: unknown[] }).value).toHaveLength(1);
+  });
+});
+
+describe('the resolver keeps live holders when the recycle bin search is refused', () => {
+  it('lenient Graph: every verdict, no gap', async () => {
+    const r = await resolveAll();
+    expect(errors.map((e) => r.get(e.fingerprint)!.verdict)).toEqual(['cloud-only-holder', 'cloud-only-holder', 'soft-deleted-holder', 'no-holder']);
+    expect(r.get(nobody.fingerprint)!.note).not.toContain('recycle bin');
+  });
+
+  it('advanced filters refused: live holders named, the deleted holder found again by mail eq, the gap said', async () => {
+    fake.deletedItemsFilters = 'basic';
+    const r = await resolveAll();
+    expect(r.get(live.fingerprint)).toMatchObject({ verdict: 'cloud-only-holder', holders: [expect.objectContaining({ userPrincipalName: 'cloud.only@contoso.com' })] });
+    expect(r.get(liveProxy.fingerprint)).toMatchObject({ verdict: 'cloud-only-holder' });
+    expect(r.get(deleted.fingerprint)).toMatchObject({ verdict: 'soft-deleted-holder', holders: [expect.objectContaining({ deleted: true, mail: 'gone@contoso.com' })] });
+    expect(r.get(deleted.fingerprint)!.note).toContain('searched only by mail');
+    expect(r.get(nobody.fingerprint)).toMatchObject({ verdict: 'no-holder' });
+    expect(r.get(nobody.fingerprint)!.note).toContain('recycle bin was searched only by mail');
+    expect(fake.stats.filters.some((f) => f.startsWith('endswith('))).toBe(true);
+    expect(fake.stats.filters).toContain("mail eq 'gone@contoso.com'");
+  });
+
+  it('every deleted-items filter refused: live holders named, the others say the recycle bin was not searched, and nothing is unresolved', async () => {
+    fake.deletedItemsFilters = 'none';
+    const r = await resolveAll();
+    expect(errors.map((e) => r.get(e.fingerprint)!.verdict)).toEqual(['cloud-only-holder', 'cloud-only-holder', 'no-holder', 'no-holder']);
+    for (const e of [deleted, nobody]) expect(r.get(e.fingerprint)!.note).toContain(RECYCLE_BIN_GAP);
+    expect(r.get(live.fingerprint)!.holders[0]).toMatchObject({ userPrincipalName: 'cloud.only@contoso.com' });
+  });
+
+  it('an answer with a gap is not cached: the next report searches the recycle bin again', async () => {
+    fake.deletedItemsFilters = 'none';
+    const config = configFor(fake);
+    const resolver = createResolverFromConfig(config, { redis: client, logger: silentLogger() });
+    await resolver.resolve(reportRef([nobody]), [nobody]);
+    fake.deletedItemsFilters = 'any';
+    fake.resetStats();
+    const again = await resolver.resolve(reportRef([nobody]), [nobody]);
+    await resolver.close();
+    expect(again.get(nobody.fingerprint)!.note).not.toContain('recycle bin');
+    expect(fake.stats.subRequests).toBeGreaterThan(0);
+  });
+});
