@@ -1,6 +1,7 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Config } from '../../schemas/config.schema.ts';
-import { errorText, fail, isUnreachable, pass, skip, warn, type CheckResult } from './check.ts';
+import { fail, pass, skip, warn, type CheckResult } from './check.ts';
+import { http, httpProblem, networkProblem } from './desk-http.ts';
+import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkZendeskSolve } from './desk-rules-check.ts';
 import { checkWritableDir } from './store-check.ts';
 
 /**
@@ -8,29 +9,11 @@ import { checkWritableDir } from './store-check.ts';
  * RT: the ticket custom field exists and applies to the queue. ServiceNow: a
  * `correlation_id` query on incidents works. Jira: the project and issue type exist and the
  * configured transitions can be found. Zendesk: the API token is accepted and the
- * `external_id` lookup works.
+ * `external_id` lookup works. Then each desk's rules that only the instance can answer
+ * (desk-rules-check.ts).
  */
 
 const PROBE_KEY = 'syncdesk-doctor-probe';
-
-function http(baseURL: string, timeoutMs: number, auth?: { username: string; password: string }, headers: Record<string, string> = {}): AxiosInstance {
-  return axios.create({ baseURL, auth, headers: { Accept: 'application/json', ...headers }, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0 });
-}
-
-/** The usual HTTP failures, named with their fix; null when the answer is a success. */
-function httpProblem(check: string, what: string, res: AxiosResponse, authFix: string): CheckResult | null {
-  if (res.status >= 200 && res.status < 300) return null;
-  if (res.status === 401) return fail(check, `${what}: HTTP 401, the credentials are refused`, authFix);
-  if (res.status >= 300 && res.status < 400) {
-    return fail(check, `${what}: HTTP ${res.status} redirect to ${String(res.headers.location ?? '?')}`, 'the URL points at a login page or the wrong path: set the base URL of the desk');
-  }
-  const body = typeof res.data === 'string' ? res.data.slice(0, 160) : JSON.stringify(res.data ?? '').slice(0, 160);
-  return fail(check, `${what}: HTTP ${res.status} ${body}`, res.status === 403 ? 'the account lacks rights for this call: see the README section for this desk' : 'check the desk URL and that the API is enabled');
-}
-
-function networkProblem(check: string, url: string, err: unknown): CheckResult {
-  return fail(check, `${url}: ${errorText(err)}`, isUnreachable(err) ? 'check the desk URL and that it is reachable from here' : 'check the desk URL and its TLS certificate');
-}
 
 async function checkRt(rt: Config['ticket']['rt'], timeoutMs: number): Promise<CheckResult[]> {
   if (!rt.url || !rt.token) return [fail('desk rt', `missing ${[!rt.url && 'RT_URL', !rt.token && 'RT_TOKEN'].filter(Boolean).join(' and ')}`, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)')];
@@ -82,7 +65,7 @@ async function checkServiceNow(sn: Config['ticket']['servicenow'], timeoutMs: nu
     const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
     if (bad) return [bad];
     if (!Array.isArray((res.data as { result?: unknown }).result)) return [fail('desk servicenow', `${base}: the answer is not a Table API result`, 'check SERVICENOW_URL (https://<instance>.service-now.com)')];
-    return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`)];
+    return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`), await checkServiceNowCloseCode(api, sn)];
   } catch (err) {
     return [networkProblem('desk servicenow', base, err)];
   }
@@ -105,6 +88,7 @@ async function checkJira(jira: Config['ticket']['jira'], timeoutMs: number): Pro
     } else {
       results.push(pass('desk jira', `${base}: login ok, project '${jira.project}', issue type '${jira.issueType}'`));
     }
+    results.push(await checkJiraCreateScreen(api, jira));
     // Transitions belong to a workflow and are offered per issue: read them off the project's newest issue.
     const search = await api.post('/rest/api/3/search/jql', { jql: `project = "${jira.project.replace(/"/g, '\\"')}" ORDER BY created DESC`, maxResults: 1, fields: ['status'] });
     const issue = (search.data as { issues?: Array<{ id: string; key?: string }> }).issues?.[0];
@@ -128,6 +112,7 @@ async function checkJira(jira: Config['ticket']['jira'], timeoutMs: number): Pro
         ),
       );
     }
+    if (resolve.length) results.push(await checkJiraResolveScreen(api, jira, issue.id, issue.key ?? issue.id));
     return results;
   } catch (err) {
     return [networkProblem('desk jira', base, err)];
@@ -142,7 +127,7 @@ async function checkZendesk(zd: Config['ticket']['zendesk'], timeoutMs: number):
     const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
     const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
     if (bad) return [bad];
-    return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`)];
+    return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`), await checkZendeskSolve(api, zd)];
   } catch (err) {
     return [networkProblem('desk zendesk', base, err)];
   }

@@ -1,15 +1,23 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
+import { normaliseLookup } from '../resolve/lookup-key.ts';
+import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } from '../resolve/lookup-plan.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
 import type { TenantEntry } from '../resolve/tenants.ts';
-import { errorText, fail, pass, skip, withTimeout, type CheckResult } from './check.ts';
+import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
 /**
  * Graph, per configured tenant: a token (the app's credentials), then one real query per
  * kind of directory object syncdesk looks up. A 403 on one names the application
- * permission that is missing.
+ * permission that is missing. Then one lookup exactly as the resolver plans it, live and in
+ * the recycle bin, for a value nobody holds: Graph may refuse the deleted-items filters,
+ * which syncdesk survives (narrower `mail eq`, or a gap said in the ticket), but the operator
+ * should know.
  */
+
+/** A value no directory holds, looked up the way a report's UPN would be. */
+export const PROBE_VALUE = 'syncdesk-doctor-probe@example.invalid';
 
 /** The queries and the application permission each needs. */
 export const GRAPH_PROBES = [
@@ -18,10 +26,11 @@ export const GRAPH_PROBES = [
   { path: '/contacts', permission: 'OrgContact.Read.All' },
 ] as const;
 
-/** What the check needs of a tenant's Graph: a token, and a GET (`/users?$top=1&$select=id`). */
+/** What the check needs of a tenant's Graph: a token, a GET (`/users?$top=1&$select=id`), and a planned query as the resolver sends it. */
 export interface GraphProbe {
   token(): Promise<void>;
   get(path: string): Promise<unknown>;
+  query(url: string, headers?: Record<string, string>): Promise<unknown>;
 }
 
 export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph']) => GraphProbe;
@@ -36,6 +45,7 @@ export const realGraphProbe: GraphProbeFactory = (tenant, g) => {
       if (!t?.token) throw new Error('Entra ID returned no access token');
     },
     get: (path) => createGraphClient(cred(), endpoints).api(path).top(1).select('id').get() as Promise<unknown>,
+    query: (url, headers = {}) => createGraphClient(cred(), endpoints).api(url).headers(headers).get() as Promise<unknown>,
   };
 };
 
@@ -90,6 +100,46 @@ export async function checkGraphTenant(tenant: TenantEntry, config: Config, prob
   return pass(name, `${tenantLabel(tenant)}: token ok; users, groups and contacts readable`);
 }
 
+async function attempt(probe: GraphProbe, q: PlannedQuery, timeoutMs: number): Promise<unknown> {
+  try {
+    await withTimeout(probe.query(q.url, q.headers), timeoutMs, `GET ${q.url.split('?')[0]}`);
+    return null;
+  } catch (err) {
+    return err;
+  }
+}
+
+const describeErr = (err: unknown) => `${statusOf(err) ? `HTTP ${statusOf(err)} ` : ''}${(err as { code?: string })?.code ?? ''} ${errorText(err, 160)}`.trim();
+
+/** One planned live lookup and one planned deleted-items lookup, for a value nobody holds. */
+export async function checkGraphLookups(tenant: TenantEntry, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
+  const name = `graph ${tenant.name ?? tenant.tenantId} lookups`;
+  const lookup = normaliseLookup({ attribute: 'UserPrincipalName', value: PROBE_VALUE })!;
+  const [liveUsers] = liveQueries(lookup);
+  const liveErr = await attempt(probe, liveUsers!, timeoutMs);
+  if (liveErr) {
+    return fail(name, `${tenantLabel(tenant)}: the planned user lookup was refused (${describeErr(liveErr)})`, statusOf(liveErr) === 403 ? 'grant the app User.Read.All (application) and click "Grant admin consent"' : 'check GRAPH_BASE_URL / GRAPH_CLOUD: this is the query every report needs');
+  }
+  const [deletedUsers] = deletedQueries(lookup);
+  const fullErr = await attempt(probe, deletedUsers!, timeoutMs);
+  if (!fullErr) return pass(name, `${tenantLabel(tenant)}: live lookup and recycle-bin lookup (endswith, proxyAddresses/any) both accepted`);
+  if (statusOf(fullErr) === 403) return fail(name, `${tenantLabel(tenant)}: the recycle-bin lookup is forbidden (${describeErr(fullErr)})`, 'grant the app User.Read.All and Group.Read.All (application) and click "Grant admin consent"');
+  const [narrow] = narrowDeletedQueries(lookup);
+  const narrowErr = await attempt(probe, narrow!, timeoutMs);
+  if (!narrowErr) {
+    return warn(
+      name,
+      `${tenantLabel(tenant)}: Graph refuses the full recycle-bin query (${describeErr(fullErr)}); syncdesk falls back to mail eq, so soft-deleted holders are matched by mail only`,
+      'nothing to change for syncdesk to run: tickets say when the recycle bin was searched by mail only; check such values by hand with Get-MgDirectoryDeletedItemAsUser',
+    );
+  }
+  return warn(
+    name,
+    `${tenantLabel(tenant)}: Graph refuses every recycle-bin query (${describeErr(narrowErr)}); live holders are still found, and tickets say the recycle bin could not be searched`,
+    'check GRAPH_BASE_URL / GRAPH_CLOUD (a national cloud or proxy may not serve /directory/deletedItems), and look soft-deleted holders up by hand with Get-MgDirectoryDeletedItemAsUser',
+  );
+}
+
 export async function checkGraph(
   config: Config,
   options: { timeoutMs?: number; probe?: GraphProbeFactory; env?: Record<string, string | undefined> } = {},
@@ -110,6 +160,11 @@ export async function checkGraph(
   const factory = options.probe ?? realGraphProbe;
   const timeoutMs = options.timeoutMs ?? 20_000;
   const out: CheckResult[] = [];
-  for (const tenant of tenants) out.push(await checkGraphTenant(tenant, config, factory(tenant, config.graph), timeoutMs));
+  for (const tenant of tenants) {
+    const probe = factory(tenant, config.graph);
+    const access = await checkGraphTenant(tenant, config, probe, timeoutMs);
+    out.push(access);
+    if (access.ok) out.push(await checkGraphLookups(tenant, probe, timeoutMs));
+  }
   return out;
 }

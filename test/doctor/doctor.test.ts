@@ -23,6 +23,7 @@ function stubProbe(forbidden: string[], tokenError?: Error): GraphProbe {
       if (forbidden.includes(path)) throw Object.assign(new Error('Insufficient privileges to complete the operation.'), { statusCode: 403, code: 'Authorization_RequestDenied' });
       return { value: [{ id: '1' }] };
     },
+    query: async () => ({ value: [] }),
   };
 }
 
@@ -96,7 +97,10 @@ describe('doctor: SaaS service desks (against the fakes)', () => {
     await fake.start();
     stop = () => fake.stop();
     const env = { TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'svc' };
-    expect(await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-good' }), 5_000)).toEqual([expect.objectContaining({ status: 'pass', detail: expect.stringContaining('correlation_id query on incident works') })]);
+    expect(await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-good' }), 5_000)).toEqual([
+      expect.objectContaining({ status: 'pass', detail: expect.stringContaining('correlation_id query on incident works') }),
+      expect.objectContaining({ check: 'desk servicenow close code', status: 'pass' }),
+    ]);
     const [bad] = await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-bad' }), 5_000);
     expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('HTTP 401'), fix: expect.stringContaining('SERVICENOW_PASSWORD') });
   });
@@ -118,14 +122,16 @@ describe('doctor: SaaS service desks (against the fakes)', () => {
     // an empty project: transitions cannot be read yet
     expect(await checkDesk(loadConfig(env), 5_000)).toEqual([
       expect.objectContaining({ check: 'desk jira', status: 'pass' }),
+      expect.objectContaining({ check: 'desk jira create screen', status: 'pass' }),
       expect.objectContaining({ check: 'desk jira transitions', status: 'skip' }),
     ]);
     const config = loadConfig(env);
     await createJiraTicketSink(config.ticket.jira, { logger: createLogger({ level: 'silent' }) }).create({ key: 'k1', summary: 's', keyDisplay: 'k1', body: [{ kind: 'paragraph', text: 'x' }] }, { idempotencyKey: 'doctor' });
     const withIssue = await checkDesk(config, 5_000);
-    expect(withIssue[1]).toMatchObject({ check: 'desk jira transitions', status: 'pass', detail: expect.stringContaining('Done') });
+    expect(withIssue[2]).toMatchObject({ check: 'desk jira transitions', status: 'pass', detail: expect.stringContaining('Done') });
+    expect(withIssue[3]).toMatchObject({ check: 'desk jira resolve screen', status: 'pass' });
     const odd = await checkDesk(loadConfig({ ...env, JIRA_RESOLVE_TRANSITIONS: 'Finish', JIRA_REOPEN_TRANSITIONS: 'Again' }), 5_000);
-    expect(odd[1]).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLVE_TRANSITIONS') });
+    expect(odd[2]).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLVE_TRANSITIONS') });
     expect((await checkDesk(loadConfig({ ...env, JIRA_PROJECT: 'NOPE' }), 5_000))[0]).toMatchObject({ status: 'fail', detail: "project 'NOPE' not found or not visible" });
     expect((await checkDesk(loadConfig({ ...env, JIRA_ISSUE_TYPE: 'Epic' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_ISSUE_TYPE') });
     expect((await checkDesk(loadConfig({ ...env, JIRA_TOKEN: 'wrong' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_TOKEN') });

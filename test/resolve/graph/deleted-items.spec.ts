@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { checkGraph, PROBE_VALUE } from '../../../src/doctor/graph-check.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints } from '../../../src/resolve/graph-credential.ts';
 import { RECYCLE_BIN_GAP } from '../../../src/resolve/graph-directory-lookup.ts';
 import { createResolverFromConfig } from '../../../src/resolve/resolver.ts';
@@ -107,5 +108,24 @@ describe('the resolver keeps live holders when the recycle bin search is refused
     await resolver.close();
     expect(again.get(nobody.fingerprint)!.note).not.toContain('recycle bin');
     expect(fake.stats.subRequests).toBeGreaterThan(0);
+  });
+});
+
+describe('doctor: one planned live lookup and one recycle-bin lookup per tenant', () => {
+  const lookupsRow = async () => (await checkGraph(configFor(fake), { env: {}, timeoutMs: 10_000 })).find((r) => r.check.endsWith(' lookups'));
+
+  it('lenient Graph: both accepted', async () => {
+    expect(await lookupsRow()).toMatchObject({ status: 'pass', detail: expect.stringContaining('both accepted') });
+    expect(fake.stats.filters.some((f) => f.includes(PROBE_VALUE))).toBe(true);
+  });
+
+  it('advanced filters refused: a warning that soft-deleted holders are matched by mail only', async () => {
+    fake.deletedItemsFilters = 'basic';
+    expect(await lookupsRow()).toMatchObject({ status: 'warn', detail: expect.stringContaining('Request_UnsupportedQuery'), fix: expect.stringContaining('mail only') });
+  });
+
+  it('every recycle-bin filter refused: a warning that tickets will say so, with what to check', async () => {
+    fake.deletedItemsFilters = 'none';
+    expect(await lookupsRow()).toMatchObject({ status: 'warn', detail: expect.stringContaining('refuses every recycle-bin query'), fix: expect.stringContaining('GRAPH_BASE_URL') });
   });
 });

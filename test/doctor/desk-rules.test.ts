@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { checkDesk } from '../../src/doctor/desk-check.ts';
+import type { CheckResult } from '../../src/doctor/check.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
+import { FakeJira, type FakeJiraOptions } from '../fakes/jira.ts';
+import { CREATE_SCREENS, STATUS, WORKFLOWS } from '../fakes/jira-workflow.ts';
+import { FakeServiceNow, SN_CLOSE_CODES_PRE_TOKYO } from '../fakes/servicenow.ts';
+import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
+
+/**
+ * `syncdesk doctor` against desks configured to refuse: each misconfiguration that would make
+ * a later create or resolve fail is named, with its fix, before any ticket needs it.
+ */
+
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+const row = (results: CheckResult[], check: string) => results.find((r) => r.check === check);
+
+describe('doctor: ServiceNow close code', () => {
+  async function run(options: ConstructorParameters<typeof FakeServiceNow>[0], env: Record<string, string> = {}) {
+    const fake = new FakeServiceNow(options);
+    await fake.start();
+    stop = () => fake.stop();
+    return { fake, results: await checkDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', ...env }), 5_000) };
+  }
+
+  it('a pre-Tokyo code on a current instance: fails, naming the key and a valid code', async () => {
+    const { results } = await run({}, { SERVICENOW_CLOSE_CODE: 'Solved (Permanently)' });
+    expect(row(results, 'desk servicenow close code')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining("'Solved (Permanently)' is not in the instance's choice list"),
+      fix: expect.stringMatching(/SERVICENOW_CLOSE_CODE.*'Solution provided'/),
+    });
+  });
+
+  it('the default code on a pre-Tokyo instance: fails the other way round', async () => {
+    const { results } = await run({ closeCodes: SN_CLOSE_CODES_PRE_TOKYO });
+    expect(row(results, 'desk servicenow close code')).toMatchObject({ status: 'fail', fix: expect.stringContaining("'Solved (Work Around)'") });
+  });
+
+  it('an instance answering 200 with HTML (hibernating): named, not read as "no incidents"', async () => {
+    const fake = new FakeServiceNow();
+    await fake.start();
+    stop = () => fake.stop();
+    fake.server.faults.htmlPage = true;
+    const [r] = await checkDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret' }), 5_000);
+    expect(r).toMatchObject({ status: 'fail', detail: expect.stringContaining('not JSON'), fix: expect.stringContaining('hibernating') });
+  });
+});
+
+describe('doctor: Jira screens', () => {
+  const env = { TICKET_SINK: 'jira', JIRA_EMAIL: 'bot@example.com', JIRA_TOKEN: 'api-token', JIRA_PROJECT: 'OPS' };
+
+  async function run(options: FakeJiraOptions, extra: Record<string, string> = {}, withIssue = false) {
+    const fake = new FakeJira(options);
+    await fake.start();
+    stop = () => fake.stop();
+    const config = loadConfig({ ...env, JIRA_URL: fake.url, ...extra });
+    if (withIssue) {
+      // An issue to read the workflow's transitions from, created as an agent would (not through syncdesk).
+      await createJiraTicketSink({ ...config.ticket.jira }, { logger: createLogger({ level: 'silent' }) }).create({ key: 'k1', summary: 's', keyDisplay: 'k1', body: [{ kind: 'paragraph', text: 'x' }] }, { idempotencyKey: 'doctor' });
+    }
+    return checkDesk(config, 5_000);
+  }
+
+  it('a create screen without Labels (a JSM request type): fails with where to add it', async () => {
+    const results = await run({ createScreen: CREATE_SCREENS.jsm });
+    expect(row(results, 'desk jira create screen')).toMatchObject({ status: 'fail', detail: expect.stringContaining('no Labels field'), fix: expect.stringContaining('Add Labels to the screen') });
+  });
+
+  it('a create screen without Description: a warning (the text goes in as a comment)', async () => {
+    const results = await run({ createScreen: ['summary', 'labels'] });
+    expect(row(results, 'desk jira create screen')).toMatchObject({ status: 'warn', fix: expect.stringContaining('Description') });
+  });
+
+  it('a resolve screen with a required field syncdesk cannot fill: fails with the field and the fix', async () => {
+    const resolve = { name: 'Resolve Issue', to: STATUS.resolved, screen: { customfield_10050: { required: true } } };
+    const results = await run({ workflow: { ...WORKFLOWS.classic, resolve } }, {}, true);
+    expect(row(results, 'desk jira resolve screen')).toMatchObject({ status: 'fail', detail: expect.stringContaining('customfield_10050'), fix: expect.stringContaining('optional') });
+  });
+
+  it('a required Resolution is fine; a configured resolution the screen lacks is a warning', async () => {
+    expect(row(await run({ workflow: 'classic' }, {}, true), 'desk jira resolve screen')).toMatchObject({ status: 'pass', detail: expect.stringContaining('Resolution Done') });
+    await stop?.();
+    expect(row(await run({ workflow: 'classic' }, { JIRA_RESOLUTION: 'Fixed' }, true), 'desk jira resolve screen')).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLUTION') });
+  });
+});
+
+describe('doctor: Zendesk solve', () => {
+  async function run(options: FakeZendeskOptions, extra: Record<string, string> = {}) {
+    const fake = new FakeZendesk(options);
+    await fake.start();
+    stop = () => fake.stop();
+    const results = await checkDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', ...extra }), 5_000);
+    return row(results, 'desk zendesk solve');
+  }
+
+  it('auto-assign on solve off and no assignee configured: fails, naming both fixes', async () => {
+    expect(await run({ autoAssignOnSolve: false })).toMatchObject({ status: 'fail', fix: expect.stringMatching(/ZENDESK_ASSIGNEE_EMAIL.*Auto-assign tickets upon solve/) });
+  });
+
+  it('auto-assign off with an assignee configured: passes', async () => {
+    expect(await run({ autoAssignOnSolve: false }, { ZENDESK_ASSIGNEE_EMAIL: 'identity-team@example.com' })).toMatchObject({ status: 'pass' });
+  });
+
+  it('a field required to solve: fails, naming the field (auto-assign cannot help then)', async () => {
+    expect(await run({ requiredToSolve: [{ id: 5001, title: 'Root cause' }] }, { ZENDESK_ASSIGNEE_EMAIL: 'identity-team@example.com' })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('Root cause (5001)'),
+      fix: expect.stringContaining('Required to solve a ticket'),
+    });
+  });
+
+  it("Zendesk's defaults: passes", async () => {
+    expect(await run({})).toMatchObject({ status: 'pass', detail: expect.stringContaining('auto-assign upon solve is on') });
+  });
+});
