@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const ERROR_CATEGORIES = [
   'DuplicateAttribute',
+  /** The object matched the wrong cloud object, or one of another type (InvalidHardMatch, ObjectTypeMismatch). */
+  'DataMismatch',
   'FederatedDomainChange',
   'LargeObject',
   'DataValidation',
@@ -40,6 +42,12 @@ export const SyncErrorSchema = z.object({
   attributes: z.array(AttributeSchema),
   /** The error text with entities decoded, quote prefixes removed and whitespace collapsed. */
   message: z.string(),
+  /**
+   * Duplicate attribute resiliency: the object did sync, but Entra quarantined the conflicting
+   * value ("This object has been updated …, but with some modified properties, because the
+   * following attributes are associated with another object"). Absent when the object failed.
+   */
+  valueQuarantined: z.boolean().optional(),
   /** Same problem, same fingerprint: across reports, replays, forwards and layouts. */
   fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
 });

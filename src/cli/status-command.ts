@@ -23,6 +23,7 @@ interface TicketStateRow {
 /** The ticket summary starts with `[<label>]` (src/ticket/render.ts); this maps labels back to categories. */
 const LABELS: Array<[RegExp, string]> = [
   [/^duplicate /i, 'DuplicateAttribute'],
+  [/^data mismatch/i, 'DataMismatch'],
   [/^federated domain change/i, 'FederatedDomainChange'],
   [/^large object/i, 'LargeObject'],
   [/^data validation/i, 'DataValidation'],

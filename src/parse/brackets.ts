@@ -22,9 +22,10 @@ export function parseAttributeList(list: string): Attribute[] {
   const inner = text.slice(1, text.endsWith(']') ? -1 : undefined);
   const attributes: Attribute[] = [];
   let current: string | null = null;
-  for (const rawEntry of inner.split(';')) {
+  for (const rawEntry of inner.split(';').flatMap(splitCommaForm)) {
     const entry = rawEntry.trim();
-    if (!entry) continue;
+    // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
+    if (!entry || /^[.,\s]*$/.test(entry) || (/^none$/i.test(entry) && !current)) continue;
     const [first = '', ...rest] = entry.split(/\s+/);
     const named: string | null = canonicalAttribute(first) ?? (rest.length === 0 && isAttributeWord(first) && !current ? first : null);
     if (named) {
@@ -39,6 +40,25 @@ export function parseAttributeList(list: string): Attribute[] {
     }
   }
   return attributes;
+}
+
+const PROXY_PREFIX_RE = /^(?:smtp|x500|x400|sip|eum|spo|fax|mapi|notes|ccmail|ms|gwise):/i;
+
+/**
+ * Sync Service Manager writes several values, and several attributes, in one entry with commas:
+ * `ProxyAddresses SMTP:a@x,smtp:b@y,Mail a@x`. A comma starts a new piece only where a proxy
+ * prefix or a known attribute name follows; elsewhere it belongs to the value (X500, DNs).
+ */
+function splitCommaForm(entry: string): string[] {
+  if (!entry.includes(',')) return [entry];
+  const pieces: string[] = [];
+  for (const piece of entry.split(',')) {
+    const t = piece.trim();
+    const startsNew = pieces.length === 0 || PROXY_PREFIX_RE.test(t) || !!canonicalAttribute(t.split(/\s+/)[0] ?? '') && /\s/.test(t);
+    if (startsNew) pieces.push(piece);
+    else pieces[pieces.length - 1] += `,${piece}`;
+  }
+  return pieces;
 }
 
 /** `FederatedUser.UserPrincipalName`, `extensionAttribute1`: an identifier, not a value. */

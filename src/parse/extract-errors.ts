@@ -1,5 +1,6 @@
-import type { Attribute, SyncError } from '../../schemas/report.schema.ts';
+import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
 import { collapse, type Block } from './blocks.ts';
+import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { findFamilies, type FamilyMatch } from './families.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
 import { parseAttributeList } from './brackets.ts';
@@ -31,8 +32,12 @@ export interface Extraction {
 interface Line {
   text: string;
   region: boolean;
+  /** The category of the section heading above the line, if any. */
+  section?: ErrorCategory;
 }
 interface Context {
+  /** The category a section heading above this error named ("Duplicate Attribute"), if any. */
+  section?: ErrorCategory;
   identity: string | null;
   objectType: string | null;
   onPremisesObjectId: string | null;
@@ -44,6 +49,9 @@ const emptyContext = (): Context => ({ identity: null, objectType: null, onPremi
 export function extractErrors(blocks: Block[]): Extraction {
   const out: Extraction = { errors: [], unparsed: [] };
   const headers = new Map<number, (FieldRole | null)[]>();
+  // the category the last section heading named, per table (rows) and in the text (lines)
+  const tableSections = new Map<number, ErrorCategory | undefined>();
+  let lineSection: ErrorCategory | undefined;
   const tablesSeen = new Set<number>();
   let region = false;
   let run: Line[] = [];
@@ -52,9 +60,14 @@ export function extractErrors(blocks: Block[]): Extraction {
     run = [];
   };
   const pushLine = (text: string): void => {
+    const heading = categoryOfHeading(text);
+    if (heading !== undefined) {
+      lineSection = heading;
+      return;
+    }
     if (REGION_START.test(text)) region = true;
     else if (REGION_END.test(text)) region = false;
-    run.push({ text, region });
+    run.push({ text, region, section: lineSection });
   };
 
   for (const block of blocks) {
@@ -66,18 +79,32 @@ export function extractErrors(blocks: Block[]): Extraction {
       pushLine(block.text);
       continue;
     }
+    const header = headers.get(block.table) ?? null;
     const filled = block.cells.filter((c) => c.trim());
     if (filled.length === 1) {
-      for (const l of filled[0]!.split('\n')) pushLine(l);
+      const only = filled[0]!;
+      const heading = categoryOfHeading(only);
+      if (header && (heading !== undefined || !looksLikeError(only))) {
+        // a section heading across the table ("Duplicate Attribute", a colspan row): never an error
+        tableSections.set(block.table, heading);
+        continue;
+      }
+      if (header) {
+        // a row with only its description filled (a tenant-level error): still one record
+        flushRun();
+        processRow(block.cells, header, tableSections.get(block.table), out);
+        continue;
+      }
+      for (const l of only.split('\n')) pushLine(l);
       continue;
     }
     // Only a table's first row can be its header; later two-cell rows may be "label | value" pairs.
     const firstRow = !tablesSeen.has(block.table);
     tablesSeen.add(block.table);
-    const header = firstRow ? headerRoles(block.cells) : null;
-    if (header) {
+    const roles = firstRow ? headerRoles(block.cells) : null;
+    if (roles) {
       flushRun();
-      headers.set(block.table, header);
+      headers.set(block.table, roles);
       region = true;
       continue;
     }
@@ -87,7 +114,7 @@ export function extractErrors(blocks: Block[]): Extraction {
       continue;
     }
     flushRun();
-    processRow(block.cells, headers.get(block.table) ?? null, out);
+    processRow(block.cells, header, tableSections.get(block.table) ?? lineSection, out);
   }
   flushRun();
   return out;
@@ -117,8 +144,13 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
 
 // ---------------------------------------------------------------------------- rows
 
-function processRow(cells: string[], header: (FieldRole | null)[] | null, out: Extraction): void {
-  const ctx = emptyContext();
+/**
+ * One table row. Every row of an error table is exactly one record: its description cells
+ * are one message however many sentences they hold, and a row whose text nothing explains
+ * is an Unknown record with that text, never dropped.
+ */
+function processRow(cells: string[], header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
+  const ctx: Context = { ...emptyContext(), section };
   // error sentences are long: short cells (names, ids, types) need no search
   const matches = cells.map((c) => (c.length > 24 ? findFamilies(c) : []));
   const flat = cells.map(collapse);
@@ -134,7 +166,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, out: E
     if (role === 'ignore') return used.add(i), undefined;
     if (role === 'objectId' || (!role && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
-    else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) ctx.errorCode = asCode(cell);
+    else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
     else if (role === 'value') attributeValue = cell;
     else if (role === 'identity') ctx.identity = cleanIdentity(cell);
@@ -143,7 +175,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, out: E
   });
   if (!ctx.identity) {
     const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && !used.has(i) && c.length <= 256);
-    const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c));
+    const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c) && !looksLikeError(c));
     if (pick) {
       ctx.identity = cleanIdentity(pick[0]);
       used.add(pick[1]);
@@ -153,16 +185,25 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, out: E
 
   if (!descriptions.length) {
     // no known sentence and no description column: the longest error-looking cell is the error
-    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && ERRORISH.test(c) && c.split(' ').length >= 3);
+    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && isProse(c) && looksLikeError(c));
     candidates.sort((a, b) => b[0].length - a[0].length);
     descriptions = candidates.slice(0, 1).map(([, i]) => i);
   }
-  let emitted = 0;
-  for (const i of descriptions) emitted += emitFromText(cells[i]!, matches[i]!, ctx, out, true);
-  if (!emitted) {
-    const text = flat.filter(Boolean).join(' | ');
-    if (text) out.unparsed.push(text);
-  }
+  const text = descriptions.map((i) => cells[i]!).filter((c) => c.trim()).join('\n');
+  if (text) out.errors.push(record(text, primary(descriptions.flatMap((i) => matches[i]!)), ctx));
+  else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
+}
+
+/** An error-code cell: a documented code, or a Connect Health category name ("Duplicate Attribute"). */
+function readCodeOrCategory(cell: string, ctx: Context): void {
+  const code = asCode(cell);
+  if (code) ctx.errorCode = code;
+  else ctx.section = categoryOfHeading(cell) ?? ctx.section;
+}
+
+/** The sentence that explains a text: a full sentence before a bare code word. */
+function primary(matches: FamilyMatch[]): FamilyMatch | null {
+  return matches.find((m) => !m.codeWord) ?? matches[0] ?? null;
 }
 
 // ---------------------------------------------------------------------------- lines
@@ -171,6 +212,7 @@ interface Group {
   fields: Map<FieldRole, string>;
   desc: Line[] | null;
   free: Line[];
+  section?: ErrorCategory;
 }
 
 const LABEL_RE = /^([^:：]{1,40}?)\s*[:：]\s*(.*)$/;
@@ -200,9 +242,11 @@ function processLines(lines: Line[], out: Extraction): void {
     emitGroup(group, out);
     group = { fields: new Map(), desc: null, free: [] };
   };
+  const first = lines[0];
   // a label whose value a mail client wrapped onto the next line ("On-premises object ID:\n<id>")
   let awaiting: FieldRole | null = null;
   for (const line of lines) {
+    group.section ??= line.section ?? first?.section;
     const label = parseLabel(line.text);
     if (!label) {
       if (awaiting) group.fields.set(awaiting, line.text.trim());
@@ -218,19 +262,19 @@ function processLines(lines: Line[], out: Extraction): void {
       continue;
     }
     if (label.role === 'description' ? group.desc !== null : group.fields.has(label.role)) flush();
-    if (label.role === 'description') group.desc = [{ text: label.value, region: true }];
+    if (label.role === 'description') group.desc = [{ text: label.value, region: true, section: line.section }];
     else group.fields.set(label.role, label.value);
   }
   flush();
 }
 
 function emitGroup(group: Group, out: Extraction): void {
-  const ctx = emptyContext();
+  const ctx: Context = { ...emptyContext(), section: group.section };
   const f = group.fields;
   if (f.has('identity')) ctx.identity = cleanIdentity(f.get('identity')!);
   if (f.has('objectId')) ctx.onPremisesObjectId = f.get('objectId')!.replace(/\s+/g, '') || null;
   if (f.has('objectType')) ctx.objectType = canonicalObjectType(f.get('objectType')!) ?? f.get('objectType')!;
-  if (f.has('errorCode')) ctx.errorCode = asCode(f.get('errorCode')!);
+  if (f.has('errorCode')) readCodeOrCategory(f.get('errorCode')!, ctx);
   if (f.has('attribute')) {
     const name = canonicalAttribute(f.get('attribute')!) ?? f.get('attribute')!;
     const value = f.get('value');
@@ -243,8 +287,11 @@ function emitGroup(group: Group, out: Extraction): void {
     const text = desc.map((l) => l.text).join('\n');
     emitted += emitFromText(text, findFamilies(text), ctx, out, true);
   }
-  emitted += processFree(group.free, group.desc || !hasObject(ctx) ? emptyContext() : ctx, out);
-  if (!emitted && hasObject(ctx)) {
+  emitted += processFree(group.free, group.desc || !hasObject(ctx) ? { ...emptyContext(), section: ctx.section } : ctx, out);
+  if (!emitted && hasObject(ctx) && (ctx.errorCode || ctx.attributes.length)) {
+    // an object with an error name or attribute but no sentence: an error all the same
+    out.errors.push(record([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '), null, ctx));
+  } else if (!emitted && hasObject(ctx)) {
     out.unparsed.push([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '));
   }
 }
@@ -284,7 +331,7 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
       identity = cleanIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''));
     }
     emitted += leftovers(lines.slice(from, leftoverEnd), out);
-    emitted += emitFromText(text, [match], { ...ctx, identity }, out, false);
+    emitted += emitFromText(text, [match], { ...ctx, identity, section: ctx.section ?? lines[first]!.section }, out, false);
     from = lineAt(Math.max(match.start, match.end - 1)) + 1;
   }
   emitted += leftovers(lines.slice(from), out);
@@ -298,8 +345,8 @@ function leftovers(lines: Line[], out: Extraction): number {
   let identity: string | null = null;
   const flush = (): void => {
     const text = pending.map((l) => l.text).join(' ');
-    if (pending.length && ERRORISH_STRONG.test(text)) {
-      emitted += emitFromText(text, [], { ...emptyContext(), identity }, out, true);
+    if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
+      emitted += emitFromText(text, [], { ...emptyContext(), identity, section: pending[0]!.section }, out, true);
       identity = null;
     }
     pending = [];
@@ -331,25 +378,45 @@ function leftovers(lines: Line[], out: Extraction): number {
  */
 function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: Extraction, wholeText: boolean): number {
   if (!matches.length) {
-    const message = collapse(text);
-    if (!message || !wholeText) return 0;
-    out.errors.push({ ...baseFields(ctx, message), category: 'Unknown', errorCode: ctx.errorCode ?? findKnownCode(message), attributes: ctx.attributes });
+    if (!wholeText || !collapse(text)) return 0;
+    out.errors.push(record(text, null, ctx));
     return 1;
   }
-  for (const m of matches) {
-    const message = collapse(wholeText && matches.length === 1 ? text : text.slice(m.start, m.end));
-    out.errors.push({
-      ...baseFields(ctx, message),
-      category: m.category,
-      errorCode: ctx.errorCode ?? m.errorCode ?? findKnownCode(message),
-      attributes: m.attributes.length ? m.attributes : bracketIn(message) ?? ctx.attributes,
-    });
-  }
+  for (const m of matches) out.errors.push(record(wholeText && matches.length === 1 ? text : text.slice(m.start, m.end), m, ctx));
   return matches.length;
 }
 
-function baseFields(ctx: Context, message: string): Pick<SyncError, 'identity' | 'objectType' | 'onPremisesObjectId' | 'message'> {
-  return { identity: ctx.identity, objectType: ctx.objectType, onPremisesObjectId: ctx.onPremisesObjectId, message };
+/**
+ * One record. Its category comes from what the report states before what it words: a
+ * documented error name, then the English sentence, then a section heading, then the
+ * wording in any language we know, then a bracket of values (the duplicate format).
+ */
+function record(text: string, match: FamilyMatch | null, ctx: Context): ExtractedError {
+  const message = collapse(text);
+  const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
+  const attributes = match?.attributes.length ? match.attributes : (bracketIn(message) ?? quotedAttributes(message) ?? ctx.attributes);
+  const section = ctx.section === 'Unknown' ? undefined : ctx.section;
+  const category = refineByAttribute(
+    categoryOfCode(errorCode) ??
+      (match && !match.codeWord ? match.category : undefined) ??
+      section ??
+      categoryOfWording(message) ??
+      (attributes.some((a) => a.value) ? 'DuplicateAttribute' : undefined) ??
+      match?.category ??
+      'Unknown',
+    attributes.map((a) => a.name),
+  );
+  const quarantined = category === 'DuplicateAttribute' && (match?.valueQuarantined || saysValueQuarantined(message));
+  return {
+    identity: ctx.identity,
+    objectType: ctx.objectType,
+    onPremisesObjectId: ctx.onPremisesObjectId,
+    message,
+    category,
+    errorCode,
+    attributes,
+    ...(quarantined ? { valueQuarantined: true } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------- small judgements
@@ -360,10 +427,29 @@ function hasObject(ctx: Context): boolean {
 
 /** An attribute list anywhere in a message whose family does not place it ("…the attribute [UserPrincipalName x;] contains…"). */
 function bracketIn(message: string): Attribute[] | null {
-  const m = /\[([A-Za-z][\w.]*\s[^\]]*|[A-Za-z][\w.]*)\]/.exec(message);
-  if (!m || !canonicalAttribute(m[1]!.split(/\s+/)[0]!)) return null;
-  const list = parseAttributeList(m[0]);
-  return list.length ? list : null;
+  // indexOf, not a regex: "[[[[…" without a closing bracket must stay linear
+  for (let from = 0; ; ) {
+    const close = message.indexOf(']', message.indexOf('[', from));
+    if (message.indexOf('[', from) < 0 || close < 0) return null;
+    const inner = message.slice(message.lastIndexOf('[', close) + 1, close);
+    const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
+    if (first && canonicalAttribute(first)) {
+      const list = parseAttributeList(`[${inner}]`);
+      if (list.length) return list;
+    }
+    from = close + 1;
+  }
+}
+
+/** Attribute names a localized text quotes instead of bracketing: „FederatedUser.UserPrincipalName“, "ProxyAddresses". */
+function quotedAttributes(message: string): Attribute[] | null {
+  const names = [...message.matchAll(/[„“"'«‘「『]\s*([A-Za-z][\w.]*)\s*[“”"'»’」』]/g)].map((m) => canonicalAttribute(m[1]!)).filter((n): n is string => !!n);
+  return names.length ? [...new Set(names)].map((name) => ({ name, value: null })) : null;
+}
+
+/** Error text in any language we know, or a value list in Microsoft's bracket format. */
+function looksLikeError(text: string): boolean {
+  return ERRORISH.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null;
 }
 
 function asCode(cell: string): string | null {
@@ -386,6 +472,11 @@ function looksLikeIdentity(text: string): boolean {
   if (EMAIL_RE.test(t)) return true;
   if (!t || t.length > 80 || t.split(/\s+/).length > 6) return false;
   return !/[:.!?]$/.test(t) && !t.includes(':') && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t);
+}
+
+/** Three words or more (or a CJK phrase): a label such as "Subject: Sync Error Report" is not an error. */
+function isProse(text: string): boolean {
+  return text.split(/\s+/).length >= 3 || /[\u3040-\u30ff\u4e00-\u9fff]{6,}/.test(text);
 }
 
 function isSentence(text: string): boolean {

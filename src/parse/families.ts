@@ -19,6 +19,8 @@ interface Family {
   errorCode?: (m: RegExpExecArray) => string | null;
   /** The match is a bare error-code word: an error of its own only when no sentence explains it. */
   codeWord?: boolean;
+  /** Duplicate attribute resiliency: the object synced, the conflicting value was quarantined. */
+  valueQuarantined?: boolean;
 }
 
 /** `words('a b')` → a regex source matching those words across any whitespace. */
@@ -45,6 +47,43 @@ const FAMILIES: Family[] = [
       'gi',
     ),
     attributes: (m) => parseAttributeList(m.groups?.list ?? ''),
+  },
+  {
+    // KB 3166795: "This object has been updated in your Microsoft Entra ID, but with some modified
+    // properties, because the following attributes are associated with another object [ProxyAddresses SMTP:…;]."
+    id: 'resiliency-modified-properties',
+    anchor: words('but with some modified properties'),
+    category: 'DuplicateAttribute',
+    re: new RegExp(
+      `${words('This object has been updated in')}\\s+(?:your\\s+)?${P},?\\s+${words('but with some modified properties')},?\\s+` +
+        `${words('because the following')}\\s+attributes?\\s+(?:are|is)\\s+${words('associated with another object')}(?:\\s*:?\\s*(?<list>\\[[^\\]]*\\]))?`,
+      'gi',
+    ),
+    attributes: (m) => parseAttributeList(m.groups?.list ?? ''),
+    valueQuarantined: true,
+  },
+  {
+    // KB 3166795, as the portal shows it: "[DIRSYNC ERROR]: This User has been synced to your Azure Active
+    // Directory, but we had to modify the UserPrincipalName property from a@x to a1234@x.onmicrosoft.com because…"
+    id: 'resiliency-had-to-modify',
+    anchor: words('but we had to modify the'),
+    category: 'DuplicateAttribute',
+    re: new RegExp(
+      `(?:${words('This')}\\s+\\w+\\s+${words('has been synced to your')}\\s+${P},?\\s+)?${words('but we had to modify the')}\\s+(?<attr>[\\w.]+)\\s+` +
+        `${words('property from')}\\s+(?<value>\\S+?)\\s+to\\s+\\S+?\\s+because[^.]*?${words('was already created with this value')}`,
+      'gi',
+    ),
+    attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: m.groups!.value! }],
+    valueQuarantined: true,
+  },
+  {
+    // InvalidHardMatch (Set-EntraDirSyncFeature docs): the source anchor is taken by a cloud-created object
+    id: 'hard-match-same-anchor',
+    anchor: words('with the same source anchor'),
+    category: 'DataMismatch',
+    re: new RegExp(`${words('Another cloud created object with the same source anchor already exists in')}\\s+${P}`, 'gi'),
+    attributes: () => [{ name: 'SourceAnchor', value: null }],
+    errorCode: () => 'InvalidHardMatch',
   },
   {
     id: 'duplicate-same-proxy',
@@ -82,7 +121,8 @@ const FAMILIES: Family[] = [
       `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the attribute')}\\s+\\[?(?<attr>[A-Za-z][\\w.]*)\\]?,?\\s+${words('is not valid')}`,
       'gi',
     ),
-    attributes: (m) => [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: null }],
+    // "[None]": Microsoft could not name the attribute (timmcmic.blog, 2023)
+    attributes: (m) => (/^none$/i.test(m.groups!.attr!) ? [] : [{ name: canonicalAttribute(m.groups!.attr!) ?? m.groups!.attr!, value: null }]),
   },
   {
     id: 'large-object',
@@ -207,6 +247,7 @@ const TAIL = new RegExp(
 export interface FamilyMatch {
   familyId: string;
   codeWord: boolean;
+  valueQuarantined: boolean;
   category: ErrorCategory;
   errorCode: string | null;
   attributes: Attribute[];
@@ -245,6 +286,7 @@ export function findFamilies(text: string): FamilyMatch[] {
       found.push({
         familyId: family.id,
         codeWord: family.codeWord ?? false,
+        valueQuarantined: family.valueQuarantined ?? false,
         category: typeof family.category === 'function' ? family.category(m) : family.category,
         errorCode: family.errorCode?.(m) ?? null,
         attributes: family.attributes(m),

@@ -79,7 +79,6 @@ export function htmlToBlocks(html: string): Block[] {
   let tableCount = 0;
   let text = ''; // text of the current line or cell
   let preDepth = 0;
-  let skipDepth = 0;
 
   const frame = (): TableFrame | undefined => tables.at(-1);
   const openCell = (): Cell | null => {

@@ -15,8 +15,11 @@ export interface ReportFields {
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
-const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
-const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?tenant\s+(.+?)\.(?=\s|$)/is;
+// DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com]."
+const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)/is;
+const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)/is;
+/** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
+const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\]$/i;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
   [/^(?:tenant|tenant\s+name|company|company\s+name|organi[sz]ation|organi[sz]ation\s+name|directory\s+name)\s*:\s*(.+)$/i, 'name'],
   [new RegExp(`^(?:tenant|company|directory|organi[sz]ation)\\s+id\\s*:\\s*(${GUID})`, 'i'), 'id'],
@@ -48,12 +51,13 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
   const text = lines.join('\n');
   fields.trackingId = TRACKING_LINE_RE.exec(text)?.[1]?.toLowerCase() ?? null;
   const batch = BATCH_RE.exec(text);
-  if (batch) {
-    fields.reportedAt ??= parseLooseDate(batch[1]);
-    fields.tenant.name ??= batch[2]!.replace(/\s+/g, ' ').trim();
-  } else {
-    const tenant = TENANT_SENTENCE_RE.exec(text);
-    if (tenant && tenant[1]!.length <= 100) fields.tenant.name ??= tenant[1]!.replace(/\s+/g, ' ').trim();
+  if (batch) fields.reportedAt ??= parseLooseDate(batch[1]);
+  const named = batch?.[2] ?? TENANT_SENTENCE_RE.exec(text)?.[1];
+  if (named && named.length <= 160) {
+    const sentence = named.replace(/\s+/g, ' ').trim();
+    const split = NAME_AND_DOMAIN_RE.exec(sentence);
+    fields.tenant.name ??= (split ? split[1]! : sentence) || null;
+    if (split) fields.tenant.domain ??= split[2]!.toLowerCase();
   }
   fields.tenant.name ??= labelledName;
   fields.reportedAt ??= parseLooseDate(subjectDate);

@@ -212,6 +212,14 @@ export function unresolvedActions(error: SyncError): Action[] {
   return actions;
 }
 
+/** First step for a value Entra quarantined on an object that synced: see what is set aside. */
+export function quarantinedValueStep(error: SyncError): Action {
+  return step(
+    'See the value Entra ID set aside on the synced object (its provisioning errors name the attribute and value).',
+    `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors`,
+  );
+}
+
 /** Advice for errors that name no value another object could hold. */
 export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
   const who = psQuote(error.identity ?? '<object>');
@@ -258,6 +266,18 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       return {
         note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
         actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
+      };
+    case 'DataMismatch':
+      return {
+        note: 'The on-premises object matched the wrong cloud object (hard match on the source anchor, or an object of another type); decide which cloud object it should be.',
+        actions: [
+          step(
+            'Find the cloud object that already carries this source anchor as its ImmutableId.',
+            `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
+          ),
+          step('If it is the same person, keep it and clear the duplicate on-premises object; if not, clear its ImmutableId (or delete the stale cloud object) so the on-premises object can match.', null),
+          DELTA_SYNC,
+        ],
       };
     case 'DuplicateAttribute':
       return {

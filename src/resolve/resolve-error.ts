@@ -5,6 +5,7 @@ import {
   lookupsOf,
   noHolderActions,
   notApplicableActions,
+  quarantinedValueStep,
   sameObjectActions,
   softDeletedActions,
   syncedActions,
@@ -23,7 +24,7 @@ import {
 export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string } | { status: 'unresolved'; note: string };
 
 /** Categories where another object can hold the reported value. */
-const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'FederatedDomainChange', 'Unknown']);
+const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'DataMismatch', 'FederatedDomainChange', 'Unknown']);
 
 /** True when the error has a value worth searching the directory for. */
 export function needsLookup(error: SyncError): boolean {
@@ -59,6 +60,18 @@ function dedupe(holders: Holder[]): Holder[] {
 }
 
 export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date()): Resolution {
+  const resolution = resolveVerdict(error, outcome, now);
+  if (!error.valueQuarantined) return resolution;
+  // Duplicate attribute resiliency: nothing failed to sync but the value, which waits in quarantine
+  const said = 'The object itself synced; Entra ID set the conflicting value aside (duplicate attribute resiliency) and applies it once the conflict is gone.';
+  return {
+    ...resolution,
+    note: resolution.note ? `${said} ${resolution.note}` : said,
+    actions: [quarantinedValueStep(error), ...resolution.actions],
+  };
+}
+
+function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Date): Resolution {
   const base = { fingerprint: error.fingerprint, resolvedAt: now.toISOString() };
   if (!needsLookup(error)) {
     const { actions, note } = notApplicableActions(error);

@@ -34,6 +34,7 @@ export interface ProblemView {
 }
 
 const CATEGORY_LABELS: Record<string, string> = {
+  DataMismatch: 'Data mismatch',
   FederatedDomainChange: 'Federated domain change',
   LargeObject: 'Large object',
   DataValidation: 'Data validation',

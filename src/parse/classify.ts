@@ -1,0 +1,100 @@
+import type { ErrorCategory } from '../../schemas/report.schema.ts';
+
+/**
+ * Classifies an error that no known English sentence explains, in the order the evidence
+ * supports (real-reports.md §3): error names and attribute names stay English in every
+ * language, so a stated error name decides first, an attribute name second, and only then
+ * the wording, in the languages Microsoft has been seen to send. What none of them
+ * recognises stays `Unknown`, with its text: never dropped.
+ */
+
+/** Documented error names (Microsoft's "Understanding errors during synchronization", Connect Health). */
+const CODE_CATEGORIES: Record<string, ErrorCategory> = {
+  AttributeValueMustBeUnique: 'DuplicateAttribute',
+  // the same sentence as AttributeValueMustBeUnique: a value another object holds
+  InvalidSoftMatch: 'DuplicateAttribute',
+  PropertyConflict: 'DuplicateAttribute',
+  GeneratedUpnConflict: 'DuplicateAttribute',
+  ExchangeObjectConflict: 'DuplicateAttribute',
+  InvalidHardMatch: 'DataMismatch',
+  ObjectTypeMismatch: 'DataMismatch',
+  IdentityDataValidationFailed: 'DataValidation',
+  DataValidationFailed: 'DataValidation',
+  DataValidationFailure: 'DataValidation',
+  DomainNotVerified: 'DataValidation',
+  DomainMismatch: 'DataValidation',
+  FederatedDomainChangeError: 'FederatedDomainChange',
+  InvalidFederatedUser: 'FederatedDomainChange',
+  LargeObject: 'LargeObject',
+  ExceededAllowedLength: 'LargeObject',
+  DeletingCloudOnlyObjectNotAllowed: 'DeletingCloudOnlyObject',
+  ExistingObjectNotFound: 'ObjectNotFound',
+  'Error 016': 'QuotaExceeded',
+};
+
+/** The category a stated error name means, or null when the name is not a documented one. */
+export function categoryOfCode(code: string | null | undefined): ErrorCategory | null {
+  return code ? (CODE_CATEGORIES[code.trim()] ?? null) : null;
+}
+
+/**
+ * Section headings of a report grouped by kind: Connect Health's category names
+ * (how-to-connect-health-sync.md) and this project's own. "Duplicate Attribute (3)" counts too.
+ */
+const HEADINGS: [RegExp, ErrorCategory][] = [
+  [/^duplicate\s+attributes?$/, 'DuplicateAttribute'],
+  [/^data\s+mismatch(?:es)?$/, 'DataMismatch'],
+  [/^data\s+validation(?:\s+failures?)?$/, 'DataValidation'],
+  [/^federated\s+domain\s+changes?$/, 'FederatedDomainChange'],
+  [/^large\s+(?:attributes?|objects?)$/, 'LargeObject'],
+  [/^(?:deleting\s+)?cloud-only\s+objects?|^deletions?$/, 'DeletingCloudOnlyObject'],
+  [/^objects?\s+not\s+found$/, 'ObjectNotFound'],
+  [/^quota(?:\s+exceeded)?$/, 'QuotaExceeded'],
+  [/^other(?:\s+errors?)?$/, 'Unknown'],
+];
+
+/** The category a section heading names, or undefined when the text is not a heading. */
+export function categoryOfHeading(text: string): ErrorCategory | undefined {
+  const t = text
+    .toLowerCase()
+    .replace(/\s*[(:[]\s*\d*\s*[)\]]?\s*$/, '')
+    .replace(/[:：]$/, '')
+    .trim();
+  if (t.length > 40) return undefined;
+  return HEADINGS.find(([re]) => re.test(t))?.[1];
+}
+
+/**
+ * Wording cues per category in the languages reports have been seen in (English, German,
+ * Japanese: real-reports.md §3, KB 2647098 de-de/ja-jp) and the nearest ones (French,
+ * Spanish). Checked in this order: duplicate first (its remedy text says "remove", 削除),
+ * "invalid" last (every kind of error is "not valid" in some wording).
+ */
+const CUES: [ErrorCategory, RegExp][] = [
+  ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
+  [
+    'DuplicateAttribute',
+    /duplicate|already (?:exists|associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad/i,
+  ],
+  ['ObjectNotFound', /not (?:be )?found|nicht gefunden|見つかりません|見つから|introuvable|pas été trouvé|no se (?:encuentra|encontró|ha encontrado)/i],
+  ['LargeObject', /too large|exceeds?|zu groß|überschreitet|大きすぎ|超えて|trop (?:grand|volumineux)|dépasse|demasiado grande|(?:supera|excede)\b/i],
+  ['DeletingCloudOnlyObject', /\bdelet|lösch|削除|supprim|elimin/i],
+  ['DataValidation', /not valid|invalid|ungültig|nicht gültig|無効|有効ではありません|n['’]est pas valide|non valide|no es válid|no válid/i],
+];
+
+export function categoryOfWording(text: string): ErrorCategory | null {
+  return CUES.find(([, re]) => re.test(text))?.[0] ?? null;
+}
+
+/** "This object has been updated …, but": the object synced and only the value was set aside (en, de, ja). */
+const QUARANTINE_CUES = /has been updated in|but with some modified properties|wurde in .{0,60}aktualisiert, aber|更新されましたが/i;
+
+export function saysValueQuarantined(text: string): boolean {
+  return QUARANTINE_CUES.test(text);
+}
+
+/** A `FederatedUser.*` attribute is the federated-domain case whatever the sentence or code around it. */
+export function refineByAttribute(category: ErrorCategory, attributeNames: string[]): ErrorCategory {
+  if ((category === 'DataValidation' || category === 'Unknown') && attributeNames.some((n) => /^FederatedUser\./i.test(n))) return 'FederatedDomainChange';
+  return category;
+}
