@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { contractViolations, FROM_TEST } from '../contracts/openapi-contract.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TicketConfigSchema, type Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
@@ -8,6 +9,9 @@ import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { FakeJira, JIRA_BODY_LIMIT, type FakeJiraOptions } from '../fakes/jira.ts';
 import { CREATE_SCREENS, STATUS, WORKFLOWS } from '../fakes/jira-workflow.ts';
+
+/** Requests the test sends itself (to show the fake refusing), kept apart from the adapter's in the contract check. */
+const direct = axios.create({ headers: FROM_TEST });
 import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
 /**
@@ -21,6 +25,8 @@ let fake: FakeJira;
 
 afterEach(async () => {
   await fake.stop();
+  // Checked after the stop, so a violation never leaves a fake running.
+  expect(await contractViolations('jira', fake.server.calls)).toEqual([]);
 });
 
 async function start(options: FakeJiraOptions = {}): Promise<void> {
@@ -33,7 +39,7 @@ function sink(overrides: Partial<Config['ticket']['jira']> = {}): TicketSink {
   return createJiraTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async () => {} } });
 }
 
-const post = (path: string, data: unknown) => axios.post(`${fake.url}${path}`, data, { auth: AUTH, validateStatus: () => true });
+const post = (path: string, data: unknown) => direct.post(`${fake.url}${path}`, data, { auth: AUTH, validateStatus: () => true });
 const doc = (text: string) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
 const fields = (extra: Record<string, unknown> = {}) => ({ project: { key: 'OPS' }, issuetype: { name: 'Task' }, summary: 's', ...extra });
 
@@ -66,9 +72,9 @@ describe('the Jira fake refuses what Jira refuses', () => {
     await start({ workflow: 'classic' });
     const issue = await post('/rest/api/3/issue', { fields: fields() });
     const url = `${fake.url}/rest/api/3/issue/${issue.data.id}/transitions`;
-    const plain = await axios.get(url, { auth: AUTH });
+    const plain = await direct.get(url, { auth: AUTH });
     expect(plain.data.transitions.every((t: { fields?: unknown }) => t.fields === undefined)).toBe(true);
-    const expanded = await axios.get(url, { auth: AUTH, params: { expand: 'transitions.fields' } });
+    const expanded = await direct.get(url, { auth: AUTH, params: { expand: 'transitions.fields' } });
     const resolve = expanded.data.transitions.find((t: { name: string }) => t.name === 'Resolve Issue');
     expect(resolve.fields.resolution).toMatchObject({ required: true, name: 'Resolution', allowedValues: expect.arrayContaining([expect.objectContaining({ name: 'Done' })]) });
   });

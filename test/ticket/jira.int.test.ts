@@ -1,9 +1,10 @@
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { adfText } from '../../src/ticket/sinks/jira-adf.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
 import { FakeJira, type FakeJiraIssue, type FakeJiraOptions } from '../fakes/jira.ts';
+import { contractViolations } from '../contracts/openapi-contract.ts';
 import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
 /**
@@ -16,7 +17,10 @@ import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
 const fakes: FakeJira[] = [];
 afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.stop()));
+  const stopped = fakes.splice(0);
+  await Promise.all(stopped.map((f) => f.stop()));
+  // Every request the adapter sent in the scenario, against the vendor's published description.
+  for (const f of stopped) expect(await contractViolations('jira', f.server.calls)).toEqual([]);
 });
 
 function deskStatus(issue: FakeJiraIssue): DeskStatus {

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { contractViolations, FROM_TEST } from '../contracts/openapi-contract.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
@@ -7,6 +8,9 @@ import { adfText, toAdf } from '../../src/ticket/sinks/jira-adf.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { adfProblem, FakeJira, type FakeJiraOptions } from '../fakes/jira.ts';
+
+/** Requests the test sends itself (to show the fake refusing), kept apart from the adapter's in the contract check. */
+const direct = axios.create({ headers: FROM_TEST });
 import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
 const KEY = DESK_KEY;
@@ -51,6 +55,8 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await fake.stop();
+  // Checked after the stop, so a violation never leaves a fake running.
+  expect(await contractViolations('jira', fake.server.calls)).toEqual([]);
 });
 
 describe('Jira adapter: eventual consistency of /search/jql', () => {
@@ -169,7 +175,7 @@ describe('Jira adapter: statuses and transitions', () => {
 describe('Jira adapter: ADF and fields', () => {
   it('the fake rejects a plain-string description as v3 does', async () => {
     await startFake();
-    const res = await axios.post(
+    const res = await direct.post(
       `${fake.url}/rest/api/3/issue`,
       { fields: { project: { key: 'OPS' }, issuetype: { name: 'Task' }, summary: 's', description: 'plain text' } },
       { auth: { username: 'bot@example.com', password: 'api-token' }, validateStatus: () => true },

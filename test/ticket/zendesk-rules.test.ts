@@ -1,10 +1,14 @@
 import axios from 'axios';
+import { contractViolations, FROM_TEST } from '../contracts/openapi-contract.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TicketConfigSchema, type Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
 import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
+
+/** Requests the test sends itself (to show the fake refusing), kept apart from the adapter's in the contract check. */
+const direct = axios.create({ headers: FROM_TEST });
 import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
 /**
@@ -20,6 +24,8 @@ let waits: number[] = [];
 
 afterEach(async () => {
   await fake.stop();
+  // Checked after the stop, so a violation never leaves a fake running.
+  expect(await contractViolations('zendesk', fake.server.calls)).toEqual([]);
   waits = [];
 });
 
@@ -33,7 +39,7 @@ function sink(extra: Partial<Config['ticket']['zendesk']> = {}) {
   return createZendeskTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms) } });
 }
 
-const put = (id: number, ticket: unknown) => axios.put(`${fake.url}/api/v2/tickets/${id}.json`, { ticket }, { auth: AUTH, validateStatus: () => true });
+const put = (id: number, ticket: unknown) => direct.put(`${fake.url}/api/v2/tickets/${id}.json`, { ticket }, { auth: AUTH, validateStatus: () => true });
 
 describe('the Zendesk fake refuses what Zendesk refuses', () => {
   it('solving without an assignee when auto-assign on solve is off: 422', async () => {
@@ -76,7 +82,7 @@ describe('the Zendesk fake refuses what Zendesk refuses', () => {
 
   it('account-wide List Tickets limit (sandbox and trial): 429', async () => {
     await start({ listsPerMinute: 1 });
-    const list = () => axios.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, validateStatus: () => true });
+    const list = () => direct.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, validateStatus: () => true });
     expect((await list()).status).toBe(200);
     const res = await list();
     expect(res.status).toBe(429);
@@ -87,9 +93,9 @@ describe('the Zendesk fake refuses what Zendesk refuses', () => {
     await start();
     const t = fake.insert({ subject: 's', external_id: DESK_KEY });
     fake.archive(t.id);
-    const list = await axios.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, params: { external_id: DESK_KEY } });
+    const list = await direct.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, params: { external_id: DESK_KEY } });
     expect(list.data.tickets).toEqual([]);
-    const show = await axios.get(`${fake.url}/api/v2/tickets/${t.id}.json`, { auth: AUTH });
+    const show = await direct.get(`${fake.url}/api/v2/tickets/${t.id}.json`, { auth: AUTH });
     expect(show.data.ticket).toMatchObject({ id: t.id, status: 'closed' });
   });
 });

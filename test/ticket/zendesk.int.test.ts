@@ -1,8 +1,9 @@
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
 import { FakeZendesk, type FakeZendeskOptions, type FakeZendeskTicket } from '../fakes/zendesk.ts';
+import { contractViolations } from '../contracts/openapi-contract.ts';
 import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
 /**
@@ -15,7 +16,10 @@ import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
 const fakes: FakeZendesk[] = [];
 afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.stop()));
+  const stopped = fakes.splice(0);
+  await Promise.all(stopped.map((f) => f.stop()));
+  // Every request the adapter sent in the scenario, against the vendor's published description.
+  for (const f of stopped) expect(await contractViolations('zendesk', f.server.calls)).toEqual([]);
 });
 
 function deskStatus(t: FakeZendeskTicket): DeskStatus {

@@ -1,10 +1,14 @@
 import axios from 'axios';
+import { contractViolations, FROM_TEST } from '../contracts/openapi-contract.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
+
+/** Requests the test sends itself (to show the fake refusing), kept apart from the adapter's in the contract check. */
+const direct = axios.create({ headers: FROM_TEST });
 import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
 
 const KEY = DESK_KEY;
@@ -35,6 +39,8 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await fake.stop();
+  // Checked after the stop, so a violation never leaves a fake running.
+  expect(await contractViolations('zendesk', fake.server.calls)).toEqual([]);
 });
 
 describe('Zendesk adapter: create and idempotency', () => {
@@ -70,13 +76,13 @@ describe('Zendesk adapter: create and idempotency', () => {
     await startFake();
     const body = { ticket: { subject: 's', comment: { body: 'b', public: false }, external_id: KEY } };
     const opts = { auth: AUTH, headers: { 'Idempotency-Key': 'same' }, validateStatus: () => true };
-    const first = await axios.post(`${fake.url}/api/v2/tickets`, body, opts);
-    const again = await axios.post(`${fake.url}/api/v2/tickets`, body, opts);
+    const first = await direct.post(`${fake.url}/api/v2/tickets`, body, opts);
+    const again = await direct.post(`${fake.url}/api/v2/tickets`, body, opts);
     expect(first.headers['x-idempotency-lookup']).toBe('miss');
     expect(again.headers['x-idempotency-lookup']).toBe('hit');
     expect(again.status).toBe(201);
     expect(again.data.ticket.id).toBe(first.data.ticket.id);
-    const other = await axios.post(`${fake.url}/api/v2/tickets`, { ticket: { ...body.ticket, subject: 'changed' } }, opts);
+    const other = await direct.post(`${fake.url}/api/v2/tickets`, { ticket: { ...body.ticket, subject: 'changed' } }, opts);
     expect(other.status).toBe(400);
     expect(fake.list()).toHaveLength(1);
   });
@@ -87,7 +93,7 @@ describe('Zendesk adapter: finding and statuses', () => {
     await startFake();
     fake.insert({ external_id: 'aadsync-a', status: 'open' });
     fake.insert({ external_id: 'aadsync-b', status: 'open' });
-    const raw = await axios.get(`${fake.url}/api/v2/tickets`, { params: { external_id: 'aadsync-a,aadsync-b' }, auth: AUTH });
+    const raw = await direct.get(`${fake.url}/api/v2/tickets`, { params: { external_id: 'aadsync-a,aadsync-b' }, auth: AUTH });
     expect(raw.data.tickets).toHaveLength(2);
     expect(await sink.findByKey('aadsync-a,aadsync-b')).toEqual([]);
     expect((await sink.findByKey('aadsync-a')).map((t) => t.key)).toEqual(['aadsync-a']);
