@@ -3,7 +3,7 @@ import { collapse, type Block } from './blocks.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { findFamilies, type FamilyMatch } from './families.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
-import { parseAttributeList } from './brackets.ts';
+import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import {
   EMAIL_RE,
   findKnownCode,
@@ -357,7 +357,7 @@ function leftovers(lines: Line[], out: Extraction): number {
       continue;
     }
     if (!pending.length && looksLikeIdentity(line.text)) {
-      if (identity) out.unparsed.push(identity);
+      // a short line with no error after it names nothing that failed (often a wrapped heading)
       identity = cleanIdentity(line.text);
       continue;
     }
@@ -365,7 +365,6 @@ function leftovers(lines: Line[], out: Extraction): number {
     pending.push(line);
   }
   flush();
-  if (identity) out.unparsed.push(identity);
   return emitted;
 }
 
@@ -394,7 +393,7 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
 function record(text: string, match: FamilyMatch | null, ctx: Context): ExtractedError {
   const message = collapse(text);
   const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
-  const attributes = match?.attributes.length ? match.attributes : (bracketIn(message) ?? quotedAttributes(message) ?? ctx.attributes);
+  const attributes = match?.attributes.length ? match.attributes : (mentionedAttributes(message) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;
   const category = refineByAttribute(
     categoryOfCode(errorCode) ??
@@ -423,28 +422,6 @@ function record(text: string, match: FamilyMatch | null, ctx: Context): Extracte
 
 function hasObject(ctx: Context): boolean {
   return !!(ctx.identity || ctx.onPremisesObjectId);
-}
-
-/** An attribute list anywhere in a message whose family does not place it ("…the attribute [UserPrincipalName x;] contains…"). */
-function bracketIn(message: string): Attribute[] | null {
-  // indexOf, not a regex: "[[[[…" without a closing bracket must stay linear
-  for (let from = 0; ; ) {
-    const close = message.indexOf(']', message.indexOf('[', from));
-    if (message.indexOf('[', from) < 0 || close < 0) return null;
-    const inner = message.slice(message.lastIndexOf('[', close) + 1, close);
-    const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
-    if (first && canonicalAttribute(first)) {
-      const list = parseAttributeList(`[${inner}]`);
-      if (list.length) return list;
-    }
-    from = close + 1;
-  }
-}
-
-/** Attribute names a localized text quotes instead of bracketing: „FederatedUser.UserPrincipalName“, "ProxyAddresses". */
-function quotedAttributes(message: string): Attribute[] | null {
-  const names = [...message.matchAll(/[„“"'«‘「『]\s*([A-Za-z][\w.]*)\s*[“”"'»’」』]/g)].map((m) => canonicalAttribute(m[1]!)).filter((n): n is string => !!n);
-  return names.length ? [...new Set(names)].map((name) => ({ name, value: null })) : null;
 }
 
 /** Error text in any language we know, or a value list in Microsoft's bracket format. */

@@ -11,6 +11,7 @@ export const PRODUCT =
 const CANONICAL_ATTRIBUTES = [
   'UserPrincipalName',
   'ProxyAddresses',
+  'SipProxyAddress',
   'Mail',
   'SignInName',
   'FederatedUser.UserPrincipalName',
@@ -109,15 +110,19 @@ export function findKnownCode(text: string): string | null {
 /** What a column header or a field label says its cells hold. */
 export type FieldRole = 'identity' | 'objectId' | 'objectType' | 'description' | 'errorCode' | 'attribute' | 'value' | 'ignore';
 
+// English as Microsoft writes it, then German, Japanese, French and Spanish column names:
+// a localized template is not known to exist ([N] in real-reports.md §3), localized client
+// exports and pastes are, and a header read wrongly costs every row of the table. French
+// "Objet" is left out on purpose: it is the Subject line of a French forward header.
 const ROLE_PATTERNS: [FieldRole, RegExp][] = [
-  ['errorCode', /^(error ?(code|name|type|id|category)|code|type of error|category)$/],
-  ['objectId', /^((on-?premises?|on-?prem|local|source|ad|cs) ?(object ?)?(id|guid|identifier)|object ?(id|guid|identifier)|immutable ?id|source ?anchor|anchor|cs ?object ?identifier)$/],
-  ['objectType', /^(object ?type|type|object ?class|class|object ?kind)$/],
-  ['attribute', /^(attribute|attribute ?name|property|property ?name|property ?causing ?error|conflicting ?attribute)$/],
-  ['value', /^(value|attribute ?value|conflicting ?value|property ?value|duplicate ?value)$/],
-  ['description', /^(errors?|error ?(description|details?|message|text|literal)|description|message|details?|reason|problem|issue|errorliteral|server ?error ?detail|sync(hronization)? error)$/],
-  ['identity', /^(identity|object|object ?name|object ?identity|name|display ?name|user|user ?name|upn|user ?principal ?name|account|affected ?object|object ?display ?name|sign-?in ?name|e-?mail|e-?mail ?address|dn|distinguished ?name|recipient)$/],
-  ['ignore', /^(time|date|time ?occurred|time ?occurred ?\(utc\)|detected|occurred|last ?seen|error ?time|timestamp|first ?seen|machine ?id|connector ?name|tracking ?id)$/],
+  ['errorCode', /^(error ?(code|name|type|id|category)|code|type of error|category|fehler ?(name|typ|code|kategorie)|fehlerart|エラー ?(名|コード|の種類|カテゴリ)|(nom|type|code) (de l['’]|d['’])erreur|(nombre|tipo|c[oó]digo) del? error)$/],
+  ['objectId', /^((on-?premises?|on-?prem|local|source|ad|cs) ?(object ?)?(id|guid|identifier)|object ?(id|guid|identifier)|immutable ?id|source ?anchor|anchor|cs ?object ?identifier|quellanker|anker|lokale ?objekt-?id|ソース ?アンカー|オンプレミス ?オブジェクト ?id|ancre ?(de )?source|ancla ?de ?origen|delimitador ?de ?origen)$/],
+  ['objectType', /^(object ?type|type|object ?class|class|object ?kind|objekt ?typ|objektklasse|typ|オブジェクトの?種類|種類|type d['’]objet|tipo ?de ?objeto|tipo)$/],
+  ['attribute', /^(attribute|attribute ?name|property|property ?name|property ?causing ?error|conflicting ?attribute|attribut|eigenschaft|属性|属性名|propriété|atributo|propiedad)$/],
+  ['value', /^(value|attribute ?value|conflicting ?value|property ?value|duplicate ?value|wert|attributwert|値|属性値|valeur|valor)$/],
+  ['description', /^(errors?|error ?(description|details?|message|text|literal)|description|message|details?|reason|problem|issue|errorliteral|server ?error ?detail|sync(hronization)? error|fehler|fehler ?(beschreibung|meldung|details?|text)|beschreibung|meldung|エラー|エラーの?(説明|詳細|内容)|説明|詳細|erreur|description de l['’]erreur|d[ée]tails?|descripci[oó]n( del error)?|error|mensaje)$/],
+  ['identity', /^(identity|object|object ?name|object ?identity|name|display ?name|user|user ?name|upn|user ?principal ?name|account|affected ?object|object ?display ?name|sign-?in ?name|e-?mail|e-?mail ?address|dn|distinguished ?name|recipient|identität|objekt|objektname|anzeigename|benutzer|benutzername|konto|オブジェクト|オブジェクト名|表示名|ユーザー|ユーザー名|identité|nom|utilisateur|identidad|objeto|nombre|usuario)$/],
+  ['ignore', /^(time|date|time ?occurred|time ?occurred ?\(utc\)|detected|occurred|last ?seen|error ?time|timestamp|first ?seen|machine ?id|connector ?name|tracking ?id|zeit|datum|zeitpunkt|日時|時刻|発生日時|heure|fecha|hora)$/],
 ];
 
 /** The role of a column header or field label, or null for words we don't know. */

@@ -288,7 +288,16 @@ export const HEADER_WORDING: Record<Column, readonly string[]> = {
 
 export type Layout =
   /** An HTML table; `columns` in display order (must include identity and description). */
-  | { kind: 'html-table'; columns: Column[]; headers?: Partial<Record<Column, string>>; nested?: boolean }
+  | {
+      kind: 'html-table';
+      columns: Column[];
+      headers?: Partial<Record<Column, string>>;
+      nested?: boolean;
+      /** A colspan heading row per category (Connect Health's names) above its errors. */
+      sections?: boolean;
+      /** Consecutive errors of one object share its identity, type and anchor cells through rowspan. */
+      rowspan?: boolean;
+    }
   /** One 2-column key/value table per error. */
   | { kind: 'html-keyvalue' }
   /** DirSync-era text: `identity | description |` lines. */
@@ -296,7 +305,11 @@ export type Layout =
   /** DirSync-era text: identity line, description line, blank line. */
   | { kind: 'nextline' }
   /** Text: `Identity: …` / `Object Type: …` / `On-premises object ID: …` / `Error: …` blocks. */
-  | { kind: 'field-lines' };
+  | { kind: 'field-lines' }
+  /** Outlook/Thunderbird plain text of an HTML table: one row per line, cells separated by tabs. */
+  | { kind: 'tab' }
+  /** One cell per line, each closed by ` |`, under a header (an HTML table pasted as text). */
+  | { kind: 'cell-lines' };
 
 export interface Mangle {
   /** Re-wrap at this many columns (breaking at spaces). */
@@ -308,13 +321,16 @@ export interface Mangle {
   quote?: boolean;
   /** HTML only: write some description spaces as `&nbsp;`. */
   nbsp?: boolean;
+  /** Text only: soft line breaks of format=flowed (RFC 3676) at this width instead of hard wraps. */
+  flowedWidth?: number;
 }
 
+const ALL_FIELDS = new Set<Layout['kind']>(['html-keyvalue', 'field-lines', 'tab', 'cell-lines']);
 export function layoutShowsObjectType(layout: Layout): boolean {
-  return layout.kind === 'html-keyvalue' || layout.kind === 'field-lines' || (layout.kind === 'html-table' && layout.columns.includes('objectType'));
+  return ALL_FIELDS.has(layout.kind) || (layout.kind === 'html-table' && layout.columns.includes('objectType'));
 }
 export function layoutShowsObjectId(layout: Layout): boolean {
-  return layout.kind === 'html-keyvalue' || layout.kind === 'field-lines' || (layout.kind === 'html-table' && layout.columns.includes('objectId'));
+  return ALL_FIELDS.has(layout.kind) || (layout.kind === 'html-table' && layout.columns.includes('objectId'));
 }
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -342,10 +358,19 @@ function preambleLines(spec: ReportSpec): string[] {
   return lines;
 }
 
+/** The column order of the flattened-table text layouts. */
+const TEXT_COLUMNS: Column[] = ['identity', 'description', 'objectType', 'objectId'];
+const textCell = (e: ErrorSpec, c: Column): string =>
+  c === 'identity' ? e.identity : c === 'description' ? e.text : c === 'objectType' ? (e.objectType ?? '') : (e.objectId ?? '');
+
 function renderText(spec: ReportSpec, layout: Layout): string {
   const lines = preambleLines(spec);
+  if (layout.kind === 'tab') lines.push(TEXT_COLUMNS.map((c) => HEADER_WORDING[c][0]).join('\t'));
+  if (layout.kind === 'cell-lines') lines.push(...TEXT_COLUMNS.map((c) => `${HEADER_WORDING[c][0]} |`));
   for (const e of spec.errors) {
-    if (layout.kind === 'pipe') lines.push(`${e.identity} | ${e.text} |`);
+    if (layout.kind === 'tab') lines.push(TEXT_COLUMNS.map((c) => textCell(e, c)).join('\t'));
+    else if (layout.kind === 'cell-lines') lines.push(...TEXT_COLUMNS.map((c) => `${textCell(e, c)} |`.trim()));
+    else if (layout.kind === 'pipe') lines.push(`${e.identity} | ${e.text} |`);
     else if (layout.kind === 'nextline') lines.push(e.identity, e.text, '');
     else {
       lines.push(`Identity: ${e.identity}`);
@@ -386,7 +411,7 @@ function renderHtmlFragment(spec: ReportSpec, layout: Layout, nbsp: boolean): st
   let errors: string;
   if (layout.kind === 'html-table') {
     const head = layout.columns.map((c) => `<th align="left">${escapeHtml(layout.headers?.[c] ?? HEADER_WORDING[c][0] ?? c)}</th>`).join('');
-    const rows = spec.errors.map((e) => `<tr>${layout.columns.map((c) => `<td valign="top">${cell(e, c, nbsp)}</td>`).join('')}</tr>`).join('\n');
+    const rows = tableRows(spec, layout, nbsp).join('\n');
     errors = `<table border="1" cellpadding="4" cellspacing="0">\n<tr>${head}</tr>\n${rows}\n</table>`;
     if (layout.nested) {
       errors = `<table width="100%" border="0"><tr><td align="center"><table width="640" border="0"><tr><td><img src="https://example.com/logo.png" alt="Microsoft" /></td></tr><tr><td>\n${errors}\n</td></tr><tr><td><table width="100%"><tr><td>Microsoft Corporation | One Microsoft Way | Redmond, WA 98052</td><td><a href="https://example.com/privacy">Privacy</a></td></tr></table></td></tr></table></td></tr></table>`;
@@ -403,6 +428,41 @@ function renderHtmlFragment(spec: ReportSpec, layout: Layout, nbsp: boolean): st
       .join('\n<hr />\n');
   }
   return `${pre}\n${errors}\n<p>Tracking ID: ${spec.trackingId}</p>\n<p>Thank you,<br />Microsoft Online Services Team</p>`;
+}
+
+const SECTION_NAMES: Partial<Record<ErrorCategory, string>> = {
+  DuplicateAttribute: 'Duplicate Attribute',
+  DataValidation: 'Data Validation Failure',
+  FederatedDomainChange: 'Federated Domain Change',
+  LargeObject: 'Large Attribute',
+  Unknown: 'Other',
+};
+
+/** The data rows of an HTML table layout, with its section headings and rowspans when asked. */
+function tableRows(spec: ReportSpec, layout: Extract<Layout, { kind: 'html-table' }>, nbsp: boolean): string[] {
+  const rows: string[] = [];
+  let section: string | undefined;
+  spec.errors.forEach((e, i) => {
+    const name = SECTION_NAMES[CATEGORY_OF[e.family]] ?? 'Other';
+    if (layout.sections && name !== section) {
+      rows.push(`<tr><td colspan="${layout.columns.length}" style="font-weight:bold">${name}</td></tr>`);
+      section = name;
+    }
+    // a rowspan never crosses a section heading row
+    const sectionOf = (a: ErrorSpec): string => (layout.sections ? (SECTION_NAMES[CATEGORY_OF[a.family]] ?? 'Other') : '');
+    const sameObject = (a: ErrorSpec | undefined): boolean =>
+      !!a && a.identity === e.identity && a.objectId === e.objectId && a.objectType === e.objectType && sectionOf(a) === sectionOf(e);
+    let span = 1;
+    while (layout.rowspan && sameObject(spec.errors[i + span])) span++;
+    const covered = layout.rowspan && sameObject(spec.errors[i - 1]);
+    const cells = layout.columns.map((c) => {
+      if (c === 'description') return `<td valign="top">${cell(e, c, nbsp)}</td>`;
+      if (covered) return '';
+      return `<td valign="top"${span > 1 ? ` rowspan="${span}"` : ''}>${cell(e, c, nbsp)}</td>`;
+    });
+    rows.push(`<tr>${cells.join('')}</tr>`);
+  });
+  return rows;
 }
 
 function htmlDocument(fragment: string, charset: Charset): string {
@@ -430,6 +490,8 @@ export function renderReport(spec: ReportSpec, layout: Layout, mangle: Mangle = 
   const sentAt = new Date(spec.reportedAt.getTime() + 180_000);
   let body = isHtml ? renderHtmlFragment(spec, layout, mangle.nbsp ?? false) : renderText(spec, layout);
   if (mangle.wrapWidth) body = wrapText(body, mangle.wrapWidth);
+  const flowed = !isHtml && !!mangle.flowedWidth;
+  if (flowed) body = flowText(body, mangle.flowedWidth!);
 
   const inline = mangle.forward === 'gmail' || mangle.forward === 'outlook';
   if (inline && !isHtml) {
@@ -456,6 +518,7 @@ export function renderReport(spec: ReportSpec, layout: Layout, mangle: Mangle = 
     charset,
     encoding: mangle.encoding ?? 'quoted-printable',
     text: isHtml ? htmlDocument(body, charset) : body,
+    ...(flowed ? { params: 'format=flowed' } : {}),
   });
 
   const messageId = `<gen-${spec.seed}-${spec.errors.length}@microsoftonline.com>`;
@@ -524,4 +587,74 @@ export function expectedErrors(spec: ReportSpec, layout: Layout): Array<{
     });
   }
   return out;
+}
+
+/**
+ * format=flowed (RFC 3676): long lines broken at spaces, each soft break marked by the space
+ * left at the end of the line; lines that begin with a space, "From " or ">" are space-stuffed.
+ */
+function flowText(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      const parts = wrapText(line, width).split('\n');
+      return parts.map((p, i) => (i < parts.length - 1 ? `${p} ` : p));
+    })
+    .map((l) => (/^(?: |From |>)/.test(l) ? ` ${l}` : l))
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Translations
+// ---------------------------------------------------------------------------
+
+export type Language = 'de' | 'ja';
+
+/**
+ * The same report with its error texts in another language. Real where Microsoft's localized
+ * support articles quote them (KB 2647098 de-de and ja-jp; ops365.de for the German
+ * FederatedUser text), the rest written in the same style: see test/fixtures/reports/INDEX.md.
+ * Attribute names, brackets and error names stay English, as in every real sample.
+ */
+export function translateSpec(spec: ReportSpec, lang: Language): ReportSpec {
+  return { ...spec, errors: spec.errors.map((e) => ({ ...e, text: translateText(e, lang) })) };
+}
+
+function translateText(e: ErrorSpec, lang: Language): string {
+  const b = bracket(e.attributes);
+  const attr = e.attributes[0]?.name ?? '';
+  const de: Partial<Record<Family, string>> = {
+    'dup-bare': `Kann nicht auf dieses Objekt aktualisieren, da die folgenden Attribute, die diesem Objekt zugeordnete Werte, die möglicherweise bereits mit einem anderen Objekt im lokalen Verzeichnisdienst: ${attr}. Korrigieren Sie oder entfernen Sie die doppelten Werte in Ihrem lokalen Verzeichnis.`,
+    'same-proxy': 'Ein synchronisiertes Objekt mit derselben Proxyadresse existiert bereits im Verzeichnis Microsoft Online Services.',
+    federated: 'Dieses Objekt kann in Azure Active Directory nicht aktualisiert werden, da das Attribut „FederatedUser.UserPrincipalName“ ungültig ist. Aktualisieren Sie den Wert in Ihren lokalen Verzeichnisdiensten.',
+    'data-validation': `Dieses Objekt kann in Azure Active Directory nicht aktualisiert werden, da das Attribut „${attr}“ ungültig ist. Aktualisieren Sie den Wert in Ihren lokalen Verzeichnisdiensten.`,
+    large: 'Das bereitgestellte Objekt ist zu groß. Reduzieren Sie die Anzahl der Attributwerte für dieses Objekt.',
+    'not-found': 'Kann nicht auf dieses Objekt aktualisieren, da die Benutzer-ID nicht gefunden wird.',
+    delete: 'Dieser Synchronisierungsvorgang, Delete, ist ungültig. Das Löschen eines reinen Cloudobjekts wird nicht unterstützt.',
+  };
+  const ja: Partial<Record<Family, string>> = {
+    'dup-bare': `このオブジェクトに紐づく属性値 ${attr} は、ローカル ディレクトリ サービスの他のオブジェクトに既に紐付けられているため、このオブジェクトを更新できません。`,
+    'same-proxy': '同じプロキシ アドレスを持つ同期オブジェクトが、Microsoft Online Services ディレクトリに既に存在します。',
+    federated: '属性 [FederatedUser.UserPrincipalName] が無効なため、Azure Active Directory でこのオブジェクトを更新できません。ローカル ディレクトリ サービスで値を更新してください。',
+    'data-validation': `属性 [${attr}] が無効なため、Azure Active Directory でこのオブジェクトを更新できません。ローカル ディレクトリ サービスで値を更新してください。`,
+    large: 'プロビジョニングされたオブジェクトが大きすぎます。このオブジェクトの属性値の数を減らしてください。',
+    'not-found': 'ユーザー ID が見つからないため、このオブジェクトを更新できません。',
+    delete: 'この同期操作 (Delete) は無効です。クラウド専用オブジェクトの削除はサポートされていません。',
+  };
+  if (e.family === 'unknown') return e.text;
+  if (e.family.startsWith('dup-') && e.family !== 'dup-bare') {
+    return lang === 'de'
+      ? `Kann nicht auf dieses Objekt aktualisieren, da die folgenden Attribute, die diesem Objekt zugeordnete Werte, die möglicherweise bereits mit einem anderen Objekt im lokalen Verzeichnisdienst: ${b}. Korrigieren Sie oder entfernen Sie die doppelten Werte in Ihrem lokalen Verzeichnis.`
+      : `このオブジェクトに紐づく属性値 ${b} は、ローカル ディレクトリ サービスの他のオブジェクトに既に紐付けられているため、このオブジェクトを更新できません。ローカル ディレクトリの重複している属性値を修正または削除してください。`;
+  }
+  return (lang === 'de' ? de : ja)[e.family] ?? e.text;
+}
+
+/** The same report where every object has a second error (a size error) right after its first. */
+export function withTwins(spec: ReportSpec): ReportSpec {
+  const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
+  return {
+    ...spec,
+    errors: spec.errors.flatMap((e) => (e.family === 'large' ? [e] : [e, { ...e, family: 'large' as const, attributes: [], text: LARGE }])),
+  };
 }

@@ -1,0 +1,50 @@
+import type { Attribute } from '../../schemas/report.schema.ts';
+import { parseAttributeList } from './brackets.ts';
+import { canonicalAttribute } from './vocabulary.ts';
+
+/**
+ * The attributes an error text names when no known English sentence places them. Attribute
+ * names stay English in every language (real-reports.md §3), so they are found by their
+ * form: Microsoft's bracket list, a quoted name, an identifier standing as a word, and, for
+ * the proxy-address texts that name no attribute, the words for "proxy address".
+ */
+
+/** An attribute list anywhere in a message ("…the attribute [UserPrincipalName x;] contains…"). */
+export function bracketIn(message: string): Attribute[] | null {
+  // indexOf, not a regex: "[[[[…" without a closing bracket must stay linear
+  for (let from = 0; ; ) {
+    const open = message.indexOf('[', from);
+    const close = open < 0 ? -1 : message.indexOf(']', open);
+    if (close < 0) return null;
+    const inner = message.slice(message.lastIndexOf('[', close) + 1, close);
+    const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
+    if (first && canonicalAttribute(first)) {
+      const list = parseAttributeList(`[${inner}]`);
+      if (list.length) return list;
+    }
+    from = close + 1;
+  }
+}
+
+/** Names a localized text quotes instead of bracketing: „FederatedUser.UserPrincipalName“, 「ProxyAddresses」. */
+function quotedNames(message: string): string[] {
+  return [...message.matchAll(/[„“"'«‘「『]\s*([A-Za-z][\w.]*)\s*[“”"'»’」』]/g)].map((m) => m[1]!);
+}
+
+/**
+ * Names written as identifiers (an inner capital or a dot: UserPrincipalName,
+ * FederatedUser.UserPrincipalName), never plain words such as "mail", which prose uses.
+ */
+function identifierNames(message: string): string[] {
+  return [...message.matchAll(/(?<![\w.@:/-])([A-Za-z][a-z]+(?:[A-Z][A-Za-z]*|\.[A-Za-z]+)+)(?![\w@-])/g)].map((m) => m[1]!);
+}
+
+const PROXY_WORDS = /proxy\s*address|proxyadresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy/i;
+
+export function mentionedAttributes(message: string): Attribute[] | null {
+  const listed = bracketIn(message);
+  if (listed) return listed;
+  const names = [...quotedNames(message), ...identifierNames(message)].map(canonicalAttribute).filter((n): n is string => !!n);
+  if (names.length) return [...new Set(names)].map((name) => ({ name, value: null }));
+  return PROXY_WORDS.test(message) ? [{ name: 'ProxyAddresses', value: null }] : null;
+}
