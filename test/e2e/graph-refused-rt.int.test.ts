@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { AxiosInstance } from 'axios';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletedUser, emptyDirectory, syncedUser, user } from '../fakes/graph/directory.ts';
+import { emptyDirectory } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial } from '../fakes/graph/tls.ts';
 import { baseEnv, daemon, drained, failedJobs, imapAdmin, rtClient, rtEnv, rtTickets, unique, until, type Daemon } from './helpers.ts';
+import { graphHolders, holderRows } from './graph-holders.ts';
 import { reportMail } from './report-mail.ts';
 
 /**
@@ -27,21 +28,21 @@ const mailbox = `e2e-refused-${id}`;
 const dir = mkdtempSync(join(tmpdir(), 'syncdesk-e2e-refused-'));
 
 const directory = emptyDirectory();
-const cloudOnly = user({ userPrincipalName: `cloud.only@${dom}`, displayName: 'Cloud Only', mail: `cloud.only@${dom}`, proxyAddresses: [`SMTP:cloud.only@${dom}`, `smtp:alias@${dom}`] });
-const synced = syncedUser({ userPrincipalName: `synced@${dom}`, displayName: 'Synced Holder', onPremisesImmutableId: 'c3luY2VkLWhvbGRlcg==', mail: `synced@${dom}`, proxyAddresses: [`SMTP:synced@${dom}`, `smtp:shared@${dom}`] });
+const { cloudOnly, synced, gone } = graphHolders(dom);
 directory.users.push(cloudOnly, synced);
 // In the recycle bin, but Graph refuses to search it: the ticket must say so, not "nobody".
-directory.deletedUsers.push(deletedUser({ userPrincipalName: `gone@${dom}`, displayName: 'Gone', mail: `gone@${dom}`, proxyAddresses: [`SMTP:gone@${dom}`] }));
+directory.deletedUsers.push(gone);
+const rows = holderRows(dom);
 
 const report = reportMail({
   tenant: tenantName,
   domain: `refused${id}.onmicrosoft.com`,
   coversAt: new Date(Date.UTC(2026, 10, 24, 6, 0, 0)),
   rows: [
-    { object: `onprem.alias@${dom}`, duplicates: [['ProxyAddresses', `SMTP:alias@${dom}`]], onPremisesObjectId: 'b25wcmVtLWFsaWFz' },
-    { object: `onprem.shared@${dom}`, duplicates: [['ProxyAddresses', `smtp:shared@${dom}`]], onPremisesObjectId: 'b25wcmVtLXNoYXJlZA==' },
+    rows.alias,
+    rows.shared,
     { object: `cloud.only@${dom}`, duplicates: [['UserPrincipalName', `cloud.only@${dom}`]], onPremisesObjectId: 'Y2xvdWQtb25seQ==' },
-    { object: `gone@${dom}`, duplicates: [['UserPrincipalName', `gone@${dom}`]], onPremisesObjectId: 'Z29uZS1vbnByZW0=' },
+    rows.gone,
   ],
 });
 

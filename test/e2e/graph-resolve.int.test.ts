@@ -2,10 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletedUser, emptyDirectory, syncedUser, user } from '../fakes/graph/directory.ts';
+import { emptyDirectory, syncedUser } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, until, type Daemon } from './helpers.ts';
+import { graphHolders, holderRows } from './graph-holders.ts';
 import { reportMail } from './report-mail.ts';
 
 /**
@@ -26,10 +27,9 @@ const dir = mkdtempSync(join(tmpdir(), 'syncdesk-e2e-graph-'));
 const ticketDir = join(dir, 'tickets');
 
 const directory = emptyDirectory();
-const cloudOnly = user({ userPrincipalName: `cloud.only@${dom}`, displayName: 'Cloud Only', mail: `cloud.only@${dom}`, proxyAddresses: [`SMTP:cloud.only@${dom}`, `smtp:alias@${dom}`] });
-const synced = syncedUser({ userPrincipalName: `synced@${dom}`, displayName: 'Synced Holder', onPremisesImmutableId: 'c3luY2VkLWhvbGRlcg==', mail: `synced@${dom}`, proxyAddresses: [`SMTP:synced@${dom}`, `smtp:shared@${dom}`] });
+const { cloudOnly, synced, gone } = graphHolders(dom);
+const rows = holderRows(dom);
 const self = syncedUser({ userPrincipalName: `self@${dom}`, displayName: 'Self', onPremisesImmutableId: 'c2VsZi1pbW11dGFibGU=', mail: `self@${dom}`, proxyAddresses: [`SMTP:self@${dom}`] });
-const gone = deletedUser({ userPrincipalName: `gone@${dom}`, displayName: 'Gone', mail: `gone@${dom}`, proxyAddresses: [`SMTP:gone@${dom}`] });
 // what `poll-graph` finds: two synced users whose sync failed on a conflict
 const conflictUpn = syncedUser({
   userPrincipalName: `quarantined1234@graph${id}.onmicrosoft.com`,
@@ -52,9 +52,9 @@ const report = reportMail({
   domain: `graph${id}.onmicrosoft.com`,
   coversAt: new Date(Date.UTC(2026, 10, 23, 6, 0, 0)),
   rows: [
-    { object: `onprem.alias@${dom}`, duplicates: [['ProxyAddresses', `SMTP:alias@${dom}`]], onPremisesObjectId: 'b25wcmVtLWFsaWFz' },
-    { object: `onprem.shared@${dom}`, duplicates: [['ProxyAddresses', `smtp:shared@${dom}`]], onPremisesObjectId: 'b25wcmVtLXNoYXJlZA==' },
-    { object: `gone@${dom}`, duplicates: [['UserPrincipalName', `gone@${dom}`]], onPremisesObjectId: 'Z29uZS1vbnByZW0=' },
+    rows.alias,
+    rows.shared,
+    rows.gone,
     { object: `self@${dom}`, duplicates: [['ProxyAddresses', `SMTP:self@${dom}`]], onPremisesObjectId: 'c2VsZi1pbW11dGFibGU=' },
     { object: `nobody@${dom}`, duplicates: [['ProxyAddresses', `smtp:nobody@${dom}`]], onPremisesObjectId: 'bm9ib2R5LW9ucHJlbQ==' },
   ],
