@@ -37,6 +37,8 @@ const ENGLISH_FROM = new Set(['from']);
 
 const LINE_RE = /^\*?([\p{L}' ]{1,16}?)\*?\s*[:：]\s*\*?(.*?)\*?$/u;
 
+const WRAPPED_ADDRESS_RE = /^(?:<[^<>\s]+@[^<>\s]+>|\[mailto:[^\]\s]+\])$/i;
+
 /** Reply attribution lines, per language: "On <date>, <name> <address> wrote:" and kin. */
 const ATTRIBUTION_RE =
   /^(?:(on)|am|le|el|il giorno|op|em|den|dnia|dne)\s+(.+?)\s*(?:wrote|schrieb|a écrit|escribió|ha scritto|geschreven|escreveu|skrev(?: följande)?|napisał|napsal\(a\))\s*:$/iu;
@@ -47,6 +49,7 @@ export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptio
   let current: Partial<Record<Field, string>> = {};
   let english = true;
   let pending: Field | null = null;
+  let wrappedFrom = false;
   let seen = 0;
   let gap = 0;
   const date = (text: string | undefined, en: boolean): string | null => parseLooseDate(text, { ...options, order: en ? undefined : 'dmy' });
@@ -78,8 +81,13 @@ export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptio
       if (current[field] === undefined) current[field] = value;
       // Thunderbird's header table and some HTML layouts put the value on the next line
       pending = value ? null : field;
+      // a plain-text forward wrapped at 76 columns can leave "<address>" alone on the next line
+      wrappedFrom = field === 'from' && !!value && !addressOf(value);
       seen++;
       gap = 0;
+    } else if (wrappedFrom && WRAPPED_ADDRESS_RE.test(line)) {
+      current.from = `${current.from} ${line}`;
+      wrappedFrom = false;
     } else if (pending && line) {
       if (!current[pending]) current[pending] = line;
       pending = null;

@@ -40,6 +40,7 @@ function projectError(actual: SyncError, expected: ExpectedError): Record<string
   for (const key of ['errorCode', 'identity', 'objectType', 'onPremisesObjectId', 'attributes'] as const) {
     if (key in expected) out[key] = actual[key];
   }
+  if ('valueQuarantined' in expected) out.valueQuarantined = actual.valueQuarantined ?? false;
   const message = collapse(actual.message);
   out.messageContains = message.includes(collapse(expected.messageContains)) ? expected.messageContains : message;
   return out;

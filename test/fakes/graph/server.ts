@@ -67,7 +67,7 @@ export interface FakeGraph {
   maxPageSize: number;
   /** Which filters deleted items take: `any` (lenient), `basic` (no functions or lambdas), `none`. */
   deletedItemsFilters: 'any' | 'basic' | 'none';
-  /** The next `n` Graph HTTP requests get 200 with an HTML page (a captive portal, a proxy's login). */
+  /** The next `n` Graph HTTP requests get 200 with an HTML page (a captive portal, a proxy's login); 0 stops it. */
   htmlNext(n?: number): void;
   throttle(plan: ThrottlePlan | null): void;
   resetStats(): void;
@@ -149,7 +149,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     tenants: options.tenants,
     maxPageSize: options.maxPageSize ?? 999,
     deletedItemsFilters: 'any',
-    htmlNext(n = 1) { html += n; },
+    htmlNext(n = 1) { html = n > 0 ? html + n : 0; },
     throttle(p) { plan = p; callCount = 0; },
     resetStats() { fake.stats = newStats(); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
