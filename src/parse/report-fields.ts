@@ -17,7 +17,7 @@ const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
 // DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com]."
 const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)/is;
-const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)/is;
+const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)|\bin\s+your\s+directory\s+(\S{1,60}\s+\[[a-z0-9.-]+\])/is;
 /** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
 const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\]$/i;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
@@ -52,11 +52,12 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
   fields.trackingId = TRACKING_LINE_RE.exec(text)?.[1]?.toLowerCase() ?? null;
   const batch = BATCH_RE.exec(text);
   if (batch) fields.reportedAt ??= parseLooseDate(batch[1]);
-  const named = batch?.[2] ?? TENANT_SENTENCE_RE.exec(text)?.[1];
+  const sentence = TENANT_SENTENCE_RE.exec(text);
+  const named = batch?.[2] ?? sentence?.[1] ?? sentence?.[2];
   if (named && named.length <= 160) {
-    const sentence = named.replace(/\s+/g, ' ').trim();
-    const split = NAME_AND_DOMAIN_RE.exec(sentence);
-    fields.tenant.name ??= (split ? split[1]! : sentence) || null;
+    const said = named.replace(/\s+/g, ' ').trim();
+    const split = NAME_AND_DOMAIN_RE.exec(said);
+    fields.tenant.name ??= (split ? split[1]! : said) || null;
     if (split) fields.tenant.domain ??= split[2]!.toLowerCase();
   }
   fields.tenant.name ??= labelledName;
