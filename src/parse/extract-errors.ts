@@ -185,7 +185,9 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
 
   if (!descriptions.length) {
     // no known sentence and no description column: the longest error-looking cell is the error
-    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && isProse(c) && looksLikeError(c));
+    // under a header any error word will do; a loose two-cell row ("Subject | … Error Report") needs a strong sign
+    const errorish = header ? looksLikeError : looksLikeErrorStrongly;
+    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && isProse(c) && errorish(c));
     candidates.sort((a, b) => b[0].length - a[0].length);
     descriptions = candidates.slice(0, 1).map(([, i]) => i);
   }
@@ -425,6 +427,10 @@ function hasObject(ctx: Context): boolean {
 }
 
 /** Error text in any language we know, or a value list in Microsoft's bracket format. */
+function looksLikeErrorStrongly(text: string): boolean {
+  return ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null;
+}
+
 function looksLikeError(text: string): boolean {
   return ERRORISH.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null;
 }

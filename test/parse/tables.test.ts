@@ -1,0 +1,66 @@
+/**
+ * How table markup becomes records: the HTML traps a hand-written scanner fell into, and
+ * the rows that are not errors (labels, headings) next to the ones that are.
+ */
+
+import { describe, it, expect } from 'vitest';
+import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
+
+const FED = 'Unable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid.';
+const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
+const records = (html: string): Array<[string, string | null, string | null]> =>
+  extractErrors(htmlToBlocks(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
+
+describe('HTML tables', () => {
+  it('keep a cell whole when an attribute value holds ">"', () => {
+    const blocks = htmlToBlocks(`<table><tr><td title="a>b">ann@contoso.com</td><td class='x>y'>${FED}</td></tr></table>`);
+    expect(blocks).toContainEqual({ kind: 'row', cells: ['ann@contoso.com', FED], table: 1 });
+  });
+
+  it('give a rowspan cell to every row it spans, and keep columns after a colspan in place', () => {
+    const html = `<table>
+      <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
+      <tr><td rowspan="2">ann@contoso.com</td><td>${FED}</td><td rowspan="2">YW5uQ29udG9zbzAwMDAx</td></tr>
+      <tr><td>${LARGE}</td></tr>
+      <tr><td colspan="2">${LARGE}</td><td>Ym9iQ29udG9zbzAwMDAx</td></tr>
+    </table>`;
+    expect(records(html)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uQ29udG9zbzAwMDAx'],
+      ['LargeObject', 'ann@contoso.com', 'YW5uQ29udG9zbzAwMDAx'],
+      ['LargeObject', null, 'Ym9iQ29udG9zbzAwMDAx'],
+    ]);
+  });
+
+  it('never take a section heading row for an error, and classify the rows under it by it', () => {
+    const html = `<table>
+      <tr><th>Identity</th><th>Error Description</th></tr>
+      <tr><td colspan="2">Duplicate Attribute (1)</td></tr>
+      <tr><td>ann@contoso.com</td><td>The value is already used by another object.</td></tr>
+      <tr><td colspan="2">Other</td></tr>
+      <tr><td>bob@contoso.com</td><td>Export failed for an unexpected reason.</td></tr>
+    </table>`;
+    expect(records(html)).toEqual([
+      ['DuplicateAttribute', 'ann@contoso.com', null],
+      ['Unknown', 'bob@contoso.com', null],
+    ]);
+  });
+
+  it('read label rows as labels, not errors, outside an error table', () => {
+    const html = `<table><tr><td>Subject:</td><td>Directory Synchronization Error Report</td></tr><tr><td>Tenant</td><td>Contoso</td></tr></table>`;
+    expect(extractErrors(htmlToBlocks(html))).toEqual({ errors: [], unparsed: [] });
+  });
+
+  it('make every row of an error table one record, even one no known sentence explains', () => {
+    const html = `<table><tr><th>Identity</th><th>Error Description</th></tr>
+      <tr><td>ann@contoso.com</td><td>${FED} ${LARGE}</td></tr>
+      <tr><td>bob@contoso.com</td><td>Die Synchronisierung ist mit einem unbekannten Fehler abgebrochen.</td></tr>
+    </table>`;
+    const { errors, unparsed } = extractErrors(htmlToBlocks(html));
+    expect(errors.map((e) => [e.category, e.identity])).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com'],
+      ['Unknown', 'bob@contoso.com'],
+    ]);
+    expect(unparsed).toEqual([]);
+  });
+});
