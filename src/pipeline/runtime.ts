@@ -9,7 +9,7 @@ import { toReportRef } from '../parse/report-ref.ts';
 import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
-import { createResolverFromConfig } from '../resolve/resolver.ts';
+import { createResolverFromConfig } from '../app/resolver.ts';
 import { createTicketStageFromConfig } from '../ticket/ticket-stage.ts';
 import type { ParseDeps } from './processors.ts';
 import type { ParsedReport } from '../../schemas/report.schema.ts';

@@ -1,4 +1,6 @@
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Holder } from '../../schemas/resolution.schema.ts';
+import type { TenantEntry } from './tenants.ts';
 
 /** A value to look up, as the report gives it (`ProxyAddresses` values keep their `smtp:` prefix). */
 export interface LookupQuery {
@@ -15,10 +17,23 @@ export interface LookupAnswer {
 }
 
 /**
- * The port the resolve stage needs from a directory: who holds these values.
+ * The port the resolve stage needs from one tenant's directory: who holds these values.
  * The Graph adapter batches queries; the port takes many at once for that reason.
+ *
+ * An adapter throws `TransientError` to have the resolve job retried, and `PermanentError`
+ * when the directory refused: the report's errors are then `unresolved` with the reason.
  */
 export interface DirectoryLookup {
   /** For each query (same order), its answer. */
   findHolders(queries: LookupQuery[]): Promise<LookupAnswer[]>;
 }
+
+/**
+ * Chooses the directory of one configured tenant: the seam where the composition root
+ * (`src/app/`) plugs in Graph, a snapshot or on-premises AD, per tenant. The resolver calls
+ * it once per tenant and keeps the answer for its lifetime.
+ */
+export type DirectoryLookupFor = (tenant: TenantEntry) => DirectoryLookup;
+
+/** Which configured tenant a report belongs to, or why its values cannot be looked up. */
+export type TenantRoute = (report: ReportRef) => { tenant: TenantEntry } | { note: string };

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, type CredentialFactory } from './graph-credential.ts';
+import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
 import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type TenantEntry } from './tenants.ts';
 
@@ -26,6 +27,26 @@ export function tenantsFromConfig(config: Config, env: Record<string, string | u
   if (g.tenantsFile) return loadTenantsFile(g.tenantsFile, env);
   const single = singleTenant(g);
   return single ? createTenantDirectory([single]) : null;
+}
+
+/**
+ * Routes a report to its configured tenant: with one tenant from GRAPH_* variables every
+ * report is that tenant's (no file to route by); with a tenants file, the entry it matches.
+ */
+export function tenantRoute(config: Config, env: Record<string, string | undefined> = process.env): TenantRoute {
+  const directory = tenantsFromConfig(config, env);
+  if (!directory) {
+    const note = 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity; or GRAPH_TENANTS_FILE): holders were not looked up.';
+    return () => ({ note });
+  }
+  if (!config.graph.tenantsFile) {
+    const only = { tenant: directory.tenants[0]! };
+    return () => only;
+  }
+  return (report) => {
+    const m = directory.match(report);
+    return m.ok ? { tenant: m.tenant } : { note: m.reason };
+  };
 }
 
 /** A Graph client signed in as one tenant's app, in that tenant's cloud (per-tenant overrides first). */

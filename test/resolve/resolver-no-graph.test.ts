@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
-import { createResolverFromConfig } from '../../src/resolve/resolver.ts';
+import { createResolverFromConfig } from '../../src/app/resolver.ts';
 import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { checkGraph, PROBE_VALUE } from '../../../src/doctor/graph-check.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints } from '../../../src/resolve/graph-credential.ts';
 import { RECYCLE_BIN_GAP } from '../../../src/resolve/graph-directory-lookup.ts';
-import { createResolverFromConfig } from '../../../src/resolve/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { APP_A, configFor, redis, reportRef, silentLogger, startFake, syncError, TENANT_A } from './harness.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/resolve/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import { pollGraph } from '../../../src/resolve/poll-graph.ts';
 import { fingerprintError } from '../../../src/parse/fingerprint.ts';
 import { contact, deletedUser, syncedUser } from '../../fakes/graph/directory.ts';

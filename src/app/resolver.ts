@@ -1,0 +1,26 @@
+import type { Config } from '../../schemas/config.schema.ts';
+import type { DirectoryLookupFor } from '../resolve/directory-lookup.ts';
+import { graphLookups, type GraphLookupsDeps } from '../resolve/graph-lookups.ts';
+import { createResolver, type Resolver } from '../resolve/resolver.ts';
+import { tenantRoute } from '../resolve/tenant-client.ts';
+
+export interface ResolverFromConfigDeps extends GraphLookupsDeps {
+  now?: () => Date;
+  env?: Record<string, string | undefined>;
+  /**
+   * The directory of each tenant. @defaultValue Microsoft Graph (`graphLookups`).
+   * Another lookup (a snapshot, on-premises AD) plugs in here, chosen per tenant, e.g.
+   * `(tenant) => snapshots.has(tenant.tenantId) ? snapshotLookup(tenant) : graph(tenant)`.
+   */
+  lookupFor?: DirectoryLookupFor;
+}
+
+/** The resolve stage as the configuration describes it: tenants from config, Graph behind `DirectoryLookup`. */
+export function createResolverFromConfig(config: Config, deps: ResolverFromConfigDeps): Resolver {
+  return createResolver({
+    route: tenantRoute(config, deps.env),
+    lookupFor: deps.lookupFor ?? graphLookups(config, deps),
+    logger: deps.logger,
+    now: deps.now,
+  });
+}

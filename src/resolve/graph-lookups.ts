@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { Logger } from '../logger.ts';
+import type { DirectoryLookupFor } from './directory-lookup.ts';
+import type { CredentialFactory } from './graph-credential.ts';
+import { createGraphDirectoryLookup } from './graph-directory-lookup.ts';
+import type { GraphObserver } from './graph-observer.ts';
+import { createRedisLookupCache } from './lookup-cache.ts';
+import { createLimiter } from './rate-limit.ts';
+import { tenantGraphClient } from './tenant-client.ts';
+
+/** What the Graph lookups of every tenant share: the Redis answer cache, logging, metrics. */
+export interface GraphLookupsDeps {
+  redis: Redis;
+  logger: Logger;
+  /** Builds the credential of a tenant (tests, or another credential type). */
+  createCredential?: CredentialFactory;
+  sleep?: (ms: number) => Promise<void>;
+  /** Sees every Graph request (metrics). */
+  observeGraph?: GraphObserver;
+}
+
+/**
+ * The Graph `DirectoryLookup` of each tenant: signed in as the tenant's app, cached in
+ * Redis under the tenant id, rate-limited per tenant (GRAPH_MAX_CONCURRENCY, GRAPH_RPS).
+ */
+export function graphLookups(config: Config, deps: GraphLookupsDeps): DirectoryLookupFor {
+  const g = config.graph;
+  const cache = createRedisLookupCache(deps.redis, config.redis.prefix);
+  return (tenant) =>
+    createGraphDirectoryLookup({
+      client: tenantGraphClient(tenant, g, deps.createCredential, deps.observeGraph),
+      tenant: tenant.tenantId,
+      logger: deps.logger.child({ tenant: tenant.name ?? tenant.tenantId }),
+      cache,
+      cacheTtlSeconds: g.cacheTtlSeconds,
+      limiter: createLimiter({ concurrency: g.maxConcurrency, ratePerSecond: g.requestsPerSecond }),
+      sleep: deps.sleep,
+    });
+}
