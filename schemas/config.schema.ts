@@ -81,6 +81,36 @@ export const GraphConfigSchema = z.object({
   requestsPerSecond: positiveInt.default(10),
   /** Minutes between Graph polls for current sync errors, run by the parse workers when Graph is configured (0: never). */
   pollMinutes: z.coerce.number().int().min(0).default(60),
+  /** Folder of directory snapshots (`syncdesk snapshot`), used for tenants Graph is not configured for. */
+  snapshotDir: z.string().default('.syncdesk/snapshots'),
+  /** `doctor` warns when a tenant's newest snapshot is older than this. */
+  snapshotMaxAgeDays: positiveInt.default(7),
+});
+
+/**
+ * Reading the report mailbox through Microsoft Graph instead of IMAP (`ingest.mailSource: graph`),
+ * signed in with the `graph.*` app credentials. Handled mail is moved to `processedFolder`
+ * (default `Processed`) or, with `markCategory`, tagged with that category instead; both need
+ * the application permission Mail.ReadWrite.
+ */
+export const GraphMailConfigSchema = z.object({
+  /** The mailbox (UPN or SMTP address) the reports arrive in. */
+  mailbox: z.string().min(3).optional(),
+  /** Folder to watch: a well-known name (`inbox`) or a display-name path (`Inbox/DirSync`). */
+  folder: z.string().min(1).default('Inbox'),
+  /** Folder handled mail is moved to (created when missing); the default when no category is set. */
+  processedFolder: z.string().min(1).optional(),
+  /** Tag handled mail with this category instead of moving it. */
+  markCategory: z.string().min(1).optional(),
+  /** Seconds between delta polls of the folder. */
+  pollSeconds: positiveInt.default(60),
+  /** Messages per delta page (`Prefer: odata.maxpagesize`). */
+  pageSize: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Requests in flight per mailbox; Exchange allows an app 4 at once per mailbox. */
+  maxConcurrency: z.coerce.number().int().min(1).max(4).default(4),
+}).superRefine((v, ctx) => {
+  if (v.processedFolder && v.markCategory)
+    ctx.addIssue({ code: 'custom', path: ['markCategory'], message: 'GRAPH_MARK_CATEGORY and GRAPH_PROCESSED_FOLDER exclude each other: mark by category or move, not both' });
 });
 
 export const TicketConfigSchema = z.object({
@@ -172,6 +202,8 @@ export const IngestConfigSchema = z.object({
   retentionDays: positiveInt.default(90),
   /** authserv-ids (and ARC sealers) of receiving servers whose Authentication-Results are believed, e.g. the org's MX. */
   trustedAuthServIds: lowerList,
+  /** Where `listen`/`start` read the report mailbox: IMAP (`imap.*`) or Microsoft Graph (`graphMail.*`). */
+  mailSource: z.enum(['imap', 'graph']).default('imap'),
 });
 
 export const AdminConfigSchema = z.object({
@@ -193,6 +225,14 @@ export const ConfigSchema = z.object({
   ticket: TicketConfigSchema,
   ingest: IngestConfigSchema,
   admin: AdminConfigSchema.prefault({}),
+  graphMail: GraphMailConfigSchema.prefault({}),
+}).superRefine((v, ctx) => {
+  if (v.ingest.mailSource !== 'graph') return;
+  if (!v.graphMail.mailbox)
+    ctx.addIssue({ code: 'custom', path: ['graphMail', 'mailbox'], message: 'GRAPH_MAILBOX is required with MAIL_SOURCE=graph' });
+  const g = v.graph;
+  if (!g.tenantId || !(g.managedIdentity || (g.clientId && (g.clientSecret || g.certificatePath))))
+    ctx.addIssue({ code: 'custom', path: ['graph', 'tenantId'], message: 'MAIL_SOURCE=graph signs in with GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity' });
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

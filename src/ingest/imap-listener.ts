@@ -5,6 +5,7 @@ import { createCursorStore, type CursorStore } from './cursor.ts';
 import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
+import { createSleeper } from './sleeper.ts';
 
 /**
  * The IMAP listener: one supervised session on one mailbox.
@@ -88,6 +89,11 @@ export interface ImapListenerDeps {
   random?: () => number;
 }
 
+/** A listener's health before its first session. */
+export function newListenerHealth(): ListenerHealth {
+  return { connected: false, connectedAt: null, lastSyncAt: null, lastExistsAt: null, reconnects: 0, ingested: 0, lastError: null };
+}
+
 export function backoffDelay(attempt: number, t: ListenerTiming, random: () => number): number {
   const base = Math.min(t.backoffMaxMs, t.backoffBaseMs * t.backoffFactor ** attempt);
   return Math.max(0, Math.round(base + (random() * 2 - 1) * t.jitterMs));
@@ -106,33 +112,13 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     mailbox,
   });
 
-  const health: ListenerHealth = {
-    connected: false,
-    connectedAt: null,
-    lastSyncAt: null,
-    lastExistsAt: null,
-    reconnects: 0,
-    ingested: 0,
-    lastError: null,
-  };
+  const health: ListenerHealth = newListenerHealth();
   let stopped = false;
   let running: Promise<void> | null = null;
   let current: MailConnection | null = null;
   let chain: Promise<void> = Promise.resolve();
-  let wake: (() => void) | null = null;
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        wake = null;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      };
-    });
+  const sleeper = createSleeper();
 
   async function processUids(conn: MailConnection, uidValidity: string, uids: number[]): Promise<void> {
     for (let i = 0; i < uids.length && !stopped; i += t.batchSize) {
@@ -228,7 +214,7 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
       const delay = backoffDelay(attempt++, t, random);
       health.reconnects++;
       log.info({ delayMs: delay, attempt }, 'imap session ended, reconnecting');
-      await sleep(delay);
+      await sleeper.sleep(delay);
     }
   }
 
@@ -240,7 +226,7 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     },
     async stop() {
       stopped = true;
-      wake?.();
+      sleeper.wake();
       const conn = current;
       if (conn) await conn.close();
       await running;

@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Where the Graph delta round of one mailbox folder stands, kept in Redis so a restart
+ * resumes instead of reading the folder again: the last `@odata.nextLink` (mid-round,
+ * saved after each page is handled) or the `@odata.deltaLink` (round complete). Like the
+ * IMAP cursor it only says where to look; the ledger decides what is new, so a page
+ * handled twice (a crash before its link was saved) queues nothing twice.
+ */
+
+export interface DeltaState {
+  link: string;
+  kind: 'next' | 'delta';
+  /** The folder the link belongs to: a recreated folder has a new id and starts over. */
+  folderId: string;
+  updatedAt: string;
+}
+
+export interface DeltaStore {
+  get(): Promise<DeltaState | null>;
+  save(link: string, kind: DeltaState['kind'], folderId: string): Promise<void>;
+  /** Forget the state (expired token): the next round is a full one. */
+  clear(): Promise<void>;
+}
+
+export function createDeltaStore(
+  redis: Redis,
+  options: { prefix: string; mailbox: string; folder: string; now?: () => Date },
+): DeltaStore {
+  const key = `${options.prefix}:graph-mail:delta:${options.mailbox.toLowerCase()}:${options.folder.toLowerCase()}`;
+  const now = options.now ?? (() => new Date());
+  return {
+    async get() {
+      const h = await redis.hgetall(key);
+      if (!h.link || !h.folderId) return null;
+      return { link: h.link, kind: h.kind === 'next' ? 'next' : 'delta', folderId: h.folderId, updatedAt: h.updatedAt ?? '' };
+    },
+    async save(link, kind, folderId) {
+      await redis.hset(key, 'link', link, 'kind', kind, 'folderId', folderId, 'updatedAt', now().toISOString());
+    },
+    async clear() {
+      await redis.del(key);
+    },
+  };
+}

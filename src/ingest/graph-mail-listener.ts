@@ -1,0 +1,174 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import { TransientError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { createDeltaStore, type DeltaStore } from './graph-delta.ts';
+import { graphMailboxFromConfig, isDeltaExpired, type DeltaPage, type GraphMailbox, type MailItem } from './graph-mailbox.ts';
+import { backoffDelay, DEFAULT_TIMING, newListenerHealth, type ImapListener, type ListenerHealth } from './imap-listener.ts';
+import type { Ingestor } from './ingest-mail.ts';
+import { createSleeper } from './sleeper.ts';
+
+/**
+ * The Graph mail listener: polls one folder of one mailbox with the delta query, every
+ * `graphMail.pollSeconds`, and feeds every new message through the same ingestor (and so
+ * the same ledger) as the IMAP listener.
+ *
+ * Per delta page: the MIME of each new message (`$value`, at most 4 requests in flight),
+ * `ingest()` in page order, then the handled ones are moved (or tagged with the category)
+ * — only after `ingest()` said their job is durably queued. Then the page's nextLink (or,
+ * at the end of the round, its deltaLink) is saved. A crash anywhere in a page replays
+ * that page: the ledger answers "duplicate, handled" for what was queued, and moved
+ * messages answer 404 to `$value` and are skipped.
+ *
+ * An expired delta (syncStateNotFound, 410 resyncRequired) starts a full round: every
+ * message still in the folder goes through the ledger again, so nothing is queued twice.
+ * With categories, messages already tagged are skipped before their MIME is fetched.
+ */
+
+export interface GraphListenerHealth extends ListenerHealth {
+  /** Full rounds forced by an expired delta state. */
+  resyncs: number;
+}
+
+export interface GraphMailListener extends Omit<ImapListener, 'health'> {
+  health(): GraphListenerHealth;
+}
+
+export interface GraphMailListenerDeps {
+  config: Config;
+  redis: Redis;
+  ingestor: Ingestor;
+  logger: Logger;
+  /** Defaults to the Graph client over `graph.*` and `graphMail.mailbox`. */
+  mailbox?: GraphMailbox;
+  /** Overrides `graphMail.pollSeconds` (tests). */
+  pollMs?: number;
+  random?: () => number;
+}
+
+export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailListener {
+  const { config, ingestor } = deps;
+  const gm = config.graphMail;
+  const mailbox = deps.mailbox ?? graphMailboxFromConfig(config);
+  const log = deps.logger.child({ component: 'graph-mail', mailbox: mailbox.address, folder: gm.folder });
+  const pollMs = deps.pollMs ?? gm.pollSeconds * 1000;
+  const random = deps.random ?? Math.random;
+  const store: DeltaStore = createDeltaStore(deps.redis, { prefix: config.redis.prefix, mailbox: mailbox.address, folder: gm.folder });
+  const processed = gm.markCategory ? null : (gm.processedFolder ?? 'Processed');
+
+  const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let chain: Promise<void> = Promise.resolve();
+
+  const sleeper = createSleeper();
+
+  async function mark(items: MailItem[], destination: string | null): Promise<void> {
+    await Promise.all(items.map((m) => (destination ? mailbox.move(m.id, destination) : mailbox.addCategory(m, gm.markCategory!))));
+  }
+
+  async function handlePage(page: DeltaPage, destination: string | null): Promise<void> {
+    const todo = page.messages.filter((m) => !(gm.markCategory && m.categories.includes(gm.markCategory)));
+    // fetched together (the limiter keeps 4 in flight), ingested one by one in page order
+    const sources = await Promise.all(todo.map((m) => mailbox.mime(m.id)));
+    const handled: MailItem[] = [];
+    for (const [i, item] of todo.entries()) {
+      if (stopped) throw new TransientError('stopping', 'Stopping');
+      const source = sources[i];
+      if (!source) continue; // moved or deleted since the delta said it was there
+      const at = new Date(item.receivedDateTime);
+      const res = await ingestor.ingest(source, { origin: 'graph', receivedAt: Number.isNaN(at.getTime()) ? new Date() : at });
+      if (res.status === 'queued') health.ingested++;
+      if (res.handled) handled.push(item);
+    }
+    await mark(handled, destination);
+    if (handled.length) log.debug({ count: handled.length, how: destination ? 'moved' : 'category' }, 'marked handled');
+  }
+
+  async function round(): Promise<void> {
+    const watched = await mailbox.folderId(gm.folder);
+    const destination = processed ? await mailbox.folderId(processed, { create: true }) : null;
+    let state = await store.get();
+    if (state && state.folderId !== watched) {
+      log.warn({ code: 'folder_changed' }, 'the watched folder has a new id: starting a full round');
+      await store.clear();
+      state = null;
+    }
+    let link = state?.link ?? null;
+    let resynced = false;
+    for (;;) {
+      let page: DeltaPage;
+      try {
+        page = await mailbox.deltaPage(watched, link);
+      } catch (err) {
+        if (!isDeltaExpired(err) || resynced) throw err;
+        log.warn({ code: 'delta_expired', err: { message: (err as Error).message } }, 'delta state expired: full round through the ledger');
+        health.resyncs++;
+        resynced = true;
+        await store.clear();
+        link = null;
+        continue;
+      }
+      await handlePage(page, destination);
+      if (page.nextLink) {
+        await store.save(page.nextLink, 'next', watched);
+        link = page.nextLink;
+        continue;
+      }
+      if (page.deltaLink) await store.save(page.deltaLink, 'delta', watched);
+      return;
+    }
+  }
+
+  /** One round at a time: the poll and syncNow() never overlap. */
+  function schedule(): Promise<void> {
+    const next = chain.then(async () => {
+      if (stopped) return;
+      await round();
+      if (!health.connected) health.connectedAt = new Date();
+      health.connected = true;
+      health.lastError = null;
+      health.lastSyncAt = new Date();
+    });
+    chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function poll(): Promise<void> {
+    let attempt = 0;
+    while (!stopped) {
+      let wait = pollMs;
+      try {
+        await schedule();
+        attempt = 0;
+      } catch (err) {
+        if (stopped) break;
+        const e = err as Error & { retryAfterMs?: number; code?: string };
+        health.connected = false;
+        health.lastError = e.message;
+        health.reconnects++;
+        wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, DEFAULT_TIMING, random));
+        log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
+      }
+      if (!stopped) await sleeper.sleep(wait);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      stopped = false;
+      log.info({ pollMs, mark: processed ? `move to ${processed}` : `category ${gm.markCategory}` }, 'graph mail listener started');
+      running = poll();
+    },
+    async stop() {
+      stopped = true;
+      sleeper.wake();
+      await running;
+      await chain;
+      running = null;
+    },
+    health: () => ({ ...health }),
+    syncNow: () => schedule(),
+  };
+}
