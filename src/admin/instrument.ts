@@ -1,9 +1,9 @@
 import type { Job, Worker } from 'bullmq';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import type { IngestMeta, IngestResult } from '../ingest/ingest-mail.ts';
-import type { ParseJobResult, TicketJobResult } from '../pipeline/processors.ts';
-import type { RuntimeHooks } from '../pipeline/runtime.ts';
-import type { TicketActionKind } from '../pipeline/stage-ports.ts';
+import type { ParseJobResult, TicketJobResult } from '../app/processors.ts';
+import type { RuntimeHooks } from '../app/runtime.ts';
+import type { TicketActionKind } from '../ticket/apply-report.ts';
 import type { GraphExchange } from '../resolve/graph-observer.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Runtime } from '../pipeline/runtime.ts';
+import type { Runtime } from '../app/runtime.ts';
 import { QUEUE_NAMES, type QueueName } from '../queues.ts';
 import { instrumentWorkers } from './instrument.ts';
 import type { Metrics } from './metrics.ts';

@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { readMailInputs } from '../ingest/mail-files.ts';
-import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../pipeline/cli-support.ts';
-import { openRuntime } from '../pipeline/runtime.ts';
-import { watchWorkers } from '../pipeline/session.ts';
-import { startWorkers, stopWorkers } from '../../workers/index.ts';
+import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { watchWorkers } from '../app/session.ts';
+import { startWorkers, stopWorkers } from '../app/workers.ts';
 
 /**
  * `syncdesk demo`: the whole pipeline on the embedded default, on the bundled sample

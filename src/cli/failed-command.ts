@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { createQueues, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { openRedis } from '../redis/connection.ts';
-import { failureCode } from '../../workers/run-worker.ts';
+import { failureCode } from '../app/run-worker.ts';
 
 /**
  * `syncdesk failed list` and `syncdesk failed retry <id> | --all`: jobs that failed for

@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import { metricsHooks } from '../admin/instrument.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
-import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
-import type { Runtime } from '../pipeline/runtime.ts';
-import { openRuntime } from '../pipeline/runtime.ts';
-import { onShutdownSignal } from '../../workers/run-worker.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
+import type { Runtime } from '../app/runtime.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { onShutdownSignal } from '../app/run-worker.ts';
 
 /** `syncdesk listen`: the IMAP listener only; mails it stores are queued for `syncdesk worker`. */
 

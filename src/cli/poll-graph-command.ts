@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { cliConfig, cliLogger, formatCounts } from '../pipeline/cli-support.ts';
-import { enqueueReports } from '../pipeline/processors.ts';
-import { openRuntime } from '../pipeline/runtime.ts';
-import { scheduleGraphPoll } from '../../workers/parse.worker.ts';
+import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
+import { enqueueReports } from '../app/processors.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { scheduleGraphPoll } from '../app/workers.ts';
 
 /**
  * `syncdesk poll-graph`: asks Microsoft Graph for the tenant's current sync errors

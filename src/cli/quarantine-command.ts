@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { listQuarantine } from '../ingest/sender-trust.ts';
-import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRedis } from '../redis/connection.ts';
 
 /** `syncdesk quarantine list`: mails held back because their sender could not be trusted. */

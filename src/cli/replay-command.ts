@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import type { ParseJob } from '../../schemas/jobs.schema.ts';
 import { readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
-import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../pipeline/cli-support.ts';
-import { openRuntime, type Runtime } from '../pipeline/runtime.ts';
-import { watchWorkers } from '../pipeline/session.ts';
-import { startWorkers, stopWorkers } from '../../workers/index.ts';
+import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { watchWorkers } from '../app/session.ts';
+import { startWorkers, stopWorkers } from '../app/workers.ts';
 
 /**
  * `syncdesk replay <files|dirs|mbox...>` and `syncdesk replay --imap --mailbox NAME --since DATE`:

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createMailStore } from '../ingest/mail-store.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
-import { cliConfig, cliLogger, formatCounts, queueCounts } from '../pipeline/cli-support.ts';
+import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
 import { createQueues } from '../queues.ts';
 import { openRedis } from '../redis/connection.ts';
 import { listFailed } from './failed-command.ts';

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { metricsHooks } from '../admin/instrument.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
-import { cliConfig, cliLogger } from '../pipeline/cli-support.ts';
-import { openRuntime } from '../pipeline/runtime.ts';
-import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../../workers/index.ts';
-import { onShutdownSignal } from '../../workers/run-worker.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
+import { onShutdownSignal } from '../app/run-worker.ts';
 
 /**
  * `syncdesk worker [--queues parse,resolve,ticket]`: queue workers only, until SIGTERM or

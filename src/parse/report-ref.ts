@@ -8,10 +8,16 @@ import type { ParsedReport } from '../../schemas/report.schema.ts';
  * `coversAt` orders reports by the sync run they describe, so a replayed old report can
  * never undo a newer one.
  */
-export function toReportRef(
-  report: ParsedReport,
-  ctx: { mailId: string | null; receivedAt: Date; envelopeFrom: string | null; source?: ReportRef['source'] },
-): ReportRef {
+export interface ReportContext {
+  mailId: string | null;
+  receivedAt: Date;
+  envelopeFrom: string | null;
+  source?: ReportRef['source'];
+}
+
+export type ToReportRef = (report: ParsedReport, ctx: ReportContext) => ReportRef;
+
+export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const tenantKey = (t.domain ?? t.id ?? t.name ?? report.forwardedBy ?? ctx.envelopeFrom ?? 'unknown').trim().toLowerCase();
   return {
@@ -24,4 +30,4 @@ export function toReportRef(
     fingerprints: [...new Set(report.errors.map((e) => e.fingerprint))],
     source: ctx.source ?? 'mail',
   };
-}
+};

@@ -115,3 +115,8 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   if (outcome.gap) note = note ? `${note} ${outcome.gap}` : outcome.gap;
   return { ...base, verdict, holders, actions, note };
 }
+
+/** A resolution standing in for a lookup that did not happen or failed for good. */
+export function unresolved(fingerprint: string, note: string, now: Date = new Date()): Resolution {
+  return { fingerprint, verdict: 'unresolved', holders: [], actions: [], note, resolvedAt: now.toISOString() };
+}

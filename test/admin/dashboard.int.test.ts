@@ -9,7 +9,7 @@ import type { AdminServer } from '../../src/admin/server.ts';
 import { startAdmin } from '../../src/admin/start-admin.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { services } from '../helpers/services.ts';
 import { basic, freePort } from './helpers.ts';
 

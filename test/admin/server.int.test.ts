@@ -12,7 +12,7 @@ import { createMetrics } from '../../src/admin/metrics.ts';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.ts';
 import { startAdmin } from '../../src/admin/start-admin.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openRuntime } from '../../src/pipeline/runtime.ts';
+import { openRuntime } from '../../src/app/runtime.ts';
 import { createQueues } from '../../src/queues.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-redis.ts';
 import { services } from '../helpers/services.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { services } from '../helpers/services.ts';
 
 /** A runtime on the test Redis with its own key prefix and its own mail/ticket folders. */

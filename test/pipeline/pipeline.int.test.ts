@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
-import type { Runtime } from '../../src/pipeline/runtime.ts';
-import { waitForDrain } from '../../src/pipeline/cli-support.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import { waitForDrain } from '../../src/app/cli-support.ts';
 import { jobIds } from '../../src/queues.ts';
-import { startWorkers } from '../../workers/index.ts';
+import { startWorkers } from '../../src/app/workers.ts';
 import { bigReport, fixture, readTickets, testRuntime } from './helpers.ts';
 import { join } from 'node:path';
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.ts';
 import { TransientError } from '../../src/errors.ts';
 import { backoffStrategy, chunkErrors, jobIds } from '../../src/queues.ts';
 import { queuePrefix, redisTarget } from '../../src/redis/connection.ts';
-import { failureCode } from '../../workers/run-worker.ts';
+import { failureCode } from '../../src/app/run-worker.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 
 const err = (i: number): SyncError => ({

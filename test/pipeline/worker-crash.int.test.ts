@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/pipeline/runtime.ts';
-import { startWorkers } from '../../workers/index.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import { startWorkers } from '../../src/app/workers.ts';
 import { bigReport, readTickets, testRuntime } from './helpers.ts';
 
 let runtime: Runtime | undefined;

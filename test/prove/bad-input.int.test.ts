@@ -6,7 +6,7 @@ import { createLedger } from '../../src/ingest/ledger.ts';
 import type { IngestResult } from '../../src/ingest/ingest-mail.ts';
 import { mailIdOf } from '../../src/ingest/mail-store.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { bases, build, recipeArb } from '../parse/mutations.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { services } from '../helpers/services.ts';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { prng } from '../parse/report-generator.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { expectedProblems, param, rtClient, rtEnv, rtFound, rtTicketsFor, runCli, sleep, spawnCli, tempDir, ticketProblems, uid, type CliChild, jobCounts } from './helpers.ts';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { prng } from '../parse/report-generator.ts';
 import { reportMail } from '../ingest/helpers.ts';
 import { restartService, services } from '../helpers/services.ts';

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createSenderTrust, listQuarantine } from '../../src/ingest/sender-trust.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { emptyDirectory, user } from '../fakes/graph/directory.ts';
 import { parseFilter, type Node } from '../fakes/graph/filter.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';

@@ -1,9 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
-import { PermanentError } from '../src/errors.ts';
-import type { Logger } from '../src/logger.ts';
-import { backoffStrategy, type QueueName } from '../src/queues.ts';
-import type { RedisClient } from '../src/redis/connection.ts';
+import { PermanentError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { backoffStrategy, type QueueName } from '../queues.ts';
+import type { RedisClient } from '../redis/connection.ts';
 
 /**
  * What every worker shares: the payload is zod-parsed on entry (a bad payload fails for

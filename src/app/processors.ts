@@ -4,16 +4,14 @@ import type { ParsedReport, Rejection } from '../../schemas/report.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { MailStore } from '../ingest/mail-store.ts';
+import type { parseMail } from '../parse/parse-mail.ts';
+import type { ToReportRef } from '../parse/report-ref.ts';
 import type { Queues } from '../queues.ts';
-import {
-  unresolved,
-  type ParseMail,
-  type ParseMailStore,
-  type Resolver,
-  type TicketActionLike,
-  type TicketStage,
-  type ToReportRef,
-} from './stage-ports.ts';
+import { unresolved } from '../resolve/resolve-error.ts';
+import type { Resolver } from '../resolve/resolver.ts';
+import type { TicketAction } from '../ticket/apply-report.ts';
+import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 
 /**
  * The work of each queue, apart from BullMQ plumbing (workers/*.worker.ts wrap these).
@@ -26,8 +24,8 @@ export interface ParseJobResult {
 }
 
 export interface ParseDeps {
-  store: ParseMailStore;
-  parseMail: ParseMail;
+  store: Pick<MailStore, 'get' | 'setStatus'>;
+  parseMail: typeof parseMail;
   toReportRef: ToReportRef;
   queues: Queues;
   maxMailBytes: number;
@@ -81,7 +79,7 @@ export async function processResolveJob(data: ResolveJob, resolver: Resolver): P
 
 export interface TicketJobResult {
   reportId: string;
-  actions: TicketActionLike[];
+  actions: TicketAction[];
 }
 
 /**
@@ -102,7 +100,7 @@ export async function collectResolutions(job: Job, data: TicketJob): Promise<Map
   return map;
 }
 
-export async function processTicketJob(job: Job, data: TicketJob, stage: TicketStage, log: Logger): Promise<TicketJobResult> {
+export async function processTicketJob(job: Job, data: TicketJob, stage: Pick<TicketStageHandle, 'applyReport'>, log: Logger): Promise<TicketJobResult> {
   const resolutions = await collectResolutions(job, data);
   const actions = await stage.applyReport(data, resolutions);
   const counts: Record<string, number> = {};

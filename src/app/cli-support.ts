@@ -1,0 +1,70 @@
+import { loadConfig } from '../config.ts';
+import { configFilePath } from '../config-file.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import type { Config } from '../../schemas/config.schema.ts';
+import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+
+/** Helpers shared by the pipeline's CLI commands (no side effects until called). */
+
+/**
+ * Config for a command: the config file (`--config FILE`, which the CLI passes on as
+ * SYNCDESK_CONFIG, else `./syncdesk.yaml` if present), under the environment, under
+ * command-specific overrides (config paths → values).
+ */
+export function cliConfig(overrides: Record<string, unknown> = {}): Config {
+  return loadConfig(process.env, overrides, { file: configFilePath(process.env)?.path });
+}
+
+/**
+ * Interactive commands print their own summary on stdout; logs go to stderr, and only
+ * warnings unless LOG_LEVEL asks for more.
+ */
+export function cliLogger(config: Config, interactive = true): Logger {
+  const level = process.env.LOG_LEVEL ? config.logLevel : interactive ? 'warn' : config.logLevel;
+  return createLogger({ level });
+}
+
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized'] as const;
+
+export type QueueCounts = Record<QueueName, Record<string, number>>;
+
+export async function queueCounts(queues: Queues): Promise<QueueCounts> {
+  const out = {} as QueueCounts;
+  for (const name of Object.keys(QUEUE_NAMES) as QueueName[]) {
+    out[name] = await queues.byName(name).getJobCounts(...PENDING_STATES, 'completed', 'failed');
+  }
+  return out;
+}
+
+export function pendingTotal(counts: QueueCounts): number {
+  let total = 0;
+  for (const c of Object.values(counts)) for (const s of PENDING_STATES) total += c[s] ?? 0;
+  return total;
+}
+
+/**
+ * Waits until no job of any queue is waiting, running, delayed (retry backoff) or waiting
+ * for children: two checks in a row, so a job handed from one queue to the next is seen.
+ */
+export async function waitForDrain(queues: Queues, options: { timeoutMs?: number; onTick?: (pending: number) => void } = {}): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const pending = pendingTotal(await queueCounts(queues));
+    options.onTick?.(pending);
+    quiet = pending === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return true;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
+
+/** `{ a: 2, b: 1 }` → `a 2, b 1` (sorted by count, then name). */
+export function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  if (!entries.length) return 'none';
+  return entries
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}

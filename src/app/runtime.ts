@@ -1,0 +1,131 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import { createIngestor, type IngestMeta, type IngestResult } from '../ingest/ingest-mail.ts';
+import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
+import type { Logger } from '../logger.ts';
+import { parseMail } from '../parse/parse-mail.ts';
+import { toReportRef, type ToReportRef } from '../parse/report-ref.ts';
+import { createQueues, type Queues } from '../queues.ts';
+import { openRedis, type RedisHandle } from '../redis/connection.ts';
+import type { GraphObserver } from '../resolve/graph-observer.ts';
+import type { Resolver } from '../resolve/resolver.ts';
+import { createTenantNamer } from '../resolve/tenants.ts';
+import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
+import type { ParsedReport } from '../../schemas/report.schema.ts';
+import type { ParseDeps } from './processors.ts';
+import { createResolverFromConfig } from './resolver.ts';
+
+/**
+ * The composition root every long-running command shares: Redis (embedded or configured),
+ * the queues, the mail store, and the stages, built on first use and closed together.
+ */
+
+export type Ingestor = ReturnType<typeof createIngestor>;
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  redis: RedisHandle;
+  queues: Queues;
+  store: MailStore;
+  ingestor(): Ingestor;
+  resolver(): Resolver;
+  ticketStage(): TicketStageHandle;
+  parseDeps(): ParseDeps;
+  /** toReportRef with the tenant named as the configuration knows it (see createTenantNamer). */
+  reportRef: ToReportRef;
+  /** Graph poll, or undefined when Graph is not configured. */
+  pollGraph(): (() => Promise<ParsedReport[]>) | undefined;
+  /** Closes stages, queues and Redis (stopping the embedded server if we started it). */
+  close(options?: { keepEmbedded?: boolean }): Promise<void>;
+}
+
+/** Observers of what the process does (the admin metrics plug in here). */
+export interface RuntimeHooks {
+  /** Every ingestion's answer (IMAP listener and replays). */
+  ingested?: (result: IngestResult, meta: IngestMeta) => void;
+  /** Every Graph request of the resolve stage and the Graph poll. */
+  graph?: GraphObserver;
+}
+
+export function graphConfigured(config: Config): boolean {
+  const g = config.graph;
+  return Boolean(g.tenantsFile || (g.tenantId && g.clientId && (g.clientSecret || g.certificatePath || g.managedIdentity)));
+}
+
+export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {
+  const redis = await openRedis(config, logger);
+  const client = redis.client as Redis;
+  const queues = createQueues(redis.client, redis.prefix);
+  const store = createMailStore({
+    dir: config.ingest.storeDir,
+    maxMailBytes: config.ingest.maxMailBytes,
+    retentionDays: config.ingest.retentionDays,
+  });
+  let ingestor: Ingestor | undefined;
+  let resolver: Resolver | undefined;
+  let stage: TicketStageHandle | undefined;
+  const stageLogger = (name: string) => logger.child({ component: name });
+  const nameTenant = createTenantNamer(config);
+  const reportRef: ToReportRef = (report, ctx) => {
+    const ref = toReportRef(report, ctx);
+    return { ...ref, tenantKey: nameTenant(ref) };
+  };
+
+  return {
+    config,
+    logger,
+    redis,
+    queues,
+    store,
+    ingestor() {
+      if (ingestor) return ingestor;
+      const inner = createIngestor({
+        redis: client,
+        store,
+        enqueueParse: async (job: ParseJob, options: { jobId: string }) => {
+          await queues.addParse(job, options);
+        },
+        config,
+        logger: stageLogger('ingest'),
+      });
+      const observe = hooks.ingested;
+      ingestor = observe
+        ? {
+            async ingest(raw, meta) {
+              const result = await inner.ingest(raw, meta);
+              observe(result, meta);
+              return result;
+            },
+          }
+        : inner;
+      return ingestor;
+    },
+    resolver() {
+      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve'), observeGraph: hooks.graph });
+      return resolver;
+    },
+    ticketStage() {
+      stage ??= createTicketStageFromConfig(config, { redis: client, logger: stageLogger('ticket') });
+      return stage;
+    },
+    parseDeps() {
+      return { store, parseMail, toReportRef: reportRef, queues, maxMailBytes: config.ingest.maxMailBytes };
+    },
+    reportRef,
+    pollGraph() {
+      if (!graphConfigured(config)) return undefined;
+      // loaded on use: the Graph SDK is only needed where Graph is configured
+      return async () => {
+        const { pollGraph } = await import('../resolve/poll-graph.ts');
+        return pollGraph(config, { redis: client, logger: stageLogger('poll-graph'), observeGraph: hooks.graph });
+      };
+    },
+    async close(options = {}) {
+      await Promise.allSettled([resolver?.close(), stage?.close()]);
+      await queues.close();
+      await redis.close(options);
+    },
+  };
+}
