@@ -2,6 +2,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import type { DirectoryLookupFor } from '../resolve/directory-lookup.ts';
 import { graphLookups, type GraphLookupsDeps } from '../resolve/graph-lookups.ts';
 import { createResolver, type Resolver } from '../resolve/resolver.ts';
+import { graphThenSnapshots, loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
 import { tenantRoute } from '../resolve/tenant-client.ts';
 
 export interface ResolverFromConfigDeps extends GraphLookupsDeps {
@@ -17,10 +18,8 @@ export interface ResolverFromConfigDeps extends GraphLookupsDeps {
 
 /** The resolve stage as the configuration describes it: tenants from config, Graph behind `DirectoryLookup`. */
 export function createResolverFromConfig(config: Config, deps: ResolverFromConfigDeps): Resolver {
-  return createResolver({
-    route: tenantRoute(config, deps.env),
-    lookupFor: deps.lookupFor ?? graphLookups(config, deps),
-    logger: deps.logger,
-    now: deps.now,
-  });
+  const graph = { route: tenantRoute(config, deps.env), lookupFor: deps.lookupFor ?? graphLookups(config, deps) };
+  // tenants Graph is not configured for are answered from their newest directory snapshot
+  const { route, lookupFor } = graphThenSnapshots(graph, loadSnapshotDirectory(config.graph.snapshotDir, deps.now));
+  return createResolver({ route, lookupFor, logger: deps.logger, now: deps.now });
 }

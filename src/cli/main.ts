@@ -10,6 +10,7 @@ import { registerQuarantineCommand } from './quarantine-command.ts';
 import { registerStatusCommand } from './status-command.ts';
 import { registerPollGraphCommand } from './poll-graph-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
+import { registerSnapshotCommand } from './snapshot-command.ts';
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerPollGraphCommand(program);
   registerDoctorCommand(program);
+  registerSnapshotCommand(program);
   return program;
 }
 

@@ -1,0 +1,125 @@
+import { createReadStream, createWriteStream, renameSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import { z } from 'zod';
+import { PermanentError } from '../../errors.ts';
+
+/**
+ * A directory snapshot: one tenant's users, groups and contacts (live and soft-deleted)
+ * with exactly what the resolver reads, as gzip-compressed JSON lines. The first line says
+ * whose directory it is, when it was taken and from what; every other line is one object.
+ * It answers "who holds this value" without Graph access (an MSP without app consent,
+ * the demo), and says how old its answer is.
+ */
+
+export const SNAPSHOT_FORMAT = 'syncdesk-directory-snapshot';
+
+export const SnapshotHeaderSchema = z.object({
+  format: z.literal(SNAPSHOT_FORMAT),
+  version: z.literal(1),
+  tenant: z.object({
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+    /** Domains a report may name the tenant by (verified domains, the .onmicrosoft.com one). */
+    domains: z.array(z.string()),
+  }),
+  takenAt: z.string().datetime({ offset: true }),
+  /** What made it: `graph` (snapshot export) or the export format it was imported from. */
+  source: z.string(),
+  /** What the source could not tell (a missing column), said again in every answer. */
+  warnings: z.array(z.string()).default([]),
+});
+export type SnapshotHeader = z.infer<typeof SnapshotHeaderSchema>;
+
+export const SnapshotObjectSchema = z.object({
+  type: z.enum(['user', 'group', 'contact']),
+  id: z.string().min(1),
+  displayName: z.string().nullable().default(null),
+  userPrincipalName: z.string().nullable().default(null),
+  mail: z.string().nullable().default(null),
+  proxyAddresses: z.array(z.string()).default([]),
+  /** As Graph says it: true synced now, false was synced, null never synced (or unknown: see the header's warnings). */
+  onPremisesSyncEnabled: z.boolean().nullable().default(null),
+  onPremisesLastSyncDateTime: z.string().nullable().default(null),
+  onPremisesImmutableId: z.string().nullable().default(null),
+  onPremisesDistinguishedName: z.string().nullable().default(null),
+  deleted: z.boolean().default(false),
+  deletedDateTime: z.string().nullable().default(null),
+});
+export type SnapshotObject = z.infer<typeof SnapshotObjectSchema>;
+export type SnapshotObjectInput = z.input<typeof SnapshotObjectSchema>;
+
+export interface Snapshot {
+  header: SnapshotHeader;
+  objects: SnapshotObject[];
+}
+
+/** Writes a snapshot atomically (temp file, then rename): a reader never sees half of one. */
+export async function writeSnapshot(path: string, header: SnapshotHeader, objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>): Promise<number> {
+  let count = 0;
+  async function* lines(): AsyncGenerator<string> {
+    yield `${JSON.stringify(SnapshotHeaderSchema.parse(header))}\n`;
+    for await (const o of objects) {
+      count++;
+      yield `${JSON.stringify(SnapshotObjectSchema.parse(o))}\n`;
+    }
+  }
+  const temp = `${path}.partial`;
+  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(temp));
+  renameSync(temp, path);
+  return count;
+}
+
+/** Reads a snapshot; a bad line is a PermanentError naming the file and line number. */
+export async function readSnapshot(path: string): Promise<Snapshot> {
+  const input = createReadStream(path).pipe(createGunzip());
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let header: SnapshotHeader | null = null;
+  const objects: SnapshotObject[] = [];
+  let line = 0;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      const json = parseJson(text, path, line);
+      if (!header) header = checked(SnapshotHeaderSchema, json, path, line, 'not a syncdesk directory snapshot');
+      else objects.push(checked(SnapshotObjectSchema, json, path, line, 'bad object'));
+    }
+  } catch (err) {
+    if (err instanceof PermanentError) throw err;
+    throw new PermanentError(`${path}: cannot read the snapshot (${(err as Error).message})`, 'SnapshotUnreadable');
+  }
+  if (!header) throw new PermanentError(`${path}: empty snapshot`, 'SnapshotInvalid');
+  return { header, objects };
+}
+
+function parseJson(text: string, path: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PermanentError(`${path}:${line}: not JSON`, 'SnapshotInvalid');
+  }
+}
+
+function checked<T>(schema: z.ZodType<T>, json: unknown, path: string, line: number, what: string): T {
+  const r = schema.safeParse(json);
+  if (r.success) return r.data;
+  throw new PermanentError(`${path}:${line}: ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(line)'} ${i.message}`).join('; ')}`, 'SnapshotInvalid');
+}
+
+/** Domains seen in UPNs, mail and SMTP addresses, most used first: how reports may name the tenant. */
+export function domainsSeen(objects: SnapshotObjectInput[]): string[] {
+  const counts = new Map<string, number>();
+  const add = (address: string | null | undefined): void => {
+    const d = address?.split('@')[1]?.toLowerCase();
+    if (d) counts.set(d, (counts.get(d) ?? 0) + 1);
+  };
+  for (const o of objects) {
+    add(o.userPrincipalName);
+    add(o.mail);
+    for (const p of o.proxyAddresses ?? []) if (/^smtp:/i.test(p)) add(p.slice(5));
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 50).map(([d]) => d);
+}
