@@ -34,9 +34,11 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   const overrides: Record<string, unknown> = { 'ticket.sink': 'file' };
   // the samples are not DKIM-signed by Microsoft: trust them unless the admin chose a policy
   if (!process.env.TRUST_POLICY) overrides['ingest.trustPolicy'] = 'off';
+  const inputDir = resolve(options.dir ?? EXAMPLES_DIR);
+  // the sample tenants' directories ship as snapshots: the tickets name who holds each value
+  if (inputDir === resolve(EXAMPLES_DIR) && !process.env.SNAPSHOT_DIR) overrides['graph.snapshotDir'] = resolve(EXAMPLES_DIR, 'snapshots');
   const config = cliConfig(overrides);
   const logger = cliLogger(config);
-  const inputDir = resolve(options.dir ?? EXAMPLES_DIR);
   const print = (line = '') => out.write(`${line}\n`);
 
   const runtime = await openRuntime(config, logger);

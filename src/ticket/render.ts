@@ -147,7 +147,7 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     { kind: 'heading', text: 'Error' },
     { kind: 'paragraph', text: error.message },
     { kind: 'fields', rows },
-    { kind: 'heading', text: 'Who holds the value (Microsoft Graph)' },
+    { kind: 'heading', text: 'Who holds the value' },
   ];
   if (!resolution) blocks.push({ kind: 'paragraph', text: 'Not looked up.' });
   else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });

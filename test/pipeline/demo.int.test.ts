@@ -34,6 +34,14 @@ describe('syncdesk demo', () => {
     const tickets = readTickets(join(cwd, '.syncdesk/tickets'));
     expect(tickets).toHaveLength(created);
     expect(new Set(tickets.map((t) => t.key)).size).toBe(created);
+    // with no tenant and no network, the sample tenants' snapshots name who holds each value
+    const summaries = tickets.map((t) => t.summary);
+    expect(summaries).toContainEqual(expect.stringMatching(/john@contoso\.com — held by cloud-only user John Doe \(cloud\)/));
+    expect(summaries).toContainEqual(expect.stringMatching(/bob@contoso\.com — held by synced user Bob Kelly/));
+    expect(summaries).toContainEqual(expect.stringMatching(/finance@contoso\.com .*— held by deleted group/));
+    const john = readFileSync(join(cwd, '.syncdesk/tickets', `${tickets.find((t) => t.summary.includes('john@contoso.com'))!.id}.md`), 'utf8');
+    expect(john).toMatch(/directory snapshot taken 2026-11-30T08:00:00\.000Z \(\d+ days? old/);
+    expect(john).toContain("Update-MgUser -UserId '5f0c1a2b-0000-4000-8000-000000000001'");
 
     // the embedded Redis was ours: stopped at the end, its data kept on disk
     const { pid } = JSON.parse(readFileSync(join(cwd, '.syncdesk/redis/runtime.json'), 'utf8')) as { pid: number };
