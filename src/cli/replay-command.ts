@@ -109,7 +109,7 @@ async function dryRun(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime): Pr
         print(`  - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
       }
       const resolutions = await resolver.resolve(ref, report.errors);
-      const actions = await stage.applyReport({ report: ref, errors: report.errors }, resolutions, { dryRun: true });
+      const actions = await stage.planReport({ report: ref, errors: report.errors }, resolutions);
       for (const a of actions) {
         planned[a.action] = (planned[a.action] ?? 0) + 1;
         print(`  => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);

@@ -15,6 +15,8 @@ import { listFailed } from './failed-command.ts';
  */
 
 interface TicketStateRow {
+  stream?: string;
+  /** The stream's name in states written before it was called `stream`. */
   tenantKey?: string;
   status?: string;
   summary?: string;
@@ -61,7 +63,7 @@ async function openProblems(redis: Redis, prefix: string): Promise<Map<string, R
         continue;
       }
       if (row.status !== 'open') continue;
-      const tenant = row.tenantKey ?? 'unknown';
+      const tenant = row.stream ?? row.tenantKey ?? 'unknown';
       const counts = byTenant.get(tenant) ?? {};
       const cat = categoryOf(row.summary);
       counts[cat] = (counts[cat] ?? 0) + 1;

@@ -64,13 +64,15 @@ export interface ApplyReportDeps {
   keyConcurrency?: number;
 }
 
-export type ApplyReport = (
-  job: TicketJob,
-  resolutions: Map<string, Resolution>,
-  options?: { dryRun?: boolean },
-) => Promise<TicketAction[]>;
+/** Applies one report; the plan of a dry run is the same call on `planReport`'s adapters (dry-run.ts). */
+export type ApplyReport = (job: TicketJob, resolutions: Map<string, Resolution>) => Promise<TicketAction[]>;
 
 const DAY_MS = 86_400_000;
+
+/** The ticket id an action shows: none for a ticket a dry run only pretended to create (dry-run.ts). */
+function shownId(ticket: DeskTicket | null | undefined): string | undefined {
+  return ticket?.id ? ticket.id : undefined;
+}
 
 /**
  * The ordered stream a report belongs to: its tenant, per source. Mails and Graph polls
@@ -145,7 +147,7 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     return now().getTime() - Date.parse(resolvedAt) <= policy.reopenWithinDays * DAY_MS;
   }
 
-  async function applyKey(view: ProblemView, old: boolean, dryRun: boolean): Promise<TicketAction> {
+  async function applyKey(view: ProblemView, old: boolean): Promise<TicketAction> {
     const { key, report } = view;
     const summary = renderSummary(view);
     const s = await state.get(key);
@@ -163,7 +165,6 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
 
     const createTicket = async (followUpOf?: DeskTicket): Promise<void> => {
       since = nowIso;
-      if (dryRun) return;
       const idempotencyKey = `${key}:${report.reportId}`;
       result = await sink.create(renderDraft(view, seen, followUpOf), { idempotencyKey, followUpOf });
     };
@@ -179,61 +180,54 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
       if (adopted || s.contentHash === hash) action = 'unchanged';
       else {
         action = 'note';
-        if (!dryRun) {
-          await sink.addNote(ticket, changedNote(view, seen));
-          if (s.summary !== summary) await sink.updateFields(ticket, { summary });
-        }
+        await sink.addNote(ticket, changedNote(view, seen));
+        if (s.summary !== summary) await sink.updateFields(ticket, { summary });
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
     } else if (ticket.status === 'resolved' && withinWindow(ticket.resolvedAt)) {
       action = 'reopen';
-      if (!dryRun) {
-        result = await sink.reopen(ticket, reopenNote(view, seen, ticket.resolvedAt));
-        if (s?.summary !== summary) await sink.updateFields(result, { summary });
-      }
+      result = await sink.reopen(ticket, reopenNote(view, seen, ticket.resolvedAt));
+      if (s?.summary !== summary) await sink.updateFields(result, { summary });
     } else {
       action = 'followup';
       await createTicket(ticket);
     }
 
-    if (!dryRun) {
-      await state.put({
-        key,
-        tenantKey: streamOf(report),
-        fingerprint: view.error.fingerprint,
-        ticketId: result?.id ?? null,
-        ticketUrl: result?.url ?? null,
-        status: result?.status ?? 'open',
-        resolvedAt: result?.resolvedAt ?? null,
-        ticketSince: since,
-        summary,
-        contentHash: hash,
-        lastReportId: report.reportId,
-        lastCoversAt: report.coversAt,
-        missed: 0,
-        lastMissedReportId: null,
-        ...seen,
-      });
-    }
-    log?.info({ correlationKey: key, action, ticketId: result?.id, dryRun }, 'ticket action');
-    return { key, action, ticketId: (action === 'create' || action === 'followup') && dryRun ? undefined : result?.id, summary };
+    await state.put({
+      key,
+      stream: streamOf(report),
+      fingerprint: view.error.fingerprint,
+      ticketId: result?.id ?? null,
+      ticketUrl: result?.url ?? null,
+      status: result?.status ?? 'open',
+      resolvedAt: result?.resolvedAt ?? null,
+      ticketSince: since,
+      summary,
+      contentHash: hash,
+      lastReportId: report.reportId,
+      lastCoversAt: report.coversAt,
+      missed: 0,
+      lastMissedReportId: null,
+      ...seen,
+    });
+    log?.info({ correlationKey: key, action, ticketId: result?.id }, 'ticket action');
+    return { key, action, ticketId: shownId(result), summary };
   }
 
   /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
-  async function applyMissing(key: string, job: TicketJob, dryRun: boolean): Promise<TicketAction | null> {
+  async function applyMissing(key: string, job: TicketJob): Promise<TicketAction | null> {
     const report = job.report;
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
     // the source that saw the problem last is the one that can tell it is gone
-    if (s.tenantKey !== streamOf(report)) return null;
+    if (s.stream !== streamOf(report)) return null;
     if (report.fingerprints.includes(s.fingerprint)) return null;
     if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
     const counted = s.lastMissedReportId === report.reportId;
     const missed = counted ? s.missed : s.missed + 1;
     const resolve = policy.resolveAfterMissing > 0 && missed >= policy.resolveAfterMissing;
     const action: TicketAction | null = resolve ? { key, action: 'resolve', ticketId: s.ticketId, summary: s.summary } : null;
-    if (dryRun) return action;
     const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId };
     if (resolve) {
       const ticket = await deskTicket(key, s);
@@ -254,7 +248,7 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     return action;
   }
 
-  async function applyDigest(job: TicketJob, views: ProblemView[], old: boolean, dryRun: boolean): Promise<TicketAction[]> {
+  async function applyDigest(job: TicketJob, views: ProblemView[], old: boolean): Promise<TicketAction[]> {
     const report = job.report;
     const key = digestKey(report.tenantKey, report.reportId);
     const draft = renderDigest(key, report, views);
@@ -263,14 +257,12 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
       if (s?.ticketId) return { key, action: 'unchanged', ticketId: s.ticketId, summary: draft.summary };
       if (old) return { key, action: 'skip-old', summary: draft.summary };
       const existing = (await sink.findByKey(key))[0];
-      if (existing && dryRun) return { key, action: 'unchanged', ticketId: existing.id, summary: draft.summary };
-      if (dryRun) return { key, action: 'create', summary: draft.summary };
       const ticket = existing ?? (await sink.create(draft, { idempotencyKey: key }));
       const seen = { firstSeen: report.coversAt, lastSeen: report.coversAt, seenCount: 1, reports: [] };
       await state.put({
         key,
-        // A tenant of its own, so a digest ticket is never counted missing and auto-resolved.
-        tenantKey: `digest:${report.tenantKey}`,
+        // A stream of its own, so a digest ticket is never counted missing and auto-resolved.
+        stream: `digest:${report.tenantKey}`,
         fingerprint: key,
         ticketId: ticket.id,
         ticketUrl: ticket.url,
@@ -285,13 +277,12 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
         lastMissedReportId: null,
         ...seen,
       });
-      return { key, action: existing ? 'unchanged' : 'create', ticketId: ticket.id, summary: draft.summary };
+      return { key, action: existing ? 'unchanged' : 'create', ticketId: shownId(ticket), summary: draft.summary };
     };
-    return [dryRun ? await run() : await state.withLock(key, run)];
+    return [await state.withLock(key, run)];
   }
 
-  return async function applyReport(job, resolutions, options = {}) {
-    const dryRun = options.dryRun ?? false;
+  return async function applyReport(job, resolutions) {
     const report = job.report;
     if (!job.errors.length && !statesNoErrors(report)) {
       // An unreadable report, or mail that was no report, must not resolve every open ticket of the tenant.
@@ -301,10 +292,10 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     const coversMs = Date.parse(report.coversAt);
     const views = problemsOf(job, resolutions);
     const stream = streamOf(report);
-    const previous = dryRun ? await state.tenantMark(stream) : await state.advanceTenant(stream, coversMs);
+    const previous = await state.advanceStream(stream, coversMs);
     // Strictly older only: a report covering the same time (a second forward) is applied, and dedups by hash.
     const old = previous !== null && previous > coversMs;
-    if (policy.digest) return applyDigest(job, [...views.values()], old, dryRun);
+    if (policy.digest) return applyDigest(job, [...views.values()], old);
 
     if (await state.isApplied(stream, report.reportId)) {
       const actions: TicketAction[] = [];
@@ -315,19 +306,13 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
       return actions;
     }
 
-    const actions = await mapLimit([...views.values()], concurrency, (view) => {
-      const run = () => applyKey(view, old, dryRun);
-      return dryRun ? run() : state.withLock(view.key, run);
-    });
+    const actions = await mapLimit([...views.values()], concurrency, (view) => state.withLock(view.key, () => applyKey(view, old)));
     if (!old) {
       const missing = (await state.openKeys(stream)).filter((key) => !views.has(key));
-      const results = await mapLimit(missing, concurrency, (key) => {
-        const run = () => applyMissing(key, job, dryRun);
-        return dryRun ? run() : state.withLock(key, run);
-      });
+      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, job)));
       for (const action of results) if (action) actions.push(action);
     }
-    if (!dryRun) await state.markApplied(stream, report.reportId);
+    await state.markApplied(stream, report.reportId);
     return actions;
   };
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
-import { createApplyReport, type ApplyReport } from './apply-report.ts';
+import { createApplyReport, type ApplyReport, type ApplyReportDeps } from './apply-report.ts';
+import { createPlanReport } from './dry-run.ts';
 import { createTicketSink, type TicketSinkDeps } from './sinks/index.ts';
 import type { TicketSink } from './ticket-sink.ts';
 import { createTicketStateStore } from './ticket-state.ts';
@@ -9,6 +10,8 @@ import { createTicketStateStore } from './ticket-state.ts';
 /** The ticket stage as the pipeline sees it: apply a report, close. */
 export interface TicketStageHandle {
   applyReport: ApplyReport;
+  /** What `applyReport` would do, reading the desk and the state but changing neither (`replay --dry-run`). */
+  planReport: ApplyReport;
   readonly sink: TicketSink;
   close(): Promise<void>;
 }
@@ -24,7 +27,7 @@ export function createTicketStageFromConfig(
 ): TicketStageHandle {
   const sink = deps.sink ?? createTicketSink(config, { logger: deps.logger.child({ desk: config.ticket.sink }), now: deps.now, http: deps.http });
   const state = createTicketStateStore(deps.redis, { prefix: config.redis.prefix });
-  const applyReport = createApplyReport({
+  const use: ApplyReportDeps = {
     sink,
     state,
     policy: {
@@ -34,9 +37,10 @@ export function createTicketStageFromConfig(
     },
     now: deps.now,
     logger: deps.logger,
-  });
+  };
   return {
-    applyReport,
+    applyReport: createApplyReport(use),
+    planReport: createPlanReport(use),
     sink,
     async close() {
       // Nothing of our own to close: Redis is the caller's, axios keeps no open sockets we own.

@@ -11,8 +11,12 @@ import type { ReportSeen } from './render.ts';
  */
 export interface KeyState {
   key: string;
-  /** The stream that saw the problem last: its tenant, with `|graph` when it came from the Graph poll. */
-  tenantKey: string;
+  /**
+   * The ordered stream of reports that saw the problem last: the tenant key, `<tenant>|graph`
+   * for the Graph poll, `digest:<tenant>` for a digest ticket. Only that stream can find
+   * the problem gone (auto-resolve).
+   */
+  stream: string;
   /** Fingerprint of the problem's error, to tell whether a report still has it. */
   fingerprint: string;
   ticketId: string | null;
@@ -37,13 +41,13 @@ export interface KeyState {
 export interface TicketStateStore {
   get(key: string): Promise<KeyState | null>;
   put(state: KeyState): Promise<void>;
-  /** Keys of the tenant whose ticket is open (candidates for auto-resolve). */
-  openKeys(tenantKey: string): Promise<string[]>;
-  /** Raises the tenant's high-water mark to `coversAt`; returns the previous mark (epoch ms) or null. */
-  advanceTenant(tenantKey: string, coversAtMs: number): Promise<number | null>;
-  tenantMark(tenantKey: string): Promise<number | null>;
-  isApplied(tenantKey: string, reportId: string): Promise<boolean>;
-  markApplied(tenantKey: string, reportId: string): Promise<void>;
+  /** Keys last seen by the stream whose ticket is open (candidates for auto-resolve). A key is in one stream's set at most. */
+  openKeys(stream: string): Promise<string[]>;
+  /** Raises the stream's high-water mark to `coversAt`; returns the previous mark (epoch ms) or null. */
+  advanceStream(stream: string, coversAtMs: number): Promise<number | null>;
+  streamMark(stream: string): Promise<number | null>;
+  isApplied(stream: string, reportId: string): Promise<boolean>;
+  markApplied(stream: string, reportId: string): Promise<void>;
   /** Runs `fn` holding the key's lock; waits for a busy key, then gives up with a TransientError. */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -68,12 +72,19 @@ return old`;
 const MAX_REPORTS_KEPT = 10;
 export const MAX_REPORTS = MAX_REPORTS_KEPT;
 
+/** A stored KeyState; states written before `stream` was named carry it as `tenantKey`. */
+export function readKeyState(raw: string): KeyState {
+  const { tenantKey, ...rest } = JSON.parse(raw) as KeyState & { tenantKey?: string };
+  return { ...rest, stream: rest.stream ?? tenantKey ?? 'unknown' };
+}
+
 export function createTicketStateStore(redis: Redis, options: TicketStateOptions): TicketStateStore {
   const p = `${options.prefix}:ticket`;
   const ttl = options.lockTtlMs ?? 15_000;
   const waitMs = options.lockWaitMs ?? 30_000;
   const stateKey = (key: string) => `${p}:key:${key}`;
-  const openKey = (tenant: string) => `${p}:tenant:${tenant}:open`;
+  // Redis keys keep their `tenant:` segment: state written before the rename stays readable.
+  const openKey = (stream: string) => `${p}:tenant:${stream}:open`;
 
   async function acquire(lockKey: string, token: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -89,31 +100,35 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
   return {
     async get(key) {
       const raw = await redis.get(stateKey(key));
-      return raw ? (JSON.parse(raw) as KeyState) : null;
+      return raw ? readKeyState(raw) : null;
     },
     async put(state) {
       const s = { ...state, reports: state.reports.slice(-MAX_REPORTS_KEPT) };
+      // Called under the key's lock, so the stream read here is still the stored one.
+      const before = await redis.get(stateKey(state.key));
+      const oldStream = before ? readKeyState(before).stream : null;
       const multi = redis.multi().set(stateKey(state.key), JSON.stringify(s));
-      if (s.status === 'open' && s.ticketId) multi.sadd(openKey(s.tenantKey), s.key);
-      else multi.srem(openKey(s.tenantKey), s.key);
+      if (oldStream !== null && oldStream !== s.stream) multi.srem(openKey(oldStream), s.key);
+      if (s.status === 'open' && s.ticketId) multi.sadd(openKey(s.stream), s.key);
+      else multi.srem(openKey(s.stream), s.key);
       await multi.exec();
     },
-    async openKeys(tenantKey) {
-      return (await redis.smembers(openKey(tenantKey))).sort();
+    async openKeys(stream) {
+      return (await redis.smembers(openKey(stream))).sort();
     },
-    async advanceTenant(tenantKey, coversAtMs) {
-      const old = (await redis.eval(ADVANCE, 1, `${p}:tenant:${tenantKey}:mark`, String(coversAtMs))) as string | null;
+    async advanceStream(stream, coversAtMs) {
+      const old = (await redis.eval(ADVANCE, 1, `${p}:tenant:${stream}:mark`, String(coversAtMs))) as string | null;
       return old === null ? null : Number(old);
     },
-    async tenantMark(tenantKey) {
-      const v = await redis.get(`${p}:tenant:${tenantKey}:mark`);
+    async streamMark(stream) {
+      const v = await redis.get(`${p}:tenant:${stream}:mark`);
       return v === null ? null : Number(v);
     },
-    async isApplied(tenantKey, reportId) {
-      return (await redis.sismember(`${p}:tenant:${tenantKey}:applied`, reportId)) === 1;
+    async isApplied(stream, reportId) {
+      return (await redis.sismember(`${p}:tenant:${stream}:applied`, reportId)) === 1;
     },
-    async markApplied(tenantKey, reportId) {
-      await redis.sadd(`${p}:tenant:${tenantKey}:applied`, reportId);
+    async markApplied(stream, reportId) {
+      await redis.sadd(`${p}:tenant:${stream}:applied`, reportId);
     },
     async withLock(key, fn) {
       const lockKey = `${p}:lock:${key}`;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { TransientError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -11,48 +11,12 @@ import { createTicketStageFromConfig } from '../../src/ticket/ticket-stage.ts';
 import { createTicketStateStore } from '../../src/ticket/ticket-state.ts';
 import { services } from '../helpers/services.ts';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
-import { toMarkdown } from '../../src/ticket/sinks/markup.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
-import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
+import { fileScenarioDesk } from './file-desk.ts';
+import { runTicketScenarios } from './scenarios.ts';
+import { runStateStoreContract } from './state-store-contract.ts';
 
 /** The scenario table against the file sink (the embedded default desk), with real Redis. */
-
-function inspected(t: NonNullable<Awaited<ReturnType<FileTicketSink['read']>>>): InspectedTicket {
-  return {
-    id: t.id,
-    status: t.status,
-    summary: t.summary,
-    notes: t.notes.length,
-    linkedTo: t.links.filter((l) => l.type === 'refers-to').map((l) => l.id),
-    text: toMarkdown(t.body),
-  };
-}
-
-runTicketScenarios('file sink', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'syncdesk-file-desk-'));
-  let clock: () => Date = () => new Date();
-  const sink = createFileTicketSink({ dir, now: () => clock() });
-  // A second instance reads for the assertions, so they never go through the sink under test's memory.
-  const reader = createFileTicketSink({ dir });
-  return {
-    sink,
-    setClock: (now) => (clock = now),
-    inspect: {
-      async tickets(key) {
-        const found = await reader.findByKey(key);
-        return Promise.all(found.map(async (t) => inspected((await reader.read(t.id))!)));
-      },
-      async ticket(id) {
-        const t = await reader.read(id);
-        if (!t) throw new Error(`no ticket ${id}`);
-        return inspected(t);
-      },
-      async setStatus(id, status) {
-        await reader.setStatus(id, status);
-      },
-    },
-  };
-});
+runTicketScenarios('file sink', fileScenarioDesk);
 
 describe('ticket stage from config (file sink, real Redis)', () => {
   it('digest mode: one ticket per report listing every problem, once', async () => {
@@ -115,5 +79,24 @@ describe('ticket stage from config (file sink, real Redis)', () => {
     } finally {
       await redis.quit();
     }
+  });
+});
+
+describe('ticket state in Redis', () => {
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(services().REDIS_URL!);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  runStateStoreContract(async () => createTicketStateStore(redis, { prefix: `test-state-${randomUUID()}` }));
+
+  it('reads a state written before `stream` was named (its stream under `tenantKey`)', async () => {
+    const prefix = `test-state-${randomUUID()}`;
+    await redis.set(`${prefix}:ticket:key:k-old`, JSON.stringify({ key: 'k-old', tenantKey: 'contoso.com|graph', status: 'open', ticketId: 'T1', reports: [] }));
+    const store = createTicketStateStore(redis, { prefix });
+    expect(await store.get('k-old')).toMatchObject({ key: 'k-old', stream: 'contoso.com|graph' });
+    expect(await store.get('k-old')).not.toHaveProperty('tenantKey');
   });
 });

@@ -1,19 +1,56 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { createApplyReport, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
+import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
-import { createTicketStateStore } from '../../src/ticket/ticket-state.ts';
+import { createTicketStateStore, type TicketStateStore } from '../../src/ticket/ticket-state.ts';
 import { services } from '../helpers/services.ts';
 import { holder, resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
+import { memoryState } from './memory-state.ts';
 
 /**
- * The scenario table every desk adapter must pass, run against real Redis (state and locks)
- * and the adapter's desk (real RT, a faithful fake, or the file sink). Assertions read the
- * desk through `inspect`, never through the adapter under test.
+ * The scenario table every desk adapter must pass, run against the adapter's desk (real RT,
+ * a faithful fake, or the file sink) with state and locks in real Redis; the same table runs
+ * as a unit test on the file sink and in-memory state (scenarios.test.ts). Assertions read
+ * the desk through `inspect`, never through the adapter under test.
  */
+
+/** Where the scenarios keep ticket state: each `open()` is one scenario's empty state. */
+export interface ScenarioState {
+  open(): Promise<{ store(): TicketStateStore; secondWorker(): Promise<TicketStateStore>; close(): Promise<void> }>;
+}
+
+/** Ticket state in the in-memory store: every worker shares it, locks are per key. */
+export const memoryScenarioState: ScenarioState = {
+  async open() {
+    const state = memoryState();
+    return { store: () => state.handle(), secondWorker: async () => state.handle(), close: async () => undefined };
+  },
+};
+
+/** Ticket state in real Redis under a prefix of its own; the second worker has its own connection. */
+export function redisScenarioState(): ScenarioState {
+  return {
+    async open() {
+      const prefix = `test-ticket-${randomUUID().slice(0, 8)}`;
+      const connections: Redis[] = [];
+      const connect = () => {
+        const c = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: 3 });
+        connections.push(c);
+        return createTicketStateStore(c, { prefix, lockWaitMs: 60_000 });
+      };
+      const main = connect();
+      return {
+        store: () => main,
+        secondWorker: async () => connect(),
+        close: async () => void (await Promise.all(connections.map((c) => c.quit()))),
+      };
+    },
+  };
+}
 
 export interface InspectedTicket {
   id: string;
@@ -50,31 +87,27 @@ export interface ScenarioDesk {
 
 const DAY = 86_400_000;
 
-export function runTicketScenarios(name: string, makeSink: () => Promise<ScenarioDesk>): void {
+export function runTicketScenarios(name: string, makeSink: () => Promise<ScenarioDesk>, stateKind: ScenarioState = redisScenarioState()): void {
   describe(`ticket scenarios: ${name}`, () => {
-    let redis: Redis;
+    let state: Awaited<ReturnType<ScenarioState['open']>>;
     let desk: ScenarioDesk;
-    let prefix: string;
     let clock: Date;
     const now = () => clock;
 
-    beforeAll(() => {
-      redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: 3 });
-    });
-    afterAll(async () => {
-      await redis.quit();
-    });
     beforeEach(async () => {
-      prefix = `test-ticket-${randomUUID().slice(0, 8)}`;
+      state = await stateKind.open();
       clock = new Date();
       desk = await makeSink();
       desk.setClock?.(now);
     });
+    afterEach(async () => {
+      await state.close();
+    });
 
-    function stage(policy: Partial<TicketPolicy> = {}, sink: TicketSink = desk.sink, connection: Redis = redis): ApplyReport {
-      return createApplyReport({
+    function stage(policy: Partial<TicketPolicy> = {}, sink: TicketSink = desk.sink, store: TicketStateStore = state.store(), make = createApplyReport): ApplyReport {
+      return make({
         sink,
-        state: createTicketStateStore(connection, { prefix, lockWaitMs: 60_000 }),
+        state: store,
         policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false, ...policy },
         now,
       });
@@ -271,47 +304,43 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       const tenant = uniqueTenant();
       const a = syncError();
       const b = syncError({ value: 'jane@contoso.com' });
-      const second = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: 3 });
-      try {
-        // A create that takes a while, as on a loaded desk: without the key lock both workers
-        // would search, find nothing, and create.
-        const slow: TicketSink = {
-          ...desk.sink,
-          name: desk.sink.name,
-          findByKey: (k) => desk.sink.findByKey(k),
-          create: async (draft, opts) => {
-            await new Promise((r) => setTimeout(r, 300));
-            return desk.sink.create(draft, opts);
-          },
-        };
-        const w1 = stage({}, slow, redis);
-        const w2 = stage({}, slow, second);
-        // The same report delivered twice, and another report with the same problem, at once.
-        const results = await Promise.all([
-          w1(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
-          w2(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
-          w2(ticketJob(tenant, 1, [b], 'forwarded-copy'), resolutionsFor(resolution(b))),
-        ]);
-        for (const e of [a, b]) expect(await desk.inspect.tickets(correlationKey(tenant, e))).toHaveLength(1);
-        const creates = results.flat().filter((x) => x.action === 'create');
-        expect(creates).toHaveLength(2);
-      } finally {
-        await second.quit();
-      }
+      const second = await state.secondWorker();
+      // A create that takes a while, as on a loaded desk: without the key lock both workers
+      // would search, find nothing, and create.
+      const slow: TicketSink = {
+        ...desk.sink,
+        name: desk.sink.name,
+        findByKey: (k) => desk.sink.findByKey(k),
+        create: async (draft, opts) => {
+          await new Promise((r) => setTimeout(r, 300));
+          return desk.sink.create(draft, opts);
+        },
+      };
+      const w1 = stage({}, slow);
+      const w2 = stage({}, slow, second);
+      // The same report delivered twice, and another report with the same problem, at once.
+      const results = await Promise.all([
+        w1(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
+        w2(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b))),
+        w2(ticketJob(tenant, 1, [b], 'forwarded-copy'), resolutionsFor(resolution(b))),
+      ]);
+      for (const e of [a, b]) expect(await desk.inspect.tickets(correlationKey(tenant, e))).toHaveLength(1);
+      const creates = results.flat().filter((x) => x.action === 'create');
+      expect(creates).toHaveLength(2);
     });
 
     it('dry-run lists the plan and changes nothing', async () => {
       const tenant = uniqueTenant();
       const a = syncError();
       const job = ticketJob(tenant, 1, [a]);
-      const plan = await stage()(job, resolutionsFor(resolution(a)), { dryRun: true });
+      const plan = await stage({}, desk.sink, state.store(), createPlanReport)(job, resolutionsFor(resolution(a)));
       expect(plan).toEqual([expect.objectContaining({ action: 'create', key: correlationKey(tenant, a) })]);
       expect(await desk.inspect.tickets(correlationKey(tenant, a))).toEqual([]);
       const real = await stage()(job, resolutionsFor(resolution(a)));
       expect(real.map((x) => x.action)).toEqual(['create']);
       await desk.inspect.setStatus(real[0]!.ticketId!, 'closed');
       const listed = (await desk.inspect.tickets(correlationKey(tenant, a))).length;
-      const plan2 = await stage()(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)), { dryRun: true });
+      const plan2 = await stage({}, desk.sink, state.store(), createPlanReport)(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       expect(plan2.map((x) => x.action)).toEqual(['followup']);
       expect(await desk.inspect.tickets(correlationKey(tenant, a))).toHaveLength(listed);
       expect((await desk.inspect.ticket(real[0]!.ticketId!)).status).toBe('closed');

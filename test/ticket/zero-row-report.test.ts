@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import { createApplyReport, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
-import type { KeyState, TicketStateStore } from '../../src/ticket/ticket-state.ts';
+import type { TicketStateStore } from '../../src/ticket/ticket-state.ts';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
+import { memoryState } from './memory-state.ts';
 
 /**
  * Scenario: a report with zero error rows (a mail the parser could not read, or a mail that
@@ -16,37 +18,17 @@ import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from '
  * in-memory store with the Redis store's semantics, so this runs without Redis.
  */
 
-function memoryState(): TicketStateStore {
-  const keys = new Map<string, KeyState>();
-  const marks = new Map<string, number>();
-  const applied = new Set<string>();
-  return {
-    get: async (key) => structuredClone(keys.get(key) ?? null),
-    put: async (state) => void keys.set(state.key, structuredClone(state)),
-    openKeys: async (tenantKey) => [...keys.values()].filter((s) => s.tenantKey === tenantKey && s.status === 'open').map((s) => s.key),
-    advanceTenant: async (tenantKey, ms) => {
-      const previous = marks.get(tenantKey) ?? null;
-      marks.set(tenantKey, Math.max(previous ?? ms, ms));
-      return previous;
-    },
-    tenantMark: async (tenantKey) => marks.get(tenantKey) ?? null,
-    isApplied: async (tenantKey, reportId) => applied.has(`${tenantKey}|${reportId}`),
-    markApplied: async (tenantKey, reportId) => void applied.add(`${tenantKey}|${reportId}`),
-    withLock: async (_key, fn) => fn(),
-  };
-}
-
 describe('ticket stage: a report with zero error rows', () => {
   let dir: string;
   let sink: FileTicketSink;
   let state: TicketStateStore;
-  const stage = (policy: Partial<TicketPolicy> = {}): ApplyReport =>
-    createApplyReport({ sink, state, policy: { reopenWithinDays: 30, resolveAfterMissing: 1, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z') });
+  const stage = (policy: Partial<TicketPolicy> = {}, make = createApplyReport): ApplyReport =>
+    make({ sink, state, policy: { reopenWithinDays: 30, resolveAfterMissing: 1, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z') });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncdesk-zero-row-'));
     sink = createFileTicketSink({ dir });
-    state = memoryState();
+    state = memoryState().handle();
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -84,7 +66,7 @@ describe('ticket stage: a report with zero error rows', () => {
     const tenant = uniqueTenant();
     const apply = stage();
     await openTwo(apply, tenant);
-    expect(await apply(ticketJob(tenant, 2, []), new Map(), { dryRun: true })).toEqual([]);
+    expect(await stage({}, createPlanReport)(ticketJob(tenant, 2, []), new Map())).toEqual([]);
   });
 
   it('a completed Graph poll with no conflict states there are none: it may resolve', async () => {

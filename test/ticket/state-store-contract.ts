@@ -1,0 +1,50 @@
+import { expect, it } from 'vitest';
+import type { KeyState, TicketStateStore } from '../../src/ticket/ticket-state.ts';
+
+/** What every TicketStateStore does with streams: the Redis store and the in-memory one run this. */
+
+function state(key: string, stream: string, status: KeyState['status'] = 'open'): KeyState {
+  return {
+    key,
+    stream,
+    fingerprint: `fp-${key}`,
+    ticketId: `T-${key}`,
+    ticketUrl: null,
+    status,
+    resolvedAt: null,
+    ticketSince: '2026-11-20T00:00:00.000Z',
+    summary: 's',
+    contentHash: 'h',
+    lastReportId: 'r1',
+    lastCoversAt: '2026-11-20T00:00:00.000Z',
+    missed: 0,
+    lastMissedReportId: null,
+    firstSeen: '2026-11-20T00:00:00.000Z',
+    lastSeen: '2026-11-20T00:00:00.000Z',
+    seenCount: 1,
+    reports: [],
+  };
+}
+
+export function runStateStoreContract(open: () => Promise<TicketStateStore>): void {
+  it('an open key is in the open set of the stream that saw it last, and only there', async () => {
+    const store = await open();
+    await store.put(state('k1', 'contoso.com'));
+    await store.put(state('k2', 'contoso.com'));
+    expect(await store.openKeys('contoso.com')).toEqual(['k1', 'k2']);
+    await store.put(state('k1', 'contoso.com|graph'));
+    expect(await store.openKeys('contoso.com')).toEqual(['k2']);
+    expect(await store.openKeys('contoso.com|graph')).toEqual(['k1']);
+    await store.put(state('k1', 'contoso.com|graph', 'resolved'));
+    expect(await store.openKeys('contoso.com|graph')).toEqual([]);
+    expect((await store.get('k1'))?.stream).toBe('contoso.com|graph');
+  });
+
+  it('marks are per stream and only rise', async () => {
+    const store = await open();
+    expect(await store.advanceStream('a', 10)).toBeNull();
+    expect(await store.advanceStream('a', 5)).toBe(10);
+    expect(await store.streamMark('a')).toBe(10);
+    expect(await store.streamMark('a|graph')).toBeNull();
+  });
+}
