@@ -4,6 +4,7 @@ import { TypeEnum } from '@kenjiuno/msgreader/lib/Reader.js';
 import { OutlookMsgError, decodeOutlookMsg } from '../../src/parse/outlook-msg.ts';
 import { MSG_TAG, writeMsg, type MsgProp } from '../fixtures/builders/msg-writer.ts';
 import { compressRtfLzfu, encapsulateHtml, encapsulateText, writeTnef } from '../fixtures/builders/tnef-writer.ts';
+import { seededRandom } from '../helpers/seed.ts';
 
 // @kenjiuno/msgreader ships no sample .msg in its npm package (only lib/), so every .msg here is
 // written by test/fixtures/builders/msg-writer.ts (MSG layout) on msgreader's own CFB burner.
@@ -66,17 +67,6 @@ function reportMsg(extra: MsgProp[] = []): Buffer {
       },
     ],
   });
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function expectMsgError(data: Buffer, code?: string): void {
@@ -217,7 +207,7 @@ describe('decodeOutlookMsg', () => {
 
   it('survives thousands of random mutations: only OutlookMsgError, never a hang', () => {
     const seed = reportMsg();
-    const r = rng(99);
+    const r = seededRandom('outlook-msg mutations', 99);
     const started = Date.now();
     let decoded = 0;
     for (let n = 0; n < 2500; n++) {

@@ -21,6 +21,7 @@ import {
   writeTnef,
 } from '../fixtures/builders/tnef-writer.ts';
 import { FORWARDED_HTML, buildWinmailEml } from '../fixtures/builders/build-winmail-fixture.ts';
+import { seededRandom } from '../helpers/seed.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const crlf = (s: string): string => s.replace(/\r\n/g, '\n');
@@ -34,17 +35,6 @@ const SPEC_SIMPLE = Buffer.from(
 const SPEC_CROSS_RAW = '{\\rtf1 WXYZWXYZWXYZWXYZWXYZ}';
 const SPEC_CROSS = Buffer.from('1a0000001c0000004c5a4675e2d44b51410004205758595a0d6e7d010eb0', 'hex');
 
-/** A deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ERROR_TEXT =
   'Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName john@contoso.com;]. Correct or remove the duplicate values in your local directory.';
@@ -142,7 +132,7 @@ describe('compressed RTF (MS-OXRTFCP)', () => {
     } catch {
       return; // not installed: nothing to compare against
     }
-    const r = rng(7);
+    const r = seededRandom('rtf decompression against @kenjiuno/decompressrtf', 7);
     for (let n = 0; n < 20; n++) {
       const words = ['\\par ', 'john', '@contoso.com', '{\\*\\htmltag64 <td>}', 'k3YhFwZ4', ' ', 'x'];
       let s = '{\\rtf1 ';
@@ -222,7 +212,7 @@ describe('RTF de-encapsulation (MS-OXRTFEX)', () => {
   });
 
   it('never throws on random bytes or deep nesting, and caps its output', () => {
-    const r = rng(1);
+    const r = seededRandom('rtf random bytes', 1);
     for (let n = 0; n < 500; n++) {
       const len = Math.floor(r() * 400);
       const b = Buffer.alloc(len);
@@ -381,7 +371,7 @@ describe('decodeTnef', () => {
 
   it('survives thousands of random mutations: only TnefError, never a hang', () => {
     const seeds = [reportTnef(), writeTnef({ props: [{ id: PR.RTF_COMPRESSED, type: PT.BINARY, value: compressRtfLzfu(encapsulateHtml(REPORT_HTML)) }] })];
-    const r = rng(42);
+    const r = seededRandom('tnef mutations', 42);
     const started = Date.now();
     let decoded = 0;
     for (let n = 0; n < 4000; n++) {

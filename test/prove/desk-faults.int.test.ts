@@ -30,7 +30,8 @@ import { expectedProblems, param, tempDir, ticketProblems, uid, until, jobCounts
  */
 
 const N = param('PROVE_ERRORS', 20);
-const SEED = param('PROVE_SEED', Date.now() % 100_000);
+// pinned: every run tries the same cases; PROVE_SEED=<n> explores others (the seed is printed)
+const SEED = param('PROVE_SEED', 20261124);
 const FAULTS = { rateLimitEvery: 10, retryAfterSeconds: 1, failRate: 0.1, hangRate: 0.06, loseRate: 0.06 };
 
 interface DeskUnderTest {

@@ -1,8 +1,10 @@
 import type { Reporter, TestModule } from 'vitest/node';
+import { fastCheckSeed } from '../setup/fc-seed.ts';
 
 /**
  * Ends the run with one plain line, `N passed, N failed[, N skipped]`, so CI and humans
- * read the outcome without knowing vitest's own summary format.
+ * read the outcome without knowing vitest's own summary format; the line before it names the
+ * fast-check seed of the run.
  */
 export default class SummaryLineReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -19,6 +21,7 @@ export default class SummaryLineReporter implements Reporter {
       // a file that failed to load has no tests but must count as a failure
       if (mod.state() === 'failed' && ![...mod.children.allTests()].length) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    process.stdout.write(`\nfast-check seed ${fastCheckSeed()} (replay with FC_SEED=<seed>)\n`);
+    process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }

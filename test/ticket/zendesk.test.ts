@@ -10,6 +10,7 @@ import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
 /** Requests the test sends itself (to show the fake refusing), kept apart from the adapter's in the contract check. */
 const direct = axios.create({ headers: FROM_TEST });
 import { DESK_KEY, deskDraft, deskNote } from './builders.ts';
+import { testSeed } from '../helpers/seed.ts';
 
 const KEY = DESK_KEY;
 const AUTH = { username: 'agent@example.com/token', password: 'zd-token' };
@@ -200,7 +201,7 @@ describe('Zendesk adapter: HTTP behaviour', () => {
   it('rides out random 5xx and hung requests on reads', async () => {
     await startFake();
     for (let i = 0; i < 5; i++) fake.insert({ external_id: KEY, status: 'solved' });
-    let seed = 7;
+    let seed = testSeed('zendesk read faults', 7);
     fake.server.faults = {
       failRate: 0.25,
       hangRate: 0.1,
