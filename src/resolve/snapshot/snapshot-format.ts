@@ -14,7 +14,7 @@ import { PermanentError } from '../../errors.ts';
  * the demo), and says how old its answer is.
  */
 
-export const SNAPSHOT_FORMAT = 'syncdesk-directory-snapshot';
+export const SNAPSHOT_FORMAT = 'syncdesk-directory-snapshot' as const;
 
 export const SnapshotHeaderSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
