@@ -10,7 +10,7 @@ import { ResolutionSchema } from './resolution.schema.ts';
 /** parse: a raw mail kept in the mail store, referenced by the sha256 of its bytes. */
 export const ParseJobSchema = z.object({
   mailId: z.string().regex(/^[0-9a-f]{64}$/),
-  origin: z.enum(['imap', 'replay-file', 'replay-mbox', 'replay-imap', 'graph']),
+  origin: z.enum(['imap', 'replay-file', 'replay-mbox', 'replay-imap', 'graph', 'replay-graph']),
   receivedAt: z.string().datetime({ offset: true }),
   /** The outer sender (the forwarder), for sender trust and tenant routing. */
   envelopeFrom: z.string().nullable().default(null),

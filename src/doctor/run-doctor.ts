@@ -4,6 +4,7 @@ import { skip, type CheckResult } from './check.ts';
 import { checkConfig } from './config-check.ts';
 import { checkDesk } from './desk-check.ts';
 import { checkGraph, type GraphProbeFactory } from './graph-check.ts';
+import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
 import { checkRedis } from './redis-check.ts';
 import { checkWritableDir } from './store-check.ts';
@@ -53,14 +54,15 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     const results = [...result, ...skipped];
     return { ok: false, results };
   }
-  const [redis, imap, graph, desk, store] = await Promise.all([
+  const [redis, imap, graphMail, graph, desk, store] = await Promise.all([
     checkRedis(config, Math.min(timeoutMs, 5_000)),
     checkImap(config, { timeoutMs }),
+    checkGraphMail(config, { timeoutMs }),
     checkGraph(config, { timeoutMs, probe: options.graphProbe, env }),
     checkDesk(config, timeoutMs),
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
   ]);
-  const results = redactResults([...result, redis, ...imap, ...graph, ...desk, store], secretValues(config));
+  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...desk, store], secretValues(config));
   return { ok: results.every((r) => r.ok), results };
 }
 

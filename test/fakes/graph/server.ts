@@ -7,6 +7,9 @@ import { project, type DirObject, type FakeDirectory } from './directory.ts';
 import { evaluate, FilterError, parseFilter, usesFunctionOrLambda, validateFilter } from './filter.ts';
 import { TYPE_NAMES, type ResourceType } from './schema.ts';
 import type { TlsMaterial } from './tls.ts';
+import { createFakeMail, type FakeMail } from './mail.ts';
+import type { FakeMailbox } from './mailbox.ts';
+import { mintToken, tokenClaims } from './token.ts';
 
 /**
  * A fake Microsoft Graph + Entra ID token service over HTTPS on 127.0.0.1, faithful to
@@ -25,10 +28,14 @@ export interface FakeApp {
   secret?: string;
   /** PEM certificate whose key signs client assertions (ClientCertificateCredential). */
   certificatePem?: string;
+  /** Application permissions granted (admin consent): the token's `roles` claim. */
+  roles?: string[];
 }
 export interface FakeTenant {
   apps: FakeApp[];
   directory: FakeDirectory;
+  /** Exchange mailboxes (mail.ts serves them under /users/{address}/…). */
+  mailboxes?: FakeMailbox[];
 }
 
 export interface ThrottlePlan {
@@ -70,6 +77,8 @@ export interface FakeGraph {
   /** The next `n` Graph HTTP requests get 200 with an HTML page (a captive portal, a proxy's login); 0 stops it. */
   htmlNext(n?: number): void;
   throttle(plan: ThrottlePlan | null): void;
+  /** The mail endpoints: their stats, latency, delta expiry and throttling. */
+  mail: FakeMail;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -151,6 +160,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     deletedItemsFilters: 'any',
     htmlNext(n = 1) { html = n > 0 ? html + n : 0; },
     throttle(p) { plan = p; callCount = 0; },
+    mail: createFakeMail(() => fake.url),
     resetStats() { fake.stats = newStats(); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
@@ -284,7 +294,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     const assertion = form.get('client_assertion');
     const ok = assertion ? assertionValid(assertion, app, `${fake.url}/${tenantId}/oauth2/v2.0/token`) : app.secret !== undefined && form.get('client_secret') === app.secret;
     if (!ok) return fail(401, 'invalid_client', assertion ? 700027 : 7000215, assertion ? 'Client assertion failed signature validation.' : 'Invalid client secret provided.');
-    const token = `fake.${tenantId}.${randomBytes(16).toString('hex')}`;
+    const token = mintToken(tenantId, app.clientId, app.roles);
     tokens.set(token, tenantId);
     return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token } };
   };
@@ -301,6 +311,8 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     if (!tenantId) return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
     const rel = url.pathname.slice('/v1.0'.length) + url.search;
     if (url.pathname === '/v1.0/$batch' && req.method === 'POST') return batch(tenantId, await readBody(req));
+    const mail = await fake.mail.handle({ claims: tokenClaims(auth![1]!), mailboxes: fake.tenants[tenantId]!.mailboxes ?? [], method: req.method ?? 'GET', url: new URL(rel, 'https://graph.invalid'), body: () => readBody(req), headers: req.headers });
+    if (mail) return mail;
     if (req.method !== 'GET') return graphError(405, 'BadRequest', 'Method not allowed.');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     return graphGet(tenantId, rel, headers);
@@ -316,7 +328,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     handle(req)
       .then((a) => {
         res.writeHead(a.status, a.headers);
-        res.end(JSON.stringify(a.body));
+        res.end(Buffer.isBuffer(a.body) ? a.body : JSON.stringify(a.body));
       })
       .catch((err: Error) => {
         res.writeHead(500, { 'Content-Type': 'application/json' });

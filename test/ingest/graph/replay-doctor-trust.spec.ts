@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { checkGraphMail } from '../../../src/doctor/graph-mail-check.ts';
+import { readGraphFolder } from '../../../src/ingest/graph-folder-source.ts';
+import { createGraphMailListener } from '../../../src/ingest/graph-mail-listener.ts';
+import { createSenderTrust } from '../../../src/ingest/sender-trust.ts';
+import { deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
+import { fakeResolver, reportMail } from '../helpers.ts';
+import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
+
+/** Replay from a Graph folder by date, sender trust on Graph's MIME, and doctor's mail check. */
+
+const ctx = useMailFake();
+
+
+const inbox = () => messagesIn(ctx.box, findFolder(ctx.box, 'inbox')!.id);
+
+describe('replay --graph: a folder and a date range', () => {
+  it('reads the mails received in [since, until) through $filter on receivedDateTime, changes nothing, and goes through the ledger', async () => {
+    const config = mailConfig(ctx.fake, 'readWrite', { GRAPH_MAIL_PAGE_SIZE: '2' });
+    const at = (d: string) => new Date(`2026-03-${d}T10:00:00Z`);
+    for (const [t, d] of [['r1', '01'], ['r2', '03'], ['r3', '04'], ['r4', '05'], ['r5', '09']] as const) deliver(ctx.box, reportMail(`replay-${t}`), { receivedDateTime: at(d) });
+    const read = [];
+    for await (const m of readGraphFolder(config, { since: at('03'), until: at('09') })) read.push(m);
+    expect(read.map((m) => m.receivedAt.toISOString())).toEqual([at('03'), at('04'), at('05')].map((d) => d.toISOString()));
+    expect(read[0]!.raw.toString()).toContain('Message-ID: <dirsync-replay-r2@microsoftonline.com>');
+    expect(inbox()).toHaveLength(5);
+    const q = queuedIngestor(config, ctx.client);
+    for (const m of read) await q.ingestor.ingest(m.raw, { origin: 'replay-graph', receivedAt: m.receivedAt });
+    for (const m of read) expect((await q.ingestor.ingest(m.raw, { origin: 'replay-graph', receivedAt: m.receivedAt })).status).toBe('duplicate');
+    expect(q.jobs.size).toBe(3);
+  });
+});
+
+describe('sender trust on the MIME Graph returns', () => {
+  it('strict: a report whose Authentication-Results (from a trusted authserv-id) say dmarc=pass is queued and moved; a forged one is quarantined and left in place', async () => {
+    const config = mailConfig(ctx.fake, 'readWrite', { TRUST_POLICY: 'strict', TRUSTED_AUTHSERV_IDS: 'mx.contoso.com' });
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], trustedAuthServIds: ['mx.contoso.com'], resolver: fakeResolver({}) });
+    const q = queuedIngestor(config, ctx.client, trust);
+    const genuine = `Authentication-Results: mx.contoso.com; spf=pass smtp.mailfrom=microsoftonline.com;\r\n dmarc=pass (p=reject) header.from=MicrosoftOnline.com\r\n${reportMail('trust-ok')}`;
+    deliver(ctx.box, genuine);
+    deliver(ctx.box, reportMail('trust-forged'));
+    await createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent() }).syncNow();
+    expect([...q.jobs.values()]).toHaveLength(1);
+    expect(inbox().map((m) => m.internetMessageId)).toEqual(['<dirsync-trust-forged@microsoftonline.com>']);
+  });
+});
+
+describe('doctor: the Graph mail source', () => {
+  it('passes with Mail.ReadWrite and the mailbox in scope', async () => {
+    const [r] = await checkGraphMail(mailConfig(ctx.fake, 'readWrite'));
+    expect(r).toMatchObject({ status: 'pass' });
+    expect(r!.detail).toContain('Mail.ReadWrite');
+  });
+
+  it('names a missing permission (no Mail.* at all, or only Mail.Read) and its fix', async () => {
+    const [none] = await checkGraphMail(mailConfig(ctx.fake, 'none'));
+    expect(none).toMatchObject({ status: 'fail' });
+    expect(none!.detail).toContain('no mail permission');
+    expect(none!.fix).toContain('Mail.ReadWrite');
+    expect(none!.fix).toContain('admin consent');
+    const [readOnly] = await checkGraphMail(mailConfig(ctx.fake, 'readOnly'));
+    expect(readOnly!.detail).toContain('Mail.Read');
+    expect(readOnly!.fix).toContain('Mail.Read cannot move messages nor set categories');
+  });
+
+  it('names an out-of-scope mailbox (403 ErrorAccessDenied with the permission in the token) and the Exchange commands that fix it', async () => {
+    const [r] = await checkGraphMail(mailConfig(ctx.fake, 'outOfScope'));
+    expect(r).toMatchObject({ status: 'fail' });
+    expect(r!.detail).toContain('Exchange denies access');
+    expect(r!.fix).toContain('New-ManagementRoleAssignment');
+    expect(r!.fix).toContain('"Application Mail.ReadWrite"');
+    expect(r!.fix).toContain('New-ApplicationAccessPolicy');
+  });
+
+  it('names an unknown mailbox and a missing folder', async () => {
+    const [mb] = await checkGraphMail(mailConfig(ctx.fake, 'readWrite', { GRAPH_MAILBOX: 'nobody@contoso.com' }));
+    expect(mb!.fix).toContain('GRAPH_MAILBOX');
+    const [folder] = await checkGraphMail(mailConfig(ctx.fake, 'readWrite', { GRAPH_MAIL_FOLDER: 'Inbox/NoSuchFolder' }));
+    expect(folder!.fix).toContain('GRAPH_MAIL_FOLDER');
+  });
+});
