@@ -113,6 +113,18 @@ export const GraphMailConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['markCategory'], message: 'GRAPH_MARK_CATEGORY and GRAPH_PROCESSED_FOLDER exclude each other: mark by category or move, not both' });
 });
 
+/**
+ * The settings each desk cannot work without. Optional in the schema (only the chosen desk
+ * needs its own): the adapters refuse to start without them and `doctor` names the missing
+ * ones, both from this list.
+ */
+export const DESK_REQUIRED = {
+  rt: ['url', 'token'],
+  servicenow: ['url', 'user', 'password'],
+  jira: ['url', 'email', 'token', 'project'],
+  zendesk: ['url', 'email', 'token'],
+} as const;
+
 export const TicketConfigSchema = z.object({
   sink: z.enum(['file', 'rt', 'servicenow', 'jira', 'zendesk']).default('file'),
   fileDir: z.string().default('.syncdesk/tickets'),

@@ -132,6 +132,11 @@ export function describePath(path: string): string {
 
 const PATH_TO_KEY = new Map<string, string>(Object.entries(ENV_KEYS).map(([key, path]) => [path, key]));
 
+/** The environment variable of a config path (`ticket.rt.url` → `RT_URL`), else the path itself. */
+export function envNameOf(path: string): string {
+  return PATH_TO_KEY.get(path) ?? path;
+}
+
 export interface LoadConfigOptions {
   /**
    * A YAML config file (`syncdesk.yaml`) read first; environment variables and overrides

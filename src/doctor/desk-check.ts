@@ -3,6 +3,7 @@ import { fail, pass, skip, warn, type CheckResult } from './check.ts';
 import { http, httpProblem, networkProblem } from './desk-http.ts';
 import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkZendeskSolve } from './desk-rules-check.ts';
 import { checkWritableDir } from './store-check.ts';
+import { checkDeskSettings, deskBaseUrl, listNames } from '../ticket/sinks/desk-kit.ts';
 
 /**
  * The service desk: the login, and the field syncdesk keeps its correlation key in.
@@ -15,9 +16,11 @@ import { checkWritableDir } from './store-check.ts';
 
 const PROBE_KEY = 'syncdesk-doctor-probe';
 
-async function checkRt(rt: Config['ticket']['rt'], timeoutMs: number): Promise<CheckResult[]> {
-  if (!rt.url || !rt.token) return [fail('desk rt', `missing ${[!rt.url && 'RT_URL', !rt.token && 'RT_TOKEN'].filter(Boolean).join(' and ')}`, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)')];
-  const base = rt.url.replace(/\/+$/, '');
+async function checkRt(rtConfig: Config['ticket']['rt'], timeoutMs: number): Promise<CheckResult[]> {
+  const checked = checkDeskSettings('rt', rtConfig);
+  if ('missing' in checked) return [fail('desk rt', `missing ${listNames(checked.missing)}`, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)')];
+  const rt = checked.ready;
+  const base = deskBaseUrl(rt.url);
   const rest2 = /\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`;
   const api = http(rest2, timeoutMs, undefined, { Authorization: `token ${rt.token}` });
   const authFix = 'check RT_TOKEN (ticket.rt.token): create an auth token for the syncdesk user (Logged in as → Settings → Auth Tokens)';
@@ -56,9 +59,11 @@ async function checkRt(rt: Config['ticket']['rt'], timeoutMs: number): Promise<C
   }
 }
 
-async function checkServiceNow(sn: Config['ticket']['servicenow'], timeoutMs: number): Promise<CheckResult[]> {
-  if (!sn.url || !sn.user || !sn.password) return [fail('desk servicenow', 'SERVICENOW_URL, SERVICENOW_USER and SERVICENOW_PASSWORD are all required', 'set them (the password through SERVICENOW_PASSWORD_FILE)')];
-  const base = sn.url.replace(/\/+$/, '');
+async function checkServiceNow(snConfig: Config['ticket']['servicenow'], timeoutMs: number): Promise<CheckResult[]> {
+  const checked = checkDeskSettings('servicenow', snConfig);
+  if ('missing' in checked) return [fail('desk servicenow', `missing ${listNames(checked.missing)}`, 'set them (the password through SERVICENOW_PASSWORD_FILE)')];
+  const sn = checked.ready;
+  const base = deskBaseUrl(sn.url);
   const api = http(base, timeoutMs, { username: sn.user, password: sn.password });
   try {
     const res = await api.get('/api/now/v2/table/incident', { params: { sysparm_query: `correlation_id=${PROBE_KEY}`, sysparm_limit: '1', sysparm_fields: 'sys_id,correlation_id' } });
@@ -71,9 +76,11 @@ async function checkServiceNow(sn: Config['ticket']['servicenow'], timeoutMs: nu
   }
 }
 
-async function checkJira(jira: Config['ticket']['jira'], timeoutMs: number): Promise<CheckResult[]> {
-  if (!jira.url || !jira.email || !jira.token || !jira.project) return [fail('desk jira', 'JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT are all required', 'set them (the token through JIRA_TOKEN_FILE)')];
-  const base = jira.url.replace(/\/+$/, '');
+async function checkJira(jiraConfig: Config['ticket']['jira'], timeoutMs: number): Promise<CheckResult[]> {
+  const checked = checkDeskSettings('jira', jiraConfig);
+  if ('missing' in checked) return [fail('desk jira', `missing ${listNames(checked.missing)}`, 'set them (the token through JIRA_TOKEN_FILE)')];
+  const jira = checked.ready;
+  const base = deskBaseUrl(jira.url);
   const api = http(base, timeoutMs, { username: jira.email, password: jira.token }, { 'Content-Type': 'application/json' });
   const authFix = 'check JIRA_EMAIL and JIRA_TOKEN (an API token of that account, id.atlassian.com → Security → API tokens)';
   try {
@@ -119,9 +126,11 @@ async function checkJira(jira: Config['ticket']['jira'], timeoutMs: number): Pro
   }
 }
 
-async function checkZendesk(zd: Config['ticket']['zendesk'], timeoutMs: number): Promise<CheckResult[]> {
-  if (!zd.url || !zd.email || !zd.token) return [fail('desk zendesk', 'ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_TOKEN are all required', 'set them (the token through ZENDESK_TOKEN_FILE)')];
-  const base = zd.url.replace(/\/+$/, '');
+async function checkZendesk(zdConfig: Config['ticket']['zendesk'], timeoutMs: number): Promise<CheckResult[]> {
+  const checked = checkDeskSettings('zendesk', zdConfig);
+  if ('missing' in checked) return [fail('desk zendesk', `missing ${listNames(checked.missing)}`, 'set them (the token through ZENDESK_TOKEN_FILE)')];
+  const zd = checked.ready;
+  const base = deskBaseUrl(zd.url);
   const api = http(base, timeoutMs, { username: `${zd.email}/token`, password: zd.token });
   try {
     const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });

@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+import { fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as Atlassian Document Format (Jira Cloud REST v3 descriptions and comments).
@@ -132,5 +133,5 @@ export function adfText(node: AdfNode | AdfDoc): string {
 /** A one-line summary of at most 255 characters (Jira rejects newlines in summaries). */
 export function jiraSummary(summary: string): string {
   const line = clean(summary).replace(/\s+/g, ' ').trim();
-  return line.length > JIRA_SUMMARY_MAX ? `${line.slice(0, JIRA_SUMMARY_MAX - 1)}…` : line;
+  return fitText(line, JIRA_SUMMARY_MAX);
 }

@@ -6,6 +6,7 @@ import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
+import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * Jira Cloud issues through REST v3. The key is a label on the issue. Finding it goes through
@@ -63,16 +64,13 @@ function isoOf(value: string | null | undefined): string | null {
 }
 
 export function createJiraTicketSink(config: Config['ticket']['jira'], deps: JiraSinkDeps): TicketSink {
-  if (!config.url || !config.email || !config.token || !config.project) {
-    throw new PermanentError('jira: JIRA_URL, JIRA_EMAIL, JIRA_TOKEN and JIRA_PROJECT are required', 'desk_not_configured');
-  }
-  const project = config.project;
-  const base = config.url.replace(/\/+$/, '');
+  const { url, email, token, project } = requireDeskSettings('jira', config);
+  const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'jira-sink' });
   const http = createDeskHttp({
     desk: 'jira',
     baseURL: base,
-    auth: { username: config.email, password: config.token },
+    auth: { username: email, password: token },
     headers: { 'Content-Type': 'application/json' },
     logger: log,
     ...deps.http,

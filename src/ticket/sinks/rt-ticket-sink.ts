@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
 import { toHtml } from './markup.ts';
+import { deskBaseUrl, fitText, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * Request Tracker 5 over REST2. The key lives in a ticket custom field (DedupKey), notes are
@@ -62,15 +63,14 @@ function sqlQuote(value: string): string {
 }
 
 export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}): TicketSink {
-  if (!config.url) throw new PermanentError('RT_URL is required for TICKET_SINK=rt', 'config');
-  if (!config.token) throw new PermanentError('RT_TOKEN is required for TICKET_SINK=rt', 'config');
-  const base = config.url.replace(/\/+$/, '');
+  const { url, token } = requireDeskSettings('rt', config);
+  const base = deskBaseUrl(url);
   const rest2 = /\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`;
   const web = rest2.replace(/\/REST\/2\.0$/, '');
   const http: DeskHttp = createDeskHttp({
     desk: 'rt',
     baseURL: rest2,
-    headers: { Authorization: `token ${config.token}` },
+    headers: { Authorization: `token ${token}` },
     logger: deps.logger,
     ...deps.http,
   });
@@ -167,7 +167,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       const { cfName } = await ensureSetup();
       const data: Record<string, unknown> = {
         Queue: config.queue,
-        Subject: draft.summary.length > SUBJECT_MAX ? `${draft.summary.slice(0, SUBJECT_MAX - 1)}…` : draft.summary,
+        Subject: fitText(draft.summary, SUBJECT_MAX),
         Content: toHtml(draft.body),
         ContentType: 'text/html',
         CustomFields: { [cfName]: draft.key },
@@ -183,7 +183,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     },
     async updateFields(ticket, fields) {
       if (fields.summary === undefined) return;
-      const subject = fields.summary.length > SUBJECT_MAX ? `${fields.summary.slice(0, SUBJECT_MAX - 1)}…` : fields.summary;
+      const subject = fitText(fields.summary, SUBJECT_MAX);
       const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { Subject: subject } });
       refusals(`update ticket ${ticket.id}`, res.data);
     },

@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+import { fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as ServiceNow plain text (description, work_notes, close_notes).
@@ -33,7 +34,7 @@ export function truncate(text: string, max: number, marker = '… (truncated)'):
 
 /** A single-line short_description of at most 160 characters. */
 export function snShortDescription(summary: string): string {
-  return truncate(oneLine(summary), SN_SHORT_DESCRIPTION_MAX, '…');
+  return fitText(oneLine(summary), SN_SHORT_DESCRIPTION_MAX);
 }
 
 export function renderSnText(blocks: ContentBlock[], max = SN_DESCRIPTION_MAX): string {

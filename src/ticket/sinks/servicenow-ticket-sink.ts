@@ -13,6 +13,7 @@ import {
   snShortDescription,
   truncate,
 } from './servicenow-text.ts';
+import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * ServiceNow incidents through the Table API, pinned to v2 (an empty list is 200 + [] there,
@@ -77,15 +78,13 @@ export function createServiceNowTicketSink(
   config: Config['ticket']['servicenow'],
   deps: ServiceNowSinkDeps,
 ): TicketSink {
-  if (!config.url || !config.user || !config.password) {
-    throw new PermanentError('servicenow: SERVICENOW_URL, SERVICENOW_USER and SERVICENOW_PASSWORD are required', 'desk_not_configured');
-  }
-  const base = config.url.replace(/\/+$/, '');
+  const { url, user, password } = requireDeskSettings('servicenow', config);
+  const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'servicenow-sink' });
   const http = createDeskHttp({
     desk: 'servicenow',
     baseURL: base,
-    auth: { username: config.user, password: config.password },
+    auth: { username: user, password },
     headers: { 'Content-Type': 'application/json' },
     logger: log,
     ...deps.http,

@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+import { fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as the HTML of a Zendesk comment (`html_body`). Every value is escaped, so
@@ -61,5 +62,5 @@ export function renderZendeskHtml(blocks: ContentBlock[], max = ZENDESK_HTML_MAX
 /** A one-line subject of at most 255 characters. */
 export function zendeskSubject(summary: string): string {
   const line = summary.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return line.length > ZENDESK_SUBJECT_MAX ? `${line.slice(0, ZENDESK_SUBJECT_MAX - 1)}…` : line;
+  return fitText(line, ZENDESK_SUBJECT_MAX);
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
+import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * Zendesk Support tickets. The key is the ticket's `external_id` (plus a tag equal to the key);
@@ -34,15 +35,13 @@ export interface ZendeskSinkDeps {
 const MAX_PAGES = 10;
 
 export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: ZendeskSinkDeps): TicketSink {
-  if (!config.url || !config.email || !config.token) {
-    throw new PermanentError('zendesk: ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_TOKEN are required', 'desk_not_configured');
-  }
-  const base = config.url.replace(/\/+$/, '');
+  const { url, email, token } = requireDeskSettings('zendesk', config);
+  const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'zendesk-sink' });
   const http = createDeskHttp({
     desk: 'zendesk',
     baseURL: base,
-    auth: { username: `${config.email}/token`, password: config.token },
+    auth: { username: `${email}/token`, password: token },
     headers: { 'Content-Type': 'application/json' },
     logger: log,
     ...deps.http,
