@@ -22,7 +22,7 @@ export function parseAttributeList(list: string): Attribute[] {
   const inner = text.slice(1, text.endsWith(']') ? -1 : undefined);
   const attributes: Attribute[] = [];
   let current: string | null = null;
-  for (const rawEntry of inner.split(';').flatMap(splitCommaForm)) {
+  for (const rawEntry of inner.includes(',') ? inner.split(';').flatMap(splitCommaForm) : inner.split(';')) {
     const entry = rawEntry.trim();
     // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
     if (!entry || /^[.,\s]*$/.test(entry) || (/^none$/i.test(entry) && !current)) continue;

