@@ -7,6 +7,7 @@ import { checkGraph, type GraphProbeFactory } from './graph-check.ts';
 import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
 import { checkRedis } from './redis-check.ts';
+import { checkSnapshots } from './snapshot-check.ts';
 import { checkWritableDir } from './store-check.ts';
 
 /**
@@ -62,7 +63,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkDesk(config, timeoutMs),
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
   ]);
-  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...desk, store], secretValues(config));
+  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store], secretValues(config));
   return { ok: results.every((r) => r.ok), results };
 }
 
