@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
@@ -90,4 +92,15 @@ describe('a directory snapshot exported from Graph', () => {
     expect(r.verdict).toBe('unresolved');
     expect(r.holders).toEqual([]);
   });
+
+  it('is what `syncdesk snapshot export` writes (8 users, a group, a contact, a deleted user), and `snapshot list` shows it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'syncdesk-snapshot-cli-'));
+    const env = { ...process.env, REDIS_URL: '', GRAPH_TENANT_ID: '0a0a0a0a-0000-4000-8000-00000000000a', GRAPH_CLIENT_ID: 'aaaaaaaa-1111-4111-8111-111111111111', GRAPH_CLIENT_SECRET: 'secret-a', GRAPH_BASE_URL: fake.url, GRAPH_AUTHORITY_HOST: fake.url, SNAPSHOT_DIR: out };
+    const run = promisify(execFile);
+    const { stdout } = await run('node', [resolve('bin/syncdesk.js'), 'snapshot', 'export'], { env });
+    expect(stdout).toMatch(/^snapshot of 0a0a0a0a-0000-4000-8000-00000000000a: 11 objects → .*\.jsonl\.gz$/m);
+    const list = await run('node', [resolve('bin/syncdesk.js'), 'snapshot', 'list'], { env });
+    expect(list.stdout).toMatch(/less than a day old\) {2}graph/);
+    rmSync(out, { recursive: true, force: true });
+  }, 60_000);
 });
