@@ -8,7 +8,10 @@ import type { Runtime } from '../app/runtime.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
 
-/** `syncdesk listen`: the IMAP listener only; mails it stores are queued for `syncdesk worker`. */
+/**
+ * `syncdesk listen`: the mail listener only (IMAP, or Microsoft Graph with MAIL_SOURCE=graph);
+ * mails it stores are queued for `syncdesk worker`.
+ */
 
 export interface Listener {
   stop(): Promise<void>;
@@ -16,15 +19,23 @@ export interface Listener {
   health(): { connected: boolean; lastError: string | null };
 }
 
+/** A mailbox to listen to: IMAP_HOST, or the Graph mail source (its keys are checked by the config schema). */
+export function mailSourceConfigured(config: Runtime['config']): boolean {
+  return config.ingest.mailSource === 'graph' || Boolean(config.imap.host);
+}
+
 export async function startListener(runtime: Runtime): Promise<Listener> {
-  if (!runtime.config.imap.host) throw new Error('IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD');
-  const { createImapListener } = await import('../ingest/imap-listener.ts');
-  const listener = createImapListener({
+  const graph = runtime.config.ingest.mailSource === 'graph';
+  if (!graph && !runtime.config.imap.host) throw new Error('IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD');
+  const deps = {
     config: runtime.config,
     redis: runtime.redis.client as Redis,
     ingestor: runtime.ingestor(),
-    logger: runtime.logger.child({ component: 'imap' }),
-  });
+    logger: runtime.logger.child({ component: graph ? 'graph-mail' : 'imap' }),
+  };
+  const listener = graph
+    ? (await import('../ingest/graph-mail-listener.ts')).createGraphMailListener(deps)
+    : (await import('../ingest/imap-listener.ts')).createImapListener(deps);
   listener.start();
   return listener;
 }
@@ -32,7 +43,7 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
 export function registerListenCommand(program: Command): void {
   program
     .command('listen')
-    .description('watch the IMAP mailbox and queue every report mail (workers run elsewhere)')
+    .description('watch the mailbox (IMAP, or Graph with MAIL_SOURCE=graph) and queue every report mail (workers run elsewhere)')
     .option('--admin-port <port>', 'port of the admin server (metrics, health); 0: off (default: ADMIN_PORT or 9464)')
     .action(async (opts: { adminPort?: string }) => {
       const config = cliConfig({ 'admin.port': opts.adminPort });

@@ -9,7 +9,8 @@ import { watchWorkers } from '../app/session.ts';
 import { startWorkers, stopWorkers } from '../app/workers.ts';
 
 /**
- * `syncdesk replay <files|dirs|mbox...>` and `syncdesk replay --imap --mailbox NAME --since DATE`:
+ * `syncdesk replay <files|dirs|mbox...>`, `syncdesk replay --imap --mailbox NAME --since DATE` and
+ * `syncdesk replay --graph --mailbox ADDRESS [--folder NAME] --since DATE`:
  * feeds old mails through the pipeline. Mails seen before are skipped unless `--force`.
  * `--dry-run` parses, resolves and plans the ticket actions in this process and prints
  * them, changing nothing (no queue, no ticket, no mail store).
@@ -17,6 +18,8 @@ import { startWorkers, stopWorkers } from '../app/workers.ts';
 
 interface ReplayOptions {
   imap?: boolean;
+  graph?: boolean;
+  folder?: string;
   mailbox?: string;
   since?: string;
   until?: string;
@@ -39,6 +42,15 @@ function parseDate(value: string, flag: string): Date {
 }
 
 async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config']): AsyncGenerator<ReplayInput> {
+  if (opts.graph) {
+    if (!opts.since) throw new Error('--graph needs --since DATE');
+    const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
+    const until = opts.until ? parseDate(opts.until, '--until') : undefined;
+    for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: parseDate(opts.since, '--since'), until })) {
+      yield { raw: m.raw, label: m.label, origin: 'replay-graph', receivedAt: m.receivedAt };
+    }
+    return;
+  }
   if (opts.imap) {
     if (!opts.since) throw new Error('--imap needs --since DATE');
     const { readImapFolder } = await import('../ingest/imap-folder-source.ts');
@@ -172,12 +184,14 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('feed old mails (files, folders, mbox, or an IMAP folder) through the pipeline')
+    .description('feed old mails (files, folders, mbox, an IMAP folder or a Graph mailbox folder) through the pipeline')
     .argument('[paths...]', 'mail files, folders or mbox files')
     .option('--imap', 'read from the IMAP server instead of files')
-    .option('--mailbox <name>', 'IMAP folder to read (default: IMAP_MAILBOX)')
-    .option('--since <date>', 'IMAP: mails received on or after this date')
-    .option('--until <date>', 'IMAP: mails received before this date')
+    .option('--graph', 'read a mailbox folder through Microsoft Graph (graph.* credentials)')
+    .option('--mailbox <name>', 'IMAP: folder to read (default: IMAP_MAILBOX); Graph: the mailbox address (default: GRAPH_MAILBOX)')
+    .option('--folder <name>', 'Graph: folder to read (default: GRAPH_MAIL_FOLDER)')
+    .option('--since <date>', 'IMAP/Graph: mails received on or after this date')
+    .option('--until <date>', 'IMAP/Graph: mails received before this date')
     .option('--dry-run', 'print the records and the planned ticket actions; change nothing')
     .option('--force', 'run mails again even if they were seen before')
     .option('--wait', 'process in this process and wait, even when other workers are running')

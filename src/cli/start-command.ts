@@ -6,7 +6,7 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
-import { startListener, type Listener } from './listen-command.ts';
+import { mailSourceConfigured, startListener, type Listener } from './listen-command.ts';
 
 /**
  * `syncdesk start`: everything in one process: the IMAP listener (when IMAP is configured)
@@ -29,8 +29,8 @@ export function registerStartCommand(program: Command): void {
       const workers = startWorkers(runtime, roles, { concurrency: Number(opts.concurrency) });
       await ensureSchedules(runtime, roles);
       let listener: Listener | null = null;
-      if (opts.listen && config.imap.host) listener = await startListener(runtime);
-      else logger.warn({ action: 'start' }, 'IMAP is not configured: feed mails with `syncdesk replay`');
+      if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);
+      else logger.warn({ action: 'start' }, 'no mailbox is configured (IMAP_HOST or MAIL_SOURCE=graph): feed mails with `syncdesk replay`');
       const admin = await startAdmin(runtime, metrics, { workers, imap: listener });
       logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
       await new Promise<void>(() => {

@@ -18,6 +18,7 @@ import { adfProblem, FakeJira } from '../fakes/jira.ts';
 import { FakeServiceNow } from '../fakes/servicenow.ts';
 import { FakeZendesk } from '../fakes/zendesk.ts';
 import { services } from '../helpers/services.ts';
+import { fakeGraphEnv } from '../e2e/graph-env.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from '../ingest/helpers.ts';
 import { expectedProblems, rtClient, runCli, sleep, spawnCli, tempDir, uid, until, type CliChild, type ExpectedProblem, jobCounts } from './helpers.ts';
 
@@ -211,12 +212,7 @@ async function runPipeline(name: string, desk: DeskCase, options: { expectFailur
   const dir = tempDir(`sec-${name}`);
   const env = {
     ...baseEnv(dir),
-    GRAPH_TENANT_ID: TENANT_ID,
-    GRAPH_CLIENT_ID: APP.clientId,
-    GRAPH_CLIENT_SECRET: APP.secret,
-    GRAPH_BASE_URL: fake.url,
-    GRAPH_AUTHORITY_HOST: fake.url,
-    GRAPH_POLL_MINUTES: '0',
+    ...fakeGraphEnv(fake, TENANT_ID, APP),
     ...desk.env(),
   };
   const runtime: Runtime = await openRuntime(loadConfig({ ...env, REDIS_PASSWORD: '', LOG_LEVEL: 'silent' }), createLogger({ level: 'silent' }));
