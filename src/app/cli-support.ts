@@ -2,6 +2,7 @@ import { loadConfig } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
+import type { Queue } from 'bullmq';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
@@ -28,23 +29,43 @@ const PENDING_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'pri
 
 export type QueueCounts = Record<QueueName, Record<string, number>>;
 
+/**
+ * How many of `queue`'s delayed jobs are a job scheduler's next run (the Graph poll every
+ * GRAPH_POLL_MINUTES): a timetable, not work, so nothing should wait for it.
+ */
+async function scheduledNextRuns(queue: Queue): Promise<number> {
+  if ((await queue.getJobSchedulersCount()) === 0) return 0;
+  let n = 0;
+  for (const s of await queue.getJobSchedulers()) {
+    if (s.next !== undefined && (await queue.getJobState(`repeat:${s.key}:${s.next}`)) === 'delayed') n++;
+  }
+  return n;
+}
+
+/** Job counts per queue; `scheduled` counts the delayed jobs that are a schedule's next run. */
 export async function queueCounts(queues: Queues): Promise<QueueCounts> {
   const out = {} as QueueCounts;
   for (const name of Object.keys(QUEUE_NAMES) as QueueName[]) {
-    out[name] = await queues.byName(name).getJobCounts(...PENDING_STATES, 'completed', 'failed');
+    const queue = queues.byName(name);
+    out[name] = { ...(await queue.getJobCounts(...PENDING_STATES, 'completed', 'failed')), scheduled: await scheduledNextRuns(queue) };
   }
   return out;
 }
 
+/** Jobs still to run: waiting, running, delayed for a retry, or waiting for children. */
 export function pendingTotal(counts: QueueCounts): number {
   let total = 0;
-  for (const c of Object.values(counts)) for (const s of PENDING_STATES) total += c[s] ?? 0;
+  for (const c of Object.values(counts)) {
+    for (const s of PENDING_STATES) total += c[s] ?? 0;
+    total -= c.scheduled ?? 0;
+  }
   return total;
 }
 
 /**
  * Waits until no job of any queue is waiting, running, delayed (retry backoff) or waiting
  * for children: two checks in a row, so a job handed from one queue to the next is seen.
+ * A schedule's next run (delayed until its time) is not waited for.
  */
 export async function waitForDrain(queues: Queues, options: { timeoutMs?: number; onTick?: (pending: number) => void } = {}): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
-import { waitForDrain } from '../../src/pipeline/cli-support.ts';
+import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
+import { queuePrefix } from '../../src/redis/connection.ts';
 import { services } from '../helpers/services.ts';
 
 /**
@@ -134,12 +136,27 @@ export async function flagsIn(c: ImapFlow, mailbox: string): Promise<Array<{ uid
 
 // ------------------------------------------------------------------ queues
 
-/** Waits until the pipeline of `prefix` has nothing waiting, running or delayed. */
+/**
+ * The queues of the syncdesk children run with REDIS_PREFIX=`prefix`, under the key prefix
+ * syncdesk itself derives from it (`<prefix>:q`): watching the bare prefix sees empty queues
+ * and reports "drained" at once, before any job has run.
+ */
+function pipelineQueues(client: Redis, prefix: string): Queues {
+  const redis = loadConfig({ REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix }).redis;
+  return createQueues(client, queuePrefix(redis));
+}
+
+/**
+ * Waits until the pipeline of `prefix` has nothing waiting, running or delayed. Every caller
+ * has queued work first, so queues that never held a job are the wrong queues, not drained ones.
+ */
 export async function drained(prefix: string, timeoutMs = 60_000): Promise<void> {
   const client = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
-  const queues: Queues = createQueues(client, prefix);
+  const queues = pipelineQueues(client, prefix);
   try {
     if (!(await waitForDrain(queues, { timeoutMs }))) throw new Error(`queues of ${prefix} not drained in ${timeoutMs} ms`);
+    const seen = Object.values(await queueCounts(queues)).reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    if (seen === 0) throw new Error(`queues of ${prefix} (key prefix ${queues.prefix}) never held a job: not where syncdesk queues its work`);
   } finally {
     await queues.close();
     client.disconnect();
@@ -148,7 +165,7 @@ export async function drained(prefix: string, timeoutMs = 60_000): Promise<void>
 
 export async function failedJobs(prefix: string): Promise<number> {
   const client = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
-  const queues: Queues = createQueues(client, prefix);
+  const queues = pipelineQueues(client, prefix);
   try {
     let n = 0;
     for (const q of [queues.parse, queues.resolve, queues.ticket]) n += await q.getFailedCount();
