@@ -308,15 +308,23 @@ export function decodeTnef(data: Buffer, options: TnefOptions = {}): TnefContent
   }
 }
 
-function decodeTnefInner(data: Buffer, options: TnefOptions): TnefContent {
-  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+/** MS-OXTNEF 2.1.3.3: what the message-level attributes carry that the body needs. */
+interface MessageAttributes {
+  legacySubject: Buffer | null;
+  legacyBody: Buffer | null;
+  oemCodepage: number | null;
+  props: MapiProp[];
+}
+
+/**
+ * MS-OXTNEF 2.1.3.1: the attribute stream (signature, legacy key, then level, id, length,
+ * value and checksum per attribute), sorted into the message's attributes and, per attachment
+ * (each opened by attAttachRendData), its own.
+ */
+function readAttributes(data: Buffer): { message: MessageAttributes; attachments: RawAttachment[] } {
   if (data.length < 6) throw new TnefError('not TNEF: shorter than its header', 'tnef_not_tnef');
   if (data.readUInt32LE(0) !== TNEF_SIGNATURE) throw new TnefError('not TNEF: bad signature', 'tnef_not_tnef');
-
-  let legacySubject: Buffer | null = null;
-  let legacyBody: Buffer | null = null;
-  let oemCodepage: number | null = null;
-  const messageProps: MapiProp[] = [];
+  const message: MessageAttributes = { legacySubject: null, legacyBody: null, oemCodepage: null, props: [] };
   const attachments: RawAttachment[] = [];
   let current: RawAttachment | null = null;
   const newAttachment = (): RawAttachment => {
@@ -348,10 +356,10 @@ function decodeTnefInner(data: Buffer, options: TnefOptions): TnefContent {
     const id = attrId & 0xffff;
     if (level === LVL_MESSAGE) {
       switch (id) {
-        case ATT.SUBJECT: legacySubject = value; break;
-        case ATT.BODY: legacyBody = value; break;
-        case ATT.OEM_CODEPAGE: if (value.length >= 4) oemCodepage = value.readUInt32LE(0); break;
-        case ATT.MAPI_PROPS: messageProps.push(...parseMapiProps(value)); break;
+        case ATT.SUBJECT: message.legacySubject = value; break;
+        case ATT.BODY: message.legacyBody = value; break;
+        case ATT.OEM_CODEPAGE: if (value.length >= 4) message.oemCodepage = value.readUInt32LE(0); break;
+        case ATT.MAPI_PROPS: message.props.push(...parseMapiProps(value)); break;
         default: break; // dates, class, priority, recipients...: not needed here
       }
     } else if (level === LVL_ATTACHMENT) {
@@ -371,96 +379,132 @@ function decodeTnefInner(data: Buffer, options: TnefOptions): TnefContent {
       throw new TnefError(`attribute at ${attrPos} has unknown level ${level}`, 'tnef_corrupt');
     }
   }
+  return { message, attachments };
+}
 
-  const warnings: string[] = [];
-  const messageCp = propLong(findProp(messageProps, PR.MESSAGE_CODEPAGE));
-  const internetCp = propLong(findProp(messageProps, PR.INTERNET_CPID));
-  const stringCp = messageCp ?? oemCodepage ?? internetCp ?? 1252;
-  let budget = maxOutput;
-  const spend = (n: number): boolean => {
-    if (n > budget) return false;
-    budget -= n;
+/** The output cap shared by the bodies and the attachments; what does not fit is said in `warnings`. */
+class OutputBudget {
+  readonly warnings: string[] = [];
+  private left: number;
+
+  constructor(readonly max: number) {
+    this.left = max;
+  }
+
+  spend(n: number): boolean {
+    if (n > this.left) return false;
+    this.left -= n;
     return true;
-  };
-  const capString = (s: string | null, what: string): string | null => {
-    if (s === null) return null;
-    if (spend(s.length)) return s;
-    warnings.push(`${what} dropped: over the ${maxOutput}-byte output cap`);
-    return null;
-  };
+  }
 
+  get remaining(): number {
+    return this.left;
+  }
+
+  capString(s: string | null, what: string): string | null {
+    if (s === null) return null;
+    if (this.spend(s.length)) return s;
+    this.warnings.push(`${what} dropped: over the ${this.max}-byte output cap`);
+    return null;
+  }
+}
+
+/** The code pages strings are in: the message's, else the OEM code page, else the Internet one, else 1252. */
+interface Codepages {
+  strings: number;
+  oem: number;
+  internet: number | null;
+}
+
+/**
+ * The message's subject and bodies: MAPI properties (MS-OXCMSG) first, the legacy attributes
+ * as the fallback, and the compressed RTF body (MS-OXRTFCP, MS-OXRTFEX) when the HTML or the
+ * text body is missing.
+ */
+function decodeMessage(message: MessageAttributes, cps: Codepages, budget: OutputBudget): Pick<TnefContent, 'subject' | 'bodyText' | 'bodyHtml'> {
+  const props = message.props;
   // Subject: the MAPI one when there is one (it can be Unicode), else the legacy attribute.
-  const subject = propString(findProp(messageProps, PR.SUBJECT), stringCp)
-    ?? (legacySubject ? cString(legacySubject, oemCodepage ?? 1252) : null);
+  const subject = propString(findProp(props, PR.SUBJECT), cps.strings) ?? (message.legacySubject ? cString(message.legacySubject, cps.oem) : null);
 
   // Plain text body.
-  let bodyText = propString(findProp(messageProps, PR.BODY), stringCp)
-    ?? (legacyBody ? cString(legacyBody, oemCodepage ?? 1252) : null);
+  let bodyText = propString(findProp(props, PR.BODY), cps.strings) ?? (message.legacyBody ? cString(message.legacyBody, cps.oem) : null);
 
   // HTML body: PR_BODY_HTML / PR_HTML is the HTML itself.
   let bodyHtml: string | null = null;
-  const htmlProp = findProp(messageProps, PR.BODY_HTML);
+  const htmlProp = findProp(props, PR.BODY_HTML);
   if (htmlProp?.values[0]) {
-    if (htmlProp.type === PT.BINARY) bodyHtml = decodeHtmlBytes(htmlProp.values[0], internetCp);
-    else bodyHtml = propString(htmlProp, internetCp ?? stringCp);
+    if (htmlProp.type === PT.BINARY) bodyHtml = decodeHtmlBytes(htmlProp.values[0], cps.internet);
+    else bodyHtml = propString(htmlProp, cps.internet ?? cps.strings);
   }
 
   // RTF body: de-encapsulate HTML or text when the other properties are missing.
-  const rtfProp = findProp(messageProps, PR.RTF_COMPRESSED);
+  const rtfProp = findProp(props, PR.RTF_COMPRESSED);
   if (rtfProp?.values[0] && rtfProp.type === PT.BINARY && (bodyHtml === null || bodyText === null)) {
     try {
-      const rtf = decompressRtf(rtfProp.values[0], Math.min(budget, 32 * 1024 * 1024));
-      const extracted = extractFromRtf(rtf, Math.min(budget, 32 * 1024 * 1024));
+      const rtf = decompressRtf(rtfProp.values[0], Math.min(budget.remaining, 32 * 1024 * 1024));
+      const extracted = extractFromRtf(rtf, Math.min(budget.remaining, 32 * 1024 * 1024));
       if (extracted.kind === 'html' && bodyHtml === null) bodyHtml = extracted.html;
       else if (extracted.kind !== 'html' && bodyText === null) bodyText = extracted.text;
     } catch (err) {
       if (!(err instanceof CompressedRtfError)) throw err;
       // A broken RTF body is corruption like any other, unless we already have the body.
       if (bodyHtml === null && bodyText === null) throw new TnefError(err.message, 'tnef_corrupt', { cause: err });
-      warnings.push(`PR_RTF_COMPRESSED ignored: ${err.message}`);
+      budget.warnings.push(`PR_RTF_COMPRESSED ignored: ${err.message}`);
     }
   }
-  bodyHtml = capString(bodyHtml, 'HTML body');
-  bodyText = capString(bodyText, 'text body');
+  return { subject, bodyHtml: budget.capString(bodyHtml, 'HTML body'), bodyText: budget.capString(bodyText, 'text body') };
+}
 
+/** One attachment (MS-OXCMSG 2.2.2 attachment properties, legacy attributes as fallback), or null when it is skipped. */
+function decodeAttachment(a: RawAttachment, index: number, cps: Codepages, budget: OutputBudget): TnefAttachment | null {
+  const method = propLong(findProp(a.props, PR.ATTACH_METHOD));
+  const filename = propString(findProp(a.props, PR.ATTACH_LONG_FILENAME), cps.strings)
+    ?? propString(findProp(a.props, PR.ATTACH_FILENAME), cps.strings)
+    ?? (a.title ? cString(a.title, cps.oem) : null)
+    ?? (a.transportName ? cString(a.transportName, cps.oem) : null)
+    ?? propString(findProp(a.props, PR.DISPLAY_NAME), cps.strings);
+  const mimeType = propString(findProp(a.props, PR.ATTACH_MIME_TAG), cps.strings);
+  const dataProp = findProp(a.props, PR.ATTACH_DATA);
+  let content: Buffer | null = null;
+  if (dataProp?.type === PT.BINARY && dataProp.values[0]) {
+    content = dataProp.values[0];
+  } else if (dataProp?.type === PT.OBJECT) {
+    // PR_ATTACH_DATA_OBJ: an embedded message (IID_IMessage + a nested TNEF stream) or an OLE
+    // storage. We do not rebuild messages from TNEF: the report never arrives that way, and the
+    // legacy attAttachData next to it, when present, is a rendering we would not want anyway.
+    const v = dataProp.values[0];
+    const kind = v && v.length >= 16 && v.subarray(0, 16).equals(IID_IMESSAGE) ? 'embedded message' : 'OLE object';
+    budget.warnings.push(`attachment ${index} (${filename ?? 'unnamed'}): ${kind} skipped`);
+    return null;
+  } else if (method === 5) {
+    budget.warnings.push(`attachment ${index} (${filename ?? 'unnamed'}): embedded message skipped`);
+    return null;
+  } else if (a.data) {
+    content = a.data;
+  }
+  if (content === null) {
+    if (filename === null) return null; // a rendering record with nothing behind it
+    content = Buffer.alloc(0);
+  }
+  if (!budget.spend(content.length + (filename?.length ?? 0))) {
+    budget.warnings.push(`attachment ${index} (${filename ?? 'unnamed'}) dropped: over the ${budget.max}-byte output cap`);
+    return null;
+  }
+  // Copy: the caller should not keep the whole winmail.dat alive through a slice.
+  return { filename, mimeType, content: Buffer.from(content) };
+}
+
+function decodeTnefInner(data: Buffer, options: TnefOptions): TnefContent {
+  const { message, attachments } = readAttributes(data);
+  const messageCp = propLong(findProp(message.props, PR.MESSAGE_CODEPAGE));
+  const internetCp = propLong(findProp(message.props, PR.INTERNET_CPID));
+  const cps: Codepages = { strings: messageCp ?? message.oemCodepage ?? internetCp ?? 1252, oem: message.oemCodepage ?? 1252, internet: internetCp };
+  const budget = new OutputBudget(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+  const content = decodeMessage(message, cps, budget);
   const out: TnefAttachment[] = [];
   for (const [index, a] of attachments.entries()) {
-    const method = propLong(findProp(a.props, PR.ATTACH_METHOD));
-    const filename = propString(findProp(a.props, PR.ATTACH_LONG_FILENAME), stringCp)
-      ?? propString(findProp(a.props, PR.ATTACH_FILENAME), stringCp)
-      ?? (a.title ? cString(a.title, oemCodepage ?? 1252) : null)
-      ?? (a.transportName ? cString(a.transportName, oemCodepage ?? 1252) : null)
-      ?? propString(findProp(a.props, PR.DISPLAY_NAME), stringCp);
-    const mimeType = propString(findProp(a.props, PR.ATTACH_MIME_TAG), stringCp);
-    const dataProp = findProp(a.props, PR.ATTACH_DATA);
-    let content: Buffer | null = null;
-    if (dataProp?.type === PT.BINARY && dataProp.values[0]) {
-      content = dataProp.values[0];
-    } else if (dataProp?.type === PT.OBJECT) {
-      // PR_ATTACH_DATA_OBJ: an embedded message (IID_IMessage + a nested TNEF stream) or an OLE
-      // storage. We do not rebuild messages from TNEF: the report never arrives that way, and the
-      // legacy attAttachData next to it, when present, is a rendering we would not want anyway.
-      const v = dataProp.values[0];
-      const kind = v && v.length >= 16 && v.subarray(0, 16).equals(IID_IMESSAGE) ? 'embedded message' : 'OLE object';
-      warnings.push(`attachment ${index} (${filename ?? 'unnamed'}): ${kind} skipped`);
-      continue;
-    } else if (method === 5) {
-      warnings.push(`attachment ${index} (${filename ?? 'unnamed'}): embedded message skipped`);
-      continue;
-    } else if (a.data) {
-      content = a.data;
-    }
-    if (content === null) {
-      if (filename === null) continue; // a rendering record with nothing behind it
-      content = Buffer.alloc(0);
-    }
-    if (!spend(content.length + (filename?.length ?? 0))) {
-      warnings.push(`attachment ${index} (${filename ?? 'unnamed'}) dropped: over the ${maxOutput}-byte output cap`);
-      continue;
-    }
-    // Copy: the caller should not keep the whole winmail.dat alive through a slice.
-    out.push({ filename, mimeType, content: Buffer.from(content) });
+    const decoded = decodeAttachment(a, index, cps, budget);
+    if (decoded) out.push(decoded);
   }
-
-  return { subject, bodyText, bodyHtml, attachments: out, warnings };
+  return { subject: content.subject, bodyText: content.bodyText, bodyHtml: content.bodyHtml, attachments: out, warnings: budget.warnings };
 }
