@@ -36,7 +36,8 @@ function quotedNames(message: string): string[] {
  * FederatedUser.UserPrincipalName), never plain words such as "mail", which prose uses.
  */
 function identifierNames(message: string): string[] {
-  return [...message.matchAll(/(?<![\w.@:/-])([A-Za-z][a-z]+(?:[A-Z][A-Za-z]*|\.[A-Za-z]+)+)(?![\w@-])/g)].map((m) => m[1]!);
+  // each segment starts with one capital: one way to split a word, so no backtracking blow-up
+  return [...message.matchAll(/(?<![\w.@:/-])([A-Za-z][a-z]+(?:[A-Z][a-z]*)+(?:\.[A-Za-z]+)*)(?![\w@-])/g)].map((m) => m[1]!);
 }
 
 const PROXY_WORDS = /proxy\s*address|proxyadresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy/i;

@@ -155,7 +155,8 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
   // error sentences are long, and in a column of names or ids only when a cell spans into it
   const matches = cells.map((c, i) => (c.length > 24 && (!NAME_ROLES.has(roleOf(i)) || isSentence(c)) ? findFamilies(c) : []));
   const flat = cells.map(collapse);
-  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || roleOf(i) === 'description');
+  // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
+  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || (roleOf(i) === 'description' && !looksLikeObjectId(flat[i]!)));
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
   const used = new Set(descriptions);
@@ -164,7 +165,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
     if (!cell || used.has(i)) return;
     const role = roleOf(i);
     if (role === 'ignore') return used.add(i), undefined;
-    if (role === 'objectId' || (!role && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
+    if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
@@ -335,8 +336,10 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
       identity = cleanIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''));
     }
     emitted += leftovers(lines.slice(from, leftoverEnd), out);
-    emitted += emitFromText(text, [match], { ...ctx, identity, section: ctx.section ?? lines[first]!.section }, out, false);
     from = lineAt(Math.max(match.start, match.end - 1)) + 1;
+    // a table pasted one cell per line: the source anchor follows its error
+    const anchor = !ctx.onPremisesObjectId && from < lines.length && looksLikeObjectId(lines[from]!.text) ? lines[from++]!.text.trim() : ctx.onPremisesObjectId;
+    emitted += emitFromText(text, [match], { ...ctx, identity, onPremisesObjectId: anchor, section: ctx.section ?? lines[first]!.section }, out, false);
   }
   emitted += leftovers(lines.slice(from), out);
   return emitted;

@@ -93,9 +93,11 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const sender = inner?.from ?? doc.from;
   const head = lines.slice(0, 200).join('\n');
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
-  const saysReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
+  const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
   const extraction = extractErrors(blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)));
+  // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
+  const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
   if (!extraction.errors.length && notice) why.push(notice);
   if (!extraction.errors.length && (haveInner || !saysReport || notice)) return null;

@@ -126,7 +126,8 @@ function nextFilled(lines: string[], i: number): string | undefined {
 
 // ---------------------------------------------------------------------------- one cell per line
 
-const CELL_LINE_RE = /^([^|]*?)\s*\|\s*$/;
+// no lazy group before `\s*`: a line of 100,000 spaces must not take quadratic time
+const CELL_LINE_RE = /^([^|]*)\|\s*$/;
 
 /**
  * A table written one cell per line, each line closed by `|` (a lone `|` is an empty cell),
@@ -134,7 +135,8 @@ const CELL_LINE_RE = /^([^|]*?)\s*\|\s*$/;
  * A cell wrapped over lines ends at the line that carries its `|`.
  */
 function cellPerLineTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
-  if (!CELL_LINE_RE.test(lines[start]!) || !fieldRole(CELL_LINE_RE.exec(lines[start]!)![1]!)) return null;
+  const first = CELL_LINE_RE.exec(lines[start]!);
+  if (!first || !fieldRole(first[1]!.trim())) return null;
   const cells: string[] = [];
   let i = start;
   let pending: string[] = [];
@@ -145,7 +147,7 @@ function cellPerLineTable(lines: string[], start: number): { rows: string[][]; e
       pending.push(lines[i]!.trim());
       continue;
     }
-    cells.push(squeeze([...pending, closed[1]!].join(' ')));
+    cells.push(squeeze([...pending, closed[1]!.trim()].join(' ')));
     pending = [];
   }
   let width = 0;
