@@ -141,7 +141,7 @@ export const TicketConfigSchema = z.object({
       queue: z.string().default('General'),
       keyField: z.string().default('DedupKey'),
     })
-    .default({ queue: 'General', keyField: 'DedupKey' }),
+    .prefault({}),
   servicenow: z
     .object({
       url: z.string().url().optional(),
@@ -154,7 +154,7 @@ export const TicketConfigSchema = z.object({
        */
       closeCode: z.string().min(1).default('Solution provided'),
     })
-    .default({ closeCode: 'Solution provided' }),
+    .prefault({}),
   jira: z
     .object({
       url: z.string().url().optional(),
@@ -174,15 +174,7 @@ export const TicketConfigSchema = z.object({
       /** Issue link type between a closed issue and its follow-up. */
       linkType: z.string().min(1).default('Relates'),
     })
-    .default({
-      issueType: 'Task',
-      resolveTransitions: splitNames('Done,Resolve Issue,Resolve this issue'),
-      reopenTransitions: splitNames('Reopen,Reopen Issue,To Do'),
-      resolution: 'Done',
-      wontFixResolutions: splitNames("Won't Fix,Won't Do"),
-      closedStatuses: splitNames('Closed'),
-      linkType: 'Relates',
-    }),
+    .prefault({}),
   zendesk: z
     .object({
       url: z.string().url().optional(),
@@ -200,7 +192,7 @@ export const TicketConfigSchema = z.object({
       /** Group the tickets are assigned to (its numeric id). */
       groupId: positiveInt.optional(),
     })
-    .default({ tag: 'syncdesk', wontFixTag: 'wont_fix' }),
+    .prefault({}),
 });
 
 export const IngestConfigSchema = z.object({
