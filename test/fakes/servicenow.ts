@@ -12,7 +12,20 @@ import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './s
  * code outside it is stored as given (`closeCodePolicy: 'store'`, the platform's behaviour) or
  * refused with 403 by a customer's data policy (`'refuse'`, the default, so tests see it).
  * `close_notes` is cut at 4,000 characters, as the out-of-box column is.
+ * Reference fields (`assignment_group`, `caller_id`, `parent_incident`) take sys_ids: a name
+ * is stored as given and resolves to nothing, unless the request says
+ * `sysparm_input_display_value=true`. Parent and child incidents keep their states in step
+ * (ServiceNow's "Synchronization between a parent and a child incident"): a parent going to
+ * In Progress or reopened takes its children to In Progress, a resolved parent resolves its
+ * active children with its close code and notes, a closed parent leaves them alone. Closed
+ * and Canceled incidents are read-only unless the API user is an admin.
  */
+
+/** A group or user record a reference field can point at. */
+export interface FakeReference {
+  sys_id: string;
+  name: string;
+}
 
 /** The out-of-box incident close codes of current releases (Tokyo and later). */
 export const SN_CLOSE_CODES = [
@@ -40,6 +53,7 @@ export interface FakeIncident {
   close_code: string;
   close_notes: string;
   assignment_group: string;
+  caller_id: string;
   parent_incident: string;
   sys_created_on: string;
   resolved_at: string;
@@ -64,6 +78,12 @@ export interface FakeServiceNowOptions {
   closeCodes?: string[];
   /** A close code outside the list: stored as given, or refused by a data policy. @defaultValue 'refuse' */
   closeCodePolicy?: 'store' | 'refuse';
+  /** `sys_user_group` rows (assignment_group points at one). */
+  groups?: FakeReference[];
+  /** `sys_user` rows (caller_id points at one); `name` is the display value. */
+  users?: FakeReference[];
+  /** The API user has the admin role: Closed and Canceled incidents stay writable. @defaultValue false */
+  admin?: boolean;
 }
 
 const COLUMNS = new Set([
@@ -77,6 +97,7 @@ const COLUMNS = new Set([
   'close_code',
   'close_notes',
   'assignment_group',
+  'caller_id',
   'parent_incident',
   'sys_created_on',
   'resolved_at',
@@ -85,7 +106,9 @@ const COLUMNS = new Set([
   'work_notes',
   'comments',
 ]);
-const REFERENCE_FIELDS = new Set(['assignment_group', 'parent_incident']);
+const REFERENCE_FIELDS = new Set(['assignment_group', 'caller_id', 'parent_incident']);
+const REFERENCE_TABLE: Record<string, string> = { assignment_group: 'sys_user_group', caller_id: 'sys_user', parent_incident: 'incident' };
+const ACTIVE = new Set(['1', '2', '3']);
 const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000, close_notes: 4000 };
 
 function snTime(d: Date): string {
@@ -113,6 +136,9 @@ export class FakeServiceNow {
       invalidFields: new Set(options.invalidFields ?? []),
       closeCodes: options.closeCodes ?? SN_CLOSE_CODES,
       closeCodePolicy: options.closeCodePolicy ?? 'refuse',
+      groups: options.groups ?? [],
+      users: options.users ?? [],
+      admin: options.admin ?? false,
     };
     this.server = new FakeDeskServer('servicenow', (req) => this.route(req));
     this.server.faults.rateLimitHeaders = () => ({
@@ -168,13 +194,47 @@ export class FakeServiceNow {
     return rec;
   }
 
-  /** An agent sets the state (e.g. closes or cancels), bypassing the API's rules. */
+  /** An agent sets the state (e.g. closes or cancels), bypassing the API's rules but not the business rules. */
   setState(sysId: string, state: string): void {
     const rec = this.mustGet(sysId);
+    const before = rec.state;
     rec.state = state;
     const now = snTime(this.opts.now());
     if (state === '6' && !rec.resolved_at) rec.resolved_at = now;
     if (state === '7' || state === '8') rec.closed_at = now;
+    this.syncChildren(rec, before);
+  }
+
+  /** The children of an incident (parent_incident points at it). */
+  children(sysId: string): FakeIncident[] {
+    return this.list().filter((i) => i.parent_incident === sysId);
+  }
+
+  /** The record a reference field of `rec` points at, or undefined when its value resolves to nothing. */
+  referenced(rec: FakeIncident, field: 'assignment_group' | 'caller_id' | 'parent_incident'): { sys_id: string } | undefined {
+    const value = rec[field];
+    if (field === 'parent_incident') return this.incidents.get(value);
+    return (field === 'assignment_group' ? this.opts.groups : this.opts.users).find((r) => r.sys_id === value);
+  }
+
+  /** The state rules between a parent and its children, after `parent` went from `before` to its state. */
+  private syncChildren(parent: FakeIncident, before: string): void {
+    if (parent.state === before) return;
+    const now = snTime(this.opts.now());
+    for (const child of this.children(parent.sys_id)) {
+      const was = child.state;
+      if (parent.state === '2' && child.state !== '2' && (ACTIVE.has(child.state) || child.state === '6')) {
+        if (child.state === '6') child.reopen_count = String(Number(child.reopen_count) + 1);
+        child.state = '2';
+        child.resolved_at = '';
+      } else if (parent.state === '6' && ACTIVE.has(child.state)) {
+        Object.assign(child, { state: '6', close_code: parent.close_code, close_notes: parent.close_notes, resolved_at: now });
+        const entries = this.journal.get(child.sys_id) ?? [];
+        entries.push({ element: 'work_notes', value: `Resolved by parent incident ${parent.number}: ${parent.close_notes}`, sys_created_on: now });
+        this.journal.set(child.sys_id, entries);
+      } else continue;
+      this.syncChildren(child, was);
+    }
   }
 
   // ---- HTTP --------------------------------------------------------------------------
@@ -192,6 +252,7 @@ export class FakeServiceNow {
       close_code: '',
       close_notes: '',
       assignment_group: '',
+      caller_id: '',
       parent_incident: '',
       sys_created_on: snTime(this.opts.now()),
       resolved_at: '',
@@ -215,6 +276,7 @@ export class FakeServiceNow {
     if (!m) return failure(400, 'Requested URI does not represent any resource', req.path);
     const version = m[1] === 'v1/' ? 'v1' : m[1] === 'v2/' ? 'v2' : 'v1';
     if (m[2] === 'sys_choice' && req.method === 'GET' && !m[3]) return this.choices(req);
+    if ((m[2] === 'sys_user_group' || m[2] === 'sys_user') && req.method === 'GET' && !m[3]) return this.references(req, m[2]);
     if (m[2] !== 'incident') return failure(403, 'User Not Authorized', `Not authorized to access table ${m[2]}`);
     const sysId = m[3];
     if (req.method === 'GET' && !sysId) return this.query(req, version);
@@ -291,6 +353,27 @@ export class FakeServiceNow {
     return { status: 200, body: { result: wanted } };
   }
 
+  /** `sys_user_group` / `sys_user` rows for a query on `name=` (or `sys_id=`), fields sys_id and name. */
+  private references(req: FakeRequest, table: 'sys_user_group' | 'sys_user'): FakeReply {
+    const rows = table === 'sys_user_group' ? this.opts.groups : this.opts.users;
+    const conds = (req.query.get('sysparm_query') ?? '').split('^').map((p) => /^(name|sys_id)=(.*)$/.exec(p)).filter((c) => c !== null);
+    const wanted = rows.filter((r) => conds.every(([, f, v]) => r[f as 'name' | 'sys_id'] === v));
+    return { status: 200, body: { result: wanted.map((r) => ({ sys_id: r.sys_id, name: r.name })) } };
+  }
+
+  /**
+   * The stored value of a reference field: as given (a sys_id, or a name that resolves to
+   * nothing), or with `sysparm_input_display_value=true` the sys_id of the record of that
+   * display value ('' when none has it).
+   */
+  private referenceValue(field: string, value: string, displayInput: boolean): string {
+    if (!displayInput || !value) return value;
+    const table = REFERENCE_TABLE[field];
+    if (table === 'incident') return this.list().find((i) => i.number === value)?.sys_id ?? '';
+    const rows = table === 'sys_user_group' ? this.opts.groups : this.opts.users;
+    return rows.find((r) => r.name === value)?.sys_id ?? '';
+  }
+
   private getOne(req: FakeRequest, sysId: string): FakeReply {
     const rec = this.incidents.get(sysId);
     if (!rec) return failure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
@@ -298,10 +381,11 @@ export class FakeServiceNow {
   }
 
   /** Writes known columns (journal fields append), truncating to the column length; unknown ones are ignored. */
-  private apply(rec: FakeIncident, body: Record<string, unknown>): void {
+  private apply(rec: FakeIncident, body: Record<string, unknown>, displayInput = false): void {
     for (const [field, raw] of Object.entries(body)) {
       if (!COLUMNS.has(field) || field === 'sys_id' || field === 'number' || field === 'sys_created_on') continue;
-      const value = raw === null || raw === undefined ? '' : String(raw);
+      const given = raw === null || raw === undefined ? '' : String(raw);
+      const value = REFERENCE_FIELDS.has(field) ? this.referenceValue(field, given, displayInput) : given;
       if (field === 'work_notes' || field === 'comments') {
         if (!value) continue;
         const entries = this.journal.get(rec.sys_id) ?? [];
@@ -317,7 +401,7 @@ export class FakeServiceNow {
   private create(req: FakeRequest): FakeReply {
     if (!req.body || typeof req.body !== 'object') return failure(400, 'Exception while reading request', 'The payload is not valid JSON.');
     const rec = this.newRecord();
-    this.apply(rec, req.body as Record<string, unknown>);
+    this.apply(rec, req.body as Record<string, unknown>, req.query.get('sysparm_input_display_value') === 'true');
     this.incidents.set(rec.sys_id, rec);
     return {
       status: 201,
@@ -330,13 +414,13 @@ export class FakeServiceNow {
     const rec = this.incidents.get(sysId);
     if (!rec) return failure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
     if (!req.body || typeof req.body !== 'object') return failure(400, 'Exception while reading request', 'The payload is not valid JSON.');
-    // Closed and Canceled incidents are read-only through the usual ACLs.
-    if (rec.state === '7' || rec.state === '8') {
+    // Closed and Canceled incidents are read-only through the usual ACLs (admins pass them).
+    if ((rec.state === '7' || rec.state === '8') && !this.opts.admin) {
       return failure(403, 'Operation Failed', 'ACL Exception Update Failed due to security constraints');
     }
     const body = req.body as Record<string, unknown>;
     const next = { ...rec };
-    this.apply(next, { ...body, work_notes: undefined, comments: undefined });
+    this.apply(next, { ...body, work_notes: undefined, comments: undefined }, req.query.get('sysparm_input_display_value') === 'true');
     if (next.state === '6' && rec.state !== '6') {
       if (!next.close_code || !next.close_notes) {
         return failure(403, 'Operation Failed', 'Data Policy Exception: \n Resolution code, Resolution notes are mandatory');
@@ -354,8 +438,10 @@ export class FakeServiceNow {
     if (typeof body.close_notes === 'string' && body.close_notes) {
       this.closeNotes.set(sysId, [...this.closeNotesHistory(sysId), body.close_notes]);
     }
+    const before = rec.state;
     Object.assign(rec, next);
     this.apply(rec, { work_notes: body.work_notes, comments: body.comments });
+    this.syncChildren(rec, before);
     return { status: 200, body: { result: this.render(rec, req) } };
   }
 }

@@ -90,3 +90,92 @@ describe('the ServiceNow adapter obeys', () => {
     expect(fake.workNotes(t.id).at(-1)).toMatch(/ end$/);
   });
 });
+
+const GROUP = { sys_id: '4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99', name: 'Identity Team' };
+
+describe('ServiceNow reference fields, parent/child state and closed incidents: the fake refuses', () => {
+  it('a group or caller given by name is stored unresolved; with sysparm_input_display_value=true it resolves', async () => {
+    await start({ groups: [GROUP], users: [{ sys_id: 'a'.repeat(32), name: 'Abel Tuter' }] });
+    const body = { short_description: 'x', assignment_group: GROUP.name, caller_id: 'Abel Tuter' };
+    const raw = await axios.post(`${fake.url}/api/now/v2/table/incident`, body, { auth: AUTH });
+    const stored = fake.incidents.get(raw.data.result.sys_id as string)!;
+    expect(stored.assignment_group).toBe('Identity Team');
+    expect(fake.referenced(stored, 'assignment_group')).toBeUndefined();
+    expect(fake.referenced(stored, 'caller_id')).toBeUndefined();
+    const named = await axios.post(`${fake.url}/api/now/v2/table/incident`, body, { auth: AUTH, params: { sysparm_input_display_value: 'true' } });
+    const resolved = fake.incidents.get(named.data.result.sys_id as string)!;
+    expect(resolved.assignment_group).toBe(GROUP.sys_id);
+    expect(fake.referenced(resolved, 'caller_id')).toMatchObject({ sys_id: 'a'.repeat(32) });
+  });
+
+  it('resolving a parent resolves its active children with its notes; reopening it reopens them; closing it leaves them', async () => {
+    await start();
+    const parent = fake.insert({ short_description: 'parent', state: '2' });
+    const child = fake.insert({ short_description: 'child', state: '2', parent_incident: parent.sys_id });
+    const closedChild = fake.insert({ short_description: 'closed child', state: '7', parent_incident: parent.sys_id });
+    const patch = (fields: Record<string, string>) => axios.patch(`${fake.url}/api/now/v2/table/incident/${parent.sys_id}`, fields, { auth: AUTH });
+    await patch({ state: '6', close_code: 'Solution provided', close_notes: 'fixed upstream' });
+    expect(fake.incidents.get(child.sys_id)).toMatchObject({ state: '6', close_code: 'Solution provided', close_notes: 'fixed upstream' });
+    expect(fake.workNotes(child.sys_id).at(-1)).toContain('fixed upstream');
+    expect(fake.incidents.get(closedChild.sys_id)!.state).toBe('7');
+    await patch({ state: '2' });
+    expect(fake.incidents.get(child.sys_id)!.state).toBe('2');
+    fake.setState(parent.sys_id, '7');
+    expect(fake.incidents.get(child.sys_id)!.state).toBe('2');
+  });
+
+  it('a Closed incident is read-only for a non-admin (403) and writable for an admin', async () => {
+    await start();
+    const closed = fake.insert({ short_description: 'x', state: '7' });
+    const res = await axios.patch(`${fake.url}/api/now/v2/table/incident/${closed.sys_id}`, { work_notes: 'n' }, { auth: AUTH, validateStatus: () => true });
+    expect(res.status).toBe(403);
+    expect(fake.workNotes(closed.sys_id)).toEqual([]);
+    fake.opts.admin = true;
+    const admin = await axios.patch(`${fake.url}/api/now/v2/table/incident/${closed.sys_id}`, { work_notes: 'n' }, { auth: AUTH, validateStatus: () => true });
+    expect(admin.status).toBe(200);
+  });
+});
+
+describe('ServiceNow reference fields, parent/child state and closed incidents: the adapter obeys', () => {
+  function groupSink(assignmentGroup: string) {
+    const config = TicketConfigSchema.parse({ servicenow: { url: fake.url, user: AUTH.username, password: AUTH.password, assignmentGroup } }).servicenow;
+    return createServiceNowTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async () => {} } });
+  }
+
+  it('an assignment group configured by name lands in that group (sent as its sys_id, looked up once)', async () => {
+    await start({ groups: [GROUP, { sys_id: 'b'.repeat(32), name: 'Identity Team 2' }] });
+    const s = groupSink('Identity Team');
+    const a = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    const b = await s.create(deskDraft(), { idempotencyKey: 'b' });
+    for (const t of [a, b]) expect(fake.referenced(fake.incidents.get(t.id)!, 'assignment_group')).toMatchObject({ sys_id: GROUP.sys_id });
+    expect(fake.server.callsTo('GET', /sys_user_group/)).toHaveLength(1);
+  });
+
+  it('a group name the instance does not know: permanent, naming the setting, and no incident in no group', async () => {
+    await start({ groups: [GROUP] });
+    const err = await groupSink('Identity').create(deskDraft(), { idempotencyKey: 'a' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain('SERVICENOW_ASSIGNMENT_GROUP "Identity" names no group');
+    expect(fake.list()).toHaveLength(0);
+  });
+
+  it('a group given as a sys_id is sent as is, with no lookup', async () => {
+    await start({ groups: [GROUP] });
+    const t = await groupSink(GROUP.sys_id).create(deskDraft(), { idempotencyKey: 'a' });
+    expect(fake.incidents.get(t.id)!.assignment_group).toBe(GROUP.sys_id);
+    expect(fake.server.callsTo('GET', /sys_user_group/)).toHaveLength(0);
+  });
+
+  it('a follow-up of a Resolved incident is not its child: resolving the old one again leaves the follow-up open', async () => {
+    await start();
+    const s = sink();
+    const old = await s.resolve(await s.create(deskDraft(), { idempotencyKey: 'a' }), deskNote('gone'));
+    const next = await s.create(deskDraft(), { idempotencyKey: 'b', followUpOf: old });
+    expect(fake.incidents.get(next.id)!.parent_incident).toBe('');
+    expect(fake.workNotes(next.id).join('\n')).toContain(old.id);
+    // an agent reopens the old incident and resolves it again
+    fake.setState(old.id, '2');
+    await axios.patch(`${fake.url}/api/now/v2/table/incident/${old.id}`, { state: '6', close_code: 'Duplicate', close_notes: 'again' }, { auth: AUTH });
+    expect(fake.incidents.get(next.id)!.state).toBe('1');
+  });
+});

@@ -98,7 +98,7 @@ describe('ServiceNow adapter: finding by correlation_id', () => {
 
 describe('ServiceNow adapter: writes', () => {
   it('creates with the key, a short one-line summary, plain text and the assignment group', async () => {
-    sink = makeSink({ assignmentGroup: 'a1b2c3' });
+    sink = makeSink({ assignmentGroup: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' });
     const ticket = await sink.create(
       {
         key: KEY,
@@ -116,7 +116,7 @@ describe('ServiceNow adapter: writes', () => {
     const rec = fake.incidents.get(ticket.id)!;
     expect(rec.correlation_id).toBe(KEY);
     expect(rec.correlation_display).toBe('DuplicateAttribute UserPrincipalName john@contoso.com');
-    expect(rec.assignment_group).toBe('a1b2c3');
+    expect(rec.assignment_group).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f90');
     expect(rec.short_description.length).toBeLessThanOrEqual(160);
     expect(rec.short_description).not.toMatch(/\n/);
     expect(rec.short_description.startsWith('Line one line two')).toBe(true);

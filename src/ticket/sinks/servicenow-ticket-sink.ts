@@ -23,6 +23,8 @@ import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
  */
 
 const TABLE = '/api/now/v2/table/incident';
+const GROUPS = '/api/now/v2/table/sys_user_group';
+const SYS_ID = /^[0-9a-f]{32}$/;
 const FIELDS = 'sys_id,number,state,correlation_id,sys_created_on,resolved_at,closed_at,parent_incident';
 
 /** Incident states (out of the box). */
@@ -92,6 +94,37 @@ export function createServiceNowTicketSink(
   const closeCode = config.closeCode; // default in the config schema
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
+
+  let groupSysId: Promise<string> | undefined;
+
+  /**
+   * SERVICENOW_ASSIGNMENT_GROUP as a sys_id. A reference field given a name stores it
+   * unresolved (the incident lands in no group), so a name is looked up once in sys_user_group.
+   */
+  function assignmentGroup(): Promise<string> | undefined {
+    const group = config.assignmentGroup;
+    if (!group) return undefined;
+    if (SYS_ID.test(group)) return Promise.resolve(group);
+    groupSysId ??= lookupGroup(group).catch((err: unknown) => {
+      groupSysId = undefined;
+      throw err;
+    });
+    return groupSysId;
+  }
+
+  async function lookupGroup(name: string): Promise<string> {
+    const unusable = (what: string) =>
+      new PermanentError(`servicenow: SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(name)} ${what}; give the group's sys_id or its exact name`, 'desk_not_configured');
+    if (/[\^\r\n]/.test(name)) throw unusable('cannot be queried');
+    const res = await http.request<{ result: Array<{ sys_id: string; name: string }> }>({
+      method: 'GET',
+      url: GROUPS,
+      params: { sysparm_query: `name=${name}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2', sysparm_exclude_reference_link: 'true' },
+    });
+    const rows = (res.data?.result ?? []).filter((r) => r.name === name);
+    if (rows.length !== 1) throw unusable(rows.length ? 'names several groups' : 'names no group');
+    return rows[0]!.sys_id;
+  }
 
   function toTicket(rec: SnIncident, key: string): DeskTicket {
     const status = snStatus(rec.state);
@@ -174,8 +207,13 @@ export function createServiceNowTicketSink(
         correlation_id: draft.key,
         correlation_display: truncate(snEscape(draft.keyDisplay).replace(/\s+/g, ' '), SN_CORRELATION_MAX, '…'),
       };
-      if (config.assignmentGroup) fields.assignment_group = config.assignmentGroup;
-      if (options.followUpOf) fields.parent_incident = options.followUpOf.id;
+      const group = assignmentGroup();
+      if (group) fields.assignment_group = await group;
+      const old = options.followUpOf;
+      // A child follows its parent's state: resolving or reopening the parent resolves or reopens
+      // it. Only a Closed parent (read-only, never reopened) is safe; a Resolved one is named instead.
+      if (old?.status === 'closed') fields.parent_incident = old.id;
+      else if (old) fields.work_notes = `Follow-up of incident ${old.url ?? old.id} (${old.status}); not made its child, so a change of that incident's state leaves this one alone.`;
       const res = await http.request<{ result: SnIncident }>({
         method: 'POST',
         url: TABLE,
