@@ -102,7 +102,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   if (!extraction.errors.length && notice) why.push(notice);
   if (!extraction.errors.length && (haveInner || !saysReport || notice)) return null;
 
-  const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date);
+  const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
   // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
   if (!saysReport && !fields.tenant.name && !fields.tenant.domain && !fields.tenant.id) {
     why.push('it quotes error texts but has no report subject, title or tenant of its own');

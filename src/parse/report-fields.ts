@@ -28,7 +28,12 @@ const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
 ];
 const INITIAL_DOMAIN_RE = /\b([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
 
-export function readReportFields(lines: string[], subjectDate: string | null): ReportFields {
+/**
+ * `sentAt` (the mail's own date) settles a numeric date that could be day-first or
+ * month-first (05/09/2017): a report is sent minutes after the run it covers.
+ */
+export function readReportFields(lines: string[], subjectDate: string | null, sentAt: string | null = null): ReportFields {
+  const date = (text: string | null | undefined): string | null => parseLooseDate(text, { near: sentAt });
   const fields: ReportFields = { tenant: { name: null, domain: null, id: null }, reportedAt: null, trackingId: null };
   let labelledName: string | null = null;
   for (const line of lines) {
@@ -37,7 +42,7 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
       const m = re.exec(line);
       if (!m) continue;
       const value = m[1]!.trim();
-      if (key === 'reportedAt') fields.reportedAt ??= parseLooseDate(value);
+      if (key === 'reportedAt') fields.reportedAt ??= date(value);
       else if (key === 'name') {
         const domainInName = INITIAL_DOMAIN_RE.exec(value);
         if (domainInName) fields.tenant.domain ??= domainInName[1]!.toLowerCase();
@@ -51,7 +56,7 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
   const text = lines.join('\n');
   fields.trackingId = TRACKING_LINE_RE.exec(text)?.[1]?.toLowerCase() ?? null;
   const batch = BATCH_RE.exec(text);
-  if (batch) fields.reportedAt ??= parseLooseDate(batch[1]);
+  if (batch) fields.reportedAt ??= date(batch[1]);
   const sentence = TENANT_SENTENCE_RE.exec(text);
   const named = batch?.[2] ?? sentence?.[1] ?? sentence?.[2];
   if (named && named.length <= 160) {
@@ -61,7 +66,7 @@ export function readReportFields(lines: string[], subjectDate: string | null): R
     if (split) fields.tenant.domain ??= split[2]!.toLowerCase();
   }
   fields.tenant.name ??= labelledName;
-  fields.reportedAt ??= parseLooseDate(subjectDate);
+  fields.reportedAt ??= date(subjectDate);
   // the initial domain shows in quarantine UPNs and addresses; the head of the report is enough
   fields.tenant.domain ??= INITIAL_DOMAIN_RE.exec(text.slice(0, 64 * 1024))?.[1]?.toLowerCase() ?? null;
   return fields;

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { readReportFields } from '../../src/parse/report-fields.ts';
+
+describe('report-level facts', () => {
+  it('reads both tenant sentences: "for tenant NAME." and "for directory NAME [DOMAIN]."', () => {
+    expect(readReportFields(['The Directory Synchronization batch run was completed on Tuesday, 03 January 2012 23:54:02 GMT for tenant Fabrikam, Inc..'], null).tenant).toEqual({ name: 'Fabrikam, Inc.', domain: null, id: null });
+    const f = readReportFields(['The Identity synchronization tool batch run was completed on Thursday, 16 April 2018 18:13:17 GMT for directory broadarc [broadarc.onmicrosoft.com].'], null);
+    expect(f.tenant).toEqual({ name: 'broadarc', domain: 'broadarc.onmicrosoft.com', id: null });
+    expect(f.reportedAt).toBe('2018-04-16T18:13:17.000Z');
+  });
+
+  it('reads an ambiguous numeric run date by the mail\'s own date, and guesses nothing without one', () => {
+    const line = ['The Directory Synchronization batch run was completed on 05/09/2017 06:00:00 for tenant Contoso.'];
+    expect(readReportFields(line, null, '2017-05-09T06:04:00Z').reportedAt).toBe('2017-05-09T06:00:00.000Z');
+    expect(readReportFields(line, null, '2017-09-05T06:04:00Z').reportedAt).toBe('2017-09-05T06:00:00.000Z');
+    expect(readReportFields(line, null, null).reportedAt).toBeNull();
+  });
+});
