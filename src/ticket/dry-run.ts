@@ -58,9 +58,6 @@ export function recordingSink(desk: TicketSink): RecordingSink {
       record('reopen', ticket);
       return { ...ticket, status: 'open', resolvedAt: null };
     },
-    async link() {
-      // a dry run links nothing
-    },
   };
 }
 

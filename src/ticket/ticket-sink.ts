@@ -25,5 +25,4 @@ export interface TicketSink {
   updateFields(ticket: DeskTicket, fields: { summary?: string }): Promise<void>;
   resolve(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
   reopen(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
-  link(ticket: DeskTicket, other: DeskTicket): Promise<void>;
 }

@@ -2,7 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
-import { createRtTicketSink } from '../../src/ticket/sinks/rt-ticket-sink.ts';
+import { createRtTicketSink, rtRefusals } from '../../src/ticket/sinks/rt-ticket-sink.ts';
 import { services } from '../helpers/services.ts';
 import { runTicketScenarios, type InspectedTicket } from './scenarios.ts';
 
@@ -102,17 +102,22 @@ describe('RT adapter specifics (real RT)', () => {
     expect((err as PermanentError).code).toBe('desk_unauthorized');
   });
 
-  it('reads an HTTP-200 refusal as a failure (link to a deleted ticket)', async () => {
+  it('reads an HTTP-200 refusal as a failure (an invalid status)', async () => {
     const s = services();
     const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
     const key = `aadsync-${(Date.now() + 1).toString(16).padStart(40, '0')}`;
-    const draft = { key, summary: 'link check', keyDisplay: 'x', body: [] };
-    const a = await sink.create(draft, { idempotencyKey: `${key}a` });
-    const b = await sink.create(draft, { idempotencyKey: `${key}b` });
-    await rt.put(`/ticket/${a.id}`, { Status: 'deleted' });
-    const err = await sink.link(b, a).catch((e: unknown) => e);
+    const a = await sink.create({ key, summary: 'refusal check', keyDisplay: 'x', body: [] }, { idempotencyKey: `${key}a` });
+    // RT answers 200 with one message per field: the refused one among the accepted ones
+    const res = await rt.put(`/ticket/${a.id}`, { Subject: 'refusal check 2', Status: 'no-such-status' });
+    expect(res.status).toBe(200);
+    let err: unknown = null;
+    try {
+      rtRefusals(`update ticket ${a.id}`, res.data);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(PermanentError);
-    expect((err as Error).message).toContain('not allowed');
-    expect(await sink.get!(a.id)).toMatchObject({ status: 'closed' });
+    expect((err as Error).message).toContain("isn't a valid status");
+    expect((err as Error).message).not.toContain('Subject changed');
   });
 });

@@ -165,10 +165,6 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date })
         }),
       );
     },
-    async link(ticket, other) {
-      await change(ticket.id, (t) => t.links.push({ type: 'refers-to', id: other.id }));
-      await change(other.id, (t) => t.links.push({ type: 'referred-to-by', id: ticket.id }));
-    },
     async setStatus(id, status) {
       await change(id, (t, at) => {
         t.status = status;

@@ -332,6 +332,5 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       return after;
     },
 
-    link,
   };
 }

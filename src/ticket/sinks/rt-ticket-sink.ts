@@ -62,6 +62,16 @@ function sqlQuote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+function messages(data: unknown): string[] {
+  return Array.isArray(data) ? data.map(String) : [];
+}
+
+/** RT answers many refusals with HTTP 200 and a list of messages: those are failures, thrown as PermanentError. */
+export function rtRefusals(call: string, data: unknown): void {
+  const bad = messages(data).filter((m) => REFUSED.test(m));
+  if (bad.length) throw new PermanentError(`rt ${call}: ${bad.join('; ')}`, 'rt_refused');
+}
+
 export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}): TicketSink {
   const { url, token } = requireDeskSettings('rt', config);
   const base = deskBaseUrl(url);
@@ -105,15 +115,6 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     return { id, key, url: `${web}/Ticket/Display.html?id=${id}`, status: rtStatus(t.Status), resolvedAt: resolvedAt(t) };
   }
 
-  function messages(data: unknown): string[] {
-    return Array.isArray(data) ? data.map(String) : [];
-  }
-
-  function refusals(call: string, data: unknown): void {
-    const bad = messages(data).filter((m) => REFUSED.test(m));
-    if (bad.length) throw new PermanentError(`rt ${call}: ${bad.join('; ')}`, 'rt_refused');
-  }
-
   async function read(id: string, key: string): Promise<DeskTicket | null> {
     const res = await http.request<RtTicket>({ method: 'GET', url: `/ticket/${encodeURIComponent(id)}`, acceptStatus: [404] });
     if (res.status === 404) return null;
@@ -125,7 +126,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     const body: Record<string, string> = { Content: toHtml(blocks), ContentType: 'text/html' };
     if (status) body.Status = status;
     const res = await http.request({ method: 'POST', url: `/ticket/${ticket.id}/comment`, data: body });
-    refusals(`comment on ticket ${ticket.id}`, res.data);
+    rtRefusals(`comment on ticket ${ticket.id}`, res.data);
     if (!status) return ticket;
     const now = await read(ticket.id, ticket.key);
     const wanted: DeskStatus = status === 'open' ? 'open' : 'resolved';
@@ -185,17 +186,13 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       if (fields.summary === undefined) return;
       const subject = fitText(fields.summary, SUBJECT_MAX);
       const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { Subject: subject } });
-      refusals(`update ticket ${ticket.id}`, res.data);
+      rtRefusals(`update ticket ${ticket.id}`, res.data);
     },
     async resolve(ticket, note) {
       return comment(ticket, note, 'resolved');
     },
     async reopen(ticket, note) {
       return comment(ticket, note, 'open');
-    },
-    async link(ticket, other) {
-      const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { AddRefersTo: other.id } });
-      refusals(`link ticket ${ticket.id} to ${other.id}`, res.data);
     },
   };
 }

@@ -264,12 +264,5 @@ export function createServiceNowTicketSink(
       }
       return toTicket(rec, ticket.key);
     },
-
-    async link(ticket, other) {
-      await patch(ticket.id, {
-        parent_incident: other.id,
-        work_notes: `Related incident: ${other.url ?? other.id} (syncdesk key ${other.key}).`,
-      });
-    },
   };
 }

@@ -180,16 +180,5 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       }
       return out;
     },
-
-    link: (ticket, other) => linkNote(ticket, other),
   };
-
-  /** Zendesk has no generic ticket links: a private note names the other ticket. */
-  async function linkNote(ticket: DeskTicket, other: DeskTicket): Promise<void> {
-    await update(
-      ticket.id,
-      { comment: comment([{ kind: 'paragraph', text: `Related ticket #${other.id} (${other.url ?? 'no url'}), status ${other.status}.` }]) },
-      false,
-    );
-  }
 }
