@@ -21,7 +21,7 @@ import { createLimiter, sleep as realSleep, type Limiter } from './rate-limit.ts
  */
 
 /** What the ticket says when the recycle bin could not be searched for a value. */
-export const RECYCLE_BIN_GAP = 'The recycle bin (soft-deleted users and groups) could not be searched for this value: Graph refused the query';
+export const RECYCLE_BIN_GAP = 'The recycle bin (soft-deleted users and Microsoft 365 groups) could not be searched for this value: Graph refused the query';
 
 export interface GraphDirectoryLookupOptions {
   client: Client;

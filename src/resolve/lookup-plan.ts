@@ -56,7 +56,9 @@ export function liveQueries(l: NormalisedLookup): PlannedQuery[] {
 /**
  * The soft-deleted fallback. A deleted user's UPN gets its object id as a prefix, so the
  * UPN is matched with endswith, an advanced query (ConsistencyLevel + $count).
- * orgContacts are never soft-deleted.
+ * orgContacts are never soft-deleted, and of the groups only Microsoft 365 ones are (a
+ * deleted security or distribution group is gone at once): what the group query finds
+ * there is always a Microsoft 365 group.
  */
 export function deletedQueries(l: NormalisedLookup): PlannedQuery[] {
   const proxies = proxyClauses(l);

@@ -138,7 +138,7 @@ export function softDeletedActions(holder: Holder): Action[] {
   const id = psQuote(holder.id);
   const getCmd = holder.type === 'group' ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
   return [
-    step(`Confirm the soft-deleted ${holder.type} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
+    step(`Confirm the soft-deleted ${holder.type === 'group' ? 'Microsoft 365 group' : 'user'} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
     step('If it is not needed any more, delete it permanently: the value is then free.', `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`),
     step(
       'If it must come back, restore it and let Entra strip the conflicting addresses.',

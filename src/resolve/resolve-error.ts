@@ -24,6 +24,9 @@ import {
 export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string } | { status: 'unresolved'; note: string };
 
 /** Categories where another object can hold the reported value. */
+/** Said with "no holder": only Microsoft 365 groups are soft-deleted; the others are not kept to be found. */
+export const GONE_GROUPS = 'Security and distribution groups are not soft-deleted: one deleted since the report is gone and no longer holds the value.';
+
 const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'DataMismatch', 'FederatedDomainChange', 'Unknown']);
 
 /** True when the error has a value worth searching the directory for. */
@@ -109,7 +112,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     actions = noHolderActions(lookups);
     note = outcome.gap
       ? 'No live user, group or contact visible through Graph holds the value.'
-      : 'No user, group or contact visible through Graph holds the value (live or soft-deleted). It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.';
+      : `No user, group or contact visible through Graph holds the value (live, or soft-deleted users and Microsoft 365 groups). ${GONE_GROUPS} It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.`;
   }
   // Said in the ticket, so nobody reads "no holder" as "the recycle bin is empty".
   if (outcome.gap) note = note ? `${note} ${outcome.gap}` : outcome.gap;

@@ -105,7 +105,7 @@ describe('Graph refuses every deleted-items filter: syncdesk start still names e
 
     const gone = on(`[Duplicate UserPrincipalName] gone@${dom}`);
     expect(gone.subject).not.toContain('unresolved');
-    expect(gone.body.replace(/\s+/g, ' ')).toContain('The recycle bin (soft-deleted users and groups) could not be searched for this value');
+    expect(gone.body.replace(/\s+/g, ' ')).toContain('The recycle bin (soft-deleted users and Microsoft 365 groups) could not be searched for this value');
     for (const t of tickets) expect(t.body).not.toMatch(/Graph refused the lookup/);
 
     // Graph was asked, refused, and asked again more narrowly, without a failed job.

@@ -3,7 +3,9 @@ import { SCHEMAS, TYPE_NAMES, type ResourceType } from './schema.ts';
 
 /**
  * The fake tenant's directory: live users, groups and contacts, and soft-deleted users
- * and groups (orgContacts are never soft-deleted). Objects are plain Graph JSON.
+ * and Microsoft 365 groups (orgContacts are never soft-deleted; deleted security and
+ * distribution groups are gone at once: put groups there with deleteGroup). Objects are
+ * plain Graph JSON.
  */
 export type DirObject = Record<string, unknown> & { id: string };
 
@@ -58,6 +60,22 @@ export function contact(props: Partial<DirObject> & { displayName: string }): Di
 export function deletedUser(props: Partial<DirObject> & { userPrincipalName: string }): DirObject {
   const u = user(props);
   return { ...u, userPrincipalName: `${u.id.replace(/-/g, '')}${props.userPrincipalName}`, deletedDateTime: '2026-11-18T10:00:00Z' };
+}
+
+/** A Microsoft 365 group: `groupTypes` contains "Unified". */
+export function isUnified(g: DirObject): boolean {
+  return Array.isArray(g.groupTypes) && g.groupTypes.includes('Unified');
+}
+
+/**
+ * Deletes a group as Entra does: a Microsoft 365 group goes to the recycle bin (deletedItems)
+ * for 30 days; a security or distribution group is gone at once. Returns whether it was kept.
+ */
+export function deleteGroup(dir: FakeDirectory, g: DirObject, deletedDateTime = '2026-11-18T10:00:00Z'): boolean {
+  dir.groups = dir.groups.filter((o) => o.id !== g.id);
+  if (!isUnified(g)) return false;
+  dir.deletedGroups.push({ ...g, deletedDateTime });
+  return true;
 }
 
 /** Projects an object to `$select` (or the type's default properties). Throws the Graph message for unknown names. */

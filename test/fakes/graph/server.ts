@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { project, type DirObject, type FakeDirectory } from './directory.ts';
+import { isUnified, project, type DirObject, type FakeDirectory } from './directory.ts';
 import { evaluate, FilterError, parseFilter, usesFunctionOrLambda, validateFilter } from './filter.ts';
 import { TYPE_NAMES, type ResourceType } from './schema.ts';
 import type { TlsMaterial } from './tls.ts';
@@ -192,6 +192,10 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     const q = url.searchParams; // form-decoding: a raw `+` is a space, as on Graph
     const advanced = (headers['consistencylevel'] ?? '').toLowerCase() === 'eventual' && q.get('$count') === 'true';
     let items = fake.tenants[tenantId]!.directory[coll.key];
+    // Entra keeps only Microsoft 365 groups in the recycle bin: a test that puts another kind
+    // there describes a tenant that cannot exist, so the fake refuses to answer from it
+    const impossible = coll.key === 'deletedGroups' ? items.find((g) => !isUnified(g)) : undefined;
+    if (impossible) return graphError(500, 'FakeGraph_ImpossibleDirectory', `group ${impossible.id} is not a Microsoft 365 group: deleted security and distribution groups are gone at once, never in deletedItems (use deleteGroup)`);
     const filterText = q.get('$filter');
     if (filterText !== null) {
       fake.stats.filters.push(filterText);

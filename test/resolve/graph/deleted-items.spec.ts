@@ -4,6 +4,8 @@ import { checkGraph, PROBE_VALUE } from '../../../src/doctor/graph-check.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints } from '../../../src/resolve/graph-credential.ts';
 import { RECYCLE_BIN_GAP } from '../../../src/resolve/graph-directory-lookup.ts';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { GONE_GROUPS } from '../../../src/resolve/resolve-error.ts';
+import { deleteGroup, group } from '../../fakes/graph/directory.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { APP_A, configFor, redis, reportRef, silentLogger, startFake, syncError, TENANT_A } from './harness.ts';
 
@@ -108,6 +110,45 @@ describe('the resolver keeps live holders when the recycle bin search is refused
     await resolver.close();
     expect(again.get(nobody.fingerprint)!.note).not.toContain('recycle bin');
     expect(fake.stats.subRequests).toBeGreaterThan(0);
+  });
+});
+
+describe('only Microsoft 365 groups are soft-deleted', () => {
+  const dir = () => fake.tenants[TENANT_A]!.directory;
+  const security = group({ displayName: 'Sec', mail: 'sec.gone@contoso.com', mailEnabled: true, securityEnabled: true, groupTypes: [], proxyAddresses: ['SMTP:sec.gone@contoso.com'] });
+  const m365 = group({ displayName: 'M365', mail: 'team.gone@contoso.com', proxyAddresses: ['SMTP:team.gone@contoso.com'] });
+  afterEach(() => {
+    dir().deletedGroups = [];
+  });
+
+  it('the fake: a deleted security group is gone at once; a Microsoft 365 group waits in deletedItems; a security group put there by hand is refused', async () => {
+    dir().groups.push(security, m365);
+    expect(deleteGroup(dir(), security)).toBe(false);
+    expect(deleteGroup(dir(), m365)).toBe(true);
+    const bin = (await graphGet("/directory/deletedItems/microsoft.graph.group?$filter=mail eq 'team.gone@contoso.com'")) as { value: Array<{ id: string }> };
+    expect(bin.value.map((g) => g.id)).toEqual([m365.id]);
+    expect(((await graphGet("/groups?$filter=mail eq 'sec.gone@contoso.com'")) as { value: unknown[] }).value).toHaveLength(0);
+    dir().deletedGroups.push({ ...security, deletedDateTime: '2026-11-18T10:00:00Z' });
+    await expect(graphGet('/directory/deletedItems/microsoft.graph.group')).rejects.toMatchObject({ statusCode: 500, code: 'FakeGraph_ImpossibleDirectory' });
+  });
+
+  it('the resolver: a deleted Microsoft 365 group holds its address from the recycle bin; a deleted security group holds nothing, and the ticket says why', async () => {
+    dir().groups.push(security, m365);
+    deleteGroup(dir(), security);
+    deleteGroup(dir(), m365);
+    const team = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:team.gone@contoso.com' }] });
+    const sec = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:sec.gone@contoso.com' }] });
+    const resolver = createResolverFromConfig(configFor(fake), { redis: client, logger: silentLogger() });
+    try {
+      const r = await resolver.resolve(reportRef([team, sec]), [team, sec]);
+      expect(r.get(team.fingerprint)).toMatchObject({ verdict: 'soft-deleted-holder', holders: [expect.objectContaining({ id: m365.id, deleted: true })] });
+      expect(r.get(team.fingerprint)!.actions[0]!.step).toContain('soft-deleted Microsoft 365 group "M365"');
+      expect(r.get(sec.fingerprint)).toMatchObject({ verdict: 'no-holder', holders: [] });
+      expect(r.get(sec.fingerprint)!.note).toContain('soft-deleted users and Microsoft 365 groups');
+      expect(r.get(sec.fingerprint)!.note).toContain(GONE_GROUPS);
+    } finally {
+      await resolver.close();
+    }
   });
 });
 
