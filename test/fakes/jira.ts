@@ -62,6 +62,12 @@ export interface FakeJiraOptions {
   reopenTransition?: string;
   /** Fields on the create screen besides project and issue type. @defaultValue CREATE_SCREENS.software */
   createScreen?: string[];
+  /**
+   * Whether `GET /rest/api/3/issue/createmeta/{project}/issuetypes[/{id}]` exists. Off: 404, as
+   * on Jira Server/Data Center (no v3, its createmeta is elsewhere); the create screen is still
+   * enforced on create. @defaultValue true
+   */
+  createMeta?: boolean;
   /** The project's issue types. @defaultValue Task and Bug */
   issueTypes?: Array<{ id: string; name: string }>;
   linkTypes?: string[];
@@ -132,6 +138,7 @@ export class FakeJira {
       indexDelayMs: options.indexDelayMs ?? 0,
       honourReconcile: options.honourReconcile ?? true,
       createScreen: options.createScreen ?? CREATE_SCREENS.software,
+      createMeta: options.createMeta ?? true,
       issueTypes: options.issueTypes ?? [
         { id: '10001', name: 'Task' },
         { id: '10002', name: 'Bug' },
@@ -236,7 +243,7 @@ export class FakeJira {
       return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: this.opts.issueTypes } };
     }
     m = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes(?:\/([^/]+))?$/.exec(p);
-    if (m && req.method === 'GET') return this.createMeta(m[1]!, m[2]);
+    if (m && req.method === 'GET') return this.opts.createMeta ? this.createMeta(m[1]!, m[2]) : err(404, [`No route for ${req.method} ${p}`]);
     m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return this.getIssue(req, m[1]!);
     if (m && req.method === 'PUT') return this.edit(req, m[1]!);

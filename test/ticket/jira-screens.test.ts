@@ -178,6 +178,41 @@ describe('the Jira adapter obeys the screens', () => {
     expect(adfText(issue.comments[0]!.body as never)).toBe('The value is held twice.');
   });
 
+  describe('createmeta answering 404 (Jira Server/Data Center keeps it elsewhere): every field is sent, Jira\'s 400 tells what the screen lacks', () => {
+    const createmeta = /^\/rest\/api\/3\/issue\/createmeta\//;
+
+    it('the fake: no createmeta, the create screen still enforced', async () => {
+      await start({ createMeta: false, createScreen: CREATE_SCREENS.jsm });
+      expect((await direct.get(`${fake.url}/rest/api/3/issue/createmeta/OPS/issuetypes/10001`, { auth: AUTH, validateStatus: () => true })).status).toBe(404);
+      expect((await post('/rest/api/3/issue', { fields: fields({ labels: ['k'] }) })).status).toBe(400);
+    });
+
+    it.each([
+      { screen: CREATE_SCREENS.software, posts: 1, description: true, comment: false },
+      { screen: ['summary', 'labels'], posts: 2, description: false, comment: true },
+    ])('screen $screen: the issue is created with its label, the body in the description or else the first comment', async ({ screen, posts, description, comment }) => {
+      await start({ createMeta: false, createScreen: screen });
+      const s = sink();
+      const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+      const issue = fake.get(t.id);
+      expect(issue.fields.labels).toEqual([DESK_KEY]);
+      expect(issue.fields.description === null).toBe(!description);
+      expect(issue.comments.map((c) => adfText(c.body as never))).toEqual(comment ? ['The value is held twice.'] : []);
+      expect(fake.server.callsTo('POST', '/rest/api/3/issue')).toHaveLength(posts);
+      await s.create(deskDraft(), { idempotencyKey: 'b' });
+      expect(fake.server.callsTo('GET', createmeta)).toHaveLength(1); // asked once per process, not on every create
+      expect(fake.server.callsTo('POST', '/rest/api/3/issue')).toHaveLength(posts + 1); // and a refusal learnt once
+      expect(fake.list()).toHaveLength(2);
+    });
+
+    it('a screen without Labels: permanent, with the fix, and no issue', async () => {
+      await start({ createMeta: false, createScreen: CREATE_SCREENS.jsm });
+      const err = await sink().create(deskDraft(), { idempotencyKey: 'a' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'PermanentError', code: 'desk_create_screen', message: expect.stringContaining('Labels') });
+      expect(fake.list()).toHaveLength(0);
+    });
+  });
+
   it('reads the create screen once per process', async () => {
     await start();
     const s = sink();

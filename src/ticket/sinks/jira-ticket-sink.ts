@@ -3,6 +3,7 @@ import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../..
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
+import { describeBody } from './http-errors.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
@@ -169,11 +170,15 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     });
   }
 
-  /** The create screen of the project's issue type; null where createmeta is not offered (send everything). */
+  /**
+   * The create screen of the project's issue type, or null where createmeta answers 404 (Jira
+   * Server/Data Center has it elsewhere): then every field is sent, and create() learns from
+   * Jira's 400 what the screen lacks.
+   */
   async function readCreateScreen(): Promise<CreateScreen | null> {
     const meta = `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`;
     const types = await http.request<{ issueTypes?: Array<{ id: string; name: string }> }>({ method: 'GET', url: meta, acceptStatus: [404] });
-    if (types.status === 404) return null;
+    if (types.status === 404) return noCreateMeta(meta);
     const type = (types.data.issueTypes ?? []).find((t) => t.name.toLowerCase() === issueType.toLowerCase());
     if (!type) {
       const names = (types.data.issueTypes ?? []).map((t) => t.name).join(', ');
@@ -183,8 +188,27 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       method: 'GET',
       url: `${meta}/${encodeURIComponent(type.id)}`,
       params: { maxResults: 200 },
+      acceptStatus: [404],
     });
+    if (fields.status === 404) return noCreateMeta(`${meta}/${type.id}`);
     return createScreenOf(fields.data.fields ?? []);
+  }
+
+  function noCreateMeta(url: string): null {
+    log.warn({ url }, 'jira: createmeta answered 404; the create screen is unknown, so every field is sent and a 400 tells what it lacks');
+    return null;
+  }
+
+  /**
+   * The create screen unknown, Jira's 400 names the fields it lacks: without Labels syncdesk
+   * cannot key its issues (refused with the fix); without Description the body becomes the
+   * first comment, as when createmeta says so. Null: send again without the description.
+   */
+  function unknownScreenRefusal(body: unknown): PermanentError | null {
+    const errors = (body as { errors?: Record<string, unknown> } | null)?.errors ?? {};
+    if ('labels' in errors) return labelsMissing(project, issueType);
+    if ('description' in errors && Object.keys(errors).length === 1) return null;
+    return new PermanentError(`jira: POST /rest/api/3/issue answered 400: ${describeBody(body)}`, 'desk_rejected');
   }
 
   function createScreen(): Promise<CreateScreen | null> {
@@ -262,20 +286,32 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const has = await createScreen();
       if (has && !has.labels) throw labelsMissing(project, issueType);
       // Only fields the create screen has: any other is a 400 (a JSM request type without Description).
-      const withDescription = !has || has.description;
-      const res = await http.request<{ id: string; key: string }>({
-        method: 'POST',
-        url: '/rest/api/3/issue',
-        data: {
-          fields: {
-            project: { key: project },
-            issuetype: { name: issueType },
-            summary: jiraSummary(draft.summary),
-            ...(withDescription ? { description: toAdf(draft.body) } : {}),
-            labels: [label],
+      let withDescription = !has || has.description;
+      const send = (learning: boolean) =>
+        http.request<{ id: string; key: string }>({
+          method: 'POST',
+          url: '/rest/api/3/issue',
+          data: {
+            fields: {
+              project: { key: project },
+              issuetype: { name: issueType },
+              summary: jiraSummary(draft.summary),
+              ...(withDescription ? { description: toAdf(draft.body) } : {}),
+              labels: [label],
+            },
           },
-        },
-      });
+          // a 400 answers the question createmeta could not: nothing was created
+          acceptStatus: learning ? [400] : [],
+        });
+      let res = await send(!has);
+      if (res.status === 400) {
+        const refusal = unknownScreenRefusal(res.data);
+        if (refusal) throw refusal;
+        withDescription = false;
+        // learnt: the next creates of this process send no description
+        screen = Promise.resolve({ labels: true, description: false });
+        res = await send(false);
+      }
       const { id, key: issueKey } = res.data;
       remember(draft.key, id);
       log.info({ correlationKey: draft.key, ticketId: id, issue: issueKey }, 'jira issue created');
