@@ -210,6 +210,29 @@ export const IngestConfigSchema = z.object({
   mailSource: z.enum(['imap', 'graph']).default('imap'),
 });
 
+/** Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no on-premises lookups. */
+export const OnPremConfigSchema = z
+  .object({
+    /** `ldaps://dc1.corp.example.com:636`, or a Global Catalog (`…:3269`) to search a whole forest. */
+    url: z.string().url().regex(/^ldaps?:\/\//i, 'must start with ldaps:// (or ldap://)').optional(),
+    /** The read-only account's DN (`CN=syncdesk-reader,OU=Service,DC=corp,DC=example,DC=com`). */
+    bindDn: z.string().min(1).optional(),
+    bindPassword: z.string().optional(),
+    /** Where searches start (`DC=corp,DC=example,DC=com`). */
+    baseDn: z.string().min(1).optional(),
+    /** The source anchor attribute of this forest's Entra Connect. */
+    anchorAttribute: z.enum(['objectGUID', 'ms-DS-ConsistencyGuid']).default('objectGUID'),
+    /** PEM file of the CA that signed the DC's LDAPS certificate. */
+    tlsCa: z.string().optional(),
+    /** Bound on connecting and on each LDAP operation. */
+    timeoutMs: positiveInt.default(10_000),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.url) return;
+    for (const [key, env] of [['bindDn', 'ONPREM_BIND_DN'], ['bindPassword', 'ONPREM_BIND_PASSWORD'], ['baseDn', 'ONPREM_BASE_DN']] as const)
+      if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${env} is required when ONPREM_URL is set` });
+  });
+
 export const AdminConfigSchema = z.object({
   /** Address the admin HTTP server (metrics, health, dashboard) binds to; loopback unless asked. */
   host: z.string().min(1).default('127.0.0.1'),
@@ -230,6 +253,7 @@ export const ConfigSchema = z.object({
   ingest: IngestConfigSchema,
   admin: AdminConfigSchema.prefault({}),
   graphMail: GraphMailConfigSchema.prefault({}),
+  onprem: OnPremConfigSchema.prefault({}),
 }).superRefine((v, ctx) => {
   if (v.ingest.mailSource !== 'graph') return;
   if (!v.graphMail.mailbox)

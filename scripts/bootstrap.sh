@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — installs what syncdesk needs on a fresh Debian 12 machine, idempotently.
 #   bootstrap.sh demo   npm packages + redis-server (the embedded Redis of `syncdesk demo`)
-#   bootstrap.sh test   npm packages + redis-server, dovecot-imapd, RT 5 and chromium for the tests
+#   bootstrap.sh test   npm packages + redis-server, dovecot-imapd, RT 5, samba (AD DC) and chromium for the tests
 # Run as root (apt-get); as another user, missing Debian packages are only reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +22,8 @@ service_pkgs=(redis-server)
 other_pkgs=()
 if [ "$mode" = test ]; then
   service_pkgs+=(dovecot-imapd openssl curl request-tracker5 rt5-db-sqlite rt5-standalone)
+  # the Samba AD DC of the on-premises lookup tests (scripts/samba-ad.sh)
+  other_pkgs+=(samba samba-ad-provision samba-dsdb-modules samba-vfs-modules)
   other_pkgs+=(chromium)
 fi
 missing=()
@@ -33,17 +35,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 log "installing Debian packages: ${missing[*]}"
-# apt_install PKG...: without letting package scripts start system daemons on public ports,
-# with package lists refreshed when older than a day, and one retry after an update.
-apt_install() {
-  local made_policy=0 rc=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; made_policy=1; fi
-  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then apt-get update -q >&2 || true; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 ||
-    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2; } || rc=$?
-  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
-  return $rc
-}
+# shellcheck source=scripts/apt-install.sh
+source scripts/apt-install.sh
 if [ "$mode" = test ]; then
   # services.sh knows RT's debconf answers (Redis, Dovecot and RT 5 in one go)
   E2E_STATE_DIR=${E2E_STATE_DIR:-/var/tmp/syncdesk-bootstrap} bash scripts/services.sh install

@@ -92,6 +92,13 @@ export const ENV_KEYS = {
   ADMIN_PORT: 'admin.port',
   ADMIN_USER: 'admin.user',
   ADMIN_PASSWORD: 'admin.password',
+  ONPREM_URL: 'onprem.url',
+  ONPREM_BIND_DN: 'onprem.bindDn',
+  ONPREM_BIND_PASSWORD: 'onprem.bindPassword',
+  ONPREM_BASE_DN: 'onprem.baseDn',
+  ONPREM_ANCHOR_ATTRIBUTE: 'onprem.anchorAttribute',
+  ONPREM_TLS_CA: 'onprem.tlsCa',
+  ONPREM_TIMEOUT_MS: 'onprem.timeoutMs',
 } as const;
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
@@ -104,6 +111,7 @@ export const SECRET_PATHS = [
   'ticket.jira.token',
   'ticket.zendesk.token',
   'admin.password',
+  'onprem.bindPassword',
 ] as const;
 
 export class ConfigError extends Error {

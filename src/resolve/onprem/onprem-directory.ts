@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { AndFilter, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import { PermanentError } from '../../errors.ts';
+import { anyOf, equals } from './ldap-filter.ts';
+import { classifyLdapError } from './onprem-errors.ts';
+
+/** How to reach one forest: the `onprem` section of the config. */
+export interface OnPremDirectoryOptions {
+  /** `ldaps://dc.corp.example.com:636`, or a Global Catalog `ldaps://…:3269` for a whole forest. */
+  url: string;
+  bindDn: string;
+  bindPassword: string;
+  /** Where every search starts (`DC=corp,DC=example,DC=com`). */
+  baseDn: string;
+  /** The attribute Entra Connect uses as source anchor. @defaultValue 'objectGUID' */
+  anchorAttribute?: 'objectGUID' | 'ms-DS-ConsistencyGuid';
+  /** PEM file of the CA that signed the DC's certificate, when the system store lacks it. */
+  tlsCa?: string;
+  /** Bound on connecting and on each LDAP operation. @defaultValue 10000 */
+  timeoutMs?: number;
+  /** Entries per page of a paged search. @defaultValue 500 */
+  pageSize?: number;
+}
+
+export type OnPremKind = 'user' | 'contact' | 'group' | 'computer' | 'other';
+
+/** One on-premises object and the values that Entra Connect syncs from it. */
+export interface OnPremObject {
+  dn: string;
+  kind: OnPremKind;
+  objectClass: string[];
+  /** objectGUID, base64 (what the report calls the source anchor when objectGUID is the anchor). */
+  objectGuid: string;
+  /** The configured anchor attribute, base64; absent when the object has none. */
+  sourceAnchor?: string;
+  userPrincipalName?: string;
+  mail?: string;
+  /** Every proxy address with its prefix as stored (`SMTP:` primary, `smtp:` secondary, `SIP:`, …). */
+  proxyAddresses: string[];
+  /** msRTCSIP-PrimaryUserAddress, where the schema has it (Skype/Lync). */
+  sipAddress?: string;
+  /** whenChanged as an ISO timestamp. */
+  whenChanged?: string;
+}
+
+const ANCHOR_LDAP_NAME = { objectGUID: 'objectGUID', 'ms-DS-ConsistencyGuid': 'mS-DS-ConsistencyGuid' } as const;
+const TEXT_ATTRIBUTES = ['distinguishedName', 'objectClass', 'userPrincipalName', 'mail', 'proxyAddresses', 'msRTCSIP-PrimaryUserAddress', 'whenChanged'];
+/** Only objects Entra Connect syncs can hold a synced value. */
+const SYNCED_CLASSES = '(|(objectClass=user)(objectClass=contact)(objectClass=group))';
+
+/**
+ * Reads Active Directory over LDAP(S) with a read-only account: the failing object by its
+ * source anchor or identity, and every object in the forest that holds a given value.
+ * One connection per call, bound, used and unbound; errors leave as TransientError
+ * (DC unreachable or slow) or PermanentError (bad credentials, refused).
+ */
+export class OnPremDirectory {
+  private readonly anchorName: string;
+  private readonly tlsCa: string | undefined;
+
+  constructor(private readonly options: OnPremDirectoryOptions) {
+    this.anchorName = ANCHOR_LDAP_NAME[options.anchorAttribute ?? 'objectGUID'];
+    this.tlsCa = options.tlsCa ? readFileSync(options.tlsCa, 'utf8') : undefined;
+  }
+
+  /** The object whose source anchor (base64, as in the report) is `anchor`; null when none. */
+  async findByAnchor(anchor: string): Promise<OnPremObject | null> {
+    const bytes = Buffer.from(anchor.trim(), 'base64');
+    if (bytes.length === 0) throw new PermanentError(`not a base64 source anchor: ${anchor}`, 'onprem_bad_anchor');
+    // a filter object, not a string: ldapts decodes `\XX` escapes of a string filter as UTF-8,
+    // which mangles GUID bytes above 0x7f
+    const filter = new AndFilter({ filters: [FilterParser.parseString(SYNCED_CLASSES), new EqualityFilter({ attribute: this.anchorName, value: bytes })] });
+    const found = await this.search(filter, 'find by anchor');
+    return found[0] ?? null;
+  }
+
+  /** The objects whose UPN, mail or displayName is `identity` (displayName may name several). */
+  async findByIdentity(identity: string): Promise<OnPremObject[]> {
+    const value = identity.trim();
+    return this.search(`(&${SYNCED_CLASSES}${anyOf([equals('userPrincipalName', value), equals('mail', value), equals('displayName', value)])})`, 'find by identity');
+  }
+
+  /**
+   * Every object holding `value` as UPN, mail or proxy address (`SMTP:` and `smtp:`).
+   * A prefixed value (`smtp:a@b`, `SIP:a@b`) is also looked for without its prefix.
+   */
+  async findHolders(value: string): Promise<OnPremObject[]> {
+    return this.search(`(&${SYNCED_CLASSES}${holderFilter(value)})`, 'find holders');
+  }
+
+  private async search(filter: string | Filter, what: string): Promise<OnPremObject[]> {
+    const o = this.options;
+    const client = new Client({
+      url: o.url,
+      timeout: o.timeoutMs ?? 10_000,
+      connectTimeout: o.timeoutMs ?? 10_000,
+      tlsOptions: this.tlsCa ? { ca: this.tlsCa } : undefined,
+    });
+    try {
+      await client.bind(o.bindDn, o.bindPassword);
+      const { searchEntries } = await client.search(o.baseDn, {
+        scope: 'sub',
+        filter,
+        attributes: [...TEXT_ATTRIBUTES, 'objectGUID', this.anchorName],
+        explicitBufferAttributes: ['objectGUID', this.anchorName],
+        paged: { pageSize: o.pageSize ?? 500 },
+      });
+      return searchEntries.map((e) => toObject(e, this.anchorName));
+    } catch (err) {
+      throw classifyLdapError(err, `on-premises ${what} at ${o.url}`);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  }
+}
+
+const PREFIXED = /^([a-z0-9-]+):(.+)$/i;
+
+/** The filter for every holder of one value; exported for the escaping tests. */
+export function holderFilter(value: string): string {
+  const v = value.trim();
+  const prefixed = PREFIXED.exec(v);
+  const parts: string[] = [];
+  if (prefixed && !/^smtp$/i.test(prefixed[1]!)) {
+    // SIP:, X500:, … are only ever proxy addresses, and a SIP address may be Lync's own attribute
+    parts.push(equals('proxyAddresses', v));
+    if (/^sip$/i.test(prefixed[1]!)) parts.push(equals('msRTCSIP-PrimaryUserAddress', `sip:${prefixed[2]!}`));
+  }
+  const address = prefixed && /^smtp$/i.test(prefixed[1]!) ? prefixed[2]! : prefixed ? null : v;
+  if (address !== null) {
+    parts.push(equals('userPrincipalName', address), equals('mail', address));
+    parts.push(equals('proxyAddresses', `SMTP:${address}`), equals('proxyAddresses', `smtp:${address}`));
+  }
+  return anyOf(parts);
+}
+
+function attr(entry: Entry, name: string): Entry[string] | undefined {
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : entry[key];
+}
+
+function strings(entry: Entry, name: string): string[] {
+  const v = attr(entry, name);
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : x));
+}
+
+function base64(entry: Entry, name: string): string | undefined {
+  const v = attr(entry, name);
+  const b = Array.isArray(v) ? v[0] : v;
+  if (b === undefined || b.length === 0) return undefined;
+  return Buffer.isBuffer(b) ? b.toString('base64') : Buffer.from(b, 'binary').toString('base64');
+}
+
+/** `20261202002530.0Z` → `2026-12-02T00:25:30.000Z`. */
+function generalizedTime(v: string | undefined): string | undefined {
+  const m = v ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(v) : null;
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : undefined;
+}
+
+function kindOf(classes: string[]): OnPremKind {
+  const c = new Set(classes.map((x) => x.toLowerCase()));
+  if (c.has('computer')) return 'computer';
+  if (c.has('contact')) return 'contact';
+  if (c.has('group')) return 'group';
+  if (c.has('user')) return 'user';
+  return 'other';
+}
+
+function toObject(entry: Entry, anchorName: string): OnPremObject {
+  const objectClass = strings(entry, 'objectClass');
+  const optional = (name: string) => strings(entry, name)[0];
+  return {
+    dn: entry.dn,
+    kind: kindOf(objectClass),
+    objectClass,
+    objectGuid: base64(entry, 'objectGUID') ?? '',
+    sourceAnchor: base64(entry, anchorName),
+    userPrincipalName: optional('userPrincipalName'),
+    mail: optional('mail'),
+    proxyAddresses: strings(entry, 'proxyAddresses'),
+    sipAddress: optional('msRTCSIP-PrimaryUserAddress'),
+    whenChanged: generalizedTime(optional('whenChanged')),
+  };
+}
