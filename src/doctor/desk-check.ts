@@ -1,9 +1,9 @@
-import type { Config } from '../../schemas/config.schema.ts';
+import type { Config, DESK_REQUIRED } from '../../schemas/config.schema.ts';
 import { fail, pass, skip, warn, type CheckResult } from './check.ts';
 import { http, httpProblem, networkProblem } from './desk-http.ts';
 import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkZendeskSolve } from './desk-rules-check.ts';
 import { checkWritableDir } from './store-check.ts';
-import { checkDeskSettings, deskBaseUrl, listNames } from '../ticket/sinks/desk-kit.ts';
+import { checkDeskSettings, deskBaseUrl, listNames, type DeskName } from '../ticket/sinks/desk-kit.ts';
 
 /**
  * The service desk: the login, and the field syncdesk keeps its correlation key in.
@@ -11,149 +11,149 @@ import { checkDeskSettings, deskBaseUrl, listNames } from '../ticket/sinks/desk-
  * `correlation_id` query on incidents works. Jira: the project and issue type exist and the
  * configured transitions can be found. Zendesk: the API token is accepted and the
  * `external_id` lookup works. Then each desk's rules that only the instance can answer
- * (desk-rules-check.ts).
+ * (desk-rules-check.ts). Each desk's entry in src/ticket/sinks/index.ts names its probe here.
  */
 
 const PROBE_KEY = 'syncdesk-doctor-probe';
 
-async function checkRt(rtConfig: Config['ticket']['rt'], timeoutMs: number): Promise<CheckResult[]> {
-  const checked = checkDeskSettings('rt', rtConfig);
-  if ('missing' in checked) return [fail('desk rt', `missing ${listNames(checked.missing)}`, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)')];
-  const rt = checked.ready;
-  const base = deskBaseUrl(rt.url);
-  const rest2 = /\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`;
+/** A desk's config with its required settings present. */
+type Ready<D extends DeskName> = Config['ticket'][D] & { [K in (typeof DESK_REQUIRED)[D][number]]: string };
+
+/**
+ * What every desk probe does first and last: name the missing settings (from the config
+ * schema's list), and name a network failure at `endpoint(base)`; `run` checks the desk.
+ */
+async function probeFrame<D extends DeskName>(
+  desk: D,
+  config: Config['ticket'][D],
+  fix: string,
+  run: (ready: Ready<D>, base: string) => Promise<CheckResult[]>,
+  endpoint: (base: string) => string = (base) => base,
+): Promise<CheckResult[]> {
+  const checked = checkDeskSettings(desk, config as Partial<Record<(typeof DESK_REQUIRED)[D][number], unknown>>);
+  if ('missing' in checked) return [fail(`desk ${desk}`, `missing ${listNames(checked.missing)}`, fix)];
+  const ready = checked.ready as unknown as Ready<D>;
+  const base = deskBaseUrl((ready as { url: string }).url);
+  try {
+    return await run(ready, base);
+  } catch (err) {
+    return [networkProblem(`desk ${desk}`, endpoint(base), err)];
+  }
+}
+
+const rest2Of = (base: string): string => (/\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`);
+
+export function probeRt(config: Config, timeoutMs: number): Promise<CheckResult[]> {
+  return probeFrame('rt', config.ticket.rt, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)', (rt, base) => checkRt(rt, base, timeoutMs), rest2Of);
+}
+
+async function checkRt(rt: Ready<'rt'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
+  const rest2 = rest2Of(base);
   const api = http(rest2, timeoutMs, undefined, { Authorization: `token ${rt.token}` });
   const authFix = 'check RT_TOKEN (ticket.rt.token): create an auth token for the syncdesk user (Logged in as → Settings → Auth Tokens)';
-  try {
-    const who = await api.get('/rt');
-    const bad = httpProblem('desk rt', `GET ${rest2}/rt`, who, authFix);
-    if (bad) return [bad];
-    const results: CheckResult[] = [pass('desk rt', `${base}: RT ${String((who.data as { Version?: string })?.Version ?? '?')}, token accepted`)];
-    const queue = await api.get(`/queue/${encodeURIComponent(rt.queue)}`);
-    if (queue.status === 404 || queue.status === 403) {
-      results.push(fail('desk rt key field', `queue '${rt.queue}' not found or not visible to this user`, 'create the queue or set RT_QUEUE (ticket.rt.queue); grant the syncdesk user SeeQueue, ShowTicket, CreateTicket, ModifyTicket, CommentOnTicket, SeeCustomField and ModifyCustomField on it'));
-      return results;
-    }
-    const qbad = httpProblem('desk rt key field', `GET queue '${rt.queue}'`, queue, authFix);
-    if (qbad) return [...results, qbad];
-    const fields = ((queue.data as { TicketCustomFields?: Array<{ name: string }> }).TicketCustomFields ?? []).map((f) => f.name);
-    if (fields.includes(rt.keyField)) {
-      results.push(pass('desk rt key field', `custom field '${rt.keyField}' applies to queue '${rt.queue}'`));
-      return results;
-    }
-    // Not on the queue: say whether it exists at all, so the fix is the right one.
-    const search = await api.post('/customfields', [{ field: 'Name', value: rt.keyField }], { headers: { 'Content-Type': 'application/json' } });
-    const exists = search.status === 200 && Number((search.data as { count?: number; total?: number }).count ?? 0) > 0;
-    results.push(
-      fail(
-        'desk rt key field',
-        exists ? `custom field '${rt.keyField}' exists but does not apply to queue '${rt.queue}'` : `no ticket custom field '${rt.keyField}' on queue '${rt.queue}' (queue fields: ${fields.join(', ') || 'none'})`,
-        exists
-          ? `Admin → Custom Fields → ${rt.keyField} → Applies to: tick queue '${rt.queue}'`
-          : `create a ticket custom field '${rt.keyField}' (Enter one value) applied to queue '${rt.queue}', or set RT_KEY_FIELD (ticket.rt.keyField) to an existing one`,
-      ),
-    );
+  const who = await api.get('/rt');
+  const bad = httpProblem('desk rt', `GET ${rest2}/rt`, who, authFix);
+  if (bad) return [bad];
+  const results: CheckResult[] = [pass('desk rt', `${base}: RT ${String((who.data as { Version?: string })?.Version ?? '?')}, token accepted`)];
+  const queue = await api.get(`/queue/${encodeURIComponent(rt.queue)}`);
+  if (queue.status === 404 || queue.status === 403) {
+    results.push(fail('desk rt key field', `queue '${rt.queue}' not found or not visible to this user`, 'create the queue or set RT_QUEUE (ticket.rt.queue); grant the syncdesk user SeeQueue, ShowTicket, CreateTicket, ModifyTicket, CommentOnTicket, SeeCustomField and ModifyCustomField on it'));
     return results;
-  } catch (err) {
-    return [networkProblem('desk rt', rest2, err)];
   }
+  const qbad = httpProblem('desk rt key field', `GET queue '${rt.queue}'`, queue, authFix);
+  if (qbad) return [...results, qbad];
+  const fields = ((queue.data as { TicketCustomFields?: Array<{ name: string }> }).TicketCustomFields ?? []).map((f) => f.name);
+  if (fields.includes(rt.keyField)) {
+    results.push(pass('desk rt key field', `custom field '${rt.keyField}' applies to queue '${rt.queue}'`));
+    return results;
+  }
+  // Not on the queue: say whether it exists at all, so the fix is the right one.
+  const search = await api.post('/customfields', [{ field: 'Name', value: rt.keyField }], { headers: { 'Content-Type': 'application/json' } });
+  const exists = search.status === 200 && Number((search.data as { count?: number; total?: number }).count ?? 0) > 0;
+  results.push(
+    fail(
+      'desk rt key field',
+      exists ? `custom field '${rt.keyField}' exists but does not apply to queue '${rt.queue}'` : `no ticket custom field '${rt.keyField}' on queue '${rt.queue}' (queue fields: ${fields.join(', ') || 'none'})`,
+      exists
+        ? `Admin → Custom Fields → ${rt.keyField} → Applies to: tick queue '${rt.queue}'`
+        : `create a ticket custom field '${rt.keyField}' (Enter one value) applied to queue '${rt.queue}', or set RT_KEY_FIELD (ticket.rt.keyField) to an existing one`,
+    ),
+  );
+  return results;
 }
 
-async function checkServiceNow(snConfig: Config['ticket']['servicenow'], timeoutMs: number): Promise<CheckResult[]> {
-  const checked = checkDeskSettings('servicenow', snConfig);
-  if ('missing' in checked) return [fail('desk servicenow', `missing ${listNames(checked.missing)}`, 'set them (the password through SERVICENOW_PASSWORD_FILE)')];
-  const sn = checked.ready;
-  const base = deskBaseUrl(sn.url);
+export function probeServiceNow(config: Config, timeoutMs: number): Promise<CheckResult[]> {
+  return probeFrame('servicenow', config.ticket.servicenow, 'set them (the password through SERVICENOW_PASSWORD_FILE)', (sn, base) => checkServiceNow(sn, base, timeoutMs));
+}
+
+async function checkServiceNow(sn: Ready<'servicenow'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: sn.user, password: sn.password });
-  try {
-    const res = await api.get('/api/now/v2/table/incident', { params: { sysparm_query: `correlation_id=${PROBE_KEY}`, sysparm_limit: '1', sysparm_fields: 'sys_id,correlation_id' } });
-    const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
-    if (bad) return [bad];
-    if (!Array.isArray((res.data as { result?: unknown }).result)) return [fail('desk servicenow', `${base}: the answer is not a Table API result`, 'check SERVICENOW_URL (https://<instance>.service-now.com)')];
-    return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`), await checkServiceNowCloseCode(api, sn)];
-  } catch (err) {
-    return [networkProblem('desk servicenow', base, err)];
-  }
+  const res = await api.get('/api/now/v2/table/incident', { params: { sysparm_query: `correlation_id=${PROBE_KEY}`, sysparm_limit: '1', sysparm_fields: 'sys_id,correlation_id' } });
+  const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
+  if (bad) return [bad];
+  if (!Array.isArray((res.data as { result?: unknown }).result)) return [fail('desk servicenow', `${base}: the answer is not a Table API result`, 'check SERVICENOW_URL (https://<instance>.service-now.com)')];
+  return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`), await checkServiceNowCloseCode(api, sn)];
 }
 
-async function checkJira(jiraConfig: Config['ticket']['jira'], timeoutMs: number): Promise<CheckResult[]> {
-  const checked = checkDeskSettings('jira', jiraConfig);
-  if ('missing' in checked) return [fail('desk jira', `missing ${listNames(checked.missing)}`, 'set them (the token through JIRA_TOKEN_FILE)')];
-  const jira = checked.ready;
-  const base = deskBaseUrl(jira.url);
+export function probeJira(config: Config, timeoutMs: number): Promise<CheckResult[]> {
+  return probeFrame('jira', config.ticket.jira, 'set them (the token through JIRA_TOKEN_FILE)', (jira, base) => checkJira(jira, base, timeoutMs));
+}
+
+async function checkJira(jira: Ready<'jira'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: jira.email, password: jira.token }, { 'Content-Type': 'application/json' });
   const authFix = 'check JIRA_EMAIL and JIRA_TOKEN (an API token of that account, id.atlassian.com → Security → API tokens)';
-  try {
-    const project = await api.get(`/rest/api/3/project/${encodeURIComponent(jira.project)}`);
-    if (project.status === 404) return [fail('desk jira', `project '${jira.project}' not found or not visible`, 'set JIRA_PROJECT (ticket.jira.project) to the project key, and give the account Browse/Create/Transition issue rights')];
-    const bad = httpProblem('desk jira', `${base}: project ${jira.project}`, project, authFix);
-    if (bad) return [bad];
-    const types = ((project.data as { issueTypes?: Array<{ name: string }> }).issueTypes ?? []).map((t) => t.name);
-    const results: CheckResult[] = [];
-    if (types.length && !types.includes(jira.issueType)) {
-      results.push(fail('desk jira', `project '${jira.project}' has no issue type '${jira.issueType}' (has: ${types.join(', ')})`, 'set JIRA_ISSUE_TYPE (ticket.jira.issueType) to one listed'));
-    } else {
-      results.push(pass('desk jira', `${base}: login ok, project '${jira.project}', issue type '${jira.issueType}'`));
-    }
-    results.push(await checkJiraCreateScreen(api, jira));
-    // Transitions belong to a workflow and are offered per issue: read them off the project's newest issue.
-    const search = await api.post('/rest/api/3/search/jql', { jql: `project = "${jira.project.replace(/"/g, '\\"')}" ORDER BY created DESC`, maxResults: 1, fields: ['status'] });
-    const issue = (search.data as { issues?: Array<{ id: string; key?: string }> }).issues?.[0];
-    if (search.status !== 200 || !issue) {
-      results.push(skip('desk jira transitions', 'no issue in the project to read transitions from: checked when the first ticket is resolved'));
-      return results;
-    }
-    const tr = await api.get(`/rest/api/3/issue/${encodeURIComponent(issue.id)}/transitions`);
-    const names = ((tr.data as { transitions?: Array<{ name: string; to?: { name?: string } }> }).transitions ?? []).flatMap((t) => [t.name, t.to?.name ?? '']);
-    const known = (list: string[]) => list.filter((n) => names.some((m) => m.toLowerCase() === n.toLowerCase()));
-    const resolve = known(jira.resolveTransitions);
-    const reopen = known(jira.reopenTransitions);
-    if (resolve.length || reopen.length) {
-      results.push(pass('desk jira transitions', `from ${issue.key ?? issue.id}: ${[...resolve, ...reopen].join(', ')} available`));
-    } else {
-      results.push(
-        warn(
-          'desk jira transitions',
-          `none of ${[...jira.resolveTransitions, ...jira.reopenTransitions].join(', ')} is offered from ${issue.key ?? issue.id} (offered: ${[...new Set(names.filter(Boolean))].join(', ') || 'none'})`,
-          'set JIRA_RESOLVE_TRANSITIONS and JIRA_REOPEN_TRANSITIONS to the transition names of this project’s workflow',
-        ),
-      );
-    }
-    if (resolve.length) results.push(await checkJiraResolveScreen(api, jira, issue.id, issue.key ?? issue.id));
+  const project = await api.get(`/rest/api/3/project/${encodeURIComponent(jira.project)}`);
+  if (project.status === 404) return [fail('desk jira', `project '${jira.project}' not found or not visible`, 'set JIRA_PROJECT (ticket.jira.project) to the project key, and give the account Browse/Create/Transition issue rights')];
+  const bad = httpProblem('desk jira', `${base}: project ${jira.project}`, project, authFix);
+  if (bad) return [bad];
+  const types = ((project.data as { issueTypes?: Array<{ name: string }> }).issueTypes ?? []).map((t) => t.name);
+  const results: CheckResult[] = [];
+  if (types.length && !types.includes(jira.issueType)) {
+    results.push(fail('desk jira', `project '${jira.project}' has no issue type '${jira.issueType}' (has: ${types.join(', ')})`, 'set JIRA_ISSUE_TYPE (ticket.jira.issueType) to one listed'));
+  } else {
+    results.push(pass('desk jira', `${base}: login ok, project '${jira.project}', issue type '${jira.issueType}'`));
+  }
+  results.push(await checkJiraCreateScreen(api, jira));
+  // Transitions belong to a workflow and are offered per issue: read them off the project's newest issue.
+  const search = await api.post('/rest/api/3/search/jql', { jql: `project = "${jira.project.replace(/"/g, '\\"')}" ORDER BY created DESC`, maxResults: 1, fields: ['status'] });
+  const issue = (search.data as { issues?: Array<{ id: string; key?: string }> }).issues?.[0];
+  if (search.status !== 200 || !issue) {
+    results.push(skip('desk jira transitions', 'no issue in the project to read transitions from: checked when the first ticket is resolved'));
     return results;
-  } catch (err) {
-    return [networkProblem('desk jira', base, err)];
   }
+  const tr = await api.get(`/rest/api/3/issue/${encodeURIComponent(issue.id)}/transitions`);
+  const names = ((tr.data as { transitions?: Array<{ name: string; to?: { name?: string } }> }).transitions ?? []).flatMap((t) => [t.name, t.to?.name ?? '']);
+  const known = (list: string[]) => list.filter((n) => names.some((m) => m.toLowerCase() === n.toLowerCase()));
+  const resolve = known(jira.resolveTransitions);
+  const reopen = known(jira.reopenTransitions);
+  if (resolve.length || reopen.length) {
+    results.push(pass('desk jira transitions', `from ${issue.key ?? issue.id}: ${[...resolve, ...reopen].join(', ')} available`));
+  } else {
+    results.push(
+      warn(
+        'desk jira transitions',
+        `none of ${[...jira.resolveTransitions, ...jira.reopenTransitions].join(', ')} is offered from ${issue.key ?? issue.id} (offered: ${[...new Set(names.filter(Boolean))].join(', ') || 'none'})`,
+        'set JIRA_RESOLVE_TRANSITIONS and JIRA_REOPEN_TRANSITIONS to the transition names of this project’s workflow',
+      ),
+    );
+  }
+  if (resolve.length) results.push(await checkJiraResolveScreen(api, jira, issue.id, issue.key ?? issue.id));
+  return results;
 }
 
-async function checkZendesk(zdConfig: Config['ticket']['zendesk'], timeoutMs: number): Promise<CheckResult[]> {
-  const checked = checkDeskSettings('zendesk', zdConfig);
-  if ('missing' in checked) return [fail('desk zendesk', `missing ${listNames(checked.missing)}`, 'set them (the token through ZENDESK_TOKEN_FILE)')];
-  const zd = checked.ready;
-  const base = deskBaseUrl(zd.url);
+export function probeZendesk(config: Config, timeoutMs: number): Promise<CheckResult[]> {
+  return probeFrame('zendesk', config.ticket.zendesk, 'set them (the token through ZENDESK_TOKEN_FILE)', (zd, base) => checkZendesk(zd, base, timeoutMs));
+}
+
+async function checkZendesk(zd: Ready<'zendesk'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: `${zd.email}/token`, password: zd.token });
-  try {
-    const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
-    const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
-    if (bad) return [bad];
-    return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`), await checkZendeskSolve(api, zd)];
-  } catch (err) {
-    return [networkProblem('desk zendesk', base, err)];
-  }
+  const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
+  const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
+  if (bad) return [bad];
+  return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`), await checkZendeskSolve(api, zd)];
 }
 
-export async function checkDesk(config: Config, timeoutMs = 15_000): Promise<CheckResult[]> {
-  const t = config.ticket;
-  switch (t.sink) {
-    case 'file':
-      return [await checkWritableDir('desk file', t.fileDir, 'TICKET_DIR (ticket.fileDir)')];
-    case 'rt':
-      return checkRt(t.rt, timeoutMs);
-    case 'servicenow':
-      return checkServiceNow(t.servicenow, timeoutMs);
-    case 'jira':
-      return checkJira(t.jira, timeoutMs);
-    case 'zendesk':
-      return checkZendesk(t.zendesk, timeoutMs);
-  }
+/** The file desk: its directory can be written. */
+export async function probeFileDesk(config: Config): Promise<CheckResult[]> {
+  return [await checkWritableDir('desk file', config.ticket.fileDir, 'TICKET_DIR (ticket.fileDir)')];
 }

@@ -2,7 +2,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import { SECRET_PATHS } from '../config.ts';
 import { skip, type CheckResult } from './check.ts';
 import { checkConfig } from './config-check.ts';
-import { checkDesk } from './desk-check.ts';
+import { probeDesk } from '../ticket/sinks/index.ts';
 import { checkGraph, type GraphProbeFactory } from './graph-check.ts';
 import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
@@ -60,7 +60,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkImap(config, { timeoutMs }),
     checkGraphMail(config, { timeoutMs }),
     checkGraph(config, { timeoutMs, probe: options.graphProbe, env }),
-    checkDesk(config, timeoutMs),
+    probeDesk(config, timeoutMs),
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
   ]);
   const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store], secretValues(config));

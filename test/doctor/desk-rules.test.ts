@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { checkDesk } from '../../src/doctor/desk-check.ts';
+import { probeDesk } from '../../src/ticket/sinks/index.ts';
 import type { CheckResult } from '../../src/doctor/check.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
@@ -27,7 +27,7 @@ describe('doctor: ServiceNow close code', () => {
     const fake = new FakeServiceNow(options);
     await fake.start();
     stop = () => fake.stop();
-    return { fake, results: await checkDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', ...env }), 5_000) };
+    return { fake, results: await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', ...env }), 5_000) };
   }
 
   it('a pre-Tokyo code on a current instance: fails, naming the key and a valid code', async () => {
@@ -49,7 +49,7 @@ describe('doctor: ServiceNow close code', () => {
     await fake.start();
     stop = () => fake.stop();
     fake.server.faults.htmlPage = true;
-    const [r] = await checkDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret' }), 5_000);
+    const [r] = await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret' }), 5_000);
     expect(r).toMatchObject({ status: 'fail', detail: expect.stringContaining('not JSON'), fix: expect.stringContaining('hibernating') });
   });
 });
@@ -66,7 +66,7 @@ describe('doctor: Jira screens', () => {
       // An issue to read the workflow's transitions from, created as an agent would (not through syncdesk).
       await createJiraTicketSink({ ...config.ticket.jira }, { logger: createLogger({ level: 'silent' }) }).create({ key: 'k1', summary: 's', keyDisplay: 'k1', body: [{ kind: 'paragraph', text: 'x' }] }, { idempotencyKey: 'doctor' });
     }
-    return checkDesk(config, 5_000);
+    return probeDesk(config, 5_000);
   }
 
   it('a create screen without Labels (a JSM request type): fails with where to add it', async () => {
@@ -97,7 +97,7 @@ describe('doctor: Zendesk solve', () => {
     const fake = new FakeZendesk(options);
     await fake.start();
     stop = () => fake.stop();
-    const results = await checkDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', ...extra }), 5_000);
+    const results = await probeDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', ...extra }), 5_000);
     return row(results, 'desk zendesk solve');
   }
 

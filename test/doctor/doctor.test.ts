@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
-import { checkDesk } from '../../src/doctor/desk-check.ts';
+import { probeDesk } from '../../src/ticket/sinks/index.ts';
 import { checkGraph, type GraphProbe } from '../../src/doctor/graph-check.ts';
 import { versionAtLeast } from '../../src/doctor/redis-check.ts';
 import { formatReport, redactResults } from '../../src/doctor/run-doctor.ts';
@@ -97,11 +97,11 @@ describe('doctor: SaaS service desks (against the fakes)', () => {
     await fake.start();
     stop = () => fake.stop();
     const env = { TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'svc' };
-    expect(await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-good' }), 5_000)).toEqual([
+    expect(await probeDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-good' }), 5_000)).toEqual([
       expect.objectContaining({ status: 'pass', detail: expect.stringContaining('correlation_id query on incident works') }),
       expect.objectContaining({ check: 'desk servicenow close code', status: 'pass' }),
     ]);
-    const [bad] = await checkDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-bad' }), 5_000);
+    const [bad] = await probeDesk(loadConfig({ ...env, SERVICENOW_PASSWORD: 'pw-bad' }), 5_000);
     expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('HTTP 401'), fix: expect.stringContaining('SERVICENOW_PASSWORD') });
   });
 
@@ -110,8 +110,8 @@ describe('doctor: SaaS service desks (against the fakes)', () => {
     await fake.start();
     stop = () => fake.stop();
     const env = { TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'bot@example.com' };
-    expect((await checkDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-good' }), 5_000))[0]).toMatchObject({ status: 'pass' });
-    expect((await checkDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-bad' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('ZENDESK_TOKEN') });
+    expect((await probeDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-good' }), 5_000))[0]).toMatchObject({ status: 'pass' });
+    expect((await probeDesk(loadConfig({ ...env, ZENDESK_TOKEN: 'zd-bad' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('ZENDESK_TOKEN') });
   });
 
   it('Jira: project, issue type and the configured transitions; a wrong project is named', async () => {
@@ -120,20 +120,20 @@ describe('doctor: SaaS service desks (against the fakes)', () => {
     stop = () => fake.stop();
     const env = { TICKET_SINK: 'jira', JIRA_URL: fake.url, JIRA_EMAIL: 'bot@example.com', JIRA_TOKEN: 'api-token', JIRA_PROJECT: 'OPS' };
     // an empty project: transitions cannot be read yet
-    expect(await checkDesk(loadConfig(env), 5_000)).toEqual([
+    expect(await probeDesk(loadConfig(env), 5_000)).toEqual([
       expect.objectContaining({ check: 'desk jira', status: 'pass' }),
       expect.objectContaining({ check: 'desk jira create screen', status: 'pass' }),
       expect.objectContaining({ check: 'desk jira transitions', status: 'skip' }),
     ]);
     const config = loadConfig(env);
     await createJiraTicketSink(config.ticket.jira, { logger: createLogger({ level: 'silent' }) }).create({ key: 'k1', summary: 's', keyDisplay: 'k1', body: [{ kind: 'paragraph', text: 'x' }] }, { idempotencyKey: 'doctor' });
-    const withIssue = await checkDesk(config, 5_000);
+    const withIssue = await probeDesk(config, 5_000);
     expect(withIssue[2]).toMatchObject({ check: 'desk jira transitions', status: 'pass', detail: expect.stringContaining('Done') });
     expect(withIssue[3]).toMatchObject({ check: 'desk jira resolve screen', status: 'pass' });
-    const odd = await checkDesk(loadConfig({ ...env, JIRA_RESOLVE_TRANSITIONS: 'Finish', JIRA_REOPEN_TRANSITIONS: 'Again' }), 5_000);
+    const odd = await probeDesk(loadConfig({ ...env, JIRA_RESOLVE_TRANSITIONS: 'Finish', JIRA_REOPEN_TRANSITIONS: 'Again' }), 5_000);
     expect(odd[2]).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLVE_TRANSITIONS') });
-    expect((await checkDesk(loadConfig({ ...env, JIRA_PROJECT: 'NOPE' }), 5_000))[0]).toMatchObject({ status: 'fail', detail: "project 'NOPE' not found or not visible" });
-    expect((await checkDesk(loadConfig({ ...env, JIRA_ISSUE_TYPE: 'Epic' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_ISSUE_TYPE') });
-    expect((await checkDesk(loadConfig({ ...env, JIRA_TOKEN: 'wrong' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_TOKEN') });
+    expect((await probeDesk(loadConfig({ ...env, JIRA_PROJECT: 'NOPE' }), 5_000))[0]).toMatchObject({ status: 'fail', detail: "project 'NOPE' not found or not visible" });
+    expect((await probeDesk(loadConfig({ ...env, JIRA_ISSUE_TYPE: 'Epic' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_ISSUE_TYPE') });
+    expect((await probeDesk(loadConfig({ ...env, JIRA_TOKEN: 'wrong' }), 5_000))[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('JIRA_TOKEN') });
   });
 });

@@ -1,6 +1,8 @@
 import { DESK_REQUIRED } from '../../../schemas/config.schema.ts';
 import { envNameOf } from '../../config.ts';
 import { PermanentError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
 
 /**
  * What the desk adapters share, decided once: which settings a desk needs, how a base URL
@@ -47,4 +49,15 @@ export function deskBaseUrl(url: string): string {
 /** `text` cut to `max` characters, ending in `…` when it was cut. */
 export function fitText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The JSON API client of a desk signed in with basic auth (retries and error mapping: http.ts); `overrides` come from tests. */
+export function jsonDeskHttp(
+  desk: DeskName,
+  baseURL: string,
+  auth: { username: string; password: string },
+  logger: Logger,
+  overrides: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>> = {},
+): DeskHttp {
+  return createDeskHttp({ desk, baseURL, auth, headers: { 'Content-Type': 'application/json' }, logger, ...overrides });
 }

@@ -1,4 +1,6 @@
 import type { Config } from '../../../schemas/config.schema.ts';
+import type { CheckResult } from '../../doctor/check.ts';
+import { probeFileDesk, probeJira, probeRt, probeServiceNow, probeZendesk } from '../../doctor/desk-check.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createFileTicketSink } from './file-ticket-sink.ts';
@@ -16,19 +18,27 @@ export interface TicketSinkDeps {
   now?: () => Date;
 }
 
-/** The one place a desk adapter is chosen, from `TICKET_SINK`. */
+/** A desk: how its adapter is built, and how `doctor` checks that it can work (login, key field, rules). */
+interface Desk {
+  create(config: Config, deps: TicketSinkDeps): TicketSink;
+  probe(config: Config, timeoutMs: number): Promise<CheckResult[]>;
+}
+
+/** The one place desks are listed, keyed by `TICKET_SINK`. */
+const DESKS: Record<Config['ticket']['sink'], Desk> = {
+  file: { create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now }), probe: probeFileDesk },
+  rt: { create: (config, deps) => createRtTicketSink(config.ticket.rt, deps), probe: probeRt },
+  servicenow: { create: (config, deps) => createServiceNowTicketSink(config.ticket.servicenow, deps), probe: probeServiceNow },
+  jira: { create: (config, deps) => createJiraTicketSink(config.ticket.jira, deps), probe: probeJira },
+  zendesk: { create: (config, deps) => createZendeskTicketSink(config.ticket.zendesk, deps), probe: probeZendesk },
+};
+
+/** The configured desk's adapter. */
 export function createTicketSink(config: Config, deps: TicketSinkDeps): TicketSink {
-  const ticket = config.ticket;
-  switch (ticket.sink) {
-    case 'file':
-      return createFileTicketSink({ dir: ticket.fileDir, now: deps.now });
-    case 'rt':
-      return createRtTicketSink(ticket.rt, deps);
-    case 'servicenow':
-      return createServiceNowTicketSink(ticket.servicenow, deps);
-    case 'jira':
-      return createJiraTicketSink(ticket.jira, deps);
-    case 'zendesk':
-      return createZendeskTicketSink(ticket.zendesk, deps);
-  }
+  return DESKS[config.ticket.sink].create(config, deps);
+}
+
+/** What `doctor` reports about the configured desk. */
+export function probeDesk(config: Config, timeoutMs = 15_000): Promise<CheckResult[]> {
+  return DESKS[config.ticket.sink].probe(config, timeoutMs);
 }

@@ -3,7 +3,7 @@ import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../..
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
-import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import type { DeskHttpOptions } from './http.ts';
 import {
   SN_CLOSE_NOTES_MAX,
   SN_CORRELATION_MAX,
@@ -13,7 +13,7 @@ import {
   snShortDescription,
   truncate,
 } from './servicenow-text.ts';
-import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
+import { deskBaseUrl, jsonDeskHttp, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * ServiceNow incidents through the Table API, pinned to v2 (an empty list is 200 + [] there,
@@ -83,14 +83,7 @@ export function createServiceNowTicketSink(
   const { url, user, password } = requireDeskSettings('servicenow', config);
   const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'servicenow-sink' });
-  const http = createDeskHttp({
-    desk: 'servicenow',
-    baseURL: base,
-    auth: { username: user, password },
-    headers: { 'Content-Type': 'application/json' },
-    logger: log,
-    ...deps.http,
-  });
+  const http = jsonDeskHttp('servicenow', base, { username: user, password }, log, deps.http);
   const closeCode = config.closeCode; // default in the config schema
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;

@@ -3,9 +3,9 @@ import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../..
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
-import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import type { DeskHttpOptions } from './http.ts';
 import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
-import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
+import { deskBaseUrl, jsonDeskHttp, requireDeskSettings } from './desk-kit.ts';
 
 /**
  * Zendesk Support tickets. The key is the ticket's `external_id` (plus a tag equal to the key);
@@ -38,14 +38,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
   const { url, email, token } = requireDeskSettings('zendesk', config);
   const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'zendesk-sink' });
-  const http = createDeskHttp({
-    desk: 'zendesk',
-    baseURL: base,
-    auth: { username: `${email}/token`, password: token },
-    headers: { 'Content-Type': 'application/json' },
-    logger: log,
-    ...deps.http,
-  });
+  const http = jsonDeskHttp('zendesk', base, { username: `${email}/token`, password: token }, log, deps.http);
   const tag = (config.tag ?? 'syncdesk').toLowerCase();
   const wontFixTag = (config.wontFixTag ?? 'wont_fix').toLowerCase();
   const assignment: Record<string, unknown> = {
