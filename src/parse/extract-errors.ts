@@ -24,6 +24,8 @@ import {
  */
 
 export type ExtractedError = Omit<SyncError, 'fingerprint'>;
+/** More fragments than an admin reads: a hostile mail must not grow this without bound. */
+const MAX_UNPARSED = 200;
 export interface Extraction {
   errors: ExtractedError[];
   unparsed: string[];
@@ -296,7 +298,7 @@ function emitGroup(group: Group, out: Extraction): void {
   if (!emitted && hasObject(ctx) && (ctx.errorCode || ctx.attributes.length)) {
     // an object with an error name or attribute but no sentence: an error all the same
     out.errors.push(record([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '), null, ctx));
-  } else if (!emitted && hasObject(ctx)) {
+  } else if (!emitted && hasObject(ctx) && out.unparsed.length < MAX_UNPARSED) {
     out.unparsed.push([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '));
   }
 }
