@@ -118,7 +118,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       if (!graphConfigured(config)) return undefined;
       // loaded on use: the Graph SDK is only needed where Graph is configured
       return async () => {
-        const { pollGraph } = await import('../resolve/poll-graph.ts');
+        const { pollGraph } = await import('../ingest/graph-poll.ts');
         return pollGraph(config, { redis: client, logger: stageLogger('poll-graph'), observeGraph: hooks.graph });
       };
     },

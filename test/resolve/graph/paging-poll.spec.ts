@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
-import { pollGraph } from '../../../src/resolve/poll-graph.ts';
+import { pollGraph } from '../../../src/ingest/graph-poll.ts';
 import { fingerprintError } from '../../../src/parse/fingerprint.ts';
 import { contact, deletedUser, syncedUser } from '../../fakes/graph/directory.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';

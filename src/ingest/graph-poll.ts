@@ -4,17 +4,17 @@ import type { ParsedReport, SyncError } from '../../schemas/report.schema.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { fingerprintError } from '../parse/fingerprint.ts';
-import { createBatchRunner, type SubOutcome } from './graph-batch.ts';
-import type { CredentialFactory } from './graph-credential.ts';
-import { classifyGraphFailure, classifyThrown } from './graph-errors.ts';
-import type { GraphObserver } from './graph-observer.ts';
-import { graphPath } from './odata.ts';
-import { createLimiter, sleep as realSleep } from './rate-limit.ts';
-import { tenantGraphClient, tenantsFromConfig } from './tenant-client.ts';
-import type { TenantEntry } from './tenants.ts';
+import { createBatchRunner, type SubOutcome } from '../resolve/graph-batch.ts';
+import type { CredentialFactory } from '../resolve/graph-credential.ts';
+import { classifyGraphFailure, classifyThrown } from '../resolve/graph-errors.ts';
+import type { GraphObserver } from '../resolve/graph-observer.ts';
+import { graphPath } from '../resolve/odata.ts';
+import { createLimiter, sleep as realSleep } from '../resolve/rate-limit.ts';
+import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
+import type { TenantEntry } from '../resolve/tenants.ts';
 
 /**
- * The second source of errors: Entra keeps each quarantined conflict on the object as
+ * An ingest source next to the mailbox. The second source of errors: Entra keeps each quarantined conflict on the object as
  * `onPremisesProvisioningErrors`, and the report mail names it only once. Polling users,
  * groups and contacts turns what is still open into the same records a mail gives, so
  * a lost mail does not lose the problem (fingerprints match the mail's).
