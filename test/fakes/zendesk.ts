@@ -58,6 +58,10 @@ export interface FakeZendeskOptions extends ZendeskAccountOptions {
 }
 
 const STATUSES = new Set(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
+/** Zendesk Help Center, "About the Support default automations": solved tickets close 4 weeks after they were solved. */
+const SOLVED_CLOSES_AFTER_MS = 28 * 86_400_000;
+/** Zendesk API reference, "Idempotency": a key and its answer are kept for 2 hours. */
+const IDEMPOTENCY_KEY_TTL_MS = 2 * 3_600_000;
 
 
 function stripHtml(html: string): string {
@@ -76,7 +80,7 @@ function stripHtml(html: string): string {
 export class FakeZendesk {
   readonly server: FakeDeskServer;
   readonly tickets = new Map<number, FakeZendeskTicket>();
-  private readonly idempotency = new Map<string, { hash: string; reply: FakeReply }>();
+  private readonly idempotency = new Map<string, { hash: string; reply: FakeReply; at: number }>();
   private seq = 100;
   private commentSeq = 1000;
   readonly opts: Required<Omit<FakeZendeskOptions, keyof ZendeskAccountOptions>> & ZendeskAccountOptions;
@@ -155,6 +159,17 @@ export class FakeZendesk {
 
   // ---- internals -----------------------------------------------------------------------
 
+  /** Zendesk's system rule: a ticket solved for 28 days closes by itself (and is then terminal). */
+  private closeSolvedTickets(): void {
+    const cutoff = this.opts.now() - SOLVED_CLOSES_AFTER_MS;
+    for (const t of this.tickets.values()) {
+      if (t.status === 'solved' && t.solved_at && Date.parse(t.solved_at) <= cutoff) {
+        t.status = 'closed';
+        t.updated_at = this.iso();
+      }
+    }
+  }
+
   private iso(): string {
     return new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
@@ -205,6 +220,7 @@ export class FakeZendesk {
   }
 
   private route(req: FakeRequest): FakeReply {
+    this.closeSolvedTickets();
     const auth = basicAuth(req.headers);
     if (!auth || auth.user !== `${this.opts.email}/token` || auth.password !== this.opts.token) {
       return { status: 401, body: { error: "Couldn't authenticate you" } };
@@ -318,7 +334,12 @@ export class FakeZendesk {
     const key = req.headers['idempotency-key'];
     const hash = createHash('sha256').update(req.rawBody).digest('hex');
     if (typeof key === 'string' && key) {
-      const seen = this.idempotency.get(key);
+      let seen = this.idempotency.get(key);
+      // a key lives two hours: after that the same key is a new request
+      if (seen && this.opts.now() - seen.at > IDEMPOTENCY_KEY_TTL_MS) {
+        this.idempotency.delete(key);
+        seen = undefined;
+      }
       if (seen && seen.hash !== hash) {
         return zerr(400, 'IdempotentRequestError', 'Request parameters do not match those of the original request with this Idempotency-Key');
       }
@@ -326,7 +347,7 @@ export class FakeZendesk {
     }
     const reply = this.doCreate(req);
     if (typeof key === 'string' && key && reply.status < 500) {
-      this.idempotency.set(key, { hash, reply });
+      this.idempotency.set(key, { hash, reply, at: this.opts.now() });
       return { ...reply, headers: { ...reply.headers, 'x-idempotency-lookup': 'miss' } };
     }
     return reply;

@@ -100,6 +100,48 @@ describe('the Zendesk fake refuses what Zendesk refuses', () => {
   });
 });
 
+describe('Zendesk over time', () => {
+  const DAY = 86_400_000;
+
+  it('a solved ticket closes by itself after 28 days, and is then terminal (422 on update)', async () => {
+    let clock = Date.parse('2026-11-01T00:00:00Z');
+    await start({ now: () => clock });
+    const t = await sink().create(deskDraft(), { idempotencyKey: 'a' });
+    expect((await put(Number(t.id), { status: 'solved', assignee_email: 'agent@example.com' })).status).toBe(200);
+    clock += 27 * DAY;
+    expect((await direct.get(`${fake.url}/api/v2/tickets/${t.id}.json`, { auth: AUTH })).data.ticket.status).toBe('solved');
+    clock += 1 * DAY;
+    expect((await direct.get(`${fake.url}/api/v2/tickets/${t.id}.json`, { auth: AUTH })).data.ticket.status).toBe('closed');
+    expect((await put(Number(t.id), { status: 'open' })).status).toBe(422);
+  });
+
+  it('an Idempotency-Key lives 2 hours: the same key later is a new request, even with another body', async () => {
+    let clock = Date.parse('2026-11-01T00:00:00Z');
+    await start({ now: () => clock });
+    const create = (subject: string) =>
+      direct.post(`${fake.url}/api/v2/tickets.json`, { ticket: { subject, comment: { body: 'x' } } }, { auth: AUTH, headers: { 'Idempotency-Key': 'k1' }, validateStatus: () => true });
+    const first = await create('one');
+    expect((await create('two')).status).toBe(400); // same key, other body, within 2 hours
+    clock += 2 * 3_600_000 + 1_000;
+    const later = await create('two');
+    expect(later.status).toBe(201);
+    expect(later.data.ticket.id).not.toBe(first.data.ticket.id);
+  });
+
+  it('the adapter sees an auto-closed ticket as closed, so the returning problem gets a follow-up linked to it', async () => {
+    let clock = Date.parse('2026-11-01T00:00:00Z');
+    await start({ now: () => clock });
+    const s = sink({ assigneeEmail: 'agent@example.com' });
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    await s.resolve(t, deskNote('gone'));
+    clock += 29 * DAY;
+    const seen = await s.get!(t.id);
+    expect(seen.status).toBe('closed');
+    const next = await s.create(deskDraft(), { idempotencyKey: 'b', followUpOf: seen });
+    expect(fake.get(next.id).via_followup_source_id).toBe(Number(t.id));
+  });
+});
+
 describe('the Zendesk adapter obeys', () => {
   it('with an assignee and group configured: set on create and on solve, so solving works with auto-assign off', async () => {
     await start({ autoAssignOnSolve: false });
