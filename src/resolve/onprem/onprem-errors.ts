@@ -21,10 +21,10 @@ export function classifyLdapError(err: unknown, what: string): TransientError | 
     return new PermanentError(`${what}: LDAP result ${err.code} (${message})`, 'onprem_ldap_error', { cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
+  // TLS failures (unknown CA, wrong host name) need a config change, not a retry
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|VERIFY|ISSUER|ERR_TLS|ERR_SSL/.test(code))
+    return new PermanentError(`${what}: TLS to the DC failed (${message})`, 'onprem_tls', { cause: err });
   if ((typeof code === 'string' && NETWORK_CODES.has(code)) || /timed? ?out|socket|connection|closed/i.test(message))
     return new TransientError(`${what}: DC unreachable (${message})`, 'onprem_unreachable', undefined, { cause: err });
-  // TLS failures (unknown CA, wrong host name) need a config change, not a retry
-  if (typeof code === 'string' && /CERT|SELF_SIGNED|ERR_TLS/.test(code))
-    return new PermanentError(`${what}: TLS to the DC failed (${message})`, 'onprem_tls', { cause: err });
   return new TransientError(`${what}: ${message}`, 'onprem_unreachable', undefined, { cause: err });
 }

@@ -112,6 +112,11 @@ describe('OnPremDirectory against a Samba AD DC', () => {
     expect((await dir.findHolders(`SIP:alice@${domain}`)).map((h) => h.dn)).toEqual([`CN=alice,${ou}`]);
   });
 
+  it('reads every page of a paged search', async () => {
+    const holders = await new OnPremDirectory({ ...options, pageSize: 1 }).findHolders(shared);
+    expect(holders.map((h) => h.dn).sort()).toEqual([`CN=Partner,${ou}`, `CN=Sales,${ou}`, `CN=alice,${ou}`, `CN=bob,${ou}`]);
+  });
+
   it('finds nobody for a value nobody holds', async () => {
     expect(await new OnPremDirectory(options).findHolders(`nobody@${domain}`)).toEqual([]);
   });
@@ -127,6 +132,12 @@ describe('OnPremDirectory against a Samba AD DC', () => {
     const err = await new OnPremDirectory({ ...options, bindPassword: 'wrong' }).findHolders(shared).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).code).toBe('onprem_bad_credentials');
+  });
+
+  it('turns an untrusted DC certificate into a PermanentError', async () => {
+    const err = await new OnPremDirectory({ ...options, tlsCa: undefined }).findHolders(shared).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('onprem_tls');
   });
 
   it('turns a DC that does not answer into a TransientError within the timeout', async () => {
