@@ -135,7 +135,7 @@ describe('Zendesk over time', () => {
     const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
     await s.resolve(t, deskNote('gone'));
     clock += 29 * DAY;
-    const seen = await s.get!(t.id);
+    const seen = (await s.get!(t.id))!;
     expect(seen.status).toBe('closed');
     const next = await s.create(deskDraft(), { idempotencyKey: 'b', followUpOf: seen });
     expect(fake.get(next.id).via_followup_source_id).toBe(Number(t.id));
