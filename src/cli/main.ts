@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { dropOutputWhenPipeCloses } from './closed-pipe.ts';
 import { registerParseCommand } from './parse-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerStartCommand } from './start-command.ts';
@@ -19,6 +21,7 @@ import { registerSnapshotCommand } from './snapshot-command.ts';
 export function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
+    .version(packageVersion(), '-V, --version', 'print the syncdesk version')
     .showHelpAfterError()
     .exitOverride()
     .option('-c, --config <file>', 'YAML config file (default: $SYNCDESK_CONFIG, else ./syncdesk.yaml if present)')
@@ -42,7 +45,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenPipeCloses(process.stdout);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
