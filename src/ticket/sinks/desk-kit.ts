@@ -46,6 +46,11 @@ export function deskBaseUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** Text a desk field can hold: line ends as `\n`, control characters (tab and line feed kept) dropped. */
+export function deskText(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+}
+
 /** `text` cut to `max` characters, ending in `…` when it was cut. */
 export function fitText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -1,5 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
-import { fitText } from './desk-kit.ts';
+import { deskText, fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as Atlassian Document Format (Jira Cloud REST v3 descriptions and comments).
@@ -31,9 +31,7 @@ export interface AdfDoc {
 export const JIRA_BODY_MAX = 32_767;
 export const JIRA_SUMMARY_MAX = 255;
 
-function clean(value: string): string {
-  return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
-}
+const clean = deskText;
 
 function text(value: string, marks?: AdfMark[]): AdfNode[] {
   const v = clean(value);

@@ -1,5 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
-import { fitText } from './desk-kit.ts';
+import { deskText, fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as ServiceNow plain text (description, work_notes, close_notes).
@@ -17,10 +17,7 @@ export const SN_CORRELATION_MAX = 100;
 
 /** Breaks `[code]` / `[/code]` so the journal shows it as text; drops control characters. */
 export function snEscape(value: string): string {
-  return value
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-    .replace(/\[(\/?)code\]/gi, (_m, slash: string) => `[${slash}code\u200b]`);
+  return deskText(value).replace(/\[(\/?)code\]/gi, (_m, slash: string) => `[${slash}code\u200b]`);
 }
 
 function oneLine(value: string): string {

@@ -1,5 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
-import { fitText } from './desk-kit.ts';
+import { deskText, fitText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as the HTML of a Zendesk comment (`html_body`). Every value is escaped, so
@@ -12,9 +12,7 @@ export const ZENDESK_HTML_MAX = 60_000;
 export const ZENDESK_SUBJECT_MAX = 255;
 
 export function escapeHtml(value: string): string {
-  return value
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+  return deskText(value)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
