@@ -37,6 +37,7 @@ export function metricsHooks(metrics: Metrics): Required<RuntimeHooks> {
 export function countIngest(metrics: Metrics, result: IngestResult, meta: IngestMeta): void {
   if (result.status === 'dry-run') return;
   metrics.mailsIngested.inc({ origin: meta.origin, status: result.status });
+  metrics.lastMailReceived.set(Date.now() / 1000);
   if (result.status === 'quarantined') metrics.quarantined.inc({ origin: meta.origin });
   // `too-large: 40 MB …` → too-large
   if (result.status === 'rejected') metrics.mailsRejected.inc({ reason: (result.reason ?? 'rejected').split(':')[0]! });

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ERROR_CATEGORIES, REJECTION_REASONS } from '../../schemas/report.schema.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { packageVersion } from '../version.ts';
 
 /**
  * The process's Prometheus metrics, in a registry of its own (prom-client's global
@@ -38,20 +40,44 @@ export interface Metrics {
   jobs: Counter<'queue' | 'result'>;
   /** Processing time of job attempts (not time spent waiting), by queue and result. */
   jobDuration: Histogram<'queue' | 'result'>;
+  /** The time of the last mail ingested by this process (Unix seconds). */
+  lastMailReceived: Gauge;
   /** Reads queue depths from these queues on each scrape. */
   watchQueues(queues: Queues): void;
+  /** Reports whether the mailbox listener of this process is connected (1) or not (0) on each scrape. */
+  watchMailbox(connected: () => boolean): void;
 }
 
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop). @defaultValue true */
   processMetrics?: boolean;
+  /** For syncdesk_build_info. @defaultValue package.json's */
+  version?: string;
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'syncdesk_' });
+  // the standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …) that
+  // every Node dashboard and alert rule expects
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   let watched: Queues | null = null;
+  let mailbox: (() => boolean) | null = null;
+
+  new Gauge({
+    name: 'syncdesk_build_info',
+    help: 'Always 1; the labels say which syncdesk and Node run.',
+    labelNames: ['version', 'node'] as const,
+    registers,
+  }).set({ version: options.version ?? packageVersion(), node: process.version }, 1);
+  new Gauge({
+    name: 'syncdesk_mailbox_connected',
+    help: 'Whether this process holds a working session to the report mailbox (1) or not (0); absent without a listener.',
+    registers,
+    collect() {
+      if (mailbox) this.set(mailbox() ? 1 : 0);
+    },
+  });
 
   new Gauge({
     name: 'syncdesk_queue_jobs',
@@ -74,8 +100,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
-  return {
+  const metrics: Metrics = {
     registry,
+    lastMailReceived: new Gauge({ name: 'syncdesk_last_mail_received_timestamp_seconds', help: 'When this process last ingested a mail (Unix time).', registers }),
     mailsIngested: new Counter({ name: 'syncdesk_mails_ingested_total', help: 'Mails ingested, by origin and answer.', labelNames: ['origin', 'status'] as const, registers }),
     reportsParsed: new Counter({ name: 'syncdesk_reports_parsed_total', help: 'Reports parsed from mails or polled from Graph.', labelNames: ['source'] as const, registers }),
     errors: new Counter({ name: 'syncdesk_sync_errors_total', help: 'Sync errors in reports applied to tickets, by category.', labelNames: ['category'] as const, registers }),
@@ -96,5 +123,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     watchQueues(queues) {
       watched = queues;
     },
+    watchMailbox(connected) {
+      mailbox = connected;
+    },
   };
+  // Labelled series exist at 0 from the start, so rate() and alerts see the first increase.
+  for (const category of ERROR_CATEGORIES) metrics.errors.labels({ category }).inc(0);
+  for (const reason of REJECTION_REASONS) metrics.mailsRejected.labels({ reason }).inc(0);
+  for (const level of ['request', 'batch-item']) metrics.graphThrottled.labels({ level }).inc(0);
+  for (const queue of Object.keys(QUEUE_NAMES)) for (const result of ['completed', 'failed', 'retried']) metrics.jobs.labels({ queue, result }).inc(0);
+  return metrics;
 }

@@ -18,6 +18,7 @@ export async function startAdmin(
   const { config, logger } = runtime;
   if (parts.workers) instrumentWorkers(metrics, parts.workers, config.ticket.sink);
   metrics.watchQueues(runtime.queues);
+  if (parts.imap) metrics.watchMailbox(() => parts.imap!.health().connected);
   if (config.admin.port === 0) {
     logger.info({ action: 'admin-off' }, 'admin server off (ADMIN_PORT=0): no /metrics, /readyz or dashboard');
     return null;

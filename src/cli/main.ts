@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../version.ts';
 import { dropOutputWhenPipeCloses } from './closed-pipe.ts';
 import { registerParseCommand } from './parse-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
@@ -43,10 +43,6 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerSnapshotCommand(program);
   return program;
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -167,7 +167,7 @@ describe('admin server in the syncdesk commands', () => {
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
     for (const queue of ['parse', 'resolve', 'ticket']) expect(sample(text, 'syncdesk_queue_jobs', { queue, state: 'failed' })).toBe(0);
-    expect(sample(text, 'syncdesk_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
     expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
     expect((await fetch(`${base}/admin/queues`, { headers: { authorization: basic('admin', 'wrong') } })).status).toBe(401);

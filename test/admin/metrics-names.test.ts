@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/admin/metrics.ts';
+import { countIngest } from '../../src/admin/instrument.ts';
+import { packageVersion } from '../../src/version.ts';
+
+describe('metrics as Prometheus users expect them', () => {
+  it('uses the standard process_* and nodejs_* names, a build_info, and labelled counters present at 0', async () => {
+    const metrics = createMetrics();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect(text).not.toMatch(/^syncdesk_process_/m);
+    expect(text).toContain(`syncdesk_build_info{version="${packageVersion()}",node="${process.version}"} 1`);
+    expect(text).toContain('syncdesk_sync_errors_total{category="DuplicateAttribute"} 0');
+    expect(text).toContain('syncdesk_mails_rejected_total{reason="not-a-report"} 0');
+    expect(text).toContain('syncdesk_jobs_total{queue="ticket",result="failed"} 0');
+    expect(text).toContain('syncdesk_graph_throttled_total{level="batch-item"} 0');
+  });
+
+  it('says whether the mailbox is connected and when the last mail came in', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    let connected = true;
+    metrics.watchMailbox(() => connected);
+    expect(await metrics.registry.metrics()).toMatch(/^syncdesk_mailbox_connected 1$/m);
+    connected = false;
+    expect(await metrics.registry.metrics()).toMatch(/^syncdesk_mailbox_connected 0$/m);
+    const before = Date.now() / 1000;
+    countIngest(metrics, { status: 'queued' } as never, { origin: 'imap' } as never);
+    const at = Number(/^syncdesk_last_mail_received_timestamp_seconds (\S+)$/m.exec(await metrics.registry.metrics())?.[1]);
+    expect(at).toBeGreaterThanOrEqual(before - 1);
+  });
+});
