@@ -147,11 +147,15 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     { kind: 'heading', text: 'Error' },
     { kind: 'paragraph', text: error.message },
     { kind: 'fields', rows },
-    { kind: 'heading', text: 'Who holds the value' },
   ];
-  if (!resolution) blocks.push({ kind: 'paragraph', text: 'Not looked up.' });
-  else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
-  else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
+  // no holder to speak of for a tenant-level error or one that names no value (quota, size)
+  if (resolution?.verdict !== 'not-applicable' && (error.identity !== null || error.attributes.some((a) => a.value))) {
+    blocks.push({ kind: 'heading', text: 'Who holds the value' });
+    // "nobody" only when somebody looked: an unasked directory is not an empty one
+    if (!resolution || resolution.verdict === 'unresolved') blocks.push({ kind: 'paragraph', text: 'Not looked up (see below why); the steps below search for it.' });
+    else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
+    else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
+  }
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
   if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });
   if (resolution?.actions.length) {

@@ -57,6 +57,15 @@ describe('renderDraft', () => {
     expect(text).toMatch(/Times seen\s+: 3/);
     expect(text).toContain('Report 3 — covers 2026-11-03T06:00:00.000Z — <r3@microsoft.com>');
   });
+  it('says "not looked up" when the directory was not asked, "no object" only when it was, and has no holder section for a tenant-level error', () => {
+    const error = syncError();
+    const body = (r: ReturnType<typeof resolution> | undefined, e = error) => toText(renderDraft(view({ error: e, resolution: r }), seen).body);
+    expect(body(resolution(error, 'unresolved', []))).toContain('Not looked up (see below why)');
+    expect(body(resolution(error, 'unresolved', []))).not.toContain('No object found');
+    expect(body(resolution(error, 'no-holder', []))).toContain('No object found holding the value.');
+    const quota = syncError({ category: 'QuotaExceeded', identity: null, attributes: [], message: 'Error 016: Synchronization has been stopped.' });
+    expect(body(resolution(quota, 'not-applicable', []), quota)).not.toContain('Who holds the value');
+  });
   it('marks soft-deleted holders', () => {
     const error = syncError();
     const r = resolution(error, 'soft-deleted-holder', [holder({ deleted: true })]);
