@@ -1,13 +1,14 @@
 import type { Config } from '../../schemas/config.schema.ts';
 import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
 import { newestSnapshots } from '../resolve/snapshot/snapshot-store.ts';
-import { pass, skip, warn, type CheckResult } from './check.ts';
+import { pass, warn, type CheckResult } from './check.ts';
 
 /** Each tenant's newest directory snapshot, and whether it is too old to trust for holders. */
 export function checkSnapshots(config: Config, now: Date = new Date()): CheckResult[] {
   const dir = config.graph.snapshotDir;
   const stored = newestSnapshots(dir);
-  if (!stored.length) return [skip('snapshots', `none in ${dir} (only needed for tenants without Graph access)`)];
+  // none kept: nothing to say (the Graph check already says whether holders can be looked up)
+  if (!stored.length) return [];
   const maxAgeMs = config.graph.snapshotMaxAgeDays * 86_400_000;
   return stored.map(({ header }) => {
     const t = header.tenant;
