@@ -89,3 +89,21 @@ export function formatCounts(counts: Record<string, number>): string {
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
 }
+
+/**
+ * How the `list` commands print: one JSON object per line with `--json`; else `empty` when
+ * there is nothing, or one line per row and the `footer`.
+ */
+export function writeRows<T>(rows: T[], options: { json?: boolean; empty: string; line: (row: T) => string; footer: (count: number) => string }): void {
+  const out = process.stdout;
+  if (options.json) {
+    for (const r of rows) out.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  if (!rows.length) {
+    out.write(`${options.empty}\n`);
+    return;
+  }
+  for (const r of rows) out.write(`${options.line(r)}\n`);
+  out.write(`${options.footer(rows.length)}\n`);
+}

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import { cliConfig, cliLogger } from '../app/cli-support.ts';
+import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import { createQueues, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { openRedis } from '../redis/connection.ts';
 import { failureCode } from '../app/run-worker.ts';
@@ -75,18 +75,12 @@ export function registerFailedCommand(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(async (opts: { json?: boolean }) => {
       const rows = await withQueues((q) => listFailed(q));
-      if (opts.json) {
-        for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-        return;
-      }
-      if (!rows.length) {
-        process.stdout.write('no failed jobs\n');
-        return;
-      }
-      for (const r of rows) {
-        process.stdout.write(`${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}\n`);
-      }
-      process.stdout.write(`${rows.length} failed job${rows.length === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\`\n`);
+      writeRows(rows, {
+        json: opts.json,
+        empty: 'no failed jobs',
+        line: (r) => `${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}`,
+        footer: (n) => `${n} failed job${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\``,
+      });
     });
   failed
     .command('retry [id]')
