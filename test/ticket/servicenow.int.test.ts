@@ -28,7 +28,11 @@ function inspect(fake: FakeServiceNow, rec: FakeIncident): InspectedTicket {
     summary: rec.short_description,
     // Work notes plus each resolution note (close_notes, as the incident's audit history has them).
     notes: fake.workNotes(rec.sys_id).length + fake.closeNotesHistory(rec.sys_id).length,
-    linkedTo: rec.parent_incident ? [rec.parent_incident] : [],
+    // a child of a Closed incident, or (a follow-up of a Resolved one, never its child) named in a work note
+    linkedTo: [
+      ...(rec.parent_incident ? [rec.parent_incident] : []),
+      ...fake.workNotes(rec.sys_id).flatMap((n) => /^Follow-up of incident \S*?([0-9a-f]{32})\b/.exec(n)?.[1] ?? []),
+    ],
     text: rec.description,
   };
 }
