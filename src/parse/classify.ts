@@ -94,7 +94,7 @@ export function saysValueQuarantined(text: string): boolean {
 }
 
 /** A `FederatedUser.*` attribute is the federated-domain case whatever the sentence or code around it. */
-export function refineByAttribute(category: ErrorCategory, attributeNames: string[]): ErrorCategory {
-  if ((category === 'DataValidation' || category === 'Unknown') && attributeNames.some((n) => /^FederatedUser\./i.test(n))) return 'FederatedDomainChange';
+export function refineByAttribute(category: ErrorCategory, attributes: ReadonlyArray<{ name: string }>): ErrorCategory {
+  if ((category === 'DataValidation' || category === 'Unknown') && attributes.some((a) => /^FederatedUser\./i.test(a.name))) return 'FederatedDomainChange';
   return category;
 }

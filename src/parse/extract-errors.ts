@@ -158,7 +158,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
   const matches = cells.map((c, i) => (c.length > 24 && (!NAME_ROLES.has(roleOf(i)) || isSentence(c)) ? findFamilies(c) : []));
   const flat = cells.map(collapse);
   // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
-  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || (roleOf(i) === 'description' && !looksLikeObjectId(flat[i]!)));
+  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || (roleOf(i) === 'description' && !isObjectIdCell(flat[i]!)));
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
   const used = new Set(descriptions);
@@ -167,7 +167,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
     if (!cell || used.has(i)) return;
     const role = roleOf(i);
     if (role === 'ignore') return used.add(i), undefined;
-    if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && looksLikeObjectId(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
+    if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
@@ -414,22 +414,19 @@ function record(text: string, match: FamilyMatch | null, ctx: Context): Extracte
       (attributes.some((a) => a.value) ? 'DuplicateAttribute' : undefined) ??
       match?.category ??
       'Unknown',
-    attributes.map((a) => a.name),
-  );
-  const quarantined = category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message));
-  return {
-    identity: ctx.identity,
-    objectType: ctx.objectType,
-    onPremisesObjectId: ctx.onPremisesObjectId,
-    message,
-    category,
-    errorCode,
     attributes,
-    ...(quarantined ? { valueQuarantined: true } : {}),
-  };
+  );
+  const error: ExtractedError = { identity: ctx.identity, objectType: ctx.objectType, onPremisesObjectId: ctx.onPremisesObjectId, message, category, errorCode, attributes };
+  if (category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message))) error.valueQuarantined = true;
+  return error;
 }
 
 // ---------------------------------------------------------------------------- small judgements
+
+/** An anchor (24 characters) or GUID (36–38): short, so long description cells skip the test. */
+function isObjectIdCell(cell: string): boolean {
+  return cell.length <= 64 && looksLikeObjectId(cell);
+}
 
 function hasObject(ctx: Context): boolean {
   return !!(ctx.identity || ctx.onPremisesObjectId);
@@ -471,10 +468,17 @@ function isProse(text: string): boolean {
   return text.split(/\s+/).length >= 3 || /[\u3040-\u30ff\u4e00-\u9fff]{6,}/.test(text);
 }
 
-/** More than eight words, found without splitting the text (it runs on every long cell). */
-const NINE_WORDS = /(?:\S+\s+){8}\S/;
+/** More than eight words, counted in one pass without splitting (it runs on every long cell). */
 function isSentence(text: string): boolean {
-  return NINE_WORDS.test(text);
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || c === 10 || c === 9 || c === 13 || c === 160;
+    if (!space && !inWord && ++words > 8) return true;
+    inWord = !space;
+  }
+  return false;
 }
 
 function isDateLike(text: string): boolean {
