@@ -8,7 +8,7 @@
 
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { parseMail } from '../../src/parse/parse-mail.ts';
+import { parseOne } from './parse-one.ts';
 import type { ParsedReport, SyncError } from '../../schemas/report.schema.ts';
 import {
   expectedErrors,
@@ -43,13 +43,6 @@ const tableArb: fc.Arbitrary<Layout> = fc
   .map((o) => ({ ...FULL, ...o }));
 
 const languageArb = fc.constantFrom<Language>('de', 'ja');
-
-async function parseOne(raw: Buffer): Promise<ParsedReport> {
-  const outcome = await parseMail(raw);
-  if (!outcome.ok) throw new Error(`rejected: ${outcome.rejection.reason}: ${outcome.rejection.detail}`);
-  if (outcome.reports.length !== 1) throw new Error(`expected one report, got ${outcome.reports.length}`);
-  return outcome.reports[0]!;
-}
 
 const key = (e: SyncError): Record<string, unknown> => ({
   category: e.category,

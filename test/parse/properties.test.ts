@@ -9,7 +9,7 @@
 
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { parseMail } from '../../src/parse/parse-mail.ts';
+import { parseOne } from './parse-one.ts';
 import type { ParsedReport, SyncError } from '../../schemas/report.schema.ts';
 import {
   HEADER_WORDING,
@@ -73,13 +73,6 @@ const mangleArb: fc.Arbitrary<Mangle> = fc.record(
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-async function parseOne(raw: Buffer): Promise<ParsedReport> {
-  const outcome = await parseMail(raw);
-  if (!outcome.ok) throw new Error(`rejected: ${outcome.rejection.reason}: ${outcome.rejection.detail}`);
-  if (outcome.reports.length !== 1) throw new Error(`expected one report, got ${outcome.reports.length}`);
-  return outcome.reports[0] as ParsedReport;
-}
 
 type Key = Pick<SyncError, 'category' | 'identity' | 'objectType' | 'onPremisesObjectId' | 'attributes' | 'fingerprint'>;
 const full = (e: SyncError): Key => ({

@@ -85,7 +85,7 @@ export function importCsv(text: string, source = 'the file', typeHint?: 'user' |
   }
   let records: Array<{ record: Row; info: { lines: number } }>;
   try {
-    records = parse(lines.join('\n'), { columns: true, bom: true, skip_empty_lines: true, info: true, relax_quotes: false, trim: false }) as never;
+    records = parse(lines.join('\n'), { columns: true, bom: true, skip_empty_lines: true, info: true }) as never;
   } catch (err) {
     const line = err instanceof CsvError && typeof (err as CsvError & { lines?: number }).lines === 'number' ? (err as CsvError & { lines: number }).lines + skipped : null;
     throw new PermanentError(`${source}${line ? `:${line}` : ''}: not a readable CSV (${(err as Error).message})`, 'SnapshotImportInvalid');
