@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatReport, runDoctor } from '../doctor/run-doctor.ts';
+import { numberAtLeast } from './usage.ts';
 
 /**
  * `syncdesk doctor`: checks the configuration, Redis, the IMAP login and mailbox, Graph
@@ -11,9 +12,9 @@ export function registerDoctorCommand(program: Command): void {
     .command('doctor')
     .description('check the config, Redis, IMAP, Graph and the service desk; say how to fix what fails')
     .option('--json', 'print the results as JSON')
-    .option('--timeout <seconds>', 'per network call', '15')
-    .action(async (opts: { json?: boolean; timeout: string }) => {
-      const report = await runDoctor({ timeoutMs: Math.max(1, Number(opts.timeout) || 15) * 1000 });
+    .option('--timeout <seconds>', 'per network call', numberAtLeast(1), 15)
+    .action(async (opts: { json?: boolean; timeout: number }) => {
+      const report = await runDoctor({ timeoutMs: opts.timeout * 1000 });
       const width = Math.max(80, Math.min(process.stdout.columns ?? 110, 140));
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, width));
       process.exitCode = report.ok ? 0 : 1;

@@ -7,6 +7,7 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
+import { portNumber } from './usage.ts';
 
 /**
  * `syncdesk listen`: the mail listener only (IMAP, or Microsoft Graph with MAIL_SOURCE=graph);
@@ -44,8 +45,8 @@ export function registerListenCommand(program: Command): void {
   program
     .command('listen')
     .description('watch the mailbox (IMAP, or Graph with MAIL_SOURCE=graph) and queue every report mail (workers run elsewhere)')
-    .option('--admin-port <port>', 'port of the admin server (metrics, health); 0: off (default: ADMIN_PORT or 9464)')
-    .action(async (opts: { adminPort?: string }) => {
+    .option('--admin-port <port>', 'port of the admin server (metrics, health); 0: off (default: ADMIN_PORT or 9464)', portNumber)
+    .action(async (opts: { adminPort?: number }) => {
       const config = cliConfig({ 'admin.port': opts.adminPort });
       const logger = cliLogger(config, false);
       const metrics = createMetrics();

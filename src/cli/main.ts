@@ -13,22 +13,24 @@ import { registerStatusCommand } from './status-command.ts';
 import { registerPollGraphCommand } from './poll-graph-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerSnapshotCommand } from './snapshot-command.ts';
+import { commandPath, oneLineUsageErrors, UsageError, usageLine } from './usage.ts';
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
- * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input), 2 usage.
+ * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input), 2 usage
+ * (one line on stderr naming the fix, see usage.ts).
  */
 export function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
     .version(packageVersion(), '-V, --version', 'print the syncdesk version')
-    .showHelpAfterError()
     .exitOverride()
     .option('-c, --config <file>', 'YAML config file (default: $SYNCDESK_CONFIG, else ./syncdesk.yaml if present)')
-    .hook('preAction', (root) => {
+    .hook('preAction', (root, action) => {
       // every command reads its config through cliConfig(), which looks here
       const file = root.opts<{ config?: string }>().config;
       if (file) process.env.SYNCDESK_CONFIG = file;
+      running = commandPath(action);
     });
   registerParseCommand(program);
   registerDemoCommand(program);
@@ -42,8 +44,12 @@ export function buildProgram(): Command {
   registerPollGraphCommand(program);
   registerDoctorCommand(program);
   registerSnapshotCommand(program);
+  oneLineUsageErrors(program);
   return program;
 }
+
+/** The command whose action runs, for a UsageError's message. */
+let running = 'syncdesk';
 
 export async function main(argv: string[]): Promise<number> {
   dropOutputWhenPipeCloses(process.stdout);
@@ -53,8 +59,12 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0
+      // --help and --version end here too, with exit code 0; the error line is printed
       return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(usageLine(err.message, running));
+      return 2;
     }
     process.stderr.write(`syncdesk: ${(err as Error).message}\n`);
     return 1;

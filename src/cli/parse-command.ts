@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ParsedReport } from '../../schemas/report.schema.ts';
 import { MailInputError, readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { wholeNumber } from './usage.ts';
 
 /**
  * `syncdesk parse <file|dir|mbox>... [--json]`: runs the parser alone on mail files, so an
@@ -14,7 +15,7 @@ export function registerParseCommand(program: Command): void {
     .description('parse report mails (files, directories, mbox) and print the records')
     .argument('<inputs...>', 'mail files, directories or mbox files')
     .option('--json', 'print a JSON array of the parsed reports')
-    .option('--max-bytes <n>', 'reject mails larger than this', (v) => Number.parseInt(v, 10))
+    .option('--max-bytes <n>', 'reject mails larger than this', wholeNumber(1))
     .action(async (inputs: string[], options: { json?: boolean; maxBytes?: number }) => {
       process.exitCode = await runParse(inputs, options, process.stdout, process.stderr);
     });

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import { openRedis } from '../redis/connection.ts';
+import { wholeNumber } from './usage.ts';
 
 /** `syncdesk quarantine list`: mails held back because their sender could not be trusted. */
 export function registerQuarantineCommand(program: Command): void {
@@ -11,12 +12,12 @@ export function registerQuarantineCommand(program: Command): void {
     .command('list')
     .description('list quarantined mails, newest first')
     .option('--json', 'one JSON object per line')
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (opts: { json?: boolean; limit: string }) => {
+    .option('--limit <n>', 'at most this many', wholeNumber(1), 100)
+    .action(async (opts: { json?: boolean; limit: number }) => {
       const config = cliConfig();
       const redis = await openRedis(config, cliLogger(config));
       try {
-        const rows = await listQuarantine(redis.client as Redis, config.redis.prefix, Number(opts.limit));
+        const rows = await listQuarantine(redis.client as Redis, config.redis.prefix, opts.limit);
         writeRows(rows, {
           json: opts.json,
           empty: 'no quarantined mails',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { cliConfig } from '../app/cli-support.ts';
 import { PermanentError } from '../errors.ts';
@@ -10,6 +10,7 @@ import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
 import { newestSnapshots, saveSnapshot } from '../resolve/snapshot/snapshot-store.ts';
 import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
+import { dateValue } from './usage.ts';
 
 /**
  * `syncdesk snapshot export|import|list`: a tenant's directory kept as a file, so holders
@@ -55,14 +56,13 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--tenant-id <guid>', "the tenant's id")
     .option('--tenant-name <name>', "the tenant's name as reports state it")
     .option('--domain <domain...>', 'domains reports may name the tenant by (default: those seen in the file)')
-    .option('--taken-at <date>', 'when the export was made (default: the file time)')
-    .option('--type <user|group|contact>', 'object type of a Get-Mg* export without a #TYPE line')
-    .action(async (file: string, opts: { tenantId?: string; tenantName?: string; domain?: string[]; takenAt?: string; type?: 'user' | 'group' | 'contact' }) => {
+    .option('--taken-at <date>', 'when the export was made (default: now)', dateValue)
+    .addOption(new Option('--type <type>', 'object type of a Get-Mg* export without a #TYPE line').choices(['user', 'group', 'contact']))
+    .action(async (file: string, opts: { tenantId?: string; tenantName?: string; domain?: string[]; takenAt?: Date; type?: 'user' | 'group' | 'contact' }) => {
       const config = cliConfig();
       try {
         const imported = importCsv(readFileSync(file, 'utf8'), basename(file), opts.type);
-        const takenAt = opts.takenAt ? new Date(opts.takenAt) : new Date();
-        if (Number.isNaN(takenAt.getTime())) throw new PermanentError(`--taken-at: not a date: ${opts.takenAt}`, 'Usage');
+        const takenAt = opts.takenAt ?? new Date();
         const domains = (opts.domain ?? imported.domains).map((d) => d.toLowerCase());
         const header: SnapshotHeader = {
           format: SNAPSHOT_FORMAT,

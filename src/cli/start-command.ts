@@ -7,6 +7,7 @@ import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen-command.ts';
+import { portNumber, wholeNumber } from './usage.ts';
 
 /**
  * `syncdesk start`: everything in one process: the IMAP listener (when IMAP is configured)
@@ -17,16 +18,16 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the IMAP listener and all workers in one process')
-    .option('--concurrency <n>', 'jobs per queue at once', '2')
+    .option('--concurrency <n>', 'jobs per queue at once', wholeNumber(1), 2)
     .option('--no-listen', 'workers only, even when IMAP is configured')
-    .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)')
-    .action(async (opts: { concurrency: string; listen: boolean; adminPort?: string }) => {
+    .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)', portNumber)
+    .action(async (opts: { concurrency: number; listen: boolean; adminPort?: number }) => {
       const config = cliConfig({ 'admin.port': opts.adminPort });
       const logger = cliLogger(config, false);
       const metrics = createMetrics();
       const runtime = await openRuntime(config, logger, metricsHooks(metrics));
       const roles = parseRoles(undefined);
-      const workers = startWorkers(runtime, roles, { concurrency: Number(opts.concurrency) });
+      const workers = startWorkers(runtime, roles, { concurrency: opts.concurrency });
       await ensureSchedules(runtime, roles);
       let listener: Listener | null = null;
       if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);

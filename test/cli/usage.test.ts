@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Usage errors exit 2 with one line on stderr that names the fix; a failure of the work
+ * itself exits 1. Run through the real bin, as an admin types it. None of these needs
+ * Redis: a usage error is caught before anything is opened.
+ */
+
+const BIN = resolve('bin/syncdesk.js');
+
+function syncdesk(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  // REDIS_URL to a closed port: a command that wrongly got as far as Redis would hang, not pass
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1', NO_COLOR: '1' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('usage errors', () => {
+  it.each([
+    { args: ['statsu'], line: /^syncdesk: unknown command 'statsu' \(Did you mean status\?\); see `syncdesk --help`$/ },
+    { args: ['failed', 'list', '--jsn'], line: /^syncdesk failed list: unknown option '--jsn' \(Did you mean --json\?\); see `syncdesk failed list --help`$/ },
+    { args: ['parse'], line: /^syncdesk parse: missing required argument 'inputs'; see `syncdesk parse --help`$/ },
+    { args: ['snapshot', 'import'], line: /^syncdesk snapshot import: missing required argument 'file'/ },
+    { args: ['quarantine', 'list', '--limit', 'many'], line: /^syncdesk quarantine list: option '--limit <n>' argument 'many' is invalid\. expected a whole number/ },
+    { args: ['snapshot', 'import', 'x.csv', '--taken-at', 'notadate'], line: /argument 'notadate' is invalid\. expected a date/ },
+    { args: ['snapshot', 'import', 'x.csv', '--type', 'printer'], line: /argument 'printer' is invalid\. Allowed choices are user, group, contact/ },
+    { args: ['start', '--concurrency', '0'], line: /^syncdesk start: option '--concurrency <n>' argument '0' is invalid/ },
+    { args: ['start', '--admin-port', '70000'], line: /expected a whole number from 0 to 65535/ },
+    { args: ['doctor', '--timeout', 'soon'], line: /^syncdesk doctor: option '--timeout <seconds>'/ },
+  ])('syncdesk $args: exit 2, one line naming the fix', ({ args, line }) => {
+    const r = syncdesk(...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(lines[0]).toMatch(/--help`$/);
+  });
+
+  it('a command group without its subcommand shows its help on stderr and exits 2', () => {
+    const r = syncdesk('failed');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Usage: syncdesk failed \[options\] \[command\]/);
+  });
+
+  it('--help and --version exit 0', () => {
+    expect(syncdesk('--help').status).toBe(0);
+    expect(syncdesk('failed', 'retry', '--help').status).toBe(0);
+    expect(syncdesk('--version').status).toBe(0);
+  });
+
+  it('a failure of the work exits 1, not 2', () => {
+    const r = syncdesk('parse', resolve('package.json'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/rejected/);
+  });
+});
