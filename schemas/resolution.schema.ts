@@ -23,6 +23,8 @@ export const VERDICTS = [
   'cloud-only-holder',
   /** A synced object holds the value: the duplicate lives in on-premises AD. */
   'synced-holder',
+  /** Another object in on-premises AD holds the value (read over LDAP): fix it there. */
+  'onprem-duplicate',
   /** A soft-deleted object holds the value: hard-delete or restore it. */
   'soft-deleted-holder',
   /** The holder is the reported object itself (e.g. a soft-match that should have matched). */
@@ -36,6 +38,53 @@ export const VERDICTS = [
 ] as const;
 export const VerdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** One object in on-premises Active Directory, as the `onprem` worker read it over LDAP. */
+export const OnPremObjectSchema = z.object({
+  dn: z.string(),
+  kind: z.enum(['user', 'contact', 'group', 'computer', 'other']),
+  objectClass: z.array(z.string()),
+  /** objectGUID, base64. */
+  objectGuid: z.string(),
+  /** The configured source anchor attribute, base64, when the object has one. */
+  sourceAnchor: z.string().optional(),
+  userPrincipalName: z.string().optional(),
+  mail: z.string().optional(),
+  /** Every proxy address as stored (`SMTP:` primary, `smtp:` secondary, `SIP:`, …). */
+  proxyAddresses: z.array(z.string()),
+  /** msRTCSIP-PrimaryUserAddress (`sip:…`). */
+  sipAddress: z.string().optional(),
+  whenChanged: z.string().optional(),
+});
+export type OnPremObjectData = z.infer<typeof OnPremObjectSchema>;
+
+/** Another on-premises object holding one of the values, and which ones (attribute as in AD, value as stored). */
+export const OnPremHolderSchema = OnPremObjectSchema.extend({
+  matched: z.array(z.object({ attribute: z.string(), value: z.string() })),
+});
+export type OnPremHolder = z.infer<typeof OnPremHolderSchema>;
+
+/**
+ * The on-premises side of one error: the failing object and every other AD object holding
+ * one of its values (or of the values the report names).
+ *
+ *   found        the failing object was read; `holders` are the others
+ *   not-found    no object has the report's anchor or identity (deleted, or outside the base DN)
+ *   ambiguous    the identity names several objects; `candidates` lists them
+ *   unavailable  AD could not be asked (DC unreachable, bind refused): `note` says why
+ */
+export const OnPremSideSchema = z.object({
+  status: z.enum(['found', 'not-found', 'ambiguous', 'unavailable']),
+  object: OnPremObjectSchema.nullable(),
+  holders: z.array(OnPremHolderSchema),
+  candidates: z.array(z.string()).default([]),
+  /** The values searched for holders, as `smtp:a@b`, `sip:a@b` or a bare UPN. */
+  searched: z.array(z.string()).default([]),
+  note: z.string().nullable(),
+  /** The error code when unavailable (`onprem_bad_credentials`, `onprem_unreachable`, …). */
+  code: z.string().nullable().default(null),
+});
+export type OnPremSide = z.infer<typeof OnPremSideSchema>;
 
 export const RecommendedActionSchema = z.object({
   /** A sentence an agent can follow. */
@@ -54,5 +103,7 @@ export const ResolutionSchema = z.object({
   /** Why it is unresolved, or a note about what could not be seen (MEPF, soft-deleted mailboxes). */
   note: z.string().nullable(),
   resolvedAt: z.string().datetime({ offset: true }),
+  /** The on-premises side, when an `onprem` worker was asked (ONPREM_URL configured). */
+  onPremises: OnPremSideSchema.optional(),
 });
 export type Resolution = z.infer<typeof ResolutionSchema>;

@@ -6,6 +6,7 @@ import { probeDesk } from '../ticket/sinks/index.ts';
 import { checkGraph, type GraphProbeFactory } from './graph-check.ts';
 import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
+import { checkOnPrem } from './onprem-check.ts';
 import { checkRedis } from './redis-check.ts';
 import { checkSnapshots } from './snapshot-check.ts';
 import { checkWritableDir } from './store-check.ts';
@@ -55,15 +56,16 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     const results = [...result, ...skipped];
     return { ok: false, results };
   }
-  const [redis, imap, graphMail, graph, desk, store] = await Promise.all([
+  const [redis, imap, graphMail, graph, desk, store, onprem] = await Promise.all([
     checkRedis(config, Math.min(timeoutMs, 5_000)),
     checkImap(config, { timeoutMs }),
     checkGraphMail(config, { timeoutMs }),
     checkGraph(config, { timeoutMs, probe: options.graphProbe, env }),
     probeDesk(config, timeoutMs),
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
+    checkOnPrem(config, { timeoutMs }),
   ]);
-  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store], secretValues(config));
+  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store, ...onprem], secretValues(config));
   return { ok: results.every((r) => r.ok), results };
 }
 

@@ -1,10 +1,13 @@
 import type { SyncError } from '../../schemas/report.schema.ts';
-import type { Holder, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import { objectLookups } from './onprem/onprem-values.ts';
 import {
   cloudOnlyActions,
   lookupsOf,
   noHolderActions,
+  adDuplicateSteps,
   notApplicableActions,
+  onPremDuplicateActions,
   quarantinedValueStep,
   sameObjectActions,
   softDeletedActions,
@@ -29,12 +32,20 @@ export const GONE_GROUPS = 'Security and distribution groups are not soft-delete
 
 const HOLDER_CATEGORIES = new Set(['DuplicateAttribute', 'DataMismatch', 'FederatedDomainChange', 'Unknown']);
 
-/** True when the error has a value worth searching the directory for. */
-export function needsLookup(error: SyncError): boolean {
+/** True for categories where another object can hold one of the object's values. */
+export function canHaveHolder(error: SyncError): boolean {
+  return HOLDER_CATEGORIES.has(error.category);
+}
+
+/**
+ * True when the error has a value worth searching the directory for: one the report names,
+ * or, with the on-premises side read, one the failing object holds in AD.
+ */
+export function needsLookup(error: SyncError, side?: OnPremSide): boolean {
   if (!HOLDER_CATEGORIES.has(error.category)) return false;
   // A federated UPN change names the user's own new UPN: a lookup only adds noise unless it is a duplicate.
   if (error.category === 'FederatedDomainChange') return false;
-  return lookupsOf(error).length > 0;
+  return lookupsOf(error).length > 0 || (side?.object ? objectLookups(side.object).length > 0 : false);
 }
 
 /**
@@ -42,8 +53,12 @@ export function needsLookup(error: SyncError): boolean {
  * object id. Without both ids, a synced holder with the reported UPN is that object; a
  * cloud-only one with the same UPN is the classic soft-match failure, a different object.
  */
-export function isSameObject(error: SyncError, holder: Holder): boolean {
+export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide): boolean {
   if (holder.deleted) return false;
+  // the failing object read from AD: its anchor or DN is the cloud object's
+  const o = side?.object;
+  if (o && holder.onPremisesImmutableId && [o.sourceAnchor, o.objectGuid].includes(holder.onPremisesImmutableId.trim())) return true;
+  if (o && holder.onPremisesDistinguishedName?.toLowerCase() === o.dn.toLowerCase()) return true;
   if (error.onPremisesObjectId && holder.onPremisesImmutableId) {
     return error.onPremisesObjectId.trim().toLowerCase() === holder.onPremisesImmutableId.trim().toLowerCase();
   }
@@ -62,8 +77,8 @@ function dedupe(holders: Holder[]): Holder[] {
   return [...byId.values()];
 }
 
-export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date()): Resolution {
-  const resolution = resolveVerdict(error, outcome, now);
+export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date(), side?: OnPremSide): Resolution {
+  const resolution = withOnPrem(resolveVerdict(error, outcome, now, side), side);
   if (!error.valueQuarantined) return resolution;
   // Duplicate attribute resiliency: nothing failed to sync but the value, which waits in quarantine
   const said = 'The object itself synced; Entra ID set the conflicting value aside (duplicate attribute resiliency) and applies it once the conflict is gone.';
@@ -74,18 +89,29 @@ export function resolveError(error: SyncError, outcome: LookupOutcome | null, no
   };
 }
 
-function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Date): Resolution {
+/** The on-premises side on the resolution (the ticket shows it, or why it is missing). */
+function withOnPrem(resolution: Resolution, side: OnPremSide | undefined): Resolution {
+  return side ? { ...resolution, onPremises: side } : resolution;
+}
+
+function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Date, side?: OnPremSide): Resolution {
   const base = { fingerprint: error.fingerprint, resolvedAt: now.toISOString() };
-  if (!needsLookup(error)) {
+  const adHolders = side?.holders ?? [];
+  if (!needsLookup(error, side) && adHolders.length === 0) {
     const { actions, note } = notApplicableActions(error);
     return { ...base, verdict: 'not-applicable', holders: [], actions, note };
   }
   if (!outcome || outcome.status === 'unresolved') {
-    return { ...base, verdict: 'unresolved', holders: [], actions: unresolvedActions(error), note: outcome?.note ?? 'nothing was looked up' };
+    const note = outcome?.note ?? 'nothing was looked up';
+    // the duplicate is inside AD whatever the cloud holds: AD alone says where to fix it
+    if (adHolders.length > 0) return { ...base, verdict: 'onprem-duplicate', holders: [], actions: onPremDuplicateActions(side!, []), note: `Entra ID: ${note}` };
+    return { ...base, verdict: 'unresolved', holders: [], actions: unresolvedActions(error), note };
   }
-  const lookups = lookupsOf(error);
+  // a report that names no value: the failing object's values, read from AD, are what was searched
+  const named = lookupsOf(error);
+  const lookups = named.length || !side?.object ? named : objectLookups(side.object);
   const holders = dedupe(outcome.holders);
-  const others = holders.filter((h) => !isSameObject(error, h));
+  const others = holders.filter((h) => !isSameObject(error, h, side));
   const live = others.filter((h) => !h.deleted);
   const cloudOnly = live.find((h) => h.onPremisesSyncEnabled !== true);
   const synced = live.find((h) => h.onPremisesSyncEnabled === true);
@@ -98,9 +124,13 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     verdict = 'cloud-only-holder';
     actions = cloudOnlyActions(error, cloudOnly, lookups);
     if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
+    if (adHolders.length > 0) actions.splice(actions.length - 1, 0, ...adDuplicateSteps(side!));
+  } else if (adHolders.length > 0) {
+    verdict = 'onprem-duplicate';
+    actions = onPremDuplicateActions(side!, live.filter((h) => h.onPremisesSyncEnabled === true));
   } else if (synced) {
     verdict = 'synced-holder';
-    actions = syncedActions(synced, lookups);
+    actions = syncedActions(synced, lookups, side?.object ?? undefined);
   } else if (deleted) {
     verdict = 'soft-deleted-holder';
     actions = softDeletedActions(deleted);

@@ -1,10 +1,11 @@
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
-import type { Holder, Resolution } from '../../schemas/resolution.schema.ts';
+import type { Holder, OnPremSide, Resolution } from '../../schemas/resolution.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } from './directory-lookup.ts';
 import { lookupsOf } from './resolution-actions.ts';
+import { mergeLookups, objectLookups } from './onprem/onprem-values.ts';
 import { needsLookup, resolveError, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';
 
@@ -13,10 +14,16 @@ import type { TenantEntry } from './tenants.ts';
  * value of every error in one go, and turns each error into a Resolution. Lookups that
  * cannot happen (no directory, unknown tenant, the directory refused) give `unresolved`
  * with the reason; transient failures are thrown so the job retries.
+ *
+ * With the on-premises side of an error (read by the `onprem` worker), every value the
+ * failing object holds in AD is looked up too, not only the one the report names.
  */
 
+/** The on-premises side of each error, by fingerprint (absent: AD was not asked). */
+export type OnPremSides = ReadonlyMap<string, OnPremSide>;
+
 export interface Resolver {
-  resolve(report: ReportRef, errors: SyncError[]): Promise<Map<string, Resolution>>;
+  resolve(report: ReportRef, errors: SyncError[], onPremises?: OnPremSides): Promise<Map<string, Resolution>>;
   close(): Promise<void>;
 }
 
@@ -44,11 +51,12 @@ export function createResolver(deps: ResolverDeps): Resolver {
   }
 
   /** Every error's holders (and gaps) from one tenant's directory; a refusal makes them all unresolved. */
-  async function lookUp(report: ReportRef, tenant: TenantEntry, toLook: SyncError[]): Promise<LookupOutcome[]> {
+  async function lookUp(report: ReportRef, tenant: TenantEntry, toLook: SyncError[], sides: OnPremSides): Promise<LookupOutcome[]> {
     const queries: LookupQuery[] = [];
     const owners: number[] = [];
     toLook.forEach((e, i) => {
-      for (const l of lookupsOf(e)) {
+      const object = sides.get(e.fingerprint)?.object;
+      for (const l of mergeLookups(lookupsOf(e), object ? objectLookups(object) : [])) {
         queries.push({ attribute: l.kind === 'upn' ? 'UserPrincipalName' : 'ProxyAddresses', value: l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}` });
         owners.push(i);
       }
@@ -71,8 +79,8 @@ export function createResolver(deps: ResolverDeps): Resolver {
   }
 
   return {
-    async resolve(report, errors) {
-      const toLook = errors.filter(needsLookup);
+    async resolve(report, errors, sides = new Map()) {
+      const toLook = errors.filter((e) => needsLookup(e, sides.get(e.fingerprint)));
       const outcomes = new Map<string, LookupOutcome>();
       if (toLook.length > 0) {
         const target = deps.route(report);
@@ -80,13 +88,13 @@ export function createResolver(deps: ResolverDeps): Resolver {
           log.info({ action: 'resolve-skipped', reportId: report.reportId, tenant: report.tenantKey, reason: target.note }, 'holders not looked up');
           for (const e of toLook) outcomes.set(e.fingerprint, { status: 'unresolved', note: target.note });
         } else {
-          const found = await lookUp(report, target.tenant, toLook);
+          const found = await lookUp(report, target.tenant, toLook, sides);
           toLook.forEach((e, i) => outcomes.set(e.fingerprint, found[i]!));
         }
       }
       const at = now();
       const out = new Map<string, Resolution>();
-      for (const e of errors) out.set(e.fingerprint, resolveError(e, outcomes.get(e.fingerprint) ?? null, at));
+      for (const e of errors) out.set(e.fingerprint, resolveError(e, outcomes.get(e.fingerprint) ?? null, at, sides.get(e.fingerprint)));
       return out;
     },
     async close() {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
-import type { Holder, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import type { Holder, OnPremHolder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { keyDisplay } from './correlation-key.ts';
 
@@ -47,6 +47,7 @@ const CATEGORY_LABELS: Record<string, string> = {
 const VERDICT_TEXT: Record<Verdict, string> = {
   'cloud-only-holder': 'A cloud-only object holds the value: fix it in Microsoft 365 (change or remove the value there).',
   'synced-holder': 'An object synced from on-premises AD holds the value: the duplicate lives in on-premises AD, fix it there.',
+  'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (both objects are named by DN below).',
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
   'same-object': 'The value is held by the reported object itself: the cloud and on-premises objects need to be matched.',
   'no-holder': 'Nobody holds the value any more: the next sync cycle should succeed.',
@@ -118,6 +119,9 @@ export function renderSummary(view: ProblemView): string {
     const first = resolution.holders[0]!;
     const more = resolution.holders.length > 1 ? ` (+${resolution.holders.length - 1})` : '';
     tail.push(`held by ${holderShort(first)}${more}`);
+  } else if (v === 'onprem-duplicate' && resolution?.onPremises?.holders.length) {
+    const ad = resolution.onPremises.holders;
+    tail.push(`held by on-premises ${ad[0]!.kind} ${rdnValue(ad[0]!.dn)}${ad.length > 1 ? ` (+${ad.length - 1})` : ''}`);
   } else if (v === 'same-object') tail.push('held by the object itself');
   else if (v === 'no-holder') tail.push('no current holder');
   tail.push(`tenant ${tenantLabel(view.report)}`);
@@ -127,6 +131,40 @@ export function renderSummary(view: ProblemView): string {
   // a long value gives way first, so the holder and the tenant stay readable in every desk
   const line = head.length + rest.length > SUMMARY_FIT ? `${clip(head, Math.max(40, SUMMARY_FIT - rest.length))}${rest}` : head + rest;
   return clip(line, 255);
+}
+
+/** `CN=Smith\\, John,OU=Users,…` → `Smith, John`. */
+function rdnValue(dn: string): string {
+  const m = /^[^=]+=((?:\\.|[^,\\])*)/.exec(dn);
+  return m ? m[1]!.replace(/\\(.)/g, '$1') : dn;
+}
+
+function onPremHolderLine(h: OnPremHolder): string {
+  const holds = h.matched.length ? ` — holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}` : '';
+  return `${h.kind} ${h.dn}${holds}`;
+}
+
+/** The on-premises side: the failing object with its DN and values, every other AD holder by DN, or why it is missing. */
+export function onPremBlocks(side: OnPremSide): ContentBlock[] {
+  const blocks: ContentBlock[] = [{ kind: 'heading', text: 'On-premises AD' }];
+  if (side.status === 'unavailable') {
+    blocks.push({ kind: 'paragraph', text: `The on-premises side is missing: ${side.note ?? 'AD could not be read'}. Everything else on this ticket comes from Entra ID; the next report reads AD again.` });
+    return blocks;
+  }
+  const o = side.object;
+  if (o) {
+    const rows: Array<[string, string]> = [['DN', o.dn], ['Object class', o.kind], ['objectGUID', o.objectGuid]];
+    if (o.sourceAnchor && o.sourceAnchor !== o.objectGuid) rows.push(['Source anchor', o.sourceAnchor]);
+    rows.push(['userPrincipalName', o.userPrincipalName ?? '(none)'], ['mail', o.mail ?? '(none)'], ['proxyAddresses', o.proxyAddresses.join(', ') || '(none)']);
+    if (o.sipAddress) rows.push(['msRTCSIP-PrimaryUserAddress', o.sipAddress]);
+    if (o.whenChanged) rows.push(['whenChanged', o.whenChanged]);
+    blocks.push({ kind: 'paragraph', text: 'The failing object:' }, { kind: 'fields', rows });
+  }
+  if (side.note) blocks.push({ kind: 'paragraph', text: side.note });
+  if (side.candidates.length) blocks.push({ kind: 'list', items: side.candidates });
+  if (side.holders.length) blocks.push({ kind: 'paragraph', text: 'Other objects in AD holding its values:' }, { kind: 'list', items: side.holders.map(onPremHolderLine) });
+  else if (side.searched.length) blocks.push({ kind: 'paragraph', text: `No other object in AD holds ${side.searched.join(', ')}.` });
+  return blocks;
 }
 
 function normal(s: string): string {
@@ -150,12 +188,14 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
   ];
   // no holder to speak of for a tenant-level error or one that names no value (quota, size)
   if (resolution?.verdict !== 'not-applicable' && (error.identity !== null || error.attributes.some((a) => a.value))) {
-    blocks.push({ kind: 'heading', text: 'Who holds the value' });
+    blocks.push({ kind: 'heading', text: resolution?.onPremises ? 'Who holds the value in Entra ID' : 'Who holds the value' });
     // "nobody" only when somebody looked: an unasked directory is not an empty one
     if (!resolution || resolution.verdict === 'unresolved') blocks.push({ kind: 'paragraph', text: 'Not looked up (see below why); the steps below search for it.' });
+    else if (resolution.holders.length === 0 && resolution.verdict === 'onprem-duplicate') blocks.push({ kind: 'paragraph', text: 'No object found in Entra ID, or Entra ID was not asked (see the note below).' });
     else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
     else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
   }
+  if (resolution?.onPremises) blocks.push(...onPremBlocks(resolution.onPremises));
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
   if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });
   if (resolution?.actions.length) {
@@ -194,8 +234,16 @@ export function contentHash(view: ProblemView): string {
     holders: (resolution?.holders ?? [])
       .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    // whenChanged moves with any edit of the object, and a failure's wording with the socket: neither is news
+    ...(resolution?.onPremises ? { onPremises: onPremFacts(resolution.onPremises) } : {}),
   };
   return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
+}
+
+function onPremFacts(side: OnPremSide): unknown {
+  if (side.status === 'unavailable') return { status: side.status, code: side.code };
+  const strip = <T extends { whenChanged?: string }>(o: T) => ({ ...o, whenChanged: undefined });
+  return { ...side, object: side.object && strip(side.object), holders: side.holders.map(strip).sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)) };
 }
 
 export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket): TicketDraft {

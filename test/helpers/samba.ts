@@ -62,3 +62,56 @@ export function runTag(): string {
 }
 
 export { Attribute, Change };
+
+/**
+ * A run's own OU and what it adds, removed again by `clear()`: users (a password makes one
+ * that can bind), groups and contacts, with the values a test wants them to clash on.
+ */
+export class AdSeed {
+  readonly ou: string;
+  private readonly created: string[] = [];
+
+  constructor(
+    readonly admin: Client,
+    baseDn: string,
+    readonly tag: string,
+  ) {
+    this.ou = `OU=run-${tag},${baseDn}`;
+  }
+
+  async open(): Promise<this> {
+    await this.admin.add(this.ou, { objectClass: ['top', 'organizationalUnit'] });
+    return this;
+  }
+
+  async add(rdn: string, attributes: Record<string, string | string[] | Buffer>): Promise<string> {
+    const dn = `${rdn},${this.ou}`;
+    await this.admin.add(dn, attributes as Record<string, string | string[]>);
+    this.created.push(dn);
+    return dn;
+  }
+
+  user(name: string, extra: Record<string, string | string[] | Buffer> = {}, password?: string): Promise<string> {
+    const login: Record<string, string | Buffer> = password ? { unicodePwd: unicodePwd(password), userAccountControl: '512' } : {};
+    return this.add(`CN=${name}`, { objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: `${name.replace(/[^a-z0-9]/gi, '').slice(0, 8)}${this.tag}`, ...login, ...extra });
+  }
+
+  group(name: string, extra: Record<string, string | string[]> = {}): Promise<string> {
+    return this.add(`CN=${name}`, { objectClass: ['top', 'group'], sAMAccountName: `${name.replace(/[^a-z0-9]/gi, '').slice(0, 8)}${this.tag}`, ...extra });
+  }
+
+  contact(name: string, extra: Record<string, string | string[]> = {}): Promise<string> {
+    return this.add(`CN=${name}`, { objectClass: ['top', 'person', 'organizationalPerson', 'contact'], ...extra });
+  }
+
+  /** objectGUID of an entry, base64 (what a report shows as its source anchor). */
+  async guidOf(dn: string): Promise<string> {
+    const { searchEntries } = await this.admin.search(dn, { scope: 'base', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] });
+    return (searchEntries[0]!.objectGUID as Buffer).toString('base64');
+  }
+
+  async clear(): Promise<void> {
+    for (const dn of this.created.reverse()) await this.admin.del(dn).catch(() => undefined);
+    await this.admin.del(this.ou).catch(() => undefined);
+  }
+}

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { AndFilter, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import type { OnPremObjectData } from '../../../schemas/resolution.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import { anyOf, equals } from './ldap-filter.ts';
 import { classifyLdapError } from './onprem-errors.ts';
 
 /** How to reach one forest: the `onprem` section of the config. */
 export interface OnPremDirectoryOptions {
-  /** `ldaps://dc.corp.example.com:636`, or a Global Catalog `ldaps://…:3269` for a whole forest. */
+  /**
+   * `ldaps://dc.corp.example.com:636`, or a Global Catalog `ldaps://…:3269` for a whole forest.
+   * An `ldap://` URL is upgraded with StartTLS before the bind: the password never travels in clear.
+   */
   url: string;
   bindDn: string;
   bindPassword: string;
@@ -22,25 +26,18 @@ export interface OnPremDirectoryOptions {
   pageSize?: number;
 }
 
-export type OnPremKind = 'user' | 'contact' | 'group' | 'computer' | 'other';
+export type OnPremKind = OnPremObject['kind'];
 
-/** One on-premises object and the values that Entra Connect syncs from it. */
-export interface OnPremObject {
-  dn: string;
-  kind: OnPremKind;
-  objectClass: string[];
-  /** objectGUID, base64 (what the report calls the source anchor when objectGUID is the anchor). */
-  objectGuid: string;
-  /** The configured anchor attribute, base64; absent when the object has none. */
-  sourceAnchor?: string;
-  userPrincipalName?: string;
-  mail?: string;
-  /** Every proxy address with its prefix as stored (`SMTP:` primary, `smtp:` secondary, `SIP:`, …). */
-  proxyAddresses: string[];
-  /** msRTCSIP-PrimaryUserAddress, where the schema has it (Skype/Lync). */
-  sipAddress?: string;
-  /** whenChanged as an ISO timestamp. */
-  whenChanged?: string;
+/** One on-premises object and the values that Entra Connect syncs from it (schemas/resolution.schema.ts). */
+export type OnPremObject = OnPremObjectData;
+
+/** What `doctor` learns from one bind: the base DN exists, and how the anchor attribute stands. */
+export interface OnPremProbe {
+  baseDnFound: boolean;
+  /** The anchor attribute is in the forest's schema. */
+  anchorInSchema: boolean;
+  /** Some user under the base DN carries the anchor attribute. */
+  anchorInUse: boolean;
 }
 
 const ANCHOR_LDAP_NAME = { objectGUID: 'objectGUID', 'ms-DS-ConsistencyGuid': 'mS-DS-ConsistencyGuid' } as const;
@@ -65,19 +62,12 @@ export class OnPremDirectory {
 
   /** The object whose source anchor (base64, as in the report) is `anchor`; null when none. */
   async findByAnchor(anchor: string): Promise<OnPremObject | null> {
-    const bytes = Buffer.from(anchor.trim(), 'base64');
-    if (bytes.length === 0) throw new PermanentError(`not a base64 source anchor: ${anchor}`, 'onprem_bad_anchor');
-    // a filter object, not a string: ldapts decodes `\XX` escapes of a string filter as UTF-8,
-    // which mangles GUID bytes above 0x7f
-    const filter = new AndFilter({ filters: [FilterParser.parseString(SYNCED_CLASSES), new EqualityFilter({ attribute: this.anchorName, value: bytes })] });
-    const found = await this.search(filter, 'find by anchor');
-    return found[0] ?? null;
+    return this.session('find by anchor', (s) => s.findByAnchor(anchor));
   }
 
   /** The objects whose UPN, mail or displayName is `identity` (displayName may name several). */
   async findByIdentity(identity: string): Promise<OnPremObject[]> {
-    const value = identity.trim();
-    return this.search(`(&${SYNCED_CLASSES}${anyOf([equals('userPrincipalName', value), equals('mail', value), equals('displayName', value)])})`, 'find by identity');
+    return this.session('find by identity', (s) => s.findByIdentity(identity));
   }
 
   /**
@@ -85,32 +75,103 @@ export class OnPremDirectory {
    * A prefixed value (`smtp:a@b`, `SIP:a@b`) is also looked for without its prefix.
    */
   async findHolders(value: string): Promise<OnPremObject[]> {
-    return this.search(`(&${SYNCED_CLASSES}${holderFilter(value)})`, 'find holders');
+    return this.session('find holders', (s) => s.findHolders([value]));
   }
 
-  private async search(filter: string | Filter, what: string): Promise<OnPremObject[]> {
+  /**
+   * Runs `work` on one bound connection (a job's many searches share one bind), then unbinds.
+   * Every failure leaves classified: TransientError or PermanentError.
+   */
+  async session<T>(what: string, work: (s: OnPremSession) => Promise<T>): Promise<T> {
     const o = this.options;
-    const client = new Client({
-      url: o.url,
-      timeout: o.timeoutMs ?? 10_000,
-      connectTimeout: o.timeoutMs ?? 10_000,
-      tlsOptions: this.tlsCa ? { ca: this.tlsCa } : undefined,
-    });
+    const tlsOptions = this.tlsCa ? { ca: this.tlsCa } : undefined;
+    const startTls = /^ldap:/i.test(o.url);
+    // tlsOptions on an ldap:// client make ldapts speak TLS at once, before StartTLS: the DC hangs up
+    const client = new Client({ url: o.url, timeout: o.timeoutMs ?? 10_000, connectTimeout: o.timeoutMs ?? 10_000, tlsOptions: startTls ? undefined : tlsOptions });
     try {
+      if (startTls) await client.startTLS(tlsOptions ?? {});
       await client.bind(o.bindDn, o.bindPassword);
-      const { searchEntries } = await client.search(o.baseDn, {
-        scope: 'sub',
-        filter,
-        attributes: [...TEXT_ATTRIBUTES, 'objectGUID', this.anchorName],
-        explicitBufferAttributes: ['objectGUID', this.anchorName],
-        paged: { pageSize: o.pageSize ?? 500 },
-      });
-      return searchEntries.map((e) => toObject(e, this.anchorName));
+      return await work(new OnPremSession(client, o, this.anchorName));
     } catch (err) {
       throw classifyLdapError(err, `on-premises ${what} at ${o.url}`);
     } finally {
       await client.unbind().catch(() => undefined);
     }
+  }
+
+  /** One bind: does the base DN exist, is the anchor attribute in the schema and in use. */
+  async probe(): Promise<OnPremProbe> {
+    return this.session('check', (s) => s.probe());
+  }
+}
+
+/** Searches on one bound connection. */
+export class OnPremSession {
+  constructor(
+    private readonly client: Client,
+    private readonly options: OnPremDirectoryOptions,
+    private readonly anchorName: string,
+  ) {}
+
+  async findByAnchor(anchor: string): Promise<OnPremObject | null> {
+    const bytes = Buffer.from(anchor.trim(), 'base64');
+    if (bytes.length === 0) throw new PermanentError(`not a base64 source anchor: ${anchor}`, 'onprem_bad_anchor');
+    // a filter object, not a string: ldapts decodes `\XX` escapes of a string filter as UTF-8,
+    // which mangles GUID bytes above 0x7f
+    const filter = new AndFilter({ filters: [FilterParser.parseString(SYNCED_CLASSES), new EqualityFilter({ attribute: this.anchorName, value: bytes })] });
+    const found = await this.search(filter);
+    return found[0] ?? null;
+  }
+
+  async findByIdentity(identity: string): Promise<OnPremObject[]> {
+    const value = identity.trim();
+    return this.search(`(&${SYNCED_CLASSES}${anyOf([equals('userPrincipalName', value), equals('mail', value), equals('displayName', value)])})`);
+  }
+
+  /** Every object holding any of `values` (one search; see holderFilter for each value). */
+  async findHolders(values: string[]): Promise<OnPremObject[]> {
+    if (values.length === 0) return [];
+    return this.search(`(&${SYNCED_CLASSES}${anyOf(values.map(holderFilter))})`);
+  }
+
+  async probe(): Promise<OnPremProbe> {
+    const base = await this.client.search(this.options.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }).catch((err: unknown) => {
+      if ((err as { code?: number }).code === 32) return null; // noSuchObject
+      throw err;
+    });
+    const root = await this.client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['schemaNamingContext'] });
+    const schemaDn = strings(root.searchEntries[0] ?? { dn: '' }, 'schemaNamingContext')[0];
+    let anchorInSchema = false;
+    if (schemaDn) {
+      const { searchEntries } = await this.client.search(schemaDn, { scope: 'one', filter: equals('lDAPDisplayName', this.anchorName), attributes: ['1.1'] });
+      anchorInSchema = searchEntries.length > 0;
+    }
+    let anchorInUse = false;
+    if (base) {
+      const { searchEntries } = await this.client.search(this.options.baseDn, {
+        scope: 'sub',
+        filter: `(&(objectClass=user)(${this.anchorName}=*))`,
+        attributes: ['1.1'],
+        sizeLimit: 1,
+      }).catch((err: unknown) => {
+        if ((err as { code?: number }).code === 4) return { searchEntries: [{ dn: '' }] }; // sizeLimitExceeded: there is one
+        throw err;
+      });
+      anchorInUse = searchEntries.length > 0;
+    }
+    return { baseDnFound: base !== null, anchorInSchema, anchorInUse };
+  }
+
+  private async search(filter: string | Filter): Promise<OnPremObject[]> {
+    const o = this.options;
+    const { searchEntries } = await this.client.search(o.baseDn, {
+      scope: 'sub',
+      filter,
+      attributes: [...TEXT_ATTRIBUTES, 'objectGUID', this.anchorName],
+      explicitBufferAttributes: ['objectGUID', this.anchorName],
+      paged: { pageSize: o.pageSize ?? 500 },
+    });
+    return searchEntries.map((e) => toObject(e, this.anchorName));
   }
 }
 

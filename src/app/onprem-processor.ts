@@ -1,0 +1,72 @@
+import type { Job } from 'bullmq';
+import { z } from 'zod';
+import type { Config } from '../../schemas/config.schema.ts';
+import type { ResolveJob } from '../../schemas/jobs.schema.ts';
+import type { SyncError } from '../../schemas/report.schema.ts';
+import { OnPremSideSchema, type OnPremSide } from '../../schemas/resolution.schema.ts';
+import type { Logger } from '../logger.ts';
+import { OnPremDirectory } from '../resolve/onprem/onprem-directory.ts';
+import { lookUpOnPrem, wantsOnPrem } from '../resolve/onprem/onprem-lookup.ts';
+
+/**
+ * The `onprem` queue: a child of each resolve job when on-premises AD is configured, worked
+ * by `syncdesk worker --queues onprem` on a host that reaches the DC. It returns the
+ * on-premises side of each error; the resolve job reads it (or the child's failure) and
+ * looks every value of the failing object up in the cloud.
+ */
+
+/** What an onprem job returns to its resolve parent. */
+export const OnPremJobResultSchema = z.array(z.object({ fingerprint: z.string(), side: OnPremSideSchema }));
+export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
+
+/** Attempts of an onprem job: an unreachable DC is retried for about half a minute, then the ticket goes on without AD. */
+export const ONPREM_ATTEMPTS = 4;
+
+/** True when this config can read AD (ONPREM_URL and its account set). */
+export function onPremConfigured(config: Config): boolean {
+  const o = config.onprem;
+  return Boolean(o.url && o.bindDn && o.bindPassword && o.baseDn);
+}
+
+export function createOnPremDirectory(config: Config): OnPremDirectory {
+  const o = config.onprem;
+  if (!onPremConfigured(config)) throw new Error('on-premises AD is not configured: set ONPREM_URL, ONPREM_BIND_DN, ONPREM_BIND_PASSWORD and ONPREM_BASE_DN');
+  return new OnPremDirectory({ url: o.url!, bindDn: o.bindDn!, bindPassword: o.bindPassword!, baseDn: o.baseDn!, anchorAttribute: o.anchorAttribute, tlsCa: o.tlsCa, timeoutMs: o.timeoutMs });
+}
+
+/** One bind for the whole chunk; a DC-level failure is thrown (TransientError retried, PermanentError final). */
+export async function processOnPremJob(data: ResolveJob, directory: Pick<OnPremDirectory, 'session'>, log: Logger): Promise<OnPremJobResult> {
+  const wanted = data.errors.filter(wantsOnPrem);
+  if (!wanted.length) return [];
+  const sides = await directory.session('lookup', (s) => lookUpOnPrem(wanted, s));
+  const out = [...sides].map(([fingerprint, side]) => ({ fingerprint, side }));
+  const found = out.filter((r) => r.side.status === 'found').length;
+  const holders = out.reduce((n, r) => n + r.side.holders.length, 0);
+  log.info({ action: 'onprem-read', reportId: data.report.reportId, errors: wanted.length, found, holders }, 'on-premises AD read');
+  return out;
+}
+
+/**
+ * The on-premises sides the resolve job's onprem child returned, by fingerprint; when the
+ * child failed for good, an `unavailable` side with its reason for every error it was for.
+ * Undefined when the job has no onprem child (AD not configured).
+ */
+export async function collectOnPremSides(job: Pick<Job, 'getChildrenValues' | 'getIgnoredChildrenFailures'>, errors: SyncError[]): Promise<Map<string, OnPremSide> | undefined> {
+  const values = Object.values(await job.getChildrenValues());
+  const failures = Object.values(await job.getIgnoredChildrenFailures()).filter(Boolean) as string[];
+  if (!values.length && !failures.length) return undefined;
+  const sides = new Map<string, OnPremSide>();
+  for (const value of values) {
+    const parsed = OnPremJobResultSchema.safeParse(value);
+    if (parsed.success) for (const r of parsed.data) sides.set(r.fingerprint, r.side);
+  }
+  if (failures.length) {
+    const reason = failures[0]!;
+    const code = /^\[([\w.-]+)\] /.exec(reason)?.[1] ?? null;
+    const note = reason.replace(/^\[[\w.-]+\] /, '');
+    for (const e of errors) {
+      if (wantsOnPrem(e) && !sides.has(e.fingerprint)) sides.set(e.fingerprint, { status: 'unavailable', object: null, holders: [], candidates: [], searched: [], note, code });
+    }
+  }
+  return sides;
+}
