@@ -210,7 +210,11 @@ export const IngestConfigSchema = z.object({
   mailSource: z.enum(['imap', 'graph']).default('imap'),
 });
 
-/** Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no on-premises lookups. */
+/**
+ * Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no
+ * on-premises lookups. With url alone, reports wait for an `onprem` worker elsewhere;
+ * that worker's host sets the account (bindDn, bindPassword, baseDn) too.
+ */
 export const OnPremConfigSchema = z
   .object({
     /** `ldaps://dc1.corp.example.com:636`, or a Global Catalog (`…:3269`) to search a whole forest. */
@@ -228,9 +232,12 @@ export const OnPremConfigSchema = z
     timeoutMs: positiveInt.default(10_000),
   })
   .superRefine((v, ctx) => {
-    if (!v.url) return;
-    for (const [key, env] of [['bindDn', 'ONPREM_BIND_DN'], ['bindPassword', 'ONPREM_BIND_PASSWORD'], ['baseDn', 'ONPREM_BASE_DN']] as const)
-      if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${env} is required when ONPREM_URL is set` });
+    // ONPREM_URL alone: this host queues on-premises lookups for an `onprem` worker that holds the account
+    const account = [['bindDn', 'ONPREM_BIND_DN'], ['bindPassword', 'ONPREM_BIND_PASSWORD'], ['baseDn', 'ONPREM_BASE_DN']] as const;
+    if (!account.some(([key]) => v[key])) return;
+    if (!v.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'ONPREM_URL is required with the on-premises account' });
+    for (const [key, env] of account)
+      if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${env} is required with the other on-premises account keys` });
   });
 
 export const AdminConfigSchema = z.object({

@@ -22,15 +22,17 @@ export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
 /** Attempts of an onprem job: an unreachable DC is retried for about half a minute, then the ticket goes on without AD. */
 export const ONPREM_ATTEMPTS = 4;
 
-/** True when this config can read AD (ONPREM_URL and its account set). */
-export function onPremConfigured(config: Config): boolean {
-  const o = config.onprem;
-  return Boolean(o.url && o.bindDn && o.bindPassword && o.baseDn);
+/** True when reports get an on-premises side (ONPREM_URL set): their flows wait for an `onprem` worker. */
+export function onPremQueued(config: Config): boolean {
+  return Boolean(config.onprem.url);
 }
 
+/** The directory the `onprem` worker reads; throws when this host lacks the account. */
 export function createOnPremDirectory(config: Config): OnPremDirectory {
   const o = config.onprem;
-  if (!onPremConfigured(config)) throw new Error('on-premises AD is not configured: set ONPREM_URL, ONPREM_BIND_DN, ONPREM_BIND_PASSWORD and ONPREM_BASE_DN');
+  if (!o.url || !o.bindDn || !o.bindPassword || !o.baseDn) {
+    throw new Error('the onprem worker needs ONPREM_URL, ONPREM_BIND_DN, ONPREM_BIND_PASSWORD (or ONPREM_BIND_PASSWORD_FILE) and ONPREM_BASE_DN');
+  }
   return new OnPremDirectory({ url: o.url!, bindDn: o.bindDn!, bindPassword: o.bindPassword!, baseDn: o.baseDn!, anchorAttribute: o.anchorAttribute, tlsCa: o.tlsCa, timeoutMs: o.timeoutMs });
 }
 

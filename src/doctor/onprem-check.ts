@@ -25,7 +25,10 @@ function bindFix(code: string | undefined, config: Config): string {
 
 export async function checkOnPrem(config: Config, options: { timeoutMs?: number } = {}): Promise<CheckResult[]> {
   const o = config.onprem;
-  if (!o.url || !o.bindDn || !o.bindPassword || !o.baseDn) return [skip('on-premises AD', 'not configured (ONPREM_URL unset): tickets show the Entra ID side only')];
+  if (!o.url) return [skip('on-premises AD', 'not configured (ONPREM_URL unset): tickets show the Entra ID side only')];
+  if (!o.bindDn || !o.bindPassword || !o.baseDn) {
+    return [skip('on-premises AD', `ONPREM_URL set without the account: this host queues on-premises lookups of ${o.url} for an onprem worker; run doctor on that worker's host to check the bind`)];
+  }
   const timeoutMs = options.timeoutMs ?? 15_000;
   const dir = new OnPremDirectory({ url: o.url, bindDn: o.bindDn, bindPassword: o.bindPassword, baseDn: o.baseDn, anchorAttribute: o.anchorAttribute, tlsCa: o.tlsCa, timeoutMs: Math.min(o.timeoutMs, timeoutMs) });
   let probe;

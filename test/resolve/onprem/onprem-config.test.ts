@@ -32,11 +32,12 @@ describe('onprem config', () => {
     });
   });
 
-  it('names what is missing when a url is set, and refuses other schemes and anchors', () => {
-    expect(problems({ ONPREM_URL: base.ONPREM_URL })).toEqual([
-      'onprem.bindDn (ONPREM_BIND_DN): ONPREM_BIND_DN is required when ONPREM_URL is set',
-      'onprem.bindPassword (ONPREM_BIND_PASSWORD): ONPREM_BIND_PASSWORD is required when ONPREM_URL is set',
-      'onprem.baseDn (ONPREM_BASE_DN): ONPREM_BASE_DN is required when ONPREM_URL is set',
+  it('takes a url alone (a host that only queues lookups), and names what is missing of the account', () => {
+    expect(loadConfig({ ONPREM_URL: base.ONPREM_URL }).onprem.url).toBe(base.ONPREM_URL);
+    expect(problems({ ONPREM_BIND_DN: base.ONPREM_BIND_DN })).toEqual([
+      'onprem.url (ONPREM_URL): ONPREM_URL is required with the on-premises account',
+      'onprem.bindPassword (ONPREM_BIND_PASSWORD): ONPREM_BIND_PASSWORD is required with the other on-premises account keys',
+      'onprem.baseDn (ONPREM_BASE_DN): ONPREM_BASE_DN is required with the other on-premises account keys',
     ]);
     expect(problems({ ...base, ONPREM_BIND_PASSWORD: 'x', ONPREM_URL: 'https://dc1' })[0]).toMatch(/^onprem\.url \(ONPREM_URL\): must start with ldaps:\/\//);
     expect(problems({ ONPREM_ANCHOR_ATTRIBUTE: 'mail' })[0]).toMatch(/^onprem\.anchorAttribute \(ONPREM_ANCHOR_ATTRIBUTE\)/);
