@@ -253,6 +253,8 @@ export const AdminConfigSchema = z.object({
 
 export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** On SIGTERM, how long `start`, `worker` and `listen` wait for running jobs before exiting anyway (exit 1). */
+  shutdownTimeoutSeconds: z.coerce.number().positive().default(30),
   redis: RedisConfigSchema,
   imap: ImapConfigSchema,
   graph: GraphConfigSchema,

@@ -10,6 +10,7 @@ type Env = Record<string, string | undefined>;
  */
 export const ENV_KEYS = {
   LOG_LEVEL: 'logLevel',
+  SHUTDOWN_TIMEOUT_SECONDS: 'shutdownTimeoutSeconds',
   REDIS_URL: 'redis.url',
   REDIS_PREFIX: 'redis.prefix',
   SYNCDESK_REDIS_DIR: 'redis.embeddedDir',

@@ -7,6 +7,7 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
+import { stopWithin } from './stop-deadline.ts';
 import { portNumber } from './usage.ts';
 
 /**
@@ -55,11 +56,19 @@ export function registerListenCommand(program: Command): void {
       const admin = await startAdmin(runtime, metrics, { imap: listener });
       logger.info({ action: 'listen-ready', mailbox: config.imap.mailbox, redis: runtime.redis.describe }, 'listening');
       await new Promise<void>(() => {
-        onShutdownSignal(async () => {
-          await admin?.close();
-          await listener.stop();
-          await runtime.close();
-        }, logger);
+        onShutdownSignal(
+          () =>
+            stopWithin(
+              async () => {
+                await admin?.close();
+                await listener.stop();
+                await runtime.close();
+              },
+              config.shutdownTimeoutSeconds,
+              logger,
+            ),
+          logger,
+        );
       });
     });
 }

@@ -7,12 +7,13 @@ import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { onShutdownSignal } from '../app/run-worker.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen-command.ts';
+import { stopWithin } from './stop-deadline.ts';
 import { portNumber, wholeNumber } from './usage.ts';
 
 /**
  * `syncdesk start`: everything in one process: the IMAP listener (when IMAP is configured)
  * and the parse, resolve and ticket workers. SIGTERM stops the listener first, then lets
- * running jobs finish.
+ * running jobs finish, for at most SHUTDOWN_TIMEOUT_SECONDS.
  */
 export function registerStartCommand(program: Command): void {
   program
@@ -35,11 +36,19 @@ export function registerStartCommand(program: Command): void {
       const admin = await startAdmin(runtime, metrics, { workers, imap: listener });
       logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
       await new Promise<void>(() => {
-        onShutdownSignal(async () => {
-          await admin?.close();
-          await listener?.stop();
-          await stopWorkers(workers, runtime);
-        }, logger);
+        onShutdownSignal(
+          () =>
+            stopWithin(
+              async () => {
+                await admin?.close();
+                await listener?.stop();
+                await stopWorkers(workers, runtime);
+              },
+              config.shutdownTimeoutSeconds,
+              logger,
+            ),
+          logger,
+        );
       });
     });
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import type { Logger } from '../logger.ts';
@@ -9,6 +9,10 @@ import type { Logger } from '../logger.ts';
  * own, bound to 127.0.0.1 on a free port, with its data (append-only file) under
  * `redis.embeddedDir`. A second syncdesk process for the same folder finds it through
  * the pid file and a PING, and reuses it instead of starting another.
+ *
+ * One server per folder, shared: every process using it has a file in `clients/`, and the
+ * server is shut down by the last one to leave (on `stop()`, or when the process exits
+ * without it, SIGTERM and crashes included), never under another process still using it.
  */
 
 export interface EmbeddedRedis {
@@ -16,9 +20,9 @@ export interface EmbeddedRedis {
   port: number;
   pid: number;
   dir: string;
-  /** True when this process started the server (and so stops it on shutdown). */
+  /** True when this process started the server (false: it reused a running one). */
   startedHere: boolean;
-  /** Stops the server if this process started it (SHUTDOWN: the AOF is flushed first). */
+  /** Leaves the server; the last process to leave shuts it down (SHUTDOWN: the AOF is flushed first). */
   stop(): Promise<void>;
 }
 
@@ -124,24 +128,37 @@ function readPidFile(dir: string): number | null {
   }
 }
 
-/** Whoever holds `start.lock` is starting the server; others wait, then reuse it. */
+/** Takes `start.lock` (holding our pid) if nobody holds it; a lock whose process is gone or that is old is broken. */
+function tryLock(dir: string): boolean {
+  const lock = join(dir, 'start.lock');
+  try {
+    const fd = openSync(lock, 'wx');
+    writeFileSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  try {
+    const holder = Number(readFileSync(lock, 'utf8'));
+    const stale = Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS || (holder > 0 && holder !== process.pid && !isProcessAlive(holder));
+    if (stale) rmSync(lock, { force: true });
+  } catch {
+    // removed meanwhile
+  }
+  return false;
+}
+
+/**
+ * Whoever holds `start.lock` is starting, joining or shutting down the server; others wait.
+ * So a server is never shut down between another process finding it and joining it.
+ */
 async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = join(dir, 'start.lock');
   const deadline = Date.now() + READY_TIMEOUT_MS + 5_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
-      } catch {
-        // removed meanwhile
-      }
-      if (Date.now() > deadline) throw new EmbeddedRedisError(`timed out waiting for ${lock}`);
-      await sleep(100);
-    }
+  while (!tryLock(dir)) {
+    if (Date.now() > deadline) throw new EmbeddedRedisError(`timed out waiting for ${lock}`);
+    await sleep(100);
   }
   try {
     return await fn();
@@ -170,8 +187,74 @@ function redisConf(dir: string, port: number): string {
   ].join('\n');
 }
 
-function handle(dir: string, port: number, pid: number, startedHere: boolean, logger?: Logger): EmbeddedRedis {
+/**
+ * The processes using a server: one file `clients/<pid>.<n>` each (`n` tells apart several
+ * handles in one process). A file whose process is gone (killed with SIGKILL) counts for nothing.
+ */
+const clientsDir = (dir: string) => join(dir, 'clients');
+let clientSerial = 0;
+
+function joinClients(dir: string): string {
+  mkdirSync(clientsDir(dir), { recursive: true, mode: 0o700 });
+  const file = join(clientsDir(dir), `${process.pid}.${++clientSerial}`);
+  writeFileSync(file, '');
+  return file;
+}
+
+/** Removes `file`; true when no live process is left using the server. */
+function leaveClients(dir: string, file: string): boolean {
+  rmSync(file, { force: true });
+  let names: string[];
+  try {
+    names = readdirSync(clientsDir(dir));
+  } catch {
+    return true;
+  }
+  let others = false;
+  for (const name of names) {
+    const pid = Number(name.split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) others = true;
+    else rmSync(join(clientsDir(dir), name), { force: true });
+  }
+  return !others;
+}
+
+/** Handles of this process not yet stopped: left (and the server stopped if last) when the process exits. */
+const open = new Set<{ leaveAtExit(): void }>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' runs on process.exit() (the SIGTERM path), at the end of the event loop and after
+  // an uncaught exception: only synchronous work, so the server gets SIGTERM (Redis then
+  // flushes the AOF and exits by itself) instead of SHUTDOWN
+  process.on('exit', () => {
+    for (const h of open) h.leaveAtExit();
+  });
+}
+
+function handle(dir: string, port: number, pid: number, startedHere: boolean, clientFile: string, logger?: Logger): EmbeddedRedis {
   let stopped = false;
+  const self = {
+    leaveAtExit() {
+      open.delete(self);
+      if (stopped) return;
+      stopped = true;
+      if (!leaveClients(dir, clientFile)) return;
+      // a process starting or reusing the server holds the lock: leave the server to it
+      if (!tryLock(dir)) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      } finally {
+        rmSync(join(dir, 'start.lock'), { force: true });
+      }
+    },
+  };
+  open.add(self);
+  installExitHook();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -179,13 +262,20 @@ function handle(dir: string, port: number, pid: number, startedHere: boolean, lo
     dir,
     startedHere,
     async stop() {
-      if (!startedHere || stopped) return;
+      open.delete(self);
+      if (stopped) return;
       stopped = true;
-      await rawCommand(port, 'SHUTDOWN', 5000);
-      const deadline = Date.now() + 10_000;
-      while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
-      if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
-      logger?.info({ action: 'embedded-redis-stop', pid, port }, 'embedded Redis stopped');
+      await withStartLock(dir, async () => {
+        if (!leaveClients(dir, clientFile)) {
+          logger?.debug({ action: 'embedded-redis-leave', pid, port }, 'embedded Redis left running for the other syncdesk processes using it');
+          return;
+        }
+        await rawCommand(port, 'SHUTDOWN', 5000);
+        const deadline = Date.now() + 10_000;
+        while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
+        if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
+        logger?.info({ action: 'embedded-redis-stop', pid, port }, 'embedded Redis stopped');
+      });
     },
   };
 }
@@ -213,24 +303,19 @@ export async function startEmbeddedRedis(options: {
   const logger = options.logger;
   mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
 
-  const running = await findEmbeddedRedis(dir);
-  if (running) {
-    logger?.debug({ action: 'embedded-redis-reuse', ...running }, 'reusing embedded Redis');
-    return handle(dir, running.port, running.pid, false, logger);
-  }
-
-  const binary = findOnPath('redis-server', options.env);
-  if (!binary) {
-    throw new EmbeddedRedisError(
-      'redis-server not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`) ' +
-        'or point syncdesk at an existing Redis with REDIS_URL.',
-    );
-  }
-
   return withStartLock(dir, async () => {
-    // someone else may have started it while we waited for the lock
-    const again = await findEmbeddedRedis(dir);
-    if (again) return handle(dir, again.port, again.pid, false, logger);
+    const running = await findEmbeddedRedis(dir);
+    if (running) {
+      logger?.debug({ action: 'embedded-redis-reuse', ...running }, 'reusing embedded Redis');
+      return handle(dir, running.port, running.pid, false, joinClients(dir), logger);
+    }
+    const binary = findOnPath('redis-server', options.env);
+    if (!binary) {
+      throw new EmbeddedRedisError(
+        'redis-server not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`) ' +
+          'or point syncdesk at an existing Redis with REDIS_URL.',
+      );
+    }
 
     let lastError = '';
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -254,7 +339,7 @@ export async function startEmbeddedRedis(options: {
         if (pid && (await pingRedis(port))) {
           writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ port, pid }));
           logger?.info({ action: 'embedded-redis-start', pid, port, dir }, 'embedded Redis started');
-          return handle(dir, port, pid, true, logger);
+          return handle(dir, port, pid, true, joinClients(dir), logger);
         }
         const pidNow = readPidFile(dir);
         if (pidNow && !isProcessAlive(pidNow)) break; // died (port taken?): try another port

@@ -45,10 +45,10 @@ describe('embedded Redis', () => {
     expect(second.startedHere).toBe(false);
     expect(second.pid).toBe(first.pid);
     expect(second.port).toBe(first.port);
-    await second.stop(); // not ours: must not stop it
+    await second.stop(); // the first handle still uses it: must not stop it
     expect(await c.ping()).toBe('PONG');
 
-    await first.stop();
+    await first.stop(); // the last one to leave
     expect(isProcessAlive(first.pid)).toBe(false);
   });
 

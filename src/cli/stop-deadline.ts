@@ -1,0 +1,23 @@
+import type { Logger } from '../logger.ts';
+
+/**
+ * A long-running command stops on SIGTERM by letting running jobs finish, but a job that
+ * hangs (a desk that never answers) must not keep the process, and the embedded Redis it
+ * uses, alive until a supervisor's SIGKILL. Past `seconds` it gives up with a log line and
+ * rejects, so the signal handler exits non-zero; a job cut short is retried by another
+ * worker once its lock runs out.
+ */
+export async function stopWithin(stop: () => Promise<void>, seconds: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      logger.error({ action: 'shutdown-deadline', seconds }, `shutdown did not finish within ${seconds} s (a job still running?): exiting now`);
+      reject(new Error(`shutdown deadline of ${seconds} s passed (SHUTDOWN_TIMEOUT_SECONDS)`));
+    }, seconds * 1000);
+  });
+  try {
+    await Promise.race([stop(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
