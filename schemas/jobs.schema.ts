@@ -7,21 +7,9 @@ import { ResolutionSchema } from './resolution.schema.ts';
  * on entry, so a malformed job fails permanently with a clear reason.
  */
 
-/** parse: a raw mail kept in the mail store, referenced by the sha256 of its bytes. */
-export const ParseJobSchema = z.object({
-  mailId: z.string().regex(/^[0-9a-f]{64}$/),
-  origin: z.enum(['imap', 'replay-file', 'replay-mbox', 'replay-imap', 'graph', 'replay-graph']),
-  receivedAt: z.string().datetime({ offset: true }),
-  /** The outer sender (the forwarder), for sender trust and tenant routing. */
-  envelopeFrom: z.string().nullable().default(null),
-  /**
-   * Set by a forced re-run (`replay --force`): the report flows it queues get job ids of
-   * their own, so the report goes through resolve and ticket again instead of hitting the
-   * ids of its first run (kept for days).
-   */
-  rerun: z.string().regex(/^[0-9a-z]+$/).optional(),
-});
-export type ParseJob = z.infer<typeof ParseJobSchema>;
+/** Where a mail came in: the IMAP listener, the Graph mailbox, or a replay. */
+export const MailOriginSchema = z.enum(['imap', 'replay-file', 'replay-mbox', 'replay-imap', 'graph', 'replay-graph']);
+export type MailOrigin = z.infer<typeof MailOriginSchema>;
 
 /** The report a problem came from, as later stages need it (ordering, tenant routing, ticket history). */
 export const ReportRefSchema = z.object({
@@ -72,5 +60,9 @@ export const ResolveResultSchema = z.object({
 });
 export type ResolveResult = z.infer<typeof ResolveResultSchema>;
 
-export const QUEUE_NAMES = { parse: 'parse', resolve: 'resolve', ticket: 'ticket' } as const;
+/**
+ * poll: the scheduled Graph poll (onPremisesProvisioningErrors), an ingest source like a mail.
+ * Mails are parsed once, by the ingestor, which queues the report flows itself.
+ */
+export const QUEUE_NAMES = { poll: 'poll', resolve: 'resolve', ticket: 'ticket' } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;

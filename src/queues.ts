@@ -3,7 +3,6 @@ import { FlowProducer, Queue, type BackoffStrategy, type DefaultJobOptions, type
 import {
   QUEUE_NAMES,
   RESOLVE_CHUNK_SIZE,
-  type ParseJob,
   type QueueName,
   type ResolveJob,
   type TicketJob,
@@ -13,11 +12,12 @@ import { TransientError } from './errors.ts';
 import type { RedisClient } from './redis/connection.ts';
 
 /**
- * The three queues of the pipeline and how jobs enter them:
+ * The queues of the pipeline and how jobs enter them:
  *
- *   parse   one job per stored mail (id = mailId)
  *   ticket  one job per report (id = hash(reportId, its fingerprints)): a flow parent whose
  *   children are resolve jobs of ≤50 errors each (id = hash(reportId, chunk fingerprints)).
+ *           The ingestor (mails) and the Graph poll add these flows; a mail is parsed once.
+ *   poll    the repeating Graph poll, a scheduled job and nothing else.
  *
  * Ids come from content, so adding the same thing twice is a no-op (BullMQ ignores an add
  * whose job id exists). Ids never contain `:` (BullMQ's key separator).
@@ -59,7 +59,6 @@ function hash(...parts: string[]): string {
 }
 
 export const jobIds = {
-  parse: (mailId: string) => mailId,
   /** The report and what it says: the same report again is a no-op, a re-parse that finds more is not. */
   ticket: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
   resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
@@ -74,16 +73,11 @@ export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): Syn
 
 export interface Queues {
   prefix: string;
-  parse: Queue<ParseJob>;
+  poll: Queue;
   resolve: Queue<ResolveJob>;
   ticket: Queue<TicketJob>;
   flow: FlowProducer;
   byName(name: QueueName): Queue;
-  /**
-   * Queues a parse job for a stored mail; a no-op when that job id exists. The id is the
-   * mailId, or what the ingestor chose (`<mailId>-r<time>` for a forced re-run).
-   */
-  addParse(job: ParseJob, options?: { jobId?: string }): Promise<{ jobId: string; added: boolean }>;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
   addReportFlow(job: TicketJob, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
   close(): Promise<void>;
@@ -91,25 +85,19 @@ export interface Queues {
 
 export function createQueues(connection: RedisClient, prefix: string): Queues {
   const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
-  const parse = new Queue<ParseJob>(QUEUE_NAMES.parse, opts);
+  const poll = new Queue(QUEUE_NAMES.poll, opts);
   const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
   const ticket = new Queue<TicketJob>(QUEUE_NAMES.ticket, opts);
   const flow = new FlowProducer({ connection, prefix });
-  const all = { parse, resolve, ticket } as Record<QueueName, Queue>;
+  const all = { poll, resolve, ticket } as Record<QueueName, Queue>;
 
   return {
     prefix,
-    parse,
+    poll,
     resolve,
     ticket,
     flow,
     byName: (name) => all[name],
-    async addParse(job, options = {}) {
-      const jobId = options.jobId ?? jobIds.parse(job.mailId);
-      if (await parse.getJob(jobId)) return { jobId, added: false };
-      await parse.add('parse', job, { jobId });
-      return { jobId, added: true };
-    },
     async addReportFlow(job, options = {}) {
       // a forced re-run (`replay --force`) gets ids of its own: the first run's jobs are kept for days
       const again = options.rerun ? `-r${options.rerun}` : '';
@@ -138,7 +126,7 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
       return { jobId, added: true, resolveJobs: chunks.length };
     },
     async close() {
-      await Promise.all([parse.close(), resolve.close(), ticket.close(), flow.close()]);
+      await Promise.all([poll.close(), resolve.close(), ticket.close(), flow.close()]);
     },
   };
 }

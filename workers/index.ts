@@ -6,7 +6,7 @@ import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../src/a
 import { createLogger } from '../src/logger.ts';
 
 /**
- * A worker process of its own: `tsx workers/index.ts parse,resolve` (default: every role).
+ * A worker process of its own: `tsx workers/index.ts resolve,ticket` (default: every role).
  * `syncdesk worker` and `syncdesk start` run the same workers in-process (src/app/workers.ts).
  */
 async function main(): Promise<void> {

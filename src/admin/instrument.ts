@@ -1,7 +1,8 @@
 import type { Job, Worker } from 'bullmq';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import type { IngestMeta, IngestResult } from '../ingest/ingest-mail.ts';
-import type { ParseJobResult, TicketJobResult } from '../app/processors.ts';
+import type { TicketJobResult } from '../app/processors.ts';
+import type { QueuedReport } from '../ingest/queue-reports.ts';
 import type { RuntimeHooks } from '../app/runtime.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import type { GraphExchange } from '../resolve/graph-observer.ts';
@@ -10,7 +11,7 @@ import type { Metrics } from './metrics.ts';
 /**
  * Where the metrics learn what happened, in one place: the answers of the ingestor, the
  * Graph client's requests, and the BullMQ workers' `completed`/`failed` events with the
- * values the jobs return (parse: reports and rejections; ticket: the ticket actions).
+ * values the jobs return (poll: the reports queued; ticket: the ticket actions).
  * Stage code knows nothing of metrics.
  */
 
@@ -38,8 +39,9 @@ export function countIngest(metrics: Metrics, result: IngestResult, meta: Ingest
   if (result.status === 'dry-run') return;
   metrics.mailsIngested.inc({ origin: meta.origin, status: result.status });
   metrics.lastMailReceived.set(Date.now() / 1000);
+  if (result.reports?.length) metrics.reportsParsed.inc({ source: 'mail' }, result.reports.length);
   if (result.status === 'quarantined') metrics.quarantined.inc({ origin: meta.origin });
-  // `too-large: 40 MB …` → too-large
+  // `too-large: 40 MB …` → too-large; `unreadable: …` → unreadable (the parser's reason)
   if (result.status === 'rejected') metrics.mailsRejected.inc({ reason: (result.reason ?? 'rejected').split(':')[0]! });
 }
 
@@ -59,11 +61,9 @@ function observeDuration(metrics: Metrics, queue: string, result: string, job: J
 }
 
 function countCompleted(metrics: Metrics, queue: string, job: Job, result: unknown, sink: string): void {
-  if (queue === 'parse') {
-    const r = result as ParseJobResult | undefined;
-    const source = job.name === 'parse' ? 'mail' : 'graph-poll';
-    if (r?.reports.length) metrics.reportsParsed.inc({ source }, r.reports.length);
-    if (r?.rejection) metrics.mailsRejected.inc({ reason: r.rejection.reason });
+  if (queue === 'poll') {
+    const r = result as { reports?: QueuedReport[] } | undefined;
+    if (r?.reports?.length) metrics.reportsParsed.inc({ source: 'graph-poll' }, r.reports.length);
   } else if (queue === 'ticket') {
     const data = job.data as TicketJob;
     const r = result as TicketJobResult | undefined;

@@ -25,11 +25,9 @@ export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
   connection: RedisClient;
   prefix: string;
   logger: Logger;
-  /** Payload schema for jobs named `jobName` (other names go to `handlers`). */
+  /** Payload schema of the queue's jobs. */
   schema: S;
   handler: (data: z.infer<S>, job: Job, log: Logger) => Promise<R>;
-  /** Extra job names this queue carries (e.g. the Graph poll schedule on `parse`). */
-  handlers?: Record<string, (job: Job, log: Logger) => Promise<unknown>>;
 }
 
 /** The code a failed job carries: `[code] message` in failedReason, so `failed list` can show it. */
@@ -57,8 +55,6 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
 
   const processor = async (job: Job): Promise<unknown> => {
     const jobLog = log.child({ job: job.id, attempt: job.attemptsMade + 1 });
-    const extra = options.handlers?.[job.name];
-    if (extra) return extra(job, jobLog);
     const parsed = options.schema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('bad-payload', `invalid ${queue} job payload: ${describePayloadError(parsed.error)}`);

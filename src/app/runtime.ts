@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
 import { createIngestor, type IngestMeta, type IngestResult } from '../ingest/ingest-mail.ts';
 import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
+import { createReportQueuer, type QueuedReport, type QueueReports } from '../ingest/queue-reports.ts';
 import type { Logger } from '../logger.ts';
-import { parseMail } from '../parse/parse-mail.ts';
 import { toReportRef, type ToReportRef } from '../parse/report-ref.ts';
 import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
@@ -12,8 +11,6 @@ import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
 import { createTenantNamer } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
-import type { ParsedReport } from '../../schemas/report.schema.ts';
-import type { ParseDeps } from './processors.ts';
 import { createResolverFromConfig } from './resolver.ts';
 
 /**
@@ -32,11 +29,15 @@ export interface Runtime {
   ingestor(): Ingestor;
   resolver(): Resolver;
   ticketStage(): TicketStageHandle;
-  parseDeps(): ParseDeps;
   /** toReportRef with the tenant named as the configuration knows it (see createTenantNamer). */
   reportRef: ToReportRef;
-  /** Graph poll, or undefined when Graph is not configured. */
-  pollGraph(): (() => Promise<ParsedReport[]>) | undefined;
+  /** Queues reports' resolve → ticket flows (the ingestor and the Graph poll use it). */
+  queueReports: QueueReports;
+  /**
+   * The Graph poll, an ingest source like a mailbox: reads the tenants' current sync
+   * errors and queues them as reports of the `graph` stream. Undefined without Graph.
+   */
+  pollGraph(): (() => Promise<QueuedReport[]>) | undefined;
   /** Closes stages, queues and Redis (stopping the embedded server if we started it). */
   close(options?: { keepEmbedded?: boolean }): Promise<void>;
 }
@@ -72,6 +73,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     const ref = toReportRef(report, ctx);
     return { ...ref, tenantKey: nameTenant(ref) };
   };
+  const queueReports = createReportQueuer({ toReportRef: reportRef, queues, logger: stageLogger('ingest') });
 
   return {
     config,
@@ -84,9 +86,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       const inner = createIngestor({
         redis: client,
         store,
-        enqueueParse: async (job: ParseJob, options: { jobId: string }) => {
-          await queues.addParse(job, options);
-        },
+        queueReports,
         config,
         logger: stageLogger('ingest'),
       });
@@ -110,16 +110,15 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       stage ??= createTicketStageFromConfig(config, { redis: client, logger: stageLogger('ticket') });
       return stage;
     },
-    parseDeps() {
-      return { store, parseMail, toReportRef: reportRef, queues, maxMailBytes: config.ingest.maxMailBytes };
-    },
     reportRef,
+    queueReports,
     pollGraph() {
       if (!graphConfigured(config)) return undefined;
       // loaded on use: the Graph SDK is only needed where Graph is configured
       return async () => {
         const { pollGraph } = await import('../ingest/graph-poll.ts');
-        return pollGraph(config, { redis: client, logger: stageLogger('poll-graph'), observeGraph: hooks.graph });
+        const reports = await pollGraph(config, { redis: client, logger: stageLogger('poll-graph'), observeGraph: hooks.graph });
+        return queueReports(reports, { mailId: null, receivedAt: new Date(), envelopeFrom: null, source: 'graph' });
       };
     },
     async close(options = {}) {

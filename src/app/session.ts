@@ -1,14 +1,13 @@
 import type { Job, Worker } from 'bullmq';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
-import type { ParseJobResult, TicketJobResult } from './processors.ts';
+import type { TicketJobResult } from './processors.ts';
 
 /**
  * Watches in-process workers and tallies what they did, for the summaries of `demo` and
- * `replay --wait`: reports, errors by category, ticket actions, rejections, failures.
+ * `replay --wait`: reports, errors by category, ticket actions, failures. (What became of
+ * each mail is the ingestor's answer, which the commands count themselves.)
  */
 export interface SessionTally {
-  mailsParsed: number;
-  rejected: Array<{ mailId: string; reason: string; detail: string }>;
   reports: number;
   errorsByCategory: Record<string, number>;
   ticketActions: Record<string, number>;
@@ -18,8 +17,6 @@ export interface SessionTally {
 
 export function watchWorkers(workers: Worker[]): SessionTally {
   const tally: SessionTally = {
-    mailsParsed: 0,
-    rejected: [],
     reports: 0,
     errorsByCategory: {},
     ticketActions: {},
@@ -28,11 +25,7 @@ export function watchWorkers(workers: Worker[]): SessionTally {
   };
   for (const worker of workers) {
     worker.on('completed', (job: Job, result: unknown) => {
-      if (worker.name === 'parse' && job.name === 'parse') {
-        const r = result as ParseJobResult;
-        tally.mailsParsed++;
-        if (r.rejection) tally.rejected.push({ mailId: String(job.data.mailId), ...r.rejection });
-      } else if (worker.name === 'ticket') {
+      if (worker.name === 'ticket') {
         const data = job.data as TicketJob;
         const r = result as TicketJobResult;
         tally.reports++;

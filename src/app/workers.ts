@@ -1,8 +1,8 @@
-import type { Job, Worker } from 'bullmq';
-import { ParseJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
-import type { Logger } from '../logger.ts';
+import type { Worker } from 'bullmq';
+import { z } from 'zod';
+import { ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
-import { enqueueReports, processParseJob, processResolveJob, processTicketJob } from './processors.ts';
+import { processResolveJob, processTicketJob } from './processors.ts';
 import { runWorker, type WorkerTuning } from './run-worker.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 import type { Runtime } from './runtime.ts';
@@ -10,45 +10,33 @@ import type { Runtime } from './runtime.ts';
 /**
  * The BullMQ workers of each role, built on a runtime:
  *
- *   parse    stored mail → parser → one ticket flow (ticket parent, resolve children) per report;
- *            also runs the Graph poll schedule when Graph is configured
+ *   poll     the repeating Graph poll (when Graph is configured): current sync errors → report flows
  *   resolve  a chunk of one report's errors → directory lookups → ResolveResult[] for the parent
  *   ticket   a whole report, once its resolve children are done → create/note/resolve/reopen
  *
+ * Mails are parsed once, by the ingestor (`listen`, replays), which queues their flows.
  * `workers/index.ts` (a worker process), `syncdesk worker` and `syncdesk start` call `startWorkers`.
  */
 
-/** Job name of the Graph poll schedule, carried on the parse queue. */
+/** Job name of the Graph poll schedule, the only job on the poll queue. */
 export const GRAPH_POLL_JOB = 'poll-graph';
 
 export const ALL_ROLES = Object.keys(QUEUE_NAMES) as QueueName[];
 
+/**
+ * The roles in `--queues a,b`. `parse` is the old name of the queue that carried the Graph
+ * poll, kept so existing units and compose files still start.
+ */
 export function parseRoles(list: string | undefined): QueueName[] {
   if (!list) return [...ALL_ROLES];
-  const roles = list.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = list.split(',').map((r) => r.trim()).filter(Boolean).map((r) => (r === 'parse' ? 'poll' : r));
   const unknown = roles.filter((r) => !(ALL_ROLES as string[]).includes(r));
   if (unknown.length) throw new Error(`unknown queue(s) ${unknown.join(', ')}: choose from ${ALL_ROLES.join(', ')}`);
-  return roles as QueueName[];
+  return [...new Set(roles)] as QueueName[];
 }
 
-function startParseWorker(runtime: Runtime, base: WorkerBase): Worker {
-  const parse = runtime.parseDeps();
-  const poll = runtime.pollGraph();
-  const handlers: Record<string, (job: Job, log: Logger) => Promise<unknown>> = {};
-  if (poll) {
-    handlers[GRAPH_POLL_JOB] = async (_job, log) => {
-      const reports = await poll();
-      const queued = await enqueueReports(reports, { mailId: null, receivedAt: new Date(), envelopeFrom: null, source: 'graph' }, parse, log);
-      return { reports: queued };
-    };
-  }
-  return runWorker({
-    ...base,
-    queue: 'parse',
-    schema: ParseJobSchema,
-    handler: (data, _job, log) => processParseJob(data, parse, log.child({ mailId: data.mailId })),
-    handlers,
-  });
+function startPollWorker(poll: () => Promise<unknown>, base: WorkerBase): Worker {
+  return runWorker({ ...base, queue: 'poll', schema: z.object({}), handler: async () => ({ reports: await poll() }) });
 }
 
 type WorkerBase = Pick<Parameters<typeof runWorker>[0], 'connection' | 'prefix' | 'logger'> & WorkerTuning;
@@ -64,12 +52,14 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
   });
 }
 
+/** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
   const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.prefix, logger: runtime.logger, ...tuning };
-  return roles.map((role) => {
+  const poll = runtime.pollGraph();
+  return roles.flatMap((role) => {
     switch (role) {
-      case 'parse':
-        return startParseWorker(runtime, base);
+      case 'poll':
+        return poll ? [startPollWorker(poll, base)] : [];
       case 'resolve': {
         const resolver = runtime.resolver();
         return runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: (data) => processResolveJob(data, resolver) });
@@ -83,18 +73,18 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
 /** Installs (or updates) the repeatable Graph poll; `everyMs` 0 removes it. */
 export async function scheduleGraphPoll(queues: Queues, everyMs: number): Promise<void> {
   if (everyMs <= 0) {
-    await queues.parse.removeJobScheduler(GRAPH_POLL_JOB);
+    await queues.poll.removeJobScheduler(GRAPH_POLL_JOB);
     return;
   }
-  await queues.parse.upsertJobScheduler(GRAPH_POLL_JOB, { every: everyMs }, { name: GRAPH_POLL_JOB, data: {} as never });
+  await queues.poll.upsertJobScheduler(GRAPH_POLL_JOB, { every: everyMs }, { name: GRAPH_POLL_JOB, data: {} as never });
 }
 
 /**
- * Installs the schedules the roles need: with the parse role and Graph configured, the
+ * Installs the schedules the roles need: with the poll role and Graph configured, the
  * repeating Graph poll (GRAPH_POLL_MINUTES; 0 removes it). Idempotent across processes.
  */
 export async function ensureSchedules(runtime: Runtime, roles: QueueName[]): Promise<void> {
-  if (!roles.includes('parse') || !runtime.pollGraph()) return;
+  if (!roles.includes('poll') || !runtime.pollGraph()) return;
   await scheduleGraphPoll(runtime.queues, runtime.config.graph.pollMinutes * 60_000);
 }
 

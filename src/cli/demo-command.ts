@@ -11,7 +11,7 @@ import { startWorkers, stopWorkers } from '../app/workers.ts';
 /**
  * `syncdesk demo`: the whole pipeline on the embedded default, on the bundled sample
  * reports. Starts the private Redis (unless REDIS_URL is set), writes tickets as files,
- * runs parse → resolve → ticket in this process until the queues are empty, and prints
+ * parses each mail as it is ingested and runs resolve → ticket in this process until the queues are empty, and prints
  * what happened. Running it again creates nothing new: the mails are recognised.
  */
 
@@ -43,19 +43,21 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
 
   const runtime = await openRuntime(config, logger);
   // quick stall detection: a demo should not sit 30 s on a job whose worker vanished
-  const workers = startWorkers(runtime, ['parse', 'resolve', 'ticket'], { concurrency: 4, stalledIntervalMs: 5_000 });
+  const workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4, stalledIntervalMs: 5_000 });
   const tally = watchWorkers(workers);
   try {
     print(`syncdesk demo`);
     print(`  Redis:    ${runtime.redis.describe}`);
     const ingest = runtime.ingestor();
     const statuses: Record<string, number> = {};
+    const rejected: string[] = [];
     let mails = 0;
     for await (const input of readMailInputs([inputDir])) {
       mails++;
       const origin = input.kind === 'mbox' ? 'replay-mbox' : 'replay-file';
       const result = await ingest.ingest(input.raw, { origin, receivedAt: new Date() });
       statuses[result.status] = (statuses[result.status] ?? 0) + 1;
+      if (result.status === 'rejected') rejected.push(result.reason ?? 'rejected');
       // one mail at a time, as they would arrive: the ticket stage applies a tenant's
       // reports in order, and the demo's result should not depend on which worker wins
       if (result.status === 'queued') await waitForDrain(runtime.queues, { timeoutMs: Number(options.timeout ?? 300) * 1000 });
@@ -69,9 +71,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     const updated = (t.note ?? 0) + (t.reopen ?? 0) + (t.resolve ?? 0) + (t.followup ?? 0);
     print(`  Reports:  ${tally.reports} parsed (${tally.tenants.size} tenant${tally.tenants.size === 1 ? '' : 's'}), ${errors} errors`);
     if (errors) print(`  Errors:   ${formatCounts(tally.errorsByCategory)}`);
-    if (tally.rejected.length) {
-      print(`  Rejected: ${tally.rejected.length} (${tally.rejected.map((r) => r.reason).join(', ')})`);
-    }
+    if (rejected.length) print(`  Rejected: ${rejected.length} (${rejected.map((r) => r.split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
     print(`  Tickets:  ${t.create ?? 0} created, ${updated} updated, ${t.unchanged ?? 0} unchanged` + (Object.keys(t).length ? ` (${formatCounts(t)})` : ''));
     print(`  Ticket files: ${resolve(config.ticket.fileDir)}`);
     if (tally.failed.length) {

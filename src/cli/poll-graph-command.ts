@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
 import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
-import { enqueueReports } from '../app/processors.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { scheduleGraphPoll } from '../app/workers.ts';
 
 /**
  * `syncdesk poll-graph`: asks Microsoft Graph for the tenant's current sync errors
  * (onPremisesProvisioningErrors) and queues them as a report, without waiting for the
- * daily mail. `--every <minutes>` installs it as a schedule run by the parse workers.
+ * daily mail. `--every <minutes>` installs it as a schedule run by `syncdesk worker` (the poll role).
  */
 export function registerPollGraphCommand(program: Command): void {
   program
     .command('poll-graph')
     .description('fetch current sync errors from Microsoft Graph and queue them (or schedule that with --every)')
-    .option('--every <minutes>', 'install a repeating poll run by the parse workers (0 removes it)')
+    .option('--every <minutes>', 'install a repeating poll run by the workers (0 removes it)')
     .action(async (opts: { every?: string }) => {
       const config = cliConfig();
       const logger = cliLogger(config);
@@ -32,11 +31,10 @@ export function registerPollGraphCommand(program: Command): void {
           process.stdout.write(minutes ? `Graph poll scheduled every ${minutes} min (run by \`syncdesk worker\`)\n` : 'Graph poll schedule removed\n');
           return;
         }
-        const reports = await poll();
-        const queued = await enqueueReports(reports, { mailId: null, receivedAt: new Date(), envelopeFrom: null }, runtime.parseDeps(), logger);
+        const queued = await poll();
         const counts = { queued: queued.filter((q) => q.added).length, 'already queued': queued.filter((q) => !q.added).length };
         const errors = queued.reduce((n, q) => n + q.errors, 0);
-        process.stdout.write(`Graph: ${reports.length} report(s), ${errors} error(s): ${formatCounts(counts)}\n`);
+        process.stdout.write(`Graph: ${queued.length} report(s), ${errors} error(s): ${formatCounts(counts)}\n`);
       } finally {
         await runtime.close();
       }

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import { readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
@@ -31,7 +31,7 @@ interface ReplayOptions {
 interface ReplayInput {
   raw: Buffer;
   label: string;
-  origin: ParseJob['origin'];
+  origin: MailOrigin;
   receivedAt: Date;
 }
 
@@ -143,13 +143,14 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     if (opts.dryRun) return await dryRun(inputs, runtime);
 
     // nobody else works the queues (e.g. the embedded default): process here and wait
-    const others = await runtime.queues.parse.getWorkersCount();
+    const others = await runtime.queues.ticket.getWorkersCount();
     const processHere = opts.wait ?? others === 0;
-    if (processHere) workers = startWorkers(runtime, ['parse', 'resolve', 'ticket'], { concurrency: 4 });
+    if (processHere) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
 
     const ingest = runtime.ingestor();
     const statuses: Record<string, number> = {};
+    const rejected: string[] = [];
     const bar = progressBar();
     let mails = 0;
     try {
@@ -157,6 +158,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
         mails++;
         const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force });
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status === 'rejected') rejected.push(r.reason ?? 'rejected');
         bar.tick(formatCounts(statuses));
         if (r.status !== 'queued') logger.info({ action: 'replay', label: input.label, status: r.status, reason: r.reason }, 'mail not queued');
       }
@@ -165,6 +167,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     }
     print(`replay: ${mails} mail(s): ${formatCounts(statuses)}`);
     if (statuses.quarantined) print(`quarantined mails are kept: \`syncdesk quarantine list\``);
+    if (rejected.length) print(`rejected: ${rejected.length} (${rejected.map((r) => r.split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
     if (!processHere) {
       print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
       return 0;
@@ -172,7 +175,6 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     const drained = await waitForDrain(runtime.queues);
     const t = tally.ticketActions;
     print(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(t)}`);
-    if (tally.rejected.length) print(`rejected by the parser: ${tally.rejected.length} (${tally.rejected.map((r) => r.reason).join(', ')})`);
     if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
     return drained && !tally.failed.length ? 0 : 1;
   } finally {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
-import { createMailStore } from '../ingest/mail-store.ts';
+import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
 import { createQueues } from '../queues.ts';
@@ -9,7 +9,7 @@ import { openRedis } from '../redis/connection.ts';
 import { listFailed } from './failed-command.ts';
 
 /**
- * `syncdesk status`: where things stand. Recent mails and what became of them, open
+ * `syncdesk status`: where things stand. Recent mails and what became of them (the ledger's word), open
  * problems per tenant and category (from the ticket stage's state), quarantined mails,
  * queue depths and failed jobs.
  */
@@ -85,13 +85,12 @@ export function registerStatusCommand(program: Command): void {
       const print = (line = '') => process.stdout.write(`${line}\n`);
       try {
         print(`Redis: ${redis.describe}`);
-        const store = createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: config.ingest.retentionDays });
-        const mails = (await store.list()).sort((a, b) => b.storedAt.localeCompare(a.storedAt));
+        const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
         const byStatus: Record<string, number> = {};
         for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
-        print(`Mails: ${mails.length} stored (${formatCounts(byStatus)})`);
+        print(`Mails: ${mails.length} (${formatCounts(byStatus)})`);
         for (const m of mails.slice(0, Number(opts.recent))) {
-          print(`  ${m.storedAt}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
+          print(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
         }
 
         const problems = await openProblems(redis.client as Redis, config.redis.prefix);

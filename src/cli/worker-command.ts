@@ -8,7 +8,7 @@ import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/w
 import { onShutdownSignal } from '../app/run-worker.ts';
 
 /**
- * `syncdesk worker [--queues parse,resolve,ticket]`: queue workers only, until SIGTERM or
+ * `syncdesk worker [--queues poll,resolve,ticket]`: queue workers only, until SIGTERM or
  * SIGINT (running jobs finish first). Run several for more throughput; a worker that dies
  * leaves its job to the others after the lock runs out.
  */
@@ -25,7 +25,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run queue workers until stopped (SIGTERM/SIGINT let running jobs finish)')
-    .option('--queues <list>', 'comma-separated queues to work on: parse,resolve,ticket', 'parse,resolve,ticket')
+    .option('--queues <list>', 'comma-separated queues to work on: poll (the Graph poll schedule), resolve, ticket', 'poll,resolve,ticket')
     .option('--concurrency <n>', 'jobs per queue at once', '2')
     .option('--lock-duration <ms>', "how long a job's lock lives; a crashed worker's job is retried after it", '30000')
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', '30000')

@@ -1,28 +1,29 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
+import type { QueuedReport, QueueReports } from './queue-reports.ts';
 import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust } from './sender-trust.ts';
 
 /**
- * The one ingestion path shared by the IMAP listener and every replay:
- * hash → ledger → is it a report? → store → trust → enqueue.
+ * The one ingestion path shared by the IMAP listener, the Graph mailbox and every replay:
+ * hash → ledger → parse (is it a report?) → store → trust → queue the reports' flows.
  *
- * Which mails are reports is decided here, by calling the parser, and not later in the
- * parse worker: the listener must know *before* it marks a message on the server, and a
- * mail that is not a report must stay untouched there (no keyword, no move) and never
- * reach a queue. Non-reports are not stored (they may be anyone's private mail); only
- * their hash is remembered for `retentionDays`, so sweeps do not parse them again.
- * The parse worker parses the stored bytes again; reports are small, this is cheap.
+ * A mail is parsed here, once: the listener must know *before* it marks a message on the
+ * server whether it is a report, and the reports the parser found are queued from here
+ * (one resolve → ticket flow each, ids from their content). A mail that is not a report
+ * stays untouched on the server and never reaches a queue; it is not stored (it may be
+ * anyone's private mail), only its hash is remembered for `retentionDays`.
  *
- * A mail the parser cannot read (unreadable, timeout) *may* be a report: it is stored and
- * queued like one, and the parse worker fails it permanently with its reason, where
- * `syncdesk failed list|retry` shows it. A mail over `ingest.maxMailBytes` is stored
- * truncated, status `rejected`, never queued.
+ * A mail the parser cannot read (unreadable, timeout) *may* be a report: it is stored,
+ * recorded `rejected` with its reason in the ledger (`syncdesk status`, `failed list`,
+ * `failed retry <mailId>` after a fix) and marked handled. A mail over
+ * `ingest.maxMailBytes` is stored truncated, recorded `rejected` (too-large), and marked
+ * handled too: it is kept and reported, and reading it again would change nothing.
  *
  * Duplicates: the same bytes (ledger, SET NX on the sha256), or the same report
  * Message-ID carried by another mail (a replay of the original .eml of a mail that came
@@ -37,21 +38,24 @@ export interface IngestResult {
   status: IngestStatus;
   reason?: string;
   /**
-   * True when this mail's parse job is durably queued (now or by an earlier sighting):
-   * the signal for the IMAP listener to mark it on the server.
+   * True when nothing more will come of reading this mail again: its reports are durably
+   * queued (now or by an earlier sighting), or it is kept and recorded as rejected. The
+   * signal for the listeners to mark it on the server.
    */
   handled: boolean;
   /** For `dry-run`: what a real run would have answered. */
   wouldBe?: Exclude<IngestStatus, 'dry-run'>;
   /** For `dry-run`, and whenever the parser ran: its outcome. */
   outcome?: ParseOutcome;
+  /** For `queued`: the flow of each report. */
+  reports?: QueuedReport[];
 }
 
 export interface IngestMeta {
-  origin: ParseJob['origin'];
+  origin: MailOrigin;
   receivedAt: Date;
   envelopeFrom?: string;
-  /** Re-queue a mail already ingested (new job id suffix), skipping the duplicate checks. Sender trust still applies. */
+  /** Re-queue a mail already ingested (flows get ids of their own), skipping the duplicate checks. Sender trust still applies. */
   force?: boolean;
   /** Answer what would happen; change nothing (no ledger, no store, no queue). */
   dryRun?: boolean;
@@ -60,11 +64,8 @@ export interface IngestMeta {
 export interface IngestorDeps {
   redis: Redis;
   store: MailStore;
-  /**
-   * Adds the parse job. Must use `opts.jobId` as the BullMQ job id (it is the mailId, or
-   * the mailId plus a suffix for `force`), so re-adding the same mail is a no-op.
-   */
-  enqueueParse: (job: ParseJob, opts: { jobId: string }) => Promise<void>;
+  /** Queues each report's resolve → ticket flow (content-derived ids: queueing again is a no-op). */
+  queueReports: QueueReports;
   config: Config;
   logger: Logger;
   trust?: SenderTrust;
@@ -96,6 +97,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
 
   const reportIds = (outcome: ParseOutcome): string[] =>
     outcome.ok ? [...new Set(outcome.reports.map((r) => r.messageId).filter((m): m is string => !!m))] : [];
+  const tooLarge = (raw: Buffer): string => `too-large: ${raw.length} bytes, more than the ${config.ingest.maxMailBytes}-byte cap (kept truncated)`;
 
   function duplicateResult(mailId: string, entry: LedgerEntry): IngestResult {
     if (entry.status === 'not-a-report')
@@ -105,15 +107,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       mailId,
       status: 'duplicate',
       reason: `already ingested${of} on ${entry.firstSeen} (${entry.status})`,
-      handled: entry.status === 'queued' || entry.status === 'duplicate',
+      handled: entry.status === 'queued' || entry.status === 'duplicate' || entry.status === 'rejected',
     };
-  }
-
-  async function enqueue(mailId: string, meta: IngestMeta, jobId: string, rerun?: string): Promise<void> {
-    await deps.enqueueParse(
-      { mailId, origin: meta.origin, receivedAt: meta.receivedAt.toISOString(), envelopeFrom: meta.envelopeFrom ?? null, ...(rerun ? { rerun } : {}) },
-      { jobId },
-    );
   }
 
   async function dryRun(raw: Buffer, mailId: string, meta: IngestMeta): Promise<IngestResult> {
@@ -130,11 +125,12 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       const d = duplicateResult(mailId, entry);
       return answer(d.status as IngestResult['wouldBe'], d.reason ?? '');
     }
-    if (raw.length > config.ingest.maxMailBytes) return answer('rejected', `too-large: ${raw.length} bytes`);
+    if (raw.length > config.ingest.maxMailBytes) return answer('rejected', tooLarge(raw));
     const outcome = await parse(raw);
     if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return answer('not-a-report', outcome.rejection.detail, outcome);
     const verdict = await trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
     if (!verdict.trusted) return answer('quarantined', verdict.reason, outcome);
+    if (!outcome.ok) return answer('rejected', `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome);
     if (!meta.force)
       for (const id of reportIds(outcome)) {
         const owner = await ledger.findByMessageId(id);
@@ -151,27 +147,24 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     const existing = await ledger.get(mailId);
     if (existing && !meta.force) {
       if (existing.status !== 'pending') return duplicateResult(mailId, existing);
-      // A crash between claim and enqueue: finish the job instead of losing the mail.
+      // A crash between claim and queueing: this sighting finishes the job (every step below is idempotent).
       log.warn({ action: 'ingest', code: 'pending_resumed' }, 'resuming a mail claimed but not queued');
-      // status before the job: a fast worker's `parsed`/`rejected` must not be overwritten
-      await store.setStatus(mailId, 'queued').catch(() => undefined);
-      await enqueue(mailId, meta, existing.jobId ?? mailId);
-      await ledger.update(mailId, { status: 'queued' });
-      return { mailId, status: 'queued', reason: 'resumed a mail claimed earlier but not queued', handled: true };
     }
 
     if (raw.length > config.ingest.maxMailBytes) {
-      const { record } = await store.put(raw, meta);
-      await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, jobId: null, duplicateOf: null, reason: record.reason });
+      await store.put(raw, meta);
+      const reason = tooLarge(raw);
+      if (existing) await ledger.update(mailId, { status: 'rejected', reason });
+      else await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, rerun: null, duplicateOf: null, reason });
       log.warn({ action: 'ingest', code: 'too_large', size: raw.length }, 'mail too large, kept truncated');
-      return { mailId, status: 'rejected', reason: record.reason ?? 'too-large', handled: false };
+      return { mailId, status: 'rejected', reason, handled: true };
     }
 
     const outcome = await parse(raw);
     if (!outcome.ok && outcome.rejection.reason === 'not-a-report') {
       if (!existing)
         await ledger.claim(
-          { mailId, status: 'not-a-report', origin: meta.origin, jobId: null, duplicateOf: null, reason: outcome.rejection.detail },
+          { mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: outcome.rejection.detail },
           notReportTtl,
         );
       log.debug({ action: 'ingest', code: 'not_a_report' }, outcome.rejection.detail);
@@ -179,11 +172,11 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
 
     await store.put(raw, meta);
-    const rerun = meta.force ? now().getTime().toString(36) : undefined;
-    const jobId = rerun ? `${mailId}-r${rerun}` : mailId;
+    const rerun = meta.force ? now().getTime().toString(36) : (existing?.rerun ?? undefined);
+    const pending = { status: 'pending' as const, origin: meta.origin, rerun: rerun ?? null, duplicateOf: null, reason: null };
     if (existing) {
-      await ledger.update(mailId, { status: 'pending', jobId, origin: meta.origin, duplicateOf: null, reason: null });
-    } else if (!(await ledger.claim({ mailId, status: 'pending', origin: meta.origin, jobId, duplicateOf: null, reason: null }))) {
+      await ledger.update(mailId, pending);
+    } else if (!(await ledger.claim({ mailId, ...pending }))) {
       // Another ingestor claimed the same bytes a moment ago.
       const entry = await ledger.get(mailId);
       return entry ? duplicateResult(mailId, entry) : { mailId, status: 'duplicate', reason: 'claimed concurrently', handled: false };
@@ -191,12 +184,19 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
 
     const verdict = await trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
     if (!verdict.trusted) {
-      await store.setStatus(mailId, 'quarantined', verdict.reason);
       await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
       const entry: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };
       await redis.lpush(quarantineKey(prefix), JSON.stringify(entry));
       log.warn({ action: 'ingest', code: 'quarantined', sender: verdict.sender, checks: verdict.checks }, verdict.reason);
       return { mailId, status: 'quarantined', reason: verdict.reason, handled: false, outcome };
+    }
+
+    if (!outcome.ok) {
+      // unreadable or timed out: kept and shown, never silently dropped
+      const reason = `${outcome.rejection.reason}: ${outcome.rejection.detail}`;
+      await ledger.update(mailId, { status: 'rejected', reason });
+      log.warn({ action: 'ingest', code: 'rejected', reason: outcome.rejection.reason }, `mail kept but not readable: ${outcome.rejection.detail}`);
+      return { mailId, status: 'rejected', reason, handled: true, outcome };
     }
 
     if (!meta.force) {
@@ -205,19 +205,19 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
         const reason = `report ${clash.messageId} already ingested as ${clash.ownerMailId}`;
         const owner = await ledger.get(clash.ownerMailId);
         await ledger.update(mailId, { status: 'duplicate', duplicateOf: clash.ownerMailId, reason });
-        await store.setStatus(mailId, 'rejected', `duplicate: ${reason}`);
         log.info({ action: 'ingest', code: 'duplicate_report' }, reason);
         return { mailId, status: 'duplicate', reason, handled: owner?.status === 'queued', outcome };
       }
     }
 
-    // The stored status says `queued` before the job exists: once it does, a worker may
-    // finish it at once and record `parsed` or `rejected`, which must stay.
-    await store.setStatus(mailId, 'queued', null);
-    await enqueue(mailId, meta, jobId, rerun);
-    await ledger.update(mailId, { status: 'queued' });
-    log.info({ action: 'ingest', code: 'queued', jobId, trust: verdict.reason }, 'mail queued for parsing');
-    return { mailId, status: 'queued', reason: verdict.reason, handled: true, outcome };
+    const reports = await deps.queueReports(
+      outcome.reports,
+      { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null },
+      rerun ? { rerun } : {},
+    );
+    await ledger.update(mailId, { status: 'queued', reason: verdict.reason });
+    log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: verdict.reason }, 'reports queued for resolve and ticket');
+    return { mailId, status: 'queued', reason: verdict.reason, handled: true, outcome, reports };
   }
 
   return { ingest };

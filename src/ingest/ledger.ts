@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 
 /**
  * The exactly-once ledger. One Redis key per mail, keyed by the sha256 of its raw bytes
@@ -13,6 +13,10 @@ import type { ParseJob } from '../../schemas/jobs.schema.ts';
  *
  * Entries move `pending` → `queued` around the enqueue, so a crash between claiming and
  * enqueueing leaves a `pending` entry that the next sighting finishes instead of dropping.
+ *
+ * The ledger is the one authority on what became of a mail (the mail store only keeps its
+ * bytes). `recent()` lists the newest mails that may be reports (not-a-report markers are
+ * left out: they are other people's mail, and expire), for `status` and `failed list`.
  */
 
 export type LedgerStatus = 'pending' | 'queued' | 'quarantined' | 'rejected' | 'duplicate' | 'not-a-report';
@@ -20,10 +24,11 @@ export type LedgerStatus = 'pending' | 'queued' | 'quarantined' | 'rejected' | '
 export interface LedgerEntry {
   mailId: string;
   status: LedgerStatus;
-  origin: ParseJob['origin'];
+  origin: MailOrigin;
   firstSeen: string;
   updatedAt: string;
-  jobId: string | null;
+  /** Set when `replay --force` re-ran the mail: its report flows carry this suffix in their ids. */
+  rerun: string | null;
   /** For `duplicate`: the mail that already carried the same report. */
   duplicateOf: string | null;
   reason: string | null;
@@ -41,7 +46,12 @@ export interface Ledger {
    * by another mail, with that mail's id; null when every id is now owned by `mailId`.
    */
   claimMessageIds(mailId: string, messageIds: string[]): Promise<{ messageId: string; ownerMailId: string } | null>;
+  /** The newest mails first (at most RECENT_KEPT are remembered), with their entries. */
+  recent(limit: number): Promise<LedgerEntry[]>;
 }
+
+/** How many mails `recent()` remembers: enough for a year of daily reports from many tenants. */
+export const RECENT_KEPT = 10_000;
 
 /** `<Foo@Bar>` and `foo@bar` are the same report id; case of the domain part is irrelevant in practice. */
 export function normalizeMessageId(messageId: string): string {
@@ -51,6 +61,7 @@ export function normalizeMessageId(messageId: string): string {
 export function createLedger(redis: Redis, prefix: string, now: () => Date = () => new Date()): Ledger {
   const mailKey = (mailId: string): string => `${prefix}:ingest:ledger:${mailId}`;
   const midKey = (messageId: string): string => `${prefix}:ingest:ledger-mid:${normalizeMessageId(messageId)}`;
+  const recentKey = `${prefix}:ingest:recent`;
 
   async function get(mailId: string): Promise<LedgerEntry | null> {
     const raw = await redis.get(mailKey(mailId));
@@ -66,7 +77,13 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
       const res = ttlSeconds
         ? await redis.set(mailKey(entry.mailId), value, 'EX', ttlSeconds, 'NX')
         : await redis.set(mailKey(entry.mailId), value, 'NX');
-      return res === 'OK';
+      if (res !== 'OK') return false;
+      if (entry.status !== 'not-a-report') {
+        // two commands, not a MULTI: the keys may live on different Cluster slots
+        await redis.zadd(recentKey, now().getTime(), entry.mailId);
+        await redis.zremrangebyrank(recentKey, 0, -RECENT_KEPT - 1);
+      }
+      return true;
     },
 
     async update(mailId, patch) {
@@ -90,6 +107,12 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
         if (owner && owner !== mailId) return { messageId, ownerMailId: owner };
       }
       return null;
+    },
+
+    async recent(limit) {
+      const ids = await redis.zrevrange(recentKey, 0, Math.max(0, limit - 1));
+      const entries = await Promise.all(ids.map(get));
+      return entries.filter((e): e is LedgerEntry => e !== null);
     },
   };
 }

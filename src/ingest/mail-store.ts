@@ -1,37 +1,31 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 
 /**
- * Every ingested mail, kept on disk so any report can be re-run later:
+ * Every mail that may be a report, kept on disk so it can be looked at and re-run later:
  * `<storeDir>/<sha256>.eml` (the raw bytes) and `<storeDir>/<sha256>.json` (the sidecar).
+ * An archive only: what became of a mail is the ledger's to say (src/ingest/ledger.ts),
+ * and no pipeline stage reads these files (the ingestor parses a mail once and queues
+ * its reports), so workers on other hosts never need this disk.
  *
  * Size cap: a mail bigger than `maxMailBytes` is kept **truncated to the cap** with
- * `truncated: true` and status `rejected` (reason `too-large: …`). The id is still the
- * sha256 of the whole mail, so the same oversized mail arriving again is recognised.
- * Such a mail is never parsed (the stored bytes are incomplete) but it is never silently
- * dropped either: `list({ status: 'rejected' })` shows it with its reason.
+ * `truncated: true`. The id is still the sha256 of the whole mail, so the same oversized
+ * mail arriving again is recognised.
  *
- * Retention: `prune()` deletes mails stored more than `retentionDays` ago, except those
- * still `queued` (their parse job needs the bytes).
+ * Retention: `prune()` deletes mails stored more than `retentionDays` ago.
  */
-
-export const MAIL_STATUSES = ['queued', 'parsed', 'rejected', 'quarantined', 'failed'] as const;
-export type MailStatus = (typeof MAIL_STATUSES)[number];
 
 export interface StoredMailRecord {
   mailId: string;
-  origin: ParseJob['origin'];
+  origin: MailOrigin;
   receivedAt: string;
   envelopeFrom: string | null;
   /** Size of the whole mail in bytes (may exceed what is stored when truncated). */
   size: number;
   truncated: boolean;
-  status: MailStatus;
-  reason: string | null;
   storedAt: string;
-  updatedAt: string;
 }
 
 export interface StoredMail extends StoredMailRecord {
@@ -48,12 +42,11 @@ export interface MailStore {
   /** Keeps a mail (idempotent: the same bytes map to the same id and are written once). */
   put(
     raw: Buffer,
-    meta: { origin: ParseJob['origin']; receivedAt: Date; envelopeFrom?: string | null; status?: MailStatus; reason?: string | null },
+    meta: { origin: MailOrigin; receivedAt: Date; envelopeFrom?: string | null },
   ): Promise<PutResult>;
   get(mailId: string): Promise<StoredMail | null>;
   getRecord(mailId: string): Promise<StoredMailRecord | null>;
-  list(filter?: { status?: MailStatus }): Promise<StoredMailRecord[]>;
-  setStatus(mailId: string, status: MailStatus, reason?: string | null): Promise<StoredMailRecord>;
+  list(): Promise<StoredMailRecord[]>;
   /** Removes mails older than the retention period; returns the ids removed. */
   prune(): Promise<string[]>;
 }
@@ -115,7 +108,6 @@ export function createMailStore(options: MailStoreOptions): MailStore {
       const existing = await readRecord(mailId);
       if (existing) return { record: existing, created: false };
       const truncated = raw.length > maxMailBytes;
-      const at = now().toISOString();
       const record: StoredMailRecord = {
         mailId,
         origin: meta.origin,
@@ -123,12 +115,7 @@ export function createMailStore(options: MailStoreOptions): MailStore {
         envelopeFrom: meta.envelopeFrom ?? null,
         size: raw.length,
         truncated,
-        status: truncated ? 'rejected' : (meta.status ?? 'queued'),
-        reason: truncated
-          ? `too-large: ${raw.length} bytes, more than the ${maxMailBytes}-byte cap (kept truncated)`
-          : (meta.reason ?? null),
-        storedAt: at,
-        updatedAt: at,
+        storedAt: now().toISOString(),
       };
       // Bytes first, sidecar last: a record on disk always has its bytes.
       await writeAtomic(emlPath(mailId), truncated ? raw.subarray(0, maxMailBytes) : raw);
@@ -150,30 +137,22 @@ export function createMailStore(options: MailStoreOptions): MailStore {
 
     getRecord: readRecord,
 
-    async list(filter = {}) {
+    async list() {
       await ensureDir();
       const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && MAIL_ID.test(n.slice(0, -5)));
       const records: StoredMailRecord[] = [];
       for (const name of names) {
         const record = await readRecord(name.slice(0, -5));
-        if (record && (!filter.status || record.status === filter.status)) records.push(record);
+        if (record) records.push(record);
       }
       return records.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.mailId.localeCompare(b.mailId));
-    },
-
-    async setStatus(mailId, status, reason = null) {
-      const record = await readRecord(mailId);
-      if (!record) throw new MailStoreError(`no stored mail ${mailId}`);
-      const updated: StoredMailRecord = { ...record, status, reason, updatedAt: now().toISOString() };
-      await writeAtomic(jsonPath(mailId), JSON.stringify(updated, null, 2));
-      return updated;
     },
 
     async prune() {
       const cutoff = now().getTime() - retentionDays * 86_400_000;
       const removed: string[] = [];
       for (const record of await this.list()) {
-        if (record.status === 'queued' || Date.parse(record.storedAt) >= cutoff) continue;
+        if (Date.parse(record.storedAt) >= cutoff) continue;
         // Sidecar first: a mail without a record is invisible, a record without bytes is an error.
         await rm(jsonPath(record.mailId), { force: true });
         await rm(emlPath(record.mailId), { force: true });

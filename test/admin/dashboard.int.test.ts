@@ -39,13 +39,13 @@ afterEach(async () => {
   await admin?.close();
   admin = null;
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
   runtime = undefined;
 });
 
-/** The admin server as `syncdesk start` runs it, with one mail waiting to be parsed. */
+/** The admin server as `syncdesk start` runs it, with one chunk of errors waiting to be resolved. */
 async function dashboard(): Promise<{ url: string; rt: Runtime }> {
   const dir = mkdtempSync(join(tmpdir(), 'syncdesk-dashboard-rt-'));
   const config = loadConfig({
@@ -59,7 +59,8 @@ async function dashboard(): Promise<{ url: string; rt: Runtime }> {
   });
   runtime = await openRuntime(config, createLogger({ level: 'silent' }));
   admin = await startAdmin(runtime, createMetrics({ processMetrics: false }));
-  await runtime.queues.addParse({ mailId: 'waiting-mail-1', origin: 'replay-file', receivedAt: new Date().toISOString(), envelopeFrom: null });
+  // the dashboard shows any payload; a real resolve job carries a report and its errors
+  await runtime.queues.resolve.add('resolve', { report: {}, errors: [] } as never, { jobId: 'waiting-chunk-1' });
   return { url: `${admin!.url}/admin/queues`, rt: runtime };
 }
 
@@ -94,40 +95,40 @@ describe('queue dashboard in a browser', () => {
     expect(wrongUser.status).toBe(401);
   });
 
-  it('shows the bull-board UI with the parse, resolve and ticket queues after logging in', async () => {
+  it('shows the bull-board UI with the poll, resolve and ticket queues after logging in', async () => {
     const { url } = await dashboard();
     const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
     const page = await context.newPage();
     const response = await page.goto(url);
     expect(response?.status()).toBe(200);
     // the React app renders the queue list from its API
-    for (const name of ['parse', 'resolve', 'ticket']) await page.getByRole('link', { name, exact: true }).first().waitFor({ timeout: 20_000 });
+    for (const name of ['poll', 'resolve', 'ticket']) await page.getByRole('link', { name, exact: true }).first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(shotDir, 'overview.png'), fullPage: true });
     const overview = await page.locator('body').innerText();
     expect(overview).toContain('syncdesk');
 
-    // the waiting mail is visible in the parse queue
-    await page.getByRole('link', { name: 'parse', exact: true }).first().click();
-    await page.waitForURL(/\/admin\/queues\/queue\/parse/);
+    // the waiting chunk is visible in the resolve queue
+    await page.getByRole('link', { name: 'resolve', exact: true }).first().click();
+    await page.waitForURL(/\/admin\/queues\/queue\/resolve/);
     const waitingTab = page.getByRole('link', { name: /waiting/i }).first();
     await waitingTab.click();
-    await page.getByText('waiting-mail-1').first().waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: join(shotDir, 'parse-queue.png'), fullPage: true });
+    await page.getByText('waiting-chunk-1').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(shotDir, 'resolve-queue.png'), fullPage: true });
     await context.close();
   });
 
   it('refuses a change (pause a queue) sent from another site with valid credentials', async () => {
     const { url, rt } = await dashboard();
     const auth = basic(USER, PASSWORD);
-    const cross = await fetch(`${url}/api/queues/parse/pause`, { method: 'PUT', headers: { authorization: auth, 'sec-fetch-site': 'cross-site' } });
+    const cross = await fetch(`${url}/api/queues/ticket/pause`, { method: 'PUT', headers: { authorization: auth, 'sec-fetch-site': 'cross-site' } });
     expect(cross.status).toBe(403);
-    const foreignOrigin = await fetch(`${url}/api/queues/parse/pause`, { method: 'PUT', headers: { authorization: auth, origin: 'http://127.0.0.2:8080' } });
+    const foreignOrigin = await fetch(`${url}/api/queues/ticket/pause`, { method: 'PUT', headers: { authorization: auth, origin: 'http://127.0.0.2:8080' } });
     expect(foreignOrigin.status).toBe(403);
-    expect(await rt.queues.parse.isPaused()).toBe(false);
+    expect(await rt.queues.ticket.isPaused()).toBe(false);
 
-    const same = await fetch(`${url}/api/queues/parse/pause`, { method: 'PUT', headers: { authorization: auth, 'sec-fetch-site': 'same-origin' } });
+    const same = await fetch(`${url}/api/queues/ticket/pause`, { method: 'PUT', headers: { authorization: auth, 'sec-fetch-site': 'same-origin' } });
     expect(same.status).toBe(200);
-    expect(await rt.queues.parse.isPaused()).toBe(true);
+    expect(await rt.queues.ticket.isPaused()).toBe(true);
   });
 });
 

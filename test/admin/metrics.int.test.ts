@@ -34,7 +34,7 @@ afterEach(async () => {
   await Promise.all(workers.map((w) => w.close()));
   workers = [];
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
   runtime = undefined;
@@ -54,7 +54,7 @@ async function pipeline(extraEnv: Record<string, string> = {}) {
   });
   const metrics = createMetrics();
   runtime = await openRuntime(config, createLogger({ level: 'silent' }), metricsHooks(metrics));
-  workers = startWorkers(runtime, ['parse', 'resolve', 'ticket']);
+  workers = startWorkers(runtime, ['resolve', 'ticket']);
   admin = await startAdmin(runtime, metrics, { workers });
   const scrape = async () => {
     const res = await fetch(`${admin!.url}/metrics`);
@@ -95,7 +95,7 @@ describe('/metrics after real work', () => {
     expect(tickets.length).toBeGreaterThan(0);
     expect(sample(text, 'syncdesk_tickets_total', { sink: 'file', action: 'created' })).toBe(tickets.length);
 
-    for (const queue of ['parse', 'resolve', 'ticket']) {
+    for (const queue of ['resolve', 'ticket']) {
       expect(sample(text, 'syncdesk_jobs_total', { queue, result: 'completed' })).toBe(1);
       expect(sample(text, 'syncdesk_job_duration_seconds_count', { queue, result: 'completed' })).toBe(1);
       expect(sample(text, 'syncdesk_queue_jobs', { queue, state: 'completed' })).toBe(1);
@@ -117,7 +117,7 @@ describe('/metrics after real work', () => {
     const untrusting = createIngestor({
       redis: rt.redis.client as never,
       store: rt.store,
-      enqueueParse: async () => undefined,
+      queueReports: async () => [],
       config: rt.config,
       logger: rt.logger,
       trust: { evaluate: async () => ({ trusted: false, reason: 'DMARC fail for microsoftonline.com', sender: 'x@microsoftonline.com', checks: {} as never }) },
@@ -127,18 +127,18 @@ describe('/metrics after real work', () => {
     expect(quarantined.status).toBe('quarantined');
     metricsHooks(metrics).ingested(quarantined, meta);
 
-    // a parse job for a mail the store does not have fails for good
-    const failedParse = new Promise<void>((resolve) => workers[0]!.on('failed', () => resolve()));
-    await rt.queues.addParse({ mailId: 'not-in-the-store', origin: 'replay-file', receivedAt: new Date().toISOString(), envelopeFrom: null });
-    await failedParse;
+    // a resolve job with a payload no stage wrote fails for good, at once
+    const failedResolve = new Promise<void>((resolve) => workers[0]!.on('failed', () => resolve()));
+    await rt.queues.resolve.add('resolve', { report: 'not a report' } as never);
+    await failedResolve;
 
     const text = await scrape();
     expect(sample(text, 'syncdesk_mails_ingested_total', { origin: 'replay-file', status: 'rejected' })).toBe(1);
     expect(sample(text, 'syncdesk_mails_rejected_total', { reason: 'too-large' })).toBe(1);
     expect(sample(text, 'syncdesk_mails_ingested_total', { origin: 'imap', status: 'quarantined' })).toBe(1);
     expect(sample(text, 'syncdesk_mails_quarantined_total', { origin: 'imap' })).toBe(1);
-    expect(sample(text, 'syncdesk_jobs_total', { queue: 'parse', result: 'failed' })).toBe(1);
-    expect(sample(text, 'syncdesk_queue_jobs', { queue: 'parse', state: 'failed' })).toBe(1);
+    expect(sample(text, 'syncdesk_jobs_total', { queue: 'resolve', result: 'failed' })).toBe(1);
+    expect(sample(text, 'syncdesk_queue_jobs', { queue: 'resolve', state: 'failed' })).toBe(1);
     expect(sample(text, 'syncdesk_reports_parsed_total', { source: 'mail' })).toBeUndefined();
   });
 

@@ -44,7 +44,7 @@ describe('admin server: health and readiness', () => {
     const queues = createQueues(client, 'admintest:q');
     const metrics = createMetrics({ processMetrics: false });
     metrics.watchQueues(queues);
-    await queues.addParse({ mailId: 'm1', origin: 'replay-file', receivedAt: new Date().toISOString(), envelopeFrom: null });
+    await queues.resolve.add('resolve', { report: {}, errors: [] } as never, { jobId: 'chunk-1' });
 
     const admin = await startAdminServer({ host: '127.0.0.1', port: 0, metrics, logger: silent, redis: client, queues: [], dashboard: { user: 'admin' } });
     cleanups.unshift(() => admin.close());
@@ -54,7 +54,7 @@ describe('admin server: health and readiness', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok' } });
     const before = await (await fetch(`${admin.url}/metrics`)).text();
-    expect(sample(before, 'syncdesk_queue_jobs', { queue: 'parse', state: 'waiting' })).toBe(1);
+    expect(sample(before, 'syncdesk_queue_jobs', { queue: 'resolve', state: 'waiting' })).toBe(1);
 
     await redisServer.stop();
     const down = await until('readyz to fail', async () => {
@@ -72,7 +72,7 @@ describe('admin server: health and readiness', () => {
     const during = await fetch(`${admin.url}/metrics`);
     expect(during.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(sample(await during.text(), 'syncdesk_queue_jobs', { queue: 'parse', state: 'waiting' })).toBeUndefined();
+    expect(sample(await during.text(), 'syncdesk_queue_jobs', { queue: 'resolve', state: 'waiting' })).toBeUndefined();
   });
 
   it('is not ready while the IMAP listener of its process is disconnected', async () => {
@@ -104,7 +104,7 @@ describe('admin server: health and readiness', () => {
   it('without a password serves no dashboard and says so in the log', async () => {
     const client = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
     cleanups.push(() => client.quit());
-    const queue = new Queue('parse', { connection: client, prefix: `t${randomUUID().slice(0, 8)}:q` });
+    const queue = new Queue('resolve', { connection: client, prefix: `t${randomUUID().slice(0, 8)}:q` });
     cleanups.push(() => queue.close());
     const log = recordingLogger();
     const admin: AdminServer = await startAdminServer({
@@ -120,7 +120,7 @@ describe('admin server: health and readiness', () => {
     for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
       const res = await fetch(`${admin.url}${path}`, { headers: { authorization: basic('admin', '') } });
       expect(res.status).toBe(404);
-      expect(await res.text()).not.toContain('parse');
+      expect(await res.text()).not.toContain('resolve');
     }
     expect(log.text()).toContain('queue dashboard disabled: set ADMIN_PASSWORD');
   });
@@ -166,7 +166,7 @@ describe('admin server in the syncdesk commands', () => {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
-    for (const queue of ['parse', 'resolve', 'ticket']) expect(sample(text, 'syncdesk_queue_jobs', { queue, state: 'failed' })).toBe(0);
+    for (const queue of ['poll', 'resolve', 'ticket']) expect(sample(text, 'syncdesk_queue_jobs', { queue, state: 'failed' })).toBe(0);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
     expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
@@ -174,7 +174,7 @@ describe('admin server in the syncdesk commands', () => {
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization: basic('admin', 'correct horse') } });
     expect(api.status).toBe(200);
     const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['parse', 'resolve', 'ticket']);
+    expect(names).toEqual(['poll', 'resolve', 'ticket']);
     expect(cli.log()).not.toContain('correct horse');
 
     cli.child.kill('SIGTERM');

@@ -204,7 +204,7 @@ describe('resolve against Microsoft Graph, end to end (fake Graph over HTTPS, re
     const ownDir = mkdtempSync(join(tmpdir(), 'syncdesk-e2e-graph-poll-'));
     const ownEnv: Record<string, string> = { ...env, ...baseEnv(ownDir), GRAPH_POLL_MINUTES: '60' };
     const t0 = Date.now();
-    const scheduled = await daemon(['worker', '--queues', 'parse,resolve,ticket'], ownEnv, 'workers ready');
+    const scheduled = await daemon(['worker', '--queues', 'poll,resolve,ticket'], ownEnv, 'workers ready');
     try {
       const files = () => readdirSync(join(ownDir, 'tickets'), { withFileTypes: true }).filter((f) => f.name.endsWith('.json')).length;
       await until('the scheduled poll to write 2 tickets', () => {

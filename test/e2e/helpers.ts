@@ -168,7 +168,7 @@ export async function failedJobs(prefix: string): Promise<number> {
   const queues = pipelineQueues(client, prefix);
   try {
     let n = 0;
-    for (const q of [queues.parse, queues.resolve, queues.ticket]) n += await q.getFailedCount();
+    for (const q of [queues.poll, queues.resolve, queues.ticket]) n += await q.getFailedCount();
     return n;
   } finally {
     await queues.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AxiosInstance } from 'axios';
@@ -25,7 +25,8 @@ import { reportMail } from './report-mail.ts';
  * `syncdesk listen` and `syncdesk worker` as separate processes against one Redis (two
  * workers, as on two machines): a mail appended becomes its RT tickets exactly once; SIGTERM
  * in the middle of a burst stops every process cleanly (exit 0), and what was not done yet
- * is done by the next workers: no job lost, none done twice.
+ * is done by the next workers: no job lost, none done twice. Like hosts, the workers have
+ * working folders of their own: nothing but Redis is shared.
  */
 
 const id = unique();
@@ -53,12 +54,20 @@ let rt: AxiosInstance;
 const running: Daemon[] = [];
 
 async function launch(args: string[], ready: string): Promise<Daemon> {
-  const d = await daemon(args, env, ready);
+  const d = await daemon(args, args[0] === 'worker' ? workerEnv() : env, ready);
   running.push(d);
   return d;
 }
 
-const workerArgs = ['worker', '--queues', 'parse,resolve,ticket', '--concurrency', '2'];
+/** A worker "host": the same Redis, IMAP and RT, its own mail store. */
+const workerDirs: string[] = [];
+function workerEnv(): Record<string, string> {
+  const own = mkdtempSync(join(tmpdir(), 'syncdesk-e2e-split-worker-'));
+  workerDirs.push(own);
+  return { ...env, MAIL_STORE_DIR: join(own, 'mail') };
+}
+
+const workerArgs = ['worker', '--queues', 'poll,resolve,ticket', '--concurrency', '2'];
 
 beforeAll(async () => {
   imap = await imapAdmin();
@@ -91,10 +100,13 @@ describe('listener and workers as separate processes (one Redis)', () => {
     expect(await failedJobs(env.REDIS_PREFIX!)).toBe(0);
     process.stdout.write(`split processes: mail → 2 RT tickets in ${ms} ms\n`);
 
-    // the listener queued, the workers worked: the work was split between processes
-    expect(listener.log()).toContain('mail queued for parsing');
+    // the listener parsed and queued, the workers worked: the work was split between processes
+    expect(listener.log()).toContain('reports queued for resolve and ticket');
     expect(listener.log()).not.toContain('ticket action');
     expect(w1.log() + w2.log()).toContain('"action":"create"');
+    // the mail is kept where the listener runs; no worker needed (or wrote) a mail file
+    expect(readdirSync(env.MAIL_STORE_DIR!).some((n) => n.endsWith('.eml'))).toBe(true);
+    for (const own of workerDirs) expect(existsSync(join(own, 'mail')) ? readdirSync(join(own, 'mail')) : []).toEqual([]);
   });
 
   it('SIGTERM during a burst stops every process with exit 0; the next workers finish the rest, nothing twice', async () => {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,12 +15,13 @@ import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
 import { restartService, services } from '../helpers/services.ts';
 import { plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
 import { imapAdmin } from '../helpers/imap.ts';
+import { recordingQueue, type RecordingQueue } from '../helpers/recording-queue.ts';
 
 let redis: Redis;
 let admin: ImapFlow;
 let config: Config;
 let mailbox: string;
-let queue: Queue;
+let queue: RecordingQueue;
 let storeDir: string;
 let listener: ImapListener | null = null;
 
@@ -48,7 +48,8 @@ async function until(cond: () => Promise<boolean>, timeoutMs = 20_000, what = 'c
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const jobIds = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id!).sort();
+/** The mails whose reports were queued (since the last `queue.flows.clear()`, a worker taking them). */
+const jobIds = async () => [...queue.flows.keys()].sort();
 
 function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow } = {}): ImapListener {
   const store = createMailStore({ dir: storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 30 });
@@ -57,7 +58,7 @@ function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow 
     store,
     config,
     logger: silentLogger(),
-    enqueueParse: async (job, { jobId }) => void (await queue.add('parse', job, { jobId })),
+    queueReports: queue.queueReports,
   });
   const source = createImapMailSource(config, { logger: silentLogger(), createClient: extra.createClient, clientOptions: { autoIdleDelay: 300 } });
   const l = createImapListener({ config, redis, ingestor, logger: silentLogger(), source, timing: FAST });
@@ -105,13 +106,11 @@ beforeEach(async () => {
     IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
   });
   await withAdmin((c) => c.mailboxCreate(mailbox));
-  queue = new Queue('parse', { connection: redis.duplicate(), prefix: config.redis.prefix });
+  queue = recordingQueue();
 });
 afterEach(async () => {
   await listener?.stop();
   listener = null;
-  await queue.obliterate({ force: true });
-  await queue.close();
   rmSync(storeDir, { recursive: true, force: true });
 });
 
@@ -132,7 +131,7 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     expect(flags.get('<b1@fabrikam.com>')).toEqual([]);
     // restart after the workers took the jobs (removeOnComplete): nothing is queued again
     await l.stop();
-    await queue.drain();
+    queue.flows.clear();
     expect(await jobIds()).toEqual([]);
     const again = startListener();
     await until(async () => again.health().lastSyncAt !== null);
@@ -160,7 +159,7 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     const l = startListener();
     await append(reportMail('d0000001'));
     await until(async () => (await jobIds()).length === 1, 20_000, 'first job');
-    await queue.drain(); // a re-ingest of d0000001 after the reconnect would show up as a new job
+    queue.flows.clear(); // a re-ingest of d0000001 after the reconnect would show up as a new job
     await new Promise((r) => setTimeout(r, 800)); // let it settle into IDLE
     await restartService('dovecot', { kill: true });
     await append(reportMail('d0000002'));
@@ -178,7 +177,7 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     let l = startListener();
     await until(async () => (await jobIds()).length === 3, 20_000, '3 jobs');
     await l.stop();
-    await queue.drain(); // the workers took them: only the ledger remembers these mails now
+    queue.flows.clear(); // the workers took them: only the ledger remembers these mails now
     const cursors = createCursorStore(redis, { prefix: config.redis.prefix, account: config.imap.user!, mailbox });
     const before = await cursors.get();
     await withAdmin(async (c) => {

@@ -1,11 +1,15 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { ParseJob } from '../../schemas/jobs.schema.ts';
+import { listRejectedMails } from '../../src/cli/failed-command.ts';
+import { createLedger } from '../../src/ingest/ledger.ts';
+import { createReportQueuer } from '../../src/ingest/queue-reports.ts';
+import { parseMail } from '../../src/parse/parse-mail.ts';
+import { toReportRef } from '../../src/parse/report-ref.ts';
+import { createQueues, type Queues } from '../../src/queues.ts';
 import { createCursorStore } from '../../src/ingest/cursor.ts';
 import { createIngestor, type IngestorDeps } from '../../src/ingest/ingest-mail.ts';
 import { readMailInputs } from '../../src/ingest/mail-files.ts';
@@ -15,7 +19,7 @@ import { services } from '../helpers/services.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
 
 let redis: Redis;
-let queue: Queue;
+let queues: Queues;
 let config: Config;
 let store: MailStore;
 let storeDir: string;
@@ -30,11 +34,11 @@ beforeEach(() => {
   storeDir = mkdtempSync(join(tmpdir(), 'syncdesk-ingest-'));
   config = testConfig({ TRUST_POLICY: 'off', MAIL_STORE_DIR: storeDir, MAX_MAIL_BYTES: '20000' });
   store = createMailStore({ dir: storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 30 });
-  queue = new Queue('parse', { connection: redis.duplicate(), prefix: config.redis.prefix });
+  queues = createQueues(redis.duplicate(), config.redis.prefix);
 });
 afterEach(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
+  for (const q of [queues.ticket, queues.resolve]) await q.obliterate({ force: true });
+  await queues.close();
   const keys = await redis.keys(`${config.redis.prefix}:*`);
   if (keys.length) await redis.del(...keys);
   rmSync(storeDir, { recursive: true, force: true });
@@ -46,37 +50,44 @@ function ingestor(overrides: Partial<IngestorDeps> = {}) {
     store,
     config,
     logger: silentLogger(),
-    enqueueParse: async (job: ParseJob, { jobId }) => {
-      await queue.add('parse', job, { jobId });
-    },
+    queueReports: createReportQueuer({ toReportRef, queues, logger: silentLogger() }),
     ...overrides,
   });
 }
 const meta = { origin: 'imap' as const, receivedAt: new Date('2026-03-04T08:00:00Z') };
-const jobs = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
+/** The ticket flows queued (one per report), as the mails they came from. */
+const ticketJobs = async () => (await queues.ticket.getJobs(['waiting', 'waiting-children', 'delayed', 'active', 'completed', 'failed'])).map((j) => ({ id: j.id!, mailId: j.data.report.mailId }));
+const jobs = async () => (await ticketJobs()).map((j) => j.mailId).sort();
+const ledgerOf = (mailId: string) => createLedger(redis, config.redis.prefix).get(mailId);
 
 describe('ingest (real Redis, real BullMQ queue)', () => {
-  it("keeps a fast worker's verdict: the stored status is not reset to queued after the job was added", async () => {
-    // the worker (here: inside enqueueParse) finishes the job before ingest() returns
-    const ing = ingestor({
-      enqueueParse: async (job, { jobId }) => {
-        await queue.add('parse', job, { jobId });
-        await store.setStatus(job.mailId, 'parsed', null);
-      },
-    });
+  it('parses a mail once and queues its report flow itself: resolve children under a ticket parent', async () => {
+    let parses = 0;
+    const ing = ingestor({ parse: (raw) => (parses++, parseMail(raw, { maxBytes: config.ingest.maxMailBytes })) });
     const raw = Buffer.from(reportMail('a0000fa5'));
-    expect((await ing.ingest(raw, meta)).status).toBe('queued');
-    expect((await store.getRecord(mailIdOf(raw)))?.status).toBe('parsed');
-    // a forced re-run resets the status before its job exists, and keeps the worker's again
-    const forced = ingestor({
-      enqueueParse: async (job, { jobId }) => {
-        expect((await store.getRecord(job.mailId))?.status).toBe('queued');
-        await queue.add('parse', job, { jobId });
-        await store.setStatus(job.mailId, 'rejected', 'unreadable: test');
-      },
-    });
-    expect((await forced.ingest(raw, { ...meta, force: true })).status).toBe('queued');
-    expect((await store.getRecord(mailIdOf(raw)))?.status).toBe('rejected');
+    const res = await ing.ingest(raw, meta);
+    expect(res).toMatchObject({ status: 'queued', handled: true, reports: [{ errors: 1, added: true }] });
+    expect(parses).toBe(1);
+    const [ticket] = await ticketJobs();
+    expect(ticket!.id).toBe(res.reports![0]!.ticketJobId);
+    expect(await queues.ticket.getJobState(ticket!.id)).toBe('waiting-children');
+    expect(await queues.resolve.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+    expect(await ledgerOf(res.mailId)).toMatchObject({ status: 'queued', origin: 'imap' });
+  });
+
+  it('keeps an unreadable mail, records it rejected with the reason, marks it handled, and lists it as failed', async () => {
+    const ing = ingestor({ parse: async () => ({ ok: false, rejection: { reason: 'unreadable', detail: 'broken MIME structure' } }) });
+    const raw = Buffer.from(reportMail('a0000fa6'));
+    const res = await ing.ingest(raw, meta);
+    expect(res).toMatchObject({ status: 'rejected', reason: 'unreadable: broken MIME structure', handled: true });
+    expect((await store.get(res.mailId))?.raw).toEqual(raw);
+    expect(await jobs()).toEqual([]);
+    const failed = await listRejectedMails(createLedger(redis, config.redis.prefix));
+    expect(failed).toMatchObject([{ queue: 'mail', id: res.mailId, code: 'unreadable', reason: 'unreadable: broken MIME structure' }]);
+    // read again after a fix (`failed retry`): forced, it is parsed and queued
+    expect((await ingestor().ingest(raw, { ...meta, force: true })).status).toBe('queued');
+    expect(await jobs()).toEqual([res.mailId]);
+    expect(await listRejectedMails(createLedger(redis, config.redis.prefix))).toEqual([]);
   });
 
   it('queues a report once; the same bytes again are a duplicate', async () => {
@@ -88,8 +99,8 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(again.status).toBe('duplicate');
     expect(again.handled).toBe(true);
     expect(await jobs()).toEqual([mailIdOf(raw)]);
-    const job = await queue.getJob(mailIdOf(raw));
-    expect(job?.data).toEqual({ mailId: mailIdOf(raw), origin: 'imap', receivedAt: '2026-03-04T08:00:00.000Z', envelopeFrom: null });
+    const [job] = await queues.ticket.getJobs(['waiting-children']);
+    expect(job?.data.report).toMatchObject({ mailId: mailIdOf(raw), reportId: '<dirsync-a0000001@microsoftonline.com>', source: 'mail' });
     expect((await store.get(mailIdOf(raw)))?.raw).toEqual(raw);
   });
 
@@ -112,14 +123,17 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect((await ing.ingest(Buffer.from(plainMail('x')), meta)).status).toBe('not-a-report');
   });
 
-  it('keeps an oversized mail truncated and rejected, never queued', async () => {
+  it('keeps an oversized mail truncated and rejected, never queued, and marked handled', async () => {
     const ing = ingestor();
     const raw = Buffer.from(reportMail('a0000003') + 'x'.repeat(30_000));
     const res = await ing.ingest(raw, meta);
-    expect(res.status).toBe('rejected');
+    expect(res).toMatchObject({ status: 'rejected', handled: true });
     expect(res.reason).toContain('too-large');
-    expect((await store.getRecord(res.mailId))?.status).toBe('rejected');
+    expect(await ledgerOf(res.mailId)).toMatchObject({ status: 'rejected', reason: res.reason });
+    expect(await store.getRecord(res.mailId)).toMatchObject({ truncated: true, size: raw.length });
     expect(await jobs()).toEqual([]);
+    // seen again: already handled, nothing read twice
+    expect(await ing.ingest(raw, meta)).toMatchObject({ status: 'duplicate', handled: true });
   });
 
   it('under strict, quarantines a forged report (Microsoft From, no valid DKIM) and still queues the genuine one later', async () => {
@@ -132,7 +146,7 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(res.status).toBe('quarantined');
     expect(res.reason).toContain('without a DMARC pass');
     expect(await jobs()).toEqual([]);
-    expect((await store.getRecord(res.mailId))?.status).toBe('quarantined');
+    expect(await ledgerOf(res.mailId)).toMatchObject({ status: 'quarantined', reason: res.reason });
     const q = await listQuarantine(redis, config.redis.prefix);
     expect(q.map((e) => [e.mailId, e.sender])).toEqual([[res.mailId, 'msonlineservicesteam@microsoftonline.com']]);
     // same Message-ID, genuinely signed: the forgery did not take the report id
@@ -151,9 +165,9 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     const dry = await ing.ingest(raw, { ...meta, dryRun: true });
     expect(dry).toMatchObject({ status: 'dry-run', wouldBe: 'queued', handled: false });
     expect(dry.outcome?.ok).toBe(true);
-    // nothing but the meta key BullMQ writes for the test's own queue when it connects
+    // nothing but the meta keys BullMQ writes for the test's own queues when they connect
     const written = await redis.keys(`${config.redis.prefix}:*`);
-    expect(written.filter((k) => k !== `${config.redis.prefix}:parse:meta`)).toEqual([]);
+    expect(written.filter((k) => !k.endsWith(':meta'))).toEqual([]);
     expect(readdirSync(storeDir)).toEqual([]);
     expect((await ing.ingest(raw, meta)).status).toBe('queued');
     const dryAgain = await ing.ingest(raw, { ...meta, dryRun: true });
@@ -161,23 +175,26 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(await jobs()).toHaveLength(1);
   });
 
-  it('force re-queues an ingested mail under a new job id', async () => {
+  it('force re-queues an ingested mail: its report flow gets ids of its own', async () => {
     const ing = ingestor();
     const raw = Buffer.from(reportMail('a0000006'));
-    await ing.ingest(raw, meta);
+    const first = await ing.ingest(raw, meta);
     const forced = await ing.ingest(raw, { ...meta, origin: 'replay-file', force: true });
     expect(forced.status).toBe('queued');
-    const ids = await jobs();
+    const ids = (await ticketJobs()).map((j) => j.id);
     expect(ids).toHaveLength(2);
-    expect(ids.filter((id) => id !== mailIdOf(raw))[0]).toMatch(new RegExp(`^${mailIdOf(raw)}-r[0-9a-z]+$`));
+    const rerun = (await ledgerOf(first.mailId))!.rerun;
+    expect(rerun).toMatch(/^[0-9a-z]+$/);
+    expect(ids.sort()).toEqual([first.reports![0]!.ticketJobId, `${first.reports![0]!.ticketJobId}-r${rerun}`].sort());
   });
 
   it('a crash between claim and enqueue loses nothing: the next sighting queues it, once', async () => {
     let fail = true;
+    const queueReports = createReportQueuer({ toReportRef, queues, logger: silentLogger() });
     const ing = ingestor({
-      enqueueParse: async (job, { jobId }) => {
+      queueReports: async (...args) => {
         if (fail) throw new Error('redis went away');
-        await queue.add('parse', job, { jobId });
+        return queueReports(...args);
       },
     });
     const raw = Buffer.from(reportMail('a0000007'));

@@ -21,12 +21,12 @@ let runtime: Runtime | undefined;
 
 /** The hourly Graph poll as it stands after a worker ran it: its next run delayed an hour. */
 async function pollScheduled(rt: Runtime): Promise<void> {
-  await rt.queues.parse.upsertJobScheduler(GRAPH_POLL_JOB, { every: 60 * 60_000, startDate: Date.now() + 60 * 60_000 }, { name: GRAPH_POLL_JOB, data: {} as never });
+  await rt.queues.poll.upsertJobScheduler(GRAPH_POLL_JOB, { every: 60 * 60_000, startDate: Date.now() + 60 * 60_000 }, { name: GRAPH_POLL_JOB, data: {} as never });
 }
 
 afterEach(async () => {
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
   runtime = undefined;
@@ -37,7 +37,7 @@ describe('drained, with the hourly Graph poll scheduled', () => {
     const t = await testRuntime();
     runtime = t.runtime;
     await pollScheduled(runtime);
-    expect((await queueCounts(runtime.queues)).parse.scheduled).toBe(1);
+    expect((await queueCounts(runtime.queues)).poll.scheduled).toBe(1);
 
     const t0 = Date.now();
     const { stdout } = await run('node', ['bin/syncdesk.js', 'replay', report], { env: { ...process.env, ...t.env }, timeout: 60_000 });
@@ -45,7 +45,7 @@ describe('drained, with the hourly Graph poll scheduled', () => {
     expect(Date.now() - t0).toBeLessThan(60_000);
     expect(readTickets(join(t.dir, 'tickets')).length).toBeGreaterThan(0);
     // the schedule is still there, waiting for its time
-    expect((await queueCounts(runtime.queues)).parse.scheduled).toBe(1);
+    expect((await queueCounts(runtime.queues)).poll.scheduled).toBe(1);
   });
 
   it('a retry waiting in delayed is still waited for', async () => {

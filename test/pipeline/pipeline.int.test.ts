@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { waitForDrain } from '../../src/app/cli-support.ts';
-import { jobIds } from '../../src/queues.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import { bigReport, fixture, readTickets, testRuntime } from './helpers.ts';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ afterEach(async () => {
   await Promise.all(workers.map((w) => w.close()));
   workers = [];
   if (runtime) {
-    await runtime.queues.parse.obliterate({ force: true }).catch(() => undefined);
+    await runtime.queues.poll.obliterate({ force: true }).catch(() => undefined);
     await runtime.queues.resolve.obliterate({ force: true }).catch(() => undefined);
     await runtime.queues.ticket.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
@@ -38,12 +37,12 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ stdou
 }
 
 describe('pipeline on a real Redis', () => {
-  it('takes a report mail through parse → resolve → ticket exactly once', async () => {
+  it('takes a report mail through ingest (one parse) → resolve → ticket exactly once', async () => {
     const t = await testRuntime();
     runtime = t.runtime;
-    workers = startWorkers(runtime, ['parse', 'resolve', 'ticket']);
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
     const ticketsDone: string[] = [];
-    workers[2]!.on('completed', (job) => ticketsDone.push(String(job.id)));
+    workers[1]!.on('completed', (job) => ticketsDone.push(String(job.id)));
 
     const result = await runtime.ingestor().ingest(fixture('aad-table-object-error-id.eml'), { origin: 'replay-file', receivedAt: new Date() });
     expect(result.status).toBe('queued');
@@ -56,24 +55,29 @@ describe('pipeline on a real Redis', () => {
     expect(tickets.every((x) => x.status === 'open')).toBe(true);
     expect(ticketsDone).toHaveLength(1);
 
-    const counts = await runtime.queues.parse.getJobCounts('completed', 'failed');
+    const counts = await runtime.queues.ticket.getJobCounts('completed', 'failed');
     expect(counts).toMatchObject({ completed: 1, failed: 0 });
     expect((await runtime.queues.resolve.getJobCounts('completed')).completed).toBe(1);
-    expect((await runtime.store.getRecord(result.mailId))?.status).toBe('parsed');
+    expect(result.reports).toMatchObject([{ errors: 5, added: true }]);
+    // the worker never needed the mail store: the report travelled in the job
+    expect((await runtime.queues.ticket.getJob(result.reports![0]!.ticketJobId))?.data.errors).toHaveLength(5);
   });
 
   it('makes one set of tickets when the same mail arrives twice', async () => {
     const t = await testRuntime();
     runtime = t.runtime;
-    workers = startWorkers(runtime, ['parse', 'resolve', 'ticket']);
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
     const raw = fixture('fwd-gmail.eml');
     const first = await runtime.ingestor().ingest(raw, { origin: 'imap', receivedAt: new Date() });
     const second = await runtime.ingestor().ingest(raw, { origin: 'replay-file', receivedAt: new Date() });
     expect(first.status).toBe('queued');
     expect(second.status).toBe('duplicate');
-    // and a parse job added twice by hand (a replayed IMAP fetch racing the listener) is one job
-    const job = { mailId: first.mailId, origin: 'imap' as const, receivedAt: new Date().toISOString(), envelopeFrom: null };
-    expect((await runtime.queues.addParse(job)).added).toBe(false);
+    // and its reports queued again (an ingestor on another host racing this one) are the same flows
+    const { parseMail } = await import('../../src/parse/parse-mail.ts');
+    const outcome = await parseMail(raw);
+    if (!outcome.ok) throw new Error('fixture must parse');
+    const again = await runtime.queueReports(outcome.reports, { mailId: first.mailId, receivedAt: new Date(), envelopeFrom: null });
+    expect(again.map((r) => r.added)).toEqual(outcome.reports.map(() => false));
     expect(await waitForDrain(runtime.queues, { timeoutMs: 60_000 })).toBe(true);
     const once = readTickets(join(t.dir, 'tickets'));
     expect(once.length).toBeGreaterThan(0);
@@ -90,7 +94,7 @@ describe('pipeline on a real Redis', () => {
   it('splits a large report into resolve jobs of at most 50 errors and still makes one ticket per problem', async () => {
     const t = await testRuntime();
     runtime = t.runtime;
-    workers = startWorkers(runtime, ['parse', 'resolve', 'ticket'], { concurrency: 4 });
+    workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     await runtime.ingestor().ingest(bigReport(120), { origin: 'replay-file', receivedAt: new Date() });
     expect(await waitForDrain(runtime.queues, { timeoutMs: 90_000 })).toBe(true);
     expect((await runtime.queues.resolve.getJobCounts('completed')).completed).toBe(3); // 50 + 50 + 20
@@ -101,45 +105,60 @@ describe('pipeline on a real Redis', () => {
   it('fails a poison payload for good with its reason, and `failed retry` queues it again', async () => {
     const t = await testRuntime();
     runtime = t.runtime;
-    workers = startWorkers(runtime, ['parse', 'resolve', 'ticket']);
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
 
-    // a payload no parse job can have: fails at once, no retries, the reason kept
-    await runtime.queues.parse.add('parse', { mailId: 'not-a-mail-id' } as never, { jobId: 'poison-1' });
-    // a well-formed job whose mail is not (yet) in the store: fails for good as mail-missing
-    const raw = fixture('fwd-outlook-en.eml');
-    const { mailIdOf } = await import('../../src/ingest/mail-store.ts');
-    const mailId = mailIdOf(raw);
-    await runtime.queues.addParse({ mailId, origin: 'replay-file', receivedAt: new Date().toISOString(), envelopeFrom: null });
+    // a payload no stage writes: fails at once, no retries, the reason kept
+    await runtime.queues.ticket.add('ticket', { report: { reportId: 42 } } as never, { jobId: 'poison-1' });
     expect(await waitForDrain(runtime.queues, { timeoutMs: 60_000 })).toBe(true);
-
-    const poison = await runtime.queues.parse.getJob('poison-1');
+    const poison = await runtime.queues.ticket.getJob('poison-1');
     expect(await poison!.getState()).toBe('failed');
     expect(poison!.attemptsMade).toBe(1);
-    expect(poison!.failedReason).toMatch(/^\[bad-payload\] .*mailId/);
-    const missing = await runtime.queues.parse.getJob(jobIds.parse(mailId));
-    expect(await missing!.getState()).toBe('failed');
-    expect(missing!.failedReason).toMatch(/^\[mail-missing\]/);
+    expect(poison!.failedReason).toMatch(/^\[bad-payload\] .*report/);
 
     const list = await cli(['failed', 'list'], t.env);
     expect(list.stdout).toContain('poison-1');
     expect(list.stdout).toContain('[bad-payload]');
-    expect(list.stdout).toContain(jobIds.parse(mailId));
 
-    // the admin puts the mail back, then retries: the job runs again and the tickets appear
-    await runtime.store.put(raw, { origin: 'replay-file', receivedAt: new Date() });
-    const retried = await cli(['failed', 'retry', jobIds.parse(mailId)], t.env);
-    expect(retried.code).toBe(0);
-    expect(retried.stdout).toContain('re-queued 1 job');
-    expect(await waitForDrain(runtime.queues, { timeoutMs: 60_000 })).toBe(true);
-    expect(await (await runtime.queues.parse.getJob(jobIds.parse(mailId)))!.getState()).toBe('completed');
-    expect(readTickets(join(t.dir, 'tickets')).length).toBeGreaterThan(0);
-
-    // retrying the poison job re-queues it too; it fails again for the same reason
+    // retrying re-queues it; it fails again for the same reason
     const again = await cli(['failed', 'retry', '--all'], t.env);
+    expect(again.code).toBe(0);
     expect(again.stdout).toContain('poison-1');
     expect(await waitForDrain(runtime.queues, { timeoutMs: 60_000 })).toBe(true);
-    const poisonAgain = await runtime.queues.parse.getJob('poison-1');
+    const poisonAgain = await runtime.queues.ticket.getJob('poison-1');
     expect(await poisonAgain!.getState()).toBe('failed');
     expect(poisonAgain!.finishedOn).toBeGreaterThan(poison!.finishedOn!);
+  });
+
+  it('keeps a mail the parser cannot read, lists it under `failed list`, and `failed retry <mailId>` reads it again', async () => {
+    const t = await testRuntime();
+    runtime = t.runtime;
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
+    // a report the parser gives up on: a stand-in parser that times out the first time
+    const { createIngestor } = await import('../../src/ingest/ingest-mail.ts');
+    const raw = fixture('fwd-outlook-en.eml');
+    const flaky = createIngestor({
+      redis: runtime.redis.client as never,
+      store: runtime.store,
+      queueReports: runtime.queueReports,
+      config: runtime.config,
+      logger: runtime.logger,
+      parse: async () => ({ ok: false, rejection: { reason: 'timeout', detail: 'parse took longer than 30000 ms' } }),
+    });
+    const first = await flaky.ingest(raw, { origin: 'imap', receivedAt: new Date() });
+    expect(first).toMatchObject({ status: 'rejected', handled: true });
+
+    const list = await cli(['failed', 'list'], t.env);
+    expect(list.stdout).toContain(`mail\t${first.mailId}`);
+    expect(list.stdout).toContain('timeout: parse took longer');
+    const status = await cli(['status'], t.env);
+    expect(status.stdout).toMatch(/Mails: 1 \(rejected 1\)/);
+
+    // the CLI's own (real) parser reads it: its reports are queued and ticketed
+    const retried = await cli(['failed', 'retry', first.mailId], t.env);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toContain('re-queued 1');
+    expect(await waitForDrain(runtime.queues, { timeoutMs: 60_000 })).toBe(true);
+    expect(readTickets(join(t.dir, 'tickets')).length).toBeGreaterThan(0);
+    expect((await cli(['failed', 'list'], t.env)).stdout).not.toContain(first.mailId);
   });
 });

@@ -24,7 +24,7 @@ describe('job ids', () => {
     expect(jobIds.ticket('<r1@x>', fps)).not.toBe(jobIds.ticket('<r2@x>', fps));
     expect(jobIds.ticket('<r1@x>', fps)).not.toBe(jobIds.ticket('<r1@x>', fps.slice(0, 1)));
     expect(jobIds.resolve('<r1@x>', fps)).not.toBe(jobIds.resolve('<r1@x>', fps.slice(1)));
-    for (const id of [jobIds.ticket('a:b:c', fps), jobIds.resolve('a:b', fps), jobIds.parse('f'.repeat(64))]) expect(id).not.toContain(':');
+    for (const id of [jobIds.ticket('a:b:c', fps), jobIds.resolve('a:b', fps)]) expect(id).not.toContain(':');
   });
 });
 
@@ -76,5 +76,15 @@ describe('failureCode', () => {
   it('reads the code a failed job carries in its reason', () => {
     expect(failureCode('[bad-payload] invalid parse job payload')).toBe('bad-payload');
     expect(failureCode('connection reset')).toBeNull();
+  });
+});
+
+describe('worker roles (`--queues`)', () => {
+  it('takes poll, resolve and ticket; `parse`, the old name of the poll queue, still starts the poll', async () => {
+    const { parseRoles } = await import('../../src/app/workers.ts');
+    expect(parseRoles('resolve, ticket')).toEqual(['resolve', 'ticket']);
+    expect(parseRoles('parse,resolve,ticket')).toEqual(['poll', 'resolve', 'ticket']);
+    expect(parseRoles('parse,poll')).toEqual(['poll']);
+    expect(() => parseRoles('resolve,tickets')).toThrow(/unknown queue\(s\) tickets: choose from poll, resolve, ticket/);
   });
 });

@@ -16,7 +16,7 @@ afterEach(async () => {
   await Promise.all(workers.map((w) => w.close()));
   workers = [];
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
   runtime = undefined;
@@ -39,8 +39,8 @@ describe('a worker process killed mid-job', () => {
     const N = 1500;
     const t = await testRuntime();
     runtime = t.runtime;
-    // parse and resolve here; the ticket job goes to a separate `syncdesk worker` process
-    workers = startWorkers(runtime, ['parse', 'resolve'], { concurrency: 4 });
+    // resolve here; the ticket job goes to a separate `syncdesk worker` process
+    workers = startWorkers(runtime, ['resolve'], { concurrency: 4 });
 
     child = spawn('node', ['bin/syncdesk.js', 'worker', '--queues', 'ticket', '--concurrency', '1', '--lock-duration', '2000', '--stalled-interval', '1000'], {
       env: { ...process.env, ...t.env, LOG_LEVEL: 'info' },

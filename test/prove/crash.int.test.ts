@@ -34,7 +34,7 @@ let runtime: Runtime | undefined;
 afterAll(async () => {
   await Promise.all(children.map((c) => c.kill()));
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
 });
@@ -45,7 +45,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
     const dir = tempDir('crash');
     const env = rtEnv(dir);
     runtime = await openRuntime(loadConfig(env), createLogger({ level: 'silent' }));
-    const args = ['worker', '--queues', 'parse,resolve,ticket', '--concurrency', '2', '--lock-duration', '2000', '--stalled-interval', '1000'];
+    const args = ['worker', '--queues', 'poll,resolve,ticket', '--concurrency', '2', '--lock-duration', '2000', '--stalled-interval', '1000'];
     const startWorker = async () => {
       const c = spawnCli(args, env);
       children.push(c);
@@ -107,7 +107,7 @@ describe(`crashes: ${KILLS} SIGKILLs of worker processes while ${N} errors flow 
     expect(ticketProblems(expected, rtFound(found))).toEqual([]);
     // nothing else for this tenant: every ticket of the run carries one of the expected keys
     expect(await tenantTickets()).toBe(N);
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) {
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) {
       expect(await jobCounts(q, 'failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     }
     const ticketJob = (await runtime.queues.ticket.getCompleted())[0]!;

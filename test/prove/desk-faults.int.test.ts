@@ -15,7 +15,7 @@ import { bigReport } from '../pipeline/big-report.ts';
 import { expectedProblems, param, tempDir, ticketProblems, uid, until, jobCounts } from './helpers.ts';
 
 /**
- * Service-desk faults: the whole pipeline (ingest, parse, resolve, ticket workers on the
+ * Service-desk faults: the whole pipeline (ingest with its one parse, resolve and ticket workers on the
  * real Redis) applies a report to ServiceNow, Jira and Zendesk fakes whose fault layer
  * answers ~30 % of all calls with 429 (Retry-After), 503, a lost answer (the write
  * happened, the client gets 502) or no answer at all (a client timeout). Then the same
@@ -95,12 +95,12 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       const config = loadConfig(env);
       const logger = createLogger({ level: 'silent' });
       const runtime: Runtime = await openRuntime(config, logger);
-      const workers: Worker[] = startWorkers(runtime, ['parse', 'resolve'], { concurrency: 2 });
+      const workers: Worker[] = startWorkers(runtime, ['resolve'], { concurrency: 2 });
       const stage = createTicketStageFromConfig(config, { redis: runtime.redis.client as never, logger, http: { timeoutMs: 1_000 } });
       workers.push(startTicketWorker({ connection: runtime.redis.client, prefix: runtime.redis.prefix, logger, stage, concurrency: 2 }));
       cleanup.push(async () => {
         await Promise.all(workers.map((w) => w.close()));
-        for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+        for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
         await runtime.close();
       });
 
@@ -128,7 +128,7 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       for (const t of all) byKey.set(t.key, [...(byKey.get(t.key) ?? []), t]);
       expect(ticketProblems(expected, byKey)).toEqual([]);
       expect(all).toHaveLength(N); // nothing else was created, not even a keyless ticket
-      for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) expect((await jobCounts(q, 'failed')).failed).toBe(0);
+      for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) expect((await jobCounts(q, 'failed')).failed).toBe(0);
 
       const calls = desk.server.calls;
       const faults: Record<string, number> = {};

@@ -40,7 +40,7 @@ const runtimes: Runtime[] = [];
 afterAll(async () => {
   await Promise.all(children.map((c) => c.kill()));
   for (const r of runtimes) {
-    for (const q of [r.queues.parse, r.queues.resolve, r.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [r.queues.poll, r.queues.resolve, r.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await r.close();
   }
   await fake?.close();
@@ -66,7 +66,7 @@ async function run(label: string): Promise<{ summaries: Map<string, string>; sta
   };
   const runtime = await openRuntime(loadConfig(env), createLogger({ level: 'silent' }));
   runtimes.push(runtime);
-  const child = spawnCli(['worker', '--queues', 'parse,resolve,ticket', '--concurrency', '2'], env, { extraNodeEnv: { NODE_EXTRA_CA_CERTS: tls.caPath } });
+  const child = spawnCli(['worker', '--queues', 'poll,resolve,ticket', '--concurrency', '2'], env, { extraNodeEnv: { NODE_EXTRA_CA_CERTS: tls.caPath } });
   children.push(child);
   await child.waitFor('workers ready', 60_000);
   fake!.resetStats();

@@ -27,7 +27,7 @@ let runtime: Runtime | undefined;
 afterAll(async () => {
   await child?.kill();
   if (runtime) {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
     await runtime.close();
   }
 });
@@ -79,7 +79,7 @@ describe(`Redis ${KILL ? 'killed' : 'stopped'} and restarted ${RESTARTS}× while
     const found = await rtTicketsFor([...expected.keys()]);
     expect(ticketProblems(expected, rtFound(found))).toEqual([]);
     expect(await tenantTickets()).toBe(N);
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) {
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) {
       expect(await jobCounts(q, 'failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     }
     await sleep(100);

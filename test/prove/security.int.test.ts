@@ -6,6 +6,7 @@ import axios from 'axios';
 import { dkimSign } from 'mailauth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createLedger } from '../../src/ingest/ledger.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createSenderTrust, listQuarantine } from '../../src/ingest/sender-trust.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -95,7 +96,7 @@ describe('forged senders (TRUST_POLICY=strict)', () => {
     expect(config.ingest.trustPolicy).toBe('strict');
     const runtime = await openRuntime(config, createLogger({ level: 'silent' }));
     cleanup.push(async () => {
-      await runtime.queues.parse.obliterate({ force: true });
+      for (const q of [runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true });
       await runtime.close();
     });
     const ingestor = createIngestor({
@@ -103,7 +104,7 @@ describe('forged senders (TRUST_POLICY=strict)', () => {
       store: runtime.store,
       config,
       logger: createLogger({ level: 'silent' }),
-      enqueueParse: async (job, { jobId }) => void (await runtime.queues.addParse(job, { jobId })),
+      queueReports: runtime.queueReports,
       // the policy and settings from config; DNS answered here, never on the network
       trust: createSenderTrust({ policy: config.ingest.trustPolicy, allowedForwarders: config.ingest.allowedForwarders, trustedAuthServIds: config.ingest.trustedAuthServIds, resolver }),
     });
@@ -128,9 +129,10 @@ describe('forged senders (TRUST_POLICY=strict)', () => {
       const r = await ingestor.ingest(raw, meta);
       expect(r.status, name).toBe('quarantined');
       expect(r.reason, name).toBeTruthy();
-      expect(await runtime.store.getRecord(r.mailId), name).toMatchObject({ status: 'quarantined', reason: r.reason });
-      expect(await runtime.queues.parse.getJob(r.mailId), name).toBeUndefined();
+      expect(await createLedger(runtime.redis.client as never, config.redis.prefix).get(r.mailId), name).toMatchObject({ status: 'quarantined', reason: r.reason });
+      expect(r.reports, name).toBeUndefined();
     }
+    expect(await runtime.queues.ticket.count(), 'no report flow queued for a forged mail').toBe(0);
     for (const [name, raw] of Object.entries(genuine)) expect((await ingestor.ingest(raw, meta)).status, name).toBe('queued');
     const quarantine = await listQuarantine(runtime.redis.client as never, config.redis.prefix);
     expect(quarantine).toHaveLength(Object.keys(forged).length);
@@ -217,10 +219,10 @@ async function runPipeline(name: string, desk: DeskCase, options: { expectFailur
   };
   const runtime: Runtime = await openRuntime(loadConfig({ ...env, REDIS_PASSWORD: '', LOG_LEVEL: 'silent' }), createLogger({ level: 'silent' }));
   cleanup.push(async () => {
-    for (const q of [runtime.queues.parse, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true });
+    for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true });
     await runtime.close();
   });
-  const child: CliChild = spawnCli(['worker', '--queues', 'parse,resolve,ticket'], env, { extraNodeEnv: { NODE_EXTRA_CA_CERTS: tls.caPath } });
+  const child: CliChild = spawnCli(['worker', '--queues', 'resolve,ticket'], env, { extraNodeEnv: { NODE_EXTRA_CA_CERTS: tls.caPath } });
   cleanup.push(() => child.kill());
   await child.waitFor('workers ready', 60_000);
   const raw = injectionReport(`Prove Sec ${uid()}`);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import type { ParseJob } from '../../../schemas/jobs.schema.ts';
+import { recordingQueue } from '../../helpers/recording-queue.ts';
+import type { ReportContext } from '../../../src/parse/report-ref.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { createIngestor, type Ingestor } from '../../../src/ingest/ingest-mail.ts';
 import { createMailStore } from '../../../src/ingest/mail-store.ts';
@@ -67,26 +68,29 @@ export function mailConfig(fake: FakeGraph, app: AppName = 'readWrite', extra: R
 
 export interface Queued {
   ingestor: Ingestor;
-  /** Parse jobs by job id (a second add of an id is dropped, as BullMQ does). */
-  jobs: Map<string, ParseJob>;
+  /** Report flows queued, by mail (a second add is dropped, as BullMQ does). */
+  jobs: Map<string, ReportContext>;
   adds: number;
 }
 
 export function queuedIngestor(config: ReturnType<typeof mailConfig>, client: Redis, trust?: SenderTrust): Queued {
-  const out: Queued = { jobs: new Map(), adds: 0, ingestor: undefined as unknown as Ingestor };
+  const rec = recordingQueue();
   const store = createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: config.ingest.retentionDays });
-  out.ingestor = createIngestor({
+  const ingestor = createIngestor({
     redis: client,
     store,
     config,
     logger: silent(),
     ...(trust ? { trust } : {}),
-    enqueueParse: async (job, { jobId }) => {
-      out.adds++;
-      if (!out.jobs.has(jobId)) out.jobs.set(jobId, job);
-    },
+    queueReports: rec.queueReports,
   });
-  return out;
+  return {
+    ingestor,
+    jobs: rec.flows,
+    get adds() {
+      return rec.adds;
+    },
+  };
 }
 
 export interface MailFakeContext {
