@@ -14,11 +14,25 @@ import type { RedisClient } from '../redis/connection.ts';
 
 export interface WorkerTuning {
   concurrency?: number;
-  /** How long a job's lock lives without renewal; a crashed worker's job is retried after it. @defaultValue 30000 */
+  /** How long a job's lock lives without renewal (renewed every half of it); a crashed worker's job is retried after it. @defaultValue 8000 */
   lockDurationMs?: number;
-  /** How often this worker looks for jobs whose worker died. @defaultValue 30000 */
+  /** How often this worker looks for jobs whose worker died. @defaultValue 2000 */
   stalledIntervalMs?: number;
 }
+
+/**
+ * A crashed worker's job is back in the queue within lock + interval, 10 s. A lock that
+ * runs out under a live worker (an event loop blocked for 8 s) only lets a second worker
+ * run the same job: every stage is safe to run twice.
+ */
+export const DEFAULT_LOCK_MS = 8_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 2_000;
+/**
+ * A job whose worker died is retried however often that happens: a crash (OOM kill, a
+ * host reboot, a deploy) only delays it. What is really wrong with a job fails it through
+ * its error (PermanentError) or its attempts, with the reason; every stall is logged.
+ */
+const MAX_STALLS = 1_000_000_000;
 
 export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
   queue: QueueName;
@@ -71,10 +85,9 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    // a job whose worker died is retried; twice dead is a pattern, not bad luck
-    maxStalledCount: 2,
+    lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_MS,
+    stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    maxStalledCount: MAX_STALLS,
     settings: { backoffStrategy },
   });
 
@@ -99,6 +112,7 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
       isFinal ? `${queue} job failed for good` : `${queue} job failed, will retry`,
     );
   });
+  worker.on('stalled', (jobId) => log.warn({ action: 'stalled', job: jobId }, `${queue} job's worker died or hung: the job is back in the queue`));
   worker.on('error', (err) => log.warn({ action: 'worker-error', err: err.message }, `${queue} worker error`));
   return worker;
 }

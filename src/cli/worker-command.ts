@@ -5,7 +5,7 @@ import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
-import { onShutdownSignal } from '../app/run-worker.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_STALLED_INTERVAL_MS, onShutdownSignal } from '../app/run-worker.ts';
 
 /**
  * `syncdesk worker [--queues poll,resolve,ticket]`: queue workers only, until SIGTERM or
@@ -27,8 +27,8 @@ export function registerWorkerCommand(program: Command): void {
     .description('run queue workers until stopped (SIGTERM/SIGINT let running jobs finish)')
     .option('--queues <list>', 'comma-separated queues to work on: poll (the Graph poll schedule), resolve, ticket', 'poll,resolve,ticket')
     .option('--concurrency <n>', 'jobs per queue at once', '2')
-    .option('--lock-duration <ms>', "how long a job's lock lives; a crashed worker's job is retried after it", '30000')
-    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', '30000')
+    .option('--lock-duration <ms>', "how long a job's lock lives; a crashed worker's job is retried after it", String(DEFAULT_LOCK_MS))
+    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', String(DEFAULT_STALLED_INTERVAL_MS))
     .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)')
     .action(async (opts: WorkerOptions) => {
       const config = cliConfig({ 'admin.port': opts.adminPort });
