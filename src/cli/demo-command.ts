@@ -1,12 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { readMailInputs } from '../ingest/mail-files.ts';
-import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
-import { openRuntime } from '../app/runtime.ts';
-import { watchWorkers } from '../app/session.ts';
-import { startWorkers, stopWorkers } from '../app/workers.ts';
+import type { DemoOptions } from './demo.ts';
+import { numberAtLeast } from './usage.ts';
 
 /**
  * `syncdesk demo`: the whole pipeline on the embedded default, on the bundled sample
@@ -14,87 +8,14 @@ import { startWorkers, stopWorkers } from '../app/workers.ts';
  * parses each mail as it is ingested and runs resolve → ticket in this process until the queues are empty, and prints
  * what happened. Running it again creates nothing new: the mails are recognised.
  */
-
-export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
-
-async function countTicketFiles(dir: string): Promise<number> {
-  try {
-    return (await readdir(dir)).filter((n) => n.endsWith('.json')).length;
-  } catch {
-    return 0;
-  }
-}
-
-export interface DemoOptions {
-  dir?: string;
-  timeout?: string;
-}
-
-export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const overrides: Record<string, unknown> = { 'ticket.sink': 'file' };
-  // the samples are not DKIM-signed by Microsoft: trust them unless the admin chose a policy
-  if (!process.env.TRUST_POLICY) overrides['ingest.trustPolicy'] = 'off';
-  const inputDir = resolve(options.dir ?? EXAMPLES_DIR);
-  // the sample tenants' directories ship as snapshots: the tickets name who holds each value
-  if (inputDir === resolve(EXAMPLES_DIR) && !process.env.SNAPSHOT_DIR) overrides['graph.snapshotDir'] = resolve(EXAMPLES_DIR, 'snapshots');
-  const config = cliConfig(overrides);
-  const logger = cliLogger(config);
-  const print = (line = '') => out.write(`${line}\n`);
-
-  const runtime = await openRuntime(config, logger);
-  // quick stall detection: a demo should not sit 30 s on a job whose worker vanished
-  const workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4, stalledIntervalMs: 5_000 });
-  const tally = watchWorkers(workers);
-  try {
-    print(`syncdesk demo`);
-    print(`  Redis:    ${runtime.redis.describe}`);
-    const ingest = runtime.ingestor();
-    const statuses: Record<string, number> = {};
-    const rejected: string[] = [];
-    let mails = 0;
-    for await (const input of readMailInputs([inputDir])) {
-      mails++;
-      const origin = input.kind === 'mbox' ? 'replay-mbox' : 'replay-file';
-      const result = await ingest.ingest(input.raw, { origin, receivedAt: new Date() });
-      statuses[result.status] = (statuses[result.status] ?? 0) + 1;
-      if (result.status === 'rejected') rejected.push(result.reason ?? 'rejected');
-      // one mail at a time, as they would arrive: the ticket stage applies a tenant's
-      // reports in order, and the demo's result should not depend on which worker wins
-      if (result.status === 'queued') await waitForDrain(runtime.queues, { timeoutMs: Number(options.timeout ?? 300) * 1000 });
-    }
-    print(`  Mails:    ${mails} read from ${inputDir}: ${formatCounts(statuses)}`);
-    const drained = await waitForDrain(runtime.queues, { timeoutMs: Number(options.timeout ?? 300) * 1000 });
-    if (!drained) print(`  Warning:  the queues did not empty within ${options.timeout ?? 300} s; see \`syncdesk status\``);
-
-    const errors = Object.values(tally.errorsByCategory).reduce((a, b) => a + b, 0);
-    const t = tally.ticketActions;
-    const updated = (t.note ?? 0) + (t.reopen ?? 0) + (t.resolve ?? 0) + (t.followup ?? 0);
-    print(`  Reports:  ${tally.reports} parsed (${tally.tenants.size} tenant${tally.tenants.size === 1 ? '' : 's'}), ${errors} errors`);
-    if (errors) print(`  Errors:   ${formatCounts(tally.errorsByCategory)}`);
-    if (rejected.length) print(`  Rejected: ${rejected.length} (${rejected.map((r) => r.split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
-    print(`  Tickets:  ${t.create ?? 0} created, ${updated} updated, ${t.unchanged ?? 0} unchanged` + (Object.keys(t).length ? ` (${formatCounts(t)})` : ''));
-    print(`  Ticket files: ${resolve(config.ticket.fileDir)}`);
-    if (tally.failed.length) {
-      print(`  Failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
-      for (const f of tally.failed.slice(0, 5)) print(`    ${f.queue} ${f.jobId}: ${f.reason}`);
-    }
-    if (!(statuses.queued ?? 0) && mails) {
-      const existing = await countTicketFiles(config.ticket.fileDir);
-      print(`  (every mail was seen before: nothing new to do; ${existing} ticket${existing === 1 ? '' : 's'} already in the folder above)`);
-    }
-    return tally.failed.length || !drained ? 1 : 0;
-  } finally {
-    await stopWorkers(workers, runtime);
-  }
-}
-
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run the sample reports through parse → resolve → ticket on the embedded Redis and file sink, and summarise')
     .option('--dir <dir>', 'folder of report mails to use instead of the bundled examples/')
-    .option('--timeout <seconds>', 'give up waiting for the queues after this long', '300')
+    .option('--timeout <seconds>', 'give up waiting for the queues after this long', numberAtLeast(1), 300)
     .action(async (opts: DemoOptions) => {
+      const { runDemo } = await import('./demo.ts');
       process.exitCode = await runDemo(opts);
     });
 }

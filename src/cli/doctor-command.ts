@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatReport, runDoctor } from '../doctor/run-doctor.ts';
 import { numberAtLeast } from './usage.ts';
 
 /**
@@ -14,6 +13,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print the results as JSON')
     .option('--timeout <seconds>', 'per network call', numberAtLeast(1), 15)
     .action(async (opts: { json?: boolean; timeout: number }) => {
+      const { formatReport, runDoctor } = await import('../doctor/run-doctor.ts');
       const report = await runDoctor({ timeoutMs: opts.timeout * 1000 });
       const width = Math.max(80, Math.min(process.stdout.columns ?? 110, 140));
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, width));

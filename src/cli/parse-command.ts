@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import type { ParsedReport } from '../../schemas/report.schema.ts';
-import { MailInputError, readMailInputs } from '../ingest/mail-files.ts';
-import { parseMail } from '../parse/parse-mail.ts';
 import { wholeNumber } from './usage.ts';
 
 /**
@@ -17,66 +14,7 @@ export function registerParseCommand(program: Command): void {
     .option('--json', 'print a JSON array of the parsed reports')
     .option('--max-bytes <n>', 'reject mails larger than this', wholeNumber(1))
     .action(async (inputs: string[], options: { json?: boolean; maxBytes?: number }) => {
+      const { runParse } = await import('./parse.ts');
       process.exitCode = await runParse(inputs, options, process.stdout, process.stderr);
     });
-}
-
-export async function runParse(
-  inputs: string[],
-  options: { json?: boolean; maxBytes?: number },
-  out: NodeJS.WritableStream,
-  err: NodeJS.WritableStream,
-): Promise<number> {
-  const reports: ParsedReport[] = [];
-  let rejected = 0;
-  let count = 0;
-  try {
-    for await (const input of readMailInputs(inputs)) {
-      count++;
-      const outcome = await parseMail(input.raw, { maxBytes: options.maxBytes });
-      if (!outcome.ok) {
-        rejected++;
-        err.write(`${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}\n`);
-        continue;
-      }
-      reports.push(...outcome.reports);
-      if (!options.json) out.write(renderTable(input.label, outcome.reports));
-    }
-  } catch (e) {
-    if (e instanceof MailInputError) {
-      err.write(`syncdesk parse: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (options.json) out.write(`${JSON.stringify(reports, null, 2)}\n`);
-  else out.write(`\n${count} mail(s): ${count - rejected} parsed, ${rejected} rejected; ${reports.reduce((n, r) => n + r.errors.length, 0)} error(s)\n`);
-  return rejected ? 1 : 0;
-}
-
-function renderTable(label: string, reports: ParsedReport[]): string {
-  const lines: string[] = [];
-  for (const r of reports) {
-    const tenant = [r.tenant.name, r.tenant.domain].filter(Boolean).join(' / ') || 'tenant not stated';
-    lines.push('', `${label}: "${r.subject}" from ${r.from ?? '?'}${r.forwardedBy ? ` (forwarded by ${r.forwardedBy})` : ''}`);
-    lines.push(`  ${tenant}; covers ${r.reportedAt ?? r.sentAt ?? 'unknown time'}; ${r.errors.length} error(s)${r.unparsed.length ? `, ${r.unparsed.length} unparsed fragment(s)` : ''}`);
-    const rows = r.errors.map((e) => [
-      e.category,
-      e.identity ?? '(tenant)',
-      e.attributes.map((a) => (a.value ? `${a.name} ${a.value}` : a.name)).join('; ') || '-',
-      e.errorCode ?? '',
-    ]);
-    lines.push(...table(['CATEGORY', 'OBJECT', 'ATTRIBUTES', 'CODE'], rows).map((l) => `  ${l}`));
-    for (const u of r.unparsed) lines.push(`  unparsed: ${u.slice(0, 160)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Columns padded to their widest cell (capped so one long value does not push the rest off screen). */
-export function table(head: string[], rows: string[][]): string[] {
-  const cap = 60;
-  const clip = (s: string): string => (s.length > cap ? `${s.slice(0, cap - 1)}…` : s);
-  const all = [head, ...rows.map((r) => r.map(clip))];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }

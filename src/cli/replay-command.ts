@@ -1,12 +1,6 @@
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { MailOrigin } from '../../schemas/jobs.schema.ts';
-import { readMailInputs } from '../ingest/mail-files.ts';
-import { parseMail } from '../parse/parse-mail.ts';
-import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
-import { openRuntime, type Runtime } from '../app/runtime.ts';
-import { watchWorkers } from '../app/session.ts';
-import { startWorkers, stopWorkers } from '../app/workers.ts';
+import type { ReplayOptions } from './replay.ts';
+import { dateValue, UsageError } from './usage.ts';
 
 /**
  * `syncdesk replay <files|dirs|mbox...>`, `syncdesk replay --imap --mailbox NAME --since DATE` and
@@ -15,174 +9,6 @@ import { startWorkers, stopWorkers } from '../app/workers.ts';
  * `--dry-run` parses, resolves and plans the ticket actions in this process and prints
  * them, changing nothing (no queue, no ticket, no mail store).
  */
-
-interface ReplayOptions {
-  imap?: boolean;
-  graph?: boolean;
-  folder?: string;
-  mailbox?: string;
-  since?: string;
-  until?: string;
-  dryRun?: boolean;
-  force?: boolean;
-  wait?: boolean;
-}
-
-interface ReplayInput {
-  raw: Buffer;
-  label: string;
-  origin: MailOrigin;
-  receivedAt: Date;
-}
-
-function parseDate(value: string, flag: string): Date {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`${flag}: not a date: ${value}`);
-  return d;
-}
-
-async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config']): AsyncGenerator<ReplayInput> {
-  if (opts.graph) {
-    if (!opts.since) throw new Error('--graph needs --since DATE');
-    const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
-    const until = opts.until ? parseDate(opts.until, '--until') : undefined;
-    for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: parseDate(opts.since, '--since'), until })) {
-      yield { raw: m.raw, label: m.label, origin: 'replay-graph', receivedAt: m.receivedAt };
-    }
-    return;
-  }
-  if (opts.imap) {
-    if (!opts.since) throw new Error('--imap needs --since DATE');
-    const { readImapFolder } = await import('../ingest/imap-folder-source.ts');
-    const mails = readImapFolder(runtimeConfig, {
-      mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
-      since: parseDate(opts.since, '--since'),
-      until: opts.until ? parseDate(opts.until, '--until') : undefined,
-    });
-    for await (const m of mails) {
-      yield { raw: m.raw, label: m.label, origin: 'replay-imap', receivedAt: m.internalDate };
-    }
-    return;
-  }
-  if (!paths.length) throw new Error('give files, folders or mbox files to replay, or --imap');
-  for await (const m of readMailInputs(paths)) {
-    yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
-  }
-}
-
-function progressBar(): { tick(status: string): void; stop(): void } {
-  if (!process.stderr.isTTY) return { tick() {}, stop() {} };
-  const bar = new SingleBar(
-    { stream: process.stderr, format: 'replay {value} mails | {status}', hideCursor: true, clearOnComplete: true, fps: 5 },
-  );
-  let n = 0;
-  let started = false;
-  return {
-    tick(status) {
-      n++;
-      // only long runs get a bar: a handful of mails is over before it would draw
-      if (!started && n >= 20) {
-        bar.start(0, n, { status });
-        started = true;
-      }
-      if (started) {
-        bar.setTotal(n);
-        bar.update(n, { status });
-      }
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
-}
-
-async function dryRun(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime): Promise<number> {
-  const print = (line = '') => process.stdout.write(`${line}\n`);
-  const resolver = runtime.resolver();
-  const stage = runtime.ticketStage();
-  const planned: Record<string, number> = {};
-  let mails = 0;
-  let rejected = 0;
-  let reports = 0;
-  for await (const input of inputs) {
-    mails++;
-    const outcome = await parseMail(input.raw, { maxBytes: runtime.config.ingest.maxMailBytes });
-    if (!outcome.ok) {
-      rejected++;
-      print(`${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`);
-      continue;
-    }
-    for (const report of outcome.reports) {
-      reports++;
-      const ref = runtime.reportRef(report, { mailId: null, receivedAt: input.receivedAt, envelopeFrom: null });
-      print(`${input.label}: report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
-      for (const e of report.errors) {
-        const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
-        print(`  - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
-      }
-      const resolutions = await resolver.resolve(ref, report.errors);
-      const actions = await stage.planReport({ report: ref, errors: report.errors }, resolutions);
-      for (const a of actions) {
-        planned[a.action] = (planned[a.action] ?? 0) + 1;
-        print(`  => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
-      }
-    }
-  }
-  print(`dry run: ${mails} mail(s), ${reports} report(s), ${rejected} rejected; planned: ${formatCounts(planned)}; nothing was changed`);
-  return 0;
-}
-
-export async function runReplay(paths: string[], opts: ReplayOptions): Promise<number> {
-  const config = cliConfig();
-  const logger = cliLogger(config);
-  const runtime = await openRuntime(config, logger);
-  const print = (line = '') => process.stdout.write(`${line}\n`);
-  let workers: ReturnType<typeof startWorkers> = [];
-  try {
-    const inputs = inputsFrom(paths, opts, config);
-    if (opts.dryRun) return await dryRun(inputs, runtime);
-
-    // nobody else works the queues (e.g. the embedded default): process here and wait
-    const others = await runtime.queues.ticket.getWorkersCount();
-    const processHere = opts.wait ?? others === 0;
-    if (processHere) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
-    const tally = watchWorkers(workers);
-
-    const ingest = runtime.ingestor();
-    const statuses: Record<string, number> = {};
-    const rejected: string[] = [];
-    const bar = progressBar();
-    let mails = 0;
-    try {
-      for await (const input of inputs) {
-        mails++;
-        const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force });
-        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-        if (r.status === 'rejected') rejected.push(r.reason ?? 'rejected');
-        bar.tick(formatCounts(statuses));
-        if (r.status !== 'queued') logger.info({ action: 'replay', label: input.label, status: r.status, reason: r.reason }, 'mail not queued');
-      }
-    } finally {
-      bar.stop();
-    }
-    print(`replay: ${mails} mail(s): ${formatCounts(statuses)}`);
-    if (statuses.quarantined) print(`quarantined mails are kept: \`syncdesk quarantine list\``);
-    if (rejected.length) print(`rejected: ${rejected.length} (${rejected.map((r) => r.split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
-    if (!processHere) {
-      print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
-      return 0;
-    }
-    const drained = await waitForDrain(runtime.queues);
-    const t = tally.ticketActions;
-    print(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(t)}`);
-    if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
-    return drained && !tally.failed.length ? 0 : 1;
-  } finally {
-    if (workers.length) await stopWorkers(workers, runtime);
-    else await runtime.close();
-  }
-}
-
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
@@ -192,12 +18,18 @@ export function registerReplayCommand(program: Command): void {
     .option('--graph', 'read a mailbox folder through Microsoft Graph (graph.* credentials)')
     .option('--mailbox <name>', 'IMAP: folder to read (default: IMAP_MAILBOX); Graph: the mailbox address (default: GRAPH_MAILBOX)')
     .option('--folder <name>', 'Graph: folder to read (default: GRAPH_MAIL_FOLDER)')
-    .option('--since <date>', 'IMAP/Graph: mails received on or after this date')
-    .option('--until <date>', 'IMAP/Graph: mails received before this date')
+    .option('--since <date>', 'IMAP/Graph: mails received on or after this date', dateValue)
+    .option('--until <date>', 'IMAP/Graph: mails received before this date', dateValue)
     .option('--dry-run', 'print the records and the planned ticket actions; change nothing')
     .option('--force', 'run mails again even if they were seen before')
     .option('--wait', 'process in this process and wait, even when other workers are running')
     .action(async (paths: string[], opts: ReplayOptions) => {
+      const source = opts.imap ? '--imap' : opts.graph ? '--graph' : null;
+      if (opts.imap && opts.graph) throw new UsageError('give --imap or --graph, not both');
+      if (source && !opts.since) throw new UsageError(`${source} needs --since DATE`);
+      if (source && paths.length) throw new UsageError(`give files or ${source}, not both`);
+      if (!source && !paths.length) throw new UsageError('give files, folders or mbox files to replay, or --imap/--graph with --since DATE');
+      const { runReplay } = await import('./replay.ts');
       process.exitCode = await runReplay(paths, opts);
     });
 }

@@ -1,15 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { cliConfig } from '../app/cli-support.ts';
-import { PermanentError } from '../errors.ts';
-import { exportDirectory } from '../resolve/snapshot/export-graph.ts';
-import { importCsv } from '../resolve/snapshot/import-csv.ts';
-import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
-import { newestSnapshots, saveSnapshot } from '../resolve/snapshot/snapshot-store.ts';
-import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
-import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
+import type { SnapshotImportOptions } from './snapshot.ts';
 import { dateValue } from './usage.ts';
 
 /**
@@ -24,30 +14,8 @@ export function registerSnapshotCommand(program: Command): void {
     .description('read a configured tenant through Microsoft Graph into a snapshot')
     .option('--tenant <id|name|domain>', 'which tenant of the tenants file (default: the only one)')
     .action(async (opts: { tenant?: string }) => {
-      const config = cliConfig();
-      const tenants = tenantsFromConfig(config)?.tenants ?? [];
-      const wanted = opts.tenant?.toLowerCase();
-      const matching = tenants.filter((t) => !wanted || t.tenantId.toLowerCase() === wanted || t.name?.toLowerCase() === wanted || t.domains.includes(wanted));
-      if (matching.length !== 1) {
-        fail(tenants.length ? `--tenant must name one of: ${tenants.map((t) => t.name ?? t.tenantId).join(', ')}` : 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret; or GRAPH_TENANTS_FILE)');
-        return;
-      }
-      const tenant = matching[0]!;
-      const bar = process.stderr.isTTY ? new SingleBar({ format: '{collection} {value} objects', stream: process.stderr }) : null;
-      bar?.start(0, 0, { collection: 'users' });
-      const objects = [];
-      for await (const o of exportDirectory(tenantGraphClient(tenant, config.graph), (collection, total) => bar?.update(total, { collection }))) objects.push(o);
-      bar?.stop();
-      const header: SnapshotHeader = {
-        format: SNAPSHOT_FORMAT,
-        version: 1,
-        tenant: { id: tenant.tenantId, name: tenant.name, domains: [...new Set([...tenant.domains, ...domainsSeen(objects)])] },
-        takenAt: new Date().toISOString(),
-        source: 'graph',
-        warnings: [],
-      };
-      const saved = await saveSnapshot(config.graph.snapshotDir, header, objects);
-      process.stdout.write(`snapshot of ${tenant.name ?? tenant.tenantId}: ${saved.count} objects → ${saved.path}\n`);
+      const { exportSnapshot } = await import('./snapshot.ts');
+      await exportSnapshot(opts);
     });
 
   snapshot
@@ -58,44 +26,16 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--domain <domain...>', 'domains reports may name the tenant by (default: those seen in the file)')
     .option('--taken-at <date>', 'when the export was made (default: now)', dateValue)
     .addOption(new Option('--type <type>', 'object type of a Get-Mg* export without a #TYPE line').choices(['user', 'group', 'contact']))
-    .action(async (file: string, opts: { tenantId?: string; tenantName?: string; domain?: string[]; takenAt?: Date; type?: 'user' | 'group' | 'contact' }) => {
-      const config = cliConfig();
-      try {
-        const imported = importCsv(readFileSync(file, 'utf8'), basename(file), opts.type);
-        const takenAt = opts.takenAt ?? new Date();
-        const domains = (opts.domain ?? imported.domains).map((d) => d.toLowerCase());
-        const header: SnapshotHeader = {
-          format: SNAPSHOT_FORMAT,
-          version: 1,
-          tenant: { id: opts.tenantId ?? null, name: opts.tenantName ?? null, domains },
-          takenAt: takenAt.toISOString(),
-          source: `${imported.format} export ${basename(file)}`,
-          warnings: imported.warnings,
-        };
-        const saved = await saveSnapshot(config.graph.snapshotDir, header, imported.objects);
-        process.stdout.write(`${imported.format}: ${saved.count} objects → ${saved.path}\n`);
-        for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
-      } catch (err) {
-        if (err instanceof PermanentError) return fail(err.message);
-        throw err;
-      }
+    .action(async (file: string, opts: SnapshotImportOptions) => {
+      const { importSnapshot } = await import('./snapshot.ts');
+      await importSnapshot(file, opts);
     });
 
   snapshot
     .command('list')
     .description("each tenant's newest snapshot and its age")
     .action(async () => {
-      const config = cliConfig();
-      const list = newestSnapshots(config.graph.snapshotDir);
-      if (!list.length) process.stdout.write(`no snapshots in ${config.graph.snapshotDir}\n`);
-      for (const s of list) {
-        const t = s.header.tenant;
-        process.stdout.write(`${t.name ?? t.id ?? t.domains[0] ?? '?'}  ${s.header.takenAt} (${describeAge(s.header.takenAt, new Date())})  ${s.header.source}  ${s.path}\n`);
-      }
+      const { listSnapshots } = await import('./snapshot.ts');
+      listSnapshots();
     });
-}
-
-function fail(message: string): void {
-  process.stderr.write(`syncdesk snapshot: ${message}\n`);
-  process.exitCode = 2;
 }

@@ -1,3 +1,4 @@
+import { onShutdownSignal } from '../app/run-worker.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -20,4 +21,11 @@ export async function stopWithin(stop: () => Promise<void>, seconds: number, log
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs until SIGTERM/SIGINT, then `stop` within `seconds`; the process exits from the signal handler. */
+export function runUntilSignal(stop: () => Promise<void>, seconds: number, logger: Logger): Promise<never> {
+  return new Promise<never>(() => {
+    onShutdownSignal(() => stopWithin(stop, seconds, logger), logger);
+  });
 }

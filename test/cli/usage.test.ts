@@ -32,6 +32,13 @@ describe('usage errors', () => {
     { args: ['start', '--concurrency', '0'], line: /^syncdesk start: option '--concurrency <n>' argument '0' is invalid/ },
     { args: ['start', '--admin-port', '70000'], line: /expected a whole number from 0 to 65535/ },
     { args: ['doctor', '--timeout', 'soon'], line: /^syncdesk doctor: option '--timeout <seconds>'/ },
+    { args: ['poll-graph', '--every', '-5'], line: /^syncdesk poll-graph: option '--every <minutes>'/ },
+    { args: ['replay', '--imap', '--since', 'notadate'], line: /^syncdesk replay: option '--since <date>' argument 'notadate' is invalid\. expected a date/ },
+    { args: ['replay', '--imap'], line: /^syncdesk replay: --imap needs --since DATE; see `syncdesk replay --help`$/ },
+    { args: ['replay'], line: /^syncdesk replay: give files, folders or mbox files to replay/ },
+    { args: ['demo', '--timeout', 'never'], line: /^syncdesk demo: option '--timeout <seconds>'/ },
+    { args: ['worker', '--queues', 'parse,typo'], line: /^syncdesk worker: unknown queue\(s\) typo/ },
+    { args: ['worker', '--lock-duration', '30s'], line: /^syncdesk worker: option '--lock-duration <ms>'/ },
   ])('syncdesk $args: exit 2, one line naming the fix', ({ args, line }) => {
     const r = syncdesk(...args);
     expect(r.status).toBe(2);

@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import { metricsHooks } from '../admin/instrument.ts';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdmin } from '../admin/start-admin.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { runUntilSignal } from './stop-deadline.ts';
+
+/** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
+
+export interface Listener {
+  stop(): Promise<void>;
+  /** For /readyz: is the IMAP session up, and the last error if not. */
+  health(): { connected: boolean; lastError: string | null };
+}
+
+/** A mailbox to listen to: IMAP_HOST, or the Graph mail source (its keys are checked by the config schema). */
+export function mailSourceConfigured(config: Runtime['config']): boolean {
+  return config.ingest.mailSource === 'graph' || Boolean(config.imap.host);
+}
+
+export async function startListener(runtime: Runtime): Promise<Listener> {
+  const graph = runtime.config.ingest.mailSource === 'graph';
+  if (!graph && !runtime.config.imap.host) throw new Error('IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD');
+  const deps = {
+    config: runtime.config,
+    redis: runtime.redis.client as Redis,
+    ingestor: runtime.ingestor(),
+    logger: runtime.logger.child({ component: graph ? 'graph-mail' : 'imap' }),
+  };
+  const listener = graph
+    ? (await import('../ingest/graph-mail-listener.ts')).createGraphMailListener(deps)
+    : (await import('../ingest/imap-listener.ts')).createImapListener(deps);
+  listener.start();
+  return listener;
+}
+
+export async function runListen(opts: { adminPort?: number }): Promise<never> {
+  const config = cliConfig({ 'admin.port': opts.adminPort });
+  const logger = cliLogger(config, false);
+  const metrics = createMetrics();
+  const runtime = await openRuntime(config, logger, metricsHooks(metrics));
+  const listener = await startListener(runtime);
+  const admin = await startAdmin(runtime, metrics, { imap: listener });
+  logger.info({ action: 'listen-ready', mailbox: config.imap.mailbox, redis: runtime.redis.describe }, 'listening');
+  return runUntilSignal(
+    async () => {
+      await admin?.close();
+      await listener.stop();
+      await runtime.close();
+    },
+    config.shutdownTimeoutSeconds,
+    logger,
+  );
+}

@@ -1,0 +1,50 @@
+import { metricsHooks } from '../admin/instrument.ts';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdmin } from '../admin/start-admin.ts';
+import { cliConfig, cliLogger } from '../app/cli-support.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
+import { runUntilSignal } from './stop-deadline.ts';
+import { UsageError } from './usage.ts';
+
+/** What `syncdesk worker` does (loaded when it runs; see worker-command.ts). */
+
+export interface WorkerOptions {
+  queues: string;
+  concurrency: number;
+  /** Unset: the worker's default (DEFAULT_LOCK_MS). */
+  lockDuration?: number;
+  /** Unset: the worker's default (DEFAULT_STALLED_INTERVAL_MS). */
+  stalledInterval?: number;
+  adminPort?: number;
+}
+
+export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
+  let roles: ReturnType<typeof parseRoles>;
+  try {
+    roles = parseRoles(opts.queues);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const config = cliConfig({ 'admin.port': opts.adminPort });
+  const logger = cliLogger(config, false);
+  const metrics = createMetrics();
+  const runtime = await openRuntime(config, logger, metricsHooks(metrics));
+  const workers = startWorkers(runtime, roles, {
+    concurrency: opts.concurrency,
+    lockDurationMs: opts.lockDuration,
+    stalledIntervalMs: opts.stalledInterval,
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  await ensureSchedules(runtime, roles);
+  const admin = await startAdmin(runtime, metrics, { workers });
+  logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
+  return runUntilSignal(
+    async () => {
+      await admin?.close();
+      await stopWorkers(workers, runtime);
+    },
+    config.shutdownTimeoutSeconds,
+    logger,
+  );
+}
