@@ -61,8 +61,15 @@ export const ResolveResultSchema = z.object({
 export type ResolveResult = z.infer<typeof ResolveResultSchema>;
 
 /**
+ * onprem: the same chunk as its resolve parent, read from on-premises AD by a worker inside
+ * the customer's network; returns the on-premises side of each error (src/app/onprem-processor.ts).
+ */
+export const OnPremJobSchema = ResolveJobSchema;
+export type OnPremJob = ResolveJob;
+
+/**
  * poll: the scheduled Graph poll (onPremisesProvisioningErrors), an ingest source like a mail.
  * Mails are parsed once, by the ingestor, which queues the report flows itself.
  */
-export const QUEUE_NAMES = { poll: 'poll', resolve: 'resolve', ticket: 'ticket' } as const;
+export const QUEUE_NAMES = { poll: 'poll', resolve: 'resolve', ticket: 'ticket', onprem: 'onprem' } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FlowProducer, Queue, type BackoffStrategy, type DefaultJobOptions, type FlowJob } from 'bullmq';
+import { FlowProducer, Queue, type BackoffStrategy, type DefaultJobOptions, type FlowJob, type FlowJobNode } from 'bullmq';
 import {
   QUEUE_NAMES,
   RESOLVE_CHUNK_SIZE,
@@ -62,7 +62,11 @@ export const jobIds = {
   /** The report and what it says: the same report again is a no-op, a re-parse that finds more is not. */
   ticket: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
   resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
+  onprem: (reportId: string, fingerprints: string[]) => `onprem-${hash('onprem', reportId, ...fingerprints)}`,
 };
+
+/** Attempts of an onprem job: an unreachable DC is retried for about 15 s, then the report's tickets go on without AD. */
+export const ONPREM_ATTEMPTS = 4;
 
 /** Splits a report's errors into resolve chunks of at most RESOLVE_CHUNK_SIZE, in report order. */
 export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): SyncError[][] {
@@ -71,11 +75,28 @@ export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): Syn
   return chunks;
 }
 
+/** The on-premises lookup of one resolve chunk: a few attempts, and never a reason for its parent to wait for good. */
+function onPremChild(data: ResolveJob, again: string): FlowJobNode {
+  return {
+    name: 'onprem',
+    queueName: QUEUE_NAMES.onprem,
+    data,
+    opts: {
+      jobId: jobIds.onprem(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again,
+      ...DEFAULT_JOB_OPTIONS,
+      attempts: ONPREM_ATTEMPTS,
+      // an unreachable DC or a refused bind: the resolve job goes on with the cloud side and says why
+      ignoreDependencyOnFailure: true,
+    },
+  };
+}
+
 export interface Queues {
   prefix: string;
   poll: Queue;
   resolve: Queue<ResolveJob>;
   ticket: Queue<TicketJob>;
+  onprem: Queue<ResolveJob>;
   flow: FlowProducer;
   byName(name: QueueName): Queue;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
@@ -83,19 +104,25 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: RedisClient, prefix: string): Queues {
+/**
+ * `onprem`: each resolve job gets an onprem child (ONPREM_URL set), so the report waits for
+ * the on-premises side; without it nothing waits for a worker that does not exist.
+ */
+export function createQueues(connection: RedisClient, prefix: string, settings: { onprem?: boolean } = {}): Queues {
   const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
   const poll = new Queue(QUEUE_NAMES.poll, opts);
   const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
   const ticket = new Queue<TicketJob>(QUEUE_NAMES.ticket, opts);
+  const onprem = new Queue<ResolveJob>(QUEUE_NAMES.onprem, opts);
   const flow = new FlowProducer({ connection, prefix });
-  const all = { poll, resolve, ticket } as Record<QueueName, Queue>;
+  const all = { poll, resolve, ticket, onprem } as Record<QueueName, Queue>;
 
   return {
     prefix,
     poll,
     resolve,
     ticket,
+    onprem,
     flow,
     byName: (name) => all[name],
     async addReportFlow(job, options = {}) {
@@ -120,13 +147,14 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
             // the ticket job goes on and records that error as unresolved
             ignoreDependencyOnFailure: true,
           },
+          ...(settings.onprem ? { children: [onPremChild({ report: job.report, errors }, again)] } : {}),
         })),
       };
-      await flow.add(tree, { queuesOptions: { [QUEUE_NAMES.ticket]: { defaultJobOptions: DEFAULT_JOB_OPTIONS }, [QUEUE_NAMES.resolve]: { defaultJobOptions: DEFAULT_JOB_OPTIONS } } });
+      await flow.add(tree, { queuesOptions: Object.fromEntries([QUEUE_NAMES.ticket, QUEUE_NAMES.resolve, QUEUE_NAMES.onprem].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) });
       return { jobId, added: true, resolveJobs: chunks.length };
     },
     async close() {
-      await Promise.all([poll.close(), resolve.close(), ticket.close(), flow.close()]);
+      await Promise.all([poll.close(), resolve.close(), ticket.close(), onprem.close(), flow.close()]);
     },
   };
 }

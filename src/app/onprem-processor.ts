@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { ResolveJob } from '../../schemas/jobs.schema.ts';
+import type { OnPremJob } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { OnPremSideSchema, type OnPremSide } from '../../schemas/resolution.schema.ts';
 import type { Logger } from '../logger.ts';
@@ -19,12 +19,15 @@ import { lookUpOnPrem, wantsOnPrem } from '../resolve/onprem/onprem-lookup.ts';
 export const OnPremJobResultSchema = z.array(z.object({ fingerprint: z.string(), side: OnPremSideSchema }));
 export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
 
-/** Attempts of an onprem job: an unreachable DC is retried for about half a minute, then the ticket goes on without AD. */
-export const ONPREM_ATTEMPTS = 4;
-
 /** True when reports get an on-premises side (ONPREM_URL set): their flows wait for an `onprem` worker. */
 export function onPremQueued(config: Config): boolean {
   return Boolean(config.onprem.url);
+}
+
+/** True where the `onprem` worker can run: ONPREM_URL and the account are set. */
+export function onPremReadable(config: Config): boolean {
+  const o = config.onprem;
+  return Boolean(o.url && o.bindDn && o.bindPassword && o.baseDn);
 }
 
 /** The directory the `onprem` worker reads; throws when this host lacks the account. */
@@ -37,7 +40,7 @@ export function createOnPremDirectory(config: Config): OnPremDirectory {
 }
 
 /** One bind for the whole chunk; a DC-level failure is thrown (TransientError retried, PermanentError final). */
-export async function processOnPremJob(data: ResolveJob, directory: Pick<OnPremDirectory, 'session'>, log: Logger): Promise<OnPremJobResult> {
+export async function processOnPremJob(data: OnPremJob, directory: Pick<OnPremDirectory, 'session'>, log: Logger): Promise<OnPremJobResult> {
   const wanted = data.errors.filter(wantsOnPrem);
   if (!wanted.length) return [];
   const sides = await directory.session('lookup', (s) => lookUpOnPrem(wanted, s));

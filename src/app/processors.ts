@@ -3,7 +3,7 @@ import type { ResolveJob, ResolveResult, TicketJob } from '../../schemas/jobs.sc
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { Logger } from '../logger.ts';
 import { unresolved } from '../resolve/resolve-error.ts';
-import type { Resolver } from '../resolve/resolver.ts';
+import type { OnPremSides, Resolver } from '../resolve/resolver.ts';
 import type { TicketAction } from '../ticket/apply-report.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 
@@ -12,8 +12,9 @@ import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
  * Each is safe to run twice: ids derived from content make a repeated add a no-op.
  */
 
-export async function processResolveJob(data: ResolveJob, resolver: Resolver): Promise<ResolveResult[]> {
-  const found = await resolver.resolve(data.report, data.errors);
+/** `onPremises`: what the job's onprem child read from AD (absent when AD is not configured). */
+export async function processResolveJob(data: ResolveJob, resolver: Resolver, onPremises?: OnPremSides): Promise<ResolveResult[]> {
+  const found = await resolver.resolve(data.report, data.errors, onPremises);
   return data.errors.map((error) => ({
     fingerprint: error.fingerprint,
     resolution: found.get(error.fingerprint) ?? unresolved(error.fingerprint, 'the resolver returned nothing for this error'),

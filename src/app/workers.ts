@@ -1,7 +1,8 @@
 import type { Worker } from 'bullmq';
 import { z } from 'zod';
-import { ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
+import { OnPremJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
 import { runWorker, type WorkerTuning } from './run-worker.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
@@ -13,6 +14,8 @@ import type { Runtime } from './runtime.ts';
  *   poll     the repeating Graph poll (when Graph is configured): current sync errors → report flows
  *   resolve  a chunk of one report's errors → directory lookups → ResolveResult[] for the parent
  *   ticket   a whole report, once its resolve children are done → create/note/resolve/reopen
+ *   onprem   a resolve chunk read from on-premises AD (a child of its resolve job, ONPREM_URL set);
+ *            started only where the AD account is configured: the host inside the customer's network
  *
  * Mails are parsed once, by the ingestor (`listen`, replays), which queues their flows.
  * `workers/index.ts` (a worker process), `syncdesk worker` and `syncdesk start` call `startWorkers`.
@@ -62,7 +65,15 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return poll ? [startPollWorker(poll, base)] : [];
       case 'resolve': {
         const resolver = runtime.resolver();
-        return runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: (data) => processResolveJob(data, resolver) });
+        return runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver, await collectOnPremSides(job, data.errors)) });
+      }
+      case 'onprem': {
+        if (!onPremReadable(runtime.config)) {
+          if (runtime.config.onprem.url) runtime.logger.warn({ action: 'onprem-skipped' }, 'onprem worker not started: this host has no AD account (ONPREM_BIND_DN, ONPREM_BIND_PASSWORD, ONPREM_BASE_DN)');
+          return [];
+        }
+        const directory = createOnPremDirectory(runtime.config);
+        return runWorker({ ...base, queue: 'onprem', schema: OnPremJobSchema, handler: (data, _job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId })) });
       }
       case 'ticket':
         return startTicketWorker({ ...base, stage: runtime.ticketStage() });

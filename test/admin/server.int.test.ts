@@ -174,7 +174,7 @@ describe('admin server in the syncdesk commands', () => {
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization: basic('admin', 'correct horse') } });
     expect(api.status).toBe(200);
     const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['poll', 'resolve', 'ticket']);
+    expect(names).toEqual(['onprem', 'poll', 'resolve', 'ticket']);
     expect(cli.log()).not.toContain('correct horse');
 
     cli.child.kill('SIGTERM');

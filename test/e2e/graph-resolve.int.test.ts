@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, until, type Daemon } from './helpers.ts';
 import { graphHolders, holderRows } from './graph-holders.ts';
 import { reportMail } from './report-mail.ts';
+import { ticketFiles as ticketFilesIn, ticketOn as ticketOnIn } from './ticket-files.ts';
 
 /**
  * Issue #4 end to end: `syncdesk worker` and `syncdesk replay <file>` as child processes,
@@ -67,34 +68,8 @@ let fake: FakeGraph;
 let env: Record<string, string>;
 let worker: Daemon | undefined;
 
-interface TicketFile {
-  id: string;
-  key: string;
-  summary: string;
-  status: string;
-  markdown: string;
-}
-
-function ticketFiles(): TicketFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(ticketDir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => /^T\d{13}-[0-9a-f]{6}\.json$/.test(n))
-    .map((n) => {
-      const t = JSON.parse(readFileSync(join(ticketDir, n), 'utf8')) as Omit<TicketFile, 'markdown'>;
-      return { ...t, markdown: readFileSync(join(ticketDir, n.replace(/\.json$/, '.md')), 'utf8') };
-    });
-}
-
-function ticketOn(value: string): TicketFile {
-  const found = ticketFiles().filter((t) => t.summary.includes(value));
-  expect(found, `one ticket for ${value}`).toHaveLength(1);
-  return found[0]!;
-}
+const ticketFiles = () => ticketFilesIn(ticketDir);
+const ticketOn = (value: string) => ticketOnIn(ticketDir, value);
 
 beforeAll(async () => {
   tls = makeTlsMaterial();

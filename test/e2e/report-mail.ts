@@ -12,6 +12,8 @@ export interface ReportRow {
   /** `[Attr value;Attr value;]` pairs of a duplicate-attribute error. */
   duplicates: Array<[string, string]>;
   onPremisesObjectId: string;
+  /** The Error cell as is, instead of the duplicate-attribute sentence (a report that names no value). */
+  message?: string;
 }
 
 export interface ReportMailSpec {
@@ -49,7 +51,7 @@ export function reportMail(spec: ReportMailSpec): Buffer {
   const rows = spec.rows
     .map((r) => {
       const pairs = r.duplicates.map(([a, v]) => `${a} ${v};`).join('');
-      const text = `${DUPLICATE_TEXT}: [${pairs}]. Correct or remove the duplicate values in your local directory. Please refer to https://support.microsoft.com/kb/2647098 for more information on identifying objects with duplicate attribute values.`;
+      const text = r.message ?? `${DUPLICATE_TEXT}: [${pairs}]. Correct or remove the duplicate values in your local directory. Please refer to https://support.microsoft.com/kb/2647098 for more information on identifying objects with duplicate attribute values.`;
       return `<tr><td>${escapeHtml(r.object)}</td><td>${escapeHtml(text)}</td><td>${escapeHtml(r.onPremisesObjectId)}</td></tr>`;
     })
     .join('\n');
