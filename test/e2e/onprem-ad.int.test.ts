@@ -169,4 +169,15 @@ describe('both sides of a conflict, end to end (Samba AD DC, fake Graph, file si
     expect(dan.summary).toContain('held by cloud-only user Bob Cloud');
     expect(dan.markdown).toMatch(/The on-premises side is missing: on-premises lookup at ldaps:\/\/127\.0\.0\.1:9: DC unreachable \(connect ECONNREFUSED/);
   });
+
+  it('one host with the account: a plain `syncdesk worker` works the onprem queue too', async () => {
+    await onpremWorker?.stop();
+    onpremWorker = undefined;
+    expect(await resolveWorker!.stop()).toBe(0);
+    resolveWorker = await daemon(['worker'], onpremEnv, 'workers ready');
+    await replay('one-host', [{ object: `cara.ad@${dom}`, duplicates: [['ProxyAddresses', `smtp:sales@${dom}`]], onPremisesObjectId: guids.cara! }], 4);
+    const cara = ticketOn(`smtp:sales@${dom} on cara.ad@${dom}`);
+    expect(cara.markdown).toContain(dns.cara);
+    expect(cara.markdown).toContain(`group ${salesDn} — holds mail sales@${dom}, proxyAddresses SMTP:sales@${dom}`);
+  });
 });
