@@ -77,6 +77,20 @@ describe('the on-premises side of a report chunk, read from a Samba AD DC', () =
     expect(side.holders.map((h) => h.dn)).toEqual([`CN=Ann Partner,${seed.ou}`]);
   });
 
+  it('reads a full chunk (50 errors) on one bind, each object and its holders', async () => {
+    const errors = [];
+    for (let i = 0; i < 50; i++) {
+      await seed.user(`bulk${i}`, { userPrincipalName: `bulk${i}@${domain}`, proxyAddresses: [`SMTP:bulk${i}@${domain}`, `smtp:team${i % 5}@${domain}`] });
+      errors.push(syncError({ attribute: 'ProxyAddresses', value: `smtp:team${i % 5}@${domain}`, identity: `bulk${i}@${domain}` }));
+    }
+    const started = Date.now();
+    const sides = await new OnPremDirectory(options).session('lookup', (s) => lookUpOnPrem(errors, s));
+    const ms = Date.now() - started;
+    process.stdout.write(`onprem-lookup: 50 errors, 100 searches on one bind in ${ms} ms\n`);
+    expect([...sides.values()].every((side) => side.status === 'found' && side.holders.length === 9)).toBe(true);
+    expect(ms).toBeLessThan(20_000);
+  });
+
   it('upgrades an ldap:// connection with StartTLS before the simple bind', async () => {
     const plain = ad.url.replace('ldaps://', 'ldap://').replace(':636', ':389');
     const found = await new OnPremDirectory({ ...options, url: plain }).findByIdentity(`ann@${domain}`);
