@@ -1,16 +1,31 @@
 import type { Command } from 'commander';
-import { wholeNumber } from './usage.ts';
+import { UsageError, wholeNumber } from './usage.ts';
 
-/** `syncdesk quarantine list`: mails held back because their sender could not be trusted. */
+/**
+ * `syncdesk quarantine list`: mails held back because their sender could not be trusted,
+ * and those released; `syncdesk quarantine release <mailId> | --all`: an admin vouches for
+ * held mails, which are then ingested again without sender trust and get their tickets.
+ */
 export function registerQuarantineCommand(program: Command): void {
-  const quarantine = program.command('quarantine').description('mails held back by sender trust');
+  const quarantine = program.command('quarantine').description('mails held back by sender trust: list them, release them');
   quarantine
     .command('list')
-    .description('list quarantined mails, newest first')
+    .description('list held mails, newest first, then those released')
     .option('--json', 'one JSON object per line')
-    .option('--limit <n>', 'at most this many', wholeNumber(1), 100)
+    .option('--limit <n>', 'at most this many of each', wholeNumber(1), 100)
     .action(async (opts: { json?: boolean; limit: number }) => {
       const { listQuarantined } = await import('./quarantine.ts');
       await listQuarantined(opts);
+    });
+  quarantine
+    .command('release [mailId]')
+    .description('accept a held mail after checking it (its id, or the start of it, from `quarantine list`): ingest it again without sender trust')
+    .option('--all', 'release every held mail')
+    .option('--by <name>', 'who releases, for the record (default: the login running the command)')
+    .action(async (mailId: string | undefined, opts: { all?: boolean; by?: string }) => {
+      if (!mailId && !opts.all) throw new UsageError('give a mail id (from `syncdesk quarantine list`) or --all');
+      if (mailId && opts.all) throw new UsageError('give a mail id or --all, not both');
+      const { releaseQuarantined } = await import('./quarantine.ts');
+      process.exitCode = await releaseQuarantined({ mailId, all: opts.all, by: opts.by });
     });
 }

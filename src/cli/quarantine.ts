@@ -1,21 +1,103 @@
+import { userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
-import { listQuarantine } from '../ingest/sender-trust.ts';
-import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
+import type { Worker } from 'bullmq';
+import { findQuarantined, listQuarantine, listReleased, recordRelease } from '../ingest/sender-trust.ts';
+import { cliConfig, cliLogger, formatCounts, waitForDrain, writeRows } from '../app/cli-support.ts';
+import { openRuntime } from '../app/runtime.ts';
+import { watchWorkers } from '../app/session.ts';
+import { startWorkers, stopWorkers } from '../app/workers.ts';
 import { openRedis } from '../redis/connection.ts';
 
-/** What `syncdesk quarantine …` does (loaded when it runs; see quarantine-command.ts). */
+/** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
+
+/** Held mails, newest first, then the ones released (the quarantine's history). */
 export async function listQuarantined(opts: { json?: boolean; limit: number }): Promise<void> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
   try {
-    const rows = await listQuarantine(redis.client as Redis, config.redis.prefix, opts.limit);
-    writeRows(rows, {
+    const client = redis.client as Redis;
+    const held = (await listQuarantine(client, config.redis.prefix, opts.limit)).map((e) => ({ ...e, status: 'held' as const }));
+    const released = (await listReleased(client, config.redis.prefix, opts.limit)).map((e) => ({ ...e, status: 'released' as const }));
+    writeRows([...held, ...released], {
       json: opts.json,
       empty: 'no quarantined mails',
-      line: (r) => `${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.reason}`,
-      footer: (n) => `${n} quarantined; to accept one after checking it: \`TRUST_POLICY=off syncdesk replay --force ${config.ingest.storeDir}/<mailId>.eml\``,
+      line: (r) =>
+        `${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`,
+      footer: () => `${held.length} held, ${released.length} released; to accept a held mail after checking it: \`syncdesk quarantine release <mailId>\``,
     });
   } finally {
     await redis.close();
+  }
+}
+
+/** Who releases: `--by`, else the login behind sudo, else the user running the command. */
+function adminName(by: string | undefined): string {
+  if (by) return by;
+  try {
+    return process.env.SUDO_USER || userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/**
+ * Releases held mails: each is ingested again from the mail store with sender trust
+ * skipped for it alone (the admin vouches for it: who and when become the ledger entry's
+ * reason), then taken off the quarantine and kept in its history. With no worker running
+ * elsewhere, its reports are worked here until the queues are empty, so it gets its tickets.
+ * Exit 1 when the id names no held mail or a mail is no longer in the store.
+ */
+export async function releaseQuarantined(target: { mailId?: string; all?: boolean; by?: string }): Promise<number> {
+  const config = cliConfig();
+  const logger = cliLogger(config);
+  const runtime = await openRuntime(config, logger);
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  let workers: Worker[] = [];
+  try {
+    const redis = runtime.redis.client as Redis;
+    const held = await findQuarantined(redis, config.redis.prefix, target);
+    if (!held.length) {
+      if (target.all) {
+        print('no quarantined mails');
+        return 0;
+      }
+      process.stderr.write(`syncdesk quarantine release: no quarantined mail with id ${target.mailId}; see \`syncdesk quarantine list\`\n`);
+      return 1;
+    }
+    const by = adminName(target.by);
+    const others = await runtime.queues.ticket.getWorkersCount();
+    if (others === 0) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
+    const tally = watchWorkers(workers);
+    let missing = 0;
+    for (const entry of held) {
+      const mail = await runtime.store.get(entry.mailId);
+      if (!mail) {
+        missing++;
+        process.stderr.write(`${entry.mailId}: no longer in the mail store (${config.ingest.storeDir}, kept ${config.ingest.retentionDays} days): left in quarantine\n`);
+        continue;
+      }
+      const at = new Date().toISOString();
+      const result = await runtime.ingestor().ingest(mail.raw, {
+        origin: mail.origin,
+        receivedAt: new Date(mail.receivedAt),
+        envelopeFrom: mail.envelopeFrom ?? undefined,
+        force: true,
+        vouched: `released from quarantine by ${by} on ${at} (held because: ${entry.reason})`,
+      });
+      await recordRelease(redis, config.redis.prefix, { ...entry, released: { by, at } });
+      logger.warn({ action: 'quarantine-release', mailId: entry.mailId, by, status: result.status }, 'quarantined mail released by an admin');
+      print(`${entry.mailId}: released by ${by}: ${result.status}${result.status === 'queued' ? '' : ` (${result.reason ?? ''})`}`);
+    }
+    if (!workers.length) {
+      print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
+      return missing ? 1 : 0;
+    }
+    const drained = await waitForDrain(runtime.queues);
+    print(`reports: ${tally.reports}; tickets: ${formatCounts(tally.ticketActions)}`);
+    if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
+    return missing || !drained || tally.failed.length ? 1 : 0;
+  } finally {
+    if (workers.length) await stopWorkers(workers, runtime);
+    else await runtime.close();
   }
 }

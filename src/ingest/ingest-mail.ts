@@ -7,7 +7,7 @@ import { parseMail } from '../parse/parse-mail.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
 import type { QueuedReport, QueueReports } from './queue-reports.ts';
-import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust } from './sender-trust.ts';
+import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust, type TrustVerdict } from './sender-trust.ts';
 
 /**
  * The one ingestion path shared by the IMAP listener, the Graph mailbox and every replay:
@@ -57,6 +57,11 @@ export interface IngestMeta {
   envelopeFrom?: string;
   /** Re-queue a mail already ingested (flows get ids of their own), skipping the duplicate checks. Sender trust still applies. */
   force?: boolean;
+  /**
+   * An admin vouches for this mail (released from quarantine, replayed from a file): sender
+   * trust is not asked, for this mail alone, and this sentence is recorded as the reason.
+   */
+  vouched?: string;
   /** Answer what would happen; change nothing (no ledger, no store, no queue). */
   dryRun?: boolean;
 }
@@ -99,6 +104,11 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     outcome.ok ? [...new Set(outcome.reports.map((r) => r.messageId).filter((m): m is string => !!m))] : [];
   const tooLarge = (raw: Buffer): string => `too-large: ${raw.length} bytes, more than the ${config.ingest.maxMailBytes}-byte cap (kept truncated)`;
 
+  const judge = (raw: Buffer, meta: IngestMeta): Promise<TrustVerdict> =>
+    meta.vouched
+      ? Promise.resolve({ trusted: true, reason: meta.vouched, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } })
+      : trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
+
   function duplicateResult(mailId: string, entry: LedgerEntry): IngestResult {
     if (entry.status === 'not-a-report')
       return { mailId, status: 'not-a-report', reason: entry.reason ?? 'not a report (seen before)', handled: false };
@@ -128,7 +138,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     if (raw.length > config.ingest.maxMailBytes) return answer('rejected', tooLarge(raw));
     const outcome = await parse(raw);
     if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return answer('not-a-report', outcome.rejection.detail, outcome);
-    const verdict = await trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
+    const verdict = await judge(raw, meta);
     if (!verdict.trusted) return answer('quarantined', verdict.reason, outcome);
     if (!outcome.ok) return answer('rejected', `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome);
     if (!meta.force)
@@ -182,7 +192,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       return entry ? duplicateResult(mailId, entry) : { mailId, status: 'duplicate', reason: 'claimed concurrently', handled: false };
     }
 
-    const verdict = await trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
+    const verdict = await judge(raw, meta);
     if (!verdict.trusted) {
       await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
       const entry: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };

@@ -38,6 +38,8 @@ describe('usage errors', () => {
     { args: ['replay'], line: /^syncdesk replay: give files, folders or mbox files to replay/ },
     { args: ['demo', '--timeout', 'never'], line: /^syncdesk demo: option '--timeout <seconds>'/ },
     { args: ['worker', '--queues', 'parse,typo'], line: /^syncdesk worker: unknown queue\(s\) typo/ },
+    { args: ['quarantine', 'release'], line: /^syncdesk quarantine release: give a mail id \(from `syncdesk quarantine list`\) or --all; see `syncdesk quarantine release --help`$/ },
+    { args: ['quarantine', 'release', 'abc', '--all'], line: /^syncdesk quarantine release: give a mail id or --all, not both/ },
     { args: ['worker', '--lock-duration', '30s'], line: /^syncdesk worker: option '--lock-duration <ms>'/ },
   ])('syncdesk $args: exit 2, one line naming the fix', ({ args, line }) => {
     const r = syncdesk(...args);

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedger } from '../../src/ingest/ledger.ts';
+import { runCli, tempDir, uid } from '../prove/helpers.ts';
+import { readTickets } from '../pipeline/helpers.ts';
+import { services } from '../helpers/services.ts';
+
+/**
+ * `syncdesk quarantine release <mailId> | --all`, as an admin runs it against the real Redis:
+ * a mail held back by sender trust is ingested again with trust skipped for it alone, gets
+ * its tickets, and the release (who, when) is in its ledger entry and the quarantine's history.
+ */
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+interface Row {
+  mailId: string;
+  status: 'held' | 'released';
+  reason: string;
+  released?: { by: string; at: string };
+}
+
+describe('quarantine release', () => {
+  it('releases one held mail by its short id, then all the others; each gets its tickets; unknown ids exit 1', async () => {
+    const dir = tempDir('release');
+    const prefix = `q${uid()}`;
+    const env = {
+      REDIS_URL: services().REDIS_URL!,
+      REDIS_PREFIX: prefix,
+      MAIL_STORE_DIR: join(dir, 'mail'),
+      TICKET_SINK: 'file',
+      TICKET_DIR: join(dir, 'tickets'),
+      TRUST_POLICY: 'strict', // the samples are not signed by Microsoft: held back
+    };
+    const held = await runCli(['replay', 'examples/02-fabrikam-proxyaddresses-signinname.eml', 'examples/03-fabrikam-quota-exceeded.eml'], env);
+    expect(held.output).toContain('quarantined 2');
+    const list = async () => (await runCli(['quarantine', 'list', '--json'], env)).output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
+    const before = await list();
+    expect(before.map((r) => r.status)).toEqual(['held', 'held']);
+    expect(readTickets(join(dir, 'tickets'))).toEqual([]);
+
+    const unknown = await runCli(['quarantine', 'release', 'deadbeef'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('no quarantined mail with id deadbeef; see `syncdesk quarantine list`');
+
+    const first = before[0]!;
+    const one = await runCli(['quarantine', 'release', first.mailId.slice(0, 12), '--by', 'alice'], env);
+    expect(one.code).toBe(0);
+    expect(one.output).toContain(`${first.mailId}: released by alice: queued`);
+    const afterOne = readTickets(join(dir, 'tickets')).length;
+    expect(afterOne).toBeGreaterThan(0);
+    const entry = await createLedger(redis, prefix).get(first.mailId);
+    expect(entry).toMatchObject({ status: 'queued' });
+    expect(entry!.reason).toMatch(/^released from quarantine by alice on \d{4}-\d\d-\d\dT[\d:.]+Z \(held because: /);
+
+    const history = await list();
+    expect(history.filter((r) => r.status === 'held').map((r) => r.mailId)).toEqual([before[1]!.mailId]);
+    expect(history.find((r) => r.status === 'released')).toMatchObject({ mailId: first.mailId, released: { by: 'alice' }, reason: first.reason });
+
+    // released already: not held any more
+    expect((await runCli(['quarantine', 'release', first.mailId], env)).code).toBe(1);
+
+    const all = await runCli(['quarantine', 'release', '--all'], env);
+    expect(all.code).toBe(0);
+    expect(all.output).toContain(`${before[1]!.mailId}: released by `);
+    expect(readTickets(join(dir, 'tickets')).length).toBeGreaterThan(afterOne);
+    const text = await runCli(['quarantine', 'list'], env);
+    expect(text.output).toContain('0 held, 2 released');
+    expect(text.output).toMatch(/released by alice on /);
+
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 180_000);
+});
