@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — installs what syncdesk needs on a fresh Debian 12 machine, idempotently.
 #   bootstrap.sh demo   npm packages + redis-server (the embedded Redis of `syncdesk demo`)
-#   bootstrap.sh test   npm packages + redis-server, dovecot-imapd, RT 5, samba (AD DC) and chromium for the tests
+#   bootstrap.sh test   npm packages + redis-server (and redis-cli), dovecot-imapd, RT 5, samba (AD DC) and chromium for the tests
 # Run as root (apt-get); as another user, missing Debian packages are only reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +22,8 @@ service_pkgs=(redis-server)
 other_pkgs=()
 if [ "$mode" = test ]; then
   service_pkgs+=(dovecot-imapd openssl curl request-tracker5 rt5-db-sqlite rt5-standalone)
+  # redis-cli builds the 3-master Redis Cluster of test/redis/ (scripts/redis-cluster.sh); it comes with redis-server, named here so its absence is reported
+  other_pkgs+=(redis-tools)
   # the Samba AD DC of the on-premises lookup tests (scripts/samba-ad.sh)
   other_pkgs+=(samba samba-ad-provision samba-dsdb-modules samba-vfs-modules)
   other_pkgs+=(chromium)

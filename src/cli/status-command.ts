@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
 import { createQueues } from '../queues.ts';
-import { openRedis } from '../redis/connection.ts';
+import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { listFailed } from './failed-command.ts';
 
 /**
@@ -46,14 +46,25 @@ function categoryOf(summary: string | undefined): string {
   return 'other';
 }
 
-async function openProblems(redis: Redis, prefix: string): Promise<Map<string, Record<string, number>>> {
+/**
+ * Every ticket state key. SCAN walks one server's keys, so on a Redis Cluster it runs on every
+ * master; each value is then read on its own (an MGET of keys in several slots fails there).
+ */
+async function* ticketStates(redis: RedisClient, prefix: string): AsyncGenerator<Array<string | null>> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) yield await Promise.all(keys.map((k) => redis.get(k)));
+    } while (cursor !== '0');
+  }
+}
+
+async function openProblems(redis: RedisClient, prefix: string): Promise<Map<string, Record<string, number>>> {
   const byTenant = new Map<string, Record<string, number>>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
-    cursor = next;
-    if (!keys.length) continue;
-    const values = await redis.mget(...keys);
+  for await (const values of ticketStates(redis, prefix)) {
     for (const raw of values) {
       if (!raw) continue;
       let row: TicketStateRow;
@@ -69,7 +80,7 @@ async function openProblems(redis: Redis, prefix: string): Promise<Map<string, R
       counts[cat] = (counts[cat] ?? 0) + 1;
       byTenant.set(tenant, counts);
     }
-  } while (cursor !== '0');
+  }
   return byTenant;
 }
 
@@ -93,7 +104,7 @@ export function registerStatusCommand(program: Command): void {
           print(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
         }
 
-        const problems = await openProblems(redis.client as Redis, config.redis.prefix);
+        const problems = await openProblems(redis.client, config.redis.prefix);
         const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
         print(`Open problems: ${total}`);
         for (const [tenant, counts] of [...problems.entries()].sort()) print(`  ${tenant}: ${formatCounts(counts)}`);

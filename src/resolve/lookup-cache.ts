@@ -20,10 +20,12 @@ export function createRedisLookupCache(redis: Redis, prefix: string): LookupCach
     // Keep keys readable for operators, but bounded: a hostile value can be kilobytes long.
     return `${prefix}:graph-cache:${raw.length > 200 ? createHash('sha256').update(raw).digest('hex') : raw}`;
   };
+  // One command per key: the keys of a batch hash to different cluster slots, so MGET and MULTI
+  // would fail with CROSSSLOT on a Redis Cluster. ioredis sends them without waiting for each
+  // reply, so a batch still costs about one round trip.
   return {
     async getMany(tenant, keys) {
-      if (keys.length === 0) return [];
-      const raw = await redis.mget(keys.map((k) => keyOf(tenant, k)));
+      const raw = await Promise.all(keys.map((k) => redis.get(keyOf(tenant, k))));
       return raw.map((r) => {
         if (r === null) return null;
         const parsed = HoldersSchema.safeParse(JSON.parse(r));
@@ -31,10 +33,7 @@ export function createRedisLookupCache(redis: Redis, prefix: string): LookupCach
       });
     },
     async setMany(tenant, entries, ttlSeconds) {
-      if (entries.length === 0) return;
-      const multi = redis.multi();
-      for (const [key, holders] of entries) multi.set(keyOf(tenant, key), JSON.stringify(holders), 'EX', ttlSeconds);
-      await multi.exec();
+      await Promise.all(entries.map(([key, holders]) => redis.set(keyOf(tenant, key), JSON.stringify(holders), 'EX', ttlSeconds)));
     },
   };
 }

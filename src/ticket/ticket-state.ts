@@ -41,7 +41,10 @@ export interface KeyState {
 export interface TicketStateStore {
   get(key: string): Promise<KeyState | null>;
   put(state: KeyState): Promise<void>;
-  /** Keys last seen by the stream whose ticket is open (candidates for auto-resolve). A key is in one stream's set at most. */
+  /**
+   * Keys last seen by the stream whose ticket is open (candidates for auto-resolve). A crash
+   * inside `put` can leave a key in a set it no longer belongs to: read its state before acting.
+   */
   openKeys(stream: string): Promise<string[]>;
   /** Raises the stream's high-water mark to `coversAt`; returns the previous mark (epoch ms) or null. */
   advanceStream(stream: string, coversAtMs: number): Promise<number | null>;
@@ -72,10 +75,22 @@ return old`;
 const MAX_REPORTS_KEPT = 10;
 export const MAX_REPORTS = MAX_REPORTS_KEPT;
 
+/**
+ * A KeyState as stored. `leftStream`: the stream whose open set the key was leaving when the
+ * state was written; `put` removes it from that set after the write, and again on the next
+ * put, in case the first removal never ran.
+ */
+type StoredKeyState = KeyState & { tenantKey?: string; leftStream?: string };
+
+function parseStored(raw: string): StoredKeyState {
+  const stored = JSON.parse(raw) as StoredKeyState;
+  return { ...stored, stream: stored.stream ?? stored.tenantKey ?? 'unknown' };
+}
+
 /** A stored KeyState; states written before `stream` was named carry it as `tenantKey`. */
 export function readKeyState(raw: string): KeyState {
-  const { tenantKey, ...rest } = JSON.parse(raw) as KeyState & { tenantKey?: string };
-  return { ...rest, stream: rest.stream ?? tenantKey ?? 'unknown' };
+  const { tenantKey: _tenantKey, leftStream: _leftStream, ...state } = parseStored(raw);
+  return state;
 }
 
 export function createTicketStateStore(redis: Redis, options: TicketStateOptions): TicketStateStore {
@@ -103,15 +118,21 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       return raw ? readKeyState(raw) : null;
     },
     async put(state) {
-      const s = { ...state, reports: state.reports.slice(-MAX_REPORTS_KEPT) };
-      // Called under the key's lock, so the stream read here is still the stored one.
-      const before = await redis.get(stateKey(state.key));
-      const oldStream = before ? readKeyState(before).stream : null;
-      const multi = redis.multi().set(stateKey(state.key), JSON.stringify(s));
-      if (oldStream !== null && oldStream !== s.stream) multi.srem(openKey(oldStream), s.key);
-      if (s.status === 'open' && s.ticketId) multi.sadd(openKey(s.stream), s.key);
-      else multi.srem(openKey(s.stream), s.key);
-      await multi.exec();
+      const { tenantKey: _tenantKey, leftStream: _leftStream, ...s } = { ...(state as StoredKeyState), reports: state.reports.slice(-MAX_REPORTS_KEPT) };
+      // Called under the key's lock, so the state read here is still the stored one.
+      const raw = await redis.get(stateKey(s.key));
+      const before = raw ? parseStored(raw) : null;
+      const open = s.status === 'open' && Boolean(s.ticketId);
+      const leaving = before && before.stream !== s.stream ? before.stream : undefined;
+      // One key per command, so the keys may live in different cluster slots. The state key is
+      // the authority (a set member is only a candidate, whose state is read again before
+      // anything is done), so every set stays a superset of the truth whichever step a crash
+      // interrupts: additions, then the state (naming the set it leaves), then removals.
+      if (before?.leftStream && before.leftStream !== s.stream) await redis.srem(openKey(before.leftStream), s.key);
+      if (open) await redis.sadd(openKey(s.stream), s.key);
+      await redis.set(stateKey(s.key), JSON.stringify(leaving ? { ...s, leftStream: leaving } : s));
+      if (leaving) await redis.srem(openKey(leaving), s.key);
+      if (!open) await redis.srem(openKey(s.stream), s.key);
     },
     async openKeys(stream) {
       return (await redis.smembers(openKey(stream))).sort();

@@ -3,7 +3,8 @@ import type { KeyState, TicketStateStore } from '../../src/ticket/ticket-state.t
 
 /** What every TicketStateStore does with streams: the Redis store and the in-memory one run this. */
 
-function state(key: string, stream: string, status: KeyState['status'] = 'open'): KeyState {
+/** A KeyState of `key`, last seen by `stream`, with a ticket. */
+export function state(key: string, stream: string, status: KeyState['status'] = 'open', overrides: Partial<KeyState> = {}): KeyState {
   return {
     key,
     stream,
@@ -23,6 +24,7 @@ function state(key: string, stream: string, status: KeyState['status'] = 'open')
     lastSeen: '2026-11-20T00:00:00.000Z',
     seenCount: 1,
     reports: [],
+    ...overrides,
   };
 }
 

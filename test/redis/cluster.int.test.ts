@@ -1,0 +1,276 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Holder } from '../../schemas/resolution.schema.ts';
+import { loadConfig } from '../../src/config.ts';
+import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
+import { createQueues, type Queues } from '../../src/queues.ts';
+import { queuePrefix } from '../../src/redis/connection.ts';
+import { createRedisLookupCache } from '../../src/resolve/lookup-cache.ts';
+import { createTicketStateStore, type KeyState } from '../../src/ticket/ticket-state.ts';
+import { daemon, syncdesk, unique, type Daemon } from '../e2e/helpers.ts';
+import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
+import { readTickets } from '../pipeline/helpers.ts';
+import { runStateStoreContract, state } from '../ticket/state-store-contract.ts';
+import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
+
+/**
+ * Every Redis operation of syncdesk on a real Redis Cluster of three masters (started here on
+ * loopback by scripts/redis-cluster.sh, stopped after this file): the stores that used to
+ * write several keys at once, then the end-to-end scenario run as an operator runs it
+ * (`syncdesk worker`, `syncdesk replay`, `status`, `failed list`) with REDIS_CLUSTER_NODES.
+ * A command whose keys live in two slots fails on a cluster with CROSSSLOT, so any that is
+ * left shows up here as a failed job or a failed command.
+ */
+
+let cluster: RedisClusterHandle;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  client = cluster.client();
+}, 90_000);
+
+afterAll(async () => {
+  await client?.quit().catch(() => undefined);
+  await cluster?.stop();
+});
+
+/** The cluster slot of `key` (CLUSTER KEYSLOT), to show that keys really are spread. */
+async function slotOf(key: string): Promise<number> {
+  return Number(await client.cluster('KEYSLOT', key));
+}
+
+describe('the stores on a 3-master Redis Cluster', () => {
+  it('ticket state: put keeps the state and the open sets right when a key moves stream and closes', async () => {
+    const prefix = `cs${unique()}`;
+    const store = createTicketStateStore(client as unknown as Redis, { prefix });
+    const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    // the state keys and the open set are spread over the masters' slots
+    const slots = new Set(await Promise.all([...keys.map((k) => slotOf(`${prefix}:ticket:key:${k}`)), slotOf(`${prefix}:ticket:tenant:a:open`)]));
+    expect(slots.size).toBeGreaterThan(3);
+
+    for (const k of keys) await store.withLock(k, () => store.put(state(k, 'a')));
+    expect(await store.openKeys('a')).toEqual([...keys].sort());
+    expect((await store.get('k3'))?.status).toBe('open');
+
+    // k1 is seen by another stream; k2 is resolved; k4 has no ticket
+    await store.put(state('k1', 'b'));
+    await store.put(state('k2', 'a', 'resolved'));
+    await store.put(state('k4', 'a', 'open', { ticketId: null }));
+    expect(await store.openKeys('a')).toEqual(keys.filter((k) => !['k1', 'k2', 'k4'].includes(k)).sort());
+    expect(await store.openKeys('b')).toEqual(['k1']);
+    expect((await store.get('k1'))?.stream).toBe('b');
+
+    expect(await store.advanceStream('a', 1000)).toBeNull();
+    expect(await store.advanceStream('a', 500)).toBe(1000);
+    expect(await store.streamMark('a')).toBe(1000);
+    await store.markApplied('a', 'r1');
+    expect(await store.isApplied('a', 'r1')).toBe(true);
+  });
+
+  describe('ticket state: the store contract', () => {
+    runStateStoreContract(async () => createTicketStateStore(client as unknown as Redis, { prefix: `cs${unique()}` }));
+  });
+
+  it('ticket state: a crash between the steps of put leaves every open set a superset of the truth, and the next put heals it', async () => {
+    const writes = new Set(['set', 'sadd', 'srem']);
+    /** The cluster client, but the `crashAt`-th write throws, as if the worker died there. */
+    const crashing = (crashAt: number): Redis => {
+      let n = 0;
+      return new Proxy(client, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (writes.has(String(prop)) && ++n === crashAt) return Promise.reject(new Error('crash'));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as unknown as Redis;
+    };
+    const transitions: Array<[string, KeyState, KeyState]> = [
+      ['moves stream', state('k', 'a'), state('k', 'b')],
+      ['is resolved', state('k', 'a'), state('k', 'a', 'resolved')],
+      ['moves stream and is resolved', state('k', 'a'), state('k', 'b', 'resolved')],
+      ['gets its ticket', state('k', 'a', 'open', { ticketId: null }), state('k', 'b')],
+    ];
+    for (const [what, from, to] of transitions) {
+      for (let crashAt = 1; crashAt <= 3; crashAt++) {
+        const prefix = `cs${unique()}`;
+        const real = createTicketStateStore(client as unknown as Redis, { prefix });
+        await real.put(from);
+        const crashed = await createTicketStateStore(crashing(crashAt), { prefix }).put(to).then(() => false, () => true);
+        if (!crashed) continue; // this put has fewer writes
+        const stored = (await real.get('k'))!;
+        const label = `${what}, crash at write ${crashAt}`;
+        expect([from, to], label).toContainEqual(stored);
+        if (stored.status === 'open' && stored.ticketId) expect(await real.openKeys(stored.stream), label).toContain('k');
+        // the job is retried: the same put again makes the sets exact
+        await real.put(to);
+        for (const stream of ['a', 'b']) {
+          const member = to.status === 'open' && to.ticketId !== null && to.stream === stream;
+          expect(await real.openKeys(stream), `${label}, stream ${stream} after the retry`).toEqual(member ? ['k'] : []);
+        }
+      }
+    }
+  });
+
+  it('lookup cache: many values of a tenant, in many slots, written and read back in order', async () => {
+    const prefix = `cs${unique()}`;
+    const cache = createRedisLookupCache(client as unknown as Redis, prefix);
+    const values = Array.from({ length: 40 }, (_, i) => `mail|user${i}@example.com`);
+    const holder = (i: number): Holder[] => [{
+      id: `id-${i}`, type: 'user', displayName: `User ${i}`, userPrincipalName: `user${i}@example.com`, mail: null,
+      onPremisesSyncEnabled: null, onPremisesLastSyncDateTime: null, onPremisesImmutableId: null, onPremisesDistinguishedName: null,
+      deleted: false, matched: [{ attribute: 'mail', value: `user${i}@example.com` }],
+    }];
+    const slots = new Set(await Promise.all(values.map((v) => slotOf(`${prefix}:graph-cache:contoso:${v}`))));
+    expect(slots.size).toBeGreaterThan(3);
+
+    await cache.setMany('Contoso', values.map((v, i) => [v, i % 3 === 0 ? [] : holder(i)]), 60);
+    const back = await cache.getMany('contoso', [...values, 'mail|nobody@example.com']);
+    expect(back).toHaveLength(41);
+    expect(back[40]).toBeNull();
+    for (let i = 0; i < 40; i++) {
+      if (i % 3 === 0) expect(back[i]).toEqual([]);
+      else expect(back[i]?.[0]).toMatchObject({ id: `id-${i}` });
+    }
+    expect(await client.ttl(`${prefix}:graph-cache:contoso:${values[1]}`)).toBeGreaterThan(50);
+  });
+});
+
+describe('end to end on a 3-master Redis Cluster: report → tickets, replay, forced replay, resolve', () => {
+  // A fixed id (the cluster is new for every run): the problems' keys, and so their slots, are
+  // the same every run, and spread over the masters (checked below), so a `status` that read
+  // one master only would miss some.
+  const id = 'c7a1';
+  const tenant = `Cluster ${id}`;
+  const domain = `cl${id}.onmicrosoft.com`; // the tenant's key: its stream in `status`
+  const dir = mkdtempSync(join(tmpdir(), 'syncdesk-cluster-'));
+  const ticketDir = join(dir, 'tickets');
+  const prefix = `cl${id}`;
+  let env: Record<string, string>;
+  let worker: Daemon | undefined;
+
+  const row = (who: string, n: number): ReportRow => ({
+    object: `${who}@${id}.example`,
+    duplicates: [['UserPrincipalName', `${who}@${id}.example`]],
+    onPremisesObjectId: `b2JqZWN0LT${n}`,
+  });
+  const spec = (day: number, rows: ReportRow[]) => ({ tenant, domain, coversAt: new Date(Date.UTC(2026, 10, 2 + day, 6)), rows });
+  const fileA = join(dir, 'report-a.eml');
+  const fileB = join(dir, 'report-b.eml');
+  // day 0: four problems; day 1: bob's is gone
+  writeFileSync(fileA, reportMail(spec(0, [row('anna', 1), row('bob', 2), row('carl', 3), { ...row('sales', 4), object: `Sales ${id}`, duplicates: [['ProxyAddresses', `SMTP:sales@${id}.example`]] }])));
+  writeFileSync(fileB, reportMail(spec(1, [row('anna', 1), row('carl', 3), { ...row('sales', 4), object: `Sales ${id}`, duplicates: [['ProxyAddresses', `SMTP:sales@${id}.example`]] }])));
+
+  let queues: Queues;
+  const ticketsNow = () => readTickets(ticketDir).sort((a, b) => a.id.localeCompare(b.id));
+  const snapshot = () => ticketsNow().map((t) => ({ id: t.id, key: t.key, status: t.status, notes: t.notes.length }));
+
+  /** Waits for the queues to drain; names what is stuck (a CROSSSLOT reply shows here) when they do not. */
+  async function drained(timeoutMs = 60_000): Promise<void> {
+    if (await waitForDrain(queues, { timeoutMs })) return;
+    const stuck: string[] = [];
+    for (const q of [queues.resolve, queues.ticket]) {
+      for (const job of await q.getJobs(['delayed', 'failed', 'waiting-children', 'active'], 0, 20)) {
+        stuck.push(`${q.name} ${job.id}: ${job.failedReason ?? '(no reason)'}`);
+      }
+    }
+    throw new Error(`queues of ${prefix} not drained in ${timeoutMs} ms:\n${stuck.join('\n')}`);
+  }
+
+  async function failedJobs(): Promise<string[]> {
+    const out: string[] = [];
+    for (const q of [queues.poll, queues.resolve, queues.ticket]) for (const job of await q.getFailed()) out.push(`${q.name} ${job.id}: ${job.failedReason}`);
+    return out;
+  }
+
+  beforeAll(async () => {
+    env = {
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      REDIS_PREFIX: prefix,
+      TICKET_SINK: 'file',
+      TICKET_DIR: ticketDir,
+      MAIL_STORE_DIR: join(dir, 'mail'),
+      TICKET_RESOLVE_AFTER_MISSING: '1',
+      TRUST_POLICY: 'off',
+      GRAPH_POLL_MINUTES: '0',
+      NO_COLOR: '1',
+    };
+    queues = createQueues(client, queuePrefix(loadConfig(env).redis));
+    worker = await daemon(['worker', '--queues', 'resolve,ticket'], env, 'workers ready');
+  });
+
+  afterAll(async () => {
+    if (worker) expect(await worker.stop()).toBe(0);
+    await queues?.close();
+  });
+
+  it('a report mail becomes one ticket per problem, created once; no job fails', async () => {
+    const r = await syncdesk(['replay', fileA], env);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('replay: 1 mail(s): queued 1');
+    expect(r.stdout).toContain('queued for the running workers (1)');
+    await drained();
+    expect(await failedJobs()).toEqual([]);
+    const tickets = ticketsNow();
+    expect(tickets).toHaveLength(4);
+    expect(new Set(tickets.map((t) => t.key)).size).toBe(4);
+    expect(tickets.every((t) => t.status === 'open')).toBe(true);
+    expect((await queueCounts(queues)).ticket).toMatchObject({ completed: 1, failed: 0 });
+    // the stage's own keys are spread over the masters, not crammed into one slot
+    const perMaster = await Promise.all(client.nodes('master').map((node) => node.keys(`${prefix}:ticket:key:*`)));
+    expect(perMaster.flat()).toHaveLength(4);
+    expect(perMaster.filter((keys) => keys.length > 0).length).toBeGreaterThan(1);
+  });
+
+  it('the same mail replayed: recognised, nothing new', async () => {
+    const before = snapshot();
+    const r = await syncdesk(['replay', fileA], env);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('replay: 1 mail(s): duplicate 1');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('replay --force runs it again: no duplicate ticket, nothing written', async () => {
+    const before = snapshot();
+    const r = await syncdesk(['replay', '--force', '--wait', fileA], env);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('replay: 1 mail(s): queued 1');
+    await drained();
+    expect(snapshot()).toEqual(before);
+    expect(await failedJobs()).toEqual([]);
+  });
+
+  it('a newer report without a problem resolves its ticket, the others untouched', async () => {
+    const before = new Map(snapshot().map((t) => [t.id, t]));
+    const r = await syncdesk(['replay', fileB], env);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('replay: 1 mail(s): queued 1');
+    await drained();
+    const after = ticketsNow();
+    expect(after).toHaveLength(4);
+    const bob = after.find((t) => t.summary.includes(`bob@${id}.example`))!;
+    expect(bob.status).toBe('resolved');
+    for (const t of after.filter((x) => x !== bob)) expect({ status: t.status, notes: t.notes.length }).toEqual({ status: 'open', notes: before.get(t.id)!.notes });
+    expect(await failedJobs()).toEqual([]);
+  });
+
+  it('`syncdesk status` and `syncdesk failed list` answer from the cluster', async () => {
+    const status = await syncdesk(['status'], env);
+    expect(status.code, status.stderr + status.stdout).toBe(0);
+    expect(status.stdout).toContain('cluster (3 seed nodes)');
+    expect(status.stdout).toMatch(/Mails: 2 \(queued 2\)/);
+    expect(status.stdout).toContain('Open problems: 3');
+    expect(status.stdout).toContain(`${domain}: DuplicateAttribute 3`);
+    expect(status.stdout).toMatch(/Queue ticket\s+waiting 0, active 0, delayed 0, waiting-children 0, completed 3, failed 0/);
+
+    const failed = await syncdesk(['failed', 'list'], env);
+    expect(failed.code, failed.stderr + failed.stdout).toBe(0);
+    expect(failed.stdout.trim()).toBe('no failed jobs');
+  });
+});
