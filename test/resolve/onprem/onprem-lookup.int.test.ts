@@ -5,6 +5,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { checkOnPrem } from '../../../src/doctor/onprem-check.ts';
 import { OnPremDirectory, type OnPremDirectoryOptions } from '../../../src/resolve/onprem/onprem-directory.ts';
 import { lookUpOnPrem } from '../../../src/resolve/onprem/onprem-lookup.ts';
+import type { SyncError } from '../../../schemas/report.schema.ts';
 import { syncError } from '../../ticket/builders.ts';
 import { adminClient, AdSeed, runTag, startSambaAd, stopSambaAd, type SambaAd } from '../../helpers/samba.ts';
 
@@ -78,7 +79,7 @@ describe('the on-premises side of a report chunk, read from a Samba AD DC', () =
   });
 
   it('reads a full chunk (50 errors) on one bind, each object and its holders', async () => {
-    const errors = [];
+    const errors: SyncError[] = [];
     for (let i = 0; i < 50; i++) {
       await seed.user(`bulk${i}`, { userPrincipalName: `bulk${i}@${domain}`, proxyAddresses: [`SMTP:bulk${i}@${domain}`, `smtp:team${i % 5}@${domain}`] });
       errors.push(syncError({ attribute: 'ProxyAddresses', value: `smtp:team${i % 5}@${domain}`, identity: `bulk${i}@${domain}` }));
