@@ -152,8 +152,10 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     const summary = renderSummary(view);
     const s = await state.get(key);
     if (s && s.lastReportId === report.reportId) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary };
-    if (old || (s && Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
-      return { key, action: 'skip-old', ticketId: s?.ticketId ?? undefined, summary };
+    // An older report never undoes what a newer one decided for a problem; a problem nothing
+    // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
+    if (s && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
+      return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary };
     }
     const hash = contentHash(view);
     const seen = nextSeen(s, view);
@@ -307,6 +309,13 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     }
 
     const actions = await mapLimit([...views.values()], concurrency, (view) => state.withLock(view.key, () => applyKey(view, old)));
+    const skipped = actions.filter((a) => a.action === 'skip-old').length;
+    if (skipped) {
+      log?.warn(
+        { action: 'skip-old', reportId: report.reportId, stream, coversAt: report.coversAt, newest: previous === null ? null : new Date(previous).toISOString(), skipped },
+        `report older than one already applied: ${skipped} problem(s) left as the newer report decided`,
+      );
+    }
     if (!old) {
       const missing = (await state.openKeys(stream)).filter((key) => !views.has(key));
       const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, job)));

@@ -158,25 +158,30 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(ticket!.summary).toContain('held by synced user John Smith (HR)');
     });
 
-    it('old replay: an older report or the same report again changes nothing', async () => {
+    it('old replay: an older report changes nothing a newer one decided, but creates a problem nothing has a ticket for; the same report again changes nothing', async () => {
       const tenant = uniqueTenant();
       const a = syncError();
       const b = syncError({ value: 'jane@contoso.com' });
       const apply = stage({ resolveAfterMissing: 1 });
       await apply(ticketJob(tenant, 5, [a, b]), resolutionsFor(resolution(a), resolution(b)));
       const before = await Promise.all([a, b].map((e) => desk.inspect.tickets(correlationKey(tenant, e))));
-      // An older report that lacks `b` and shows `a` differently: no resolve, no note, no ticket.
+      // An older report that lacks `b` and shows `a` differently: no resolve, no note for them;
+      // `c`, which only the older report lists, is a problem all the same: it gets its ticket.
       const c = syncError({ value: 'old@contoso.com' });
       const old = await apply(
         ticketJob(tenant, 3, [a, c]),
         resolutionsFor(resolution(a, 'no-holder', []), resolution(c)),
       );
-      expect(old.map((x) => x.action)).toEqual(['skip-old', 'skip-old']);
+      expect(old.map((x) => x.action)).toEqual(['skip-old', 'create']);
       const same = await apply(ticketJob(tenant, 5, [a, b]), resolutionsFor(resolution(a), resolution(b)));
       expect(same.map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
       const after = await Promise.all([a, b].map((e) => desk.inspect.tickets(correlationKey(tenant, e))));
       expect(after).toEqual(before);
-      expect(await desk.inspect.tickets(correlationKey(tenant, c))).toEqual([]);
+      const cTickets = await desk.inspect.tickets(correlationKey(tenant, c));
+      expect(cTickets.map((t) => [t.id, t.status])).toEqual([[old[1]!.ticketId, 'open']]);
+      // replayed once more, the older report changes nothing at all
+      const again = await apply(ticketJob(tenant, 3, [a, c]), resolutionsFor(resolution(a, 'no-holder', []), resolution(c)));
+      expect(again.map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
     });
 
     it('gone: resolved after N newer reports without it, with a note', async () => {
