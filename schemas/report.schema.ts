@@ -73,6 +73,11 @@ export const ParsedReportSchema = z.object({
   trackingId: z.string().nullable(),
   /** Who forwarded it to us (the outer From), when it reached us as a forward. */
   forwardedBy: z.string().nullable(),
+  /**
+   * Whom Microsoft sent the report to (the tenant's technical contact), when the report's own
+   * headers say: the inner To of a forward, never the forward's To (that is our mailbox).
+   */
+  recipient: z.string().nullable().default(null),
   errors: z.array(SyncErrorSchema),
   /** Fragments of the error section that looked like errors but matched nothing. */
   unparsed: z.array(z.string()),

@@ -99,6 +99,7 @@ async function pollTenant(tenant: TenantEntry, config: Config, deps: PollGraphDe
     tenant: { name: tenant.name, domain: tenant.domains[0] ?? null, id: tenant.tenantId },
     trackingId: null,
     forwardedBy: null,
+    recipient: null,
     errors,
     unparsed: [],
   };

@@ -16,11 +16,13 @@ import { parseLooseDate, type LooseDateOptions } from './dates.ts';
 
 export interface ForwardHeaders {
   from: string | null;
+  /** The first address of its To: line (or of Cc:, when that came first). */
+  to: string | null;
   sentAt: string | null;
   subject: string | null;
 }
 
-type Field = keyof ForwardHeaders | 'to';
+type Field = keyof ForwardHeaders;
 
 const FIELD: Record<string, Field> = {};
 const words = (field: Field, list: string): void => list.split('|').forEach((w) => (FIELD[w] = field));
@@ -55,7 +57,7 @@ export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptio
   const date = (text: string | undefined, en: boolean): string | null => parseLooseDate(text, { ...options, order: en ? undefined : 'dmy' });
   const close = (): void => {
     if (current.from && (current.subject !== undefined || current.sentAt)) {
-      blocks.push({ from: addressOf(current.from), sentAt: date(current.sentAt, english), subject: current.subject?.trim() || null });
+      blocks.push({ from: addressOf(current.from), to: current.to ? addressOf(current.to) : null, sentAt: date(current.sentAt, english), subject: current.subject?.trim() || null });
     }
     current = {};
     pending = null;
@@ -68,7 +70,7 @@ export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptio
       close();
       const text = attribution[2]!;
       const cut = text.search(/["“«„]|<|\[/);
-      blocks.push({ from: addressOf(text), sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null });
+      blocks.push({ from: addressOf(text), to: null, sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null });
       continue;
     }
     const m = LINE_RE.exec(line);

@@ -12,6 +12,8 @@ import { decodeTnef } from './tnef.ts';
 export interface MailDocument {
   subject: string;
   from: string | null;
+  /** The first To: address. */
+  to: string | null;
   sentAt: string | null;
   messageId: string | null;
   html: string | null;
@@ -43,6 +45,7 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
   return {
     subject: msg.subject ?? '',
     from: msg.fromAddress ?? msg.from,
+    to: msg.toAddress,
     sentAt: msg.sentAt,
     messageId: msg.messageId ?? null,
     html: msg.bodyHtml,
@@ -59,6 +62,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
   const doc: MailDocument = {
     subject: mail.subject ?? '',
     from,
+    to: firstAddress(mail.to),
     sentAt: plausibleDate(mail.date),
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,

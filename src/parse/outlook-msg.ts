@@ -32,6 +32,8 @@ export interface OutlookMsgContent {
   from: string | null;
   /** The sender's address alone, when one is known. */
   fromAddress: string | null;
+  /** The first To: address, from the transport headers when the file kept them. */
+  toAddress: string | null;
   /** ISO 8601: the transport headers' Date, else PR_CLIENT_SUBMIT_TIME, else PR_MESSAGE_DELIVERY_TIME. */
   sentAt: string | null;
   bodyText: string | null;
@@ -282,7 +284,9 @@ export function decodeOutlookMsg(data: Buffer, options: OutlookMsgOptions = {}):
       attachments.push({ filename, mimeType, content: Buffer.from(got.content) });
     }
 
-    return { subject: nonEmpty(fields.subject), from, fromAddress, sentAt, messageId, bodyText, bodyHtml, headers, attachments };
+    const headerTo = headers ? headerValue(headers, 'To') : null;
+    const toAddress = headerTo ? addressOf(decodeEncodedWords(headerTo)) : null;
+    return { subject: nonEmpty(fields.subject), from, fromAddress, toAddress, sentAt, messageId, bodyText, bodyHtml, headers, attachments };
   } catch (err) {
     if (err instanceof OutlookMsgError) throw err;
     throw new OutlookMsgError(`.msg decoding failed: ${err instanceof Error ? err.message : String(err)}`, 'msg_corrupt', { cause: err });

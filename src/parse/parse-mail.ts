@@ -115,6 +115,8 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     unparsed = lines.filter((l) => !isBoilerplate(l)).slice(0, MAX_UNPARSED_LINES);
   }
   const forwardedBy = inner ? doc.from : doc.carrierFrom;
+  // an inline forward's To is the report's; the To of the mail that carried it inline is ours
+  const recipient = inner ? inner.to : doc.to;
   return {
     messageId: doc.messageId,
     subject: stripSubjectPrefixes(subject),
@@ -124,6 +126,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     tenant: fields.tenant,
     trackingId: fields.trackingId,
     forwardedBy: forwardedBy && forwardedBy.toLowerCase() !== (sender ?? '').toLowerCase() ? forwardedBy : null,
+    recipient: recipient?.toLowerCase() ?? null,
     errors,
     unparsed,
   };

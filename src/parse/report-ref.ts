@@ -3,8 +3,11 @@ import type { ParsedReport } from '../../schemas/report.schema.ts';
 
 /**
  * What later stages need to know about the report an error came from. `tenantKey` names
- * the tenant as stably as the report allows (its initial domain, else its id, else its
- * name, else the address that forwarded it: an MSP maps that in its tenants file);
+ * the tenant as stably as the report allows: its initial domain, else its id, else its
+ * name, else whom Microsoft sent it to (the tenant's technical contact), else the address
+ * that forwarded it (an MSP maps these in its tenants file). A report that says none of
+ * these is a stream of its own (`unknown:<report id>`): it must never make another
+ * tenant's report "old", nor resolve another tenant's tickets;
  * `coversAt` orders reports by the sync run they describe, so a replayed old report can
  * never undo a newer one.
  */
@@ -19,12 +22,15 @@ export type ToReportRef = (report: ParsedReport, ctx: ReportContext) => ReportRe
 
 export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
-  const tenantKey = (t.domain ?? t.id ?? t.name ?? report.forwardedBy ?? ctx.envelopeFrom ?? 'unknown').trim().toLowerCase();
+  const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;
+  const at = report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString();
+  const reportId = report.messageId ?? ctx.mailId ?? `${named ?? 'unknown'}:${at}`;
+  const tenantKey = (named ?? `unknown:${reportId}`).trim().toLowerCase();
   return {
-    reportId: report.messageId ?? ctx.mailId ?? `${tenantKey}:${report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString()}`,
+    reportId,
     mailId: ctx.mailId,
     subject: report.subject,
-    coversAt: report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString(),
+    coversAt: at,
     tenantKey,
     tenant: t,
     fingerprints: [...new Set(report.errors.map((e) => e.fingerprint))],

@@ -83,6 +83,7 @@ function projectReport(actual: ParsedReport, expected: ExpectedReport): Record<s
   if ('subject' in expected) out.subject = actual.subject;
   if ('from' in expected) out.from = containsAddress(actual.from, expected.from ?? null);
   if ('forwardedBy' in expected) out.forwardedBy = containsAddress(actual.forwardedBy, expected.forwardedBy ?? null);
+  if ('recipient' in expected) out.recipient = containsAddress(actual.recipient, expected.recipient ?? null);
   if ('sentAt' in expected) out.sentAt = sameInstant(actual.sentAt, expected.sentAt ?? null);
   if ('reportedAt' in expected) out.reportedAt = sameInstant(actual.reportedAt, expected.reportedAt ?? null);
   if (expected.tenant) {

@@ -119,6 +119,7 @@ describe('decodeOutlookMsg', () => {
       subject: 'FW: Directory Synchronization Error Report',
       from: 'Contoso Admin <admin@contoso.com>',
       fromAddress: 'admin@contoso.com',
+      toAddress: null,
       sentAt: '2024-03-04T07:15:30.000Z',
       messageId: '<fw-1@contoso.com>',
       bodyText: null,

@@ -12,6 +12,7 @@ const report = (over: Partial<ParsedReport> = {}): ParsedReport => ({
   tenant: { name: 'Contoso', domain: 'Contoso.onmicrosoft.com', id: null },
   trackingId: null,
   forwardedBy: null,
+  recipient: null,
   errors: [],
   unparsed: [],
   ...over,
@@ -25,11 +26,25 @@ describe('toReportRef', () => {
     expect(toReportRef(report({ reportedAt: null, sentAt: null }), ctx).coversAt).toBe('2024-03-06T00:00:00.000Z');
   });
 
-  it('names the tenant by its domain first, then id, name, and finally the forwarder', () => {
+  it('names the tenant by its domain first, then id, name, the report\'s recipient, and finally the forwarder', () => {
+    const none = { name: null, domain: null, id: null };
     expect(toReportRef(report(), ctx).tenantKey).toBe('contoso.onmicrosoft.com');
     expect(toReportRef(report({ tenant: { name: 'Contoso', domain: null, id: null } }), ctx).tenantKey).toBe('contoso');
-    expect(toReportRef(report({ tenant: { name: null, domain: null, id: null }, forwardedBy: 'It@Contoso.com' }), ctx).tenantKey).toBe('it@contoso.com');
-    expect(toReportRef(report({ tenant: { name: null, domain: null, id: null } }), ctx).tenantKey).toBe('admin@contoso.com');
+    // an MSP admin forwards many tenants' reports: the technical contact Microsoft wrote to says more
+    expect(toReportRef(report({ tenant: none, recipient: 'alerts@contoso.com', forwardedBy: 'It@Msp.example' }), ctx).tenantKey).toBe('alerts@contoso.com');
+    expect(toReportRef(report({ tenant: none, forwardedBy: 'It@Contoso.com' }), ctx).tenantKey).toBe('it@contoso.com');
+    expect(toReportRef(report({ tenant: none }), ctx).tenantKey).toBe('admin@contoso.com');
+  });
+
+  it('gives a report that names no tenant at all a stream of its own, never a shared "unknown"', () => {
+    const bare = { tenant: { name: null, domain: null, id: null } };
+    const alone = { ...ctx, envelopeFrom: null };
+    const a = toReportRef(report({ ...bare, messageId: '<a@microsoftonline.com>' }), alone);
+    const b = toReportRef(report({ ...bare, messageId: '<b@microsoftonline.com>' }), alone);
+    expect(a.tenantKey).toBe('unknown:<a@microsoftonline.com>');
+    expect(b.tenantKey).not.toBe(a.tenantKey);
+    // the same report again (a replay) is the same stream
+    expect(toReportRef(report({ ...bare, messageId: '<a@microsoftonline.com>' }), alone).tenantKey).toBe(a.tenantKey);
   });
 
   it('lists each problem of the report once and passes its own schema', () => {
