@@ -16,23 +16,33 @@ const listInput = z.union([z.string(), z.array(z.string())]);
 const splitNames = (v: string | string[]) => (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter(Boolean);
 const nameList = (fallback: string) => listInput.default(fallback).transform(splitNames);
 /** Like nameList, lower-cased (addresses, host names). */
-const lowerList = listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
+const lowerList = () => listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
+
+/**
+ * Where each key comes from besides the file: its environment variable (every one can also
+ * be given as `<VAR>_FILE`, naming a file that holds the value: Docker and Kubernetes
+ * secrets), and whether its value is a secret (redacted in logs, never printed by `doctor`).
+ * `src/config.ts` reads this registry; nothing lists the variables a second time.
+ */
+export const CONFIG_ENV = z.registry<{ env: string; secret?: true }>();
+const env = <T extends z.ZodType>(name: string, schema: T): T => (CONFIG_ENV.add(schema, { env: name }), schema);
+const secret = <T extends z.ZodType>(name: string, schema: T): T => (CONFIG_ENV.add(schema, { env: name, secret: true }), schema);
 
 export const RedisConfigSchema = z.object({
   /** Absent: syncdesk starts a private redis-server of its own (the embedded default). */
-  url: z.string().url().optional(),
+  url: env('REDIS_URL', z.string().url().optional()),
   /** Key prefix for queues and state, so several installs can share one Redis. */
-  prefix: z.string().min(1).default('syncdesk'),
+  prefix: env('REDIS_PREFIX', z.string().min(1).default('syncdesk')),
   /** Where the embedded Redis keeps its data (append-only on). */
-  embeddedDir: z.string().default('.syncdesk/redis'),
+  embeddedDir: env('SYNCDESK_REDIS_DIR', z.string().default('.syncdesk/redis')),
   /** Redis Sentinel: `host:port,host:port`; with `sentinelName`, replaces `url`. */
-  sentinels: z.string().optional(),
+  sentinels: env('REDIS_SENTINELS', z.string().optional()),
   /** Name of the master the sentinels watch (`mymaster`). */
-  sentinelName: z.string().optional(),
+  sentinelName: env('REDIS_SENTINEL_NAME', z.string().optional()),
   /** Redis Cluster: `host:port,host:port` seed nodes; replaces `url`. */
-  clusterNodes: z.string().optional(),
+  clusterNodes: env('REDIS_CLUSTER_NODES', z.string().optional()),
   /** Password for Sentinel- or Cluster-managed Redis nodes (a plain `url` carries its own). */
-  password: z.string().optional(),
+  password: secret('REDIS_PASSWORD', z.string().optional()),
 }).superRefine((v, ctx) => {
   if (v.sentinels && !v.sentinelName)
     ctx.addIssue({ code: 'custom', path: ['sentinelName'], message: 'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS' });
@@ -42,18 +52,18 @@ export const RedisConfigSchema = z.object({
 
 export const ImapConfigSchema = z
   .object({
-    host: z.string().min(1).optional(),
-    port: port.default(993),
-    secure: bool.default(true),
-    user: z.string().optional(),
-    password: z.string().optional(),
-    auth: z.enum(['password', 'oauth2']).default('password'),
-    mailbox: z.string().default('INBOX'),
+    host: env('IMAP_HOST', z.string().min(1).optional()),
+    port: env('IMAP_PORT', port.default(993)),
+    secure: env('IMAP_SECURE', bool.default(true)),
+    user: env('IMAP_USER', z.string().optional()),
+    password: secret('IMAP_PASSWORD', z.string().optional()),
+    auth: env('IMAP_AUTH', z.enum(['password', 'oauth2']).default('password')),
+    mailbox: env('IMAP_MAILBOX', z.string().default('INBOX')),
     /** Folder a handled mail is moved to when the server keeps no custom keywords (Exchange). */
-    processedFolder: z.string().default('Processed'),
-    keyword: z.string().default('$SyncdeskHandled'),
+    processedFolder: env('IMAP_PROCESSED_FOLDER', z.string().default('Processed')),
+    keyword: env('IMAP_KEYWORD', z.string().default('$SyncdeskHandled')),
     /** PEM file of a CA to trust (self-signed test servers). */
-    tlsCa: z.string().optional(),
+    tlsCa: env('IMAP_TLS_CA', z.string().optional()),
   })
   .superRefine((v, ctx) => {
     if (!v.host) return;
@@ -63,28 +73,28 @@ export const ImapConfigSchema = z
   });
 
 export const GraphConfigSchema = z.object({
-  tenantId: z.string().optional(),
-  clientId: z.string().optional(),
-  clientSecret: z.string().optional(),
-  certificatePath: z.string().optional(),
-  managedIdentity: bool.default(false),
-  cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global'),
-  baseUrl: z.string().url().optional(),
-  authorityHost: z.string().url().optional(),
+  tenantId: env('GRAPH_TENANT_ID', z.string().optional()),
+  clientId: env('GRAPH_CLIENT_ID', z.string().optional()),
+  clientSecret: secret('GRAPH_CLIENT_SECRET', z.string().optional()),
+  certificatePath: env('GRAPH_CERTIFICATE_PATH', z.string().optional()),
+  managedIdentity: env('GRAPH_MANAGED_IDENTITY', bool.default(false)),
+  cloud: env('GRAPH_CLOUD', z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global')),
+  baseUrl: env('GRAPH_BASE_URL', z.string().url().optional()),
+  authorityHost: env('GRAPH_AUTHORITY_HOST', z.string().url().optional()),
   /** Seconds a lookup result stays in the Redis cache. */
-  cacheTtlSeconds: positiveInt.default(3600),
+  cacheTtlSeconds: env('GRAPH_CACHE_TTL_SECONDS', positiveInt.default(3600)),
   /** Path of the YAML/JSON file that maps report tenants to credentials (MSPs). */
-  tenantsFile: z.string().optional(),
+  tenantsFile: env('GRAPH_TENANTS_FILE', z.string().optional()),
   /** Per tenant: `$batch` requests in flight at once. */
-  maxConcurrency: positiveInt.default(4),
+  maxConcurrency: env('GRAPH_MAX_CONCURRENCY', positiveInt.default(4)),
   /** Per tenant: `$batch` requests per second (token bucket), far below Graph's directory limits. */
-  requestsPerSecond: positiveInt.default(10),
+  requestsPerSecond: env('GRAPH_REQUESTS_PER_SECOND', positiveInt.default(10)),
   /** Minutes between Graph polls for current sync errors, run by the parse workers when Graph is configured (0: never). */
-  pollMinutes: z.coerce.number().int().min(0).default(60),
+  pollMinutes: env('GRAPH_POLL_MINUTES', z.coerce.number().int().min(0).default(60)),
   /** Folder of directory snapshots (`syncdesk snapshot`), used for tenants Graph is not configured for. */
-  snapshotDir: z.string().default('.syncdesk/snapshots'),
+  snapshotDir: env('SNAPSHOT_DIR', z.string().default('.syncdesk/snapshots')),
   /** `doctor` warns when a tenant's newest snapshot is older than this. */
-  snapshotMaxAgeDays: positiveInt.default(7),
+  snapshotMaxAgeDays: env('SNAPSHOT_MAX_AGE_DAYS', positiveInt.default(7)),
 });
 
 /**
@@ -95,19 +105,19 @@ export const GraphConfigSchema = z.object({
  */
 export const GraphMailConfigSchema = z.object({
   /** The mailbox (UPN or SMTP address) the reports arrive in. */
-  mailbox: z.string().min(3).optional(),
+  mailbox: env('GRAPH_MAILBOX', z.string().min(3).optional()),
   /** Folder to watch: a well-known name (`inbox`) or a display-name path (`Inbox/DirSync`). */
-  folder: z.string().min(1).default('Inbox'),
+  folder: env('GRAPH_MAIL_FOLDER', z.string().min(1).default('Inbox')),
   /** Folder handled mail is moved to (created when missing); the default when no category is set. */
-  processedFolder: z.string().min(1).optional(),
+  processedFolder: env('GRAPH_PROCESSED_FOLDER', z.string().min(1).optional()),
   /** Tag handled mail with this category instead of moving it. */
-  markCategory: z.string().min(1).optional(),
+  markCategory: env('GRAPH_MARK_CATEGORY', z.string().min(1).optional()),
   /** Seconds between delta polls of the folder. */
-  pollSeconds: positiveInt.default(60),
+  pollSeconds: env('GRAPH_MAIL_POLL_SECONDS', positiveInt.default(60)),
   /** Messages per delta page (`Prefer: odata.maxpagesize`). */
-  pageSize: z.coerce.number().int().min(1).max(1000).default(50),
+  pageSize: env('GRAPH_MAIL_PAGE_SIZE', z.coerce.number().int().min(1).max(1000).default(50)),
   /** Requests in flight per mailbox; Exchange allows an app 4 at once per mailbox. */
-  maxConcurrency: z.coerce.number().int().min(1).max(4).default(4),
+  maxConcurrency: env('GRAPH_MAIL_CONCURRENCY', z.coerce.number().int().min(1).max(4).default(4)),
 }).superRefine((v, ctx) => {
   if (v.processedFolder && v.markCategory)
     ctx.addIssue({ code: 'custom', path: ['markCategory'], message: 'GRAPH_MARK_CATEGORY and GRAPH_PROCESSED_FOLDER exclude each other: mark by category or move, not both' });
@@ -126,88 +136,88 @@ export const DESK_REQUIRED = {
 } as const;
 
 export const TicketConfigSchema = z.object({
-  sink: z.enum(['file', 'rt', 'servicenow', 'jira', 'zendesk']).default('file'),
-  fileDir: z.string().default('.syncdesk/tickets'),
+  sink: env('TICKET_SINK', z.enum(['file', 'rt', 'servicenow', 'jira', 'zendesk']).default('file')),
+  fileDir: env('TICKET_DIR', z.string().default('.syncdesk/tickets')),
   /** Reopen a resolved ticket when its problem returns within this many days; later, open a new linked one. */
-  reopenWithinDays: positiveInt.default(30),
+  reopenWithinDays: env('TICKET_REOPEN_WITHIN_DAYS', positiveInt.default(30)),
   /** Resolve a ticket after this many newer reports of its tenant without its problem (0: never). */
-  resolveAfterMissing: z.coerce.number().int().min(0).default(0),
+  resolveAfterMissing: env('TICKET_RESOLVE_AFTER_MISSING', z.coerce.number().int().min(0).default(0)),
   /** One digest ticket per report instead of one per problem. */
-  digest: bool.default(false),
+  digest: env('TICKET_DIGEST', bool.default(false)),
   rt: z
     .object({
-      url: z.string().url().optional(),
-      token: z.string().optional(),
-      queue: z.string().default('General'),
-      keyField: z.string().default('DedupKey'),
+      url: env('RT_URL', z.string().url().optional()),
+      token: secret('RT_TOKEN', z.string().optional()),
+      queue: env('RT_QUEUE', z.string().default('General')),
+      keyField: env('RT_KEY_FIELD', z.string().default('DedupKey')),
     })
     .prefault({}),
   servicenow: z
     .object({
-      url: z.string().url().optional(),
-      user: z.string().optional(),
-      password: z.string().optional(),
-      assignmentGroup: z.string().optional(),
+      url: env('SERVICENOW_URL', z.string().url().optional()),
+      user: env('SERVICENOW_USER', z.string().optional()),
+      password: secret('SERVICENOW_PASSWORD', z.string().optional()),
+      assignmentGroup: env('SERVICENOW_ASSIGNMENT_GROUP', z.string().optional()),
       /**
        * Resolution code sent with state 6; must be a value of the instance's close_code choice list
        * (`syncdesk doctor` checks). "Solved (Permanently)" is the pre-Tokyo value.
        */
-      closeCode: z.string().min(1).default('Solution provided'),
+      closeCode: env('SERVICENOW_CLOSE_CODE', z.string().min(1).default('Solution provided')),
     })
     .prefault({}),
   jira: z
     .object({
-      url: z.string().url().optional(),
-      email: z.string().optional(),
-      token: z.string().optional(),
-      project: z.string().optional(),
-      issueType: z.string().default('Task'),
+      url: env('JIRA_URL', z.string().url().optional()),
+      email: env('JIRA_EMAIL', z.string().optional()),
+      token: secret('JIRA_TOKEN', z.string().optional()),
+      project: env('JIRA_PROJECT', z.string().optional()),
+      issueType: env('JIRA_ISSUE_TYPE', z.string().default('Task')),
       /** Transition names tried in order to resolve, and to reopen (workflows differ per project; JSM: "Resolve this issue"). */
-      resolveTransitions: nameList('Done,Resolve Issue,Resolve this issue'),
-      reopenTransitions: nameList('Reopen,Reopen Issue,To Do'),
+      resolveTransitions: env('JIRA_RESOLVE_TRANSITIONS', nameList('Done,Resolve Issue,Resolve this issue')),
+      reopenTransitions: env('JIRA_REOPEN_TRANSITIONS', nameList('Reopen,Reopen Issue,To Do')),
       /** Resolution set when the resolve transition's screen has one; the first allowed value when this one is not offered. */
-      resolution: z.string().min(1).default('Done'),
+      resolution: env('JIRA_RESOLUTION', z.string().min(1).default('Done')),
       /** Resolution names a human sets to say "leave this alone". */
-      wontFixResolutions: nameList("Won't Fix,Won't Do"),
+      wontFixResolutions: env('JIRA_WONT_FIX_RESOLUTIONS', nameList("Won't Fix,Won't Do")),
       /** Done-category statuses that are terminal: a returning problem gets a new, linked issue. */
-      closedStatuses: nameList('Closed'),
+      closedStatuses: env('JIRA_CLOSED_STATUSES', nameList('Closed')),
       /** Issue link type between a closed issue and its follow-up. */
-      linkType: z.string().min(1).default('Relates'),
+      linkType: env('JIRA_LINK_TYPE', z.string().min(1).default('Relates')),
     })
     .prefault({}),
   zendesk: z
     .object({
-      url: z.string().url().optional(),
-      email: z.string().optional(),
-      token: z.string().optional(),
+      url: env('ZENDESK_URL', z.string().url().optional()),
+      email: env('ZENDESK_EMAIL', z.string().optional()),
+      token: secret('ZENDESK_TOKEN', z.string().optional()),
       /** Tag put on every ticket syncdesk creates (next to a per-key tag). */
-      tag: z.string().min(1).default('syncdesk'),
+      tag: env('ZENDESK_TAG', z.string().min(1).default('syncdesk')),
       /** A ticket carrying this tag is "won't fix": never reopened. */
-      wontFixTag: z.string().min(1).default('wont_fix'),
+      wontFixTag: env('ZENDESK_WONT_FIX_TAG', z.string().min(1).default('wont_fix')),
       /**
        * Agent assigned on create and on solve. Zendesk refuses to solve a ticket without an assignee
        * unless "Auto-assign tickets upon solve" is on and no field is required to solve.
        */
-      assigneeEmail: z.string().email().optional(),
+      assigneeEmail: env('ZENDESK_ASSIGNEE_EMAIL', z.string().email().optional()),
       /** Group the tickets are assigned to (its numeric id). */
-      groupId: positiveInt.optional(),
+      groupId: env('ZENDESK_GROUP_ID', positiveInt.optional()),
     })
     .prefault({}),
 });
 
 export const IngestConfigSchema = z.object({
   /** Mails larger than this are kept and rejected as too large, never parsed. */
-  maxMailBytes: positiveInt.default(25 * 1024 * 1024),
+  maxMailBytes: env('MAX_MAIL_BYTES', positiveInt.default(25 * 1024 * 1024)),
   /** Sender trust: `strict` needs DMARC/DKIM alignment with a Microsoft sender; `forwarders` also accepts the allow-list; `off` trusts every mail. */
-  trustPolicy: z.enum(['strict', 'forwarders', 'off']).default('forwarders'),
-  allowedForwarders: lowerList,
+  trustPolicy: env('TRUST_POLICY', z.enum(['strict', 'forwarders', 'off']).default('forwarders')),
+  allowedForwarders: env('ALLOWED_FORWARDERS', lowerList()),
   /** Where raw mails are kept so any report can be re-run. */
-  storeDir: z.string().default('.syncdesk/mail'),
-  retentionDays: positiveInt.default(90),
+  storeDir: env('MAIL_STORE_DIR', z.string().default('.syncdesk/mail')),
+  retentionDays: env('MAIL_RETENTION_DAYS', positiveInt.default(90)),
   /** authserv-ids (and ARC sealers) of receiving servers whose Authentication-Results are believed, e.g. the org's MX. */
-  trustedAuthServIds: lowerList,
+  trustedAuthServIds: env('TRUSTED_AUTHSERV_IDS', lowerList()),
   /** Where `listen`/`start` read the report mailbox: IMAP (`imap.*`) or Microsoft Graph (`graphMail.*`). */
-  mailSource: z.enum(['imap', 'graph']).default('imap'),
+  mailSource: env('MAIL_SOURCE', z.enum(['imap', 'graph']).default('imap')),
 });
 
 /**
@@ -218,18 +228,18 @@ export const IngestConfigSchema = z.object({
 export const OnPremConfigSchema = z
   .object({
     /** `ldaps://dc1.corp.example.com:636`, or a Global Catalog (`…:3269`) to search a whole forest. */
-    url: z.string().url().regex(/^ldaps?:\/\//i, 'must start with ldaps:// (or ldap://)').optional(),
+    url: env('ONPREM_URL', z.string().url().regex(/^ldaps?:\/\//i, 'must start with ldaps:// (or ldap://)').optional()),
     /** The read-only account's DN (`CN=syncdesk-reader,OU=Service,DC=corp,DC=example,DC=com`). */
-    bindDn: z.string().min(1).optional(),
-    bindPassword: z.string().optional(),
+    bindDn: env('ONPREM_BIND_DN', z.string().min(1).optional()),
+    bindPassword: secret('ONPREM_BIND_PASSWORD', z.string().optional()),
     /** Where searches start (`DC=corp,DC=example,DC=com`). */
-    baseDn: z.string().min(1).optional(),
+    baseDn: env('ONPREM_BASE_DN', z.string().min(1).optional()),
     /** The source anchor attribute of this forest's Entra Connect. */
-    anchorAttribute: z.enum(['objectGUID', 'ms-DS-ConsistencyGuid']).default('objectGUID'),
+    anchorAttribute: env('ONPREM_ANCHOR_ATTRIBUTE', z.enum(['objectGUID', 'ms-DS-ConsistencyGuid']).default('objectGUID')),
     /** PEM file of the CA that signed the DC's LDAPS certificate. */
-    tlsCa: z.string().optional(),
+    tlsCa: env('ONPREM_TLS_CA', z.string().optional()),
     /** Bound on connecting and on each LDAP operation. */
-    timeoutMs: positiveInt.default(10_000),
+    timeoutMs: env('ONPREM_TIMEOUT_MS', positiveInt.default(10_000)),
   })
   .superRefine((v, ctx) => {
     // ONPREM_URL alone: this host queues on-premises lookups for an `onprem` worker that holds the account
@@ -242,19 +252,19 @@ export const OnPremConfigSchema = z
 
 export const AdminConfigSchema = z.object({
   /** Address the admin HTTP server (metrics, health, dashboard) binds to; loopback unless asked. */
-  host: z.string().min(1).default('127.0.0.1'),
+  host: env('ADMIN_HOST', z.string().min(1).default('127.0.0.1')),
   /** Port of the admin HTTP server; 0 turns it off. */
-  port: z.coerce.number().int().min(0).max(65535).default(9464),
+  port: env('ADMIN_PORT', z.coerce.number().int().min(0).max(65535).default(9464)),
   /** User name for the queue dashboard (HTTP Basic). */
-  user: z.string().min(1).default('admin'),
+  user: env('ADMIN_USER', z.string().min(1).default('admin')),
   /** Password for the queue dashboard; without one the dashboard is off. */
-  password: z.string().optional(),
+  password: secret('ADMIN_PASSWORD', z.string().optional()),
 });
 
 export const ConfigSchema = z.object({
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: env('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   /** On SIGTERM, how long `start`, `worker` and `listen` wait for running jobs before exiting anyway (exit 1). */
-  shutdownTimeoutSeconds: z.coerce.number().positive().default(30),
+  shutdownTimeoutSeconds: env('SHUTDOWN_TIMEOUT_SECONDS', z.coerce.number().positive().default(30)),
   redis: RedisConfigSchema,
   imap: ImapConfigSchema,
   graph: GraphConfigSchema,

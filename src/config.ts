@@ -1,119 +1,41 @@
 import { readFileSync } from 'node:fs';
-import { ConfigSchema, type Config } from '../schemas/config.schema.ts';
+import type { z } from 'zod';
+import { CONFIG_ENV, ConfigSchema, type Config } from '../schemas/config.schema.ts';
 import { readConfigFile } from './config-file.ts';
 
 type Env = Record<string, string | undefined>;
 
+interface KeySource {
+  path: string;
+  env: string;
+  secret: boolean;
+}
+
+/** Every key the schema gives an environment variable (`CONFIG_ENV`), with its config path. */
+function keySources(schema: z.ZodType, path: string[] = []): KeySource[] {
+  let node = schema;
+  for (;;) {
+    const meta = CONFIG_ENV.get(node);
+    if (meta) return [{ path: path.join('.'), env: meta.env, secret: meta.secret === true }];
+    const def = node._zod.def as { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType };
+    if (def.type === 'object') return Object.entries(def.shape!).flatMap(([key, child]) => keySources(child, [...path, key]));
+    // defaults, optionals and transforms wrap the field: the registration may sit inside them
+    const inner = def.innerType ?? def.in;
+    if (!inner) return [];
+    node = inner;
+  }
+}
+
+const SOURCES = keySources(ConfigSchema);
+
 /**
- * The environment variable behind each config path. Every key here can also be given
- * as `<KEY>_FILE`, naming a file that holds the value (Docker and Kubernetes secrets).
+ * The environment variable behind each config path (`RT_URL` → `ticket.rt.url`), as the
+ * schema declares it. Every key here can also be given as `<KEY>_FILE`.
  */
-export const ENV_KEYS = {
-  LOG_LEVEL: 'logLevel',
-  SHUTDOWN_TIMEOUT_SECONDS: 'shutdownTimeoutSeconds',
-  REDIS_URL: 'redis.url',
-  REDIS_PREFIX: 'redis.prefix',
-  SYNCDESK_REDIS_DIR: 'redis.embeddedDir',
-  REDIS_SENTINELS: 'redis.sentinels',
-  REDIS_SENTINEL_NAME: 'redis.sentinelName',
-  REDIS_CLUSTER_NODES: 'redis.clusterNodes',
-  REDIS_PASSWORD: 'redis.password',
-  IMAP_HOST: 'imap.host',
-  IMAP_PORT: 'imap.port',
-  IMAP_SECURE: 'imap.secure',
-  IMAP_USER: 'imap.user',
-  IMAP_PASSWORD: 'imap.password',
-  IMAP_AUTH: 'imap.auth',
-  IMAP_MAILBOX: 'imap.mailbox',
-  IMAP_PROCESSED_FOLDER: 'imap.processedFolder',
-  IMAP_TLS_CA: 'imap.tlsCa',
-  IMAP_KEYWORD: 'imap.keyword',
-  GRAPH_TENANT_ID: 'graph.tenantId',
-  GRAPH_CLIENT_ID: 'graph.clientId',
-  GRAPH_CLIENT_SECRET: 'graph.clientSecret',
-  GRAPH_CERTIFICATE_PATH: 'graph.certificatePath',
-  GRAPH_MANAGED_IDENTITY: 'graph.managedIdentity',
-  GRAPH_CLOUD: 'graph.cloud',
-  GRAPH_BASE_URL: 'graph.baseUrl',
-  GRAPH_AUTHORITY_HOST: 'graph.authorityHost',
-  GRAPH_CACHE_TTL_SECONDS: 'graph.cacheTtlSeconds',
-  GRAPH_TENANTS_FILE: 'graph.tenantsFile',
-  GRAPH_POLL_MINUTES: 'graph.pollMinutes',
-  GRAPH_MAX_CONCURRENCY: 'graph.maxConcurrency',
-  GRAPH_REQUESTS_PER_SECOND: 'graph.requestsPerSecond',
-  SNAPSHOT_DIR: 'graph.snapshotDir',
-  SNAPSHOT_MAX_AGE_DAYS: 'graph.snapshotMaxAgeDays',
-  TICKET_SINK: 'ticket.sink',
-  TICKET_DIR: 'ticket.fileDir',
-  TICKET_REOPEN_WITHIN_DAYS: 'ticket.reopenWithinDays',
-  TICKET_RESOLVE_AFTER_MISSING: 'ticket.resolveAfterMissing',
-  TICKET_DIGEST: 'ticket.digest',
-  RT_URL: 'ticket.rt.url',
-  RT_TOKEN: 'ticket.rt.token',
-  RT_QUEUE: 'ticket.rt.queue',
-  RT_KEY_FIELD: 'ticket.rt.keyField',
-  SERVICENOW_URL: 'ticket.servicenow.url',
-  SERVICENOW_USER: 'ticket.servicenow.user',
-  SERVICENOW_PASSWORD: 'ticket.servicenow.password',
-  SERVICENOW_ASSIGNMENT_GROUP: 'ticket.servicenow.assignmentGroup',
-  SERVICENOW_CLOSE_CODE: 'ticket.servicenow.closeCode',
-  JIRA_URL: 'ticket.jira.url',
-  JIRA_EMAIL: 'ticket.jira.email',
-  JIRA_TOKEN: 'ticket.jira.token',
-  JIRA_PROJECT: 'ticket.jira.project',
-  JIRA_ISSUE_TYPE: 'ticket.jira.issueType',
-  JIRA_RESOLVE_TRANSITIONS: 'ticket.jira.resolveTransitions',
-  JIRA_REOPEN_TRANSITIONS: 'ticket.jira.reopenTransitions',
-  JIRA_WONT_FIX_RESOLUTIONS: 'ticket.jira.wontFixResolutions',
-  JIRA_LINK_TYPE: 'ticket.jira.linkType',
-  JIRA_CLOSED_STATUSES: 'ticket.jira.closedStatuses',
-  JIRA_RESOLUTION: 'ticket.jira.resolution',
-  ZENDESK_URL: 'ticket.zendesk.url',
-  ZENDESK_EMAIL: 'ticket.zendesk.email',
-  ZENDESK_TOKEN: 'ticket.zendesk.token',
-  ZENDESK_TAG: 'ticket.zendesk.tag',
-  ZENDESK_WONT_FIX_TAG: 'ticket.zendesk.wontFixTag',
-  ZENDESK_ASSIGNEE_EMAIL: 'ticket.zendesk.assigneeEmail',
-  ZENDESK_GROUP_ID: 'ticket.zendesk.groupId',
-  MAX_MAIL_BYTES: 'ingest.maxMailBytes',
-  TRUST_POLICY: 'ingest.trustPolicy',
-  ALLOWED_FORWARDERS: 'ingest.allowedForwarders',
-  MAIL_STORE_DIR: 'ingest.storeDir',
-  MAIL_RETENTION_DAYS: 'ingest.retentionDays',
-  TRUSTED_AUTHSERV_IDS: 'ingest.trustedAuthServIds',
-  MAIL_SOURCE: 'ingest.mailSource',
-  GRAPH_MAILBOX: 'graphMail.mailbox',
-  GRAPH_MAIL_FOLDER: 'graphMail.folder',
-  GRAPH_PROCESSED_FOLDER: 'graphMail.processedFolder',
-  GRAPH_MARK_CATEGORY: 'graphMail.markCategory',
-  GRAPH_MAIL_POLL_SECONDS: 'graphMail.pollSeconds',
-  GRAPH_MAIL_PAGE_SIZE: 'graphMail.pageSize',
-  GRAPH_MAIL_CONCURRENCY: 'graphMail.maxConcurrency',
-  ADMIN_HOST: 'admin.host',
-  ADMIN_PORT: 'admin.port',
-  ADMIN_USER: 'admin.user',
-  ADMIN_PASSWORD: 'admin.password',
-  ONPREM_URL: 'onprem.url',
-  ONPREM_BIND_DN: 'onprem.bindDn',
-  ONPREM_BIND_PASSWORD: 'onprem.bindPassword',
-  ONPREM_BASE_DN: 'onprem.baseDn',
-  ONPREM_ANCHOR_ATTRIBUTE: 'onprem.anchorAttribute',
-  ONPREM_TLS_CA: 'onprem.tlsCa',
-  ONPREM_TIMEOUT_MS: 'onprem.timeoutMs',
-} as const;
+export const ENV_KEYS: Readonly<Record<string, string>> = Object.fromEntries(SOURCES.map((k) => [k.env, k.path]));
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
-export const SECRET_PATHS = [
-  'redis.password',
-  'imap.password',
-  'graph.clientSecret',
-  'ticket.rt.token',
-  'ticket.servicenow.password',
-  'ticket.jira.token',
-  'ticket.zendesk.token',
-  'admin.password',
-  'onprem.bindPassword',
-] as const;
+export const SECRET_PATHS: readonly string[] = SOURCES.filter((k) => k.secret).map((k) => k.path);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

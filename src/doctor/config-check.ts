@@ -1,14 +1,12 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../../schemas/config.schema.ts';
-import { ConfigError, ENV_KEYS, SECRET_PATHS, loadConfig } from '../config.ts';
+import { ConfigError, SECRET_PATHS, envNameOf, loadConfig } from '../config.ts';
 import { configFilePath, readConfigFile } from '../config-file.ts';
 import { ConfigSchema } from '../../schemas/config.schema.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
 import { fail, pass, warn, type CheckResult } from './check.ts';
 
 type Env = Record<string, string | undefined>;
-
-const KEY_OF = new Map<string, string>(Object.entries(ENV_KEYS).map(([key, path]) => [path, key]));
 
 function hasPath(data: Record<string, unknown>, path: string): boolean {
   let node: unknown = data;
@@ -53,7 +51,7 @@ export function checkConfig(env: Env): { result: CheckResult[]; config: Config |
         warn(
           'config secrets',
           `secrets in the config file: ${inFile.join(', ')}${readable}`,
-          `move them to files named by ${inFile.map((p) => `${KEY_OF.get(p)}_FILE`).join(', ')} (Docker/Kubernetes secrets)${readable ? `, or chmod 600 ${file.path}` : ''}`,
+          `move them to files named by ${inFile.map((p) => `${envNameOf(p)}_FILE`).join(', ')} (Docker/Kubernetes secrets)${readable ? `, or chmod 600 ${file.path}` : ''}`,
         ),
       );
     }
