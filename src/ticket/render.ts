@@ -116,7 +116,7 @@ export function renderSummary(view: ProblemView): string {
   const tail: string[] = [];
   const v = resolution?.verdict;
   if (resolution && resolution.holders.length && (v === 'cloud-only-holder' || v === 'synced-holder' || v === 'soft-deleted-holder')) {
-    const first = resolution.holders[0]!;
+    const first = verdictHolder(resolution.holders, v, error);
     const more = resolution.holders.length > 1 ? ` (+${resolution.holders.length - 1})` : '';
     tail.push(`held by ${holderShort(first)}${more}`);
   } else if (v === 'onprem-duplicate' && resolution?.onPremises?.holders.length) {
@@ -131,6 +131,17 @@ export function renderSummary(view: ProblemView): string {
   // a long value gives way first, so the holder and the tenant stay readable in every desk
   const line = head.length + rest.length > SUMMARY_FIT ? `${clip(head, Math.max(40, SUMMARY_FIT - rest.length))}${rest}` : head + rest;
   return clip(line, 255);
+}
+
+/** The holder the verdict is about (a report's other values may have found holders of other kinds too). */
+function verdictHolder(holders: Holder[], verdict: Verdict, error: SyncError): Holder {
+  const self = error.onPremisesObjectId?.trim().toLowerCase();
+  const kind: Record<string, (h: Holder) => boolean> = {
+    'cloud-only-holder': (h) => !h.deleted && h.onPremisesSyncEnabled !== true,
+    'synced-holder': (h) => !h.deleted && h.onPremisesSyncEnabled === true && (!self || h.onPremisesImmutableId?.toLowerCase() !== self),
+    'soft-deleted-holder': (h) => h.deleted,
+  };
+  return holders.find(kind[verdict] ?? (() => true)) ?? holders[0]!;
 }
 
 /** `CN=Smith\\, John,OU=Users,…` → `Smith, John`. */

@@ -13,13 +13,13 @@ import { makeTlsMaterial } from '../fakes/graph/tls.ts';
 import { adminClient, AdSeed, runTag, startSambaAd, stopSambaAd, type SambaAd } from '../helpers/samba.ts';
 import { services } from '../helpers/services.ts';
 import { fakeGraphEnv } from './graph-env.ts';
-import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, type Daemon } from './helpers.ts';
+import { baseEnv, daemon, drained, failedJobs, rtClient, rtEnv, rtTickets, syncdesk, unique, type Daemon } from './helpers.ts';
 import { reportMail, type ReportRow } from './report-mail.ts';
 import { ticketOn as ticketOnIn } from './ticket-files.ts';
 
 /**
  * Issue #15 end to end: both sides of a conflict. A real Samba AD DC on loopback, the fake
- * Graph over HTTPS, the file sink; `syncdesk worker --queues onprem` with the read-only
+ * Graph over HTTPS, the file sink (and Request Tracker at the end); `syncdesk worker --queues onprem` with the read-only
  * account (the host inside the network) and `syncdesk worker --queues resolve,ticket` with
  * ONPREM_URL only (the host that only knows reports wait for AD), both on one Redis.
  */
@@ -179,5 +179,20 @@ describe('both sides of a conflict, end to end (Samba AD DC, fake Graph, file si
     const cara = ticketOn(`smtp:sales@${dom} on cara.ad@${dom}`);
     expect(cara.markdown).toContain(dns.cara);
     expect(cara.markdown).toContain(`group ${salesDn} — holds mail sales@${dom}, proxyAddresses SMTP:sales@${dom}`);
+  });
+
+  it('into Request Tracker: the RT ticket carries both sides and the AD commands', async () => {
+    expect(await resolveWorker!.stop()).toBe(0);
+    resolveWorker = await daemon(['worker'], { ...onpremEnv, ...rtEnv() }, 'workers ready');
+    const erin = `erin.${tag}@${dom}`;
+    await replay('into-rt', [{ object: erin, duplicates: [['ProxyAddresses', `smtp:sales@${dom}`]], onPremisesObjectId: guids.ann! }], 5);
+    const [t, ...more] = await rtTickets(rtClient(), `%on ${erin}%`);
+    expect(more).toEqual([]);
+    expect(t!.subject).toContain('held by on-premises group Sales');
+    const body = t!.body.replace(/&#39;|&#x27;|&apos;/g, "'");
+    expect(body).toContain(dns.ann);
+    expect(body).toContain(salesDn);
+    expect(body).toContain(`Set-ADGroup -Identity '${salesDn}' -Remove @{proxyAddresses='SMTP:sales@${dom}'}`);
+    expect(body).toContain(`Set-ADUser -Identity '${dns.ann!.replace(/'/g, "''")}' -Remove @{proxyAddresses='smtp:sales@${dom}'}`);
   });
 });

@@ -42,6 +42,13 @@ describe('a ticket with the on-premises side', () => {
     expect(text).toContain(`Set-ADUser -Identity 'CN=Smith\\, Ann,${BASE}' -Remove @{proxyAddresses='smtp:sales@corp.example'}`);
   });
 
+  it('names in the summary the holder the verdict is about, not the first one found', () => {
+    const cloudOnly = holder({ id: 'c0ffee00-0000-4000-8000-000000000002', displayName: 'Ann Cloud', matched: [{ attribute: 'proxyAddresses', value: 'smtp:ann@corp.example' }] });
+    const v = view({ ...side, holders: [] }, [cloud, cloudOnly]);
+    expect(v.resolution!.verdict).toBe('cloud-only-holder');
+    expect(renderSummary(v)).toContain('held by cloud-only user Ann Cloud (+1)');
+  });
+
   it('says why the on-premises side is missing, and keeps the cloud side', () => {
     const down: OnPremSide = { status: 'unavailable', object: null, holders: [], candidates: [], searched: [], note: 'on-premises lookup at ldaps://dc1:636: DC unreachable (connect ECONNREFUSED 10.0.0.4:636)', code: null };
     const v = view(down);
