@@ -62,9 +62,14 @@ export function createRedisClient(target: Exclude<RedisTarget, { kind: 'embedded
         sentinelPassword: target.password,
       });
     case 'cluster': {
+      // these are the cluster client's own options (given per node, ioredis ignores them)
+      const { lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = extra;
       const options: ClusterOptions = {
-        redisOptions: { ...BULLMQ_OPTIONS, ...extra, password: target.password },
+        redisOptions: { ...BULLMQ_OPTIONS, ...perNode, password: target.password },
         enableReadyCheck: true,
+        ...(lazyConnect !== undefined && { lazyConnect }),
+        ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+        ...(retryStrategy && { clusterRetryStrategy: (times: number) => retryStrategy(times) }),
       };
       return new Cluster(target.nodes, options);
     }

@@ -260,7 +260,7 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
     expect(await failedJobs()).toEqual([]);
   });
 
-  it('`syncdesk status` and `syncdesk failed list` answer from the cluster', async () => {
+  it('`syncdesk status`, `failed list` and `doctor` answer from the cluster', async () => {
     const status = await syncdesk(['status'], env);
     expect(status.code, status.stderr + status.stdout).toBe(0);
     expect(status.stdout).toContain('cluster (3 seed nodes)');
@@ -272,5 +272,8 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
     const failed = await syncdesk(['failed', 'list'], env);
     expect(failed.code, failed.stderr + failed.stdout).toBe(0);
     expect(failed.stdout.trim()).toBe('no failed jobs');
+
+    const doctor = await syncdesk(['doctor'], env);
+    expect(doctor.stdout).toMatch(/redis\s+ok\s+cluster \(3 seed nodes\): Redis \d/);
   });
 });
