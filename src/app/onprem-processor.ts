@@ -4,6 +4,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import type { OnPremJob } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { OnPremSideSchema, type OnPremSide } from '../../schemas/resolution.schema.ts';
+import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { OnPremDirectory } from '../resolve/onprem/onprem-directory.ts';
 import { lookUpOnPrem, wantsOnPrem } from '../resolve/onprem/onprem-lookup.ts';
@@ -39,11 +40,22 @@ export function createOnPremDirectory(config: Config): OnPremDirectory {
   return new OnPremDirectory({ url: o.url!, bindDn: o.bindDn!, bindPassword: o.bindPassword!, baseDn: o.baseDn!, anchorAttribute: o.anchorAttribute, tlsCa: o.tlsCa, timeoutMs: o.timeoutMs });
 }
 
-/** One bind for the whole chunk; a DC-level failure is thrown (TransientError retried, PermanentError final). */
-export async function processOnPremJob(data: OnPremJob, directory: Pick<OnPremDirectory, 'session'>, log: Logger): Promise<OnPremJobResult> {
+/**
+ * One bind for the whole chunk; a DC-level failure is thrown (TransientError retried,
+ * PermanentError final). The last attempt's error says how many were made: the ticket shows it.
+ */
+export async function processOnPremJob(
+  data: OnPremJob,
+  directory: Pick<OnPremDirectory, 'session'>,
+  log: Logger,
+  attempt: { made: number; max: number } = { made: 0, max: 1 },
+): Promise<OnPremJobResult> {
   const wanted = data.errors.filter(wantsOnPrem);
   if (!wanted.length) return [];
-  const sides = await directory.session('lookup', (s) => lookUpOnPrem(wanted, s));
+  const sides = await directory.session('lookup', (s) => lookUpOnPrem(wanted, s)).catch((err: unknown) => {
+    if (err instanceof TransientError && attempt.made + 1 >= attempt.max) throw new TransientError(`${err.message}; gave up after ${attempt.max} attempts`, err.code, undefined, { cause: err });
+    throw err;
+  });
   const out = [...sides].map(([fingerprint, side]) => ({ fingerprint, side }));
   const found = out.filter((r) => r.side.status === 'found').length;
   const holders = out.reduce((n, r) => n + r.side.holders.length, 0);

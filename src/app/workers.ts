@@ -73,7 +73,7 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
           return [];
         }
         const directory = createOnPremDirectory(runtime.config);
-        return runWorker({ ...base, queue: 'onprem', schema: OnPremJobSchema, handler: (data, _job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId })) });
+        return runWorker({ ...base, queue: 'onprem', schema: OnPremJobSchema, handler: (data, job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId }), { made: job.attemptsMade, max: job.opts.attempts ?? 1 }) });
       }
       case 'ticket':
         return startTicketWorker({ ...base, stage: runtime.ticketStage() });
