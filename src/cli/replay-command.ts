@@ -6,6 +6,7 @@ import { dateValue, UsageError } from './usage.ts';
  * `syncdesk replay <files|dirs|mbox...>`, `syncdesk replay --imap --mailbox NAME --since DATE` and
  * `syncdesk replay --graph --mailbox ADDRESS [--folder NAME] --since DATE`:
  * feeds old mails through the pipeline. Mails seen before are skipped unless `--force`.
+ * Files and mbox skip sender trust unless `--verify-senders`; IMAP and Graph follow TRUST_POLICY.
  * `--dry-run` parses, resolves and plans the ticket actions in this process and prints
  * them, changing nothing (no queue, no ticket, no mail store).
  */
@@ -22,6 +23,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--until <date>', 'IMAP/Graph: mails received before this date', dateValue)
     .option('--dry-run', 'print the records and the planned ticket actions; change nothing')
     .option('--force', 'run mails again even if they were seen before')
+    .option('--verify-senders', 'files and mbox: check sender trust as the listener does (default: trusted, the admin vouches for them)')
     .option('--wait', 'process in this process and wait, even when other workers are running')
     .action(async (paths: string[], opts: ReplayOptions) => {
       const source = opts.imap ? '--imap' : opts.graph ? '--graph' : null;

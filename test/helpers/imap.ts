@@ -20,3 +20,16 @@ export async function imapAdmin(): Promise<ImapFlow> {
   await c.connect();
   return c;
 }
+
+/** The variables of a syncdesk process reading the test Dovecot over TLS. */
+export function imapTlsEnv(): Record<string, string> {
+  const s = services();
+  return {
+    IMAP_HOST: s.IMAP_HOST!,
+    IMAP_PORT: s.IMAP_TLS_PORT!,
+    IMAP_SECURE: 'true',
+    IMAP_TLS_CA: s.IMAP_TLS_CA!,
+    IMAP_USER: s.IMAP_USER!,
+    IMAP_PASSWORD: s.IMAP_PASSWORD!,
+  };
+}

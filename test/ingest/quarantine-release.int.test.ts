@@ -39,7 +39,7 @@ describe('quarantine release', () => {
       TICKET_DIR: join(dir, 'tickets'),
       TRUST_POLICY: 'strict', // the samples are not signed by Microsoft: held back
     };
-    const held = await runCli(['replay', 'examples/02-fabrikam-proxyaddresses-signinname.eml', 'examples/03-fabrikam-quota-exceeded.eml'], env);
+    const held = await runCli(['replay', '--verify-senders', 'examples/02-fabrikam-proxyaddresses-signinname.eml', 'examples/03-fabrikam-quota-exceeded.eml'], env);
     expect(held.output).toContain('quarantined 2');
     const list = async () => (await runCli(['quarantine', 'list', '--json'], env)).output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
     const before = await list();

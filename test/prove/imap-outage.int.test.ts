@@ -8,6 +8,7 @@ import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { prng } from '../parse/report-generator.ts';
 import { reportMail } from '../ingest/helpers.ts';
 import { restartService, services } from '../helpers/services.ts';
+import { imapTlsEnv } from '../helpers/imap.ts';
 import { param, sleep, spawnCli, tempDir, uid, until, type CliChild } from './helpers.ts';
 import { join } from 'node:path';
 
@@ -64,12 +65,7 @@ describe(`IMAP outages: Dovecot restarted ${RESTARTS}× while ${MAILS} reports a
       TRUST_POLICY: 'off',
       TICKET_SINK: 'file',
       TICKET_DIR: join(dir, 'tickets'),
-      IMAP_HOST: s.IMAP_HOST!,
-      IMAP_PORT: s.IMAP_TLS_PORT!,
-      IMAP_SECURE: 'true',
-      IMAP_TLS_CA: s.IMAP_TLS_CA!,
-      IMAP_USER: s.IMAP_USER!,
-      IMAP_PASSWORD: s.IMAP_PASSWORD!,
+      ...imapTlsEnv(),
       IMAP_MAILBOX: mailbox,
       IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
       LOG_LEVEL: 'info',
