@@ -3,6 +3,7 @@ import { cliConfig } from '../src/app/cli-support.ts';
 import { onShutdownSignal } from '../src/app/run-worker.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../src/app/workers.ts';
+import { stopWithin } from '../src/cli/stop-deadline.ts';
 import { createLogger } from '../src/logger.ts';
 
 /**
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const roles = parseRoles(process.argv[2]);
   const workers = startWorkers(runtime, roles);
   await ensureSchedules(runtime, roles);
-  onShutdownSignal(() => stopWorkers(workers, runtime), logger);
+  // SIGTERM: running jobs finish, for at most SHUTDOWN_TIMEOUT_SECONDS (exit 1 past it)
+  onShutdownSignal(() => stopWithin(() => stopWorkers(workers, runtime), config.shutdownTimeoutSeconds, logger), logger);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
