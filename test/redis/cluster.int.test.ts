@@ -118,6 +118,21 @@ describe('the stores on a 3-master Redis Cluster', () => {
     }
   });
 
+  it('queues: a job scheduler (the Graph poll) is set, queues its first run and is removed', async () => {
+    const queues = createQueues(client, queuePrefix(loadConfig({ REDIS_CLUSTER_NODES: cluster.nodes, REDIS_PREFIX: `cs${unique()}` }).redis));
+    try {
+      await queues.poll.upsertJobScheduler('graph-poll', { every: 3_600_000 }, { name: 'graph-poll', data: {} as never });
+      expect(await queues.poll.getJobSchedulersCount()).toBe(1);
+      const poll = (await queueCounts(queues)).poll;
+      expect((poll.waiting ?? 0) + (poll.delayed ?? 0)).toBe(1); // its first run
+      await queues.poll.removeJobScheduler('graph-poll');
+      expect(await queues.poll.getJobSchedulersCount()).toBe(0);
+      await queues.poll.obliterate({ force: true });
+    } finally {
+      await queues.close();
+    }
+  });
+
   it('lookup cache: many values of a tenant, in many slots, written and read back in order', async () => {
     const prefix = `cs${unique()}`;
     const cache = createRedisLookupCache(client as unknown as Redis, prefix);
@@ -275,5 +290,22 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
 
     const doctor = await syncdesk(['doctor'], env);
     expect(doctor.stdout).toMatch(/redis\s+ok\s+cluster \(3 seed nodes\): Redis \d/);
+  });
+
+  it('a poison job fails for good with its reason; `failed list` shows it and `failed retry --all` queues it again', async () => {
+    await queues.ticket.add('ticket', { report: { reportId: 42 } } as never, { jobId: 'poison-1' });
+    await drained();
+    const poison = (await queues.ticket.getJob('poison-1'))!;
+    expect(await poison.getState()).toBe('failed');
+    expect(poison.failedReason).toMatch(/^\[bad-payload\]/);
+    const list = await syncdesk(['failed', 'list'], env);
+    expect(list.stdout).toContain('poison-1');
+    const retry = await syncdesk(['failed', 'retry', '--all'], env);
+    expect(retry.code, retry.stderr + retry.stdout).toBe(0);
+    expect(retry.stdout).toContain('poison-1');
+    await drained();
+    const again = (await queues.ticket.getJob('poison-1'))!;
+    expect(await again.getState()).toBe('failed');
+    expect(again.finishedOn).toBeGreaterThan(poison.finishedOn!);
   });
 });
