@@ -116,6 +116,10 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
   const onprem = new Queue<ResolveJob>(QUEUE_NAMES.onprem, opts);
   const flow = new FlowProducer({ connection, prefix });
   const all = { poll, resolve, ticket, onprem } as Record<QueueName, Queue>;
+  // Connection errors surface on the shared client (logged there, src/redis/connection.ts);
+  // without a listener here BullMQ would print each retry's raw error as well.
+  for (const queue of Object.values(all)) queue.on('error', () => undefined);
+  flow.on('error', () => undefined);
 
   return {
     prefix,

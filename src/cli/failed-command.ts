@@ -4,6 +4,7 @@ import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
+import { whenRedisReady } from '../redis/ready.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { failureCode } from '../app/run-worker.ts';
 
@@ -80,6 +81,7 @@ async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> 
   const config = cliConfig();
   const runtime = await openRuntime(config, cliLogger(config));
   try {
+    await whenRedisReady(runtime.redis);
     return await fn(runtime);
   } finally {
     await runtime.close();

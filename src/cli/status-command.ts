@@ -4,7 +4,9 @@ import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
-import { createQueues } from '../queues.ts';
+import { createQueues, type Queues } from '../queues.ts';
+import { whenRedisReady } from '../redis/ready.ts';
+import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { listFailed } from './failed-command.ts';
 
@@ -84,6 +86,18 @@ async function openProblems(redis: RedisClient, prefix: string): Promise<Map<str
   return byTenant;
 }
 
+/** What the ticket stage left alone because a newer report had decided it: from the ticket jobs kept (7 days, 5,000). */
+async function skippedAsOld(queues: Queues): Promise<{ problems: number; reports: Array<{ reportId: string; problems: number }> }> {
+  const jobs = await queues.ticket.getCompleted(0, 4_999);
+  const reports: Array<{ reportId: string; problems: number }> = [];
+  for (const job of jobs) {
+    const result = job?.returnvalue as TicketJobResult | undefined;
+    const problems = result?.actions?.filter((a) => a.action === 'skip-old').length ?? 0;
+    if (problems) reports.push({ reportId: result!.reportId, problems });
+  }
+  return { problems: reports.reduce((n, r) => n + r.problems, 0), reports };
+}
+
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
@@ -95,6 +109,7 @@ export function registerStatusCommand(program: Command): void {
       const queues = createQueues(redis.client, redis.prefix);
       const print = (line = '') => process.stdout.write(`${line}\n`);
       try {
+        await whenRedisReady(redis);
         print(`Redis: ${redis.describe}`);
         const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
         const byStatus: Record<string, number> = {};
@@ -115,6 +130,11 @@ export function registerStatusCommand(program: Command): void {
         const counts = await queueCounts(queues);
         for (const [name, c] of Object.entries(counts)) {
           print(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
+        }
+        const skips = await skippedAsOld(queues);
+        if (skips.problems) {
+          print(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
+          for (const r of skips.reports.slice(0, 5)) print(`  ${r.reportId}: ${r.problems}`);
         }
         const failed = await listFailed(queues, 20);
         if (failed.length) {

@@ -24,6 +24,8 @@ export interface ReportMailSpec {
   rows: ReportRow[];
   /** A tenant-level "Error 016" quota error before the table. */
   quota?: boolean;
+  /** Leave out the sentences that name the tenant: only the To: line says whose report it is. */
+  noTenantLine?: boolean;
   messageId?: string;
 }
 
@@ -62,9 +64,9 @@ export function reportMail(spec: ReportMailSpec): Buffer {
 <head><title>Directory Synchronization Error Report</title></head>
 <body>
 <p>Directory Synchronization Error Report</p>
-<p>The following errors occurred during synchronization for tenant ${escapeHtml(spec.tenant)}.</p>
+${spec.noTenantLine ? '' : `<p>The following errors occurred during synchronization for tenant ${escapeHtml(spec.tenant)}.</p>
 <p>This report was sent to the technical contact of ${escapeHtml(spec.domain)}. See <a href="https://aka.ms/duplicateattributeresiliency">steps on how to resolve this issue</a>.</p>
-${quota}<table border="1">
+`}${quota}<table border="1">
 <tr><th>Object</th><th>Error</th><th>On-premises object ID</th></tr>
 ${rows}
 </table>

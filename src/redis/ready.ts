@@ -1,0 +1,36 @@
+import type { RedisHandle } from './connection.ts';
+
+/**
+ * For one-shot commands (`status`, `failed …`): Redis must answer within `ms`, or the
+ * command says where it looked and stops, instead of retrying forever as the daemons do.
+ */
+export class RedisUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisUnreachableError';
+  }
+}
+
+/** Resolves once the client is ready; else disconnects it and throws RedisUnreachableError (the caller closes what it opened). */
+export async function whenRedisReady(redis: Pick<RedisHandle, 'client' | 'describe'>, ms = 5_000): Promise<void> {
+  const client = redis.client;
+  if (client.status === 'ready') return;
+  let lastError = '';
+  const onError = (err: Error) => (lastError = err.message);
+  client.on('error', onError);
+  try {
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (ready) return;
+  } finally {
+    client.off('error', onError);
+  }
+  // stop retrying now: closing what was built on the client must not wait for it
+  client.disconnect();
+  throw new RedisUnreachableError(`Redis unreachable at ${redis.describe}${lastError ? ` (${lastError})` : ''} after ${ms / 1000} s: start it, or check REDIS_URL`);
+}

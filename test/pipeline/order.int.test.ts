@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Worker } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForDrain } from '../../src/app/cli-support.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import { startWorkers } from '../../src/app/workers.ts';
+import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
+import { readTickets, testRuntime } from './helpers.ts';
+
+/**
+ * Reports that arrive out of order (a replay of last month's mails, a delayed forward)
+ * never lose a problem: an older report creates what nothing has a ticket for, leaves
+ * what a newer report decided alone, and says so in `syncdesk status`. Reports that name
+ * no tenant are told apart by whom Microsoft sent them to, so one tenant's newer report
+ * never makes another tenant's report "old".
+ */
+
+const run = promisify(execFile);
+let runtime: Runtime | undefined;
+let workers: Worker[] = [];
+
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  workers = [];
+  if (runtime) {
+    for (const q of [runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
+    await runtime.close();
+  }
+  runtime = undefined;
+});
+
+const day = (d: number) => new Date(Date.UTC(2026, 10, d, 6, 0, 0));
+const row = (user: string, domain: string): ReportRow => ({ object: `${user}@${domain}`, duplicates: [['UserPrincipalName', `${user}@${domain}`]], onPremisesObjectId: Buffer.from(user).toString('base64') });
+
+async function ingestInOrder(rt: Runtime, mails: Buffer[]): Promise<void> {
+  for (const raw of mails) {
+    expect((await rt.ingestor().ingest(raw, { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
+    expect(await waitForDrain(rt.queues, { timeoutMs: 60_000 })).toBe(true);
+  }
+}
+
+describe('reports out of order', () => {
+  it('an older report after a newer one: the problem only it lists gets its ticket, the newer decision stands, status shows the skip', async () => {
+    const t = await testRuntime({ TICKET_RESOLVE_AFTER_MISSING: '1' });
+    runtime = t.runtime;
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
+    const domain = `order${Date.now()}.onmicrosoft.com`;
+    const spec = { tenant: `Order ${domain}`, domain };
+    await ingestInOrder(runtime, [
+      reportMail({ ...spec, coversAt: day(20), rows: [row('anna', domain)] }),
+      // last month's report, replayed: anna (decided by the newer report) and bert (new to us)
+      reportMail({ ...spec, coversAt: day(1), rows: [row('anna', domain), row('bert', domain)] }),
+    ]);
+    const tickets = readTickets(join(t.dir, 'tickets'));
+    expect(tickets.map((x) => [x.summary.match(/(anna|bert)@/)?.[1], x.status]).sort()).toEqual([
+      ['anna', 'open'],
+      ['bert', 'open'],
+    ]);
+    const { stdout } = await run('node', ['bin/syncdesk.js', 'status'], { env: { ...process.env, ...t.env }, timeout: 60_000 });
+    expect(stdout).toMatch(/Skipped as older than a report already applied: 1 problem\(s\) in 1 report\(s\)/);
+  });
+
+  it('two tenants whose reports name no tenant: each is its own stream, neither makes the other old nor resolves its tickets', async () => {
+    const t = await testRuntime({ TICKET_RESOLVE_AFTER_MISSING: '1' });
+    runtime = t.runtime;
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
+    const a = `a${Date.now()}.example`;
+    const b = `b${Date.now()}.example`;
+    await ingestInOrder(runtime, [
+      reportMail({ tenant: 'A', domain: a, noTenantLine: true, coversAt: day(20), rows: [row('anna', a)] }),
+      // tenant B's report covers an older run: had it shared A's stream it would be skipped as old
+      reportMail({ tenant: 'B', domain: b, noTenantLine: true, coversAt: day(10), rows: [row('bert', b)] }),
+      // A's next report without anna resolves anna's ticket, and only that one
+      reportMail({ tenant: 'A', domain: a, noTenantLine: true, coversAt: day(21), rows: [row('carl', a)] }),
+    ]);
+    const tickets = readTickets(join(t.dir, 'tickets'));
+    const state = Object.fromEntries(tickets.map((x) => [x.summary.match(/(anna|bert|carl)@/)?.[1], x.status]));
+    expect(state).toEqual({ anna: 'resolved', bert: 'open', carl: 'open' });
+  });
+});
