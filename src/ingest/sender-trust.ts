@@ -258,12 +258,14 @@ export async function findQuarantined(redis: Redis, prefix: string, target: { ma
   return [...newest.values()];
 }
 
-/** Takes every held row of `entry.mailId` off the quarantine and keeps `entry` in its history. */
+/**
+ * Takes every held row of `entry.mailId` off the quarantine and keeps `entry` in its history.
+ * One key per command (the two lists hash to different Redis Cluster slots): the history
+ * first, so a crash in between leaves the mail both held and in the history, never released without a record.
+ */
 export async function recordRelease(redis: Redis, prefix: string, entry: ReleasedEntry): Promise<void> {
   const rows = await redis.lrange(quarantineKey(prefix), 0, -1);
-  const tx = redis.multi();
-  for (const row of rows) if ((JSON.parse(row) as QuarantineEntry).mailId === entry.mailId) tx.lrem(quarantineKey(prefix), 0, row);
-  tx.lpush(releasedKey(prefix), JSON.stringify(entry));
-  tx.ltrim(releasedKey(prefix), 0, RELEASED_KEPT - 1);
-  await tx.exec();
+  await redis.lpush(releasedKey(prefix), JSON.stringify(entry));
+  await redis.ltrim(releasedKey(prefix), 0, RELEASED_KEPT - 1);
+  for (const row of rows) if ((JSON.parse(row) as QuarantineEntry).mailId === entry.mailId) await redis.lrem(quarantineKey(prefix), 0, row);
 }

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { queuePrefix } from '../../src/redis/connection.ts';
+import { listQuarantine, listReleased, quarantineKey, recordRelease, releasedKey } from '../../src/ingest/sender-trust.ts';
 import { createRedisLookupCache } from '../../src/resolve/lookup-cache.ts';
 import { createTicketStateStore, type KeyState } from '../../src/ticket/ticket-state.ts';
 import { daemon, syncdesk, unique, type Daemon } from '../e2e/helpers.ts';
@@ -131,6 +132,16 @@ describe('the stores on a 3-master Redis Cluster', () => {
     } finally {
       await queues.close();
     }
+  });
+
+  it('quarantine: a release takes the mail off the held list and keeps it in the history', async () => {
+    const prefix = `cs${unique()}`;
+    const held = (mailId: string) => ({ mailId, reason: 'not a known Microsoft sender', sender: 'x@example.com', origin: 'imap', at: new Date().toISOString() });
+    for (const row of [held('m1'), held('m2'), held('m1')]) await client.lpush(quarantineKey(prefix), JSON.stringify(row));
+    expect(await slotOf(quarantineKey(prefix))).not.toBe(await slotOf(releasedKey(prefix)));
+    await recordRelease(client as unknown as Redis, prefix, { ...held('m1'), released: { by: 'admin', at: new Date().toISOString() } });
+    expect((await listQuarantine(client as unknown as Redis, prefix)).map((e) => e.mailId)).toEqual(['m2']);
+    expect((await listReleased(client as unknown as Redis, prefix)).map((e) => e.mailId)).toEqual(['m1']);
   });
 
   it('lookup cache: many values of a tenant, in many slots, written and read back in order', async () => {
