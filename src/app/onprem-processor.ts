@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { OnPremJob } from '../../schemas/jobs.schema.ts';
@@ -63,12 +62,18 @@ export async function processOnPremJob(
   return out;
 }
 
+/** What a resolve job (a BullMQ Job) tells about its children. */
+export interface ChildrenOf {
+  getChildrenValues(): Promise<Record<string, unknown>>;
+  getIgnoredChildrenFailures(): Promise<Record<string, string>>;
+}
+
 /**
  * The on-premises sides the resolve job's onprem child returned, by fingerprint; when the
  * child failed for good, an `unavailable` side with its reason for every error it was for.
  * Undefined when the job has no onprem child (AD not configured).
  */
-export async function collectOnPremSides(job: Pick<Job, 'getChildrenValues' | 'getIgnoredChildrenFailures'>, errors: SyncError[]): Promise<Map<string, OnPremSide> | undefined> {
+export async function collectOnPremSides(job: ChildrenOf, errors: SyncError[]): Promise<Map<string, OnPremSide> | undefined> {
   const values = Object.values(await job.getChildrenValues());
   const failures = Object.values(await job.getIgnoredChildrenFailures()).filter(Boolean) as string[];
   if (!values.length && !failures.length) return undefined;
