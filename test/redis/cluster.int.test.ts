@@ -11,7 +11,8 @@ import { queuePrefix } from '../../src/redis/connection.ts';
 import { listQuarantine, listReleased, quarantineKey, recordRelease, releasedKey } from '../../src/ingest/sender-trust.ts';
 import { createRedisLookupCache } from '../../src/resolve/lookup-cache.ts';
 import { createTicketStateStore, type KeyState } from '../../src/ticket/ticket-state.ts';
-import { daemon, syncdesk, unique, type Daemon } from '../e2e/helpers.ts';
+import { daemon, flagsIn, imapAdmin, syncdesk, unique, until, type Daemon } from '../e2e/helpers.ts';
+import { services } from '../helpers/services.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
 import { readTickets } from '../pipeline/helpers.ts';
 import { runStateStoreContract, state } from '../ticket/state-store-contract.ts';
@@ -189,9 +190,12 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
   const spec = (day: number, rows: ReportRow[]) => ({ tenant, domain, coversAt: new Date(Date.UTC(2026, 10, 2 + day, 6)), rows });
   const fileA = join(dir, 'report-a.eml');
   const fileB = join(dir, 'report-b.eml');
+  const sales: ReportRow = { object: `Sales ${id}`, duplicates: [['ProxyAddresses', `SMTP:sales@${id}.example`]], onPremisesObjectId: 'c2FsZXMtNA' };
+  // day 2, by mail: bob's conflict is back
+  const reportC = reportMail(spec(2, [row('anna', 1), row('bob', 2), row('carl', 3), sales]));
   // day 0: four problems; day 1: bob's is gone
-  writeFileSync(fileA, reportMail(spec(0, [row('anna', 1), row('bob', 2), row('carl', 3), { ...row('sales', 4), object: `Sales ${id}`, duplicates: [['ProxyAddresses', `SMTP:sales@${id}.example`]] }])));
-  writeFileSync(fileB, reportMail(spec(1, [row('anna', 1), row('carl', 3), { ...row('sales', 4), object: `Sales ${id}`, duplicates: [['ProxyAddresses', `SMTP:sales@${id}.example`]] }])));
+  writeFileSync(fileA, reportMail(spec(0, [row('anna', 1), row('bob', 2), row('carl', 3), sales])));
+  writeFileSync(fileB, reportMail(spec(1, [row('anna', 1), row('carl', 3), sales])));
 
   let queues: Queues;
   const ticketsNow = () => readTickets(ticketDir).sort((a, b) => a.id.localeCompare(b.id));
@@ -318,5 +322,29 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
     const again = (await queues.ticket.getJob('poison-1'))!;
     expect(await again.getState()).toBe('failed');
     expect(again.finishedOn).toBeGreaterThan(poison.finishedOn!);
+  });
+
+  it('`syncdesk start` reads a newer report from IMAP (mailbox cursor on the cluster): the problem back reopens its ticket, the mail is marked handled', async () => {
+    const mailbox = `cluster-${id}-${unique()}`;
+    const imap = await imapAdmin();
+    const s = services();
+    const imapEnv = { IMAP_HOST: s.IMAP_HOST!, IMAP_PORT: s.IMAP_PORT!, IMAP_SECURE: 'false', IMAP_USER: s.IMAP_USER!, IMAP_PASSWORD: s.IMAP_PASSWORD!, IMAP_TLS_CA: s.IMAP_TLS_CA!, IMAP_MAILBOX: mailbox };
+    let start: Daemon | undefined;
+    try {
+      await imap.mailboxCreate(mailbox);
+      start = await daemon(['start', '--admin-port', '0'], { ...env, ...imapEnv }, 'syncdesk started');
+      await imap.append(mailbox, reportC);
+      await until('the mail to be marked handled', async () => (await flagsIn(imap, mailbox))[0]?.flags.includes('$SyncdeskHandled') ?? false, 30_000);
+      await drained();
+      const after = ticketsNow();
+      expect(after).toHaveLength(4);
+      expect(after.find((t) => t.summary.includes(`bob@${id}.example`))!.status).toBe('open');
+      expect((await failedJobs()).map((f) => f.split(':')[0])).toEqual(['ticket poison-1']); // the poison job above, nothing else
+      expect(await start.stop()).toBe(0);
+      start = undefined;
+    } finally {
+      await start?.stop();
+      await imap.logout().catch(() => undefined);
+    }
   });
 });
