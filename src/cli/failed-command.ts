@@ -1,12 +1,5 @@
-import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
-import type { Redis } from 'ioredis';
-import { openRuntime, type Runtime } from '../app/runtime.ts';
-import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
-import { whenRedisReady } from '../redis/ready.ts';
-import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
-import { failureCode } from '../app/run-worker.ts';
+import { UsageError } from './usage.ts';
 
 /**
  * `syncdesk failed list` and `syncdesk failed retry <id> | --all`: jobs that failed for
@@ -14,80 +7,6 @@ import { failureCode } from '../app/run-worker.ts';
  * could not read (kept in the mail store, `rejected` in the ledger): retrying one parses
  * it again, after a fix, and queues its reports.
  */
-
-export interface FailedJobInfo {
-  /** The queue of a failed job, or `mail` for a mail kept but not readable. */
-  queue: QueueName | 'mail';
-  id: string;
-  name: string;
-  attempts: number;
-  code: string | null;
-  reason: string;
-  failedAt: string | null;
-}
-
-export async function listFailed(queues: Queues, limit = 1000): Promise<FailedJobInfo[]> {
-  const out: FailedJobInfo[] = [];
-  for (const queue of Object.keys(QUEUE_NAMES) as QueueName[]) {
-    const jobs = (await queues.byName(queue).getFailed(0, limit - 1)) as Job[];
-    for (const job of jobs) {
-      if (!job) continue;
-      out.push({
-        queue,
-        id: String(job.id),
-        name: job.name,
-        attempts: job.attemptsMade,
-        code: failureCode(job.failedReason),
-        reason: job.failedReason ?? '',
-        failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      });
-    }
-  }
-  return out.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
-}
-
-/** Mails kept but not readable (unreadable, timeout): the ledger's recent `rejected` entries, too-large ones aside. */
-export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Promise<FailedJobInfo[]> {
-  const entries = await ledger.recent(limit);
-  return entries
-    .filter((e) => e.status === 'rejected' && !e.reason?.startsWith('too-large'))
-    .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt }));
-}
-
-/** Re-queues failed jobs (one by id, or all) and parses rejected mails again; returns the ids retried. */
-export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<string[]> {
-  const failed = [...(await listFailed(runtime.queues, 100_000)), ...(await listRejectedMails(createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix)))];
-  const chosen = target.all ? failed : failed.filter((f) => f.id === target.id);
-  const done: string[] = [];
-  for (const f of chosen) {
-    if (f.queue === 'mail') {
-      const mail = await runtime.store.get(f.id);
-      if (!mail) continue;
-      // forced: the ledger already holds this mail; its reports get flows of their own
-      const r = await runtime.ingestor().ingest(mail.raw, { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true });
-      if (r.status === 'queued') done.push(f.id);
-      continue;
-    }
-    const job = await runtime.queues.byName(f.queue).getJob(f.id);
-    if (!job) continue;
-    // a fresh set of attempts: the cause was fixed (or is worth another full try)
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    done.push(f.id);
-  }
-  return done;
-}
-
-async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const config = cliConfig();
-  const runtime = await openRuntime(config, cliLogger(config));
-  try {
-    await whenRedisReady(runtime.redis);
-    return await fn(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
-
 export function registerFailedCommand(program: Command): void {
   const failed = program.command('failed').description('jobs that failed for good and mails that could not be read: list them, retry them');
   failed
@@ -95,29 +14,17 @@ export function registerFailedCommand(program: Command): void {
     .description('list failed jobs and unreadable mails with their reason')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await withRuntime(async (r) => [
-        ...(await listFailed(r.queues)),
-        ...(await listRejectedMails(createLedger(r.redis.client as Redis, r.config.redis.prefix))),
-      ]);
-      writeRows(rows, {
-        json: opts.json,
-        empty: 'no failed jobs',
-        line: (r) => `${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}`,
-        footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\``,
-      });
+      const { printFailed } = await import('./failed.ts');
+      await printFailed(opts);
     });
   failed
     .command('retry [id]')
     .description('put a failed job (or all of them) back in its queue; parse a kept mail again')
     .option('--all', 'retry every failed job and mail')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
-      if (!id && !opts.all) throw new Error('give a job id or --all');
-      const done = await withRuntime((r) => retryFailed(r, { id, all: opts.all }));
-      if (!done.length) {
-        process.stdout.write(id ? `no failed job with id ${id}\n` : 'no failed jobs\n');
-        process.exitCode = id ? 1 : 0;
-        return;
-      }
-      process.stdout.write(`re-queued ${done.length} job${done.length === 1 ? '' : 's'}: ${done.join(', ')}\n`);
+      if (!id && !opts.all) throw new UsageError('give a job id (from `syncdesk failed list`) or --all');
+      if (id && opts.all) throw new UsageError('give a job id or --all, not both');
+      const { retryFailedCommand } = await import('./failed.ts');
+      process.exitCode = await retryFailedCommand(id, opts);
     });
 }

@@ -1,149 +1,18 @@
 import type { Command } from 'commander';
-import { Cluster, type Redis } from 'ioredis';
-import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
-import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
-import { listQuarantine } from '../ingest/sender-trust.ts';
-import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
-import { createQueues, type Queues } from '../queues.ts';
-import { whenRedisReady } from '../redis/ready.ts';
-import type { TicketJobResult } from '../app/processors.ts';
-import { openRedis, type RedisClient } from '../redis/connection.ts';
-import { listFailed } from './failed-command.ts';
+import { wholeNumber } from './usage.ts';
 
 /**
  * `syncdesk status`: where things stand. Recent mails and what became of them (the ledger's word), open
  * problems per tenant and category (from the ticket stage's state), quarantined mails,
  * queue depths and failed jobs.
  */
-
-interface TicketStateRow {
-  stream?: string;
-  /** The stream's name in states written before it was called `stream`. */
-  tenantKey?: string;
-  status?: string;
-  summary?: string;
-}
-
-/** The ticket summary starts with `[<label>]` (src/ticket/render.ts); this maps labels back to categories. */
-const LABELS: Array<[RegExp, string]> = [
-  [/^duplicate /i, 'DuplicateAttribute'],
-  [/^data mismatch/i, 'DataMismatch'],
-  [/^federated domain change/i, 'FederatedDomainChange'],
-  [/^large object/i, 'LargeObject'],
-  [/^data validation/i, 'DataValidation'],
-  [/^deleting cloud-only object/i, 'DeletingCloudOnlyObject'],
-  [/^object not found/i, 'ObjectNotFound'],
-  [/^quota exceeded/i, 'QuotaExceeded'],
-  [/^sync error/i, 'Unknown'],
-];
-const CATEGORY_WORDS = new Map(ERROR_CATEGORIES.map((c) => [c.toLowerCase(), c]));
-
-function categoryOf(summary: string | undefined): string {
-  const label = /^\[([^\]]+)\]/.exec(summary ?? '')?.[1];
-  if (label) for (const [re, category] of LABELS) if (re.test(label)) return category;
-  for (const w of (summary ?? '').split(/[^A-Za-z]+/)) {
-    const c = CATEGORY_WORDS.get(w.toLowerCase());
-    if (c) return c;
-  }
-  return 'other';
-}
-
-/**
- * Every ticket state key. SCAN walks one server's keys, so on a Redis Cluster it runs on every
- * master; each value is then read on its own (an MGET of keys in several slots fails there).
- */
-async function* ticketStates(redis: RedisClient, prefix: string): AsyncGenerator<Array<string | null>> {
-  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const server of servers) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) yield await Promise.all(keys.map((k) => redis.get(k)));
-    } while (cursor !== '0');
-  }
-}
-
-async function openProblems(redis: RedisClient, prefix: string): Promise<Map<string, Record<string, number>>> {
-  const byTenant = new Map<string, Record<string, number>>();
-  for await (const values of ticketStates(redis, prefix)) {
-    for (const raw of values) {
-      if (!raw) continue;
-      let row: TicketStateRow;
-      try {
-        row = JSON.parse(raw) as TicketStateRow;
-      } catch {
-        continue;
-      }
-      if (row.status !== 'open') continue;
-      const tenant = row.stream ?? row.tenantKey ?? 'unknown';
-      const counts = byTenant.get(tenant) ?? {};
-      const cat = categoryOf(row.summary);
-      counts[cat] = (counts[cat] ?? 0) + 1;
-      byTenant.set(tenant, counts);
-    }
-  }
-  return byTenant;
-}
-
-/** What the ticket stage left alone because a newer report had decided it: from the ticket jobs kept (7 days, 5,000). */
-async function skippedAsOld(queues: Queues): Promise<{ problems: number; reports: Array<{ reportId: string; problems: number }> }> {
-  const jobs = await queues.ticket.getCompleted(0, 4_999);
-  const reports: Array<{ reportId: string; problems: number }> = [];
-  for (const job of jobs) {
-    const result = job?.returnvalue as TicketJobResult | undefined;
-    const problems = result?.actions?.filter((a) => a.action === 'skip-old').length ?? 0;
-    if (problems) reports.push({ reportId: result!.reportId, problems });
-  }
-  return { problems: reports.reduce((n, r) => n + r.problems, 0), reports };
-}
-
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('recent reports, open problems per tenant, quarantine, queues and failed jobs')
-    .option('--recent <n>', 'how many recent mails to show', '10')
-    .action(async (opts: { recent: string }) => {
-      const config = cliConfig();
-      const redis = await openRedis(config, cliLogger(config));
-      const queues = createQueues(redis.client, redis.prefix);
-      const print = (line = '') => process.stdout.write(`${line}\n`);
-      try {
-        await whenRedisReady(redis);
-        print(`Redis: ${redis.describe}`);
-        const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
-        const byStatus: Record<string, number> = {};
-        for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
-        print(`Mails: ${mails.length} (${formatCounts(byStatus)})`);
-        for (const m of mails.slice(0, Number(opts.recent))) {
-          print(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
-        }
-
-        const problems = await openProblems(redis.client, config.redis.prefix);
-        const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-        print(`Open problems: ${total}`);
-        for (const [tenant, counts] of [...problems.entries()].sort()) print(`  ${tenant}: ${formatCounts(counts)}`);
-
-        const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);
-        print(`Quarantined: ${quarantined.length}${quarantined.length ? ' (`syncdesk quarantine list`)' : ''}`);
-
-        const counts = await queueCounts(queues);
-        for (const [name, c] of Object.entries(counts)) {
-          print(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
-        }
-        const skips = await skippedAsOld(queues);
-        if (skips.problems) {
-          print(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
-          for (const r of skips.reports.slice(0, 5)) print(`  ${r.reportId}: ${r.problems}`);
-        }
-        const failed = await listFailed(queues, 20);
-        if (failed.length) {
-          print(`Failed jobs (newest first; \`syncdesk failed list\`):`);
-          for (const f of failed.slice(0, 10)) print(`  ${f.queue} ${f.id}: ${f.reason}`);
-        }
-      } finally {
-        await queues.close();
-        await redis.close();
-      }
+    .option('--recent <n>', 'how many recent mails to show', wholeNumber(0), 10)
+    .action(async (opts: { recent: number }) => {
+      const { printStatus } = await import('./status.ts');
+      await printStatus(opts);
     });
 }

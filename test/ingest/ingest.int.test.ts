@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
-import { listRejectedMails } from '../../src/cli/failed-command.ts';
+import { listRejectedMails } from '../../src/cli/failed.ts';
 import { createLedger } from '../../src/ingest/ledger.ts';
 import { createReportQueuer } from '../../src/ingest/queue-reports.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
