@@ -21,8 +21,6 @@ export const ReportRefSchema = z.object({
   coversAt: z.string().datetime({ offset: true }),
   tenantKey: z.string(),
   tenant: ParsedReportSchema.shape.tenant,
-  /** Fingerprints of every error in the report, so the ticket stage can tell which problems are gone. */
-  fingerprints: z.array(z.string()),
   /**
    * Where the report came from: a mail, or the Graph poll. Both feed the same tickets (same
    * tenant key, same fingerprints), but each source is its own ordered stream: a poll at 06:02

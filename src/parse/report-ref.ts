@@ -33,7 +33,6 @@ export const toReportRef: ToReportRef = (report, ctx) => {
     coversAt: at,
     tenantKey,
     tenant: t,
-    fingerprints: [...new Set(report.errors.map((e) => e.fingerprint))],
     source: ctx.source ?? 'mail',
   };
 };

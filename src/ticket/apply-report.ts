@@ -218,13 +218,13 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   }
 
   /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
-  async function applyMissing(key: string, job: TicketJob): Promise<TicketAction | null> {
+  async function applyMissing(key: string, job: TicketJob, present: ReadonlySet<string>): Promise<TicketAction | null> {
     const report = job.report;
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
     // the source that saw the problem last is the one that can tell it is gone
     if (s.stream !== streamOf(report)) return null;
-    if (report.fingerprints.includes(s.fingerprint)) return null;
+    if (present.has(s.fingerprint)) return null;
     if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
     const counted = s.lastMissedReportId === report.reportId;
     const missed = counted ? s.missed : s.missed + 1;
@@ -318,7 +318,8 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     }
     if (!old) {
       const missing = (await state.openKeys(stream)).filter((key) => !views.has(key));
-      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, job)));
+      const present = new Set(job.errors.map((e) => e.fingerprint));
+      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, job, present)));
       for (const action of results) if (action) actions.push(action);
     }
     await state.markApplied(stream, report.reportId);

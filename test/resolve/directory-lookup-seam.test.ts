@@ -12,7 +12,7 @@ import type { TenantEntry } from '../../src/resolve/tenants.ts';
 
 /** The resolver asks whatever DirectoryLookup the composition root chose for the report's tenant. */
 
-const ref = (tenantKey: string): ReportRef => ({ reportId: `r-${tenantKey}`, mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey, tenant: { name: null, domain: tenantKey, id: null }, fingerprints: [], source: 'mail' });
+const ref = (tenantKey: string): ReportRef => ({ reportId: `r-${tenantKey}`, mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey, tenant: { name: null, domain: tenantKey, id: null }, source: 'mail' });
 const tenant = (tenantId: string): TenantEntry => ({ name: tenantId, tenantId, domains: [`${tenantId}.example`], forwarders: [] });
 const dupBase = { category: 'DuplicateAttribute' as const, errorCode: null, identity: 'a@b.c', objectType: 'User', onPremisesObjectId: null, attributes: [{ name: 'ProxyAddresses', value: 'smtp:a@b.c' }], message: 'm' };
 const dup = { ...dupBase, fingerprint: fingerprintError(dupBase) };

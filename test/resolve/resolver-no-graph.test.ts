@@ -8,7 +8,7 @@ import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.t
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 
-const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey: 'contoso.com', tenant: { name: null, domain: 'contoso.com', id: null }, fingerprints: [], source: 'mail' };
+const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey: 'contoso.com', tenant: { name: null, domain: 'contoso.com', id: null }, source: 'mail' };
 
 describe('without Graph configured', () => {
   it('every lookup error is unresolved with a note, nothing is sent, advice-only errors stay advised', async () => {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createTenantNamer } from '../../src/resolve/tenants.ts';
 
 const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
-  reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, fingerprints: [], source: 'mail',
+  reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, source: 'mail',
 });
 const ID = '0e2e0000-0000-4000-8000-000000000001';
 

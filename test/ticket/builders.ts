@@ -72,7 +72,6 @@ export function ticketJob(tenantKey: string, day: number, errors: SyncError[], r
       coversAt: new Date(Date.UTC(2026, 10, day, 6)).toISOString(),
       tenantKey,
       tenant: { name: tenantKey.split('.')[0] ?? tenantKey, domain: tenantKey, id: null },
-      fingerprints: errors.map((e) => e.fingerprint),
       source: 'mail',
     },
     errors,

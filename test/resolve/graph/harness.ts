@@ -145,7 +145,6 @@ export function reportRef(errors: SyncError[], tenant: Partial<ReportRef['tenant
     coversAt: '2026-11-23T10:00:00Z',
     tenantKey,
     tenant: { name: null, domain: null, id: null, ...tenant },
-    fingerprints: errors.map((e) => e.fingerprint),
     source: 'mail',
   };
 }

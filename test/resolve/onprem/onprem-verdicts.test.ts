@@ -159,7 +159,7 @@ describe('the resolver with the on-premises side', () => {
     const tenant = { name: 't', tenantId: 't', domains: ['corp.example'], forwarders: [] };
     const resolver = createResolver({ route: () => ({ tenant }), lookupFor: () => lookup, logger: pino({ level: 'silent' }) });
     const error = { ...syncError({ attribute: 'ProxyAddresses', identity: 'ann@corp.example' }), attributes: [{ name: 'ProxyAddresses', value: null }] };
-    const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-12-01T00:00:00Z', tenantKey: 't', tenant: { name: 't', domain: null, id: null }, fingerprints: [], source: 'mail' };
+    const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-12-01T00:00:00Z', tenantKey: 't', tenant: { name: 't', domain: null, id: null }, source: 'mail' };
     const r = (await resolver.resolve(ref, [error], new Map([[error.fingerprint, side({ holders: [] })]]))).get(error.fingerprint)!;
     expect(asked[0]!.map((q) => q.value)).toEqual(['ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
     expect(r.verdict).toBe('no-holder');
