@@ -11,7 +11,8 @@ export function registerStatusCommand(program: Command): void {
     .command('status')
     .description('recent reports, open problems per tenant, quarantine, queues and failed jobs')
     .option('--recent <n>', 'how many recent mails to show', wholeNumber(0), 10)
-    .action(async (opts: { recent: number }) => {
+    .option('--json', 'one JSON object: the same facts, for scripts and monitoring')
+    .action(async (opts: { recent: number; json?: boolean }) => {
       const { printStatus } = await import('./status.ts');
       await printStatus(opts);
     });

@@ -93,46 +93,70 @@ async function skippedAsOld(queues: Queues): Promise<{ problems: number; reports
   return { problems: reports.reduce((n, r) => n + r.problems, 0), reports };
 }
 
-export async function printStatus(opts: { recent: number }): Promise<void> {
+/** Where things stand, as `status --json` prints it (the text form renders the same). */
+export interface StatusReport {
+  redis: string;
+  mails: { total: number; byStatus: Record<string, number>; recent: Array<{ firstSeen: string; mailId: string; origin: string; status: string; reason: string | null }> };
+  openProblems: { total: number; byTenant: Record<string, Record<string, number>> };
+  quarantined: number;
+  queues: Record<string, Record<string, number>>;
+  skippedAsOld: { problems: number; reports: Array<{ reportId: string; problems: number }> };
+  failed: Array<{ queue: string; id: string; reason: string }>;
+}
+
+async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
   const queues = createQueues(redis.client, redis.prefix);
-  const print = (line = '') => process.stdout.write(`${line}\n`);
   try {
     await whenRedisReady(redis);
-    print(`Redis: ${redis.describe}`);
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};
     for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
-    print(`Mails: ${mails.length} (${formatCounts(byStatus)})`);
-    for (const m of mails.slice(0, opts.recent)) {
-      print(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
-    }
-
     const problems = await openProblems(redis.client, config.redis.prefix);
     const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-    print(`Open problems: ${total}`);
-    for (const [tenant, counts] of [...problems.entries()].sort()) print(`  ${tenant}: ${formatCounts(counts)}`);
-
     const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);
-    print(`Quarantined: ${quarantined.length}${quarantined.length ? ' (`syncdesk quarantine list`)' : ''}`);
-
-    const counts = await queueCounts(queues);
-    for (const [name, c] of Object.entries(counts)) {
-      print(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
-    }
-    const skips = await skippedAsOld(queues);
-    if (skips.problems) {
-      print(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
-      for (const r of skips.reports.slice(0, 5)) print(`  ${r.reportId}: ${r.problems}`);
-    }
-    const failed = await listFailed(queues, 20);
-    if (failed.length) {
-      print(`Failed jobs (newest first; \`syncdesk failed list\`):`);
-      for (const f of failed.slice(0, 10)) print(`  ${f.queue} ${f.id}: ${f.reason}`);
-    }
+    return {
+      redis: redis.describe,
+      mails: {
+        total: mails.length,
+        byStatus,
+        recent: mails.slice(0, opts.recent).map((m) => ({ firstSeen: m.firstSeen, mailId: m.mailId, origin: m.origin, status: m.status, reason: m.reason })),
+      },
+      openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()) },
+      quarantined: quarantined.length,
+      queues: await queueCounts(queues),
+      skippedAsOld: await skippedAsOld(queues),
+      failed: (await listFailed(queues, 20)).map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
+    };
   } finally {
     await queues.close();
     await redis.close();
   }
+}
+
+function renderStatus(s: StatusReport): string[] {
+  const lines = [`Redis: ${s.redis}`, `Mails: ${s.mails.total} (${formatCounts(s.mails.byStatus)})`];
+  for (const m of s.mails.recent) lines.push(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
+  lines.push(`Open problems: ${s.openProblems.total}`);
+  for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) lines.push(`  ${tenant}: ${formatCounts(counts)}`);
+  lines.push(`Quarantined: ${s.quarantined}${s.quarantined ? ' (`syncdesk quarantine list`)' : ''}`);
+  for (const [name, c] of Object.entries(s.queues)) {
+    lines.push(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
+  }
+  const skips = s.skippedAsOld;
+  if (skips.problems) {
+    lines.push(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
+    for (const r of skips.reports.slice(0, 5)) lines.push(`  ${r.reportId}: ${r.problems}`);
+  }
+  if (s.failed.length) {
+    lines.push(`Failed jobs (newest first; \`syncdesk failed list\`):`);
+    for (const f of s.failed.slice(0, 10)) lines.push(`  ${f.queue} ${f.id}: ${f.reason}`);
+  }
+  return lines;
+}
+
+export async function printStatus(opts: { recent: number; json?: boolean }): Promise<void> {
+  const status = await readStatus(opts);
+  process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : `${renderStatus(status).join('\n')}\n`);
 }

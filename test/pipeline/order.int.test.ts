@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitForDrain } from '../../src/app/cli-support.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { startWorkers } from '../../src/app/workers.ts';
+import type { StatusReport } from '../../src/cli/status.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
 import { readTickets, testRuntime } from './helpers.ts';
 
@@ -60,6 +61,14 @@ describe('reports out of order', () => {
     ]);
     const { stdout } = await run('node', ['bin/syncdesk.js', 'status'], { env: { ...process.env, ...t.env }, timeout: 60_000 });
     expect(stdout).toMatch(/Skipped as older than a report already applied: 1 problem\(s\) in 1 report\(s\)/);
+    // the same facts for a script
+    const json = await run('node', ['bin/syncdesk.js', 'status', '--json'], { env: { ...process.env, ...t.env }, timeout: 60_000 });
+    const status = JSON.parse(json.stdout) as StatusReport;
+    expect(status.mails).toMatchObject({ total: 2, byStatus: { queued: 2 } });
+    expect(status.openProblems.total).toBe(2);
+    expect(status.skippedAsOld.problems).toBe(1);
+    expect(status.queues.ticket).toMatchObject({ completed: 2, failed: 0 });
+    expect(status.failed).toEqual([]);
   });
 
   it('two tenants whose reports name no tenant: each is its own stream, neither makes the other old nor resolves its tickets', async () => {
