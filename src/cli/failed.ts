@@ -48,9 +48,15 @@ export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Pr
     .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt }));
 }
 
+/** Failed jobs of every queue, then the mails kept but not readable. */
+async function listAllFailed(runtime: Runtime, jobLimit?: number): Promise<FailedJobInfo[]> {
+  const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
+  return [...(await listFailed(runtime.queues, jobLimit)), ...(await listRejectedMails(ledger))];
+}
+
 /** Re-queues failed jobs (one by id, or all) and parses rejected mails again; returns the ids retried. */
 export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<string[]> {
-  const failed = [...(await listFailed(runtime.queues, 100_000)), ...(await listRejectedMails(createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix)))];
+  const failed = await listAllFailed(runtime, 100_000);
   const chosen = target.all ? failed : failed.filter((f) => f.id === target.id);
   const done: string[] = [];
   for (const f of chosen) {
@@ -83,10 +89,7 @@ async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> 
 }
 
 export async function printFailed(opts: { json?: boolean }): Promise<void> {
-  const rows = await withRuntime(async (r) => [
-    ...(await listFailed(r.queues)),
-    ...(await listRejectedMails(createLedger(r.redis.client as Redis, r.config.redis.prefix))),
-  ]);
+  const rows = await withRuntime((r) => listAllFailed(r));
   writeRows(rows, {
     json: opts.json,
     empty: 'no failed jobs',

@@ -6,6 +6,7 @@ import type { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
+import { QUEUE_NAMES, type QueueName } from '../../src/queues.ts';
 import { services } from '../helpers/services.ts';
 
 /** A runtime on the test Redis with its own key prefix and its own mail/ticket folders. */
@@ -24,6 +25,14 @@ export async function testRuntime(extraEnv: Record<string, string> = {}): Promis
   const config = loadConfig(env);
   const runtime = await openRuntime(config, createLogger({ level: 'silent' }));
   return { runtime, dir, env };
+}
+
+/** A test's teardown: its workers closed, every queue of its prefix emptied, its runtime closed. */
+export async function closeTestRuntime(runtime: Runtime | undefined, workers: Worker[] = []): Promise<void> {
+  await Promise.all(workers.map((w) => w.close()));
+  if (!runtime) return;
+  for (const name of Object.keys(QUEUE_NAMES) as QueueName[]) await runtime.queues.byName(name).obliterate({ force: true }).catch(() => undefined);
+  await runtime.close();
 }
 
 /** Tickets the file sink wrote: one `<id>.json` per ticket. */

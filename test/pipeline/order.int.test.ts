@@ -8,7 +8,7 @@ import type { Runtime } from '../../src/app/runtime.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import type { StatusReport } from '../../src/cli/status.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
-import { readTickets, testRuntime } from './helpers.ts';
+import { closeTestRuntime, readTickets, testRuntime } from './helpers.ts';
 
 /**
  * Reports that arrive out of order (a replay of last month's mails, a delayed forward)
@@ -23,12 +23,8 @@ let runtime: Runtime | undefined;
 let workers: Worker[] = [];
 
 afterEach(async () => {
-  await Promise.all(workers.map((w) => w.close()));
+  await closeTestRuntime(runtime, workers);
   workers = [];
-  if (runtime) {
-    for (const q of [runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
-    await runtime.close();
-  }
   runtime = undefined;
 });
 

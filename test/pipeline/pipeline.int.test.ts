@@ -5,7 +5,7 @@ import type { Worker } from 'bullmq';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { waitForDrain } from '../../src/app/cli-support.ts';
 import { startWorkers } from '../../src/app/workers.ts';
-import { bigReport, fixture, readTickets, testRuntime } from './helpers.ts';
+import { bigReport, closeTestRuntime, fixture, readTickets, testRuntime } from './helpers.ts';
 import { join } from 'node:path';
 
 const run = promisify(execFile);
@@ -14,14 +14,8 @@ let runtime: Runtime | undefined;
 let workers: Worker[] = [];
 
 afterEach(async () => {
-  await Promise.all(workers.map((w) => w.close()));
+  await closeTestRuntime(runtime, workers);
   workers = [];
-  if (runtime) {
-    await runtime.queues.poll.obliterate({ force: true }).catch(() => undefined);
-    await runtime.queues.resolve.obliterate({ force: true }).catch(() => undefined);
-    await runtime.queues.ticket.obliterate({ force: true }).catch(() => undefined);
-    await runtime.close();
-  }
   runtime = undefined;
 });
 
