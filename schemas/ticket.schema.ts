@@ -13,6 +13,16 @@ export const ContentBlockSchema = z.discriminatedUnion('kind', [
 ]);
 export type ContentBlock = z.infer<typeof ContentBlockSchema>;
 
+/** What a problem stops: the whole tenant's sync (quota, "synchronization has been stopped") or one object. */
+export const PROBLEM_SCOPES = ['tenant', 'object'] as const;
+export const ProblemScopeSchema = z.enum(PROBLEM_SCOPES);
+export type ProblemScope = z.infer<typeof ProblemScopeSchema>;
+
+/** Desk-neutral priority levels (Zendesk's own); each desk maps them to its field through the configuration. */
+export const PRIORITY_LEVELS = ['low', 'normal', 'high', 'urgent'] as const;
+export const PriorityLevelSchema = z.enum(PRIORITY_LEVELS);
+export type PriorityLevel = z.infer<typeof PriorityLevelSchema>;
+
 export const TicketDraftSchema = z.object({
   /** The correlation key, stored in the desk's key field (RT custom field, SN correlation_id, Jira label, Zendesk external_id). */
   key: z.string().min(1).max(100),
@@ -21,6 +31,10 @@ export const TicketDraftSchema = z.object({
   body: z.array(ContentBlockSchema),
   /** A short readable form of the key (SN correlation_display, a Zendesk tag). */
   keyDisplay: z.string().max(100),
+  /** What the problem stops; the desk's priority follows from it (absent: an object). */
+  scope: ProblemScopeSchema.optional(),
+  /** The report mail (its id in the mail store), attached where the desk takes attachments and the bytes are on this host. */
+  mailId: z.string().optional(),
 });
 export type TicketDraft = z.infer<typeof TicketDraftSchema>;
 

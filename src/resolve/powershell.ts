@@ -33,3 +33,58 @@ export function odataEq(property: string, value: string): string {
 export function ldapValue(value: string): string {
   return value.replace(/[*()\\\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/** The 16 bytes of a source anchor: base64 (ImmutableId, ms-DS-ConsistencyGuid) or a GUID string; null for anything else. */
+export function anchorBytes(anchor: string): Buffer | null {
+  const a = anchor.trim();
+  const guid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(a);
+  if (guid) {
+    // .NET's Guid.ToByteArray(): the first three groups little-endian, the rest as written
+    const le = (hex: string) => Buffer.from(hex, 'hex').reverse();
+    return Buffer.concat([le(guid[1]!), le(guid[2]!), le(guid[3]!), Buffer.from(guid[4]! + guid[5]!, 'hex')]);
+  }
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(a)) return null;
+  const bytes = Buffer.from(a, 'base64');
+  return bytes.length === 16 ? bytes : null;
+}
+
+/** `1wfM9xV8fUSHbcAbDlqeOA==` → `f7cc07d7-7c15-447d-876d-c01b0e5a9e38`, as `[guid][Convert]::FromBase64String(…)` shows it. */
+export function anchorGuid(anchor: string): string | null {
+  const b = anchorBytes(anchor);
+  if (!b) return null;
+  const hex = (from: number, to: number, reverse = false) => {
+    const part = Buffer.from(b.subarray(from, to));
+    return (reverse ? part.reverse() : part).toString('hex');
+  };
+  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10)}-${hex(10, 16)}`;
+}
+
+const AD_SHOW = 'userPrincipalName,mail,proxyAddresses,objectGUID,mS-DS-ConsistencyGuid,whenChanged';
+
+/**
+ * Opens the on-premises object a source anchor names, whichever attribute Entra Connect
+ * anchors on: objectGUID (the classic default) or ms-DS-ConsistencyGuid (the default since
+ * 2017, usually but not always a copy of objectGUID). The anchor's bytes go into the LDAP
+ * filter escaped (`\d7\07…`), so one search finds it by either attribute. Null when the
+ * anchor is not 16 bytes (base64) or a GUID.
+ */
+export function adObjectByAnchorCommand(anchor: string): string | null {
+  const b = anchorBytes(anchor);
+  if (!b) return null;
+  const escaped = [...b].map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('');
+  const filter = `(|(objectGUID=${escaped})(mS-DS-ConsistencyGuid=${escaped}))`;
+  return `Get-ADObject -LDAPFilter ${psQuote(filter)} -Properties ${AD_SHOW} | Format-List DistinguishedName,ObjectClass,${AD_SHOW}`;
+}
+
+const GRAPH_SEARCH = /^(Get-Mg(?:User|Group|Contact) -Filter .+?) \| Format-List$/;
+
+/**
+ * Several `Get-MgUser/Get-MgGroup/Get-MgContact -Filter … | Format-List` searches for one
+ * value as one command: the three searches in one array, listed together. Null when a
+ * command is not such a search.
+ */
+export function oneGraphSearch(commands: string[]): string | null {
+  const parts = commands.map((c) => GRAPH_SEARCH.exec(c)?.[1]);
+  if (parts.length < 2 || parts.some((p) => p === undefined)) return null;
+  return `@(${parts.join('; ')}) | Format-List`;
+}

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
-import type { Holder, OnPremHolder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
-import type { ContentBlock, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
+import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
+import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
+import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
 
 /**
@@ -198,25 +199,77 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     { kind: 'fields', rows },
   ];
   // no holder to speak of for a tenant-level error or one that names no value (quota, size)
-  if (resolution?.verdict !== 'not-applicable' && (error.identity !== null || error.attributes.some((a) => a.value))) {
+  if (resolution?.verdict !== 'not-applicable' && !isTenantLevel(error)) {
     blocks.push({ kind: 'heading', text: resolution?.onPremises ? 'Who holds the value in Entra ID' : 'Who holds the value' });
-    // "nobody" only when somebody looked: an unasked directory is not an empty one
-    if (!resolution || resolution.verdict === 'unresolved') blocks.push({ kind: 'paragraph', text: 'Not looked up (see below why); the steps below search for it.' });
-    else if (resolution.holders.length === 0 && resolution.verdict === 'onprem-duplicate') blocks.push({ kind: 'paragraph', text: 'No object found in Entra ID, or Entra ID was not asked (see the note below).' });
-    else if (resolution.holders.length === 0) blocks.push({ kind: 'paragraph', text: 'No object found holding the value.' });
-    else blocks.push({ kind: 'list', items: resolution.holders.map(holderLine) });
+    blocks.push(holderBlock(resolution));
   }
   if (resolution?.onPremises) blocks.push(...onPremBlocks(resolution.onPremises));
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
   if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });
-  if (resolution?.actions.length) {
+  const steps = [...anchorSteps(view), ...mergedSteps(resolution?.actions ?? [])];
+  if (steps.length) {
     blocks.push({ kind: 'heading', text: 'Recommended steps' });
-    resolution.actions.forEach((a, i) => {
+    steps.forEach((a, i) => {
       blocks.push({ kind: 'paragraph', text: `${i + 1}. ${a.step}` });
       if (a.command) blocks.push({ kind: 'code', text: a.command });
     });
   }
   return blocks;
+}
+
+/** An error that names neither an object nor a value: about the whole tenant (quota, sync stopped). */
+function isTenantLevel(error: SyncError): boolean {
+  return error.identity === null && !error.attributes.some((a) => a.value);
+}
+
+/**
+ * Who holds the value, saying "nobody" only when somebody looked: an unasked directory is
+ * not an empty one. The resolver marks an on-premises duplicate whose cloud side was not
+ * looked up with a note `Entra ID: <why>` (src/resolve/resolve-error.ts).
+ */
+function holderBlock(resolution: Resolution | undefined): ContentBlock {
+  if (!resolution) return { kind: 'paragraph', text: 'Not looked up: no lookup result reached the ticket.' };
+  if (resolution.verdict === 'unresolved') return { kind: 'paragraph', text: 'Not looked up (see below why); the steps below search for it.' };
+  if (resolution.holders.length) return { kind: 'list', items: resolution.holders.map(holderLine) };
+  if (resolution.verdict === 'onprem-duplicate' && resolution.note?.startsWith('Entra ID: ')) {
+    return { kind: 'paragraph', text: 'Not looked up in Entra ID (see the note below why).' };
+  }
+  return { kind: 'paragraph', text: resolution.verdict === 'onprem-duplicate' ? 'No object found in Entra ID holding the value.' : 'No object found holding the value.' };
+}
+
+/** First step when the report carries the object's source anchor and AD was not read: open it on-premises. */
+function anchorSteps(view: ProblemView): RecommendedAction[] {
+  const anchor = view.error.onPremisesObjectId;
+  if (!anchor || view.resolution?.onPremises?.object) return [];
+  const command = adObjectByAnchorCommand(anchor);
+  if (!command) return [];
+  return [{ step: `Open the on-premises object from its source anchor ${anchor} (GUID ${anchorGuid(anchor)}): it is the object with that objectGUID or ms-DS-ConsistencyGuid. Run it in the object's domain.`, command }];
+}
+
+/**
+ * Consecutive steps saying the same thing are one step. The per-type searches the resolver
+ * writes for one value (Get-MgUser, Get-MgGroup, Get-MgContact) become one command that
+ * searches every type; anything else keeps its commands, one per line.
+ */
+export function mergedSteps(actions: RecommendedAction[]): RecommendedAction[] {
+  const out: Array<{ step: string; commands: string[] }> = [];
+  for (const a of actions) {
+    const last = out.at(-1);
+    if (last && last.step === a.step && a.command && last.commands.length) last.commands.push(a.command);
+    else out.push({ step: a.step, commands: a.command ? [a.command] : [] });
+  }
+  return out.map(({ step, commands }) => ({ step, command: commands.length ? (oneGraphSearch(commands) ?? commands.join('\n')) : null }));
+}
+
+/**
+ * What a problem stops: the whole tenant's sync (quota exceeded, synchronization stopped,
+ * any error that names no object nor value), or one object. Desks map it to their priority
+ * through the configuration (TICKET_PRIORITY_TENANT, TICKET_PRIORITY_OBJECT).
+ */
+export function problemScope(error: SyncError): ProblemScope {
+  if (error.category === 'QuotaExceeded') return 'tenant';
+  if (/synchroni[sz]ation (?:has been|was|is) stopped/i.test(error.message)) return 'tenant';
+  return isTenantLevel(error) ? 'tenant' : 'object';
 }
 
 export function seenBlocks(seen: SeenInfo): ContentBlock[] {
@@ -263,7 +316,7 @@ export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: Desk
     body.push({ kind: 'paragraph', text: `Follow-up of ticket ${followUpOf.id} (${followUpOf.status}): the problem came back.` });
   }
   body.push(...factBlocks(view), ...seenBlocks(seen));
-  return { key: view.key, summary: renderSummary(view), body, keyDisplay: keyDisplay(view.error) };
+  return { key: view.key, summary: renderSummary(view), body, keyDisplay: keyDisplay(view.error), scope: problemScope(view.error), ...mailOf(view.report) };
 }
 
 function reportLine(report: ReportRef): string {
@@ -306,5 +359,11 @@ export function renderDigest(key: string, report: ReportRef, views: ProblemView[
     { kind: 'list', items: views.map(renderSummary) },
   ];
   for (const view of views) body.push({ kind: 'heading', text: renderSummary(view) }, ...factBlocks(view).slice(1));
-  return { key, summary: summary.slice(0, 255), body, keyDisplay: `digest ${report.reportId}`.slice(0, 100) };
+  const scope: ProblemScope = views.some((v) => problemScope(v.error) === 'tenant') ? 'tenant' : 'object';
+  return { key, summary: summary.slice(0, 255), body, keyDisplay: `digest ${report.reportId}`.slice(0, 100), scope, ...mailOf(report) };
+}
+
+/** The report's mail, for desks that attach it (or name where it is kept); none for a Graph poll. */
+function mailOf(report: ReportRef): Pick<TicketDraft, 'mailId'> {
+  return report.mailId ? { mailId: report.mailId } : {};
 }
