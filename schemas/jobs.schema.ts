@@ -40,16 +40,43 @@ export const ResolveJobSchema = z.object({
 });
 export type ResolveJob = z.infer<typeof ResolveJobSchema>;
 
-/**
- * ticket: a whole report, applied at once after all its resolve jobs finished (a BullMQ
- * flow: this job is the parent, the resolve jobs its children). Applying per report is
- * what lets the ticket stage see which problems are gone and keep reports in order.
- */
-export const TicketJobSchema = z.object({
+/** A report's errors, or a chunk of them: what the ticket stage applies. */
+export const ReportErrorsSchema = z.object({
   report: ReportRefSchema,
   errors: z.array(SyncErrorSchema),
 });
+export type ReportErrors = z.infer<typeof ReportErrorsSchema>;
+
+/**
+ * ticket: each report is a BullMQ flow of ticket jobs of three kinds:
+ *
+ *   chunk  the errors of one resolve job (its only child), applied to the desk as soon as
+ *          that lookup is done: the first tickets of a 20,000-error report appear within
+ *          seconds, and no job holds the whole report.
+ *   close  the report's root, once every chunk is applied: counts what the report no longer
+ *          lists (auto-resolve) and marks the report applied. "Missing" needs the whole report.
+ *   whole  the report at once, after all its resolve jobs (digest mode: one ticket per
+ *          report; and jobs queued before chunks existed, whose payload has no `kind`).
+ */
+export const TicketChunkJobSchema = ReportErrorsSchema.extend({
+  kind: z.literal('chunk'),
+  errors: z.array(SyncErrorSchema).min(1).max(RESOLVE_CHUNK_SIZE),
+});
+export const ReportCloseJobSchema = z.object({
+  kind: z.literal('close'),
+  report: ReportRefSchema,
+  /** How many errors the report lists (0: a report with no error row). */
+  errorCount: z.number().int().nonnegative(),
+});
+export const WholeReportJobSchema = ReportErrorsSchema.extend({ kind: z.literal('whole') });
+
+export const TicketJobSchema = z.preprocess(
+  (data) => (data && typeof data === 'object' && !('kind' in data) ? { ...data, kind: 'whole' } : data),
+  z.discriminatedUnion('kind', [TicketChunkJobSchema, ReportCloseJobSchema, WholeReportJobSchema]),
+);
 export type TicketJob = z.infer<typeof TicketJobSchema>;
+export type TicketChunkJob = z.infer<typeof TicketChunkJobSchema>;
+export type ReportCloseJob = z.infer<typeof ReportCloseJobSchema>;
 
 /** One error's resolution; a resolve job returns an array of these to its parent ticket job. */
 export const ResolveResultSchema = z.object({

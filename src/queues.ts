@@ -5,6 +5,7 @@ import {
   RESOLVE_CHUNK_SIZE,
   type QueueName,
   type ResolveJob,
+  type ReportErrors,
   type TicketJob,
 } from '../schemas/jobs.schema.ts';
 import type { SyncError } from '../schemas/report.schema.ts';
@@ -14,9 +15,13 @@ import type { RedisClient } from './redis/connection.ts';
 /**
  * The queues of the pipeline and how jobs enter them:
  *
- *   ticket  one job per report (id = hash(reportId, its fingerprints)): a flow parent whose
- *   children are resolve jobs of ≤50 errors each (id = hash(reportId, chunk fingerprints)).
- *           The ingestor (mails) and the Graph poll add these flows; a mail is parsed once.
+ *   ticket  one flow per report, its root a `close` job (id = hash(reportId, its fingerprints))
+ *           whose children are `chunk` ticket jobs of ≤50 errors (id = hash(reportId, chunk
+ *           fingerprints)), each the parent of the resolve job of the same errors (and that
+ *           job of its onprem job): a chunk is ticketed as soon as its lookup is done, the
+ *           close runs once all chunks are. In digest mode the root is a `whole` job with the
+ *           resolve jobs as its children. The ingestor (mails) and the Graph poll add these
+ *           flows; a mail is parsed once.
  *   poll    the repeating Graph poll, a scheduled job and nothing else.
  *
  * Ids come from content, so adding the same thing twice is a no-op (BullMQ ignores an add
@@ -61,6 +66,7 @@ function hash(...parts: string[]): string {
 export const jobIds = {
   /** The report and what it says: the same report again is a no-op, a re-parse that finds more is not. */
   ticket: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
+  chunk: (reportId: string, fingerprints: string[]) => `chunk-${hash('chunk', reportId, ...fingerprints)}`,
   resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
   onprem: (reportId: string, fingerprints: string[]) => `onprem-${hash('onprem', reportId, ...fingerprints)}`,
 };
@@ -100,15 +106,16 @@ export interface Queues {
   flow: FlowProducer;
   byName(name: QueueName): Queue;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
-  addReportFlow(job: TicketJob, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
+  addReportFlow(job: ReportErrors, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
   close(): Promise<void>;
 }
 
 /**
  * `onprem`: each resolve job gets an onprem child (ONPREM_URL set), so the report waits for
  * the on-premises side; without it nothing waits for a worker that does not exist.
+ * `digest`: one ticket per report (TICKET_DIGEST), so the report is ticketed at once.
  */
-export function createQueues(connection: RedisClient, prefix: string, settings: { onprem?: boolean } = {}): Queues {
+export function createQueues(connection: RedisClient, prefix: string, settings: { onprem?: boolean; digest?: boolean } = {}): Queues {
   const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
   const poll = new Queue(QUEUE_NAMES.poll, opts);
   const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
@@ -135,25 +142,29 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
       const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
-      const tree: FlowJob = {
-        name: 'ticket',
-        queueName: QUEUE_NAMES.ticket,
-        data: job,
-        opts: { jobId, ...DEFAULT_JOB_OPTIONS },
-        children: chunks.map((errors) => ({
-          name: 'resolve',
-          queueName: QUEUE_NAMES.resolve,
-          data: { report: job.report, errors } satisfies ResolveJob,
-          opts: {
-            jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)) + again,
-            ...DEFAULT_JOB_OPTIONS,
-            // a lookup that failed for good must not hold the report's tickets back:
-            // the ticket job goes on and records that error as unresolved
-            ignoreDependencyOnFailure: true,
-          },
-          ...(settings.onprem ? { children: [onPremChild({ report: job.report, errors }, again)] } : {}),
-        })),
-      };
+      const resolveJob = (errors: SyncError[]): FlowJob => ({
+        name: 'resolve',
+        queueName: QUEUE_NAMES.resolve,
+        data: { report: job.report, errors } satisfies ResolveJob,
+        opts: {
+          jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)) + again,
+          ...DEFAULT_JOB_OPTIONS,
+          // a lookup that failed for good must not hold the report's tickets back:
+          // the ticket job goes on and records that error as unresolved
+          ignoreDependencyOnFailure: true,
+        },
+        ...(settings.onprem ? { children: [onPremChild({ report: job.report, errors }, again)] } : {}),
+      });
+      const ticketJob = (data: TicketJob, id: string, children: FlowJob[]): FlowJob => ({ name: data.kind, queueName: QUEUE_NAMES.ticket, data, opts: { jobId: id, ...DEFAULT_JOB_OPTIONS }, children });
+      // A chunk that failed for good holds its close back (BullMQ's default) until `failed retry`:
+      // closing without it would count its problems as missing from the report.
+      const tree = settings.digest
+        ? ticketJob({ kind: 'whole', ...job }, jobId, chunks.map(resolveJob))
+        : ticketJob(
+            { kind: 'close', report: job.report, errorCount: job.errors.length },
+            jobId,
+            chunks.map((errors) => ticketJob({ kind: 'chunk', report: job.report, errors }, jobIds.chunk(job.report.reportId, errors.map((e) => e.fingerprint)) + again, [resolveJob(errors)])),
+          );
       await flow.add(tree, { queuesOptions: Object.fromEntries([QUEUE_NAMES.ticket, QUEUE_NAMES.resolve, QUEUE_NAMES.onprem].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) });
       return { jobId, added: true, resolveJobs: chunks.length };
     },

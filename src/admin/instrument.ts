@@ -67,7 +67,7 @@ function countCompleted(metrics: Metrics, queue: string, job: Job, result: unkno
   } else if (queue === 'ticket') {
     const data = job.data as TicketJob;
     const r = result as TicketJobResult | undefined;
-    for (const e of data.errors) metrics.errors.inc({ category: e.category });
+    if (data.kind !== 'close') for (const e of data.errors) metrics.errors.inc({ category: e.category });
     for (const a of r?.actions ?? []) metrics.tickets.inc({ sink, action: ACTION_LABEL[a.action] ?? a.action });
   }
 }

@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
-import type { ResolveJob, ResolveResult, TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ReportCloseJob, ReportErrors, ResolveJob, ResolveResult, TicketJob } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { Logger } from '../logger.ts';
 import { unresolved } from '../resolve/resolve-error.ts';
 import type { OnPremSides, Resolver } from '../resolve/resolver.ts';
-import type { TicketAction } from '../ticket/apply-report.ts';
+import { presentIn, type TicketAction, type TicketActionKind } from '../ticket/apply-report.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 
 /**
@@ -23,14 +23,19 @@ export async function processResolveJob(data: ResolveJob, resolver: Resolver, on
 
 export interface TicketJobResult {
   reportId: string;
+  /** What this job did at the desk: a chunk, its problems; a close, the resolves of what the report no longer lists. */
   actions: TicketAction[];
+  /** The whole report's actions by kind, on the job that finished it (close, whole): for status and the report log line. */
+  totals?: Partial<Record<TicketActionKind, number>>;
+  /** What a chunk listed, for its report's close. */
+  present?: { keys: string[]; fingerprints: string[] };
 }
 
 /**
- * Collects the resolutions the resolve children returned. A child that failed for good
+ * Collects the resolutions the resolve child(ren) returned. A child that failed for good
  * (ignoreDependencyOnFailure) leaves its errors as `unresolved`, with the failure as note.
  */
-export async function collectResolutions(job: Job, data: TicketJob): Promise<Map<string, Resolution>> {
+export async function collectResolutions(job: Job, data: ReportErrors): Promise<Map<string, Resolution>> {
   const values = (await job.getChildrenValues()) as Record<string, ResolveResult[] | undefined>;
   const map = new Map<string, Resolution>();
   for (const results of Object.values(values)) {
@@ -44,11 +49,38 @@ export async function collectResolutions(job: Job, data: TicketJob): Promise<Map
   return map;
 }
 
-export async function processTicketJob(job: Job, data: TicketJob, stage: Pick<TicketStageHandle, 'applyReport'>, log: Logger): Promise<TicketJobResult> {
-  const resolutions = await collectResolutions(job, data);
-  const actions = await stage.applyReport(data, resolutions);
-  const counts: Record<string, number> = {};
-  for (const a of actions) counts[a.action] = (counts[a.action] ?? 0) + 1;
-  log.info({ action: 'report-applied', reportId: data.report.reportId, tenant: data.report.tenantKey, counts }, 'report applied to tickets');
-  return { reportId: data.report.reportId, actions };
+export function countActions(actions: Iterable<TicketAction>, into: Partial<Record<TicketActionKind, number>> = {}): Partial<Record<TicketActionKind, number>> {
+  for (const a of actions) into[a.action] = (into[a.action] ?? 0) + 1;
+  return into;
+}
+
+type TicketStage = Pick<TicketStageHandle, 'applyReport' | 'applyProblems' | 'closeReport'>;
+
+/** A report's close: what its chunks listed and did (a chunk's result is its child value). */
+async function closeReport(job: Job, data: ReportCloseJob, stage: TicketStage): Promise<{ actions: TicketAction[]; totals: Partial<Record<TicketActionKind, number>> }> {
+  const chunks = Object.values((await job.getChildrenValues()) as Record<string, TicketJobResult>);
+  const keys = new Set<string>();
+  const fingerprints = new Set<string>();
+  const totals: Partial<Record<TicketActionKind, number>> = {};
+  for (const chunk of chunks) {
+    for (const k of chunk.present?.keys ?? []) keys.add(k);
+    for (const f of chunk.present?.fingerprints ?? []) fingerprints.add(f);
+    countActions(chunk.actions, totals);
+  }
+  const actions = await stage.closeReport(data.report, { errorCount: data.errorCount, keys, fingerprints, skipped: totals['skip-old'] ?? 0 });
+  return { actions, totals: countActions(actions, totals) };
+}
+
+export async function processTicketJob(job: Job, data: TicketJob, stage: TicketStage, log: Logger): Promise<TicketJobResult> {
+  const reportId = data.report.reportId;
+  if (data.kind === 'chunk') {
+    const actions = await stage.applyProblems(data, await collectResolutions(job, data));
+    return { reportId, actions, present: presentIn(data) };
+  }
+  let actions: TicketAction[];
+  let totals: Partial<Record<TicketActionKind, number>>;
+  if (data.kind === 'close') ({ actions, totals } = await closeReport(job, data, stage));
+  else totals = countActions((actions = await stage.applyReport(data, await collectResolutions(job, data))));
+  log.info({ action: 'report-applied', reportId, tenant: data.report.tenantKey, counts: totals }, 'report applied to tickets');
+  return { reportId, actions, totals };
 }

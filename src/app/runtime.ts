@@ -59,7 +59,7 @@ export function graphConfigured(config: Config): boolean {
 export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {
   const redis = await openRedis(config, logger);
   const client = redis.client as Redis;
-  const queues = createQueues(redis.client, redis.prefix, { onprem: onPremQueued(config) });
+  const queues = createQueues(redis.client, redis.prefix, { onprem: onPremQueued(config), digest: config.ticket.digest });
   const store = createMailStore({
     dir: config.ingest.storeDir,
     maxMailBytes: config.ingest.maxMailBytes,

@@ -1,6 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
-import type { TicketJobResult } from './processors.ts';
+import { countActions, type TicketJobResult } from './processors.ts';
 
 /**
  * Watches in-process workers and tallies what they did, for the summaries of `demo` and
@@ -25,14 +25,16 @@ export function watchWorkers(workers: Worker[]): SessionTally {
   };
   for (const worker of workers) {
     worker.on('completed', (job: Job, result: unknown) => {
-      if (worker.name === 'ticket') {
-        const data = job.data as TicketJob;
-        const r = result as TicketJobResult;
+      if (worker.name !== 'ticket') return;
+      const data = job.data as TicketJob;
+      const r = result as TicketJobResult;
+      // a report's errors are on its chunks (or its whole job), its end on its close (or whole job)
+      if (data.kind !== 'close') for (const e of data.errors) tally.errorsByCategory[e.category] = (tally.errorsByCategory[e.category] ?? 0) + 1;
+      if (data.kind !== 'chunk') {
         tally.reports++;
         tally.tenants.add(data.report.tenantKey);
-        for (const e of data.errors) tally.errorsByCategory[e.category] = (tally.errorsByCategory[e.category] ?? 0) + 1;
-        for (const a of r.actions) tally.ticketActions[a.action] = (tally.ticketActions[a.action] ?? 0) + 1;
       }
+      countActions(r.actions, tally.ticketActions);
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;

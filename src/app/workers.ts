@@ -13,7 +13,8 @@ import type { Runtime } from './runtime.ts';
  *
  *   poll     the repeating Graph poll (when Graph is configured): current sync errors → report flows
  *   resolve  a chunk of one report's errors → directory lookups → ResolveResult[] for the parent
- *   ticket   a whole report, once its resolve children are done → create/note/resolve/reopen
+ *   ticket   a chunk of a report once its resolve job is done → create/note/reopen; the report's
+ *            close once all its chunks are → resolve what it no longer lists
  *   onprem   a resolve chunk read from on-premises AD (a child of its resolve job, ONPREM_URL set);
  *            started only where the AD account is configured: the host inside the customer's network
  *
@@ -45,7 +46,7 @@ function startPollWorker(poll: () => Promise<unknown>, base: WorkerBase): Worker
 type WorkerBase = Pick<Parameters<typeof runWorker>[0], 'connection' | 'prefix' | 'logger'> & WorkerTuning;
 
 /** The ticket worker on a stage of the caller's (tests put a desk with faults in). */
-export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHandle, 'applyReport'> }): Worker {
+export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHandle, 'applyReport' | 'applyProblems' | 'closeReport'> }): Worker {
   const { stage, ...base } = deps;
   return runWorker({
     ...base,

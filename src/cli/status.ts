@@ -87,7 +87,7 @@ async function skippedAsOld(queues: Queues): Promise<{ problems: number; reports
   const reports: Array<{ reportId: string; problems: number }> = [];
   for (const job of jobs) {
     const result = job?.returnvalue as TicketJobResult | undefined;
-    const problems = result?.actions?.filter((a) => a.action === 'skip-old').length ?? 0;
+    const problems = result?.totals?.['skip-old'] ?? 0;
     if (problems) reports.push({ reportId: result!.reportId, problems });
   }
   return { problems: reports.reduce((n, r) => n + r.problems, 0), reports };

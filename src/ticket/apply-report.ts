@@ -1,4 +1,4 @@
-import type { ReportRef, TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import type { Logger } from '../logger.ts';
@@ -64,8 +64,35 @@ export interface ApplyReportDeps {
   keyConcurrency?: number;
 }
 
-/** Applies one report; the plan of a dry run is the same call on `planReport`'s adapters (dry-run.ts). */
-export type ApplyReport = (job: TicketJob, resolutions: Map<string, Resolution>) => Promise<TicketAction[]>;
+/** Applies one report at once; the plan of a dry run is the same call on `planReport`'s adapters (dry-run.ts). */
+export type ApplyReport = (job: ReportErrors, resolutions: Map<string, Resolution>) => Promise<TicketAction[]>;
+
+/** What a report listed, gathered from its applied chunks for `closeReport`. */
+export interface ReportSeen {
+  errorCount: number;
+  /** Correlation keys of its problems. */
+  keys: ReadonlySet<string>;
+  /** Fingerprints of its errors. */
+  fingerprints: ReadonlySet<string>;
+  /** Problems its chunks left alone because a newer report had decided them. */
+  skipped: number;
+}
+
+/**
+ * The ticket stage's use case in two steps, so tickets need not wait for a whole report:
+ * `applyProblems` on each chunk as soon as it is resolved, `closeReport` once all are in
+ * (what is missing can only be known from the whole report). `applyReport` is both at once.
+ */
+export interface ReportApplier {
+  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]>;
+  closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
+  applyReport: ApplyReport;
+}
+
+/** What a chunk of errors lists: its problems' correlation keys and its errors' fingerprints. */
+export function presentIn(part: ReportErrors): { keys: string[]; fingerprints: string[] } {
+  return { keys: [...new Set(part.errors.map((e) => correlationKey(part.report.tenantKey, e)))], fingerprints: part.errors.map((e) => e.fingerprint) };
+}
 
 const DAY_MS = 86_400_000;
 
@@ -92,14 +119,14 @@ function statesNoErrors(report: ReportRef): boolean {
   return report.source === 'graph';
 }
 
-export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
+export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   const { sink, state, policy } = deps;
   const now = deps.now ?? (() => new Date());
   const searchLag = deps.searchLagMs ?? 600_000;
   const log = deps.logger;
   const concurrency = deps.keyConcurrency ?? 4;
 
-  function problemsOf(job: TicketJob, resolutions: Map<string, Resolution>): Map<string, ProblemView> {
+  function problemsOf(job: ReportErrors, resolutions: Map<string, Resolution>): Map<string, ProblemView> {
     const views = new Map<string, ProblemView>();
     for (const error of job.errors) {
       const key = correlationKey(job.report.tenantKey, error);
@@ -218,8 +245,7 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
   }
 
   /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
-  async function applyMissing(key: string, job: TicketJob, present: ReadonlySet<string>): Promise<TicketAction | null> {
-    const report = job.report;
+  async function applyMissing(key: string, report: ReportRef, present: ReadonlySet<string>): Promise<TicketAction | null> {
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
     // the source that saw the problem last is the one that can tell it is gone
@@ -250,7 +276,7 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     return action;
   }
 
-  async function applyDigest(job: TicketJob, views: ProblemView[], old: boolean): Promise<TicketAction[]> {
+  async function applyDigest(job: ReportErrors, views: ProblemView[], old: boolean): Promise<TicketAction[]> {
     const report = job.report;
     const key = digestKey(report.tenantKey, report.reportId);
     const draft = renderDigest(key, report, views);
@@ -284,45 +310,66 @@ export function createApplyReport(deps: ApplyReportDeps): ApplyReport {
     return [await state.withLock(key, run)];
   }
 
-  return async function applyReport(job, resolutions) {
-    const report = job.report;
-    if (!job.errors.length && !statesNoErrors(report)) {
+  /** Whether the stream has seen a report newer than this one (advancing it to this one otherwise). */
+  async function isOld(report: ReportRef): Promise<{ old: boolean; newest: number | null }> {
+    const previous = await state.advanceStream(streamOf(report), Date.parse(report.coversAt));
+    // Strictly older only: a report covering the same time (a second forward, another chunk) is applied, and dedups by hash.
+    return { old: previous !== null && previous > Date.parse(report.coversAt), newest: previous };
+  }
+
+  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]> {
+    const views = problemsOf(part, resolutions);
+    const { old } = await isOld(part.report);
+    if (await state.isApplied(streamOf(part.report), part.report.reportId)) {
+      return mapLimit([...views.values()], concurrency, async (view) => {
+        const s = await state.get(view.key);
+        return { key: view.key, action: 'unchanged' as const, ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) };
+      });
+    }
+    return mapLimit([...views.values()], concurrency, (view) => state.withLock(view.key, () => applyKey(view, old)));
+  }
+
+  async function closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]> {
+    const stream = streamOf(report);
+    if (!seen.errorCount && !statesNoErrors(report)) {
       // An unreadable report, or mail that was no report, must not resolve every open ticket of the tenant.
       log?.warn({ reportId: report.reportId, tenant: report.tenantKey, action: 'skip-empty' }, 'report lists no error: nothing applied, nothing counted missing');
       return [];
     }
-    const coversMs = Date.parse(report.coversAt);
-    const views = problemsOf(job, resolutions);
-    const stream = streamOf(report);
-    const previous = await state.advanceStream(stream, coversMs);
-    // Strictly older only: a report covering the same time (a second forward) is applied, and dedups by hash.
-    const old = previous !== null && previous > coversMs;
-    if (policy.digest) return applyDigest(job, [...views.values()], old);
-
-    if (await state.isApplied(stream, report.reportId)) {
-      const actions: TicketAction[] = [];
-      for (const view of views.values()) {
-        const s = await state.get(view.key);
-        actions.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
-      }
-      return actions;
-    }
-
-    const actions = await mapLimit([...views.values()], concurrency, (view) => state.withLock(view.key, () => applyKey(view, old)));
-    const skipped = actions.filter((a) => a.action === 'skip-old').length;
-    if (skipped) {
+    // closed before (a replay of it): what it lacked was counted then
+    if (await state.isApplied(stream, report.reportId)) return [];
+    const { old, newest } = await isOld(report);
+    if (seen.skipped) {
       log?.warn(
-        { action: 'skip-old', reportId: report.reportId, stream, coversAt: report.coversAt, newest: previous === null ? null : new Date(previous).toISOString(), skipped },
-        `report older than one already applied: ${skipped} problem(s) left as the newer report decided`,
+        { action: 'skip-old', reportId: report.reportId, stream, coversAt: report.coversAt, newest: newest === null ? null : new Date(newest).toISOString(), skipped: seen.skipped },
+        `report older than one already applied: ${seen.skipped} problem(s) left as the newer report decided`,
       );
     }
+    const actions: TicketAction[] = [];
     if (!old) {
-      const missing = (await state.openKeys(stream)).filter((key) => !views.has(key));
-      const present = new Set(job.errors.map((e) => e.fingerprint));
-      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, job, present)));
+      const missing = (await state.openKeys(stream)).filter((key) => !seen.keys.has(key));
+      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, report, seen.fingerprints)));
       for (const action of results) if (action) actions.push(action);
     }
     await state.markApplied(stream, report.reportId);
     return actions;
-  };
+  }
+
+  async function applyReport(job: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]> {
+    if (!job.errors.length) return closeReport(job.report, { errorCount: 0, keys: new Set(), fingerprints: new Set(), skipped: 0 });
+    if (policy.digest) {
+      const { old } = await isOld(job.report);
+      return applyDigest(job, [...problemsOf(job, resolutions).values()], old);
+    }
+    const actions = await applyProblems(job, resolutions);
+    const present = presentIn(job);
+    const seen = { errorCount: job.errors.length, keys: new Set(present.keys), fingerprints: new Set(present.fingerprints), skipped: countOf(actions, 'skip-old') };
+    return [...actions, ...(await closeReport(job.report, seen))];
+  }
+
+  return { applyProblems, closeReport, applyReport };
+}
+
+function countOf(actions: TicketAction[], kind: TicketActionKind): number {
+  return actions.filter((a) => a.action === kind).length;
 }

@@ -1,5 +1,5 @@
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
-import { createApplyReport, type ApplyReport, type ApplyReportDeps } from './apply-report.ts';
+import { createReportApplier, type ApplyReport, type ApplyReportDeps } from './apply-report.ts';
 import type { TicketSink } from './ticket-sink.ts';
 import type { TicketStateStore } from './ticket-state.ts';
 
@@ -21,12 +21,12 @@ export interface RecordingSink extends TicketSink {
 
 /** The plan of a report: `applyReport` on a recording sink and read-only state; changes nothing. */
 export function createPlanReport(deps: ApplyReportDeps): ApplyReport {
-  return createApplyReport({
+  return createReportApplier({
     ...deps,
     sink: recordingSink(deps.sink),
     state: readOnlyState(deps.state),
     logger: deps.logger?.child({ dryRun: true }),
-  });
+  }).applyReport;
 }
 
 /** A ticket that a dry run pretends to have created: no id (the desk never gave one). */

@@ -1,15 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
-import { createApplyReport, type ApplyReport, type ApplyReportDeps } from './apply-report.ts';
+import { createReportApplier, type ApplyReport, type ApplyReportDeps, type ReportApplier } from './apply-report.ts';
 import { createPlanReport } from './dry-run.ts';
 import { createTicketSink, type TicketSinkDeps } from './sinks/index.ts';
 import type { TicketSink } from './ticket-sink.ts';
 import { createTicketStateStore } from './ticket-state.ts';
 
-/** The ticket stage as the pipeline sees it: apply a report, close. */
-export interface TicketStageHandle {
-  applyReport: ApplyReport;
+/** The ticket stage as the pipeline sees it: apply a report (at once, or chunk by chunk then close it), close. */
+export interface TicketStageHandle extends ReportApplier {
   /** What `applyReport` would do, reading the desk and the state but changing neither (`replay --dry-run`). */
   planReport: ApplyReport;
   readonly sink: TicketSink;
@@ -39,7 +38,7 @@ export function createTicketStageFromConfig(
     logger: deps.logger,
   };
   return {
-    applyReport: createApplyReport(use),
+    ...createReportApplier(use),
     planReport: createPlanReport(use),
     sink,
     async close() {

@@ -63,7 +63,8 @@ describe('reports out of order', () => {
     expect(status.mails).toMatchObject({ total: 2, byStatus: { queued: 2 } });
     expect(status.openProblems.total).toBe(2);
     expect(status.skippedAsOld.problems).toBe(1);
-    expect(status.queues.ticket).toMatchObject({ completed: 2, failed: 0 });
+    // two reports, each a chunk and its close
+    expect(status.queues.ticket).toMatchObject({ completed: 4, failed: 0 });
     expect(status.failed).toEqual([]);
   });
 

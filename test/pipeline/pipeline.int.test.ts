@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Worker } from 'bullmq';
+import { Worker as BullWorker, type Worker } from 'bullmq';
+import { ResolveJobSchema } from '../../schemas/jobs.schema.ts';
+import { processResolveJob } from '../../src/app/processors.ts';
+import { QUEUE_NAMES } from '../../src/queues.ts';
+import { until } from '../prove/helpers.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { waitForDrain } from '../../src/app/cli-support.ts';
 import { startWorkers } from '../../src/app/workers.ts';
@@ -47,14 +51,42 @@ describe('pipeline on a real Redis', () => {
     expect(tickets).toHaveLength(5);
     expect(new Set(tickets.map((x) => x.key)).size).toBe(5);
     expect(tickets.every((x) => x.status === 'open')).toBe(true);
-    expect(ticketsDone).toHaveLength(1);
+    // one chunk (its 5 errors ticketed), then the report's close
+    expect(ticketsDone).toHaveLength(2);
 
     const counts = await runtime.queues.ticket.getJobCounts('completed', 'failed');
-    expect(counts).toMatchObject({ completed: 1, failed: 0 });
+    expect(counts).toMatchObject({ completed: 2, failed: 0 });
     expect((await runtime.queues.resolve.getJobCounts('completed')).completed).toBe(1);
     expect(result.reports).toMatchObject([{ errors: 5, added: true }]);
-    // the worker never needed the mail store: the report travelled in the job
-    expect((await runtime.queues.ticket.getJob(result.reports![0]!.ticketJobId))?.data.errors).toHaveLength(5);
+    // the worker never needed the mail store: the report travelled in the jobs
+    const close = (await runtime.queues.ticket.getJob(result.reports![0]!.ticketJobId))!;
+    expect(close.data).toMatchObject({ kind: 'close', errorCount: 5 });
+    const chunks = await Promise.all(Object.keys(await close.getChildrenValues()).map((key) => runtime!.queues.ticket.getJob(key.split(':').pop()!)));
+    expect(chunks.map((c) => c?.data.kind === 'chunk' && c.data.errors.length)).toEqual([5]);
+  });
+
+  it('tickets each chunk as soon as its lookups are done, and closes the report after the last', async () => {
+    const t = await testRuntime();
+    runtime = t.runtime;
+    workers = startWorkers(runtime, ['ticket']);
+    const queued = await runtime.ingestor().ingest(bigReport(120), { origin: 'replay-file', receivedAt: new Date() });
+    // the first resolve job (50 errors) worked by hand; the other two wait for a resolve worker
+    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: runtime.redis.client, prefix: runtime.redis.prefix });
+    try {
+      const job = (await manual.getNextJob('by-hand'))!;
+      await job.moveToCompleted(await processResolveJob(ResolveJobSchema.parse(job.data), runtime.resolver()), 'by-hand', false);
+    } finally {
+      await manual.close();
+    }
+    await until('the first chunk\'s tickets', async () => readTickets(join(t.dir, 'tickets')).length === 50, 30_000);
+    expect((await runtime.queues.resolve.getJobCounts('wait')).wait).toBe(2);
+    const close = (await runtime.queues.ticket.getJob(queued.reports![0]!.ticketJobId))!;
+    expect(await close.getState()).toBe('waiting-children');
+
+    workers.push(...startWorkers(runtime, ['resolve']));
+    expect(await waitForDrain(runtime.queues, { timeoutMs: 90_000 })).toBe(true);
+    expect(readTickets(join(t.dir, 'tickets'))).toHaveLength(120);
+    expect(await close.getState()).toBe('completed');
   });
 
   it('makes one set of tickets when the same mail arrives twice', async () => {

@@ -4,6 +4,7 @@ import type { Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { startWorkers } from '../../src/app/workers.ts';
+import { until } from '../prove/helpers.ts';
 import { bigReport, readTickets, testRuntime } from './helpers.ts';
 
 let runtime: Runtime | undefined;
@@ -22,18 +23,6 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 describe('a worker process killed mid-job', () => {
   it('leaves its job to another worker, which finishes it without losing or duplicating tickets', async () => {
     const N = 1500;
@@ -50,9 +39,10 @@ describe('a worker process killed mid-job', () => {
     child.stderr!.on('data', (d: Buffer) => (childLog += d.toString()));
     await until('the worker process to be ready', async () => childLog.includes('workers ready'), 30_000);
 
-    await runtime.ingestor().ingest(bigReport(N), { origin: 'replay-file', receivedAt: new Date() });
+    const queued = await runtime.ingestor().ingest(bigReport(N), { origin: 'replay-file', receivedAt: new Date() });
+    const report = queued.reports![0]!.ticketJobId;
 
-    // the child is applying the report: the ticket job is active and tickets are appearing
+    // the child is applying the report: a ticket job (a chunk of it) is active and tickets are appearing
     const ticketDir = join(t.dir, 'tickets');
     const active = await until<Job>('the ticket job to be active in the child', async () => (await runtime!.queues.ticket.getActive())[0], 60_000);
     await until('the first tickets', async () => readTickets(ticketDir).length >= 20, 60_000);
@@ -64,7 +54,8 @@ describe('a worker process killed mid-job', () => {
 
     // a second worker notices the stalled job once the lock runs out, and finishes it
     workers.push(...startWorkers(runtime, ['ticket'], { lockDurationMs: 2000, stalledIntervalMs: 1000 }));
-    await until('the ticket job to complete', async () => (await runtime!.queues.ticket.getJobState(active.id!)) === 'completed', 170_000);
+    const done = async (id: string) => (await runtime!.queues.ticket.getJobState(id)) === 'completed';
+    await until('the killed job and then its report to complete', async () => (await done(active.id!)) && done(report), 170_000);
 
     const job = (await runtime.queues.ticket.getJob(active.id!))!;
     expect(job.stalledCounter).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ReportErrors } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 
@@ -63,7 +63,7 @@ export function resolution(error: SyncError, verdict: Verdict = 'cloud-only-hold
 }
 
 /** A report of `tenantKey` covering day `day` of November 2026 (06:00Z). */
-export function ticketJob(tenantKey: string, day: number, errors: SyncError[], reportId = `report-${tenantKey}-${day}`): TicketJob {
+export function ticketJob(tenantKey: string, day: number, errors: SyncError[], reportId = `report-${tenantKey}-${day}`): ReportErrors {
   return {
     report: {
       reportId,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
-import { createApplyReport, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import { createReportApplier, presentIn, type ApplyReport, type ApplyReportDeps, type TicketAction, type TicketPolicy } from '../../src/ticket/apply-report.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
@@ -87,8 +87,38 @@ export interface ScenarioDesk {
 
 const DAY = 86_400_000;
 
-export function runTicketScenarios(name: string, makeSink: () => Promise<ScenarioDesk>, stateKind: ScenarioState = redisScenarioState()): void {
-  describe(`ticket scenarios: ${name}`, () => {
+/** A report applied at once, as a `whole` ticket job does (digest mode, and before chunks). */
+const applyWhole = (deps: ApplyReportDeps): ApplyReport => createReportApplier(deps).applyReport;
+
+/**
+ * A report applied as the queues apply it: each error a chunk of its own, ticketed in turn,
+ * then the report's close with what the chunks listed (digest mode stays whole, as queued).
+ */
+function applyChunked(deps: ApplyReportDeps): ApplyReport {
+  const applier = createReportApplier(deps);
+  if (deps.policy.digest) return applier.applyReport;
+  return async (job, resolutions) => {
+    const actions: TicketAction[] = [];
+    const keys = new Set<string>();
+    const fingerprints = new Set<string>();
+    for (const error of job.errors) {
+      const chunk = { report: job.report, errors: [error] };
+      actions.push(...(await applier.applyProblems(chunk, resolutions)));
+      const present = presentIn(chunk);
+      present.keys.forEach((k) => keys.add(k));
+      present.fingerprints.forEach((f) => fingerprints.add(f));
+    }
+    const skipped = actions.filter((a) => a.action === 'skip-old').length;
+    return [...actions, ...(await applier.closeReport(job.report, { errorCount: job.errors.length, keys, fingerprints, skipped }))];
+  };
+}
+
+/** How the scenarios hand a report to the ticket stage: at once, or chunk by chunk then closed. */
+export type ApplyMode = 'whole' | 'chunked';
+
+export function runTicketScenarios(name: string, makeSink: () => Promise<ScenarioDesk>, stateKind: ScenarioState = redisScenarioState(), mode: ApplyMode = 'chunked'): void {
+  const createApplyReport = mode === 'whole' ? applyWhole : applyChunked;
+  describe(`ticket scenarios: ${name} (${mode})`, () => {
     let state: Awaited<ReturnType<ScenarioState['open']>>;
     let desk: ScenarioDesk;
     let clock: Date;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketJob } from '../../schemas/jobs.schema.ts';
+import type { ReportErrors } from '../../schemas/jobs.schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createFileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
@@ -18,7 +18,7 @@ import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from '
  * old, and a poll (which only knows property conflicts) never resolves a mail-only problem.
  */
 
-const poll = (job: TicketJob, minutes: number): TicketJob => ({
+const poll = (job: ReportErrors, minutes: number): ReportErrors => ({
   ...job,
   report: {
     ...job.report,

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TicketJob } from '../../schemas/jobs.schema.ts';
-import { createApplyReport, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import type { ReportErrors } from '../../schemas/jobs.schema.ts';
+import { createReportApplier, type ApplyReport, type ApplyReportDeps, type TicketPolicy } from '../../src/ticket/apply-report.ts';
 import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import type { TicketStateStore } from '../../src/ticket/ticket-state.ts';
@@ -22,7 +22,8 @@ describe('ticket stage: a report with zero error rows', () => {
   let dir: string;
   let sink: FileTicketSink;
   let state: TicketStateStore;
-  const stage = (policy: Partial<TicketPolicy> = {}, make = createApplyReport): ApplyReport =>
+  const applyReport = (deps: ApplyReportDeps): ApplyReport => createReportApplier(deps).applyReport;
+  const stage = (policy: Partial<TicketPolicy> = {}, make = applyReport): ApplyReport =>
     make({ sink, state, policy: { reopenWithinDays: 30, resolveAfterMissing: 1, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z') });
 
   beforeEach(async () => {
@@ -74,7 +75,7 @@ describe('ticket stage: a report with zero error rows', () => {
     const apply = stage();
     const a = syncError();
     const job = ticketJob(tenant, 1, [a]);
-    const graph = (j: TicketJob): TicketJob => ({ ...j, report: { ...j.report, source: 'graph' } });
+    const graph = (j: ReportErrors): ReportErrors => ({ ...j, report: { ...j.report, source: 'graph' } });
     await apply(graph(job), resolutionsFor(resolution(a)));
     const empty = await apply(graph(ticketJob(tenant, 2, [])), new Map());
     expect(empty.map((x) => x.action)).toEqual(['resolve']);
