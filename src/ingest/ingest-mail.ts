@@ -4,14 +4,17 @@ import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
 import type { QueuedReport, QueueReports } from './queue-reports.ts';
-import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust, type TrustVerdict } from './sender-trust.ts';
+import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust } from './sender-trust.ts';
 
 /**
  * The one ingestion path shared by the IMAP listener, the Graph mailbox and every replay:
- * hash → ledger → parse (is it a report?) → store → trust → queue the reports' flows.
+ * hash → decide (ledger, size, parse, trust, report ids: ingest-decision.ts) → carry the
+ * decision out (store, ledger, quarantine, queue the reports' flows). A dry run
+ * (`dryRun`) takes the same decision and only answers it.
  *
  * A mail is parsed here, once: the listener must know *before* it marks a message on the
  * server whether it is a report, and the reports the parser found are queued from here
@@ -31,11 +34,13 @@ import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrus
  * mail passed sender trust, so a forged mail can never pre-empt the genuine report.
  */
 
-export type IngestStatus = 'queued' | 'duplicate' | 'quarantined' | 'not-a-report' | 'rejected' | 'dry-run';
+export type IngestStatus = MailStatus | 'dry-run';
 
 export interface IngestResult {
   mailId: string;
   status: IngestStatus;
+  /** What became of the mail (for `dry-run`: what would), as `replay` reports it. */
+  decision: MailOutcome;
   reason?: string;
   /**
    * True when nothing more will come of reading this mail again: its reports are durably
@@ -44,7 +49,7 @@ export interface IngestResult {
    */
   handled: boolean;
   /** For `dry-run`: what a real run would have answered. */
-  wouldBe?: Exclude<IngestStatus, 'dry-run'>;
+  wouldBe?: MailStatus;
   /** For `dry-run`, and whenever the parser ran: its outcome. */
   outcome?: ParseOutcome;
   /** For `queued`: the flow of each report. */
@@ -99,135 +104,100 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     });
   const parse = deps.parse ?? ((raw: Buffer) => parseMail(raw, { maxBytes: config.ingest.maxMailBytes }));
   const notReportTtl = Math.max(NOT_A_REPORT_TTL_DAYS_MIN, config.ingest.retentionDays) * 86_400;
+  const live: IngestLookups = {
+    entry: (mailId) => ledger.get(mailId),
+    reportOwner: (messageId) => ledger.findByMessageId(messageId),
+    parse,
+    trust: (raw, meta) => trust.evaluate(raw, meta),
+  };
+  // Dry runs through this ingestor (one replay) remember what they would have written.
+  const planned = plannedLookups(live, now);
 
-  const reportIds = (outcome: ParseOutcome): string[] =>
-    outcome.ok ? [...new Set(outcome.reports.map((r) => r.messageId).filter((m): m is string => !!m))] : [];
-  const tooLarge = (raw: Buffer): string => `too-large: ${raw.length} bytes, more than the ${config.ingest.maxMailBytes}-byte cap (kept truncated)`;
+  const decide = (raw: Buffer, mailId: string, meta: IngestMeta, look: IngestLookups): Promise<IngestDecision> =>
+    decideIngest({ raw, mailId, envelopeFrom: meta.envelopeFrom, force: meta.force, vouched: meta.vouched, maxMailBytes: config.ingest.maxMailBytes }, look);
 
-  const judge = (raw: Buffer, meta: IngestMeta): Promise<TrustVerdict> =>
-    meta.vouched
-      ? Promise.resolve({ trusted: true, reason: meta.vouched, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } })
-      : trust.evaluate(raw, { envelopeFrom: meta.envelopeFrom ?? null });
-
-  function duplicateResult(mailId: string, entry: LedgerEntry): IngestResult {
-    if (entry.status === 'not-a-report')
-      return { mailId, status: 'not-a-report', reason: entry.reason ?? 'not a report (seen before)', handled: false };
-    const of = entry.duplicateOf ? ` of ${entry.duplicateOf}` : '';
-    return {
-      mailId,
-      status: 'duplicate',
-      reason: `already ingested${of} on ${entry.firstSeen} (${entry.status})`,
-      handled: entry.status === 'queued' || entry.status === 'duplicate' || entry.status === 'rejected',
-    };
+  function answer(d: IngestDecision, handled: boolean, extra: Pick<IngestResult, 'reports'> = {}): IngestResult {
+    const { outcome, status, reason } = describeDecision(d);
+    return { mailId: d.mailId, status, decision: outcome, reason, handled, ...('outcome' in d ? { outcome: d.outcome } : {}), ...extra };
   }
 
-  async function dryRun(raw: Buffer, mailId: string, meta: IngestMeta): Promise<IngestResult> {
-    const answer = (wouldBe: IngestResult['wouldBe'], reason: string, outcome?: ParseOutcome): IngestResult => ({
-      mailId,
-      status: 'dry-run',
-      wouldBe,
-      reason,
-      handled: false,
-      ...(outcome ? { outcome } : {}),
-    });
-    const entry = meta.force ? null : await ledger.get(mailId);
-    if (entry && entry.status !== 'pending') {
-      const d = duplicateResult(mailId, entry);
-      return answer(d.status as IngestResult['wouldBe'], d.reason ?? '');
+  const seenHandled = (entry: LedgerEntry): boolean => entry.status === 'queued' || entry.status === 'duplicate' || entry.status === 'rejected';
+
+  async function plan(raw: Buffer, mailId: string, meta: IngestMeta): Promise<IngestResult> {
+    const d = await decide(raw, mailId, meta, planned);
+    planned.remember(d, meta.origin);
+    const real = answer(d, false);
+    return { ...real, status: 'dry-run', wouldBe: describeDecision(d).status };
+  }
+
+  async function duplicateOfReport(d: Extract<IngestDecision, { step: 'duplicate-report' }>, log: Logger): Promise<IngestResult> {
+    const reason = duplicateReportReason(d.messageId, d.ownerMailId);
+    const owner = await ledger.get(d.ownerMailId);
+    await ledger.update(d.mailId, { status: 'duplicate', duplicateOf: d.ownerMailId, reason });
+    log.info({ action: 'ingest', code: 'duplicate_report' }, reason);
+    return answer(d, owner?.status === 'queued');
+  }
+
+  /** Carries a decision out: the mail store, the ledger, the quarantine and the queues. */
+  async function carryOut(d: IngestDecision, raw: Buffer, meta: IngestMeta, log: Logger): Promise<IngestResult> {
+    const { mailId, entry } = d;
+    if (d.step === 'seen') return answer(d, seenHandled(d.entry));
+    // A crash between claim and queueing: this sighting finishes the job (every step below is idempotent).
+    if (entry?.status === 'pending' && !meta.force) log.warn({ action: 'ingest', code: 'pending_resumed' }, 'resuming a mail claimed but not queued');
+
+    if (d.step === 'too-large') {
+      await store.put(raw, meta);
+      if (entry) await ledger.update(mailId, { status: 'rejected', reason: d.reason });
+      else await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason });
+      log.warn({ action: 'ingest', code: 'too_large', size: raw.length }, 'mail too large, kept truncated');
+      return answer(d, true);
     }
-    if (raw.length > config.ingest.maxMailBytes) return answer('rejected', tooLarge(raw));
-    const outcome = await parse(raw);
-    if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return answer('not-a-report', outcome.rejection.detail, outcome);
-    const verdict = await judge(raw, meta);
-    if (!verdict.trusted) return answer('quarantined', verdict.reason, outcome);
-    if (!outcome.ok) return answer('rejected', `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome);
-    if (!meta.force)
-      for (const id of reportIds(outcome)) {
-        const owner = await ledger.findByMessageId(id);
-        if (owner && owner !== mailId) return answer('duplicate', `report ${id} already ingested as ${owner}`, outcome);
-      }
-    return answer('queued', verdict.reason, outcome);
+    if (d.step === 'not-a-report') {
+      if (!entry) await ledger.claim({ mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason }, notReportTtl);
+      log.debug({ action: 'ingest', code: 'not_a_report' }, d.reason);
+      return answer(d, false);
+    }
+
+    await store.put(raw, meta);
+    const rerun = meta.force ? now().getTime().toString(36) : (entry?.rerun ?? undefined);
+    const pending = { status: 'pending' as const, origin: meta.origin, rerun: rerun ?? null, duplicateOf: null, reason: null };
+    if (entry) {
+      await ledger.update(mailId, pending);
+    } else if (!(await ledger.claim({ mailId, ...pending }))) {
+      // Another ingestor claimed the same bytes a moment ago.
+      const current = await ledger.get(mailId);
+      if (current) return answer({ step: 'seen', mailId, entry: current }, seenHandled(current));
+      return { mailId, status: 'duplicate', decision: 'duplicate', reason: 'claimed concurrently', handled: false };
+    }
+
+    if (d.step === 'quarantined') {
+      const { verdict } = d;
+      await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
+      const held: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };
+      await redis.lpush(quarantineKey(prefix), JSON.stringify(held));
+      log.warn({ action: 'ingest', code: 'quarantined', sender: verdict.sender, checks: verdict.checks }, verdict.reason);
+      return answer(d, false);
+    }
+    if (d.step === 'unreadable') {
+      // unreadable or timed out: kept and shown, never silently dropped
+      await ledger.update(mailId, { status: 'rejected', reason: d.reason });
+      log.warn({ action: 'ingest', code: 'rejected', reason: d.reason.split(':')[0] }, `mail kept but not readable: ${d.reason}`);
+      return answer(d, true);
+    }
+    if (d.step === 'duplicate-report') return duplicateOfReport(d, log);
+
+    const clash = await ledger.claimMessageIds(mailId, d.claimIds);
+    if (clash) return duplicateOfReport({ mailId, entry, step: 'duplicate-report', messageId: clash.messageId, ownerMailId: clash.ownerMailId, outcome: d.outcome }, log);
+    const reports = await deps.queueReports(d.reports, { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
+    await ledger.update(mailId, { status: 'queued', reason: d.verdict.reason });
+    log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: d.verdict.reason }, 'reports queued for resolve and ticket');
+    return answer(d, true, { reports });
   }
 
   async function ingest(raw: Buffer, meta: IngestMeta): Promise<IngestResult> {
     const mailId = mailIdOf(raw);
-    const log = logger.child({ mailId, origin: meta.origin });
-    if (meta.dryRun) return dryRun(raw, mailId, meta);
-
-    const existing = await ledger.get(mailId);
-    if (existing && !meta.force) {
-      if (existing.status !== 'pending') return duplicateResult(mailId, existing);
-      // A crash between claim and queueing: this sighting finishes the job (every step below is idempotent).
-      log.warn({ action: 'ingest', code: 'pending_resumed' }, 'resuming a mail claimed but not queued');
-    }
-
-    if (raw.length > config.ingest.maxMailBytes) {
-      await store.put(raw, meta);
-      const reason = tooLarge(raw);
-      if (existing) await ledger.update(mailId, { status: 'rejected', reason });
-      else await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, rerun: null, duplicateOf: null, reason });
-      log.warn({ action: 'ingest', code: 'too_large', size: raw.length }, 'mail too large, kept truncated');
-      return { mailId, status: 'rejected', reason, handled: true };
-    }
-
-    const outcome = await parse(raw);
-    if (!outcome.ok && outcome.rejection.reason === 'not-a-report') {
-      if (!existing)
-        await ledger.claim(
-          { mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: outcome.rejection.detail },
-          notReportTtl,
-        );
-      log.debug({ action: 'ingest', code: 'not_a_report' }, outcome.rejection.detail);
-      return { mailId, status: 'not-a-report', reason: outcome.rejection.detail, handled: false, outcome };
-    }
-
-    await store.put(raw, meta);
-    const rerun = meta.force ? now().getTime().toString(36) : (existing?.rerun ?? undefined);
-    const pending = { status: 'pending' as const, origin: meta.origin, rerun: rerun ?? null, duplicateOf: null, reason: null };
-    if (existing) {
-      await ledger.update(mailId, pending);
-    } else if (!(await ledger.claim({ mailId, ...pending }))) {
-      // Another ingestor claimed the same bytes a moment ago.
-      const entry = await ledger.get(mailId);
-      return entry ? duplicateResult(mailId, entry) : { mailId, status: 'duplicate', reason: 'claimed concurrently', handled: false };
-    }
-
-    const verdict = await judge(raw, meta);
-    if (!verdict.trusted) {
-      await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
-      const entry: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };
-      await redis.lpush(quarantineKey(prefix), JSON.stringify(entry));
-      log.warn({ action: 'ingest', code: 'quarantined', sender: verdict.sender, checks: verdict.checks }, verdict.reason);
-      return { mailId, status: 'quarantined', reason: verdict.reason, handled: false, outcome };
-    }
-
-    if (!outcome.ok) {
-      // unreadable or timed out: kept and shown, never silently dropped
-      const reason = `${outcome.rejection.reason}: ${outcome.rejection.detail}`;
-      await ledger.update(mailId, { status: 'rejected', reason });
-      log.warn({ action: 'ingest', code: 'rejected', reason: outcome.rejection.reason }, `mail kept but not readable: ${outcome.rejection.detail}`);
-      return { mailId, status: 'rejected', reason, handled: true, outcome };
-    }
-
-    if (!meta.force) {
-      const clash = await ledger.claimMessageIds(mailId, reportIds(outcome));
-      if (clash) {
-        const reason = `report ${clash.messageId} already ingested as ${clash.ownerMailId}`;
-        const owner = await ledger.get(clash.ownerMailId);
-        await ledger.update(mailId, { status: 'duplicate', duplicateOf: clash.ownerMailId, reason });
-        log.info({ action: 'ingest', code: 'duplicate_report' }, reason);
-        return { mailId, status: 'duplicate', reason, handled: owner?.status === 'queued', outcome };
-      }
-    }
-
-    const reports = await deps.queueReports(
-      outcome.reports,
-      { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null },
-      rerun ? { rerun } : {},
-    );
-    await ledger.update(mailId, { status: 'queued', reason: verdict.reason });
-    log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: verdict.reason }, 'reports queued for resolve and ticket');
-    return { mailId, status: 'queued', reason: verdict.reason, handled: true, outcome, reports };
+    if (meta.dryRun) return plan(raw, mailId, meta);
+    return carryOut(await decide(raw, mailId, meta, live), raw, meta, logger.child({ mailId, origin: meta.origin }));
   }
 
   return { ingest };

@@ -1,0 +1,152 @@
+import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import type { ParsedReport, ParseOutcome } from '../../schemas/report.schema.ts';
+import { normalizeMessageId, type LedgerEntry, type LedgerStatus } from './ledger.ts';
+import type { TrustVerdict } from './sender-trust.ts';
+
+/**
+ * What becomes of a mail, decided in one place for the ingestor and for a dry run
+ * (`replay --dry-run`): the same steps in the same order, over lookups that only read.
+ * The ingestor then carries the decision out (mail store, ledger, quarantine, queues); a
+ * dry run only reports it. Neither has rules of its own, so they cannot drift apart.
+ *
+ * The steps: a mail the ledger has seen is a duplicate (or a known non-report), unless
+ * `force`, or unless it was claimed but never queued (a crash: this sighting finishes it);
+ * a mail over the size cap is rejected as too large, unread; a mail that is no report is
+ * left alone; sender trust (or the admin who vouches for the mail) may quarantine it; a
+ * report the parser could not read is rejected; a report Message-ID that another mail
+ * already carried makes it a duplicate (unless `force`); else its reports are queued.
+ */
+
+/** What became (or, in a dry run, would become) of a mail, as `replay` reports it. */
+export type MailOutcome = 'new' | 'forced' | 'duplicate' | 'quarantined' | 'rejected' | 'too-large' | 'not-a-report';
+
+/** The ledger's word for an outcome (`too-large` is recorded as `rejected`, `new` and `forced` as `queued`). */
+export type MailStatus = Exclude<LedgerStatus, 'pending'>;
+
+/** The reads a decision needs; the ingestor passes the live ones, a dry run `plannedLookups`. */
+export interface IngestLookups {
+  /** The mail's ledger entry; null when it was never seen. */
+  entry(mailId: string): Promise<LedgerEntry | null>;
+  /** The mail that first carried this report Message-ID, if any. */
+  reportOwner(messageId: string): Promise<string | null>;
+  parse(raw: Buffer): Promise<ParseOutcome>;
+  trust(raw: Buffer, meta: { envelopeFrom: string | null }): Promise<TrustVerdict>;
+}
+
+export interface DecisionInput {
+  raw: Buffer;
+  mailId: string;
+  envelopeFrom?: string;
+  /** Run the mail again even if it was seen: no duplicate checks (sender trust still applies). */
+  force?: boolean;
+  /** An admin vouches for the mail: sender trust is not asked, and this is the reason recorded. */
+  vouched?: string;
+  maxMailBytes: number;
+}
+
+interface Common {
+  mailId: string;
+  /** The ledger entry as read (null: never seen), so carrying out knows whether to claim or update. */
+  entry: LedgerEntry | null;
+}
+
+export type IngestDecision = Common &
+  (
+    | { step: 'seen'; entry: LedgerEntry }
+    | { step: 'too-large'; reason: string }
+    | { step: 'not-a-report'; reason: string; outcome: ParseOutcome }
+    | { step: 'quarantined'; verdict: TrustVerdict; outcome: ParseOutcome }
+    | { step: 'unreadable'; reason: string; outcome: ParseOutcome }
+    | { step: 'duplicate-report'; messageId: string; ownerMailId: string; outcome: ParseOutcome }
+    | {
+        step: 'queue';
+        verdict: TrustVerdict;
+        outcome: ParseOutcome;
+        reports: ParsedReport[];
+        /** The report Message-IDs this mail takes (none when forced: a re-run takes nothing). */
+        claimIds: string[];
+        /** `force` re-runs a mail seen before. */
+        forced: boolean;
+      }
+  );
+
+/** The verdict when an admin vouches for a mail: trusted, sender trust not asked. */
+export function vouchedVerdict(reason: string): TrustVerdict {
+  return { trusted: true, reason, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } };
+}
+
+function reportMessageIds(reports: ParsedReport[]): string[] {
+  return [...new Set(reports.map((r) => r.messageId).filter((m): m is string => !!m))];
+}
+
+export async function decideIngest(input: DecisionInput, look: IngestLookups): Promise<IngestDecision> {
+  const { raw, mailId } = input;
+  const entry = await look.entry(mailId);
+  if (entry && !input.force && entry.status !== 'pending') return { step: 'seen', mailId, entry };
+  if (raw.length > input.maxMailBytes) {
+    return { step: 'too-large', mailId, entry, reason: `too-large: ${raw.length} bytes, more than the ${input.maxMailBytes}-byte cap (kept truncated)` };
+  }
+  const outcome = await look.parse(raw);
+  if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return { step: 'not-a-report', mailId, entry, reason: outcome.rejection.detail, outcome };
+  const verdict = input.vouched ? vouchedVerdict(input.vouched) : await look.trust(raw, { envelopeFrom: input.envelopeFrom ?? null });
+  if (!verdict.trusted) return { step: 'quarantined', mailId, entry, verdict, outcome };
+  if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
+  // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.
+  const claimIds = input.force ? [] : reportMessageIds(outcome.reports);
+  for (const messageId of claimIds) {
+    const owner = await look.reportOwner(messageId);
+    if (owner && owner !== mailId) return { step: 'duplicate-report', mailId, entry, messageId, ownerMailId: owner, outcome };
+  }
+  return { step: 'queue', mailId, entry, verdict, outcome, reports: outcome.reports, claimIds, forced: !!input.force && entry !== null };
+}
+
+export function duplicateReportReason(messageId: string, ownerMailId: string): string {
+  return `report ${messageId} already ingested as ${ownerMailId}`;
+}
+
+/** The outcome of a decision, the ledger status it leads to, and the sentence for the admin. */
+export function describeDecision(d: IngestDecision): { outcome: MailOutcome; status: MailStatus; reason: string } {
+  switch (d.step) {
+    case 'seen': {
+      if (d.entry.status === 'not-a-report') return { outcome: 'not-a-report', status: 'not-a-report', reason: d.entry.reason ?? 'not a report (seen before)' };
+      const of = d.entry.duplicateOf ? ` of ${d.entry.duplicateOf}` : '';
+      return { outcome: 'duplicate', status: 'duplicate', reason: `already ingested${of} on ${d.entry.firstSeen} (${d.entry.status})` };
+    }
+    case 'too-large':
+      return { outcome: 'too-large', status: 'rejected', reason: d.reason };
+    case 'not-a-report':
+      return { outcome: 'not-a-report', status: 'not-a-report', reason: d.reason };
+    case 'quarantined':
+      return { outcome: 'quarantined', status: 'quarantined', reason: d.verdict.reason };
+    case 'unreadable':
+      return { outcome: 'rejected', status: 'rejected', reason: d.reason };
+    case 'duplicate-report':
+      return { outcome: 'duplicate', status: 'duplicate', reason: duplicateReportReason(d.messageId, d.ownerMailId) };
+    case 'queue':
+      return { outcome: d.forced ? 'forced' : 'new', status: 'queued', reason: d.verdict.reason };
+  }
+}
+
+/**
+ * Lookups for a dry run over many mails: the live ledger, overlaid with what the mails
+ * decided earlier in the same run would have written to it, so that a mail seen twice in
+ * one run (or two mails carrying one report) answer as they would in the real run.
+ */
+export function plannedLookups(live: IngestLookups, now: () => Date = () => new Date()): IngestLookups & { remember(d: IngestDecision, origin: MailOrigin): void } {
+  const entries = new Map<string, LedgerEntry>();
+  const owners = new Map<string, string>();
+  return {
+    entry: async (mailId) => entries.get(mailId) ?? live.entry(mailId),
+    reportOwner: async (messageId) => owners.get(normalizeMessageId(messageId)) ?? live.reportOwner(messageId),
+    parse: (raw) => live.parse(raw),
+    trust: (raw, meta) => live.trust(raw, meta),
+    remember(d, origin) {
+      if (d.step === 'seen') return;
+      const { status, reason } = describeDecision(d);
+      const at = now().toISOString();
+      const duplicateOf = d.step === 'duplicate-report' ? d.ownerMailId : null;
+      entries.set(d.mailId, { mailId: d.mailId, status, origin, firstSeen: d.entry?.firstSeen ?? at, updatedAt: at, rerun: d.entry?.rerun ?? null, duplicateOf, reason });
+      if (d.step === 'queue') for (const id of d.claimIds) if (!owners.has(normalizeMessageId(id))) owners.set(normalizeMessageId(id), d.mailId);
+    },
+  };
+}
