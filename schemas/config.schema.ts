@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PriorityLevelSchema } from './ticket.schema.ts';
 
 /**
  * The whole configuration of syncdesk, one schema. `src/config.ts` builds the input
@@ -135,6 +136,54 @@ export const DESK_REQUIRED = {
   zendesk: ['url', 'email', 'token'],
 } as const;
 
+/** `low=0,normal=50,high=100` (or a YAML map) → one value per priority level; levels left out keep their default. */
+function levelMap<T extends z.ZodType>(value: T, fallback: string) {
+  const pairs = (v: string | Record<string, unknown>): Record<string, unknown> =>
+    typeof v !== 'string'
+      ? v
+      : Object.fromEntries(
+          splitNames(v).map((p) => {
+            const at = p.indexOf('=');
+            return at < 0 ? [p.toLowerCase(), undefined] : [p.slice(0, at).trim().toLowerCase(), p.slice(at + 1).trim()];
+          }),
+        );
+  return z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .transform((v) => ({ ...pairs(fallback), ...(v === undefined ? {} : pairs(v)) }))
+    .pipe(z.strictObject({ low: value, normal: value, high: value, urgent: value }));
+}
+
+/**
+ * How urgent a ticket is: a level per kind of problem (a tenant-wide stop such as "synchronization
+ * has been stopped" or an exceeded quota, or one object's conflict), and how each desk writes a level.
+ */
+export const TicketPrioritySchema = z.object({
+  /** Level of a problem that stops the tenant's sync (quota exceeded, synchronization stopped). */
+  tenant: env('TICKET_PRIORITY_TENANT', PriorityLevelSchema.default('high')),
+  /** Level of a problem of one object (a duplicate value, a bad attribute). */
+  object: env('TICKET_PRIORITY_OBJECT', PriorityLevelSchema.default('normal')),
+  /** RT's numeric Priority per level (RT 5 shows 0/50/100 as Low/Medium/High by default). */
+  rt: env('RT_PRIORITIES', levelMap(z.coerce.number().int().min(0), 'low=0,normal=50,high=100,urgent=100')),
+  /** ServiceNow impact per level (1 High, 2 Medium, 3 Low); the instance derives priority from impact and urgency. */
+  servicenowImpact: env('SERVICENOW_IMPACTS', levelMap(z.coerce.number().int().min(1).max(3), 'low=3,normal=2,high=1,urgent=1')),
+  /** ServiceNow urgency per level (1 High, 2 Medium, 3 Low): out of the box 1/2 gives priority 2 (High), 2/2 gives 3 (Moderate). */
+  servicenowUrgency: env('SERVICENOW_URGENCIES', levelMap(z.coerce.number().int().min(1).max(3), 'low=3,normal=2,high=2,urgent=1')),
+  /** Jira priority name per level (the project's priority scheme; a name the create screen does not offer is left out). */
+  jira: env('JIRA_PRIORITIES', levelMap(z.string().min(1), 'low=Low,normal=Medium,high=High,urgent=Highest')),
+});
+export type TicketPriorityConfig = z.infer<typeof TicketPrioritySchema>;
+/** The defaults, for adapters built without a configuration (tests, doctor). */
+export const DEFAULT_TICKET_PRIORITY: TicketPriorityConfig = TicketPrioritySchema.parse({});
+
+/** The original report mail on its tickets. */
+export const TicketMailSchema = z.object({
+  /** Attach the report mail to each ticket it creates, where the desk takes attachments and this host keeps the mail. */
+  attach: env('TICKET_ATTACH_MAIL', bool.default(true)),
+  /** A mail larger than this is not attached; its place in the mail store is named instead. */
+  maxBytes: env('TICKET_ATTACH_MAX_BYTES', positiveInt.default(2 * 1024 * 1024)),
+});
+
 export const TicketConfigSchema = z.object({
   sink: env('TICKET_SINK', z.enum(['file', 'rt', 'servicenow', 'jira', 'zendesk']).default('file')),
   fileDir: env('TICKET_DIR', z.string().default('.syncdesk/tickets')),
@@ -144,6 +193,8 @@ export const TicketConfigSchema = z.object({
   resolveAfterMissing: env('TICKET_RESOLVE_AFTER_MISSING', z.coerce.number().int().min(0).default(0)),
   /** One digest ticket per report instead of one per problem. */
   digest: env('TICKET_DIGEST', bool.default(false)),
+  priority: TicketPrioritySchema.prefault({}),
+  mail: TicketMailSchema.prefault({}),
   rt: z
     .object({
       url: env('RT_URL', z.string().url().optional()),

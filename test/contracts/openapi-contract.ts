@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OpenAPIBackend, type Request as ContractRequest } from 'openapi-backend';
-import type { RecordedCall } from '../fakes/saas-desk-server.ts';
+import { multipartFiles, type RecordedCall } from '../fakes/saas-desk-server.ts';
 
 /**
  * Every request a desk adapter sends in its tests, checked against the vendor's published
@@ -43,7 +43,7 @@ export async function contractViolations(name: ContractName, calls: RecordedCall
       path: call.path.replace(/\.json$/, ''),
       query: call.query,
       headers: call.headers as Record<string, string>,
-      body: call.body,
+      body: bodyOf(call),
     };
     const operation = api.matchOperation(req);
     if (!operation) {
@@ -57,4 +57,15 @@ export async function contractViolations(name: ContractName, calls: RecordedCall
     }
   }
   return out;
+}
+
+/**
+ * A JSON body as sent; a multipart/form-data body as its parts, in the shape Atlassian's document
+ * gives them (`MultipartFile`: name, originalFilename, contentType, size), so the part names and
+ * types are checked too.
+ */
+function bodyOf(call: RecordedCall): unknown {
+  const boundary = /^multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(String(call.headers['content-type'] ?? ''))?.[1];
+  if (!boundary) return call.body;
+  return multipartFiles(call.rawBytes ?? Buffer.from(String(call.body ?? '')), boundary).map((f) => ({ name: f.name, originalFilename: f.filename, contentType: f.contentType, size: f.bytes.length }));
 }

@@ -10,7 +10,7 @@ import {
   type FakeWorkflow,
   type Screen,
 } from './jira-workflow.ts';
-import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+import { basicAuth, FakeDeskServer, multipartFiles, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 
 /**
  * Jira Cloud REST v3, the calls syncdesk makes, on loopback. Shapes follow the v3 docs:
@@ -37,6 +37,7 @@ export interface FakeJiraIssue {
     summary: string;
     description: unknown;
     labels: string[];
+    priority: { id: string; name: string } | null;
     status: FakeStatus;
     resolution: { name: string } | null;
     resolutiondate: string | null;
@@ -45,6 +46,15 @@ export interface FakeJiraIssue {
   };
   comments: Array<{ id: string; body: unknown; properties?: unknown; created: string }>;
   links: Array<{ type: string; inward: string; outward: string }>;
+  attachments: FakeJiraAttachment[];
+}
+
+export interface FakeJiraAttachment {
+  id: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+  bytes: Buffer;
 }
 
 export interface FakeJiraOptions {
@@ -71,6 +81,10 @@ export interface FakeJiraOptions {
   /** The project's issue types. @defaultValue Task and Bug */
   issueTypes?: Array<{ id: string; name: string }>;
   linkTypes?: string[];
+  /** The project's priority scheme, highest first. @defaultValue Jira Cloud's default: Highest, High, Medium, Low, Lowest */
+  priorities?: string[];
+  /** The site's attachment size limit in bytes (413 above it). @defaultValue 10 MiB */
+  attachmentMaxBytes?: number;
 }
 
 const ADF_NODES = new Set([
@@ -144,6 +158,8 @@ export class FakeJira {
         { id: '10002', name: 'Bug' },
       ],
       linkTypes: options.linkTypes ?? ['Relates', 'Blocks', 'Cloners', 'Duplicate'],
+      priorities: options.priorities ?? ['Highest', 'High', 'Medium', 'Low', 'Lowest'],
+      attachmentMaxBytes: options.attachmentMaxBytes ?? 10 * 1024 * 1024,
     };
     const base = typeof options.workflow === 'object' ? options.workflow : WORKFLOWS[options.workflow ?? 'simple'];
     this.workflow = {
@@ -249,6 +265,8 @@ export class FakeJira {
     if (m && req.method === 'PUT') return this.edit(req, m[1]!);
     m = /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/.exec(p);
     if (m && req.method === 'POST') return this.comment(req, m[1]!);
+    m = /^\/rest\/api\/3\/issue\/([^/]+)\/attachments$/.exec(p);
+    if (m && req.method === 'POST') return this.attach(req, m[1]!);
     m = /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/.exec(p);
     if (m && req.method === 'GET') return this.transitions(req, m[1]!);
     if (m && req.method === 'POST') return this.transition(req, m[1]!);
@@ -322,6 +340,8 @@ export class FakeJira {
     if (f.description !== undefined && adfProblem(f.description)) {
       errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
     } else if (f.description !== undefined && JSON.stringify(f.description).length > JIRA_BODY_LIMIT) errors.description = TOO_LONG;
+    const priority = f.priority === undefined || errors.priority ? null : this.priorityOf(f.priority);
+    if (f.priority !== undefined && !errors.priority && !priority) errors.priority = 'The priority selected is invalid.';
     const labels = f.labels ?? [];
     if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) errors.labels = 'labels must be strings';
     else for (const l of labels as string[]) if (/\s/.test(l)) errors.labels = `The label '${l}' contains spaces which is invalid.`;
@@ -338,6 +358,7 @@ export class FakeJira {
         summary: summary as string,
         description: f.description ?? null,
         labels: [...(labels as string[])],
+        priority,
         status: structuredClone(this.workflow.initial),
         resolution: null,
         resolutiondate: null,
@@ -346,6 +367,7 @@ export class FakeJira {
       },
       comments: [],
       links: [],
+      attachments: [],
     };
     this.issues.set(issue.id, issue);
     this.touch(issue);
@@ -443,8 +465,40 @@ export class FakeJira {
     }
     if (!this.opts.issueTypes.some((t) => t.id === issueTypeId)) return err(404, ['Issue type with the given id does not exist.']);
     const ids = ['issuetype', 'project', ...this.opts.createScreen];
-    const fields = ids.map((id) => fieldMeta(id, { required: id === 'summary' || id === 'issuetype' || id === 'project' }));
+    const fields = ids.map((id) =>
+      fieldMeta(id, { required: id === 'summary' || id === 'issuetype' || id === 'project', ...(id === 'priority' ? { allowedValues: this.opts.priorities } : {}) }),
+    );
     return { status: 200, body: { fields, maxResults: 50, startAt: 0, total: fields.length } };
+  }
+
+  /** A priority given by name or id (ids as createmeta lists them), or null when the scheme has no such one. */
+  private priorityOf(value: unknown): { id: string; name: string } | null {
+    const v = (value ?? {}) as { name?: unknown; id?: unknown };
+    const i = this.opts.priorities.findIndex((name, n) => name === v.name || String(10000 + n) === v.id);
+    return i < 0 ? null : { id: String(10000 + i), name: this.opts.priorities[i]! };
+  }
+
+  /**
+   * `POST /rest/api/3/issue/{issueIdOrKey}/attachments` (addAttachment): multipart/form-data
+   * whose files are parts named `file`, and the header `X-Atlassian-Token: no-check` or the
+   * request is blocked (403, XSRF); 200 with the list of attachments; 413 above the size limit.
+   */
+  private attach(req: FakeRequest, idOrKey: string): FakeReply {
+    if (String(req.headers['x-atlassian-token'] ?? '').toLowerCase() !== 'no-check') return { status: 403, body: 'XSRF check failed' };
+    const issue = this.find(idOrKey);
+    if (!issue) return this.notFound();
+    const boundary = /^multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(String(req.headers['content-type'] ?? ''))?.[1];
+    if (!boundary) return { status: 415, body: { errorMessages: ['Unsupported Media Type: multipart/form-data expected'], errors: {} } };
+    const files = multipartFiles(req.rawBytes, boundary).filter((f) => f.name === 'file');
+    if (!files.length) return err(400, ["No attachment in the request: the multipart parameter must be named 'file'."]);
+    if (files.some((f) => f.bytes.length > this.opts.attachmentMaxBytes)) return err(413, ['The attachments exceed the maximum attachment size for issues.']);
+    const added = files.map((f) => ({ id: String(++this.seq), filename: f.filename, mimeType: f.contentType, size: f.bytes.length, bytes: f.bytes }));
+    issue.attachments.push(...added);
+    const created = jiraTime(Date.now());
+    return {
+      status: 200,
+      body: added.map((a) => ({ self: `${this.server.url}/rest/api/3/attachment/${a.id}`, id: a.id, filename: a.filename, created, size: a.size, mimeType: a.mimeType, content: `${this.server.url}/rest/api/3/attachment/content/${a.id}` })),
+    };
   }
 
   private link(req: FakeRequest): FakeReply {

@@ -16,6 +16,8 @@ export interface FakeRequest {
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body: unknown;
   rawBody: string;
+  /** The body's bytes, for uploads (attachments). */
+  rawBytes: Buffer;
 }
 
 export interface FakeReply {
@@ -33,6 +35,8 @@ export interface RecordedCall {
   status: number;
   /** How the fault layer treated the call: `throttled`, `failed`, `hung`, `lost`, `html` or undefined. */
   fault?: string;
+  /** The body's bytes (uploads). */
+  rawBytes?: Buffer;
 }
 
 export interface FaultOptions {
@@ -73,6 +77,8 @@ export class FakeDeskServer {
   private server: Server | undefined;
   private count = 0;
   private pending: Pending[] = [];
+  /** Faults kept for the first request to a given method and path (see failNextTo). */
+  private aimed: Array<{ method: string; path: RegExp; status: number }> = [];
   private hung: ServerResponse[] = [];
   private baseUrl = '';
 
@@ -112,6 +118,11 @@ export class FakeDeskServer {
     for (let i = 0; i < n; i++) this.pending.push({ kind: 'fail', status });
   }
 
+  /** The next request to `method` `path` gets `status` without being handled (others pass). */
+  failNextTo(method: string, path: RegExp, status = 503): void {
+    this.aimed.push({ method, path, status });
+  }
+
   /** The next `n` requests are held open and never answered. */
   hangNext(n = 1): void {
     for (let i = 0; i < n; i++) this.pending.push({ kind: 'hang' });
@@ -137,7 +148,8 @@ export class FakeDeskServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const rawBody = rawBytes.toString('utf8');
     let body: unknown;
     if (rawBody) {
       try {
@@ -154,6 +166,7 @@ export class FakeDeskServer {
       headers: req.headers,
       body,
       rawBody,
+      rawBytes,
     };
     this.count++;
     const record = (status: number, fault?: string) =>
@@ -165,10 +178,12 @@ export class FakeDeskServer {
         body,
         status,
         fault,
+        rawBytes,
       });
 
     const random = this.faults.random ?? Math.random;
-    let injected = this.pending.shift();
+    const aimedAt = this.aimed.findIndex((a) => a.method === fakeReq.method && a.path.test(fakeReq.path));
+    let injected: Pending | undefined = aimedAt >= 0 ? { kind: 'fail', status: this.aimed.splice(aimedAt, 1)[0]!.status } : this.pending.shift();
     if (!injected && this.faults.htmlPage) injected = { kind: 'html' };
     if (!injected && this.faults.rateLimitEvery && this.count % this.faults.rateLimitEvery === 0) {
       injected = {
@@ -242,4 +257,28 @@ export function basicAuth(headers: IncomingHttpHeaders): { user: string; passwor
   const i = decoded.indexOf(':');
   if (i < 0) return undefined;
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+/** The file parts of a multipart/form-data body (RFC 7578): name, filename, type and bytes. */
+export function multipartFiles(body: Buffer, boundary: string): Array<{ name: string; filename: string; contentType: string; bytes: Buffer }> {
+  const out: Array<{ name: string; filename: string; contentType: string; bytes: Buffer }> = [];
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const headEnd = body.indexOf('\r\n\r\n', start);
+    const next = body.indexOf(delimiter, start);
+    if (headEnd < 0 || next < 0) break;
+    const head = body.subarray(start, headEnd).toString('utf8');
+    const disposition = /content-disposition:\s*form-data;([^\r\n]*)/i.exec(head)?.[1] ?? '';
+    const name = /\bname="([^"]*)"/.exec(disposition)?.[1] ?? '';
+    const filename = /\bfilename="([^"]*)"/.exec(disposition)?.[1];
+    // the part's bytes end with the CRLF before the next delimiter
+    if (filename !== undefined) {
+      out.push({ name, filename, contentType: /content-type:\s*([^\r\n;]+)/i.exec(head)?.[1]?.trim() ?? 'application/octet-stream', bytes: body.subarray(headEnd + 4, next - 2) });
+    }
+    at = next;
+  }
+  return out;
 }

@@ -59,6 +59,19 @@ export interface FakeIncident {
   resolved_at: string;
   closed_at: string;
   reopen_count: string;
+  /** 1 High, 2 Medium, 3 Low. */
+  impact: string;
+  urgency: string;
+  /** Derived from impact and urgency by the out-of-box priority lookup (1 Critical … 5 Planning). */
+  priority: string;
+}
+
+/** An incident's attachment (sys_attachment), as the Attachment API stored it. */
+export interface FakeAttachment {
+  sys_id: string;
+  file_name: string;
+  content_type: string;
+  bytes: Buffer;
 }
 
 export interface JournalEntry {
@@ -103,6 +116,8 @@ const COLUMNS = new Set([
   'resolved_at',
   'closed_at',
   'reopen_count',
+  'impact',
+  'urgency',
   'work_notes',
   'comments',
 ]);
@@ -110,6 +125,9 @@ const REFERENCE_FIELDS = new Set(['assignment_group', 'caller_id', 'parent_incid
 const REFERENCE_TABLE: Record<string, string> = { assignment_group: 'sys_user_group', caller_id: 'sys_user', parent_incident: 'incident' };
 const ACTIVE = new Set(['1', '2', '3']);
 const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000, close_notes: 4000 };
+
+/** The out-of-box priority lookup: impact × urgency → priority ("Priority is calculated from impact and urgency"). */
+const PRIORITY_OF: Record<string, string> = { '1/1': '1', '1/2': '2', '1/3': '3', '2/1': '2', '2/2': '3', '2/3': '4', '3/1': '3', '3/2': '4', '3/3': '5' };
 
 function snTime(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
@@ -123,6 +141,8 @@ export class FakeServiceNow {
   readonly server: FakeDeskServer;
   readonly incidents = new Map<string, FakeIncident>();
   readonly journal = new Map<string, JournalEntry[]>();
+  /** Attachments per incident sys_id. */
+  readonly attachments = new Map<string, FakeAttachment[]>();
   /** Values close_notes was set to, per incident (what sys_audit would show). */
   private readonly closeNotes = new Map<string, string[]>();
   private seq = 10000;
@@ -258,6 +278,9 @@ export class FakeServiceNow {
       resolved_at: '',
       closed_at: '',
       reopen_count: '0',
+      impact: '3',
+      urgency: '3',
+      priority: '5',
     };
   }
 
@@ -272,6 +295,7 @@ export class FakeServiceNow {
     if (!auth || auth.user !== this.opts.user || auth.password !== this.opts.password) {
       return failure(401, 'User Not Authenticated', 'Required to provide Auth information');
     }
+    if (req.path === '/api/now/attachment/file') return req.method === 'POST' ? this.attach(req) : failure(405, 'Method not Supported', `${req.method} ${req.path}`);
     const m = /^\/api\/now\/(v[12]\/)?table\/([a-z_0-9]+)(?:\/([^/]+))?$/.exec(req.path);
     if (!m) return failure(400, 'Requested URI does not represent any resource', req.path);
     const version = m[1] === 'v1/' ? 'v1' : m[1] === 'v2/' ? 'v2' : 'v1';
@@ -396,6 +420,42 @@ export class FakeServiceNow {
       const max = MAX_LENGTH[field];
       (rec as unknown as Record<string, string>)[field] = max ? value.slice(0, max) : value;
     }
+    // the Table API stores impact and urgency as given; priority follows where the lookup knows the pair
+    rec.priority = PRIORITY_OF[`${rec.impact}/${rec.urgency}`] ?? rec.priority;
+  }
+
+  /**
+   * Attachment API, POST /now/attachment/file: the file's bytes as the body, its type in
+   * Content-Type, where it goes in table_name, table_sys_id and file_name (all required);
+   * 201 with the attachment record under `result`.
+   */
+  private attach(req: FakeRequest): FakeReply {
+    for (const param of ['table_name', 'table_sys_id', 'file_name']) {
+      if (!req.query.get(param)) return failure(400, `Missing parameter: ${param}`, 'table_name, table_sys_id and file_name are required');
+    }
+    const contentType = req.headers['content-type'];
+    if (!contentType) return failure(400, 'Content-Type is required', 'Specify the content type of the file');
+    if (!req.rawBytes.length) return failure(400, 'Failed to create the attachment', 'The file is empty');
+    const table = req.query.get('table_name')!;
+    const sysId = req.query.get('table_sys_id')!;
+    if (table !== 'incident' || !this.incidents.has(sysId)) return failure(404, 'No Record found', 'Invalid table name or table_sys_id');
+    const a: FakeAttachment = { sys_id: randomBytes(16).toString('hex'), file_name: req.query.get('file_name')!, content_type: contentType.split(';')[0]!, bytes: req.rawBytes };
+    this.attachments.set(sysId, [...(this.attachments.get(sysId) ?? []), a]);
+    return {
+      status: 201,
+      body: {
+        result: {
+          sys_id: a.sys_id,
+          file_name: a.file_name,
+          table_name: table,
+          table_sys_id: sysId,
+          content_type: a.content_type,
+          size_bytes: String(a.bytes.length),
+          download_link: `${this.server.url}/api/now/attachment/${a.sys_id}/file`,
+        },
+      },
+      headers: { Location: `${this.server.url}/api/now/attachment/${a.sys_id}` },
+    };
   }
 
   private create(req: FakeRequest): FakeReply {

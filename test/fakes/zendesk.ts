@@ -15,12 +15,22 @@ import { AccountLimits, invalid, solveProblem, zerr, type ZendeskAccountOptions 
  * from `external_id` lists but still shown by id.
  */
 
+export interface FakeZendeskAttachment {
+  id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  /** The bytes as uploaded (not part of Zendesk's answer). */
+  bytes: Buffer;
+}
+
 export interface FakeZendeskComment {
   id: number;
   body: string;
   html_body: string;
   public: boolean;
   created_at: string;
+  attachments: FakeZendeskAttachment[];
 }
 
 export interface FakeZendeskTicket {
@@ -28,6 +38,7 @@ export interface FakeZendeskTicket {
   subject: string;
   description: string;
   status: 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
+  priority: Priority | null;
   external_id: string | null;
   tags: string[];
   via_followup_source_id: number | null;
@@ -58,6 +69,9 @@ export interface FakeZendeskOptions extends ZendeskAccountOptions {
 }
 
 const STATUSES = new Set(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
+/** Tickets API reference: priority is one of urgent, high, normal, low. */
+const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+type Priority = (typeof PRIORITIES)[number];
 /** Zendesk Help Center, "About the Support default automations": solved tickets close 4 weeks after they were solved. */
 const SOLVED_CLOSES_AFTER_MS = 28 * 86_400_000;
 /** Zendesk API reference, "Idempotency": a key and its answer are kept for 2 hours. */
@@ -81,6 +95,9 @@ export class FakeZendesk {
   readonly server: FakeDeskServer;
   readonly tickets = new Map<number, FakeZendeskTicket>();
   private readonly idempotency = new Map<string, { hash: string; reply: FakeReply; at: number }>();
+  /** Upload tokens not yet used by a comment, with their attachments. */
+  readonly uploads = new Map<string, FakeZendeskAttachment[]>();
+  private attachmentSeq = 5000;
   private seq = 100;
   private commentSeq = 1000;
   readonly opts: Required<Omit<FakeZendeskOptions, keyof ZendeskAccountOptions>> & ZendeskAccountOptions;
@@ -181,6 +198,7 @@ export class FakeZendesk {
       subject: '',
       description: '',
       status: 'new',
+      priority: null,
       external_id: null,
       tags: [],
       via_followup_source_id: null,
@@ -205,6 +223,7 @@ export class FakeZendesk {
       raw_subject: t.subject,
       description: t.description,
       status: t.status,
+      priority: t.priority,
       external_id: t.external_id,
       tags: t.tags,
       via: t.via_followup_source_id
@@ -234,6 +253,7 @@ export class FakeZendesk {
     m = /^\/api\/v2\/tickets\/(\d+)\/comments$/.exec(p);
     if (m && req.method === 'GET') return this.comments(Number(m[1]));
     if (p === '/api/v2/ticket_fields' && req.method === 'GET') return this.ticketFields();
+    if (p === '/api/v2/uploads' && req.method === 'POST') return this.upload(req);
     if (p === '/api/v2/account/settings' && req.method === 'GET') {
       return { status: 200, body: { settings: { tickets: { assign_tickets_upon_solve: this.opts.autoAssignOnSolve } } } };
     }
@@ -305,7 +325,8 @@ export class FakeZendesk {
   private comments(id: number): FakeReply {
     const t = this.tickets.get(id);
     if (!t) return zerr(404, 'RecordNotFound', 'Not found');
-    return { status: 200, body: { comments: t.comments, next_page: null, previous_page: null, count: t.comments.length } };
+    const comments = t.comments.map((c) => ({ ...c, attachments: c.attachments.map(({ bytes: _b, ...a }) => a) }));
+    return { status: 200, body: { comments, next_page: null, previous_page: null, count: t.comments.length } };
   }
 
   private metrics(id: number): FakeReply {
@@ -314,18 +335,48 @@ export class FakeZendesk {
     return { status: 200, body: { ticket_metric: { ticket_id: t.id, created_at: t.created_at, solved_at: t.solved_at, reopens: 0 } } };
   }
 
+  /**
+   * Attachments API, "Upload Files": `POST /api/v2/uploads?filename=…` with the raw file as the
+   * body; 201 `{upload: {token, expires_at, attachments, attachment}}`. A comment takes the token
+   * in `uploads` and gets the files; a token is used once.
+   */
+  private upload(req: FakeRequest): FakeReply {
+    const name = req.query.get('filename');
+    if (!name) return zerr(400, 'InvalidValue', 'filename is required');
+    if (!req.rawBytes.length) return invalid('base', 'Uploaded file: cannot be empty');
+    const token = createHash('sha256').update(`${this.attachmentSeq}:${name}`).digest('hex').slice(0, 25);
+    const contentType = String(req.headers['content-type'] ?? 'application/binary').split(';')[0]!;
+    const attachment: FakeZendeskAttachment = { id: ++this.attachmentSeq, file_name: name, content_type: contentType, size: req.rawBytes.length, bytes: req.rawBytes };
+    this.uploads.set(token, [attachment]);
+    const shown = { id: attachment.id, file_name: name, content_type: contentType, size: attachment.size, content_url: `${this.server.url}/attachments/token/${token}/?name=${encodeURIComponent(name)}` };
+    return { status: 201, body: { upload: { token, expires_at: new Date(this.opts.now() + 3 * 86_400_000).toISOString(), attachments: [shown], attachment: shown } } };
+  }
+
+  /** Why a priority is refused (422 "Priority: is invalid"), or null. */
+  private priorityProblem(value: unknown): FakeReply | null {
+    if (value === undefined || value === null || (PRIORITIES as readonly unknown[]).includes(value)) return null;
+    return zerr(422, 'RecordInvalid', 'Record validation errors', { base: [{ description: 'Priority: is invalid', error: 'InvalidValue' }] });
+  }
+
   private addComment(t: FakeZendeskTicket, c: unknown): string | null {
     if (!c || typeof c !== 'object') return 'comment must be an object';
-    const { body, html_body, public: pub } = c as { body?: unknown; html_body?: unknown; public?: unknown };
+    const { body, html_body, public: pub, uploads } = c as { body?: unknown; html_body?: unknown; public?: unknown; uploads?: unknown };
     const html = typeof html_body === 'string' ? html_body : undefined;
     const text = typeof body === 'string' ? body : html !== undefined ? stripHtml(html) : '';
     if (!text.trim()) return 'Comment: cannot be blank';
+    const attachments: FakeZendeskAttachment[] = [];
+    for (const token of Array.isArray(uploads) ? (uploads as unknown[]) : []) {
+      // a token unknown (or already used) brings no file
+      attachments.push(...(this.uploads.get(String(token)) ?? []));
+      this.uploads.delete(String(token));
+    }
     t.comments.push({
       id: ++this.commentSeq,
       body: text,
       html_body: html ?? `<p>${text}</p>`,
       public: pub !== false,
       created_at: this.iso(),
+      attachments,
     });
     return null;
   }
@@ -368,6 +419,8 @@ export class FakeZendesk {
     }
     const assigned = this.assignment(input);
     if ('status' in assigned) return assigned;
+    const badPriority = this.priorityProblem(input.priority);
+    if (badPriority) return badPriority;
     const problem = this.addComment(t, input.comment);
     if (problem) {
       return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
@@ -377,6 +430,7 @@ export class FakeZendesk {
     t.description = t.comments[0]!.body;
     t.subject = typeof input.subject === 'string' ? input.subject : t.description.slice(0, 80);
     t.external_id = typeof input.external_id === 'string' ? input.external_id : null;
+    t.priority = (input.priority as Priority | undefined) ?? null;
     t.tags = Array.isArray(input.tags) ? [...new Set((input.tags as string[]).map((x) => String(x).toLowerCase()))] : [];
     if (typeof input.status === 'string' && STATUSES.has(input.status)) t.status = input.status as FakeZendeskTicket['status'];
     if (followUp !== undefined && followUp !== null) {
@@ -410,6 +464,9 @@ export class FakeZendesk {
     }
     const assigned = this.assignment(input);
     if ('status' in assigned) return assigned;
+    const badPriority = this.priorityProblem(input.priority);
+    if (badPriority) return badPriority;
+    if (input.priority !== undefined) t.priority = input.priority as Priority | null;
     const fields = new Map(t.custom_fields);
     for (const f of Array.isArray(input.custom_fields) ? (input.custom_fields as Array<{ id: number; value: unknown }>) : []) fields.set(Number(f.id), f.value);
     let assignee = assigned.assignee ?? t.assignee_id;

@@ -1,8 +1,10 @@
-import { DESK_REQUIRED } from '../../../schemas/config.schema.ts';
+import { DEFAULT_TICKET_PRIORITY, DESK_REQUIRED, type TicketPriorityConfig } from '../../../schemas/config.schema.ts';
+import type { ContentBlock, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { envNameOf } from '../../config.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
+import { notAttachedNote, type MailAttacher, type MailAttachment, type OriginalMail } from './mail-attachment.ts';
 
 /**
  * What the desk adapters share, decided once: which settings a desk needs, how a base URL
@@ -65,4 +67,50 @@ export function jsonDeskHttp(
   overrides: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>> = {},
 ): DeskHttp {
   return createDeskHttp({ desk, baseURL, auth, headers: { 'Content-Type': 'application/json' }, logger, ...overrides });
+}
+
+/** What every desk reads besides its own settings: how urgent a draft is, and the report mail to attach. */
+export interface DeskExtras {
+  /** Levels per problem scope and each desk's values for them (TICKET_PRIORITY_*, RT_PRIORITIES, …). @defaultValue the schema's defaults */
+  priority?: TicketPriorityConfig;
+  /** Reads the report mail of a draft; absent: tickets neither carry nor name it. */
+  mail?: MailAttacher;
+}
+
+/** The priority level of a draft: the configured one for its scope (a tenant-wide stop, or one object). */
+export function draftLevel(draft: TicketDraft, priority: TicketPriorityConfig = DEFAULT_TICKET_PRIORITY): PriorityLevel {
+  return priority[draft.scope ?? 'object'];
+}
+
+/** The report mail of a draft, or null (none, or no reader). */
+export async function originalMail(draft: TicketDraft, extras: DeskExtras): Promise<OriginalMail | null> {
+  return extras.mail ? extras.mail.forDraft(draft) : null;
+}
+
+/** The draft's body with the line about its report mail (attached, or where it is kept). */
+export function bodyWithMail(draft: TicketDraft, mail: OriginalMail | null): ContentBlock[] {
+  return mail ? [...draft.body, mail.block] : draft.body;
+}
+
+/**
+ * Attaches the report mail to a ticket just created, failing soft: the ticket exists, so a
+ * refusal or a failure is logged and named in a note (itself best effort), never thrown.
+ */
+export async function attachAfterCreate(
+  mail: OriginalMail | null,
+  ticket: DeskTicket,
+  calls: { upload(a: MailAttachment): Promise<void>; note(blocks: ContentBlock[]): Promise<void> },
+  log: Logger,
+): Promise<void> {
+  if (!mail?.attachment) return;
+  try {
+    await calls.upload(mail.attachment);
+  } catch (err) {
+    log.warn({ ticketId: ticket.id, mailId: mail.mailId, err }, 'report mail not attached: named on the ticket instead');
+    try {
+      await calls.note(notAttachedNote(mail, (err as Error).message));
+    } catch (noteErr) {
+      log.warn({ ticketId: ticket.id, mailId: mail.mailId, err: noteErr }, 'the note naming the report mail failed too');
+    }
+  }
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import type { ContentBlock, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { TicketSink } from '../ticket-sink.ts';
+import { draftLevel, type DeskExtras } from './desk-kit.ts';
+import { mailNamed } from './mail-attachment.ts';
 import { escapeMarkdown, toMarkdown } from './markup.ts';
 
 /**
@@ -23,6 +25,8 @@ export interface FileTicket {
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
+  /** The draft's priority level (TICKET_PRIORITY_TENANT / TICKET_PRIORITY_OBJECT). */
+  priority?: PriorityLevel;
   body: ContentBlock[];
   notes: Array<{ at: string; kind: 'note' | 'resolve' | 'reopen'; blocks: ContentBlock[] }>;
   links: Array<{ type: 'refers-to' | 'referred-to-by'; id: string }>;
@@ -37,7 +41,8 @@ export interface FileTicketSink extends TicketSink {
 
 const ID_PATTERN = /^T\d{13}-[0-9a-f]{6}$/;
 
-export function createFileTicketSink(options: { dir: string; now?: () => Date }): FileTicketSink {
+/** A folder takes no attachments: the report mail is named by its place in the mail store. */
+export function createFileTicketSink(options: { dir: string; now?: () => Date } & DeskExtras): FileTicketSink {
   const dir = options.dir;
   const now = options.now ?? (() => new Date());
   const jsonPath = (id: string) => join(dir, `${id}.json`);
@@ -54,6 +59,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date })
       '',
       `- Ticket: ${t.id}`,
       `- Status: ${t.status}${t.resolvedAt ? ` (resolved ${t.resolvedAt})` : ''}`,
+      ...(t.priority ? [`- Priority: ${t.priority}`] : []),
       `- Key: ${t.key} (${escapeMarkdown(t.keyDisplay)})`,
       `- Created: ${t.createdAt}, updated: ${t.updatedAt}`,
       ...t.links.map((l) => `- ${l.type === 'refers-to' ? 'Follow-up of' : 'Followed up by'} ${l.id}`),
@@ -127,7 +133,8 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date })
         createdAt: at,
         updatedAt: at,
         resolvedAt: null,
-        body: draft.body,
+        priority: draftLevel(draft, options.priority),
+        body: draft.mailId && options.mail ? [...draft.body, mailNamed({ mailId: draft.mailId, path: options.mail.pathOf(draft.mailId) })] : draft.body,
         notes: [],
         links: opts.followUpOf ? [{ type: 'refers-to', id: opts.followUpOf.id }] : [],
       };

@@ -4,8 +4,10 @@ import { probeFileDesk, probeJira, probeRt, probeServiceNow, probeZendesk } from
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createFileTicketSink } from './file-ticket-sink.ts';
+import type { DeskExtras } from './desk-kit.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { createJiraTicketSink } from './jira-ticket-sink.ts';
+import { createMailAttacher, type MailAttacher } from './mail-attachment.ts';
 import { createRtTicketSink } from './rt-ticket-sink.ts';
 import { createServiceNowTicketSink } from './servicenow-ticket-sink.ts';
 import { createZendeskTicketSink } from './zendesk-ticket-sink.ts';
@@ -13,6 +15,8 @@ import { createZendeskTicketSink } from './zendesk-ticket-sink.ts';
 /** What every desk adapter may be handed by the composition root. */
 export interface TicketSinkDeps {
   logger: Logger;
+  /** Reads report mails to attach; built from MAIL_STORE_DIR and TICKET_ATTACH_* when absent. */
+  mail?: MailAttacher;
   /** Overrides for the shared HTTP layer (tests inject sleep, shorter timeouts). */
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
   now?: () => Date;
@@ -20,22 +24,25 @@ export interface TicketSinkDeps {
 
 /** A desk: how its adapter is built, and how `doctor` checks that it can work (login, key field, rules). */
 interface Desk {
-  create(config: Config, deps: TicketSinkDeps): TicketSink;
+  create(config: Config, deps: TicketSinkDeps & DeskExtras): TicketSink;
   probe(config: Config, timeoutMs: number): Promise<CheckResult[]>;
 }
 
 /** The one place desks are listed, keyed by `TICKET_SINK`. */
 const DESKS: Record<Config['ticket']['sink'], Desk> = {
-  file: { create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now }), probe: probeFileDesk },
+  file: { create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now, priority: deps.priority, mail: deps.mail }), probe: probeFileDesk },
   rt: { create: (config, deps) => createRtTicketSink(config.ticket.rt, deps), probe: probeRt },
   servicenow: { create: (config, deps) => createServiceNowTicketSink(config.ticket.servicenow, deps), probe: probeServiceNow },
   jira: { create: (config, deps) => createJiraTicketSink(config.ticket.jira, deps), probe: probeJira },
   zendesk: { create: (config, deps) => createZendeskTicketSink(config.ticket.zendesk, deps), probe: probeZendesk },
 };
 
-/** The configured desk's adapter. */
+/** The configured desk's adapter, with the priority levels and the report-mail reader of the configuration. */
 export function createTicketSink(config: Config, deps: TicketSinkDeps): TicketSink {
-  return DESKS[config.ticket.sink].create(config, deps);
+  const mail =
+    deps.mail ??
+    createMailAttacher({ storeDir: config.ingest.storeDir, attach: config.ticket.mail.attach, maxBytes: config.ticket.mail.maxBytes, logger: deps.logger });
+  return DESKS[config.ticket.sink].create(config, { ...deps, mail, priority: config.ticket.priority });
 }
 
 /** What `doctor` reports about the configured desk. */

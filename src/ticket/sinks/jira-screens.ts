@@ -75,11 +75,28 @@ export function transitionFields(t: JiraTransition, what: 'resolve' | 'reopen', 
 export interface CreateScreen {
   labels: boolean;
   description: boolean;
+  /** The priority names the screen offers ([]: on the screen, names not listed), or null: no Priority on the screen. */
+  priorities: string[] | null;
 }
 
-export function createScreenOf(fields: Array<{ fieldId?: string; key?: string }>): CreateScreen {
-  const ids = new Set(fields.map((f) => f.fieldId ?? f.key ?? ''));
-  return { labels: ids.has('labels'), description: ids.has('description') };
+export function createScreenOf(fields: Array<{ fieldId?: string; key?: string; allowedValues?: Array<{ name?: string }> }>): CreateScreen {
+  const byId = new Map(fields.map((f) => [f.fieldId ?? f.key ?? '', f]));
+  const priority = byId.get('priority');
+  const priorities = priority ? (priority.allowedValues ?? []).flatMap((v) => (v.name ? [v.name] : [])) : null;
+  return { labels: byId.has('labels'), description: byId.has('description'), priorities };
+}
+
+/**
+ * The `priority` of a create, by name: the configured name as the screen spells it; null when
+ * the screen has no Priority or does not offer that name (Jira would refuse the whole create:
+ * "The priority selected is invalid."). An unknown screen (no createmeta) sends the name as is.
+ */
+export function priorityField(screen: CreateScreen | null, wanted: string): { name: string } | null {
+  if (!screen) return { name: wanted };
+  if (!screen.priorities) return null;
+  if (!screen.priorities.length) return { name: wanted };
+  const found = screen.priorities.find((n) => n.toLowerCase() === wanted.toLowerCase());
+  return found ? { name: found } : null;
 }
 
 /** The fix when the create screen lacks Labels: syncdesk finds its issues by that label. */

@@ -1,4 +1,4 @@
-import type { Config } from '../../../schemas/config.schema.ts';
+import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -6,8 +6,9 @@ import type { TicketSink } from '../ticket-sink.ts';
 import { describeBody } from './http-errors.ts';
 import { createDeskHttp, type DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
-import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
-import { deskBaseUrl, requireDeskSettings } from './desk-kit.ts';
+import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import type { MailAttachment } from './mail-attachment.ts';
 
 /**
  * Jira Cloud issues through REST v3. The key is a label on the issue. Finding it goes through
@@ -40,7 +41,7 @@ interface JiraIssue {
   };
 }
 
-export interface JiraSinkDeps {
+export interface JiraSinkDeps extends DeskExtras {
   logger: Logger;
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
 }
@@ -83,6 +84,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const linkType = config.linkType;
   const closedStatuses = new Set(config.closedStatuses.map((n) => n.toLowerCase()));
   const issueType = config.issueType;
+  const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
   const created = new Map<string, string[]>();
   let screen: Promise<CreateScreen | null> | undefined;
 
@@ -204,11 +206,25 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
    * cannot key its issues (refused with the fix); without Description the body becomes the
    * first comment, as when createmeta says so. Null: send again without the description.
    */
-  function unknownScreenRefusal(body: unknown): PermanentError | null {
+  function unknownScreenRefusal(body: unknown): PermanentError | { description: boolean; priority: boolean } {
     const errors = (body as { errors?: Record<string, unknown> } | null)?.errors ?? {};
     if ('labels' in errors) return labelsMissing(project, issueType);
-    if ('description' in errors && Object.keys(errors).length === 1) return null;
+    const keys = Object.keys(errors);
+    // a description or a priority the screen lacks (or a priority name it does not offer): send again without
+    if (keys.length && keys.every((k) => k === 'description' || k === 'priority')) return { description: !('description' in errors), priority: !('priority' in errors) };
     return new PermanentError(`jira: POST /rest/api/3/issue answered 400: ${describeBody(body)}`, 'desk_rejected');
+  }
+
+  /** POST …/attachments, multipart with one `file` part; Jira refuses it without X-Atlassian-Token: no-check (XSRF). */
+  async function attach(issueId: string, a: MailAttachment): Promise<void> {
+    const boundary = `syncdesk-${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${a.fileName}"\r\nContent-Type: ${a.contentType}\r\n\r\n`;
+    await http.request({
+      method: 'POST',
+      url: `/rest/api/3/issue/${encodeURIComponent(issueId)}/attachments`,
+      headers: { 'X-Atlassian-Token': 'no-check', 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      data: Buffer.concat([Buffer.from(head), a.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    });
   }
 
   function createScreen(): Promise<CreateScreen | null> {
@@ -285,8 +301,12 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const label = jiraLabel(draft.key);
       const has = await createScreen();
       if (has && !has.labels) throw labelsMissing(project, issueType);
+      const mail = await originalMail(draft, deps);
+      const wanted = priority.jira[draftLevel(draft, priority)];
       // Only fields the create screen has: any other is a 400 (a JSM request type without Description).
       let withDescription = !has || has.description;
+      let withPriority = priorityField(has, wanted);
+      if (has && !withPriority) log.debug({ priority: wanted, offered: has.priorities }, 'jira: the create screen does not offer this priority; created without one');
       const send = (learning: boolean) =>
         http.request<{ id: string; key: string }>({
           method: 'POST',
@@ -296,7 +316,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
               project: { key: project },
               issuetype: { name: issueType },
               summary: jiraSummary(draft.summary),
-              ...(withDescription ? { description: toAdf(draft.body) } : {}),
+              ...(withDescription ? { description: toAdf(bodyWithMail(draft, mail)) } : {}),
+              ...(withPriority ? { priority: withPriority } : {}),
               labels: [label],
             },
           },
@@ -306,10 +327,11 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       let res = await send(!has);
       if (res.status === 400) {
         const refusal = unknownScreenRefusal(res.data);
-        if (refusal) throw refusal;
-        withDescription = false;
-        // learnt: the next creates of this process send no description
-        screen = Promise.resolve({ labels: true, description: false });
+        if (refusal instanceof PermanentError) throw refusal;
+        withDescription &&= refusal.description;
+        if (!refusal.priority) withPriority = null;
+        // learnt: the next creates of this process send only what the screen took
+        screen = Promise.resolve({ labels: true, description: withDescription, priorities: withPriority ? [] : null });
         res = await send(false);
       }
       const { id, key: issueKey } = res.data;
@@ -318,12 +340,13 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const ticket: DeskTicket = { id, key: draft.key, url: `${base}/browse/${issueKey}`, status: 'open', resolvedAt: null };
       if (!withDescription) {
         try {
-          await comment(ticket, draft.body);
+          await comment(ticket, bodyWithMail(draft, mail));
         } catch (err) {
           // The issue exists: failing now would make the job create it again.
           log.warn({ correlationKey: draft.key, ticketId: id, err }, 'jira: the description as a first comment failed');
         }
       }
+      await attachAfterCreate(mail, ticket, { upload: (a) => attach(id, a), note: (n) => comment(ticket, n) }, log);
       if (options.followUpOf) {
         try {
           await link(ticket, options.followUpOf);

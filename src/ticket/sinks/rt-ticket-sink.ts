@@ -1,10 +1,12 @@
+import { DEFAULT_TICKET_PRIORITY } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
 import { toHtml } from './markup.ts';
-import { deskBaseUrl, fitText, requireDeskSettings } from './desk-kit.ts';
+import { bodyWithMail, deskBaseUrl, draftLevel, fitText, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { notAttachedNote, type OriginalMail } from './mail-attachment.ts';
 
 /**
  * Request Tracker 5 over REST2. The key lives in a ticket custom field (DedupKey), notes are
@@ -20,7 +22,7 @@ export interface RtSinkConfig {
   keyField: string;
 }
 
-export interface RtSinkDeps {
+export interface RtSinkDeps extends DeskExtras {
   logger?: Logger;
   /** Overrides for the HTTP layer (timeouts, retries, injected sleep in tests). */
   http?: Partial<DeskHttpOptions>;
@@ -85,6 +87,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     ...deps.http,
   });
   const log = deps.logger;
+  const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
   let setup: Promise<{ cfName: string }> | undefined;
 
   /** Checks once that the queue exists and carries the key field (queue sub-resources need numeric ids). */
@@ -166,16 +169,31 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     },
     async create(draft, options) {
       const { cfName } = await ensureSetup();
-      const data: Record<string, unknown> = {
+      const mail = await originalMail(draft, deps);
+      const data = (body: ContentBlock[], withMail: OriginalMail | null): Record<string, unknown> => ({
         Queue: config.queue,
         Subject: fitText(draft.summary, SUBJECT_MAX),
-        Content: toHtml(draft.body),
+        Content: toHtml(body),
         ContentType: 'text/html',
+        Priority: priority.rt[draftLevel(draft, priority)],
         CustomFields: { [cfName]: draft.key },
-      };
-      // RT refuses links to deleted tickets (our "closed"); the body names the old ticket anyway.
-      if (options.followUpOf && options.followUpOf.status !== 'closed') data.RefersTo = options.followUpOf.id;
-      const res = await http.request<{ id?: string | number }>({ method: 'POST', url: '/ticket', data });
+        // REST2 attaches files to the create's first transaction: FileName, FileType, FileContent (base64)
+        ...(withMail?.attachment
+          ? { Attachments: [{ FileName: withMail.attachment.fileName, FileType: withMail.attachment.contentType, FileContent: withMail.attachment.bytes.toString('base64') }] }
+          : {}),
+        // RT refuses links to deleted tickets (our "closed"); the body names the old ticket anyway.
+        ...(options.followUpOf && options.followUpOf.status !== 'closed' ? { RefersTo: options.followUpOf.id } : {}),
+      });
+      const send = (body: Record<string, unknown>) => http.request<{ id?: string | number }>({ method: 'POST', url: '/ticket', data: body });
+      let res;
+      try {
+        res = await send(data(bodyWithMail(draft, mail), mail));
+      } catch (err) {
+        // A refused create created nothing: a proxy's body limit (413) or RT's own must not cost the ticket.
+        if (!(err instanceof PermanentError) || !mail?.attachment) throw err;
+        log?.warn({ correlationKey: draft.key, mailId: mail.mailId, err }, 'rt refused the create with the report mail: created without it');
+        res = await send(data([...draft.body, ...notAttachedNote(mail, err.message)], null));
+      }
       if (res.data.id === undefined) throw new PermanentError(`rt create: no ticket id in the answer (${JSON.stringify(res.data)})`, 'rt_refused');
       return { id: String(res.data.id), key: draft.key, url: `${web}/Ticket/Display.html?id=${res.data.id}`, status: 'open', resolvedAt: null };
     },

@@ -1,4 +1,4 @@
-import type { Config } from '../../../schemas/config.schema.ts';
+import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -13,7 +13,8 @@ import {
   snShortDescription,
   truncate,
 } from './servicenow-text.ts';
-import { deskBaseUrl, jsonDeskHttp, requireDeskSettings } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import type { MailAttachment } from './mail-attachment.ts';
 
 /**
  * ServiceNow incidents through the Table API, pinned to v2 (an empty list is 200 + [] there,
@@ -24,6 +25,8 @@ import { deskBaseUrl, jsonDeskHttp, requireDeskSettings } from './desk-kit.ts';
 
 const TABLE = '/api/now/v2/table/incident';
 const GROUPS = '/api/now/v2/table/sys_user_group';
+/** The Attachment API: the file's bytes as the body, its type as Content-Type, where it goes in the query. */
+const ATTACH = '/api/now/attachment/file';
 const SYS_ID = /^[0-9a-f]{32}$/;
 const FIELDS = 'sys_id,number,state,correlation_id,sys_created_on,resolved_at,closed_at,parent_incident';
 
@@ -40,7 +43,7 @@ export interface SnIncident {
   closed_at?: string;
 }
 
-export interface ServiceNowSinkDeps {
+export interface ServiceNowSinkDeps extends DeskExtras {
   logger: Logger;
   /** Overrides for the HTTP layer (tests inject sleep, retries, timeouts). */
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
@@ -85,6 +88,7 @@ export function createServiceNowTicketSink(
   const log = deps.logger.child({ component: 'servicenow-sink' });
   const http = jsonDeskHttp('servicenow', base, { username: user, password }, log, deps.http);
   const closeCode = config.closeCode; // default in the config schema
+  const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
 
@@ -147,6 +151,17 @@ export function createServiceNowTicketSink(
     return res.status === 404 ? null : res.data.result;
   }
 
+  /** POST /api/now/attachment/file: the incident gets the file; 201 with the attachment record. */
+  async function attach(sysId: string, a: MailAttachment): Promise<void> {
+    await http.request({
+      method: 'POST',
+      url: ATTACH,
+      params: { table_name: 'incident', table_sys_id: sysId, file_name: a.fileName },
+      headers: { 'Content-Type': a.contentType },
+      data: a.bytes,
+    });
+  }
+
   function noteText(note: ContentBlock[]): string {
     return renderSnText(note, SN_JOURNAL_MAX);
   }
@@ -194,9 +209,14 @@ export function createServiceNowTicketSink(
 
     async create(draft: TicketDraft, options) {
       assertQueryableKey(draft.key);
+      const mail = await originalMail(draft, deps);
+      const level = draftLevel(draft, priority);
       const fields: Record<string, string> = {
         short_description: snShortDescription(draft.summary),
-        description: renderSnText(draft.body),
+        description: renderSnText(bodyWithMail(draft, mail)),
+        // the instance derives priority from impact and urgency (its priority lookup rules)
+        impact: String(priority.servicenowImpact[level]),
+        urgency: String(priority.servicenowUrgency[level]),
         correlation_id: draft.key,
         correlation_display: truncate(snEscape(draft.keyDisplay).replace(/\s+/g, ' '), SN_CORRELATION_MAX, '…'),
       };
@@ -215,7 +235,9 @@ export function createServiceNowTicketSink(
       });
       const rec = res.data.result;
       log.info({ correlationKey: draft.key, ticketId: rec.sys_id, number: rec.number }, 'servicenow incident created');
-      return toTicket(rec, draft.key);
+      const ticket = toTicket(rec, draft.key);
+      await attachAfterCreate(mail, ticket, { upload: (a) => attach(rec.sys_id, a), note: (n) => patch(rec.sys_id, { work_notes: noteText(n) }).then(() => undefined) }, log);
+      return ticket;
     },
 
     async addNote(ticket, note) {

@@ -1,11 +1,12 @@
-import type { Config } from '../../../schemas/config.schema.ts';
+import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
-import { deskBaseUrl, jsonDeskHttp, requireDeskSettings } from './desk-kit.ts';
+import { attachAfterCreate, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { mailNamed, type MailAttachment } from './mail-attachment.ts';
 
 /**
  * Zendesk Support tickets. The key is the ticket's `external_id` (plus a tag equal to the key);
@@ -27,7 +28,7 @@ interface ZdTicket {
   updated_at?: string;
 }
 
-export interface ZendeskSinkDeps {
+export interface ZendeskSinkDeps extends DeskExtras {
   logger: Logger;
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
 }
@@ -41,6 +42,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
   const http = jsonDeskHttp('zendesk', base, { username: `${email}/token`, password: token }, log, deps.http);
   const tag = (config.tag ?? 'syncdesk').toLowerCase();
   const wontFixTag = (config.wontFixTag ?? 'wont_fix').toLowerCase();
+  const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
   const assignment: Record<string, unknown> = {
     ...(config.assigneeEmail ? { assignee_email: config.assigneeEmail } : {}),
     ...(config.groupId ? { group_id: config.groupId } : {}),
@@ -90,6 +92,23 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     return res.data.ticket;
   }
 
+  /**
+   * The report mail as a private comment: POST /api/v2/uploads (the bytes, 201 with a token),
+   * then the token in the comment's `uploads`.
+   */
+  async function attach(id: string, a: MailAttachment): Promise<void> {
+    const res = await http.request<{ upload?: { token?: string } }>({
+      method: 'POST',
+      url: '/api/v2/uploads',
+      params: { filename: a.fileName },
+      headers: { 'Content-Type': a.contentType },
+      data: a.bytes,
+    });
+    const token = res.data.upload?.token;
+    if (!token) throw new PermanentError(`zendesk: the upload of ${a.fileName} returned no token`, 'desk_rejected');
+    await update(id, { comment: { ...comment([{ kind: 'paragraph', text: `Original report mail: ${a.fileName}.` }]), uploads: [token] } }, false);
+  }
+
   return {
     name: 'zendesk',
 
@@ -123,9 +142,12 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     },
 
     async create(draft: TicketDraft, options) {
+      const mail = await originalMail(draft, deps);
       const ticket: Record<string, unknown> = {
         subject: zendeskSubject(draft.summary),
-        comment: comment(draft.body),
+        // the same body on every host: a create resent with its Idempotency-Key must not differ
+        comment: comment(mail ? [...draft.body, mailNamed(mail)] : draft.body),
+        priority: draftLevel(draft, priority),
         external_id: draft.key,
         tags: [...new Set([tag, draft.key.toLowerCase()])],
         ...assignment,
@@ -144,7 +166,10 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       const created = res.data.ticket;
       const lookup = String(res.headers['x-idempotency-lookup'] ?? 'miss');
       log.info({ correlationKey: draft.key, ticketId: created.id, idempotencyLookup: lookup }, 'zendesk ticket created');
-      return toTicket(created, draft.key, null);
+      const out = toTicket(created, draft.key, null);
+      // a replayed create (idempotency hit) already has its attachment, or its note
+      if (lookup !== 'hit') await attachAfterCreate(mail, out, { upload: (a) => attach(out.id, a), note: (n) => update(out.id, { comment: comment(n) }, false).then(() => undefined) }, log);
+      return out;
     },
 
     async addNote(ticket, note) {
