@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { ParseOutcome } from '../../schemas/report.schema.ts';
+import { decideIngest, describeDecision, plannedLookups, type DecisionInput, type IngestLookups } from '../../src/ingest/ingest-decision.ts';
+import type { LedgerEntry } from '../../src/ingest/ledger.ts';
+import type { TrustVerdict } from '../../src/ingest/sender-trust.ts';
+
+/** The one decision of ingest and dry run, step by step, over in-memory lookups that record what was asked. */
+
+const report = (messageId: string | null) => ({ messageId, errors: [] }) as unknown as Extract<ParseOutcome, { ok: true }>['reports'][number];
+const ok = (...ids: Array<string | null>): ParseOutcome => ({ ok: true, reports: ids.map(report) });
+const notReport: ParseOutcome = { ok: false, rejection: { reason: 'not-a-report', detail: 'not a sync error report' } };
+const unreadable: ParseOutcome = { ok: false, rejection: { reason: 'unreadable', detail: 'bad MIME' } };
+const verdict = (trusted: boolean): TrustVerdict => ({ trusted, reason: trusted ? 'Microsoft sender, DMARC pass' : 'no DMARC pass', sender: null, checks: { dmarc: 'none', dkim: 'none', serverAuth: null, arc: 'none' } });
+const entry = (status: LedgerEntry['status']): LedgerEntry => ({ mailId: 'm1', status, origin: 'imap', firstSeen: '2026-05-01T00:00:00.000Z', updatedAt: '2026-05-01T00:00:00.000Z', rerun: null, duplicateOf: null, reason: null });
+
+function lookups(options: { entry?: LedgerEntry | null; owners?: Record<string, string>; outcome?: ParseOutcome; trusted?: boolean } = {}): IngestLookups & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    entry: async () => (asked.push('ledger'), options.entry ?? null),
+    reportOwner: async (id) => (asked.push(`owner ${id}`), options.owners?.[id] ?? null),
+    parse: async () => (asked.push('parse'), options.outcome ?? ok('<r1>')),
+    trust: async () => (asked.push('trust'), verdict(options.trusted ?? true)),
+  };
+}
+
+const input = (extra: Partial<DecisionInput> = {}): DecisionInput => ({ raw: Buffer.from('mail'), mailId: 'm1', maxMailBytes: 100, ...extra });
+const outcomeOf = async (look: IngestLookups, extra: Partial<DecisionInput> = {}) => describeDecision(await decideIngest(input(extra), look)).outcome;
+
+describe('decideIngest', () => {
+  it('a mail the ledger knows is a duplicate (or a known non-report), asked nothing more', async () => {
+    const look = lookups({ entry: entry('queued') });
+    expect(await outcomeOf(look)).toBe('duplicate');
+    expect(look.asked).toEqual(['ledger']);
+    expect(await outcomeOf(lookups({ entry: entry('quarantined') }))).toBe('duplicate');
+    expect(await outcomeOf(lookups({ entry: entry('not-a-report') }))).toBe('not-a-report');
+  });
+
+  it('a mail claimed but never queued (a crash) is finished as new; --force runs a known one again as forced', async () => {
+    expect(await outcomeOf(lookups({ entry: entry('pending') }))).toBe('new');
+    const forced = lookups({ entry: entry('queued'), owners: { '<r1>': 'other' } });
+    const d = await decideIngest(input({ force: true }), forced);
+    expect(describeDecision(d).outcome).toBe('forced');
+    // a re-run takes no report id, and is no duplicate of the mail that has it
+    expect(d).toMatchObject({ step: 'queue', claimIds: [] });
+    expect(forced.asked).not.toContain('owner <r1>');
+    expect(await outcomeOf(lookups(), { force: true })).toBe('new');
+  });
+
+  it('too large before reading it; not a report before asking sender trust', async () => {
+    const big = lookups();
+    expect(await outcomeOf(big, { raw: Buffer.alloc(101) })).toBe('too-large');
+    expect(big.asked).toEqual(['ledger']);
+    const other = lookups({ outcome: notReport, trusted: false });
+    expect(await outcomeOf(other)).toBe('not-a-report');
+    expect(other.asked).toEqual(['ledger', 'parse']);
+  });
+
+  it('sender trust before anything else about a report: an unreadable or duplicate report of a forger is quarantined', async () => {
+    expect(await outcomeOf(lookups({ outcome: unreadable, trusted: false }))).toBe('quarantined');
+    const forged = lookups({ trusted: false, owners: { '<r1>': 'genuine' } });
+    expect(await outcomeOf(forged)).toBe('quarantined');
+    expect(forged.asked).not.toContain('owner <r1>');
+    expect(await outcomeOf(lookups({ outcome: unreadable }))).toBe('rejected');
+  });
+
+  it('an admin who vouches replaces sender trust, and is the reason', async () => {
+    const look = lookups({ trusted: false });
+    const d = await decideIngest(input({ vouched: 'replayed by an admin from a.eml' }), look);
+    expect(describeDecision(d)).toEqual({ outcome: 'new', status: 'queued', reason: 'replayed by an admin from a.eml' });
+    expect(look.asked).not.toContain('trust');
+  });
+
+  it('a report id another mail carried makes a duplicate; its own is fine', async () => {
+    const d = describeDecision(await decideIngest(input(), lookups({ outcome: ok('<r0>', '<r1>'), owners: { '<r1>': 'm0' } })));
+    expect(d).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'report <r1> already ingested as m0' });
+    expect(await outcomeOf(lookups({ owners: { '<r1>': 'm1' } }))).toBe('new');
+  });
+});
+
+describe('plannedLookups: a dry run remembers what it would have written', () => {
+  it('the same mail, or the same report in another mail, later in the run is a duplicate', async () => {
+    const look = plannedLookups(lookups());
+    const first = await decideIngest(input(), look);
+    look.remember(first, 'replay-file');
+    expect(describeDecision(await decideIngest(input(), look)).outcome).toBe('duplicate');
+    const other = await decideIngest(input({ mailId: 'm2' }), look);
+    expect(other).toMatchObject({ step: 'duplicate-report', ownerMailId: 'm1' });
+  });
+
+  it('a quarantined mail seen again in the run is a duplicate, as the ledger would say', async () => {
+    const look = plannedLookups(lookups({ trusted: false }));
+    look.remember(await decideIngest(input(), look), 'replay-file');
+    expect(describeDecision(await decideIngest(input(), look))).toMatchObject({ outcome: 'duplicate', reason: expect.stringContaining('(quarantined)') });
+  });
+});
