@@ -16,6 +16,7 @@ import { readMailInputs } from '../../src/ingest/mail-files.ts';
 import { createMailStore, mailIdOf, type MailStore } from '../../src/ingest/mail-store.ts';
 import { createSenderTrust, listQuarantine } from '../../src/ingest/sender-trust.ts';
 import { services } from '../helpers/services.ts';
+import { reportJobs } from '../helpers/report-jobs.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
 
 let redis: Redis;
@@ -55,8 +56,8 @@ function ingestor(overrides: Partial<IngestorDeps> = {}) {
   });
 }
 const meta = { origin: 'imap' as const, receivedAt: new Date('2026-03-04T08:00:00Z') };
-/** The ticket flows queued (one per report: its root; the chunks under it carry the same report), as the mails they came from. */
-const ticketJobs = async () => (await queues.ticket.getJobs(['waiting', 'waiting-children', 'delayed', 'active', 'completed', 'failed'])).filter((j) => !j.parentKey).map((j) => ({ id: j.id!, mailId: j.data.report.mailId }));
+/** The ticket flows queued (one per report), as the mails they came from. */
+const ticketJobs = async () => (await reportJobs(queues)).map((j) => ({ id: j.id!, mailId: j.data.report.mailId as string | null }));
 const jobs = async () => (await ticketJobs()).map((j) => j.mailId).sort();
 const ledgerOf = (mailId: string) => createLedger(redis, config.redis.prefix).get(mailId);
 

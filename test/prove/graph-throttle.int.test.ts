@@ -9,6 +9,7 @@ import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { services } from '../helpers/services.ts';
 import { bigReport } from '../pipeline/big-report.ts';
 import { readTickets } from '../pipeline/helpers.ts';
+import { reportJobs } from '../helpers/report-jobs.ts';
 import { param, spawnCli, tempDir, uid, until, type CliChild, jobCounts } from './helpers.ts';
 
 /**
@@ -79,7 +80,7 @@ async function run(label: string): Promise<{ summaries: Map<string, string>; sta
       for (const q of [runtime.queues.resolve, runtime.queues.ticket]) {
         if ((await jobCounts(q, 'failed')).failed) throw new Error(`${q.name} job failed: ${(await q.getFailed())[0]?.failedReason}\n${child.output().slice(-2000)}`);
       }
-      return (await jobCounts(runtime.queues.ticket, 'completed')).completed >= 1;
+      return (await reportJobs(runtime.queues, ['completed'])).length >= 1;
     },
     N * 500 + 180_000,
     200,

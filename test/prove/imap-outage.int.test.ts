@@ -10,6 +10,7 @@ import { reportMail } from '../ingest/helpers.ts';
 import { restartService, services } from '../helpers/services.ts';
 import { imapTlsEnv } from '../helpers/imap.ts';
 import { param, sleep, spawnCli, tempDir, uid, until, type CliChild } from './helpers.ts';
+import { reportJobs } from '../helpers/report-jobs.ts';
 import { join } from 'node:path';
 
 /**
@@ -94,7 +95,7 @@ describe(`IMAP outages: Dovecot restarted ${RESTARTS}× while ${MAILS} reports a
 
     const expected = mails.map((m) => mailIdOf(Buffer.from(m))).sort();
     // the mails whose report flows are queued (one report per mail; no worker runs here)
-    const jobIds = async () => (await runtime!.queues.ticket.getJobs(['waiting-children', 'waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.data.report.mailId as string).sort();
+    const jobIds = async () => (await reportJobs(runtime!.queues)).map((j) => j.data.report.mailId as string).sort();
     await until(`${MAILS} report flows`, async () => (await jobIds()).length >= MAILS, 240_000, 250);
     const handled = async () =>
       admin(async (c) => {
