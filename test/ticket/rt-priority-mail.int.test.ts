@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
@@ -35,10 +37,36 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function sink() {
+function sink(url = services().RT_URL!) {
   const s = services();
   const mail = createMailAttacher({ storeDir: dir, attach: true, maxBytes: 1_000_000 });
-  return createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! }, { logger: createLogger({ level: 'silent' }), priority: DEFAULT_TICKET_PRIORITY, mail });
+  return createRtTicketSink({ url, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! }, { logger: createLogger({ level: 'silent' }), priority: DEFAULT_TICKET_PRIORITY, mail });
+}
+
+/** A reverse proxy in front of RT with a body limit, as nginx's client_max_body_size: 413 above it, without passing the request on. */
+async function limitingProxy(maxBody: number): Promise<{ url: string; refused: () => number; close: () => Promise<void> }> {
+  const target = new URL(services().RT_URL!);
+  let refused = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (body.length > maxBody) {
+        refused++;
+        res.writeHead(413, { 'content-type': 'text/html' }).end('<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>');
+        return;
+      }
+      const fwd = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${target.pathname}`, refused: () => refused, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 function draft(extra: Partial<TicketDraft>): TicketDraft {
@@ -68,5 +96,22 @@ describe('RT 5: priority and the report mail (real RT)', () => {
     expect(items.some((a) => a.Filename?.endsWith('.eml'))).toBe(false);
     const body = items.find((a) => a.ContentType === 'text/html');
     expect(body?.Content).toContain(join(dir, `${other}.eml`));
+  });
+
+  it('a proxy refusing the create with the mail (413) costs the ticket nothing: created again without it, the mail named', async () => {
+    const big = Buffer.concat([RAW, Buffer.from(`${'x'.repeat(76)}\r\n`.repeat(400))]);
+    const bigId = (await createMailStore({ dir, maxMailBytes: 1_000_000, retentionDays: 90 }).put(big, { origin: 'imap', receivedAt: new Date() })).record.mailId;
+    const proxy = await limitingProxy(16_000);
+    try {
+      const t = await sink(proxy.url).create(draft({ scope: 'tenant', mailId: bigId }), { idempotencyKey: 'rt-c' });
+      expect(proxy.refused()).toBe(1);
+      const atts = await rt.get(`/ticket/${t.id}/attachments`, { params: { fields: 'Filename,ContentType,Content', per_page: 20 } });
+      const items = atts.data.items as Array<{ Filename?: string; ContentType?: string; Content?: string }>;
+      expect(items.some((a) => a.Filename?.endsWith('.eml'))).toBe(false);
+      expect(items.find((a) => a.ContentType === 'text/html')?.Content).toContain('not attached (the desk refused the attachment: rt POST /ticket: HTTP 413');
+      expect(Number((await rt.get(`/ticket/${t.id}`)).data.Priority)).toBe(100);
+    } finally {
+      await proxy.close();
+    }
   });
 });
