@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import axios from 'axios';
 import { ImapFlow } from 'imapflow';
 import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../test/fakes/graph/server.ts';
@@ -21,8 +22,10 @@ import { freePorts } from '../test/helpers/ports.ts';
  *
  * Measured per size: time from the IMAP APPEND to the last ticket, throughput, latency per
  * problem (APPEND → RT answered the ticket's create, seen by a counting proxy in front of
- * RT), Graph calls (fake's counters), desk calls (proxy), peak RSS of the syncdesk process
- * (VmHWM), and the growth from the first size to the last.
+ * RT), the first ticket, Graph calls (fake's counters), desk calls (proxy), peak RSS of the
+ * syncdesk process (VmHWM), and the growth from the first size to the last. The floor is
+ * measured in the same run, just before: as many bare REST2 creates into the same RT with
+ * the desk client's concurrency; `of floor` is syncdesk's rate over that one (goal ≥ 0.9).
  *
  *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~10 min on 2 cores)
  *   BENCH=e2e BENCH_E2E_SIZES=20,50 npm run bench  (a quick look)
@@ -31,6 +34,8 @@ import { freePorts } from '../test/helpers/ports.ts';
 type Row = Record<string, unknown>;
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
+/** Requests in flight the desk client allows (DeskHttpOptions.maxConcurrent's default): the floor uses as many. */
+const DESK_CONCURRENCY = 4;
 const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
 
 
@@ -74,6 +79,31 @@ function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>
       });
     }),
   );
+}
+
+/**
+ * The floor: `n` bare REST2 creates (queue, subject, body, the dedup custom field) into the
+ * same RT, `concurrency` in flight as syncdesk's desk client allows. Creates per second.
+ */
+async function rawCreateRate(rt: { url: string; token: string; queue: string; keyField: string }, n: number, concurrency: number): Promise<number> {
+  const api = axios.create({ baseURL: `${rt.url.replace(/\/$/, '')}/REST/2.0`, headers: { Authorization: `token ${rt.token}` }, timeout: 60_000 });
+  const tag = randomUUID().slice(0, 8);
+  let next = 0;
+  const started = Date.now();
+  const client = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) {
+      const res = await api.post('/ticket', {
+        Queue: rt.queue,
+        Subject: `floor ${tag} ${i}`,
+        Content: `raw create ${i} of the bench's floor`,
+        ContentType: 'text/plain',
+        CustomFields: { [rt.keyField]: `floor-${tag}-${i}` },
+      });
+      if (res.status !== 201) throw new Error(`floor create answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  return n / ((Date.now() - started) / 1000);
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -172,6 +202,7 @@ export async function runE2eBench(): Promise<Row[]> {
       fake.resetStats();
       proxy.reset();
 
+      const floor = await rawCreateRate({ url: s.RT_URL!, token: s.RT_TOKEN!, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! }, n, DESK_CONCURRENCY);
       const tenant = `Bench ${n} ${randomUUID().slice(0, 6)}`;
       const raw = bigReport(n, { tenant });
       const appendedAt = Date.now();
@@ -199,6 +230,8 @@ export async function runE2eBench(): Promise<Row[]> {
         tickets: p.creates.length,
         seconds: Number(seconds.toFixed(1)),
         'problems/s': Number((n / seconds).toFixed(2)),
+        'floor creates/s': Number(floor.toFixed(2)),
+        'of floor': Number((n / seconds / floor).toFixed(2)),
         'p50 ms': quantile(latencies, 0.5),
         'p95 ms': quantile(latencies, 0.95),
         'first ms': latencies[0],

@@ -193,6 +193,10 @@ export const TicketConfigSchema = z.object({
   resolveAfterMissing: env('TICKET_RESOLVE_AFTER_MISSING', z.coerce.number().int().min(0).default(0)),
   /** One digest ticket per report instead of one per problem. */
   digest: env('TICKET_DIGEST', bool.default(false)),
+  /** Requests in flight to the desk at first; more while it keeps up, fewer when it slows or pushes back (429, 503). */
+  concurrency: env('TICKET_CONCURRENCY', positiveInt.default(4)),
+  /** The most requests in flight to the desk, however well it keeps up. */
+  maxConcurrency: env('TICKET_MAX_CONCURRENCY', positiveInt.default(16)),
   priority: TicketPrioritySchema.prefault({}),
   mail: TicketMailSchema.prefault({}),
   rt: z

@@ -36,6 +36,8 @@ export function createTicketStageFromConfig(
     },
     now: deps.now,
     logger: deps.logger,
+    // keys worked at once per ticket job: enough to fill the desk's ceiling, which the desk client enforces
+    keyConcurrency: config.ticket.maxConcurrency,
   };
   return {
     ...createReportApplier(use),

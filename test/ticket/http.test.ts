@@ -103,20 +103,49 @@ describe('createDeskHttp', () => {
     expect(res.status).toBe(404);
   });
 
-  it('keeps at most maxConcurrent requests in flight', async () => {
+  /** A desk answering in `ms`; counts the most requests it had at once; `refuseAbove` answers 429 (Retry-After 0) past that many. */
+  async function busyDesk(ms: number, refuseAbove = Infinity) {
     let active = 0;
     let peak = 0;
+    let refused = 0;
     const srv = await serve((_q, res) => {
       active++;
       peak = Math.max(peak, active);
+      if (active > refuseAbove) {
+        active--;
+        refused++;
+        res.writeHead(429, { 'Retry-After': '0', 'Content-Type': 'application/json' }).end('{}');
+        return;
+      }
       setTimeout(() => {
         active--;
         json(res, 200, {});
-      }, 30);
+      }, ms);
     });
-    const http = createDeskHttp({ desk: 'test', baseURL: srv.url, maxConcurrent: 2 });
+    return { srv, peak: () => peak, refused: () => refused };
+  }
+
+  it('starts at maxConcurrent requests in flight and never passes its ceiling', async () => {
+    const desk = await busyDesk(30);
+    const http = createDeskHttp({ desk: 'test', baseURL: desk.srv.url, maxConcurrent: 2, maxConcurrentCeiling: 2 });
     await Promise.all(Array.from({ length: 8 }, () => http.request({ method: 'GET', url: '/x' })));
-    expect(peak).toBe(2);
-    expect(srv.hits()).toBe(8);
+    expect(desk.peak()).toBe(2);
+    expect(desk.srv.hits()).toBe(8);
+  });
+
+  it('takes more requests at once while the desk keeps up, up to the ceiling', async () => {
+    const desk = await busyDesk(15);
+    const http = createDeskHttp({ desk: 'test', baseURL: desk.srv.url, maxConcurrent: 2, maxConcurrentCeiling: 6 });
+    await Promise.all(Array.from({ length: 120 }, () => http.request({ method: 'GET', url: '/x' })));
+    expect(desk.peak()).toBe(6);
+  });
+
+  it('backs off when the desk answers 429, and every request still gets through', async () => {
+    const desk = await busyDesk(15, 3);
+    const http = createDeskHttp({ desk: 'test', baseURL: desk.srv.url, maxConcurrent: 8, maxConcurrentCeiling: 16, maxRetries: 10, sleep: async () => undefined });
+    await Promise.all(Array.from({ length: 60 }, () => http.request({ method: 'GET', url: '/x' })));
+    expect(desk.srv.hits() - desk.refused()).toBe(60);
+    // halved at the first refusals, it stays near what the desk takes instead of being refused all along
+    expect(desk.refused()).toBeLessThan(30);
   });
 });

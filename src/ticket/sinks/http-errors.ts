@@ -69,6 +69,28 @@ export function retryAfterMs(headers: HeaderBag, nowMs: number): number | undefi
   return undefined;
 }
 
+/** The first of `names` the headers carry, as a number. */
+function numberHeader(headers: HeaderBag, names: string[]): number | undefined {
+  for (const name of names) {
+    const v = header(headers, name);
+    if (v !== undefined && /^\d+$/.test(v.trim())) return Number(v.trim());
+  }
+  return undefined;
+}
+
+/**
+ * Whether the desk's rate-limit headers say the window is nearly spent (under a tenth left,
+ * or under 5 requests when only the remainder is given): Jira and ServiceNow send
+ * `X-RateLimit-Remaining`/`-Limit`, Zendesk `X-Rate-Limit-Remaining`/`X-Rate-Limit`, the IETF
+ * draft `RateLimit-Remaining`/`-Limit`.
+ */
+export function rateLimitNearlySpent(headers: HeaderBag): boolean {
+  const remaining = numberHeader(headers, ['x-ratelimit-remaining', 'x-rate-limit-remaining', 'ratelimit-remaining']);
+  if (remaining === undefined) return false;
+  const limit = numberHeader(headers, ['x-ratelimit-limit', 'x-rate-limit', 'x-rate-limit-limit', 'ratelimit-limit']);
+  return limit === undefined ? remaining < 5 : remaining < limit / 10;
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || RETRYABLE_4XX.has(status);
 }

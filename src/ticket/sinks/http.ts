@@ -1,11 +1,12 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Logger } from '../../logger.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
-import { classifyHttpFailure, isRetryableStatus, notJsonFailure, retryAfterMs, wasNeverSent } from './http-errors.ts';
+import { createAdaptiveLimit, type RequestOutcome } from './adaptive-limit.ts';
+import { classifyHttpFailure, isRetryableStatus, notJsonFailure, rateLimitNearlySpent, retryAfterMs, wasNeverSent } from './http-errors.ts';
 
 /**
  * Shared axios plumbing for every service desk: one instance per desk with auth, a timeout,
- * a concurrency cap, and retries that honour Retry-After / rate-limit headers. A create
+ * a concurrency cap that adapts to the desk (adaptive-limit.ts), and retries that honour Retry-After / rate-limit headers. A create
  * (non-idempotent POST) is never sent twice after an ambiguous failure: the error goes to
  * the use case, which searches the desk by key before it creates again.
  */
@@ -18,8 +19,10 @@ export interface DeskHttpOptions {
   auth?: { username: string; password: string };
   /** @defaultValue 15000 */
   timeoutMs?: number;
-  /** Requests in flight at once against this desk. @defaultValue 4 */
+  /** Requests in flight at once against this desk to begin with; it adapts to the desk (adaptive-limit.ts). @defaultValue 4 */
   maxConcurrent?: number;
+  /** The most requests in flight however well the desk keeps up. @defaultValue 16, or maxConcurrent when higher */
+  maxConcurrentCeiling?: number;
   /** Retries after the first attempt. @defaultValue 3 */
   maxRetries?: number;
   /** First backoff step; doubles per retry, with jitter. @defaultValue 500 */
@@ -53,27 +56,6 @@ export interface DeskHttp {
 
 const IDEMPOTENT_METHODS = new Set(['get', 'head', 'options', 'put', 'delete']);
 
-/** A FIFO counting semaphore: the per-desk concurrency cap. */
-function createLimiter(max: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return {
-    active: () => active,
-    async acquire(): Promise<void> {
-      if (active < max) {
-        active++;
-        return;
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release(): void {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    },
-  };
-}
-
 export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
   const instance = axios.create({
     baseURL: options.baseURL,
@@ -84,7 +66,8 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
     // Redirects on a desk API usually mean a login page: fail instead of following.
     maxRedirects: 0,
   });
-  const limiter = createLimiter(Math.max(1, options.maxConcurrent ?? 4));
+  const initial = Math.max(1, options.maxConcurrent ?? 4);
+  const limiter = createAdaptiveLimit({ initial, max: Math.max(initial, options.maxConcurrentCeiling ?? 16) });
   const maxRetries = options.maxRetries ?? 3;
   const baseDelay = options.baseDelayMs ?? 500;
   const maxWait = options.maxWaitMs ?? 30_000;
@@ -104,13 +87,20 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
     const wait = blockedUntil - now();
     if (wait > 0) await sleep(wait);
     await limiter.acquire();
+    const started = now();
+    let outcome: RequestOutcome = { latencyMs: 0, pushedBack: false };
     try {
       const { idempotent: _i, acceptStatus: _a, ...config } = req;
-      return await instance.request<T>(config);
+      const res = await instance.request<T>(config);
+      const headers = res.headers as Record<string, unknown>;
+      outcome = { latencyMs: now() - started, pushedBack: res.status === 429 || res.status === 503, nearLimit: rateLimitNearlySpent(headers) };
+      return res;
     } catch (err) {
+      const code = (err as AxiosError).code;
+      outcome = { latencyMs: now() - started, pushedBack: code === 'ECONNABORTED' || code === 'ETIMEDOUT' };
       return { networkError: err as AxiosError | Error };
     } finally {
-      limiter.release();
+      limiter.release(outcome);
     }
   }
 

@@ -42,7 +42,8 @@ export function createTicketSink(config: Config, deps: TicketSinkDeps): TicketSi
   const mail =
     deps.mail ??
     createMailAttacher({ storeDir: config.ingest.storeDir, attach: config.ticket.mail.attach, maxBytes: config.ticket.mail.maxBytes, logger: deps.logger });
-  return DESKS[config.ticket.sink].create(config, { ...deps, mail, priority: config.ticket.priority });
+  const http = { maxConcurrent: config.ticket.concurrency, maxConcurrentCeiling: config.ticket.maxConcurrency, ...deps.http };
+  return DESKS[config.ticket.sink].create(config, { ...deps, http, mail, priority: config.ticket.priority });
 }
 
 /** What `doctor` reports about the configured desk. */
