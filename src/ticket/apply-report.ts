@@ -152,8 +152,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   /** The desk's current ticket for a key: the newest one found, unless ours is missing from the search. */
-  async function deskTicket(key: string, s: KeyState | null): Promise<DeskTicket | null> {
-    const found = await sink.findByKey(key);
+  async function deskTicket(key: string, s: KeyState | null, searched?: DeskTicket[]): Promise<DeskTicket | null> {
+    const found = searched ?? (await sink.findByKey(key));
     if (!s?.ticketId || found.some((t) => t.id === s.ticketId)) return found[0] ?? null;
     // Our ticket is missing from the search: deleted (RT never lists deleted tickets), or too
     // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
@@ -174,19 +174,27 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return now().getTime() - Date.parse(resolvedAt) <= policy.reopenWithinDays * DAY_MS;
   }
 
-  async function applyKey(view: ProblemView, old: boolean): Promise<TicketAction> {
+  /** What a problem needs without asking the desk: nothing (this report was applied to it), or a skip (a newer report decided it). */
+  function settled(view: ProblemView, s: KeyState | null, old: boolean): TicketAction | null {
     const { key, report } = view;
-    const summary = renderSummary(view);
-    const s = await state.get(key);
-    if (s && s.lastReportId === report.reportId) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary };
+    if (s && s.lastReportId === report.reportId) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     // An older report never undoes what a newer one decided for a problem; a problem nothing
     // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
     if (s && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
-      return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary };
+      return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     }
+    return null;
+  }
+
+  /** One problem, under its key's lock: `s` its state read under that lock, `searched` the desk's tickets for it when already searched. */
+  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[]): Promise<TicketAction> {
+    const early = settled(view, s, old);
+    if (early) return early;
+    const { key, report } = view;
+    const summary = renderSummary(view);
     const hash = contentHash(view);
     const seen = nextSeen(s, view);
-    const ticket = await deskTicket(key, s);
+    const ticket = await deskTicket(key, s, searched);
     const nowIso = now().toISOString();
     let action: TicketAction['action'];
     let result: DeskTicket | null = ticket;
@@ -318,15 +326,24 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]> {
-    const views = problemsOf(part, resolutions);
+    const views = [...problemsOf(part, resolutions).values()];
     const { old } = await isOld(part.report);
     if (await state.isApplied(streamOf(part.report), part.report.reportId)) {
-      return mapLimit([...views.values()], concurrency, async (view) => {
+      return mapLimit(views, concurrency, async (view) => {
         const s = await state.get(view.key);
         return { key: view.key, action: 'unchanged' as const, ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) };
       });
     }
-    return mapLimit([...views.values()], concurrency, (view) => state.withLock(view.key, () => applyKey(view, old)));
+    // Every key of the chunk locked first, then one desk search for those that need the desk:
+    // a chunk costs one search instead of one per problem, and with the locks held no other
+    // worker can create one of these tickets between that search and our create.
+    return withLocks(state, views.map((v) => v.key), async () => {
+      const states = await mapLimit(views, concurrency, (view) => state.get(view.key));
+      const asking = views.filter((view, i) => !settled(view, states[i] ?? null, old)).map((view) => view.key);
+      const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
+      const byKey = new Map(views.map((view, i) => [view.key, states[i] ?? null]));
+      return mapLimit(views, concurrency, (view) => applyKey(view, old, byKey.get(view.key) ?? null, found?.get(view.key)));
+    });
   }
 
   async function closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]> {
@@ -368,6 +385,13 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   return { applyProblems, closeReport, applyReport };
+}
+
+/** Runs `fn` holding the locks of every key, taken one by one in sorted order so that two callers never wait on each other. */
+function withLocks<T>(state: TicketStateStore, keys: string[], fn: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(keys)].sort();
+  const take = (i: number): Promise<T> => (i === sorted.length ? fn() : state.withLock(sorted[i]!, () => take(i + 1)));
+  return take(0);
 }
 
 function countOf(actions: TicketAction[], kind: TicketActionKind): number {

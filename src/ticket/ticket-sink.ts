@@ -10,6 +10,11 @@ export interface TicketSink {
   /** Every ticket whose key field equals `key` exactly, newest first (resolved and closed ones too). */
   findByKey(key: string): Promise<DeskTicket[]>;
   /**
+   * Optional: `findByKey` for many keys in one search (a chunk of a report costs one search
+   * instead of one per problem). Every key asked for is in the map, with [] when none matched.
+   */
+  findByKeys?(keys: string[]): Promise<Map<string, DeskTicket[]>>;
+  /**
    * Optional: one ticket by id, read directly (not through a search index), null when the desk
    * no longer has it. Used when a known ticket is missing from `findByKey` (a deleted RT ticket,
    * a Jira issue not yet searchable) to tell the two apart.

@@ -91,8 +91,9 @@ const DAY = 86_400_000;
 const applyWhole = (deps: ApplyReportDeps): ApplyReport => createReportApplier(deps).applyReport;
 
 /**
- * A report applied as the queues apply it: each error a chunk of its own, ticketed in turn,
- * then the report's close with what the chunks listed (digest mode stays whole, as queued).
+ * A report applied as the queues apply it: in chunks (of two errors, so both a chunk's one
+ * desk search for several keys and a lone key happen), ticketed in turn, then the report's
+ * close with what the chunks listed (digest mode stays whole, as queued).
  */
 function applyChunked(deps: ApplyReportDeps): ApplyReport {
   const applier = createReportApplier(deps);
@@ -101,8 +102,8 @@ function applyChunked(deps: ApplyReportDeps): ApplyReport {
     const actions: TicketAction[] = [];
     const keys = new Set<string>();
     const fingerprints = new Set<string>();
-    for (const error of job.errors) {
-      const chunk = { report: job.report, errors: [error] };
+    for (let i = 0; i < job.errors.length; i += 2) {
+      const chunk = { report: job.report, errors: job.errors.slice(i, i + 2) };
       actions.push(...(await applier.applyProblems(chunk, resolutions)));
       const present = presentIn(chunk);
       present.keys.forEach((k) => keys.add(k));

@@ -74,6 +74,9 @@ export function rtRefusals(call: string, data: unknown): void {
   if (bad.length) throw new PermanentError(`rt ${call}: ${bad.join('; ')}`, 'rt_refused');
 }
 
+/** Keys ORed in one search: 50 keys of ~70 characters keep the URL near 8 KB, which proxies take. */
+const KEYS_PER_SEARCH = 50;
+
 export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}): TicketSink {
   const { url, token } = requireDeskSettings('rt', config);
   const base = deskBaseUrl(url);
@@ -124,6 +127,34 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     return toDesk(res.data, key);
   }
 
+  /**
+   * Every ticket whose key field is one of `keys`, newest first per key, in one TicketSQL
+   * search (ORed, KEYS_PER_SEARCH at a time: the query travels in the URL).
+   */
+  async function search(keys: string[]): Promise<Map<string, DeskTicket[]>> {
+    const { cfName } = await ensureSetup();
+    const found = new Map<string, DeskTicket[]>(keys.map((k) => [k, []]));
+    for (let i = 0; i < keys.length; i += KEYS_PER_SEARCH) {
+      const batch = keys.slice(i, i + KEYS_PER_SEARCH);
+      const query = batch.map((k) => `'CF.{${cfName}}' = ${sqlQuote(k)}`).join(' OR ');
+      for (let page = 1; ; page++) {
+        const res = await http.request<{ items: RtTicket[]; pages: number }>({
+          method: 'GET',
+          url: '/tickets',
+          params: { query, fields: 'Status,Resolved,Created,CustomFields', orderby: 'Created', order: 'DESC', per_page: 100, page },
+        });
+        for (const t of res.data.items) {
+          // TicketSQL `=` on a CF is case-insensitive in some databases: keep exact matches only
+          // (a ticket listed without its fields can only be the one key's searched alone).
+          const values = t.CustomFields?.find((f) => f.name === cfName)?.values ?? (batch.length === 1 ? batch : []);
+          for (const value of values) found.get(value)?.push(toDesk(t, value));
+        }
+        if (page >= Math.ceil(Number(res.data.pages) || 0)) break;
+      }
+    }
+    return found;
+  }
+
   /** A comment, optionally changing the status in the same transaction, then the status confirmed by a read. */
   async function comment(ticket: DeskTicket, blocks: ContentBlock[], status?: 'open' | 'resolved'): Promise<DeskTicket> {
     const body: Record<string, string> = { Content: toHtml(blocks), ContentType: 'text/html' };
@@ -145,25 +176,9 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
   return {
     name: 'rt',
     async findByKey(key) {
-      const { cfName } = await ensureSetup();
-      const query = `'CF.{${cfName}}' = ${sqlQuote(key)}`;
-      const found: DeskTicket[] = [];
-      for (let page = 1; ; page++) {
-        const res = await http.request<{ items: RtTicket[]; pages: number }>({
-          method: 'GET',
-          url: '/tickets',
-          params: { query, fields: 'Status,Resolved,Created,CustomFields', orderby: 'Created', order: 'DESC', per_page: 100, page },
-        });
-        for (const t of res.data.items) {
-          // TicketSQL `=` on a CF is case-insensitive in some databases: keep exact matches only.
-          const values = t.CustomFields?.find((f) => f.name === cfName)?.values;
-          if (values && !values.includes(key)) continue;
-          found.push(toDesk(t, key));
-        }
-        if (page >= Math.ceil(Number(res.data.pages) || 0)) break;
-      }
-      return found;
+      return (await search([key])).get(key)!;
     },
+    findByKeys: search,
     async get(id) {
       return read(id, '');
     },
