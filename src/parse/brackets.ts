@@ -26,8 +26,10 @@ export function parseAttributeList(list: string): Attribute[] {
     const entry = rawEntry.trim();
     // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
     if (!entry || /^[.,\s]*$/.test(entry) || (/^none$/i.test(entry) && !current)) continue;
-    const [first = '', ...rest] = entry.split(/\s+/);
-    const named: string | null = canonicalAttribute(first) ?? (rest.length === 0 && isAttributeWord(first) && !current ? first : null);
+    // the entry is trimmed: its first word ends at its first whitespace, if it has any
+    const space = entry.search(/\s/);
+    const first = space < 0 ? entry : entry.slice(0, space);
+    const named: string | null = canonicalAttribute(first) ?? (space < 0 && isAttributeWord(first) && !current ? first : null);
     if (named) {
       current = named;
       const raw = entry.slice(first.length);

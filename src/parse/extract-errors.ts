@@ -46,7 +46,7 @@ interface Context {
   errorCode: string | null;
   attributes: Attribute[];
 }
-const emptyContext = (): Context => ({ identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
+const emptyContext = (section?: ErrorCategory): Context => ({ section, identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
 
 export function extractErrors(blocks: Block[]): Extraction {
   const out: Extraction = { errors: [], unparsed: [] };
@@ -82,9 +82,9 @@ export function extractErrors(blocks: Block[]): Extraction {
       continue;
     }
     const header = headers.get(block.table) ?? null;
-    const filled = block.cells.filter((c) => c.trim());
-    if (filled.length === 1) {
-      const only = filled[0]!;
+    const filled = countFilled(block.cells);
+    if (filled === 1) {
+      const only = block.cells.find(isFilled)!;
       const heading = categoryOfHeading(only);
       if (header && (heading !== undefined || !looksLikeError(only))) {
         // a section heading across the table ("Duplicate Attribute", a colspan row): never an error
@@ -110,7 +110,7 @@ export function extractErrors(blocks: Block[]): Extraction {
       region = true;
       continue;
     }
-    const labelRow = asLabelLine(block.cells);
+    const labelRow = filled === 2 ? asLabelLine(block.cells) : null;
     if (labelRow) {
       pushLine(labelRow);
       continue;
@@ -120,6 +120,15 @@ export function extractErrors(blocks: Block[]): Extraction {
   }
   flushRun();
   return out;
+}
+
+const isFilled = (cell: string): boolean => cell.trim() !== '';
+
+/** How many cells hold text (counted without building a list: it runs on every row). */
+function countFilled(cells: readonly string[]): number {
+  let n = 0;
+  for (const c of cells) if (isFilled(c)) n++;
+  return n;
 }
 
 /** A two-cell row whose first cell is a field label: the one-field-per-row layout. */
@@ -152,36 +161,46 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
  * is an Unknown record with that text, never dropped.
  */
 function processRow(cells: string[], header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
-  const ctx: Context = { ...emptyContext(), section };
-  const roleOf = (i: number): FieldRole | null => header?.[i] ?? null;
-  // error sentences are long, and in a column of names or ids only when a cell spans into it
-  const matches = cells.map((c, i) => (c.length > 24 && (!NAME_ROLES.has(roleOf(i)) || isSentence(c)) ? findFamilies(c) : []));
-  const flat = cells.map(collapse);
-  // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
-  let descriptions = cells.map((_, i) => i).filter((i) => matches[i]!.length > 0 || (roleOf(i) === 'description' && !isObjectIdCell(flat[i]!)));
+  const ctx = emptyContext(section);
+  const n = cells.length;
+  const matches: FamilyMatch[][] = new Array<FamilyMatch[]>(n);
+  const flat: string[] = new Array<string>(n);
+  const used: boolean[] = new Array<boolean>(n).fill(false);
+  let descriptions: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const cell = cells[i]!;
+    const role = header?.[i] ?? null;
+    // error sentences are long, and in a column of names or ids only when a cell spans into it
+    matches[i] = cell.length > 24 && (!NAME_ROLES.has(role) || isSentence(cell)) ? findFamilies(cell) : NO_MATCHES;
+    flat[i] = collapse(cell);
+    // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
+    if (matches[i]!.length > 0 || (role === 'description' && !isObjectIdCell(flat[i]!))) {
+      descriptions.push(i);
+      used[i] = true;
+    }
+  }
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
-  const used = new Set(descriptions);
-
-  flat.forEach((cell, i) => {
-    if (!cell || used.has(i)) return;
-    const role = roleOf(i);
-    if (role === 'ignore') return used.add(i), undefined;
-    if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
+  for (let i = 0; i < n; i++) {
+    const cell = flat[i]!;
+    if (!cell || used[i]) continue;
+    const role = header?.[i] ?? null;
+    if (role === 'ignore') used[i] = true;
+    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
     else if (role === 'value') attributeValue = cell;
-    else if (role === 'identity') ctx.identity = cleanIdentity(cell);
-    else return;
-    used.add(i);
-  });
+    else if (role === 'identity') ctx.identity = identityOf(cell);
+    else continue;
+    used[i] = true;
+  }
   if (!ctx.identity) {
-    const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && !used.has(i) && c.length <= 256);
+    const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && !used[i] && c.length <= 256);
     const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c) && !looksLikeError(c));
     if (pick) {
-      ctx.identity = cleanIdentity(pick[0]);
-      used.add(pick[1]);
+      ctx.identity = identityOf(pick[0]);
+      used[pick[1]] = true;
     }
   }
   if (attributeName) ctx.attributes = [{ name: attributeName, value: attributeValue ? cleanAttributeValue(attributeName, attributeValue) : null }];
@@ -190,14 +209,24 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
     // no known sentence and no description column: the longest error-looking cell is the error
     // under a header any error word will do; a loose two-cell row ("Subject | … Error Report") needs a strong sign
     const errorish = header ? looksLikeError : looksLikeErrorStrongly;
-    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used.has(i) && isProse(c) && errorish(c));
+    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used[i] && isProse(c) && errorish(c));
     candidates.sort((a, b) => b[0].length - a[0].length);
     descriptions = candidates.slice(0, 1).map(([, i]) => i);
   }
-  const text = descriptions.map((i) => cells[i]!).filter((c) => c.trim()).join('\n');
+  if (descriptions.length === 1) {
+    // the common row: one description cell, already collapsed above
+    const d = descriptions[0]!;
+    if (flat[d]) out.errors.push(record(cells[d]!, primary(matches[d]!), ctx, flat[d]));
+    else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
+    return;
+  }
+  const text = descriptions.map((i) => cells[i]!).filter(isFilled).join('\n');
   if (text) out.errors.push(record(text, primary(descriptions.flatMap((i) => matches[i]!)), ctx));
   else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
 }
+
+/** The matches of a cell too short to hold a sentence (shared: never written to). */
+const NO_MATCHES: FamilyMatch[] = [];
 
 const NAME_ROLES = new Set<FieldRole | null>(['identity', 'objectId', 'objectType', 'value', 'ignore']);
 
@@ -276,7 +305,7 @@ function processLines(lines: Line[], out: Extraction): void {
 }
 
 function emitGroup(group: Group, out: Extraction): void {
-  const ctx: Context = { ...emptyContext(), section: group.section };
+  const ctx = emptyContext(group.section);
   const f = group.fields;
   if (f.has('identity')) ctx.identity = cleanIdentity(f.get('identity')!);
   if (f.has('objectId')) ctx.onPremisesObjectId = f.get('objectId')!.replace(/\s+/g, '') || null;
@@ -294,7 +323,7 @@ function emitGroup(group: Group, out: Extraction): void {
     const text = desc.map((l) => l.text).join('\n');
     emitted += emitFromText(text, findFamilies(text), ctx, out, true);
   }
-  emitted += processFree(group.free, group.desc || !hasObject(ctx) ? { ...emptyContext(), section: ctx.section } : ctx, out);
+  emitted += processFree(group.free, group.desc || !hasObject(ctx) ? emptyContext(ctx.section) : ctx, out);
   if (!emitted && hasObject(ctx) && (ctx.errorCode || ctx.attributes.length)) {
     // an object with an error name or attribute but no sentence: an error all the same
     out.errors.push(record([...f.entries()].map(([k, v]) => `${k}: ${v}`).join('; '), null, ctx));
@@ -355,7 +384,7 @@ function leftovers(lines: Line[], out: Extraction): number {
   const flush = (): void => {
     const text = pending.map((l) => l.text).join(' ');
     if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
-      emitted += emitFromText(text, [], { ...emptyContext(), identity, section: pending[0]!.section }, out, true);
+      emitted += emitFromText(text, [], { ...emptyContext(pending[0]!.section), identity }, out, true);
       identity = null;
     }
     pending = [];
@@ -399,8 +428,7 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
  * documented error name, then the English sentence, then a section heading, then the
  * wording in any language we know, then a bracket of values (the duplicate format).
  */
-function record(text: string, match: FamilyMatch | null, ctx: Context): ExtractedError {
-  const message = collapse(text);
+function record(text: string, match: FamilyMatch | null, ctx: Context, message = collapse(text)): ExtractedError {
   const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
   // a known English sentence places its own attributes; only other texts are searched by form
   const sentence = match && !match.codeWord ? match : null;
@@ -449,11 +477,17 @@ function asCode(cell: string): string | null {
 }
 
 function cleanIdentity(text: string): string | null {
-  const t = collapse(text).replace(/^mailto:/i, '');
+  return identityOf(collapse(text));
+}
+
+/** `cleanIdentity` of a text already collapsed (a row's cells are). */
+function identityOf(flat: string): string | null {
+  const t = flat.replace(/^mailto:/i, '');
   if (/^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
   const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(t);
   if (angle) return angle[1]!;
-  return EMAIL_RE.test(t.replace(/\s+/g, '')) ? t.replace(/\s+/g, '') : t;
+  const compact = /\s/.test(t) ? t.replace(/\s+/g, '') : t;
+  return EMAIL_RE.test(compact) ? compact : t;
 }
 
 function looksLikeIdentity(text: string): boolean {

@@ -256,6 +256,8 @@ export interface FamilyMatch {
   end: number;
 }
 
+const FULL_STOP = 0x2e;
+
 /** One scan for every family's anchor; only the families whose anchor occurs run their full pattern. */
 const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi');
 
@@ -281,8 +283,7 @@ export function findFamilies(text: string): FamilyMatch[] {
         end += tail[0].length;
       }
       // a trailing full stop (or two: "quota..") belongs to the sentence
-      const dots = /^\.+/.exec(text.slice(end));
-      if (dots) end += dots[0].length;
+      while (text.charCodeAt(end) === FULL_STOP) end++;
       found.push({
         familyId: family.id,
         codeWord: family.codeWord ?? false,
@@ -295,6 +296,7 @@ export function findFamilies(text: string): FamilyMatch[] {
       });
     }
   }
+  if (found.length === 1) return found; // one sentence: nothing overlaps, nothing to drop
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   // A sentence matched by two families (e.g. a code word inside a longer message) counts once.
   const result: FamilyMatch[] = [];

@@ -48,6 +48,7 @@ function cleanCell(cell: string): string {
 }
 
 function spanOf(value: string | undefined): number {
+  if (value === undefined) return 1; // most cells
   const n = Number.parseInt(value ?? '', 10);
   return Number.isFinite(n) && n > 1 ? Math.min(n, MAX_SPAN) : 1;
 }
@@ -281,6 +282,32 @@ function tokenize(html: string, events: TagEvents): void {
   // Entity decoding off: the tokenizer then skips through text to the next `<` in one search
   // instead of stepping through every character (twice as fast on a 10,000-row report).
   const tokenizer = new Tokenizer({ decodeEntities: false }, cbs);
+  searchNatively(tokenizer);
   tokenizer.write(html);
   tokenizer.end();
+}
+
+/** The tokenizer's own fields that its `fastForwardTo` reads and writes (htmlparser2 10). */
+interface TokenizerCursor {
+  buffer: string;
+  index: number;
+  offset: number;
+  fastForwardTo(c: number): boolean;
+}
+
+/**
+ * htmlparser2's tokenizer finds the next `<` of a text (and the end of a comment) by
+ * stepping through the characters in JavaScript: a third of our HTML time on a 10,000-row
+ * report. `String#indexOf` does the same search natively, with the same result: the index
+ * of the character, or the buffer's last index when it is not there.
+ */
+function searchNatively(tokenizer: Tokenizer): void {
+  const t = tokenizer as unknown as TokenizerCursor;
+  // another htmlparser2 whose tokenizer keeps its cursor differently: leave it as it is
+  if (typeof t.fastForwardTo !== 'function' || typeof t.buffer !== 'string' || typeof t.index !== 'number' || typeof t.offset !== 'number') return;
+  t.fastForwardTo = function (this: TokenizerCursor, c: number): boolean {
+    const found = this.buffer.indexOf(String.fromCharCode(c), this.index + 1 - this.offset);
+    this.index = (found < 0 ? this.buffer.length - 1 : found) + this.offset;
+    return found >= 0;
+  };
 }

@@ -97,14 +97,12 @@ export const KNOWN_ERROR_CODES = [
   'AdminRoleConflict',
   'ExistingAdminRole',
 ];
-const CODE_SET = new Set(KNOWN_ERROR_CODES);
-const WORD_RE = /(?<![\w/\-.])([A-Z][A-Za-z]{7,})(?![\w\-/])/g;
+/** The codes as whole words: one search for all of them instead of a look-up per capitalised word. */
+const CODE_RE = new RegExp(`(?<![\\w/\\-.])(${KNOWN_ERROR_CODES.join('|')})(?![\\w\\-/])`);
 
 /** The first known code standing as a word of its own (not inside a URL such as aka.ms/aadc-exporterror-X). */
 export function findKnownCode(text: string): string | null {
-  WORD_RE.lastIndex = 0;
-  for (let m = WORD_RE.exec(text); m; m = WORD_RE.exec(text)) if (CODE_SET.has(m[1]!)) return m[1]!;
-  return null;
+  return CODE_RE.exec(text)?.[1] ?? null;
 }
 
 /** What a column header or a field label says its cells hold. */
