@@ -7,8 +7,10 @@ import { dateValue, UsageError } from './usage.ts';
  * `syncdesk replay --graph --mailbox ADDRESS [--folder NAME] --since DATE`:
  * feeds old mails through the pipeline. Mails seen before are skipped unless `--force`.
  * Files and mbox skip sender trust unless `--verify-senders`; IMAP and Graph follow TRUST_POLICY.
- * `--dry-run` parses, resolves and plans the ticket actions in this process and prints
- * them, changing nothing (no queue, no ticket, no mail store).
+ * `--dry-run` takes the ingestor's own decisions (ledger, sender trust, duplicates, size)
+ * read-only and plans the ticket actions of what a real run would queue: each mail gets the
+ * outcome a real run would print, and nothing changes (no queue, ticket, ledger or mail store).
+ * `--json` prints one JSON document (every mail, its outcome and ticket actions; totals).
  */
 export function registerReplayCommand(program: Command): void {
   program
@@ -21,10 +23,11 @@ export function registerReplayCommand(program: Command): void {
     .option('--folder <name>', 'Graph: folder to read (default: GRAPH_MAIL_FOLDER)')
     .option('--since <date>', 'IMAP/Graph: mails received on or after this date', dateValue)
     .option('--until <date>', 'IMAP/Graph: mails received before this date', dateValue)
-    .option('--dry-run', 'print the records and the planned ticket actions; change nothing')
+    .option('--dry-run', 'say what a real run would do with each mail (same ledger, sender trust and ticket decisions); change nothing')
     .option('--force', 'run mails again even if they were seen before')
     .option('--verify-senders', 'files and mbox: check sender trust as the listener does (default: trusted, the admin vouches for them)')
     .option('--wait', 'process in this process and wait, even when other workers are running')
+    .option('--json', 'one JSON document on stdout: each mail, its outcome and ticket actions, and totals')
     .action(async (paths: string[], opts: ReplayOptions) => {
       const source = opts.imap ? '--imap' : opts.graph ? '--graph' : null;
       if (opts.imap && opts.graph) throw new UsageError('give --imap or --graph, not both');

@@ -1,10 +1,13 @@
+import type { Job, Worker } from 'bullmq';
 import { SingleBar } from 'cli-progress';
-import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type TicketJob } from '../../schemas/jobs.schema.ts';
+import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
+import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs } from '../ingest/mail-files.ts';
-import { parseMail } from '../parse/parse-mail.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
+import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
-import { watchWorkers } from '../app/session.ts';
+import { watchWorkers, type SessionTally } from '../app/session.ts';
 import { startWorkers, stopWorkers } from '../app/workers.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
@@ -21,6 +24,8 @@ export interface ReplayOptions {
   wait?: boolean;
   /** Files and mbox too go through sender trust (else the admin handing them in vouches for them). */
   verifySenders?: boolean;
+  /** One JSON document on stdout (`ReplayReport`) instead of the text. */
+  json?: boolean;
 }
 
 interface ReplayInput {
@@ -92,86 +97,174 @@ function progressBar(): { tick(status: string): void; stop(): void } {
   };
 }
 
-async function dryRun(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime): Promise<number> {
-  const print = (line = '') => process.stdout.write(`${line}\n`);
-  const resolver = runtime.resolver();
-  const stage = runtime.ticketStage();
-  const planned: Record<string, number> = {};
-  let mails = 0;
-  let rejected = 0;
-  let reports = 0;
-  for await (const input of inputs) {
-    mails++;
-    const outcome = await parseMail(input.raw, { maxBytes: runtime.config.ingest.maxMailBytes });
-    if (!outcome.ok) {
-      rejected++;
-      print(`${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`);
-      continue;
+type TicketCounts = Partial<Record<TicketActionKind, number>>;
+
+/** One report of a replayed mail. */
+export interface ReplayedReport {
+  reportId: string;
+  tenant: string;
+  coversAt: string;
+  errors: number;
+  /** Ticket actions by kind: done (real run), or planned (dry run); null when the running workers do them and they were not waited for. */
+  tickets: TicketCounts | null;
+}
+
+/** One mail of a replay, as `replay --json` prints it. */
+export interface ReplayedMail {
+  source: string;
+  origin: MailOrigin;
+  mailId: string;
+  /** What became of it (in a dry run: what would, as a real run would say). */
+  outcome: MailOutcome;
+  /** The ledger's word for it: queued, duplicate, quarantined, rejected, not-a-report. */
+  status: MailStatus;
+  reason: string | null;
+  reports: ReplayedReport[];
+}
+
+/** What `replay --json` prints: the text form renders the same. */
+export interface ReplayReport {
+  dryRun: boolean;
+  /** Who worked the reports: this process, the running workers (not waited for), or nobody (dry run). */
+  worked: 'here' | 'workers' | 'nobody';
+  mails: ReplayedMail[];
+  totals: { mails: number; outcomes: Record<string, number>; reports: number; tickets: Record<string, number> | null };
+  /** Jobs that failed for good while this process worked them. */
+  failed: Array<{ queue: string; jobId: string; reason: string }>;
+}
+
+const reportKey = (mailId: string | null, reportId: string): string => `${mailId ?? ''} ${reportId}`;
+
+/** Ticket actions of the reports the in-process ticket workers apply, by mail and report. */
+function ticketsByReport(workers: Worker[]): Map<string, TicketCounts> {
+  const byReport = new Map<string, TicketCounts>();
+  for (const worker of workers.filter((w) => w.name === 'ticket')) {
+    worker.on('completed', (job: Job, result: unknown) => {
+      const { report } = job.data as TicketJob;
+      const key = reportKey(report.mailId, report.reportId);
+      byReport.set(key, countActions((result as TicketJobResult | undefined)?.actions ?? [], byReport.get(key)));
+    });
+  }
+  return byReport;
+}
+
+type Print = (line?: string) => void;
+
+/**
+ * A dry run's plan of one report: its records and what the ticket stage would do, as
+ * `planReport` says. It weighs the facts a real run's jobs would: the report as a job
+ * payload (the workers parse theirs: the same fields, in the same order, hash the same),
+ * looked up as the resolve stage does (`processResolveJob`: an error the resolver says
+ * nothing of is "unresolved" there too).
+ */
+async function planTickets(runtime: Runtime, report: ReportErrors, print: Print | undefined): Promise<TicketCounts> {
+  const job = ReportErrorsSchema.parse(report);
+  const resolved = await processResolveJob(job, runtime.resolver());
+  const actions = await runtime.ticketStage().planReport(job, new Map(resolved.map((r) => [r.fingerprint, r.resolution])));
+  if (print) {
+    for (const e of job.errors) {
+      const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
+      print(`    - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
     }
-    for (const report of outcome.reports) {
+    for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
+  }
+  return countActions(actions);
+}
+
+/**
+ * Feeds each mail to the ingestor (in a dry run: its same decision, answered only) and
+ * records what became of it; a dry run also plans the ticket actions of each report a real
+ * run would queue. Text mode prints each mail as it goes.
+ */
+async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, opts: ReplayOptions, print: Print | undefined): Promise<ReplayedMail[]> {
+  const ingest = runtime.ingestor();
+  const mails: ReplayedMail[] = [];
+  const outcomes: Record<string, number> = {};
+  const bar = progressBar();
+  try {
+    for await (const input of inputs) {
+      const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force, vouched: vouchedFor(input, opts), dryRun: opts.dryRun });
+      const status = r.wouldBe ?? (r.status as MailStatus);
+      const mail: ReplayedMail = { source: input.label, origin: input.origin, mailId: r.mailId, outcome: r.decision, status, reason: r.reason ?? null, reports: [] };
+      mails.push(mail);
+      outcomes[r.decision] = (outcomes[r.decision] ?? 0) + 1;
+      bar.tick(formatCounts(outcomes));
+      print?.(`${input.label}: ${r.decision}${r.reason ? ` (${r.reason})` : ''}`);
+      if (r.decision !== 'new' && r.decision !== 'forced') {
+        if (!opts.dryRun) runtime.logger.info({ action: 'replay', label: input.label, status: r.status, reason: r.reason }, 'mail not queued');
+        continue;
+      }
+      for (const report of r.outcome?.ok ? r.outcome.reports : []) {
+        // the reference the ingestor queues the report with (the same context: the same ids)
+        const ref = runtime.reportRef(report, { mailId: r.mailId, receivedAt: input.receivedAt, envelopeFrom: null });
+        print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
+        const tickets = opts.dryRun ? await planTickets(runtime, { report: ref, errors: report.errors }, print) : null;
+        mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, tickets });
+      }
+    }
+  } finally {
+    bar.stop();
+  }
+  return mails;
+}
+
+function totalsOf(mails: ReplayedMail[], worked: ReplayReport['worked']): ReplayReport['totals'] {
+  const outcomes: Record<string, number> = {};
+  const tickets: Record<string, number> = {};
+  let reports = 0;
+  for (const m of mails) {
+    outcomes[m.outcome] = (outcomes[m.outcome] ?? 0) + 1;
+    for (const r of m.reports) {
       reports++;
-      const ref = runtime.reportRef(report, { mailId: null, receivedAt: input.receivedAt, envelopeFrom: null });
-      print(`${input.label}: report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
-      for (const e of report.errors) {
-        const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
-        print(`  - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
-      }
-      const resolutions = await resolver.resolve(ref, report.errors);
-      const actions = await stage.planReport({ report: ref, errors: report.errors }, resolutions);
-      for (const a of actions) {
-        planned[a.action] = (planned[a.action] ?? 0) + 1;
-        print(`  => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
-      }
+      for (const [action, n] of Object.entries(r.tickets ?? {})) tickets[action] = (tickets[action] ?? 0) + n;
     }
   }
-  print(`dry run: ${mails} mail(s), ${reports} report(s), ${rejected} rejected; planned: ${formatCounts(planned)}; nothing was changed`);
-  return 0;
+  return { mails: mails.length, outcomes, reports, tickets: worked === 'workers' ? null : tickets };
+}
+
+/** The text form's closing lines (the mails were printed as they went). */
+function renderSummary(report: ReplayReport, tally: SessionTally, others: number): string[] {
+  const { totals, mails } = report;
+  if (report.dryRun) {
+    return [`dry run: ${totals.mails} mail(s): ${formatCounts(totals.outcomes)}; ${totals.reports} report(s); planned: ${formatCounts(totals.tickets ?? {})}; nothing was changed`];
+  }
+  const statuses: Record<string, number> = {};
+  for (const m of mails) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
+  const lines = [`replay: ${totals.mails} mail(s): ${formatCounts(statuses)}`];
+  if (statuses.quarantined) lines.push('quarantined mails are kept: `syncdesk quarantine list`');
+  const rejected = mails.filter((m) => m.status === 'rejected');
+  if (rejected.length) lines.push(`rejected: ${rejected.length} (${rejected.map((m) => (m.reason ?? 'rejected').split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
+  if (report.worked === 'workers') {
+    lines.push(`queued for the running workers (${others}); follow with \`syncdesk status\``);
+    return lines;
+  }
+  for (const m of mails) for (const r of m.reports) lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}`);
+  lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(tally.ticketActions)}`);
+  if (report.failed.length) lines.push(`failed jobs: ${report.failed.length}; see \`syncdesk failed list\``);
+  return lines;
 }
 
 export async function runReplay(paths: string[], opts: ReplayOptions): Promise<number> {
   const config = cliConfig();
   const logger = cliLogger(config);
   const runtime = await openRuntime(config, logger);
-  const print = (line = '') => process.stdout.write(`${line}\n`);
+  const print: Print = (line = '') => process.stdout.write(`${line}\n`);
   let workers: ReturnType<typeof startWorkers> = [];
   try {
     const inputs = inputsFrom(paths, opts, config);
-    if (opts.dryRun) return await dryRun(inputs, runtime);
-
     // nobody else works the queues (e.g. the embedded default): process here and wait
-    const others = await runtime.queues.ticket.getWorkersCount();
-    const processHere = opts.wait ?? others === 0;
-    if (processHere) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
+    const others = opts.dryRun ? 0 : await runtime.queues.ticket.getWorkersCount();
+    const worked: ReplayReport['worked'] = opts.dryRun ? 'nobody' : (opts.wait ?? others === 0) ? 'here' : 'workers';
+    if (worked === 'here') workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
+    const tickets = ticketsByReport(workers);
 
-    const ingest = runtime.ingestor();
-    const statuses: Record<string, number> = {};
-    const rejected: string[] = [];
-    const bar = progressBar();
-    let mails = 0;
-    try {
-      for await (const input of inputs) {
-        mails++;
-        const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force, vouched: vouchedFor(input, opts) });
-        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-        if (r.status === 'rejected') rejected.push(r.reason ?? 'rejected');
-        bar.tick(formatCounts(statuses));
-        if (r.status !== 'queued') logger.info({ action: 'replay', label: input.label, status: r.status, reason: r.reason }, 'mail not queued');
-      }
-    } finally {
-      bar.stop();
-    }
-    print(`replay: ${mails} mail(s): ${formatCounts(statuses)}`);
-    if (statuses.quarantined) print(`quarantined mails are kept: \`syncdesk quarantine list\``);
-    if (rejected.length) print(`rejected: ${rejected.length} (${rejected.map((r) => r.split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
-    if (!processHere) {
-      print(`queued for the running workers (${others}); follow with \`syncdesk status\``);
-      return 0;
-    }
-    const drained = await waitForDrain(runtime.queues);
-    const t = tally.ticketActions;
-    print(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(t)}`);
-    if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
+    const mails = await replayMails(inputs, runtime, opts, opts.json ? undefined : print);
+    const drained = worked === 'here' ? await waitForDrain(runtime.queues) : true;
+    if (worked === 'here') for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
+    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed };
+    if (opts.json) print(JSON.stringify(report));
+    else for (const line of renderSummary(report, tally, others)) print(line);
     return drained && !tally.failed.length ? 0 : 1;
   } finally {
     if (workers.length) await stopWorkers(workers, runtime);

@@ -1,0 +1,159 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReplayReport } from '../../src/cli/replay.ts';
+import { syncdesk, type CliResult } from '../e2e/helpers.ts';
+import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
+import { services } from '../helpers/services.ts';
+import { plainMail } from '../ingest/helpers.ts';
+import { readTickets } from '../pipeline/helpers.ts';
+import { tempDir, uid } from '../prove/helpers.ts';
+
+/**
+ * `replay --dry-run` predicts: over new, duplicate, not-a-report, too-large, quarantined,
+ * forced and changed mails, a dry run says of each mail what the real run then does (and,
+ * for the mails whose reports are queued, the same ticket actions on the file desk), and
+ * changes nothing. Both runs print `--json`, which is all their stdout holds.
+ */
+
+let redis: Redis;
+let dir: string;
+let env: Record<string, string>;
+const id = uid();
+
+beforeAll(() => {
+  redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+  dir = tempDir('replay-dry');
+  env = {
+    REDIS_URL: services().REDIS_URL!,
+    REDIS_PREFIX: `d${id}`,
+    MAIL_STORE_DIR: join(dir, 'mail'),
+    TICKET_SINK: 'file',
+    TICKET_DIR: join(dir, 'tickets'),
+    TICKET_RESOLVE_AFTER_MISSING: '1',
+    // files are vouched for by the admin; --verify-senders judges them, and nothing unsigned passes
+    TRUST_POLICY: 'strict',
+    MAX_MAIL_BYTES: '60000',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./offline-dns.mjs', import.meta.url).href}`.trim(),
+  };
+});
+afterAll(async () => {
+  const keys = await redis.keys(`d${id}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+const row = (name: string, objectId: string): ReportRow => ({
+  object: `${name}@dry${id}.example`,
+  duplicates: [['UserPrincipalName', `${name}@dry${id}.example`]],
+  onPremisesObjectId: objectId,
+});
+const tenant = { tenant: `Dry ${id}`, domain: `dry${id}.example` };
+
+function file(name: string, content: Buffer | string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function parsed(r: CliResult): ReplayReport {
+  expect(r.code, r.stderr).toBe(0);
+  // one JSON document and nothing else: logs and the progress bar are on stderr
+  return JSON.parse(r.stdout) as ReplayReport;
+}
+
+/** What must agree between a dry run and the real run: each mail's outcome, its reports and their ticket actions. */
+const comparable = (report: ReplayReport) =>
+  report.mails.map((m) => ({ source: m.source, outcome: m.outcome, status: m.status, reports: m.reports.map((r) => ({ reportId: r.reportId, errors: r.errors, tickets: r.tickets })) }));
+
+/** What a dry run must leave alone: the ledger, the quarantine, the ticket state and the desk. */
+async function written(): Promise<unknown> {
+  // the stages' keys, and the queues' (under `:q:`) but for what BullMQ writes on connecting and its workers' expiring marks
+  const kept = (k: string) => k.startsWith(`d${id}:ingest:`) || k.startsWith(`d${id}:ticket:`) || (k.startsWith(`d${id}:q:`) && !/:(meta|stalled-check)$/.test(k));
+  const keys = (await redis.keys(`d${id}:*`)).filter(kept).sort();
+  const values = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, (await redis.type(k)) === 'string' ? await redis.get(k) : await redis.dump(k)])));
+  const tickets = readTickets(env.TICKET_DIR!).sort((x, y) => x.id.localeCompare(y.id));
+  return { values, tickets };
+}
+
+/** Dry run, then the real run, over the same mails: the same outcome for each. */
+async function dryThenReal(args: string[]): Promise<{ dry: ReplayReport; real: ReplayReport }> {
+  const before = await written();
+  const dry = parsed(await syncdesk(['replay', '--json', '--dry-run', ...args], env));
+  expect(await written(), 'the dry run changed something').toEqual(before);
+  const real = parsed(await syncdesk(['replay', '--json', '--wait', ...args], env));
+  expect(dry.dryRun).toBe(true);
+  expect(real).toMatchObject({ dryRun: false, worked: 'here', failed: [] });
+  expect(comparable(dry)).toEqual(comparable(real));
+  expect(dry.totals).toEqual(real.totals);
+  return { dry, real };
+}
+
+const outcomes = (r: ReplayReport) => r.mails.map((m) => m.outcome);
+
+describe('replay --dry-run predicts the real run', () => {
+  const day1 = new Date('2026-05-04T06:00:00Z');
+  const day2 = new Date('2026-05-05T06:00:00Z');
+  let a: string;
+
+  it('new, a copy of a new mail in the same run, not a report, too large', async () => {
+    const raw = reportMail({ ...tenant, coversAt: day1, rows: [row('ann', 'a1'), row('bob', 'b1'), row('cid', 'c1')], messageId: `<dry-a-${id}@microsoftonline.com>` });
+    a = file('a.eml', raw);
+    const copy = file('a-copy.eml', raw);
+    const notReport = file('lunch.eml', plainMail(`lunch-${id}`));
+    const big = file('big.eml', reportMail({ ...tenant, coversAt: day1, rows: Array.from({ length: 150 }, (_, i) => row(`big${i}`, `x${i}`)) }));
+    expect(readFileSync(big).length).toBeGreaterThan(60_000);
+
+    const { real } = await dryThenReal([a, copy, notReport, big]);
+    expect(outcomes(real)).toEqual(['new', 'duplicate', 'not-a-report', 'too-large']);
+    expect(real.mails[0]!.reports).toEqual([expect.objectContaining({ errors: 3, tickets: { create: 3 } })]);
+    expect(real.mails[0]!.reason).toMatch(/^replayed by an admin from .*a\.eml$/);
+    expect(real.mails[3]!.status).toBe('rejected');
+    expect(real.totals).toMatchObject({ mails: 4, reports: 1, tickets: { create: 3 } });
+    expect(readTickets(env.TICKET_DIR!)).toHaveLength(3);
+  }, 120_000);
+
+  it('duplicates (the same bytes, the same report forwarded in other bytes) and a changed report', async () => {
+    const forwarded = file('a-forwarded.eml', Buffer.concat([Buffer.from(`Received: from relay.dry${id}.example\r\n`), readFileSync(a)]));
+    // the next day: bob's problem is gone (resolved after one report without it), dan's is new
+    const b = file('b.eml', reportMail({ ...tenant, coversAt: day2, rows: [row('ann', 'a1'), row('cid', 'c1'), row('dan', 'd1')], messageId: `<dry-b-${id}@microsoftonline.com>` }));
+
+    const { real } = await dryThenReal([a, forwarded, b]);
+    expect(outcomes(real)).toEqual(['duplicate', 'duplicate', 'new']);
+    expect(real.mails[1]!.reason).toContain('already ingested as');
+    expect(real.mails[2]!.reports[0]!.tickets).toMatchObject({ create: 1, resolve: 1 });
+  }, 120_000);
+
+  it('quarantined: --verify-senders judges files as the listener does', async () => {
+    const c = file('c.eml', reportMail({ tenant: `Other ${id}`, domain: `other${id}.example`, coversAt: day1, rows: [row('eve', 'e1')] }));
+    const { real } = await dryThenReal(['--verify-senders', c]);
+    expect(outcomes(real)).toEqual(['quarantined']);
+    expect(real.mails[0]!.reason).toMatch(/claims Microsoft sender .* without a DMARC pass/);
+    expect(real.totals.tickets).toEqual({});
+  }, 120_000);
+
+  it('forced: --force runs a mail seen before again (an older report than the one applied)', async () => {
+    const { real } = await dryThenReal(['--force', a]);
+    expect(outcomes(real)).toEqual(['forced']);
+    expect(real.mails[0]!.reports).toHaveLength(1);
+    expect(Object.keys(real.mails[0]!.reports[0]!.tickets ?? {})).not.toContain('create');
+  }, 120_000);
+
+  it('--json without --wait: processed here when no worker runs, still one JSON document', async () => {
+    const r = parsed(await syncdesk(['replay', '--json', a], env));
+    expect(r).toMatchObject({ dryRun: false, worked: 'here', totals: { mails: 1, outcomes: { duplicate: 1 }, reports: 0 } });
+    expect(r.mails[0]).toMatchObject({ outcome: 'duplicate', status: 'duplicate', reports: [] });
+  }, 120_000);
+
+  it('prints the same per mail as text: outcome, reason, planned actions', async () => {
+    const r = await syncdesk(['replay', '--dry-run', a], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/a\.eml: duplicate \(already ingested on .* \(queued\)\)/);
+    expect(r.stdout).toMatch(/dry run: 1 mail\(s\): duplicate 1; 0 report\(s\); planned: none; nothing was changed/);
+    const forced = await syncdesk(['replay', '--dry-run', '--force', a], env);
+    expect(forced.stdout).toMatch(/a\.eml: forced \(replayed by an admin from /);
+    expect(forced.stdout).toContain('3 error(s)');
+    expect(forced.stdout).toMatch(/=> \S+/);
+  }, 120_000);
+});
