@@ -85,6 +85,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const closedStatuses = new Set(config.closedStatuses.map((n) => n.toLowerCase()));
   const issueType = config.issueType;
   const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
+  /** Priority names already warned about, once per process. */
+  const unoffered = new Set<string>();
   const created = new Map<string, string[]>();
   let screen: Promise<CreateScreen | null> | undefined;
 
@@ -306,7 +308,10 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       // Only fields the create screen has: any other is a 400 (a JSM request type without Description).
       let withDescription = !has || has.description;
       let withPriority = priorityField(has, wanted);
-      if (has && !withPriority) log.debug({ priority: wanted, offered: has.priorities }, 'jira: the create screen does not offer this priority; created without one');
+      if (has && !withPriority && !unoffered.has(wanted)) {
+        unoffered.add(wanted);
+        log.warn({ priority: wanted, offered: has.priorities }, 'jira: the create screen does not offer this priority (JIRA_PRIORITIES); issues are created without one');
+      }
       const send = (learning: boolean) =>
         http.request<{ id: string; key: string }>({
           method: 'POST',
