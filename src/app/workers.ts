@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import { z } from 'zod';
 import { OnPremJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { announceHost } from './hosts.ts';
 import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
 import { runWorker, type WorkerTuning } from './run-worker.ts';
@@ -59,6 +60,7 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
 /** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
   const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.prefix, logger: runtime.logger, ...tuning };
+  announce(runtime, roles);
   const poll = runtime.pollGraph();
   return roles.flatMap((role) => {
     switch (role) {
@@ -80,6 +82,13 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return startTicketWorker({ ...base, stage: runtime.ticketStage() });
     }
   });
+}
+
+/** Tells the hosts sharing this Redis what this process runs (`doctor` compares their settings); never fails the start. */
+export function announce(runtime: Runtime, roles: string[]): void {
+  announceHost(runtime.redis.client, runtime.redis.prefix, runtime.config, roles).catch((err: Error) =>
+    runtime.logger.warn({ action: 'announce-failed', err: err.message }, 'could not record this host in Redis (doctor will not see it)'),
+  );
 }
 
 /** Installs (or updates) the repeatable Graph poll; `everyMs` 0 removes it. */

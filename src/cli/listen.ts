@@ -4,6 +4,7 @@ import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { announce } from '../app/workers.ts';
 import { runUntilSignal } from './stop-deadline.ts';
 
 /** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
@@ -32,6 +33,7 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
     ? (await import('../ingest/graph-mail-listener.ts')).createGraphMailListener(deps)
     : (await import('../ingest/imap-listener.ts')).createImapListener(deps);
   listener.start();
+  announce(runtime, ['listen']);
   return listener;
 }
 

@@ -64,7 +64,18 @@ async function checkEmbedded(dir: string, timeoutMs: number): Promise<CheckResul
   }
 }
 
-async function checkServer(target: Exclude<ReturnType<typeof redisTarget>, { kind: 'embedded' }>, where: string, timeoutMs: number): Promise<CheckResult> {
+type ServerTarget = Exclude<ReturnType<typeof redisTarget>, { kind: 'embedded' }>;
+
+/** The server a configuration names (a running embedded one included), or null when the embedded Redis is not running. */
+export async function serverTarget(config: Config): Promise<ServerTarget | null> {
+  const target = redisTarget(config.redis);
+  if (target.kind !== 'embedded') return target;
+  const running = await findEmbeddedRedis(target.dir);
+  return running ? { kind: 'url', url: `redis://127.0.0.1:${running.port}` } : null;
+}
+
+/** Runs `fn` on a client that fails fast (no retries, no offline queue); a refused connect throws its real cause. */
+export async function withCheckClient<T>(target: ServerTarget, timeoutMs: number, fn: (client: RedisClient) => Promise<T>): Promise<T> {
   const client = createRedisClient(target, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -80,10 +91,19 @@ async function checkServer(target: Exclude<ReturnType<typeof redisTarget>, { kin
   });
   try {
     await withTimeout(client.connect(), timeoutMs, 'redis');
-    const { version, policy } = await withTimeout(inspect(client), timeoutMs, 'redis');
-    return verdict(where, version, policy);
+    return await withTimeout(fn(client), timeoutMs, 'redis');
   } catch (thrown) {
-    const err = /Connection is closed/.test(String((thrown as Error)?.message)) && cause ? cause : thrown;
+    throw /Connection is closed/.test(String((thrown as Error)?.message)) && cause ? cause : thrown;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function checkServer(target: ServerTarget, where: string, timeoutMs: number): Promise<CheckResult> {
+  try {
+    const { version, policy } = await withCheckClient(target, timeoutMs, inspect);
+    return verdict(where, version, policy);
+  } catch (err) {
     const text = errorText(err);
     if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) {
       return fail('redis', `${where}: authentication refused (${text})`, 'check the password in REDIS_URL (redis://:password@host:port) or REDIS_PASSWORD');
@@ -95,8 +115,6 @@ async function checkServer(target: Exclude<ReturnType<typeof redisTarget>, { kin
         ? 'start Redis, or correct REDIS_URL (redis.url); without REDIS_URL syncdesk runs its own embedded Redis'
         : 'check REDIS_URL (redis.url) and that the server speaks Redis',
     );
-  } finally {
-    client.disconnect();
   }
 }
 

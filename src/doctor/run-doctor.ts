@@ -8,6 +8,7 @@ import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
 import { checkOnPrem } from './onprem-check.ts';
 import { checkRedis } from './redis-check.ts';
+import { checkScaleOut } from './scale-out-check.ts';
 import { checkSnapshots } from './snapshot-check.ts';
 import { checkWritableDir } from './store-check.ts';
 
@@ -52,12 +53,13 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const timeoutMs = options.timeoutMs ?? 15_000;
   const { result, config } = checkConfig(env);
   if (!config) {
-    const skipped = ['redis', 'imap', 'graph', 'desk', 'mail store'].map((c) => skip(c, 'not checked: the configuration is invalid'));
+    const skipped = ['redis', 'scale-out', 'imap', 'graph', 'desk', 'mail store'].map((c) => skip(c, 'not checked: the configuration is invalid'));
     const results = [...result, ...skipped];
     return { ok: false, results };
   }
-  const [redis, imap, graphMail, graph, desk, store, onprem] = await Promise.all([
+  const [redis, scaleOut, imap, graphMail, graph, desk, store, onprem] = await Promise.all([
     checkRedis(config, Math.min(timeoutMs, 5_000)),
+    checkScaleOut(config, Math.min(timeoutMs, 5_000)),
     checkImap(config, { timeoutMs }),
     checkGraphMail(config, { timeoutMs }),
     checkGraph(config, { timeoutMs, probe: options.graphProbe, env }),
@@ -65,7 +67,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
     checkOnPrem(config, { timeoutMs }),
   ]);
-  const results = redactResults([...result, redis, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store, ...onprem], secretValues(config));
+  const results = redactResults([...result, redis, scaleOut, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store, ...onprem], secretValues(config));
   return { ok: results.every((r) => r.ok), results };
 }
 

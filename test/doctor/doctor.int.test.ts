@@ -4,10 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { CheckResult } from '../../src/doctor/check.ts';
 import { formatReport, runDoctor } from '../../src/doctor/run-doctor.ts';
+import { announceHost } from '../../src/app/hosts.ts';
+import { loadConfig } from '../../src/config.ts';
 import { emptyDirectory, user } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
@@ -177,5 +180,23 @@ describe('syncdesk doctor', () => {
     const table = formatReport(report);
     expect(table).toMatch(/^desk rt key field\s+FAIL\s+no ticket custom field/m);
     expect(table).not.toContain(s.RT_TOKEN);
+  });
+
+  it('warns when a process sharing its Redis runs with other settings, naming the host and the values', async () => {
+    const s = services();
+    const prefix = `doctor-hosts-${randomUUID().slice(0, 8)}`;
+    const redis = new Redis(s.REDIS_URL!);
+    try {
+      // a worker elsewhere announced itself with digest tickets and RT
+      await announceHost(redis, prefix, loadConfig({ REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix, TICKET_DIGEST: 'true', TICKET_SINK: 'rt', RT_URL: s.RT_URL!, RT_TOKEN: 'x' }), ['resolve', 'ticket']);
+      const report = await runDoctor({ env: { REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix }, timeoutMs: 10_000 });
+      expect(byCheck(report)['scale-out']).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(/resolve, ticket; started \d+ min ago\): TICKET_DIGEST=true \(here: false\), TICKET_SINK=rt \(here: file\)/),
+      });
+    } finally {
+      await redis.del(`${prefix}:hosts`);
+      await redis.quit();
+    }
   });
 });
