@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runE2eBench } from './e2e.bench.ts';
 import { runGraphBench } from './graph.bench.ts';
+import { runMemoryBench } from './memory.bench.ts';
 import { runParseBench } from './parse.bench.ts';
 
 /**
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
   parse: () => runParseBench(),
   graph: () => runGraphBench(),
   e2e: () => runE2eBench(),
+  memory: () => runMemoryBench(),
 };
 
 function printTable(name: string, rows: Row[]): void {
