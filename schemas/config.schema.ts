@@ -180,8 +180,12 @@ export const DEFAULT_TICKET_PRIORITY: TicketPriorityConfig = TicketPrioritySchem
 export const TicketMailSchema = z.object({
   /** Attach the report mail to each ticket it creates, where the desk takes attachments and this host keeps the mail. */
   attach: env('TICKET_ATTACH_MAIL', bool.default(true)),
-  /** A mail larger than this is not attached; its place in the mail store is named instead. */
-  maxBytes: env('TICKET_ATTACH_MAX_BYTES', positiveInt.default(2 * 1024 * 1024)),
+  /**
+   * A mail larger than this is not attached; its place in the mail store is named instead.
+   * The mail goes on every ticket of its report: 256 KiB (a few hundred errors) keeps a big
+   * report from copying its mail onto each of its thousands of tickets.
+   */
+  maxBytes: env('TICKET_ATTACH_MAX_BYTES', positiveInt.default(256 * 1024)),
 });
 
 export const TicketConfigSchema = z.object({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import type { SyncError } from '../../schemas/report.schema.ts';
+import { SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
@@ -291,7 +291,9 @@ export function seenBlocks(seen: SeenInfo): ContentBlock[] {
 export function contentHash(view: ProblemView): string {
   const { error, resolution } = view;
   const facts = {
-    error: { ...error, fingerprint: undefined },
+    // in the schema's key order, as a worker's job payload has it: the same error straight
+    // from the parser (a dry run) must hash the same
+    error: { ...SyncErrorSchema.parse(error), fingerprint: undefined },
     verdict: resolution?.verdict ?? null,
     note: resolution?.note ?? null,
     actions: resolution?.actions ?? [],

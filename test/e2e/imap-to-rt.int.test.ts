@@ -203,10 +203,16 @@ describe('a report mail in a real mailbox becomes correct tickets in a real RT (
     tickets = await rtTickets(rt, tenant);
     const b = ticketFor(tickets, `bob@${id}.example`);
 
+    // the mail is in the ledger: a dry run says what a real replay would, a duplicate
     const same = await syncdesk(['replay', '--dry-run', fileA], env);
     expect(same.code, same.stderr).toBe(0);
-    expect(same.stdout).toContain('5 error(s)');
-    expect(same.stdout).toMatch(/planned: unchanged 4; nothing was changed/);
+    expect(same.stdout).toMatch(/: duplicate /);
+    expect(same.stdout).toMatch(/nothing was changed/);
+    // forced, it would run again: its 5 errors, the 4 problems unchanged
+    const forced = await syncdesk(['replay', '--dry-run', '--force', fileA], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('5 error(s)');
+    expect(forced.stdout).toMatch(/planned: unchanged 4; nothing was changed/);
 
     const newer = await syncdesk(['replay', '--dry-run', fileB], env);
     expect(newer.code, newer.stderr).toBe(0);

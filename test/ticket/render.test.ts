@@ -82,6 +82,13 @@ describe('contentHash', () => {
     const same = { ...r, holders: [{ ...h2, onPremisesLastSyncDateTime: '2026-11-02T00:00:00Z' }, h1], resolvedAt: '2026-11-09T00:00:00Z' };
     expect(contentHash(view({ error, resolution: same }))).toBe(contentHash(view({ error, resolution: r })));
   });
+  it('is the same for an error straight from the parser and for the same error read back from a job payload', () => {
+    const error = syncError();
+    const r = resolution(error);
+    // the parser builds its records in its own key order; a worker reads them in the schema's
+    const shuffled = Object.fromEntries(Object.entries(error).reverse()) as typeof error;
+    expect(contentHash(view({ error: shuffled, resolution: r }))).toBe(contentHash(view({ error, resolution: r })));
+  });
   it('changes when the holder, verdict or message changes', () => {
     const base = contentHash(view());
     const error = syncError();
