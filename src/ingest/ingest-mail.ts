@@ -4,6 +4,7 @@ import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { createReplicaAck } from '../redis/replica-ack.ts';
 import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
@@ -94,7 +95,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   const { redis, store, config, logger } = deps;
   const prefix = config.redis.prefix;
   const now = deps.now ?? (() => new Date());
-  const ledger: Ledger = createLedger(redis, prefix, now);
+  // what became of a mail must outlive a failover: each ledger write waits for a replica, where one is connected
+  const ledger: Ledger = createLedger(redis, prefix, now, createReplicaAck(redis, { logger }));
   const trust =
     deps.trust ??
     createSenderTrust({

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import type { ReplicaAck } from '../redis/replica-ack.ts';
 
 /**
  * The exactly-once ledger. One Redis key per mail, keyed by the sha256 of its raw bytes
@@ -58,7 +59,11 @@ export function normalizeMessageId(messageId: string): string {
   return messageId.trim().replace(/^<|>$/g, '').toLowerCase();
 }
 
-export function createLedger(redis: Redis, prefix: string, now: () => Date = () => new Date()): Ledger {
+/**
+ * `ack`: waits for a replica to have each write that says what became of a mail
+ * (src/redis/replica-ack.ts), so a failover right after cannot forget it.
+ */
+export function createLedger(redis: Redis, prefix: string, now: () => Date = () => new Date(), ack?: ReplicaAck): Ledger {
   const mailKey = (mailId: string): string => `${prefix}:ingest:ledger:${mailId}`;
   const midKey = (messageId: string): string => `${prefix}:ingest:ledger-mid:${normalizeMessageId(messageId)}`;
   const recentKey = `${prefix}:ingest:recent`;
@@ -78,6 +83,7 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
         ? await redis.set(mailKey(entry.mailId), value, 'EX', ttlSeconds, 'NX')
         : await redis.set(mailKey(entry.mailId), value, 'NX');
       if (res !== 'OK') return false;
+      await ack?.(mailKey(entry.mailId));
       if (entry.status !== 'not-a-report') {
         // two commands, not a MULTI: the keys may live on different Cluster slots
         await redis.zadd(recentKey, now().getTime(), entry.mailId);
@@ -92,6 +98,7 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
       const next: LedgerEntry = { ...current, ...patch, mailId, firstSeen: current.firstSeen, updatedAt: now().toISOString() };
       // Updates drop any TTL: an entry only gets one while it is a not-a-report marker.
       await redis.set(mailKey(mailId), JSON.stringify(next));
+      await ack?.(mailKey(mailId));
       return next;
     },
 
@@ -102,7 +109,10 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
     async claimMessageIds(mailId, messageIds) {
       for (const messageId of messageIds) {
         const ok = await redis.set(midKey(messageId), mailId, 'NX');
-        if (ok === 'OK') continue;
+        if (ok === 'OK') {
+          await ack?.(midKey(messageId));
+          continue;
+        }
         const owner = await redis.get(midKey(messageId));
         if (owner && owner !== mailId) return { messageId, ownerMailId: owner };
       }
