@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.syncdesk/', 'bench/results/', '.scratch/'] },
+  { ignores: ['node_modules/', 'dist/', '.syncdesk/', 'bench/results/', '.scratch/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,30 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a clone works without a build step.
-import { register } from 'tsx/esm/api';
+// The syncdesk CLI. It runs either the compiled JavaScript in dist/ (`npm run build`) or the
+// TypeScript in src/ through tsx, so a clone works without a build step:
+//   SYNCDESK_RUNTIME=dist   dist/, and an error when it is not built (never tsx)
+//   SYNCDESK_RUNTIME=tsx    src/ through tsx
+//   unset                   src/ when it is here (a checkout: a stale dist/ is never run by
+//                           mistake), else dist/ (the image and other installs without sources)
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+const source = new URL('src/cli/main.ts', root);
+const compiled = new URL('dist/src/cli/main.js', root);
+const runtime = process.env.SYNCDESK_RUNTIME || (existsSync(source) ? 'tsx' : 'dist');
+
+let main;
+if (runtime === 'dist') {
+  if (!existsSync(compiled)) {
+    console.error(`syncdesk: ${compiled.pathname} is missing: run \`npm run build\` (or unset SYNCDESK_RUNTIME to run the sources)`);
+    process.exit(1);
+  }
+  ({ main } = await import(compiled.href));
+} else if (runtime === 'tsx') {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  console.error(`syncdesk: SYNCDESK_RUNTIME=${runtime}: expected dist or tsx`);
+  process.exit(2);
+}
 process.exitCode = await main(process.argv);
