@@ -1,8 +1,23 @@
-# syncdesk: the service image. The CLI runs its TypeScript through tsx, which is a runtime
-# dependency in package.json, so `npm ci --omit=dev` keeps it (no build step, no dev tools).
-FROM node:20-bookworm-slim
+# syncdesk: the service image, in two stages. `build` compiles the TypeScript to dist/
+# (`npm run build`); the runtime stage holds production dependencies and dist/ only, with no
+# sources, so bin/syncdesk.js runs the compiled JavaScript (SYNCDESK_RUNTIME=dist says so).
+FROM node:22-bookworm-slim AS build
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
+COPY src ./src
+COPY schemas ./schemas
+COPY workers ./workers
+COPY examples ./examples
+RUN npm run build
+
+FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
+    SYNCDESK_RUNTIME=dist \
     # the admin server (/healthz, /readyz, /metrics, dashboard) must be reachable from outside the container
     ADMIN_HOST=0.0.0.0 \
     ADMIN_PORT=9464 \
@@ -16,11 +31,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY bin ./bin
-COPY src ./src
-COPY schemas ./schemas
-COPY workers ./workers
+COPY --from=build /app/dist ./dist
 COPY examples ./examples
-COPY syncdesk.example.yaml tsconfig.json ./
+COPY syncdesk.example.yaml ./
 
 # run as the image's unprivileged `node` user; /var/lib/syncdesk is its data volume
 RUN mkdir -p /var/lib/syncdesk /etc/syncdesk && chown -R node:node /var/lib/syncdesk
@@ -28,7 +41,7 @@ USER node
 VOLUME ["/var/lib/syncdesk"]
 EXPOSE 9464
 
-# Node 20 has fetch, so the slim image needs no curl
+# Node has fetch, so the slim image needs no curl
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 

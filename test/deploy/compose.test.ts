@@ -9,9 +9,9 @@ import { parse } from 'yaml';
 import { ENV_KEYS } from '../../src/config.ts';
 
 /**
- * docker-compose.yml and the Dockerfile, checked without a Docker engine: the structure
- * (services, healthchecks, profiles, secrets, volumes), and that every variable given to
- * syncdesk is one it reads. Where a Compose CLI is installed (`docker compose` or the
+ * docker-compose.yml, the Dockerfile and syncdesk.service, checked without a Docker engine:
+ * the structure (services, healthchecks, profiles, secrets, volumes; the image's build and
+ * runtime stages), and that every variable given to syncdesk is one it reads. Where a Compose CLI is installed (`docker compose` or the
  * Debian `docker-compose`), its own `config` validation runs as well.
  */
 
@@ -39,7 +39,15 @@ interface Compose {
 
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as Compose;
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+interface Pkg {
+  private: boolean;
+  files: string[];
+  engines: { node: string };
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Pkg;
 
 describe('docker-compose.yml', () => {
   it('runs Redis 7 with append-only persistence, noeviction and a healthcheck', () => {
@@ -129,24 +137,48 @@ async function composeCli(): Promise<string[] | null> {
 }
 
 describe('Dockerfile', () => {
-  it('builds on node:20-bookworm-slim, production dependencies only, as a non-root user, with a /healthz healthcheck', () => {
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/syncdesk\.js"\]$/m);
-    expect(dockerfile).toMatch(/^CMD \["start"\]$/m);
+  /** The Dockerfile's stages: each FROM line and the instructions after it. */
+  const stages = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .reduce<{ from: string; lines: string[] }[]>((acc, line) => {
+      if (line.startsWith('FROM ')) acc.push({ from: line, lines: [] });
+      else if (line.trim() && !line.trim().startsWith('#')) acc.at(-1)?.lines.push(line);
+      return acc;
+    }, []);
+  const [build, runtime] = stages;
+
+  it('has two stages on node:22-bookworm-slim: build, then the runtime', () => {
+    expect(stages.map((s) => s.from)).toEqual(['FROM node:22-bookworm-slim AS build', 'FROM node:22-bookworm-slim']);
+  });
+
+  it('compiles in the build stage: every dependency, the sources, npm run build', () => {
+    const text = build!.lines.join('\n');
+    expect(text).toMatch(/^RUN npm ci --no-audit --no-fund$/m);
+    expect(text).toMatch(/^RUN npm run build$/m);
+    for (const dir of ['src', 'schemas', 'workers']) expect(text).toContain(`COPY ${dir} ./${dir}`);
+  });
+
+  it('runs dist/ in the runtime stage: production dependencies, no sources, non-root, /healthz healthcheck', () => {
+    const text = runtime!.lines.join('\n');
+    expect(text).toMatch(/npm ci --omit=dev/);
+    expect(text).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(text).not.toMatch(/^COPY (src|schemas|workers|tsconfig)/m);
+    expect(text).toMatch(/SYNCDESK_RUNTIME=dist/);
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^HEALTHCHECK .*\/healthz/m);
+    expect(text).toMatch(/^ENTRYPOINT \["node", "bin\/syncdesk\.js"\]$/m);
+    expect(text).toMatch(/^CMD \["start"\]$/m);
   });
 
   it('copies only what exists', () => {
-    for (const line of dockerfile.split('\n').filter((l) => l.startsWith('COPY '))) {
+    for (const line of dockerfile.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
       const parts = line.split(/\s+/).slice(1, -1);
       for (const p of parts) expect(existsSync(join(root, p)), p).toBe(true);
     }
   });
 
-  it('keeps tsx and every package the runtime imports in dependencies (npm ci --omit=dev drops the rest)', () => {
-    expect(pkg.dependencies.tsx).toBeDefined();
+  it('keeps every package the runtime imports in dependencies (npm ci --omit=dev drops the rest)', () => {
     const builtins = new Set(builtinModules);
     const runtimeFiles = ['bin', 'src', 'schemas', 'workers'].flatMap((d) => listFiles(join(root, d)));
     const missing = new Set<string>();
@@ -160,6 +192,31 @@ describe('Dockerfile', () => {
       }
     }
     expect([...missing]).toEqual([]);
+  });
+
+  it('keeps dist/ and the test-only folders out of the build context', () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    for (const entry of ['dist', 'node_modules', 'test', 'secrets', 'syncdesk.yaml']) expect(ignored, entry).toContain(entry);
+  });
+});
+
+describe('package.json and syncdesk.service', () => {
+  it('targets Node 22, builds with npm run build, and publishes no tests', () => {
+    expect(pkg.engines.node).toBe('>=22');
+    expect(pkg.scripts.build).toBeDefined();
+    expect(pkg.private).toBe(true);
+    expect(pkg.files).not.toContain('test/');
+    expect(pkg.files).not.toContain('src/');
+    expect(pkg.files).toContain('dist/');
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain('/dist/');
+  });
+
+  it('has the systemd unit run the compiled dist/ with node, as an unprivileged user', () => {
+    const unit = readFileSync(join(root, 'syncdesk.service'), 'utf8');
+    expect(unit).toMatch(/^Environment=SYNCDESK_RUNTIME=dist$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/syncdesk\/bin\/syncdesk\.js start$/m);
+    expect(unit).toMatch(/^User=syncdesk$/m);
+    expect(unit).toMatch(/npm run build/);
   });
 });
 
