@@ -1,6 +1,7 @@
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport, ParseOutcome } from '../../schemas/report.schema.ts';
 import { normalizeMessageId, type LedgerEntry, type LedgerStatus } from './ledger.ts';
+import type { MailDocument } from '../parse/mail-tree.ts';
 import type { TrustVerdict } from './sender-trust.ts';
 
 /**
@@ -29,8 +30,9 @@ export interface IngestLookups {
   entry(mailId: string): Promise<LedgerEntry | null>;
   /** The mail that first carried this report Message-ID, if any. */
   reportOwner(messageId: string): Promise<string | null>;
-  parse(raw: Buffer): Promise<ParseOutcome>;
-  trust(raw: Buffer, meta: { envelopeFrom: string | null }): Promise<TrustVerdict>;
+  /** The parse, and the mail's decoded documents (null when it could not be decoded): sender trust reads them. */
+  parse(raw: Buffer): Promise<{ outcome: ParseOutcome; documents: readonly MailDocument[] | null }>;
+  trust(raw: Buffer, meta: { envelopeFrom: string | null; documents: readonly MailDocument[] | null }): Promise<TrustVerdict>;
 }
 
 export interface DecisionInput {
@@ -86,9 +88,9 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   if (raw.length > input.maxMailBytes) {
     return { step: 'too-large', mailId, entry, reason: `too-large: ${raw.length} bytes, more than the ${input.maxMailBytes}-byte cap (kept truncated)` };
   }
-  const outcome = await look.parse(raw);
+  const { outcome, documents } = await look.parse(raw);
   if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return { step: 'not-a-report', mailId, entry, reason: outcome.rejection.detail, outcome };
-  const verdict = input.vouched ? vouchedVerdict(input.vouched) : await look.trust(raw, { envelopeFrom: input.envelopeFrom ?? null });
+  const verdict = input.vouched ? vouchedVerdict(input.vouched) : await look.trust(raw, { envelopeFrom: input.envelopeFrom ?? null, documents });
   if (!verdict.trusted) return { step: 'quarantined', mailId, entry, verdict, outcome };
   if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
   // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.

@@ -3,6 +3,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
+import type { MailDocument } from '../parse/mail-tree.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { createReplicaAck } from '../redis/replica-ack.ts';
 import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
@@ -80,8 +81,8 @@ export interface IngestorDeps {
   config: Config;
   logger: Logger;
   trust?: SenderTrust;
-  /** The parser (defaults to the real one). */
-  parse?: (raw: Buffer) => Promise<ParseOutcome>;
+  /** The parser (defaults to the real one); `opened` hears the decoded documents, so sender trust need not decode the mail again. */
+  parse?: (raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => Promise<ParseOutcome>;
   now?: () => Date;
 }
 
@@ -104,12 +105,16 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       allowedForwarders: config.ingest.allowedForwarders,
       trustedAuthServIds: config.ingest.trustedAuthServIds,
     });
-  const parse = deps.parse ?? ((raw: Buffer) => parseMail(raw, { maxBytes: config.ingest.maxMailBytes }));
+  const parse = deps.parse ?? ((raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => parseMail(raw, { maxBytes: config.ingest.maxMailBytes, opened }));
   const notReportTtl = Math.max(NOT_A_REPORT_TTL_DAYS_MIN, config.ingest.retentionDays) * 86_400;
   const live: IngestLookups = {
     entry: (mailId) => ledger.get(mailId),
     reportOwner: (messageId) => ledger.findByMessageId(messageId),
-    parse,
+    async parse(raw) {
+      let documents: readonly MailDocument[] | null = null;
+      const outcome = await parse(raw, (docs) => (documents = docs));
+      return { outcome, documents };
+    },
     trust: (raw, meta) => trust.evaluate(raw, meta),
   };
   // Dry runs through this ingestor (one replay) remember what they would have written.

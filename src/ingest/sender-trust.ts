@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailauth';
-import { simpleParser, type AddressObject } from 'mailparser';
+import { openMail, type MailDocument } from '../parse/mail-tree.ts';
 import type { Redis } from 'ioredis';
 import { MICROSOFT_SENDERS } from '../parse/subject.ts';
 
@@ -44,7 +44,8 @@ export interface TrustVerdict {
 }
 
 export interface SenderTrust {
-  evaluate(raw: Buffer, meta?: { envelopeFrom?: string | null }): Promise<TrustVerdict>;
+  /** `documents`: the mail as the parser decoded it (mail-tree.ts); without them the mail is decoded here. */
+  evaluate(raw: Buffer, meta?: { envelopeFrom?: string | null; documents?: readonly MailDocument[] | null }): Promise<TrustVerdict>;
 }
 
 export interface SenderTrustOptions {
@@ -66,12 +67,6 @@ interface ServerAuth {
 }
 
 const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-
-function firstAddress(from: AddressObject | AddressObject[] | undefined): string | null {
-  const list = Array.isArray(from) ? from : from ? [from] : [];
-  for (const obj of list) for (const v of obj.value) if (v.address) return v.address.toLowerCase();
-  return null;
-}
 
 /** RFC 8601 Authentication-Results value → authserv-id and method results (comments removed). */
 export function parseAuthenticationResults(value: string): ServerAuth | null {
@@ -159,12 +154,12 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       const blank = { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' };
       if (options.policy === 'off') return { trusted: true, reason: 'sender trust is off', sender: null, checks: blank };
 
-      const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-      const from = firstAddress(parsed.from);
+      const docs = meta.documents ?? (await openMail(raw).catch(() => []));
+      const outerDoc = docs[0]?.depth === 0 ? docs[0] : undefined;
+      const from = outerDoc?.from?.toLowerCase() ?? null;
       let serverAuth: ServerAuth | null = null;
-      for (const { key, line } of parsed.headerLines) {
-        if (key !== 'authentication-results') continue;
-        const ar = parseAuthenticationResults(line.slice(line.indexOf(':') + 1));
+      for (const value of outerDoc?.headers.get('authentication-results') ?? []) {
+        const ar = parseAuthenticationResults(value);
         if (ar && trustedIds.has(ar.authservId)) {
           serverAuth = ar;
           break;
@@ -176,12 +171,11 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
         if (outer.dmarcPass) return { trusted: true, reason: `Microsoft sender ${from}, DMARC pass (${outer.via})`, sender: from, checks: outer.checks };
       }
       // A report forwarded as an attachment keeps its own DKIM signature.
-      for (const att of parsed.attachments) {
-        if (att.contentType !== 'message/rfc822') continue;
-        const inner = await simpleParser(att.content, { skipHtmlToText: true, skipTextToHtml: true });
-        const innerFrom = firstAddress(inner.from);
+      for (const inner of docs) {
+        if (inner.depth !== 1 || !inner.raw) continue;
+        const innerFrom = inner.from?.toLowerCase() ?? null;
         if (!innerFrom || !known.has(innerFrom)) continue;
-        const innerCheck = await check(att.content, innerFrom, null, null);
+        const innerCheck = await check(inner.raw, innerFrom, null, null);
         if (innerCheck.dmarcPass)
           return {
             trusted: true,

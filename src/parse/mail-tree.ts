@@ -26,6 +26,8 @@ export interface MailDocument {
    * kept). Only for the checks that tell automatic and bulk mail apart; empty for .msg files.
    */
   headers: ReadonlyMap<string, readonly string[]>;
+  /** The bytes this document was decoded from (null for a .msg): sender trust checks their signatures. */
+  raw: Buffer | null;
 }
 
 const MAX_DEPTH = 4;
@@ -53,6 +55,7 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
     carrierFrom,
     depth,
     headers: new Map(),
+    raw: null,
   };
 }
 
@@ -70,6 +73,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
     carrierFrom,
     depth,
     headers: headerFields(mail.headerLines ?? []),
+    raw,
   };
   docs.push(doc);
   if (depth >= MAX_DEPTH) return;

@@ -23,6 +23,8 @@ export interface ParseOptions {
   maxBytes?: number;
   /** Give up on a mail after this long (default 20 s). */
   timeoutMs?: number;
+  /** Hears the mail's documents once decoded (sender trust reads them instead of decoding the mail again). */
+  opened?: (docs: readonly MailDocument[]) => void;
 }
 
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
@@ -39,7 +41,7 @@ export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promis
     timer = setTimeout(() => resolve(reject('timeout', `parsing took longer than ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000);
   });
   try {
-    return await Promise.race([parseWithin(raw), timeout]);
+    return await Promise.race([parseWithin(raw, options.opened), timeout]);
   } catch (err) {
     return reject('unreadable', `the mail could not be decoded: ${(err as Error)?.message ?? String(err)}`);
   } finally {
@@ -47,8 +49,9 @@ export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promis
   }
 }
 
-async function parseWithin(raw: Buffer): Promise<ParseOutcome> {
+async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise<ParseOutcome> {
   const docs = await openMail(raw);
+  opened?.(docs);
   // An automatic reply or list mail is no report even when it quotes one in full.
   const outerReason = docs[0] ? notAReportReason(docs[0]) : null;
   if (outerReason) return reject('not-a-report', `not a sync error report: ${outerReason}`);

@@ -19,7 +19,7 @@ function lookups(options: { entry?: LedgerEntry | null; owners?: Record<string, 
     asked,
     entry: async () => (asked.push('ledger'), options.entry ?? null),
     reportOwner: async (id) => (asked.push(`owner ${id}`), options.owners?.[id] ?? null),
-    parse: async () => (asked.push('parse'), options.outcome ?? ok('<r1>')),
+    parse: async () => (asked.push('parse'), { outcome: options.outcome ?? ok('<r1>'), documents: null }),
     trust: async () => (asked.push('trust'), verdict(options.trusted ?? true)),
   };
 }
@@ -28,6 +28,14 @@ const input = (extra: Partial<DecisionInput> = {}): DecisionInput => ({ raw: Buf
 const outcomeOf = async (look: IngestLookups, extra: Partial<DecisionInput> = {}) => describeDecision(await decideIngest(input(extra), look)).outcome;
 
 describe('decideIngest', () => {
+  it('hands sender trust the documents the parse decoded: the mail is decoded once', async () => {
+    const documents = [{ depth: 0 }] as never;
+    let heard: unknown;
+    const look: IngestLookups = { ...lookups(), parse: async () => ({ outcome: ok('<r1>'), documents }), trust: async (_raw, meta) => ((heard = meta.documents), verdict(true)) };
+    expect((await decideIngest(input(), look)).step).toBe('queue');
+    expect(heard).toBe(documents);
+  });
+
   it('a mail the ledger knows is a duplicate (or a known non-report), asked nothing more', async () => {
     const look = lookups({ entry: entry('queued') });
     expect(await outcomeOf(look)).toBe('duplicate');

@@ -1,6 +1,8 @@
 import { dkimSign } from 'mailauth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSenderTrust, parseAuthenticationResults } from '../../src/ingest/sender-trust.ts';
+import type { MailDocument } from '../../src/parse/mail-tree.ts';
+import { parseMail } from '../../src/parse/parse-mail.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from './helpers.ts';
 
 let ms: { privateKey: string; txt: string };
@@ -37,6 +39,22 @@ describe('sender trust', () => {
     expect(v.trusted).toBe(true);
     expect(v.reason).toContain('DMARC pass');
     expect(v.sender).toBe('msonlineservicesteam@microsoftonline.com');
+  });
+
+  it('reads the mail as the parser decoded it (one MIME decode per mail), with the same verdicts', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const signed = await sign(reportMail('t1d'), 'microsoftonline.com', ms.privateKey);
+    let documents: readonly MailDocument[] = [];
+    await parseMail(signed, { opened: (docs) => (documents = docs) });
+    expect(await trust.evaluate(signed, { documents })).toEqual(await trust.evaluate(signed));
+    // the verdict is the documents' word: the same bytes described as from someone else are not Microsoft's
+    const other = documents.map((d, i) => (i === 0 ? { ...d, from: 'someone@fabrikam.com' } : d));
+    expect((await trust.evaluate(signed, { documents: other })).sender).toBe('someone@fabrikam.com');
+    // an attached original still verifies from the parser's documents
+    const forwarded = Buffer.from(forwardedAsAttachment(signed.toString(), ADMIN, 'fwd-d'));
+    let fwdDocs: readonly MailDocument[] = [];
+    await parseMail(forwarded, { opened: (docs) => (fwdDocs = docs) });
+    expect(await trust.evaluate(forwarded, { documents: fwdDocs })).toMatchObject({ trusted: true, reason: expect.stringContaining('attached report') });
   });
 
   it('strict: quarantines a forged Microsoft report (no signature)', async () => {
