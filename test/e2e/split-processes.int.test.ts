@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AxiosInstance } from 'axios';
@@ -14,11 +14,14 @@ import {
   rtClient,
   rtEnv,
   rtTicketIds,
+  rtSnapshot,
   rtTickets,
+  syncdesk,
   unique,
   until,
   type Daemon,
 } from './helpers.ts';
+import type { ReplayReport } from '../../src/cli/replay.ts';
 import { reportMail } from './report-mail.ts';
 
 /**
@@ -48,6 +51,9 @@ function mail(n: number): Buffer {
     ],
   });
 }
+
+/** The first report, kept: the replays at the end hand the admin the same bytes. */
+const first = mail(0);
 
 let imap: ImapFlow;
 let rt: AxiosInstance;
@@ -87,7 +93,7 @@ describe('listener and workers as separate processes (one Redis)', () => {
     const w2 = await launch(workerArgs, 'workers ready');
 
     const t0 = Date.now();
-    await imap.append(mailbox, mail(0));
+    await imap.append(mailbox, first);
     await until('2 tickets in RT', async () => (await rtTicketIds(rt, `${marker} T0`)).length >= 2, 60_000, 200);
     const ms = Date.now() - t0;
     await drained(env.REDIS_PREFIX!);
@@ -142,5 +148,26 @@ describe('listener and workers as separate processes (one Redis)', () => {
 
     const codesAfter = await Promise.all(running.splice(0).map((d) => d.stop(30_000)));
     expect(codesAfter).toEqual([0, 0]);
+  });
+
+  it('a replay from a third host (a folder of its own), then a forced one, while the workers run elsewhere: nothing new in RT', async () => {
+    await launch(workerArgs, 'workers ready');
+    const before = rtSnapshot(await rtTickets(rt, marker));
+    const file = join(dir, 'report-0.eml');
+    writeFileSync(file, first);
+    const admin = { ...workerEnv() }; // the admin's laptop: the same Redis, its own folders
+
+    // the report's Message-ID is in the ledger since the listener took it: a duplicate
+    const replay = await syncdesk(['replay', file, '--wait', '--json'], admin);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect((JSON.parse(replay.stdout) as ReplayReport).mails.map((m) => m.outcome)).toEqual(['duplicate']);
+    const forced = await syncdesk(['replay', file, '--force', '--wait', '--json'], admin);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((JSON.parse(forced.stdout) as ReplayReport).mails.map((m) => m.outcome)).toEqual(['forced']);
+    await drained(env.REDIS_PREFIX!);
+
+    expect(rtSnapshot(await rtTickets(rt, marker))).toEqual(before);
+    expect(await failedJobs(env.REDIS_PREFIX!)).toBe(0);
+    await Promise.all(running.splice(0).map((d) => d.stop(30_000)));
   });
 });

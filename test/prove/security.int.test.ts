@@ -329,8 +329,9 @@ describe('injection: OData and markup in values reach Graph and the desks harmle
           for (const p of exp.values()) {
             const found = await rt.get('/tickets', { params: { query: `'CF.{${services().RT_DEDUP_CF}}' = '${p.key}'`, fields: 'Subject' } });
             const t = (found.data.items as Array<{ id: number; Subject: string }>)[0]!;
-            const atts = await rt.get(`/ticket/${t.id}/attachments`, { params: { fields: 'Content', per_page: 1 } });
-            const html = (atts.data.items as Array<{ Content: string }>)[0]!.Content;
+            // the create's HTML body (the report mail may be attached beside it)
+            const atts = await rt.get(`/ticket/${t.id}/attachments`, { params: { fields: 'Content,ContentType', per_page: 20 } });
+            const html = (atts.data.items as Array<{ Content: string; ContentType: string }>).find((a) => a.ContentType === 'text/html')!.Content;
             const text = html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
             out.push({ value: p.value, summary: t.Subject, text, markup: html });
           }
