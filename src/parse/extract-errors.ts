@@ -48,7 +48,8 @@ interface Context {
 }
 const emptyContext = (section?: ErrorCategory): Context => ({ section, identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
 
-export function extractErrors(blocks: Block[]): Extraction {
+/** `collapsed`: rows whose cells are known to be collapsed already (from `readHtml`). */
+export function extractErrors(blocks: Block[], collapsed?: ReadonlySet<readonly string[]>): Extraction {
   const out: Extraction = { errors: [], unparsed: [] };
   const headers = new Map<number, (FieldRole | null)[]>();
   // the category the last section heading named, per table (rows) and in the text (lines)
@@ -94,7 +95,7 @@ export function extractErrors(blocks: Block[]): Extraction {
       if (header) {
         // a row with only its description filled (a tenant-level error): still one record
         flushRun();
-        processRow(block.cells, header, tableSections.get(block.table), out);
+        processRow(block.cells, collapsed?.has(block.cells) ?? false, header, tableSections.get(block.table), out);
         continue;
       }
       for (const l of only.split('\n')) pushLine(l);
@@ -116,7 +117,7 @@ export function extractErrors(blocks: Block[]): Extraction {
       continue;
     }
     flushRun();
-    processRow(block.cells, header, tableSections.get(block.table) ?? lineSection, out);
+    processRow(block.cells, collapsed?.has(block.cells) ?? false, header, tableSections.get(block.table) ?? lineSection, out);
   }
   flushRun();
   return out;
@@ -160,7 +161,7 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
  * are one message however many sentences they hold, and a row whose text nothing explains
  * is an Unknown record with that text, never dropped.
  */
-function processRow(cells: string[], header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
+function processRow(cells: string[], collapsed: boolean, header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
   const ctx = emptyContext(section);
   const n = cells.length;
   const matches: FamilyMatch[][] = new Array<FamilyMatch[]>(n);
@@ -172,7 +173,7 @@ function processRow(cells: string[], header: (FieldRole | null)[] | null, sectio
     const role = header?.[i] ?? null;
     // error sentences are long, and in a column of names or ids only when a cell spans into it
     matches[i] = cell.length > 24 && (!NAME_ROLES.has(role) || isSentence(cell)) ? findFamilies(cell) : NO_MATCHES;
-    flat[i] = collapse(cell);
+    flat[i] = collapsed ? cell : collapse(cell);
     // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
     if (matches[i]!.length > 0 || (role === 'description' && !isObjectIdCell(flat[i]!))) {
       descriptions.push(i);
@@ -482,9 +483,10 @@ function cleanIdentity(text: string): string | null {
 
 /** `cleanIdentity` of a text already collapsed (a row's cells are). */
 function identityOf(flat: string): string | null {
-  const t = flat.replace(/^mailto:/i, '');
-  if (/^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
-  const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(t);
+  const t = flat.length >= 7 && (flat.charCodeAt(0) | 0x20) === 0x6d /* m */ ? flat.replace(/^mailto:/i, '') : flat;
+  // the placeholders are at most seven characters, or all dashes
+  if ((t.length <= 7 || t.charCodeAt(0) === 0x2d) && /^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
+  const angle = t.includes('<') ? /<([^<>\s]+@[^<>\s]+)>/.exec(t) : null;
   if (angle) return angle[1]!;
   const compact = /\s/.test(t) ? t.replace(/\s+/g, '') : t;
   return EMAIL_RE.test(compact) ? compact : t;

@@ -244,6 +244,19 @@ const TAIL = new RegExp(
   'i',
 );
 
+/** The same sentences, matched in place: no copy of the text after each match. */
+const TAIL_AT = new RegExp(TAIL.source.slice(1), 'iy');
+/** How far Microsoft's trailing sentences reach beyond a message. */
+const TAIL_WINDOW = 600;
+
+/** The length of the trailing sentence at `end`, looked for within the next 600 characters (0: none). */
+function tailAt(text: string, end: number): number {
+  if (text.length - end > TAIL_WINDOW) return TAIL.exec(text.slice(end, end + TAIL_WINDOW))?.[0].length ?? 0;
+  // the window reaches the end of the text: matching in place sees exactly what a copy would
+  TAIL_AT.lastIndex = end;
+  return TAIL_AT.exec(text)?.[0].length ?? 0;
+}
+
 export interface FamilyMatch {
   familyId: string;
   codeWord: boolean;
@@ -259,16 +272,23 @@ export interface FamilyMatch {
 const FULL_STOP = 0x2e;
 
 /** One scan for every family's anchor; only the families whose anchor occurs run their full pattern. */
+if (FAMILIES.length > 31) throw new Error('findFamilies keeps one bit per family: at most 31');
 const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi');
 
 /** Every known error in `text`, in order, without overlaps. */
 export function findFamilies(text: string): FamilyMatch[] {
-  const candidates = new Set<Family>();
+  // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set per text)
+  let seen = 0;
+  let candidates: Family[] | null = null;
   ANCHORS.lastIndex = 0;
   for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
-    for (let g = 1; g < m.length; g++) if (m[g] !== undefined) candidates.add(FAMILIES[g - 1]!);
+    for (let g = 1; g < m.length; g++) {
+      if (m[g] === undefined || seen & (1 << (g - 1))) continue;
+      seen |= 1 << (g - 1);
+      (candidates ??= []).push(FAMILIES[g - 1]!);
+    }
   }
-  if (!candidates.size) return [];
+  if (!candidates) return [];
   const found: FamilyMatch[] = [];
   for (const family of candidates) {
     family.re.lastIndex = 0;
@@ -279,9 +299,7 @@ export function findFamilies(text: string): FamilyMatch[] {
       }
       const start = m.index;
       let end = start + m[0].length;
-      for (let tail = TAIL.exec(text.slice(end, end + 600)); tail && tail[0].length > 0; tail = TAIL.exec(text.slice(end, end + 600))) {
-        end += tail[0].length;
-      }
+      for (let tail = tailAt(text, end); tail > 0; tail = tailAt(text, end)) end += tail;
       // a trailing full stop (or two: "quota..") belongs to the sentence
       while (text.charCodeAt(end) === FULL_STOP) end++;
       found.push({

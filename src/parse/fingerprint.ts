@@ -9,18 +9,28 @@ import type { SyncError } from '../../schemas/report.schema.ts';
  * same address conflict. Unknown errors have only their text to go on, minus ids and dates.
  */
 export function fingerprintError(error: Omit<SyncError, 'fingerprint'>): string {
-  const attributes = error.attributes
-    .map((a) => `${a.name.toLowerCase()}=${(a.value ?? '').trim().toLowerCase()}`)
-    .sort();
-  const parts = [
-    error.category,
-    // the object id only stands in for a missing identity: some layouts (and forwards) drop that column
-    (error.identity ?? error.onPremisesObjectId ?? '').trim().toLowerCase(),
-    attributes,
-    error.category === 'Unknown' ? stableText(error.message) : '',
-  ];
+  const attributes = error.attributes;
+  let list: string;
+  if (attributes.length === 0) list = '';
+  else if (attributes.length === 1) list = jsonString(attributeKey(attributes[0]!));
+  else list = attributes.map(attributeKey).sort().map(jsonString).join(',');
+  // the object id only stands in for a missing identity: some layouts (and forwards) drop that column
+  const object = (error.identity ?? error.onPremisesObjectId ?? '').trim().toLowerCase();
+  const text = error.category === 'Unknown' ? stableText(error.message) : '';
+  // JSON.stringify([category, object, attributes, text]), written out without the arrays
+  const parts = `[${jsonString(error.category)},${jsonString(object)},[${list}],${jsonString(text)}]`;
   // one-shot hash: a Hash object per error costs more than the digest itself
-  return hash('sha256', JSON.stringify(parts), 'hex').slice(0, 32);
+  return hash('sha256', parts, 'hex').slice(0, 32);
+}
+
+function attributeKey(a: { name: string; value: string | null }): string {
+  return `${a.name.toLowerCase()}=${(a.value ?? '').trim().toLowerCase()}`;
+}
+
+/** What JSON.stringify writes for a string: most need no escape, so they are only quoted. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /** The message without what changes from one report to the next. */

@@ -41,10 +41,32 @@ interface TableFrame {
   carries: (SpanCarry | undefined)[];
 }
 
+/**
+ * Whitespace that `squeeze` or `collapse` would rewrite inside a text. A cell with none is
+ * both squeezed and collapsed once trimmed: one test instead of one per function.
+ */
+const REWRITABLE = /[^\S ]| {2}|\u200b/;
+
 /** A cell's text with its lines squeezed and empty lines dropped (the common one-line cell without splitting). */
 function cleanCell(cell: string): string {
+  if (!REWRITABLE.test(cell)) return cell.trim();
   if (!cell.includes('\n')) return squeeze(cell);
   return cell.split('\n').map(squeeze).filter(Boolean).join('\n');
+}
+
+/** The common row (no spans here or from above), its cells cleaned; added to `collapsed` when all are collapsed already. */
+function plainRow(cells: Cell[], collapsedRows: Set<readonly string[]>): string[] {
+  const out = new Array<string>(cells.length);
+  let collapsed = true;
+  for (let i = 0; i < cells.length; i++) {
+    const text = cells[i]!.text;
+    if (REWRITABLE.test(text)) {
+      collapsed = false;
+      out[i] = text.includes('\n') ? cleanCell(text) : squeeze(text);
+    } else out[i] = text.trim();
+  }
+  if (collapsed) collapsedRows.add(out);
+  return out;
 }
 
 function spanOf(value: string | undefined): number {
@@ -54,9 +76,9 @@ function spanOf(value: string | undefined): number {
 }
 
 /** The row's cells on the table's grid: spanned cells from above filled in, colspans padded. */
-function layOut(cells: Cell[], carries: (SpanCarry | undefined)[]): string[] {
+function layOut(cells: Cell[], carries: (SpanCarry | undefined)[], collapsedRows: Set<readonly string[]>): string[] {
   // the common row: no spans here or from above
-  if (carries.length === 0 && cells.every((c) => c.colspan === 1 && c.rowspan === 1)) return cells.map((c) => cleanCell(c.text));
+  if (carries.length === 0 && cells.every((c) => c.colspan === 1 && c.rowspan === 1)) return plainRow(cells, collapsedRows);
   const out: string[] = [];
   const fillCarried = (): void => {
     for (let carry = carries[out.length]; carry && carry.rowsLeft > 0; carry = carries[out.length]) {
@@ -78,7 +100,22 @@ function layOut(cells: Cell[], carries: (SpanCarry | undefined)[]): string[] {
 }
 
 export function htmlToBlocks(html: string): Block[] {
+  return readHtml(html).blocks;
+}
+
+export interface HtmlBlocks {
+  blocks: Block[];
+  /**
+   * The rows whose cells are all in `collapse`d form already (no tab, newline or double
+   * space inside: nearly every cell of a report), so the extractor need not collapse them.
+   */
+  collapsed: ReadonlySet<readonly string[]>;
+}
+
+/** `htmlToBlocks`, with the rows that need no collapsing. */
+export function readHtml(html: string): HtmlBlocks {
   const blocks: Block[] = [];
+  const collapsed = new Set<readonly string[]>();
   const tables: TableFrame[] = [];
   let tableCount = 0;
   let text = ''; // text of the current line or cell
@@ -118,7 +155,7 @@ export function htmlToBlocks(html: string): Block[] {
     if (!f || f.cells === null) return;
     if (f.cell || text.trim()) endCell();
     if (!f.container) {
-      const cells = layOut(f.cells, f.carries);
+      const cells = layOut(f.cells, f.carries, collapsed);
       if (cells.some((c) => c)) blocks.push({ kind: 'row', cells, table: f.id });
     }
     f.cells = null;
@@ -193,7 +230,7 @@ export function htmlToBlocks(html: string): Block[] {
     tables.pop();
   }
   emitLines(text);
-  return blocks;
+  return { blocks, collapsed };
 }
 
 const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -219,6 +256,16 @@ function tokenize(html: string, events: TagEvents): void {
   let skipping: string | null = null;
   let skipNesting = 0;
   const slice = (start: number, end: number): string => html.slice(start, end);
+  /** A tag's name in lower case; the table's own two-letter tags (most tags of a report) without a copy. */
+  const nameAt = (start: number, end: number): string => {
+    if (end - start === 2 && (html.charCodeAt(start) | 0x20) === 0x74 /* t */) {
+      const second = html.charCodeAt(start + 1) | 0x20;
+      if (second === 0x64 /* d */) return 'td';
+      if (second === 0x72 /* r */) return 'tr';
+      if (second === 0x68 /* h */) return 'th';
+    }
+    return slice(start, end).toLowerCase();
+  };
   const open = (): void => {
     if (skipping) {
       if (tag === skipping) skipNesting++;
@@ -239,13 +286,14 @@ function tokenize(html: string, events: TagEvents): void {
     },
     ontextentity: () => {}, // entities are decoded above: the tokenizer's own decoding is off
     onopentagname: (start, end) => {
-      tag = slice(start, end).toLowerCase();
+      tag = nameAt(start, end);
       // only a cell's spans matter: other attributes (styles, links) are never read, so never copied
       wantAttribs = tag === 'td' || tag === 'th';
       attribs = NO_ATTRIBS;
     },
     onattribname: (start, end) => {
-      attrName = wantAttribs ? slice(start, end).toLowerCase() : '';
+      // "colspan" and "rowspan" are seven letters: other names (valign, style) are not copied
+      attrName = wantAttribs && end - start === 7 ? slice(start, end).toLowerCase() : '';
     },
     onattribdata: (start, end) => {
       if (attrName === 'colspan' || attrName === 'rowspan') attrValue += slice(start, end);
@@ -266,7 +314,7 @@ function tokenize(html: string, events: TagEvents): void {
       else if (!skipping) events.onClose(tag);
     },
     onclosetag: (start, end) => {
-      const name = slice(start, end).toLowerCase();
+      const name = nameAt(start, end);
       if (skipping) {
         if (name === skipping && skipNesting-- === 0) skipping = null;
         return;

@@ -5,7 +5,7 @@ import { headerZoneMinutes } from './dates.ts';
 import { extractErrors } from './extract-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
 import { addressOf, findForwardHeaders, isForwardHeaderRow } from './forwarded.ts';
-import { htmlToBlocks } from './html-blocks.ts';
+import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields } from './report-fields.ts';
@@ -82,7 +82,8 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
  * this one counts only if it has errors of its own.
  */
 function readReport(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport | null {
-  const blocks: Block[] = doc.html ? htmlToBlocks(doc.html) : textToBlocks(doc.text ?? '');
+  const html = doc.html ? readHtml(doc.html) : null;
+  const blocks: Block[] = html ? html.blocks : textToBlocks(doc.text ?? '');
   // Report-level facts live in the text around the error table, and in small label rows.
   const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' && b.cells.length <= 2 ? b.cells.flatMap((c) => c.split('\n')) : []));
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
@@ -98,7 +99,10 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  const extraction = extractErrors(blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)));
+  const extraction = extractErrors(
+    blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)),
+    html?.collapsed,
+  );
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
   const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);

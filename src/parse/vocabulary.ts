@@ -97,12 +97,23 @@ export const KNOWN_ERROR_CODES = [
   'AdminRoleConflict',
   'ExistingAdminRole',
 ];
-/** The codes as whole words: one search for all of them instead of a look-up per capitalised word. */
-const CODE_RE = new RegExp(`(?<![\\w/\\-.])(${KNOWN_ERROR_CODES.join('|')})(?![\\w\\-/])`);
+/**
+ * The codes as whole words: one search for all of them instead of a look-up per capitalised
+ * word. What precedes a code is checked on each hit rather than by a lookbehind, which the
+ * regex engine would otherwise evaluate at every position of the text.
+ */
+const CODE_RE = new RegExp(`(?:${KNOWN_ERROR_CODES.join('|')})(?![\\w\\-/])`, 'g');
+const CODE_NEIGHBOUR = /[\w/\-.]/;
 
 /** The first known code standing as a word of its own (not inside a URL such as aka.ms/aadc-exporterror-X). */
 export function findKnownCode(text: string): string | null {
-  return CODE_RE.exec(text)?.[1] ?? null;
+  CODE_RE.lastIndex = 0;
+  for (let m = CODE_RE.exec(text); m; m = CODE_RE.exec(text)) {
+    // the same position with a word before it: no code starts here (whichever alternative matched)
+    if (m.index === 0 || !CODE_NEIGHBOUR.test(text[m.index - 1]!)) return m[0];
+    CODE_RE.lastIndex = m.index + 1;
+  }
+  return null;
 }
 
 /** What a column header or a field label says its cells hold. */
