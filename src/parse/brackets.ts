@@ -25,7 +25,7 @@ export function parseAttributeList(list: string): Attribute[] {
   for (const rawEntry of inner.includes(',') ? inner.split(';').flatMap(splitCommaForm) : inner.split(';')) {
     const entry = rawEntry.trim();
     // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
-    if (!entry || /^[.,\s]*$/.test(entry) || (/^none$/i.test(entry) && !current)) continue;
+    if (!entry || (isStop(entry.charCodeAt(0)) && /^[.,\s]*$/.test(entry)) || (entry.length === 4 && /^none$/i.test(entry) && !current)) continue;
     // the entry is trimmed: its first word ends at its first whitespace, if it has any
     const space = entry.search(/\s/);
     const first = space < 0 ? entry : entry.slice(0, space);
@@ -42,6 +42,11 @@ export function parseAttributeList(list: string): Attribute[] {
     }
   }
   return attributes;
+}
+
+/** A full stop or comma: what an entry of punctuation alone starts with (entries are trimmed). */
+function isStop(c: number): boolean {
+  return c === 0x2e || c === 0x2c;
 }
 
 const PROXY_PREFIX_RE = /^(?:smtp|x500|x400|sip|eum|spo|fax|mapi|notes|ccmail|ms|gwise):/i;

@@ -85,7 +85,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const html = doc.html ? readHtml(doc.html) : null;
   const blocks: Block[] = html ? html.blocks : textToBlocks(doc.text ?? '');
   // Report-level facts live in the text around the error table, and in small label rows.
-  const lines = blocks.flatMap((b) => (b.kind === 'line' ? [b.text] : b.kind === 'row' && b.cells.length <= 2 ? b.cells.flatMap((c) => c.split('\n')) : []));
+  const lines = reportLines(blocks);
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
   const forwards = findForwardHeaders(lines.slice(0, 400), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
   const inner =
@@ -139,6 +139,16 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     errors,
     unparsed,
   };
+}
+
+/** The lines and the lines of small label rows (a loop: most blocks of a big report are error rows, none of which count). */
+function reportLines(blocks: readonly Block[]): string[] {
+  const lines: string[] = [];
+  for (const b of blocks) {
+    if (b.kind === 'line') lines.push(b.text);
+    else if (b.kind === 'row' && b.cells.length <= 2) for (const c of b.cells) for (const l of c.split('\n')) lines.push(l);
+  }
+  return lines;
 }
 
 function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {
