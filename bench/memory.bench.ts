@@ -46,8 +46,9 @@ export async function runMemoryBench(): Promise<Row[]> {
         LOG_LEVEL: 'info',
         ADMIN_PORT: '0',
         IMAP_HOST: s.IMAP_HOST,
-        IMAP_PORT: s.IMAP_PORT,
-        IMAP_SECURE: 'false',
+        IMAP_PORT: s.IMAP_TLS_PORT,
+        IMAP_SECURE: 'true',
+        IMAP_TLS_CA: s.IMAP_TLS_CA,
         IMAP_USER: s.IMAP_USER,
         IMAP_PASSWORD: s.IMAP_PASSWORD,
         IMAP_MAILBOX: mailbox,
@@ -69,6 +70,7 @@ export async function runMemoryBench(): Promise<Row[]> {
         syncdesk.alive();
         const count = ticketCount(ticketDir);
         if (count && firstAt === undefined) firstAt = Date.now();
+        if (firstAt === undefined && Date.now() - appendedAt > 120_000) throw new Error(`no ticket 120 s after the append:\n${syncdesk.output().slice(-3000)}`);
         return count >= n;
       }, n * 200 + 300_000);
       const seconds = (Date.now() - appendedAt) / 1000;

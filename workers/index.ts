@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { cliConfig } from '../src/app/cli-support.ts';
 import { onShutdownSignal } from '../src/app/run-worker.ts';
 import { openRuntime } from '../src/app/runtime.ts';
@@ -11,6 +12,8 @@ import { createLogger } from '../src/logger.ts';
  * `syncdesk worker` and `syncdesk start` run the same workers in-process (src/app/workers.ts).
  */
 async function main(): Promise<void> {
+  // memory over speed, as bin/syncdesk.js sets it (why: there)
+  if (process.env.SYNCDESK_V8_OPTIMIZE_FOR_SIZE !== 'false') setFlagsFromString('--optimize-for-size');
   const config = cliConfig();
   const logger = createLogger({ level: config.logLevel });
   const runtime = await openRuntime(config, logger);
