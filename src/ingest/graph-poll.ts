@@ -85,18 +85,24 @@ async function pollTenant(tenant: TenantEntry, config: Config, deps: PollGraphDe
     logger: log,
     sleep: deps.sleep ?? realSleep,
   });
-  const outcomes = await runner.runAll(SOURCES.map((s) => ({ url: graphPath(s.path, { $filter: FILTER, $select: s.select, $top: 999 }) })));
+  // the tenant's display name for its tickets, asked along when the configuration names none
+  const requests = SOURCES.map((s) => ({ url: graphPath(s.path, { $filter: FILTER, $select: s.select, $top: 999 }) }));
+  if (!tenant.name) requests.push({ url: graphPath('/organization', { $select: 'displayName' }) });
+  const [users, groups, contacts, org] = await runner.runAll(requests);
+  const outcomes = [users!, groups!, contacts!];
   const failed = outcomes.find((o): o is Extract<SubOutcome, { ok: false }> => !o.ok);
   if (failed) throw classifyGraphFailure(failed);
   const errors = outcomes.flatMap((o, i) => (o.ok ? o.values.flatMap((obj) => recordsFromObject(obj, SOURCES[i]!.objectType)) : []));
+  // without Organization.Read.All the name stays unknown: the poll itself needs no more than it had
+  const name = tenant.name ?? (org?.ok ? str(org.values[0]?.displayName) : null);
   const now = (deps.now ?? (() => new Date()))().toISOString();
   return {
     messageId: null,
-    subject: `Entra ID provisioning errors (Graph poll of ${tenant.name ?? tenant.tenantId})`,
+    subject: `Entra ID provisioning errors (Graph poll of ${name ?? tenant.tenantId})`,
     from: null,
     sentAt: now,
     reportedAt: now,
-    tenant: { name: tenant.name, domain: tenant.domains[0] ?? null, id: tenant.tenantId },
+    tenant: { name, domain: tenant.domains[0] ?? null, id: tenant.tenantId },
     trackingId: null,
     forwardedBy: null,
     recipient: null,

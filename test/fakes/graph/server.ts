@@ -34,6 +34,8 @@ export interface FakeApp {
 export interface FakeTenant {
   apps: FakeApp[];
   directory: FakeDirectory;
+  /** What GET /organization answers (Organization.Read.All); absent: the app lacks the permission (403). */
+  organization?: { displayName: string; verifiedDomains: Array<{ name: string; isDefault: boolean; isInitial: boolean }> };
   /** Exchange mailboxes (mail.ts serves them under /users/{address}/…). */
   mailboxes?: FakeMailbox[];
 }
@@ -179,6 +181,18 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     });
   };
 
+  /** GET /organization: the tenant's one organization object, as far as `$select` asks (documented shape). */
+  const organization = (tenantId: string, select: string | null): Answer => {
+    const org = fake.tenants[tenantId]!.organization;
+    if (!org) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    const full: Json = { id: tenantId, displayName: org.displayName, verifiedDomains: org.verifiedDomains };
+    const fields = select?.split(',').map((f) => f.trim()).filter(Boolean);
+    const unknown = fields?.find((f) => !(f in full));
+    if (unknown) return graphError(400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.organization'.`);
+    const value = fields ? Object.fromEntries(fields.map((f) => [f, full[f]])) : full;
+    return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { '@odata.context': `${fake.url}/v1.0/$metadata#organization`, value: [value] } };
+  };
+
   /** One Graph GET (plain or inside a batch): path and query relative to /v1.0. */
   const graphGet = (tenantId: string, rawUrl: string, headers: Record<string, string>): Answer => {
     fake.stats.callsByTenant[tenantId] = (fake.stats.callsByTenant[tenantId] ?? 0) + 1;
@@ -187,6 +201,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     const url = new URL(rawUrl, 'https://graph.invalid'); // a fragment (`#…`) is dropped, as on the wire
     const version = /^\/(v1\.0|beta)(\/|$)/.exec(url.pathname);
     if (version) return graphError(400, 'BadRequest', `Resource not found for the segment '${version[1]}'.`);
+    if (url.pathname === '/organization') return organization(tenantId, url.searchParams.get('$select'));
     const coll = COLLECTIONS[url.pathname];
     if (!coll) return graphError(400, 'BadRequest', `Resource not found for the segment '${url.pathname.split('/')[1] ?? ''}'.`);
     const q = url.searchParams; // form-decoding: a raw `+` is a space, as on Graph

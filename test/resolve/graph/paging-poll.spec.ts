@@ -69,6 +69,22 @@ describe('poll-graph: objects with onPremisesProvisioningErrors become records',
     expect(resolved.get(proxy.fingerprint)!.holders[0]).toMatchObject({ type: 'group', displayName: 'Team' });
   });
 
+  it('names the tenant by its organization\'s display name when the configuration gives none, and polls all the same without the permission', async () => {
+    const tenant = fake.tenants['0a0a0a0a-0000-4000-8000-00000000000a']!;
+    // no Organization.Read.All: Graph answers 403 to that one request; the errors still come
+    const [unnamed] = await pollGraph(configFor(fake), { logger: silentLogger() });
+    expect(unnamed!.tenant.name).toBeNull();
+    expect(unnamed!.errors).toHaveLength(6);
+    tenant.organization = { displayName: 'Contoso Ltd', verifiedDomains: [{ name: 'contoso.com', isDefault: true, isInitial: false }] };
+    try {
+      const [named] = await pollGraph(configFor(fake), { logger: silentLogger() });
+      expect(named!.tenant.name).toBe('Contoso Ltd');
+      expect(named!.subject).toBe('Entra ID provisioning errors (Graph poll of Contoso Ltd)');
+    } finally {
+      delete tenant.organization;
+    }
+  });
+
   it('without Graph configured there is nothing to poll', async () => {
     const reports = await pollGraph(configFor(fake, { GRAPH_TENANT_ID: '' }), { logger: silentLogger() });
     expect(reports).toEqual([]);
