@@ -1,14 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { join } from 'node:path';
 import axios from 'axios';
-import { ImapFlow } from 'imapflow';
 import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../test/fakes/graph/server.ts';
 import { makeTlsMaterial } from '../test/fakes/graph/tls.ts';
 import { bigReport } from '../test/pipeline/big-report.ts';
-import { peakRssMb, sleep, startServices, startSyncdesk, stopSyncdesk, until } from './harness.ts';
+import { benchMailbox, peakRssMb, sleep, startServices, startSyncdesk, stopSyncdesk, until } from './harness.ts';
 
 /**
  * End to end: one report mail with N errors is appended to a mailbox on a real Dovecot;
@@ -103,7 +101,7 @@ function quantile(sorted: number[], q: number): number {
 export async function runE2eBench(): Promise<Row[]> {
   const sizes = (process.env.BENCH_E2E_SIZES ?? '200,2000').split(',').map(Number);
   const services = await startServices();
-  const { env: s, stateDir } = services;
+  const s = services.env;
   const tls = makeTlsMaterial();
   const maxN = Math.max(...sizes);
   const directory = emptyDirectory();
@@ -119,23 +117,11 @@ export async function runE2eBench(): Promise<Row[]> {
     proxy = await rtProxy(new URL(s.RT_URL!));
     for (const n of sizes) {
       const mailbox = `bench-${n}-${randomUUID().slice(0, 6)}`;
+      const { admin, env: listening } = await benchMailbox(services, mailbox);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
+        ...listening,
         NODE_EXTRA_CA_CERTS: tls.caPath,
-        REDIS_URL: s.REDIS_URL,
-        REDIS_PREFIX: `bench${n}`,
-        MAIL_STORE_DIR: join(stateDir, `mail-${n}`),
-        TRUST_POLICY: 'off',
-        LOG_LEVEL: 'info', // the default level: its cost is part of the figures
-        ADMIN_PORT: '0',
-        IMAP_HOST: s.IMAP_HOST,
-        IMAP_PORT: s.IMAP_TLS_PORT,
-        IMAP_SECURE: 'true',
-        IMAP_TLS_CA: s.IMAP_TLS_CA,
-        IMAP_USER: s.IMAP_USER,
-        IMAP_PASSWORD: s.IMAP_PASSWORD,
-        IMAP_MAILBOX: mailbox,
-        IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
         TICKET_SINK: 'rt',
         RT_URL: proxy.url,
         RT_TOKEN: s.RT_TOKEN,
@@ -146,12 +132,7 @@ export async function runE2eBench(): Promise<Row[]> {
         GRAPH_CLIENT_SECRET: APP.secret,
         GRAPH_BASE_URL: fake.url,
         GRAPH_AUTHORITY_HOST: fake.url,
-        GRAPH_POLL_MINUTES: '0',
       };
-      const admin = new ImapFlow({ host: s.IMAP_HOST!, port: Number(s.IMAP_PORT), secure: false, doSTARTTLS: false, auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! }, logger: false });
-      admin.on('error', () => undefined);
-      await admin.connect();
-      await admin.mailboxCreate(mailbox);
 
       const syncdesk = await startSyncdesk(env);
       child = syncdesk.child;

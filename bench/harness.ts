@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
 import { freePorts } from '../test/helpers/ports.ts';
 
 /** What the end-to-end benches share: the real services on loopback, `syncdesk start` as a child, its peak RSS. */
@@ -81,4 +82,35 @@ export async function stopSyncdesk(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+}
+
+/**
+ * A fresh mailbox `name` on the services' Dovecot, an admin session on it (to APPEND the
+ * report), and what `syncdesk start` needs to listen there over IMAPS with Redis prefix and
+ * mail store of its own (sender trust off, the default log level: its cost is part of the figures).
+ */
+export async function benchMailbox(services: { env: Record<string, string>; stateDir: string }, name: string): Promise<{ admin: ImapFlow; env: Record<string, string> }> {
+  const s = services.env;
+  const admin = new ImapFlow({ host: s.IMAP_HOST!, port: Number(s.IMAP_PORT), secure: false, doSTARTTLS: false, auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! }, logger: false });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  await admin.mailboxCreate(name);
+  const env = {
+    REDIS_URL: s.REDIS_URL!,
+    REDIS_PREFIX: name.replace(/[^a-z0-9]/gi, ''),
+    MAIL_STORE_DIR: join(services.stateDir, `mail-${name}`),
+    TRUST_POLICY: 'off',
+    LOG_LEVEL: 'info',
+    ADMIN_PORT: '0',
+    IMAP_HOST: s.IMAP_HOST!,
+    IMAP_PORT: s.IMAP_TLS_PORT!,
+    IMAP_SECURE: 'true',
+    IMAP_TLS_CA: s.IMAP_TLS_CA!,
+    IMAP_USER: s.IMAP_USER!,
+    IMAP_PASSWORD: s.IMAP_PASSWORD!,
+    IMAP_MAILBOX: name,
+    IMAP_PROCESSED_FOLDER: `${name}-done`,
+    GRAPH_POLL_MINUTES: '0',
+  };
+  return { admin, env };
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { bigReport } from '../test/pipeline/big-report.ts';
-import { peakRssMb, rssMb, sleep, startServices, startSyncdesk, stopSyncdesk, until } from './harness.ts';
+import { benchMailbox, peakRssMb, rssMb, sleep, startServices, startSyncdesk, stopSyncdesk, until } from './harness.ts';
 
 /**
  * Memory of one process on a big report: `syncdesk start` (IMAP listener and every worker,
@@ -26,37 +25,14 @@ function ticketCount(dir: string): number {
 export async function runMemoryBench(): Promise<Row[]> {
   const sizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,20000').split(',').map(Number);
   const services = await startServices();
-  const s = services.env;
   const rows: Row[] = [];
   let stop: (() => Promise<void>) | undefined;
   try {
     for (const n of sizes) {
       const mailbox = `memory-${n}-${randomUUID().slice(0, 6)}`;
       const ticketDir = join(services.stateDir, `tickets-${n}`);
-      const admin = new ImapFlow({ host: s.IMAP_HOST!, port: Number(s.IMAP_PORT), secure: false, doSTARTTLS: false, auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! }, logger: false });
-      admin.on('error', () => undefined);
-      await admin.connect();
-      await admin.mailboxCreate(mailbox);
-      const syncdesk = await startSyncdesk({
-        ...process.env,
-        REDIS_URL: s.REDIS_URL,
-        REDIS_PREFIX: `memory${n}`,
-        MAIL_STORE_DIR: join(services.stateDir, `mail-${n}`),
-        TRUST_POLICY: 'off',
-        LOG_LEVEL: 'info',
-        ADMIN_PORT: '0',
-        IMAP_HOST: s.IMAP_HOST,
-        IMAP_PORT: s.IMAP_TLS_PORT,
-        IMAP_SECURE: 'true',
-        IMAP_TLS_CA: s.IMAP_TLS_CA,
-        IMAP_USER: s.IMAP_USER,
-        IMAP_PASSWORD: s.IMAP_PASSWORD,
-        IMAP_MAILBOX: mailbox,
-        IMAP_PROCESSED_FOLDER: `${mailbox}-done`,
-        TICKET_SINK: 'file',
-        TICKET_DIR: ticketDir,
-        GRAPH_POLL_MINUTES: '0',
-      });
+      const { admin, env } = await benchMailbox(services, mailbox);
+      const syncdesk = await startSyncdesk({ ...process.env, ...env, TICKET_SINK: 'file', TICKET_DIR: ticketDir });
       const c = syncdesk.child;
       stop = () => stopSyncdesk(c);
       await sleep(2_000); // the listener logs in and opens the mailbox

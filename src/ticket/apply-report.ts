@@ -338,11 +338,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // a chunk costs one search instead of one per problem, and with the locks held no other
     // worker can create one of these tickets between that search and our create.
     return withLocks(state, views.map((v) => v.key), async () => {
-      const states = await mapLimit(views, concurrency, (view) => state.get(view.key));
-      const asking = views.filter((view, i) => !settled(view, states[i] ?? null, old)).map((view) => view.key);
+      const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
+      const asking = problems.filter(({ view, s }) => !settled(view, s, old)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
-      const byKey = new Map(views.map((view, i) => [view.key, states[i] ?? null]));
-      return mapLimit(views, concurrency, (view) => applyKey(view, old, byKey.get(view.key) ?? null, found?.get(view.key)));
+      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key)));
     });
   }
 
