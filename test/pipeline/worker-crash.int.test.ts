@@ -44,8 +44,9 @@ describe('a worker process killed mid-job', () => {
 
     // the child is applying the report: a ticket job (a chunk of it) is active and tickets are appearing
     const ticketDir = join(t.dir, 'tickets');
-    const active = await until<Job>('the ticket job to be active in the child', async () => (await runtime!.queues.ticket.getActive())[0], 60_000);
     await until('the first tickets', async () => readTickets(ticketDir).length >= 20, 60_000);
+    // a chunk takes a fraction of a second here: read the job the child holds right before the kill
+    const active = await until<Job>('a ticket job to be active in the child', async () => (await runtime!.queues.ticket.getActive())[0], 60_000);
     child.kill('SIGKILL');
     await until('the child to exit', async () => child!.exitCode !== null || child!.signalCode !== null, 10_000);
     const atKill = readTickets(ticketDir).length;
