@@ -488,6 +488,7 @@ function identityOf(flat: string): string | null {
   if ((t.length <= 7 || t.charCodeAt(0) === 0x2d) && /^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
   const angle = t.includes('<') ? /<([^<>\s]+@[^<>\s]+)>/.exec(t) : null;
   if (angle) return angle[1]!;
+  if (!t.includes('@')) return t; // most identities are names: no address to clean up
   const compact = /\s/.test(t) ? t.replace(/\s+/g, '') : t;
   return EMAIL_RE.test(compact) ? compact : t;
 }

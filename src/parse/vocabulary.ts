@@ -146,14 +146,18 @@ export function fieldRole(label: string): FieldRole | null {
   return null;
 }
 
-/** Object classes a report may name. */
+/** Object classes a report may name, by their lower-case spelling (one shared string per class, not one per row). */
+const OBJECT_TYPES = new Map<string, string>(
+  ['user', 'group', 'contact', 'device', 'computer', 'publicfolder', 'msexchdynamicdistributionlist'].map((t) => [t, t.charAt(0).toUpperCase() + t.slice(1)]),
+);
+OBJECT_TYPES.set('orgcontact', 'Contact');
+OBJECT_TYPES.set('inetorgperson', 'User');
+
+/** The object class a report names, or null when the text is none. */
 export function canonicalObjectType(text: string): string | null {
-  const m = /^(user|group|contact|orgcontact|device|computer|inetorgperson|publicfolder|msExchDynamicDistributionList)$/i.exec(text.trim());
-  if (!m) return null;
-  const t = m[1]!.toLowerCase();
-  if (t === 'orgcontact') return 'Contact';
-  if (t === 'inetorgperson') return 'User';
-  return t.charAt(0).toUpperCase() + t.slice(1);
+  const t = text.trim();
+  // the longest class name is 29 characters: a longer cell is no class and needs no copy
+  return t.length > 29 ? null : (OBJECT_TYPES.get(t.toLowerCase()) ?? null);
 }
 
 const GUID_RE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
