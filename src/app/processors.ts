@@ -80,7 +80,10 @@ export async function processTicketJob(job: Job, data: TicketJob, stage: TicketS
   let actions: TicketAction[];
   let totals: Partial<Record<TicketActionKind, number>>;
   if (data.kind === 'close') ({ actions, totals } = await closeReport(job, data, stage));
-  else totals = countActions((actions = await stage.applyReport(data, await collectResolutions(job, data))));
+  else {
+    actions = await stage.applyReport(data, await collectResolutions(job, data));
+    totals = countActions(actions);
+  }
   log.info({ action: 'report-applied', reportId, tenant: data.report.tenantKey, counts: totals }, 'report applied to tickets');
   return { reportId, actions, totals };
 }
