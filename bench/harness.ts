@@ -2,7 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
+import { imapAdminOf, imapTlsEnvOf } from '../test/helpers/imap-clients.ts';
 import { freePorts } from '../test/helpers/ports.ts';
 
 /** What the end-to-end benches share: the real services on loopback, `syncdesk start` as a child, its peak RSS. */
@@ -90,24 +91,16 @@ export async function stopSyncdesk(child: ChildProcess): Promise<void> {
  * mail store of its own (sender trust off, the default log level: its cost is part of the figures).
  */
 export async function benchMailbox(services: { env: Record<string, string>; stateDir: string }, name: string): Promise<{ admin: ImapFlow; env: Record<string, string> }> {
-  const s = services.env;
-  const admin = new ImapFlow({ host: s.IMAP_HOST!, port: Number(s.IMAP_PORT), secure: false, doSTARTTLS: false, auth: { user: s.IMAP_USER!, pass: s.IMAP_PASSWORD! }, logger: false });
-  admin.on('error', () => undefined);
-  await admin.connect();
+  const admin = await imapAdminOf(services.env);
   await admin.mailboxCreate(name);
   const env = {
-    REDIS_URL: s.REDIS_URL!,
+    REDIS_URL: services.env.REDIS_URL!,
     REDIS_PREFIX: name.replace(/[^a-z0-9]/gi, ''),
     MAIL_STORE_DIR: join(services.stateDir, `mail-${name}`),
     TRUST_POLICY: 'off',
     LOG_LEVEL: 'info',
     ADMIN_PORT: '0',
-    IMAP_HOST: s.IMAP_HOST!,
-    IMAP_PORT: s.IMAP_TLS_PORT!,
-    IMAP_SECURE: 'true',
-    IMAP_TLS_CA: s.IMAP_TLS_CA!,
-    IMAP_USER: s.IMAP_USER!,
-    IMAP_PASSWORD: s.IMAP_PASSWORD!,
+    ...imapTlsEnvOf(services.env),
     IMAP_MAILBOX: name,
     IMAP_PROCESSED_FOLDER: `${name}-done`,
     GRAPH_POLL_MINUTES: '0',
