@@ -1,18 +1,16 @@
-import { decodeHTML } from 'entities';
-import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { squeeze, type Block } from './blocks.ts';
+import { tokenize, type Tokenize } from './html-tokens.ts';
 
 /**
- * Reduces HTML to blocks. htmlparser2 does the tokenising (quoted attributes holding `>`,
- * entities, omitted end tags, broken markup); this file only decides what is a row, a cell
- * and a line. Leaf table rows become rows, laid out on the table's grid: a `rowspan` cell
- * is repeated in every row it spans and a `colspan` cell keeps the columns after it in
- * place, so cells line up with the header. A row that contains another table (layout
- * tables in marketing-style mails) is a container: only its text outside the nested table
- * becomes lines. Block elements and <br> end lines.
+ * Reduces HTML to blocks. html-tokens.ts does the tokenising (quoted attributes holding `>`,
+ * entities, broken markup, the content of <head> and <style> skipped); this file only
+ * decides what is a row, a cell and a line. Leaf table rows become rows, laid out on the
+ * table's grid: a `rowspan` cell is repeated in every row it spans and a `colspan` cell
+ * keeps the columns after it in place, so cells line up with the header. A row that
+ * contains another table (layout tables in marketing-style mails) is a container: only its
+ * text outside the nested table becomes lines. Block elements and <br> end lines.
  */
 
-const SKIP_CONTENT = new Set(['head', 'style', 'script', 'title', 'template', 'xml', 'noscript']);
 const LINE_TAGS = new Set([
   'p', 'div', 'br', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'hr', 'section',
   'article', 'header', 'footer', 'pre', 'dd', 'dt', 'dl', 'center', 'address', 'caption', 'o:p',
@@ -23,6 +21,8 @@ const MAX_SPAN = 1000;
 
 interface Cell {
   text: string;
+  /** `text` holds nothing REWRITABLE, known from its pieces: trimming is all it needs. */
+  clean: boolean;
   colspan: number;
   rowspan: number;
 }
@@ -32,8 +32,14 @@ interface SpanCarry {
 }
 interface TableFrame {
   id: number;
-  /** Cells of the row in progress, or null between rows. */
-  cells: Cell[] | null;
+  /** A row is in progress (from its <tr>, or from a cell without one). */
+  inRow: boolean;
+  /**
+   * The row's finished cells are the first `cellCount`. The objects serve row after row:
+   * 10,000 rows would otherwise leave 40,000 of them to the garbage collector.
+   */
+  cells: Cell[];
+  cellCount: number;
   /** The row in progress holds a nested table: it is layout, not data. */
   container: boolean;
   cell: Cell | null;
@@ -43,9 +49,16 @@ interface TableFrame {
 
 /**
  * Whitespace that `squeeze` or `collapse` would rewrite inside a text. A cell with none is
- * both squeezed and collapsed once trimmed: one test instead of one per function.
+ * both squeezed and collapsed once trimmed: one test instead of one per function. The
+ * characters of `[^\S ]` (and U+200B) spelled out: the same set, tested twice as fast.
  */
-const REWRITABLE = /[^\S ]| {2}|\u200b/;
+const REWRITABLE = /[\t-\r\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
+
+// Regexes of onText, made once: a literal inside the callback would make a RegExp per text.
+const CRLF = /\r\n?/g;
+const SPREAD_WHITESPACE = /[\t\n\r\f]| {2}/;
+const WHITESPACE_RUN = /\s+/g;
+const SPACE = 0x20;
 
 /** A cell's text with its lines squeezed and empty lines dropped (the common one-line cell without splitting). */
 function cleanCell(cell: string): string {
@@ -55,12 +68,12 @@ function cleanCell(cell: string): string {
 }
 
 /** The common row (no spans here or from above), its cells cleaned; added to `collapsed` when all are collapsed already. */
-function plainRow(cells: Cell[], collapsedRows: Set<readonly string[]>): string[] {
-  const out = new Array<string>(cells.length);
+function plainRow(cells: Cell[], count: number, collapsedRows: Set<readonly string[]>): string[] {
+  const out = new Array<string>(count);
   let collapsed = true;
-  for (let i = 0; i < cells.length; i++) {
-    const text = cells[i]!.text;
-    if (REWRITABLE.test(text)) {
+  for (let i = 0; i < count; i++) {
+    const { text, clean } = cells[i]!;
+    if (!clean && REWRITABLE.test(text)) {
       collapsed = false;
       out[i] = text.includes('\n') ? cleanCell(text) : squeeze(text);
     } else out[i] = text.trim();
@@ -69,16 +82,26 @@ function plainRow(cells: Cell[], collapsedRows: Set<readonly string[]>): string[
   return out;
 }
 
+function hasSpans(cells: Cell[], count: number): boolean {
+  for (let i = 0; i < count; i++) if (cells[i]!.colspan !== 1 || cells[i]!.rowspan !== 1) return true;
+  return false;
+}
+
+function hasText(cells: string[]): boolean {
+  for (const cell of cells) if (cell) return true;
+  return false;
+}
+
 function spanOf(value: string | undefined): number {
   if (value === undefined) return 1; // most cells
   const n = Number.parseInt(value ?? '', 10);
   return Number.isFinite(n) && n > 1 ? Math.min(n, MAX_SPAN) : 1;
 }
 
-/** The row's cells on the table's grid: spanned cells from above filled in, colspans padded. */
-function layOut(cells: Cell[], carries: (SpanCarry | undefined)[], collapsedRows: Set<readonly string[]>): string[] {
+/** The row's first `count` cells on the table's grid: spanned cells from above filled in, colspans padded. */
+function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[], collapsedRows: Set<readonly string[]>): string[] {
   // the common row: no spans here or from above
-  if (carries.length === 0 && cells.every((c) => c.colspan === 1 && c.rowspan === 1)) return plainRow(cells, collapsedRows);
+  if (carries.length === 0 && !hasSpans(cells, count)) return plainRow(cells, count, collapsedRows);
   const out: string[] = [];
   const fillCarried = (): void => {
     for (let carry = carries[out.length]; carry && carry.rowsLeft > 0; carry = carries[out.length]) {
@@ -86,7 +109,8 @@ function layOut(cells: Cell[], carries: (SpanCarry | undefined)[], collapsedRows
       if (--carry.rowsLeft === 0) carries[out.length - 1] = undefined;
     }
   };
-  for (const cell of cells) {
+  for (let i = 0; i < count; i++) {
+    const cell = cells[i]!;
     fillCarried();
     const text = cleanCell(cell.text);
     for (let k = 0; k < cell.colspan; k++) {
@@ -112,16 +136,26 @@ export interface HtmlBlocks {
   collapsed: ReadonlySet<readonly string[]>;
 }
 
-/** `htmlToBlocks`, with the rows that need no collapsing. */
-export function readHtml(html: string): HtmlBlocks {
+/** `htmlToBlocks`, with the rows that need no collapsing. `tokenizeHtml` is for tests to compare tokenizers. */
+export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): HtmlBlocks {
   const blocks: Block[] = [];
   const collapsed = new Set<readonly string[]>();
   const tables: TableFrame[] = [];
   let tableCount = 0;
   let text = ''; // text of the current line or cell
+  // What onText saw of `text`: nothing REWRITABLE (a cell of it needs no test), and whether
+  // it ends in a space (then a piece starting with one makes two).
+  let textClean = true;
+  let textEndsInSpace = false;
+  const clearText = (): void => {
+    text = '';
+    textClean = true;
+    textEndsInSpace = false;
+  };
   let preDepth = 0;
 
-  const frame = (): TableFrame | undefined => tables.at(-1);
+  let top: TableFrame | undefined; // tables.at(-1), kept: it is read several times a tag
+  const frame = (): TableFrame | undefined => top;
   const openCell = (): Cell | null => {
     const f = frame();
     return f && !f.container ? f.cell : null;
@@ -136,61 +170,71 @@ export function readHtml(html: string): HtmlBlocks {
   const endLine = (): void => {
     if (openCell()) {
       text += '\n';
+      textClean = false;
       return;
     }
     emitLines(text);
-    text = '';
+    clearText();
   };
   const endCell = (): void => {
     const f = frame();
     if (f?.cell && !f.container) {
       f.cell.text = text;
-      (f.cells ??= []).push(f.cell);
+      f.cell.clean = textClean;
+      f.cellCount++; // f.cell is cells[cellCount] already
     } else emitLines(text);
     if (f) f.cell = null;
-    text = '';
+    clearText();
   };
   const endRow = (): void => {
     const f = frame();
-    if (!f || f.cells === null) return;
+    if (!f?.inRow) return;
     if (f.cell || text.trim()) endCell();
     if (!f.container) {
-      const cells = layOut(f.cells, f.carries, collapsed);
-      if (cells.some((c) => c)) blocks.push({ kind: 'row', cells, table: f.id });
+      const cells = layOut(f.cells, f.cellCount, f.carries, collapsed);
+      if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id });
     }
-    f.cells = null;
+    f.inRow = false;
+    f.cellCount = 0;
     f.container = false;
-    text = '';
+    clearText();
   };
   const startCell = (attribs: Record<string, string>): void => {
     const f = frame()!;
-    f.cells ??= []; // a <td> without <tr>
+    f.inRow = true; // a <td> without <tr> starts a row too
     if (f.container) {
       emitLines(text);
-      text = '';
+      clearText();
       return;
     }
     if (f.cell || text.trim()) endCell(); // stray text between cells is a cell of its own
-    f.cell = { text: '', colspan: spanOf(attribs.colspan), rowspan: spanOf(attribs.rowspan) };
-    text = '';
+    const cell = (f.cells[f.cellCount] ??= { text: '', clean: false, colspan: 1, rowspan: 1 });
+    cell.colspan = spanOf(attribs.colspan);
+    cell.rowspan = spanOf(attribs.rowspan);
+    f.cell = cell;
+    clearText();
   };
   const startTable = (): void => {
     const outer = frame();
-    if (outer?.cells && !outer.container) {
+    if (outer?.inRow && !outer.container) {
       // the row being built holds a table: its own text so far becomes lines
-      for (const c of outer.cells) emitLines(c.text);
+      for (let i = 0; i < outer.cellCount; i++) emitLines(outer.cells[i]!.text);
       outer.container = true;
       outer.cell = null;
     }
     emitLines(text);
-    text = '';
-    tables.push({ id: ++tableCount, cells: null, container: false, cell: null, carries: [] });
+    clearText();
+    tables.push((top = { id: ++tableCount, inRow: false, cells: [], cellCount: 0, container: false, cell: null, carries: [] }));
+  };
+  const popTable = (): void => {
+    tables.pop();
+    top = tables.at(-1);
   };
   const endTable = (): void => {
     endRow();
-    tables.pop();
+    popTable();
     emitLines(text);
-    text = '';
+    clearText();
     blocks.push({ kind: 'break' });
   };
 
@@ -199,7 +243,7 @@ export function readHtml(html: string): HtmlBlocks {
     else if (name === 'tr') {
       if (!frame()) return;
       endRow();
-      frame()!.cells = [];
+      frame()!.inRow = true;
     } else if (name === 'td' || name === 'th') {
       if (frame()) startCell(attribs);
     } else if (name === 'pre') {
@@ -222,140 +266,30 @@ export function readHtml(html: string): HtmlBlocks {
     } else if (LINE_TAGS.has(name) && name !== 'br') endLine();
   };
   const onText = (data: string): void => {
-    text += preDepth > 0 ? data.replace(/\r\n?/g, '\n') : /[\t\n\r\f]| {2}/.test(data) ? data.replace(/\s+/g, ' ') : data;
+    if (preDepth > 0) {
+      textClean = false;
+      text += data.replace(CRLF, '\n');
+    } else if (data === '\n') {
+      // the newline between two rows or cells, a fifth of a report's texts: a space, as below, without the tests
+      textClean = false;
+      text += ' ';
+    } else if (!REWRITABLE.test(data)) {
+      // most text: nothing to rewrite, here or in its cell, unless this piece and the last bring a space each
+      if (textEndsInSpace && data.charCodeAt(0) === SPACE) textClean = false;
+      textEndsInSpace = data.charCodeAt(data.length - 1) === SPACE;
+      text += data;
+    } else {
+      textClean = false;
+      // a piece of nothing but whitespace becomes one space: the replace below, without its copy
+      if (SPREAD_WHITESPACE.test(data)) text += data.trim() === '' ? ' ' : data.replace(WHITESPACE_RUN, ' ');
+      else text += data;
+    }
   };
-  tokenize(html, { onOpen, onClose, onText });
+  tokenizeHtml(html, { onOpen, onClose, onText });
   while (tables.length) {
     endRow();
-    tables.pop();
+    popTable();
   }
   emitLines(text);
   return { blocks, collapsed };
-}
-
-const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-interface TagEvents {
-  onOpen(name: string, attribs: Record<string, string>): void;
-  onClose(name: string): void;
-  onText(text: string): void;
-}
-
-/**
- * htmlparser2's tokenizer without its Parser: the Parser keeps a stack of open elements
- * that costs O(depth) per tag, so 100,000 unclosed tables (hostile mail) would take minutes.
- * Table structure is all this file needs, and it keeps that itself. Content of `<head>`,
- * `<style>` and the like is skipped up to its own end tag.
- */
-function tokenize(html: string, events: TagEvents): void {
-  let tag = '';
-  let wantAttribs = false;
-  let attribs: Record<string, string> = NO_ATTRIBS;
-  let attrName = '';
-  let attrValue = '';
-  let skipping: string | null = null;
-  let skipNesting = 0;
-  const slice = (start: number, end: number): string => html.slice(start, end);
-  /** A tag's name in lower case; the table's own two-letter tags (most tags of a report) without a copy. */
-  const nameAt = (start: number, end: number): string => {
-    if (end - start === 2 && (html.charCodeAt(start) | 0x20) === 0x74 /* t */) {
-      const second = html.charCodeAt(start + 1) | 0x20;
-      if (second === 0x64 /* d */) return 'td';
-      if (second === 0x72 /* r */) return 'tr';
-      if (second === 0x68 /* h */) return 'th';
-    }
-    return slice(start, end).toLowerCase();
-  };
-  const open = (): void => {
-    if (skipping) {
-      if (tag === skipping) skipNesting++;
-      return;
-    }
-    if (SKIP_CONTENT.has(tag)) {
-      skipping = tag;
-      skipNesting = 0;
-      return;
-    }
-    events.onOpen(tag, attribs);
-  };
-  const cbs: TokenizerCallbacks = {
-    ontext: (start, end) => {
-      if (skipping) return;
-      const text = slice(start, end);
-      events.onText(text.includes('&') ? decodeHTML(text) : text);
-    },
-    ontextentity: () => {}, // entities are decoded above: the tokenizer's own decoding is off
-    onopentagname: (start, end) => {
-      tag = nameAt(start, end);
-      // only a cell's spans matter: other attributes (styles, links) are never read, so never copied
-      wantAttribs = tag === 'td' || tag === 'th';
-      attribs = NO_ATTRIBS;
-    },
-    onattribname: (start, end) => {
-      // "colspan" and "rowspan" are seven letters: other names (valign, style) are not copied
-      attrName = wantAttribs && end - start === 7 ? slice(start, end).toLowerCase() : '';
-    },
-    onattribdata: (start, end) => {
-      if (attrName === 'colspan' || attrName === 'rowspan') attrValue += slice(start, end);
-    },
-    onattribentity: () => {},
-    onattribend: () => {
-      if (attrValue) {
-        if (attribs === NO_ATTRIBS) attribs = {};
-        attribs[attrName] ??= attrValue;
-      }
-      attrValue = '';
-    },
-    onopentagend: open,
-    onselfclosingtag: () => {
-      open();
-      // a self-closed element opens nothing: `<br/>` ends a line, `<style/>` hides nothing
-      if (skipping === tag && skipNesting === 0) skipping = null;
-      else if (!skipping) events.onClose(tag);
-    },
-    onclosetag: (start, end) => {
-      const name = nameAt(start, end);
-      if (skipping) {
-        if (name === skipping && skipNesting-- === 0) skipping = null;
-        return;
-      }
-      events.onClose(name);
-    },
-    oncdata: () => {},
-    oncomment: () => {},
-    ondeclaration: () => {},
-    onprocessinginstruction: () => {},
-    onend: () => {},
-  };
-  // Entity decoding off: the tokenizer then skips through text to the next `<` in one search
-  // instead of stepping through every character (twice as fast on a 10,000-row report).
-  const tokenizer = new Tokenizer({ decodeEntities: false }, cbs);
-  searchNatively(tokenizer);
-  tokenizer.write(html);
-  tokenizer.end();
-}
-
-/** The tokenizer's own fields that its `fastForwardTo` reads and writes (htmlparser2 10). */
-interface TokenizerCursor {
-  buffer: string;
-  index: number;
-  offset: number;
-  fastForwardTo(c: number): boolean;
-}
-
-/**
- * htmlparser2's tokenizer finds the next `<` of a text (and the end of a comment) by
- * stepping through the characters in JavaScript: a third of our HTML time on a 10,000-row
- * report. `String#indexOf` does the same search natively, with the same result: the index
- * of the character, or the buffer's last index when it is not there.
- */
-function searchNatively(tokenizer: Tokenizer): void {
-  const t = tokenizer as unknown as TokenizerCursor;
-  // another htmlparser2 whose tokenizer keeps its cursor differently: leave it as it is
-  if (typeof t.fastForwardTo !== 'function' || typeof t.buffer !== 'string' || typeof t.index !== 'number' || typeof t.offset !== 'number') return;
-  t.fastForwardTo = function (this: TokenizerCursor, c: number): boolean {
-    const found = this.buffer.indexOf(String.fromCharCode(c), this.index + 1 - this.offset);
-    this.index = (found < 0 ? this.buffer.length - 1 : found) + this.offset;
-    return found >= 0;
-  };
 }
