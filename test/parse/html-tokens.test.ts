@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { readHtml } from '../../src/parse/html-blocks.ts';
-import { tokenize, type TagEvents } from '../../src/parse/html-tokens.ts';
+import { tokenize, type Tokenize } from '../../src/parse/html-tokens.ts';
 import { htmlparser2Tokenize } from './htmlparser2-tokens.ts';
 import { SAMPLE_LAYOUTS, generateSpec, renderReport, type Layout } from './report-generator.ts';
 
@@ -25,7 +25,7 @@ function expectSameBlocks(html: string): void {
 }
 
 /** The events themselves, text pieces included: stricter than blocks, so a failure points at the token. */
-function events(tokenizeHtml: (html: string, events: TagEvents) => void, html: string): unknown[] {
+function events(tokenizeHtml: Tokenize, html: string): unknown[] {
   const out: unknown[] = [];
   tokenizeHtml(html, {
     onOpen: (name, attribs) => out.push(['open', name, { ...attribs }]),
