@@ -58,14 +58,11 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   const found: Array<{ index: number; report: ParsedReport }> = [];
   // Innermost first: an attached report is the report; its carrier's body is only the admin's note.
   const ordered = docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.depth - a.doc.depth);
-  const seen = new Set<string>();
   const why: string[] = [];
   for (const { doc, index } of ordered) {
     const report = readReport(doc, found.length > 0, why);
     if (!report) continue;
-    const identity = `${report.messageId ?? ''}|${report.errors.map((e) => e.fingerprint).join(',')}`;
-    if (seen.has(identity)) continue;
-    seen.add(identity);
+    if (found.some((f) => sameReport(f.report, report))) continue;
     found.push({ index, report });
   }
   if (!found.length) {
@@ -74,6 +71,11 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   }
   // keep the order of the mail: outer before inner, attachments in MIME order
   return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
+}
+
+/** The same mail twice (a report attached and quoted inline): same message id, same errors in the same order. */
+function sameReport(a: ParsedReport, b: ParsedReport): boolean {
+  return a.messageId === b.messageId && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
 }
 
 /**
