@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 export async function runParseBench(sizes = envSizes() ?? [10, 1000, 10000]): Promise<Record<string, unknown>[]> {
   const script = fileURLToPath(new URL('./parse-one.ts', import.meta.url));
   return sizes.map((n) => {
-    const rounds = n >= 10000 ? 7 : 15;
+    // enough rounds for a median that one GC pause or one busy moment does not move (an 8 ms decode is at their mercy)
+    const rounds = n >= 10000 ? 15 : n >= 1000 ? 61 : 201;
     const out = execFileSync(process.execPath, ['--import', 'tsx', script, String(n), String(rounds)], { encoding: 'utf8' });
     return { bench: 'parse', ...(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) };
   });
