@@ -61,6 +61,11 @@ export type ReportErrors = z.infer<typeof ReportErrorsSchema>;
 export const TicketChunkJobSchema = ReportErrorsSchema.extend({
   kind: z.literal('chunk'),
   errors: z.array(SyncErrorSchema).min(1).max(RESOLVE_CHUNK_SIZE),
+  /**
+   * A lookup retried (`failed retry`) after this chunk's tickets went out without it: its
+   * report was applied already, and only its open tickets are brought up to date.
+   */
+  relookup: z.boolean().optional(),
 });
 export const ReportCloseJobSchema = z.object({
   kind: z.literal('close'),

@@ -97,6 +97,34 @@ function onPremChild(data: ResolveJob, again: string): FlowJobNode {
   };
 }
 
+const FLOW_OPTIONS = { queuesOptions: Object.fromEntries([QUEUE_NAMES.ticket, QUEUE_NAMES.resolve, QUEUE_NAMES.onprem].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) };
+
+/** The lookup of one chunk (with its onprem child where AD is read); `again` marks a re-run's ids. */
+function resolveJob(data: ResolveJob, again: string, settings: { onprem?: boolean }): FlowJob {
+  return {
+    name: 'resolve',
+    queueName: QUEUE_NAMES.resolve,
+    data,
+    opts: {
+      jobId: jobIds.resolve(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again,
+      ...DEFAULT_JOB_OPTIONS,
+      // a lookup that failed for good must not hold the report's tickets back:
+      // the ticket job goes on and records that error as unresolved
+      ignoreDependencyOnFailure: true,
+    },
+    ...(settings.onprem ? { children: [onPremChild(data, again)] } : {}),
+  };
+}
+
+function ticketJob(data: TicketJob, id: string, children: FlowJob[]): FlowJob {
+  return { name: data.kind, queueName: QUEUE_NAMES.ticket, data, opts: { jobId: id, ...DEFAULT_JOB_OPTIONS }, children };
+}
+
+/** The tickets of one chunk's problems, once its lookup is done. */
+function chunkJob(data: ResolveJob, again: string, children: FlowJob[], relookup = false): FlowJob {
+  return ticketJob({ kind: 'chunk', ...data, ...(relookup && { relookup }) }, jobIds.chunk(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again, children);
+}
+
 export interface Queues {
   prefix: string;
   poll: Queue;
@@ -107,6 +135,12 @@ export interface Queues {
   byName(name: QueueName): Queue;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
   addReportFlow(job: ReportErrors, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
+  /**
+   * Looks one chunk of a report up again and brings its tickets up to date: a `chunk` ticket
+   * job (no close: the report's other problems are not touched) over a fresh lookup. For a
+   * lookup that failed for good after its report was ticketed without it (`failed retry`).
+   */
+  addChunkRerun(data: ResolveJob, rerun: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -142,31 +176,24 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
       const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
-      const resolveJob = (errors: SyncError[]): FlowJob => ({
-        name: 'resolve',
-        queueName: QUEUE_NAMES.resolve,
-        data: { report: job.report, errors } satisfies ResolveJob,
-        opts: {
-          jobId: jobIds.resolve(job.report.reportId, errors.map((e) => e.fingerprint)) + again,
-          ...DEFAULT_JOB_OPTIONS,
-          // a lookup that failed for good must not hold the report's tickets back:
-          // the ticket job goes on and records that error as unresolved
-          ignoreDependencyOnFailure: true,
-        },
-        ...(settings.onprem ? { children: [onPremChild({ report: job.report, errors }, again)] } : {}),
-      });
-      const ticketJob = (data: TicketJob, id: string, children: FlowJob[]): FlowJob => ({ name: data.kind, queueName: QUEUE_NAMES.ticket, data, opts: { jobId: id, ...DEFAULT_JOB_OPTIONS }, children });
+      const lookup = (errors: SyncError[]) => resolveJob({ report: job.report, errors }, again, settings);
       // A chunk that failed for good holds its close back (BullMQ's default) until `failed retry`:
       // closing without it would count its problems as missing from the report.
       const tree = settings.digest
-        ? ticketJob({ kind: 'whole', ...job }, jobId, chunks.map(resolveJob))
+        ? ticketJob({ kind: 'whole', ...job }, jobId, chunks.map(lookup))
         : ticketJob(
             { kind: 'close', report: job.report, errorCount: job.errors.length },
             jobId,
-            chunks.map((errors) => ticketJob({ kind: 'chunk', report: job.report, errors }, jobIds.chunk(job.report.reportId, errors.map((e) => e.fingerprint)) + again, [resolveJob(errors)])),
+            chunks.map((errors) => chunkJob({ report: job.report, errors }, again, [lookup(errors)])),
           );
-      await flow.add(tree, { queuesOptions: Object.fromEntries([QUEUE_NAMES.ticket, QUEUE_NAMES.resolve, QUEUE_NAMES.onprem].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) });
+      await flow.add(tree, FLOW_OPTIONS);
       return { jobId, added: true, resolveJobs: chunks.length };
+    },
+    async addChunkRerun(data, rerun) {
+      const again = `-r${rerun}`;
+      const tree = chunkJob(data, again, [resolveJob(data, again, settings)], true);
+      await flow.add(tree, FLOW_OPTIONS);
+      return tree.opts!.jobId!;
     },
     async close() {
       await Promise.all([poll.close(), resolve.close(), ticket.close(), onprem.close(), flow.close()]);

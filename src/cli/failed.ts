@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
 import { whenRedisReady } from '../redis/ready.ts';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
 
 /** What `syncdesk failed list|retry` does (loaded when it runs; see failed-command.ts). */
@@ -18,7 +19,28 @@ export interface FailedJobInfo {
   code: string | null;
   reason: string;
   failedAt: string | null;
+  /** What became of the work that waited for this job, when it went on without it. */
+  effect: string | null;
 }
+
+/**
+ * A lookup (resolve, onprem) that failed for good does not hold its report back: the chunk
+ * above it is ticketed without it. Such a job is "gone past" once that parent is no longer
+ * waiting for its children; retrying the job alone would then change no ticket.
+ */
+async function gonePast(queues: Queues, job: Job): Promise<boolean> {
+  if (!job.parent?.id) return false;
+  const name = job.parent.queueKey.slice(job.parent.queueKey.lastIndexOf(':') + 1) as QueueName;
+  const parentQueue = QUEUE_NAMES[name] ? queues.byName(name) : null;
+  const state = parentQueue ? await parentQueue.getJobState(job.parent.id) : 'unknown';
+  return state !== 'waiting-children' && state !== 'unknown';
+}
+
+const WENT_ON = {
+  resolve: 'its tickets went out with these errors not looked up; `failed retry` looks them up again and updates the tickets',
+  onprem: 'its tickets went out without the on-premises side; `failed retry` reads AD again and updates the tickets',
+} as const;
+const isLookup = (queue: QueueName): queue is keyof typeof WENT_ON => queue === 'resolve' || queue === 'onprem';
 
 export async function listFailed(queues: Queues, limit = 1000): Promise<FailedJobInfo[]> {
   const out: FailedJobInfo[] = [];
@@ -34,6 +56,7 @@ export async function listFailed(queues: Queues, limit = 1000): Promise<FailedJo
         code: failureCode(job.failedReason),
         reason: job.failedReason ?? '',
         failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+        effect: isLookup(queue) && (await gonePast(queues, job)) ? WENT_ON[queue] : null,
       });
     }
   }
@@ -45,7 +68,7 @@ export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Pr
   const entries = await ledger.recent(limit);
   return entries
     .filter((e) => e.status === 'rejected' && !e.reason?.startsWith('too-large'))
-    .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt }));
+    .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt, effect: null }));
 }
 
 /** Failed jobs of every queue, then the mails kept but not readable. */
@@ -70,8 +93,14 @@ export async function retryFailed(runtime: Runtime, target: { id?: string; all?:
     }
     const job = await runtime.queues.byName(f.queue).getJob(f.id);
     if (!job) continue;
-    // a fresh set of attempts: the cause was fixed (or is worth another full try)
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    if (f.effect && !runtime.config.ticket.digest) {
+      // its tickets went out without it: the chunk's lookup and tickets again, in place of the failed job
+      await runtime.queues.addChunkRerun(job.data as ResolveJob, Date.now().toString(36));
+      await job.remove();
+    } else {
+      // a fresh set of attempts: the cause was fixed (or is worth another full try)
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    }
     done.push(f.id);
   }
   return done;
@@ -93,7 +122,7 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
   writeRows(rows, {
     json: opts.json,
     empty: 'no failed jobs',
-    line: (r) => `${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}`,
+    line: (r) => `${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`,
     footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\``,
   });
 }

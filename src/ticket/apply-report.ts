@@ -84,7 +84,8 @@ export interface ReportSeen {
  * (what is missing can only be known from the whole report). `applyReport` is both at once.
  */
 export interface ReportApplier {
-  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]>;
+  /** `relookup`: a lookup retried after the report's tickets went out without it (see TicketChunkJob). */
+  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { relookup?: boolean }): Promise<TicketAction[]>;
   closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
   applyReport: ApplyReport;
 }
@@ -138,6 +139,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 
   function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
     const r = view.report;
+    // the same report looked up again is no new sighting
+    if (s && s.lastReportId === r.reportId) return { firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenCount: s.seenCount, reports: s.reports };
     const entry = { reportId: r.reportId, subject: r.subject, coversAt: r.coversAt };
     return {
       firstSeen: s?.firstSeen ?? r.coversAt,
@@ -174,10 +177,15 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return now().getTime() - Date.parse(resolvedAt) <= policy.reopenWithinDays * DAY_MS;
   }
 
-  /** What a problem needs without asking the desk: nothing (this report was applied to it), or a skip (a newer report decided it). */
-  function settled(view: ProblemView, s: KeyState | null, old: boolean): TicketAction | null {
+  /**
+   * What a problem needs without asking the desk: nothing (this report was applied to it), or
+   * a skip (a newer report decided it). With `relookup` (a lookup of this report retried after
+   * its tickets went out without it), an open ticket whose lookup now says more is updated.
+   */
+  function settled(view: ProblemView, s: KeyState | null, old: boolean, relookup = false): TicketAction | null {
     const { key, report } = view;
-    if (s && s.lastReportId === report.reportId) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
+    const news = relookup && s?.status === 'open' && s.contentHash !== contentHash(view);
+    if (s && s.lastReportId === report.reportId && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     // An older report never undoes what a newer one decided for a problem; a problem nothing
     // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
     if (s && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
@@ -187,8 +195,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   /** One problem, under its key's lock: `s` its state read under that lock, `searched` the desk's tickets for it when already searched. */
-  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[]): Promise<TicketAction> {
-    const early = settled(view, s, old);
+  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[], relookup = false): Promise<TicketAction> {
+    const early = settled(view, s, old, relookup);
     if (early) return early;
     const { key, report } = view;
     const summary = renderSummary(view);
@@ -206,7 +214,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       result = await sink.create(renderDraft(view, seen, followUpOf), { idempotencyKey, followUpOf });
     };
 
-    if (!ticket) {
+    if (relookup && ticket?.status !== 'open') {
+      // a lookup retried only updates a ticket still open: it never recreates one deleted,
+      // or reopens one resolved, in the desk since
+      return { key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary };
+    } else if (!ticket) {
       action = 'create';
       await createTicket();
     } else if (ticket.status === 'open') {
@@ -217,7 +229,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       if (adopted || s.contentHash === hash) action = 'unchanged';
       else {
         action = 'note';
-        await sink.addNote(ticket, changedNote(view, seen));
+        await sink.addNote(ticket, changedNote(view, seen, relookup));
         if (s.summary !== summary) await sink.updateFields(ticket, { summary });
       }
     } else if (ticket.status === 'wontfix') {
@@ -325,10 +337,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return { old: previous !== null && previous > Date.parse(report.coversAt), newest: previous };
   }
 
-  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]> {
+  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { relookup?: boolean } = {}): Promise<TicketAction[]> {
     const views = [...problemsOf(part, resolutions).values()];
     const { old } = await isOld(part.report);
-    if (await state.isApplied(streamOf(part.report), part.report.reportId)) {
+    const relookup = options.relookup ?? false;
+    if (!relookup && (await state.isApplied(streamOf(part.report), part.report.reportId))) {
       return mapLimit(views, concurrency, async (view) => {
         const s = await state.get(view.key);
         return { key: view.key, action: 'unchanged' as const, ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) };
@@ -339,9 +352,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // worker can create one of these tickets between that search and our create.
     return withLocks(state, views.map((v) => v.key), async () => {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
-      const asking = problems.filter(({ view, s }) => !settled(view, s, old)).map(({ view }) => view.key);
+      const asking = problems.filter(({ view, s }) => !settled(view, s, old, relookup)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
-      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key)));
+      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup));
     });
   }
 

@@ -325,9 +325,11 @@ function reportLine(report: ReportRef): string {
   return `report "${report.subject}" (covers ${report.coversAt}, id ${report.reportId})`;
 }
 
-export function changedNote(view: ProblemView, seen: SeenInfo): ContentBlock[] {
+/** `relookup`: the same report's lookup retried (`failed retry`), not a new report. */
+export function changedNote(view: ProblemView, seen: SeenInfo, relookup = false): ContentBlock[] {
+  const why = relookup ? `Looked up again for ${reportLine(view.report)}, after the first lookup failed` : `The problem changed in ${reportLine(view.report)}`;
   return [
-    { kind: 'paragraph', text: `The problem changed in ${reportLine(view.report)}. Current state:` },
+    { kind: 'paragraph', text: `${why}. Current state:` },
     ...factBlocks(view),
     ...seenBlocks(seen),
   ];

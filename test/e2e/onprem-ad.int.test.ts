@@ -158,6 +158,34 @@ describe('both sides of a conflict, end to end (Samba AD DC, fake Graph, file si
     expect(cara.markdown).toMatch(/The on-premises side is missing: on-premises lookup at ldaps:\/\/127\.0\.0\.1:636: the DC refused the bind credentials/);
   });
 
+  it('`failed list` says that ticket went out without AD; with the password fixed, `failed retry` reads AD again and updates the same ticket', async () => {
+    const before = ticketOn(`smtp:cara@${dom} on cara.ad@${dom}`);
+    const list = await syncdesk(['failed', 'list'], env);
+    expect(list.code, list.stderr + list.stdout).toBe(0);
+    expect(list.stdout).toMatch(/^onprem\tonprem-[0-9a-f]+\t.*the DC refused the bind credentials/m);
+    expect(list.stdout).toContain('its tickets went out without the on-premises side; `failed retry` reads AD again and updates the tickets');
+
+    await startOnPremWorker();
+    const retry = await syncdesk(['failed', 'retry', '--all'], env);
+    expect(retry.code, retry.stderr + retry.stdout).toBe(0);
+    expect(retry.stdout).toContain('re-queued 1 job');
+    await drained(env.REDIS_PREFIX!, 90_000);
+    expect(await failedOnPrem()).toEqual([]);
+    expect(await failedJobs(env.REDIS_PREFIX!)).toBe(0);
+
+    const cara = ticketOn(`smtp:cara@${dom} on cara.ad@${dom}`);
+    expect(cara.id).toBe(before.id);
+    expect(cara.status).toBe('open');
+    // one note with both sides now; the first lookup's text stays above it, as a desk keeps it
+    const notes = cara.markdown.split(/^## Note — /m).slice(1);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('Looked up again for report');
+    expect(notes[0]).toContain(`| DN | ${dns.cara} |`);
+    expect(notes[0]).not.toContain('The on-premises side is missing');
+    expect(notes[0]).toContain('Times seen | 1 |');
+    expect(cara.summary).toContain('held by cloud-only user Cara Cloud');
+  });
+
   it('an unreachable DC: retried, then the cloud-side ticket goes out with the reason', async () => {
     await startOnPremWorker({ ONPREM_URL: 'ldaps://127.0.0.1:9' });
     const ms = await replay('unreachable', [{ object: `dan@${dom}`, duplicates: [['ProxyAddresses', `smtp:bob.alias@${dom}`]], onPremisesObjectId: guids.bob! }], 3);

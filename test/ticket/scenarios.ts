@@ -7,6 +7,7 @@ import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { createTicketStateStore, type TicketStateStore } from '../../src/ticket/ticket-state.ts';
+import { unresolved } from '../../src/resolve/resolve-error.ts';
 import { services } from '../helpers/services.ts';
 import { holder, resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
 import { memoryState } from './memory-state.ts';
@@ -187,6 +188,31 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       const [ticket] = await desk.inspect.tickets(correlationKey(tenant, err));
       expect(ticket!.notes).toBe(1);
       expect(ticket!.summary).toContain('held by synced user John Smith (HR)');
+    });
+
+    it('a lookup retried after its report was ticketed: one note on the open ticket, a resolved one left alone, no second sighting', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const applier = createReportApplier({ sink: desk.sink, state: state.store(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false }, now });
+      const job = ticketJob(tenant, 1, [a, b]);
+      const failed = resolutionsFor(unresolved(a.fingerprint, 'lookup failed: Graph unreachable'), unresolved(b.fingerprint, 'lookup failed: Graph unreachable'));
+      await applier.applyReport(job, failed);
+      const [ticketB] = await desk.inspect.tickets(correlationKey(tenant, b));
+      await desk.inspect.setStatus(ticketB!.id, 'resolved');
+
+      // the same report again without `relookup` (a replay): nothing, whatever the lookup says now
+      const found = resolutionsFor(resolution(a), resolution(b));
+      expect((await applier.applyProblems(job, found)).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+      // the lookup retried: the open ticket is brought up to date once, the resolved one is not reopened
+      expect((await applier.applyProblems(job, found, { relookup: true })).map((x) => x.action)).toEqual(['note', 'unchanged']);
+      expect((await applier.applyProblems(job, found, { relookup: true })).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+      const [ticketA] = await desk.inspect.tickets(correlationKey(tenant, a));
+      expect(ticketA!.notes).toBe(1);
+      expect(ticketA!.summary).toContain('held by cloud-only user John Smith');
+      const [againB] = await desk.inspect.tickets(correlationKey(tenant, b));
+      expect({ status: againB!.status, notes: againB!.notes }).toEqual({ status: 'resolved', notes: ticketB!.notes });
+      expect((await state.store().get(correlationKey(tenant, a)))?.seenCount).toBe(1);
     });
 
     it('old replay: an older report changes nothing a newer one decided, but creates a problem nothing has a ticket for; the same report again changes nothing', async () => {
