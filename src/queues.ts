@@ -140,7 +140,7 @@ export interface Queues {
    * job (no close: the report's other problems are not touched) over a fresh lookup. For a
    * lookup that failed for good after its report was ticketed without it (`failed retry`).
    */
-  addChunkRerun(data: ResolveJob, rerun: string): Promise<string>;
+  addChunkRerun(data: ResolveJob, rerun: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -191,9 +191,7 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
     },
     async addChunkRerun(data, rerun) {
       const again = `-r${rerun}`;
-      const tree = chunkJob(data, again, [resolveJob(data, again, settings)], true);
-      await flow.add(tree, FLOW_OPTIONS);
-      return tree.opts!.jobId!;
+      await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], true), FLOW_OPTIONS);
     },
     async close() {
       await Promise.all([poll.close(), resolve.close(), ticket.close(), onprem.close(), flow.close()]);

@@ -36,13 +36,21 @@ async function gonePast(queues: Queues, job: Job): Promise<boolean> {
   return state !== 'waiting-children' && state !== 'unknown';
 }
 
+/** What went out without a lookup that failed for good, and what looking again means. */
 const WENT_ON = {
-  resolve: 'its tickets went out with these errors not looked up; `failed retry` looks them up again and updates the tickets',
-  onprem: 'its tickets went out without the on-premises side; `failed retry` reads AD again and updates the tickets',
+  resolve: { missing: 'its tickets went out with these errors not looked up', again: 'looks them up again' },
+  onprem: { missing: 'its tickets went out without the on-premises side', again: 'reads AD again' },
 } as const;
 const isLookup = (queue: QueueName): queue is keyof typeof WENT_ON => queue === 'resolve' || queue === 'onprem';
 
-export async function listFailed(queues: Queues, limit = 1000): Promise<FailedJobInfo[]> {
+/** The line `failed list` shows for such a job: per-problem tickets are brought up to date by a retry, a report's digest ticket is not. */
+function wentOn(queue: keyof typeof WENT_ON, digest: boolean): string {
+  const { missing, again } = WENT_ON[queue];
+  return digest ? `${missing}; \`failed retry\` ${again}, and the report's ticket changes with its next report` : `${missing}; \`failed retry\` ${again} and updates the tickets`;
+}
+
+/** `digest`: the desk gets one ticket per report (TICKET_DIGEST), which says what a retry can do. */
+export async function listFailed(queues: Queues, limit = 1000, digest = false): Promise<FailedJobInfo[]> {
   const out: FailedJobInfo[] = [];
   for (const queue of Object.keys(QUEUE_NAMES) as QueueName[]) {
     const jobs = (await queues.byName(queue).getFailed(0, limit - 1)) as Job[];
@@ -56,7 +64,7 @@ export async function listFailed(queues: Queues, limit = 1000): Promise<FailedJo
         code: failureCode(job.failedReason),
         reason: job.failedReason ?? '',
         failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-        effect: isLookup(queue) && (await gonePast(queues, job)) ? WENT_ON[queue] : null,
+        effect: isLookup(queue) && (await gonePast(queues, job)) ? wentOn(queue, digest) : null,
       });
     }
   }
@@ -74,7 +82,7 @@ export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Pr
 /** Failed jobs of every queue, then the mails kept but not readable. */
 async function listAllFailed(runtime: Runtime, jobLimit?: number): Promise<FailedJobInfo[]> {
   const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
-  return [...(await listFailed(runtime.queues, jobLimit)), ...(await listRejectedMails(ledger))];
+  return [...(await listFailed(runtime.queues, jobLimit, runtime.config.ticket.digest)), ...(await listRejectedMails(ledger))];
 }
 
 /** Re-queues failed jobs (one by id, or all) and parses rejected mails again; returns the ids retried. */

@@ -147,11 +147,17 @@ export function fieldRole(label: string): FieldRole | null {
 }
 
 /** Object classes a report may name, by their lower-case spelling (one shared string per class, not one per row). */
-const OBJECT_TYPES = new Map<string, string>(
-  ['user', 'group', 'contact', 'device', 'computer', 'publicfolder', 'msexchdynamicdistributionlist'].map((t) => [t, t.charAt(0).toUpperCase() + t.slice(1)]),
-);
-OBJECT_TYPES.set('orgcontact', 'Contact');
-OBJECT_TYPES.set('inetorgperson', 'User');
+const OBJECT_TYPES = new Map<string, string>([
+  ['user', 'User'],
+  ['inetorgperson', 'User'],
+  ['group', 'Group'],
+  ['contact', 'Contact'],
+  ['orgcontact', 'Contact'],
+  ['device', 'Device'],
+  ['computer', 'Computer'],
+  ['publicfolder', 'Publicfolder'],
+  ['msexchdynamicdistributionlist', 'Msexchdynamicdistributionlist'],
+]);
 
 /** The object class a report names, or null when the text is none. */
 export function canonicalObjectType(text: string): string | null {

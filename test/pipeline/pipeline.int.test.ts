@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Worker as BullWorker, type Worker } from 'bullmq';
+import { UnrecoverableError, Worker as BullWorker, type Worker } from 'bullmq';
 import { ResolveJobSchema } from '../../schemas/jobs.schema.ts';
 import { processResolveJob } from '../../src/app/processors.ts';
 import { QUEUE_NAMES } from '../../src/queues.ts';
@@ -153,6 +153,61 @@ describe('pipeline on a real Redis', () => {
     const poisonAgain = await runtime.queues.ticket.getJob('poison-1');
     expect(await poisonAgain!.getState()).toBe('failed');
     expect(poisonAgain!.finishedOn).toBeGreaterThan(poison!.finishedOn!);
+  });
+
+  /** Ingests a 2-error report and fails its lookup for good by hand, as a Graph down past every retry would. */
+  async function lookupFailedForGood(t: Awaited<ReturnType<typeof testRuntime>>): Promise<void> {
+    await t.runtime.ingestor().ingest(bigReport(2), { origin: 'replay-file', receivedAt: new Date() });
+    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: t.runtime.redis.client, prefix: t.runtime.redis.prefix });
+    try {
+      const job = (await manual.getNextJob('by-hand'))!;
+      await job.moveToFailed(new UnrecoverableError('Graph down for good'), 'by-hand', false);
+    } finally {
+      await manual.close();
+    }
+    // the report's tickets go out without the lookup
+    await until('the tickets of the report', async () => readTickets(join(t.dir, 'tickets')).length > 0, 30_000);
+    expect(await waitForDrain(t.runtime.queues, { timeoutMs: 30_000 })).toBe(true);
+  }
+
+  it('a lookup failed for good: `failed list` says the tickets went out without it, and `failed retry` brings them up to date', async () => {
+    const t = await testRuntime();
+    runtime = t.runtime;
+    workers = startWorkers(t.runtime, ['ticket']);
+    await lookupFailedForGood(t);
+    const before = readTickets(join(t.dir, 'tickets'));
+    expect(before.map((x) => x.notes.length)).toEqual([0, 0]);
+
+    const list = await cli(['failed', 'list'], t.env);
+    expect(list.stdout).toMatch(/^resolve\tresolve-[0-9a-f]+\t.*Graph down for good/m);
+    expect(list.stdout).toContain('its tickets went out with these errors not looked up; `failed retry` looks them up again and updates the tickets');
+
+    workers.push(...startWorkers(t.runtime, ['resolve']));
+    const retry = await cli(['failed', 'retry', '--all'], t.env);
+    expect(retry.stdout).toContain('re-queued 1 job');
+    expect(await waitForDrain(t.runtime.queues, { timeoutMs: 60_000 })).toBe(true);
+    // the same two tickets, each with one note: "not looked up" (no Graph here) instead of the failure
+    const after = readTickets(join(t.dir, 'tickets'));
+    expect(after.map((x) => [x.id, x.status, x.notes.length]).sort()).toEqual(before.map((x) => [x.id, x.status, 1]).sort());
+    expect((await cli(['failed', 'list'], t.env)).stdout).toContain('no failed jobs');
+  });
+
+  it('in digest mode, `failed list` says a retry only runs the lookup again: the digest ticket changes with the next report', async () => {
+    const t = await testRuntime({ TICKET_DIGEST: 'true' });
+    runtime = t.runtime;
+    workers = startWorkers(t.runtime, ['ticket']);
+    await lookupFailedForGood(t);
+    const before = readTickets(join(t.dir, 'tickets'));
+    expect(before).toHaveLength(1);
+
+    const list = await cli(['failed', 'list'], t.env);
+    expect(list.stdout).toContain("its tickets went out with these errors not looked up; `failed retry` looks them up again, and the report's ticket changes with its next report");
+
+    workers.push(...startWorkers(t.runtime, ['resolve']));
+    expect((await cli(['failed', 'retry', '--all'], t.env)).stdout).toContain('re-queued 1 job');
+    expect(await waitForDrain(t.runtime.queues, { timeoutMs: 60_000 })).toBe(true);
+    expect((await t.runtime.queues.resolve.getJobCounts('completed')).completed).toBe(1);
+    expect(readTickets(join(t.dir, 'tickets'))).toEqual(before);
   });
 
   it('keeps a mail the parser cannot read, lists it under `failed list`, and `failed retry <mailId>` reads it again', async () => {
