@@ -4,7 +4,13 @@
  * and plain paragraphs all end up here, so one extractor serves every layout.
  */
 export type Block =
-  | { kind: 'row'; cells: string[]; table: number }
+  | {
+      kind: 'row';
+      cells: string[];
+      table: number;
+      /** Every cell is in `collapse`d form already (the HTML reader knows it of nearly every row): no need to collapse again. */
+      collapsed?: boolean;
+    }
   | { kind: 'line'; text: string }
   | { kind: 'break' };
 
@@ -20,4 +26,9 @@ export function squeeze(text: string): string {
 /** Collapses all whitespace, newlines included: the normalised form of a message. */
 export function collapse(text: string): string {
   return (COLLAPSIBLE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+}
+
+/** Removes all whitespace (a wrapped address or id), copying only a text that has some. */
+export function withoutWhitespace(text: string): string {
+  return /\s/.test(text) ? text.replace(/\s+/g, '') : text;
 }

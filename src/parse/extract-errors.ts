@@ -1,7 +1,8 @@
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
-import { collapse, type Block } from './blocks.ts';
+import { collapse, withoutWhitespace, type Block } from './blocks.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { findFamilies, type FamilyMatch } from './families.ts';
+import { fingerprintOf } from './fingerprint.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import {
@@ -23,11 +24,10 @@ import {
  * error-looking text that matches no known sentence becomes an Unknown error, never dropped.
  */
 
-export type ExtractedError = Omit<SyncError, 'fingerprint'>;
 /** More fragments than an admin reads: a hostile mail must not grow this without bound. */
 const MAX_UNPARSED = 200;
 export interface Extraction {
-  errors: ExtractedError[];
+  errors: SyncError[];
   unparsed: string[];
 }
 
@@ -48,8 +48,7 @@ interface Context {
 }
 const emptyContext = (section?: ErrorCategory): Context => ({ section, identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
 
-/** `collapsed`: rows whose cells are known to be collapsed already (from `readHtml`). */
-export function extractErrors(blocks: Block[], collapsed?: ReadonlySet<readonly string[]>): Extraction {
+export function extractErrors(blocks: Block[]): Extraction {
   const out: Extraction = { errors: [], unparsed: [] };
   const headers = new Map<number, (FieldRole | null)[]>();
   // the category the last section heading named, per table (rows) and in the text (lines)
@@ -95,7 +94,7 @@ export function extractErrors(blocks: Block[], collapsed?: ReadonlySet<readonly 
       if (header) {
         // a row with only its description filled (a tenant-level error): still one record
         flushRun();
-        processRow(block.cells, collapsed?.has(block.cells) ?? false, header, tableSections.get(block.table), out);
+        processRow(block.cells, block.collapsed === true, header, tableSections.get(block.table), out);
         continue;
       }
       for (const l of only.split('\n')) pushLine(l);
@@ -117,13 +116,17 @@ export function extractErrors(blocks: Block[], collapsed?: ReadonlySet<readonly 
       continue;
     }
     flushRun();
-    processRow(block.cells, collapsed?.has(block.cells) ?? false, header, tableSections.get(block.table) ?? lineSection, out);
+    processRow(block.cells, block.collapsed === true, header, tableSections.get(block.table) ?? lineSection, out);
   }
   flushRun();
   return out;
 }
 
-const isFilled = (cell: string): boolean => cell.trim() !== '';
+/** A cell with text in it. A printable ASCII first character settles it without trimming (it runs on every cell). */
+function isFilled(cell: string): boolean {
+  const first = cell.charCodeAt(0);
+  return (first > 0x20 && first < 0x7f) || cell.trim() !== '';
+}
 
 /** How many cells hold text (counted without building a list: it runs on every row). */
 function countFilled(cells: readonly string[]): number {
@@ -164,66 +167,83 @@ function headerRoles(cells: string[]): (FieldRole | null)[] | null {
 function processRow(cells: string[], collapsed: boolean, header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
   const ctx = emptyContext(section);
   const n = cells.length;
-  const matches: FamilyMatch[][] = new Array<FamilyMatch[]>(n);
-  const flat: string[] = new Array<string>(n);
-  const used: boolean[] = new Array<boolean>(n).fill(false);
-  let descriptions: number[] = [];
+  const flat = collapsed ? cells : cells.map(collapse);
+  const { matches, used } = scratchFor(n);
+  // the description cell (the first, when several are), and how many there are
+  let description = -1;
+  let descriptions = 0;
   for (let i = 0; i < n; i++) {
     const cell = cells[i]!;
     const role = header?.[i] ?? null;
     // error sentences are long, and in a column of names or ids only when a cell spans into it
     matches[i] = cell.length > 24 && (!NAME_ROLES.has(role) || isSentence(cell)) ? findFamilies(cell) : NO_MATCHES;
-    flat[i] = collapsed ? cell : collapse(cell);
     // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
     if (matches[i]!.length > 0 || (role === 'description' && !isObjectIdCell(flat[i]!))) {
-      descriptions.push(i);
-      used[i] = true;
-    }
+      if (descriptions++ === 0) description = i;
+      used[i] = DESCRIPTION;
+    } else used[i] = FREE;
   }
   let attributeName: string | null = null;
   let attributeValue: string | null = null;
   for (let i = 0; i < n; i++) {
     const cell = flat[i]!;
-    if (!cell || used[i]) continue;
+    if (!cell || used[i] !== FREE) continue;
     const role = header?.[i] ?? null;
-    if (role === 'ignore') used[i] = true;
-    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = cell.replace(/\s+/g, '');
+    if (role === 'ignore') used[i] = FIELD;
+    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = withoutWhitespace(cell);
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
     else if (role === 'value') attributeValue = cell;
     else if (role === 'identity') ctx.identity = identityOf(cell);
     else continue;
-    used[i] = true;
+    used[i] = FIELD;
   }
   if (!ctx.identity) {
-    const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && !used[i] && c.length <= 256);
-    const pick = rest.find(([c]) => EMAIL_RE.test(c.replace(/\s+/g, ''))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c) && !looksLikeError(c));
+    const rest = flat.map((c, i) => [c, i] as const).filter(([c, i]) => c && used[i] === FREE && c.length <= 256);
+    const pick = rest.find(([c]) => EMAIL_RE.test(withoutWhitespace(c))) ?? rest.find(([c]) => !isDateLike(c) && !isSentence(c) && !looksLikeError(c));
     if (pick) {
       ctx.identity = identityOf(pick[0]);
-      used[pick[1]] = true;
+      used[pick[1]] = FIELD;
     }
   }
   if (attributeName) ctx.attributes = [{ name: attributeName, value: attributeValue ? cleanAttributeValue(attributeName, attributeValue) : null }];
 
-  if (!descriptions.length) {
+  if (!descriptions) {
     // no known sentence and no description column: the longest error-looking cell is the error
     // under a header any error word will do; a loose two-cell row ("Subject | … Error Report") needs a strong sign
     const errorish = header ? looksLikeError : looksLikeErrorStrongly;
-    const candidates = flat.map((c, i) => [c, i] as const).filter(([c, i]) => !used[i] && isProse(c) && errorish(c));
-    candidates.sort((a, b) => b[0].length - a[0].length);
-    descriptions = candidates.slice(0, 1).map(([, i]) => i);
+    for (let i = 0; i < n; i++) {
+      const c = flat[i]!;
+      if (used[i] === FREE && (description < 0 || c.length > flat[description]!.length) && isProse(c) && errorish(c)) description = i;
+    }
+    if (description >= 0) descriptions = 1;
   }
-  if (descriptions.length === 1) {
+  if (descriptions === 1) {
     // the common row: one description cell, already collapsed above
-    const d = descriptions[0]!;
-    if (flat[d]) out.errors.push(record(cells[d]!, primary(matches[d]!), ctx, flat[d]));
+    if (flat[description]) out.errors.push(record(cells[description]!, primary(matches[description]!), ctx, flat[description]));
     else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
     return;
   }
-  const text = descriptions.map((i) => cells[i]!).filter(isFilled).join('\n');
-  if (text) out.errors.push(record(text, primary(descriptions.flatMap((i) => matches[i]!)), ctx));
+  const several = cells.map((_, i) => i).filter((i) => used[i] === DESCRIPTION);
+  const text = several.map((i) => cells[i]!).filter(isFilled).join('\n');
+  if (text) out.errors.push(record(text, primary(several.flatMap((i) => matches[i]!)), ctx));
   else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
+}
+
+/** What a row's cell turned out to be: not yet known, a description, or a field (or nothing to read). */
+const FREE = 0;
+const DESCRIPTION = 1;
+const FIELD = 2;
+
+/**
+ * Per-cell working space of processRow, kept from row to row (it never runs inside itself):
+ * fresh arrays for each of 10,000 rows were a good part of what the garbage collector had to do.
+ */
+let scratch = { matches: new Array<FamilyMatch[]>(8), used: new Uint8Array(8) };
+function scratchFor(cells: number): typeof scratch {
+  if (cells > scratch.used.length) scratch = { matches: new Array<FamilyMatch[]>(cells), used: new Uint8Array(cells) };
+  return scratch;
 }
 
 /** The matches of a cell too short to hold a sentence (shared: never written to). */
@@ -429,7 +449,7 @@ function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: E
  * documented error name, then the English sentence, then a section heading, then the
  * wording in any language we know, then a bracket of values (the duplicate format).
  */
-function record(text: string, match: FamilyMatch | null, ctx: Context, message = collapse(text)): ExtractedError {
+function record(text: string, match: FamilyMatch | null, ctx: Context, message = collapse(text)): SyncError {
   const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
   // a known English sentence places its own attributes; only other texts are searched by form
   const sentence = match && !match.codeWord ? match : null;
@@ -445,9 +465,12 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
       'Unknown',
     attributes,
   );
-  const error: ExtractedError = { identity: ctx.identity, objectType: ctx.objectType, onPremisesObjectId: ctx.onPremisesObjectId, message, category, errorCode, attributes };
-  if (category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message))) error.valueQuarantined = true;
-  return error;
+  const { identity, objectType, onPremisesObjectId } = ctx;
+  const fingerprint = fingerprintOf(category, identity ?? onPremisesObjectId, attributes, message);
+  // each record whole in one literal: a property added later would give it a second shape
+  return category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message))
+    ? { identity, objectType, onPremisesObjectId, message, category, errorCode, attributes, valueQuarantined: true, fingerprint }
+    : { identity, objectType, onPremisesObjectId, message, category, errorCode, attributes, fingerprint };
 }
 
 // ---------------------------------------------------------------------------- small judgements

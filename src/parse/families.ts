@@ -220,10 +220,11 @@ const FAMILIES: Family[] = [
 
 /**
  * Sentences Microsoft appends to an error: they belong to its message. Consumed after a
- * family match so the message ends where the error does, not mid-paragraph.
+ * family match so the message ends where the error does, not mid-paragraph. Sticky, and
+ * only measured (`test` makes no match array).
  */
-const TAIL = new RegExp(
-  '^[\\s.,;]*(?:' +
+const TAIL_AT = new RegExp(
+  '[\\s.,;]*(?:' +
     [
       '\\[[^\\]]*\\]',
       `${words('Correct or remove the duplicate values in your local directory')}`,
@@ -241,20 +242,18 @@ const TAIL = new RegExp(
       'Tracking\\s+I[Dd]\\s*:?\\s*[0-9a-fA-F-]{36}',
     ].join('|') +
     ')',
-  'i',
+  'iy',
 );
-
-/** The same sentences, matched in place: no copy of the text after each match. */
-const TAIL_AT = new RegExp(TAIL.source.slice(1), 'iy');
 /** How far Microsoft's trailing sentences reach beyond a message. */
 const TAIL_WINDOW = 600;
 
 /** The length of the trailing sentence at `end`, looked for within the next 600 characters (0: none). */
 function tailAt(text: string, end: number): number {
-  if (text.length - end > TAIL_WINDOW) return TAIL.exec(text.slice(end, end + TAIL_WINDOW))?.[0].length ?? 0;
-  // the window reaches the end of the text: matching in place sees exactly what a copy would
-  TAIL_AT.lastIndex = end;
-  return TAIL_AT.exec(text)?.[0].length ?? 0;
+  // past the window, a copy of it bounds what the sentences' `[^.]*` may read
+  const windowed = text.length - end > TAIL_WINDOW;
+  TAIL_AT.lastIndex = windowed ? 0 : end;
+  if (!TAIL_AT.test(windowed ? text.slice(end, end + TAIL_WINDOW) : text)) return 0;
+  return windowed ? TAIL_AT.lastIndex : TAIL_AT.lastIndex - end;
 }
 
 export interface FamilyMatch {
@@ -277,44 +276,25 @@ const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi')
 
 /** Every known error in `text`, in order, without overlaps. */
 export function findFamilies(text: string): FamilyMatch[] {
-  // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set per text)
+  // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set
+  // per text); the first apart, as most texts hold one sentence and need no list
   let seen = 0;
-  let candidates: Family[] | null = null;
+  let first: Family | null = null;
+  let more: Family[] | null = null;
   ANCHORS.lastIndex = 0;
   for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
     for (let g = 1; g < m.length; g++) {
       if (m[g] === undefined || seen & (1 << (g - 1))) continue;
       seen |= 1 << (g - 1);
-      (candidates ??= []).push(FAMILIES[g - 1]!);
+      if (!first) first = FAMILIES[g - 1]!;
+      else (more ??= []).push(FAMILIES[g - 1]!);
     }
   }
-  if (!candidates) return [];
+  if (!first) return NONE;
   const found: FamilyMatch[] = [];
-  for (const family of candidates) {
-    family.re.lastIndex = 0;
-    for (let m = family.re.exec(text); m; m = family.re.exec(text)) {
-      if (m[0].length === 0) {
-        family.re.lastIndex++;
-        continue;
-      }
-      const start = m.index;
-      let end = start + m[0].length;
-      for (let tail = tailAt(text, end); tail > 0; tail = tailAt(text, end)) end += tail;
-      // a trailing full stop (or two: "quota..") belongs to the sentence
-      while (text.charCodeAt(end) === FULL_STOP) end++;
-      found.push({
-        familyId: family.id,
-        codeWord: family.codeWord ?? false,
-        valueQuarantined: family.valueQuarantined ?? false,
-        category: typeof family.category === 'function' ? family.category(m) : family.category,
-        errorCode: family.errorCode?.(m) ?? null,
-        attributes: family.attributes(m),
-        start,
-        end,
-      });
-    }
-  }
-  if (found.length === 1) return found; // one sentence: nothing overlaps, nothing to drop
+  matchFamily(first, text, found);
+  if (more) for (const family of more) matchFamily(family, text, found);
+  if (found.length <= 1) return found; // one sentence: nothing overlaps, nothing to drop
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   // A sentence matched by two families (e.g. a code word inside a longer message) counts once.
   const result: FamilyMatch[] = [];
@@ -325,4 +305,33 @@ export function findFamilies(text: string): FamilyMatch[] {
   }
   // "0x8023134a DataValidationFailed" beside the sentence it codes is that error's code, not a second error
   return result.some((f) => !f.codeWord) ? result.filter((f) => !f.codeWord) : result;
+}
+
+/** No sentence in a text (shared: never written to). */
+const NONE: FamilyMatch[] = [];
+
+/** Every match of one family's full pattern in `text`, each with Microsoft's trailing sentences. */
+function matchFamily(family: Family, text: string, found: FamilyMatch[]): void {
+  family.re.lastIndex = 0;
+  for (let m = family.re.exec(text); m; m = family.re.exec(text)) {
+    if (m[0].length === 0) {
+      family.re.lastIndex++;
+      continue;
+    }
+    const start = m.index;
+    let end = start + m[0].length;
+    for (let tail = tailAt(text, end); tail > 0; tail = tailAt(text, end)) end += tail;
+    // a trailing full stop (or two: "quota..") belongs to the sentence
+    while (text.charCodeAt(end) === FULL_STOP) end++;
+    found.push({
+      familyId: family.id,
+      codeWord: family.codeWord ?? false,
+      valueQuarantined: family.valueQuarantined ?? false,
+      category: typeof family.category === 'function' ? family.category(m) : family.category,
+      errorCode: family.errorCode?.(m) ?? null,
+      attributes: family.attributes(m),
+      start,
+      end,
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { SyncError } from '../../schemas/report.schema.ts';
+import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
 
 /**
  * Same problem, same fingerprint: across reports, replays, forwards and layouts. The
@@ -9,16 +9,19 @@ import type { SyncError } from '../../schemas/report.schema.ts';
  * same address conflict. Unknown errors have only their text to go on, minus ids and dates.
  */
 export function fingerprintError(error: Omit<SyncError, 'fingerprint'>): string {
-  const attributes = error.attributes;
+  // the object id only stands in for a missing identity: some layouts (and forwards) drop that column
+  return fingerprintOf(error.category, error.identity ?? error.onPremisesObjectId, error.attributes, error.message);
+}
+
+/** `fingerprintError` of the fields it reads (the extractor has them at hand before it makes the record). */
+export function fingerprintOf(category: ErrorCategory, object: string | null, attributes: readonly Attribute[], message: string): string {
   let list: string;
   if (attributes.length === 0) list = '';
   else if (attributes.length === 1) list = jsonString(attributeKey(attributes[0]!));
   else list = attributes.map(attributeKey).sort().map(jsonString).join(',');
-  // the object id only stands in for a missing identity: some layouts (and forwards) drop that column
-  const object = (error.identity ?? error.onPremisesObjectId ?? '').trim().toLowerCase();
-  const text = error.category === 'Unknown' ? stableText(error.message) : '';
-  // JSON.stringify([category, object, attributes, text]), written out without the arrays
-  const parts = `[${jsonString(error.category)},${jsonString(object)},[${list}],${jsonString(text)}]`;
+  const text = category === 'Unknown' ? jsonString(stableText(message)) : '""';
+  // JSON.stringify([category, object, attributes, text]), written out without the arrays (a category is a plain word)
+  const parts = `["${category}",${jsonString((object ?? '').trim().toLowerCase())},[${list}],${text}]`;
   // one-shot hash: a Hash object per error costs more than the digest itself
   return hash('sha256', parts, 'hex').slice(0, 32);
 }

@@ -67,19 +67,21 @@ function cleanCell(cell: string): string {
   return cell.split('\n').map(squeeze).filter(Boolean).join('\n');
 }
 
-/** The common row (no spans here or from above), its cells cleaned; added to `collapsed` when all are collapsed already. */
-function plainRow(cells: Cell[], count: number, collapsedRows: Set<readonly string[]>): string[] {
-  const out = new Array<string>(count);
+/**
+ * The common row (no spans here or from above): its cells cleaned into `out`. True when every
+ * cell was in `collapse`d form already (nearly every cell of a report), so the extractor need
+ * not collapse them.
+ */
+function cleanPlainRow(cells: Cell[], out: string[]): boolean {
   let collapsed = true;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < out.length; i++) {
     const { text, clean } = cells[i]!;
     if (!clean && REWRITABLE.test(text)) {
       collapsed = false;
       out[i] = text.includes('\n') ? cleanCell(text) : squeeze(text);
     } else out[i] = text.trim();
   }
-  if (collapsed) collapsedRows.add(out);
-  return out;
+  return collapsed;
 }
 
 function hasSpans(cells: Cell[], count: number): boolean {
@@ -99,9 +101,7 @@ function spanOf(value: string | undefined): number {
 }
 
 /** The row's first `count` cells on the table's grid: spanned cells from above filled in, colspans padded. */
-function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[], collapsedRows: Set<readonly string[]>): string[] {
-  // the common row: no spans here or from above
-  if (carries.length === 0 && !hasSpans(cells, count)) return plainRow(cells, count, collapsedRows);
+function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[]): string[] {
   const out: string[] = [];
   const fillCarried = (): void => {
     for (let carry = carries[out.length]; carry && carry.rowsLeft > 0; carry = carries[out.length]) {
@@ -123,23 +123,9 @@ function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[]
   return out;
 }
 
-export function htmlToBlocks(html: string): Block[] {
-  return readHtml(html).blocks;
-}
-
-export interface HtmlBlocks {
-  blocks: Block[];
-  /**
-   * The rows whose cells are all in `collapse`d form already (no tab, newline or double
-   * space inside: nearly every cell of a report), so the extractor need not collapse them.
-   */
-  collapsed: ReadonlySet<readonly string[]>;
-}
-
-/** `htmlToBlocks`, with the rows that need no collapsing. `tokenizeHtml` is for tests to compare tokenizers. */
-export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): HtmlBlocks {
+/** The blocks of an HTML body. `tokenizeHtml` is for tests to compare tokenizers. */
+export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
   const blocks: Block[] = [];
-  const collapsed = new Set<readonly string[]>();
   const tables: TableFrame[] = [];
   let tableCount = 0;
   let text = ''; // text of the current line or cell
@@ -191,8 +177,14 @@ export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): HtmlB
     if (!f?.inRow) return;
     if (f.cell || text.trim()) endCell();
     if (!f.container) {
-      const cells = layOut(f.cells, f.cellCount, f.carries, collapsed);
-      if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id });
+      if (f.carries.length === 0 && !hasSpans(f.cells, f.cellCount)) {
+        const cells = new Array<string>(f.cellCount);
+        const collapsed = cleanPlainRow(f.cells, cells);
+        if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id, collapsed });
+      } else {
+        const cells = layOut(f.cells, f.cellCount, f.carries);
+        if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id, collapsed: false });
+      }
     }
     f.inRow = false;
     f.cellCount = 0;
@@ -291,5 +283,5 @@ export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): HtmlB
     popTable();
   }
   emitLines(text);
-  return { blocks, collapsed };
+  return blocks;
 }

@@ -1,9 +1,8 @@
-import type { ParseOutcome, ParsedReport, SyncError } from '../../schemas/report.schema.ts';
+import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts';
 import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
 import { extractErrors } from './extract-errors.ts';
-import { fingerprintError } from './fingerprint.ts';
 import { addressOf, findForwardHeaders, isForwardHeaderRow } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
@@ -84,8 +83,7 @@ function sameReport(a: ParsedReport, b: ParsedReport): boolean {
  * this one counts only if it has errors of its own.
  */
 function readReport(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport | null {
-  const html = doc.html ? readHtml(doc.html) : null;
-  const blocks: Block[] = html ? html.blocks : textToBlocks(doc.text ?? '');
+  const blocks: Block[] = doc.html ? readHtml(doc.html) : textToBlocks(doc.text ?? '');
   // Report-level facts live in the text around the error table, and in small label rows.
   const lines = reportLines(blocks);
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
@@ -101,10 +99,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  const extraction = extractErrors(
-    blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)),
-    html?.collapsed,
-  );
+  const extraction = extractErrors(blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)));
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
   const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
@@ -117,9 +112,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
     return null;
   }
-  // in place: copying every record (a spread per error) cost more than hashing them
-  const errors = extraction.errors as SyncError[];
-  for (const e of errors) e.fingerprint = fingerprintError(e);
+  const errors = extraction.errors;
   let unparsed = extraction.unparsed;
   if (!errors.length && !unparsed.length) {
     // A report we could not read at all: show the admin what it said instead of an empty list.

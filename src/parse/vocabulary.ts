@@ -1,3 +1,5 @@
+import { collapse, withoutWhitespace } from './blocks.ts';
+
 /**
  * The words reports are made of: product names, attribute names, the labels of columns
  * and fields, and the error codes Microsoft documents. Kept apart from the matching
@@ -68,8 +70,7 @@ const SPACELESS = new Set([
 /** Cleans a value the way its attribute allows: no whitespace in addresses, single spaces elsewhere (X500). */
 export function cleanAttributeValue(attribute: string, value: string): string {
   const trimmed = value.trim();
-  if (SPACELESS.has(attribute) || /^(smtp|sip|eum|spo):/i.test(trimmed)) return trimmed.replace(/\s+/g, '');
-  return trimmed.replace(/\s+/g, ' ');
+  return SPACELESS.has(attribute) || /^(smtp|sip|eum|spo):/i.test(trimmed) ? withoutWhitespace(trimmed) : collapse(trimmed);
 }
 
 /** Error codes Microsoft documents (and a few seen only in third-party lists): named in a report, they are the errorCode. */
