@@ -1,5 +1,5 @@
 import { squeeze, type Block } from './blocks.ts';
-import { tokenize, type Tokenize } from './html-tokens.ts';
+import { tokenize, type TagEvents, type Tokenize } from './html-tokens.ts';
 
 /**
  * Reduces HTML to blocks. html-tokens.ts does the tokenising (quoted attributes holding `>`,
@@ -125,163 +125,189 @@ function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[]
 
 /** The blocks of an HTML body. `tokenizeHtml` is for tests to compare tokenizers. */
 export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
-  const blocks: Block[] = [];
-  const tables: TableFrame[] = [];
-  let tableCount = 0;
-  let text = ''; // text of the current line or cell
-  // What onText saw of `text`: nothing REWRITABLE (a cell of it needs no test), and whether
-  // it ends in a space (then a piece starting with one makes two).
-  let textClean = true;
-  let textEndsInSpace = false;
-  const clearText = (): void => {
-    text = '';
-    textClean = true;
-    textEndsInSpace = false;
-  };
-  let preDepth = 0;
+  const reader = new HtmlReader();
+  tokenizeHtml(html, reader);
+  return reader.finish();
+}
 
-  let top: TableFrame | undefined; // tables.at(-1), kept: it is read several times a tag
-  const frame = (): TableFrame | undefined => top;
-  const openCell = (): Cell | null => {
-    const f = frame();
+/**
+ * The tag and text events of one body, made into blocks. A class rather than closures made
+ * per body, for the reason html-tokens.ts gives: its methods keep their optimised code.
+ */
+class HtmlReader implements TagEvents {
+  private readonly blocks: Block[] = [];
+  private readonly tables: TableFrame[] = [];
+  /** tables.at(-1), kept: it is read several times a tag. */
+  private top: TableFrame | undefined;
+  private tableCount = 0;
+  /** Text of the current line or cell. */
+  private text = '';
+  /**
+   * What onText saw of `text`: nothing REWRITABLE (a cell of it needs no test), and whether
+   * it ends in a space (then a piece starting with one makes two).
+   */
+  private textClean = true;
+  private textEndsInSpace = false;
+  private preDepth = 0;
+
+  onOpen(name: string, attribs: Record<string, string>): void {
+    if (name === 'table') this.startTable();
+    else if (name === 'tr') {
+      if (!this.top) return;
+      this.endRow();
+      this.top.inRow = true;
+    } else if (name === 'td' || name === 'th') {
+      if (this.top) this.startCell(this.top, attribs);
+    } else if (name === 'pre') {
+      this.preDepth++;
+      this.endLine();
+    } else if (LINE_TAGS.has(name)) {
+      this.endLine();
+      if (BREAK_TAGS.has(name) && !this.openCell()) this.blocks.push({ kind: 'break' });
+    }
+  }
+
+  onClose(name: string): void {
+    if (name === 'table') {
+      if (this.tables.length) this.endTable();
+    } else if (name === 'tr') this.endRow();
+    else if (name === 'td' || name === 'th') {
+      if (this.openCell()) this.endCell();
+    } else if (name === 'pre') {
+      this.preDepth = Math.max(0, this.preDepth - 1);
+      this.endLine();
+    } else if (LINE_TAGS.has(name) && name !== 'br') this.endLine();
+  }
+
+  onText(data: string): void {
+    if (this.preDepth > 0) {
+      this.textClean = false;
+      this.text += data.replace(CRLF, '\n');
+    } else if (data === '\n') {
+      // the newline between two rows or cells, a fifth of a report's texts: a space, as below, without the tests
+      this.textClean = false;
+      this.text += ' ';
+    } else if (!REWRITABLE.test(data)) {
+      // most text: nothing to rewrite, here or in its cell, unless this piece and the last bring a space each
+      if (this.textEndsInSpace && data.charCodeAt(0) === SPACE) this.textClean = false;
+      this.textEndsInSpace = data.charCodeAt(data.length - 1) === SPACE;
+      this.text += data;
+    } else {
+      this.textClean = false;
+      // a piece of nothing but whitespace becomes one space: the replace below, without its copy
+      if (SPREAD_WHITESPACE.test(data)) this.text += data.trim() === '' ? ' ' : data.replace(WHITESPACE_RUN, ' ');
+      else this.text += data;
+    }
+  }
+
+  /** The blocks, once the input has ended (closing what it left open). */
+  finish(): Block[] {
+    while (this.tables.length) {
+      this.endRow();
+      this.popTable();
+    }
+    this.emitLines(this.text);
+    return this.blocks;
+  }
+
+  private clearText(): void {
+    this.text = '';
+    this.textClean = true;
+    this.textEndsInSpace = false;
+  }
+
+  private openCell(): Cell | null {
+    const f = this.top;
     return f && !f.container ? f.cell : null;
-  };
-  const emitLines = (value: string): void => {
+  }
+
+  private emitLines(value: string): void {
     for (const line of value.split('\n')) {
       const t = squeeze(line);
-      if (t) blocks.push({ kind: 'line', text: t });
+      if (t) this.blocks.push({ kind: 'line', text: t });
     }
-  };
+  }
+
   /** Ends the current line: inside a cell it is a newline in the cell's text. */
-  const endLine = (): void => {
-    if (openCell()) {
-      text += '\n';
-      textClean = false;
+  private endLine(): void {
+    if (this.openCell()) {
+      this.text += '\n';
+      this.textClean = false;
       return;
     }
-    emitLines(text);
-    clearText();
-  };
-  const endCell = (): void => {
-    const f = frame();
+    this.emitLines(this.text);
+    this.clearText();
+  }
+
+  private endCell(): void {
+    const f = this.top;
     if (f?.cell && !f.container) {
-      f.cell.text = text;
-      f.cell.clean = textClean;
+      f.cell.text = this.text;
+      f.cell.clean = this.textClean;
       f.cellCount++; // f.cell is cells[cellCount] already
-    } else emitLines(text);
+    } else this.emitLines(this.text);
     if (f) f.cell = null;
-    clearText();
-  };
-  const endRow = (): void => {
-    const f = frame();
+    this.clearText();
+  }
+
+  private endRow(): void {
+    const f = this.top;
     if (!f?.inRow) return;
-    if (f.cell || text.trim()) endCell();
+    if (f.cell || this.text.trim()) this.endCell();
     if (!f.container) {
       if (f.carries.length === 0 && !hasSpans(f.cells, f.cellCount)) {
         const cells = new Array<string>(f.cellCount);
         const collapsed = cleanPlainRow(f.cells, cells);
-        if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id, collapsed });
+        if (hasText(cells)) this.blocks.push({ kind: 'row', cells, table: f.id, collapsed });
       } else {
         const cells = layOut(f.cells, f.cellCount, f.carries);
-        if (hasText(cells)) blocks.push({ kind: 'row', cells, table: f.id, collapsed: false });
+        if (hasText(cells)) this.blocks.push({ kind: 'row', cells, table: f.id, collapsed: false });
       }
     }
     f.inRow = false;
     f.cellCount = 0;
     f.container = false;
-    clearText();
-  };
-  const startCell = (attribs: Record<string, string>): void => {
-    const f = frame()!;
+    this.clearText();
+  }
+
+  private startCell(f: TableFrame, attribs: Record<string, string>): void {
     f.inRow = true; // a <td> without <tr> starts a row too
     if (f.container) {
-      emitLines(text);
-      clearText();
+      this.emitLines(this.text);
+      this.clearText();
       return;
     }
-    if (f.cell || text.trim()) endCell(); // stray text between cells is a cell of its own
+    if (f.cell || this.text.trim()) this.endCell(); // stray text between cells is a cell of its own
     const cell = (f.cells[f.cellCount] ??= { text: '', clean: false, colspan: 1, rowspan: 1 });
     cell.colspan = spanOf(attribs.colspan);
     cell.rowspan = spanOf(attribs.rowspan);
     f.cell = cell;
-    clearText();
-  };
-  const startTable = (): void => {
-    const outer = frame();
+    this.clearText();
+  }
+
+  private startTable(): void {
+    const outer = this.top;
     if (outer?.inRow && !outer.container) {
       // the row being built holds a table: its own text so far becomes lines
-      for (let i = 0; i < outer.cellCount; i++) emitLines(outer.cells[i]!.text);
+      for (let i = 0; i < outer.cellCount; i++) this.emitLines(outer.cells[i]!.text);
       outer.container = true;
       outer.cell = null;
     }
-    emitLines(text);
-    clearText();
-    tables.push((top = { id: ++tableCount, inRow: false, cells: [], cellCount: 0, container: false, cell: null, carries: [] }));
-  };
-  const popTable = (): void => {
-    tables.pop();
-    top = tables.at(-1);
-  };
-  const endTable = (): void => {
-    endRow();
-    popTable();
-    emitLines(text);
-    clearText();
-    blocks.push({ kind: 'break' });
-  };
-
-  const onOpen = (name: string, attribs: Record<string, string>): void => {
-    if (name === 'table') startTable();
-    else if (name === 'tr') {
-      if (!frame()) return;
-      endRow();
-      frame()!.inRow = true;
-    } else if (name === 'td' || name === 'th') {
-      if (frame()) startCell(attribs);
-    } else if (name === 'pre') {
-      preDepth++;
-      endLine();
-    } else if (LINE_TAGS.has(name)) {
-      endLine();
-      if (BREAK_TAGS.has(name) && !openCell()) blocks.push({ kind: 'break' });
-    }
-  };
-  const onClose = (name: string): void => {
-    if (name === 'table') {
-      if (tables.length) endTable();
-    } else if (name === 'tr') endRow();
-    else if (name === 'td' || name === 'th') {
-      if (openCell()) endCell();
-    } else if (name === 'pre') {
-      preDepth = Math.max(0, preDepth - 1);
-      endLine();
-    } else if (LINE_TAGS.has(name) && name !== 'br') endLine();
-  };
-  const onText = (data: string): void => {
-    if (preDepth > 0) {
-      textClean = false;
-      text += data.replace(CRLF, '\n');
-    } else if (data === '\n') {
-      // the newline between two rows or cells, a fifth of a report's texts: a space, as below, without the tests
-      textClean = false;
-      text += ' ';
-    } else if (!REWRITABLE.test(data)) {
-      // most text: nothing to rewrite, here or in its cell, unless this piece and the last bring a space each
-      if (textEndsInSpace && data.charCodeAt(0) === SPACE) textClean = false;
-      textEndsInSpace = data.charCodeAt(data.length - 1) === SPACE;
-      text += data;
-    } else {
-      textClean = false;
-      // a piece of nothing but whitespace becomes one space: the replace below, without its copy
-      if (SPREAD_WHITESPACE.test(data)) text += data.trim() === '' ? ' ' : data.replace(WHITESPACE_RUN, ' ');
-      else text += data;
-    }
-  };
-  tokenizeHtml(html, { onOpen, onClose, onText });
-  while (tables.length) {
-    endRow();
-    popTable();
+    this.emitLines(this.text);
+    this.clearText();
+    this.tables.push((this.top = { id: ++this.tableCount, inRow: false, cells: [], cellCount: 0, container: false, cell: null, carries: [] }));
   }
-  emitLines(text);
-  return blocks;
+
+  private popTable(): void {
+    this.tables.pop();
+    this.top = this.tables.at(-1);
+  }
+
+  private endTable(): void {
+    this.endRow();
+    this.popTable();
+    this.emitLines(this.text);
+    this.clearText();
+    this.blocks.push({ kind: 'break' });
+  }
 }

@@ -99,7 +99,7 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  const extraction = extractErrors(blocks.filter((b) => b.kind !== 'row' || !isForwardHeaderRow(b.cells)));
+  const extraction = extractErrors(blocks.filter(isNoForwardHeader));
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
   const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
@@ -134,6 +134,11 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     errors,
     unparsed,
   };
+}
+
+/** A block that is not a row of an inline forward's header ("From: | …"), which is no error. */
+function isNoForwardHeader(b: Block): boolean {
+  return b.kind !== 'row' || !isForwardHeaderRow(b.cells);
 }
 
 /** The lines and the lines of small label rows (a loop: most blocks of a big report are error rows, none of which count). */
