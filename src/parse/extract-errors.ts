@@ -49,77 +49,93 @@ interface Context {
 const emptyContext = (section?: ErrorCategory): Context => ({ section, identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
 
 export function extractErrors(blocks: Block[]): Extraction {
-  const out: Extraction = { errors: [], unparsed: [] };
-  const headers = new Map<number, (FieldRole | null)[]>();
-  // the category the last section heading named, per table (rows) and in the text (lines)
-  const tableSections = new Map<number, ErrorCategory | undefined>();
-  let lineSection: ErrorCategory | undefined;
-  const tablesSeen = new Set<number>();
-  let region = false;
-  let run: Line[] = [];
-  const flushRun = (): void => {
-    if (run.length) processLines(run, out);
-    run = [];
-  };
-  const pushLine = (text: string): void => {
-    const heading = categoryOfHeading(text);
-    if (heading !== undefined) {
-      lineSection = heading;
+  const extractor = new Extractor();
+  for (const block of blocks) extractor.add(block);
+  return extractor.finish();
+}
+
+/**
+ * The errors of one body, block by block. A class rather than closures made per body: a
+ * method keeps its optimised code from one mail to the next (see html-tokens.ts).
+ */
+class Extractor {
+  private readonly out: Extraction = { errors: [], unparsed: [] };
+  private readonly headers = new Map<number, (FieldRole | null)[]>();
+  /** The category the last section heading named, per table (rows) and in the text (lines). */
+  private readonly tableSections = new Map<number, ErrorCategory | undefined>();
+  private lineSection: ErrorCategory | undefined;
+  private readonly tablesSeen = new Set<number>();
+  private region = false;
+  private run: Line[] = [];
+
+  add(block: Block): void {
+    if (block.kind === 'break') {
+      this.flushRun();
       return;
     }
-    if (REGION_START.test(text)) region = true;
-    else if (REGION_END.test(text)) region = false;
-    run.push({ text, region, section: lineSection });
-  };
-
-  for (const block of blocks) {
-    if (block.kind === 'break') {
-      flushRun();
-      continue;
-    }
     if (block.kind === 'line') {
-      pushLine(block.text);
-      continue;
+      this.pushLine(block.text);
+      return;
     }
-    const header = headers.get(block.table) ?? null;
+    const header = this.headers.get(block.table) ?? null;
     const filled = countFilled(block.cells);
     if (filled === 1) {
       const only = block.cells.find(isFilled)!;
       const heading = categoryOfHeading(only);
       if (header && (heading !== undefined || !looksLikeError(only))) {
         // a section heading across the table ("Duplicate Attribute", a colspan row): never an error
-        tableSections.set(block.table, heading);
-        continue;
+        this.tableSections.set(block.table, heading);
+        return;
       }
       if (header) {
         // a row with only its description filled (a tenant-level error): still one record
-        flushRun();
-        processRow(block.cells, block.collapsed === true, header, tableSections.get(block.table), out);
-        continue;
+        this.flushRun();
+        processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table), this.out);
+        return;
       }
-      for (const l of only.split('\n')) pushLine(l);
-      continue;
+      for (const l of only.split('\n')) this.pushLine(l);
+      return;
     }
     // Only a table's first row can be its header; later two-cell rows may be "label | value" pairs.
-    const firstRow = !tablesSeen.has(block.table);
-    tablesSeen.add(block.table);
+    const firstRow = !this.tablesSeen.has(block.table);
+    this.tablesSeen.add(block.table);
     const roles = firstRow ? headerRoles(block.cells) : null;
     if (roles) {
-      flushRun();
-      headers.set(block.table, roles);
-      region = true;
-      continue;
+      this.flushRun();
+      this.headers.set(block.table, roles);
+      this.region = true;
+      return;
     }
     const labelRow = filled === 2 ? asLabelLine(block.cells) : null;
     if (labelRow) {
-      pushLine(labelRow);
-      continue;
+      this.pushLine(labelRow);
+      return;
     }
-    flushRun();
-    processRow(block.cells, block.collapsed === true, header, tableSections.get(block.table) ?? lineSection, out);
+    this.flushRun();
+    processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table) ?? this.lineSection, this.out);
   }
-  flushRun();
-  return out;
+
+  finish(): Extraction {
+    this.flushRun();
+    return this.out;
+  }
+
+  private flushRun(): void {
+    if (!this.run.length) return; // before most rows: no lines since the last one
+    processLines(this.run, this.out);
+    this.run = [];
+  }
+
+  private pushLine(text: string): void {
+    const heading = categoryOfHeading(text);
+    if (heading !== undefined) {
+      this.lineSection = heading;
+      return;
+    }
+    if (REGION_START.test(text)) this.region = true;
+    else if (REGION_END.test(text)) this.region = false;
+    this.run.push({ text, region: this.region, section: this.lineSection });
+  }
 }
 
 /** A cell with text in it. A printable ASCII first character settles it without trimming (it runs on every cell). */
