@@ -14,6 +14,22 @@ export type Block =
   | { kind: 'line'; text: string }
   | { kind: 'break' };
 
+/**
+ * Takes blocks one at a time, as the reader makes them: a row is worked while it is fresh
+ * and gone after, instead of 10,000 rows kept until the last is read.
+ */
+export interface BlockSink {
+  add(block: Block): void;
+}
+
+/** A sink that keeps every block, for callers that want the list. */
+export class BlockList implements BlockSink {
+  readonly blocks: Block[] = [];
+  add(block: Block): void {
+    this.blocks.push(block);
+  }
+}
+
 // Most text is already clean: test first, and only rewrite (allocate) when needed.
 const SQUEEZABLE = /[\t\u00a0\u2000-\u200b\u3000]| {2}/;
 const COLLAPSIBLE = /[^\S ]| {2}/;

@@ -1,5 +1,5 @@
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
-import { collapse, withoutWhitespace, type Block } from './blocks.ts';
+import { collapse, withoutWhitespace, type Block, type BlockSink } from './blocks.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { findFamilies, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
@@ -49,16 +49,17 @@ interface Context {
 const emptyContext = (section?: ErrorCategory): Context => ({ section, identity: null, objectType: null, onPremisesObjectId: null, errorCode: null, attributes: [] });
 
 export function extractErrors(blocks: Block[]): Extraction {
-  const extractor = new Extractor();
+  const extractor = new ErrorExtractor();
   for (const block of blocks) extractor.add(block);
   return extractor.finish();
 }
 
 /**
- * The errors of one body, block by block. A class rather than closures made per body: a
- * method keeps its optimised code from one mail to the next (see html-tokens.ts).
+ * The errors of one body, block by block as the reader makes them. A class rather than
+ * closures made per body: a method keeps its optimised code from one mail to the next (see
+ * html-tokens.ts).
  */
-class Extractor {
+export class ErrorExtractor implements BlockSink {
   private readonly out: Extraction = { errors: [], unparsed: [] };
   private readonly headers = new Map<number, (FieldRole | null)[]>();
   /** The category the last section heading named, per table (rows) and in the text (lines). */

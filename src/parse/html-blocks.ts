@@ -1,4 +1,4 @@
-import { squeeze, type Block } from './blocks.ts';
+import { BlockList, squeeze, type Block, type BlockSink } from './blocks.ts';
 import { tokenize, type TagEvents, type Tokenize } from './html-tokens.ts';
 
 /**
@@ -123,11 +123,18 @@ function layOut(cells: Cell[], count: number, carries: (SpanCarry | undefined)[]
   return out;
 }
 
-/** The blocks of an HTML body. `tokenizeHtml` is for tests to compare tokenizers. */
-export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
-  const reader = new HtmlReader();
+/** Reads an HTML body into `sink`, block by block. `tokenizeHtml` is for tests to compare tokenizers. */
+export function readHtml(html: string, sink: BlockSink, tokenizeHtml: Tokenize = tokenize): void {
+  const reader = new HtmlReader(sink);
   tokenizeHtml(html, reader);
-  return reader.finish();
+  reader.finish();
+}
+
+/** The blocks of an HTML body, as a list. */
+export function htmlToBlocks(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
+  const list = new BlockList();
+  readHtml(html, list, tokenizeHtml);
+  return list.blocks;
 }
 
 /**
@@ -135,7 +142,7 @@ export function readHtml(html: string, tokenizeHtml: Tokenize = tokenize): Block
  * per body, for the reason html-tokens.ts gives: its methods keep their optimised code.
  */
 class HtmlReader implements TagEvents {
-  private readonly blocks: Block[] = [];
+  private readonly sink: BlockSink;
   private readonly tables: TableFrame[] = [];
   /** tables.at(-1), kept: it is read several times a tag. */
   private top: TableFrame | undefined;
@@ -150,6 +157,10 @@ class HtmlReader implements TagEvents {
   private textEndsInSpace = false;
   private preDepth = 0;
 
+  constructor(sink: BlockSink) {
+    this.sink = sink;
+  }
+
   onOpen(name: string, attribs: Record<string, string>): void {
     if (name === 'table') this.startTable();
     else if (name === 'tr') {
@@ -163,7 +174,7 @@ class HtmlReader implements TagEvents {
       this.endLine();
     } else if (LINE_TAGS.has(name)) {
       this.endLine();
-      if (BREAK_TAGS.has(name) && !this.openCell()) this.blocks.push({ kind: 'break' });
+      if (BREAK_TAGS.has(name) && !this.openCell()) this.sink.add({ kind: 'break' });
     }
   }
 
@@ -200,14 +211,13 @@ class HtmlReader implements TagEvents {
     }
   }
 
-  /** The blocks, once the input has ended (closing what it left open). */
-  finish(): Block[] {
+  /** The input has ended: what it left open is closed. */
+  finish(): void {
     while (this.tables.length) {
       this.endRow();
       this.popTable();
     }
     this.emitLines(this.text);
-    return this.blocks;
   }
 
   private clearText(): void {
@@ -224,7 +234,7 @@ class HtmlReader implements TagEvents {
   private emitLines(value: string): void {
     for (const line of value.split('\n')) {
       const t = squeeze(line);
-      if (t) this.blocks.push({ kind: 'line', text: t });
+      if (t) this.sink.add({ kind: 'line', text: t });
     }
   }
 
@@ -258,10 +268,10 @@ class HtmlReader implements TagEvents {
       if (f.carries.length === 0 && !hasSpans(f.cells, f.cellCount)) {
         const cells = new Array<string>(f.cellCount);
         const collapsed = cleanPlainRow(f.cells, cells);
-        if (hasText(cells)) this.blocks.push({ kind: 'row', cells, table: f.id, collapsed });
+        if (hasText(cells)) this.sink.add({ kind: 'row', cells, table: f.id, collapsed });
       } else {
         const cells = layOut(f.cells, f.cellCount, f.carries);
-        if (hasText(cells)) this.blocks.push({ kind: 'row', cells, table: f.id, collapsed: false });
+        if (hasText(cells)) this.sink.add({ kind: 'row', cells, table: f.id, collapsed: false });
       }
     }
     f.inRow = false;
@@ -308,6 +318,6 @@ class HtmlReader implements TagEvents {
     this.popTable();
     this.emitLines(this.text);
     this.clearText();
-    this.blocks.push({ kind: 'break' });
+    this.sink.add({ kind: 'break' });
   }
 }

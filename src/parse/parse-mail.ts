@@ -1,8 +1,8 @@
 import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts';
 import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
-import type { Block } from './blocks.ts';
+import type { Block, BlockSink } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
-import { extractErrors } from './extract-errors.ts';
+import { ErrorExtractor } from './extract-errors.ts';
 import { addressOf, findForwardHeaders, isForwardHeaderRow } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
@@ -83,9 +83,13 @@ function sameReport(a: ParsedReport, b: ParsedReport): boolean {
  * this one counts only if it has errors of its own.
  */
 function readReport(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport | null {
-  const blocks: Block[] = doc.html ? readHtml(doc.html) : textToBlocks(doc.text ?? '');
-  // Report-level facts live in the text around the error table, and in small label rows.
-  const lines = reportLines(blocks);
+  // One pass: the extractor takes each block as it is read; report-level facts live in the
+  // text around the error table, and in small label rows.
+  const body = new ReportBody();
+  if (doc.html) readHtml(doc.html, body);
+  else for (const block of textToBlocks(doc.text ?? '')) body.add(block);
+  const extraction = body.extractor.finish();
+  const lines = body.lines;
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
   const forwards = findForwardHeaders(lines.slice(0, 400), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
   const inner =
@@ -99,7 +103,6 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  const extraction = extractErrors(blocks.filter(isNoForwardHeader));
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
   const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
@@ -136,19 +139,23 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   };
 }
 
-/** A block that is not a row of an inline forward's header ("From: | …"), which is no error. */
-function isNoForwardHeader(b: Block): boolean {
-  return b.kind !== 'row' || !isForwardHeaderRow(b.cells);
-}
+/**
+ * Where a body's blocks go: the error extractor, except the rows of an inline forward's
+ * header ("From: | …", no error), and the report's lines, which are its lines and the lines
+ * of small label rows (most blocks of a big report are error rows, none of which count).
+ */
+class ReportBody implements BlockSink {
+  readonly extractor = new ErrorExtractor();
+  readonly lines: string[] = [];
 
-/** The lines and the lines of small label rows (a loop: most blocks of a big report are error rows, none of which count). */
-function reportLines(blocks: readonly Block[]): string[] {
-  const lines: string[] = [];
-  for (const b of blocks) {
-    if (b.kind === 'line') lines.push(b.text);
-    else if (b.kind === 'row' && b.cells.length <= 2) for (const c of b.cells) for (const l of c.split('\n')) lines.push(l);
+  add(block: Block): void {
+    if (block.kind === 'line') this.lines.push(block.text);
+    else if (block.kind === 'row') {
+      if (block.cells.length <= 2) for (const c of block.cells) for (const l of c.split('\n')) this.lines.push(l);
+      if (isForwardHeaderRow(block.cells)) return;
+    }
+    this.extractor.add(block);
   }
-  return lines;
 }
 
 function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {

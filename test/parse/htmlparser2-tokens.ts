@@ -4,8 +4,8 @@ import { SKIP_CONTENT, type TagEvents } from '../../src/parse/html-tokens.ts';
 
 /**
  * The test oracle for src/parse/html-tokens.ts: the tokenizer html-blocks.ts used before it,
- * htmlparser2's Tokenizer driven without its Parser. `readHtml(html, htmlparser2Tokenize)`
- * must give the same blocks as `readHtml(html)` on every input.
+ * htmlparser2's Tokenizer driven without its Parser. `htmlToBlocks(html, htmlparser2Tokenize)`
+ * must give the same blocks as `htmlToBlocks(html)` on every input.
  */
 
 const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;

@@ -5,16 +5,16 @@
 
 import { describe, it, expect } from 'vitest';
 import { extractErrors } from '../../src/parse/extract-errors.ts';
-import { readHtml } from '../../src/parse/html-blocks.ts';
+import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
 
 const FED = 'Unable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid.';
 const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
 const records = (html: string): Array<[string, string | null, string | null]> =>
-  extractErrors(readHtml(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
+  extractErrors(htmlToBlocks(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
 
 describe('HTML tables', () => {
   it('keep a cell whole when an attribute value holds ">"', () => {
-    const blocks = readHtml(`<table><tr><td title="a>b">ann@contoso.com</td><td class='x>y'>${FED}</td></tr></table>`);
+    const blocks = htmlToBlocks(`<table><tr><td title="a>b">ann@contoso.com</td><td class='x>y'>${FED}</td></tr></table>`);
     expect(blocks).toContainEqual({ kind: 'row', cells: ['ann@contoso.com', FED], table: 1, collapsed: true });
   });
 
@@ -48,7 +48,7 @@ describe('HTML tables', () => {
 
   it('read label rows as labels, not errors, outside an error table', () => {
     const html = `<table><tr><td>Subject:</td><td>Directory Synchronization Error Report</td></tr><tr><td>Tenant</td><td>Contoso</td></tr></table>`;
-    expect(extractErrors(readHtml(html))).toEqual({ errors: [], unparsed: [] });
+    expect(extractErrors(htmlToBlocks(html))).toEqual({ errors: [], unparsed: [] });
   });
 
   it('make every row of an error table one record, even one no known sentence explains', () => {
@@ -56,7 +56,7 @@ describe('HTML tables', () => {
       <tr><td>ann@contoso.com</td><td>${FED} ${LARGE}</td></tr>
       <tr><td>bob@contoso.com</td><td>Die Synchronisierung ist mit einem unbekannten Fehler abgebrochen.</td></tr>
     </table>`;
-    const { errors, unparsed } = extractErrors(readHtml(html));
+    const { errors, unparsed } = extractErrors(htmlToBlocks(html));
     expect(errors.map((e) => [e.category, e.identity])).toEqual([
       ['FederatedDomainChange', 'ann@contoso.com'],
       ['Unknown', 'bob@contoso.com'],
