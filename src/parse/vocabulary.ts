@@ -156,8 +156,9 @@ const OBJECT_TYPES = new Map<string, string>([
   ['orgcontact', 'Contact'],
   ['device', 'Device'],
   ['computer', 'Computer'],
-  ['publicfolder', 'Publicfolder'],
-  ['msexchdynamicdistributionlist', 'Msexchdynamicdistributionlist'],
+  ['publicfolder', 'PublicFolder'],
+  // Exchange's own class name, as admins search for it
+  ['msexchdynamicdistributionlist', 'msExchDynamicDistributionList'],
 ]);
 
 /** The object class a report names, or null when the text is none. */

@@ -63,4 +63,14 @@ describe('HTML tables', () => {
     ]);
     expect(unparsed).toEqual([]);
   });
+
+  it('name the object class the way admins write it, whatever case the report uses', () => {
+    const html = `<table><tr><th>Identity</th><th>Error Description</th><th>Object Type</th></tr>
+      <tr><td>ann@contoso.com</td><td>${LARGE}</td><td>inetOrgPerson</td></tr>
+      <tr><td>Sales PF</td><td>${LARGE}</td><td>publicFolder</td></tr>
+      <tr><td>All Sales</td><td>${LARGE}</td><td>MSEXCHDYNAMICDISTRIBUTIONLIST</td></tr>
+      <tr><td>Kiosk 7</td><td>${LARGE}</td><td>kiosk</td></tr>
+    </table>`;
+    expect(extractErrors(htmlToBlocks(html)).errors.map((e) => e.objectType)).toEqual(['User', 'PublicFolder', 'msExchDynamicDistributionList', 'kiosk']);
+  });
 });
