@@ -1,7 +1,7 @@
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace, type Block, type BlockSink } from './blocks.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
-import { findFamilies, type FamilyMatch } from './families.ts';
+import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
@@ -193,7 +193,7 @@ function processRow(cells: string[], collapsed: boolean, header: (FieldRole | nu
     const cell = cells[i]!;
     const role = header?.[i] ?? null;
     // error sentences are long, and in a column of names or ids only when a cell spans into it
-    matches[i] = cell.length > 24 && (!NAME_ROLES.has(role) || isSentence(cell)) ? findFamilies(cell) : NO_MATCHES;
+    matches[i] = cell.length > 24 && (!NAME_ROLES.has(role) || isSentence(cell)) ? findFamilies(cell) : NO_FAMILIES;
     // a base64 source anchor is the on-premises id whatever its column is called (a paste can shift columns)
     if (matches[i]!.length > 0 || (role === 'description' && !isObjectIdCell(flat[i]!))) {
       if (descriptions++ === 0) description = i;
@@ -257,14 +257,11 @@ const FIELD = 2;
  * Per-cell working space of processRow, kept from row to row (it never runs inside itself):
  * fresh arrays for each of 10,000 rows were a good part of what the garbage collector had to do.
  */
-let scratch = { matches: new Array<FamilyMatch[]>(8), used: new Uint8Array(8) };
+let scratch = { matches: new Array<readonly FamilyMatch[]>(8), used: new Uint8Array(8) };
 function scratchFor(cells: number): typeof scratch {
-  if (cells > scratch.used.length) scratch = { matches: new Array<FamilyMatch[]>(cells), used: new Uint8Array(cells) };
+  if (cells > scratch.used.length) scratch = { matches: new Array<readonly FamilyMatch[]>(cells), used: new Uint8Array(cells) };
   return scratch;
 }
-
-/** The matches of a cell too short to hold a sentence (shared: never written to). */
-const NO_MATCHES: FamilyMatch[] = [];
 
 const NAME_ROLES = new Set<FieldRole | null>(['identity', 'objectId', 'objectType', 'value', 'ignore']);
 
@@ -276,7 +273,7 @@ function readCodeOrCategory(cell: string, ctx: Context): void {
 }
 
 /** The sentence that explains a text: a full sentence before a bare code word. */
-function primary(matches: FamilyMatch[]): FamilyMatch | null {
+function primary(matches: readonly FamilyMatch[]): FamilyMatch | null {
   return matches.find((m) => !m.codeWord) ?? matches[0] ?? null;
 }
 
@@ -346,7 +343,7 @@ function emitGroup(group: Group, out: Extraction): void {
   const ctx = emptyContext(group.section);
   const f = group.fields;
   if (f.has('identity')) ctx.identity = cleanIdentity(f.get('identity')!);
-  if (f.has('objectId')) ctx.onPremisesObjectId = f.get('objectId')!.replace(/\s+/g, '') || null;
+  if (f.has('objectId')) ctx.onPremisesObjectId = withoutWhitespace(f.get('objectId')!) || null;
   if (f.has('objectType')) ctx.objectType = canonicalObjectType(f.get('objectType')!) ?? f.get('objectType')!;
   if (f.has('errorCode')) readCodeOrCategory(f.get('errorCode')!, ctx);
   if (f.has('attribute')) {
@@ -451,7 +448,7 @@ function leftovers(lines: Line[], out: Extraction): number {
  * sentence matched and `unknownIfNone`). With a single match in a cell or field, the
  * whole text is the message; otherwise each message runs from its sentence to the next.
  */
-function emitFromText(text: string, matches: FamilyMatch[], ctx: Context, out: Extraction, wholeText: boolean): number {
+function emitFromText(text: string, matches: readonly FamilyMatch[], ctx: Context, out: Extraction, wholeText: boolean): number {
   if (!matches.length) {
     if (!wholeText || !collapse(text)) return 0;
     out.errors.push(record(text, null, ctx));
@@ -529,7 +526,7 @@ function identityOf(flat: string): string | null {
   const angle = t.includes('<') ? /<([^<>\s]+@[^<>\s]+)>/.exec(t) : null;
   if (angle) return angle[1]!;
   if (!t.includes('@')) return t; // most identities are names: no address to clean up
-  const compact = /\s/.test(t) ? t.replace(/\s+/g, '') : t;
+  const compact = withoutWhitespace(t);
   return EMAIL_RE.test(compact) ? compact : t;
 }
 

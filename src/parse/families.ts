@@ -280,7 +280,7 @@ if (FAMILIES.length > 31) throw new Error('findFamilies keeps one bit per family
 const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi');
 
 /** Every known error in `text`, in order, without overlaps. */
-export function findFamilies(text: string): FamilyMatch[] {
+export function findFamilies(text: string): readonly FamilyMatch[] {
   // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set
   // per text); the first apart, as most texts hold one sentence and need no list
   let seen = 0;
@@ -295,7 +295,7 @@ export function findFamilies(text: string): FamilyMatch[] {
       else (more ??= []).push(FAMILIES[g - 1]!);
     }
   }
-  if (!first) return NONE;
+  if (!first) return NO_FAMILIES;
   const found: FamilyMatch[] = [];
   matchFamily(first, text, found);
   if (more) for (const family of more) matchFamily(family, text, found);
@@ -313,7 +313,7 @@ export function findFamilies(text: string): FamilyMatch[] {
 }
 
 /** No sentence in a text (shared: never written to). */
-const NONE: FamilyMatch[] = [];
+export const NO_FAMILIES: readonly FamilyMatch[] = [];
 
 /** Every match of one family's full pattern in `text`, each with Microsoft's trailing sentences. */
 function matchFamily(family: Family, text: string, found: FamilyMatch[]): void {
