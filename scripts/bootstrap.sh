@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — installs what syncdesk needs on a fresh Debian 12 machine, idempotently.
-#   bootstrap.sh demo   npm packages + redis-server (the embedded Redis of `syncdesk demo`)
-#   bootstrap.sh test   npm packages + redis-server (and redis-cli), dovecot-imapd, RT 5, samba (AD DC) and chromium for the tests
+#   bootstrap.sh demo   Node 22 LTS, npm packages + redis-server (the embedded Redis of `syncdesk demo`)
+#   bootstrap.sh test   Node 22 LTS, npm packages + redis-server (and redis-cli), dovecot-imapd, RT 5, samba (AD DC) and chromium for the tests
 # Run as root (apt-get); as another user, missing Debian packages are only reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,6 +9,11 @@ mode=${1:-demo}
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# The supported Node first: the npm packages below are installed with it.
+# shellcheck source=scripts/node-lts.sh
+source scripts/node-lts.sh
+ensure_node
 
 # npm packages: install when node_modules is missing or older than the lockfile. `npm install`
 # (which follows package-lock.json) rather than `npm ci`: ci refuses a lockfile that lacks the
