@@ -22,7 +22,10 @@ import { benchMailbox, peakRssMb, sleep, startServices, startSyncdesk, stopSyncd
  * syncdesk process (VmHWM), and the growth from the first size to the last. The floor is
  * measured in the same run, just before: bare REST2 creates into the same RT (up to 400) at
  * the desk client's starting concurrency and at its ceiling; `of floor` is syncdesk's rate
- * over the faster of the two (goal ≥ 0.9).
+ * over the faster of the two (goal ≥ 0.9). The ticket floor, just after: syncdesk's own first
+ * creates (up to 200, as the proxy saw them) sent again straight to RT at the same two
+ * levels; `of ticket floor` is syncdesk's rate over the faster. RT's cost per create grows
+ * with what a ticket holds (HTML, custom fields, the attached mail), so the two floors part.
  *
  *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~10 min on 2 cores)
  *   BENCH=e2e BENCH_E2E_SIZES=20,50 npm run bench  (a quick look)
@@ -33,18 +36,30 @@ type Row = Record<string, unknown>;
 const DESK_CONCURRENCY = [4, 16];
 /** Bare creates per floor measurement: a rate needs no more. */
 const FLOOR_CREATES = 400;
+/** syncdesk's own create bodies the proxy keeps, re-created raw for the second floor. */
+const TICKET_FLOOR_CREATES = 200;
 const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
 
 
-/** A loopback proxy in front of RT that counts calls and notes when each create was answered. */
-function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>; creates: number[]; reset(): void; close(): Promise<void> }> {
+/**
+ * A loopback proxy in front of RT that counts calls, notes when each create was answered and
+ * keeps the bodies of the first creates (the second floor re-creates them).
+ */
+function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>; creates: number[]; bodies: Buffer[]; reset(): void; close(): Promise<void> }> {
   const calls = new Map<string, number>();
   const creates: number[] = [];
+  const bodies: Buffer[] = [];
   const server: Server = createHttpServer((req, res) => {
     const kind = `${req.method} ${(req.url ?? '').replace(/\?.*$/, '').replace(/\/\d+(?=\/|$)/g, '/:id').replace(/^.*\/REST\/2\.0/, '')}`;
     calls.set(kind, (calls.get(kind) ?? 0) + 1);
+    const isCreate = req.method === 'POST' && /\/REST\/2\.0\/ticket\/?$/.test(req.url ?? '');
+    const body: Buffer[] = [];
+    if (isCreate && bodies.length < TICKET_FLOOR_CREATES) req.on('data', (chunk: Buffer) => body.push(chunk));
     const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      if (req.method === 'POST' && /\/REST\/2\.0\/ticket\/?$/.test(req.url ?? '') && up.statusCode === 201) creates.push(Date.now());
+      if (isCreate && up.statusCode === 201) {
+        creates.push(Date.now());
+        if (body.length && bodies.length < TICKET_FLOOR_CREATES) bodies.push(Buffer.concat(body));
+      }
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -58,9 +73,11 @@ function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>
         url: `http://127.0.0.1:${port}${target.pathname}`,
         calls,
         creates,
+        bodies,
         reset() {
           calls.clear();
           creates.length = 0;
+          bodies.length = 0;
         },
         close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
       });
@@ -91,6 +108,29 @@ async function rawCreateRate(rt: { url: string; token: string; queue: string; ke
   };
   await Promise.all(Array.from({ length: concurrency }, client));
   return n / ((Date.now() - started) / 1000);
+}
+
+/**
+ * The second floor: syncdesk's own creates (the bodies the proxy kept: its HTML, custom fields,
+ * attachment if any) sent again straight to RT, each under a new key and subject, `concurrency`
+ * in flight. What RT allows for the tickets syncdesk writes, as the bare floor is for a one-line ticket.
+ */
+async function sameTicketCreateRate(rt: { url: string; token: string; keyField: string }, bodies: readonly Buffer[], concurrency: number): Promise<number> {
+  const api = axios.create({ baseURL: `${rt.url.replace(/\/$/, '')}/REST/2.0`, headers: { Authorization: `token ${rt.token}` }, timeout: 60_000 });
+  const tag = randomUUID().slice(0, 8);
+  let next = 0;
+  const started = Date.now();
+  const client = async (): Promise<void> => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const create = JSON.parse(bodies[i]!.toString('utf8')) as { Subject?: string; CustomFields?: Record<string, unknown> };
+      create.Subject = `floor ${tag} ${create.Subject ?? ''}`;
+      create.CustomFields = { ...create.CustomFields, [rt.keyField]: `floor-${tag}-${i}` };
+      const res = await api.post('/ticket', create);
+      if (res.status !== 201) throw new Error(`floor create answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  return bodies.length / ((Date.now() - started) / 1000);
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -158,6 +198,10 @@ export async function runE2eBench(): Promise<Row[]> {
       const rss = peakRssMb(c.pid!);
       await stopSyncdesk(c);
       child = undefined;
+      // the same tickets created raw, once syncdesk has stopped (so the two never share RT)
+      const ticketFloors = [];
+      for (const concurrency of DESK_CONCURRENCY) ticketFloors.push(await sameTicketCreateRate(rt, p.bodies, concurrency));
+      const ticketFloor = Math.max(...ticketFloors);
 
       const latencies = p.creates.map((t) => t - appendedAt).sort((a, b) => a - b);
       const deskCalls = [...p.calls.values()].reduce((a, b) => a + b, 0);
@@ -171,6 +215,8 @@ export async function runE2eBench(): Promise<Row[]> {
         'problems/s': Number((n / seconds).toFixed(2)),
         'floor creates/s': floors.map((f, i) => `${f.toFixed(2)} @${DESK_CONCURRENCY[i]}`).join(', '),
         'of floor': Number((n / seconds / floor).toFixed(2)),
+        'ticket floor/s': ticketFloors.map((f, i) => `${f.toFixed(2)} @${DESK_CONCURRENCY[i]}`).join(', '),
+        'of ticket floor': Number((n / seconds / ticketFloor).toFixed(2)),
         'p50 ms': quantile(latencies, 0.5),
         'p95 ms': quantile(latencies, 0.95),
         'first ms': latencies[0],

@@ -10,9 +10,7 @@ NODE_LTS_MAJOR=22
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 ensure_node() {
-  local have
-  have=$(node_major)
-  [ "$have" -ge "$NODE_LTS_MAJOR" ] && return 0
+  [ "$(node_major)" -ge "$NODE_LTS_MAJOR" ] && return 0
   if [ "$(id -u)" != 0 ]; then
     log "Node $(node -v 2>/dev/null) is past its end of life; syncdesk supports Node $NODE_LTS_MAJOR or later (as root, bootstrap installs it)"
     return 0
@@ -22,16 +20,20 @@ ensure_node() {
   dest=/usr/local/lib/node-v$NODE_LTS_MAJOR
   tmp=$(mktemp -d)
   log "installing Node $NODE_LTS_MAJOR LTS from the npm registry (node-linux-$arch) next to Node $(node -v)"
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_LTS_MAJOR" >/dev/null)
-  tar -xzf "$tmp"/node-linux-"$arch"-*.tgz -C "$tmp"
+  if ! (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_LTS_MAJOR" >/dev/null && tar -xzf node-linux-"$arch"-*.tgz); then
+    log "could not fetch Node $NODE_LTS_MAJOR from the npm registry: carrying on with Node $(node -v)"
+    rm -rf "$tmp"
+    return 0
+  fi
   rm -rf "$dest"
   mv "$tmp/package" "$dest"
   rm -rf "$tmp"
   ln -sf "$dest/bin/node" /usr/local/bin/node
   hash -r
   if [ "$(node_major)" -lt "$NODE_LTS_MAJOR" ]; then
+    # not fatal: everything still runs on the old Node, as npm only warns about `engines`
     log "Node $NODE_LTS_MAJOR is in /usr/local/bin, but PATH finds $(command -v node) first: put /usr/local/bin before it"
-    return 1
+    return 0
   fi
   log "node is now $(node -v) ($(command -v node))"
 }
