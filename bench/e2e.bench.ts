@@ -27,7 +27,7 @@ import { benchMailbox, peakRssMb, sleep, startServices, startSyncdesk, stopSyncd
  * levels; `of ticket floor` is syncdesk's rate over the faster. RT's cost per create grows
  * with what a ticket holds (HTML, custom fields, the attached mail), so the two floors part.
  *
- *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~10 min on 2 cores)
+ *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~15 min on 2 cores)
  *   BENCH=e2e BENCH_E2E_SIZES=20,50 npm run bench  (a quick look)
  */
 

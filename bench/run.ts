@@ -9,7 +9,7 @@ import { runParseBench } from './parse.bench.ts';
  * `npm run bench`: runs every benchmark, prints one table per benchmark and writes all
  * rows as JSON to bench/results/<timestamp>.json and bench/results/latest.json.
  * Pick benchmarks with `npm run bench -- parse graph` or `BENCH=parse,graph,e2e` (e2e starts
- * its own Redis, Dovecot and RT and takes ~10 minutes; `BENCH_E2E_SIZES=20,50` for a quick
+ * its own Redis, Dovecot and RT and takes ~15 minutes; `BENCH_E2E_SIZES=20,50` for a quick
  * look; `BENCH_PARSE_SIZES=1000,10000` for the parser's goal sizes only).
  */
 
