@@ -19,14 +19,16 @@ ensure_node() {
   arch=$(node -p process.arch)
   dest=/usr/local/lib/node-v$NODE_LTS_MAJOR
   tmp=$(mktemp -d)
-  log "installing Node $NODE_LTS_MAJOR LTS from the npm registry (node-linux-$arch) next to Node $(node -v)"
-  if ! (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_LTS_MAJOR" >/dev/null && tar -xzf node-linux-"$arch"-*.tgz); then
-    log "could not fetch Node $NODE_LTS_MAJOR from the npm registry: carrying on with Node $(node -v)"
-    rm -rf "$tmp"
-    return 0
+  if ! "$dest/bin/node" -e "process.exit(+process.versions.node.split('.')[0] >= $NODE_LTS_MAJOR ? 0 : 1)" 2>/dev/null; then
+    log "installing Node $NODE_LTS_MAJOR LTS from the npm registry (node-linux-$arch) next to Node $(node -v)"
+    if ! (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_LTS_MAJOR" >/dev/null && tar -xzf node-linux-"$arch"-*.tgz); then
+      log "could not fetch Node $NODE_LTS_MAJOR from the npm registry: carrying on with Node $(node -v)"
+      rm -rf "$tmp"
+      return 0
+    fi
+    rm -rf "$dest"
+    mv "$tmp/package" "$dest"
   fi
-  rm -rf "$dest"
-  mv "$tmp/package" "$dest"
   rm -rf "$tmp"
   ln -sf "$dest/bin/node" /usr/local/bin/node
   hash -r
