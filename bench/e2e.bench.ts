@@ -86,28 +86,41 @@ function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>
 }
 
 /**
- * The floor: `n` bare REST2 creates (queue, subject, body, the dedup custom field) into the
- * same RT, `concurrency` in flight as syncdesk's desk client allows. Creates per second.
+ * Creates per second: `count` REST2 creates straight into RT, `concurrency` in flight, the
+ * i-th made by `create(i, tag)` (`tag` is new for each measurement, so keys never repeat).
  */
-async function rawCreateRate(rt: { url: string; token: string; queue: string; keyField: string }, n: number, concurrency: number): Promise<number> {
+async function createRate(
+  rt: { url: string; token: string },
+  count: number,
+  concurrency: number,
+  create: (i: number, tag: string) => Record<string, unknown>,
+): Promise<number> {
   const api = axios.create({ baseURL: `${rt.url.replace(/\/$/, '')}/REST/2.0`, headers: { Authorization: `token ${rt.token}` }, timeout: 60_000 });
   const tag = randomUUID().slice(0, 8);
   let next = 0;
   const started = Date.now();
   const client = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      const res = await api.post('/ticket', {
-        Queue: rt.queue,
-        Subject: `floor ${tag} ${i}`,
-        Content: `raw create ${i} of the bench's floor`,
-        ContentType: 'text/plain',
-        CustomFields: { [rt.keyField]: `floor-${tag}-${i}` },
-      });
+    for (let i = next++; i < count; i = next++) {
+      const res = await api.post('/ticket', create(i, tag));
       if (res.status !== 201) throw new Error(`floor create answered ${res.status}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
-  return n / ((Date.now() - started) / 1000);
+  return count / ((Date.now() - started) / 1000);
+}
+
+/**
+ * The floor: `n` bare REST2 creates (queue, subject, body, the dedup custom field) into the
+ * same RT, `concurrency` in flight as syncdesk's desk client allows. Creates per second.
+ */
+function rawCreateRate(rt: { url: string; token: string; queue: string; keyField: string }, n: number, concurrency: number): Promise<number> {
+  return createRate(rt, n, concurrency, (i, tag) => ({
+    Queue: rt.queue,
+    Subject: `floor ${tag} ${i}`,
+    Content: `raw create ${i} of the bench's floor`,
+    ContentType: 'text/plain',
+    CustomFields: { [rt.keyField]: `floor-${tag}-${i}` },
+  }));
 }
 
 /**
@@ -115,22 +128,11 @@ async function rawCreateRate(rt: { url: string; token: string; queue: string; ke
  * attachment if any) sent again straight to RT, each under a new key and subject, `concurrency`
  * in flight. What RT allows for the tickets syncdesk writes, as the bare floor is for a one-line ticket.
  */
-async function sameTicketCreateRate(rt: { url: string; token: string; keyField: string }, bodies: readonly Buffer[], concurrency: number): Promise<number> {
-  const api = axios.create({ baseURL: `${rt.url.replace(/\/$/, '')}/REST/2.0`, headers: { Authorization: `token ${rt.token}` }, timeout: 60_000 });
-  const tag = randomUUID().slice(0, 8);
-  let next = 0;
-  const started = Date.now();
-  const client = async (): Promise<void> => {
-    for (let i = next++; i < bodies.length; i = next++) {
-      const create = JSON.parse(bodies[i]!.toString('utf8')) as { Subject?: string; CustomFields?: Record<string, unknown> };
-      create.Subject = `floor ${tag} ${create.Subject ?? ''}`;
-      create.CustomFields = { ...create.CustomFields, [rt.keyField]: `floor-${tag}-${i}` };
-      const res = await api.post('/ticket', create);
-      if (res.status !== 201) throw new Error(`floor create answered ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, client));
-  return bodies.length / ((Date.now() - started) / 1000);
+function sameTicketCreateRate(rt: { url: string; token: string; keyField: string }, bodies: readonly Buffer[], concurrency: number): Promise<number> {
+  return createRate(rt, bodies.length, concurrency, (i, tag) => {
+    const create = JSON.parse(bodies[i]!.toString('utf8')) as { Subject?: string; CustomFields?: Record<string, unknown> };
+    return { ...create, Subject: `floor ${tag} ${create.Subject ?? ''}`, CustomFields: { ...create.CustomFields, [rt.keyField]: `floor-${tag}-${i}` } };
+  });
 }
 
 function quantile(sorted: number[], q: number): number {
