@@ -282,8 +282,16 @@ export const IngestConfigSchema = z.object({
 /**
  * Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no
  * on-premises lookups. With url alone, reports wait for an `onprem` worker elsewhere;
- * that worker's host sets the account (bindDn, bindPassword, baseDn) too.
+ * that worker's host sets the account (bindDn, bindPassword, baseDn) too. With forest, the
+ * worker reads that one forest of several (an MSP's customers, named by `onpremForest` in
+ * the tenants file), and only the reports of its tenants wait for it.
  */
+/** A forest's name in queue names (`onprem-<forest>`): BullMQ keys allow no `:`, and a slug reads well in `status`. */
+export const forestName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes (a forest name such as contoso or corp-fabrikam)')
+  .transform((s) => s.toLowerCase());
+
 export const OnPremConfigSchema = z
   .object({
     /** `ldaps://dc1.corp.example.com:636`, or a Global Catalog (`…:3269`) to search a whole forest. */
@@ -299,6 +307,8 @@ export const OnPremConfigSchema = z
     tlsCa: env('ONPREM_TLS_CA', z.string().optional()),
     /** Bound on connecting and on each LDAP operation. */
     timeoutMs: env('ONPREM_TIMEOUT_MS', positiveInt.default(10_000)),
+    /** The forest this host's account reads, as the tenants file's `onpremForest` names it (its own queue, `onprem-<forest>`). */
+    forest: env('ONPREM_FOREST', forestName.optional()),
   })
   .superRefine((v, ctx) => {
     // ONPREM_URL alone: this host queues on-premises lookups for an `onprem` worker that holds the account

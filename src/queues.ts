@@ -4,8 +4,9 @@ import {
   QUEUE_NAMES,
   RESOLVE_CHUNK_SIZE,
   type QueueName,
-  type ResolveJob,
   type ReportErrors,
+  type ReportRef,
+  type ResolveJob,
   type TicketJob,
 } from '../schemas/jobs.schema.ts';
 import type { SyncError } from '../schemas/report.schema.ts';
@@ -23,6 +24,8 @@ import type { RedisClient } from './redis/connection.ts';
  *           resolve jobs as its children. The ingestor (mails) and the Graph poll add these
  *           flows; a mail is parsed once.
  *   poll    the repeating Graph poll, a scheduled job and nothing else.
+ *   onprem  the on-premises reads of the one forest of ONPREM_URL; `onprem-<forest>` those of
+ *           one forest of several (an MSP's customers), each worked inside its own network.
  *
  * Ids come from content, so adding the same thing twice is a no-op (BullMQ ignores an add
  * whose job id exists). Ids never contain `:` (BullMQ's key separator).
@@ -71,6 +74,11 @@ export const jobIds = {
   onprem: (reportId: string, fingerprints: string[]) => `onprem-${hash('onprem', reportId, ...fingerprints)}`,
 };
 
+/** The queue of a forest's on-premises reads: `onprem` for the one forest of ONPREM_URL, `onprem-<forest>` for one of several. */
+export function onPremQueueName(forest?: string | null): string {
+  return forest ? `${QUEUE_NAMES.onprem}-${forest}` : QUEUE_NAMES.onprem;
+}
+
 /** Attempts of an onprem job: an unreachable DC is retried for about 15 s, then the report's tickets go on without AD. */
 export const ONPREM_ATTEMPTS = 4;
 
@@ -82,10 +90,10 @@ export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): Syn
 }
 
 /** The on-premises lookup of one resolve chunk: a few attempts, and never a reason for its parent to wait for good. */
-function onPremChild(data: ResolveJob, again: string): FlowJobNode {
+function onPremChild(data: ResolveJob, again: string, queueName: string): FlowJobNode {
   return {
     name: 'onprem',
-    queueName: QUEUE_NAMES.onprem,
+    queueName,
     data,
     opts: {
       jobId: jobIds.onprem(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again,
@@ -97,10 +105,9 @@ function onPremChild(data: ResolveJob, again: string): FlowJobNode {
   };
 }
 
-const FLOW_OPTIONS = { queuesOptions: Object.fromEntries([QUEUE_NAMES.ticket, QUEUE_NAMES.resolve, QUEUE_NAMES.onprem].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) };
-
-/** The lookup of one chunk (with its onprem child where AD is read); `again` marks a re-run's ids. */
-function resolveJob(data: ResolveJob, again: string, settings: { onprem?: boolean }): FlowJob {
+/** The lookup of one chunk (with its onprem child where its tenant's AD is read); `again` marks a re-run's ids. */
+function resolveJob(data: ResolveJob, again: string, settings: QueueSettings): FlowJob {
+  const onpremQueue = settings.onpremQueue?.(data.report) ?? null;
   return {
     name: 'resolve',
     queueName: QUEUE_NAMES.resolve,
@@ -112,7 +119,7 @@ function resolveJob(data: ResolveJob, again: string, settings: { onprem?: boolea
       // the ticket job goes on and records that error as unresolved
       ignoreDependencyOnFailure: true,
     },
-    ...(settings.onprem ? { children: [onPremChild(data, again)] } : {}),
+    ...(onpremQueue ? { children: [onPremChild(data, again, onpremQueue)] } : {}),
   };
 }
 
@@ -132,7 +139,9 @@ export interface Queues {
   ticket: Queue<TicketJob>;
   onprem: Queue<ResolveJob>;
   flow: FlowProducer;
-  byName(name: QueueName): Queue;
+  /** Every queue's name: the four of QUEUE_NAMES, then the forests' (status, metrics and `failed` read them all). */
+  names: string[];
+  byName(name: string): Queue;
   /** Adds the ticket flow of one report; a no-op when that report's ticket job exists. */
   addReportFlow(job: ReportErrors, options?: { rerun?: string }): Promise<{ jobId: string; added: boolean; resolveJobs: number }>;
   /**
@@ -144,23 +153,37 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/**
- * `onprem`: each resolve job gets an onprem child (ONPREM_URL set), so the report waits for
- * the on-premises side; without it nothing waits for a worker that does not exist.
- * `digest`: one ticket per report (TICKET_DIGEST), so the report is ticketed at once.
- */
-export function createQueues(connection: RedisClient, prefix: string, settings: { onprem?: boolean; digest?: boolean } = {}): Queues {
+export interface QueueSettings {
+  /**
+   * The onprem queue a report's resolve jobs wait for (its tenant's forest), or null: no AD
+   * side for it, and nothing waits for a worker that does not exist.
+   */
+  onpremQueue?: (report: ReportRef) => string | null;
+  /** The forests' queues (`onprem-<forest>`), besides the four of QUEUE_NAMES. */
+  forestQueues?: string[];
+  /** One ticket per report (TICKET_DIGEST), so the report is ticketed at once. */
+  digest?: boolean;
+}
+
+export function createQueues(connection: RedisClient, prefix: string, settings: QueueSettings = {}): Queues {
   const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
   const poll = new Queue(QUEUE_NAMES.poll, opts);
   const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
   const ticket = new Queue<TicketJob>(QUEUE_NAMES.ticket, opts);
   const onprem = new Queue<ResolveJob>(QUEUE_NAMES.onprem, opts);
   const flow = new FlowProducer({ connection, prefix });
-  const all = { poll, resolve, ticket, onprem } as Record<QueueName, Queue>;
+  const all = new Map<string, Queue>([
+    [QUEUE_NAMES.poll, poll],
+    [QUEUE_NAMES.resolve, resolve],
+    [QUEUE_NAMES.ticket, ticket],
+    [QUEUE_NAMES.onprem, onprem],
+  ]);
+  for (const name of settings.forestQueues ?? []) if (!all.has(name)) all.set(name, new Queue(name, opts));
   // Connection errors surface on the shared client (logged there, src/redis/connection.ts);
   // without a listener here BullMQ would print each retry's raw error as well.
-  for (const queue of Object.values(all)) queue.on('error', () => undefined);
+  for (const queue of all.values()) queue.on('error', () => undefined);
   flow.on('error', () => undefined);
+  const flowOptions = { queuesOptions: Object.fromEntries([...all.keys()].map((q) => [q, { defaultJobOptions: DEFAULT_JOB_OPTIONS }])) };
 
   return {
     prefix,
@@ -169,7 +192,12 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
     ticket,
     onprem,
     flow,
-    byName: (name) => all[name],
+    names: [...all.keys()],
+    byName(name) {
+      const queue = all.get(name);
+      if (!queue) throw new Error(`no queue ${name}`);
+      return queue;
+    },
     async addReportFlow(job, options = {}) {
       // a forced re-run (`replay --force`) gets ids of its own: the first run's jobs are kept for days
       const again = options.rerun ? `-r${options.rerun}` : '';
@@ -186,15 +214,15 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
             jobId,
             chunks.map((errors) => chunkJob({ report: job.report, errors }, again, [lookup(errors)])),
           );
-      await flow.add(tree, FLOW_OPTIONS);
+      await flow.add(tree, flowOptions);
       return { jobId, added: true, resolveJobs: chunks.length };
     },
     async addChunkRerun(data, rerun) {
       const again = `-r${rerun}`;
-      await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], true), FLOW_OPTIONS);
+      await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], true), flowOptions);
     },
     async close() {
-      await Promise.all([poll.close(), resolve.close(), ticket.close(), onprem.close(), flow.close()]);
+      await Promise.all([...[...all.values()].map((q) => q.close()), flow.close()]);
     },
   };
 }

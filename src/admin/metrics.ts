@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ERROR_CATEGORIES, REJECTION_REASONS } from '../../schemas/report.schema.ts';
-import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { QUEUE_NAMES, type Queues } from '../queues.ts';
 import { packageVersion } from '../version.ts';
 
 /**
@@ -88,7 +88,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       this.reset();
       if (!watched) return;
       const queues = watched;
-      const names = Object.keys(QUEUE_NAMES) as QueueName[];
+      const names = queues.names;
       const read = Promise.all(names.map((name) => queues.byName(name).getJobCounts(...QUEUE_STATES)));
       const timeout = new Promise<null>((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS, null).unref());
       // Redis down: leave the depths out rather than hang the scrape (readyz says why)

@@ -1,6 +1,5 @@
 import type { Worker } from 'bullmq';
 import type { Runtime } from '../app/runtime.ts';
-import { QUEUE_NAMES, type QueueName } from '../queues.ts';
 import { instrumentWorkers } from './instrument.ts';
 import type { Metrics } from './metrics.ts';
 import { startAdminServer, type AdminServer, type ImapHealth } from './server.ts';
@@ -30,7 +29,7 @@ export async function startAdmin(
     metrics,
     logger: logger.child({ component: 'admin' }),
     redis: runtime.redis.client,
-    queues: (Object.keys(QUEUE_NAMES) as QueueName[]).map((name) => runtime.queues.byName(name)),
+    queues: runtime.queues.names.map((name) => runtime.queues.byName(name)),
     dashboard: { user: config.admin.user, password: config.admin.password },
     ...(imap ? { imap: () => imap.health() } : {}),
   });

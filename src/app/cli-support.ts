@@ -3,7 +3,7 @@ import { configFilePath } from '../config-file.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Queue } from 'bullmq';
-import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { type QueueName, type Queues } from '../queues.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
 
@@ -27,7 +27,8 @@ export function cliLogger(config: Config, interactive = true): Logger {
 
 const PENDING_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized'] as const;
 
-export type QueueCounts = Record<QueueName, Record<string, number>>;
+/** By queue name: the four roles' queues, then the forests' (`onprem-<forest>`). */
+export type QueueCounts = Record<string, Record<string, number>> & Record<QueueName, Record<string, number>>;
 
 /**
  * How many of `queue`'s delayed jobs are a job scheduler's next run (the Graph poll every
@@ -45,7 +46,7 @@ async function scheduledNextRuns(queue: Queue): Promise<number> {
 /** Job counts per queue; `scheduled` counts the delayed jobs that are a schedule's next run. */
 export async function queueCounts(queues: Queues): Promise<QueueCounts> {
   const out = {} as QueueCounts;
-  for (const name of Object.keys(QUEUE_NAMES) as QueueName[]) {
+  for (const name of queues.names) {
     const queue = queues.byName(name);
     out[name] = { ...(await queue.getJobCounts(...PENDING_STATES, 'completed', 'failed')), scheduled: await scheduledNextRuns(queue) };
   }

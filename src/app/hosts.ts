@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { RedisClient } from '../redis/connection.ts';
-import { onPremQueued } from './onprem-processor.ts';
+import { defaultForestQueued } from './onprem-routing.ts';
 
 /**
  * The hosts that share one Redis (one REDIS_PREFIX), as each process announces itself when
@@ -16,7 +16,7 @@ export interface SharedSettings {
   digest: boolean;
   /** TICKET_SINK: one desk holds each problem's ticket. */
   sink: string;
-  /** ONPREM_URL set: every resolve job waits for an onprem job. */
+  /** ONPREM_URL set (without ONPREM_FOREST): the reports of tenants without a forest of their own wait for an onprem job. */
   onprem: boolean;
 }
 
@@ -30,7 +30,7 @@ export interface HostRecord {
 }
 
 export function sharedSettings(config: Config): SharedSettings {
-  return { digest: config.ticket.digest, sink: config.ticket.sink, onprem: onPremQueued(config) };
+  return { digest: config.ticket.digest, sink: config.ticket.sink, onprem: defaultForestQueued(config) };
 }
 
 const hostsKey = (prefix: string) => `${prefix}:hosts`;

@@ -19,11 +19,6 @@ import { lookUpOnPrem, wantsOnPrem } from '../resolve/onprem/onprem-lookup.ts';
 export const OnPremJobResultSchema = z.array(z.object({ fingerprint: z.string(), side: OnPremSideSchema }));
 export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
 
-/** True when reports get an on-premises side (ONPREM_URL set): their flows wait for an `onprem` worker. */
-export function onPremQueued(config: Config): boolean {
-  return Boolean(config.onprem.url);
-}
-
 /** True where the `onprem` worker can run: ONPREM_URL and the account are set. */
 export function onPremReadable(config: Config): boolean {
   const o = config.onprem;

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { backoffStrategy, type QueueName } from '../queues.ts';
+import { backoffStrategy } from '../queues.ts';
 import type { RedisClient } from '../redis/connection.ts';
 
 /**
@@ -35,7 +35,8 @@ export const DEFAULT_STALLED_INTERVAL_MS = 2_000;
 const MAX_STALLS = 1_000_000_000;
 
 export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
-  queue: QueueName;
+  /** A role's queue (QUEUE_NAMES), or a forest's (`onprem-<forest>`). */
+  queue: string;
   connection: RedisClient;
   prefix: string;
   logger: Logger;

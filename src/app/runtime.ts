@@ -11,7 +11,7 @@ import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
 import { createTenantNamer } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
-import { onPremQueued } from './onprem-processor.ts';
+import { onPremRouting } from './onprem-routing.ts';
 import { createResolverFromConfig } from './resolver.ts';
 
 /**
@@ -59,7 +59,7 @@ export function graphConfigured(config: Config): boolean {
 export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {
   const redis = await openRedis(config, logger);
   const client = redis.client as Redis;
-  const queues = createQueues(redis.client, redis.prefix, { onprem: onPremQueued(config), digest: config.ticket.digest });
+  const queues = createQueues(redis.client, redis.prefix, { ...onPremRouting(config), digest: config.ticket.digest });
   const store = createMailStore({
     dir: config.ingest.storeDir,
     maxMailBytes: config.ingest.maxMailBytes,

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { z } from 'zod';
 import { OnPremJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
-import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { announceHost } from './hosts.ts';
 import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
@@ -17,7 +17,8 @@ import type { Runtime } from './runtime.ts';
  *   ticket   a chunk of a report once its resolve job is done → create/note/reopen; the report's
  *            close once all its chunks are → resolve what it no longer lists
  *   onprem   a resolve chunk read from on-premises AD (a child of its resolve job, ONPREM_URL set);
- *            started only where the AD account is configured: the host inside the customer's network
+ *            started only where the AD account is configured: the host inside the customer's network.
+ *            With ONPREM_FOREST it works that forest's queue, `onprem-<forest>` (onprem-routing.ts)
  *
  * Mails are parsed once, by the ingestor (`listen`, replays), which queues their flows.
  * `workers/index.ts` (a worker process), `syncdesk worker` and `syncdesk start` call `startWorkers`.
@@ -76,7 +77,9 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
           return [];
         }
         const directory = createOnPremDirectory(runtime.config);
-        return runWorker({ ...base, queue: 'onprem', schema: OnPremJobSchema, handler: (data, job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId }), { made: job.attemptsMade, max: job.opts.attempts ?? 1 }) });
+        const queue = onPremQueueName(runtime.config.onprem.forest);
+        runtime.logger.info({ action: 'onprem-queue', queue, baseDn: runtime.config.onprem.baseDn }, `on-premises reads of queue ${queue} from ${runtime.config.onprem.baseDn}`);
+        return runWorker({ ...base, queue, schema: OnPremJobSchema, handler: (data, job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId }), { made: job.attemptsMade, max: job.opts.attempts ?? 1 }) });
       }
       case 'ticket':
         return startTicketWorker({ ...base, stage: runtime.ticketStage() });

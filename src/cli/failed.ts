@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
 import { whenRedisReady } from '../redis/ready.ts';
-import { QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
 
@@ -12,7 +12,7 @@ import { failureCode } from '../app/run-worker.ts';
 
 export interface FailedJobInfo {
   /** The queue of a failed job, or `mail` for a mail kept but not readable. */
-  queue: QueueName | 'mail';
+  queue: string;
   id: string;
   name: string;
   attempts: number;
@@ -30,8 +30,8 @@ export interface FailedJobInfo {
  */
 async function gonePast(queues: Queues, job: Job): Promise<boolean> {
   if (!job.parent?.id) return false;
-  const name = job.parent.queueKey.slice(job.parent.queueKey.lastIndexOf(':') + 1) as QueueName;
-  const parentQueue = QUEUE_NAMES[name] ? queues.byName(name) : null;
+  const name = job.parent.queueKey.slice(job.parent.queueKey.lastIndexOf(':') + 1);
+  const parentQueue = queues.names.includes(name) ? queues.byName(name) : null;
   const state = parentQueue ? await parentQueue.getJobState(job.parent.id) : 'unknown';
   return state !== 'waiting-children' && state !== 'unknown';
 }
@@ -41,7 +41,11 @@ const WENT_ON = {
   resolve: { missing: 'its tickets went out with these errors not looked up', again: 'looks them up again' },
   onprem: { missing: 'its tickets went out without the on-premises side', again: 'reads AD again' },
 } as const;
-const isLookup = (queue: QueueName): queue is keyof typeof WENT_ON => queue === 'resolve' || queue === 'onprem';
+/** The lookup a queue's jobs are: a forest's queue (`onprem-<forest>`) reads AD as `onprem` does. */
+function lookupKind(queue: string): keyof typeof WENT_ON | null {
+  if (queue === QUEUE_NAMES.resolve) return 'resolve';
+  return queue === QUEUE_NAMES.onprem || queue.startsWith(`${QUEUE_NAMES.onprem}-`) ? 'onprem' : null;
+}
 
 /** The line `failed list` shows for such a job: per-problem tickets are brought up to date by a retry, a report's digest ticket is not. */
 function wentOn(queue: keyof typeof WENT_ON, digest: boolean): string {
@@ -52,8 +56,9 @@ function wentOn(queue: keyof typeof WENT_ON, digest: boolean): string {
 /** `digest`: the desk gets one ticket per report (TICKET_DIGEST), which says what a retry can do. */
 export async function listFailed(queues: Queues, limit = 1000, digest = false): Promise<FailedJobInfo[]> {
   const out: FailedJobInfo[] = [];
-  for (const queue of Object.keys(QUEUE_NAMES) as QueueName[]) {
+  for (const queue of queues.names) {
     const jobs = (await queues.byName(queue).getFailed(0, limit - 1)) as Job[];
+    const kind = lookupKind(queue);
     for (const job of jobs) {
       if (!job) continue;
       out.push({
@@ -64,7 +69,7 @@ export async function listFailed(queues: Queues, limit = 1000, digest = false): 
         code: failureCode(job.failedReason),
         reason: job.failedReason ?? '',
         failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-        effect: isLookup(queue) && (await gonePast(queues, job)) ? wentOn(queue, digest) : null,
+        effect: kind && (await gonePast(queues, job)) ? wentOn(kind, digest) : null,
       });
     }
   }

@@ -3,10 +3,12 @@ import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
-import { createQueues, type Queues } from '../queues.ts';
+import { createQueues, onPremQueueName, type Queues } from '../queues.ts';
+import type { Config } from '../../schemas/config.schema.ts';
 import { whenRedisReady } from '../redis/ready.ts';
 import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
+import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed } from './failed.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
@@ -104,10 +106,19 @@ export interface StatusReport {
   failed: Array<{ queue: string; id: string; reason: string }>;
 }
 
+/** The forests' queues to show; a tenants file that cannot be read (a secret not set here) must not hide the rest of the status. */
+function forestQueuesOf(config: Config): string[] {
+  try {
+    return onPremRouting(config).forestQueues ?? [];
+  } catch {
+    return config.onprem.forest ? [onPremQueueName(config.onprem.forest)] : [];
+  }
+}
+
 async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
-  const queues = createQueues(redis.client, redis.prefix);
+  const queues = createQueues(redis.client, redis.prefix, { forestQueues: forestQueuesOf(config) });
   try {
     await whenRedisReady(redis);
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);

@@ -25,7 +25,7 @@ function bindFix(code: string | undefined, config: Config): string {
 
 export async function checkOnPrem(config: Config, options: { timeoutMs?: number } = {}): Promise<CheckResult[]> {
   const o = config.onprem;
-  if (!o.url) return [skip('on-premises AD', 'not configured (ONPREM_URL unset): tickets show the Entra ID side only')];
+  if (!o.url) return [skip('on-premises AD', 'not read from this host (ONPREM_URL unset): tickets show the Entra ID side only, unless a tenant names its forest (`onpremForest`)')];
   if (!o.bindDn || !o.bindPassword || !o.baseDn) {
     return [skip('on-premises AD', `ONPREM_URL set without the account: this host queues on-premises lookups of ${o.url} for an onprem worker; run doctor on that worker's host to check the bind`)];
   }

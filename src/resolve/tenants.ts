@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Config } from '../../schemas/config.schema.ts';
+import { forestName, type Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
@@ -21,6 +21,7 @@ import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
  *     clientId: 11111111-…
  *     clientSecretEnv: CONTOSO_GRAPH_SECRET   # or clientSecret, certificatePath, managedIdentity: true
  *     cloud: global
+ *     onpremForest: contoso                   # optional: its AD, read by the worker with ONPREM_FOREST=contoso
  * ```
  */
 
@@ -40,6 +41,8 @@ const TenantEntrySchema = z
     cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).optional(),
     baseUrl: z.string().url().optional(),
     authorityHost: z.string().url().optional(),
+    /** The customer's AD forest, read by the `syncdesk worker --queues onprem` that sets ONPREM_FOREST to this name. */
+    onpremForest: forestName.optional(),
   })
   .strict();
 const TenantsFileSchema = z.union([z.object({ tenants: z.array(TenantEntrySchema) }).strict(), z.array(TenantEntrySchema)]);
@@ -51,6 +54,8 @@ export interface TenantEntry extends TenantCredentials {
   cloud?: GraphCloud;
   baseUrl?: string;
   authorityHost?: string;
+  /** The AD forest whose worker reads this tenant's on-premises side (ONPREM_FOREST there); none: the default forest, if any. */
+  onpremForest?: string;
 }
 
 export type TenantMatch = { ok: true; tenant: TenantEntry } | { ok: false; reason: string };
@@ -89,6 +94,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
       cloud: t.cloud,
       baseUrl: t.baseUrl,
       authorityHost: t.authorityHost,
+      onpremForest: t.onpremForest,
     };
   });
 }
