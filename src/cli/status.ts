@@ -102,8 +102,22 @@ export interface StatusReport {
   openProblems: { total: number; byTenant: Record<string, Record<string, number>> };
   quarantined: number;
   queues: Record<string, Record<string, number>>;
+  /** Queues with work waiting and no worker connected: their reports wait (a forest's worker host down, say). */
+  unworked: string[];
   skippedAsOld: { problems: number; reports: Array<{ reportId: string; problems: number }> };
   failed: Array<{ queue: string; id: string; reason: string }>;
+}
+
+/** The queues whose jobs wait for a worker that is not there (BullMQ lists each queue's connected workers). */
+async function unworked(queues: Queues, counts: Record<string, Record<string, number>>): Promise<string[]> {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(counts)) {
+    if ((c.waiting ?? 0) + (c.prioritized ?? 0) === 0) continue;
+    // a Redis that refuses CLIENT LIST (some managed services) cannot tell: say nothing rather than guess
+    const workers = await queues.byName(name).getWorkersCount().catch(() => -1);
+    if (workers === 0) out.push(name);
+  }
+  return out;
 }
 
 /** The forests' queues to show; a tenants file that cannot be read (a secret not set here) must not hide the rest of the status. */
@@ -127,6 +141,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
     const problems = await openProblems(redis.client, config.redis.prefix);
     const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);
+    const counts = await queueCounts(queues);
     return {
       redis: redis.describe,
       mails: {
@@ -136,7 +151,8 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       },
       openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()) },
       quarantined: quarantined.length,
-      queues: await queueCounts(queues),
+      queues: counts,
+      unworked: await unworked(queues, counts),
       skippedAsOld: await skippedAsOld(queues),
       failed: (await listFailed(queues, 20)).map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
     };
@@ -154,6 +170,10 @@ function renderStatus(s: StatusReport): string[] {
   lines.push(`Quarantined: ${s.quarantined}${s.quarantined ? ' (`syncdesk quarantine list`)' : ''}`);
   for (const [name, c] of Object.entries(s.queues)) {
     lines.push(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
+  }
+  for (const name of s.unworked) {
+    const forest = name.startsWith('onprem-') ? ` with ONPREM_FOREST=${name.slice('onprem-'.length)}` : '';
+    lines.push(`Queue ${name}: jobs waiting and no worker connected; their reports wait for \`syncdesk worker --queues ${name.startsWith('onprem') ? 'onprem' : name}\`${forest}`);
   }
   const skips = s.skippedAsOld;
   if (skips.problems) {

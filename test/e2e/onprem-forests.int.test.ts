@@ -9,7 +9,7 @@ import { makeTlsMaterial } from '../fakes/graph/tls.ts';
 import { adminClient, AdSeed, runTag, startSambaAd, stopSambaAd, type SambaAd } from '../helpers/samba.ts';
 import { baseEnv, daemon, drained, failedJobs, syncdesk, unique, type Daemon } from './helpers.ts';
 import { reportMail, type ReportRow } from './report-mail.ts';
-import { ticketOn as ticketOnIn } from './ticket-files.ts';
+import { ticketFiles, ticketOn as ticketOnIn } from './ticket-files.ts';
 
 /**
  * An MSP with two customers on premises: each customer's AD is read by a worker inside its
@@ -175,5 +175,21 @@ describe('one AD forest per customer (MSP): each report is read in its own tenan
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain(dns.infoFabrikam);
     expect(notes[0]).not.toContain(seeds.contoso!.ou);
+  });
+
+  it("a forest's worker host down: that customer's report waits, `status` names the queue nobody works, and it goes on once the host is back", async () => {
+    await forestWorkers.contoso!.stop();
+    delete forestWorkers.contoso;
+    await replay(contoso, [{ object: `eve@${contoso.domain}`, duplicates: [['ProxyAddresses', `smtp:${shared}`]], onPremisesObjectId: guids.ann! }], 3);
+    const text = await syncdesk(['status'], env);
+    expect(text.stdout).toContain('Queue onprem-contoso: jobs waiting and no worker connected; their reports wait for `syncdesk worker --queues onprem` with ONPREM_FOREST=contoso');
+    const json = JSON.parse((await syncdesk(['status', '--json'], env)).stdout) as { unworked: string[] };
+    expect(json.unworked).toEqual(['onprem-contoso']);
+    expect(ticketFiles(ticketDir).some((t) => t.summary.includes('on eve@'))).toBe(false);
+
+    await startForestWorker('contoso');
+    await drained(env.REDIS_PREFIX!, 90_000);
+    expect(ticketOn('on eve@').markdown).toContain(dns.infoContoso);
+    expect((JSON.parse((await syncdesk(['status', '--json'], env)).stdout) as { unworked: string[] }).unworked).toEqual([]);
   });
 });
