@@ -279,6 +279,12 @@ export const IngestConfigSchema = z.object({
   mailSource: env('MAIL_SOURCE', z.enum(['imap', 'graph']).default('imap')),
 });
 
+/** A forest's name in queue names (`onprem-<forest>`): BullMQ keys allow no `:`, and a slug reads well in `status`. */
+export const forestName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes (a forest name such as contoso or corp-fabrikam)')
+  .transform((s) => s.toLowerCase());
+
 /**
  * Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no
  * on-premises lookups. With url alone, reports wait for an `onprem` worker elsewhere;
@@ -286,12 +292,6 @@ export const IngestConfigSchema = z.object({
  * worker reads that one forest of several (an MSP's customers, named by `onpremForest` in
  * the tenants file), and only the reports of its tenants wait for it.
  */
-/** A forest's name in queue names (`onprem-<forest>`): BullMQ keys allow no `:`, and a slug reads well in `status`. */
-export const forestName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes (a forest name such as contoso or corp-fabrikam)')
-  .transform((s) => s.toLowerCase());
-
 export const OnPremConfigSchema = z
   .object({
     /** `ldaps://dc1.corp.example.com:636`, or a Global Catalog (`…:3269`) to search a whole forest. */
