@@ -297,17 +297,77 @@ const BARE_ROLES: Record<string, FieldRole> = {
   Dn: 'ignore',
 };
 
-function parseLabel(text: string): { role: FieldRole; value: string } | null {
+/** `inferred`: the roles of labels the vocabulary does not know, told by their values (inferLabelRoles). */
+function parseLabel(text: string, inferred: ReadonlyMap<string, FieldRole> = NO_INFERRED): { role: FieldRole; value: string } | null {
   const bare = BARE_LABEL_RE.exec(text);
   if (bare) return { role: BARE_ROLES[bare[1]!]!, value: bare[2]! };
   const m = LABEL_RE.exec(text);
   if (!m) return null;
-  const role = fieldRole(m[1]!);
+  const role = fieldRole(m[1]!) ?? inferred.get(labelKey(m[1]!));
   return role ? { role, value: m[2]!.trim() } : null;
+}
+
+const NO_INFERRED: ReadonlyMap<string, FieldRole> = new Map();
+const labelKey = (label: string): string => label.trim().toLowerCase();
+
+/** What a labelled line's value reads as on its own: an error sentence, an id, an object class, a UPN or address. */
+function valueRole(value: string): FieldRole | null {
+  const v = value.trim();
+  if (looksLikeObjectId(v)) return 'objectId';
+  if (canonicalObjectType(v)) return 'objectType';
+  if (EMAIL_RE.test(v)) return 'identity';
+  return v.length >= 30 && findFamilies(v).length ? 'description' : null;
+}
+
+/**
+ * Field labels in a language (or wording) the vocabulary does not know, read by meaning:
+ * "Errore: Unable to update this object…" is a description whatever "Errore" means, so is
+ * "Oggetto: luca@contoso.it" an object (Italian "Oggetto" is also a forward's Subject: line,
+ * which is why no word list can hold it). A label qualifies when every value it has in the
+ * run reads as the same field, and that field has no known label there; besides the error
+ * sentence itself, only in a run that has one (a lone "To: someone@…" is not an object). An
+ * id label must recur (one per error) or follow an error sentence: a report's own "Tenant
+ * ID: <guid>" above its errors is no object's.
+ */
+function inferLabelRoles(lines: Line[]): ReadonlyMap<string, FieldRole> {
+  const votes = new Map<string, FieldRole | null>();
+  const seen = new Map<string, number>();
+  const known = new Set<FieldRole>();
+  /** Labels first seen after an error sentence (a known description label or a value that reads as one). */
+  const afterError = new Set<string>();
+  let errorSeen = false;
+  for (const line of lines) {
+    const m = LABEL_RE.exec(line.text);
+    if (!m || BARE_LABEL_RE.test(line.text)) continue;
+    const role = fieldRole(m[1]!);
+    if (role) {
+      known.add(role);
+      errorSeen ||= role === 'description';
+      continue;
+    }
+    // a label is a few words, not a sentence ending in a colon
+    if (m[1]!.trim().split(/\s+/).length > 3 || /\d/.test(m[1]!)) continue;
+    const key = labelKey(m[1]!);
+    const vote = valueRole(m[2]!);
+    votes.set(key, votes.has(key) && votes.get(key) !== vote ? null : vote);
+    if (errorSeen && !seen.has(key)) afterError.add(key);
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    errorSeen ||= vote === 'description';
+  }
+  const inferred = new Map<string, FieldRole>();
+  for (const [key, role] of votes) if (role && !known.has(role) && (role !== 'objectId' || seen.get(key)! > 1 || afterError.has(key))) inferred.set(key, role);
+  const hasDescription = known.has('description') || [...inferred.values()].includes('description');
+  if (!hasDescription) return NO_INFERRED;
+  // two labels read as one field (an address in "Oggetto:" and in "A:"): neither is trusted
+  const counts = new Map<FieldRole, number>();
+  for (const role of inferred.values()) counts.set(role, (counts.get(role) ?? 0) + 1);
+  for (const [key, role] of inferred) if (counts.get(role)! > 1) inferred.delete(key);
+  return inferred.size ? inferred : NO_INFERRED;
 }
 
 /** A run of lines: labelled fields are grouped into records (a repeated label starts the next one). */
 function processLines(lines: Line[], out: Extraction): void {
+  const inferred = inferLabelRoles(lines);
   let group: Group = { fields: new Map(), desc: null, free: [] };
   const flush = (): void => {
     emitGroup(group, out);
@@ -318,7 +378,7 @@ function processLines(lines: Line[], out: Extraction): void {
   let awaiting: FieldRole | null = null;
   for (const line of lines) {
     group.section ??= line.section ?? first?.section;
-    const label = parseLabel(line.text);
+    const label = parseLabel(line.text, inferred);
     if (!label) {
       if (awaiting) group.fields.set(awaiting, line.text.trim());
       else (group.desc ?? group.free).push(line);

@@ -29,7 +29,7 @@ const words = (field: Field, list: string): void => list.split('|').forEach((w) 
 words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|від|mittente|nadawca|差出人|送信者|送信元|发件人|寄件者|보낸 사람");
 words(
   'sentAt',
-  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜",
+  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|enviado em|enviada em|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜",
 );
 words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|naslov|件名|主题|主旨|제목');
 words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|bilgi|копія|copie à|宛先|送信先|收件人|抄送|받는 사람|참조");
