@@ -66,6 +66,8 @@ export class ErrorExtractor implements BlockSink {
   private readonly tableSections = new Map<number, ErrorCategory | undefined>();
   private lineSection: ErrorCategory | undefined;
   private readonly tablesSeen = new Set<number>();
+  /** Tables with "label | value" rows: an unknown label's error sentence is one more field there. */
+  private readonly labelTables = new Set<number>();
   private region = false;
   private run: Line[] = [];
 
@@ -107,8 +109,9 @@ export class ErrorExtractor implements BlockSink {
       this.region = true;
       return;
     }
-    const labelRow = filled === 2 ? asLabelLine(block.cells) : null;
+    const labelRow = filled === 2 ? asLabelLine(block.cells, this.labelTables.has(block.table)) : null;
     if (labelRow) {
+      this.labelTables.add(block.table);
       this.pushLine(labelRow);
       return;
     }
@@ -152,13 +155,32 @@ function countFilled(cells: readonly string[]): number {
   return n;
 }
 
-/** A two-cell row whose first cell is a field label: the one-field-per-row layout. */
-function asLabelLine(cells: string[]): string | null {
+/**
+ * A two-cell row whose first cell is a field label: the one-field-per-row layout. A label
+ * no word list knows ("Oggetto | luca@contoso.it") counts when its value is an address, an
+ * id or an object class, or, in a table that has such rows already, an error sentence: a
+ * table of "object | error" rows has no row of the first kind, so it stays a table.
+ */
+function asLabelLine(cells: string[], tableHasLabels: boolean): string | null {
   const filled = cells.map((c) => c.trim()).filter(Boolean);
   if (filled.length !== 2) return null;
   const [label, value] = filled as [string, string];
-  if (!fieldRole(label) || findFamilies(label).length) return null;
+  if (findFamilies(label).length) return null;
+  if (!fieldRole(label)) {
+    if (!looksLikeLabel(label)) return null;
+    const role = valueRole(value);
+    if (!role || (role === 'description' && !tableHasLabels)) return null;
+  }
   return `${label.replace(/[:：]\s*$/, '')}: ${collapse(value)}`;
+}
+
+/**
+ * A few words naming a field: not a value of one (an address, an id, a class, a name with a
+ * number), not a sentence (its full stop, a CJK phrase, the wording of an error).
+ */
+function looksLikeLabel(text: string): boolean {
+  if (text.length > 40 || text.split(/\s+/).length > 3 || /[\d@.。!?！？]/.test(text) || /[\u3040-\u30ff\u4e00-\u9fff]{8,}/.test(text)) return false;
+  return valueRole(text) === null && !looksLikeError(text);
 }
 
 /** Column roles when this row is a header row (short cells, most of them known labels), else null. */
@@ -346,7 +368,7 @@ function inferLabelRoles(lines: Line[]): ReadonlyMap<string, FieldRole> {
       continue;
     }
     // a label is a few words, not a sentence ending in a colon
-    if (m[1]!.trim().split(/\s+/).length > 3 || /\d/.test(m[1]!)) continue;
+    if (!looksLikeLabel(m[1]!.trim())) continue;
     const key = labelKey(m[1]!);
     const vote = valueRole(m[2]!);
     votes.set(key, votes.has(key) && votes.get(key) !== vote ? null : vote);
