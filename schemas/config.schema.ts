@@ -309,6 +309,12 @@ export const OnPremConfigSchema = z
     timeoutMs: env('ONPREM_TIMEOUT_MS', positiveInt.default(10_000)),
     /** The forest this host's account reads, as the tenants file's `onpremForest` names it (its own queue, `onprem-<forest>`). */
     forest: env('ONPREM_FOREST', forestName.optional()),
+    /**
+     * How long a report waits for an on-premises worker to take its reads (the worker host
+     * down, a forest's worker never started) before its tickets go out with the cloud side
+     * and say why; 0 waits for ever. Set where the resolve workers run.
+     */
+    waitSeconds: env('ONPREM_WAIT_SECONDS', z.coerce.number().int().min(0).default(1800)),
   })
   .superRefine((v, ctx) => {
     // ONPREM_URL alone: this host queues on-premises lookups for an `onprem` worker that holds the account

@@ -79,6 +79,11 @@ export function onPremQueueName(forest?: string | null): string {
   return forest ? `${QUEUE_NAMES.onprem}-${forest}` : QUEUE_NAMES.onprem;
 }
 
+/** A queue of on-premises reads: the default forest's, or one forest's of several. */
+export function isOnPremQueue(name: string): boolean {
+  return name === QUEUE_NAMES.onprem || name.startsWith(`${QUEUE_NAMES.onprem}-`);
+}
+
 /** Attempts of an onprem job: an unreachable DC is retried for about 15 s, then the report's tickets go on without AD. */
 export const ONPREM_ATTEMPTS = 4;
 

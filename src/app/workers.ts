@@ -1,9 +1,11 @@
 import type { Worker } from 'bullmq';
 import { z } from 'zod';
 import { OnPremJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
-import { onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
+import { isOnPremQueue, onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { announceHost } from './hosts.ts';
 import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
+import { defaultForestQueued } from './onprem-routing.ts';
+import { startOnPremWaitBound } from './onprem-wait.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
 import { runWorker, type WorkerTuning } from './run-worker.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
@@ -69,7 +71,9 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return poll ? [startPollWorker(poll, base)] : [];
       case 'resolve': {
         const resolver = runtime.resolver();
-        return runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver, await collectOnPremSides(job, data.errors)) });
+        const worker = runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver, await collectOnPremSides(job, data.errors)) });
+        boundOnPremWait(runtime, worker, base);
+        return worker;
       }
       case 'onprem': {
         if (!onPremReadable(runtime.config)) {
@@ -85,6 +89,19 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return startTicketWorker({ ...base, stage: runtime.ticketStage() });
     }
   });
+}
+
+/**
+ * Where reports wait for on-premises reads, the resolve worker also bounds that wait
+ * (ONPREM_WAIT_SECONDS, onprem-wait.ts), stopping with it.
+ */
+function boundOnPremWait(runtime: Runtime, worker: Worker, base: WorkerBase): void {
+  const onprem = runtime.queues.names.filter(isOnPremQueue);
+  const waitSeconds = runtime.config.onprem.waitSeconds;
+  // `onprem` is always listed; forests add their own: with neither in use, nothing ever waits
+  if (!waitSeconds || !(defaultForestQueued(runtime.config) || onprem.length > 1)) return;
+  const bound = startOnPremWaitBound({ queues: onprem.map((name) => runtime.queues.byName(name)), connection: base.connection, prefix: base.prefix, waitMs: waitSeconds * 1000, logger: runtime.logger });
+  worker.on('closing', () => void bound.close());
 }
 
 /** Tells the hosts sharing this Redis what this process runs (`doctor` compares their settings); never fails the start. */

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
 import { whenRedisReady } from '../redis/ready.ts';
-import { QUEUE_NAMES, type Queues } from '../queues.ts';
+import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
 
@@ -44,7 +44,7 @@ const WENT_ON = {
 /** The lookup a queue's jobs are: a forest's queue (`onprem-<forest>`) reads AD as `onprem` does. */
 function lookupKind(queue: string): keyof typeof WENT_ON | null {
   if (queue === QUEUE_NAMES.resolve) return 'resolve';
-  return queue === QUEUE_NAMES.onprem || queue.startsWith(`${QUEUE_NAMES.onprem}-`) ? 'onprem' : null;
+  return isOnPremQueue(queue) ? 'onprem' : null;
 }
 
 /** The line `failed list` shows for such a job: per-problem tickets are brought up to date by a retry, a report's digest ticket is not. */

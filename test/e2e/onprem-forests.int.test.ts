@@ -192,4 +192,33 @@ describe('one AD forest per customer (MSP): each report is read in its own tenan
     expect(ticketOn('on eve@').markdown).toContain(dns.infoContoso);
     expect((JSON.parse((await syncdesk(['status', '--json'], env)).stdout) as { unworked: string[] }).unworked).toEqual([]);
   });
+
+  it('a forest whose worker does not come: past ONPREM_WAIT_SECONDS the ticket goes out with the cloud side and says why; `failed retry` reads AD once it is back', async () => {
+    await forestWorkers.contoso!.stop();
+    delete forestWorkers.contoso;
+    expect(await mainWorker.stop()).toBe(0);
+    mainWorker = await daemon(['worker', '--queues', 'resolve,ticket'], { ...env, ONPREM_WAIT_SECONDS: '3' }, 'workers ready');
+    const t0 = Date.now();
+    await replay(contoso, [{ object: `fay@${contoso.domain}`, duplicates: [['ProxyAddresses', `smtp:${shared}`]], onPremisesObjectId: guids.ann! }], 4);
+    await drained(env.REDIS_PREFIX!, 60_000);
+    const waited = Date.now() - t0;
+    process.stdout.write(`onprem-forests: no worker for onprem-contoso, ticket out after ${waited} ms\n`);
+    expect(waited).toBeGreaterThanOrEqual(3_000);
+    const fay = ticketOn('on fay@');
+    // the ticket's Markdown escapes backticks and underscores
+    expect(fay.markdown.replace(/\\([`_])/g, '$1')).toContain('The on-premises side is missing: no on-premises worker took this lookup within 3 s (queue onprem-contoso): start `syncdesk worker --queues onprem` where the DC is reachable with ONPREM_FOREST=contoso, then `syncdesk failed retry`.');
+    expect(fay.markdown).not.toContain(seeds.contoso!.ou);
+
+    const list = await syncdesk(['failed', 'list'], env);
+    expect(list.stdout).toMatch(/^onprem-contoso\tonprem-[0-9a-f]+\t.*no on-premises worker took this lookup/m);
+    expect(list.stdout).toContain('its tickets went out without the on-premises side; `failed retry` reads AD again and updates the tickets');
+
+    await startForestWorker('contoso');
+    const retry = await syncdesk(['failed', 'retry', '--all'], env);
+    expect(retry.code, retry.stderr + retry.stdout).toBe(0);
+    await drained(env.REDIS_PREFIX!, 90_000);
+    const notes = ticketOn('on fay@').markdown.split(/^## Note — /m).slice(1);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(dns.infoContoso);
+  });
 });
