@@ -10,7 +10,12 @@ import { fieldRole } from './vocabulary.ts';
  * - tab-separated lines (Outlook and Thunderbird "plain text" of an HTML table), hard-wrapped
  *   at 76 columns: the first row gives the column count, and the lines of a wrapped row are
  *   joined until it has them all (format=flowed is already joined by mailparser);
- * - one cell per line, each closed by `|`, under a header of known column names.
+ * - one cell per line, each closed by `|`, under a header of known column names;
+ * - a table drawn in a box (w3m's dump of a bordered HTML table, as mutt shows HTML mail:
+ *   `┌─┬─┐ │ ├─┼─┤` or, in ASCII, `+---+ | |---+---|`), each cell wrapped over the lines of
+ *   its row;
+ * - columns aligned with spaces under a header of known column names (text dumps of an
+ *   HTML table: w3m, lynx, html2text), a wrapped cell continuing on indented lines.
  * An Event Viewer "Copy details as text" paste ends with the same event as XML: that copy
  * is dropped, so each error counts once.
  */
@@ -56,11 +61,12 @@ export function textToBlocks(text: string): Block[] {
       continue;
     }
     tabs = null;
-    const perLine = cellPerLineTable(lines, i);
-    if (perLine) {
+    // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
+    const found = cellPerLineTable(lines, i) ?? boxTable(lines, i) ?? alignedTable(lines, i);
+    if (found) {
       table++;
-      for (const cells of perLine.rows) blocks.push({ kind: 'row', cells, table: -table });
-      i = perLine.end - 1;
+      for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
+      i = found.end - 1;
       inTable = false;
       continue;
     }
@@ -156,6 +162,132 @@ function cellPerLineTable(lines: string[], start: number): { rows: string[][]; e
   const rows: string[][] = [];
   for (let k = 0; k < cells.length; k += width) rows.push(cells.slice(k, k + width));
   return { rows, end: i - pending.length };
+}
+
+// ---------------------------------------------------------------------------- tables drawn in a box
+
+/** A border line: the top (`┌──┬──┐`, `+-----+`), a rule between rows (`├──┼──┤`, `|---+---|`) or the bottom. */
+const BOX_RULE_RE = /^\s*[┌├└+|][─━═\-┬┼┴+|]*[─━═\-]{3,}[─━═\-┬┼┴+|]*[┐┤┘+|]\s*$/;
+/** A line of cells between vertical bars. */
+const BOX_CELLS_RE = /^\s*[│┃|](.*)[│┃|]\s*$/;
+
+/**
+ * A table drawn in a box, from its top rule: the lines between two rules are one row, each
+ * cell's text joined over them (an id or address cut at the column's edge is put together
+ * again where it is read, as any wrapped id is). Ends at the bottom rule, or at the first
+ * line that is neither a rule nor cells in the same number of columns.
+ */
+function boxTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
+  if (!BOX_RULE_RE.test(lines[start]!) || !BOX_CELLS_RE.test(lines[start + 1] ?? '')) return null;
+  const rows: string[][] = [];
+  let row: string[][] | null = null;
+  let width = 0;
+  const endRow = (): void => {
+    if (row) rows.push(row.map((parts) => squeeze(parts.join(' '))));
+    row = null;
+  };
+  let i = start + 1;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (BOX_RULE_RE.test(line)) {
+      endRow();
+      if (/^\s*[└]/.test(line)) {
+        i++;
+        break;
+      }
+      continue;
+    }
+    const m = BOX_CELLS_RE.exec(line);
+    if (!m) break;
+    const cells = m[1]!.split(/[│┃|]/);
+    width ||= cells.length;
+    if (cells.length !== width) break;
+    row ??= cells.map(() => []);
+    cells.forEach((c, k) => c.trim() && row![k]!.push(c.trim()));
+  }
+  endRow();
+  return rows.length >= 2 && width >= 2 ? { rows, end: i } : null;
+}
+
+// ---------------------------------------------------------------------------- columns aligned with spaces
+
+/** Pieces of a line between runs of two spaces or more, with where each starts. */
+function chunks(line: string): Array<{ at: number; text: string }> {
+  const out: Array<{ at: number; text: string }> = [];
+  for (const m of line.matchAll(/\S+(?: \S+)*/g)) out.push({ at: m.index, text: m[0] });
+  return out;
+}
+
+/**
+ * A table laid out in columns of spaces under a header line of known column names (two or
+ * more, two spaces or more apart): a text dump of an HTML table without borders (w3m, lynx,
+ * html2text). A column starts where the cells below its name start (the last place a piece
+ * of text starts at or before the name): a header centred over its column (w3m centres
+ * `<th>`) then places the cells as well as a left-aligned one. A cell that fills its column
+ * is one space from the next: it is cut where that column starts. Each row has one line
+ * with text in the first column (its key line);
+ * the other lines of its cells wrap below it, or, where a dump centres cells vertically
+ * (w3m), around it: the table's first line then has nothing in the first column, and the
+ * lines between two key lines are shared half and half. The table ends at a blank line or a
+ * line with more pieces than columns.
+ */
+function alignedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
+  const head = lines[start]!;
+  if (head.includes('|') || head.includes('\t') || !/\S {2,}\S/.test(head)) return null;
+  const columns = chunks(head);
+  if (columns.length < 2 || !columns.every((c) => fieldRole(c.text))) return null;
+  const width = columns.length;
+  // the table's lines, up to a blank one or one with more pieces than columns
+  let i = start + 1;
+  const body: Array<Array<{ at: number; text: string }>> = [];
+  for (; i < lines.length; i++) {
+    const pieces = chunks(lines[i]!);
+    if (!pieces.length || pieces.length > width) break;
+    body.push(pieces);
+  }
+  const startsAt = [...new Set(body.flatMap((pieces) => pieces.map((p) => p.at)))].sort((a, b) => a - b);
+  const colStart: number[] = [];
+  columns.forEach((c, k) => {
+    const after = k ? colStart[k - 1]! : -1;
+    const under = startsAt.filter((at) => at > after && at <= c.at).at(-1);
+    colStart.push(under ?? c.at);
+  });
+  const columnAt = (at: number): number => {
+    let k = 0;
+    while (k + 1 < width && colStart[k + 1]! <= at + 1) k++;
+    return k;
+  };
+  // each line's text by column, and which lines have text in the first
+  const grid: string[][] = [];
+  const keys: number[] = [];
+  for (const pieces of body) {
+    const cells = Array<string>(width).fill('');
+    for (let p of pieces) {
+      for (let k = columnAt(p.at); k + 1 < width && p.at + p.text.length > colStart[k + 1]!; k++) {
+        const cut = p.text.lastIndexOf(' ', colStart[k + 1]! - p.at);
+        if (cut <= 0) break;
+        cells[k] = cells[k] ? `${cells[k]} ${p.text.slice(0, cut)}` : p.text.slice(0, cut);
+        p = { at: p.at + cut + 1, text: p.text.slice(cut + 1) };
+      }
+      const k = columnAt(p.at);
+      cells[k] = cells[k] ? `${cells[k]} ${p.text}` : p.text;
+    }
+    if (cells[0]) keys.push(grid.length);
+    grid.push(cells);
+  }
+  if (!keys.length) return null;
+  const centred = keys[0] !== 0;
+  const rows: string[][] = [columns.map((c) => c.text)];
+  keys.forEach((key, r) => {
+    const next = keys[r + 1];
+    // a centred row takes the lower half of the gap above its key line (rounded down), and the upper half below
+    const from = r === 0 ? 0 : centred ? key - Math.floor((key - keys[r - 1]! - 1) / 2) : key;
+    const to = next === undefined ? grid.length : centred ? next - Math.floor((next - key - 1) / 2) : next;
+    const row = Array<string>(width).fill('');
+    for (let l = from; l < to; l++) grid[l]!.forEach((c, k) => c && (row[k] = row[k] ? `${row[k]} ${c}` : c));
+    rows.push(row);
+  });
+  return { rows, end: i };
 }
 
 // ---------------------------------------------------------------------------- pipes
