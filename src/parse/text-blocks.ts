@@ -15,7 +15,9 @@ import { fieldRole } from './vocabulary.ts';
  *   `┌─┬─┐ │ ├─┼─┤` or, in ASCII, `+---+ | |---+---|`), each cell wrapped over the lines of
  *   its row;
  * - columns aligned with spaces under a header of known column names (text dumps of an
- *   HTML table: w3m, lynx, html2text), a wrapped cell continuing on indented lines.
+ *   HTML table: w3m, lynx, html2text), a wrapped cell continuing on indented lines;
+ * - a field of a "label | value" table in such a dump: a paragraph of a known label in the
+ *   first column and its value in the second, either wrapped ("Source / anchor").
  * An Event Viewer "Copy details as text" paste ends with the same event as XML: that copy
  * is dropped, so each error counts once.
  */
@@ -36,6 +38,8 @@ export function textToBlocks(text: string): Block[] {
   let table = 0;
   let inTable = false;
   let tabs: TabTable | null = null;
+  /** Index of the block made last from a "label | value" field (see alignedPair). */
+  let lastPair = -1;
   const endTabRow = (): void => {
     if (tabs?.cells) blocks.push({ kind: 'row', cells: tabs.cells.map((c) => squeeze(c)), table: -tabs.id });
     if (tabs) tabs.cells = null;
@@ -46,6 +50,12 @@ export function textToBlocks(text: string): Block[] {
       endTabRow();
       // a blank line inside a tab table (between rows) does not end it; prose after one does
       if (tabs && !nextFilled(lines, i)?.includes('\t')) tabs = null;
+      // the blank line between two fields of one "label | value" table does not part them
+      if (blocks.at(-1)?.kind === 'line' && lastPair === blocks.length - 1) {
+        let next = i + 1;
+        while (next < lines.length && !lines[next]!.trim()) next++;
+        if (next < lines.length && alignedPair(lines, next)) continue;
+      }
       blocks.push({ kind: 'break' });
       inTable = false;
       continue;
@@ -67,6 +77,14 @@ export function textToBlocks(text: string): Block[] {
       table++;
       for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
       i = found.end - 1;
+      inTable = false;
+      continue;
+    }
+    const pair = alignedPair(lines, i);
+    if (pair) {
+      blocks.push({ kind: 'line', text: pair.text });
+      lastPair = blocks.length - 1;
+      i = pair.end - 1;
       inTable = false;
       continue;
     }
@@ -211,6 +229,9 @@ function boxTable(lines: string[], start: number): { rows: string[][]; end: numb
 
 // ---------------------------------------------------------------------------- columns aligned with spaces
 
+/** Wider than any page a text dump is made for: such a line is no table's. */
+const MAX_DUMP_WIDTH = 400;
+
 /** Pieces of a line between runs of two spaces or more, with where each starts. */
 function chunks(line: string): Array<{ at: number; text: string }> {
   const out: Array<{ at: number; text: string }> = [];
@@ -288,6 +309,42 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
     rows.push(row);
   });
   return { rows, end: i };
+}
+
+/**
+ * One row of a two-column "label | value" table as a dump writes it: a paragraph whose lines
+ * hold text only at the left edge (the label, wrapped and centred as it may be) and at one
+ * column further right (the value), the label one the vocabulary knows. It becomes the
+ * line `label: value`, read as any labelled field.
+ */
+function alignedPair(lines: string[], start: number): { text: string; end: number } | null {
+  // a dump's line is as wide as its page; the first says at once whether this can be a field
+  const first = lines[start]!;
+  if (first.length > MAX_DUMP_WIDTH || !/^(?:\S+(?: \S+){0,3} {2,}\S| {2,}\S)/.test(first)) return null;
+  let end = start;
+  while (end < lines.length && lines[end]!.trim() && end - start < MAX_ROW_LINES) {
+    if (lines[end]!.length > MAX_DUMP_WIDTH) return null;
+    end++;
+  }
+  let valueAt = -1;
+  const label: string[] = [];
+  const value: string[] = [];
+  for (let l = start; l < end; l++) {
+    const pieces = chunks(lines[l]!);
+    if (pieces.length > 2 || (pieces.length === 2 && pieces[0]!.at !== 0)) return null;
+    for (const p of pieces) {
+      if (p.at === 0) {
+        label.push(p.text);
+        continue;
+      }
+      if (valueAt < 0) valueAt = p.at;
+      if (p.at !== valueAt) return null;
+      value.push(p.text);
+    }
+  }
+  const name = label.join(' ');
+  if (valueAt < 0 || !value.length || !name || !fieldRole(name)) return null;
+  return { text: `${name}: ${value.join(' ')}`, end };
 }
 
 // ---------------------------------------------------------------------------- pipes
