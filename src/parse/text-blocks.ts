@@ -246,15 +246,15 @@ function chunks(line: string): Array<{ at: number; text: string }> {
  * of text starts at or before the name): a header centred over its column (w3m centres
  * `<th>`) then places the cells as well as a left-aligned one. A cell that fills its column
  * is one space from the next: it is cut where that column starts. Each row has one line
- * with text in the first column (its key line);
- * the other lines of its cells wrap below it, or, where a dump centres cells vertically
- * (w3m), around it: the table's first line then has nothing in the first column, and the
- * lines between two key lines are shared half and half. The table ends at a blank line or a
- * line with more pieces than columns.
+ * with text in the first column (its key line); the other lines of its cells wrap below
+ * it, or, where a dump centres cells vertically (w3m), around it: the table's first line
+ * then has nothing in the first column, and the lines between two key lines are shared half
+ * and half. The table ends at a blank line, or a line too wide or with more pieces than
+ * columns.
  */
 function alignedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   const head = lines[start]!;
-  if (head.includes('|') || head.includes('\t') || !/\S {2,}\S/.test(head)) return null;
+  if (head.length > MAX_DUMP_WIDTH || head.includes('|') || head.includes('\t') || !/\S {2,}\S/.test(head)) return null;
   const columns = chunks(head);
   if (columns.length < 2 || !columns.every((c) => fieldRole(c.text))) return null;
   const width = columns.length;
@@ -262,6 +262,7 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
   let i = start + 1;
   const body: Array<Array<{ at: number; text: string }>> = [];
   for (; i < lines.length; i++) {
+    if (lines[i]!.length > MAX_DUMP_WIDTH) break;
     const pieces = chunks(lines[i]!);
     if (!pieces.length || pieces.length > width) break;
     body.push(pieces);
