@@ -18,17 +18,17 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('onprem config', () => {
-  it('is off by default, with objectGUID as anchor and a 10 s timeout', () => {
-    expect(loadConfig({}).onprem).toEqual({ anchorAttribute: 'objectGUID', timeoutMs: 10_000 });
+  it('is off by default, with objectGUID as anchor, a 10 s timeout and a 30 min wait for a worker', () => {
+    expect(loadConfig({}).onprem).toEqual({ anchorAttribute: 'objectGUID', timeoutMs: 10_000, waitSeconds: 1800 });
   });
 
   it('reads every key from the environment, the password from a _FILE', () => {
     const dir = mkdtempSync(join(tmpdir(), 'onprem-'));
     writeFileSync(join(dir, 'pw'), 's3cret\n');
-    const config = loadConfig({ ...base, ONPREM_BIND_PASSWORD_FILE: join(dir, 'pw'), ONPREM_ANCHOR_ATTRIBUTE: 'ms-DS-ConsistencyGuid', ONPREM_TLS_CA: '/etc/ssl/ca.pem', ONPREM_TIMEOUT_MS: '2500' });
+    const config = loadConfig({ ...base, ONPREM_BIND_PASSWORD_FILE: join(dir, 'pw'), ONPREM_ANCHOR_ATTRIBUTE: 'ms-DS-ConsistencyGuid', ONPREM_TLS_CA: '/etc/ssl/ca.pem', ONPREM_TIMEOUT_MS: '2500', ONPREM_FOREST: 'Corp-Fabrikam', ONPREM_WAIT_SECONDS: '0' });
     expect(config.onprem).toEqual({
       url: base.ONPREM_URL, bindDn: base.ONPREM_BIND_DN, bindPassword: 's3cret', baseDn: base.ONPREM_BASE_DN,
-      anchorAttribute: 'ms-DS-ConsistencyGuid', tlsCa: '/etc/ssl/ca.pem', timeoutMs: 2500,
+      anchorAttribute: 'ms-DS-ConsistencyGuid', tlsCa: '/etc/ssl/ca.pem', timeoutMs: 2500, forest: 'corp-fabrikam', waitSeconds: 0,
     });
   });
 
