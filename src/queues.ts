@@ -81,7 +81,13 @@ export function onPremQueueName(forest?: string | null): string {
 
 /** A queue of on-premises reads: the default forest's, or one forest's of several. */
 export function isOnPremQueue(name: string): boolean {
-  return name === QUEUE_NAMES.onprem || name.startsWith(`${QUEUE_NAMES.onprem}-`);
+  return name === QUEUE_NAMES.onprem || onPremForestOf(name) !== null;
+}
+
+/** The forest whose queue this is (`onprem-contoso` → `contoso`), or null for any other queue. */
+export function onPremForestOf(name: string): string | null {
+  const prefix = `${QUEUE_NAMES.onprem}-`;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : null;
 }
 
 /** Attempts of an onprem job: an unreachable DC is retried for about 15 s, then the report's tickets go on without AD. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from '../logger.ts';
+import { onPremForestOf } from '../queues.ts';
 import type { RedisClient } from '../redis/connection.ts';
 
 /**
@@ -56,7 +57,8 @@ export function startOnPremWaitBound(deps: {
           await job.moveToDelayed(Date.now(), token); // back in line: it has time left
           break;
         }
-        const reason = `no on-premises worker took this lookup within ${bound} (queue ${queue.name}): start \`syncdesk worker --queues onprem\` where the DC is reachable${queue.name.startsWith('onprem-') ? ` with ONPREM_FOREST=${queue.name.slice('onprem-'.length)}` : ''}, then \`syncdesk failed retry\``;
+        const forest = onPremForestOf(queue.name);
+        const reason = `no on-premises worker took this lookup within ${bound} (queue ${queue.name}): start \`syncdesk worker --queues onprem\` where the DC is reachable${forest ? ` with ONPREM_FOREST=${forest}` : ''}, then \`syncdesk failed retry\``;
         await job.moveToFailed(new UnrecoverableError(`[${NO_WORKER_CODE}] ${reason}`), token, false);
         logger.warn({ action: 'onprem-wait-exceeded', queue: queue.name, job: job.id, reportId: (job.data as { report?: { reportId?: string } }).report?.reportId }, `no on-premises worker took ${job.id} within ${bound}: its tickets go out without AD`);
         failed++;

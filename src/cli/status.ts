@@ -3,7 +3,7 @@ import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
-import { createQueues, onPremQueueName, type Queues } from '../queues.ts';
+import { createQueues, isOnPremQueue, onPremForestOf, onPremQueueName, type Queues } from '../queues.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import { whenRedisReady } from '../redis/ready.ts';
 import type { TicketJobResult } from '../app/processors.ts';
@@ -172,8 +172,8 @@ function renderStatus(s: StatusReport): string[] {
     lines.push(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
   }
   for (const name of s.unworked) {
-    const forest = name.startsWith('onprem-') ? ` with ONPREM_FOREST=${name.slice('onprem-'.length)}` : '';
-    lines.push(`Queue ${name}: jobs waiting and no worker connected; their reports wait for \`syncdesk worker --queues ${name.startsWith('onprem') ? 'onprem' : name}\`${forest}`);
+    const forest = onPremForestOf(name);
+    lines.push(`Queue ${name}: jobs waiting and no worker connected; their reports wait for \`syncdesk worker --queues ${isOnPremQueue(name) ? 'onprem' : name}\`${forest ? ` with ONPREM_FOREST=${forest}` : ''}`);
   }
   const skips = s.skippedAsOld;
   if (skips.problems) {

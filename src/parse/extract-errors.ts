@@ -165,12 +165,11 @@ function asLabelLine(cells: string[], tableHasLabels: boolean): string | null {
   const filled = cells.map((c) => c.trim()).filter(Boolean);
   if (filled.length !== 2) return null;
   const [label, value] = filled as [string, string];
-  if (findFamilies(label).length) return null;
-  if (!fieldRole(label)) {
-    if (!looksLikeLabel(label)) return null;
-    const role = valueRole(value);
-    if (!role || (role === 'description' && !tableHasLabels)) return null;
+  if (!fieldRole(label) && !(looksLikeLabel(label) && valueRole(value, tableHasLabels))) {
+    // outside a table of label rows an error sentence is no field's value (so it is not scanned)
+    return null;
   }
+  if (findFamilies(label).length) return null;
   return `${label.replace(/[:：]\s*$/, '')}: ${collapse(value)}`;
 }
 
@@ -332,13 +331,13 @@ function parseLabel(text: string, inferred: ReadonlyMap<string, FieldRole> = NO_
 const NO_INFERRED: ReadonlyMap<string, FieldRole> = new Map();
 const labelKey = (label: string): string => label.trim().toLowerCase();
 
-/** What a labelled line's value reads as on its own: an error sentence, an id, an object class, a UPN or address. */
-function valueRole(value: string): FieldRole | null {
+/** What a labelled line's value reads as on its own: an id, an object class, a UPN or address, or (`sentences`) an error sentence. */
+function valueRole(value: string, sentences = true): FieldRole | null {
   const v = value.trim();
   if (looksLikeObjectId(v)) return 'objectId';
   if (canonicalObjectType(v)) return 'objectType';
   if (EMAIL_RE.test(v)) return 'identity';
-  return v.length >= 30 && findFamilies(v).length ? 'description' : null;
+  return sentences && v.length >= 30 && findFamilies(v).length ? 'description' : null;
 }
 
 /**
