@@ -129,8 +129,25 @@ export async function ensureSchedules(runtime: Runtime, roles: QueueName[]): Pro
   await scheduleGraphPoll(runtime.queues, runtime.config.graph.pollMinutes * 60_000);
 }
 
-/** Closes the workers (running jobs finish first), then the runtime. */
-export async function stopWorkers(workers: Worker[], runtime: Runtime, options?: { keepEmbedded?: boolean }): Promise<void> {
-  await Promise.all(workers.map((w) => w.close()));
-  await runtime.close(options);
+/**
+ * Closes the workers (running jobs finish first), then the runtime. `graceMs` bounds the wait
+ * for commands that stop once the queues are drained (replay, demo, quarantine release): a
+ * worker whose blocking connection never reports its end (BullMQ awaits an 'end' event that an
+ * ioredis Cluster client with no node left does not emit) must not keep the command from
+ * exiting. A job still running then (the drain wait ran out) stalls and another worker
+ * takes it up, as after a crash.
+ */
+export async function stopWorkers(workers: Worker[], runtime: Runtime, options: { keepEmbedded?: boolean; graceMs?: number } = {}): Promise<void> {
+  const closed = Promise.all(workers.map((w) => w.close()));
+  if (options.graceMs === undefined) await closed;
+  else {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.graceMs)));
+    if ((await Promise.race([closed, late])) === 'late') runtime.logger.warn({ action: 'workers-close-late', graceMs: options.graceMs }, `workers not closed after ${options.graceMs} ms; closing Redis anyway`);
+    clearTimeout(timer);
+  }
+  await runtime.close({ keepEmbedded: options.keepEmbedded });
 }
+
+/** How long a drained one-shot command waits for its workers to close (stopWorkers). */
+export const DRAINED_CLOSE_GRACE_MS = 15_000;

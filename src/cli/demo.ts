@@ -5,7 +5,7 @@ import { readMailInputs } from '../ingest/mail-files.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/session.ts';
-import { startWorkers, stopWorkers } from '../app/workers.ts';
+import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 
 /** What `syncdesk demo` does (loaded when it runs; see demo-command.ts). */
 
@@ -79,6 +79,6 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     }
     return tally.failed.length || !drained ? 1 : 0;
   } finally {
-    await stopWorkers(workers, runtime);
+    await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
   }
 }

@@ -5,7 +5,7 @@ import { findQuarantined, listQuarantine, listReleased, recordRelease } from '..
 import { cliConfig, cliLogger, formatCounts, waitForDrain, writeRows } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/session.ts';
-import { startWorkers, stopWorkers } from '../app/workers.ts';
+import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { openRedis } from '../redis/connection.ts';
 
 /** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
@@ -97,7 +97,7 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
     if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
     return missing || !drained || tally.failed.length ? 1 : 0;
   } finally {
-    if (workers.length) await stopWorkers(workers, runtime);
+    if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
     else await runtime.close();
   }
 }

@@ -8,7 +8,7 @@ import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-sup
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/session.ts';
-import { startWorkers, stopWorkers } from '../app/workers.ts';
+import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
 
@@ -267,7 +267,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     else for (const line of renderSummary(report, tally, others)) print(line);
     return drained && !tally.failed.length ? 0 : 1;
   } finally {
-    if (workers.length) await stopWorkers(workers, runtime);
+    if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
     else await runtime.close();
   }
 }

@@ -32,8 +32,11 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs `node bin/syncdesk.js <args>` to completion. */
-export function syncdesk(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * Runs `node bin/syncdesk.js <args>` to completion. A command still running after `timeoutMs`
+ * is killed (code null) before the test's own 120 s run out, so a hang fails with its output.
+ */
+export function syncdesk(args: string[], env: Record<string, string>, timeoutMs = 100_000): Promise<CliResult> {
   const started = Date.now();
   const child = spawn(process.execPath, ['bin/syncdesk.js', ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -230,6 +230,8 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
       TRUST_POLICY: 'off',
       GRAPH_POLL_MINUTES: '0',
       NO_COLOR: '1',
+      // a command that fails shows its log in the assertion message
+      LOG_LEVEL: 'info',
     };
     queues = createQueues(client, queuePrefix(loadConfig(env).redis));
     worker = await daemon(['worker', '--queues', 'resolve,ticket'], env, 'workers ready');
