@@ -82,8 +82,12 @@ const CUES: [ErrorCategory, RegExp][] = [
   ['DataValidation', /not valid|invalid|ungültig|nicht gültig|無効|有効ではありません|n['’]est pas valide|non valide|no es válid|no válid/i],
 ];
 
+/** A link's words are an address, not wording: `aka.ms/duplicateattributeresiliency` says nothing of a row. */
+const URL = /\b(?:https?:\/\/|www\.|aka\.ms\/)\S*/gi;
+
 export function categoryOfWording(text: string): ErrorCategory | null {
-  return CUES.find(([, re]) => re.test(text))?.[0] ?? null;
+  const words = text.includes('/') ? text.replace(URL, ' ') : text;
+  return CUES.find(([, re]) => re.test(words))?.[0] ?? null;
 }
 
 /** "This object has been updated …, but": the object synced and only the value was set aside (en, de, ja). */

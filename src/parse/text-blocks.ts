@@ -1,6 +1,6 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
-import { fieldRole } from './vocabulary.ts';
+import { fieldRole, type FieldRole } from './vocabulary.ts';
 
 /**
  * Reduces a plain-text body to blocks: `> ` quote prefixes removed at any depth, blank lines
@@ -38,7 +38,7 @@ export function textToBlocks(text: string): Block[] {
   let table = 0;
   let inTable = false;
   let tabs: TabTable | null = null;
-  /** Index of the block made last from a "label | value" field (see alignedPair). */
+  /** Index of the block made last from a "label | value" field (see alignedFields). */
   let lastPair = -1;
   const endTabRow = (): void => {
     if (tabs?.cells) blocks.push({ kind: 'row', cells: tabs.cells.map((c) => squeeze(c)), table: -tabs.id });
@@ -54,7 +54,7 @@ export function textToBlocks(text: string): Block[] {
       if (blocks.at(-1)?.kind === 'line' && lastPair === blocks.length - 1) {
         let next = i + 1;
         while (next < lines.length && !lines[next]!.trim()) next++;
-        if (next < lines.length && alignedPair(lines, next)) continue;
+        if (next < lines.length && alignedFields(lines, next)) continue;
       }
       blocks.push({ kind: 'break' });
       inTable = false;
@@ -80,9 +80,9 @@ export function textToBlocks(text: string): Block[] {
       inTable = false;
       continue;
     }
-    const pair = alignedPair(lines, i);
+    const pair = alignedFields(lines, i);
     if (pair) {
-      blocks.push({ kind: 'line', text: pair.text });
+      for (const text of pair.fields) blocks.push({ kind: 'line', text });
       lastPair = blocks.length - 1;
       i = pair.end - 1;
       inTable = false;
@@ -232,10 +232,13 @@ function boxTable(lines: string[], start: number): { rows: string[][]; end: numb
 /** Wider than any page a text dump is made for: such a line is no table's. */
 const MAX_DUMP_WIDTH = 400;
 
-/** Pieces of a line between runs of two spaces or more, with where each starts. */
+/**
+ * Pieces of a line between runs of two spaces or more, with where each starts. A no-break
+ * space inside a piece is one of its spaces: a header's `Object&nbsp;Type` is one name.
+ */
 function chunks(line: string): Array<{ at: number; text: string }> {
   const out: Array<{ at: number; text: string }> = [];
-  for (const m of line.matchAll(/\S+(?: \S+)*/g)) out.push({ at: m.index, text: m[0] });
+  for (const m of line.matchAll(/\S+(?:[ \u00a0]\S+)*/g)) out.push({ at: m.index, text: m[0] });
   return out;
 }
 
@@ -245,12 +248,11 @@ function chunks(line: string): Array<{ at: number; text: string }> {
  * html2text). A column starts where the cells below its name start (the last place a piece
  * of text starts at or before the name): a header centred over its column (w3m centres
  * `<th>`) then places the cells as well as a left-aligned one. A cell that fills its column
- * is one space from the next: it is cut where that column starts. Each row has one line
- * with text in the first column (its key line); the other lines of its cells wrap below
- * it, or, where a dump centres cells vertically (w3m), around it: the table's first line
- * then has nothing in the first column, and the lines between two key lines are shared half
- * and half. The table ends at a blank line, or a line too wide or with more pieces than
- * columns.
+ * is one space from the next: it is cut where that column starts. Each row has one key
+ * line (see `keyLines`); the other lines of its cells wrap below it, or, where a dump
+ * centres cells vertically (w3m), around it: the table's first line then is no key line,
+ * and the lines between two key lines are shared half and half. The table ends at a blank
+ * line, or a line too wide, with more pieces than columns or with pipes.
  */
 function alignedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   const head = lines[start]!;
@@ -258,11 +260,12 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
   const columns = chunks(head);
   if (columns.length < 2 || !columns.every((c) => fieldRole(c.text))) return null;
   const width = columns.length;
-  // the table's lines, up to a blank one or one with more pieces than columns
+  // the table's lines, up to a blank one, one with more pieces than columns, or one with
+  // pipes between words (a footer's "Microsoft Corporation | One Microsoft Way" right below)
   let i = start + 1;
   const body: Array<Array<{ at: number; text: string }>> = [];
   for (; i < lines.length; i++) {
-    if (lines[i]!.length > MAX_DUMP_WIDTH) break;
+    if (lines[i]!.length > MAX_DUMP_WIDTH || lines[i]!.includes(' | ')) break;
     const pieces = chunks(lines[i]!);
     if (!pieces.length || pieces.length > width) break;
     body.push(pieces);
@@ -279,9 +282,8 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
     while (k + 1 < width && colStart[k + 1]! <= at + 1) k++;
     return k;
   };
-  // each line's text by column, and which lines have text in the first
+  // each line's text by column
   const grid: string[][] = [];
-  const keys: number[] = [];
   for (const pieces of body) {
     const cells = Array<string>(width).fill('');
     for (let p of pieces) {
@@ -294,9 +296,9 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
       const k = columnAt(p.at);
       cells[k] = cells[k] ? `${cells[k]} ${p.text}` : p.text;
     }
-    if (cells[0]) keys.push(grid.length);
     grid.push(cells);
   }
+  const keys = keyLines(grid, columns.map((c) => fieldRole(c.text)));
   if (!keys.length) return null;
   const centred = keys[0] !== 0;
   const rows: string[][] = [columns.map((c) => c.text)];
@@ -313,12 +315,29 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
 }
 
 /**
- * One row of a two-column "label | value" table as a dump writes it: a paragraph whose lines
- * hold text only at the left edge (the label, wrapped and centred as it may be) and at one
- * column further right (the value), the label one the vocabulary knows. It becomes the
- * line `label: value`, read as any labelled field.
+ * The lines of an aligned table where a row has its one line (the others wrap): those with
+ * text in the name column, else the first. By the first column alone, a table that puts the
+ * description first would make each of its wrapped lines a row. (No column is safe from
+ * wrapping: w3m breaks a source anchor before its `==`.)
  */
-function alignedPair(lines: string[], start: number): { text: string; end: number } | null {
+function keyLines(grid: string[][], roles: Array<FieldRole | null>): number[] {
+  const name = Math.max(0, roles.indexOf('identity'));
+  const keys: number[] = [];
+  grid.forEach((cells, l) => cells[name] && keys.push(l));
+  return keys;
+}
+
+/**
+ * The fields of a two-column "label | value" table as a dump writes it: a paragraph whose
+ * lines hold text only at the left edge (a label) and at one column further right (its value,
+ * wrapped onto lines of its own). Each field becomes the line `label: value`, read as any
+ * labelled field. Two shapes:
+ * - one field per paragraph (w3m: a blank line between rows), its label wrapped and centred
+ *   as it may be, one the vocabulary knows;
+ * - several, each label on its value's first line (html-to-text's tables: no blank line
+ *   between rows), all of them label-like: two, most of them known; or three or more.
+ */
+function alignedFields(lines: string[], start: number): { fields: string[]; end: number } | null {
   // a dump's line is as wide as its page; the first says at once whether this can be a field
   const first = lines[start]!;
   if (first.length > MAX_DUMP_WIDTH || !/^(?:\S+(?: \S+){0,3} {2,}\S| {2,}\S)/.test(first)) return null;
@@ -328,25 +347,38 @@ function alignedPair(lines: string[], start: number): { text: string; end: numbe
     end++;
   }
   let valueAt = -1;
-  const label: string[] = [];
-  const value: string[] = [];
+  const fields: Array<{ label: string[]; value: string[] }> = [];
+  // a centred label may come after its value's first lines: then the paragraph is one field
+  const topAligned = first[0] !== ' ';
   for (let l = start; l < end; l++) {
     const pieces = chunks(lines[l]!);
     if (pieces.length > 2 || (pieces.length === 2 && pieces[0]!.at !== 0)) return null;
     for (const p of pieces) {
+      const field = fields.at(-1);
       if (p.at === 0) {
-        label.push(p.text);
+        // the next line of a label (one with no value yet, or one a dump wrapped: "Error" over
+        // "description"), or a new field
+        if (field && (!topAligned || !field.value.length || fieldRole(`${field.label.join(' ')} ${p.text}`))) field.label.push(p.text);
+        else fields.push({ label: [p.text], value: [] });
         continue;
       }
       if (valueAt < 0) valueAt = p.at;
       if (p.at !== valueAt) return null;
-      value.push(p.text);
+      if (field) field.value.push(p.text);
+      else fields.push({ label: [], value: [p.text] });
     }
   }
-  const name = label.join(' ');
-  if (valueAt < 0 || !value.length || !name || !fieldRole(name)) return null;
-  return { text: `${name}: ${value.join(' ')}`, end };
+  const named = fields.map((f) => ({ name: f.label.join(' '), value: f.value.join(' ') }));
+  if (!named.length || named.some((f) => !f.name || !f.value)) return null;
+  const known = named.filter((f) => fieldRole(f.name)).length;
+  // labels the vocabulary does not know (another language) pass in a run of three or more:
+  // the values tell what each holds (extract-errors.ts reads "label: value" lines by them)
+  if (named.length === 1 ? !known : (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
+  return { fields: named.map((f) => `${f.name}: ${f.value}`), end };
 }
+
+/** A field's label: a few words, none of them an address, a number or a sentence's end. */
+const LABEL_SHAPE = /^[^\d@.!?]{1,40}$/;
 
 // ---------------------------------------------------------------------------- pipes
 
