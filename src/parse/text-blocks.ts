@@ -44,12 +44,20 @@ export function textToBlocks(text: string): Block[] {
     if (tabs?.cells) blocks.push({ kind: 'row', cells: tabs.cells.map((c) => squeeze(c)), table: -tabs.id });
     if (tabs) tabs.cells = null;
   };
+  // lines read as the start of a row that never came are lines of text after all
+  const endTabTable = (): void => {
+    endTabRow();
+    for (const text of tabs?.lead ?? []) blocks.push({ kind: 'line', text: squeeze(text) });
+    tabs = null;
+  };
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
     if (!line.trim()) {
       endTabRow();
-      // a blank line inside a tab table (between rows) does not end it; prose after one does
-      if (tabs && !nextFilled(lines, i)?.includes('\t')) tabs = null;
+      // a blank line inside a tab table (between rows) does not end it; prose after one does,
+      // and so does a line of fewer cells (a footer's "Microsoft Corporation | …<tab>Privacy")
+      const following = nextFilled(lines, i);
+      if (tabs && (tabs.lead.length || !(following?.includes('\t') && splitTabs(following).length >= tabs.columns))) endTabTable();
       // the blank line between two fields of one "label | value" table does not part them
       if (blocks.at(-1)?.kind === 'line' && lastPair === blocks.length - 1) {
         let next = i + 1;
@@ -61,16 +69,24 @@ export function textToBlocks(text: string): Block[] {
       continue;
     }
     if (line.includes('\t') && (tabs || splitTabs(line).filter(Boolean).length >= 2)) {
-      tabs ??= { id: ++table, columns: splitTabs(line).length, cells: null };
+      tabs ??= newTabTable(++table, line);
       addTabLine(tabs, line, endTabRow);
+      continue;
+    }
+    if (tabs && (tabs.lead.length || (tabs.descriptionFirst && tabs.cells && tabs.cells.length >= tabs.columns))) {
+      // the first lines of the next row's description, wrapped before its first tab
+      endTabRow();
+      tabs.lead.push(line.trim());
+      tabs.lastLine = line;
       continue;
     }
     if (tabs?.cells) {
       // a wrapped last cell: the client broke the line where the cell had no tab left
       tabs.cells[tabs.cells.length - 1] += ` ${line.trim()}`;
+      tabs.lastLine = line;
       continue;
     }
-    tabs = null;
+    endTabTable();
     // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
     const found = cellPerLineTable(lines, i) ?? boxTable(lines, i) ?? alignedTable(lines, i);
     if (found) {
@@ -112,7 +128,7 @@ export function textToBlocks(text: string): Block[] {
     const t = squeeze(line);
     if (t) blocks.push({ kind: 'line', text: t });
   }
-  endTabRow();
+  endTabTable();
   return blocks;
 }
 
@@ -124,6 +140,30 @@ interface TabTable {
   columns: number;
   /** The row being read, until the next one starts. */
   cells: string[] | null;
+  /** The row's last line, to tell whether the client wrapped it (see `wrapsInto`). */
+  lastLine?: string;
+  /** The first column holds the description: a row's first lines may come before its first tab. */
+  descriptionFirst: boolean;
+  /** Those lines of the row to come. */
+  lead: string[];
+}
+
+function newTabTable(id: number, header: string): TabTable {
+  const columns = splitTabs(header);
+  return { id, columns: columns.length, cells: null, descriptionFirst: fieldRole(columns[0]!) === 'description', lead: [] };
+}
+
+/**
+ * Whether a client that hard-wraps plain text broke `line` before `next`: the line is no wider
+ * than a wrap width, and `next`'s first word would not have fitted at its end. Widths from 60
+ * columns (RFC 3676 asks flowed text for 66, a quote's "> " takes more) to 100 (Thunderbird
+ * wraps at 72, Outlook at 76).
+ */
+function wrapsInto(line: string | undefined, next: string): boolean {
+  if (line === undefined || line.length > 100) return false;
+  // a tab may not be a place to break: the word runs to the next space
+  const word = /^ *[^ ]*/.exec(next)![0].trim();
+  return line.trimEnd().length + 1 + word.length > 60;
 }
 
 function splitTabs(line: string): string[] {
@@ -132,14 +172,21 @@ function splitTabs(line: string): string[] {
 
 function addTabLine(table: TabTable, line: string, endRow: () => void): void {
   const cells = splitTabs(line);
-  if (table.cells && table.cells.length < table.columns) {
-    // the rest of a row wrapped inside a cell: its first piece continues that cell
+  const wrapped = table.cells !== null && wrapsInto(table.lastLine, line);
+  table.lastLine = line;
+  // the rest of a row wrapped inside a cell: its first piece continues that cell (a full row's
+  // last cell, when nothing but empty cells follow it). A short row that was not wrapped (a
+  // client left its empty last cells out) is followed by the next row.
+  const fits = table.cells && (table.cells.length < table.columns ? table.cells.length + cells.length - 1 <= table.columns : cells.slice(1).every((c) => !c));
+  if (wrapped && fits) {
     const [first = '', ...rest] = cells;
-    table.cells[table.cells.length - 1] = `${table.cells[table.cells.length - 1]} ${first}`.trim();
-    table.cells.push(...rest);
+    table.cells![table.cells!.length - 1] = `${table.cells!.at(-1)} ${first}`.trim();
+    table.cells!.push(...rest);
     return;
   }
   endRow();
+  if (table.lead.length) cells[0] = [...table.lead, cells[0]].join(' ');
+  table.lead = [];
   table.cells = cells;
 }
 

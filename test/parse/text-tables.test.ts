@@ -1,0 +1,72 @@
+/**
+ * How tables flattened to plain text become rows: tab-separated lines as mail clients write
+ * them, wrapped or not. Each case is one rule of src/parse/text-blocks.ts a converted
+ * report showed (text-dumps.test.ts runs the fixtures through the converters).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { textToBlocks } from '../../src/parse/text-blocks.ts';
+
+const FED = 'Unable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid.';
+const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
+const records = (text: string): Array<[string, string | null, string | null]> =>
+  extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
+
+describe('tab-separated tables', () => {
+  it('a row whose empty last cells a client left out is followed by the next row, not joined to it', () => {
+    const text = [
+      'Identity\tError Name\tError Description\tSource Anchor',
+      `ann@contoso.com\t\t${FED}`,
+      `bob@contoso.com\t\t${LARGE}`,
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', null],
+      ['LargeObject', 'bob@contoso.com', null],
+    ]);
+  });
+
+  it('a row wrapped at 76 columns is one row, its cells put back together', () => {
+    const text = [
+      'Identity\tError Description\tSource Anchor',
+      'ann@contoso.com\tUnable to update this object in Azure Active Directory,',
+      'because the attribute [FederatedUser.UserPrincipalName], is not',
+      'valid.\tYW5uMDAwMDAwMDAwMDAwMDAx',
+      `bob@contoso.com\t${LARGE}\tYm9iMDAwMDAwMDAwMDAwMDAx`,
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uMDAwMDAwMDAwMDAwMDAx'],
+      ['LargeObject', 'bob@contoso.com', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+
+  it('a description-first table wrapped before its first tab: the lines above a row start its description', () => {
+    const text = [
+      'Description\tIdentity\tSource Anchor',
+      'Unable to update this object in Azure Active Directory, because the',
+      'attribute [FederatedUser.UserPrincipalName], is not valid.\tann@contoso.com\tYW5uMDAwMDAwMDAwMDAwMDAx',
+      'The provisioned object is too large. Trim the number of attribute values',
+      'on this object.\tbob@contoso.com\tYm9iMDAwMDAwMDAwMDAwMDAx',
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uMDAwMDAwMDAwMDAwMDAx'],
+      ['LargeObject', 'bob@contoso.com', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+
+  it('lines after the last row of a description-first table, with no row to start, stay lines of text', () => {
+    const text = ['Description\tIdentity', `${LARGE}\tbob@contoso.com`, 'Thank you,', 'The Azure Active Directory Team'].join('\n');
+    const lines = textToBlocks(text).flatMap((b) => (b.kind === 'line' ? [b.text] : []));
+    expect(lines).toEqual(['Thank you,', 'The Azure Active Directory Team']);
+  });
+
+  it('a footer of fewer cells after a blank line is no row of the table', () => {
+    const text = [
+      'Identity\tObject Type\tError Description',
+      `ann@contoso.com\tUser\t${FED}`,
+      '',
+      'Microsoft Corporation | One Microsoft Way | Redmond, WA 98052\tPrivacy Statement',
+    ].join('\n');
+    expect(records(text)).toEqual([['FederatedDomainChange', 'ann@contoso.com', null]]);
+  });
+});
