@@ -5,10 +5,9 @@
 
 import { describe, it, expect } from 'vitest';
 import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { FED, LARGE } from './sentences.ts';
 import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
 
-const FED = 'Unable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid.';
-const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
 const records = (html: string): Array<[string, string | null, string | null]> =>
   extractErrors(htmlToBlocks(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
 

@@ -6,10 +6,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { FED, LARGE } from './sentences.ts';
 import { textToBlocks } from '../../src/parse/text-blocks.ts';
 
-const FED = 'Unable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid.';
-const LARGE = 'The provisioned object is too large. Trim the number of attribute values on this object.';
 const records = (text: string): Array<[string, string | null, string | null]> =>
   extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
 
