@@ -239,17 +239,21 @@ const BOX_CELLS_RE = /^\s*[│┃|](.*)[│┃|]\s*$/;
 /**
  * A table drawn in a box, from its top rule: the lines between two rules are one row, each
  * cell's text joined over them (an id or address cut at the column's edge is put together
- * again where it is read, as any wrapped id is). Ends at the bottom rule, or at the first
- * line that is neither a rule nor cells in the same number of columns.
+ * again where it is read, as any wrapped id is). A line of one cell across the box is a row
+ * of its own (a colspan heading: "Duplicate Attribute"). A rule under some columns only
+ * (`│    ├────┤    │`) ends the row there, and the cells of the other columns (a rowspan's,
+ * their text on that line too) belong to both rows. Ends at the bottom rule, or at the first line that is neither a rule
+ * nor cells in the same number of columns.
  */
 function boxTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   if (!BOX_RULE_RE.test(lines[start]!) || !BOX_CELLS_RE.test(lines[start + 1] ?? '')) return null;
-  const rows: string[][] = [];
+  // each cell as the lines of text in it; a rowspan's cell is one array shared by its rows
+  const rows: string[][][] = [];
   let row: string[][] | null = null;
   let width = 0;
-  const endRow = (): void => {
-    if (row) rows.push(row.map((parts) => squeeze(parts.join(' '))));
-    row = null;
+  const endRow = (spanned?: boolean[]): void => {
+    if (row) rows.push(row);
+    row = spanned && row ? row.map((parts, k) => (spanned[k] ? parts : [])) : null;
   };
   let i = start + 1;
   for (; i < lines.length; i++) {
@@ -264,14 +268,40 @@ function boxTable(lines: string[], start: number): { rows: string[][]; end: numb
     }
     const m = BOX_CELLS_RE.exec(line);
     if (!m) break;
-    const cells = m[1]!.split(/[│┃|]/);
+    // a rule's joints inside a line of cells are column edges too
+    const cells = m[1]!.replace(/[├┼┤┬┴]/g, '│').split(/[│┃|]/);
     width ||= cells.length;
-    if (cells.length !== width) break;
+    if (cells.length !== width && cells.length !== 1) break;
+    const ruled = cells.map((c) => RULE_RUN_RE.test(c.trim()));
+    if (row && row.length !== cells.length) endRow();
     row ??= cells.map(() => []);
-    cells.forEach((c, k) => c.trim() && row![k]!.push(c.trim()));
+    cells.forEach((c, k) => c.trim() && !ruled[k] && row![k]!.push(c.trim()));
+    // a rule under some columns: the others (a rowspan's text may stand on this very line) go on
+    if (ruled.includes(true) && ruled.includes(false)) endRow(ruled.map((r) => !r));
   }
   endRow();
-  return rows.length >= 2 && width >= 2 ? { rows, end: i } : null;
+  if (rows.length < 2 || width < 2) return null;
+  return { rows: rows.map((r) => r.map((parts) => squeeze(joinWrapped(parts)))), end: i };
+}
+
+/** A cell drawn full of rule: the row above it ends there. */
+const RULE_RUN_RE = /^[─━═\-]{3,}$/;
+
+/**
+ * A cell's lines as one text, as a dump wrapped them: w3m breaks a long word before or after
+ * `=` and `/` (an X500 address, `X500:/o=Contoso` over `/ou=Exchange…`), where no space was;
+ * elsewhere a line break stands for one.
+ */
+function joinWrapped(lines: readonly string[]): string {
+  let out = '';
+  let before = '';
+  for (const line of lines) {
+    if (!line) continue;
+    const last = before[before.length - 1];
+    out += !before || last === '=' || last === '/' || line[0] === '=' || line[0] === '/' ? line : ` ${line}`;
+    before = line;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------- columns aligned with spaces
@@ -279,13 +309,31 @@ function boxTable(lines: string[], start: number): { rows: string[][]; end: numb
 /** Wider than any page a text dump is made for: such a line is no table's. */
 const MAX_DUMP_WIDTH = 400;
 
+/** East Asian wide characters (Hangul, CJK, kana, fullwidth forms): a dump gives each two columns. */
+const WIDE_RE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/;
+const WIDE_ALL_RE = new RegExp(WIDE_RE.source, 'g');
+
+/** How many columns a dump gives `text` (the positions of aligned text are columns, not characters). */
+function columnsOf(text: string): number {
+  return text.length + (WIDE_RE.test(text) ? (text.match(WIDE_ALL_RE)?.length ?? 0) : 0);
+}
+
+/** The last space of `text` within its first `width` columns, as an index (-1: none). */
+function lastSpaceWithin(text: string, width: number): number {
+  if (!WIDE_RE.test(text)) return text.lastIndexOf(' ', width);
+  let found = -1;
+  for (let i = 0, col = 0; i < text.length && col <= width; col += columnsOf(text[i]!), i++) if (text[i] === ' ') found = i;
+  return found;
+}
+
 /**
  * Pieces of a line between runs of two spaces or more, with where each starts. A no-break
  * space inside a piece is one of its spaces: a header's `Object&nbsp;Type` is one name.
  */
 function chunks(line: string): Array<{ at: number; text: string }> {
   const out: Array<{ at: number; text: string }> = [];
-  for (const m of line.matchAll(/\S+(?:[ \u00a0]\S+)*/g)) out.push({ at: m.index, text: m[0] });
+  const wide = WIDE_RE.test(line);
+  for (const m of line.matchAll(/\S+(?:[ \u00a0]\S+)*/g)) out.push({ at: wide ? columnsOf(line.slice(0, m.index)) : m.index, text: m[0] });
   return out;
 }
 
@@ -304,12 +352,12 @@ function chunks(line: string): Array<{ at: number; text: string }> {
 function alignedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   const head = lines[start]!;
   if (head.length > MAX_DUMP_WIDTH || head.includes('|') || head.includes('\t') || !/\S {2,}\S/.test(head)) return null;
-  const columns = chunks(head);
-  if (columns.length < 2 || !columns.every((c) => fieldRole(c.text))) return null;
+  const columns = headerColumns(head);
+  if (!columns) return null;
   const width = columns.length;
   // the table's lines, up to a blank one, one with more pieces than columns, or one with
   // pipes between words (a footer's "Microsoft Corporation | One Microsoft Way" right below)
-  let i = start + 1;
+  let i = start + 1 + wrappedHeaderLines(columns, lines, start + 1);
   const body: Array<Array<{ at: number; text: string }>> = [];
   for (; i < lines.length; i++) {
     if (lines[i]!.length > MAX_DUMP_WIDTH || lines[i]!.includes(' | ')) break;
@@ -334,11 +382,11 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
   for (const pieces of body) {
     const cells = Array<string>(width).fill('');
     for (let p of pieces) {
-      for (let k = columnAt(p.at); k + 1 < width && p.at + p.text.length > colStart[k + 1]!; k++) {
-        const cut = p.text.lastIndexOf(' ', colStart[k + 1]! - p.at);
+      for (let k = columnAt(p.at); k + 1 < width && p.at + columnsOf(p.text) > colStart[k + 1]!; k++) {
+        const cut = lastSpaceWithin(p.text, colStart[k + 1]! - p.at);
         if (cut <= 0) break;
         cells[k] = cells[k] ? `${cells[k]} ${p.text.slice(0, cut)}` : p.text.slice(0, cut);
-        p = { at: p.at + cut + 1, text: p.text.slice(cut + 1) };
+        p = { at: p.at + columnsOf(p.text.slice(0, cut + 1)), text: p.text.slice(cut + 1) };
       }
       const k = columnAt(p.at);
       cells[k] = cells[k] ? `${cells[k]} ${p.text}` : p.text;
@@ -348,17 +396,130 @@ function alignedTable(lines: string[], start: number): { rows: string[][]; end: 
   const keys = keyLines(grid, columns.map((c) => fieldRole(c.text)));
   if (!keys.length) return null;
   const centred = keys[0] !== 0;
+  const tops = centred ? centredTops(keys, grid) : null;
   const rows: string[][] = [columns.map((c) => c.text)];
   keys.forEach((key, r) => {
     const next = keys[r + 1];
-    // a centred row takes the lower half of the gap above its key line (rounded down), and the upper half below
-    const from = r === 0 ? 0 : centred ? key - Math.floor((key - keys[r - 1]! - 1) / 2) : key;
-    const to = next === undefined ? grid.length : centred ? next - Math.floor((next - key - 1) / 2) : next;
-    const row = Array<string>(width).fill('');
-    for (let l = from; l < to; l++) grid[l]!.forEach((c, k) => c && (row[k] = row[k] ? `${row[k]} ${c}` : c));
-    rows.push(row);
+    // a centred row without a fit (see centredTops) takes the lower half of the gap above its
+    // key line (rounded down), and the upper half below
+    const from = tops ? tops[r]! : r === 0 ? 0 : centred ? key - Math.floor((key - keys[r - 1]! - 1) / 2) : key;
+    const to = tops ? (tops[r + 1] ?? grid.length) : next === undefined ? grid.length : centred ? next - Math.floor((next - key - 1) / 2) : next;
+    const cells = Array.from({ length: width }, (_, k) => joinWrapped(grid.slice(from, to).map((line) => line[k]!)));
+    rows.push(cells);
   });
   return { rows, end: i };
+}
+
+/**
+ * The column names of a header line and where each starts: two or more, every one a name
+ * the vocabulary knows. A column as wide as its name is one space from the next (w3m):
+ * a piece that is no name is read as names one space apart ("Object Type Error Description").
+ */
+function headerColumns(head: string): Array<{ at: number; text: string }> | null {
+  const columns: Array<{ at: number; text: string }> = [];
+  for (const c of chunks(head)) {
+    const names = fieldRole(c.text) ? [c] : namesApart(c);
+    if (!names) return null;
+    columns.push(...names);
+  }
+  return columns.length >= 2 ? columns : null;
+}
+
+/**
+ * Where each row of a centred dump starts, or null when no way fits. w3m gives a row the
+ * height of its tallest cell and centres the others in it: each cell's lines are one run,
+ * `floor` or `ceil((height - lines) / 2)` below the row's top (`centredRow`). Rows are read
+ * from the first line to the last, each holding one key line; of the ways that fit, the one
+ * that centres as w3m does most often, then whose rows end most often where a sentence does
+ * (an error message ends with its full stop).
+ */
+function centredTops(keys: number[], grid: string[][]): number[] | null {
+  const endsSentence = (line: number): number => (grid[line]!.some((c) => /[.。!?]$/.test(c)) ? 1 : 0);
+  // reach[r]: each line row r can start at, with the top of row r - 1 it is best reached from
+  const reach: Array<Map<number, { from: number; score: number }>> = [new Map([[0, { from: -1, score: 0 }]])];
+  for (let r = 0; r < keys.length; r++) {
+    const next = new Map<number, { from: number; score: number }>();
+    const last = r + 1 === keys.length;
+    for (const [top, { score }] of reach[r]!) {
+      // no row is taller than a wrapped row may be: a table of one key and 10,000 lines stays linear
+      const lowest = Math.min(last ? grid.length : keys[r + 1]!, top + MAX_ROW_LINES);
+      for (let end = last ? grid.length : keys[r]! + 1; end <= lowest; end++) {
+        const fit = centredRow(grid, top, end);
+        if (!fit) continue;
+        const reached = score + 4 * fit + endsSentence(end - 1);
+        if (reached > (next.get(end)?.score ?? -1)) next.set(end, { from: top, score: reached });
+      }
+    }
+    if (!next.size) return null;
+    reach.push(next);
+  }
+  const tops: number[] = [];
+  for (let r = keys.length, at = grid.length; r > 0; r--) {
+    at = reach[r]!.get(at)!.from;
+    tops.unshift(at);
+  }
+  return tops;
+}
+
+/**
+ * How well lines [top, end) are one row as w3m centres it, each column's text lines one run:
+ * 2 when every run stands `floor((height - lines) / 2)` below the top (w3m's rounding), 1
+ * when some stand a line lower (another dump's), 0 when they are not one centred row.
+ */
+function centredRow(grid: string[][], top: number, end: number): number {
+  const height = end - top;
+  let fit = 2;
+  for (let k = 0; k < grid[top]!.length; k++) {
+    let first = -1;
+    let count = 0;
+    for (let l = top; l < end; l++) {
+      if (!grid[l]![k]) continue;
+      if (first < 0) first = l;
+      else if (l !== first + count) return 0;
+      count++;
+    }
+    if (!count || first - top === Math.floor((height - count) / 2)) continue;
+    if (first - top !== Math.ceil((height - count) / 2)) return 0;
+    fit = 1;
+  }
+  return fit;
+}
+
+/**
+ * How many lines below a header continue its names (w3m wraps "Object Type" as "Object" over
+ * "Type"): at most two, each piece under a name it completes to one the vocabulary knows.
+ * The names in `columns` are completed.
+ */
+function wrappedHeaderLines(columns: Array<{ at: number; text: string }>, lines: string[], from: number): number {
+  let count = 0;
+  for (; count < 2 && from + count < lines.length; count++) {
+    const pieces = chunks(lines[from + count]!);
+    const under = pieces.map((p) => columns.findIndex((c) => p.at < c.at + columnsOf(c.text) && c.at < p.at + columnsOf(p.text)));
+    if (!pieces.length || under.some((k, n) => k < 0 || !fieldRole(`${columns[k]!.text} ${pieces[n]!.text}`))) break;
+    pieces.forEach((p, n) => (columns[under[n]!]!.text += ` ${p.text}`));
+  }
+  return count;
+}
+
+/** A piece of up to 12 words split at single spaces into names the vocabulary knows (up to four words each), or null. */
+function namesApart(piece: { at: number; text: string }): Array<{ at: number; text: string }> | null {
+  const words = [...piece.text.matchAll(/\S+/g)].map((m) => ({ at: piece.at + columnsOf(piece.text.slice(0, m.index)), text: m[0] }));
+  // where no split of the rest exists: each place is tried once ("name name name …" has many ways)
+  const dead = new Set<number>();
+  const split = (from: number): Array<{ at: number; text: string }> | null => {
+    if (from === words.length) return [];
+    if (dead.has(from)) return null;
+    for (let to = Math.min(words.length, from + 4); to > from; to--) {
+      const text = words.slice(from, to).map((w) => w.text).join(' ');
+      if (!fieldRole(text)) continue;
+      const rest = split(to);
+      if (rest) return [{ at: words[from]!.at, text }, ...rest];
+    }
+    dead.add(from);
+    return null;
+  };
+  // a header's piece holds a few names at most: a longer one is prose
+  return words.length > 1 && words.length <= 12 ? split(0) : null;
 }
 
 /**
