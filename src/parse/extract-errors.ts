@@ -484,8 +484,12 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     }
     emitted += leftovers(lines.slice(from, leftoverEnd), out);
     from = lineAt(Math.max(match.start, match.end - 1)) + 1;
-    // a table pasted one cell per line: the source anchor follows its error
-    const anchor = !ctx.onPremisesObjectId && from < lines.length && looksLikeObjectId(lines[from]!.text) ? lines[from++]!.text.trim() : ctx.onPremisesObjectId;
+    // the source anchor after its error: on the same line (a row flattened to words, as lynx
+    // writes a table), or on the next (a table pasted one cell per line)
+    const after = text.slice(match.end, starts[from - 1]! + lines[from - 1]!.text.length).trim();
+    let anchor = ctx.onPremisesObjectId;
+    if (!anchor && after && looksLikeObjectId(after)) anchor = after;
+    else if (!anchor && from < lines.length && looksLikeObjectId(lines[from]!.text)) anchor = lines[from++]!.text.trim();
     emitted += emitFromText(text, [match], { ...ctx, identity, onPremisesObjectId: anchor, section: ctx.section ?? lines[first]!.section }, out, false);
   }
   emitted += leftovers(lines.slice(from), out);

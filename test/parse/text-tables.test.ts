@@ -69,3 +69,18 @@ describe('tab-separated tables', () => {
     expect(records(text)).toEqual([['FederatedDomainChange', 'ann@contoso.com', null]]);
   });
 });
+
+describe('rows flattened to words', () => {
+  it('a row written as one run of text (lynx) keeps the source anchor after its error', () => {
+    const text = [
+      'Identity Error Description Source Anchor',
+      `ann@contoso.com ${FED} Update the value in your local`,
+      'directory services. YW5uQ29udG9zbzAwMDAwMQ==',
+      `bob@contoso.com ${LARGE} Ym9iQ29udG9zbzAwMDAwMQ==`,
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uQ29udG9zbzAwMDAwMQ=='],
+      ['LargeObject', 'bob@contoso.com', 'Ym9iQ29udG9zbzAwMDAwMQ=='],
+    ]);
+  });
+});
