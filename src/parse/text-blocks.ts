@@ -18,13 +18,18 @@ import { fieldRole } from './vocabulary.ts';
  * is dropped, so each error counts once.
  */
 
+/** A line drawn of `_`, `━`, `─`, `=`, `*` or `~` alone (dashes are left to the tables that draw with them). */
+const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
+
 export function textToBlocks(text: string): Block[] {
   const lines = dropEventXml(
     text
       .replace(/\r\n?/g, '\n')
       .split('\n')
       .map((l) => l.replace(/^(?:[ \t]*>)+ ?/, ''))
-      .map((l) => (l.includes('&') ? decodeHTML(l) : l)),
+      .map((l) => (l.includes('&') ? decodeHTML(l) : l))
+      // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
+      .map((l) => (RULE_LINE_RE.test(l) ? '' : l)),
   );
   // rows closed by a final `|` (S12's layout): a wrap may even leave that `|` alone on a line
   const trailingPipes = lines.some((l) => /\|\s*$/.test(l));

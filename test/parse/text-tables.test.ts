@@ -83,4 +83,12 @@ describe('rows flattened to words', () => {
       ['LargeObject', 'bob@contoso.com', 'Ym9iQ29udG9zbzAwMDAwMQ=='],
     ]);
   });
+
+  it('a rule drawn across the page (an <hr> as lynx writes it) is no part of the message above it', () => {
+    const text = ['Identity: ann@contoso.com', `Error description: ${LARGE}`, '   ____________________________', 'Identity: bob@contoso.com', `Error description: ${FED}`].join('\n');
+    expect(extractErrors(textToBlocks(text)).errors.map((e) => [e.identity, e.message])).toEqual([
+      ['ann@contoso.com', LARGE],
+      ['bob@contoso.com', FED],
+    ]);
+  });
 });
