@@ -1,6 +1,6 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
-import { alignedFields, alignedTable, boxTable, MAX_ROW_LINES } from './text-dumps.ts';
+import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
 import { fieldRole } from './vocabulary.ts';
 
 /**
@@ -87,7 +87,7 @@ export function textToBlocks(text: string): Block[] {
     }
     endTabTable();
     // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
-    const found = cellPerLineTable(lines, i) ?? boxTable(lines, i) ?? alignedTable(lines, i);
+    const found = cellPerLineTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
     if (found) {
       table++;
       for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
@@ -95,7 +95,7 @@ export function textToBlocks(text: string): Block[] {
       inTable = false;
       continue;
     }
-    const pair = alignedFields(lines, i);
+    const pair = alignedFields(lines, i) ?? centredFields(lines, i);
     if (pair) {
       for (const text of pair.fields) blocks.push({ kind: 'line', text });
       lastPair = blocks.length - 1;

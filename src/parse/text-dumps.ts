@@ -1,5 +1,5 @@
 import { squeeze } from './blocks.ts';
-import { fieldRole, type FieldRole } from './vocabulary.ts';
+import { canonicalObjectType, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 
 /**
  * Tables as text dumps write them (w3m, as mutt shows HTML mail; lynx; html-to-text;
@@ -69,6 +69,53 @@ export function boxTable(lines: string[], start: number): { rows: string[][]; en
   if (rows.length < 2 || width < 2) return null;
   return { rows: rows.map((r) => r.map((parts) => squeeze(joinWrapped(parts)))), end: i };
 }
+
+/**
+ * A table as html2text draws it: cells between `|`, the header's names and each row's last
+ * line underlined, spaces and all (`|Error_Description____|`, `|Update_the_value…_|`). The
+ * header (its names may wrap onto its underlined line) must be names the vocabulary knows;
+ * a line whose cells hold no space and some underline ends a row, its text read with the
+ * underline as spaces. An underscore of the
+ * text itself on that line cannot be told from the underline: it is read as a space too.
+ */
+export function underlinedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
+  // the header: up to its underlined line (a name too wide for its column wraps above it)
+  const header: string[][] = [];
+  let i = start;
+  for (; i < lines.length && i < start + 3; i++) {
+    const cells = BOX_CELLS_RE.exec(lines[i]!)?.[1]!.split('|');
+    if (!cells || cells.length < 2 || (header.length && cells.length !== header[0]!.length)) return null;
+    header.push(cells);
+    if (underlined(cells)) break;
+  }
+  if (i === lines.length || !underlined(header.at(-1)!)) return null;
+  const names = header[0]!.map((_, k) => joinWrapped(header.map((cells) => unline(cells[k]!))));
+  if (!names.every((name) => fieldRole(name))) return null;
+  const rows: string[][] = [names];
+  let row: string[][] | null = null;
+  i++;
+  for (; i < lines.length; i++) {
+    const m = BOX_CELLS_RE.exec(lines[i]!);
+    const cells = m?.[1]!.split('|');
+    if (!cells || cells.length !== names.length) break;
+    const last = underlined(cells);
+    row ??= cells.map(() => []);
+    cells.forEach((c, k) => {
+      const text = last ? unline(c) : c.trim();
+      if (text) row![k]!.push(text);
+    });
+    if (last) {
+      rows.push(row.map((parts) => squeeze(joinWrapped(parts))));
+      row = null;
+    }
+  }
+  if (row) rows.push(row.map((parts) => squeeze(joinWrapped(parts))));
+  return rows.length >= 2 ? { rows, end: i } : null;
+}
+
+/** Cells html2text underlined: no space in any, their padding (and their spaces) drawn as `_`. */
+const underlined = (cells: string[]): boolean => cells.every((c) => !c.includes(' ')) && cells.some((c) => c.includes('_'));
+const unline = (cell: string): string => cell.replace(/_/g, ' ').trim();
 
 /** A cell drawn full of rule: the row above it ends there. */
 const RULE_RUN_RE = /^[─━═\-]{3,}$/;
@@ -210,6 +257,8 @@ function headerColumns(head: string): Array<{ at: number; text: string }> | null
     if (!names) return null;
     columns.push(...names);
   }
+  // "Object type   User" is a field and its value, not two column names
+  if (columns.length === 2 && columns.some((c) => fieldRole(c.text) === 'objectType') && columns.some((c) => canonicalObjectType(c.text))) return null;
   return columns.length >= 2 ? columns : null;
 }
 
@@ -343,6 +392,7 @@ export function alignedFields(lines: string[], start: number): { fields: string[
     end++;
   }
   let valueAt = -1;
+  let longestLabel = 0;
   const fields: Array<{ label: string[]; value: string[] }> = [];
   // a centred label may come after its value's first lines: then the paragraph is one field
   const topAligned = first[0] !== ' ';
@@ -352,6 +402,7 @@ export function alignedFields(lines: string[], start: number): { fields: string[
     for (const p of pieces) {
       const field = fields.at(-1);
       if (p.at === 0) {
+        longestLabel = Math.max(longestLabel, columnsOf(p.text));
         // the next line of a label (one with no value yet, or one a dump wrapped: "Error" over
         // "description"), or a new field
         if (field && (!topAligned || !field.value.length || fieldRole(`${field.label.join(' ')} ${p.text}`))) field.label.push(p.text);
@@ -364,6 +415,8 @@ export function alignedFields(lines: string[], start: number): { fields: string[
       else fields.push({ label: [], value: [p.text] });
     }
   }
+  // a label reaching into the value column is a label and its value one space apart: centredFields' shape
+  if (longestLabel >= valueAt) return null;
   const named = fields.map((f) => ({ name: f.label.join(' '), value: f.value.join(' ') }));
   if (!named.length || named.some((f) => !f.name || !f.value)) return null;
   const known = named.filter((f) => fieldRole(f.name)).length;
@@ -375,3 +428,104 @@ export function alignedFields(lines: string[], start: number): { fields: string[
 
 /** A field's label: a few words, none of them an address, a number or a sentence's end. */
 const LABEL_SHAPE = /^[^\d@.!?]{1,40}$/;
+
+/**
+ * The fields of a "label | value" table whose cells a dump centres (html2text, w3m): no
+ * blank line between fields, a label standing beside the middle of its value's lines, one
+ * space from it when the label column is just wide enough. The value column is where every
+ * indented line starts. The lines are cut into fields as the dump centres cells (each field
+ * a label and a value, each one run of lines centred in the field: `centredRow`), as many
+ * fields as fit; each becomes the line `label: value`. Labels as `alignedFields` takes them.
+ */
+export function centredFields(lines: string[], start: number): { fields: string[]; end: number } | null {
+  // a label and a value's line of its own come within a field or two (checked first: most paragraphs have neither)
+  let indented = false;
+  let label = false;
+  for (let l = start; l < Math.min(lines.length, start + 8) && lines[l]!.trim(); l++) {
+    if (lines[l]![0] === ' ') indented = true;
+    else label = true;
+  }
+  if (!indented || !label) return null;
+  let end = start;
+  while (end < lines.length && lines[end]!.trim() && end - start < MAX_FIELD_LINES) {
+    if (lines[end]!.length > MAX_DUMP_WIDTH) return null;
+    end++;
+  }
+  const paragraph = lines.slice(start, end);
+  const indents = paragraph.filter((l) => l[0] === ' ').map((l) => l.search(/\S/));
+  const at = indents[0] ?? -1;
+  if (paragraph.length < 2 || at < 2) return null;
+  // each line as [label, value], cut at the value column, up to a line that is no such pair
+  const grid: string[][] = [];
+  for (const line of paragraph) {
+    if (line[0] === ' ' ? line.search(/\S/) !== at : line.length > at && line[at - 1] !== ' ') break;
+    grid.push([line.slice(0, at).trim(), line.slice(at).trim()]);
+  }
+  const ends = centredPartition(grid);
+  if (!ends) return null;
+  end = start + ends.at(-1)!;
+  const named = ends.map((to, r) => {
+    const its = grid.slice(r ? ends[r - 1] : 0, to);
+    return { name: its.map((l) => l[0]).filter(Boolean).join(' '), value: joinWrapped(its.map((l) => l[1]!)) };
+  });
+  const known = named.filter((f) => fieldRole(f.name)).length;
+  if (named.length < 2 || (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
+  return { fields: named.map((f) => `${f.name}: ${f.value}`), end };
+}
+
+/**
+ * 2 when a row's value is what its label says it holds (an id under "Source anchor", a class
+ * under "Object type", a sentence's end under a description), else 0: where two cuts centre
+ * alike, the one whose values fit.
+ */
+function valueFits(rows: string[][]): number {
+  const role = fieldRole(rows.map((l) => l[0]).filter(Boolean).join(' '));
+  const value = rows.map((l) => l[1]).filter(Boolean).join(' ');
+  if (role === 'objectId') return looksLikeObjectId(value) ? 2 : 0;
+  if (role === 'objectType') return canonicalObjectType(value) ? 2 : 0;
+  if (role === 'description') return /[.。]$/.test(value) ? 2 : 0;
+  return 0;
+}
+
+/** A field of a dump may wrap a long error over many lines; a record of them, a few fields more. */
+const MAX_FIELD_LINES = MAX_ROW_LINES * 4;
+/** The tallest field: a 600-character error wrapped at 40 columns takes 15 lines. */
+const MAX_FIELD_HEIGHT = 24;
+
+/**
+ * The longest run of first lines cut into the most rows that each hold a label and a value
+ * centred as a dump centres them (`centredRow`), as the end of each row; null when none fits.
+ */
+function centredPartition(grid: string[][]): number[] | null {
+  // labels of a language the vocabulary knows: then every row's is one ("Thank you," after the last is not)
+  const known = grid.some((l) => l[0] && fieldRole(l[0]));
+  // best[i]: the best cut of the first i lines (rows, then how many centre as w3m does), and where its last row starts
+  const best: Array<{ score: number; from: number } | null> = [{ score: 0, from: -1 }];
+  // how many of the first i lines hold a label, and a value: whether a row has both, at once
+  const labels = [0];
+  const values = [0];
+  grid.forEach((l, i) => {
+    labels.push(labels[i]! + (l[0] ? 1 : 0));
+    values.push(values[i]! + (l[1] ? 1 : 0));
+  });
+  for (let to = 1; to <= grid.length; to++) {
+    best.push(null);
+    for (let from = Math.max(0, to - MAX_FIELD_HEIGHT); from < to; from++) {
+      const before = best[from];
+      if (!before || labels[to] === labels[from] || values[to] === values[from]) continue;
+      const fit = centredRow(grid, from, to);
+      if (!fit) continue;
+      const its = grid.slice(from, to);
+      if (known && !fieldRole(its.map((l) => l[0]).filter(Boolean).join(' '))) continue;
+      const score = before.score + 10 + fit + valueFits(its);
+      if (!best[to] || score > best[to]!.score) best[to] = { score, from };
+    }
+  }
+  // the longest run of lines that cuts into such rows: a closing line after them ("Thank you,") is text
+  let last = grid.length;
+  while (last > 0 && !best[last]) last--;
+  if (!last) return null;
+  const ends: number[] = [];
+  for (let to = last; to > 0; to = best[to]!.from) ends.unshift(to);
+  return ends;
+}
