@@ -5,11 +5,12 @@ import { canonicalObjectType, fieldRole, looksLikeObjectId, type FieldRole } fro
  * Tables as text dumps write them (w3m, as mutt shows HTML mail; lynx; html-to-text;
  * html2text), each reader finding a table's whole extent from its first line:
  * - a table drawn in a box (`┌─┬─┐ │ ├─┼─┤` or, in ASCII, `+---+ | |---+---|`), each cell
- *   wrapped over the lines of its row;
+ *   wrapped over the lines of its row; html2text's box of `|` with underlined last lines;
  * - columns aligned with spaces under a header of known column names, a wrapped cell
  *   continuing on lines of its own, below its row's key line or centred around it;
  * - the fields of a "label | value" table: a label in the first column and its value in the
- *   second, either wrapped ("Source / anchor").
+ *   second, either wrapped ("Source / anchor"), the label beside its value's first line or
+ *   centred beside its lines.
  */
 
 /** A flattened row wrapped by a mail client spans some lines (a 600-character error at 40 columns: 15), never hundreds. */
@@ -75,8 +76,8 @@ export function boxTable(lines: string[], start: number): { rows: string[][]; en
  * line underlined, spaces and all (`|Error_Description____|`, `|Update_the_value…_|`). The
  * header (its names may wrap onto its underlined line) must be names the vocabulary knows;
  * a line whose cells hold no space and some underline ends a row, its text read with the
- * underline as spaces. An underscore of the
- * text itself on that line cannot be told from the underline: it is read as a space too.
+ * underline as spaces. An underscore of the text itself on that line cannot be told from
+ * the underline: it is read as a space too.
  */
 export function underlinedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   // the header: up to its underlined line (a name too wide for its column wraps above it)
