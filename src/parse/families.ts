@@ -275,9 +275,24 @@ export interface FamilyMatch {
 
 const FULL_STOP = 0x2e;
 
-/** One scan for every family's anchor; only the families whose anchor occurs run their full pattern. */
+/**
+ * One scan for every family's anchor; only the families whose anchor occurs run their full
+ * pattern. The scan has no capture groups (with one per family, every match made an array of
+ * 22 slots for the garbage collector): the family a match belongs to is the first whose anchor
+ * matches there, tried among the few whose anchor starts with the same letter (in `i` mode
+ * without `u`, only an ASCII letter matches an ASCII letter).
+ */
 if (FAMILIES.length > 31) throw new Error('findFamilies keeps one bit per family: at most 31');
-const ANCHORS = new RegExp(FAMILIES.map((f) => `(${f.anchor})`).join('|'), 'gi');
+const ANCHORS = new RegExp(FAMILIES.map((f) => `(?:${f.anchor})`).join('|'), 'gi');
+/** Per lower-case first letter of an anchor: its families, in FAMILIES order, each with its bit and its anchor, sticky. */
+const BY_FIRST_LETTER = new Map<number, Array<{ family: Family; bit: number; at: RegExp }>>();
+FAMILIES.forEach((family, i) => {
+  const letter = family.anchor.charCodeAt(0) | 0x20;
+  if (letter < 0x61 || letter > 0x7a) throw new Error(`the anchor of ${family.id} must start with a letter`);
+  const list = BY_FIRST_LETTER.get(letter) ?? [];
+  list.push({ family, bit: 1 << i, at: new RegExp(family.anchor, 'iy') });
+  BY_FIRST_LETTER.set(letter, list);
+});
 
 /** Every known error in `text`, in order, without overlaps. */
 export function findFamilies(text: string): readonly FamilyMatch[] {
@@ -288,11 +303,15 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
   let more: Family[] | null = null;
   ANCHORS.lastIndex = 0;
   for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
-    for (let g = 1; g < m.length; g++) {
-      if (m[g] === undefined || seen & (1 << (g - 1))) continue;
-      seen |= 1 << (g - 1);
-      if (!first) first = FAMILIES[g - 1]!;
-      else (more ??= []).push(FAMILIES[g - 1]!);
+    for (const { family, bit, at } of BY_FIRST_LETTER.get(text.charCodeAt(m.index) | 0x20)!) {
+      at.lastIndex = m.index;
+      if (!at.test(text)) continue;
+      if (!(seen & bit)) {
+        seen |= bit;
+        if (!first) first = family;
+        else (more ??= []).push(family);
+      }
+      break;
     }
   }
   if (!first) return NO_FAMILIES;
