@@ -3,7 +3,9 @@ import { collapse, withoutWhitespace, type Block, type BlockSink } from './block
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
+import { peelCells, sidesOf, spacedLabels, type FlatCells } from './flat-rows.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
+import { columnRoles } from './text-dumps.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import {
   EMAIL_RE,
@@ -389,6 +391,7 @@ function inferLabelRoles(lines: Line[]): ReadonlyMap<string, FieldRole> {
 /** A run of lines: labelled fields are grouped into records (a repeated label starts the next one). */
 function processLines(lines: Line[], out: Extraction): void {
   const inferred = inferLabelRoles(lines);
+  const spaced = spacedLabels(lines);
   let group: Group = { fields: new Map(), desc: null, free: [] };
   const flush = (): void => {
     emitGroup(group, out);
@@ -399,7 +402,7 @@ function processLines(lines: Line[], out: Extraction): void {
   let awaiting: FieldRole | null = null;
   for (const line of lines) {
     group.section ??= line.section ?? first?.section;
-    const label = parseLabel(line.text, inferred);
+    const label = spaced.get(line) ?? parseLabel(line.text, inferred);
     if (!label) {
       if (awaiting) group.fields.set(awaiting, line.text.trim());
       else (group.desc ?? group.free).push(line);
@@ -448,7 +451,12 @@ function emitGroup(group: Group, out: Extraction): void {
   }
 }
 
-/** Free text (old DirSync format, pasted text): each known sentence is an error; the line before it may name the object. */
+/**
+ * Free text (old DirSync format, pasted text, a table flattened to words by lynx): each known
+ * sentence is an error; the line before it, or the words before it on its line, may name the
+ * object. A header line of column names alone says which cells stand before each sentence and
+ * which after it (flat-rows.ts).
+ */
 function processFree(lines: Line[], ctx: Context, out: Extraction): number {
   if (!lines.length) return 0;
   const text = lines.map((l) => l.text).join('\n');
@@ -468,49 +476,108 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     }
     return lo;
   };
+  const lineEnd = (line: number): number => starts[line]! + lines[line]!.text.length;
   const matches = findFamilies(text);
+  const header = flatHeader(lines, matches.length ? lineAt(matches[0]!.start) : lines.length);
+  const sides = sidesOf(header?.roles ?? null);
   let emitted = 0;
   let from = 0; // first line not yet consumed
-  for (const match of matches) {
+  for (const [k, match] of matches.entries()) {
     const first = lineAt(match.start);
     const sameLinePrefix = text.slice(starts[first]!, match.start).trim();
-    let identity = ctx.identity;
+    const row: Context = { ...ctx, section: ctx.section ?? lines[first]!.section };
     let leftoverEnd = first;
-    if (!identity && !sameLinePrefix && first > from && looksLikeIdentity(lines[first - 1]!.text)) {
-      identity = cleanIdentity(lines[first - 1]!.text);
+    // under a header that puts the name after the description, the line before a sentence ends the row before
+    const previous = first > from && !sides.after?.has('identity') ? lines[first - 1]! : null;
+    if (!row.identity && !sameLinePrefix && previous && previous !== header?.line && looksLikeIdentity(previous.text)) {
+      row.identity = cleanIdentity(previous.text);
       leftoverEnd = first - 1;
-    } else if (!identity && sameLinePrefix && looksLikeIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''))) {
-      identity = cleanIdentity(sameLinePrefix.replace(/[|:,-]\s*$/, ''));
+    } else if (!row.identity && sameLinePrefix) {
+      const before = peelCells(sameLinePrefix.replace(/[|:,-]\s*$/, ''), sides.before);
+      if (!before.identity || looksLikeIdentity(before.identity)) fillRow(row, before);
     }
-    emitted += leftovers(lines.slice(from, leftoverEnd), out);
+    emitted += leftovers(lines.slice(from, leftoverEnd), out, header);
     from = lineAt(Math.max(match.start, match.end - 1)) + 1;
-    // the source anchor after its error: on the same line (a row flattened to words, as lynx
-    // writes a table), or on the next (a table pasted one cell per line)
-    const after = text.slice(match.end, starts[from - 1]! + lines[from - 1]!.text.length).trim();
-    let anchor = ctx.onPremisesObjectId;
-    if (!anchor && after && looksLikeObjectId(after)) anchor = after;
-    else if (!anchor && from < lines.length && looksLikeObjectId(lines[from]!.text)) anchor = lines[from++]!.text.trim();
-    emitted += emitFromText(text, [match], { ...ctx, identity, onPremisesObjectId: anchor, section: ctx.section ?? lines[first]!.section }, out, false);
+    // the row's cells after its sentence: on the same line (lynx), or the line after it (a
+    // table pasted one cell per line: the anchor alone; lynx: the cells the line wrapped)
+    const after = text.slice(match.end, lineEnd(from - 1)).trim();
+    if (after) fillRow(row, cellsAfter(after, row, sides.after));
+    const nextMatchLine = k + 1 < matches.length ? lineAt(matches[k + 1]!.start) : lines.length;
+    if (from < nextMatchLine && !row.onPremisesObjectId) {
+      const next = lines[from]!.text;
+      const cells = sides.after?.size ? cellsAfter(next, row, sides.after) : looksLikeObjectId(next) ? { ...NO_CELLS, objectId: next.trim() } : NO_CELLS;
+      if (cells.objectId || cells.objectType) {
+        fillRow(row, cells);
+        from++;
+      }
+    }
+    emitted += emitFromText(text, [match], row, out, false);
   }
-  emitted += leftovers(lines.slice(from), out);
+  emitted += leftovers(lines.slice(from), out, header);
   return emitted;
 }
 
-/** Lines around known errors: inside the error list, error-looking text is an Unknown error. */
-function leftovers(lines: Line[], out: Extraction): number {
+const NO_CELLS: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+
+/** The cells in words after a sentence, when all of them are cells (a name only where the header has one after the description and the row has none yet). */
+function cellsAfter(words: string, row: Context, columns: ReadonlySet<FieldRole> | null): FlatCells {
+  const cells = peelCells(words, columns);
+  if (!cells.identity) return cells;
+  return columns?.has('identity') && !row.identity && looksLikeIdentity(cells.identity) ? cells : NO_CELLS;
+}
+
+/** Fills what the row does not know yet from a flattened row's cells. */
+function fillRow(row: Context, cells: FlatCells): void {
+  if (cells.identity && !row.identity) row.identity = cleanIdentity(cells.identity);
+  row.objectType ??= cells.objectType;
+  row.onPremisesObjectId ??= cells.objectId;
+  row.errorCode ??= cells.errorCode;
+}
+
+/** A header row flattened by lynx: its line, and the roles of its column names. */
+interface FlatHeader {
+  line: Line;
+  roles: FieldRole[];
+}
+
+/** The first line of column names alone before line `before`. */
+function flatHeader(lines: Line[], before: number): FlatHeader | null {
+  for (let l = 0; l < before; l++) {
+    const roles = columnRoles(lines[l]!.text);
+    if (roles) return { line: lines[l]!, roles };
+  }
+  return null;
+}
+
+/**
+ * Lines around known errors: inside the error list, error-looking text is an Unknown error.
+ * Under a flattened header whose cells follow the description, the words after a paragraph's
+ * last sentence that are all cells ("… try again. Lee Gu User Xy1Wz2…==") are its object.
+ */
+function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = null): number {
   let emitted = 0;
   let pending: Line[] = [];
   let identity: string | null = null;
+  const after = sidesOf(header?.roles ?? null).after;
   const flush = (): void => {
-    const text = pending.map((l) => l.text).join(' ');
+    let text = pending.map((l) => l.text).join(' ');
     if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
-      emitted += emitFromText(text, [], { ...emptyContext(pending[0]!.section), identity }, out, true);
+      const row = { ...emptyContext(pending[0]!.section), identity };
+      if (after?.size) {
+        const cut = lastSentenceEnd(text);
+        const cells = cut > 0 ? cellsAfter(text.slice(cut), row, after) : NO_CELLS;
+        if (cells !== NO_CELLS && (cells.objectId || cells.objectType)) {
+          fillRow(row, cells);
+          text = text.slice(0, cut);
+        }
+      }
+      emitted += emitFromText(text, [], row, out, true);
       identity = null;
     }
     pending = [];
   };
   for (const line of lines) {
-    if (!line.region || isBoilerplate(line.text)) {
+    if (!line.region || isBoilerplate(line.text) || line === header?.line) {
       flush();
       continue;
     }
@@ -524,6 +591,13 @@ function leftovers(lines: Line[], out: Extraction): number {
   }
   flush();
   return emitted;
+}
+
+/** Where the words after a text's last sentence start (after its last `.`, `!` or `?` and a space), or 0. */
+function lastSentenceEnd(text: string): number {
+  let end = 0;
+  for (const m of text.matchAll(/[.!?。]\s+/g)) end = m.index + m[0].length;
+  return end;
 }
 
 // ---------------------------------------------------------------------------- emitting

@@ -263,6 +263,20 @@ function headerColumns(head: string): Array<{ at: number; text: string }> | null
   return columns.length >= 2 ? columns : null;
 }
 
+const NOT_NAMES_RE = /[@\d.,;!?\[\]"=/<>|]/;
+
+/**
+ * The column roles of a line of column names alone: a header row as lynx writes one, its names
+ * one space apart ("Description Identity Object Type Source Anchor"). Null for any other line,
+ * and for names that cannot head an error table (neither a description nor an identity).
+ */
+export function columnRoles(line: string): FieldRole[] | null {
+  // names have no address, digit or sentence punctuation: most lines end here, before any split is tried
+  if (line.length > MAX_DUMP_WIDTH || NOT_NAMES_RE.test(line)) return null;
+  const roles = headerColumns(line)?.map((c) => fieldRole(c.text)!) ?? null;
+  return roles && (roles.includes('description') || roles.includes('identity')) ? roles : null;
+}
+
 /**
  * Where each row of a centred dump starts, or null when no way fits. w3m gives a row the
  * height of its tallest cell and centres the others in it: each cell's lines are one run,

@@ -1,0 +1,131 @@
+import { columnRoles } from './text-dumps.ts';
+import { EMAIL_RE, KNOWN_ERROR_CODES, canonicalObjectType, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
+
+/**
+ * A table row flattened to words one space apart, as `lynx -dump` writes an HTML table
+ * ("alex@contoso.com User AttributeValueMustBeUnique Unable to update …", or the description
+ * first and "Renée Dubois User Zx9dL2mN8oPq4rSt6uVw0A==" after it): the error sentence is
+ * found by its wording, and the cells beside it are told apart by what they hold, read from
+ * the end of the words beside the sentence: a source anchor, an object class, an error name.
+ * What is left is the object's name, which may have spaces ("Müller, Jürgen").
+ */
+
+export interface FlatCells {
+  identity: string | null;
+  objectType: string | null;
+  objectId: string | null;
+  errorCode: string | null;
+}
+
+const CODES = new Set(KNOWN_ERROR_CODES);
+
+/** Under a source-anchor column, any word of base64's shape is the anchor; elsewhere it must look like one (looksLikeObjectId). */
+function isAnchorShaped(word: string): boolean {
+  return looksLikeObjectId(word) || (word.length % 4 === 0 && /^[A-Za-z0-9+/]{16,}={0,2}$/.test(word));
+}
+
+/**
+ * The cells in `text`, the words on one side of an error sentence. `columns`: the roles the
+ * table's header gives that side, when a header was seen. An object class word is a cell only
+ * under an object-type column, or after an address (without a header, "… Help Desk Group" may
+ * be a name); anchors and documented error names are cells wherever they stand.
+ */
+export function peelCells(text: string, columns: ReadonlySet<FieldRole> | null): FlatCells {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const cells: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+  while (words.length > 0) {
+    const word = words.at(-1)!;
+    const before = words.at(-2);
+    if (!cells.objectId && (columns ? columns.has('objectId') && isAnchorShaped(word) : looksLikeObjectId(word))) cells.objectId = word;
+    else if (!cells.errorCode && CODES.has(word) && (!columns || columns.has('errorCode'))) cells.errorCode = word;
+    else if (!cells.objectType && canonicalObjectType(word) && (columns ? columns.has('objectType') : before !== undefined && EMAIL_RE.test(before))) {
+      cells.objectType = canonicalObjectType(word);
+    } else break;
+    words.pop();
+  }
+  cells.identity = words.length ? words.join(' ') : null;
+  return cells;
+}
+
+/** The header's roles before and after its description column (all of them on both sides when it has none). */
+export function sidesOf(header: readonly FieldRole[] | null): { before: ReadonlySet<FieldRole> | null; after: ReadonlySet<FieldRole> | null } {
+  if (!header) return { before: null, after: null };
+  const at = header.indexOf('description');
+  if (at < 0) return { before: new Set(header), after: new Set(header) };
+  return { before: new Set(header.slice(0, at)), after: new Set(header.slice(at + 1)) };
+}
+
+/**
+ * Labelled fields whose label and value are one space apart: a two-column "label | value"
+ * table flattened by lynx ("Identity Zoë Angström", "Source anchor em9lQW5n…=="). A label is
+ * the longest run of up to four first words the vocabulary knows, and the value must fit it
+ * (a class, an anchor, a short name). A wrapped description goes on until a line ends a
+ * sentence: its next lines may start with a label's word ("attribute [UserPrincipalName], is
+ * not valid."). One such line may be prose ("User accounts were…"): they count only as a set
+ * of at least two roles among the lines given, one of them with a value that proves it (an
+ * anchor, an object class, an address).
+ */
+export function spacedLabels<L extends { text: string }>(lines: readonly L[]): Map<L, { role: FieldRole; value: string }> {
+  // the proof first, cheaply: most runs of lines have no short line ending in an anchor, a class or an address
+  if (!lines.some(mayProve)) return NO_FIELDS;
+  const found = new Map<L, { role: FieldRole; value: string }>();
+  let proven = false;
+  let inDescription = false;
+  for (const line of lines) {
+    const field: { role: FieldRole; value: string } | null = inDescription ? null : spacedLabel(line.text);
+    if (field) {
+      found.set(line, field);
+      proven ||= proves(field);
+    }
+    const text = line.text.trim();
+    if (field || !text) inDescription = field?.role === 'description' && !endsSentence(text);
+    else if (inDescription) inDescription = !endsSentence(text);
+  }
+  const roles = new Set([...found.values()].map((f) => f.role));
+  return proven && roles.size >= 2 ? found : NO_FIELDS;
+}
+
+const NO_FIELDS = new Map<never, never>();
+/** Up to four words of a label, then one word of a value that can prove it. */
+const SHORT_FIELD_RE = /^\s*[^\s:：]+(?: [^\s:：]+){0,3} ([^\s:：]+)\s*$/;
+
+/** A line that proves the fields: its last word an anchor, a class or an address first (cheap), then a label before it. */
+function mayProve(line: { text: string }): boolean {
+  const last = SHORT_FIELD_RE.exec(line.text)?.[1];
+  if (!last || !(looksLikeObjectId(last) || canonicalObjectType(last) || EMAIL_RE.test(last))) return false;
+  return proves(spacedLabel(line.text));
+}
+
+function endsSentence(text: string): boolean {
+  return /[.!?。]$/.test(text);
+}
+
+function spacedLabel(text: string): { role: FieldRole; value: string } | null {
+  const t = text.trim();
+  // a colon makes it a field of the usual kind
+  if (t.length > 400 || /[:：]/.test(t.split(/\s+/, 5).join(' '))) return null;
+  const words = t.split(/\s+/);
+  for (let n = Math.min(4, words.length - 1); n >= 1; n--) {
+    const role = fieldRole(words.slice(0, n).join(' '));
+    if (!role || role === 'ignore') continue;
+    const value = words.slice(n).join(' ');
+    // column names alone are a header row, not a field
+    return fitsRole(role, value) && !columnRoles(t) ? { role, value } : null;
+  }
+  return null;
+}
+
+/** A value that can be a field of this role: what a wrapped sentence's next line rarely is. */
+function fitsRole(role: FieldRole, value: string): boolean {
+  if (role === 'objectId') return isAnchorShaped(value);
+  if (role === 'objectType') return canonicalObjectType(value) !== null;
+  if (role === 'attribute') return /^[A-Za-z][\w.]*$/.test(value);
+  if (role === 'identity' || role === 'value' || role === 'errorCode') return value.split(/\s+/).length <= 6 && !/[.!?。]$/.test(value) && !value.includes('[');
+  return true;
+}
+
+function proves(field: { role: FieldRole; value: string } | null): boolean {
+  if (field?.role === 'objectId') return looksLikeObjectId(field.value);
+  if (field?.role === 'objectType') return canonicalObjectType(field.value) !== null;
+  return field?.role === 'identity' && EMAIL_RE.test(field.value);
+}
