@@ -3,7 +3,7 @@ import { collapse, withoutWhitespace, type Block, type BlockSink } from './block
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
-import { peelCells, sidesOf, spacedLabels, type FlatCells } from './flat-rows.ts';
+import { peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
 import { columnRoles } from './text-dumps.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
@@ -488,7 +488,7 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     const row: Context = { ...ctx, section: ctx.section ?? lines[first]!.section };
     let leftoverEnd = first;
     // under a header that puts the name after the description, the line before a sentence ends the row before
-    const previous = first > from && !sides.after?.has('identity') ? lines[first - 1]! : null;
+    const previous = first > from && !sides.after?.hasIdentity ? lines[first - 1]! : null;
     if (!row.identity && !sameLinePrefix && previous && previous !== header?.line && looksLikeIdentity(previous.text)) {
       row.identity = cleanIdentity(previous.text);
       leftoverEnd = first - 1;
@@ -501,13 +501,20 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     // the row's cells after its sentence: on the same line (lynx), or the line after it (a
     // table pasted one cell per line: the anchor alone; lynx: the cells the line wrapped)
     const after = text.slice(match.end, lineEnd(from - 1)).trim();
-    if (after) fillRow(row, cellsAfter(after, row, sides.after));
     const nextMatchLine = k + 1 < matches.length ? lineAt(matches[k + 1]!.start) : lines.length;
-    if (from < nextMatchLine && !row.onPremisesObjectId) {
-      const next = lines[from]!.text;
-      const cells = sides.after?.size ? cellsAfter(next, row, sides.after) : looksLikeObjectId(next) ? { ...NO_CELLS, objectId: next.trim() } : NO_CELLS;
-      if (cells.objectId || cells.objectType) {
-        fillRow(row, cells);
+    const next = from < nextMatchLine ? lines[from]!.text.trim() : '';
+    if (hasCells(sides.after)) {
+      // a name may wrap onto the next line with the cells after it ("… values. O'Neil" / "Consulting 3 Contact 8iH6…=="),
+      // or be all that line holds (the next row's description is a longer line)
+      const wrapped = next ? cellsAfter(`${after} ${next}`, row, sides.after) : NO_CELLS;
+      if (wrapped.objectId || wrapped.objectType || (wrapped.identity && next.split(/\s+/).length <= 4)) {
+        fillRow(row, wrapped);
+        from++;
+      } else if (after) fillRow(row, cellsAfter(after, row, sides.after));
+    } else {
+      if (after) fillRow(row, cellsAfter(after, row, sides.after));
+      if (next && !row.onPremisesObjectId && looksLikeObjectId(next)) {
+        row.onPremisesObjectId = next;
         from++;
       }
     }
@@ -520,10 +527,15 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
 const NO_CELLS: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
 
 /** The cells in words after a sentence, when all of them are cells (a name only where the header has one after the description and the row has none yet). */
-function cellsAfter(words: string, row: Context, columns: ReadonlySet<FieldRole> | null): FlatCells {
-  const cells = peelCells(words, columns);
+function cellsAfter(words: string, row: Context, side: Side | null): FlatCells {
+  const cells = peelCells(words, side);
   if (!cells.identity) return cells;
-  return columns?.has('identity') && !row.identity && looksLikeIdentity(cells.identity) ? cells : NO_CELLS;
+  return side?.hasIdentity && !row.identity && looksLikeIdentity(cells.identity) ? cells : NO_CELLS;
+}
+
+/** A side of the description with a cell on it. */
+function hasCells(side: Side | null): side is Side {
+  return !!side && (side.hasIdentity || side.leading.size + side.trailing.size > 0);
 }
 
 /** Fills what the row does not know yet from a flattened row's cells. */
@@ -558,15 +570,17 @@ function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = n
   let emitted = 0;
   let pending: Line[] = [];
   let identity: string | null = null;
-  const after = sidesOf(header?.roles ?? null).after;
+  let lead: FlatCells = NO_CELLS;
+  const { before, after } = sidesOf(header?.roles ?? null);
   const flush = (): void => {
     let text = pending.map((l) => l.text).join(' ');
     if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
       const row = { ...emptyContext(pending[0]!.section), identity };
-      if (after?.size) {
+      fillRow(row, lead);
+      if (hasCells(after)) {
         const cut = lastSentenceEnd(text);
         const cells = cut > 0 ? cellsAfter(text.slice(cut), row, after) : NO_CELLS;
-        if (cells !== NO_CELLS && (cells.objectId || cells.objectType)) {
+        if (cells.objectId || cells.objectType || cells.identity) {
           fillRow(row, cells);
           text = text.slice(0, cut);
         }
@@ -575,10 +589,19 @@ function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = n
       identity = null;
     }
     pending = [];
+    lead = NO_CELLS;
   };
   for (const line of lines) {
     if (!line.region || isBoilerplate(line.text) || line === header?.line) {
       flush();
+      continue;
+    }
+    // under a header that puts the name first, a line that starts with a name's address starts a row (lynx)
+    const start = rowStart(line.text, before);
+    if (start) {
+      flush();
+      lead = start.cells;
+      if (start.rest) pending.push({ ...line, text: start.rest });
       continue;
     }
     if (!pending.length && looksLikeIdentity(line.text)) {

@@ -25,34 +25,76 @@ function isAnchorShaped(word: string): boolean {
 }
 
 /**
- * The cells in `text`, the words on one side of an error sentence. `columns`: the roles the
- * table's header gives that side, when a header was seen. An object class word is a cell only
- * under an object-type column, or after an address (without a header, "… Help Desk Group" may
- * be a name); anchors and documented error names are cells wherever they stand.
+ * The cells a header puts on one side of the description, split by the name column: those
+ * before it stand at the start of the words, those after it at their end (all of them at the
+ * end on a side without the name). lynx drops empty cells, so any of them may be missing.
  */
-export function peelCells(text: string, columns: ReadonlySet<FieldRole> | null): FlatCells {
+export interface Side {
+  leading: ReadonlySet<FieldRole>;
+  trailing: ReadonlySet<FieldRole>;
+  hasIdentity: boolean;
+}
+
+/** The header's sides of its description column (the whole header on both sides when it has none). */
+export function sidesOf(header: readonly FieldRole[] | null): { before: Side | null; after: Side | null } {
+  if (!header) return { before: null, after: null };
+  const at = header.indexOf('description');
+  const side = (roles: readonly FieldRole[]): Side => {
+    const name = roles.indexOf('identity');
+    return name < 0
+      ? { leading: new Set(), trailing: new Set(roles), hasIdentity: false }
+      : { leading: new Set(roles.slice(0, name)), trailing: new Set(roles.slice(name + 1)), hasIdentity: true };
+  };
+  return at < 0 ? { before: side(header), after: side(header) } : { before: side(header.slice(0, at)), after: side(header.slice(at + 1)) };
+}
+
+/**
+ * The cells in `text`, the words on one side of an error sentence, as `side` places them (a
+ * header was seen) or, without one, read from the end: anchors and documented error names
+ * wherever they stand, an object class word only after an address (without a header, "… Help
+ * Desk Group" may be a name). What is left is the name.
+ */
+export function peelCells(text: string, side: Side | null): FlatCells {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const cells: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
-  while (words.length > 0) {
-    const word = words.at(-1)!;
-    const before = words.at(-2);
-    if (!cells.objectId && (columns ? columns.has('objectId') && isAnchorShaped(word) : looksLikeObjectId(word))) cells.objectId = word;
-    else if (!cells.errorCode && CODES.has(word) && (!columns || columns.has('errorCode'))) cells.errorCode = word;
-    else if (!cells.objectType && canonicalObjectType(word) && (columns ? columns.has('objectType') : before !== undefined && EMAIL_RE.test(before))) {
-      cells.objectType = canonicalObjectType(word);
-    } else break;
-    words.pop();
-  }
+  if (side) while (words.length > 1 && takeCell(cells, words[0]!, side.leading, undefined)) words.shift();
+  while (words.length > 0 && takeCell(cells, words.at(-1)!, side?.trailing ?? null, words.at(-2))) words.pop();
   cells.identity = words.length ? words.join(' ') : null;
   return cells;
 }
 
-/** The header's roles before and after its description column (all of them on both sides when it has none). */
-export function sidesOf(header: readonly FieldRole[] | null): { before: ReadonlySet<FieldRole> | null; after: ReadonlySet<FieldRole> | null } {
-  if (!header) return { before: null, after: null };
-  const at = header.indexOf('description');
-  if (at < 0) return { before: new Set(header), after: new Set(header) };
-  return { before: new Set(header.slice(0, at)), after: new Set(header.slice(at + 1)) };
+/** Puts `word` in the cell it can be among `columns` (any, without a header), if one is still empty: whether it did. */
+function takeCell(cells: FlatCells, word: string, columns: ReadonlySet<FieldRole> | null, before: string | undefined): boolean {
+  if (!cells.objectId && (columns ? columns.has('objectId') && isAnchorShaped(word) : looksLikeObjectId(word))) cells.objectId = word;
+  else if (!cells.errorCode && CODES.has(word) && (!columns || columns.has('errorCode'))) cells.errorCode = word;
+  else if (!cells.objectType && canonicalObjectType(word) && (columns ? columns.has('objectType') : before !== undefined && EMAIL_RE.test(before))) {
+    cells.objectType = canonicalObjectType(word);
+  } else return false;
+  return true;
+}
+
+/**
+ * Where a row starts when a line is the start of one under a header whose cells before the
+ * description include the name: its leading cells, then the name, then the cells after it.
+ * The name is an address, or up to six words ended by a cell (an anchor, a class): a name
+ * followed by the description alone has no visible end. Null when the line starts no row.
+ */
+export function rowStart(text: string, side: Side | null): { cells: FlatCells; rest: string } | null {
+  if (!side?.hasIdentity) return null;
+  const words = text.trim().split(/\s+/);
+  const cells: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+  let at = 0;
+  while (at < words.length - 1 && takeCell(cells, words[at]!, side.leading, undefined)) at++;
+  let end = at + 1;
+  if (!EMAIL_RE.test(words[at] ?? '')) {
+    const probe: FlatCells = { ...cells };
+    while (end < words.length && end - at <= 6 && !/[.!?。:]$/.test(words[end - 1]!) && !takeCell(probe, words[end]!, side.trailing, undefined)) end++;
+    if (end >= words.length || end - at > 6 || /[.!?。:]$/.test(words[end - 1]!)) return null;
+  }
+  cells.identity = words.slice(at, end).join(' ');
+  at = end;
+  while (at < words.length && takeCell(cells, words[at]!, side.trailing, words[at - 1])) at++;
+  return { cells, rest: words.slice(at).join(' ') };
 }
 
 /**
