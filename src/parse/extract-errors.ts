@@ -477,9 +477,11 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     return lo;
   };
   const lineEnd = (line: number): number => starts[line]! + lines[line]!.text.length;
-  const matches = findFamilies(text);
-  const header = flatHeader(lines, matches.length ? lineAt(matches[0]!.start) : lines.length);
+  const found = findFamilies(text);
+  const header = flatHeader(lines, found.length ? lineAt(found[0]!.start) : lines.length);
   const sides = sidesOf(header?.roles ?? null);
+  // under a header with an error-name column, a bare error name is that cell: the description is the text after it
+  const matches = header?.roles.includes('errorCode') ? found.filter((m) => !m.codeWord) : found;
   let emitted = 0;
   let from = 0; // first line not yet consumed
   for (const [k, match] of matches.entries()) {

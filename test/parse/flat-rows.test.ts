@@ -156,6 +156,26 @@ describe('a report flattened by lynx, forwarded as text', () => {
   });
 });
 
+describe('a report in German flattened by lynx', () => {
+  it('reads a bare error name under an error-name column as that cell, and the text after it as the description', async () => {
+    const body = [
+      '   Identität Fehlername Fehlerbeschreibung Quellanker',
+      '   anna.weber@contoso.de Kann nicht auf dieses Objekt aktualisieren, da die Benutzer-ID nicht',
+      '   gefunden wird.',
+      '   jonas.becker@contoso.de DataValidationFailed Dieses Objekt kann in Azure Active Directory',
+      '   nicht aktualisiert werden, da das Attribut „FederatedUser.UserPrincipalName“ ungültig ist.',
+      '   Aktualisieren Sie den Wert in Ihren lokalen Verzeichnisdiensten. am9uYXNCZWNrZXJDb250',
+    ].join('\n');
+    const out = await parseMail(mail(body));
+    const errors = out.ok ? out.reports[0]!.errors : [];
+    expect(errors.map((e) => [e.identity, e.errorCode, e.onPremisesObjectId, e.category])).toEqual([
+      ['anna.weber@contoso.de', null, null, 'ObjectNotFound'],
+      ['jonas.becker@contoso.de', 'DataValidationFailed', 'am9uYXNCZWNrZXJDb250', 'FederatedDomainChange'],
+    ]);
+    expect(errors[1]!.message).toMatch(/^Dieses Objekt kann .* Verzeichnisdiensten\.$/);
+  });
+});
+
 describe('generated reports of every column order, through the real lynx', () => {
   // lynx as mutt runs it (text-dumps.test.ts runs it over the fixtures)
   const lynx = (html: string, cols: number): string =>
