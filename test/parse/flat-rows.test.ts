@@ -32,6 +32,12 @@ const mail = (body: string) =>
     ].join('\n'),
   );
 
+/** The errors read from a lynx dump (its lines indented as lynx indents them), forwarded as text. */
+async function errorsOfDump(dump: string[]): Promise<SyncError[]> {
+  const out = await parseMail(mail(dump.map((l) => `   ${l}`).join('\n')));
+  return out.ok ? out.reports.flatMap((r) => r.errors) : [];
+}
+
 describe('peelCells', () => {
   it('reads a source anchor, an object class and an error name from the end and leaves the name, spaces and all', () => {
     const after = sidesOf(['description', 'identity', 'objectType', 'objectId']).after;
@@ -120,19 +126,16 @@ describe('spacedLabels', () => {
 
 describe('a report flattened by lynx, forwarded as text', () => {
   it('gives each row its object when the description comes first', async () => {
-    const body = [
-      '   Description Identity Object Type Source Anchor',
-      '   The provisioned object is too large. Trim the number of attribute values on this object.',
-      '   The operation will be retried in the next synchronization cycle.. Müller, Jürgen User',
-      '   3vB7nQ2kR5tY8wZ1aC4eGg==',
-      '   Unable to update this object because the on-premises mailbox move is still in progress.',
-      '   Wait for the move to complete and try again. Lee Gu User Xy1Wz2Vu3Ts4Rq5Po6Nm7A==',
-      '   This synchronization operation, Delete, is not valid. Contact Technical Support.',
-      '   cloud.user@contoso.com User Q2xvdWRVc2VyMDAwMDAwMQ==',
-    ].join('\n');
-    const out = await parseMail(mail(body));
-    expect(out.ok).toBe(true);
-    const errors = out.ok ? out.reports[0]!.errors : [];
+    const errors = await errorsOfDump([
+      'Description Identity Object Type Source Anchor',
+      'The provisioned object is too large. Trim the number of attribute values on this object.',
+      'The operation will be retried in the next synchronization cycle.. Müller, Jürgen User',
+      '3vB7nQ2kR5tY8wZ1aC4eGg==',
+      'Unable to update this object because the on-premises mailbox move is still in progress.',
+      'Wait for the move to complete and try again. Lee Gu User Xy1Wz2Vu3Ts4Rq5Po6Nm7A==',
+      'This synchronization operation, Delete, is not valid. Contact Technical Support.',
+      'cloud.user@contoso.com User Q2xvdWRVc2VyMDAwMDAwMQ==',
+    ]);
     expect(errors.map((e) => [e.identity, e.objectType, e.onPremisesObjectId, e.category])).toEqual([
       ['Müller, Jürgen', 'User', '3vB7nQ2kR5tY8wZ1aC4eGg==', 'LargeObject'],
       ['Lee Gu', 'User', 'Xy1Wz2Vu3Ts4Rq5Po6Nm7A==', 'Unknown'],
@@ -143,31 +146,27 @@ describe('a report flattened by lynx, forwarded as text', () => {
   });
 
   it('parts the name from the object class and error name before the sentence', async () => {
-    const body = [
-      '   Object Object Type Error Code Error Description',
-      '   Pat Jones User InvalidSoftMatch Unable to update this object because the following',
-      '   attributes associated with this object have values that may already be associated with',
-      '   another object in your local directory services: [ProxyAddresses SMTP:pat@contoso.com;].',
-      '   Correct or remove the duplicate values in your local directory.',
-    ].join('\n');
-    const out = await parseMail(mail(body));
-    const e = out.ok ? out.reports[0]!.errors[0] : undefined;
+    const [e] = await errorsOfDump([
+      'Object Object Type Error Code Error Description',
+      'Pat Jones User InvalidSoftMatch Unable to update this object because the following',
+      'attributes associated with this object have values that may already be associated with',
+      'another object in your local directory services: [ProxyAddresses SMTP:pat@contoso.com;].',
+      'Correct or remove the duplicate values in your local directory.',
+    ]);
     expect(e).toMatchObject({ identity: 'Pat Jones', objectType: 'User', errorCode: 'InvalidSoftMatch', category: 'DuplicateAttribute' });
   });
 });
 
 describe('a report in German flattened by lynx', () => {
   it('reads a bare error name under an error-name column as that cell, and the text after it as the description', async () => {
-    const body = [
-      '   Identität Fehlername Fehlerbeschreibung Quellanker',
-      '   anna.weber@contoso.de Kann nicht auf dieses Objekt aktualisieren, da die Benutzer-ID nicht',
-      '   gefunden wird.',
-      '   jonas.becker@contoso.de DataValidationFailed Dieses Objekt kann in Azure Active Directory',
-      '   nicht aktualisiert werden, da das Attribut „FederatedUser.UserPrincipalName“ ungültig ist.',
-      '   Aktualisieren Sie den Wert in Ihren lokalen Verzeichnisdiensten. am9uYXNCZWNrZXJDb250',
-    ].join('\n');
-    const out = await parseMail(mail(body));
-    const errors = out.ok ? out.reports[0]!.errors : [];
+    const errors = await errorsOfDump([
+      'Identität Fehlername Fehlerbeschreibung Quellanker',
+      'anna.weber@contoso.de Kann nicht auf dieses Objekt aktualisieren, da die Benutzer-ID nicht',
+      'gefunden wird.',
+      'jonas.becker@contoso.de DataValidationFailed Dieses Objekt kann in Azure Active Directory',
+      'nicht aktualisiert werden, da das Attribut „FederatedUser.UserPrincipalName“ ungültig ist.',
+      'Aktualisieren Sie den Wert in Ihren lokalen Verzeichnisdiensten. am9uYXNCZWNrZXJDb250',
+    ]);
     expect(errors.map((e) => [e.identity, e.errorCode, e.onPremisesObjectId, e.category])).toEqual([
       ['anna.weber@contoso.de', null, null, 'ObjectNotFound'],
       ['jonas.becker@contoso.de', 'DataValidationFailed', 'am9uYXNCZWNrZXJDb250', 'FederatedDomainChange'],
