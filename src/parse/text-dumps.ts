@@ -453,20 +453,19 @@ const LABEL_SHAPE = /^[^\d@.!?]{1,40}$/;
  * fields as fit; each becomes the line `label: value`. Labels as `alignedFields` takes them.
  */
 export function centredFields(lines: string[], start: number): { fields: string[]; end: number } | null {
-  // a label and a value's line of its own come within a field or two (checked first: most paragraphs have neither)
-  let indented = false;
-  let label = false;
-  for (let l = start; l < Math.min(lines.length, start + 8) && lines[l]!.trim(); l++) {
-    if (lines[l]![0] === ' ') indented = true;
-    else label = true;
-  }
-  if (!indented || !label) return null;
+  // a label and a value's line of its own come within a field or two (checked first: most
+  // paragraphs have neither); columns count from the paragraph's left edge, as a dump may
+  // indent its whole page (lynx and elinks by three spaces)
+  const margins: number[] = [];
+  for (let l = start; l < Math.min(lines.length, start + 8) && lines[l]!.trim(); l++) margins.push(lines[l]!.search(/\S/));
+  const margin = Math.min(...margins);
+  if (!margins.some((m) => m > margin)) return null;
   let end = start;
   while (end < lines.length && lines[end]!.trim() && end - start < MAX_FIELD_LINES) {
     if (lines[end]!.length > MAX_DUMP_WIDTH) return null;
     end++;
   }
-  const paragraph = lines.slice(start, end);
+  const paragraph = lines.slice(start, end).map((l) => l.slice(Math.min(margin, l.search(/\S/))));
   const indents = paragraph.filter((l) => l[0] === ' ').map((l) => l.search(/\S/));
   const at = indents[0] ?? -1;
   if (paragraph.length < 2 || at < 2) return null;

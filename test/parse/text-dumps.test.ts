@@ -9,12 +9,16 @@
  *   without borders, at 80, 100 and 140 columns;
  * - html2text (Debian's, another of mutt's viewers) at 80, 100 and 140 columns;
  * - lynx (`lynx -dump`, a third of mutt's viewers): a table's cells one space apart, each row
- *   a wrapped paragraph, at 80, 100 and 140 columns.
+ *   a wrapped paragraph, at 80, 100 and 140 columns;
+ * - elinks (`elinks -dump`, a fourth): boxes of lines, a key-value table's labels centred
+ *   beside their values with no blank line between fields, the page indented, at 80, 100
+ *   and 140 columns.
  * Every HTML fixture with a table is converted here, so a fixture added later is held to
  * this too.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from 'html-to-text';
 import { Parser } from 'htmlparser2';
@@ -113,6 +117,22 @@ function lynx(html: string, cols: number): string {
   return execFileSync('lynx', ['-dump', '-stdin', '-nolist', '-display_charset=UTF-8', '-assume_charset=UTF-8', '-assume_local_charset=UTF-8', `-width=${cols}`], { input: page, encoding: 'utf8' });
 }
 
+/**
+ * elinks as mutt runs it (`elinks -dump`), links unlisted, reading the HTML as UTF-8. From a
+ * file: elinks 0.13 exits with "Unknown error" when its standard input is a pipe of Node's.
+ */
+function elinks(html: string, cols: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'elinks-'));
+  try {
+    const file = join(dir, 'report.html');
+    writeFileSync(file, html.replace(/<meta[^>]*charset[^>]*>/gi, ''));
+    const utf8 = ['-eval', 'set document.codepage.assume = "utf-8"', '-eval', 'set document.codepage.force_assumed = 1'];
+    return execFileSync('elinks', ['-dump', '-no-references', '-no-numbering', '-dump-charset', 'utf-8', ...utf8, '-dump-width', String(cols), file], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** w3m as mutt runs it for HTML mail (`w3m -dump`): a box drawn with lines, in ASCII, or no border at all. */
 function w3m(html: string, cols: number, look: 'box' | 'ascii' | 'no border'): string {
   const page = look === 'no border' ? html.replace(/border\s*=\s*"?\d"?/gi, 'border="0"') : html;
@@ -132,6 +152,7 @@ const RENDERINGS: Rendering[] = [
     // at 80 columns lynx breaks a long X500 address inside a word ("Exchan" / "ge")
     cannot: cols === 80 ? { ...LYNX_CANNOT, 'aad-table-object-error-id.eml': 'a value broken inside a word' } : LYNX_CANNOT,
   })),
+  ...[80, 100, 140].map((cols) => ({ name: `elinks, ${cols} columns`, text: (html: string) => elinks(html, cols), cannot: {} })),
   ...(['box', 'ascii', 'no border'] as const).flatMap((look) =>
     [80, 100, 140].map((cols) => ({
       name: `w3m, ${look}, ${cols} columns`,
