@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — installs what syncdesk needs on a fresh Debian 12 machine, idempotently.
 #   bootstrap.sh demo   Node 22 LTS, npm packages + redis-server (the embedded Redis of `syncdesk demo`)
-#   bootstrap.sh test   Node 22 LTS, npm packages + redis-server (and redis-cli), dovecot-imapd, RT 5, samba (AD DC), chromium, w3m, html2text, lynx and elinks for the tests
+#   bootstrap.sh test   Node 22 LTS, npm packages + redis-server (and redis-cli), dovecot-imapd, RT 5, samba (AD DC), chromium, w3m, html2text, lynx, elinks and links for the tests
 # Run as root (apt-get); as another user, missing Debian packages are only reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,8 +32,8 @@ if [ "$mode" = test ]; then
   # the Samba AD DC of the on-premises lookup tests (scripts/samba-ad.sh)
   other_pkgs+=(samba samba-ad-provision samba-dsdb-modules samba-vfs-modules)
   other_pkgs+=(chromium)
-  # w3m, html2text, lynx and elinks render the HTML fixtures as mutt shows HTML mail (test/parse/text-dumps.test.ts)
-  other_pkgs+=(w3m html2text lynx elinks)
+  # w3m, html2text, lynx, elinks and links render the HTML fixtures as mutt shows HTML mail (test/parse/text-dumps.test.ts)
+  other_pkgs+=(w3m html2text lynx elinks links)
 fi
 missing=()
 for p in "${service_pkgs[@]}" "${other_pkgs[@]}"; do installed "$p" || missing+=("$p"); done

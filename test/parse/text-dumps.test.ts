@@ -12,7 +12,8 @@
  *   a wrapped paragraph, at 80, 100 and 140 columns;
  * - elinks (`elinks -dump`, a fourth): boxes of lines, a key-value table's labels centred
  *   beside their values with no blank line between fields, the page indented, at 80, 100
- *   and 140 columns.
+ *   and 140 columns;
+ * - links (`links -dump`, a fifth): ASCII boxes on an indented page, at 80, 100 and 140 columns.
  * Every HTML fixture with a table is converted here, so a fixture added later is held to
  * this too.
  */
@@ -118,19 +119,29 @@ function lynx(html: string, cols: number): string {
 }
 
 /**
- * elinks as mutt runs it (`elinks -dump`), links unlisted, reading the HTML as UTF-8. From a
- * file: elinks 0.13 exits with "Unknown error" when its standard input is a pipe of Node's.
+ * A viewer that reads the HTML from a file (elinks 0.13 exits with "Unknown error" when its
+ * standard input is a pipe of Node's), its own charset gone: the HTML here is UTF-8.
  */
-function elinks(html: string, cols: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'elinks-'));
+function fromFile(command: string, args: (file: string) => string[], html: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `${command}-`));
   try {
     const file = join(dir, 'report.html');
     writeFileSync(file, html.replace(/<meta[^>]*charset[^>]*>/gi, ''));
-    const utf8 = ['-eval', 'set document.codepage.assume = "utf-8"', '-eval', 'set document.codepage.force_assumed = 1'];
-    return execFileSync('elinks', ['-dump', '-no-references', '-no-numbering', '-dump-charset', 'utf-8', ...utf8, '-dump-width', String(cols), file], { encoding: 'utf8' });
+    return execFileSync(command, args(file), { encoding: 'utf8' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** elinks as mutt runs it (`elinks -dump`), links unlisted, reading the HTML as UTF-8. */
+function elinks(html: string, cols: number): string {
+  const utf8 = ['-eval', 'set document.codepage.assume = "utf-8"', '-eval', 'set document.codepage.force_assumed = 1'];
+  return fromFile('elinks', (file) => ['-dump', '-no-references', '-no-numbering', '-dump-charset', 'utf-8', ...utf8, '-dump-width', String(cols), file], html);
+}
+
+/** links as mutt runs it (`links -dump`), reading the HTML as UTF-8. */
+function links(html: string, cols: number): string {
+  return fromFile('links', (file) => ['-dump', '-codepage', 'utf-8', '-html-assume-codepage', 'utf-8', '-html-hard-assume', '1', '-width', String(cols), file], html);
 }
 
 /** w3m as mutt runs it for HTML mail (`w3m -dump`): a box drawn with lines, in ASCII, or no border at all. */
@@ -153,6 +164,7 @@ const RENDERINGS: Rendering[] = [
     cannot: cols === 80 ? { ...LYNX_CANNOT, 'aad-table-object-error-id.eml': 'a value broken inside a word' } : LYNX_CANNOT,
   })),
   ...[80, 100, 140].map((cols) => ({ name: `elinks, ${cols} columns`, text: (html: string) => elinks(html, cols), cannot: {} })),
+  ...[80, 100, 140].map((cols) => ({ name: `links, ${cols} columns`, text: (html: string) => links(html, cols), cannot: {} })),
   ...(['box', 'ascii', 'no border'] as const).flatMap((look) =>
     [80, 100, 140].map((cols) => ({
       name: `w3m, ${look}, ${cols} columns`,
