@@ -355,7 +355,12 @@ function wrappedHeaderLines(columns: Array<{ at: number; text: string }>, lines:
 
 /** A piece of up to 12 words split at single spaces into names the vocabulary knows (up to four words each), or null. */
 function namesApart(piece: { at: number; text: string }): Array<{ at: number; text: string }> | null {
-  const words = [...piece.text.matchAll(/\S+/g)].map((m) => ({ at: piece.at + columnsOf(piece.text.slice(0, m.index)), text: m[0] }));
+  // a name as wide as its column glued to the next ("Object TypeError Description", html2text): parted where a capital follows a small letter
+  const words = [...piece.text.matchAll(/\S+/g)].flatMap((m) => {
+    const at = piece.at + columnsOf(piece.text.slice(0, m.index));
+    const glued = /^(.*[a-z])([A-Z][a-z].*)$/.exec(m[0]);
+    return glued && !fieldRole(m[0]) ? [{ at, text: glued[1]! }, { at: at + columnsOf(glued[1]!), text: glued[2]! }] : [{ at, text: m[0] }];
+  });
   // where no split of the rest exists: each place is tried once ("name name name …" has many ways)
   const dead = new Set<number>();
   const split = (from: number): Array<{ at: number; text: string }> | null => {

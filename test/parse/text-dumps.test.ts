@@ -47,8 +47,6 @@ const HTML2TEXT_CANNOT: CannotKeep = {
   'real-digest-sections-rowspan.eml': 'a rowspan row with no object of its own',
   // html2text 1.3.2a measures bytes: it cuts Japanese text mid-character ("…オブジェク\ufffd|\ufffdに…")
   'real-japanese-texts.eml': 'Japanese text cut mid-character',
-  // the nested layout's header comes out as "Object TypeError Description", names glued
-  'waad-nested-layout.eml': 'header names written with no space between them',
 };
 
 // lynx puts a row's cells one space apart: where nothing but the words tells a label from its

@@ -92,3 +92,17 @@ describe('rows flattened to words', () => {
     ]);
   });
 });
+
+describe('columns of spaces', () => {
+  it('a header name as wide as its column, glued to the next (html2text: "Object TypeError Description"), is two names', () => {
+    const text = [
+      'Identity                 Object TypeError Description',
+      `Sean O'Brien             User        ${LARGE}`,
+      `R&D Lab Admins           Group       ${FED}`,
+    ].join('\n');
+    expect(extractErrors(textToBlocks(text)).errors.map((e) => [e.identity, e.objectType, e.category])).toEqual([
+      ["Sean O'Brien", 'User', 'LargeObject'],
+      ['R&D Lab Admins', 'Group', 'FederatedDomainChange'],
+    ]);
+  });
+});
