@@ -3,9 +3,8 @@ import { collapse, withoutWhitespace, type Block, type BlockSink } from './block
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
-import { peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
+import { flatHeader, hasCells, lastSentenceEnd, noCells, peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
-import { columnRoles } from './text-dumps.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import {
   EMAIL_RE,
@@ -526,18 +525,13 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
   return emitted;
 }
 
-const NO_CELLS: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+const NO_CELLS: FlatCells = noCells();
 
 /** The cells in words after a sentence, when all of them are cells (a name only where the header has one after the description and the row has none yet). */
 function cellsAfter(words: string, row: Context, side: Side | null): FlatCells {
   const cells = peelCells(words, side);
   if (!cells.identity) return cells;
   return side?.hasIdentity && !row.identity && looksLikeIdentity(cells.identity) ? cells : NO_CELLS;
-}
-
-/** A side of the description with a cell on it. */
-function hasCells(side: Side | null): side is Side {
-  return !!side && (side.hasIdentity || side.leading.size + side.trailing.size > 0);
 }
 
 /** Fills what the row does not know yet from a flattened row's cells. */
@@ -548,27 +542,12 @@ function fillRow(row: Context, cells: FlatCells): void {
   row.errorCode ??= cells.errorCode;
 }
 
-/** A header row flattened by lynx: its line, and the roles of its column names. */
-interface FlatHeader {
-  line: Line;
-  roles: FieldRole[];
-}
-
-/** The first line of column names alone before line `before`. */
-function flatHeader(lines: Line[], before: number): FlatHeader | null {
-  for (let l = 0; l < before; l++) {
-    const roles = columnRoles(lines[l]!.text);
-    if (roles) return { line: lines[l]!, roles };
-  }
-  return null;
-}
-
 /**
  * Lines around known errors: inside the error list, error-looking text is an Unknown error.
  * Under a flattened header whose cells follow the description, the words after a paragraph's
  * last sentence that are all cells ("… try again. Lee Gu User Xy1Wz2…==") are its object.
  */
-function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = null): number {
+function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: FieldRole[] } | null = null): number {
   let emitted = 0;
   let pending: Line[] = [];
   let identity: string | null = null;
@@ -598,7 +577,7 @@ function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = n
       flush();
       continue;
     }
-    // under a header that puts the name first, a line that starts with a name's address starts a row (lynx)
+    // under a header that puts the name first, a line that starts with a name (an address, or words a cell ends) starts a row (lynx)
     const start = rowStart(line.text, before);
     if (start) {
       flush();
@@ -616,13 +595,6 @@ function leftovers(lines: Line[], out: Extraction, header: FlatHeader | null = n
   }
   flush();
   return emitted;
-}
-
-/** Where the words after a text's last sentence start (after its last `.`, `!` or `?` and a space), or 0. */
-function lastSentenceEnd(text: string): number {
-  let end = 0;
-  for (const m of text.matchAll(/[.!?。]\s+/g)) end = m.index + m[0].length;
-  return end;
 }
 
 // ---------------------------------------------------------------------------- emitting

@@ -5,8 +5,8 @@ import { EMAIL_RE, KNOWN_ERROR_CODES, canonicalObjectType, fieldRole, looksLikeO
  * A table row flattened to words one space apart, as `lynx -dump` writes an HTML table
  * ("alex@contoso.com User AttributeValueMustBeUnique Unable to update …", or the description
  * first and "Renée Dubois User Zx9dL2mN8oPq4rSt6uVw0A==" after it): the error sentence is
- * found by its wording, and the cells beside it are told apart by what they hold, read from
- * the end of the words beside the sentence: a source anchor, an object class, an error name.
+ * found by its wording, and the cells beside it are told apart by what they hold (a source
+ * anchor, an object class, an error name), in the order a header line of column names gives.
  * What is left is the object's name, which may have spaces ("Müller, Jürgen").
  */
 
@@ -15,6 +15,11 @@ export interface FlatCells {
   objectType: string | null;
   objectId: string | null;
   errorCode: string | null;
+}
+
+/** No cell read yet. */
+export function noCells(): FlatCells {
+  return { identity: null, objectType: null, objectId: null, errorCode: null };
 }
 
 const CODES = new Set(KNOWN_ERROR_CODES);
@@ -48,6 +53,27 @@ export function sidesOf(header: readonly FieldRole[] | null): { before: Side | n
   return at < 0 ? { before: side(header), after: side(header) } : { before: side(header.slice(0, at)), after: side(header.slice(at + 1)) };
 }
 
+/** A side of the description with a cell on it. */
+export function hasCells(side: Side | null): side is Side {
+  return !!side && (side.hasIdentity || side.leading.size + side.trailing.size > 0);
+}
+
+/** The first line of column names alone before line `before` (a header row flattened by lynx), and its roles. */
+export function flatHeader<L extends { text: string }>(lines: readonly L[], before: number): { line: L; roles: FieldRole[] } | null {
+  for (let l = 0; l < before; l++) {
+    const roles = columnRoles(lines[l]!.text);
+    if (roles) return { line: lines[l]!, roles };
+  }
+  return null;
+}
+
+/** Where the words after a text's last sentence start (after its last `.`, `!` or `?` and a space), or 0. */
+export function lastSentenceEnd(text: string): number {
+  let end = 0;
+  for (const m of text.matchAll(/[.!?。]\s+/g)) end = m.index + m[0].length;
+  return end;
+}
+
 /**
  * The cells in `text`, the words on one side of an error sentence, as `side` places them (a
  * header was seen) or, without one, read from the end: anchors and documented error names
@@ -56,7 +82,7 @@ export function sidesOf(header: readonly FieldRole[] | null): { before: Side | n
  */
 export function peelCells(text: string, side: Side | null): FlatCells {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  const cells: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+  const cells = noCells();
   if (side) while (words.length > 1 && takeCell(cells, words[0]!, side.leading, undefined)) words.shift();
   while (words.length > 0 && takeCell(cells, words.at(-1)!, side?.trailing ?? null, words.at(-2))) words.pop();
   cells.identity = words.length ? words.join(' ') : null;
@@ -82,7 +108,7 @@ function takeCell(cells: FlatCells, word: string, columns: ReadonlySet<FieldRole
 export function rowStart(text: string, side: Side | null): { cells: FlatCells; rest: string } | null {
   if (!side?.hasIdentity) return null;
   const words = text.trim().split(/\s+/);
-  const cells: FlatCells = { identity: null, objectType: null, objectId: null, errorCode: null };
+  const cells = noCells();
   let at = 0;
   while (at < words.length - 1 && takeCell(cells, words[at]!, side.leading, undefined)) at++;
   let end = at + 1;
