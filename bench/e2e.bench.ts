@@ -45,13 +45,19 @@ const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-$
  * A loopback proxy in front of RT that counts calls, notes when each create was answered and
  * keeps the bodies of the first creates (the second floor re-creates them).
  */
-function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>; creates: number[]; bodies: Buffer[]; reset(): void; close(): Promise<void> }> {
+function rtProxy(
+  target: URL,
+): Promise<{ url: string; calls: Map<string, number>; busyMs: Map<string, number>; creates: number[]; bodies: Buffer[]; reset(): void; close(): Promise<void> }> {
   const calls = new Map<string, number>();
+  /** By kind of call, the time RT took to answer (request in to response out, summed over calls). */
+  const busyMs = new Map<string, number>();
   const creates: number[] = [];
   const bodies: Buffer[] = [];
   const server: Server = createHttpServer((req, res) => {
     const kind = `${req.method} ${(req.url ?? '').replace(/\?.*$/, '').replace(/\/\d+(?=\/|$)/g, '/:id').replace(/^.*\/REST\/2\.0/, '')}`;
     calls.set(kind, (calls.get(kind) ?? 0) + 1);
+    const started = Date.now();
+    res.on('finish', () => busyMs.set(kind, (busyMs.get(kind) ?? 0) + Date.now() - started));
     const isCreate = req.method === 'POST' && /\/REST\/2\.0\/ticket\/?$/.test(req.url ?? '');
     const body: Buffer[] = [];
     if (isCreate && bodies.length < TICKET_FLOOR_CREATES) req.on('data', (chunk: Buffer) => body.push(chunk));
@@ -72,10 +78,12 @@ function rtProxy(target: URL): Promise<{ url: string; calls: Map<string, number>
       resolve({
         url: `http://127.0.0.1:${port}${target.pathname}`,
         calls,
+        busyMs,
         creates,
         bodies,
         reset() {
           calls.clear();
+          busyMs.clear();
           creates.length = 0;
           bodies.length = 0;
         },
@@ -228,6 +236,8 @@ export async function runE2eBench(): Promise<Row[]> {
         'desk calls/problem': Number((deskCalls / n).toFixed(2)),
         'peak RSS MB': rss,
         'desk calls by kind': [...p.calls].map(([k, v]) => `${k}=${v}`).join(' '),
+        // where RT's time went: with 16 calls in flight the sums overlap, so read them as shares
+        'desk s by kind': [...p.busyMs].map(([k, v]) => `${k}=${(v / 1000).toFixed(0)}`).join(' '),
       });
       process.stderr.write(`e2e bench: ${n} errors done in ${seconds.toFixed(1)} s\n`);
     }
