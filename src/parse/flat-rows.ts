@@ -25,7 +25,7 @@ export function noCells(): FlatCells {
 const CODES = new Set(KNOWN_ERROR_CODES);
 
 /** Under a source-anchor column, any word of base64's shape is the anchor; elsewhere it must look like one (looksLikeObjectId). */
-function isAnchorShaped(word: string): boolean {
+export function isAnchorShaped(word: string): boolean {
   return looksLikeObjectId(word) || (word.length % 4 === 0 && /^[A-Za-z0-9+/]{16,}={0,2}$/.test(word));
 }
 

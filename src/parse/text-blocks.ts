@@ -2,6 +2,7 @@ import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
 import { fieldRole } from './vocabulary.ts';
+import { unglueTables } from './glued-rows.ts';
 
 /**
  * Reduces a plain-text body to blocks: `> ` quote prefixes removed at any depth, blank lines
@@ -22,7 +23,7 @@ import { fieldRole } from './vocabulary.ts';
 const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
 
 export function textToBlocks(text: string): Block[] {
-  const lines = dropEventXml(
+  const lines = unglueTables(dropEventXml(
     text
       .replace(/\r\n?/g, '\n')
       .split('\n')
@@ -30,7 +31,7 @@ export function textToBlocks(text: string): Block[] {
       .map((l) => (l.includes('&') ? decodeHTML(l) : l))
       // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
       .map((l) => (RULE_LINE_RE.test(l) ? '' : l)),
-  );
+  ));
   // rows closed by a final `|` (S12's layout): a wrap may even leave that `|` alone on a line
   const trailingPipes = lines.some((l) => /\|\s*$/.test(l));
   const blocks: Block[] = [];

@@ -1,0 +1,157 @@
+import { findFamilies } from './families.ts';
+import { isAnchorShaped } from './flat-rows.ts';
+import { EMAIL_RE, KNOWN_ERROR_CODES, canonicalObjectType, fieldRole, type FieldRole } from './vocabulary.ts';
+
+/**
+ * A table as html-to-text writes it by default, which is what mailparser puts in a mail's
+ * `text` when the mail has HTML alone (and so what tools built on it forward): no separator
+ * between the cells of a row, one space between rows, the whole table one paragraph wrapped
+ * at 80 columns. "IdentityError DescriptionSource Anchor amy@contoso.comUnable to update …
+ * services.1CnF/RnI9Uyx0ofuAsnZTg== ben@contoso.comUnable …". The header's names are parted
+ * where a capital follows a small letter, each row is found by its error sentence, and the
+ * text between two sentences is the cells after the one and before the next (parted at the
+ * space between the rows). Written back as lynx's flattened rows (a header line of column
+ * names, a row per line, cells one space apart), which flat-rows.ts reads.
+ */
+
+/** Where a small letter meets a capital, or a space: the joints of a glued header. */
+const JOINT_RE = /(?<=[a-z)])(?=[A-Z])| +/g;
+/** A header name has at most this many words ("On-premises object ID" is three). */
+const MAX_NAME_WORDS = 3;
+
+interface GluedHeader {
+  names: string[];
+  roles: FieldRole[];
+  /** Where the first row starts in the text. */
+  end: number;
+}
+
+/** The column names glued at the start of `text`, if it starts with two or more, one glued to the next and one the description's. */
+export function gluedHeader(text: string): GluedHeader | null {
+  const words: Array<{ word: string; start: number; end: number; glued: boolean }> = [];
+  let from = 0;
+  for (const m of text.matchAll(JOINT_RE)) {
+    if (m.index > from) words.push({ word: text.slice(from, m.index), start: from, end: m.index, glued: m[0] === '' });
+    from = m.index + m[0].length;
+    if (words.length > 16) break;
+  }
+  if (from < text.length && words.length <= 16) words.push({ word: text.slice(from), start: from, end: text.length, glued: false });
+  const names: string[] = [];
+  const roles: FieldRole[] = [];
+  let glued = false;
+  let end = 0;
+  for (let w = 0; w < words.length; ) {
+    let taken = 0;
+    for (let n = Math.min(MAX_NAME_WORDS, words.length - w); n > 0 && !taken; n--) {
+      const name = words.slice(w, w + n).map((x) => x.word).join(' ');
+      const role = fieldRole(name);
+      if (!role || role === 'ignore') continue;
+      names.push(name);
+      roles.push(role);
+      glued ||= words[w + n - 1]!.glued;
+      end = words[w + n - 1]!.end;
+      taken = n;
+    }
+    if (!taken) break;
+    w += taken;
+  }
+  return glued && roles.length >= 2 && roles.includes('description') ? { names, roles, end } : null;
+}
+
+/**
+ * `lines` with each paragraph that starts with a glued header written as flattened rows; other
+ * lines as they are. A paragraph in which no error sentence is found stays as it was.
+ */
+export function unglueTables(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    // most lines end at the first test: a paragraph's first line with a small letter glued to a capital
+    const header = line && (i === 0 || !lines[i - 1]!.trim()) && /[a-z][A-Z]/.test(line.slice(0, 80)) ? gluedHeader(line) : null;
+    if (header) {
+      let last = i;
+      while (last + 1 < lines.length && lines[last + 1]!.trim()) last++;
+      const rows = rowsOf(lines.slice(i, last + 1).map((l) => l.trim()).join(' ').slice(header.end), header.roles);
+      if (rows) {
+        out.push(header.names.join(' '), ...rows);
+        i = last;
+        continue;
+      }
+    }
+    out.push(lines[i]!);
+  }
+  return out;
+}
+
+/** One line per error sentence in `text`, the cells around it parted from the next row's. */
+function rowsOf(text: string, roles: FieldRole[]): string[] | null {
+  const sentences = findFamilies(text).filter((m) => !m.codeWord);
+  if (!sentences.length) return null;
+  const at = roles.indexOf('description');
+  const before = roles.slice(0, at);
+  const after = roles.slice(at + 1);
+  const rows: string[] = [];
+  let lead = text.slice(0, sentences[0]!.start).trim();
+  sentences.forEach((m, k) => {
+    const gap = text.slice(m.end, sentences[k + 1]?.start ?? text.length).trim();
+    const [trail, nextLead] = k + 1 === sentences.length ? [gap, ''] : partGap(gap, before, after);
+    rows.push([unglueCells(lead, before), text.slice(m.start, m.end).trim(), unglueCells(trail, after)].filter(Boolean).join(' '));
+    lead = nextLead;
+  });
+  return rows;
+}
+
+/**
+ * The text between two sentences: the cells after the first, a space, the cells before the
+ * next. Cells after a sentence without the name hold no space (an anchor, a class, an error
+ * name): as many first words as fit them, leaving the next row its name. With the name after
+ * the sentence and none before it, the next row's cells are the last word.
+ */
+function partGap(gap: string, before: FieldRole[], after: FieldRole[]): [string, string] {
+  if (!before.length) return [gap, ''];
+  if (!after.length) return ['', gap];
+  const words = gap.split(' ');
+  if (after.includes('identity') && !before.includes('identity')) {
+    const lead = fits(words.at(-1)!, before) ? words.pop()! : '';
+    return [words.join(' '), lead];
+  }
+  let n = 0;
+  while (n < words.length - (before.includes('identity') ? 1 : 0) && n < after.length && fits(words[n]!, after)) n++;
+  return [words.slice(0, n).join(' '), words.slice(n).join(' ')];
+}
+
+/** A word that is cells of `roles` without a name: anchors, classes, error names, glued or not. */
+function fits(word: string, roles: FieldRole[]): boolean {
+  return unglueCells(word, roles)
+    .split(' ')
+    .every((w) => (roles.includes('objectId') && isAnchorShaped(w)) || (roles.includes('objectType') && canonicalObjectType(w) !== null) || (roles.includes('errorCode') && CODES.has(w)));
+}
+
+const CODES: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);
+const CLASS_WORDS = ['User', 'Group', 'Contact', 'Device', 'Computer', 'PublicFolder', 'InetOrgPerson', 'OrgContact'];
+
+/**
+ * One side's cells, glued ("UserP+G+TjKAr5wAeNYNlwhEDw==", "ann@contoso.comUser"): parted
+ * around an object class or an error name the side has a column for, where it starts with a
+ * capital and no small letter, `@` or `.` goes on after it. Not inside an address: what is
+ * before it holds no `@` unless it is a whole address ("svcUser@contoso.com" stays whole).
+ */
+function unglueCells(text: string, roles: FieldRole[]): string {
+  if (!text) return text;
+  const known = [...(roles.includes('objectType') ? CLASS_WORDS : []), ...(roles.includes('errorCode') ? KNOWN_ERROR_CODES : [])];
+  if (!known.length) return text;
+  return text.split(' ').map((word) => partWord(word, known)).join(' ');
+}
+
+function partWord(word: string, known: readonly string[]): string {
+  for (let p = 0; p < word.length; p++) {
+    if (!/[A-Z]/.test(word[p]!)) continue;
+    // a small letter after it goes on a word ("Groups"), unless an anchor starts there
+    const k = known.find((w) => word.startsWith(w, p) && (!/[a-z@._-]/.test(word[p + w.length] ?? '') || isAnchorShaped(word.slice(p + w.length))));
+    if (!k || (p === 0 && k.length === word.length)) continue;
+    const left = word.slice(0, p);
+    if (left.includes('@') && !EMAIL_RE.test(left)) continue;
+    return [left, k, partWord(word.slice(p + k.length), known)].filter(Boolean).join(' ');
+  }
+  return word;
+}
