@@ -1,6 +1,6 @@
 import { findFamilies } from './families.ts';
 import { isAnchorShaped } from './flat-rows.ts';
-import { EMAIL_RE, KNOWN_ERROR_CODES, canonicalObjectType, fieldRole, type FieldRole } from './vocabulary.ts';
+import { EMAIL_RE, KNOWN_ERROR_CODES, OBJECT_CLASSES, canonicalObjectType, fieldRole, type FieldRole } from './vocabulary.ts';
 
 /**
  * A table as html-to-text writes it by default, which is what mailparser puts in a mail's
@@ -28,14 +28,14 @@ interface GluedHeader {
 
 /** The column names glued at the start of `text`, if it starts with two or more, one glued to the next and one the description's. */
 export function gluedHeader(text: string): GluedHeader | null {
-  const words: Array<{ word: string; start: number; end: number; glued: boolean }> = [];
+  const words: Array<{ word: string; end: number; glued: boolean }> = [];
   let from = 0;
   for (const m of text.matchAll(JOINT_RE)) {
-    if (m.index > from) words.push({ word: text.slice(from, m.index), start: from, end: m.index, glued: m[0] === '' });
+    if (m.index > from) words.push({ word: text.slice(from, m.index), end: m.index, glued: m[0] === '' });
     from = m.index + m[0].length;
     if (words.length > 16) break;
   }
-  if (from < text.length && words.length <= 16) words.push({ word: text.slice(from), start: from, end: text.length, glued: false });
+  if (from < text.length && words.length <= 16) words.push({ word: text.slice(from), end: text.length, glued: false });
   const names: string[] = [];
   const roles: FieldRole[] = [];
   let glued = false;
@@ -128,7 +128,6 @@ function fits(word: string, roles: FieldRole[]): boolean {
 }
 
 const CODES: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);
-const CLASS_WORDS = ['User', 'Group', 'Contact', 'Device', 'Computer', 'PublicFolder', 'InetOrgPerson', 'OrgContact'];
 
 /**
  * One side's cells, glued ("UserP+G+TjKAr5wAeNYNlwhEDw==", "ann@contoso.comUser"): parted
@@ -138,7 +137,7 @@ const CLASS_WORDS = ['User', 'Group', 'Contact', 'Device', 'Computer', 'PublicFo
  */
 function unglueCells(text: string, roles: FieldRole[]): string {
   if (!text) return text;
-  const known = [...(roles.includes('objectType') ? CLASS_WORDS : []), ...(roles.includes('errorCode') ? KNOWN_ERROR_CODES : [])];
+  const known = [...(roles.includes('objectType') ? OBJECT_CLASSES : []), ...(roles.includes('errorCode') ? KNOWN_ERROR_CODES : [])];
   if (!known.length) return text;
   return text.split(' ').map((word) => partWord(word, known)).join(' ');
 }

@@ -161,6 +161,9 @@ const OBJECT_TYPES = new Map<string, string>([
   ['msexchdynamicdistributionlist', 'msExchDynamicDistributionList'],
 ]);
 
+/** The object classes as reports spell them ("User", "PublicFolder"). */
+export const OBJECT_CLASSES: readonly string[] = [...new Set(OBJECT_TYPES.values())];
+
 /** The object class a report names, or null when the text is none. */
 export function canonicalObjectType(text: string): string | null {
   const t = text.trim();
