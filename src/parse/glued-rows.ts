@@ -66,14 +66,18 @@ export function unglueTables(lines: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    // most lines end at the first test: a paragraph's first line with a small letter glued to a capital
-    const header = line && (i === 0 || !lines[i - 1]!.trim()) && /[a-z][A-Z]/.test(line.slice(0, 80)) ? gluedHeader(line) : null;
-    if (header) {
+    // a tab parts cells (Outlook's plain text): that table is text-blocks.ts's to read
+    const startsParagraph = line !== '' && !line.includes('\t') && (i === 0 || !lines[i - 1]!.trim());
+    // most lines end at these tests: a paragraph's first line, starting with a label glued to a value or with glued names
+    const header = startsParagraph && /[a-z][A-Z]/.test(line.slice(0, 80)) ? gluedHeader(line) : null;
+    const fields = !header && startsParagraph && gluedLabelAt(line.split(' '), 0) !== null;
+    if (header || fields) {
       let last = i;
       while (last + 1 < lines.length && lines[last + 1]!.trim()) last++;
-      const rows = rowsOf(lines.slice(i, last + 1).map((l) => l.trim()).join(' ').slice(header.end), header.roles);
+      const text = lines.slice(i, last + 1).map((l) => l.trim()).join(' ');
+      const rows = header ? rowsOf(text.slice(header.end), header.roles) : fieldsOf(text);
       if (rows) {
-        out.push(header.names.join(' '), ...rows);
+        out.push(...(header ? [header.names.join(' ')] : []), ...rows);
         i = last;
         continue;
       }
@@ -153,4 +157,55 @@ function partWord(word: string, known: readonly string[]): string {
     return [left, k, partWord(word.slice(p + k.length), known)].filter(Boolean).join(' ');
   }
   return word;
+}
+
+/**
+ * A "label | value" table as html-to-text writes it: each label glued to its value, the
+ * fields one space apart ("IdentityChloé Lefèvre Object typeContact Source
+ * anchorY2hs…== Error descriptionUnable to update …"). A label is up to three words the
+ * vocabulary knows, the last cut where its value starts, and the value must fit it (an address
+ * or a capital for a name, an anchor, a class, a capital for the rest): "objects" in a sentence
+ * is no label. Written back a field per line, as lynx writes them.
+ */
+function fieldsOf(text: string): string[] | null {
+  const words = text.split(' ');
+  const fields: string[] = [];
+  let current: string[] | null = null;
+  for (let w = 0; w < words.length; ) {
+    const label = gluedLabelAt(words, w);
+    if (label) {
+      if (current) fields.push(current.join(' '));
+      current = [label.label, label.value];
+      w = label.next;
+    } else {
+      (current ??= []).push(words[w]!);
+      w++;
+    }
+  }
+  if (current) fields.push(current.join(' '));
+  return fields.length >= 2 ? fields : null;
+}
+
+/** The label glued to its value at word `w` ("Source", "anchorY2hs…"), with the value's first word and the word after it. */
+function gluedLabelAt(words: readonly string[], w: number): { label: string; value: string; next: number } | null {
+  // a label starts with a capital: the words of a sentence mostly do not, and cost one test
+  if (!/^\p{Lu}/u.test(words[w]!)) return null;
+  for (let n = Math.min(MAX_NAME_WORDS, words.length - w); n > 0; n--) {
+    const last = words[w + n - 1]!;
+    // the longest label ("Fehlerbeschreibung") is well under 24 characters
+    for (let cut = Math.min(last.length - 1, 24); cut > 0; cut--) {
+      const label = [...words.slice(w, w + n - 1), last.slice(0, cut)].join(' ');
+      const role = fieldRole(label);
+      const value = last.slice(cut);
+      if (role && role !== 'ignore' && fitsLabel(value, role)) return { label, value, next: w + n };
+    }
+  }
+  return null;
+}
+
+function fitsLabel(value: string, role: FieldRole): boolean {
+  if (role === 'objectId') return isAnchorShaped(value);
+  if (role === 'objectType') return canonicalObjectType(value) !== null;
+  if (role === 'identity' && EMAIL_RE.test(value)) return true;
+  return /^\p{Lu}/u.test(value);
 }

@@ -41,6 +41,22 @@ describe('unglueTables', () => {
     expect(unglueTables([text]).slice(1)).toEqual([`Sales Team ${sentence}`, `old.user@contoso.com ${sentence} b2xkVXNlckNvbnRvc28x`]);
   });
 
+  it('writes a key-value table’s fields one per line, each label parted from the value glued to it', () => {
+    const text = ['IdentityChloé Lefèvre Object typeContact Source', 'anchorY2hsb2VMZWZldnJlMDAwMQ== Error descriptionUnable to update these objects.'];
+    expect(unglueTables(['', ...text])).toEqual([
+      '',
+      'Identity Chloé Lefèvre',
+      'Object type Contact',
+      'Source anchor Y2hsb2VMZWZldnJlMDAwMQ==',
+      'Error description Unable to update these objects.',
+    ]);
+  });
+
+  it('takes no label inside a sentence where the value would not fit it ("objects", "Identityless")', () => {
+    const lines = ['Identityless objects were found. Object typeless.'];
+    expect(unglueTables(lines)).toEqual(lines);
+  });
+
   it('leaves a paragraph in which no error sentence is found as it was', () => {
     const lines = ['IdentityError DescriptionSource Anchor', 'nothing here'];
     expect(unglueTables(lines)).toEqual(lines);
