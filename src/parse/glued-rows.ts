@@ -191,17 +191,23 @@ function gluedLabelAt(words: readonly string[], w: number): { label: string; val
   // a label starts with a capital: the words of a sentence mostly do not, and cost one test
   if (!/^\p{Lu}/u.test(words[w]!)) return null;
   for (let n = Math.min(MAX_NAME_WORDS, words.length - w); n > 0; n--) {
+    // a label is words of letters ("On-premises object ID"): "Identity:" starts a field of another kind
+    if (!words.slice(w, w + n - 1).every((x) => LABEL_WORD_RE.test(x))) continue;
     const last = words[w + n - 1]!;
     // the longest label ("Fehlerbeschreibung") is well under 24 characters
     for (let cut = Math.min(last.length - 1, 24); cut > 0; cut--) {
+      const value = last.slice(cut);
+      // what could be a value comes first: the vocabulary is asked only then
+      if ((!/^\p{Lu}/u.test(value) && !value.includes('@') && !isAnchorShaped(value)) || !LABEL_WORD_RE.test(last.slice(0, cut))) continue;
       const label = [...words.slice(w, w + n - 1), last.slice(0, cut)].join(' ');
       const role = fieldRole(label);
-      const value = last.slice(cut);
       if (role && role !== 'ignore' && fitsLabel(value, role)) return { label, value, next: w + n };
     }
   }
   return null;
 }
+
+const LABEL_WORD_RE = /^[\p{L}-]+$/u;
 
 function fitsLabel(value: string, role: FieldRole): boolean {
   if (role === 'objectId') return isAnchorShaped(value);
