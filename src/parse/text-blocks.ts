@@ -14,7 +14,9 @@ import { unglueTables } from './glued-rows.ts';
  *   joined until it has them all (format=flowed is already joined by mailparser);
  * - one cell per line, each closed by `|`, under a header of known column names;
  * - the text dumps of an HTML table (text-dumps.ts): drawn in a box, aligned with spaces,
- *   or a "label | value" table's fields.
+ *   or a "label | value" table's fields;
+ * - html-to-text's default table (mailparser's own `text`), cells glued: written back as
+ *   rows first (glued-rows.ts).
  * An Event Viewer "Copy details as text" paste ends with the same event as XML: that copy
  * is dropped, so each error counts once.
  */
