@@ -1,5 +1,5 @@
 import { columnRoles } from './text-dumps.ts';
-import { EMAIL_RE, KNOWN_ERROR_CODES, canonicalObjectType, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
+import { EMAIL_RE, canonicalObjectType, fieldRole, isKnownCode, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 
 /**
  * A table row flattened to words one space apart, as `lynx -dump` writes an HTML table
@@ -21,8 +21,6 @@ export interface FlatCells {
 export function noCells(): FlatCells {
   return { identity: null, objectType: null, objectId: null, errorCode: null };
 }
-
-const CODES = new Set(KNOWN_ERROR_CODES);
 
 /** Under a source-anchor column, any word of base64's shape is the anchor; elsewhere it must look like one (looksLikeObjectId). */
 export function isAnchorShaped(word: string): boolean {
@@ -92,7 +90,7 @@ export function peelCells(text: string, side: Side | null): FlatCells {
 /** Puts `word` in the cell it can be among `columns` (any, without a header), if one is still empty: whether it did. */
 function takeCell(cells: FlatCells, word: string, columns: ReadonlySet<FieldRole> | null, before: string | undefined): boolean {
   if (!cells.objectId && (columns ? columns.has('objectId') && isAnchorShaped(word) : looksLikeObjectId(word))) cells.objectId = word;
-  else if (!cells.errorCode && CODES.has(word) && (!columns || columns.has('errorCode'))) cells.errorCode = word;
+  else if (!cells.errorCode && isKnownCode(word) && (!columns || columns.has('errorCode'))) cells.errorCode = word;
   else if (!cells.objectType && canonicalObjectType(word) && (columns ? columns.has('objectType') : before !== undefined && EMAIL_RE.test(before))) {
     cells.objectType = canonicalObjectType(word);
   } else return false;

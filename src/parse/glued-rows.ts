@@ -1,6 +1,6 @@
 import { findFamilies } from './families.ts';
 import { isAnchorShaped } from './flat-rows.ts';
-import { EMAIL_RE, KNOWN_ERROR_CODES, OBJECT_CLASSES, canonicalObjectType, fieldRole, type FieldRole } from './vocabulary.ts';
+import { EMAIL_RE, KNOWN_ERROR_CODES, OBJECT_CLASSES, canonicalObjectType, fieldRole, isKnownCode, type FieldRole } from './vocabulary.ts';
 
 /**
  * A table as html-to-text writes it by default, which is what mailparser puts in a mail's
@@ -128,10 +128,9 @@ function partGap(gap: string, before: FieldRole[], after: FieldRole[]): [string,
 function fits(word: string, roles: FieldRole[]): boolean {
   return unglueCells(word, roles)
     .split(' ')
-    .every((w) => (roles.includes('objectId') && isAnchorShaped(w)) || (roles.includes('objectType') && canonicalObjectType(w) !== null) || (roles.includes('errorCode') && CODES.has(w)));
+    .every((w) => (roles.includes('objectId') && isAnchorShaped(w)) || (roles.includes('objectType') && canonicalObjectType(w) !== null) || (roles.includes('errorCode') && isKnownCode(w)));
 }
 
-const CODES: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);
 
 /**
  * One side's cells, glued ("UserP+G+TjKAr5wAeNYNlwhEDw==", "ann@contoso.comUser"): parted

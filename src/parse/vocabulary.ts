@@ -98,6 +98,14 @@ export const KNOWN_ERROR_CODES = [
   'AdminRoleConflict',
   'ExistingAdminRole',
 ];
+
+const CODE_SET: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);
+
+/** A word that is a documented error name, exactly. */
+export function isKnownCode(word: string): boolean {
+  return CODE_SET.has(word);
+}
+
 /**
  * The codes as whole words: one search for all of them instead of a look-up per capitalised
  * word. What precedes a code is checked on each hit rather than by a lookbehind, which the
