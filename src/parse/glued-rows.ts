@@ -131,7 +131,6 @@ function fits(word: string, roles: FieldRole[]): boolean {
     .every((w) => (roles.includes('objectId') && isAnchorShaped(w)) || (roles.includes('objectType') && canonicalObjectType(w) !== null) || (roles.includes('errorCode') && isKnownCode(w)));
 }
 
-
 /**
  * One side's cells, glued ("UserP+G+TjKAr5wAeNYNlwhEDw==", "ann@contoso.comUser"): parted
  * around an object class or an error name the side has a column for, where it starts with a
