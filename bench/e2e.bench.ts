@@ -6,6 +6,7 @@ import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../test/fakes/graph/server.ts';
 import { makeTlsMaterial } from '../test/fakes/graph/tls.ts';
 import { bigReport } from '../test/pipeline/big-report.ts';
+import { cpuBetween, cpuSnapshot, formatCpu } from './cpu.ts';
 import { benchMailbox, peakRssMb, sleep, startServices, startSyncdesk, stopSyncdesk, until } from './harness.ts';
 
 /**
@@ -19,13 +20,16 @@ import { benchMailbox, peakRssMb, sleep, startServices, startSyncdesk, stopSyncd
  * Measured per size: time from the IMAP APPEND to the last ticket, throughput, latency per
  * problem (APPEND → RT answered the ticket's create, seen by a counting proxy in front of
  * RT), the first ticket, Graph calls (fake's counters), desk calls (proxy), peak RSS of the
- * syncdesk process (VmHWM), and the growth from the first size to the last. The floor is
- * measured in the same run, just before: bare REST2 creates into the same RT (up to 400) at
- * the desk client's starting concurrency and at its ceiling; `of floor` is syncdesk's rate
- * over the faster of the two (goal ≥ 0.9). The ticket floor, just after: syncdesk's own first
- * creates (up to 200, as the proxy saw them) sent again straight to RT at the same two
- * levels; `of ticket floor` is syncdesk's rate over the faster. RT's cost per create grows
- * with what a ticket holds (HTML, custom fields, the attached mail), so the two floors part.
+ * syncdesk process (VmHWM), the requests it kept in flight on average, where the machine's CPU
+ * went, and the growth from the first size to the last. The floor is measured in the same
+ * run, just before syncdesk's and again just after: bare REST2 creates into the same RT (up
+ * to 200 each time) at the desk client's starting concurrency and at its ceiling; RT's pace
+ * during the run is the mean of the two at each level, and `of floor` is syncdesk's rate over
+ * the faster level (goal ≥ 0.9). The ticket floor: syncdesk's own first creates (up to 200, as
+ * the proxy saw them) sent again straight to RT at the same two levels just after the bare
+ * floor; what they cost against bare ones then scales the bare floor during the run, and `of
+ * ticket floor` is syncdesk's rate over the faster level. RT's cost per create grows with what
+ * a ticket holds (HTML, custom fields, the attached mail), so the two floors part.
  *
  *   BENCH=e2e npm run bench                       (200 and 2,000 errors; ~15 min on 2 cores)
  *   BENCH=e2e BENCH_E2E_SIZES=20,50 npm run bench  (a quick look)
@@ -35,7 +39,7 @@ type Row = Record<string, unknown>;
 /** Requests in flight the desk client starts with and may rise to (TICKET_CONCURRENCY, TICKET_MAX_CONCURRENCY): the floor is measured at both. */
 const DESK_CONCURRENCY = [4, 16];
 /** Bare creates per floor measurement: a rate needs no more. */
-const FLOOR_CREATES = 400;
+const FLOOR_CREATES = 200;
 /** syncdesk's own create bodies the proxy keeps, re-created raw for the second floor. */
 const TICKET_FLOOR_CREATES = 200;
 const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-${randomUUID()}` };
@@ -47,16 +51,43 @@ const APP = { clientId: 'ffffffff-6666-4666-8666-666666666666', secret: `bench-$
  */
 function rtProxy(
   target: URL,
-): Promise<{ url: string; calls: Map<string, number>; busyMs: Map<string, number>; creates: number[]; bodies: Buffer[]; reset(): void; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  calls: Map<string, number>;
+  busyMs: Map<string, number>;
+  creates: number[];
+  bodies: Buffer[];
+  meanInFlight(): number;
+  /** Share of the time with 0, 1, 2, 3 and 4 or more requests in flight. */
+  inFlightShares(): number[];
+  reset(): void;
+  close(): Promise<void>;
+}> {
   const calls = new Map<string, number>();
   /** By kind of call, the time RT took to answer (request in to response out, summed over calls). */
   const busyMs = new Map<string, number>();
   const creates: number[] = [];
   const bodies: Buffer[] = [];
+  // requests in flight, integrated over time: how many syncdesk kept RT busy with on average
+  let inFlight = 0;
+  let since = Date.now();
+  let lastChange = since;
+  let area = 0;
+  // time spent at 0, 1, 2, 3 and 4+ in flight: RT's floor is the same at 4 and 16, so under 4 it waits on syncdesk
+  const atLevel = [0, 0, 0, 0, 0];
+  const inFlightBy = (d: number) => {
+    const now = Date.now();
+    area += inFlight * (now - lastChange);
+    atLevel[Math.min(4, inFlight)]! += now - lastChange;
+    lastChange = now;
+    inFlight += d;
+  };
   const server: Server = createHttpServer((req, res) => {
     const kind = `${req.method} ${(req.url ?? '').replace(/\?.*$/, '').replace(/\/\d+(?=\/|$)/g, '/:id').replace(/^.*\/REST\/2\.0/, '')}`;
     calls.set(kind, (calls.get(kind) ?? 0) + 1);
     const started = Date.now();
+    inFlightBy(1);
+    res.on('close', () => inFlightBy(-1));
     res.on('finish', () => busyMs.set(kind, (busyMs.get(kind) ?? 0) + Date.now() - started));
     const isCreate = req.method === 'POST' && /\/REST\/2\.0\/ticket\/?$/.test(req.url ?? '');
     const body: Buffer[] = [];
@@ -81,7 +112,12 @@ function rtProxy(
         busyMs,
         creates,
         bodies,
+        meanInFlight: () => (inFlightBy(0), area / Math.max(1, lastChange - since)),
+        inFlightShares: () => (inFlightBy(0), atLevel.map((ms) => ms / Math.max(1, lastChange - since))),
         reset() {
+          since = lastChange = Date.now();
+          area = 0;
+          atLevel.fill(0);
           calls.clear();
           busyMs.clear();
           creates.length = 0;
@@ -143,6 +179,11 @@ function sameTicketCreateRate(rt: { url: string; token: string; keyField: string
   });
 }
 
+/** `3.10 @4, 3.25 @16`: a rate at each level of DESK_CONCURRENCY. */
+function rates(perLevel: readonly number[]): string {
+  return perLevel.map((f, i) => `${f.toFixed(2)} @${DESK_CONCURRENCY[i]}`).join(', ');
+}
+
 function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -188,30 +229,44 @@ export async function runE2eBench(): Promise<Row[]> {
       child = syncdesk.child;
       const c = syncdesk.child;
       await sleep(2_000); // the listener logs in and opens the mailbox
-      fake.resetStats();
-      proxy.reset();
 
-      // the floor at the desk client's first and last concurrency: syncdesk is held to the better one
+      // the floor at the desk client's first and last concurrency, before syncdesk's run and
+      // after it: RT's pace drifts (its database grows, the machine's load moves by ±10% from
+      // one 200 creates to the next), and syncdesk's creates fall between the two
       const rt = { url: s.RT_URL!, token: s.RT_TOKEN!, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! };
-      const floors = [];
-      for (const concurrency of DESK_CONCURRENCY) floors.push(await rawCreateRate(rt, Math.min(n, FLOOR_CREATES), concurrency));
-      const floor = Math.max(...floors);
+      const bareFloor = async () => {
+        const rates: number[] = [];
+        for (const concurrency of DESK_CONCURRENCY) rates.push(await rawCreateRate(rt, Math.min(n, FLOOR_CREATES), concurrency));
+        return rates;
+      };
+      const floorsBefore = await bareFloor();
       const tenant = `Bench ${n} ${randomUUID().slice(0, 6)}`;
       const raw = bigReport(n, { tenant });
+      fake.resetStats();
+      proxy.reset();
+      const cpuFrom = cpuSnapshot();
       const appendedAt = Date.now();
       await admin.append(mailbox, raw);
       await admin.logout();
       const p = proxy;
       await until(`${n} tickets`, () => (syncdesk.alive(), p.creates.length >= n), n * 2_000 + 300_000);
       const done = Date.now();
+      const meanInFlight = p.meanInFlight();
+      const inFlightShares = p.inFlightShares();
+      const cpu = cpuBetween(cpuFrom, cpuSnapshot(), (pid, comm) => (pid === c.pid ? 'syncdesk' : pid === process.pid ? 'bench' : comm));
       await sleep(1_000); // a duplicate create would show up now
       const rss = peakRssMb(c.pid!);
       await stopSyncdesk(c);
       child = undefined;
-      // the same tickets created raw, once syncdesk has stopped (so the two never share RT)
-      const ticketFloors = [];
+      // once syncdesk has stopped (so the two never share RT): the bare floor again, then the same tickets created raw
+      const floorsAfter = await bareFloor();
+      const ticketFloors: number[] = [];
       for (const concurrency of DESK_CONCURRENCY) ticketFloors.push(await sameTicketCreateRate(rt, p.bodies, concurrency));
-      const ticketFloor = Math.max(...ticketFloors);
+      // each level's floor during the run: the mean of before and after; the ticket floor the
+      // same, from what syncdesk's tickets cost against bare ones after the run, side by side
+      const floors = floorsBefore.map((b, i) => (b + floorsAfter[i]!) / 2);
+      const floor = Math.max(...floors);
+      const ticketFloor = Math.max(...floors.map((f, i) => (f * ticketFloors[i]!) / floorsAfter[i]!));
 
       const latencies = p.creates.map((t) => t - appendedAt).sort((a, b) => a - b);
       const deskCalls = [...p.calls.values()].reduce((a, b) => a + b, 0);
@@ -223,9 +278,10 @@ export async function runE2eBench(): Promise<Row[]> {
         tickets: p.creates.length,
         seconds: Number(seconds.toFixed(1)),
         'problems/s': Number((n / seconds).toFixed(2)),
-        'floor creates/s': floors.map((f, i) => `${f.toFixed(2)} @${DESK_CONCURRENCY[i]}`).join(', '),
+        'floor creates/s': rates(floors),
+        'before, after': `${rates(floorsBefore)}; ${rates(floorsAfter)}`,
         'of floor': Number((n / seconds / floor).toFixed(2)),
-        'ticket floor/s': ticketFloors.map((f, i) => `${f.toFixed(2)} @${DESK_CONCURRENCY[i]}`).join(', '),
+        'ticket floor/s': `${ticketFloor.toFixed(2)} (after: ${rates(ticketFloors)})`,
         'of ticket floor': Number((n / seconds / ticketFloor).toFixed(2)),
         'p50 ms': quantile(latencies, 0.5),
         'p95 ms': quantile(latencies, 0.95),
@@ -235,6 +291,11 @@ export async function runE2eBench(): Promise<Row[]> {
         'desk calls': deskCalls,
         'desk calls/problem': Number((deskCalls / n).toFixed(2)),
         'peak RSS MB': rss,
+        'mean in flight': Number(meanInFlight.toFixed(1)),
+        'time at 0/1/2/3/4+ in flight %': inFlightShares.map((x) => Math.round(x * 100)).join('/'),
+        'idle %': Math.round(cpu.idleShare * 100),
+        // on two cores RT competes with syncdesk (and the bench's proxy and fake Graph) for CPU; RT's share is most of the rest
+        'cpu s': formatCpu(cpu),
         'desk calls by kind': [...p.calls].map(([k, v]) => `${k}=${v}`).join(' '),
         // where RT's time went: with 16 calls in flight the sums overlap, so read them as shares
         'desk s by kind': [...p.busyMs].map(([k, v]) => `${k}=${(v / 1000).toFixed(0)}`).join(' '),
