@@ -235,9 +235,9 @@ export async function runE2eBench(): Promise<Row[]> {
       // one 200 creates to the next), and syncdesk's creates fall between the two
       const rt = { url: s.RT_URL!, token: s.RT_TOKEN!, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! };
       const bareFloor = async () => {
-        const rates: number[] = [];
-        for (const concurrency of DESK_CONCURRENCY) rates.push(await rawCreateRate(rt, Math.min(n, FLOOR_CREATES), concurrency));
-        return rates;
+        const perLevel: number[] = [];
+        for (const concurrency of DESK_CONCURRENCY) perLevel.push(await rawCreateRate(rt, Math.min(n, FLOOR_CREATES), concurrency));
+        return perLevel;
       };
       const floorsBefore = await bareFloor();
       const tenant = `Bench ${n} ${randomUUID().slice(0, 6)}`;

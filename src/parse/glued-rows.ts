@@ -187,7 +187,7 @@ function fieldsOf(text: string): string[] | null {
 /** The label glued to its value at word `w` ("Source", "anchorY2hs…"), with the value's first word and the word after it. */
 function gluedLabelAt(words: readonly string[], w: number): { label: string; value: string; next: number } | null {
   // a label starts with a capital: the words of a sentence mostly do not, and cost one test
-  if (!/^\p{Lu}/u.test(words[w]!)) return null;
+  if (!CAPITAL_FIRST_RE.test(words[w]!)) return null;
   for (let n = Math.min(MAX_NAME_WORDS, words.length - w); n > 0; n--) {
     // a label is words of letters ("On-premises object ID"): "Identity:" starts a field of another kind
     if (!words.slice(w, w + n - 1).every((x) => LABEL_WORD_RE.test(x))) continue;
@@ -196,7 +196,7 @@ function gluedLabelAt(words: readonly string[], w: number): { label: string; val
     for (let cut = Math.min(last.length - 1, 24); cut > 0; cut--) {
       const value = last.slice(cut);
       // what could be a value comes first: the vocabulary is asked only then
-      if ((!/^\p{Lu}/u.test(value) && !value.includes('@') && !isAnchorShaped(value)) || !LABEL_WORD_RE.test(last.slice(0, cut))) continue;
+      if ((!CAPITAL_FIRST_RE.test(value) && !value.includes('@') && !isAnchorShaped(value)) || !LABEL_WORD_RE.test(last.slice(0, cut))) continue;
       const label = [...words.slice(w, w + n - 1), last.slice(0, cut)].join(' ');
       const role = fieldRole(label);
       if (role && role !== 'ignore' && fitsLabel(value, role)) return { label, value, next: w + n };
@@ -206,10 +206,12 @@ function gluedLabelAt(words: readonly string[], w: number): { label: string; val
 }
 
 const LABEL_WORD_RE = /^[\p{L}-]+$/u;
+/** Starts with a capital, in any script that has them: how labels and most values begin. */
+const CAPITAL_FIRST_RE = /^\p{Lu}/u;
 
 function fitsLabel(value: string, role: FieldRole): boolean {
   if (role === 'objectId') return isAnchorShaped(value);
   if (role === 'objectType') return canonicalObjectType(value) !== null;
   if (role === 'identity' && EMAIL_RE.test(value)) return true;
-  return /^\p{Lu}/u.test(value);
+  return CAPITAL_FIRST_RE.test(value);
 }
