@@ -234,9 +234,15 @@ export async function runE2eBench(): Promise<Row[]> {
       // after it: RT's pace drifts (its database grows, the machine's load moves by ±10% from
       // one 200 creates to the next), and syncdesk's creates fall between the two
       const rt = { url: s.RT_URL!, token: s.RT_TOKEN!, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! };
+      // the machine's idle share while each floor ran: RT idles some CPU on its own (its
+      // scrips write each ticket to a file and run an HTML formatter on it), so the run's idle
+      // share says little about syncdesk until it is set beside the floors'
+      const floorIdle: number[] = [];
       const bareFloor = async () => {
+        const from = cpuSnapshot();
         const perLevel: number[] = [];
         for (const concurrency of DESK_CONCURRENCY) perLevel.push(await rawCreateRate(rt, Math.min(n, FLOOR_CREATES), concurrency));
+        floorIdle.push(cpuBetween(from, cpuSnapshot(), () => '').idleShare);
         return perLevel;
       };
       const floorsBefore = await bareFloor();
@@ -294,6 +300,7 @@ export async function runE2eBench(): Promise<Row[]> {
         'mean in flight': Number(meanInFlight.toFixed(1)),
         'time at 0/1/2/3/4+ in flight %': inFlightShares.map((x) => Math.round(x * 100)).join('/'),
         'idle %': Math.round(cpu.idleShare * 100),
+        'floors idle % (before, after)': floorIdle.map((x) => Math.round(x * 100)).join(', '),
         // on two cores RT competes with syncdesk (and the bench's proxy and fake Graph) for CPU; RT's share is most of the rest
         'cpu s': formatCpu(cpu),
         'desk calls by kind': [...p.calls].map(([k, v]) => `${k}=${v}`).join(' '),

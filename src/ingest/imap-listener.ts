@@ -13,8 +13,9 @@ import { createSleeper } from './sleeper.ts';
  * - A fresh session per connection; when it ends, a new one after a capped exponential
  *   backoff with jitter. The backoff resets only when the lost session had lived
  *   `stableMs`, so a server that accepts logins and drops them is not hammered.
- * - Catch-up (serialized, never two at once) after every connect, on EXISTS (debounced),
- *   and every `resyncMs` (IDLE can be silently dead; without IDLE it is the poll).
+ * - Catch-up (serialized, never two at once) after every connect, on EXISTS (at once, and
+ *   at most one more queued behind a running one), and every `resyncMs` (IDLE can be
+ *   silently dead; without IDLE it is the poll).
  * - The cursor says where to look; the ledger (inside the ingestor) decides what is new.
  *   The cursor moves past a message only after `ingest()` returned (its job is durably
  *   queued or it was judged), and the message is marked on the server only after that.
@@ -33,7 +34,6 @@ export interface ListenerTiming {
   jitterMs: number;
   /** A session that lived this long resets the backoff. */
   stableMs: number;
-  existsDebounceMs: number;
   resyncMs: number;
   /** Resync interval when the server has no IDLE. */
   pollMs: number;
@@ -48,7 +48,6 @@ export const DEFAULT_TIMING: ListenerTiming = {
   backoffFactor: 1.5,
   jitterMs: 1000,
   stableMs: 5 * 60_000,
-  existsDebounceMs: 1000,
   resyncMs: 10 * 60_000,
   pollMs: 60_000,
   maxSessionMs: 55 * 60_000,
@@ -153,9 +152,13 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     health.lastSyncAt = new Date();
   }
 
-  function schedule(conn: MailConnection, sweep: boolean): Promise<void> {
+  /** `starting` hears when this catch-up's turn has come (it reads every message there is by then). */
+  function schedule(conn: MailConnection, sweep: boolean, starting?: () => void): Promise<void> {
     chain = chain
-      .then(() => (stopped || current !== conn ? undefined : catchUp(conn, sweep)))
+      .then(() => {
+        starting?.();
+        return stopped || current !== conn ? undefined : catchUp(conn, sweep);
+      })
       .catch((err: Error) => {
         health.lastError = err.message;
         log.warn({ err: { message: err.message } }, 'catch-up failed; dropping the session to start over');
@@ -174,11 +177,15 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     health.connected = true;
     health.connectedAt = new Date();
     log.info({ idle: conn.idleSupported }, 'imap session open');
-    let debounce: NodeJS.Timeout | undefined;
+    // A catch-up reads every message past the cursor, so an EXISTS while one is still queued
+    // adds nothing to it: a burst of arrivals costs two catch-ups, and a lone mail is read at
+    // once (a trailing debounce here cost every report a second before its first ticket).
+    let queued = false;
     conn.onExists(() => {
       health.lastExistsAt = new Date();
-      clearTimeout(debounce);
-      debounce = setTimeout(() => void schedule(conn, false), t.existsDebounceMs);
+      if (queued) return;
+      queued = true;
+      void schedule(conn, false, () => (queued = false));
     });
     const resync = setInterval(() => void schedule(conn, false), conn.idleSupported ? t.resyncMs : t.pollMs);
     const maxAge = setTimeout(() => {
@@ -190,7 +197,6 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
       const err = await conn.closed;
       if (err) health.lastError = err.message;
     } finally {
-      clearTimeout(debounce);
       clearInterval(resync);
       clearTimeout(maxAge);
       current = null;

@@ -25,7 +25,7 @@ let queue: RecordingQueue;
 let storeDir: string;
 let listener: ImapListener | null = null;
 
-const FAST = { backoffBaseMs: 200, backoffMaxMs: 1000, jitterMs: 100, stableMs: 60_000, existsDebounceMs: 150, resyncMs: 30_000 };
+const FAST = { backoffBaseMs: 200, backoffMaxMs: 1000, jitterMs: 100, stableMs: 60_000, resyncMs: 30_000 };
 
 
 async function withAdmin<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
@@ -149,7 +149,8 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     await withAdmin(async (c) => {
       for (const m of mails) await c.append(mailbox, m);
     });
-    await until(async () => (await jobIds()).length >= 50, 60_000, '50 jobs');
+    // well inside resyncMs (30 s): the EXISTS of the burst alone must bring every mail in
+    await until(async () => (await jobIds()).length >= 50, 20_000, '50 jobs');
     await l.syncNow();
     expect(await jobIds()).toEqual(mails.map((m) => mailIdOf(Buffer.from(m))).sort());
     expect(l.health().ingested).toBe(50);
