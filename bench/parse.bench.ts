@@ -5,16 +5,22 @@ import { fileURLToPath } from 'node:url';
  * Parser benchmark: generated HTML reports of 10, 1,000 and 10,000 errors (or
  * `BENCH_PARSE_SIZES=1000,10000`), each size measured in its own process. Goal (issue #19):
  * at 1,000 and at 10,000 errors our whole parse costs at most 2× mailparser's MIME decode
- * with the same options (`ratio`).
+ * with the same options (`ratio`), in the V8 mode `syncdesk start` runs in as well as a plain one.
  */
 export async function runParseBench(sizes = envSizes() ?? [10, 1000, 10000]): Promise<Record<string, unknown>[]> {
   const script = fileURLToPath(new URL('./parse-one.ts', import.meta.url));
-  return sizes.map((n) => {
-    // enough rounds for a median that one GC pause or one busy moment does not move (an 8 ms decode is at their mercy)
-    const rounds = n >= 10000 ? 15 : n >= 1000 ? 61 : 201;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', script, String(n), String(rounds)], { encoding: 'utf8' });
-    return { bench: 'parse', ...(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) };
-  });
+  const serviceV8 = fileURLToPath(new URL('./service-v8.ts', import.meta.url));
+  // each size twice: in a plain Node, and in V8's memory-saving mode as `syncdesk start` runs
+  // (it costs the parse more than the decode: session 13, README)
+  return sizes.flatMap((n) =>
+    (['plain', 'service'] as const).map((v8) => {
+      // enough rounds for a median that one GC pause or one busy moment does not move (an 8 ms decode is at their mercy)
+      const rounds = n >= 10000 ? 15 : n >= 1000 ? 61 : 201;
+      const imports = v8 === 'service' ? ['--import', 'tsx', '--import', serviceV8] : ['--import', 'tsx'];
+      const out = execFileSync(process.execPath, [...imports, script, String(n), String(rounds)], { encoding: 'utf8' });
+      return { bench: 'parse', v8: v8 === 'service' ? 'as syncdesk start (memory-saving)' : 'plain', ...(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) };
+    }),
+  );
 }
 
 function envSizes(): number[] | null {
