@@ -9,16 +9,18 @@ import { fileURLToPath } from 'node:url';
  */
 export async function runParseBench(sizes = envSizes() ?? [10, 1000, 10000]): Promise<Record<string, unknown>[]> {
   const script = fileURLToPath(new URL('./parse-one.ts', import.meta.url));
-  const serviceV8 = fileURLToPath(new URL('./service-v8.ts', import.meta.url));
   // each size twice: in a plain Node, and in V8's memory-saving mode as `syncdesk start` runs
   // (it costs the parse more than the decode: session 13, README)
+  const modes = [
+    { v8: 'plain', imports: [] },
+    { v8: 'as syncdesk start (memory-saving)', imports: ['--import', fileURLToPath(new URL('./service-v8.mjs', import.meta.url))] },
+  ];
   return sizes.flatMap((n) =>
-    (['plain', 'service'] as const).map((v8) => {
+    modes.map(({ v8, imports }) => {
       // enough rounds for a median that one GC pause or one busy moment does not move (an 8 ms decode is at their mercy)
       const rounds = n >= 10000 ? 15 : n >= 1000 ? 61 : 201;
-      const imports = v8 === 'service' ? ['--import', 'tsx', '--import', serviceV8] : ['--import', 'tsx'];
-      const out = execFileSync(process.execPath, [...imports, script, String(n), String(rounds)], { encoding: 'utf8' });
-      return { bench: 'parse', v8: v8 === 'service' ? 'as syncdesk start (memory-saving)' : 'plain', ...(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) };
+      const out = execFileSync(process.execPath, ['--import', 'tsx', ...imports, script, String(n), String(rounds)], { encoding: 'utf8' });
+      return { bench: 'parse', v8, ...(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) };
     }),
   );
 }

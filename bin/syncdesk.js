@@ -6,13 +6,10 @@
 //   unset                   src/ when it is here (a checkout: a stale dist/ is never run by
 //                           mistake), else dist/ (the image and other installs without sources)
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { applyV8Mode } from './v8-mode.js';
 
-// syncdesk waits on desks, Graph and Redis far more than it computes: V8's memory-saving mode
-// (a smaller young generation, full collections before the heap grows) halves the peak RSS of
-// a 20,000-error report, at no cost in time we could measure (README, Performance). Set first,
-// before anything fills the heap. SYNCDESK_V8_OPTIMIZE_FOR_SIZE=false turns it off.
-if (process.env.SYNCDESK_V8_OPTIMIZE_FOR_SIZE !== 'false') setFlagsFromString('--optimize-for-size');
+// first, before anything fills the heap (why: v8-mode.js)
+applyV8Mode();
 
 const root = new URL('../', import.meta.url);
 const source = new URL('src/cli/main.ts', root);

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
  * `syncdesk worker` and `syncdesk start` run the same workers in-process (src/app/workers.ts).
  */
 async function main(): Promise<void> {
-  // memory over speed, as bin/syncdesk.js sets it (why: there)
+  // memory over speed, as bin/syncdesk.js sets it (why: bin/v8-mode.js)
   if (process.env.SYNCDESK_V8_OPTIMIZE_FOR_SIZE !== 'false') setFlagsFromString('--optimize-for-size');
   const config = cliConfig();
   const logger = createLogger({ level: config.logLevel });
