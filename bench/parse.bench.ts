@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
  */
 export async function runParseBench(sizes = envSizes() ?? [10, 1000, 10000]): Promise<Record<string, unknown>[]> {
   const script = fileURLToPath(new URL('./parse-one.ts', import.meta.url));
-  // each size twice: in a plain Node, and in V8's memory-saving mode as `syncdesk start` runs
-  // (it costs the parse more than the decode: session 13, README)
+  // each size twice: in a plain Node, and in the V8 mode `syncdesk start` runs in (bin/v8-mode.js)
+  // (the mode before session 14 cost the parse more than the decode: README)
   const modes = [
     { v8: 'plain', imports: [] },
-    { v8: 'as syncdesk start (memory-saving)', imports: ['--import', fileURLToPath(new URL('./service-v8.mjs', import.meta.url))] },
+    { v8: 'as syncdesk start', imports: ['--import', fileURLToPath(new URL('./service-v8.mjs', import.meta.url))] },
   ];
   return sizes.flatMap((n) =>
     modes.map(({ v8, imports }) => {

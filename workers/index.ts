@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { applyV8Mode } from '../bin/v8-mode.js';
 import { cliConfig } from '../src/app/cli-support.ts';
 import { onShutdownSignal } from '../src/app/run-worker.ts';
 import { openRuntime } from '../src/app/runtime.ts';
@@ -12,8 +12,8 @@ import { createLogger } from '../src/logger.ts';
  * `syncdesk worker` and `syncdesk start` run the same workers in-process (src/app/workers.ts).
  */
 async function main(): Promise<void> {
-  // memory over speed, as bin/syncdesk.js sets it (why: bin/v8-mode.js)
-  if (process.env.SYNCDESK_V8_OPTIMIZE_FOR_SIZE !== 'false') setFlagsFromString('--optimize-for-size');
+  // as bin/syncdesk.js runs (why: bin/v8-mode.js), before the heap fills
+  applyV8Mode();
   const config = cliConfig();
   const logger = createLogger({ level: config.logLevel });
   const runtime = await openRuntime(config, logger);

@@ -63,7 +63,7 @@ const tsxLoaded = (loaded: string[]): string[] => loaded.filter((u) => /\/node_m
 describe('npm run build', () => {
   it('compiles src/, schemas/ and workers/ to dist/ with .js imports, and copies package.json and examples/', () => {
     const dist = join(buildDir, 'dist');
-    for (const p of ['src/cli/main.js', 'schemas/config.schema.js', 'workers/index.js', 'package.json', 'examples/03-fabrikam-quota-exceeded.eml']) {
+    for (const p of ['src/cli/main.js', 'schemas/config.schema.js', 'workers/index.js', 'bin/v8-mode.js', 'package.json', 'examples/03-fabrikam-quota-exceeded.eml']) {
       expect(existsSync(join(dist, p)), p).toBe(true);
     }
     expect(existsSync(join(dist, 'test')) || existsSync(join(dist, 'bench'))).toBe(false);
