@@ -620,9 +620,12 @@ function emitFromText(text: string, matches: readonly FamilyMatch[], ctx: Contex
  * wording in any language we know, then a bracket of values (the duplicate format).
  */
 function record(text: string, match: FamilyMatch | null, ctx: Context, message = collapse(text)): SyncError {
-  const errorCode = ctx.errorCode ?? match?.errorCode ?? findKnownCode(message);
   // a known English sentence places its own attributes; only other texts are searched by form
   const sentence = match && !match.codeWord ? match : null;
+  // a code stands beside the sentence ("0x8023134a AttributeValueMustBeUnique: Unable to …"),
+  // never inside it: a text that is the sentence alone has none (and a value in its brackets
+  // that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", is no code)
+  const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && isWholeText(sentence, text) ? null : findKnownCode(message));
   const attributes = match?.attributes.length ? match.attributes : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;
   const category = refineByAttribute(
@@ -644,6 +647,11 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
 }
 
 // ---------------------------------------------------------------------------- small judgements
+
+/** The match spans its whole text, Microsoft's trailing sentences included (most description cells). */
+function isWholeText(match: FamilyMatch, text: string): boolean {
+  return match.start === 0 && match.end >= text.length;
+}
 
 /** An anchor (24 characters) or GUID (36–38): short, so long description cells skip the test. */
 function isObjectIdCell(cell: string): boolean {

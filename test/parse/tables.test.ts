@@ -31,6 +31,18 @@ describe('HTML tables', () => {
     ]);
   });
 
+  it('take an error code from beside the sentence, never from a value inside its brackets', () => {
+    const dup = (value: string): string =>
+      `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [ProxyAddresses SMTP:${value};]. Correct or remove the duplicate values in your local directory.`;
+    const html = `<table>
+      <tr><td>ann@contoso.com</td><td>${dup('AccessDenied@contoso.com')}</td></tr>
+      <tr><td>bob@contoso.com</td><td>AttributeValueMustBeUnique: ${dup('bob@contoso.com')}</td></tr>
+    </table>`;
+    const [ann, bob] = extractErrors(htmlToBlocks(html)).errors;
+    expect(ann).toMatchObject({ errorCode: null, category: 'DuplicateAttribute', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:AccessDenied@contoso.com' }] });
+    expect(bob).toMatchObject({ errorCode: 'AttributeValueMustBeUnique', category: 'DuplicateAttribute' });
+  });
+
   it('never take a section heading row for an error, and classify the rows under it by it', () => {
     const html = `<table>
       <tr><th>Identity</th><th>Error Description</th></tr>
