@@ -299,7 +299,7 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
   // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set
   // per text); the first apart, as most texts hold one sentence and need no list
   let seen = 0;
-  let first: Family | null = null;
+  let found: FamilyMatch[] | null = null;
   let more: Family[] | null = null;
   ANCHORS.lastIndex = 0;
   for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
@@ -308,15 +308,20 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
       if (!at.test(text)) continue;
       if (!(seen & bit)) {
         seen |= bit;
-        if (!first) first = family;
-        else (more ??= []).push(family);
+        if (found) (more ??= []).push(family);
+        else {
+          found = [];
+          matchFamily(family, text, found);
+          // Most descriptions are one sentence and nothing else. A match from the first
+          // character to the last is the answer: any other starts inside it, and would be
+          // dropped below; the rest of the text needs no scan.
+          if (found[0] && found[0].start === 0 && found[0].end >= text.length) return found;
+        }
       }
       break;
     }
   }
-  if (!first) return NO_FAMILIES;
-  const found: FamilyMatch[] = [];
-  matchFamily(first, text, found);
+  if (!found) return NO_FAMILIES;
   if (more) for (const family of more) matchFamily(family, text, found);
   if (found.length <= 1) return found; // one sentence: nothing overlaps, nothing to drop
   found.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -357,5 +362,7 @@ function matchFamily(family: Family, text: string, found: FamilyMatch[]): void {
       start,
       end,
     });
+    // the whole text: every later match starts inside this one, and would be dropped
+    if (start === 0 && end >= text.length) return;
   }
 }
