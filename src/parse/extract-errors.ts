@@ -1,7 +1,7 @@
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace, type Block, type BlockSink } from './blocks.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
-import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
+import { NO_FAMILIES, findFamilies, spansWholeText, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { flatHeader, hasCells, lastSentenceEnd, noCells, peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
 import { ERRORISH, ERRORISH_STRONG, REGION_END, REGION_START, isBoilerplate } from './markers.ts';
@@ -625,7 +625,7 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
   // a code stands beside the sentence ("0x8023134a AttributeValueMustBeUnique: Unable to …"),
   // never inside it: a text that is the sentence alone has none (and a value in its brackets
   // that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", is no code)
-  const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && isWholeText(sentence, text) ? null : findKnownCode(message));
+  const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
   const attributes = match?.attributes.length ? match.attributes : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;
   const category = refineByAttribute(
@@ -647,11 +647,6 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
 }
 
 // ---------------------------------------------------------------------------- small judgements
-
-/** The match spans its whole text, Microsoft's trailing sentences included (most description cells). */
-function isWholeText(match: FamilyMatch, text: string): boolean {
-  return match.start === 0 && match.end >= text.length;
-}
 
 /** An anchor (24 characters) or GUID (36–38): short, so long description cells skip the test. */
 function isObjectIdCell(cell: string): boolean {

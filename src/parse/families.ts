@@ -297,7 +297,7 @@ FAMILIES.forEach((family, i) => {
 /** Every known error in `text`, in order, without overlaps. */
 export function findFamilies(text: string): readonly FamilyMatch[] {
   // the families whose anchor occurs, in the order of their first anchor (a bit each: no Set
-  // per text); the first apart, as most texts hold one sentence and need no list
+  // per text); the first one's matches made at once, as most texts hold one sentence
   let seen = 0;
   let found: FamilyMatch[] | null = null;
   let more: Family[] | null = null;
@@ -312,10 +312,10 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
         else {
           found = [];
           matchFamily(family, text, found);
-          // Most descriptions are one sentence and nothing else. A match from the first
-          // character to the last is the answer: any other starts inside it, and would be
-          // dropped below; the rest of the text needs no scan.
-          if (found[0] && found[0].start === 0 && found[0].end >= text.length) return found;
+          // Most descriptions are one sentence and nothing else: a match of the whole text is
+          // the answer (any other starts inside it, and would be dropped below), and the rest
+          // of the text needs no scan.
+          if (found[0] && spansWholeText(found[0], text)) return found;
         }
       }
       break;
@@ -352,7 +352,7 @@ function matchFamily(family: Family, text: string, found: FamilyMatch[]): void {
     for (let tail = tailAt(text, end); tail > 0; tail = tailAt(text, end)) end += tail;
     // a trailing full stop (or two: "quota..") belongs to the sentence
     while (text.charCodeAt(end) === FULL_STOP) end++;
-    found.push({
+    const match: FamilyMatch = {
       familyId: family.id,
       codeWord: family.codeWord ?? false,
       valueQuarantined: family.valueQuarantined ?? false,
@@ -361,8 +361,14 @@ function matchFamily(family: Family, text: string, found: FamilyMatch[]): void {
       attributes: family.attributes(m),
       start,
       end,
-    });
-    // the whole text: every later match starts inside this one, and would be dropped
-    if (start === 0 && end >= text.length) return;
+    };
+    found.push(match);
+    // every later match would start inside this one, and be dropped
+    if (spansWholeText(match, text)) return;
   }
+}
+
+/** The match runs from the text's first character to its last, Microsoft's trailing sentences included (most description cells). */
+export function spansWholeText(match: FamilyMatch, text: string): boolean {
+  return match.start === 0 && match.end >= text.length;
 }

@@ -61,7 +61,7 @@ function cli(dir: string, args: string[], env: Record<string, string> = {}): { s
 const tsxLoaded = (loaded: string[]): string[] => loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$/.test(u));
 
 describe('npm run build', () => {
-  it('compiles src/, schemas/ and workers/ to dist/ with .js imports, and copies package.json and examples/', () => {
+  it('compiles src/, schemas/ and workers/ to dist/ with .js imports, and copies package.json, examples/ and bin/v8-mode.js', () => {
     const dist = join(buildDir, 'dist');
     for (const p of ['src/cli/main.js', 'schemas/config.schema.js', 'workers/index.js', 'bin/v8-mode.js', 'package.json', 'examples/03-fabrikam-quota-exceeded.eml']) {
       expect(existsSync(join(dist, p)), p).toBe(true);
