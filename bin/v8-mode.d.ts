@@ -1,2 +1,2 @@
 /** See v8-mode.js: the V8 flags every syncdesk process runs with. */
-export function applyV8Mode(env?: NodeJS.ProcessEnv): void;
+export function applyV8Mode(): void;

@@ -623,8 +623,9 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
   // a known English sentence places its own attributes; only other texts are searched by form
   const sentence = match && !match.codeWord ? match : null;
   // a code stands beside the sentence ("0x8023134a AttributeValueMustBeUnique: Unable to …"),
-  // never inside it: a text that is the sentence alone has none (and a value in its brackets
-  // that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", is no code)
+  // so a text that is the sentence and nothing else has none, and is not searched (nor is a
+  // value in its brackets that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", taken
+  // for one; with other text beside the sentence the whole text is searched, as before)
   const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
   const attributes = match?.attributes.length ? match.attributes : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;

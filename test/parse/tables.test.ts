@@ -31,7 +31,7 @@ describe('HTML tables', () => {
     ]);
   });
 
-  it('take an error code from beside the sentence, never from a value inside its brackets', () => {
+  it('take an error code from beside the sentence, and none from a value in the brackets of a sentence alone', () => {
     const dup = (value: string): string =>
       `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [ProxyAddresses SMTP:${value};]. Correct or remove the duplicate values in your local directory.`;
     const html = `<table>
