@@ -28,17 +28,25 @@ export function bracketIn(message: string): Attribute[] | null {
 
 /** Names a localized text quotes instead of bracketing: „FederatedUser.UserPrincipalName“, 「ProxyAddresses」. */
 function quotedNames(message: string): string[] {
-  return [...message.matchAll(/[„“"'«‘「『]\s*([A-Za-z][\w.]*)\s*[“”"'»’」』]/g)].map((m) => m[1]!);
+  // most texts quote nothing (or only an apostrophe): one test before the match list
+  return QUOTED_NAME.test(message) ? [...message.matchAll(QUOTED_NAMES)].map((m) => m[1]!) : [];
 }
+const QUOTED_NAMES = /[„“"'«‘「『]\s*([A-Za-z][\w.]*)\s*[“”"'»’」』]/g;
+const QUOTED_NAME = new RegExp(QUOTED_NAMES.source);
 
 /**
  * Names written as identifiers (an inner capital or a dot: UserPrincipalName,
  * FederatedUser.UserPrincipalName), never plain words such as "mail", which prose uses.
  */
 function identifierNames(message: string): string[] {
+  // an identifier has a small letter before a capital somewhere; prose often has none, and the
+  // pattern below tries every letter of it
+  if (!INNER_CAPITAL.test(message)) return [];
   // each segment starts with one capital: one way to split a word, so no backtracking blow-up
   return [...message.matchAll(/(?<![\w.@:/-])([A-Za-z][a-z]+(?:[A-Z][a-z]*)+(?:\.[A-Za-z]+)*)(?![\w@-])/g)].map((m) => m[1]!);
 }
+
+const INNER_CAPITAL = /[a-z][A-Z]/;
 
 const PROXY_WORDS = /proxy\s*address|proxyadresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy/i;
 

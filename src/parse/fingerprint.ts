@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
+import { collapse } from './blocks.ts';
 
 /**
  * Same problem, same fingerprint: across reports, replays, forwards and layouts. The
@@ -51,21 +52,24 @@ function jsonString(s: string): string {
   return needsEscape(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** A character JSON escapes: `"`, `\`, a control character or a lone surrogate (any surrogate sends it to JSON.stringify). A loop: a regex call costs more on these short keys. */
+/**
+ * A character JSON escapes: `"`, `\`, a control character or a lone surrogate (any surrogate
+ * sends it to JSON.stringify). A regex: a loop of `charCodeAt` costs more per character.
+ */
+const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
 function needsEscape(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
-  }
-  return false;
+  return ESCAPED.test(s);
 }
 
 /** The message without what changes from one report to the next. */
 function stableText(message: string): string {
-  return message
-    .toLowerCase()
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<guid>')
-    .replace(/\d+/g, '#')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const lower = message.toLowerCase();
+  // the GUID pattern tries every letter a–f of the prose: only texts with one of its dashes
+  const ids = GUID_DASH.test(lower) ? lower.replace(GUID, '<guid>') : lower;
+  // collapse, not replace(/\s+/g, ' '): a message is collapsed already, and the replace copies it anyway
+  return collapse(ids.replace(/\d+/g, '#'));
 }
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** The middle of a GUID: a text without it has none. */
+const GUID_DASH = /-[0-9a-f]{4}-/;
