@@ -97,6 +97,8 @@ class Tokenizer {
   private skipping: string | null = null;
   /** The same element opened again inside it. */
   private skipNesting = 0;
+  /** Where the next `&` at or after the last text's start is (2^32 - 1: none). */
+  private nextAmp = -1;
 
   constructor(html: string, events: TagEvents) {
     this.html = html;
@@ -107,8 +109,10 @@ class Tokenizer {
   private text(start: number, end: number): void {
     const { html, events } = this;
     if (this.skipping !== null || start >= end) return;
+    // texts run forward: the next `&` is searched only once the text before it is passed, not in every piece
+    if (this.nextAmp < start) this.nextAmp = html.indexOf('&', start) >>> 0;
     const piece = html.slice(start, end);
-    events.onText(piece.includes('&') ? decodeHTML(piece) : piece);
+    events.onText(this.nextAmp < end ? decodeHTML(piece) : piece);
   }
 
   /** A tag's name in lower case; the table's own two-letter tags (most tags of a report) without a copy. */
