@@ -85,7 +85,7 @@ const CUES: [ErrorCategory, RegExp][] = [
 /** A link's words are an address, not wording: `aka.ms/duplicateattributeresiliency` says nothing of a row. */
 const URL = /\b(?:https?:\/\/|www\.|aka\.ms\/)\S*/gi;
 
-/** Every cue at once: most texts asked have none, and one pass tells so instead of six. */
+/** Every cue at once (each cue is case-insensitive and nothing else, as this is): most texts asked have none, and one pass tells so instead of six. */
 const ANY_CUE = new RegExp(CUES.map(([, re]) => `(?:${re.source})`).join('|'), 'i');
 
 export function categoryOfWording(text: string): ErrorCategory | null {
