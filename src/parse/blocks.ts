@@ -46,5 +46,7 @@ export function collapse(text: string): string {
 
 /** Removes all whitespace (a wrapped address or id), copying only a text that has some. */
 export function withoutWhitespace(text: string): string {
-  return /\s/.test(text) ? text.replace(/\s+/g, '') : text;
+  return ANY_WHITESPACE.test(text) ? text.replace(/\s+/g, '') : text;
 }
+// made once: a regex literal in a function is a new RegExp object each time it runs (every id and value)
+const ANY_WHITESPACE = /\s/;

@@ -14,35 +14,55 @@ export function parseAttributeList(list: string): Attribute[] {
   if (!text) return [];
   if (!text.startsWith('[')) {
     return text
-      .split(/\s*(?:,|\band\b)\s*/)
-      .map((name) => name.replace(/\.$/, ''))
+      .split(NAME_SEPARATOR)
+      .map((name) => name.replace(FINAL_STOP, ''))
       .filter(Boolean)
       .map((name) => ({ name: canonicalAttribute(name) ?? name, value: null }));
   }
   const inner = text.slice(1, text.endsWith(']') ? -1 : undefined);
   const attributes: Attribute[] = [];
   let current: string | null = null;
-  for (const rawEntry of inner.includes(',') ? inner.split(';').flatMap(splitCommaForm) : inner.split(';')) {
-    const entry = rawEntry.trim();
-    // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
-    if (!entry || (isStop(entry.charCodeAt(0)) && /^[.,\s]*$/.test(entry)) || (entry.length === 4 && /^none$/i.test(entry) && !current)) continue;
-    // the entry is trimmed: its first word ends at its first whitespace, if it has any
-    const space = entry.search(/\s/);
-    const first = space < 0 ? entry : entry.slice(0, space);
-    const named: string | null = canonicalAttribute(first) ?? (space < 0 && isAttributeWord(first) && !current ? first : null);
-    if (named) {
-      current = named;
-      const raw = entry.slice(first.length);
-      attributes.push({ name: named, value: raw.trim() ? cleanAttributeValue(named, raw) : null });
-    } else if (current) {
-      attributes.push({ name: current, value: cleanAttributeValue(current, entry) });
-    } else {
-      // A value with no attribute before it: keep it under the name Microsoft would have used.
-      attributes.push({ name: guessAttribute(entry), value: cleanAttributeValue(guessAttribute(entry), entry) });
-    }
+  // the `;`-separated entries, as split(';') gives them, without the array (a list per duplicate error)
+  for (let from = 0; from <= inner.length; ) {
+    const semi = inner.indexOf(';', from);
+    const end = semi < 0 ? inner.length : semi;
+    const entry = inner.slice(from, end);
+    if (entry.includes(',')) for (const piece of splitCommaForm(entry)) current = addEntry(piece, current, attributes);
+    else current = addEntry(entry, current, attributes);
+    from = end + 1;
   }
   return attributes;
 }
+
+/** Adds what one entry of a bracket list says to `attributes`; returns the attribute its values now belong to. */
+function addEntry(rawEntry: string, current: string | null, attributes: Attribute[]): string | null {
+  const entry = rawEntry.trim();
+  // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
+  if (!entry || (isStop(entry.charCodeAt(0)) && STOPS_ONLY.test(entry)) || (entry.length === 4 && NONE.test(entry) && !current)) return current;
+  // the entry is trimmed: its first word ends at its first whitespace, if it has any
+  const space = entry.search(WHITESPACE);
+  const first = space < 0 ? entry : entry.slice(0, space);
+  const named: string | null = canonicalAttribute(first) ?? (space < 0 && isAttributeWord(first) && !current ? first : null);
+  if (named) {
+    const raw = entry.slice(first.length);
+    attributes.push({ name: named, value: raw.trim() ? cleanAttributeValue(named, raw) : null });
+    return named;
+  }
+  if (current) {
+    attributes.push({ name: current, value: cleanAttributeValue(current, entry) });
+  } else {
+    // A value with no attribute before it: keep it under the name Microsoft would have used.
+    attributes.push({ name: guessAttribute(entry), value: cleanAttributeValue(guessAttribute(entry), entry) });
+  }
+  return current;
+}
+
+// made once: a regex literal in a function is a new RegExp object each time it runs
+const NAME_SEPARATOR = /\s*(?:,|\band\b)\s*/;
+const FINAL_STOP = /\.$/;
+const STOPS_ONLY = /^[.,\s]*$/;
+const NONE = /^none$/i;
+const WHITESPACE = /\s/;
 
 /** A full stop or comma: what an entry of punctuation alone starts with (entries are trimmed). */
 function isStop(c: number): boolean {

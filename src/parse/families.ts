@@ -301,11 +301,14 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
   let seen = 0;
   let found: FamilyMatch[] | null = null;
   let more: Family[] | null = null;
-  ANCHORS.lastIndex = 0;
-  for (let m = ANCHORS.exec(text); m; m = ANCHORS.exec(text)) {
-    for (const { family, bit, at } of BY_FIRST_LETTER.get(text.charCodeAt(m.index) | 0x20)!) {
-      at.lastIndex = m.index;
+  // the first anchor by `search`, which makes no match array: most texts need no other
+  for (let index = text.search(ANCHORS); index >= 0; index = ANCHORS.exec(text)?.index ?? -1) {
+    ANCHORS.lastIndex = index + 1;
+    for (const { family, bit, at } of BY_FIRST_LETTER.get(text.charCodeAt(index) | 0x20)!) {
+      at.lastIndex = index;
       if (!at.test(text)) continue;
+      // the next anchor is looked for after this one, where the scan's own match ends
+      ANCHORS.lastIndex = at.lastIndex;
       if (!(seen & bit)) {
         seen |= bit;
         if (found) (more ??= []).push(family);

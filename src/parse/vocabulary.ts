@@ -70,8 +70,9 @@ const SPACELESS = new Set([
 /** Cleans a value the way its attribute allows: no whitespace in addresses, single spaces elsewhere (X500). */
 export function cleanAttributeValue(attribute: string, value: string): string {
   const trimmed = value.trim();
-  return SPACELESS.has(attribute) || /^(smtp|sip|eum|spo):/i.test(trimmed) ? withoutWhitespace(trimmed) : collapse(trimmed);
+  return SPACELESS.has(attribute) || ADDRESS_PREFIX.test(trimmed) ? withoutWhitespace(trimmed) : collapse(trimmed);
 }
+const ADDRESS_PREFIX = /^(smtp|sip|eum|spo):/i;
 
 /** Error codes Microsoft documents (and a few seen only in third-party lists): named in a report, they are the errorCode. */
 export const KNOWN_ERROR_CODES = [
