@@ -50,8 +50,17 @@ const BY_LOWER = new Map<string, string>([
 
 /** The canonical spelling of a known attribute name, or null when the word is not one. */
 export function canonicalAttribute(word: string): string | null {
-  return BY_LOWER.get(word.trim().toLowerCase()) ?? null;
+  return ATTRIBUTES_AS_SPELLED.get(word) ?? BY_LOWER.get(word.trim().toLowerCase()) ?? null;
 }
+
+/**
+ * Each canonical spelling, found as it is: most names in a report are spelled so, and a
+ * look-up of the word itself spares the lower-case copy made for every other (one or two
+ * names per error). Built from the case-blind map, so both give the same answer.
+ */
+const asSpelled = (byLower: ReadonlyMap<string, string>): ReadonlyMap<string, string> =>
+  new Map([...byLower.values()].filter((v) => byLower.get(v.toLowerCase()) === v).map((v) => [v, v]));
+const ATTRIBUTES_AS_SPELLED = asSpelled(BY_LOWER);
 
 /** Attributes whose values never contain spaces: whitespace inside them is a line-wrap artefact. */
 const SPACELESS = new Set([
@@ -175,10 +184,13 @@ export const OBJECT_CLASSES: readonly string[] = [...new Set(OBJECT_TYPES.values
 
 /** The object class a report names, or null when the text is none. */
 export function canonicalObjectType(text: string): string | null {
+  const spelled = TYPES_AS_SPELLED.get(text);
+  if (spelled) return spelled;
   const t = text.trim();
   // the longest class name is 29 characters: a longer cell is no class and needs no copy
   return t.length > 29 ? null : (OBJECT_TYPES.get(t.toLowerCase()) ?? null);
 }
+const TYPES_AS_SPELLED = asSpelled(OBJECT_TYPES);
 
 const GUID_RE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
 
