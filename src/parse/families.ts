@@ -303,6 +303,7 @@ export function findFamilies(text: string): readonly FamilyMatch[] {
   let more: Family[] | null = null;
   // the first anchor by `search`, which makes no match array: most texts need no other
   for (let index = text.search(ANCHORS); index >= 0; index = ANCHORS.exec(text)?.index ?? -1) {
+    // past this position whatever follows (`search` leaves lastIndex as it was): the scan always moves on
     ANCHORS.lastIndex = index + 1;
     for (const { family, bit, at } of BY_FIRST_LETTER.get(text.charCodeAt(index) | 0x20)!) {
       at.lastIndex = index;
