@@ -86,6 +86,7 @@ const CUES: [ErrorCategory, RegExp][] = [
 const URL = /\b(?:https?:\/\/|www\.|aka\.ms\/)\S*/gi;
 
 /** Every cue at once (each cue is case-insensitive and nothing else, as this is): most texts asked have none, and one pass tells so instead of six. */
+if (CUES.some(([, re]) => re.flags !== 'i')) throw new Error('every wording cue must have the flags of ANY_CUE (i) and no other');
 const ANY_CUE = new RegExp(CUES.map(([, re]) => `(?:${re.source})`).join('|'), 'i');
 
 export function categoryOfWording(text: string): ErrorCategory | null {
