@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -13,6 +12,7 @@ import type { SyncError } from '../schemas/report.schema.ts';
 import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';
 import { startFakeGraph } from '../test/fakes/graph/server.ts';
 import { makeTlsMaterial, tlsMaterialFrom } from '../test/fakes/graph/tls.ts';
+import { freePort } from '../test/helpers/ports.ts';
 
 /**
  * Graph HTTP requests for the resolve stage against the fake Graph, through the real
@@ -29,17 +29,6 @@ type Row = Record<string, unknown>;
 const CHILD_FLAG = '--graph-bench-child';
 const TENANT = 'bench0000-0000-4000-8000-000000000000';
 const APP = { clientId: 'bench-app', secret: 'bench-secret' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,6 +14,7 @@ import { emptyDirectory, user } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { services } from '../helpers/services.ts';
+import { freePort } from '../helpers/ports.ts';
 
 /**
  * `syncdesk doctor` against the real test services (Redis, Dovecot, RT) and the fake Graph.
@@ -33,17 +33,6 @@ interface Report {
 let tls: TlsMaterial;
 let graph: FakeGraph;
 let dir: string;
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The config a working install would have, as a syncdesk.yaml, with the RT token as a `_FILE` secret. */
 function goodConfig(): Record<string, unknown> {
@@ -125,7 +114,8 @@ describe('syncdesk doctor', () => {
     const s = services();
     const broken = {
       ...good,
-      redis: { url: `redis://127.0.0.1:${await closedPort()}` },
+      // a port nothing listens on: Redis down
+      redis: { url: `redis://127.0.0.1:${await freePort()}` },
       imap: { ...(good.imap as object), password: 'wrong-imap-password' },
       graph: { ...(good.graph as object), clientSecret: 'wrong-graph-secret' },
       ticket: { sink: 'rt', rt: { url: s.RT_URL, token: 'wrong-rt-token-0000', queue: s.RT_QUEUE, keyField: s.RT_DEDUP_CF } },

@@ -13,3 +13,8 @@ export async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
 }
+
+/** One free loopback port (free when asked: a test that needs several at once takes `freePorts`). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import axios from 'axios';
 import { dkimSign } from 'mailauth';
@@ -22,6 +21,7 @@ import { services } from '../helpers/services.ts';
 import { fakeGraphEnv } from '../e2e/graph-env.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from '../ingest/helpers.ts';
 import { expectedProblems, rtClient, runCli, sleep, spawnCli, tempDir, uid, until, type CliChild, type ExpectedProblem, jobCounts } from './helpers.ts';
+import { freePort } from '../helpers/ports.ts';
 
 /**
  * Security:
@@ -55,17 +55,6 @@ const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function baseEnv(dir: string): Record<string, string> {
   return {
