@@ -10,7 +10,7 @@ import {
   type FakeWorkflow,
   type Screen,
 } from './jira-workflow.ts';
-import { basicAuth, FakeDeskServer, multipartFiles, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+import { basicAuth, FakeDesk, multipartFiles, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 
 /**
  * Jira Cloud REST v3, the calls syncdesk makes, on loopback. Shapes follow the v3 docs:
@@ -133,8 +133,7 @@ export function adfProblem(value: unknown): string | null {
   return null;
 }
 
-export class FakeJira {
-  readonly server: FakeDeskServer;
+export class FakeJira extends FakeDesk {
   readonly issues = new Map<string, FakeJiraIssue>();
   /** What /search/jql sees: per issue, snapshots with the time they become visible. */
   private index = new Map<string, Array<{ at: number; issue: FakeJiraIssue | null }>>();
@@ -145,6 +144,7 @@ export class FakeJira {
   readonly workflow: FakeWorkflow;
 
   constructor(options: FakeJiraOptions = {}) {
+    super('jira');
     this.opts = {
       email: options.email ?? 'bot@example.com',
       token: options.token ?? 'api-token',
@@ -167,23 +167,12 @@ export class FakeJira {
       resolve: { ...base.resolve, name: options.resolveTransition ?? base.resolve.name },
       reopen: { ...base.reopen, name: options.reopenTransition ?? base.reopen.name },
     };
-    this.server = new FakeDeskServer('jira', (req) => this.route(req));
     this.server.faults.rateLimitHeaders = () => ({
       'Retry-After': '1',
       'X-RateLimit-Reset': new Date(Date.now() + 1000).toISOString(),
       'X-RateLimit-Limit': '100',
       'X-RateLimit-Remaining': '0',
     });
-  }
-
-  start(): Promise<string> {
-    return this.server.start();
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-  get url(): string {
-    return this.server.url;
   }
   set indexDelayMs(ms: number) {
     this.opts.indexDelayMs = ms;
@@ -240,7 +229,7 @@ export class FakeJira {
     return visible.at(-1)?.issue ?? null;
   }
 
-  private route(req: FakeRequest): FakeReply {
+  protected route(req: FakeRequest): FakeReply {
     const auth = basicAuth(req.headers);
     if (!auth || auth.user !== this.opts.email || auth.password !== this.opts.token) {
       return err(401, ['You are not authenticated. Authentication required to perform this operation.']);

@@ -282,3 +282,28 @@ export function multipartFiles(body: Buffer, boundary: string): Array<{ name: st
   }
   return out;
 }
+
+/**
+ * A desk fake: its vendor's routes behind one FakeDeskServer, which starts, stops and
+ * addresses it. The router is a method, called per request, so the subclass's own fields
+ * (set after this constructor) are there by the time a request comes.
+ */
+export abstract class FakeDesk {
+  readonly server: FakeDeskServer;
+
+  protected constructor(desk: string) {
+    this.server = new FakeDeskServer(desk, (req) => this.route(req));
+  }
+
+  protected abstract route(req: FakeRequest): FakeReply | Promise<FakeReply>;
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+  get url(): string {
+    return this.server.url;
+  }
+}

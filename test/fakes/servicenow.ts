@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+import { basicAuth, FakeDesk, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 
 /**
  * A ServiceNow instance's Table API for `incident`, as far as syncdesk uses it, on loopback.
@@ -137,8 +137,7 @@ function failure(status: number, message: string, detail: string): FakeReply {
   return { status, body: { error: { message, detail }, status: 'failure' } };
 }
 
-export class FakeServiceNow {
-  readonly server: FakeDeskServer;
+export class FakeServiceNow extends FakeDesk {
   readonly incidents = new Map<string, FakeIncident>();
   readonly journal = new Map<string, JournalEntry[]>();
   /** Attachments per incident sys_id. */
@@ -149,6 +148,7 @@ export class FakeServiceNow {
   readonly opts: Required<Omit<FakeServiceNowOptions, 'invalidFields'>> & { invalidFields: Set<string> };
 
   constructor(options: FakeServiceNowOptions = {}) {
+    super('servicenow');
     this.opts = {
       user: options.user ?? 'syncdesk',
       password: options.password ?? 'secret',
@@ -160,24 +160,11 @@ export class FakeServiceNow {
       users: options.users ?? [],
       admin: options.admin ?? false,
     };
-    this.server = new FakeDeskServer('servicenow', (req) => this.route(req));
     this.server.faults.rateLimitHeaders = () => ({
       'X-RateLimit-Limit': '100',
       'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + 1),
       'X-RateLimit-Rule': 'syncdesk hourly',
     });
-  }
-
-  start(): Promise<string> {
-    return this.server.start();
-  }
-
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-
-  get url(): string {
-    return this.server.url;
   }
 
   setClock(now: () => Date): void {
@@ -290,7 +277,7 @@ export class FakeServiceNow {
     return rec;
   }
 
-  private route(req: FakeRequest): FakeReply {
+  protected route(req: FakeRequest): FakeReply {
     const auth = basicAuth(req.headers);
     if (!auth || auth.user !== this.opts.user || auth.password !== this.opts.password) {
       return failure(401, 'User Not Authenticated', 'Required to provide Auth information');

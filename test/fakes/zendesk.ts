@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { basicAuth, FakeDeskServer, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
+import { basicAuth, FakeDesk, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 import { AccountLimits, invalid, solveProblem, zerr, type ZendeskAccountOptions } from './zendesk-account.ts';
 
 /**
@@ -91,8 +91,7 @@ function stripHtml(html: string): string {
     .trim();
 }
 
-export class FakeZendesk {
-  readonly server: FakeDeskServer;
+export class FakeZendesk extends FakeDesk {
   readonly tickets = new Map<number, FakeZendeskTicket>();
   private readonly idempotency = new Map<string, { hash: string; reply: FakeReply; at: number }>();
   /** Upload tokens not yet used by a comment, with their attachments. */
@@ -104,6 +103,7 @@ export class FakeZendesk {
   private readonly limits: AccountLimits;
 
   constructor(options: FakeZendeskOptions = {}) {
+    super('zendesk');
     this.opts = {
       email: options.email ?? 'agent@example.com',
       token: options.token ?? 'zd-token',
@@ -119,17 +119,6 @@ export class FakeZendesk {
       listsPerMinute: options.listsPerMinute,
     };
     this.limits = new AccountLimits(() => this.opts.now());
-    this.server = new FakeDeskServer('zendesk', (req) => this.route(req));
-  }
-
-  start(): Promise<string> {
-    return this.server.start();
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-  get url(): string {
-    return this.server.url;
   }
 
   // ---- inspection and agent actions ---------------------------------------------------
@@ -238,7 +227,7 @@ export class FakeZendesk {
     };
   }
 
-  private route(req: FakeRequest): FakeReply {
+  protected route(req: FakeRequest): FakeReply {
     this.closeSolvedTickets();
     const auth = basicAuth(req.headers);
     if (!auth || auth.user !== `${this.opts.email}/token` || auth.password !== this.opts.token) {
