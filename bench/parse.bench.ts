@@ -34,7 +34,7 @@ export async function runParseBench(sizes = envSizes() ?? [10, 1000, 10000]): Pr
   );
 }
 
-/** Processes per size and mode (`BENCH_PARSE_PROCESSES`, default 3; odd, so one of them is the median). */
+/** Processes per size and mode (`BENCH_PARSE_PROCESSES`, default 3; with an even number the row is the lower of the middle two). */
 function envProcesses(): number {
   const n = Number(process.env.BENCH_PARSE_PROCESSES ?? 3);
   if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_PARSE_PROCESSES must be a whole number from 1 up, not ${process.env.BENCH_PARSE_PROCESSES}`);

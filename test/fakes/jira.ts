@@ -174,6 +174,7 @@ export class FakeJira extends FakeDesk {
       'X-RateLimit-Remaining': '0',
     });
   }
+
   set indexDelayMs(ms: number) {
     this.opts.indexDelayMs = ms;
   }
