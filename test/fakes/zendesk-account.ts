@@ -6,8 +6,9 @@ import type { FakeReply } from './saas-desk-server.ts';
  *    assignee"); it works without one only while "Auto-assign tickets upon solve" is on and no
  *    ticket field is required to solve, else 422;
  *  - a field "required to solve" (`required: true` on the ticket field) must have a value;
- *  - account rate limits beside the per-ticket one: Update Ticket 100/min (20/min on sandbox
- *    and trial accounts), List Tickets 100/min on sandbox and trial; 429 with Retry-After.
+ *  - rate limits beside the per-ticket one: the plan's calls per minute (700 on Suite
+ *    Enterprise), Update Ticket 100/min (20/min on sandbox and trial accounts), List Tickets
+ *    100/min on sandbox and trial; 429 with Retry-After, and each window's headers.
  */
 
 export interface ZendeskAccountOptions {
@@ -23,6 +24,8 @@ export interface ZendeskAccountOptions {
   updatesPerMinute?: number;
   /** Account-wide List Tickets calls per minute (sandbox and trial accounts). @defaultValue unlimited */
   listsPerMinute?: number;
+  /** The plan's account-wide API calls per minute (Suite Enterprise: 700). @defaultValue 700 */
+  requestsPerMinute?: number;
 }
 
 export function zerr(status: number, error: string, description: string, details?: unknown): FakeReply {
@@ -32,23 +35,58 @@ export function zerr(status: number, error: string, description: string, details
 export const invalid = (field: string, description: string, error = 'InvalidValue'): FakeReply =>
   zerr(422, 'RecordInvalid', 'Record validation errors', { [field]: [{ description, error }] });
 
-/** A sliding one-minute window per kind of call. */
+/**
+ * Sliding one-minute windows: the account's (every call counts; `X-Rate-Limit` and
+ * `X-Rate-Limit-Remaining` on every answer) and the endpoints' own (Update Ticket, List
+ * Tickets; `Zendesk-RateLimit-tickets-update: total=…; remaining=…; resets=…`), as
+ * https://developer.zendesk.com/api-reference/introduction/rate-limits/ shows them.
+ */
 export class AccountLimits {
   private readonly seen = new Map<string, number[]>();
-  constructor(private readonly now: () => number) {}
+  /** The endpoint window headers of the call being answered. */
+  private endpointHeaders: Record<string, string> = {};
+  constructor(
+    private readonly now: () => number,
+    private readonly accountPerMinute: number,
+  ) {}
 
-  /** A 429 when `kind` went over `perMinute` in the last minute, else null (and the call counts). */
-  take(kind: string, perMinute: number | undefined): FakeReply | null {
+  /** Counts a call against the account: a 429 past its limit (headers say 0 left), else null. */
+  enter(): FakeReply | null {
+    this.endpointHeaders = {};
+    return this.count('account', this.accountPerMinute, 'Rate limit exceeded');
+  }
+
+  /** A 429 when the endpoint (`tickets-update`, `tickets-index`) went over `perMinute` in the last minute, else null (and the call counts). */
+  take(endpoint: string, perMinute: number | undefined): FakeReply | null {
     if (!perMinute) return null;
+    const refused = this.count(endpoint, perMinute, `Rate limit for ${endpoint} exceeded`);
+    const { remaining, resets } = this.window(endpoint, perMinute);
+    this.endpointHeaders = { [`Zendesk-RateLimit-${endpoint}`]: `total=${perMinute}; remaining=${remaining}; resets=${resets}` };
+    return refused;
+  }
+
+  /** The rate-limit headers of the answer to the call just counted. */
+  headers(): Record<string, string> {
+    const { remaining } = this.window('account', this.accountPerMinute);
+    return { 'X-Rate-Limit': String(this.accountPerMinute), 'X-Rate-Limit-Remaining': String(remaining), ...this.endpointHeaders };
+  }
+
+  private count(kind: string, perMinute: number, description: string): FakeReply | null {
     const now = this.now();
     const recent = (this.seen.get(kind) ?? []).filter((t) => t > now - 60_000);
+    this.seen.set(kind, recent);
     if (recent.length >= perMinute) {
       const retry = Math.max(1, Math.ceil((recent[0]! + 60_000 - now) / 1000));
-      return { status: 429, body: { error: 'APIRateLimitExceeded', description: `Rate limit for ${kind} exceeded` }, headers: { 'Retry-After': String(retry) } };
+      return { status: 429, body: { error: 'APIRateLimitExceeded', description }, headers: { 'Retry-After': String(retry) } };
     }
     recent.push(now);
-    this.seen.set(kind, recent);
     return null;
+  }
+
+  private window(kind: string, perMinute: number): { remaining: number; resets: number } {
+    const recent = this.seen.get(kind) ?? [];
+    const resets = recent.length ? Math.max(1, Math.ceil((recent[0]! + 60_000 - this.now()) / 1000)) : 60;
+    return { remaining: Math.max(0, perMinute - recent.length), resets };
   }
 }
 

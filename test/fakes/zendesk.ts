@@ -118,7 +118,7 @@ export class FakeZendesk extends FakeDesk {
       updatesPerMinute: options.updatesPerMinute ?? 100,
       listsPerMinute: options.listsPerMinute,
     };
-    this.limits = new AccountLimits(() => this.opts.now());
+    this.limits = new AccountLimits(() => this.opts.now(), options.requestsPerMinute ?? 700);
   }
 
   // ---- inspection and agent actions ---------------------------------------------------
@@ -228,6 +228,11 @@ export class FakeZendesk extends FakeDesk {
   }
 
   protected route(req: FakeRequest): FakeReply {
+    const reply = this.limits.enter() ?? this.answer(req);
+    return { ...reply, headers: { ...this.limits.headers(), ...reply.headers } };
+  }
+
+  private answer(req: FakeRequest): FakeReply {
     this.closeSolvedTickets();
     const auth = basicAuth(req.headers);
     if (!auth || auth.user !== `${this.opts.email}/token` || auth.password !== this.opts.token) {
@@ -273,7 +278,7 @@ export class FakeZendesk extends FakeDesk {
   }
 
   private listTickets(req: FakeRequest): FakeReply {
-    const limited = this.limits.take('list', this.opts.listsPerMinute);
+    const limited = this.limits.take('tickets-index', this.opts.listsPerMinute);
     if (limited) return limited;
     // Archived tickets are not returned by the list endpoints (external_id included).
     let rows = this.list()
@@ -431,7 +436,7 @@ export class FakeZendesk extends FakeDesk {
   }
 
   private update(req: FakeRequest, id: number): FakeReply {
-    const limited = this.limits.take('update', this.opts.updatesPerMinute);
+    const limited = this.limits.take('tickets-update', this.opts.updatesPerMinute);
     if (limited) return limited;
     const t = this.tickets.get(id);
     if (!t) return zerr(404, 'RecordNotFound', 'Not found');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.ts';
-import { classifyHttpFailure, describeBody, retryAfterMs } from '../../src/ticket/sinks/http-errors.ts';
+import { classifyHttpFailure, describeBody, rateLimitNearlySpent, retryAfterMs } from '../../src/ticket/sinks/http-errors.ts';
+import { throttleScope } from '../../src/ticket/sinks/throttle-scope.ts';
 
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const base = { desk: 'rt', method: 'post', url: '/ticket', nowMs: NOW };
@@ -23,6 +24,35 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs({}, NOW)).toBeUndefined();
     expect(retryAfterMs({ 'retry-after': 'soon' }, NOW)).toBeUndefined();
     expect(retryAfterMs(undefined, NOW)).toBeUndefined();
+  });
+});
+
+describe("Zendesk's endpoint windows (Zendesk-RateLimit-<endpoint>: total=…; remaining=…; resets=…)", () => {
+  const update = (remaining: number) => ({ 'Zendesk-RateLimit-tickets-update': `total=100; remaining=${remaining}; resets=41` });
+  it('a spent window says how long to wait when no Retry-After does', () => {
+    expect(retryAfterMs(update(0), NOW)).toBe(41_000);
+    expect(retryAfterMs(update(3), NOW)).toBeUndefined();
+  });
+  it('a window under a tenth left is nearly spent, like the account-wide headers', () => {
+    expect(rateLimitNearlySpent(update(9))).toBe(true);
+    expect(rateLimitNearlySpent(update(10))).toBe(false);
+    expect(rateLimitNearlySpent({ 'x-rate-limit': '700', 'x-rate-limit-remaining': '69' })).toBe(true);
+  });
+});
+
+describe('throttleScope: what a 429 holds back', () => {
+  it("Jira's RateLimit-Reason names the scope", () => {
+    expect(throttleScope({ 'RateLimit-Reason': 'jira-per-issue-on-write' })).toBe('resource');
+    expect(throttleScope({ 'RateLimit-Reason': 'jira-burst-based' })).toBe('endpoint');
+    expect(throttleScope({ 'RateLimit-Reason': 'jira-quota-global-based' })).toBe('desk');
+  });
+  it('without a word on the scope, or with the account spent, the whole desk', () => {
+    expect(throttleScope({ 'Retry-After': '5' })).toBe('desk');
+    expect(throttleScope({ 'X-Rate-Limit-Remaining': '0', 'Zendesk-RateLimit-tickets-update': 'total=100; remaining=50; resets=9' })).toBe('desk');
+  });
+  it('with the account window open: the spent endpoint, else the one ticket', () => {
+    expect(throttleScope({ 'X-Rate-Limit-Remaining': '600', 'Zendesk-RateLimit-tickets-update': 'total=100; remaining=0; resets=9' })).toBe('endpoint');
+    expect(throttleScope({ 'X-Rate-Limit-Remaining': '600', 'Zendesk-RateLimit-tickets-update': 'total=100; remaining=50; resets=9' })).toBe('resource');
   });
 });
 

@@ -96,6 +96,72 @@ describe('createDeskHttp', () => {
     expect(srv.hits()).toBe(1);
   });
 
+  /** A desk that answers 429 (with `headers`) to the paths in `refuse`, 200 to the rest; `paths` lists every path it was sent. */
+  async function throttlingDesk(refuse: RegExp, headers: Record<string, string>) {
+    const paths: string[] = [];
+    const srv = await serve((q, res) => {
+      paths.push(`${q.method} ${q.url}`);
+      if (refuse.test(q.url ?? '')) json(res, 429, { error: 'TooManyRequests' }, headers);
+      else json(res, 200, {});
+    });
+    return { srv, paths };
+  }
+
+  /** The error of a request the desk must not see, or the path it was sent to. */
+  async function heldBack(http: ReturnType<typeof createDeskHttp>, method: string, url: string): Promise<TransientError> {
+    const err = await http.request({ method, url, data: method === 'GET' ? undefined : {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    return err as TransientError;
+  }
+
+  it('a long Retry-After sends every later request back to the queue at once, unsent, instead of sleeping', async () => {
+    waits.length = 0;
+    const desk = await throttlingDesk(/^\/first/, { 'Retry-After': '600' });
+    const http = createDeskHttp({ desk: 'test', baseURL: desk.srv.url, sleep: fastSleep });
+    await heldBack(http, 'GET', '/first');
+    const later = await heldBack(http, 'GET', '/second');
+    expect(later.code).toBe('desk_rate_limited');
+    expect(later.retryAfterMs).toBeGreaterThan(590_000);
+    expect(desk.paths).toEqual(['GET /first']);
+    expect(waits).toEqual([]);
+  });
+
+  it('Jira: a per-issue write limit holds back that issue only', async () => {
+    const desk = await throttlingDesk(/ISS-1\//, { 'Retry-After': '120', 'RateLimit-Reason': 'jira-per-issue-on-write' });
+    const http = createDeskHttp({ desk: 'jira', baseURL: desk.srv.url, sleep: fastSleep, ticketPath: /^\/rest\/api\/3\/issue\/[^/?]+/ });
+    await heldBack(http, 'POST', '/rest/api/3/issue/ISS-1/comment');
+    await http.request({ method: 'POST', url: '/rest/api/3/issue/ISS-2/comment', data: {} });
+    await http.request({ method: 'GET', url: '/rest/api/3/issue/ISS-3' });
+    expect((await heldBack(http, 'PUT', '/rest/api/3/issue/ISS-1')).retryAfterMs).toBeGreaterThan(100_000);
+    expect(desk.paths).toEqual(['POST /rest/api/3/issue/ISS-1/comment', 'POST /rest/api/3/issue/ISS-2/comment', 'GET /rest/api/3/issue/ISS-3']);
+  });
+
+  it('Jira: a burst limit holds back one method of one endpoint', async () => {
+    const desk = await throttlingDesk(/ISS-1\/comment/, { 'Retry-After': '120', 'RateLimit-Reason': 'jira-burst-based' });
+    const http = createDeskHttp({ desk: 'jira', baseURL: desk.srv.url, sleep: fastSleep, ticketPath: /^\/rest\/api\/3\/issue\/[^/?]+/ });
+    await heldBack(http, 'POST', '/rest/api/3/issue/ISS-1/comment');
+    await heldBack(http, 'POST', '/rest/api/3/issue/ISS-2/comment');
+    await http.request({ method: 'GET', url: '/rest/api/3/issue/ISS-2/comment' });
+    await http.request({ method: 'POST', url: '/rest/api/3/issue/ISS-2/transitions', data: {} });
+    expect(desk.paths).toHaveLength(3);
+  });
+
+  it("Zendesk: a 429 while the account and the endpoint have room holds back that ticket only; a spent account holds back all", async () => {
+    const ticketLimit = { 'Retry-After': '300', 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '650', 'Zendesk-RateLimit-tickets-update': 'total=100; remaining=80; resets=30' };
+    const desk = await throttlingDesk(/tickets\/7\b/, ticketLimit);
+    const http = createDeskHttp({ desk: 'zendesk', baseURL: desk.srv.url, sleep: fastSleep, ticketPath: /^\/api\/v2\/tickets\/\d+/ });
+    await heldBack(http, 'PUT', '/api/v2/tickets/7.json');
+    await http.request({ method: 'PUT', url: '/api/v2/tickets/8.json', data: {} });
+    await heldBack(http, 'GET', '/api/v2/tickets/7/metrics');
+    expect(desk.paths).toEqual(['PUT /api/v2/tickets/7.json', 'PUT /api/v2/tickets/8.json']);
+
+    const spent = await throttlingDesk(/tickets\/7\b/, { ...ticketLimit, 'X-Rate-Limit-Remaining': '0' });
+    const http2 = createDeskHttp({ desk: 'zendesk', baseURL: spent.srv.url, sleep: fastSleep, ticketPath: /^\/api\/v2\/tickets\/\d+/ });
+    await heldBack(http2, 'PUT', '/api/v2/tickets/7.json');
+    await heldBack(http2, 'PUT', '/api/v2/tickets/8.json');
+    expect(spent.paths).toEqual(['PUT /api/v2/tickets/7.json']);
+  });
+
   it('returns accepted non-2xx statuses to the caller', async () => {
     const srv = await serve((_q, res) => json(res, 404, { message: 'Not Found' }));
     const http = createDeskHttp({ desk: 'test', baseURL: srv.url });

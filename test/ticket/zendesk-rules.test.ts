@@ -89,6 +89,28 @@ describe('the Zendesk fake refuses what Zendesk refuses', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it("the plan's account-wide limit: every answer shows the account's window, and past it a 429 says none is left", async () => {
+    await start({ requestsPerMinute: 2 });
+    const show = () => direct.get(`${fake.url}/api/v2/tickets.json`, { auth: AUTH, validateStatus: () => true });
+    expect((await show()).headers).toMatchObject({ 'x-rate-limit': '2', 'x-rate-limit-remaining': '1' });
+    await show();
+    const refused = await show();
+    expect(refused.status).toBe(429);
+    expect(refused.headers).toMatchObject({ 'x-rate-limit-remaining': '0' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it("a ticket's own update limit (30 per 10 minutes): 429 while the account and the endpoint windows have room", async () => {
+    await start({ updatesPerTicket: 2 });
+    const t = fake.insert({ subject: 's', status: 'open' });
+    const [first] = [await put(t.id, { subject: 'a' }), await put(t.id, { subject: 'b' })];
+    expect(first!.headers['zendesk-ratelimit-tickets-update']).toBe('total=100; remaining=99; resets=60');
+    const refused = await put(t.id, { subject: 'c' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['x-rate-limit-remaining'])).toBeGreaterThan(0);
+    expect(refused.headers['zendesk-ratelimit-tickets-update']).toMatch(/remaining=9[0-9]/);
+  });
+
   it('archived tickets are missing from external_id lists, but shown by id', async () => {
     await start();
     const t = fake.insert({ subject: 's', external_id: DESK_KEY });
@@ -173,6 +195,20 @@ describe('the Zendesk adapter obeys', () => {
     const limited = await s.addNote(a, deskNote('two')).catch((e: unknown) => e);
     expect(limited).toMatchObject({ name: 'TransientError', code: 'desk_rate_limited', retryAfterMs: expect.any(Number) });
     expect((limited as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(30_000);
+    expect(waits).toEqual([]);
+  });
+
+  it("one ticket over its own update limit holds back that ticket only: the others are still written", async () => {
+    await start({ updatesPerTicket: 1 });
+    const s = sink();
+    const [a, b] = [await s.create(deskDraft(), { idempotencyKey: 'a' }), await s.create(deskDraft('k2'), { idempotencyKey: 'b' })];
+    await s.addNote(a, deskNote('one'));
+    const limited = await s.addNote(a, deskNote('two')).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ name: 'TransientError', code: 'desk_rate_limited' });
+    await s.addNote(b, deskNote('other ticket'));
+    expect(fake.get(b.id).comments.map((c) => c.body)).toContainEqual(expect.stringContaining('other ticket'));
+    const held = await s.addNote(a, deskNote('three')).catch((e: unknown) => e);
+    expect(held).toMatchObject({ code: 'desk_rate_limited', retryAfterMs: expect.any(Number) });
     expect(waits).toEqual([]);
   });
 

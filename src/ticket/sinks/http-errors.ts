@@ -28,7 +28,7 @@ const TRANSIENT_NETWORK_CODES = new Set([
 /** Codes where the request certainly never reached the desk, so even a create may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-function header(headers: HeaderBag, name: string): string | undefined {
+export function header(headers: HeaderBag, name: string): string | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) {
@@ -66,11 +66,41 @@ export function retryAfterMs(headers: HeaderBag, nowMs: number): number | undefi
   }
   const delta = header(headers, 'ratelimit-reset');
   if (delta !== undefined && /^\d+$/.test(delta.trim())) return Number(delta.trim()) * 1000;
+  // Zendesk's endpoint windows: the longest reset of a spent one
+  const spent = zendeskWindows(headers).filter((w) => w.remaining === 0 && w.resets !== undefined);
+  if (spent.length) return Math.max(...spent.map((w) => w.resets!)) * 1000;
   return undefined;
 }
 
+export interface RateWindow {
+  total?: number;
+  remaining?: number;
+  /** Seconds until the window resets. */
+  resets?: number;
+}
+
+/**
+ * Zendesk's endpoint windows, beside the account's: `Zendesk-RateLimit-tickets-update:
+ * total=100; remaining=99; resets=41` (also `-tickets-index`, and more endpoints to come),
+ * https://developer.zendesk.com/api-reference/introduction/rate-limits/.
+ */
+export function zendeskWindows(headers: HeaderBag): RateWindow[] {
+  if (!headers) return [];
+  const windows: RateWindow[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.toLowerCase().startsWith('zendesk-ratelimit-') || value === undefined || value === null) continue;
+    const w: RateWindow = {};
+    for (const part of String(Array.isArray(value) ? value[0] : value).split(';')) {
+      const m = /^\s*(total|remaining|resets)\s*=\s*(\d+)\s*$/i.exec(part);
+      if (m) w[m[1]!.toLowerCase() as keyof RateWindow] = Number(m[2]);
+    }
+    windows.push(w);
+  }
+  return windows;
+}
+
 /** The first of `names` the headers carry, as a number. */
-function numberHeader(headers: HeaderBag, names: string[]): number | undefined {
+export function numberHeader(headers: HeaderBag, names: string[]): number | undefined {
   for (const name of names) {
     const v = header(headers, name);
     if (v !== undefined && /^\d+$/.test(v.trim())) return Number(v.trim());
@@ -79,16 +109,19 @@ function numberHeader(headers: HeaderBag, names: string[]): number | undefined {
 }
 
 /**
- * Whether the desk's rate-limit headers say the window is nearly spent (under a tenth left,
+ * Whether the desk's rate-limit headers say a window is nearly spent (under a tenth left,
  * or under 5 requests when only the remainder is given): Jira and ServiceNow send
- * `X-RateLimit-Remaining`/`-Limit`, Zendesk `X-Rate-Limit-Remaining`/`X-Rate-Limit`, the IETF
- * draft `RateLimit-Remaining`/`-Limit`.
+ * `X-RateLimit-Remaining`/`-Limit`, Zendesk `X-Rate-Limit-Remaining`/`X-Rate-Limit` and its
+ * endpoint windows, the IETF draft `RateLimit-Remaining`/`-Limit`.
  */
 export function rateLimitNearlySpent(headers: HeaderBag): boolean {
-  const remaining = numberHeader(headers, ['x-ratelimit-remaining', 'x-rate-limit-remaining', 'ratelimit-remaining']);
-  if (remaining === undefined) return false;
-  const limit = numberHeader(headers, ['x-ratelimit-limit', 'x-rate-limit', 'x-rate-limit-limit', 'ratelimit-limit']);
-  return limit === undefined ? remaining < 5 : remaining < limit / 10;
+  const nearlySpent = (remaining: number | undefined, limit: number | undefined): boolean =>
+    remaining !== undefined && (limit === undefined ? remaining < 5 : remaining < limit / 10);
+  if (zendeskWindows(headers).some((w) => nearlySpent(w.remaining, w.total))) return true;
+  return nearlySpent(
+    numberHeader(headers, ['x-ratelimit-remaining', 'x-rate-limit-remaining', 'ratelimit-remaining']),
+    numberHeader(headers, ['x-ratelimit-limit', 'x-rate-limit', 'x-rate-limit-limit', 'ratelimit-limit']),
+  );
 }
 
 export function isRetryableStatus(status: number): boolean {

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
 import { createAdaptiveLimit, type RequestOutcome } from './adaptive-limit.ts';
 import { classifyHttpFailure, isRetryableStatus, notJsonFailure, rateLimitNearlySpent, retryAfterMs, wasNeverSent } from './http-errors.ts';
+import { endpointOf, throttleScope } from './throttle-scope.ts';
 
 /**
  * Shared axios plumbing for every service desk: one instance per desk with auth, a timeout,
@@ -29,6 +30,11 @@ export interface DeskHttpOptions {
   baseDelayMs?: number;
   /** Longest wait we sit out in-process; a longer Retry-After goes back to the queue as TransientError.retryAfterMs. @defaultValue 30000 */
   maxWaitMs?: number;
+  /**
+   * The part of a path that names one ticket (`/rest/api/3/issue/KEY`, `/api/v2/tickets/7`),
+   * for the desks whose limits may count per ticket (throttle-scope.ts).
+   */
+  ticketPath?: RegExp;
   logger?: Logger;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -75,8 +81,29 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const log = options.logger;
-  // When the desk throttles one request, every request to it waits: it counts per account.
-  let blockedUntil = 0;
+  // Until when a 429 holds back the requests of its scope ('desk', an endpoint or a ticket's path).
+  const heldUntil = new Map<string, number>();
+
+  function scopesOf(method: string, url: string): string[] {
+    const ticket = options.ticketPath?.exec(url)?.[0];
+    return ticket ? ['desk', endpointOf(method, url), ticket] : ['desk', endpointOf(method, url)];
+  }
+
+  function hold(method: string, url: string, headers: Record<string, unknown>, ms: number): void {
+    const at = now();
+    for (const [scope, until] of heldUntil) if (until <= at) heldUntil.delete(scope);
+    const scope = throttleScope(headers);
+    const ticket = options.ticketPath?.exec(url)?.[0];
+    const key = scope === 'desk' ? 'desk' : scope === 'resource' && ticket ? ticket : endpointOf(method, url);
+    heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, at + ms));
+  }
+
+  /** How long this request must still wait for an earlier 429 of its scope. */
+  function heldFor(method: string, url: string): number {
+    let until = 0;
+    for (const scope of scopesOf(method, url)) until = Math.max(until, heldUntil.get(scope) ?? 0);
+    return until - now();
+  }
 
   function backoff(attempt: number): number {
     const cap = baseDelay * 2 ** attempt;
@@ -84,8 +111,6 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
   }
 
   async function once<T>(req: DeskRequest): Promise<AxiosResponse<T> | { networkError: AxiosError | Error }> {
-    const wait = blockedUntil - now();
-    if (wait > 0) await sleep(wait);
     await limiter.acquire();
     const started = now();
     let outcome: RequestOutcome = { latencyMs: 0, pushedBack: false };
@@ -109,6 +134,12 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
     const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(method);
     const url = req.url ?? '';
     for (let attempt = 0; ; attempt++) {
+      const held = heldFor(method, url);
+      // past the longest in-process wait, the job goes back to the queue: the worker takes other jobs meanwhile
+      if (held > maxWait) {
+        throw new TransientError(`${options.desk} ${method.toUpperCase()} ${url}: held back ${Math.ceil(held / 1000)} s by the desk's rate limit`, 'desk_rate_limited', held);
+      }
+      if (held > 0) await sleep(held);
       const res = await once<T>(req);
       let failure: TransientError | PermanentError;
       let resend: boolean;
@@ -128,7 +159,7 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
         resend = notJson ? idempotent : isRetryableStatus(res.status) && (idempotent || res.status === 429);
         if (res.status === 429) {
           const after = retryAfterMs(headers, now());
-          if (after !== undefined) blockedUntil = Math.max(blockedUntil, now() + after);
+          if (after !== undefined) hold(method, url, headers, after);
         }
       }
       if (failure instanceof PermanentError || !resend || attempt >= maxRetries) throw failure;

@@ -4,10 +4,10 @@ import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { describeBody } from './http-errors.ts';
-import { createDeskHttp, type DeskHttpOptions } from './http.ts';
+import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
-import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
 
 /**
@@ -69,14 +69,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const { url, email, token, project } = requireDeskSettings('jira', config);
   const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'jira-sink' });
-  const http = createDeskHttp({
-    desk: 'jira',
-    baseURL: base,
-    auth: { username: email, password: token },
-    headers: { 'Content-Type': 'application/json' },
-    logger: log,
-    ...deps.http,
-  });
+  // Jira may count writes per issue (RateLimit-Reason: jira-per-issue-on-write): such a 429 holds back that issue only
+  const http = jsonDeskHttp('jira', base, { username: email, password: token }, log, { ticketPath: /^\/rest\/api\/3\/issue\/[^/?]+/, ...deps.http });
   // defaults live in the config schema
   const resolveNames = config.resolveTransitions;
   const reopenNames = config.reopenTransitions;

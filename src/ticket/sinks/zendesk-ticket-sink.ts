@@ -39,7 +39,8 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
   const { url, email, token } = requireDeskSettings('zendesk', config);
   const base = deskBaseUrl(url);
   const log = deps.logger.child({ component: 'zendesk-sink' });
-  const http = jsonDeskHttp('zendesk', base, { username: `${email}/token`, password: token }, log, deps.http);
+  // Update Ticket counts per ticket too (30 per 10 minutes): such a 429 holds back that ticket only
+  const http = jsonDeskHttp('zendesk', base, { username: `${email}/token`, password: token }, log, { ticketPath: /^\/api\/v2\/tickets\/\d+/, ...deps.http });
   const tag = (config.tag ?? 'syncdesk').toLowerCase();
   const wontFixTag = (config.wontFixTag ?? 'wont_fix').toLowerCase();
   const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
