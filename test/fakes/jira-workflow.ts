@@ -33,7 +33,8 @@ export const RESOLUTIONS = ['Done', "Won't Do", 'Duplicate', 'Cannot Reproduce']
 export interface FakeWorkflow {
   /** Status of a new issue. */
   initial: FakeStatus;
-  resolve: { name: string; to: FakeStatus; screen: Screen };
+  /** `setsNoResolution`: a workflow built from scratch, whose done status sets no resolution (nor its date). */
+  resolve: { name: string; to: FakeStatus; screen: Screen; setsNoResolution?: boolean };
   reopen: {
     name: string;
     screen: Screen;
@@ -52,9 +53,16 @@ const RESOLUTION_OPTIONAL: Screen = { resolution: { required: false, allowedValu
  * classic: Jira's classic workflow, "Resolve Issue" with a Resolution screen, and a reopen
  * that refuses while the resolution is set (some company-managed workflows).
  * jsm: Jira Service Management, "Resolve this issue" to status Resolved.
+ * scratch: a workflow built from scratch: "Done" sets no resolution, so no resolution date
+ * ("the Resolved status is not connected in any way with the Resolution field").
  */
-export const WORKFLOWS: Record<'simple' | 'classic' | 'jsm', FakeWorkflow> = {
+export const WORKFLOWS: Record<'simple' | 'classic' | 'jsm' | 'scratch', FakeWorkflow> = {
   simple: { initial: STATUS.todo, resolve: { name: 'Done', to: STATUS.done, screen: {} }, reopen: { name: 'Reopen', screen: {} }, start: 'Start Progress' },
+  scratch: {
+    initial: STATUS.todo,
+    resolve: { name: 'Done', to: STATUS.done, screen: {}, setsNoResolution: true },
+    reopen: { name: 'Reopen', screen: {} },
+  },
   classic: {
     initial: STATUS.todo,
     resolve: { name: 'Resolve Issue', to: STATUS.resolved, screen: RESOLUTION_REQUIRED },

@@ -41,6 +41,8 @@ export interface FakeJiraIssue {
     status: FakeStatus;
     resolution: { name: string } | null;
     resolutiondate: string | null;
+    /** When the status last moved to another category (To Do, In Progress, Done). */
+    statuscategorychangedate: string;
     created: string;
     updated: string;
   };
@@ -195,15 +197,20 @@ export class FakeJira extends FakeDesk {
     return issue;
   }
 
-  /** An agent moves the issue: to a done status with a resolution (e.g. "Won't Do"), or back to an open one. */
+  /**
+   * An agent moves the issue: to a done status with a resolution (e.g. "Won't Do"), or without
+   * one (`null`: a workflow whose done status sets none), or back to an open one. As in Jira,
+   * the resolution date comes with the resolution, not with the status.
+   */
   setStatus(idOrKey: string, status: keyof typeof STATUS | FakeStatus, resolution?: string | null): void {
     const issue = this.get(idOrKey);
     const to = typeof status === 'string' ? STATUS[status] : status;
     const done = to.statusCategory.key === 'done';
     if (resolution === undefined) resolution = done ? 'Done' : null;
+    if (issue.fields.status.statusCategory.key !== to.statusCategory.key) issue.fields.statuscategorychangedate = jiraTime(Date.now());
     issue.fields.status = structuredClone(to);
     issue.fields.resolution = done && resolution ? { name: resolution } : null;
-    issue.fields.resolutiondate = done ? jiraTime(Date.now()) : null;
+    issue.fields.resolutiondate = issue.fields.resolution ? jiraTime(Date.now()) : null;
     this.touch(issue);
   }
 
@@ -352,6 +359,7 @@ export class FakeJira extends FakeDesk {
         status: structuredClone(this.workflow.initial),
         resolution: null,
         resolutiondate: null,
+        statuscategorychangedate: jiraTime(now),
         created: jiraTime(now),
         updated: jiraTime(now),
       },
@@ -441,7 +449,8 @@ export class FakeJira extends FakeDesk {
     if (t.id === '31' && this.workflow.reopen.refusesResolution && issue.fields.resolution && resolution !== null) {
       return err(400, ['The issue cannot be reopened while its resolution is set.']);
     }
-    if (t.id === '21') this.setStatus(issue.id, t.to, resolution ?? 'Done'); // no screen: a post-function sets Done
+    // no screen: a post-function sets Done, unless the workflow was built without one
+    if (t.id === '21') this.setStatus(issue.id, t.to, resolution ?? (this.workflow.resolve.setsNoResolution ? null : 'Done'));
     else if (t.id === '31') this.setStatus(issue.id, t.to, null);
     else this.setStatus(issue.id, t.to);
     return { status: 204 };

@@ -128,6 +128,19 @@ describe('Jira adapter: statuses and transitions', () => {
     expect((await sink.findByKey(KEY))[0]!.status).toBe('open');
   });
 
+  it('a workflow whose Done sets no resolution: the issue is resolved as of its move to done, so the reopen window still applies', async () => {
+    await startFake({ workflow: 'scratch' });
+    const sink = makeSink();
+    const t = await sink.create(draft(), { idempotencyKey: 'a' });
+    const before = Date.now();
+    await sink.resolve(t, note('gone'));
+    expect(fake.get(t.id).fields).toMatchObject({ resolution: null, resolutiondate: null, status: { name: 'Done' } });
+    const seen = (await sink.get!(t.id))!;
+    expect(seen.status).toBe('resolved');
+    // dated by the move to done (Jira writes whole seconds): a null date would reopen it however long ago that was
+    expect(Date.parse(seen.resolvedAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+  });
+
   it('resolves and reopens through transitions looked up by name, with ADF comments', async () => {
     await startFake({ resolveTransition: 'Resolve Issue' });
     const sink = makeSink();

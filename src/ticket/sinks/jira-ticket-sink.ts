@@ -24,7 +24,7 @@ import type { MailAttachment } from './mail-attachment.ts';
  * createmeta, a transition's screen with `expand=transitions.fields` each time it is used.
  */
 
-const ISSUE_FIELDS = ['status', 'resolution', 'resolutiondate', 'labels', 'created'];
+const ISSUE_FIELDS = ['status', 'resolution', 'resolutiondate', 'statuscategorychangedate', 'labels', 'created'];
 const MAX_PAGES = 10;
 /** Keys remembered at most (oldest dropped first); a key's issues are few. */
 const MEMORY_KEYS = 10_000;
@@ -36,6 +36,7 @@ interface JiraIssue {
     status?: { name?: string; statusCategory?: { key?: string } };
     resolution?: { name?: string } | null;
     resolutiondate?: string | null;
+    statuscategorychangedate?: string | null;
     labels?: string[];
     created?: string;
   };
@@ -106,7 +107,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       key,
       url: `${base}/browse/${issue.key}`,
       status,
-      resolvedAt: status === 'open' ? null : isoOf(issue.fields?.resolutiondate),
+      // a workflow whose done status sets no resolution leaves no resolution date: the move to done dates it
+      resolvedAt: status === 'open' ? null : isoOf(issue.fields?.resolutiondate ?? issue.fields?.statuscategorychangedate),
     };
   }
 
