@@ -1,5 +1,5 @@
 import type { MailDocument } from './mail-tree.ts';
-import { isMicrosoftSender, reportSubject } from './subject.ts';
+import { FORWARD_PREFIX_RE, isMicrosoftSender, REPLY_PREFIX_RE, reportSubject } from './subject.ts';
 
 /**
  * Mail that must not become a report even when it quotes one: automatic replies (an
@@ -36,11 +36,6 @@ const AUTO_REPLY_SUBJECT_RE = new RegExp(
     ')\\s*[:：]',
   'iu',
 );
-
-/** Subject prefixes a person adds when forwarding (the auto-forward rules of Outlook add them too). */
-const FORWARD_PREFIX_RE = /^\s*(?:\[(?:external|ext)\]\s*)*(?:fw|fwd|wg|tr|rv|enc|i|doorst|vb|vs|fs|pd|ynt)\s*[:：]/i;
-
-const REPLY_PREFIX_RE = /^\s*(?:\[(?:external|ext)\]\s*)*(?:re|aw|sv|antw|odp|r)\s*(?:\[\d+\])?\s*[:：]/i;
 
 /** Connect Health and sync-health notices: same sender as the digest, but they name no object. */
 const HEALTH_NOTICE_RE =

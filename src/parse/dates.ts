@@ -29,28 +29,91 @@ const ZONES: Record<string, number> = {
 const ZONE_RE = new RegExp(`(?<![\\p{L}])(${Object.keys(ZONES).join('|')})(?![\\p{L}])`, 'u');
 const NEAR_MS = 8 * 86_400_000;
 
-const MONTHS: Record<string, number> = {};
-const NAMES: string[][] = [
-  ['january', 'jan', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'januari', 'janeiro'],
-  ['february', 'feb', 'februar', 'février', 'fevrier', 'févr', 'febrero', 'febbraio', 'februari', 'fevereiro', 'fev'],
-  ['march', 'mar', 'märz', 'maerz', 'mrz', 'mars', 'marzo', 'maart', 'mrt', 'março', 'marco'],
-  ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile'],
-  ['may', 'mai', 'mayo', 'maggio', 'mag', 'mei', 'maio'],
-  ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho'],
-  ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho'],
-  ['august', 'aug', 'août', 'aout', 'agosto', 'ago', 'augustus'],
-  ['september', 'sep', 'sept', 'septembre', 'septiembre', 'settembre', 'set', 'setembro'],
-  ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro'],
-  ['november', 'nov', 'novembre', 'noviembre', 'novembro'],
-  ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic', 'dicembre', 'dezembro'],
+/** Month names ICU does not write: forms without accents or umlauts, and older abbreviations. */
+const EXTRA_MONTH_NAMES: string[][] = [
+  ['jänner', 'janv', 'ene', 'gen'],
+  ['fevrier', 'févr', 'fev'],
+  ['maerz', 'mrz', 'mrt', 'marco'],
+  ['avr', 'abr'],
+  ['mag'],
+  ['giu'],
+  ['juil', 'lug'],
+  ['aout', 'ago'],
+  ['sept', 'set'],
+  ['okt', 'ott'],
+  [],
+  ['decembre', 'déc', 'dez', 'dic'],
 ];
-NAMES.forEach((names, i) => names.forEach((n) => (MONTHS[n] = i)));
 
-const MONTH_RE = new RegExp(`(?<![\\p{L}])(${Object.keys(MONTHS).sort((a, b) => b.length - a.length).join('|')})\\.?(?![\\p{L}])`, 'iu');
+/**
+ * The languages whose month names and AM/PM words a forward header may carry: those of
+ * Outlook's and Gmail's interfaces. Their names come from ICU (Node's full ICU), in every
+ * form a client prints: alone ("kwiecień"), in a date ("16 kwietnia", "16. huhtikuuta"),
+ * short ("kwi", "квіт.").
+ */
+const LOCALES = [
+  'en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'sv', 'da', 'nb', 'nn', 'fi', 'is', 'pl', 'cs', 'sk', 'hu', 'ro', 'hr', 'sl', 'sr-Latn',
+  'sr-Cyrl', 'bs', 'bg', 'mk', 'ru', 'uk', 'be', 'el', 'tr', 'et', 'lv', 'lt', 'ca', 'eu', 'gl', 'ga', 'cy', 'sq', 'az', 'kk', 'uz',
+  'id', 'ms', 'fil', 'af', 'sw', 'he', 'ar', 'fa', 'hi', 'th', 'vi', 'ja', 'zh', 'zh-TW', 'ko', 'ka', 'hy',
+];
+
+/** A word as the tables hold it: lower case, without dots or spaces ("p. m." → "pm", "апр." → "апр"). */
+const wordKey = (word: string): string => word.toLowerCase().replace(/[.\s]/g, '');
+
+interface DateWords {
+  /** The months a word names: one, or two when languages disagree (Croatian "listopad" is October, Polish and Czech November). */
+  months: ReadonlyMap<string, readonly number[]>;
+  monthRe: RegExp;
+  /** AM and PM words ("PM", "p. m.", "下午", "μ.μ.", "odp.") by their wordKey: true for PM. */
+  dayPeriods: ReadonlyMap<string, boolean>;
+}
+
+let dateWords: DateWords | undefined;
+
+/**
+ * Built on first use (a few thousand ICU calls). A word that is AM in one language and PM in
+ * another is left out: such a time is read without it, never as the wrong half of the day.
+ */
+function words(): DateWords {
+  if (dateWords) return dateWords;
+  const months = new Map<string, number[]>();
+  const addMonth = (name: string, month: number): void => {
+    const key = wordKey(name);
+    if (key.length < 3 || !/^\p{L}+$/u.test(key)) return;
+    const known = months.get(key) ?? [];
+    if (!known.includes(month)) months.set(key, [...known, month]);
+  };
+  const periods = new Map<string, boolean>();
+  const periodClashes = new Set<string>();
+  for (const locale of LOCALES) {
+    const forms = [{ month: 'long' }, { month: 'short' }, { day: 'numeric', month: 'long' }, { day: 'numeric', month: 'short' }] as const;
+    for (const form of forms) {
+      const format = new Intl.DateTimeFormat(locale, { ...form, timeZone: 'UTC' });
+      for (let m = 0; m < 12; m++) {
+        const part = format.formatToParts(new Date(Date.UTC(2020, m, 16))).find((p) => p.type === 'month');
+        if (part) addMonth(part.value, m);
+      }
+    }
+    const clock = new Intl.DateTimeFormat(locale, { hour: 'numeric', hour12: true, timeZone: 'UTC' });
+    for (const [hour, pm] of [[8, false], [20, true]] as const) {
+      const period = clock.formatToParts(new Date(Date.UTC(2020, 3, 16, hour))).find((p) => p.type === 'dayPeriod');
+      if (!period) continue;
+      const key = wordKey(period.value);
+      if (periods.has(key) && periods.get(key) !== pm) periodClashes.add(key);
+      periods.set(key, pm);
+    }
+  }
+  for (const key of periodClashes) periods.delete(key);
+  EXTRA_MONTH_NAMES.forEach((names, m) => names.forEach((n) => addMonth(n, m)));
+  const alternatives = [...months.keys()].sort((a, b) => b.length - a.length).join('|');
+  dateWords = { months, monthRe: new RegExp(`(?<![\\p{L}])(${alternatives})\\.?(?![\\p{L}])`, 'iu'), dayPeriods: periods };
+  return dateWords;
+}
 
 function zoneOffsetMinutes(text: string): number | null {
-  const z = /(?:GMT|UTC)?\s*([+-])(\d{2}):?(\d{2})\b/.exec(text);
-  if (z) return (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
+  // "+0200", "GMT+02:00", and "GMT+3" / "UTC+3" as Apple Mail and Gmail write them
+  const z = /(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)/.exec(text) ?? /([+-])(\d{2}):?(\d{2})\b/.exec(text);
+  if (z) return (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3] ?? 0));
   const named = ZONE_RE.exec(text);
   return named ? ZONES[named[1]!]! : null;
 }
@@ -67,12 +130,15 @@ function dayMonth(a: number, b: number, year: number, options: LooseDateOptions)
   if (b > 12 && a <= 12) return [b, a - 1];
   if (a === b || options.order === 'dmy') return [a, b - 1];
   if (options.order === 'mdy') return [b, a - 1];
-  const near = options.near ? Date.parse(options.near) : NaN;
-  if (!Number.isNaN(near)) {
-    const fits = [[a, b - 1] as [number, number], [b, a - 1] as [number, number]].filter(([d, m]) => Math.abs(Date.UTC(year, m, d) - near) <= NEAR_MS);
-    if (fits.length === 1) return fits[0]!;
-  }
-  return null;
+  return onlyNear([[a, b - 1], [b, a - 1]], year, options.near);
+}
+
+/** The one of the [day, month] readings that falls within days of `near`, else null. */
+function onlyNear(readings: Array<[number, number]>, year: number, near: string | null | undefined): [number, number] | null {
+  const at = near ? Date.parse(near) : NaN;
+  if (Number.isNaN(at)) return null;
+  const fits = readings.filter(([d, m]) => Math.abs(Date.UTC(year, m, d) - at) <= NEAR_MS);
+  return fits.length === 1 ? fits[0]! : null;
 }
 
 export function parseLooseDate(input: string | null | undefined, options: LooseDateOptions = {}): string | null {
@@ -85,7 +151,7 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     if (!Number.isNaN(t)) return new Date(t).toISOString();
   }
   const cjk = /(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]/u.exec(text);
-  const month = cjk ? null : MONTH_RE.exec(text);
+  const month = cjk ? null : words().monthRe.exec(text);
   let year: number;
   let mon: number;
   let day: number;
@@ -94,20 +160,32 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     [year, mon, day] = [Number(cjk[1]), Number(cjk[2]) - 1, Number(cjk[3])];
     rest = text.slice(cjk.index + cjk[0].length);
   } else if (month) {
-    mon = MONTHS[month[1]!.toLowerCase()]!;
     const before = text.slice(0, month.index);
     const after = text.slice(month.index + month[0].length);
-    const dayBefore = /(\d{1,2})\.?\s*(?:de\s+)?$/.exec(before);
-    const dayAfter = /^\s*(\d{1,2})(?:st|nd|rd|th)?\b,?/.exec(after);
-    const yearM = /\b(\d{4})\b/.exec(after);
-    if (!yearM) return null;
-    year = Number(yearM[1]);
-    if (dayBefore) day = Number(dayBefore[1]);
-    else if (dayAfter && dayAfter.index === 0 && Number(dayAfter[1]) <= 31 && after.indexOf(dayAfter[1]!) < yearM.index) day = Number(dayAfter[1]);
-    else return null;
-    rest = after.slice(yearM.index + 4);
+    const dayAfter = /^\s*(\d{1,2})(?:st|nd|rd|th)?\b\.?,?/.exec(after);
+    // Hungarian puts the year first: "2020. április 16. 20:20"
+    const yearBefore = /\b(\d{4})\.?\s*$/.exec(before);
+    if (yearBefore && dayAfter) {
+      [year, day] = [Number(yearBefore[1]), Number(dayAfter[1])];
+      rest = after.slice(dayAfter[0].length);
+    } else {
+      const dayBefore = /(\d{1,2})\.?\s*(?:de\s+)?$/.exec(before);
+      const yearM = /\b(\d{4})\b/.exec(after);
+      if (!yearM) return null;
+      year = Number(yearM[1]);
+      if (dayBefore) day = Number(dayBefore[1]);
+      else if (dayAfter && Number(dayAfter[1]) <= 31 && after.indexOf(dayAfter[1]!) < yearM.index) day = Number(dayAfter[1]);
+      else return null;
+      rest = after.slice(yearM.index + 4);
+    }
+    const months = words().months.get(wordKey(month[1]!))!;
+    // a word two languages give different months: the one near the carrier's date
+    const reading = months.length === 1 ? months[0]! : onlyNear(months.map((m): [number, number] => [day, m]), year, options.near)?.[1];
+    if (reading === undefined) return null;
+    mon = reading;
   } else {
-    const numeric = /\b(\d{1,4})[./-](\d{1,2})[./-](\d{2,4})\b/.exec(text);
+    // "27. 10. 2021": Czech and Slovak put a space after each dot
+    const numeric = /\b(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})\b/.exec(text);
     if (!numeric) return null;
     const [a, b, c] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
     if (numeric[1]!.length === 4) [year, mon, day] = [a, b - 1, c];
@@ -120,21 +198,26 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     }
     rest = text.slice(numeric.index + numeric[0].length);
   }
-  const time = /(午前|午後|오전|오후)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?\s?[Mm]\.?)?/u.exec(rest);
+  // "20:20", "21.20" (Finnish, Danish), with an AM/PM word before ("下午 08:20") or after ("8:20 p. m.", "8:20 μ.μ.")
+  const time = /(?<!\d)(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?!\d)/.exec(rest);
   let hours = 0;
   let minutes = 0;
   let seconds = 0;
+  let zoneText = rest;
   if (time) {
-    hours = Number(time[2]);
-    minutes = Number(time[3]);
-    seconds = Number(time[4] ?? 0);
-    const marker = time[1] === '午後' || time[1] === '오후' ? 'pm' : time[1] ? 'am' : undefined;
-    const ampm = time[5]?.replace(/[.\s]/g, '').toLowerCase() ?? marker;
-    if (ampm === 'pm' && hours < 12) hours += 12;
-    if (ampm === 'am' && hours === 12) hours = 0;
+    hours = Number(time[1]);
+    minutes = Number(time[2]);
+    seconds = Number(time[3] ?? 0);
+    zoneText = rest.slice(time.index + time[0].length);
+    const { dayPeriods } = words();
+    const after = /^\s*(\p{L}\.?(?:\s?\p{L}+\.?)?)/u.exec(zoneText)?.[1];
+    const before = /(\S+)\s*$/.exec(rest.slice(0, time.index))?.[1];
+    const pm = dayPeriods.get(wordKey(after ?? '')) ?? dayPeriods.get(wordKey(before ?? ''));
+    if (pm === true && hours < 12) hours += 12;
+    if (pm === false && hours === 12) hours = 0;
   }
   if (year < 1990 || year > 2100 || mon < 0 || mon > 11 || day < 1 || day > 31 || hours > 23 || minutes > 59 || seconds > 60) return null;
-  const offset = zoneOffsetMinutes(time ? rest.slice(time.index + time[0].length) : rest) ?? options.offsetMinutes ?? 0;
+  const offset = zoneOffsetMinutes(zoneText) ?? options.offsetMinutes ?? 0;
   const ms = Date.UTC(year, mon, day, hours, minutes, seconds) - offset * 60_000;
   return new Date(ms).toISOString();
 }

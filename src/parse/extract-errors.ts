@@ -683,6 +683,8 @@ function identityOf(flat: string): string | null {
   const t = flat.length >= 7 && (flat.charCodeAt(0) | 0x20) === 0x6d /* m */ ? flat.replace(/^mailto:/i, '') : flat;
   // the placeholders are at most seven characters, or all dashes
   if ((t.length <= 7 || t.charCodeAt(0) === 0x2d) && /^(?:n\/?a|none|-+|\(none\)|null|unknown)$/i.test(t)) return null;
+  // a quote mark or a dash left from the text around an error names no object
+  if (t.length <= 3 && !/[\p{L}\p{N}]/u.test(t)) return null;
   const angle = t.includes('<') ? /<([^<>\s]+@[^<>\s]+)>/.exec(t) : null;
   if (angle) return angle[1]!;
   if (!t.includes('@')) return t; // most identities are names: no address to clean up

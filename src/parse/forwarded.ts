@@ -26,13 +26,13 @@ type Field = keyof ForwardHeaders;
 
 const FIELD: Record<string, Field> = {};
 const words = (field: Field, list: string): void => list.split('|').forEach((w) => (FIELD[w] = field));
-words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|від|mittente|nadawca|差出人|送信者|送信元|发件人|寄件者|보낸 사람");
+words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|від|mittente|nadawca|από|差出人|送信者|送信元|发件人|寄件者|보낸 사람");
 words(
   'sentAt',
-  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|enviado em|enviada em|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜",
+  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|enviado em|enviada em|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|στάλθηκε|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜",
 );
-words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|naslov|件名|主题|主旨|제목');
-words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|bilgi|копія|copie à|宛先|送信先|收件人|抄送|받는 사람|참조");
+words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|subiect|naslov|θέμα|件名|主题|主旨|제목');
+words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|kópia|másolatot kap|către|bilgi|копія|copie à|προς|κοιν|宛先|送信先|收件人|收件者|抄送|副本|받는 사람|참조");
 
 /** Labels of English clients: their numeric dates may be month first (US) or day first (UK). */
 const ENGLISH_FROM = new Set(['from']);
@@ -45,8 +45,48 @@ const WRAPPED_ADDRESS_RE = /^(?:<[^<>\s]+@[^<>\s]+>|\[mailto:[^\]\s]+\])$/i;
 const ATTRIBUTION_RE =
   /^(?:(on)|am|le|el|il giorno|op|em|den|dnia|dne)\s+(.+?)\s*(?:wrote|schrieb|a écrit|escribió|ha scritto|geschreven|escreveu|skrev(?: följande)?|napisał|napsal\(a\))\s*:$/iu;
 
+/**
+ * A forward header written on one line: Yahoo glues its fields together ("----- Forwarded
+ * Message ----- From: … <a@b>To: …Sent: … GMT+1Subject: …", crisp-oss's yahoo_* fixtures).
+ * Labels start with a capital there, which tells "Aan:" from the "an:" inside it.
+ */
+const GLUED_LABEL_RE = new RegExp(
+  `(?:${Object.keys(FIELD)
+    .flatMap((w) => [w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()])
+    .sort((a, b) => b.length - a.length)
+    .join('|')})\\s*[:：]\\s`,
+  'gu',
+);
+
+/** The line cut before each label when it holds a whole header (a From and two more fields), else the line. */
+function unglue(line: string): string[] {
+  // a header is a few hundred characters: a longer line is body text, not worth the search
+  if (line.length > 2000 || !line.includes(':')) return [line];
+  const at = [...line.matchAll(GLUED_LABEL_RE)];
+  if (at.length < 3 || !at.some((m) => FIELD[m[0].replace(/\s*[:：]\s$/u, '').toLowerCase()] === 'from')) return [line];
+  const cuts = [0, ...at.map((m) => m.index), line.length];
+  return cuts.slice(1).map((end, i) => line.slice(cuts[i], end).trim()).filter(Boolean);
+}
+
+/**
+ * A reply attribution in a language the verbs of ATTRIBUTION_RE do not cover, told by its
+ * shape: one short line ending in a colon that names one address and a date ("28/10/2021
+ * 12:46 időpontban John Doe (john.doe@acme.com) ezt írta:", "John Doe <…> kirjoitti
+ * 28/10/2021 12.46:", crisp-oss's outlook_2019_* fixtures).
+ */
+function attributionByShape(line: string, date: (text: string) => string | null): ForwardHeaders | null {
+  if (line.length > 200 || !/[:：]$/u.test(line)) return null;
+  const from = addressOf(line);
+  if (!from) return null;
+  // the date is what is left without the name and address
+  const rest = line.replace(/<[^<>]*>|\([^()]*@[^()]*\)|\[mailto:[^\]]*\]|"[^"]*"|\S+@\S+/g, ' ');
+  const sentAt = date(rest);
+  return sentAt ? { from, to: null, sentAt, subject: null } : null;
+}
+
 /** Every forward header block and reply attribution in the lines, in order (nested ones come later). */
-export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptions, 'offsetMinutes' | 'near'> = {}): ForwardHeaders[] {
+export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateOptions, 'offsetMinutes' | 'near'> = {}): ForwardHeaders[] {
+  const lines = bodyLines.flatMap(unglue);
   const blocks: ForwardHeaders[] = [];
   let current: Partial<Record<Field, string>> = {};
   let english = true;
@@ -71,6 +111,12 @@ export function findForwardHeaders(lines: string[], options: Pick<LooseDateOptio
       const text = attribution[2]!;
       const cut = text.search(/["“«„]|<|\[/);
       blocks.push({ from: addressOf(text), to: null, sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null });
+      continue;
+    }
+    const byShape = LINE_RE.test(line) ? null : attributionByShape(line, (text) => date(text, false));
+    if (byShape) {
+      close();
+      blocks.push(byShape);
       continue;
     }
     const m = LINE_RE.exec(line);

@@ -5,7 +5,24 @@
  * any number of reply/forward prefixes in many languages.
  */
 
-const PREFIX_RE = /^\s*(?:(?:re|fw|fwd|wg|tr|rv|aw|sv|vs|vb|enc|fs|antw|doorst|ynt|odp|pd|r|i)\s*(?:\[\d+\])?\s*[:：]\s*|\[(?:external|ext)\]\s*)+/i;
+/**
+ * What mail clients put before a forwarded subject, in their languages: the subject fixtures
+ * of crisp-oss/email-forward-parser (FW, WG, TR, RV, I, PD, ENC, VB, VS, VL, İLT, Videresend,
+ * Redir) and the prefix lists other mail tools keep (ΠΡΘ, Továbbítás, 转发, 轉寄, TRS, YML).
+ * Danish "VS:" forwards; Finnish "VS:" answers: either way it is a prefix.
+ */
+const FORWARD_PREFIXES = ['fw', 'fwd', 'wg', 'tr', 'trs', 'rv', 'i', 'pd', 'enc', 'vb', 'vs', 'vl', 'fs', 'doorst', 'İlt', 'ilt', 'yml', 'videresend', 'redir', 'πρθ', 'továbbítás', '转发', '轉寄'];
+/** What they put before an answered one: RE, AW, SV, Antw, Odp, YNT, R, RIF, ΑΠ, ΣΧΕΤ, Vá, НА, 回复, 回覆. */
+const REPLY_PREFIXES = ['re', 'aw', 'sv', 'antw', 'odp', 'ynt', 'r', 'rif', 'ref', 'res', 'atb', 'bls', 'απ', 'σχετ', 'vá', 'на', '回复', '回覆'];
+
+// "Redir.:" ends in a dot; "RE[2]:" counts
+const prefixRe = (words: readonly string[]): string => `(?:${words.join('|')})\\.?\\s*(?:\\[\\d+\\])?\\s*[:：]`;
+const EXTERNAL_TAG = '\\[(?:external|ext)\\]\\s*';
+const PREFIX_RE = new RegExp(`^\\s*(?:${prefixRe([...FORWARD_PREFIXES, ...REPLY_PREFIXES])}\\s*|${EXTERNAL_TAG})+`, 'iu');
+/** A subject a person (or an auto-forward rule) forwarded. */
+export const FORWARD_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(FORWARD_PREFIXES)}`, 'iu');
+/** A subject of an answer. */
+export const REPLY_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(REPLY_PREFIXES)}`, 'iu');
 const REPORT_RE =
   /^(?:(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory)\b\s*(?:[:\-–—,]\s*(?<date>.*))?$/i;
 
@@ -36,6 +53,11 @@ export function isMicrosoftSender(address: string | null | undefined): boolean {
   return !!address && SENDER_SET.has(address.trim().toLowerCase());
 }
 
-/** Words only a report's own body uses (a newsletter about sync errors does not say them). */
+/**
+ * Words only a report's own body uses (a newsletter about sync errors does not say them).
+ * The report's name counts only as a title or a header's value, a line of its own
+ * ("Subject: Directory Synchronization Error Report: <date>"): a colleague's "in yesterday's
+ * Directory Synchronization Error Report I saw…" names a report, it is none.
+ */
 export const REPORT_TITLE_RE =
-  /(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation/i;
+  /^[ \t>*]*(?:[\p{L} ]{1,20}[:：][ \t]*)?(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report[ \t*]*(?:[:\-–—,].*)?$|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation/imu;

@@ -3,10 +3,11 @@ import { squeeze, type Block } from './blocks.ts';
 import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
 import { fieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
+import { liftInlineComments } from './inline-comments.ts';
 
 /**
- * Reduces a plain-text body to blocks: `> ` quote prefixes removed at any depth, blank lines
- * as breaks, and the ways mail clients flatten a table back into rows:
+ * Reduces a plain-text body to blocks: `> ` quote prefixes removed at any depth (a reply's
+ * comments between quoted lines read after them: inline-comments.ts), blank lines as breaks, and the ways mail clients flatten a table back into rows:
  * - `identity | description |` lines (a row wrapped by the client is joined back when the
  *   layout ends its rows with `|`);
  * - tab-separated lines (Outlook and Thunderbird "plain text" of an HTML table), hard-wrapped
@@ -26,9 +27,7 @@ const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
 
 export function textToBlocks(text: string): Block[] {
   const lines = unglueTables(dropEventXml(
-    text
-      .replace(/\r\n?/g, '\n')
-      .split('\n')
+    liftInlineComments(text.replace(/\r\n?/g, '\n').split('\n'))
       .map((l) => l.replace(/^(?:[ \t]*>)+ ?/, ''))
       .map((l) => (l.includes('&') ? decodeHTML(l) : l))
       // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
