@@ -256,7 +256,7 @@ export class FakeJira extends FakeDesk {
       return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: this.opts.issueTypes } };
     }
     m = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes(?:\/([^/]+))?$/.exec(p);
-    if (m && req.method === 'GET') return this.opts.createMeta ? this.createMeta(m[1]!, m[2]) : err(404, [`No route for ${req.method} ${p}`]);
+    if (m && req.method === 'GET') return this.opts.createMeta ? this.createMeta(m[1]!, m[2], req.query) : err(404, [`No route for ${req.method} ${p}`]);
     m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return this.getIssue(req, m[1]!);
     if (m && req.method === 'PUT') return this.edit(req, m[1]!);
@@ -456,18 +456,21 @@ export class FakeJira extends FakeDesk {
     return { status: 204 };
   }
 
-  private createMeta(project: string, issueTypeId: string | undefined): FakeReply {
+  /** Both createmeta lists page as Atlassian's OpenAPI says: `startAt`, `maxResults` (default 50, at most 200), `total`. */
+  private createMeta(project: string, issueTypeId: string | undefined, query: URLSearchParams): FakeReply {
     if (project !== this.opts.project) return err(404, [`No project could be found with key '${project}'.`]);
+    const startAt = Math.max(0, Number(query.get('startAt') ?? 0) || 0);
+    const maxResults = Math.min(200, Math.max(1, Number(query.get('maxResults') ?? 50) || 50));
+    const page = <T>(name: string, all: T[]): FakeReply => ({ status: 200, body: { [name]: all.slice(startAt, startAt + maxResults), maxResults, startAt, total: all.length } });
     if (issueTypeId === undefined) {
-      const issueTypes = this.opts.issueTypes.map((t) => ({ ...t, subtask: false, self: `${this.server.url}/rest/api/3/issuetype/${t.id}` }));
-      return { status: 200, body: { issueTypes, maxResults: 50, startAt: 0, total: issueTypes.length } };
+      return page('issueTypes', this.opts.issueTypes.map((t) => ({ ...t, subtask: false, self: `${this.server.url}/rest/api/3/issuetype/${t.id}` })));
     }
     if (!this.opts.issueTypes.some((t) => t.id === issueTypeId)) return err(404, ['Issue type with the given id does not exist.']);
     const ids = ['issuetype', 'project', ...this.opts.createScreen];
     const fields = ids.map((id) =>
       fieldMeta(id, { required: id === 'summary' || id === 'issuetype' || id === 'project', ...(id === 'priority' ? { allowedValues: this.opts.priorities } : {}) }),
     );
-    return { status: 200, body: { fields, maxResults: 50, startAt: 0, total: fields.length } };
+    return page('fields', fields);
   }
 
   /** A priority given by name or id (ids as createmeta lists them), or null when the scheme has no such one. */

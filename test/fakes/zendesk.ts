@@ -15,6 +15,9 @@ import { AccountLimits, invalid, solveProblem, zerr, type ZendeskAccountOptions 
  * from `external_id` lists but still shown by id.
  */
 
+/** A comment's size limit, in bytes of its body. */
+export const COMMENT_MAX_BYTES = 65_536;
+
 export interface FakeZendeskAttachment {
   id: number;
   file_name: string;
@@ -352,12 +355,15 @@ export class FakeZendesk extends FakeDesk {
     return zerr(422, 'RecordInvalid', 'Record validation errors', { base: [{ description: 'Priority: is invalid', error: 'InvalidValue' }] });
   }
 
-  private addComment(t: FakeZendeskTicket, c: unknown): string | null {
-    if (!c || typeof c !== 'object') return 'comment must be an object';
+  /** Adds the comment, or says why it is refused (a validation error of its field). */
+  private addComment(t: FakeZendeskTicket, c: unknown): { description: string; error: string } | null {
+    if (!c || typeof c !== 'object') return { description: 'comment must be an object', error: 'InvalidValue' };
     const { body, html_body, public: pub, uploads } = c as { body?: unknown; html_body?: unknown; public?: unknown; uploads?: unknown };
     const html = typeof html_body === 'string' ? html_body : undefined;
     const text = typeof body === 'string' ? body : html !== undefined ? stripHtml(html) : '';
-    if (!text.trim()) return 'Comment: cannot be blank';
+    if (!text.trim()) return { description: 'Comment: cannot be blank', error: 'BlankValue' };
+    // about 64 KB a comment, in bytes (a Zendesk developer advocate's answer; the error text is inferred)
+    if (Buffer.byteLength(html ?? text, 'utf8') > COMMENT_MAX_BYTES) return { description: 'Comment: is too long', error: 'TooLong' };
     const attachments: FakeZendeskAttachment[] = [];
     for (const token of Array.isArray(uploads) ? (uploads as unknown[]) : []) {
       // a token unknown (or already used) brings no file
@@ -416,9 +422,7 @@ export class FakeZendesk extends FakeDesk {
     const badPriority = this.priorityProblem(input.priority);
     if (badPriority) return badPriority;
     const problem = this.addComment(t, input.comment);
-    if (problem) {
-      return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
-    }
+    if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ ...problem, description: problem.description.replace('Comment', 'Description') }] });
     t.assignee_id = assigned.assignee ?? null;
     t.group_id = assigned.group ?? null;
     t.description = t.comments[0]!.body;
@@ -475,7 +479,7 @@ export class FakeZendesk extends FakeDesk {
     t.custom_fields = fields;
     if (input.comment !== undefined) {
       const problem = this.addComment(t, input.comment);
-      if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { comment: [{ description: problem, error: 'BlankValue' }] });
+      if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { comment: [problem] });
     }
     if (typeof input.subject === 'string') t.subject = input.subject;
     if (typeof input.external_id === 'string') t.external_id = input.external_id;

@@ -213,6 +213,16 @@ describe('the Jira adapter obeys the screens', () => {
     });
   });
 
+  it('a project of 60 issue types and a screen of 230 fields: createmeta is read page by page (at most 200 a page)', async () => {
+    const issueTypes = [...Array.from({ length: 59 }, (_, i) => ({ id: String(20000 + i), name: `Type ${i}` })), { id: '10001', name: 'Task' }];
+    const custom = Array.from({ length: 225 }, (_, i) => `customfield_${11000 + i}`);
+    await start({ issueTypes, createScreen: [...custom, 'summary', 'description', 'labels'] });
+    const t = await sink().create(deskDraft(), { idempotencyKey: 'a' });
+    expect(fake.get(t.id).fields.labels).toEqual([DESK_KEY]);
+    const metaCalls = fake.server.callsTo('GET', /^\/rest\/api\/3\/issue\/createmeta\//);
+    expect(metaCalls.map((c) => c.query.startAt)).toEqual(['0', '0', '200']); // issue types in one page of 200, fields in two
+  });
+
   it('reads the create screen once per process', async () => {
     await start();
     const s = sink();

@@ -111,6 +111,15 @@ describe('the Zendesk fake refuses what Zendesk refuses', () => {
     expect(refused.headers['zendesk-ratelimit-tickets-update']).toMatch(/remaining=9[0-9]/);
   });
 
+  it('a comment over about 64 KB, counted in bytes: 422, though its characters are fewer', async () => {
+    await start();
+    const t = fake.insert({ subject: 's', status: 'open' });
+    const html = `<p>${'名'.repeat(22_000)}</p>`; // 22,007 characters, 66,007 bytes
+    const res = await put(t.id, { comment: { html_body: html, public: false } });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.data.details)).toContain('too long');
+  });
+
   it('archived tickets are missing from external_id lists, but shown by id', async () => {
     await start();
     const t = fake.insert({ subject: 's', external_id: DESK_KEY });
@@ -210,6 +219,17 @@ describe('the Zendesk adapter obeys', () => {
     const held = await s.addNote(a, deskNote('three')).catch((e: unknown) => e);
     expect(held).toMatchObject({ code: 'desk_rate_limited', retryAfterMs: expect.any(Number) });
     expect(waits).toEqual([]);
+  });
+
+  it('a note of names in a non-Latin script is cut to fit in bytes, not characters, and Zendesk takes it', async () => {
+    await start();
+    const s = sink();
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    const names = Array.from({ length: 400 }, (_, i) => `営業部 共有メールボックス 第${i}号`);
+    await s.addNote(t, [{ kind: 'list', items: names }, { kind: 'paragraph', text: '名'.repeat(20_000) }]);
+    const note = fake.get(t.id).comments.at(-1)!;
+    expect(Buffer.byteLength(note.html_body, 'utf8')).toBeLessThanOrEqual(60_000);
+    expect(note.html_body).toContain('truncated');
   });
 
   it('an archived ticket is not listed: findByKey does not see it, get still reads it as closed', async () => {

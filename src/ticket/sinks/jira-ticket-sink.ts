@@ -177,21 +177,29 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
    */
   async function readCreateScreen(): Promise<CreateScreen | null> {
     const meta = `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`;
-    const types = await http.request<{ issueTypes?: Array<{ id: string; name: string }> }>({ method: 'GET', url: meta, acceptStatus: [404] });
-    if (types.status === 404) return noCreateMeta(meta);
-    const type = (types.data.issueTypes ?? []).find((t) => t.name.toLowerCase() === issueType.toLowerCase());
+    const types = await metaList<{ id: string; name: string }>(meta, 'issueTypes');
+    if (!types) return noCreateMeta(meta);
+    const type = types.find((t) => t.name.toLowerCase() === issueType.toLowerCase());
     if (!type) {
-      const names = (types.data.issueTypes ?? []).map((t) => t.name).join(', ');
+      const names = types.map((t) => t.name).join(', ');
       throw new PermanentError(`jira: project ${project} has no issue type '${issueType}' (has: ${names || 'none'}); set JIRA_ISSUE_TYPE`, 'desk_create_screen');
     }
-    const fields = await http.request<{ fields?: Array<{ fieldId?: string; key?: string }> }>({
-      method: 'GET',
-      url: `${meta}/${encodeURIComponent(type.id)}`,
-      params: { maxResults: 200 },
-      acceptStatus: [404],
-    });
-    if (fields.status === 404) return noCreateMeta(`${meta}/${type.id}`);
-    return createScreenOf(fields.data.fields ?? []);
+    const fields = await metaList<{ fieldId?: string; key?: string }>(`${meta}/${encodeURIComponent(type.id)}`, 'fields');
+    if (!fields) return noCreateMeta(`${meta}/${type.id}`);
+    return createScreenOf(fields);
+  }
+
+  /** Every page of a createmeta list (at most 200 a page: a big screen has more fields), or null on 404. */
+  async function metaList<T>(url: string, name: 'issueTypes' | 'fields'): Promise<T[] | null> {
+    const all: T[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await http.request<Record<string, unknown>>({ method: 'GET', url, params: { startAt: all.length, maxResults: 200 }, acceptStatus: [404] });
+      if (res.status === 404) return null;
+      const values = (res.data[name] ?? []) as T[];
+      all.push(...values);
+      if (!values.length || typeof res.data.total !== 'number' || all.length >= res.data.total) break;
+    }
+    return all;
   }
 
   function noCreateMeta(url: string): null {

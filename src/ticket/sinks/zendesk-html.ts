@@ -7,8 +7,12 @@ import { deskText, fitText } from './desk-kit.ts';
  * text in the agent view instead of being rendered or stripped.
  */
 
-/** Zendesk's limit for one comment is 64 KB; stay well under it. */
-export const ZENDESK_HTML_MAX = 60_000;
+/**
+ * Zendesk's limit for one comment is about 64 KB, in bytes, "depending on your encoding/markup"
+ * (a Zendesk developer advocate, support.zendesk.com community post 4719863289498): a body
+ * counted in characters passes it with accented or CJK names (2–3 bytes each). Stay well under.
+ */
+export const ZENDESK_HTML_MAX_BYTES = 60_000;
 export const ZENDESK_SUBJECT_MAX = 255;
 
 export function escapeHtml(value: string): string {
@@ -41,17 +45,19 @@ function blockHtml(block: ContentBlock): string {
   }
 }
 
-export function renderZendeskHtml(blocks: ContentBlock[], max = ZENDESK_HTML_MAX): string {
+export function renderZendeskHtml(blocks: ContentBlock[], maxBytes = ZENDESK_HTML_MAX_BYTES): string {
   const parts: string[] = [];
   let used = 0;
   for (const block of blocks) {
     const html = blockHtml(block);
     if (!html) continue;
-    if (used + html.length > max) {
+    // the line break that joins the parts counts too
+    const bytes = Buffer.byteLength(html, 'utf8') + 1;
+    if (used + bytes > maxBytes) {
       parts.push('<p><em>… (truncated: the rest did not fit in a Zendesk comment)</em></p>');
       break;
     }
-    used += html.length;
+    used += bytes;
     parts.push(html);
   }
   return parts.join('\n') || '<p>(no details)</p>';
