@@ -280,6 +280,8 @@ export class FakeJira extends FakeDesk {
   private search(req: FakeRequest): FakeReply {
     const body = (req.body ?? {}) as { jql?: unknown; fields?: unknown; maxResults?: unknown; nextPageToken?: unknown; reconcileIssues?: unknown };
     if (typeof body.jql !== 'string') return err(400, ['Invalid request payload. Refer to the REST API documentation and try again.']);
+    // SearchAndReconcileRequestBean: "Accepts max 50 ids" (the error text is inferred)
+    if (Array.isArray(body.reconcileIssues) && body.reconcileIssues.length > 50) return err(400, ['reconcileIssues accepts at most 50 issue ids.']);
     const parsed = /^(.*?)(?:\s+ORDER BY\s+(\w+)\s*(ASC|DESC)?)?\s*$/i.exec(body.jql.trim())!;
     const conditions: Array<[string, string]> = [];
     for (const part of parsed[1]!.split(/\s+AND\s+/i)) {

@@ -87,6 +87,13 @@ describe('the Jira fake refuses what Jira refuses', () => {
     expect(res.status).toBe(400);
   });
 
+  it('a search reconciling more than 50 issues', async () => {
+    await start();
+    const search = (n: number) => post('/rest/api/3/search/jql', { jql: 'project = OPS', reconcileIssues: Array.from({ length: n }, (_, i) => 10000 + i) });
+    expect((await search(50)).status).toBe(200);
+    expect((await search(51)).status).toBe(400);
+  });
+
   it('labels on a create screen without them (JSM request type)', async () => {
     await start({ createScreen: CREATE_SCREENS.jsm });
     const res = await post('/rest/api/3/issue', { fields: fields({ labels: ['k'] }) });

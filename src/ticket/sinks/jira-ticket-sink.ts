@@ -133,7 +133,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
           jql: `project = ${jqlString(project)} AND labels = ${jqlString(label)} ORDER BY created DESC`,
           fields: ['labels'],
           maxResults: 50,
-          ...(reconcile.length ? { reconcileIssues: reconcile.map(Number).filter(Number.isFinite) } : {}),
+          // Jira takes at most 50: the newest, since a fresh issue is the one the index may still miss
+          ...(reconcile.length ? { reconcileIssues: reconcile.map(Number).filter(Number.isFinite).slice(-50) } : {}),
           ...(nextPageToken ? { nextPageToken } : {}),
         },
         idempotent: true, // a search changes nothing
