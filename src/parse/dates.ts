@@ -150,54 +150,10 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     const t = Date.parse(text);
     if (!Number.isNaN(t)) return new Date(t).toISOString();
   }
-  const cjk = /(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]/u.exec(text);
-  const month = cjk ? null : words().monthRe.exec(text);
-  let year: number;
-  let mon: number;
-  let day: number;
-  let rest: string;
-  if (cjk) {
-    [year, mon, day] = [Number(cjk[1]), Number(cjk[2]) - 1, Number(cjk[3])];
-    rest = text.slice(cjk.index + cjk[0].length);
-  } else if (month) {
-    const before = text.slice(0, month.index);
-    const after = text.slice(month.index + month[0].length);
-    const dayAfter = /^\s*(\d{1,2})(?:st|nd|rd|th)?\b\.?,?/.exec(after);
-    // Hungarian puts the year first: "2020. április 16. 20:20"
-    const yearBefore = /\b(\d{4})\.?\s*$/.exec(before);
-    if (yearBefore && dayAfter) {
-      [year, day] = [Number(yearBefore[1]), Number(dayAfter[1])];
-      rest = after.slice(dayAfter[0].length);
-    } else {
-      const dayBefore = /(\d{1,2})\.?\s*(?:de\s+)?$/.exec(before);
-      const yearM = /\b(\d{4})\b/.exec(after);
-      if (!yearM) return null;
-      year = Number(yearM[1]);
-      if (dayBefore) day = Number(dayBefore[1]);
-      else if (dayAfter && Number(dayAfter[1]) <= 31 && after.indexOf(dayAfter[1]!) < yearM.index) day = Number(dayAfter[1]);
-      else return null;
-      rest = after.slice(yearM.index + 4);
-    }
-    const months = words().months.get(wordKey(month[1]!))!;
-    // a word two languages give different months: the one near the carrier's date
-    const reading = months.length === 1 ? months[0]! : onlyNear(months.map((m): [number, number] => [day, m]), year, options.near)?.[1];
-    if (reading === undefined) return null;
-    mon = reading;
-  } else {
-    // "27. 10. 2021": Czech and Slovak put a space after each dot
-    const numeric = /\b(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})\b/.exec(text);
-    if (!numeric) return null;
-    const [a, b, c] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
-    if (numeric[1]!.length === 4) [year, mon, day] = [a, b - 1, c];
-    else {
-      year = c < 100 ? 2000 + c : c;
-      // 03.01.2012 is day first wherever it is written; a slash date follows the layout
-      const dm = text.includes('/') ? dayMonth(a, b, year, options) : [a, b - 1];
-      if (!dm) return null;
-      [day, mon] = dm as [number, number];
-    }
-    rest = text.slice(numeric.index + numeric[0].length);
-  }
+  // a month word that gives no date ("May Lee wrote 28/10/2021 12:46:" names a person) leaves the numbers to read
+  const day = cjkDay(text) ?? monthNameDay(text, options) ?? numericDay(text, options);
+  if (!day) return null;
+  const { year, mon, rest } = day;
   // "20:20", "21.20" (Finnish, Danish), with an AM/PM word before ("下午 08:20") or after ("8:20 p. m.", "8:20 μ.μ.")
   const time = /(?<!\d)(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?!\d)/.exec(rest);
   let hours = 0;
@@ -216,8 +172,66 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     if (pm === true && hours < 12) hours += 12;
     if (pm === false && hours === 12) hours = 0;
   }
-  if (year < 1990 || year > 2100 || mon < 0 || mon > 11 || day < 1 || day > 31 || hours > 23 || minutes > 59 || seconds > 60) return null;
+  if (year < 1990 || year > 2100 || mon < 0 || mon > 11 || day.day < 1 || day.day > 31 || hours > 23 || minutes > 59 || seconds > 60) return null;
   const offset = zoneOffsetMinutes(zoneText) ?? options.offsetMinutes ?? 0;
-  const ms = Date.UTC(year, mon, day, hours, minutes, seconds) - offset * 60_000;
+  const ms = Date.UTC(year, mon, day.day, hours, minutes, seconds) - offset * 60_000;
   return new Date(ms).toISOString();
+}
+
+/** A calendar day read from a date's text, and the text after it (its time and zone). */
+interface DayReading {
+  year: number;
+  /** 0 for January. */
+  mon: number;
+  day: number;
+  rest: string;
+}
+
+/** "2025年9月24日", "2020년 4월 16일". */
+function cjkDay(text: string): DayReading | null {
+  const cjk = /(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]/u.exec(text);
+  return cjk ? { year: Number(cjk[1]), mon: Number(cjk[2]) - 1, day: Number(cjk[3]), rest: text.slice(cjk.index + cjk[0].length) } : null;
+}
+
+/** "16 kwietnia 2020", "April 16, 2020", "2020. április 16." (Hungarian puts the year first). */
+function monthNameDay(text: string, options: LooseDateOptions): DayReading | null {
+  const month = words().monthRe.exec(text);
+  if (!month) return null;
+  const before = text.slice(0, month.index);
+  const after = text.slice(month.index + month[0].length);
+  const dayAfter = /^\s*(\d{1,2})(?:st|nd|rd|th)?\b\.?,?/.exec(after);
+  const yearBefore = /\b(\d{4})\.?\s*$/.exec(before);
+  let year: number;
+  let day: number;
+  let rest: string;
+  if (yearBefore && dayAfter) {
+    [year, day] = [Number(yearBefore[1]), Number(dayAfter[1])];
+    rest = after.slice(dayAfter[0].length);
+  } else {
+    const dayBefore = /(\d{1,2})\.?\s*(?:de\s+)?$/.exec(before);
+    const yearM = /\b(\d{4})\b/.exec(after);
+    if (!yearM) return null;
+    year = Number(yearM[1]);
+    if (dayBefore) day = Number(dayBefore[1]);
+    else if (dayAfter && Number(dayAfter[1]) <= 31 && after.indexOf(dayAfter[1]!) < yearM.index) day = Number(dayAfter[1]);
+    else return null;
+    rest = after.slice(yearM.index + 4);
+  }
+  const months = words().months.get(wordKey(month[1]!))!;
+  // a word two languages give different months: the one near the carrier's date
+  const mon = months.length === 1 ? months[0]! : onlyNear(months.map((m): [number, number] => [day, m]), year, options.near)?.[1];
+  return mon === undefined ? null : { year, mon, day, rest };
+}
+
+/** "16/04/2020", "16.04.2020", "2020-04-16", "27. 10. 2021" (Czech and Slovak put a space after each dot). */
+function numericDay(text: string, options: LooseDateOptions): DayReading | null {
+  const numeric = /\b(\d{1,4})(?:[/-]|\.\s?)(\d{1,2})(?:[/-]|\.\s?)(\d{2,4})\b/.exec(text);
+  if (!numeric) return null;
+  const [a, b, c] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
+  const rest = text.slice(numeric.index + numeric[0].length);
+  if (numeric[1]!.length === 4) return { year: a, mon: b - 1, day: c, rest };
+  const year = c < 100 ? 2000 + c : c;
+  // 03.01.2012 is day first wherever it is written; a slash date follows the layout
+  const dm = text.includes('/') ? dayMonth(a, b, year, options) : [a, b - 1];
+  return dm ? { year, mon: dm[1]!, day: dm[0]!, rest } : null;
 }

@@ -34,6 +34,10 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     expect(parseLooseDate('viernes, 16 de junio de 2017 12:03 a. m.')).toBe('2017-06-16T00:03:00.000Z');
   });
 
+  it('a month word that gives no date leaves the numbers to read: a name before a numeric date', () => {
+    expect(parseLooseDate('May Lee kirjoitti 28/10/2021 12.46:')).toBe('2021-10-28T12:46:00.000Z');
+  });
+
   it('a month word two languages disagree on is read near a known date, else not at all', () => {
     // "listopada": Polish November, Croatian October (crisp's yahoo_pl and apple_mail_hr fixtures)
     expect(parseLooseDate('wtorek, 2 listopada 2021, 09:26:50', { near: '2021-11-02T12:00:00Z' })).toBe('2021-11-02T09:26:50.000Z');
