@@ -9,6 +9,7 @@ import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import {
   EMAIL_RE,
   findKnownCode,
+  isKnownCode,
   canonicalAttribute,
   canonicalObjectType,
   cleanAttributeValue,
@@ -72,6 +73,11 @@ export class ErrorExtractor implements BlockSink {
   private region = false;
   private run: Line[] = [];
 
+  /** Records made so far. */
+  get count(): number {
+    return this.out.errors.length;
+  }
+
   add(block: Block): void {
     if (block.kind === 'break') {
       this.flushRun();
@@ -86,8 +92,8 @@ export class ErrorExtractor implements BlockSink {
     if (filled === 1) {
       const only = block.cells.find(isFilled)!;
       const heading = categoryOfHeading(only);
-      if (header && (heading !== undefined || !looksLikeError(only))) {
-        // a section heading across the table ("Duplicate Attribute", a colspan row): never an error
+      if (header && (heading !== undefined || !looksLikeErrorStrongly(only))) {
+        // a section heading or a footer across the table ("Duplicate Attribute", "Total: 2 errors"): never an error
         this.tableSections.set(block.table, heading);
         return;
       }
@@ -290,7 +296,8 @@ const NAME_ROLES = new Set<FieldRole | null>(['identity', 'objectId', 'objectTyp
 /** An error-code cell: a documented code, or a Connect Health category name ("Duplicate Attribute"). */
 function readCodeOrCategory(cell: string, ctx: Context): void {
   const code = asCode(cell);
-  if (code) ctx.errorCode = code;
+  // a plain word ("Other", "Quota") is a category's name: codes are documented names, or run words together (LargeObject) or hold digits
+  if (code && (isKnownCode(code) || /[a-z][A-Z]|\d/.test(code))) ctx.errorCode = code;
   else ctx.section = categoryOfHeading(cell) ?? ctx.section;
 }
 

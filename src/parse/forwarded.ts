@@ -20,6 +20,8 @@ export interface ForwardHeaders {
   to: string | null;
   sentAt: string | null;
   subject: string | null;
+  /** Index of the header's first line in the lines it was found in. */
+  line: number;
 }
 
 type Field = keyof ForwardHeaders;
@@ -74,7 +76,7 @@ function unglue(line: string): string[] {
  * 12:46 időpontban John Doe (john.doe@acme.com) ezt írta:", "John Doe <…> kirjoitti
  * 28/10/2021 12.46:", crisp-oss's outlook_2019_* fixtures).
  */
-function attributionByShape(line: string, date: (text: string) => string | null): ForwardHeaders | null {
+function attributionByShape(line: string, date: (text: string) => string | null): Omit<ForwardHeaders, 'line'> | null {
   if (line.length > 200 || !/[:：]$/u.test(line)) return null;
   const from = addressOf(line);
   if (!from) return null;
@@ -86,7 +88,9 @@ function attributionByShape(line: string, date: (text: string) => string | null)
 
 /** Every forward header block and reply attribution in the lines, in order (nested ones come later). */
 export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateOptions, 'offsetMinutes' | 'near'> = {}): ForwardHeaders[] {
-  const lines = bodyLines.flatMap(unglue);
+  // each line of a glued header keeps the index of the line it came from
+  const source: number[] = [];
+  const lines = bodyLines.flatMap((l, i) => unglue(l).map((part) => (source.push(i), part)));
   const blocks: ForwardHeaders[] = [];
   let current: Partial<Record<Field, string>> = {};
   let english = true;
@@ -95,9 +99,10 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
   let seen = 0;
   let gap = 0;
   const date = (text: string | undefined, en: boolean): string | null => parseLooseDate(text, { ...options, order: en ? undefined : 'dmy' });
+  let start = 0;
   const close = (): void => {
     if (current.from && (current.subject !== undefined || current.sentAt)) {
-      blocks.push({ from: addressOf(current.from), to: current.to ? addressOf(current.to) : null, sentAt: date(current.sentAt, english), subject: current.subject?.trim() || null });
+      blocks.push({ from: addressOf(current.from), to: current.to ? addressOf(current.to) : null, sentAt: date(current.sentAt, english), subject: current.subject?.trim() || null, line: start });
     }
     current = {};
     pending = null;
@@ -110,13 +115,13 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
       close();
       const text = attribution[2]!;
       const cut = text.search(/["“«„]|<|\[/);
-      blocks.push({ from: addressOf(text), to: null, sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null });
+      blocks.push({ from: addressOf(text), to: null, sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null, line: source[i]! });
       continue;
     }
     const byShape = LINE_RE.test(line) ? null : attributionByShape(line, (text) => date(text, false));
     if (byShape) {
       close();
-      blocks.push(byShape);
+      blocks.push({ ...byShape, line: source[i]! });
       continue;
     }
     const m = LINE_RE.exec(line);
@@ -124,6 +129,7 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
     const field = label ? FIELD[label] : undefined;
     if (m && field) {
       if (field === 'from' && current.from) close(); // a new block starts
+      if (!seen) start = source[i]!;
       if (field === 'from') english = ENGLISH_FROM.has(label!);
       const value = m[2]!.trim();
       if (current[field] === undefined) current[field] = value;
@@ -146,6 +152,23 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
   }
   close();
   return blocks;
+}
+
+/**
+ * Whether a line starts a forward header or is a reply's attribution: a From line ("From: Team
+ * <a@b>", "Von: …", its address perhaps wrapped to the next line, Yahoo's glued header) or
+ * "On … <a@b> wrote:". The text above such a line is the forwarder's note (parse-mail.ts
+ * reads no errors in it).
+ */
+export function startsForwardHeader(line: string): boolean {
+  const text = line.replace(/^(?:\s*>)+\s?/, '').trim();
+  if (!text.includes(':') && !text.includes('：')) return false;
+  const label = LINE_RE.exec(text);
+  if (label) return FIELD[label[1]!.trim().toLowerCase()] === 'from' && label[2]!.trim() !== '';
+  // the rest need an address: Yahoo's glued header (its From is not the line's first field) and attributions
+  if (!text.includes('@')) return false;
+  if (unglue(text).some((part) => FIELD[LINE_RE.exec(part)?.[1]!.trim().toLowerCase() ?? ''] === 'from')) return true;
+  return ATTRIBUTION_RE.test(text) || (/[:：]$/u.test(text) && attributionByShape(text, (t) => parseLooseDate(t, { order: 'dmy' })) !== null);
 }
 
 /**

@@ -2,8 +2,8 @@ import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts'
 import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
-import { ErrorExtractor } from './extract-errors.ts';
-import { addressOf, findForwardHeaders, isForwardHeaderRow } from './forwarded.ts';
+import { ErrorExtractor, type Extraction } from './extract-errors.ts';
+import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
@@ -27,6 +27,8 @@ export interface ParseOptions {
 }
 
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+/** Forward headers are looked for in a body's first lines only: a forwarder's note is short. */
+const FORWARD_HEADER_LINES = 400;
 /** A report that yields no error keeps this many of its lines in `unparsed` for the admin. */
 const MAX_UNPARSED_LINES = 50;
 
@@ -88,12 +90,15 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const body = new ReportBody();
   if (doc.html) readHtml(doc.html, body);
   else for (const block of textToBlocks(doc.text ?? '')) body.add(block);
-  const extraction = body.extractor.finish();
+  const extraction = body.finish();
   const lines = body.lines;
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
-  const forwards = findForwardHeaders(lines.slice(0, 400), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
-  const inner =
-    forwards.filter((f) => isMicrosoftSender(f.from)).at(-1) ?? forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? forwards.at(-1) ?? null;
+  const forwards = findForwardHeaders(lines.slice(0, FORWARD_HEADER_LINES), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
+  const reportHeader = forwards.filter((f) => isMicrosoftSender(f.from)).at(-1) ?? forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? null;
+  const inner = reportHeader ?? forwards.at(-1) ?? null;
+  // Above the report's own forward header is the forwarder's note: an error text it quotes is no row.
+  const below = reportHeader ? extraction.errors.filter((_, k) => body.linesAtRecord[k]! > reportHeader.line) : extraction.errors;
+  const errors = below.length ? below : extraction.errors;
 
   const subject = inner?.subject ?? doc.subject;
   const subjectInfo = reportSubject(subject);
@@ -104,10 +109,10 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
-  const saysReport = saidReport || (isMicrosoftSender(sender) && extraction.errors.length > 0);
+  const saysReport = saidReport || (isMicrosoftSender(sender) && errors.length > 0);
   const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
-  if (!extraction.errors.length && notice) why.push(notice);
-  if (!extraction.errors.length && (haveInner || !saysReport || notice)) return null;
+  if (!errors.length && notice) why.push(notice);
+  if (!errors.length && (haveInner || !saysReport || notice)) return null;
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
   // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
@@ -115,7 +120,6 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
     return null;
   }
-  const errors = extraction.errors;
   let unparsed = extraction.unparsed;
   if (!errors.length && !unparsed.length) {
     // A report we could not read at all: show the admin what it said instead of an empty list.
@@ -145,18 +149,38 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
  * of small label rows (most blocks of a big report are error rows, none of which count).
  */
 class ReportBody implements BlockSink {
-  readonly extractor = new ErrorExtractor();
+  private readonly extractor = new ErrorExtractor();
   readonly lines: string[] = [];
+  /** Per record, how many lines had been read when it was made: tells records above a line from those below it. */
+  readonly linesAtRecord: number[] = [];
 
   add(block: Block): void {
+    // the note above a forward header ends there: what it quotes is made a record before the header's lines count
+    if (block.kind === 'line' && this.lines.length < FORWARD_HEADER_LINES && startsForwardHeader(block.text)) {
+      this.extractor.add(BREAK);
+      this.mark();
+    }
     if (block.kind === 'line') this.lines.push(block.text);
     else if (block.kind === 'row') {
       if (block.cells.length <= 2) for (const c of block.cells) for (const l of c.split('\n')) this.lines.push(l);
       if (isForwardHeaderRow(block.cells)) return;
     }
     this.extractor.add(block);
+    this.mark();
+  }
+
+  finish(): Extraction {
+    const extraction = this.extractor.finish();
+    this.mark();
+    return extraction;
+  }
+
+  private mark(): void {
+    while (this.linesAtRecord.length < this.extractor.count) this.linesAtRecord.push(this.lines.length);
   }
 }
+
+const BREAK: Block = { kind: 'break' };
 
 function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {
   return { ok: false, rejection: { reason, detail } };

@@ -26,7 +26,8 @@ const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
   [/^(?:tenant\s+domain|initial\s+domain|domain)\s*:\s*(\S+)$/i, 'domain'],
   [/^(?:report(?:ing)?\s+(?:date|period|time)|sync(?:hroni[sz]ation)?\s+(?:run|time|cycle)|batch\s+run(?:\s+time)?|errors?\s+as\s+of)\s*:\s*(.+)$/i, 'reportedAt'],
 ];
-const INITIAL_DOMAIN_RE = /\b([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
+// not the tail of a longer name: ContosoReAG.mail.onmicrosoft.com is Exchange's routing domain, not the tenant's
+const INITIAL_DOMAIN_RE = /(?<![\w.-])([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
 
 /**
  * `sentAt` (the mail's own date) settles a numeric date that could be day-first or

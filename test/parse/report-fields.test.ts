@@ -15,4 +15,14 @@ describe('report-level facts', () => {
     expect(readReportFields(line, null, '2017-09-05T06:04:00Z').reportedAt).toBe('2017-09-05T06:00:00.000Z');
     expect(readReportFields(line, null, null).reportedAt).toBeNull();
   });
+
+  it("takes no tenant domain from Exchange's routing address (ContosoReAG.mail.onmicrosoft.com names no tenant)", () => {
+    const lines = [
+      'The Directory Synchronization batch run was completed on Monday, 30 September 2013 14:05:41 GMT for tenant Contoso Ltd..',
+      'crussell@Contoso.com | [ProxyAddresses SMTP:crussell@Contoso.com,smtp:crussell@ContosoReAG.mail.onmicrosoft.com,Mail crussell@Contoso.com;] |',
+    ];
+    expect(readReportFields(lines, null).tenant).toEqual({ name: 'Contoso Ltd.', domain: null, id: null });
+    expect(readReportFields([...lines, 'ASPNET@contoso.onmicrosoft.com | …'], null).tenant.domain).toBe('contoso.onmicrosoft.com');
+  });
 });
+

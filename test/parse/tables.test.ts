@@ -84,4 +84,25 @@ describe('HTML tables', () => {
     </table>`;
     expect(extractErrors(htmlToBlocks(html)).errors.map((e) => e.objectType)).toEqual(['User', 'PublicFolder', 'msExchDynamicDistributionList', 'kiosk']);
   });
+
+  it('take a footer across the table ("Total: 2 errors") for no error', () => {
+    const html = `<table>
+      <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
+      <tr><td>ann@contoso.com</td><td>${FED}</td><td>YW5uQ29udG9zbzAwMDAx</td></tr>
+      <tr><td colspan="3"><i>Total: 1 error. Please refer to https://aka.ms/duplicateattributeresiliency for steps on how to resolve this issue.</i></td></tr>
+    </table>`;
+    expect(records(html)).toEqual([['FederatedDomainChange', 'ann@contoso.com', 'YW5uQ29udG9zbzAwMDAx']]);
+  });
+
+  it('read a one-word Category cell as the category it names, not as an error code; a CamelCase name is a code', () => {
+    const html = `<table>
+      <tr><th>Category</th><th>Object</th><th>Error</th></tr>
+      <tr><td>Other</td><td>ann@contoso.com</td><td>Something unexpected happened to this object.</td></tr>
+      <tr><td>LargeObject</td><td>bob@contoso.com</td><td>${LARGE}</td></tr>
+    </table>`;
+    expect(extractErrors(htmlToBlocks(html)).errors.map((e) => [e.identity, e.errorCode])).toEqual([
+      ['ann@contoso.com', null],
+      ['bob@contoso.com', 'LargeObject'],
+    ]);
+  });
 });
