@@ -72,6 +72,8 @@ export class ErrorExtractor implements BlockSink {
   private readonly labelTables = new Set<number>();
   private region = false;
   private run: Line[] = [];
+  /** A paragraph of one line naming an object, in the error list: the error may be the next paragraph. */
+  private heldName: Line | null = null;
 
   /** Records made so far. */
   get count(): number {
@@ -99,7 +101,7 @@ export class ErrorExtractor implements BlockSink {
       }
       if (header) {
         // a row with only its description filled (a tenant-level error): still one record
-        this.flushRun();
+        this.endText();
         processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table), this.out);
         return;
       }
@@ -111,7 +113,7 @@ export class ErrorExtractor implements BlockSink {
     this.tablesSeen.add(block.table);
     const roles = firstRow ? headerRoles(block.cells) : null;
     if (roles) {
-      this.flushRun();
+      this.endText();
       this.headers.set(block.table, roles);
       this.region = true;
       return;
@@ -122,19 +124,41 @@ export class ErrorExtractor implements BlockSink {
       this.pushLine(labelRow);
       return;
     }
-    this.flushRun();
+    this.endText();
     processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table) ?? this.lineSection, this.out);
   }
 
   finish(): Extraction {
-    this.flushRun();
+    this.endText();
     return this.out;
+  }
+
+  /** Text ends (a table row, the end): what it holds is read now. */
+  private endText(): void {
+    this.flushRun();
+    this.releaseName();
+  }
+
+  /** A held name that no error paragraph followed: read alone, as it was. */
+  private releaseName(): void {
+    if (this.heldName) processLines([this.heldName], this.out);
+    this.heldName = null;
   }
 
   private flushRun(): void {
     if (!this.run.length) return; // before most rows: no lines since the last one
-    processLines(this.run, this.out);
+    const run = this.run;
     this.run = [];
+    const lone = run.length === 1 && run[0]!.region && looksLikeIdentity(run[0]!.text) ? run[0]! : null;
+    if (this.heldName && !lone) {
+      // a name alone in its paragraph, then the error in the next (a copy with a blank line after each cell)
+      const held = this.heldName;
+      this.heldName = null;
+      return processLines([held, ...run], this.out);
+    }
+    this.releaseName();
+    if (lone) this.heldName = lone;
+    else processLines(run, this.out);
   }
 
   private pushLine(text: string): void {

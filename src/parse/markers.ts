@@ -14,6 +14,9 @@ const BOILERPLATE = [
   REGION_START,
   REGION_END,
   /^(?:hello|hi|dear|greetings)\b/i,
+  // the 2018 report's own sentences (real-reports.md §1): a gateway's banner, the troubleshooter advice
+  /^\*\*\s*this\s+is\s+an\s+external\s+e-?mail/i,
+  /^you\s+can\s+troubleshoot\s+this\s+issue\b/i,
   /^see\s+(?:directory\s+synchroni[sz]ation\s+errors|\S+\s+for)/i,
   /for\s+more\s+information\s+about\s+the\s+errors?\s+listed/i,
   /batch\s+run\s+was\s+completed/i,
