@@ -64,6 +64,12 @@ interface DateWords {
   /** The months a word names: one, or two when languages disagree (Croatian "listopad" is October, Polish and Czech November). */
   months: ReadonlyMap<string, readonly number[]>;
   monthRe: RegExp;
+  /**
+   * Months by a dotted abbreviation that is the start of a long name ("lokak." for
+   * "lokakuuta", as Finnish Gmail writes it): ICU does not write every such form, but a
+   * start of four letters or more that begins one month's names and no other's is that month.
+   */
+  truncated: ReadonlyMap<string, number>;
   /** AM and PM words ("PM", "p. m.", "下午", "μ.μ.", "odp.") by their wordKey: true for PM. */
   dayPeriods: ReadonlyMap<string, boolean>;
 }
@@ -83,6 +89,7 @@ function words(): DateWords {
     const known = months.get(key) ?? [];
     if (!known.includes(month)) months.set(key, [...known, month]);
   };
+  const longNames = new Set<string>();
   const periods = new Map<string, boolean>();
   const periodClashes = new Set<string>();
   for (const locale of LOCALES) {
@@ -91,7 +98,9 @@ function words(): DateWords {
       const format = new Intl.DateTimeFormat(locale, { ...form, timeZone: 'UTC' });
       for (let m = 0; m < 12; m++) {
         const part = format.formatToParts(new Date(Date.UTC(2020, m, 16))).find((p) => p.type === 'month');
-        if (part) addMonth(part.value, m);
+        if (!part) continue;
+        addMonth(part.value, m);
+        if (form.month === 'long') longNames.add(wordKey(part.value));
       }
     }
     const clock = new Intl.DateTimeFormat(locale, { hour: 'numeric', hour12: true, timeZone: 'UTC' });
@@ -106,8 +115,37 @@ function words(): DateWords {
   for (const key of periodClashes) periods.delete(key);
   EXTRA_MONTH_NAMES.forEach((names, m) => names.forEach((n) => addMonth(n, m)));
   const alternatives = [...months.keys()].sort((a, b) => b.length - a.length).join('|');
-  dateWords = { months, monthRe: new RegExp(`(?<![\\p{L}])(${alternatives})\\.?(?![\\p{L}])`, 'iu'), dayPeriods: periods };
+  dateWords = {
+    months,
+    monthRe: new RegExp(`(?<![\\p{L}])(${alternatives})\\.?(?![\\p{L}])`, 'iu'),
+    truncated: truncatedNames(longNames, months),
+    dayPeriods: periods,
+  };
   return dateWords;
+}
+
+/** Every start of four letters or more of a long month name, where it names one month only and is no name of its own. */
+function truncatedNames(longNames: ReadonlySet<string>, names: ReadonlyMap<string, readonly number[]>): Map<string, number> {
+  const starts = new Map<string, number | null>();
+  for (const name of longNames) {
+    const months = names.get(name);
+    if (!months) continue;
+    const month = months.length === 1 ? months[0]! : null;
+    for (let end = 4; end < name.length; end++) {
+      const start = name.slice(0, end);
+      if (names.has(start)) continue;
+      starts.set(start, starts.has(start) && starts.get(start) !== month ? null : month);
+    }
+  }
+  return new Map([...starts].filter((e): e is [string, number] => e[1] !== null));
+}
+
+/** A dotted month abbreviation ICU does not write ("lokak."), as a match of `monthRe` would give it. */
+function truncatedMonth(text: string): { index: number; 0: string; 1: string } | null {
+  for (const m of text.matchAll(/(?<!\p{L})(\p{L}{4,})\.(?!\p{L})/gu)) {
+    if (words().truncated.has(m[1]!.toLowerCase())) return { index: m.index, 0: m[0], 1: m[1]! };
+  }
+  return null;
 }
 
 function zoneOffsetMinutes(text: string): number | null {
@@ -195,7 +233,7 @@ function cjkDay(text: string): DayReading | null {
 
 /** "16 kwietnia 2020", "April 16, 2020", "2020. április 16." (Hungarian puts the year first). */
 function monthNameDay(text: string, options: LooseDateOptions): DayReading | null {
-  const month = words().monthRe.exec(text);
+  const month = words().monthRe.exec(text) ?? truncatedMonth(text);
   if (!month) return null;
   const before = text.slice(0, month.index);
   const after = text.slice(month.index + month[0].length);
@@ -217,7 +255,8 @@ function monthNameDay(text: string, options: LooseDateOptions): DayReading | nul
     else return null;
     rest = after.slice(yearM.index + 4);
   }
-  const months = words().months.get(wordKey(month[1]!))!;
+  const key = wordKey(month[1]!);
+  const months = words().months.get(key) ?? [words().truncated.get(key)!];
   // a word two languages give different months: the one near the carrier's date
   const mon = months.length === 1 ? months[0]! : onlyNear(months.map((m): [number, number] => [day, m]), year, options.near)?.[1];
   return mon === undefined ? null : { year, mon, day, rest };

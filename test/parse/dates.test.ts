@@ -11,6 +11,7 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     ['2021. október 26. 14:25:08 EEST', '2021-10-26T11:25:08.000Z'], // Hungarian Apple Mail: year first
     ['2021. okt. 27., Sze, 9:31', '2021-10-27T09:31:00.000Z'], // Hungarian Gmail
     ['26. lokakuuta 2021 klo 14.25.08 UTC+3', '2021-10-26T11:25:08.000Z'], // Finnish: a dot in the time, "UTC+3"
+    ['ke 27. lokak. 2021 klo 9.31', '2021-10-27T09:31:00.000Z'], // Finnish Gmail: "lokak.", a form ICU does not write
     ['26 жовтня 2021 р. о 14:25:08 GMT+3', '2021-10-26T11:25:08.000Z'], // Ukrainian
     ['ср, 27 окт. 2021 г. в 09:31', '2021-10-27T09:31:00.000Z'], // Russian Gmail, short month
     ['śr., 27 paź 2021 o 09:31', '2021-10-27T09:31:00.000Z'], // Polish Gmail
@@ -32,6 +33,16 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     expect(parseLooseDate('2020年4月16日 星期四 下午 08:20')).toBe('2020-04-16T20:20:00.000Z');
     expect(parseLooseDate('2020년 4월 16일 목요일 오후 8:20')).toBe('2020-04-16T20:20:00.000Z');
     expect(parseLooseDate('viernes, 16 de junio de 2017 12:03 a. m.')).toBe('2017-06-16T00:03:00.000Z');
+  });
+
+  it('a dotted abbreviation is the month whose long name it starts, when it starts no other', () => {
+    // Finnish Gmail's abbreviations, as in public mailing-list quotes ("ti 25. lokak. 2022 klo 10.06")
+    expect(parseLooseDate('ti 25. lokak. 2022 klo 10.06')).toBe('2022-10-25T10:06:00.000Z');
+    expect(parseLooseDate('su 3. kesäk. 2020 klo 14.00')).toBe('2020-06-03T14:00:00.000Z');
+    // "list." starts Croatian listopad (October) and Polish/Czech listopad (November): no month
+    expect(parseLooseDate('2 list. 2021 09:26')).toBeNull();
+    // a dotted word that starts no month is no month ("Dept.")
+    expect(parseLooseDate('Dept. 5 2021')).toBeNull();
   });
 
   it('a month word that gives no date leaves the numbers to read: a name before a numeric date', () => {
