@@ -1,6 +1,6 @@
 import type { Attribute } from '../../schemas/report.schema.ts';
 import { parseAttributeList } from './brackets.ts';
-import { canonicalAttribute } from './vocabulary.ts';
+import { canonicalAttribute, cleanAttributeValue } from './vocabulary.ts';
 
 /**
  * The attributes an error text names when no known English sentence places them. Attribute
@@ -15,7 +15,7 @@ export function bracketIn(message: string): Attribute[] | null {
   for (let from = 0; ; ) {
     const open = message.indexOf('[', from);
     const close = open < 0 ? -1 : message.indexOf(']', open);
-    if (close < 0) return null;
+    if (close < 0) return open < 0 ? null : openBracket(message.slice(open + 1));
     const inner = message.slice(message.lastIndexOf('[', close) + 1, close);
     const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
     if (first && canonicalAttribute(first)) {
@@ -24,6 +24,20 @@ export function bracketIn(message: string): Attribute[] | null {
     }
     from = close + 1;
   }
+}
+
+/**
+ * A bracket left open: "[SipProxyAddress user01@contoso.com ディレクトリで重複している…" (a
+ * Japanese report as Microsoft's Japanese support blog quotes it). The value is the one word
+ * after the name where the text after it cannot belong to it (nothing, a `;`, or words not in
+ * Latin letters); else only the name, as an X500 value may hold spaces.
+ */
+const OPEN_BRACKET = /^([A-Za-z][\w.]*)(?:\s+([^\s;\]]+)(?=\s*;|\s+(?![A-Za-z])|\s*$))?/;
+function openBracket(rest: string): Attribute[] | null {
+  const m = OPEN_BRACKET.exec(rest);
+  const name = m && canonicalAttribute(m[1]!);
+  if (!name) return null;
+  return [{ name, value: m[2] ? cleanAttributeValue(name, m[2]) : null }];
 }
 
 /** Names a localized text quotes instead of bracketing: „FederatedUser.UserPrincipalName“, 「ProxyAddresses」. */

@@ -658,7 +658,12 @@ function record(text: string, match: FamilyMatch | null, ctx: Context, message =
   // value in its brackets that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", taken
   // for one; with other text beside the sentence the whole text is searched, as before)
   const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
-  const attributes = match?.attributes.length ? match.attributes : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
+  // a row's own attribute and value columns say more than the names its text mentions
+  const attributes = match?.attributes.length
+    ? match.attributes
+    : ctx.attributes.some((a) => a.value)
+      ? ctx.attributes
+      : ((sentence ? bracketIn(message) : mentionedAttributes(message)) ?? ctx.attributes);
   const section = ctx.section === 'Unknown' ? undefined : ctx.section;
   const category = refineByAttribute(
     categoryOfCode(errorCode) ??

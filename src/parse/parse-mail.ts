@@ -1,4 +1,4 @@
-import type { ParseOutcome, ParsedReport } from '../../schemas/report.schema.ts';
+import type { ParseOutcome, ParsedReport, SyncError } from '../../schemas/report.schema.ts';
 import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
@@ -74,6 +74,10 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
 }
 
+function namesObject(error: SyncError): boolean {
+  return !!(error.identity || error.onPremisesObjectId);
+}
+
 /** The same mail twice (a report attached and quoted inline): same message id, same errors in the same order. */
 function sameReport(a: ParsedReport, b: ParsedReport): boolean {
   return a.messageId === b.messageId && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
@@ -110,9 +114,13 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
 
   // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
   const saysReport = saidReport || (isMicrosoftSender(sender) && errors.length > 0);
-  const notice = healthNoticeReason(subject) ?? healthNoticeReason(doc.subject);
-  if (!errors.length && notice) why.push(notice);
-  if (!errors.length && (haveInner || !saysReport || notice)) return null;
+  // A health alert's "Description:" may read like an error, but names no object: only a digest that lists objects is a report.
+  const notice = errors.some(namesObject) ? null : (healthNoticeReason(subject) ?? healthNoticeReason(doc.subject));
+  if (notice) {
+    why.push(notice);
+    return null;
+  }
+  if (!errors.length && (haveInner || !saysReport)) return null;
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
   // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.

@@ -2,7 +2,9 @@
  * Report subjects: "Directory Synchronization Error Report" (and "Identity …"), and the
  * Connect Health digest "We detected synchronization errors in your directory" (a report
  * when it lists objects, real-reports.md §4), with an optional ": <date>" suffix, behind
- * any number of reply/forward prefixes in many languages.
+ * any number of reply/forward prefixes in many languages. A suffix without a digit is no
+ * date: "Directory Synchronization Error Report - why do we keep getting these?" is a
+ * colleague's question about a report.
  */
 
 /**
@@ -24,7 +26,7 @@ export const FORWARD_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe
 /** A subject of an answer. */
 export const REPLY_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(REPLY_PREFIXES)}`, 'iu');
 const REPORT_RE =
-  /^(?:(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory)\b\s*(?:[:\-–—,]\s*(?<date>.*))?$/i;
+  /^(?:(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory)\b\s*(?:[:\-–—,]\s*(?<date>[^\d]*\d.*))?$/i;
 
 export function stripSubjectPrefixes(subject: string): string {
   return subject.replace(PREFIX_RE, '').replace(/\s+/g, ' ').trim();

