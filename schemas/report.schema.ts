@@ -79,6 +79,11 @@ export const ParsedReportSchema = z.object({
    */
   recipient: z.string().nullable().default(null),
   errors: z.array(SyncErrorSchema),
+  /**
+   * Which of the reports forwarded inline in one message this is (1, 2, …), when there are
+   * several: they share the message's id, and this tells them apart.
+   */
+  part: z.number().int().positive().optional(),
   /** Fragments of the error section that looked like errors but matched nothing. */
   unparsed: z.array(z.string()),
 });

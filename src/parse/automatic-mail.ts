@@ -54,9 +54,11 @@ export function automaticReplyReason(doc: MailDocument): string | null {
     if (value !== null && !/^(?:no|false|0)$/i.test(value)) return `an automatic reply (${name}: ${value.slice(0, 40)})`;
   }
   if (/^auto[_-]?reply$/i.test(first(doc, 'precedence') ?? '')) return 'an automatic reply (Precedence: auto_reply)';
-  // RFC 3834 "auto-generated" also fits Microsoft's own report and an admin's auto-forward
-  // rule (which writes "FW:"), so it rejects only mail that is neither.
-  if (autoSubmitted && autoSubmitted !== 'no' && autoSubmitted !== 'auto-forwarded' && !isMicrosoftSender(doc.from) && !FORWARD_PREFIX_RE.test(subject)) {
+  // RFC 3834 "auto-generated" also fits Microsoft's own report, an admin's auto-forward rule
+  // (which writes "FW:") and a relay that passes the report on under its own subject, so it
+  // rejects only mail that is none of them (a desk's acknowledgement: "[Desk] Re: FW: …").
+  const relayed = FORWARD_PREFIX_RE.test(subject) || (reportSubject(subject).isReport && !REPLY_PREFIX_RE.test(subject));
+  if (autoSubmitted && autoSubmitted !== 'no' && autoSubmitted !== 'auto-forwarded' && !isMicrosoftSender(doc.from) && !relayed) {
     return `an automatic mail (Auto-Submitted: ${autoSubmitted})`;
   }
   // Exchange stamps X-Auto-Response-Suppress on many ordinary mails: only with a reply sign.

@@ -3,7 +3,7 @@ import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
 import { ErrorExtractor, type Extraction } from './extract-errors.ts';
-import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader } from './forwarded.ts';
+import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader, type ForwardHeaders } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
@@ -61,16 +61,15 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   const ordered = docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.depth - a.doc.depth);
   const why: string[] = [];
   for (const { doc, index } of ordered) {
-    const report = readReport(doc, found.length > 0, why);
-    if (!report) continue;
-    if (found.some((f) => sameReport(f.report, report))) continue;
-    found.push({ index, report });
+    for (const report of readReports(doc, found.length > 0, why)) {
+      if (!found.some((f) => sameReport(f.report, report))) found.push({ index, report });
+    }
   }
   if (!found.length) {
     const subject = docs[0]?.subject ?? '';
     return reject('not-a-report', `not a sync error report (subject "${subject.slice(0, 120)}", ${why[0] ?? 'no error of a known kind in its text'})`);
   }
-  // keep the order of the mail: outer before inner, attachments in MIME order
+  // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
   return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
 }
 
@@ -78,17 +77,25 @@ function namesObject(error: SyncError): boolean {
   return !!(error.identity || error.onPremisesObjectId);
 }
 
-/** The same mail twice (a report attached and quoted inline): same message id, same errors in the same order. */
-function sameReport(a: ParsedReport, b: ParsedReport): boolean {
-  return a.messageId === b.messageId && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
+function namesSomething(error: SyncError): boolean {
+  return namesObject(error) || error.attributes.length > 0 || error.category !== 'Unknown' || !!error.errorCode;
 }
 
 /**
- * The report in one document, or null when the document is not one (with the reason added
- * to `why`). `haveInner` says a document nested in this one already gave a report: then
- * this one counts only if it has errors of its own.
+ * The same mail twice (a report attached and quoted inline): same message id, same run, same
+ * errors in the same order. Two runs with the same errors, forwarded together, are two reports.
  */
-function readReport(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport | null {
+function sameReport(a: ParsedReport, b: ParsedReport): boolean {
+  return a.messageId === b.messageId && a.reportedAt === b.reportedAt && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
+}
+
+/**
+ * The reports in one document: none when it is not one (with the reason added to `why`), one
+ * as a rule, several when it forwards several inline (Gmail's "Forward all" of a thread of
+ * reports: one forward header each). `haveInner` says a document nested in this one already
+ * gave a report: then this one counts only if it has errors of its own.
+ */
+function readReports(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport[] {
   // One pass: the extractor takes each block as it is read; report-level facts live in the
   // text around the error table, and in small label rows.
   const body = new ReportBody();
@@ -98,12 +105,39 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
   const lines = body.lines;
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
   const forwards = findForwardHeaders(lines.slice(0, FORWARD_HEADER_LINES), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
-  const reportHeader = forwards.filter((f) => isMicrosoftSender(f.from)).at(-1) ?? forwards.filter((f) => reportSubject(f.subject).isReport).at(-1) ?? null;
-  const inner = reportHeader ?? forwards.at(-1) ?? null;
+  const fromMicrosoft = forwards.filter((f) => isMicrosoftSender(f.from));
+  const reportHeaders = fromMicrosoft.length ? fromMicrosoft : forwards.filter((f) => reportSubject(f.subject).isReport);
   // Above the report's own forward header is the forwarder's note: an error text it quotes is no row.
-  const below = reportHeader ? extraction.errors.filter((_, k) => body.linesAtRecord[k]! > reportHeader.line) : extraction.errors;
-  const errors = below.length ? below : extraction.errors;
+  const under = reportHeaders.map((header, i) => {
+    const next = reportHeaders[i + 1]?.line ?? Infinity;
+    return extraction.errors.filter((_, k) => body.linesAtRecord[k]! > header.line && body.linesAtRecord[k]! <= next);
+  });
+  if (under.filter((errors) => errors.length).length >= 2) {
+    const reports = reportHeaders.map((header, i) => {
+      const end = reportHeaders[i + 1]?.line ?? lines.length;
+      return under[i]!.length ? buildReport(doc, { inner: header, errors: under[i]!, unparsed: [], lines: lines.slice(header.line, end) }, haveInner, why) : null;
+    });
+    return reports.filter((r): r is ParsedReport => r !== null).map((r, i) => ({ ...r, part: i + 1 }));
+  }
+  const reportHeader = reportHeaders.at(-1) ?? null;
+  const below = reportHeader ? under.at(-1)! : extraction.errors;
+  const report = buildReport(
+    doc,
+    { inner: reportHeader ?? forwards.at(-1) ?? null, errors: below.length ? below : extraction.errors, unparsed: extraction.unparsed, lines },
+    haveInner,
+    why,
+  );
+  return report ? [report] : [];
+}
 
+/** A report from what one stretch of a document says: its forward header, its errors, its lines. */
+function buildReport(
+  doc: MailDocument,
+  part: { inner: ForwardHeaders | null; errors: SyncError[]; unparsed: string[]; lines: string[] },
+  haveInner: boolean,
+  why: string[],
+): ParsedReport | null {
+  const { inner, errors, lines } = part;
   const subject = inner?.subject ?? doc.subject;
   const subjectInfo = reportSubject(subject);
   const outerSubjectInfo = reportSubject(doc.subject);
@@ -128,7 +162,12 @@ function readReport(doc: MailDocument, haveInner: boolean, why: string[]): Parse
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
     return null;
   }
-  let unparsed = extraction.unparsed;
+  // A ticket or alert mail's "Description:" may read like an error: with nothing else to say it is a report, it must name something.
+  if (!saysReport && !errors.some(namesSomething)) {
+    why.push('its only error-like text names no object, attribute or known error');
+    return null;
+  }
+  let unparsed = part.unparsed;
   if (!errors.length && !unparsed.length) {
     // A report we could not read at all: show the admin what it said instead of an empty list.
     unparsed = lines.filter((l) => !isBoilerplate(l)).slice(0, MAX_UNPARSED_LINES);

@@ -30,6 +30,19 @@ const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
 const INITIAL_DOMAIN_RE = /(?<![\w.-])([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
 
 /**
+ * A name whose own dots the sentence's first stop cut short ("for tenant Wisła Logistyka Sp.
+ * z o.o.."): the rest of it, when the same line goes on to the name's final dot and the
+ * sentence's, with no new sentence between.
+ */
+function withAbbreviations(name: string, text: string, match: RegExpExecArray): string {
+  const end = match.index + match[0].length;
+  const rest = NAME_REST_RE.exec(text.slice(end, end + 48));
+  return rest && !NEW_SENTENCE_RE.test(rest[1]!) ? `${name}.${rest[1]}` : name;
+}
+const NAME_REST_RE = /^([^\n]{1,40}?\.)\.(?=\s|$)/;
+const NEW_SENTENCE_RE = /\.\s+\p{Lu}/u;
+
+/**
  * `sentAt` (the mail's own date) settles a numeric date that could be day-first or
  * month-first (05/09/2017): a report is sent minutes after the run it covers.
  */
@@ -59,7 +72,7 @@ export function readReportFields(lines: string[], subjectDate: string | null, se
   const batch = BATCH_RE.exec(text);
   if (batch) fields.reportedAt ??= date(batch[1]);
   const sentence = TENANT_SENTENCE_RE.exec(text);
-  const named = batch?.[2] ?? sentence?.[1] ?? sentence?.[2];
+  const named = batch ? withAbbreviations(batch[2]!, text, batch) : sentence?.[1] ? withAbbreviations(sentence[1], text, sentence) : sentence?.[2];
   if (named && named.length <= 160) {
     const said = named.replace(/\s+/g, ' ').trim();
     const split = NAME_AND_DOMAIN_RE.exec(said);

@@ -24,7 +24,9 @@ export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;
   const at = report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString();
-  const reportId = report.messageId ?? ctx.mailId ?? `${named ?? 'unknown'}:${at}`;
+  const mailReportId = report.messageId ?? ctx.mailId ?? `${named ?? 'unknown'}:${at}`;
+  // reports forwarded inline together share their message: each needs an id of its own, or the second would count as applied
+  const reportId = report.part ? `${mailReportId}#${report.part}` : mailReportId;
   const tenantKey = (named ?? `unknown:${reportId}`).trim().toLowerCase();
   return {
     reportId,

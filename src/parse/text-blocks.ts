@@ -180,7 +180,9 @@ function isNextCell(table: TabTable, text: string): boolean {
  * wraps at 72, Outlook at 76).
  */
 function wrapsInto(line: string | undefined, next: string): boolean {
-  if (line === undefined || line.length > 100) return false;
+  if (line === undefined) return false;
+  // one word wider than any wrap width (a gateway's rewritten link) stands alone on its line: the row goes on after it
+  if (line.length > 100) return !/\s/.test(line.trim());
   // a tab may not be a place to break: the word runs to the next space
   const word = /^ *[^ ]*/.exec(next)![0].trim();
   return line.trimEnd().length + 1 + word.length > 60;

@@ -198,6 +198,8 @@ export function alignedTable(lines: string[], start: number): { rows: string[][]
   for (; i < lines.length; i++) {
     if (lines[i]!.length > MAX_DUMP_WIDTH || lines[i]!.includes(' | ')) break;
     const pieces = chunks(lines[i]!);
+    // a blank line between rows (a printout, a client that spaces rows) goes on to the next row
+    if (!pieces.length && startsRowUnder(columns, lines[i + 1])) continue;
     if (!pieces.length || pieces.length > width) break;
     body.push(pieces);
   }
@@ -251,6 +253,13 @@ export function alignedTable(lines: string[], start: number): { rows: string[][]
  * the vocabulary knows. A column as wide as its name is one space from the next (w3m):
  * a piece that is no name is read as names one space apart ("Object Type Error Description").
  */
+/** A line that starts a row under these columns: its first cell where the first column starts, and every piece where a column starts. */
+function startsRowUnder(columns: ReadonlyArray<{ at: number }>, line: string | undefined): boolean {
+  if (line === undefined || line.length > MAX_DUMP_WIDTH) return false;
+  const pieces = chunks(line);
+  return pieces.length >= 2 && pieces.length <= columns.length && pieces[0]!.at === columns[0]!.at && pieces.every((p) => columns.some((c) => Math.abs(c.at - p.at) <= 1));
+}
+
 function headerColumns(head: string): Array<{ at: number; text: string }> | null {
   const columns: Array<{ at: number; text: string }> = [];
   for (const c of chunks(head)) {
@@ -443,7 +452,8 @@ export function alignedFields(lines: string[], start: number): { fields: string[
   // labels the vocabulary does not know (another language) pass in a run of three or more:
   // the values tell what each holds (extract-errors.ts reads "label: value" lines by them)
   if (named.length === 1 ? !known : (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
-  return { fields: named.map((f) => `${f.name}: ${f.value}`), end };
+  // a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one
+  return { fields: named.map((f) => `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`), end };
 }
 
 /** A field's label: a few words, none of them an address, a number or a sentence's end. */
@@ -489,7 +499,8 @@ export function centredFields(lines: string[], start: number): { fields: string[
   });
   const known = named.filter((f) => fieldRole(f.name)).length;
   if (named.length < 2 || (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
-  return { fields: named.map((f) => `${f.name}: ${f.value}`), end };
+  // a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one
+  return { fields: named.map((f) => `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`), end };
 }
 
 /**

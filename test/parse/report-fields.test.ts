@@ -24,5 +24,12 @@ describe('report-level facts', () => {
     expect(readReportFields(lines, null).tenant).toEqual({ name: 'Contoso Ltd.', domain: null, id: null });
     expect(readReportFields([...lines, 'ASPNET@contoso.onmicrosoft.com | …'], null).tenant.domain).toBe('contoso.onmicrosoft.com');
   });
+
+  it('keeps the dots of a name the sentence\'s first stop would cut ("Sp. z o.o.."), but not a next sentence', () => {
+    const wrapped = ['The Directory Synchronization batch run was completed on Wednesday, 21 May', '2014 06:03:19 GMT for tenant Wisła Logistyka Sp. z o.o..'];
+    expect(readReportFields(wrapped, null).tenant.name).toBe('Wisła Logistyka Sp. z o.o.');
+    const next = ['The Directory Synchronization batch run was completed on Wednesday, 21 May 2014 06:03:19 GMT for tenant Contoso. Errors below. See KB 1..'];
+    expect(readReportFields(next, null).tenant.name).toBe('Contoso');
+  });
 });
 

@@ -26,6 +26,12 @@ describe('toReportRef', () => {
     expect(toReportRef(report({ reportedAt: null, sentAt: null }), ctx).coversAt).toBe('2024-03-06T00:00:00.000Z');
   });
 
+  it('gives each of the reports forwarded inline in one message an id of its own, so the second is never taken as applied', () => {
+    const ids = [undefined, 1, 2].map((part) => toReportRef(report({ part }), ctx).reportId);
+    expect(ids).toEqual(['<r1@microsoftonline.com>', '<r1@microsoftonline.com>#1', '<r1@microsoftonline.com>#2']);
+    expect(toReportRef(report({ messageId: null, part: 2 }), ctx).reportId).toBe(`${'a'.repeat(64)}#2`);
+  });
+
   it('names the tenant by its domain first, then id, name, the report\'s recipient, and finally the forwarder', () => {
     const none = { name: null, domain: null, id: null };
     expect(toReportRef(report(), ctx).tenantKey).toBe('contoso.onmicrosoft.com');

@@ -57,6 +57,20 @@ describe('tab-separated tables', () => {
     ]);
   });
 
+  it('a link a gateway made wider than any wrap width stands alone on its line, and the row goes on after it', () => {
+    // a blind-test mail: Proofpoint's urldefense rewrite of the KB link in an Outlook plain-text forward
+    const link = `https://urldefense.com/v3/__https://aka.ms/duplicateattributeresiliency__;!!Gx5kT1QbWw!${'Aq'.repeat(40)}$`;
+    const text = [
+      'Identity\tError Description\tSource Anchor',
+      'ann@contoso.com\tThis object has been updated in your Azure Active Directory, but with',
+      'some modified properties, because the following attributes are associated with',
+      'another object [ProxyAddresses smtp:orders@contoso.com;]. Please refer to',
+      link,
+      'for steps on how to resolve this issue.\tYW5uMDAwMDAwMDAwMDAwMDAx',
+    ].join('\n');
+    expect(records(text)).toEqual([['DuplicateAttribute', 'ann@contoso.com', 'YW5uMDAwMDAwMDAwMDAwMDAx']]);
+  });
+
   it('an address alone before the first tab starts a row even where the line above looks wrapped', () => {
     // the row above ends short of its anchor column: without the address rule the next row joined it
     const text = [
@@ -136,6 +150,34 @@ describe('columns of spaces', () => {
     expect(extractErrors(textToBlocks(text)).errors.map((e) => [e.identity, e.objectType, e.category])).toEqual([
       ["Sean O'Brien", 'User', 'LargeObject'],
       ['R&D Lab Admins', 'Group', 'FederatedDomainChange'],
+    ]);
+  });
+
+  it('rows spaced by blank lines, each description wrapped inside its column, are one table (a printed memo)', () => {
+    // a blind-test mail: Outlook's printed memo of a report, mailed as text
+    const text = [
+      'Identity                   Error Description                                Source Anchor',
+      'ann@contoso.com            Unable to update this object in Azure Active     YW5uMDAwMDAwMDAwMDAwMDAx',
+      '                           Directory, because the attribute',
+      '                           [FederatedUser.UserPrincipalName], is not valid.',
+      '',
+      'bob@contoso.com            The provisioned object is too large. Trim the    Ym9iMDAwMDAwMDAwMDAwMDAx',
+      '                           number of attribute values on this object.',
+      '',
+      'Thank you,',
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'YW5uMDAwMDAwMDAwMDAwMDAx'],
+      ['LargeObject', 'bob@contoso.com', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+
+  it('a memo header printed in columns ("Subject:      …") keeps one colon per label', () => {
+    const lines = textToBlocks(['From:                 MSOnlineServicesTeam@MicrosoftOnline.com', 'Sent:                 02 August 2016 08:15', 'Subject:              Directory Synchronization Error Report'].join('\n'));
+    expect(lines.filter((b) => b.kind === 'line').map((b) => (b as { text: string }).text)).toEqual([
+      'From: MSOnlineServicesTeam@MicrosoftOnline.com',
+      'Sent: 02 August 2016 08:15',
+      'Subject: Directory Synchronization Error Report',
     ]);
   });
 });
