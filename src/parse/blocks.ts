@@ -31,12 +31,15 @@ export class BlockList implements BlockSink {
 }
 
 // Most text is already clean: test first, and only rewrite (allocate) when needed.
-const SQUEEZABLE = /[\t\u00a0\u2000-\u200b\u3000]| {2}/;
+const SQUEEZABLE = /[\t\u00a0\u00ad\u2000-\u200b\u3000]| {2}/;
 const COLLAPSIBLE = /[^\S ]| {2}/;
 
-/** Collapses runs of spaces and tabs (not newlines) and trims. */
+/**
+ * Collapses runs of spaces and tabs (not newlines) and trims. Soft hyphens (`&shy;`) go: a
+ * break a sender allowed inside a long address is no part of it.
+ */
 export function squeeze(text: string): string {
-  return (SQUEEZABLE.test(text) ? text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ') : text).trim();
+  return (SQUEEZABLE.test(text) ? text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ').replace(/\u00ad/g, '') : text).trim();
 }
 
 /** Collapses all whitespace, newlines included: the normalised form of a message. */

@@ -79,8 +79,11 @@ const SPACELESS = new Set([
 /** Cleans a value the way its attribute allows: no whitespace in addresses, single spaces elsewhere (X500). */
 export function cleanAttributeValue(attribute: string, value: string): string {
   const trimmed = value.trim();
-  return SPACELESS.has(attribute) || ADDRESS_PREFIX.test(trimmed) ? withoutWhitespace(trimmed) : collapse(trimmed);
+  // Microsoft's own texts may mark a value as personal data: "[ProxyAddresses <pii>SMTP:a@x.com</pii>;]"
+  const bare = trimmed.charCodeAt(0) === 0x3c /* < */ ? trimmed.replace(PII_MARKERS, '') : trimmed;
+  return SPACELESS.has(attribute) || ADDRESS_PREFIX.test(bare) ? withoutWhitespace(bare) : collapse(bare);
 }
+const PII_MARKERS = /^<pii>|<\/pii>$/gi;
 const ADDRESS_PREFIX = /^(smtp|sip|eum|spo):/i;
 
 /** Error codes Microsoft documents (and a few seen only in third-party lists): named in a report, they are the errorCode. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bracketIn } from '../../src/parse/attribute-mentions.ts';
+import { parseAttributeList } from '../../src/parse/brackets.ts';
 
 /** Attribute lists in texts no English sentence explains (src/parse/attribute-mentions.ts). */
 describe('bracketIn', () => {
@@ -16,3 +17,13 @@ describe('bracketIn', () => {
     expect(bracketIn('see [note one')).toBeNull();
   });
 });
+
+describe('parseAttributeList', () => {
+  it('reads a value Microsoft marked as personal data without its <pii> markers', () => {
+    // the resiliency text as a public README quotes it (sfonteneau/AzureADConnect_Samba4)
+    expect(parseAttributeList('[ProxyAddresses <pii>SMTP:chewie@testoutlook.mail.onmicrosoft.com</pii>;]')).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:chewie@testoutlook.mail.onmicrosoft.com' },
+    ]);
+  });
+});
+

@@ -119,4 +119,14 @@ describe('HTML tables', () => {
       ['Sales Team', 'DuplicateAttribute', [{ name: 'ProxyAddresses', value: 'SMTP:sales@contoso.com' }]],
     ]);
   });
+
+  it('drop the soft hyphens a sender put inside a long address (&shy;): they are no part of it', () => {
+    const html = `<table><tr><th>Identity</th><th>Error Description</th></tr>
+      <tr><td>claims-&shy;notifications@&shy;contoso.com</td><td>Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [ProxyAddresses smtp:claims-&shy;notifications@&shy;contoso.com;]. Correct or remove the duplicate values in your local directory.</td></tr>
+    </table>`;
+    expect(extractErrors(htmlToBlocks(html)).errors.map((e) => [e.identity, e.attributes])).toEqual([
+      ['claims-notifications@contoso.com', [{ name: 'ProxyAddresses', value: 'smtp:claims-notifications@contoso.com' }]],
+    ]);
+  });
 });
+
