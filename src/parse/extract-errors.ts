@@ -38,6 +38,12 @@ interface Line {
   region: boolean;
   /** The category of the section heading above the line, if any. */
   section?: ErrorCategory;
+  /**
+   * The body has an error table with a header: its errors are its rows, and text around them
+   * that no known sentence explains is a note (an admin's comment between the rows of a
+   * reply), kept in `unparsed` rather than made an Unknown error.
+   */
+  besideTable?: boolean;
 }
 interface Context {
   /** The category a section heading above this error named ("Duplicate Attribute"), if any. */
@@ -169,7 +175,7 @@ export class ErrorExtractor implements BlockSink {
     }
     if (REGION_START.test(text)) this.region = true;
     else if (REGION_END.test(text)) this.region = false;
-    this.run.push({ text, region: this.region, section: this.lineSection });
+    this.run.push(this.headers.size ? { text, region: this.region, section: this.lineSection, besideTable: true } : { text, region: this.region, section: this.lineSection });
   }
 }
 
@@ -586,7 +592,9 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
   const { before, after } = sidesOf(header?.roles ?? null);
   const flush = (): void => {
     let text = pending.map((l) => l.text).join(' ');
-    if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
+    if (pending.length && pending[0]!.besideTable && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
+      if (out.unparsed.length < MAX_UNPARSED) out.unparsed.push(collapse(text));
+    } else if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
       const row = { ...emptyContext(pending[0]!.section), identity };
       fillRow(row, lead);
       if (hasCells(after)) {

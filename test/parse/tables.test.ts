@@ -128,5 +128,19 @@ describe('HTML tables', () => {
       ['claims-notifications@contoso.com', [{ name: 'ProxyAddresses', value: 'smtp:claims-notifications@contoso.com' }]],
     ]);
   });
+
+  it('keep an admin\'s comment between the rows of a reply as unparsed text, not an error of its own', () => {
+    // a blind-test mail: a reply that splits the report's table to comment in red between its rows
+    const html = `<table><tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
+      <tr><td>ann@contoso.com</td><td>${FED}</td><td>YW5uMDAwMDAwMDAwMDAwMDAx</td></tr></table>
+      <p style="color:red">[DM] Row above: her old mailbox was deleted this morning, the clash is gone - no ticket.</p>
+      <table><tr><td>bob@contoso.com</td><td>${LARGE}</td><td>Ym9iMDAwMDAwMDAwMDAwMDAx</td></tr></table>`;
+    const out = extractErrors(htmlToBlocks(html));
+    expect(out.errors.map((e) => [e.category, e.identity])).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com'],
+      ['LargeObject', 'bob@contoso.com'],
+    ]);
+    expect(out.unparsed).toEqual(['[DM] Row above: her old mailbox was deleted this morning, the clash is gone - no ticket.']);
+  });
 });
 
