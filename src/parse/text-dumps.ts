@@ -248,11 +248,6 @@ export function alignedTable(lines: string[], start: number): { rows: string[][]
   return { rows, end: i };
 }
 
-/**
- * The column names of a header line and where each starts: two or more, every one a name
- * the vocabulary knows. A column as wide as its name is one space from the next (w3m):
- * a piece that is no name is read as names one space apart ("Object Type Error Description").
- */
 /** A line that starts a row under these columns: its first cell where the first column starts, and every piece where a column starts. */
 function startsRowUnder(columns: ReadonlyArray<{ at: number }>, line: string | undefined): boolean {
   if (line === undefined || line.length > MAX_DUMP_WIDTH) return false;
@@ -260,6 +255,11 @@ function startsRowUnder(columns: ReadonlyArray<{ at: number }>, line: string | u
   return pieces.length >= 2 && pieces.length <= columns.length && pieces[0]!.at === columns[0]!.at && pieces.every((p) => columns.some((c) => Math.abs(c.at - p.at) <= 1));
 }
 
+/**
+ * The column names of a header line and where each starts: two or more, every one a name
+ * the vocabulary knows. A column as wide as its name is one space from the next (w3m):
+ * a piece that is no name is read as names one space apart ("Object Type Error Description").
+ */
 function headerColumns(head: string): Array<{ at: number; text: string }> | null {
   const columns: Array<{ at: number; text: string }> = [];
   for (const c of chunks(head)) {
@@ -452,8 +452,12 @@ export function alignedFields(lines: string[], start: number): { fields: string[
   // labels the vocabulary does not know (another language) pass in a run of three or more:
   // the values tell what each holds (extract-errors.ts reads "label: value" lines by them)
   if (named.length === 1 ? !known : (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
-  // a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one
-  return { fields: named.map((f) => `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`), end };
+  return { fields: named.map(fieldLine), end };
+}
+
+/** A field as the line `label: value`; a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one. */
+function fieldLine(f: { name: string; value: string }): string {
+  return `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`;
 }
 
 /** A field's label: a few words, none of them an address, a number or a sentence's end. */
@@ -499,8 +503,7 @@ export function centredFields(lines: string[], start: number): { fields: string[
   });
   const known = named.filter((f) => fieldRole(f.name)).length;
   if (named.length < 2 || (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
-  // a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one
-  return { fields: named.map((f) => `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`), end };
+  return { fields: named.map(fieldLine), end };
 }
 
 /**
