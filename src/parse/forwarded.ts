@@ -183,8 +183,17 @@ export function isForwardHeaderRow(cells: readonly string[]): boolean {
 
 /** `Name <a@b>` or `a@b [mailto:a@b]` or `a@b` → `a@b`. */
 export function addressOf(text: string): string | null {
+  if (!text.includes('@')) return null;
   const angle = /<\s*([^<>\s]+@[^<>\s]+)\s*>/.exec(text) ?? /\[mailto:([^\]\s]+)\]/i.exec(text);
   if (angle) return angle[1]!;
-  const bare = /([^\s<>"'()[\]:;,]+@[^\s<>"'()[\]:;,]+\.[a-z]{2,})/i.exec(text);
-  return bare ? bare[1]! : null;
+  // around each "@" only: the pattern tried at every place of a long run without one takes quadratic time
+  for (let at = text.indexOf('@'), tries = 0; at >= 0 && tries < MAX_AT_TRIES; at = text.indexOf('@', at + 1), tries++) {
+    const bare = BARE_ADDRESS_RE.exec(text.slice(Math.max(0, at - ADDRESS_REACH), at + ADDRESS_REACH));
+    if (bare) return bare[1]!;
+  }
+  return null;
 }
+const BARE_ADDRESS_RE = /([^\s<>"'()[\]:;,]+@[^\s<>"'()[\]:;,]+\.[a-z]{2,})/i;
+/** A mailbox's local part is at most 64 characters and its domain 255 (RFC 5321). */
+const ADDRESS_REACH = 256;
+const MAX_AT_TRIES = 20;

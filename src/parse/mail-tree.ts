@@ -109,7 +109,28 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
     }
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
     docs.push(msgDocument(decodeOutlookMsg(content), doc.from, depth + 1));
+  } else if ((type === 'text/plain' || name.endsWith('.txt')) && SAVED_AS_TEXT.test(content.subarray(0, 16).toString('latin1'))) {
+    await visit(savedAsText(content), depth + 1, doc.from, docs);
   }
+}
+
+/** Outlook's "Save As" text of a mail starts with its From line: "From:<TAB>MSOnlineServicesTeam@…". */
+const SAVED_AS_TEXT = /^From:[ \t]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const WINDOWS_1252 = new TextDecoder('windows-1252');
+
+/**
+ * A mail saved as text: its From/Sent/To/Subject lines are headers enough to read it as a mail.
+ * It names no charset: Outlook writes the machine's code page where the text is not UTF-8.
+ */
+function savedAsText(content: Buffer): Buffer {
+  let text: string;
+  try {
+    text = UTF8.decode(content);
+  } catch {
+    text = WINDOWS_1252.decode(content);
+  }
+  return Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n${text}`, 'utf8');
 }
 
 /** Raw header lines: mailparser's own `headers` map merges List-* fields into one object. */

@@ -16,8 +16,9 @@ export interface ReportFields {
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
 // DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com]."
-const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)/is;
-const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)\.(?=\s|$)|\bin\s+your\s+directory\s+(\S{1,60}\s+\[[a-z0-9.-]+\])/is;
+// the sentence's stop is no initial's dot ("for tenant A. Datum Corporation.")
+const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)(?<!(?:^|\s)[A-Z])\.(?=\s|$)/is;
+const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)(?<!(?:^|\s)[A-Z])\.(?=\s|$)|\bin\s+your\s+directory\s+(\S{1,60}\s+\[[a-z0-9.-]+\])/is;
 /** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
 const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\]$/i;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [

@@ -31,5 +31,10 @@ describe('report-level facts', () => {
     const next = ['The Directory Synchronization batch run was completed on Wednesday, 21 May 2014 06:03:19 GMT for tenant Contoso. Errors below. See KB 1..'];
     expect(readReportFields(next, null).tenant.name).toBe('Contoso');
   });
+
+  it('reads past an initial in the tenant\'s name ("for tenant A. Datum Corporation.")', () => {
+    const line = ['The Directory Synchronization batch run was completed on Monday, 10 March 2014 02:00:00 GMT for tenant A. Datum Corporation.'];
+    expect(readReportFields(line, null).tenant.name).toBe('A. Datum Corporation');
+  });
 });
 
