@@ -60,7 +60,7 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
 }
 
 async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
-  const mail = await simpleParser(raw, PARSER_OPTIONS);
+  const mail = await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS));
   const from = firstAddress(mail.from);
   const doc: MailDocument = {
     subject: mail.subject ?? '',
@@ -132,6 +132,23 @@ function savedAsText(content: Buffer): Buffer {
   }
   return Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n${text}`, 'utf8');
 }
+
+/**
+ * An HTML part whose Content-Type names no charset may name it in a `<meta>` tag instead (RFC
+ * 6657 lets text/html do so; relays and scripts send such mail): mailparser reads the part as
+ * UTF-8 and turns its other bytes into U+FFFD. Then the mail is decoded once more with the
+ * meta's charset written into the parts that named none.
+ */
+async function decodeWithMetaCharset(raw: Buffer, mail: ParsedMail): Promise<ParsedMail> {
+  if (typeof mail.html !== 'string' || !mail.html.includes('\uFFFD')) return mail;
+  const charset = META_CHARSET_RE.exec(mail.html)?.[1]?.toLowerCase();
+  if (!charset || charset === 'utf-8' || charset === 'utf8') return mail;
+  const text = raw.toString('latin1');
+  const patched = text.replace(HTML_WITHOUT_CHARSET_RE, (line: string, head: string, end: string) => (/charset\s*=/i.test(line) ? line : `${head}; charset="${charset}"${end}`));
+  return patched === text ? mail : simpleParser(Buffer.from(patched, 'latin1'), PARSER_OPTIONS);
+}
+const META_CHARSET_RE = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i;
+const HTML_WITHOUT_CHARSET_RE = /^(Content-Type:[ \t]*text\/html[^\r\n]*?)(\r?\n)(?![ \t])/gim;
 
 /** Raw header lines: mailparser's own `headers` map merges List-* fields into one object. */
 function headerFields(lines: ReadonlyArray<{ key: string; line: string }>): Map<string, string[]> {
