@@ -175,7 +175,7 @@ export class ErrorExtractor implements BlockSink {
     }
     if (REGION_START.test(text)) this.region = true;
     else if (REGION_END.test(text)) this.region = false;
-    this.run.push(this.headers.size ? { text, region: this.region, section: this.lineSection, besideTable: true } : { text, region: this.region, section: this.lineSection });
+    this.run.push({ text, region: this.region, section: this.lineSection, besideTable: this.headers.size > 0 });
   }
 }
 
@@ -592,9 +592,12 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
   const { before, after } = sidesOf(header?.roles ?? null);
   const flush = (): void => {
     let text = pending.map((l) => l.text).join(' ');
-    if (pending.length && pending[0]!.besideTable && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
+    const errorish = pending.length > 0 && (ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null);
+    if (errorish && pending[0]!.besideTable) {
+      // a note beside an error table's rows: the admin reads it in unparsed, and the name above it is spent as before
       if (out.unparsed.length < MAX_UNPARSED) out.unparsed.push(collapse(text));
-    } else if (pending.length && (ERRORISH_STRONG.test(text) || categoryOfWording(text))) {
+      identity = null;
+    } else if (errorish) {
       const row = { ...emptyContext(pending[0]!.section), identity };
       fillRow(row, lead);
       if (hasCells(after)) {
