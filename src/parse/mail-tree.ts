@@ -140,13 +140,16 @@ function savedAsText(content: Buffer): Buffer {
  * meta's charset written into the parts that named none.
  */
 async function decodeWithMetaCharset(raw: Buffer, mail: ParsedMail): Promise<ParsedMail> {
-  if (typeof mail.html !== 'string' || !mail.html.includes('\uFFFD')) return mail;
-  const charset = META_CHARSET_RE.exec(mail.html)?.[1]?.toLowerCase();
-  if (!charset || charset === 'utf-8' || charset === 'utf8') return mail;
+  if (typeof mail.html !== 'string') return mail;
+  // where a browser looks for it (HTML's prescan reads the first 1,024 bytes): a look at the
+  // head first spares most mails a scan of their whole body for U+FFFD
+  const charset = META_CHARSET_RE.exec(mail.html.slice(0, META_PRESCAN_CHARS))?.[1]?.toLowerCase();
+  if (!charset || charset === 'utf-8' || charset === 'utf8' || !mail.html.includes('\uFFFD')) return mail;
   const text = raw.toString('latin1');
   const patched = text.replace(HTML_WITHOUT_CHARSET_RE, (line: string, head: string, end: string) => (/charset\s*=/i.test(line) ? line : `${head}; charset="${charset}"${end}`));
   return patched === text ? mail : simpleParser(Buffer.from(patched, 'latin1'), PARSER_OPTIONS);
 }
+const META_PRESCAN_CHARS = 1024;
 const META_CHARSET_RE = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i;
 const HTML_WITHOUT_CHARSET_RE = /^(Content-Type:[ \t]*text\/html[^\r\n]*?)(\r?\n)(?![ \t])/gim;
 
