@@ -269,6 +269,37 @@ function listObjectValues(error: SyncError): Action {
 }
 
 /**
+ * A duplicate of the on-premises SID, which Entra keeps as onPremisesSecurityIdentifier: the
+ * report prints the value's .NET type ("[OnPremiseSecurityIdentifier System.Byte[];]"), not
+ * the SID, so the agent reads the SID in AD and finds the cloud object still carrying it from
+ * an earlier link. That SID cannot be edited, only replaced by sync (orbid365.be met it after
+ * undoing a match, and freed it by matching the cloud user to another on-premises account).
+ */
+function sidDuplicateActions(error: SyncError): { actions: Action[]; note: string } {
+  const who = ldapValue(error.identity ?? '<object>');
+  const bySid = psFilter(odataEq('onPremisesSecurityIdentifier', '<objectSid>'));
+  const hardMatch = error.onPremisesObjectId ? `Update-MgUser -UserId ${psQuote('<cloud-user-id>')} -OnPremisesImmutableId ${psQuote(error.onPremisesObjectId)}` : null;
+  return {
+    note: "The conflicting value is the on-premises object's SID, which Entra ID keeps as onPremisesSecurityIdentifier (the report prints its type, System.Byte[], not the SID): a cloud user or group still carries it from an earlier link to this object.",
+    actions: [
+      step(
+        'Read the SID (objectSid) of the on-premises object.',
+        `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties objectSid | Format-List DistinguishedName,objectSid`,
+      ),
+      step(
+        'Find the cloud user or group that carries that SID (put it in place of <objectSid>).',
+        `@(Get-MgUser -Filter ${bySid} -ConsistencyLevel eventual -CountVariable n -Property ${PROPS.user},OnPremisesSecurityIdentifier; Get-MgGroup -Filter ${bySid} -ConsistencyLevel eventual -CountVariable n -Property ${PROPS.group},OnPremisesSecurityIdentifier) | Format-List`,
+      ),
+      step(
+        "If it is the same person, link it to this object again: set its ImmutableId to the object's source anchor (hard match). If it is someone else, its SID cannot be edited: match that cloud object to another on-premises object (sync then writes that one's SID) or delete it if nobody needs it.",
+        hardMatch,
+      ),
+      DELTA_SYNC,
+    ],
+  };
+}
+
+/**
  * Steps for a duplicate nobody looked up (Graph not configured, tenant unknown, lookup
  * refused): the agent runs the search syncdesk would have run, then fixes where the
  * holder is mastered.
@@ -359,6 +390,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         ],
       };
     case 'DuplicateAttribute':
+      if (error.attributes.some((a) => a.name === 'OnPremisesSecurityIdentifier')) return sidDuplicateActions(error);
       return {
         note: 'The report names the attribute but not its value, so nothing could be looked up.',
         actions: [listObjectValues(error), step('Run IdFix against the forest to find the duplicate on-premises.', null), DELTA_SYNC],

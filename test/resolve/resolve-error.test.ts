@@ -67,6 +67,17 @@ describe('verdicts (pure)', () => {
     expect(bare.verdict).toBe('not-applicable');
     expect(bare.actions[0]!.command).toContain('(displayName=Finance Team)');
   });
+
+  it('a duplicate SID, which the report prints as "System.Byte[]", sends the agent to the SID in AD and the cloud object carrying it', () => {
+    const sid = resolveError(err({ attributes: [{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }] }), null, now);
+    expect(sid.verdict).toBe('not-applicable');
+    expect(sid.note).toContain('onPremisesSecurityIdentifier');
+    const commands = sid.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain('-Properties objectSid');
+    expect(commands).toContain(`Get-MgUser -Filter "onPremisesSecurityIdentifier eq '<objectSid>'"`);
+    expect(commands).toContain("-OnPremisesImmutableId 'T25QcmVt'");
+    expect(commands).not.toContain('System.Byte');
+  });
 });
 
 describe('PowerShell quoting', () => {
