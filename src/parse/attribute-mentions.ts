@@ -11,12 +11,15 @@ import { canonicalAttribute, cleanAttributeValue } from './vocabulary.ts';
 
 /** An attribute list anywhere in a message ("…the attribute [UserPrincipalName x;] contains…"). */
 export function bracketIn(message: string): Attribute[] | null {
+  // a value's own empty pair ("System.Byte[]", a binary attribute's .NET type name) is no bracket:
+  // brackets are found in a copy without it, and the text is read from the message
+  const shape = message.includes('[]') ? message.replaceAll('[]', '\0\0') : message;
   // indexOf, not a regex: "[[[[…" without a closing bracket must stay linear
   for (let from = 0; ; ) {
-    const open = message.indexOf('[', from);
-    const close = open < 0 ? -1 : message.indexOf(']', open);
+    const open = shape.indexOf('[', from);
+    const close = open < 0 ? -1 : shape.indexOf(']', open);
     if (close < 0) return open < 0 ? null : openBracket(message.slice(open + 1));
-    const inner = message.slice(message.lastIndexOf('[', close) + 1, close);
+    const inner = message.slice(shape.lastIndexOf('[', close) + 1, close);
     const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
     if (first && canonicalAttribute(first)) {
       const list = parseAttributeList(`[${inner}]`);
@@ -62,7 +65,8 @@ function identifierNames(message: string): string[] {
 
 const INNER_CAPITAL = /[a-z][A-Z]/;
 
-const PROXY_WORDS = /proxy\s*address|proxyadresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy/i;
+// English, German, Japanese, French, Spanish, Italian ("indirizzo proxy", KB 2647098/it)
+const PROXY_WORDS = /proxy\s*address|proxyadresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy|indirizzo\s+proxy/i;
 
 export function mentionedAttributes(message: string): Attribute[] | null {
   const listed = bracketIn(message);

@@ -66,17 +66,22 @@ export function categoryOfHeading(text: string): ErrorCategory | undefined {
 
 /**
  * Wording cues per category in the languages reports have been seen in (English, German,
- * Japanese: real-reports.md §3, KB 2647098 de-de/ja-jp) and the nearest ones (French,
- * Spanish). Checked in this order: duplicate first (its remedy text says "remove", 削除),
- * "invalid" last (every kind of error is "not valid" in some wording).
+ * Japanese: real-reports.md §3, KB 2647098 de-de/ja-jp) and those Microsoft's translated
+ * articles give the same texts in (French, Spanish; Italian: KB 2647098/it, KB 2643629/it,
+ * KB f02a39a4 it-it; Polish: KB 3166798 pl-pl), each cue as those texts word it. Checked in this order:
+ * duplicate first (its remedy text says "remove", 削除), "invalid" last (every kind of
+ * error is "not valid" in some wording).
  */
 const CUES: [ErrorCategory, RegExp][] = [
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
   [
     'DuplicateAttribute',
-    /duplicate|already (?:exists|associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad/i,
+    /duplicate|already (?:exists|associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan/i,
   ],
-  ['ObjectNotFound', /not (?:be )?found|nicht gefunden|見つかりません|見つから|introuvable|pas été trouvé|no se (?:encuentra|encontró|ha encontrado)/i],
+  [
+    'ObjectNotFound',
+    /not (?:be )?found|nicht gefunden|見つかりません|見つから|introuvable|pas été trouvé|no se (?:encuentra|encontró|ha encontrado)|non (?:è stato|viene) trovat/i,
+  ],
   ['LargeObject', /too large|exceeds?|zu groß|überschreitet|大きすぎ|超えて|trop (?:grand|volumineux)|dépasse|demasiado grande|(?:supera|excede)\b/i],
   ['DeletingCloudOnlyObject', /\bdelet|lösch|削除|supprim|elimin/i],
   ['DataValidation', /not valid|invalid|ungültig|nicht gültig|無効|有効ではありません|n['’]est pas valide|non valide|no es válid|no válid/i],

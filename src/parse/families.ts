@@ -37,6 +37,12 @@ function words(phrase: string): string {
     .join('\\s+');
 }
 const P = PRODUCT;
+/**
+ * Microsoft's bracketed attribute list, "[UserPrincipalName ann@contoso.com;]". A value may hold
+ * an empty pair of its own: a binary attribute is printed as its .NET type name,
+ * "[OnPremiseSecurityIdentifier System.Byte[];]" (an export error quoted by orbid365.be).
+ */
+const BRACKET_LIST = '\\[(?:\\[\\]|[^\\]])*\\]';
 const none = (): Attribute[] => [];
 
 const FAMILIES: Family[] = [
@@ -48,7 +54,7 @@ const FAMILIES: Family[] = [
       `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the following')}\\s+attributes?\\s+` +
         `${words('associated with this object')}\\s+ha(?:ve|s)\\s+(?:values?|a\\s+value)\\s+` +
         `${words('that may already be associated with another object in your local')}\\s+directory(?:\\s+services)?` +
-        `(?:\\s*:\\s*(?<list>\\[[^\\]]*\\]|[A-Za-z][\\w.]*(?:\\s*(?:,|and)\\s*[A-Za-z][\\w.]*)*))?`,
+        `(?:\\s*:\\s*(?<list>${BRACKET_LIST}|[A-Za-z][\\w.]*(?:\\s*(?:,|and)\\s*[A-Za-z][\\w.]*)*))?`,
       'gi',
     ),
     attributes: (m) => parseAttributeList(m.groups?.list ?? ''),
@@ -61,7 +67,7 @@ const FAMILIES: Family[] = [
     category: 'DuplicateAttribute',
     re: new RegExp(
       `${words('This object has been updated in')}\\s+(?:your\\s+)?${P},?\\s+${words('but with some modified properties')},?\\s+` +
-        `${words('because the following')}\\s+attributes?\\s+(?:are|is)\\s+${words('associated with another object')}(?:\\s*:?\\s*(?<list>\\[[^\\]]*\\]))?`,
+        `${words('because the following')}\\s+attributes?\\s+(?:are|is)\\s+${words('associated with another object')}(?:\\s*:?\\s*(?<list>${BRACKET_LIST}))?`,
       'gi',
     ),
     attributes: (m) => parseAttributeList(m.groups?.list ?? ''),
@@ -231,7 +237,7 @@ const FAMILIES: Family[] = [
 const TAIL_AT = new RegExp(
   '[\\s.,;]*(?:' +
     [
-      '\\[[^\\]]*\\]',
+      BRACKET_LIST,
       `${words('Correct or remove the duplicate values in your local directory')}`,
       `${words('Update the value in your local')}\\s+(?:directory\\s+services|Active\\s+Directory)`,
       `${words('Trim the number of attribute values on this object')}`,

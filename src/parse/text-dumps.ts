@@ -188,12 +188,14 @@ function chunks(line: string): Array<{ at: number; text: string }> {
 export function alignedTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
   const head = lines[start]!;
   if (head.length > MAX_DUMP_WIDTH || head.includes('|') || head.includes('\t') || !/\S {2,}\S/.test(head)) return null;
-  const columns = headerColumns(head);
+  const whole = headerColumns(chunks(head));
+  const columns = whole ?? completedBelow(head, lines[start + 1]);
   if (!columns) return null;
   const width = columns.length;
   // the table's lines, up to a blank one, one with more pieces than columns, or one with
   // pipes between words (a footer's "Microsoft Corporation | One Microsoft Way" right below)
-  let i = start + 1 + wrappedHeaderLines(columns, lines, start + 1);
+  const below = whole ? start + 1 : start + 2;
+  let i = below + wrappedHeaderLines(columns, lines, below);
   const body: Array<Array<{ at: number; text: string }>> = [];
   for (; i < lines.length; i++) {
     if (lines[i]!.length > MAX_DUMP_WIDTH || lines[i]!.includes(' | ')) break;
@@ -260,9 +262,9 @@ function startsRowUnder(columns: ReadonlyArray<{ at: number }>, line: string | u
  * the vocabulary knows. A column as wide as its name is one space from the next (w3m):
  * a piece that is no name is read as names one space apart ("Object Type Error Description").
  */
-function headerColumns(head: string): Array<{ at: number; text: string }> | null {
+function headerColumns(pieces: ReadonlyArray<{ at: number; text: string }>): Array<{ at: number; text: string }> | null {
   const columns: Array<{ at: number; text: string }> = [];
-  for (const c of chunks(head)) {
+  for (const c of pieces) {
     const names = fieldRole(c.text) ? [c] : namesApart(c);
     if (!names) return null;
     columns.push(...names);
@@ -282,7 +284,7 @@ const NOT_NAMES_RE = /[@\d.,;!?\[\]"=/<>|]/;
 export function columnRoles(line: string): FieldRole[] | null {
   // names have no address, digit or sentence punctuation: most lines end here, before any split is tried
   if (line.length > MAX_DUMP_WIDTH || NOT_NAMES_RE.test(line)) return null;
-  const roles = headerColumns(line)?.map((c) => fieldRole(c.text)!) ?? null;
+  const roles = headerColumns(chunks(line))?.map((c) => fieldRole(c.text)!) ?? null;
   return roles && (roles.includes('description') || roles.includes('identity')) ? roles : null;
 }
 
@@ -347,6 +349,28 @@ function centredRow(grid: string[][], top: number, end: number): number {
 }
 
 /**
+ * The columns of a header line whose names are not all whole on it: w3m wraps a name too wide
+ * for its column ("On-premises object" over "ID"). Every piece of the next line completes the
+ * name above it, or this is no header.
+ */
+function completedBelow(head: string, next: string | undefined): Array<{ at: number; text: string }> | null {
+  const pieces = chunks(head);
+  const rest = next === undefined ? [] : chunks(next);
+  if (!rest.length) return null;
+  for (const p of rest) {
+    const k = pieces.findIndex((c) => overlaps(p, c));
+    if (k < 0) return null;
+    pieces[k] = { at: pieces[k]!.at, text: `${pieces[k]!.text} ${p.text}` };
+  }
+  return headerColumns(pieces);
+}
+
+/** Two pieces of neighbouring lines share a column. */
+function overlaps(a: { at: number; text: string }, b: { at: number; text: string }): boolean {
+  return a.at < b.at + columnsOf(b.text) && b.at < a.at + columnsOf(a.text);
+}
+
+/**
  * How many lines below a header continue its names (w3m wraps "Object Type" as "Object" over
  * "Type"): at most two, each piece under a name it completes to one the vocabulary knows.
  * The names in `columns` are completed.
@@ -355,7 +379,7 @@ function wrappedHeaderLines(columns: Array<{ at: number; text: string }>, lines:
   let count = 0;
   for (; count < 2 && from + count < lines.length; count++) {
     const pieces = chunks(lines[from + count]!);
-    const under = pieces.map((p) => columns.findIndex((c) => p.at < c.at + columnsOf(c.text) && c.at < p.at + columnsOf(p.text)));
+    const under = pieces.map((p) => columns.findIndex((c) => overlaps(p, c)));
     if (!pieces.length || under.some((k, n) => k < 0 || !fieldRole(`${columns[k]!.text} ${pieces[n]!.text}`))) break;
     pieces.forEach((p, n) => (columns[under[n]!]!.text += ` ${p.text}`));
   }
@@ -397,9 +421,11 @@ function namesApart(piece: { at: number; text: string }): Array<{ at: number; te
 function keyLines(grid: string[][], roles: Array<FieldRole | null>): number[] {
   const name = Math.max(0, roles.indexOf('identity'));
   const keys: number[] = [];
-  grid.forEach((cells, l) => cells[name] && keys.push(l));
+  // a name cut after a joiner ("Contatto Esterno -" over "Lucerne", "Doe," over "John") goes on below: no row of its own there
+  grid.forEach((cells, l) => cells[name] && !(l > 0 && NAME_GOES_ON.test(grid[l - 1]![name]!)) && keys.push(l));
   return keys;
 }
+const NAME_GOES_ON = /(?:\s[-–—&+]|[,(])$/;
 
 /**
  * The fields of a two-column "label | value" table as a dump writes it: a paragraph whose

@@ -37,6 +37,8 @@ const ATTRIBUTE_ALIASES: Record<string, string> = {
   signinnames: 'SignInName',
   upn: 'UserPrincipalName',
   onpremisessecurityidentifier: 'OnPremisesSecurityIdentifier',
+  // as Entra Connect's export error spells it: "[OnPremiseSecurityIdentifier System.Byte[];]"
+  onpremisesecurityidentifier: 'OnPremisesSecurityIdentifier',
   securityidentifier: 'OnPremisesSecurityIdentifier',
   sourceanchor: 'SourceAnchor',
   immutableid: 'ImmutableId',

@@ -16,6 +16,13 @@ describe('bracketIn', () => {
     expect(bracketIn('values: [ProxyAddresses X500:/o=Exchange Labs/cn=Recipients')).toEqual([{ name: 'ProxyAddresses', value: null }]);
     expect(bracketIn('see [note one')).toBeNull();
   });
+
+  it('keeps a value\'s own empty pair of brackets: a binary attribute printed as its .NET type name', () => {
+    // an export error quoted by orbid365.be, with Entra Connect's spelling of the attribute
+    const text = 'the attributes have values: [OnPremiseSecurityIdentifier System.Byte[];]. Correct or remove the duplicate values.';
+    expect(bracketIn(text)).toEqual([{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }]);
+    expect(bracketIn('see [] and [UserPrincipalName ann@contoso.com;]')).toEqual([{ name: 'UserPrincipalName', value: 'ann@contoso.com' }]);
+  });
 });
 
 describe('parseAttributeList', () => {

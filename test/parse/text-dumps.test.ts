@@ -57,6 +57,7 @@ const LYNX_CANNOT: CannotKeep = {
   'html-keyvalue-it-labels.eml': 'Italian labels one space from their values, no known word among them',
   // a row starts at an address, or at a name a cell ends; "営業部" before a Japanese sentence is neither
   'real-japanese-texts.eml': 'a name with no address before a sentence in Japanese runs into the row above',
+  'real-italian-texts.eml': 'a name with no address before a sentence in Italian runs into the row above',
 };
 
 const key = (e: SyncError): string => [e.identity, e.onPremisesObjectId, e.objectType, e.category, JSON.stringify(e.attributes)].join(' | ');
@@ -155,6 +156,7 @@ const GLUED_CANNOT: CannotKeep = {
   // rows are found by their English sentences: other languages have no known edges
   'real-german-texts.eml': 'German sentences glued to their cells',
   'real-japanese-texts.eml': 'Japanese sentences glued to their cells',
+  'real-italian-texts.eml': 'Italian sentences glued to their cells',
   // Italian labels glued to their values: no word the vocabulary knows
   'html-keyvalue-it-labels.eml': 'Italian labels glued to their values',
   // the description first and a name after it: an unknown sentence runs into the row above
