@@ -35,3 +35,23 @@ describe("real clients' forward and reply headers (crisp-oss fixtures)", () => {
     else expect(header!.sentAt).toMatch(/^202[1-3]-(0[1-9]|1[0-2])-\d\dT/);
   });
 });
+
+/**
+ * Clients beyond that corpus, their labels as public mails show them: Outlook in Hebrew
+ * (lore.kernel.org, linux-pm, 2022), in Arabic with the right-to-left marks it puts in the
+ * date (AnasJS/svuchatbot, which strips them), OWA 2010 in Traditional Chinese (a linux-usb
+ * mail, 2019). Found by the eighth blind test: the forwarder was taken for the sender.
+ */
+describe('right-to-left and OWA 2010 forward headers', () => {
+  const MS = 'MSOnlineServicesTeam@MicrosoftOnline.com';
+  it.each([
+    ['Outlook, Hebrew', [`מאת: Microsoft Online Services Team <${MS}>`, 'נשלח: יום שני 01 אוגוסט 2022 20:56', 'אל: admin@contoso.co.il', 'נושא: Directory Synchronization Error Report'], '2022-08-01T20:56'],
+    ['Outlook, Arabic', [`من: ${MS}`, 'تم الإرسال: الثلاثاء\u200f، \u200f12 نوفمبر\u200f، 2024 07:42 ص', 'إلى: admin@contoso.sa', 'الموضوع: Directory Synchronization Error Report'], '2024-11-12T07:42'],
+    ['OWA 2010, Traditional Chinese', [`從: ${MS} [mailto:${MS}]`, '寄件日期: 2014年2月19日 下午 01:45', '至: admin@contoso.com.tw', '主旨: Directory Synchronization Error Report'], '2014-02-19T13:45'],
+  ])('%s: the original sender, recipient, subject and date', (_, lines, sent) => {
+    const [header] = findForwardHeaders(lines);
+    expect(header).toMatchObject({ from: MS, subject: 'Directory Synchronization Error Report' });
+    expect(header!.to).toMatch(/^admin@contoso\./);
+    expect(header!.sentAt).toBe(`${sent}:00.000Z`);
+  });
+});
