@@ -1,4 +1,5 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { parseLooseDate } from './dates.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { decodeTnef } from './tnef.ts';
 
@@ -66,7 +67,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
     subject: mail.subject ?? '',
     from,
     to: firstAddress(mail.to),
-    sentAt: plausibleDate(mail.date),
+    sentAt: sentAtOf(mail),
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,
     text: mail.text ?? null,
@@ -163,6 +164,18 @@ function headerFields(lines: ReadonlyArray<{ key: string; line: string }>): Map<
     fields.set(name, [...(fields.get(name) ?? []), value]);
   }
   return fields;
+}
+
+/**
+ * The Date header's time. mailparser puts the time of parsing in place of a Date it cannot
+ * read, which would date a saved report today: such a header ("8 March 2022 at 23:32:40 CET",
+ * Apple Mail's as a saved text gives it) is read as a loose date instead, or is no date.
+ */
+function sentAtOf(mail: ParsedMail): string | null {
+  const line = mail.headerLines?.find((h) => h.key === 'date')?.line;
+  const value = line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  if (!value) return null;
+  return Number.isNaN(Date.parse(value)) ? parseLooseDate(value) : plausibleDate(mail.date);
 }
 
 /** A mangled Date header can parse to the year 72014: such a date is no date. */

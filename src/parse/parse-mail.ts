@@ -7,8 +7,8 @@ import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader,
 import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
-import { readReportFields } from './report-fields.ts';
-import { isMicrosoftSender, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
+import { readReportFields, type ReportFields } from './report-fields.ts';
+import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
 import { textToBlocks } from './text-blocks.ts';
 
 /**
@@ -71,6 +71,10 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   }
   // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
   return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
+}
+
+function hasTenant(fields: ReportFields): boolean {
+  return !!(fields.tenant.name || fields.tenant.domain || fields.tenant.id);
 }
 
 function namesObject(error: SyncError): boolean {
@@ -157,8 +161,15 @@ function buildReport(
   if (!errors.length && (haveInner || !saysReport)) return null;
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
+  // A reply whose quoted mail is a colleague's (QQ Mail's "回复：回复：…" over "原始邮件" from a
+  // coworker): talk about a report, with no row, title or tenant of one. A body we cannot read
+  // at all shows no such header and stays an unreadable report.
+  if (!errors.length && inner && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TITLE_RE.test(head) && !hasTenant(fields)) {
+    why.push(`a reply to ${addressOf(sender ?? '') ?? 'someone'} about a report, quoting none of it`);
+    return null;
+  }
   // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
-  if (!saysReport && !fields.tenant.name && !fields.tenant.domain && !fields.tenant.id) {
+  if (!saysReport && !hasTenant(fields)) {
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
     return null;
   }

@@ -15,10 +15,12 @@ export interface ReportFields {
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
-// DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com]."
+// DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com].",
+// where the stop comes after the domain, so a name's own dot ("A.Ş. [x.onmicrosoft.com]") is the name's;
 // the sentence's stop is no initial's dot ("for tenant A. Datum Corporation.")
-const BATCH_RE = /batch\s+run\s+was\s+completed\s+on\s+(.{6,80}?)\s+for\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)(?<!(?:^|\s)[A-Z])\.(?=\s|$)/is;
-const TENANT_SENTENCE_RE = /\bfor\s+(?:the\s+)?(?:tenant|directory)\s+(.+?)(?<!(?:^|\s)[A-Z])\.(?=\s|$)|\bin\s+your\s+directory\s+(\S{1,60}\s+\[[a-z0-9.-]+\])/is;
+const TENANT_NAME = '([^\\[\\n]{1,120}?\\s\\[[a-z0-9][a-z0-9.-]*\\]|.+?(?<!(?:^|\\s)[A-Z]))\\.(?=\\s|$)';
+const BATCH_RE = new RegExp(`batch\\s+run\\s+was\\s+completed\\s+on\\s+(.{6,80}?)\\s+for\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}`, 'is');
+const TENANT_SENTENCE_RE = new RegExp(`\\bfor\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}|\\bin\\s+your\\s+directory\\s+(\\S{1,60}\\s+\\[[a-z0-9.-]+\\])`, 'is');
 /** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
 const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\]$/i;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
@@ -36,6 +38,7 @@ const INITIAL_DOMAIN_RE = /(?<![\w.-])([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:
  * sentence's, with no new sentence between.
  */
 function withAbbreviations(name: string, text: string, match: RegExpExecArray): string {
+  if (name.endsWith(']')) return name;
   const end = match.index + match[0].length;
   const rest = NAME_REST_RE.exec(text.slice(end, end + 48));
   return rest && !NEW_SENTENCE_RE.test(rest[1]!) ? `${name}.${rest[1]}` : name;

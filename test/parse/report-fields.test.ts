@@ -9,6 +9,14 @@ describe('report-level facts', () => {
     expect(f.reportedAt).toBe('2018-04-16T18:13:17.000Z');
   });
 
+  it('keeps a name\'s own final dot before the domain in brackets ("A.Ş. [x.onmicrosoft.com]."), wrapped or not', () => {
+    // found by the eighth blind test: the name came out as "İSTANBUL LOJİSTİK A.Ş"
+    const sentence = 'The Identity synchronization tool batch run was completed on Thursday, 16 April 2018 18:13:17 GMT for directory İSTANBUL LOJİSTİK A.Ş. [istanbullojistik.onmicrosoft.com].';
+    expect(readReportFields([sentence], null).tenant).toEqual({ name: 'İSTANBUL LOJİSTİK A.Ş.', domain: 'istanbullojistik.onmicrosoft.com', id: null });
+    const wrapped = sentence.replace(' [', '\n[').split('\n');
+    expect(readReportFields(wrapped, null).tenant.name).toBe('İSTANBUL LOJİSTİK A.Ş.');
+  });
+
   it('reads an ambiguous numeric run date by the mail\'s own date, and guesses nothing without one', () => {
     const line = ['The Directory Synchronization batch run was completed on 05/09/2017 06:00:00 for tenant Contoso.'];
     expect(readReportFields(line, null, '2017-05-09T06:04:00Z').reportedAt).toBe('2017-05-09T06:00:00.000Z');
