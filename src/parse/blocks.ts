@@ -31,16 +31,19 @@ export class BlockList implements BlockSink {
 }
 
 // Most text is already clean: test first, and only rewrite (allocate) when needed.
-const SQUEEZABLE = /[\t\u00a0\u00ad\u2000-\u200b\u3000]| {2}/;
+const SQUEEZABLE = /[\t\u00a0\u00ad\u2000-\u200b\u3000\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]| {2}/;
 const COLLAPSIBLE = /[^\S ]| {2}/;
 
 /**
  * Collapses runs of spaces and tabs (not newlines) and trims. Soft hyphens (`&shy;`) go: a
- * break a sender allowed inside a long address is no part of it.
+ * break a sender allowed inside a long address is no part of it; so do the marks that set
+ * the direction of right-to-left text (Gmail and Outlook in Arabic or Hebrew put them around
+ * dates and addresses), which are no part of what they surround.
  */
 export function squeeze(text: string): string {
-  return (SQUEEZABLE.test(text) ? text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ').replace(/\u00ad/g, '') : text).trim();
+  return (SQUEEZABLE.test(text) ? text.replace(/[ \t\u00a0\u2000-\u200b\u3000]+/g, ' ').replace(INVISIBLE, '') : text).trim();
 }
+const INVISIBLE = /[\u00ad\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
 
 /** Collapses all whitespace, newlines included: the normalised form of a message. */
 export function collapse(text: string): string {

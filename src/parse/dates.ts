@@ -190,9 +190,14 @@ function onlyNear(readings: Array<[number, number]>, year: number, near: string 
   return fits.length === 1 ? fits[0]! : null;
 }
 
+/** Arabic-Indic, Persian and full-width digits (Gmail in Arabic writes "٣ فبراير ٢٠١٩ ٥:٤١ ص"): read as 0–9. */
+const HAS_OTHER_DIGITS = /[\u0660-\u0669\u06f0-\u06f9\uff10-\uff19]/;
+const OTHER_DIGITS = new RegExp(HAS_OTHER_DIGITS.source, 'g');
+const asciiDigit = (d: string): string => String(d.charCodeAt(0) - (d >= '\uff10' ? 0xff10 : d >= '\u06f0' ? 0x06f0 : 0x0660));
+
 export function parseLooseDate(input: string | null | undefined, options: LooseDateOptions = {}): string | null {
   if (!input) return null;
-  const text = input.replace(/\s+/g, ' ').trim();
+  const text = (HAS_OTHER_DIGITS.test(input) ? input.replace(OTHER_DIGITS, asciiDigit) : input).replace(/\s+/g, ' ').trim();
   if (!text || text.length > 120) return null;
   // RFC 2822 and ISO forms: let the engine read them when it can
   if (/^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}/.test(text) || /^\d{4}-\d{2}-\d{2}T/.test(text)) {

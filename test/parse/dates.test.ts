@@ -12,6 +12,7 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     ['2021. okt. 27., Sze, 9:31', '2021-10-27T09:31:00.000Z'], // Hungarian Gmail
     ['26. lokakuuta 2021 klo 14.25.08 UTC+3', '2021-10-26T11:25:08.000Z'], // Finnish: a dot in the time, "UTC+3"
     ['ke 27. lokak. 2021 klo 9.31', '2021-10-27T09:31:00.000Z'], // Finnish Gmail: "lokak.", a form ICU does not write
+    ['الأحد، ٣ فبراير ٢٠١٩ ٥:٤١ م', '2019-02-03T17:41:00.000Z'], // Arabic Gmail: Arabic-Indic digits (AnasJS/svuchatbot's mail)
     ['26 жовтня 2021 р. о 14:25:08 GMT+3', '2021-10-26T11:25:08.000Z'], // Ukrainian
     ['ср, 27 окт. 2021 г. в 09:31', '2021-10-27T09:31:00.000Z'], // Russian Gmail, short month
     ['śr., 27 paź 2021 o 09:31', '2021-10-27T09:31:00.000Z'], // Polish Gmail

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findForwardHeaders } from '../../src/parse/forwarded.ts';
+import { parseMail } from '../../src/parse/parse-mail.ts';
 
 /**
  * Every forward and reply header of crisp-oss/email-forward-parser's client fixtures
@@ -53,5 +54,25 @@ describe('right-to-left and OWA 2010 forward headers', () => {
     expect(header).toMatchObject({ from: MS, subject: 'Directory Synchronization Error Report' });
     expect(header!.to).toMatch(/^admin@contoso\./);
     expect(header!.sentAt).toBe(`${sent}:00.000Z`);
+  });
+});
+
+describe("Gmail's reply in Arabic", () => {
+  it('reads its attribution line: Arabic-Indic digits, and the direction marks around it and its address', async () => {
+    // the attribution as public mail shows it (AnasJS/svuchatbot, whose parser strips U+202B, U+200F, U+202A first)
+    const body = [
+      'يرجى فتح طلب لكل حساب.',
+      '',
+      '\u202bفي الثلاثاء، ٨ أكتوبر ٢٠٢٤ ٩:١٥ ص، كتب Microsoft Online Services Team <\u202aMSOnlineServicesTeam@MicrosoftOnline.com\u202c>:\u202c',
+      '',
+      '> The Identity synchronization tool batch run was completed on Tuesday, 8 October 2024 05:14:09 GMT for directory wingtiptoys [wingtiptoys.onmicrosoft.com].',
+      '> The following errors occurred during synchronization:',
+      '> omar@wingtiptoys.ae\tUnable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName omar@wingtiptoys.ae;]. Correct or remove the duplicate values in your local directory.',
+    ].join('\r\n');
+    const raw = Buffer.from(
+      ['From: Omar <omar.haddad@wingtiptoys.ae>', 'To: it@wingtiptoys.ae', 'Subject: Re: Directory Synchronization Error Report', 'Date: Tue, 08 Oct 2024 10:02:33 +0400', 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'),
+    );
+    const out = await parseMail(raw);
+    expect(out.ok && out.reports[0]).toMatchObject({ from: 'MSOnlineServicesTeam@MicrosoftOnline.com', forwardedBy: 'omar.haddad@wingtiptoys.ae', sentAt: '2024-10-08T05:15:00.000Z' });
   });
 });
