@@ -68,9 +68,9 @@ export function categoryOfHeading(text: string): ErrorCategory | undefined {
  * Wording cues per category in the languages reports have been seen in (English, German,
  * Japanese: real-reports.md §3, KB 2647098 de-de/ja-jp) and those Microsoft's translated
  * articles give the same texts in (French, Spanish; Italian: KB 2647098/it, KB 2643629/it,
- * KB f02a39a4 it-it; Polish: KB 3166798 pl-pl), each cue as those texts word it. Checked in this order:
- * duplicate first (its remedy text says "remove", 削除), "invalid" last (every kind of
- * error is "not valid" in some wording).
+ * KB f02a39a4 it-it; Polish: KB 3166798 pl-pl), each cue as those texts word it. Checked
+ * in this order: duplicate first (its remedy text says "remove", 削除), "invalid" last
+ * (every kind of error is "not valid" in some wording).
  */
 const CUES: [ErrorCategory, RegExp][] = [
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],

@@ -7,12 +7,13 @@ import { parseLooseDate, type LooseDateOptions } from './dates.ts';
  * ("On … <a@b> wrote:"). They give the original sender, date and subject of a report that
  * reached us as someone else's forward or reply.
  *
- * The label vocabulary follows real client output: real-reports.md §6 and the fixtures of
- * crisp-oss/email-forward-parser; Outlook's Hebrew and Arabic blocks and OWA 2010's Traditional
- * Chinese one (從/至) as public mails show them (lore.kernel.org; AnasJS/svuchatbot). That package was evaluated and not used: it needs the
- * native `re2` module, reads plain text only (our bodies are often HTML blocks), finds one
- * forward level, leaves dates unparsed, and lacks classic Outlook's Japanese block
- * (差出人/送信日時) and "Enviado el:".
+ * The label vocabulary follows real client output: real-reports.md §6, the fixtures of
+ * crisp-oss/email-forward-parser, and Outlook's Hebrew and Arabic blocks and OWA 2010's
+ * Traditional Chinese one (從/至) as public mails show them (lore.kernel.org;
+ * AnasJS/svuchatbot). That package was evaluated and not used: it needs the native `re2`
+ * module, reads plain text only (our bodies are often HTML blocks), finds one forward level,
+ * leaves dates unparsed, and lacks classic Outlook's Japanese block (差出人/送信日時) and
+ * "Enviado el:".
  */
 
 export interface ForwardHeaders {
