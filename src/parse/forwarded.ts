@@ -78,14 +78,57 @@ function unglue(line: string): string[] {
  * 12:46 időpontban John Doe (john.doe@acme.com) ezt írta:", "John Doe <…> kirjoitti
  * 28/10/2021 12.46:", crisp-oss's outlook_2019_* fixtures).
  */
-function attributionByShape(line: string, date: (text: string) => string | null): Omit<ForwardHeaders, 'line'> | null {
-  if (line.length > 200 || !/[:：]$/u.test(line)) return null;
-  const from = addressOf(line);
+function attributionByShape(line: string, date: (text: string, english: boolean) => string | null): Omit<ForwardHeaders, 'line'> | null {
+  if (line.length > 200) return null;
+  // framed instead of ending in a colon: Zoho's "---- On … <a@b> wrote ----", GroupWise's
+  // ">>> Name<a@b> 03/01/22 9:05 AM >>>" (its leading ">>>" read as quote marks already)
+  const framed = FRAME_RE.exec(line)?.[1];
+  if (!framed && !/[:：]$/u.test(line)) return null;
+  const from = addressOf(framed ?? line);
   if (!from) return null;
-  // the date is what is left without the name and address
-  const rest = line.replace(/<[^<>]*>|\([^()]*@[^()]*\)|\[mailto:[^\]]*\]|"[^"]*"|\S+@\S+/g, ' ');
-  const sentAt = date(rest);
+  const rest = withoutSender(framed ?? line);
+  // a numeric date is read by the carrier's own date first ("03/01/22" from GroupWise is US, from
+  // most others day first); "wrote" is English, where the day never simply comes first
+  const sentAt = date(rest, true) ?? (/\bwrote\b/i.test(rest) ? null : date(rest, false));
   return sentAt ? { from, to: null, sentAt, subject: null } : null;
+}
+const FRAME_RE = /^(?:-{2,}|={2,})?\s*(.+?)\s*(?:-{2,}|={2,}|>{3})$/;
+/** A label and its value with no colon between, read only this many lines below a banner. */
+const BARE_LABEL_RE = /^([\p{L}']{1,16})\s+(\S.*)$/u;
+const BANNER_LINES = 6;
+const RESPOND_RE = /^Please respond to\b/i;
+
+/** A line without its name and address: the date is what is left. */
+function withoutSender(line: string): string {
+  return line.replace(/<[^<>]*>|\([^()]*@[^()]*\)|\[mailto:[^\]]*\]|"[^"]*"|\S+@\S+/g, ' ');
+}
+
+/**
+ * Lotus Notes names a mail's sender without a label: "Name" <a@b> on 03/05/2013 09:02:11 AM
+ * (R5, then "Please respond to …"), or "Name" <a@b> over a line with the date alone (6 and
+ * later), its To:, cc: and Subject: fields below (lkml and Enron mails show both). The
+ * sender and the date's text, when such fields come next (blank lines and "Please respond
+ * to" between).
+ */
+function unlabelledSender(lines: readonly string[], i: number, strip: (line: string) => string): { from: string; sentAt: string | undefined; skip: number } | null {
+  const line = strip(lines[i]!);
+  if (line.length > 200 || LINE_RE.test(line) || RESPOND_RE.test(line) || !addressOf(line)) return null;
+  const on = / on (.+)$/.exec(withoutSender(line));
+  let skip = 0;
+  let sentAt = on?.[1];
+  const next = lines[i + 1] === undefined ? '' : strip(lines[i + 1]!);
+  // any reading will do to tell a date: which one it is, the carrier's date settles later
+  if (!on && next && !addressOf(next) && parseLooseDate(next, { order: 'dmy' })) {
+    sentAt = next;
+    skip = 1;
+  }
+  for (let k = i + 1 + skip; k <= i + 6 + skip && k < lines.length; k++) {
+    const below = strip(lines[k]!);
+    if (!below || RESPOND_RE.test(below)) continue;
+    const field = FIELD[LINE_RE.exec(below)?.[1]!.trim().toLowerCase() ?? ''];
+    return field === 'to' || field === 'subject' ? { from: line.replace(/\s+on\s+[^<>@]*$/, ''), sentAt, skip } : null;
+  }
+  return null;
 }
 
 /** Every forward header block and reply attribution in the lines, in order (nested ones come later). */
@@ -110,8 +153,10 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
     pending = null;
     seen = 0;
   };
+  const unquoted = (l: string): string => l.replace(/^(?:\s*>)+\s?/, '').trim();
+  let bannerUntil = -1;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/^(?:\s*>)+\s?/, '').trim();
+    const line = unquoted(lines[i]!);
     const attribution = ATTRIBUTION_RE.exec(line) ?? (i + 1 < lines.length && /^(?:on|am|le|el)\s/i.test(line) ? ATTRIBUTION_RE.exec(`${line} ${lines[i + 1]!.replace(/^(?:\s*>)+\s?/, '').trim()}`) : null);
     if (attribution && addressOf(attribution[2]!)) {
       close();
@@ -120,13 +165,26 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
       blocks.push({ from: addressOf(text), to: null, sentAt: date(cut > 0 ? text.slice(0, cut) : text, !!attribution[1]), subject: null, line: source[i]! });
       continue;
     }
-    const byShape = LINE_RE.test(line) ? null : attributionByShape(line, (text) => date(text, false));
+    const byShape = LINE_RE.test(line) ? null : attributionByShape(line, date);
     if (byShape) {
       close();
       blocks.push({ ...byShape, line: source[i]! });
       continue;
     }
-    const m = LINE_RE.exec(line);
+    const notes = seen ? null : unlabelledSender(lines, i, unquoted);
+    if (notes) {
+      start = source[i]!;
+      current.from = notes.from;
+      current.sentAt = notes.sentAt;
+      english = true;
+      seen = 1;
+      gap = 0;
+      i += notes.skip;
+      continue;
+    }
+    // eM Client writes its labels without colons under its banner ("------ Originalnachricht ------" / "Von …" / "Datum …")
+    if (FRAME_RE.test(line) && !addressOf(line)) bannerUntil = i + BANNER_LINES;
+    const m = LINE_RE.exec(line) ?? (i <= bannerUntil ? BARE_LABEL_RE.exec(line) : null);
     const label = m?.[1]!.trim().toLowerCase();
     const field = label ? FIELD[label] : undefined;
     if (m && field) {

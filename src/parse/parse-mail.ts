@@ -8,7 +8,7 @@ import { readHtml } from './html-blocks.ts';
 import { openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields, type ReportFields } from './report-fields.ts';
-import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
+import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TEXT_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
 import { textToBlocks } from './text-blocks.ts';
 
 /**
@@ -161,10 +161,10 @@ function buildReport(
   if (!errors.length && (haveInner || !saysReport)) return null;
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
-  // A reply whose quoted mail is a colleague's (QQ Mail's "回复：回复：…" over "原始邮件" from a
-  // coworker): talk about a report, with no row, title or tenant of one. A body we cannot read
-  // at all shows no such header and stays an unreadable report.
-  if (!errors.length && inner && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TITLE_RE.test(head) && !hasTenant(fields)) {
+  // A reply whose quoted mail is a colleague's (QQ Mail's "回复：回复：…" over "原始邮件", Notes'
+  // reply with history, from a coworker): talk about a report, with no row, report sentence or
+  // tenant of one. A body we cannot read at all shows no such header and stays an unreadable report.
+  if (!errors.length && inner && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head) && !hasTenant(fields)) {
     why.push(`a reply to ${addressOf(sender ?? '') ?? 'someone'} about a report, quoting none of it`);
     return null;
   }

@@ -55,11 +55,17 @@ export function isMicrosoftSender(address: string | null | undefined): boolean {
   return !!address && SENDER_SET.has(address.trim().toLowerCase());
 }
 
+/** Sentences only a report's own text says (a quoted header's "Subject: Directory Synchronization Error Report" is anyone's). */
+const REPORT_SENTENCES = String.raw`We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation`;
+export const REPORT_TEXT_RE = new RegExp(REPORT_SENTENCES, 'i');
+
 /**
  * Words only a report's own body uses (a newsletter about sync errors does not say them).
  * The report's name counts only as a title or a header's value, a line of its own
  * ("Subject: Directory Synchronization Error Report: <date>"): a colleague's "in yesterday's
  * Directory Synchronization Error Report I saw…" names a report, it is none.
  */
-export const REPORT_TITLE_RE =
-  /^[ \t>*]*(?:[\p{L} ]{1,20}[:：][ \t]*)?(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report[ \t*]*(?:[:\-–—,].*)?$|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory|Directory\s+Synchroni[sz]ation\s+batch\s+run|following\s+errors\s+occurred\s+during\s+synchroni[sz]ation/imu;
+export const REPORT_TITLE_RE = new RegExp(
+  String.raw`^[ \t>*]*(?:[\p{L} ]{1,20}[:：][ \t]*)?(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report[ \t*]*(?:[:\-–—,].*)?$|${REPORT_SENTENCES}`,
+  'imu',
+);
