@@ -97,6 +97,17 @@ const FAMILIES: Family[] = [
     errorCode: () => 'InvalidHardMatch',
   },
   {
+    // KB f02a39a4 (contacts and groups FOPE migrated into the cloud with the wrong object class):
+    // "An object with the same proxy address already exists in Windows Azure Active Directory but
+    // is of an incompatible object type (object classes: contact, group, or user)."
+    id: 'incompatible-object-type',
+    anchor: words('f an incompatible object type'),
+    category: 'DataMismatch',
+    re: new RegExp(`${words('An object with the same proxy address already exists in')}\\s+${P},?\\s+${words('but is of an incompatible object type')}(?:\\s*\\([^)]{0,80}\\))?`, 'gi'),
+    attributes: () => [{ name: 'ProxyAddresses', value: null }],
+    errorCode: () => 'ObjectTypeMismatch',
+  },
+  {
     id: 'duplicate-same-proxy',
     anchor: words('xy address already exists'),
     category: 'DuplicateAttribute',
@@ -241,6 +252,7 @@ const TAIL_AT = new RegExp(
       `${words('Correct or remove the duplicate values in your local directory')}`,
       `${words('Update the value in your local')}\\s+(?:directory\\s+services|Active\\s+Directory)`,
       `${words('Trim the number of attribute values on this object')}`,
+      `${words('Correct the issue in your local directory services or')}\\s+${P}\\s+${words('and retry')}`,
       `${words('The operation will be retried in the next synchronization cycle')}`,
       'Please\\s+refer\\s+to\\s+\\S+\\s+for\\s+[^.]*',
       'See\\s+\\S+\\s+for\\s+[^.]*',

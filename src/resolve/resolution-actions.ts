@@ -269,6 +269,25 @@ function listObjectValues(error: SyncError): Action {
 }
 
 /**
+ * A cloud object of another class holds one of the object's proxy addresses, so sync cannot
+ * match them: KB f02a39a4's contacts and groups migrated from FOPE, or any mail contact made
+ * in the cloud for someone who is a user on-premises. The report names no address.
+ */
+function objectTypeMismatchActions(error: SyncError): { actions: Action[]; note: string } {
+  return {
+    note: 'A cloud object of another class (contact, group or user) already holds one of the object\'s proxy addresses, so sync cannot match the two; the report does not say which address.',
+    actions: [
+      listObjectValues(error),
+      step(
+        'Remove the cloud contact or group that holds the address (or take the address off it) in Exchange Online; the on-premises object then matches or is created at the next sync.',
+        `Remove-MailContact -Identity ${psQuote('<address>')}  # a group: Remove-DistributionGroup`,
+      ),
+      DELTA_SYNC,
+    ],
+  };
+}
+
+/**
  * A duplicate of the on-premises SID, which Entra keeps as onPremisesSecurityIdentifier: the
  * report prints the value's .NET type ("[OnPremiseSecurityIdentifier System.Byte[];]"), not
  * the SID, so the agent reads the SID in AD and finds the cloud object still carrying it from
@@ -378,6 +397,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
       };
     case 'DataMismatch':
+      if (error.errorCode === 'ObjectTypeMismatch') return objectTypeMismatchActions(error);
       return {
         note: 'The on-premises object matched the wrong cloud object (hard match on the source anchor, or an object of another type); decide which cloud object it should be.',
         actions: [

@@ -68,6 +68,16 @@ describe('verdicts (pure)', () => {
     expect(bare.actions[0]!.command).toContain('(displayName=Finance Team)');
   });
 
+  it('an address held by a cloud object of another class (ObjectTypeMismatch) sends the agent to that contact or group, not to a source anchor', () => {
+    const mismatch = resolveError(err({ category: 'DataMismatch', errorCode: 'ObjectTypeMismatch', attributes: [{ name: 'ProxyAddresses', value: null }] }), null, now);
+    expect(mismatch.verdict).toBe('not-applicable');
+    expect(mismatch.note).toContain('another class');
+    const commands = mismatch.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain('proxyAddresses');
+    expect(commands).toContain('Remove-MailContact');
+    expect(commands).not.toContain('onPremisesImmutableId');
+  });
+
   it('a duplicate SID, which the report prints as "System.Byte[]", sends the agent to the SID in AD and the cloud object carrying it', () => {
     const sid = resolveError(err({ attributes: [{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }] }), null, now);
     expect(sid.verdict).toBe('not-applicable');
