@@ -420,12 +420,28 @@ function namesApart(piece: { at: number; text: string }): Array<{ at: number; te
  */
 function keyLines(grid: string[][], roles: Array<FieldRole | null>): number[] {
   const name = Math.max(0, roles.indexOf('identity'));
+  const description = roles.indexOf('description');
   const keys: number[] = [];
-  // a name cut after a joiner ("Contatto Esterno -" over "Lucerne", "Doe," over "John") goes on below: no row of its own there
-  grid.forEach((cells, l) => cells[name] && !(l > 0 && NAME_GOES_ON.test(grid[l - 1]![name]!)) && keys.push(l));
+  grid.forEach((cells, l) => cells[name] && !(l > 0 && nameGoesOn(grid[l - 1]!, cells, name, description)) && keys.push(l));
   return keys;
 }
+
+/**
+ * A name wrapped onto the next line, which is then no row of its own: cut after a joiner
+ * ("Contatto Esterno -" over "Lucerne", "Doe," over "John"), or a display name (no address or
+ * id on either line) beside a description that goes on from one line to the next without a
+ * sentence ending between ("Lucerne Publishing" over "(contact)"): a row of its own would
+ * start after the full stop of the row above.
+ */
+function nameGoesOn(above: string[], cells: string[], name: number, description: number): boolean {
+  const upper = above[name]!;
+  if (!upper) return false;
+  if (NAME_GOES_ON.test(upper)) return true;
+  if (description < 0 || !above[description] || !cells[description] || SENTENCE_END.test(above[description]!)) return false;
+  return ![upper, cells[name]!].some((text) => text.includes('@') || looksLikeObjectId(text));
+}
 const NAME_GOES_ON = /(?:\s[-–—&+]|[,(])$/;
+const SENTENCE_END = /[.。!?:;]$/;
 
 /**
  * The fields of a two-column "label | value" table as a dump writes it: a paragraph whose
