@@ -349,6 +349,8 @@ export function quarantinedValueStep(error: SyncError): Action {
   );
 }
 
+const CHANGES_CREDENTIALS = /\b(?:password|credential)/i;
+
 /** Advice for errors that name no value another object could hold. */
 export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
   const who = psQuote(error.identity ?? '<object>');
@@ -388,7 +390,10 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       };
     case 'DeletingCloudOnlyObject':
       return {
-        note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
+        note: CHANGES_CREDENTIALS.test(error.message)
+          ? "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user."
+          : 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
         actions: [step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`)],
       };
     case 'ObjectNotFound':

@@ -78,6 +78,13 @@ describe('verdicts (pure)', () => {
     expect(commands).not.toContain('onPremisesImmutableId');
   });
 
+  it('a cloud-only user\'s password change is told apart from a delete of a cloud-only object', () => {
+    const of = (message: string) => resolveError(err({ category: 'DeletingCloudOnlyObject', attributes: [], message }), null, now).note;
+    // both texts as Microsoft documents them (email-format.md, Error Type 114)
+    expect(of("The password change request can't be executed because it contains changes to one or more cloud-only user objects, which isn't supported.")).toMatch(/password or credentials/);
+    expect(of("Deleting a cloud-only object isn't supported. Contact Microsoft Customer Support.")).toMatch(/tried to delete/);
+  });
+
   it('a duplicate SID, which the report prints as "System.Byte[]", sends the agent to the SID in AD and the cloud object carrying it', () => {
     const sid = resolveError(err({ attributes: [{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }] }), null, now);
     expect(sid.verdict).toBe('not-applicable');
