@@ -88,7 +88,7 @@ function attributionByShape(line: string, date: (text: string, english: boolean)
   if (!from) return null;
   const rest = withoutSender(framed ?? line);
   // a numeric date is read by the carrier's own date first ("03/01/22" from GroupWise is US, from
-  // most others day first); "wrote" is English, where the day never simply comes first
+  // most others day first); with "wrote" (English, US or UK) nothing else settles it
   const sentAt = date(rest, true) ?? (/\bwrote\b/i.test(rest) ? null : date(rest, false));
   return sentAt ? { from, to: null, sentAt, subject: null } : null;
 }
@@ -157,7 +157,7 @@ export function findForwardHeaders(bodyLines: string[], options: Pick<LooseDateO
   let bannerUntil = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = unquoted(lines[i]!);
-    const attribution = ATTRIBUTION_RE.exec(line) ?? (i + 1 < lines.length && /^(?:on|am|le|el)\s/i.test(line) ? ATTRIBUTION_RE.exec(`${line} ${lines[i + 1]!.replace(/^(?:\s*>)+\s?/, '').trim()}`) : null);
+    const attribution = ATTRIBUTION_RE.exec(line) ?? (i + 1 < lines.length && /^(?:on|am|le|el)\s/i.test(line) ? ATTRIBUTION_RE.exec(`${line} ${unquoted(lines[i + 1]!)}`) : null);
     if (attribution && addressOf(attribution[2]!)) {
       close();
       const text = attribution[2]!;
