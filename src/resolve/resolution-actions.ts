@@ -259,12 +259,17 @@ export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   return actions;
 }
 
+/** The reported object in AD by the name the report gives it (a UPN, an address or a display name), showing `properties`. */
+function adObjectByNameCommand(error: SyncError, properties: string): string {
+  const who = ldapValue(error.identity ?? '<object>');
+  return `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties ${properties} | Format-List DistinguishedName,${properties}`;
+}
+
 /** When a duplicate error names no value: the addresses of the reported object, to search one by one. */
 function listObjectValues(error: SyncError): Action {
-  const who = ldapValue(error.identity ?? '<object>');
   return step(
     'The report does not name the conflicting value: list the UPN and addresses of the reported object in AD, then search Entra ID for each one (Get-MgUser/Get-MgGroup/Get-MgContact -Filter "proxyAddresses/any(x:x eq \'smtp:<address>\')").',
-    `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses`,
+    adObjectByNameCommand(error, 'userPrincipalName,mail,proxyAddresses'),
   );
 }
 
@@ -295,7 +300,6 @@ function objectTypeMismatchActions(error: SyncError): { actions: Action[]; note:
  * undoing a match, and freed it by matching the cloud user to another on-premises account).
  */
 function sidDuplicateActions(error: SyncError): { actions: Action[]; note: string } {
-  const who = ldapValue(error.identity ?? '<object>');
   const bySid = psFilter(odataEq('onPremisesSecurityIdentifier', '<objectSid>'));
   const hardMatch = error.onPremisesObjectId ? `Update-MgUser -UserId ${psQuote('<cloud-user-id>')} -OnPremisesImmutableId ${psQuote(error.onPremisesObjectId)}` : null;
   return {
@@ -303,7 +307,7 @@ function sidDuplicateActions(error: SyncError): { actions: Action[]; note: strin
     actions: [
       step(
         'Read the SID (objectSid) of the on-premises object.',
-        `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties objectSid | Format-List DistinguishedName,objectSid`,
+        adObjectByNameCommand(error, 'objectSid'),
       ),
       step(
         'Find the cloud user or group that carries that SID (put it in place of <objectSid>).',
