@@ -57,8 +57,11 @@ const LOCALES = [
   'id', 'ms', 'fil', 'af', 'sw', 'he', 'ar', 'fa', 'hi', 'th', 'vi', 'ja', 'zh', 'zh-TW', 'ko', 'ka', 'hy',
 ];
 
-/** A word as the tables hold it: lower case, without dots or spaces ("p. m." → "pm", "апр." → "апр"). */
-const wordKey = (word: string): string => word.toLowerCase().replace(/[.\s]/g, '');
+/**
+ * A word as the tables hold it: lower case, without dots or spaces ("p. m." → "pm", "апр." →
+ * "апр"), and without the geresh Hebrew abbreviates with ("בספט׳", its dot).
+ */
+const wordKey = (word: string): string => word.toLowerCase().replace(/[.\s\u05f3]/g, '');
 
 interface DateWords {
   /** The months a word names: one, or two when languages disagree (Croatian "listopad" is October, Polish and Czech November). */
@@ -96,9 +99,14 @@ function words(): DateWords {
     for (const form of forms) {
       const format = new Intl.DateTimeFormat(locale, { ...form, timeZone: 'UTC' });
       for (let m = 0; m < 12; m++) {
-        const part = format.formatToParts(new Date(Date.UTC(2020, m, 16))).find((p) => p.type === 'month');
+        const parts = format.formatToParts(new Date(Date.UTC(2020, m, 16)));
+        const at = parts.findIndex((p) => p.type === 'month');
+        const part = parts[at];
         if (!part) continue;
         addMonth(part.value, m);
+        // a preposition written onto the month ("16 בספטמבר", Hebrew's "in"): the word as a date shows it
+        const glued = at > 0 ? GLUED_PREFIX_RE.exec(parts[at - 1]!.value)?.[0] : undefined;
+        if (glued) addMonth(glued + part.value, m);
         if (form.month === 'long') longNames.add(wordKey(part.value));
       }
     }
@@ -120,6 +128,8 @@ function words(): DateWords {
   };
   return dateWords;
 }
+
+const GLUED_PREFIX_RE = /\p{L}+$/u;
 
 /** Every start of four letters or more of a long month name, where it names one month only and is no name of its own. */
 function truncatedNames(longNames: ReadonlySet<string>, names: ReadonlyMap<string, readonly number[]>): Map<string, number> {
@@ -149,7 +159,7 @@ function monthWord(text: string): { index: number; 0: string; 1: string } | null
   }
   return null;
 }
-const LETTER_RUN_RE = /(\p{L}+)\.?/gu;
+const LETTER_RUN_RE = /(\p{L}+)[.\u05f3]?/gu;
 
 /** A dotted month abbreviation ICU does not write ("lokak."), as `monthWord` gives a month. */
 function truncatedMonth(text: string): { index: number; 0: string; 1: string } | null {

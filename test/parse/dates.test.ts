@@ -25,6 +25,7 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     ['Τρίτη, 4 Οκτωβρίου 2022 4:56 μμ', '2022-10-04T16:56:00.000Z'], // Greek Outlook.com: μμ is PM
     ['Monday, September 19, 2022, 5:55:44 PM -0400', '2022-09-19T21:55:44.000Z'],
     ['qua., 27 de out. de 2021 às 09:31', '2021-10-27T09:31:00.000Z'], // Portuguese Gmail
+    ['יום ב׳, 22 בספט׳ 2025, 8:03', '2025-09-22T08:03:00.000Z'], // Hebrew as ICU/CLDR writes it (Node's Intl): a geresh ends the short month
   ])('%s', (text, iso) => {
     expect(parseLooseDate(text)).toBe(iso);
   });
