@@ -29,6 +29,10 @@ const CODE_CATEGORIES: Record<string, ErrorCategory> = {
   ExceededAllowedLength: 'LargeObject',
   DeletingCloudOnlyObjectNotAllowed: 'DeletingCloudOnlyObject',
   ExistingObjectNotFound: 'ObjectNotFound',
+  // a UPN a cloud user with an admin role holds: sync may not soft-match it (tshoot-connect-sync-errors)
+  'Existing Admin Role Conflict': 'DuplicateAttribute',
+  AdminRoleConflict: 'DuplicateAttribute',
+  ExistingAdminRole: 'DuplicateAttribute',
   'Error 016': 'QuotaExceeded',
 };
 

@@ -715,7 +715,7 @@ function looksLikeError(text: string): boolean {
 }
 
 function asCode(cell: string): string | null {
-  const t = cell.trim();
+  const t = collapse(cell);
   if (/^[A-Za-z][A-Za-z0-9]+$/.test(t)) return t;
   if (/^Error\s+0?16$/i.test(t)) return 'Error 016';
   return findKnownCode(t);

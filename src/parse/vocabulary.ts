@@ -112,6 +112,9 @@ export const KNOWN_ERROR_CODES = [
   'InvalidFederatedUser',
   'AdminRoleConflict',
   'ExistingAdminRole',
+  // the one name Microsoft writes in words (Connect Health's category and the troubleshooting
+  // article's heading): an "Error Name" cell may hold it
+  'Existing Admin Role Conflict',
 ];
 
 const CODE_SET: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);

@@ -102,6 +102,41 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
   return actions;
 }
 
+/** The error names a UPN a cloud user with an admin role holds (the name the report's error column gives it). */
+export function isAdminRoleConflict(error: SyncError): boolean {
+  return error.errorCode !== null && ADMIN_ROLE_CODES.has(error.errorCode);
+}
+const ADMIN_ROLE_CODES: ReadonlySet<string> = new Set(['Existing Admin Role Conflict', 'AdminRoleConflict', 'ExistingAdminRole']);
+
+export const ADMIN_ROLE_NOTE =
+  'Existing Admin Role Conflict: Entra Connect does not soft-match an on-premises user to a cloud user that holds an admin role, so the on-premises user was kept apart (quarantined) instead of joining it.';
+
+/**
+ * Microsoft's fix (tshoot-connect-sync-errors, "Existing Admin Role Conflict"): take the roles
+ * off the cloud user, hard-delete the quarantined copy, let sync soft-match, give the roles back.
+ * The soft-match advice for other cloud holders would not work here: the role is what blocks it.
+ */
+export function adminRoleConflictActions(error: SyncError, holder: Holder): Action[] {
+  const id = psQuote(holder.id);
+  const anchor = error.onPremisesObjectId;
+  return [
+    confirmHolder(holder),
+    step(
+      'Write down the admin roles the cloud user holds (eligible PIM assignments count too): they must come off before sync can match it, and go back on afterwards.',
+      `Get-MgUserMemberOf -UserId ${id} -All | Where-Object { $_.AdditionalProperties['@odata.type'] -eq '#microsoft.graph.directoryRole' } | ForEach-Object { $_.AdditionalProperties['displayName'] }`,
+    ),
+    step('Remove the cloud user from every admin role (once per role).', `Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId ${psQuote('<role-id>')} -DirectoryObjectId ${id}`),
+    step(
+      'Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items.',
+      anchor
+        ? `$q = Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))}; Remove-MgUser -UserId $q.Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q.Id`
+        : `Remove-MgUser -UserId ${psQuote('<quarantined-object-id>')}; Remove-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<quarantined-object-id>')}`,
+    ),
+    step('Run a delta sync: the on-premises user now soft-matches the cloud user.', 'Start-ADSyncSyncCycle -PolicyType Delta'),
+    step('Give the cloud user back the roles written down in the second step.', null),
+  ];
+}
+
 /** The forest-wide (Global Catalog) search for every AD object holding one of the values. */
 function adSearchCommand(lookups: NormalisedLookup[]): string {
   const clauses = lookups.map((l) =>
@@ -336,10 +371,15 @@ export function unresolvedActions(error: SyncError): Action[] {
     actions.push(step('Search on-premises AD too: a synced holder means the duplicate lives there.', adSearchCommand(lookups)));
   }
   actions.push(
-    step(
-      'Decide which object keeps the value. If the other holder is cloud-only (OnPremisesSyncEnabled empty), remove the value from it in Entra ID/Exchange Online, or let the on-premises object take it over by SMTP soft-match; if it is synced, remove or change the value on the on-premises object (IdFix finds the rest).',
-      null,
-    ),
+    isAdminRoleConflict(error)
+      ? step(
+          'The holder is a cloud user with an admin role, which sync may not soft-match: remove its admin roles (write them down), hard-delete the quarantined object sync created for the on-premises user, run a delta sync, then give the roles back.',
+          null,
+        )
+      : step(
+          'Decide which object keeps the value. If the other holder is cloud-only (OnPremisesSyncEnabled empty), remove the value from it in Entra ID/Exchange Online, or let the on-premises object take it over by SMTP soft-match; if it is synced, remove or change the value on the on-premises object (IdFix finds the rest).',
+          null,
+        ),
     DELTA_SYNC,
   );
   return actions;

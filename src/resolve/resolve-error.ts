@@ -2,7 +2,10 @@ import type { SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import { objectLookups } from './onprem/onprem-values.ts';
 import {
+  ADMIN_ROLE_NOTE,
+  adminRoleConflictActions,
   cloudOnlyActions,
+  isAdminRoleConflict,
   lookupsOf,
   noHolderActions,
   adDuplicateSteps,
@@ -122,8 +125,10 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   let note: string | null = null;
   if (cloudOnly) {
     verdict = 'cloud-only-holder';
-    actions = cloudOnlyActions(error, cloudOnly, lookups);
-    if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
+    const adminRole = isAdminRoleConflict(error) && cloudOnly.type === 'user';
+    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups);
+    if (adminRole) note = ADMIN_ROLE_NOTE;
+    else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
     if (adHolders.length > 0) actions.splice(actions.length - 1, 0, ...adDuplicateSteps(side!));
   } else if (adHolders.length > 0) {
     verdict = 'onprem-duplicate';

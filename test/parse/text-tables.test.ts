@@ -25,6 +25,15 @@ describe('tab-separated tables', () => {
     ]);
   });
 
+  it('an error column that names the error in words ("Existing Admin Role Conflict", Connect Health\'s category) gives it as the error code', () => {
+    const resiliency =
+      'This object has been updated in your Azure Active Directory, but with some modified properties, because the following attributes are associated with another object [UserPrincipalName it-admin@contoso.com;].';
+    const text = ['Identity\tError Name\tError Description\tSource Anchor', `it-admin@contoso.com\tExisting Admin Role Conflict\t${resiliency}\tVsloukE1JxBdCrlC8zY6ng==`].join('\n');
+    const [e] = extractErrors(textToBlocks(text)).errors;
+    expect(e).toMatchObject({ errorCode: 'Existing Admin Role Conflict', category: 'DuplicateAttribute', identity: 'it-admin@contoso.com', onPremisesObjectId: 'VsloukE1JxBdCrlC8zY6ng==' });
+    expect(e!.attributes).toEqual([{ name: 'UserPrincipalName', value: 'it-admin@contoso.com' }]);
+  });
+
   it('a row wrapped at 76 columns is one row, its cells put back together', () => {
     const text = [
       'Identity\tError Description\tSource Anchor',

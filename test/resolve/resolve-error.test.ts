@@ -68,6 +68,26 @@ describe('verdicts (pure)', () => {
     expect(bare.actions[0]!.command).toContain('(displayName=Finance Team)');
   });
 
+  it('an Existing Admin Role Conflict gets Microsoft\'s four steps (roles off, quarantined copy hard-deleted, sync, roles back), not soft-match advice', () => {
+    const upn = { name: 'UserPrincipalName', value: 'it-admin@contoso.com' };
+    const e = err({ errorCode: 'Existing Admin Role Conflict', identity: 'it-admin@contoso.com', attributes: [upn] });
+    const admin = holder({ id: 'adm-1', userPrincipalName: 'it-admin@contoso.com', matched: [{ attribute: 'userPrincipalName', value: 'it-admin@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [admin] }, now);
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(r.note).toMatch(/admin role/);
+    const text = r.actions.map((a) => `${a.step} ${a.command ?? ''}`).join('\n');
+    expect(text).toContain("Get-MgUserMemberOf -UserId 'adm-1'");
+    expect(text).toContain("Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId '<role-id>' -DirectoryObjectId 'adm-1'");
+    expect(text).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}; Remove-MgUser -UserId $q.Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q.Id`);
+    expect(text).not.toMatch(/soft-match\): give the on-premises object/);
+    // the same UPN held by an ordinary cloud user keeps the soft-match advice
+    const plain = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn] }), { status: 'found', holders: [admin] }, now);
+    expect(plain.actions.map((a) => a.step).join('\n')).toMatch(/SMTP soft-match/);
+    // with nothing looked up, the hand-made search ends in the same fix
+    const unresolved = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);
+    expect(unresolved.actions.map((a) => a.step).join('\n')).toMatch(/remove its admin roles.*hard-delete the quarantined object/);
+  });
+
   it('an address held by a cloud object of another class (ObjectTypeMismatch) sends the agent to that contact or group, not to a source anchor', () => {
     const mismatch = resolveError(err({ category: 'DataMismatch', errorCode: 'ObjectTypeMismatch', attributes: [{ name: 'ProxyAddresses', value: null }] }), null, now);
     expect(mismatch.verdict).toBe('not-applicable');
