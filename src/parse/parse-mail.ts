@@ -168,6 +168,14 @@ function buildReport(
     why.push(`a reply to ${addressOf(sender ?? '') ?? 'someone'} about a report, quoting none of it`);
     return null;
   }
+  // A reply in a ticket named after the report (a desk's "RE: [Ticket#…] Directory Synchronization
+  // Error Report") that quotes PowerShell output or the admin center's wording, not the report:
+  // error texts, but no row naming an object, no stated error name (pasted event records state
+  // theirs), no report sentence, and no Microsoft sender.
+  if (errors.length && !errors.some((e) => namesObject(e) || e.errorCode) && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TITLE_RE.test(head)) {
+    why.push(`a reply from ${addressOf(sender ?? '') ?? 'someone'} that talks about a report's errors but holds no row of one`);
+    return null;
+  }
   // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
   if (!saysReport && !hasTenant(fields)) {
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
