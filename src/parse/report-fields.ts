@@ -1,5 +1,6 @@
 import type { Tenant } from '../../schemas/report.schema.ts';
 import { parseLooseDate } from './dates.ts';
+import { unwrapProtectedLinks } from './protected-links.ts';
 
 /**
  * Report-level facts: the tenant, the time of the sync run the report covers, and its
@@ -18,19 +19,21 @@ const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID
 // DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com].",
 // where the stop comes after the domain, so a name's own dot ("A.Ş. [x.onmicrosoft.com]") is the name's;
 // the sentence's stop is no initial's dot ("for tenant A. Datum Corporation.")
-const TENANT_NAME = '([^\\[\\n]{1,120}?\\s\\[[a-z0-9][a-z0-9.-]*\\]|.+?(?<!(?:^|\\s)[A-Z]))\\.(?=\\s|$)';
+const TENANT_NAME = '([^\\[\\n]{1,120}?\\s\\[(?:https?://)?[a-z0-9][a-z0-9.-]*/?\\]|.+?(?<!(?:^|\\s)[A-Z]))\\.(?=\\s|$)';
 const BATCH_RE = new RegExp(`batch\\s+run\\s+was\\s+completed\\s+on\\s+(.{6,80}?)\\s+for\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}`, 'is');
 const TENANT_SENTENCE_RE = new RegExp(`\\bfor\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}|\\bin\\s+your\\s+directory\\s+(\\S{1,60}\\s+\\[[a-z0-9.-]+\\])`, 'is');
 /** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
-const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\]$/i;
+// (a gateway that made the domain a link gave it a scheme: protected-links.ts)
+const NAME_AND_DOMAIN_RE = /^(.*?)\s*\[(?:https?:\/\/)?([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\/?\]$/i;
 const LABELS: [RegExp, 'name' | 'id' | 'domain' | 'reportedAt'][] = [
   [/^(?:tenant|tenant\s+name|company|company\s+name|organi[sz]ation|organi[sz]ation\s+name|directory\s+name)\s*:\s*(.+)$/i, 'name'],
   [new RegExp(`^(?:tenant|company|directory|organi[sz]ation)\\s+id\\s*:\\s*(${GUID})`, 'i'), 'id'],
   [/^(?:tenant\s+domain|initial\s+domain|domain)\s*:\s*(\S+)$/i, 'domain'],
   [/^(?:report(?:ing)?\s+(?:date|period|time)|sync(?:hroni[sz]ation)?\s+(?:run|time|cycle)|batch\s+run(?:\s+time)?|errors?\s+as\s+of)\s*:\s*(.+)$/i, 'reportedAt'],
 ];
-// not the tail of a longer name: ContosoReAG.mail.onmicrosoft.com is Exchange's routing domain, not the tenant's
-const INITIAL_DOMAIN_RE = /(?<![\w.-])([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
+// not the tail of a longer name: ContosoReAG.mail.onmicrosoft.com is Exchange's routing domain, not
+// the tenant's; after "%2F" (a link some gateway wrapped) the name starts, not at the "2F"
+const INITIAL_DOMAIN_RE = /(?<=^|[^\w.%-]|%2[fF])([a-z0-9][a-z0-9-]{0,62}\.onmicrosoft\.(?:com|us|de|cn))\b/i;
 
 /**
  * A name whose own dots the sentence's first stop cut short ("for tenant Wisła Logistyka Sp.
@@ -71,7 +74,7 @@ export function readReportFields(lines: string[], subjectDate: string | null, se
       else fields.tenant.domain ??= value.toLowerCase();
     }
   }
-  const text = lines.join('\n');
+  const text = unwrapProtectedLinks(lines.join('\n'));
   fields.trackingId = TRACKING_LINE_RE.exec(text)?.[1]?.toLowerCase() ?? null;
   const batch = BATCH_RE.exec(text);
   if (batch) fields.reportedAt ??= date(batch[1]);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { unwrapProtectedLinks } from '../../src/parse/protected-links.ts';
+import { readReportFields } from '../../src/parse/report-fields.ts';
+
+/**
+ * Gateway-wrapped links, in the forms public mails and decoders show: Barracuda's
+ * linkprotect (its rewrites of bare words such as "args.to" in list mail), Microsoft Safe
+ * Links, Proofpoint URL Defense v2 (the example of BenDrysdale/Proofpoint-URL-Decoder) and v3.
+ */
+describe('unwrapProtectedLinks', () => {
+  it.each([
+    ['https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fargs.to&c=E,1,Xy1Zw9abc&typo=1', 'https://args.to'],
+    ['https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Faka.ms%2Fduplicateattributeresiliency&data=05%7C01%7C&sdata=abc%3D&reserved=0', 'https://aka.ms/duplicateattributeresiliency'],
+    ['https://urldefense.proofpoint.com/v2/url?u=http-3A__www.example.org_url&d=BwdwBAg&c=TIwfCwdwWnrHy3gMA_uzZorHPsT2wfwvKrwfU', 'http://www.example.org/url'],
+    ['https://urldefense.com/v3/__https://aka.ms/aadc-exporterror__;!!ABCdef!ghIJ-kl$', 'https://aka.ms/aadc-exporterror'],
+  ])('%s', (wrapped, original) => {
+    expect(unwrapProtectedLinks(`see ${wrapped} for more`)).toBe(`see ${original} for more`);
+  });
+
+  it('leaves other links, and Proofpoint v3 links whose "*" moved characters elsewhere, as they are', () => {
+    const text = 'https://support.microsoft.com/kb/2647098 and https://urldefense.com/v3/__https://a.example/x*20y__;JQ!!Ab!cd$';
+    expect(unwrapProtectedLinks(text)).toBe(text);
+  });
+
+  it('a tenant domain Barracuda made a link is the tenant again (a blind test: the domain read as "2ffabrikam…")', () => {
+    const line =
+      'The Identity synchronization tool batch run was completed on Tuesday, 09 September 2025 09:48:21 GMT for directory Fabrikam [https://linkprotect.cudasvc.com/url?a=https%3a%2f%2ffabrikam.onmicrosoft.com&c=E,1,JKC-Vtl1G4Habh1H&typo=1].';
+    expect(readReportFields([line], null)).toMatchObject({ tenant: { name: 'Fabrikam', domain: 'fabrikam.onmicrosoft.com' }, reportedAt: '2025-09-09T09:48:21.000Z' });
+    // a wrapper we do not know: the domain inside its percent-encoding is still the tenant's, not "2ffabrikam…"
+    expect(readReportFields(['see https://gw.example/?u=https%3a%2f%2ffabrikam.onmicrosoft.com&x=1'], null).tenant.domain).toBe('fabrikam.onmicrosoft.com');
+  });
+});
