@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { parseLooseDate } from './dates.ts';
+import { asMislabelledUtf8, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { decodeTnef } from './tnef.ts';
 
@@ -63,14 +64,16 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
 async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
   const mail = await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS));
   const from = firstAddress(mail.from);
+  const label = singleByteLabel(raw);
+  const html = typeof mail.html === 'string' ? mail.html : null;
   const doc: MailDocument = {
     subject: mail.subject ?? '',
     from,
     to: firstAddress(mail.to),
     sentAt: sentAtOf(mail),
     messageId: mail.messageId ?? null,
-    html: typeof mail.html === 'string' ? mail.html : null,
-    text: mail.text ?? null,
+    html: html && label ? (asMislabelledUtf8(html, label) ?? html) : html,
+    text: mail.text && label ? (asMislabelledUtf8(mail.text, label) ?? mail.text) : (mail.text ?? null),
     carrierFrom,
     depth,
     headers: headerFields(mail.headerLines ?? []),

@@ -11,4 +11,21 @@ describe('openMail', () => {
     expect((await openMail(mail('Date: someday soon')))[0]!.sentAt).toBeNull();
     expect((await openMail(mail('Date: Tue, 08 Mar 2022 23:32:40 +0100')))[0]!.sentAt).toBe('2022-03-08T22:32:40.000Z');
   });
+
+  it('reads UTF-8 bytes sent under a single-byte label as UTF-8, and leaves text that really is in the label alone', async () => {
+    // a relay wrote UTF-8 but declared windows-1252 or KOI8-R (two blind tests; fixmystreet #159, a Roundcube issue)
+    const part = (charset: string, body: Buffer, meta = ''): Buffer =>
+      Buffer.concat([
+        Buffer.from(['From: MSOnlineServicesTeam@MicrosoftOnline.com', 'Subject: Directory Synchronization Error Report', `Content-Type: text/html; charset="${charset}"`, 'Content-Transfer-Encoding: 8bit', '', `<html><head>${meta}</head><body><p>`].join('\r\n')),
+        body,
+        Buffer.from('</p></body></html>\r\n'),
+      ]);
+    const utf8 = Buffer.from('Équipe Comptabilité – Zoë', 'utf8');
+    expect((await openMail(part('windows-1252', utf8, '<meta charset=utf-8>')))[0]!.html).toContain('Équipe Comptabilité – Zoë');
+    expect((await openMail(part('koi8-r', Buffer.from('Смирнова Зоя', 'utf8'))))[0]!.html).toContain('Смирнова Зоя');
+    expect((await openMail(part('iso-8859-1', Buffer.from('Müller & Söhne', 'utf8'))))[0]!.html).toContain('Müller & Söhne');
+    // real windows-1252 and real KOI8-R bytes stay what their label says
+    expect((await openMail(part('windows-1252', Buffer.from('Équipe Comptabilité', 'latin1'))))[0]!.html).toContain('Équipe Comptabilité');
+    expect((await openMail(part('koi8-r', Buffer.from([0xf3, 0xcd, 0xc9, 0xd2, 0xce, 0xcf, 0xd7, 0xc1]))))[0]!.html).toContain('Смирнова');
+  });
 });
