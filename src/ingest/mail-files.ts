@@ -4,7 +4,8 @@ import { extname, join } from 'node:path';
 
 /**
  * Reads mails from files for `syncdesk parse` and `syncdesk replay`: single mail files
- * (.eml, .msg, anything), directories (recursively) and mbox files.
+ * (.eml, .msg, Apple Mail's .emlx, anything), directories (recursively: mail stores such as
+ * Maildir, MH, Thunderbird and Apple Mail folders) and mbox files.
  *
  * An mbox is recognised by its content (a first line starting with `From `), not by its
  * name. It is split on `^From ` lines and streamed line by line, so a multi-gigabyte
@@ -28,9 +29,20 @@ export class MailInputError extends Error {
   }
 }
 
-/** Extensions picked up when walking a directory ('' = no extension). */
-const DIRECTORY_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '']);
+/**
+ * Names a directory walk always reads. Any other file is read when its first bytes are a
+ * mail's (a header line, an mbox From line, an .emlx byte count): mail
+ * stores name their mails by number (MH), by delivery (Maildir's "1709632800.M1P2.host:2,S")
+ * or not at all (Thunderbird's "Inbox"), and keep their indexes, lists and plists beside them.
+ */
+const MAIL_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '.emlx']);
+const HEAD_BYTES = 512;
 const FROM_LINE = Buffer.from('From ');
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** A header field's name and colon (RFC 5322: printable ASCII but the colon), at the start of the file. */
+const HEADER_LINE_RE = /^[!-9;-~]{1,76}:/;
+/** Apple Mail's .emlx: the message's length in bytes on the first line, then the message, then a plist. */
+const EMLX_LENGTH_RE = /^(\d{1,12})[ \t]*\r?\n/;
 const LF = 0x0a;
 const CR = 0x0d;
 const GT = 0x3e;
@@ -66,6 +78,7 @@ export async function* readMailInputs(paths: string[]): AsyncGenerator<MailInput
   }
 }
 
+/** The files under `dir` a walk reads: hidden entries skipped, but for Maildir++ folders (".Reports") and never a Maildir's tmp/. */
 async function listDirectory(dir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (current: string): Promise<void> => {
@@ -75,24 +88,40 @@ async function listDirectory(dir: string): Promise<string[]> {
     } catch (err) {
       throw new MailInputError(current, describe(err), { cause: err });
     }
+    const names = new Set(entries.map((e) => e.name));
+    const maildir = names.has('cur') && names.has('new');
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
       const full = join(current, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && DIRECTORY_EXTENSIONS.has(extname(entry.name).toLowerCase())) found.push(full);
+      if (entry.isDirectory()) {
+        // tmp/ holds mails still being delivered; a Maildir++ folder is a Maildir named ".Folder"
+        if (maildir && entry.name === 'tmp') continue;
+        if (entry.name.startsWith('.') && !(maildir && (await isMaildir(full)))) continue;
+        await walk(full);
+      } else if (entry.isFile() && !entry.name.startsWith('.')) {
+        if (MAIL_EXTENSIONS.has(extname(entry.name).toLowerCase()) || isMailHead(await readHead(full))) found.push(full);
+      }
     }
   };
   await walk(dir);
   return found.sort();
 }
 
-async function startsWithFromLine(path: string): Promise<boolean> {
+async function isMaildir(path: string): Promise<boolean> {
+  try {
+    const names = new Set(await readdir(path));
+    return names.has('cur') && names.has('new');
+  } catch {
+    return false;
+  }
+}
+
+async function readHead(path: string): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, 'r');
-    const head = Buffer.alloc(FROM_LINE.length);
+    const head = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return bytesRead === FROM_LINE.length && head.equals(FROM_LINE);
+    return head.subarray(0, bytesRead);
   } catch (err) {
     throw new MailInputError(path, describe(err), { cause: err });
   } finally {
@@ -100,8 +129,23 @@ async function startsWithFromLine(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a file's first bytes are a mail's, an mbox's or an .emlx's. An Outlook .msg is read
+ * by its name only: Windows' Thumbs.db is the same compound file format.
+ */
+function isMailHead(head: Buffer): boolean {
+  if (startsWithFrom(head)) return true;
+  const text = head.subarray(head.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0).toString('latin1');
+  const emlx = EMLX_LENGTH_RE.exec(text);
+  return HEADER_LINE_RE.test(emlx ? text.slice(emlx[0].length) : text);
+}
+
+function startsWithFrom(head: Buffer): boolean {
+  return head.length >= FROM_LINE.length && head.subarray(0, FROM_LINE.length).equals(FROM_LINE);
+}
+
 async function* readMailFile(path: string): AsyncGenerator<MailInput> {
-  if (await startsWithFromLine(path)) {
+  if (startsWithFrom(await readHead(path))) {
     yield* readMbox(path);
     return;
   }
@@ -111,7 +155,16 @@ async function* readMailFile(path: string): AsyncGenerator<MailInput> {
   } catch (err) {
     throw new MailInputError(path, describe(err), { cause: err });
   }
-  yield { raw, label: path, kind: 'file' };
+  yield { raw: emlxMessage(raw) ?? raw, label: path, kind: 'file' };
+}
+
+/** The message inside an .emlx (its stated length after the first line; the plist after it is Apple Mail's), or null. */
+function emlxMessage(raw: Buffer): Buffer | null {
+  const m = EMLX_LENGTH_RE.exec(raw.subarray(0, 32).toString('latin1'));
+  if (!m) return null;
+  const start = m[0].length;
+  const length = Number(m[1]);
+  return start + length <= raw.length && HEADER_LINE_RE.test(raw.subarray(start, start + 80).toString('latin1')) ? raw.subarray(start, start + length) : null;
 }
 
 /** Lines of a byte stream, each with its own terminator (LF or CRLF; the last may have none). */
@@ -133,10 +186,6 @@ async function* readLines(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
   if (pending.length) yield Buffer.concat(pending);
-}
-
-function isFromLine(line: Buffer): boolean {
-  return line.length >= FROM_LINE.length && line.subarray(0, FROM_LINE.length).equals(FROM_LINE);
 }
 
 /** `>From `, `>>From ` … (mboxrd-quoted): drop one `>`. */
@@ -164,7 +213,7 @@ async function* readMbox(path: string): AsyncGenerator<MailInput> {
   let index = 0;
   try {
     for await (const line of readLines(stream)) {
-      if (isFromLine(line)) {
+      if (startsWithFrom(line)) {
         if (lines) {
           const raw = finishMessage(lines);
           if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };

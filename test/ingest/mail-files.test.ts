@@ -53,6 +53,38 @@ describe('readMailInputs', () => {
     expect(got[2]!.raw).toEqual(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3]));
   });
 
+  it('reads mail stores as they are copied: Maildir (its ++ folders, not tmp/), MH numbers, Apple Mail .emlx; never their indexes', async () => {
+    // layouts from the Dovecot Maildir documentation, nmh's mh-sequence(5) and partial-emlx-converter's test data (a blind test of mail stores)
+    const maildir = join(dir, 'Maildir');
+    for (const sub of ['cur', 'new', 'tmp', '.Reports/cur', '.Reports/new', '.Reports/tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    writeFileSync(join(maildir, 'cur', '1709632800.M123P456.mx1,S=4321,W=4400:2,S'), mail('maildir-cur', 'x'));
+    writeFileSync(join(maildir, 'new', '1709719200.M9P8.mx1,S=400'), mail('maildir-new', 'x'));
+    writeFileSync(join(maildir, 'tmp', '1709719300.M1P1.mx1'), mail('maildir-tmp', 'half a mail'));
+    writeFileSync(join(maildir, '.Reports', 'cur', '1709805600.M5P5.mx1:2,RS'), mail('maildir-folder', 'x'));
+    writeFileSync(join(maildir, 'dovecot-uidlist'), '3 V1709632800 N4\n1 :1709632800.M123P456.mx1\n');
+    writeFileSync(join(maildir, 'dovecot.index.log'), Buffer.from([1, 2, 0, 0, 0x28, 0, 0, 0]));
+    const mh = join(dir, 'mh', 'inbox');
+    mkdirSync(mh, { recursive: true });
+    writeFileSync(join(mh, '1'), mail('mh-1', 'x'));
+    writeFileSync(join(mh, '.mh_sequences'), 'cur: 1\nunseen: 1\n');
+    const messages = join(dir, 'INBOX.mbox', 'Data', 'Messages');
+    mkdirSync(messages, { recursive: true });
+    const inner = mail('emlx', 'the report');
+    writeFileSync(join(messages, '31416.emlx'), `${Buffer.byteLength(inner)}       \n${inner}<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>flags</key><integer>8590195713</integer></dict></plist>\n`);
+    writeFileSync(join(dir, 'INBOX.mbox', 'Info.plist'), '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict/></plist>\n');
+    writeFileSync(join(dir, 'Thumbs.db'), Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]));
+    const got = await collect([dir]);
+    expect(got.map((g) => g.label.slice(dir.length + 1))).toEqual([
+      'INBOX.mbox/Data/Messages/31416.emlx',
+      'Maildir/.Reports/cur/1709805600.M5P5.mx1:2,RS',
+      'Maildir/cur/1709632800.M123P456.mx1,S=4321,W=4400:2,S',
+      'Maildir/new/1709719200.M9P8.mx1,S=400',
+      'mh/inbox/1',
+    ]);
+    // the .emlx is the message alone: its byte count and Apple Mail's plist are not the mail's
+    expect(got[0]!.raw.toString()).toBe(inner);
+  });
+
   it('splits an mbox on From lines, undoes mboxrd quoting and keeps the messages intact (LF)', async () => {
     const m1 = mail('m1', 'line one\n>From the admin, quoted\n>>From deeper\nplain >From inside', '\n');
     const m2 = mail('m2', 'second body', '\n');
