@@ -162,9 +162,10 @@ function buildReport(
 
   const fields = readReportFields(lines, subjectInfo.date ?? outerSubjectInfo.date, inner?.sentAt ?? doc.sentAt);
   // A reply whose quoted mail is a colleague's (QQ Mail's "回复：回复：…" over "原始邮件", Notes'
-  // reply with history, from a coworker): talk about a report, with no row, report sentence or
-  // tenant of one. A body we cannot read at all shows no such header and stays an unreadable report.
-  if (!errors.length && inner && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head) && !hasTenant(fields)) {
+  // reply with history, from a coworker), or that quotes nothing ("Re: Fwd: …" with "Done, my
+  // UPN is fixed" alone): talk about a report, with no row, report sentence or tenant of one.
+  // A body we cannot read at all has neither header nor words and stays an unreadable report.
+  if (!errors.length && (inner || lines.some((l) => l.trim())) && REPLY_PREFIX_RE.test(doc.subject) && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head) && !hasTenant(fields)) {
     why.push(`a reply to ${addressOf(sender ?? '') ?? 'someone'} about a report, quoting none of it`);
     return null;
   }
