@@ -207,20 +207,74 @@ function finishMessage(lines: Buffer[]): Buffer {
   return Buffer.concat(lines);
 }
 
+/**
+ * One message of an mbox as its lines arrive. mboxcl2 (Solaris mail, public-inbox's lei)
+ * measures each body in a Content-Length header and quotes nothing, so a body line starting
+ * "From " within the measured bytes is the body's, not the next message. A Content-Length the
+ * body does not bear out (a stale one copied by some tool) counts for nothing: the message is
+ * cut at those lines after all, as in any other mbox.
+ */
+class MboxMessage {
+  private readonly lines: Buffer[] = [];
+  private inHeader = true;
+  private contentLength: number | null = null;
+  private bodyBytes = 0;
+  /** Where the "From " lines kept as body on the Content-Length's word are. */
+  private readonly heldFrom: number[] = [];
+
+  /** Whether a "From " line now is the body's. */
+  measuring(): boolean {
+    return this.contentLength !== null && !this.inHeader && this.bodyBytes < this.contentLength;
+  }
+
+  add(line: Buffer): void {
+    if (this.inHeader) {
+      if (isBlankLine(line)) this.inHeader = false;
+      else this.contentLength ??= contentLengthOf(line);
+      this.lines.push(unquote(line));
+    } else if (this.measuring()) {
+      if (startsWithFrom(line)) this.heldFrom.push(this.lines.length);
+      this.bodyBytes += line.length;
+      this.lines.push(line);
+    } else {
+      this.lines.push(unquote(line));
+    }
+  }
+
+  /** The message, or the messages it was when its Content-Length did not hold. */
+  finish(): Buffer[] {
+    if (this.contentLength === null || this.bodyBytes === this.contentLength || !this.heldFrom.length) return [finishMessage(this.lines)];
+    const pieces: Buffer[] = [];
+    let start = 0;
+    for (const at of [...this.heldFrom, this.lines.length]) {
+      pieces.push(finishMessage(this.lines.slice(start, at).map(unquote)));
+      start = at + 1;
+    }
+    return pieces;
+  }
+}
+
+const CONTENT_LENGTH_RE = /^Content-Length:[ \t]*(\d{1,12})\s*$/i;
+function contentLengthOf(line: Buffer): number | null {
+  if (line.length > 40 || (line[0] !== 0x43 && line[0] !== 0x63)) return null;
+  const m = CONTENT_LENGTH_RE.exec(line.toString('latin1'));
+  return m ? Number(m[1]) : null;
+}
+
 async function* readMbox(path: string): AsyncGenerator<MailInput> {
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let lines: Buffer[] | null = null;
+  let message: MboxMessage | null = null;
   let index = 0;
+  const finished = function* (m: MboxMessage): Generator<MailInput> {
+    for (const raw of m.finish()) if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };
+  };
   try {
     for await (const line of readLines(stream)) {
-      if (startsWithFrom(line)) {
-        if (lines) {
-          const raw = finishMessage(lines);
-          if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };
-        }
-        lines = [];
-      } else if (lines) {
-        lines.push(unquote(line));
+      if (startsWithFrom(line) && !message?.measuring()) {
+        if (message) yield* finished(message);
+        message = new MboxMessage();
+      } else {
+        message?.add(line);
       }
     }
   } catch (err) {
@@ -229,8 +283,5 @@ async function* readMbox(path: string): AsyncGenerator<MailInput> {
   } finally {
     stream.destroy();
   }
-  if (lines) {
-    const raw = finishMessage(lines);
-    if (raw.length) yield { raw, label: `${path}#${++index}`, kind: 'mbox' };
-  }
+  if (message) yield* finished(message);
 }

@@ -100,6 +100,19 @@ describe('readMailInputs', () => {
     expect(got[1]!.raw.toString()).toBe(m2);
   });
 
+  it('splits an mboxcl2 by its Content-Length, where body lines starting "From " are not quoted; a Content-Length the body does not bear out counts for nothing', async () => {
+    // mboxcl2 as the Library of Congress format page and public-inbox's lei writer describe it
+    const body1 = 'Hi,\n\nprocmail says:\n\nFrom MSOnlineServicesTeam@MicrosoftOnline.com  Wed Feb  2 07:04:15 2022\n Subject: x\n\nFrom what I can see it matched.\n';
+    const m1 = `From: a@example.com\nSubject: one\nContent-Length: ${Buffer.byteLength(body1)}\n\n${body1}`;
+    const m2 = 'From: b@example.com\nSubject: two\nContent-Length: 7\n\nsecond\n';
+    writeFileSync(join(dir, 'itops'), `From a@example.com Thu Feb  3 09:15:00 2022\n${m1}\nFrom b@example.com Thu Feb 10 16:40:00 2022\n${m2}\n`);
+    expect((await collect([join(dir, 'itops')])).map((g) => g.raw.toString())).toEqual([m1, m2]);
+    // a stale count (longer than the body): the message is cut at its From lines, as in any mbox
+    const stale = 'From: c@example.com\nSubject: three\nContent-Length: 9999\n\nbody\n';
+    writeFileSync(join(dir, 'stale'), `From c@example.com Thu Feb  3 09:15:00 2022\n${stale}\nFrom d@example.com Thu Feb 10 16:40:00 2022\n${m2}\n`);
+    expect((await collect([join(dir, 'stale')])).map((g) => g.raw.toString())).toEqual([stale, m2]);
+  });
+
   it('keeps CRLF line endings inside mbox messages', async () => {
     const m1 = mail('crlf1', 'a\r\nb');
     const m2 = mail('crlf2', 'c');
