@@ -97,6 +97,7 @@ const FRAME_RE = /^(?:-{2,}|={2,})?\s*(.+?)\s*(?:-{2,}|={2,}|>{3})$/;
 const BARE_LABEL_RE = /^([\p{L}']{1,16})\s+(\S.*)$/u;
 const BANNER_LINES = 6;
 const RESPOND_RE = /^Please respond to\b/i;
+const MBOX_FROM_RE = /^From \S+@\S+\s+\w{3}\s+\w{3}\s+\d{1,2}\s+\d{1,2}:\d{2}/;
 
 /** A line without its name and address: the date is what is left. */
 function withoutSender(line: string): string {
@@ -112,7 +113,8 @@ function withoutSender(line: string): string {
  */
 function unlabelledSender(lines: readonly string[], i: number, strip: (line: string) => string): { from: string; sentAt: string | undefined; skip: number } | null {
   const line = strip(lines[i]!);
-  if (line.length > 200 || LINE_RE.test(line) || RESPOND_RE.test(line) || !addressOf(line)) return null;
+  // an mbox "From a@b  Wed Feb  2 07:04:15 2022" line (a procmail log pasted in a note) is no Notes sender
+  if (line.length > 200 || LINE_RE.test(line) || RESPOND_RE.test(line) || MBOX_FROM_RE.test(line) || !addressOf(line)) return null;
   const on = / on (.+)$/.exec(withoutSender(line));
   let skip = 0;
   let sentAt = on?.[1];

@@ -169,6 +169,13 @@ function buildReport(
     why.push(`a reply to ${addressOf(sender ?? '') ?? 'someone'} about a report, quoting none of it`);
     return null;
   }
+  // A note that names a report in a line of its own (a procmail log's "Subject: Directory
+  // Synchronization Error Report" pasted into "where did the report go?") but holds no row, no
+  // report sentence, no report subject and no Microsoft sender: it talks about a report.
+  if (!errors.length && !subjectInfo.isReport && !outerSubjectInfo.isReport && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head)) {
+    why.push('it names a report but holds none of it');
+    return null;
+  }
   // A reply in a ticket named after the report (a desk's "RE: [Ticket#…] Directory Synchronization
   // Error Report") that quotes PowerShell output or the admin center's wording, not the report:
   // error texts, but no row naming an object, no stated error name (pasted event records state
