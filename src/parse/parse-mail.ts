@@ -81,6 +81,11 @@ function namesObject(error: SyncError): boolean {
   return !!(error.identity || error.onPremisesObjectId);
 }
 
+/** An object a directory holds: an address-like identity or a source anchor, not a label ("Alert"). */
+function namesDirectoryObject(error: SyncError): boolean {
+  return !!error.onPremisesObjectId || !!error.identity?.includes('@');
+}
+
 function namesSomething(error: SyncError): boolean {
   return namesObject(error) || error.attributes.length > 0 || error.category !== 'Unknown' || !!error.errorCode;
 }
@@ -150,10 +155,12 @@ function buildReport(
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);
 
-  // a report in another language may have a subject we cannot read: its sender and its errors still say what it is
-  const saysReport = saidReport || (isMicrosoftSender(sender) && errors.length > 0);
-  // A health alert's "Description:" may read like an error, but names no object: only a digest that lists objects is a report.
-  const notice = errors.some(namesObject) ? null : (healthNoticeReason(subject) ?? healthNoticeReason(doc.subject));
+  // a report in another language may have a subject we cannot read: its sender and its rows still
+  // say what it is (rows that name objects: the same senders mail quarantine notices and alerts)
+  const saysReport = saidReport || (isMicrosoftSender(sender) && errors.some(namesObject));
+  // A health alert's "Description:" or its "Alert | Export … failed" row may read like an error,
+  // but names no directory object: only a digest that lists objects is a report.
+  const notice = errors.some(namesDirectoryObject) ? null : (healthNoticeReason(subject) ?? healthNoticeReason(doc.subject));
   if (notice) {
     why.push(notice);
     return null;
@@ -172,7 +179,7 @@ function buildReport(
   // A note that names a report in a line of its own (a procmail log's "Subject: Directory
   // Synchronization Error Report" pasted into "where did the report go?") but holds no row, no
   // report sentence, no report subject and no Microsoft sender: it talks about a report.
-  if (!errors.length && !subjectInfo.isReport && !outerSubjectInfo.isReport && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head)) {
+  if (!errors.length && !subjectInfo.isReport && !outerSubjectInfo.isReport && !isMicrosoftSender(sender) && !REPORT_TEXT_RE.test(head) && !hasTenant(fields)) {
     why.push('it names a report but holds none of it');
     return null;
   }
@@ -184,8 +191,9 @@ function buildReport(
     why.push(`a reply from ${addressOf(sender ?? '') ?? 'someone'} that talks about a report's errors but holds no row of one`);
     return null;
   }
-  // Error texts without a report's subject, title or tenant sentence: a newsletter or article quoting them.
-  if (!saysReport && !hasTenant(fields)) {
+  // Error texts without a report's subject, title or tenant sentence: a newsletter or article
+  // quoting them, a colleague's pasted event log (a connector's name holds the tenant's domain).
+  if (!saysReport && !fields.tenantStated) {
     why.push('it quotes error texts but has no report subject, title or tenant of its own');
     return null;
   }

@@ -10,6 +10,8 @@ import { unwrapProtectedLinks } from './protected-links.ts';
  */
 export interface ReportFields {
   tenant: Tenant;
+  /** Whether a sentence or a label of the text states the tenant (not only an onmicrosoft.com address somewhere in it). */
+  tenantStated: boolean;
   reportedAt: string | null;
   trackingId: string | null;
 }
@@ -55,7 +57,7 @@ const NEW_SENTENCE_RE = /\.\s+\p{Lu}/u;
  */
 export function readReportFields(lines: string[], subjectDate: string | null, sentAt: string | null = null): ReportFields {
   const date = (text: string | null | undefined): string | null => parseLooseDate(text, { near: sentAt });
-  const fields: ReportFields = { tenant: { name: null, domain: null, id: null }, reportedAt: null, trackingId: null };
+  const fields: ReportFields = { tenant: { name: null, domain: null, id: null }, tenantStated: false, reportedAt: null, trackingId: null };
   let labelledName: string | null = null;
   for (const line of lines) {
     if (line.length > 200) continue;
@@ -87,6 +89,7 @@ export function readReportFields(lines: string[], subjectDate: string | null, se
     if (split) fields.tenant.domain ??= split[2]!.toLowerCase();
   }
   fields.tenant.name ??= labelledName;
+  fields.tenantStated = !!(fields.tenant.name || fields.tenant.domain || fields.tenant.id);
   fields.reportedAt ??= date(subjectDate);
   // the initial domain shows in quarantine UPNs and addresses; the head of the report is enough
   fields.tenant.domain ??= INITIAL_DOMAIN_RE.exec(text.slice(0, 64 * 1024))?.[1]?.toLowerCase() ?? null;
