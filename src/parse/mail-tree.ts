@@ -1,6 +1,6 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { parseLooseDate } from './dates.ts';
-import { asMislabelledUtf8, singleByteLabel } from './mislabelled-utf8.ts';
+import { looksMislabelled, readsCleanly, relabelledAsUtf8, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { decodeTnef } from './tnef.ts';
 
@@ -62,18 +62,16 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: stri
 }
 
 async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
-  const mail = await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS));
+  const mail = await decodeMislabelledUtf8(raw, await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS)));
   const from = firstAddress(mail.from);
-  const label = singleByteLabel(raw);
-  const html = typeof mail.html === 'string' ? mail.html : null;
   const doc: MailDocument = {
     subject: mail.subject ?? '',
     from,
     to: firstAddress(mail.to),
     sentAt: sentAtOf(mail),
     messageId: mail.messageId ?? null,
-    html: html && label ? (asMislabelledUtf8(html, label) ?? html) : html,
-    text: mail.text && label ? (asMislabelledUtf8(mail.text, label) ?? mail.text) : (mail.text ?? null),
+    html: typeof mail.html === 'string' ? mail.html : null,
+    text: mail.text ?? null,
     carrierFrom,
     depth,
     headers: headerFields(mail.headerLines ?? []),
@@ -154,6 +152,15 @@ async function decodeWithMetaCharset(raw: Buffer, mail: ParsedMail): Promise<Par
   return patched === text ? mail : simpleParser(Buffer.from(patched, 'latin1'), PARSER_OPTIONS);
 }
 const META_PRESCAN_CHARS = 1024;
+
+/** A mail whose single-byte label hides UTF-8 bytes (mislabelled-utf8.ts), decoded as UTF-8. */
+async function decodeMislabelledUtf8(raw: Buffer, mail: ParsedMail): Promise<ParsedMail> {
+  const encoding = singleByteLabel(raw);
+  const html = typeof mail.html === 'string' ? mail.html : null;
+  if (!encoding || !(looksMislabelled(html, encoding) || looksMislabelled(mail.text ?? null, encoding))) return mail;
+  const again = await simpleParser(relabelledAsUtf8(raw), PARSER_OPTIONS);
+  return readsCleanly(typeof again.html === 'string' ? again.html : null, again.text) ? again : mail;
+}
 const META_CHARSET_RE = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i;
 const HTML_WITHOUT_CHARSET_RE = /^(Content-Type:[ \t]*text\/html[^\r\n]*?)(\r?\n)(?![ \t])/gim;
 

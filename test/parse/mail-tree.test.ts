@@ -23,7 +23,9 @@ describe('openMail', () => {
     const utf8 = Buffer.from('Équipe Comptabilité – Zoë', 'utf8');
     expect((await openMail(part('windows-1252', utf8, '<meta charset=utf-8>')))[0]!.html).toContain('Équipe Comptabilité – Zoë');
     expect((await openMail(part('koi8-r', Buffer.from('Смирнова Зоя', 'utf8'))))[0]!.html).toContain('Смирнова Зоя');
-    expect((await openMail(part('iso-8859-1', Buffer.from('Müller & Söhne', 'utf8'))))[0]!.html).toContain('Müller & Söhne');
+    expect((await openMail(part('iso-8859-1', Buffer.from('Müller – Söhne’s Ångström', 'utf8'))))[0]!.html).toContain('Müller – Söhne’s Ångström');
+    // bytes windows-1252 leaves undefined (0x81 in "с", 0x8D in "Н") came out as U+FFFD: the mail is decoded again as UTF-8
+    expect((await openMail(part('windows-1252', Buffer.from('Отдел Н: Смирнова Зоя, Á Í Ð Ý', 'utf8'))))[0]!.html).toContain('Отдел Н: Смирнова Зоя, Á Í Ð Ý');
     // real windows-1252 and real KOI8-R bytes stay what their label says
     expect((await openMail(part('windows-1252', Buffer.from('Équipe Comptabilité', 'latin1'))))[0]!.html).toContain('Équipe Comptabilité');
     expect((await openMail(part('koi8-r', Buffer.from([0xf3, 0xcd, 0xc9, 0xd2, 0xce, 0xcf, 0xd7, 0xc1]))))[0]!.html).toContain('Смирнова');
