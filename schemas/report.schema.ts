@@ -19,6 +19,13 @@ export const ERROR_CATEGORIES = [
   'Unknown',
 ] as const;
 export const ErrorCategorySchema = z.enum(ERROR_CATEGORIES);
+
+/**
+ * The error codes of an Existing Admin Role Conflict: the name Microsoft writes in words
+ * (Connect Health's category, the troubleshooting article's heading) and the raw names a
+ * third-party list gives. The parser reads them as codes; the resolver gives their own fix.
+ */
+export const ADMIN_ROLE_CONFLICT_CODES = ['Existing Admin Role Conflict', 'AdminRoleConflict', 'ExistingAdminRole'] as const;
 export type ErrorCategory = z.infer<typeof ErrorCategorySchema>;
 
 /** One attribute named by the error, with its canonical name (`UserPrincipalName`, `ProxyAddresses`, …). */

@@ -1,4 +1,4 @@
-import type { ErrorCategory } from '../../schemas/report.schema.ts';
+import { ADMIN_ROLE_CONFLICT_CODES, type ErrorCategory } from '../../schemas/report.schema.ts';
 
 /**
  * Classifies an error that no known English sentence explains, in the order the evidence
@@ -30,9 +30,7 @@ const CODE_CATEGORIES: Record<string, ErrorCategory> = {
   DeletingCloudOnlyObjectNotAllowed: 'DeletingCloudOnlyObject',
   ExistingObjectNotFound: 'ObjectNotFound',
   // a UPN a cloud user with an admin role holds: sync may not soft-match it (tshoot-connect-sync-errors)
-  'Existing Admin Role Conflict': 'DuplicateAttribute',
-  AdminRoleConflict: 'DuplicateAttribute',
-  ExistingAdminRole: 'DuplicateAttribute',
+  ...Object.fromEntries(ADMIN_ROLE_CONFLICT_CODES.map((code) => [code, 'DuplicateAttribute' as const])),
   'Error 016': 'QuotaExceeded',
 };
 

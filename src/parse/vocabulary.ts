@@ -1,3 +1,4 @@
+import { ADMIN_ROLE_CONFLICT_CODES } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace } from './blocks.ts';
 
 /**
@@ -110,11 +111,7 @@ export const KNOWN_ERROR_CODES = [
   'DomainNotVerified',
   'ExchangeObjectConflict',
   'InvalidFederatedUser',
-  'AdminRoleConflict',
-  'ExistingAdminRole',
-  // the one name Microsoft writes in words (Connect Health's category and the troubleshooting
-  // article's heading): an "Error Name" cell may hold it
-  'Existing Admin Role Conflict',
+  ...ADMIN_ROLE_CONFLICT_CODES,
 ];
 
 const CODE_SET: ReadonlySet<string> = new Set(KNOWN_ERROR_CODES);

@@ -1,4 +1,4 @@
-import type { SyncError } from '../../schemas/report.schema.ts';
+import { ADMIN_ROLE_CONFLICT_CODES, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremObjectData, OnPremSide, RecommendedAction } from '../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from './lookup-key.ts';
 import { matchedValues } from './onprem/onprem-values.ts';
@@ -20,7 +20,8 @@ const PROPS = {
   group: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName',
   contact: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime',
 } as const;
-const DELTA_SYNC = step('Run a delta sync on the Entra Connect server and check the next report.', 'Start-ADSyncSyncCycle -PolicyType Delta');
+const SYNC_COMMAND = 'Start-ADSyncSyncCycle -PolicyType Delta';
+const DELTA_SYNC = step('Run a delta sync on the Entra Connect server and check the next report.', SYNC_COMMAND);
 
 /** The values of an error that can be searched (UPN, addresses), normalised. */
 export function lookupsOf(error: SyncError): NormalisedLookup[] {
@@ -74,7 +75,7 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
     actions.push(
       step(
         'If the cloud user is the same person as the on-premises object, let sync take it over (SMTP soft-match): give the on-premises object the same primary SMTP address (and UPN) as the cloud user, then run a delta sync. Entra then joins the two instead of reporting a duplicate.',
-        'Start-ADSyncSyncCycle -PolicyType Delta',
+        SYNC_COMMAND,
       ),
     );
     if (error.onPremisesObjectId) {
@@ -106,7 +107,7 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
 export function isAdminRoleConflict(error: SyncError): boolean {
   return error.errorCode !== null && ADMIN_ROLE_CODES.has(error.errorCode);
 }
-const ADMIN_ROLE_CODES: ReadonlySet<string> = new Set(['Existing Admin Role Conflict', 'AdminRoleConflict', 'ExistingAdminRole']);
+const ADMIN_ROLE_CODES: ReadonlySet<string> = new Set(ADMIN_ROLE_CONFLICT_CODES);
 
 export const ADMIN_ROLE_NOTE =
   'Existing Admin Role Conflict: Entra Connect does not soft-match an on-premises user to a cloud user that holds an admin role, so the on-premises user was kept apart (quarantined) instead of joining it.';
@@ -115,26 +116,33 @@ export const ADMIN_ROLE_NOTE =
  * Microsoft's fix (tshoot-connect-sync-errors, "Existing Admin Role Conflict"): take the roles
  * off the cloud user, hard-delete the quarantined copy, let sync soft-match, give the roles back.
  * The soft-match advice for other cloud holders would not work here: the role is what blocks it.
+ * Roles are read as role assignments, active and eligible (PIM), not as directoryRole memberships,
+ * which show only the active ones.
  */
 export function adminRoleConflictActions(error: SyncError, holder: Holder): Action[] {
-  const id = psQuote(holder.id);
+  const principal = psFilter(odataEq('principalId', holder.id));
   const anchor = error.onPremisesObjectId;
+  const quarantined = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
   return [
     confirmHolder(holder),
     step(
-      'Write down the admin roles the cloud user holds (eligible PIM assignments count too): they must come off before sync can match it, and go back on afterwards.',
-      `Get-MgUserMemberOf -UserId ${id} -All | Where-Object { $_.AdditionalProperties['@odata.type'] -eq '#microsoft.graph.directoryRole' } | ForEach-Object { $_.AdditionalProperties['displayName'] }`,
+      'Write down the admin roles the cloud user holds, active and eligible: they must come off before sync can match it, and go back on afterwards (a role held through a group: take the user out of the group).',
+      `Get-MgRoleManagementDirectoryRoleAssignment -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='Role';e={$_.RoleDefinition.DisplayName}},DirectoryScopeId; Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='EligibleRole';e={$_.RoleDefinition.DisplayName}}`,
     ),
-    step('Remove the cloud user from every admin role (once per role).', `Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId ${psQuote('<role-id>')} -DirectoryObjectId ${id}`),
+    step('Remove each active assignment by its Id (eligible ones in Privileged Identity Management).', `Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId ${psQuote('<assignment-id>')}`),
     step(
-      'Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items.',
-      anchor
-        ? `$q = Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))}; Remove-MgUser -UserId $q.Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q.Id`
-        : `Remove-MgUser -UserId ${psQuote('<quarantined-object-id>')}; Remove-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<quarantined-object-id>')}`,
+      'Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items (only when exactly one object is found).',
+      `$q = ${quarantined}; if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`,
     ),
-    step('Run a delta sync: the on-premises user now soft-matches the cloud user.', 'Start-ADSyncSyncCycle -PolicyType Delta'),
+    step('Run a delta sync: the on-premises user now soft-matches the cloud user.', SYNC_COMMAND),
     step('Give the cloud user back the roles written down in the second step.', null),
   ];
+}
+
+/** The steps with `more` put before their last delta sync (or at the end when they have none). */
+export function beforeSync(actions: Action[], more: Action[]): Action[] {
+  const at = actions.findLastIndex((a) => a.command === SYNC_COMMAND);
+  return at < 0 ? [...actions, ...more] : [...actions.slice(0, at), ...more, ...actions.slice(at)];
 }
 
 /** The forest-wide (Global Catalog) search for every AD object holding one of the values. */

@@ -4,6 +4,7 @@ import { objectLookups } from './onprem/onprem-values.ts';
 import {
   ADMIN_ROLE_NOTE,
   adminRoleConflictActions,
+  beforeSync,
   cloudOnlyActions,
   isAdminRoleConflict,
   lookupsOf,
@@ -129,7 +130,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups);
     if (adminRole) note = ADMIN_ROLE_NOTE;
     else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
-    if (adHolders.length > 0) actions.splice(actions.length - 1, 0, ...adDuplicateSteps(side!));
+    if (adHolders.length > 0) actions = beforeSync(actions, adDuplicateSteps(side!));
   } else if (adHolders.length > 0) {
     verdict = 'onprem-duplicate';
     actions = onPremDuplicateActions(side!, live.filter((h) => h.onPremisesSyncEnabled === true));

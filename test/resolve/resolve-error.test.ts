@@ -76,9 +76,12 @@ describe('verdicts (pure)', () => {
     expect(r.verdict).toBe('cloud-only-holder');
     expect(r.note).toMatch(/admin role/);
     const text = r.actions.map((a) => `${a.step} ${a.command ?? ''}`).join('\n');
-    expect(text).toContain("Get-MgUserMemberOf -UserId 'adm-1'");
-    expect(text).toContain("Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId '<role-id>' -DirectoryObjectId 'adm-1'");
-    expect(text).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}; Remove-MgUser -UserId $q.Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q.Id`);
+    // role assignments, active and eligible (directoryRole memberships show only the active ones)
+    expect(text).toContain(`Get-MgRoleManagementDirectoryRoleAssignment -Filter ${psFilter("principalId eq 'adm-1'")}`);
+    expect(text).toContain(`Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${psFilter("principalId eq 'adm-1'")}`);
+    expect(text).toContain("Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId '<assignment-id>'");
+    // the quarantined copy found by its anchor, deleted only when it is the one object found
+    expect(text).toContain(`$q = @(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}); if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`);
     expect(text).not.toMatch(/soft-match\): give the on-premises object/);
     // the same UPN held by an ordinary cloud user keeps the soft-match advice
     const plain = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn] }), { status: 'found', holders: [admin] }, now);

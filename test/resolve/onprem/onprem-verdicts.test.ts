@@ -75,6 +75,17 @@ describe('the verdict from both sides', () => {
     expect(r.actions.at(-1)!.command).toBe('Start-ADSyncSyncCycle -PolicyType Delta');
   });
 
+  it('an Existing Admin Role Conflict with AD duplicates: the AD steps come before the sync that soft-matches, the roles go back last', () => {
+    const admin = { ...report, errorCode: 'Existing Admin Role Conflict' };
+    const r = resolveError(admin, { status: 'found', holders: [holder({ matched: [{ attribute: 'proxyAddresses', value: 'smtp:sales@corp.example' }] })] }, new Date(), side());
+    const commands = r.actions.map((a) => a.command ?? '');
+    const ad = commands.findIndex((c) => c.startsWith('Set-ADGroup'));
+    const sync = commands.indexOf('Start-ADSyncSyncCycle -PolicyType Delta');
+    expect(ad).toBeGreaterThan(-1);
+    expect(ad).toBeLessThan(sync);
+    expect(r.actions.at(-1)!.step).toMatch(/back the roles/);
+  });
+
   it('a synced holder Graph found outside the searched AD: both on-premises objects named', () => {
     const synced = holder({ onPremisesSyncEnabled: true, onPremisesDistinguishedName: 'CN=Ann,OU=Other,DC=fabrikam,DC=example', matched: [{ attribute: 'proxyAddresses', value: 'smtp:sales@corp.example' }] });
     const r = resolveError(report, { status: 'found', holders: [synced] }, new Date(), side({ holders: [] }));
