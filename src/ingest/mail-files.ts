@@ -39,8 +39,8 @@ const MAIL_EXTENSIONS = new Set(['.eml', '.msg', '.mbox', '.emlx']);
 const HEAD_BYTES = 512;
 const FROM_LINE = Buffer.from('From ');
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-/** A header field's name and colon (RFC 5322: printable ASCII but the colon), at the start of the file. */
-const HEADER_LINE_RE = /^[!-9;-~]{1,76}:/;
+/** A header field's name and colon at the start of a file ("Return-Path:", "From:"; not "C:" or '{"a":'). */
+const HEADER_LINE_RE = /^[A-Za-z][A-Za-z0-9-]{1,75}:/;
 /** Apple Mail's .emlx: the message's length in bytes on the first line, then the message, then a plist. */
 const EMLX_LENGTH_RE = /^(\d{1,12})[ \t]*\r?\n/;
 const LF = 0x0a;
@@ -56,9 +56,9 @@ function describe(err: unknown): string {
 }
 
 /**
- * Yields every mail found under `paths`, in order: each path as given; the files of a
- * directory sorted by path, recursively (hidden entries skipped). Throws MailInputError
- * on the first path that cannot be read.
+ * Yields every mail found under `paths`, in order: each path as given; the mails of a
+ * directory sorted by path (MH's numbered files by number), recursively. Throws
+ * MailInputError on the first path that cannot be read.
  */
 export async function* readMailInputs(paths: string[]): AsyncGenerator<MailInput> {
   for (const path of paths) {
@@ -98,13 +98,28 @@ async function listDirectory(dir: string): Promise<string[]> {
         if (entry.name.startsWith('.') && !(maildir && (await isMaildir(full)))) continue;
         await walk(full);
       } else if (entry.isFile() && !entry.name.startsWith('.')) {
-        if (MAIL_EXTENSIONS.has(extname(entry.name).toLowerCase()) || isMailHead(await readHead(full))) found.push(full);
+        if (MAIL_EXTENSIONS.has(extname(entry.name).toLowerCase()) || (await hasMailHead(full))) found.push(full);
       }
     }
   };
   await walk(dir);
-  return found.sort();
+  return found.sort(byPath);
 }
+
+/** A file of no mail name whose first bytes are a mail's; one we may not read (a root-only index) is none. */
+async function hasMailHead(path: string): Promise<boolean> {
+  try {
+    return isMailHead(await readHead(path));
+  } catch {
+    return false;
+  }
+}
+
+/** Paths in order, a run of digits by its number ("inbox/2" before "inbox/10", as MH numbers its mails). */
+function byPath(a: string, b: string): number {
+  return PATH_ORDER.compare(a, b);
+}
+const PATH_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'variant', caseFirst: 'upper' });
 
 async function isMaildir(path: string): Promise<boolean> {
   try {
@@ -155,17 +170,25 @@ async function* readMailFile(path: string): AsyncGenerator<MailInput> {
   } catch (err) {
     throw new MailInputError(path, describe(err), { cause: err });
   }
-  yield { raw: emlxMessage(raw) ?? raw, label: path, kind: 'file' };
+  const mail = emlxMessage(raw) ?? raw;
+  // Windows tools save .eml files with a UTF-8 byte order mark, before which no header is read
+  yield { raw: mail.subarray(0, 3).equals(UTF8_BOM) ? mail.subarray(3) : mail, label: path, kind: 'file' };
 }
 
-/** The message inside an .emlx (its stated length after the first line; the plist after it is Apple Mail's), or null. */
+/**
+ * The message inside an .emlx: the stated length after the first line (the plist after it is
+ * Apple Mail's), or up to the plist when the length runs past the end of a cut-short file.
+ */
 function emlxMessage(raw: Buffer): Buffer | null {
   const m = EMLX_LENGTH_RE.exec(raw.subarray(0, 32).toString('latin1'));
-  if (!m) return null;
+  if (!m || !HEADER_LINE_RE.test(raw.subarray(m[0].length, m[0].length + 80).toString('latin1'))) return null;
   const start = m[0].length;
-  const length = Number(m[1]);
-  return start + length <= raw.length && HEADER_LINE_RE.test(raw.subarray(start, start + 80).toString('latin1')) ? raw.subarray(start, start + length) : null;
+  const end = start + Number(m[1]);
+  if (end <= raw.length) return raw.subarray(start, end);
+  const plist = raw.indexOf(PLIST_START, start);
+  return raw.subarray(start, plist < 0 ? raw.length : plist);
 }
+const PLIST_START = Buffer.from('<?xml');
 
 /** Lines of a byte stream, each with its own terminator (LF or CRLF; the last may have none). */
 async function* readLines(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -219,6 +242,8 @@ class MboxMessage {
   private inHeader = true;
   private contentLength: number | null = null;
   private bodyBytes = 0;
+  /** The lines the Content-Length measured: [start, end) in `lines`, kept as written. */
+  private measured: [number, number] = [0, 0];
   /** Where the "From " lines kept as body on the Content-Length's word are. */
   private readonly heldFrom: number[] = [];
 
@@ -227,23 +252,29 @@ class MboxMessage {
     return this.contentLength !== null && !this.inHeader && this.bodyBytes < this.contentLength;
   }
 
-  add(line: Buffer): void {
+  /** A line as read; `left` is how many bytes of the file come after it (a count beyond them is stale). */
+  add(line: Buffer, left: number): void {
     if (this.inHeader) {
-      if (isBlankLine(line)) this.inHeader = false;
-      else this.contentLength ??= contentLengthOf(line);
-      this.lines.push(unquote(line));
+      if (!isBlankLine(line)) this.contentLength ??= contentLengthOf(line);
+      else {
+        this.inHeader = false;
+        if (this.contentLength !== null && this.contentLength > left) this.contentLength = null;
+        this.measured = [this.lines.length + 1, this.lines.length + 1];
+      }
     } else if (this.measuring()) {
       if (startsWithFrom(line)) this.heldFrom.push(this.lines.length);
       this.bodyBytes += line.length;
-      this.lines.push(line);
-    } else {
-      this.lines.push(unquote(line));
+      this.measured[1] = this.lines.length + 1;
     }
+    this.lines.push(line);
   }
 
-  /** The message, or the messages it was when its Content-Length did not hold. */
+  /** The message, or the messages it was when its Content-Length did not hold; mboxrd quoting undone where it applies. */
   finish(): Buffer[] {
-    if (this.contentLength === null || this.bodyBytes === this.contentLength || !this.heldFrom.length) return [finishMessage(this.lines)];
+    const [from, to] = this.measured;
+    if (this.contentLength === null || this.bodyBytes === this.contentLength || !this.heldFrom.length) {
+      return [finishMessage(this.lines.map((line, i) => (i >= from && i < to ? line : unquote(line))))];
+    }
     const pieces: Buffer[] = [];
     let start = 0;
     for (const at of [...this.heldFrom, this.lines.length]) {
@@ -262,6 +293,12 @@ function contentLengthOf(line: Buffer): number | null {
 }
 
 async function* readMbox(path: string): AsyncGenerator<MailInput> {
+  let left: number;
+  try {
+    left = (await stat(path)).size;
+  } catch (err) {
+    throw new MailInputError(path, describe(err), { cause: err });
+  }
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   let message: MboxMessage | null = null;
   let index = 0;
@@ -270,11 +307,12 @@ async function* readMbox(path: string): AsyncGenerator<MailInput> {
   };
   try {
     for await (const line of readLines(stream)) {
+      left -= line.length;
       if (startsWithFrom(line) && !message?.measuring()) {
         if (message) yield* finished(message);
         message = new MboxMessage();
       } else {
-        message?.add(line);
+        message?.add(line, left);
       }
     }
   } catch (err) {

@@ -85,6 +85,20 @@ describe('readMailInputs', () => {
     expect(got[0]!.raw.toString()).toBe(inner);
   });
 
+  it('reads a saved .eml without its UTF-8 byte order mark, a cut-short .emlx up to its plist, and MH numbers in order', async () => {
+    const raw = mail('bom', 'x');
+    writeFileSync(join(dir, 'saved.eml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(raw)]));
+    const inner = mail('cut', 'the report');
+    writeFileSync(join(dir, 'cut.emlx'), `${Buffer.byteLength(inner) + 500}\n${inner}<?xml version="1.0"?>\n<plist version="1.0"><dict/></plist>\n`);
+    const mh = join(dir, 'inbox');
+    mkdirSync(mh);
+    for (const n of [10, 2, 1]) writeFileSync(join(mh, String(n)), mail(`mh-${n}`, 'x'));
+    const got = await collect([dir]);
+    expect(got.map((g) => g.label.slice(dir.length + 1))).toEqual(['cut.emlx', 'inbox/1', 'inbox/2', 'inbox/10', 'saved.eml']);
+    expect(got[0]!.raw.toString()).toBe(inner);
+    expect(got[4]!.raw.toString()).toBe(raw);
+  });
+
   it('splits an mbox on From lines, undoes mboxrd quoting and keeps the messages intact (LF)', async () => {
     const m1 = mail('m1', 'line one\n>From the admin, quoted\n>>From deeper\nplain >From inside', '\n');
     const m2 = mail('m2', 'second body', '\n');
@@ -107,10 +121,14 @@ describe('readMailInputs', () => {
     const m2 = 'From: b@example.com\nSubject: two\nContent-Length: 7\n\nsecond\n';
     writeFileSync(join(dir, 'itops'), `From a@example.com Thu Feb  3 09:15:00 2022\n${m1}\nFrom b@example.com Thu Feb 10 16:40:00 2022\n${m2}\n`);
     expect((await collect([join(dir, 'itops')])).map((g) => g.raw.toString())).toEqual([m1, m2]);
-    // a stale count (longer than the body): the message is cut at its From lines, as in any mbox
-    const stale = 'From: c@example.com\nSubject: three\nContent-Length: 9999\n\nbody\n';
+    // a stale count (longer than what follows in the file): cut at From lines, mboxrd quoting undone once
+    const stale = 'From: c@example.com\nSubject: three\nContent-Length: 9999\n\nbody\n>>From quoted twice\n';
     writeFileSync(join(dir, 'stale'), `From c@example.com Thu Feb  3 09:15:00 2022\n${stale}\nFrom d@example.com Thu Feb 10 16:40:00 2022\n${m2}\n`);
-    expect((await collect([join(dir, 'stale')])).map((g) => g.raw.toString())).toEqual([stale, m2]);
+    expect((await collect([join(dir, 'stale')])).map((g) => g.raw.toString())).toEqual([stale.replace('>>From', '>From'), m2]);
+    // a count the file holds but the body does not bear out: the From lines it swallowed split it again
+    const wrong = 'From: e@example.com\nSubject: four\nContent-Length: 60\n\nshort\n';
+    writeFileSync(join(dir, 'wrong'), `From e@example.com Thu Feb  3 09:15:00 2022\n${wrong}\nFrom f@example.com Thu Feb 10 16:40:00 2022\n${m2}\n`);
+    expect((await collect([join(dir, 'wrong')])).map((g) => g.raw.toString())).toEqual([wrong, m2]);
   });
 
   it('keeps CRLF line endings inside mbox messages', async () => {
