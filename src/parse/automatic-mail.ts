@@ -88,13 +88,15 @@ export function bulkMailReason(doc: MailDocument): string | null {
 
 /**
  * The subject without the tag a list puts before it: Mailman's subject_prefix "[It-alerts] "
- * names the list its List-Id names ("IT alerts <it-alerts.lists.example.com>"). Only the list's
- * own name is a tag: "[Ticket#123]" before a report's name is a desk's, not a relay's.
+ * (or "[It-alerts 123] " with a post number) names the list its List-Id names ("IT alerts
+ * <it-alerts.lists.example.com>"). Only the list's own name is a tag: "[Ticket#123]" before a
+ * report's name is a desk's, not a relay's.
  */
 function withoutListTag(subject: string, listId: string | null): string {
   const id = /<([^.>]+)/.exec(listId ?? '')?.[1]?.toLowerCase();
   const tag = /^\s*\[([^\]]{1,64})\]\s*/.exec(subject);
-  return id && tag && tag[1]!.trim().toLowerCase().replace(/\s+/g, '-') === id ? subject.slice(tag[0].length) : subject;
+  const name = tag?.[1]!.trim().toLowerCase().replace(/\s+/g, '-');
+  return id && name && (name === id || name.startsWith(`${id}-`)) ? subject.slice(tag![0].length) : subject;
 }
 
 /** The reason the subject names a health alert or notice rather than an error report, or null. */

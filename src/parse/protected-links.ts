@@ -8,17 +8,19 @@
  * Proofpoint v3 (whose "*" marks characters it moved elsewhere: such a link is left alone).
  */
 
-const MARKERS = ['safelinks.protection.outlook.com', 'linkprotect.cudasvc.com', 'urldefense.'];
+const MARKERS_RE = /safelinks\.protection\.outlook\.com|linkprotect\.cudasvc\.com|urldefense\./i;
 const URL_CHARS = String.raw`[^\s\]\[<>"']`;
+// the wrapper's tail up to, not into, the sentence's own punctuation: "(…&reserved=0)." keeps ")."
+const TAIL = String.raw`(?:${URL_CHARS}*[^\s\]\[<>"'.,;:!?)])?`;
 const QUERY_WRAPPED_RE = new RegExp(
-  String.raw`https?://(?:[\w-]+\.safelinks\.protection\.outlook\.com/?\?(?:${URL_CHARS}*?&(?:amp;)?)?url=|linkprotect\.cudasvc\.com/url\?(?:${URL_CHARS}*?&(?:amp;)?)?a=|urldefense\.proofpoint\.com/v2/url\?(?:${URL_CHARS}*?&(?:amp;)?)?u=)([^&\s\]\[<>"']+)${URL_CHARS}*`,
+  String.raw`https?://(?:[\w-]+\.safelinks\.protection\.outlook\.com/?\?(?:${URL_CHARS}*?&(?:amp;)?)?url=|linkprotect\.cudasvc\.com/url\?(?:${URL_CHARS}*?&(?:amp;)?)?a=|urldefense\.proofpoint\.com/v2/url\?(?:${URL_CHARS}*?&(?:amp;)?)?u=)([^&\s\]\[<>"']+)${TAIL}`,
   'gi',
 );
-const PROOFPOINT_V3_RE = new RegExp(String.raw`https?://urldefense(?:\.proofpoint)?\.com/v3/__([^*\s]+?)__;${URL_CHARS}*`, 'gi');
+const PROOFPOINT_V3_RE = new RegExp(String.raw`https?://urldefense(?:\.proofpoint)?\.com/v3/__([^*\s]+?)__;${TAIL}`, 'gi');
 
 /** The text with each gateway-wrapped link replaced by the link it wraps. */
 export function unwrapProtectedLinks(text: string): string {
-  if (!MARKERS.some((m) => text.includes(m))) return text;
+  if (!MARKERS_RE.test(text)) return text;
   return text
     .replace(QUERY_WRAPPED_RE, (whole: string, wrapped: string) => {
       const encoded = /urldefense\.proofpoint\.com\/v2\//i.test(whole) ? wrapped.replace(/-([0-9A-Fa-f]{2})/g, '%$1').replace(/_/g, '/') : wrapped;

@@ -17,6 +17,13 @@ describe('unwrapProtectedLinks', () => {
     expect(unwrapProtectedLinks(`see ${wrapped} for more`)).toBe(`see ${original} for more`);
   });
 
+  it('keeps the sentence\'s own punctuation after a wrapped link, whatever the case of the gateway\'s host', () => {
+    expect(unwrapProtectedLinks('(see https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Faka.ms%2Fx&data=05%7C01&reserved=0). Next')).toBe(
+      '(see https://aka.ms/x). Next',
+    );
+    expect(unwrapProtectedLinks('HTTPS://LINKPROTECT.CUDASVC.COM/url?a=https%3a%2f%2fargs.to&c=E,1,Xy&typo=1.')).toBe('https://args.to.');
+  });
+
   it('leaves other links, and Proofpoint v3 links whose "*" moved characters elsewhere, as they are', () => {
     const text = 'https://support.microsoft.com/kb/2647098 and https://urldefense.com/v3/__https://a.example/x*20y__;JQ!!Ab!cd$';
     expect(unwrapProtectedLinks(text)).toBe(text);
@@ -26,7 +33,7 @@ describe('unwrapProtectedLinks', () => {
     const line =
       'The Identity synchronization tool batch run was completed on Tuesday, 09 September 2025 09:48:21 GMT for directory Fabrikam [https://linkprotect.cudasvc.com/url?a=https%3a%2f%2ffabrikam.onmicrosoft.com&c=E,1,JKC-Vtl1G4Habh1H&typo=1].';
     expect(readReportFields([line], null)).toMatchObject({ tenant: { name: 'Fabrikam', domain: 'fabrikam.onmicrosoft.com' }, reportedAt: '2025-09-09T09:48:21.000Z' });
-    // a wrapper we do not know: the domain inside its percent-encoding is still the tenant's, not "2ffabrikam…"
+    // (not unwrapping: a wrapper we do not know leaves the domain percent-encoded, and it is still the tenant's, not "2ffabrikam…")
     expect(readReportFields(['see https://gw.example/?u=https%3a%2f%2ffabrikam.onmicrosoft.com&x=1'], null).tenant.domain).toBe('fabrikam.onmicrosoft.com');
   });
 });
