@@ -59,33 +59,55 @@ function confirmHolder(h: Holder): Action {
   );
 }
 
-function exchangeRemoveCommand(h: Holder, address: string): string {
+/**
+ * Takes an address off a cloud recipient in Exchange Online. Its primary address (its mail,
+ * "SMTP:" in capitals) cannot just be removed: the recipient gets another primary first. A
+ * contact's address is the contact itself: it goes, once nobody uses it.
+ */
+function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): string {
   const id = psQuote(h.userPrincipalName ?? h.mail ?? h.id);
-  const remove = `@{remove=${psQuote(address)}}`;
-  if (h.type === 'group') return `Set-UnifiedGroup -Identity ${id} -EmailAddresses ${remove}  # distribution group: Set-DistributionGroup`;
-  if (h.type === 'contact') return `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
-  return `Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
+  const remove = `@{remove=${psQuote(address.replace(/^smtp:/i, 'smtp:'))}}`;
+  if (h.type === 'contact') return primary ? `Remove-MailContact -Identity ${id}  # after checking nobody uses the contact` : `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
+  const [cmdlet, other] = h.type === 'group' ? ['Set-UnifiedGroup', 'distribution group: Set-DistributionGroup'] : ['Set-Mailbox', 'mail user: Set-MailUser'];
+  const newPrimary = primary ? `${cmdlet} -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
+  return `${newPrimary}${cmdlet} -Identity ${id} -EmailAddresses ${remove}  # ${other}`;
 }
 
+/** The command that hard-deletes the copy sync made of an on-premises object (its anchor is the copy's ImmutableId), when it is the one object found. */
+function deleteSyncedCopyCommand(anchor: string | null): string {
+  const found = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
+  return `$q = ${found}; if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`;
+}
+
+/**
+ * A cloud-only holder: the same person (join the two) or another object (free the value).
+ * Entra matches only an object that arrives new from sync ("If you change an existing object
+ * so it matches any of these attributes, then you see an error instead", how-to-connect-
+ * install-existing-tenant), so joining starts by deleting the copy sync already made.
+ */
 export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[]): Action[] {
   const actions = [confirmHolder(holder)];
   const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
   const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  const primary = holder.matched.some((m) => m.attribute === 'mail' || m.value.startsWith('SMTP:'));
   if (holder.type === 'user') {
+    const anchor = error.onPremisesObjectId;
     actions.push(
       step(
-        'If the cloud user is the same person as the on-premises object, let sync take it over (SMTP soft-match): give the on-premises object the same primary SMTP address (and UPN) as the cloud user, then run a delta sync. Entra then joins the two instead of reporting a duplicate.',
-        SYNC_COMMAND,
+        'If the cloud user is the same person as the on-premises object, join them. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both.',
+        '(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled',
       ),
+      step(
+        'Then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first).',
+        deleteSyncedCopyCommand(anchor),
+      ),
+      anchor
+        ? step(
+            "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
+            `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}`,
+          )
+        : step("Then run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's."),
     );
-    if (error.onPremisesObjectId) {
-      actions.push(
-        step(
-          'Or hard-match it: write the on-premises object\'s ImmutableId (sourceAnchor from the report) onto the cloud user, then run a delta sync.',
-          `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(error.onPremisesObjectId)}`,
-        ),
-      );
-    }
   }
   if (upnMatch) {
     actions.push(
@@ -96,7 +118,8 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
     );
   }
   if (address) {
-    actions.push(step('If it is a different object, remove the duplicate address from it in Exchange Online.', exchangeRemoveCommand(holder, address.value)));
+    const what = primary ? 'it is the holder\'s primary address: give it another one first' : 'a secondary address';
+    actions.push(step(`If it is a different object, take the address off it in Exchange Online (${what}).`, exchangeRemoveCommand(holder, address.value, primary)));
   }
   if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
   actions.push(DELTA_SYNC);
@@ -122,7 +145,6 @@ export const ADMIN_ROLE_NOTE =
 export function adminRoleConflictActions(error: SyncError, holder: Holder): Action[] {
   const principal = psFilter(odataEq('principalId', holder.id));
   const anchor = error.onPremisesObjectId;
-  const quarantined = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
   return [
     confirmHolder(holder),
     step(
@@ -132,7 +154,7 @@ export function adminRoleConflictActions(error: SyncError, holder: Holder): Acti
     step('Remove each active assignment by its Id (eligible ones in Privileged Identity Management).', `Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId ${psQuote('<assignment-id>')}`),
     step(
       'Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items (only when exactly one object is found).',
-      `$q = ${quarantined}; if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`,
+      deleteSyncedCopyCommand(anchor),
     ),
     step('Run a delta sync: the on-premises user now soft-matches the cloud user.', SYNC_COMMAND),
     step('Give the cloud user back the roles written down in the second step.', null),
@@ -261,11 +283,19 @@ export function softDeletedActions(holder: Holder): Action[] {
   const getCmd = holder.type === 'group' ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
   return [
     step(`Confirm the soft-deleted ${holder.type === 'group' ? 'Microsoft 365 group' : 'user'} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
-    step('If it is not needed any more, delete it permanently: the value is then free.', `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`),
     step(
-      'If it must come back, restore it and let Entra strip the conflicting addresses.',
-      `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id} -BodyParameter @{ autoReconcileProxyConflict = $true }`,
+      `If it is not needed any more, delete it permanently: the value is then free${holder.type === 'group' ? ', and the group\'s mailbox, site and team are gone for good (ask its owners first)' : ''}.`,
+      `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
     ),
+    holder.type === 'group'
+      ? step(
+          'If it must come back, first take the address off the object that syncs it (or give the group another one once restored): restoring the group brings the conflict back.',
+          `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
+        )
+      : step(
+          'If it must come back, restore it and let Entra strip the conflicting addresses (a user only).',
+          `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id} -BodyParameter @{ autoReconcileProxyConflict = $true }`,
+        ),
     DELTA_SYNC,
   ];
 }
@@ -302,10 +332,10 @@ export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   return actions;
 }
 
-/** The reported object in AD by the name the report gives it (a UPN, an address or a display name), showing `properties`. */
-function adObjectByNameCommand(error: SyncError, properties: string): string {
+/** The reported object in AD by the name the report gives it (a UPN, an address or a display name), showing `properties` (or `show`). */
+function adObjectByNameCommand(error: SyncError, properties: string, show = `Format-List DistinguishedName,${properties}`): string {
   const who = ldapValue(error.identity ?? '<object>');
-  return `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties ${properties} | Format-List DistinguishedName,${properties}`;
+  return `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties ${properties} | ${show}`;
 }
 
 /** When a duplicate error names no value: the addresses of the reported object, to search one by one. */
@@ -411,19 +441,31 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       return {
         note: 'The object exceeds a size limit (usually userCertificate, userSMIMECertificate, thumbnailPhoto or proxyAddresses); no other object is involved.',
         actions: [
-          step('Count the certificates on the on-premises object (Entra accepts at most 15).', `(Get-ADUser -Identity ${who} -Properties userCertificate).userCertificate.Count`),
-          step('Remove expired or unused certificates (or clear them) in AD, then run a delta sync.', `Set-ADUser -Identity ${who} -Clear userCertificate`),
+          step(
+            'Count what the on-premises object holds of each (Entra accepts at most 15 userCertificate and 15 userSMIMECertificate values, about 300 proxy addresses).',
+            adObjectByNameCommand(
+              error,
+              'userCertificate,userSMIMECertificate,thumbnailPhoto,proxyAddresses',
+              "Select-Object DistinguishedName,@{n='userCertificate';e={$_.userCertificate.Count}},@{n='userSMIMECertificate';e={$_.userSMIMECertificate.Count}},@{n='thumbnailPhotoBytes';e={$_.thumbnailPhoto.Length}},@{n='proxyAddresses';e={$_.proxyAddresses.Count}}",
+            ),
+          ),
+          step(
+            'Remove expired certificates with ADSyncTools on the Entra Connect server (it backs them up first; -BackupOnly $false removes them), after checking with whoever runs your PKI; trim old addresses or a large photo the same way. Then run a delta sync.',
+            `Remove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user -BackupOnly $false`,
+          ),
           DELTA_SYNC,
         ],
       };
     case 'FederatedDomainChange': {
       const newUpn = error.attributes.find((a) => a.value && /userprincipalname/i.test(a.name))?.value ?? '<new-upn>';
       return {
-        note: 'A user\'s UPN moved between federated domains; Entra does not apply that change from sync. Change it in two steps through a managed (.onmicrosoft.com) domain.',
+        note: 'A user\'s UPN moved between federated domains; Entra does not apply that change from sync. Move it to the tenant\'s managed (.onmicrosoft.com) domain, and the next sync sets the new one.',
         actions: [
-          step('First move the UPN to the tenant\'s .onmicrosoft.com domain.', `Update-MgUser -UserId ${who} -UserPrincipalName ${psQuote('<prefix>@<tenant>.onmicrosoft.com')}`),
-          step('Then set the final UPN on the new federated domain.', `Update-MgUser -UserId ${psQuote('<prefix>@<tenant>.onmicrosoft.com')} -UserPrincipalName ${psQuote(newUpn)}`),
-          DELTA_SYNC,
+          step(
+            "Move the cloud user's UPN to the tenant's .onmicrosoft.com domain (the user as Entra ID knows it: its current UPN, or found by its anchor).",
+            `Update-MgUser -UserId ${error.onPremisesObjectId ? `(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId))}).Id` : who} -UserPrincipalName ${psQuote('<prefix>@<tenant>.onmicrosoft.com')}`,
+          ),
+          step(`Run a delta sync: it sets the UPN from AD${newUpn === '<new-upn>' ? '' : ` (${newUpn})`}.`, SYNC_COMMAND),
         ],
       };
     }

@@ -83,12 +83,38 @@ describe('verdicts (pure)', () => {
     // the quarantined copy found by its anchor, deleted only when it is the one object found
     expect(text).toContain(`$q = @(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}); if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`);
     expect(text).not.toMatch(/soft-match\): give the on-premises object/);
-    // the same UPN held by an ordinary cloud user keeps the soft-match advice
+    // the same UPN held by an ordinary cloud user keeps the advice to join or free it
     const plain = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn] }), { status: 'found', holders: [admin] }, now);
-    expect(plain.actions.map((a) => a.step).join('\n')).toMatch(/SMTP soft-match/);
+    expect(plain.actions.map((a) => a.step).join('\n')).toMatch(/hard-match/);
     // with nothing looked up, the hand-made search ends in the same fix
     const unresolved = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);
     expect(unresolved.actions.map((a) => a.step).join('\n')).toMatch(/remove its admin roles.*hard-delete the quarantined object/);
+  });
+
+  it('a cloud-only user holding the value: to join them the copy sync made goes first (Entra matches only new objects), then a hard match; to free it, a primary address is replaced before it is removed', () => {
+    const primaryHolder = holder({ id: 'c-1', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:jo@contoso.com' }] });
+    const r = resolveError(err({}), { status: 'found', holders: [primaryHolder] }, now);
+    const commands = r.actions.map((a) => a.command ?? '');
+    const deleteCopy = commands.findIndex((c) => c.includes(`@(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")})`) && c.includes('if ($q.Count -eq 1)'));
+    const hardMatch = commands.indexOf("Update-MgUser -UserId 'c-1' -OnPremisesImmutableId 'T25QcmVt'");
+    expect(deleteCopy).toBeGreaterThan(-1);
+    expect(hardMatch).toBeGreaterThan(deleteCopy);
+    expect(commands.join('\n')).toContain("Set-Mailbox -Identity 'jo@contoso.com' -PrimarySmtpAddress '<new-primary-address>'; Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    // the one delta sync, last
+    expect(commands.filter((c) => c === 'Start-ADSyncSyncCycle -PolicyType Delta')).toHaveLength(1);
+    // a secondary address is just removed
+    const secondary = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:jo2@contoso.com' }] }), { status: 'found', holders: [holder({ id: 'c-1', matched: [{ attribute: 'proxyAddresses', value: 'smtp:jo2@contoso.com' }] })] }, now);
+    expect(secondary.actions.map((a) => a.command).join('\n')).toContain("Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo2@contoso.com'}");
+    expect(secondary.actions.map((a) => a.command).join('\n')).not.toContain('-PrimarySmtpAddress');
+  });
+
+  it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {
+    const group = holder({ id: 'g-1', type: 'group', deleted: true, displayName: 'Sales' });
+    const r = resolveError(err({}), { status: 'found', holders: [group] }, now);
+    expect(r.verdict).toBe('soft-deleted-holder');
+    expect(r.actions.map((a) => a.command).join('\n')).toContain("Restore-MgDirectoryDeletedItem -DirectoryObjectId 'g-1'");
+    expect(r.actions.map((a) => a.command).join('\n')).not.toContain('autoReconcileProxyConflict');
+    expect(r.actions.map((a) => a.step).join('\n')).toMatch(/mailbox, site and team/);
   });
 
   it('an address held by a cloud object of another class (ObjectTypeMismatch) sends the agent to that contact or group, not to a source anchor', () => {

@@ -85,7 +85,8 @@ describe('each error category resolves to the right holder and verdict (real ide
     expect(g.holders[0]).toMatchObject({ type: 'group', displayName: 'Team', userPrincipalName: null });
     const c = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:ext.partner@contoso.com' }] }));
     expect(c.holders[0]).toMatchObject({ type: 'contact', displayName: 'Ext Partner' });
-    expect(c.actions.map((a) => a.command).join('\n')).toContain("Set-MailContact -Identity 'ext.partner@contoso.com'");
+    // the contact's primary address is the contact itself: it goes, rather than an address it cannot lose
+    expect(c.actions.map((a) => a.command).join('\n')).toContain("Remove-MailContact -Identity 'ext.partner@contoso.com'");
   });
 
   it('errors with nothing to look up are not-applicable and cost no Graph call', async () => {
@@ -95,7 +96,10 @@ describe('each error category resolves to the right holder and verdict (real ide
     const result = await resolver.resolve(reportRef([quota, large]), [quota, large]);
     expect(result.get(quota.fingerprint)!.verdict).toBe('not-applicable');
     expect(result.get(quota.fingerprint)!.actions.map((a) => a.command).join('\n')).toContain('Get-MgDomain');
-    expect(result.get(large.fingerprint)!.actions.map((a) => a.command).join('\n')).toContain("Set-ADUser -Identity 'onprem.user@contoso.com' -Clear userCertificate");
+    const largeCommands = result.get(large.fingerprint)!.actions.map((a) => a.command).join('\n');
+    expect(largeCommands).toContain("(userPrincipalName=onprem.user@contoso.com)");
+    expect(largeCommands).toContain('Remove-ADSyncToolsExpiredCertificates');
+    expect(largeCommands).not.toContain('-Clear userCertificate');
     expect(fake.stats.graphHttpRequests).toBe(before);
   });
 
