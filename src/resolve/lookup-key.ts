@@ -16,7 +16,8 @@ export interface NormalisedLookup {
   key: string;
 }
 
-const UPN_ATTRIBUTES = new Set(['userprincipalname', 'upn', 'onpremisesuserprincipalname']);
+// SignInName, unique in Entra beside UPN and addresses (AttributeValueMustBeUnique), is the user's UPN
+const UPN_ATTRIBUTES = new Set(['userprincipalname', 'upn', 'onpremisesuserprincipalname', 'signinname']);
 const ADDRESS_ATTRIBUTES = new Set([
   'proxyaddresses',
   'proxyaddress',

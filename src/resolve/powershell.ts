@@ -68,12 +68,13 @@ const AD_SHOW = 'userPrincipalName,mail,proxyAddresses,objectGUID,mS-DS-Consiste
  * filter escaped (`\d7\07…`), so one search finds it by either attribute. Null when the
  * anchor is not 16 bytes (base64) or a GUID.
  */
-export function adObjectByAnchorCommand(anchor: string): string | null {
+export function adObjectByAnchorCommand(anchor: string, deleted = false): string | null {
   const b = anchorBytes(anchor);
   if (!b) return null;
   const escaped = [...b].map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('');
   const filter = `(|(objectGUID=${escaped})(mS-DS-ConsistencyGuid=${escaped}))`;
-  return `Get-ADObject -LDAPFilter ${psQuote(filter)} -Properties ${AD_SHOW} | Format-List DistinguishedName,ObjectClass,${AD_SHOW}`;
+  // an object sync tried to delete is deleted on-premises too: it is in AD's deleted objects
+  return `Get-ADObject -LDAPFilter ${psQuote(filter)}${deleted ? ' -IncludeDeletedObjects' : ''} -Properties ${AD_SHOW} | Format-List DistinguishedName,ObjectClass,${AD_SHOW}`;
 }
 
 const GRAPH_SEARCH = /^(Get-Mg(?:User|Group|Contact) -Filter .+?) \| Format-List$/;

@@ -204,8 +204,10 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     blocks.push(holderBlock(resolution));
   }
   if (resolution?.onPremises) blocks.push(...onPremBlocks(resolution.onPremises));
-  blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
-  if (resolution?.note) blocks.push({ kind: 'paragraph', text: resolution.note });
+  // an error that names no value: its note says what is wrong, a line saying so would be noise
+  const noteIsVerdict = resolution?.verdict === 'not-applicable' && !!resolution.note;
+  blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: noteIsVerdict ? resolution.note! : VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
+  if (resolution?.note && !noteIsVerdict) blocks.push({ kind: 'paragraph', text: resolution.note });
   const steps = [...anchorSteps(view), ...mergedSteps(resolution?.actions ?? [])];
   if (steps.length) {
     blocks.push({ kind: 'heading', text: 'Recommended steps' });
@@ -241,9 +243,11 @@ function holderBlock(resolution: Resolution | undefined): ContentBlock {
 function anchorSteps(view: ProblemView): RecommendedAction[] {
   const anchor = view.error.onPremisesObjectId;
   if (!anchor || view.resolution?.onPremises?.object) return [];
-  const command = adObjectByAnchorCommand(anchor);
+  const deleted = view.error.category === 'DeletingCloudOnlyObject';
+  const command = adObjectByAnchorCommand(anchor, deleted);
   if (!command) return [];
-  return [{ step: `Open the on-premises object from its source anchor ${anchor} (GUID ${anchorGuid(anchor)}): it is the object with that objectGUID or ms-DS-ConsistencyGuid. Run it in the object's domain.`, command }];
+  const where = deleted ? ' (among deleted objects too: sync was deleting it)' : '';
+  return [{ step: `Open the on-premises object from its source anchor ${anchor} (GUID ${anchorGuid(anchor)}): it is the object with that objectGUID or ms-DS-ConsistencyGuid${where}. Run it in the object's domain.`, command }];
 }
 
 /**

@@ -108,6 +108,13 @@ describe('verdicts (pure)', () => {
     expect(secondary.actions.map((a) => a.command).join('\n')).not.toContain('-PrimarySmtpAddress');
   });
 
+  it('a SignInName value (the user\'s UPN, unique in Entra like it) is looked up as a UPN, not called "no value"', () => {
+    const e = err({ attributes: [{ name: 'SignInName', value: 'kim.akers@fabrikam.com' }] });
+    const r = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);
+    expect(r.verdict).toBe('unresolved');
+    expect(r.actions.map((a) => a.command).join('\n')).toContain("userPrincipalName eq 'kim.akers@fabrikam.com'");
+  });
+
   it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {
     const group = holder({ id: 'g-1', type: 'group', deleted: true, displayName: 'Sales' });
     const r = resolveError(err({}), { status: 'found', holders: [group] }, now);

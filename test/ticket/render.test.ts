@@ -66,6 +66,16 @@ describe('renderDraft', () => {
     const quota = syncError({ category: 'QuotaExceeded', identity: null, attributes: [], message: 'Error 016: Synchronization has been stopped.' });
     expect(body(resolution(quota, 'not-applicable', []), quota)).not.toContain('Who holds the value');
   });
+  it('an error that names no value says what is wrong as its verdict, once; a delete error looks for its object among deleted ones', () => {
+    const large = syncError({ category: 'LargeObject', attributes: [], message: 'The provisioned object is too large.', onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' });
+    const note = 'The object exceeds a size limit; no other object is involved.';
+    const text = toText(renderDraft(view({ error: large, resolution: { ...resolution(large, 'not-applicable', []), note } }), seen).body);
+    expect(text).not.toContain('names no conflicting value');
+    expect(text.split(note)).toHaveLength(2);
+    expect(text).not.toContain('-IncludeDeletedObjects');
+    const gone = syncError({ category: 'DeletingCloudOnlyObject', attributes: [], message: 'This synchronization operation, Delete, is not valid.', onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' });
+    expect(toText(renderDraft(view({ error: gone, resolution: resolution(gone, 'not-applicable', []) }), seen).body)).toContain(' -IncludeDeletedObjects ');
+  });
   it('marks soft-deleted holders', () => {
     const error = syncError();
     const r = resolution(error, 'soft-deleted-holder', [holder({ deleted: true })]);
