@@ -169,12 +169,16 @@ export function beforeSync(actions: Action[], more: Action[]): Action[] {
 
 /** The forest-wide (Global Catalog) search for every AD object holding one of the values. */
 function adSearchCommand(lookups: NormalisedLookup[]): string {
-  const clauses = lookups.map((l) =>
-    l.kind === 'upn'
-      ? `(userPrincipalName=${ldapValue(l.value)})(proxyAddresses=smtp:${ldapValue(l.value)})(mail=${ldapValue(l.value)})`
-      : `(proxyAddresses=${l.addressType}:${ldapValue(l.value)})${l.addressType === 'smtp' ? `(mail=${ldapValue(l.value)})` : ''}`,
-  );
-  return `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${clauses.join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`;
+  const clauses = new Set<string>();
+  for (const l of lookups) {
+    const v = ldapValue(l.value);
+    if (l.kind === 'upn') clauses.add(`(userPrincipalName=${v})`);
+    // a UPN is searched as an address too: Entra keeps UPNs and SMTP addresses unique together
+    const type = l.kind === 'upn' ? 'smtp' : l.addressType;
+    clauses.add(`(proxyAddresses=${type}:${v})`);
+    if (type === 'smtp') clauses.add(`(mail=${v})`);
+  }
+  return `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${[...clauses].join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`;
 }
 
 export function syncedActions(holder: Holder, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
@@ -190,6 +194,7 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
     ),
   );
   const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
+  actions.push(step('Decide which of the two objects keeps the value (ask their owners when unsure); the steps below take it off the holder, so run them on the other object if it is the one that should lose it.'));
   for (const m of holder.matched) {
     if (m.attribute === 'userPrincipalName') {
       actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}`));

@@ -115,6 +115,17 @@ describe('verdicts (pure)', () => {
     expect(r.actions.map((a) => a.command).join('\n')).toContain("userPrincipalName eq 'kim.akers@fabrikam.com'");
   });
 
+  it('the forest-wide AD search names each clause once when a UPN and an address are the same value; a synced holder\'s steps start with deciding who keeps it', () => {
+    const e = err({ attributes: [{ name: 'UserPrincipalName', value: 'jo@contoso.com' }, { name: 'ProxyAddresses', value: 'SMTP:jo@contoso.com' }] });
+    const ad = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now).actions.map((a) => a.command ?? '').find((c) => c.includes(':3268'))!;
+    expect(ad.split('(mail=jo@contoso.com)')).toHaveLength(2);
+    expect(ad.split('(proxyAddresses=smtp:jo@contoso.com)')).toHaveLength(2);
+    expect(ad).toContain('(userPrincipalName=jo@contoso.com)');
+    const synced = resolveError(err({}), { status: 'found', holders: [holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=', onPremisesDistinguishedName: 'CN=Jo,OU=x,DC=c' })] }, now);
+    const steps = synced.actions.map((a) => a.step);
+    expect(steps.findIndex((t) => t.startsWith('Decide which of the two objects keeps the value'))).toBeLessThan(steps.findIndex((t) => t.startsWith('On the object that should not have it')));
+  });
+
   it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {
     const group = holder({ id: 'g-1', type: 'group', deleted: true, displayName: 'Sales' });
     const r = resolveError(err({}), { status: 'found', holders: [group] }, now);
