@@ -61,16 +61,20 @@ function confirmHolder(h: Holder): Action {
 
 /**
  * Takes an address off a cloud recipient in Exchange Online. Its primary address (its mail,
- * "SMTP:" in capitals) cannot just be removed: the recipient gets another primary first. A
- * contact's address is the contact itself: it goes, once nobody uses it.
+ * "SMTP:" in capitals) cannot just be removed: the recipient gets another primary first (an
+ * added "SMTP:" address, in capitals, becomes the primary: Set-Mailbox's -PrimarySmtpAddress is
+ * on-premises only). A contact's primary address is the contact itself: it goes, once nobody uses it.
  */
 function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): string {
   const id = psQuote(h.userPrincipalName ?? h.mail ?? h.id);
   const remove = `@{remove=${psQuote(address.replace(/^smtp:/i, 'smtp:'))}}`;
-  if (h.type === 'contact') return primary ? `Remove-MailContact -Identity ${id}  # after checking nobody uses the contact` : `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
-  const [cmdlet, other] = h.type === 'group' ? ['Set-UnifiedGroup', 'distribution group: Set-DistributionGroup'] : ['Set-Mailbox', 'mail user: Set-MailUser'];
-  const newPrimary = primary ? `${cmdlet} -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
-  return `${newPrimary}${cmdlet} -Identity ${id} -EmailAddresses ${remove}  # ${other}`;
+  if (h.type === 'contact') return primary ? `Remove-MailContact -Identity ${id}` : `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
+  if (h.type === 'group') {
+    const newPrimary = primary ? `Set-UnifiedGroup -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
+    return `${newPrimary}Set-UnifiedGroup -Identity ${id} -EmailAddresses ${remove}  # distribution group: Set-DistributionGroup`;
+  }
+  const newPrimary = primary ? `Set-Mailbox -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
+  return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
 }
 
 /** The command that hard-deletes the copy sync made of an on-premises object (its anchor is the copy's ImmutableId), when it is the one object found. */
@@ -98,15 +102,18 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
         '(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled',
       ),
       step(
-        'Then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first).',
-        deleteSyncedCopyCommand(anchor),
+        'Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first; if the deleted item is not found yet, run the second command again a minute later).',
+        `Set-ADSyncScheduler -SyncCycleEnabled $false\n${deleteSyncedCopyCommand(anchor)}`,
       ),
       anchor
         ? step(
-            "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
-            `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}`,
+            "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
+            `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}\nSet-ADSyncScheduler -SyncCycleEnabled $true`,
           )
-        : step("Then run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's."),
+        : step(
+            "Then resume the scheduler and run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's.",
+            'Set-ADSyncScheduler -SyncCycleEnabled $true',
+          ),
     );
   }
   if (upnMatch) {
@@ -118,8 +125,11 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
     );
   }
   if (address) {
-    const what = primary ? 'it is the holder\'s primary address: give it another one first' : 'a secondary address';
-    actions.push(step(`If it is a different object, take the address off it in Exchange Online (${what}).`, exchangeRemoveCommand(holder, address.value, primary)));
+    const what =
+      holder.type === 'contact' && primary
+        ? 'If it is a different object, delete the contact if nobody needs it: the address is the contact\'s own.'
+        : `If it is a different object, take the address off it in Exchange Online (${primary ? 'it is the holder\'s primary address: give it another one first' : 'a secondary address'}).`;
+    actions.push(step(what, exchangeRemoveCommand(holder, address.value, primary)));
   }
   if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
   actions.push(DELTA_SYNC);
@@ -455,7 +465,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
             ),
           ),
           step(
-            'Remove expired certificates with ADSyncTools on the Entra Connect server (it backs them up first; -BackupOnly $false removes them), after checking with whoever runs your PKI; trim old addresses or a large photo the same way. Then run a delta sync.',
+            'Too many certificates: remove the expired ones with ADSyncTools on the Entra Connect server, after checking with whoever runs your PKI. It works on every user of the OU and backs them up first (-BackupOnly $false removes them). Too many addresses or too large a photo: trim them with Set-ADUser.',
             `Remove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user -BackupOnly $false`,
           ),
           DELTA_SYNC,
@@ -464,7 +474,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
     case 'FederatedDomainChange': {
       const newUpn = error.attributes.find((a) => a.value && /userprincipalname/i.test(a.name))?.value ?? '<new-upn>';
       return {
-        note: 'A user\'s UPN moved between federated domains; Entra does not apply that change from sync. Move it to the tenant\'s managed (.onmicrosoft.com) domain, and the next sync sets the new one.',
+        note: 'A user\'s UPN moved between federated domains, which Entra did not apply from sync (Microsoft fixed that in April 2019: reports since rarely carry it). Move it to the tenant\'s managed (.onmicrosoft.com) domain, and the next sync sets the new one.',
         actions: [
           step(
             "Move the cloud user's UPN to the tenant's .onmicrosoft.com domain (the user as Entra ID knows it: its current UPN, or found by its anchor).",
@@ -493,7 +503,16 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         note: CHANGES_CREDENTIALS.test(error.message)
           ? "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user."
           : 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
-        actions: [step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`)],
+        actions: CHANGES_CREDENTIALS.test(error.message)
+          ? [step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`)]
+          : [
+              step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`),
+              // Microsoft's fix for Error Type 114 (email-format.md §2, S4)
+              step(
+                'If the error comes back every cycle: move the cloud account to deleted items, run a delta sync (the delete then goes through), and restore the account if it is still needed.',
+                `Remove-MgUser -UserId ${who}\n${SYNC_COMMAND}\n# if still needed: Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'`,
+              ),
+            ],
       };
     case 'ObjectNotFound':
       return {

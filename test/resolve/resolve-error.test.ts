@@ -96,10 +96,15 @@ describe('verdicts (pure)', () => {
     const r = resolveError(err({}), { status: 'found', holders: [primaryHolder] }, now);
     const commands = r.actions.map((a) => a.command ?? '');
     const deleteCopy = commands.findIndex((c) => c.includes(`@(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")})`) && c.includes('if ($q.Count -eq 1)'));
-    const hardMatch = commands.indexOf("Update-MgUser -UserId 'c-1' -OnPremisesImmutableId 'T25QcmVt'");
+    const hardMatch = commands.findIndex((c) => c.startsWith("Update-MgUser -UserId 'c-1' -OnPremisesImmutableId 'T25QcmVt'"));
     expect(deleteCopy).toBeGreaterThan(-1);
     expect(hardMatch).toBeGreaterThan(deleteCopy);
-    expect(commands.join('\n')).toContain("Set-Mailbox -Identity 'jo@contoso.com' -PrimarySmtpAddress '<new-primary-address>'; Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    // the scheduler paused before the copy goes and resumed after the match, so no cycle re-creates it in between
+    expect(commands[deleteCopy]).toMatch(/^Set-ADSyncScheduler -SyncCycleEnabled \$false\n/);
+    expect(commands[hardMatch]).toMatch(/\nSet-ADSyncScheduler -SyncCycleEnabled \$true$/);
+    // Exchange Online: an added "SMTP:" address becomes the primary (-PrimarySmtpAddress is on-premises only)
+    expect(commands.join('\n')).toContain("Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{add='SMTP:<new-primary-address>'}; Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    expect(commands.join('\n')).not.toContain('Set-Mailbox -Identity \'jo@contoso.com\' -PrimarySmtpAddress');
     // the one delta sync, last
     expect(commands.filter((c) => c === 'Start-ADSyncSyncCycle -PolicyType Delta')).toHaveLength(1);
     // a secondary address is just removed
@@ -124,6 +129,14 @@ describe('verdicts (pure)', () => {
     const synced = resolveError(err({}), { status: 'found', holders: [holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=', onPremisesDistinguishedName: 'CN=Jo,OU=x,DC=c' })] }, now);
     const steps = synced.actions.map((a) => a.step);
     expect(steps.findIndex((t) => t.startsWith('Decide which of the two objects keeps the value'))).toBeLessThan(steps.findIndex((t) => t.startsWith('On the object that should not have it')));
+  });
+
+  it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: deleted items, a delta sync, a restore if needed', () => {
+    const e = err({ category: 'DeletingCloudOnlyObject', attributes: [], identity: 'ex.employee@contoso.com', message: "This synchronization operation, Delete, isn't valid. Contact Technical Support." });
+    const commands = resolveError(e, null, now).actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Remove-MgUser -UserId 'ex.employee@contoso.com'\nStart-ADSyncSyncCycle -PolicyType Delta");
+    const password = err({ category: 'DeletingCloudOnlyObject', attributes: [], message: "Unable to process this update because one or more cloud-only users' credential update is included in the current request." });
+    expect(resolveError(password, null, now).actions.map((a) => a.command ?? '').join('\n')).not.toContain('Remove-MgUser');
   });
 
   it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {
