@@ -497,23 +497,27 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         note: 'An attribute value is invalid (characters, format or length); fix it on-premises.',
         actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
       };
-    case 'DeletingCloudOnlyObject':
+    case 'DeletingCloudOnlyObject': {
+      const look = step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`);
+      // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
+      if (CHANGES_CREDENTIALS.test(error.message)) {
+        return {
+          note: "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user.",
+          actions: [look],
+        };
+      }
       return {
-        // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
-        note: CHANGES_CREDENTIALS.test(error.message)
-          ? "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user."
-          : 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
-        actions: CHANGES_CREDENTIALS.test(error.message)
-          ? [step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`)]
-          : [
-              step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`),
-              // Microsoft's fix for Error Type 114 (email-format.md §2, S4)
-              step(
-                'If the error comes back every cycle: move the cloud account to deleted items, run a delta sync (the delete then goes through), and restore the account if it is still needed.',
-                `Remove-MgUser -UserId ${who}\n${SYNC_COMMAND}\n# if still needed: Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'`,
-              ),
-            ],
+        note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        actions: [
+          look,
+          // Microsoft's fix for Error Type 114 (email-format.md §2, S4)
+          step(
+            'If the error comes back every cycle: move the cloud account to deleted items, run a delta sync (the delete then goes through), and restore the account if it is still needed.',
+            `Remove-MgUser -UserId ${who}\n${SYNC_COMMAND}\n# if still needed: Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'`,
+          ),
+        ],
       };
+    }
     case 'ObjectNotFound':
       return {
         note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
