@@ -1,23 +1,11 @@
 import type { SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import { objectLookups } from './onprem/onprem-values.ts';
-import {
-  ADMIN_ROLE_NOTE,
-  adminRoleConflictActions,
-  beforeSync,
-  cloudOnlyActions,
-  isAdminRoleConflict,
-  lookupsOf,
-  noHolderActions,
-  adDuplicateSteps,
-  notApplicableActions,
-  onPremDuplicateActions,
-  quarantinedValueStep,
-  sameObjectActions,
-  softDeletedActions,
-  syncedActions,
-  unresolvedActions,
-} from './resolution-actions.ts';
+import { adDuplicateSteps, onPremDuplicateActions, syncedActions } from './actions/ad-duplicate.ts';
+import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
+import { cloudOnlyActions, noHolderActions, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
+import { beforeSync, lookupsOf } from './actions/steps.ts';
+import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
 /**
  * The use case: one sync error and the objects found holding its values → a verdict and
@@ -30,7 +18,6 @@ import {
  */
 export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string } | { status: 'unresolved'; note: string };
 
-/** Categories where another object can hold the reported value. */
 /** Said with "no holder": only Microsoft 365 groups are soft-deleted; the others are not kept to be found. */
 export const GONE_GROUPS = 'Security and distribution groups are not soft-deleted: one deleted since the report is gone and no longer holds the value.';
 

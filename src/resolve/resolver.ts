@@ -4,7 +4,7 @@ import type { Holder, OnPremSide, Resolution } from '../../schemas/resolution.sc
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } from './directory-lookup.ts';
-import { lookupsOf } from './resolution-actions.ts';
+import { lookupsOf } from './actions/steps.ts';
 import { mergeLookups, objectLookups } from './onprem/onprem-values.ts';
 import { needsLookup, resolveError, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';

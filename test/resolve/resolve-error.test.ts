@@ -5,7 +5,7 @@ import { ResolutionSchema } from '../../schemas/resolution.schema.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { isSameObject, resolveError } from '../../src/resolve/resolve-error.ts';
 import { psFilter, psQuote } from '../../src/resolve/powershell.ts';
-import { confirmCommands } from '../../src/resolve/resolution-actions.ts';
+import { confirmCommands } from '../../src/resolve/actions/steps.ts';
 import { normaliseLookup } from '../../src/resolve/lookup-key.ts';
 
 const now = new Date('2026-11-24T10:00:00Z');

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../../src/resolve/powershell.ts';
-import { noHolderActions, unresolvedActions, lookupsOf } from '../../src/resolve/resolution-actions.ts';
+import { noHolderActions } from '../../src/resolve/actions/cloud-holder.ts';
+import { lookupsOf } from '../../src/resolve/actions/steps.ts';
+import { unresolvedActions } from '../../src/resolve/actions/without-lookup.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { mergedSteps, problemScope, renderDigest, renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../../src/ticket/sinks/markup.ts';

@@ -1,7 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
 import { PermanentError } from '../../errors.ts';
-import { lookupsOf } from '../resolution-actions.ts';
+import { lookupsOf } from '../actions/steps.ts';
 import { canHaveHolder } from '../resolve-error.ts';
 import type { OnPremSession } from './onprem-directory.ts';
 import { anchorBase64, matchedValues, mergeLookups, objectLookups, searchForm } from './onprem-values.ts';

@@ -1,0 +1,104 @@
+import type { Holder, OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
+import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
+import { matchedValues } from '../onprem/onprem-values.ts';
+import { psQuote } from '../powershell.ts';
+import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step } from './steps.ts';
+
+/** Steps when the duplicate lives in on-premises AD: the holder is synced, or AD itself shows both objects. */
+
+export function syncedActions(holder: Holder, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
+  const actions = [confirmHolder(holder)];
+  if (failing) {
+    const other = holder.onPremisesDistinguishedName ? `is synced from ${holder.onPremisesDistinguishedName}` : 'is synced from an object outside the searched base DN (another domain or forest)';
+    actions.push(step(`The two on-premises objects: the failing object is ${failing.dn}; the holder ${other}.`, adShowCommand([failing.dn, ...(holder.onPremisesDistinguishedName ? [holder.onPremisesDistinguishedName] : [])])));
+  }
+  actions.push(
+    step(
+      'The duplicate lives in on-premises AD: both objects are synced. Find every AD object holding the value (forest-wide, Global Catalog).',
+      adSearchCommand(lookups),
+    ),
+  );
+  const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
+  actions.push(step('Decide which of the two objects keeps the value (ask their owners when unsure); the steps below take it off the holder, so run them on the other object if it is the one that should lose it.'));
+  for (const m of holder.matched) {
+    if (m.attribute === 'userPrincipalName') {
+      actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}`));
+    } else if (m.attribute === 'proxyAddresses') {
+      actions.push(step('On the object that should not have it, remove the address in AD.', `Set-ADObject -Identity ${identity} -Remove @{proxyAddresses=${psQuote(m.value)}}`));
+    } else if (m.attribute === 'mail') {
+      actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}`));
+    }
+  }
+  actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+const SET_AD = { user: 'Set-ADUser', group: 'Set-ADGroup', contact: 'Set-ADObject', computer: 'Set-ADComputer', other: 'Set-ADObject' } as const;
+
+/** The exact command that takes one value off one AD object (a UPN or mail gets a new value instead). */
+export function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
+  const set = `${SET_AD[o.kind]} -Identity ${psQuote(o.dn)}`;
+  switch (m.attribute) {
+    case 'proxyAddresses':
+      return `${set} -Remove @{proxyAddresses=${psQuote(m.value)}}`;
+    case 'userPrincipalName':
+      return `${set} -UserPrincipalName ${psQuote(`<new-name>@${m.value.split('@')[1] ?? '<domain>'}`)}`;
+    case 'mail':
+      return `${set} -Replace @{mail=${psQuote('<new-address>')}}`;
+    default:
+      return `${set} -Replace @{${psQuote(m.attribute)}=${psQuote('sip:<new-address>')}}`;
+  }
+}
+
+function describeMatched(matched: Array<{ attribute: string; value: string }>): string {
+  return matched.map((m) => `${m.attribute} ${m.value}`).join(', ');
+}
+
+function primaryWarning(matched: Array<{ value: string }>): string {
+  return matched.some((m) => m.value.startsWith('SMTP:')) ? ' An uppercase SMTP: value is the primary address: make another address primary before removing it.' : '';
+}
+
+/**
+ * The AD side of a duplicate inside AD: for each other holder, the commands that take the
+ * values off it; then the same for the failing object, for when it is the one that should give way.
+ */
+export function adDuplicateSteps(side: OnPremSide): Action[] {
+  const actions: Action[] = [];
+  const shared: NormalisedLookup[] = [];
+  for (const h of side.holders) {
+    if (!h.matched.length) continue;
+    actions.push(
+      step(
+        `If ${h.dn} (${h.kind} in AD) should not have ${describeMatched(h.matched)}, change it there.${primaryWarning(h.matched)}`,
+        h.matched.map((m) => adRemoveCommand(h, m)).join('\n'),
+      ),
+    );
+    for (const m of h.matched) {
+      const n = normaliseLookup({ attribute: m.attribute === 'msRTCSIP-PrimaryUserAddress' ? 'proxyAddresses' : m.attribute, value: m.value });
+      if (n && !shared.some((x) => x.key === n.key)) shared.push(n);
+    }
+  }
+  const own = side.object ? matchedValues(side.object, shared) : [];
+  if (side.object && own.length) {
+    actions.push(
+      step(
+        `Or, if the failing object ${side.object.dn} is the one that should give way, change ${describeMatched(own)} on it.${primaryWarning(own)}`,
+        own.map((m) => adRemoveCommand(side.object!, m)).join('\n'),
+      ),
+    );
+  }
+  return actions;
+}
+
+/** A duplicate inside on-premises AD: both objects by DN, the exact Set-AD* commands, IdFix, a delta sync. */
+export function onPremDuplicateActions(side: OnPremSide, syncedCloudHolders: Holder[]): Action[] {
+  const dns = [...(side.object ? [side.object.dn] : []), ...side.holders.map((h) => h.dn)];
+  const actions: Action[] = syncedCloudHolders.map(confirmHolder);
+  const who = side.object ? `the failing object ${side.object.dn} and ${side.holders.map((h) => h.dn).join(', ')}` : side.holders.map((h) => h.dn).join(', ');
+  actions.push(step(`The duplicate lives in on-premises AD: ${who} hold the same value. Look at them and decide which keeps it.`, adShowCommand(dns)));
+  actions.push(...adDuplicateSteps(side));
+  actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
+  actions.push(DELTA_SYNC);
+  return actions;
+}

@@ -1,0 +1,132 @@
+import type { SyncError } from '../../../schemas/report.schema.ts';
+import type { Holder } from '../../../schemas/resolution.schema.ts';
+import type { NormalisedLookup } from '../lookup-key.ts';
+import { psQuote } from '../powershell.ts';
+import { type Action, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, step, storedForm } from './steps.ts';
+
+/** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
+
+/**
+ * Takes an address off a cloud recipient in Exchange Online. Its primary address (its mail,
+ * "SMTP:" in capitals) cannot just be removed: the recipient gets another primary first (an
+ * added "SMTP:" address, in capitals, becomes the primary: Set-Mailbox's -PrimarySmtpAddress is
+ * on-premises only). A contact's primary address is the contact itself: it goes, once nobody uses it.
+ */
+function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): string {
+  const id = psQuote(h.userPrincipalName ?? h.mail ?? h.id);
+  const remove = `@{remove=${psQuote(address.replace(/^smtp:/i, 'smtp:'))}}`;
+  if (h.type === 'contact') return primary ? `Remove-MailContact -Identity ${id}` : `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
+  if (h.type === 'group') {
+    const newPrimary = primary ? `Set-UnifiedGroup -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
+    return `${newPrimary}Set-UnifiedGroup -Identity ${id} -EmailAddresses ${remove}  # distribution group: Set-DistributionGroup`;
+  }
+  const newPrimary = primary ? `Set-Mailbox -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
+  return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
+}
+
+/**
+ * A cloud-only holder: the same person (join the two) or another object (free the value).
+ * Entra matches only an object that arrives new from sync ("If you change an existing object
+ * so it matches any of these attributes, then you see an error instead", how-to-connect-
+ * install-existing-tenant), so joining starts by deleting the copy sync already made.
+ */
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[]): Action[] {
+  const actions = [confirmHolder(holder)];
+  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
+  const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  const primary = holder.matched.some((m) => m.attribute === 'mail' || m.value.startsWith('SMTP:'));
+  if (holder.type === 'user') {
+    const anchor = error.onPremisesObjectId;
+    actions.push(
+      step(
+        'If the cloud user is the same person as the on-premises object, join them. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both.',
+        '(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled',
+      ),
+      step(
+        'Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first; if the deleted item is not found yet, run the second command again a minute later).',
+        `Set-ADSyncScheduler -SyncCycleEnabled $false\n${deleteSyncedCopyCommand(anchor)}`,
+      ),
+      anchor
+        ? step(
+            "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
+            `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}\nSet-ADSyncScheduler -SyncCycleEnabled $true`,
+          )
+        : step(
+            "Then resume the scheduler and run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's.",
+            'Set-ADSyncScheduler -SyncCycleEnabled $true',
+          ),
+    );
+  }
+  if (upnMatch) {
+    actions.push(
+      step(
+        'If the cloud user is a different person, free the UPN by renaming the cloud user.',
+        `Update-MgUser -UserId ${psQuote(holder.id)} -UserPrincipalName ${psQuote(`<new-name>@${upnMatch.value.split('@')[1] ?? '<domain>'}`)}`,
+      ),
+    );
+  }
+  if (address) {
+    const what =
+      holder.type === 'contact' && primary
+        ? 'If it is a different object, delete the contact if nobody needs it: the address is the contact\'s own.'
+        : `If it is a different object, take the address off it in Exchange Online (${primary ? 'it is the holder\'s primary address: give it another one first' : 'a secondary address'}).`;
+    actions.push(step(what, exchangeRemoveCommand(holder, address.value, primary)));
+  }
+  if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+export function softDeletedActions(holder: Holder): Action[] {
+  const id = psQuote(holder.id);
+  const getCmd = holder.type === 'group' ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
+  return [
+    step(`Confirm the soft-deleted ${holder.type === 'group' ? 'Microsoft 365 group' : 'user'} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
+    step(
+      `If it is not needed any more, delete it permanently: the value is then free${holder.type === 'group' ? ', and the group\'s mailbox, site and team are gone for good (ask its owners first)' : ''}.`,
+      `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
+    ),
+    holder.type === 'group'
+      ? step(
+          'If it must come back, first take the address off the object that syncs it (or give the group another one once restored): restoring the group brings the conflict back.',
+          `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
+        )
+      : step(
+          'If it must come back, restore it and let Entra strip the conflicting addresses (a user only).',
+          `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id} -BodyParameter @{ autoReconcileProxyConflict = $true }`,
+        ),
+    DELTA_SYNC,
+  ];
+}
+
+export function sameObjectActions(holder: Holder): Action[] {
+  const type = holder.type === 'unknown' ? 'user' : holder.type;
+  return [
+    step(
+      'The reported object itself holds the value in Entra ID: the conflict is gone or was with an object since removed. Check whether the object still carries the provisioning error (Entra clears resolved ones within the hour).',
+      `${GET_CMD[type]} ${psQuote(holder.id)} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors`,
+    ),
+    DELTA_SYNC,
+  ];
+}
+
+export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
+  const actions: Action[] = [];
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${storedForm(l)}.`, c));
+  const first = lookups[0];
+  if (first) {
+    const addr = `smtp:${first.value}`;
+    actions.push(
+      step(
+        'Graph cannot see mail-enabled public folders or soft-deleted Exchange recipients; check them in Exchange Online.',
+        `Get-Recipient -IncludeSoftDeletedRecipients -Filter ${psQuote(`EmailAddresses -eq '${addr.replace(/'/g, "''")}'`)} | Format-List Name,RecipientType,WhenSoftDeleted`,
+      ),
+      step(
+        'Check orphaned mail-enabled public folders with ADSyncTools on the Entra Connect server.',
+        `Get-ADSyncToolsAadObject -SyncObjectType PublicFolder | Where-Object { $_.ProxyAddresses -contains ${psQuote(addr)} }`,
+      ),
+    );
+  }
+  actions.push(DELTA_SYNC);
+  return actions;
+}

@@ -1,0 +1,104 @@
+import type { SyncError } from '../../../schemas/report.schema.ts';
+import type { Holder, RecommendedAction } from '../../../schemas/resolution.schema.ts';
+import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
+import { odataString } from '../odata.ts';
+import { ldapValue, odataEq, psFilter, psQuote } from '../powershell.ts';
+
+/**
+ * The pieces every verdict's steps are made of: a step, the delta sync, and the commands that
+ * find or show an object (Microsoft Graph PowerShell, ActiveDirectory). Every value is quoted
+ * with psQuote/psFilter: it came from a mail or a directory.
+ */
+
+export type Action = RecommendedAction;
+export const step = (text: string, command: string | null = null): Action => ({ step: text, command });
+
+export const GET_CMD = { user: 'Get-MgUser -UserId', group: 'Get-MgGroup -GroupId', contact: 'Get-MgContact -OrgContactId' } as const;
+export const PROPS = {
+  user: 'Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesImmutableId,OnPremisesDistinguishedName',
+  group: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName',
+  contact: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime',
+} as const;
+export const SYNC_COMMAND = 'Start-ADSyncSyncCycle -PolicyType Delta';
+export const DELTA_SYNC = step('Run a delta sync on the Entra Connect server and check the next report.', SYNC_COMMAND);
+
+/** The values of an error that can be searched (UPN, addresses), normalised. */
+export function lookupsOf(error: SyncError): NormalisedLookup[] {
+  const out: NormalisedLookup[] = [];
+  for (const a of error.attributes) {
+    if (a.value === null) continue;
+    const n = normaliseLookup({ attribute: a.name, value: a.value });
+    if (n && !out.some((o) => o.key === n.key)) out.push(n);
+  }
+  return out;
+}
+
+export function storedForm(l: NormalisedLookup): string {
+  return l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}`;
+}
+
+/** The Get-Mg* -Filter command that finds whoever holds a value, for the agent to confirm. */
+export function confirmCommands(l: NormalisedLookup): string[] {
+  const t = l.addressType;
+  const lambda = `proxyAddresses/any(x:x eq ${odataString(`${t.toUpperCase()}:${l.value}`)}) or proxyAddresses/any(x:x eq ${odataString(`${t}:${l.value}`)})`;
+  const userFilter = l.kind === 'upn' || t === 'smtp' ? `${odataEq('userPrincipalName', l.value)} or ${odataEq('mail', l.value)} or ${lambda}` : lambda;
+  const otherFilter = t === 'smtp' ? `${odataEq('mail', l.value)} or ${lambda}` : lambda;
+  return [
+    `Get-MgUser -Filter ${psFilter(userFilter)} -Property ${PROPS.user} | Format-List`,
+    `Get-MgGroup -Filter ${psFilter(otherFilter)} -Property ${PROPS.group} | Format-List`,
+    `Get-MgContact -Filter ${psFilter(otherFilter)} -Property ${PROPS.contact} | Format-List`,
+  ];
+}
+
+export function confirmHolder(h: Holder): Action {
+  const type = h.type === 'unknown' ? 'user' : h.type;
+  return step(
+    `Confirm the holder "${h.displayName ?? h.id}" (${type} ${h.id}) in Entra ID.`,
+    `${GET_CMD[type]} ${psQuote(h.id)} -Property ${PROPS[type]} | Format-List`,
+  );
+}
+
+/** The command that hard-deletes the copy sync made of an on-premises object (its anchor is the copy's ImmutableId), when it is the one object found. */
+export function deleteSyncedCopyCommand(anchor: string | null): string {
+  const found = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
+  return `$q = ${found}; if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`;
+}
+
+/** The steps with `more` put before their last delta sync (or at the end when they have none). */
+export function beforeSync(actions: Action[], more: Action[]): Action[] {
+  const at = actions.findLastIndex((a) => a.command === SYNC_COMMAND);
+  return at < 0 ? [...actions, ...more] : [...actions.slice(0, at), ...more, ...actions.slice(at)];
+}
+
+/** The forest-wide (Global Catalog) search for every AD object holding one of the values. */
+export function adSearchCommand(lookups: NormalisedLookup[]): string {
+  const clauses = new Set<string>();
+  for (const l of lookups) {
+    const v = ldapValue(l.value);
+    if (l.kind === 'upn') clauses.add(`(userPrincipalName=${v})`);
+    // a UPN is searched as an address too: Entra keeps UPNs and SMTP addresses unique together
+    const type = l.kind === 'upn' ? 'smtp' : l.addressType;
+    clauses.add(`(proxyAddresses=${type}:${v})`);
+    if (type === 'smtp') clauses.add(`(mail=${v})`);
+  }
+  return `Get-ADObject -Server ((Get-ADDomain).DNSRoot + ':3268') -LDAPFilter ${psQuote(`(|${[...clauses].join('')})`)} -Properties userPrincipalName,mail,proxyAddresses | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses`;
+}
+
+/** Shows the synced values of AD objects by DN, for the agent to confirm before changing anything. */
+export function adShowCommand(dns: string[]): string {
+  return dns.map((dn) => `Get-ADObject -Identity ${psQuote(dn)} -Properties userPrincipalName,mail,proxyAddresses,whenChanged | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses,whenChanged`).join('\n');
+}
+
+/** The reported object in AD by the name the report gives it (a UPN, an address or a display name), showing `properties` (or `show`). */
+export function adObjectByNameCommand(error: SyncError, properties: string, show = `Format-List DistinguishedName,${properties}`): string {
+  const who = ldapValue(error.identity ?? '<object>');
+  return `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties ${properties} | ${show}`;
+}
+
+/** When a duplicate error names no value: the addresses of the reported object, to search one by one. */
+export function listObjectValues(error: SyncError): Action {
+  return step(
+    'The report does not name the conflicting value: list the UPN and addresses of the reported object in AD, then search Entra ID for each one (Get-MgUser/Get-MgGroup/Get-MgContact -Filter "proxyAddresses/any(x:x eq \'smtp:<address>\')").',
+    adObjectByNameCommand(error, 'userPrincipalName,mail,proxyAddresses'),
+  );
+}

@@ -1,0 +1,192 @@
+import type { SyncError } from '../../../schemas/report.schema.ts';
+import { odataEq, psFilter, psQuote } from '../powershell.ts';
+import { isAdminRoleConflict } from './admin-role.ts';
+import { type Action, adObjectByNameCommand, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
+
+/** Steps when nothing was looked up: the error names no value another object could hold, or no lookup ran. */
+
+/**
+ * A cloud object of another class holds one of the object's proxy addresses, so sync cannot
+ * match them: KB f02a39a4's contacts and groups migrated from FOPE, or any mail contact made
+ * in the cloud for someone who is a user on-premises. The report names no address.
+ */
+function objectTypeMismatchActions(error: SyncError): { actions: Action[]; note: string } {
+  return {
+    note: 'A cloud object of another class (contact, group or user) already holds one of the object\'s proxy addresses, so sync cannot match the two; the report does not say which address.',
+    actions: [
+      listObjectValues(error),
+      step(
+        'Remove the cloud contact or group that holds the address (or take the address off it) in Exchange Online; the on-premises object then matches or is created at the next sync.',
+        `Remove-MailContact -Identity ${psQuote('<address>')}  # a group: Remove-DistributionGroup`,
+      ),
+      DELTA_SYNC,
+    ],
+  };
+}
+
+/**
+ * A duplicate of the on-premises SID, which Entra keeps as onPremisesSecurityIdentifier: the
+ * report prints the value's .NET type ("[OnPremiseSecurityIdentifier System.Byte[];]"), not
+ * the SID, so the agent reads the SID in AD and finds the cloud object still carrying it from
+ * an earlier link. That SID cannot be edited, only replaced by sync (orbid365.be met it after
+ * undoing a match, and freed it by matching the cloud user to another on-premises account).
+ */
+function sidDuplicateActions(error: SyncError): { actions: Action[]; note: string } {
+  const bySid = psFilter(odataEq('onPremisesSecurityIdentifier', '<objectSid>'));
+  const hardMatch = error.onPremisesObjectId ? `Update-MgUser -UserId ${psQuote('<cloud-user-id>')} -OnPremisesImmutableId ${psQuote(error.onPremisesObjectId)}` : null;
+  return {
+    note: "The conflicting value is the on-premises object's SID, which Entra ID keeps as onPremisesSecurityIdentifier (the report prints its type, System.Byte[], not the SID): a cloud user or group still carries it from an earlier link to this object.",
+    actions: [
+      step(
+        'Read the SID (objectSid) of the on-premises object.',
+        adObjectByNameCommand(error, 'objectSid'),
+      ),
+      step(
+        'Find the cloud user or group that carries that SID (put it in place of <objectSid>).',
+        `@(Get-MgUser -Filter ${bySid} -ConsistencyLevel eventual -CountVariable n -Property ${PROPS.user},OnPremisesSecurityIdentifier; Get-MgGroup -Filter ${bySid} -ConsistencyLevel eventual -CountVariable n -Property ${PROPS.group},OnPremisesSecurityIdentifier) | Format-List`,
+      ),
+      step(
+        "If it is the same person, link it to this object again: set its ImmutableId to the object's source anchor (hard match). If it is someone else, its SID cannot be edited: match that cloud object to another on-premises object (sync then writes that one's SID) or delete it if nobody needs it.",
+        hardMatch,
+      ),
+      DELTA_SYNC,
+    ],
+  };
+}
+
+/**
+ * Steps for a duplicate nobody looked up (Graph not configured, tenant unknown, lookup
+ * refused): the agent runs the search syncdesk would have run, then fixes where the
+ * holder is mastered.
+ */
+export function unresolvedActions(error: SyncError): Action[] {
+  const lookups = lookupsOf(error);
+  const actions: Action[] = [];
+  if (!lookups.length) actions.push(listObjectValues(error));
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Find the user, group or contact in Entra ID holding ${storedForm(l)}.`, c));
+  if (lookups.length) {
+    actions.push(step('Search on-premises AD too: a synced holder means the duplicate lives there.', adSearchCommand(lookups)));
+  }
+  actions.push(
+    isAdminRoleConflict(error)
+      ? step(
+          'The holder is a cloud user with an admin role, which sync may not soft-match: remove its admin roles (write them down), hard-delete the quarantined object sync created for the on-premises user, run a delta sync, then give the roles back.',
+          null,
+        )
+      : step(
+          'Decide which object keeps the value. If the other holder is cloud-only (OnPremisesSyncEnabled empty), remove the value from it in Entra ID/Exchange Online, or let the on-premises object take it over by SMTP soft-match; if it is synced, remove or change the value on the on-premises object (IdFix finds the rest).',
+          null,
+        ),
+    DELTA_SYNC,
+  );
+  return actions;
+}
+
+/** First step for a value Entra quarantined on an object that synced: see what is set aside. */
+export function quarantinedValueStep(error: SyncError): Action {
+  return step(
+    'See the value Entra ID set aside on the synced object (its provisioning errors name the attribute and value).',
+    `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors`,
+  );
+}
+
+const CHANGES_CREDENTIALS = /\b(?:password|credential)/i;
+
+/** Advice for errors that name no value another object could hold. */
+export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
+  const who = psQuote(error.identity ?? '<object>');
+  switch (error.category) {
+    case 'LargeObject':
+      return {
+        note: 'The object exceeds a size limit (usually userCertificate, userSMIMECertificate, thumbnailPhoto or proxyAddresses); no other object is involved.',
+        actions: [
+          step(
+            'Count what the on-premises object holds of each (Entra accepts at most 15 userCertificate and 15 userSMIMECertificate values, about 300 proxy addresses).',
+            adObjectByNameCommand(
+              error,
+              'userCertificate,userSMIMECertificate,thumbnailPhoto,proxyAddresses',
+              "Select-Object DistinguishedName,@{n='userCertificate';e={$_.userCertificate.Count}},@{n='userSMIMECertificate';e={$_.userSMIMECertificate.Count}},@{n='thumbnailPhotoBytes';e={$_.thumbnailPhoto.Length}},@{n='proxyAddresses';e={$_.proxyAddresses.Count}}",
+            ),
+          ),
+          step(
+            'Too many certificates: remove the expired ones with ADSyncTools on the Entra Connect server, after checking with whoever runs your PKI. It works on every user of the OU and backs them up first (-BackupOnly $false removes them). Too many addresses or too large a photo: trim them with Set-ADUser.',
+            `Remove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user -BackupOnly $false`,
+          ),
+          DELTA_SYNC,
+        ],
+      };
+    case 'FederatedDomainChange': {
+      const newUpn = error.attributes.find((a) => a.value && /userprincipalname/i.test(a.name))?.value ?? '<new-upn>';
+      return {
+        note: 'A user\'s UPN moved between federated domains, which Entra did not apply from sync (Microsoft fixed that in April 2019: reports since rarely carry it). Move it to the tenant\'s managed (.onmicrosoft.com) domain, and the next sync sets the new one.',
+        actions: [
+          step(
+            "Move the cloud user's UPN to the tenant's .onmicrosoft.com domain (the user as Entra ID knows it: its current UPN, or found by its anchor).",
+            `Update-MgUser -UserId ${error.onPremisesObjectId ? `(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId))}).Id` : who} -UserPrincipalName ${psQuote('<prefix>@<tenant>.onmicrosoft.com')}`,
+          ),
+          step(`Run a delta sync: it sets the UPN from AD${newUpn === '<new-upn>' ? '' : ` (${newUpn})`}.`, SYNC_COMMAND),
+        ],
+      };
+    }
+    case 'QuotaExceeded':
+      return {
+        note: 'The tenant reached its directory object quota (50,000 until a domain is verified); no holder to look up.',
+        actions: [
+          step('Check which domains are verified: verifying one raises the quota to 300,000.', 'Get-MgDomain | Format-Table Id,IsVerified,AuthenticationType'),
+          step('Verify the domain once its DNS TXT record is in place (or ask Microsoft support for more).', `Confirm-MgDomain -DomainId ${psQuote('<domain>')}`),
+        ],
+      };
+    case 'DataValidation':
+      return {
+        note: 'An attribute value is invalid (characters, format or length); fix it on-premises.',
+        actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
+      };
+    case 'DeletingCloudOnlyObject': {
+      const look = step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`);
+      // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
+      if (CHANGES_CREDENTIALS.test(error.message)) {
+        return {
+          note: "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user.",
+          actions: [look],
+        };
+      }
+      return {
+        note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        actions: [
+          look,
+          // Microsoft's fix for Error Type 114 (email-format.md §2, S4)
+          step(
+            'If the error comes back every cycle: move the cloud account to deleted items, run a delta sync (the delete then goes through), and restore the account if it is still needed.',
+            `Remove-MgUser -UserId ${who}\n${SYNC_COMMAND}\n# if still needed: Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'`,
+          ),
+        ],
+      };
+    }
+    case 'ObjectNotFound':
+      return {
+        note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
+        actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
+      };
+    case 'DataMismatch':
+      if (error.errorCode === 'ObjectTypeMismatch') return objectTypeMismatchActions(error);
+      return {
+        note: 'The on-premises object matched the wrong cloud object (hard match on the source anchor, or an object of another type); decide which cloud object it should be.',
+        actions: [
+          step(
+            'Find the cloud object that already carries this source anchor as its ImmutableId.',
+            `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
+          ),
+          step('If it is the same person, keep it and clear the duplicate on-premises object; if not, clear its ImmutableId (or delete the stale cloud object) so the on-premises object can match.', null),
+          DELTA_SYNC,
+        ],
+      };
+    case 'DuplicateAttribute':
+      if (error.attributes.some((a) => a.name === 'OnPremisesSecurityIdentifier')) return sidDuplicateActions(error);
+      return {
+        note: 'The report names the attribute but not its value, so nothing could be looked up.',
+        actions: [listObjectValues(error), step('Run IdFix against the forest to find the duplicate on-premises.', null), DELTA_SYNC],
+      };
+    default:
+      return { note: 'The error names no value to look up; read its message in the report.', actions: [DELTA_SYNC] };
+  }
+}
