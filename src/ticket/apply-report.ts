@@ -112,6 +112,15 @@ function streamOf(report: ReportRef): string {
 }
 
 /**
+ * Whether the problem was last seen in this report, or in another copy of its sync run: the
+ * report itself and an admin's inline forward of it (which has a Message-ID of its own) cover
+ * the same run, in the same stream.
+ */
+function sameRun(s: KeyState, report: ReportRef): boolean {
+  return s.lastReportId === report.reportId || (s.stream === streamOf(report) && Date.parse(s.lastCoversAt) === Date.parse(report.coversAt));
+}
+
+/**
  * Whether a report with no error row positively says the tenant has none. A mail never does
  * (Microsoft sends the report only when there are errors, so an empty one is a mail we could
  * not read); a completed Graph poll lists every open conflict, so its empty list is a statement.
@@ -139,8 +148,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 
   function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
     const r = view.report;
-    // the same report looked up again is no new sighting
-    if (s && s.lastReportId === r.reportId) return { firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenCount: s.seenCount, reports: s.reports };
+    // the same report looked up again, or another copy of its run, is no new sighting
+    if (s && sameRun(s, r)) return { firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenCount: s.seenCount, reports: s.reports };
     const entry = { reportId: r.reportId, subject: r.subject, coversAt: r.coversAt };
     return {
       firstSeen: s?.firstSeen ?? r.coversAt,
@@ -172,9 +181,17 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return found[0] ?? gone;
   }
 
-  function withinWindow(resolvedAt: string | null): boolean {
-    if (!resolvedAt) return true;
-    return now().getTime() - Date.parse(resolvedAt) <= policy.reopenWithinDays * DAY_MS;
+  /**
+   * Whether a problem back in `report` reopens its resolved ticket. A resolution syncdesk made
+   * is measured in report time (from the run that found it gone to the run that has it again),
+   * so replayed months decide as the live service did; one made in the desk, from when it was made.
+   */
+  function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
+    if (!ticket.resolvedAt) return true;
+    // resolved by us as far as we know (an agent's own resolve in the desk leaves our state open)
+    const ours = s?.status === 'resolved' && s.resolvedCoversAt;
+    const elapsed = ours ? Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt!) : now().getTime() - Date.parse(ticket.resolvedAt);
+    return elapsed <= policy.reopenWithinDays * DAY_MS;
   }
 
   /**
@@ -185,7 +202,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   function settled(view: ProblemView, s: KeyState | null, old: boolean, relookup = false): TicketAction | null {
     const { key, report } = view;
     const news = relookup && s?.status === 'open' && s.contentHash !== contentHash(view);
-    if (s && s.lastReportId === report.reportId && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
+    if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     // An older report never undoes what a newer one decided for a problem; a problem nothing
     // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
     if (s && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
@@ -234,7 +251,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
-    } else if (ticket.status === 'resolved' && withinWindow(ticket.resolvedAt)) {
+    } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report)) {
       action = 'reopen';
       result = await sink.reopen(ticket, reopenNote(view, seen, ticket.resolvedAt));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
@@ -256,8 +273,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       contentHash: hash,
       lastReportId: report.reportId,
       lastCoversAt: report.coversAt,
+      resolvedCoversAt: null,
       missed: 0,
       lastMissedReportId: null,
+      lastMissedCoversAt: null,
       ...seen,
     });
     log?.info({ correlationKey: key, action, ticketId: result?.id }, 'ticket action');
@@ -272,17 +291,20 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     if (s.stream !== streamOf(report)) return null;
     if (present.has(s.fingerprint)) return null;
     if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
-    const counted = s.lastMissedReportId === report.reportId;
-    const missed = counted ? s.missed : s.missed + 1;
+    // a report counts once, and so does its run: the admin's forward of a report already counted is no newer report
+    const counted = s.lastMissedReportId === report.reportId || (!!s.lastMissedCoversAt && Date.parse(s.lastMissedCoversAt) >= Date.parse(report.coversAt));
+    if (counted) return null;
+    const missed = s.missed + 1;
     const resolve = policy.resolveAfterMissing > 0 && missed >= policy.resolveAfterMissing;
     const action: TicketAction | null = resolve ? { key, action: 'resolve', ticketId: s.ticketId, summary: s.summary } : null;
-    const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId };
+    const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId, lastMissedCoversAt: report.coversAt };
     if (resolve) {
       const ticket = await deskTicket(key, s);
       if (ticket?.status === 'open') {
         const done = await sink.resolve(ticket, resolveNote(report, missed, policy.reopenWithinDays));
         next.status = done.status;
         next.resolvedAt = done.resolvedAt ?? now().toISOString();
+        next.resolvedCoversAt = report.coversAt;
       } else {
         // Someone already changed it in the desk (or deleted it): record that instead of resolving.
         next.status = ticket?.status ?? 'closed';

@@ -23,6 +23,12 @@ export interface KeyState {
   ticketUrl: string | null;
   status: DeskStatus;
   resolvedAt: string | null;
+  /**
+   * The sync run (`coversAt`) of the report that resolved the ticket, when syncdesk did: the
+   * reopen window counts from it in report time, so a replay of months decides as the live
+   * service did. Absent in states written before it was kept.
+   */
+  resolvedCoversAt?: string | null;
   /** When the ticket was created or adopted (ISO). */
   ticketSince: string | null;
   summary: string;
@@ -32,6 +38,8 @@ export interface KeyState {
   /** Newer reports of the tenant without this problem, since it was last seen. */
   missed: number;
   lastMissedReportId: string | null;
+  /** The sync run last counted in `missed`: another copy of that run (a forward of the report) is not counted again. */
+  lastMissedCoversAt?: string | null;
   firstSeen: string;
   lastSeen: string;
   seenCount: number;

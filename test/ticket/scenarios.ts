@@ -294,6 +294,41 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(tickets[0]!.notes).toBe(2); // the resolve note and the reopen note
     });
 
+    it('a forward of a report (its own Message-ID, the same sync run) is that report again: nothing counted missing twice, no second sighting', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage({ resolveAfterMissing: 2 });
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const bId = first[1]!.ticketId!;
+      await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      const forward = await apply(ticketJob(tenant, 2, [a], `fw-${tenant}-2`), resolutionsFor(resolution(a)));
+      expect(forward.map((x) => x.action)).toEqual(['unchanged']);
+      expect((await desk.inspect.ticket(bId)).status).toBe('open');
+      expect((await state.store().get(correlationKey(tenant, a)))?.seenCount).toBe(2);
+      // the next run is the second report without it
+      const third = await apply(ticketJob(tenant, 3, [a]), resolutionsFor(resolution(a)));
+      expect(third).toContainEqual(expect.objectContaining({ action: 'resolve', ticketId: bId }));
+    });
+
+    it('back after the window in report time: replayed months later, a linked ticket, not a reopen', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      // the clock stands still: every report is replayed at the same moment, long after its run
+      const apply = stage({ resolveAfterMissing: 1 });
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const bId = first[1]!.ticketId!;
+      await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect((await desk.inspect.ticket(bId)).status).toBe('resolved');
+      // the run of day 49 is 47 days after the run that found it gone (window: 30)
+      const back = await apply(ticketJob(tenant, 49, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const followup = back.find((x) => x.key === correlationKey(tenant, b));
+      expect(followup?.action).toBe('followup');
+      expect(followup?.ticketId).not.toBe(bId);
+      expect((await desk.inspect.ticket(bId)).status).toBe('resolved');
+    });
+
     it("won't fix: a rejected ticket is left alone", async () => {
       const tenant = uniqueTenant();
       const a = syncError();
