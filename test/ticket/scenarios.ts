@@ -145,6 +145,16 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       });
     }
 
+    /** Two problems of a new tenant, both ticketed from its report of day 1. */
+    async function twoTicketed(policy: Partial<TicketPolicy>) {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const apply = stage(policy);
+      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      return { tenant, a, b, apply, first, bId: first[1]!.ticketId! };
+    }
+
     it('new problem: one ticket, open, with a summary an agent can scan', async () => {
       const tenant = uniqueTenant();
       const err = syncError();
@@ -242,12 +252,7 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
     });
 
     it('gone: resolved after N newer reports without it, with a note', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const b = syncError({ value: 'jane@contoso.com' });
-      const apply = stage({ resolveAfterMissing: 2 });
-      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
-      const bId = first[1]!.ticketId!;
+      const { tenant, a, apply, first, bId } = await twoTicketed({ resolveAfterMissing: 2 });
       const second = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       expect(second.map((x) => x.action)).toEqual(['unchanged']);
       expect((await desk.inspect.ticket(bId)).status).toBe('open');
@@ -264,12 +269,7 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
     });
 
     it('gone, but an agent resolved it first: no second resolve, no note', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const b = syncError({ value: 'jane@contoso.com' });
-      const apply = stage({ resolveAfterMissing: 1 });
-      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
-      const bId = first[1]!.ticketId!;
+      const { tenant, a, apply, bId } = await twoTicketed({ resolveAfterMissing: 1 });
       await desk.inspect.setStatus(bId, 'resolved');
       const second = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       expect(second.map((x) => x.action)).toEqual(['unchanged']);
@@ -278,12 +278,7 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
     });
 
     it('back: a resolved problem that returns within the window reopens its ticket', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const b = syncError({ value: 'jane@contoso.com' });
-      const apply = stage({ resolveAfterMissing: 1 });
-      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
-      const bId = first[1]!.ticketId!;
+      const { tenant, a, b, apply, bId } = await twoTicketed({ resolveAfterMissing: 1 });
       await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       expect((await desk.inspect.ticket(bId)).status).toBe('resolved');
       clock = new Date(clock.getTime() + 3 * DAY);
@@ -295,12 +290,7 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
     });
 
     it('a forward of a report (its own Message-ID, the same sync run) is that report again: nothing counted missing twice, no second sighting', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const b = syncError({ value: 'jane@contoso.com' });
-      const apply = stage({ resolveAfterMissing: 2 });
-      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
-      const bId = first[1]!.ticketId!;
+      const { tenant, a, apply, bId } = await twoTicketed({ resolveAfterMissing: 2 });
       await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       const forward = await apply(ticketJob(tenant, 2, [a], `fw-${tenant}-2`), resolutionsFor(resolution(a)));
       expect(forward.map((x) => x.action)).toEqual(['unchanged']);
@@ -312,13 +302,8 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
     });
 
     it('back after the window in report time: replayed months later, a linked ticket, not a reopen', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const b = syncError({ value: 'jane@contoso.com' });
       // the clock stands still: every report is replayed at the same moment, long after its run
-      const apply = stage({ resolveAfterMissing: 1 });
-      const first = await apply(ticketJob(tenant, 1, [a, b]), resolutionsFor(resolution(a), resolution(b)));
-      const bId = first[1]!.ticketId!;
+      const { tenant, a, b, apply, bId } = await twoTicketed({ resolveAfterMissing: 1 });
       await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
       expect((await desk.inspect.ticket(bId)).status).toBe('resolved');
       // the run of day 49 is 47 days after the run that found it gone (window: 30)
