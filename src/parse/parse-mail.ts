@@ -98,6 +98,12 @@ function sameReport(a: ParsedReport, b: ParsedReport): boolean {
   return a.messageId === b.messageId && a.reportedAt === b.reportedAt && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
 }
 
+/** When the report's run was, for ordering (a report that says nothing of it goes last). */
+function runTime(report: ParsedReport): number {
+  const at = Date.parse(report.reportedAt ?? report.sentAt ?? '');
+  return Number.isNaN(at) ? Infinity : at;
+}
+
 /**
  * The reports in one document: none when it is not one (with the reason added to `why`), one
  * as a rule, several when it forwards several inline (Gmail's "Forward all" of a thread of
@@ -126,7 +132,12 @@ function readReports(doc: MailDocument, haveInner: boolean, why: string[]): Pars
       const end = reportHeaders[i + 1]?.line ?? lines.length;
       return under[i]!.length ? buildReport(doc, { inner: header, errors: under[i]!, unparsed: [], lines: lines.slice(header.line, end) }, haveInner, why) : null;
     });
-    return reports.filter((r): r is ParsedReport => r !== null).map((r, i) => ({ ...r, part: i + 1 }));
+    // numbered as the mail shows them (ids stay stable), handed on in the order of their runs:
+    // a thread forwarded newest first must not make the older report look replayed
+    return reports
+      .filter((r): r is ParsedReport => r !== null)
+      .map((r, i) => ({ ...r, part: i + 1 }))
+      .sort((a, b) => runTime(a) - runTime(b));
   }
   const reportHeader = reportHeaders.at(-1) ?? null;
   const below = reportHeader ? under.at(-1)! : extraction.errors;

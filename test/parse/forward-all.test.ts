@@ -1,0 +1,39 @@
+/**
+ * Gmail's "Forward all" of a thread of reports: one report per forwarded header, handed on
+ * in the order of their runs whatever order the thread was forwarded in (the ticket stage
+ * takes a report older than one it applied as replayed), each keeping the number of its place
+ * in the mail (its id).
+ */
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseMail } from '../../src/parse/parse-mail.ts';
+
+const FIXTURE = new URL('../fixtures/reports/client-gmail-forward-all-two-reports.eml', import.meta.url);
+const HEADER = '---------- Forwarded message ---------';
+
+/** The fixture with its two forwarded reports swapped: newest first, as a thread forwarded from the top. */
+function newestFirst(raw: string): string {
+  const [note, older, newer] = raw.split(HEADER) as [string, string, string];
+  // each block ends with the blank line before the next header; the last one with the mail's end
+  return [note, newer.trimEnd() + '\r\n\r\n', older.trimEnd() + '\r\n'].join(HEADER);
+}
+
+async function runs(raw: string): Promise<Array<{ part: number | undefined; reportedAt: string | null }>> {
+  const parsed = await parseMail(Buffer.from(raw));
+  if (!parsed.ok) throw new Error(`not parsed: ${parsed.reason}`);
+  return parsed.reports.map((r) => ({ part: r.part, reportedAt: r.reportedAt }));
+}
+
+describe('several reports forwarded inline', () => {
+  it('come in the order of their runs, each numbered by its place in the mail', async () => {
+    const raw = readFileSync(FIXTURE, 'latin1');
+    const inOrder = await runs(raw);
+    expect(inOrder.map((r) => r.part)).toEqual([1, 2]);
+    expect(Date.parse(inOrder[0]!.reportedAt!)).toBeLessThan(Date.parse(inOrder[1]!.reportedAt!));
+
+    const reversed = await runs(newestFirst(raw));
+    expect(reversed.map((r) => r.reportedAt)).toEqual(inOrder.map((r) => r.reportedAt));
+    expect(reversed.map((r) => r.part)).toEqual([2, 1]);
+  });
+});
