@@ -27,7 +27,8 @@ export interface Runtime {
   redis: RedisHandle;
   queues: Queues;
   store: MailStore;
-  ingestor(): Ingestor;
+  /** The ingestor; with `queueReports`, one of its own that queues through it (a replay that waits for each report's flow). */
+  ingestor(queueReports?: QueueReports): Ingestor;
   resolver(): Resolver;
   ticketStage(): TicketStageHandle;
   /** toReportRef with the tenant named as the configuration knows it (see createTenantNamer). */
@@ -82,25 +83,22 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     redis,
     queues,
     store,
-    ingestor() {
-      if (ingestor) return ingestor;
-      const inner = createIngestor({
-        redis: client,
-        store,
-        queueReports,
-        config,
-        logger: stageLogger('ingest'),
-      });
-      const observe = hooks.ingested;
-      ingestor = observe
-        ? {
-            async ingest(raw, meta) {
-              const result = await inner.ingest(raw, meta);
-              observe(result, meta);
-              return result;
-            },
-          }
-        : inner;
+    ingestor(queue) {
+      const make = (through: QueueReports): Ingestor => {
+        const inner = createIngestor({ redis: client, store, queueReports: through, config, logger: stageLogger('ingest') });
+        const observe = hooks.ingested;
+        return observe
+          ? {
+              async ingest(raw, meta) {
+                const result = await inner.ingest(raw, meta);
+                observe(result, meta);
+                return result;
+              },
+            }
+          : inner;
+      };
+      if (queue) return make(queue);
+      ingestor ??= make(queueReports);
       return ingestor;
     },
     resolver() {

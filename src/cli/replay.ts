@@ -3,10 +3,13 @@ import { SingleBar } from 'cli-progress';
 import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type TicketJob } from '../../schemas/jobs.schema.ts';
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
-import { readMailInputs } from '../ingest/mail-files.ts';
+import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
+import type { QueueReports } from '../ingest/queue-reports.ts';
+import { parseMail } from '../parse/parse-mail.ts';
+import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
-import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 
@@ -35,7 +38,7 @@ interface ReplayInput {
   receivedAt: Date;
 }
 
-async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config']): AsyncGenerator<ReplayInput> {
+async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[]): AsyncGenerator<ReplayInput> {
   if (opts.graph) {
     const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
     for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: opts.since!, until: opts.until })) {
@@ -55,8 +58,85 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
     }
     return;
   }
-  for await (const m of readMailInputs(paths)) {
+  const onUnreadable = (err: MailInputError): void => void unreadable.push({ source: err.path, reason: err.reason });
+  for await (const m of readMailInputs(paths, { onUnreadable })) {
     yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
+  }
+}
+
+/** A path that could not be read: passed over, the rest replayed. */
+export interface UnreadableInput {
+  source: string;
+  reason: string;
+}
+
+/** Mails held to be put in order, at most (beyond it, the rest follow in the order given). */
+const ORDER_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The mails in the order of the sync runs their reports cover, so a replay applies them as
+ * they happened: exports name mails by subject or arrival, and a report applied after a newer
+ * one of its tenant is old (it resolves and reopens nothing). Each mail is parsed once more for
+ * it; beyond ORDER_BUDGET_BYTES held, the rest follow in the order given (memory stays bounded).
+ */
+async function* inRunOrder(inputs: AsyncGenerator<ReplayInput>, maxBytes: number, onOverflow: () => void): AsyncGenerator<ReplayInput> {
+  const held: Array<{ input: ReplayInput; at: number }> = [];
+  let bytes = 0;
+  for await (const input of inputs) {
+    if (bytes + input.raw.length > ORDER_BUDGET_BYTES) {
+      onOverflow();
+      yield* byRun(held);
+      yield input;
+      yield* inputs;
+      return;
+    }
+    bytes += input.raw.length;
+    held.push({ input, at: await runOf(input.raw, maxBytes) });
+  }
+  yield* byRun(held);
+}
+
+function byRun(held: Array<{ input: ReplayInput; at: number }>): ReplayInput[] {
+  // stable: mails of one run (a report and its forward) and mails that are no report keep their order
+  return held.sort((a, b) => a.at - b.at).map((h) => h.input);
+}
+
+/** The earliest run a mail's reports cover (epoch ms); a mail that is no report goes last. */
+async function runOf(raw: Buffer, maxBytes: number): Promise<number> {
+  const outcome = await parseMail(raw, { maxBytes });
+  const times = outcome.ok ? outcome.reports.map((r) => Date.parse(r.reportedAt ?? r.sentAt ?? '')).filter((t) => !Number.isNaN(t)) : [];
+  return times.length ? Math.min(...times) : Infinity;
+}
+
+/**
+ * Queues one report at a time and waits until its flow has run (its close job done), so the
+ * reports of a replay worked here apply one after the other, as their runs happened: four
+ * workers taking two reports of a tenant at once would apply the newer one's rows first and
+ * the older report would count as old. A job failed for good meanwhile ends the wait (that
+ * report's close waits for `failed retry`).
+ */
+function oneReportAtATime(runtime: Runtime, tally: SessionTally): QueueReports {
+  return async (reports, ctx, options) => {
+    const queued = [];
+    for (const report of reports) {
+      const [q] = await runtime.queueReports([report], ctx, options);
+      queued.push(q!);
+      await flowDone(runtime, q!.ticketJobId, tally);
+    }
+    return queued;
+  };
+}
+
+const FLOW_POLL_MS = 20;
+const FLOW_WAIT_MS = 5 * 60_000;
+
+async function flowDone(runtime: Runtime, closeJobId: string, tally: SessionTally): Promise<void> {
+  const failedBefore = tally.failed.length;
+  const deadline = Date.now() + FLOW_WAIT_MS;
+  while (Date.now() < deadline && tally.failed.length === failedBefore) {
+    const state = await runtime.queues.ticket.getJobState(closeJobId);
+    if (state === 'completed' || state === 'failed' || state === 'unknown') return;
+    await new Promise((r) => setTimeout(r, FLOW_POLL_MS));
   }
 }
 
@@ -131,6 +211,8 @@ export interface ReplayReport {
   totals: { mails: number; outcomes: Record<string, number>; reports: number; tickets: Record<string, number> | null };
   /** Jobs that failed for good while this process worked them. */
   failed: Array<{ queue: string; jobId: string; reason: string }>;
+  /** Paths that could not be read (missing, permission denied): passed over, the rest replayed. */
+  unreadable: UnreadableInput[];
 }
 
 const reportKey = (mailId: string | null, reportId: string): string => `${mailId ?? ''} ${reportId}`;
@@ -157,10 +239,10 @@ type Print = (line?: string) => void;
  * looked up as the resolve stage does (`processResolveJob`: an error the resolver says
  * nothing of is "unresolved" there too).
  */
-async function planTickets(runtime: Runtime, report: ReportErrors, print: Print | undefined): Promise<TicketCounts> {
+async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportErrors, print: Print | undefined): Promise<TicketCounts> {
   const job = ReportErrorsSchema.parse(report);
   const resolved = await processResolveJob(job, runtime.resolver());
-  const actions = await runtime.ticketStage().planReport(job, new Map(resolved.map((r) => [r.fingerprint, r.resolution])));
+  const actions = await plan(job, new Map(resolved.map((r) => [r.fingerprint, r.resolution])));
   if (print) {
     for (const e of job.errors) {
       const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
@@ -176,8 +258,9 @@ async function planTickets(runtime: Runtime, report: ReportErrors, print: Print 
  * records what became of it; a dry run also plans the ticket actions of each report a real
  * run would queue. Text mode prints each mail as it goes.
  */
-async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, opts: ReplayOptions, print: Print | undefined): Promise<ReplayedMail[]> {
-  const ingest = runtime.ingestor();
+async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, ingest: Ingestor, opts: ReplayOptions, print: Print | undefined): Promise<ReplayedMail[]> {
+  // one plan for the whole replay: each report planned after the ones before it
+  const plan = opts.dryRun ? runtime.ticketStage().plan() : null;
   const mails: ReplayedMail[] = [];
   const outcomes: Record<string, number> = {};
   const bar = progressBar();
@@ -198,7 +281,7 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
         // the reference the ingestor queues the report with (the same context: the same ids)
         const ref = runtime.reportRef(report, { mailId: r.mailId, receivedAt: input.receivedAt, envelopeFrom: null });
         print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
-        const tickets = opts.dryRun ? await planTickets(runtime, { report: ref, errors: report.errors }, print) : null;
+        const tickets = plan ? await planTickets(runtime, plan, { report: ref, errors: report.errors }, print) : null;
         mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, tickets });
       }
     }
@@ -251,21 +334,25 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
   const print: Print = (line = '') => process.stdout.write(`${line}\n`);
   let workers: ReturnType<typeof startWorkers> = [];
   try {
-    const inputs = inputsFrom(paths, opts, config);
+    const unreadable: UnreadableInput[] = [];
+    const overflow = () => logger.warn({ action: 'replay-order', budgetBytes: ORDER_BUDGET_BYTES }, 'too much mail to put in order in memory: the rest is replayed in the order given');
+    const inputs = inRunOrder(inputsFrom(paths, opts, config, unreadable), config.ingest.maxMailBytes, overflow);
     // nobody else works the queues (e.g. the embedded default): process here and wait
     const others = opts.dryRun ? 0 : await runtime.queues.ticket.getWorkersCount();
     const worked: ReplayReport['worked'] = opts.dryRun ? 'nobody' : (opts.wait ?? others === 0) ? 'here' : 'workers';
     if (worked === 'here') workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
     const tickets = ticketsByReport(workers);
+    const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime, tally)) : runtime.ingestor();
 
-    const mails = await replayMails(inputs, runtime, opts, opts.json ? undefined : print);
+    const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
+    if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
     const drained = worked === 'here' ? await waitForDrain(runtime.queues) : true;
     if (worked === 'here') for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
-    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed };
+    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable };
     if (opts.json) print(JSON.stringify(report));
     else for (const line of renderSummary(report, tally, others)) print(line);
-    return drained && !tally.failed.length ? 0 : 1;
+    return drained && !tally.failed.length && !unreadable.length ? 0 : 1;
   } finally {
     if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
     else await runtime.close();

@@ -55,38 +55,63 @@ function describe(err: unknown): string {
   return (err as Error).message;
 }
 
+export interface ReadMailOptions {
+  /**
+   * Hears each path that cannot be read (missing, unreadable, cut off mid-mbox), which is then
+   * passed over so the rest is still read. Without it the first one throws.
+   */
+  onUnreadable?: (err: MailInputError) => void;
+}
+
 /**
  * Yields every mail found under `paths`, in order: each path as given; the mails of a
- * directory sorted by path (MH's numbered files by number), recursively. Throws
- * MailInputError on the first path that cannot be read.
+ * directory sorted by path (MH's numbered files by number), recursively. A path that cannot
+ * be read throws MailInputError, or goes to `onUnreadable`.
  */
-export async function* readMailInputs(paths: string[]): AsyncGenerator<MailInput> {
+export async function* readMailInputs(paths: string[], options: ReadMailOptions = {}): AsyncGenerator<MailInput> {
+  const passOver: PassOver = (err) => {
+    if (!(err instanceof MailInputError) || !options.onUnreadable) throw err;
+    options.onUnreadable(err);
+  };
   for (const path of paths) {
     let info;
     try {
       info = await stat(path);
     } catch (err) {
-      throw new MailInputError(path, describe(err), { cause: err });
+      passOver(new MailInputError(path, describe(err), { cause: err }));
+      continue;
     }
     if (info.isDirectory()) {
-      for (const file of await listDirectory(path)) yield* readMailFile(file);
+      for (const file of await listDirectory(path, passOver)) yield* guarded(readMailFile(file), passOver);
     } else if (info.isFile()) {
-      yield* readMailFile(path);
+      yield* guarded(readMailFile(path), passOver);
     } else {
-      throw new MailInputError(path, 'not a regular file or directory');
+      passOver(new MailInputError(path, 'not a regular file or directory'));
     }
   }
 }
 
+type PassOver = (err: unknown) => void;
+
+/** One file's mails; a read failure (before or after some of an mbox's) goes to `passOver`. */
+async function* guarded(mails: AsyncGenerator<MailInput>, passOver: PassOver): AsyncGenerator<MailInput> {
+  try {
+    yield* mails;
+  } catch (err) {
+    passOver(err);
+  }
+}
+
 /** The files under `dir` a walk reads: hidden entries skipped, but for Maildir++ folders (".Reports") and never a Maildir's tmp/. */
-async function listDirectory(dir: string): Promise<string[]> {
+async function listDirectory(dir: string, passOver: PassOver): Promise<string[]> {
   const found: string[] = [];
   const walk = async (current: string): Promise<void> => {
     let entries;
     try {
       entries = await readdir(current, { withFileTypes: true });
     } catch (err) {
-      throw new MailInputError(current, describe(err), { cause: err });
+      passOver(new MailInputError(current, describe(err), { cause: err }));
+      return;
     }
     const names = new Set(entries.map((e) => e.name));
     const maildir = names.has('cur') && names.has('new');

@@ -97,7 +97,7 @@ export function presentIn(part: ReportErrors): { keys: string[]; fingerprints: s
 
 const DAY_MS = 86_400_000;
 
-/** The ticket id an action shows: none for a ticket a dry run only pretended to create (dry-run.ts). */
+/** The ticket id an action shows: none without a ticket. */
 function shownId(ticket: DeskTicket | null | undefined): string | undefined {
   return ticket?.id ? ticket.id : undefined;
 }

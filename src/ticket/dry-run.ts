@@ -1,12 +1,13 @@
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import { createReportApplier, type ApplyReport, type ApplyReportDeps } from './apply-report.ts';
 import type { TicketSink } from './ticket-sink.ts';
-import type { TicketStateStore } from './ticket-state.ts';
+import type { KeyState, TicketStateStore } from './ticket-state.ts';
 
 /**
  * Dry run as adapters, not as a flag: the use case runs unchanged on a sink that reads the
- * desk but only records what it would change, and on state it reads but never writes
- * (marks are read, not raised; no lock is taken, nothing is locked against).
+ * desk but only records what it would change, and on state it reads from Redis but writes to
+ * memory (no lock is taken, nothing is locked against). Both remember what the plan did, so
+ * each report of a replay is planned after the ones before it, as the real run applies them.
  */
 
 export interface RecordedCall {
@@ -19,30 +20,40 @@ export interface RecordingSink extends TicketSink {
   readonly calls: RecordedCall[];
 }
 
-/** The plan of a report: `applyReport` on a recording sink and read-only state; changes nothing. */
+/**
+ * A plan: `applyReport` on a recording sink and staged state; changes nothing. One plan
+ * spans the reports handed to it (a replay's), each seeing what the plan did before it.
+ */
 export function createPlanReport(deps: ApplyReportDeps): ApplyReport {
-  return createReportApplier({
+  const apply = createReportApplier({
     ...deps,
     sink: recordingSink(deps.sink),
-    state: readOnlyState(deps.state),
+    state: stagedState(deps.state),
     logger: deps.logger?.child({ dryRun: true }),
   }).applyReport;
+  // a ticket the plan only pretends to create has no id to show
+  return async (job, resolutions) => (await apply(job, resolutions)).map((a) => (a.ticketId === PLANNED_ID ? { ...a, ticketId: undefined } : a));
 }
 
-/** A ticket that a dry run pretends to have created: no id (the desk never gave one). */
-const NO_ID = '';
+/** The id of a ticket a dry run pretends to have created (the desk never gave one). */
+const PLANNED_ID = 'planned';
 
 export function recordingSink(desk: TicketSink): RecordingSink {
   const calls: RecordedCall[] = [];
-  const record = (call: RecordedCall['call'], ticket: Pick<DeskTicket, 'key'>) => void calls.push({ call, key: ticket.key });
+  // the tickets as the plan left them (created, resolved, reopened): later reports find them so
+  const planned = new Map<string, DeskTicket>();
+  const record = (call: RecordedCall['call'], ticket: DeskTicket): DeskTicket => {
+    calls.push({ call, key: ticket.key });
+    if (call !== 'addNote' && call !== 'updateFields') planned.set(ticket.key, ticket);
+    return ticket;
+  };
   return {
     name: desk.name,
     calls,
-    findByKey: (key) => desk.findByKey(key),
+    findByKey: async (key) => (planned.has(key) ? [planned.get(key)!] : desk.findByKey(key)),
     ...(desk.get ? { get: (id: string) => desk.get!(id) } : {}),
     async create(draft) {
-      record('create', draft);
-      return { id: NO_ID, key: draft.key, url: null, status: 'open', resolvedAt: null };
+      return record('create', { id: PLANNED_ID, key: draft.key, url: null, status: 'open', resolvedAt: null });
     },
     async addNote(ticket) {
       record('addNote', ticket);
@@ -51,25 +62,35 @@ export function recordingSink(desk: TicketSink): RecordingSink {
       record('updateFields', ticket);
     },
     async resolve(ticket) {
-      record('resolve', ticket);
-      return { ...ticket, status: 'resolved' };
+      return record('resolve', { ...ticket, status: 'resolved' });
     },
     async reopen(ticket) {
-      record('reopen', ticket);
-      return { ...ticket, status: 'open', resolvedAt: null };
+      return record('reopen', { ...ticket, status: 'open', resolvedAt: null });
     },
   };
 }
 
-export function readOnlyState(state: TicketStateStore): TicketStateStore {
+/** State that reads through to `state` and keeps what is written in memory, for the plan's later reports. */
+export function stagedState(state: TicketStateStore): TicketStateStore {
+  const keys = new Map<string, KeyState>();
+  const marks = new Map<string, number>();
+  const applied = new Set<string>();
+  const isOpenIn = (s: KeyState, stream: string): boolean => s.stream === stream && s.status === 'open' && !!s.ticketId;
   return {
-    get: (key) => state.get(key),
-    put: async () => undefined,
-    openKeys: (stream) => state.openKeys(stream),
-    advanceStream: (stream) => state.streamMark(stream),
-    streamMark: (stream) => state.streamMark(stream),
-    isApplied: (stream, reportId) => state.isApplied(stream, reportId),
-    markApplied: async () => undefined,
+    get: async (key) => structuredClone(keys.get(key) ?? (await state.get(key))),
+    put: async (s) => void keys.set(s.key, structuredClone(s)),
+    async openKeys(stream) {
+      const stored = (await state.openKeys(stream)).filter((key) => !keys.has(key));
+      return [...stored, ...[...keys.values()].filter((s) => isOpenIn(s, stream)).map((s) => s.key)];
+    },
+    async advanceStream(stream, coversAtMs) {
+      const previous = marks.get(stream) ?? (await state.streamMark(stream));
+      marks.set(stream, Math.max(previous ?? coversAtMs, coversAtMs));
+      return previous;
+    },
+    streamMark: async (stream) => marks.get(stream) ?? state.streamMark(stream),
+    isApplied: async (stream, reportId) => applied.has(`${stream}|${reportId}`) || state.isApplied(stream, reportId),
+    markApplied: async (stream, reportId) => void applied.add(`${stream}|${reportId}`),
     withLock: (_key, fn) => fn(),
   };
 }

@@ -9,8 +9,12 @@ import { createTicketStateStore } from './ticket-state.ts';
 
 /** The ticket stage as the pipeline sees it: apply a report (at once, or chunk by chunk then close it), close. */
 export interface TicketStageHandle extends ReportApplier {
-  /** What `applyReport` would do, reading the desk and the state but changing neither (`replay --dry-run`). */
-  planReport: ApplyReport;
+  /**
+   * A plan: what `applyReport` would do, reading the desk and the state but changing neither
+   * (`replay --dry-run`). Its reports are planned one after the other, each after what the
+   * plan did for the ones before, as a real run applies them.
+   */
+  plan(): ApplyReport;
   readonly sink: TicketSink;
   close(): Promise<void>;
 }
@@ -41,7 +45,7 @@ export function createTicketStageFromConfig(
   };
   return {
     ...createReportApplier(use),
-    planReport: createPlanReport(use),
+    plan: () => createPlanReport(use),
     sink,
     async close() {
       // Nothing of our own to close: Redis is the caller's, axios keeps no open sockets we own.

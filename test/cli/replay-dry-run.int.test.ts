@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,30 @@ describe('replay --dry-run predicts the real run', () => {
     const r = parsed(await syncdesk(['replay', '--json', a], env));
     expect(r).toMatchObject({ dryRun: false, worked: 'here', totals: { mails: 1, outcomes: { duplicate: 1 }, reports: 0 } });
     expect(r.mails[0]).toMatchObject({ outcome: 'duplicate', status: 'duplicate', reports: [] });
+  }, 120_000);
+
+  it('a folder whose names put the newest report first: applied in the order of the runs, the dry run planning each report after the ones before', async () => {
+    const other = { tenant: `Order ${id}`, domain: `order${id}.example` };
+    const folder = join(dir, 'export');
+    mkdirSync(folder);
+    // "Save as" names mails by subject: the newer report (gus's problem gone) sorts first by name
+    writeFileSync(join(folder, 'Directory Synchronization Error Report.eml'), reportMail({ ...other, coversAt: new Date('2026-05-08T06:00:00Z'), rows: [row('fay', 'f1')], messageId: `<order-2-${id}@microsoftonline.com>` }));
+    writeFileSync(join(folder, 'Directory Synchronization Error Report (2).eml'), reportMail({ ...other, coversAt: new Date('2026-05-07T06:00:00Z'), rows: [row('fay', 'f1'), row('gus', 'g1')], messageId: `<order-1-${id}@microsoftonline.com>` }));
+
+    const { real } = await dryThenReal([folder]);
+    expect(real.mails.map((m) => m.source.split('/').at(-1))).toEqual(['Directory Synchronization Error Report (2).eml', 'Directory Synchronization Error Report.eml']);
+    expect(real.mails.map((m) => m.reports[0]!.tickets)).toEqual([{ create: 2 }, { unchanged: 1, resolve: 1 }]);
+  }, 120_000);
+
+  it('a path that cannot be read is passed over and named, the rest replayed, exit 1', async () => {
+    const missing = join(dir, 'gone.eml');
+    const r = await syncdesk(['replay', '--json', missing, a], env);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as ReplayReport;
+    expect(report.unreadable).toEqual([{ source: missing, reason: 'no such file or directory' }]);
+    expect(outcomes(report)).toEqual(['duplicate']);
+    const text = await syncdesk(['replay', missing, a], env);
+    expect(text.stdout).toContain(`${missing}: cannot read (no such file or directory): passed over`);
   }, 120_000);
 
   it('prints the same per mail as text: outcome, reason, planned actions', async () => {

@@ -184,6 +184,23 @@ describe('readMailInputs', () => {
     expect((err as MailInputError).message).toBe(`cannot read mail input ${path}: not a regular file or directory`);
   });
 
+  it('with onUnreadable, passes over what cannot be read and reads the rest', async () => {
+    const missing = join(dir, 'nope.eml');
+    const fifo = join(dir, 'pipe.eml');
+    execFileSync('mkfifo', [fifo]);
+    mkdirSync(join(dir, 'folder'));
+    writeFileSync(join(dir, 'folder', 'b.eml'), 'Subject: b\r\n\r\nb');
+    writeFileSync(join(dir, 'a.eml'), 'Subject: a\r\n\r\na');
+    const passed: MailInputError[] = [];
+    const read: string[] = [];
+    for await (const m of readMailInputs([missing, join(dir, 'a.eml'), fifo, join(dir, 'folder')], { onUnreadable: (e) => passed.push(e) })) read.push(m.label);
+    expect(read).toEqual([join(dir, 'a.eml'), join(dir, 'folder', 'b.eml')]);
+    expect(passed.map((e) => [e.path, e.reason])).toEqual([
+      [missing, 'no such file or directory'],
+      [fifo, 'not a regular file or directory'],
+    ]);
+  });
+
   it('reports the path that failed when a directory walk hits a broken path', async () => {
     writeFileSync(join(dir, 'plain'), 'x');
     const bad = join(dir, 'plain', 'child.eml');

@@ -21,7 +21,7 @@ function newestFirst(raw: string): string {
 
 async function runs(raw: string): Promise<Array<{ part: number | undefined; reportedAt: string | null }>> {
   const parsed = await parseMail(Buffer.from(raw));
-  if (!parsed.ok) throw new Error(`not parsed: ${parsed.reason}`);
+  if (!parsed.ok) throw new Error(`not parsed: ${parsed.rejection.detail}`);
   return parsed.reports.map((r) => ({ part: r.part, reportedAt: r.reportedAt }));
 }
 
