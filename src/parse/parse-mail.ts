@@ -12,7 +12,7 @@ import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TEXT_RE, REPORT_TITLE_RE, re
 import { textToBlocks } from './text-blocks.ts';
 
 /**
- * Raw RFC 822 bytes in, zero or more reports out, or a typed rejection. Never throws:
+ * Raw RFC 822 bytes in, one or more reports out, or a typed rejection. Never throws:
  * whatever goes wrong becomes a rejection with a reason the admin can read, and the
  * caller keeps the mail.
  */
@@ -65,10 +65,11 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
       if (!found.some((f) => sameReport(f.report, report))) found.push({ index, report });
     }
   }
-  if (!found.length) {
-    const subject = docs[0]?.subject ?? '';
-    return reject('not-a-report', `not a sync error report (subject "${subject.slice(0, 120)}", ${why[0] ?? 'no error of a known kind in its text'})`);
-  }
+  const subject = (docs[0]?.subject ?? '').slice(0, 120);
+  if (!found.length) return reject('not-a-report', `not a sync error report (subject "${subject}", ${why[0] ?? 'no error of a known kind in its text'})`);
+  // Microsoft mails a report only when there are errors: one of which not a row (not even an
+  // Unknown one) could be read is a mail we could not read, to be kept and read again after a fix.
+  if (!found.some((f) => f.report.errors.length)) return reject('unreadable', `recognised as a sync error report (subject "${subject}"), but no error row could be read`);
   // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
   return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
 }
