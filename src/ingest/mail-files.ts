@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
  * Maildir, MH, Thunderbird and Apple Mail folders) and mbox files.
  *
  * An mbox is recognised by its content (a first line starting with `From `), not by its
- * name. It is split on `^From ` lines and streamed line by line, so a multi-gigabyte
+ * name. It is split on its From_ lines (`From `, the sender, a date) and streamed line by line, so a multi-gigabyte
  * export never sits in memory whole. mboxrd quoting is undone (`>From ` → `From `,
  * `>>From ` → `>From `), the separator line is dropped, and the one blank line an mbox
  * writer appends after each message is removed; line endings (CRLF or LF) stay as they
@@ -184,6 +184,17 @@ function startsWithFrom(head: Buffer): boolean {
   return head.length >= FROM_LINE.length && head.subarray(0, FROM_LINE.length).equals(FROM_LINE);
 }
 
+/**
+ * A line that starts the next message of an mbox: "From ", the envelope sender, then the date
+ * ("From MAILER-DAEMON Fri Jul  8 12:08:34 2011", Thunderbird's "From - Mon Jan  1 …"). A body
+ * line an mboxo writer left unquoted ("From the previous report, …") has no time and year, and
+ * splitting there cut a mail in two.
+ */
+function isSeparator(line: Buffer): boolean {
+  return startsWithFrom(line) && SEPARATOR_RE.test(line.toString('latin1', FROM_LINE.length, 200));
+}
+const SEPARATOR_RE = /^\S+ +(?=.*\b\d{1,2}:\d{2}\b)(?=.*\b(?:19|20)\d{2}\b)/;
+
 async function* readMailFile(path: string): AsyncGenerator<MailInput> {
   if (startsWithFrom(await readHead(path))) {
     yield* readMbox(path);
@@ -287,7 +298,7 @@ class MboxMessage {
         this.measured = [this.lines.length + 1, this.lines.length + 1];
       }
     } else if (this.measuring()) {
-      if (startsWithFrom(line)) this.heldFrom.push(this.lines.length);
+      if (isSeparator(line)) this.heldFrom.push(this.lines.length);
       this.bodyBytes += line.length;
       this.measured[1] = this.lines.length + 1;
     }
@@ -333,7 +344,8 @@ async function* readMbox(path: string): AsyncGenerator<MailInput> {
   try {
     for await (const line of readLines(stream)) {
       left -= line.length;
-      if (startsWithFrom(line) && !message?.measuring()) {
+      // the file's first line opens the first message whatever it holds (it made the file an mbox)
+      if ((message ? isSeparator(line) : startsWithFrom(line)) && !message?.measuring()) {
         if (message) yield* finished(message);
         message = new MboxMessage();
       } else {

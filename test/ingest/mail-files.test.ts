@@ -184,6 +184,22 @@ describe('readMailInputs', () => {
     expect((err as MailInputError).message).toBe(`cannot read mail input ${path}: not a regular file or directory`);
   });
 
+  it('an mbox splits at From_ lines of any common writer, not at a body line an mboxo writer left unquoted', async () => {
+    const path = join(dir, 'archive.mbox');
+    const body = (n: string) => `From: a@example.com\nSubject: ${n}\n\nline one\nFrom the previous report, nothing changed.\nFrom 9:00 until 2025 closing\nlast line\n`;
+    writeFileSync(
+      path,
+      [
+        `From MAILER-DAEMON Fri Jul  8 12:08:34 2011\n${body('one')}`,
+        `From - Mon Jan  1 00:00:00 2024\n${body('two')}`,
+        `From sender@example.com Sat, 04 Jan 2020 10:48:32 +0000\n${body('three')}`,
+      ].join('\n'),
+    );
+    const mails = (await collect([path])).map((m) => m.raw.toString());
+    expect(mails.map((m) => /Subject: (\w+)/.exec(m)?.[1])).toEqual(['one', 'two', 'three']);
+    expect(mails[0]).toContain('From the previous report, nothing changed.\nFrom 9:00 until 2025 closing\nlast line');
+  });
+
   it('with onUnreadable, passes over what cannot be read and reads the rest', async () => {
     const missing = join(dir, 'nope.eml');
     const fifo = join(dir, 'pipe.eml');
