@@ -38,9 +38,13 @@ const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLin
 /** Compound File Binary: an Outlook .msg saved to disk and handed to us as is. */
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
+export function isOutlookMsg(raw: Buffer): boolean {
+  return raw.subarray(0, 8).equals(CFB_MAGIC);
+}
+
 export async function openMail(raw: Buffer): Promise<MailDocument[]> {
   const docs: MailDocument[] = [];
-  if (raw.subarray(0, 8).equals(CFB_MAGIC)) docs.push(msgDocument(decodeOutlookMsg(raw), null, 0));
+  if (isOutlookMsg(raw)) docs.push(msgDocument(decodeOutlookMsg(raw), null, 0));
   else await visit(raw, 0, null, docs);
   return docs;
 }

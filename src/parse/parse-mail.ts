@@ -5,7 +5,7 @@ import { headerZoneMinutes } from './dates.ts';
 import { ErrorExtractor, type Extraction } from './extract-errors.ts';
 import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader, type ForwardHeaders } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
-import { openMail, type MailDocument } from './mail-tree.ts';
+import { isOutlookMsg, openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields, type ReportFields } from './report-fields.ts';
 import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TEXT_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
@@ -37,6 +37,8 @@ export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promis
   if (raw.length > maxBytes) {
     return reject('too-large', `the mail is ${raw.length} bytes, more than the ${maxBytes}-byte limit`);
   }
+  const notMail = notAMail(raw);
+  if (notMail) return reject('unreadable', notMail);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ParseOutcome>((resolve) => {
     timer = setTimeout(() => resolve(reject('timeout', `parsing took longer than ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000);
@@ -48,6 +50,20 @@ export async function parseMail(raw: Buffer, options: ParseOptions = {}): Promis
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A mail's first line is a header field ("Received:", "From:"), or an mbox writer's "From " line. */
+const FIRST_LINE_RE = /^(?:[!-9;-~]+[ \t]*:|From )/;
+
+/**
+ * Why the input is no mail at all (no header, not an Outlook .msg): mailparser would read
+ * any bytes as a body without headers, and such a file must be kept and reported, not taken
+ * for someone else's mail.
+ */
+function notAMail(raw: Buffer): string | null {
+  if (!raw.length) return 'not a mail: the input is empty';
+  if (isOutlookMsg(raw) || FIRST_LINE_RE.test(raw.subarray(0, 1000).toString('latin1'))) return null;
+  return 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)';
 }
 
 async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise<ParseOutcome> {

@@ -63,3 +63,18 @@ describe('a mail recognised as a report, of which no error row could be read', (
     expect(rejection(await parseMail(raw))).toEqual({ ok: true, errors: [1] });
   });
 });
+
+describe('input that is no mail at all', () => {
+  it.each([
+    ['random bytes (junk.eml, fake.msg)', junk(4096), 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)'],
+    ['a text file renamed .msg', Buffer.from('This is just a text file renamed to msg\n'), 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)'],
+    ['an empty file', Buffer.alloc(0), 'not a mail: the input is empty'],
+  ])('%s: unreadable, saying so', async (_, raw, detail) => {
+    expect(rejection(await parseMail(raw))).toEqual({ reason: 'unreadable', detail });
+  });
+
+  it('while a mail that is not a report stays someone else\'s', async () => {
+    const raw = Buffer.from('From: colleague@contoso.com\r\nSubject: lunch?\r\n\r\nAt noon?\r\n');
+    expect(rejection(await parseMail(raw))).toMatchObject({ reason: 'not-a-report' });
+  });
+});
