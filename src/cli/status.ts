@@ -5,7 +5,6 @@ import { listQuarantine } from '../ingest/sender-trust.ts';
 import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
 import { createQueues, isOnPremQueue, onPremForestOf, onPremQueueName, type Queues } from '../queues.ts';
 import type { Config } from '../../schemas/config.schema.ts';
-import { whenRedisReady } from '../redis/ready.ts';
 import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { onPremRouting } from '../app/onprem-routing.ts';
@@ -134,7 +133,6 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   const redis = await openRedis(config, cliLogger(config));
   const queues = createQueues(redis.client, redis.prefix, { forestQueues: forestQueuesOf(config) });
   try {
-    await whenRedisReady(redis);
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};
     for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;

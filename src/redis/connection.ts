@@ -2,6 +2,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.ts';
+import { whenRedisReady } from './ready.ts';
 
 /**
  * Redis connections for BullMQ and the stage stores. Where Redis is comes from the config:
@@ -101,6 +102,12 @@ export interface RedisHandle {
   close(options?: { keepEmbedded?: boolean }): Promise<void>;
 }
 
+/**
+ * Connects, and waits for Redis to answer before any command uses it: unreachable at start
+ * (a wrong REDIS_URL, a server not up), every command ends with RedisUnreachableError
+ * naming where it looked, instead of retrying for ever. Once connected, a lost Redis is
+ * retried for ever, as the workers need.
+ */
 export async function openRedis(config: Config, logger: Logger): Promise<RedisHandle> {
   const target = redisTarget(config.redis);
   let embedded: EmbeddedRedis | null = null;
@@ -127,7 +134,7 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
         : target.kind === 'sentinel'
           ? `sentinel ${target.name}`
           : `cluster (${target.nodes.length} seed nodes)`;
-  return {
+  const handle: RedisHandle = {
     client,
     prefix: queuePrefix(config.redis),
     describe,
@@ -146,4 +153,11 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
       if (embedded && !options.keepEmbedded) await embedded.stop();
     },
   };
+  try {
+    await whenRedisReady(handle);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
 }

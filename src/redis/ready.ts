@@ -1,8 +1,8 @@
 import type { RedisHandle } from './connection.ts';
 
 /**
- * For one-shot commands (`status`, `failed …`): Redis must answer within `ms`, or the
- * command says where it looked and stops, instead of retrying forever as the daemons do.
+ * Redis must answer within `ms` of opening (see openRedis), or the command says where it
+ * looked and stops, instead of retrying for ever as a connected client does.
  */
 export class RedisUnreachableError extends Error {
   constructor(message: string) {
