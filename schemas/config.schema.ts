@@ -30,8 +30,19 @@ const env = <T extends z.ZodType>(name: string, schema: T): T => (CONFIG_ENV.add
 const secret = <T extends z.ZodType>(name: string, schema: T): T => (CONFIG_ENV.add(schema, { env: name, secret: true }), schema);
 
 export const RedisConfigSchema = z.object({
-  /** Absent: syncdesk starts a private redis-server of its own (the embedded default). */
-  url: env('REDIS_URL', z.string().url().optional()),
+  /**
+   * Absent: syncdesk starts a private redis-server of its own (the embedded default). ioredis
+   * knows only redis:// and rediss://: it takes another scheme (`http://…`) for part of a
+   * host name and retries that for ever. Sentinel and Cluster have keys of their own.
+   */
+  url: env(
+    'REDIS_URL',
+    z
+      .string()
+      .url()
+      .regex(/^rediss?:\/\//i, 'must start with redis:// (rediss:// for TLS); Sentinel and Cluster nodes go in REDIS_SENTINELS, REDIS_CLUSTER_NODES')
+      .optional(),
+  ),
   /** Key prefix for queues and state, so several installs can share one Redis. */
   prefix: env('REDIS_PREFIX', z.string().min(1).default('syncdesk')),
   /** Where the embedded Redis keeps its data (append-only on). */

@@ -102,6 +102,12 @@ describe('config file (syncdesk.yaml)', () => {
     ]);
   });
 
+  it('takes a REDIS_URL of redis:// or rediss:// only (ioredis would retry another for ever)', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis.example.com:6380/2' }).redis.url).toBe('rediss://:pw@redis.example.com:6380/2');
+    for (const url of ['http://127.0.0.1:6379', 'redis.internal:6379', 'h1:7000,h2:7001'])
+      expect(problemsOf(() => loadConfig({ REDIS_URL: url })), url).toEqual([expect.stringMatching(/^redis\.url \(REDIS_URL\): must start with redis:\/\/ \(rediss:\/\/ for TLS\)/)]);
+  });
+
   it('rejects unknown keys with their path (and the key probably meant)', () => {
     const file = tempFile('syncdesk.yaml', 'ticket:\n  rt:\n    urll: https://rt.example.com\nredsi:\n  url: redis://x\nimap:\n  hots: a\n  tlsCA: /x\n');
     const problems = problemsOf(() => loadConfig({}, {}, { file }));
