@@ -2,6 +2,7 @@ import type { ParseOutcome, ParsedReport, SyncError } from '../../schemas/report
 import { healthNoticeReason, notAReportReason } from './automatic-mail.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { headerZoneMinutes } from './dates.ts';
+import { cutOffNote } from './cut-off.ts';
 import { ErrorExtractor, type Extraction } from './extract-errors.ts';
 import { addressOf, findForwardHeaders, isForwardHeaderRow, startsForwardHeader, type ForwardHeaders } from './forwarded.ts';
 import { readHtml } from './html-blocks.ts';
@@ -85,9 +86,14 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   if (!found.length) return reject('not-a-report', `not a sync error report (subject "${subject}", ${why[0] ?? 'no error of a known kind in its text'})`);
   // Microsoft mails a report only when there are errors: one of which not a row (not even an
   // Unknown one) could be read is a mail we could not read, to be kept and read again after a fix.
-  if (!found.some((f) => f.report.errors.length)) return reject('unreadable', `recognised as a sync error report (subject "${subject}"), but no error row could be read`);
+  const cutOff = found.map((f) => cutOffNote(docs[f.index]!)).find((note) => note !== null);
+  if (!found.some((f) => f.report.errors.length)) {
+    return reject('unreadable', `recognised as a sync error report (subject "${subject}"), but no error row could be read${cutOff ? `; ${cutOff}` : ''}`);
+  }
   // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
-  return { ok: true, reports: found.sort((a, b) => a.index - b.index).map((f) => f.report) };
+  const reports = found.sort((a, b) => a.index - b.index).map((f) => f.report);
+  // a cut-off copy must not pass for the whole report: the admin reads why rows may be missing
+  return { ok: true, reports: cutOff ? reports.map((r) => ({ ...r, unparsed: [`${cutOff}: the report may list more errors than were read`, ...r.unparsed] })) : reports };
 }
 
 function hasTenant(fields: ReportFields): boolean {
