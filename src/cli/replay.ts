@@ -140,6 +140,29 @@ async function flowDone(runtime: Runtime, closeJobId: string, tally: SessionTall
   }
 }
 
+/** How many jobs each queue holds as failed for good, before the replay works its mails. */
+async function failedCounts(runtime: Runtime): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const name of runtime.queues.names) counts.set(name, (await runtime.queues.byName(name).getJobCounts('failed')).failed ?? 0);
+  return counts;
+}
+
+/**
+ * Jobs failed for good since `before` that the tally did not see: those no worker of this
+ * process ran (an on-premises job no worker took, failed by the wait bound), newest first.
+ */
+async function failedSince(runtime: Runtime, before: Map<string, number>, seen: SessionTally['failed']): Promise<SessionTally['failed']> {
+  const out: SessionTally['failed'] = [];
+  for (const [name, count] of await failedCounts(runtime)) {
+    const grown = count - (before.get(name) ?? 0);
+    if (grown <= 0) continue;
+    for (const job of await runtime.queues.byName(name).getFailed(0, grown - 1)) {
+      if (!seen.some((f) => f.queue === name && f.jobId === job.id)) out.push({ queue: name, jobId: String(job.id), reason: job.failedReason ?? '' });
+    }
+  }
+  return out;
+}
+
 /**
  * Mails an admin replays from disk were mostly saved from a mailbox (often their own) and
  * their DKIM signatures rarely survive saving or forwarding: the admin vouches for them, so
@@ -340,6 +363,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     // nobody else works the queues (e.g. the embedded default): process here and wait
     const others = opts.dryRun ? 0 : await runtime.queues.ticket.getWorkersCount();
     const worked: ReplayReport['worked'] = opts.dryRun ? 'nobody' : (opts.wait ?? others === 0) ? 'here' : 'workers';
+    const failedBefore = worked === 'here' ? await failedCounts(runtime) : new Map<string, number>();
     if (worked === 'here') workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
     const tickets = ticketsByReport(workers);
@@ -348,7 +372,10 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
     const drained = worked === 'here' ? await waitForDrain(runtime.queues) : true;
-    if (worked === 'here') for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
+    if (worked === 'here') {
+      for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
+      tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));
+    }
     const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable };
     if (opts.json) print(JSON.stringify(report));
     else for (const line of renderSummary(report, tally, others)) print(line);

@@ -170,6 +170,18 @@ describe('replay --dry-run predicts the real run', () => {
     expect(text.stdout).toContain(`${missing}: cannot read (no such file or directory): passed over`);
   }, 120_000);
 
+  it('a job that failed for good in a queue no worker of its own ran (on-premises, no worker took it) makes the exit code 1', async () => {
+    const other = { tenant: `Onprem ${id}`, domain: `onprem${id}.example` };
+    const mail = file('onprem.eml', reportMail({ ...other, coversAt: day1, rows: [row('hal', 'h1')], messageId: `<onprem-${id}@microsoftonline.com>` }));
+    // nothing listens there, and no `worker --queues onprem` runs: the wait bound fails the read
+    const r = await syncdesk(['replay', '--json', mail], { ...env, ONPREM_URL: 'ldaps://127.0.0.1:9', ONPREM_WAIT_SECONDS: '1' });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as ReplayReport;
+    expect(report.failed).toEqual([expect.objectContaining({ queue: 'onprem', reason: expect.stringContaining('[onprem_no_worker]') })]);
+    // its ticket went out without the on-premises side all the same
+    expect(report.totals.tickets).toEqual({ create: 1 });
+  }, 120_000);
+
   it('prints the same per mail as text: outcome, reason, planned actions', async () => {
     const r = await syncdesk(['replay', '--dry-run', a], env);
     expect(r.code, r.stderr).toBe(0);
