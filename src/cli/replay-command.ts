@@ -34,6 +34,11 @@ export function registerReplayCommand(program: Command): void {
       if (source && !opts.since) throw new UsageError(`${source} needs --since DATE`);
       if (source && paths.length) throw new UsageError(`give files or ${source}, not both`);
       if (!source && !paths.length) throw new UsageError('give files, folders or mbox files to replay, or --imap/--graph with --since DATE');
+      // a mailbox's options on files would be ignored: the admin would replay more than meant
+      const mailboxOnly = (['since', 'until', 'mailbox'] as const).find((o) => opts[o] !== undefined);
+      if (!source && mailboxOnly) throw new UsageError(`--${mailboxOnly} is for --imap or --graph; files are replayed whole`);
+      if (opts.folder !== undefined && !opts.graph) throw new UsageError('--folder is for --graph (an IMAP folder is --mailbox)');
+      if (opts.since && opts.until && opts.until <= opts.since) throw new UsageError('--until must be after --since');
       const { runReplay } = await import('./replay.ts');
       process.exitCode = await runReplay(paths, opts);
     });

@@ -61,12 +61,19 @@ export function numberAtLeast(min: number): (value: string) => number {
   };
 }
 
-/** Option parser: a date as `new Date()` reads it (`2026-03-01`, `2026-03-01T08:00:00Z`). */
+/**
+ * Option parser: an ISO 8601 date or date and time (`2026-03-01`, `2026-03-01T08:00:00Z`).
+ * Only that form: `new Date()` also reads "01/02/2026" (January or February?) and rolls
+ * "2026-02-30" over into March: either would replay another range than the admin meant.
+ */
 export function dateValue(value: string): Date {
-  const d = new Date(value);
-  if (!value.trim() || Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date such as 2026-03-01 or 2026-03-01T08:00:00Z');
+  const m = ISO_DATE_RE.exec(value.trim());
+  const d = new Date(value.trim());
+  if (!m || Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date such as 2026-03-01 or 2026-03-01T08:00:00Z');
+  if (new Date(`${m[1]}T00:00:00Z`).toISOString().slice(0, 10) !== m[1]) throw new InvalidArgumentError(`${m[1]} is not a day of the calendar`);
   return d;
 }
+const ISO_DATE_RE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 /** Option parser: a TCP port, 0 meaning off. */
 export const portNumber = wholeNumber(0, 65535);
