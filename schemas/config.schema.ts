@@ -18,6 +18,12 @@ const splitNames = (v: string | string[]) => (Array.isArray(v) ? v : v.split(','
 const nameList = (fallback: string) => listInput.default(fallback).transform(splitNames);
 /** Like nameList, lower-cased (addresses, host names). */
 const lowerList = () => listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
+/**
+ * Where a Graph token is asked for or sent: https only, refused at load rather than when the
+ * first token is needed (Entra ID's library refuses any other authority; a bearer token must
+ * not cross the wire in clear). The tests' local Graph fakes serve https too.
+ */
+export const httpsUrl = z.string().url().regex(/^https:\/\//i, 'must start with https://');
 
 /**
  * Where each key comes from besides the file: its environment variable (every one can also
@@ -91,8 +97,8 @@ export const GraphConfigSchema = z.object({
   certificatePath: env('GRAPH_CERTIFICATE_PATH', z.string().optional()),
   managedIdentity: env('GRAPH_MANAGED_IDENTITY', bool.default(false)),
   cloud: env('GRAPH_CLOUD', z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global')),
-  baseUrl: env('GRAPH_BASE_URL', z.string().url().optional()),
-  authorityHost: env('GRAPH_AUTHORITY_HOST', z.string().url().optional()),
+  baseUrl: env('GRAPH_BASE_URL', httpsUrl.optional()),
+  authorityHost: env('GRAPH_AUTHORITY_HOST', httpsUrl.optional()),
   /** Seconds a lookup result stays in the Redis cache. */
   cacheTtlSeconds: env('GRAPH_CACHE_TTL_SECONDS', positiveInt.default(3600)),
   /** Path of the YAML/JSON file that maps report tenants to credentials (MSPs). */

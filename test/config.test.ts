@@ -108,6 +108,14 @@ describe('config file (syncdesk.yaml)', () => {
       expect(problemsOf(() => loadConfig({ REDIS_URL: url })), url).toEqual([expect.stringMatching(/^redis\.url \(REDIS_URL\): must start with redis:\/\/ \(rediss:\/\/ for TLS\)/)]);
   });
 
+  it('takes Graph overrides over https only, as the local fakes serve them', () => {
+    expect(loadConfig({ GRAPH_BASE_URL: 'https://127.0.0.1:8443', GRAPH_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).graph).toMatchObject({ baseUrl: 'https://127.0.0.1:8443' });
+    expect(problemsOf(() => loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:8443', GRAPH_AUTHORITY_HOST: 'http://127.0.0.1:8443' }))).toEqual([
+      'graph.baseUrl (GRAPH_BASE_URL): must start with https://',
+      'graph.authorityHost (GRAPH_AUTHORITY_HOST): must start with https://',
+    ]);
+  });
+
   it('rejects unknown keys with their path (and the key probably meant)', () => {
     const file = tempFile('syncdesk.yaml', 'ticket:\n  rt:\n    urll: https://rt.example.com\nredsi:\n  url: redis://x\nimap:\n  hots: a\n  tlsCA: /x\n');
     const problems = problemsOf(() => loadConfig({}, {}, { file }));

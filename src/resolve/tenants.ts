@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { forestName, type Config } from '../../schemas/config.schema.ts';
+import { forestName, httpsUrl, type Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
@@ -39,8 +39,8 @@ const TenantEntrySchema = z
     certificatePassword: z.string().optional(),
     managedIdentity: z.boolean().default(false),
     cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).optional(),
-    baseUrl: z.string().url().optional(),
-    authorityHost: z.string().url().optional(),
+    baseUrl: httpsUrl.optional(),
+    authorityHost: httpsUrl.optional(),
     /** The customer's AD forest, read by the `syncdesk worker --queues onprem` that sets ONPREM_FOREST to this name. */
     onpremForest: forestName.optional(),
   })

@@ -63,6 +63,10 @@ describe('national clouds', () => {
     expect(graphEndpoints('china')).toMatchObject({ baseUrl: 'https://microsoftgraph.chinacloudapi.cn', authorityHost: 'https://login.chinacloudapi.cn' });
     const local = graphEndpoints('global', { baseUrl: 'https://127.0.0.1:8443/v1.0/', authorityHost: 'https://127.0.0.1:8443' });
     expect(local).toMatchObject({ baseUrl: 'https://127.0.0.1:8443', scope: 'https://graph.microsoft.com/.default', customHost: '127.0.0.1', customAuthority: true });
-    expect(() => graphEndpoints('global', { baseUrl: 'http://127.0.0.1:1' })).toThrow(/https/);
+  });
+
+  it('refuses a tenant whose Graph overrides are not https, when the tenants file is read', () => {
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecret: s, baseUrl: "http://127.0.0.1:1" }]', {})).toThrow(/baseUrl: must start with https:\/\//);
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecret: s, authorityHost: "http://127.0.0.1:1" }]', {})).toThrow(/authorityHost: must start with https:\/\//);
   });
 });
