@@ -50,7 +50,7 @@ export async function exportSnapshot(opts: { tenant?: string }): Promise<void> {
 export async function importSnapshot(file: string, opts: SnapshotImportOptions): Promise<void> {
   const config = cliConfig();
   try {
-    const imported = importCsv(readFileSync(file, 'utf8'), basename(file), opts.type);
+    const imported = importCsv(readCsv(file), basename(file), opts.type);
     const takenAt = opts.takenAt ?? new Date();
     const domains = (opts.domain ?? imported.domains).map((d) => d.toLowerCase());
     const header: SnapshotHeader = {
@@ -67,6 +67,17 @@ export async function importSnapshot(file: string, opts: SnapshotImportOptions):
   } catch (err) {
     if (err instanceof PermanentError) return fail(err.message);
     throw err;
+  }
+}
+
+/** The export's text; a file that cannot be read is said in a line, as a broken one is. */
+function readCsv(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new PermanentError(`cannot read ${file}: ${why}`, 'snapshot_unreadable');
   }
 }
 

@@ -114,5 +114,8 @@ describe('syncdesk snapshot import / list', () => {
     const broken = await run('node', [bin, 'snapshot', 'import', join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'broken.csv')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(broken).toMatchObject({ code: 2 });
     expect((broken as { stderr: string }).stderr).toMatch(/syncdesk snapshot: broken\.csv:3: not a readable CSV/);
+    const missing = join(dir, 'nope.csv');
+    const gone = await run('node', [bin, 'snapshot', 'import', missing], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(gone).toMatchObject({ code: 2, stderr: `syncdesk snapshot: cannot read ${missing}: no such file\n` });
   }, 60_000);
 });
