@@ -1,6 +1,6 @@
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport, ParseOutcome } from '../../schemas/report.schema.ts';
-import { normalizeMessageId, type LedgerEntry, type LedgerStatus } from './ledger.ts';
+import { normalizeMessageId, readsMore, type LedgerEntry, type LedgerStatus, type ReportClaim } from './ledger.ts';
 import type { MailDocument } from '../parse/mail-tree.ts';
 import type { TrustVerdict } from './sender-trust.ts';
 
@@ -15,7 +15,8 @@ import type { TrustVerdict } from './sender-trust.ts';
  * a mail over the size cap is rejected as too large, unread; a mail that is no report is
  * left alone; sender trust (or the admin who vouches for the mail) may quarantine it; a
  * report the parser could not read is rejected; a report Message-ID that another mail
- * already carried makes it a duplicate (unless `force`); else its reports are queued.
+ * already carried makes it a duplicate (unless `force`, or unless this mail reads more errors
+ * of that report: the other copy was cut off); else its reports are queued.
  */
 
 /** What became (or, in a dry run, would become) of a mail, as `replay` reports it. */
@@ -28,8 +29,8 @@ export type MailStatus = Exclude<LedgerStatus, 'pending'>;
 export interface IngestLookups {
   /** The mail's ledger entry; null when it was never seen. */
   entry(mailId: string): Promise<LedgerEntry | null>;
-  /** The mail that first carried this report Message-ID, if any. */
-  reportOwner(messageId: string): Promise<string | null>;
+  /** The mail that carries this report Message-ID, if any, and the errors read of it there. */
+  reportOwner(messageId: string): Promise<ReportClaim | null>;
   /** The parse, and the mail's decoded documents (null when it could not be decoded): sender trust reads them. */
   parse(raw: Buffer): Promise<{ outcome: ParseOutcome; documents: readonly MailDocument[] | null }>;
   trust(raw: Buffer, meta: { envelopeFrom: string | null; documents: readonly MailDocument[] | null }): Promise<TrustVerdict>;
@@ -65,10 +66,12 @@ export type IngestDecision = Common &
         verdict: TrustVerdict;
         outcome: ParseOutcome;
         reports: ParsedReport[];
-        /** The report Message-IDs this mail takes (none when forced: a re-run takes nothing). */
-        claimIds: string[];
+        /** The report Message-IDs this mail takes, with the errors it reads of each (none when forced: a re-run takes nothing). */
+        claims: Array<{ messageId: string; errors: number }>;
         /** `force` re-runs a mail seen before. */
         forced: boolean;
+        /** A report another mail carried, of which this one reads more errors. */
+        fuller?: { messageId: string; errors: number; owner: ReportClaim };
       }
   );
 
@@ -77,8 +80,11 @@ export function vouchedVerdict(reason: string): TrustVerdict {
   return { trusted: true, reason, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } };
 }
 
-function reportMessageIds(reports: ParsedReport[]): string[] {
-  return [...new Set(reports.map((r) => r.messageId).filter((m): m is string => !!m))];
+/** Each report Message-ID of the mail, with the errors read of it (reports forwarded inline together share their mail's). */
+function reportClaims(reports: ParsedReport[]): Array<{ messageId: string; errors: number }> {
+  const errors = new Map<string, number>();
+  for (const r of reports) if (r.messageId) errors.set(r.messageId, (errors.get(r.messageId) ?? 0) + r.errors.length);
+  return [...errors].map(([messageId, n]) => ({ messageId, errors: n }));
 }
 
 export async function decideIngest(input: DecisionInput, look: IngestLookups): Promise<IngestDecision> {
@@ -94,12 +100,16 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   if (!verdict.trusted) return { step: 'quarantined', mailId, entry, verdict, outcome };
   if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
   // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.
-  const claimIds = input.force ? [] : reportMessageIds(outcome.reports);
-  for (const messageId of claimIds) {
+  const claims = input.force ? [] : reportClaims(outcome.reports);
+  let fuller: Extract<IngestDecision, { step: 'queue' }>['fuller'];
+  for (const { messageId, errors } of claims) {
     const owner = await look.reportOwner(messageId);
-    if (owner && owner !== mailId) return { step: 'duplicate-report', mailId, entry, messageId, ownerMailId: owner, outcome };
+    if (!owner || owner.mailId === mailId) continue;
+    // the copy that came first was cut off: this one's other rows still need their tickets
+    if (readsMore(errors, owner)) fuller ??= { messageId, errors, owner };
+    else return { step: 'duplicate-report', mailId, entry, messageId, ownerMailId: owner.mailId, outcome };
   }
-  return { step: 'queue', mailId, entry, verdict, outcome, reports: outcome.reports, claimIds, forced: !!input.force && entry !== null };
+  return { step: 'queue', mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced: !!input.force && entry !== null, ...(fuller && { fuller }) };
 }
 
 export function duplicateReportReason(messageId: string, ownerMailId: string): string {
@@ -124,8 +134,10 @@ export function describeDecision(d: IngestDecision): { outcome: MailOutcome; sta
       return { outcome: 'rejected', status: 'rejected', reason: d.reason };
     case 'duplicate-report':
       return { outcome: 'duplicate', status: 'duplicate', reason: duplicateReportReason(d.messageId, d.ownerMailId) };
-    case 'queue':
-      return { outcome: d.forced ? 'forced' : 'new', status: 'queued', reason: d.verdict.reason };
+    case 'queue': {
+      const fuller = d.fuller && `; reads ${d.fuller.errors} error(s) of report ${d.fuller.messageId}, ${d.fuller.owner.mailId} read ${d.fuller.owner.errors}`;
+      return { outcome: d.forced ? 'forced' : 'new', status: 'queued', reason: `${d.verdict.reason}${fuller ?? ''}` };
+    }
   }
 }
 
@@ -136,7 +148,7 @@ export function describeDecision(d: IngestDecision): { outcome: MailOutcome; sta
  */
 export function plannedLookups(live: IngestLookups, now: () => Date = () => new Date()): IngestLookups & { remember(d: IngestDecision, origin: MailOrigin): void } {
   const entries = new Map<string, LedgerEntry>();
-  const owners = new Map<string, string>();
+  const owners = new Map<string, ReportClaim>();
   return {
     entry: async (mailId) => entries.get(mailId) ?? live.entry(mailId),
     reportOwner: async (messageId) => owners.get(normalizeMessageId(messageId)) ?? live.reportOwner(messageId),
@@ -148,7 +160,8 @@ export function plannedLookups(live: IngestLookups, now: () => Date = () => new 
       const at = now().toISOString();
       const duplicateOf = d.step === 'duplicate-report' ? d.ownerMailId : null;
       entries.set(d.mailId, { mailId: d.mailId, status, origin, firstSeen: d.entry?.firstSeen ?? at, updatedAt: at, rerun: d.entry?.rerun ?? null, duplicateOf, reason });
-      if (d.step === 'queue') for (const id of d.claimIds) if (!owners.has(normalizeMessageId(id))) owners.set(normalizeMessageId(id), d.mailId);
+      // a queued mail owns its reports' ids now: they were free, its own, or it reads more of them
+      if (d.step === 'queue') for (const { messageId, errors } of d.claims) owners.set(normalizeMessageId(messageId), { mailId: d.mailId, errors });
     },
   };
 }

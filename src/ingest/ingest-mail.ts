@@ -32,7 +32,7 @@ import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrus
  *
  * Duplicates: the same bytes (ledger, SET NX on the sha256), or the same report
  * Message-ID carried by another mail (a replay of the original .eml of a mail that came
- * by IMAP, a report forwarded twice). Report Message-IDs are claimed only after the
+ * by IMAP, a report forwarded twice) that reads no more of its errors. Report Message-IDs are claimed only after the
  * mail passed sender trust, so a forged mail can never pre-empt the genuine report.
  */
 
@@ -193,10 +193,10 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
     if (d.step === 'duplicate-report') return duplicateOfReport(d, log);
 
-    const clash = await ledger.claimMessageIds(mailId, d.claimIds);
+    const clash = await ledger.claimMessageIds(mailId, d.claims);
     if (clash) return duplicateOfReport({ mailId, entry, step: 'duplicate-report', messageId: clash.messageId, ownerMailId: clash.ownerMailId, outcome: d.outcome }, log);
     const reports = await deps.queueReports(d.reports, { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
-    await ledger.update(mailId, { status: 'queued', reason: d.verdict.reason });
+    await ledger.update(mailId, { status: 'queued', reason: describeDecision(d).reason });
     log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: d.verdict.reason }, 'reports queued for resolve and ticket');
     return answer(d, true, { reports });
   }

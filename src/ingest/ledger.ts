@@ -8,9 +8,10 @@ import type { ReplicaAck } from '../redis/replica-ack.ts';
  * IMAP replay) owns it and every later sighting is a duplicate.
  *
  * A second index maps the Message-ID of each report in the mail (the inner report's id
- * when it was forwarded) to the mail that first carried it: the same Microsoft report
- * replayed from an .eml file, or forwarded twice, has different bytes but the same
- * report id, and is still a duplicate.
+ * when it was forwarded) to the mail that first carried it, with the number of errors read
+ * from it: the same Microsoft report replayed from an .eml file, or forwarded twice, has
+ * different bytes but the same report id, and is still a duplicate, unless it reads more
+ * errors than the copy that came first (that one was cut off): then it takes the id over.
  *
  * Entries move `pending` → `queued` around the enqueue, so a crash between claiming and
  * enqueueing leaves a `pending` entry that the next sighting finishes instead of dropping.
@@ -35,24 +36,44 @@ export interface LedgerEntry {
   reason: string | null;
 }
 
+/** The mail that carries a report Message-ID, and how many errors were read of that report (null: claimed before counts were kept). */
+export interface ReportClaim {
+  mailId: string;
+  errors: number | null;
+}
+
+/** Whether a copy of a report that reads `errors` of it reads more than the claim's copy did. */
+export function readsMore(errors: number, claim: ReportClaim): boolean {
+  return claim.errors !== null && errors > claim.errors;
+}
+
 export interface Ledger {
   get(mailId: string): Promise<LedgerEntry | null>;
   /** SET NX: true when this call created the entry. */
   claim(entry: Omit<LedgerEntry, 'firstSeen' | 'updatedAt'>, ttlSeconds?: number): Promise<boolean>;
   update(mailId: string, patch: Partial<Omit<LedgerEntry, 'mailId' | 'firstSeen'>>): Promise<LedgerEntry>;
-  /** The mail that first carried this report Message-ID, if any. */
-  findByMessageId(messageId: string): Promise<string | null>;
+  /** The mail that carries this report Message-ID, if any. */
+  findByMessageId(messageId: string): Promise<ReportClaim | null>;
   /**
-   * Claims report Message-IDs for a mail (SET NX each). Returns the first id already owned
-   * by another mail, with that mail's id; null when every id is now owned by `mailId`.
+   * Claims report Message-IDs for a mail, with the errors it reads of each (SET NX each; an id
+   * whose mail read fewer errors is taken over). Returns the first id another mail keeps,
+   * with that mail's id; null when every id is now owned by `mailId`.
    */
-  claimMessageIds(mailId: string, messageIds: string[]): Promise<{ messageId: string; ownerMailId: string } | null>;
+  claimMessageIds(mailId: string, reports: Array<{ messageId: string; errors: number }>): Promise<{ messageId: string; ownerMailId: string } | null>;
   /** The newest mails first (at most RECENT_KEPT are remembered), with their entries. */
   recent(limit: number): Promise<LedgerEntry[]>;
 }
 
 /** How many mails `recent()` remembers: enough for a year of daily reports from many tenants. */
 export const RECENT_KEPT = 10_000;
+
+/** A Message-ID's value: `{"mailId","errors"}`, or the bare mail id written before counts were kept. */
+function claimOf(value: string): ReportClaim {
+  return value.startsWith('{') ? (JSON.parse(value) as ReportClaim) : { mailId: value, errors: null };
+}
+
+/** Sets KEYS[1] to ARGV[2] only while it still holds ARGV[1]. */
+const SWAP = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
 
 /** `<Foo@Bar>` and `foo@bar` are the same report id; case of the domain part is irrelevant in practice. */
 export function normalizeMessageId(messageId: string): string {
@@ -103,18 +124,22 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
     },
 
     async findByMessageId(messageId) {
-      return redis.get(midKey(messageId));
+      const value = await redis.get(midKey(messageId));
+      return value === null ? null : claimOf(value);
     },
 
-    async claimMessageIds(mailId, messageIds) {
-      for (const messageId of messageIds) {
-        const ok = await redis.set(midKey(messageId), mailId, 'NX');
-        if (ok === 'OK') {
-          await ack?.(midKey(messageId));
-          continue;
+    async claimMessageIds(mailId, reports) {
+      for (const { messageId, errors } of reports) {
+        const value = JSON.stringify({ mailId, errors } satisfies ReportClaim);
+        let taken = (await redis.set(midKey(messageId), value, 'NX')) === 'OK';
+        const current = taken ? null : await redis.get(midKey(messageId));
+        const owner = current === null ? null : claimOf(current);
+        if (owner && owner.mailId !== mailId) {
+          // a fuller copy takes the id over, unless another mail changed it since it was read
+          taken = readsMore(errors, owner) && (await redis.eval(SWAP, 1, midKey(messageId), current!, value)) === 1;
+          if (!taken) return { messageId, ownerMailId: owner.mailId };
         }
-        const owner = await redis.get(midKey(messageId));
-        if (owner && owner !== mailId) return { messageId, ownerMailId: owner };
+        if (taken) await ack?.(midKey(messageId));
       }
       return null;
     },

@@ -360,24 +360,29 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { relookup?: boolean } = {}): Promise<TicketAction[]> {
-    const views = [...problemsOf(part, resolutions).values()];
+    let views = [...problemsOf(part, resolutions).values()];
     const { old } = await isOld(part.report);
     const relookup = options.relookup ?? false;
+    const unchanged: TicketAction[] = [];
     if (!relookup && (await state.isApplied(streamOf(part.report), part.report.reportId))) {
-      return mapLimit(views, concurrency, async (view) => {
-        const s = await state.get(view.key);
-        return { key: view.key, action: 'unchanged' as const, ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) };
-      });
+      // Applied before (a replay): what it listed stays as it is. A fuller copy of it (the copy
+      // applied was cut off) still brings the problems that copy did not list, those whose
+      // state is older than this report's run (or that have none).
+      const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
+      const listed = ({ s }: { s: KeyState | null }): boolean => s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt);
+      for (const { view, s } of problems.filter(listed)) unchanged.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
+      views = problems.filter((p) => !listed(p)).map(({ view }) => view);
+      if (!views.length) return unchanged;
     }
     // Every key of the chunk locked first, then one desk search for those that need the desk:
     // a chunk costs one search instead of one per problem, and with the locks held no other
     // worker can create one of these tickets between that search and our create.
-    return withLocks(state, views.map((v) => v.key), async () => {
+    return [...unchanged, ...(await withLocks(state, views.map((v) => v.key), async () => {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, relookup)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup));
-    });
+    }))];
   }
 
   async function closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]> {

@@ -1,24 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import { decideIngest, describeDecision, plannedLookups, type DecisionInput, type IngestLookups } from '../../src/ingest/ingest-decision.ts';
-import type { LedgerEntry } from '../../src/ingest/ledger.ts';
+import type { LedgerEntry, ReportClaim } from '../../src/ingest/ledger.ts';
 import type { TrustVerdict } from '../../src/ingest/sender-trust.ts';
 
 /** The one decision of ingest and dry run, step by step, over in-memory lookups that record what was asked. */
 
-const report = (messageId: string | null) => ({ messageId, errors: [] }) as unknown as Extract<ParseOutcome, { ok: true }>['reports'][number];
-const ok = (...ids: Array<string | null>): ParseOutcome => ({ ok: true, reports: ids.map(report) });
+const report = (messageId: string | null, errors = 0) => ({ messageId, errors: Array.from({ length: errors }, () => ({})) }) as unknown as Extract<ParseOutcome, { ok: true }>['reports'][number];
+const ok = (...ids: Array<string | null>): ParseOutcome => ({ ok: true, reports: ids.map((id) => report(id)) });
+/** One report of `errors` errors. */
+const reading = (messageId: string, errors: number): ParseOutcome => ({ ok: true, reports: [report(messageId, errors)] });
 const notReport: ParseOutcome = { ok: false, rejection: { reason: 'not-a-report', detail: 'not a sync error report' } };
 const unreadable: ParseOutcome = { ok: false, rejection: { reason: 'unreadable', detail: 'bad MIME' } };
 const verdict = (trusted: boolean): TrustVerdict => ({ trusted, reason: trusted ? 'Microsoft sender, DMARC pass' : 'no DMARC pass', sender: null, checks: { dmarc: 'none', dkim: 'none', serverAuth: null, arc: 'none' } });
 const entry = (status: LedgerEntry['status']): LedgerEntry => ({ mailId: 'm1', status, origin: 'imap', firstSeen: '2026-05-01T00:00:00.000Z', updatedAt: '2026-05-01T00:00:00.000Z', rerun: null, duplicateOf: null, reason: null });
 
-function lookups(options: { entry?: LedgerEntry | null; owners?: Record<string, string>; outcome?: ParseOutcome; trusted?: boolean } = {}): IngestLookups & { asked: string[] } {
+/** `owners`: a mail id alone is a claim made before error counts were kept. */
+function lookups(options: { entry?: LedgerEntry | null; owners?: Record<string, string | ReportClaim>; outcome?: ParseOutcome; trusted?: boolean } = {}): IngestLookups & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     entry: async () => (asked.push('ledger'), options.entry ?? null),
-    reportOwner: async (id) => (asked.push(`owner ${id}`), options.owners?.[id] ?? null),
+    reportOwner: async (id) => {
+      asked.push(`owner ${id}`);
+      const owner = options.owners?.[id];
+      return typeof owner === 'string' ? { mailId: owner, errors: null } : (owner ?? null);
+    },
     parse: async () => (asked.push('parse'), { outcome: options.outcome ?? ok('<r1>'), documents: null }),
     trust: async () => (asked.push('trust'), verdict(options.trusted ?? true)),
   };
@@ -50,7 +57,7 @@ describe('decideIngest', () => {
     const d = await decideIngest(input({ force: true }), forced);
     expect(describeDecision(d).outcome).toBe('forced');
     // a re-run takes no report id, and is no duplicate of the mail that has it
-    expect(d).toMatchObject({ step: 'queue', claimIds: [] });
+    expect(d).toMatchObject({ step: 'queue', claims: [] });
     expect(forced.asked).not.toContain('owner <r1>');
     expect(await outcomeOf(lookups(), { force: true })).toBe('new');
   });
@@ -84,6 +91,15 @@ describe('decideIngest', () => {
     expect(d).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'report <r1> already ingested as m0' });
     expect(await outcomeOf(lookups({ owners: { '<r1>': 'm1' } }))).toBe('new');
   });
+
+  it('a copy of a report that reads more of its errors than the mail that carried it is new; as many, or a count never kept, a duplicate', async () => {
+    const fuller = await decideIngest(input(), lookups({ outcome: reading('<r1>', 5), owners: { '<r1>': { mailId: 'm0', errors: 3 } } }));
+    expect(fuller).toMatchObject({ step: 'queue', claims: [{ messageId: '<r1>', errors: 5 }] });
+    expect(describeDecision(fuller)).toEqual({ outcome: 'new', status: 'queued', reason: 'Microsoft sender, DMARC pass; reads 5 error(s) of report <r1>, m0 read 3' });
+    expect(await outcomeOf(lookups({ outcome: reading('<r1>', 3), owners: { '<r1>': { mailId: 'm0', errors: 3 } } }))).toBe('duplicate');
+    expect(await outcomeOf(lookups({ outcome: reading('<r1>', 2), owners: { '<r1>': { mailId: 'm0', errors: 3 } } }))).toBe('duplicate');
+    expect(await outcomeOf(lookups({ outcome: reading('<r1>', 5), owners: { '<r1>': 'm0' } }))).toBe('duplicate');
+  });
 });
 
 describe('plannedLookups: a dry run remembers what it would have written', () => {
@@ -94,6 +110,16 @@ describe('plannedLookups: a dry run remembers what it would have written', () =>
     expect(describeDecision(await decideIngest(input(), look)).outcome).toBe('duplicate');
     const other = await decideIngest(input({ mailId: 'm2' }), look);
     expect(other).toMatchObject({ step: 'duplicate-report', ownerMailId: 'm1' });
+  });
+
+  it('a fuller copy of a report later in the run is new, and then owns the report id', async () => {
+    const look = plannedLookups(lookups({ outcome: reading('<r1>', 3) }));
+    look.remember(await decideIngest(input(), look), 'replay-file');
+    expect(await look.reportOwner('<r1>')).toEqual({ mailId: 'm1', errors: 3 });
+    const fuller = await decideIngest(input({ mailId: 'm2' }), { ...look, parse: async () => ({ outcome: reading('<r1>', 5), documents: null }) });
+    expect(fuller).toMatchObject({ step: 'queue', fuller: { owner: { mailId: 'm1', errors: 3 } } });
+    look.remember(fuller, 'replay-file');
+    expect(await look.reportOwner('<r1>')).toEqual({ mailId: 'm2', errors: 5 });
   });
 
   it('a quarantined mail seen again in the run is a duplicate, as the ledger would say', async () => {

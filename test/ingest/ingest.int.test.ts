@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -113,6 +113,27 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(replay.status).toBe('duplicate');
     expect(replay.reason).toContain('<dirsync-a0000002@microsoftonline.com>');
     expect(await jobs()).toHaveLength(1);
+  });
+
+  it('a copy of a report that reads more of its errors than the copy before it (cut off) is queued; one that reads no more is a duplicate', async () => {
+    const ing = ingestor();
+    const whole = readFileSync(new URL('../../examples/01-contoso-duplicate-upn-proxy-federated.eml', import.meta.url));
+    const reportId = '<aadsync-20170905-060451-7712@microsoftonline.com>';
+    const cut = await ing.ingest(whole.subarray(0, whole.lastIndexOf('<tr>')), meta);
+    expect(cut).toMatchObject({ status: 'queued', reports: [{ reportId, errors: 4 }] });
+    const full = await ing.ingest(whole, { ...meta, origin: 'replay-file' });
+    expect(full).toMatchObject({ status: 'queued', reports: [{ reportId, errors: 5 }] });
+    expect(full.reason).toContain(`reads 5 error(s) of report ${reportId}, ${cut.mailId} read 4`);
+    const ledger = createLedger(redis, config.redis.prefix);
+    expect(await ledger.findByMessageId(reportId)).toEqual({ mailId: full.mailId, errors: 5 });
+    // an id claimed before counts were kept names its mail alone: no copy is known to read more
+    await redis.set(`${config.redis.prefix}:ingest:ledger-mid:legacy@microsoftonline.com`, 'f'.repeat(64));
+    expect(await ledger.findByMessageId('<legacy@microsoftonline.com>')).toEqual({ mailId: 'f'.repeat(64), errors: null });
+    // a forward of the whole report, and the cut copy again in other bytes, read no more
+    for (const copy of [whole, whole.subarray(0, whole.lastIndexOf('<tr>'))]) {
+      const again = await ing.ingest(Buffer.from(forwardedAsAttachment(copy.toString('latin1'), 'admin@contoso.com', `b17-${copy.length}`), 'latin1'), meta);
+      expect(again).toMatchObject({ status: 'duplicate', reason: `report ${reportId} already ingested as ${full.mailId}` });
+    }
   });
 
   it('leaves a mail that is not a report alone: not stored, not queued', async () => {
