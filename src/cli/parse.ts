@@ -1,6 +1,7 @@
 import type { ParsedReport } from '../../schemas/report.schema.ts';
 import { MailInputError, readMailInputs } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk parse` does (loaded when it runs; see parse-command.ts). */
 export async function runParse(
@@ -18,7 +19,8 @@ export async function runParse(
       const outcome = await parseMail(input.raw, { maxBytes: options.maxBytes });
       if (!outcome.ok) {
         rejected++;
-        err.write(`${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}\n`);
+        const why = `${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`;
+        err.write(`${terminalText(why)}\n`);
         continue;
       }
       reports.push(...outcome.reports);
@@ -36,20 +38,21 @@ export async function runParse(
   return rejected ? 1 : 0;
 }
 
+/** Mail text is escaped cell by cell, before the columns are measured (see terminalText). */
 function renderTable(label: string, reports: ParsedReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
     const tenant = [r.tenant.name, r.tenant.domain].filter(Boolean).join(' / ') || 'tenant not stated';
-    lines.push('', `${label}: "${r.subject}" from ${r.from ?? '?'}${r.forwardedBy ? ` (forwarded by ${r.forwardedBy})` : ''}`);
-    lines.push(`  ${tenant}; covers ${r.reportedAt ?? r.sentAt ?? 'unknown time'}; ${r.errors.length} error(s)${r.unparsed.length ? `, ${r.unparsed.length} unparsed fragment(s)` : ''}`);
+    lines.push('', terminalText(`${label}: "${r.subject}" from ${r.from ?? '?'}${r.forwardedBy ? ` (forwarded by ${r.forwardedBy})` : ''}`));
+    lines.push(terminalText(`  ${tenant}; covers ${r.reportedAt ?? r.sentAt ?? 'unknown time'}; ${r.errors.length} error(s)${r.unparsed.length ? `, ${r.unparsed.length} unparsed fragment(s)` : ''}`));
     const rows = r.errors.map((e) => [
       e.category,
       e.identity ?? '(tenant)',
       e.attributes.map((a) => (a.value ? `${a.name} ${a.value}` : a.name)).join('; ') || '-',
       e.errorCode ?? '',
-    ]);
+    ].map(terminalText));
     lines.push(...table(['CATEGORY', 'OBJECT', 'ATTRIBUTES', 'CODE'], rows).map((l) => `  ${l}`));
-    for (const u of r.unparsed) lines.push(`  unparsed: ${u.slice(0, 160)}`);
+    for (const u of r.unparsed) lines.push(`  unparsed: ${terminalText(u.slice(0, 160))}`);
   }
   return `${lines.join('\n')}\n`;
 }

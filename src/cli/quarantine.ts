@@ -7,6 +7,7 @@ import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { openRedis } from '../redis/connection.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
 
@@ -21,8 +22,9 @@ export async function listQuarantined(opts: { json?: boolean; limit: number }): 
     writeRows([...held, ...released], {
       json: opts.json,
       empty: 'no quarantined mails',
+      // the sender and the reason come from the mail
       line: (r) =>
-        `${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`,
+        terminalText(`${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`),
       footer: () => `${held.length} held, ${released.length} released; to accept a held mail after checking it: \`syncdesk quarantine release <mailId>\``,
     });
   } finally {
@@ -86,7 +88,7 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
       });
       await recordRelease(redis, config.redis.prefix, { ...entry, released: { by, at } });
       logger.warn({ action: 'quarantine-release', mailId: entry.mailId, by, status: result.status }, 'quarantined mail released by an admin');
-      print(`${entry.mailId}: released by ${by}: ${result.status}${result.status === 'queued' ? '' : ` (${result.reason ?? ''})`}`);
+      print(terminalText(`${entry.mailId}: released by ${by}: ${result.status}${result.status === 'queued' ? '' : ` (${result.reason ?? ''})`}`));
     }
     if (!workers.length) {
       print(`queued for the running workers (${others}); follow with \`syncdesk status\``);

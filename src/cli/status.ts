@@ -9,6 +9,7 @@ import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed } from './failed.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
 
@@ -187,5 +188,6 @@ function renderStatus(s: StatusReport): string[] {
 
 export async function printStatus(opts: { recent: number; json?: boolean }): Promise<void> {
   const status = await readStatus(opts);
-  process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : `${renderStatus(status).join('\n')}\n`);
+  // tenants, reasons and failures quote mails
+  process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : `${renderStatus(status).map(terminalText).join('\n')}\n`);
 }

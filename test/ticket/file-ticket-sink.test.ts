@@ -24,6 +24,18 @@ describe('file ticket sink', () => {
     expect(json).toMatchObject({ id: t.id, key: 'aadsync-1', status: 'open', notes: [{ kind: 'note' }] });
   });
 
+  it("shows a mail's terminal escapes in the Markdown, not raw (people cat it); the JSON record keeps the text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-files-'));
+    const sink = createFileTicketSink({ dir });
+    const t = await sink.create(draft('aadsync-esc', 'Duplicate ev\u001b[31mil\u001b]0;PWNED\u0007'), { idempotencyKey: 'x' });
+    await sink.addNote(t, [{ kind: 'code', text: 'junk \u009b2J\u0000 end\tafter a tab' }]);
+    const md = readFileSync(join(dir, `${t.id}.md`), 'utf8');
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(md).toContain('# Duplicate ev\\u001b\\[31mil\\u001b\\]0;PWNED\\u0007');
+    expect(md).toContain('junk \\u009b2J\\u0000 end\tafter a tab');
+    expect((await sink.read(t.id))!.summary).toBe('Duplicate ev\u001b[31mil\u001b]0;PWNED\u0007');
+  });
+
   it('finds tickets by exact key, newest first, with status set by hand and links both ways', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-files-'));
     let at = Date.parse('2026-11-01T00:00:00Z');

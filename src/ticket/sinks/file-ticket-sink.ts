@@ -6,6 +6,7 @@ import { PermanentError } from '../../errors.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { draftLevel, type DeskExtras } from './desk-kit.ts';
 import { mailNamed } from './mail-attachment.ts';
+import { terminalText } from '../../terminal-text.ts';
 import { escapeMarkdown, toMarkdown } from './markup.ts';
 
 /**
@@ -67,7 +68,8 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       toMarkdown(t.body),
     ];
     for (const n of t.notes) lines.push('', `## ${n.kind === 'note' ? 'Note' : n.kind === 'resolve' ? 'Resolved' : 'Reopened'} — ${n.at}`, '', toMarkdown(n.blocks));
-    return `${lines.join('\n')}\n`;
+    // the file people `cat` or `less`: a mail's control characters shown, not obeyed
+    return `${terminalText(lines.join('\n'))}\n`;
   }
 
   async function save(t: FileTicket): Promise<void> {
