@@ -6,6 +6,7 @@ import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-sup
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk demo` does (loaded when it runs; see demo-command.ts). */
 
@@ -34,7 +35,8 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   if (inputDir === resolve(EXAMPLES_DIR) && !process.env.SNAPSHOT_DIR) overrides['graph.snapshotDir'] = resolve(EXAMPLES_DIR, 'snapshots');
   const config = cliConfig(overrides);
   const logger = cliLogger(config);
-  const print = (line = '') => out.write(`${line}\n`);
+  // reasons can quote a mail of --dir: a control character in it is shown, not obeyed
+  const print = (line = '') => out.write(`${terminalText(line)}\n`);
 
   const runtime = await openRuntime(config, logger);
   // quick stall detection: a demo should not sit 30 s on a job whose worker vanished

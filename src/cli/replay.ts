@@ -12,6 +12,7 @@ import { countActions, processResolveJob, type TicketJobResult } from '../app/pr
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
 
@@ -354,7 +355,8 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
   const config = cliConfig();
   const logger = cliLogger(config);
   const runtime = await openRuntime(config, logger);
-  const print: Print = (line = '') => process.stdout.write(`${line}\n`);
+  // the text form shows mail text (subjects, names, reasons): a control character in it is shown, not obeyed
+  const print: Print = (line = '') => process.stdout.write(`${terminalText(line)}\n`);
   let workers: ReturnType<typeof startWorkers> = [];
   try {
     const unreadable: UnreadableInput[] = [];
@@ -377,7 +379,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));
     }
     const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable };
-    if (opts.json) print(JSON.stringify(report));
+    if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of renderSummary(report, tally, others)) print(line);
     return drained && !tally.failed.length && !unreadable.length ? 0 : 1;
   } finally {

@@ -67,6 +67,17 @@ describe('terminal escapes from a mail', () => {
   }, 60_000);
 });
 
+describe('terminal escapes from a mail, replayed', () => {
+  it('`replay --dry-run` shows them escaped; `--json` keeps the text', () => {
+    const text = syncdesk(['replay', '--dry-run', 'report.eml']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(CONTROL);
+    expect(text.stdout).toContain(OBJECT);
+    const json = syncdesk(['replay', '--dry-run', '--json', 'report.eml']);
+    expect((JSON.parse(json.stdout) as { mails: Array<{ reports: Array<{ tenant: string }> }> }).mails[0]!.reports[0]!.tenant).toBe('con\u001b[31mtoso');
+  }, 60_000);
+});
+
 describe('terminal escapes from a mail, once it was replayed', () => {
   beforeAll(() => {
     expect(syncdesk(['replay', 'report.eml']).status).toBe(0);
