@@ -54,6 +54,8 @@ describe('file ticket sink', () => {
     expect(await sink.findByKey('aadsync-none')).toEqual([]);
     const resolved = await sink.resolve(second, [{ kind: 'paragraph', text: 'gone' }]);
     expect(resolved).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String) });
-    expect((await sink.reopen(resolved, [])).status).toBe('open');
+    // reopened, it is no longer resolved: its file says so
+    expect(await sink.reopen(resolved, [])).toMatchObject({ status: 'open', resolvedAt: null });
+    expect(readFileSync(join(dir, `${second.id}.md`), 'utf8')).toMatch(/^- Status: open$/m);
   });
 });

@@ -170,6 +170,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       return toDesk(
         await change(ticket.id, (t, at) => {
           t.status = 'open';
+          t.resolvedAt = null;
           t.notes.push({ at, kind: 'reopen', blocks: note });
         }),
       );
