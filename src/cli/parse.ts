@@ -1,5 +1,5 @@
 import type { ParsedReport } from '../../schemas/report.schema.ts';
-import { MailInputError, readMailInputs } from '../ingest/mail-files.ts';
+import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { terminalText } from '../terminal-text.ts';
 
@@ -10,28 +10,26 @@ export async function runParse(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const reports: ParsedReport[] = [];
+  const reports: Array<ParsedReport & { source: string }> = [];
   let rejected = 0;
   let count = 0;
-  try {
-    for await (const input of readMailInputs(inputs)) {
-      count++;
-      const outcome = await parseMail(input.raw, { maxBytes: options.maxBytes });
-      if (!outcome.ok) {
-        rejected++;
-        const why = `${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`;
-        err.write(`${terminalText(why)}\n`);
-        continue;
-      }
-      reports.push(...outcome.reports);
-      if (!options.json) out.write(renderTable(input.label, outcome.reports));
+  // a path that cannot be read is said and passed over: the rest is still parsed
+  const onUnreadable = (e: MailInputError): void => {
+    rejected++;
+    err.write(`${terminalText(`syncdesk parse: ${e.message}`)}\n`);
+  };
+  for await (const input of readMailInputs(inputs, { onUnreadable })) {
+    count++;
+    const outcome = await parseMail(input.raw, { maxBytes: options.maxBytes });
+    if (!outcome.ok) {
+      rejected++;
+      const why = `${input.label}: rejected (${outcome.rejection.reason}): ${outcome.rejection.detail}`;
+      err.write(`${terminalText(why)}\n`);
+      continue;
     }
-  } catch (e) {
-    if (e instanceof MailInputError) {
-      err.write(`syncdesk parse: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    // each report says which input it came from (a folder or an mbox gives many)
+    reports.push(...outcome.reports.map((r) => ({ source: input.label, ...r })));
+    if (!options.json) out.write(renderTable(input.label, outcome.reports));
   }
   if (options.json) out.write(`${JSON.stringify(reports, null, 2)}\n`);
   else out.write(`\n${count} mail(s): ${count - rejected} parsed, ${rejected} rejected; ${reports.reduce((n, r) => n + r.errors.length, 0)} error(s)\n`);

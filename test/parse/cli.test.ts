@@ -165,11 +165,14 @@ describe('syncdesk parse', () => {
   );
 
   it(
-    'exits 2 on a missing file',
+    'names a missing file on stderr and parses the rest, exit 1; each report in --json names its input',
     () => {
-      const r = syncdesk('parse', join(dir, 'does-not-exist.eml'));
-      expect(r.status).toBe(2);
-      expect(r.stderr).toContain('does-not-exist.eml');
+      const missing = join(dir, 'does-not-exist.eml');
+      const r = syncdesk('parse', '--json', missing, fixture('dirsync-2012-quota'));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`syncdesk parse: cannot read mail input ${missing}: no such file or directory`);
+      const parsed = JSON.parse(r.stdout) as Array<{ source: string }>;
+      expect(parsed.map((p) => p.source)).toEqual([fixture('dirsync-2012-quota')]);
     },
     TIMEOUT,
   );
