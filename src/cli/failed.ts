@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
-import { createLedger, RECENT_KEPT, type Ledger } from '../ingest/ledger.ts';
+import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
 import { whenRedisReady } from '../redis/ready.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
@@ -90,22 +90,62 @@ async function listAllFailed(runtime: Runtime, jobLimit?: number): Promise<Faile
   return [...(await listFailed(runtime.queues, jobLimit, runtime.config.ticket.digest)), ...(await listRejectedMails(ledger))];
 }
 
-/** Re-queues failed jobs (one by id, or all) and parses rejected mails again; returns the ids retried. */
-export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<string[]> {
+/** What became of one failed job or mail put back: `done` when it is queued again. */
+export interface Retried {
+  queue: string;
+  id: string;
+  done: boolean;
+  /** For one not done: why. */
+  reason: string | null;
+}
+
+/** The failed jobs and mails an id names: the one it is, else the one it starts (lists show mail ids shortened). */
+function named(failed: FailedJobInfo[], id: string): FailedJobInfo[] {
+  const exact = failed.filter((f) => f.id === id);
+  if (exact.length) return exact;
+  const started = failed.filter((f) => f.id.toLowerCase().startsWith(id.toLowerCase()));
+  const ids = new Set(started.map((f) => f.id));
+  if (ids.size > 1) throw new Error(`${id} starts ${ids.size} failed job or mail ids: give more of it`);
+  return started;
+}
+
+/**
+ * The admin's word a mail was taken on, kept by the ledger. A mail replayed from a file
+ * before the ledger kept it was vouched for by the admin who replayed it too (README:
+ * a file replay skips sender trust), and had passed sender trust otherwise.
+ */
+function vouchOf(entry: LedgerEntry | null): string | undefined {
+  if (entry?.vouched) return entry.vouched;
+  const fileReplay = entry?.vouched === undefined && (entry?.origin === 'replay-file' || entry?.origin === 'replay-mbox');
+  return fileReplay ? `replayed by an admin (${entry.origin})` : undefined;
+}
+
+/** Parses a kept mail again, on the word it was first taken on: a replayed mail is not put to sender trust now. */
+async function retryMail(runtime: Runtime, ledger: Ledger, mailId: string): Promise<Retried> {
+  const mail = await runtime.store.get(mailId);
+  if (!mail) return { queue: 'mail', id: mailId, done: false, reason: `no longer in the mail store (${runtime.config.ingest.storeDir}, kept ${runtime.config.ingest.retentionDays} days)` };
+  // forced: the ledger already holds this mail; its reports get flows of their own
+  const meta = { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true, vouched: vouchOf(await ledger.get(mailId)) };
+  const r = await runtime.ingestor().ingest(mail.raw, meta);
+  return { queue: 'mail', id: mailId, done: r.status === 'queued', reason: r.status === 'queued' ? null : `read again: ${r.status} (${r.reason ?? ''})` };
+}
+
+/** Re-queues failed jobs (one by id or the start of it, or all) and parses rejected mails again. */
+export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<Retried[]> {
   const failed = await listAllFailed(runtime, 100_000);
-  const chosen = target.all ? failed : failed.filter((f) => f.id === target.id);
-  const done: string[] = [];
+  const chosen = target.all ? failed : named(failed, target.id ?? '');
+  const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
+  const retried: Retried[] = [];
   for (const f of chosen) {
     if (f.queue === 'mail') {
-      const mail = await runtime.store.get(f.id);
-      if (!mail) continue;
-      // forced: the ledger already holds this mail; its reports get flows of their own
-      const r = await runtime.ingestor().ingest(mail.raw, { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true });
-      if (r.status === 'queued') done.push(f.id);
+      retried.push(await retryMail(runtime, ledger, f.id));
       continue;
     }
     const job = await runtime.queues.byName(f.queue).getJob(f.id);
-    if (!job) continue;
+    if (!job) {
+      retried.push({ queue: f.queue, id: f.id, done: false, reason: 'no longer in its queue' });
+      continue;
+    }
     if (f.effect && !runtime.config.ticket.digest) {
       // its tickets went out without it: the chunk's lookup and tickets again, in place of the failed job
       await runtime.queues.addChunkRerun(job.data as ResolveJob, Date.now().toString(36));
@@ -114,9 +154,9 @@ export async function retryFailed(runtime: Runtime, target: { id?: string; all?:
       // a fresh set of attempts: the cause was fixed (or is worth another full try)
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     }
-    done.push(f.id);
+    retried.push({ queue: f.queue, id: f.id, done: true, reason: null });
   }
-  return done;
+  return retried;
 }
 
 async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -140,13 +180,23 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
   });
 }
 
-/** Exit code: 1 when the id names no failed job or mail. */
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** Exit code: 1 when the id names no failed job or mail, or one of them is not queued again (a mail still unreadable, say). */
 export async function retryFailedCommand(id: string | undefined, opts: { all?: boolean }): Promise<number> {
-  const done = await withRuntime((r) => retryFailed(r, { id, all: opts.all }));
-  if (!done.length) {
-    process.stdout.write(id ? `no failed job with id ${id}\n` : 'no failed jobs\n');
-    return id ? 1 : 0;
+  const retried = await withRuntime((r) => retryFailed(r, { id, all: opts.all }));
+  if (!retried.length && !id) {
+    process.stdout.write('no failed jobs\n');
+    return 0;
   }
-  process.stdout.write(`re-queued ${done.length} job${done.length === 1 ? '' : 's'}: ${done.join(', ')}\n`);
-  return 0;
+  if (!retried.length) {
+    process.stderr.write(`syncdesk failed retry: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
+    return 1;
+  }
+  for (const r of retried) if (!r.done) process.stdout.write(`${r.queue}\t${r.id}: ${r.reason}\n`);
+  const done = retried.filter((r) => r.done);
+  const mails = done.filter((r) => r.queue === 'mail').length;
+  const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');
+  if (done.length) process.stdout.write(`re-queued ${what}: ${done.map((r) => r.id).join(', ')}\n`);
+  return done.length === retried.length ? 0 : 1;
 }

@@ -167,7 +167,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
 
     await store.put(raw, meta);
     const rerun = meta.force ? now().getTime().toString(36) : (entry?.rerun ?? undefined);
-    const pending = { status: 'pending' as const, origin: meta.origin, rerun: rerun ?? null, duplicateOf: null, reason: null };
+    const pending = { status: 'pending' as const, origin: meta.origin, rerun: rerun ?? null, duplicateOf: null, reason: null, vouched: meta.vouched ?? null };
     if (entry) {
       await ledger.update(mailId, pending);
     } else if (!(await ledger.claim({ mailId, ...pending }))) {

@@ -34,6 +34,12 @@ export interface LedgerEntry {
   /** For `duplicate`: the mail that already carried the same report. */
   duplicateOf: string | null;
   reason: string | null;
+  /**
+   * The admin's word the mail was taken on (a file replay, a quarantine release), so that
+   * reading it again (`failed retry`) does not ask sender trust either; null: none. Absent
+   * from entries written before it was kept.
+   */
+  vouched?: string | null;
 }
 
 /** The mail that carries a report Message-ID, and how many errors were read of that report (null: claimed before counts were kept). */

@@ -1,0 +1,70 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime } from '../../src/app/runtime.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createIngestor } from '../../src/ingest/ingest-mail.ts';
+import { createLedger } from '../../src/ingest/ledger.ts';
+import { createLogger } from '../../src/logger.ts';
+import { services } from '../helpers/services.ts';
+import { runCli, tempDir, uid } from '../prove/helpers.ts';
+
+/**
+ * `syncdesk failed retry <id> | --all` of mails an admin replayed from files (blind test 17,
+ * s07), under a strict sender trust the samples do not pass: a replayed mail was vouched for,
+ * and reading it again keeps that word (it was quarantined, and the command said "no failed
+ * job"); the start of an id names the mail, as in `quarantine release`; what became of each
+ * mail is said, and the exit code is 1 when one is not queued again.
+ */
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe('failed retry of replayed mails', () => {
+  it('reads them again without sender trust, by a shortened id or --all, and says what became of each', async () => {
+    const [dir, prefix] = [tempDir('retry'), `f${uid()}`];
+    // strict: the samples are not signed by Microsoft
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), TRUST_POLICY: 'strict' };
+    const ledger = createLedger(redis, prefix);
+
+    // a report replayed from a file that the parser gave up on (a stand-in that times out)
+    const runtime = await openRuntime(loadConfig(env), createLogger({ level: 'silent' }));
+    const flaky = createIngestor({ redis, store: runtime.store, queueReports: runtime.queueReports, config: runtime.config, logger: runtime.logger, parse: async () => ({ ok: false, rejection: { reason: 'timeout', detail: 'parsing took longer than 20000 ms' } }) });
+    const report = readFileSync('examples/02-fabrikam-proxyaddresses-signinname.eml');
+    const first = await flaky.ingest(report, { origin: 'replay-file', receivedAt: new Date(), vouched: 'replayed by an admin from 02.eml' });
+    await runtime.close();
+    expect(first).toMatchObject({ status: 'rejected' });
+
+    const retried = await runCli(['failed', 'retry', first.mailId.slice(0, 12)], env);
+    expect(retried.code, retried.output).toBe(0);
+    expect(retried.output).toContain(`re-queued 1 mail: ${first.mailId}`);
+    expect(await ledger.get(first.mailId)).toMatchObject({ status: 'queued', reason: 'replayed by an admin from 02.eml' });
+
+    // a mail no parser will read: an Outlook .msg of zeros
+    const msg = join(dir, 'in2.msg');
+    writeFileSync(msg, Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4000)]));
+    expect((await runCli(['replay', msg], env)).output).toContain('rejected 1');
+    const [unreadable] = (await runCli(['failed', 'list', '--json'], env)).output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { id: string });
+    for (const args of [['failed', 'retry', unreadable!.id.slice(0, 8)], ['failed', 'retry', '--all']]) {
+      const again = await runCli(args, env);
+      expect(again.code, again.output).toBe(1);
+      expect(again.output).toContain(`mail\t${unreadable!.id}: read again: rejected (unreadable: the mail could not be decoded: `);
+      expect(again.output).not.toContain('quarantined');
+    }
+    expect(await ledger.get(unreadable!.id)).toMatchObject({ status: 'rejected', vouched: `replayed by an admin from ${msg}` });
+    expect((await runCli(['quarantine', 'list'], env)).output).toContain('no quarantined mails');
+
+    const unknown = await runCli(['failed', 'retry', 'deadbeef'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('no failed job or mail with id deadbeef; see `syncdesk failed list`');
+
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 180_000);
+});
