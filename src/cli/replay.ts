@@ -340,7 +340,14 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
   const lines = [`replay: ${totals.mails} mail(s): ${formatCounts(statuses)}`];
   if (statuses.quarantined) lines.push('quarantined mails are kept: `syncdesk quarantine list`');
   const rejected = mails.filter((m) => m.status === 'rejected');
-  if (rejected.length) lines.push(`rejected: ${rejected.length} (${rejected.map((m) => (m.reason ?? 'rejected').split(':')[0]).join(', ')}); kept, see \`syncdesk failed list\``);
+  if (rejected.length) {
+    const why: Record<string, number> = {};
+    for (const m of rejected) {
+      const code = (m.reason ?? m.outcome).split(':')[0]!;
+      why[code] = (why[code] ?? 0) + 1;
+    }
+    lines.push(`rejected: ${rejected.length} (${formatCounts(why)}); kept, see \`syncdesk failed list\``);
+  }
   if (report.worked === 'workers') {
     lines.push(`queued for the running workers (${others}); follow with \`syncdesk status\``);
     return lines;
@@ -381,7 +388,9 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable };
     if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of renderSummary(report, tally, others)) print(line);
-    return drained && !tally.failed.length && !unreadable.length ? 0 : 1;
+    // a mail kept but not read is a problem the admin must see, as a path that could not be read
+    const rejected = mails.some((m) => m.status === 'rejected');
+    return drained && !tally.failed.length && !unreadable.length && !rejected ? 0 : 1;
   } finally {
     if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
     else await runtime.close();

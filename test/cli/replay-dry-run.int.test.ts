@@ -57,8 +57,8 @@ function file(name: string, content: Buffer | string): string {
   return path;
 }
 
-function parsed(r: CliResult): ReplayReport {
-  expect(r.code, r.stderr).toBe(0);
+function parsed(r: CliResult, code = 0): ReplayReport {
+  expect(r.code, r.stderr).toBe(code);
   // one JSON document and nothing else: logs and the progress bar are on stderr
   return JSON.parse(r.stdout) as ReplayReport;
 }
@@ -78,11 +78,11 @@ async function written(): Promise<unknown> {
 }
 
 /** Dry run, then the real run, over the same mails: the same outcome for each. */
-async function dryThenReal(args: string[]): Promise<{ dry: ReplayReport; real: ReplayReport }> {
+async function dryThenReal(args: string[], code = 0): Promise<{ dry: ReplayReport; real: ReplayReport }> {
   const before = await written();
-  const dry = parsed(await syncdesk(['replay', '--json', '--dry-run', ...args], env));
+  const dry = parsed(await syncdesk(['replay', '--json', '--dry-run', ...args], env), code);
   expect(await written(), 'the dry run changed something').toEqual(before);
-  const real = parsed(await syncdesk(['replay', '--json', '--wait', ...args], env));
+  const real = parsed(await syncdesk(['replay', '--json', '--wait', ...args], env), code);
   expect(dry.dryRun).toBe(true);
   expect(real).toMatchObject({ dryRun: false, worked: 'here', failed: [] });
   expect(comparable(dry)).toEqual(comparable(real));
@@ -105,7 +105,8 @@ describe('replay --dry-run predicts the real run', () => {
     const big = file('big.eml', reportMail({ ...tenant, coversAt: day1, rows: Array.from({ length: 150 }, (_, i) => row(`big${i}`, `x${i}`)) }));
     expect(readFileSync(big).length).toBeGreaterThan(60_000);
 
-    const { real } = await dryThenReal([a, copy, notReport, big]);
+    // the mail kept but not read makes both exit 1, as any rejected input does
+    const { real } = await dryThenReal([a, copy, notReport, big], 1);
     expect(outcomes(real)).toEqual(['new', 'duplicate', 'not-a-report', 'too-large']);
     expect(real.mails[0]!.reports).toEqual([expect.objectContaining({ errors: 3, tickets: { create: 3 } })]);
     expect(real.mails[0]!.reason).toMatch(/^replayed by an admin from .*a\.eml$/);
