@@ -27,6 +27,8 @@ export const ReportRefSchema = z.object({
    * must not make the 06:00 mail "old", nor resolve what only mails report.
    */
   source: z.enum(['mail', 'graph']).default('mail'),
+  /** The report's mail looks cut off: its problems are applied, but what it lacks is not counted missing. */
+  cutOff: z.boolean().optional(),
 });
 export type ReportRef = z.infer<typeof ReportRefSchema>;
 

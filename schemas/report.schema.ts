@@ -93,6 +93,8 @@ export const ParsedReportSchema = z.object({
   part: z.number().int().positive().optional(),
   /** Fragments of the error section that looked like errors but matched nothing. */
   unparsed: z.array(z.string()),
+  /** The mail looks cut off (cut-off.ts): it may list more errors than were read, so what it lacks says nothing. */
+  cutOff: z.boolean().optional(),
 });
 export type ParsedReport = z.infer<typeof ParsedReportSchema>;
 

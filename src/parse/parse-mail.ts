@@ -93,7 +93,7 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
   const reports = found.sort((a, b) => a.index - b.index).map((f) => f.report);
   // a cut-off copy must not pass for the whole report: the admin reads why rows may be missing
-  return { ok: true, reports: cutOff ? reports.map((r) => ({ ...r, unparsed: [`${cutOff}: the report may list more errors than were read`, ...r.unparsed] })) : reports };
+  return { ok: true, reports: cutOff ? reports.map((r) => ({ ...r, cutOff: true, unparsed: [`${cutOff}: the report may list more errors than were read`, ...r.unparsed] })) : reports };
 }
 
 function hasTenant(fields: ReportFields): boolean {

@@ -36,5 +36,6 @@ export const toReportRef: ToReportRef = (report, ctx) => {
     tenantKey,
     tenant: t,
     source: ctx.source ?? 'mail',
+    ...(report.cutOff && { cutOff: true }),
   };
 };

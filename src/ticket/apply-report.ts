@@ -394,6 +394,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     }
     // closed before (a replay of it): what it lacked was counted then
     if (await state.isApplied(stream, report.reportId)) return [];
+    if (report.cutOff) {
+      // not marked applied either: the whole copy, when it comes, counts what the run lacks
+      log?.warn({ reportId: report.reportId, tenant: report.tenantKey, action: 'skip-cut-off' }, 'the report mail looks cut off: nothing counted missing');
+      return [];
+    }
     const { old, newest } = await isOld(report);
     if (seen.skipped) {
       log?.warn(

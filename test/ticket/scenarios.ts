@@ -301,6 +301,16 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(third).toContainEqual(expect.objectContaining({ action: 'resolve', ticketId: bId }));
     });
 
+    it('a cut-off copy of a report resolves nothing it lacks; the whole copy of that run then does', async () => {
+      const { tenant, a, apply, bId } = await twoTicketed({ resolveAfterMissing: 1 });
+      const cut = ticketJob(tenant, 2, [a], `cut-${tenant}-2`);
+      const actions = await apply({ ...cut, report: { ...cut.report, cutOff: true } }, resolutionsFor(resolution(a)));
+      expect(actions.map((x) => x.action)).toEqual(['unchanged']);
+      expect((await desk.inspect.ticket(bId)).status).toBe('open');
+      const whole = await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
+      expect(whole).toContainEqual(expect.objectContaining({ action: 'resolve', ticketId: bId }));
+    });
+
     it('back after the window in report time: replayed months later, a linked ticket, not a reopen', async () => {
       // the clock stands still: every report is replayed at the same moment, long after its run
       const { tenant, a, b, apply, bId } = await twoTicketed({ resolveAfterMissing: 1 });
