@@ -3,7 +3,7 @@ import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
-import { whenRedisReady } from '../redis/ready.ts';
+import { terminalText } from '../terminal-text.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
@@ -163,7 +163,6 @@ async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> 
   const config = cliConfig();
   const runtime = await openRuntime(config, cliLogger(config));
   try {
-    await whenRedisReady(runtime.redis);
     return await fn(runtime);
   } finally {
     await runtime.close();
@@ -175,7 +174,8 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
   writeRows(rows, {
     json: opts.json,
     empty: 'no failed jobs',
-    line: (r) => `${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`,
+    // a reason can quote a mail: its control characters are shown, not obeyed
+    line: (r) => terminalText(`${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`),
     footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\``,
   });
 }
@@ -193,7 +193,7 @@ export async function retryFailedCommand(id: string | undefined, opts: { all?: b
     process.stderr.write(`syncdesk failed retry: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
     return 1;
   }
-  for (const r of retried) if (!r.done) process.stdout.write(`${r.queue}\t${r.id}: ${r.reason}\n`);
+  for (const r of retried) if (!r.done) process.stdout.write(`${terminalText(`${r.queue}\t${r.id}: ${r.reason}`)}\n`);
   const done = retried.filter((r) => r.done);
   const mails = done.filter((r) => r.queue === 'mail').length;
   const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');

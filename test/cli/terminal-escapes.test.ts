@@ -101,6 +101,15 @@ describe('terminal escapes from a mail, once it was replayed', () => {
     expect(status.stdout).toContain(`quarantined: sender ${SENDER} is not a known Microsoft sender`);
   }, 60_000);
 
+  it('`failed list` shows them escaped (a report of no readable row is kept, its subject in the reason)', () => {
+    const empty = REPORT.split('Object | Error')[0]!.replace('esc-1@', 'esc-3@');
+    writeFileSync(join(dir, 'empty.eml'), empty);
+    expect(syncdesk(['replay', 'empty.eml']).stdout).toContain('rejected 1');
+    const failed = syncdesk(['failed', 'list']);
+    expect(failed.stdout).not.toMatch(CONTROL);
+    expect(failed.stdout).toContain('Directory Synchronization Error Report \\u001b]0;SUBJ\\u0007');
+  }, 60_000);
+
   it('`quarantine list` shows them escaped', () => {
     const quarantine = syncdesk(['quarantine', 'list']);
     expect(quarantine.stdout).not.toMatch(CONTROL);
