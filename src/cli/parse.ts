@@ -15,6 +15,7 @@ export async function runParse(
   let count = 0;
   // a path that cannot be read is said and passed over: the rest is still parsed
   const onUnreadable = (e: MailInputError): void => {
+    count++;
     rejected++;
     err.write(`${terminalText(`syncdesk parse: ${e.message}`)}\n`);
   };

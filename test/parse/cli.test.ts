@@ -171,6 +171,7 @@ describe('syncdesk parse', () => {
       const r = syncdesk('parse', '--json', missing, fixture('dirsync-2012-quota'));
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`syncdesk parse: cannot read mail input ${missing}: no such file or directory`);
+      expect(syncdesk('parse', missing, fixture('dirsync-2012-quota')).stdout).toMatch(/2 mail\(s\): 1 parsed, 1 rejected/);
       const parsed = JSON.parse(r.stdout) as Array<{ source: string }>;
       expect(parsed.map((p) => p.source)).toEqual([fixture('dirsync-2012-quota')]);
     },
