@@ -5,6 +5,7 @@ import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import type { QueueReports } from '../ingest/queue-reports.ts';
+import { QUEUE_NAMES } from '../queues.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
@@ -113,30 +114,40 @@ async function runOf(raw: Buffer, maxBytes: number): Promise<number> {
  * Queues one report at a time and waits until its flow has run (its close job done), so the
  * reports of a replay worked here apply one after the other, as their runs happened: four
  * workers taking two reports of a tenant at once would apply the newer one's rows first and
- * the older report would count as old. A job failed for good meanwhile ends the wait (that
- * report's close waits for `failed retry`).
+ * the older report would count as old.
  */
-function oneReportAtATime(runtime: Runtime, tally: SessionTally): QueueReports {
+function oneReportAtATime(runtime: Runtime): QueueReports {
   return async (reports, ctx, options) => {
     const queued = [];
     for (const report of reports) {
       const [q] = await runtime.queueReports([report], ctx, options);
       queued.push(q!);
-      await flowDone(runtime, q!.ticketJobId, tally);
+      await flowDone(runtime, q!.ticketJobId);
     }
     return queued;
   };
 }
 
 const FLOW_POLL_MS = 20;
-const FLOW_WAIT_MS = 5 * 60_000;
 
-async function flowDone(runtime: Runtime, closeJobId: string, tally: SessionTally): Promise<void> {
-  const failedBefore = tally.failed.length;
-  const deadline = Date.now() + FLOW_WAIT_MS;
-  while (Date.now() < deadline && tally.failed.length === failedBefore) {
+/**
+ * Until the report's close job is done, or nothing of the flow can run any more: a chunk
+ * failed for good holds its close back until `failed retry` (then no job of the flow's queues
+ * is waiting, running or delayed for a retry). A lookup waiting for an on-premises worker is
+ * waited for, as long as ONPREM_WAIT_SECONDS lets it wait.
+ */
+async function flowDone(runtime: Runtime, closeJobId: string): Promise<void> {
+  // the queues a report's flow runs through: all but the Graph poll's, whose next run is always delayed
+  const queues = runtime.queues.names.filter((name) => name !== QUEUE_NAMES.poll).map((name) => runtime.queues.byName(name));
+  for (;;) {
     const state = await runtime.queues.ticket.getJobState(closeJobId);
     if (state === 'completed' || state === 'failed' || state === 'unknown') return;
+    let moving = 0;
+    for (const queue of queues) {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      moving += (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
+    }
+    if (!moving && state === 'waiting-children') return;
     await new Promise((r) => setTimeout(r, FLOW_POLL_MS));
   }
 }
@@ -233,7 +244,7 @@ export interface ReplayReport {
   worked: 'here' | 'workers' | 'nobody';
   mails: ReplayedMail[];
   totals: { mails: number; outcomes: Record<string, number>; reports: number; tickets: Record<string, number> | null };
-  /** Jobs that failed for good while this process worked them. */
+  /** Jobs that failed for good during the run, in any queue (one no worker of this process ran too). */
   failed: Array<{ queue: string; jobId: string; reason: string }>;
   /** Paths that could not be read (missing, permission denied): passed over, the rest replayed. */
   unreadable: UnreadableInput[];
@@ -258,7 +269,7 @@ type Print = (line?: string) => void;
 
 /**
  * A dry run's plan of one report: its records and what the ticket stage would do, as
- * `planReport` says. It weighs the facts a real run's jobs would: the report as a job
+ * the stage's plan says. It weighs the facts a real run's jobs would: the report as a job
  * payload (the workers parse theirs: the same fields, in the same order, hash the same),
  * looked up as the resolve stage does (`processResolveJob`: an error the resolver says
  * nothing of is "unresolved" there too).
@@ -376,7 +387,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     if (worked === 'here') workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
     const tickets = ticketsByReport(workers);
-    const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime, tally)) : runtime.ingestor();
+    const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime)) : runtime.ingestor();
 
     const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);

@@ -64,7 +64,7 @@ export interface ApplyReportDeps {
   keyConcurrency?: number;
 }
 
-/** Applies one report at once; the plan of a dry run is the same call on `planReport`'s adapters (dry-run.ts). */
+/** Applies one report at once; a dry run's plan is the same call on the adapters of dry-run.ts. */
 export type ApplyReport = (job: ReportErrors, resolutions: Map<string, Resolution>) => Promise<TicketAction[]>;
 
 /** What a report listed, gathered from its applied chunks for `closeReport`. */
@@ -187,11 +187,12 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
    * so replayed months decide as the live service did; one made in the desk, from when it was made.
    */
   function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
-    if (!ticket.resolvedAt) return true;
-    // resolved by us as far as we know (an agent's own resolve in the desk leaves our state open)
-    const ours = s?.status === 'resolved' && s.resolvedCoversAt;
-    const elapsed = ours ? Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt!) : now().getTime() - Date.parse(ticket.resolvedAt);
-    return elapsed <= policy.reopenWithinDays * DAY_MS;
+    // resolved by us as far as we know: our state says so of this very ticket (an agent's own
+    // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
+    if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ticket.id) {
+      return Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt) <= policy.reopenWithinDays * DAY_MS;
+    }
+    return !ticket.resolvedAt || now().getTime() - Date.parse(ticket.resolvedAt) <= policy.reopenWithinDays * DAY_MS;
   }
 
   /**
@@ -355,7 +356,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   /** Whether the stream has seen a report newer than this one (advancing it to this one otherwise). */
   async function isOld(report: ReportRef): Promise<{ old: boolean; newest: number | null }> {
     const previous = await state.advanceStream(streamOf(report), Date.parse(report.coversAt));
-    // Strictly older only: a report covering the same time (a second forward, another chunk) is applied, and dedups by hash.
+    // Strictly older only: a report covering the same time (another chunk, a forward of the same run) is applied; sameRun then makes it no new sighting.
     return { old: previous !== null && previous > Date.parse(report.coversAt), newest: previous };
   }
 

@@ -421,6 +421,20 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(creates).toHaveLength(2);
     });
 
+    it('a plan spans its reports: what it created, resolved and later follows up is what the real run does, report after report', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const plan = stage({ resolveAfterMissing: 1 }, desk.sink, state.store(), createPlanReport);
+      const apply = stage({ resolveAfterMissing: 1 });
+      const run = async (step: ApplyReport, day: number, errors: typeof a[]) =>
+        (await step(ticketJob(tenant, day, errors), resolutionsFor(...errors.map((e) => resolution(e))))).map((x) => x.action).sort();
+      const planned = [await run(plan, 1, [a, b]), await run(plan, 2, [a]), await run(plan, 49, [a, b])];
+      expect(await desk.inspect.tickets(correlationKey(tenant, a))).toEqual([]);
+      expect(planned).toEqual([['create', 'create'], ['resolve', 'unchanged'], ['followup', 'unchanged']]);
+      expect([await run(apply, 1, [a, b]), await run(apply, 2, [a]), await run(apply, 49, [a, b])]).toEqual(planned);
+    });
+
     it('dry-run lists the plan and changes nothing', async () => {
       const tenant = uniqueTenant();
       const a = syncError();
