@@ -7,6 +7,7 @@ import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import type { QueueReports } from '../ingest/queue-reports.ts';
 import { QUEUE_NAMES } from '../queues.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { runTime } from '../parse/report-ref.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
@@ -93,7 +94,7 @@ async function* inRunOrder(inputs: AsyncGenerator<ReplayInput>, maxBytes: number
       return;
     }
     bytes += input.raw.length;
-    held.push({ input, at: await runOf(input.raw, maxBytes) });
+    held.push({ input, at: await runOf(input, maxBytes) });
   }
   yield* byRun(held);
 }
@@ -103,11 +104,15 @@ function byRun(held: Array<{ input: ReplayInput; at: number }>): ReplayInput[] {
   return held.sort((a, b) => a.at - b.at).map((h) => h.input);
 }
 
-/** The earliest run a mail's reports cover (epoch ms); a mail that is no report goes last. */
-async function runOf(raw: Buffer, maxBytes: number): Promise<number> {
-  const outcome = await parseMail(raw, { maxBytes });
-  const times = outcome.ok ? outcome.reports.map((r) => Date.parse(r.reportedAt ?? r.sentAt ?? '')).filter((t) => !Number.isNaN(t)) : [];
-  return times.length ? Math.min(...times) : Infinity;
+/**
+ * The earliest run a mail's reports cover (epoch ms), as the ticket stage orders them: a
+ * report that says nothing of its run by when the mail came (a mailbox's arrival; for a file,
+ * now, so last), and a mail that is no report last.
+ */
+async function runOf(input: ReplayInput, maxBytes: number): Promise<number> {
+  const outcome = await parseMail(input.raw, { maxBytes });
+  if (!outcome.ok) return Infinity;
+  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? input.receivedAt.getTime() : runTime(r))));
 }
 
 /**

@@ -9,6 +9,7 @@ import { readHtml } from './html-blocks.ts';
 import { isOutlookMsg, openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields, type ReportFields } from './report-fields.ts';
+import { runTime } from './report-ref.ts';
 import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TEXT_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
 import { textToBlocks } from './text-blocks.ts';
 
@@ -90,10 +91,18 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   if (!found.some((f) => f.report.errors.length)) {
     return reject('unreadable', `recognised as a sync error report (subject "${subject}"), but no error row could be read${cutOff ? `; ${cutOff}` : ''}`);
   }
-  // keep the order of the mail: outer before inner, attachments in MIME order (a stable sort keeps inline ones in theirs)
-  const reports = found.sort((a, b) => a.index - b.index).map((f) => f.report);
+  // in the order of their runs (a thread forwarded or attached newest first must not make the
+  // older report look replayed); else as the mail has them: outer before inner, attachments in
+  // MIME order, inline ones in theirs (the sort is stable)
+  const reports = found.sort((a, b) => runKey(a.report) - runKey(b.report) || a.index - b.index).map((f) => f.report);
   // a cut-off copy must not pass for the whole report: the admin reads why rows may be missing
   return { ok: true, reports: cutOff ? reports.map((r) => ({ ...r, cutOff: true, unparsed: [`${cutOff}: the report may list more errors than were read`, ...r.unparsed] })) : reports };
+}
+
+/** A report's run for ordering: one that says nothing of its run goes after those that do. */
+function runKey(report: ParsedReport): number {
+  const at = runTime(report);
+  return Number.isNaN(at) ? Infinity : at;
 }
 
 function hasTenant(fields: ReportFields): boolean {
@@ -119,12 +128,6 @@ function namesSomething(error: SyncError): boolean {
  */
 function sameReport(a: ParsedReport, b: ParsedReport): boolean {
   return a.messageId === b.messageId && a.reportedAt === b.reportedAt && a.errors.length === b.errors.length && a.errors.every((e, i) => e.fingerprint === b.errors[i]!.fingerprint);
-}
-
-/** When the report's run was, for ordering (a report that says nothing of it goes last). */
-function runTime(report: ParsedReport): number {
-  const at = Date.parse(report.reportedAt ?? report.sentAt ?? '');
-  return Number.isNaN(at) ? Infinity : at;
 }
 
 /**
@@ -155,12 +158,8 @@ function readReports(doc: MailDocument, haveInner: boolean, why: string[]): Pars
       const end = reportHeaders[i + 1]?.line ?? lines.length;
       return under[i]!.length ? buildReport(doc, { inner: header, errors: under[i]!, unparsed: [], lines: lines.slice(header.line, end) }, haveInner, why) : null;
     });
-    // numbered as the mail shows them (ids stay stable), handed on in the order of their runs:
-    // a thread forwarded newest first must not make the older report look replayed
-    return reports
-      .filter((r): r is ParsedReport => r !== null)
-      .map((r, i) => ({ ...r, part: i + 1 }))
-      .sort((a, b) => runTime(a) - runTime(b));
+    // numbered as the mail shows them: ids stay stable (parseWithin hands them on in run order)
+    return reports.filter((r): r is ParsedReport => r !== null).map((r, i) => ({ ...r, part: i + 1 }));
   }
   const reportHeader = reportHeaders.at(-1) ?? null;
   const below = reportHeader ? under.at(-1)! : extraction.errors;

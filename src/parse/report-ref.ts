@@ -20,9 +20,15 @@ export interface ReportContext {
 
 export type ToReportRef = (report: ParsedReport, ctx: ReportContext) => ReportRef;
 
+/** When the run a report covers was, as `coversAt` says it (epoch ms); NaN when the report says nothing of it. */
+export function runTime(report: Pick<ParsedReport, 'reportedAt' | 'sentAt'>): number {
+  return Date.parse(report.reportedAt ?? report.sentAt ?? '');
+}
+
 export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;
+  // runTime's, else when the mail came
   const at = report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString();
   const mailReportId = report.messageId ?? ctx.mailId ?? `${named ?? 'unknown'}:${at}`;
   // reports forwarded inline together share their message: each needs an id of its own, or the second would count as applied

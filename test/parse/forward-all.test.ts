@@ -1,8 +1,8 @@
 /**
- * Gmail's "Forward all" of a thread of reports: one report per forwarded header, handed on
- * in the order of their runs whatever order the thread was forwarded in (the ticket stage
- * takes a report older than one it applied as replayed), each keeping the number of its place
- * in the mail (its id).
+ * Several reports in one mail (Gmail's "Forward all" of a thread, one report per forwarded
+ * header; or saved reports attached): handed on in the order of their runs whatever order the
+ * mail has them in (the ticket stage takes a report older than one it applied as replayed),
+ * an inline one keeping the number of its place in the mail (its id).
  */
 
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,25 @@ async function runs(raw: string): Promise<Array<{ part: number | undefined; repo
   return parsed.reports.map((r) => ({ part: r.part, reportedAt: r.reportedAt }));
 }
 
-describe('several reports forwarded inline', () => {
+/** A mail that attaches two saved reports, the newer (2018) first. */
+function attachedNewestFirst(): string {
+  const saved = (name: string) => readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'latin1');
+  const part = (raw: string) => `--b\r\nContent-Type: message/rfc822\r\n\r\n${raw.trimEnd()}\r\n`;
+  return [
+    'From: Megan Admin <megan.admin@fabrikam.com>\r\nTo: desk@fabrikam.com\r\nSubject: two reports\r\nDate: Mon, 16 Apr 2018 09:00:00 +0000\r\n',
+    'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nBoth attached.\r\n',
+    part(saved('02-fabrikam-proxyaddresses-signinname.eml')),
+    part(saved('03-fabrikam-quota-exceeded.eml')),
+    '--b--\r\n',
+  ].join('');
+}
+
+describe('several reports in one mail', () => {
+  it('attached newest first: handed on oldest first', async () => {
+    const reports = await runs(attachedNewestFirst());
+    expect(reports.map((r) => r.reportedAt?.slice(0, 4))).toEqual(['2014', '2018']);
+  });
+
   it('come in the order of their runs, each numbered by its place in the mail', async () => {
     const raw = readFileSync(FIXTURE, 'latin1');
     const inOrder = await runs(raw);
