@@ -185,15 +185,18 @@ function startsWithFrom(head: Buffer): boolean {
 }
 
 /**
- * A line that starts the next message of an mbox: "From ", the envelope sender, then the date
- * ("From MAILER-DAEMON Fri Jul  8 12:08:34 2011", Thunderbird's "From - Mon Jan  1 …"). A body
- * line an mboxo writer left unquoted ("From the previous report, …") has no time and year, and
- * splitting there cut a mail in two.
+ * A line that starts the next message of an mbox: "From ", the envelope sender, then a date,
+ * asctime's as mbox writers put it ("From MAILER-DAEMON Fri Jul  8 12:08:34 2011",
+ * Thunderbird's "From - Mon Jan  1 …") or RFC 2822's ("Sat, 04 Jan 2020 10:48:32 +0000").
+ * A body line an mboxo writer left unquoted ("From the previous report at 06:00 on 5 May
+ * 2026, …") has no date right after its second word, so the mail it is in stays whole.
  */
 function isSeparator(line: Buffer): boolean {
   return startsWithFrom(line) && SEPARATOR_RE.test(line.toString('latin1', FROM_LINE.length, 200));
 }
-const SEPARATOR_RE = /^\S+ +(?=.*\b\d{1,2}:\d{2}\b)(?=.*\b(?:19|20)\d{2}\b)/;
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const SEPARATOR_RE = new RegExp(`^\\S+ +(?:${DAY},? +)?(?:${MONTH} +\\d{1,2}|\\d{1,2} +${MONTH} +\\d{4}) +\\d{1,2}:\\d{2}`);
 
 async function* readMailFile(path: string): AsyncGenerator<MailInput> {
   if (startsWithFrom(await readHead(path))) {

@@ -186,7 +186,7 @@ describe('readMailInputs', () => {
 
   it('an mbox splits at From_ lines of any common writer, not at a body line an mboxo writer left unquoted', async () => {
     const path = join(dir, 'archive.mbox');
-    const body = (n: string) => `From: a@example.com\nSubject: ${n}\n\nline one\nFrom the previous report, nothing changed.\nFrom 9:00 until 2025 closing\nlast line\n`;
+    const body = (n: string) => `From: a@example.com\nSubject: ${n}\n\nline one\nFrom the previous report at 06:00 on 5 May 2026, nothing changed.\nFrom 9:00 until 2025 closing\nlast line\n`;
     writeFileSync(
       path,
       [
@@ -197,7 +197,7 @@ describe('readMailInputs', () => {
     );
     const mails = (await collect([path])).map((m) => m.raw.toString());
     expect(mails.map((m) => /Subject: (\w+)/.exec(m)?.[1])).toEqual(['one', 'two', 'three']);
-    expect(mails[0]).toContain('From the previous report, nothing changed.\nFrom 9:00 until 2025 closing\nlast line');
+    expect(mails[0]).toContain('From the previous report at 06:00 on 5 May 2026, nothing changed.\nFrom 9:00 until 2025 closing\nlast line');
   });
 
   it('with onUnreadable, passes over what cannot be read and reads the rest', async () => {
