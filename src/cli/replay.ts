@@ -355,15 +355,18 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
   for (const m of mails) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
   const lines = [`replay: ${totals.mails} mail(s): ${formatCounts(statuses)}`];
   if (statuses.quarantined) lines.push('quarantined mails are kept: `syncdesk quarantine list`');
-  const rejected = mails.filter((m) => m.status === 'rejected');
-  if (rejected.length) {
+  // too large: kept truncated, so not in `failed list` (reading it again cannot help)
+  const unread = mails.filter((m) => m.status === 'rejected' && m.outcome !== 'too-large');
+  if (unread.length) {
     const why: Record<string, number> = {};
-    for (const m of rejected) {
+    for (const m of unread) {
       const code = (m.reason ?? m.outcome).split(':')[0]!;
       why[code] = (why[code] ?? 0) + 1;
     }
-    lines.push(`rejected: ${rejected.length} (${formatCounts(why)}); kept, see \`syncdesk failed list\``);
+    lines.push(`rejected: ${unread.length} (${formatCounts(why)}); kept, see \`syncdesk failed list\``);
   }
+  const large = mails.filter((m) => m.outcome === 'too-large').length;
+  if (large) lines.push(`too large: ${large}, kept truncated and not read; raise MAX_MAIL_BYTES and replay with --force`);
   if (report.worked === 'workers') {
     lines.push(`queued for the running workers (${others}); follow with \`syncdesk status\``);
     return lines;

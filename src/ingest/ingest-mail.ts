@@ -154,13 +154,14 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
 
     if (d.step === 'too-large') {
       await store.put(raw, meta);
+      // the admin's word (or its absence, null) is kept: `failed retry` reads the mail on it
       if (entry) await ledger.update(mailId, { status: 'rejected', reason: d.reason });
-      else await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason });
+      else await ledger.claim({ mailId, status: 'rejected', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason, vouched: meta.vouched ?? null });
       log.warn({ action: 'ingest', code: 'too_large', size: raw.length }, 'mail too large, kept truncated');
       return answer(d, true);
     }
     if (d.step === 'not-a-report') {
-      if (!entry) await ledger.claim({ mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason }, notReportTtl);
+      if (!entry) await ledger.claim({ mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason, vouched: meta.vouched ?? null }, notReportTtl);
       log.debug({ action: 'ingest', code: 'not_a_report' }, d.reason);
       return answer(d, false);
     }

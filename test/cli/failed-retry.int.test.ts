@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/app/runtime.ts';
+import type { ReplayReport } from '../../src/cli/replay.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createLedger } from '../../src/ingest/ledger.ts';
@@ -67,4 +68,17 @@ describe('failed retry of replayed mails', () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 180_000);
+
+  it('a file replayed with --verify-senders that was too large keeps that no word was given for it', async () => {
+    const [dir, prefix] = [tempDir('retry-trust'), `f${uid()}`];
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), TRUST_POLICY: 'strict', MAX_MAIL_BYTES: '20000' };
+    const big = join(dir, 'big.eml');
+    writeFileSync(big, Buffer.concat([readFileSync('examples/02-fabrikam-proxyaddresses-signinname.eml'), Buffer.from(`\r\n${'x'.repeat(30_000)}\r\n`)]));
+    const replay = await runCli(['replay', '--verify-senders', '--json', big], env);
+    const { mails } = JSON.parse(replay.output.split('\n').find((l) => l.startsWith('{"dryRun"'))!) as ReplayReport;
+    expect(mails[0]).toMatchObject({ outcome: 'too-large', status: 'rejected' });
+    expect(await createLedger(redis, prefix).get(mails[0]!.mailId)).toMatchObject({ status: 'rejected', vouched: null });
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 120_000);
 });
