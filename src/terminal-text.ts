@@ -12,7 +12,9 @@
  * Here, not in src/cli: the file desk's Markdown needs it too.
  */
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// C0 (but tab and line feed), DEL and C1; and the bidirectional controls and line and
+// paragraph separators, which reorder or break the line the terminal shows
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function terminalText(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
 import { terminalText } from '../terminal-text.ts';
+import { UsageError } from './usage.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
@@ -105,7 +106,7 @@ function named(failed: FailedJobInfo[], id: string): FailedJobInfo[] {
   if (exact.length) return exact;
   const started = failed.filter((f) => f.id.toLowerCase().startsWith(id.toLowerCase()));
   const ids = new Set(started.map((f) => f.id));
-  if (ids.size > 1) throw new Error(`${id} starts ${ids.size} failed job or mail ids: give more of it`);
+  if (ids.size > 1) throw new UsageError(`${id} starts ${ids.size} failed job or mail ids: give more of it`);
   return started;
 }
 

@@ -73,7 +73,8 @@ export function dateValue(value: string): Date {
   if (new Date(`${m[1]}T00:00:00Z`).toISOString().slice(0, 10) !== m[1]) throw new InvalidArgumentError(`${m[1]} is not a day of the calendar`);
   return d;
 }
-const ISO_DATE_RE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+// a time needs its zone: without one JavaScript reads it as this machine's local time, a date alone as UTC
+const ISO_DATE_RE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Option parser: a TCP port, 0 meaning off. */
 export const portNumber = wholeNumber(0, 65535);

@@ -189,7 +189,7 @@ function startsWithFrom(head: Buffer): boolean {
  * asctime's as mbox writers put it ("From MAILER-DAEMON Fri Jul  8 12:08:34 2011",
  * Thunderbird's "From - Mon Jan  1 …") or RFC 2822's ("Sat, 04 Jan 2020 10:48:32 +0000").
  * A body line an mboxo writer left unquoted ("From the previous report at 06:00 on 5 May
- * 2026, …") has no date right after its second word, so the mail it is in stays whole.
+ * 2026, …") has no date right after its second word: it is the body's.
  */
 function isSeparator(line: Buffer): boolean {
   return startsWithFrom(line) && SEPARATOR_RE.test(line.toString('latin1', FROM_LINE.length, 200));

@@ -154,6 +154,6 @@ function scratchFor(cells: number): typeof scratch {
 const NAME_ROLES = new Set<FieldRole | null>(['identity', 'objectId', 'objectType', 'value', 'ignore']);
 
 /** The sentence that explains a text: a full sentence before a bare code word. */
-export function primary(matches: readonly FamilyMatch[]): FamilyMatch | null {
+function primary(matches: readonly FamilyMatch[]): FamilyMatch | null {
   return matches.find((m) => !m.codeWord) ?? matches[0] ?? null;
 }

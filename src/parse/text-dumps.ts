@@ -492,7 +492,7 @@ export function alignedFields(lines: string[], start: number): { fields: string[
   if (!named.length || named.some((f) => !f.name || !f.value)) return null;
   const known = named.filter((f) => fieldRole(f.name)).length;
   // labels the vocabulary does not know (another language) pass in a run of three or more:
-  // the values tell what each holds (extract-errors.ts reads "label: value" lines by them)
+  // the values tell what each holds (extract-lines.ts reads "label: value" lines by them)
   if (named.length === 1 ? !known : (known * 2 < named.length && named.length < 3) || !named.every((f) => LABEL_SHAPE.test(f.name))) return null;
   return { fields: named.map(fieldLine), end };
 }

@@ -38,7 +38,7 @@ export function createPlanReport(deps: ApplyReportDeps): ApplyReport {
 /** The id of a ticket a dry run pretends to have created (the desk never gave one). */
 const PLANNED_ID = 'planned';
 
-export function recordingSink(desk: TicketSink): RecordingSink {
+function recordingSink(desk: TicketSink): RecordingSink {
   const calls: RecordedCall[] = [];
   // the tickets as the plan left them (created, resolved, reopened): later reports find them so
   const planned = new Map<string, DeskTicket>();
@@ -71,7 +71,7 @@ export function recordingSink(desk: TicketSink): RecordingSink {
 }
 
 /** State that reads through to `state` and keeps what is written in memory, for the plan's later reports. */
-export function stagedState(state: TicketStateStore): TicketStateStore {
+function stagedState(state: TicketStateStore): TicketStateStore {
   const keys = new Map<string, KeyState>();
   const marks = new Map<string, number>();
   const applied = new Set<string>();

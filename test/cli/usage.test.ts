@@ -39,6 +39,7 @@ describe('usage errors', () => {
     { args: ['replay', '--imap', '--since', '01/02/2026'], line: /argument '01\/02\/2026' is invalid\. expected a date such as 2026-03-01/ },
     { args: ['replay', '--imap', '--since', '2026-02-30'], line: /argument '2026-02-30' is invalid\. 2026-02-30 is not a day of the calendar/ },
     { args: ['replay', '--imap', '--since', '99999-01-01'], line: /argument '99999-01-01' is invalid\. expected a date/ },
+    { args: ['replay', '--imap', '--since', '2026-03-01T08:00'], line: /argument '2026-03-01T08:00' is invalid\. expected a date such as 2026-03-01 or 2026-03-01T08:00:00Z/ },
     { args: ['replay', '--imap', '--since', '2026-06-30', '--until', '2026-01-01'], line: /^syncdesk replay: --until must be after --since/ },
     { args: ['replay', 'a.eml', '--since', '2026-01-01'], line: /^syncdesk replay: --since is for --imap or --graph; files are replayed whole/ },
     { args: ['replay', '--imap', '--since', '2026-01-01', '--folder', 'x'], line: /^syncdesk replay: --folder is for --graph/ },
