@@ -4,10 +4,6 @@ import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type TicketJob 
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
-import type { QueueReports } from '../ingest/queue-reports.ts';
-import { QUEUE_NAMES } from '../queues.ts';
-import { parseMail } from '../parse/parse-mail.ts';
-import { runTime } from '../parse/report-ref.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
@@ -15,6 +11,8 @@ import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
+import { failedCounts, failedSince, oneReportAtATime } from './replay-flow.ts';
+import { inRunOrder, ORDER_BUDGET_BYTES, type ReplayInput } from './replay-order.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
 
@@ -32,13 +30,6 @@ export interface ReplayOptions {
   verifySenders?: boolean;
   /** One JSON document on stdout (`ReplayReport`) instead of the text. */
   json?: boolean;
-}
-
-interface ReplayInput {
-  raw: Buffer;
-  label: string;
-  origin: MailOrigin;
-  receivedAt: Date;
 }
 
 async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[]): AsyncGenerator<ReplayInput> {
@@ -71,113 +62,6 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
 export interface UnreadableInput {
   source: string;
   reason: string;
-}
-
-/** Mails held to be put in order, at most (beyond it, the rest follow in the order given). */
-const ORDER_BUDGET_BYTES = 256 * 1024 * 1024;
-
-/**
- * The mails in the order of the sync runs their reports cover, so a replay applies them as
- * they happened: exports name mails by subject or arrival, and a report applied after a newer
- * one of its tenant is old (it resolves and reopens nothing). Each mail is parsed once more for
- * it; beyond ORDER_BUDGET_BYTES held, the rest follow in the order given (memory stays bounded).
- */
-async function* inRunOrder(inputs: AsyncGenerator<ReplayInput>, maxBytes: number, onOverflow: () => void): AsyncGenerator<ReplayInput> {
-  const held: Array<{ input: ReplayInput; at: number }> = [];
-  let bytes = 0;
-  for await (const input of inputs) {
-    if (bytes + input.raw.length > ORDER_BUDGET_BYTES) {
-      onOverflow();
-      yield* byRun(held);
-      yield input;
-      yield* inputs;
-      return;
-    }
-    bytes += input.raw.length;
-    held.push({ input, at: await runOf(input, maxBytes) });
-  }
-  yield* byRun(held);
-}
-
-function byRun(held: Array<{ input: ReplayInput; at: number }>): ReplayInput[] {
-  // stable: mails of one run (a report and its forward) and mails that are no report keep their order
-  return held.sort((a, b) => a.at - b.at).map((h) => h.input);
-}
-
-/**
- * The earliest run a mail's reports cover (epoch ms), as the ticket stage orders them: a
- * report that says nothing of its run by when the mail came (a mailbox's arrival; for a file,
- * now, so last), and a mail that is no report last.
- */
-async function runOf(input: ReplayInput, maxBytes: number): Promise<number> {
-  const outcome = await parseMail(input.raw, { maxBytes });
-  if (!outcome.ok) return Infinity;
-  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? input.receivedAt.getTime() : runTime(r))));
-}
-
-/**
- * Queues one report at a time and waits until its flow has run (its close job done), so the
- * reports of a replay worked here apply one after the other, as their runs happened: four
- * workers taking two reports of a tenant at once would apply the newer one's rows first and
- * the older report would count as old.
- */
-function oneReportAtATime(runtime: Runtime): QueueReports {
-  return async (reports, ctx, options) => {
-    const queued = [];
-    for (const report of reports) {
-      const [q] = await runtime.queueReports([report], ctx, options);
-      queued.push(q!);
-      await flowDone(runtime, q!.ticketJobId);
-    }
-    return queued;
-  };
-}
-
-const FLOW_POLL_MS = 20;
-
-/**
- * Until the report's close job is done, or nothing of the flow can run any more: a chunk
- * failed for good holds its close back until `failed retry` (then no job of the flow's queues
- * is waiting, running or delayed for a retry). A lookup waiting for an on-premises worker is
- * waited for, as long as ONPREM_WAIT_SECONDS lets it wait.
- */
-async function flowDone(runtime: Runtime, closeJobId: string): Promise<void> {
-  // the queues a report's flow runs through: all but the Graph poll's, whose next run is always delayed
-  const queues = runtime.queues.names.filter((name) => name !== QUEUE_NAMES.poll).map((name) => runtime.queues.byName(name));
-  for (;;) {
-    const state = await runtime.queues.ticket.getJobState(closeJobId);
-    if (state === 'completed' || state === 'failed' || state === 'unknown') return;
-    let moving = 0;
-    for (const queue of queues) {
-      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      moving += (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
-    }
-    if (!moving && state === 'waiting-children') return;
-    await new Promise((r) => setTimeout(r, FLOW_POLL_MS));
-  }
-}
-
-/** How many jobs each queue holds as failed for good, before the replay works its mails. */
-async function failedCounts(runtime: Runtime): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const name of runtime.queues.names) counts.set(name, (await runtime.queues.byName(name).getJobCounts('failed')).failed ?? 0);
-  return counts;
-}
-
-/**
- * Jobs failed for good since `before` that the tally did not see: those no worker of this
- * process ran (an on-premises job no worker took, failed by the wait bound), newest first.
- */
-async function failedSince(runtime: Runtime, before: Map<string, number>, seen: SessionTally['failed']): Promise<SessionTally['failed']> {
-  const out: SessionTally['failed'] = [];
-  for (const [name, count] of await failedCounts(runtime)) {
-    const grown = count - (before.get(name) ?? 0);
-    if (grown <= 0) continue;
-    for (const job of await runtime.queues.byName(name).getFailed(0, grown - 1)) {
-      if (!seen.some((f) => f.queue === name && f.jobId === job.id)) out.push({ queue: name, jobId: String(job.id), reason: job.failedReason ?? '' });
-    }
-  }
-  return out;
 }
 
 /**
