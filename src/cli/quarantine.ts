@@ -6,8 +6,11 @@ import { cliConfig, cliLogger, formatCounts, waitForDrain, writeRows } from '../
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/session.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
+import type { StoredMail } from '../ingest/mail-store.ts';
 import { openRedis } from '../redis/connection.ts';
 import { terminalText } from '../terminal-text.ts';
+import { oneReportAtATime } from './replay-flow.ts';
+import { earliestRun } from './replay-order.ts';
 
 /** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
 
@@ -47,6 +50,7 @@ function adminName(by: string | undefined): string {
  * skipped for it alone (the admin vouches for it: who and when become the ledger entry's
  * reason), then taken off the quarantine and kept in its history. With no worker running
  * elsewhere, its reports are worked here until the queues are empty, so it gets its tickets.
+ * Several are released in the order of the runs they cover.
  * Exit 1 when the id names no held mail or a mail is no longer in the store.
  */
 export async function releaseQuarantined(target: { mailId?: string; all?: boolean; by?: string }): Promise<number> {
@@ -71,6 +75,7 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
     if (others === 0) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
     let missing = 0;
+    const stored: Array<{ entry: (typeof held)[number]; mail: StoredMail; run: number }> = [];
     for (const entry of held) {
       const mail = await runtime.store.get(entry.mailId);
       if (!mail) {
@@ -78,8 +83,15 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
         process.stderr.write(`${entry.mailId}: no longer in the mail store (${config.ingest.storeDir}, kept ${config.ingest.retentionDays} days): left in quarantine\n`);
         continue;
       }
+      stored.push({ entry, mail, run: await earliestRun(mail.raw, new Date(mail.receivedAt), config.ingest.maxMailBytes) });
+    }
+    // held mails of one tenant (months of reports from a sender trust did not know) are applied
+    // as their runs happened, one report at a time when worked here, as a replay does: released
+    // newest first, or two at once, the older report would count as old and leave its problems open
+    const ingestor = runtime.ingestor(workers.length ? oneReportAtATime(runtime) : undefined);
+    for (const { entry, mail } of stored.sort((a, b) => a.run - b.run)) {
       const at = new Date().toISOString();
-      const result = await runtime.ingestor().ingest(mail.raw, {
+      const result = await ingestor.ingest(mail.raw, {
         origin: mail.origin,
         receivedAt: new Date(mail.receivedAt),
         envelopeFrom: mail.envelopeFrom ?? undefined,

@@ -31,7 +31,7 @@ export async function* inRunOrder(inputs: AsyncGenerator<ReplayInput>, maxBytes:
       return;
     }
     bytes += input.raw.length;
-    held.push({ input, at: await runOf(input, maxBytes) });
+    held.push({ input, at: await earliestRun(input.raw, input.receivedAt, maxBytes) });
   }
   yield* byRun(held);
 }
@@ -44,11 +44,11 @@ function byRun(held: Array<{ input: ReplayInput; at: number }>): ReplayInput[] {
 /**
  * The earliest run a mail's reports cover (epoch ms), as the ticket stage orders them: a
  * report that says nothing of its run by when the mail came (a mailbox's arrival; for a file,
- * now, so last), and a mail that is no report last.
+ * now, so last), and a mail that is no report last. (A quarantine release orders by it too.)
  */
-async function runOf(input: ReplayInput, maxBytes: number): Promise<number> {
-  const outcome = await parseMail(input.raw, { maxBytes });
+export async function earliestRun(raw: Buffer, receivedAt: Date, maxBytes: number): Promise<number> {
+  const outcome = await parseMail(raw, { maxBytes });
   if (!outcome.ok) return Infinity;
-  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? input.receivedAt.getTime() : runTime(r))));
+  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? receivedAt.getTime() : runTime(r))));
 }
 

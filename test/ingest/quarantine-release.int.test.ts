@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { createLedger } from '../../src/ingest/ledger.ts';
 import { runCli, tempDir, uid } from '../prove/helpers.ts';
 import { readTickets } from '../pipeline/helpers.ts';
 import { services } from '../helpers/services.ts';
+import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
 
 /**
  * `syncdesk quarantine release <mailId> | --all`, as an admin runs it against the real Redis:
@@ -27,18 +29,25 @@ interface Row {
   released?: { by: string; at: string };
 }
 
+/** A private prefix, mail store and file desk, under a trust policy that holds the unsigned samples back. */
+function strictTrust(name: string, extra: Record<string, string> = {}) {
+  const dir = tempDir(name);
+  const prefix = `q${uid()}`;
+  const env = {
+    REDIS_URL: services().REDIS_URL!,
+    REDIS_PREFIX: prefix,
+    MAIL_STORE_DIR: join(dir, 'mail'),
+    TICKET_SINK: 'file',
+    TICKET_DIR: join(dir, 'tickets'),
+    TRUST_POLICY: 'strict', // the samples are not signed by Microsoft: held back
+    ...extra,
+  };
+  return { dir, prefix, env };
+}
+
 describe('quarantine release', () => {
   it('releases one held mail by its short id, then all the others; each gets its tickets; unknown ids exit 1', async () => {
-    const dir = tempDir('release');
-    const prefix = `q${uid()}`;
-    const env = {
-      REDIS_URL: services().REDIS_URL!,
-      REDIS_PREFIX: prefix,
-      MAIL_STORE_DIR: join(dir, 'mail'),
-      TICKET_SINK: 'file',
-      TICKET_DIR: join(dir, 'tickets'),
-      TRUST_POLICY: 'strict', // the samples are not signed by Microsoft: held back
-    };
+    const { dir, prefix, env } = strictTrust('release');
     const held = await runCli(['replay', '--verify-senders', 'examples/02-fabrikam-proxyaddresses-signinname.eml', 'examples/03-fabrikam-quota-exceeded.eml'], env);
     expect(held.output).toContain('quarantined 2');
     const list = async () => (await runCli(['quarantine', 'list', '--json'], env)).output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
@@ -75,6 +84,32 @@ describe('quarantine release', () => {
     expect(text.output).toContain('0 held, 2 released');
     expect(text.output).toMatch(/released by alice on /);
 
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 180_000);
+
+  it("releases months of one tenant's held reports as their runs happened: the older first, so the newer one resolves what it no longer lists", async () => {
+    const { dir, prefix, env } = strictTrust('release-order', { TICKET_RESOLVE_AFTER_MISSING: '1' });
+    const domain = `release${uid()}.onmicrosoft.com`;
+    const row = (user: string): ReportRow => ({ object: `${user}@${domain}`, duplicates: [['UserPrincipalName', `${user}@${domain}`]], onPremisesObjectId: Buffer.from(user).toString('base64') });
+    const day = (d: number) => new Date(Date.UTC(2026, 9, d, 6, 0, 0));
+    const older = join(dir, 'older.eml');
+    const newer = join(dir, 'newer.eml');
+    writeFileSync(older, reportMail({ tenant: 'Release Order', domain, coversAt: day(1), rows: [row('anna'), row('bert')] }));
+    writeFileSync(newer, reportMail({ tenant: 'Release Order', domain, coversAt: day(20), rows: [row('anna')] }));
+    // held in run order, so the quarantine (newest held first) lists the newer report first
+    expect((await runCli(['replay', '--verify-senders', older, newer], env)).output).toContain('quarantined 2');
+
+    const all = await runCli(['quarantine', 'release', '--all'], env);
+    expect(all.code).toBe(0);
+    const state = readTickets(join(dir, 'tickets'))
+      .map((t) => [t.summary.match(/(anna|bert)@/)?.[1], t.status])
+      .sort();
+    // released newer first, the older report was old: bert's ticket stayed open
+    expect(state).toEqual([
+      ['anna', 'open'],
+      ['bert', 'resolved'],
+    ]);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 180_000);
