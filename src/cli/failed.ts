@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
 import { terminalText } from '../terminal-text.ts';
 import { UsageError } from './usage.ts';
+import { earliestRun } from './replay-order.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
@@ -131,10 +132,24 @@ async function retryMail(runtime: Runtime, ledger: Ledger, mailId: string): Prom
   return { queue: 'mail', id: mailId, done: r.status === 'queued', reason: r.status === 'queued' ? null : `read again: ${r.status} (${r.reason ?? ''})` };
 }
 
+/**
+ * Failed jobs as listed, then the mails in the order of the runs they cover: mails of one
+ * tenant read again after a parser fix apply as they happened (newest first, the older report
+ * would count as old and leave its problems open). A mail gone from the store goes last.
+ */
+async function mailsInRunOrder(runtime: Runtime, chosen: FailedJobInfo[]): Promise<FailedJobInfo[]> {
+  const mails: Array<{ f: FailedJobInfo; run: number }> = [];
+  for (const f of chosen.filter((c) => c.queue === 'mail')) {
+    const mail = await runtime.store.get(f.id);
+    mails.push({ f, run: mail ? await earliestRun(mail.raw, new Date(mail.receivedAt), runtime.config.ingest.maxMailBytes) : Infinity });
+  }
+  return [...chosen.filter((c) => c.queue !== 'mail'), ...mails.sort((a, b) => a.run - b.run).map((m) => m.f)];
+}
+
 /** Re-queues failed jobs (one by id or the start of it, or all) and parses rejected mails again. */
 export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<Retried[]> {
   const failed = await listAllFailed(runtime, 100_000);
-  const chosen = target.all ? failed : named(failed, target.id ?? '');
+  const chosen = await mailsInRunOrder(runtime, target.all ? failed : named(failed, target.id ?? ''));
   const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
   const retried: Retried[] = [];
   for (const f of chosen) {

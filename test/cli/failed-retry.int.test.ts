@@ -9,6 +9,7 @@ import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createLedger } from '../../src/ingest/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
 import { services } from '../helpers/services.ts';
+import { reportMail } from '../e2e/report-mail.ts';
 import { runCli, tempDir, uid } from '../prove/helpers.ts';
 
 /**
@@ -78,6 +79,28 @@ describe('failed retry of replayed mails', () => {
     const { mails } = JSON.parse(replay.output.split('\n').find((l) => l.startsWith('{"dryRun"'))!) as ReplayReport;
     expect(mails[0]).toMatchObject({ outcome: 'too-large', status: 'rejected' });
     expect(await createLedger(redis, prefix).get(mails[0]!.mailId)).toMatchObject({ status: 'rejected', vouched: null });
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 120_000);
+
+  it("--all puts a tenant's mails back in the order of the runs they cover, not newest failed first", async () => {
+    const [dir, prefix] = [tempDir('retry-order'), `f${uid()}`];
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets') };
+    const runtime = await openRuntime(loadConfig(env), createLogger({ level: 'silent' }));
+    const flaky = createIngestor({ redis, store: runtime.store, queueReports: runtime.queueReports, config: runtime.config, logger: runtime.logger, parse: async () => ({ ok: false, rejection: { reason: 'timeout', detail: 'parsing took longer than 20000 ms' } }) });
+    const domain = `retry${uid()}.onmicrosoft.com`;
+    const rows = [{ object: `anna@${domain}`, duplicates: [['UserPrincipalName', `anna@${domain}`]] as Array<[string, string]>, onPremisesObjectId: 'YW5uYQ==' }];
+    const ids: string[] = [];
+    // failed older first: `failed list` shows the newer first
+    for (const day of [1, 20]) {
+      const r = await flaky.ingest(reportMail({ tenant: 'Retry Order', domain, coversAt: new Date(Date.UTC(2026, 9, day, 6)), rows }), { origin: 'replay-file', receivedAt: new Date(), vouched: 'replayed by an admin' });
+      expect(r).toMatchObject({ status: 'rejected' });
+      ids.push(r.mailId);
+    }
+    await runtime.close();
+    const again = await runCli(['failed', 'retry', '--all'], env);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain(`re-queued 2 mails: ${ids[0]}, ${ids[1]}`);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 120_000);
