@@ -69,12 +69,18 @@ const AD_SHOW = 'userPrincipalName,mail,proxyAddresses,objectGUID,mS-DS-Consiste
  * anchor is not 16 bytes (base64) or a GUID.
  */
 export function adObjectByAnchorCommand(anchor: string, deleted = false): string | null {
+  const filter = anchorLdapFilter(anchor);
+  if (!filter) return null;
+  // an object sync tried to delete is deleted on-premises too: it is in AD's deleted objects
+  return `Get-ADObject -LDAPFilter ${psQuote(filter)}${deleted ? ' -IncludeDeletedObjects' : ''} -Properties ${AD_SHOW} | Format-List DistinguishedName,ObjectClass,${AD_SHOW}`;
+}
+
+/** The LDAP filter that finds the object a source anchor names by objectGUID or ms-DS-ConsistencyGuid; null when the anchor is not 16 bytes. */
+export function anchorLdapFilter(anchor: string): string | null {
   const b = anchorBytes(anchor);
   if (!b) return null;
   const escaped = [...b].map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('');
-  const filter = `(|(objectGUID=${escaped})(mS-DS-ConsistencyGuid=${escaped}))`;
-  // an object sync tried to delete is deleted on-premises too: it is in AD's deleted objects
-  return `Get-ADObject -LDAPFilter ${psQuote(filter)}${deleted ? ' -IncludeDeletedObjects' : ''} -Properties ${AD_SHOW} | Format-List DistinguishedName,ObjectClass,${AD_SHOW}`;
+  return `(|(objectGUID=${escaped})(mS-DS-ConsistencyGuid=${escaped}))`;
 }
 
 const GRAPH_SEARCH = /^(Get-Mg(?:User|Group|Contact) -Filter .+?) \| Format-List$/;

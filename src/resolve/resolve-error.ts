@@ -1,10 +1,10 @@
 import type { SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import { objectLookups } from './onprem/onprem-values.ts';
-import { adDuplicateSteps, onPremDuplicateActions, syncedActions } from './actions/ad-duplicate.ts';
+import { adDuplicateSteps, onPremDuplicateActions, syncedActions, syncedHolderFixSteps } from './actions/ad-duplicate.ts';
 import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
-import { cloudOnlyActions, noHolderActions, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
-import { beforeSync, lookupsOf } from './actions/steps.ts';
+import { cloudOnlyActions, freeValueSteps, noHolderActions, type OnPremClass, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
+import { beforeSync, confirmHolder, lookupsOf } from './actions/steps.ts';
 import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
 /**
@@ -57,6 +57,14 @@ export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide
   if (!identity || holder.onPremisesSyncEnabled !== true) return false;
   return holder.userPrincipalName?.toLowerCase() === identity;
 }
+
+/** Whether the on-premises object is a user, as AD (when read) or the report's object type says; null when neither says. */
+function onPremClassOf(error: SyncError, side?: OnPremSide): OnPremClass {
+  const kind = side?.object?.kind ?? error.objectType?.toLowerCase();
+  if (kind === 'user') return 'user';
+  return kind && OTHER_CLASSES.has(kind) ? 'other' : null;
+}
+const OTHER_CLASSES: ReadonlySet<string> = new Set(['group', 'contact', 'computer', 'device', 'publicfolder', 'msexchdynamicdistributionlist', 'other']);
 
 function dedupe(holders: Holder[]): Holder[] {
   const byId = new Map<string, Holder>();
@@ -114,9 +122,12 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   if (cloudOnly) {
     verdict = 'cloud-only-holder';
     const adminRole = isAdminRoleConflict(error) && cloudOnly.type === 'user';
-    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups);
+    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremClassOf(error, side));
     if (adminRole) note = ADMIN_ROLE_NOTE;
-    else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud.';
+    else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud: taking it over is what BlockCloudObjectTakeoverThroughHardMatchEnabled blocks.';
+    // each value held by another object too: freed there as well, or the error stays after the fix
+    const alsoHeld = live.filter((h) => h !== cloudOnly && h.matched.some((m) => !cloudOnly.matched.some((c) => c.value.toLowerCase() === m.value.toLowerCase())));
+    if (alsoHeld.length) actions = beforeSync(actions, alsoHeld.flatMap((h) => [confirmHolder(h), ...(h.onPremisesSyncEnabled === true ? syncedHolderFixSteps(h) : freeValueSteps(h, lookups))]));
     if (adHolders.length > 0) actions = beforeSync(actions, adDuplicateSteps(side!));
   } else if (adHolders.length > 0) {
     verdict = 'onprem-duplicate';

@@ -81,7 +81,10 @@ describe('verdicts (pure)', () => {
     expect(text).toContain(`Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${psFilter("principalId eq 'adm-1'")}`);
     expect(text).toContain("Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId '<assignment-id>'");
     // the quarantined copy found by its anchor, deleted only when it is the one object found
-    expect(text).toContain(`$q = @(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}); if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`);
+    expect(text).toContain(`$id = $null; $q = @(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}); if ($q.Count -eq 1) { $id = $q[0].Id; Remove-MgUser -UserId $id }`);
+    // the hard delete is a line of its own, to run again while the deleted item is not there yet:
+    // a second search would no longer find the soft-deleted copy, and delete nothing
+    expect(text).toContain('\nif ($id) { Remove-MgDirectoryDeletedItem -DirectoryObjectId $id }');
     expect(text).not.toMatch(/soft-match\): give the on-premises object/);
     // the same UPN held by an ordinary cloud user keeps the advice to join or free it
     const plain = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn] }), { status: 'found', holders: [admin] }, now);
@@ -131,12 +134,76 @@ describe('verdicts (pure)', () => {
     expect(steps.findIndex((t) => t.startsWith('Decide which of the two objects keeps the value'))).toBeLessThan(steps.findIndex((t) => t.startsWith('On the object that should not have it')));
   });
 
-  it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: deleted items, a delta sync, a restore if needed', () => {
+  it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: the object found by its anchor, deleted items, a delta sync, a restore by the same Id', () => {
     const e = err({ category: 'DeletingCloudOnlyObject', attributes: [], identity: 'ex.employee@contoso.com', message: "This synchronization operation, Delete, isn't valid. Contact Technical Support." });
-    const commands = resolveError(e, null, now).actions.map((a) => a.command ?? '').join('\n');
-    expect(commands).toContain("Remove-MgUser -UserId 'ex.employee@contoso.com'\nStart-ADSyncSyncCycle -PolicyType Delta");
+    const commands = resolveError(e, null, now).actions.map((a) => a.command ?? '');
+    // the object sync deletes carries the anchor; its on-premises name may be another cloud user's UPN (blind test 19)
+    expect(commands[0]).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}`);
+    expect(commands.join('\n')).not.toContain("-UserId 'ex.employee@contoso.com'");
+    expect(commands.slice(1)).toEqual(["Remove-MgUser -UserId '<object-id>'", 'Start-ADSyncSyncCycle -PolicyType Delta', "Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'"]);
+    // without an anchor, by its name, and the agent is told to make sure it is the one
+    const named = resolveError(err({ ...e, onPremisesObjectId: null }), null, now).actions[0]!;
+    expect(named.command).toContain("Get-MgUser -UserId 'ex.employee@contoso.com'");
+    expect(named.step).toMatch(/make sure the user found by this name is the one/);
     const password = err({ category: 'DeletingCloudOnlyObject', attributes: [], message: "Unable to process this update because one or more cloud-only users' credential update is included in the current request." });
     expect(resolveError(password, null, now).actions.map((a) => a.command ?? '').join('\n')).not.toContain('Remove-MgUser');
+  });
+
+  it('a soft-deleted user is restored through the REST call (Restore-MgDirectoryDeletedItem has no -BodyParameter), under a new UPN when its UPN is the one taken; its permanent deletion says the mailbox goes', () => {
+    const user = holder({ id: 'u-9', deleted: true, displayName: 'Dave', matched: [{ attribute: 'userPrincipalName', value: 'dave@contoso.com' }] });
+    const r = resolveError(err({ attributes: [{ name: 'UserPrincipalName', value: 'dave@contoso.com' }] }), { status: 'found', holders: [user] }, now);
+    const commands = r.actions.map((a) => a.command).join('\n');
+    expect(commands).toContain("Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/u-9/restore' -Body @{ autoReconcileProxyConflict = $true; newUserPrincipalName = '<new-name>@contoso.com' }");
+    expect(commands).not.toContain('-BodyParameter');
+    expect(r.actions.map((a) => a.step).join('\n')).toMatch(/mailbox and OneDrive are gone for good/);
+    // an address conflict: the addresses are stripped, the UPN stays
+    const proxy = resolveError(err({}), { status: 'found', holders: [holder({ id: 'u-9', deleted: true })] }, now);
+    expect(proxy.actions.map((a) => a.command).join('\n')).toContain("-Body @{ autoReconcileProxyConflict = $true }");
+  });
+
+  it('a cloud user is offered a hard match only with an on-premises user: never with a group or contact, never when it is a guest, and with the check when the class is unknown', () => {
+    const cloud = holder({ id: 'c-1' });
+    const stepsFor = (p: Partial<Omit<SyncError, 'fingerprint'>>, h = cloud) => resolveError(err(p), { status: 'found', holders: [h] }, now).actions;
+    const joins = (actions: ReturnType<typeof stepsFor>) => actions.some((a) => (a.command ?? '').includes('-OnPremisesImmutableId'));
+    expect(joins(stepsFor({ objectType: 'User' }))).toBe(true);
+    expect(joins(stepsFor({ objectType: 'Group' }))).toBe(false);
+    expect(joins(stepsFor({ objectType: 'Contact' }))).toBe(false);
+    const unknown = stepsFor({ objectType: null });
+    expect(joins(unknown)).toBe(true);
+    expect(unknown.map((a) => a.step).join('\n')).toMatch(/only if the on-premises object is a user/);
+    // a guest's address is its own external address: no join, no Set-Mailbox; the on-premises side is searched
+    const guest = stepsFor({ objectType: 'Contact' }, holder({ id: 'g-1', userPrincipalName: 'alex_contoso.com#EXT#@fabrikam.onmicrosoft.com' }));
+    expect(joins(guest)).toBe(false);
+    expect(guest.map((a) => a.command ?? '').join('\n')).not.toContain('Set-Mailbox');
+    expect(guest.map((a) => a.step).join('\n')).toMatch(/guest/);
+    // the join checks the holder's roles too (Entra does not match a cloud user holding one)
+    expect(stepsFor({ objectType: 'User' }).map((a) => a.command ?? '').join('\n')).toContain(`Get-MgRoleManagementDirectoryRoleAssignment -Filter ${psFilter("principalId eq 'c-1'")}`);
+  });
+
+  it('InvalidHardMatch: the tenant\'s block on taking cloud objects over, lifted for the match and set again, not "clear the duplicate on-premises object"', () => {
+    const r = resolveError(err({ category: 'DataMismatch', errorCode: 'InvalidHardMatch', attributes: [{ name: 'SourceAnchor', value: null }] }), null, now);
+    const text = r.actions.map((a) => `${a.step}\n${a.command ?? ''}`).join('\n');
+    expect(r.note).toMatch(/BlockCloudObjectTakeoverThroughHardMatchEnabled/);
+    expect(text).toContain('$s.Features.BlockCloudObjectTakeoverThroughHardMatchEnabled = $false; Update-MgDirectoryOnPremiseSynchronization -OnPremisesDirectorySynchronizationId $s.Id -Features $s.Features');
+    expect(text.indexOf('= $false')).toBeLessThan(text.indexOf('= $true'));
+    expect(text).not.toMatch(/clear the duplicate on-premises object/);
+  });
+
+  it('a value set aside by resiliency is read on the synced object found by its anchor (its UPN may be a placeholder), not on the holder of the reported UPN', () => {
+    const r = resolveError(err({ valueQuarantined: true, attributes: [{ name: 'UserPrincipalName', value: 'megan@contoso.com' }], identity: 'megan@contoso.com' }), null, now);
+    expect(r.actions[0]!.command).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")} -Property Id,UserPrincipalName,OnPremisesProvisioningErrors`);
+  });
+
+  it('values held by two objects: the steps free each of them, not only the first holder\'s', () => {
+    const cloud = holder({ id: 'c-1', matched: [{ attribute: 'proxyAddresses', value: 'smtp:lynne@contoso.com' }] });
+    const synced = holder({ id: 's-1', displayName: 'Lidia', onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=', onPremisesDistinguishedName: 'CN=Lidia,OU=Staff,DC=c', matched: [{ attribute: 'proxyAddresses', value: 'smtp:lr@contoso.com' }] });
+    const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:lynne@contoso.com' }, { name: 'ProxyAddresses', value: 'smtp:lr@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [cloud, synced] }, now);
+    const commands = r.actions.map((a) => a.command ?? '');
+    expect(r.verdict).toBe('cloud-only-holder');
+    const second = commands.indexOf("Set-ADObject -Identity 'CN=Lidia,OU=Staff,DC=c' -Remove @{proxyAddresses='smtp:lr@contoso.com'}");
+    expect(second).toBeGreaterThan(-1);
+    expect(second).toBeLessThan(commands.lastIndexOf('Start-ADSyncSyncCycle -PolicyType Delta'));
   });
 
   it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {

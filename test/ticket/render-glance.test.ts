@@ -54,7 +54,7 @@ describe('one command per value', () => {
     expect(searches).toHaveLength(3);
     expect(searches[0]!.command).toBe(
       `@(Get-MgUser -Filter "userPrincipalName eq 'sales@contoso.com' or mail eq 'sales@contoso.com' or proxyAddresses/any(x:x eq 'SMTP:sales@contoso.com') or proxyAddresses/any(x:x eq 'smtp:sales@contoso.com')" -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesImmutableId,OnPremisesDistinguishedName; ` +
-        `Get-MgGroup -Filter "mail eq 'sales@contoso.com' or proxyAddresses/any(x:x eq 'SMTP:sales@contoso.com') or proxyAddresses/any(x:x eq 'smtp:sales@contoso.com')" -Property Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName; ` +
+        `Get-MgGroup -Filter "mail eq 'sales@contoso.com' or proxyAddresses/any(x:x eq 'SMTP:sales@contoso.com') or proxyAddresses/any(x:x eq 'smtp:sales@contoso.com')" -Property Id,DisplayName,Mail,ProxyAddresses,GroupTypes,MailEnabled,SecurityEnabled,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName; ` +
         `Get-MgContact -Filter "mail eq 'sales@contoso.com' or proxyAddresses/any(x:x eq 'SMTP:sales@contoso.com') or proxyAddresses/any(x:x eq 'smtp:sales@contoso.com')" -Property Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime) | Format-List`,
     );
     const text = body(view({ error: three, resolution: r }));

@@ -18,8 +18,17 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
       adSearchCommand(lookups),
     ),
   );
-  const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
   actions.push(step('Decide which of the two objects keeps the value (ask their owners when unsure); the steps below take it off the holder, so run them on the other object if it is the one that should lose it.'));
+  actions.push(...syncedHolderFixSteps(holder));
+  actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
+  actions.push(DELTA_SYNC);
+  return actions;
+}
+
+/** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
+export function syncedHolderFixSteps(holder: Holder): Action[] {
+  const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
+  const actions: Action[] = [];
   for (const m of holder.matched) {
     if (m.attribute === 'userPrincipalName') {
       actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}`));
@@ -29,8 +38,6 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
       actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}`));
     }
   }
-  actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
-  actions.push(DELTA_SYNC);
   return actions;
 }
 

@@ -1,7 +1,13 @@
 import { ADMIN_ROLE_CONFLICT_CODES, type SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
-import { type Action, confirmHolder, deleteSyncedCopyCommand, step, SYNC_COMMAND } from './steps.ts';
+import { type Action, confirmHolder, deleteSyncedCopyCommand, RETRY_DELETED_ITEM, step, SYNC_COMMAND } from './steps.ts';
+
+/** The directory roles a cloud user holds, as role assignments: active, and eligible (PIM). */
+export function rolesOfCommand(holder: Holder): string {
+  const principal = psFilter(odataEq('principalId', holder.id));
+  return `Get-MgRoleManagementDirectoryRoleAssignment -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='Role';e={$_.RoleDefinition.DisplayName}},DirectoryScopeId; Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='EligibleRole';e={$_.RoleDefinition.DisplayName}}`;
+}
 
 /** The error names a UPN a cloud user with an admin role holds (the name the report's error column gives it). */
 export function isAdminRoleConflict(error: SyncError): boolean {
@@ -20,17 +26,16 @@ export const ADMIN_ROLE_NOTE =
  * which show only the active ones.
  */
 export function adminRoleConflictActions(error: SyncError, holder: Holder): Action[] {
-  const principal = psFilter(odataEq('principalId', holder.id));
   const anchor = error.onPremisesObjectId;
   return [
     confirmHolder(holder),
     step(
       'Write down the admin roles the cloud user holds, active and eligible: they must come off before sync can match it, and go back on afterwards (a role held through a group: take the user out of the group).',
-      `Get-MgRoleManagementDirectoryRoleAssignment -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='Role';e={$_.RoleDefinition.DisplayName}},DirectoryScopeId; Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='EligibleRole';e={$_.RoleDefinition.DisplayName}}`,
+      rolesOfCommand(holder),
     ),
     step('Remove each active assignment by its Id (eligible ones in Privileged Identity Management).', `Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId ${psQuote('<assignment-id>')}`),
     step(
-      'Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items (only when exactly one object is found).',
+      `Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items (only when exactly one object is found; ${RETRY_DELETED_ITEM}).`,
       deleteSyncedCopyCommand(anchor),
     ),
     step('Run a delta sync: the on-premises user now soft-matches the cloud user.', SYNC_COMMAND),

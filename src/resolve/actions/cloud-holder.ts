@@ -2,7 +2,8 @@ import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { NormalisedLookup } from '../lookup-key.ts';
 import { psQuote } from '../powershell.ts';
-import { type Action, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, step, storedForm } from './steps.ts';
+import { rolesOfCommand } from './admin-role.ts';
+import { type Action, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
 
 /** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
 
@@ -24,39 +25,59 @@ function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): st
   return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
 }
 
+/** What the on-premises object is, as far as the report or AD says: a user, something else, or not known. */
+export type OnPremClass = 'user' | 'other' | null;
+
+/** A guest (an external user invited to the tenant): its UPN carries #EXT#. */
+function isGuest(h: Holder): boolean {
+  return /#EXT#@/i.test(h.userPrincipalName ?? '');
+}
+
 /**
  * A cloud-only holder: the same person (join the two) or another object (free the value).
  * Entra matches only an object that arrives new from sync ("If you change an existing object
  * so it matches any of these attributes, then you see an error instead", how-to-connect-
- * install-existing-tenant), so joining starts by deleting the copy sync already made.
+ * install-existing-tenant), so joining starts by deleting the copy sync already made. A hard
+ * match joins users only ("Hard match isn't applicable since you can only update the
+ * sourceAnchor/immutableID … on Users only", same page), and never a guest: an on-premises
+ * group or contact is never offered it, and one of unknown class only once AD says it is a user.
  */
-export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[]): Action[] {
-  const actions = [confirmHolder(holder)];
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPrem: OnPremClass = null): Action[] {
+  const join = holder.type === 'user' && !isGuest(holder) && onPrem !== 'other' ? joinSteps(error, holder, onPrem) : [];
+  return [confirmHolder(holder), ...join, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+}
+
+/** Joining the on-premises object to the cloud user: checks, the copy sync made deleted, then a hard (or soft) match. */
+function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Action[] {
+  const anchor = error.onPremisesObjectId;
+  const ifUser = onPrem === 'user' ? '' : ' (only if the on-premises object is a user: hard match joins users only, so check its ObjectClass in AD first)';
+  return [
+    step(
+      `If the cloud user is the same person as the on-premises object, join them${ifUser}. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both (a role found: write it down and take it off first, and give it back after the sync).`,
+      `(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled\n${rolesOfCommand(holder)}`,
+    ),
+    step(
+      `Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first; ${RETRY_DELETED_ITEM}).`,
+      `Set-ADSyncScheduler -SyncCycleEnabled $false\n${deleteSyncedCopyCommand(anchor)}`,
+    ),
+    anchor
+      ? step(
+          "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
+          `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}\nSet-ADSyncScheduler -SyncCycleEnabled $true`,
+        )
+      : step(
+          "Then resume the scheduler and run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's.",
+          'Set-ADSyncScheduler -SyncCycleEnabled $true',
+        ),
+  ];
+}
+
+/** Freeing the value on a cloud holder that is another object: rename its UPN, take the address off it (a guest's cannot be). */
+export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Action[] {
   const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
   const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
   const primary = holder.matched.some((m) => m.attribute === 'mail' || m.value.startsWith('SMTP:'));
-  if (holder.type === 'user') {
-    const anchor = error.onPremisesObjectId;
-    actions.push(
-      step(
-        'If the cloud user is the same person as the on-premises object, join them. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both.',
-        '(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled',
-      ),
-      step(
-        'Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first; if the deleted item is not found yet, run the second command again a minute later).',
-        `Set-ADSyncScheduler -SyncCycleEnabled $false\n${deleteSyncedCopyCommand(anchor)}`,
-      ),
-      anchor
-        ? step(
-            "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
-            `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}\nSet-ADSyncScheduler -SyncCycleEnabled $true`,
-          )
-        : step(
-            "Then resume the scheduler and run a delta sync: the on-premises object, new to Entra again, soft-matches the cloud user by primary SMTP address or UPN. Its values (and its password, with password hash sync) overwrite the cloud user's.",
-            'Set-ADSyncScheduler -SyncCycleEnabled $true',
-          ),
-    );
-  }
+  const actions: Action[] = [];
   if (upnMatch) {
     actions.push(
       step(
@@ -65,38 +86,58 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
       ),
     );
   }
-  if (address) {
+  if (holder.type === 'user' && isGuest(holder)) {
+    actions.push(
+      step(
+        'The holder is a guest (an external user invited to the tenant): the address is its own external address and cannot be taken off it. Take the value off the on-premises object instead (or delete the on-premises contact for that person), or remove the guest once nobody needs its access.',
+        lookups.length ? adSearchCommand(lookups) : null,
+      ),
+    );
+  } else if (address) {
     const what =
       holder.type === 'contact' && primary
-        ? 'If it is a different object, delete the contact if nobody needs it: the address is the contact\'s own.'
-        : `If it is a different object, take the address off it in Exchange Online (${primary ? 'it is the holder\'s primary address: give it another one first' : 'a secondary address'}).`;
+        ? "If it is a different object, delete the contact if nobody needs it: the address is the contact's own."
+        : `If it is a different object, take the address off it in Exchange Online (${primary ? "it is the holder's primary address: give it another one first" : 'a secondary address'}).`;
     actions.push(step(what, exchangeRemoveCommand(holder, address.value, primary)));
   }
   if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
-  actions.push(DELTA_SYNC);
   return actions;
 }
 
 export function softDeletedActions(holder: Holder): Action[] {
   const id = psQuote(holder.id);
-  const getCmd = holder.type === 'group' ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
+  const group = holder.type === 'group';
+  const getCmd = group ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
   return [
-    step(`Confirm the soft-deleted ${holder.type === 'group' ? 'Microsoft 365 group' : 'user'} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
+    step(`Confirm the soft-deleted ${group ? 'Microsoft 365 group' : 'user'} "${holder.displayName ?? holder.id}" (recoverable for 30 days after deletion).`, `${getCmd} -DirectoryObjectId ${id} | Format-List`),
     step(
-      `If it is not needed any more, delete it permanently: the value is then free${holder.type === 'group' ? ', and the group\'s mailbox, site and team are gone for good (ask its owners first)' : ''}.`,
+      `If it is not needed any more, delete it permanently: the value is then free${group ? ", and the group's mailbox, site and team are gone for good (ask its owners first)" : ", and the user's mailbox and OneDrive are gone for good, unless a hold keeps the mailbox as an inactive one (ask its manager first)"}.`,
       `Remove-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
     ),
-    holder.type === 'group'
+    group
       ? step(
           'If it must come back, first take the address off the object that syncs it (or give the group another one once restored): restoring the group brings the conflict back.',
           `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
         )
-      : step(
-          'If it must come back, restore it and let Entra strip the conflicting addresses (a user only).',
-          `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id} -BodyParameter @{ autoReconcileProxyConflict = $true }`,
-        ),
+      : restoreUserStep(holder),
     DELTA_SYNC,
   ];
+}
+
+/**
+ * Restores a soft-deleted user without bringing the conflict back: Entra strips the conflicting
+ * addresses (autoReconcileProxyConflict), and a UPN another object now holds is replaced
+ * (newUserPrincipalName). Through the REST call: Restore-MgDirectoryDeletedItem has no parameter
+ * for that body since SDK 2.27 (msgraph-sdk-powershell #3318, #3353), although its page shows one.
+ * The relative URI goes to the cloud the session is connected to.
+ */
+function restoreUserStep(holder: Holder): Action {
+  const upn = holder.matched.find((m) => m.attribute === 'userPrincipalName');
+  const body = upn ? `autoReconcileProxyConflict = $true; newUserPrincipalName = ${psQuote(`<new-name>@${upn.value.split('@')[1] ?? '<domain>'}`)}` : 'autoReconcileProxyConflict = $true';
+  return step(
+    `If it must come back, restore it and let Entra strip the conflicting addresses${upn ? ', under a new UPN (the old one is taken)' : ''}.`,
+    `Invoke-MgGraphRequest -Method POST -Uri ${psQuote(`v1.0/directory/deletedItems/${holder.id}/restore`)} -Body @{ ${body} }`,
+  );
 }
 
 export function sameObjectActions(holder: Holder): Action[] {
@@ -123,7 +164,7 @@ export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
       ),
       step(
         'Check orphaned mail-enabled public folders with ADSyncTools on the Entra Connect server.',
-        `Get-ADSyncToolsAadObject -SyncObjectType PublicFolder | Where-Object { $_.ProxyAddresses -contains ${psQuote(addr)} }`,
+        `Get-ADSyncToolsAadObject -SyncObjectType PublicFolder -Credential (Get-Credential) | Where-Object { $_.ProxyAddresses -contains ${psQuote(addr)} }`,
       ),
     );
   }

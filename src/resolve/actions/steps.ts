@@ -2,7 +2,7 @@ import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder, RecommendedAction } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { odataString } from '../odata.ts';
-import { ldapValue, odataEq, psFilter, psQuote } from '../powershell.ts';
+import { anchorLdapFilter, ldapValue, odataEq, psFilter, psQuote } from '../powershell.ts';
 
 /**
  * The pieces every verdict's steps are made of: a step, the delta sync, and the commands that
@@ -16,7 +16,8 @@ export const step = (text: string, command: string | null = null): Action => ({ 
 export const GET_CMD = { user: 'Get-MgUser -UserId', group: 'Get-MgGroup -GroupId', contact: 'Get-MgContact -OrgContactId' } as const;
 export const PROPS = {
   user: 'Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesImmutableId,OnPremisesDistinguishedName',
-  group: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName',
+  // GroupTypes ("Unified"), MailEnabled and SecurityEnabled tell which Exchange cmdlet changes the group
+  group: 'Id,DisplayName,Mail,ProxyAddresses,GroupTypes,MailEnabled,SecurityEnabled,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSamAccountName',
   contact: 'Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime',
 } as const;
 export const SYNC_COMMAND = 'Start-ADSyncSyncCycle -PolicyType Delta';
@@ -58,11 +59,21 @@ export function confirmHolder(h: Holder): Action {
   );
 }
 
-/** The command that hard-deletes the copy sync made of an on-premises object (its anchor is the copy's ImmutableId), when it is the one object found. */
+/**
+ * The commands that hard-delete the copy sync made of an on-premises object (its anchor is the
+ * copy's ImmutableId), when it is the one object found: the first deletes it and keeps its id,
+ * the second takes it out of deleted items, and is the one to run again while the deleted item
+ * is not there yet (a second search would no longer find the deleted copy). `$id` starts empty,
+ * so an id kept from an earlier ticket in the same session is never deleted.
+ */
 export function deleteSyncedCopyCommand(anchor: string | null): string {
   const found = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
-  return `$q = ${found}; if ($q.Count -eq 1) { Remove-MgUser -UserId $q[0].Id; Remove-MgDirectoryDeletedItem -DirectoryObjectId $q[0].Id }`;
+  return [
+    `$id = $null; $q = ${found}; if ($q.Count -eq 1) { $id = $q[0].Id; Remove-MgUser -UserId $id } else { "$($q.Count) objects found: stop here" }`,
+    'if ($id) { Remove-MgDirectoryDeletedItem -DirectoryObjectId $id }',
+  ].join('\n');
 }
+export const RETRY_DELETED_ITEM = 'if the deleted item is not found yet, run its last line again a minute later';
 
 /** The steps with `more` put before their last delta sync (or at the end when they have none). */
 export function beforeSync(actions: Action[], more: Action[]): Action[] {
@@ -89,16 +100,21 @@ export function adShowCommand(dns: string[]): string {
   return dns.map((dn) => `Get-ADObject -Identity ${psQuote(dn)} -Properties userPrincipalName,mail,proxyAddresses,whenChanged | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses,whenChanged`).join('\n');
 }
 
-/** The reported object in AD by the name the report gives it (a UPN, an address or a display name), showing `properties` (or `show`). */
-export function adObjectByNameCommand(error: SyncError, properties: string, show = `Format-List DistinguishedName,${properties}`): string {
+/**
+ * The reported object in AD, showing `properties` (or `show`): by its source anchor when the
+ * report gives one (exactly that object), else by the name the report gives it (a UPN, an
+ * address or a display name, which a namesake may share).
+ */
+export function adReportedObjectCommand(error: SyncError, properties: string, show = `Format-List DistinguishedName,${properties}`): string {
   const who = ldapValue(error.identity ?? '<object>');
-  return `Get-ADObject -LDAPFilter ${psQuote(`(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`)} -Properties ${properties} | ${show}`;
+  const filter = (error.onPremisesObjectId && anchorLdapFilter(error.onPremisesObjectId)) || `(|(userPrincipalName=${who})(mail=${who})(displayName=${who}))`;
+  return `Get-ADObject -LDAPFilter ${psQuote(filter)} -Properties ${properties} | ${show}`;
 }
 
 /** When a duplicate error names no value: the addresses of the reported object, to search one by one. */
 export function listObjectValues(error: SyncError): Action {
   return step(
     'The report does not name the conflicting value: list the UPN and addresses of the reported object in AD, then search Entra ID for each one (Get-MgUser/Get-MgGroup/Get-MgContact -Filter "proxyAddresses/any(x:x eq \'smtp:<address>\')").',
-    adObjectByNameCommand(error, 'userPrincipalName,mail,proxyAddresses'),
+    adReportedObjectCommand(error, 'userPrincipalName,mail,proxyAddresses'),
   );
 }

@@ -1,7 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
 import { isAdminRoleConflict } from './admin-role.ts';
-import { type Action, adObjectByNameCommand, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
+import { type Action, adReportedObjectCommand, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
 
 /** Steps when nothing was looked up: the error names no value another object could hold, or no lookup ran. */
 
@@ -39,7 +39,7 @@ function sidDuplicateActions(error: SyncError): { actions: Action[]; note: strin
     actions: [
       step(
         'Read the SID (objectSid) of the on-premises object.',
-        adObjectByNameCommand(error, 'objectSid'),
+        adReportedObjectCommand(error, 'objectSid'),
       ),
       step(
         'Find the cloud user or group that carries that SID (put it in place of <objectSid>).',
@@ -50,6 +50,46 @@ function sidDuplicateActions(error: SyncError): { actions: Action[]; note: strin
         hardMatch,
       ),
       DELTA_SYNC,
+    ],
+  };
+}
+
+/**
+ * The cloud object an Error Type 114 is about: the one sync is deleting (or changing the password of) carries the
+ * reported anchor as its ImmutableId (an object restored, or converted to cloud-only, keeps it);
+ * its on-premises name may be another user's UPN in the cloud. Found by its name only when the
+ * report gives no anchor.
+ */
+function cloudObjectStep(error: SyncError, doing: string): Action {
+  const anchor = error.onPremisesObjectId;
+  const find = anchor ? `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))}` : `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')}`;
+  return step(
+    `Find the cloud object sync is ${doing}${anchor ? ' (the one carrying the reported source anchor as its ImmutableId)' : ' (the report gives no source anchor: make sure the user found by this name is the one the on-premises object was synced to)'}: expect exactly one, note its Id, and check that OnPremisesSyncEnabled is not True.`,
+    `${find} -Property ${PROPS.user},AccountEnabled | Format-List`,
+  );
+}
+
+/**
+ * InvalidHardMatch ("Another cloud created object with the same source anchor already exists"):
+ * a cloud-created object carries the anchor, and the tenant blocks sync from taking cloud
+ * objects over by hard match (BlockCloudObjectTakeoverThroughHardMatchEnabled; tshoot-connect-
+ * sync-errors and how-to-connect-install-existing-tenant: lift it for the match, set it again after).
+ */
+function invalidHardMatchActions(error: SyncError): { actions: Action[]; note: string } {
+  const settings = '$s = Get-MgDirectoryOnPremiseSynchronization';
+  const set = (value: boolean) =>
+    `$s.Features.BlockCloudObjectTakeoverThroughHardMatchEnabled = $${value}; Update-MgDirectoryOnPremiseSynchronization -OnPremisesDirectorySynchronizationId $s.Id -Features $s.Features`;
+  return {
+    note: 'A cloud-created object already carries this source anchor as its ImmutableId, and the tenant blocks sync from taking over cloud objects by hard match (BlockCloudObjectTakeoverThroughHardMatchEnabled).',
+    actions: [
+      step(
+        'Find the cloud object that carries the source anchor, and decide whether the on-premises object should take it over (the same person or mailbox).',
+        `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
+      ),
+      step('If it should: lift the block (Graph scope OnPremDirectorySynchronization.ReadWrite.All) and run a delta sync on the Entra Connect server.', `${settings}\n${set(false)}`),
+      DELTA_SYNC,
+      step('Once the object has matched, set the block again.', `${settings}\n${set(true)}`),
+      step("If it should not (someone else's object), the anchor was written onto it by mistake: escalate before changing it, since an ImmutableId cannot simply be cleared again with Graph PowerShell.", null),
     ],
   };
 }
@@ -84,9 +124,14 @@ export function unresolvedActions(error: SyncError): Action[] {
 
 /** First step for a value Entra quarantined on an object that synced: see what is set aside. */
 export function quarantinedValueStep(error: SyncError): Action {
+  // found by its anchor: when the UPN is what was set aside, the synced object carries a
+  // placeholder (prefix+1234@tenant.onmicrosoft.com) and the reported UPN names the other holder
+  const anchor = error.onPremisesObjectId;
   return step(
     'See the value Entra ID set aside on the synced object (its provisioning errors name the attribute and value).',
-    `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors`,
+    anchor
+      ? `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))} -Property Id,UserPrincipalName,OnPremisesProvisioningErrors | Select-Object Id,UserPrincipalName -ExpandProperty OnPremisesProvisioningErrors`
+      : `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')} -Property OnPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors  # a UPN set aside: the synced object has a placeholder UPN (<prefix>+<4 digits>@<tenant>.onmicrosoft.com)`,
   );
 }
 
@@ -102,15 +147,15 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         actions: [
           step(
             'Count what the on-premises object holds of each (Entra accepts at most 15 userCertificate and 15 userSMIMECertificate values, about 300 proxy addresses).',
-            adObjectByNameCommand(
+            adReportedObjectCommand(
               error,
               'userCertificate,userSMIMECertificate,thumbnailPhoto,proxyAddresses',
               "Select-Object DistinguishedName,@{n='userCertificate';e={$_.userCertificate.Count}},@{n='userSMIMECertificate';e={$_.userSMIMECertificate.Count}},@{n='thumbnailPhotoBytes';e={$_.thumbnailPhoto.Length}},@{n='proxyAddresses';e={$_.proxyAddresses.Count}}",
             ),
           ),
           step(
-            'Too many certificates: remove the expired ones with ADSyncTools on the Entra Connect server, after checking with whoever runs your PKI. It works on every user of the OU and backs them up first (-BackupOnly $false removes them). Too many addresses or too large a photo: trim them with Set-ADUser.',
-            `Remove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user -BackupOnly $false`,
+            'Too many certificates: remove the expired ones with ADSyncTools on the Entra Connect server, after checking with whoever runs your PKI. It works on every user of the OU: run it first as it is (it only backs the expired certificates up to a file), review that file, then again with -BackupOnly $false to remove them (userCertificate only; userSMIMECertificate by hand). Too many addresses or too large a photo: trim them with Set-ADUser.',
+            `Remove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user\nRemove-ADSyncToolsExpiredCertificates -TargetOU ${psQuote('<OU of the object>')} -ObjectClass user -BackupOnly $false`,
           ),
           DELTA_SYNC,
         ],
@@ -142,9 +187,10 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
       };
     case 'DeletingCloudOnlyObject': {
-      const look = step('Look at the cloud object.', `Get-MgUser -UserId ${who} -Property ${PROPS.user} | Format-List`);
+      const credentials = CHANGES_CREDENTIALS.test(error.message);
+      const look = cloudObjectStep(error, credentials ? 'changing the password of' : 'deleting');
       // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
-      if (CHANGES_CREDENTIALS.test(error.message)) {
+      if (credentials) {
         return {
           note: "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user.",
           actions: [look],
@@ -152,13 +198,16 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       }
       return {
         note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        // Microsoft's fix for Error Type 114 (email-format.md §2, S4; tshoot-connect-sync-errors): identify
+        // the object, move it to deleted items, confirm the delete went through, restore it if needed
         actions: [
           look,
-          // Microsoft's fix for Error Type 114 (email-format.md §2, S4)
           step(
-            'If the error comes back every cycle: move the cloud account to deleted items, run a delta sync (the delete then goes through), and restore the account if it is still needed.',
-            `Remove-MgUser -UserId ${who}\n${SYNC_COMMAND}\n# if still needed: Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'`,
+            "If the error comes back every cycle, and the object's owner accepts that its sign-in and mail stop until it is restored: move it to deleted items by the Id found above.",
+            `Remove-MgUser -UserId ${psQuote('<object-id>')}`,
           ),
+          step('Run a delta sync on the Entra Connect server: the delete then goes through.', SYNC_COMMAND),
+          step('If the account is still needed, restore it by the same Id.', `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<object-id>')}`),
         ],
       };
     }
@@ -169,6 +218,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
       };
     case 'DataMismatch':
       if (error.errorCode === 'ObjectTypeMismatch') return objectTypeMismatchActions(error);
+      if (error.errorCode === 'InvalidHardMatch') return invalidHardMatchActions(error);
       return {
         note: 'The on-premises object matched the wrong cloud object (hard match on the source anchor, or an object of another type); decide which cloud object it should be.',
         actions: [
