@@ -95,3 +95,13 @@ export function oneGraphSearch(commands: string[]): string | null {
   if (parts.length < 2 || parts.some((p) => p === undefined)) return null;
   return `@(${parts.join('; ')}) | Format-List`;
 }
+
+/**
+ * ` -Server '<the DN's domain>'`: a Set-AD* or Get-AD* by DN goes to a DC of the object's own
+ * domain, which may not be the one the agent's session is in (another domain of the forest,
+ * another forest the sync reads). Empty for a DN with no DC= part.
+ */
+export function onServerOf(dn: string): string {
+  const domain = [...dn.matchAll(/(?:^|(?<!\\),)\s*DC=((?:\\.|[^,])+)/gi)].map((m) => m[1]!.trim()).join('.');
+  return domain ? ` -Server ${psQuote(domain)}` : '';
+}

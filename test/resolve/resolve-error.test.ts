@@ -196,14 +196,26 @@ describe('verdicts (pure)', () => {
 
   it('values held by two objects: the steps free each of them, not only the first holder\'s', () => {
     const cloud = holder({ id: 'c-1', matched: [{ attribute: 'proxyAddresses', value: 'smtp:lynne@contoso.com' }] });
-    const synced = holder({ id: 's-1', displayName: 'Lidia', onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=', onPremisesDistinguishedName: 'CN=Lidia,OU=Staff,DC=c', matched: [{ attribute: 'proxyAddresses', value: 'smtp:lr@contoso.com' }] });
+    const synced = holder({ id: 's-1', displayName: 'Lidia', onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=', onPremisesDistinguishedName: 'CN=Lidia,OU=Staff,DC=forest-a,DC=local', matched: [{ attribute: 'proxyAddresses', value: 'smtp:lr@contoso.com' }] });
     const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:lynne@contoso.com' }, { name: 'ProxyAddresses', value: 'smtp:lr@contoso.com' }] });
     const r = resolveError(e, { status: 'found', holders: [cloud, synced] }, now);
     const commands = r.actions.map((a) => a.command ?? '');
     expect(r.verdict).toBe('cloud-only-holder');
-    const second = commands.indexOf("Set-ADObject -Identity 'CN=Lidia,OU=Staff,DC=c' -Remove @{proxyAddresses='smtp:lr@contoso.com'}");
+    // on a DC of the holder's own domain, which may not be the agent's
+    const second = commands.indexOf("Set-ADObject -Identity 'CN=Lidia,OU=Staff,DC=forest-a,DC=local' -Remove @{proxyAddresses='smtp:lr@contoso.com'} -Server 'forest-a.local'");
     expect(second).toBeGreaterThan(-1);
     expect(second).toBeLessThan(commands.lastIndexOf('Start-ADSyncSyncCycle -PolicyType Delta'));
+  });
+
+  it('"nobody holds it" also has the agent look in the recycle bin (a deleted user\'s UPN keeps only its end), and ADSyncTools gets its mandatory -Credential', () => {
+    const r = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:conf.room1@contoso.com' }] }), { status: 'found', holders: [], gap: 'The recycle bin was not searched.' }, now);
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Get-MgDirectoryDeletedItemAsUser -All -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,DeletedDateTime | Where-Object { $_.ProxyAddresses -contains 'smtp:conf.room1@contoso.com' -or $_.Mail -eq 'conf.room1@contoso.com' -or $_.UserPrincipalName -like '*conf.room1@contoso.com' }");
+    expect(commands).toContain("Get-MgDirectoryDeletedItemAsGroup -All -Property Id,DisplayName,Mail,ProxyAddresses,DeletedDateTime | Where-Object { $_.ProxyAddresses -contains 'smtp:conf.room1@contoso.com' -or $_.Mail -eq 'conf.room1@contoso.com' }");
+    expect(commands).toContain('Get-ADSyncToolsAadObject -SyncObjectType PublicFolder -Credential (Get-Credential)');
+    // an X500 address is looked for as one, not as smtp:
+    const x500 = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'X500:/o=Contoso/cn=Recipients/cn=jo' }] }), { status: 'found', holders: [] }, now);
+    expect(x500.actions.map((a) => a.command ?? '').join('\n')).toContain("$_.ProxyAddresses -contains 'x500:/o=Contoso/cn=Recipients/cn=jo' }");
   });
 
   it('a soft-deleted group is restored without the user-only autoReconcileProxyConflict, and its permanent deletion says what goes with it', () => {

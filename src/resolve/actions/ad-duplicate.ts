@@ -1,7 +1,7 @@
 import type { Holder, OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { matchedValues } from '../onprem/onprem-values.ts';
-import { psQuote } from '../powershell.ts';
+import { onServerOf, psQuote } from '../powershell.ts';
 import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step } from './steps.ts';
 
 /** Steps when the duplicate lives in on-premises AD: the holder is synced, or AD itself shows both objects. */
@@ -27,15 +27,17 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
 
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
 export function syncedHolderFixSteps(holder: Holder): Action[] {
-  const identity = psQuote(holder.onPremisesDistinguishedName ?? '<distinguishedName>');
+  const dn = holder.onPremisesDistinguishedName;
+  const identity = psQuote(dn ?? '<distinguishedName>');
+  const server = dn ? onServerOf(dn) : '';
   const actions: Action[] = [];
   for (const m of holder.matched) {
     if (m.attribute === 'userPrincipalName') {
-      actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}`));
+      actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}${server}`));
     } else if (m.attribute === 'proxyAddresses') {
-      actions.push(step('On the object that should not have it, remove the address in AD.', `Set-ADObject -Identity ${identity} -Remove @{proxyAddresses=${psQuote(m.value)}}`));
+      actions.push(step('On the object that should not have it, remove the address in AD.', `Set-ADObject -Identity ${identity} -Remove @{proxyAddresses=${psQuote(m.value)}}${server}`));
     } else if (m.attribute === 'mail') {
-      actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}`));
+      actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}${server}`));
     }
   }
   return actions;
@@ -46,15 +48,19 @@ const SET_AD = { user: 'Set-ADUser', group: 'Set-ADGroup', contact: 'Set-ADObjec
 /** The exact command that takes one value off one AD object (a UPN or mail gets a new value instead). */
 export function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
   const set = `${SET_AD[o.kind]} -Identity ${psQuote(o.dn)}`;
+  return `${set} ${adChange(m)}${onServerOf(o.dn)}`;
+}
+
+function adChange(m: { attribute: string; value: string }): string {
   switch (m.attribute) {
     case 'proxyAddresses':
-      return `${set} -Remove @{proxyAddresses=${psQuote(m.value)}}`;
+      return `-Remove @{proxyAddresses=${psQuote(m.value)}}`;
     case 'userPrincipalName':
-      return `${set} -UserPrincipalName ${psQuote(`<new-name>@${m.value.split('@')[1] ?? '<domain>'}`)}`;
+      return `-UserPrincipalName ${psQuote(`<new-name>@${m.value.split('@')[1] ?? '<domain>'}`)}`;
     case 'mail':
-      return `${set} -Replace @{mail=${psQuote('<new-address>')}}`;
+      return `-Replace @{mail=${psQuote('<new-address>')}}`;
     default:
-      return `${set} -Replace @{${psQuote(m.attribute)}=${psQuote('sip:<new-address>')}}`;
+      return `-Replace @{${psQuote(m.attribute)}=${psQuote('sip:<new-address>')}}`;
   }
 }
 

@@ -2,7 +2,7 @@ import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder, RecommendedAction } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { odataString } from '../odata.ts';
-import { anchorLdapFilter, ldapValue, odataEq, psFilter, psQuote } from '../powershell.ts';
+import { anchorLdapFilter, ldapValue, odataEq, onServerOf, psFilter, psQuote } from '../powershell.ts';
 
 /**
  * The pieces every verdict's steps are made of: a step, the delta sync, and the commands that
@@ -97,7 +97,7 @@ export function adSearchCommand(lookups: NormalisedLookup[]): string {
 
 /** Shows the synced values of AD objects by DN, for the agent to confirm before changing anything. */
 export function adShowCommand(dns: string[]): string {
-  return dns.map((dn) => `Get-ADObject -Identity ${psQuote(dn)} -Properties userPrincipalName,mail,proxyAddresses,whenChanged | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses,whenChanged`).join('\n');
+  return dns.map((dn) => `Get-ADObject -Identity ${psQuote(dn)}${onServerOf(dn)} -Properties userPrincipalName,mail,proxyAddresses,whenChanged | Format-List DistinguishedName,ObjectClass,userPrincipalName,mail,proxyAddresses,whenChanged`).join('\n');
 }
 
 /**
