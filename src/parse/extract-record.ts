@@ -1,5 +1,6 @@
 import type { Attribute, ErrorCategory, SyncError } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace } from './blocks.ts';
+import { anchorFromConnectorDn } from './connector-dn.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { spansWholeText, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
@@ -84,7 +85,9 @@ export function record(text: string, match: FamilyMatch | null, ctx: Context, me
       'Unknown',
     attributes,
   );
-  const { identity, objectType, onPremisesObjectId } = ctx;
+  const { identity, objectType } = ctx;
+  // an object named by its connector DN names its anchor too
+  const onPremisesObjectId = ctx.onPremisesObjectId ?? (identity && (identity.charCodeAt(0) | 0x20) === 0x63 /* c */ ? anchorFromConnectorDn(identity) : null);
   const fingerprint = fingerprintOf(category, identity ?? onPremisesObjectId, attributes, message);
   // each record whole in one literal: a property added later would give it a second shape
   return category === 'DuplicateAttribute' && (sentence ? sentence.valueQuarantined : saysValueQuarantined(message))

@@ -137,7 +137,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     actions = syncedActions(synced, lookups, side?.object ?? undefined);
   } else if (deleted) {
     verdict = 'soft-deleted-holder';
-    actions = softDeletedActions(deleted);
+    actions = softDeletedActions(deleted, lookups);
   } else if (holders.length > 0) {
     verdict = 'same-object';
     actions = sameObjectActions(holders[0]!);

@@ -85,6 +85,19 @@ describe('HTML tables', () => {
     expect(extractErrors(htmlToBlocks(html)).errors.map((e) => e.objectType)).toEqual(['User', 'PublicFolder', 'msExchDynamicDistributionList', 'kiosk']);
   });
 
+  it('read the anchor out of an object named by its Entra connector DN, CN={hex of the anchor}, and leave a cloud anchor alone', () => {
+    // the DN of Error 114's example export record (tshoot-connect-sync-errors; email-format.md)
+    const html = `<table><tr><th>Identity</th><th>Error Description</th></tr>
+      <tr><td>CN={783456306961654236304B58786A66746377643748773D3D}</td><td>Deleting a cloud-only object isn't supported.</td></tr>
+      <tr><td>CN={557365725F61626364}</td><td>Deleting a cloud-only object isn't supported.</td></tr>
+    </table>`;
+    const errors = extractErrors(htmlToBlocks(html)).errors;
+    expect(errors.map((e) => [e.identity, e.onPremisesObjectId])).toEqual([
+      ['CN={783456306961654236304B58786A66746377643748773D3D}', 'x4V0iaeB60KXxjftcwd7Hw=='],
+      ['CN={557365725F61626364}', null],
+    ]);
+  });
+
   it('take a footer across the table ("Total: 2 errors") for no error', () => {
     const html = `<table>
       <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>

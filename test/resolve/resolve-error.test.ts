@@ -149,16 +149,47 @@ describe('verdicts (pure)', () => {
     expect(resolveError(password, null, now).actions.map((a) => a.command ?? '').join('\n')).not.toContain('Remove-MgUser');
   });
 
-  it('a soft-deleted user is restored through the REST call (Restore-MgDirectoryDeletedItem has no -BodyParameter), under a new UPN when its UPN is the one taken; its permanent deletion says the mailbox goes', () => {
-    const user = holder({ id: 'u-9', deleted: true, displayName: 'Dave', matched: [{ attribute: 'userPrincipalName', value: 'dave@contoso.com' }] });
-    const r = resolveError(err({ attributes: [{ name: 'UserPrincipalName', value: 'dave@contoso.com' }] }), { status: 'found', holders: [user] }, now);
+  it('a soft-deleted user, restored, must give the value up: under a new UPN through the REST call (Restore-MgDirectoryDeletedItem has no -BodyParameter), its address taken off; a synced one comes back from AD', () => {
+    const user = holder({ id: 'u-9', deleted: true, displayName: 'Dave', matched: [{ attribute: 'userPrincipalName', value: 'dave@contoso.com' }, { attribute: 'proxyAddresses', value: 'SMTP:dave@contoso.com' }] });
+    const e = err({ attributes: [{ name: 'UserPrincipalName', value: 'dave@contoso.com' }, { name: 'ProxyAddresses', value: 'SMTP:dave@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [user] }, now);
     const commands = r.actions.map((a) => a.command).join('\n');
-    expect(commands).toContain("Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/u-9/restore' -Body @{ autoReconcileProxyConflict = $true; newUserPrincipalName = '<new-name>@contoso.com' }");
+    expect(commands).toContain("Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/u-9/restore' -Body @{ newUserPrincipalName = '<new-name>@contoso.com' }");
+    expect(commands).toContain("Set-Mailbox -Identity '<new-name>@contoso.com' -EmailAddresses @{remove='smtp:dave@contoso.com'}");
+    // autoReconcileProxyConflict strips only what an active user holds: the failing object holds nothing in Entra
+    expect(commands).not.toContain('autoReconcileProxyConflict');
     expect(commands).not.toContain('-BodyParameter');
     expect(r.actions.map((a) => a.step).join('\n')).toMatch(/mailbox and OneDrive are gone for good/);
-    // an address conflict: the addresses are stripped, the UPN stays
-    const proxy = resolveError(err({}), { status: 'found', holders: [holder({ id: 'u-9', deleted: true })] }, now);
-    expect(proxy.actions.map((a) => a.command).join('\n')).toContain("-Body @{ autoReconcileProxyConflict = $true }");
+    // an address alone: restored as it was, then the address comes off
+    const proxy = resolveError(err({}), { status: 'found', holders: [holder({ id: 'u-9', deleted: true })] }, now).actions.map((a) => a.command).join('\n');
+    expect(proxy).toContain("Restore-MgDirectoryDeletedItem -DirectoryObjectId 'u-9'\nSet-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    // a synced user deleted by sync: its AD object is restored, not the cloud copy (an orphan no sync owns)
+    const synced = holder({ id: 'u-8', deleted: true, onPremisesSyncEnabled: true, onPremisesImmutableId: 'k3YhFwZ4lEStqLUMQEp2Xw==' });
+    const fromAd = resolveError(err({}), { status: 'found', holders: [synced] }, now).actions.map((a) => a.command ?? '').join('\n');
+    expect(fromAd).toContain('-IncludeDeletedObjects | Restore-ADObject');
+    expect(fromAd).not.toMatch(/Restore-MgDirectoryDeletedItem|deletedItems\/u-8\/restore/);
+  });
+
+  it('Error 114 for a group goes through the sync engine (Graph keeps no anchor on groups) and deletes only a Microsoft 365 group; without an anchor nothing is deleted by name', () => {
+    const group = resolveError(err({ category: 'DeletingCloudOnlyObject', objectType: 'Group', attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now);
+    const commands = group.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Get-ADSyncCSObject -ConnectorName '<tenant>.onmicrosoft.com - AAD' -DistinguishedName (ConvertTo-ADSyncToolsAadDistinguishedName -ImmutableId 'T25QcmVt')");
+    expect(commands).not.toContain('Remove-MgUser');
+    expect(group.actions.map((a) => a.step).join('\n')).toMatch(/Only a Microsoft 365 group/);
+    const nameOnly = resolveError(err({ category: 'DeletingCloudOnlyObject', onPremisesObjectId: null, attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now);
+    expect(nameOnly.actions.map((a) => a.command ?? '').join('\n')).not.toMatch(/Remove-Mg/);
+    expect(nameOnly.actions.map((a) => a.step).join('\n')).toMatch(/do not delete by name/);
+    // InvalidHardMatch on a group: confirmed through the sync engine before the tenant's block is lifted
+    const hard = resolveError(err({ category: 'DataMismatch', errorCode: 'InvalidHardMatch', objectType: 'Group', attributes: [] }), null, now).actions.map((a) => a.command ?? '');
+    expect(hard[0]).toContain('Get-ADSyncCSObject');
+  });
+
+  it('an on-premises contact against a cloud mailbox: the stale contact may give the address up in AD, not only the mailbox', () => {
+    const e = err({ objectType: 'Contact', onPremisesObjectId: 'k3YhFwZ4lEStqLUMQEp2Xw==', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:kate@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [holder({ id: 'c-1', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:kate@contoso.com' }] })] }, now);
+    expect(r.actions.map((a) => a.command ?? '').join('\n')).toContain(
+      "Get-ADObject -LDAPFilter '(|(objectGUID=\\93\\76\\21\\17\\06\\78\\94\\44\\ad\\a8\\b5\\0c\\40\\4a\\76\\5f)(mS-DS-ConsistencyGuid=\\93\\76\\21\\17\\06\\78\\94\\44\\ad\\a8\\b5\\0c\\40\\4a\\76\\5f))' | Set-ADObject -Remove @{proxyAddresses='SMTP:kate@contoso.com'}",
+    );
   });
 
   it('a cloud user is offered a hard match only with an on-premises user: never with a group or contact, never when it is a guest, and with the check when the class is unknown', () => {

@@ -1,7 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { NormalisedLookup } from '../lookup-key.ts';
-import { psQuote } from '../powershell.ts';
+import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
 import { type Action, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
 
@@ -44,7 +44,22 @@ function isGuest(h: Holder): boolean {
  */
 export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPrem: OnPremClass = null): Action[] {
   const join = holder.type === 'user' && !isGuest(holder) && onPrem !== 'other' ? joinSteps(error, holder, onPrem) : [];
-  return [confirmHolder(holder), ...join, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+  const stale = onPrem === 'other' ? [staleOnPremStep(error)] : [];
+  return [confirmHolder(holder), ...join, ...stale, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+}
+
+/**
+ * An on-premises group or contact against a cloud object: often the on-premises one is stale (a
+ * contact left for someone whose mailbox is now in the cloud), and the value comes off it in AD
+ * ("Make the change in the directory where the object is sourced from", ObjectTypeMismatch).
+ */
+function staleOnPremStep(error: SyncError): Action {
+  const filter = error.onPremisesObjectId ? anchorLdapFilter(error.onPremisesObjectId) : null;
+  const values = error.attributes.filter((a) => a.value && /^proxyaddresses$/i.test(a.name)).map((a) => psQuote(a.value!));
+  return step(
+    `If the on-premises ${(error.objectType ?? 'object').toLowerCase()} is the stale one (a contact or group left for someone whose mailbox is now in the cloud), take the address off it in AD, or delete it: the cloud object keeps it.`,
+    filter && values.length ? `Get-ADObject -LDAPFilter ${psQuote(filter)} | Set-ADObject -Remove @{proxyAddresses=${values.join(',')}}` : null,
+  );
 }
 
 /** Joining the on-premises object to the cloud user: checks, the copy sync made deleted, then a hard (or soft) match. */
@@ -104,7 +119,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
   return actions;
 }
 
-export function softDeletedActions(holder: Holder): Action[] {
+export function softDeletedActions(holder: Holder, lookups: NormalisedLookup[]): Action[] {
   const id = psQuote(holder.id);
   const group = holder.type === 'group';
   const getCmd = group ? 'Get-MgDirectoryDeletedItemAsGroup' : 'Get-MgDirectoryDeletedItemAsUser';
@@ -119,24 +134,48 @@ export function softDeletedActions(holder: Holder): Action[] {
           'If it must come back, first take the address off the object that syncs it (or give the group another one once restored): restoring the group brings the conflict back.',
           `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${id}`,
         )
-      : restoreUserStep(holder),
+      : holder.onPremisesSyncEnabled === true
+        ? restoreSyncedUserStep(holder)
+        : restoreUserStep(holder, lookups),
     DELTA_SYNC,
   ];
 }
 
 /**
- * Restores a soft-deleted user without bringing the conflict back: Entra strips the conflicting
- * addresses (autoReconcileProxyConflict), and a UPN another object now holds is replaced
- * (newUserPrincipalName). Through the REST call: Restore-MgDirectoryDeletedItem has no parameter
- * for that body since SDK 2.27 (msgraph-sdk-powershell #3318, #3353), although its page shows one.
+ * Restores a soft-deleted cloud user so that it gives the value up: restored as it was, it brings
+ * the conflict back (autoReconcileProxyConflict strips only addresses an active user holds, and the
+ * failing object holds none in Entra). A UPN that is the value is replaced at the restore
+ * (newUserPrincipalName, through the REST call: Restore-MgDirectoryDeletedItem has no parameter for
+ * that body since SDK 2.27, msgraph-sdk-powershell #3318, #3353); an address is taken off after it.
  * The relative URI goes to the cloud the session is connected to.
  */
-function restoreUserStep(holder: Holder): Action {
-  const upn = holder.matched.find((m) => m.attribute === 'userPrincipalName');
-  const body = upn ? `autoReconcileProxyConflict = $true; newUserPrincipalName = ${psQuote(`<new-name>@${upn.value.split('@')[1] ?? '<domain>'}`)}` : 'autoReconcileProxyConflict = $true';
+function restoreUserStep(holder: Holder, lookups: NormalisedLookup[]): Action {
+  const upn = holder.matched.find((m) => m.attribute === 'userPrincipalName')?.value ?? lookups.find((l) => l.kind === 'upn')?.value;
+  const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  const newUpn = upn ? psQuote(`<new-name>@${upn.split('@')[1] ?? '<domain>'}`) : null;
+  const restore = newUpn
+    ? `Invoke-MgGraphRequest -Method POST -Uri ${psQuote(`v1.0/directory/deletedItems/${holder.id}/restore`)} -Body @{ newUserPrincipalName = ${newUpn} }`
+    : `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(holder.id)}`;
+  const takeOff = address ? `\nSet-Mailbox -Identity ${newUpn ?? psQuote(holder.userPrincipalName ?? holder.id)} -EmailAddresses @{remove=${psQuote(address.value.replace(/^smtp:/i, 'smtp:'))}}  # before the next sync; a mail user: Set-MailUser` : '';
+  const how = newUpn
+    ? `restore it under a new UPN (its own is the value in conflict)${address ? ' and take the address off it before the next sync' : ''}`
+    : address
+      ? 'restore it, then take the address off it before the next sync'
+      : 'restore it, then take the conflicting value off it or off the on-premises object before the next sync';
+  return step(`If it must come back (restored as it was, it brings the conflict back): ${how}.`, `${restore}${takeOff}`);
+}
+
+/**
+ * A soft-deleted user that was synced: sync deleted it because its AD object went away. Restored in
+ * Entra alone, it is an object no sync owns, carrying an anchor a later object may hard-match
+ * (tshoot-connect-sync-errors lists that as a cause of InvalidHardMatch): it comes back by
+ * restoring its AD object, which sync then brings back.
+ */
+function restoreSyncedUserStep(holder: Holder): Action {
+  const filter = holder.onPremisesImmutableId ? anchorLdapFilter(holder.onPremisesImmutableId) : null;
   return step(
-    `If it must come back, restore it and let Entra strip the conflicting addresses${upn ? ', under a new UPN (the old one is taken)' : ''}.`,
-    `Invoke-MgGraphRequest -Method POST -Uri ${psQuote(`v1.0/directory/deletedItems/${holder.id}/restore`)} -Body @{ ${body} }`,
+    'If it must come back, restore its on-premises AD object (AD Recycle Bin) and let sync bring it back, then decide in AD which of the two objects keeps the value: restoring it in Entra alone leaves an object no sync owns.',
+    filter ? `Get-ADObject -LDAPFilter ${psQuote(filter)} -IncludeDeletedObjects | Restore-ADObject` : null,
   );
 }
 

@@ -69,6 +69,40 @@ function cloudObjectStep(error: SyncError, doing: string): Action {
   );
 }
 
+/** The reported object is a user, or the report does not say (users are what these errors mostly name). */
+function isUser(error: SyncError): boolean {
+  return !error.objectType || error.objectType === 'User';
+}
+
+/**
+ * The cloud object of a group or contact, found through the sync engine: Graph keeps no
+ * ImmutableId on them, but the Entra connector space holds each object under CN={its anchor in hex}
+ * (ADSyncTools: ConvertTo-ADSyncToolsAadDistinguishedName; ADSync: Get-ADSyncCSObject), and its
+ * cloud anchor ("Group_<object id>") names the cloud object.
+ */
+function connectorSpaceStep(error: SyncError, then: string): Action {
+  const dn = `(ConvertTo-ADSyncToolsAadDistinguishedName -ImmutableId ${psQuote(error.onPremisesObjectId ?? '<sourceAnchor>')})`;
+  return step(
+    `On the Entra Connect server, find the cloud object the anchor belongs to (its cloudAnchor is ${error.objectType ?? 'Group'}_<object id>), look at it in Graph, ${then}.`,
+    `Get-ADSyncCSObject -ConnectorName ${psQuote('<tenant>.onmicrosoft.com - AAD')} -DistinguishedName ${dn}\nGet-MgGroup -GroupId ${psQuote('<object-id>')} -Property ${PROPS.group} | Format-List  # a contact: Get-MgContact -OrgContactId`,
+  );
+}
+
+/**
+ * Error Type 114 for a group or contact: Microsoft's delete-and-restore is written for users, and
+ * only a Microsoft 365 group comes back from deleted items ("security groups can't be restored",
+ * Graph's restore); anything else deleted is lost with its memberships and permissions.
+ */
+function notUserToDeleteSteps(error: SyncError): Action[] {
+  return [
+    connectorSpaceStep(error, 'and decide whether it should stay'),
+    step(
+      'Only a Microsoft 365 group (GroupTypes contains Unified) may go through the delete, delta sync and restore, by its Id: any other group or contact does not come back from deleted items. For those, do not delete it: open a case with Microsoft support, as the error says.',
+      `Remove-MgGroup -GroupId ${psQuote('<object-id>')}  # Microsoft 365 group only\n${SYNC_COMMAND}\nRestore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<object-id>')}`,
+    ),
+  ];
+}
+
 /**
  * InvalidHardMatch ("Another cloud created object with the same source anchor already exists"):
  * a cloud-created object carries the anchor, and the tenant blocks sync from taking cloud
@@ -82,11 +116,13 @@ function invalidHardMatchActions(error: SyncError): { actions: Action[]; note: s
   return {
     note: 'A cloud-created object already carries this source anchor as its ImmutableId, and the tenant blocks sync from taking over cloud objects by hard match (BlockCloudObjectTakeoverThroughHardMatchEnabled).',
     actions: [
-      step(
-        'Find the cloud object that carries the source anchor, and decide whether the on-premises object should take it over (the same person or mailbox).',
-        `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
-      ),
-      step('If it should: lift the block (Graph scope OnPremDirectorySynchronization.ReadWrite.All) and run a delta sync on the Entra Connect server.', `${settings}\n${set(false)}`),
+      isUser(error)
+        ? step(
+            'Find the cloud object that carries the source anchor, and decide whether the on-premises object should take it over (the same person or mailbox).',
+            `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
+          )
+        : connectorSpaceStep(error, 'and decide whether the on-premises object should take it over'),
+      step('If it should, and only once that one cloud object is confirmed: lift the block (Graph scope OnPremDirectorySynchronization.ReadWrite.All; it guards every object of the tenant, so keep the window short) and run a delta sync on the Entra Connect server.', `${settings}\n${set(false)}`),
       DELTA_SYNC,
       step('Once the object has matched, set the block again.', `${settings}\n${set(true)}`),
       step("If it should not (someone else's object), the anchor was written onto it by mistake: escalate before changing it, since an ImmutableId cannot simply be cleared again with Graph PowerShell.", null),
@@ -196,8 +232,23 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
           actions: [look],
         };
       }
+      const note = 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.';
+      if (!isUser(error)) return { note, actions: notUserToDeleteSteps(error) };
+      if (!error.onPremisesObjectId) {
+        // by name alone the object cannot be told from a namesake: no delete on that
+        return {
+          note,
+          actions: [
+            look,
+            step(
+              "Without the object's source anchor it cannot be told apart from another object of that name: do not delete by name. Read the anchor from the export error in Synchronization Service Manager (its Dn is CN={the anchor in hex}; ConvertFrom-ADSyncToolsAadDistinguishedName turns it into the anchor), or escalate.",
+              null,
+            ),
+          ],
+        };
+      }
       return {
-        note: 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.',
+        note,
         // Microsoft's fix for Error Type 114 (email-format.md §2, S4; tshoot-connect-sync-errors): identify
         // the object, move it to deleted items, confirm the delete went through, restore it if needed
         actions: [

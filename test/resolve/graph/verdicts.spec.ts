@@ -62,7 +62,8 @@ describe('each error category resolves to the right holder and verdict (real ide
     expect(r.holders[0]!.userPrincipalName).toMatch(/^[0-9a-f]{32}gone@contoso\.com$/);
     const commands = r.actions.map((a) => a.command ?? '').join('\n');
     expect(commands).toContain(`Remove-MgDirectoryDeletedItem -DirectoryObjectId '${r.holders[0]!.id}'`);
-    expect(commands).toContain('autoReconcileProxyConflict = $true');
+    // restored as it was, it would take its UPN back: it comes back under a new one
+    expect(commands).toContain(`Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/${r.holders[0]!.id}/restore' -Body @{ newUserPrincipalName = '<new-name>@contoso.com' }`);
   });
 
   it('the holder is the reported object itself (same immutable id): same-object', async () => {
