@@ -1,6 +1,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { pino } from 'pino';
 import type { Config } from '../../schemas/config.schema.ts';
+import { imapErrorText } from '../ingest/imap-error.ts';
 import { imapClientOptions, type AccessTokenProvider } from '../ingest/imap-mail-source.ts';
 import { errorText, fail, isUnreachable, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
@@ -43,8 +44,7 @@ export async function checkImap(
     try {
       await withTimeout(client.connect(), timeoutMs, 'imap login');
     } catch (err) {
-      const e = err as { authenticationFailed?: boolean; responseText?: string };
-      const why = e.authenticationFailed ? `login refused${e.responseText ? `: ${e.responseText}` : ''}` : errorText(err);
+      const why = imapErrorText(err);
       return [fail('imap login', `${who}: ${why}`, loginFix(config, err))];
     }
     const results: CheckResult[] = [pass('imap login', `${who} (${imap.auth}, ${imap.secure ? 'TLS' : 'STARTTLS'})`)];
@@ -57,7 +57,9 @@ export async function checkImap(
       );
       return results;
     }
-    const box = await withTimeout(client.mailboxOpen(imap.mailbox, { readOnly: true }), timeoutMs, 'imap select');
+    // selected, not examined: a read-only mailbox lists no PERMANENTFLAGS (RFC 3501), so every
+    // server would look like one that keeps no keywords (blind test 18: Dovecot, which keeps them)
+    const box = await withTimeout(client.mailboxOpen(imap.mailbox), timeoutMs, 'imap select');
     results.push(pass('imap mailbox', `'${imap.mailbox}': ${box.exists} messages`));
     if (box.permanentFlags?.has('\\*')) {
       results.push(pass('imap marking', `server keeps custom keywords: handled mails get ${imap.keyword}`));

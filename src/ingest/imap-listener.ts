@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
 import { createCursorStore, type CursorStore } from './cursor.ts';
+import { imapErrorText } from './imap-error.ts';
 import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
@@ -212,8 +213,8 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
       try {
         await session();
       } catch (err) {
-        health.lastError = (err as Error).message;
-        log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'imap connect failed');
+        health.lastError = imapErrorText(err);
+        log.warn({ err: { message: health.lastError, code: (err as { code?: string }).code } }, `imap connect failed: ${health.lastError}`);
       }
       if (stopped) break;
       if (Date.now() - started >= t.stableMs) attempt = 0;

@@ -115,6 +115,18 @@ afterEach(async () => {
 });
 
 describe('IMAP listener (real Dovecot, real Redis)', () => {
+  it('says why it cannot connect in the server\'s own words (a refused login, a missing mailbox), not "Command failed"', async () => {
+    config = { ...config, imap: { ...config.imap, password: 'not-the-password' } };
+    const refused = startListener();
+    await until(async () => refused.health().lastError !== null, 20_000, 'a failed login');
+    expect(refused.health().lastError).toMatch(/^login refused: .*AUTHENTICATIONFAILED|^login refused: .*[Aa]uthentication failed/);
+    await refused.stop();
+    config = { ...config, imap: { ...config.imap, password: services().IMAP_PASSWORD!, mailbox: `${mailbox}-missing` } };
+    const missing = startListener();
+    await until(async () => missing.health().lastError !== null, 20_000, 'a missing mailbox');
+    expect(missing.health().lastError).toMatch(/^[Mm]ailbox doesn't exist/);
+  });
+
   it('queues an appended report once, marks it with the keyword, leaves other mail untouched', async () => {
     await append(reportMail('b0000001'));
     await append(plainMail('b1'));
