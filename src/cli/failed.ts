@@ -78,11 +78,11 @@ export async function listFailed(queues: Queues, limit = 1000, digest = false): 
   return out.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
 }
 
-/** Mails kept but not readable (unreadable, timeout): the ledger's recent `rejected` entries, too-large ones aside. */
+/** Mails kept but not read (unreadable, timeout, too large): the ledger's recent `rejected` entries. */
 export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Promise<FailedJobInfo[]> {
   const entries = await ledger.recent(limit);
   return entries
-    .filter((e) => e.status === 'rejected' && !e.reason?.startsWith('too-large'))
+    .filter((e) => e.status === 'rejected')
     .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt, effect: null }));
 }
 
@@ -126,6 +126,10 @@ function vouchOf(entry: LedgerEntry | null): string | undefined {
 async function retryMail(runtime: Runtime, ledger: Ledger, mailId: string): Promise<Retried> {
   const mail = await runtime.store.get(mailId);
   if (!mail) return { queue: 'mail', id: mailId, done: false, reason: `no longer in the mail store (${runtime.config.ingest.storeDir}, kept ${runtime.config.ingest.retentionDays} days)` };
+  // only its first MAX_MAIL_BYTES were kept: reading them again reads a cut-off mail
+  if (mail.truncated) {
+    return { queue: 'mail', id: mailId, done: false, reason: `too large (${mail.size} bytes) and kept cut at ${mail.raw.length}: raise MAX_MAIL_BYTES and replay the original with \`syncdesk replay --force\`` };
+  }
   // forced: the ledger already holds this mail; its reports get flows of their own
   const meta = { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true, vouched: vouchOf(await ledger.get(mailId)) };
   const r = await runtime.ingestor().ingest(mail.raw, meta);

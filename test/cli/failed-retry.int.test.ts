@@ -70,7 +70,7 @@ describe('failed retry of replayed mails', () => {
     if (keys.length) await redis.del(...keys);
   }, 180_000);
 
-  it('a file replayed with --verify-senders that was too large keeps that no word was given for it', async () => {
+  it('a file replayed with --verify-senders that was too large keeps that no word was given for it, is listed, and a retry says to raise the cap', async () => {
     const [dir, prefix] = [tempDir('retry-trust'), `f${uid()}`];
     const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), TRUST_POLICY: 'strict', MAX_MAIL_BYTES: '20000' };
     const big = join(dir, 'big.eml');
@@ -79,6 +79,12 @@ describe('failed retry of replayed mails', () => {
     const { mails } = JSON.parse(replay.output.split('\n').find((l) => l.startsWith('{"dryRun"'))!) as ReplayReport;
     expect(mails[0]).toMatchObject({ outcome: 'too-large', status: 'rejected' });
     expect(await createLedger(redis, prefix).get(mails[0]!.mailId)).toMatchObject({ status: 'rejected', vouched: null });
+    // shown with the other mails not read (blind test 18: it was in `status` only), and a retry says what to do instead
+    const listed = (await runCli(['failed', 'list', '--json'], env)).output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { id: string; code: string });
+    expect(listed).toEqual([expect.objectContaining({ id: mails[0]!.mailId, code: 'too-large' })]);
+    const retry = await runCli(['failed', 'retry', mails[0]!.mailId.slice(0, 12)], env);
+    expect(retry.code).toBe(1);
+    expect(retry.output).toMatch(/too large \(\d+ bytes\) and kept cut at 20000: raise MAX_MAIL_BYTES and replay the original with `syncdesk replay --force`/);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 120_000);
