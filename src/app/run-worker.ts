@@ -1,3 +1,4 @@
+import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { PermanentError } from '../errors.ts';
@@ -114,7 +115,8 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
     );
   });
   worker.on('stalled', (jobId) => log.warn({ action: 'stalled', job: jobId }, `${queue} job's worker died or hung: the job is back in the queue`));
-  worker.on('error', (err) => log.warn({ action: 'worker-error', err: err.message }, `${queue} worker error`));
+  const warn = throttle(REPEAT_WARNING_MS);
+  worker.on('error', (err) => warn((heldBack) => log.warn({ action: 'worker-error', err: err.message, heldBack }, `${queue} worker error`)));
   return worker;
 }
 

@@ -1,3 +1,4 @@
+import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
@@ -119,9 +120,10 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
     concrete = target;
   }
   const clients: RedisClient[] = [];
+  const warn = throttle(REPEAT_WARNING_MS);
   const make = () => {
     const c = createRedisClient(concrete);
-    c.on('error', (err: Error) => logger.warn({ action: 'redis-error', err: err.message }, 'redis connection error'));
+    c.on('error', (err: Error) => warn((heldBack) => logger.warn({ action: 'redis-error', err: err.message, heldBack }, 'redis connection error')));
     clients.push(c);
     return c;
   };
