@@ -121,9 +121,13 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
 }
 
 /**
- * Runs `shutdown` once on SIGTERM/SIGINT (workers close after their in-flight jobs
- * finish); a second signal exits at once. Returns a function that removes the handlers.
+ * Runs `shutdown` once on SIGTERM/SIGINT/SIGHUP (workers close after their in-flight jobs
+ * finish); a second signal exits at once. SIGHUP too: a closed terminal or a `kill -HUP` would
+ * otherwise end the process at once, without a word, in the middle of a job. Returns a
+ * function that removes the handlers.
  */
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: Logger): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
@@ -134,17 +138,18 @@ export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, lo
     stopping = true;
     logger.info({ action: 'shutdown', signal }, 'stopping: letting running jobs finish');
     shutdown(signal).then(
-      () => process.exit(0),
+      () => {
+        logger.info({ action: 'shutdown', signal }, 'stopped');
+        process.exit(0);
+      },
       (err: Error) => {
         logger.error({ action: 'shutdown', err: err.message }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, handler);
   return () => {
-    process.off('SIGTERM', handler);
-    process.off('SIGINT', handler);
+    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, handler);
   };
 }

@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { services } from '../helpers/services.ts';
+
+/**
+ * A long-running command stops the same way on SIGHUP (a closed terminal, `kill -HUP`) as on
+ * SIGTERM: it says so, lets running jobs finish, says it stopped, exits 0 (blind test 18: SIGHUP
+ * ended it at once, exit 129, without a line).
+ */
+describe('syncdesk worker and signals', () => {
+  for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
+    it(`stops gracefully on ${signal}, with a line when it starts stopping and one when it has stopped`, async () => {
+      const child = spawn('node', ['bin/syncdesk.js', 'worker'], {
+        env: { ...process.env, REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `s${randomUUID().slice(0, 8)}`, ADMIN_PORT: '0', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+      const end = Date.now() + 30_000;
+      while (!log.includes('"workers ready"') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(log).toContain('"workers ready"');
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(log).toContain(`"signal":"${signal}","msg":"stopping: letting running jobs finish"`);
+      expect(log).toContain(`"signal":"${signal}","msg":"stopped"`);
+    }, 60_000);
+  }
+});
