@@ -129,7 +129,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   // Labelled series exist at 0 from the start, so rate() and alerts see the first increase.
   for (const category of ERROR_CATEGORIES) metrics.errors.labels({ category }).inc(0);
-  for (const reason of REJECTION_REASONS) metrics.mailsRejected.labels({ reason }).inc(0);
+  // someone else's mail is no rejection: it counts as syncdesk_mails_ingested_total{status="not-a-report"}
+  for (const reason of REJECTION_REASONS) if (reason !== 'not-a-report') metrics.mailsRejected.labels({ reason }).inc(0);
   for (const level of ['request', 'batch-item']) metrics.graphThrottled.labels({ level }).inc(0);
   for (const queue of Object.keys(QUEUE_NAMES)) for (const result of ['completed', 'failed', 'retried']) metrics.jobs.labels({ queue, result }).inc(0);
   return metrics;
