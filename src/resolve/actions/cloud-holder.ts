@@ -104,7 +104,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
   if (holder.type === 'user' && isGuest(holder)) {
     actions.push(
       step(
-        'The holder is a guest (an external user invited to the tenant): the address is its own external address and cannot be taken off it. Take the value off the on-premises object instead (or delete the on-premises contact for that person), or remove the guest once nobody needs its access.',
+        'The holder is a guest (an external user invited to the tenant): the address is its own external address and cannot be taken off it. Take the value off the on-premises object instead (or delete it, if it is a contact kept for that person), or remove the guest once nobody needs its access.',
         lookups.length ? adSearchCommand(lookups) : null,
       ),
     );
