@@ -3,8 +3,8 @@ import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/reso
 import { objectLookups } from './onprem/onprem-values.ts';
 import { adDuplicateSteps, onPremDuplicateActions, syncedActions, syncedHolderFixSteps } from './actions/ad-duplicate.ts';
 import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
-import { cloudOnlyActions, freeValueSteps, noHolderActions, type OnPremClass, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
-import { beforeSync, confirmHolder, lookupsOf } from './actions/steps.ts';
+import { cloudOnlyActions, freeValueSteps, noHolderActions, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
+import { beforeSync, confirmHolder, lookupsOf, onPremClassOf } from './actions/steps.ts';
 import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
 /**
@@ -57,14 +57,6 @@ export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide
   if (!identity || holder.onPremisesSyncEnabled !== true) return false;
   return holder.userPrincipalName?.toLowerCase() === identity;
 }
-
-/** Whether the on-premises object is a user, as AD (when read) or the report's object type says; null when neither says. */
-function onPremClassOf(error: SyncError, side?: OnPremSide): OnPremClass {
-  const kind = side?.object?.kind ?? error.objectType?.toLowerCase();
-  if (kind === 'user') return 'user';
-  return kind && OTHER_CLASSES.has(kind) ? 'other' : null;
-}
-const OTHER_CLASSES: ReadonlySet<string> = new Set(['group', 'contact', 'computer', 'device', 'publicfolder', 'msexchdynamicdistributionlist', 'other']);
 
 function dedupe(holders: Holder[]): Holder[] {
   const byId = new Map<string, Holder>();

@@ -179,6 +179,9 @@ describe('verdicts (pure)', () => {
     const nameOnly = resolveError(err({ category: 'DeletingCloudOnlyObject', onPremisesObjectId: null, attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now);
     expect(nameOnly.actions.map((a) => a.command ?? '').join('\n')).not.toMatch(/Remove-Mg/);
     expect(nameOnly.actions.map((a) => a.step).join('\n')).toMatch(/do not delete by name/);
+    // an object type the report words its own way says nothing: the user's steps, as with no type
+    const unknownType = resolveError(err({ category: 'DeletingCloudOnlyObject', objectType: 'Benutzer', attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now);
+    expect(unknownType.actions.map((a) => a.command ?? '').join('\n')).toContain("Remove-MgUser -UserId '<object-id>'");
     // InvalidHardMatch on a group: confirmed through the sync engine before the tenant's block is lifted
     const hard = resolveError(err({ category: 'DataMismatch', errorCode: 'InvalidHardMatch', objectType: 'Group', attributes: [] }), null, now).actions.map((a) => a.command ?? '');
     expect(hard[0]).toContain('Get-ADSyncCSObject');

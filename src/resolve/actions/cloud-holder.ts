@@ -3,7 +3,7 @@ import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { NormalisedLookup } from '../lookup-key.ts';
 import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
-import { type Action, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
+import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
 
 /** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
 
@@ -24,9 +24,6 @@ function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): st
   const newPrimary = primary ? `Set-Mailbox -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
   return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
 }
-
-/** What the on-premises object is, as far as the report or AD says: a user, something else, or not known. */
-export type OnPremClass = 'user' | 'other' | null;
 
 /** A guest (an external user invited to the tenant): its UPN carries #EXT#. */
 function isGuest(h: Holder): boolean {

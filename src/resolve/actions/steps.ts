@@ -1,5 +1,5 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
-import type { Holder, RecommendedAction } from '../../../schemas/resolution.schema.ts';
+import type { Holder, OnPremSide, RecommendedAction } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { odataString } from '../odata.ts';
 import { anchorLdapFilter, ldapValue, odataEq, onServerOf, psFilter, psQuote } from '../powershell.ts';
@@ -118,3 +118,14 @@ export function listObjectValues(error: SyncError): Action {
     adReportedObjectCommand(error, 'userPrincipalName,mail,proxyAddresses'),
   );
 }
+
+/** What the on-premises object is, as far as AD (when read) or the report's object type says: a user, something else, or not known. */
+export type OnPremClass = 'user' | 'other' | null;
+
+export function onPremClassOf(error: SyncError, side?: OnPremSide): OnPremClass {
+  const kind = side?.object?.kind ?? error.objectType?.toLowerCase();
+  if (kind === 'user') return 'user';
+  return kind && OTHER_CLASSES.has(kind) ? 'other' : null;
+}
+/** The classes that are no user, as AD's kinds and the report's object types (lower case) name them; another word says nothing. */
+const OTHER_CLASSES: ReadonlySet<string> = new Set(['group', 'contact', 'computer', 'device', 'publicfolder', 'msexchdynamicdistributionlist', 'other']);

@@ -1,7 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
 import { isAdminRoleConflict } from './admin-role.ts';
-import { type Action, adReportedObjectCommand, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
+import { type Action, adReportedObjectCommand, onPremClassOf, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
 
 /** Steps when nothing was looked up: the error names no value another object could hold, or no lookup ran. */
 
@@ -69,9 +69,9 @@ function cloudObjectStep(error: SyncError, doing: string): Action {
   );
 }
 
-/** The reported object is a user, or the report does not say (users are what these errors mostly name). */
+/** The reported object is a user, or the report does not say what it is (users are what these errors mostly name). */
 function isUser(error: SyncError): boolean {
-  return !error.objectType || error.objectType === 'User';
+  return onPremClassOf(error) !== 'other';
 }
 
 /**
