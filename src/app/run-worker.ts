@@ -1,7 +1,7 @@
-import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { PermanentError } from '../errors.ts';
+import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import type { Logger } from '../logger.ts';
 import { backoffStrategy } from '../queues.ts';
 import type { RedisClient } from '../redis/connection.ts';
@@ -120,14 +120,14 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
   return worker;
 }
 
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 /**
  * Runs `shutdown` once on SIGTERM/SIGINT/SIGHUP (workers close after their in-flight jobs
  * finish); a second signal exits at once. SIGHUP too: a closed terminal or a `kill -HUP` would
  * otherwise end the process at once, without a word, in the middle of a job. Returns a
  * function that removes the handlers.
  */
-const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-
 export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: Logger): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {

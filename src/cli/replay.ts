@@ -239,7 +239,7 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
   for (const m of mails) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
   const lines = [`replay: ${totals.mails} mail(s): ${formatCounts(statuses)}`];
   if (statuses.quarantined) lines.push('quarantined mails are kept: `syncdesk quarantine list`');
-  // too large: kept truncated, so not in `failed list` (reading it again cannot help)
+  // too large: said apart, with what to do (the copy kept is cut: reading it again cannot help)
   const unread = mails.filter((m) => m.status === 'rejected' && m.outcome !== 'too-large');
   if (unread.length) {
     const why: Record<string, number> = {};

@@ -1,6 +1,6 @@
-import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
+import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import type { Logger } from '../logger.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.ts';
 import { whenRedisReady } from './ready.ts';

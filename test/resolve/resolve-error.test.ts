@@ -155,14 +155,20 @@ describe('verdicts (pure)', () => {
     const r = resolveError(e, { status: 'found', holders: [user] }, now);
     const commands = r.actions.map((a) => a.command).join('\n');
     expect(commands).toContain("Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/u-9/restore' -Body @{ newUserPrincipalName = '<new-name>@contoso.com' }");
-    expect(commands).toContain("Set-Mailbox -Identity '<new-name>@contoso.com' -EmailAddresses @{remove='smtp:dave@contoso.com'}");
+    // its primary address: another one first, as for any cloud holder (Exchange refuses to remove a primary)
+    expect(commands).toContain("Set-Mailbox -Identity '<new-name>@contoso.com' -EmailAddresses @{add='SMTP:<new-primary-address>'}; Set-Mailbox -Identity '<new-name>@contoso.com' -EmailAddresses @{remove='smtp:dave@contoso.com'}");
     // autoReconcileProxyConflict strips only what an active user holds: the failing object holds nothing in Entra
     expect(commands).not.toContain('autoReconcileProxyConflict');
     expect(commands).not.toContain('-BodyParameter');
     expect(r.actions.map((a) => a.step).join('\n')).toMatch(/mailbox and OneDrive are gone for good/);
     // an address alone: restored as it was, then the address comes off
     const proxy = resolveError(err({}), { status: 'found', holders: [holder({ id: 'u-9', deleted: true })] }, now).actions.map((a) => a.command).join('\n');
-    expect(proxy).toContain("Restore-MgDirectoryDeletedItem -DirectoryObjectId 'u-9'\nSet-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    expect(proxy).toContain("Restore-MgDirectoryDeletedItem -DirectoryObjectId 'u-9'\nSet-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{add='SMTP:<new-primary-address>'}; Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo@contoso.com'}");
+    // a secondary address is just taken off
+    const secondary = holder({ id: 'u-7', deleted: true, matched: [{ attribute: 'proxyAddresses', value: 'smtp:jo2@contoso.com' }] });
+    expect(resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:jo2@contoso.com' }] }), { status: 'found', holders: [secondary] }, now).actions.map((a) => a.command).join('\n')).toContain(
+      "Restore-MgDirectoryDeletedItem -DirectoryObjectId 'u-7'\nSet-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='smtp:jo2@contoso.com'}",
+    );
     // a synced user deleted by sync: its AD object is restored, not the cloud copy (an orphan no sync owns)
     const synced = holder({ id: 'u-8', deleted: true, onPremisesSyncEnabled: true, onPremisesImmutableId: 'k3YhFwZ4lEStqLUMQEp2Xw==' });
     const fromAd = resolveError(err({}), { status: 'found', holders: [synced] }, now).actions.map((a) => a.command ?? '').join('\n');

@@ -25,6 +25,11 @@ function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): st
   return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
 }
 
+/** The holder has the value as its primary address: its mail, or "SMTP:" in capitals. */
+function holdsAsPrimary(h: Holder): boolean {
+  return h.matched.some((m) => m.attribute === 'mail' || m.value.startsWith('SMTP:'));
+}
+
 /** A guest (an external user invited to the tenant): its UPN carries #EXT#. */
 function isGuest(h: Holder): boolean {
   return /#EXT#@/i.test(h.userPrincipalName ?? '');
@@ -88,7 +93,7 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
 export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Action[] {
   const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
   const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
-  const primary = holder.matched.some((m) => m.attribute === 'mail' || m.value.startsWith('SMTP:'));
+  const primary = holdsAsPrimary(holder);
   const actions: Action[] = [];
   if (upnMatch) {
     actions.push(
@@ -149,11 +154,13 @@ export function softDeletedActions(holder: Holder, lookups: NormalisedLookup[]):
 function restoreUserStep(holder: Holder, lookups: NormalisedLookup[]): Action {
   const upn = holder.matched.find((m) => m.attribute === 'userPrincipalName')?.value ?? lookups.find((l) => l.kind === 'upn')?.value;
   const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
-  const newUpn = upn ? psQuote(`<new-name>@${upn.split('@')[1] ?? '<domain>'}`) : null;
+  const newUpn = upn ? `<new-name>@${upn.split('@')[1] ?? '<domain>'}` : null;
   const restore = newUpn
-    ? `Invoke-MgGraphRequest -Method POST -Uri ${psQuote(`v1.0/directory/deletedItems/${holder.id}/restore`)} -Body @{ newUserPrincipalName = ${newUpn} }`
+    ? `Invoke-MgGraphRequest -Method POST -Uri ${psQuote(`v1.0/directory/deletedItems/${holder.id}/restore`)} -Body @{ newUserPrincipalName = ${psQuote(newUpn)} }`
     : `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(holder.id)}`;
-  const takeOff = address ? `\nSet-Mailbox -Identity ${newUpn ?? psQuote(holder.userPrincipalName ?? holder.id)} -EmailAddresses @{remove=${psQuote(address.value.replace(/^smtp:/i, 'smtp:'))}}  # before the next sync; a mail user: Set-MailUser` : '';
+  // the restored user, under its new UPN when it gets one, as any cloud holder gives an address up
+  const primary = holdsAsPrimary(holder);
+  const takeOff = address ? `\n${exchangeRemoveCommand({ ...holder, userPrincipalName: newUpn ?? holder.userPrincipalName }, address.value, primary)}` : '';
   const how = newUpn
     ? `restore it under a new UPN (its own is the value in conflict)${address ? ' and take the address off it before the next sync' : ''}`
     : address
