@@ -16,7 +16,10 @@ import { createSleeper } from './sleeper.ts';
  *   `stableMs`, so a server that accepts logins and drops them is not hammered.
  * - Catch-up (serialized, never two at once) after every connect, on EXISTS (at once, and
  *   at most one more queued behind a running one), and every `resyncMs` (IDLE can be
- *   silently dead; without IDLE it is the poll).
+ *   silently dead; without IDLE it is the poll). The resync is also what finds a watched
+ *   mailbox deleted and recreated under a running session: Dovecot stays silent in IDLE
+ *   and answers NOOP, but refuses the catch-up's SEARCH ("IMAP session state is
+ *   inconsistent, please relogin"), and the next session re-baselines.
  * - The cursor says where to look; the ledger (inside the ingestor) decides what is new.
  *   The cursor moves past a message only after `ingest()` returned (its job is durably
  *   queued or it was judged), and the message is marked on the server only after that.
@@ -49,7 +52,9 @@ export const DEFAULT_TIMING: ListenerTiming = {
   backoffFactor: 1.5,
   jitterMs: 1000,
   stableMs: 5 * 60_000,
-  resyncMs: 10 * 60_000,
+  // a minute, not ten: the only sign of a mailbox recreated under the session (Dovecot ends
+  // such a session by itself only after ~5 min, deaf all along); one SEARCH a minute is nothing
+  resyncMs: 60_000,
   pollMs: 60_000,
   maxSessionMs: 55 * 60_000,
   batchSize: 25,

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Config } from '../../schemas/config.schema.ts';
 import { createCursorStore } from '../../src/ingest/cursor.ts';
 import { readImapFolder } from '../../src/ingest/imap-folder-source.ts';
-import { createImapListener, type ImapListener } from '../../src/ingest/imap-listener.ts';
+import { createImapListener, DEFAULT_TIMING, type ImapListener, type ListenerTiming } from '../../src/ingest/imap-listener.ts';
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
@@ -51,7 +51,7 @@ async function until(cond: () => Promise<boolean>, timeoutMs = 20_000, what = 'c
 /** The mails whose reports were queued (since the last `queue.flows.clear()`, a worker taking them). */
 const jobIds = async () => [...queue.flows.keys()].sort();
 
-function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow } = {}): ImapListener {
+function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow; timing?: Partial<ListenerTiming> } = {}): ImapListener {
   const store = createMailStore({ dir: storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 30 });
   const ingestor = createIngestor({
     redis,
@@ -61,7 +61,7 @@ function startListener(extra: { createClient?: (o: ImapFlowOptions) => ImapFlow 
     queueReports: queue.queueReports,
   });
   const source = createImapMailSource(config, { logger: silentLogger(), createClient: extra.createClient, clientOptions: { autoIdleDelay: 300 } });
-  const l = createImapListener({ config, redis, ingestor, logger: silentLogger(), source, timing: FAST });
+  const l = createImapListener({ config, redis, ingestor, logger: silentLogger(), source, timing: extra.timing ?? FAST });
   l.start();
   listener = l;
   return l;
@@ -207,6 +207,25 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     expect(after?.uidValidity).not.toBe(before?.uidValidity);
     expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('e0000004')))]);
   });
+
+  it('a watched mailbox deleted and recreated while it runs: a report appended to the new one is queued within about a minute, nothing re-ingested', async () => {
+    await append(reportMail('g0000001'));
+    // the service's own resync: only the connection timings are the fast ones
+    const l = startListener({ timing: { ...FAST, resyncMs: DEFAULT_TIMING.resyncMs } });
+    await until(async () => (await jobIds()).length === 1, 20_000, 'the first job');
+    await until(async () => l.health().lastSyncAt !== null);
+    queue.flows.clear();
+    await withAdmin(async (c) => {
+      await c.mailboxDelete(mailbox);
+      await c.mailboxCreate(mailbox);
+    });
+    await append(reportMail('g0000001')); // the same mail again, as a restore from backup would bring it
+    await append(reportMail('g0000002'));
+    // Dovecot keeps the old session silent for ~5 min; the resync finds it stale
+    await until(async () => (await jobIds()).length === 1, 90_000, 'the new report queued');
+    expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('g0000002')))]);
+    expect(l.health().reconnects).toBeGreaterThanOrEqual(1);
+  }, 120_000);
 
   it('moves handled mail to the processed folder when the server keeps no keywords (PERMANENTFLAGS without \\*)', async () => {
     await append(reportMail('f0000001'));
