@@ -162,7 +162,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
     if (d.step === 'not-a-report') {
       if (!entry) await ledger.claim({ mailId, status: 'not-a-report', origin: meta.origin, rerun: null, duplicateOf: null, reason: d.reason, vouched: meta.vouched ?? null }, notReportTtl);
-      log.debug({ action: 'ingest', code: 'not_a_report' }, d.reason);
+      // at info the first time: an admin whose forward "did nothing" finds why in the log
+      log[entry ? 'debug' : 'info']({ action: 'ingest', code: 'not_a_report' }, d.reason);
       return answer(d, false);
     }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
@@ -9,6 +10,7 @@ import { createLedger } from '../../src/ingest/ledger.ts';
 import { createReportQueuer } from '../../src/ingest/queue-reports.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
 import { toReportRef } from '../../src/parse/report-ref.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createCursorStore } from '../../src/ingest/cursor.ts';
 import { createIngestor, type IngestorDeps } from '../../src/ingest/ingest-mail.ts';
@@ -143,6 +145,17 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(readdirSync(storeDir)).toEqual([]);
     expect(await jobs()).toEqual([]);
     expect((await ing.ingest(Buffer.from(plainMail('x')), meta)).status).toBe('not-a-report');
+  });
+
+  it('says at info level why a mail is not a report, once: the admin whose forward "did nothing" reads why', async () => {
+    const lines: Array<{ level: number; code?: string; msg: string }> = [];
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }) });
+    const ing = ingestor({ logger });
+    await ing.ingest(Buffer.from(plainMail('y', 'newsletter@fabrikam.com')), meta);
+    await ing.ingest(Buffer.from(plainMail('y', 'newsletter@fabrikam.com')), meta);
+    const said = lines.filter((l) => l.code === 'not_a_report');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 30, msg: expect.stringMatching(/^not a sync error report \(subject ".*", /) });
   });
 
   it('keeps an oversized mail truncated and rejected, never queued, and marked handled', async () => {
