@@ -84,6 +84,7 @@ export async function processTicketJob(job: Job, data: TicketJob, stage: TicketS
     actions = await stage.applyReport(data, await collectResolutions(job, data));
     totals = countActions(actions);
   }
-  log.info({ action: 'report-applied', reportId, tenant: data.report.tenantKey, counts: totals }, 'report applied to tickets');
+  // `log` carries the reportId already (workers.ts binds it for every line of the job)
+  log.info({ action: 'report-applied', tenant: data.report.tenantKey, counts: totals }, 'report applied to tickets');
   return { reportId, actions, totals };
 }

@@ -27,7 +27,8 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
     config: runtime.config,
     redis: runtime.redis.client as Redis,
     ingestor: runtime.ingestor(),
-    logger: runtime.logger.child({ component: graph ? 'graph-mail' : 'imap' }),
+    // each listener names its own component: a second binding here would put the key twice in every line
+    logger: runtime.logger,
   };
   const listener = graph
     ? (await import('../ingest/graph-mail-listener.ts')).createGraphMailListener(deps)

@@ -16,10 +16,9 @@ import { createSleeper } from './sleeper.ts';
  *   `stableMs`, so a server that accepts logins and drops them is not hammered.
  * - Catch-up (serialized, never two at once) after every connect, on EXISTS (at once, and
  *   at most one more queued behind a running one), and every `resyncMs` (IDLE can be
- *   silently dead; without IDLE it is the poll). The resync is also what finds a watched
- *   mailbox deleted and recreated under a running session: Dovecot stays silent in IDLE
- *   and answers NOOP, but refuses the catch-up's SEARCH ("IMAP session state is
- *   inconsistent, please relogin"), and the next session re-baselines.
+ *   silently dead; without IDLE it is the poll). The resync selects the mailbox again: a
+ *   mailbox deleted and recreated under the session shows only so (Dovecot stays silent in
+ *   IDLE and answers NOOP and SEARCH from the old one until it drops the session, ~5 min).
  * - The cursor says where to look; the ledger (inside the ingestor) decides what is new.
  *   The cursor moves past a message only after `ingest()` returned (its job is durably
  *   queued or it was judged), and the message is marked on the server only after that.
@@ -52,8 +51,8 @@ export const DEFAULT_TIMING: ListenerTiming = {
   backoffFactor: 1.5,
   jitterMs: 1000,
   stableMs: 5 * 60_000,
-  // a minute, not ten: the only sign of a mailbox recreated under the session (Dovecot ends
-  // such a session by itself only after ~5 min, deaf all along); one SEARCH a minute is nothing
+  // a minute, not ten: it is what finds a mailbox recreated under the session; a SELECT and a
+  // SEARCH a minute are nothing to a server
   resyncMs: 60_000,
   pollMs: 60_000,
   maxSessionMs: 55 * 60_000,
@@ -142,8 +141,8 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     }
   }
 
-  async function catchUp(conn: MailConnection, sweep: boolean): Promise<void> {
-    const box = await conn.refresh();
+  async function catchUp(conn: MailConnection, sweep: boolean, reselect: boolean): Promise<void> {
+    const box = await conn.refresh(reselect);
     const cursor = await cursors.get();
     let uids: number[];
     if (!cursor || cursor.uidValidity !== box.uidValidity) {
@@ -159,13 +158,15 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
   }
 
   /** `starting` hears when this catch-up's turn has come (it reads every message there is by then). */
-  function schedule(conn: MailConnection, sweep: boolean, starting?: () => void): Promise<void> {
+  function schedule(conn: MailConnection, how: { sweep?: boolean; reselect?: boolean }, starting?: () => void): Promise<void> {
     chain = chain
       .then(() => {
         starting?.();
-        return stopped || current !== conn ? undefined : catchUp(conn, sweep);
+        return stopped || current !== conn ? undefined : catchUp(conn, how.sweep ?? false, how.reselect ?? false);
       })
       .catch((err: Error) => {
+        // a stop closes the session under a running catch-up: that is no failure to report
+        if (stopped) return void log.debug({ err: { message: err.message } }, 'catch-up ended by the stop');
         health.lastError = err.message;
         log.warn({ err: { message: err.message } }, 'catch-up failed; dropping the session to start over');
         void conn.close();
@@ -191,15 +192,15 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
       health.lastExistsAt = new Date();
       if (queued) return;
       queued = true;
-      void schedule(conn, false, () => (queued = false));
+      void schedule(conn, {}, () => (queued = false));
     });
-    const resync = setInterval(() => void schedule(conn, false), conn.idleSupported ? t.resyncMs : t.pollMs);
+    const resync = setInterval(() => void schedule(conn, { reselect: true }), conn.idleSupported ? t.resyncMs : t.pollMs);
     const maxAge = setTimeout(() => {
       log.info('replacing the session (maximum age)');
       void conn.close();
     }, t.maxSessionMs);
     try {
-      void schedule(conn, true);
+      void schedule(conn, { sweep: true });
       const err = await conn.closed;
       if (err) health.lastError = err.message;
     } finally {
@@ -246,7 +247,7 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     },
     health: () => ({ ...health }),
     async syncNow() {
-      if (current) await schedule(current, false);
+      if (current) await schedule(current, {});
     },
   };
 }

@@ -68,6 +68,25 @@ export async function imapClientOptions(
   };
 }
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+/**
+ * What imapflow logs through: `log` without the `cid` imapflow writes into most of its
+ * entries, which `log` binds already (pino would write the key twice, and a JSON reader
+ * keeps one of them).
+ */
+function imapflowLogger(log: Logger): ImapFlowOptions['logger'] {
+  const at = (level: (typeof LEVELS)[number]) => (entry: unknown, ...rest: unknown[]) => {
+    if (!log.isLevelEnabled(level)) return;
+    if (entry && typeof entry === 'object' && 'cid' in entry) {
+      const { cid: _bound, ...own } = entry as Record<string, unknown>;
+      entry = own;
+    }
+    (log[level] as (...args: unknown[]) => void)(entry, ...rest);
+  };
+  return Object.fromEntries(LEVELS.map((level) => [level, at(level)])) as unknown as ImapFlowOptions['logger'];
+}
+
 function asDate(value: Date | string | undefined): Date {
   if (value instanceof Date) return value;
   return value ? new Date(value) : new Date();
@@ -91,6 +110,7 @@ export function createImapMailSource(config: Config, options: ImapMailSourceOpti
         ...base,
         ...options.clientOptions,
         id: cid,
+        logger: imapflowLogger(log),
       });
       let lastError: Error | null = null;
       let resolveClosed!: (err: Error | null) => void;
@@ -132,10 +152,12 @@ export function createImapMailSource(config: Config, options: ImapMailSourceOpti
         closed,
         onExists: (l) => void existsListeners.push(l),
 
-        refresh: () =>
+        refresh: (reselect = false) =>
           withLock(async (): Promise<MailboxState> => {
-            await client.noop();
-            alive('NOOP');
+            // a SELECT of the selected mailbox deselects it without expunging (RFC 3501 6.3.1)
+            if (reselect) await client.mailboxOpen(mailbox);
+            else await client.noop();
+            alive(reselect ? 'SELECT' : 'NOOP');
             const box = client.mailbox;
             if (!box) throw new Error(`mailbox ${mailbox} is not selected`);
             return {

@@ -21,8 +21,13 @@ export interface FetchedMail {
 export type MarkResult = 'keyword' | 'moved' | 'none';
 
 export interface MailConnection {
-  /** Refreshes the server's view (NOOP: the first SEARCH after another client's APPEND is stale otherwise) and reports the mailbox. */
-  refresh(): Promise<MailboxState>;
+  /**
+   * Refreshes the server's view (NOOP: the first SEARCH after another client's APPEND is stale
+   * otherwise) and reports the mailbox. `reselect` selects it again instead: a mailbox deleted
+   * and recreated under the session shows only then (Dovecot answers NOOP and SEARCH from the
+   * old one), with its new UIDVALIDITY.
+   */
+  refresh(reselect?: boolean): Promise<MailboxState>;
   /** UIDs above `afterUid` (the `N:*` range is inclusive of the highest UID, so results are filtered), ascending. */
   uidsAfter(afterUid: number): Promise<number[]>;
   /** Every UID not yet marked handled (all UIDs where the server keeps no keywords), ascending. */

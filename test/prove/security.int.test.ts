@@ -17,6 +17,7 @@ import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { adfProblem, FakeJira } from '../fakes/jira.ts';
 import { FakeServiceNow } from '../fakes/servicenow.ts';
 import { FakeZendesk } from '../fakes/zendesk.ts';
+import { repeatedTopLevelKeys } from '../helpers/json-keys.ts';
 import { services } from '../helpers/services.ts';
 import { fakeGraphEnv } from '../e2e/graph-env.ts';
 import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from '../ingest/helpers.ts';
@@ -389,11 +390,15 @@ describe('injection: OData and markup in values reach Graph and the desks harmle
       'admin basic': b64(`admin:${SECRETS.ADMIN_PASSWORD}`),
     };
     const leaks: string[] = [];
+    // and every JSON line names each key once (a logger's binding and the same key in the entry wrote it twice)
+    const repeated: string[] = [];
     let lines = 0;
     for (const { what, output } of logs) {
       for (const line of output.split('\n')) {
         lines++;
         for (const [name, value] of Object.entries(forms)) if (value && line.includes(value)) leaks.push(`${what}: ${name} in ${line.slice(0, 300)}`);
+        const twice = line.startsWith('{') ? repeatedTopLevelKeys(line) : [];
+        if (twice.length) repeated.push(`${what}: ${twice.join(', ')} twice in ${line.slice(0, 200)}`);
       }
     }
     expect(logs.length).toBeGreaterThanOrEqual(10);
@@ -401,6 +406,7 @@ describe('injection: OData and markup in values reach Graph and the desks harmle
     expect(all).toContain('"level":20'); // debug lines were written
     expect(all).toMatch(/"level":(40|50)/); // and the failing paths logged theirs
     expect(leaks).toEqual([]);
+    expect(repeated.slice(0, 10)).toEqual([]);
     console.log(`[prove:security] secrets: ${Object.keys(forms).length} secret values/forms, ${logs.length} command runs, ${lines} log lines at debug: 0 leaks; dashboard: anonymous/wrong password/wrong user/API → 401, right password → 200`);
   }, 600_000);
 });

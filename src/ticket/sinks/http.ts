@@ -165,7 +165,7 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
       if (failure instanceof PermanentError || !resend || attempt >= maxRetries) throw failure;
       const wait = failure.retryAfterMs ?? backoff(attempt);
       if (wait > maxWait) throw failure;
-      log?.debug({ desk: options.desk, method, url, attempt: attempt + 1, waitMs: wait, code: failure.code }, 'desk call retried');
+      log?.debug({ method, url, attempt: attempt + 1, waitMs: wait, code: failure.code }, 'desk call retried'); // the logger names the desk
       await sleep(wait);
     }
   }

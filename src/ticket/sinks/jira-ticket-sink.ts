@@ -69,7 +69,8 @@ function isoOf(value: string | null | undefined): string | null {
 export function createJiraTicketSink(config: Config['ticket']['jira'], deps: JiraSinkDeps): TicketSink {
   const { url, email, token, project } = requireDeskSettings('jira', config);
   const base = deskBaseUrl(url);
-  const log = deps.logger.child({ component: 'jira-sink' });
+  // the ticket stage's logger names the component and the desk already
+  const log = deps.logger;
   // Jira may count writes per issue (RateLimit-Reason: jira-per-issue-on-write): such a 429 holds back that issue only
   const http = jsonDeskHttp('jira', base, { username: email, password: token }, log, { ticketPath: /^\/rest\/api\/3\/issue\/[^/?]+/, ...deps.http });
   // defaults live in the config schema

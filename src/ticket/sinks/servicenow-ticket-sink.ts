@@ -85,7 +85,8 @@ export function createServiceNowTicketSink(
 ): TicketSink {
   const { url, user, password } = requireDeskSettings('servicenow', config);
   const base = deskBaseUrl(url);
-  const log = deps.logger.child({ component: 'servicenow-sink' });
+  // the ticket stage's logger names the component and the desk already
+  const log = deps.logger;
   const http = jsonDeskHttp('servicenow', base, { username: user, password }, log, deps.http);
   const closeCode = config.closeCode; // default in the config schema
   const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;

@@ -38,7 +38,8 @@ const MAX_PAGES = 10;
 export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: ZendeskSinkDeps): TicketSink {
   const { url, email, token } = requireDeskSettings('zendesk', config);
   const base = deskBaseUrl(url);
-  const log = deps.logger.child({ component: 'zendesk-sink' });
+  // the ticket stage's logger names the component and the desk already
+  const log = deps.logger;
   // Update Ticket counts per ticket too (30 per 10 minutes): such a 429 holds back that ticket only
   const http = jsonDeskHttp('zendesk', base, { username: `${email}/token`, password: token }, log, { ticketPath: /^\/api\/v2\/tickets\/\d+/, ...deps.http });
   const tag = (config.tag ?? 'syncdesk').toLowerCase();
