@@ -106,6 +106,20 @@ export interface StatusReport {
   unworked: string[];
   skippedAsOld: { problems: number; reports: Array<{ reportId: string; problems: number }> };
   failed: Array<{ queue: string; id: string; reason: string }>;
+  /** Jobs waiting out a backoff after a transient failure (a desk or folder down): not failed yet, and not silent. */
+  retrying: Array<{ queue: string; id: string; attempt: number; of: number; reason: string }>;
+}
+
+/** The delayed jobs that failed an attempt, newest first: the retries `failed list` shows only once they give up. */
+async function retrying(queues: Queues, limit = 20): Promise<StatusReport['retrying']> {
+  const out: Array<StatusReport['retrying'][number] & { at: number }> = [];
+  for (const queue of queues.names) {
+    for (const job of await queues.byName(queue).getDelayed(0, limit - 1)) {
+      if (!job?.attemptsMade || !job.failedReason) continue;
+      out.push({ queue, id: String(job.id), attempt: job.attemptsMade, of: job.opts.attempts ?? 1, reason: job.failedReason, at: job.processedOn ?? 0 });
+    }
+  }
+  return out.sort((a, b) => b.at - a.at).slice(0, limit).map(({ at: _at, ...r }) => r);
 }
 
 /** The queues whose jobs wait for a worker that is not there (BullMQ lists each queue's connected workers). */
@@ -154,6 +168,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       unworked: await unworked(queues, counts),
       skippedAsOld: await skippedAsOld(queues),
       failed: (await listFailed(queues, 20)).map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
+      retrying: await retrying(queues),
     };
   } finally {
     await queues.close();
@@ -178,6 +193,10 @@ function renderStatus(s: StatusReport): string[] {
   if (skips.problems) {
     lines.push(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
     for (const r of skips.reports.slice(0, 5)) lines.push(`  ${r.reportId}: ${r.problems}`);
+  }
+  if (s.retrying.length) {
+    lines.push('Retrying after a failed attempt (`syncdesk failed list` shows them once they give up):');
+    for (const r of s.retrying.slice(0, 10)) lines.push(`  ${r.queue} ${r.id}: attempt ${r.attempt} of ${r.of} failed: ${r.reason}`);
   }
   if (s.failed.length) {
     lines.push(`Failed jobs (newest first; \`syncdesk failed list\`):`);

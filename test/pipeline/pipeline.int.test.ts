@@ -11,6 +11,8 @@ import { waitForDrain } from '../../src/app/cli-support.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import { bigReport, closeTestRuntime, fixture, readTickets, testRuntime } from './helpers.ts';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const run = promisify(execFile);
 
@@ -35,6 +37,27 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ stdou
 }
 
 describe('pipeline on a real Redis', () => {
+  it('a ticket folder that cannot be written: `status` shows the retries and their error before they give up; fixed, the tickets come', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'syncdesk-blocked-')), 'not-a-folder');
+    writeFileSync(blocker, 'a file where the ticket folder should be');
+    const t = await testRuntime({ TICKET_DIR: join(blocker, 'tickets') });
+    runtime = t.runtime;
+    workers = startWorkers(runtime, ['resolve', 'ticket']);
+    expect((await runtime.ingestor().ingest(fixture('aad-table-object-error-id.eml'), { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
+    await until('a ticket job waiting to retry', async () => (await runtime!.queues.ticket.getDelayed()).some((j) => j.attemptsMade > 0), 30_000);
+
+    const status = await cli(['status'], t.env);
+    expect(status.stdout).toMatch(/Retrying after a failed attempt/);
+    expect(status.stdout).toMatch(/ticket \S+: attempt \d+ of 8 failed: .*ENOTDIR/);
+    const json = JSON.parse((await cli(['status', '--json'], t.env)).stdout) as { retrying: Array<{ queue: string; reason: string }> };
+    expect(json.retrying[0]).toMatchObject({ queue: 'ticket', reason: expect.stringContaining('ENOTDIR') });
+
+    rmSync(blocker);
+    expect(await waitForDrain(runtime.queues, { timeoutMs: 90_000 })).toBe(true);
+    expect(readTickets(join(blocker, 'tickets'))).toHaveLength(5);
+    expect((await cli(['status'], t.env)).stdout).not.toMatch(/Retrying/);
+  }, 120_000);
+
   it('takes a report mail through ingest (one parse) → resolve → ticket exactly once', async () => {
     const t = await testRuntime();
     runtime = t.runtime;
