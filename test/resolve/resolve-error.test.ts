@@ -79,6 +79,8 @@ describe('verdicts (pure)', () => {
     // role assignments, active and eligible (directoryRole memberships show only the active ones)
     expect(text).toContain(`Get-MgRoleManagementDirectoryRoleAssignment -Filter ${psFilter("principalId eq 'adm-1'")}`);
     expect(text).toContain(`Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${psFilter("principalId eq 'adm-1'")}`);
+    // and a role held through a role-assignable group, which an assignment by the user's principalId does not list
+    expect(text).toContain("Get-MgUserTransitiveMemberOf -UserId 'adm-1' -All | Where-Object { $_.AdditionalProperties.isAssignableToRole }");
     expect(text).toContain("Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId '<assignment-id>'");
     // the quarantined copy found by its anchor, deleted only when it is the one object found
     expect(text).toContain(`$id = $null; $q = @(Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}); if ($q.Count -eq 1) { $id = $q[0].Id; Remove-MgUser -UserId $id }`);
@@ -116,6 +118,17 @@ describe('verdicts (pure)', () => {
     expect(secondary.actions.map((a) => a.command).join('\n')).not.toContain('-PrimarySmtpAddress');
   });
 
+  it('an address conflict with a mailbox whose UPN is the same string: the address is taken off, the sign-in name left alone; a UPN conflict renames it', () => {
+    const both = holder({ matched: [{ attribute: 'userPrincipalName', value: 'jo@contoso.com' }, { attribute: 'proxyAddresses', value: 'smtp:jo@contoso.com' }] });
+    const text = (e: SyncError, h: Holder) => resolveError(e, { status: 'found', holders: [h] }, now).actions.map((a) => a.step).join('\n');
+    const address = text(err({}), both);
+    expect(address).toMatch(/take the address off it in Exchange Online/);
+    expect(address).not.toMatch(/free the UPN by renaming/);
+    expect(text(err({ attributes: [{ name: 'UserPrincipalName', value: 'jo@contoso.com' }] }), both)).toMatch(/free the UPN by renaming the cloud user/);
+    // a holder with the value as its UPN only: the rename is what frees it
+    expect(text(err({}), holder({ matched: [{ attribute: 'userPrincipalName', value: 'jo@contoso.com' }] }))).toMatch(/free the UPN by renaming/);
+  });
+
   it('a SignInName value (the user\'s UPN, unique in Entra like it) is looked up as a UPN, not called "no value"', () => {
     const e = err({ attributes: [{ name: 'SignInName', value: 'kim.akers@fabrikam.com' }] });
     const r = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);
@@ -140,7 +153,11 @@ describe('verdicts (pure)', () => {
     // the object sync deletes carries the anchor; its on-premises name may be another cloud user's UPN (blind test 19)
     expect(commands[0]).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}`);
     expect(commands.join('\n')).not.toContain("-UserId 'ex.employee@contoso.com'");
-    expect(commands.slice(1)).toEqual(["Remove-MgUser -UserId '<object-id>'", 'Start-ADSyncSyncCycle -PolicyType Delta', "Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'"]);
+    expect(commands.slice(1)).toEqual(["Remove-MgUser -UserId '<object-id>'", 'Start-ADSyncSyncCycle -PolicyType Delta', "Restore-MgDirectoryDeletedItem -DirectoryObjectId '<object-id>'", 'Start-ADSyncSyncCycle -PolicyType Delta']);
+    // what to do when the search finds none or several, and where it ends when the error stays (Microsoft's escalation)
+    const steps = resolveError(e, null, now).actions.map((a) => a.step);
+    expect(steps[0]).toMatch(/None found: it is gone from the cloud already.*two or more: change nothing and open a case with Microsoft support/);
+    expect(steps.at(-1)).toMatch(/check that the error does not come back; if it does, open a case with Microsoft support/);
     // without an anchor, by its name, and the agent is told to make sure it is the one
     const named = resolveError(err({ ...e, onPremisesObjectId: null }), null, now).actions[0]!;
     expect(named.command).toContain("Get-MgUser -UserId 'ex.employee@contoso.com'");

@@ -3,10 +3,18 @@ import type { Holder } from '../../../schemas/resolution.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
 import { type Action, confirmHolder, deleteSyncedCopyCommand, RETRY_DELETED_ITEM, step, SYNC_COMMAND } from './steps.ts';
 
-/** The directory roles a cloud user holds, as role assignments: active, and eligible (PIM). */
+/**
+ * The directory roles a cloud user holds, as role assignments: active, and eligible (PIM); and
+ * the role-assignable groups it is in, whose roles it holds too (an assignment by principalId
+ * lists only the user's own).
+ */
 export function rolesOfCommand(holder: Holder): string {
   const principal = psFilter(odataEq('principalId', holder.id));
-  return `Get-MgRoleManagementDirectoryRoleAssignment -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='Role';e={$_.RoleDefinition.DisplayName}},DirectoryScopeId; Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='EligibleRole';e={$_.RoleDefinition.DisplayName}}`;
+  return [
+    `Get-MgRoleManagementDirectoryRoleAssignment -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='Role';e={$_.RoleDefinition.DisplayName}},DirectoryScopeId`,
+    `Get-MgRoleManagementDirectoryRoleEligibilitySchedule -Filter ${principal} -ExpandProperty RoleDefinition -All | Select-Object Id,@{n='EligibleRole';e={$_.RoleDefinition.DisplayName}}`,
+    `Get-MgUserTransitiveMemberOf -UserId ${psQuote(holder.id)} -All | Where-Object { $_.AdditionalProperties.isAssignableToRole } | Select-Object Id,@{n='RoleAssignableGroup';e={$_.AdditionalProperties.displayName}}`,
+  ].join('; ');
 }
 
 /** The error names a UPN a cloud user with an admin role holds (the name the report's error column gives it). */

@@ -91,8 +91,10 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
 
 /** Freeing the value on a cloud holder that is another object: rename its UPN, take the address off it (a guest's cannot be). */
 export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Action[] {
-  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName');
   const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  // a holder whose UPN is also the reported address (most mailboxes) gives the address up, not
+  // its sign-in name: the rename is for a UPN conflict, or a holder that has the value as UPN only
+  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName' && (!address || lookups.some((l) => l.kind === 'upn')));
   const primary = holdsAsPrimary(holder);
   const actions: Action[] = [];
   if (upnMatch) {

@@ -64,10 +64,13 @@ function cloudObjectStep(error: SyncError, doing: string): Action {
   const anchor = error.onPremisesObjectId;
   const find = anchor ? `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))}` : `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')}`;
   return step(
-    `Find the cloud object sync is ${doing}${anchor ? ' (the one carrying the reported source anchor as its ImmutableId)' : ' (the report gives no source anchor: make sure the user found by this name is the one the on-premises object was synced to)'}: expect exactly one, note its Id, and check that OnPremisesSyncEnabled is not True.`,
+    `Find the cloud object sync is ${doing}${anchor ? ' (the one carrying the reported source anchor as its ImmutableId)' : ' (the report gives no source anchor: make sure the user found by this name is the one the on-premises object was synced to)'}: expect exactly one, note its Id, and check that OnPremisesSyncEnabled is not True. None found: it is gone from the cloud already, and a delta sync should clear the error; two or more: change nothing and ${ESCALATE}.`,
     `${find} -Property ${PROPS.user},AccountEnabled | Format-List`,
   );
 }
+
+/** Where Microsoft's Error 114 steps end (tshoot-connect-sync-errors: "may be eligible for an Incident Response (IR) escalation"). */
+const ESCALATE = 'open a case with Microsoft support (the error may qualify for an Incident Response escalation)';
 
 /** The reported object is a user, or the report does not say what it is (users are what these errors mostly name). */
 function isUser(error: SyncError): boolean {
@@ -259,6 +262,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
           ),
           step('Run a delta sync on the Entra Connect server: the delete then goes through.', SYNC_COMMAND),
           step('If the account is still needed, restore it by the same Id.', `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<object-id>')}`),
+          step(`Run a delta sync once more and check that the error does not come back; if it does, ${ESCALATE}.`, SYNC_COMMAND),
         ],
       };
     }
