@@ -7,6 +7,7 @@ import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
 import { createSleeper } from './sleeper.ts';
+import { sweepRequestedAt } from './sweep-request.ts';
 
 /**
  * The IMAP listener: one supervised session on one mailbox.
@@ -27,7 +28,7 @@ import { createSleeper } from './sleeper.ts';
  *   and the cursor is re-baselined.
  * - The catch-up after a connect also sweeps messages left unmarked below the cursor
  *   (a crash between enqueue and marking): the ledger answers "duplicate, handled" and
- *   they get marked.
+ *   they get marked. So does the next resync after a quarantine release asked for it.
  */
 
 export interface ListenerTiming {
@@ -141,7 +142,13 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     }
   }
 
-  async function catchUp(conn: MailConnection, sweep: boolean, reselect: boolean): Promise<void> {
+  /** The last sweep's start: a sweep request (sweep-request.ts) newer than it is answered. */
+  let sweptAt = '';
+
+  async function catchUp(conn: MailConnection, sweepAsked: boolean, reselect: boolean): Promise<void> {
+    const requested = reselect ? await sweepRequestedAt(redis, config.redis.prefix) : null;
+    const sweep = sweepAsked || (requested !== null && requested > sweptAt);
+    if (sweep) sweptAt = new Date().toISOString();
     const box = await conn.refresh(reselect);
     const cursor = await cursors.get();
     let uids: number[];

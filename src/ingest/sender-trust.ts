@@ -3,6 +3,7 @@ import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailaut
 import { openMail, type MailDocument } from '../parse/mail-tree.ts';
 import type { Redis } from 'ioredis';
 import { MICROSOFT_SENDERS } from '../parse/subject.ts';
+import { requestSweep } from './sweep-request.ts';
 
 /**
  * Sender trust: may this mail open tickets? Anyone can write
@@ -262,4 +263,6 @@ export async function recordRelease(redis: Redis, prefix: string, entry: Release
   await redis.lpush(releasedKey(prefix), JSON.stringify(entry));
   await redis.ltrim(releasedKey(prefix), 0, RELEASED_KEPT - 1);
   for (const row of rows) if ((JSON.parse(row) as QuarantineEntry).mailId === entry.mailId) await redis.lrem(quarantineKey(prefix), 0, row);
+  // the mail is still unmarked in its mailbox: the listener marks it at its next resync
+  await requestSweep(redis, prefix);
 }

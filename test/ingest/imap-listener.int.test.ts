@@ -13,6 +13,7 @@ import { createImapListener, DEFAULT_TIMING, type ImapListener, type ListenerTim
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
+import { listQuarantine, recordRelease } from '../../src/ingest/sender-trust.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { restartService, services } from '../helpers/services.ts';
 import { plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
@@ -242,6 +243,23 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     expect(warnings).toEqual([]);
     startListener();
     await until(async () => (await jobIds()).length === 40, 30_000, 'all 40 after the restart');
+  });
+
+  it('a mail released from quarantine while the listener runs is marked handled at its next resync, not an hour later', async () => {
+    config = { ...config, ingest: { ...config.ingest, trustPolicy: 'strict' } }; // the unsigned sample is held back
+    const raw = reportMail('k0000001');
+    await append(raw);
+    startListener({ timing: { ...FAST, resyncMs: 1_000 } });
+    const held = async () => listQuarantine(redis, config.redis.prefix);
+    await until(async () => (await held()).length === 1, 20_000, 'the mail quarantined');
+    expect((await flagsOf()).get('<dirsync-k0000001@microsoftonline.com>')).not.toContain('$SyncdeskHandled');
+    // what `syncdesk quarantine release` does, from another process: the mail ingested on the admin's word, the release recorded
+    const store = createMailStore({ dir: storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 30 });
+    const admin = createIngestor({ redis, store, config, logger: silentLogger(), queueReports: queue.queueReports });
+    const [entry] = await held();
+    expect((await admin.ingest(Buffer.from(raw), { origin: 'imap', receivedAt: new Date(), force: true, vouched: 'released in a test' })).status).toBe('queued');
+    await recordRelease(redis, config.redis.prefix, { ...entry!, released: { by: 'test', at: new Date().toISOString() } });
+    await until(async () => ((await flagsOf()).get('<dirsync-k0000001@microsoftonline.com>') ?? []).includes('$SyncdeskHandled'), 10_000, 'the released mail marked');
   });
 
   it('moves handled mail to the processed folder when the server keeps no keywords (PERMANENTFLAGS without \\*)', async () => {
