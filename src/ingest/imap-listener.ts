@@ -6,6 +6,7 @@ import { imapErrorText } from './imap-error.ts';
 import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
+import { createListenerPresence } from './listener-presence.ts';
 import { createSleeper } from './sleeper.ts';
 import { sweepRequestedAt } from './sweep-request.ts';
 
@@ -111,11 +112,18 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
   const random = deps.random ?? Math.random;
   const log = deps.logger.child({ component: 'imap-listener', mailbox });
   const source = deps.source ?? createImapMailSource(config, { logger: deps.logger, mailbox });
-  const cursors: CursorStore = createCursorStore(redis, {
-    prefix: config.redis.prefix,
-    account: deps.account ?? config.imap.user ?? 'default',
-    mailbox,
-  });
+  const account = deps.account ?? config.imap.user ?? 'default';
+  const cursors: CursorStore = createCursorStore(redis, { prefix: config.redis.prefix, account, mailbox });
+  // kept past two resyncs: a listener that stopped is forgotten soon after
+  const presence = createListenerPresence(redis, `${config.redis.prefix}:imap:listener:${account}:${mailbox}`, Math.ceil((2.5 * Math.max(t.resyncMs, t.pollMs)) / 1000));
+  const othersWarned = new Set<string>();
+
+  async function noteOtherListeners(): Promise<void> {
+    const other = await presence.announce();
+    if (!other || othersWarned.has(other)) return;
+    othersWarned.add(other);
+    log.warn({ code: 'second_listener', other, me: presence.me }, `another syncdesk listener (${other}) watches this mailbox too: nothing is ingested twice, but every mail is fetched and read by both; one listener is enough`);
+  }
 
   const health: ListenerHealth = newListenerHealth();
   let stopped = false;
@@ -146,6 +154,7 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
   let sweptAt = '';
 
   async function catchUp(conn: MailConnection, sweepAsked: boolean, reselect: boolean): Promise<void> {
+    if (reselect || sweepAsked) await noteOtherListeners();
     const requested = reselect ? await sweepRequestedAt(redis, config.redis.prefix) : null;
     const sweep = sweepAsked || (requested !== null && requested > sweptAt);
     if (sweep) sweptAt = new Date().toISOString();

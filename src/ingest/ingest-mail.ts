@@ -149,8 +149,9 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   async function carryOut(d: IngestDecision, raw: Buffer, meta: IngestMeta, log: Logger): Promise<IngestResult> {
     const { mailId, entry } = d;
     if (d.step === 'seen') return answer(d, seenHandled(d.entry));
-    // A crash between claim and queueing: this sighting finishes the job (every step below is idempotent).
-    if (entry?.status === 'pending' && !meta.force) log.warn({ action: 'ingest', code: 'pending_resumed' }, 'resuming a mail claimed but not queued');
+    // A crash between claim and queueing, or another ingestor (a second listener) at work on it
+    // right now: this sighting finishes the job either way (every step below is idempotent).
+    if (entry?.status === 'pending' && !meta.force) log.info({ action: 'ingest', code: 'pending_resumed' }, 'finishing a mail claimed but not yet queued (left by a crash, or being read by another ingestor): nothing is queued twice');
 
     if (d.step === 'too-large') {
       await store.put(raw, meta);

@@ -262,6 +262,28 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     await until(async () => ((await flagsOf()).get('<dirsync-k0000001@microsoftonline.com>') ?? []).includes('$SyncdeskHandled'), 10_000, 'the released mail marked');
   });
 
+  it('two listeners on one mailbox: each warns once that the other watches it too; each mail is still queued once', async () => {
+    const said = (lines: string[]) => new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)).msg), done()) });
+    const first: string[] = [];
+    const second: string[] = [];
+    const one = startListener({ logger: createLogger({ level: 'warn', destination: said(first) }), timing: { ...FAST, resyncMs: 1_000 } });
+    await until(async () => one.health().lastSyncAt !== null, 20_000, 'the first listener');
+    expect(first).toEqual([]); // alone, it says nothing
+    const two = startListener({ logger: createLogger({ level: 'warn', destination: said(second) }), timing: { ...FAST, resyncMs: 1_000 } });
+    try {
+      await append(reportMail('m0000001'));
+      await until(async () => first.length > 0 && second.length > 0, 20_000, 'both warned');
+      await new Promise((r) => setTimeout(r, 2_500)); // more resyncs: no more warnings about the same listener
+      for (const lines of [first, second]) {
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^another syncdesk listener \(.+\) watches this mailbox too: nothing is ingested twice/);
+      }
+      expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('m0000001')))]);
+    } finally {
+      await one.stop();
+    }
+  });
+
   it('moves handled mail to the processed folder when the server keeps no keywords (PERMANENTFLAGS without \\*)', async () => {
     await append(reportMail('f0000001'));
     await append(plainMail('f1'));
