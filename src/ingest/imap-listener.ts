@@ -117,10 +117,14 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
   // kept past two resyncs: a listener that stopped is forgotten soon after
   const presence = createListenerPresence(redis, `${config.redis.prefix}:imap:listener:${account}:${mailbox}`, Math.ceil((2.5 * Math.max(t.resyncMs, t.pollMs)) / 1000));
   const othersWarned = new Set<string>();
+  let seenBefore: string | null = null;
 
   async function noteOtherListeners(): Promise<void> {
     const other = await presence.announce();
-    if (!other || othersWarned.has(other)) return;
+    // a name seen once may be a listener that just stopped (a restart): one seen again wrote it again, and is alive
+    const alive = other !== null && other === seenBefore;
+    seenBefore = other;
+    if (!alive || othersWarned.has(other)) return;
     othersWarned.add(other);
     log.warn({ code: 'second_listener', other, me: presence.me }, `another syncdesk listener (${other}) watches this mailbox too: nothing is ingested twice, but every mail is fetched and read by both; one listener is enough`);
   }

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 export interface ListenerPresence {
   /** This listener's name. */
   readonly me: string;
-  /** Says "here", and gives the name of another listener seen since the last call, if any. */
+  /** Says "here", and gives the name it replaced when another listener wrote it since the last call (or before this listener started). */
   announce(): Promise<string | null>;
 }
 

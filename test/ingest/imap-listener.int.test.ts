@@ -284,6 +284,18 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     }
   });
 
+  it('a listener restarted at once does not take its former self for a second listener', async () => {
+    const said: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (said.push(JSON.parse(String(chunk)).msg), done()) }) });
+    const before = startListener({ timing: { ...FAST, resyncMs: 1_000 } });
+    await until(async () => before.health().lastSyncAt !== null, 20_000, 'the first run');
+    await before.stop();
+    const after = startListener({ logger, timing: { ...FAST, resyncMs: 1_000 } });
+    await until(async () => after.health().lastSyncAt !== null, 20_000, 'the second run');
+    await new Promise((r) => setTimeout(r, 3_000)); // a few resyncs
+    expect(said).toEqual([]);
+  });
+
   it('moves handled mail to the processed folder when the server keeps no keywords (PERMANENTFLAGS without \\*)', async () => {
     await append(reportMail('f0000001'));
     await append(plainMail('f1'));
