@@ -1,7 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { DNSResolver } from 'mailauth';
 import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 
 /** Test mails and fakes shared by the ingestion tests. */
@@ -83,6 +85,13 @@ export function fakeResolver(txt: Record<string, string>): DNSResolver & { queri
     return [[value]];
   };
   return Object.assign(resolver, { queries });
+}
+
+/** The service's logger at `level`, its entries kept in `entries` as parsed JSON (what an admin reading the log sees). */
+export function recordingLogger(level: 'info' | 'warn'): { logger: Logger; entries: Array<{ level: number; code?: string; msg: string }> } {
+  const entries: Array<{ level: number; code?: string; msg: string }> = [];
+  const destination = new Writable({ write: (chunk, _enc, done) => (entries.push(JSON.parse(String(chunk))), done()) });
+  return { logger: createLogger({ level, destination }), entries };
 }
 
 export function silentLogger(): Logger {

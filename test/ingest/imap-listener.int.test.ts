@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { Redis } from 'ioredis';
@@ -14,9 +13,9 @@ import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
 import { listQuarantine, recordRelease } from '../../src/ingest/sender-trust.ts';
-import { createLogger, type Logger } from '../../src/logger.ts';
+import type { Logger } from '../../src/logger.ts';
 import { restartService, services } from '../helpers/services.ts';
-import { plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
+import { plainMail, recordingLogger, reportMail, silentLogger, testConfig } from './helpers.ts';
 import { imapAdmin } from '../helpers/imap.ts';
 import { recordingQueue, type RecordingQueue } from '../helpers/recording-queue.ts';
 
@@ -234,8 +233,7 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
 
   it('a stop in the middle of a catch-up is no failure: no warning, and the rest is read at the next start', async () => {
     for (let i = 0; i < 40; i++) await append(reportMail(`h${String(i).padStart(7, '0')}`));
-    const warnings: string[] = [];
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk)).msg), done()) }) });
+    const { logger, entries: warnings } = recordingLogger('warn');
     const l = startListener({ logger });
     await until(async () => (await jobIds()).length >= 1, 20_000, 'the first job');
     await l.stop();
@@ -263,20 +261,19 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
   });
 
   it('two listeners on one mailbox: each warns once that the other watches it too; each mail is still queued once', async () => {
-    const said = (lines: string[]) => new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)).msg), done()) });
-    const first: string[] = [];
-    const second: string[] = [];
-    const one = startListener({ logger: createLogger({ level: 'warn', destination: said(first) }), timing: { ...FAST, resyncMs: 1_000 } });
+    const { logger: firstLogger, entries: first } = recordingLogger('warn');
+    const { logger: secondLogger, entries: second } = recordingLogger('warn');
+    const one = startListener({ logger: firstLogger, timing: { ...FAST, resyncMs: 1_000 } });
     await until(async () => one.health().lastSyncAt !== null, 20_000, 'the first listener');
     expect(first).toEqual([]); // alone, it says nothing
-    const two = startListener({ logger: createLogger({ level: 'warn', destination: said(second) }), timing: { ...FAST, resyncMs: 1_000 } });
+    startListener({ logger: secondLogger, timing: { ...FAST, resyncMs: 1_000 } }); // the test's afterEach stops this one
     try {
       await append(reportMail('m0000001'));
       await until(async () => first.length > 0 && second.length > 0, 20_000, 'both warned');
       await new Promise((r) => setTimeout(r, 2_500)); // more resyncs: no more warnings about the same listener
       for (const lines of [first, second]) {
         expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(/^another syncdesk listener \(.+\) watches this mailbox too: nothing is ingested twice/);
+        expect(lines[0]!.msg).toMatch(/^another syncdesk listener \(.+\) watches this mailbox too: nothing is ingested twice/);
       }
       expect(await jobIds()).toEqual([mailIdOf(Buffer.from(reportMail('m0000001')))]);
     } finally {
@@ -285,8 +282,7 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
   });
 
   it('a listener restarted at once does not take its former self for a second listener', async () => {
-    const said: string[] = [];
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (said.push(JSON.parse(String(chunk)).msg), done()) }) });
+    const { logger, entries: said } = recordingLogger('warn');
     const before = startListener({ timing: { ...FAST, resyncMs: 1_000 } });
     await until(async () => before.health().lastSyncAt !== null, 20_000, 'the first run');
     await before.stop();

@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
@@ -10,7 +9,6 @@ import { createLedger } from '../../src/ingest/ledger.ts';
 import { createReportQueuer } from '../../src/ingest/queue-reports.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
 import { toReportRef } from '../../src/parse/report-ref.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createCursorStore } from '../../src/ingest/cursor.ts';
 import { createIngestor, type IngestorDeps } from '../../src/ingest/ingest-mail.ts';
@@ -19,7 +17,7 @@ import { createMailStore, mailIdOf, type MailStore } from '../../src/ingest/mail
 import { createSenderTrust, listQuarantine } from '../../src/ingest/sender-trust.ts';
 import { services } from '../helpers/services.ts';
 import { reportJobs } from '../helpers/report-jobs.ts';
-import { dkimKey, fakeResolver, forwardedAsAttachment, plainMail, reportMail, silentLogger, testConfig } from './helpers.ts';
+import { dkimKey, fakeResolver, forwardedAsAttachment, plainMail, recordingLogger, reportMail, silentLogger, testConfig } from './helpers.ts';
 
 let redis: Redis;
 let queues: Queues;
@@ -148,8 +146,7 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
   });
 
   it('says at info level why a mail is not a report, once: the admin whose forward "did nothing" reads why', async () => {
-    const lines: Array<{ level: number; code?: string; msg: string }> = [];
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }) });
+    const { logger, entries: lines } = recordingLogger('info');
     const ing = ingestor({ logger });
     await ing.ingest(Buffer.from(plainMail('y', 'newsletter@fabrikam.com')), meta);
     await ing.ingest(Buffer.from(plainMail('y', 'newsletter@fabrikam.com')), meta);
