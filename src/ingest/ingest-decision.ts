@@ -1,6 +1,6 @@
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport, ParseOutcome } from '../../schemas/report.schema.ts';
-import { normalizeMessageId, readsMore, type LedgerEntry, type LedgerStatus, type ReportClaim } from './ledger.ts';
+import { normalizeMessageId, readsMore, type LedgerEntry, type LedgerStatus, type ReportClaim, type ReportTaken } from './ledger.ts';
 import type { MailDocument } from '../parse/mail-tree.ts';
 import type { TrustVerdict } from './sender-trust.ts';
 
@@ -14,9 +14,10 @@ import type { TrustVerdict } from './sender-trust.ts';
  * `force`, or unless it was claimed but never queued (a crash: this sighting finishes it);
  * a mail over the size cap is rejected as too large, unread; a mail that is no report is
  * left alone; sender trust (or the admin who vouches for the mail) may quarantine it; a
- * report the parser could not read is rejected; a report Message-ID that another mail
- * already carried makes it a duplicate (unless `force`, or unless this mail reads more errors
- * of that report: the other copy was cut off); else its reports are queued.
+ * report the parser could not read is rejected; a report whose Message-ID another mail already
+ * carried is left out (unless `force`, or unless this mail reads more errors of that report:
+ * the other copy was cut off), and a mail left with no report is a duplicate; else its reports
+ * are queued.
  */
 
 /** What became (or, in a dry run, would become) of a mail, as `replay` reports it. */
@@ -72,8 +73,13 @@ export type IngestDecision = Common &
         forced: boolean;
         /** A report another mail carried, of which this one reads more errors. */
         fuller?: { messageId: string; errors: number; owner: ReportClaim };
+        /** Reports of this mail that another mail carried first: not queued again (a forward of two reports, one of them seen). */
+        leftOut: ReportTaken[];
       }
   );
+
+export type QueueDecision = Extract<IngestDecision, { step: 'queue' }>;
+export type DuplicateDecision = Extract<IngestDecision, { step: 'duplicate-report' }>;
 
 /** The verdict when an admin vouches for a mail: trusted, sender trust not asked. */
 export function vouchedVerdict(reason: string): TrustVerdict {
@@ -101,15 +107,30 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
   // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.
   const claims = input.force ? [] : reportClaims(outcome.reports);
-  let fuller: Extract<IngestDecision, { step: 'queue' }>['fuller'];
+  let fuller: QueueDecision['fuller'];
+  const taken: ReportTaken[] = [];
   for (const { messageId, errors } of claims) {
     const owner = await look.reportOwner(messageId);
     if (!owner || owner.mailId === mailId) continue;
     // the copy that came first was cut off: this one's other rows still need their tickets
     if (readsMore(errors, owner)) fuller ??= { messageId, errors, owner };
-    else return { step: 'duplicate-report', mailId, entry, messageId, ownerMailId: owner.mailId, outcome };
+    else taken.push({ messageId, ownerMailId: owner.mailId });
   }
-  return { step: 'queue', mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced: !!input.force && entry !== null, ...(fuller && { fuller }) };
+  const queue = { step: 'queue' as const, mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced: !!input.force && entry !== null, leftOut: [], ...(fuller && { fuller }) };
+  return withoutTaken(queue, taken);
+}
+
+/**
+ * A queue decision less the reports other mails carried first; a duplicate of the first of
+ * them when nothing is left. Also for the reports another ingestor claims between decision
+ * and queueing: each id this mail did claim is queued, none is claimed and then dropped.
+ */
+export function withoutTaken(d: QueueDecision, taken: readonly ReportTaken[]): QueueDecision | DuplicateDecision {
+  if (!taken.length) return d;
+  const ids = new Set(taken.map((t) => t.messageId));
+  const reports = d.reports.filter((r) => !(r.messageId && ids.has(r.messageId)));
+  if (!reports.length) return { step: 'duplicate-report', mailId: d.mailId, entry: d.entry, messageId: taken[0]!.messageId, ownerMailId: taken[0]!.ownerMailId, outcome: d.outcome };
+  return { ...d, reports, claims: d.claims.filter((c) => !ids.has(c.messageId)), leftOut: [...d.leftOut, ...taken] };
 }
 
 export function duplicateReportReason(messageId: string, ownerMailId: string): string {
@@ -136,7 +157,8 @@ export function describeDecision(d: IngestDecision): { outcome: MailOutcome; sta
       return { outcome: 'duplicate', status: 'duplicate', reason: duplicateReportReason(d.messageId, d.ownerMailId) };
     case 'queue': {
       const fuller = d.fuller && `; reads ${d.fuller.errors} error(s) of report ${d.fuller.messageId}, ${d.fuller.owner.mailId} read ${d.fuller.owner.errors}`;
-      return { outcome: d.forced ? 'forced' : 'new', status: 'queued', reason: `${d.verdict.reason}${fuller ?? ''}` };
+      const leftOut = d.leftOut.map((t) => `; left out ${duplicateReportReason(t.messageId, t.ownerMailId)}`).join('');
+      return { outcome: d.forced ? 'forced' : 'new', status: 'queued', reason: `${d.verdict.reason}${fuller ?? ''}${leftOut}` };
     }
   }
 }

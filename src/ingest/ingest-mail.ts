@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { MailDocument } from '../parse/mail-tree.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { createReplicaAck } from '../redis/replica-ack.ts';
-import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
+import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, withoutTaken, type DuplicateDecision, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
 import type { QueuedReport, QueueReports } from './queue-reports.ts';
@@ -137,7 +137,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     return { ...real, status: 'dry-run', wouldBe: describeDecision(d).status };
   }
 
-  async function duplicateOfReport(d: Extract<IngestDecision, { step: 'duplicate-report' }>, log: Logger): Promise<IngestResult> {
+  async function duplicateOfReport(d: DuplicateDecision, log: Logger): Promise<IngestResult> {
     const reason = duplicateReportReason(d.messageId, d.ownerMailId);
     const owner = await ledger.get(d.ownerMailId);
     await ledger.update(d.mailId, { status: 'duplicate', duplicateOf: d.ownerMailId, reason });
@@ -196,12 +196,13 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
     if (d.step === 'duplicate-report') return duplicateOfReport(d, log);
 
-    const clash = await ledger.claimMessageIds(mailId, d.claims);
-    if (clash) return duplicateOfReport({ mailId, entry, step: 'duplicate-report', messageId: clash.messageId, ownerMailId: clash.ownerMailId, outcome: d.outcome }, log);
-    const reports = await deps.queueReports(d.reports, { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
-    await ledger.update(mailId, { status: 'queued', reason: describeDecision(d).reason });
+    // another ingestor may have claimed one of the ids since the decision: that report is its own
+    const claimed = withoutTaken(d, await ledger.claimMessageIds(mailId, d.claims));
+    if (claimed.step !== 'queue') return duplicateOfReport(claimed, log);
+    const reports = await deps.queueReports(claimed.reports, { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
+    await ledger.update(mailId, { status: 'queued', reason: describeDecision(claimed).reason });
     log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: d.verdict.reason }, 'reports queued for resolve and ticket');
-    return answer(d, true, { reports });
+    return answer(claimed, true, { reports });
   }
 
   async function ingest(raw: Buffer, meta: IngestMeta): Promise<IngestResult> {

@@ -48,6 +48,12 @@ export interface ReportClaim {
   errors: number | null;
 }
 
+/** A report Message-ID and the mail that carried it first. */
+export interface ReportTaken {
+  messageId: string;
+  ownerMailId: string;
+}
+
 /** Whether a copy of a report that reads `errors` of it reads more than the claim's copy did. */
 export function readsMore(errors: number, claim: ReportClaim): boolean {
   return claim.errors !== null && errors > claim.errors;
@@ -62,10 +68,10 @@ export interface Ledger {
   findByMessageId(messageId: string): Promise<ReportClaim | null>;
   /**
    * Claims report Message-IDs for a mail, with the errors it reads of each (SET NX each; an id
-   * whose mail read fewer errors is taken over). Returns the first id another mail keeps,
-   * with that mail's id; null when every id is now owned by `mailId`.
+   * whose mail read fewer errors is taken over). Every id is tried: returns those another mail
+   * keeps, with that mail's id (none when every id is now owned by `mailId`).
    */
-  claimMessageIds(mailId: string, reports: Array<{ messageId: string; errors: number }>): Promise<{ messageId: string; ownerMailId: string } | null>;
+  claimMessageIds(mailId: string, reports: Array<{ messageId: string; errors: number }>): Promise<ReportTaken[]>;
   /** The newest mails first (at most RECENT_KEPT are remembered), with their entries. */
   recent(limit: number): Promise<LedgerEntry[]>;
 }
@@ -135,6 +141,7 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
     },
 
     async claimMessageIds(mailId, reports) {
+      const others: ReportTaken[] = [];
       for (const { messageId, errors } of reports) {
         const value = JSON.stringify({ mailId, errors } satisfies ReportClaim);
         let taken = (await redis.set(midKey(messageId), value, 'NX')) === 'OK';
@@ -143,11 +150,11 @@ export function createLedger(redis: Redis, prefix: string, now: () => Date = () 
         if (owner && owner.mailId !== mailId) {
           // a fuller copy takes the id over, unless another mail changed it since it was read
           taken = readsMore(errors, owner) && (await redis.eval(SWAP, 1, midKey(messageId), current!, value)) === 1;
-          if (!taken) return { messageId, ownerMailId: owner.mailId };
+          if (!taken) others.push({ messageId, ownerMailId: owner.mailId });
         }
         if (taken) await ack?.(midKey(messageId));
       }
-      return null;
+      return others;
     },
 
     async recent(limit) {

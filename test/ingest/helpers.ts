@@ -40,8 +40,10 @@ export function reportMail(tag: string, options: { from?: string; messageId?: st
 }
 
 /** A report forwarded by an admin, the original attached as message/rfc822. */
-export function forwardedAsAttachment(inner: string, from: string, tag: string): string {
+/** A forward of one mail or several, each an attached message/rfc822 (Outlook's "Forward as Attachment"). */
+export function forwardedAsAttachment(inner: string | string[], from: string, tag: string): string {
   const b = `b-${tag}`;
+  const attached = [inner].flat().flatMap((mail, i) => [`--${b}`, 'Content-Type: message/rfc822', `Content-Disposition: attachment; filename="report-${i + 1}.eml"`, '', mail]);
   return [
     `From: ${from}`,
     'To: syncdesk@fabrikam.com',
@@ -55,11 +57,7 @@ export function forwardedAsAttachment(inner: string, from: string, tag: string):
     'Content-Type: text/plain; charset=us-ascii',
     '',
     'See attached.',
-    `--${b}`,
-    'Content-Type: message/rfc822',
-    'Content-Disposition: attachment; filename="report.eml"',
-    '',
-    inner,
+    ...attached,
     `--${b}--`,
     '',
   ].join('\r\n');

@@ -86,9 +86,12 @@ describe('decideIngest', () => {
     expect(look.asked).not.toContain('trust');
   });
 
-  it('a report id another mail carried makes a duplicate; its own is fine', async () => {
-    const d = describeDecision(await decideIngest(input(), lookups({ outcome: ok('<r0>', '<r1>'), owners: { '<r1>': 'm0' } })));
-    expect(d).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'report <r1> already ingested as m0' });
+  it('a report id another mail carried leaves that report out; with none left the mail is a duplicate; its own id is fine', async () => {
+    const some = await decideIngest(input(), lookups({ outcome: ok('<r0>', '<r1>', null), owners: { '<r1>': 'm0' } }));
+    expect(some).toMatchObject({ step: 'queue', reports: [{ messageId: '<r0>' }, { messageId: null }], claims: [{ messageId: '<r0>' }] });
+    expect(describeDecision(some)).toEqual({ outcome: 'new', status: 'queued', reason: 'Microsoft sender, DMARC pass; left out report <r1> already ingested as m0' });
+    const all = describeDecision(await decideIngest(input(), lookups({ outcome: ok('<r0>', '<r1>'), owners: { '<r0>': 'm0', '<r1>': 'm2' } })));
+    expect(all).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'report <r0> already ingested as m0' });
     expect(await outcomeOf(lookups({ owners: { '<r1>': 'm1' } }))).toBe('new');
   });
 

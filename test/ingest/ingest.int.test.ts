@@ -115,6 +115,28 @@ describe('ingest (real Redis, real BullMQ queue)', () => {
     expect(await jobs()).toHaveLength(1);
   });
 
+  it('a forward of two reports, one of them seen before, queues the other and names the one left out', async () => {
+    const ing = ingestor();
+    const [seen, fresh] = [reportMail('a0000021'), reportMail('a0000022')];
+    const first = await ing.ingest(Buffer.from(seen), meta);
+    const both = await ing.ingest(Buffer.from(forwardedAsAttachment([seen, fresh], 'admin@fabrikam.com', 'f21')), meta);
+    expect(both).toMatchObject({ status: 'queued', reports: [{ reportId: '<dirsync-a0000022@microsoftonline.com>' }] });
+    expect(both.reason).toContain(`left out report <dirsync-a0000021@microsoftonline.com> already ingested as ${first.mailId}`);
+    expect(await jobs()).toEqual([first.mailId, both.mailId].sort());
+    // the same two again, in other bytes: nothing of it is new
+    const again = await ing.ingest(Buffer.from(forwardedAsAttachment([fresh, seen], 'admin@fabrikam.com', 'f22')), meta);
+    expect(again.status).toBe('duplicate');
+    expect(await jobs()).toHaveLength(2);
+  });
+
+  it('claims every report id it can: an id another mail took is named, the others are this mail\'s', async () => {
+    const ledger = createLedger(redis, config.redis.prefix);
+    await ledger.claimMessageIds('other', [{ messageId: '<r2@x>', errors: 3 }]);
+    expect(await ledger.claimMessageIds('mine', [{ messageId: '<r1@x>', errors: 1 }, { messageId: '<r2@x>', errors: 3 }, { messageId: '<r3@x>', errors: 1 }])).toEqual([{ messageId: '<r2@x>', ownerMailId: 'other' }]);
+    expect((await ledger.findByMessageId('<r3@x>'))?.mailId).toBe('mine');
+    expect((await ledger.findByMessageId('<r2@x>'))?.mailId).toBe('other');
+  });
+
   it('a copy of a report that reads more of its errors than the copy before it (cut off) is queued; one that reads no more is a duplicate', async () => {
     const ing = ingestor();
     const whole = readFileSync(new URL('../../examples/01-contoso-duplicate-upn-proxy-federated.eml', import.meta.url));
