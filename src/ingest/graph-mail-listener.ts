@@ -7,6 +7,7 @@ import { graphMailboxFromConfig, isDeltaExpired, type DeltaPage, type GraphMailb
 import { backoffDelay, DEFAULT_TIMING, newListenerHealth, type ImapListener, type ListenerHealth } from './imap-listener.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import { createSleeper } from './sleeper.ts';
+import { sweepRequestedAt } from './sweep-request.ts';
 
 /**
  * The Graph mail listener: polls one folder of one mailbox with the delta query, every
@@ -22,7 +23,9 @@ import { createSleeper } from './sleeper.ts';
  *
  * An expired delta (syncStateNotFound, 410 resyncRequired) starts a full round: every
  * message still in the folder goes through the ledger again, so nothing is queued twice.
- * With categories, messages already tagged are skipped before their MIME is fetched.
+ * With categories, messages already tagged are skipped before their MIME is fetched. So does
+ * a sweep request (a quarantine release, sweep-request.ts): the released mail is still in the
+ * folder, and the delta would not show it again.
  */
 
 export interface GraphListenerHealth extends ListenerHealth {
@@ -58,6 +61,8 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
 
   const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
   let stopped = false;
+  /** The last full round asked for by a sweep request: a request newer than it asks for another. */
+  let sweptAt = '';
   let running: Promise<void> | null = null;
   let chain: Promise<void> = Promise.resolve();
 
@@ -95,6 +100,12 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       state = null;
     }
     let link = state?.link ?? null;
+    const requested = await sweepRequestedAt(deps.redis, config.redis.prefix);
+    if (requested !== null && requested > sweptAt) {
+      sweptAt = new Date().toISOString();
+      if (link) log.info({ code: 'sweep' }, 'a sweep was asked for (a quarantine release): full round through the ledger');
+      link = null;
+    }
     let resynced = false;
     for (;;) {
       let page: DeltaPage;

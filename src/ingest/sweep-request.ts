@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Asks the IMAP listeners of a prefix to sweep their mailbox's unmarked mail at their next
- * resync. A mail queued from outside the listener (a quarantine release) stayed unmarked on
- * the server when it was held, and a resync reads only past the cursor: without the request it
- * would be marked only at the next session's sweep (up to an hour later). A time, not a flag:
- * every listener of the prefix (one per mailbox) sweeps once for each request newer than its
- * last sweep.
+ * Asks the mail listeners of a prefix to sweep their mailbox's unmarked mail: IMAP at its next
+ * resync, Graph at its next poll (a full round instead of the delta). A mail queued from
+ * outside the listener (a quarantine release) stayed unmarked on the server when it was held,
+ * and a resync reads only past the cursor (a delta only what changed): without the request it
+ * would be marked only at the next session's sweep (IMAP, up to an hour later), or never
+ * (Graph). A time, not a flag: every listener of the prefix (one per mailbox) sweeps once for
+ * each request newer than its last sweep.
  */
 
 const key = (prefix: string): string => `${prefix}:imap:sweep-requested`;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkGraphMail } from '../../../src/doctor/graph-mail-check.ts';
 import { readGraphFolder } from '../../../src/ingest/graph-folder-source.ts';
 import { createGraphMailListener } from '../../../src/ingest/graph-mail-listener.ts';
-import { createSenderTrust } from '../../../src/ingest/sender-trust.ts';
+import { createMailStore } from '../../../src/ingest/mail-store.ts';
+import { createSenderTrust, findQuarantined, recordRelease } from '../../../src/ingest/sender-trust.ts';
 import { deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
 import { fakeResolver, reportMail } from '../helpers.ts';
 import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
@@ -32,16 +33,34 @@ describe('replay --graph: a folder and a date range', () => {
 });
 
 describe('sender trust on the MIME Graph returns', () => {
-  it('strict: a report whose Authentication-Results (from a trusted authserv-id) say dmarc=pass is queued and moved; a forged one is quarantined and left in place', async () => {
+  it('strict: a report whose Authentication-Results (from a trusted authserv-id) say dmarc=pass is queued and moved; a forged one is quarantined and left in place, and moved at the next poll once released', async () => {
     const config = mailConfig(ctx.fake, 'readWrite', { TRUST_POLICY: 'strict', TRUSTED_AUTHSERV_IDS: 'mx.contoso.com' });
     const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], trustedAuthServIds: ['mx.contoso.com'], resolver: fakeResolver({}) });
     const q = queuedIngestor(config, ctx.client, trust);
     const genuine = `Authentication-Results: mx.contoso.com; spf=pass smtp.mailfrom=microsoftonline.com;\r\n dmarc=pass (p=reject) header.from=MicrosoftOnline.com\r\n${reportMail('trust-ok')}`;
     deliver(ctx.box, genuine);
     deliver(ctx.box, reportMail('trust-forged'));
-    await createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent() }).syncNow();
+    const listener = createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent() });
+    await listener.syncNow();
     expect([...q.jobs.values()]).toHaveLength(1);
     expect(inbox().map((m) => m.internetMessageId)).toEqual(['<dirsync-trust-forged@microsoftonline.com>']);
+
+    // an admin releases it (as `quarantine release` does: the stored mail, vouched for, then the sweep request)
+    const [held] = await findQuarantined(ctx.client, config.redis.prefix, { all: true });
+    const stored = await createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 1 }).get(held!.mailId);
+    expect((await q.ingestor.ingest(stored!.raw, { origin: 'graph', receivedAt: new Date(), force: true, vouched: 'released by admin' })).status).toBe('queued');
+    await recordRelease(ctx.client, config.redis.prefix, { ...held!, released: { by: 'admin', at: new Date().toISOString() } });
+    // the next poll sees it still in the folder (the delta would not show it again) and moves it, queueing nothing twice
+    await listener.syncNow();
+    expect(inbox()).toEqual([]);
+    expect([...q.jobs.values()]).toHaveLength(2);
+    // one full round per request: later polls are deltas again (a mail left in the folder is not fetched again)
+    deliver(ctx.box, ['From: colleague@contoso.com', 'To: reports@contoso.com', 'Subject: lunch?', 'Message-ID: <lunch-gm@contoso.com>', '', 'Pizza?', ''].join('\r\n'));
+    await listener.syncNow();
+    const values = ctx.fake.mail.stats.valueRequests;
+    await listener.syncNow();
+    expect(ctx.fake.mail.stats.valueRequests).toBe(values);
+    expect(inbox()).toHaveLength(1);
   });
 });
 
