@@ -27,28 +27,24 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
 
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
 export function syncedHolderFixSteps(holder: Holder): Action[] {
-  const dn = holder.onPremisesDistinguishedName;
-  const identity = psQuote(dn ?? '<distinguishedName>');
-  const server = dn ? onServerOf(dn) : '';
-  const actions: Action[] = [];
-  for (const m of holder.matched) {
-    if (m.attribute === 'userPrincipalName') {
-      actions.push(step('On the object that should not have it, change the UPN in AD.', `Set-ADUser -Identity ${identity} -UserPrincipalName ${psQuote('<new-upn>')}${server}`));
-    } else if (m.attribute === 'proxyAddresses') {
-      actions.push(step('On the object that should not have it, remove the address in AD.', `Set-ADObject -Identity ${identity} -Remove @{proxyAddresses=${psQuote(m.value)}}${server}`));
-    } else if (m.attribute === 'mail') {
-      actions.push(step('On the object that should not have it, change mail in AD.', `Set-ADObject -Identity ${identity} -Replace @{mail=${psQuote('<new-address>')}}${server}`));
-    }
-  }
-  return actions;
+  // Graph does not say the object's AD class: Set-ADObject takes an address off any of them
+  const target = { dn: holder.onPremisesDistinguishedName ?? '<distinguishedName>', kind: 'other' as const };
+  return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX], adRemoveCommand(target, m))] : []));
 }
+
+const SYNCED_FIX = {
+  userPrincipalName: 'On the object that should not have it, change the UPN in AD.',
+  proxyAddresses: 'On the object that should not have it, remove the address in AD.',
+  mail: 'On the object that should not have it, change mail in AD.',
+} as const;
 
 const SET_AD = { user: 'Set-ADUser', group: 'Set-ADGroup', contact: 'Set-ADObject', computer: 'Set-ADComputer', other: 'Set-ADObject' } as const;
 
 /** The exact command that takes one value off one AD object (a UPN or mail gets a new value instead). */
 export function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
-  const set = `${SET_AD[o.kind]} -Identity ${psQuote(o.dn)}`;
-  return `${set} ${adChange(m)}${onServerOf(o.dn)}`;
+  // a UPN is set on a user (or inetOrgPerson) with Set-ADUser: Set-ADObject has no -UserPrincipalName
+  const cmdlet = m.attribute === 'userPrincipalName' ? 'Set-ADUser' : SET_AD[o.kind];
+  return `${cmdlet} -Identity ${psQuote(o.dn)} ${adChange(m)}${onServerOf(o.dn)}`;
 }
 
 function adChange(m: { attribute: string; value: string }): string {
