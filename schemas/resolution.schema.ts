@@ -13,6 +13,10 @@ export const HolderSchema = z.object({
   onPremisesImmutableId: z.string().nullable(),
   onPremisesDistinguishedName: z.string().nullable(),
   deleted: z.boolean(),
+  /** A user's accountEnabled: false is a shared or resource mailbox as a rule (or a disabled account). Absent: not known. */
+  accountEnabled: z.boolean().nullable().optional(),
+  /** What kind of group (from groupTypes, mailEnabled, securityEnabled): Exchange changes each with its own cmdlet. Absent: not known. */
+  groupKind: z.enum(['microsoft365', 'mail-enabled security', 'distribution', 'security']).nullable().optional(),
   /** Which of the searched values this object holds, and in which attribute (`proxyAddresses` as `smtp:…`). */
   matched: z.array(z.object({ attribute: z.string(), value: z.string() })),
 });

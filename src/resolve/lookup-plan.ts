@@ -117,6 +117,16 @@ export function toHolder(obj: Record<string, unknown>, kind: ObjectKind, deleted
     onPremisesImmutableId: str(obj.onPremisesImmutableId),
     onPremisesDistinguishedName: str(obj.onPremisesDistinguishedName),
     deleted,
+    ...(kind === 'user' && typeof obj.accountEnabled === 'boolean' && { accountEnabled: obj.accountEnabled }),
+    ...(kind === 'group' && { groupKind: groupKindOf(obj) }),
     matched,
   };
+}
+
+/** A group's kind as Graph's groupTypes, mailEnabled and securityEnabled say it (null: they were not read). */
+function groupKindOf(obj: Record<string, unknown>): Holder['groupKind'] {
+  if (Array.isArray(obj.groupTypes) && obj.groupTypes.includes('Unified')) return 'microsoft365';
+  if (typeof obj.mailEnabled !== 'boolean' || typeof obj.securityEnabled !== 'boolean') return null;
+  if (obj.mailEnabled) return obj.securityEnabled ? 'mail-enabled security' : 'distribution';
+  return 'security';
 }

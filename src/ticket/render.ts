@@ -50,8 +50,8 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   'synced-holder': 'An object synced from on-premises AD holds the value: the duplicate lives in on-premises AD, fix it there.',
   'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (both objects are named by DN below).',
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
-  'same-object': 'The value is held by the reported object itself: the cloud and on-premises objects need to be matched.',
-  'no-holder': 'Nobody holds the value any more: the next sync cycle should succeed.',
+  'same-object': 'The value is held by the reported object itself (its cloud object is already matched to it): nothing else holds it, so the conflict is gone or was with an object since removed.',
+  'no-holder': 'Nobody holds the value any more, as far as Graph can see: the next sync cycle should succeed (the note below says what could not be searched).',
   'not-applicable': 'This error names no conflicting value: follow the steps below.',
   unresolved: 'Not looked up in Microsoft Graph.',
 };
@@ -67,15 +67,20 @@ export function holderKind(h: Holder): string {
 }
 
 function holderShort(h: Holder): string {
-  const kind = h.deleted ? 'deleted' : h.onPremisesSyncEnabled === true ? 'synced' : 'cloud-only';
+  const kind = h.deleted ? 'deleted' : h.onPremisesSyncEnabled === true ? 'synced' : h.onPremisesSyncEnabled === false ? 'formerly synced' : 'cloud-only';
   const name = h.displayName ?? h.userPrincipalName ?? h.mail ?? h.id;
   return `${kind} ${h.type === 'unknown' ? 'object' : h.type} ${name}`;
 }
 
+const GROUP_KIND = { microsoft365: 'Microsoft 365 group', 'mail-enabled security': 'mail-enabled security group', distribution: 'distribution group', security: 'security group' } as const;
+
 function holderLine(h: Holder): string {
   const name = h.displayName ?? '(no display name)';
   const ids = [h.userPrincipalName, h.mail && h.mail !== h.userPrincipalName ? h.mail : null].filter(Boolean).join(', ');
-  const parts = [`${h.type} ${name}${ids ? ` (${ids})` : ''}`, holderKind(h)];
+  const type = h.type === 'group' && h.groupKind ? GROUP_KIND[h.groupKind] : h.type;
+  const parts = [`${type} ${name}${ids ? ` (${ids})` : ''}`, holderKind(h)];
+  if (h.accountEnabled === false) parts.push('sign-in blocked (as for a shared or resource mailbox, or a disabled account)');
+  if (h.onPremisesSyncEnabled === false && h.onPremisesImmutableId) parts.push(`still carries the anchor (ImmutableId) ${h.onPremisesImmutableId} of the object it was synced from`);
   if (h.deleted) parts.push('deleted (in the recycle bin)');
   if (h.onPremisesDistinguishedName) parts.push(`on-premises DN ${h.onPremisesDistinguishedName}`);
   if (h.matched.length) parts.push(`holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}`);
@@ -206,7 +211,7 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
   if (resolution?.onPremises) blocks.push(...onPremBlocks(resolution.onPremises));
   // an error that names no value: its note says what is wrong, a line saying so would be noise
   const noteIsVerdict = resolution?.verdict === 'not-applicable' && !!resolution.note;
-  blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: noteIsVerdict ? resolution.note! : VERDICT_TEXT[resolution?.verdict ?? 'unresolved'] });
+  blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: noteIsVerdict ? resolution.note! : verdictText(resolution, error) });
   if (resolution?.note && !noteIsVerdict) blocks.push({ kind: 'paragraph', text: resolution.note });
   const steps = [...anchorSteps(view), ...mergedSteps(resolution?.actions ?? [])];
   if (steps.length) {
@@ -217,6 +222,15 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
     });
   }
   return blocks;
+}
+
+/** The verdict in a sentence; a holder synced once and now cloud-mastered is not called cloud-only. */
+function verdictText(resolution: Resolution | undefined, error: SyncError): string {
+  const verdict = resolution?.verdict ?? 'unresolved';
+  if (verdict === 'cloud-only-holder' && resolution!.holders.length && verdictHolder(resolution!.holders, verdict, error).onPremisesSyncEnabled === false) {
+    return 'An object synced from on-premises AD once, and mastered in the cloud since, holds the value: sync no longer manages it, so fix it in Microsoft 365 (change or remove the value there), or take it over from AD as the steps say.';
+  }
+  return VERDICT_TEXT[verdict];
 }
 
 /** An error that names neither an object nor a value: about the whole tenant (quota, sync stopped). */

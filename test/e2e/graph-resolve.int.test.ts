@@ -138,7 +138,7 @@ describe('resolve against Microsoft Graph, end to end (fake Graph over HTTPS, re
 
     const nobody = ticketOn(`smtp:nobody@${dom}`);
     expect(nobody.summary).toContain('no current holder');
-    expect(nobody.markdown).toContain('Nobody holds the value any more');
+    expect(nobody.markdown).toContain('Nobody holds the value any more, as far as Graph can see');
     expect(nobody.markdown).toContain('Get-Recipient -IncludeSoftDeletedRecipients');
 
     for (const t of tickets) expect(t.status).toBe('open');

@@ -129,6 +129,62 @@ describe('verdicts (pure)', () => {
     expect(text(err({}), holder({ matched: [{ attribute: 'userPrincipalName', value: 'jo@contoso.com' }] }))).toMatch(/free the UPN by renaming/);
   });
 
+  it('a group\'s address comes off with the cmdlet for its kind: Set-UnifiedGroup for a Microsoft 365 group only, Set-DistributionGroup for a mail-enabled security or distribution group', () => {
+    const commandsFor = (groupKind: Holder['groupKind']) =>
+      resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:tax@contoso.com' }] }), { status: 'found', holders: [holder({ type: 'group', userPrincipalName: null, mail: 'tax@contoso.com', groupKind, matched: [{ attribute: 'proxyAddresses', value: 'smtp:tax@contoso.com' }] })] }, now)
+        .actions.map((a) => a.command ?? '')
+        .join('\n');
+    expect(commandsFor('mail-enabled security')).toContain("Set-DistributionGroup -Identity 'tax@contoso.com' -EmailAddresses @{remove='smtp:tax@contoso.com'}");
+    expect(commandsFor('mail-enabled security')).not.toContain('Set-UnifiedGroup');
+    expect(commandsFor('distribution')).toContain('Set-DistributionGroup');
+    expect(commandsFor('microsoft365')).toContain("Set-UnifiedGroup -Identity 'tax@contoso.com' -EmailAddresses @{remove='smtp:tax@contoso.com'}");
+    expect(commandsFor('microsoft365')).not.toContain('Set-DistributionGroup');
+    // not known (an older snapshot): the Microsoft 365 cmdlet, and the other named beside it
+    expect(commandsFor(undefined)).toContain('Set-UnifiedGroup');
+    expect(commandsFor(undefined)).toContain('# a distribution or mail-enabled security group: Set-DistributionGroup');
+  });
+
+  it('every address an error names is taken off the holder, not the first alone (an X500 and a SIP address)', () => {
+    const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'X500:/o=ExchangeLabs/cn=Recipients/cn=x1' }, { name: 'ProxyAddresses', value: 'SIP:xavier@contoso.com' }] });
+    const h = holder({ matched: [{ attribute: 'proxyAddresses', value: 'x500:/o=ExchangeLabs/cn=Recipients/cn=x1' }, { attribute: 'proxyAddresses', value: 'sip:xavier@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [h] }, now);
+    expect(r.actions.map((a) => a.command ?? '').join('\n')).toContain("Set-Mailbox -Identity 'jo@contoso.com' -EmailAddresses @{remove='x500:/o=ExchangeLabs/cn=Recipients/cn=x1','sip:xavier@contoso.com'}");
+    expect(r.actions.map((a) => a.step).join('\n')).toContain('take the addresses off it');
+    // the mail and its SMTP: proxy are one address, removed once
+    const one = resolveError(err({}), { status: 'found', holders: [holder({ matched: [{ attribute: 'mail', value: 'jo@contoso.com' }, { attribute: 'proxyAddresses', value: 'SMTP:jo@contoso.com' }] })] }, now);
+    expect(one.actions.map((a) => a.command ?? '').join('\n')).toContain("-EmailAddresses @{remove='smtp:jo@contoso.com'}  #");
+  });
+
+  it('a holder that cannot sign in (a shared or resource mailbox, as a rule) is checked in Exchange before any join is offered', () => {
+    const shared = resolveError(err({}), { status: 'found', holders: [holder({ accountEnabled: false })] }, now);
+    const steps = shared.actions.map((a) => a.step);
+    const check = steps.findIndex((t) => t.startsWith('The cloud user cannot sign in'));
+    const join = steps.findIndex((t) => t.startsWith('If the cloud user is the same person'));
+    expect(check).toBeGreaterThan(-1);
+    expect(check).toBeLessThan(join);
+    expect(shared.actions[check]!.command).toBe("Get-Mailbox -Identity 'jo@contoso.com' | Format-List DisplayName,RecipientTypeDetails");
+    expect(resolveError(err({}), { status: 'found', holders: [holder({ accountEnabled: true })] }, now).actions.map((a) => a.step).join('\n')).not.toContain('cannot sign in');
+  });
+
+  it('a formerly synced holder\'s old anchor is named where the hard match overwrites it; no copy made by sync is no reason to stop', () => {
+    const r = resolveError(err({}), { status: 'found', holders: [holder({ onPremisesSyncEnabled: false, onPremisesImmutableId: 'b2xkQW5jaG9y' })] }, now);
+    expect(r.actions.map((a) => a.step).join('\n')).toContain('This replaces the anchor b2xkQW5jaG9y it kept from the object it was synced from.');
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("elseif ($q.Count -eq 0) { 'no copy made by sync: nothing to delete, go on' }");
+    expect(commands).toContain('objects found: stop here');
+  });
+
+  it('an address in the tenant\'s onmicrosoft.com domain is the cloud object\'s own: the agent looks at the on-premises object first', () => {
+    const moera = 'smtp:mray@contoso.onmicrosoft.com';
+    const r = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: moera }] }), { status: 'found', holders: [holder({ matched: [{ attribute: 'proxyAddresses', value: moera }] })] }, now);
+    const at = r.actions.findIndex((a) => a.step.startsWith("mray@contoso.onmicrosoft.com is in the tenant's onmicrosoft.com domain"));
+    expect(at).toBeGreaterThan(-1);
+    expect(r.actions[at]!.command).toContain('(proxyAddresses=smtp:mray@contoso.onmicrosoft.com)');
+    expect(r.actions.findIndex((a) => a.step.startsWith('If it is a different object, take the address off'))).toBeGreaterThan(at);
+    const plain = resolveError(err({}), { status: 'found', holders: [holder({})] }, now);
+    expect(plain.actions.map((a) => a.step).join('\n')).not.toContain('onmicrosoft.com domain');
+  });
+
   it('a SignInName value (the user\'s UPN, unique in Entra like it) is looked up as a UPN, not called "no value"', () => {
     const e = err({ attributes: [{ name: 'SignInName', value: 'kim.akers@fabrikam.com' }] });
     const r = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);

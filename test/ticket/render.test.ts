@@ -76,6 +76,29 @@ describe('renderDraft', () => {
     const gone = syncError({ category: 'DeletingCloudOnlyObject', attributes: [], message: 'This synchronization operation, Delete, is not valid.', onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' });
     expect(toText(renderDraft(view({ error: gone, resolution: resolution(gone, 'not-applicable', []) }), seen).body)).toContain(' -IncludeDeletedObjects ');
   });
+  it('says what a holder is: a group by its kind, a user who cannot sign in, and one synced once is not called cloud-only', () => {
+    const error = syncError({ attribute: 'ProxyAddresses', value: 'smtp:tax@contoso.com', identity: 'jane@contoso.com' });
+    const group = holder({ type: 'group', displayName: 'Tax Team', userPrincipalName: null, groupKind: 'mail-enabled security' });
+    expect(toText(renderDraft(view({ error, resolution: resolution(error, 'cloud-only-holder', [group]) }), seen).body)).toContain('mail-enabled security group Tax Team');
+    const shared = holder({ accountEnabled: false });
+    expect(toText(renderDraft(view({ error, resolution: resolution(error, 'cloud-only-holder', [shared]) }), seen).body)).toContain('sign-in blocked (as for a shared or resource mailbox, or a disabled account)');
+    const formerly = holder({ onPremisesSyncEnabled: false, onPremisesImmutableId: 'b2xkQW5jaG9y' });
+    const v = view({ error, resolution: resolution(error, 'cloud-only-holder', [formerly]) });
+    expect(renderSummary(v)).toContain('held by formerly synced user John Smith');
+    const text = toText(renderDraft(v, seen).body);
+    expect(text).toContain('still carries the anchor (ImmutableId) b2xkQW5jaG9y of the object it was synced from');
+    expect(text).toContain('An object synced from on-premises AD once, and mastered in the cloud since, holds the value');
+    expect(text).not.toContain('A cloud-only object holds the value');
+  });
+
+  it('the object itself holding the value is not told to be matched: it is; "nobody" says as far as Graph can see', () => {
+    const error = syncError();
+    const self = toText(renderDraft(view({ error, resolution: resolution(error, 'same-object', [holder({ onPremisesSyncEnabled: true })]) }), seen).body);
+    expect(self).toContain('its cloud object is already matched to it');
+    expect(self).not.toContain('need to be matched');
+    expect(toText(renderDraft(view({ error, resolution: resolution(error, 'no-holder', []) }), seen).body)).toContain('Nobody holds the value any more, as far as Graph can see');
+  });
+
   it('marks soft-deleted holders', () => {
     const error = syncError();
     const r = resolution(error, 'soft-deleted-holder', [holder({ deleted: true })]);

@@ -13,17 +13,35 @@ import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confir
  * added "SMTP:" address, in capitals, becomes the primary: Set-Mailbox's -PrimarySmtpAddress is
  * on-premises only). A contact's primary address is the contact itself: it goes, once nobody uses it.
  */
-function exchangeRemoveCommand(h: Holder, address: string, primary: boolean): string {
+function exchangeRemoveCommand(h: Holder, addresses: string[], primary: boolean): string {
   const id = psQuote(h.userPrincipalName ?? h.mail ?? h.id);
-  const remove = `@{remove=${psQuote(address.replace(/^smtp:/i, 'smtp:'))}}`;
+  const remove = `@{remove=${addresses.map((a) => psQuote(a.replace(/^smtp:/i, 'smtp:'))).join(',')}}`;
   if (h.type === 'contact') return primary ? `Remove-MailContact -Identity ${id}` : `Set-MailContact -Identity ${id} -EmailAddresses ${remove}`;
   if (h.type === 'group') {
-    const newPrimary = primary ? `Set-UnifiedGroup -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
-    return `${newPrimary}Set-UnifiedGroup -Identity ${id} -EmailAddresses ${remove}  # distribution group: Set-DistributionGroup`;
+    // Set-UnifiedGroup changes Microsoft 365 groups only; distribution and mail-enabled security groups are Set-DistributionGroup's
+    const cmdlet = h.groupKind === 'microsoft365' || !h.groupKind ? 'Set-UnifiedGroup' : 'Set-DistributionGroup';
+    const unsure = h.groupKind ? '' : '  # a distribution or mail-enabled security group: Set-DistributionGroup';
+    const newPrimary = primary ? `${cmdlet} -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
+    return `${newPrimary}${cmdlet} -Identity ${id} -EmailAddresses ${remove}${unsure}`;
   }
   const newPrimary = primary ? `Set-Mailbox -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
   return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
 }
+
+/** Every address the holder was found with (mail, proxies), once each: an error may name several (an X500 and a SIP address). */
+function heldAddresses(h: Holder): string[] {
+  const byKey = new Map<string, string>();
+  for (const m of h.matched) {
+    if (m.attribute !== 'proxyAddresses' && m.attribute !== 'mail') continue;
+    // the mail is the primary SMTP address: the two are one address, said as the proxy
+    const key = m.attribute === 'mail' ? `smtp:${m.value.toLowerCase()}` : m.value.toLowerCase();
+    if (!byKey.has(key) || m.attribute === 'proxyAddresses') byKey.set(key, m.value);
+  }
+  return [...byKey.values()];
+}
+
+/** The tenant's initial domain (and its mail routing subdomain): every cloud mailbox and group has an address there. */
+const ROUTING_DOMAIN = /@[^@\s]+\.(?:mail\.)?onmicrosoft\.(?:com|us|de)$|@[^@\s]+\.partner\.onmschina\.cn$/i;
 
 /** The holder has the value as its primary address: its mail, or "SMTP:" in capitals. */
 function holdsAsPrimary(h: Holder): boolean {
@@ -68,7 +86,10 @@ function staleOnPremStep(error: SyncError): Action {
 function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Action[] {
   const anchor = error.onPremisesObjectId;
   const ifUser = onPrem === 'user' ? '' : ' (only if the on-premises object is a user: hard match joins users only, so check its ObjectClass in AD first)';
+  // the old anchor a formerly synced user keeps is overwritten by the match: the agent should know whose it was
+  const oldAnchor = holder.onPremisesImmutableId && holder.onPremisesImmutableId !== anchor ? ` This replaces the anchor ${holder.onPremisesImmutableId} it kept from the object it was synced from.` : '';
   return [
+    ...(holder.accountEnabled === false ? [sharedMailboxCheck(holder)] : []),
     step(
       `If the cloud user is the same person as the on-premises object, join them${ifUser}. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both (a role found: write it down and take it off first, and give it back after the sync).`,
       `(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled\n${rolesOfCommand(holder)}`,
@@ -79,7 +100,7 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
     ),
     anchor
       ? step(
-          "Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.",
+          `Then hard-match: write the on-premises object's anchor onto the cloud user as its ImmutableId, resume the scheduler and run a delta sync. The on-premises values (and its password, with password hash sync) overwrite the cloud user's.${oldAnchor}`,
           `Update-MgUser -UserId ${psQuote(holder.id)} -OnPremisesImmutableId ${psQuote(anchor)}\nSet-ADSyncScheduler -SyncCycleEnabled $true`,
         )
       : step(
@@ -89,9 +110,21 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
   ];
 }
 
+/**
+ * A user that cannot sign in is, as a rule, a shared or resource mailbox: joined to a person's AD
+ * account it would take that account's values and password. Exchange says what it is.
+ */
+function sharedMailboxCheck(holder: Holder): Action {
+  return step(
+    "The cloud user cannot sign in (accountEnabled false): as a rule a shared or resource mailbox, or a disabled account, not a person's account in use. Check what it is first: do not join a person's AD account to a shared or resource mailbox (its values, and with password hash sync its password, would overwrite the mailbox's); free the value instead.",
+    `Get-Mailbox -Identity ${psQuote(holder.userPrincipalName ?? holder.id)} | Format-List DisplayName,RecipientTypeDetails`,
+  );
+}
+
 /** Freeing the value on a cloud holder that is another object: rename its UPN, take the address off it (a guest's cannot be). */
 export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Action[] {
-  const address = holder.matched.find((m) => m.attribute === 'proxyAddresses' || m.attribute === 'mail');
+  const addresses = heldAddresses(holder);
+  const address = addresses[0];
   // a holder whose UPN is also the reported address (most mailboxes) gives the address up, not
   // its sign-in name: the rename is for a UPN conflict, or a holder that has the value as UPN only
   const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName' && (!address || lookups.some((l) => l.kind === 'upn')));
@@ -113,11 +146,21 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
       ),
     );
   } else if (address) {
+    const routing = addresses.find((a) => ROUTING_DOMAIN.test(a));
+    if (routing && holder.type !== 'contact') {
+      actions.push(
+        step(
+          `${routing.replace(/^smtp:/i, '')} is in the tenant's onmicrosoft.com domain, where Exchange Online gives each cloud mailbox and group an address of its own: it is more likely wrong on the on-premises object. Take it off there if so (the steps below are for when the cloud object should give it up).`,
+          lookups.length ? adSearchCommand(lookups) : null,
+        ),
+      );
+    }
+    const these = addresses.length > 1 ? 'the addresses' : 'the address';
     const what =
       holder.type === 'contact' && primary
         ? "If it is a different object, delete the contact if nobody needs it: the address is the contact's own."
-        : `If it is a different object, take the address off it in Exchange Online (${primary ? "it is the holder's primary address: give it another one first" : 'a secondary address'}).`;
-    actions.push(step(what, exchangeRemoveCommand(holder, address.value, primary)));
+        : `If it is a different object, take ${these} off it in Exchange Online (${primary ? "one is the holder's primary address: give it another one first" : addresses.length > 1 ? 'secondary addresses' : 'a secondary address'}).`;
+    actions.push(step(what, exchangeRemoveCommand(holder, addresses, primary)));
   }
   if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
   return actions;
@@ -162,7 +205,7 @@ function restoreUserStep(holder: Holder, lookups: NormalisedLookup[]): Action {
     : `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(holder.id)}`;
   // the restored user, under its new UPN when it gets one, as any cloud holder gives an address up
   const primary = holdsAsPrimary(holder);
-  const takeOff = address ? `\n${exchangeRemoveCommand({ ...holder, userPrincipalName: newUpn ?? holder.userPrincipalName }, address.value, primary)}` : '';
+  const takeOff = address ? `\n${exchangeRemoveCommand({ ...holder, userPrincipalName: newUpn ?? holder.userPrincipalName }, heldAddresses(holder), primary)}` : '';
   const how = newUpn
     ? `restore it under a new UPN (its own is the value in conflict)${address ? ' and take the address off it before the next sync' : ''}`
     : address

@@ -61,7 +61,8 @@ export function confirmHolder(h: Holder): Action {
 
 /**
  * The commands that hard-delete the copy sync made of an on-premises object (its anchor is the
- * copy's ImmutableId), when it is the one object found: the first deletes it and keeps its id,
+ * copy's ImmutableId), when it is the one object found (none is found when sync made no copy, as
+ * for InvalidSoftMatch, whose add failed: then there is nothing to delete): the first deletes it and keeps its id,
  * the second takes it out of deleted items, and is the one to run again while the deleted item
  * is not there yet (a second search would no longer find the deleted copy). `$id` starts empty,
  * so an id kept from an earlier ticket in the same session is never deleted.
@@ -69,7 +70,7 @@ export function confirmHolder(h: Holder): Action {
 export function deleteSyncedCopyCommand(anchor: string | null): string {
   const found = anchor ? `@(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))})` : `@(Get-MgUser -UserId ${psQuote('<quarantined-object-id>')})`;
   return [
-    `$id = $null; $q = ${found}; if ($q.Count -eq 1) { $id = $q[0].Id; Remove-MgUser -UserId $id } else { "$($q.Count) objects found: stop here" }`,
+    `$id = $null; $q = ${found}; if ($q.Count -eq 1) { $id = $q[0].Id; Remove-MgUser -UserId $id } elseif ($q.Count -eq 0) { 'no copy made by sync: nothing to delete, go on' } else { "$($q.Count) objects found: stop here" }`,
     'if ($id) { Remove-MgDirectoryDeletedItem -DirectoryObjectId $id }',
   ].join('\n');
 }

@@ -45,8 +45,15 @@ function toObject(o: Record<string, unknown>, c: Collection): SnapshotObjectInpu
     onPremisesDistinguishedName: str(o.onPremisesDistinguishedName),
     deleted: c.deleted,
     deletedDateTime: c.deleted ? str(o.deletedDateTime) : null,
+    ...(c.kind === 'user' && { accountEnabled: bool(o.accountEnabled) }),
+    ...(c.kind === 'group' && {
+      groupTypes: Array.isArray(o.groupTypes) ? o.groupTypes.filter((t): t is string => typeof t === 'string') : [],
+      mailEnabled: bool(o.mailEnabled),
+      securityEnabled: bool(o.securityEnabled),
+    }),
   };
 }
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 
 export async function* exportDirectory(client: Client, progress: ExportProgress = () => {}): AsyncGenerator<SnapshotObjectInput> {
   let total = 0;

@@ -47,6 +47,12 @@ export const SnapshotObjectSchema = z.object({
   onPremisesDistinguishedName: z.string().nullable().default(null),
   deleted: z.boolean().default(false),
   deletedDateTime: z.string().nullable().default(null),
+  /** A user's; false as a rule for shared and resource mailboxes. Absent from older snapshots. */
+  accountEnabled: z.boolean().nullable().optional(),
+  /** A group's, as Graph says them: which Exchange cmdlet changes it. Absent from older snapshots. */
+  groupTypes: z.array(z.string()).optional(),
+  mailEnabled: z.boolean().nullable().optional(),
+  securityEnabled: z.boolean().nullable().optional(),
 });
 export type SnapshotObject = z.infer<typeof SnapshotObjectSchema>;
 export type SnapshotObjectInput = z.input<typeof SnapshotObjectSchema>;

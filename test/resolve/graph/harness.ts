@@ -43,7 +43,11 @@ export function contosoDirectory(): FakeDirectory {
     user({ userPrincipalName: 'partner_fabrikam.com#EXT#@contoso.onmicrosoft.com', mail: 'partner@fabrikam.com', userType: 'Guest', proxyAddresses: ['SMTP:partner@fabrikam.com'] }),
     user({ userPrincipalName: 'müller@contoso.com', mail: 'müller@contoso.com', proxyAddresses: ['SMTP:müller@contoso.com'] }),
   );
-  d.groups.push(group({ displayName: 'Team', mail: 'team@contoso.com', proxyAddresses: ['SMTP:team@contoso.com', 'smtp:team@contoso.onmicrosoft.com'] }));
+  d.groups.push(
+    group({ displayName: 'Team', mail: 'team@contoso.com', proxyAddresses: ['SMTP:team@contoso.com', 'smtp:team@contoso.onmicrosoft.com'] }),
+    // a mail-enabled security group (Microsoft's ObjectTypeMismatch example): no "Unified" in groupTypes
+    group({ displayName: 'Tax Team', mail: 'tax@contoso.com', mailEnabled: true, securityEnabled: true, groupTypes: [], proxyAddresses: ['SMTP:tax@contoso.com'] }),
+  );
   d.contacts.push(contact({ displayName: 'Ext Partner', mail: 'ext.partner@contoso.com', proxyAddresses: ['smtp:ext.partner@contoso.com'] }));
   d.deletedUsers.push(deletedUser({ userPrincipalName: 'gone@contoso.com', mail: 'gone@contoso.com', proxyAddresses: ['SMTP:gone@contoso.com'] }));
   return d;

@@ -83,7 +83,12 @@ describe('each error category resolves to the right holder and verdict (real ide
   it('groups and contacts are searched too', async () => {
     const g = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:team@contoso.onmicrosoft.com' }] }));
     expect(g.verdict).toBe('cloud-only-holder');
-    expect(g.holders[0]).toMatchObject({ type: 'group', displayName: 'Team', userPrincipalName: null });
+    expect(g.holders[0]).toMatchObject({ type: 'group', displayName: 'Team', userPrincipalName: null, groupKind: 'microsoft365' });
+    // a mail-enabled security group is changed with Set-DistributionGroup (Set-UnifiedGroup refuses it)
+    const tax = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:tax@contoso.com' }] }));
+    expect(tax.holders[0]).toMatchObject({ type: 'group', displayName: 'Tax Team', groupKind: 'mail-enabled security' });
+    expect(tax.actions.map((a) => a.command).join('\n')).toContain("Set-DistributionGroup -Identity 'tax@contoso.com' -PrimarySmtpAddress");
+    expect(tax.actions.map((a) => a.command).join('\n')).not.toContain('Set-UnifiedGroup');
     const c = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:ext.partner@contoso.com' }] }));
     expect(c.holders[0]).toMatchObject({ type: 'contact', displayName: 'Ext Partner' });
     // the contact's primary address is the contact itself: it goes, rather than an address it cannot lose
