@@ -126,7 +126,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     actions = onPremDuplicateActions(side!, live.filter((h) => h.onPremisesSyncEnabled === true));
   } else if (synced) {
     verdict = 'synced-holder';
-    actions = syncedActions(synced, lookups, side?.object ?? undefined);
+    actions = syncedActions(error, synced, lookups, side?.object ?? undefined);
   } else if (deleted) {
     verdict = 'soft-deleted-holder';
     actions = softDeletedActions(deleted, lookups);

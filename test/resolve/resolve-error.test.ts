@@ -203,6 +203,25 @@ describe('verdicts (pure)', () => {
     expect(steps.findIndex((t) => t.startsWith('Decide which of the two objects keeps the value'))).toBeLessThan(steps.findIndex((t) => t.startsWith('On the object that should not have it')));
   });
 
+  it('a synced holder: its anchor beside the reported one, and the reported object\'s own command beside the holder\'s; InvalidSoftMatch also gets the same-person takeover', () => {
+    const syncedHolder = holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'Qm9iU21pdGg=', onPremisesDistinguishedName: 'CN=Bob Smith,OU=x,DC=contoso,DC=local', matched: [{ attribute: 'proxyAddresses', value: 'smtp:bob@contoso.com' }] });
+    const e = err({ errorCode: 'InvalidSoftMatch', onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==', attributes: [{ name: 'ProxyAddresses', value: 'smtp:bob@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [syncedHolder] }, now);
+    expect(r.verdict).toBe('synced-holder');
+    const steps = r.actions.map((a) => a.step);
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(steps).toContain("The holder is synced from another AD object: its anchor (ImmutableId) is Qm9iU21pdGg=, the reported object's is k2Vx1yqHk0G9m0f8k3vW7A==. Both objects are in AD; only the holder is in Entra ID.");
+    const takeover = steps.findIndex((t) => t.startsWith('If the two are the same person'));
+    expect(takeover).toBeGreaterThan(-1);
+    expect(r.actions[takeover]!.command).toContain("Set-ADObject -Identity $o.DistinguishedName -Replace @{'mS-DS-ConsistencyGuid'=[Convert]::FromBase64String('Qm9iU21pdGg=')}");
+    // the holder's removal, and the reported object's (found by its anchor) for when it is the one to give way
+    expect(commands).toContain("Set-ADObject -Identity 'CN=Bob Smith,OU=x,DC=contoso,DC=local' -Remove @{proxyAddresses='smtp:bob@contoso.com'} -Server 'contoso.local'");
+    expect(commands).toMatch(/\$o = Get-ADObject -LDAPFilter '\(\|\(objectGUID=\\93\\65[^']+\)\)'\nSet-ADObject -Identity \$o\.DistinguishedName -Remove @\{proxyAddresses='smtp:bob@contoso\.com'\}/);
+    // an AttributeValueMustBeUnique is two objects: no takeover offered
+    const unique = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:bob@contoso.com' }] }), { status: 'found', holders: [syncedHolder] }, now);
+    expect(unique.actions.map((a) => a.step).join('\n')).not.toContain('same person');
+  });
+
   it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: the object found by its anchor, deleted items, a delta sync, a restore by the same Id', () => {
     const e = err({ category: 'DeletingCloudOnlyObject', attributes: [], identity: 'ex.employee@contoso.com', message: "This synchronization operation, Delete, isn't valid. Contact Technical Support." });
     const commands = resolveError(e, null, now).actions.map((a) => a.command ?? '');

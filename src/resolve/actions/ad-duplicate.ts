@@ -1,13 +1,14 @@
+import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder, OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { matchedValues } from '../onprem/onprem-values.ts';
-import { onServerOf, psQuote } from '../powershell.ts';
-import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step } from './steps.ts';
+import { anchorLdapFilter, onServerOf, psQuote } from '../powershell.ts';
+import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step, storedForm } from './steps.ts';
 
 /** Steps when the duplicate lives in on-premises AD: the holder is synced, or AD itself shows both objects. */
 
-export function syncedActions(holder: Holder, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
-  const actions = [confirmHolder(holder)];
+export function syncedActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
+  const actions = [confirmHolder(holder), ...anchorSteps(error, holder)];
   if (failing) {
     const other = holder.onPremisesDistinguishedName ? `is synced from ${holder.onPremisesDistinguishedName}` : 'is synced from an object outside the searched base DN (another domain or forest)';
     actions.push(step(`The two on-premises objects: the failing object is ${failing.dn}; the holder ${other}.`, adShowCommand([failing.dn, ...(holder.onPremisesDistinguishedName ? [holder.onPremisesDistinguishedName] : [])])));
@@ -19,10 +20,48 @@ export function syncedActions(holder: Holder, lookups: NormalisedLookup[], faili
     ),
   );
   actions.push(step('Decide which of the two objects keeps the value (ask their owners when unsure); the steps below take it off the holder, so run them on the other object if it is the one that should lose it.'));
-  actions.push(...syncedHolderFixSteps(holder));
+  actions.push(...syncedHolderFixSteps(holder), ...reportedObjectFixSteps(error, lookups, failing));
   actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
   actions.push(DELTA_SYNC);
   return actions;
+}
+
+/**
+ * The two anchors side by side: the holder's ImmutableId is another AD object's, which is what
+ * the error means ("the matching object was synced with another object", InvalidSoftMatch in
+ * tshoot-connect-sync-errors). For InvalidSoftMatch Microsoft also lists the same person under
+ * a new anchor (a forest move, an AD object deleted and created again, Entra Connect installed
+ * again with another source anchor): then no value is taken away; the new AD object takes the
+ * Entra account over by carrying its anchor as mS-DS-ConsistencyGuid, once the old one is out of sync.
+ */
+function anchorSteps(error: SyncError, holder: Holder): Action[] {
+  const theirs = holder.onPremisesImmutableId;
+  const ours = error.onPremisesObjectId;
+  if (!theirs || !ours || theirs === ours) return [];
+  const filter = anchorLdapFilter(ours);
+  const steps = [
+    step(`The holder is synced from another AD object: its anchor (ImmutableId) is ${theirs}, the reported object's is ${ours}. Both objects are in AD; only the holder is in Entra ID.`),
+  ];
+  if (/InvalidSoftMatch/i.test(error.errorCode ?? '') && holder.type !== 'group') {
+    steps.push(
+      step(
+        `If the two are the same person (the account was moved to another forest, its AD object was deleted and created again, or Entra Connect was installed again with another source anchor), take no value away: the new AD object should take the Entra account over. With mS-DS-ConsistencyGuid as source anchor (the default since 2017), once the old AD object is out of sync scope, write the holder's anchor on the new one and run a delta sync.`,
+        filter ? `$o = Get-ADObject -LDAPFilter ${psQuote(filter)}\nSet-ADObject -Identity $o.DistinguishedName -Replace @{'mS-DS-ConsistencyGuid'=[Convert]::FromBase64String(${psQuote(theirs)})}` : null,
+      ),
+    );
+  }
+  return steps;
+}
+
+/** The same values taken off the reported object instead, for when it is the one that should give them up. */
+function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
+  const values = lookups.map((l) => ({ attribute: l.kind === 'upn' ? 'userPrincipalName' : 'proxyAddresses', value: storedForm(l) }));
+  if (!values.length) return [];
+  const text = 'Or, if the reported object is the one that should give the value up, change it there instead.';
+  if (failing) return [step(text, values.map((m) => adRemoveCommand(failing, m)).join('\n'))];
+  const filter = error.onPremisesObjectId ? anchorLdapFilter(error.onPremisesObjectId) : null;
+  if (!filter) return [];
+  return [step(text, [`$o = Get-ADObject -LDAPFilter ${psQuote(filter)}`, ...values.map((m) => adChangeCommand('$o.DistinguishedName', 'other', m))].join('\n'))];
 }
 
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
@@ -42,9 +81,14 @@ const SET_AD = { user: 'Set-ADUser', group: 'Set-ADGroup', contact: 'Set-ADObjec
 
 /** The exact command that takes one value off one AD object (a UPN or mail gets a new value instead). */
 export function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
+  return adChangeCommand(psQuote(o.dn), o.kind, m) + onServerOf(o.dn);
+}
+
+/** `adRemoveCommand` for an identity given as PowerShell (a quoted DN, or a variable that holds the object). */
+function adChangeCommand(identity: string, kind: OnPremObjectData['kind'], m: { attribute: string; value: string }): string {
   // a UPN is set on a user (or inetOrgPerson) with Set-ADUser: Set-ADObject has no -UserPrincipalName
-  const cmdlet = m.attribute === 'userPrincipalName' ? 'Set-ADUser' : SET_AD[o.kind];
-  return `${cmdlet} -Identity ${psQuote(o.dn)} ${adChange(m)}${onServerOf(o.dn)}`;
+  const cmdlet = m.attribute === 'userPrincipalName' ? 'Set-ADUser' : SET_AD[kind];
+  return `${cmdlet} -Identity ${identity} ${adChange(m)}`;
 }
 
 function adChange(m: { attribute: string; value: string }): string {
