@@ -68,8 +68,9 @@ function dedupe(holders: Holder[]): Holder[] {
   return [...byId.values()];
 }
 
-export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date(), side?: OnPremSide): Resolution {
-  const resolution = withOnPrem(resolveVerdict(error, outcome, now, side), side);
+/** `initialDomain`: the tenant's .onmicrosoft.com domain when the report names it, for commands that need it. */
+export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date(), side?: OnPremSide, initialDomain: string | null = null): Resolution {
+  const resolution = withOnPrem(resolveVerdict(error, outcome, now, side, initialDomain), side);
   if (!error.valueQuarantined) return resolution;
   // Duplicate attribute resiliency: nothing failed to sync but the value, which waits in quarantine
   const said = 'The object itself synced; Entra ID set the conflicting value aside (duplicate attribute resiliency) and applies it once the conflict is gone.';
@@ -85,11 +86,11 @@ function withOnPrem(resolution: Resolution, side: OnPremSide | undefined): Resol
   return side ? { ...resolution, onPremises: side } : resolution;
 }
 
-function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Date, side?: OnPremSide): Resolution {
+function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Date, side: OnPremSide | undefined, initialDomain: string | null): Resolution {
   const base = { fingerprint: error.fingerprint, resolvedAt: now.toISOString() };
   const adHolders = side?.holders ?? [];
   if (!needsLookup(error, side) && adHolders.length === 0) {
-    const { actions, note } = notApplicableActions(error);
+    const { actions, note } = notApplicableActions(error, initialDomain);
     return { ...base, verdict: 'not-applicable', holders: [], actions, note };
   }
   if (!outcome || outcome.status === 'unresolved') {

@@ -8,6 +8,7 @@ import { lookupsOf } from './actions/steps.ts';
 import { mergeLookups, objectLookups } from './onprem/onprem-values.ts';
 import { needsLookup, resolveError, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';
+import { isInitialDomain } from './initial-domain.ts';
 
 /**
  * The resolve stage: picks the report's tenant, asks that tenant's directory for every
@@ -94,7 +95,8 @@ export function createResolver(deps: ResolverDeps): Resolver {
       }
       const at = now();
       const out = new Map<string, Resolution>();
-      for (const e of errors) out.set(e.fingerprint, resolveError(e, outcomes.get(e.fingerprint) ?? null, at, sides.get(e.fingerprint)));
+      const initialDomain = isInitialDomain(report.tenant.domain) ? report.tenant.domain : null;
+      for (const e of errors) out.set(e.fingerprint, resolveError(e, outcomes.get(e.fingerprint) ?? null, at, sides.get(e.fingerprint), initialDomain));
       return out;
     },
     async close() {

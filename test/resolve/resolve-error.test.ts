@@ -185,6 +185,13 @@ describe('verdicts (pure)', () => {
     expect(plain.actions.map((a) => a.step).join('\n')).not.toContain('onmicrosoft.com domain');
   });
 
+  it('a federated-domain UPN change moves the user to the tenant\'s own onmicrosoft.com domain, named when the report names it', () => {
+    const e = err({ category: 'FederatedDomainChange', identity: 'kim@fabrikam.com', attributes: [{ name: 'UserPrincipalName', value: null }] });
+    const command = (domain: string | null) => resolveError(e, null, now, undefined, domain).actions.map((a) => a.command ?? '').join('\n');
+    expect(command('contoso.onmicrosoft.com')).toContain("-UserPrincipalName 'kim@contoso.onmicrosoft.com'");
+    expect(command(null)).toContain("-UserPrincipalName 'kim@<tenant>.onmicrosoft.com'");
+  });
+
   it('a SignInName value (the user\'s UPN, unique in Entra like it) is looked up as a UPN, not called "no value"', () => {
     const e = err({ attributes: [{ name: 'SignInName', value: 'kim.akers@fabrikam.com' }] });
     const r = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);

@@ -25,6 +25,18 @@ describe('without Graph configured', () => {
     expect(redis.status).toBe('wait');
     await resolver.close();
   });
+
+  it('a command that needs the tenant\'s onmicrosoft.com domain gets it from the report that names it', async () => {
+    const resolver = createResolverFromConfig(loadConfig({}), { redis: new Redis({ lazyConnect: true }), logger: pino({ level: 'silent' }) });
+    const base = { category: 'FederatedDomainChange' as const, errorCode: null, identity: 'kim@fabrikam.com', objectType: 'User', onPremisesObjectId: null, attributes: [], message: 'm' };
+    const federated = { ...base, fingerprint: fingerprintError(base) };
+    const named = { ...ref, tenant: { name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null } };
+    const commands = (report: ReportRef) => resolver.resolve(report, [federated]).then((out) => out.get(federated.fingerprint)!.actions.map((a) => a.command ?? '').join('\n'));
+    expect(await commands(named)).toContain("'kim@contoso.onmicrosoft.com'");
+    // a verified domain is not the one to move the UPN to
+    expect(await commands(ref)).toContain("'kim@<tenant>.onmicrosoft.com'");
+    await resolver.close();
+  });
 });
 
 describe('tenants file', () => {

@@ -1,6 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { NormalisedLookup } from '../lookup-key.ts';
+import { isInitialDomain } from '../initial-domain.ts';
 import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
 import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
@@ -39,9 +40,6 @@ function heldAddresses(h: Holder): string[] {
   }
   return [...byKey.values()];
 }
-
-/** The tenant's initial domain (and its mail routing subdomain): every cloud mailbox and group has an address there. */
-const ROUTING_DOMAIN = /@[^@\s]+\.(?:mail\.)?onmicrosoft\.(?:com|us|de)$|@[^@\s]+\.partner\.onmschina\.cn$/i;
 
 /** The holder has the value as its primary address: its mail, or "SMTP:" in capitals. */
 function holdsAsPrimary(h: Holder): boolean {
@@ -146,7 +144,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
       ),
     );
   } else if (address) {
-    const routing = addresses.find((a) => ROUTING_DOMAIN.test(a));
+    const routing = addresses.find((a) => isInitialDomain(a.slice(a.lastIndexOf('@') + 1)));
     if (routing && holder.type !== 'contact') {
       actions.push(
         step(
@@ -207,7 +205,7 @@ function restoreUserStep(holder: Holder, lookups: NormalisedLookup[]): Action {
   const primary = holdsAsPrimary(holder);
   const takeOff = address ? `\n${exchangeRemoveCommand({ ...holder, userPrincipalName: newUpn ?? holder.userPrincipalName }, heldAddresses(holder), primary)}` : '';
   const how = newUpn
-    ? `restore it under a new UPN (its own is the value in conflict)${address ? ' and take the address off it before the next sync' : ''}`
+    ? `restore it under a new UPN (its UPN is the conflicting value, as a UPN or as the same address)${address ? ' and take the address off it before the next sync' : ''}`
     : address
       ? 'restore it, then take the address off it before the next sync'
       : 'restore it, then take the conflicting value off it or off the on-premises object before the next sync';

@@ -177,7 +177,8 @@ export function quarantinedValueStep(error: SyncError): Action {
 const CHANGES_CREDENTIALS = /\b(?:password|credential)/i;
 
 /** Advice for errors that name no value another object could hold. */
-export function notApplicableActions(error: SyncError): { actions: Action[]; note: string } {
+/** `initialDomain`: the tenant's .onmicrosoft.com domain when the report names it (else the commands keep a placeholder). */
+export function notApplicableActions(error: SyncError, initialDomain: string | null = null): { actions: Action[]; note: string } {
   const who = psQuote(error.identity ?? '<object>');
   switch (error.category) {
     case 'LargeObject':
@@ -206,7 +207,7 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
         actions: [
           step(
             "Move the cloud user's UPN to the tenant's .onmicrosoft.com domain (the user as Entra ID knows it: its current UPN, or found by its anchor).",
-            `Update-MgUser -UserId ${error.onPremisesObjectId ? `(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId))}).Id` : who} -UserPrincipalName ${psQuote('<prefix>@<tenant>.onmicrosoft.com')}`,
+            `Update-MgUser -UserId ${error.onPremisesObjectId ? `(Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId))}).Id` : who} -UserPrincipalName ${psQuote(`${localPart(error.identity) ?? '<prefix>'}@${initialDomain ?? '<tenant>.onmicrosoft.com'}`)}`,
           ),
           step(`Run a delta sync: it sets the UPN from AD${newUpn === '<new-upn>' ? '' : ` (${newUpn})`}.`, SYNC_COMMAND),
         ],
@@ -294,4 +295,10 @@ export function notApplicableActions(error: SyncError): { actions: Action[]; not
     default:
       return { note: 'The error names no value to look up; read its message in the report.', actions: [DELTA_SYNC] };
   }
+}
+
+/** The part of a UPN before the @, when the identity is one. */
+function localPart(identity: string | null): string | null {
+  const at = identity?.lastIndexOf('@') ?? -1;
+  return at > 0 ? identity!.slice(0, at) : null;
 }
