@@ -19,8 +19,10 @@ export function syncedActions(error: SyncError, holder: Holder, lookups: Normali
       adSearchCommand(lookups),
     ),
   );
-  actions.push(step('Decide which of the two objects keeps the value (ask their owners when unsure); the steps below take it off the holder, so run them on the other object if it is the one that should lose it.'));
-  actions.push(...syncedHolderFixSteps(holder), ...reportedObjectFixSteps(error, lookups, failing));
+  const otherWay = reportedObjectFixSteps(error, lookups, failing);
+  const steps = otherWay.length ? 'the steps below take it off the holder, then (the other way) off the reported object: run only those for the object that should lose it' : 'the steps below take it off the holder, so run them on the other object if it is the one that should lose it';
+  actions.push(step(`Decide which of the two objects keeps the value (ask their owners when unsure): ${steps}.`));
+  actions.push(...syncedHolderFixSteps(holder), ...otherWay);
   actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
   actions.push(DELTA_SYNC);
   return actions;
