@@ -27,7 +27,7 @@ const tenants: Array<{ tenant: SnapshotHeader['tenant']; objects: SnapshotObject
     tenant: { id: null, name: 'Contoso Ltd.', domains: ['contoso.com', 'contoso.onmicrosoft.com'] },
     objects: [
       // john@contoso.com: a cloud account someone created before the on-premises one synced
-      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000001', displayName: 'John Doe (cloud)', userPrincipalName: 'john@contoso.com', mail: 'john@contoso.com', proxyAddresses: ['SMTP:john@contoso.com'] },
+      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000001', displayName: 'John Doe (cloud)', userPrincipalName: 'john@contoso.com', mail: 'john@contoso.com', proxyAddresses: ['SMTP:john@contoso.com'], accountEnabled: true },
       // bob@contoso.com: another synced user still carries Bob's old address
       {
         type: 'user',
@@ -36,6 +36,7 @@ const tenants: Array<{ tenant: SnapshotHeader['tenant']; objects: SnapshotObject
         userPrincipalName: 'bob.kelly@contoso.com',
         mail: 'bob.kelly@contoso.com',
         proxyAddresses: ['SMTP:bob.kelly@contoso.com', 'smtp:bob@contoso.com'],
+        accountEnabled: true,
         ...synced('CN=Bob Kelly,OU=Sales,DC=corp,DC=contoso,DC=com', 'Ym9iS2VsbHlDb250b3NvMDE='),
       },
       // finance@contoso.com: a deleted Microsoft 365 group still in the recycle bin
@@ -45,14 +46,18 @@ const tenants: Array<{ tenant: SnapshotHeader['tenant']; objects: SnapshotObject
         displayName: 'Finance (old team)',
         mail: 'finance@contoso.com',
         proxyAddresses: ['SMTP:finance@contoso.com', 'smtp:finance@contoso.onmicrosoft.com'],
+        groupTypes: ['Unified'],
+        mailEnabled: true,
+        securityEnabled: false,
         deleted: true,
         deletedDateTime: '2026-11-02T10:00:00Z',
       },
       // alex.wilber@contoso.com: a mail contact with the same address
       { type: 'contact', id: '5f0c1a2b-0000-4000-8000-000000000004', displayName: 'Alex Wilber (external)', mail: 'alex.wilber@contoso.com', proxyAddresses: ['SMTP:alex.wilber@contoso.com'] },
       // patti.fernandez@contoso.com and helpdesk@contoso.com: cloud-only mailboxes
-      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000005', displayName: 'Patti Fernandez', userPrincipalName: 'patti.fernandez@contoso.com', mail: 'patti.fernandez@contoso.com', proxyAddresses: ['SMTP:patti.fernandez@contoso.com'] },
-      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000006', displayName: 'Help Desk (shared mailbox)', userPrincipalName: 'helpdesk.shared@contoso.com', mail: 'helpdesk@contoso.com', proxyAddresses: ['SMTP:helpdesk@contoso.com'] },
+      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000005', displayName: 'Patti Fernandez', userPrincipalName: 'patti.fernandez@contoso.com', mail: 'patti.fernandez@contoso.com', proxyAddresses: ['SMTP:patti.fernandez@contoso.com'], accountEnabled: true },
+      // a shared mailbox's account cannot sign in
+      { type: 'user', id: '5f0c1a2b-0000-4000-8000-000000000006', displayName: 'Help Desk (shared mailbox)', userPrincipalName: 'helpdesk.shared@contoso.com', mail: 'helpdesk@contoso.com', proxyAddresses: ['SMTP:helpdesk@contoso.com'], accountEnabled: false },
     ],
   },
   {
@@ -65,6 +70,7 @@ const tenants: Array<{ tenant: SnapshotHeader['tenant']; objects: SnapshotObject
         userPrincipalName: 'clefevre@fabrikam.com',
         mail: 'clefevre@fabrikam.com',
         proxyAddresses: ['SMTP:clefevre@fabrikam.com', 'smtp:chloe.lefevre@fabrikam.com'],
+        accountEnabled: false,
         ...synced('CN=Chloe Lefevre,OU=Former,DC=fabrikam,DC=local', 'Y2xlZmV2cmVGYWJyaWthbTE='),
       },
     ],
@@ -72,7 +78,7 @@ const tenants: Array<{ tenant: SnapshotHeader['tenant']; objects: SnapshotObject
   {
     tenant: { id: null, name: 'Contoso Pharmaceuticals', domains: ['contosopharma.onmicrosoft.com', 'contosopharma.com'] },
     objects: [
-      { type: 'group', id: '9c8d7e6f-0000-4000-8000-000000000001', displayName: 'Sales (Teams)', mail: 'sales@contoso.com', proxyAddresses: ['SMTP:sales@contoso.com'] },
+      { type: 'group', id: '9c8d7e6f-0000-4000-8000-000000000001', displayName: 'Sales (Teams)', mail: 'sales@contoso.com', proxyAddresses: ['SMTP:sales@contoso.com'], groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false },
       { type: 'contact', id: '9c8d7e6f-0000-4000-8000-000000000002', displayName: 'Fabrikam Partner Desk', mail: 'partnerdesk@fabrikam.com', proxyAddresses: ['SMTP:partnerdesk@fabrikam.com'] },
     ],
   },
