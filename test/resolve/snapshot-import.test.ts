@@ -84,12 +84,20 @@ describe('snapshot import', () => {
       ['user', '1a2b3c4d-0000-4000-8000-000000000401'],
       ['group', '1a2b3c4d-0000-4000-8000-000000000402'],
       ['contact', '1a2b3c4d-0000-4000-8000-000000000403'],
+      ['user', '1a2b3c4d-0000-4000-8000-000000000404'],
+      ['group', '1a2b3c4d-0000-4000-8000-000000000405'],
     ]);
     expect(i.objects[0]).toMatchObject({ userPrincipalName: 'AlexW@contoso.com', onPremisesSyncEnabled: true });
+    // RecipientTypeDetails says what Graph's accountEnabled and group kinds would: the shared mailbox, and each group's Exchange cmdlet
+    const shared = await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:info@contoso.com');
+    expect(shared.holders[0]).toMatchObject({ displayName: 'Info Desk', accountEnabled: false });
+    const tax = await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:tax@contoso.com');
+    expect(tax.holders[0]).toMatchObject({ type: 'group', groupKind: 'mail-enabled security' });
+    expect(tax.actions.map((a) => a.command).join('\n')).toContain('Set-DistributionGroup');
     expect(i.warnings.join(' ')).toMatch(/1 mail-enabled public folder\(s\) were left out/);
     const r = await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:sales@contoso.onmicrosoft.com');
     expect(r.verdict).toBe('cloud-only-holder');
-    expect(r.holders[0]).toMatchObject({ type: 'group', displayName: 'Sales (Teams)' });
+    expect(r.holders[0]).toMatchObject({ type: 'group', displayName: 'Sales (Teams)', groupKind: 'microsoft365' });
   });
 
   it('names the line of a broken file, and refuses a file of unknown columns', () => {
@@ -107,7 +115,7 @@ describe('syncdesk snapshot import / list', () => {
     const bin = resolve('bin/syncdesk.js');
     const file = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-recipient.csv');
     const out = await run('node', [bin, 'snapshot', 'import', file, '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z'], { env });
-    expect(out.stdout).toMatch(/^exo-recipients: 3 objects → .*contoso\.com\/2026-11-30T00-00-00-000Z\.jsonl\.gz$/m);
+    expect(out.stdout).toMatch(/^exo-recipients: 5 objects → .*contoso\.com\/2026-11-30T00-00-00-000Z\.jsonl\.gz$/m);
     expect(out.stderr).toMatch(/warning: 1 mail-enabled public folder/);
     const list = await run('node', [bin, 'snapshot', 'list'], { env });
     expect(list.stdout).toMatch(/^Contoso {2}2026-11-30T00:00:00\.000Z \(\d+ days? old\) {2}exo-recipients export get-recipient\.csv/m);

@@ -69,6 +69,18 @@ const RECIPIENT_TYPES: Array<[RegExp, 'user' | 'group' | 'contact']> = [
   [/^MailContact$/i, 'contact'],
 ];
 
+/**
+ * What a recipient's RecipientTypeDetails says that Graph would say otherwise: a group's kind (its
+ * Exchange cmdlet), and that a shared or resource mailbox's account does not sign in (blocked
+ * when such a mailbox is made).
+ */
+const EXO_KINDS: Array<[RegExp, Partial<SnapshotObjectInput>]> = [
+  [/^GroupMailbox$/i, { groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false }],
+  [/^MailUniversalSecurityGroup$/i, { groupTypes: [], mailEnabled: true, securityEnabled: true }],
+  [/^(?:MailUniversalDistributionGroup|MailNonUniversalGroup)$/i, { groupTypes: [], mailEnabled: true, securityEnabled: false }],
+  [/^(?:SharedMailbox|RoomMailbox|EquipmentMailbox)$/i, { accountEnabled: false }],
+];
+
 function splitValues(v: string | null): string[] {
   return v ? v.split(/[;,|\s]+/).map((s) => s.trim()).filter(Boolean) : [];
 }
@@ -136,6 +148,7 @@ export function importCsv(text: string, source = 'the file', typeHint?: 'user' |
         mail: col(row, 'PrimarySmtpAddress', 'WindowsEmailAddress'),
         proxyAddresses: proxies(row, 'EmailAddresses'),
         onPremisesSyncEnabled: bool(col(row, 'IsDirSynced')) === true ? true : null,
+        ...EXO_KINDS.find(([re]) => re.test(col(row, 'RecipientTypeDetails') ?? ''))?.[1],
       };
     } else if (format === 'entra-users') {
       o = {
@@ -158,6 +171,8 @@ export function importCsv(text: string, source = 'the file', typeHint?: 'user' |
         onPremisesLastSyncDateTime: col(row, 'OnPremisesLastSyncDateTime'),
         onPremisesImmutableId: col(row, 'OnPremisesImmutableId'),
         onPremisesDistinguishedName: col(row, 'OnPremisesDistinguishedName'),
+        ...(objectType === 'user' && { accountEnabled: bool(col(row, 'AccountEnabled')) }),
+        ...(objectType === 'group' && hasColumn(headers, 'GroupTypes') && { groupTypes: splitValues(col(row, 'GroupTypes')), mailEnabled: bool(col(row, 'MailEnabled')), securityEnabled: bool(col(row, 'SecurityEnabled')) }),
       };
     }
     if (!o.id) throw new PermanentError(`${source}:${line}: the row has no object id (${format === 'exo-recipients' ? 'ExternalDirectoryObjectId or Guid' : 'Id/objectId'})`, 'SnapshotImportInvalid');
