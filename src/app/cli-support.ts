@@ -64,17 +64,21 @@ export function pendingTotal(counts: QueueCounts): number {
 }
 
 /**
- * Waits until no job of any queue is waiting, running, delayed (retry backoff) or waiting
- * for children: two checks in a row, so a job handed from one queue to the next is seen.
+ * Waits until no job of any queue is waiting, running or delayed (retry backoff): two checks
+ * in a row, so a job handed from one queue to the next is seen. A parent waiting for children
+ * counts only while something still runs: with nothing running, it waits on a child failed for
+ * good (a report's close held back until `failed retry`), and waiting on it would never end.
  * A schedule's next run (delayed until its time) is not waited for.
  */
 export async function waitForDrain(queues: Queues, options: { timeoutMs?: number; onTick?: (pending: number) => void } = {}): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
   let quiet = 0;
   while (Date.now() < deadline) {
-    const pending = pendingTotal(await queueCounts(queues));
+    const counts = await queueCounts(queues);
+    const pending = pendingTotal(counts);
     options.onTick?.(pending);
-    quiet = pending === 0 ? quiet + 1 : 0;
+    const moving = pending - Object.values(counts).reduce((n, c) => n + (c['waiting-children'] ?? 0), 0);
+    quiet = moving === 0 ? quiet + 1 : 0;
     if (quiet >= 2) return true;
     await new Promise((r) => setTimeout(r, 150));
   }

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForDrain } from '../../src/app/cli-support.ts';
+import type { Queues } from '../../src/queues.ts';
+import { services } from '../helpers/services.ts';
+
+/**
+ * `replay --wait`, `demo` and `quarantine release` wait for the queues to drain. A report's
+ * close waits for its chunks; a chunk failed for good holds it back until `failed retry`:
+ * the wait must then end (and the command say what failed), not run into its time limit.
+ */
+
+const prefix = `drain-${randomUUID().slice(0, 8)}`;
+let connection: Redis;
+let queue: Queue;
+
+beforeAll(() => {
+  connection = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+  queue = new Queue('ticket', { connection, prefix });
+});
+afterAll(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await connection.quit();
+});
+
+const queues = (): Queues => ({ names: ['ticket'], byName: () => queue }) as unknown as Queues;
+
+describe('waitForDrain', () => {
+  it('ends once nothing can run: a parent held back by a child failed for good is not waited for', async () => {
+    const worker = new Worker(
+      'ticket',
+      async (job) => {
+        if (job.name === 'chunk-bad') throw new UnrecoverableError('the desk refused it for good');
+        await new Promise((r) => setTimeout(r, 300));
+      },
+      { connection, prefix, concurrency: 2 },
+    );
+    const flows = new FlowProducer({ connection, prefix });
+    await flows.add({ name: 'close', queueName: 'ticket', children: [{ name: 'chunk-ok', queueName: 'ticket' }, { name: 'chunk-bad', queueName: 'ticket' }] });
+    const started = Date.now();
+    // while the good chunk runs the wait goes on; then it ends, long before its limit
+    expect(await waitForDrain(queues(), { timeoutMs: 30_000 })).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await queue.getJobCounts('waiting-children', 'failed', 'completed')).toEqual({ 'waiting-children': 1, failed: 1, completed: 1 });
+    await worker.close();
+    await flows.close();
+  }, 60_000);
+});
