@@ -254,7 +254,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       action = 'skip-wontfix';
     } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report)) {
       action = 'reopen';
-      result = await sink.reopen(ticket, reopenNote(view, seen, ticket.resolvedAt));
+      const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
+      result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
     } else {
       action = 'followup';

@@ -353,8 +353,16 @@ export function changedNote(view: ProblemView, seen: SeenInfo, relookup = false)
   ];
 }
 
-export function reopenNote(view: ProblemView, seen: SeenInfo, resolvedAt: string | null): ContentBlock[] {
-  const since = resolvedAt ? ` after it was resolved on ${resolvedAt}` : '';
+/**
+ * `resolved`: when syncdesk resolved it, the run of the report that no longer listed it (report
+ * time, as the reopen window counts it); else when the desk says it was resolved.
+ */
+export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byReportCovering: string | null; at: string | null }): ContentBlock[] {
+  const since = resolved.byReportCovering
+    ? ` after syncdesk resolved it when the report covering ${resolved.byReportCovering} no longer listed it`
+    : resolved.at
+      ? ` after it was resolved in the desk on ${resolved.at}`
+      : '';
   return [
     { kind: 'paragraph', text: `Reopened: the problem reappeared in ${reportLine(view.report)}${since}.` },
     ...factBlocks(view),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
-import { contentHash, renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
+import { contentHash, renderDraft, renderSummary, reopenNote, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../../src/ticket/sinks/markup.ts';
 import { holder, resolution, syncError, ticketJob } from './builders.ts';
 
@@ -97,6 +97,13 @@ describe('renderDraft', () => {
     expect(self).toContain('its cloud object is already matched to it');
     expect(self).not.toContain('need to be matched');
     expect(toText(renderDraft(view({ error, resolution: resolution(error, 'no-holder', []) }), seen).body)).toContain('Nobody holds the value any more, as far as Graph can see');
+  });
+
+  it('a reopen note says when the problem was resolved in the time that decided it: the run that no longer listed it, or the desk\'s own resolve', () => {
+    const ours = toText(reopenNote(view(), seen, { byReportCovering: '2026-05-05T06:00:00.000Z', at: '2026-12-05T10:18:38.000Z' }));
+    expect(ours).toContain('after syncdesk resolved it when the report covering 2026-05-05T06:00:00.000Z no longer listed it');
+    expect(ours).not.toContain('2026-12-05');
+    expect(toText(reopenNote(view(), seen, { byReportCovering: null, at: '2026-11-02T09:00:00.000Z' }))).toContain('after it was resolved in the desk on 2026-11-02T09:00:00.000Z');
   });
 
   it('marks soft-deleted holders', () => {
