@@ -2,11 +2,12 @@ import type { ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import type { Logger } from '../logger.ts';
-import { correlationKey, digestKey } from './correlation-key.ts';
+import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
 import { mapLimit } from './map-limit.ts';
 import {
   changedNote,
   contentHash,
+  continuedNote,
   renderDigest,
   renderDraft,
   renderSummary,
@@ -212,14 +213,43 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return null;
   }
 
+  /**
+   * The open ticket of another problem of the same family (the object's conflict with other
+   * values) that an older run listed: the one a new ticket of this problem continues. Not one
+   * of the keys being applied now (`busy`: this chunk's, whose locks are held; two rows of one
+   * report are two problems).
+   */
+  async function predecessor(view: ProblemView, busy: ReadonlySet<string>): Promise<{ key: string; s: KeyState } | null> {
+    const family = problemFamily(view.error);
+    if (!family) return null;
+    const owner = await state.familyOwner(streamOf(view.report), family);
+    if (!owner || owner === view.key || busy.has(owner)) return null;
+    const s = await state.get(owner);
+    const older = s && Date.parse(s.lastCoversAt) < Date.parse(view.report.coversAt);
+    return s && older && s.status === 'open' && s.ticketId && s.family === family ? { key: owner, s } : null;
+  }
+
+  /** Resolves the predecessor's ticket in favour of `next`, under its key's lock (state read again: it may have moved on). */
+  async function supersede(before: { key: string }, view: ProblemView, next: DeskTicket): Promise<void> {
+    await state.withLock(before.key, async () => {
+      const s = await state.get(before.key);
+      if (!s || s.status !== 'open' || !s.ticketId || s.ticketId === next.id || Date.parse(s.lastCoversAt) >= Date.parse(view.report.coversAt)) return;
+      const ticket = await deskTicket(before.key, s);
+      if (ticket?.status !== 'open') return;
+      const done = await sink.resolve(ticket, continuedNote(view, next));
+      await state.put({ ...s, status: done.status, resolvedAt: done.resolvedAt ?? now().toISOString(), resolvedCoversAt: view.report.coversAt });
+      log?.info({ correlationKey: before.key, action: 'resolve', ticketId: ticket.id, continuedIn: next.id }, 'ticket action');
+    });
+  }
+
   /** One problem, under its key's lock: `s` its state read under that lock, `searched` the desk's tickets for it when already searched. */
-  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[], relookup = false): Promise<TicketAction> {
+  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[], relookup = false, busy: ReadonlySet<string> = new Set()): Promise<TicketAction> {
     const early = settled(view, s, old, relookup);
     if (early) return early;
     const { key, report } = view;
     const summary = renderSummary(view);
     const hash = contentHash(view);
-    const seen = nextSeen(s, view);
+    let seen = nextSeen(s, view);
     const ticket = await deskTicket(key, s, searched);
     const nowIso = now().toISOString();
     let action: TicketAction['action'];
@@ -238,7 +268,12 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       return { key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary };
     } else if (!ticket) {
       action = 'create';
-      await createTicket();
+      // the object's conflict listed with other values: the new ticket continues the open one, with its history
+      const before = s ? null : await predecessor(view, busy);
+      const continued = before && (await deskTicket(before.key, before.s));
+      if (before && continued?.status === 'open') seen = nextSeen(before.s, view);
+      await createTicket(continued?.status === 'open' ? continued : undefined);
+      if (before && continued?.status === 'open' && result) await supersede(before, view, result);
     } else if (ticket.status === 'open') {
       const adopted = !s || s.ticketId !== ticket.id;
       // An open ticket we have no record of was created by a run that crashed before its
@@ -257,15 +292,20 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
       result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
+      // back to values its family's newer ticket took over: that one is resolved in favour of this one
+      const before = await predecessor(view, busy);
+      if (before) await supersede(before, view, result);
     } else {
       action = 'followup';
       await createTicket(ticket);
     }
 
+    const family = problemFamily(view.error);
     await state.put({
       key,
       stream: streamOf(report),
       fingerprint: view.error.fingerprint,
+      ...(family && { family }),
       ticketId: result?.id ?? null,
       ticketUrl: result?.url ?? null,
       status: result?.status ?? 'open',
@@ -383,7 +423,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, relookup)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
-      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup));
+      const busy = new Set(views.map((v) => v.key));
+      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup, busy));
     }))];
   }
 

@@ -28,6 +28,18 @@ export function correlationKey(tenantKey: string, error: SyncError): string {
   return hashKey([tenantKey.toLowerCase(), fingerprintError(fields)]);
 }
 
+/**
+ * One object's conflict whatever its values: category, the object as named, the attribute
+ * names. A row that lists another set of values for the object (one fixed, one added) is a new
+ * problem (its key covers the values) of the same family: its ticket continues the family's
+ * open one instead of standing beside it. Null for an error that names no value.
+ */
+export function problemFamily(error: SyncError): string | null {
+  const object = (error.identity ?? error.onPremisesObjectId)?.trim().toLowerCase();
+  const names = [...new Set(error.attributes.filter((a) => a.value).map((a) => a.name.toLowerCase()))].sort();
+  return object && names.length ? hashKey(['family', error.category, object, names]) : null;
+}
+
 /** Key of the one digest ticket of a report (TICKET_DIGEST=true). */
 export function digestKey(tenantKey: string, reportId: string): string {
   return hashKey([tenantKey.toLowerCase(), 'digest', reportId]);

@@ -75,10 +75,15 @@ function stagedState(state: TicketStateStore): TicketStateStore {
   const keys = new Map<string, KeyState>();
   const marks = new Map<string, number>();
   const applied = new Set<string>();
+  const families = new Map<string, string>();
   const isOpenIn = (s: KeyState, stream: string): boolean => s.stream === stream && s.status === 'open' && !!s.ticketId;
   return {
     get: async (key) => structuredClone(keys.get(key) ?? (await state.get(key))),
-    put: async (s) => void keys.set(s.key, structuredClone(s)),
+    put: async (s) => {
+      keys.set(s.key, structuredClone(s));
+      if (isOpenIn(s, s.stream) && s.family) families.set(`${s.stream}|${s.family}`, s.key);
+    },
+    familyOwner: async (stream, family) => families.get(`${stream}|${family}`) ?? state.familyOwner(stream, family),
     async openKeys(stream) {
       const stored = (await state.openKeys(stream)).filter((key) => !keys.has(key));
       return [...stored, ...[...keys.values()].filter((s) => isOpenIn(s, stream)).map((s) => s.key)];

@@ -332,7 +332,9 @@ function onPremFacts(side: OnPremSide): unknown {
 
 export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket): TicketDraft {
   const body: ContentBlock[] = [];
-  if (followUpOf) {
+  if (followUpOf?.status === 'open') {
+    body.push({ kind: 'paragraph', text: `Continues ticket ${followUpOf.id}: the report lists this object's conflict with other values now; that ticket is resolved in favour of this one.` });
+  } else if (followUpOf) {
     body.push({ kind: 'paragraph', text: `Follow-up of ticket ${followUpOf.id} (${followUpOf.status}): the problem came back.` });
   }
   body.push(...factBlocks(view), ...seenBlocks(seen));
@@ -368,6 +370,12 @@ export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byRepo
     ...factBlocks(view),
     ...seenBlocks(seen),
   ];
+}
+
+/** The note that resolves a ticket its family's new one continues (the object's values changed). */
+export function continuedNote(view: ProblemView, next: DeskTicket): ContentBlock[] {
+  const values = view.error.attributes.filter((a) => a.value).map((a) => `${a.name} ${a.value}`).join(', ');
+  return [{ kind: 'paragraph', text: `Continued in ticket ${next.id}: ${reportLine(view.report)} lists this object's conflict with other values (${values}). Resolved in favour of that ticket.` }];
 }
 
 export function resolveNote(report: ReportRef, missed: number, reopenWithinDays: number): ContentBlock[] {

@@ -19,6 +19,8 @@ export interface KeyState {
   stream: string;
   /** Fingerprint of the problem's error, to tell whether a report still has it. */
   fingerprint: string;
+  /** The problem's family (`problemFamily`): the object's conflict whatever its values. Absent in older states, and for errors that name no value. */
+  family?: string;
   ticketId: string | null;
   ticketUrl: string | null;
   status: DeskStatus;
@@ -54,6 +56,8 @@ export interface TicketStateStore {
    * inside `put` can leave a key in a set it no longer belongs to: read its state before acting.
    */
   openKeys(stream: string): Promise<string[]>;
+  /** The key last written open for a family in the stream (a candidate: read its state before acting). */
+  familyOwner(stream: string, family: string): Promise<string | null>;
   /** Raises the stream's high-water mark to `coversAt`; returns the previous mark (epoch ms) or null. */
   advanceStream(stream: string, coversAtMs: number): Promise<number | null>;
   streamMark(stream: string): Promise<number | null>;
@@ -108,6 +112,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
   const stateKey = (key: string) => `${p}:key:${key}`;
   // Redis keys keep their `tenant:` segment: state written before the rename stays readable.
   const openKey = (stream: string) => `${p}:tenant:${stream}:open`;
+  const familyKey = (stream: string, family: string) => `${p}:tenant:${stream}:family:${family}`;
 
   async function acquire(lockKey: string, token: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -138,6 +143,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       // interrupts: additions, then the state (naming the set it leaves), then removals.
       if (before?.leftStream && before.leftStream !== s.stream) await redis.srem(openKey(before.leftStream), s.key);
       if (open) await redis.sadd(openKey(s.stream), s.key);
+      if (open && s.family) await redis.set(familyKey(s.stream, s.family), s.key);
       await redis.set(stateKey(s.key), JSON.stringify(leaving ? { ...s, leftStream: leaving } : s));
       if (leaving) await redis.srem(openKey(leaving), s.key);
       if (!open) await redis.srem(openKey(s.stream), s.key);
@@ -145,6 +151,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
     async openKeys(stream) {
       return (await redis.smembers(openKey(stream))).sort();
     },
+    familyOwner: (stream, family) => redis.get(familyKey(stream, family)),
     async advanceStream(stream, coversAtMs) {
       const old = (await redis.eval(ADVANCE, 1, `${p}:tenant:${stream}:mark`, String(coversAtMs))) as string | null;
       return old === null ? null : Number(old);

@@ -15,6 +15,7 @@ export function memoryState(): MemoryState {
   const marks = new Map<string, number>();
   const applied = new Set<string>();
   const locks = new Map<string, Promise<unknown>>();
+  const families = new Map<string, string>();
   const openOf = (stream: string) => open.get(stream) ?? open.set(stream, new Set()).get(stream)!;
   const store: TicketStateStore = {
     get: async (key) => structuredClone(keys.get(key) ?? null),
@@ -25,8 +26,10 @@ export function memoryState(): MemoryState {
       keys.set(s.key, s);
       if (s.status === 'open' && s.ticketId) openOf(s.stream).add(s.key);
       else openOf(s.stream).delete(s.key);
+      if (s.status === 'open' && s.ticketId && s.family) families.set(`${s.stream}|${s.family}`, s.key);
     },
     openKeys: async (stream) => [...openOf(stream)].sort(),
+    familyOwner: async (stream, family) => families.get(`${stream}|${family}`) ?? null,
     advanceStream: async (stream, ms) => {
       const previous = marks.get(stream) ?? null;
       marks.set(stream, Math.max(previous ?? ms, ms));

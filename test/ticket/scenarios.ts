@@ -289,6 +289,26 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(tickets[0]!.notes).toBe(2); // the resolve note and the reopen note
     });
 
+    it('an object listed with other values (one fixed): its ticket continues in one new ticket, the old one resolved; values back, the old one reopens', async () => {
+      const tenant = uniqueTenant();
+      const object = { identity: 'sales@contoso.com', attribute: 'ProxyAddresses', value: 'smtp:sales@contoso.com' };
+      const two = syncError({ ...object, attributes: [{ name: 'ProxyAddresses', value: 'smtp:sales@contoso.com' }, { name: 'ProxyAddresses', value: 'smtp:team@contoso.com' }] });
+      const one = syncError(object);
+      const apply = stage();
+      const [first] = await apply(ticketJob(tenant, 1, [two]), resolutionsFor(resolution(two)));
+      const [second] = await apply(ticketJob(tenant, 2, [one]), resolutionsFor(resolution(one)));
+      expect(second).toMatchObject({ action: 'create' });
+      expect((await desk.inspect.ticket(first!.ticketId!)).status).toBe('resolved');
+      const next = await desk.inspect.ticket(second!.ticketId!);
+      expect(next.status).toBe('open');
+      expect(next.text).toContain(`Continues ticket ${first!.ticketId}`);
+      // the values as they were: the first ticket reopens, and the second is resolved in its favour
+      const third = await apply(ticketJob(tenant, 3, [two]), resolutionsFor(resolution(two)));
+      expect(third.map((x) => x.action)).toEqual(['reopen']);
+      expect((await desk.inspect.ticket(first!.ticketId!)).status).toBe('open');
+      expect((await desk.inspect.ticket(second!.ticketId!)).status).toBe('resolved');
+    });
+
     it('a forward of a report (its own Message-ID, the same sync run) is that report again: nothing counted missing twice, no second sighting', async () => {
       const { tenant, a, apply, bId } = await twoTicketed({ resolveAfterMissing: 2 });
       await apply(ticketJob(tenant, 2, [a]), resolutionsFor(resolution(a)));
