@@ -230,20 +230,37 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   /** Resolves the predecessor's ticket in favour of `next`, under its key's lock (state read again: it may have moved on). */
-  async function supersede(before: { key: string }, view: ProblemView, next: DeskTicket): Promise<void> {
-    await state.withLock(before.key, async () => {
+  function supersede(before: { key: string }, view: ProblemView, next: DeskTicket): Promise<TicketAction | null> {
+    return state.withLock(before.key, async () => {
       const s = await state.get(before.key);
-      if (!s || s.status !== 'open' || !s.ticketId || s.ticketId === next.id || Date.parse(s.lastCoversAt) >= Date.parse(view.report.coversAt)) return;
+      if (!s || s.status !== 'open' || !s.ticketId || s.ticketId === next.id || Date.parse(s.lastCoversAt) >= Date.parse(view.report.coversAt)) return null;
       const ticket = await deskTicket(before.key, s);
-      if (ticket?.status !== 'open') return;
+      if (ticket?.status !== 'open') return null;
       const done = await sink.resolve(ticket, continuedNote(view, next));
       await state.put({ ...s, status: done.status, resolvedAt: done.resolvedAt ?? now().toISOString(), resolvedCoversAt: view.report.coversAt });
       log?.info({ correlationKey: before.key, action: 'resolve', ticketId: ticket.id, continuedIn: next.id }, 'ticket action');
+      return { key: before.key, action: 'resolve', ticketId: ticket.id, summary: s.summary };
     });
   }
 
-  /** One problem, under its key's lock: `s` its state read under that lock, `searched` the desk's tickets for it when already searched. */
-  async function applyKey(view: ProblemView, old: boolean, s: KeyState | null, searched?: DeskTicket[], relookup = false, busy: ReadonlySet<string> = new Set()): Promise<TicketAction> {
+  /**
+   * One problem, under its key's lock: `s` its state read under that lock, `searched` the desk's
+   * tickets for it when already searched. `chunk.keys`: the keys applied with it (their locks are
+   * held); `chunk.more` gets the actions it takes on other keys (a ticket it continues, resolved).
+   */
+  async function applyKey(
+    view: ProblemView,
+    old: boolean,
+    s: KeyState | null,
+    searched?: DeskTicket[],
+    relookup = false,
+    chunk: { keys: ReadonlySet<string>; more: TicketAction[] } = { keys: new Set(), more: [] },
+  ): Promise<TicketAction> {
+    const busy = chunk.keys;
+    const superseded = async (before: { key: string } | null, next: DeskTicket | null): Promise<void> => {
+      const done = before && next ? await supersede(before, view, next) : null;
+      if (done) chunk.more.push(done);
+    };
     const early = settled(view, s, old, relookup);
     if (early) return early;
     const { key, report } = view;
@@ -273,7 +290,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const continued = before && (await deskTicket(before.key, before.s));
       if (before && continued?.status === 'open') seen = nextSeen(before.s, view);
       await createTicket(continued?.status === 'open' ? continued : undefined);
-      if (before && continued?.status === 'open' && result) await supersede(before, view, result);
+      if (continued?.status === 'open') await superseded(before, result);
     } else if (ticket.status === 'open') {
       const adopted = !s || s.ticketId !== ticket.id;
       // An open ticket we have no record of was created by a run that crashed before its
@@ -293,8 +310,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
       // back to values its family's newer ticket took over: that one is resolved in favour of this one
-      const before = await predecessor(view, busy);
-      if (before) await supersede(before, view, result);
+      await superseded(await predecessor(view, busy), result);
     } else {
       action = 'followup';
       await createTicket(ticket);
@@ -423,8 +439,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, relookup)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
-      const busy = new Set(views.map((v) => v.key));
-      return mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup, busy));
+      const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
+      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup, chunk));
+      return [...done, ...chunk.more];
     }))];
   }
 
