@@ -2,7 +2,7 @@ import { loadConfig } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import { type QueueName, type Queues } from '../queues.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
@@ -64,11 +64,11 @@ export function pendingTotal(counts: QueueCounts): number {
 }
 
 /**
- * Waits until no job of any queue is waiting, running or delayed (retry backoff): two checks
- * in a row, so a job handed from one queue to the next is seen. A parent waiting for children
- * counts only while something still runs: with nothing running, it waits on a child failed for
- * good (a report's close held back until `failed retry`), and waiting on it would never end.
- * A schedule's next run (delayed until its time) is not waited for.
+ * Waits until no job of any queue is waiting, running, delayed (retry backoff) or waiting for
+ * children: two checks in a row, so a job handed from one queue to the next is seen. A parent
+ * held by a child failed for good (a report's close held back until `failed retry`) is not
+ * waited for: it cannot run before an admin retries. A schedule's next run (delayed until its
+ * time) is not waited for either.
  */
 export async function waitForDrain(queues: Queues, options: { timeoutMs?: number; onTick?: (pending: number) => void } = {}): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
@@ -77,12 +77,47 @@ export async function waitForDrain(queues: Queues, options: { timeoutMs?: number
     const counts = await queueCounts(queues);
     const pending = pendingTotal(counts);
     options.onTick?.(pending);
-    const moving = pending - Object.values(counts).reduce((n, c) => n + (c['waiting-children'] ?? 0), 0);
-    quiet = moving === 0 ? quiet + 1 : 0;
+    const parents = Object.values(counts).reduce((n, c) => n + (c['waiting-children'] ?? 0), 0);
+    const still = pending === parents && (parents === 0 || (await onlyHeldParents(queues)));
+    quiet = still ? quiet + 1 : 0;
     if (quiet >= 2) return true;
     await new Promise((r) => setTimeout(r, 150));
   }
   return false;
+}
+
+/** Parents looked at per queue: a run's report closes and chunks, far fewer than this. */
+const MAX_PARENTS = 1000;
+
+/** Whether every parent waiting for its children waits only on children failed for good, however deep. */
+async function onlyHeldParents(queues: Queues): Promise<boolean> {
+  for (const name of queues.names) {
+    for (const job of await queues.byName(name).getWaitingChildren(0, MAX_PARENTS - 1)) {
+      if (!(await childrenHeld(queues, job, 0))) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether each child a parent still waits for failed for good, or is a parent held so itself.
+ * A child in a queue this process has not opened (a forest's onprem queue it was not told of)
+ * may still run: it holds nothing for good.
+ */
+async function childrenHeld(queues: Queues, parent: Job, depth: number): Promise<boolean> {
+  const { unprocessed = [] } = await parent.getDependencies({ unprocessed: { count: MAX_PARENTS } });
+  if (!unprocessed.length || depth > 8) return false;
+  for (const key of unprocessed) {
+    const name = queues.names.find((n) => key.startsWith(`${queues.byName(n).qualifiedName}:`));
+    if (!name) return false;
+    const queue = queues.byName(name);
+    const id = key.slice(queue.qualifiedName.length + 1);
+    const state = await queue.getJobState(id);
+    if (state === 'failed') continue;
+    const child = state === 'waiting-children' ? await Job.fromId(queue, id) : undefined;
+    if (!child || !(await childrenHeld(queues, child, depth + 1))) return false;
+  }
+  return true;
 }
 
 /** `{ a: 2, b: 1 }` → `a 2, b 1` (sorted by count, then name). */

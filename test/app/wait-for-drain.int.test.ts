@@ -49,4 +49,26 @@ describe('waitForDrain', () => {
     await worker.close();
     await flows.close();
   }, 60_000);
+
+  it('a parent held deeper down (its chunk\'s lookup failed for good) is not waited for; one whose child waits in a queue it does not watch (a forest\'s) is', async () => {
+    const worker = new Worker(
+      'ticket',
+      async (job) => {
+        if (job.name === 'lookup-bad') throw new UnrecoverableError('Graph refused it for good');
+      },
+      { connection, prefix },
+    );
+    const flows = new FlowProducer({ connection, prefix });
+    const held = await flows.add({ name: 'close', queueName: 'ticket', children: [{ name: 'chunk', queueName: 'ticket', children: [{ name: 'lookup-bad', queueName: 'ticket' }] }] });
+    expect(await waitForDrain(queues(), { timeoutMs: 30_000 })).toBe(true);
+    expect(await held.job.getState()).toBe('waiting-children');
+    // a lookup waiting for a forest's worker: nothing failed, it may still run
+    await flows.add({ name: 'chunk-2', queueName: 'ticket', children: [{ name: 'onprem', queueName: 'onprem-contoso' }] });
+    expect(await waitForDrain(queues(), { timeoutMs: 1_500 })).toBe(false);
+    const forest = new Queue('onprem-contoso', { connection, prefix });
+    await forest.obliterate({ force: true });
+    await forest.close();
+    await worker.close();
+    await flows.close();
+  }, 60_000);
 });
