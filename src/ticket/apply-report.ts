@@ -256,7 +256,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     relookup = false,
     chunk: { keys: ReadonlySet<string>; more: TicketAction[] } = { keys: new Set(), more: [] },
   ): Promise<TicketAction> {
-    const busy = chunk.keys;
     const superseded = async (before: { key: string } | null, next: DeskTicket | null): Promise<void> => {
       const done = before && next ? await supersede(before, view, next) : null;
       if (done) chunk.more.push(done);
@@ -286,11 +285,12 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     } else if (!ticket) {
       action = 'create';
       // the object's conflict listed with other values: the new ticket continues the open one, with its history
-      const before = s ? null : await predecessor(view, busy);
-      const continued = before && (await deskTicket(before.key, before.s));
-      if (before && continued?.status === 'open') seen = nextSeen(before.s, view);
-      await createTicket(continued?.status === 'open' ? continued : undefined);
-      if (continued?.status === 'open') await superseded(before, result);
+      const before = s ? null : await predecessor(view, chunk.keys);
+      const found = before && (await deskTicket(before.key, before.s));
+      const continued = found?.status === 'open' ? found : undefined;
+      if (continued) seen = nextSeen(before!.s, view);
+      await createTicket(continued);
+      if (continued) await superseded(before, result);
     } else if (ticket.status === 'open') {
       const adopted = !s || s.ticketId !== ticket.id;
       // An open ticket we have no record of was created by a run that crashed before its
@@ -310,7 +310,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
       // back to values its family's newer ticket took over: that one is resolved in favour of this one
-      await superseded(await predecessor(view, busy), result);
+      await superseded(await predecessor(view, chunk.keys), result);
     } else {
       action = 'followup';
       await createTicket(ticket);

@@ -57,10 +57,14 @@ function anchorSteps(error: SyncError, holder: Holder): Action[] {
 
 /** The same values taken off the reported object instead, for when it is the one that should give them up. */
 function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], failing?: OnPremObjectData): Action[] {
+  const text = 'Or, if the reported object is the one that should give the value up, change it there instead.';
+  // read from AD: the values as the object stores them
+  if (failing) {
+    const own = matchedValues(failing, lookups);
+    return own.length ? [step(text, own.map((m) => adRemoveCommand(failing, m)).join('\n'))] : [];
+  }
   const values = lookups.map((l) => ({ attribute: l.kind === 'upn' ? 'userPrincipalName' : 'proxyAddresses', value: storedForm(l) }));
   if (!values.length) return [];
-  const text = 'Or, if the reported object is the one that should give the value up, change it there instead.';
-  if (failing) return [step(text, values.map((m) => adRemoveCommand(failing, m)).join('\n'))];
   const filter = error.onPremisesObjectId ? anchorLdapFilter(error.onPremisesObjectId) : null;
   if (!filter) return [];
   return [step(text, [`$o = Get-ADObject -LDAPFilter ${psQuote(filter)}`, ...values.map((m) => adChangeCommand('$o.DistinguishedName', 'other', m))].join('\n'))];

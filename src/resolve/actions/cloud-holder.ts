@@ -122,10 +122,9 @@ function sharedMailboxCheck(holder: Holder): Action {
 /** Freeing the value on a cloud holder that is another object: rename its UPN, take the address off it (a guest's cannot be). */
 export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Action[] {
   const addresses = heldAddresses(holder);
-  const address = addresses[0];
   // a holder whose UPN is also the reported address (most mailboxes) gives the address up, not
   // its sign-in name: the rename is for a UPN conflict, or a holder that has the value as UPN only
-  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName' && (!address || lookups.some((l) => l.kind === 'upn')));
+  const upnMatch = holder.matched.find((m) => m.attribute === 'userPrincipalName' && (!addresses.length || lookups.some((l) => l.kind === 'upn')));
   const primary = holdsAsPrimary(holder);
   const actions: Action[] = [];
   if (upnMatch) {
@@ -143,7 +142,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
         lookups.length ? adSearchCommand(lookups) : null,
       ),
     );
-  } else if (address) {
+  } else if (addresses.length) {
     const routing = addresses.find((a) => isInitialDomain(a.slice(a.lastIndexOf('@') + 1)));
     if (routing && holder.type !== 'contact') {
       actions.push(
@@ -160,7 +159,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
         : `If it is a different object, take ${these} off it in Exchange Online (${primary ? "one is the holder's primary address: give it another one first" : addresses.length > 1 ? 'secondary addresses' : 'a secondary address'}).`;
     actions.push(step(what, exchangeRemoveCommand(holder, addresses, primary)));
   }
-  if (!upnMatch && !address && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
+  if (!upnMatch && !addresses.length && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
   return actions;
 }
 

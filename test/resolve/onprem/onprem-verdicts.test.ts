@@ -91,6 +91,9 @@ describe('the verdict from both sides', () => {
     const r = resolveError(report, { status: 'found', holders: [synced] }, new Date(), side({ holders: [] }));
     expect(r.verdict).toBe('synced-holder');
     expect(r.actions[1]!.step).toBe(`The two on-premises objects: the failing object is CN=Ann O'Neil,${BASE}; the holder is synced from CN=Ann,OU=Other,DC=fabrikam,DC=example.`);
+    // the other way: the failing object gives the value up, with the value as AD stores it on that object
+    const otherWay = r.actions.find((a) => a.step.startsWith('Or, if the reported object is the one that should give the value up'));
+    expect(otherWay?.command).toBe(`Set-ADUser -Identity 'CN=Ann O''Neil,${BASE}' -Remove @{proxyAddresses='smtp:sales@corp.example'} -Server 'corp.example'`);
   });
 
   it('the cloud copy of the failing object itself (its anchor as ImmutableId) is not a holder', () => {
