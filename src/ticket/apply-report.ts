@@ -296,6 +296,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       // An open ticket we have no record of was created by a run that crashed before its
       // state write: it already carries this content, so adopting it must not add a note.
       if (adopted) since = nowIso;
+      // When that run made it as its family's continuation, it may have crashed before resolving
+      // the ticket it continues: that is done now, and the object's history carried over.
+      const before = s ? null : await predecessor(view, chunk.keys);
+      if (before) seen = nextSeen(before.s, view);
+      await superseded(before, ticket);
       if (adopted || s.contentHash === hash) action = 'unchanged';
       else {
         action = 'note';

@@ -392,10 +392,9 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect((await desk.inspect.ticket(follow!.ticketId!)).linkedTo).toContain(created!.ticketId!);
     });
 
-    it('crash between create and state write: the retry finds the ticket instead of creating another', async () => {
-      const tenant = uniqueTenant();
-      const a = syncError();
-      const crashing: TicketSink = {
+    /** The desk as a worker killed right after its create sees it: the ticket is made, the run goes no further. */
+    function crashingAfterCreate(): TicketSink {
+      return {
         ...desk.sink,
         name: desk.sink.name,
         findByKey: (k) => desk.sink.findByKey(k),
@@ -404,6 +403,12 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
           throw new Error('worker killed after create');
         },
       };
+    }
+
+    it('crash between create and state write: the retry finds the ticket instead of creating another', async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const crashing = crashingAfterCreate();
       const job = ticketJob(tenant, 1, [a]);
       await expect(stage({}, crashing)(job, resolutionsFor(resolution(a)))).rejects.toThrow('worker killed');
       const retried = await stage()(job, resolutionsFor(resolution(a)));
@@ -411,6 +416,25 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(tickets).toHaveLength(1);
       expect(retried).toEqual([expect.objectContaining({ action: 'unchanged', ticketId: tickets[0]!.id })]);
       expect(tickets[0]!.notes).toBe(0);
+    });
+
+    it('crash between creating the continuation and resolving the ticket it continues: the retry resolves it, one ticket stays open', async () => {
+      const tenant = uniqueTenant();
+      const object = { identity: 'sales@contoso.com', attribute: 'ProxyAddresses', value: 'smtp:sales@contoso.com' };
+      const two = syncError({ ...object, attributes: [{ name: 'ProxyAddresses', value: 'smtp:sales@contoso.com' }, { name: 'ProxyAddresses', value: 'smtp:team@contoso.com' }] });
+      const one = syncError(object);
+      const [first] = await stage()(ticketJob(tenant, 1, [two]), resolutionsFor(resolution(two)));
+      const crashing = crashingAfterCreate();
+      const job = ticketJob(tenant, 2, [one]);
+      await expect(stage({}, crashing)(job, resolutionsFor(resolution(one)))).rejects.toThrow('worker killed');
+      expect((await desk.inspect.ticket(first!.ticketId!)).status).toBe('open');
+      const retried = await stage()(job, resolutionsFor(resolution(one)));
+      const [next] = await desk.inspect.tickets(correlationKey(tenant, one));
+      expect(retried.map((x) => [x.action, x.ticketId])).toEqual([['unchanged', next!.id], ['resolve', first!.ticketId]]);
+      expect((await desk.inspect.ticket(first!.ticketId!)).status).toBe('resolved');
+      expect((await desk.inspect.ticket(next!.id)).status).toBe('open');
+      // the continuation keeps the object's history: seen in both runs
+      expect((await state.store().get(correlationKey(tenant, one)))?.seenCount).toBe(2);
     });
 
     it('two workers racing on one key create one ticket', async () => {
