@@ -7,7 +7,7 @@ import { graphMailboxFromConfig, isDeltaExpired, type DeltaPage, type GraphMailb
 import { backoffDelay, DEFAULT_TIMING, newListenerHealth, type ImapListener, type ListenerHealth } from './imap-listener.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import { createSleeper } from './sleeper.ts';
-import { sweepRequestedAt } from './sweep-request.ts';
+import { sweepRequest } from './sweep-request.ts';
 
 /**
  * The Graph mail listener: polls one folder of one mailbox with the delta query, every
@@ -61,8 +61,8 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
 
   const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
   let stopped = false;
-  /** The last full round asked for by a sweep request: a request newer than it asks for another. */
-  let sweptAt = '';
+  /** The sweep request the last full round answered: another value asks for another. */
+  let answered: string | null = null;
   let running: Promise<void> | null = null;
   let chain: Promise<void> = Promise.resolve();
 
@@ -100,9 +100,9 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       state = null;
     }
     let link = state?.link ?? null;
-    const requested = await sweepRequestedAt(deps.redis, config.redis.prefix);
-    if (requested !== null && requested > sweptAt) {
-      sweptAt = new Date().toISOString();
+    const requested = await sweepRequest(deps.redis, config.redis.prefix);
+    if (requested !== null && requested !== answered) {
+      answered = requested;
       if (link) log.info({ code: 'sweep' }, 'a sweep was asked for (a quarantine release): full round through the ledger');
       link = null;
     }

@@ -8,7 +8,7 @@ import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
 import { createListenerPresence } from './listener-presence.ts';
 import { createSleeper } from './sleeper.ts';
-import { sweepRequestedAt } from './sweep-request.ts';
+import { sweepRequest } from './sweep-request.ts';
 
 /**
  * The IMAP listener: one supervised session on one mailbox.
@@ -154,14 +154,14 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     }
   }
 
-  /** The last sweep's start: a sweep request (sweep-request.ts) newer than it is answered. */
-  let sweptAt = '';
+  /** The sweep request (sweep-request.ts) the last sweep answered: another value asks for another. */
+  let answered: string | null = null;
 
   async function catchUp(conn: MailConnection, sweepAsked: boolean, reselect: boolean): Promise<void> {
     if (reselect || sweepAsked) await noteOtherListeners();
-    const requested = reselect ? await sweepRequestedAt(redis, config.redis.prefix) : null;
-    const sweep = sweepAsked || (requested !== null && requested > sweptAt);
-    if (sweep) sweptAt = new Date().toISOString();
+    const requested = reselect || sweepAsked ? await sweepRequest(redis, config.redis.prefix) : null;
+    const sweep = sweepAsked || (requested !== null && requested !== answered);
+    if (sweep && requested !== null) answered = requested;
     const box = await conn.refresh(reselect);
     const cursor = await cursors.get();
     let uids: number[];

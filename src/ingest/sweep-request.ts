@@ -6,19 +6,20 @@ import type { Redis } from 'ioredis';
  * outside the listener (a quarantine release) stayed unmarked on the server when it was held,
  * and a resync reads only past the cursor (a delta only what changed): without the request it
  * would be marked only at the next session's sweep (IMAP, up to an hour later), or never
- * (Graph). A time, not a flag: every listener of the prefix (one per mailbox) sweeps once for
- * each request newer than its last sweep.
+ * (Graph). A counter, not a flag: every listener of the prefix (one per mailbox) sweeps once
+ * for each value it has not answered yet. Not a time either: the releasing host's clock and
+ * the listener's need not agree.
  */
 
-const key = (prefix: string): string => `${prefix}:imap:sweep-requested`;
+const key = (prefix: string): string => `${prefix}:ingest:sweep-request`;
 /** Kept a day: a listener that is down sweeps at its next start anyway. */
 const TTL_SECONDS = 24 * 60 * 60;
 
-export async function requestSweep(redis: Redis, prefix: string, at = new Date()): Promise<void> {
-  await redis.set(key(prefix), at.toISOString(), 'EX', TTL_SECONDS);
+export async function requestSweep(redis: Redis, prefix: string): Promise<void> {
+  await redis.multi().incr(key(prefix)).expire(key(prefix), TTL_SECONDS).exec();
 }
 
-/** When the newest request was made (ISO time), if one is kept. */
-export async function sweepRequestedAt(redis: Redis, prefix: string): Promise<string | null> {
+/** The newest request, if one is kept: a value other than the one a listener last answered asks it to sweep. */
+export async function sweepRequest(redis: Redis, prefix: string): Promise<string | null> {
   return redis.get(key(prefix));
 }

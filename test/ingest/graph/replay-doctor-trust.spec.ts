@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkGraphMail } from '../../../src/doctor/graph-mail-check.ts';
 import { readGraphFolder } from '../../../src/ingest/graph-folder-source.ts';
 import { createGraphMailListener } from '../../../src/ingest/graph-mail-listener.ts';
 import { createMailStore } from '../../../src/ingest/mail-store.ts';
 import { createSenderTrust, findQuarantined, recordRelease } from '../../../src/ingest/sender-trust.ts';
+import { requestSweep } from '../../../src/ingest/sweep-request.ts';
 import { deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
 import { fakeResolver, reportMail } from '../helpers.ts';
 import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
@@ -41,6 +42,8 @@ describe('sender trust on the MIME Graph returns', () => {
     deliver(ctx.box, genuine);
     deliver(ctx.box, reportMail('trust-forged'));
     const listener = createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent() });
+    // an earlier release's request, which the first poll answers
+    await requestSweep(ctx.client, config.redis.prefix);
     await listener.syncNow();
     expect([...q.jobs.values()]).toHaveLength(1);
     expect(inbox().map((m) => m.internetMessageId)).toEqual(['<dirsync-trust-forged@microsoftonline.com>']);
@@ -49,7 +52,10 @@ describe('sender trust on the MIME Graph returns', () => {
     const [held] = await findQuarantined(ctx.client, config.redis.prefix, { all: true });
     const stored = await createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: 1 }).get(held!.mailId);
     expect((await q.ingestor.ingest(stored!.raw, { origin: 'graph', receivedAt: new Date(), force: true, vouched: 'released by admin' })).status).toBe('queued');
+    // from a host whose clock runs an hour behind the listener's: the request is answered all the same
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 3_600_000 });
     await recordRelease(ctx.client, config.redis.prefix, { ...held!, released: { by: 'admin', at: new Date().toISOString() } });
+    vi.useRealTimers();
     // the next poll sees it still in the folder (the delta would not show it again) and moves it, queueing nothing twice
     await listener.syncNow();
     expect(inbox()).toEqual([]);
