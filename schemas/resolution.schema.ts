@@ -35,6 +35,8 @@ export const VERDICTS = [
   'same-object',
   /** Nobody holds the value any more: the next sync should succeed. */
   'no-holder',
+  /** Nobody found, but what was searched could not hold it (a partial snapshot): search before concluding. */
+  'holder-unknown',
   /** The error names no value to look up (quota, large object, …): advice only. */
   'not-applicable',
   /** Graph was not configured or the tenant is unknown: nothing looked up. */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { cliConfig } from '../app/cli-support.ts';
 import { PermanentError } from '../errors.ts';
 import { exportDirectory } from '../resolve/snapshot/export-graph.ts';
-import { importCsv } from '../resolve/snapshot/import-csv.ts';
+import { decodeExport, importCsv } from '../resolve/snapshot/import-csv.ts';
 import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
-import { newestSnapshots, saveSnapshot } from '../resolve/snapshot/snapshot-store.ts';
-import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
+import { label, saveSnapshot, storedTenants, tenantFolderFor, type StoredTenant } from '../resolve/snapshot/snapshot-store.ts';
+import { domainsSeen, OBJECT_TYPES, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
 
 /** What `syncdesk snapshot export|import|list` does (loaded when it runs; see snapshot-command.ts). */
@@ -43,8 +43,13 @@ export async function exportSnapshot(opts: { tenant?: string }): Promise<void> {
     source: 'graph',
     warnings: [],
   };
-  const saved = await saveSnapshot(config.graph.snapshotDir, header, objects);
-  process.stdout.write(`snapshot of ${tenant.name ?? tenant.tenantId}: ${saved.count} objects → ${saved.path}\n`);
+  try {
+    const saved = await saveSnapshot(config.graph.snapshotDir, header, objects, tenantFolder(config.graph.snapshotDir, header.tenant, tenant.name ?? tenant.tenantId) ?? undefined);
+    process.stdout.write(`snapshot of ${tenant.name ?? tenant.tenantId}: ${saved.count} objects → ${saved.path}\n`);
+  } catch (err) {
+    if (err instanceof PermanentError) return fail(err.message);
+    throw err;
+  }
 }
 
 export async function importSnapshot(file: string, opts: SnapshotImportOptions): Promise<void> {
@@ -53,16 +58,25 @@ export async function importSnapshot(file: string, opts: SnapshotImportOptions):
     const imported = importCsv(readCsv(file), basename(file), opts.type);
     const takenAt = opts.takenAt ?? new Date();
     const domains = (opts.domain ?? imported.domains).map((d) => d.toLowerCase());
+    const tenant = { id: opts.tenantId ?? null, name: opts.tenantName ?? null, domains };
+    if (!tenant.id && !tenant.name && !domains.length) {
+      throw new PermanentError(`${basename(file)}: nothing in it says whose directory it is (a contact's address is another organisation's): give --tenant-name or --domain`, 'SnapshotImportInvalid');
+    }
+    // a file of another object type of a tenant already kept joins that tenant's snapshot
+    const folder = tenantFolder(config.graph.snapshotDir, tenant, file);
     const header: SnapshotHeader = {
       format: SNAPSHOT_FORMAT,
       version: 1,
-      tenant: { id: opts.tenantId ?? null, name: opts.tenantName ?? null, domains },
+      tenant,
       takenAt: takenAt.toISOString(),
       source: `${imported.format} export ${basename(file)}`,
       warnings: imported.warnings,
+      coverage: imported.coverage,
     };
-    const saved = await saveSnapshot(config.graph.snapshotDir, header, imported.objects);
+    const saved = await saveSnapshot(config.graph.snapshotDir, header, imported.objects, folder ?? undefined);
     process.stdout.write(`${imported.format}: ${saved.count} objects → ${saved.path}\n`);
+    const kept = storedTenants(config.graph.snapshotDir).find((t) => saved.path.startsWith(join(config.graph.snapshotDir, t.folder, '/')));
+    if (kept) process.stdout.write(`tenant ${label(kept)}: domains ${kept.tenant.domains.join(', ') || '(none)'}${opts.domain ? '' : ' (read from its users\' UPNs and its mailboxes\' and groups\' addresses; --domain sets them)'}; ${describeParts(kept)}\n`);
     for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
   } catch (err) {
     if (err instanceof PermanentError) return fail(err.message);
@@ -70,10 +84,26 @@ export async function importSnapshot(file: string, opts: SnapshotImportOptions):
   }
 }
 
+function tenantFolder(dir: string, tenant: SnapshotHeader['tenant'], file: string): string | null {
+  try {
+    return tenantFolderFor(dir, tenant);
+  } catch (err) {
+    throw new PermanentError(`${basename(file)}: ${(err as Error).message}`, 'SnapshotImportInvalid');
+  }
+}
+
+/** Which file answers for which object types, and how old each is. */
+function describeParts(t: StoredTenant, now = new Date()): string {
+  const all = t.parts.length === 1 && t.parts[0]!.types.length === 3;
+  const parts = t.parts.map((p) => `${all ? '' : `${p.types.join(', ')}: `}${p.header.takenAt} (${describeAge(p.header.takenAt, now)}) ${p.header.source}`);
+  const missing = OBJECT_TYPES.filter((type) => !t.parts.some((p) => p.types.includes(type)));
+  return [...parts, ...(missing.length ? [`no ${missing.join(', ')}`] : [])].join('; ');
+}
+
 /** The export's text; a file that cannot be read is said in a line, as a broken one is. */
 function readCsv(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return decodeExport(readFileSync(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
@@ -83,12 +113,9 @@ function readCsv(file: string): string {
 
 export function listSnapshots(): void {
   const config = cliConfig();
-  const list = newestSnapshots(config.graph.snapshotDir);
+  const list = storedTenants(config.graph.snapshotDir);
   if (!list.length) process.stdout.write(`no snapshots in ${config.graph.snapshotDir}\n`);
-  for (const s of list) {
-    const t = s.header.tenant;
-    process.stdout.write(`${t.name ?? t.id ?? t.domains[0] ?? '?'}  ${s.header.takenAt} (${describeAge(s.header.takenAt, new Date())})  ${s.header.source}  ${s.path}\n`);
-  }
+  for (const t of list) process.stdout.write(`${label(t)}  ${describeParts(t)}  ${join(config.graph.snapshotDir, t.folder)}\n`);
 }
 
 function fail(message: string): void {

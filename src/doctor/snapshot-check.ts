@@ -1,20 +1,20 @@
 import type { Config } from '../../schemas/config.schema.ts';
 import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
-import { newestSnapshots } from '../resolve/snapshot/snapshot-store.ts';
+import { label, storedTenants } from '../resolve/snapshot/snapshot-store.ts';
 import { pass, warn, type CheckResult } from './check.ts';
 
-/** Each tenant's newest directory snapshot, and whether it is too old to trust for holders. */
+/** Each tenant's directory snapshot, and whether a part of it is too old to trust for holders. */
 export function checkSnapshots(config: Config, now: Date = new Date()): CheckResult[] {
   const dir = config.graph.snapshotDir;
-  const stored = newestSnapshots(dir);
+  const stored = storedTenants(dir);
   // none kept: nothing to say (the Graph check already says whether holders can be looked up)
   if (!stored.length) return [];
   const maxAgeMs = config.graph.snapshotMaxAgeDays * 86_400_000;
-  return stored.map(({ header }) => {
-    const t = header.tenant;
-    const check = `snapshot ${t.name ?? t.id ?? t.domains[0] ?? '?'}`;
-    const detail = `taken ${header.takenAt} (${describeAge(header.takenAt, now)}) from ${header.source}`;
-    if (now.getTime() - Date.parse(header.takenAt) <= maxAgeMs) return pass(check, detail);
+  return stored.map((t) => {
+    const check = `snapshot ${label(t)}`;
+    const detail = t.parts.map(({ header, types }) => `${t.parts.length > 1 ? `${types.join(', ')}: ` : ''}taken ${header.takenAt} (${describeAge(header.takenAt, now)}) from ${header.source}`).join('; ');
+    const oldest = Math.min(...t.parts.map((p) => Date.parse(p.header.takenAt)));
+    if (now.getTime() - oldest <= maxAgeMs) return pass(check, detail);
     return warn(
       check,
       `${detail}: older than ${config.graph.snapshotMaxAgeDays} days, so tickets may name holders that changed since`,

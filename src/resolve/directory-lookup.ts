@@ -14,6 +14,11 @@ export interface LookupAnswer {
   holders: Holder[];
   /** Null when everything was searched; else what was not (the recycle bin), for the ticket. */
   gap: string | null;
+  /**
+   * True when a live object could hold the value without being in what was searched (a
+   * snapshot of users only, an export without proxy addresses): finding nobody settles nothing.
+   */
+  incomplete?: boolean;
 }
 
 /**

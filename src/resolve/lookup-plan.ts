@@ -123,9 +123,14 @@ export function toHolder(obj: Record<string, unknown>, kind: ObjectKind, deleted
   };
 }
 
-/** A group's kind as Graph's groupTypes, mailEnabled and securityEnabled say it (null: they were not read). */
+/**
+ * A group's kind as Graph's groupTypes, mailEnabled and securityEnabled say it (null: they were
+ * not read). Without groupTypes a Microsoft 365 group (mail-enabled, not security-enabled) reads
+ * as a distribution group.
+ */
 function groupKindOf(obj: Record<string, unknown>): Holder['groupKind'] {
-  if (Array.isArray(obj.groupTypes) && obj.groupTypes.includes('Unified')) return 'microsoft365';
+  if (!Array.isArray(obj.groupTypes)) return null;
+  if (obj.groupTypes.includes('Unified')) return 'microsoft365';
   if (typeof obj.mailEnabled !== 'boolean' || typeof obj.securityEnabled !== 'boolean') return null;
   if (obj.mailEnabled) return obj.securityEnabled ? 'mail-enabled security' : 'distribution';
   return 'security';

@@ -16,7 +16,7 @@ import { notApplicableActions, quarantinedValueStep, unresolvedActions } from '.
  * What the lookup gave for one error: its holders (and, in `gap`, what could not be searched,
  * such as the recycle bin), or why nothing could be looked up.
  */
-export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string } | { status: 'unresolved'; note: string };
+export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string; incomplete?: boolean } | { status: 'unresolved'; note: string };
 
 /** Said with "no holder": only Microsoft 365 groups are soft-deleted; the others are not kept to be found. */
 export const GONE_GROUPS = 'Security and distribution groups are not soft-deleted: one deleted since the report is gone and no longer holds the value.';
@@ -134,6 +134,10 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   } else if (holders.length > 0) {
     verdict = 'same-object';
     actions = sameObjectActions(holders[0]!);
+  } else if (outcome.incomplete) {
+    // what was searched could not hold the value (a snapshot without addresses): nobody found proves nothing
+    verdict = 'holder-unknown';
+    actions = noHolderActions(lookups);
   } else {
     verdict = 'no-holder';
     actions = noHolderActions(lookups);

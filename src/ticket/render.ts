@@ -52,6 +52,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
   'same-object': 'The value is held by the reported object itself (its cloud object is already matched to it): nothing else holds it, so the conflict is gone or was with an object since removed.',
   'no-holder': 'Nobody holds the value any more, as far as Graph can see: the next sync cycle should succeed (the note below says what could not be searched).',
+  'holder-unknown': 'No holder found, but what was searched cannot show every object that could hold this value (the note below says what is missing): run the searches below before concluding anything.',
   'not-applicable': 'This error names no conflicting value: follow the steps below.',
   unresolved: 'Not looked up in Microsoft Graph.',
 };
@@ -130,6 +131,7 @@ export function renderSummary(view: ProblemView): string {
     tail.push(`held by on-premises ${ad[0]!.kind} ${rdnValue(ad[0]!.dn)}${ad.length > 1 ? ` (+${ad.length - 1})` : ''}`);
   } else if (v === 'same-object') tail.push('held by the object itself');
   else if (v === 'no-holder') tail.push('no current holder');
+  else if (v === 'holder-unknown') tail.push('holder not known');
   tail.push(`tenant ${tenantLabel(view.report)}`);
   const oneLine = (s: string) => s.replace(/\s+/g, ' ');
   const head = oneLine(`[${problemTitle(error)}] ${subject}`);

@@ -42,7 +42,7 @@ describe('syncdesk demo', () => {
     expect(summaries).toContainEqual(expect.stringMatching(/bob@contoso\.com — held by synced user Bob Kelly/));
     expect(summaries).toContainEqual(expect.stringMatching(/finance@contoso\.com .*— held by deleted group/));
     const john = readFileSync(join(cwd, '.syncdesk/tickets', `${tickets.find((t) => t.summary.includes('john@contoso.com'))!.id}.md`), 'utf8');
-    expect(john).toMatch(/directory snapshot taken 2026-11-30T08:00:00\.000Z \(\d+ days? old/);
+    expect(john).toMatch(/directory snapshot of Contoso Ltd\. taken 2026-11-30T08:00:00\.000Z \(\d+ days? old/);
     expect(john).toContain("Update-MgUser -UserId '5f0c1a2b-0000-4000-8000-000000000001'");
 
     // the embedded Redis was ours: stopped at the end, its data kept on disk

@@ -10,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { resolveError } from '../../src/resolve/resolve-error.ts';
-import { importCsv } from '../../src/resolve/snapshot/import-csv.ts';
+import { decodeExport, importCsv } from '../../src/resolve/snapshot/import-csv.ts';
 import { SnapshotObjectSchema, SNAPSHOT_FORMAT } from '../../src/resolve/snapshot/snapshot-format.ts';
-import { createSnapshotLookup } from '../../src/resolve/snapshot/snapshot-lookup.ts';
+import { createSnapshotLookup, wholeSnapshot } from '../../src/resolve/snapshot/snapshot-lookup.ts';
+import { loadSnapshotDirectory } from '../../src/resolve/snapshot/snapshot-store.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'snapshots', name), 'utf8');
 
@@ -26,10 +28,8 @@ function imported(name: string, type?: 'user' | 'group' | 'contact') {
 
 async function resolveWith(name: string, attribute: string, value: string) {
   const i = imported(name);
-  const lookup = createSnapshotLookup({
-    header: { format: SNAPSHOT_FORMAT, version: 1, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: name, warnings: i.warnings },
-    objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)),
-  }, () => new Date('2026-12-01T00:00:00Z'));
+  const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: name, warnings: i.warnings, coverage: i.coverage };
+  const lookup = createSnapshotLookup(wholeSnapshot({ header, objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)) }, 'Contoso'), () => new Date('2026-12-01T00:00:00Z'));
   const [answer] = await lookup.findHolders([{ attribute, value }]);
   const base: Omit<SyncError, 'fingerprint'> = {
     category: 'DuplicateAttribute',
@@ -40,7 +40,7 @@ async function resolveWith(name: string, attribute: string, value: string) {
     message: 'duplicate',
     attributes: [{ name: attribute, value }],
   };
-  return resolveError({ ...base, fingerprint: fingerprintError(base) }, { status: 'found', holders: answer!.holders, gap: answer!.gap ?? undefined }, new Date('2026-12-01T00:00:00Z'));
+  return resolveError({ ...base, fingerprint: fingerprintError(base) }, { status: 'found', holders: answer!.holders, gap: answer!.gap ?? undefined, incomplete: answer!.incomplete }, new Date('2026-12-01T00:00:00Z'));
 }
 
 describe('snapshot import', () => {
@@ -68,7 +68,7 @@ describe('snapshot import', () => {
     const r = await resolveWith('get-mguser-ps51.csv', 'ProxyAddresses', 'SMTP:megan@contoso.com');
     expect(r.verdict).toBe('synced-holder');
     expect(r.holders[0]).toMatchObject({ displayName: 'Megan Bowen', onPremisesDistinguishedName: 'CN=Megan Bowen,OU=Marketing,DC=corp,DC=contoso,DC=com' });
-    expect(r.note).toMatch(/directory snapshot taken 2026-11-28T00:00:00Z \(3 days old, get-mguser-ps51\.csv\)/);
+    expect(r.note).toMatch(/directory snapshot of Contoso taken 2026-11-28T00:00:00Z \(3 days old, get-mguser-ps51\.csv\)/);
   });
 
   it('warns when PowerShell wrote "System.String[]" instead of the addresses, and says how to export them', () => {
@@ -100,6 +100,81 @@ describe('snapshot import', () => {
     expect(r.holders[0]).toMatchObject({ type: 'group', displayName: 'Sales (Teams)', groupKind: 'microsoft365' });
   });
 
+  it("takes the tenant's domains from its users' UPNs and its own mailboxes and groups, never from a contact's, a guest's or a mail user's address", () => {
+    // another organisation's domains, claimed, would answer that organisation's reports from this snapshot
+    expect(imported('get-recipient.csv').domains).toEqual(['contoso.com', 'contoso.onmicrosoft.com']);
+    expect(imported('entra-download-users.csv').domains).toEqual(['contoso.com', 'contoso.onmicrosoft.com']);
+    const guests = importCsv(
+      [
+        'Name,DisplayName,RecipientType,RecipientTypeDetails,PrimarySmtpAddress,EmailAddresses,ExternalDirectoryObjectId,IsDirSynced,WindowsLiveID',
+        'ann,Ann,UserMailbox,UserMailbox,ann@northwind.com,SMTP:ann@northwind.com,id-1,False,ann@northwind.com',
+        'anna,Anna (Fabrikam),MailUser,GuestMailUser,anna@fabrikam.com,SMTP:anna@fabrikam.com,id-2,False,anna_fabrikam.com#EXT#@northwind.onmicrosoft.com',
+        'yamada,Yamada,MailUser,MailUser,yamada@adatum.com,SMTP:yamada@adatum.com,id-3,False,yamada@northwind.com',
+        'desk,MSP Helpdesk,MailContact,MailContact,helpdesk@tailspin-msp.net,SMTP:helpdesk@tailspin-msp.net,id-4,False,',
+      ].join('\n'),
+      'recipients.csv',
+    );
+    expect(guests.domains.sort()).toEqual(['northwind.com', 'northwind.onmicrosoft.com']);
+    expect(guests.objects[1]).toMatchObject({ userType: 'Guest', recipientTypeDetails: 'GuestMailUser' });
+  });
+
+  it('keeps an X500 address with its spaces and an X400 one with its semicolons whole, and finds their holder', async () => {
+    const x500 = 'X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=3f6c1d0e-juergen.mu';
+    const x400 = 'X400:C=US;A= ;P=Contoso;O=Exchange;S=Mueller;G=Juergen;';
+    const csv = [
+      '"Name","DisplayName","RecipientType","RecipientTypeDetails","PrimarySmtpAddress","EmailAddresses","ExternalDirectoryObjectId","IsDirSynced","WindowsLiveID"',
+      `"jm","Müller, Jürgen","UserMailbox","UserMailbox","juergen@contoso.com","SMTP:juergen@contoso.com;${x500};${x400};SIP:juergen@contoso.com","id-1","True","juergen@contoso.com"`,
+    ].join('\r\n');
+    const i = importCsv(csv, 'recipients.csv');
+    expect(i.objects[0]!.proxyAddresses).toEqual(['SMTP:juergen@contoso.com', x500, x400, 'SIP:juergen@contoso.com']);
+    const lookup = createSnapshotLookup(wholeSnapshot({ header: { format: SNAPSHOT_FORMAT, version: 1, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: 'x', warnings: [], coverage: i.coverage }, objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)) }, 'Contoso'));
+    const [answer] = await lookup.findHolders([{ attribute: 'ProxyAddresses', value: x500.replace('X500', 'x500') }]);
+    expect(answer!.holders.map((h) => h.displayName)).toEqual(['Müller, Jürgen']);
+  });
+
+  it('reads the Entra download\'s accountEnabled and userType: a blocked account is said before any hard match', async () => {
+    const csv = [
+      'userPrincipalName,displayName,surname,mail,givenName,objectId,userType,jobTitle,department,accountEnabled',
+      'frontdesk@contoso.com,Front Desk,,frontdesk@contoso.com,,id-1,Member,,,False',
+    ].join('\n');
+    const i = importCsv(csv, 'exportUsers.csv');
+    expect(i.objects[0]).toMatchObject({ accountEnabled: false, userType: 'Member' });
+  });
+
+  it('leaves a group\'s kind unknown when GroupTypes holds PowerShell\'s type name (a Microsoft 365 group is no distribution group), and says so', async () => {
+    const i = imported('get-mggroup-ps7-unexpanded.csv');
+    // no #TYPE line (PowerShell 7): its columns say these are groups
+    expect(i.objects[0]).toMatchObject({ type: 'group' });
+    expect(i.objects[0]!.groupTypes).toBeUndefined();
+    expect(i.warnings.join(' ')).toMatch(/GroupTypes column holds PowerShell's type name .*\$_\.GroupTypes -join ';'.*no group's Exchange cmdlet is chosen/);
+  });
+
+  it('reads a CSV that Excel saved again in a German locale: semicolons, Windows-1252, WAHR and FALSCH', () => {
+    const text = [
+      'AccountEnabled;DisplayName;Id;Mail;OnPremisesSyncEnabled;UserPrincipalName;ProxyAddresses',
+      'WAHR;Lena Schäfer;id-1;lena@fourthcoffee.de;FALSCH;lena@fourthcoffee.de;"SMTP:lena@fourthcoffee.de;smtp:l.schaefer@fourthcoffee.de"',
+    ].join('\r\n');
+    const bytes = Buffer.from(text, 'latin1');
+    const i = importCsv(decodeExport(Buffer.concat([bytes])), 'users-de.csv');
+    expect(i.objects[0]).toMatchObject({ displayName: 'Lena Schäfer', accountEnabled: true, onPremisesSyncEnabled: false, proxyAddresses: ['SMTP:lena@fourthcoffee.de', 'smtp:l.schaefer@fourthcoffee.de'] });
+    expect(decodeExport(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]))).toBe(text);
+    expect(decodeExport(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))).toBe(text);
+  });
+
+  it('does not call a value free when the snapshot cannot show its holder: an Entra download has no addresses, nor groups or contacts', async () => {
+    const r = await resolveWith('entra-download-users.csv', 'ProxyAddresses', 'smtp:sales@contoso.com');
+    expect(r.verdict).toBe('holder-unknown');
+    expect(r.note).toMatch(/no proxy addresses and no groups or contacts/);
+    // a UPN the download holds is found as before
+    expect((await resolveWith('entra-download-users.csv', 'UserPrincipalName', 'AdeleV@contoso.com')).verdict).toBe('cloud-only-holder');
+    // users alone (Get-MgUser without Get-MgGroup): a group could hold the address
+    const users = await resolveWith('get-mguser-ps51.csv', 'ProxyAddresses', 'smtp:sales@contoso.com');
+    expect(users.verdict).toBe('holder-unknown');
+    expect(users.note).toMatch(/The snapshot holds no groups and contacts: a value held by one is not found/);
+    // every recipient with every address: nobody found is nobody
+    expect((await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:nobody@contoso.com')).verdict).toBe('no-holder');
+  });
+
   it('names the line of a broken file, and refuses a file of unknown columns', () => {
     expect(() => imported('broken.csv')).toThrow(PermanentError);
     expect(() => imported('broken.csv')).toThrow(/^broken\.csv:3: not a readable CSV/);
@@ -107,7 +182,35 @@ describe('snapshot import', () => {
   });
 });
 
+function reportOf(tenant: ReportRef['tenant']): ReportRef {
+  return { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-12-01T00:00:00Z', tenantKey: tenant.domain ?? tenant.name ?? 't', tenant, source: 'mail' };
+}
+
 describe('syncdesk snapshot import / list', () => {
+  it("joins a tenant's users and groups imported from two files; `snapshot list` and the lookups use both", async () => {
+    const run = promisify(execFile);
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
+    const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
+    const bin = resolve('bin/syncdesk.js');
+    const fixtures = join(import.meta.dirname, '..', 'fixtures', 'snapshots');
+    await run('node', [bin, 'snapshot', 'import', join(fixtures, 'get-mguser-ps51.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z'], { env });
+    const groups = await run('node', [bin, 'snapshot', 'import', join(fixtures, 'get-mggroup-ps7-unexpanded.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z'], { env });
+    expect(groups.stdout).toMatch(/^tenant Contoso: domains contoso\.com, contoso\.onmicrosoft\.com .*; group: 2026-11-30T00:00:00\.000Z .* get-mggroup-ps7-unexpanded\.csv; user: 2026-11-29T00:00:00\.000Z .* get-mguser-ps51\.csv; no contact$/m);
+    const list = await run('node', [bin, 'snapshot', 'list'], { env });
+    expect(list.stdout.trim().split('\n')).toHaveLength(1);
+    const directory = loadSnapshotDirectory(dir, () => new Date('2026-12-01T00:00:00Z'));
+    const route = directory.route(reportOf({ id: null, name: 'Contoso', domain: null }));
+    if (!('tenant' in route)) throw new Error(route.note);
+    const answers = await directory.lookup(route.tenant).findHolders([
+      { attribute: 'ProxyAddresses', value: 'smtp:megan@contoso.com' },
+      { attribute: 'ProxyAddresses', value: 'SMTP:finance@contoso.com' },
+    ]);
+    expect(answers.map((a) => a.holders.map((h) => h.displayName))).toEqual([['Megan Bowen'], ['Finance Team']]);
+    expect(answers[0]!.gap).toMatch(/snapshot of Contoso taken 2026-11-30T00:00:00\.000Z \(1 day old, mggraph export get-mggroup-ps7-unexpanded\.csv\) for its groups; taken 2026-11-29T00:00:00\.000Z \(2 days old, mggraph export get-mguser-ps51\.csv\) for its users/);
+    expect(answers[0]!.gap).toMatch(/holds no contacts/);
+  }, 60_000);
+
+
   it('stores the snapshot under the tenant and lists it with its age; a broken file exits 2 with the line', async () => {
     const run = promisify(execFile);
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
@@ -118,10 +221,14 @@ describe('syncdesk snapshot import / list', () => {
     expect(out.stdout).toMatch(/^exo-recipients: 5 objects → .*contoso\.com\/2026-11-30T00-00-00-000Z\.jsonl\.gz$/m);
     expect(out.stderr).toMatch(/warning: 1 mail-enabled public folder/);
     const list = await run('node', [bin, 'snapshot', 'list'], { env });
-    expect(list.stdout).toMatch(/^Contoso {2}2026-11-30T00:00:00\.000Z \(\d+ days? old\) {2}exo-recipients export get-recipient\.csv/m);
+    expect(list.stdout).toMatch(/^Contoso {2}2026-11-30T00:00:00\.000Z \(\d+ days? old\) exo-recipients export get-recipient\.csv {2}.*contoso\.com$/m);
     const broken = await run('node', [bin, 'snapshot', 'import', join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'broken.csv')], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(broken).toMatchObject({ code: 2 });
     expect((broken as { stderr: string }).stderr).toMatch(/syncdesk snapshot: broken\.csv:3: not a readable CSV/);
+    // a Fabrikam report is not answered from Contoso's snapshot, whose contact has a Fabrikam address
+    const directory = loadSnapshotDirectory(dir);
+    expect(directory.route(reportOf({ id: null, name: 'Fabrikam', domain: 'fabrikam.com' }))).toEqual({ note: expect.stringMatching(/unknown tenant "fabrikam.com".*no snapshot of it/) });
+    expect(directory.route(reportOf({ id: null, name: null, domain: 'contoso.onmicrosoft.com' }))).toMatchObject({ tenant: { name: 'Contoso' } });
     const missing = join(dir, 'nope.csv');
     const gone = await run('node', [bin, 'snapshot', 'import', missing], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(gone).toMatchObject({ code: 2, stderr: `syncdesk snapshot: cannot read ${missing}: no such file\n` });

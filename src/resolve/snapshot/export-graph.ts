@@ -45,7 +45,7 @@ function toObject(o: Record<string, unknown>, c: Collection): SnapshotObjectInpu
     onPremisesDistinguishedName: str(o.onPremisesDistinguishedName),
     deleted: c.deleted,
     deletedDateTime: c.deleted ? str(o.deletedDateTime) : null,
-    ...(c.kind === 'user' && { accountEnabled: bool(o.accountEnabled) }),
+    ...(c.kind === 'user' && { accountEnabled: bool(o.accountEnabled), userType: str(o.userType) }),
     ...(c.kind === 'group' && {
       groupTypes: Array.isArray(o.groupTypes) ? o.groupTypes.filter((t): t is string => typeof t === 'string') : [],
       mailEnabled: bool(o.mailEnabled),

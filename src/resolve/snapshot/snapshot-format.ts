@@ -15,6 +15,7 @@ import { PermanentError } from '../../errors.ts';
  */
 
 export const SNAPSHOT_FORMAT = 'syncdesk-directory-snapshot' as const;
+export const OBJECT_TYPES = ['user', 'group', 'contact'] as const;
 
 export const SnapshotHeaderSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
@@ -30,11 +31,30 @@ export const SnapshotHeaderSchema = z.object({
   source: z.string(),
   /** What the source could not tell (a missing column), said again in every answer. */
   warnings: z.array(z.string()).default([]),
+  /**
+   * What an answer of "nobody holds it" from this file settles. Absent (a Graph export, an older
+   * snapshot): every user, group and contact with every address.
+   */
+  coverage: z
+    .object({
+      /** The object types it holds: an export of groups only leaves the users to another file of the tenant. */
+      types: z.array(z.enum(OBJECT_TYPES)).min(1),
+      /** Every user of the tenant with its UPN (not so in Get-Recipient: only mail recipients). */
+      upns: z.boolean(),
+      /** Every address of its objects (not so in the Entra download, nor where PowerShell wrote a type name). */
+      addresses: z.boolean(),
+    })
+    .optional(),
 });
 export type SnapshotHeader = z.infer<typeof SnapshotHeaderSchema>;
+export type SnapshotCoverage = NonNullable<SnapshotHeader['coverage']>;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
+/** What a Graph export (and a snapshot from before coverage was recorded) holds. */
+export const FULL_COVERAGE: SnapshotCoverage = { types: ['user', 'group', 'contact'], upns: true, addresses: true };
 
 export const SnapshotObjectSchema = z.object({
-  type: z.enum(['user', 'group', 'contact']),
+  type: z.enum(OBJECT_TYPES),
   id: z.string().min(1),
   displayName: z.string().nullable().default(null),
   userPrincipalName: z.string().nullable().default(null),
@@ -53,6 +73,10 @@ export const SnapshotObjectSchema = z.object({
   groupTypes: z.array(z.string()).optional(),
   mailEnabled: z.boolean().nullable().optional(),
   securityEnabled: z.boolean().nullable().optional(),
+  /** A user's, as Graph says it: `Member` or `Guest`. Absent from older snapshots. */
+  userType: z.string().nullable().optional(),
+  /** Exchange's kind of recipient (`UserMailbox`, `SharedMailbox`, `MailUser`, …), from a Get-Recipient export. */
+  recipientTypeDetails: z.string().nullable().optional(),
 });
 export type SnapshotObject = z.infer<typeof SnapshotObjectSchema>;
 export type SnapshotObjectInput = z.input<typeof SnapshotObjectSchema>;
@@ -115,7 +139,14 @@ function checked<T>(schema: z.ZodType<T>, json: unknown, path: string, line: num
   throw new PermanentError(`${path}:${line}: ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(line)'} ${i.message}`).join('; ')}`, 'SnapshotInvalid');
 }
 
-/** Domains seen in UPNs, mail and SMTP addresses, most used first: how reports may name the tenant. */
+/**
+ * The tenant's own domains as its objects show them, most used first: how reports may name
+ * the tenant. Every user's UPN is in one of the tenant's domains (a guest's
+ * `…#EXT#@contoso.onmicrosoft.com` too), and so are the addresses Exchange gives its members'
+ * mailboxes and its groups (accepted domains only). A contact's, a guest's or a mail user's
+ * address is another organisation's: counted, it would let this tenant's snapshot answer
+ * the reports of that organisation (an MSP's other customers).
+ */
 export function domainsSeen(objects: SnapshotObjectInput[]): string[] {
   const counts = new Map<string, number>();
   const add = (address: string | null | undefined): void => {
@@ -123,9 +154,15 @@ export function domainsSeen(objects: SnapshotObjectInput[]): string[] {
     if (d) counts.set(d, (counts.get(d) ?? 0) + 1);
   };
   for (const o of objects) {
-    add(o.userPrincipalName);
+    if (o.type === 'user') add(o.userPrincipalName);
+    if (o.type === 'contact' || (o.type === 'user' && isExternalUser(o))) continue;
     add(o.mail);
     for (const p of o.proxyAddresses ?? []) if (/^smtp:/i.test(p)) add(p.slice(5));
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 50).map(([d]) => d);
+}
+
+/** A guest, or a mail user: its mail address belongs to its own organisation. */
+function isExternalUser(o: SnapshotObjectInput): boolean {
+  return /#EXT#@/i.test(o.userPrincipalName ?? '') || /^guest$/i.test(o.userType ?? '') || /MailUser$/i.test(o.recipientTypeDetails ?? '');
 }

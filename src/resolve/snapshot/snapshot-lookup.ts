@@ -2,7 +2,7 @@ import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { DirectoryLookup, LookupAnswer } from '../directory-lookup.ts';
 import { normaliseLookup, splitProxyAddress } from '../lookup-key.ts';
 import { toHolder } from '../lookup-plan.ts';
-import type { Snapshot, SnapshotObject } from './snapshot-format.ts';
+import { FULL_COVERAGE, OBJECT_TYPES, type ObjectType, type Snapshot, type SnapshotHeader, type SnapshotObject } from './snapshot-format.ts';
 
 /**
  * DirectoryLookup over a snapshot, answering as the Graph adapter does: live holders of a
@@ -30,22 +30,56 @@ export function describeAge(takenAt: string, now: Date): string {
   return days <= 0 ? 'less than a day old' : days === 1 ? '1 day old' : `${days} days old`;
 }
 
-export function createSnapshotLookup(snapshot: Snapshot, now: () => Date = () => new Date()): DirectoryLookup {
+/** A tenant's directory as files: each part is the newest for its `types`. */
+export interface SnapshotSource {
+  /** Whose directory it is, as the ticket names it. */
+  label: string;
+  parts: Array<{ header: SnapshotHeader; types: readonly ObjectType[]; objects: SnapshotObject[] }>;
+}
+
+/** One snapshot file as the whole of a tenant's directory (every type it holds). */
+export function wholeSnapshot(snapshot: Snapshot, label: string): SnapshotSource {
+  return { label, parts: [{ ...snapshot, types: (snapshot.header.coverage ?? FULL_COVERAGE).types }] };
+}
+
+const TYPE_NAMES: Record<ObjectType, string> = { user: 'users', group: 'groups', contact: 'contacts' };
+
+/**
+ * Whether "nobody holds it" settles a search for a UPN or an address: every type that can hold
+ * an address came with all its addresses, and (for a UPN) every user with its UPN.
+ */
+function conclusiveFor(source: SnapshotSource): { upn: boolean; address: boolean } {
+  const coverage = (t: ObjectType) => {
+    const part = source.parts.find((p) => p.types.includes(t));
+    return part ? (part.header.coverage ?? FULL_COVERAGE) : null;
+  };
+  const address = OBJECT_TYPES.every((t) => coverage(t)?.addresses === true);
+  return { address, upn: address && coverage('user')?.upns === true };
+}
+
+export function createSnapshotLookup(source: SnapshotSource, now: () => Date = () => new Date()): DirectoryLookup {
   const index = new Map<string, SnapshotObject[]>();
-  for (const o of snapshot.objects) {
-    for (const key of new Set(keysOf(o))) {
-      const list = index.get(key);
-      if (list) list.push(o);
-      else index.set(key, [o]);
+  for (const part of source.parts) {
+    for (const o of part.objects) {
+      if (!part.types.includes(o.type)) continue;
+      for (const key of new Set(keysOf(o))) {
+        const list = index.get(key);
+        if (list) list.push(o);
+        else index.set(key, [o]);
+      }
     }
   }
-  const { header } = snapshot;
+  const conclusive = conclusiveFor(source);
+  const missing = OBJECT_TYPES.filter((t) => !source.parts.some((p) => p.types.includes(t)));
   return {
     async findHolders(queries): Promise<LookupAnswer[]> {
+      const at = now();
+      const described = source.parts.map(({ header, types }) => `taken ${header.takenAt} (${describeAge(header.takenAt, at)}, ${header.source})${source.parts.length > 1 ? ` for its ${types.map((t) => TYPE_NAMES[t]).join(' and ')}` : ''}`);
       const basis =
-        `Holders come from a directory snapshot taken ${header.takenAt} (${describeAge(header.takenAt, now())}, ${header.source}), not from live Microsoft Graph: ` +
+        `Holders come from a directory snapshot of ${source.label} ${described.join('; ')}, not from live Microsoft Graph: ` +
         'confirm with the commands below before changing anything.';
-      const gap = [basis, ...header.warnings].join(' ');
+      const lacking = missing.length ? [`The snapshot holds no ${missing.map((t) => TYPE_NAMES[t]).join(' and ')}: a value held by one is not found.`] : [];
+      const gap = [basis, ...lacking, ...new Set(source.parts.flatMap((p) => p.header.warnings))].join(' ');
       return queries.map((q) => {
         const l = normaliseLookup(q);
         if (!l) return { holders: [], gap };
@@ -53,7 +87,7 @@ export function createSnapshotLookup(snapshot: Snapshot, now: () => Date = () =>
         const match = (deleted: boolean): Holder[] =>
           candidates.filter((o) => o.deleted === deleted).flatMap((o) => toHolder({ ...o }, o.type, deleted, l) ?? []);
         const live = match(false);
-        return { holders: live.length ? live : match(true), gap };
+        return { holders: live.length ? live : match(true), gap, ...(!conclusive[l.kind] && { incomplete: true }) };
       });
     },
   };

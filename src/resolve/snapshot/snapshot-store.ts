@@ -2,17 +2,30 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { DirectoryLookup, DirectoryLookupFor, LookupAnswer, TenantRoute } from '../directory-lookup.ts';
 import { createTenantDirectory, type TenantEntry } from '../tenants.ts';
-import { readSnapshot, SnapshotHeaderSchema, writeSnapshot, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
+import { FULL_COVERAGE, OBJECT_TYPES, readSnapshot, SnapshotHeaderSchema, writeSnapshot, type ObjectType, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
 import { createSnapshotLookup } from './snapshot-lookup.ts';
 
 /**
  * The folder of snapshots: one subfolder per tenant, one file per snapshot, named by the
  * time it was taken, so the newest is the last name. MSPs keep many tenants side by side.
+ * A file may hold some object types only (Get-MgUser, then Get-MgGroup): a tenant's
+ * directory is, for each type, the newest file that holds it.
  */
 
 export interface StoredSnapshot {
   path: string;
   header: SnapshotHeader;
+}
+
+/** A file of a tenant's directory and the object types it is the newest for. */
+export interface SnapshotPart extends StoredSnapshot {
+  types: ObjectType[];
+}
+
+/** One tenant's directory: who it is (every part's domains), and its parts, newest first. */
+export interface StoredTenant {
+  tenant: SnapshotHeader['tenant'];
+  parts: SnapshotPart[];
 }
 
 /** A folder name for a tenant: its id, else its first domain, else its name. */
@@ -23,10 +36,15 @@ export function tenantSlug(tenant: SnapshotHeader['tenant']): string {
 
 const fileName = (takenAt: string): string => `${new Date(takenAt).toISOString().replace(/[:.]/g, '-')}.jsonl.gz`;
 
-export async function saveSnapshot(dir: string, header: SnapshotHeader, objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>): Promise<{ path: string; count: number }> {
-  const folder = join(dir, tenantSlug(header.tenant));
-  mkdirSync(folder, { recursive: true });
-  const path = join(folder, fileName(header.takenAt));
+/** Saves a snapshot into `folder` (a tenant's; default: the one its tenant's slug names). */
+export async function saveSnapshot(
+  dir: string,
+  header: SnapshotHeader,
+  objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>,
+  folder = tenantSlug(header.tenant),
+): Promise<{ path: string; count: number }> {
+  mkdirSync(join(dir, folder), { recursive: true });
+  const path = join(dir, folder, fileName(header.takenAt));
   const count = await writeSnapshot(path, header, objects);
   writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`);
   return { path, count };
@@ -44,28 +62,61 @@ function readHeader(path: string): SnapshotHeader | null {
   }
 }
 
-/** The newest readable snapshot of every tenant in the folder. */
-export function newestSnapshots(dir: string): StoredSnapshot[] {
+/** Every tenant of the folder, by its subfolder name. */
+export function storedTenants(dir: string): Array<StoredTenant & { folder: string }> {
   if (!existsSync(dir)) return [];
-  const out: StoredSnapshot[] = [];
+  const out: Array<StoredTenant & { folder: string }> = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
+    const parts: SnapshotPart[] = [];
+    const open = new Set<ObjectType>(OBJECT_TYPES);
     const files = readdirSync(join(dir, entry.name)).filter((f) => f.endsWith('.jsonl.gz')).sort().reverse();
     for (const f of files) {
       const header = readHeader(join(dir, entry.name, f));
-      if (header) {
-        out.push({ path: join(dir, entry.name, f), header });
-        break;
-      }
+      const types = (header?.coverage ?? FULL_COVERAGE).types.filter((t) => open.has(t));
+      if (!header || !types.length) continue;
+      for (const t of types) open.delete(t);
+      parts.push({ path: join(dir, entry.name, f), header, types });
+      if (!open.size) break;
     }
+    if (!parts.length) continue;
+    const newest = parts[0]!.header.tenant;
+    const domains = [...new Set(parts.flatMap((p) => p.header.tenant.domains.map((d) => d.toLowerCase())))];
+    const tenant = { id: newest.id ?? parts.find((p) => p.header.tenant.id)?.header.tenant.id ?? null, name: newest.name ?? parts.find((p) => p.header.tenant.name)?.header.tenant.name ?? null, domains };
+    out.push({ folder: entry.name, tenant, parts });
   }
   return out;
 }
 
+/**
+ * The stored tenant a new snapshot of `tenant` belongs to: the one with its id, else its name,
+ * else one of its domains. Null for none; an error naming them when several would do.
+ */
+export function tenantFolderFor(dir: string, tenant: SnapshotHeader['tenant']): string | null {
+  const lower = (s: string | null): string | null => s?.trim().toLowerCase() || null;
+  const stored = storedTenants(dir);
+  const domains = new Set(tenant.domains.map((d) => d.toLowerCase()));
+  const tests: Array<(t: StoredTenant) => boolean> = [
+    (t) => !!tenant.id && lower(t.tenant.id) === lower(tenant.id),
+    (t) => !!tenant.name && lower(t.tenant.name) === lower(tenant.name),
+    (t) => t.tenant.domains.some((d) => domains.has(d)),
+  ];
+  for (const test of tests) {
+    const hits = stored.filter(test);
+    if (hits.length === 1) return hits[0]!.folder;
+    if (hits.length > 1) throw new Error(`it matches the snapshots of ${hits.length} tenants (${hits.map(label).join(', ')}): say which with --tenant-id, --tenant-name or --domain`);
+  }
+  return null;
+}
+
+export function label(t: StoredTenant): string {
+  return t.tenant.name ?? t.tenant.id ?? t.tenant.domains[0] ?? '?';
+}
+
 /** A snapshot's tenant as the tenant router knows tenants (no credentials: it is never asked live). */
-function asTenant(s: StoredSnapshot): TenantEntry {
-  const { id, name, domains } = s.header.tenant;
-  return { tenantId: id ?? `snapshot:${tenantSlug(s.header.tenant)}`, name, domains: domains.map((d) => d.toLowerCase()), forwarders: [] };
+function asTenant(s: StoredTenant): TenantEntry {
+  const { id, name, domains } = s.tenant;
+  return { tenantId: id ?? `snapshot:${tenantSlug(s.tenant)}`, name, domains, forwarders: [] };
 }
 
 export interface SnapshotDirectory {
@@ -73,7 +124,7 @@ export interface SnapshotDirectory {
   route: TenantRoute;
   /** Whether this tenant came from a snapshot (and not from the Graph configuration). */
   owns(tenant: TenantEntry): boolean;
-  /** The lookup over that tenant's newest snapshot, read when first asked. */
+  /** The lookup over that tenant's snapshot parts, read when first asked. */
   lookup(tenant: TenantEntry): DirectoryLookup;
 }
 
@@ -82,7 +133,7 @@ export interface SnapshotDirectory {
  * worker starts: a snapshot imported later is used by the next worker started.
  */
 export function loadSnapshotDirectory(dir: string, now: () => Date = () => new Date()): SnapshotDirectory {
-  const stored = newestSnapshots(dir);
+  const stored = storedTenants(dir);
   const tenants = new Map(stored.map((s) => [asTenant(s), s] as const));
   const directory = createTenantDirectory([...tenants.keys()]);
   const lookups = new Map<TenantEntry, Promise<DirectoryLookup>>();
@@ -100,7 +151,7 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
         async findHolders(queries): Promise<LookupAnswer[]> {
           let loading = lookups.get(tenant);
           if (!loading) {
-            loading = readSnapshot(s.path).then((snapshot) => createSnapshotLookup(snapshot, now));
+            loading = Promise.all(s.parts.map(async (part) => ({ ...part, objects: (await readSnapshot(part.path)).objects }))).then((parts) => createSnapshotLookup({ label: label(s), parts }, now));
             // a file that could not be read is tried again next time, not remembered as broken
             loading.catch(() => lookups.delete(tenant));
             lookups.set(tenant, loading);
@@ -113,8 +164,8 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
 }
 
 /**
- * Graph where it is configured for the report's tenant, else the tenant's newest snapshot:
- * the route and the lookups of both, as one. A report neither knows keeps Graph's note.
+ * Graph where it is configured for the report's tenant, else the tenant's snapshot: the
+ * route and the lookups of both, as one. A report neither knows keeps both notes.
  */
 export function graphThenSnapshots(graph: { route: TenantRoute; lookupFor: DirectoryLookupFor }, snapshots: SnapshotDirectory): { route: TenantRoute; lookupFor: DirectoryLookupFor } {
   return {
@@ -122,7 +173,7 @@ export function graphThenSnapshots(graph: { route: TenantRoute; lookupFor: Direc
       const live = graph.route(report);
       if ('tenant' in live) return live;
       const stored = snapshots.route(report);
-      return 'tenant' in stored ? stored : live;
+      return 'tenant' in stored ? stored : { note: `${live.note}; ${stored.note}` };
     },
     lookupFor: (tenant) => (snapshots.owns(tenant) ? snapshots.lookup(tenant) : graph.lookupFor(tenant)),
   };
