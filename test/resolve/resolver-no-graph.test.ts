@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +10,8 @@ import { createResolverFromConfig } from '../../src/app/resolver.ts';
 import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import { SNAPSHOT_FORMAT } from '../../src/resolve/snapshot/snapshot-format.ts';
+import { saveSnapshot } from '../../src/resolve/snapshot/snapshot-store.ts';
 
 const ref: ReportRef = { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-24T10:00:00Z', tenantKey: 'contoso.com', tenant: { name: null, domain: 'contoso.com', id: null }, source: 'mail' };
 
@@ -23,6 +28,17 @@ describe('without Graph configured', () => {
     expect(out.get(dup.fingerprint)!.note).toMatch(/not configured/);
     expect(out.get(quota.fingerprint)!.verdict).toBe('not-applicable');
     expect(redis.status).toBe('wait');
+    await resolver.close();
+  });
+
+  it("a report that no snapshot matches says so beside Graph's absence (the admin learns a snapshot would do)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-nosnap-'));
+    await saveSnapshot(dir, { format: SNAPSHOT_FORMAT, version: 1, tenant: { id: null, name: 'Fabrikam', domains: ['fabrikam.com'] }, takenAt: '2026-11-20T00:00:00Z', source: 'graph', warnings: [] }, []);
+    const resolver = createResolverFromConfig(loadConfig({ SNAPSHOT_DIR: dir }), { redis: new Redis({ lazyConnect: true }), logger: pino({ level: 'silent' }) });
+    const base = { category: 'DuplicateAttribute' as const, errorCode: null, identity: 'a@b.c', objectType: 'User', onPremisesObjectId: null, attributes: [{ name: 'ProxyAddresses', value: 'smtp:a@contoso.com' }], message: 'm' };
+    const dup = { ...base, fingerprint: fingerprintError(base) };
+    const note = (await resolver.resolve(ref, [dup])).get(dup.fingerprint)!.note;
+    expect(note).toMatch(/not configured.*; unknown tenant "contoso\.com" .*no snapshot of it/);
     await resolver.close();
   });
 
