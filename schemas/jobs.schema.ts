@@ -68,6 +68,8 @@ export const TicketChunkJobSchema = ReportErrorsSchema.extend({
    * report was applied already, and only its open tickets are brought up to date.
    */
   relookup: z.boolean().optional(),
+  /** A forced re-run (`replay --force`): its open tickets whose lookup now says more are brought up to date. */
+  forced: z.boolean().optional(),
 });
 export const ReportCloseJobSchema = z.object({
   kind: z.literal('close'),

@@ -139,8 +139,9 @@ function ticketJob(data: TicketJob, id: string, children: FlowJob[]): FlowJob {
 }
 
 /** The tickets of one chunk's problems, once its lookup is done. */
-function chunkJob(data: ResolveJob, again: string, children: FlowJob[], relookup = false): FlowJob {
-  return ticketJob({ kind: 'chunk', ...data, ...(relookup && { relookup }) }, jobIds.chunk(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again, children);
+function chunkJob(data: ResolveJob, again: string, children: FlowJob[], refresh?: 'relookup' | 'forced'): FlowJob {
+  const flags = refresh === 'relookup' ? { relookup: true } : refresh === 'forced' ? { forced: true } : {};
+  return ticketJob({ kind: 'chunk', ...data, ...flags }, jobIds.chunk(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again, children);
 }
 
 export interface Queues {
@@ -223,14 +224,14 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
         : ticketJob(
             { kind: 'close', report: job.report, errorCount: job.errors.length },
             jobId,
-            chunks.map((errors) => chunkJob({ report: job.report, errors }, again, [lookup(errors)])),
+            chunks.map((errors) => chunkJob({ report: job.report, errors }, again, [lookup(errors)], options.rerun ? 'forced' : undefined)),
           );
       await flow.add(tree, flowOptions);
       return { jobId, added: true, resolveJobs: chunks.length };
     },
     async addChunkRerun(data, rerun) {
       const again = `-r${rerun}`;
-      await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], true), flowOptions);
+      await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], 'relookup'), flowOptions);
     },
     async close() {
       await Promise.all([...[...all.values()].map((q) => q.close()), flow.close()]);

@@ -74,7 +74,7 @@ async function closeReport(job: Job, data: ReportCloseJob, stage: TicketStage): 
 export async function processTicketJob(job: Job, data: TicketJob, stage: TicketStage, log: Logger): Promise<TicketJobResult> {
   const reportId = data.report.reportId;
   if (data.kind === 'chunk') {
-    const actions = await stage.applyProblems(data, await collectResolutions(job, data), { relookup: data.relookup });
+    const actions = await stage.applyProblems(data, await collectResolutions(job, data), { refresh: data.relookup ? 'relookup' : data.forced ? 'forced' : undefined });
     return { reportId, actions, present: presentIn(data) };
   }
   let actions: TicketAction[];

@@ -26,7 +26,7 @@ export async function exportSnapshot(opts: { tenant?: string }): Promise<void> {
   const wanted = opts.tenant?.toLowerCase();
   const matching = tenants.filter((t) => !wanted || t.tenantId.toLowerCase() === wanted || t.name?.toLowerCase() === wanted || t.domains.includes(wanted));
   if (matching.length !== 1) {
-    fail(tenants.length ? `--tenant must name one of: ${tenants.map((t) => t.name ?? t.tenantId).join(', ')}` : 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret; or GRAPH_TENANTS_FILE)');
+    fail(tenants.length ? `--tenant must name one of: ${tenants.map((t) => t.name ?? t.tenantId).join(', ')}` : 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret; or GRAPH_TENANTS_FILE)', 2);
     return;
   }
   const tenant = matching[0]!;
@@ -118,7 +118,8 @@ export function listSnapshots(): void {
   for (const t of list) process.stdout.write(`${label(t)}  ${describeParts(t)}  ${join(config.graph.snapshotDir, t.folder)}\n`);
 }
 
-function fail(message: string): void {
+/** Exit 1 for an input that was refused (a broken export), 2 for a usage error (README: exit codes). */
+function fail(message: string, code: 1 | 2 = 1): void {
   process.stderr.write(`syncdesk snapshot: ${message}\n`);
-  process.exitCode = 2;
+  process.exitCode = code;
 }

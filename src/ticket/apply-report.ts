@@ -80,13 +80,21 @@ export interface ReportSeen {
 }
 
 /**
+ * Why a report applied before is applied again with its lookup: `relookup`, a lookup retried
+ * (`failed retry`) after its tickets went out without it; `forced`, the admin ran it again
+ * (`replay --force`: a snapshot or the directory fixed since). Either way its open tickets are
+ * brought up to date; only a forced run also creates what its first run did not list.
+ */
+export type Refresh = 'relookup' | 'forced';
+
+/**
  * The ticket stage's use case in two steps, so tickets need not wait for a whole report:
  * `applyProblems` on each chunk as soon as it is resolved, `closeReport` once all are in
  * (what is missing can only be known from the whole report). `applyReport` is both at once.
  */
 export interface ReportApplier {
-  /** `relookup`: a lookup retried after the report's tickets went out without it (see TicketChunkJob). */
-  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { relookup?: boolean }): Promise<TicketAction[]>;
+  /** `refresh`: the report run again, its open tickets brought up to date (see TicketChunkJob). */
+  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { refresh?: Refresh }): Promise<TicketAction[]>;
   closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
   applyReport: ApplyReport;
 }
@@ -198,12 +206,12 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 
   /**
    * What a problem needs without asking the desk: nothing (this report was applied to it), or
-   * a skip (a newer report decided it). With `relookup` (a lookup of this report retried after
-   * its tickets went out without it), an open ticket whose lookup now says more is updated.
+   * a skip (a newer report decided it). With `refresh` (the report's lookup run again), an
+   * open ticket whose lookup now says more is updated.
    */
-  function settled(view: ProblemView, s: KeyState | null, old: boolean, relookup = false): TicketAction | null {
+  function settled(view: ProblemView, s: KeyState | null, old: boolean, refresh?: Refresh): TicketAction | null {
     const { key, report } = view;
-    const news = relookup && s?.status === 'open' && s.contentHash !== contentHash(view);
+    const news = !!refresh && s?.status === 'open' && s.contentHash !== contentHash(view);
     if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     // An older report never undoes what a newer one decided for a problem; a problem nothing
     // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
@@ -253,14 +261,14 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     old: boolean,
     s: KeyState | null,
     searched?: DeskTicket[],
-    relookup = false,
+    refresh?: Refresh,
     chunk: { keys: ReadonlySet<string>; more: TicketAction[] } = { keys: new Set(), more: [] },
   ): Promise<TicketAction> {
     const superseded = async (before: { key: string } | null, next: DeskTicket | null): Promise<void> => {
       const done = before && next ? await supersede(before, view, next) : null;
       if (done) chunk.more.push(done);
     };
-    const early = settled(view, s, old, relookup);
+    const early = settled(view, s, old, refresh);
     if (early) return early;
     const { key, report } = view;
     const summary = renderSummary(view);
@@ -278,9 +286,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       result = await sink.create(renderDraft(view, seen, followUpOf), { idempotencyKey, followUpOf });
     };
 
-    if (relookup && ticket?.status !== 'open') {
-      // a lookup retried only updates a ticket still open: it never recreates one deleted,
-      // or reopens one resolved, in the desk since
+    if ((refresh === 'relookup' || (refresh && s && sameRun(s, report))) && ticket?.status !== 'open') {
+      // a lookup run again for what its report listed only updates a ticket still open: it
+      // never recreates one deleted, or reopens one resolved, in the desk since
       return { key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary };
     } else if (!ticket) {
       action = 'create';
@@ -304,7 +312,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       if (adopted || s.contentHash === hash) action = 'unchanged';
       else {
         action = 'note';
-        await sink.addNote(ticket, changedNote(view, seen, relookup));
+        await sink.addNote(ticket, changedNote(view, seen, refresh));
         if (s.summary !== summary) await sink.updateFields(ticket, { summary });
       }
     } else if (ticket.status === 'wontfix') {
@@ -422,17 +430,19 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return { old: previous !== null && previous > Date.parse(report.coversAt), newest: previous };
   }
 
-  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { relookup?: boolean } = {}): Promise<TicketAction[]> {
+  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { refresh?: Refresh } = {}): Promise<TicketAction[]> {
     let views = [...problemsOf(part, resolutions).values()];
     const { old } = await isOld(part.report);
-    const relookup = options.relookup ?? false;
+    const { refresh } = options;
     const unchanged: TicketAction[] = [];
-    if (!relookup && (await state.isApplied(streamOf(part.report), part.report.reportId))) {
+    if (refresh !== 'relookup' && (await state.isApplied(streamOf(part.report), part.report.reportId))) {
       // Applied before (a replay): what it listed stays as it is. A fuller copy of it (the copy
       // applied was cut off) still brings the problems that copy did not list, those whose
-      // state is older than this report's run (or that have none).
+      // state is older than this report's run (or that have none); a forced run, the open
+      // tickets whose lookup now says more.
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
-      const listed = ({ s }: { s: KeyState | null }): boolean => s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt);
+      const listed = ({ view, s }: { view: ProblemView; s: KeyState | null }): boolean =>
+        s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt) && !(refresh && s.status === 'open' && s.contentHash !== contentHash(view));
       for (const { view, s } of problems.filter(listed)) unchanged.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
       views = problems.filter((p) => !listed(p)).map(({ view }) => view);
       if (!views.length) return unchanged;
@@ -442,10 +452,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // worker can create one of these tickets between that search and our create.
     return [...unchanged, ...(await withLocks(state, views.map((v) => v.key), async () => {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
-      const asking = problems.filter(({ view, s }) => !settled(view, s, old, relookup)).map(({ view }) => view.key);
+      const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
-      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), relookup, chunk));
+      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), refresh, chunk));
       return [...done, ...chunk.more];
     }))];
   }

@@ -347,9 +347,14 @@ function reportLine(report: ReportRef): string {
   return `report "${report.subject}" (covers ${report.coversAt}, id ${report.reportId})`;
 }
 
-/** `relookup`: the same report's lookup retried (`failed retry`), not a new report. */
-export function changedNote(view: ProblemView, seen: SeenInfo, relookup = false): ContentBlock[] {
-  const why = relookup ? `Looked up again for ${reportLine(view.report)}, after the first lookup failed` : `The problem changed in ${reportLine(view.report)}`;
+/** `refresh`: the same report looked up again (`failed retry`, `replay --force`), not a new report. */
+export function changedNote(view: ProblemView, seen: SeenInfo, refresh?: 'relookup' | 'forced'): ContentBlock[] {
+  const why =
+    refresh === 'relookup'
+      ? `Looked up again for ${reportLine(view.report)}, after the first lookup failed`
+      : refresh === 'forced'
+        ? `Looked up again for ${reportLine(view.report)}, run again by an admin`
+        : `The problem changed in ${reportLine(view.report)}`;
   return [
     { kind: 'paragraph', text: `${why}. Current state:` },
     ...factBlocks(view),

@@ -211,7 +211,7 @@ describe('syncdesk snapshot import / list', () => {
   }, 60_000);
 
 
-  it('stores the snapshot under the tenant and lists it with its age; a broken file exits 2 with the line', async () => {
+  it('stores the snapshot under the tenant and lists it with its age; a broken file exits 1 with the line', async () => {
     const run = promisify(execFile);
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
     const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
@@ -223,7 +223,7 @@ describe('syncdesk snapshot import / list', () => {
     const list = await run('node', [bin, 'snapshot', 'list'], { env });
     expect(list.stdout).toMatch(/^Contoso {2}2026-11-30T00:00:00\.000Z \(\d+ days? old\) exo-recipients export get-recipient\.csv {2}.*contoso\.com$/m);
     const broken = await run('node', [bin, 'snapshot', 'import', join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'broken.csv')], { env }).catch((e: { code: number; stderr: string }) => e);
-    expect(broken).toMatchObject({ code: 2 });
+    expect(broken).toMatchObject({ code: 1 });
     expect((broken as { stderr: string }).stderr).toMatch(/syncdesk snapshot: broken\.csv:3: not a readable CSV/);
     // a Fabrikam report is not answered from Contoso's snapshot, whose contact has a Fabrikam address
     const directory = loadSnapshotDirectory(dir);
@@ -231,6 +231,6 @@ describe('syncdesk snapshot import / list', () => {
     expect(directory.route(reportOf({ id: null, name: null, domain: 'contoso.onmicrosoft.com' }))).toMatchObject({ tenant: { name: 'Contoso' } });
     const missing = join(dir, 'nope.csv');
     const gone = await run('node', [bin, 'snapshot', 'import', missing], { env }).catch((e: { code: number; stderr: string }) => e);
-    expect(gone).toMatchObject({ code: 2, stderr: `syncdesk snapshot: cannot read ${missing}: no such file\n` });
+    expect(gone).toMatchObject({ code: 1, stderr: `syncdesk snapshot: cannot read ${missing}: no such file\n` });
   }, 60_000);
 });

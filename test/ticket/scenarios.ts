@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SyncError } from '../../schemas/report.schema.ts';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { createReportApplier, presentIn, type ApplyReport, type ApplyReportDeps, type TicketAction, type TicketPolicy } from '../../src/ticket/apply-report.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
@@ -200,23 +201,25 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect(ticket!.summary).toContain('held by synced user John Smith (HR)');
     });
 
-    it('a lookup retried after its report was ticketed: one note on the open ticket, a resolved one left alone, no second sighting', async () => {
+    it.each([
+      ['a lookup retried after its report was ticketed (failed retry)', 'relookup', (e: SyncError) => unresolved(e.fingerprint, 'lookup failed: Graph unreachable')],
+      ['a report forced again after the directory was fixed (replay --force)', 'forced', (e: SyncError) => resolution(e, 'holder-unknown', [])],
+    ] as const)('%s: one note on the open ticket, a resolved one left alone, no second sighting', async (_, refresh, firstLookup) => {
       const tenant = uniqueTenant();
       const a = syncError();
       const b = syncError({ value: 'jane@contoso.com' });
       const applier = createReportApplier({ sink: desk.sink, state: state.store(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false }, now });
       const job = ticketJob(tenant, 1, [a, b]);
-      const failed = resolutionsFor(unresolved(a.fingerprint, 'lookup failed: Graph unreachable'), unresolved(b.fingerprint, 'lookup failed: Graph unreachable'));
-      await applier.applyReport(job, failed);
+      await applier.applyReport(job, resolutionsFor(firstLookup(a), firstLookup(b)));
       const [ticketB] = await desk.inspect.tickets(correlationKey(tenant, b));
       await desk.inspect.setStatus(ticketB!.id, 'resolved');
 
-      // the same report again without `relookup` (a replay): nothing, whatever the lookup says now
+      // the same report again without `refresh` (a replay): nothing, whatever the lookup says now
       const found = resolutionsFor(resolution(a), resolution(b));
       expect((await applier.applyProblems(job, found)).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
-      // the lookup retried: the open ticket is brought up to date once, the resolved one is not reopened
-      expect((await applier.applyProblems(job, found, { relookup: true })).map((x) => x.action)).toEqual(['note', 'unchanged']);
-      expect((await applier.applyProblems(job, found, { relookup: true })).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+      // looked up again: the open ticket is brought up to date once, the resolved one is not reopened
+      expect((await applier.applyProblems(job, found, { refresh })).map((x) => x.action)).toEqual(['note', 'unchanged']);
+      expect((await applier.applyProblems(job, found, { refresh })).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
       const [ticketA] = await desk.inspect.tickets(correlationKey(tenant, a));
       expect(ticketA!.notes).toBe(1);
       expect(ticketA!.summary).toContain('held by cloud-only user John Smith');
