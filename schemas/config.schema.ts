@@ -17,6 +17,8 @@ const listInput = z.union([z.string(), z.array(z.string())]);
 const splitNames = (v: string | string[]) => (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter(Boolean);
 const nameList = (fallback: string) => listInput.default(fallback).transform(splitNames);
 /** Like nameList, lower-cased (addresses, host names). */
+/** The source anchor attributes by their name in any case. */
+const ANCHOR_SPELLINGS: Record<string, string> = { objectguid: 'objectGUID', 'ms-ds-consistencyguid': 'ms-DS-ConsistencyGuid' };
 const lowerList = () => listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
 /**
  * Where a Graph token is asked for or sent: https only, refused at load rather than when the
@@ -319,7 +321,11 @@ export const OnPremConfigSchema = z
     /** Where searches start (`DC=corp,DC=example,DC=com`). */
     baseDn: env('ONPREM_BASE_DN', z.string().min(1).optional()),
     /** The source anchor attribute of this forest's Entra Connect. */
-    anchorAttribute: env('ONPREM_ANCHOR_ATTRIBUTE', z.enum(['objectGUID', 'ms-DS-ConsistencyGuid']).default('objectGUID')),
+    // any case: the schema spells it mS-DS-ConsistencyGuid, Microsoft's pages ms-DS-ConsistencyGuid
+    anchorAttribute: env(
+      'ONPREM_ANCHOR_ATTRIBUTE',
+      z.preprocess((v) => (typeof v === 'string' ? ANCHOR_SPELLINGS[v.toLowerCase()] ?? v : v), z.enum(['objectGUID', 'ms-DS-ConsistencyGuid'])).default('objectGUID'),
+    ),
     /** PEM file of the CA that signed the DC's LDAPS certificate. */
     tlsCa: env('ONPREM_TLS_CA', z.string().optional()),
     /** Bound on connecting and on each LDAP operation. */

@@ -52,8 +52,10 @@ export const OnPremObjectSchema = z.object({
   objectClass: z.array(z.string()),
   /** objectGUID, base64. */
   objectGuid: z.string(),
-  /** The configured source anchor attribute, base64, when the object has one. */
+  /** The source anchor Entra Connect exports (the configured attribute, else objectGUID), base64. */
   sourceAnchor: z.string().optional(),
+  /** mS-DS-ConsistencyGuid, base64, when set (a migrated object's may be another object's old anchor). */
+  consistencyGuid: z.string().optional(),
   userPrincipalName: z.string().optional(),
   mail: z.string().optional(),
   /** Every proxy address as stored (`SMTP:` primary, `smtp:` secondary, `SIP:`, …). */

@@ -1,6 +1,6 @@
 import type { SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
-import { objectLookups } from './onprem/onprem-values.ts';
+import { objectLookups, valuesToSearch } from './onprem/onprem-values.ts';
 import { adDuplicateSteps, onPremDuplicateActions, syncedActions, syncedHolderFixSteps } from './actions/ad-duplicate.ts';
 import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
 import { cloudOnlyActions, freeValueSteps, noHolderActions, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
@@ -48,7 +48,7 @@ export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide
   if (holder.deleted) return false;
   // the failing object read from AD: its anchor or DN is the cloud object's
   const o = side?.object;
-  if (o && holder.onPremisesImmutableId && [o.sourceAnchor, o.objectGuid].includes(holder.onPremisesImmutableId.trim())) return true;
+  if (o && holder.onPremisesImmutableId && [o.sourceAnchor, o.objectGuid, o.consistencyGuid].includes(holder.onPremisesImmutableId.trim())) return true;
   if (o && holder.onPremisesDistinguishedName?.toLowerCase() === o.dn.toLowerCase()) return true;
   if (error.onPremisesObjectId && holder.onPremisesImmutableId) {
     return error.onPremisesObjectId.trim().toLowerCase() === holder.onPremisesImmutableId.trim().toLowerCase();
@@ -101,7 +101,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   }
   // a report that names no value: the failing object's values, read from AD, are what was searched
   const named = lookupsOf(error);
-  const lookups = named.length || !side?.object ? named : objectLookups(side.object);
+  const lookups = valuesToSearch(named, side?.object);
   const holders = dedupe(outcome.holders);
   const others = holders.filter((h) => !isSameObject(error, h, side));
   const live = others.filter((h) => !h.deleted);
@@ -134,8 +134,8 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   } else if (holders.length > 0) {
     verdict = 'same-object';
     actions = sameObjectActions(holders[0]!);
-  } else if (outcome.incomplete) {
-    // what was searched could not hold the value (a snapshot without addresses): nobody found proves nothing
+  } else if (outcome.incomplete || side?.status === 'unavailable') {
+    // what was searched could not show the holder (a snapshot without addresses, AD not read): nobody found proves nothing
     verdict = 'holder-unknown';
     actions = noHolderActions(lookups);
   } else {

@@ -5,7 +5,7 @@ import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } from './directory-lookup.ts';
 import { lookupsOf } from './actions/steps.ts';
-import { mergeLookups, objectLookups } from './onprem/onprem-values.ts';
+import { valuesToSearch } from './onprem/onprem-values.ts';
 import { needsLookup, resolveError, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';
 import { isInitialDomain } from './initial-domain.ts';
@@ -57,7 +57,7 @@ export function createResolver(deps: ResolverDeps): Resolver {
     const owners: number[] = [];
     toLook.forEach((e, i) => {
       const object = sides.get(e.fingerprint)?.object;
-      for (const l of mergeLookups(lookupsOf(e), object ? objectLookups(object) : [])) {
+      for (const l of valuesToSearch(lookupsOf(e), object)) {
         queries.push({ attribute: l.kind === 'upn' ? 'UserPrincipalName' : 'ProxyAddresses', value: l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}` });
         owners.push(i);
       }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AndFilter, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Client, EqualityFilter, FilterParser, OrFilter, type Entry, type Filter } from 'ldapts';
 import type { OnPremObjectData } from '../../../schemas/resolution.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import { anyOf, equals } from './ldap-filter.ts';
@@ -40,7 +40,9 @@ export interface OnPremProbe {
   anchorInUse: boolean;
 }
 
-const ANCHOR_LDAP_NAME = { objectGUID: 'objectGUID', 'ms-DS-ConsistencyGuid': 'mS-DS-ConsistencyGuid' } as const;
+const CONSISTENCY_GUID = 'mS-DS-ConsistencyGuid';
+const ANCHOR_LDAP_NAME = { objectGUID: 'objectGUID', 'ms-DS-ConsistencyGuid': CONSISTENCY_GUID } as const;
+const ANCHOR_ATTRIBUTES = ['objectGUID', CONSISTENCY_GUID];
 const TEXT_ATTRIBUTES = ['distinguishedName', 'objectClass', 'userPrincipalName', 'mail', 'proxyAddresses', 'msRTCSIP-PrimaryUserAddress', 'whenChanged'];
 /** Only objects Entra Connect syncs can hold a synced value. */
 const SYNCED_CLASSES = '(|(objectClass=user)(objectClass=contact)(objectClass=group))';
@@ -113,14 +115,22 @@ export class OnPremSession {
     private readonly anchorName: string,
   ) {}
 
+  /**
+   * The object with this source anchor in either attribute Entra Connect takes it from: with
+   * mS-DS-ConsistencyGuid as anchor, an object whose attribute is empty is exported with its
+   * objectGUID (and the value written back); with objectGUID configured, a forest moved by a
+   * migration tool may still carry its old anchor in mS-DS-ConsistencyGuid. The ticket's own
+   * search step looks in both. The configured attribute wins when two objects answer.
+   */
   async findByAnchor(anchor: string): Promise<OnPremObject | null> {
     const bytes = Buffer.from(anchor.trim(), 'base64');
     if (bytes.length === 0) throw new PermanentError(`not a base64 source anchor: ${anchor}`, 'onprem_bad_anchor');
     // a filter object, not a string: ldapts decodes `\XX` escapes of a string filter as UTF-8,
     // which mangles GUID bytes above 0x7f
-    const filter = new AndFilter({ filters: [FilterParser.parseString(SYNCED_CLASSES), new EqualityFilter({ attribute: this.anchorName, value: bytes })] });
-    const found = await this.search(filter);
-    return found[0] ?? null;
+    const either = new OrFilter({ filters: ANCHOR_ATTRIBUTES.map((attribute) => new EqualityFilter({ attribute, value: bytes })) });
+    const found = await this.search(new AndFilter({ filters: [FilterParser.parseString(SYNCED_CLASSES), either] }));
+    const wanted = bytes.toString('base64');
+    return found.find((o) => o.sourceAnchor === wanted) ?? found[0] ?? null;
   }
 
   async findByIdentity(identity: string): Promise<OnPremObject[]> {
@@ -167,8 +177,8 @@ export class OnPremSession {
     const { searchEntries } = await this.client.search(o.baseDn, {
       scope: 'sub',
       filter,
-      attributes: [...TEXT_ATTRIBUTES, 'objectGUID', this.anchorName],
-      explicitBufferAttributes: ['objectGUID', this.anchorName],
+      attributes: [...TEXT_ATTRIBUTES, ...ANCHOR_ATTRIBUTES],
+      explicitBufferAttributes: ANCHOR_ATTRIBUTES,
       paged: { pageSize: o.pageSize ?? 500 },
     });
     return searchEntries.map((e) => toObject(e, this.anchorName));
@@ -237,7 +247,9 @@ function toObject(entry: Entry, anchorName: string): OnPremObject {
     kind: kindOf(objectClass),
     objectClass,
     objectGuid: base64(entry, 'objectGUID') ?? '',
-    sourceAnchor: base64(entry, anchorName),
+    // what Entra Connect exports: with mS-DS-ConsistencyGuid configured and empty, the objectGUID
+    sourceAnchor: base64(entry, anchorName) ?? base64(entry, 'objectGUID'),
+    consistencyGuid: base64(entry, CONSISTENCY_GUID),
     userPrincipalName: optional('userPrincipalName'),
     mail: optional('mail'),
     proxyAddresses: strings(entry, 'proxyAddresses'),

@@ -4,7 +4,7 @@ import { PermanentError } from '../../errors.ts';
 import { lookupsOf } from '../actions/steps.ts';
 import { canHaveHolder } from '../resolve-error.ts';
 import type { OnPremSession } from './onprem-directory.ts';
-import { anchorBase64, matchedValues, mergeLookups, objectLookups, searchForm } from './onprem-values.ts';
+import { anchorBase64, matchedValues, searchForm, valuesToSearch } from './onprem-values.ts';
 
 /**
  * The `onprem` job's use case: for each error of a report chunk, the failing object in AD
@@ -41,10 +41,15 @@ async function findObject(error: SyncError, reader: OnPremReader): Promise<Pick<
   return { status: 'not-found', object: null, candidates: [], note: `No object in AD has the ${by ? `${by} or the identity ${identity}` : `identity ${identity}`} (deleted, or outside the base DN).` };
 }
 
-/** One error's on-premises side. */
+/**
+ * One error's on-premises side: the holders of the values the report names; of every value the
+ * failing object holds when it names none (`[None]`, "…same proxy address already exists").
+ * Holders of the object's other values are no part of this error, and there may be thousands
+ * (an address a script stamped on every mailbox).
+ */
 export async function lookUpOnPremError(error: SyncError, reader: OnPremReader): Promise<OnPremSide> {
   const found = await findObject(error, reader);
-  const lookups = mergeLookups(lookupsOf(error), found.object ? objectLookups(found.object) : []);
+  const lookups = valuesToSearch(lookupsOf(error), found.object);
   const searched = lookups.map(searchForm);
   const others = (await reader.findHolders(searched)).filter((o) => o.dn.toLowerCase() !== found.object?.dn.toLowerCase());
   const holders = others.map((o: OnPremObjectData) => ({ ...o, matched: matchedValues(o, lookups) }));

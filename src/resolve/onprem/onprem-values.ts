@@ -30,11 +30,9 @@ export function objectLookups(o: OnPremObjectData): NormalisedLookup[] {
   return out;
 }
 
-/** The union of lists of lookups, first occurrence kept. */
-export function mergeLookups(...lists: NormalisedLookup[][]): NormalisedLookup[] {
-  const out: NormalisedLookup[] = [];
-  for (const list of lists) for (const l of list) add(out, l);
-  return out;
+/** What an error's holders are searched by: the values it names, else every value its failing object holds. */
+export function valuesToSearch(named: NormalisedLookup[], object: OnPremObjectData | null | undefined): NormalisedLookup[] {
+  return named.length || !object ? named : objectLookups(object);
 }
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();

@@ -32,6 +32,12 @@ describe('onprem config', () => {
     });
   });
 
+  it("takes the anchor attribute in any case (the schema's own spelling mS-DS-ConsistencyGuid too), and refuses another", () => {
+    for (const v of ['mS-DS-ConsistencyGuid', 'MS-DS-CONSISTENCYGUID', 'objectguid']) expect(['ms-DS-ConsistencyGuid', 'objectGUID']).toContain(loadConfig({ ONPREM_ANCHOR_ATTRIBUTE: v }).onprem.anchorAttribute);
+    expect(loadConfig({ ONPREM_ANCHOR_ATTRIBUTE: 'mS-DS-ConsistencyGuid' }).onprem.anchorAttribute).toBe('ms-DS-ConsistencyGuid');
+    expect(problems({ ONPREM_ANCHOR_ATTRIBUTE: 'sAMAccountName' }).join(' ')).toMatch(/ONPREM_ANCHOR_ATTRIBUTE/);
+  });
+
   it('takes a url alone (a host that only queues lookups), and names what is missing of the account', () => {
     expect(loadConfig({ ONPREM_URL: base.ONPREM_URL }).onprem.url).toBe(base.ONPREM_URL);
     expect(problems({ ONPREM_BIND_DN: base.ONPREM_BIND_DN })).toEqual([

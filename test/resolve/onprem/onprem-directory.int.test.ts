@@ -90,6 +90,19 @@ describe('OnPremDirectory against a Samba AD DC', () => {
     expect(await dir.findByAnchor(Buffer.alloc(16, 7).toString('base64'))).toBeNull();
   });
 
+  it('finds an object by either anchor attribute, as Entra Connect exports it: with ms-DS-ConsistencyGuid configured and empty, by objectGUID; with objectGUID configured, by a migrated ConsistencyGuid', async () => {
+    const alice = await guidOf(`CN=alice,${ou}`);
+    // alice has no mS-DS-ConsistencyGuid: Entra Connect exported her objectGUID
+    const byConsistency = await new OnPremDirectory({ ...options, anchorAttribute: 'ms-DS-ConsistencyGuid' }).findByAnchor(alice.toString('base64'));
+    expect(byConsistency).toMatchObject({ dn: `CN=alice,${ou}`, sourceAnchor: alice.toString('base64') });
+    // a user moved from another forest keeps its old anchor in mS-DS-ConsistencyGuid
+    const old = Buffer.alloc(16, 0x5a);
+    await admin.modify(`CN=Partner,${ou}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'mS-DS-ConsistencyGuid', values: [old] }) })]);
+    const moved = await new OnPremDirectory(options).findByAnchor(old.toString('base64'));
+    expect(moved).toMatchObject({ dn: `CN=Partner,${ou}`, consistencyGuid: old.toString('base64') });
+    await admin.modify(`CN=Partner,${ou}`, [new Change({ operation: 'delete', modification: new Attribute({ type: 'mS-DS-ConsistencyGuid', values: [] }) })]);
+  });
+
   it('finds the failing object by its UPN, its mail or its display name', async () => {
     const dir = new OnPremDirectory(options);
     for (const identity of [`alice@${domain}`, `ALICE@${domain}`, 'Alice Example']) {

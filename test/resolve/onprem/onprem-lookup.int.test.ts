@@ -48,16 +48,16 @@ afterAll(async () => {
 });
 
 describe('the on-premises side of a report chunk, read from a Samba AD DC', () => {
-  it('finds the failing object by its anchor, reads every value, and names every other holder by DN', async () => {
+  it('finds the failing object by its anchor, reads every value, and names every other holder of the reported value by DN', async () => {
     const guid = await seed.guidOf(annDn);
     const error = syncError({ attribute: 'ProxyAddresses', value: `smtp:sales@${domain}`, identity: `ann@${domain}`, onPremisesObjectId: guid });
     const sides = await new OnPremDirectory(options).session('lookup', (s) => lookUpOnPrem([error], s));
     const side = sides.get(error.fingerprint)!;
     expect(side.status).toBe('found');
-    expect(side.object).toMatchObject({ dn: annDn, objectGuid: guid, userPrincipalName: `ann@${domain}` });
-    expect(side.searched).toEqual([`smtp:sales@${domain}`, `ann@${domain}`, `smtp:ann@${domain}`, `sip:ann@${domain}`]);
-    expect(side.holders.map((h) => [h.kind, h.dn, h.matched]).sort()).toEqual([
-      ['contact', `CN=Ann Partner,${seed.ou}`, [{ attribute: 'proxyAddresses', value: `SIP:ann@${domain}` }]],
+    expect(side.object).toMatchObject({ dn: annDn, objectGuid: guid, userPrincipalName: `ann@${domain}`, proxyAddresses: expect.arrayContaining([`SIP:ann@${domain}`]) });
+    // the contact holds Ann's SIP address, which this report does not name: no part of this error
+    expect(side.searched).toEqual([`smtp:sales@${domain}`]);
+    expect(side.holders.map((h) => [h.kind, h.dn, h.matched])).toEqual([
       ['group', `CN=Sales,${seed.ou}`, [{ attribute: 'mail', value: `sales@${domain}` }, { attribute: 'proxyAddresses', value: `SMTP:sales@${domain}` }]],
     ]);
   });

@@ -110,6 +110,12 @@ describe('the verdict from both sides', () => {
     expect(resolveError(noValue, { status: 'found', holders: [cloud] }, new Date(), side({ holders: [] })).verdict).toBe('cloud-only-holder');
   });
 
+  it('AD unavailable and no cloud holder: the holder is not known, never "nobody holds it"', () => {
+    const down = side({ status: 'unavailable', object: null, holders: [], note: 'on-premises lookup at ldaps://dc1:636: DC unreachable', code: 'onprem_unreachable' });
+    expect(resolveError(report, { status: 'found', holders: [] }, new Date(), down).verdict).toBe('holder-unknown');
+    expect(resolveError(report, { status: 'found', holders: [] }, new Date(), side({ holders: [] })).verdict).toBe('no-holder');
+  });
+
   it('AD unavailable: the cloud verdict stands and the resolution carries why the on-premises side is missing', () => {
     const down = side({ status: 'unavailable', object: null, holders: [], note: 'on-premises lookup at ldaps://dc1:636: the DC refused the bind credentials', code: 'onprem_bad_credentials' });
     const r = resolveError(report, { status: 'found', holders: [holder({ matched: [{ attribute: 'proxyAddresses', value: 'smtp:sales@corp.example' }] })] }, new Date(), down);
@@ -144,12 +150,22 @@ describe('the on-premises lookup of one error (against an in-memory reader)', ()
     };
   };
 
-  it('finds the object by anchor, searches every value it holds, and keeps it out of its own holders', async () => {
+  it('finds the object by anchor and searches the value the report names, not its other values (their holders are no part of this error)', async () => {
     const r = reader([ann, salesGroup]);
     const out = await lookUpOnPremError(syncError({ attribute: 'ProxyAddresses', identity: 'ann@corp.example', onPremisesObjectId: ann.objectGuid }), r);
     expect(r.anchors).toEqual([ann.objectGuid]);
     expect(out.status).toBe('found');
-    expect(out.searched).toEqual(['smtp:john@contoso.com', 'ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
+    expect(out.searched).toEqual(['smtp:john@contoso.com']);
+    // the group holds one of Ann's other addresses: not the holder of the reported one
+    expect(out.holders).toEqual([]);
+    const named = await lookUpOnPremError(syncError({ attribute: 'ProxyAddresses', value: 'smtp:sales@corp.example', identity: 'ann@corp.example', onPremisesObjectId: ann.objectGuid }), r);
+    expect(named.holders.map((h) => h.dn)).toEqual([salesGroup.dn]);
+  });
+
+  it('a report naming no value: every value the object holds is searched, and the object kept out of its own holders', async () => {
+    const error = { ...syncError({ attribute: 'ProxyAddresses', identity: 'ann@corp.example', onPremisesObjectId: ann.objectGuid }), attributes: [{ name: 'ProxyAddresses', value: null }] };
+    const out = await lookUpOnPremError(error, reader([ann, salesGroup]));
+    expect(out.searched).toEqual(['ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
     expect(out.holders.map((h) => h.dn)).toEqual([salesGroup.dn]);
   });
 
