@@ -2,7 +2,9 @@ import type { Job } from 'bullmq';
 import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { MESSAGE_REFUSED } from '../ingest/graph-mailbox.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
+import { releaseSetAside, setAsideMessages } from '../ingest/set-aside.ts';
 import { terminalText } from '../terminal-text.ts';
 import { UsageError } from './usage.ts';
 import { earliestRun } from './replay-order.ts';
@@ -13,7 +15,7 @@ import { failureCode } from '../app/run-worker.ts';
 /** What `syncdesk failed list|retry` does (loaded when it runs; see failed-command.ts). */
 
 export interface FailedJobInfo {
-  /** The queue of a failed job, or `mail` for a mail kept but not readable. */
+  /** The queue of a failed job, `mail` for a mail kept but not readable, `mailbox` for a Graph message whose content was refused. */
   queue: string;
   id: string;
   name: string;
@@ -86,10 +88,25 @@ export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Pr
     .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt, effect: null }));
 }
 
-/** Failed jobs of every queue, then the mails kept but not readable. */
+/** Messages of a Graph mailbox whose content Exchange would not give (set-aside.ts), left in their folder. */
+export async function listSetAside(redis: Redis, prefix: string): Promise<FailedJobInfo[]> {
+  return (await setAsideMessages(redis, prefix)).map((m) => ({
+    queue: 'mailbox' as const,
+    id: m.id,
+    name: 'mail',
+    attempts: 1,
+    code: MESSAGE_REFUSED,
+    reason: `${m.internetMessageId ?? 'a mail without Message-ID'} received ${m.receivedAt} in ${m.mailbox}: ${m.reason}`,
+    failedAt: m.at,
+    effect: 'left in its folder and passed over; `failed retry` tries it again at the next poll',
+  }));
+}
+
+/** Failed jobs of every queue, then the mails kept but not readable, then the mailbox's messages set aside. */
 async function listAllFailed(runtime: Runtime, jobLimit?: number): Promise<FailedJobInfo[]> {
-  const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
-  return [...(await listFailed(runtime.queues, jobLimit, runtime.config.ticket.digest)), ...(await listRejectedMails(ledger))];
+  const redis = runtime.redis.client as Redis;
+  const ledger = createLedger(redis, runtime.config.redis.prefix);
+  return [...(await listFailed(runtime.queues, jobLimit, runtime.config.ticket.digest)), ...(await listRejectedMails(ledger)), ...(await listSetAside(redis, runtime.config.redis.prefix))];
 }
 
 /** What became of one failed job or mail put back: `done` when it is queued again. */
@@ -159,6 +176,11 @@ export async function retryFailed(runtime: Runtime, target: { id?: string; all?:
   for (const f of chosen) {
     if (f.queue === 'mail') {
       retried.push(await retryMail(runtime, ledger, f.id));
+      continue;
+    }
+    if (f.queue === 'mailbox') {
+      await releaseSetAside(runtime.redis.client as Redis, runtime.config.redis.prefix, [f.id]);
+      retried.push({ queue: f.queue, id: f.id, done: true, reason: null });
       continue;
     }
     const job = await runtime.queues.byName(f.queue).getJob(f.id);

@@ -35,7 +35,8 @@ export interface ReplayOptions {
 async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[]): AsyncGenerator<ReplayInput> {
   if (opts.graph) {
     const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
-    for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: opts.since!, until: opts.until })) {
+    const onRefused = (source: string, reason: string): void => void unreadable.push({ source, reason });
+    for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: opts.since!, until: opts.until, onRefused })) {
       yield { raw: m.raw, label: m.label, origin: 'replay-graph', receivedAt: m.receivedAt };
     }
     return;

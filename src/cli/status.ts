@@ -8,7 +8,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { onPremRouting } from '../app/onprem-routing.ts';
-import { listFailed } from './failed.ts';
+import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
@@ -167,7 +167,8 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       queues: counts,
       unworked: await unworked(queues, counts),
       skippedAsOld: await skippedAsOld(queues),
-      failed: (await listFailed(queues, 20)).map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
+      // a mailbox message set aside is as failed as a job: nothing else would say it is waiting
+      failed: [...(await listFailed(queues, 20)), ...(await listSetAside(redis.client as Redis, config.redis.prefix))].map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
       retrying: await retrying(queues),
     };
   } finally {

@@ -1,5 +1,6 @@
 import type { Config } from '../../schemas/config.schema.ts';
-import { graphMailboxFromConfig, type GraphMailbox } from './graph-mailbox.ts';
+import { PermanentError } from '../errors.ts';
+import { graphMailboxFromConfig, MESSAGE_REFUSED, type GraphMailbox } from './graph-mailbox.ts';
 
 /**
  * Reads a mailbox folder by date range through Graph for `syncdesk replay --graph`:
@@ -23,6 +24,8 @@ export interface ReadGraphFolderOptions {
   until?: Date;
   /** Tests inject the mailbox. */
   graphMailbox?: GraphMailbox;
+  /** Hears a message whose content Exchange will not give: passed over, the others read. */
+  onRefused?: (label: string, reason: string) => void;
 }
 
 export async function* readGraphFolder(config: Config, options: ReadGraphFolderOptions): AsyncGenerator<GraphFolderMail> {
@@ -30,8 +33,16 @@ export async function* readGraphFolder(config: Config, options: ReadGraphFolderO
   const folder = options.folder ?? config.graphMail.folder;
   const folderId = await mailbox.folderId(folder);
   for await (const item of mailbox.listReceived(folderId, options.since, options.until)) {
-    const raw = await mailbox.mime(item.id);
+    const label = `graph:${mailbox.address}/${folder}/${item.id}`;
+    let raw: Buffer | null;
+    try {
+      raw = await mailbox.mime(item.id);
+    } catch (err) {
+      if (!(err instanceof PermanentError && err.code === MESSAGE_REFUSED) || !options.onRefused) throw err;
+      options.onRefused(label, err.message);
+      continue;
+    }
     if (!raw) continue; // moved or deleted while we read
-    yield { raw, id: item.id, receivedAt: new Date(item.receivedDateTime), label: `graph:${mailbox.address}/${folder}/${item.id}` };
+    yield { raw, id: item.id, receivedAt: new Date(item.receivedDateTime), label };
   }
 }

@@ -3,10 +3,11 @@ import type { Config } from '../../schemas/config.schema.ts';
 import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createDeltaStore, type DeltaStore } from './graph-delta.ts';
-import { graphMailboxFromConfig, isDeltaExpired, type DeltaPage, type GraphMailbox, type MailItem } from './graph-mailbox.ts';
+import { graphMailboxFromConfig, isDeltaExpired, MESSAGE_FAILED, MESSAGE_REFUSED, type DeltaPage, type GraphMailbox, type MailItem } from './graph-mailbox.ts';
 import { backoffDelay, DEFAULT_TIMING, newListenerHealth, type ImapListener, type ListenerHealth } from './imap-listener.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import { createSleeper } from './sleeper.ts';
+import { setAside, setAsideIds } from './set-aside.ts';
 import { sweepRequest } from './sweep-request.ts';
 
 /**
@@ -27,6 +28,9 @@ import { sweepRequest } from './sweep-request.ts';
  * a sweep request (a quarantine release, sweep-request.ts): the released mail is still in the
  * folder, and the delta would not show it again.
  */
+
+/** Rounds a message's content may fail with a 500 before it is set aside (the folder's other mail reads meanwhile). */
+const FAILED_ROUNDS_BEFORE_SET_ASIDE = 3;
 
 export interface GraphListenerHealth extends ListenerHealth {
   /** Full rounds forced by an expired delta state. */
@@ -67,32 +71,71 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
   let chain: Promise<void> = Promise.resolve();
 
   const sleeper = createSleeper();
+  /** Rounds in which a message's content failed with a 500 that may pass, by message id. */
+  const failedRounds = new Map<string, number>();
+  /** A move answered "not there": the message was moved by someone, or the processed folder is gone. */
+  let destinationInDoubt = false;
 
   async function mark(items: MailItem[], destination: string | null): Promise<void> {
-    await Promise.all(items.map((m) => (destination ? mailbox.move(m.id, destination) : mailbox.addCategory(m, gm.markCategory!))));
+    if (destination) {
+      const moved = await Promise.all(items.map((m) => mailbox.move(m.id, destination)));
+      if (moved.includes(false)) destinationInDoubt = true;
+    } else await Promise.all(items.map((m) => mailbox.addCategory(m, gm.markCategory!)));
   }
 
   async function handlePage(page: DeltaPage, destination: string | null): Promise<void> {
-    const todo = page.messages.filter((m) => !(gm.markCategory && m.categories.includes(gm.markCategory)));
-    // fetched together (the limiter keeps 4 in flight), ingested one by one in page order
-    const sources = await Promise.all(todo.map((m) => mailbox.mime(m.id)));
+    const passedOver = await setAsideIds(deps.redis, config.redis.prefix);
+    const todo = page.messages.filter((m) => !(gm.markCategory && m.categories.includes(gm.markCategory)) && !passedOver.has(m.id));
+    // fetched together (the limiter keeps 4 in flight), ingested one by one in page order; one
+    // that fails costs the others nothing: they are ingested (and marked) before the round is retried
+    const fetched = await Promise.all(todo.map((m) => mailbox.mime(m.id).then((source) => ({ source }), (err: unknown) => ({ err }))));
     const handled: MailItem[] = [];
     for (const [i, item] of todo.entries()) {
       if (stopped) throw new TransientError('stopping', 'Stopping');
-      const source = sources[i];
-      if (!source) continue; // moved or deleted since the delta said it was there
+      const f = fetched[i]!;
+      if (!('source' in f) || !f.source) continue; // failed (below), or moved or deleted since the delta said it was there
+      failedRounds.delete(item.id);
       const at = new Date(item.receivedDateTime);
-      const res = await ingestor.ingest(source, { origin: 'graph', receivedAt: Number.isNaN(at.getTime()) ? new Date() : at });
+      const res = await ingestor.ingest(f.source, { origin: 'graph', receivedAt: Number.isNaN(at.getTime()) ? new Date() : at });
       if (res.status === 'queued') health.ingested++;
       if (res.handled) handled.push(item);
     }
     await mark(handled, destination);
     if (handled.length) log.debug({ count: handled.length, how: destination ? 'moved' : 'category' }, 'marked handled');
+    let again: unknown = null;
+    for (const [i, item] of todo.entries()) {
+      const f = fetched[i]!;
+      if ('err' in f && !(await setAsideIfHopeless(item, f.err))) again ??= f.err;
+    }
+    if (again) throw again;
+  }
+
+  /**
+   * A message whose content Exchange refuses (every time), or fails for it round after round
+   * while the rest of the folder reads: recorded and passed over, so it holds no report back.
+   * False for a failure of the mailbox itself (the round is retried).
+   */
+  async function setAsideIfHopeless(item: MailItem, err: unknown): Promise<boolean> {
+    const code = (err as { code?: string }).code;
+    if (code !== MESSAGE_REFUSED && code !== MESSAGE_FAILED) return false;
+    const rounds = (failedRounds.get(item.id) ?? 0) + 1;
+    if (code === MESSAGE_FAILED && rounds < FAILED_ROUNDS_BEFORE_SET_ASIDE) {
+      failedRounds.set(item.id, rounds);
+      return false;
+    }
+    failedRounds.delete(item.id);
+    const reason = (err as Error).message;
+    await setAside(deps.redis, config.redis.prefix, { id: item.id, mailbox: mailbox.address, internetMessageId: item.internetMessageId, receivedAt: item.receivedDateTime, reason, at: new Date().toISOString() });
+    log.warn(
+      { code: 'mail_set_aside', graphId: item.id, messageId: item.internetMessageId, receivedAt: item.receivedDateTime, reason },
+      'a mail whose content the mailbox will not give is set aside and left in the folder; the others go on (`syncdesk failed list`, `failed retry` tries it again)',
+    );
+    return true;
   }
 
   async function round(): Promise<void> {
     const watched = await mailbox.folderId(gm.folder);
-    const destination = processed ? await mailbox.folderId(processed, { create: true }) : null;
+    let destination = processed ? await mailbox.folderId(processed, { create: true }) : null;
     let state = await store.get();
     if (state && state.folderId !== watched) {
       log.warn({ code: 'folder_changed' }, 'the watched folder has a new id: starting a full round');
@@ -105,6 +148,16 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       answered = requested;
       if (link) log.info({ code: 'sweep' }, 'a sweep was asked for (a quarantine release): full round through the ledger');
       link = null;
+    }
+    if (processed && destinationInDoubt) {
+      // looked up again (made again if deleted): a move to a deleted folder answers as a message already gone does
+      destinationInDoubt = false;
+      const again = await mailbox.folderId(processed, { create: true, fresh: true });
+      if (again !== destination) {
+        log.warn({ code: 'processed_folder_gone', folder: processed }, `the folder ${processed} was gone and is made again; a full round moves the mail left behind`);
+        link = null;
+      }
+      destination = again;
     }
     let resynced = false;
     for (;;) {

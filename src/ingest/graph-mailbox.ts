@@ -36,13 +36,18 @@ export interface DeltaPage {
 
 export interface GraphMailbox {
   readonly address: string;
-  /** Id of a folder named by a well-known name (`inbox`) or a display-name path (`Inbox/DirSync`). */
-  folderId(path: string, options?: { create?: boolean }): Promise<string>;
+  /** Id of a folder named by a well-known name (`inbox`) or a display-name path (`Inbox/DirSync`); `fresh` asks again instead of the id kept. */
+  folderId(path: string, options?: { create?: boolean; fresh?: boolean }): Promise<string>;
   /** One delta page: the first of a new round when `link` is null, else the page `link` names. */
   deltaPage(folderId: string, link: string | null): Promise<DeltaPage>;
-  /** The raw MIME of a message, or null when it is no longer in the mailbox (moved or deleted). */
+  /**
+   * The raw MIME of a message, or null when it is no longer in the mailbox (moved or deleted).
+   * A message whose content Exchange refuses throws MESSAGE_REFUSED (never given: set it aside)
+   * or MESSAGE_FAILED (a 500 that may pass); anything else concerns the whole mailbox.
+   */
   mime(id: string): Promise<Buffer | null>;
-  move(id: string, destinationFolderId: string): Promise<void>;
+  /** False when Graph answers that the message or the folder is not there (moved by someone, or the folder deleted). */
+  move(id: string, destinationFolderId: string): Promise<boolean>;
   /** Adds `category` to the message's categories (PATCH replaces the whole list). */
   addCategory(item: MailItem, category: string): Promise<void>;
   /** Messages of a folder received in `[since, until)`, oldest first. */
@@ -60,6 +65,36 @@ const WELL_KNOWN = new Set([
 ]);
 
 const SELECT = 'id,receivedDateTime,internetMessageId,categories';
+
+/** A message whose content Exchange will not give, the same on every attempt (an S/MIME item, a corrupted one). */
+export const MESSAGE_REFUSED = 'MessageContentRefused';
+/** A message whose content failed with a 500 that may pass: tried again, a few rounds. */
+export const MESSAGE_FAILED = 'MessageContentFailed';
+/**
+ * What Exchange answers, the same every time, for an item it cannot turn into MIME: S/MIME items
+ * and bounces of them (500 ErrorMimeContentConversionFailed, LogicLabs-OU/OpenArchiver#487), a
+ * corrupted item (ErrorContentConversionFailed, microsoft-graph-docs-contrib#7758).
+ */
+const CONTENT_REFUSED = /^Error(?:Mime)?ContentConversionFailed$|^ErrorCorruptData$/;
+
+/**
+ * The Graph client reads a failed `$value` (an ArrayBuffer request) without parsing its body:
+ * its code and message are in the bytes. Read them, so the log and the operator see Graph's words.
+ */
+function withErrorBody(err: unknown): GraphErrorLike {
+  const e = err as GraphErrorLike & { body?: unknown };
+  const body = e?.body;
+  const bytes = body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : null;
+  if (!bytes?.length) return e;
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { error?: { code?: string; message?: string } };
+    // in place: the error keeps its headers (Retry-After) for the classification
+    if (parsed.error) Object.assign(e, { code: parsed.error.code ?? e.code, message: parsed.error.message ?? e.message });
+  } catch {
+    // not JSON: the error stays as the client made it
+  }
+  return e;
+}
 
 /** An expired or reset delta state: the round must start over (full resync through the ledger). */
 export const DELTA_EXPIRED = 'DeltaExpired';
@@ -147,9 +182,9 @@ export function createGraphMailbox(client: Client, address: string, options: Gra
   return {
     address,
 
-    async folderId(path, { create = false } = {}) {
+    async folderId(path, { create = false, fresh = false } = {}) {
       const key = `${create}:${path.toLowerCase()}`;
-      const cached = folderIds.get(key);
+      const cached = fresh ? undefined : folderIds.get(key);
       if (cached) return cached;
       const parts = path.split('/').map((p) => p.trim()).filter(Boolean);
       if (!parts.length) throw new PermanentError(`empty folder name for mailbox ${address}`, 'GraphMailConfig');
@@ -191,17 +226,23 @@ export function createGraphMailbox(client: Client, address: string, options: Gra
         const data = await limiter.run(() => client.api(`${user}/messages/${enc(id)}/$value`).responseType(ResponseType.ARRAYBUFFER).get() as Promise<ArrayBuffer>);
         return Buffer.from(data);
       } catch (err) {
-        if (itemGone(err)) return null;
-        throw mailError(err, `$value of ${id}`, address);
+        const e = withErrorBody(err);
+        if (e.statusCode === 404) return null;
+        const said = `$value of message ${id}: ${e.statusCode} ${e.code || 'no code'}: ${e.message || 'no message'}`;
+        const itemLevel = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 && ![401, 403, 408, 429].includes(e.statusCode);
+        if (CONTENT_REFUSED.test(e.code ?? '') || itemLevel) throw new PermanentError(`Exchange will not give its content (${said})`, MESSAGE_REFUSED);
+        if (e.statusCode === 500) throw new TransientError(`Exchange failed to give its content (${said})`, MESSAGE_FAILED);
+        throw mailError(e, `$value of ${id}`, address);
       }
     },
 
     async move(id, destinationFolderId) {
       try {
         await limiter.run(() => client.api(`${user}/messages/${enc(id)}/move`).post({ destinationId: destinationFolderId }));
+        return true;
       } catch (err) {
-        // gone already: moved by a person, or by us before a crash
-        if (itemGone(err)) return;
+        // gone already (moved by a person, or by us before a crash), or the destination folder is
+        if (itemGone(err)) return false;
         throw mailError(err, `move ${id}`, address);
       }
     },

@@ -14,7 +14,7 @@ import type { TokenClaims } from './token.ts';
  * - `GET …/mailFolders/{id}/messages` with `$filter` on receivedDateTime, `$orderby` only on a
  *   property the filter names first (else 400 InefficientFilter), `$top` ≤ 1000, nextLinks;
  * - `GET /users/{m}/messages/{id}/$value` (raw MIME), `POST …/move` (201, new id; a display
- *   name as destinationId is 400 ErrorInvalidIdMalformed), `PATCH` categories;
+ *   name as destinationId is 400 ErrorInvalidIdMalformed, a deleted folder's id 404), `PATCH` categories;
  * - permissions from the token's `roles`: reading needs Mail.Read or Mail.ReadWrite
  *   (Mail.ReadBasic.All reads no MIME), writing needs Mail.ReadWrite, else 403 ErrorAccessDenied;
  *   a mailbox outside the app's Exchange scope answers 403 ErrorAccessDenied as well;
@@ -50,6 +50,11 @@ export interface FakeMail {
   expireDeltaTokens(kind?: 'syncStateNotFound' | 'resyncRequired'): void;
   /** The next `n` mail requests answer 429 with this Retry-After. */
   throttleNext(n: number, retryAfterSeconds?: number): void;
+  /**
+   * `$value` of this message answers with this error `times` times (for ever without): Exchange's
+   * 500 ErrorMimeContentConversionFailed for an S/MIME item (LogicLabs-OU/OpenArchiver#487), say.
+   */
+  failValue(internetMessageId: string, status: number, code: string, message: string, times?: number): void;
   resetStats(): void;
   handle(req: MailRequest): Promise<Answer | null>;
 }
@@ -96,6 +101,7 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
   let storm = 0;
   let stormRetryAfter = 1;
   const inFlight = new Map<string, number>();
+  const valueFailures = new Map<string, { status: number; code: string; message: string; times: number }>();
   const newStats = (): MailStats => ({ requests: 0, maxInFlight: 0, throttled: 0, deltaRequests: 0, valueRequests: 0, moves: 0, patches: 0, gone: 0, log: [] });
 
   const mail: FakeMail = {
@@ -111,6 +117,9 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
     },
     resetStats() {
       mail.stats = newStats();
+    },
+    failValue(internetMessageId, status, code, message, times = Infinity) {
+      valueFailures.set(internetMessageId, { status, code, message, times });
     },
     async handle(req) {
       // Graph's own links name folders in key form: mailFolders('id')
@@ -177,6 +186,11 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
       if (!can(req, READ)) return denied();
       const msg = mb.messages.find((x) => x.id === decodeURIComponent(m![1]!));
       if (!msg) return notFound();
+      const failure = msg.internetMessageId ? valueFailures.get(msg.internetMessageId) : undefined;
+      if (failure && failure.times > 0) {
+        failure.times--;
+        return error(failure.status, failure.code, failure.message);
+      }
       return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: msg.mime };
     }
     if ((m = /^\/messages\/([^/]+)\/move$/.exec(rest)) && req.method === 'POST') {
@@ -187,7 +201,9 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
       try { body = JSON.parse(await req.body()) as typeof body; } catch { return error(400, 'RequestBodyRead', 'Invalid JSON in the request body.'); }
       if (typeof body.destinationId !== 'string' || !body.destinationId) return error(400, 'ErrorInvalidRequest', "The parameter 'destinationId' is required.");
       const dest = findFolder(mb, body.destinationId);
-      if (!dest) return error(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+      // a display name is no id (400); an id of the right form no longer there is the store's
+      // "not found" (as a move to an In-Place Archive folder answers, msgraph-sdk-php#285)
+      if (!dest) return /^AAMk/.test(body.destinationId) ? notFound() : error(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
       mail.stats.moves++;
       return json(201, view(moveMessage(mb, msg, dest), null));
     }

@@ -97,3 +97,9 @@ export function moveMessage(mb: FakeMailbox, message: FakeMessage, destination: 
 export function messagesIn(mb: FakeMailbox, folderId: string): FakeMessage[] {
   return mb.messages.filter((m) => m.folderId === folderId).sort((a, b) => a.createdSeq - b.createdSeq);
 }
+
+/** Deletes a folder and what is in it (a person cleaning up): its id answers "not found" from now on. */
+export function deleteFolder(mb: FakeMailbox, folderId: string): void {
+  mb.folders = mb.folders.filter((f) => f.id !== folderId);
+  mb.messages = mb.messages.filter((m) => m.folderId !== folderId);
+}

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createGraphMailListener } from '../../../src/ingest/graph-mail-listener.ts';
 import { graphMailboxFromConfig } from '../../../src/ingest/graph-mailbox.ts';
 import type { Ingestor } from '../../../src/ingest/ingest-mail.ts';
-import { deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
+import { listSetAside } from '../../../src/cli/failed.ts';
+import { releaseSetAside, setAsideMessages } from '../../../src/ingest/set-aside.ts';
+import { deleteFolder, deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
 import { reportMail } from '../helpers.ts';
 import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
 
@@ -144,6 +146,84 @@ describe('graph mail listener', () => {
     const retried = log[throttled + 1]!;
     process.stdout.write(`graph mail: 429 Retry-After 2 s, next request after ${retried.at - log[throttled]!.at} ms; round ${Date.now() - t0} ms\n`);
     expect(retried.at - log[throttled]!.at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("a mail whose content Exchange refuses (an S/MIME bounce: 500 ErrorMimeContentConversionFailed) is set aside and left in the folder; every other report goes on; the admin's retry tries it again", async () => {
+    const { q, config, listener } = setup();
+    const tags = Array.from({ length: 5 }, tag);
+    for (const t of tags) deliver(ctx.box, reportMail(t));
+    const smime = `<dirsync-${tags[1]}@microsoftonline.com>`;
+    ctx.fake.mail.failValue(smime, 500, 'ErrorMimeContentConversionFailed', 'MIME content conversion failed.');
+    const l = listener();
+    await l.syncNow();
+    // the others, on its page and after it, are queued and moved
+    expect(q.jobs.size).toBe(4);
+    expect(inbox().map((m) => m.internetMessageId)).toEqual([smime]);
+    const [held] = await setAsideMessages(ctx.client, config.redis.prefix);
+    expect(held).toMatchObject({ internetMessageId: smime, mailbox: config.graphMail.mailbox });
+    expect(held!.reason).toMatch(/500 ErrorMimeContentConversionFailed: MIME content conversion failed/);
+    const listed = await listSetAside(ctx.client, config.redis.prefix);
+    expect(listed[0]).toMatchObject({ queue: 'mailbox', id: held!.id, code: 'MessageContentRefused' });
+    // passed over from now on, even in a full round
+    ctx.fake.mail.expireDeltaTokens();
+    const values = ctx.fake.mail.stats.valueRequests;
+    await l.syncNow();
+    expect(ctx.fake.mail.stats.valueRequests).toBe(values);
+    // the admin puts it back (Exchange reads it now): the next poll reads the folder in full, and it goes through
+    ctx.fake.mail.failValue(smime, 500, 'ErrorMimeContentConversionFailed', 'MIME content conversion failed.', 0);
+    await releaseSetAside(ctx.client, config.redis.prefix, [held!.id]);
+    await l.syncNow();
+    expect(q.jobs.size).toBe(5);
+    expect(inbox()).toEqual([]);
+  });
+
+  it('a 500 for one mail: the others of its page are queued and moved at once; it is tried again each round, and set aside after three', async () => {
+    const { q, config, listener } = setup();
+    const tags = Array.from({ length: 3 }, tag);
+    for (const t of tags) deliver(ctx.box, reportMail(t));
+    const broken = `<dirsync-${tags[0]}@microsoftonline.com>`;
+    ctx.fake.mail.failValue(broken, 500, 'ErrorInternalServerError', 'An internal server error occurred.');
+    const l = listener();
+    // Graph's words reach the log (the client reads a failed $value's body as bytes)
+    await expect(l.syncNow()).rejects.toThrow(/ErrorInternalServerError: An internal server error occurred/);
+    expect(q.jobs.size).toBe(1);
+    expect(inbox().map((m) => m.internetMessageId)).toEqual([broken, `<dirsync-${tags[2]}@microsoftonline.com>`]);
+    await expect(l.syncNow()).rejects.toThrow(/ErrorInternalServerError/);
+    await l.syncNow();
+    expect((await setAsideMessages(ctx.client, config.redis.prefix)).map((m) => m.internetMessageId)).toContain(broken);
+    // the round went on past it: the next page's report, and later ones, flow
+    expect(q.jobs.size).toBe(2);
+    deliver(ctx.box, reportMail(tag()));
+    await l.syncNow();
+    expect(q.jobs.size).toBe(3);
+  });
+
+  it('a mail gone between the delta and its $value (404, moved by someone): passed over, the others queued in the same round', async () => {
+    const { q, listener } = setup();
+    const tags = Array.from({ length: 3 }, tag);
+    for (const t of tags) deliver(ctx.box, reportMail(t));
+    ctx.fake.mail.failValue(`<dirsync-${tags[0]}@microsoftonline.com>`, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    await listener().syncNow();
+    expect(q.jobs.size).toBe(2);
+  });
+
+  it('the Processed folder deleted while running: made again, and the mail left behind is moved', async () => {
+    const { q, listener } = setup();
+    const l = listener();
+    deliver(ctx.box, reportMail(tag()));
+    await l.syncNow();
+    deleteFolder(ctx.box, ctx.box.folders.find((f) => f.displayName === 'Processed')!.id);
+    deliver(ctx.box, reportMail(tag()));
+    deliver(ctx.box, reportMail(tag()));
+    // the moves answer "not found": the tickets are made, the mail stays
+    await l.syncNow();
+    expect(q.jobs.size).toBe(3);
+    expect(inbox()).toHaveLength(2);
+    // the next poll looks the folder up again, makes it, and moves what stayed behind
+    await l.syncNow();
+    expect(inbox()).toEqual([]);
+    expect(processed()).toHaveLength(2);
+    expect(q.jobs.size).toBe(3);
   });
 
   it('mail that is not a report stays in the folder, unmarked; stop() ends the polling', async () => {

@@ -30,6 +30,13 @@ describe('replay --graph: a folder and a date range', () => {
     for (const m of read) await q.ingestor.ingest(m.raw, { origin: 'replay-graph', receivedAt: m.receivedAt });
     for (const m of read) expect((await q.ingestor.ingest(m.raw, { origin: 'replay-graph', receivedAt: m.receivedAt })).status).toBe('duplicate');
     expect(q.jobs.size).toBe(3);
+    // a mail whose content Exchange refuses is named and passed over; the others are read
+    ctx.fake.mail.failValue('<dirsync-replay-r3@microsoftonline.com>', 500, 'ErrorMimeContentConversionFailed', 'MIME content conversion failed.');
+    const refused: string[] = [];
+    const again = [];
+    for await (const m of readGraphFolder(config, { since: at('03'), until: at('09'), onRefused: (label, reason) => refused.push(`${label}: ${reason}`) })) again.push(m);
+    expect(again).toHaveLength(2);
+    expect(refused).toEqual([expect.stringMatching(/^graph:.*: Exchange will not give its content \(.*500 ErrorMimeContentConversionFailed/)]);
   });
 });
 
