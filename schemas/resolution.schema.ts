@@ -88,6 +88,8 @@ export const OnPremSideSchema = z.object({
   candidates: z.array(z.string()).default([]),
   /** The values searched for holders, as `smtp:a@b`, `sip:a@b` or a bare UPN. */
   searched: z.array(z.string()).default([]),
+  /** Where AD was searched (ONPREM_BASE_DN): objects outside it were not. */
+  base: z.string().optional(),
   note: z.string().nullable(),
   /** The error code when unavailable (`onprem_bad_credentials`, `onprem_unreachable`, …). */
   code: z.string().nullable().default(null),

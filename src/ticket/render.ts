@@ -182,7 +182,7 @@ export function onPremBlocks(side: OnPremSide): ContentBlock[] {
   if (side.note) blocks.push({ kind: 'paragraph', text: side.note });
   if (side.candidates.length) blocks.push({ kind: 'list', items: side.candidates });
   if (side.holders.length) blocks.push({ kind: 'paragraph', text: 'Other objects in AD holding its values:' }, { kind: 'list', items: side.holders.map(onPremHolderLine) });
-  else if (side.searched.length) blocks.push({ kind: 'paragraph', text: `No other object in AD holds ${side.searched.join(', ')}.` });
+  else if (side.searched.length) blocks.push({ kind: 'paragraph', text: `No other object in AD${side.base ? ` under ${side.base}` : ''} holds ${side.searched.join(', ')}${side.base ? ' (objects outside it were not searched)' : ''}.` });
   return blocks;
 }
 

@@ -154,8 +154,9 @@ export function adDuplicateSteps(side: OnPremSide): Action[] {
 export function onPremDuplicateActions(side: OnPremSide, syncedCloudHolders: Holder[]): Action[] {
   const dns = [...(side.object ? [side.object.dn] : []), ...side.holders.map((h) => h.dn)];
   const actions: Action[] = syncedCloudHolders.map(confirmHolder);
-  const who = side.object ? `the failing object ${side.object.dn} and ${side.holders.map((h) => h.dn).join(', ')}` : side.holders.map((h) => h.dn).join(', ');
-  actions.push(step(`The duplicate lives in on-premises AD: ${who} hold the same value. Look at them and decide which keeps it.`, adShowCommand(dns)));
+  const holders = side.holders.map((h) => h.dn).join(', ');
+  const who = side.object ? `the failing object ${side.object.dn} and ${holders} hold the same value. Look at them` : side.holders.length > 1 ? `${holders} hold the same value. Look at them` : `${holders} holds the value. Look at it`;
+  actions.push(step(`The duplicate lives in on-premises AD: ${who} and decide which keeps it.`, adShowCommand(dns)));
   actions.push(...adDuplicateSteps(side));
   actions.push(step('Run IdFix against the forest to find other duplicates before they reach Entra ID.', null));
   actions.push(DELTA_SYNC);

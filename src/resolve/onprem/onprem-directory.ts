@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AndFilter, Client, EqualityFilter, FilterParser, OrFilter, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Client, EqualityFilter, FilterParser, OrFilter, ResultCodeError, type Entry, type Filter } from 'ldapts';
 import type { OnPremObjectData } from '../../../schemas/resolution.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import { anyOf, equals } from './ldap-filter.ts';
@@ -91,7 +91,7 @@ export class OnPremDirectory {
     // tlsOptions on an ldap:// client make ldapts speak TLS at once, before StartTLS: the DC hangs up
     const client = new Client({ url: o.url, timeout: o.timeoutMs ?? 10_000, connectTimeout: o.timeoutMs ?? 10_000, tlsOptions: startTls ? undefined : tlsOptions });
     try {
-      if (startTls) await client.startTLS(tlsOptions ?? {});
+      if (startTls) await client.startTLS(tlsOptions ?? {}).catch((err: unknown) => Promise.reject(startTlsRefused(err, o.url)));
       await client.bind(o.bindDn, o.bindPassword);
       return await work(new OnPremSession(client, o, this.anchorName));
     } catch (err) {
@@ -105,6 +105,20 @@ export class OnPremDirectory {
   async probe(): Promise<OnPremProbe> {
     return this.session('check', (s) => s.probe());
   }
+}
+
+/**
+ * A DC that answers StartTLS with an LDAP result refuses TLS on this port: AD without a
+ * certificate for LDAP answers 52 (unavailable), which is no busy DC to retry. The password
+ * was not sent; a person must give the DC a certificate or use ldaps://.
+ */
+function startTlsRefused(err: unknown, url: string): unknown {
+  if (!(err instanceof ResultCodeError)) return err;
+  return new PermanentError(
+    `on-premises AD at ${url}: the DC refused StartTLS (LDAP result ${err.code}: ${err.message}); the password was not sent. Give the DC a certificate for LDAP, or use ldaps://…:636`,
+    'onprem_tls',
+    { cause: err },
+  );
 }
 
 /** Searches on one bound connection. */
@@ -122,6 +136,11 @@ export class OnPremSession {
    * migration tool may still carry its old anchor in mS-DS-ConsistencyGuid. The ticket's own
    * search step looks in both. The configured attribute wins when two objects answer.
    */
+  /** Where this session searches (objects outside it are not found). */
+  get baseDn(): string {
+    return this.options.baseDn;
+  }
+
   async findByAnchor(anchor: string): Promise<OnPremObject | null> {
     const bytes = Buffer.from(anchor.trim(), 'base64');
     if (bytes.length === 0) throw new PermanentError(`not a base64 source anchor: ${anchor}`, 'onprem_bad_anchor');

@@ -14,7 +14,7 @@ import { anchorBase64, matchedValues, searchForm, valuesToSearch } from './onpre
  */
 
 /** The searches the use case needs, on one bound connection (OnPremSession). */
-export type OnPremReader = Pick<OnPremSession, 'findByAnchor' | 'findByIdentity' | 'findHolders'>;
+export type OnPremReader = Pick<OnPremSession, 'findByAnchor' | 'findByIdentity' | 'findHolders'> & Partial<Pick<OnPremSession, 'baseDn'>>;
 
 /** Errors worth reading AD for: another object may hold one of the object's values, and the report names the object. */
 export function wantsOnPrem(error: SyncError): boolean {
@@ -32,13 +32,14 @@ async function findObject(error: SyncError, reader: OnPremReader): Promise<Pick<
   }
   const identity = error.identity?.trim();
   const by = anchor ? `source anchor ${error.onPremisesObjectId}` : null;
-  if (!identity) return { status: 'not-found', object: null, candidates: [], note: `No object in AD has the ${by ?? 'reported identity'} (deleted, or outside the base DN).` };
+  const outside = `deleted, or outside the base DN${reader.baseDn ? ` ${reader.baseDn}` : ''}`;
+  if (!identity) return { status: 'not-found', object: null, candidates: [], note: `No object in AD has the ${by ?? 'reported identity'} (${outside}).` };
   const found = await reader.findByIdentity(identity);
   if (found.length === 1) return { status: 'found', object: found[0]!, candidates: [], note: by ? `Found by its identity ${identity}: no object has the ${by}.` : null };
   if (found.length > 1) {
     return { status: 'ambiguous', object: null, candidates: found.map((o) => o.dn), note: `${found.length} objects in AD are named ${identity}; none has the report's source anchor.` };
   }
-  return { status: 'not-found', object: null, candidates: [], note: `No object in AD has the ${by ? `${by} or the identity ${identity}` : `identity ${identity}`} (deleted, or outside the base DN).` };
+  return { status: 'not-found', object: null, candidates: [], note: `No object in AD has the ${by ? `${by} or the identity ${identity}` : `identity ${identity}`} (${outside}).` };
 }
 
 /**
@@ -53,7 +54,7 @@ export async function lookUpOnPremError(error: SyncError, reader: OnPremReader):
   const searched = lookups.map(searchForm);
   const others = (await reader.findHolders(searched)).filter((o) => o.dn.toLowerCase() !== found.object?.dn.toLowerCase());
   const holders = others.map((o: OnPremObjectData) => ({ ...o, matched: matchedValues(o, lookups) }));
-  return { ...found, holders, searched, code: null };
+  return { ...found, holders, searched, code: null, ...(reader.baseDn && { base: reader.baseDn }) };
 }
 
 /** The on-premises side of every error that wants one, by fingerprint. */

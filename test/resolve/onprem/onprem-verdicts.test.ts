@@ -124,6 +124,11 @@ describe('the verdict from both sides', () => {
     expect(r.onPremises).toMatchObject({ status: 'unavailable', code: 'onprem_bad_credentials', note: 'on-premises lookup at ldaps://dc1:636: the DC refused the bind credentials' });
   });
 
+  it('one holder in AD and no failing object read: the step speaks of that one object', () => {
+    const r = resolveError(report, { status: 'unresolved', note: 'Graph is not configured' }, new Date(), side({ object: null, status: 'not-found' }));
+    expect(r.actions.map((a) => a.step).join('\n')).toContain(`${salesGroup.dn} holds the value. Look at it and decide which keeps it.`);
+  });
+
   it('Graph not asked but AD shows the duplicate: fixed in AD all the same', () => {
     const r = resolveError(report, { status: 'unresolved', note: 'Graph is not configured' }, new Date(), side());
     expect(r.verdict).toBe('onprem-duplicate');
@@ -167,6 +172,12 @@ describe('the on-premises lookup of one error (against an in-memory reader)', ()
     const out = await lookUpOnPremError(error, reader([ann, salesGroup]));
     expect(out.searched).toEqual(['ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
     expect(out.holders.map((h) => h.dn)).toEqual([salesGroup.dn]);
+  });
+
+  it('names the base it searched where nothing was found: an object outside it was not', async () => {
+    const outside = await lookUpOnPremError(syncError({ attribute: 'ProxyAddresses', identity: 'gone@corp.example' }), { ...reader([ann]), baseDn: 'OU=Corp,DC=corp,DC=example' });
+    expect(outside).toMatchObject({ status: 'not-found', base: 'OU=Corp,DC=corp,DC=example' });
+    expect(outside.note).toBe('No object in AD has the identity gone@corp.example (deleted, or outside the base DN OU=Corp,DC=corp,DC=example).');
   });
 
   it('says which objects an ambiguous identity names', async () => {
