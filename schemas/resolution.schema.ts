@@ -15,6 +15,8 @@ export const HolderSchema = z.object({
   deleted: z.boolean(),
   /** A user's accountEnabled: false is a shared or resource mailbox as a rule (or a disabled account). Absent: not known. */
   accountEnabled: z.boolean().nullable().optional(),
+  /** Exchange's kind of recipient (`SharedMailbox`, `MailUser`, …) where an export said it (Get-Recipient); Graph does not. */
+  recipientTypeDetails: z.string().nullable().optional(),
   /** What kind of group (from groupTypes, mailEnabled, securityEnabled): Exchange changes each with its own cmdlet. Absent: not known. */
   groupKind: z.enum(['microsoft365', 'mail-enabled security', 'distribution', 'security']).nullable().optional(),
   /** Which of the searched values this object holds, and in which attribute (`proxyAddresses` as `smtp:…`). */

@@ -118,6 +118,7 @@ export function toHolder(obj: Record<string, unknown>, kind: ObjectKind, deleted
     onPremisesDistinguishedName: str(obj.onPremisesDistinguishedName),
     deleted,
     ...(kind === 'user' && typeof obj.accountEnabled === 'boolean' && { accountEnabled: obj.accountEnabled }),
+    ...(typeof obj.recipientTypeDetails === 'string' && obj.recipientTypeDetails && { recipientTypeDetails: obj.recipientTypeDetails }),
     ...(kind === 'group' && { groupKind: groupKindOf(obj) }),
     matched,
   };

@@ -78,9 +78,9 @@ const GROUP_KIND = { microsoft365: 'Microsoft 365 group', 'mail-enabled security
 function holderLine(h: Holder): string {
   const name = h.displayName ?? '(no display name)';
   const ids = [h.userPrincipalName, h.mail && h.mail !== h.userPrincipalName ? h.mail : null].filter(Boolean).join(', ');
-  const type = h.type === 'group' && h.groupKind ? GROUP_KIND[h.groupKind] : h.type;
+  const type = h.type === 'group' && h.groupKind ? GROUP_KIND[h.groupKind] : h.type === 'user' && h.recipientTypeDetails ? `user (${h.recipientTypeDetails})` : h.type;
   const parts = [`${type} ${name}${ids ? ` (${ids})` : ''}`, holderKind(h)];
-  if (h.accountEnabled === false) parts.push('sign-in blocked (as for a shared or resource mailbox, or a disabled account)');
+  if (h.accountEnabled === false && !h.recipientTypeDetails) parts.push('sign-in blocked (as for a shared or resource mailbox, or a disabled account)');
   if (h.onPremisesSyncEnabled === false && h.onPremisesImmutableId) parts.push(`still carries the anchor (ImmutableId) ${h.onPremisesImmutableId} of the object it was synced from`);
   if (h.deleted) parts.push('deleted (in the recycle bin)');
   if (h.onPremisesDistinguishedName) parts.push(`on-premises DN ${h.onPremisesDistinguishedName}`);

@@ -27,7 +27,10 @@ function imported(name: string, type?: 'user' | 'group' | 'contact') {
 }
 
 async function resolveWith(name: string, attribute: string, value: string) {
-  const i = imported(name);
+  return resolveImported(imported(name), name, attribute, value);
+}
+
+async function resolveImported(i: ReturnType<typeof importCsv>, name: string, attribute: string, value: string) {
   const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: name, warnings: i.warnings, coverage: i.coverage };
   const lookup = createSnapshotLookup(wholeSnapshot({ header, objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)) }, 'Contoso'), () => new Date('2026-12-01T00:00:00Z'));
   const [answer] = await lookup.findHolders([{ attribute, value }]);
@@ -90,7 +93,12 @@ describe('snapshot import', () => {
     expect(i.objects[0]).toMatchObject({ userPrincipalName: 'AlexW@contoso.com', onPremisesSyncEnabled: true });
     // RecipientTypeDetails says what Graph's accountEnabled and group kinds would: the shared mailbox, and each group's Exchange cmdlet
     const shared = await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:info@contoso.com');
-    expect(shared.holders[0]).toMatchObject({ displayName: 'Info Desk', accountEnabled: false });
+    expect(shared.holders[0]).toMatchObject({ displayName: 'Info Desk', accountEnabled: false, recipientTypeDetails: 'SharedMailbox' });
+    // the export says what Graph cannot: a shared mailbox is never offered a person's join, and its cmdlet is sure
+    const commands = shared.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).not.toContain('-OnPremisesImmutableId');
+    expect(shared.actions.map((a) => a.step).join('\n')).toContain('The holder is a SharedMailbox');
+    expect(commands).toContain("Set-Mailbox -Identity 'info@contoso.com' -EmailAddresses @{add='SMTP:<new-primary-address>'}; Set-Mailbox -Identity 'info@contoso.com' -EmailAddresses @{remove='smtp:info@contoso.com'}\n");
     const tax = await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:tax@contoso.com');
     expect(tax.holders[0]).toMatchObject({ type: 'group', groupKind: 'mail-enabled security' });
     expect(tax.actions.map((a) => a.command).join('\n')).toContain('Set-DistributionGroup');
@@ -130,6 +138,17 @@ describe('snapshot import', () => {
     const lookup = createSnapshotLookup(wholeSnapshot({ header: { format: SNAPSHOT_FORMAT, version: 1, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: 'x', warnings: [], coverage: i.coverage }, objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)) }, 'Contoso'));
     const [answer] = await lookup.findHolders([{ attribute: 'ProxyAddresses', value: x500.replace('X500', 'x500') }]);
     expect(answer!.holders.map((h) => h.displayName)).toEqual(['Müller, Jürgen']);
+  });
+
+  it('a mail user from Get-Recipient gets Set-MailUser, not Set-Mailbox with a hint', async () => {
+    const csv = [
+      'Name,DisplayName,RecipientType,RecipientTypeDetails,PrimarySmtpAddress,EmailAddresses,ExternalDirectoryObjectId,IsDirSynced,WindowsLiveID',
+      'yamada,Yamada Taro,MailUser,MailUser,yamada@contoso.com,SMTP:yamada@contoso.com;smtp:taro@contoso.com,id-9,False,yamada@contoso.com',
+    ].join('\n');
+    const r = await resolveImported(importCsv(csv, 'recipients.csv'), 'recipients.csv', 'ProxyAddresses', 'smtp:taro@contoso.com');
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Set-MailUser -Identity 'yamada@contoso.com' -EmailAddresses @{remove='smtp:taro@contoso.com'}");
+    expect(commands).not.toMatch(/Set-Mailbox|# mail user/);
   });
 
   it('reads the Entra download\'s accountEnabled and userType: a blocked account is said before any hard match', async () => {

@@ -25,8 +25,17 @@ function exchangeRemoveCommand(h: Holder, addresses: string[], primary: boolean)
     const newPrimary = primary ? `${cmdlet} -Identity ${id} -PrimarySmtpAddress ${psQuote('<new-primary-address>')}; ` : '';
     return `${newPrimary}${cmdlet} -Identity ${id} -EmailAddresses ${remove}${unsure}`;
   }
-  const newPrimary = primary ? `Set-Mailbox -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
-  return `${newPrimary}Set-Mailbox -Identity ${id} -EmailAddresses ${remove}  # mail user: Set-MailUser`;
+  // Graph does not tell a mailbox from a mail user; an Exchange export does
+  const kind = h.recipientTypeDetails ?? '';
+  const cmdlet = /MailUser$/i.test(kind) ? 'Set-MailUser' : 'Set-Mailbox';
+  const unsure = kind ? '' : '  # mail user: Set-MailUser';
+  const newPrimary = primary ? `${cmdlet} -Identity ${id} -EmailAddresses @{add=${psQuote('SMTP:<new-primary-address>')}}; ` : '';
+  return `${newPrimary}${cmdlet} -Identity ${id} -EmailAddresses ${remove}${unsure}`;
+}
+
+/** A shared, room or equipment mailbox, as an Exchange export says it: never a person's account to join. */
+export function isResourceMailbox(h: Holder): boolean {
+  return /^(?:Shared|Room|Equipment)Mailbox$/i.test(h.recipientTypeDetails ?? '');
 }
 
 /** Every address the holder was found with (mail, proxies), once each: an error may name several (an X500 and a SIP address). */
@@ -61,7 +70,9 @@ function isGuest(h: Holder): boolean {
  * group or contact is never offered it, and one of unknown class only once AD says it is a user.
  */
 export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPrem: OnPremClass = null): Action[] {
-  const join = holder.type === 'user' && !isGuest(holder) && onPrem !== 'other' ? joinSteps(error, holder, onPrem) : [];
+  const resource = isResourceMailbox(holder);
+  const join = holder.type === 'user' && !isGuest(holder) && onPrem !== 'other' && !resource ? joinSteps(error, holder, onPrem) : [];
+  if (resource) join.push(step(`The holder is a ${holder.recipientTypeDetails} (so says the Exchange export): no person's AD account is joined to it. Free the value on it, or on the on-premises object.`));
   const stale = onPrem === 'other' ? [staleOnPremStep(error)] : [];
   return [confirmHolder(holder), ...join, ...stale, ...freeValueSteps(holder, lookups), DELTA_SYNC];
 }
