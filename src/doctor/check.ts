@@ -40,7 +40,8 @@ export function errorText(err: unknown, max = 240): string {
   const line = String(e?.message ?? err).split('\n').find((l) => l.trim()) ?? String(err);
   const text = line.trim();
   const withCode = e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
-  return withCode.length > max ? `${withCode.slice(0, max - 1)}…` : withCode;
+  // cut at a word: "the app lacks Ma…" reads as a different word
+  return withCode.length > max ? `${withCode.slice(0, max).replace(/\s+\S*$/, '')}…` : withCode;
 }
 
 /** Network error codes that mean "nothing answers there". */
