@@ -64,6 +64,8 @@ export const OnPremObjectSchema = z.object({
   proxyAddresses: z.array(z.string()),
   /** msRTCSIP-PrimaryUserAddress (`sip:…`). */
   sipAddress: z.string().optional(),
+  /** A user or computer account disabled in AD (userAccountControl ACCOUNTDISABLE): as a rule a leaver's, whose values can go. */
+  disabled: z.boolean().optional(),
   whenChanged: z.string().optional(),
 });
 export type OnPremObjectData = z.infer<typeof OnPremObjectSchema>;

@@ -160,7 +160,7 @@ function rdnValue(dn: string): string {
 
 function onPremHolderLine(h: OnPremHolder): string {
   const holds = h.matched.length ? ` — holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}` : '';
-  return `${h.kind} ${h.dn}${holds}`;
+  return `${h.kind} ${h.dn}${h.disabled ? ' (account disabled)' : ''}${holds}`;
 }
 
 /** The on-premises side: the failing object with its DN and values, every other AD holder by DN, or why it is missing. */
@@ -172,7 +172,7 @@ export function onPremBlocks(side: OnPremSide): ContentBlock[] {
   }
   const o = side.object;
   if (o) {
-    const rows: Array<[string, string]> = [['DN', o.dn], ['Object class', o.kind], ['objectGUID', o.objectGuid]];
+    const rows: Array<[string, string]> = [['DN', o.dn], ['Object class', o.disabled ? `${o.kind} (account disabled)` : o.kind], ['objectGUID', o.objectGuid]];
     if (o.sourceAnchor && o.sourceAnchor !== o.objectGuid) rows.push(['Source anchor', o.sourceAnchor]);
     rows.push(['userPrincipalName', o.userPrincipalName ?? '(none)'], ['mail', o.mail ?? '(none)'], ['proxyAddresses', o.proxyAddresses.join(', ') || '(none)']);
     if (o.sipAddress) rows.push(['msRTCSIP-PrimaryUserAddress', o.sipAddress]);

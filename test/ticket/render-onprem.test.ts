@@ -42,6 +42,13 @@ describe('a ticket with the on-premises side', () => {
     expect(text).toContain(`Set-ADUser -Identity 'CN=Smith\\, Ann,${BASE}' -Remove @{proxyAddresses='smtp:sales@corp.example'}`);
   });
 
+  it('marks an AD holder whose account is disabled (a leaver, whose values can go)', () => {
+    const leaver = { dn: `CN=Old Ann,${BASE}`, kind: 'user' as const, objectClass: ['user'], objectGuid: 'ICEiIyQlJicoKSorLC0uLw==', proxyAddresses: ['smtp:sales@corp.example'], disabled: true, matched: [{ attribute: 'proxyAddresses', value: 'smtp:sales@corp.example' }] };
+    const text = toText(renderDraft(view({ ...side, holders: [leaver] }), seen).body);
+    expect(text).toContain(`user CN=Old Ann,${BASE} (account disabled) — holds proxyAddresses smtp:sales@corp.example`);
+    expect(text).not.toContain(`group CN=Sales,${BASE} (account disabled)`);
+  });
+
   it('names in the summary the holder the verdict is about, not the first one found', () => {
     const cloudOnly = holder({ id: 'c0ffee00-0000-4000-8000-000000000002', displayName: 'Ann Cloud', matched: [{ attribute: 'proxyAddresses', value: 'smtp:ann@corp.example' }] });
     const v = view({ ...side, holders: [] }, [cloud, cloudOnly]);

@@ -43,7 +43,9 @@ export interface OnPremProbe {
 const CONSISTENCY_GUID = 'mS-DS-ConsistencyGuid';
 const ANCHOR_LDAP_NAME = { objectGUID: 'objectGUID', 'ms-DS-ConsistencyGuid': CONSISTENCY_GUID } as const;
 const ANCHOR_ATTRIBUTES = ['objectGUID', CONSISTENCY_GUID];
-const TEXT_ATTRIBUTES = ['distinguishedName', 'objectClass', 'userPrincipalName', 'mail', 'proxyAddresses', 'msRTCSIP-PrimaryUserAddress', 'whenChanged'];
+const TEXT_ATTRIBUTES = ['distinguishedName', 'objectClass', 'userPrincipalName', 'mail', 'proxyAddresses', 'msRTCSIP-PrimaryUserAddress', 'whenChanged', 'userAccountControl'];
+/** userAccountControl's ACCOUNTDISABLE flag. */
+const ACCOUNT_DISABLED = 0x2;
 /** Only objects Entra Connect syncs can hold a synced value. */
 const SYNCED_CLASSES = '(|(objectClass=user)(objectClass=contact)(objectClass=group))';
 
@@ -274,5 +276,6 @@ function toObject(entry: Entry, anchorName: string): OnPremObject {
     proxyAddresses: strings(entry, 'proxyAddresses'),
     sipAddress: optional('msRTCSIP-PrimaryUserAddress'),
     whenChanged: generalizedTime(optional('whenChanged')),
+    ...((Number(optional('userAccountControl')) & ACCOUNT_DISABLED) !== 0 && { disabled: true }),
   };
 }

@@ -45,7 +45,8 @@ beforeAll(async () => {
     userPrincipalName: `alice@${domain}`, mail: `alice@${domain}`, displayName: 'Alice Example',
     proxyAddresses: [`SMTP:alice@${domain}`, `smtp:${shared}`, `SIP:alice@${domain}`],
   });
-  await user('bob', { userPrincipalName: shared, mail: `bob@${domain}`, proxyAddresses: [`SMTP:bob@${domain}`] });
+  // enabled without a password (NORMAL_ACCOUNT | PASSWD_NOTREQD); alice, made without one, is disabled as AD makes such users
+  await user('bob', { userPrincipalName: shared, mail: `bob@${domain}`, proxyAddresses: [`SMTP:bob@${domain}`], userAccountControl: '544' });
   await user('evil', { userPrincipalName: `evil@${domain}`, displayName: '*)(objectClass=*' });
   await add('CN=Sales', { objectClass: ['top', 'group'], sAMAccountName: `sales${tag}`, mail: `sales@${domain}`, proxyAddresses: [`SMTP:sales@${domain}`, `smtp:${shared}`] });
   await add('CN=Partner', { objectClass: ['top', 'person', 'organizationalPerson', 'contact'], mail: shared, proxyAddresses: [`SMTP:${shared}`] });
@@ -79,6 +80,9 @@ describe('OnPremDirectory against a Samba AD DC', () => {
     });
     expect(found!.proxyAddresses.sort()).toEqual([`SIP:alice@${domain}`, `SMTP:alice@${domain}`, `smtp:${shared}`]);
     expect(found!.objectClass).toContain('user');
+    // a disabled account is said (a leaver's, as a rule); an enabled one is not
+    expect(found!.disabled).toBe(true);
+    expect((await new OnPremDirectory(options).findByIdentity(shared))[0]!.disabled).toBeUndefined();
     expect(Date.parse(found!.whenChanged!)).toBeGreaterThan(Date.now() - 3_600_000);
   });
 
