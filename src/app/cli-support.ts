@@ -3,7 +3,7 @@ import { configFilePath } from '../config-file.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import { Job, type Queue } from 'bullmq';
-import { type QueueName, type Queues } from '../queues.ts';
+import { isOnPremQueue, onPremForestOf, type QueueName, type Queues } from '../queues.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
 
@@ -70,13 +70,25 @@ export function pendingTotal(counts: QueueCounts): number {
  * waited for: it cannot run before an admin retries. A schedule's next run (delayed until its
  * time) is not waited for either.
  */
-export async function waitForDrain(queues: Queues, options: { timeoutMs?: number; onTick?: (pending: number) => void } = {}): Promise<boolean> {
+export async function waitForDrain(
+  queues: Queues,
+  options: { timeoutMs?: number; onTick?: (pending: number) => void; onUnworked?: (names: string[]) => void } = {},
+): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
   let quiet = 0;
+  let looked = 0;
+  let said = '';
   while (Date.now() < deadline) {
     const counts = await queueCounts(queues);
     const pending = pendingTotal(counts);
     options.onTick?.(pending);
+    // a queue nobody works (an onprem worker not started) would keep the wait silent for as long as it lasts
+    if (options.onUnworked && Date.now() - looked >= UNWORKED_EVERY_MS) {
+      looked = Date.now();
+      const names = await unworkedQueues(queues, counts);
+      if (names.length && names.join() !== said) options.onUnworked(names);
+      said = names.join();
+    }
     const parents = Object.values(counts).reduce((n, c) => n + (c['waiting-children'] ?? 0), 0);
     const still = pending === parents && (parents === 0 || (await onlyHeldParents(queues)));
     quiet = still ? quiet + 1 : 0;
@@ -84,6 +96,26 @@ export async function waitForDrain(queues: Queues, options: { timeoutMs?: number
     await new Promise((r) => setTimeout(r, 150));
   }
   return false;
+}
+
+/** How often a wait asks Redis which queues have no worker (CLIENT LIST per queue). */
+const UNWORKED_EVERY_MS = 2000;
+
+/** Queues with jobs waiting and no worker connected; a Redis that refuses CLIENT LIST (some managed services) cannot tell, and is not guessed at. */
+export async function unworkedQueues(queues: Queues, counts: Record<string, Record<string, number>>): Promise<string[]> {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(counts)) {
+    if ((c.waiting ?? 0) + (c.prioritized ?? 0) === 0) continue;
+    const workers = await queues.byName(name).getWorkersCount().catch(() => -1);
+    if (workers === 0) out.push(name);
+  }
+  return out;
+}
+
+/** What an operator reads of such a queue: which worker its reports wait for. */
+export function unworkedLine(name: string): string {
+  const forest = onPremForestOf(name);
+  return `Queue ${name}: jobs waiting and no worker connected; their reports wait for \`syncdesk worker --queues ${isOnPremQueue(name) ? 'onprem' : name}\`${forest ? ` with ONPREM_FOREST=${forest}` : ''}`;
 }
 
 /** Parents looked at per queue: a run's report closes and chunks, far fewer than this. */

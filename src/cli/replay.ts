@@ -5,7 +5,8 @@ import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
-import { cliConfig, cliLogger, formatCounts, waitForDrain } from '../app/cli-support.ts';
+import { cliConfig, cliLogger, formatCounts, unworkedLine, waitForDrain } from '../app/cli-support.ts';
+import { isOnPremQueue } from '../queues.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/session.ts';
@@ -284,7 +285,8 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
 
     const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
-    const drained = worked === 'here' ? await waitForDrain(runtime.queues) : true;
+    const onUnworked = opts.json ? undefined : (names: string[]) => names.forEach((n) => print(`${unworkedLine(n)}${isOnPremQueue(n) ? ` (at most ONPREM_WAIT_SECONDS, ${config.onprem.waitSeconds} s; then their tickets go out without AD)` : ''}`));
+    const drained = worked === 'here' ? await waitForDrain(runtime.queues, { onUnworked }) : true;
     if (worked === 'here') {
       for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));

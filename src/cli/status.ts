@@ -2,8 +2,8 @@ import { Cluster, type Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/sender-trust.ts';
-import { cliConfig, cliLogger, formatCounts, queueCounts } from '../app/cli-support.ts';
-import { createQueues, isOnPremQueue, onPremForestOf, onPremQueueName, type Queues } from '../queues.ts';
+import { cliConfig, cliLogger, formatCounts, queueCounts, unworkedLine, unworkedQueues } from '../app/cli-support.ts';
+import { createQueues, onPremQueueName, type Queues } from '../queues.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
@@ -123,17 +123,6 @@ async function retrying(queues: Queues, limit = 20): Promise<StatusReport['retry
 }
 
 /** The queues whose jobs wait for a worker that is not there (BullMQ lists each queue's connected workers). */
-async function unworked(queues: Queues, counts: Record<string, Record<string, number>>): Promise<string[]> {
-  const out: string[] = [];
-  for (const [name, c] of Object.entries(counts)) {
-    if ((c.waiting ?? 0) + (c.prioritized ?? 0) === 0) continue;
-    // a Redis that refuses CLIENT LIST (some managed services) cannot tell: say nothing rather than guess
-    const workers = await queues.byName(name).getWorkersCount().catch(() => -1);
-    if (workers === 0) out.push(name);
-  }
-  return out;
-}
-
 /** The forests' queues to show; a tenants file that cannot be read (a secret not set here) must not hide the rest of the status. */
 function forestQueuesOf(config: Config): string[] {
   try {
@@ -165,7 +154,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()) },
       quarantined: quarantined.length,
       queues: counts,
-      unworked: await unworked(queues, counts),
+      unworked: await unworkedQueues(queues, counts),
       skippedAsOld: await skippedAsOld(queues),
       // a mailbox message set aside is as failed as a job: nothing else would say it is waiting
       failed: [...(await listFailed(queues, 20)), ...(await listSetAside(redis.client as Redis, config.redis.prefix))].map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
@@ -186,10 +175,7 @@ function renderStatus(s: StatusReport): string[] {
   for (const [name, c] of Object.entries(s.queues)) {
     lines.push(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);
   }
-  for (const name of s.unworked) {
-    const forest = onPremForestOf(name);
-    lines.push(`Queue ${name}: jobs waiting and no worker connected; their reports wait for \`syncdesk worker --queues ${isOnPremQueue(name) ? 'onprem' : name}\`${forest ? ` with ONPREM_FOREST=${forest}` : ''}`);
-  }
+  for (const name of s.unworked) lines.push(unworkedLine(name));
   const skips = s.skippedAsOld;
   if (skips.problems) {
     lines.push(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForDrain } from '../../src/app/cli-support.ts';
+import { unworkedLine, waitForDrain } from '../../src/app/cli-support.ts';
 import type { Queues } from '../../src/queues.ts';
 import { services } from '../helpers/services.ts';
 
@@ -70,5 +70,17 @@ describe('waitForDrain', () => {
     await forest.close();
     await worker.close();
     await flows.close();
+  }, 60_000);
+
+  it("says once which queue has jobs and no worker (an onprem worker not started), instead of waiting in silence", async () => {
+    const forest = new Queue('onprem-contoso', { connection, prefix });
+    const both = { names: ['ticket', 'onprem-contoso'], byName: (n: string) => (n === 'ticket' ? queue : forest) } as unknown as Queues;
+    await forest.add('onprem', {});
+    const said: string[][] = [];
+    expect(await waitForDrain(both, { timeoutMs: 3_000, onUnworked: (names) => said.push(names) })).toBe(false);
+    expect(said).toEqual([['onprem-contoso']]);
+    expect(unworkedLine('onprem-contoso')).toBe('Queue onprem-contoso: jobs waiting and no worker connected; their reports wait for `syncdesk worker --queues onprem` with ONPREM_FOREST=contoso');
+    await forest.obliterate({ force: true });
+    await forest.close();
   }, 60_000);
 });
