@@ -1,4 +1,4 @@
-import { InvalidCredentialsError, ResultCodeError } from 'ldapts';
+import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'ldapts';
 import { PermanentError, TransientError } from '../../errors.ts';
 
 /** LDAP result codes worth retrying: busy (51), unavailable (52), time limit (3), other (80). */
@@ -15,6 +15,10 @@ export function classifyLdapError(err: unknown, what: string): TransientError | 
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof InvalidCredentialsError)
     return new PermanentError(`${what}: the DC refused the bind credentials (${message})`, 'onprem_bad_credentials', { cause: err });
+  if (err instanceof NoSuchObjectError) {
+    // a search's base that is not there (or that the account may not see): the DC's own text says less
+    return new PermanentError(`${what}: the base DN is not on this DC, or the account cannot see it (LDAP result 32, no such object: ${message}); check ONPREM_BASE_DN with \`syncdesk doctor\``, 'onprem_no_base', { cause: err });
+  }
   if (err instanceof ResultCodeError) {
     if (TRANSIENT_RESULT_CODES.has(err.code))
       return new TransientError(`${what}: LDAP result ${err.code} (${message})`, 'onprem_busy', undefined, { cause: err });
