@@ -1,5 +1,5 @@
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { Client, MiddlewareFactory } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
@@ -76,16 +76,48 @@ export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
 };
 
 /**
+ * A credential whose cached token can be dropped. @azure/identity keeps a token until it nears
+ * its expiry (an hour): one Graph refuses before that (401: revoked, the app's sessions cut)
+ * would be sent again and again. Renewed, the next request signs in afresh.
+ */
+export class RenewableCredential implements TokenCredential {
+  private inner: TokenCredential;
+  constructor(private readonly make: () => TokenCredential) {
+    this.inner = make();
+  }
+  getToken(...args: Parameters<TokenCredential['getToken']>): ReturnType<TokenCredential['getToken']> {
+    return this.inner.getToken(...args);
+  }
+  renew(): void {
+    this.inner = this.make();
+  }
+}
+
+/** Renews the credential when Graph answers 401: the request fails as before, the next one gets a new token. */
+class RenewOnUnauthorized implements Middleware {
+  private next: Middleware | undefined;
+  constructor(private readonly credential: RenewableCredential) {}
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    await this.next!.execute(context);
+    if (context.response?.status === 401) this.credential.renew();
+  }
+}
+
+/**
  * The Graph client for one tenant: the real middleware chain (auth, RetryHandler for
  * 429/503/504, redirects), with `observe` (metrics) seeing each request on the wire.
  */
 export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver): Client {
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
-  const chain = observe ? MiddlewareFactory.getDefaultMiddlewareChain(authProvider) : null;
+  const chain = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
   // just before the HTTP handler: after the RetryHandler, so every attempt is seen
-  chain?.splice(chain.length - 1, 0, new ObserverMiddleware(observe!));
+  if (observe) chain.splice(chain.length - 1, 0, new ObserverMiddleware(observe));
+  if (credential instanceof RenewableCredential) chain.unshift(new RenewOnUnauthorized(credential));
   return Client.initWithMiddleware({
-    ...(chain ? { middleware: chain } : { authProvider }),
+    middleware: chain,
     baseUrl: endpoints.baseUrl,
     defaultVersion: 'v1.0',
     ...(endpoints.customHost ? { customHosts: new Set([endpoints.customHost]) } : {}),

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../../schemas/config.schema.ts';
-import { createGraphClient, createGraphCredential, graphEndpoints, type CredentialFactory } from './graph-credential.ts';
+import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
 import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type TenantEntry } from './tenants.ts';
@@ -60,5 +60,5 @@ export function tenantGraphClient(
     baseUrl: tenant.baseUrl ?? g.baseUrl,
     authorityHost: tenant.authorityHost ?? g.authorityHost,
   });
-  return createGraphClient(createCredential(tenant, endpoints), endpoints, observe);
+  return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints)), endpoints, observe);
 }

@@ -78,6 +78,8 @@ export interface FakeGraph {
   deletedItemsFilters: 'any' | 'basic' | 'none';
   /** The next `n` Graph HTTP requests get 200 with an HTML page (a captive portal, a proxy's login); 0 stops it. */
   htmlNext(n?: number): void;
+  /** Every access token handed out so far is refused from now on (401 InvalidAuthenticationToken): revoked, or the app's sessions cut. */
+  revokeTokens(): void;
   throttle(plan: ThrottlePlan | null): void;
   /** The mail endpoints: their stats, latency, delta expiry and throttling. */
   mail: FakeMail;
@@ -161,6 +163,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     maxPageSize: options.maxPageSize ?? 999,
     deletedItemsFilters: 'any',
     htmlNext(n = 1) { html = n > 0 ? html + n : 0; },
+    revokeTokens() { tokens.clear(); },
     throttle(p) { plan = p; callCount = 0; },
     mail: createFakeMail(() => fake.url),
     resetStats() { fake.stats = newStats(); },

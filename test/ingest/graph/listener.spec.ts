@@ -226,6 +226,18 @@ describe('graph mail listener', () => {
     expect(q.jobs.size).toBe(3);
   });
 
+  it('a token Graph stops taking (401 InvalidAuthenticationToken: revoked) is not sent again: the next round signs in afresh', async () => {
+    const { q, listener } = setup();
+    const l = listener();
+    deliver(ctx.box, reportMail(tag()));
+    await l.syncNow();
+    ctx.fake.revokeTokens();
+    deliver(ctx.box, reportMail(tag()));
+    await expect(l.syncNow()).rejects.toThrow(/InvalidAuthenticationToken/);
+    await l.syncNow();
+    expect(q.jobs.size).toBe(2);
+  });
+
   it('mail that is not a report stays in the folder, unmarked; stop() ends the polling', async () => {
     const { q, config } = setup();
     deliver(ctx.box, ['From: colleague@contoso.com', 'To: reports@contoso.com', 'Subject: lunch?', 'Message-ID: <lunch@contoso.com>', '', 'Pizza?', ''].join('\r\n'));
