@@ -5,9 +5,8 @@ import { cliConfig } from '../app/cli-support.ts';
 import { PermanentError } from '../errors.ts';
 import { exportDirectory } from '../resolve/snapshot/export-graph.ts';
 import { decodeExport, importCsv } from '../resolve/snapshot/import-csv.ts';
-import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
-import { label, saveSnapshot, storedTenants, tenantFolderFor, type StoredTenant } from '../resolve/snapshot/snapshot-store.ts';
-import { domainsSeen, OBJECT_TYPES, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
+import { describeParts, label, saveSnapshot, storedTenants, tenantFolderFor } from '../resolve/snapshot/snapshot-store.ts';
+import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
 
 /** What `syncdesk snapshot export|import|list` does (loaded when it runs; see snapshot-command.ts). */
@@ -90,14 +89,6 @@ function tenantFolder(dir: string, tenant: SnapshotHeader['tenant'], file: strin
   } catch (err) {
     throw new PermanentError(`${basename(file)}: ${(err as Error).message}`, 'SnapshotImportInvalid');
   }
-}
-
-/** Which file answers for which object types, and how old each is. */
-function describeParts(t: StoredTenant, now = new Date()): string {
-  const all = t.parts.length === 1 && t.parts[0]!.types.length === 3;
-  const parts = t.parts.map((p) => `${all ? '' : `${p.types.join(', ')}: `}${p.header.takenAt} (${describeAge(p.header.takenAt, now)}) ${p.header.source}`);
-  const missing = OBJECT_TYPES.filter((type) => !t.parts.some((p) => p.types.includes(type)));
-  return [...parts, ...(missing.length ? [`no ${missing.join(', ')}`] : [])].join('; ');
 }
 
 /** The export's text; a file that cannot be read is said in a line, as a broken one is. */

@@ -1,6 +1,5 @@
 import type { Config } from '../../schemas/config.schema.ts';
-import { describeAge } from '../resolve/snapshot/snapshot-lookup.ts';
-import { label, storedTenants } from '../resolve/snapshot/snapshot-store.ts';
+import { describeParts, label, storedTenants } from '../resolve/snapshot/snapshot-store.ts';
 import { pass, warn, type CheckResult } from './check.ts';
 
 /** Each tenant's directory snapshot, and whether a part of it is too old to trust for holders. */
@@ -12,7 +11,7 @@ export function checkSnapshots(config: Config, now: Date = new Date()): CheckRes
   const maxAgeMs = config.graph.snapshotMaxAgeDays * 86_400_000;
   return stored.map((t) => {
     const check = `snapshot ${label(t)}`;
-    const detail = t.parts.map(({ header, types }) => `${t.parts.length > 1 ? `${types.join(', ')}: ` : ''}taken ${header.takenAt} (${describeAge(header.takenAt, now)}) from ${header.source}`).join('; ');
+    const detail = describeParts(t, now);
     const oldest = Math.min(...t.parts.map((p) => Date.parse(p.header.takenAt)));
     if (now.getTime() - oldest <= maxAgeMs) return pass(check, detail);
     return warn(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DirectoryLookup, DirectoryLookupFor, LookupAnswer, TenantRoute } from '../directory-lookup.ts';
 import { createTenantDirectory, type TenantEntry } from '../tenants.ts';
 import { FULL_COVERAGE, OBJECT_TYPES, readSnapshot, SnapshotHeaderSchema, writeSnapshot, type ObjectType, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
-import { createSnapshotLookup } from './snapshot-lookup.ts';
+import { createSnapshotLookup, describeAge } from './snapshot-lookup.ts';
 
 /**
  * The folder of snapshots: one subfolder per tenant, one file per snapshot, named by the
@@ -107,6 +107,14 @@ export function tenantFolderFor(dir: string, tenant: SnapshotHeader['tenant']): 
     if (hits.length > 1) throw new Error(`it matches the snapshots of ${hits.length} tenants (${hits.map(label).join(', ')}): say which with --tenant-id, --tenant-name or --domain`);
   }
   return null;
+}
+
+/** Which file answers for which object types, and how old each is (`snapshot list`, `doctor`). */
+export function describeParts(t: StoredTenant, now = new Date()): string {
+  const all = t.parts.length === 1 && t.parts[0]!.types.length === OBJECT_TYPES.length;
+  const parts = t.parts.map((p) => `${all ? '' : `${p.types.join(', ')}: `}${p.header.takenAt} (${describeAge(p.header.takenAt, now)}) ${p.header.source}`);
+  const missing = OBJECT_TYPES.filter((type) => !t.parts.some((p) => p.types.includes(type)));
+  return [...parts, ...(missing.length ? [`no ${missing.join(', ')}`] : [])].join('; ');
 }
 
 export function label(t: StoredTenant): string {
