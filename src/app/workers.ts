@@ -63,15 +63,18 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
 /** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
   const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.prefix, logger: runtime.logger, ...tuning };
-  announce(runtime, roles);
+  // every part a worker needs is made before the first worker starts: one that cannot be made
+  // (a desk not configured) fails the start with no worker left running to keep the process up
   const poll = runtime.pollGraph();
+  const resolver = roles.includes('resolve') ? runtime.resolver() : null;
+  const stage = roles.includes('ticket') ? runtime.ticketStage() : null;
+  announce(runtime, roles);
   return roles.flatMap((role) => {
     switch (role) {
       case 'poll':
         return poll ? [startPollWorker(poll, base)] : [];
       case 'resolve': {
-        const resolver = runtime.resolver();
-        const worker = runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver, await collectOnPremSides(job, data.errors)) });
+        const worker = runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver!, await collectOnPremSides(job, data.errors)) });
         boundOnPremWait(runtime, worker, base);
         return worker;
       }
@@ -86,7 +89,7 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return runWorker({ ...base, queue, schema: OnPremJobSchema, handler: (data, job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId }), { made: job.attemptsMade, max: job.opts.attempts ?? 1 }) });
       }
       case 'ticket':
-        return startTicketWorker({ ...base, stage: runtime.ticketStage() });
+        return startTicketWorker({ ...base, stage: stage! });
     }
   });
 }

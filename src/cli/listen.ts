@@ -5,7 +5,8 @@ import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
-import { runUntilSignal } from './stop-deadline.ts';
+import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import type { AdminServer } from '../admin/server.ts';
 
 /** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
 
@@ -43,16 +44,17 @@ export async function runListen(opts: { adminPort?: number }): Promise<never> {
   const logger = cliLogger(config, false);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
-  const listener = await startListener(runtime);
-  const admin = await startAdmin(runtime, metrics, { imap: listener });
+  let listener: Listener | null = null;
+  let admin: AdminServer | null = null;
+  const stop = async (): Promise<void> => {
+    await admin?.close();
+    await listener?.stop();
+    await runtime.close();
+  };
+  await stopIfStartFails(stop, async () => {
+    listener = await startListener(runtime);
+    admin = await startAdmin(runtime, metrics, { imap: listener });
+  });
   logger.info({ action: 'listen-ready', mailbox: config.imap.mailbox, redis: runtime.redis.describe }, 'listening');
-  return runUntilSignal(
-    async () => {
-      await admin?.close();
-      await listener.stop();
-      await runtime.close();
-    },
-    config.shutdownTimeoutSeconds,
-    logger,
-  );
+  return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }

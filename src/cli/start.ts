@@ -5,7 +5,9 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen.ts';
-import { runUntilSignal } from './stop-deadline.ts';
+import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import type { Worker } from 'bullmq';
+import type { AdminServer } from '../admin/server.ts';
 
 /** What `syncdesk start` does (loaded when it runs; see start-command.ts). */
 export async function runStart(opts: { concurrency: number; listen: boolean; adminPort?: number }): Promise<never> {
@@ -14,20 +16,21 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   const roles = parseRoles(undefined);
-  const workers = startWorkers(runtime, roles, { concurrency: opts.concurrency });
-  await ensureSchedules(runtime, roles);
+  let workers: Worker[] = [];
   let listener: Listener | null = null;
-  if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);
-  else logger.warn({ action: 'start' }, 'no mailbox is configured (IMAP_HOST or MAIL_SOURCE=graph): feed mails with `syncdesk replay`');
-  const admin = await startAdmin(runtime, metrics, { workers, imap: listener });
+  let admin: AdminServer | null = null;
+  const stop = async (): Promise<void> => {
+    await admin?.close();
+    await listener?.stop();
+    await stopWorkers(workers, runtime);
+  };
+  await stopIfStartFails(stop, async () => {
+    workers = startWorkers(runtime, roles, { concurrency: opts.concurrency });
+    await ensureSchedules(runtime, roles);
+    if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);
+    else logger.warn({ action: 'start' }, 'no mailbox is configured (IMAP_HOST or MAIL_SOURCE=graph): feed mails with `syncdesk replay`');
+    admin = await startAdmin(runtime, metrics, { workers, imap: listener });
+  });
   logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
-  return runUntilSignal(
-    async () => {
-      await admin?.close();
-      await listener?.stop();
-      await stopWorkers(workers, runtime);
-    },
-    config.shutdownTimeoutSeconds,
-    logger,
-  );
+  return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }

@@ -29,3 +29,18 @@ export function runUntilSignal(stop: () => Promise<void>, seconds: number, logge
     onShutdownSignal(() => stopWithin(stop, seconds, logger), logger);
   });
 }
+
+/**
+ * A long-running command's start: when a part fails to start (a desk not configured, an admin
+ * host that does not resolve, no mailbox for `listen`), what had started is stopped before the
+ * error leaves. Its open Redis connections and workers would keep the process running: no exit
+ * code for systemd or Docker to act on, and the embedded Redis left behind.
+ */
+export async function stopIfStartFails(stop: () => Promise<void>, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

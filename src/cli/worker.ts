@@ -4,7 +4,9 @@ import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
-import { runUntilSignal } from './stop-deadline.ts';
+import type { Worker } from 'bullmq';
+import type { AdminServer } from '../admin/server.ts';
+import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
 import { UsageError } from './usage.ts';
 
 /** What `syncdesk worker` does (loaded when it runs; see worker-command.ts). */
@@ -30,21 +32,22 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
   const logger = cliLogger(config, false);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
-  const workers = startWorkers(runtime, roles, {
-    concurrency: opts.concurrency,
-    lockDurationMs: opts.lockDuration,
-    stalledIntervalMs: opts.stalledInterval,
+  let workers: Worker[] = [];
+  let admin: AdminServer | null = null;
+  const stop = async (): Promise<void> => {
+    await admin?.close();
+    await stopWorkers(workers, runtime);
+  };
+  await stopIfStartFails(stop, async () => {
+    workers = startWorkers(runtime, roles, {
+      concurrency: opts.concurrency,
+      lockDurationMs: opts.lockDuration,
+      stalledIntervalMs: opts.stalledInterval,
+    });
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    await ensureSchedules(runtime, roles);
+    admin = await startAdmin(runtime, metrics, { workers });
   });
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  await ensureSchedules(runtime, roles);
-  const admin = await startAdmin(runtime, metrics, { workers });
   logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
-  return runUntilSignal(
-    async () => {
-      await admin?.close();
-      await stopWorkers(workers, runtime);
-    },
-    config.shutdownTimeoutSeconds,
-    logger,
-  );
+  return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }
