@@ -8,6 +8,13 @@
 import { existsSync } from 'node:fs';
 import { applyV8Mode } from './v8-mode.js';
 
+// package.json's engines: an older Node (a distribution's /usr/bin/node) must not run it half-way
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(`syncdesk: needs Node.js 22 or later; this is ${process.version} (${process.execPath}): install Node 22 (scripts/node-lts.sh) and put it first on PATH`);
+  process.exit(1);
+}
+
 // first, before anything fills the heap (why: v8-mode.js)
 applyV8Mode();
 

@@ -6,6 +6,7 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { warnIfEvicting } from '../redis/eviction.ts';
 import type { AdminServer } from '../admin/server.ts';
 
 /** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
@@ -44,6 +45,7 @@ export async function runListen(opts: { adminPort?: number }): Promise<never> {
   const logger = cliLogger(config, false);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
+  await warnIfEvicting(runtime.redis.client, logger);
   let listener: Listener | null = null;
   let admin: AdminServer | null = null;
   const stop = async (): Promise<void> => {

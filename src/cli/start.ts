@@ -6,6 +6,7 @@ import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { warnIfEvicting } from '../redis/eviction.ts';
 import type { Worker } from 'bullmq';
 import type { AdminServer } from '../admin/server.ts';
 
@@ -15,6 +16,7 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
   const logger = cliLogger(config, false);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
+  await warnIfEvicting(runtime.redis.client, logger);
   const roles = parseRoles(undefined);
   let workers: Worker[] = [];
   let listener: Listener | null = null;

@@ -7,6 +7,7 @@ import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/w
 import type { Worker } from 'bullmq';
 import type { AdminServer } from '../admin/server.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { warnIfEvicting } from '../redis/eviction.ts';
 import { UsageError } from './usage.ts';
 
 /** What `syncdesk worker` does (loaded when it runs; see worker-command.ts). */
@@ -32,6 +33,7 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
   const logger = cliLogger(config, false);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
+  await warnIfEvicting(runtime.redis.client, logger);
   let workers: Worker[] = [];
   let admin: AdminServer | null = null;
   const stop = async (): Promise<void> => {

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createRedisClient, redisTarget, type RedisClient } from '../redis/connection.ts';
 import { findEmbeddedRedis } from '../redis/embedded-redis.ts';
+import { maxmemoryPolicy } from '../redis/eviction.ts';
 import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
 
 const run = promisify(execFile);
@@ -23,15 +24,7 @@ export function versionAtLeast(version: string, min: readonly number[]): boolean
 async function inspect(client: RedisClient): Promise<{ version: string; policy: string | null }> {
   const info = await client.info('server');
   const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
-  let policy: string | null = null;
-  try {
-    const res = (await client.config('GET', 'maxmemory-policy')) as string[];
-    policy = res[1] ?? null;
-  } catch {
-    const mem = await client.info('memory').catch(() => '');
-    policy = /maxmemory_policy:([^\r\n]+)/.exec(mem)?.[1]?.trim() ?? null;
-  }
-  return { version, policy };
+  return { version, policy: await maxmemoryPolicy(client) };
 }
 
 function verdict(where: string, version: string, policy: string | null): CheckResult {

@@ -76,10 +76,13 @@ function assertMailId(mailId: string): void {
   if (!MAIL_ID.test(mailId)) throw new MailStoreError(`not a mail id: ${JSON.stringify(mailId)}`);
 }
 
-/** Write-then-rename, so a crash never leaves a half-written file under the final name. */
+/**
+ * Write-then-rename, so a crash never leaves a half-written file under the final name. Owner
+ * only: a kept mail holds a tenant's names and addresses, not for every local account to read.
+ */
 async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data);
+  await writeFile(tmp, data, { mode: 0o600 });
   await rename(tmp, path);
 }
 
@@ -89,7 +92,7 @@ export function createMailStore(options: MailStoreOptions): MailStore {
   const emlPath = (id: string): string => join(dir, `${id}.eml`);
   const jsonPath = (id: string): string => join(dir, `${id}.json`);
   let ready: Promise<void> | null = null;
-  const ensureDir = (): Promise<void> => (ready ??= mkdir(dir, { recursive: true }).then(() => undefined));
+  const ensureDir = (): Promise<void> => (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined));
 
   async function readRecord(mailId: string): Promise<StoredMailRecord | null> {
     assertMailId(mailId);

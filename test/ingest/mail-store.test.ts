@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,15 @@ describe('mail store', () => {
     expect(again.record.origin).toBe('imap');
     expect((await s.get(first.record.mailId))?.raw).toEqual(raw);
     expect(await s.get('0'.repeat(64))).toBeNull();
+  });
+
+  it('writes a kept mail for its owner only: another local account cannot read a tenant\'s names and addresses', async () => {
+    const nested = join(dir, 'mail');
+    const s = createMailStore({ dir: nested, maxMailBytes: 1000, retentionDays: 30, now: () => clock });
+    const { record } = await s.put(Buffer.from('Subject: x\r\n\r\nbody\r\n'), meta);
+    expect(statSync(join(nested, `${record.mailId}.eml`)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(nested, `${record.mailId}.json`)).mode & 0o777).toBe(0o600);
+    expect(statSync(nested).mode & 0o777).toBe(0o700);
   });
 
   it('keeps an oversized mail truncated to the cap, never dropped', async () => {

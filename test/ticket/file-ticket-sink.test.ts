@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ describe('file ticket sink', () => {
     expect(md).toMatch(/## Note — .*\n\nchanged/);
     const json = JSON.parse(readFileSync(join(dir, `${t.id}.json`), 'utf8'));
     expect(json).toMatchObject({ id: t.id, key: 'aadsync-1', status: 'open', notes: [{ kind: 'note' }] });
+    // for the service's user and group, not every local account
+    for (const f of [`${t.id}.json`, `${t.id}.md`]) expect(statSync(join(dir, f)).mode & 0o007).toBe(0);
   });
 
   it("shows a mail's terminal escapes in the Markdown, not raw (people cat it); the JSON record keeps the text", async () => {

@@ -50,7 +50,8 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
 
   async function atomicWrite(path: string, content: string): Promise<void> {
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, content, 'utf8');
+    // the service's own group may read tickets (an agent's account); other local accounts not
+    await writeFile(tmp, content, { encoding: 'utf8', mode: 0o640 });
     await rename(tmp, path);
   }
 
@@ -73,7 +74,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
   }
 
   async function save(t: FileTicket): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o750 });
     // JSON last: it is the record, the Markdown is derived from it.
     await atomicWrite(join(dir, `${t.id}.md`), markdown(t));
     await atomicWrite(jsonPath(t.id), `${JSON.stringify(t, null, 2)}\n`);
@@ -142,7 +143,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       };
       // the key marker first: a crash between the two writes leaves a marker without a
       // ticket (ignored by findByKey), never a ticket that findByKey cannot see
-      await mkdir(join(dir, 'by-key', draft.key), { recursive: true });
+      await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 });
       await writeFile(join(dir, 'by-key', draft.key, id), '');
       await save(t);
       if (opts.followUpOf && (await read(opts.followUpOf.id))) {
