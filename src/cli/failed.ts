@@ -94,7 +94,7 @@ export async function listSetAside(redis: Redis, prefix: string): Promise<Failed
     queue: 'mailbox' as const,
     id: m.id,
     name: 'mail',
-    attempts: 1,
+    attempts: m.attempts ?? 1,
     code: MESSAGE_REFUSED,
     reason: `${m.internetMessageId ?? 'a mail without Message-ID'} received ${m.receivedAt} in ${m.mailbox}: ${m.reason}`,
     failedAt: m.at,

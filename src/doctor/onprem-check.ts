@@ -16,6 +16,8 @@ function bindFix(code: string | undefined, config: Config): string {
       return `check ONPREM_BIND_DN (${o.bindDn}) and ONPREM_BIND_PASSWORD (or ONPREM_BIND_PASSWORD_FILE); the account must not be locked or expired`;
     case 'onprem_tls':
       return 'the DC certificate is not trusted for this host name: set ONPREM_TLS_CA to the CA file that signed it, and use the name in the certificate in ONPREM_URL';
+    case 'onprem_starttls_refused':
+      return 'the DC offers no TLS on this port (no certificate for LDAP): give it one, then StartTLS works, or use ldaps://…:636; the password is never sent without TLS';
     case 'onprem_ldap_error':
       return 'the DC refused the bind: a simple bind needs LDAPS (ldaps://…:636) or StartTLS (ldap://…:389); check the account';
     default:
@@ -51,7 +53,7 @@ export async function checkOnPrem(config: Config, options: { timeoutMs?: number 
     results.push(
       warn(
         'on-premises anchor',
-        `no user under ${o.baseDn} has ${anchor}: failing objects are found by their identity only`,
+        `no user under ${o.baseDn} has ${anchor}: a failing object is found by its objectGUID, as Entra Connect exports an object whose ${anchor} is empty, else by its identity`,
         'if Entra Connect uses objectGUID as source anchor, set ONPREM_ANCHOR_ATTRIBUTE=objectGUID; ms-DS-ConsistencyGuid is only filled on objects Entra Connect has exported',
       ),
     );

@@ -125,7 +125,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     }
     failedRounds.delete(item.id);
     const reason = (err as Error).message;
-    await setAside(deps.redis, config.redis.prefix, { id: item.id, mailbox: mailbox.address, internetMessageId: item.internetMessageId, receivedAt: item.receivedDateTime, reason, at: new Date().toISOString() });
+    await setAside(deps.redis, config.redis.prefix, { id: item.id, mailbox: mailbox.address, internetMessageId: item.internetMessageId, receivedAt: item.receivedDateTime, reason, attempts: rounds, at: new Date().toISOString() });
     log.warn(
       { code: 'mail_set_aside', graphId: item.id, messageId: item.internetMessageId, receivedAt: item.receivedDateTime, reason },
       'a mail whose content the mailbox will not give is set aside and left in the folder; the others go on (`syncdesk failed list`, `failed retry` tries it again)',

@@ -18,6 +18,8 @@ export interface SetAsideMessage {
   receivedAt: string;
   /** Graph's answer, with its code. */
   reason: string;
+  /** The reads it failed (rounds of the listener); absent from entries written before it was kept. */
+  attempts?: number;
   at: string;
 }
 

@@ -131,13 +131,14 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   } else if (deleted) {
     verdict = 'soft-deleted-holder';
     actions = softDeletedActions(deleted, lookups);
+  } else if (outcome.incomplete || side?.status === 'unavailable') {
+    // what was searched could not show every holder (a snapshot without addresses, AD not read):
+    // finding nobody, or only the object itself, proves nothing
+    verdict = 'holder-unknown';
+    actions = noHolderActions(lookups);
   } else if (holders.length > 0) {
     verdict = 'same-object';
     actions = sameObjectActions(holders[0]!);
-  } else if (outcome.incomplete || side?.status === 'unavailable') {
-    // what was searched could not show the holder (a snapshot without addresses, AD not read): nobody found proves nothing
-    verdict = 'holder-unknown';
-    actions = noHolderActions(lookups);
   } else {
     verdict = 'no-holder';
     actions = noHolderActions(lookups);

@@ -215,7 +215,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     // An older report never undoes what a newer one decided for a problem; a problem nothing
     // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
-    if (s && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
+    // Its own ticket, looked up again, is still its own to bring up to date, newer runs of other problems or not.
+    if (s && !(news && sameRun(s, report)) && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
       return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
     }
     return null;

@@ -48,7 +48,7 @@ const CATEGORY_LABELS: Record<string, string> = {
 const VERDICT_TEXT: Record<Verdict, string> = {
   'cloud-only-holder': 'A cloud-only object holds the value: fix it in Microsoft 365 (change or remove the value there).',
   'synced-holder': 'An object synced from on-premises AD holds the value: the duplicate lives in on-premises AD, fix it there.',
-  'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (both objects are named by DN below).',
+  'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (the objects are named by DN below).',
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
   'same-object': 'The value is held by the reported object itself (its cloud object is already matched to it): nothing else holds it, so the conflict is gone or was with an object since removed.',
   'no-holder': 'Nobody holds the value any more, as far as Graph can see: the next sync cycle should succeed (the note below says what could not be searched).',

@@ -228,6 +228,20 @@ export function runTicketScenarios(name: string, makeSink: () => Promise<Scenari
       expect((await state.store().get(correlationKey(tenant, a)))?.seenCount).toBe(1);
     });
 
+    it("a lookup retried after a newer report of the tenant was applied: the older report's own ticket is still brought up to date", async () => {
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const applier = createReportApplier({ sink: desk.sink, state: state.store(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false }, now });
+      const job = ticketJob(tenant, 1, [a]);
+      await applier.applyReport(job, resolutionsFor(unresolved(a.fingerprint, 'on-premises lookup: DC unreachable')));
+      // a newer run of the tenant, about another problem, goes out before the retry
+      await applier.applyReport(ticketJob(tenant, 5, [b]), resolutionsFor(resolution(b)));
+      expect((await applier.applyProblems(job, resolutionsFor(resolution(a)), { refresh: 'relookup' })).map((x) => x.action)).toEqual(['note']);
+      const [ticketA] = await desk.inspect.tickets(correlationKey(tenant, a));
+      expect(ticketA!.summary).toContain('held by cloud-only user John Smith');
+    });
+
     it('old replay: an older report changes nothing a newer one decided, but creates a problem nothing has a ticket for; the same report again changes nothing', async () => {
       const tenant = uniqueTenant();
       const a = syncError();

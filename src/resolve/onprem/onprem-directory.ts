@@ -118,7 +118,7 @@ function startTlsRefused(err: unknown, url: string): unknown {
   if (!(err instanceof ResultCodeError)) return err;
   return new PermanentError(
     `on-premises AD at ${url}: the DC refused StartTLS (LDAP result ${err.code}: ${err.message}); the password was not sent. Give the DC a certificate for LDAP, or use ldaps://…:636`,
-    'onprem_tls',
+    'onprem_starttls_refused',
     { cause: err },
   );
 }

@@ -114,6 +114,10 @@ describe('the verdict from both sides', () => {
     const down = side({ status: 'unavailable', object: null, holders: [], note: 'on-premises lookup at ldaps://dc1:636: DC unreachable', code: 'onprem_unreachable' });
     expect(resolveError(report, { status: 'found', holders: [] }, new Date(), down).verdict).toBe('holder-unknown');
     expect(resolveError(report, { status: 'found', holders: [] }, new Date(), side({ holders: [] })).verdict).toBe('no-holder');
+    // only the object itself found, while AD (or part of the cloud) was not searched: no "the conflict is gone" either
+    const self = holder({ userPrincipalName: 'ann@corp.example', onPremisesSyncEnabled: true, onPremisesImmutableId: ann.objectGuid, matched: [{ attribute: 'userPrincipalName', value: 'ann@corp.example' }] });
+    expect(resolveError(report, { status: 'found', holders: [self] }, new Date(), down).verdict).toBe('holder-unknown');
+    expect(resolveError(report, { status: 'found', holders: [self], incomplete: true }, new Date(), side({ holders: [] })).verdict).toBe('holder-unknown');
   });
 
   it('AD unavailable: the cloud verdict stands and the resolution carries why the on-premises side is missing', () => {

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.ts';
+import { checkOnPrem } from '../../../src/doctor/onprem-check.ts';
 import { PermanentError } from '../../../src/errors.ts';
 import { OnPremDirectory } from '../../../src/resolve/onprem/onprem-directory.ts';
 
@@ -40,8 +42,16 @@ describe('a DC that refuses StartTLS', () => {
     const dir = new OnPremDirectory({ url, bindDn: 'CN=reader,DC=corp,DC=example', bindPassword: PASSWORD, baseDn: 'DC=corp,DC=example', timeoutMs: 2000 });
     const err = await dir.probe().then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
-    expect(err).toMatchObject({ code: 'onprem_tls' });
+    expect(err).toMatchObject({ code: 'onprem_starttls_refused' });
     expect((err as Error).message).toMatch(/refused StartTLS \(LDAP result 52.*the password was not sent.*ldaps:\/\//);
     expect(Buffer.concat(received).includes(Buffer.from(PASSWORD))).toBe(false);
+  });
+
+  it('doctor says what to do: a certificate for the DC, or ldaps://; not the untrusted-certificate advice', async () => {
+    const config = loadConfig({ ONPREM_URL: url, ONPREM_BIND_DN: 'CN=reader,DC=corp,DC=example', ONPREM_BIND_PASSWORD: PASSWORD, ONPREM_BASE_DN: 'DC=corp,DC=example' });
+    const [bind] = await checkOnPrem(config, { timeoutMs: 3000 });
+    expect(bind).toMatchObject({ status: 'fail' });
+    expect(bind!.fix).toMatch(/offers no TLS on this port .*ldaps:\/\//);
+    expect(bind!.fix).not.toContain('ONPREM_TLS_CA');
   });
 });
