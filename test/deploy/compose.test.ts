@@ -214,9 +214,20 @@ describe('package.json and syncdesk.service', () => {
   it('has the systemd unit run the compiled dist/ with node, as an unprivileged user', () => {
     const unit = readFileSync(join(root, 'syncdesk.service'), 'utf8');
     expect(unit).toMatch(/^Environment=SYNCDESK_RUNTIME=dist$/m);
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/syncdesk\/bin\/syncdesk\.js start$/m);
+    // the first node on systemd's PATH (/usr/local/bin before /usr/bin): the one scripts/node-lts.sh installs
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/env node \/opt\/syncdesk\/bin\/syncdesk\.js start$/m);
     expect(unit).toMatch(/^User=syncdesk$/m);
+    // what it writes is for its user and group only
+    expect(unit).toMatch(/^UMask=0027$/m);
     expect(unit).toMatch(/npm run build/);
+  });
+});
+
+describe('docker-compose.yml, operated', () => {
+  it('rotates the service logs (json-file keeps every line otherwise) and says how to make file secrets readable by the image user only', () => {
+    const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/logging:\n\s+driver: json-file\n\s+options:\n\s+max-size: "10m"\n\s+max-file: "5"/);
+    expect(compose).toContain('chown 1000:1000 secrets/* && chmod 0400 secrets/*');
   });
 });
 
