@@ -8,7 +8,7 @@ import { PriorityLevelSchema } from './ticket.schema.ts';
  */
 
 const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true or false (or 1 / 0, yes / no)' })
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();

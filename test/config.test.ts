@@ -95,6 +95,8 @@ describe('config file (syncdesk.yaml)', () => {
     );
     // the same words when the value comes from the environment
     expect(problemsOf(() => loadConfig({ RT_URL: 'nope' }))).toEqual([expect.stringMatching(/^ticket\.rt\.url \(RT_URL\): Invalid URL/)]);
+    // a yes/no setting says what it takes (blind test 25: "Invalid input")
+    expect(problemsOf(() => loadConfig({ IMAP_SECURE: 'maybe' }))).toEqual(['imap.secure (IMAP_SECURE): expected true or false (or 1 / 0, yes / no)']);
     // cross-field rules too
     expect(problemsOf(() => loadConfig({}, {}, { file: tempFile('s.yaml', 'imap:\n  host: imap.example.com\n') }))).toEqual([
       'imap.user (IMAP_USER): IMAP_USER is required when IMAP_HOST is set',
