@@ -46,11 +46,17 @@ describe('pipeline on a real Redis', () => {
     expect((await runtime.ingestor().ingest(fixture('aad-table-object-error-id.eml'), { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
     await until('a ticket job waiting to retry', async () => (await runtime!.queues.ticket.getDelayed()).some((j) => j.attemptsMade > 0), 30_000);
 
-    const status = await cli(['status'], t.env);
-    expect(status.stdout).toMatch(/Retrying after a failed attempt/);
+    // a retry running at the instant `status` looks is not waiting: asked again until one waits
+    let status = { stdout: '', code: 0 };
+    await until('status to show the retry', async () => /Retrying after a failed attempt/.test((status = await cli(['status'], t.env)).stdout), 30_000);
     expect(status.stdout).toMatch(/ticket \S+: attempt \d+ of 8 failed: .*ENOTDIR/);
-    const json = JSON.parse((await cli(['status', '--json'], t.env)).stdout) as { retrying: Array<{ queue: string; reason: string }> };
-    expect(json.retrying[0]).toMatchObject({ queue: 'ticket', reason: expect.stringContaining('ENOTDIR') });
+    // the same in JSON
+    let retrying: Array<{ queue: string; reason: string }> = [];
+    await until('status --json to show the retry', async () => {
+      retrying = (JSON.parse((await cli(['status', '--json'], t.env)).stdout) as { retrying: typeof retrying }).retrying;
+      return retrying.length > 0;
+    }, 30_000);
+    expect(retrying[0]).toMatchObject({ queue: 'ticket', reason: expect.stringContaining('ENOTDIR') });
 
     rmSync(blocker);
     expect(await waitForDrain(runtime.queues, { timeoutMs: 90_000 })).toBe(true);
