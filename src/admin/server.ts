@@ -15,14 +15,16 @@ import type { Metrics } from './metrics.ts';
  *
  *   GET /metrics        Prometheus text (this process's counters, shared queue depths)
  *   GET /healthz        200 while the process runs
- *   GET /readyz         200 when Redis answers PING (and the IMAP listener, if any, is connected), else 503 with the reasons
+ *   GET /readyz         200 when Redis answers PING (and the mailbox listener, if any, is connected), else 503 with the reasons
  *   /admin/queues       the bull-board dashboard, behind HTTP Basic; off without a password
  */
 
 export const DASHBOARD_PATH = '/admin/queues';
 const REDIS_PING_TIMEOUT_MS = 1_000;
 
-export interface ImapHealth {
+/** A mailbox listener's state, named by where it reads: `imap`, or `graph-mailbox` (MAIL_SOURCE=graph). */
+export interface MailboxHealth {
+  source: 'imap' | 'graph-mailbox';
   connected: boolean;
   lastError: string | null;
 }
@@ -35,8 +37,8 @@ export interface AdminAppOptions {
   queues: Queue[];
   /** Dashboard login; without a password the dashboard is not served. */
   dashboard: { user: string; password?: string };
-  /** Set when this process runs the IMAP listener: readiness then needs it connected. */
-  imap?: () => ImapHealth;
+  /** Set when this process runs a mailbox listener: readiness then needs it connected. */
+  mailbox?: () => MailboxHealth;
 }
 
 /** Equal strings in time independent of where they differ (hashes first: lengths may differ). */
@@ -118,10 +120,11 @@ export function createAdminApp(options: AdminAppOptions): Express {
     const redis = await redisReady(options.redis);
     checks.redis = redis ?? 'ok';
     if (redis) reasons.push(redis);
-    if (options.imap) {
-      const imap = options.imap();
-      checks.imap = imap.connected ? 'ok' : `not connected${imap.lastError ? ` (${imap.lastError})` : ''}`;
-      if (!imap.connected) reasons.push(`imap ${checks.imap}`);
+    if (options.mailbox) {
+      const mailbox = options.mailbox();
+      const check = mailbox.connected ? 'ok' : `not connected${mailbox.lastError ? ` (${mailbox.lastError})` : ''}`;
+      checks[mailbox.source] = check;
+      if (!mailbox.connected) reasons.push(`${mailbox.source} ${check}`);
     }
     res.status(reasons.length ? 503 : 200).json(reasons.length ? { status: 'not-ready', reasons, checks } : { status: 'ready', checks });
   });

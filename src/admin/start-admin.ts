@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Runtime } from '../app/runtime.ts';
 import { instrumentWorkers } from './instrument.ts';
 import type { Metrics } from './metrics.ts';
-import { startAdminServer, type AdminServer, type ImapHealth } from './server.ts';
+import { startAdminServer, type AdminServer, type MailboxHealth } from './server.ts';
 
 /**
  * The admin server of a long-running command (`start`, `worker`, `listen`), from
@@ -12,17 +12,17 @@ import { startAdminServer, type AdminServer, type ImapHealth } from './server.ts
 export async function startAdmin(
   runtime: Runtime,
   metrics: Metrics,
-  parts: { workers?: Worker[]; imap?: { health(): ImapHealth } | null } = {},
+  parts: { workers?: Worker[]; mailbox?: { health(): MailboxHealth } | null } = {},
 ): Promise<AdminServer | null> {
   const { config, logger } = runtime;
   if (parts.workers) instrumentWorkers(metrics, parts.workers, config.ticket.sink);
   metrics.watchQueues(runtime.queues);
-  if (parts.imap) metrics.watchMailbox(() => parts.imap!.health().connected);
+  if (parts.mailbox) metrics.watchMailbox(() => parts.mailbox!.health().connected);
   if (config.admin.port === 0) {
     logger.info({ action: 'admin-off' }, 'admin server off (ADMIN_PORT=0): no /metrics, /readyz or dashboard');
     return null;
   }
-  const imap = parts.imap;
+  const mailbox = parts.mailbox;
   const server = startAdminServer({
     host: config.admin.host,
     port: config.admin.port,
@@ -31,7 +31,7 @@ export async function startAdmin(
     redis: runtime.redis.client,
     queues: runtime.queues.names.map((name) => runtime.queues.byName(name)),
     dashboard: { user: config.admin.user, password: config.admin.password },
-    ...(imap ? { imap: () => imap.health() } : {}),
+    ...(mailbox ? { mailbox: () => mailbox.health() } : {}),
   });
   return server.catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;

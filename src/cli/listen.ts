@@ -7,14 +7,14 @@ import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
-import type { AdminServer } from '../admin/server.ts';
+import type { AdminServer, MailboxHealth } from '../admin/server.ts';
 
 /** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
 
 export interface Listener {
   stop(): Promise<void>;
-  /** For /readyz: is the IMAP session up, and the last error if not. */
-  health(): { connected: boolean; lastError: string | null };
+  /** For /readyz: which mailbox source, is its session up, and the last error if not. */
+  health(): MailboxHealth;
 }
 
 /** A mailbox to listen to: IMAP_HOST, or the Graph mail source (its keys are checked by the config schema). */
@@ -37,7 +37,14 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
     : (await import('../ingest/imap-listener.ts')).createImapListener(deps);
   listener.start();
   announce(runtime, ['listen']);
-  return listener;
+  const source = graph ? 'graph-mailbox' : 'imap';
+  return {
+    stop: () => listener.stop(),
+    health: () => {
+      const { connected, lastError } = listener.health();
+      return { source, connected, lastError };
+    },
+  };
 }
 
 export async function runListen(opts: { adminPort?: number }): Promise<never> {
@@ -55,8 +62,10 @@ export async function runListen(opts: { adminPort?: number }): Promise<never> {
   };
   await stopIfStartFails(stop, async () => {
     listener = await startListener(runtime);
-    admin = await startAdmin(runtime, metrics, { imap: listener });
+    admin = await startAdmin(runtime, metrics, { mailbox: listener });
   });
-  logger.info({ action: 'listen-ready', mailbox: config.imap.mailbox, redis: runtime.redis.describe }, 'listening');
+  const graph = config.ingest.mailSource === 'graph';
+  const mailbox = graph ? `${config.graphMail.mailbox}/${config.graphMail.folder}` : config.imap.mailbox;
+  logger.info({ action: 'listen-ready', source: graph ? 'graph-mailbox' : 'imap', mailbox, redis: runtime.redis.describe }, 'listening');
   return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }

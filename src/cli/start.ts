@@ -31,7 +31,7 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
     await ensureSchedules(runtime, roles);
     if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);
     else logger.warn({ action: 'start' }, 'no mailbox is configured (IMAP_HOST or MAIL_SOURCE=graph): feed mails with `syncdesk replay`');
-    admin = await startAdmin(runtime, metrics, { workers, imap: listener });
+    admin = await startAdmin(runtime, metrics, { workers, mailbox: listener });
   });
   logger.info({ action: 'start-ready', redis: runtime.redis.describe, listening: Boolean(listener) }, 'syncdesk started');
   return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);

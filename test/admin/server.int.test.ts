@@ -78,7 +78,7 @@ describe('admin server: health and readiness', () => {
   it('is not ready while the IMAP listener of its process is disconnected', async () => {
     const client = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
     cleanups.push(() => client.quit());
-    let imap = { connected: false, lastError: 'connect ECONNREFUSED 127.0.0.1:1' as string | null };
+    let imap = { source: 'imap' as const, connected: false, lastError: 'connect ECONNREFUSED 127.0.0.1:1' as string | null };
     const admin = await startAdminServer({
       host: '127.0.0.1',
       port: 0,
@@ -87,7 +87,7 @@ describe('admin server: health and readiness', () => {
       redis: client,
       queues: [],
       dashboard: { user: 'admin' },
-      imap: () => imap,
+      mailbox: () => imap,
     });
     cleanups.push(() => admin.close());
     const res = await fetch(`${admin.url}/readyz`);
@@ -97,7 +97,7 @@ describe('admin server: health and readiness', () => {
       reasons: ['imap not connected (connect ECONNREFUSED 127.0.0.1:1)'],
       checks: { redis: 'ok', imap: 'not connected (connect ECONNREFUSED 127.0.0.1:1)' },
     });
-    imap = { connected: true, lastError: null };
+    imap = { source: 'imap', connected: true, lastError: null };
     expect((await fetch(`${admin.url}/readyz`)).status).toBe(200);
   });
 

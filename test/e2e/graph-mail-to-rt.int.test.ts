@@ -7,6 +7,7 @@ import { emptyDirectory } from '../fakes/graph/directory.ts';
 import { deliver, fakeMailbox, findFolder, messagesIn, type FakeMailbox } from '../fakes/graph/mailbox.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
+import { freePort } from '../helpers/ports.ts';
 import { fakeGraphEnv } from './graph-env.ts';
 import { baseEnv, daemon, drained, failedJobs, rtClient, rtEnv, rtSnapshot, rtTickets, syncdesk, unique, until, type Daemon } from './helpers.ts';
 import { reportMail, type ReportRow } from './report-mail.ts';
@@ -104,8 +105,13 @@ describe('a report in a Graph mailbox becomes tickets in RT (syncdesk start, MAI
     expect(inbox().length).toBeGreaterThan(0);
     fake.mail.latencyMs = 0;
 
-    start = await daemon(['start'], env, 'syncdesk started');
+    const adminPort = await freePort();
+    start = await daemon(['start'], { ...env, ADMIN_PORT: String(adminPort) }, 'syncdesk started');
     await ticketsReach(12, '6 reports of 2 problems');
+    // readiness names the mailbox by where it is read, not as an IMAP session
+    const readyz = async () => (await (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).json()) as { status: string };
+    await until('readyz', async () => (await readyz()).status === 'ready', 10_000);
+    expect(await readyz()).toEqual({ status: 'ready', checks: { redis: 'ok', 'graph-mailbox': 'ok' } });
     await until('the inbox to be empty', () => inbox().length === 0, 30_000);
     await drained(env.REDIS_PREFIX!);
     figures.killAndRestartToTicketsMs = Date.now() - t0;
