@@ -144,6 +144,27 @@ describe('syncdesk doctor', () => {
     expect(table.stdout).toMatch(/\d+ checks failed/);
   });
 
+  it('tells a tenant Entra does not know from a sign-in host that does not answer (MSAL says the same of both)', async () => {
+    const good = goodConfig();
+    const unknownTenant = 'a0a0a0a0-0000-4000-8000-00000000dead';
+    const wrongTenant = await doctorCli(writeConfig('wrong-tenant.yaml', { ...good, graph: { ...(good.graph as object), tenantId: unknownTenant } }));
+    const checks = byCheck(JSON.parse(wrongTenant.stdout) as Report);
+    expect(checks[`graph ${unknownTenant}`]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`AADSTS90002: Tenant '${unknownTenant}' not found`),
+      fix: expect.stringContaining('no such tenant: check GRAPH_TENANT_ID'),
+    });
+    expect(wrongTenant.stdout).not.toContain('endpoints_resolution_error');
+
+    const nowhere = `https://127.0.0.1:${await freePort()}`;
+    const noHost = await doctorCli(writeConfig('no-authority.yaml', { ...good, graph: { ...(good.graph as object), authorityHost: nowhere } }));
+    expect(byCheck(JSON.parse(noHost.stdout) as Report)[`graph ${TENANT}`]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(new RegExp(`${nowhere} does not answer \\(.*ECONNREFUSED`)),
+      fix: expect.stringContaining('reach login.microsoftonline.com'),
+    });
+  });
+
   it('names an RT key field that does not exist, and a missing IMAP mailbox', async () => {
     const s = services();
     const good = goodConfig();
