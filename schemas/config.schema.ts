@@ -118,6 +118,25 @@ export const GraphConfigSchema = z.object({
 });
 
 /**
+ * What the GRAPH_* variables still lack to sign in as one tenant's app (empty: nothing).
+ * A managed identity needs no client id (system-assigned) and no secret.
+ */
+export function graphSignInGaps(g: z.infer<typeof GraphConfigSchema>): string[] {
+  const gaps: string[] = [];
+  if (!g.tenantId) gaps.push('GRAPH_TENANT_ID');
+  if (g.managedIdentity) return gaps;
+  if (!g.clientId) gaps.push('GRAPH_CLIENT_ID');
+  if (!g.clientSecret && !g.certificatePath) gaps.push('GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH, or GRAPH_MANAGED_IDENTITY)');
+  return gaps;
+}
+
+/** Some GRAPH_* sign-in variables set, but not enough to sign in (and no tenants file): a slip, not a choice. */
+export function graphPartlyConfigured(g: z.infer<typeof GraphConfigSchema>): boolean {
+  const started = Boolean(g.tenantId || g.clientId || g.clientSecret || g.certificatePath || g.managedIdentity);
+  return !g.tenantsFile && started && graphSignInGaps(g).length > 0;
+}
+
+/**
  * Reading the report mailbox through Microsoft Graph instead of IMAP (`ingest.mailSource: graph`),
  * signed in with the `graph.*` app credentials. Handled mail is moved to `processedFolder`
  * (default `Processed`) or, with `markCategory`, tagged with that category instead; both need
@@ -375,8 +394,7 @@ export const ConfigSchema = z.object({
   if (v.ingest.mailSource !== 'graph') return;
   if (!v.graphMail.mailbox)
     ctx.addIssue({ code: 'custom', path: ['graphMail', 'mailbox'], message: 'GRAPH_MAILBOX is required with MAIL_SOURCE=graph' });
-  const g = v.graph;
-  if (!g.tenantId || !(g.managedIdentity || (g.clientId && (g.clientSecret || g.certificatePath))))
+  if (graphSignInGaps(v.graph).length)
     ctx.addIssue({ code: 'custom', path: ['graph', 'tenantId'], message: 'MAIL_SOURCE=graph signs in with GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity' });
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,4 +1,4 @@
-import type { Config } from '../../schemas/config.schema.ts';
+import { graphPartlyConfigured, graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import type { DirectoryLookupFor } from '../resolve/directory-lookup.ts';
 import { graphLookups, type GraphLookupsDeps } from '../resolve/graph-lookups.ts';
 import { createResolver, type Resolver } from '../resolve/resolver.ts';
@@ -18,6 +18,11 @@ export interface ResolverFromConfigDeps extends GraphLookupsDeps {
 
 /** The resolve stage as the configuration describes it: tenants from config, Graph behind `DirectoryLookup`. */
 export function createResolverFromConfig(config: Config, deps: ResolverFromConfigDeps): Resolver {
+  if (graphPartlyConfigured(config.graph)) {
+    // said where it bites, not only in doctor: every ticket would read "Graph is not configured"
+    const missing = graphSignInGaps(config.graph).join(', ');
+    deps.logger.warn({ action: 'graph-partly-configured', missing }, `Microsoft Graph is partly configured (${missing} missing): holders will not be looked up until it is complete`);
+  }
   const graph = { route: tenantRoute(config, deps.env), lookupFor: deps.lookupFor ?? graphLookups(config, deps) };
   // tenants Graph is not configured for are answered from their newest directory snapshot
   const { route, lookupFor } = graphThenSnapshots(graph, loadSnapshotDirectory(config.graph.snapshotDir, deps.now));

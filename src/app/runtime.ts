@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../../schemas/config.schema.ts';
+import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createIngestor, type IngestMeta, type IngestResult } from '../ingest/ingest-mail.ts';
 import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
 import { createReportQueuer, type QueuedReport, type QueueReports } from '../ingest/queue-reports.ts';
@@ -53,8 +53,7 @@ export interface RuntimeHooks {
 }
 
 export function graphConfigured(config: Config): boolean {
-  const g = config.graph;
-  return Boolean(g.tenantsFile || (g.tenantId && g.clientId && (g.clientSecret || g.certificatePath || g.managedIdentity)));
+  return Boolean(config.graph.tenantsFile) || graphSignInGaps(config.graph).length === 0;
 }
 
 export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {

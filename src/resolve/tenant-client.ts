@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { Config } from '../../schemas/config.schema.ts';
+import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
@@ -7,11 +7,10 @@ import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type Tena
 
 /** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
 export function singleTenant(g: Config['graph']): TenantEntry | null {
-  if (!g.tenantId) return null;
-  if (!g.managedIdentity && !(g.clientId && (g.clientSecret || g.certificatePath))) return null;
+  if (graphSignInGaps(g).length) return null;
   return {
     name: null,
-    tenantId: g.tenantId,
+    tenantId: g.tenantId!,
     domains: [],
     forwarders: [],
     clientId: g.clientId,

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { recordingLogger } from '../ingest/helpers.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { createResolverFromConfig } from '../../src/app/resolver.ts';
 import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
@@ -29,6 +30,21 @@ describe('without Graph configured', () => {
     expect(out.get(quota.fingerprint)!.verdict).toBe('not-applicable');
     expect(redis.status).toBe('wait');
     await resolver.close();
+  });
+
+  it('a Graph setup half done (a tenant id and no app) is said once at start, naming what is missing; none or a whole one is not', async () => {
+    const warnings = async (env: Record<string, string>) => {
+      const log = recordingLogger('warn');
+      const resolver = createResolverFromConfig(loadConfig(env), { redis: new Redis({ lazyConnect: true }), logger: log.logger });
+      await resolver.close();
+      return log.entries.map((e) => e.msg);
+    };
+    expect(await warnings({ GRAPH_TENANT_ID: 'contoso.onmicrosoft.com' })).toEqual([
+      'Microsoft Graph is partly configured (GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH, or GRAPH_MANAGED_IDENTITY) missing): holders will not be looked up until it is complete',
+    ]);
+    expect(await warnings({ GRAPH_CLIENT_ID: 'x', GRAPH_CLIENT_SECRET: 'y' })).toEqual([expect.stringContaining('(GRAPH_TENANT_ID missing)')]);
+    expect(await warnings({})).toEqual([]);
+    expect(await warnings({ GRAPH_TENANT_ID: 't', GRAPH_MANAGED_IDENTITY: 'true' })).toEqual([]);
   });
 
   it("a report that no snapshot matches says so beside Graph's absence (the admin learns a snapshot would do)", async () => {
