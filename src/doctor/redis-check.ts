@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createRedisClient, redisTarget, type RedisClient } from '../redis/connection.ts';
-import { findEmbeddedRedis } from '../redis/embedded-redis.ts';
+import { embeddedUrl, findEmbeddedRedis } from '../redis/embedded-redis.ts';
 import { maxmemoryPolicy } from '../redis/eviction.ts';
 import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
 
@@ -44,7 +44,7 @@ function verdict(where: string, version: string, policy: string | null): CheckRe
 /** The embedded default: a running one is inspected; otherwise the redis-server it would start. */
 async function checkEmbedded(dir: string, timeoutMs: number): Promise<CheckResult> {
   const running = await findEmbeddedRedis(dir);
-  if (running) return checkServer({ kind: 'url', url: `redis://127.0.0.1:${running.port}` }, `embedded (running, port ${running.port}, data in ${dir})`, timeoutMs);
+  if (running) return checkServer({ kind: 'url', url: embeddedUrl(running) }, `embedded (running, port ${running.port}, data in ${dir})`, timeoutMs);
   try {
     const { stdout } = await run('redis-server', ['--version'], { timeout: timeoutMs });
     const version = /v=([\d.]+)/.exec(stdout)?.[1] ?? 'unknown';
@@ -64,7 +64,7 @@ export async function serverTarget(config: Config): Promise<ServerTarget | null>
   const target = redisTarget(config.redis);
   if (target.kind !== 'embedded') return target;
   const running = await findEmbeddedRedis(target.dir);
-  return running ? { kind: 'url', url: `redis://127.0.0.1:${running.port}` } : null;
+  return running ? { kind: 'url', url: embeddedUrl(running) } : null;
 }
 
 /** Runs `fn` on a client that fails fast (no retries, no offline queue); a refused connect throws its real cause. */

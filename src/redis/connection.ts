@@ -130,7 +130,7 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
   const client = make();
   const describe =
     target.kind === 'embedded'
-      ? `${embedded!.url} (embedded, data in ${embedded!.dir})`
+      ? `redis://127.0.0.1:${embedded!.port} (embedded, data in ${embedded!.dir})`
       : target.kind === 'url'
         ? target.url.replace(/\/\/[^@/]*@/, '//***@')
         : target.kind === 'sentinel'

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -33,8 +33,14 @@ describe('embedded Redis', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
     const first = await start(dir);
     expect(first.startedHere).toBe(true);
-    expect(first.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
     const c = client(first.url);
+    // loopback is every local user's: without the password (in runtime.json, 0600) nothing is read
+    const stranger = client(`redis://127.0.0.1:${first.port}`);
+    await expect(stranger.get('anything')).rejects.toThrow(/NOAUTH/);
+    expect(statSync(join(dir, 'runtime.json')).mode & 0o077).toBe(0);
+    expect(statSync(join(dir, 'redis.conf')).mode & 0o077).toBe(0);
+    expect(statSync(dir).mode & 0o077).toBe(0);
     expect(await c.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await c.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
     expect(await c.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
