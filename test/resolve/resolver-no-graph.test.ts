@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { recordingLogger } from '../ingest/helpers.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { createResolverFromConfig } from '../../src/app/resolver.ts';
+import { graphConfigured } from '../../src/app/runtime.ts';
 import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
@@ -45,6 +46,12 @@ describe('without Graph configured', () => {
     expect(await warnings({ GRAPH_CLIENT_ID: 'x', GRAPH_CLIENT_SECRET: 'y' })).toEqual([expect.stringContaining('(GRAPH_TENANT_ID missing)')]);
     expect(await warnings({})).toEqual([]);
     expect(await warnings({ GRAPH_TENANT_ID: 't', GRAPH_MANAGED_IDENTITY: 'true' })).toEqual([]);
+  });
+
+  it('a system-assigned managed identity (no client id) is a whole Graph setup: lookups and the Graph poll both run', () => {
+    const config = loadConfig({ GRAPH_TENANT_ID: 'contoso.onmicrosoft.com', GRAPH_MANAGED_IDENTITY: 'true' });
+    expect(graphConfigured(config)).toBe(true);
+    expect(graphConfigured(loadConfig({ GRAPH_TENANT_ID: 'contoso.onmicrosoft.com' }))).toBe(false);
   });
 
   it("a report that no snapshot matches says so beside Graph's absence (the admin learns a snapshot would do)", async () => {
