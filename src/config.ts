@@ -55,6 +55,15 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[parts.at(-1)!] = value;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` laid on `base`, section by section: a file's `ingest:` keeps the defaults it does not name. */
+function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = isPlainObject(value) && isPlainObject(out[key]) ? mergeInto(out[key], value) : value;
+  return out;
+}
+
 /** Where a config path's problem is named: the file key and its variable (`ticket.rt.url (RT_URL)`). */
 export function describePath(path: string): string {
   const key = PATH_TO_KEY.get(path);
@@ -74,6 +83,11 @@ export interface LoadConfigOptions {
    * win over its values. Unknown keys in it are errors. Null/absent: environment only.
    */
   file?: string | null;
+  /**
+   * Config paths → values that replace the schema's defaults for this command only: the
+   * file, the environment and `overrides` all win over them (an admin's choice stands).
+   */
+  defaults?: Record<string, unknown>;
 }
 
 /** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE` (empty: unset). */
@@ -97,10 +111,11 @@ function readEnvValue(env: Env, key: string): string | undefined {
  */
 export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}, options: LoadConfigOptions = {}): Config {
   let input: Record<string, unknown> = { redis: {}, imap: {}, graph: {}, ticket: {}, ingest: {} };
+  for (const [path, value] of Object.entries(options.defaults ?? {})) setPath(input, path, value);
   if (options.file) {
     const file = readConfigFile(options.file, ConfigSchema);
     if (file.problems.length) throw new ConfigError(file.problems.map((p) => `${options.file}: ${p}`));
-    input = { ...input, ...file.data };
+    input = mergeInto(input, file.data);
   }
   for (const [key, path] of Object.entries(ENV_KEYS)) {
     const value = readEnvValue(env, key);

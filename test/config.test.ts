@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigSchema } from '../schemas/config.schema.ts';
 import { ConfigError, ENV_KEYS, loadConfig } from '../src/config.ts';
 import { configFilePath, parseConfigText, schemaPaths } from '../src/config-file.ts';
+import { cliConfig } from '../src/app/cli-support.ts';
 
 const run = promisify(execFile);
 
@@ -144,6 +145,36 @@ describe('config file (syncdesk.yaml)', () => {
   it('treats an empty file as no settings, and a missing named file as an error', () => {
     expect(loadConfig({}, {}, { file: tempFile('syncdesk.yaml', '# nothing yet\n') }).ticket.sink).toBe('file');
     expect(problemsOf(() => loadConfig({}, {}, { file: '/nonexistent/syncdesk.yaml' }))).toEqual(['/nonexistent/syncdesk.yaml: cannot read the config file (ENOENT)']);
+  });
+
+  it("a command's defaults yield to the file, the environment and its own flags, section by section", () => {
+    const defaults = { 'ingest.trustPolicy': 'off', 'graph.snapshotDir': '/demo/snapshots', logLevel: 'warn' };
+    const file = tempFile('syncdesk.yaml', 'ingest:\n  trustPolicy: strict\nlogLevel: debug\n');
+    const fromFile = loadConfig({}, {}, { file, defaults });
+    // the file names trustPolicy and logLevel, not the snapshot folder, which stays the command's
+    expect([fromFile.ingest.trustPolicy, fromFile.logLevel, fromFile.graph.snapshotDir]).toEqual(['strict', 'debug', '/demo/snapshots']);
+    expect(loadConfig({ SNAPSHOT_DIR: '/mine' }, {}, { defaults }).graph.snapshotDir).toBe('/mine');
+    expect(loadConfig({}, { logLevel: 'error' }, { file, defaults }).logLevel).toBe('error');
+    expect(loadConfig({}, {}, { defaults }).ingest.trustPolicy).toBe('off');
+  });
+
+  it("interactive commands log warnings only, unless the file or LOG_LEVEL sets a level; the service's commands log at info", () => {
+    const file = tempFile('syncdesk.yaml', 'logLevel: debug\n');
+    // vi.stubEnv with undefined removes the variable; unstubAllEnvs restores the rest
+    const withEnv = (env: Record<string, string | undefined>, fn: () => unknown) => {
+      for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+      try {
+        return fn();
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    };
+    const none = { SYNCDESK_CONFIG: '/nonexistent-dir/none.yaml', LOG_LEVEL: undefined };
+    expect(withEnv({ ...none, SYNCDESK_CONFIG: file }, () => cliConfig().logLevel)).toBe('debug');
+    expect(withEnv({ ...none, SYNCDESK_CONFIG: file, LOG_LEVEL: 'error' }, () => cliConfig().logLevel)).toBe('error');
+    const noFile = tempFile('syncdesk.yaml', '# nothing\n');
+    expect(withEnv({ ...none, SYNCDESK_CONFIG: noFile }, () => cliConfig().logLevel)).toBe('warn');
+    expect(withEnv({ ...none, SYNCDESK_CONFIG: noFile }, () => cliConfig({ interactive: false }).logLevel)).toBe('info');
   });
 
   it('finds the file: SYNCDESK_CONFIG, else ./syncdesk.yaml when present, else none', () => {

@@ -7,22 +7,30 @@ import { isOnPremQueue, onPremForestOf, type QueueName, type Queues } from '../q
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
 
-/**
- * Config for a command: the config file (`--config FILE`, which the CLI passes on as
- * SYNCDESK_CONFIG, else `./syncdesk.yaml` if present), under the environment, under
- * command-specific overrides (config paths → values).
- */
-export function cliConfig(overrides: Record<string, unknown> = {}): Config {
-  return loadConfig(process.env, overrides, { file: configFilePath(process.env)?.path });
+export interface CliConfigOptions {
+  /** Config paths → values that win over everything (a command's own flags). */
+  overrides?: Record<string, unknown>;
+  /** Config paths → values for this command that the file and the environment still override. */
+  defaults?: Record<string, unknown>;
+  /**
+   * Interactive commands print their own summary on stdout; their log (stderr) says only
+   * warnings unless a level is set (LOG_LEVEL or `logLevel:` in the file). @defaultValue true
+   */
+  interactive?: boolean;
 }
 
 /**
- * Interactive commands print their own summary on stdout; logs go to stderr, and only
- * warnings unless LOG_LEVEL asks for more.
+ * Config for a command: the config file (`--config FILE`, which the CLI passes on as
+ * SYNCDESK_CONFIG, else `./syncdesk.yaml` if present), under the environment, under
+ * command-specific overrides.
  */
-export function cliLogger(config: Config, interactive = true): Logger {
-  const level = process.env.LOG_LEVEL ? config.logLevel : interactive ? 'warn' : config.logLevel;
-  return createLogger({ level });
+export function cliConfig(options: CliConfigOptions = {}): Config {
+  const defaults = { ...((options.interactive ?? true) ? { logLevel: 'warn' } : {}), ...options.defaults };
+  return loadConfig(process.env, options.overrides ?? {}, { file: configFilePath(process.env)?.path, defaults });
+}
+
+export function cliLogger(config: Config): Logger {
+  return createLogger({ level: config.logLevel });
 }
 
 const PENDING_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized'] as const;

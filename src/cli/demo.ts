@@ -27,13 +27,12 @@ export interface DemoOptions {
 }
 
 export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const overrides: Record<string, unknown> = { 'ticket.sink': 'file' };
   // the samples are not DKIM-signed by Microsoft: trust them unless the admin chose a policy
-  if (!process.env.TRUST_POLICY) overrides['ingest.trustPolicy'] = 'off';
+  const defaults: Record<string, unknown> = { 'ingest.trustPolicy': 'off' };
   const inputDir = resolve(options.dir ?? EXAMPLES_DIR);
   // the sample tenants' directories ship as snapshots: the tickets name who holds each value
-  if (inputDir === resolve(EXAMPLES_DIR) && !process.env.SNAPSHOT_DIR) overrides['graph.snapshotDir'] = resolve(EXAMPLES_DIR, 'snapshots');
-  const config = cliConfig(overrides);
+  if (inputDir === resolve(EXAMPLES_DIR)) defaults['graph.snapshotDir'] = resolve(EXAMPLES_DIR, 'snapshots');
+  const config = cliConfig({ overrides: { 'ticket.sink': 'file' }, defaults });
   const logger = cliLogger(config);
   // reasons can quote a mail of --dir: a control character in it is shown, not obeyed
   const print = (line = '') => out.write(`${terminalText(line)}\n`);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { metricsHooks } from '../admin/instrument.ts';
+import { ConfigError } from '../config.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
@@ -24,7 +25,7 @@ export function mailSourceConfigured(config: Runtime['config']): boolean {
 
 export async function startListener(runtime: Runtime): Promise<Listener> {
   const graph = runtime.config.ingest.mailSource === 'graph';
-  if (!graph && !runtime.config.imap.host) throw new Error('IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD');
+  if (!graph && !runtime.config.imap.host) throw new ConfigError(['IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD (or MAIL_SOURCE=graph)']);
   const deps = {
     config: runtime.config,
     redis: runtime.redis.client as Redis,
@@ -48,8 +49,8 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
 }
 
 export async function runListen(opts: { adminPort?: number }): Promise<never> {
-  const config = cliConfig({ 'admin.port': opts.adminPort });
-  const logger = cliLogger(config, false);
+  const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
+  const logger = cliLogger(config);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);

@@ -17,9 +17,22 @@ import { commandPath, oneLineUsageErrors, UsageError, usageLine } from './usage.
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
- * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input), 2 usage
- * (one line on stderr naming the fix, see usage.ts).
+ * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input, Redis
+ * unreachable), 2 usage (one line on stderr naming the fix, see usage.ts), 78 the
+ * configuration (EX_CONFIG of sysexits.h: starting again changes nothing, so the systemd
+ * unit's RestartPreventExitStatus=78 stops there instead of restarting in a loop).
  */
+export const EXIT_CONFIG = 78;
+
+/**
+ * A setting is wrong or missing: a person must change the configuration. Told by the
+ * errors' names, not instanceof: --help must load neither the config schema nor its library.
+ */
+function isConfigProblem(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  return e?.name === 'ConfigError' || (e?.name === 'PermanentError' && e.code === 'desk_not_configured');
+}
+
 export function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
@@ -67,6 +80,6 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`syncdesk: ${(err as Error).message}\n`);
-    return 1;
+    return isConfigProblem(err) ? EXIT_CONFIG : 1;
   }
 }

@@ -12,8 +12,8 @@ import type { AdminServer } from '../admin/server.ts';
 
 /** What `syncdesk start` does (loaded when it runs; see start-command.ts). */
 export async function runStart(opts: { concurrency: number; listen: boolean; adminPort?: number }): Promise<never> {
-  const config = cliConfig({ 'admin.port': opts.adminPort });
-  const logger = cliLogger(config, false);
+  const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
+  const logger = cliLogger(config);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);

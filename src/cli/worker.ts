@@ -29,8 +29,8 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const config = cliConfig({ 'admin.port': opts.adminPort });
-  const logger = cliLogger(config, false);
+  const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
+  const logger = cliLogger(config);
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);

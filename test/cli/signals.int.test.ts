@@ -29,11 +29,11 @@ describe('syncdesk worker and signals', () => {
     }, 60_000);
   }
 
-  it('a long-running command that cannot start (a desk not configured, no mailbox for listen) exits 1 at once, leaving nothing running (blind test 25: it hung with its Redis connections open)', async () => {
+  it('a long-running command that cannot start for its configuration (a desk not configured, no mailbox for listen) exits 78 (EX_CONFIG: systemd does not restart it) at once, leaving nothing running (blind test 25: it hung with its Redis connections open)', async () => {
     for (const [command, said] of [
       ['start', 'syncdesk: rt: RT_URL and RT_TOKEN are required'],
       ['worker', 'syncdesk: rt: RT_URL and RT_TOKEN are required'],
-      ['listen', 'syncdesk: IMAP is not configured'],
+      ['listen', 'IMAP is not configured'],
     ] as const) {
       const child = spawn('node', ['bin/syncdesk.js', command], {
         env: { ...process.env, REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `s${randomUUID().slice(0, 8)}`, ADMIN_PORT: '0', TICKET_SINK: 'rt', IMAP_HOST: '', MAIL_SOURCE: '' },
@@ -44,7 +44,7 @@ describe('syncdesk worker and signals', () => {
       const started = Date.now();
       const code = await Promise.race([new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
       if (code === 'hung') child.kill('SIGKILL');
-      expect({ command, code }).toEqual({ command, code: 1 });
+      expect({ command, code }).toEqual({ command, code: 78 });
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(log).toContain(said);
     }
