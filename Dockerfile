@@ -26,6 +26,11 @@ ENV NODE_ENV=production \
     TICKET_DIR=/var/lib/syncdesk/tickets \
     SYNCDESK_REDIS_DIR=/var/lib/syncdesk/redis
 
+# redis-server for the embedded default (no REDIS_URL: a private Redis under SYNCDESK_REDIS_DIR,
+# e.g. `docker run --rm syncdesk demo`); with REDIS_URL it is never started
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server \
+  && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -41,9 +46,9 @@ USER node
 VOLUME ["/var/lib/syncdesk"]
 EXPOSE 9464
 
-# Node has fetch, so the slim image needs no curl
+# /healthz of the admin server on ADMIN_PORT (0: nothing to ask, healthy); Node's fetch, no curl
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "bin/healthcheck.js"]
 
 # SIGTERM: the listener stops, running jobs finish or go back to the queue
 STOPSIGNAL SIGTERM

@@ -72,7 +72,7 @@ describe('docker-compose.yml', () => {
     expect(app.ports).toEqual(['127.0.0.1:9464:9464']);
     expect(env.ADMIN_PORT).toBe('9464');
     expect(env.ADMIN_HOST).toBe('0.0.0.0');
-    expect(app.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:9464/healthz');
+    expect(app.healthcheck!.test).toEqual(['CMD', 'node', 'bin/healthcheck.js']);
     // every variable is one syncdesk reads; secrets only as *_FILE under /run/secrets
     const known = new Set<string>(Object.keys(ENV_KEYS));
     for (const [name, value] of Object.entries(env)) {
@@ -166,7 +166,10 @@ describe('Dockerfile', () => {
     expect(text).not.toMatch(/^COPY (src|schemas|workers|tsconfig)/m);
     expect(text).toMatch(/SYNCDESK_RUNTIME=dist/);
     expect(text).toMatch(/^USER node$/m);
-    expect(text).toMatch(/^HEALTHCHECK .*\/healthz/m);
+    expect(text).toMatch(/^HEALTHCHECK /m);
+    expect(text).toContain('CMD ["node", "bin/healthcheck.js"]');
+    // the embedded default (no REDIS_URL) needs its server in the image
+    expect(text).toMatch(/apt-get install -y --no-install-recommends redis-server/);
     expect(text).toMatch(/^ENTRYPOINT \["node", "bin\/syncdesk\.js"\]$/m);
     expect(text).toMatch(/^CMD \["start"\]$/m);
   });
