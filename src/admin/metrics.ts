@@ -62,7 +62,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // every Node dashboard and alert rule expects
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   let watched: Queues | null = null;
-  let mailbox: (() => boolean) | null = null;
 
   new Gauge({
     name: 'syncdesk_build_info',
@@ -70,14 +69,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['version', 'node'] as const,
     registers,
   }).set({ version: options.version ?? packageVersion(), node: process.version }, 1);
-  new Gauge({
-    name: 'syncdesk_mailbox_connected',
-    help: 'Whether this process holds a working session to the report mailbox (1) or not (0); absent without a listener.',
-    registers,
-    collect() {
-      if (mailbox) this.set(mailbox() ? 1 : 0);
-    },
-  });
+
+  type Depths = Array<Record<string, number>> | null;
+  let reading: Promise<Depths> | null = null;
+  /** One read of every queue's depths per scrape, shared by the two gauges that need it (prom-client collects them at once). */
+  const readDepths = (queues: Queues): Promise<Depths> => {
+    reading ??= (async () => {
+      const read = Promise.all(queues.names.map((name) => queues.byName(name).getJobCounts(...QUEUE_STATES)));
+      const timeout = new Promise<null>((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS, null).unref());
+      // Redis down: leave the depths out rather than hang the scrape (syncdesk_redis_up and readyz say why)
+      return Promise.race([read.catch(() => null), timeout]);
+    })().finally(() => (reading = null));
+    return reading;
+  };
 
   new Gauge({
     name: 'syncdesk_queue_jobs',
@@ -87,16 +91,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     async collect() {
       this.reset();
       if (!watched) return;
-      const queues = watched;
-      const names = queues.names;
-      const read = Promise.all(names.map((name) => queues.byName(name).getJobCounts(...QUEUE_STATES)));
-      const timeout = new Promise<null>((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS, null).unref());
-      // Redis down: leave the depths out rather than hang the scrape (readyz says why)
-      const counts = await Promise.race([read.catch(() => null), timeout]);
+      const names = watched.names;
+      const counts = await readDepths(watched);
       if (!counts) return;
       names.forEach((queue, i) => {
         for (const state of QUEUE_STATES) this.set({ queue, state }, counts[i]![state] ?? 0);
       });
+    },
+  });
+
+  // the depths vanish while Redis is down; an alert needs a series that says so
+  new Gauge({
+    name: 'syncdesk_redis_up',
+    help: 'Whether this scrape could read the queues from Redis (1) or not (0); absent in a process that watches no queue.',
+    registers,
+    async collect() {
+      if (watched) this.set((await readDepths(watched)) ? 1 : 0);
     },
   });
 
@@ -124,7 +134,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       watched = queues;
     },
     watchMailbox(connected) {
-      mailbox = connected;
+      // registered here, not at start: a process without a listener (a worker host) has no
+      // mailbox, and a gauge at 0 there would read as a mailbox down
+      new Gauge({
+        name: 'syncdesk_mailbox_connected',
+        help: 'Whether this process holds a working session to the report mailbox (1) or not (0); absent without a listener.',
+        registers,
+        collect() {
+          this.set(connected() ? 1 : 0);
+        },
+      });
     },
   };
   // Labelled series exist at 0 from the start, so rate() and alerts see the first increase.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,7 @@ describe('admin server: health and readiness', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok' } });
     const before = await (await fetch(`${admin.url}/metrics`)).text();
     expect(sample(before, 'syncdesk_queue_jobs', { queue: 'resolve', state: 'waiting' })).toBe(1);
+    expect(sample(before, 'syncdesk_redis_up')).toBe(1);
 
     await redisServer.stop();
     const down = await until('readyz to fail', async () => {
@@ -72,7 +74,10 @@ describe('admin server: health and readiness', () => {
     const during = await fetch(`${admin.url}/metrics`);
     expect(during.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(sample(await during.text(), 'syncdesk_queue_jobs', { queue: 'resolve', state: 'waiting' })).toBeUndefined();
+    const text = await during.text();
+    expect(sample(text, 'syncdesk_queue_jobs', { queue: 'resolve', state: 'waiting' })).toBeUndefined();
+    // what an alert fires on: the depths are gone, this says why
+    expect(sample(text, 'syncdesk_redis_up')).toBe(0);
   });
 
   it('is not ready while the IMAP listener of its process is disconnected', async () => {
@@ -176,10 +181,18 @@ describe('admin server in the syncdesk commands', () => {
     const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
     expect(names).toEqual(['onprem', 'poll', 'resolve', 'ticket']);
     expect(cli.log()).not.toContain('correct horse');
+    // the container's health check asks this server
+    const healthcheck = () => spawnSync('node', ['bin/healthcheck.js'], { encoding: 'utf8', env: { ...process.env, ADMIN_PORT: String(port) } });
+    expect(healthcheck().status).toBe(0);
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    const gone = healthcheck();
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain(`healthcheck: http://127.0.0.1:${port}/healthz: ECONNREFUSED`);
+    // the admin server off on purpose: nothing to ask, so not unhealthy
+    expect(spawnSync('node', ['bin/healthcheck.js'], { encoding: 'utf8', env: { ...process.env, ADMIN_PORT: '0' } }).status).toBe(0);
   });
 
   it('`syncdesk listen` is ready only while its IMAP session is up', async () => {
