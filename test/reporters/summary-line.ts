@@ -12,14 +12,16 @@ export default class SummaryLineReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
+      const before = failed;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // a file that failed to load has no tests but must count as a failure
-      if (mod.state() === 'failed' && ![...mod.children.allTests()].length) failed++;
+      // a file that failed to load, or whose beforeAll failed (its tests then read "skipped"),
+      // failed without a failed test: it must count all the same
+      if (mod.state() === 'failed' && failed === before) failed++;
     }
     process.stdout.write(`\nfast-check seed ${fastCheckSeed()} (replay with FC_SEED=<seed>)\n`);
     process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
