@@ -141,7 +141,11 @@ export async function ensureSchedules(runtime: Runtime, roles: QueueName[]): Pro
  * takes it up, as after a crash.
  */
 export async function stopWorkers(workers: Worker[], runtime: Runtime, options: { keepEmbedded?: boolean; graceMs?: number } = {}): Promise<void> {
-  const closed = Promise.all(workers.map((w) => w.close()));
+  // with Redis gone a running job cannot record its end anyway (it is retried once its lock
+  // lapses), and waiting for it only held SIGTERM until the shutdown deadline
+  const redisLost = runtime.redis.client.status !== 'ready';
+  if (redisLost && workers.length) runtime.logger.warn({ action: 'stop-without-redis' }, 'Redis unreachable: stopping without waiting for running jobs (they run again once Redis is back)');
+  const closed = Promise.all(workers.map((w) => w.close(redisLost)));
   if (options.graceMs === undefined) await closed;
   else {
     let timer: NodeJS.Timeout | undefined;

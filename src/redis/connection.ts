@@ -145,6 +145,8 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
     async close(options = {}) {
       await Promise.all(
         clients.map(async (c) => {
+          // QUIT to a Redis that is gone waits in the offline queue for a reconnect that may never come
+          if (c.status !== 'ready') return c.disconnect();
           try {
             await c.quit();
           } catch {
