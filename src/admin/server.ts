@@ -15,12 +15,12 @@ import type { Metrics } from './metrics.ts';
  *
  *   GET /metrics        Prometheus text (this process's counters, shared queue depths)
  *   GET /healthz        200 while the process runs
- *   GET /readyz         200 when Redis answers PING (and the mailbox listener, if any, is connected), else 503 with the reasons
+ *   GET /readyz         200 when Redis serves the queues' keys (and the mailbox listener, if any, is connected), else 503 with the reasons
  *   /admin/queues       the bull-board dashboard, behind HTTP Basic; off without a password
  */
 
 export const DASHBOARD_PATH = '/admin/queues';
-const REDIS_PING_TIMEOUT_MS = 1_000;
+const REDIS_READY_TIMEOUT_MS = 1_000;
 
 /** A mailbox listener's state, named by where it reads: `imap`, or `graph-mailbox` (MAIL_SOURCE=graph). */
 export interface MailboxHealth {
@@ -33,6 +33,11 @@ export interface AdminAppOptions {
   metrics: Metrics;
   logger: Logger;
   redis: RedisClient;
+  /**
+   * A key in the queues' slot, read for readiness: in a Redis Cluster a node answers PING
+   * while the slot of the queues is down (CLUSTERDOWN), and the service can do nothing.
+   */
+  probeKey: string;
   /** Queues shown on the dashboard. */
   queues: Queue[];
   /** Dashboard login; without a password the dashboard is not served. */
@@ -89,15 +94,15 @@ function requireLogin(user: string, password: string) {
   };
 }
 
-/** Null when Redis answers PING in time (a connection still being made gets that long too), else why not. */
-async function redisReady(redis: RedisClient): Promise<string | null> {
+/** Null when Redis answers a read of `key` in time (a connection still being made gets that long too), else why not. */
+async function redisReady(redis: RedisClient, key: string): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`redis did not answer PING within ${REDIS_PING_TIMEOUT_MS} ms (connection ${redis.status})`), REDIS_PING_TIMEOUT_MS);
+    timer = setTimeout(() => resolve(`redis did not answer within ${REDIS_READY_TIMEOUT_MS} ms (connection ${redis.status})`), REDIS_READY_TIMEOUT_MS);
   });
-  const ping = redis.ping().then(
-    (answer) => (answer === 'PONG' ? null : `redis answered ${answer} to PING`),
-    (err: Error) => `redis PING failed: ${err.message}`,
+  const ping = redis.exists(key).then(
+    () => null,
+    (err: Error) => `redis refused to read the queues: ${err.message}`,
   );
   try {
     return await Promise.race([ping, timeout]);
@@ -117,7 +122,7 @@ export function createAdminApp(options: AdminAppOptions): Express {
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
     const reasons: string[] = [];
-    const redis = await redisReady(options.redis);
+    const redis = await redisReady(options.redis, options.probeKey);
     checks.redis = redis ?? 'ok';
     if (redis) reasons.push(redis);
     if (options.mailbox) {

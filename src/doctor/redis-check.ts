@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Config } from '../../schemas/config.schema.ts';
-import { createRedisClient, redisTarget, type RedisClient } from '../redis/connection.ts';
+import { createRedisClient, describeTarget, redisTarget, unreachableFix, type RedisClient } from '../redis/connection.ts';
 import { embeddedUrl, findEmbeddedRedis } from '../redis/embedded-redis.ts';
 import { maxmemoryPolicy } from '../redis/eviction.ts';
 import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
@@ -20,14 +20,25 @@ export function versionAtLeast(version: string, min: readonly number[]): boolean
   return true;
 }
 
-/** Version and eviction policy of a live server; the policy is null when CONFIG is disabled (managed Redis). */
-async function inspect(client: RedisClient): Promise<{ version: string; policy: string | null }> {
-  const info = await client.info('server');
-  const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
-  return { version, policy: await maxmemoryPolicy(client) };
+interface ServerFacts {
+  version: string;
+  /** Null when CONFIG is disabled (managed Redis). */
+  policy: string | null;
+  /** The server is a Redis Cluster node (INFO cluster). */
+  clusterNode: boolean;
 }
 
-function verdict(where: string, version: string, policy: string | null): CheckResult {
+async function inspect(client: RedisClient): Promise<ServerFacts> {
+  const info = await client.info('server');
+  const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
+  const cluster = await client.info('cluster').catch(() => '');
+  return { version, policy: await maxmemoryPolicy(client), clusterNode: /^cluster_enabled:1/m.test(cluster) };
+}
+
+function verdict(target: ServerTarget, where: string, { version, policy, clusterNode }: ServerFacts): CheckResult {
+  if (target.kind === 'url' && clusterNode) {
+    return fail('redis', `${where}: a node of a Redis Cluster, named as one server (queue commands would fail with MOVED and CROSSSLOT)`, "set REDIS_CLUSTER_NODES to the cluster's nodes (host:port,…) and unset REDIS_URL");
+  }
   if (!versionAtLeast(version, MIN_REDIS)) {
     return fail('redis', `${where}: Redis ${version} is too old`, `BullMQ needs Redis ${MIN_REDIS.join('.')} or newer: upgrade the server`);
   }
@@ -94,8 +105,7 @@ export async function withCheckClient<T>(target: ServerTarget, timeoutMs: number
 
 async function checkServer(target: ServerTarget, where: string, timeoutMs: number): Promise<CheckResult> {
   try {
-    const { version, policy } = await withCheckClient(target, timeoutMs, inspect);
-    return verdict(where, version, policy);
+    return verdict(target, where, await withCheckClient(target, timeoutMs, inspect));
   } catch (err) {
     const text = errorText(err);
     if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) {
@@ -104,9 +114,11 @@ async function checkServer(target: ServerTarget, where: string, timeoutMs: numbe
     return fail(
       'redis',
       `${where}: not reachable (${text})`,
-      isUnreachable(err) || /timeout|no answer|Connection is closed/i.test(text)
-        ? 'start Redis, or correct REDIS_URL (redis.url); without REDIS_URL syncdesk runs its own embedded Redis'
-        : 'check REDIS_URL (redis.url) and that the server speaks Redis',
+      target.kind !== 'url'
+        ? unreachableFix(target)
+        : isUnreachable(err) || /timeout|no answer|Connection is closed/i.test(text)
+          ? 'start Redis, or correct REDIS_URL (redis.url); without REDIS_URL syncdesk runs its own embedded Redis'
+          : 'check REDIS_URL (redis.url) and that the server speaks Redis',
     );
   }
 }
@@ -114,7 +126,41 @@ async function checkServer(target: ServerTarget, where: string, timeoutMs: numbe
 export async function checkRedis(config: Config, timeoutMs = 5_000): Promise<CheckResult> {
   const target = redisTarget(config.redis);
   if (target.kind === 'embedded') return checkEmbedded(target.dir, timeoutMs);
-  const where =
-    target.kind === 'url' ? target.url.replace(/\/\/[^@/]*@/, '//***@') : target.kind === 'sentinel' ? `sentinel ${target.name}` : `cluster (${target.nodes.length} seed nodes)`;
-  return checkServer(target, where, timeoutMs);
+  if (target.kind === 'cluster') return checkCluster(target, timeoutMs);
+  return checkServer(target, describeTarget(target), timeoutMs);
+}
+
+type ClusterTarget = Extract<ServerTarget, { kind: 'cluster' }>;
+
+/** What is wrong with one seed node, asked alone (not through the cluster client), or null. */
+async function seedProblem(node: { host: string; port: number }, password: string | undefined, timeoutMs: number): Promise<string | null> {
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  try {
+    return await withCheckClient({ kind: 'url', url: `redis://${auth}${node.host}:${node.port}` }, timeoutMs, async (c) => {
+      if (!/^cluster_enabled:1/m.test(await c.info('cluster'))) return 'answers, but is not a cluster node (cluster_enabled:0)';
+      const state = /^cluster_state:(\w+)/m.exec((await c.call('CLUSTER', 'INFO')) as string)?.[1];
+      return state && state !== 'ok' ? `says cluster_state:${state} (a master without a replica is down?)` : null;
+    });
+  } catch (err) {
+    return `does not answer (${errorText(err, 80)})`;
+  }
+}
+
+/**
+ * A cluster is checked through the cluster client, as syncdesk uses it, and each seed alone:
+ * the client only says it got no answer, the seeds say why (a node down, one that is no
+ * cluster node, the cluster failed); a bad seed beside good ones works until the good ones
+ * are down at a start.
+ */
+async function checkCluster(target: ClusterTarget, timeoutMs: number): Promise<CheckResult> {
+  const where = describeTarget(target);
+  const [whole, seeds] = await Promise.all([
+    checkServer(target, where, timeoutMs),
+    Promise.all(target.nodes.map(async (n) => ({ node: `${n.host}:${n.port}`, problem: await seedProblem(n, target.password, timeoutMs) }))),
+  ]);
+  const bad = seeds.filter((s) => s.problem);
+  const said = bad.map((s) => `${s.node} ${s.problem}`).join('; ');
+  if (!whole.ok) return bad.length ? fail('redis', `${whole.detail}; ${said}`, whole.fix!) : whole;
+  if (bad.length) return warn('redis', `${whole.detail}; but ${said}`, 'correct REDIS_CLUSTER_NODES: a seed that cannot serve is only noticed when the others are down at a start');
+  return whole;
 }

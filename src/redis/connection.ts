@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
+import { ConfigError } from '../config.ts';
 import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import type { Logger } from '../logger.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.ts';
@@ -45,6 +46,41 @@ export function redisTarget(redis: Config['redis']): RedisTarget {
   }
   if (redis.url) return { kind: 'url', url: redis.url };
   return { kind: 'embedded', dir: redis.embeddedDir };
+}
+
+/** Where a target is, for messages and logs (never a password). */
+export function describeTarget(target: Exclude<RedisTarget, { kind: 'embedded' }>): string {
+  switch (target.kind) {
+    case 'url':
+      return target.url.replace(/\/\/[^@/]*@/, '//***@');
+    case 'sentinel':
+      return `sentinel ${target.name}`;
+    case 'cluster':
+      return `cluster (seed nodes ${target.nodes.map((n) => `${n.host}:${n.port}`).join(', ')})`;
+  }
+}
+
+/** What to check when a target does not answer, in the words of its own settings. */
+export function unreachableFix(target: RedisTarget): string {
+  switch (target.kind) {
+    case 'cluster':
+      return 'check REDIS_CLUSTER_NODES (host:port of the cluster nodes) and that the cluster serves: `redis-cli -h HOST -p PORT cluster info` must say cluster_state:ok';
+    case 'sentinel':
+      return 'check REDIS_SENTINELS and REDIS_SENTINEL_NAME, and that the sentinels know a master of that name';
+    default:
+      return 'start it, or check REDIS_URL';
+  }
+}
+
+/**
+ * A REDIS_URL that names one node of a Redis Cluster connects and answers, and then every
+ * queue command fails with MOVED or CROSSSLOT: said once here, as the setting to change.
+ */
+async function refuseClusterNode(client: RedisClient, where: string): Promise<void> {
+  const info = await client.info('cluster').catch(() => '');
+  if (/^cluster_enabled:1/m.test(info)) {
+    throw new ConfigError([`REDIS_URL (${where}) is a node of a Redis Cluster: set REDIS_CLUSTER_NODES to the cluster's nodes (host:port,…) instead of REDIS_URL`]);
+  }
 }
 
 const BULLMQ_OPTIONS = { maxRetriesPerRequest: null, enableReadyCheck: true } satisfies RedisOptions;
@@ -128,14 +164,7 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
     return c;
   };
   const client = make();
-  const describe =
-    target.kind === 'embedded'
-      ? `redis://127.0.0.1:${embedded!.port} (embedded, data in ${embedded!.dir})`
-      : target.kind === 'url'
-        ? target.url.replace(/\/\/[^@/]*@/, '//***@')
-        : target.kind === 'sentinel'
-          ? `sentinel ${target.name}`
-          : `cluster (${target.nodes.length} seed nodes)`;
+  const describe = target.kind === 'embedded' ? `redis://127.0.0.1:${embedded!.port} (embedded, data in ${embedded!.dir})` : describeTarget(target);
   const handle: RedisHandle = {
     client,
     prefix: queuePrefix(config.redis),
@@ -158,7 +187,8 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
     },
   };
   try {
-    await whenRedisReady(handle);
+    await whenRedisReady(handle, unreachableFix(target));
+    if (target.kind === 'url') await refuseClusterNode(client, describe);
   } catch (err) {
     await handle.close();
     throw err;

@@ -12,7 +12,7 @@ export class RedisUnreachableError extends Error {
 }
 
 /** Resolves once the client is ready; else disconnects it and throws RedisUnreachableError (the caller closes what it opened). */
-export async function whenRedisReady(redis: Pick<RedisHandle, 'client' | 'describe'>, ms = 5_000): Promise<void> {
+export async function whenRedisReady(redis: Pick<RedisHandle, 'client' | 'describe'>, fix: string, ms = 5_000): Promise<void> {
   const client = redis.client;
   if (client.status === 'ready') return;
   let lastError = '';
@@ -32,5 +32,5 @@ export async function whenRedisReady(redis: Pick<RedisHandle, 'client' | 'descri
   }
   // stop retrying now: closing what was built on the client must not wait for it
   client.disconnect();
-  throw new RedisUnreachableError(`Redis unreachable at ${redis.describe}${lastError ? ` (${lastError})` : ''} after ${ms / 1000} s: start it, or check REDIS_URL`);
+  throw new RedisUnreachableError(`Redis unreachable at ${redis.describe}${lastError ? ` (${lastError})` : ''} after ${ms / 1000} s: ${fix}`);
 }

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Holder } from '../../schemas/resolution.schema.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -17,6 +17,7 @@ import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
 import { readTickets } from '../pipeline/helpers.ts';
 import { runStateStoreContract, state } from '../ticket/state-store-contract.ts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 /**
  * Every Redis operation of syncdesk on a real Redis Cluster of three masters (started here on
@@ -296,7 +297,7 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
   it('`syncdesk status`, `failed list` and `doctor` answer from the cluster', async () => {
     const status = await syncdesk(['status'], env);
     expect(status.code, status.stderr + status.stdout).toBe(0);
-    expect(status.stdout).toContain('cluster (3 seed nodes)');
+    expect(status.stdout).toContain(`cluster (seed nodes ${cluster.nodes.split(',').join(', ')})`);
     expect(status.stdout).toMatch(/Mails: 2 \(queued 2\)/);
     expect(status.stdout).toContain('Open problems: 3');
     expect(status.stdout).toContain(`${domain}: DuplicateAttribute 3`);
@@ -308,7 +309,7 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
     expect(failed.stdout.trim()).toBe('no failed jobs');
 
     const doctor = await syncdesk(['doctor'], env);
-    expect(doctor.stdout).toMatch(/redis\s+ok\s+cluster \(3 seed nodes\): Redis \d/);
+    expect(doctor.stdout).toMatch(/redis\s+ok\s+cluster \(seed nodes [\d.:, ]+\): Redis \d/);
   });
 
   it('a poison job fails for good with its reason; `failed list` shows it and `failed retry --all` queues it again', async () => {
@@ -351,4 +352,61 @@ describe('end to end on a 3-master Redis Cluster: report → tickets, replay, fo
       await imap.logout().catch(() => undefined);
     }
   });
+});
+
+describe("an operator's cluster mistakes, and a master down (blind26)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'syncdesk-cluster-ops-'));
+  const base = { REDIS_PREFIX: 'clops', TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), MAIL_STORE_DIR: join(dir, 'mail'), NO_COLOR: '1', LOG_LEVEL: 'info' };
+  const doctorRedis = async (env: Record<string, string>) => {
+    const out = await syncdesk(['doctor', '--json'], env);
+    return (JSON.parse(out.stdout) as { results: Array<{ check: string; status: string; detail: string; fix?: string }> }).results.find((r) => r.check === 'redis')!;
+  };
+
+  it('REDIS_URL naming one node of the cluster: doctor and the commands say to use REDIS_CLUSTER_NODES (it used to pass, then fail with MOVED and CROSSSLOT)', async () => {
+    const env = { ...base, REDIS_URL: `redis://127.0.0.1:${cluster.ports[1]}` };
+    expect(await doctorRedis(env)).toMatchObject({ status: 'fail', detail: expect.stringContaining('a node of a Redis Cluster'), fix: expect.stringContaining('REDIS_CLUSTER_NODES') });
+    const status = await syncdesk(['status'], env);
+    expect(status.code).toBe(78);
+    expect(status.stderr).toContain('is a node of a Redis Cluster: set REDIS_CLUSTER_NODES');
+  });
+
+  it('a seed that does not answer and one that is no cluster node are named, though the cluster works through the others', async () => {
+    const plain = new URL(services().REDIS_URL!).port;
+    const dead = (await freePorts(1))[0]!;
+    const env = { ...base, REDIS_CLUSTER_NODES: `${cluster.nodes.split(',')[0]},127.0.0.1:${dead},127.0.0.1:${plain}` };
+    const redis = await doctorRedis(env);
+    expect(redis.status).toBe('warn');
+    expect(redis.detail).toContain(`127.0.0.1:${dead} does not answer`);
+    expect(redis.detail).toContain(`127.0.0.1:${plain} answers, but is not a cluster node`);
+  });
+
+  it('with the master of the queues down, /readyz is 503 (a node still answers PING), doctor says the cluster failed', async () => {
+    const env = { ...base, REDIS_CLUSTER_NODES: cluster.nodes };
+    const port = (await freePorts(1))[0]!;
+    const worker = await daemon(['worker', '--admin-port', String(port)], env, 'workers ready');
+    try {
+      const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+      expect(await readyz()).toBe(200);
+      // the master serving the slot of the queues' hash tag
+      const slot = Number(await client.cluster('KEYSLOT', '{clops}'));
+      const ranges = await client.cluster('SLOTS');
+      const master = ranges.find(([from, to]) => from <= slot && slot <= to)![2]![1];
+      process.kill(Number(readFileSync(join(cluster.dir, String(master), 'redis.pid'), 'utf8')), 'SIGKILL');
+      await until('readyz 503', async () => (await readyz()) === 503, 30_000);
+      // the others mark the cluster failed once the node timeout (5 s) has passed
+      const survivor = new Redis({ host: '127.0.0.1', port: cluster.ports.find((p) => p !== master)! });
+      try {
+        await until('cluster_state:fail', async () => /cluster_state:fail/.test(String(await survivor.cluster('INFO'))), 30_000);
+      } finally {
+        survivor.disconnect();
+      }
+      const redis = await doctorRedis(env);
+      expect(redis.status).toBe('fail');
+      expect(redis.detail).toContain(`127.0.0.1:${master} does not answer`);
+      expect(redis.detail).toMatch(/cluster_state:fail/);
+      expect(redis.fix).toContain('REDIS_CLUSTER_NODES');
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  }, 90_000);
 });
