@@ -110,3 +110,13 @@ export type Rejection = z.infer<typeof RejectionSchema>;
 export type ParseOutcome =
   | { ok: true; reports: ParsedReport[] }
   | { ok: false; rejection: Rejection };
+
+/**
+ * Microsoft files "cloud-only users' credential update" and "the password change request …
+ * cloud-only user objects" with the delete, as one error ("Deletion access violation and password
+ * access violation", tshoot-connect-sync-errors): the category is the delete's, but the ticket's
+ * title and steps must not speak of deleting anything.
+ */
+export function isCloudOnlyCredentialChange(error: Pick<SyncError, 'category' | 'message'>): boolean {
+  return error.category === 'DeletingCloudOnlyObject' && /\b(?:password|credential)/i.test(error.message);
+}

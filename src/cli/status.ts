@@ -28,7 +28,7 @@ const LABELS: Array<[RegExp, string]> = [
   [/^federated domain change/i, 'FederatedDomainChange'],
   [/^large object/i, 'LargeObject'],
   [/^data validation/i, 'DataValidation'],
-  [/^deleting cloud-only object/i, 'DeletingCloudOnlyObject'],
+  [/^deleting cloud-only object|^cloud-only password change/i, 'DeletingCloudOnlyObject'],
   [/^object not found/i, 'ObjectNotFound'],
   [/^quota exceeded/i, 'QuotaExceeded'],
   [/^sync error/i, 'Unknown'],

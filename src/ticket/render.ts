@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import { SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
+import { isCloudOnlyCredentialChange, SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
@@ -44,6 +44,8 @@ const CATEGORY_LABELS: Record<string, string> = {
   QuotaExceeded: 'Quota exceeded',
   Unknown: 'Sync error',
 };
+/** The title of the delete's category when its text is about a password (isCloudOnlyCredentialChange). */
+const CLOUD_ONLY_PASSWORD_LABEL = 'Cloud-only password change';
 
 const VERDICT_TEXT: Record<Verdict, string> = {
   'cloud-only-holder': 'A cloud-only object holds the value: fix it in Microsoft 365 (change or remove the value there).',
@@ -92,6 +94,7 @@ function holderLine(h: Holder): string {
 function problemTitle(error: SyncError): string {
   const attr = error.attributes[0];
   if (error.category === 'DuplicateAttribute') return `Duplicate ${attr?.name ?? 'attribute'}`;
+  if (isCloudOnlyCredentialChange(error)) return CLOUD_ONLY_PASSWORD_LABEL;
   return CATEGORY_LABELS[error.category] ?? error.category;
 }
 
@@ -259,7 +262,7 @@ function holderBlock(resolution: Resolution | undefined): ContentBlock {
 function anchorSteps(view: ProblemView): RecommendedAction[] {
   const anchor = view.error.onPremisesObjectId;
   if (!anchor || view.resolution?.onPremises?.object) return [];
-  const deleted = view.error.category === 'DeletingCloudOnlyObject';
+  const deleted = view.error.category === 'DeletingCloudOnlyObject' && !isCloudOnlyCredentialChange(view.error);
   const command = adObjectByAnchorCommand(anchor, deleted);
   if (!command) return [];
   const where = deleted ? ' (among deleted objects too: sync was deleting it)' : '';

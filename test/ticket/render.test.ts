@@ -43,6 +43,18 @@ describe('renderSummary', () => {
     const error = { ...quota, attributes: [], message: 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.' };
     expect(renderSummary(view({ error, resolution: undefined }))).toBe('[Quota exceeded] Error 016: Synchronization has been stopped. — tenant contoso');
   });
+  it('a password refused for a cloud-only user is not titled a delete, though Microsoft files it with the delete (blind27 M1)', () => {
+    const error = syncError({
+      category: 'DeletingCloudOnlyObject',
+      attributes: [],
+      identity: 'b.ortiz@adventure-works.com',
+      onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==',
+      message: "Unable to process this update because one or more cloud-only users' credential update is included in the current request.",
+    });
+    expect(renderSummary(view({ error, resolution: undefined }))).toMatch(/^\[Cloud-only password change\] b\.ortiz@adventure-works\.com/);
+    // its object is looked for where it lives, not among deleted ones
+    expect(toText(renderDraft(view({ error, resolution: resolution(error, 'not-applicable', []) }), seen).body)).not.toContain('-IncludeDeletedObjects');
+  });
 });
 
 describe('renderDraft', () => {

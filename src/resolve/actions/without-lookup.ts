@@ -1,4 +1,4 @@
-import type { SyncError } from '../../../schemas/report.schema.ts';
+import { isCloudOnlyCredentialChange, type SyncError } from '../../../schemas/report.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
 import { isAdminRoleConflict } from './admin-role.ts';
 import { type Action, adReportedObjectCommand, onPremClassOf, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
@@ -174,8 +174,6 @@ export function quarantinedValueStep(error: SyncError): Action {
   );
 }
 
-const CHANGES_CREDENTIALS = /\b(?:password|credential)/i;
-
 /** Advice for errors that name no value another object could hold. */
 /** `initialDomain`: the tenant's .onmicrosoft.com domain when the report names it (else the commands keep a placeholder). */
 export function notApplicableActions(error: SyncError, initialDomain: string | null = null): { actions: Action[]; note: string } {
@@ -227,7 +225,7 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
         actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
       };
     case 'DeletingCloudOnlyObject': {
-      const credentials = CHANGES_CREDENTIALS.test(error.message);
+      const credentials = isCloudOnlyCredentialChange(error);
       const look = cloudObjectStep(error, credentials ? 'changing the password of' : 'deleting');
       // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
       if (credentials) {
