@@ -8,7 +8,7 @@ import { presentIn, type TicketAction, type TicketActionKind } from '../ticket/a
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 
 /**
- * The work of each queue, apart from BullMQ plumbing (workers/*.worker.ts wrap these).
+ * The work of each queue, apart from BullMQ plumbing (src/app/workers.ts wraps these in run-worker.ts's BullMQ Worker).
  * Each is safe to run twice: ids derived from content make a repeated add a no-op.
  */
 
