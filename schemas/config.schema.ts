@@ -109,7 +109,7 @@ export const GraphConfigSchema = z.object({
   maxConcurrency: env('GRAPH_MAX_CONCURRENCY', positiveInt.default(4)),
   /** Per tenant: `$batch` requests per second (token bucket), far below Graph's directory limits. */
   requestsPerSecond: env('GRAPH_REQUESTS_PER_SECOND', positiveInt.default(10)),
-  /** Minutes between Graph polls for current sync errors, run by the parse workers when Graph is configured (0: never). */
+  /** Minutes between Graph polls for current sync errors, run by the `poll` worker (`syncdesk worker --queues poll`, or `start`) when Graph is configured (0: never). */
   pollMinutes: env('GRAPH_POLL_MINUTES', z.coerce.number().int().min(0).default(60)),
   /** Folder of directory snapshots (`syncdesk snapshot`), used for tenants Graph is not configured for. */
   snapshotDir: env('SNAPSHOT_DIR', z.string().default('.syncdesk/snapshots')),
