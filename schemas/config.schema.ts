@@ -17,8 +17,6 @@ const listInput = z.union([z.string(), z.array(z.string())]);
 const splitNames = (v: string | string[]) => (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter(Boolean);
 const nameList = (fallback: string) => listInput.default(fallback).transform(splitNames);
 /** Like nameList, lower-cased (addresses, host names). */
-/** The source anchor attributes by their name in any case. */
-const ANCHOR_SPELLINGS: Record<string, string> = { objectguid: 'objectGUID', 'ms-ds-consistencyguid': 'ms-DS-ConsistencyGuid' };
 const lowerList = () => listInput.default('').transform((v) => splitNames(v).map((a) => a.toLowerCase()));
 /**
  * Where a Graph token is asked for or sent: https only, refused at load rather than when the
@@ -322,6 +320,9 @@ export const forestName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'letters, digits and dashes (a forest name such as contoso or corp-fabrikam)')
   .transform((s) => s.toLowerCase());
+
+/** The source anchor attributes by their name in any case. */
+const ANCHOR_SPELLINGS: Record<string, string> = { objectguid: 'objectGUID', 'ms-ds-consistencyguid': 'ms-DS-ConsistencyGuid' };
 
 /**
  * Active Directory over LDAP(S): the on-premises side of a conflict. Without url, no
