@@ -104,6 +104,10 @@ export type OnPremJob = ResolveJob;
 /**
  * poll: the scheduled Graph poll (onPremisesProvisioningErrors), an ingest source like a mail.
  * Mails are parsed once, by the ingestor, which queues the report flows itself.
+ * The job carries no payload.
  */
+export const PollJobSchema = z.object({});
+
+/** The four role queues; forests add `onprem-<forest>` (see src/queues.ts). */
 export const QUEUE_NAMES = { poll: 'poll', resolve: 'resolve', ticket: 'ticket', onprem: 'onprem' } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;

@@ -1,6 +1,5 @@
 import type { Worker } from 'bullmq';
-import { z } from 'zod';
-import { OnPremJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
+import { OnPremJobSchema, PollJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { isOnPremQueue, onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { announceHost } from './hosts.ts';
 import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
@@ -44,7 +43,7 @@ export function parseRoles(list: string | undefined): QueueName[] {
 }
 
 function startPollWorker(poll: () => Promise<unknown>, base: WorkerBase): Worker {
-  return runWorker({ ...base, queue: 'poll', schema: z.object({}), handler: async () => ({ reports: await poll() }) });
+  return runWorker({ ...base, queue: 'poll', schema: PollJobSchema, handler: async () => ({ reports: await poll() }) });
 }
 
 type WorkerBase = Pick<Parameters<typeof runWorker>[0], 'connection' | 'prefix' | 'logger'> & WorkerTuning;
