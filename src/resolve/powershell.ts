@@ -1,5 +1,3 @@
-import { odataString } from './odata.ts';
-
 /**
  * Quoting for the commands we hand to agents. Values come from report mails and
  * directories, so they are quoted as PowerShell literals: nothing in them may expand
@@ -24,15 +22,13 @@ export function psFilter(odataExpression: string): string {
   return DOUBLE_QUOTE_UNSAFE.test(odataExpression) ? psQuote(odataExpression) : `"${odataExpression}"`;
 }
 
-/** An OData `eq` clause for a -Filter, value quoted the OData way first. */
-export function odataEq(property: string, value: string): string {
-  return `${property} eq ${odataString(value)}`;
-}
-
-/** An RFC 4515 LDAP filter value (for Get-ADObject -LDAPFilter): `*()\` and NUL escaped. */
-export function ldapValue(value: string): string {
-  return value.replace(/[*()\\\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/**
+ * The escaping the lookups themselves use, under the names the agent commands call them:
+ * an OData `eq` clause for a -Filter (odata.ts), and an RFC 4515 value for
+ * Get-ADObject -LDAPFilter (ldap-filter.ts).
+ */
+export { eq as odataEq } from './odata.ts';
+export { escapeFilterValue as ldapValue } from './onprem/ldap-filter.ts';
 
 /** The 16 bytes of a source anchor: base64 (ImmutableId, ms-DS-ConsistencyGuid) or a GUID string; null for anything else. */
 export function anchorBytes(anchor: string): Buffer | null {
