@@ -7,6 +7,7 @@ import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { OnPremDirectory } from '../resolve/onprem/onprem-directory.ts';
 import { lookUpOnPrem, wantsOnPrem } from '../resolve/onprem/onprem-lookup.ts';
+import { splitFailure } from './run-worker.ts';
 
 /**
  * The `onprem` queue: a child of each resolve job when on-premises AD is configured, worked
@@ -79,8 +80,7 @@ export async function collectOnPremSides(job: ChildrenOf, errors: SyncError[]): 
   }
   if (failures.length) {
     const reason = failures[0]!;
-    const code = /^\[([\w.-]+)\] /.exec(reason)?.[1] ?? null;
-    const note = reason.replace(/^\[[\w.-]+\] /, '');
+    const { code, message: note } = splitFailure(reason);
     for (const e of errors) {
       if (wantsOnPrem(e) && !sides.has(e.fingerprint)) sides.set(e.fingerprint, { status: 'unavailable', object: null, holders: [], candidates: [], searched: [], note, code });
     }

@@ -46,10 +46,19 @@ export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
   handler: (data: z.infer<S>, job: Job, log: Logger) => Promise<R>;
 }
 
+/**
+ * A failed job's reason split into its code and message: `unrecoverable()` writes
+ * `[code] message`; any other reason has no code and is the message as it is.
+ */
+export function splitFailure(failedReason: string | undefined): { code: string | null; message: string } {
+  const reason = failedReason ?? '';
+  const m = /^\[([\w.-]+)\] /.exec(reason);
+  return m ? { code: m[1]!, message: reason.slice(m[0].length) } : { code: null, message: reason };
+}
+
 /** The code a failed job carries: `[code] message` in failedReason, so `failed list` can show it. */
 export function failureCode(failedReason: string | undefined): string | null {
-  const m = /^\[([\w.-]+)\] /.exec(failedReason ?? '');
-  return m ? m[1]! : null;
+  return splitFailure(failedReason).code;
 }
 
 function unrecoverable(code: string, message: string): UnrecoverableError {
