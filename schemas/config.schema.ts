@@ -90,13 +90,17 @@ export const ImapConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['password'], message: 'IMAP_PASSWORD is required with IMAP_AUTH=password' });
   });
 
+/** Microsoft's clouds, each with its own Graph root and sign-in authority (src/resolve/graph-credential.ts). */
+export const GRAPH_CLOUDS = ['global', 'usgov', 'usgovdod', 'china'] as const;
+export const GraphCloudSchema = z.enum(GRAPH_CLOUDS);
+
 export const GraphConfigSchema = z.object({
   tenantId: env('GRAPH_TENANT_ID', z.string().optional()),
   clientId: env('GRAPH_CLIENT_ID', z.string().optional()),
   clientSecret: secret('GRAPH_CLIENT_SECRET', z.string().optional()),
   certificatePath: env('GRAPH_CERTIFICATE_PATH', z.string().optional()),
   managedIdentity: env('GRAPH_MANAGED_IDENTITY', bool.default(false)),
-  cloud: env('GRAPH_CLOUD', z.enum(['global', 'usgov', 'usgovdod', 'china']).default('global')),
+  cloud: env('GRAPH_CLOUD', GraphCloudSchema.default('global')),
   baseUrl: env('GRAPH_BASE_URL', httpsUrl.optional()),
   authorityHost: env('GRAPH_AUTHORITY_HOST', httpsUrl.optional()),
   /** Seconds a lookup result stays in the Redis cache. */

@@ -1,6 +1,7 @@
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { Client, MiddlewareFactory, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
 
@@ -9,7 +10,7 @@ import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
  * Graph root, the authority and the token scope, and tokens never cross clouds.
  */
 
-export type GraphCloud = 'global' | 'usgov' | 'usgovdod' | 'china';
+export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
 
 export const CLOUDS: Record<GraphCloud, { graph: string; authority: string }> = {
   global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com' },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { forestName, httpsUrl, type Config } from '../../schemas/config.schema.ts';
+import { forestName, GraphCloudSchema, httpsUrl, type Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
@@ -38,7 +38,7 @@ const TenantEntrySchema = z
     certificatePath: z.string().min(1).optional(),
     certificatePassword: z.string().optional(),
     managedIdentity: z.boolean().default(false),
-    cloud: z.enum(['global', 'usgov', 'usgovdod', 'china']).optional(),
+    cloud: GraphCloudSchema.optional(),
     baseUrl: httpsUrl.optional(),
     authorityHost: httpsUrl.optional(),
     /** The customer's AD forest, read by the `syncdesk worker --queues onprem` that sets ONPREM_FOREST to this name. */
