@@ -41,9 +41,9 @@ export function readCodeOrCategory(cell: string, ctx: Context): void {
 }
 
 /**
- * Emits one error per match in `text` (or one Unknown error for the whole text when no
- * sentence matched and `unknownIfNone`). With a single match in a cell or field, the
- * whole text is the message; otherwise each message runs from its sentence to the next.
+ * Emits one error per match in `text`, each message running from its sentence to the next.
+ * `wholeText`: the text is one cell or field. Then no match gives one Unknown error for the
+ * whole text (none when it is blank), and a single match takes the whole text as its message.
  */
 export function emitFromText(text: string, matches: readonly FamilyMatch[], ctx: Context, out: Extraction, wholeText: boolean): number {
   if (!matches.length) {
