@@ -1,8 +1,8 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { pino } from 'pino';
 import type { Config } from '../../schemas/config.schema.ts';
 import { imapErrorText } from '../ingest/imap-error.ts';
 import { imapClientOptions, type AccessTokenProvider } from '../ingest/imap-mail-source.ts';
+import { createLogger } from '../logger.ts';
 import { errorText, fail, isUnreachable, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
 /**
@@ -31,7 +31,7 @@ export async function checkImap(
   const timeoutMs = options.timeoutMs ?? 15_000;
   let base: ImapFlowOptions;
   try {
-    base = await withTimeout(imapClientOptions(config, pino({ level: 'silent' }), options.getAccessToken), timeoutMs, 'imap token');
+    base = await withTimeout(imapClientOptions(config, createLogger({ level: 'silent' }), options.getAccessToken), timeoutMs, 'imap token');
   } catch (err) {
     return [fail('imap login', `${imap.user}@${imap.host}: cannot prepare the login (${errorText(err)})`, loginFix(config, err))];
   }
