@@ -403,4 +403,3 @@ export const ConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['graph', 'tenantId'], message: 'MAIL_SOURCE=graph signs in with GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity' });
 });
 export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -29,7 +29,3 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
-
-export function isTransient(err: unknown): err is TransientError {
-  return err instanceof TransientError;
-}

@@ -149,8 +149,6 @@ export interface Queues {
   poll: Queue;
   resolve: Queue<ResolveJob>;
   ticket: Queue<TicketJob>;
-  onprem: Queue<ResolveJob>;
-  flow: FlowProducer;
   /** Every queue's name: the four of QUEUE_NAMES, then the forests' (status, metrics and `failed` read them all). */
   names: string[];
   byName(name: string): Queue;
@@ -202,8 +200,6 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
     poll,
     resolve,
     ticket,
-    onprem,
-    flow,
     names: [...all.keys()],
     byName(name) {
       const queue = all.get(name);

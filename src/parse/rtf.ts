@@ -120,4 +120,3 @@ export function decompressRtf(data: Uint8Array, maxBytes = DEFAULT_MAX_RTF_BYTES
 }
 
 export { extractFromRtf, type RtfExtraction } from './rtf-extract.ts';
-export { codepageToEncoding, decodeCodepage } from './codepages.ts';

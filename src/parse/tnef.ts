@@ -12,7 +12,8 @@
  * leaves {@link decodeTnef} is {@link TnefError}.
  */
 import { PermanentError } from '../errors.ts';
-import { CompressedRtfError, decodeCodepage, decompressRtf, extractFromRtf } from './rtf.ts';
+import { decodeCodepage } from './codepages.ts';
+import { CompressedRtfError, decompressRtf, extractFromRtf } from './rtf.ts';
 
 export class TnefError extends PermanentError {
   constructor(message: string, code = 'tnef_invalid', options?: { cause?: unknown }) {

@@ -30,12 +30,6 @@ const ADDRESS_ATTRIBUTES = new Set([
 ]);
 const PREFIX = /^([a-z][a-z0-9]{1,7}):(.+)$/i;
 
-/** True for attributes whose values another object can hold (UPN, addresses). */
-export function isLookupAttribute(name: string): boolean {
-  const n = name.replace(/[^a-z]/gi, '').toLowerCase();
-  return UPN_ATTRIBUTES.has(n) || ADDRESS_ATTRIBUTES.has(n);
-}
-
 export function normaliseLookup(query: LookupQuery): NormalisedLookup | null {
   const attribute = query.attribute.replace(/[^a-z]/gi, '').toLowerCase();
   let value = query.value.trim();

@@ -6,7 +6,7 @@ import { lookupsOf } from '../../src/resolve/actions/steps.ts';
 import { unresolvedActions } from '../../src/resolve/actions/without-lookup.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { mergedSteps, problemScope, renderDigest, renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
-import { toText } from '../../src/ticket/sinks/markup.ts';
+import { toText } from '../helpers/ticket-text.ts';
 import { resolution, syncError, ticketJob } from './builders.ts';
 
 /** Tickets an agent can act on at a glance (#12): holder section, one search per value, anchor step, tenant name, scope. */

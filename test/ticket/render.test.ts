@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { contentHash, renderDraft, renderSummary, reopenNote, type ProblemView } from '../../src/ticket/render.ts';
-import { toText } from '../../src/ticket/sinks/markup.ts';
+import { toText } from '../helpers/ticket-text.ts';
 import { holder, resolution, syncError, ticketJob } from './builders.ts';
 
 function view(overrides: Partial<ProblemView> = {}): ProblemView {

@@ -10,21 +10,6 @@ export type HeaderBag = Record<string, unknown> | undefined;
 /** Statuses where asking again later can succeed: timeouts, throttling, edit conflicts, server faults. */
 const RETRYABLE_4XX = new Set([408, 409, 412, 425, 429]);
 
-/** Network failures worth a retry (the request may or may not have reached the desk). */
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
 /** Codes where the request certainly never reached the desk, so even a create may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -126,10 +111,6 @@ export function rateLimitNearlySpent(headers: HeaderBag): boolean {
 
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || RETRYABLE_4XX.has(status);
-}
-
-export function isTransientNetworkCode(code: string | undefined): boolean {
-  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
 }
 
 /** True when the request cannot have reached the desk (safe to resend even a create). */

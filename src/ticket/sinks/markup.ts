@@ -68,27 +68,3 @@ export function toHtml(blocks: ContentBlock[]): string {
     })
     .join('\n');
 }
-
-export function toText(blocks: ContentBlock[]): string {
-  return blocks
-    .map((b) => {
-      switch (b.kind) {
-        case 'heading':
-          return `== ${b.text} ==`;
-        case 'paragraph':
-          return b.text;
-        case 'list':
-          return b.items.map((i) => `  * ${i}`).join('\n');
-        case 'code':
-          return b.text
-            .split('\n')
-            .map((l) => `    ${l}`)
-            .join('\n');
-        case 'fields': {
-          const width = Math.max(0, ...b.rows.map(([k]) => k.length));
-          return b.rows.map(([k, v]) => `${k.padEnd(width)} : ${v}`).join('\n');
-        }
-      }
-    })
-    .join('\n\n');
-}
