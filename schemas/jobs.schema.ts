@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ParsedReportSchema, SyncErrorSchema } from './report.schema.ts';
-import { ResolutionSchema } from './resolution.schema.ts';
+import { OnPremSideSchema, ResolutionSchema } from './resolution.schema.ts';
 
 /**
  * The queue catalog: one payload schema per queue. Every worker parses its payload
@@ -100,6 +100,10 @@ export type ResolveResult = z.infer<typeof ResolveResultSchema>;
  */
 export const OnPremJobSchema = ResolveJobSchema;
 export type OnPremJob = ResolveJob;
+
+/** What an onprem job returns to its resolve parent. */
+export const OnPremJobResultSchema = z.array(z.object({ fingerprint: z.string(), side: OnPremSideSchema }));
+export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
 
 /**
  * poll: the scheduled Graph poll (onPremisesProvisioningErrors), an ingest source like a mail.

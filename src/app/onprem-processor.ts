@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import type { Config } from '../../schemas/config.schema.ts';
-import type { OnPremJob } from '../../schemas/jobs.schema.ts';
+import { OnPremJobResultSchema, type OnPremJob, type OnPremJobResult } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
-import { OnPremSideSchema, type OnPremSide } from '../../schemas/resolution.schema.ts';
+import type { OnPremSide } from '../../schemas/resolution.schema.ts';
 import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { OnPremDirectory } from '../resolve/onprem/onprem-directory.ts';
@@ -16,10 +15,6 @@ import { splitFailure } from './run-worker.ts';
  * looks every value of the failing object up in the cloud.
  */
 
-/** What an onprem job returns to its resolve parent. */
-export const OnPremJobResultSchema = z.array(z.object({ fingerprint: z.string(), side: OnPremSideSchema }));
-export type OnPremJobResult = z.infer<typeof OnPremJobResultSchema>;
-
 /** True where the `onprem` worker can run: ONPREM_URL and the account are set. */
 export function onPremReadable(config: Config): boolean {
   const o = config.onprem;
@@ -28,11 +23,11 @@ export function onPremReadable(config: Config): boolean {
 
 /** The directory the `onprem` worker reads; throws when this host lacks the account. */
 export function createOnPremDirectory(config: Config): OnPremDirectory {
-  const o = config.onprem;
-  if (!o.url || !o.bindDn || !o.bindPassword || !o.baseDn) {
+  const { url, bindDn, bindPassword, baseDn, anchorAttribute, tlsCa, timeoutMs } = config.onprem;
+  if (!url || !bindDn || !bindPassword || !baseDn) {
     throw new Error('the onprem worker needs ONPREM_URL, ONPREM_BIND_DN, ONPREM_BIND_PASSWORD (or ONPREM_BIND_PASSWORD_FILE) and ONPREM_BASE_DN');
   }
-  return new OnPremDirectory({ url: o.url!, bindDn: o.bindDn!, bindPassword: o.bindPassword!, baseDn: o.baseDn!, anchorAttribute: o.anchorAttribute, tlsCa: o.tlsCa, timeoutMs: o.timeoutMs });
+  return new OnPremDirectory({ url, bindDn, bindPassword, baseDn, anchorAttribute, tlsCa, timeoutMs });
 }
 
 /**
