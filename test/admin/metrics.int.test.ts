@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createLogger } from '../../src/logger.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
-import { waitForDrain } from '../../src/app/cli-support.ts';
+import { waitForDrain } from '../../src/app/queue-drain.ts';
 import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import { services } from '../helpers/services.ts';

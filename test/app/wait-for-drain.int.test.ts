@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unworkedLine, waitForDrain } from '../../src/app/cli-support.ts';
+import { unworkedLine, waitForDrain } from '../../src/app/queue-drain.ts';
 import type { Queues } from '../../src/queues.ts';
 import { services } from '../helpers/services.ts';
 

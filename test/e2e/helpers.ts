@@ -5,7 +5,7 @@ import { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
-import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
+import { queueCounts, waitForDrain } from '../../src/app/queue-drain.ts';
 import { queuePrefix } from '../../src/redis/connection.ts';
 import { services } from '../helpers/services.ts';
 

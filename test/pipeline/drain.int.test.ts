@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
+import { queueCounts, waitForDrain } from '../../src/app/queue-drain.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { GRAPH_POLL_JOB } from '../../src/app/workers.ts';
 import { readTickets, testRuntime } from './helpers.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForDrain } from '../../src/app/cli-support.ts';
+import { waitForDrain } from '../../src/app/queue-drain.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import type { StatusReport } from '../../src/cli/status.ts';

@@ -7,7 +7,7 @@ import { processResolveJob } from '../../src/app/processors.ts';
 import { QUEUE_NAMES } from '../../src/queues.ts';
 import { until } from '../prove/helpers.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
-import { waitForDrain } from '../../src/app/cli-support.ts';
+import { waitForDrain } from '../../src/app/queue-drain.ts';
 import { startWorkers } from '../../src/app/workers.ts';
 import { bigReport, closeTestRuntime, fixture, readTickets, testRuntime } from './helpers.ts';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Holder } from '../../schemas/resolution.schema.ts';
 import { loadConfig } from '../../src/config.ts';
-import { queueCounts, waitForDrain } from '../../src/app/cli-support.ts';
+import { queueCounts, waitForDrain } from '../../src/app/queue-drain.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { queuePrefix } from '../../src/redis/connection.ts';
 import { listQuarantine, listReleased, quarantineKey, recordRelease, releasedKey } from '../../src/ingest/sender-trust.ts';

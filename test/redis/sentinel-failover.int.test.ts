@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForDrain } from '../../src/app/cli-support.ts';
+import { waitForDrain } from '../../src/app/queue-drain.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createRedisClient, queuePrefix } from '../../src/redis/connection.ts';
