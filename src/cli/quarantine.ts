@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
-import { findQuarantined, listQuarantine, listReleased, recordRelease } from '../ingest/sender-trust.ts';
+import { findQuarantined, listQuarantine, listReleased, recordRelease } from '../ingest/quarantine.ts';
 import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
-import { listQuarantine } from '../ingest/sender-trust.ts';
+import { listQuarantine } from '../ingest/quarantine.ts';
 import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
 import { queueCounts, unworkedLine, unworkedQueues } from '../app/queue-drain.ts';
 import { createQueues, onPremQueueName, type Queues } from '../queues.ts';

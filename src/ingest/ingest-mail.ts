@@ -10,7 +10,8 @@ import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, 
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
 import { mailIdOf, type MailStore } from './mail-store.ts';
 import type { QueuedReport, QueueReports } from './queue-reports.ts';
-import { createSenderTrust, quarantineKey, type QuarantineEntry, type SenderTrust } from './sender-trust.ts';
+import { holdMail, type QuarantineEntry } from './quarantine.ts';
+import { createSenderTrust, type SenderTrust } from './sender-trust.ts';
 
 /**
  * The one ingestion path shared by the IMAP listener, the Graph mailbox and every replay:
@@ -184,7 +185,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       const { verdict } = d;
       await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
       const held: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };
-      await redis.lpush(quarantineKey(prefix), JSON.stringify(held));
+      await holdMail(redis, prefix, held);
       log.warn({ action: 'ingest', code: 'quarantined', sender: verdict.sender, checks: verdict.checks }, verdict.reason);
       return answer(d, false);
     }

@@ -12,7 +12,7 @@ import { createImapListener, DEFAULT_TIMING, type ImapListener, type ListenerTim
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
-import { listQuarantine, recordRelease } from '../../src/ingest/sender-trust.ts';
+import { listQuarantine, recordRelease } from '../../src/ingest/quarantine.ts';
 import type { Logger } from '../../src/logger.ts';
 import { restartService, services } from '../helpers/services.ts';
 import { plainMail, recordingLogger, reportMail, silentLogger, testConfig } from './helpers.ts';

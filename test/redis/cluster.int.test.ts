@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { queueCounts, waitForDrain } from '../../src/app/queue-drain.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { queuePrefix } from '../../src/redis/connection.ts';
-import { listQuarantine, listReleased, quarantineKey, recordRelease, releasedKey } from '../../src/ingest/sender-trust.ts';
+import { listQuarantine, listReleased, quarantineKey, recordRelease, releasedKey } from '../../src/ingest/quarantine.ts';
 import { createRedisLookupCache } from '../../src/resolve/lookup-cache.ts';
 import { createTicketStateStore, type KeyState } from '../../src/ticket/ticket-state.ts';
 import { daemon, flagsIn, imapAdmin, syncdesk, unique, until, type Daemon } from '../e2e/helpers.ts';
