@@ -12,7 +12,7 @@ import { keyDisplay } from './correlation-key.ts';
  * "seen N times" counters, so a plain repeat never produces a note.
  */
 
-export interface ReportSeen {
+export interface ReportSighting {
   reportId: string;
   subject: string;
   coversAt: string;
@@ -23,10 +23,10 @@ export interface SeenInfo {
   lastSeen: string;
   seenCount: number;
   /** The latest reports it was in, newest last (capped). */
-  reports: ReportSeen[];
+  reports: ReportSighting[];
 }
 
-/** One problem of one report: its errors (same key) and what Graph said about it. */
+/** One problem of one report: its first error with that key and its resolution (Graph, snapshot or AD). */
 export interface ProblemView {
   key: string;
   report: ReportRef;

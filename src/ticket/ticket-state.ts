@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { TransientError } from '../errors.ts';
-import type { ReportSeen } from './render.ts';
+import type { ReportSighting } from './render.ts';
 
 /**
  * What syncdesk remembers per correlation key, in Redis: the ticket, where it stands, and
@@ -45,7 +45,7 @@ export interface KeyState {
   firstSeen: string;
   lastSeen: string;
   seenCount: number;
-  reports: ReportSeen[];
+  reports: ReportSighting[];
 }
 
 export interface TicketStateStore {
