@@ -1,9 +1,10 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
 
 /**
- * ContentBlocks rendered in the markups desks take (Markdown, HTML, plain text). Every value
- * from a report or from Graph is escaped here: a display name like `<b>*x*</b>` must show as
- * typed, never as markup.
+ * ContentBlocks as Markdown (the file desk) and as HTML (RT), and the HTML escaping that
+ * Zendesk's renderer shares. The other desks render their own: Zendesk in zendesk-html.ts,
+ * ServiceNow in servicenow-text.ts, Jira in jira-adf.ts. Every value from a report or from
+ * Graph is escaped: a display name like `<b>*x*</b>` must show as typed, never as markup.
  */
 
 export function escapeHtml(s: string): string {

@@ -1,5 +1,6 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
 import { deskText, fitText } from './desk-kit.ts';
+import { escapeHtml } from './markup.ts';
 
 /**
  * ContentBlocks as the HTML of a Zendesk comment (`html_body`). Every value is escaped, so
@@ -15,32 +16,28 @@ import { deskText, fitText } from './desk-kit.ts';
 export const ZENDESK_HTML_MAX_BYTES = 60_000;
 export const ZENDESK_SUBJECT_MAX = 255;
 
-export function escapeHtml(value: string): string {
-  return deskText(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+/** A value as Zendesk HTML: desk text (no control characters, `\n` line ends), then escaped. */
+function escaped(value: string): string {
+  return escapeHtml(deskText(value));
 }
 
 function lines(value: string): string {
-  return escapeHtml(value).replace(/\n/g, '<br>');
+  return escaped(value).replace(/\n/g, '<br>');
 }
 
 function blockHtml(block: ContentBlock): string {
   switch (block.kind) {
     case 'heading':
-      return `<h3>${escapeHtml(block.text)}</h3>`;
+      return `<h3>${escaped(block.text)}</h3>`;
     case 'paragraph':
       return `<p>${lines(block.text)}</p>`;
     case 'list':
       return block.items.length ? `<ul>${block.items.map((i) => `<li>${lines(i)}</li>`).join('')}</ul>` : '';
     case 'code':
-      return `<pre><code>${escapeHtml(block.text)}</code></pre>`;
+      return `<pre><code>${escaped(block.text)}</code></pre>`;
     case 'fields':
       return block.rows.length
-        ? `<ul>${block.rows.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${lines(v)}</li>`).join('')}</ul>`
+        ? `<ul>${block.rows.map(([k, v]) => `<li><strong>${escaped(k)}:</strong> ${lines(v)}</li>`).join('')}</ul>`
         : '';
   }
 }
