@@ -5,7 +5,7 @@ import { readMailInputs } from '../ingest/mail-files.ts';
 import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
-import { watchWorkers } from '../app/session.ts';
+import { watchWorkers } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
 

@@ -5,7 +5,7 @@ import { findQuarantined, listQuarantine, listReleased, recordRelease } from '..
 import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
-import { watchWorkers } from '../app/session.ts';
+import { watchWorkers } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import type { StoredMail } from '../ingest/mail-store.ts';
 import { openRedis } from '../redis/connection.ts';

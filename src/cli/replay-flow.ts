@@ -1,5 +1,5 @@
 import type { Runtime } from '../app/runtime.ts';
-import type { SessionTally } from '../app/session.ts';
+import type { SessionTally } from '../app/worker-tally.ts';
 import type { QueueReports } from '../ingest/queue-reports.ts';
 import { QUEUE_NAMES } from '../queues.ts';
 

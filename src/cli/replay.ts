@@ -10,7 +10,7 @@ import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
-import { watchWorkers, type SessionTally } from '../app/session.ts';
+import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
 import { failedCounts, failedSince, oneReportAtATime } from './replay-flow.ts';

@@ -66,7 +66,7 @@ export function record(text: string, match: FamilyMatch | null, ctx: Context, me
   // a code stands beside the sentence ("0x8023134a AttributeValueMustBeUnique: Unable to …"),
   // so a text that is the sentence and nothing else has none, and is not searched (nor is a
   // value in its brackets that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", taken
-  // for one; with other text beside the sentence the whole text is searched, as before)
+  // for one; with other text beside the sentence the whole text is searched)
   const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
   // a row's own attribute and value columns say more than the names its text mentions
   const attributes = match?.attributes.length

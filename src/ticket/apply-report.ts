@@ -28,11 +28,11 @@ import { MAX_REPORTS } from './ticket-state.ts';
  */
 
 export interface TicketPolicy {
-  /** A resolved ticket whose problem returns within this many days is reopened; later, a linked follow-up is created. @defaultValue 30 */
+  /** A resolved ticket whose problem returns within this many days is reopened; later, a linked follow-up is created (TICKET_REOPEN_WITHIN_DAYS, default 30). */
   reopenWithinDays: number;
-  /** Resolve after this many newer reports of the tenant without the problem; 0 never resolves. @defaultValue 0 */
+  /** Resolve after this many newer reports of the tenant without the problem; 0 never resolves (TICKET_RESOLVE_AFTER_MISSING, default 0). */
   resolveAfterMissing: number;
-  /** One ticket per report instead of one per problem. @defaultValue false */
+  /** One ticket per report instead of one per problem (TICKET_DIGEST, default false). */
   digest: boolean;
 }
 

@@ -28,7 +28,11 @@ interface Desk {
   probe(config: Config, timeoutMs: number): Promise<CheckResult[]>;
 }
 
-/** The one place desks are listed, keyed by `TICKET_SINK`. */
+/**
+ * The one place desks are listed, keyed by `TICKET_SINK`, each with its `doctor` probe beside
+ * its adapter so a desk cannot be added without one. That is why the ticket stage imports
+ * doctor/desk-check.ts: the layering is deliberate.
+ */
 const DESKS: Record<Config['ticket']['sink'], Desk> = {
   file: { create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now, priority: deps.priority, mail: deps.mail }), probe: probeFileDesk },
   rt: { create: (config, deps) => createRtTicketSink(config.ticket.rt, deps), probe: probeRt },

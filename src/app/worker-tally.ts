@@ -3,8 +3,8 @@ import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import { countActions, type TicketJobResult } from './processors.ts';
 
 /**
- * Watches in-process workers and tallies what they did, for the summaries of `demo` and
- * `replay --wait`: reports, errors by category, ticket actions, failures. (What became of
+ * Watches in-process workers and tallies what they did, for the summaries of `demo`,
+ * `replay --wait` and `quarantine release`: reports, errors by category, ticket actions, failures. (What became of
  * each mail is the ingestor's answer, which the commands count themselves.)
  */
 export interface SessionTally {
