@@ -41,11 +41,22 @@ function proxyClauses(l: NormalisedLookup): string[] {
 
 const isSmtp = (l: NormalisedLookup): boolean => l.kind === 'upn' || l.addressType === 'smtp';
 
+/**
+ * The live searches' filters: users by UPN, mail and proxy address, groups and contacts by
+ * mail and proxy address (a value that is not SMTP by proxy address only). The agent's
+ * confirm commands (actions/steps.ts) search with the same filters.
+ */
+export function holderFilters(l: NormalisedLookup): { user: string; other: string } {
+  const proxies = proxyClauses(l);
+  return {
+    user: isSmtp(l) ? or(eq('userPrincipalName', l.value), eq('mail', l.value), ...proxies) : or(...proxies),
+    other: isSmtp(l) ? or(eq('mail', l.value), ...proxies) : or(...proxies),
+  };
+}
+
 /** The live searches: users, groups and contacts. */
 export function liveQueries(l: NormalisedLookup): PlannedQuery[] {
-  const proxies = proxyClauses(l);
-  const userFilter = isSmtp(l) ? or(eq('userPrincipalName', l.value), eq('mail', l.value), ...proxies) : or(...proxies);
-  const otherFilter = isSmtp(l) ? or(eq('mail', l.value), ...proxies) : or(...proxies);
+  const { user: userFilter, other: otherFilter } = holderFilters(l);
   return [
     { kind: 'user', deleted: false, url: graphPath(PATHS.user, { $filter: userFilter, $select: SELECT.user, $top: 999 }) },
     { kind: 'group', deleted: false, url: graphPath(PATHS.group, { $filter: otherFilter, $select: SELECT.group, $top: 999 }) },

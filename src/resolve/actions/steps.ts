@@ -1,7 +1,7 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder, OnPremSide, RecommendedAction } from '../../../schemas/resolution.schema.ts';
 import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
-import { odataString } from '../odata.ts';
+import { holderFilters } from '../lookup-plan.ts';
 import { anchorLdapFilter, ldapValue, odataEq, onServerOf, psFilter, psQuote } from '../powershell.ts';
 
 /**
@@ -40,10 +40,7 @@ export function storedForm(l: NormalisedLookup): string {
 
 /** The Get-Mg* -Filter command that finds whoever holds a value, for the agent to confirm. */
 export function confirmCommands(l: NormalisedLookup): string[] {
-  const t = l.addressType;
-  const lambda = `proxyAddresses/any(x:x eq ${odataString(`${t.toUpperCase()}:${l.value}`)}) or proxyAddresses/any(x:x eq ${odataString(`${t}:${l.value}`)})`;
-  const userFilter = l.kind === 'upn' || t === 'smtp' ? `${odataEq('userPrincipalName', l.value)} or ${odataEq('mail', l.value)} or ${lambda}` : lambda;
-  const otherFilter = t === 'smtp' ? `${odataEq('mail', l.value)} or ${lambda}` : lambda;
+  const { user: userFilter, other: otherFilter } = holderFilters(l);
   return [
     `Get-MgUser -Filter ${psFilter(userFilter)} -Property ${PROPS.user} | Format-List`,
     `Get-MgGroup -Filter ${psFilter(otherFilter)} -Property ${PROPS.group} | Format-List`,
