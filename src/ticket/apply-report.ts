@@ -138,6 +138,51 @@ function statesNoErrors(report: ReportRef): boolean {
   return report.source === 'graph';
 }
 
+function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
+  const r = view.report;
+  // the same report looked up again, or another copy of its run, is no new sighting
+  if (s && sameRun(s, r)) return { firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenCount: s.seenCount, reports: s.reports };
+  const entry = { reportId: r.reportId, subject: r.subject, coversAt: r.coversAt };
+  return {
+    firstSeen: s?.firstSeen ?? r.coversAt,
+    lastSeen: r.coversAt,
+    seenCount: (s?.seenCount ?? 0) + 1,
+    reports: [...(s?.reports ?? []), entry].slice(-MAX_REPORTS),
+  };
+}
+
+/**
+ * Whether a problem back in `report` reopens its resolved ticket. A resolution syncdesk made
+ * is measured in report time (from the run that found it gone to the run that has it again),
+ * so replayed months decide as the live service did; one made in the desk, from when it was made.
+ */
+function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef, policy: TicketPolicy, now: () => Date): boolean {
+  // resolved by us as far as we know: our state says so of this very ticket (an agent's own
+  // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
+  if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ticket.id) {
+    return Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt) <= policy.reopenWithinDays * DAY_MS;
+  }
+  return !ticket.resolvedAt || now().getTime() - Date.parse(ticket.resolvedAt) <= policy.reopenWithinDays * DAY_MS;
+}
+
+/**
+ * What a problem needs without asking the desk: nothing (this report was applied to it), or
+ * a skip (a newer report decided it). With `refresh` (the report's lookup run again), an
+ * open ticket whose lookup now says more is updated.
+ */
+function settled(view: ProblemView, s: KeyState | null, old: boolean, refresh?: Refresh): TicketAction | null {
+  const { key, report } = view;
+  const news = !!refresh && s?.status === 'open' && s.contentHash !== contentHash(view);
+  if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
+  // An older report never undoes what a newer one decided for a problem; a problem nothing
+  // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
+  // Its own ticket, looked up again, is still its own to bring up to date, newer runs of other problems or not.
+  if (s && !(news && sameRun(s, report)) && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
+    return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
+  }
+  return null;
+}
+
 export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   const { sink, state, policy } = deps;
   const now = deps.now ?? (() => new Date());
@@ -153,19 +198,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       if (!views.has(key)) views.set(key, { key, report: job.report, error, resolution: resolutions.get(error.fingerprint) });
     }
     return views;
-  }
-
-  function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
-    const r = view.report;
-    // the same report looked up again, or another copy of its run, is no new sighting
-    if (s && sameRun(s, r)) return { firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenCount: s.seenCount, reports: s.reports };
-    const entry = { reportId: r.reportId, subject: r.subject, coversAt: r.coversAt };
-    return {
-      firstSeen: s?.firstSeen ?? r.coversAt,
-      lastSeen: r.coversAt,
-      seenCount: (s?.seenCount ?? 0) + 1,
-      reports: [...(s?.reports ?? []), entry].slice(-MAX_REPORTS),
-    };
   }
 
   function fromState(s: KeyState): DeskTicket {
@@ -188,38 +220,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const young = s.ticketSince !== null && now().getTime() - Date.parse(s.ticketSince) < searchLag;
     if (young) return fromState(s);
     return found[0] ?? gone;
-  }
-
-  /**
-   * Whether a problem back in `report` reopens its resolved ticket. A resolution syncdesk made
-   * is measured in report time (from the run that found it gone to the run that has it again),
-   * so replayed months decide as the live service did; one made in the desk, from when it was made.
-   */
-  function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
-    // resolved by us as far as we know: our state says so of this very ticket (an agent's own
-    // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
-    if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ticket.id) {
-      return Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt) <= policy.reopenWithinDays * DAY_MS;
-    }
-    return !ticket.resolvedAt || now().getTime() - Date.parse(ticket.resolvedAt) <= policy.reopenWithinDays * DAY_MS;
-  }
-
-  /**
-   * What a problem needs without asking the desk: nothing (this report was applied to it), or
-   * a skip (a newer report decided it). With `refresh` (the report's lookup run again), an
-   * open ticket whose lookup now says more is updated.
-   */
-  function settled(view: ProblemView, s: KeyState | null, old: boolean, refresh?: Refresh): TicketAction | null {
-    const { key, report } = view;
-    const news = !!refresh && s?.status === 'open' && s.contentHash !== contentHash(view);
-    if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
-    // An older report never undoes what a newer one decided for a problem; a problem nothing
-    // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
-    // Its own ticket, looked up again, is still its own to bring up to date, newer runs of other problems or not.
-    if (s && !(news && sameRun(s, report)) && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
-      return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
-    }
-    return null;
   }
 
   /**
@@ -259,12 +259,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
    */
   async function applyKey(
     view: ProblemView,
-    old: boolean,
     s: KeyState | null,
-    searched?: DeskTicket[],
-    refresh?: Refresh,
-    chunk: { keys: ReadonlySet<string>; more: TicketAction[] } = { keys: new Set(), more: [] },
+    options: { old: boolean; searched?: DeskTicket[]; refresh?: Refresh; chunk?: { keys: ReadonlySet<string>; more: TicketAction[] } },
   ): Promise<TicketAction> {
+    const { old, searched, refresh, chunk = { keys: new Set(), more: [] } } = options;
     const superseded = async (before: { key: string } | null, next: DeskTicket | null): Promise<void> => {
       const done = before && next ? await supersede(before, view, next) : null;
       if (done) chunk.more.push(done);
@@ -318,7 +316,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
-    } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report)) {
+    } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
       action = 'reopen';
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
       result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
@@ -456,7 +454,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
-      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, old, s, found?.get(view.key), refresh, chunk));
+      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, s, { old, searched: found?.get(view.key), refresh, chunk }));
       return [...done, ...chunk.more];
     }))];
   }
