@@ -120,3 +120,9 @@ export type ParseOutcome =
 export function isCloudOnlyCredentialChange(error: Pick<SyncError, 'category' | 'message'>): boolean {
   return error.category === 'DeletingCloudOnlyObject' && /\b(?:password|credential)/i.test(error.message);
 }
+
+/** How people see a record's object: its identity, else its source anchor (some rows leave the name empty), else the whole tenant. */
+export function objectLabel(error: Pick<SyncError, 'identity' | 'onPremisesObjectId'>): string {
+  if (error.identity) return error.identity;
+  return error.onPremisesObjectId ? `(no name in the report; source anchor ${error.onPremisesObjectId})` : '(the whole tenant)';
+}

@@ -1,4 +1,4 @@
-import type { ParsedReport } from '../../schemas/report.schema.ts';
+import { objectLabel, type ParsedReport } from '../../schemas/report.schema.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { terminalText } from '../terminal-text.ts';
@@ -46,7 +46,7 @@ function renderTable(label: string, reports: ParsedReport[]): string {
     lines.push(terminalText(`  ${tenant}; covers ${r.reportedAt ?? r.sentAt ?? 'unknown time'}; ${r.errors.length} error(s)${r.unparsed.length ? `, ${r.unparsed.length} unparsed fragment(s)` : ''}`));
     const rows = r.errors.map((e) => [
       e.category,
-      e.identity ?? '(tenant)',
+      objectLabel(e),
       e.attributes.map((a) => (a.value ? `${a.name} ${a.value}` : a.name)).join('; ') || '-',
       e.errorCode ?? '',
     ].map(terminalText));

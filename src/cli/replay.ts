@@ -1,6 +1,7 @@
 import type { Job, Worker } from 'bullmq';
 import { SingleBar } from 'cli-progress';
 import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type TicketJob } from '../../schemas/jobs.schema.ts';
+import { objectLabel } from '../../schemas/report.schema.ts';
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
@@ -173,7 +174,7 @@ async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportEr
   if (print) {
     for (const e of job.errors) {
       const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
-      print(`    - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${e.identity ?? '(tenant)'} ${attrs}`.trimEnd());
+      print(`    - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${objectLabel(e)} ${attrs}`.trimEnd());
     }
     for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
   }

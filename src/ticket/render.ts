@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import { isCloudOnlyCredentialChange, SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
+import { isCloudOnlyCredentialChange, objectLabel, SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
@@ -199,7 +199,7 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
   const rows: Array<[string, string]> = [['Category', error.category]];
   if (error.errorCode) rows.push(['Error code', error.errorCode]);
   for (const a of error.attributes) rows.push([`Attribute ${a.name}`, a.value ?? '(no value in the report)']);
-  rows.push(['Object', error.identity ?? '(tenant-level error)']);
+  rows.push(['Object', objectLabel(error)]);
   if (error.objectType) rows.push(['Object type', error.objectType]);
   rows.push(['On-premises object id', error.onPremisesObjectId ?? '(not in the report)']);
   rows.push(['Tenant', [report.tenant.name, report.tenant.domain, report.tenant.id].filter(Boolean).join(' / ') || report.tenantKey]);
@@ -240,7 +240,7 @@ function verdictText(resolution: Resolution | undefined, error: SyncError): stri
 
 /** An error that names neither an object nor a value: about the whole tenant (quota, sync stopped). */
 function isTenantLevel(error: SyncError): boolean {
-  return error.identity === null && !error.attributes.some((a) => a.value);
+  return error.identity === null && error.onPremisesObjectId === null && !error.attributes.some((a) => a.value);
 }
 
 /**

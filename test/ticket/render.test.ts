@@ -43,6 +43,12 @@ describe('renderSummary', () => {
     const error = { ...quota, attributes: [], message: 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.' };
     expect(renderSummary(view({ error, resolution: undefined }))).toBe('[Quota exceeded] Error 016: Synchronization has been stopped. — tenant contoso');
   });
+  it('an object row whose name cell is empty is named by its source anchor, never taken for the whole tenant (blind27 M2)', () => {
+    const error = syncError({ attribute: 'ProxyAddresses', value: 'SMTP:sales@negev-solar.co.il', identity: null, onPremisesObjectId: 'c2FsZXNDb250YWN0TmVnZXY=' });
+    const draft = renderDraft(view({ error, resolution: undefined }), seen);
+    expect(toText(draft.body)).toMatch(/^Object +: \(no name in the report; source anchor c2FsZXNDb250YWN0TmVnZXY=\)$/m);
+    expect(draft.scope).toBe('object');
+  });
   it('a password refused for a cloud-only user is not titled a delete, though Microsoft files it with the delete (blind27 M1)', () => {
     const error = syncError({
       category: 'DeletingCloudOnlyObject',
