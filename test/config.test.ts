@@ -245,7 +245,7 @@ describe('--config on the command line', () => {
   it('is read by every command, before or after the command name, and its bad keys are named', async () => {
     const file = tempFile('bad.yaml', 'ticket:\n  sink: rt\n  rt:\n    url: not a url\n    tokn: x\n');
     const after = await run(process.execPath, ['bin/syncdesk.js', 'status', '--config', file]).catch((e: { code: number; stderr: string }) => e);
-    expect((after as { code: number }).code).toBe(1);
+    expect((after as { code: number }).code).toBe(78);
     expect((after as { stderr: string }).stderr).toContain(`${file}: ticket.rt.tokn: unknown key (did you mean ticket.rt.token?)`);
 
     const doctor = await run(process.execPath, ['bin/syncdesk.js', '--config', file, 'doctor', '--json']).catch((e: { code: number; stdout: string }) => e);

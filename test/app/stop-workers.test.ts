@@ -10,7 +10,7 @@ import { stopWorkers } from '../../src/app/workers.ts';
 function fakeRuntime() {
   const warnings: string[] = [];
   let closed = false;
-  const runtime = { logger: { warn: (_: unknown, msg: string) => warnings.push(msg) }, close: async () => void (closed = true) } as unknown as Runtime;
+  const runtime = { logger: { warn: (_: unknown, msg: string) => warnings.push(msg) }, redis: { client: { status: 'ready' } }, close: async () => void (closed = true) } as unknown as Runtime;
   return { runtime, warnings, closed: () => closed };
 }
 
