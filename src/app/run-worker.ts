@@ -74,6 +74,14 @@ function describePayloadError(error: z.ZodError): string {
     .join('; ');
 }
 
+/** Jobs each worker of this process is running now (its 'active' events less its ends). */
+const running = new WeakMap<Worker, number>();
+
+/** How many jobs `worker` is running in this process: 0 means closing it can wait for nothing. */
+export function activeJobs(worker: Worker): number {
+  return running.get(worker) ?? 0;
+}
+
 export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R>): Worker {
   const { queue, logger } = options;
   const log = logger.child({ stage: queue });
@@ -102,6 +110,11 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
     settings: { backoffStrategy },
   });
 
+  running.set(worker, 0);
+  worker.on('active', () => running.set(worker, activeJobs(worker) + 1));
+  const ended = () => running.set(worker, Math.max(0, activeJobs(worker) - 1));
+  worker.on('completed', ended);
+  worker.on('failed', (job) => job && ended());
   worker.on('completed', (job) => {
     log.info({ action: 'completed', job: job.id, name: job.name, attempts: job.attemptsMade }, `${queue} job completed`);
   });

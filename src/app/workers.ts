@@ -6,7 +6,8 @@ import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPre
 import { defaultForestQueued } from './onprem-routing.ts';
 import { startOnPremWaitBound } from './onprem-wait.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
-import { runWorker, type WorkerTuning } from './run-worker.ts';
+import { watchForWedgedWorkers } from './worker-watchdog.ts';
+import { activeJobs, runWorker, type WorkerTuning } from './run-worker.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -144,7 +145,9 @@ export async function stopWorkers(workers: Worker[], runtime: Runtime, options: 
   // lapses), and waiting for it only held SIGTERM until the shutdown deadline
   const redisLost = runtime.redis.client.status !== 'ready';
   if (redisLost && workers.length) runtime.logger.warn({ action: 'stop-without-redis' }, 'Redis unreachable: stopping without waiting for running jobs (they run again once Redis is back)');
-  const closed = Promise.all(workers.map((w) => w.close(redisLost)));
+  // a worker with no job to wait for closes at once: a graceful close of one whose loop hangs
+  // (after a Redis Cluster node came back) waited out the shutdown deadline for nothing
+  const closed = Promise.all(workers.map((w) => w.close(redisLost || activeJobs(w) === 0)));
   if (options.graceMs === undefined) await closed;
   else {
     let timer: NodeJS.Timeout | undefined;
@@ -153,6 +156,21 @@ export async function stopWorkers(workers: Worker[], runtime: Runtime, options: 
     clearTimeout(timer);
   }
   await runtime.close({ keepEmbedded: options.keepEmbedded });
+}
+
+/**
+ * For `start` and `worker`: a worker idle while its queue waits ends the process with exit
+ * code 1, for its supervisor to start a fresh one (worker-watchdog.ts says why).
+ */
+export function guardAgainstWedgedWorkers(runtime: Runtime, workers: Worker[]): () => void {
+  return watchForWedgedWorkers(workers, {
+    logger: runtime.logger,
+    waiting: async (queue) => {
+      const counts = await runtime.queues.byName(queue).getJobCounts('waiting', 'prioritized');
+      return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+    },
+    onWedged: () => process.exit(1),
+  });
 }
 
 /** How long a drained one-shot command waits for its workers to close (stopWorkers). */

@@ -3,7 +3,7 @@ import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
-import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
+import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
@@ -29,6 +29,7 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
   await stopIfStartFails(stop, async () => {
     workers = startWorkers(runtime, roles, { concurrency: opts.concurrency });
     await ensureSchedules(runtime, roles);
+    guardAgainstWedgedWorkers(runtime, workers);
     if (opts.listen && mailSourceConfigured(config)) listener = await startListener(runtime);
     else logger.warn({ action: 'start' }, 'no mailbox is configured (IMAP_HOST or MAIL_SOURCE=graph): feed mails with `syncdesk replay`');
     admin = await startAdmin(runtime, metrics, { workers, mailbox: listener });

@@ -3,7 +3,7 @@ import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
-import { ensureSchedules, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
+import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import type { Worker } from 'bullmq';
 import type { AdminServer } from '../admin/server.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
@@ -49,6 +49,7 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await ensureSchedules(runtime, roles);
     admin = await startAdmin(runtime, metrics, { workers });
+    guardAgainstWedgedWorkers(runtime, workers);
   });
   logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
   return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
