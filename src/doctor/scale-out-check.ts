@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../../schemas/config.schema.ts';
 import { disagreements, listHosts, sharedSettings, type HostRecord } from '../app/hosts.ts';
-import { redisTarget } from '../redis/connection.ts';
+import { queuePrefix, redisTarget } from '../redis/connection.ts';
 import { pass, skip, warn, type CheckResult } from './check.ts';
 import { serverTarget, withCheckClient } from './redis-check.ts';
 
@@ -60,7 +60,8 @@ export async function checkScaleOut(config: Config, timeoutMs = 5_000): Promise<
   const target = await serverTarget(config);
   if (!target) return scaleOutVerdict(config, []);
   try {
-    return scaleOutVerdict(config, await withCheckClient(target, timeoutMs, (client) => listHosts(client, config.redis.prefix)));
+    // where the processes announce themselves: under the queues' prefix (hash-tagged on a cluster)
+    return scaleOutVerdict(config, await withCheckClient(target, timeoutMs, (client) => listHosts(client, queuePrefix(config.redis))));
   } catch {
     return skip('scale-out', 'not checked: Redis is not reachable (see the redis check)');
   }

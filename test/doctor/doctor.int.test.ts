@@ -10,6 +10,7 @@ import type { CheckResult } from '../../src/doctor/check.ts';
 import { formatReport, runDoctor } from '../../src/doctor/run-doctor.ts';
 import { announceHost } from '../../src/app/hosts.ts';
 import { loadConfig } from '../../src/config.ts';
+import { queuePrefix } from '../../src/redis/connection.ts';
 import { emptyDirectory, user } from '../fakes/graph/directory.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
@@ -199,15 +200,17 @@ describe('syncdesk doctor', () => {
     const prefix = `doctor-hosts-${randomUUID().slice(0, 8)}`;
     const redis = new Redis(s.REDIS_URL!);
     try {
-      // a worker elsewhere announced itself with digest tickets and RT
-      await announceHost(redis, prefix, loadConfig({ REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix, TICKET_DIGEST: 'true', TICKET_SINK: 'rt', RT_URL: s.RT_URL!, RT_TOKEN: 'x' }), ['resolve', 'ticket']);
+      // a worker elsewhere announced itself with digest tickets and RT, where a started process
+      // writes (its runtime's queue prefix: blind26 F8, doctor read the bare prefix and saw nobody)
+      const theirs = loadConfig({ REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix, TICKET_DIGEST: 'true', TICKET_SINK: 'rt', RT_URL: s.RT_URL!, RT_TOKEN: 'x' });
+      await announceHost(redis, queuePrefix(theirs.redis), theirs, ['resolve', 'ticket']);
       const report = await runDoctor({ env: { REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix }, timeoutMs: 10_000 });
       expect(byCheck(report)['scale-out']).toMatchObject({
         status: 'warn',
         detail: expect.stringMatching(/resolve, ticket; started \d+ min ago\): TICKET_DIGEST=true \(here: false\), TICKET_SINK=rt \(here: file\)/),
       });
     } finally {
-      await redis.del(`${prefix}:hosts`);
+      await redis.del(`${prefix}:q:hosts`);
       await redis.quit();
     }
   });
