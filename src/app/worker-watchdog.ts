@@ -18,9 +18,9 @@ export interface WatchdogOptions {
   waiting: (queue: string) => Promise<number>;
   /** What to do with a wedged worker's process. */
   onWedged: (queue: string) => void;
-  /** @defaultValue 30 s */
+  /** @defaultValue 15 s */
   everyMs?: number;
-  /** How long a worker may stay idle with jobs waiting. @defaultValue 120 s: far above a healthy worker's milliseconds */
+  /** How long a worker may stay idle with jobs waiting. @defaultValue 60 s: far above a healthy worker's milliseconds, and BullMQ's own reset of a stuck blocking call (~11 s) */
   patienceMs?: number;
   now?: () => number;
   /** Jobs a worker is running in this process. @defaultValue activeJobs */
@@ -29,8 +29,8 @@ export interface WatchdogOptions {
 
 /** Starts watching; returns the function that stops it. */
 export function watchForWedgedWorkers(workers: Worker[], options: WatchdogOptions): () => void {
-  const everyMs = options.everyMs ?? 30_000;
-  const patienceMs = options.patienceMs ?? 120_000;
+  const everyMs = options.everyMs ?? 15_000;
+  const patienceMs = options.patienceMs ?? 60_000;
   const now = options.now ?? Date.now;
   const active = options.active ?? activeJobs;
   /** Since when each worker has been idle with jobs waiting. */

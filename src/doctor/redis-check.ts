@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Config } from '../../schemas/config.schema.ts';
-import { createRedisClient, describeTarget, redisTarget, unreachableFix, type RedisClient } from '../redis/connection.ts';
+import { createRedisClient, describeTarget, isClusterNode, redisTarget, unreachableFix, type RedisClient } from '../redis/connection.ts';
 import { embeddedUrl, findEmbeddedRedis } from '../redis/embedded-redis.ts';
 import { maxmemoryPolicy } from '../redis/eviction.ts';
 import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
@@ -31,8 +31,7 @@ interface ServerFacts {
 async function inspect(client: RedisClient): Promise<ServerFacts> {
   const info = await client.info('server');
   const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
-  const cluster = await client.info('cluster').catch(() => '');
-  return { version, policy: await maxmemoryPolicy(client), clusterNode: /^cluster_enabled:1/m.test(cluster) };
+  return { version, policy: await maxmemoryPolicy(client), clusterNode: await isClusterNode(client) };
 }
 
 function verdict(target: ServerTarget, where: string, { version, policy, clusterNode }: ServerFacts): CheckResult {
@@ -137,7 +136,7 @@ async function seedProblem(node: { host: string; port: number }, password: strin
   const auth = password ? `:${encodeURIComponent(password)}@` : '';
   try {
     return await withCheckClient({ kind: 'url', url: `redis://${auth}${node.host}:${node.port}` }, timeoutMs, async (c) => {
-      if (!/^cluster_enabled:1/m.test(await c.info('cluster'))) return 'answers, but is not a cluster node (cluster_enabled:0)';
+      if (!(await isClusterNode(c))) return 'answers, but is not a cluster node (cluster_enabled:0)';
       const state = /^cluster_state:(\w+)/m.exec((await c.call('CLUSTER', 'INFO')) as string)?.[1];
       return state && state !== 'ok' ? `says cluster_state:${state} (a master without a replica is down?)` : null;
     });

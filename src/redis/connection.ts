@@ -72,13 +72,17 @@ export function unreachableFix(target: RedisTarget): string {
   }
 }
 
+/** The server is a node of a Redis Cluster (INFO cluster; false where INFO is refused). */
+export async function isClusterNode(client: RedisClient): Promise<boolean> {
+  return /^cluster_enabled:1/m.test(await client.info('cluster').catch(() => ''));
+}
+
 /**
  * A REDIS_URL that names one node of a Redis Cluster connects and answers, and then every
  * queue command fails with MOVED or CROSSSLOT: said once here, as the setting to change.
  */
 async function refuseClusterNode(client: RedisClient, where: string): Promise<void> {
-  const info = await client.info('cluster').catch(() => '');
-  if (/^cluster_enabled:1/m.test(info)) {
+  if (await isClusterNode(client)) {
     throw new ConfigError([`REDIS_URL (${where}) is a node of a Redis Cluster: set REDIS_CLUSTER_NODES to the cluster's nodes (host:port,…) instead of REDIS_URL`]);
   }
 }
