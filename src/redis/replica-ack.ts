@@ -8,7 +8,9 @@ import type { RedisClient } from './connection.ts';
  * cannot promote a replica that never saw it. Where the master has no replica connected
  * (the embedded Redis, a single server) there is nothing to wait for. A replica that does
  * not answer within `timeoutMs` is logged, not waited for longer: a lagging replica must not
- * stop ingestion, and every ledger step is idempotent for the next sighting of the mail.
+ * stop ingestion, and every ledger step is idempotent for the next sighting of the mail. Nor
+ * is it waited for again for `lagWindowMs`: a frozen replica (its link still open) cost every
+ * write its timeout, and a report's writes added up to the whole freeze (blind26 F7).
  */
 
 export type ReplicaAck = (key: string) => Promise<boolean>;
@@ -16,10 +18,13 @@ export type ReplicaAck = (key: string) => Promise<boolean>;
 /** How long a master's replica count is trusted before INFO is asked again. */
 const REPLICAS_TTL_MS = 10_000;
 
-export function createReplicaAck(redis: RedisClient, options: { timeoutMs?: number; logger?: Logger; now?: () => number } = {}): ReplicaAck {
+export function createReplicaAck(redis: RedisClient, options: { timeoutMs?: number; lagWindowMs?: number; logger?: Logger; now?: () => number } = {}): ReplicaAck {
   const timeoutMs = options.timeoutMs ?? 1_000;
+  const lagWindowMs = options.lagWindowMs ?? 30_000;
   const now = options.now ?? Date.now;
   const known = new Map<Redis, { replicas: number; at: number }>();
+  /** Masters whose replica missed a timeout, and until when it is not waited for. */
+  const lagging = new Map<Redis, number>();
 
   /** The connection to the master that holds `key` (WAIT counts the writes of the connection it is sent on). */
   async function masterOf(key: string): Promise<Redis> {
@@ -42,11 +47,16 @@ export function createReplicaAck(redis: RedisClient, options: { timeoutMs?: numb
 
   return async (key) => {
     const node = await masterOf(key);
+    if ((lagging.get(node) ?? 0) > now()) return false;
     if (!(await replicasOf(node))) return true;
     const acked = Number(await node.call('WAIT', '1', String(timeoutMs)));
     if (acked >= 1) return true;
     known.delete(node);
-    options.logger?.warn({ action: 'replica-lag', key, timeoutMs }, `no replica acknowledged a ledger write within ${timeoutMs} ms: a failover now could lose it (the next sighting of the mail would redo it)`);
+    lagging.set(node, now() + lagWindowMs);
+    options.logger?.warn(
+      { action: 'replica-lag', key, timeoutMs, lagWindowMs },
+      `no replica acknowledged a ledger write within ${timeoutMs} ms: a failover now could lose it (the next sighting of the mail would redo it); not waiting for this master's replica for ${lagWindowMs / 1000} s`,
+    );
     return false;
   };
 }
