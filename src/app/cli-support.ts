@@ -41,6 +41,13 @@ export function formatCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
+/** Files of a replayed or parsed folder that are no mail, named (the first three) so a report saved as .htm is not lost in silence; null when none. */
+export function passedOverLine(paths: readonly string[]): string | null {
+  if (!paths.length) return null;
+  const named = paths.slice(0, 3).join(', ');
+  return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}`;
+}
+
 /**
  * How the `list` commands print: one JSON object per line with `--json`; else `empty` when
  * there is nothing, or one line per row and the `footer`.

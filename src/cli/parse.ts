@@ -1,5 +1,6 @@
 import { objectLabel, type ParsedReport } from '../../schemas/report.schema.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
+import { passedOverLine } from '../app/cli-support.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { terminalText } from '../terminal-text.ts';
 
@@ -19,7 +20,8 @@ export async function runParse(
     rejected++;
     err.write(`${terminalText(`syncdesk parse: ${e.message}`)}\n`);
   };
-  for await (const input of readMailInputs(inputs, { onUnreadable })) {
+  const passedOver: string[] = [];
+  for await (const input of readMailInputs(inputs, { onUnreadable, onPassedOver: (path) => passedOver.push(path) })) {
     count++;
     const outcome = await parseMail(input.raw, { maxBytes: options.maxBytes });
     if (!outcome.ok) {
@@ -32,6 +34,8 @@ export async function runParse(
     reports.push(...outcome.reports.map((r) => ({ source: input.label, ...r })));
     if (!options.json) out.write(renderTable(input.label, outcome.reports));
   }
+  const skipped = passedOverLine(passedOver);
+  if (skipped) err.write(`${terminalText(`syncdesk parse: ${skipped}`)}\n`);
   if (options.json) out.write(`${JSON.stringify(reports, null, 2)}\n`);
   else out.write(`\n${count} mail(s): ${count - rejected} parsed, ${rejected} rejected; ${reports.reduce((n, r) => n + r.errors.length, 0)} error(s)\n`);
   return rejected ? 1 : 0;

@@ -6,7 +6,7 @@ import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
-import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
+import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-support.ts';
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
@@ -35,7 +35,7 @@ export interface ReplayOptions {
   json?: boolean;
 }
 
-async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[]): AsyncGenerator<ReplayInput> {
+async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[], passedOver: string[]): AsyncGenerator<ReplayInput> {
   if (opts.graph) {
     const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
     const onRefused = (source: string, reason: string): void => void unreadable.push({ source, reason });
@@ -57,7 +57,7 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
     return;
   }
   const onUnreadable = (err: MailInputError): void => void unreadable.push({ source: err.path, reason: err.reason });
-  for await (const m of readMailInputs(paths, { onUnreadable })) {
+  for await (const m of readMailInputs(paths, { onUnreadable, onPassedOver: (path) => passedOver.push(path) })) {
     yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
   }
 }
@@ -141,6 +141,8 @@ export interface ReplayReport {
   failed: Array<{ queue: string; jobId: string; reason: string }>;
   /** Paths that could not be read (missing, permission denied): passed over, the rest replayed. */
   unreadable: UnreadableInput[];
+  /** Files of a folder that are no mail (indexes, a report saved as .htm): not read, and no error. */
+  passedOver: string[];
 }
 
 const reportKey = (mailId: string | null, reportId: string): string => `${mailId ?? ''} ${reportId}`;
@@ -274,8 +276,9 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
   let workers: ReturnType<typeof startWorkers> = [];
   try {
     const unreadable: UnreadableInput[] = [];
+    const passedOver: string[] = [];
     const overflow = () => logger.warn({ action: 'replay-order', budgetBytes: ORDER_BUDGET_BYTES }, 'too much mail to put in order in memory: the rest is replayed in the order given');
-    const inputs = inRunOrder(inputsFrom(paths, opts, config, unreadable), config.ingest.maxMailBytes, overflow);
+    const inputs = inRunOrder(inputsFrom(paths, opts, config, unreadable, passedOver), config.ingest.maxMailBytes, overflow);
     // nobody else works the queues (e.g. the embedded default): process here and wait
     const others = opts.dryRun ? 0 : await runtime.queues.ticket.getWorkersCount();
     const worked: ReplayReport['worked'] = opts.dryRun ? 'nobody' : (opts.wait ?? others === 0) ? 'here' : 'workers';
@@ -287,13 +290,15 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
 
     const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
+    const skipped = passedOverLine(passedOver);
+    if (!opts.json && skipped) print(skipped);
     const onUnworked = opts.json ? undefined : (names: string[]) => names.forEach((n) => print(`${unworkedLine(n)}${isOnPremQueue(n) ? ` (at most ONPREM_WAIT_SECONDS, ${config.onprem.waitSeconds} s; then their tickets go out without AD)` : ''}`));
     const drained = worked === 'here' ? await waitForDrain(runtime.queues, { onUnworked }) : true;
     if (worked === 'here') {
       for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));
     }
-    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable };
+    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable, passedOver };
     if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of renderSummary(report, tally, others)) print(line);
     // a mail kept but not read is a problem the admin must see, as a path that could not be read

@@ -61,6 +61,11 @@ export interface ReadMailOptions {
    * passed over so the rest is still read. Without it the first one throws.
    */
   onUnreadable?: (err: MailInputError) => void;
+  /**
+   * Hears each file of a directory that is no mail (an index, a plist, a report saved as .htm):
+   * not an error, but the admin should know a file in the folder gave nothing.
+   */
+  onPassedOver?: (path: string) => void;
 }
 
 /**
@@ -82,7 +87,7 @@ export async function* readMailInputs(paths: string[], options: ReadMailOptions 
       continue;
     }
     if (info.isDirectory()) {
-      for (const file of await listDirectory(path, passOver)) yield* guarded(readMailFile(file), passOver);
+      for (const file of await listDirectory(path, passOver, options.onPassedOver)) yield* guarded(readMailFile(file), passOver);
     } else if (info.isFile()) {
       yield* guarded(readMailFile(path), passOver);
     } else {
@@ -103,7 +108,7 @@ async function* guarded(mails: AsyncGenerator<MailInput>, passOver: PassOver): A
 }
 
 /** The files under `dir` a walk reads: hidden entries skipped, but for Maildir++ folders (".Reports") and never a Maildir's tmp/. */
-async function listDirectory(dir: string, passOver: PassOver): Promise<string[]> {
+async function listDirectory(dir: string, passOver: PassOver, notMail: (path: string) => void = () => undefined): Promise<string[]> {
   const found: string[] = [];
   const walk = async (current: string): Promise<void> => {
     let entries;
@@ -124,6 +129,7 @@ async function listDirectory(dir: string, passOver: PassOver): Promise<string[]>
         await walk(full);
       } else if (entry.isFile() && !entry.name.startsWith('.')) {
         if (MAIL_EXTENSIONS.has(extname(entry.name).toLowerCase()) || (await hasMailHead(full))) found.push(full);
+        else notMail(full);
       }
     }
   };

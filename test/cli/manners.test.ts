@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,16 @@ describe('the command line', () => {
     expect(r.stdout.trim()).toBe('exit=0');
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
   }, 60_000);
+
+  it('parse of a folder names a file in it that is no mail (a report saved as .htm), and still parses the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-passed-over-'));
+    copyFileSync(resolve('examples', readdirSync('examples').find((f) => f.endsWith('.eml'))!), join(dir, 'report.eml'));
+    writeFileSync(join(dir, 'report.htm'), '<html><body>Directory Synchronization Error Report</body></html>');
+    const r = spawnSync('node', [BIN, 'parse', dir], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`passed over 1 file(s) that are no mail: ${join(dir, 'report.htm')}`);
+    expect(r.stdout).toMatch(/1 mail\(s\): 1 parsed, 0 rejected/);
+  }, 30_000);
 
   it('a wrong setting exits 78 (EX_CONFIG), naming the key both ways, before anything connects', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, IMAP_PORT: 'nine', REDIS_URL: 'redis://127.0.0.1:1' };

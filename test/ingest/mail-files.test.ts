@@ -53,6 +53,19 @@ describe('readMailInputs', () => {
     expect(got[2]!.raw).toEqual(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3]));
   });
 
+  it('names the files of a folder that are no mail (a report saved as .htm gave nothing: blind27 M6), without an error', async () => {
+    writeFileSync(join(dir, '1.eml'), mail('one', 'x'));
+    writeFileSync(join(dir, 'report.htm'), '<html><body><p>From: MSOnlineServicesTeam</p></body></html>');
+    writeFileSync(join(dir, '.hidden.htm'), 'x');
+    const passedOver: string[] = [];
+    const unreadable: string[] = [];
+    const got: string[] = [];
+    for await (const input of readMailInputs([dir], { onPassedOver: (p) => passedOver.push(p), onUnreadable: (e) => unreadable.push(e.path) })) got.push(input.label);
+    expect(got).toEqual([join(dir, '1.eml')]);
+    expect(passedOver).toEqual([join(dir, 'report.htm')]);
+    expect(unreadable).toEqual([]);
+  });
+
   it('reads mail stores as they are copied: Maildir (its ++ folders, not tmp/), MH numbers, Apple Mail .emlx; never their indexes', async () => {
     // layouts from the Dovecot Maildir documentation, nmh's mh-sequence(5) and partial-emlx-converter's test data (a blind test of mail stores)
     const maildir = join(dir, 'Maildir');
