@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { runWorker } from '../../src/app/run-worker.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import { stopWorkers } from '../../src/app/workers.ts';
+import { services } from '../helpers/services.ts';
+
+/**
+ * SIGTERM on a daemon (`start`, `worker`): a job running finishes before its worker closes,
+ * and a worker with nothing to finish closes at once. A graceful close waits for BullMQ's
+ * loop, which after a Redis Cluster node came back was seen to hang for good (blind26 F6),
+ * so an idle worker is closed by force: nothing of it is lost.
+ */
+
+const prefix = `stop-${randomUUID().slice(0, 8)}`;
+let connection: Redis;
+let queue: Queue;
+
+beforeAll(() => {
+  connection = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
+  queue = new Queue('ticket', { connection, prefix });
+});
+afterAll(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await connection.quit();
+});
+
+function fakeRuntime(): { runtime: Runtime; closed: () => boolean } {
+  let closed = false;
+  const runtime = { logger: pino({ level: 'silent' }), redis: { client: connection }, close: async () => void (closed = true) } as unknown as Runtime;
+  return { runtime, closed: () => closed };
+}
+
+/** A worker whose jobs run until `release` is called; `forced` records each close's force flag. */
+function latchedWorker() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let jobStarted!: () => void;
+  const started = new Promise<void>((r) => (jobStarted = r));
+  const worker = runWorker({
+    queue: 'ticket',
+    connection,
+    prefix,
+    logger: pino({ level: 'silent' }),
+    schema: z.object({}).passthrough(),
+    handler: async () => {
+      jobStarted();
+      await gate;
+      return 'done';
+    },
+  });
+  const forced: boolean[] = [];
+  const close = worker.close.bind(worker);
+  worker.close = (force?: boolean) => {
+    forced.push(force === true);
+    return close(force);
+  };
+  return { worker, started, release, forced };
+}
+
+describe('stopWorkers on a daemon (no grace)', () => {
+  it('lets a running job finish before the worker closes, then closes Redis', async () => {
+    const { worker, started, release, forced } = latchedWorker();
+    const job = await queue.add('chunk', {});
+    await started;
+    const { runtime, closed } = fakeRuntime();
+    const stopping = stopWorkers([worker], runtime);
+    await new Promise((r) => setTimeout(r, 400));
+    // still waiting for the job: neither the worker nor Redis is closed under it
+    expect(closed()).toBe(false);
+    release();
+    await stopping;
+    expect(closed()).toBe(true);
+    expect(forced).toEqual([false]);
+    expect(await job.getState()).toBe('completed');
+  });
+
+  it('closes a worker that runs no job at once, by force', async () => {
+    const { worker, forced } = latchedWorker();
+    await worker.waitUntilReady();
+    const { runtime, closed } = fakeRuntime();
+    const t = Date.now();
+    await stopWorkers([worker], runtime);
+    expect(Date.now() - t).toBeLessThan(2_000);
+    expect(closed()).toBe(true);
+    expect(forced).toEqual([true]);
+  });
+});
