@@ -38,6 +38,11 @@ words(
 words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|subiect|naslov|θέμα|件名|主题|主旨|제목|נושא|الموضوع');
 words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|kópia|másolatot kap|către|bilgi|копія|copie à|προς|κοιν|宛先|送信先|收件人|收件者|至|抄送|副本|받는 사람|참조|אל|إلى");
 
+/** Whether a label names a mail's sending time ("Sent", "Gesendet", "Envoyé", "送信日時"): a saved mail's header uses a forward header's words. */
+export function isSentAtLabel(label: string): boolean {
+  return FIELD[label.trim().toLowerCase()] === 'sentAt';
+}
+
 /** Labels of English clients: their numeric dates may be month first (US) or day first (UK). */
 const ENGLISH_FROM = new Set(['from']);
 

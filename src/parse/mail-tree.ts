@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { parseLooseDate } from './dates.ts';
+import { isSentAtLabel } from './forwarded.ts';
 import { looksMislabelled, readsCleanly, relabelledAsUtf8, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { decodeTnef } from './tnef.ts';
@@ -187,9 +188,38 @@ function headerFields(lines: ReadonlyArray<{ key: string; line: string }>): Map<
  */
 function sentAtOf(mail: ParsedMail): string | null {
   const line = mail.headerLines?.find((h) => h.key === 'date')?.line;
-  const value = line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  if (!line) return savedSentAt(mail.headerLines ?? []);
+  const value = headerValue(line);
   if (!value) return null;
   return Number.isNaN(Date.parse(value)) ? parseLooseDate(value) : plausibleDate(mail.date);
+}
+
+/**
+ * A mail Outlook saved as text has no Date: it names its time "Sent:" ("Gesendet:", "Envoyé :"
+ * in a localised Outlook), the labels of its forward headers, which forwarded.ts knows. No zone
+ * is written: the time is read as UTC, and a numeric date only in the order its From label's
+ * language writes (day first unless the label is English "From").
+ */
+function savedSentAt(lines: ReadonlyArray<{ key: string; line: string }>): string | null {
+  // the label from the line, not the key: mailparser lower-cases the key's bytes one by one
+  const line = lines.find((h) => isSentAtLabel(utf8OrAsIs(h.line.slice(0, h.line.indexOf(':')))))?.line;
+  if (!line) return null;
+  const english = lines.some((h) => h.key === 'from');
+  return parseLooseDate(utf8OrAsIs(headerValue(line)), { order: english ? undefined : 'dmy' });
+}
+
+function headerValue(line: string): string {
+  return line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+}
+
+/** mailparser hands header lines over byte for byte (latin1): a saved text's "Envoyé" is UTF-8 bytes. */
+function utf8OrAsIs(text: string): string {
+  if (/[^\x00-\xff]/.test(text)) return text;
+  try {
+    return UTF8.decode(Buffer.from(text, 'latin1'));
+  } catch {
+    return text;
+  }
 }
 
 /** A mangled Date header can parse to the year 72014: such a date is no date. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openMail } from '../../src/parse/mail-tree.ts';
+import { parseOne } from './parse-one.ts';
 
 const mail = (date: string): Buffer =>
   Buffer.from(['From: MSOnlineServicesTeam@MicrosoftOnline.com', 'Subject: Directory Synchronization Error Report', date, 'Content-Type: text/plain; charset=utf-8', '', 'body', ''].join('\r\n'));
@@ -29,5 +30,33 @@ describe('openMail', () => {
     // real windows-1252 and real KOI8-R bytes stay what their label says
     expect((await openMail(part('windows-1252', Buffer.from('Équipe Comptabilité', 'latin1'))))[0]!.html).toContain('Équipe Comptabilité');
     expect((await openMail(part('koi8-r', Buffer.from([0xf3, 0xcd, 0xc9, 0xd2, 0xce, 0xcf, 0xd7, 0xc1]))))[0]!.html).toContain('Смирнова');
+  });
+
+  it("dates a report Outlook saved as text by its Sent: line, in Outlook's other languages too", async () => {
+    // the blind27 tester's "Save as text" copy: From/Sent/To/Subject lines with tabs, no Date (its sentAt was null)
+    const saved = (sent: string, from = 'From'): Buffer =>
+      Buffer.from(
+        [
+          `${from}:\tMicrosoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>`,
+          sent,
+          'To:\tadmin@saigonbistro-group.com',
+          'Subject:\tDirectory Synchronization Error Report',
+          '',
+          'The Identity synchronization tool batch run was completed on Friday, 10 January 2025 14:20:33 GMT for directory Saigon Bistro Group [saigonbistrogroup.onmicrosoft.com].',
+          '',
+          'The following errors occurred during synchronization:',
+          '',
+          'Identity\tError Description\tSource Anchor',
+          'mai.nguyen2@saigonbistro-group.com\tUnable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName mai.nguyen@saigonbistro-group.com;]. Correct or remove the duplicate values in your local directory.\tbmd1eWVuVGhpTWFpU2FpZ28=',
+          '',
+        ].join('\r\n'),
+        'utf8',
+      );
+    // no zone is written: the time is taken as UTC, as in a forward header without one
+    expect((await parseOne(saved('Sent:\tFriday, January 10, 2025 9:23 AM'))).sentAt).toBe('2025-01-10T09:23:00.000Z');
+    expect((await openMail(saved('Gesendet:\tFreitag, 10. Januar 2025 09:23', 'Von')))[0]!.sentAt).toBe('2025-01-10T09:23:00.000Z');
+    expect((await openMail(saved('Envoyé :\tvendredi 10 janvier 2025 09:23', 'De')))[0]!.sentAt).toBe('2025-01-10T09:23:00.000Z');
+    // a localised saved text writes numeric dates day first
+    expect((await openMail(saved('Gesendet:\t03.01.2025 09:23', 'Von')))[0]!.sentAt).toBe('2025-01-03T09:23:00.000Z');
   });
 });
