@@ -21,8 +21,11 @@ export interface MailDocument {
   messageId: string | null;
   html: string | null;
   text: string | null;
-  /** The sender of the mail that carried this one, when it was attached. */
-  carrierFrom: string | null;
+  /**
+   * The sender of the outermost mail, the one that reached our mailbox: this document's own
+   * sender when it is that mail (or when the mails around it name none).
+   */
+  outerFrom: string | null;
   depth: number;
   /**
    * Header fields by lower-case name, each value unfolded but not decoded (every occurrence
@@ -50,23 +53,24 @@ export async function openMail(raw: Buffer): Promise<MailDocument[]> {
   return docs;
 }
 
-function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, carrierFrom: string | null, depth: number): MailDocument {
+function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, outerFrom: string | null, depth: number): MailDocument {
+  const from = msg.fromAddress ?? msg.from;
   return {
     subject: msg.subject ?? '',
-    from: msg.fromAddress ?? msg.from,
+    from,
     to: msg.toAddress,
     sentAt: msg.sentAt,
     messageId: msg.messageId ?? null,
     html: msg.bodyHtml,
     text: msg.bodyText,
-    carrierFrom,
+    outerFrom: outerFrom ?? from,
     depth,
     headers: new Map(),
     raw: null,
   };
 }
 
-async function visit(raw: Buffer, depth: number, carrierFrom: string | null, docs: MailDocument[]): Promise<void> {
+async function visit(raw: Buffer, depth: number, outerFrom: string | null, docs: MailDocument[]): Promise<void> {
   const mail = await decodeMislabelledUtf8(raw, await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS)));
   const from = firstAddress(mail.from);
   const doc: MailDocument = {
@@ -77,7 +81,7 @@ async function visit(raw: Buffer, depth: number, carrierFrom: string | null, doc
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,
     text: mail.text ?? null,
-    carrierFrom,
+    outerFrom: outerFrom ?? from,
     depth,
     headers: headerFields(mail.headerLines ?? []),
     raw,
@@ -99,7 +103,7 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
   const content = att.content as Buffer | undefined;
   if (!content?.length) return;
   if (type === 'message/rfc822' || type === 'message/global' || name.endsWith('.eml')) {
-    await visit(content, depth + 1, doc.from, docs);
+    await visit(content, depth + 1, doc.outerFrom, docs);
   } else if (type === 'application/ms-tnef' || type === 'application/vnd.ms-tnef' || name === 'winmail.dat') {
     // Outlook's RTF forwards put the real body (and attachments) inside winmail.dat
     const tnef = decodeTnef(content);
@@ -115,9 +119,9 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
       );
     }
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
-    docs.push(msgDocument(decodeOutlookMsg(content), doc.from, depth + 1));
+    docs.push(msgDocument(decodeOutlookMsg(content), doc.outerFrom, depth + 1));
   } else if ((type === 'text/plain' || name.endsWith('.txt')) && SAVED_AS_TEXT.test(content.subarray(0, 16).toString('latin1'))) {
-    await visit(savedAsText(content), depth + 1, doc.from, docs);
+    await visit(savedAsText(content), depth + 1, doc.outerFrom, docs);
   }
 }
 

@@ -240,7 +240,10 @@ function buildReport(
     // A report we could not read at all: show the admin what it said instead of an empty list.
     unparsed = lines.filter((l) => !isBoilerplate(l)).slice(0, MAX_UNPARSED_LINES);
   }
-  const forwardedBy = inner ? doc.from : doc.carrierFrom;
+  // whoever mailed our mailbox, however the report lies in their mail (forwarded inline, attached,
+  // a forward of a forward): that is the person the tenants file's `forwarders` and
+  // ALLOWED_FORWARDERS name (sender trust checks the outermost sender too), not a colleague between
+  const forwardedBy = doc.outerFrom;
   // an inline forward's To is the report's; the To of the mail that carried it inline is ours
   const recipient = inner ? inner.to : doc.to;
   return {

@@ -10,7 +10,7 @@ const listMail = (subject: string): MailDocument => ({
   messageId: null,
   html: null,
   text: null,
-  carrierFrom: null,
+  outerFrom: null,
   depth: 0,
   headers: new Map([
     ['list-id', ['IT alerts <it-alerts.lists.contoso.com>']],
