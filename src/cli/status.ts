@@ -11,6 +11,7 @@ import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
+import { categoryOfTitle } from '../ticket/problem-title.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
 
@@ -22,23 +23,13 @@ interface TicketStateRow {
   summary?: string;
 }
 
-/** The ticket summary starts with `[<label>]` (src/ticket/render.ts); this maps labels back to categories. */
-const LABELS: Array<[RegExp, string]> = [
-  [/^duplicate /i, 'DuplicateAttribute'],
-  [/^data mismatch/i, 'DataMismatch'],
-  [/^federated domain change/i, 'FederatedDomainChange'],
-  [/^large object/i, 'LargeObject'],
-  [/^data validation/i, 'DataValidation'],
-  [/^deleting cloud-only object|^cloud-only password change/i, 'DeletingCloudOnlyObject'],
-  [/^object not found/i, 'ObjectNotFound'],
-  [/^quota exceeded/i, 'QuotaExceeded'],
-  [/^sync error/i, 'Unknown'],
-];
 const CATEGORY_WORDS = new Map(ERROR_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 
-function categoryOf(summary: string | undefined): string {
-  const label = /^\[([^\]]+)\]/.exec(summary ?? '')?.[1];
-  if (label) for (const [re, category] of LABELS) if (re.test(label)) return category;
+/** The category of an open problem, from its ticket's summary: `[<title>] …` (problem-title.ts), else a category's name in it. */
+export function categoryOf(summary: string | undefined): string {
+  const title = /^\[([^\]]+)\]/.exec(summary ?? '')?.[1];
+  const category = title ? categoryOfTitle(title) : null;
+  if (category) return category;
   for (const w of (summary ?? '').split(/[^A-Za-z]+/)) {
     const c = CATEGORY_WORDS.get(w.toLowerCase());
     if (c) return c;

@@ -5,6 +5,7 @@ import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, V
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
+import { problemTitle } from './problem-title.ts';
 
 /**
  * Ticket content, desk-neutral (ContentBlocks). Each adapter renders and escapes it in
@@ -33,19 +34,6 @@ export interface ProblemView {
   error: SyncError;
   resolution: Resolution | undefined;
 }
-
-const CATEGORY_LABELS: Record<string, string> = {
-  DataMismatch: 'Data mismatch',
-  FederatedDomainChange: 'Federated domain change',
-  LargeObject: 'Large object',
-  DataValidation: 'Data validation',
-  DeletingCloudOnlyObject: 'Deleting cloud-only object',
-  ObjectNotFound: 'Object not found',
-  QuotaExceeded: 'Quota exceeded',
-  Unknown: 'Sync error',
-};
-/** The title of the delete's category when its text is about a password (isCloudOnlyCredentialChange). */
-const CLOUD_ONLY_PASSWORD_LABEL = 'Cloud-only password change';
 
 const VERDICT_TEXT: Record<Verdict, string> = {
   'cloud-only-holder': 'A cloud-only object holds the value: fix it in Microsoft 365 (change or remove the value there).',
@@ -89,13 +77,6 @@ function holderLine(h: Holder): string {
   if (h.matched.length) parts.push(`holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}`);
   parts.push(`object id ${h.id}`);
   return parts.join(' — ');
-}
-
-function problemTitle(error: SyncError): string {
-  const attr = error.attributes[0];
-  if (error.category === 'DuplicateAttribute') return `Duplicate ${attr?.name ?? 'attribute'}`;
-  if (isCloudOnlyCredentialChange(error)) return CLOUD_ONLY_PASSWORD_LABEL;
-  return CATEGORY_LABELS[error.category] ?? error.category;
 }
 
 /**
