@@ -1,6 +1,6 @@
 import type { Config } from '../../schemas/config.schema.ts';
 import { onPremQueueName, QUEUE_NAMES, type QueueSettings } from '../queues.ts';
-import { loadTenantsFile } from '../resolve/tenants.ts';
+import type { TenantDirectory } from '../resolve/tenants.ts';
 
 /**
  * Which on-premises worker a report waits for. One forest (ONPREM_URL): every report, on
@@ -8,10 +8,10 @@ import { loadTenantsFile } from '../resolve/tenants.ts';
  * `onpremForest: contoso` waits for the worker inside Contoso's network (ONPREM_FOREST=contoso,
  * queue `onprem-contoso`), so no customer's AD is ever searched for another's objects. A
  * report of any other tenant waits for the default forest's worker (ONPREM_URL without
- * ONPREM_FOREST) if there is one, else for none.
+ * ONPREM_FOREST) if there is one, else for none. `tenants`: the tenants file as
+ * loadConfiguredTenants read it.
  */
-export function onPremRouting(config: Config, env: Record<string, string | undefined> = process.env): Pick<QueueSettings, 'onpremQueue' | 'forestQueues'> {
-  const tenants = config.graph.tenantsFile ? loadTenantsFile(config.graph.tenantsFile, env) : null;
+export function onPremRouting(config: Config, tenants: TenantDirectory | null): Pick<QueueSettings, 'onpremQueue' | 'forestQueues'> {
   const forests = new Set(tenants?.tenants.flatMap((t) => (t.onpremForest ? [t.onpremForest] : [])));
   // a worker host needs no tenants file (it holds every customer's Graph secret): its own forest is listed too
   if (config.onprem.forest) forests.add(config.onprem.forest);

@@ -9,7 +9,7 @@ import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
-import { createTenantNamer } from '../resolve/tenants.ts';
+import { createTenantNamer, loadConfiguredTenants } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
 import { createResolverFromConfig } from './resolver.ts';
@@ -57,9 +57,11 @@ export function graphConfigured(config: Config): boolean {
 }
 
 export async function openRuntime(config: Config, logger: Logger, hooks: RuntimeHooks = {}): Promise<Runtime> {
+  // read once: the queues route by it, reports are named by it, the resolver signs in with it
+  const tenants = loadConfiguredTenants(config);
   const redis = await openRedis(config, logger);
   const client = redis.client as Redis;
-  const queues = createQueues(redis.client, redis.prefix, { ...onPremRouting(config), digest: config.ticket.digest });
+  const queues = createQueues(redis.client, redis.prefix, { ...onPremRouting(config, tenants), digest: config.ticket.digest });
   const store = createMailStore({
     dir: config.ingest.storeDir,
     maxMailBytes: config.ingest.maxMailBytes,
@@ -69,7 +71,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   let resolver: Resolver | undefined;
   let stage: TicketStageHandle | undefined;
   const stageLogger = (name: string) => logger.child({ component: name });
-  const nameTenant = createTenantNamer(config);
+  const nameTenant = createTenantNamer(config, tenants);
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
     return { ...ref, tenantKey: nameTenant(ref) };
@@ -101,7 +103,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       return ingestor;
     },
     resolver() {
-      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve'), observeGraph: hooks.graph });
+      resolver ??= createResolverFromConfig(config, { redis: client, logger: stageLogger('resolve'), observeGraph: hooks.graph, tenants });
       return resolver;
     },
     ticketStage() {

@@ -12,6 +12,7 @@ import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 import { categoryOfTitle } from '../ticket/problem-title.ts';
+import { loadConfiguredTenants } from '../resolve/tenants.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
 
@@ -118,7 +119,7 @@ async function retrying(queues: Queues, limit = 20): Promise<StatusReport['retry
 /** The forests' queues to show; a tenants file that cannot be read (a secret not set here) must not hide the rest of the status. */
 function forestQueuesOf(config: Config): string[] {
   try {
-    return onPremRouting(config).forestQueues ?? [];
+    return onPremRouting(config, loadConfiguredTenants(config)).forestQueues ?? [];
   } catch {
     return config.onprem.forest ? [onPremQueueName(config.onprem.forest)] : [];
   }

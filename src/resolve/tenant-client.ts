@@ -3,7 +3,7 @@ import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
-import { createTenantDirectory, loadTenantsFile, type TenantDirectory, type TenantEntry } from './tenants.ts';
+import { createTenantDirectory, loadConfiguredTenants, type TenantDirectory, type TenantEntry } from './tenants.ts';
 
 /** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
 export function singleTenant(g: Config['graph']): TenantEntry | null {
@@ -22,23 +22,27 @@ export function singleTenant(g: Config['graph']): TenantEntry | null {
 
 /** Every tenant syncdesk may query: the tenants file, else the GRAPH_* tenant, else none (null). */
 export function tenantsFromConfig(config: Config, env: Record<string, string | undefined> = process.env): TenantDirectory | null {
-  const g = config.graph;
-  if (g.tenantsFile) return loadTenantsFile(g.tenantsFile, env);
-  const single = singleTenant(g);
+  return withSingleTenant(config, loadConfiguredTenants(config, env));
+}
+
+function withSingleTenant(config: Config, tenantsFile: TenantDirectory | null): TenantDirectory | null {
+  if (tenantsFile) return tenantsFile;
+  const single = singleTenant(config.graph);
   return single ? createTenantDirectory([single]) : null;
 }
 
 /**
- * Routes a report to its configured tenant: with one tenant from GRAPH_* variables every
- * report is that tenant's (no file to route by); with a tenants file, the entry it matches.
+ * Routes a report to its configured tenant: with a tenants file (as loadConfiguredTenants read
+ * it), the entry it matches; else with one tenant from GRAPH_* variables every report is that
+ * tenant's (no file to route by).
  */
-export function tenantRoute(config: Config, env: Record<string, string | undefined> = process.env): TenantRoute {
-  const directory = tenantsFromConfig(config, env);
+export function tenantRoute(config: Config, tenantsFile: TenantDirectory | null): TenantRoute {
+  const directory = withSingleTenant(config, tenantsFile);
   if (!directory) {
     const note = 'Microsoft Graph is not configured (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity; or GRAPH_TENANTS_FILE): holders were not looked up.';
     return () => ({ note });
   }
-  if (!config.graph.tenantsFile) {
+  if (!tenantsFile) {
     const only = { tenant: directory.tenants[0]! };
     return () => only;
   }

@@ -99,6 +99,14 @@ export function parseTenants(text: string, env: Record<string, string | undefine
   });
 }
 
+/**
+ * The tenants file the configuration names (GRAPH_TENANTS_FILE), else null. A process reads it
+ * once (openRuntime) and hands the directory to whatever routes or names by tenant.
+ */
+export function loadConfiguredTenants(config: Config, env: Record<string, string | undefined> = process.env): TenantDirectory | null {
+  return config.graph.tenantsFile ? loadTenantsFile(config.graph.tenantsFile, env) : null;
+}
+
 /** Reads the tenants file once; match() is then pure. */
 export function loadTenantsFile(path: string, env: Record<string, string | undefined> = process.env): TenantDirectory {
   let text: string;
@@ -152,11 +160,10 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
  * the tenants file entry it matches, or the one tenant Graph is configured for. Otherwise
  * (no Graph, unknown tenant) the report's own key stands.
  */
-export function createTenantNamer(config: Config, env: Record<string, string | undefined> = process.env): (ref: ReportRef) => string {
-  if (config.graph.tenantsFile) {
-    const directory = loadTenantsFile(config.graph.tenantsFile, env);
+export function createTenantNamer(config: Config, tenantsFile: TenantDirectory | null): (ref: ReportRef) => string {
+  if (tenantsFile) {
     return (ref) => {
-      const m = directory.match(ref);
+      const m = tenantsFile.match(ref);
       return m.ok ? m.tenant.tenantId.toLowerCase() : ref.tenantKey;
     };
   }

@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTenantNamer } from '../../src/resolve/tenants.ts';
+import { createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
 
 const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
   reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, source: 'mail',
 });
+/** The namer openRuntime builds: from the configuration and the tenants file it read. */
+const namerFor = (env: Record<string, string>) => {
+  const config = loadConfig(env);
+  return createTenantNamer(config, loadConfiguredTenants(config, env));
+};
 const ID = '0e2e0000-0000-4000-8000-000000000001';
 
 describe('createTenantNamer: one name per tenant for mails and the Graph poll', () => {
@@ -16,16 +21,16 @@ describe('createTenantNamer: one name per tenant for mails and the Graph poll', 
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
     const file = join(dir, 'tenants.yaml');
     writeFileSync(file, `tenants:\n  - name: Contoso\n    tenantId: ${ID.toUpperCase()}\n    domains: [contoso.onmicrosoft.com]\n    forwarders: [it@contoso.com]\n    clientId: c\n    clientSecret: s\n`);
-    const name = createTenantNamer(loadConfig({ GRAPH_TENANTS_FILE: file }));
+    const name = namerFor({ GRAPH_TENANTS_FILE: file });
     expect(name(ref({ name: null, domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
     expect(name(ref({ name: null, domain: null, id: null }, 'it@contoso.com'))).toBe(ID);
     expect(name(ref({ name: 'Fabrikam', domain: null, id: null }, 'fabrikam'))).toBe('fabrikam');
   });
 
   it('with one tenant configured for Graph, every report is that tenant; without Graph, the report names itself', () => {
-    const single = createTenantNamer(loadConfig({ GRAPH_TENANT_ID: ID, GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' }));
+    const single = namerFor({ GRAPH_TENANT_ID: ID, GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' });
     expect(single(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
-    const none = createTenantNamer(loadConfig({}));
+    const none = namerFor({});
     expect(none(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('contoso.onmicrosoft.com');
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
+import { loadConfiguredTenants } from '../../../src/resolve/tenants.ts';
 import { user } from '../../fakes/graph/directory.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { TENANT_A, TENANT_B, TENANT_C, configFor, contosoDirectory, fabrikamDirectory, redis, reportRef, silentLogger, startFake, syncError, writeTenantsFile } from './harness.ts';
@@ -23,10 +24,11 @@ beforeAll(async () => {
   fake = await startFake({ a, b: fabrikamDirectory(), c });
   client = redis();
   const file = writeTenantsFile(mkdtempSync(join(tmpdir(), 'tenants-')), fake);
-  resolver = createResolverFromConfig(configFor(fake, { GRAPH_TENANTS_FILE: file, GRAPH_TENANT_ID: '', GRAPH_CLIENT_ID: '', GRAPH_CLIENT_SECRET: '' }), {
+  const config = configFor(fake, { GRAPH_TENANTS_FILE: file, GRAPH_TENANT_ID: '', GRAPH_CLIENT_ID: '', GRAPH_CLIENT_SECRET: '' });
+  resolver = createResolverFromConfig(config, {
     redis: client,
     logger: silentLogger(),
-    env: { CONTOSO_SECRET: 'secret-a' },
+    tenants: loadConfiguredTenants(config, { CONTOSO_SECRET: 'secret-a' }),
   });
 });
 afterAll(async () => {
