@@ -1,9 +1,12 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
+import { findFamilies } from './families.ts';
+import { ERRORISH } from './markers.ts';
 import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
 import { liftInlineComments } from './inline-comments.ts';
+import { withoutLinkTargets } from './plain-text-links.ts';
 
 /**
  * Reduces a plain-text body to blocks: `> ` quote prefixes removed at any depth (a reply's
@@ -28,7 +31,7 @@ const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
 export function textToBlocks(text: string): Block[] {
   const lines = unglueTables(dropEventXml(
     liftInlineComments(text.replace(/\r\n?/g, '\n').split('\n'))
-      .map((l) => l.replace(/^(?:[ \t]*>)+ ?/, ''))
+      .map((l) => withoutLinkTargets(l.replace(/^(?:[ \t]*>)+ ?/, '')))
       .map((l) => (l.includes('&') ? decodeHTML(l) : l))
       // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
       .map((l) => (RULE_LINE_RE.test(l) ? '' : l)),
@@ -91,7 +94,7 @@ export function textToBlocks(text: string): Block[] {
     }
     endTabTable();
     // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
-    const found = cellPerLineTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
+    const found = cellPerLineTable(lines, i) ?? cellPerParagraphTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
     if (found) {
       table++;
       for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
@@ -249,6 +252,57 @@ function cellPerLineTable(lines: string[], start: number): { rows: string[][]; e
   const rows: string[][] = [];
   for (let k = 0; k < cells.length; k += width) rows.push(cells.slice(k, k + width));
   return { rows, end: i - pending.length };
+}
+
+/** More column names than any report's table has (they have a handful). */
+const MAX_COLUMNS = 12;
+
+/**
+ * A table written one cell per paragraph: Outlook's plain text of an HTML table whose cells hold
+ * paragraphs puts each cell on a line of its own with a blank line after it, the header's names
+ * too (blind28 B3: read as free text, each row's anchor was a paragraph of its own, after its
+ * error, and was lost). Under a header of two or more known column names, each a paragraph, the
+ * paragraphs after it are dealt into rows of the header's width, for as long as each row's
+ * description cell reads as an error: the note or signature after the table ends it.
+ */
+function cellPerParagraphTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
+  // a header name is a paragraph of one line: the blank line after it is the cheaper test
+  if (lines[start + 1]?.trim() !== '' || !fieldRole(lines[start]!.trim())) return null;
+  const header: string[] = [];
+  let at = start;
+  for (let p = paragraphAt(lines, at); p && p.lines === 1 && fieldRole(p.text); p = paragraphAt(lines, at)) {
+    // more names than a report has columns is no header (and each line of such a list would start this read again)
+    if (header.push(p.text) > MAX_COLUMNS) return null;
+    at = p.end;
+  }
+  const description = header.findIndex((name) => fieldRole(name) === 'description');
+  if (header.length < 2 || description < 0) return null;
+  const rows = [header];
+  let end = at;
+  for (;;) {
+    const row: string[] = [];
+    let next = end;
+    while (row.length < header.length) {
+      const p = paragraphAt(lines, next);
+      if (!p) break;
+      row.push(p.text);
+      next = p.end;
+    }
+    if (row.length < header.length || !(findFamilies(row[description]!).length || ERRORISH.test(row[description]!))) break;
+    rows.push(row);
+    end = next;
+  }
+  return rows.length > 1 ? { rows, end } : null;
+}
+
+/** The paragraph that starts at or after `from` (blank lines skipped): its lines joined, how many, and the index after its last. */
+function paragraphAt(lines: string[], from: number): { text: string; lines: number; end: number } | null {
+  let i = from;
+  while (i < lines.length && !lines[i]!.trim()) i++;
+  if (i >= lines.length) return null;
+  const first = i;
+  while (i < lines.length && lines[i]!.trim()) i++;
+  return { text: squeeze(lines.slice(first, i).join(' ')), lines: i - first, end: i };
 }
 
 // ---------------------------------------------------------------------------- pipes

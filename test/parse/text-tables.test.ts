@@ -190,3 +190,67 @@ describe('columns of spaces', () => {
     ]);
   });
 });
+
+describe("Outlook's plain text of an HTML report (blind28)", () => {
+  // each link written as its text and then its target, each cell a paragraph: an admin forwarding a report as plain text
+  const DUP = (values: string) =>
+    `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [${values}]. Correct or remove the duplicate values in your local directory. Please refer to http://support.microsoft.com/kb/2647098<http://support.microsoft.com/kb/2647098> for more information on identifying objects with duplicate attribute values.`;
+  const converted = [
+    'From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com<mailto:MSOnlineServicesTeam@MicrosoftOnline.com>>',
+    '',
+    'The following errors occurred during synchronization:',
+    '',
+    'Identity',
+    '',
+    'Error Description',
+    '',
+    'On-premises Object ID',
+    '',
+    'john.smith@contoso.com<mailto:john.smith@contoso.com>',
+    '',
+    DUP('UserPrincipalName john.smith@contoso.com<mailto:john.smith@contoso.com>;'),
+    '',
+    'ltXur0tcUkLylxCj6emTuw==',
+    '',
+    'Finance Team',
+    '',
+    DUP('ProxyAddresses SMTP:finance@contoso.com<mailto:finance@contoso.com>;smtp:fin@contoso.com<mailto:fin@contoso.com>;'),
+    '',
+    'nyj/hxpN8b0zW5wobkuKOw==',
+    '',
+    'Thank you,',
+    'The Microsoft Online Services Team',
+  ].join('\n');
+  const errors = () => extractErrors(textToBlocks(converted)).errors;
+
+  it('reads each value, and the object, without the link target the conversion appended', () => {
+    const [john, finance] = errors();
+    expect(john).toMatchObject({ identity: 'john.smith@contoso.com', attributes: [{ name: 'UserPrincipalName', value: 'john.smith@contoso.com' }] });
+    expect(finance!.attributes).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:finance@contoso.com' },
+      { name: 'ProxyAddresses', value: 'smtp:fin@contoso.com' },
+    ]);
+    expect(finance!.message).not.toContain('<http');
+  });
+
+  it('deals the cells, a paragraph each, into rows under the header: each row keeps its anchor, the signature makes none', () => {
+    expect(records(converted)).toEqual([
+      ['DuplicateAttribute', 'john.smith@contoso.com', 'ltXur0tcUkLylxCj6emTuw=='],
+      ['DuplicateAttribute', 'Finance Team', 'nyj/hxpN8b0zW5wobkuKOw=='],
+    ]);
+  });
+
+  it('gives the problems the fingerprints of the same report read clean, so the next clean report updates their tickets', () => {
+    const clean = [
+      'Identity\tError Description\tOn-premises Object ID',
+      `john.smith@contoso.com\t${DUP('UserPrincipalName john.smith@contoso.com;')}\tltXur0tcUkLylxCj6emTuw==`,
+      `Finance Team\t${DUP('ProxyAddresses SMTP:finance@contoso.com;smtp:fin@contoso.com;')}\tnyj/hxpN8b0zW5wobkuKOw==`,
+    ].join('\n');
+    expect(errors().map((e) => e.fingerprint)).toEqual(extractErrors(textToBlocks(clean)).errors.map((e) => e.fingerprint));
+  });
+
+  it('keeps a name and address as a header writes them, and a forward header names the sender without the target', () => {
+    const lines = textToBlocks('From: Ann Lee <ann@contoso.com>\nTo: Bob <bob@contoso.com<mailto:bob@contoso.com>>').map((b) => (b as { text: string }).text);
+    expect(lines).toEqual(['From: Ann Lee <ann@contoso.com>', 'To: Bob <bob@contoso.com>']);
+  });
+});
