@@ -334,6 +334,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       stream: streamOf(report),
       fingerprint: view.error.fingerprint,
       ...(family && { family }),
+      ...(view.error.valueQuarantined && { quarantined: true }),
       ticketId: result?.id ?? null,
       ticketUrl: result?.url ?? null,
       status: result?.status ?? 'open',
@@ -360,6 +361,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // the source that saw the problem last is the one that can tell it is gone
     if (s.stream !== streamOf(report)) return null;
     if (present.has(s.fingerprint)) return null;
+    // Microsoft lists a value it set aside once: the next reports never do (render.ts, QUARANTINE_STAYS_OPEN)
+    if (s.quarantined) return null;
     if (Date.parse(s.lastCoversAt) >= Date.parse(report.coversAt)) return null;
     // a report counts once, and so does its run: the admin's forward of a report already counted is no newer report
     const counted = s.lastMissedReportId === report.reportId || (!!s.lastMissedCoversAt && Date.parse(s.lastMissedCoversAt) >= Date.parse(report.coversAt));

@@ -5,6 +5,7 @@ import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, V
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
+import { docLink } from './doc-links.ts';
 import { problemTitle } from './problem-title.ts';
 
 /**
@@ -207,6 +208,8 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
       if (a.command) blocks.push({ kind: 'code', text: a.command });
     });
   }
+  blocks.push({ kind: 'paragraph', text: `Microsoft's documentation of this error: ${docLink(error)}` });
+  if (error.valueQuarantined) blocks.push({ kind: 'paragraph', text: QUARANTINE_STAYS_OPEN });
   return blocks;
 }
 
@@ -276,9 +279,26 @@ export function problemScope(error: SyncError): ProblemScope {
   return isTenantLevel(error) ? 'tenant' : 'object';
 }
 
+/**
+ * Microsoft lists a value set aside once, when it sets it aside (duplicate attribute
+ * resiliency): later reports that lack it say nothing of it, so such a ticket is never
+ * resolved for missing from them (apply-report.ts; blind30 T2).
+ */
+const QUARANTINE_STAYS_OPEN =
+  'Microsoft reports a value set aside only once, when it sets it aside: later reports will not list it again, so syncdesk does not resolve this ticket when they lack it. Resolve it once the value is applied (the first step shows whether it still waits).';
+
+/**
+ * The sightings as of this entry: a report that lists the problem unchanged adds nothing to the
+ * ticket (a note per problem per daily report would bury the desk), so the entry says so rather
+ * than pass its counts off as current (blind30 T3).
+ */
 export function seenBlocks(seen: SeenInfo): ContentBlock[] {
   return [
-    { kind: 'heading', text: 'Seen in reports' },
+    { kind: 'heading', text: 'Seen in reports (as of this entry)' },
+    {
+      kind: 'paragraph',
+      text: 'syncdesk writes to this ticket when the problem changes, is resolved or comes back; a later report that lists it unchanged adds nothing here.',
+    },
     {
       kind: 'fields',
       rows: [

@@ -21,6 +21,11 @@ export interface KeyState {
   fingerprint: string;
   /** The problem's family (`problemFamily`): the object's conflict whatever its values. Absent in older states, and for errors that name no value. */
   family?: string;
+  /**
+   * The problem was last seen as a value Entra ID set aside (a duplicate attribute resiliency
+   * notice), which Microsoft reports once: its absence from later reports is no sign it is gone.
+   */
+  quarantined?: boolean;
   ticketId: string | null;
   ticketUrl: string | null;
   status: DeskStatus;

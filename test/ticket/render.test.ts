@@ -124,6 +124,24 @@ describe('renderDraft', () => {
     expect(toText(reopenNote(view(), seen, { byReportCovering: null, at: '2026-11-02T09:00:00.000Z' }))).toContain('after it was resolved in the desk on 2026-11-02T09:00:00.000Z');
   });
 
+  it("links Microsoft's page for the error: its stated name's section, the resiliency page for a value set aside, Error Type 114's procedure, else its category's", () => {
+    const link = (e: ReturnType<typeof syncError>) => /Microsoft's documentation of this error: (\S+)/.exec(toText(renderDraft(view({ error: e, resolution: resolution(e) }), seen).body))?.[1];
+    const page = 'https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/tshoot-connect-sync-errors';
+    expect(link(syncError())).toBe(`${page}#attributevaluemustbeunique`);
+    expect(link(syncError({ errorCode: 'InvalidSoftMatch' }))).toBe(`${page}#invalidsoftmatch`);
+    expect(link(syncError({ valueQuarantined: true, errorCode: null }))).toBe('https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency');
+    const gone = { category: 'DeletingCloudOnlyObject' as const, errorCode: null, attributes: [] };
+    expect(link(syncError({ ...gone, message: 'This synchronization operation, Delete, is not valid. Contact Technical Support.' }))).toBe(`${page}#resolve-error-type-114`);
+    expect(link(syncError({ ...gone, message: "Unable to process this update because one or more cloud-only users' credential update is included in the current request." }))).toBe(
+      `${page}#deletion-access-violation-and-password-access-violation-errors`,
+    );
+    expect(link(syncError({ category: 'LargeObject', errorCode: null, attributes: [] }))).toBe(`${page}#largeobject-or-exceededallowedlength`);
+  });
+  it('tells that its sightings are as of the entry: a report listing the problem unchanged adds nothing to the ticket', () => {
+    const text = toText(renderDraft(view(), seen).body);
+    expect(text).toContain('Seen in reports (as of this entry)');
+    expect(text).toContain('a later report that lists it unchanged adds nothing here');
+  });
   it('marks soft-deleted holders', () => {
     const error = syncError();
     const r = resolution(error, 'soft-deleted-holder', [holder({ deleted: true })]);
