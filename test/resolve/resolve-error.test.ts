@@ -217,7 +217,8 @@ describe('verdicts (pure)', () => {
     expect(r.verdict).toBe('synced-holder');
     const steps = r.actions.map((a) => a.step);
     const commands = r.actions.map((a) => a.command ?? '').join('\n');
-    expect(steps).toContain("The holder is synced from another AD object: its anchor (ImmutableId) is Qm9iU21pdGg=, the reported object's is k2Vx1yqHk0G9m0f8k3vW7A==. Both objects are in AD; only the holder is in Entra ID.");
+    // not "only the holder is in Entra ID": an update error's object is there too (blind30 T6)
+    expect(steps).toContain("The holder is synced from another AD object: its anchor (ImmutableId) is Qm9iU21pdGg=, the reported object's is k2Vx1yqHk0G9m0f8k3vW7A==. Two AD objects want the value.");
     const takeover = steps.findIndex((t) => t.startsWith('If the two are the same person'));
     expect(takeover).toBeGreaterThan(-1);
     expect(r.actions[takeover]!.command).toContain("Set-ADObject -Identity $o.DistinguishedName -Replace @{'mS-DS-ConsistencyGuid'=[Convert]::FromBase64String('Qm9iU21pdGg=')}");
@@ -227,6 +228,31 @@ describe('verdicts (pure)', () => {
     // an AttributeValueMustBeUnique is two objects: no takeover offered
     const unique = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:bob@contoso.com' }] }), { status: 'found', holders: [syncedHolder] }, now);
     expect(unique.actions.map((a) => a.step).join('\n')).not.toContain('same person');
+  });
+
+  it('an AD step that takes a primary address (SMTP: in capitals) off an object says to make another primary first, on the holder and on the reported object (blind30 T5)', () => {
+    const syncedHolder = holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'Qm9iU21pdGg=', onPremisesDistinguishedName: 'CN=Carl,OU=x,DC=contoso,DC=local', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:carl@contoso.com' }] });
+    const primary = err({ onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:carl@contoso.com' }] });
+    const steps = resolveError(primary, { status: 'found', holders: [syncedHolder] }, now).actions.map((a) => a.step);
+    const warned = steps.filter((t) => t.includes('make another address primary before removing it'));
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toMatch(/^On the object that should not have it/);
+    expect(warned[1]).toMatch(/^Or, if the reported object/);
+    const secondary = err({ onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==', attributes: [{ name: 'ProxyAddresses', value: 'smtp:carl@contoso.com' }] });
+    const plain = holder({ ...syncedHolder, matched: [{ attribute: 'proxyAddresses', value: 'smtp:carl@contoso.com' }] });
+    expect(resolveError(secondary, { status: 'found', holders: [plain] }, now).actions.some((a) => a.step.includes('primary'))).toBe(false);
+  });
+
+  it('a cloud-only holder joined by a hard match: the copy sync made is shown before the step that deletes it for good (blind30 T7)', () => {
+    const e = err({ onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' });
+    const actions = resolveError(e, { status: 'found', holders: [holder({})] }, now).actions;
+    const show = actions.findIndex((a) => a.step.startsWith('Look at the copy sync made'));
+    const remove = actions.findIndex((a) => (a.command ?? '').includes('Remove-MgDirectoryDeletedItem'));
+    expect(show).toBeGreaterThan(-1);
+    expect(show).toBeLessThan(remove);
+    expect(actions[show]!.command).toContain('onPremisesImmutableId eq');
+    expect(actions[show]!.command).toContain('AssignedLicenses');
+    expect(actions[show]!.command).not.toContain('Remove-');
   });
 
   it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: the object found by its anchor, deleted items, a delta sync, a restore by the same Id', () => {

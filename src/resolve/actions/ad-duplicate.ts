@@ -42,7 +42,7 @@ function anchorSteps(error: SyncError, holder: Holder): Action[] {
   if (!theirs || !ours || theirs === ours) return [];
   const filter = anchorLdapFilter(ours);
   const steps = [
-    step(`The holder is synced from another AD object: its anchor (ImmutableId) is ${theirs}, the reported object's is ${ours}. Both objects are in AD; only the holder is in Entra ID.`),
+    step(`The holder is synced from another AD object: its anchor (ImmutableId) is ${theirs}, the reported object's is ${ours}. Two AD objects want the value.`),
   ];
   if (/InvalidSoftMatch/i.test(error.errorCode ?? '') && holder.type !== 'group') {
     steps.push(
@@ -61,20 +61,23 @@ function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], f
   // read from AD: the values as the object stores them
   if (failing) {
     const own = matchedValues(failing, lookups);
-    return own.length ? [step(text, own.map((m) => adRemoveCommand(failing, m)).join('\n'))] : [];
+    return own.length ? [step(`${text}${primaryWarning(own)}`, own.map((m) => adRemoveCommand(failing, m)).join('\n'))] : [];
   }
   const values = lookups.map((l) => ({ attribute: l.kind === 'upn' ? 'userPrincipalName' : 'proxyAddresses', value: storedForm(l) }));
   if (!values.length) return [];
   const filter = error.onPremisesObjectId ? anchorLdapFilter(error.onPremisesObjectId) : null;
   if (!filter) return [];
-  return [step(text, [`$o = Get-ADObject -LDAPFilter ${psQuote(filter)}`, ...values.map((m) => adChangeCommand('$o.DistinguishedName', 'other', m))].join('\n'))];
+  // the report writes the values as the object has them: "SMTP:" in capitals is its primary address
+  const reported = error.attributes.flatMap((a) => (a.value ? [{ value: a.value }] : []));
+  return [step(`${text}${primaryWarning(reported)}`, [`$o = Get-ADObject -LDAPFilter ${psQuote(filter)}`, ...values.map((m) => adChangeCommand('$o.DistinguishedName', 'other', m))].join('\n'))];
 }
 
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
 export function syncedHolderFixSteps(holder: Holder): Action[] {
   // Graph does not say the object's AD class: Set-ADObject takes an address off any of them
   const target = { dn: holder.onPremisesDistinguishedName ?? '<distinguishedName>', kind: 'other' as const };
-  return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX], adRemoveCommand(target, m))] : []));
+  // Graph gives the holder's addresses as stored: a primary one needs another made primary first (blind30 T5)
+  return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(`${SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX]}${primaryWarning([m])}`, adRemoveCommand(target, m))] : []));
 }
 
 const SYNCED_FIX = {

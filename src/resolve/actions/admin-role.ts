@@ -1,7 +1,7 @@
 import { ADMIN_ROLE_CONFLICT_CODES, type SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
-import { type Action, confirmHolder, deleteSyncedCopyCommand, RETRY_DELETED_ITEM, step, SYNC_COMMAND } from './steps.ts';
+import { type Action, confirmHolder, deleteSyncedCopyCommand, RETRY_DELETED_ITEM, showSyncedCopyStep, step, SYNC_COMMAND } from './steps.ts';
 
 /**
  * The directory roles a cloud user holds, as role assignments: active, and eligible (PIM); and
@@ -42,8 +42,9 @@ export function adminRoleConflictActions(error: SyncError, holder: Holder): Acti
       rolesOfCommand(holder),
     ),
     step('Remove each active assignment by its Id (eligible ones in Privileged Identity Management).', `Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId ${psQuote('<assignment-id>')}`),
+    showSyncedCopyStep(anchor),
     step(
-      `Hard-delete the quarantined object sync created in the cloud for the on-premises user: delete it, then remove it from deleted items (only when exactly one object is found; ${RETRY_DELETED_ITEM}).`,
+      `Hard-delete the quarantined object the step above showed: delete it, then remove it from deleted items, which cannot be undone (only when exactly one object is found; ${RETRY_DELETED_ITEM}).`,
       deleteSyncedCopyCommand(anchor),
     ),
     step('Run a delta sync: the on-premises user now soft-matches the cloud user.', SYNC_COMMAND),

@@ -4,7 +4,7 @@ import type { NormalisedLookup } from '../lookup-key.ts';
 import { isInitialDomain } from '../initial-domain.ts';
 import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
-import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, step, storedForm } from './steps.ts';
+import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, showSyncedCopyStep, step, storedForm } from './steps.ts';
 
 /** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
 
@@ -103,8 +103,9 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
       `If the cloud user is the same person as the on-premises object, join them${ifUser}. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both (a role found: write it down and take it off first, and give it back after the sync).`,
       `(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled\n${rolesOfCommand(holder)}`,
     ),
+    showSyncedCopyStep(anchor),
     step(
-      `Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy sync made of the on-premises object (made by sync: check it holds no mailbox data you need first; ${RETRY_DELETED_ITEM}).`,
+      `Pause the sync scheduler on the Entra Connect server, so that no cycle re-creates the copy before the match, then hard-delete the copy the step above showed: deleted, then removed from deleted items, which cannot be undone (${RETRY_DELETED_ITEM}).`,
       `Set-ADSyncScheduler -SyncCycleEnabled $false\n${deleteSyncedCopyCommand(anchor)}`,
     ),
     anchor

@@ -73,6 +73,22 @@ export function deleteSyncedCopyCommand(anchor: string | null): string {
 }
 export const RETRY_DELETED_ITEM = 'if the deleted item is not found yet, run its last line again a minute later';
 
+/**
+ * Shows the copy sync made of an on-premises object before anything deletes it: who it is, its
+ * mail and licences (a copy that has been working for weeks may hold a mailbox), so the agent
+ * deletes the object they looked at (blind30 T7: the find and the permanent delete were one
+ * pasted block, the copy never shown).
+ */
+export function showSyncedCopyStep(anchor: string | null): Action {
+  const properties = 'Id,DisplayName,UserPrincipalName,Mail,CreatedDateTime,AssignedLicenses';
+  return step(
+    'Look at the copy sync made of the on-premises object before deleting it: it must be the one object shown, and hold nothing you need (a mailbox, licences).',
+    anchor
+      ? `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))} -Property ${properties} | Format-List ${properties}`
+      : `Get-MgUser -UserId ${psQuote('<quarantined-object-id>')} -Property ${properties} | Format-List ${properties}`,
+  );
+}
+
 /** The steps with `more` put before their last delta sync (or at the end when they have none). */
 export function beforeSync(actions: Action[], more: Action[]): Action[] {
   const at = actions.findLastIndex((a) => a.command === SYNC_COMMAND);
