@@ -409,6 +409,17 @@ describe('verdicts (pure)', () => {
     expect(of("Deleting a cloud-only object isn't supported. Contact Microsoft Customer Support.")).toMatch(/tried to delete/);
   });
 
+  it("a cloud-only user's password change finds the user by its anchor and by its name, says what to decide, ends with Microsoft's support case, and never says the error clears itself (blind30 T4)", () => {
+    const e = err({ category: 'DeletingCloudOnlyObject', attributes: [], identity: 'jo.cloud@contoso.com', message: "Unable to process this update because one or more cloud-only users' credential update is included in the current request." });
+    const actions = resolveError(e, null, now).actions;
+    expect(actions[0]!.command).toContain(`Get-MgUser -Filter ${psFilter("onPremisesImmutableId eq 'T25QcmVt'")}`);
+    expect(actions[0]!.command).toContain("Get-MgUser -UserId 'jo.cloud@contoso.com'");
+    const text = actions.map((a) => `${a.step} ${a.command ?? ''}`).join('\n');
+    expect(text).toMatch(/Decide whether the on-premises user is meant to manage that cloud user/);
+    expect(actions.at(-1)!.step).toMatch(/open a case with Microsoft support/);
+    expect(text).not.toMatch(/should clear the error|Remove-MgUser|Update-MgUser/);
+  });
+
   it('a duplicate SID, which the report prints as "System.Byte[]", sends the agent to the SID in AD and the cloud object carrying it', () => {
     const sid = resolveError(err({ attributes: [{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }] }), null, now);
     expect(sid.verdict).toBe('not-applicable');

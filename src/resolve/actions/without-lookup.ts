@@ -60,13 +60,42 @@ function sidDuplicateActions(error: SyncError): { actions: Action[]; note: strin
  * its on-premises name may be another user's UPN in the cloud. Found by its name only when the
  * report gives no anchor.
  */
-function cloudObjectStep(error: SyncError, doing: string): Action {
+function cloudObjectStep(error: SyncError): Action {
   const anchor = error.onPremisesObjectId;
   const find = anchor ? `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))}` : `Get-MgUser -UserId ${psQuote(error.identity ?? '<object>')}`;
   return step(
-    `Find the cloud object sync is ${doing}${anchor ? ' (the one carrying the reported source anchor as its ImmutableId)' : ' (the report gives no source anchor: make sure the user found by this name is the one the on-premises object was synced to)'}: expect exactly one, note its Id, and check that OnPremisesSyncEnabled is not True. None found: it is gone from the cloud already, and a delta sync should clear the error; two or more: change nothing and ${ESCALATE}.`,
+    `Find the cloud object sync is deleting${anchor ? ' (the one carrying the reported source anchor as its ImmutableId)' : ' (the report gives no source anchor: make sure the user found by this name is the one the on-premises object was synced to)'}: expect exactly one, note its Id, and check that OnPremisesSyncEnabled is not True. None found: it is gone from the cloud already, and a delta sync should clear the error; two or more: change nothing and ${ESCALATE}.`,
     `${find} -Property ${PROPS.user},AccountEnabled | Format-List`,
   );
+}
+
+/**
+ * A password or credential change sync tried to make on a cloud-only user. Microsoft's page
+ * lists the texts with the delete errors and gives them no fix but a support case
+ * (tshoot-connect-sync-errors, "Deletion access violation and password access violation
+ * errors"), so the steps find the user, by the anchor and by the name the report gives (a
+ * user found by neither is no reason to think the error is gone: blind30 T4), and say what to
+ * decide before anything changes.
+ */
+function credentialChangeActions(error: SyncError): { actions: Action[]; note: string } {
+  const anchor = error.onPremisesObjectId;
+  const finds = [
+    ...(anchor ? [`Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', anchor))} -Property ${PROPS.user},AccountEnabled | Format-List`] : []),
+    ...(error.identity ? [`Get-MgUser -UserId ${psQuote(error.identity)} -Property ${PROPS.user},AccountEnabled | Format-List`] : []),
+  ];
+  return {
+    note: 'Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users, and Microsoft documents no fix for this error but a support case.',
+    actions: [
+      step(
+        `Find the cloud user sync is changing the password of${anchor ? ', by the reported source anchor (its ImmutableId) and by the reported name' : ' by the reported name'}: note its Id, and whether OnPremisesSyncEnabled is False (synced once, mastered in the cloud since) or empty (never synced).`,
+        finds.length ? finds.join('\n') : null,
+      ),
+      step(
+        'Decide whether the on-premises user is meant to manage that cloud user (the same person, whose cloud account was restored or taken over in the cloud) or not (two people, or an account that is to stay cloud-only). Change nothing on the cloud user while you decide: its password is the one its owner signs in with.',
+      ),
+      step(`Then ${ESCALATE}, with the user's Id, the on-premises object's source anchor and your answer: it is the fix Microsoft documents for this error.`),
+    ],
+  };
 }
 
 /** Where Microsoft's Error 114 steps end (tshoot-connect-sync-errors: "may be eligible for an Incident Response (IR) escalation"). */
@@ -225,15 +254,9 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
         actions: [step('Run IdFix against the forest and fix the reported attribute on the on-premises object.', null), DELTA_SYNC],
       };
     case 'DeletingCloudOnlyObject': {
-      const credentials = isCloudOnlyCredentialChange(error);
-      const look = cloudObjectStep(error, credentials ? 'changing the password of' : 'deleting');
       // Microsoft files the password and credential texts with the delete under one error (email-format.md, Error Type 114)
-      if (credentials) {
-        return {
-          note: "Sync tried to change the password or credentials of a user mastered in the cloud; Entra ID does not let sync change cloud-only users. Check whether this on-premises user is meant to be that cloud user.",
-          actions: [look],
-        };
-      }
+      if (isCloudOnlyCredentialChange(error)) return credentialChangeActions(error);
+      const look = cloudObjectStep(error);
       const note = 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.';
       if (!isUser(error)) return { note, actions: notUserToDeleteSteps(error) };
       if (!error.onPremisesObjectId) {
