@@ -420,6 +420,12 @@ describe('verdicts (pure)', () => {
     expect(text).not.toMatch(/should clear the error|Remove-MgUser|Update-MgUser/);
   });
 
+  it('a quota stop leads with the support case that raises the quota; verifying a domain is offered only for a tenant that has none (blind30 T9)', () => {
+    const steps = resolveError(err({ category: 'QuotaExceeded', identity: null, onPremisesObjectId: null, attributes: [], message: 'Error 016: Synchronization has been stopped.' }), null, now).actions.map((a) => a.step);
+    expect(steps[0]).toMatch(/^Open a case with Microsoft support to raise the quota/);
+    expect(steps.at(-1)).toMatch(/^Only if no domain is verified yet/);
+  });
+
   it('a duplicate SID, which the report prints as "System.Byte[]", sends the agent to the SID in AD and the cloud object carrying it', () => {
     const sid = resolveError(err({ attributes: [{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }] }), null, now);
     expect(sid.verdict).toBe('not-applicable');

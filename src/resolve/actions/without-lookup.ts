@@ -242,10 +242,15 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
     }
     case 'QuotaExceeded':
       return {
-        note: 'The tenant reached its directory object quota (50,000 until a domain is verified); no holder to look up.',
+        // Microsoft Entra service limits: 50,000 objects, 300,000 once a domain is verified, except a
+        // tenant made by self-service sign-up, which stays at 50,000; more only through support
+        note: 'The tenant reached its directory object quota: sync stops until it has room. No holder to look up.',
         actions: [
-          step('Check which domains are verified: verifying one raises the quota to 300,000.', 'Get-MgDomain | Format-Table Id,IsVerified,AuthenticationType'),
-          step('Verify the domain once its DNS TXT record is in place (or ask Microsoft support for more).', `Confirm-MgDomain -DomainId ${psQuote('<domain>')}`),
+          step(
+            'Open a case with Microsoft support to raise the quota: a tenant that syncs from AD has a verified domain already (300,000 objects), and one made by self-service sign-up stays at 50,000 even then.',
+          ),
+          step('Meanwhile, find objects in sync scope that need not be there (disabled accounts, stale groups and contacts) and take them out of scope on the Entra Connect server (sync then deletes their cloud objects).'),
+          step('Only if no domain is verified yet (a new tenant): verifying one raises the quota to 300,000.', 'Get-MgDomain | Format-Table Id,IsVerified,AuthenticationType'),
         ],
       };
     case 'DataValidation':
