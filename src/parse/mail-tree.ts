@@ -3,6 +3,7 @@ import { parseLooseDate } from './dates.ts';
 import { isSentAtLabel } from './forwarded.ts';
 import { looksMislabelled, readsCleanly, relabelledAsUtf8, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
+import { isOpaqueSigned, signedEntity } from './smime.ts';
 import { decodeTnef } from './tnef.ts';
 
 /**
@@ -118,6 +119,14 @@ async function visitAttachment(att: Attachment, mail: ParsedMail, doc: MailDocum
         docs,
       );
     }
+  } else if (isOpaqueSigned(type, name)) {
+    // the signed entity is this mail's own body, under its headers: read into this document, as winmail.dat's is
+    const entity = signedEntity(content);
+    if (!entity) return;
+    const signed = await simpleParser(entity, PARSER_OPTIONS);
+    doc.html ??= typeof signed.html === 'string' ? signed.html : null;
+    if (!doc.html) doc.text = [doc.text, signed.text].filter(Boolean).join('\n\n') || null;
+    for (const inner of signed.attachments ?? []) await visitAttachment(inner, mail, doc, depth, docs);
   } else if (type === 'application/vnd.ms-outlook' || name.endsWith('.msg')) {
     docs.push(msgDocument(decodeOutlookMsg(content), doc.outerFrom, depth + 1));
   } else if ((type === 'text/plain' || name.endsWith('.txt')) && SAVED_AS_TEXT.test(content.subarray(0, 16).toString('latin1'))) {
