@@ -30,7 +30,9 @@ const TITLES: readonly Title[] = [
 
 export function problemTitle(error: SyncError): string {
   const title = TITLES.find((t) => t.category === error.category && (t.fits?.(error) ?? true))?.title ?? error.category;
-  return error.category === 'DuplicateAttribute' ? `${title} ${error.attributes[0]?.name ?? 'attribute'}` : title;
+  if (error.category !== 'DuplicateAttribute') return title;
+  // a value set aside blocks nothing but that value: told apart from a blocking error in a queue (blind30 T10)
+  return `${title} ${error.attributes[0]?.name ?? 'attribute'}${error.valueQuarantined ? ', value set aside' : ''}`;
 }
 
 /** The category a summary's title stands for, or null for a title never written. */

@@ -306,6 +306,9 @@ describe('verdicts (pure)', () => {
     const commands = group.actions.map((a) => a.command ?? '').join('\n');
     expect(commands).toContain("Get-ADSyncCSObject -ConnectorName '<tenant>.onmicrosoft.com - AAD' -DistinguishedName (ConvertTo-ADSyncToolsAadDistinguishedName -ImmutableId 'T25QcmVt')");
     expect(commands).not.toContain('Remove-MgUser');
+    // the connector's name when the report names the tenant's initial domain (blind30 T11)
+    const named = resolveError(err({ category: 'DeletingCloudOnlyObject', objectType: 'Group', attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now, undefined, 'contoso.onmicrosoft.com');
+    expect(named.actions.map((a) => a.command ?? '').join('\n')).toContain("Get-ADSyncCSObject -ConnectorName 'contoso.onmicrosoft.com - AAD'");
     expect(group.actions.map((a) => a.step).join('\n')).toMatch(/Only a Microsoft 365 group/);
     const nameOnly = resolveError(err({ category: 'DeletingCloudOnlyObject', onPremisesObjectId: null, attributes: [], message: "Deleting a cloud-only object isn't supported." }), null, now);
     expect(nameOnly.actions.map((a) => a.command ?? '').join('\n')).not.toMatch(/Remove-Mg/);

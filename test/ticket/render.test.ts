@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
+import { categoryOfTitle } from '../../src/ticket/problem-title.ts';
 import { contentHash, renderDraft, renderSummary, reopenNote, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../helpers/ticket-text.ts';
 import { holder, resolution, syncError, ticketJob } from './builders.ts';
@@ -48,6 +49,12 @@ describe('renderSummary', () => {
     const draft = renderDraft(view({ error, resolution: undefined }), seen);
     expect(toText(draft.body)).toMatch(/^Object +: \(no name in the report; source anchor c2FsZXNDb250YWN0TmVnZXY=\)$/m);
     expect(draft.scope).toBe('object');
+  });
+  it('a value set aside (resiliency notice) is titled so, apart from a blocking duplicate, and status still counts it a duplicate (blind30 T10)', () => {
+    const error = syncError({ attribute: 'ProxyAddresses', value: 'SMTP:frank@contoso.com', identity: 'frank@contoso.com', valueQuarantined: true });
+    const summary = renderSummary(view({ error, resolution: undefined }));
+    expect(summary).toMatch(/^\[Duplicate ProxyAddresses, value set aside\] SMTP:frank@contoso\.com/);
+    expect(categoryOfTitle(/^\[([^\]]+)\]/.exec(summary)![1]!)).toBe('DuplicateAttribute');
   });
   it('a password refused for a cloud-only user is not titled a delete, though Microsoft files it with the delete (blind27 M1)', () => {
     const error = syncError({

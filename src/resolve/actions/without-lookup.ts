@@ -112,11 +112,11 @@ function isUser(error: SyncError): boolean {
  * (ADSyncTools: ConvertTo-ADSyncToolsAadDistinguishedName; ADSync: Get-ADSyncCSObject), and its
  * cloud anchor ("Group_<object id>") names the cloud object.
  */
-function connectorSpaceStep(error: SyncError, then: string): Action {
+function connectorSpaceStep(error: SyncError, then: string, initialDomain: string | null): Action {
   const dn = `(ConvertTo-ADSyncToolsAadDistinguishedName -ImmutableId ${psQuote(error.onPremisesObjectId ?? '<sourceAnchor>')})`;
   return step(
     `On the Entra Connect server, find the cloud object the anchor belongs to (its cloudAnchor is ${error.objectType ?? 'Group'}_<object id>), look at it in Graph, ${then}.`,
-    `Get-ADSyncCSObject -ConnectorName ${psQuote('<tenant>.onmicrosoft.com - AAD')} -DistinguishedName ${dn}\nGet-MgGroup -GroupId ${psQuote('<object-id>')} -Property ${PROPS.group} | Format-List  # a contact: Get-MgContact -OrgContactId`,
+    `Get-ADSyncCSObject -ConnectorName ${psQuote(`${initialDomain ?? '<tenant>.onmicrosoft.com'} - AAD`)} -DistinguishedName ${dn}\nGet-MgGroup -GroupId ${psQuote('<object-id>')} -Property ${PROPS.group} | Format-List  # a contact: Get-MgContact -OrgContactId`,
   );
 }
 
@@ -125,9 +125,9 @@ function connectorSpaceStep(error: SyncError, then: string): Action {
  * only a Microsoft 365 group comes back from deleted items ("security groups can't be restored",
  * Graph's restore); anything else deleted is lost with its memberships and permissions.
  */
-function notUserToDeleteSteps(error: SyncError): Action[] {
+function notUserToDeleteSteps(error: SyncError, initialDomain: string | null): Action[] {
   return [
-    connectorSpaceStep(error, 'and decide whether it should stay'),
+    connectorSpaceStep(error, 'and decide whether it should stay', initialDomain),
     step(
       'Only a Microsoft 365 group (GroupTypes contains Unified) may go through the delete, delta sync and restore, by its Id: any other group or contact does not come back from deleted items. For those, do not delete it: open a case with Microsoft support, as the error says.',
       `Remove-MgGroup -GroupId ${psQuote('<object-id>')}  # Microsoft 365 group only\n${SYNC_COMMAND}\nRestore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote('<object-id>')}`,
@@ -141,7 +141,7 @@ function notUserToDeleteSteps(error: SyncError): Action[] {
  * objects over by hard match (BlockCloudObjectTakeoverThroughHardMatchEnabled; tshoot-connect-
  * sync-errors and how-to-connect-install-existing-tenant: lift it for the match, set it again after).
  */
-function invalidHardMatchActions(error: SyncError): { actions: Action[]; note: string } {
+function invalidHardMatchActions(error: SyncError, initialDomain: string | null): { actions: Action[]; note: string } {
   const settings = '$s = Get-MgDirectoryOnPremiseSynchronization';
   const set = (value: boolean) =>
     `$s.Features.BlockCloudObjectTakeoverThroughHardMatchEnabled = $${value}; Update-MgDirectoryOnPremiseSynchronization -OnPremisesDirectorySynchronizationId $s.Id -Features $s.Features`;
@@ -153,7 +153,7 @@ function invalidHardMatchActions(error: SyncError): { actions: Action[]; note: s
             'Find the cloud object that carries the source anchor, and decide whether the on-premises object should take it over (the same person or mailbox).',
             `Get-MgUser -Filter ${psFilter(odataEq('onPremisesImmutableId', error.onPremisesObjectId ?? '<sourceAnchor>'))} -Property ${PROPS.user} | Format-List`,
           )
-        : connectorSpaceStep(error, 'and decide whether the on-premises object should take it over'),
+        : connectorSpaceStep(error, 'and decide whether the on-premises object should take it over', initialDomain),
       step('If it should, and only once that one cloud object is confirmed: lift the block (Graph scope OnPremDirectorySynchronization.ReadWrite.All; it guards every object of the tenant, so keep the window short) and run a delta sync on the Entra Connect server.', `${settings}\n${set(false)}`),
       DELTA_SYNC,
       step('Once the object has matched, set the block again.', `${settings}\n${set(true)}`),
@@ -263,7 +263,7 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
       if (isCloudOnlyCredentialChange(error)) return credentialChangeActions(error);
       const look = cloudObjectStep(error);
       const note = 'Sync tried to delete an object that is mastered in the cloud; it will not. Decide whether the cloud object should stay.';
-      if (!isUser(error)) return { note, actions: notUserToDeleteSteps(error) };
+      if (!isUser(error)) return { note, actions: notUserToDeleteSteps(error, initialDomain) };
       if (!error.onPremisesObjectId) {
         // by name alone the object cannot be told from a namesake: no delete on that
         return {
@@ -300,7 +300,7 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
       };
     case 'DataMismatch':
       if (error.errorCode === 'ObjectTypeMismatch') return objectTypeMismatchActions(error);
-      if (error.errorCode === 'InvalidHardMatch') return invalidHardMatchActions(error);
+      if (error.errorCode === 'InvalidHardMatch') return invalidHardMatchActions(error, initialDomain);
       return {
         note: 'The on-premises object matched the wrong cloud object (hard match on the source anchor, or an object of another type); decide which cloud object it should be.',
         actions: [
