@@ -4,13 +4,13 @@ import { graphLookups, type GraphLookupsDeps } from '../resolve/graph-lookups.ts
 import { createResolver, type Resolver } from '../resolve/resolver.ts';
 import { graphThenSnapshots, loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
 import { tenantRoute } from '../resolve/tenant-client.ts';
-import type { TenantDirectory } from '../resolve/tenants.ts';
+import { loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
 
 export interface ResolverFromConfigDeps extends GraphLookupsDeps {
   now?: () => Date;
   /**
-   * The tenants file as loadConfiguredTenants read it (the process reads it once).
-   * @defaultValue none: every report is the GRAPH_* tenant's. Required when GRAPH_TENANTS_FILE is set.
+   * The tenants file as loadConfiguredTenants read it (a runtime reads it once and hands it here).
+   * @defaultValue the file GRAPH_TENANTS_FILE names, read now (none: every report is the GRAPH_* tenant's)
    */
   tenants?: TenantDirectory | null;
   /**
@@ -28,9 +28,8 @@ export function createResolverFromConfig(config: Config, deps: ResolverFromConfi
     const missing = graphSignInGaps(config.graph).join(', ');
     deps.logger.warn({ action: 'graph-partly-configured', missing }, `Microsoft Graph is partly configured (${missing} missing): holders will not be looked up until it is complete`);
   }
-  // said at once: without the file every report would be routed as if there were one tenant
-  if (config.graph.tenantsFile && !deps.tenants) throw new Error(`GRAPH_TENANTS_FILE is set (${config.graph.tenantsFile}): pass the tenants it holds to createResolverFromConfig`);
-  const graph = { route: tenantRoute(config, deps.tenants ?? null), lookupFor: deps.lookupFor ?? graphLookups(config, deps) };
+  const tenants = deps.tenants === undefined ? loadConfiguredTenants(config) : deps.tenants;
+  const graph = { route: tenantRoute(config, tenants), lookupFor: deps.lookupFor ?? graphLookups(config, deps) };
   // tenants Graph is not configured for are answered from their newest directory snapshot
   const { route, lookupFor } = graphThenSnapshots(graph, loadSnapshotDirectory(config.graph.snapshotDir, deps.now));
   return createResolver({ route, lookupFor, logger: deps.logger, now: deps.now });

@@ -285,7 +285,7 @@ export function problemScope(error: SyncError): ProblemScope {
  * resolved for missing from them (apply-report.ts; blind30 T2).
  */
 const QUARANTINE_STAYS_OPEN =
-  'Microsoft reports a value set aside only once, when it sets it aside: later reports will not list it again, so syncdesk does not resolve this ticket when they lack it. Resolve it once the value is applied (the first step shows whether it still waits).';
+  'Microsoft reports a value set aside only once, when it sets it aside: later reports will not list it again, so syncdesk does not resolve this ticket when they lack it. Resolve it once the value is applied (the step that reads its provisioning errors shows whether it still waits).';
 
 /**
  * The sightings as of this entry: a report that lists the problem unchanged adds nothing to the

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runWorker } from '../../src/app/run-worker.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { stopWorkers } from '../../src/app/workers.ts';
-import { services } from '../helpers/services.ts';
+import { scratchQueue } from '../helpers/scratch-queue.ts';
 
 /**
  * SIGTERM on a daemon (`start`, `worker`): a job running finishes before its worker closes,
@@ -16,23 +13,11 @@ import { services } from '../helpers/services.ts';
  * so an idle worker is closed by force: nothing of it is lost.
  */
 
-const prefix = `stop-${randomUUID().slice(0, 8)}`;
-let connection: Redis;
-let queue: Queue;
-
-beforeAll(() => {
-  connection = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
-  queue = new Queue('ticket', { connection, prefix });
-});
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await connection.quit();
-});
+const scratch = scratchQueue('ticket', 'stop');
 
 function fakeRuntime(): { runtime: Runtime; closed: () => boolean } {
   let closed = false;
-  const runtime = { logger: pino({ level: 'silent' }), redis: { client: connection }, close: async () => void (closed = true) } as unknown as Runtime;
+  const runtime = { logger: pino({ level: 'silent' }), redis: { client: scratch.connection }, close: async () => void (closed = true) } as unknown as Runtime;
   return { runtime, closed: () => closed };
 }
 
@@ -44,8 +29,8 @@ function latchedWorker() {
   const started = new Promise<void>((r) => (jobStarted = r));
   const worker = runWorker({
     queue: 'ticket',
-    connection,
-    prefix,
+    connection: scratch.connection,
+    prefix: scratch.prefix,
     logger: pino({ level: 'silent' }),
     schema: z.object({}).passthrough(),
     handler: async () => {
@@ -66,7 +51,7 @@ function latchedWorker() {
 describe('stopWorkers on a daemon (no grace)', () => {
   it('lets a running job finish before the worker closes, then closes Redis', async () => {
     const { worker, started, release, forced } = latchedWorker();
-    const job = await queue.add('chunk', {});
+    const job = await scratch.queue.add('chunk', {});
     await started;
     const { runtime, closed } = fakeRuntime();
     const stopping = stopWorkers([worker], runtime);

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unworkedLine, waitForDrain } from '../../src/app/queue-drain.ts';
 import type { Queues } from '../../src/queues.ts';
-import { services } from '../helpers/services.ts';
+import { scratchQueue } from '../helpers/scratch-queue.ts';
 
 /**
  * `replay --wait`, `demo` and `quarantine release` wait for the queues to drain. A report's
@@ -12,21 +10,9 @@ import { services } from '../helpers/services.ts';
  * the wait must then end (and the command say what failed), not run into its time limit.
  */
 
-const prefix = `drain-${randomUUID().slice(0, 8)}`;
-let connection: Redis;
-let queue: Queue;
+const scratch = scratchQueue('ticket', 'drain');
 
-beforeAll(() => {
-  connection = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
-  queue = new Queue('ticket', { connection, prefix });
-});
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await connection.quit();
-});
-
-const queues = (): Queues => ({ names: ['ticket'], byName: () => queue }) as unknown as Queues;
+const queues = (): Queues => ({ names: ['ticket'], byName: () => scratch.queue }) as unknown as Queues;
 
 describe('waitForDrain', () => {
   it('ends once nothing can run: a parent held back by a child failed for good is not waited for', async () => {
@@ -36,16 +22,16 @@ describe('waitForDrain', () => {
         if (job.name === 'chunk-bad') throw new UnrecoverableError('the desk refused it for good');
         await new Promise((r) => setTimeout(r, 300));
       },
-      { connection, prefix, concurrency: 2 },
+      { connection: scratch.connection, prefix: scratch.prefix, concurrency: 2 },
     );
-    const flows = new FlowProducer({ connection, prefix });
+    const flows = new FlowProducer({ connection: scratch.connection, prefix: scratch.prefix });
     await flows.add({ name: 'close', queueName: 'ticket', children: [{ name: 'chunk-ok', queueName: 'ticket' }, { name: 'chunk-bad', queueName: 'ticket' }] });
     const started = Date.now();
     // while the good chunk runs the wait goes on; then it ends, long before its limit
     expect(await waitForDrain(queues(), { timeoutMs: 30_000 })).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await queue.getJobCounts('waiting-children', 'failed', 'completed')).toEqual({ 'waiting-children': 1, failed: 1, completed: 1 });
+    expect(await scratch.queue.getJobCounts('waiting-children', 'failed', 'completed')).toEqual({ 'waiting-children': 1, failed: 1, completed: 1 });
     await worker.close();
     await flows.close();
   }, 60_000);
@@ -56,16 +42,16 @@ describe('waitForDrain', () => {
       async (job) => {
         if (job.name === 'lookup-bad') throw new UnrecoverableError('Graph refused it for good');
       },
-      { connection, prefix },
+      { connection: scratch.connection, prefix: scratch.prefix },
     );
-    const flows = new FlowProducer({ connection, prefix });
+    const flows = new FlowProducer({ connection: scratch.connection, prefix: scratch.prefix });
     const held = await flows.add({ name: 'close', queueName: 'ticket', children: [{ name: 'chunk', queueName: 'ticket', children: [{ name: 'lookup-bad', queueName: 'ticket' }] }] });
     expect(await waitForDrain(queues(), { timeoutMs: 30_000 })).toBe(true);
     expect(await held.job.getState()).toBe('waiting-children');
     // a lookup waiting for a forest's worker: nothing failed, it may still run
     await flows.add({ name: 'chunk-2', queueName: 'ticket', children: [{ name: 'onprem', queueName: 'onprem-contoso' }] });
     expect(await waitForDrain(queues(), { timeoutMs: 1_500 })).toBe(false);
-    const forest = new Queue('onprem-contoso', { connection, prefix });
+    const forest = new Queue('onprem-contoso', { connection: scratch.connection, prefix: scratch.prefix });
     await forest.obliterate({ force: true });
     await forest.close();
     await worker.close();
@@ -73,8 +59,8 @@ describe('waitForDrain', () => {
   }, 60_000);
 
   it("says once which queue has jobs and no worker (an onprem worker not started), instead of waiting in silence", async () => {
-    const forest = new Queue('onprem-contoso', { connection, prefix });
-    const both = { names: ['ticket', 'onprem-contoso'], byName: (n: string) => (n === 'ticket' ? queue : forest) } as unknown as Queues;
+    const forest = new Queue('onprem-contoso', { connection: scratch.connection, prefix: scratch.prefix });
+    const both = { names: ['ticket', 'onprem-contoso'], byName: (n: string) => (n === 'ticket' ? scratch.queue : forest) } as unknown as Queues;
     await forest.add('onprem', {});
     const said: string[][] = [];
     expect(await waitForDrain(both, { timeoutMs: 3_000, onUnworked: (names) => said.push(names) })).toBe(false);
