@@ -19,6 +19,11 @@ export interface LookupAnswer {
    * snapshot of users only, an export without proxy addresses): finding nobody settles nothing.
    */
   incomplete?: boolean;
+  /**
+   * True when soft-deleted objects were not searched because a live one holds the value (Graph
+   * searches the recycle bin only then: two more sub-requests per value): one there may hold it too.
+   */
+  recycleBinSkipped?: boolean;
 }
 
 /**

@@ -13,7 +13,8 @@ import { createLimiter, sleep as realSleep, type Limiter } from './rate-limit.ts
 /**
  * DirectoryLookup over Microsoft Graph for one tenant: cache first, then every missing
  * value's user/group/contact searches in `$batch`es of 20, then the soft-deleted
- * fallback for values nobody live holds. Answers are cached per normalised value.
+ * fallback for values nobody live holds (an answer with a live holder says the recycle bin
+ * went unsearched: searching it for every value would cost two more sub-requests each). Answers are cached per normalised value.
  * Graph may refuse the soft-deleted filters (endswith and proxyAddresses/any are shown
  * working nowhere on deletedItems): such a refusal never discards what the live search
  * found. The value is searched once more with `mail eq` alone; when that is refused too,
@@ -147,7 +148,11 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
         );
         options.logger.debug({ action: 'graph-lookup', values: misses.length, cached: keys.length - misses.length }, 'looked up values in Graph');
       }
-      return norms.map((n) => (n ? (found.get(n.key) ?? { holders: [], gap: null }) : { holders: [], gap: null }));
+      return norms.map((n) => {
+        const answer = (n && found.get(n.key)) || { holders: [], gap: null };
+        // a live holder found (now or when cached): the recycle bin was not searched for the value
+        return answer.holders.some((h) => !h.deleted) ? { ...answer, recycleBinSkipped: true } : answer;
+      });
     },
   };
 }

@@ -3,8 +3,9 @@ import type { Holder, OnPremSide, Resolution, Verdict } from '../../schemas/reso
 import { objectLookups, valuesToSearch } from './onprem/onprem-values.ts';
 import { adDuplicateSteps, onPremDuplicateActions, syncedActions, syncedHolderFixSteps } from './actions/ad-duplicate.ts';
 import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
-import { cloudOnlyActions, freeValueSteps, noHolderActions, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
-import { beforeSync, confirmHolder, lookupsOf, onPremClassOf } from './actions/steps.ts';
+import { cloudOnlyActions, freeValueSteps, noHolderActions, recycleBinStep, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
+import { beforeSync, confirmHolder, DELTA_SYNC, lookupsOf, onPremClassOf, type Action } from './actions/steps.ts';
+import type { NormalisedLookup } from './lookup-key.ts';
 import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
 /**
@@ -16,7 +17,7 @@ import { notApplicableActions, quarantinedValueStep, unresolvedActions } from '.
  * What the lookup gave for one error: its holders (and, in `gap`, what could not be searched,
  * such as the recycle bin), or why nothing could be looked up.
  */
-export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string; incomplete?: boolean } | { status: 'unresolved'; note: string };
+export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string; incomplete?: boolean; recycleBinSkipped?: boolean } | { status: 'unresolved'; note: string };
 
 /** Said with "no holder": only Microsoft 365 groups are soft-deleted; the others are not kept to be found. */
 export const GONE_GROUPS = 'Security and distribution groups are not soft-deleted: one deleted since the report is gone and no longer holds the value.';
@@ -146,9 +147,28 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
       ? 'No live user, group or contact visible through Graph holds the value.'
       : `No user, group or contact visible through Graph holds the value (live, or soft-deleted users and Microsoft 365 groups). ${GONE_GROUPS} It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.`;
   }
+  if (live.length > 0) actions = withRecycleBin(actions, deleted, outcome.recycleBinSkipped === true, lookups);
   // Said in the ticket, so nobody reads "no holder" as "the recycle bin is empty".
   if (outcome.gap) note = note ? `${note} ${outcome.gap}` : outcome.gap;
   return { ...base, verdict, holders, actions, note };
+}
+
+/**
+ * A live holder's steps, and the recycle bin's part (blind30 T1): a soft-deleted object found
+ * holding the value too is freed before the sync like the live one; when the recycle bin went
+ * unsearched (Graph looks there only for a value nobody live holds), where to look if the
+ * next report still lists the value.
+ */
+function withRecycleBin(actions: Action[], deleted: Holder | undefined, skipped: boolean, lookups: NormalisedLookup[]): Action[] {
+  if (deleted) return beforeSync(actions, softDeletedActions(deleted, lookups).filter((a) => a !== DELTA_SYNC));
+  if (!skipped || !lookups[0]) return actions;
+  return [
+    ...actions,
+    recycleBinStep(
+      lookups[0],
+      'The recycle bin was not searched (a live holder was found first). If the next report still lists the value after the steps above, a soft-deleted user or Microsoft 365 group may hold it too (they keep their addresses for 30 days): look there.',
+    ),
+  ];
 }
 
 /** A resolution standing in for a lookup that did not happen or failed for good. */

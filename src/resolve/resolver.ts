@@ -67,12 +67,20 @@ export function createResolver(deps: ResolverDeps): Resolver {
       const holders: Holder[][] = toLook.map(() => []);
       const gaps: Array<Set<string>> = toLook.map(() => new Set());
       const incomplete = toLook.map(() => false);
+      const binSkipped = toLook.map(() => false);
       found.forEach((answer, q) => {
         holders[owners[q]!]!.push(...answer.holders);
         if (answer.gap) gaps[owners[q]!]!.add(answer.gap);
         if (answer.incomplete) incomplete[owners[q]!] = true;
+        if (answer.recycleBinSkipped) binSkipped[owners[q]!] = true;
       });
-      return toLook.map((_, i) => ({ status: 'found', holders: holders[i]!, gap: [...gaps[i]!].join(' ') || undefined, ...(incomplete[i] && { incomplete: true }) }));
+      return toLook.map((_, i) => ({
+        status: 'found',
+        holders: holders[i]!,
+        gap: [...gaps[i]!].join(' ') || undefined,
+        ...(incomplete[i] && { incomplete: true }),
+        ...(binSkipped[i] && { recycleBinSkipped: true }),
+      }));
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err; // transient: the job is retried later
       const note = `Graph refused the lookup (${err.code}): ${err.message}`;

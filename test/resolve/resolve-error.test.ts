@@ -48,6 +48,29 @@ describe('verdicts (pure)', () => {
     expect(r.holders.map((h) => h.id)).toEqual(['d', 'l']);
   });
 
+  it('a soft-deleted object holding the value beside a live one is freed too, before the sync (blind30 T1)', () => {
+    const r = resolveError(err({}), { status: 'found', holders: [holder({ id: 'l', displayName: 'Reception' }), holder({ id: 'd', deleted: true, displayName: 'Info Old' })] }, now);
+    expect(r.verdict).toBe('cloud-only-holder');
+    const steps = r.actions.map((a) => `${a.step}\n${a.command ?? ''}`);
+    const bin = steps.findIndex((s) => s.includes('Confirm the soft-deleted user "Info Old"'));
+    expect(bin).toBeGreaterThan(0);
+    expect(steps.findIndex((s) => s.includes("Remove-MgDirectoryDeletedItem -DirectoryObjectId 'd'"))).toBeGreaterThan(bin);
+    // one sync, at the end: after both holders give the value up
+    expect(steps.filter((s) => s.includes('Start-ADSyncSyncCycle'))).toHaveLength(1);
+    expect(steps.at(-1)).toContain('Start-ADSyncSyncCycle');
+  });
+
+  it('a live holder whose recycle bin went unsearched ends with where to look if the value stays held', () => {
+    const withSkip = resolveError(err({}), { status: 'found', holders: [holder({})], recycleBinSkipped: true }, now).actions;
+    const last = withSkip.at(-1)!;
+    expect(last.step).toMatch(/^The recycle bin was not searched \(a live holder was found first\)\. If the next report still lists the value/);
+    expect(last.command).toContain("Get-MgDirectoryDeletedItemAsUser -All");
+    expect(last.command).toContain("$_.ProxyAddresses -contains 'smtp:jo@contoso.com'");
+    // searched and empty (a snapshot has it at hand): nothing to add
+    const searched = resolveError(err({}), { status: 'found', holders: [holder({})] }, now).actions;
+    expect(searched.some((a) => /recycle bin/i.test(a.step))).toBe(false);
+  });
+
   it('not-applicable and unresolved', () => {
     expect(resolveError(err({ category: 'QuotaExceeded', attributes: [] }), null, now).verdict).toBe('not-applicable');
     expect(resolveError(err({ category: 'FederatedDomainChange', attributes: [{ name: 'UserPrincipalName', value: null }] }), null, now).verdict).toBe('not-applicable');

@@ -140,6 +140,22 @@ describe('snapshot import', () => {
     expect(answer!.holders.map((h) => h.displayName)).toEqual(['Müller, Jürgen']);
   });
 
+  it('gives a soft-deleted holder beside a live one (it has the recycle bin at hand), and its ticket frees the value on both (blind30 T1)', async () => {
+    const objects = [
+      { type: 'user', id: 'live-1', displayName: 'Reception (cloud)', userPrincipalName: 'reception@northwind.com', proxyAddresses: ['SMTP:reception@northwind.com', 'smtp:info@northwind.com'] },
+      { type: 'user', id: 'gone-7', displayName: 'Info Old', userPrincipalName: '0f1e2d3c4b5a69788796a5b4c3d2e1f0info.old@northwind.com', proxyAddresses: ['SMTP:info@northwind.com'], deleted: true, deletedDateTime: '2026-11-28T00:00:00Z' },
+    ].map((o) => SnapshotObjectSchema.parse(o));
+    const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Northwind', domains: ['northwind.com'] }, takenAt: '2026-11-30T00:00:00Z', source: 'graph', warnings: [] };
+    const [answer] = await createSnapshotLookup(wholeSnapshot({ header, objects }, 'Northwind')).findHolders([{ attribute: 'ProxyAddresses', value: 'smtp:info@northwind.com' }]);
+    expect(answer!.holders.map((h) => [h.displayName, h.deleted])).toEqual([['Reception (cloud)', false], ['Info Old', true]]);
+    expect(answer!.recycleBinSkipped).toBeUndefined();
+    const base: Omit<SyncError, 'fingerprint'> = { category: 'DuplicateAttribute', errorCode: null, identity: 'Info Desk', objectType: 'User', onPremisesObjectId: null, message: 'duplicate', attributes: [{ name: 'ProxyAddresses', value: 'smtp:info@northwind.com' }] };
+    const r = resolveError({ ...base, fingerprint: fingerprintError(base) }, { status: 'found', holders: answer!.holders }, new Date('2026-12-01T00:00:00Z'));
+    const steps = r.actions.map((a) => a.step).join('\n');
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(steps).toContain('Confirm the soft-deleted user "Info Old"');
+  });
+
   it('a mail user from Get-Recipient gets Set-MailUser, not Set-Mailbox with a hint', async () => {
     const csv = [
       'Name,DisplayName,RecipientType,RecipientTypeDetails,PrimarySmtpAddress,EmailAddresses,ExternalDirectoryObjectId,IsDirSynced,WindowsLiveID',

@@ -248,24 +248,28 @@ export function sameObjectActions(holder: Holder): Action[] {
   ];
 }
 
+/** `text`, and the commands that list the soft-deleted users and Microsoft 365 groups holding the value. */
+export function recycleBinStep(l: NormalisedLookup, text: string): Action {
+  const smtp = l.kind === 'upn' || l.addressType === 'smtp';
+  const addr = smtp ? `smtp:${l.value}` : storedForm(l);
+  // a deleted user's UPN gets its id put in front (the end stays): matched by its end
+  const held = smtp ? [`$_.ProxyAddresses -contains ${psQuote(addr)}`, `$_.Mail -eq ${psQuote(l.value)}`] : [`$_.ProxyAddresses -contains ${psQuote(addr)}`];
+  const userHeld = smtp ? [...held, `$_.UserPrincipalName -like ${psQuote(`*${l.value}`)}`] : held;
+  const inBin = (clauses: string[]) => `Where-Object { ${clauses.join(' -or ')} } | Format-List`;
+  return step(
+    text,
+    `Get-MgDirectoryDeletedItemAsUser -All -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,DeletedDateTime | ${inBin(userHeld)}\n` +
+      `Get-MgDirectoryDeletedItemAsGroup -All -Property Id,DisplayName,Mail,ProxyAddresses,DeletedDateTime | ${inBin(held)}`,
+  );
+}
+
 export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   const actions: Action[] = [];
   for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${storedForm(l)}.`, c));
   const first = lookups[0];
   if (first) {
-    const smtp = first.kind === 'upn' || first.addressType === 'smtp';
-    const addr = smtp ? `smtp:${first.value}` : storedForm(first);
-    // a deleted user's UPN gets its id put in front (the end stays): matched by its end
-    const held = smtp ? [`$_.ProxyAddresses -contains ${psQuote(addr)}`, `$_.Mail -eq ${psQuote(first.value)}`] : [`$_.ProxyAddresses -contains ${psQuote(addr)}`];
-    const userHeld = smtp ? [...held, `$_.UserPrincipalName -like ${psQuote(`*${first.value}`)}`] : held;
-    const inBin = (clauses: string[]) => `Where-Object { ${clauses.join(' -or ')} } | Format-List`;
-    actions.push(
-      step(
-        'Check the recycle bin too: a soft-deleted user or Microsoft 365 group keeps its addresses for 30 days.',
-        `Get-MgDirectoryDeletedItemAsUser -All -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,DeletedDateTime | ${inBin(userHeld)}\n` +
-          `Get-MgDirectoryDeletedItemAsGroup -All -Property Id,DisplayName,Mail,ProxyAddresses,DeletedDateTime | ${inBin(held)}`,
-      ),
-    );
+    const addr = first.kind === 'upn' || first.addressType === 'smtp' ? `smtp:${first.value}` : storedForm(first);
+    actions.push(recycleBinStep(first, 'Check the recycle bin too: a soft-deleted user or Microsoft 365 group keeps its addresses for 30 days.'));
     actions.push(
       step(
         'Graph cannot see mail-enabled public folders or soft-deleted Exchange recipients; check them in Exchange Online.',

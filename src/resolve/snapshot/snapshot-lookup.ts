@@ -1,14 +1,14 @@
-import type { Holder } from '../../../schemas/resolution.schema.ts';
 import type { DirectoryLookup, LookupAnswer } from '../directory-lookup.ts';
 import { normaliseLookup, splitProxyAddress } from '../lookup-key.ts';
 import { toHolder } from '../lookup-plan.ts';
 import { FULL_COVERAGE, OBJECT_TYPES, type ObjectType, type Snapshot, type SnapshotHeader, type SnapshotObject } from './snapshot-format.ts';
 
 /**
- * DirectoryLookup over a snapshot, answering as the Graph adapter does: live holders of a
- * value first, soft-deleted ones only when nobody live holds it, each object checked by
- * the same client-side match (`toHolder`), so verdicts and steps are the same. Every
- * answer says the directory was not asked live, and how old the snapshot is.
+ * DirectoryLookup over a snapshot, answering as the Graph adapter does: every object checked
+ * by the same client-side match (`toHolder`), so verdicts and steps are the same. Unlike
+ * Graph, which searches the recycle bin only for a value nobody live holds, it gives live
+ * and soft-deleted holders alike: the snapshot has them at hand. Every answer says the
+ * directory was not asked live, and how old the snapshot is.
  */
 
 const DELETED_UPN_PREFIX = /^[0-9a-f]{32}/i;
@@ -84,10 +84,9 @@ export function createSnapshotLookup(source: SnapshotSource, now: () => Date = (
         const l = normaliseLookup(q);
         if (!l) return { holders: [], gap };
         const candidates = index.get(l.value.toLowerCase()) ?? [];
-        const match = (deleted: boolean): Holder[] =>
-          candidates.filter((o) => o.deleted === deleted).flatMap((o) => toHolder({ ...o }, o.type, deleted, l) ?? []);
-        const live = match(false);
-        return { holders: live.length ? live : match(true), gap, ...(!conclusive[l.kind] && { incomplete: true }) };
+        // live holders first: the verdict is about them when there are any
+        const holders = [false, true].flatMap((deleted) => candidates.filter((o) => o.deleted === deleted).flatMap((o) => toHolder({ ...o }, o.type, deleted, l) ?? []));
+        return { holders, gap, ...(!conclusive[l.kind] && { incomplete: true }) };
       });
     },
   };

@@ -78,6 +78,16 @@ describe('the resolver keeps live holders when the recycle bin search is refused
     expect(r.get(nobody.fingerprint)!.note).not.toContain('recycle bin');
   });
 
+  it('a value a live object holds is not searched for in the recycle bin, and its steps say where to look if it stays held (blind30 T1)', async () => {
+    const r = await resolveAll();
+    // the recycle bin was searched by mail for the two values nobody live holds, not for the live ones
+    const binSearches = fake.stats.filters.filter((f) => f.startsWith('endswith(') || f.startsWith('proxyAddresses/any'));
+    expect(binSearches.some((f) => f.includes('gone@contoso.com'))).toBe(true);
+    expect(binSearches.some((f) => f.includes('cloud.only@contoso.com') || f.includes('alias@contoso.com'))).toBe(false);
+    for (const e of [live, liveProxy]) expect(r.get(e.fingerprint)!.actions.at(-1)!.step).toMatch(/^The recycle bin was not searched \(a live holder was found first\)/);
+    for (const e of [deleted, nobody]) expect(r.get(e.fingerprint)!.actions.some((a) => a.step.startsWith('The recycle bin was not searched'))).toBe(false);
+  });
+
   it('advanced filters refused: live holders named, the deleted holder found again by mail eq, the gap said', async () => {
     fake.deletedItemsFilters = 'basic';
     const r = await resolveAll();
