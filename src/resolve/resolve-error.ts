@@ -4,7 +4,7 @@ import { objectLookups, valuesToSearch } from './onprem/onprem-values.ts';
 import { adDuplicateSteps, onPremDuplicateActions, syncedActions, syncedHolderFixSteps } from './actions/ad-duplicate.ts';
 import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from './actions/admin-role.ts';
 import { cloudOnlyActions, freeValueSteps, noHolderActions, recycleBinStep, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
-import { beforeSync, confirmHolder, DELTA_SYNC, lookupsOf, onPremClassOf, type Action } from './actions/steps.ts';
+import { beforeSync, confirmHolder, DELTA_SYNC, lookupsOf, onPremKindOf, type Action } from './actions/steps.ts';
 import type { NormalisedLookup } from './lookup-key.ts';
 import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
@@ -116,7 +116,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   if (cloudOnly) {
     verdict = 'cloud-only-holder';
     const adminRole = isAdminRoleConflict(error) && cloudOnly.type === 'user';
-    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremClassOf(error, side));
+    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremKindOf(error, side));
     if (adminRole) note = ADMIN_ROLE_NOTE;
     else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud: taking it over is what BlockCloudObjectTakeoverThroughHardMatchEnabled blocks.';
     // each value held by another object too: freed there as well, or the error stays after the fix

@@ -167,6 +167,31 @@ describe('verdicts (pure)', () => {
     expect(commandsFor(undefined)).toContain('# a distribution or mail-enabled security group: Set-DistributionGroup');
   });
 
+  it('a cloud group or contact that may be the on-premises one: the soft match path beside freeing the value, for its own kind only (blind30 T14)', () => {
+    const steps = (objectType: string | null, h: Partial<Holder>) =>
+      resolveError(err({ objectType, attributes: [{ name: 'ProxyAddresses', value: 'SMTP:sales@contoso.com' }] }), { status: 'found', holders: [holder({ userPrincipalName: null, mail: 'sales@contoso.com', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:sales@contoso.com' }], ...h })] }, now).actions;
+    const joinStep = (actions: ReturnType<typeof steps>) => actions.find((a) => /let sync join them/.test(a.step));
+    const dl = steps('Group', { id: 'g-1', type: 'group', groupKind: 'distribution' });
+    expect(joinStep(dl)!.step).toMatch(/If the cloud group is the same group as the on-premises one, let sync join them: groups and contacts match by proxyAddresses \(soft match\) only/);
+    expect(joinStep(dl)!.step).toContain('add to the on-premises group the members only the cloud group has, first');
+    expect(joinStep(dl)!.command).toContain('BlockSoftMatchEnabled');
+    expect(joinStep(dl)!.command).toContain("Get-DistributionGroupMember -Identity 'sales@contoso.com'");
+    // the different-object path stays, after the join
+    expect(dl.findIndex((a) => /^If it is a different object/.test(a.step))).toBeGreaterThan(dl.indexOf(joinStep(dl)!));
+    const contact = steps('Contact', { id: 'c-1', type: 'contact' });
+    expect(joinStep(contact)!.step).toMatch(/If the cloud contact is the same contact as the on-premises one/);
+    expect(joinStep(contact)!.command).not.toContain('Get-DistributionGroupMember');
+    // the report does not say the on-premises kind: the join is offered with the check
+    expect(joinStep(steps(null, { id: 'c-1', type: 'contact' }))!.step).toContain('only if the on-premises object is a contact too: check its ObjectClass in AD');
+    // a user, or a group against a contact, is never the same object
+    expect(joinStep(steps('User', { id: 'g-1', type: 'group', groupKind: 'distribution' }))).toBeUndefined();
+    expect(joinStep(steps('Group', { id: 'c-1', type: 'contact' }))).toBeUndefined();
+    // no on-premises group becomes a Microsoft 365 group: said, not offered
+    const unified = steps('Group', { id: 'g-2', type: 'group', groupKind: 'microsoft365' });
+    expect(joinStep(unified)).toBeUndefined();
+    expect(unified.map((a) => a.step).join('\n')).toContain('The holder is a Microsoft 365 group: no on-premises group joins one');
+  });
+
   it('every address an error names is taken off the holder, not the first alone (an X500 and a SIP address)', () => {
     const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'X500:/o=ExchangeLabs/cn=Recipients/cn=x1' }, { name: 'ProxyAddresses', value: 'SIP:xavier@contoso.com' }] });
     const h = holder({ matched: [{ attribute: 'proxyAddresses', value: 'x500:/o=ExchangeLabs/cn=Recipients/cn=x1' }, { attribute: 'proxyAddresses', value: 'sip:xavier@contoso.com' }] });

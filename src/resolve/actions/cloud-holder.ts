@@ -4,7 +4,7 @@ import type { NormalisedLookup } from '../lookup-key.ts';
 import { isInitialDomain } from '../initial-domain.ts';
 import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
-import { type Action, type OnPremClass, adSearchCommand, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, showSyncedCopyStep, step, storedForm } from './steps.ts';
+import { type Action, type OnPremClass, adSearchCommand, classOfKind, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, showSyncedCopyStep, step, storedForm } from './steps.ts';
 
 /** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
 
@@ -69,12 +69,44 @@ function isGuest(h: Holder): boolean {
  * sourceAnchor/immutableID … on Users only", same page), and never a guest: an on-premises
  * group or contact is never offered it, and one of unknown class only once AD says it is a user.
  */
-export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPrem: OnPremClass = null): Action[] {
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPremKind: string | null = null): Action[] {
+  const onPrem = classOfKind(onPremKind);
   const resource = isResourceMailbox(holder);
-  const join = holder.type === 'user' && !isGuest(holder) && onPrem !== 'other' && !resource ? joinSteps(error, holder, onPrem) : [];
+  const join =
+    holder.type === 'user'
+      ? !isGuest(holder) && onPrem !== 'other' && !resource
+        ? joinSteps(error, holder, onPrem)
+        : []
+      : holder.type === 'group' || holder.type === 'contact'
+        ? softMatchSteps(holder, holder.type, onPremKind)
+        : [];
   if (resource) join.push(step(`The holder is a ${holder.recipientTypeDetails} (so says the Exchange export): no person's AD account is joined to it. Free the value on it, or on the on-premises object.`));
   const stale = onPrem === 'other' ? [staleOnPremStep(error)] : [];
   return [confirmHolder(holder), ...join, ...stale, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+}
+
+/**
+ * A cloud group or contact that may be the on-premises one (blind30 T14). Groups and contacts
+ * join by soft match only: "For mail-enabled groups and contacts, you can soft-match based on
+ * proxyAddresses. Hard-match isn't applicable" (how-to-connect-install-existing-tenant, Other
+ * objects than users). A failed add is tried again at every sync, so once nothing stands in the
+ * way the next cycle matches; a copy sync already made (the value set aside on it) is joined
+ * already, and must go first. A Microsoft 365 group has no on-premises kind to match.
+ */
+function softMatchSteps(holder: Holder, type: 'group' | 'contact', onPremKind: string | null): Action[] {
+  // a user, or a group against a contact: never the same object
+  if (onPremKind && onPremKind !== type) return [];
+  if (type === 'group' && holder.groupKind === 'microsoft365') {
+    return [step('The holder is a Microsoft 365 group: no on-premises group joins one (they sync as security or distribution groups). Free the value on one of the two.')];
+  }
+  const ifSame = onPremKind ? '' : ` (only if the on-premises object is a ${type} too: check its ObjectClass in AD)`;
+  const members = type === 'group' ? " members and" : '';
+  return [
+    step(
+      `If the cloud ${type} is the same ${type} as the on-premises one, let sync join them${ifSame}: groups and contacts match by proxyAddresses (soft match) only, when soft matching is not blocked for the tenant and the on-premises object's primary SMTP address is the cloud ${type}'s; the next sync then matches. If sync made a copy of the on-premises ${type} already, that copy must be deleted first (deleted, it is gone at once). After the match AD is the ${type}'s source: its${members} addresses replace the cloud ones${type === 'group' ? ', so add to the on-premises group the members only the cloud group has, first' : ''}.`,
+      `(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled${type === 'group' ? `\nGet-DistributionGroupMember -Identity ${psQuote(holder.mail ?? holder.id)} -ResultSize Unlimited | Format-Table Name,PrimarySmtpAddress` : ''}`,
+    ),
+  ];
 }
 
 /**

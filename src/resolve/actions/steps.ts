@@ -137,7 +137,15 @@ export function listObjectValues(error: SyncError): Action {
 export type OnPremClass = 'user' | 'other' | null;
 
 export function onPremClassOf(error: SyncError, side?: OnPremSide): OnPremClass {
-  const kind = side?.object?.kind ?? error.objectType?.toLowerCase();
+  return classOfKind(onPremKindOf(error, side));
+}
+
+/** The failing object's kind in lower case ("user", "group", "contact"…), as AD (when read) or the report says it; null when neither does. */
+export function onPremKindOf(error: SyncError, side?: OnPremSide): string | null {
+  return side?.object?.kind ?? error.objectType?.toLowerCase() ?? null;
+}
+
+export function classOfKind(kind: string | null): OnPremClass {
   if (kind === 'user') return 'user';
   return kind && OTHER_CLASSES.has(kind) ? 'other' : null;
 }
