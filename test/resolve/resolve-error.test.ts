@@ -71,6 +71,17 @@ describe('verdicts (pure)', () => {
     expect(searched.some((a) => /recycle bin/i.test(a.step))).toBe(false);
   });
 
+  it('an object not found: the object checked in AD and a delta sync first; a full cycle only if the next report still lists it (blind30 T12)', () => {
+    const r = resolveError(err({ category: 'ObjectNotFound', attributes: [] }), null, now);
+    expect(r.verdict).toBe('not-applicable');
+    const commands = r.actions.map((a) => a.command ?? '');
+    expect(commands[0]).toContain("Get-ADObject -LDAPFilter '(|(userPrincipalName=jo@contoso.com)");
+    expect(commands.indexOf('Start-ADSyncSyncCycle -PolicyType Delta')).toBe(1);
+    expect(commands.indexOf('Start-ADSyncSyncCycle -PolicyType Initial')).toBe(2);
+    expect(r.actions[2]!.step).toMatch(/^If the next report still lists it, run a full sync cycle/);
+    expect(r.note).not.toMatch(/usually cleared/);
+  });
+
   it('not-applicable and unresolved', () => {
     expect(resolveError(err({ category: 'QuotaExceeded', attributes: [] }), null, now).verdict).toBe('not-applicable');
     expect(resolveError(err({ category: 'FederatedDomainChange', attributes: [{ name: 'UserPrincipalName', value: null }] }), null, now).verdict).toBe('not-applicable');

@@ -295,8 +295,17 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
     }
     case 'ObjectNotFound':
       return {
-        note: 'Entra could not find the object sync referred to; usually cleared by the next full sync.',
-        actions: [step('Run a full sync on the Entra Connect server.', 'Start-ADSyncSyncCycle -PolicyType Initial')],
+        // no Microsoft page documents this error (blind30 T12): the lightest step first, a full cycle
+        // (every connector imported and synced again) only when it stays
+        note: 'Entra could not find the object sync referred to: as a rule it was deleted or moved (in AD or in Entra ID) between the sync and the export. Microsoft documents no fix of its own for this error.',
+        actions: [
+          step('Check that the object still exists in AD, and where.', adReportedObjectCommand(error, 'whenChanged')),
+          step('Run a delta sync on the Entra Connect server and check the next report.', SYNC_COMMAND),
+          step(
+            `If the next report still lists it, run a full sync cycle (it imports and syncs every object of every connector again: long on a large directory, so out of hours); if it stays after that, ${ESCALATE}.`,
+            'Start-ADSyncSyncCycle -PolicyType Initial',
+          ),
+        ],
       };
     case 'DataMismatch':
       if (error.errorCode === 'ObjectTypeMismatch') return objectTypeMismatchActions(error);
