@@ -78,7 +78,7 @@ export class FakeDeskServer {
   private count = 0;
   private pending: Pending[] = [];
   /** Faults kept for the first request to a given method and path (see failNextTo). */
-  private aimed: Array<{ method: string; path: RegExp; status: number }> = [];
+  private aimed: Array<{ method: string; path: RegExp; status: number; lose?: boolean }> = [];
   private hung: ServerResponse[] = [];
   private baseUrl = '';
 
@@ -121,6 +121,11 @@ export class FakeDeskServer {
   /** The next request to `method` `path` gets `status` without being handled (others pass). */
   failNextTo(method: string, path: RegExp, status = 503): void {
     this.aimed.push({ method, path, status });
+  }
+
+  /** The next request to `method` `path` is handled (a create does create) but the client gets `status`. */
+  loseResponseNextTo(method: string, path: RegExp, status = 502): void {
+    this.aimed.push({ method, path, status, lose: true });
   }
 
   /** The next `n` requests are held open and never answered. */
@@ -183,7 +188,8 @@ export class FakeDeskServer {
 
     const random = this.faults.random ?? Math.random;
     const aimedAt = this.aimed.findIndex((a) => a.method === fakeReq.method && a.path.test(fakeReq.path));
-    let injected: Pending | undefined = aimedAt >= 0 ? { kind: 'fail', status: this.aimed.splice(aimedAt, 1)[0]!.status } : this.pending.shift();
+    const aimed = aimedAt >= 0 ? this.aimed.splice(aimedAt, 1)[0]! : undefined;
+    let injected: Pending | undefined = aimed ? { kind: aimed.lose ? 'lose' : 'fail', status: aimed.status } : this.pending.shift();
     if (!injected && this.faults.htmlPage) injected = { kind: 'html' };
     if (!injected && this.faults.rateLimitEvery && this.count % this.faults.rateLimitEvery === 0) {
       injected = {

@@ -55,7 +55,8 @@ const desks: Record<string, () => DeskUnderTest> = {
     };
   },
   jira: () => {
-    const f = new FakeJira();
+    // its search lags as Atlassian documents: a lost create's issue shows there only seconds later
+    const f = new FakeJira({ indexDelayMs: 2000 });
     return {
       server: f.server,
       start: () => f.start(),

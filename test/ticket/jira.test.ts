@@ -243,6 +243,66 @@ describe('Jira adapter: ADF and fields', () => {
   });
 });
 
+describe('Jira adapter: a create whose answer is lost (blind32 V1)', () => {
+  /** A sink whose waits let the fake's index catch up after `waitsBefore` of them. */
+  function sinkWhoseIndexCatchesUpAfter(waitsBefore: number): TicketSink {
+    return createJiraTicketSink(config(), {
+      logger: createLogger({ level: 'silent' }),
+      http: {
+        sleep: async (ms) => {
+          waits.push(ms);
+          if (waits.length === waitsBefore) fake.flushIndex();
+        },
+      },
+    });
+  }
+
+  it('the issue it made is found once the index shows it, and returned: one issue, not two', async () => {
+    await startFake({ indexDelayMs: 600_000, honourReconcile: false });
+    fake.server.loseResponseNextTo('POST', /^\/rest\/api\/3\/issue$/);
+    const sink = sinkWhoseIndexCatchesUpAfter(3);
+    const made = await sink.create(draft(), { idempotencyKey: 'a' });
+    expect(fake.list()).toHaveLength(1);
+    expect(made.id).toBe(fake.list()[0]!.id);
+    expect(made.url).toMatch(/\/browse\/OPS-1$/);
+    // searched after each wait until the index had it: three waits of the half minute's schedule
+    expect(waits).toEqual([1000, 2000, 4000]);
+    // the issue found is the sink's own from now on: a stranger's search would miss it, it does not
+    expect((await sink.findByKey(KEY)).map((t) => t.id)).toEqual([made.id]);
+  });
+
+  it('an issue the index never shows within half a minute: the lost create fails as before, and nothing more is sent', async () => {
+    await startFake({ indexDelayMs: 600_000, honourReconcile: false });
+    fake.server.loseResponseNextTo('POST', /^\/rest\/api\/3\/issue$/);
+    const err = await sinkWhoseIndexCatchesUpAfter(-1).create(draft(), { idempotencyKey: 'a' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'UnconfirmedError', code: 'desk_unavailable' });
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 15000]);
+    expect(fake.server.callsTo('POST', '/rest/api/3/issue')).toHaveLength(1);
+  });
+
+  it('a follow-up: the closed issue it follows, which has the same label, is not taken for the one made', async () => {
+    await startFake();
+    const sink = sinkWhoseIndexCatchesUpAfter(-1);
+    const old = await sink.create(draft(), { idempotencyKey: 'a' });
+    fake.setStatus(old.id, 'closed');
+    fake.indexDelayMs = 600_000;
+    fake.server.loseResponseNextTo('POST', /^\/rest\/api\/3\/issue$/);
+    const err = await sink.create(draft(), { idempotencyKey: 'b', followUpOf: { ...old, status: 'closed' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'UnconfirmedError' });
+    fake.flushIndex();
+    expect(fake.list()).toHaveLength(2);
+  });
+
+  it('a create refused before anything was done (429) is sent again, not looked for', async () => {
+    await startFake();
+    fake.server.failNextTo('POST', /^\/rest\/api\/3\/issue$/, 429);
+    await makeSink().create(draft(), { idempotencyKey: 'a' });
+    expect(fake.server.callsTo('POST', '/rest/api/3/issue').map((c) => c.status)).toEqual([429, 201]);
+    expect(fake.server.callsTo('POST', '/rest/api/3/search/jql')).toEqual([]);
+    expect(fake.list()).toHaveLength(1);
+  });
+});
+
 describe('Jira adapter: HTTP behaviour', () => {
   it('waits the Retry-After of a 429 and retries the search', async () => {
     await startFake();

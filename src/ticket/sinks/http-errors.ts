@@ -171,6 +171,18 @@ export interface HttpFailure {
 }
 
 /** The error the queue should see for one failed desk call. */
+/**
+ * A write that is not safe to send again (a create) failed after it may have reached the desk: a
+ * 5xx, a timeout, a reset. It is retried like any TransientError, but the desk may have applied
+ * it: an adapter whose search lags behind its writes looks for it before the error goes back.
+ */
+export class UnconfirmedError extends TransientError {
+  constructor(failure: TransientError) {
+    super(failure.message, failure.code, failure.retryAfterMs, { cause: failure });
+    this.name = 'UnconfirmedError';
+  }
+}
+
 export function classifyHttpFailure(f: HttpFailure): TransientError | PermanentError {
   const where = `${f.desk} ${f.method.toUpperCase()} ${f.url}`;
   if (f.status === undefined) {

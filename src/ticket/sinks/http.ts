@@ -2,7 +2,7 @@ import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type Ax
 import type { Logger } from '../../logger.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
 import { createAdaptiveLimit, type RequestOutcome } from './adaptive-limit.ts';
-import { classifyHttpFailure, isRetryableStatus, notJsonFailure, rateLimitNearlySpent, retryAfterMs, wasNeverSent } from './http-errors.ts';
+import { classifyHttpFailure, isRetryableStatus, notJsonFailure, rateLimitNearlySpent, retryAfterMs, UnconfirmedError, wasNeverSent } from './http-errors.ts';
 import { endpointOf, throttleScope } from './throttle-scope.ts';
 
 /**
@@ -162,6 +162,8 @@ export function createDeskHttp(options: DeskHttpOptions): DeskHttp {
           if (after !== undefined) hold(method, url, headers, after);
         }
       }
+      // a create not sent again because it may have been applied: the caller is told so
+      if (!resend && !idempotent && failure instanceof TransientError) throw new UnconfirmedError(failure);
       if (failure instanceof PermanentError || !resend || attempt >= maxRetries) throw failure;
       const wait = failure.retryAfterMs ?? backoff(attempt);
       if (wait > maxWait) throw failure;

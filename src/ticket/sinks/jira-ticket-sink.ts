@@ -3,7 +3,7 @@ import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../..
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
-import { describeBody } from './http-errors.ts';
+import { describeBody, UnconfirmedError } from './http-errors.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
@@ -26,6 +26,13 @@ import type { MailAttachment } from './mail-attachment.ts';
 
 const ISSUE_FIELDS = ['status', 'resolution', 'resolutiondate', 'statuscategorychangedate', 'labels', 'created'];
 const MAX_PAGES = 10;
+/**
+ * After a create whose answer was lost, the search is tried again after each of these waits
+ * (half a minute in all): Atlassian documents the search as eventually consistent, with no
+ * bound; it catches up within seconds as a rule. A create that timed out without reaching
+ * Jira costs this wait once before its job is retried.
+ */
+const LOST_CREATE_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 /** Keys remembered at most (oldest dropped first); a key's issues are few. */
 const MEMORY_KEYS = 10_000;
 
@@ -84,6 +91,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   /** Priority names already warned about, once per process. */
   const unoffered = new Set<string>();
   const created = new Map<string, string[]>();
+  const sleep = deps.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let screen: Promise<CreateScreen | null> | undefined;
 
   function remember(key: string, id: string): void {
@@ -148,6 +156,33 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       if (!nextPageToken) break;
     }
     return ids;
+  }
+
+  /**
+   * A create whose answer was lost may have made the issue, and the search that precedes a
+   * create again cannot show it yet (blind32 V1: a second issue with the same label, seconds
+   * later). So the issue is looked for here, as the index catches up, before the error goes
+   * back: an issue with the label newer than the one this create follows up is the one made.
+   */
+  async function unlessLost<T>(sent: Promise<T>, label: string, followUpOf: DeskTicket | undefined): Promise<T | { status: 201; data: { id: string; key: string } }> {
+    try {
+      return await sent;
+    } catch (err) {
+      if (!(err instanceof UnconfirmedError)) throw err;
+      const after = Number(followUpOf?.id ?? 0);
+      for (const wait of LOST_CREATE_WAITS_MS) {
+        await sleep(wait);
+        for (const id of await search(label, [])) {
+          if (!(Number(id) > after)) continue;
+          const issue = await read(id);
+          if (issue?.fields?.labels?.includes(label)) {
+            log.warn({ label, ticketId: issue.id, issue: issue.key }, 'jira: a create whose answer was lost had made the issue; found it');
+            return { status: 201, data: { id: issue.id, key: issue.key } };
+          }
+        }
+      }
+      throw err;
+    }
   }
 
   async function transition(ticket: DeskTicket, names: string[], what: 'resolve' | 'reopen'): Promise<void> {
@@ -335,7 +370,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
           // a 400 answers the question createmeta could not: nothing was created
           acceptStatus: learning ? [400] : [],
         });
-      let res = await send(!has);
+      const sendOrFind = (learning: boolean) => unlessLost(send(learning), label, options.followUpOf);
+      let res = await sendOrFind(!has);
       if (res.status === 400) {
         const refusal = unknownScreenRefusal(res.data);
         if (refusal instanceof PermanentError) throw refusal;
@@ -343,7 +379,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
         if (!refusal.priority) withPriority = null;
         // learnt: the next creates of this process send only what the screen took
         screen = Promise.resolve({ labels: true, description: withDescription, priorities: withPriority ? [] : null });
-        res = await send(false);
+        res = await sendOrFind(false);
       }
       const { id, key: issueKey } = res.data;
       remember(draft.key, id);
