@@ -10,6 +10,8 @@ export type Block =
       table: number;
       /** Every cell is in `collapse`d form already (the HTML reader knows it of nearly every row): no need to collapse again. */
       collapsed?: boolean;
+      /** The input ended inside this row (a cut-off mail): its last cell may be half a value. */
+      cutOff?: boolean;
     }
   | { kind: 'line'; text: string }
   | { kind: 'break' };

@@ -214,8 +214,9 @@ class HtmlReader implements TagEvents {
 
   /** The input has ended: what it left open is closed. */
   finish(): void {
-    while (this.tables.length) {
-      this.endRow();
+    // the innermost row still open is where the input was cut: it may end in half a value
+    for (let cut = true; this.tables.length; cut = false) {
+      this.endRow(cut);
       this.popTable();
     }
     this.emitLines(this.text);
@@ -261,19 +262,18 @@ class HtmlReader implements TagEvents {
     this.clearText();
   }
 
-  private endRow(): void {
+  private endRow(cutOff = false): void {
     const f = this.top;
     if (!f?.inRow) return;
     if (f.cell || this.text.trim()) this.endCell();
     if (!f.container) {
+      let cells: string[];
+      let collapsed = false;
       if (f.carries.length === 0 && !hasSpans(f.cells, f.cellCount)) {
-        const cells = new Array<string>(f.cellCount);
-        const collapsed = cleanPlainRow(f.cells, cells);
-        if (hasText(cells)) this.sink.add({ kind: 'row', cells, table: f.id, collapsed });
-      } else {
-        const cells = layOut(f.cells, f.cellCount, f.carries);
-        if (hasText(cells)) this.sink.add({ kind: 'row', cells, table: f.id, collapsed: false });
-      }
+        cells = new Array<string>(f.cellCount);
+        collapsed = cleanPlainRow(f.cells, cells);
+      } else cells = layOut(f.cells, f.cellCount, f.carries);
+      if (hasText(cells)) this.sink.add(cutOff ? { kind: 'row', cells, table: f.id, collapsed, cutOff } : { kind: 'row', cells, table: f.id, collapsed });
     }
     f.inRow = false;
     f.cellCount = 0;

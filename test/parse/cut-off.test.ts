@@ -42,6 +42,19 @@ describe('a report cut off', () => {
     expect((cut as { unparsed: string[] }).unparsed[0]).toContain('its HTML leaves a table open');
   });
 
+  it('inside a row: that row, maybe half a value, is no problem but text the admin sees; the rows before it are read (blind31 R1)', async () => {
+    const lastRow = REPORT.lastIndexOf('<tr>');
+    const end = REPORT.indexOf('</tr>', lastRow);
+    // cut where the row's text runs: its last cells stop mid-word
+    const cut = await read(REPORT.slice(0, end - 40));
+    expect(cut).toMatchObject({ errors: 4 });
+    const unparsed = (cut as { unparsed: string[] }).unparsed;
+    expect(unparsed[0]).toMatch(NOTE);
+    expect(unparsed[1]).toMatch(/^a row the mail's cut-off end left unfinished: /);
+    // the same row read whole is a record of the complete copy
+    expect(await read(REPORT.slice(0, end + '</tr>'.length))).toMatchObject({ errors: 5 });
+  });
+
   it('before the closing boundary of its multipart body', async () => {
     expect(await read(multipart(true))).toEqual({ errors: 1, unparsed: [] });
     expect(await read(multipart(false))).toEqual({ errors: 1, unparsed: [expect.stringMatching(NOTE)] });
