@@ -260,9 +260,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   async function applyKey(
     view: ProblemView,
     s: KeyState | null,
-    options: { old: boolean; searched?: DeskTicket[]; refresh?: Refresh; chunk?: { keys: ReadonlySet<string>; more: TicketAction[] } },
+    options: { old: boolean; newerRun?: string; searched?: DeskTicket[]; refresh?: Refresh; chunk?: { keys: ReadonlySet<string>; more: TicketAction[] } },
   ): Promise<TicketAction> {
-    const { old, searched, refresh, chunk = { keys: new Set(), more: [] } } = options;
+    const { old, newerRun, searched, refresh, chunk = { keys: new Set(), more: [] } } = options;
     const superseded = async (before: { key: string } | null, next: DeskTicket | null): Promise<void> => {
       const done = before && next ? await supersede(before, view, next) : null;
       if (done) chunk.more.push(done);
@@ -282,7 +282,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const createTicket = async (followUpOf?: DeskTicket): Promise<void> => {
       since = nowIso;
       const idempotencyKey = `${key}:${report.reportId}`;
-      result = await sink.create(renderDraft(view, seen, followUpOf), { idempotencyKey, followUpOf });
+      result = await sink.create(renderDraft(view, seen, followUpOf, old ? newerRun : undefined), { idempotencyKey, followUpOf });
     };
 
     if ((refresh === 'relookup' || (refresh && s && sameRun(s, report))) && ticket?.status !== 'open') {
@@ -434,7 +434,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 
   async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { refresh?: Refresh } = {}): Promise<TicketAction[]> {
     let views = [...problemsOf(part, resolutions).values()];
-    const { old } = await isOld(part.report);
+    const { old, newest } = await isOld(part.report);
+    // the newest run applied before an older report: a problem that report creates was not in it
+    const newerRun = old && newest !== null ? new Date(newest).toISOString() : undefined;
     const { refresh } = options;
     const unchanged: TicketAction[] = [];
     if (refresh !== 'relookup' && (await state.isApplied(streamOf(part.report), part.report.reportId))) {
@@ -457,7 +459,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
-      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, s, { old, searched: found?.get(view.key), refresh, chunk }));
+      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk }));
       return [...done, ...chunk.more];
     }))];
   }

@@ -336,8 +336,19 @@ function onPremFacts(side: OnPremSide): unknown {
   return { ...side, object: side.object && strip(side.object), holders: side.holders.map(strip).sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)) };
 }
 
-export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket): TicketDraft {
+/**
+ * `newerRun`: the sync run of the newest report applied for the tenant, when this draft comes
+ * from an older one (a replay of an older archive after a newer one): that report did not
+ * list the problem, which may be fixed already (blind31 R4).
+ */
+export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket, newerRun?: string): TicketDraft {
   const body: ContentBlock[] = [];
+  if (newerRun) {
+    body.push({
+      kind: 'paragraph',
+      text: `Made from a report older than the newest one applied for this tenant (it covers ${view.report.coversAt}; the newest covers ${newerRun}), which did not list this problem: it may be fixed already. Check before working on it.`,
+    });
+  }
   if (followUpOf?.status === 'open') {
     body.push({ kind: 'paragraph', text: `Continues ticket ${followUpOf.id}: the report lists this object's conflict with other values now; that ticket is resolved in favour of this one.` });
   } else if (followUpOf) {
