@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReportApplier, type ApplyReport } from '../../src/ticket/apply-report.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
+import { describe, expect, it } from 'vitest';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
-import { memoryState } from './memory-state.ts';
+import { useFileDesk } from './file-desk-stage.ts';
 
 /**
  * An older archive replayed after a newer one (blind31 R4): a problem only the older report
@@ -14,20 +9,9 @@ import { memoryState } from './memory-state.ts';
  */
 
 describe('ticket stage: a problem created from a report older than the newest applied', () => {
-  let dir: string;
-  let sink: FileTicketSink;
-  let apply: ApplyReport;
+  const { sink, apply } = useFileDesk({ resolveAfterMissing: 0 });
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-older-'));
-    sink = createFileTicketSink({ dir });
-    apply = createReportApplier({ sink, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false }, now: () => new Date('2026-11-20T00:00:00Z') }).applyReport;
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const bodyOf = async (id: string) => JSON.stringify((await sink.read(id))?.body);
+  const bodyOf = async (id: string) => JSON.stringify((await sink().read(id))?.body);
   const OLDER = /Made from a report older than the newest one applied for this tenant \(it covers (\S+); the newest covers (\S+)\), which did not list this problem: it may be fixed already/;
 
   it('is created, and says the newer run did not list it', async () => {

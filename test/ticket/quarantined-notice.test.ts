@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReportApplier, type ApplyReport } from '../../src/ticket/apply-report.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
+import { describe, expect, it } from 'vitest';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
-import { memoryState } from './memory-state.ts';
+import { useFileDesk } from './file-desk-stage.ts';
 
 /**
  * A duplicate attribute resiliency notice ("This object has been updated …, but with some
@@ -16,18 +11,7 @@ import { memoryState } from './memory-state.ts';
  */
 
 describe('ticket stage: a value set aside (resiliency notice)', () => {
-  let dir: string;
-  let sink: FileTicketSink;
-  let apply: ApplyReport;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-quarantined-'));
-    sink = createFileTicketSink({ dir });
-    apply = createReportApplier({ sink, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 1, digest: false }, now: () => new Date('2026-11-20T00:00:00Z') }).applyReport;
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { sink, apply } = useFileDesk({ resolveAfterMissing: 1 });
 
   const notice = syncError({
     value: 'frank@contoso.com',
@@ -46,13 +30,13 @@ describe('ticket stage: a value set aside (resiliency notice)', () => {
     const next = await apply(ticketJob(tenant, 2, [other]), resolutionsFor(resolution(other)));
     expect(next.filter((a) => a.action === 'resolve').map((a) => a.ticketId)).toEqual([blockingId]);
     await apply(ticketJob(tenant, 3, [other]), resolutionsFor(resolution(other)));
-    expect((await sink.read(noticeId!))?.status).toBe('open');
-    expect((await sink.read(blockingId!))?.status).toBe('resolved');
+    expect((await sink().read(noticeId!))?.status).toBe('open');
+    expect((await sink().read(blockingId!))?.status).toBe('resolved');
   });
 
   it('says so on its ticket, with the page that explains resiliency', async () => {
     const [created] = await apply(ticketJob(uniqueTenant(), 1, [notice]), resolutionsFor(resolution(notice)));
-    const text = JSON.stringify((await sink.read(created!.ticketId!))?.body);
+    const text = JSON.stringify((await sink().read(created!.ticketId!))?.body);
     expect(text).toContain('does not resolve this ticket when they lack it');
     expect(text).toContain('how-to-connect-syncservice-duplicate-attribute-resiliency');
   });

@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { createReportApplier, type ApplyReport, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
+import { memoryState } from './memory-state.ts';
+
+/**
+ * For a describe block: a file desk in a fresh folder and the ticket stage on memory state,
+ * made anew before each of its tests (the clock stands at 2026-11-20) and removed after.
+ */
+export function useFileDesk(policy: Pick<TicketPolicy, 'resolveAfterMissing'>): { sink: () => FileTicketSink; apply: ApplyReport } {
+  let dir: string;
+  let sink: FileTicketSink;
+  let apply: ApplyReport;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncdesk-file-desk-'));
+    sink = createFileTicketSink({ dir });
+    apply = createReportApplier({ sink, state: memoryState().handle(), policy: { reopenWithinDays: 30, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z') }).applyReport;
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { sink: () => sink, apply: (job, resolutions) => apply(job, resolutions) };
+}
