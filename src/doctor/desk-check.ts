@@ -1,7 +1,7 @@
 import type { Config, DESK_REQUIRED } from '../../schemas/config.schema.ts';
 import { fail, pass, skip, warn, type CheckResult } from './check.ts';
 import { http, httpProblem, networkProblem } from './desk-http.ts';
-import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkZendeskSolve } from './desk-rules-check.ts';
+import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkServiceNowGroup, checkZendeskGroup, checkZendeskSolve } from './desk-rules-check.ts';
 import { checkWritableDir } from './store-check.ts';
 import { checkDeskSettings, deskBaseUrl, listNames, type DeskName } from '../ticket/sinks/desk-kit.ts';
 
@@ -92,7 +92,11 @@ async function checkServiceNow(sn: Ready<'servicenow'>, base: string, timeoutMs:
   const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
   if (bad) return [bad];
   if (!Array.isArray((res.data as { result?: unknown }).result)) return [fail('desk servicenow', `${base}: the answer is not a Table API result`, 'check SERVICENOW_URL (https://<instance>.service-now.com)')];
-  return [pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`), await checkServiceNowCloseCode(api, sn)];
+  return [
+    pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`),
+    await checkServiceNowCloseCode(api, sn),
+    ...(sn.assignmentGroup ? [await checkServiceNowGroup(api, sn)] : []),
+  ];
 }
 
 export function probeJira(config: Config, timeoutMs: number): Promise<CheckResult[]> {
@@ -150,7 +154,11 @@ async function checkZendesk(zd: Ready<'zendesk'>, base: string, timeoutMs: numbe
   const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
   const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
   if (bad) return [bad];
-  return [pass('desk zendesk', `${base}: API token accepted, external_id lookup works`), await checkZendeskSolve(api, zd)];
+  return [
+    pass('desk zendesk', `${base}: API token accepted, external_id lookup works`),
+    await checkZendeskSolve(api, zd),
+    ...(zd.groupId ? [await checkZendeskGroup(api, zd)] : []),
+  ];
 }
 
 /** The file desk: its directory can be written. */

@@ -1,6 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
+import { SYS_ID } from '../ticket/sinks/servicenow-ticket-sink.ts';
 import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type JiraTransition } from '../ticket/sinks/jira-screens.ts';
 import { fail, pass, warn, type CheckResult } from './check.ts';
 import { httpProblem } from './desk-http.ts';
@@ -79,8 +80,46 @@ export async function checkServiceNowCloseCode(api: AxiosInstance, sn: Config['t
   );
 }
 
+/**
+ * The assignment group (SERVICENOW_ASSIGNMENT_GROUP) is one group, by sys_id or exact name, as
+ * the sink looks it up: otherwise every create fails (blind32 V3).
+ */
+export async function checkServiceNowGroup(api: AxiosInstance, sn: Config['ticket']['servicenow']): Promise<CheckResult> {
+  const check = 'desk servicenow assignment group';
+  const group = sn.assignmentGroup!;
+  const field = SYS_ID.test(group) ? 'sys_id' : 'name';
+  if (/[\^\r\n]/.test(group)) return fail(check, `SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(group)} cannot be queried`, "give the group's sys_id or its exact name");
+  const res = await api.get('/api/now/v2/table/sys_user_group', { params: { sysparm_query: `${field}=${group}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2' } });
+  if (res.status === 403) {
+    return warn(check, 'sys_user_group is not readable by this user: the assignment group was not checked', `grant the user read on sys_user_group, or check by hand that '${group}' is a group`);
+  }
+  const bad = httpProblem(check, 'sys_user_group', res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD');
+  if (bad) return bad;
+  const rows = ((res.data as { result?: Array<{ sys_id?: string; name?: string }> }).result ?? []).filter((r) => r[field] === group);
+  if (rows.length === 1) return pass(check, `incidents go to '${rows[0]!.name ?? group}' (${rows[0]!.sys_id})`);
+  return fail(
+    check,
+    `SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(group)} ${rows.length ? 'names several groups' : 'names no group'}: every incident create fails`,
+    "set SERVICENOW_ASSIGNMENT_GROUP (ticket.servicenow.assignmentGroup) to the group's sys_id or its exact name",
+  );
+}
+
 /** Zendesk's system ticket fields; only custom ones can be "required to solve" in a way syncdesk cannot fill. */
 const SYSTEM_FIELDS = new Set(['subject', 'description', 'status', 'custom_status', 'tickettype', 'priority', 'group', 'assignee', 'brand']);
+
+/** The group tickets are created in (ZENDESK_GROUP_ID) exists: an unknown one fails every create with 422. */
+export async function checkZendeskGroup(api: AxiosInstance, zd: Config['ticket']['zendesk']): Promise<CheckResult> {
+  const check = 'desk zendesk group';
+  const res = await api.get(`/api/v2/groups/${encodeURIComponent(String(zd.groupId))}`);
+  if (res.status === 404) {
+    return fail(check, `ZENDESK_GROUP_ID ${zd.groupId} names no group of this account: every ticket create is refused with 422`, 'set ZENDESK_GROUP_ID (ticket.zendesk.groupId) to a group id (Admin Center → People → Team → Groups), or leave it unset');
+  }
+  const bad = httpProblem(check, `group ${zd.groupId}`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
+  if (bad) return bad;
+  const group = (res.data as { group?: { name?: string; deleted?: boolean } }).group;
+  if (group?.deleted) return fail(check, `ZENDESK_GROUP_ID ${zd.groupId} (${group.name ?? 'no name'}) is deleted`, 'set ZENDESK_GROUP_ID (ticket.zendesk.groupId) to a group that exists');
+  return pass(check, `tickets go to group ${zd.groupId} (${group?.name ?? 'no name'})`);
+}
 
 export async function checkZendeskSolve(api: AxiosInstance, zd: Config['ticket']['zendesk']): Promise<CheckResult> {
   const check = 'desk zendesk solve';
@@ -98,7 +137,24 @@ export async function checkZendeskSolve(api: AxiosInstance, zd: Config['ticket']
       `Admin Center → Objects and rules → Tickets → Fields → ${required[0]!.title ?? required[0]!.id}: untick "Required to solve a ticket" (or leave syncdesk's tickets to agents with TICKET_RESOLVE_AFTER_MISSING=0)`,
     );
   }
-  if (zd.assigneeEmail) return pass(check, `no field is required to solve; tickets are assigned to ${zd.assigneeEmail}`);
+  if (zd.assigneeEmail) {
+    // every create names the assignee: one that is no agent fails them all with 422 (blind32 V4)
+    const found = await api.get('/api/v2/users/search', { params: { query: `email:${zd.assigneeEmail}` } });
+    const ubad = httpProblem(check, 'user search', found, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
+    if (ubad) return ubad;
+    const user = ((found.data as { users?: Array<{ email?: string; role?: string; active?: boolean; suspended?: boolean }> }).users ?? []).find(
+      (u) => u.email?.toLowerCase() === zd.assigneeEmail!.toLowerCase(),
+    );
+    if (!user || user.active === false || user.suspended === true || (user.role !== 'agent' && user.role !== 'admin')) {
+      const what = !user ? 'no user has that address' : user.active === false || user.suspended ? 'that user is deleted or suspended' : `that user is an ${user.role ?? 'unknown role'}, not an agent`;
+      return fail(
+        check,
+        `ZENDESK_ASSIGNEE_EMAIL ${zd.assigneeEmail}: ${what}; every ticket create is refused with 422 (only an agent can be assigned)`,
+        'set ZENDESK_ASSIGNEE_EMAIL (ticket.zendesk.assigneeEmail) to the address of an agent or admin',
+      );
+    }
+    return pass(check, `no field is required to solve; tickets are assigned to ${zd.assigneeEmail} (an ${user.role})`);
+  }
   const settings = await api.get('/api/v2/account/settings');
   const sbad = httpProblem(check, 'account settings', settings, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
   if (sbad) return sbad;

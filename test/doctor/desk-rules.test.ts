@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { contractViolations } from '../contracts/openapi-contract.ts';
 import { loadConfig } from '../../src/config.ts';
 import { probeDesk } from '../../src/ticket/sinks/index.ts';
 import type { CheckResult } from '../../src/doctor/check.ts';
@@ -14,10 +15,10 @@ import { FakeZendesk, type FakeZendeskOptions } from '../fakes/zendesk.ts';
  * a later create or resolve fail is named, with its fix, before any ticket needs it.
  */
 
-let stop: (() => Promise<void>) | undefined;
+/** The fakes a test started (some start several), stopped after it. */
+const started: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
-  await stop?.();
-  stop = undefined;
+  await Promise.all(started.splice(0).map((f) => f.stop()));
 });
 
 const row = (results: CheckResult[], check: string) => results.find((r) => r.check === check);
@@ -26,9 +27,20 @@ describe('doctor: ServiceNow close code', () => {
   async function run(options: ConstructorParameters<typeof FakeServiceNow>[0], env: Record<string, string> = {}) {
     const fake = new FakeServiceNow(options);
     await fake.start();
-    stop = () => fake.stop();
+    started.push(fake);
     return { fake, results: await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', ...env }), 5_000) };
   }
+
+  it('an assignment group no group has the name or sys_id of: fails before the first create does (blind32 V3); one by name or by sys_id passes', async () => {
+    const groups = [{ sys_id: 'a'.repeat(32), name: 'Identity' }];
+    expect(row((await run({ groups }, { SERVICENOW_ASSIGNMENT_GROUP: 'Nope' })).results, 'desk servicenow assignment group')).toMatchObject({
+      status: 'fail',
+      detail: 'SERVICENOW_ASSIGNMENT_GROUP "Nope" names no group: every incident create fails',
+    });
+    expect(row((await run({ groups }, { SERVICENOW_ASSIGNMENT_GROUP: 'Identity' })).results, 'desk servicenow assignment group')).toMatchObject({ status: 'pass', detail: `incidents go to 'Identity' (${'a'.repeat(32)})` });
+    expect(row((await run({ groups }, { SERVICENOW_ASSIGNMENT_GROUP: 'a'.repeat(32) })).results, 'desk servicenow assignment group')).toMatchObject({ status: 'pass' });
+    expect(row((await run({ groups })).results, 'desk servicenow assignment group')).toBeUndefined();
+  });
 
   it('a pre-Tokyo code on a current instance: fails, naming the key and a valid code', async () => {
     const { results } = await run({}, { SERVICENOW_CLOSE_CODE: 'Solved (Permanently)' });
@@ -47,7 +59,7 @@ describe('doctor: ServiceNow close code', () => {
   it('an instance answering 200 with HTML (hibernating): named, not read as "no incidents"', async () => {
     const fake = new FakeServiceNow();
     await fake.start();
-    stop = () => fake.stop();
+    started.push(fake);
     fake.server.faults.htmlPage = true;
     const [r] = await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret' }), 5_000);
     expect(r).toMatchObject({ status: 'fail', detail: expect.stringContaining('not JSON'), fix: expect.stringContaining('hibernating') });
@@ -60,7 +72,7 @@ describe('doctor: Jira screens', () => {
   async function run(options: FakeJiraOptions, extra: Record<string, string> = {}, withIssue = false) {
     const fake = new FakeJira(options);
     await fake.start();
-    stop = () => fake.stop();
+    started.push(fake);
     const config = loadConfig({ ...env, JIRA_URL: fake.url, ...extra });
     if (withIssue) {
       // An issue to read the workflow's transitions from, created as an agent would (not through syncdesk).
@@ -87,18 +99,19 @@ describe('doctor: Jira screens', () => {
 
   it('a required Resolution is fine; a configured resolution the screen lacks is a warning', async () => {
     expect(row(await run({ workflow: 'classic' }, {}, true), 'desk jira resolve screen')).toMatchObject({ status: 'pass', detail: expect.stringContaining('Resolution Done') });
-    await stop?.();
     expect(row(await run({ workflow: 'classic' }, { JIRA_RESOLUTION: 'Fixed' }, true), 'desk jira resolve screen')).toMatchObject({ status: 'warn', fix: expect.stringContaining('JIRA_RESOLUTION') });
   });
 });
 
 describe('doctor: Zendesk solve', () => {
-  async function run(options: FakeZendeskOptions, extra: Record<string, string> = {}) {
+  async function run(options: FakeZendeskOptions, extra: Record<string, string> = {}, check = 'desk zendesk solve') {
     const fake = new FakeZendesk(options);
     await fake.start();
-    stop = () => fake.stop();
+    started.push(fake);
     const results = await probeDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', ...extra }), 5_000);
-    return row(results, 'desk zendesk solve');
+    // what doctor asks is checked against Zendesk's published operations too
+    expect(await contractViolations('zendesk', fake.server.calls)).toEqual([]);
+    return row(results, check);
   }
 
   it('auto-assign on solve off and no assignee configured: fails, naming both fixes', async () => {
@@ -115,6 +128,21 @@ describe('doctor: Zendesk solve', () => {
       detail: expect.stringContaining('Root cause (5001)'),
       fix: expect.stringContaining('Required to solve a ticket'),
     });
+  });
+
+  it('an assignee who is no agent (or nobody): fails before the first create does (blind32 V4)', async () => {
+    expect(await run({ endUsers: ['customer@example.com'] }, { ZENDESK_ASSIGNEE_EMAIL: 'customer@example.com' })).toMatchObject({
+      status: 'fail',
+      detail: 'ZENDESK_ASSIGNEE_EMAIL customer@example.com: that user is an end-user, not an agent; every ticket create is refused with 422 (only an agent can be assigned)',
+    });
+    expect(await run({}, { ZENDESK_ASSIGNEE_EMAIL: 'nobody@example.com' })).toMatchObject({ status: 'fail', detail: expect.stringContaining('no user has that address') });
+    expect(await run({}, { ZENDESK_ASSIGNEE_EMAIL: 'Identity-Team@example.com' })).toMatchObject({ status: 'pass', detail: expect.stringContaining('(an agent)') });
+  });
+
+  it('a group id the account does not have: fails, naming ZENDESK_GROUP_ID; one it has passes; none set, no check', async () => {
+    expect(await run({ groups: [360001] }, { ZENDESK_GROUP_ID: '42' }, 'desk zendesk group')).toMatchObject({ status: 'fail', fix: expect.stringContaining('ZENDESK_GROUP_ID') });
+    expect(await run({ groups: [360001] }, { ZENDESK_GROUP_ID: '360001' }, 'desk zendesk group')).toMatchObject({ status: 'pass', detail: 'tickets go to group 360001 (Group 360001)' });
+    expect(await run({}, {}, 'desk zendesk group')).toBeUndefined();
   });
 
   it("Zendesk's defaults: passes", async () => {

@@ -18,6 +18,8 @@ export interface ZendeskAccountOptions {
   requiredToSolve?: Array<{ id: number; title: string }>;
   /** Agents by email (the API user is one). */
   agents?: string[];
+  /** End users by email: they exist, but cannot be assigned a ticket. */
+  endUsers?: string[];
   /** Group ids that exist. */
   groups?: number[];
   /** Account-wide Update Ticket calls per minute. @defaultValue 100 */

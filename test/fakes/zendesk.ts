@@ -117,6 +117,7 @@ export class FakeZendesk extends FakeDesk {
       autoAssignOnSolve: options.autoAssignOnSolve ?? true,
       requiredToSolve: options.requiredToSolve ?? [],
       agents: options.agents ?? [options.email ?? 'agent@example.com', 'identity-team@example.com'],
+      endUsers: options.endUsers ?? [],
       groups: options.groups ?? [360001],
       updatesPerMinute: options.updatesPerMinute ?? 100,
       listsPerMinute: options.listsPerMinute,
@@ -254,9 +255,32 @@ export class FakeZendesk extends FakeDesk {
     if (p === '/api/v2/account/settings' && req.method === 'GET') {
       return { status: 200, body: { settings: { tickets: { assign_tickets_upon_solve: this.opts.autoAssignOnSolve } } } };
     }
+    if (p === '/api/v2/users/search' && req.method === 'GET') return this.searchUsers(req);
+    m = /^\/api\/v2\/groups\/(\d+)$/.exec(p);
+    if (m && req.method === 'GET') return this.showGroup(Number(m[1]));
     m = /^\/api\/v2\/tickets\/(\d+)\/metrics$/.exec(p);
     if (m && req.method === 'GET') return this.metrics(Number(m[1]));
     return zerr(404, 'InvalidEndpoint', 'Not found');
+  }
+
+  /**
+   * Users API, "Search Users": `query` in the search syntax (a bare address matches a user's
+   * email; `email:` names the property), or `external_id`; one is required. The account's
+   * agents, and the end-users the options name, with the role Zendesk gives them.
+   */
+  private searchUsers(req: FakeRequest): FakeReply {
+    const query = req.query.get('query');
+    if (query === null && req.query.get('external_id') === null) return zerr(400, 'InvalidParameter', 'query or external_id is required');
+    const wanted = (query ?? '').replace(/^email:/i, '').replace(/^"|"$/g, '').toLowerCase();
+    const people = [...(this.opts.agents ?? []).map((email) => ({ email, role: 'agent' })), ...(this.opts.endUsers ?? []).map((email) => ({ email, role: 'end-user' }))];
+    const users = people.filter((u) => wanted && u.email.toLowerCase() === wanted).map((u, i) => ({ id: 9000 + i, email: u.email, role: u.role, active: true, suspended: false }));
+    return { status: 200, body: { users, next_page: null, previous_page: null, count: users.length } };
+  }
+
+  /** Groups API, "Show Group": 404 RecordNotFound for a group the account does not have. */
+  private showGroup(id: number): FakeReply {
+    if (!(this.opts.groups ?? []).includes(id)) return zerr(404, 'RecordNotFound', 'Not found');
+    return { status: 200, body: { group: { id, name: `Group ${id}`, deleted: false } } };
   }
 
   private ticketFields(): FakeReply {

@@ -27,7 +27,7 @@ const TABLE = '/api/now/v2/table/incident';
 const GROUPS = '/api/now/v2/table/sys_user_group';
 /** The Attachment API: the file's bytes as the body, its type as Content-Type, where it goes in the query. */
 const ATTACH = '/api/now/attachment/file';
-const SYS_ID = /^[0-9a-f]{32}$/;
+export const SYS_ID = /^[0-9a-f]{32}$/;
 const FIELDS = 'sys_id,number,state,correlation_id,sys_created_on,resolved_at,closed_at,parent_incident';
 
 /** Incident states (out of the box). */
