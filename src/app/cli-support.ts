@@ -45,8 +45,12 @@ export function formatCounts(counts: Record<string, number>): string {
 export function passedOverLine(paths: readonly string[]): string | null {
   if (!paths.length) return null;
   const named = paths.slice(0, 3).join(', ');
-  return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}`;
+  // a mail export is often downloaded packed (Google Takeout: .zip, .tgz): syncdesk does not unpack it
+  const packed = paths.filter((p) => ARCHIVE_NAME.test(p));
+  const unpack = packed.length ? `; ${packed.length} of them compressed archive(s) (${packed.slice(0, 3).join(', ')}${packed.length > 3 ? ', …' : ''}): unpack them first, syncdesk reads the mails, not archives` : '';
+  return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}${unpack}`;
 }
+const ARCHIVE_NAME = /\.(?:zip|tgz|tar|gz|bz2|xz|7z|rar)$/i;
 
 /**
  * How the `list` commands print: one JSON object per line with `--json`; else `empty` when

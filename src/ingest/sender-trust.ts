@@ -123,7 +123,8 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
     const alignedDkim = (auth?.dkim.results ?? []).some(
       (r) => r.status.result === 'pass' && fromDomain !== null && (r.signingDomain.toLowerCase() === fromDomain || fromDomain.endsWith(`.${r.signingDomain.toLowerCase()}`)),
     );
-    const dkim = auth?.dkim.results.length ? auth.dkim.results.map((r) => `${r.signingDomain}:${r.status.result}`).join(',') : 'none';
+    // mailauth answers an unsigned mail with one result and no signing domain: said as its result alone
+    const dkim = auth?.dkim.results.length ? auth.dkim.results.map((r) => (r.signingDomain ? `${r.signingDomain}:${r.status.result}` : r.status.result)).join(',') : 'none';
     let arc = 'none';
     let arcDmarcPass = false;
     if (auth?.arc) {

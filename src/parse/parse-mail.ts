@@ -65,8 +65,18 @@ const FIRST_LINE_RE = /^(?:[!-9;-~]+[ \t]*:|From )/;
 function notAMail(raw: Buffer): string | null {
   if (!raw.length) return 'not a mail: the input is empty';
   if (isOutlookMsg(raw) || FIRST_LINE_RE.test(raw.subarray(0, 1000).toString('latin1'))) return null;
+  // what a mail export is often downloaded as (Google Takeout: .zip, .tgz): said, so the admin unpacks it
+  const archive = ARCHIVES.find((a) => raw.subarray(0, a.magic.length).equals(a.magic));
+  if (archive) return `not a mail: a ${archive.name} archive (unpack it, then replay or parse the mails in it)`;
   return 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)';
 }
+const ARCHIVES = [
+  { name: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
+  { name: 'gzip', magic: Buffer.from([0x1f, 0x8b]) },
+  { name: '7-Zip', magic: Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
+  { name: 'bzip2', magic: Buffer.from('BZh', 'latin1') },
+  { name: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) },
+];
 
 async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise<ParseOutcome> {
   const docs = await openMail(raw);

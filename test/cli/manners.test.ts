@@ -23,9 +23,11 @@ describe('the command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-passed-over-'));
     copyFileSync(resolve('examples', readdirSync('examples').find((f) => f.endsWith('.eml'))!), join(dir, 'report.eml'));
     writeFileSync(join(dir, 'report.htm'), '<html><body>Directory Synchronization Error Report</body></html>');
+    writeFileSync(join(dir, 'takeout.zip'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]));
     const r = spawnSync('node', [BIN, 'parse', dir], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`passed over 1 file(s) that are no mail: ${join(dir, 'report.htm')}`);
+    expect(r.stderr).toContain(`passed over 2 file(s) that are no mail: ${join(dir, 'report.htm')}, ${join(dir, 'takeout.zip')}`);
+    expect(r.stderr).toContain(`; 1 of them compressed archive(s) (${join(dir, 'takeout.zip')}): unpack them first, syncdesk reads the mails, not archives`);
     expect(r.stdout).toMatch(/1 mail\(s\): 1 parsed, 0 rejected/);
   }, 30_000);
 

@@ -62,6 +62,9 @@ describe('sender trust', () => {
     const v = await trust.evaluate(Buffer.from(reportMail('t2')));
     expect(v.trusted).toBe(false);
     expect(v.reason).toMatch(/claims Microsoft sender msonlineservicesteam@microsoftonline\.com without a DMARC pass/);
+    // an unsigned mail's DKIM is said as "none", not as an undefined domain (blind31 R10)
+    expect(v.reason).toMatch(/dkim=none\b/);
+    expect(v.reason).not.toContain('undefined');
   });
 
   it('strict: quarantines a report signed by an attacker key, and one altered after signing', async () => {

@@ -69,6 +69,9 @@ describe('input that is no mail at all', () => {
     ['random bytes (junk.eml, fake.msg)', junk(4096), 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)'],
     ['a text file renamed .msg', Buffer.from('This is just a text file renamed to msg\n'), 'not a mail: no header lines (nor an Outlook .msg: no compound file signature)'],
     ['an empty file', Buffer.alloc(0), 'not a mail: the input is empty'],
+    // what Google Takeout hands out (blind31 R9): named, so the admin unpacks it
+    ['a zip archive', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), junk(64)]), 'not a mail: a zip archive (unpack it, then replay or parse the mails in it)'],
+    ['a .tgz / .mbox.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), junk(64)]), 'not a mail: a gzip archive (unpack it, then replay or parse the mails in it)'],
   ])('%s: unreadable, saying so', async (_, raw, detail) => {
     expect(rejection(await parseMail(raw))).toEqual({ reason: 'unreadable', detail });
   });
