@@ -127,6 +127,8 @@ export interface ReplayedMail {
   /** The ledger's word for it: queued, duplicate, quarantined, rejected, not-a-report. */
   status: MailStatus;
   reason: string | null;
+  /** A duplicate of a mail kept unread before: still unread (`failed list`). */
+  keptUnread?: true;
   reports: ReplayedReport[];
 }
 
@@ -198,7 +200,7 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
     for await (const input of inputs) {
       const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force, vouched: vouchedFor(input, opts), dryRun: opts.dryRun });
       const status = r.wouldBe ?? (r.status as MailStatus);
-      const mail: ReplayedMail = { source: input.label, origin: input.origin, mailId: r.mailId, outcome: r.decision, status, reason: r.reason ?? null, reports: [] };
+      const mail: ReplayedMail = { source: input.label, origin: input.origin, mailId: r.mailId, outcome: r.decision, status, reason: r.reason ?? null, ...(r.keptUnread && { keptUnread: r.keptUnread }), reports: [] };
       mails.push(mail);
       outcomes[r.decision] = (outcomes[r.decision] ?? 0) + 1;
       bar.tick(formatCounts(outcomes));
@@ -238,8 +240,10 @@ function totalsOf(mails: ReplayedMail[], worked: ReplayReport['worked']): Replay
 /** The text form's closing lines (the mails were printed as they went). */
 function renderSummary(report: ReplayReport, tally: SessionTally, others: number): string[] {
   const { totals, mails } = report;
+  const before = mails.filter((m) => m.keptUnread).length;
+  const stillUnread = before ? [`still unreadable: ${before} duplicate(s) of mails kept unread before; see \`syncdesk failed list\``] : [];
   if (report.dryRun) {
-    return [`dry run: ${totals.mails} mail(s): ${formatCounts(totals.outcomes)}; ${totals.reports} report(s); planned: ${formatCounts(totals.tickets ?? {})}; nothing was changed`];
+    return [`dry run: ${totals.mails} mail(s): ${formatCounts(totals.outcomes)}; ${totals.reports} report(s); planned: ${formatCounts(totals.tickets ?? {})}; nothing was changed`, ...stillUnread];
   }
   const statuses: Record<string, number> = {};
   for (const m of mails) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
@@ -255,6 +259,7 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
     }
     lines.push(`rejected: ${unread.length} (${formatCounts(why)}); kept, see \`syncdesk failed list\``);
   }
+  lines.push(...stillUnread);
   const large = mails.filter((m) => m.outcome === 'too-large').length;
   if (large) lines.push(`too large: ${large}, kept truncated and not read; raise MAX_MAIL_BYTES and replay with --force`);
   if (report.worked === 'workers') {
@@ -302,7 +307,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of renderSummary(report, tally, others)) print(line);
     // a mail kept but not read is a problem the admin must see, as a path that could not be read
-    const rejected = mails.some((m) => m.status === 'rejected');
+    const rejected = mails.some((m) => m.status === 'rejected' || m.keptUnread);
     return drained && !tally.failed.length && !unreadable.length && !rejected ? 0 : 1;
   } finally {
     if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });

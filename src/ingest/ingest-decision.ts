@@ -138,12 +138,14 @@ export function duplicateReportReason(messageId: string, ownerMailId: string): s
 }
 
 /** The outcome of a decision, the ledger status it leads to, and the sentence for the admin. */
-export function describeDecision(d: IngestDecision): { outcome: MailOutcome; status: MailStatus; reason: string } {
+export function describeDecision(d: IngestDecision): { outcome: MailOutcome; status: MailStatus; reason: string; keptUnread?: true } {
   switch (d.step) {
     case 'seen': {
       if (d.entry.status === 'not-a-report') return { outcome: 'not-a-report', status: 'not-a-report', reason: d.entry.reason ?? 'not a report (seen before)' };
       const of = d.entry.duplicateOf ? ` of ${d.entry.duplicateOf}` : '';
-      return { outcome: 'duplicate', status: 'duplicate', reason: `already ingested${of} on ${d.entry.firstSeen} (${d.entry.status})` };
+      const seen = { outcome: 'duplicate', status: 'duplicate', reason: `already ingested${of} on ${d.entry.firstSeen} (${d.entry.status})` } as const;
+      // seen before and kept unread then: still unread now (blind31 R7: a second replay read as all done)
+      return d.entry.status === 'rejected' ? { ...seen, keptUnread: true } : seen;
     }
     case 'too-large':
       return { outcome: 'too-large', status: 'rejected', reason: d.reason };

@@ -45,6 +45,8 @@ export interface IngestResult {
   /** What became of the mail (for `dry-run`: what would), as `replay` reports it. */
   decision: MailOutcome;
   reason?: string;
+  /** A mail seen before (a duplicate now) that was kept unread then (`failed list`): it is still unread. */
+  keptUnread?: true;
   /**
    * True when nothing more will come of reading this mail again: its reports are durably
    * queued (now or by an earlier sighting), or it is kept and recorded as rejected. The
@@ -125,8 +127,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     decideIngest({ raw, mailId, envelopeFrom: meta.envelopeFrom, force: meta.force, vouched: meta.vouched, maxMailBytes: config.ingest.maxMailBytes }, look);
 
   function answer(d: IngestDecision, handled: boolean, extra: Pick<IngestResult, 'reports'> = {}): IngestResult {
-    const { outcome, status, reason } = describeDecision(d);
-    return { mailId: d.mailId, status, decision: outcome, reason, handled, ...('outcome' in d ? { outcome: d.outcome } : {}), ...extra };
+    const { outcome, status, reason, keptUnread } = describeDecision(d);
+    return { mailId: d.mailId, status, decision: outcome, reason, handled, ...(keptUnread && { keptUnread }), ...('outcome' in d ? { outcome: d.outcome } : {}), ...extra };
   }
 
   const seenHandled = (entry: LedgerEntry): boolean => entry.status === 'queued' || entry.status === 'duplicate' || entry.status === 'rejected';

@@ -115,6 +115,15 @@ describe('replay --dry-run predicts the real run', () => {
     expect(readTickets(env.TICKET_DIR!)).toHaveLength(3);
   }, 120_000);
 
+  it('a mail kept unread by an earlier run is still unread when replayed again: said, and exit 1 (blind31 R7)', async () => {
+    const big = join(dir, 'big.eml');
+    const { real } = await dryThenReal([big], 1);
+    expect(real.mails).toEqual([expect.objectContaining({ outcome: 'duplicate', status: 'duplicate', keptUnread: true })]);
+    const text = await syncdesk(['replay', '--wait', big], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('still unreadable: 1 duplicate(s) of mails kept unread before; see `syncdesk failed list`');
+  }, 120_000);
+
   it('duplicates (the same bytes, the same report forwarded in other bytes) and a changed report', async () => {
     const forwarded = file('a-forwarded.eml', Buffer.concat([Buffer.from(`Received: from relay.dry${id}.example\r\n`), readFileSync(a)]));
     // the next day: bob's problem is gone (resolved after one report without it), dan's is new
