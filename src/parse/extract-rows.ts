@@ -1,7 +1,7 @@
 import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace } from './blocks.ts';
 import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
-import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, findKnownCode, fieldRole, type FieldRole } from './vocabulary.ts';
+import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, findKnownCode, fieldRole, isGuid, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { looksLikeLabel, valueRole } from './extract-lines.ts';
 import {
   emptyContext,
@@ -95,7 +95,7 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
     if (!cell || used[i] !== FREE) continue;
     const role = header?.[i] ?? null;
     if (role === 'ignore') used[i] = FIELD;
-    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = withoutWhitespace(cell);
+    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = anchorOf(ctx.onPremisesObjectId, withoutWhitespace(cell));
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;
@@ -134,6 +134,16 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
   const text = several.map((i) => cells[i]!).filter(isFilled).join('\n');
   if (text) out.errors.push(record(text, primary(several.flatMap((i) => matches[i]!)), ctx));
   else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
+}
+
+/**
+ * The row's on-premises id once `next`, another id column, is read: the first, unless it is a
+ * GUID and `next` a base64 source anchor, which is what sync matches on (blind33 B1: a row with
+ * "Source Anchor" and an "Object ID" GUID after it took the GUID, which may be the cloud's).
+ */
+function anchorOf(current: string | null, next: string): string {
+  if (!current) return next;
+  return isGuid(current) && !isGuid(next) && looksLikeObjectId(next) ? next : current;
 }
 
 /** What a row's cell turned out to be: not yet known, a description, or a field (or nothing to read). */

@@ -210,4 +210,9 @@ export function looksLikeObjectId(text: string): boolean {
   return /=$/.test(t) || (/[0-9+/]/.test(t) && /[a-z]/.test(t) && /[A-Z]/.test(t));
 }
 
+/** A GUID (braced or not): an object's id in either directory, where a base64 source anchor is sync's own. */
+export function isGuid(text: string): boolean {
+  return GUID_RE.test(text.trim());
+}
+
 export const EMAIL_RE = /^[^\s@<>()[\]]+@[^\s@<>()[\]]+\.[a-z]{2,}$/i;

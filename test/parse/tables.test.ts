@@ -98,6 +98,18 @@ describe('HTML tables', () => {
     ]);
   });
 
+  it('take the base64 source anchor for the on-premises id when a GUID column stands beside it, in either order (blind33 B1)', () => {
+    const guid = 'f3b0c2a1-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+    const anchorFirst = `<table>
+      <tr><th>Source Anchor</th><th>Object ID</th><th>Identity</th><th>Error Description</th></tr>
+      <tr><td>YW5uQ29udG9zbzAwMDAx</td><td>${guid}</td><td>ann@contoso.com</td><td>${FED}</td></tr>
+    </table>`;
+    const guidFirst = anchorFirst.replace('<th>Source Anchor</th><th>Object ID</th>', '<th>Object ID</th><th>Source Anchor</th>').replace(`<td>YW5uQ29udG9zbzAwMDAx</td><td>${guid}</td>`, `<td>${guid}</td><td>YW5uQ29udG9zbzAwMDAx</td>`);
+    for (const html of [anchorFirst, guidFirst]) expect(records(html)).toEqual([['FederatedDomainChange', 'ann@contoso.com', 'YW5uQ29udG9zbzAwMDAx']]);
+    // a GUID alone is still the row's id
+    expect(records(anchorFirst.replace('<td>YW5uQ29udG9zbzAwMDAx</td>', '<td></td>'))).toEqual([['FederatedDomainChange', 'ann@contoso.com', guid]]);
+  });
+
   it('take a footer across the table ("Total: 2 errors") for no error', () => {
     const html = `<table>
       <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
