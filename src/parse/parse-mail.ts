@@ -83,7 +83,13 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   opened?.(docs);
   // An automatic reply or list mail is no report even when it quotes one in full.
   const outerReason = docs[0] ? notAReportReason(docs[0]) : null;
-  if (outerReason) return reject('not-a-report', `not a sync error report: ${outerReason}`);
+  if (outerReason) {
+    // a desk's notification that quotes a report (blind33 B4) stays rejected (syncdesk writes to
+    // desks: their mail must never loop back in), but the admin learns a report is inside
+    const quoted = quotedRows(docs);
+    const inside = quoted ? `, though it quotes ${quoted} error row(s) of a report: the report itself, or a person's forward of it, is what is read` : '';
+    return reject('not-a-report', `not a sync error report: ${outerReason}${inside}`);
+  }
   const found: Array<{ index: number; report: ParsedReport }> = [];
   // Innermost first: an attached report is the report; its carrier's body is only the admin's note.
   const ordered = docs.map((doc, index) => ({ doc, index })).sort((a, b) => b.doc.depth - a.doc.depth);
@@ -107,6 +113,15 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   const reports = found.sort((a, b) => runKey(a.report) - runKey(b.report) || a.index - b.index).map((f) => f.report);
   // a cut-off copy must not pass for the whole report: the admin reads why rows may be missing
   return { ok: true, reports: cutOff ? reports.map((r) => ({ ...r, cutOff: true, unparsed: [`${cutOff}: the report may list more errors than were read`, ...r.unparsed] })) : reports };
+}
+
+/** The error rows of the reports documents quote, said of a mail rejected all the same; 0 when they cannot be read. */
+function quotedRows(docs: readonly MailDocument[]): number {
+  try {
+    return docs.flatMap((doc) => readReports(doc, false, [])).reduce((n, r) => n + r.errors.length, 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** A report's run for ordering: one that says nothing of its run goes after those that do. */
