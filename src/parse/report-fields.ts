@@ -20,8 +20,8 @@ const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 const TRACKING_LINE_RE = new RegExp(`(?:^|\\n)Tracking\\s+I[Dd]\\s*:?\\s*(${GUID})`);
 // DirSync era: "…for tenant Fabrikam, Inc.."; Azure AD era: "…for directory broadarc [broadarc.onmicrosoft.com].",
 // where the stop comes after the domain, so a name's own dot ("A.Ş. [x.onmicrosoft.com]") is the name's;
-// the sentence's stop is no initial's dot ("for tenant A. Datum Corporation.")
-const TENANT_NAME = '([^\\[\\n]{1,120}?\\s\\[(?:https?://)?[a-z0-9][a-z0-9.-]*/?\\]|.+?(?<!(?:^|\\s)[A-Z]))\\.(?=\\s|$)';
+// the sentence's stop is no initial's dot ("for tenant A. Datum Corporation.", "A.B. Dick Company.")
+const TENANT_NAME = '([^\\[\\n]{1,120}?\\s\\[(?:https?://)?[a-z0-9][a-z0-9.-]*/?\\]|.+?(?<!(?:^|[\\s.])[A-Z]))\\.(?=\\s|$)';
 const BATCH_RE = new RegExp(`batch\\s+run\\s+was\\s+completed\\s+on\\s+(.{6,80}?)\\s+for\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}`, 'is');
 const TENANT_SENTENCE_RE = new RegExp(`\\bfor\\s+(?:the\\s+)?(?:tenant|directory)\\s+${TENANT_NAME}|\\bin\\s+your\\s+directory\\s+(\\S{1,60}\\s+\\[[a-z0-9.-]+\\])`, 'is');
 /** "broadarc [broadarc.onmicrosoft.com]": the name, then the initial domain in brackets. */
@@ -45,10 +45,19 @@ const INITIAL_DOMAIN_RE = /(?<=^|[^\w.%-]|%2[fF])([a-z0-9][a-z0-9-]{0,62}\.onmic
 function withAbbreviations(name: string, text: string, match: RegExpExecArray): string {
   if (name.endsWith(']')) return name;
   const end = match.index + match[0].length;
-  const rest = NAME_REST_RE.exec(text.slice(end, end + 48));
-  return rest && !NEW_SENTENCE_RE.test(rest[1]!) ? `${name}.${rest[1]}` : name;
+  const after = text.slice(end, end + 48);
+  const rest = NAME_REST_RE.exec(after);
+  if (rest && !NEW_SENTENCE_RE.test(rest[1]!)) return `${name}.${rest[1]}`;
+  // "for tenant Contoso Ltd. UK.", "St. Mary's Hospital.": the first stop was an abbreviation's,
+  // and the line ends at the sentence's (blind34 M1: "Contoso Ltd" took another tenant's tickets)
+  const tail = ABBREVIATED_END_RE.test(name) ? LINE_REST_RE.exec(after) : null;
+  return tail ? `${name}.${tail[1]}` : name;
 }
 const NAME_REST_RE = /^([^\n]{1,40}?\.)\.(?=\s|$)/;
+/** Words a name abbreviates with a dot (a company's form, a saint, a mount). */
+const ABBREVIATED_END_RE = /(?:^|\s)(?:Ltd|Inc|Co|Corp|Bros|Pty|St|Ste|Mt|Ft|Dr|Assn|Dept|Univ|Intl|Mfg)$/i;
+/** The rest of the line to its final stop, with no other stop in it. */
+const LINE_REST_RE = /^( [^\n.]{1,40}?)\.[ \t]*(?:\n|$)/;
 const NEW_SENTENCE_RE = /\.\s+\p{Lu}/u;
 
 /**

@@ -40,6 +40,19 @@ describe('report-level facts', () => {
     expect(readReportFields(next, null).tenant.name).toBe('Contoso');
   });
 
+  it('reads past an abbreviation\'s dot in the tenant\'s name, and stops at a name\'s own last dot when the sentence adds its stop (blind34 M1)', () => {
+    const name = (tail: string) => readReportFields([`The Directory Synchronization batch run was completed on Monday, 10 March 2014 02:00:00 GMT for tenant ${tail}`], null).tenant.name;
+    expect(name('Contoso Ltd. UK.')).toBe('Contoso Ltd. UK');
+    expect(name("St. Mary's Hospital.")).toBe("St. Mary's Hospital");
+    expect(name('Contoso Ltd..')).toBe('Contoso Ltd.');
+    expect(name('Acme Co..')).toBe('Acme Co.');
+    expect(name('Contoso Ltd.')).toBe('Contoso Ltd');
+    expect(name('Fabrikam Inc. Europe.')).toBe('Fabrikam Inc. Europe');
+    expect(name('A.B. Dick Company.')).toBe('A.B. Dick Company');
+    // a name that is no abbreviation still ends at its first stop, and a next sentence is no part of it
+    expect(name('Contoso. Errors below. See KB 1..')).toBe('Contoso');
+  });
+
   it('reads past an initial in the tenant\'s name ("for tenant A. Datum Corporation.")', () => {
     const line = ['The Directory Synchronization batch run was completed on Monday, 10 March 2014 02:00:00 GMT for tenant A. Datum Corporation.'];
     expect(readReportFields(line, null).tenant.name).toBe('A. Datum Corporation');
