@@ -246,6 +246,23 @@ describe('syncdesk snapshot import / list', () => {
   }, 60_000);
 
 
+  it("never joins, nor renames, another tenant's snapshot through a domain the two share (blind34 M2)", async () => {
+    const run = promisify(execFile);
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
+    const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
+    const bin = resolve('bin/syncdesk.js');
+    const users = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-mguser-ps51.csv');
+    await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z'], { env });
+    // another customer's export that names the same domains (a migration's leftovers, the wrong file)
+    const refused = await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Fabrikam', '--taken-at', '2026-11-30T00:00:00Z'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("with the snapshot of another tenant, Contoso (contoso.com): give this tenant's own domains with --domain, or --tenant-name 'Contoso' if it is that tenant") });
+    expect((await run('node', [bin, 'snapshot', 'list'], { env })).stdout.trim()).toMatch(/^Contoso {2}user: 2026-11-29T00:00:00\.000Z[^\n]*$/);
+    // with its own domain it is a tenant of its own
+    await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Fabrikam', '--domain', 'fabrikam.com', '--taken-at', '2026-11-30T00:00:00Z'], { env });
+    const list = (await run('node', [bin, 'snapshot', 'list'], { env })).stdout.trim().split('\n');
+    expect(list.map((l) => l.split(/\s{2}/)[0])).toEqual(['Contoso', 'Fabrikam']);
+  }, 60_000);
+
   it('stores the snapshot under the tenant and lists it with its age; a broken file exits 1 with the line', async () => {
     const run = promisify(execFile);
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));

@@ -103,8 +103,19 @@ export function tenantFolderFor(dir: string, tenant: SnapshotHeader['tenant']): 
   ];
   for (const test of tests) {
     const hits = stored.filter(test);
-    if (hits.length === 1) return hits[0]!.folder;
     if (hits.length > 1) throw new Error(`it matches the snapshots of ${hits.length} tenants (${hits.map(label).join(', ')}): say which with --tenant-id, --tenant-name or --domain`);
+    const hit = hits[0];
+    if (!hit) continue;
+    // a domain shared with a tenant of another name or id (a migrated user's old address, a
+    // divestiture) is no reason to join, nor to rename, that tenant's snapshot (blind34 M2)
+    const other = (tenant.id && hit.tenant.id && lower(hit.tenant.id) !== lower(tenant.id)) || (tenant.name && hit.tenant.name && lower(hit.tenant.name) !== lower(tenant.name));
+    if (other) {
+      const shared = hit.tenant.domains.filter((d) => domains.has(d));
+      throw new Error(
+        `it shares ${shared.join(', ')} with the snapshot of another tenant, ${label(hit)} (${hit.folder}): give this tenant's own domains with --domain, or --tenant-name '${label(hit)}' if it is that tenant`,
+      );
+    }
+    return hit.folder;
   }
   return null;
 }
