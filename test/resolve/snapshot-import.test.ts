@@ -221,17 +221,22 @@ function reportOf(tenant: ReportRef['tenant']): ReportRef {
   return { reportId: 'r', mailId: null, subject: 's', coversAt: '2026-12-01T00:00:00Z', tenantKey: tenant.domain ?? tenant.name ?? 't', tenant, source: 'mail' };
 }
 
+/** `syncdesk snapshot …` run as a user runs it, on a snapshot folder of its own. */
+function snapshotCli(): { dir: string; snapshot: (...args: string[]) => Promise<{ stdout: string; stderr: string }> } {
+  const run = promisify(execFile);
+  const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
+  const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
+  return { dir, snapshot: (...args) => run('node', [resolve('bin/syncdesk.js'), 'snapshot', ...args], { env }) };
+}
+
 describe('syncdesk snapshot import / list', () => {
   it("joins a tenant's users and groups imported from two files; `snapshot list` and the lookups use both", async () => {
-    const run = promisify(execFile);
-    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
-    const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
-    const bin = resolve('bin/syncdesk.js');
+    const { dir, snapshot } = snapshotCli();
     const fixtures = join(import.meta.dirname, '..', 'fixtures', 'snapshots');
-    await run('node', [bin, 'snapshot', 'import', join(fixtures, 'get-mguser-ps51.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z'], { env });
-    const groups = await run('node', [bin, 'snapshot', 'import', join(fixtures, 'get-mggroup-ps7-unexpanded.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z'], { env });
+    await snapshot('import', join(fixtures, 'get-mguser-ps51.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z');
+    const groups = await snapshot('import', join(fixtures, 'get-mggroup-ps7-unexpanded.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z');
     expect(groups.stdout).toMatch(/^tenant Contoso: domains contoso\.com, contoso\.onmicrosoft\.com .*; group: 2026-11-30T00:00:00\.000Z .* get-mggroup-ps7-unexpanded\.csv; user: 2026-11-29T00:00:00\.000Z .* get-mguser-ps51\.csv; no contact$/m);
-    const list = await run('node', [bin, 'snapshot', 'list'], { env });
+    const list = await snapshot('list');
     expect(list.stdout.trim().split('\n')).toHaveLength(1);
     const directory = loadSnapshotDirectory(dir, () => new Date('2026-12-01T00:00:00Z'));
     const route = directory.route(reportOf({ id: null, name: 'Contoso', domain: null }));
@@ -247,34 +252,28 @@ describe('syncdesk snapshot import / list', () => {
 
 
   it("never joins, nor renames, another tenant's snapshot through a domain the two share (blind34 M2)", async () => {
-    const run = promisify(execFile);
-    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
-    const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
-    const bin = resolve('bin/syncdesk.js');
+    const { snapshot } = snapshotCli();
     const users = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-mguser-ps51.csv');
-    await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z'], { env });
+    await snapshot('import', users, '--tenant-name', 'Contoso', '--taken-at', '2026-11-29T00:00:00Z');
     // another customer's export that names the same domains (a migration's leftovers, the wrong file)
-    const refused = await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Fabrikam', '--taken-at', '2026-11-30T00:00:00Z'], { env }).catch((e: { code: number; stderr: string }) => e);
+    const refused = await snapshot('import', users, '--tenant-name', 'Fabrikam', '--taken-at', '2026-11-30T00:00:00Z').catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("with the snapshot of another tenant, Contoso (contoso.com): give this tenant's own domains with --domain, or --tenant-name 'Contoso' if it is that tenant") });
-    expect((await run('node', [bin, 'snapshot', 'list'], { env })).stdout.trim()).toMatch(/^Contoso {2}user: 2026-11-29T00:00:00\.000Z[^\n]*$/);
+    expect((await snapshot('list')).stdout.trim()).toMatch(/^Contoso {2}user: 2026-11-29T00:00:00\.000Z[^\n]*$/);
     // with its own domain it is a tenant of its own
-    await run('node', [bin, 'snapshot', 'import', users, '--tenant-name', 'Fabrikam', '--domain', 'fabrikam.com', '--taken-at', '2026-11-30T00:00:00Z'], { env });
-    const list = (await run('node', [bin, 'snapshot', 'list'], { env })).stdout.trim().split('\n');
+    await snapshot('import', users, '--tenant-name', 'Fabrikam', '--domain', 'fabrikam.com', '--taken-at', '2026-11-30T00:00:00Z');
+    const list = (await snapshot('list')).stdout.trim().split('\n');
     expect(list.map((l) => l.split(/\s{2}/)[0])).toEqual(['Contoso', 'Fabrikam']);
   }, 60_000);
 
   it('stores the snapshot under the tenant and lists it with its age; a broken file exits 1 with the line', async () => {
-    const run = promisify(execFile);
-    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-'));
-    const env = { ...process.env, SNAPSHOT_DIR: dir, SYNCDESK_CONFIG: '' };
-    const bin = resolve('bin/syncdesk.js');
+    const { dir, snapshot } = snapshotCli();
     const file = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-recipient.csv');
-    const out = await run('node', [bin, 'snapshot', 'import', file, '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z'], { env });
+    const out = await snapshot('import', file, '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z');
     expect(out.stdout).toMatch(/^exo-recipients: 5 objects → .*contoso\.com\/2026-11-30T00-00-00-000Z\.jsonl\.gz$/m);
     expect(out.stderr).toMatch(/warning: 1 mail-enabled public folder/);
-    const list = await run('node', [bin, 'snapshot', 'list'], { env });
+    const list = await snapshot('list');
     expect(list.stdout).toMatch(/^Contoso {2}2026-11-30T00:00:00\.000Z \(\d+ days? old\) exo-recipients export get-recipient\.csv {2}.*contoso\.com$/m);
-    const broken = await run('node', [bin, 'snapshot', 'import', join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'broken.csv')], { env }).catch((e: { code: number; stderr: string }) => e);
+    const broken = await snapshot('import', join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'broken.csv')).catch((e: { code: number; stderr: string }) => e);
     expect(broken).toMatchObject({ code: 1 });
     expect((broken as { stderr: string }).stderr).toMatch(/syncdesk snapshot: broken\.csv:3: not a readable CSV/);
     // a Fabrikam report is not answered from Contoso's snapshot, whose contact has a Fabrikam address
@@ -282,7 +281,7 @@ describe('syncdesk snapshot import / list', () => {
     expect(directory.route(reportOf({ id: null, name: 'Fabrikam', domain: 'fabrikam.com' }))).toEqual({ note: expect.stringMatching(/unknown tenant "fabrikam.com".*no snapshot of it/) });
     expect(directory.route(reportOf({ id: null, name: null, domain: 'contoso.onmicrosoft.com' }))).toMatchObject({ tenant: { name: 'Contoso' } });
     const missing = join(dir, 'nope.csv');
-    const gone = await run('node', [bin, 'snapshot', 'import', missing], { env }).catch((e: { code: number; stderr: string }) => e);
+    const gone = await snapshot('import', missing).catch((e: { code: number; stderr: string }) => e);
     expect(gone).toMatchObject({ code: 1, stderr: `syncdesk snapshot: cannot read ${missing}: no such file\n` });
   }, 60_000);
 });
