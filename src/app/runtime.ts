@@ -9,6 +9,7 @@ import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
+import { loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
 import { createTenantNamer, loadConfiguredTenants } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
@@ -71,7 +72,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   let resolver: Resolver | undefined;
   let stage: TicketStageHandle | undefined;
   const stageLogger = (name: string) => logger.child({ component: name });
-  const nameTenant = createTenantNamer(config, tenants);
+  const nameTenant = createTenantNamer(config, tenants, loadSnapshotDirectory(config.graph.snapshotDir));
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
     return { ...ref, tenantKey: nameTenant(ref) };

@@ -5,6 +5,7 @@ import { forestName, GraphCloudSchema, httpsUrl, type Config } from '../../schem
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
+import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
 
 /**
  * The MSP case: one mailbox gets the reports of many customers. `graph.tenantsFile`
@@ -157,16 +158,19 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
  * One name per tenant, whatever the source calls it: a mail report shows a domain or a
  * display name, the Graph poll knows the tenant id. Keys of the same problem must match
  * across both, so the tenant is named by its id wherever the configuration tells it:
- * the tenants file entry it matches, or the one tenant Graph is configured for. Otherwise
- * (no Graph, unknown tenant) the report's own key stands.
+ * the tenants file entry it matches, or the one tenant Graph is configured for. Else a
+ * directory snapshot of the tenant names it (by its initial domain), else (no Graph, no
+ * snapshot) the report's own key stands.
  */
-export function createTenantNamer(config: Config, tenantsFile: TenantDirectory | null): (ref: ReportRef) => string {
+export function createTenantNamer(config: Config, tenantsFile: TenantDirectory | null, snapshots: Pick<SnapshotDirectory, 'keyOf'> | null = null): (ref: ReportRef) => string {
+  // a snapshot knows a tenant's name and domains together: both layouts of its reports are one tenant (blind34 M3)
+  const fallback = (ref: ReportRef): string => snapshots?.keyOf(ref) ?? ref.tenantKey;
   if (tenantsFile) {
     return (ref) => {
       const m = tenantsFile.match(ref);
-      return m.ok ? m.tenant.tenantId.toLowerCase() : ref.tenantKey;
+      return m.ok ? m.tenant.tenantId.toLowerCase() : fallback(ref);
     };
   }
   const single = config.graph.tenantId?.trim().toLowerCase();
-  return single ? () => single : (ref) => ref.tenantKey;
+  return single ? () => single : fallback;
 }

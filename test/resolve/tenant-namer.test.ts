@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { loadConfig } from '../../src/config.ts';
+import { loadSnapshotDirectory } from '../../src/resolve/snapshot/snapshot-store.ts';
 import { createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
 
 const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
@@ -32,5 +33,16 @@ describe('createTenantNamer: one name per tenant for mails and the Graph poll', 
     expect(single(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
     const none = namerFor({});
     expect(none(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('contoso.onmicrosoft.com');
+  });
+
+  it("without Graph, a directory snapshot joins a tenant's name-only reports (the DirSync layout) to its domain's; other tenants name themselves (blind34 M3)", () => {
+    const config = loadConfig({});
+    const name = createTenantNamer(config, null, loadSnapshotDirectory(join(import.meta.dirname, '..', '..', 'examples', 'snapshots')));
+    // "for tenant Contoso Ltd." and "for directory Contoso [contoso.onmicrosoft.com]": one tenant
+    expect(name(ref({ name: 'Contoso Ltd.', domain: null, id: null }, 'contoso ltd.'))).toBe('contoso.onmicrosoft.com');
+    expect(name(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('contoso.onmicrosoft.com');
+    // a name no snapshot has stays the report's own key, as a similar one does
+    expect(name(ref({ name: 'Contoso Ltd. UK', domain: null, id: null }, 'contoso ltd. uk'))).toBe('contoso ltd. uk');
+    expect(name(ref({ name: 'Tailspin Toys', domain: null, id: null }, 'tailspin toys'))).toBe('tailspin toys');
   });
 });

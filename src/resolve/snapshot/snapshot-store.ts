@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReportRef } from '../../../schemas/jobs.schema.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupAnswer, TenantRoute } from '../directory-lookup.ts';
+import { isInitialDomain } from '../initial-domain.ts';
 import { createTenantDirectory, type TenantEntry } from '../tenants.ts';
 import { FULL_COVERAGE, OBJECT_TYPES, readSnapshot, SnapshotHeaderSchema, writeSnapshot, type ObjectType, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
 import { createSnapshotLookup, describeAge } from './snapshot-lookup.ts';
@@ -145,6 +147,13 @@ export interface SnapshotDirectory {
   owns(tenant: TenantEntry): boolean;
   /** The lookup over that tenant's snapshot parts, read when first asked. */
   lookup(tenant: TenantEntry): DirectoryLookup;
+  /**
+   * The key a report of a snapshot's tenant is named by, whichever way it names the tenant (the
+   * DirSync era's "for tenant NAME.", the later "[NAME.onmicrosoft.com]"): the tenant's initial
+   * domain, what the later layout names it by, else its first domain, else its id. Null for a
+   * report of no snapshot's tenant.
+   */
+  keyOf(report: ReportRef): string | null;
 }
 
 /**
@@ -163,6 +172,12 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
       return m.ok ? { tenant: m.tenant } : { note: `${m.reason.replace('no entry in the tenants file', 'no snapshot of it')}` };
     },
     owns: (tenant) => tenants.has(tenant),
+    keyOf(report) {
+      const m = stored.length ? directory.match(report) : null;
+      if (!m?.ok) return null;
+      const { domains, tenantId } = m.tenant;
+      return (domains.find(isInitialDomain) ?? domains[0] ?? tenantId).toLowerCase();
+    },
     lookup(tenant) {
       const s = tenants.get(tenant);
       if (!s) throw new Error(`no snapshot for tenant ${tenant.tenantId}`);
