@@ -158,8 +158,25 @@ const ROLE_PATTERNS: [FieldRole, RegExp][] = [
   ['ignore', /^(time|date|time ?occurred|time ?occurred ?\(utc\)|detected|occurred|last ?seen|error ?time|timestamp|first ?seen|machine ?id|connector ?name|tracking ?id|zeit|datum|zeitpunkt|日時|時刻|発生日時|heure|fecha|hora)$/],
 ];
 
-/** The role of a column header or field label, or null for words we don't know. */
+/**
+ * The role of a column header or field label, or null for words we don't know. Remembered per
+ * label: a report repeats a handful of labels on every row, and a pasted dump (or a hostile
+ * mail) repeats one hundreds of thousands of times (the fuzz test's "From: a / Sent: b").
+ */
 export function fieldRole(label: string): FieldRole | null {
+  if (label.length > MAX_REMEMBERED_LABEL) return roleOf(label);
+  let role = knownRoles.get(label);
+  if (role === undefined) {
+    if (knownRoles.size >= MAX_REMEMBERED_LABELS) knownRoles.clear();
+    knownRoles.set(label, (role = roleOf(label)));
+  }
+  return role;
+}
+const knownRoles = new Map<string, FieldRole | null>();
+const MAX_REMEMBERED_LABELS = 4096;
+const MAX_REMEMBERED_LABEL = 80;
+
+function roleOf(label: string): FieldRole | null {
   const norm = label
     .toLowerCase()
     .replace(/[:：*]+$/, '')
