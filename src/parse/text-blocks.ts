@@ -2,7 +2,7 @@ import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
 import { findFamilies } from './families.ts';
-import { ERRORISH } from './markers.ts';
+import { ERRORISH, REGION_END } from './markers.ts';
 import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
 import { liftInlineComments } from './inline-comments.ts';
@@ -77,6 +77,9 @@ export function textToBlocks(text: string): Block[] {
       addTabLine(tabs, line, endTabRow);
       continue;
     }
+    // the report's end ("Tracking ID: …", "Thank you") is no wrapped cell of the last row (blind34
+    // M11: the old layout's tracking line was glued onto the last row's source anchor)
+    if (tabs && REGION_END.test(line.trim())) endTabTable();
     if (tabs && (tabs.lead.length || (tabs.descriptionFirst && tabs.cells && tabs.cells.length >= tabs.columns))) {
       // the first lines of the next row's description, wrapped before its first tab
       endTabRow();

@@ -13,6 +13,14 @@ const records = (text: string): Array<[string, string | null, string | null]> =>
   extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
 
 describe('tab-separated tables', () => {
+  it("ends at the report's own end: a Tracking ID line under the last row is no part of its anchor (blind34 M11)", () => {
+    const text = ['Identity\tError Description\tOn-premises Object ID', `ann@contoso.com\t${FED}\tlGzdRACtXVeR312rB3cYyA==`, `bob@contoso.com\t${LARGE}\tCAr2MudTWj+AgRSevLtf5w==`, 'Tracking ID: 547cd7ac-542c-4a00-bd88-726ecdf13fdf'].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', 'lGzdRACtXVeR312rB3cYyA=='],
+      ['LargeObject', 'bob@contoso.com', 'CAr2MudTWj+AgRSevLtf5w=='],
+    ]);
+  });
+
   it('a row whose empty last cells a client left out is followed by the next row, not joined to it', () => {
     const text = [
       'Identity\tError Name\tError Description\tSource Anchor',
