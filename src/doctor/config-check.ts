@@ -4,6 +4,7 @@ import { ConfigError, SECRET_PATHS, envNameOf, loadConfig } from '../config.ts';
 import { configFilePath, readConfigFile } from '../config-file.ts';
 import { ConfigSchema } from '../../schemas/config.schema.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
+import { ambiguities } from '../resolve/tenants.ts';
 import { fail, pass, warn, type CheckResult } from './check.ts';
 
 type Env = Record<string, string | undefined>;
@@ -59,7 +60,12 @@ export function checkConfig(env: Env): { result: CheckResult[]; config: Config |
   if (config.graph.tenantsFile) {
     try {
       const dir = tenantsFromConfig(config, env);
-      results.push(pass('graph tenants file', `${config.graph.tenantsFile}: ${dir?.tenants.length ?? 0} tenants`));
+      const unclear = ambiguities(dir?.tenants ?? []);
+      results.push(
+        unclear.length
+          ? warn('graph tenants file', `${config.graph.tenantsFile}: ${unclear.join('; ')}: a report naming it matches no tenant`, 'list each tenant id, domain and name for one tenant only')
+          : pass('graph tenants file', `${config.graph.tenantsFile}: ${dir?.tenants.length ?? 0} tenants`),
+      );
     } catch (err) {
       results.push(fail('graph tenants file', (err as Error).message, 'correct the tenants file (see the format in the README), or unset GRAPH_TENANTS_FILE'));
     }

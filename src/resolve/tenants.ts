@@ -67,20 +67,38 @@ export interface TenantDirectory {
 }
 
 export function parseTenants(text: string, env: Record<string, string | undefined>, source = 'tenants file'): TenantEntry[] {
-  const parsed = TenantsFileSchema.safeParse(parseYaml(text));
+  const invalid = (what: string) => new PermanentError(`${source}: ${what}`, 'TenantsFileInvalid');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    // the YAML parser names the line, not the file
+    throw invalid((err as Error).message);
+  }
+  // an entry named as an MSP knows it ("tenants.37 (Tailspin Toys)"), not by its index alone (blind34 M6)
+  const rawList = (Array.isArray(raw) ? raw : (raw as { tenants?: unknown } | null)?.tenants) as Array<{ name?: unknown; tenantId?: unknown }> | undefined;
+  const entry = (i: number): string => {
+    const named = rawList?.[i]?.name ?? rawList?.[i]?.tenantId;
+    return `tenants.${i}${typeof named === 'string' ? ` (${named})` : ''}`;
+  };
+  const parsed = TenantsFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PermanentError(
-      `${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-      'TenantsFileInvalid',
+    throw invalid(
+      parsed.error.issues
+        .map((i) => {
+          const at = i.path[0] === 'tenants' && typeof i.path[1] === 'number' ? [entry(i.path[1]), ...i.path.slice(2)] : typeof i.path[0] === 'number' ? [entry(i.path[0]), ...i.path.slice(1)] : i.path;
+          return `${at.join('.') || '(root)'}: ${i.message}`;
+        })
+        .join('; '),
     );
   }
   const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.tenants;
   return list.map((t, i) => {
     const secret = t.clientSecret ?? (t.clientSecretEnv ? env[t.clientSecretEnv] : undefined);
-    if (t.clientSecretEnv && !secret) throw new PermanentError(`${source}: tenants.${i}: ${t.clientSecretEnv} is not set`, 'TenantsFileInvalid');
-    if (!t.managedIdentity && !t.clientId) throw new PermanentError(`${source}: tenants.${i}: clientId is required`, 'TenantsFileInvalid');
+    if (t.clientSecretEnv && !secret) throw invalid(`${entry(i)}: ${t.clientSecretEnv} is not set`);
+    if (!t.managedIdentity && !t.clientId) throw invalid(`${entry(i)}: clientId is required`);
     if (!t.managedIdentity && !secret && !t.certificatePath) {
-      throw new PermanentError(`${source}: tenants.${i}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`, 'TenantsFileInvalid');
+      throw invalid(`${entry(i)}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`);
     }
     return {
       name: t.name ?? null,
@@ -106,6 +124,21 @@ export function parseTenants(text: string, env: Record<string, string | undefine
  */
 export function loadConfiguredTenants(config: Config, env: Record<string, string | undefined> = process.env): TenantDirectory | null {
   return config.graph.tenantsFile ? loadTenantsFile(config.graph.tenantsFile, env) : null;
+}
+
+/**
+ * What the file lists for more than one tenant: a tenant id, a domain or a name (a report
+ * naming it is then matched to neither, never guessed), and forwarders (fine for an MSP's own
+ * address: the report's id, domain or name decides first). For `doctor` (blind34 M6).
+ */
+export function ambiguities(tenants: readonly TenantEntry[]): string[] {
+  const owners = new Map<string, string[]>();
+  const label = (t: TenantEntry): string => t.name ?? t.tenantId;
+  for (const t of tenants) {
+    const keys = [`tenant id ${t.tenantId.toLowerCase()}`, ...t.domains.map((d) => `domain ${d}`), ...(t.name ? [`name ${t.name.toLowerCase()}`] : [])];
+    for (const key of new Set(keys)) owners.set(key, [...(owners.get(key) ?? []), label(t)]);
+  }
+  return [...owners].filter(([, who]) => who.length > 1).map(([key, who]) => `${key} is listed for ${who.join(' and ')}`);
 }
 
 /** Reads the tenants file once; match() is then pure. */

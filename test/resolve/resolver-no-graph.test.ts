@@ -9,7 +9,7 @@ import { recordingLogger } from '../ingest/helpers.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { createResolverFromConfig } from '../../src/app/resolver.ts';
 import { graphConfigured } from '../../src/app/runtime.ts';
-import { createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
+import { ambiguities, createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { SNAPSHOT_FORMAT } from '../../src/resolve/snapshot/snapshot-format.ts';
@@ -62,6 +62,8 @@ describe('without Graph configured', () => {
     const dup = { ...base, fingerprint: fingerprintError(base) };
     const note = (await resolver.resolve(ref, [dup])).get(dup.fingerprint)!.note;
     expect(note).toMatch(/not configured.*; unknown tenant "contoso\.com" .*no snapshot of it/);
+    // one sentence joined to the next, without a stop left before the semicolon (blind34 M12)
+    expect(note).toContain('holders were not looked up; unknown tenant');
     await resolver.close();
   });
 
@@ -98,6 +100,18 @@ describe('tenants file', () => {
     expect(match('it@contoso.com')).toMatchObject({ ok: true, tenant: { tenantId: 'T-A' } });
     expect(match('x', { domain: 'shared.example' })).toMatchObject({ ok: false, reason: expect.stringMatching(/matches 2 tenants/) });
     expect(match('initech.example')).toMatchObject({ ok: false, reason: expect.stringMatching(/^unknown tenant/) });
+  });
+
+  it('lists for doctor what it gives to more than one tenant (a shared domain, a name twice): such a report matches neither (blind34 M6)', () => {
+    expect(ambiguities(tenants.tenants)).toEqual(['domain shared.example is listed for Fabrikam and Other']);
+    const twice = parseTenants('[{ name: Fabrikam, tenantId: T-1, clientId: c, clientSecret: s }, { name: fabrikam, tenantId: t-1, clientId: c, clientSecret: s }]', {});
+    expect(ambiguities(twice)).toEqual(['tenant id t-1 is listed for Fabrikam and fabrikam', 'name fabrikam is listed for Fabrikam and fabrikam']);
+  });
+
+  it('names an entry in its errors by its index and its name, and a YAML error by the file (blind34 M6)', () => {
+    expect(() => parseTenants('tenants:\n  - { name: Tailspin Toys, tenantId: t }\n', {}, 'tenants.yaml')).toThrow('tenants.yaml: tenants.0 (Tailspin Toys): clientId is required');
+    expect(() => parseTenants('tenants:\n  - { name: Tailspin, tenantId: t, clientId: c, clientSecret: s, queue: x }\n', {}, 'tenants.yaml')).toThrow(/^tenants\.yaml: tenants\.0 \(Tailspin\): Unrecognized key/);
+    expect(() => parseTenants('tenants:\n  - name: a\n - name: b\n', {}, 'tenants.yaml')).toThrow(/^tenants\.yaml: .*line/);
   });
 
   it('rejects entries without a way to sign in, or a missing secret variable', () => {

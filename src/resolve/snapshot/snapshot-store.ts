@@ -207,7 +207,8 @@ export function graphThenSnapshots(graph: { route: TenantRoute; lookupFor: Direc
       const live = graph.route(report);
       if ('tenant' in live) return live;
       const stored = snapshots.route(report);
-      return 'tenant' in stored ? stored : { note: `${live.note}; ${stored.note}` };
+      // one sentence after another: the first may end in its own stop
+      return 'tenant' in stored ? stored : { note: `${live.note.replace(/[.;]\s*$/, '')}; ${stored.note}` };
     },
     lookupFor: (tenant) => (snapshots.owns(tenant) ? snapshots.lookup(tenant) : graph.lookupFor(tenant)),
   };
