@@ -8,6 +8,7 @@ import { decodeExport, importCsv } from '../resolve/snapshot/import-csv.ts';
 import { describeParts, label, saveSnapshot, storedTenants, tenantFolderFor } from '../resolve/snapshot/snapshot-store.ts';
 import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
+import { signsInToGraph } from '../resolve/tenants.ts';
 
 /** What `syncdesk snapshot export|import|list` does (loaded when it runs; see snapshot-command.ts). */
 
@@ -29,6 +30,10 @@ export async function exportSnapshot(opts: { tenant?: string }): Promise<void> {
     return;
   }
   const tenant = matching[0]!;
+  if (!signsInToGraph(tenant)) {
+    fail(`tenant ${tenant.name ?? tenant.tenantId} has no Graph sign-in in the tenants file: import its exports instead (\`syncdesk snapshot import\`)`, 2);
+    return;
+  }
   const bar = process.stderr.isTTY ? new SingleBar({ format: '{collection} {value} objects', stream: process.stderr }) : null;
   bar?.start(0, 0, { collection: 'users' });
   const objects = [];

@@ -5,7 +5,7 @@ import { createGraphClient, createGraphCredential, graphEndpoints } from '../res
 import { normaliseLookup } from '../resolve/lookup-key.ts';
 import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } from '../resolve/lookup-plan.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
-import type { TenantEntry } from '../resolve/tenants.ts';
+import { signsInToGraph, type TenantEntry } from '../resolve/tenants.ts';
 import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
 /**
@@ -180,6 +180,10 @@ export async function checkGraph(
   const timeoutMs = options.timeoutMs ?? 20_000;
   const out: CheckResult[] = [];
   for (const tenant of tenants) {
+    if (!signsInToGraph(tenant)) {
+      out.push(skip(`graph ${tenant.name ?? tenant.tenantId}`, 'no Graph sign-in in the tenants file (consent pending): its values are looked up in its directory snapshot'));
+      continue;
+    }
     const probe = factory(tenant, config.graph);
     const access = await checkGraphTenant(tenant, config, probe, timeoutMs);
     out.push(access);

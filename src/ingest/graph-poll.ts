@@ -11,7 +11,7 @@ import type { GraphObserver } from '../resolve/graph-observer.ts';
 import { graphPath } from '../resolve/odata.ts';
 import { createLimiter, sleep as realSleep } from '../resolve/rate-limit.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
-import type { TenantEntry } from '../resolve/tenants.ts';
+import { signsInToGraph, type TenantEntry } from '../resolve/tenants.ts';
 
 /**
  * An ingest source next to the mailbox. The second source of errors: Entra keeps each quarantined conflict on the object as
@@ -117,7 +117,8 @@ export async function pollGraph(config: Config, deps: PollGraphDeps): Promise<Pa
   if (!directory) return [];
   const reports: ParsedReport[] = [];
   const failures: Array<TransientError | PermanentError> = [];
-  for (const tenant of directory.tenants) {
+  // a tenant without Graph sign-in (consent pending) has nothing to poll
+  for (const tenant of directory.tenants.filter(signsInToGraph)) {
     const log = deps.logger.child({ tenant: tenant.name ?? tenant.tenantId });
     try {
       const report = await pollTenant(tenant, config, deps, log);

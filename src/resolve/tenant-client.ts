@@ -3,7 +3,7 @@ import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
-import { createTenantDirectory, loadConfiguredTenants, type TenantDirectory, type TenantEntry } from './tenants.ts';
+import { createTenantDirectory, loadConfiguredTenants, signsInToGraph, type TenantDirectory, type TenantEntry } from './tenants.ts';
 
 /** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
 export function singleTenant(g: Config['graph']): TenantEntry | null {
@@ -48,7 +48,10 @@ export function tenantRoute(config: Config, tenantsFile: TenantDirectory | null)
   }
   return (report) => {
     const m = directory.match(report);
-    return m.ok ? { tenant: m.tenant } : { note: m.reason };
+    if (!m.ok) return { note: m.reason };
+    // consent pending: the tenant's snapshot answers (graphThenSnapshots), or the note says why nothing did
+    if (!signsInToGraph(m.tenant)) return { note: `tenant ${m.tenant.name ?? m.tenant.tenantId} has no Graph sign-in in the tenants file` };
+    return { tenant: m.tenant };
   };
 }
 

@@ -24,6 +24,9 @@ import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
  *     cloud: global
  *     onpremForest: contoso                   # optional: its AD, read by the worker with ONPREM_FOREST=contoso
  * ```
+ *
+ * An entry without any sign-in (consent pending) still routes, names and trusts its tenant's
+ * reports; their values are looked up in the tenant's directory snapshot.
  */
 
 const TenantEntrySchema = z
@@ -57,6 +60,11 @@ export interface TenantEntry extends TenantCredentials {
   authorityHost?: string;
   /** The AD forest whose worker reads this tenant's on-premises side (ONPREM_FOREST there); none: the default forest, if any. */
   onpremForest?: string;
+}
+
+/** Whether the entry can sign in to Graph; one that cannot is answered from its directory snapshot. */
+export function signsInToGraph(t: TenantEntry): boolean {
+  return !!t.managedIdentity || (!!t.clientId && (!!t.clientSecret || !!t.certificatePath));
 }
 
 export type TenantMatch = { ok: true; tenant: TenantEntry } | { ok: false; reason: string };
@@ -96,8 +104,11 @@ export function parseTenants(text: string, env: Record<string, string | undefine
   return list.map((t, i) => {
     const secret = t.clientSecret ?? (t.clientSecretEnv ? env[t.clientSecretEnv] : undefined);
     if (t.clientSecretEnv && !secret) throw invalid(`${entry(i)}: ${t.clientSecretEnv} is not set`);
-    if (!t.managedIdentity && !t.clientId) throw invalid(`${entry(i)}: clientId is required`);
-    if (!t.managedIdentity && !secret && !t.certificatePath) {
+    // no sign-in at all: a customer whose consent is pending, answered from its snapshot (blind34 M4);
+    // part of one (an app id without its secret) is a mistake, said as such
+    const signIn = t.managedIdentity || t.clientId || t.clientSecret || t.clientSecretEnv || t.certificatePath;
+    if (signIn && !t.managedIdentity && !t.clientId) throw invalid(`${entry(i)}: clientId is required`);
+    if (signIn && !t.managedIdentity && !secret && !t.certificatePath) {
       throw invalid(`${entry(i)}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`);
     }
     return {

@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createJiraTicketSink } from '../../src/ticket/sinks/jira-ticket-sink.ts';
 import { probeDesk } from '../../src/ticket/sinks/index.ts';
+import { checkConfig } from '../../src/doctor/config-check.ts';
 import { checkGraph, type GraphProbe } from '../../src/doctor/graph-check.ts';
 import { versionAtLeast } from '../../src/doctor/redis-check.ts';
 import { formatReport, redactResults } from '../../src/doctor/run-doctor.ts';
@@ -48,6 +52,18 @@ describe('doctor: Graph', () => {
     const app = new Error('AADSTS700016: Application with identifier client-1 was not found in the directory');
     const [b] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], app), env: {} });
     expect(b!.fix).toContain('GRAPH_CLIENT_ID');
+  });
+
+  it('a tenants-file entry with no sign-in (consent pending) is said to be answered from its snapshot, not signed in (blind34 M4); an ambiguous file is a warning (M6)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-doctor-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, 'tenants:\n  - { name: Pending, tenantId: t-p, domains: [pending.example] }\n  - { name: Other, tenantId: t-o, domains: [pending.example], clientId: c, clientSecret: s }\n');
+    let probed = 0;
+    const results = await checkGraph(loadConfig({ GRAPH_TENANTS_FILE: file }), { probe: () => (probed++, stubProbe([])), env: {} });
+    expect(results[0]).toMatchObject({ check: 'graph Pending', status: 'skip', detail: expect.stringContaining('looked up in its directory snapshot') });
+    expect(probed).toBe(1);
+    const config = checkConfig({ GRAPH_TENANTS_FILE: file });
+    expect(config.result.find((r) => r.check === 'graph tenants file')).toMatchObject({ status: 'warn', detail: expect.stringContaining('domain pending.example is listed for Pending and Other') });
   });
 
   it('skips when Graph is not configured, and fails when half of it is', async () => {

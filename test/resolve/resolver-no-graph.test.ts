@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -109,9 +109,25 @@ describe('tenants file', () => {
   });
 
   it('names an entry in its errors by its index and its name, and a YAML error by the file (blind34 M6)', () => {
-    expect(() => parseTenants('tenants:\n  - { name: Tailspin Toys, tenantId: t }\n', {}, 'tenants.yaml')).toThrow('tenants.yaml: tenants.0 (Tailspin Toys): clientId is required');
+    expect(() => parseTenants('tenants:\n  - { name: Tailspin Toys, tenantId: t, clientSecret: s }\n', {}, 'tenants.yaml')).toThrow('tenants.yaml: tenants.0 (Tailspin Toys): clientId is required');
     expect(() => parseTenants('tenants:\n  - { name: Tailspin, tenantId: t, clientId: c, clientSecret: s, queue: x }\n', {}, 'tenants.yaml')).toThrow(/^tenants\.yaml: tenants\.0 \(Tailspin\): Unrecognized key/);
     expect(() => parseTenants('tenants:\n  - name: a\n - name: b\n', {}, 'tenants.yaml')).toThrow(/^tenants\.yaml: .*line/);
+  });
+
+  it("an entry with no Graph sign-in at all (consent pending) is its tenant's all the same, looked up in its snapshot (blind34 M4)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-pending-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, 'tenants:\n  - { name: Contoso, tenantId: 0e2e0000-0000-4000-8000-0000000000c1, domains: [contoso.com, contoso.onmicrosoft.com] }\n');
+    const config = loadConfig({ GRAPH_TENANTS_FILE: file, SNAPSHOT_DIR: join(import.meta.dirname, '..', '..', 'examples', 'snapshots') });
+    const resolver = createResolverFromConfig(config, { redis: new Redis({ lazyConnect: true }), logger: pino({ level: 'silent' }) });
+    const base = { category: 'DuplicateAttribute' as const, errorCode: null, identity: 'x@contoso.com', objectType: 'User', onPremisesObjectId: null, attributes: [{ name: 'UserPrincipalName', value: 'john@contoso.com' }], message: 'm' };
+    const dup = { ...base, fingerprint: fingerprintError(base) };
+    const r = (await resolver.resolve(ref, [dup])).get(dup.fingerprint)!;
+    await resolver.close();
+    expect(r.verdict).not.toBe('unresolved');
+    expect(r.note).toMatch(/directory snapshot of Contoso Ltd\./);
+    // part of a sign-in is a mistake, said as such
+    expect(() => parseTenants('[{ tenantId: t, clientSecret: s }]', {})).toThrow(/clientId is required/);
   });
 
   it('rejects entries without a way to sign in, or a missing secret variable', () => {
