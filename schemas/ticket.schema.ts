@@ -44,6 +44,8 @@ export type DeskStatus = (typeof DESK_STATUSES)[number];
 /** A ticket as the desk has it. */
 export const DeskTicketSchema = z.object({
   id: z.string(),
+  /** How the desk shows the ticket to its agents where that is not the id: Jira's issue key (IDM-4), ServiceNow's number (INC0000003). */
+  name: z.string().optional(),
   key: z.string(),
   url: z.string().nullable(),
   /** open (new/open/in progress/pending…), resolved (reopenable), closed (terminal), wontfix (leave alone). */

@@ -350,12 +350,17 @@ export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: Desk
     });
   }
   if (followUpOf?.status === 'open') {
-    body.push({ kind: 'paragraph', text: `Continues ticket ${followUpOf.id}: the report lists this object's conflict with other values now; that ticket is resolved in favour of this one.` });
+    body.push({ kind: 'paragraph', text: `Continues ticket ${shownName(followUpOf)}: the report lists this object's conflict with other values now; that ticket is resolved in favour of this one.` });
   } else if (followUpOf) {
-    body.push({ kind: 'paragraph', text: `Follow-up of ticket ${followUpOf.id} (${followUpOf.status}): the problem came back.` });
+    body.push({ kind: 'paragraph', text: `Follow-up of ticket ${shownName(followUpOf)} (${followUpOf.status}): the problem came back.` });
   }
   body.push(...factBlocks(view), ...seenBlocks(seen));
   return { key: view.key, summary: renderSummary(view), body, keyDisplay: keyDisplay(view.error), scope: problemScope(view.error), ...mailOf(view.report) };
+}
+
+/** A ticket as its desk shows it to agents (blind32 V7: a Jira issue id or a ServiceNow sys_id means nothing to them). */
+function shownName(t: DeskTicket): string {
+  return t.name ?? t.id;
 }
 
 function reportLine(report: ReportRef): string {
@@ -397,7 +402,7 @@ export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byRepo
 /** The note that resolves a ticket its family's new one continues (the object's values changed). */
 export function continuedNote(view: ProblemView, next: DeskTicket): ContentBlock[] {
   const values = view.error.attributes.filter((a) => a.value).map((a) => `${a.name} ${a.value}`).join(', ');
-  return [{ kind: 'paragraph', text: `Continued in ticket ${next.id}: ${reportLine(view.report)} lists this object's conflict with other values (${values}). Resolved in favour of that ticket.` }];
+  return [{ kind: 'paragraph', text: `Continued in ticket ${shownName(next)}: ${reportLine(view.report)} lists this object's conflict with other values (${values}). Resolved in favour of that ticket.` }];
 }
 
 export function resolveNote(report: ReportRef, missed: number, reopenWithinDays: number): ContentBlock[] {

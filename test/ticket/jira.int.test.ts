@@ -33,6 +33,7 @@ function deskStatus(issue: FakeJiraIssue): DeskStatus {
 function inspect(issue: FakeJiraIssue): InspectedTicket {
   return {
     id: issue.id,
+    name: issue.key,
     status: deskStatus(issue),
     summary: issue.fields.summary,
     notes: issue.comments.length,

@@ -24,6 +24,7 @@ function deskStatus(state: string): DeskStatus {
 function inspect(fake: FakeServiceNow, rec: FakeIncident): InspectedTicket {
   return {
     id: rec.sys_id,
+    name: rec.number,
     status: deskStatus(rec.state),
     summary: rec.short_description,
     // Work notes plus each resolution note (close_notes, as the incident's audit history has them).
@@ -31,7 +32,7 @@ function inspect(fake: FakeServiceNow, rec: FakeIncident): InspectedTicket {
     // a child of a Closed incident, or (a follow-up of a Resolved one, never its child) named in a work note
     linkedTo: [
       ...(rec.parent_incident ? [rec.parent_incident] : []),
-      ...fake.workNotes(rec.sys_id).flatMap((n) => /^Follow-up of incident \S*?([0-9a-f]{32})\b/.exec(n)?.[1] ?? []),
+      ...fake.workNotes(rec.sys_id).flatMap((n) => /^Follow-up of incident [^(]*\(\S*?([0-9a-f]{32})\b/.exec(n)?.[1] ?? []),
     ],
     text: rec.description,
   };

@@ -113,6 +113,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     const status = statusOf(issue);
     return {
       id: issue.id,
+      name: issue.key,
       key,
       url: `${base}/browse/${issue.key}`,
       status,
@@ -384,7 +385,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const { id, key: issueKey } = res.data;
       remember(draft.key, id);
       log.info({ correlationKey: draft.key, ticketId: id, issue: issueKey }, 'jira issue created');
-      const ticket: DeskTicket = { id, key: draft.key, url: `${base}/browse/${issueKey}`, status: 'open', resolvedAt: null };
+      const ticket: DeskTicket = { id, name: issueKey, key: draft.key, url: `${base}/browse/${issueKey}`, status: 'open', resolvedAt: null };
       if (!withDescription) {
         try {
           await comment(ticket, bodyWithMail(draft, mail));

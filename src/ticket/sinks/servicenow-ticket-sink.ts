@@ -127,7 +127,7 @@ export function createServiceNowTicketSink(
   function toTicket(rec: SnIncident, key: string): DeskTicket {
     const status = snStatus(rec.state);
     const resolvedAt = status === 'open' ? null : snDate(rec.resolved_at) ?? snDate(rec.closed_at);
-    return { id: rec.sys_id, key, url: urlOf(rec.sys_id), status, resolvedAt };
+    return { id: rec.sys_id, ...(rec.number && { name: rec.number }), key, url: urlOf(rec.sys_id), status, resolvedAt };
   }
 
   async function patch(sysId: string, fields: Record<string, string>): Promise<SnIncident> {
@@ -227,7 +227,7 @@ export function createServiceNowTicketSink(
       // A child follows its parent's state: resolving or reopening the parent resolves or reopens
       // it. Only a Closed parent (read-only, never reopened) is safe; a Resolved one is named instead.
       if (old?.status === 'closed') fields.parent_incident = old.id;
-      else if (old) fields.work_notes = `Follow-up of incident ${old.url ?? old.id} (${old.status}); not made its child, so a change of that incident's state leaves this one alone.`;
+      else if (old) fields.work_notes = `Follow-up of incident ${old.name ? `${old.name} ` : ''}(${old.url ?? old.id}, ${old.status}); not made its child, so a change of that incident's state leaves this one alone.`;
       const res = await http.request<{ result: SnIncident }>({
         method: 'POST',
         url: TABLE,
