@@ -84,6 +84,8 @@ export interface IngestorDeps {
   config: Config;
   logger: Logger;
   trust?: SenderTrust;
+  /** The tenants file's forwarders: trusted as ALLOWED_FORWARDERS are (blind34 M5: an MSP lists each customer's there). */
+  tenantForwarders?: readonly string[];
   /** The parser (defaults to the real one); `opened` hears the decoded documents, so sender trust need not decode the mail again. */
   parse?: (raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => Promise<ParseOutcome>;
   now?: () => Date;
@@ -105,7 +107,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     deps.trust ??
     createSenderTrust({
       policy: config.ingest.trustPolicy,
-      allowedForwarders: config.ingest.allowedForwarders,
+      allowedForwarders: [...config.ingest.allowedForwarders, ...(deps.tenantForwarders ?? [])],
       trustedAuthServIds: config.ingest.trustedAuthServIds,
     });
   const parse = deps.parse ?? ((raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => parseMail(raw, { maxBytes: config.ingest.maxMailBytes, opened }));
