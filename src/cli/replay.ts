@@ -1,6 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { SingleBar } from 'cli-progress';
-import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type TicketJob } from '../../schemas/jobs.schema.ts';
+import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type ResolveResult, type TicketJob } from '../../schemas/jobs.schema.ts';
 import { objectLabel } from '../../schemas/report.schema.ts';
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
@@ -10,6 +10,8 @@ import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-s
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
 import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
+import { TransientError } from '../errors.ts';
+import { unresolved } from '../resolve/resolve-error.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
@@ -173,7 +175,7 @@ type Print = (line?: string) => void;
  */
 async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportErrors, print: Print | undefined): Promise<TicketCounts> {
   const job = ReportErrorsSchema.parse(report);
-  const resolved = await processResolveJob(job, runtime.resolver());
+  const resolved = await lookedUpForPlan(job, runtime, print);
   const actions = await plan(job, new Map(resolved.map((r) => [r.fingerprint, r.resolution])));
   if (print) {
     for (const e of job.errors) {
@@ -183,6 +185,23 @@ async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportEr
     for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
   }
   return countActions(actions);
+}
+
+/**
+ * The lookups of a report for the plan. A directory that does not answer now (Graph's sign-in
+ * host unreachable, a timeout) leaves this report's values not looked up, said, and the plan
+ * goes on to the next mails (blind34 M8: the first such report ended the whole dry run); a
+ * real run retries the lookup instead.
+ */
+async function lookedUpForPlan(job: ReportErrors, runtime: Runtime, print: Print | undefined): Promise<ResolveResult[]> {
+  try {
+    return await processResolveJob(job, runtime.resolver());
+  } catch (err) {
+    if (!(err instanceof TransientError)) throw err;
+    const note = `the directory did not answer (${err.message}): not looked up for this plan; a real run tries again`;
+    print?.(`    (${note})`);
+    return job.errors.map((e) => ({ fingerprint: e.fingerprint, resolution: unresolved(e.fingerprint, note) }));
+  }
 }
 
 /**

@@ -192,6 +192,17 @@ describe('replay --dry-run predicts the real run', () => {
     expect(report.totals.tickets).toEqual({ create: 1 });
   }, 120_000);
 
+  it('a directory that does not answer leaves a report not looked up in the plan, and the plan goes on to the next mails (blind34 M8)', async () => {
+    const x = file('x.eml', reportMail({ ...tenant, coversAt: new Date('2026-05-07T06:00:00Z'), rows: [row('xia', 'x1')], messageId: `<dry-x-${id}@microsoftonline.com>` }));
+    const y = file('y.eml', reportMail({ ...tenant, coversAt: new Date('2026-05-08T06:00:00Z'), rows: [row('yan', 'y1')], messageId: `<dry-y-${id}@microsoftonline.com>` }));
+    // Graph configured, its sign-in host a closed port on this machine
+    const unreachable = { ...env, GRAPH_TENANT_ID: 'contoso.onmicrosoft.com', GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's', GRAPH_AUTHORITY_HOST: 'https://127.0.0.1:9', GRAPH_BASE_URL: 'https://127.0.0.1:9' };
+    const r = await syncdesk(['replay', '--dry-run', x, y], unreachable);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/the directory did not answer \(.*\): not looked up for this plan; a real run tries again/g)).toHaveLength(2);
+    expect(r.stdout).toMatch(/dry run: 2 mail\(s\): new 2; 2 report\(s\); planned: create 2/);
+  }, 180_000);
+
   it('prints the same per mail as text: outcome, reason, planned actions', async () => {
     const r = await syncdesk(['replay', '--dry-run', a], env);
     expect(r.code, r.stderr).toBe(0);
