@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { DNSResolver } from 'mailauth';
+import { dkimSign, type DNSResolver } from 'mailauth';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
@@ -71,6 +71,22 @@ export function dkimKey(): { privateKey: string; txt: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const der = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), txt: `v=DKIM1; k=rsa; p=${der}` };
+}
+
+/**
+ * `message` with a DKIM signature of `domain` (selector `sel`). The signing time is pinned:
+ * without it mailauth stamps t= anew (rounded to the second) each time it formats the
+ * header, so a signing that straddles a half second signs one t= and writes another.
+ */
+export async function dkimSigned(message: string, domain: string, privateKey: string): Promise<Buffer> {
+  const { signatures, errors } = await dkimSign(message, {
+    // mailauth's typings want the top-level fields, its signer reads signatureData
+    ...{ signingDomain: domain, selector: 'sel', privateKey },
+    signatureData: [{ signingDomain: domain, selector: 'sel', privateKey }],
+    signTime: new Date(),
+  });
+  if (errors.length) throw new Error(`DKIM signing failed: ${JSON.stringify(errors)}`);
+  return Buffer.from(signatures + message);
 }
 
 /** A DNS that knows only the TXT records given (lower-case names); everything else is NXDOMAIN. No network. */

@@ -1,23 +1,12 @@
-import { dkimSign } from 'mailauth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSenderTrust, parseAuthenticationResults } from '../../src/ingest/sender-trust.ts';
 import type { MailDocument } from '../../src/parse/mail-tree.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
-import { dkimKey, fakeResolver, forwardedAsAttachment, reportMail } from './helpers.ts';
+import { dkimKey, dkimSigned as sign, fakeResolver, forwardedAsAttachment, reportMail } from './helpers.ts';
 
 let ms: { privateKey: string; txt: string };
 let fab: { privateKey: string; txt: string };
 let dns: ReturnType<typeof fakeResolver>;
-
-async function sign(message: string, domain: string, privateKey: string): Promise<Buffer> {
-  const { signatures, errors } = await dkimSign(message, {
-    // mailauth's typings want the top-level fields, its signer reads signatureData
-    ...{ signingDomain: domain, selector: 'sel', privateKey },
-    signatureData: [{ signingDomain: domain, selector: 'sel', privateKey }],
-  });
-  expect(errors).toEqual([]);
-  return Buffer.from(signatures + message);
-}
 
 beforeAll(() => {
   ms = dkimKey();
