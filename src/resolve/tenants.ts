@@ -139,8 +139,9 @@ export function loadConfiguredTenants(config: Config, env: Record<string, string
 
 /**
  * What the file lists for more than one tenant: a tenant id, a domain or a name (a report
- * naming it is then matched to neither, never guessed), and forwarders (fine for an MSP's own
- * address: the report's id, domain or name decides first). For `doctor` (blind34 M6).
+ * naming it is then matched to neither, never guessed). For `doctor` (blind34 M6). A forwarder
+ * listed for several tenants is not one: an MSP's own address forwards for many customers,
+ * and the report's own id, domain or name decides its tenant.
  */
 export function ambiguities(tenants: readonly TenantEntry[]): string[] {
   const owners = new Map<string, string[]>();

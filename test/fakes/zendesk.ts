@@ -265,8 +265,10 @@ export class FakeZendesk extends FakeDesk {
 
   /**
    * Users API, "Search Users": `query` in the search syntax (a bare address matches a user's
-   * email; `email:` names the property), or `external_id`; one is required. The account's
-   * agents, and the end-users the options name, with the role Zendesk gives them.
+   * email; `email:` names the property), or `external_id`. The account's agents, and the
+   * end-users the options name, with the role Zendesk gives them. The 400 for a call with
+   * neither is our inference: Zendesk documents both parameters, not what it answers
+   * without them (test/contracts/README.md).
    */
   private searchUsers(req: FakeRequest): FakeReply {
     const query = req.query.get('query');

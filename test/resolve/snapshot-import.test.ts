@@ -148,12 +148,17 @@ describe('snapshot import', () => {
     const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Northwind', domains: ['northwind.com'] }, takenAt: '2026-11-30T00:00:00Z', source: 'graph', warnings: [] };
     const [answer] = await createSnapshotLookup(wholeSnapshot({ header, objects }, 'Northwind')).findHolders([{ attribute: 'ProxyAddresses', value: 'smtp:info@northwind.com' }]);
     expect(answer!.holders.map((h) => [h.displayName, h.deleted])).toEqual([['Reception (cloud)', false], ['Info Old', true]]);
-    expect(answer!.recycleBinSkipped).toBeUndefined();
     const base: Omit<SyncError, 'fingerprint'> = { category: 'DuplicateAttribute', errorCode: null, identity: 'Info Desk', objectType: 'User', onPremisesObjectId: null, message: 'duplicate', attributes: [{ name: 'ProxyAddresses', value: 'smtp:info@northwind.com' }] };
     const r = resolveError({ ...base, fingerprint: fingerprintError(base) }, { status: 'found', holders: answer!.holders }, new Date('2026-12-01T00:00:00Z'));
     const steps = r.actions.map((a) => a.step).join('\n');
     expect(r.verdict).toBe('cloud-only-holder');
     expect(steps).toContain('Confirm the soft-deleted user "Info Old"');
+    // with the live holder alone, the snapshot's empty recycle bin was searched all the same:
+    // no "look there if the next report still lists it", as a Graph lookup would add
+    const [liveOnly] = await createSnapshotLookup(wholeSnapshot({ header, objects: objects.slice(0, 1) }, 'Northwind')).findHolders([{ attribute: 'ProxyAddresses', value: 'smtp:info@northwind.com' }]);
+    const r2 = resolveError({ ...base, fingerprint: fingerprintError(base) }, { status: 'found', holders: liveOnly!.holders, recycleBinSkipped: liveOnly!.recycleBinSkipped }, new Date('2026-12-01T00:00:00Z'));
+    expect(r2.verdict).toBe('cloud-only-holder');
+    expect(r2.actions.map((a) => a.step).join('\n')).not.toContain('recycle bin was not searched');
   });
 
   it('a mail user from Get-Recipient gets Set-MailUser, not Set-Mailbox with a hint', async () => {

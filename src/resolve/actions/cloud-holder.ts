@@ -280,10 +280,16 @@ export function sameObjectActions(holder: Holder): Action[] {
   ];
 }
 
+/** Is the value an SMTP address (a UPN is one too)? */
+const isSmtp = (l: NormalisedLookup): boolean => l.kind === 'upn' || l.addressType === 'smtp';
+
+/** The value as a proxyAddresses entry holds it: an SMTP address as a secondary one (`smtp:`, matched without case). */
+const proxyForm = (l: NormalisedLookup): string => (isSmtp(l) ? `smtp:${l.value}` : storedForm(l));
+
 /** `text`, and the commands that list the soft-deleted users and Microsoft 365 groups holding the value. */
 export function recycleBinStep(l: NormalisedLookup, text: string): Action {
-  const smtp = l.kind === 'upn' || l.addressType === 'smtp';
-  const addr = smtp ? `smtp:${l.value}` : storedForm(l);
+  const smtp = isSmtp(l);
+  const addr = proxyForm(l);
   // a deleted user's UPN gets its id put in front (the end stays): matched by its end
   const held = smtp ? [`$_.ProxyAddresses -contains ${psQuote(addr)}`, `$_.Mail -eq ${psQuote(l.value)}`] : [`$_.ProxyAddresses -contains ${psQuote(addr)}`];
   const userHeld = smtp ? [...held, `$_.UserPrincipalName -like ${psQuote(`*${l.value}`)}`] : held;
@@ -300,7 +306,7 @@ export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${storedForm(l)}.`, c));
   const first = lookups[0];
   if (first) {
-    const addr = first.kind === 'upn' || first.addressType === 'smtp' ? `smtp:${first.value}` : storedForm(first);
+    const addr = proxyForm(first);
     actions.push(recycleBinStep(first, 'Check the recycle bin too: a soft-deleted user or Microsoft 365 group keeps its addresses for 30 days.'));
     actions.push(
       step(
