@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport, ParseOutcome } from '../../schemas/report.schema.ts';
 import { normalizeMessageId, readsMore, type LedgerEntry, type LedgerStatus, type ReportClaim, type ReportTaken } from './ledger.ts';
@@ -14,10 +15,10 @@ import type { TrustVerdict } from './sender-trust.ts';
  * `force`, or unless it was claimed but never queued (a crash: this sighting finishes it);
  * a mail over the size cap is rejected as too large, unread; a mail that is no report is
  * left alone; sender trust (or the admin who vouches for the mail) may quarantine it; a
- * report the parser could not read is rejected; a report whose Message-ID another mail already
- * carried is left out (unless `force`, or unless this mail reads more errors of that report:
- * the other copy was cut off), and a mail left with no report is a duplicate; else its reports
- * are queued.
+ * report the parser could not read is rejected; a report another mail already carried (its
+ * Message-ID, or the same run of the same tenant with the same errors: runCopyKey) is left out
+ * (unless `force`, or unless this mail reads more errors of that report: the other copy was
+ * cut off), and a mail left with no report is a duplicate; else its reports are queued.
  */
 
 /** What became (or, in a dry run, would become) of a mail, as `replay` reports it. */
@@ -86,10 +87,37 @@ export function vouchedVerdict(reason: string): TrustVerdict {
   return { trusted: true, reason, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } };
 }
 
-/** Each report Message-ID of the mail, with the errors read of it (reports forwarded inline together share their mail's). */
+const RUN_COPY = 'run-copy ';
+
+/**
+ * What every copy of one report shares, whichever mail carries it: its tenant, its run (the
+ * time it covers, or its tracking id) and its errors. An admin's inline forward has a
+ * Message-ID of its own (the report's is gone), so without this key such a copy read as a
+ * report of its own (blind31 R5). Null when the report states neither run time nor tracking
+ * id: two days' reports listing the same errors would then be one.
+ */
+export function runCopyKey(r: ParsedReport): string | null {
+  if (!r.errors.length || (!r.reportedAt && !r.trackingId)) return null;
+  const tenant = [r.tenant.id, r.tenant.domain, r.tenant.name].map((v) => v?.trim().toLowerCase() ?? null);
+  const errors = r.errors.map((e) => e.fingerprint).sort();
+  const digest = hash('sha256', JSON.stringify([tenant, r.reportedAt, r.trackingId?.toLowerCase() ?? null, errors])).slice(0, 16);
+  return `${RUN_COPY}${r.reportedAt ?? `tracking ${r.trackingId}`}|${r.errors.length}|${digest}`;
+}
+
+/** The keys a report is known by: its Message-ID (shared by reports forwarded inline together), and its run's. */
+function claimKeysOf(r: ParsedReport): string[] {
+  const run = runCopyKey(r);
+  return [...(r.messageId ? [r.messageId] : []), ...(run ? [run] : [])];
+}
+
+/** Each key of the mail's reports, with the errors read under it (a Message-ID shared by several reports: their sum). */
 function reportClaims(reports: ParsedReport[]): Array<{ messageId: string; errors: number }> {
   const errors = new Map<string, number>();
-  for (const r of reports) if (r.messageId) errors.set(r.messageId, (errors.get(r.messageId) ?? 0) + r.errors.length);
+  for (const r of reports) {
+    if (r.messageId) errors.set(r.messageId, (errors.get(r.messageId) ?? 0) + r.errors.length);
+    const run = runCopyKey(r);
+    if (run) errors.set(run, r.errors.length);
+  }
   return [...errors].map(([messageId, n]) => ({ messageId, errors: n }));
 }
 
@@ -106,7 +134,8 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   if (!verdict.trusted) return { step: 'quarantined', mailId, entry, verdict, outcome };
   if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
   // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.
-  const claims = input.force ? [] : reportClaims(outcome.reports);
+  const keys = reportClaims(outcome.reports);
+  const claims = input.force ? [] : keys;
   let fuller: QueueDecision['fuller'];
   const taken: ReportTaken[] = [];
   for (const { messageId, errors } of claims) {
@@ -116,8 +145,18 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
     if (readsMore(errors, owner)) fuller ??= { messageId, errors, owner };
     else taken.push({ messageId, ownerMailId: owner.mailId });
   }
-  const queue = { step: 'queue' as const, mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced: !!input.force && entry !== null, leftOut: [], ...(fuller && { fuller }) };
+  // forced: the mail, or one of its reports in another mail, was handled before (blind31 R8)
+  const forced = !!input.force && (entry !== null || (await someOwnedElsewhere(keys, mailId, look)));
+  const queue = { step: 'queue' as const, mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced, leftOut: [], ...(fuller && { fuller }) };
   return withoutTaken(queue, taken);
+}
+
+async function someOwnedElsewhere(keys: ReadonlyArray<{ messageId: string }>, mailId: string, look: IngestLookups): Promise<boolean> {
+  for (const { messageId } of keys) {
+    const owner = await look.reportOwner(messageId);
+    if (owner && owner.mailId !== mailId) return true;
+  }
+  return false;
 }
 
 /**
@@ -128,13 +167,15 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
 export function withoutTaken(d: QueueDecision, taken: readonly ReportTaken[]): QueueDecision | DuplicateDecision {
   if (!taken.length) return d;
   const ids = new Set(taken.map((t) => t.messageId));
-  const reports = d.reports.filter((r) => !(r.messageId && ids.has(r.messageId)));
+  const reports = d.reports.filter((r) => !claimKeysOf(r).some((k) => ids.has(k)));
   if (!reports.length) return { step: 'duplicate-report', mailId: d.mailId, entry: d.entry, messageId: taken[0]!.messageId, ownerMailId: taken[0]!.ownerMailId, outcome: d.outcome };
   return { ...d, reports, claims: d.claims.filter((c) => !ids.has(c.messageId)), leftOut: [...d.leftOut, ...taken] };
 }
 
 export function duplicateReportReason(messageId: string, ownerMailId: string): string {
-  return `report ${messageId} already ingested as ${ownerMailId}`;
+  if (!messageId.startsWith(RUN_COPY)) return `report ${messageId} already ingested as ${ownerMailId}`;
+  const [run, errors] = messageId.slice(RUN_COPY.length).split('|');
+  return `a copy of the report of run ${run} (${errors} error(s), the same ones) already ingested as ${ownerMailId}`;
 }
 
 /** The outcome of a decision, the ledger status it leads to, and the sentence for the admin. */

@@ -92,6 +92,28 @@ async function dryThenReal(args: string[], code = 0): Promise<{ dry: ReplayRepor
 
 const outcomes = (r: ReplayReport) => r.mails.map((m) => m.outcome);
 
+/** An admin's Outlook inline forward of an HTML report: a Message-ID of its own, the report's headers as a block over its body. */
+function inlineForward(report: Buffer): Buffer {
+  const text = report.toString('utf8');
+  const [head, body] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(head)![1]!.trim();
+  const escape = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const block = ['From', 'Sent', 'To', 'Subject'].map((n) => `<b>${n}:</b> ${escape(header(n === 'Sent' ? 'Date' : n))}`).join('<br>\r\n');
+  return Buffer.from(
+    [
+      `From: Erik Admin <erik@dry${id}.example>`,
+      `To: syncdesk@dry${id}.example`,
+      `Subject: FW: ${header('Subject')}`,
+      'Date: Tue, 05 May 2026 09:00:00 +0000',
+      `Message-ID: <fw-${uid()}@dry${id}.example>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset="utf-8"',
+      '',
+      `<html><body><p>FYI</p><hr><div>${block}</div>${body.replace(/^[\s\S]*?<body>|<\/body>[\s\S]*$/g, '')}</body></html>`,
+    ].join('\r\n'),
+  );
+}
+
 describe('replay --dry-run predicts the real run', () => {
   const day1 = new Date('2026-05-04T06:00:00Z');
   const day2 = new Date('2026-05-05T06:00:00Z');
@@ -129,10 +151,15 @@ describe('replay --dry-run predicts the real run', () => {
     // the next day: bob's problem is gone (resolved after one report without it), dan's is new
     const b = file('b.eml', reportMail({ ...tenant, coversAt: day2, rows: [row('ann', 'a1'), row('cid', 'c1'), row('dan', 'd1')], messageId: `<dry-b-${id}@microsoftonline.com>` }));
 
-    const { real } = await dryThenReal([a, forwarded, b]);
-    expect(outcomes(real)).toEqual(['duplicate', 'duplicate', 'new']);
+    // an admin's inline forward: the report's Message-ID is gone, its run and errors are the same (blind31 R5)
+    const inline = file('a-inline.eml', inlineForward(readFileSync(a)));
+
+    const { real } = await dryThenReal([a, forwarded, inline, b]);
+    expect(outcomes(real)).toEqual(['duplicate', 'duplicate', 'duplicate', 'new']);
     expect(real.mails[1]!.reason).toContain('already ingested as');
-    expect(real.mails[2]!.reports[0]!.tickets).toMatchObject({ create: 1, resolve: 1 });
+    expect(real.mails[2]!.reason).toMatch(/^a copy of the report of run 2026-05-04T06:00:00\.000Z \(3 error\(s\), the same ones\) already ingested as /);
+    expect(real.totals).toMatchObject({ reports: 1 });
+    expect(real.mails[3]!.reports[0]!.tickets).toMatchObject({ create: 1, resolve: 1 });
   }, 120_000);
 
   it('quarantined: --verify-senders judges files as the listener does', async () => {

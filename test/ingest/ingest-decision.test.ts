@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParseOutcome } from '../../schemas/report.schema.ts';
-import { decideIngest, describeDecision, plannedLookups, type DecisionInput, type IngestLookups } from '../../src/ingest/ingest-decision.ts';
+import { decideIngest, describeDecision, plannedLookups, runCopyKey, type DecisionInput, type IngestLookups } from '../../src/ingest/ingest-decision.ts';
 import type { LedgerEntry, ReportClaim } from '../../src/ingest/ledger.ts';
 import type { TrustVerdict } from '../../src/ingest/sender-trust.ts';
 
@@ -10,6 +10,15 @@ const report = (messageId: string | null, errors = 0) => ({ messageId, errors: A
 const ok = (...ids: Array<string | null>): ParseOutcome => ({ ok: true, reports: ids.map((id) => report(id)) });
 /** One report of `errors` errors. */
 const reading = (messageId: string, errors: number): ParseOutcome => ({ ok: true, reports: [report(messageId, errors)] });
+/** A report of a run as a mail carries it: `messageId` is the carrier's own when it was forwarded inline. */
+const runReport = (messageId: string, run: { reportedAt?: string | null; trackingId?: string | null; tenant?: string; fingerprints?: string[] } = {}) =>
+  ({
+    messageId,
+    reportedAt: run.reportedAt === undefined ? '2026-03-03T23:54:02.000Z' : run.reportedAt,
+    trackingId: run.trackingId ?? null,
+    tenant: { id: null, domain: null, name: run.tenant ?? 'Fabrikam, Inc.' },
+    errors: (run.fingerprints ?? ['a'.repeat(32), 'b'.repeat(32)]).map((fingerprint) => ({ fingerprint })),
+  }) as unknown as Extract<ParseOutcome, { ok: true }>['reports'][number];
 const notReport: ParseOutcome = { ok: false, rejection: { reason: 'not-a-report', detail: 'not a sync error report' } };
 const unreadable: ParseOutcome = { ok: false, rejection: { reason: 'unreadable', detail: 'bad MIME' } };
 const verdict = (trusted: boolean): TrustVerdict => ({ trusted, reason: trusted ? 'Microsoft sender, DMARC pass' : 'no DMARC pass', sender: null, checks: { dmarc: 'none', dkim: 'none', serverAuth: null, arc: 'none' } });
@@ -102,6 +111,39 @@ describe('decideIngest', () => {
     expect(await outcomeOf(lookups({ outcome: reading('<r1>', 3), owners: { '<r1>': { mailId: 'm0', errors: 3 } } }))).toBe('duplicate');
     expect(await outcomeOf(lookups({ outcome: reading('<r1>', 2), owners: { '<r1>': { mailId: 'm0', errors: 3 } } }))).toBe('duplicate');
     expect(await outcomeOf(lookups({ outcome: reading('<r1>', 5), owners: { '<r1>': 'm0' } }))).toBe('duplicate');
+  });
+});
+
+describe('another copy of the same run (blind31 R5)', () => {
+  const original = runReport('<dirsync-1@microsoftonline.com>');
+  const runKey = runCopyKey(original)!;
+
+  it('an inline forward (a Message-ID of its own) of a report already in is a duplicate, and says of which run', async () => {
+    const forward = { ok: true as const, reports: [runReport('<fw-by-erik@mail.gmail.com>', { fingerprints: ['b'.repeat(32), 'a'.repeat(32)] })] };
+    const d = describeDecision(await decideIngest(input({ mailId: 'm2' }), lookups({ outcome: forward, owners: { [runKey]: { mailId: 'm1', errors: 2 } } })));
+    expect(d).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'a copy of the report of run 2026-03-03T23:54:02.000Z (2 error(s), the same ones) already ingested as m1' });
+  });
+
+  it('the original after its inline forward is a duplicate too; a mail claims both its keys', async () => {
+    const first = await decideIngest(input(), lookups({ outcome: { ok: true, reports: [original] } }));
+    expect(first).toMatchObject({ step: 'queue', claims: [{ messageId: '<dirsync-1@microsoftonline.com>', errors: 2 }, { messageId: runKey, errors: 2 }] });
+  });
+
+  it('is another report when the tenant, the run or an error differs, or when the report states no run time nor tracking id', () => {
+    expect(runCopyKey(runReport('<x>', { tenant: 'Fabrikam EU' }))).not.toBe(runKey);
+    expect(runCopyKey(runReport('<x>', { reportedAt: '2026-03-04T23:54:02.000Z' }))).not.toBe(runKey);
+    expect(runCopyKey(runReport('<x>', { fingerprints: ['a'.repeat(32)] }))).not.toBe(runKey);
+    expect(runCopyKey(runReport('<x>', { fingerprints: ['a'.repeat(32), 'c'.repeat(32)] }))).not.toBe(runKey);
+    expect(runCopyKey(runReport('<x>', { reportedAt: null }))).toBeNull();
+    expect(runCopyKey(runReport('<x>', { reportedAt: null, trackingId: 'a1b2c3d4-5739-4d70-9b2e-4f10d87598a0' }))).toMatch(/^run-copy tracking a1b2c3d4/);
+    expect(runCopyKey(runReport('<x>', { tenant: ' FABRIKAM, INC. ' }))).toBe(runKey);
+  });
+
+  it('--force calls a mail whose report another mail carried forced, not new (blind31 R8)', async () => {
+    const look = lookups({ outcome: { ok: true, reports: [original] }, owners: { '<dirsync-1@microsoftonline.com>': 'm0' } });
+    expect(await outcomeOf(look, { force: true })).toBe('forced');
+    expect(await outcomeOf(lookups({ outcome: { ok: true, reports: [original] }, owners: { [runKey]: 'm0' } }), { force: true })).toBe('forced');
+    expect(await outcomeOf(lookups({ outcome: { ok: true, reports: [original] }, owners: { [runKey]: 'm1' } }), { force: true })).toBe('new');
   });
 });
 
