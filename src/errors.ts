@@ -29,3 +29,12 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
+
+/**
+ * `err` with what it was about in front of its message (its class, code and retry time kept):
+ * a job that works many items fails with the one that failed named.
+ */
+export function naming(err: unknown, about: string): unknown {
+  if (err instanceof Error && !err.message.startsWith(about)) err.message = `${about}: ${err.message}`;
+  return err;
+}

@@ -1,6 +1,7 @@
 import type { ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
+import { naming } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
 import { mapLimit } from './map-limit.ts';
@@ -459,7 +460,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
-      const done = await mapLimit(problems, concurrency, ({ view, s }) => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk }));
+      const done = await mapLimit(problems, concurrency, ({ view, s }) =>
+        aboutProblem(`problem ${renderSummary(view)} (key ${view.key})`, () => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk })),
+      );
       return [...done, ...chunk.more];
     }))];
   }
@@ -488,7 +491,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const actions: TicketAction[] = [];
     if (!old) {
       const missing = (await state.openKeys(stream)).filter((key) => !seen.keys.has(key));
-      const results = await mapLimit(missing, concurrency, (key) => state.withLock(key, () => applyMissing(key, report, seen.fingerprints)));
+      const results = await mapLimit(missing, concurrency, (key) => aboutProblem(`problem no longer listed (key ${key})`, () => state.withLock(key, () => applyMissing(key, report, seen.fingerprints))));
       for (const action of results) if (action) actions.push(action);
     }
     await state.markApplied(stream, report.reportId);
@@ -511,6 +514,15 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 }
 
 /** Runs `fn` holding the locks of every key, taken one by one in sorted order so that two callers never wait on each other. */
+/** A problem's desk work, a failure naming the problem: a chunk holds up to 50, and `failed list` shows the failure alone (blind32 V6). */
+async function aboutProblem<T>(problem: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw naming(err, problem);
+  }
+}
+
 function withLocks<T>(state: TicketStateStore, keys: string[], fn: () => Promise<T>): Promise<T> {
   const sorted = [...new Set(keys)].sort();
   const take = (i: number): Promise<T> => (i === sorted.length ? fn() : state.withLock(sorted[i]!, () => take(i + 1)));

@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../src/errors.ts';
+import { createReportApplier } from '../../src/ticket/apply-report.ts';
+import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
+import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
+import { readTickets } from '../pipeline/helpers.ts';
+import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
+import { memoryState } from './memory-state.ts';
+
+/**
+ * A chunk holds up to 50 problems and fails with the first desk refusal: `failed list` shows
+ * that failure alone, so it must say which problem the desk refused (blind32 V6), and still be
+ * the error the queue acts on (its class, code and retry time).
+ */
+describe('ticket stage: a desk failure names its problem', () => {
+  let dir: string;
+  let files: FileTicketSink;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncdesk-names-problem-'));
+    files = createFileTicketSink({ dir });
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The file desk, refusing with `error` each create whose summary mentions `value`. */
+  const refusing = (value: string, error: () => Error): TicketSink => ({
+    ...files,
+    create: async (draft, options) => {
+      if (draft.summary.includes(value)) throw error();
+      return files.create(draft, options);
+    },
+  });
+  const apply = (sink: TicketSink) => createReportApplier({ sink, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } }).applyReport;
+
+  it('a refusal names the object, the value and the key, keeps its code; the chunk\'s other problems are created', async () => {
+    const errors = ['ann@contoso.com', 'carol@contoso.com', 'dan@contoso.com'].map((value) => syncError({ value }));
+    const run = apply(refusing('carol@contoso.com', () => new PermanentError('jira: POST /rest/api/3/issue: HTTP 400 (summary: "Field summary is invalid")', 'desk_rejected')));
+    const failure = await run(ticketJob(uniqueTenant(), 1, errors), resolutionsFor(...errors.map((e) => resolution(e)))).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(PermanentError);
+    expect((failure as PermanentError).code).toBe('desk_rejected');
+    expect((failure as Error).message).toMatch(/^problem \[Duplicate UserPrincipalName\] carol@contoso\.com.* \(key aadsync-[0-9a-f]+\): jira: POST \/rest\/api\/3\/issue: HTTP 400/);
+    expect(readTickets(dir).map((t) => t.summary).sort()).toEqual([expect.stringContaining('ann@contoso.com'), expect.stringContaining('dan@contoso.com')]);
+  });
+
+  it('a transient failure keeps its retry time', async () => {
+    const error = syncError({ value: 'erin@contoso.com' });
+    const run = apply(refusing('erin@contoso.com', () => new TransientError('zendesk: 429', 'rate_limited', 30_000)));
+    const failure = (await run(ticketJob(uniqueTenant(), 1, [error]), resolutionsFor(resolution(error))).catch((err: unknown) => err)) as TransientError;
+    expect(failure).toBeInstanceOf(TransientError);
+    expect([failure.code, failure.retryAfterMs]).toEqual(['rate_limited', 30_000]);
+    expect(failure.message).toMatch(/^problem \[Duplicate UserPrincipalName\] erin@contoso\.com.*: zendesk: 429$/);
+  });
+});
