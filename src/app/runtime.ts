@@ -87,7 +87,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     store,
     ingestor(queue) {
       const make = (through: QueueReports): Ingestor => {
-        const inner = createIngestor({ redis: client, store, queueReports: through, config, logger: stageLogger('ingest'), tenantForwarders: tenants?.tenants.flatMap((t) => t.forwarders) });
+        const inner = createIngestor({ redis: client, store, queueReports: through, config, logger: stageLogger('ingest'), tenants });
         const observe = hooks.ingested;
         return observe
           ? {

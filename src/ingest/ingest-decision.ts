@@ -36,6 +36,8 @@ export interface IngestLookups {
   /** The parse, and the mail's decoded documents (null when it could not be decoded): sender trust reads them. */
   parse(raw: Buffer): Promise<{ outcome: ParseOutcome; documents: readonly MailDocument[] | null }>;
   trust(raw: Buffer, meta: { envelopeFrom: string | null; documents: readonly MailDocument[] | null }): Promise<TrustVerdict>;
+  /** Why a trusted forwarder may not forward these reports (forwarder-scope.ts), or null; absent: every forwarder may forward any. */
+  forwarderScope?(forwarder: string, reports: readonly ParsedReport[]): string | null;
 }
 
 export interface DecisionInput {
@@ -130,7 +132,7 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   }
   const { outcome, documents } = await look.parse(raw);
   if (!outcome.ok && outcome.rejection.reason === 'not-a-report') return { step: 'not-a-report', mailId, entry, reason: outcome.rejection.detail, outcome };
-  const verdict = input.vouched ? vouchedVerdict(input.vouched) : await look.trust(raw, { envelopeFrom: input.envelopeFrom ?? null, documents });
+  const verdict = withinScope(input.vouched ? vouchedVerdict(input.vouched) : await look.trust(raw, { envelopeFrom: input.envelopeFrom ?? null, documents }), outcome, look);
   if (!verdict.trusted) return { step: 'quarantined', mailId, entry, verdict, outcome };
   if (!outcome.ok) return { step: 'unreadable', mailId, entry, reason: `${outcome.rejection.reason}: ${outcome.rejection.detail}`, outcome };
   // Report ids are looked at only after sender trust: a forged mail must never take the genuine report's id.
@@ -149,6 +151,13 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   const forced = !!input.force && (entry !== null || (await someOwnedElsewhere(keys, mailId, look)));
   const queue = { step: 'queue' as const, mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced, leftOut: [], ...(fuller && { fuller }) };
   return withoutTaken(queue, taken);
+}
+
+/** A forwarder's verdict, withdrawn when the reports are another tenant's than the forwarder's. */
+function withinScope(verdict: TrustVerdict, outcome: ParseOutcome, look: IngestLookups): TrustVerdict {
+  if (!verdict.trusted || !verdict.forwarder || !verdict.sender || !outcome.ok || !look.forwarderScope) return verdict;
+  const refused = look.forwarderScope(verdict.sender, outcome.reports);
+  return refused ? { ...verdict, trusted: false, reason: refused } : verdict;
 }
 
 async function someOwnedElsewhere(keys: ReadonlyArray<{ messageId: string }>, mailId: string, look: IngestLookups): Promise<boolean> {
@@ -219,6 +228,7 @@ export function plannedLookups(live: IngestLookups, now: () => Date = () => new 
     reportOwner: async (messageId) => owners.get(normalizeMessageId(messageId)) ?? live.reportOwner(messageId),
     parse: (raw) => live.parse(raw),
     trust: (raw, meta) => live.trust(raw, meta),
+    ...(live.forwarderScope && { forwarderScope: live.forwarderScope }),
     remember(d, origin) {
       if (d.step === 'seen') return;
       const { status, reason } = describeDecision(d);

@@ -12,6 +12,8 @@ import { mailIdOf, type MailStore } from './mail-store.ts';
 import type { QueuedReport, QueueReports } from './queue-reports.ts';
 import { holdMail, type QuarantineEntry } from './quarantine.ts';
 import { createSenderTrust, type SenderTrust } from './sender-trust.ts';
+import { forwarderScope } from './forwarder-scope.ts';
+import type { TenantDirectory } from '../resolve/tenants.ts';
 
 /**
  * The one ingestion path shared by the IMAP listener, the Graph mailbox and every replay:
@@ -84,8 +86,8 @@ export interface IngestorDeps {
   config: Config;
   logger: Logger;
   trust?: SenderTrust;
-  /** The tenants file's forwarders: trusted as ALLOWED_FORWARDERS are (blind34 M5: an MSP lists each customer's there). */
-  tenantForwarders?: readonly string[];
+  /** The tenants file: its forwarders are trusted as ALLOWED_FORWARDERS are (blind34 M5: an MSP lists each customer's there), for their own tenants' reports. */
+  tenants?: TenantDirectory | null;
   /** The parser (defaults to the real one); `opened` hears the decoded documents, so sender trust need not decode the mail again. */
   parse?: (raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => Promise<ParseOutcome>;
   now?: () => Date;
@@ -107,7 +109,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     deps.trust ??
     createSenderTrust({
       policy: config.ingest.trustPolicy,
-      allowedForwarders: [...config.ingest.allowedForwarders, ...(deps.tenantForwarders ?? [])],
+      allowedForwarders: [...config.ingest.allowedForwarders, ...(deps.tenants?.tenants.flatMap((t) => t.forwarders) ?? [])],
       trustedAuthServIds: config.ingest.trustedAuthServIds,
     });
   const parse = deps.parse ?? ((raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => parseMail(raw, { maxBytes: config.ingest.maxMailBytes, opened }));
@@ -121,6 +123,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       return { outcome, documents };
     },
     trust: (raw, meta) => trust.evaluate(raw, meta),
+    ...(deps.tenants && { forwarderScope: forwarderScope(deps.tenants, config.ingest.allowedForwarders) }),
   };
   // Dry runs through this ingestor (one replay) remember what they would have written.
   const planned = plannedLookups(live, now);

@@ -39,6 +39,8 @@ export interface TrustVerdict {
   reason: string;
   /** The address the decision was about (the report's sender or the forwarder). */
   sender: string | null;
+  /** Trusted as an allowed forwarder (`sender`), not as Microsoft's own mail. */
+  forwarder?: true;
   checks: { dmarc: string; dkim: string; serverAuth: string | null; arc: string };
 }
 
@@ -188,7 +190,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}`;
       if (options.policy === 'forwarders' && from && forwarders.has(from)) {
         if (outer.dmarcPass || outer.alignedDkim || outer.serverAnyPass)
-          return { trusted: true, reason: `allow-listed forwarder ${from}, authenticated`, sender: from, checks: outer.checks };
+          return { trusted: true, reason: `allow-listed forwarder ${from}, authenticated`, sender: from, forwarder: true, checks: outer.checks };
         return { trusted: false, reason: `allow-listed forwarder ${from} failed authentication (${failure})`, sender: from, checks: outer.checks };
       }
       if (from && known.has(from))
