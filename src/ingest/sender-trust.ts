@@ -16,7 +16,9 @@ import { MICROSOFT_SENDERS } from '../parse/subject.ts';
  * Evidence that a sender is authentic, in this order:
  * 1. the topmost `Authentication-Results` whose authserv-id is in `trustedAuthServIds`
  *    (configure only servers that always add one: a forged header further down is then
- *    never the topmost) saying `dmarc=pass` (or Exchange's `compauth=pass`) for the From domain;
+ *    never the topmost; one below every Received line its server wrote is ignored, and of
+ *    two of one server that disagree the worse counts: trustedServerVerdict) saying
+ *    `dmarc=pass` (or Exchange's `compauth=pass`) for the From domain;
  * 2. a passing ARC chain sealed by a domain in `trustedAuthServIds`, whose
  *    ARC-Authentication-Results say `dmarc=pass`;
  * 3. DMARC computed here by mailauth (DKIM alignment; SPF too with `trustReceived`).
@@ -96,6 +98,50 @@ export function parseAuthenticationResults(value: string): ServerAuth | null {
   return { authservId, results };
 }
 
+/** The mail's own header fields in order, top first (names lower-case, values unfolded): Received and Authentication-Results are told apart by place. */
+function headerFieldsInOrder(raw: Buffer): Array<{ name: string; value: string }> {
+  const text = raw.toString('latin1', 0, Math.min(raw.length, 256 * 1024));
+  const end = /\r?\n\r?\n/.exec(text)?.index ?? text.length;
+  const fields: Array<{ name: string; value: string }> = [];
+  for (const line of text.slice(0, end).replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
+  }
+  return fields;
+}
+
+const PASSES = ['dmarc', 'compauth', 'dkim', 'spf'];
+const passCount = (auth: ServerAuth): number => PASSES.filter((m) => auth.results.get(m)?.result === 'pass').length;
+
+/**
+ * The trusted servers' verdict on a mail: the topmost Authentication-Results of a trusted
+ * authserv-id that its server can have written (blind35 S2). A server adds its results above
+ * the Received line it wrote on taking the mail; results of its id below every Received line
+ * it wrote were in the mail before it got there: the sender wrote them (RFC 8601 §7.1), and
+ * they pass wherever the server adds none of its own. They are ignored, and said. (A server
+ * whose Received lines do not name it by its authserv-id cannot be checked so: its topmost
+ * results count, as before.) Two results of one server that disagree mean one is forged:
+ * the one with fewer passes counts.
+ */
+function trustedServerVerdict(raw: Buffer, trustedIds: ReadonlySet<string>): { auth: ServerAuth | null; ignored: string | null } {
+  const fields = headerFieldsInOrder(raw);
+  const receivedBy = fields.map((f) => (f.name === 'received' ? (/\bby\s+([^\s;()]+)/i.exec(f.value)?.[1]?.toLowerCase() ?? null) : null));
+  const candidates: ServerAuth[] = [];
+  let ignored: string | null = null;
+  fields.forEach((f, i) => {
+    if (f.name !== 'authentication-results') return;
+    const ar = parseAuthenticationResults(f.value);
+    if (!ar || !trustedIds.has(ar.authservId)) return;
+    const writes = receivedBy.some((by) => by === ar.authservId);
+    if (writes && !receivedBy.slice(i + 1).includes(ar.authservId)) ignored ??= `Authentication-Results of ${ar.authservId} below every Received line of ${ar.authservId} ignored: the sender wrote it`;
+    else candidates.push(ar);
+  });
+  const top = candidates[0];
+  if (!top) return { auth: null, ignored };
+  const same = candidates.filter((c) => c.authservId === top.authservId);
+  return { auth: same.reduce((worst, c) => (passCount(c) < passCount(worst) ? c : worst), top), ignored };
+}
+
 function describeServer(auth: ServerAuth | null): string | null {
   if (!auth) return null;
   return `${auth.authservId}: ${[...auth.results].map(([k, v]) => `${k}=${v.result}`).join(' ')}`;
@@ -159,14 +205,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       const docs = meta.documents ?? (await openMail(raw).catch(() => []));
       const outerDoc = docs[0]?.depth === 0 ? docs[0] : undefined;
       const from = outerDoc?.from?.toLowerCase() ?? null;
-      let serverAuth: ServerAuth | null = null;
-      for (const value of outerDoc?.headers.get('authentication-results') ?? []) {
-        const ar = parseAuthenticationResults(value);
-        if (ar && trustedIds.has(ar.authservId)) {
-          serverAuth = ar;
-          break;
-        }
-      }
+      const { auth: serverAuth, ignored } = trustedServerVerdict(raw, trustedIds);
       const outer = await check(raw, from, meta.envelopeFrom, serverAuth);
 
       if (from && known.has(from)) {
@@ -187,7 +226,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
           };
       }
 
-      const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}`;
+      const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}${ignored ? `; ${ignored}` : ''}`;
       if (options.policy === 'forwarders' && from && forwarders.has(from)) {
         if (outer.dmarcPass || outer.alignedDkim || outer.serverAnyPass)
           return { trusted: true, reason: `allow-listed forwarder ${from}, authenticated`, sender: from, forwarder: true, checks: outer.checks };

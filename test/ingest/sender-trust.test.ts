@@ -118,6 +118,31 @@ describe('sender trust', () => {
     expect((await trust.evaluate(Buffer.from(wrongDomain))).trusted).toBe(false);
   });
 
+  it("ignores a trusted server's results written below every Received line of that server: the sender wrote them (blind35 S2)", async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns, trustedAuthServIds: ['mx.fabrikam.com'] });
+    const received = (by: string, from = 'mail-xyz.outbound.protection.outlook.com') => `Received: from ${from} (${from} [40.107.1.1])\r\n\tby ${by} with ESMTPS id abc; Thu, 16 Apr 2026 18:20:05 +0000\r\n`;
+    const ar = (verdict: string) => `Authentication-Results: mx.fabrikam.com; spf=${verdict} smtp.mailfrom=microsoftonline.com; dmarc=${verdict} header.from=microsoftonline.com\r\n`;
+    // the MX added none of its own: the "pass" under its Received line came with the mail
+    const forged = await trust.evaluate(Buffer.from(received('mx.fabrikam.com') + ar('pass') + reportMail('t14')));
+    expect(forged.trusted).toBe(false);
+    expect(forged.reason).toContain('Authentication-Results of mx.fabrikam.com below every Received line of mx.fabrikam.com ignored: the sender wrote it');
+    // the MX's own, above the line it wrote on taking the mail
+    expect((await trust.evaluate(Buffer.from(ar('pass') + received('mx.fabrikam.com') + reportMail('t15')))).trusted).toBe(true);
+    // Postfix through a content filter: the MX takes the mail twice; its results sit between its two Received lines
+    const refiltered = received('mx.fabrikam.com', 'localhost') + ar('pass') + received('mx.fabrikam.com') + reportMail('t16');
+    expect((await trust.evaluate(Buffer.from(refiltered))).trusted).toBe(true);
+    // a server whose Received lines do not carry its authserv-id: its topmost results count, as before
+    expect((await trust.evaluate(Buffer.from(ar('pass') + received('relay7.fabrikam.com') + reportMail('t17')))).trusted).toBe(true);
+  });
+
+  it("two results of one server that disagree: the one with fewer passes counts, wherever the forged one is (blind35 S2)", async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns, trustedAuthServIds: ['mx.fabrikam.com'] });
+    const ar = (verdict: string) => `Authentication-Results: mx.fabrikam.com; spf=${verdict} smtp.mailfrom=microsoftonline.com; dmarc=${verdict} header.from=microsoftonline.com\r\n`;
+    const v = await trust.evaluate(Buffer.from(ar('pass') + ar('fail') + reportMail('t18')));
+    expect(v.trusted).toBe(false);
+    expect(v.reason).toContain('server says mx.fabrikam.com: spf=fail dmarc=fail');
+  });
+
   it('policy off trusts everything', async () => {
     const trust = createSenderTrust({ policy: 'off', allowedForwarders: [], resolver: dns });
     expect((await trust.evaluate(Buffer.from(reportMail('t13')))).trusted).toBe(true);
