@@ -9,7 +9,7 @@ import { probeDesk } from '../../src/ticket/sinks/index.ts';
 import { checkConfig } from '../../src/doctor/config-check.ts';
 import { checkGraph, type GraphProbe } from '../../src/doctor/graph-check.ts';
 import { versionAtLeast } from '../../src/doctor/redis-check.ts';
-import { formatReport, redactResults } from '../../src/doctor/run-doctor.ts';
+import { formatReport, redactResults, runDoctor } from '../../src/doctor/run-doctor.ts';
 import { fail, pass, warn } from '../../src/doctor/check.ts';
 import { FakeJira } from '../fakes/jira.ts';
 import { FakeServiceNow } from '../fakes/servicenow.ts';
@@ -77,6 +77,24 @@ describe('doctor: output', () => {
     const out = redactResults([fail('x', 'login as bob with s3cr3t-value failed', 'check s3cr3t-value')], ['s3cr3t-value']);
     expect(out[0]).toMatchObject({ detail: 'login as bob with *** failed', fix: 'check ***' });
   });
+
+  it('never shows the password of a URL it names: desk, LDAP, authority (blind35 S5)', async () => {
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:9',
+      TICKET_SINK: 'rt',
+      RT_URL: 'https://agent:URLSECRET-RT@127.0.0.1:9/rt',
+      RT_TOKEN: 'token-value',
+      ONPREM_URL: 'ldaps://svc:URLSECRET-LDAP@127.0.0.1:9',
+      ONPREM_BIND_DN: 'CN=svc,DC=contoso,DC=com',
+      ONPREM_BIND_PASSWORD: 'bind-password',
+      ONPREM_BASE_DN: 'DC=contoso,DC=com',
+    };
+    const report = await runDoctor({ env, timeoutMs: 3_000 });
+    const shown = JSON.stringify(report);
+    expect(shown).toContain('https://***@127.0.0.1:9/rt');
+    expect(shown).not.toMatch(/URLSECRET|agent:/);
+    expect(redactResults([fail('x', 'authority https://a:b@login.example/ and ldap://c@dc1 failed', 'fix')], [])[0]!.detail).toBe('authority https://***@login.example/ and ldap://***@dc1 failed');
+  }, 30_000);
 
   it('prints a table with the fix under each failing or warning row, and a summary', () => {
     const table = formatReport({ ok: false, results: [pass('config', 'valid'), warn('redis', 'policy allkeys-lru', 'set noeviction'), fail('desk rt', 'HTTP 401', 'check RT_TOKEN')] });
