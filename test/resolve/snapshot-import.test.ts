@@ -5,9 +5,9 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
@@ -269,6 +269,20 @@ describe('syncdesk snapshot import / list', () => {
     expect(own.stderr).toContain("warning: none of the file's users, mailboxes or groups is in fabrikam.com: its own are in contoso.com");
     const list = (await snapshot('list')).stdout.trim().split('\n');
     expect(list.map((l) => l.split(/\s{2}/)[0])).toEqual(['Contoso', 'Fabrikam']);
+  }, 60_000);
+
+  it('writes inside SNAPSHOT_DIR whatever the tenant is called (`..`, `.`), readable by its owner and group only (blind35 S4, S9)', async () => {
+    const { dir, snapshot } = snapshotCli();
+    const users = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-mguser-ps51.csv');
+    for (const [name, args] of [['Dots', ['--domain', '..']], ['Dots2', ['--tenant-id', '..', '--domain', 'x.example']], ['Dots3', ['--domain', '.']]] as const) {
+      const out = await snapshot('import', users, '--tenant-name', name, ...args, '--taken-at', '2026-11-30T00:00:00Z');
+      const path = /→ (\S+)$/m.exec(out.stdout)![1]!;
+      expect(relative(dir, path).split(sep)).toHaveLength(2);
+      expect(relative(dir, path).startsWith('..')).toBe(false);
+      expect(statSync(path).mode & 0o777).toBe(0o640);
+      expect(statSync(path.replace(/\.jsonl\.gz$/, '.header.json')).mode & 0o777).toBe(0o640);
+    }
+    expect((await snapshot('list')).stdout.trim().split('\n').map((l) => l.split(/\s{2}/)[0]).sort()).toEqual(['Dots', 'Dots2', 'Dots3']);
   }, 60_000);
 
   it('stores the snapshot under the tenant and lists it with its age; a broken file exits 1 with the line', async () => {

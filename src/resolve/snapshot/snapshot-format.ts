@@ -6,6 +6,9 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { PermanentError } from '../../errors.ts';
 
+/** A snapshot holds a tenant's directory (names, addresses, anchors): its owner and the service's group read it, as tickets (blind35 S9). */
+export const SNAPSHOT_FILE_MODE = 0o640;
+
 /**
  * A directory snapshot: one tenant's users, groups and contacts (live and soft-deleted)
  * with exactly what the resolver reads, as gzip-compressed JSON lines. The first line says
@@ -97,7 +100,7 @@ export async function writeSnapshot(path: string, header: SnapshotHeader, object
     }
   }
   const temp = `${path}.partial`;
-  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(temp));
+  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(temp, { mode: SNAPSHOT_FILE_MODE }));
   renameSync(temp, path);
   return count;
 }

@@ -4,7 +4,7 @@ import type { ReportRef } from '../../../schemas/jobs.schema.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupAnswer, TenantRoute } from '../directory-lookup.ts';
 import { isInitialDomain } from '../initial-domain.ts';
 import { createTenantDirectory, type TenantEntry } from '../tenants.ts';
-import { FULL_COVERAGE, OBJECT_TYPES, readSnapshot, SnapshotHeaderSchema, writeSnapshot, type ObjectType, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
+import { FULL_COVERAGE, OBJECT_TYPES, readSnapshot, SNAPSHOT_FILE_MODE, SnapshotHeaderSchema, writeSnapshot, type ObjectType, type SnapshotHeader, type SnapshotObjectInput } from './snapshot-format.ts';
 import { createSnapshotLookup, describeAge } from './snapshot-lookup.ts';
 
 /**
@@ -30,25 +30,34 @@ export interface StoredTenant {
   parts: SnapshotPart[];
 }
 
-/** A folder name for a tenant: its id, else its first domain, else its name. */
+/** A folder name for a tenant: its id, else its first domain, else its name; never `.` nor `..` (blind35 S4: a domain given as `..` wrote above the folder). */
 export function tenantSlug(tenant: SnapshotHeader['tenant']): string {
   const raw = tenant.id ?? tenant.domains[0] ?? tenant.name ?? 'tenant';
-  return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'tenant';
+  return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'tenant';
 }
 
 const fileName = (takenAt: string): string => `${new Date(takenAt).toISOString().replace(/[:.]/g, '-')}.jsonl.gz`;
 
-/** Saves a snapshot into `folder` (a tenant's; default: the one its tenant's slug names). */
+/**
+ * A folder for a tenant not stored yet: its slug, numbered when a folder of that name is
+ * there already (another tenant's: two names can make one slug, and `..` makes `tenant`).
+ */
+function newTenantFolder(dir: string, tenant: SnapshotHeader['tenant']): string {
+  const slug = tenantSlug(tenant);
+  for (let n = 2, name = slug; ; name = `${slug}-${n++}`) if (!existsSync(join(dir, name))) return name;
+}
+
+/** Saves a snapshot into `folder` (a tenant's; default: its tenant's stored folder, else a new one). */
 export async function saveSnapshot(
   dir: string,
   header: SnapshotHeader,
   objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>,
-  folder = tenantSlug(header.tenant),
+  folder = tenantFolderFor(dir, header.tenant) ?? newTenantFolder(dir, header.tenant),
 ): Promise<{ path: string; count: number }> {
   mkdirSync(join(dir, folder), { recursive: true });
   const path = join(dir, folder, fileName(header.takenAt));
   const count = await writeSnapshot(path, header, objects);
-  writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`);
+  writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`, { mode: SNAPSHOT_FILE_MODE });
   return { path, count };
 }
 
