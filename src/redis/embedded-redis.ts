@@ -249,6 +249,18 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const h of open) h.leaveAtExit();
   });
+  // A signal with no handler ends the process without 'exit' (blind35 S6: an interrupted
+  // replay left its server running). With no other handler, leave and end as the signal
+  // would have; a command that stops gracefully on it has its own, and stops us in turn.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      if (process.listenerCount(signal) > 1) return;
+      for (const h of open) h.leaveAtExit();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 function handle(dir: string, server: RuntimeFile, startedHere: boolean, clientFile: string, logger?: Logger): EmbeddedRedis {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,27 @@ describe('embedded Redis', () => {
     expect(await client(c.url).get('syncdesk:test:crash')).toBe('kept too');
     expect(existsSync(join(dir, 'data'))).toBe(true);
   });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`stops its server when a process with no handler of its own ends on ${signal} (an interrupted replay: blind35 S6)`, async () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+      const script = `import { startEmbeddedRedis } from ${JSON.stringify(new URL('../../src/redis/embedded-redis.ts', import.meta.url).href)};
+const r = await startEmbeddedRedis({ dir: ${JSON.stringify(dir)} });
+console.log(JSON.stringify({ pid: r.pid }));
+setInterval(() => undefined, 1000);`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(String(d)) as { pid: number }).pid));
+        child.once('exit', (code) => reject(new Error(`exited ${code} before starting its server`)));
+      });
+      expect(isProcessAlive(pid)).toBe(true);
+      child.kill(signal);
+      const ended = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, s) => resolve(s)));
+      expect(ended).toBe(signal);
+      for (let i = 0; i < 100 && isProcessAlive(pid); i++) await sleep(100);
+      expect(isProcessAlive(pid)).toBe(false);
+    }, 60_000);
+  }
 
   it('names the package to install when redis-server is missing', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
