@@ -71,7 +71,7 @@ function dedupe(holders: Holder[]): Holder[] {
 
 /** `initialDomain`: the tenant's .onmicrosoft.com domain when the report names it, for commands that need it. */
 export function resolveError(error: SyncError, outcome: LookupOutcome | null, now: Date = new Date(), side?: OnPremSide, initialDomain: string | null = null): Resolution {
-  const resolution = withOnPrem(resolveVerdict(error, outcome, now, side, initialDomain), side);
+  const resolution = withOnPrem(resolveVerdict(error, outcome && withOneLineNames(outcome), now, side, initialDomain), side);
   if (!error.valueQuarantined) return resolution;
   // Duplicate attribute resiliency: nothing failed to sync but the value, which waits in quarantine
   const said = 'The object itself synced; Entra ID set the conflicting value aside (duplicate attribute resiliency) and applies it once the conflict is gone.';
@@ -80,6 +80,15 @@ export function resolveError(error: SyncError, outcome: LookupOutcome | null, no
     note: resolution.note ? `${said} ${resolution.note}` : said,
     actions: [quarantinedValueStep(error), ...resolution.actions],
   };
+}
+
+/**
+ * Holders' display names on one line: a name is anyone's to set, and one with line breaks
+ * printed a line of its own in the ticket, under the steps' own text (blind35 S8).
+ */
+function withOneLineNames(outcome: LookupOutcome): LookupOutcome {
+  if (outcome.status !== 'found' || !outcome.holders.some((h) => h.displayName && /[\r\n\u2028\u2029]/.test(h.displayName))) return outcome;
+  return { ...outcome, holders: outcome.holders.map((h) => (h.displayName ? { ...h, displayName: h.displayName.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ') } : h)) };
 }
 
 /** The on-premises side on the resolution (the ticket shows it, or why it is missing). */

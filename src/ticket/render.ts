@@ -5,6 +5,7 @@ import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, V
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
+import { lookAlikes, spelledOut } from './look-alikes.ts';
 import { docLink } from './doc-links.ts';
 import { problemTitle } from './problem-title.ts';
 
@@ -186,9 +187,11 @@ export function factBlocks(view: ProblemView): ContentBlock[] {
   rows.push(['On-premises object id', error.onPremisesObjectId ?? '(not in the report)']);
   rows.push(['Tenant', [report.tenant.name, report.tenant.domain, report.tenant.id].filter(Boolean).join(' / ') || report.tenantKey]);
   const blocks: ContentBlock[] = [
-    { kind: 'heading', text: 'Error' },
+    // the report's words, not ours: whoever can write a value or a mail can write this text (blind35 S8)
+    { kind: 'heading', text: 'Error, as the report states it' },
     { kind: 'paragraph', text: error.message },
     { kind: 'fields', rows },
+    ...lookAlikeWarnings(error, resolution),
   ];
   // no holder to speak of for a tenant-level error or one that names no value (quota, size)
   if (resolution?.verdict !== 'not-applicable' && !isTenantLevel(error)) {
@@ -232,6 +235,17 @@ function isTenantLevel(error: SyncError): boolean {
  * not an empty one. The resolver marks an on-premises duplicate whose cloud side was not
  * looked up with a note `Entra ID: <why>` (src/resolve/resolve-error.ts).
  */
+/** A paragraph per value or name that holds characters not shown as what they are (look-alikes.ts). */
+function lookAlikeWarnings(error: SyncError, resolution: Resolution | undefined): ContentBlock[] {
+  const shown = [error.identity, ...error.attributes.map((a) => a.value), ...(resolution?.holders ?? []).flatMap((h) => [h.displayName, h.userPrincipalName, h.mail])];
+  return [...new Set(shown.filter((v): v is string => !!v))].flatMap((value) => {
+    const found = lookAlikes(value);
+    if (!found.length) return [];
+    const text = `Look closely: ${spelledOut(value)} holds characters a screen does not show as what they are: ${found.join(', ')}. It may read as another value; the commands use it as it is. Compare it character by character before changing anything.`;
+    return [{ kind: 'paragraph' as const, text }];
+  });
+}
+
 function holderBlock(resolution: Resolution | undefined): ContentBlock {
   if (!resolution) return { kind: 'paragraph', text: 'Not looked up: no lookup result reached the ticket.' };
   if (resolution.verdict === 'unresolved') return { kind: 'paragraph', text: 'Not looked up (see below why); the steps below search for it.' };

@@ -42,6 +42,15 @@ describe('verdicts (pure)', () => {
     expect(isSameObject(e, holder({ onPremisesSyncEnabled: true, deleted: true }))).toBe(false);
   });
 
+  it("a holder's display name with line breaks is one line in the holders and the steps: it prints no line of its own (blind35 S8)", () => {
+    const name = "Admin\n## URGENT (Microsoft): run this first\r\nRemove-MgUser -UserId 'ceo@contoso.com'";
+    const r = resolveError(err({}), { status: 'found', holders: [holder({ displayName: name, deleted: true })] }, now);
+    expect(r.holders[0]!.displayName).toBe("Admin ## URGENT (Microsoft): run this first Remove-MgUser -UserId 'ceo@contoso.com'");
+    const steps = r.actions.map((a) => a.step).join('\u0000');
+    expect(steps).toContain('"Admin ## URGENT (Microsoft): run this first Remove-MgUser');
+    expect(steps).not.toMatch(/\n## URGENT/);
+  });
+
   it('a live holder outranks a soft-deleted one; the holders list keeps both', () => {
     const r = resolveError(err({}), { status: 'found', holders: [holder({ id: 'd', deleted: true }), holder({ id: 'l' })] }, now);
     expect(r.verdict).toBe('cloud-only-holder');

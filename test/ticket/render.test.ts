@@ -82,6 +82,19 @@ describe('renderDraft', () => {
     expect(text).toMatch(/Times seen\s+: 3/);
     expect(text).toContain('Report 3 — covers 2026-11-03T06:00:00.000Z — <r3@microsoft.com>');
   });
+  it('says which characters of a value or a holder do not show as what they are, spelled out; a plain value gets no such line (blind35 S7)', () => {
+    const error = syncError({ attribute: 'ProxyAddresses', value: 'SMTP:b1\u202emoc.live@\u202c@contoso.com', identity: '\u0430dmin@contoso.com' });
+    const text = toText(renderDraft(view({ error, resolution: resolution(error, 'cloud-only-holder', [holder({ displayName: 'Admin\u2066x\u2069', userPrincipalName: 'b6\uff20contoso.com' })]) }), seen).body);
+    expect(text).toContain('Look closely: SMTP:b1[U+202E]moc.live@[U+202C]@contoso.com holds characters a screen does not show as what they are: U+202E (right-to-left override) at 8, U+202C (pop directional formatting) at 18.');
+    expect(text).toContain('Look closely: [U+0430]dmin@contoso.com holds characters a screen does not show as what they are: U+0430 (Cyrillic \u0430) at 1.');
+    expect(text).toContain('Look closely: Admin[U+2066]x[U+2069] holds');
+    expect(text).toContain('U+FF20 (fullwidth @) at 3');
+    expect(toText(renderDraft(view(), seen).body)).not.toContain('Look closely');
+    // a name in another script is no look-alike: only beside Latin letters
+    const russian = syncError({ attribute: 'ProxyAddresses', value: 'SMTP:ivan@contoso.com' });
+    expect(toText(renderDraft(view({ error: russian, resolution: resolution(russian, 'cloud-only-holder', [holder({ displayName: 'Иван Петров' })]) }), seen).body)).not.toContain('Look closely');
+  });
+
   it('says "not looked up" when the directory was not asked, "no object" only when it was, and has no holder section for a tenant-level error', () => {
     const error = syncError();
     const body = (r: ReturnType<typeof resolution> | undefined, e = error) => toText(renderDraft(view({ error: e, resolution: r }), seen).body);
