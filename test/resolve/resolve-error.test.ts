@@ -134,6 +134,14 @@ describe('verdicts (pure)', () => {
     // the same UPN held by an ordinary cloud user keeps the advice to join or free it
     const plain = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn] }), { status: 'found', holders: [admin] }, now);
     expect(plain.actions.map((a) => a.step).join('\n')).toMatch(/hard-match/);
+    // before any join: who made the AD object and when, against the cloud account (blind35 S3)
+    const anchored = resolveError(err({ identity: 'it-admin@contoso.com', attributes: [upn], onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==' }), { status: 'found', holders: [admin] }, now);
+    const check = anchored.actions.find((a) => a.step.startsWith('If the cloud user is the same person'))!;
+    expect(check.step).toContain('an AD object given a cloud account\'s name or address is how accounts are taken over');
+    expect(check.command).toContain(`Get-ADObject -LDAPFilter '(|(objectGUID=\\93\\65\\71`);
+    expect(check.command).toContain('whenCreated');
+    expect(check.command).toContain('(Get-Acl "AD:$($_.DistinguishedName)").Owner');
+    expect(check.command).toContain('-Property DisplayName,CreatedDateTime,SignInActivity');
     // with nothing looked up, the hand-made search ends in the same fix
     const unresolved = resolveError(e, { status: 'unresolved', note: 'Graph not configured' }, now);
     expect(unresolved.actions.map((a) => a.step).join('\n')).toMatch(/remove its admin roles.*hard-delete the quarantined object/);

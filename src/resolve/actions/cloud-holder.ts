@@ -132,8 +132,10 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
   return [
     ...(holder.accountEnabled === false ? [sharedMailboxCheck(holder)] : []),
     step(
-      `If the cloud user is the same person as the on-premises object, join them${ifUser}. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both (a role found: write it down and take it off first, and give it back after the sync).`,
-      `(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled\n${rolesOfCommand(holder)}`,
+      `If the cloud user is the same person as the on-premises object, join them${ifUser}. Make sure of it first: the join gives whoever controls the AD object the cloud account (its mail, files and roles; with password hash sync, its sign-in), and an AD object given a cloud account's name or address is how accounts are taken over. Check when the AD object was made and who owns it (as a rule who made it), against the cloud user's creation and last sign-in and your own records. Entra matches only objects that arrive new from sync, and not while matching is blocked for the tenant or the cloud user holds an admin role: check both (a role found: write it down and take it off first, and give it back after the sync).`,
+      [provenanceCommand(anchor), `Get-MgUser -UserId ${psQuote(holder.id)} -Property DisplayName,CreatedDateTime,SignInActivity | Format-List DisplayName,CreatedDateTime,@{n='LastSignIn';e={$_.SignInActivity.LastSignInDateTime}}`, '(Get-MgDirectoryOnPremiseSynchronization).Features | Select-Object BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled', rolesOfCommand(holder)]
+        .filter(Boolean)
+        .join('\n'),
     ),
     showSyncedCopyStep(anchor),
     step(
@@ -150,6 +152,14 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
           'Set-ADSyncScheduler -SyncCycleEnabled $true',
         ),
   ];
+}
+
+/** When the AD object the anchor names was made and changed, and its owner (who made it, unless an admin took it over): blind35 S3. */
+function provenanceCommand(anchor: string | null): string | null {
+  const filter = anchor ? anchorLdapFilter(anchor) : null;
+  return filter
+    ? `Get-ADObject -LDAPFilter ${psQuote(filter)} -Properties whenCreated,whenChanged | ForEach-Object { $_ | Format-List DistinguishedName,ObjectClass,whenCreated,whenChanged; 'Owner: ' + (Get-Acl "AD:$($_.DistinguishedName)").Owner }`
+    : null;
 }
 
 /**
