@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailauth';
 import { openMail, type MailDocument } from '../parse/mail-tree.ts';
+import { lookAlikes, spelledOut } from '../look-alikes.ts';
 import { MICROSOFT_SENDERS } from '../parse/subject.ts';
 
 /**
@@ -234,12 +235,15 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       }
       if (from && known.has(from))
         return { trusted: false, reason: `claims Microsoft sender ${from} without a DMARC pass (${failure})`, sender: from, checks: outer.checks };
+      // a Cyrillic о in "micrоsoftonline.com" reads as a false alarm unless said (blind35 S7)
+      const looks = from ? lookAlikes(from) : [];
+      const lookAlike = looks.length ? `; the address holds characters that look like others: ${looks.join(', ')} (${spelledOut(from!)})` : '';
       return {
         trusted: false,
         reason:
-          options.policy === 'strict'
+          (options.policy === 'strict'
             ? `sender ${from ?? '(none)'} is not a known Microsoft sender (policy strict)`
-            : `sender ${from ?? '(none)'} is neither a known Microsoft sender nor an allow-listed forwarder`,
+            : `sender ${from ?? '(none)'} is neither a known Microsoft sender nor an allow-listed forwarder`) + lookAlike,
         sender: from,
         checks: outer.checks,
       };

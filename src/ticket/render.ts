@@ -5,7 +5,7 @@ import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, V
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
-import { lookAlikes, spelledOut } from './look-alikes.ts';
+import { lookAlikes, spelledOut } from '../look-alikes.ts';
 import { docLink } from './doc-links.ts';
 import { problemTitle } from './problem-title.ts';
 

@@ -143,6 +143,13 @@ describe('sender trust', () => {
     expect(v.reason).toContain('server says mx.fabrikam.com: spf=fail dmarc=fail');
   });
 
+  it('a look-alike of a Microsoft sender is held, and the reason spells out what is not what it looks like (blind35 S7)', async () => {
+    const trust = createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: dns });
+    const v = await trust.evaluate(Buffer.from(reportMail('t19', { from: 'MSOnlineServicesTeam@Micr\u043esoftOnline.com' })));
+    expect(v.trusted).toBe(false);
+    expect(v.reason).toBe('sender msonlineservicesteam@micr\u043esoftonline.com is not a known Microsoft sender (policy strict); the address holds characters that look like others: U+043E (Cyrillic \u043e) at 26 (msonlineservicesteam@micr[U+043E]softonline.com)');
+  });
+
   it('policy off trusts everything', async () => {
     const trust = createSenderTrust({ policy: 'off', allowedForwarders: [], resolver: dns });
     expect((await trust.evaluate(Buffer.from(reportMail('t13')))).trusted).toBe(true);
