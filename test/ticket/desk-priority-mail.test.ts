@@ -116,6 +116,14 @@ describe('Zendesk: priority and the report mail', () => {
     expect(fake.server.callsTo('POST', '/api/v2/uploads')).toHaveLength(0);
   });
 
+  it('a create whose answer was lost, resent with its Idempotency-Key (a hit): one ticket, and the mail attached to it (blind32 V8)', async () => {
+    fake.server.loseResponseNextTo('POST', /^\/api\/v2\/tickets$/);
+    const t = await sink().create(oneObject({ mailId }), { idempotencyKey: 'g' });
+    expect(fake.server.callsTo('POST', '/api/v2/tickets')).toHaveLength(2);
+    expect(fake.list()).toHaveLength(1);
+    expect(fake.get(t.id).comments.flatMap((c) => c.attachments.map((a) => a.file_name))).toEqual([attachmentName(mailId)]);
+  });
+
   it('a refused upload costs the ticket nothing: it stands, with a note naming the mail', async () => {
     fake.server.failNextTo('POST', /^\/api\/v2\/uploads$/, 413);
     const t = await sink().create(oneObject({ mailId }), { idempotencyKey: 'f' });
@@ -151,6 +159,21 @@ describe('ServiceNow: impact and urgency, and the Attachment API', () => {
     expect(a).toMatchObject({ file_name: attachmentName(mailId), content_type: 'message/rfc822' });
     expect(a!.bytes.equals(RAW)).toBe(true);
     expect(fake.incidents.get(t.id)!.description).toContain(`attached as ${attachmentName(mailId)}`);
+  });
+
+  it('a create whose answer was lost: the incident it made is found by its key, returned, and gets the mail (blind32 V8)', async () => {
+    fake.server.loseResponseNextTo('POST', /^\/api\/now\/v2\/table\/incident$/);
+    const t = await sink().create(oneObject({ mailId }), { idempotencyKey: 'e' });
+    expect(fake.incidents.size).toBe(1);
+    expect(fake.incidents.has(t.id)).toBe(true);
+    expect((fake.attachments.get(t.id) ?? []).map((a) => a.file_name)).toEqual([attachmentName(mailId)]);
+  });
+
+  it('a lost create that made nothing: the error goes back (the job tries again), nothing adopted', async () => {
+    fake.server.failNextTo('POST', /^\/api\/now\/v2\/table\/incident$/, 502);
+    const err = await sink().create(oneObject({ mailId }), { idempotencyKey: 'f' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'UnconfirmedError' });
+    expect(fake.incidents.size).toBe(0);
   });
 
   it('the fake refuses an upload without file_name or Content-Type, or for an incident it does not have', async () => {

@@ -15,6 +15,7 @@ import {
 } from './servicenow-text.ts';
 import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
+import { UnconfirmedError } from './http-errors.ts';
 
 /**
  * ServiceNow incidents through the Table API, pinned to v2 (an empty list is 200 + [] there,
@@ -167,41 +168,61 @@ export function createServiceNowTicketSink(
     return renderSnText(note, SN_JOURNAL_MAX);
   }
 
+  async function findByKey(key: string): Promise<DeskTicket[]> {
+    assertQueryableKey(key);
+    const res = await http.request<{ result: SnIncident[] }>({
+      method: 'GET',
+      url: TABLE,
+      params: {
+        sysparm_query: `correlation_id=${key}^ORDERBYDESCsys_created_on^ORDERBYDESCnumber`,
+        sysparm_fields: FIELDS,
+        sysparm_limit: '50',
+        sysparm_display_value: 'false',
+        sysparm_exclude_reference_link: 'true',
+        sysparm_no_count: 'true',
+      },
+      // v1 answers 404 for "no rows"; keep working if a proxy rewrites the version away.
+      acceptStatus: [404],
+    });
+    const rows = res.status === 404 ? [] : (res.data?.result ?? []);
+    const matching = rows.filter((r) => r.correlation_id === key);
+    if (matching.length !== rows.length) {
+      log.warn(
+        { correlationKey: key, returned: rows.length, matching: matching.length },
+        'servicenow returned incidents with another correlation_id (query part ignored by the instance?)',
+      );
+    }
+    matching.sort((a, b) => {
+      const ca = a.sys_created_on ?? '';
+      const cb = b.sys_created_on ?? '';
+      if (ca !== cb) return ca < cb ? 1 : -1;
+      return (a.number ?? '') < (b.number ?? '') ? 1 : -1;
+    });
+    return matching.map((r) => toTicket(r, key));
+  }
+
+  /**
+   * A create whose answer was lost may have made the incident (blind32 V8: the retry then found
+   * it by its key and never attached the report mail). The Table API reads its own writes, so
+   * the incident is looked for at once: one with the key, other than the one this follows up,
+   * is the one made, and the create goes on as if answered. Else the error goes back.
+   */
+  async function unlessLost(sent: () => Promise<DeskTicket>, key: string, followUpOf: DeskTicket | undefined): Promise<DeskTicket> {
+    try {
+      return await sent();
+    } catch (err) {
+      if (!(err instanceof UnconfirmedError)) throw err;
+      const made = (await findByKey(key)).find((t) => t.id !== followUpOf?.id);
+      if (!made) throw err;
+      log.warn({ correlationKey: key, ticketId: made.id, number: made.name }, 'servicenow: a create whose answer was lost had made the incident; found it');
+      return made;
+    }
+  }
+
   return {
     name: 'servicenow',
 
-    async findByKey(key) {
-      assertQueryableKey(key);
-      const res = await http.request<{ result: SnIncident[] }>({
-        method: 'GET',
-        url: TABLE,
-        params: {
-          sysparm_query: `correlation_id=${key}^ORDERBYDESCsys_created_on^ORDERBYDESCnumber`,
-          sysparm_fields: FIELDS,
-          sysparm_limit: '50',
-          sysparm_display_value: 'false',
-          sysparm_exclude_reference_link: 'true',
-          sysparm_no_count: 'true',
-        },
-        // v1 answers 404 for "no rows"; keep working if a proxy rewrites the version away.
-        acceptStatus: [404],
-      });
-      const rows = res.status === 404 ? [] : (res.data?.result ?? []);
-      const matching = rows.filter((r) => r.correlation_id === key);
-      if (matching.length !== rows.length) {
-        log.warn(
-          { correlationKey: key, returned: rows.length, matching: matching.length },
-          'servicenow returned incidents with another correlation_id (query part ignored by the instance?)',
-        );
-      }
-      matching.sort((a, b) => {
-        const ca = a.sys_created_on ?? '';
-        const cb = b.sys_created_on ?? '';
-        if (ca !== cb) return ca < cb ? 1 : -1;
-        return (a.number ?? '') < (b.number ?? '') ? 1 : -1;
-      });
-      return matching.map((r) => toTicket(r, key));
-    },
+    findByKey,
 
     async get(id) {
       const rec = await read(id);
@@ -228,16 +249,22 @@ export function createServiceNowTicketSink(
       // it. Only a Closed parent (read-only, never reopened) is safe; a Resolved one is named instead.
       if (old?.status === 'closed') fields.parent_incident = old.id;
       else if (old) fields.work_notes = `Follow-up of incident ${old.name ? `${old.name} ` : ''}(${old.url ?? old.id}, ${old.status}); not made its child, so a change of that incident's state leaves this one alone.`;
-      const res = await http.request<{ result: SnIncident }>({
-        method: 'POST',
-        url: TABLE,
-        params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
-        data: fields,
-      });
-      const rec = res.data.result;
-      log.info({ correlationKey: draft.key, ticketId: rec.sys_id, number: rec.number }, 'servicenow incident created');
-      const ticket = toTicket(rec, draft.key);
-      await attachAfterCreate(mail, ticket, { upload: (a) => attach(rec.sys_id, a), note: (n) => patch(rec.sys_id, { work_notes: noteText(n) }).then(() => undefined) }, log);
+      const ticket = await unlessLost(
+        async () => {
+          const res = await http.request<{ result: SnIncident }>({
+            method: 'POST',
+            url: TABLE,
+            params: { sysparm_fields: FIELDS, sysparm_exclude_reference_link: 'true' },
+            data: fields,
+          });
+          const rec = res.data.result;
+          log.info({ correlationKey: draft.key, ticketId: rec.sys_id, number: rec.number }, 'servicenow incident created');
+          return toTicket(rec, draft.key);
+        },
+        draft.key,
+        old,
+      );
+      await attachAfterCreate(mail, ticket, { upload: (a) => attach(ticket.id, a), note: (n) => patch(ticket.id, { work_notes: noteText(n) }).then(() => undefined) }, log);
       return ticket;
     },
 

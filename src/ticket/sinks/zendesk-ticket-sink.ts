@@ -169,8 +169,10 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       const lookup = String(res.headers['x-idempotency-lookup'] ?? 'miss');
       log.info({ correlationKey: draft.key, ticketId: created.id, idempotencyLookup: lookup }, 'zendesk ticket created');
       const out = toTicket(created, draft.key, null);
-      // a replayed create (idempotency hit) already has its attachment, or its note
-      if (lookup !== 'hit') await attachAfterCreate(mail, out, { upload: (a) => attach(out.id, a), note: (n) => update(out.id, { comment: comment(n) }, false).then(() => undefined) }, log);
+      // an idempotency hit is, as a rule, a create whose first answer was lost before its
+      // attachment was made (blind32 V8): attached now. Only a worker that died between the
+      // attachment and the ticket state leaves a second copy, a smaller harm than none.
+      await attachAfterCreate(mail, out, { upload: (a) => attach(out.id, a), note: (n) => update(out.id, { comment: comment(n) }, false).then(() => undefined) }, log);
       return out;
     },
 
