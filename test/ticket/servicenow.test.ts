@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/errors.ts';
+import { PermanentError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServiceNowTicketSink } from '../../src/ticket/sinks/servicenow-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
