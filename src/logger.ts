@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { SECRET_PATHS } from './config.ts';
 
@@ -29,4 +30,33 @@ export function createLogger(
     { level: options.level ?? 'info', redact: { paths: redact, censor: '[redacted]' }, base: { app: 'syncdesk' } },
     options.destination ?? pino.destination(2),
   );
+}
+
+const LEVEL_WORDS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+
+/**
+ * The log as lines for a person at a terminal (an interactive command's stderr): `syncdesk:
+ * warning: mail kept but not readable …`, not JSON between the command's own lines (blind31
+ * R10). Anything else (a pipe, a file, systemd's journal) keeps the JSON.
+ */
+export function terminalLines(out: NodeJS.WritableStream): NodeJS.WritableStream {
+  let rest = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) out.write(humanLine(line));
+      done();
+    },
+  });
+}
+
+function humanLine(json: string): string {
+  try {
+    const entry = JSON.parse(json) as { level?: number; msg?: string; err?: { message?: string } };
+    const detail = entry.err?.message && !entry.msg?.includes(entry.err.message) ? `: ${entry.err.message}` : '';
+    return `syncdesk: ${LEVEL_WORDS[entry.level ?? 30] ?? 'log'}: ${entry.msg ?? ''}${detail}\n`;
+  } catch {
+    return `${json}\n`;
+  }
 }

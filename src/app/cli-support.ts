@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, terminalLines, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
@@ -27,8 +27,10 @@ export function cliConfig(options: CliConfigOptions = {}): Config {
   return loadConfig(process.env, options.overrides ?? {}, { file: configFilePath(process.env)?.path, defaults });
 }
 
-export function cliLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel });
+/** `interactive`: a command a person runs and reads (not start, worker, listen): at a terminal its log is plain lines. */
+export function cliLogger(config: Config, options: { interactive?: boolean } = {}): Logger {
+  const person = (options.interactive ?? true) && process.stderr.isTTY === true;
+  return createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
 }
 
 /** `{ a: 2, b: 1 }` → `a 2, b 1` (sorted by count, then name). */

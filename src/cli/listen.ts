@@ -50,7 +50,7 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
 
 export async function runListen(opts: { adminPort?: number }): Promise<never> {
   const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
-  const logger = cliLogger(config);
+  const logger = cliLogger(config, { interactive: false });
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);

@@ -13,7 +13,7 @@ import type { AdminServer } from '../admin/server.ts';
 /** What `syncdesk start` does (loaded when it runs; see start-command.ts). */
 export async function runStart(opts: { concurrency: number; listen: boolean; adminPort?: number }): Promise<never> {
   const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
-  const logger = cliLogger(config);
+  const logger = cliLogger(config, { interactive: false });
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);

@@ -30,7 +30,7 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
     throw new UsageError((err as Error).message);
   }
   const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
-  const logger = cliLogger(config);
+  const logger = cliLogger(config, { interactive: false });
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);
