@@ -71,11 +71,36 @@ async function closeReport(job: Job, data: ReportCloseJob, stage: TicketStage): 
   return { actions, totals: countActions(actions, totals) };
 }
 
+/** The actions a chunk's failed attempts took, kept in the job's progress (it outlives attempts). */
+export function actionsOfEarlierAttempts(job: Pick<Job, 'progress'>): TicketAction[] {
+  const progress = job.progress as { actions?: TicketAction[] } | number | undefined;
+  return typeof progress === 'object' && Array.isArray(progress?.actions) ? progress.actions : [];
+}
+
+/**
+ * A chunk's actions over its attempts: an attempt that failed created or changed tickets the
+ * next finds as they are ("unchanged"), so what an earlier attempt did stands for that
+ * problem (blind32 V5: a retried chunk's tickets were counted unchanged).
+ */
+export function overAttempts(earlier: readonly TicketAction[], later: readonly TicketAction[]): TicketAction[] {
+  const byKey = new Map<string, TicketAction>();
+  for (const a of earlier) if (a.action !== 'unchanged') byKey.set(a.key, a);
+  return [...later.map((a) => (a.action === 'unchanged' && byKey.get(a.key)) || a), ...[...byKey.values()].filter((a) => !later.some((b) => b.key === a.key))];
+}
+
 export async function processTicketJob(job: Job, data: TicketJob, stage: TicketStage, log: Logger): Promise<TicketJobResult> {
   const reportId = data.report.reportId;
   if (data.kind === 'chunk') {
-    const actions = await stage.applyProblems(data, await collectResolutions(job, data), { refresh: data.relookup ? 'relookup' : data.forced ? 'forced' : undefined });
-    return { reportId, actions, present: presentIn(data) };
+    const earlier = actionsOfEarlierAttempts(job);
+    const now: TicketAction[] = [];
+    try {
+      const actions = await stage.applyProblems(data, await collectResolutions(job, data), { refresh: data.relookup ? 'relookup' : data.forced ? 'forced' : undefined, done: (a) => now.push(a) });
+      return { reportId, actions: overAttempts(earlier, actions), present: presentIn(data) };
+    } catch (err) {
+      // what this attempt did, for the next one and for a count of a chunk that fails for good
+      if (now.length) await job.updateProgress({ actions: overAttempts(earlier, now) }).catch(() => undefined);
+      throw err;
+    }
   }
   let actions: TicketAction[];
   let totals: Partial<Record<TicketActionKind, number>>;

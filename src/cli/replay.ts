@@ -9,7 +9,7 @@ import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-support.ts';
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
-import { countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
+import { actionsOfEarlierAttempts, countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { TransientError } from '../errors.ts';
 import { unresolved } from '../resolve/resolve-error.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
@@ -159,6 +159,13 @@ function ticketsByReport(workers: Worker[]): Map<string, TicketCounts> {
       const { report } = job.data as TicketJob;
       const key = reportKey(report.mailId, report.reportId);
       byReport.set(key, countActions((result as TicketJobResult | undefined)?.actions ?? [], byReport.get(key)));
+    });
+    // a chunk that failed for good did what its attempts did: counted too (blind32 V5)
+    worker.on('failed', (job: Job | undefined) => {
+      if (!job?.finishedOn) return; // set when it failed for good, not when it is to be tried again
+      const { report } = job.data as TicketJob;
+      const key = reportKey(report.mailId, report.reportId);
+      byReport.set(key, countActions(actionsOfEarlierAttempts(job), byReport.get(key)));
     });
   }
   return byReport;

@@ -95,7 +95,8 @@ export type Refresh = 'relookup' | 'forced';
  */
 export interface ReportApplier {
   /** `refresh`: the report run again, its open tickets brought up to date (see TicketChunkJob). */
-  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { refresh?: Refresh }): Promise<TicketAction[]>;
+  /** `done` hears each problem's action as it is taken: a chunk that fails has still done those (blind32 V5). */
+  applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { refresh?: Refresh; done?: (action: TicketAction) => void }): Promise<TicketAction[]>;
   closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
   applyReport: ApplyReport;
 }
@@ -433,7 +434,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return { old: previous !== null && previous > Date.parse(report.coversAt), newest: previous };
   }
 
-  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { refresh?: Refresh } = {}): Promise<TicketAction[]> {
+  async function applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options: { refresh?: Refresh; done?: (action: TicketAction) => void } = {}): Promise<TicketAction[]> {
     let views = [...problemsOf(part, resolutions).values()];
     const { old, newest } = await isOld(part.report);
     // the newest run applied before an older report: a problem that report creates was not in it
@@ -460,9 +461,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
-      const done = await mapLimit(problems, concurrency, ({ view, s }) =>
-        aboutProblem(`problem ${renderSummary(view)} (key ${view.key})`, () => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk })),
-      );
+      const done = await mapLimit(problems, concurrency, async ({ view, s }) => {
+        const action = await aboutProblem(`problem ${renderSummary(view)} (key ${view.key})`, () => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk }));
+        options.done?.(action);
+        return action;
+      });
       return [...done, ...chunk.more];
     }))];
   }
