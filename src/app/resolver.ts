@@ -31,6 +31,6 @@ export function createResolverFromConfig(config: Config, deps: ResolverFromConfi
   const tenants = deps.tenants === undefined ? loadConfiguredTenants(config) : deps.tenants;
   const graph = { route: tenantRoute(config, tenants), lookupFor: deps.lookupFor ?? graphLookups(config, deps) };
   // tenants Graph is not configured for are answered from their newest directory snapshot
-  const { route, lookupFor } = graphThenSnapshots(graph, loadSnapshotDirectory(config.graph.snapshotDir, deps.now));
+  const { route, lookupFor } = graphThenSnapshots(graph, loadSnapshotDirectory(config.graph.snapshotDir, deps.now, config.graph.snapshotMaxAgeDays));
   return createResolver({ route, lookupFor, logger: deps.logger, now: deps.now });
 }

@@ -140,6 +140,17 @@ describe('snapshot import', () => {
     expect(answer!.holders.map((h) => h.displayName)).toEqual(['Müller, Jürgen']);
   });
 
+  it('past SNAPSHOT_MAX_AGE_DAYS, says the holders may have changed and the verdict is a lead (blind34 M10)', async () => {
+    const objects = [SnapshotObjectSchema.parse({ type: 'user', id: 'u1', displayName: 'Reception', userPrincipalName: 'reception@northwind.com', proxyAddresses: ['SMTP:reception@northwind.com'] })];
+    const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Northwind', domains: ['northwind.com'] }, takenAt: '2026-11-20T00:00:00Z', source: 'graph', warnings: [] };
+    const ask = (days: number) =>
+      createSnapshotLookup(wholeSnapshot({ header, objects }, 'Northwind'), () => new Date(Date.parse(header.takenAt) + days * 86_400_000 + 3_600_000), 7).findHolders([{ attribute: 'ProxyAddresses', value: 'smtp:reception@northwind.com' }]);
+    expect((await ask(6))[0]!.gap).not.toContain('SNAPSHOT_MAX_AGE_DAYS');
+    const [stale] = await ask(7);
+    expect(stale!.holders).toHaveLength(1);
+    expect(stale!.gap).toContain('(7 days old, graph), not from live Microsoft Graph: confirm with the commands below before changing anything. It is older than SNAPSHOT_MAX_AGE_DAYS (7): who holds the value may have changed since, so take the verdict as a lead, not a finding');
+  });
+
   it('gives a soft-deleted holder beside a live one (it has the recycle bin at hand), and its ticket frees the value on both (blind30 T1)', async () => {
     const objects = [
       { type: 'user', id: 'live-1', displayName: 'Reception (cloud)', userPrincipalName: 'reception@northwind.com', proxyAddresses: ['SMTP:reception@northwind.com', 'smtp:info@northwind.com'] },

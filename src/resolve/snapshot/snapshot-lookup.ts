@@ -57,7 +57,8 @@ function conclusiveFor(source: SnapshotSource): { upn: boolean; address: boolean
   return { address, upn: address && coverage('user')?.upns === true };
 }
 
-export function createSnapshotLookup(source: SnapshotSource, now: () => Date = () => new Date()): DirectoryLookup {
+/** `maxAgeDays` (SNAPSHOT_MAX_AGE_DAYS): past it, the answers say the holders may have changed (blind34 M10). */
+export function createSnapshotLookup(source: SnapshotSource, now: () => Date = () => new Date(), maxAgeDays?: number): DirectoryLookup {
   const index = new Map<string, SnapshotObject[]>();
   for (const part of source.parts) {
     for (const o of part.objects) {
@@ -79,7 +80,11 @@ export function createSnapshotLookup(source: SnapshotSource, now: () => Date = (
         `Holders come from a directory snapshot of ${source.label} ${described.join('; ')}, not from live Microsoft Graph: ` +
         'confirm with the commands below before changing anything.';
       const lacking = missing.length ? [`The snapshot holds no ${missing.map((t) => TYPE_NAMES[t]).join(' and ')}: a value held by one is not found.`] : [];
-      const gap = [basis, ...lacking, ...new Set(source.parts.flatMap((p) => p.header.warnings))].join(' ');
+      const stale =
+        maxAgeDays !== undefined && source.parts.some((p) => at.getTime() - Date.parse(p.header.takenAt) > maxAgeDays * 86_400_000)
+          ? [`It is older than SNAPSHOT_MAX_AGE_DAYS (${maxAgeDays}): who holds the value may have changed since, so take the verdict as a lead, not a finding, until the commands below confirm it.`]
+          : [];
+      const gap = [basis, ...stale, ...lacking, ...new Set(source.parts.flatMap((p) => p.header.warnings))].join(' ');
       return queries.map((q) => {
         const l = normaliseLookup(q);
         if (!l) return { holders: [], gap };

@@ -169,7 +169,7 @@ export interface SnapshotDirectory {
  * The snapshots of a folder as tenants and lookups. The folder is listed once, when the
  * worker starts: a snapshot imported later is used by the next worker started.
  */
-export function loadSnapshotDirectory(dir: string, now: () => Date = () => new Date()): SnapshotDirectory {
+export function loadSnapshotDirectory(dir: string, now: () => Date = () => new Date(), maxAgeDays?: number): SnapshotDirectory {
   const stored = storedTenants(dir);
   const tenants = new Map(stored.map((s) => [asTenant(s), s] as const));
   const directory = createTenantDirectory([...tenants.keys()]);
@@ -194,7 +194,7 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
         async findHolders(queries): Promise<LookupAnswer[]> {
           let loading = lookups.get(tenant);
           if (!loading) {
-            loading = Promise.all(s.parts.map(async (part) => ({ ...part, objects: (await readSnapshot(part.path)).objects }))).then((parts) => createSnapshotLookup({ label: label(s), parts }, now));
+            loading = Promise.all(s.parts.map(async (part) => ({ ...part, objects: (await readSnapshot(part.path)).objects }))).then((parts) => createSnapshotLookup({ label: label(s), parts }, now, maxAgeDays));
             // a file that could not be read is tried again next time, not remembered as broken
             loading.catch(() => lookups.delete(tenant));
             lookups.set(tenant, loading);
