@@ -81,6 +81,11 @@ export const ParsedReportSchema = z.object({
   /** Who forwarded it to us (the outer From), when it reached us as a forward. */
   forwardedBy: z.string().nullable(),
   /**
+   * Read from a forward's body (an inline forward): `messageId` is then the forward's own, and
+   * the report is known by its run and errors instead (ingest-decision.ts, runCopyKey).
+   */
+  inline: z.boolean().optional(),
+  /**
    * Whom Microsoft sent the report to (the tenant's technical contact), when the report's own
    * headers say: the inner To of a forward, never the forward's To (that is our mailbox).
    */

@@ -106,21 +106,29 @@ export function runCopyKey(r: ParsedReport): string | null {
   return `${RUN_COPY}${r.reportedAt ?? `tracking ${r.trackingId}`}|${r.errors.length}|${digest}`;
 }
 
-/** The keys a report is known by: its Message-ID (shared by reports forwarded inline together), and its run's. */
+/**
+ * The keys a report is known by when asking whether another mail carried it: its Message-ID,
+ * and for an inline forward (whose Message-ID is the forward's) its run's. A report with a
+ * Message-ID of its own is never a copy by its run alone: two mails Microsoft sent are two.
+ */
 function claimKeysOf(r: ParsedReport): string[] {
-  const run = runCopyKey(r);
+  const run = r.inline ? runCopyKey(r) : null;
   return [...(r.messageId ? [r.messageId] : []), ...(run ? [run] : [])];
 }
 
-/** Each key of the mail's reports, with the errors read under it (a Message-ID shared by several reports: their sum). */
-function reportClaims(reports: ParsedReport[]): Array<{ messageId: string; errors: number }> {
-  const errors = new Map<string, number>();
+/**
+ * Each key the mail takes, with the errors read under it (a Message-ID shared by several
+ * reports: their sum), and whether another mail holding it makes the report a copy (`check`).
+ * Every report takes its run's key, so an inline forward after it is known as a copy.
+ */
+function reportClaims(reports: ParsedReport[]): Array<{ messageId: string; errors: number; check: boolean }> {
+  const claims = new Map<string, { errors: number; check: boolean }>();
   for (const r of reports) {
-    if (r.messageId) errors.set(r.messageId, (errors.get(r.messageId) ?? 0) + r.errors.length);
+    if (r.messageId) claims.set(r.messageId, { errors: (claims.get(r.messageId)?.errors ?? 0) + r.errors.length, check: true });
     const run = runCopyKey(r);
-    if (run) errors.set(run, r.errors.length);
+    if (run) claims.set(run, { errors: r.errors.length, check: !!r.inline || !!claims.get(run)?.check });
   }
-  return [...errors].map(([messageId, n]) => ({ messageId, errors: n }));
+  return [...claims].map(([messageId, c]) => ({ messageId, ...c }));
 }
 
 export async function decideIngest(input: DecisionInput, look: IngestLookups): Promise<IngestDecision> {
@@ -140,7 +148,8 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
   const claims = input.force ? [] : keys;
   let fuller: QueueDecision['fuller'];
   const taken: ReportTaken[] = [];
-  for (const { messageId, errors } of claims) {
+  for (const { messageId, errors, check } of claims) {
+    if (!check) continue;
     const owner = await look.reportOwner(messageId);
     if (!owner || owner.mailId === mailId) continue;
     // the copy that came first was cut off: this one's other rows still need their tickets
@@ -173,7 +182,10 @@ async function someOwnedElsewhere(keys: ReadonlyArray<{ messageId: string }>, ma
  * them when nothing is left. Also for the reports another ingestor claims between decision
  * and queueing: each id this mail did claim is queued, none is claimed and then dropped.
  */
-export function withoutTaken(d: QueueDecision, taken: readonly ReportTaken[]): QueueDecision | DuplicateDecision {
+export function withoutTaken(d: QueueDecision, all: readonly ReportTaken[]): QueueDecision | DuplicateDecision {
+  // a key another mail holds that makes none of these reports a copy (the run of a report with a Message-ID of its own) is no matter
+  const checked = new Set(d.reports.flatMap(claimKeysOf));
+  const taken = all.filter((t) => checked.has(t.messageId));
   if (!taken.length) return d;
   const ids = new Set(taken.map((t) => t.messageId));
   const reports = d.reports.filter((r) => !claimKeysOf(r).some((k) => ids.has(k)));

@@ -283,6 +283,7 @@ function buildReport(
     recipient: recipient?.toLowerCase() ?? null,
     errors,
     unparsed,
+    ...(inner && { inline: true }),
   };
 }
 

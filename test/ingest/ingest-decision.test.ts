@@ -11,9 +11,10 @@ const ok = (...ids: Array<string | null>): ParseOutcome => ({ ok: true, reports:
 /** One report of `errors` errors. */
 const reading = (messageId: string, errors: number): ParseOutcome => ({ ok: true, reports: [report(messageId, errors)] });
 /** A report of a run as a mail carries it: `messageId` is the carrier's own when it was forwarded inline. */
-const runReport = (messageId: string, run: { reportedAt?: string | null; trackingId?: string | null; tenant?: string; fingerprints?: string[] } = {}) =>
+const runReport = (messageId: string, run: { reportedAt?: string | null; trackingId?: string | null; tenant?: string; fingerprints?: string[]; inline?: boolean } = {}) =>
   ({
     messageId,
+    ...(run.inline && { inline: true }),
     reportedAt: run.reportedAt === undefined ? '2026-03-03T23:54:02.000Z' : run.reportedAt,
     trackingId: run.trackingId ?? null,
     tenant: { id: null, domain: null, name: run.tenant ?? 'Fabrikam, Inc.' },
@@ -119,7 +120,7 @@ describe('another copy of the same run (blind31 R5)', () => {
   const runKey = runCopyKey(original)!;
 
   it('an inline forward (a Message-ID of its own) of a report already in is a duplicate, and says of which run', async () => {
-    const forward = { ok: true as const, reports: [runReport('<fw-by-erik@mail.gmail.com>', { fingerprints: ['b'.repeat(32), 'a'.repeat(32)] })] };
+    const forward = { ok: true as const, reports: [runReport('<fw-by-erik@mail.gmail.com>', { fingerprints: ['b'.repeat(32), 'a'.repeat(32)], inline: true })] };
     const d = describeDecision(await decideIngest(input({ mailId: 'm2' }), lookups({ outcome: forward, owners: { [runKey]: { mailId: 'm1', errors: 2 } } })));
     expect(d).toEqual({ outcome: 'duplicate', status: 'duplicate', reason: 'a copy of the report of run 2026-03-03T23:54:02.000Z (2 error(s), the same ones) already ingested as m1' });
   });
@@ -127,6 +128,12 @@ describe('another copy of the same run (blind31 R5)', () => {
   it('the original after its inline forward is a duplicate too; a mail claims both its keys', async () => {
     const first = await decideIngest(input(), lookups({ outcome: { ok: true, reports: [original] } }));
     expect(first).toMatchObject({ step: 'queue', claims: [{ messageId: '<dirsync-1@microsoftonline.com>', errors: 2 }, { messageId: runKey, errors: 2 }] });
+  });
+
+  it('two mails Microsoft sent (each with a Message-ID of its own) are two reports, whatever they list', async () => {
+    const second = { ok: true as const, reports: [runReport('<dirsync-2@microsoftonline.com>')] };
+    const d = await decideIngest(input({ mailId: 'm2' }), lookups({ outcome: second, owners: { [runKey]: { mailId: 'm1', errors: 2 } } }));
+    expect(describeDecision(d)).toMatchObject({ outcome: 'new', reason: 'Microsoft sender, DMARC pass' });
   });
 
   it('is another report when the tenant, the run or an error differs, or when the report states no run time nor tracking id', () => {
