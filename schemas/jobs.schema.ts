@@ -20,6 +20,13 @@ export const ReportRefSchema = z.object({
   /** The time the report covers (reportedAt, else sentAt, else receivedAt): reports apply in this order. */
   coversAt: z.string().datetime({ offset: true }),
   tenantKey: z.string(),
+  /**
+   * Other keys the tenant's problems may be stored under: what earlier configurations named it
+   * (the report's own key, before a snapshot or the tenants file named it otherwise; the
+   * snapshot's key, before the tenants file). A problem found under one is moved to `tenantKey`,
+   * its ticket kept (blind36 U1).
+   */
+  tenantAliases: z.array(z.string()).optional(),
   tenant: ParsedReportSchema.shape.tenant,
   /**
    * Where the report came from: a mail, or the Graph poll. Both feed the same tickets (same

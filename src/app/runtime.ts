@@ -72,10 +72,14 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   let resolver: Resolver | undefined;
   let stage: TicketStageHandle | undefined;
   const stageLogger = (name: string) => logger.child({ component: name });
-  const nameTenant = createTenantNamer(config, tenants, loadSnapshotDirectory(config.graph.snapshotDir));
+  const snapshots = loadSnapshotDirectory(config.graph.snapshotDir);
+  const nameTenant = createTenantNamer(config, tenants, snapshots);
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
-    return { ...ref, tenantKey: nameTenant(ref) };
+    const tenantKey = nameTenant(ref);
+    // what the tenant was named by before a snapshot or the tenants file named it (blind36 U1)
+    const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
+    return { ...ref, tenantKey, ...(aliases.length && { tenantAliases: aliases }) };
   };
   const queueReports = createReportQueuer({ toReportRef: reportRef, queues, logger: stageLogger('ingest') });
 

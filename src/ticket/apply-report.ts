@@ -7,6 +7,7 @@ import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
 import { mapLimit } from './map-limit.ts';
 import {
   changedNote,
+  CONTENT_VERSION,
   contentHash,
   continuedNote,
   renderDigest,
@@ -118,8 +119,22 @@ function shownId(ticket: DeskTicket | null | undefined): string | undefined {
  * feed the same tickets but are ordered (old-report checks) and counted (auto-resolve)
  * apart: a poll at 06:02 must not make the 06:00 mail old, nor resolve what only mails report.
  */
+/** The stored facts are these: the same hash, or one an older syncdesk made (its words differed, not the facts: CONTENT_VERSION). */
+function sameContent(s: KeyState, hash: string): boolean {
+  return (s.contentVersion ?? 1) !== CONTENT_VERSION || s.contentHash === hash;
+}
+
 function streamOf(report: ReportRef): string {
-  return report.source === 'graph' ? `${report.tenantKey}|graph` : report.tenantKey;
+  return streamOfTenant(report, report.tenantKey);
+}
+
+function streamOfTenant(report: ReportRef, tenantKey: string): string {
+  return report.source === 'graph' ? `${tenantKey}|graph` : tenantKey;
+}
+
+/** The streams the report's tenant went by before it was named `tenantKey` (ReportRef.tenantAliases). */
+function aliasStreams(report: ReportRef): string[] {
+  return (report.tenantAliases ?? []).map((alias) => streamOfTenant(report, alias)).filter((s) => s !== streamOf(report));
 }
 
 /**
@@ -174,7 +189,7 @@ function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef,
  */
 function settled(view: ProblemView, s: KeyState | null, old: boolean, refresh?: Refresh): TicketAction | null {
   const { key, report } = view;
-  const news = !!refresh && s?.status === 'open' && s.contentHash !== contentHash(view);
+  const news = !!refresh && s?.status === 'open' && !sameContent(s, contentHash(view));
   if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
   // An older report never undoes what a newer one decided for a problem; a problem nothing
   // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
@@ -310,7 +325,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const before = s ? null : await predecessor(view, chunk.keys);
       if (before) seen = nextSeen(before.s, view);
       await superseded(before, ticket);
-      if (adopted || s.contentHash === hash) action = 'unchanged';
+      if (adopted || sameContent(s, hash)) action = 'unchanged';
       else {
         action = 'note';
         await sink.addNote(ticket, changedNote(view, seen, refresh));
@@ -344,6 +359,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       ticketSince: since,
       summary,
       contentHash: hash,
+      contentVersion: CONTENT_VERSION,
       lastReportId: report.reportId,
       lastCoversAt: report.coversAt,
       resolvedCoversAt: null,
@@ -357,11 +373,36 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
+  /**
+   * The problem's state under a name its tenant had before (ReportRef.tenantAliases), moved to
+   * the key of now with its ticket: naming the tenant otherwise (a snapshot imported, a tenants
+   * file, an upgrade) must not give its problems a second ticket and strand the first (blind36
+   * U1). The old key's state stays, pointing here. Called under the new key's lock.
+   */
+  async function movedFromAlias(view: ProblemView): Promise<KeyState | null> {
+    const report = view.report;
+    for (const alias of report.tenantAliases ?? []) {
+      const from = correlationKey(alias, view.error);
+      if (from === view.key) continue;
+      const before = await state.get(from);
+      if (!before || before.movedTo || !before.ticketId) continue;
+      const oldStream = before.stream;
+      const stream = oldStream === alias ? report.tenantKey : oldStream === `${alias}|graph` ? `${report.tenantKey}|graph` : oldStream;
+      const moved: KeyState = { ...before, key: view.key, stream };
+      await state.put(moved);
+      await state.put({ ...before, movedTo: view.key });
+      log?.info({ correlationKey: view.key, from, ticketId: before.ticketId, tenant: report.tenantKey, alias }, 'ticket state moved: the tenant is named otherwise now');
+      return moved;
+    }
+    return null;
+  }
+
   async function applyMissing(key: string, report: ReportRef, present: ReadonlySet<string>): Promise<TicketAction | null> {
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
-    // the source that saw the problem last is the one that can tell it is gone
-    if (s.stream !== streamOf(report)) return null;
+    // the source that saw the problem last is the one that can tell it is gone (under the
+    // tenant's name of now, or of before: a problem no report listed since the tenant was renamed)
+    if (s.stream !== streamOf(report) && !aliasStreams(report).includes(s.stream)) return null;
     if (present.has(s.fingerprint)) return null;
     // Microsoft lists a value it set aside once: the next reports never do (render.ts, QUARANTINE_STAYS_OPEN)
     if (s.quarantined) return null;
@@ -448,7 +489,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       // tickets whose lookup now says more.
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
       const listed = ({ view, s }: { view: ProblemView; s: KeyState | null }): boolean =>
-        s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt) && !(refresh && s.status === 'open' && s.contentHash !== contentHash(view));
+        s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt) && !(refresh && s.status === 'open' && !sameContent(s, contentHash(view)));
       for (const { view, s } of problems.filter(listed)) unchanged.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
       views = problems.filter((p) => !listed(p)).map(({ view }) => view);
       if (!views.length) return unchanged;
@@ -457,7 +498,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // a chunk costs one search instead of one per problem, and with the locks held no other
     // worker can create one of these tickets between that search and our create.
     return [...unchanged, ...(await withLocks(state, views.map((v) => v.key), async () => {
-      const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
+      const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: (await state.get(view.key)) ?? (await movedFromAlias(view)) }));
       const asking = problems.filter(({ view, s }) => !settled(view, s, old, refresh)).map(({ view }) => view.key);
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
@@ -493,7 +534,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     }
     const actions: TicketAction[] = [];
     if (!old) {
-      const missing = (await state.openKeys(stream)).filter((key) => !seen.keys.has(key));
+      const open = (await Promise.all([stream, ...aliasStreams(report)].map((st) => state.openKeys(st)))).flat();
+      const missing = [...new Set(open)].filter((key) => !seen.keys.has(key));
       const results = await mapLimit(missing, concurrency, (key) => aboutProblem(`problem no longer listed (key ${key})`, () => state.withLock(key, () => applyMissing(key, report, seen.fingerprints))));
       for (const action of results) if (action) actions.push(action);
     }

@@ -326,6 +326,13 @@ export function seenBlocks(seen: SeenInfo): ContentBlock[] {
 }
 
 /** Hash of the facts only (not the counters, not lookup times), to decide whether a repeat deserves a note. */
+/**
+ * What `contentHash` covers, by version: 2 leaves out the steps and the note, syncdesk's own
+ * words about the facts (blind36 U3: an upgrade that reworded them put a "the problem changed"
+ * note on every open ticket). A state hashed by another version is compared as unchanged.
+ */
+export const CONTENT_VERSION = 2;
+
 export function contentHash(view: ProblemView): string {
   const { error, resolution } = view;
   const facts = {
@@ -333,8 +340,6 @@ export function contentHash(view: ProblemView): string {
     // from the parser (a dry run) must hash the same
     error: { ...SyncErrorSchema.parse(error), fingerprint: undefined },
     verdict: resolution?.verdict ?? null,
-    note: resolution?.note ?? null,
-    actions: resolution?.actions ?? [],
     holders: (resolution?.holders ?? [])
       .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),

@@ -40,6 +40,8 @@ export interface KeyState {
   ticketSince: string | null;
   summary: string;
   contentHash: string;
+  /** The `CONTENT_VERSION` the hash was made by (absent: 1). */
+  contentVersion?: number;
   lastReportId: string;
   lastCoversAt: string;
   /** Newer reports of the tenant without this problem, since it was last seen. */
@@ -51,6 +53,13 @@ export interface KeyState {
   lastSeen: string;
   seenCount: number;
   reports: ReportSighting[];
+  /** The problem's state lives under this key now: its tenant is named otherwise (ReportRef.tenantAliases). */
+  movedTo?: string;
+}
+
+/** Whether the state is an open ticket of its stream (a candidate for "no longer listed"). */
+export function isOpenState(s: KeyState): boolean {
+  return s.status === 'open' && Boolean(s.ticketId) && !s.movedTo;
 }
 
 export interface TicketStateStore {
@@ -140,7 +149,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       // Called under the key's lock, so the state read here is still the stored one.
       const raw = await redis.get(stateKey(s.key));
       const before = raw ? parseStored(raw) : null;
-      const open = s.status === 'open' && Boolean(s.ticketId);
+      const open = isOpenState(s);
       const leaving = before && before.stream !== s.stream ? before.stream : undefined;
       // One key per command, so the keys may live in different cluster slots. The state key is
       // the authority (a set member is only a candidate, whose state is read again before

@@ -1,4 +1,4 @@
-import { MAX_REPORTS, type KeyState, type TicketStateStore } from '../../src/ticket/ticket-state.ts';
+import { isOpenState, MAX_REPORTS, type KeyState, type TicketStateStore } from '../../src/ticket/ticket-state.ts';
 
 /**
  * An in-memory TicketStateStore with the Redis store's semantics (open set per stream,
@@ -24,9 +24,9 @@ export function memoryState(): MemoryState {
       const before = keys.get(s.key);
       if (before && before.stream !== s.stream) openOf(before.stream).delete(s.key);
       keys.set(s.key, s);
-      if (s.status === 'open' && s.ticketId) openOf(s.stream).add(s.key);
+      if (isOpenState(s)) openOf(s.stream).add(s.key);
       else openOf(s.stream).delete(s.key);
-      if (s.status === 'open' && s.ticketId && s.family) families.set(`${s.stream}|${s.family}`, s.key);
+      if (isOpenState(s) && s.family) families.set(`${s.stream}|${s.family}`, s.key);
     },
     openKeys: async (stream) => [...openOf(stream)].sort(),
     familyOwner: async (stream, family) => families.get(`${stream}|${family}`) ?? null,

@@ -42,6 +42,17 @@ export function runStateStoreContract(open: () => Promise<TicketStateStore>): vo
     expect((await store.get('k1'))?.stream).toBe('contoso.com|graph');
   });
 
+  it('a state moved to another key (its tenant renamed) is no open key of its stream, and says where it went', async () => {
+    const store = await open();
+    await store.put(state('old', 'fabrikam, inc.'));
+    expect(await store.openKeys('fabrikam, inc.')).toEqual(['old']);
+    await store.put(state('new', 'fabrikam.onmicrosoft.com'));
+    await store.put(state('old', 'fabrikam, inc.', 'open', { movedTo: 'new' }));
+    expect(await store.openKeys('fabrikam, inc.')).toEqual([]);
+    expect(await store.openKeys('fabrikam.onmicrosoft.com')).toEqual(['new']);
+    expect((await store.get('old'))?.movedTo).toBe('new');
+  });
+
   it('marks are per stream and only rise', async () => {
     const store = await open();
     expect(await store.advanceStream('a', 10)).toBeNull();
