@@ -14,9 +14,11 @@ export function registerDoctorCommand(program: Command): void {
     .option('--timeout <seconds>', 'per network call', numberAtLeast(1), 15)
     .action(async (opts: { json?: boolean; timeout: number }) => {
       const { formatReport, runDoctor } = await import('../doctor/run-doctor.ts');
+      const { runningVersion } = await import('../version.ts');
       const report = await runDoctor({ timeoutMs: opts.timeout * 1000 });
       const width = Math.max(80, Math.min(process.stdout.columns ?? 110, 140));
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, width));
+      // which build answered: two builds of one package version differ (blind36 U9)
+      process.stdout.write(opts.json ? `${JSON.stringify({ version: runningVersion(), ...report }, null, 2)}\n` : `syncdesk ${runningVersion()}\n\n${formatReport(report, width)}`);
       process.exitCode = report.ok ? 0 : 1;
     });
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../version.ts';
+import { runningVersion } from '../version.ts';
 import { dropOutputWhenPipeCloses } from './closed-pipe.ts';
 import { registerParseCommand } from './parse-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
@@ -36,7 +36,7 @@ function isConfigProblem(err: unknown): boolean {
 export function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
-    .version(packageVersion(), '-V, --version', 'print the syncdesk version')
+    .version(runningVersion(), '-V, --version', 'print the syncdesk version (and the commit, in a git checkout)')
     .exitOverride()
     .option('-c, --config <file>', 'YAML config file (default: $SYNCDESK_CONFIG, else ./syncdesk.yaml if present)')
     .hook('preAction', (root, action) => {
