@@ -274,7 +274,7 @@ function headerColumns(pieces: ReadonlyArray<{ at: number; text: string }>): Arr
   return columns.length >= 2 ? columns : null;
 }
 
-const NOT_NAMES_RE = /[@\d.,;!?\[\]"=/<>|]/;
+const NOT_NAMES_RE = /[@\d.,:;!?\[\]"=/<>|]/;
 
 /**
  * The column roles of a line of column names alone: a header row as lynx writes one, its names
@@ -282,7 +282,7 @@ const NOT_NAMES_RE = /[@\d.,;!?\[\]"=/<>|]/;
  * and for names that cannot head an error table (neither a description nor an identity).
  */
 export function columnRoles(line: string): FieldRole[] | null {
-  // names have no address, digit or sentence punctuation: most lines end here, before any split is tried
+  // names have no address, digit, colon or sentence punctuation: most lines end here, before any split is tried
   if (line.length > MAX_DUMP_WIDTH || NOT_NAMES_RE.test(line)) return null;
   const roles = headerColumns(chunks(line))?.map((c) => fieldRole(c.text)!) ?? null;
   return roles && (roles.includes('description') || roles.includes('identity')) ? roles : null;
