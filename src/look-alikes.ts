@@ -32,9 +32,12 @@ const HIDDEN_RE = /[\p{Cf}\uff01-\uff5e]/u;
 const MIXED_RE = /[\p{Cf}\p{Script=Cyrillic}\p{Script=Greek}\uff01-\uff5e]/u;
 const suspectIn = (value: string): RegExp => (/\p{Script=Latin}/u.test(value) ? MIXED_RE : HIDDEN_RE);
 
+/** `U+202E` */
+const codePoint = (c: string): string => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
 const describe = (c: string): string => {
   const code = c.codePointAt(0)!;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const hex = codePoint(c);
   if (NAMES[code]) return `${hex} (${NAMES[code]})`;
   if (/\p{Cf}/u.test(c)) return `${hex} (an invisible formatting character)`;
   if (code >= 0xff01 && code <= 0xff5e) return `${hex} (fullwidth ${String.fromCodePoint(code - 0xfee0)})`;
@@ -57,5 +60,5 @@ export function lookAlikes(value: string): string[] {
 /** `value` with each such character written as its code point (`SMTP:[U+0430]dmin@contoso.com`): safe to show. */
 export function spelledOut(value: string): string {
   const suspect = suspectIn(value);
-  return [...value].map((c) => (suspect.test(c) ? `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]` : c)).join('');
+  return [...value].map((c) => (suspect.test(c) ? `[${codePoint(c)}]` : c)).join('');
 }

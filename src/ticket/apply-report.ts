@@ -114,16 +114,16 @@ function shownId(ticket: DeskTicket | null | undefined): string | undefined {
   return ticket?.id ? ticket.id : undefined;
 }
 
-/**
- * The ordered stream a report belongs to: its tenant, per source. Mails and Graph polls
- * feed the same tickets but are ordered (old-report checks) and counted (auto-resolve)
- * apart: a poll at 06:02 must not make the 06:00 mail old, nor resolve what only mails report.
- */
 /** The stored facts are these: the same hash, or one an older syncdesk made (its words differed, not the facts: CONTENT_VERSION). */
 function sameContent(s: KeyState, hash: string): boolean {
   return (s.contentVersion ?? 1) !== CONTENT_VERSION || s.contentHash === hash;
 }
 
+/**
+ * The ordered stream a report belongs to: its tenant, per source. Mails and Graph polls
+ * feed the same tickets but are ordered (old-report checks) and counted (auto-resolve)
+ * apart: a poll at 06:02 must not make the 06:00 mail old, nor resolve what only mails report.
+ */
 function streamOf(report: ReportRef): string {
   return streamOfTenant(report, report.tenantKey);
 }
@@ -372,7 +372,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return { key, action, ticketId: shownId(result), summary };
   }
 
-  /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
   /**
    * The problem's state under a name its tenant had before (ReportRef.tenantAliases), moved to
    * the key of now with its ticket: naming the tenant otherwise (a snapshot imported, a tenants
@@ -397,6 +396,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return null;
   }
 
+  /** A key whose open ticket is absent from this (newest) report: count it, resolve after N. */
   async function applyMissing(key: string, report: ReportRef, present: ReadonlySet<string>): Promise<TicketAction | null> {
     const s = await state.get(key);
     if (!s || s.status !== 'open' || !s.ticketId) return null;
