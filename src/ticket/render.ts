@@ -327,8 +327,8 @@ export function seenBlocks(seen: SeenInfo): ContentBlock[] {
 
 /** Hash of the facts only (not the counters, not lookup times), to decide whether a repeat deserves a note. */
 /**
- * What `contentHash` covers, by version: 2 leaves out the steps and the note, syncdesk's own
- * words about the facts (blind36 U3: an upgrade that reworded them put a "the problem changed"
+ * What `contentHash` covers, by version: 2 leaves out the steps and the note (but an
+ * unresolved one's: why it was not looked up), syncdesk's own words about the facts (blind36 U3: an upgrade that reworded them put a "the problem changed"
  * note on every open ticket). A state hashed by another version is compared as unchanged.
  */
 export const CONTENT_VERSION = 2;
@@ -340,6 +340,8 @@ export function contentHash(view: ProblemView): string {
     // from the parser (a dry run) must hash the same
     error: { ...SyncErrorSchema.parse(error), fingerprint: undefined },
     verdict: resolution?.verdict ?? null,
+    // why nothing was looked up is the whole answer of an unresolved one ("lookup failed" → "not looked up")
+    ...(resolution?.verdict === 'unresolved' && { note: resolution.note ?? null }),
     holders: (resolution?.holders ?? [])
       .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),

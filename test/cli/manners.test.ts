@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 const BIN = resolve('bin/syncdesk.js');
 
 describe('the command line', () => {
-  it('--version prints the package version', async () => {
+  it('--version prints the package version, and in a git checkout the commit it runs (blind36 U9)', async () => {
     const { stdout } = await promisify(execFile)('node', [BIN, '--version']);
-    expect(stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+    const commit = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    expect(stdout.trim()).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version} (commit ${commit})`);
   });
 
   it('piped into head, it stops writing quietly and exits 0 (no EPIPE crash)', () => {

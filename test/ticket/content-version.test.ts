@@ -40,4 +40,14 @@ describe('ticket stage: a repeat after an upgrade', () => {
     const other = resolution(error, 'cloud-only-holder', [holder({ id: 'another-id', displayName: 'Someone Else' })]);
     expect(await apply(ticketJob(tenant, 3, [error]), resolutionsFor(other))).toEqual([expect.objectContaining({ action: 'note' })]);
   });
+
+  it('an unresolved problem whose reason changes ("lookup failed" to "not looked up") is noted: the reason is its whole answer', async () => {
+    const apply = createReportApplier({ sink: desk, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } }).applyReport;
+    const tenant = uniqueTenant();
+    const error = syncError();
+    const why = (note: string) => resolutionsFor({ ...resolution(error, 'unresolved', []), note });
+    expect(await apply(ticketJob(tenant, 1, [error]), why('lookup failed: Graph down for good'))).toEqual([expect.objectContaining({ action: 'create' })]);
+    expect(await apply(ticketJob(tenant, 2, [error]), why('lookup failed: Graph down for good'))).toEqual([expect.objectContaining({ action: 'unchanged' })]);
+    expect(await apply(ticketJob(tenant, 3, [error]), why('not looked up: Graph is not configured'))).toEqual([expect.objectContaining({ action: 'note' })]);
+  });
 });
