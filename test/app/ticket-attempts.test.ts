@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import { actionsOfEarlierAttempts, countActions, processTicketJob } from '../../src/app/processors.ts';
 import { TransientError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createReportApplier } from '../../src/ticket/apply-report.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
-import { memoryState } from '../ticket/memory-state.ts';
 import { syncError, ticketJob, uniqueTenant } from '../ticket/builders.ts';
+import { useFileDesk } from '../ticket/file-desk-stage.ts';
 
 /**
  * A chunk that fails half-way has created tickets; its next attempt finds them "unchanged".
@@ -20,15 +15,7 @@ import { syncError, ticketJob, uniqueTenant } from '../ticket/builders.ts';
  * BullMQ's shape (progress kept across attempts), the stage the real one on the file desk.
  */
 describe('a ticket chunk over its attempts', () => {
-  let dir: string;
-  let files: FileTicketSink;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-attempts-'));
-    files = createFileTicketSink({ dir });
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const desk = useFileDesk({ resolveAfterMissing: 0 });
 
   /** A job as a worker holds it: its progress outlives an attempt, its lookups are done (no children: all unresolved). */
   function chunkJob(data: TicketJob): Job & { progress: unknown } {
@@ -47,13 +34,13 @@ describe('a ticket chunk over its attempts', () => {
   it('counts the tickets a failed attempt created as created, on the attempt that succeeds and on a chunk that fails for good', async () => {
     let down = true;
     const flaky: TicketSink = {
-      ...files,
+      ...desk.sink(),
       create: async (draft, options) => {
         if (down && draft.summary.includes('carol@contoso.com')) throw new TransientError('desk: 503', 'desk_unavailable');
-        return files.create(draft, options);
+        return desk.sink().create(draft, options);
       },
     };
-    const applier = createReportApplier({ sink: flaky, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } });
+    const applier = desk.applierFor(flaky);
     const errors = ['ann@contoso.com', 'bob@contoso.com', 'carol@contoso.com'].map((value) => syncError({ value }));
     const job = chunkJob({ ...ticketJob(uniqueTenant(), 1, errors), kind: 'chunk' } as TicketJob);
     const log = createLogger({ level: 'silent' });

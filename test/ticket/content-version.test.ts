@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReportApplier } from '../../src/ticket/apply-report.ts';
+import { describe, expect, it } from 'vitest';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import { holder, resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
-import { memoryState } from './memory-state.ts';
+import { useFileDesk } from './file-desk-stage.ts';
 
 /**
  * An upgrade rewords the steps: the facts are the same, so no "the problem changed" note on
@@ -14,19 +9,10 @@ import { memoryState } from './memory-state.ts';
  * a change of the facts after that is a note as ever.
  */
 describe('ticket stage: a repeat after an upgrade', () => {
-  let dir: string;
-  let desk: FileTicketSink;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-content-version-'));
-    desk = createFileTicketSink({ dir });
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { apply, sink, state } = useFileDesk({ resolveAfterMissing: 0 });
 
   it('adds no note for a state an older version hashed; a new holder after that adds one', async () => {
-    const memory = memoryState().handle();
-    const apply = createReportApplier({ sink: desk, state: memory, policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } }).applyReport;
+    const memory = state();
     const tenant = uniqueTenant();
     const error = syncError();
     const [created] = await apply(ticketJob(tenant, 1, [error]), resolutionsFor(resolution(error)));
@@ -36,13 +22,12 @@ describe('ticket stage: a repeat after an upgrade', () => {
     await memory.put({ ...older, contentHash: 'f'.repeat(32) });
 
     expect(await apply(ticketJob(tenant, 2, [error]), resolutionsFor(resolution(error)))).toEqual([expect.objectContaining({ action: 'unchanged', ticketId: created!.ticketId })]);
-    expect((await desk.read(created!.ticketId!))!.notes).toEqual([]);
+    expect((await sink().read(created!.ticketId!))!.notes).toEqual([]);
     const other = resolution(error, 'cloud-only-holder', [holder({ id: 'another-id', displayName: 'Someone Else' })]);
     expect(await apply(ticketJob(tenant, 3, [error]), resolutionsFor(other))).toEqual([expect.objectContaining({ action: 'note' })]);
   });
 
   it('an unresolved problem whose reason changes ("lookup failed" to "not looked up") is noted: the reason is its whole answer', async () => {
-    const apply = createReportApplier({ sink: desk, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } }).applyReport;
     const tenant = uniqueTenant();
     const error = syncError();
     const why = (note: string) => resolutionsFor({ ...resolution(error, 'unresolved', []), note });

@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.ts';
-import { createReportApplier } from '../../src/ticket/apply-report.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { readTickets } from '../pipeline/helpers.ts';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
-import { memoryState } from './memory-state.ts';
+import { useFileDesk } from './file-desk-stage.ts';
 
 /**
  * A chunk holds up to 50 problems and fails with the first desk refusal: `failed list` shows
@@ -16,26 +11,17 @@ import { memoryState } from './memory-state.ts';
  * the error the queue acts on (its class, code and retry time).
  */
 describe('ticket stage: a desk failure names its problem', () => {
-  let dir: string;
-  let files: FileTicketSink;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-names-problem-'));
-    files = createFileTicketSink({ dir });
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const desk = useFileDesk({ resolveAfterMissing: 0 });
 
   /** The file desk, refusing with `error` each create whose summary mentions `value`. */
   const refusing = (value: string, error: () => Error): TicketSink => ({
-    ...files,
+    ...desk.sink(),
     create: async (draft, options) => {
       if (draft.summary.includes(value)) throw error();
-      return files.create(draft, options);
+      return desk.sink().create(draft, options);
     },
   });
-  const apply = (sink: TicketSink) => createReportApplier({ sink, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 0, digest: false } }).applyReport;
+  const apply = (sink: TicketSink) => desk.applierFor(sink).applyReport;
 
   it('a refusal names the object, the value and the key, keeps its code; the chunk\'s other problems are created', async () => {
     const errors = ['ann@contoso.com', 'carol@contoso.com', 'dan@contoso.com'].map((value) => syncError({ value }));
@@ -44,7 +30,7 @@ describe('ticket stage: a desk failure names its problem', () => {
     expect(failure).toBeInstanceOf(PermanentError);
     expect((failure as PermanentError).code).toBe('desk_rejected');
     expect((failure as Error).message).toMatch(/^problem \[Duplicate UserPrincipalName\] carol@contoso\.com.* \(key aadsync-[0-9a-f]+\): jira: POST \/rest\/api\/3\/issue: HTTP 400/);
-    expect(readTickets(dir).map((t) => t.summary).sort()).toEqual([expect.stringContaining('ann@contoso.com'), expect.stringContaining('dan@contoso.com')]);
+    expect(readTickets(desk.dir()).map((t) => t.summary).sort()).toEqual([expect.stringContaining('ann@contoso.com'), expect.stringContaining('dan@contoso.com')]);
   });
 
   it('a transient failure keeps its retry time', async () => {

@@ -1,32 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportErrors } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
-import { createReportApplier } from '../../src/ticket/apply-report.ts';
-import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import { readTickets } from '../pipeline/helpers.ts';
-import { memoryState } from './memory-state.ts';
 import { resolution, resolutionsFor, syncError, ticketJob } from './builders.ts';
+import { useFileDesk } from './file-desk-stage.ts';
 
 /**
  * A tenant named otherwise from one report to the next: its name-only reports ("for tenant
  * Fabrikam, Inc.") keyed by the name until a directory snapshot (or the tenants file, or an
  * upgrade) names it by its initial domain. Its problems keep their tickets (blind36 U1: each
  * got a second one, and the first was never resolved). The desk is the file sink, the state an
- * in-memory store with the Redis store's semantics.
+ * in-memory store with the Redis store's semantics (useFileDesk).
  */
 describe('ticket stage: a tenant renamed between reports', () => {
-  let dir: string;
-  let desk: FileTicketSink;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'syncdesk-renamed-'));
-    desk = createFileTicketSink({ dir });
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { apply, dir } = useFileDesk({ resolveAfterMissing: 1 });
 
   const OLD = `fabrikam, inc. ${Math.random().toString(36).slice(2, 8)}`;
   const NEW = `fabrikam-${Math.random().toString(36).slice(2, 8)}.onmicrosoft.com`;
@@ -37,12 +24,11 @@ describe('ticket stage: a tenant renamed between reports', () => {
   };
 
   it('keeps each problem on its ticket: seen again, gone (resolved), back (reopened); no second ticket', async () => {
-    const apply = createReportApplier({ sink: desk, state: memoryState().handle(), policy: { reopenWithinDays: 30, resolveAfterMissing: 1, digest: false } }).applyReport;
     const [chloe, kim, lee] = ['chloe@fabrikam.com', 'kim.akers@fabrikam.com', 'lee.gu@fabrikam.com'].map((value) => syncError({ value }));
     const all = resolutionsFor(...[chloe!, kim!, lee!].map((e) => resolution(e)));
 
     expect((await apply(report(1, [chloe!, kim!], false), all)).map((a) => a.action)).toEqual(['create', 'create']);
-    const before = readTickets(dir);
+    const before = readTickets(dir());
 
     // renamed: chloe listed again, kim gone, lee new
     const day3 = await apply(report(3, [chloe!, lee!], true), all);
@@ -57,6 +43,6 @@ describe('ticket stage: a tenant renamed between reports', () => {
     // kim back: the ticket resolved under the old name reopens
     const day4 = await apply(report(4, [chloe!, kim!, lee!], true), all);
     expect(day4.find((a) => a.summary.includes('kim.akers'))).toMatchObject({ action: 'reopen', ticketId: before.find((t) => t.summary.includes('kim.akers'))!.id });
-    expect(readTickets(dir)).toHaveLength(3);
+    expect(readTickets(dir())).toHaveLength(3);
   });
 });
