@@ -130,10 +130,12 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
         job: job.id,
         name: job.name,
         attempt: job.attemptsMade,
+        attempts: job.opts.attempts ?? 1,
         code: failureCode(job.failedReason) ?? (err as { code?: string }).code,
         err: err.message,
       },
-      isFinal ? `${queue} job failed for good` : `${queue} job failed, will retry`,
+      // an admin watching a replay wait sees how long it may still wait (blind34 M8)
+      isFinal ? `${queue} job failed for good` : `${queue} job failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}), will retry`,
     );
   });
   worker.on('stalled', (jobId) => log.warn({ action: 'stalled', job: jobId }, `${queue} job's worker died or hung: the job is back in the queue`));

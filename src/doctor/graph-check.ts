@@ -1,5 +1,4 @@
 import type { TokenCredential } from '@azure/identity';
-import axios from 'axios';
 import { graphPartlyConfigured, graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
 import { normaliseLookup } from '../resolve/lookup-key.ts';
@@ -42,31 +41,13 @@ export const realGraphProbe: GraphProbeFactory = (tenant, g) => {
   const cred = () => (credential ??= createGraphCredential(tenant, endpoints));
   return {
     async token() {
-      const t = await cred().getToken(endpoints.scope).catch(async (err: unknown) => {
-        if (!/endpoints_resolution_error/.test(String((err as Error)?.message))) throw err;
-        throw await discoveryFailure(endpoints.authorityHost, tenant.tenantId);
-      });
+      const t = await cred().getToken(endpoints.scope);
       if (!t?.token) throw new Error('Entra ID returned no access token');
     },
     get: (path) => createGraphClient(cred(), endpoints).api(path).top(1).select('id').get() as Promise<unknown>,
     query: (url, headers = {}) => createGraphClient(cred(), endpoints).api(url).headers(headers).get() as Promise<unknown>,
   };
 };
-
-/**
- * MSAL says only "endpoints_resolution_error" both for a tenant Entra does not know and for an
- * authority nothing answers at; the discovery document it could not read tells which.
- */
-async function discoveryFailure(authorityHost: string, tenantId: string): Promise<Error> {
-  const url = `${authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
-  try {
-    const res = await axios.get<{ error_description?: string }>(url, { timeout: 10_000, validateStatus: () => true });
-    const said = res.data?.error_description?.split(/ Trace ID:/)[0];
-    return new Error(`${url} answers HTTP ${res.status}${said ? `: ${said}` : ''}`);
-  } catch (err) {
-    return Object.assign(new Error(`${authorityHost} does not answer (${errorText(err)})`), { unreachable: true });
-  }
-}
 
 function tenantLabel(t: TenantEntry): string {
   return t.name ? `${t.name} (${t.tenantId})` : t.tenantId;
@@ -75,7 +56,7 @@ function tenantLabel(t: TenantEntry): string {
 /** The AADSTS code of an Entra error, and what to do about the usual ones. */
 export function tokenFix(err: unknown, fromFile: boolean): string {
   const text = String((err as Error)?.message ?? err);
-  if ((err as { unreachable?: boolean })?.unreachable) return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+  if ((err as { code?: string })?.code === 'SignInHostUnreachable') return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
   const where = fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
   if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${where}`;
   if (/AADSTS700016|application.*not found/i.test(text)) return 'no such application in that tenant: check GRAPH_CLIENT_ID (graph.clientId) and that the app is consented in the tenant';

@@ -4,6 +4,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
+import { explainDiscoveryFailures } from './sign-in-diagnosis.ts';
 
 /**
  * Where a tenant's Graph lives and how we sign in to it. National clouds differ in the
@@ -64,15 +65,18 @@ export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
     return creds.clientId ? new ManagedIdentityCredential({ clientId: creds.clientId }) : new ManagedIdentityCredential();
   }
   if (!creds.clientId) throw new PermanentError(`tenant ${creds.tenantId}: a client id is required`, 'GraphConfig');
+  const explained = (c: TokenCredential) => explainDiscoveryFailures(c, endpoints.authorityHost, creds.tenantId);
   if (creds.certificatePath) {
-    return new ClientCertificateCredential(
-      creds.tenantId,
-      creds.clientId,
-      { certificatePath: creds.certificatePath, certificatePassword: creds.certificatePassword },
-      options,
+    return explained(
+      new ClientCertificateCredential(
+        creds.tenantId,
+        creds.clientId,
+        { certificatePath: creds.certificatePath, certificatePassword: creds.certificatePassword },
+        options,
+      ),
     );
   }
-  if (creds.clientSecret) return new ClientSecretCredential(creds.tenantId, creds.clientId, creds.clientSecret, options);
+  if (creds.clientSecret) return explained(new ClientSecretCredential(creds.tenantId, creds.clientId, creds.clientSecret, options));
   throw new PermanentError(`tenant ${creds.tenantId}: a client secret, a certificate or a managed identity is required`, 'GraphConfig');
 };
 

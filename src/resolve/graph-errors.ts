@@ -1,4 +1,5 @@
 import { PermanentError, TransientError } from '../errors.ts';
+import { SIGN_IN_FAILURES, type SignInFailure } from './sign-in-diagnosis.ts';
 
 /**
  * Pure mapping from what Graph answered to what the queue should do with the job.
@@ -87,8 +88,11 @@ export function classifyThrown(err: unknown, nowMs: number = Date.now()): Transi
   const aadsts = /AADSTS\d+/.exec(message)?.[0];
   if (aadsts) {
     // AADSTS codes name configuration faults (wrong secret, unknown app or tenant); a human must fix them.
-    return new PermanentError(`Graph sign-in failed: ${message}`, aadsts);
+    return new PermanentError(message.startsWith('Graph sign-in failed:') ? message : `Graph sign-in failed: ${message}`, aadsts);
   }
+  // a failed sign-in sign-in-diagnosis.ts told apart, its name kept by the Graph client as the code
+  const diagnosed = [e?.name, e?.code].find((c): c is SignInFailure => !!c && c in SIGN_IN_FAILURES);
+  if (diagnosed) return SIGN_IN_FAILURES[diagnosed] === 'transient' ? new TransientError(message, diagnosed) : new PermanentError(message, diagnosed);
   if (e?.name === 'CredentialUnavailableError') {
     // Also what an unreachable or untrusted authority looks like (endpoints_resolution_error).
     return new TransientError(`Graph credential unavailable: ${message}`, 'CredentialUnavailable');

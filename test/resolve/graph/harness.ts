@@ -20,6 +20,8 @@ import { tlsMaterialFrom, type TlsMaterial } from '../../fakes/graph/tls.ts';
 export const TENANT_A = '0a0a0a0a-0000-4000-8000-00000000000a';
 export const TENANT_B = '0b0b0b0b-0000-4000-8000-00000000000b';
 export const TENANT_C = '0c0c0c0c-0000-4000-8000-00000000000c';
+/** A tenant id the fake's Entra does not know. */
+export const TENANT_UNKNOWN = '0d0d0d0d-0000-4000-8000-00000000000d';
 export const APP_A = { clientId: 'aaaaaaaa-1111-4111-8111-111111111111', secret: 'secret-a' };
 export const APP_B = { clientId: 'bbbbbbbb-2222-4222-8222-222222222222', secret: 'secret-b' };
 export const APP_C = { clientId: 'cccccccc-3333-4333-8333-333333333333' };
@@ -93,7 +95,11 @@ export function configFor(fake: FakeGraph, extra: Record<string, string> = {}) {
   });
 }
 
-export function writeTenantsFile(dir: string, fake: FakeGraph): string {
+/**
+ * Contoso, Fabrikam and Certified sign in; Wrong Secret has a bad secret, Unknown Tenant an id
+ * Entra does not know, and Nowhere (when given) a sign-in host nothing answers at.
+ */
+export function writeTenantsFile(dir: string, fake: FakeGraph, nowhere?: string): string {
   const path = join(dir, `tenants-${randomUUID()}.yaml`);
   writeFileSync(
     path,
@@ -122,6 +128,12 @@ export function writeTenantsFile(dir: string, fake: FakeGraph): string {
       `    clientId: ${APP_A.clientId}`,
       '    clientSecret: not-the-secret',
       `    baseUrl: ${fake.url}`,
+      '  - name: Unknown Tenant',
+      `    tenantId: ${TENANT_UNKNOWN}`,
+      '    domains: [unknowntenant.example]',
+      `    clientId: ${APP_A.clientId}`,
+      `    clientSecret: ${APP_A.secret}`,
+      ...(nowhere ? ['  - name: Nowhere', `    tenantId: ${TENANT_A}`, '    domains: [nowhere.example]', `    clientId: ${APP_A.clientId}`, `    clientSecret: ${APP_A.secret}`, `    authorityHost: ${nowhere}`] : []),
       '',
     ].join('\n'),
   );

@@ -6,9 +6,11 @@ import type { Redis } from 'ioredis';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import { loadConfiguredTenants } from '../../../src/resolve/tenants.ts';
+import { TransientError } from '../../../src/errors.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { user } from '../../fakes/graph/directory.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
-import { TENANT_A, TENANT_B, TENANT_C, configFor, contosoDirectory, fabrikamDirectory, redis, reportRef, silentLogger, startFake, syncError, writeTenantsFile } from './harness.ts';
+import { TENANT_A, TENANT_B, TENANT_C, TENANT_UNKNOWN, configFor, contosoDirectory, fabrikamDirectory, redis, reportRef, silentLogger, startFake, syncError, writeTenantsFile } from './harness.ts';
 import { emptyDirectory } from '../../fakes/graph/directory.ts';
 
 let fake: FakeGraph;
@@ -23,7 +25,7 @@ beforeAll(async () => {
   a.users.push(user({ userPrincipalName: 'dup@fabrikam.com', proxyAddresses: ['SMTP:dup@fabrikam.com'], displayName: 'Contoso copy' }));
   fake = await startFake({ a, b: fabrikamDirectory(), c });
   client = redis();
-  const file = writeTenantsFile(mkdtempSync(join(tmpdir(), 'tenants-')), fake);
+  const file = writeTenantsFile(mkdtempSync(join(tmpdir(), 'tenants-')), fake, `https://127.0.0.1:${await freePort()}`);
   const config = configFor(fake, { GRAPH_TENANTS_FILE: file, GRAPH_TENANT_ID: '', GRAPH_CLIENT_ID: '', GRAPH_CLIENT_SECRET: '' });
   resolver = createResolverFromConfig(config, {
     redis: client,
@@ -73,6 +75,24 @@ describe('several tenants: each report is resolved in its own tenant, never a gu
     const r = (await resolver.resolve(reportRef([e], { domain: 'wrongsecret.example' }), [e])).get(e.fingerprint)!;
     expect(r.verdict).toBe('unresolved');
     expect(r.note).toContain('AADSTS7000215');
+  });
+
+  it('a tenant id Entra does not know is unresolved at once with its AADSTS code, not retried (blind34 M8)', async () => {
+    fake.resetStats();
+    const e = dup();
+    const r = (await resolver.resolve(reportRef([e], { domain: 'unknowntenant.example' }), [e])).get(e.fingerprint)!;
+    expect(r.verdict).toBe('unresolved');
+    // MSAL's own words were only "endpoints_resolution_error", also said of a host that does not answer
+    expect(r.note).toContain(`AADSTS90002: Tenant '${TENANT_UNKNOWN}' not found`);
+    expect(fake.stats.callsByTenant[TENANT_UNKNOWN]).toBeUndefined();
+  });
+
+  it('a sign-in host that does not answer is a retry that names the host and the cause (blind34 M8)', async () => {
+    // not cached for tenant A, whose id this entry shares
+    const e = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:not-asked-yet@contoso.com' }] });
+    const failure = await resolver.resolve(reportRef([e], { domain: 'nowhere.example' }), [e]).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(failure).toMatchObject({ code: 'SignInHostUnreachable', message: expect.stringMatching(/^Graph sign-in host https:\/\/127\.0\.0\.1:\d+ does not answer \(.*ECONNREFUSED/) });
   });
 
   it('unresolvable reports keep flowing: not-applicable errors are still advised', async () => {
