@@ -68,7 +68,11 @@ function countCompleted(metrics: Metrics, queue: string, job: Job, result: unkno
     const data = job.data as TicketJob;
     const r = result as TicketJobResult | undefined;
     if (data.kind !== 'close') for (const e of data.errors) metrics.errors.inc({ category: e.category });
-    for (const a of r?.actions ?? []) metrics.tickets.inc({ sink, action: ACTION_LABEL[a.action] ?? a.action });
+    for (const a of r?.actions ?? []) {
+      const action = ACTION_LABEL[a.action] ?? a.action;
+      metrics.tickets.inc({ sink, action });
+      metrics.tenantTickets.inc({ tenant: data.report.tenantKey, action });
+    }
   }
 }
 

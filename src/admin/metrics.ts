@@ -36,6 +36,8 @@ export interface Metrics {
   graphThrottled: Counter<'level'>;
   /** What the ticket stage did, by sink and action (created, updated, resolved, reopened, followup, …). */
   tickets: Counter<'sink' | 'action'>;
+  /** The same per tenant (the report's tenant key), for an MSP's alerts: "customer X has new problems". */
+  tenantTickets: Counter<'tenant' | 'action'>;
   /** Finished job attempts by queue and result (completed, failed, retried). */
   jobs: Counter<'queue' | 'result'>;
   /** Processing time of job attempts (not time spent waiting), by queue and result. */
@@ -122,6 +124,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     graphBatchItems: new Counter({ name: 'syncdesk_graph_batch_items_total', help: 'Items answered inside Graph $batch requests, by status code.', labelNames: ['code'] as const, registers }),
     graphThrottled: new Counter({ name: 'syncdesk_graph_throttled_total', help: 'Graph 429 answers, to a request or to one $batch item.', labelNames: ['level'] as const, registers }),
     tickets: new Counter({ name: 'syncdesk_tickets_total', help: 'Ticket actions, by sink and action.', labelNames: ['sink', 'action'] as const, registers }),
+    // one series per tenant and action that happened: an MSP's hundred customers stay a few hundred series
+    tenantTickets: new Counter({ name: 'syncdesk_tenant_tickets_total', help: 'Ticket actions, by the report\'s tenant key and action.', labelNames: ['tenant', 'action'] as const, registers }),
     jobs: new Counter({ name: 'syncdesk_jobs_total', help: 'Job attempts finished by this process, by queue and result.', labelNames: ['queue', 'result'] as const, registers }),
     jobDuration: new Histogram({
       name: 'syncdesk_job_duration_seconds',

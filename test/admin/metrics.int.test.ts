@@ -94,6 +94,10 @@ describe('/metrics after real work', () => {
     const tickets = readTickets(join(dir, 'tickets'));
     expect(tickets.length).toBeGreaterThan(0);
     expect(sample(text, 'syncdesk_tickets_total', { sink: 'file', action: 'created' })).toBe(tickets.length);
+    // and per tenant, by the report's tenant key (an MSP's alert per customer: blind34 M9)
+    const tenant = parsed.reports[0]!.tenant;
+    expect(tenant.domain).toBeTruthy();
+    expect(sample(text, 'syncdesk_tenant_tickets_total', { tenant: tenant.domain!.toLowerCase(), action: 'created' })).toBe(tickets.length);
 
     // one resolve job; on the ticket queue the report's one chunk and its close
     for (const [queue, jobs] of [['resolve', 1], ['ticket', 2]] as const) {
