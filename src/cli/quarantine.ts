@@ -26,9 +26,9 @@ export async function listQuarantined(opts: { json?: boolean; limit: number }): 
     writeRows([...held, ...released], {
       json: opts.json,
       empty: 'no quarantined mails',
-      // the sender and the reason come from the mail
+      // the sender, the tenants and the reason come from the mail
       line: (r) =>
-        terminalText(`${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`),
+        terminalText(`${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.tenants?.join(', ') || '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`),
       footer: () => `${held.length} held, ${released.length} released; to accept a held mail after checking it: \`syncdesk quarantine release <mailId>\``,
     });
   } finally {

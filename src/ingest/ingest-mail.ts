@@ -191,7 +191,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     if (d.step === 'quarantined') {
       const { verdict } = d;
       await ledger.update(mailId, { status: 'quarantined', reason: verdict.reason });
-      const held: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString() };
+      const tenants = d.outcome.ok ? [...new Set(d.outcome.reports.map((r) => r.tenant.name ?? r.tenant.domain ?? r.tenant.id ?? 'unknown tenant'))] : [];
+      const held: QuarantineEntry = { mailId, reason: verdict.reason, sender: verdict.sender, origin: meta.origin, at: now().toISOString(), tenants };
       await holdMail(redis, prefix, held);
       log.warn({ action: 'ingest', code: 'quarantined', sender: verdict.sender, checks: verdict.checks }, verdict.reason);
       return answer(d, false);

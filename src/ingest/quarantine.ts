@@ -12,6 +12,8 @@ export interface QuarantineEntry {
   sender: string | null;
   origin: string;
   at: string;
+  /** The tenants its reports name (name, else domain): whose report is held, for an MSP. Absent in entries of older versions. */
+  tenants?: string[];
 }
 
 export const quarantineKey = (prefix: string): string => `${prefix}:ingest:quarantine`;

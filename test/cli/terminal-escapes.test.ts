@@ -113,6 +113,6 @@ describe('terminal escapes from a mail, once it was replayed', () => {
   it('`quarantine list` shows them escaped', () => {
     const quarantine = syncdesk(['quarantine', 'list']);
     expect(quarantine.stdout).not.toMatch(CONTROL);
-    expect(quarantine.stdout).toContain(`\t${SENDER}\treplay-file\tsender ${SENDER} is not`);
+    expect(quarantine.stdout).toContain(`\t${SENDER}\tCon\\u001b[31mtoso\treplay-file\tsender ${SENDER} is not`);
   }, 60_000);
 });

@@ -26,6 +26,7 @@ interface Row {
   mailId: string;
   status: 'held' | 'released';
   reason: string;
+  tenants?: string[];
   released?: { by: string; at: string };
 }
 
@@ -53,6 +54,8 @@ describe('quarantine release', () => {
     const list = async () => (await runCli(['quarantine', 'list', '--json'], env)).output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
     const before = await list();
     expect(before.map((r) => r.status)).toEqual(['held', 'held']);
+    // whose reports are held: what an MSP needs to know before releasing one (blind34 M9)
+    expect(before.map((r) => r.tenants)).toEqual([['Fabrikam, Inc.'], ['Fabrikam, Inc.']]);
     expect(readTickets(join(dir, 'tickets'))).toEqual([]);
 
     const unknown = await runCli(['quarantine', 'release', 'deadbeef'], env);
