@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { format } from 'node:util';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { SECRET_PATHS } from './config.ts';
 
@@ -30,6 +31,18 @@ export function createLogger(
     { level: options.level ?? 'info', redact: { paths: redact, censor: '[redacted]' }, base: { app: 'syncdesk' } },
     options.destination ?? pino.destination(2),
   );
+}
+
+let consoleTarget: Logger | null = null;
+
+/**
+ * Libraries that warn with console.warn (ioredis, once per connection: "[WARN] … does not
+ * require a password, but a password was supplied") would print raw lines between the JSON
+ * logs: their warnings go through the latest root logger instead (blind26 F5).
+ */
+export function routeConsoleWarnings(logger: Logger): void {
+  if (!consoleTarget) console.warn = (...args: unknown[]) => consoleTarget!.warn({ from: 'library' }, format(...args).replace(/^\[WARN\] /, ''));
+  consoleTarget = logger;
 }
 
 const LEVEL_WORDS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };

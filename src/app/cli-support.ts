@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
-import { createLogger, terminalLines, type Logger } from '../logger.ts';
+import { createLogger, routeConsoleWarnings, terminalLines, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 
 /** Helpers shared by the pipeline's CLI commands (no side effects until called). */
@@ -30,7 +30,9 @@ export function cliConfig(options: CliConfigOptions = {}): Config {
 /** `interactive`: a command a person runs and reads (not start, worker, listen): at a terminal its log is plain lines. */
 export function cliLogger(config: Config, options: { interactive?: boolean } = {}): Logger {
   const person = (options.interactive ?? true) && process.stderr.isTTY === true;
-  return createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
+  const logger = createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
+  routeConsoleWarnings(logger);
+  return logger;
 }
 
 /** `{ a: 2, b: 1 }` → `a 2, b 1` (sorted by count, then name). */
