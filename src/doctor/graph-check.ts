@@ -4,6 +4,7 @@ import { createGraphClient, createGraphCredential, graphEndpoints } from '../res
 import { normaliseLookup } from '../resolve/lookup-key.ts';
 import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } from '../resolve/lookup-plan.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
+import type { SignInFailure } from '../resolve/sign-in-diagnosis.ts';
 import { signsInToGraph, type TenantEntry } from '../resolve/tenants.ts';
 import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
@@ -56,7 +57,7 @@ function tenantLabel(t: TenantEntry): string {
 /** The AADSTS code of an Entra error, and what to do about the usual ones. */
 export function tokenFix(err: unknown, fromFile: boolean): string {
   const text = String((err as Error)?.message ?? err);
-  if ((err as { code?: string })?.code === 'SignInHostUnreachable') return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+  if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
   const where = fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
   if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${where}`;
   if (/AADSTS700016|application.*not found/i.test(text)) return 'no such application in that tenant: check GRAPH_CLIENT_ID (graph.clientId) and that the app is consented in the tenant';
