@@ -48,6 +48,8 @@ export interface Metrics {
   watchQueues(queues: Queues): void;
   /** Reports whether the mailbox listener of this process is connected (1) or not (0) on each scrape. */
   watchMailbox(connected: () => boolean): void;
+  /** Names the tenant keys (`syncdesk_tenant_info`): a tenants file keys its tenants by id, a dashboard shows their names. */
+  nameTenants(names: ReadonlyMap<string, string>): void;
 }
 
 export interface MetricsOptions {
@@ -148,6 +150,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           this.set(connected() ? 1 : 0);
         },
       });
+    },
+    nameTenants(names) {
+      // the usual info metric: joined on `tenant` in a query, a renamed tenant is one series again, not a new counter
+      const info = new Gauge({ name: 'syncdesk_tenant_info', help: 'Always 1; the name the tenants file gives each tenant key.', labelNames: ['tenant', 'name'] as const, registers });
+      for (const [tenant, name] of names) info.set({ tenant, name }, 1);
     },
   };
   // Labelled series exist at 0 from the start, so rate() and alerts see the first increase.

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { tenantNames } from '../resolve/tenants.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { instrumentWorkers } from './instrument.ts';
 import type { Metrics } from './metrics.ts';
@@ -17,6 +18,7 @@ export async function startAdmin(
   const { config, logger } = runtime;
   if (parts.workers) instrumentWorkers(metrics, parts.workers, config.ticket.sink);
   metrics.watchQueues(runtime.queues);
+  metrics.nameTenants(tenantNames(runtime.tenants));
   if (parts.mailbox) metrics.watchMailbox(() => parts.mailbox!.health().connected);
   if (config.admin.port === 0) {
     logger.info({ action: 'admin-off' }, 'admin server off (ADMIN_PORT=0): no /metrics, /readyz or dashboard');

@@ -10,7 +10,7 @@ import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
 import { loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
-import { createTenantNamer, loadConfiguredTenants } from '../resolve/tenants.ts';
+import { createTenantNamer, loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
 import { createResolverFromConfig } from './resolver.ts';
@@ -28,6 +28,8 @@ export interface Runtime {
   redis: RedisHandle;
   queues: Queues;
   store: MailStore;
+  /** The tenants file, read once (null without one). */
+  tenants: TenantDirectory | null;
   /** The ingestor; with `queueReports`, one of its own that queues through it (a replay that waits for each report's flow). */
   ingestor(queueReports?: QueueReports): Ingestor;
   resolver(): Resolver;
@@ -89,6 +91,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     redis,
     queues,
     store,
+    tenants,
     ingestor(queue) {
       const make = (through: QueueReports): Ingestor => {
         const inner = createIngestor({ redis: client, store, queueReports: through, config, logger: stageLogger('ingest'), tenants });

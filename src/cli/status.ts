@@ -12,7 +12,7 @@ import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 import { categoryOfTitle } from '../ticket/problem-title.ts';
-import { loadConfiguredTenants } from '../resolve/tenants.ts';
+import { loadConfiguredTenants, tenantNames, type TenantDirectory } from '../resolve/tenants.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
 
@@ -92,7 +92,8 @@ async function skippedAsOld(queues: Queues): Promise<{ problems: number; reports
 export interface StatusReport {
   redis: string;
   mails: { total: number; byStatus: Record<string, number>; recent: Array<{ firstSeen: string; mailId: string; origin: string; status: string; reason: string | null }> };
-  openProblems: { total: number; byTenant: Record<string, Record<string, number>> };
+  /** Open problems by tenant key; `names`: the tenants file's name of a key, where it gives one. */
+  openProblems: { total: number; byTenant: Record<string, Record<string, number>>; names: Record<string, string> };
   quarantined: number;
   queues: Record<string, Record<string, number>>;
   /** Queues with work waiting and no worker connected: their reports wait (a forest's worker host down, say). */
@@ -116,19 +117,26 @@ async function retrying(queues: Queues, limit = 20): Promise<StatusReport['retry
 }
 
 /** The queues whose jobs wait for a worker that is not there (BullMQ lists each queue's connected workers). */
-/** The forests' queues to show; a tenants file that cannot be read (a secret not set here) must not hide the rest of the status. */
-function forestQueuesOf(config: Config): string[] {
+/** The tenants file, or null where it cannot be read (a secret not set on this host): that must not hide the rest of the status. */
+function tenantsFileOrNull(config: Config): { tenants: TenantDirectory | null } | null {
   try {
-    return onPremRouting(config, loadConfiguredTenants(config)).forestQueues ?? [];
+    return { tenants: loadConfiguredTenants(config) };
   } catch {
-    return config.onprem.forest ? [onPremQueueName(config.onprem.forest)] : [];
+    return null;
   }
+}
+
+/** The forests' queues to show. */
+function forestQueuesOf(config: Config, file: { tenants: TenantDirectory | null } | null): string[] {
+  if (file) return onPremRouting(config, file.tenants).forestQueues ?? [];
+  return config.onprem.forest ? [onPremQueueName(config.onprem.forest)] : [];
 }
 
 async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
-  const queues = createQueues(redis.client, redis.prefix, { forestQueues: forestQueuesOf(config) });
+  const file = tenantsFileOrNull(config);
+  const queues = createQueues(redis.client, redis.prefix, { forestQueues: forestQueuesOf(config, file) });
   try {
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};
@@ -144,7 +152,8 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
         byStatus,
         recent: mails.slice(0, opts.recent).map((m) => ({ firstSeen: m.firstSeen, mailId: m.mailId, origin: m.origin, status: m.status, reason: m.reason })),
       },
-      openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()) },
+      // a tenants file keys its tenants by id: their names beside (blind34 M9)
+      openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()), names: Object.fromEntries([...tenantNames(file?.tenants ?? null)].filter(([key]) => problems.has(key))) },
       quarantined: quarantined.length,
       queues: counts,
       unworked: await unworkedQueues(queues, counts),
@@ -163,7 +172,10 @@ function renderStatus(s: StatusReport): string[] {
   const lines = [`Redis: ${s.redis}`, `Mails: ${s.mails.total} (${formatCounts(s.mails.byStatus)})`];
   for (const m of s.mails.recent) lines.push(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
   lines.push(`Open problems: ${s.openProblems.total}`);
-  for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) lines.push(`  ${tenant}: ${formatCounts(counts)}`);
+  for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) {
+    const name = s.openProblems.names[tenant];
+    lines.push(`  ${name ? `${name} (${tenant})` : tenant}: ${formatCounts(counts)}`);
+  }
   lines.push(`Quarantined: ${s.quarantined}${s.quarantined ? ' (`syncdesk quarantine list`)' : ''}`);
   for (const [name, c] of Object.entries(s.queues)) {
     lines.push(`Queue ${name.padEnd(8)} waiting ${(c.waiting ?? 0) + (c.prioritized ?? 0)}, active ${c.active ?? 0}, delayed ${c.delayed ?? 0}, waiting-children ${c['waiting-children'] ?? 0}, completed ${c.completed ?? 0}, failed ${c.failed ?? 0}`);

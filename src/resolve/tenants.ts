@@ -137,6 +137,11 @@ export function loadConfiguredTenants(config: Config, env: Record<string, string
   return config.graph.tenantsFile ? loadTenantsFile(config.graph.tenantsFile, env) : null;
 }
 
+/** The tenants file's names by the key its tenants' problems are kept under (createTenantNamer: the tenant id); entries without a name are left out. */
+export function tenantNames(tenantsFile: TenantDirectory | null): Map<string, string> {
+  return new Map((tenantsFile?.tenants ?? []).filter((t) => t.name).map((t) => [t.tenantId.toLowerCase(), t.name!]));
+}
+
 /**
  * What the file lists for more than one tenant: a tenant id, a domain or a name (a report
  * naming it is then matched to neither, never guessed). For `doctor` (blind34 M6). A forwarder

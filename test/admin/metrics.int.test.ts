@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'bullmq';
@@ -109,6 +109,23 @@ describe('/metrics after real work', () => {
     }
     // no Graph configured: no Graph traffic
     expect(sample(text, 'syncdesk_graph_requests_total')).toBeUndefined();
+  });
+
+  it("counts ticket actions per tenant by the tenants file's id, and names each id (syncdesk_tenant_info: blind34 M9)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-metrics-tenants-'));
+    const tenantsFile = join(dir, 'tenants.yaml');
+    const id = '0e2e0000-0000-4000-8000-00000000c0c0';
+    // no sign-in (consent pending): the file names and routes the tenant, nothing is looked up
+    writeFileSync(tenantsFile, `tenants:\n  - name: Contoso Pharma\n    tenantId: ${id}\n    domains: [contoso.onmicrosoft.com]\n  - name: Fabrikam\n    tenantId: 0e2e0000-0000-4000-8000-00000000fab0\n`);
+    const { runtime: rt, dir: work, scrape } = await pipeline({ GRAPH_TENANTS_FILE: tenantsFile });
+    expect((await rt.ingestor().ingest(fixture('aad-table-object-error-id.eml'), { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
+    expect(await waitForDrain(rt.queues, { timeoutMs: 60_000 })).toBe(true);
+    const text = await scrape();
+    const tickets = readTickets(join(work, 'tickets'));
+    expect(tickets.length).toBeGreaterThan(0);
+    expect(sample(text, 'syncdesk_tenant_tickets_total', { tenant: id, action: 'created' })).toBe(tickets.length);
+    expect(sample(text, 'syncdesk_tenant_info', { tenant: id, name: 'Contoso Pharma' })).toBe(1);
+    expect(sample(text, 'syncdesk_tenant_info', { tenant: '0e2e0000-0000-4000-8000-00000000fab0', name: 'Fabrikam' })).toBe(1);
   });
 
   it('counts rejected, quarantined and failed work', async () => {

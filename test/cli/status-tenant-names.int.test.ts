@@ -1,0 +1,29 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StatusReport } from '../../src/cli/status.ts';
+import { services } from '../helpers/services.ts';
+import { runCli, tempDir, uid } from '../prove/helpers.ts';
+
+/**
+ * A tenants file keys its tenants by id, so `status` listed an MSP's open problems under
+ * GUIDs (blind34 M9): each key the file names now shows its name beside it.
+ */
+describe('status names the tenants of a tenants file', () => {
+  it('shows the name beside the id, in text and in JSON', async () => {
+    const dir = tempDir('status-names');
+    const tenants = join(dir, 'tenants.yaml');
+    const id = '0e2e0000-0000-4000-8000-0000000000f1';
+    // no sign-in (consent pending): the file names the tenant, nothing is looked up
+    writeFileSync(tenants, `tenants:\n  - name: Fabrikam, Inc.\n    tenantId: ${id}\n    domains: [fabrikam.com]\n`);
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `sn${uid()}`, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), GRAPH_TENANTS_FILE: tenants, LOG_LEVEL: 'error' };
+    const replay = await runCli(['replay', 'examples/02-fabrikam-proxyaddresses-signinname.eml'], env);
+    expect(replay.code, replay.output).toBe(0);
+
+    const text = await runCli(['status'], env);
+    expect(text.output).toMatch(new RegExp(`^  Fabrikam, Inc\\. \\(${id}\\): DuplicateAttribute \\d+`, 'm'));
+    const json = JSON.parse((await runCli(['status', '--json'], env)).output.trim().split('\n').at(-1)!) as StatusReport;
+    expect(Object.keys(json.openProblems.byTenant)).toEqual([id]);
+    expect(json.openProblems.names).toEqual({ [id]: 'Fabrikam, Inc.' });
+  }, 120_000);
+});
