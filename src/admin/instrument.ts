@@ -2,6 +2,7 @@ import type { Job, Worker } from 'bullmq';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import type { IngestMeta, IngestResult } from '../ingest/ingest-mail.ts';
 import type { TicketJobResult } from '../app/processors.ts';
+import { isFinalFailure } from '../app/run-worker.ts';
 import type { QueuedReport } from '../ingest/queue-reports.ts';
 import type { RuntimeHooks } from '../app/runtime.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
@@ -87,7 +88,7 @@ export function instrumentWorkers(metrics: Metrics, workers: Worker[], sink: str
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;
-      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = isFinalFailure(job, err);
       const result = final ? 'failed' : 'retried';
       metrics.jobs.inc({ queue, result });
       observeDuration(metrics, queue, result, job);

@@ -43,7 +43,8 @@ export interface RunWorkerOptions<S extends z.ZodType, R> extends WorkerTuning {
   logger: Logger;
   /** Payload schema of the queue's jobs. */
   schema: S;
-  handler: (data: z.infer<S>, job: Job, log: Logger) => Promise<R>;
+  /** `token`: the worker's lock on the job, for a handler that moves it (back to delayed, say). */
+  handler: (data: z.infer<S>, job: Job, log: Logger, token?: string) => Promise<R>;
 }
 
 /**
@@ -82,18 +83,23 @@ export function activeJobs(worker: Worker): number {
   return running.get(worker) ?? 0;
 }
 
+/** Whether a job's failure is its last: unrecoverable, or its attempts spent (the `failed` event fires for retries too). */
+export function isFinalFailure(job: Job, err: Error): boolean {
+  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
 export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R>): Worker {
   const { queue, logger } = options;
   const log = logger.child({ stage: queue });
 
-  const processor = async (job: Job): Promise<unknown> => {
+  const processor = async (job: Job, token?: string): Promise<unknown> => {
     const jobLog = log.child({ job: job.id, attempt: job.attemptsMade + 1 });
     const parsed = options.schema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('bad-payload', `invalid ${queue} job payload: ${describePayloadError(parsed.error)}`);
     }
     try {
-      return await options.handler(parsed.data, job, jobLog);
+      return await options.handler(parsed.data, job, jobLog, token);
     } catch (err) {
       if (err instanceof PermanentError) throw unrecoverable(err.code, err.message);
       throw err;
@@ -123,7 +129,7 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
       log.error({ action: 'failed', err: err.message }, `${queue} job failed`);
       return;
     }
-    const isFinal = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const isFinal = isFinalFailure(job, err);
     log[isFinal ? 'error' : 'warn'](
       {
         action: isFinal ? 'failed' : 'retrying',

@@ -10,6 +10,7 @@ import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
 import { loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
+import { createReportOrder, type ReportOrder } from './report-order.ts';
 import { createTenantNamer, loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
@@ -28,6 +29,8 @@ export interface Runtime {
   redis: RedisHandle;
   queues: Queues;
   store: MailStore;
+  /** Reports of one stream applied in their runs' order, whatever the workers (report-order.ts). */
+  reportOrder: ReportOrder;
   /** The tenants file, read once (null without one). */
   tenants: TenantDirectory | null;
   /** The ingestor; with `queueReports`, one of its own that queues through it (a replay that waits for each report's flow). */
@@ -83,7 +86,8 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
     return { ...ref, tenantKey, ...(aliases.length && { tenantAliases: aliases }) };
   };
-  const queueReports = createReportQueuer({ toReportRef: reportRef, queues, logger: stageLogger('ingest') });
+  const reportOrder = createReportOrder({ redis: redis.client, prefix: config.redis.prefix, ticketQueue: queues.ticket });
+  const queueReports = createReportQueuer({ toReportRef: reportRef, queues, order: reportOrder, logger: stageLogger('ingest') });
 
   return {
     config,
@@ -91,6 +95,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     redis,
     queues,
     store,
+    reportOrder,
     tenants,
     ingestor(queue) {
       const make = (through: QueueReports): Ingestor => {

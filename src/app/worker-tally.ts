@@ -1,4 +1,5 @@
 import type { Job, Worker } from 'bullmq';
+import { isFinalFailure } from './run-worker.ts';
 import type { TicketJob } from '../../schemas/jobs.schema.ts';
 import { countActions, type TicketJobResult } from './processors.ts';
 
@@ -38,7 +39,7 @@ export function watchWorkers(workers: Worker[]): SessionTally {
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;
-      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = isFinalFailure(job, err);
       if (final) tally.failed.push({ queue: worker.name, jobId: String(job.id), reason: err.message });
     });
   }

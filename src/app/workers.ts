@@ -1,4 +1,5 @@
-import type { Worker } from 'bullmq';
+import { DelayedError, type Worker } from 'bullmq';
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { OnPremJobSchema, PollJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { isOnPremQueue, onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
 import { announceHost } from './hosts.ts';
@@ -7,7 +8,8 @@ import { defaultForestQueued } from './onprem-routing.ts';
 import { startOnPremWaitBound } from './onprem-wait.ts';
 import { processResolveJob, processTicketJob } from './processors.ts';
 import { watchForWedgedWorkers } from './worker-watchdog.ts';
-import { activeJobs, runWorker, type WorkerTuning } from './run-worker.ts';
+import type { ReportOrder } from './report-order.ts';
+import { activeJobs, isFinalFailure, runWorker, type WorkerTuning } from './run-worker.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -49,15 +51,36 @@ function startPollWorker(poll: () => Promise<unknown>, base: WorkerBase): Worker
 
 type WorkerBase = Pick<Parameters<typeof runWorker>[0], 'connection' | 'prefix' | 'logger'> & WorkerTuning;
 
-/** The ticket worker on a stage of the caller's (tests put a desk with faults in). */
-export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHandle, 'applyReport' | 'applyProblems' | 'closeReport'> }): Worker {
-  const { stage, ...base } = deps;
-  return runWorker({
+/**
+ * The ticket worker on a stage of the caller's (tests put a desk with faults in). With `order`,
+ * a job whose report has an older one of its stream still on its way sleeps until it is
+ * applied (report-order.ts); a report is out of the line once applied or failed for good.
+ */
+export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHandle, 'applyReport' | 'applyProblems' | 'closeReport'>; order?: ReportOrder }): Worker {
+  const { stage, order, ...base } = deps;
+  const worker = runWorker({
     ...base,
     queue: 'ticket',
     schema: TicketJobSchema,
-    handler: (data, job, log) => processTicketJob(job, data, stage, log.child({ reportId: data.report.reportId })),
+    handler: async (data, job, log, token) => {
+      const sleepMs = order ? await order.waitFor(data.report) : 0;
+      if (sleepMs) {
+        // back to delayed, no attempt spent: BullMQ's way for a job to wait from inside its processor
+        await job.moveToDelayed(Date.now() + sleepMs, token);
+        throw new DelayedError();
+      }
+      const result = await processTicketJob(job, data, stage, log.child({ reportId: data.report.reportId }));
+      if (data.kind !== 'chunk') await order?.done(data.report, job.id!);
+      return result;
+    },
   });
+  if (order) {
+    worker.on('failed', (job, err) => {
+      // a report that will not be applied until `failed retry` holds no newer one back
+      if (job && isFinalFailure(job, err)) void order.done(job.data.report as ReportRef, job.parent?.id ?? job.id!).catch(() => undefined);
+    });
+  }
+  return worker;
 }
 
 /** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
@@ -89,7 +112,7 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
         return runWorker({ ...base, queue, schema: OnPremJobSchema, handler: (data, job, log) => processOnPremJob(data, directory, log.child({ reportId: data.report.reportId }), { made: job.attemptsMade, max: job.opts.attempts ?? 1 }) });
       }
       case 'ticket':
-        return startTicketWorker({ ...base, stage: stage! });
+        return startTicketWorker({ ...base, stage: stage!, order: runtime.reportOrder });
     }
   });
 }

@@ -1,3 +1,4 @@
+import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
 import type { ReportContext, ToReportRef } from '../parse/report-ref.ts';
@@ -20,12 +21,14 @@ export type QueueReports = (reports: ParsedReport[], ctx: ReportContext, options
  * each report becomes a ticket flow whose ids come from its content, so queueing the same
  * report again is a no-op.
  */
-export function createReportQueuer(deps: { toReportRef: ToReportRef; queues: Pick<Queues, 'addReportFlow'>; logger: Logger }): QueueReports {
+export function createReportQueuer(deps: { toReportRef: ToReportRef; queues: Pick<Queues, 'addReportFlow'>; order?: { queued(report: ReportRef, closeJobId: string): Promise<void> }; logger: Logger }): QueueReports {
   return async (reports, ctx, options = {}) => {
     const out: QueuedReport[] = [];
     for (const report of reports) {
       const ref = deps.toReportRef(report, ctx);
       const flow = await deps.queues.addReportFlow({ report: ref, errors: report.errors }, options);
+      // in line behind the older reports of its tenant still on their way (report-order.ts)
+      if (flow.added) await deps.order?.queued(ref, flow.jobId);
       deps.logger.info(
         { action: flow.added ? 'report-queued' : 'report-duplicate', mailId: ctx.mailId, reportId: ref.reportId, tenant: ref.tenantKey, errors: report.errors.length, resolveJobs: flow.resolveJobs },
         flow.added ? 'report queued for resolve and ticket' : 'report already queued',

@@ -25,6 +25,15 @@ export function runTime(report: Pick<ParsedReport, 'reportedAt' | 'sentAt'>): nu
   return Date.parse(report.reportedAt ?? report.sentAt ?? '');
 }
 
+/**
+ * The stream a report belongs to: its tenant's reports by mail, or those of the Graph poll
+ * (`<tenant>|graph`, polled on a clock of its own). Reports are ordered, applied and counted
+ * missing within their stream. `tenantKey`: another name of the tenant (an alias).
+ */
+export function reportStream(report: Pick<ReportRef, 'source' | 'tenantKey'>, tenantKey: string = report.tenantKey): string {
+  return report.source === 'graph' ? `${tenantKey}|graph` : tenantKey;
+}
+
 export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;

@@ -5,6 +5,7 @@ import { naming } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
 import { mapLimit } from './map-limit.ts';
+import { reportStream } from '../parse/report-ref.ts';
 import {
   changedNote,
   CONTENT_VERSION,
@@ -124,17 +125,11 @@ function sameContent(s: KeyState, hash: string): boolean {
  * feed the same tickets but are ordered (old-report checks) and counted (auto-resolve)
  * apart: a poll at 06:02 must not make the 06:00 mail old, nor resolve what only mails report.
  */
-function streamOf(report: ReportRef): string {
-  return streamOfTenant(report, report.tenantKey);
-}
-
-function streamOfTenant(report: ReportRef, tenantKey: string): string {
-  return report.source === 'graph' ? `${tenantKey}|graph` : tenantKey;
-}
+const streamOf = (report: ReportRef): string => reportStream(report);
 
 /** The streams the report's tenant went by before it was named `tenantKey` (ReportRef.tenantAliases). */
 function aliasStreams(report: ReportRef): string[] {
-  return (report.tenantAliases ?? []).map((alias) => streamOfTenant(report, alias)).filter((s) => s !== streamOf(report));
+  return (report.tenantAliases ?? []).map((alias) => reportStream(report, alias)).filter((s) => s !== streamOf(report));
 }
 
 /**

@@ -85,4 +85,30 @@ describe('reports out of order', () => {
     const state = Object.fromEntries(tickets.map((x) => [x.summary.match(/(anna|bert|carl)@/)?.[1], x.status]));
     expect(state).toEqual({ anna: 'resolved', bert: 'open', carl: 'open' });
   });
+
+  it('reports queued in order are applied in order, however many workers take them: none is old, the last one decides what is open (blind37 L1)', async () => {
+    const t = await testRuntime({ TICKET_RESOLVE_AFTER_MISSING: '1' });
+    runtime = t.runtime;
+    const domain = `inorder${Date.now()}.onmicrosoft.com`;
+    const spec = { tenant: `In Order ${domain}`, domain };
+    // a month of daily reports, each its own set: day d lists user d and user d+1 (a problem lasts two runs)
+    const days = 12;
+    const users = (d: number) => [`u${d}`, `u${d + 1}`];
+    // queued as a listener catching up after a stop, or an archive replayed to busy workers: all in the queue first
+    for (let d = 1; d <= days; d++) {
+      const raw = reportMail({ ...spec, coversAt: day(d), rows: users(d).map((u) => row(u, domain)) });
+      expect((await runtime.ingestor().ingest(raw, { origin: 'replay-file', receivedAt: new Date() })).status).toBe('queued');
+    }
+    // then four jobs at once in each of two workers, as `start` and a second host would take them
+    workers = [...startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 }), ...startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 })];
+    expect(await waitForDrain(runtime.queues, { timeoutMs: 120_000 })).toBe(true);
+    const tickets = readTickets(join(t.dir, 'tickets'));
+    const open = tickets.filter((x) => x.status === 'open').map((x) => x.summary.match(/(u\d+)@/)?.[1]).sort();
+    expect(open).toEqual(users(days).sort());
+    // one ticket per user, none made late from an older report ("it may be fixed already")
+    expect(tickets).toHaveLength(days + 1);
+    expect(tickets.filter((x) => JSON.stringify(x).includes('older than the newest one applied'))).toEqual([]);
+    const { stdout } = await run('node', ['bin/syncdesk.js', 'status', '--json'], { env: { ...process.env, ...t.env }, timeout: 60_000 });
+    expect((JSON.parse(stdout) as StatusReport).skippedAsOld.problems).toBe(0);
+  }, 180_000);
 });
