@@ -175,8 +175,16 @@ export interface QueueSettings {
   digest?: boolean;
 }
 
+/**
+ * Entries each queue's event stream keeps (BullMQ's default: 10,000). Each `completed` event
+ * carries the job's return value, a resolve chunk's lookups (~130 KB): 10,000 of them held
+ * ~120 MB of Redis that nothing reads (blind37 L5). syncdesk reads no queue events (the flows
+ * and job states say what it needs); a few hundred are kept for a person looking.
+ */
+const EVENTS_KEPT = 200;
+
 export function createQueues(connection: RedisClient, prefix: string, settings: QueueSettings = {}): Queues {
-  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, streams: { events: { maxLen: EVENTS_KEPT } } };
   const poll = new Queue(QUEUE_NAMES.poll, opts);
   const resolve = new Queue<ResolveJob>(QUEUE_NAMES.resolve, opts);
   const ticket = new Queue<TicketJob>(QUEUE_NAMES.ticket, opts);
