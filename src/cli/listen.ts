@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { metricsHooks } from '../admin/instrument.ts';
+import { keepWithinRetention } from '../ingest/store-retention.ts';
 import { ConfigError } from '../config.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { startAdmin } from '../admin/start-admin.ts';
@@ -56,7 +57,9 @@ export async function runListen(opts: { adminPort?: number }): Promise<never> {
   await warnIfEvicting(runtime.redis.client, logger);
   let listener: Listener | null = null;
   let admin: AdminServer | null = null;
+  const stopPruning = keepWithinRetention(runtime.store, config.ingest.retentionDays, logger);
   const stop = async (): Promise<void> => {
+    stopPruning();
     await admin?.close();
     await listener?.stop();
     await runtime.close();

@@ -7,6 +7,7 @@ import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, s
 import { mailSourceConfigured, startListener, type Listener } from './listen.ts';
 import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
+import { keepWithinRetention } from '../ingest/store-retention.ts';
 import type { Worker } from 'bullmq';
 import type { AdminServer } from '../admin/server.ts';
 
@@ -21,7 +22,10 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
   let workers: Worker[] = [];
   let listener: Listener | null = null;
   let admin: AdminServer | null = null;
+  // the mail store of this host: a listener's mails, and replays' into the same folder
+  const stopPruning = keepWithinRetention(runtime.store, config.ingest.retentionDays, logger);
   const stop = async (): Promise<void> => {
+    stopPruning();
     await admin?.close();
     await listener?.stop();
     await stopWorkers(workers, runtime);

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMailStore } from '../../src/ingest/mail-store.ts';
 import { services } from '../helpers/services.ts';
 import { fixture, readTickets } from './helpers.ts';
 import { imapAdmin } from '../helpers/imap.ts';
@@ -68,4 +69,24 @@ describe('syncdesk start', () => {
       await admin.logout().catch(() => undefined);
     }
   }, 120_000);
+
+  it('removes mails kept longer than MAIL_RETENTION_DAYS from the store when it starts, and keeps the rest (blind37 L4)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-retention-'));
+    const store = join(dir, 'mail');
+    const at = (daysAgo: number) => createMailStore({ dir: store, maxMailBytes: 1 << 20, retentionDays: 2, now: () => new Date(Date.now() - daysAgo * 86_400_000) });
+    const meta = { origin: 'replay-file' as const, receivedAt: new Date() };
+    const old = (await at(3).put(fixture('fwd-outlook-de.eml'), meta)).record.mailId;
+    const recent = (await at(1).put(fixture('aad-table-object-error-id.eml'), meta)).record.mailId;
+    child = spawn('node', ['bin/syncdesk.js', 'start'], {
+      env: { ...process.env, REDIS_URL: services().REDIS_URL, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, TICKET_DIR: join(dir, 'tickets'), MAIL_STORE_DIR: store, MAIL_RETENTION_DAYS: '2', IMAP_HOST: '', ADMIN_PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await until('the old mail to be removed', () => log.includes('mail store: 1 mail(s) kept longer than 2 days removed'), 30_000);
+    expect(readdirSync(store).sort()).toEqual([`${recent}.eml`, `${recent}.json`].sort());
+    expect(readdirSync(store).some((f) => f.startsWith(old))).toBe(false);
+    child.kill('SIGTERM');
+    await until('syncdesk start to stop', () => child!.exitCode !== null, 30_000);
+  }, 60_000);
 });
