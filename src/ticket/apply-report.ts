@@ -331,7 +331,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
       action = 'reopen';
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
-      result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }));
+      // the ticket stated these facts last (its own state, whatever its status): the note need not repeat them
+      const sameFacts = s?.ticketId === ticket.id && sameContent(s, hash);
+      result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }, sameFacts));
       if (s?.summary !== summary) await sink.updateFields(result, { summary });
       // back to values its family's newer ticket took over: that one is resolved in favour of this one
       await superseded(await predecessor(view, chunk.keys), result);
