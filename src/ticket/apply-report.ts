@@ -365,7 +365,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       lastMissedCoversAt: null,
       ...seen,
     });
-    log?.info({ correlationKey: key, action, ticketId: result?.id }, 'ticket action');
+    // what changed at the desk, at info; a repeat that changed nothing only in the debug log (the
+    // report's line counts it): at info it was most of a long-running service's log (blind37 L7)
+    log?.[action === 'unchanged' ? 'debug' : 'info']({ correlationKey: key, action, ticketId: result?.id }, 'ticket action');
     return { key, action, ticketId: shownId(result), summary };
   }
 
