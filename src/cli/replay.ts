@@ -1,4 +1,4 @@
-import type { Job, Worker } from 'bullmq';
+import { Job, type Worker } from 'bullmq';
 import { SingleBar } from 'cli-progress';
 import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type ResolveResult, type TicketJob } from '../../schemas/jobs.schema.ts';
 import { objectLabel } from '../../schemas/report.schema.ts';
@@ -171,6 +171,13 @@ function ticketsByReport(workers: Worker[]): Map<string, TicketCounts> {
   return byReport;
 }
 
+/** What the job that finished a report (close, or the digest's whole job) counted of the whole report; null before it ran. */
+async function appliedTotals(runtime: Runtime, closeJobId: string | undefined): Promise<TicketCounts | null> {
+  if (!closeJobId) return null;
+  const job = await Job.fromId(runtime.queues.ticket, closeJobId);
+  return (job?.returnvalue as TicketJobResult | undefined)?.totals ?? null;
+}
+
 type Print = (line?: string) => void;
 
 /**
@@ -216,7 +223,7 @@ async function lookedUpForPlan(job: ReportErrors, runtime: Runtime, print: Print
  * records what became of it; a dry run also plans the ticket actions of each report a real
  * run would queue. Text mode prints each mail as it goes.
  */
-async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, ingest: Ingestor, opts: ReplayOptions, print: Print | undefined): Promise<ReplayedMail[]> {
+async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, ingest: Ingestor, opts: ReplayOptions, print: Print | undefined, closeJobs = new Map<string, string>()): Promise<ReplayedMail[]> {
   // one plan for the whole replay: each report planned after the ones before it
   const plan = opts.dryRun ? runtime.ticketStage().plan() : null;
   const mails: ReplayedMail[] = [];
@@ -241,6 +248,8 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
         print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
         const tickets = plan ? await planTickets(runtime, plan, { report: ref, errors: report.errors }, print) : null;
         mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, tickets });
+        const queued = r.reports?.find((q) => q.reportId === ref.reportId);
+        if (queued) closeJobs.set(reportKey(r.mailId, ref.reportId), queued.ticketJobId);
       }
     }
   } finally {
@@ -293,7 +302,7 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
     return lines;
   }
   for (const m of mails) for (const r of m.reports) lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}`);
-  lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(tally.ticketActions)}`);
+  lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(totals.tickets ?? tally.ticketActions)}`);
   if (report.failed.length) lines.push(`failed jobs: ${report.failed.length}; see \`syncdesk failed list\``);
   return lines;
 }
@@ -319,14 +328,22 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     const tickets = ticketsByReport(workers);
     const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime)) : runtime.ingestor();
 
-    const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print);
+    const closeJobs = new Map<string, string>();
+    const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print, closeJobs);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
     const skipped = passedOverLine(passedOver);
     if (!opts.json && skipped) print(skipped);
     const onUnworked = opts.json ? undefined : (names: string[]) => names.forEach((n) => print(`${unworkedLine(n)}${isOnPremQueue(n) ? ` (at most ONPREM_WAIT_SECONDS, ${config.onprem.waitSeconds} s; then their tickets go out without AD)` : ''}`));
     const drained = worked === 'here' ? await waitForDrain(runtime.queues, { onUnworked }) : true;
     if (worked === 'here') {
-      for (const m of mails) for (const r of m.reports) r.tickets = tickets.get(reportKey(m.mailId, r.reportId)) ?? {};
+      for (const m of mails) {
+        for (const r of m.reports) {
+          const key = reportKey(m.mailId, r.reportId);
+          // the report's own count, whichever worker applied it (blind37 L6: a worker running
+          // beside a --wait replay took most of the jobs, and the replay said "tickets: none")
+          r.tickets = (await appliedTotals(runtime, closeJobs.get(key))) ?? tickets.get(key) ?? {};
+        }
+      }
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));
     }
     const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable, passedOver };
