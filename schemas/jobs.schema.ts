@@ -92,6 +92,23 @@ export const TicketJobSchema = z.preprocess(
 );
 export type TicketJob = z.infer<typeof TicketJobSchema>;
 export type TicketChunkJob = z.infer<typeof TicketChunkJobSchema>;
+
+/**
+ * Why a report applied before is applied again with its lookup: `relookup`, a lookup retried
+ * (`failed retry`) after its tickets went out without it; `forced`, the admin ran it again
+ * (`replay --force`: a snapshot or the directory fixed since). Either way its open tickets are
+ * brought up to date; only a forced run also creates what its first run did not list.
+ */
+export type Refresh = 'relookup' | 'forced';
+
+/** A chunk job's payload says it as two flags (what jobs queued by earlier versions carry). */
+export function refreshFlags(refresh: Refresh | undefined): Pick<TicketChunkJob, 'relookup' | 'forced'> {
+  return refresh === 'relookup' ? { relookup: true } : refresh === 'forced' ? { forced: true } : {};
+}
+
+export function refreshOf(job: Pick<TicketChunkJob, 'relookup' | 'forced'>): Refresh | undefined {
+  return job.relookup ? 'relookup' : job.forced ? 'forced' : undefined;
+}
 export type ReportCloseJob = z.infer<typeof ReportCloseJobSchema>;
 
 /** One error's resolution; a resolve job returns an array of these to its parent ticket job. */

@@ -3,7 +3,9 @@ import { FlowProducer, Queue, type BackoffStrategy, type DefaultJobOptions, type
 import {
   QUEUE_NAMES,
   RESOLVE_CHUNK_SIZE,
+  refreshFlags,
   type QueueName,
+  type Refresh,
   type ReportErrors,
   type ReportRef,
   type ResolveJob,
@@ -139,8 +141,8 @@ function ticketJob(data: TicketJob, id: string, children: FlowJob[]): FlowJob {
 }
 
 /** The tickets of one chunk's problems, once its lookup is done. */
-function chunkJob(data: ResolveJob, again: string, children: FlowJob[], refresh?: 'relookup' | 'forced'): FlowJob {
-  const flags = refresh === 'relookup' ? { relookup: true } : refresh === 'forced' ? { forced: true } : {};
+function chunkJob(data: ResolveJob, again: string, children: FlowJob[], refresh?: Refresh): FlowJob {
+  const flags = refreshFlags(refresh);
   return ticketJob({ kind: 'chunk', ...data, ...flags }, jobIds.chunk(data.report.reportId, data.errors.map((e) => e.fingerprint)) + again, children);
 }
 

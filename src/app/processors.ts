@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { ReportCloseJob, ReportErrors, ResolveJob, ResolveResult, TicketJob } from '../../schemas/jobs.schema.ts';
+import { refreshOf, type ReportCloseJob, type ReportErrors, type ResolveJob, type ResolveResult, type TicketJob } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { Logger } from '../logger.ts';
 import { unresolved } from '../resolve/resolve-error.ts';
@@ -94,7 +94,7 @@ export async function processTicketJob(job: Job, data: TicketJob, stage: TicketS
     const earlier = actionsOfEarlierAttempts(job);
     const now: TicketAction[] = [];
     try {
-      const actions = await stage.applyProblems(data, await collectResolutions(job, data), { refresh: data.relookup ? 'relookup' : data.forced ? 'forced' : undefined, done: (a) => now.push(a) });
+      const actions = await stage.applyProblems(data, await collectResolutions(job, data), { refresh: refreshOf(data), done: (a) => now.push(a) });
       return { reportId, actions: overAttempts(earlier, actions), present: presentIn(data) };
     } catch (err) {
       // what this attempt did, for the next one and for a count of a chunk that fails for good

@@ -7,13 +7,14 @@ import { processLines, type Line } from './extract-lines.ts';
 import { looksLikeErrorStrongly, looksLikeIdentity, MAX_UNPARSED, type Extraction } from './extract-record.ts';
 import { asLabelLine, countFilled, headerRoles, isFilled, processRow } from './extract-rows.ts';
 
-/**
+/*
  * Turns blocks into errors. Every layout is one of three shapes: table rows (columns named
  * by a header row or recognised by content), labelled fields ("Identity: …" one per line,
  * or two-column key/value tables), and free text (the old DirSync format, pasted event
  * text). Each error sentence found becomes an error with the object named next to it; an
  * error-looking text that matches no known sentence becomes an Unknown error, never dropped.
  */
+
 export type { Extraction } from './extract-record.ts';
 
 export function extractErrors(blocks: Block[]): Extraction {

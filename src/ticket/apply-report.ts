@@ -1,4 +1,4 @@
-import type { ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
+import type { Refresh, ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import { naming } from '../errors.ts';
@@ -82,13 +82,7 @@ export interface ReportSeen {
   skipped: number;
 }
 
-/**
- * Why a report applied before is applied again with its lookup: `relookup`, a lookup retried
- * (`failed retry`) after its tickets went out without it; `forced`, the admin ran it again
- * (`replay --force`: a snapshot or the directory fixed since). Either way its open tickets are
- * brought up to date; only a forced run also creates what its first run did not list.
- */
-export type Refresh = 'relookup' | 'forced';
+export type { Refresh };
 
 /**
  * The ticket stage's use case in two steps, so tickets need not wait for a whole report:
@@ -96,8 +90,10 @@ export type Refresh = 'relookup' | 'forced';
  * (what is missing can only be known from the whole report). `applyReport` is both at once.
  */
 export interface ReportApplier {
-  /** `refresh`: the report run again, its open tickets brought up to date (see TicketChunkJob). */
-  /** `done` hears each problem's action as it is taken: a chunk that fails has still done those (blind32 V5). */
+  /**
+   * `refresh`: the report run again, its open tickets brought up to date (see TicketChunkJob).
+   * `done` hears each problem's action as it is taken: a chunk that fails has still done those (blind32 V5).
+   */
   applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { refresh?: Refresh; done?: (action: TicketAction) => void }): Promise<TicketAction[]>;
   closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
   applyReport: ApplyReport;
@@ -557,7 +553,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   return { applyProblems, closeReport, applyReport };
 }
 
-/** Runs `fn` holding the locks of every key, taken one by one in sorted order so that two callers never wait on each other. */
 /** A problem's desk work, a failure naming the problem: a chunk holds up to 50, and `failed list` shows the failure alone (blind32 V6). */
 async function aboutProblem<T>(problem: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -567,6 +562,7 @@ async function aboutProblem<T>(problem: string, work: () => Promise<T>): Promise
   }
 }
 
+/** Runs `fn` holding the locks of every key, taken one by one in sorted order so that two callers never wait on each other. */
 function withLocks<T>(state: TicketStateStore, keys: string[], fn: () => Promise<T>): Promise<T> {
   const sorted = [...new Set(keys)].sort();
   const take = (i: number): Promise<T> => (i === sorted.length ? fn() : state.withLock(sorted[i]!, () => take(i + 1)));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import type { Refresh, ReportRef } from '../../schemas/jobs.schema.ts';
 import { isCloudOnlyCredentialChange, objectLabel, SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
@@ -389,7 +389,7 @@ function reportLine(report: ReportRef): string {
 }
 
 /** `refresh`: the same report looked up again (`failed retry`, `replay --force`), not a new report. */
-export function changedNote(view: ProblemView, seen: SeenInfo, refresh?: 'relookup' | 'forced'): ContentBlock[] {
+export function changedNote(view: ProblemView, seen: SeenInfo, refresh?: Refresh): ContentBlock[] {
   const why =
     refresh === 'relookup'
       ? `Looked up again for ${reportLine(view.report)}, after the first lookup failed`
