@@ -149,37 +149,3 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
   worker.on('error', (err) => warn((heldBack) => log.warn({ action: 'worker-error', err: err.message, heldBack }, `${queue} worker error`)));
   return worker;
 }
-
-const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-
-/**
- * Runs `shutdown` once on SIGTERM/SIGINT/SIGHUP (workers close after their in-flight jobs
- * finish); a second signal exits at once. SIGHUP too: a closed terminal or a `kill -HUP` would
- * otherwise end the process at once, without a word, in the middle of a job. Returns a
- * function that removes the handlers.
- */
-export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: Logger): () => void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ action: 'shutdown', signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    stopping = true;
-    logger.info({ action: 'shutdown', signal }, 'stopping: letting running jobs finish');
-    shutdown(signal).then(
-      () => {
-        logger.info({ action: 'shutdown', signal }, 'stopped');
-        process.exit(0);
-      },
-      (err: Error) => {
-        logger.error({ action: 'shutdown', err: err.message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, handler);
-  return () => {
-    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, handler);
-  };
-}

@@ -7,7 +7,7 @@ import { startAdmin } from '../admin/start-admin.ts';
 import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
-import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
 import type { AdminServer, MailboxHealth } from '../admin/server.ts';
 

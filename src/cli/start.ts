@@ -5,7 +5,7 @@ import { cliConfig, cliLogger } from '../app/cli-support.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import { mailSourceConfigured, startListener, type Listener } from './listen.ts';
-import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
 import { keepWithinRetention } from '../ingest/store-retention.ts';
 import type { Worker } from 'bullmq';

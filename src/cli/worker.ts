@@ -6,7 +6,7 @@ import { openRuntime } from '../app/runtime.ts';
 import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
 import type { Worker } from 'bullmq';
 import type { AdminServer } from '../admin/server.ts';
-import { runUntilSignal, stopIfStartFails } from './stop-deadline.ts';
+import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
 import { UsageError } from './usage.ts';
 

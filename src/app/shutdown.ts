@@ -1,5 +1,40 @@
-import { onShutdownSignal } from '../app/run-worker.ts';
 import type { Logger } from '../logger.ts';
+
+/** How a long-running process (start, worker, listen) stops: on a signal, within a deadline, and when its start fails half-way. */
+
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * Runs `shutdown` once on SIGTERM/SIGINT/SIGHUP (workers close after their in-flight jobs
+ * finish); a second signal exits at once. SIGHUP too: a closed terminal or a `kill -HUP` would
+ * otherwise end the process at once, without a word, in the middle of a job. Returns a
+ * function that removes the handlers.
+ */
+function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: Logger): () => void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ action: 'shutdown', signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ action: 'shutdown', signal }, 'stopping: letting running jobs finish');
+    shutdown(signal).then(
+      () => {
+        logger.info({ action: 'shutdown', signal }, 'stopped');
+        process.exit(0);
+      },
+      (err: Error) => {
+        logger.error({ action: 'shutdown', err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, handler);
+  return () => {
+    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, handler);
+  };
+}
 
 /**
  * A long-running command stops on SIGTERM by letting running jobs finish, but a job that
@@ -23,7 +58,7 @@ export async function stopWithin(stop: () => Promise<void>, seconds: number, log
   }
 }
 
-/** Runs until SIGTERM/SIGINT, then `stop` within `seconds`; the process exits from the signal handler. */
+/** Runs until SIGTERM, SIGINT or SIGHUP, then `stop` within `seconds`; the process exits from the signal handler. */
 export function runUntilSignal(stop: () => Promise<void>, seconds: number, logger: Logger): Promise<never> {
   return new Promise<never>(() => {
     onShutdownSignal(() => stopWithin(stop, seconds, logger), logger);
