@@ -19,6 +19,8 @@ export function createLogger(
     'accessToken',
     'token',
     'clientSecret',
+    // a tenants file's entry: not in the config schema, so not in SECRET_PATHS
+    '*.certificatePassword',
     '*.password',
     '*.accessToken',
     '*.token',

@@ -23,3 +23,15 @@ describe('the log at a terminal', () => {
     expect(out).not.toContain('{');
   });
 });
+
+/** A tenants file's entry is no part of the config schema: its secrets are redacted all the same (review37 R7). */
+describe('the JSON log', () => {
+  it("shows neither a tenant entry's client secret nor its certificate password", () => {
+    let out = '';
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _e, done) => ((out += String(chunk)), done()) }) });
+    logger.info({ tenant: { name: 'Contoso', clientSecret: 'tenant-secret-1', certificatePassword: 'pfx-pass-2' } }, 'tenant');
+    expect(out).toContain('"name":"Contoso"');
+    expect(out).not.toContain('tenant-secret-1');
+    expect(out).not.toContain('pfx-pass-2');
+  });
+});

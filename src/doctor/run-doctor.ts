@@ -1,3 +1,4 @@
+import { maskUrlUserinfo } from '../redact.ts';
 import type { Config } from '../../schemas/config.schema.ts';
 import { SECRET_PATHS } from '../config.ts';
 import { skip, type CheckResult } from './check.ts';
@@ -44,11 +45,8 @@ function secretValues(config: Config): string[] {
   return [...new Set(out)].sort((a, b) => b.length - a.length);
 }
 
-/** The user and password in any URL (`https://u:p@host`): a desk, LDAP or authority URL may carry them (blind35 S5). */
-const URL_USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
-
 export function redactResults(results: CheckResult[], secrets: string[]): CheckResult[] {
-  const scrub = (s: string | undefined) => (s === undefined ? s : secrets.reduce((acc, secret) => acc.split(secret).join('***'), s).replace(URL_USERINFO_RE, '$1***@'));
+  const scrub = (s: string | undefined) => (s === undefined ? s : maskUrlUserinfo(secrets.reduce((acc, secret) => acc.split(secret).join('***'), s)));
   return results.map((r) => ({ ...r, detail: scrub(r.detail)!, ...(r.fix !== undefined ? { fix: scrub(r.fix) } : {}) }));
 }
 

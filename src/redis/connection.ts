@@ -1,3 +1,4 @@
+import { maskUrlUserinfo } from '../redact.ts';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import { ConfigError } from '../config.ts';
@@ -52,7 +53,7 @@ export function redisTarget(redis: Config['redis']): RedisTarget {
 export function describeTarget(target: Exclude<RedisTarget, { kind: 'embedded' }>): string {
   switch (target.kind) {
     case 'url':
-      return target.url.replace(/\/\/[^@/]*@/, '//***@');
+      return maskUrlUserinfo(target.url);
     case 'sentinel':
       return `sentinel ${target.name}`;
     case 'cluster':
