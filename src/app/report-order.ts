@@ -38,8 +38,8 @@ const STATES_ON_ITS_WAY = new Set(['waiting', 'active', 'delayed', 'prioritized'
 
 export function createReportOrder(deps: { redis: RedisClient; prefix: string; ticketQueue: Queue; now?: () => number }): ReportOrder {
   const now = deps.now ?? Date.now;
-  // beside the ticket state's keys of the stream (ticket-state.ts: `tenant:` is the stream's segment)
-  const keyOf = (report: ReportRef): string => `${deps.prefix}:tenant:${reportStream(report)}:queued`;
+  // beside the ticket state's keys of the stream (ticket-state.ts: `<prefix>:ticket:tenant:<stream>:…`)
+  const keyOf = (report: ReportRef): string => `${deps.prefix}:ticket:tenant:${reportStream(report)}:queued`;
 
   /** Whether the job that ends a report is still to run, and not for too long already. */
   async function onItsWay(closeJobId: string): Promise<boolean> {
