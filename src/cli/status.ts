@@ -1,4 +1,4 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ERROR_CATEGORIES } from '../../schemas/report.schema.ts';
 import { createLedger, RECENT_KEPT } from '../ingest/ledger.ts';
 import { listQuarantine } from '../ingest/quarantine.ts';
@@ -12,17 +12,11 @@ import { onPremRouting } from '../app/onprem-routing.ts';
 import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 import { categoryOfTitle } from '../ticket/problem-title.ts';
+import { scanKeyStates } from '../ticket/ticket-state.ts';
+import { streamTenant } from '../parse/report-ref.ts';
 import { loadConfiguredTenants, tenantNames, type TenantDirectory } from '../resolve/tenants.ts';
 
 /** What `syncdesk status` does (loaded when it runs; see status-command.ts). */
-
-interface TicketStateRow {
-  stream?: string;
-  /** The stream's name in states written before it was called `stream`. */
-  tenantKey?: string;
-  status?: string;
-  summary?: string;
-}
 
 const CATEGORY_WORDS = new Map(ERROR_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 
@@ -38,37 +32,15 @@ export function categoryOf(summary: string | undefined): string {
   return 'other';
 }
 
-/**
- * Every ticket state key. SCAN walks one server's keys, so on a Redis Cluster it runs on every
- * master; each value is then read on its own (an MGET of keys in several slots fails there).
- */
-async function* ticketStates(redis: RedisClient, prefix: string): AsyncGenerator<Array<string | null>> {
-  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const server of servers) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) yield await Promise.all(keys.map((k) => redis.get(k)));
-    } while (cursor !== '0');
-  }
-}
-
+/** Open problems by tenant and category. A tenant's Graph poll (`<tenant>|graph`) and digest (`digest:<tenant>`) streams count as the tenant. */
 async function openProblems(redis: RedisClient, prefix: string): Promise<Map<string, Record<string, number>>> {
   const byTenant = new Map<string, Record<string, number>>();
-  for await (const values of ticketStates(redis, prefix)) {
-    for (const raw of values) {
-      if (!raw) continue;
-      let row: TicketStateRow;
-      try {
-        row = JSON.parse(raw) as TicketStateRow;
-      } catch {
-        continue;
-      }
-      if (row.status !== 'open') continue;
-      const tenant = row.stream ?? row.tenantKey ?? 'unknown';
+  for await (const states of scanKeyStates(redis, prefix)) {
+    for (const state of states) {
+      if (state.status !== 'open') continue;
+      const tenant = streamTenant(state.stream);
       const counts = byTenant.get(tenant) ?? {};
-      const cat = categoryOf(row.summary);
+      const cat = categoryOf(state.summary);
       counts[cat] = (counts[cat] ?? 0) + 1;
       byTenant.set(tenant, counts);
     }

@@ -34,6 +34,11 @@ export function reportStream(report: Pick<ReportRef, 'source' | 'tenantKey'>, te
   return report.source === 'graph' ? `${tenantKey}|graph` : tenantKey;
 }
 
+/** The tenant a stream is of: a Graph poll's stream (`<tenant>|graph`) and a digest's (`digest:<tenant>`) are its tenant's. */
+export function streamTenant(stream: string): string {
+  return stream.replace(/^digest:/, '').replace(/\|graph$/, '');
+}
+
 export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/cli/status.ts';
 import { services } from '../helpers/services.ts';
@@ -26,4 +27,21 @@ describe('status names the tenants of a tenants file', () => {
     expect(Object.keys(json.openProblems.byTenant)).toEqual([id]);
     expect(json.openProblems.names).toEqual({ [id]: 'Fabrikam, Inc.' });
   }, 120_000);
+
+  it("counts a tenant's Graph poll and digest tickets as the tenant's, and passes over what is no state", async () => {
+    const prefix = `sg${uid()}`;
+    const redis = new Redis(services().REDIS_URL!);
+    try {
+      const state = (key: string, stream: string) => JSON.stringify({ key, stream, status: 'open', ticketId: key, summary: '[Duplicate UserPrincipalName] x', reports: [] });
+      await redis.set(`${prefix}:ticket:key:a`, state('a', 'contoso.com'));
+      await redis.set(`${prefix}:ticket:key:b`, state('b', 'contoso.com|graph'));
+      await redis.set(`${prefix}:ticket:key:c`, state('c', 'digest:contoso.com'));
+      await redis.set(`${prefix}:ticket:key:junk`, 'not json');
+      const { output } = await runCli(['status', '--json'], { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, LOG_LEVEL: 'error' });
+      const json = JSON.parse(output.trim().split('\n').at(-1)!) as StatusReport;
+      expect(json.openProblems).toMatchObject({ total: 3, byTenant: { 'contoso.com': { DuplicateAttribute: 3 } } });
+    } finally {
+      await redis.quit();
+    }
+  }, 60_000);
 });
