@@ -1,15 +1,10 @@
 import type { Redis } from 'ioredis';
-import { metricsHooks } from '../admin/instrument.ts';
-import { keepWithinRetention } from '../ingest/store-retention.ts';
-import { ConfigError } from '../config.ts';
-import { createMetrics } from '../admin/metrics.ts';
-import { startAdmin } from '../admin/start-admin.ts';
-import { cliConfig, cliLogger } from '../app/cli-support.ts';
-import { openRuntime, type Runtime } from '../app/runtime.ts';
+import type { MailboxHealth } from '../admin/server.ts';
+import type { Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
-import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
-import { warnIfEvicting } from '../redis/eviction.ts';
-import type { AdminServer, MailboxHealth } from '../admin/server.ts';
+import { ConfigError } from '../config.ts';
+import { keepWithinRetention } from '../ingest/store-retention.ts';
+import { runService } from './service.ts';
 
 /** What `syncdesk listen` does (loaded when it runs; see listen-command.ts); `start` listens the same way. */
 
@@ -50,26 +45,13 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
 }
 
 export async function runListen(opts: { adminPort?: number }): Promise<never> {
-  const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
-  const logger = cliLogger(config, { interactive: false });
-  const metrics = createMetrics();
-  const runtime = await openRuntime(config, logger, metricsHooks(metrics));
-  await warnIfEvicting(runtime.redis.client, logger);
-  let listener: Listener | null = null;
-  let admin: AdminServer | null = null;
-  const stopPruning = keepWithinRetention(runtime.store, config.ingest.retentionDays, logger);
-  const stop = async (): Promise<void> => {
-    stopPruning();
-    await admin?.close();
-    await listener?.stop();
-    await runtime.close();
-  };
-  await stopIfStartFails(stop, async () => {
-    listener = await startListener(runtime);
-    admin = await startAdmin(runtime, metrics, { mailbox: listener });
+  return runService(opts, async (runtime, adding) => {
+    const { config, logger } = runtime;
+    adding({ stops: [keepWithinRetention(runtime.store, config.ingest.retentionDays, logger)] });
+    const listener = await startListener(runtime);
+    adding({ mailbox: listener, stops: [() => listener.stop()] });
+    const graph = config.ingest.mailSource === 'graph';
+    const mailbox = graph ? `${config.graphMail.mailbox}/${config.graphMail.folder}` : config.imap.mailbox;
+    return { ready: () => logger.info({ action: 'listen-ready', source: graph ? 'graph-mailbox' : 'imap', mailbox, redis: runtime.redis.describe }, 'listening') };
   });
-  const graph = config.ingest.mailSource === 'graph';
-  const mailbox = graph ? `${config.graphMail.mailbox}/${config.graphMail.folder}` : config.imap.mailbox;
-  logger.info({ action: 'listen-ready', source: graph ? 'graph-mailbox' : 'imap', mailbox, redis: runtime.redis.describe }, 'listening');
-  return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }

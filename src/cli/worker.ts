@@ -1,13 +1,5 @@
-import { metricsHooks } from '../admin/instrument.ts';
-import { createMetrics } from '../admin/metrics.ts';
-import { startAdmin } from '../admin/start-admin.ts';
-import { cliConfig, cliLogger } from '../app/cli-support.ts';
-import { openRuntime } from '../app/runtime.ts';
-import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers, stopWorkers } from '../app/workers.ts';
-import type { Worker } from 'bullmq';
-import type { AdminServer } from '../admin/server.ts';
-import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
-import { warnIfEvicting } from '../redis/eviction.ts';
+import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers } from '../app/workers.ts';
+import { runService } from './service.ts';
 import { UsageError } from './usage.ts';
 
 /** What `syncdesk worker` does (loaded when it runs; see worker-command.ts). */
@@ -29,28 +21,12 @@ export async function runWorkerCommand(opts: WorkerOptions): Promise<never> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const config = cliConfig({ overrides: { 'admin.port': opts.adminPort }, interactive: false });
-  const logger = cliLogger(config, { interactive: false });
-  const metrics = createMetrics();
-  const runtime = await openRuntime(config, logger, metricsHooks(metrics));
-  await warnIfEvicting(runtime.redis.client, logger);
-  let workers: Worker[] = [];
-  let admin: AdminServer | null = null;
-  const stop = async (): Promise<void> => {
-    await admin?.close();
-    await stopWorkers(workers, runtime);
-  };
-  await stopIfStartFails(stop, async () => {
-    workers = startWorkers(runtime, roles, {
-      concurrency: opts.concurrency,
-      lockDurationMs: opts.lockDuration,
-      stalledIntervalMs: opts.stalledInterval,
-    });
+  return runService(opts, async (runtime, adding) => {
+    const workers = startWorkers(runtime, roles, { concurrency: opts.concurrency, lockDurationMs: opts.lockDuration, stalledIntervalMs: opts.stalledInterval });
+    adding({ workers });
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await ensureSchedules(runtime, roles);
-    admin = await startAdmin(runtime, metrics, { workers });
     guardAgainstWedgedWorkers(runtime, workers);
+    return { ready: () => runtime.logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready') };
   });
-  logger.info({ action: 'worker-ready', queues: roles, redis: runtime.redis.describe, pid: process.pid }, 'workers ready');
-  return runUntilSignal(stop, config.shutdownTimeoutSeconds, logger);
 }
