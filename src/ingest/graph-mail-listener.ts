@@ -4,7 +4,7 @@ import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createDeltaStore, type DeltaStore } from './graph-delta.ts';
 import { graphMailboxFromConfig, isDeltaExpired, MESSAGE_FAILED, MESSAGE_REFUSED, type DeltaPage, type GraphMailbox, type MailItem } from './graph-mailbox.ts';
-import { backoffDelay, DEFAULT_TIMING, newListenerHealth, type ImapListener, type ListenerHealth } from './imap-listener.ts';
+import { backoffDelay, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener } from './mail-listener.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import { createSleeper } from './sleeper.ts';
 import { setAside, setAsideIds } from './set-aside.ts';
@@ -37,9 +37,7 @@ export interface GraphListenerHealth extends ListenerHealth {
   resyncs: number;
 }
 
-export interface GraphMailListener extends Omit<ImapListener, 'health'> {
-  health(): GraphListenerHealth;
-}
+export type GraphMailListener = MailListener<GraphListenerHealth>;
 
 export interface GraphMailListenerDeps {
   config: Config;
@@ -211,7 +209,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
         health.connected = false;
         health.lastError = e.message;
         health.reconnects++;
-        wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, DEFAULT_TIMING, random));
+        wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, RECONNECT_BACKOFF, random));
         log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
       }
       if (!stopped) await sleeper.sleep(wait);

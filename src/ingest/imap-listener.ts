@@ -7,6 +7,7 @@ import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
 import { createListenerPresence } from './listener-presence.ts';
+import { backoffDelay, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener, type ReconnectBackoff } from './mail-listener.ts';
 import { createSleeper } from './sleeper.ts';
 import { sweepRequest } from './sweep-request.ts';
 
@@ -32,11 +33,7 @@ import { sweepRequest } from './sweep-request.ts';
  *   they get marked. So does the next resync after a quarantine release asked for it.
  */
 
-export interface ListenerTiming {
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  backoffFactor: number;
-  jitterMs: number;
+export interface ListenerTiming extends ReconnectBackoff {
   /** A session that lived this long resets the backoff. */
   stableMs: number;
   resyncMs: number;
@@ -48,10 +45,7 @@ export interface ListenerTiming {
 }
 
 export const DEFAULT_TIMING: ListenerTiming = {
-  backoffBaseMs: 2000,
-  backoffMaxMs: 30_000,
-  backoffFactor: 1.5,
-  jitterMs: 1000,
+  ...RECONNECT_BACKOFF,
   stableMs: 5 * 60_000,
   // a minute, not ten: it is what finds a mailbox recreated under the session; a SELECT and a
   // SEARCH a minute are nothing to a server
@@ -61,25 +55,7 @@ export const DEFAULT_TIMING: ListenerTiming = {
   batchSize: 25,
 };
 
-export interface ListenerHealth {
-  connected: boolean;
-  connectedAt: Date | null;
-  lastSyncAt: Date | null;
-  lastExistsAt: Date | null;
-  reconnects: number;
-  ingested: number;
-  lastError: string | null;
-}
-
-export interface ImapListener {
-  /** Starts the supervisor in the background; returns at once. */
-  start(): void;
-  /** Closes the session and stops reconnecting; resolves when everything has stopped. */
-  stop(): Promise<void>;
-  health(): ListenerHealth;
-  /** Runs a catch-up now on the current session (resolves when it finished; no-op when disconnected). */
-  syncNow(): Promise<void>;
-}
+export type ImapListener = MailListener;
 
 export interface ImapListenerDeps {
   config: Config;
@@ -93,16 +69,6 @@ export interface ImapListenerDeps {
   mailbox?: string;
   timing?: Partial<ListenerTiming>;
   random?: () => number;
-}
-
-/** A listener's health before its first session. */
-export function newListenerHealth(): ListenerHealth {
-  return { connected: false, connectedAt: null, lastSyncAt: null, lastExistsAt: null, reconnects: 0, ingested: 0, lastError: null };
-}
-
-export function backoffDelay(attempt: number, t: ListenerTiming, random: () => number): number {
-  const base = Math.min(t.backoffMaxMs, t.backoffBaseMs * t.backoffFactor ** attempt);
-  return Math.max(0, Math.round(base + (random() * 2 - 1) * t.jitterMs));
 }
 
 export function createImapListener(deps: ImapListenerDeps): ImapListener {

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
-import { backoffDelay, DEFAULT_TIMING } from '../../src/ingest/imap-listener.ts';
+import { DEFAULT_TIMING } from '../../src/ingest/imap-listener.ts';
+import { backoffDelay } from '../../src/ingest/mail-listener.ts';
 import { silentLogger, testConfig } from './helpers.ts';
 
 /**
