@@ -3,13 +3,12 @@ import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { DeskTicket } from '../../schemas/ticket.schema.ts';
 import { naming } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { CONTENT_VERSION, contentHash, sameContent } from './content-hash.ts';
 import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
 import { mapLimit } from './map-limit.ts';
 import { reportStream } from '../parse/report-ref.ts';
 import {
   changedNote,
-  CONTENT_VERSION,
-  contentHash,
   continuedNote,
   renderDigest,
   renderDraft,
@@ -109,11 +108,6 @@ const DAY_MS = 86_400_000;
 /** The ticket id an action shows: none without a ticket. */
 function shownId(ticket: DeskTicket | null | undefined): string | undefined {
   return ticket?.id ? ticket.id : undefined;
-}
-
-/** The stored facts are these: the same hash, or one an older syncdesk made (its words differed, not the facts: CONTENT_VERSION). */
-function sameContent(s: KeyState, hash: string): boolean {
-  return (s.contentVersion ?? 1) !== CONTENT_VERSION || s.contentHash === hash;
 }
 
 /**

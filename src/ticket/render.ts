@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Refresh, ReportRef } from '../../schemas/jobs.schema.ts';
-import { isCloudOnlyCredentialChange, objectLabel, SyncErrorSchema, type SyncError } from '../../schemas/report.schema.ts';
+import { isCloudOnlyCredentialChange, objectLabel, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
@@ -323,38 +322,6 @@ export function seenBlocks(seen: SeenInfo): ContentBlock[] {
     },
     { kind: 'list', items: seen.reports.map((r) => `${r.subject} — covers ${r.coversAt} — ${r.reportId}`) },
   ];
-}
-
-/**
- * What `contentHash` covers, by version: 2 leaves out the steps and the note (but an
- * unresolved one's: why it was not looked up), syncdesk's own words about the facts (blind36 U3: an upgrade that reworded them put a "the problem changed"
- * note on every open ticket). A state hashed by another version is compared as unchanged.
- */
-export const CONTENT_VERSION = 2;
-
-/** Hash of the facts only (not the counters, not lookup times), to decide whether a repeat deserves a note. */
-export function contentHash(view: ProblemView): string {
-  const { error, resolution } = view;
-  const facts = {
-    // in the schema's key order, as a worker's job payload has it: the same error straight
-    // from the parser (a dry run) must hash the same
-    error: { ...SyncErrorSchema.parse(error), fingerprint: undefined },
-    verdict: resolution?.verdict ?? null,
-    // why nothing was looked up is the whole answer of an unresolved one ("lookup failed" → "not looked up")
-    ...(resolution?.verdict === 'unresolved' && { note: resolution.note ?? null }),
-    holders: (resolution?.holders ?? [])
-      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    // whenChanged moves with any edit of the object, and a failure's wording with the socket: neither is news
-    ...(resolution?.onPremises ? { onPremises: onPremFacts(resolution.onPremises) } : {}),
-  };
-  return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
-}
-
-function onPremFacts(side: OnPremSide): unknown {
-  if (side.status === 'unavailable') return { status: side.status, code: side.code };
-  const strip = <T extends { whenChanged?: string }>(o: T) => ({ ...o, whenChanged: undefined });
-  return { ...side, object: side.object && strip(side.object), holders: side.holders.map(strip).sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OnPremSide } from '../../schemas/resolution.schema.ts';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
-import { contentHash, renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
+import { contentHash } from '../../src/ticket/content-hash.ts';
+import { renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../helpers/ticket-text.ts';
 import { resolveError } from '../../src/resolve/resolve-error.ts';
 import { holder, syncError, ticketJob } from './builders.ts';

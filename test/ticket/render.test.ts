@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { categoryOfTitle } from '../../src/ticket/problem-title.ts';
-import { contentHash, renderDraft, renderSummary, reopenNote, type ProblemView } from '../../src/ticket/render.ts';
+import { contentHash } from '../../src/ticket/content-hash.ts';
+import { renderDraft, renderSummary, reopenNote, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../helpers/ticket-text.ts';
 import { holder, resolution, syncError, ticketJob } from './builders.ts';
 
