@@ -31,7 +31,7 @@ export async function startAdmin(
     metrics,
     logger: logger.child({ component: 'admin' }),
     redis: runtime.redis.client,
-    probeKey: `${runtime.redis.prefix}:ready-probe`,
+    probeKey: `${runtime.redis.queuePrefix}:ready-probe`,
     queues: runtime.queues.names.map((name) => runtime.queues.byName(name)),
     dashboard: { user: config.admin.user, password: config.admin.password },
     ...(mailbox ? { mailbox: () => mailbox.health() } : {}),

@@ -67,7 +67,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   const tenants = loadConfiguredTenants(config);
   const redis = await openRedis(config, logger);
   const client = redis.client as Redis;
-  const queues = createQueues(redis.client, redis.prefix, { ...onPremRouting(config, tenants), digest: config.ticket.digest });
+  const queues = createQueues(redis.client, redis.queuePrefix, { ...onPremRouting(config, tenants), digest: config.ticket.digest });
   const store = createMailStore({
     dir: config.ingest.storeDir,
     maxMailBytes: config.ingest.maxMailBytes,

@@ -85,7 +85,7 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
 
 /** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
-  const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.prefix, logger: runtime.logger, ...tuning };
+  const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.queuePrefix, logger: runtime.logger, ...tuning };
   // every part a worker needs is made before the first worker starts: one that cannot be made
   // (a desk not configured) fails the start with no worker left running to keep the process up
   const poll = runtime.pollGraph();
@@ -132,7 +132,7 @@ function boundOnPremWait(runtime: Runtime, worker: Worker, base: WorkerBase): vo
 
 /** Tells the hosts sharing this Redis what this process runs (`doctor` compares their settings); never fails the start. */
 export function announce(runtime: Runtime, roles: string[]): void {
-  announceHost(runtime.redis.client, runtime.redis.prefix, runtime.config, roles).catch((err: Error) =>
+  announceHost(runtime.redis.client, runtime.redis.queuePrefix, runtime.config, roles).catch((err: Error) =>
     runtime.logger.warn({ action: 'announce-failed', err: err.message }, 'could not record this host in Redis (doctor will not see it)'),
   );
 }

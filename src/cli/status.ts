@@ -108,7 +108,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
   const file = tenantsFileOrNull(config);
-  const queues = createQueues(redis.client, redis.prefix, { forestQueues: forestQueuesOf(config, file) });
+  const queues = createQueues(redis.client, redis.queuePrefix, { forestQueues: forestQueuesOf(config, file) });
   try {
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};

@@ -134,7 +134,8 @@ export function queuePrefix(config: Config['redis']): string {
 /** The process's Redis: one shared client (BullMQ duplicates it for blocking calls), plus the embedded server if any. */
 export interface RedisHandle {
   client: RedisClient;
-  prefix: string;
+  /** The queues' key prefix (`<REDIS_PREFIX>:q`, in braces on a Cluster: queuePrefix), not REDIS_PREFIX itself. */
+  queuePrefix: string;
   /** Where we are connected, for messages (`redis://127.0.0.1:40123 (embedded, .syncdesk/redis)`). */
   describe: string;
   embedded: EmbeddedRedis | null;
@@ -172,7 +173,7 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
   const describe = target.kind === 'embedded' ? `redis://127.0.0.1:${embedded!.port} (embedded, data in ${embedded!.dir})` : describeTarget(target);
   const handle: RedisHandle = {
     client,
-    prefix: queuePrefix(config.redis),
+    queuePrefix: queuePrefix(config.redis),
     describe,
     embedded,
     duplicate: make,

@@ -100,7 +100,7 @@ describe('pipeline on a real Redis', () => {
     workers = startWorkers(runtime, ['ticket']);
     const queued = await runtime.ingestor().ingest(bigReport(120), { origin: 'replay-file', receivedAt: new Date() });
     // the first resolve job (50 errors) worked by hand; the other two wait for a resolve worker
-    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: runtime.redis.client, prefix: runtime.redis.prefix });
+    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: runtime.redis.client, prefix: runtime.redis.queuePrefix });
     try {
       const job = (await manual.getNextJob('by-hand'))!;
       await job.moveToCompleted(await processResolveJob(ResolveJobSchema.parse(job.data), runtime.resolver()), 'by-hand', false);
@@ -187,7 +187,7 @@ describe('pipeline on a real Redis', () => {
   /** Ingests a 2-error report and fails its lookup for good by hand, as a Graph down past every retry would. */
   async function lookupFailedForGood(t: Awaited<ReturnType<typeof testRuntime>>): Promise<void> {
     await t.runtime.ingestor().ingest(bigReport(2), { origin: 'replay-file', receivedAt: new Date() });
-    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: t.runtime.redis.client, prefix: t.runtime.redis.prefix });
+    const manual = new BullWorker(QUEUE_NAMES.resolve, null, { connection: t.runtime.redis.client, prefix: t.runtime.redis.queuePrefix });
     try {
       const job = (await manual.getNextJob('by-hand'))!;
       await job.moveToFailed(new UnrecoverableError('Graph down for good'), 'by-hand', false);

@@ -98,7 +98,7 @@ describe(`desk faults: ~30 % of calls answered 429/503/lost/hung, ${N} errors pe
       const runtime: Runtime = await openRuntime(config, logger);
       const workers: Worker[] = startWorkers(runtime, ['resolve'], { concurrency: 2 });
       const stage = createTicketStageFromConfig(config, { redis: runtime.redis.client as never, logger, http: { timeoutMs: 1_000 } });
-      workers.push(startTicketWorker({ connection: runtime.redis.client, prefix: runtime.redis.prefix, logger, stage, concurrency: 2 }));
+      workers.push(startTicketWorker({ connection: runtime.redis.client, prefix: runtime.redis.queuePrefix, logger, stage, concurrency: 2 }));
       cleanup.push(async () => {
         await Promise.all(workers.map((w) => w.close()));
         for (const q of [runtime.queues.poll, runtime.queues.resolve, runtime.queues.ticket]) await q.obliterate({ force: true }).catch(() => undefined);
