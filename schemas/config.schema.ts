@@ -164,6 +164,11 @@ export const GraphMailConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['markCategory'], message: 'GRAPH_MARK_CATEGORY and GRAPH_PROCESSED_FOLDER exclude each other: mark by category or move, not both' });
 });
 
+/** The folder the Graph mail source moves handled mail to (GRAPH_PROCESSED_FOLDER, else `Processed`); null when it tags them (GRAPH_MARK_CATEGORY). */
+export function processedFolderOf(gm: Pick<z.infer<typeof GraphMailConfigSchema>, 'processedFolder' | 'markCategory'>): string | null {
+  return gm.markCategory ? null : (gm.processedFolder ?? 'Processed');
+}
+
 /**
  * The settings each desk cannot work without. Optional in the schema (only the chosen desk
  * needs its own): the adapters refuse to start without them and `doctor` names the missing

@@ -1,4 +1,4 @@
-import type { Config } from '../../schemas/config.schema.ts';
+import { processedFolderOf, type Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
 import { graphMailboxFromConfig, type GraphMailbox } from '../ingest/graph-mailbox.ts';
 import { createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
@@ -94,7 +94,8 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
     if (code === 'FolderNotFound') return [fail(name, errorText(err), 'set GRAPH_MAIL_FOLDER (graphMail.folder) to a folder of that mailbox: a well-known name (inbox) or a path like Inbox/DirSync')];
     return [fail(name, `reading folder ${gm.folder} failed: ${errorText(err)}`, 'check GRAPH_BASE_URL / GRAPH_CLOUD and that Graph is reachable')];
   }
-  const mark = gm.markCategory ? `tags handled mail with category ${gm.markCategory}` : `moves handled mail to ${gm.processedFolder ?? 'Processed'}`;
+  const folder = processedFolderOf(gm);
+  const mark = folder ? `moves handled mail to ${folder}` : `tags handled mail with category ${gm.markCategory}`;
   const scope = roles ? '' : ' (the token is not a JWT: its permissions were not read)';
   const note = `token ok, Mail.ReadWrite, folder ${gm.folder} readable; syncdesk ${mark}${scope}`;
   return [roles ? pass(name, note) : warn(name, note, PERMISSION_FIX)];

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../../schemas/config.schema.ts';
+import { processedFolderOf, type Config } from '../../schemas/config.schema.ts';
 import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createDeltaStore, type DeltaStore } from './graph-delta.ts';
@@ -59,7 +59,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
   const pollMs = deps.pollMs ?? gm.pollSeconds * 1000;
   const random = deps.random ?? Math.random;
   const store: DeltaStore = createDeltaStore(deps.redis, { prefix: config.redis.prefix, mailbox: mailbox.address, folder: gm.folder });
-  const processed = gm.markCategory ? null : (gm.processedFolder ?? 'Processed');
+  const processed = processedFolderOf(gm);
 
   const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
   let stopped = false;
