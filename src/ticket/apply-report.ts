@@ -375,7 +375,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const before = await state.get(from);
       if (!before || before.movedTo || !before.ticketId) continue;
       const oldStream = before.stream;
-      const stream = oldStream === alias ? report.tenantKey : oldStream === `${alias}|graph` ? `${report.tenantKey}|graph` : oldStream;
+      // the alias's stream of the same source (mail, or the Graph poll) becomes the tenant's
+      const stream = (['mail', 'graph'] as const).map((source) => [reportStream({ source, tenantKey: alias }), reportStream({ source, tenantKey: report.tenantKey })]).find(([old]) => old === oldStream)?.[1] ?? oldStream;
       const moved: KeyState = { ...before, key: view.key, stream };
       await state.put(moved);
       await state.put({ ...before, movedTo: view.key });

@@ -12,6 +12,11 @@ import { fingerprintError } from '../parse/fingerprint.ts';
 const KEY_VERSION = 'v2';
 export const KEY_PATTERN = /^aadsync-[0-9a-f]{40}$/;
 
+/** Whether a desk's label or field value is one of our keys (a Jira issue carries others beside it). */
+export function isCorrelationKey(value: string): boolean {
+  return KEY_PATTERN.test(value);
+}
+
 function hashKey(parts: unknown[]): string {
   const digest = createHash('sha256').update(JSON.stringify([KEY_VERSION, ...parts])).digest('hex');
   return `aadsync-${digest.slice(0, 40)}`;

@@ -99,8 +99,8 @@ const ADVANCE = `local old = redis.call('get', KEYS[1])
 if (not old) or tonumber(old) < tonumber(ARGV[1]) then redis.call('set', KEYS[1], ARGV[1]) end
 return old`;
 
-const MAX_REPORTS_KEPT = 10;
-export const MAX_REPORTS = MAX_REPORTS_KEPT;
+/** The reports a problem's state lists (its newest sightings). */
+export const MAX_REPORTS = 10;
 
 /**
  * A KeyState as stored. `leftStream`: the stream whose open set the key was leaving when the
@@ -153,6 +153,8 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
   // Redis keys keep their `tenant:` segment: state written before the rename stays readable.
   const openKey = (stream: string) => `${p}:tenant:${stream}:open`;
   const familyKey = (stream: string, family: string) => `${p}:tenant:${stream}:family:${family}`;
+  const markKey = (stream: string) => `${p}:tenant:${stream}:mark`;
+  const appliedKey = (stream: string) => `${p}:tenant:${stream}:applied`;
 
   async function acquire(lockKey: string, token: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -171,7 +173,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       return raw ? readKeyState(raw) : null;
     },
     async put(state) {
-      const { tenantKey: _tenantKey, leftStream: _leftStream, ...s } = { ...(state as StoredKeyState), reports: state.reports.slice(-MAX_REPORTS_KEPT) };
+      const { tenantKey: _tenantKey, leftStream: _leftStream, ...s } = { ...(state as StoredKeyState), reports: state.reports.slice(-MAX_REPORTS) };
       // Called under the key's lock, so the state read here is still the stored one.
       const raw = await redis.get(stateKey(s.key));
       const before = raw ? parseStored(raw) : null;
@@ -193,18 +195,18 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
     },
     familyOwner: (stream, family) => redis.get(familyKey(stream, family)),
     async advanceStream(stream, coversAtMs) {
-      const old = (await redis.eval(ADVANCE, 1, `${p}:tenant:${stream}:mark`, String(coversAtMs))) as string | null;
+      const old = (await redis.eval(ADVANCE, 1, markKey(stream), String(coversAtMs))) as string | null;
       return old === null ? null : Number(old);
     },
     async streamMark(stream) {
-      const v = await redis.get(`${p}:tenant:${stream}:mark`);
+      const v = await redis.get(markKey(stream));
       return v === null ? null : Number(v);
     },
     async isApplied(stream, reportId) {
-      return (await redis.sismember(`${p}:tenant:${stream}:applied`, reportId)) === 1;
+      return (await redis.sismember(appliedKey(stream), reportId)) === 1;
     },
     async markApplied(stream, reportId) {
-      await redis.sadd(`${p}:tenant:${stream}:applied`, reportId);
+      await redis.sadd(appliedKey(stream), reportId);
     },
     async withLock(key, fn) {
       const lockKey = `${p}:lock:${key}`;

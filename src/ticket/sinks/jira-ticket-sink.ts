@@ -9,6 +9,7 @@ import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
 import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
+import { isCorrelationKey } from '../correlation-key.ts';
 
 /**
  * Jira Cloud issues through REST v3. The key is a label on the issue. Finding it goes through
@@ -337,7 +338,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     async get(id) {
       const issue = await read(id);
       if (!issue) return null;
-      const key = issue.fields?.labels?.find((l) => l.startsWith('aadsync-')) ?? '';
+      const key = issue.fields?.labels?.find(isCorrelationKey) ?? '';
       return toTicket(issue, key);
     },
 
