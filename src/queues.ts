@@ -69,8 +69,12 @@ function hash(...parts: string[]): string {
 }
 
 export const jobIds = {
-  /** The report and what it says: the same report again is a no-op, a re-parse that finds more is not. */
-  ticket: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
+  /**
+   * The report's root job (its close, or the digest's whole job), from the report and what it
+   * says: the same report again is a no-op, a re-parse that finds more is not. (`ticket` in its
+   * hash: the ids of jobs already queued stay the same.)
+   */
+  report: (reportId: string, fingerprints: string[]) => `report-${hash('ticket', reportId, ...[...fingerprints].sort())}`,
   chunk: (reportId: string, fingerprints: string[]) => `chunk-${hash('chunk', reportId, ...fingerprints)}`,
   resolve: (reportId: string, fingerprints: string[]) => `resolve-${hash('resolve', reportId, ...fingerprints)}`,
   onprem: (reportId: string, fingerprints: string[]) => `onprem-${hash('onprem', reportId, ...fingerprints)}`,
@@ -219,7 +223,7 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
     async addReportFlow(job, options = {}) {
       // a forced re-run (`replay --force`) gets ids of its own: the first run's jobs are kept for days
       const again = options.rerun ? `-r${options.rerun}` : '';
-      const jobId = jobIds.ticket(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
+      const jobId = jobIds.report(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
       const lookup = (errors: SyncError[]) => resolveJob({ report: job.report, errors }, again, settings);

@@ -20,11 +20,11 @@ const err = (i: number): SyncError => ({
 describe('job ids', () => {
   it('are the same for the same content, differ otherwise, and never contain a colon', () => {
     const fps = ['a'.repeat(32), 'b'.repeat(32)];
-    expect(jobIds.ticket('<r1@x>', fps)).toBe(jobIds.ticket('<r1@x>', [...fps].reverse()));
-    expect(jobIds.ticket('<r1@x>', fps)).not.toBe(jobIds.ticket('<r2@x>', fps));
-    expect(jobIds.ticket('<r1@x>', fps)).not.toBe(jobIds.ticket('<r1@x>', fps.slice(0, 1)));
+    expect(jobIds.report('<r1@x>', fps)).toBe(jobIds.report('<r1@x>', [...fps].reverse()));
+    expect(jobIds.report('<r1@x>', fps)).not.toBe(jobIds.report('<r2@x>', fps));
+    expect(jobIds.report('<r1@x>', fps)).not.toBe(jobIds.report('<r1@x>', fps.slice(0, 1)));
     expect(jobIds.resolve('<r1@x>', fps)).not.toBe(jobIds.resolve('<r1@x>', fps.slice(1)));
-    for (const id of [jobIds.ticket('a:b:c', fps), jobIds.resolve('a:b', fps)]) expect(id).not.toContain(':');
+    for (const id of [jobIds.report('a:b:c', fps), jobIds.resolve('a:b', fps)]) expect(id).not.toContain(':');
   });
 });
 
