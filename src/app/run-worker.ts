@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { PermanentError } from '../errors.ts';
 import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
@@ -78,6 +78,10 @@ function describePayloadError(error: z.ZodError): string {
 /** Jobs each worker of this process is running now (its 'active' events less its ends). */
 const running = new WeakMap<Worker, number>();
 
+function jobEnded(worker: Worker): void {
+  running.set(worker, Math.max(0, activeJobs(worker) - 1));
+}
+
 /** How many jobs `worker` is running in this process: 0 means closing it can wait for nothing. */
 export function activeJobs(worker: Worker): number {
   return running.get(worker) ?? 0;
@@ -102,6 +106,8 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
       return await options.handler(parsed.data, job, jobLog, token);
     } catch (err) {
       if (err instanceof PermanentError) throw unrecoverable(err.code, err.message);
+      // a job put back to delayed (report-order.ts) ends here: BullMQ says so with no event
+      if (err instanceof DelayedError) jobEnded(worker);
       throw err;
     }
   };
@@ -118,9 +124,8 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
 
   running.set(worker, 0);
   worker.on('active', () => running.set(worker, activeJobs(worker) + 1));
-  const ended = () => running.set(worker, Math.max(0, activeJobs(worker) - 1));
-  worker.on('completed', ended);
-  worker.on('failed', (job) => job && ended());
+  worker.on('completed', () => jobEnded(worker));
+  worker.on('failed', (job) => job && jobEnded(worker));
   worker.on('completed', (job) => {
     log.info({ action: 'completed', job: job.id, name: job.name, attempts: job.attemptsMade }, `${queue} job completed`);
   });

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { runWorker } from '../../src/app/run-worker.ts';
+import { DelayedError } from 'bullmq';
+import { activeJobs, runWorker } from '../../src/app/run-worker.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import { stopWorkers } from '../../src/app/workers.ts';
 import { scratchQueue } from '../helpers/scratch-queue.ts';
@@ -74,5 +75,33 @@ describe('stopWorkers on a daemon (no grace)', () => {
     expect(Date.now() - t).toBeLessThan(2_000);
     expect(closed()).toBe(true);
     expect(forced).toEqual([true]);
+  });
+
+  it('a job put back to delayed (a report waiting for an older one) is no running job: the worker closes at once', async () => {
+    let turns = 0;
+    let done!: () => void;
+    const completed = new Promise<void>((r) => (done = r));
+    const worker = runWorker({
+      queue: 'ticket',
+      connection: scratch.connection,
+      prefix: scratch.prefix,
+      logger: pino({ level: 'silent' }),
+      schema: z.object({}).passthrough(),
+      handler: async (_data, job, _log, token) => {
+        if (++turns <= 2) {
+          await job.moveToDelayed(Date.now() + 50, token);
+          throw new DelayedError();
+        }
+        return 'done';
+      },
+    });
+    worker.on('completed', () => done());
+    await scratch.queue.add('chunk', {});
+    await completed;
+    expect(turns).toBe(3);
+    // two turns put back, one completed: nothing is running (the shutdown need not wait, the watchdog sees it idle)
+    expect(activeJobs(worker)).toBe(0);
+    const { runtime } = fakeRuntime();
+    await stopWorkers([worker], runtime);
   });
 });
