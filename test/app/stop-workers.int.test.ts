@@ -22,23 +22,21 @@ function fakeRuntime(): { runtime: Runtime; closed: () => boolean } {
   return { runtime, closed: () => closed };
 }
 
+/** A ticket worker on the scratch queue running `handler`. */
+function ticketWorker(handler: Parameters<typeof runWorker<z.ZodType, string>>[0]['handler']) {
+  return runWorker({ queue: 'ticket', connection: scratch.connection, prefix: scratch.prefix, logger: pino({ level: 'silent' }), schema: z.object({}).passthrough(), handler });
+}
+
 /** A worker whose jobs run until `release` is called; `forced` records each close's force flag. */
 function latchedWorker() {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let jobStarted!: () => void;
   const started = new Promise<void>((r) => (jobStarted = r));
-  const worker = runWorker({
-    queue: 'ticket',
-    connection: scratch.connection,
-    prefix: scratch.prefix,
-    logger: pino({ level: 'silent' }),
-    schema: z.object({}).passthrough(),
-    handler: async () => {
-      jobStarted();
-      await gate;
-      return 'done';
-    },
+  const worker = ticketWorker(async () => {
+    jobStarted();
+    await gate;
+    return 'done';
   });
   const forced: boolean[] = [];
   const close = worker.close.bind(worker);
@@ -81,19 +79,12 @@ describe('stopWorkers on a daemon (no grace)', () => {
     let turns = 0;
     let done!: () => void;
     const completed = new Promise<void>((r) => (done = r));
-    const worker = runWorker({
-      queue: 'ticket',
-      connection: scratch.connection,
-      prefix: scratch.prefix,
-      logger: pino({ level: 'silent' }),
-      schema: z.object({}).passthrough(),
-      handler: async (_data, job, _log, token) => {
-        if (++turns <= 2) {
-          await job.moveToDelayed(Date.now() + 50, token);
-          throw new DelayedError();
-        }
-        return 'done';
-      },
+    const worker = ticketWorker(async (_data, job, _log, token) => {
+      if (++turns <= 2) {
+        await job.moveToDelayed(Date.now() + 50, token);
+        throw new DelayedError();
+      }
+      return 'done';
     });
     worker.on('completed', () => done());
     await scratch.queue.add('chunk', {});
