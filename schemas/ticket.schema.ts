@@ -38,6 +38,32 @@ export const TicketDraftSchema = z.object({
 });
 export type TicketDraft = z.infer<typeof TicketDraftSchema>;
 
+/**
+ * Where one customer's tickets go on the desk: a tenants file entry's `desk:` (MSPs keep a
+ * queue, group or organisation per customer). Each desk reads its own part; what is unset
+ * there is the desk's own setting (RT_QUEUE, SERVICENOW_ASSIGNMENT_GROUP, JIRA_PROJECT,
+ * ZENDESK_GROUP_ID). Only where a ticket is created: one that exists stays where it is.
+ */
+export const DeskRouteSchema = z
+  .object({
+    rt: z.object({ queue: z.string().min(1) }).strict().optional(),
+    servicenow: z
+      .object({
+        /** A sys_user_group's sys_id or exact name. */
+        assignmentGroup: z.string().min(1).optional(),
+        /** A core_company's sys_id or exact name: the incident's Company. */
+        company: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    jira: z.object({ project: z.string().min(1) }).strict().optional(),
+    // a group, not an organization: Zendesk takes only an organization of the ticket's requester
+    // (the syncdesk account), so a customer's organization is set by its own requesters, not here
+    zendesk: z.object({ groupId: z.number().int().positive() }).strict().optional(),
+  })
+  .strict();
+export type DeskRoute = z.infer<typeof DeskRouteSchema>;
+
 export const DESK_STATUSES = ['open', 'resolved', 'closed', 'wontfix'] as const;
 export type DeskStatus = (typeof DESK_STATUSES)[number];
 

@@ -120,7 +120,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
       return resolver;
     },
     ticketStage() {
-      stage ??= createTicketStageFromConfig(config, { redis: client, logger: stageLogger('ticket') });
+      stage ??= createTicketStageFromConfig(config, { redis: client, logger: stageLogger('ticket'), tenants });
       return stage;
     },
     reportRef,

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { forestName, GraphCloudSchema, httpsUrl, type Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import { DeskRouteSchema, type DeskRoute } from '../../schemas/ticket.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
 import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
@@ -47,9 +48,14 @@ const TenantEntrySchema = z
     authorityHost: httpsUrl.optional(),
     /** The customer's AD forest, read by the `syncdesk worker --queues onprem` that sets ONPREM_FOREST to this name. */
     onpremForest: forestName.optional(),
+    /** Where this customer's tickets go on the desk (a queue, group or project). */
+    desk: DeskRouteSchema.optional(),
   })
   .strict();
-const TenantsFileSchema = z.union([z.object({ tenants: z.array(TenantEntrySchema) }).strict(), z.array(TenantEntrySchema)]);
+// Chosen by the file's shape, not as a union: a union's error says only "Invalid input" at the
+// root, where the admin needs the entry and the setting (a missing tenantId, a misspelt key).
+const TenantsListSchema = z.array(TenantEntrySchema);
+const TenantsObjectSchema = z.object({ tenants: TenantsListSchema }).strict();
 
 export interface TenantEntry extends TenantCredentials {
   name: string | null;
@@ -60,6 +66,8 @@ export interface TenantEntry extends TenantCredentials {
   authorityHost?: string;
   /** The AD forest whose worker reads this tenant's on-premises side (ONPREM_FOREST there); none: the default forest, if any. */
   onpremForest?: string;
+  /** Where this tenant's tickets are created; none: the desk's own settings. */
+  desk?: DeskRoute;
 }
 
 /** Whether the entry can sign in to Graph; one that cannot is answered from its directory snapshot. */
@@ -89,7 +97,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
     const named = rawList?.[i]?.name ?? rawList?.[i]?.tenantId;
     return `tenants.${i}${typeof named === 'string' ? ` (${named})` : ''}`;
   };
-  const parsed = TenantsFileSchema.safeParse(raw);
+  const parsed = (Array.isArray(raw) ? TenantsListSchema : TenantsObjectSchema).safeParse(raw);
   if (!parsed.success) {
     throw invalid(
       parsed.error.issues
@@ -125,6 +133,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
       baseUrl: t.baseUrl,
       authorityHost: t.authorityHost,
       onpremForest: t.onpremForest,
+      desk: t.desk,
     };
   });
 }
@@ -140,6 +149,24 @@ export function loadConfiguredTenants(config: Config, env: Record<string, string
 /** The tenants file's names by the key its tenants' problems are kept under (createTenantNamer: the tenant id); entries without a name are left out. */
 export function tenantNames(tenantsFile: TenantDirectory | null): Map<string, string> {
   return new Map((tenantsFile?.tenants ?? []).filter((t) => t.name).map((t) => [t.tenantId.toLowerCase(), t.name!]));
+}
+
+/**
+ * Where a report's new tickets go: its tenant's `desk:`, when the file matches the report to
+ * one entry; undefined otherwise (no file, no entry routes, an unknown tenant), so the desk's
+ * own settings apply. A report's tenant is the one the resolver looks its values up in.
+ */
+export function deskRouteOf(tenantsFile: TenantDirectory | null): ((report: Pick<ReportRef, 'tenantKey' | 'tenant'>) => DeskRoute | undefined) | undefined {
+  if (!tenantsFile?.tenants.some((t) => t.desk)) return undefined;
+  return (report) => {
+    const match = tenantsFile.match(report);
+    return match.ok ? match.tenant.desk : undefined;
+  };
+}
+
+/** Every route the file names, for desks that must know them before a ticket is made (Jira searches their projects; doctor checks each). */
+export function deskRoutes(tenantsFile: TenantDirectory | null): DeskRoute[] {
+  return (tenantsFile?.tenants ?? []).flatMap((t) => (t.desk ? [t.desk] : []));
 }
 
 /**

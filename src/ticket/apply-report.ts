@@ -1,6 +1,6 @@
 import type { Refresh, ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
-import type { DeskTicket } from '../../schemas/ticket.schema.ts';
+import type { DeskRoute, DeskTicket } from '../../schemas/ticket.schema.ts';
 import { naming } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { CONTENT_VERSION, contentHash, sameContent } from './content-hash.ts';
@@ -65,6 +65,8 @@ export interface ApplyReportDeps {
    * @defaultValue 4
    */
   keyConcurrency?: number;
+  /** Where a report's tenant wants its new tickets (the tenants file's `desk:`); absent: the desk's own settings. */
+  routeOf?: (report: ReportRef) => DeskRoute | undefined;
 }
 
 /** Applies one report at once; a dry run's plan is the same call on the adapters of dry-run.ts. */
@@ -284,7 +286,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const createTicket = async (followUpOf?: DeskTicket): Promise<void> => {
       since = nowIso;
       const idempotencyKey = `${key}:${report.reportId}`;
-      result = await sink.create(renderDraft(view, seen, followUpOf, old ? newerRun : undefined), { idempotencyKey, followUpOf });
+      result = await sink.create(renderDraft(view, seen, followUpOf, old ? newerRun : undefined), { idempotencyKey, followUpOf, route: deps.routeOf?.(report) });
     };
 
     if ((refresh === 'relookup' || (refresh && s && sameRun(s, report))) && ticket?.status !== 'open') {
@@ -433,7 +435,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       if (s?.ticketId) return { key, action: 'unchanged', ticketId: s.ticketId, summary: draft.summary };
       if (old) return { key, action: 'skip-old', summary: draft.summary };
       const existing = (await sink.findByKey(key))[0];
-      const ticket = existing ?? (await sink.create(draft, { idempotencyKey: key }));
+      const ticket = existing ?? (await sink.create(draft, { idempotencyKey: key, route: deps.routeOf?.(report) }));
       const seen = { firstSeen: report.coversAt, lastSeen: report.coversAt, seenCount: 1, reports: [] };
       await state.put({
         key,

@@ -1,4 +1,4 @@
-import type { ContentBlock, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
+import type { ContentBlock, DeskRoute, DeskTicket, TicketDraft } from '../../schemas/ticket.schema.ts';
 
 /**
  * The port every service desk implements, with only the calls the ticket stage makes.
@@ -22,9 +22,10 @@ export interface TicketSink {
   get?(id: string): Promise<DeskTicket | null>;
   /**
    * Creates a ticket. `idempotencyKey` lets desks that support it (Zendesk) collapse a retried
-   * create; `followUpOf` is the closed ticket this one continues (linked where the desk can).
+   * create; `followUpOf` is the closed ticket this one continues (linked where the desk can);
+   * `route` is where the report's tenant wants its tickets (the desk's own settings otherwise).
    */
-  create(draft: TicketDraft, options: { idempotencyKey: string; followUpOf?: DeskTicket }): Promise<DeskTicket>;
+  create(draft: TicketDraft, options: { idempotencyKey: string; followUpOf?: DeskTicket; route?: DeskRoute }): Promise<DeskTicket>;
   /** An internal note, never visible to (nor mailed to) the requester. */
   addNote(ticket: DeskTicket, note: ContentBlock[]): Promise<void>;
   updateFields(ticket: DeskTicket, fields: { summary?: string }): Promise<void>;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { Logger } from '../logger.ts';
+import { deskRouteOf, deskRoutes, type TenantDirectory } from '../resolve/tenants.ts';
 import { createReportApplier, type ApplyReport, type ApplyReportDeps, type ReportApplier } from './apply-report.ts';
 import { createPlanReport } from './dry-run.ts';
 import { createTicketSink, type TicketSinkDeps } from './sinks/index.ts';
@@ -21,14 +22,17 @@ export interface TicketStageHandle extends ReportApplier {
 
 /**
  * Builds the ticket stage from config: the desk chosen by TICKET_SINK, state and locks in
- * Redis under `<REDIS_PREFIX>:ticket:`, and the policy (reopen window, auto-resolve, digest).
+ * Redis under `<REDIS_PREFIX>:ticket:`, and the policy (reopen window, auto-resolve, digest);
+ * new tickets go where the tenants file routes their tenant (`desk:`).
  * The Redis connection belongs to the caller and is not closed here.
  */
 export function createTicketStageFromConfig(
   config: Config,
-  deps: { redis: Redis; logger: Logger; now?: () => Date; sink?: TicketSink; http?: TicketSinkDeps['http'] },
+  deps: { redis: Redis; logger: Logger; now?: () => Date; sink?: TicketSink; http?: TicketSinkDeps['http']; tenants?: TenantDirectory | null },
 ): TicketStageHandle {
-  const sink = deps.sink ?? createTicketSink(config, { logger: deps.logger.child({ desk: config.ticket.sink }), now: deps.now, http: deps.http });
+  const tenants = deps.tenants ?? null;
+  const sink =
+    deps.sink ?? createTicketSink(config, { logger: deps.logger.child({ desk: config.ticket.sink }), now: deps.now, http: deps.http, routes: deskRoutes(tenants) });
   const state = createTicketStateStore(deps.redis, { prefix: config.redis.prefix });
   const use: ApplyReportDeps = {
     sink,
@@ -42,6 +46,7 @@ export function createTicketStageFromConfig(
     logger: deps.logger,
     // keys worked at once per ticket job: enough to fill the desk's ceiling, which the desk client enforces
     keyConcurrency: config.ticket.maxConcurrency,
+    routeOf: deskRouteOf(tenants),
   };
   return {
     ...createReportApplier(use),

@@ -63,6 +63,8 @@ export interface FakeJiraOptions {
   email?: string;
   token?: string;
   project?: string;
+  /** More projects, with the same screens, types and workflow (an MSP's project per customer). @defaultValue none */
+  otherProjects?: string[];
   /** How long a new or changed issue stays invisible (or stale) to /search/jql. @defaultValue 0 */
   indexDelayMs?: number;
   /** Treat `reconcileIssues` as read-after-write, as Jira does. @defaultValue true */
@@ -151,6 +153,7 @@ export class FakeJira extends FakeDesk {
       email: options.email ?? 'bot@example.com',
       token: options.token ?? 'api-token',
       project: options.project ?? 'OPS',
+      otherProjects: options.otherProjects ?? [],
       indexDelayMs: options.indexDelayMs ?? 0,
       honourReconcile: options.honourReconcile ?? true,
       createScreen: options.createScreen ?? CREATE_SCREENS.software,
@@ -252,8 +255,8 @@ export class FakeJira extends FakeDesk {
     let m = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') {
       // GET /rest/api/3/project/{projectIdOrKey}: the project with its issue types (syncdesk doctor)
-      if (m[1] !== this.opts.project) return err(404, [`No project could be found with key '${m[1]}'.`]);
-      return { status: 200, body: { id: '10000', key: this.opts.project, name: this.opts.project, issueTypes: this.opts.issueTypes } };
+      if (!this.hasProject(m[1]!)) return err(404, [`No project could be found with key '${m[1]}'.`]);
+      return { status: 200, body: { id: '10000', key: m[1], name: m[1], issueTypes: this.opts.issueTypes } };
     }
     m = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes(?:\/([^/]+))?$/.exec(p);
     if (m && req.method === 'GET') return this.opts.createMeta ? this.createMeta(m[1]!, m[2], req.query) : err(404, [`No route for ${req.method} ${p}`]);
@@ -283,11 +286,22 @@ export class FakeJira extends FakeDesk {
     // SearchAndReconcileRequestBean: "Accepts max 50 ids" (the error text is inferred)
     if (Array.isArray(body.reconcileIssues) && body.reconcileIssues.length > 50) return err(400, ['reconcileIssues accepts at most 50 issue ids.']);
     const parsed = /^(.*?)(?:\s+ORDER BY\s+(\w+)\s*(ASC|DESC)?)?\s*$/i.exec(body.jql.trim())!;
-    const conditions: Array<[string, string]> = [];
+    // each condition: a field and the values it may equal (`=` one, `in (…)` several)
+    const conditions: Array<[string, string[]]> = [];
+    const VALUE = /\s*(?:"((?:[^"\\]|\\.)*)"|([\w.-]+))\s*/y;
     for (const part of parsed[1]!.split(/\s+AND\s+/i)) {
-      const c = /^(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([\w.-]+))$/.exec(part.trim());
+      const c = /^(\w+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([\w.-]+))|\s+in\s*\((.*)\))$/i.exec(part.trim());
+      const values: string[] = [];
+      if (c?.[4] !== undefined) {
+        for (const item of c[4].split(',')) {
+          VALUE.lastIndex = 0;
+          const v = VALUE.exec(item);
+          if (!v || VALUE.lastIndex !== item.length) return err(400, [`Error in the JQL Query: cannot parse '${part.trim()}'.`]);
+          values.push((v[1] ?? v[2]!).replace(/\\(.)/g, '$1'));
+        }
+      } else if (c) values.push((c[2] ?? c[3]!).replace(/\\(.)/g, '$1'));
       if (!c) return err(400, [`Error in the JQL Query: cannot parse '${part.trim()}'.`]);
-      conditions.push([c[1]!.toLowerCase(), (c[2] ?? c[3]!).replace(/\\(.)/g, '$1')]);
+      conditions.push([c[1]!.toLowerCase(), values]);
     }
     for (const [field] of conditions) {
       if (field !== 'project' && field !== 'labels') return err(400, [`Field '${field}' is not supported by this fake.`]);
@@ -300,11 +314,13 @@ export class FakeJira extends FakeDesk {
     for (const id of new Set([...this.index.keys(), ...reconcile])) {
       const issue = reconcile.has(id) ? (this.issues.get(id) ?? null) : this.indexed(id, now);
       if (!issue) continue;
-      const ok = conditions.every(([field, value]) =>
-        field === 'project'
-          ? issue.fields.project.key.toLowerCase() === value.toLowerCase()
-          : // JQL compares labels case-insensitively.
-            issue.fields.labels.some((l) => l.toLowerCase() === value.toLowerCase()),
+      const ok = conditions.every(([field, values]) =>
+        values.some((value) =>
+          field === 'project'
+            ? issue.fields.project.key.toLowerCase() === value.toLowerCase()
+            : // JQL compares labels case-insensitively.
+              issue.fields.labels.some((l) => l.toLowerCase() === value.toLowerCase()),
+        ),
       );
       if (ok) candidates.push(issue);
     }
@@ -321,11 +337,15 @@ export class FakeJira extends FakeDesk {
     return { status: 200, body: result };
   }
 
+  private hasProject(key: string): boolean {
+    return key === this.opts.project || this.opts.otherProjects.includes(key);
+  }
+
   private create(req: FakeRequest): FakeReply {
     const f = ((req.body as { fields?: Record<string, unknown> })?.fields ?? {}) as Record<string, unknown>;
     const errors: Record<string, string> = {};
     const projectKey = (f.project as { key?: string } | undefined)?.key;
-    if (projectKey !== this.opts.project) errors.project = 'valid project is required';
+    if (!projectKey || !this.hasProject(projectKey)) errors.project = 'valid project is required';
     const summary = f.summary;
     if (typeof summary !== 'string' || !summary.trim()) errors.summary = 'You must specify a summary of the issue.';
     else if (summary.length > 255) errors.summary = 'Summary must be less than 255 characters.';
@@ -350,9 +370,9 @@ export class FakeJira extends FakeDesk {
     const now = Date.now();
     const issue: FakeJiraIssue = {
       id: String(this.seq),
-      key: `${this.opts.project}-${this.num}`,
+      key: `${projectKey}-${this.num}`,
       fields: {
-        project: { key: this.opts.project },
+        project: { key: projectKey! },
         issuetype: { name: issueType?.name ?? 'Task' },
         summary: summary as string,
         description: f.description ?? null,
@@ -460,7 +480,7 @@ export class FakeJira extends FakeDesk {
 
   /** Both createmeta lists page as Atlassian's OpenAPI says: `startAt`, `maxResults` (default 50, at most 200), `total`. */
   private createMeta(project: string, issueTypeId: string | undefined, query: URLSearchParams): FakeReply {
-    if (project !== this.opts.project) return err(404, [`No project could be found with key '${project}'.`]);
+    if (!this.hasProject(project)) return err(404, [`No project could be found with key '${project}'.`]);
     const startAt = Math.max(0, Number(query.get('startAt') ?? 0) || 0);
     const maxResults = Math.min(200, Math.max(1, Number(query.get('maxResults') ?? 50) || 50));
     const page = <T>(name: string, all: T[]): FakeReply => ({ status: 200, body: { [name]: all.slice(startAt, startAt + maxResults), maxResults, startAt, total: all.length } });

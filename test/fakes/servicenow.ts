@@ -53,6 +53,8 @@ export interface FakeIncident {
   close_code: string;
   close_notes: string;
   assignment_group: string;
+  /** core_company reference: the customer the incident is for. */
+  company: string;
   caller_id: string;
   parent_incident: string;
   sys_created_on: string;
@@ -95,6 +97,8 @@ export interface FakeServiceNowOptions {
   groups?: FakeReference[];
   /** `sys_user` rows (caller_id points at one); `name` is the display value. */
   users?: FakeReference[];
+  /** `core_company` rows (company points at one). */
+  companies?: FakeReference[];
   /** The API user has the admin role: Closed and Canceled incidents stay writable. @defaultValue false */
   admin?: boolean;
 }
@@ -110,6 +114,7 @@ const COLUMNS = new Set([
   'close_code',
   'close_notes',
   'assignment_group',
+  'company',
   'caller_id',
   'parent_incident',
   'sys_created_on',
@@ -121,8 +126,10 @@ const COLUMNS = new Set([
   'work_notes',
   'comments',
 ]);
-const REFERENCE_FIELDS = new Set(['assignment_group', 'caller_id', 'parent_incident']);
-const REFERENCE_TABLE: Record<string, string> = { assignment_group: 'sys_user_group', caller_id: 'sys_user', parent_incident: 'incident' };
+const REFERENCE_FIELDS = new Set(['assignment_group', 'caller_id', 'company', 'parent_incident']);
+const REFERENCE_TABLE: Record<string, string> = { assignment_group: 'sys_user_group', caller_id: 'sys_user', company: 'core_company', parent_incident: 'incident' };
+/** The tables a reference field points at besides incident, read by name or sys_id. */
+type ReferenceTable = 'sys_user_group' | 'sys_user' | 'core_company';
 const ACTIVE = new Set(['1', '2', '3']);
 const MAX_LENGTH: Record<string, number> = { short_description: 160, correlation_id: 100, correlation_display: 100, description: 4000, close_notes: 4000 };
 
@@ -158,6 +165,7 @@ export class FakeServiceNow extends FakeDesk {
       closeCodePolicy: options.closeCodePolicy ?? 'refuse',
       groups: options.groups ?? [],
       users: options.users ?? [],
+      companies: options.companies ?? [],
       admin: options.admin ?? false,
     };
     this.server.faults.rateLimitHeaders = () => ({
@@ -218,10 +226,14 @@ export class FakeServiceNow extends FakeDesk {
   }
 
   /** The record a reference field of `rec` points at, or undefined when its value resolves to nothing. */
-  referenced(rec: FakeIncident, field: 'assignment_group' | 'caller_id' | 'parent_incident'): { sys_id: string } | undefined {
+  referenced(rec: FakeIncident, field: 'assignment_group' | 'caller_id' | 'company' | 'parent_incident'): { sys_id: string } | undefined {
     const value = rec[field];
     if (field === 'parent_incident') return this.incidents.get(value);
-    return (field === 'assignment_group' ? this.opts.groups : this.opts.users).find((r) => r.sys_id === value);
+    return this.rowsOf(REFERENCE_TABLE[field] as ReferenceTable).find((r) => r.sys_id === value);
+  }
+
+  private rowsOf(table: ReferenceTable): FakeReference[] {
+    return table === 'sys_user_group' ? this.opts.groups : table === 'sys_user' ? this.opts.users : this.opts.companies;
   }
 
   /** The state rules between a parent and its children, after `parent` went from `before` to its state. */
@@ -259,6 +271,7 @@ export class FakeServiceNow extends FakeDesk {
       close_code: '',
       close_notes: '',
       assignment_group: '',
+      company: '',
       caller_id: '',
       parent_incident: '',
       sys_created_on: snTime(this.opts.now()),
@@ -287,7 +300,7 @@ export class FakeServiceNow extends FakeDesk {
     if (!m) return failure(400, 'Requested URI does not represent any resource', req.path);
     const version = m[1] === 'v1/' ? 'v1' : m[1] === 'v2/' ? 'v2' : 'v1';
     if (m[2] === 'sys_choice' && req.method === 'GET' && !m[3]) return this.choices(req);
-    if ((m[2] === 'sys_user_group' || m[2] === 'sys_user') && req.method === 'GET' && !m[3]) return this.references(req, m[2]);
+    if ((m[2] === 'sys_user_group' || m[2] === 'sys_user' || m[2] === 'core_company') && req.method === 'GET' && !m[3]) return this.references(req, m[2]);
     if (m[2] !== 'incident') return failure(403, 'User Not Authorized', `Not authorized to access table ${m[2]}`);
     const sysId = m[3];
     if (req.method === 'GET' && !sysId) return this.query(req, version);
@@ -365,8 +378,8 @@ export class FakeServiceNow extends FakeDesk {
   }
 
   /** `sys_user_group` / `sys_user` rows for a query on `name=` (or `sys_id=`), fields sys_id and name. */
-  private references(req: FakeRequest, table: 'sys_user_group' | 'sys_user'): FakeReply {
-    const rows = table === 'sys_user_group' ? this.opts.groups : this.opts.users;
+  private references(req: FakeRequest, table: ReferenceTable): FakeReply {
+    const rows = this.rowsOf(table);
     const conds = (req.query.get('sysparm_query') ?? '').split('^').map((p) => /^(name|sys_id)=(.*)$/.exec(p)).filter((c) => c !== null);
     const wanted = rows.filter((r) => conds.every(([, f, v]) => r[f as 'name' | 'sys_id'] === v));
     return { status: 200, body: { result: wanted.map((r) => ({ sys_id: r.sys_id, name: r.name })) } };
@@ -381,7 +394,7 @@ export class FakeServiceNow extends FakeDesk {
     if (!displayInput || !value) return value;
     const table = REFERENCE_TABLE[field];
     if (table === 'incident') return this.list().find((i) => i.number === value)?.sys_id ?? '';
-    const rows = table === 'sys_user_group' ? this.opts.groups : this.opts.users;
+    const rows = this.rowsOf(table as ReferenceTable);
     return rows.find((r) => r.name === value)?.sys_id ?? '';
   }
 

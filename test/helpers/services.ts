@@ -7,7 +7,7 @@ const run = promisify(execFile);
 /**
  * The real services started by test/global-setup.ts for the integration project:
  * REDIS_URL, IMAP_HOST, IMAP_PORT, IMAP_USER, IMAP_PASSWORD, IMAP_TLS_PORT, IMAP_TLS_CA,
- * IMAP_MAILDIR, RT_URL, RT_REST2_URL, RT_TOKEN, RT_QUEUE, RT_DEDUP_CF, E2E_STATE_DIR.
+ * IMAP_MAILDIR, RT_URL, RT_REST2_URL, RT_TOKEN, RT_QUEUE, RT_TENANT_QUEUE (a second queue with the key field), RT_DEDUP_CF, E2E_STATE_DIR.
  */
 export function services(): Record<string, string> {
   return inject('services');

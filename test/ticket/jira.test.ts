@@ -333,3 +333,24 @@ describe('Jira adapter: HTTP behaviour', () => {
     expect((err as PermanentError).message).toContain('not authenticated');
   });
 });
+
+describe("Jira adapter: a tenant's own project (desk.jira)", () => {
+  it("creates a routed tenant's issues in its project, finds them there from any process, and refuses a project Jira lacks", async () => {
+    await startFake({ otherProjects: ['CON'] });
+    const route = { jira: { project: 'CON' } };
+    const sink = createJiraTicketSink(config(), { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms) }, routes: [route] });
+    const routed = await sink.create(draft(), { idempotencyKey: 'a', route });
+    const plain = await sink.create(draft('aadsync-0000000000000000000000000000000000000002'), { idempotencyKey: 'b' });
+    expect(routed.name).toMatch(/^CON-\d+$/);
+    expect(plain.name).toMatch(/^OPS-\d+$/);
+    // a new process (no memory of what it created) searches every routed project
+    const later = createJiraTicketSink(config(), { logger: createLogger({ level: 'silent' }), routes: [route] });
+    expect((await later.findByKey(DESK_KEY)).map((t) => t.id)).toEqual([routed.id]);
+    const jql = (fake.server.callsTo('POST', '/rest/api/3/search/jql').at(-1)!.body as { jql: string }).jql;
+    expect(jql).toMatch(/^project in \("OPS", "CON"\) AND labels = /);
+    // each project's create screen read once
+    expect(fake.server.callsTo('GET', /createmeta\/CON\/issuetypes$/)).toHaveLength(1);
+    const err = await sink.create(draft(), { idempotencyKey: 'c', route: { jira: { project: 'NOPE' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+  });
+});

@@ -121,3 +121,41 @@ describe('RT adapter specifics (real RT)', () => {
     expect((err as Error).message).not.toContain('Subject changed');
   });
 });
+
+describe('per-tenant queues (real RT)', () => {
+  const queueOf = async (rt: AxiosInstance, id: string): Promise<string> => {
+    const t = await rt.get(`/ticket/${id}`);
+    const q = await rt.get(`/queue/${(t.data.Queue as { id: string | number }).id}`);
+    return q.data.Name as string;
+  };
+
+  it("creates a tenant's tickets in its own queue, and finds them there from the desk's own queue", async () => {
+    const s = services();
+    const rt = rtClient();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const routed = `aadsync-${Date.now().toString(16).padStart(40, '1')}`;
+    const plain = `aadsync-${Date.now().toString(16).padStart(40, '2')}`;
+    const t = await sink.create({ key: routed, summary: 'routed', keyDisplay: 'x', body: [] }, { idempotencyKey: routed, route: { rt: { queue: s.RT_TENANT_QUEUE! } } });
+    const u = await sink.create({ key: plain, summary: 'not routed', keyDisplay: 'x', body: [] }, { idempotencyKey: plain, route: { zendesk: { groupId: 5 } } });
+    expect(await queueOf(rt, t.id)).toBe(s.RT_TENANT_QUEUE);
+    expect(await queueOf(rt, u.id)).toBe(s.RT_QUEUE);
+    // a later run (a new process) finds the ticket whatever queue it is in: never a second one
+    const again = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    expect((await again.findByKey(routed)).map((x) => x.id)).toEqual([t.id]);
+  });
+
+  it("refuses a tenant's queue without the key field, naming the queue and the setting", async () => {
+    const s = services();
+    const rt = rtClient();
+    const name = `NoKey-${Date.now()}`;
+    const made = await rt.post('/queue', { Name: name });
+    expect(made.status).toBe(201);
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const key = `aadsync-${Date.now().toString(16).padStart(40, '3')}`;
+    const err = await sink.create({ key, summary: 'x', keyDisplay: 'x', body: [] }, { idempotencyKey: key, route: { rt: { queue: name } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain(`RT queue '${name}' (a tenant's desk.rt.queue)`);
+    expect((err as Error).message).toContain(`no ticket custom field '${s.RT_DEDUP_CF}'`);
+    expect(await sink.findByKey(key)).toEqual([]);
+  });
+});

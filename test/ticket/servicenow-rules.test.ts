@@ -159,6 +159,34 @@ describe('ServiceNow reference fields, parent/child state and closed incidents: 
     expect(fake.list()).toHaveLength(0);
   });
 
+  it("a tenant's own group and company (desk.servicenow) by name: its incidents land there, others in the configured group", async () => {
+    const mine = { sys_id: 'c'.repeat(32), name: 'Contoso L2' };
+    const company = { sys_id: 'd'.repeat(32), name: 'Contoso Ltd' };
+    await start({ groups: [GROUP, mine], companies: [company] });
+    const s = groupSink('Identity Team');
+    const route = { servicenow: { assignmentGroup: 'Contoso L2', company: 'Contoso Ltd' } };
+    const routed = await s.create(deskDraft(), { idempotencyKey: 'a', route });
+    const again = await s.create(deskDraft(), { idempotencyKey: 'b', route });
+    const plain = await s.create(deskDraft(), { idempotencyKey: 'c' });
+    for (const t of [routed, again]) {
+      expect(fake.referenced(fake.incidents.get(t.id)!, 'assignment_group')).toMatchObject({ sys_id: mine.sys_id });
+      expect(fake.referenced(fake.incidents.get(t.id)!, 'company')).toMatchObject({ sys_id: company.sys_id });
+    }
+    expect(fake.referenced(fake.incidents.get(plain.id)!, 'assignment_group')).toMatchObject({ sys_id: GROUP.sys_id });
+    expect(fake.incidents.get(plain.id)!.company).toBe('');
+    // each name looked up once
+    expect(fake.server.callsTo('GET', /core_company/)).toHaveLength(1);
+    expect(fake.server.callsTo('GET', /sys_user_group/)).toHaveLength(2);
+  });
+
+  it("a tenant's company the instance does not know: permanent, naming the setting, and no incident", async () => {
+    await start({ groups: [GROUP], companies: [] });
+    const err = await groupSink('Identity Team').create(deskDraft(), { idempotencyKey: 'a', route: { servicenow: { company: 'Contoso' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain(`a tenant's desk.servicenow.company "Contoso" names no company`);
+    expect(fake.list()).toHaveLength(0);
+  });
+
   it('a group given as a sys_id is sent as is, with no lookup', async () => {
     await start({ groups: [GROUP] });
     const t = await groupSink(GROUP.sys_id).create(deskDraft(), { idempotencyKey: 'a' });

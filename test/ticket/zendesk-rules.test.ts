@@ -2,6 +2,7 @@ import axios from 'axios';
 import { contractViolations, FROM_TEST } from '../contracts/openapi-contract.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TicketConfigSchema, type Config } from '../../schemas/config.schema.ts';
+import type { DeskRoute } from '../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createZendeskTicketSink } from '../../src/ticket/sinks/zendesk-ticket-sink.ts';
@@ -34,9 +35,9 @@ async function start(options: FakeZendeskOptions = {}): Promise<void> {
   await fake.start();
 }
 
-function sink(extra: Partial<Config['ticket']['zendesk']> = {}) {
+function sink(extra: Partial<Config['ticket']['zendesk']> = {}, routes: DeskRoute[] = []) {
   const config = TicketConfigSchema.parse({ zendesk: { url: fake.url, email: 'agent@example.com', token: 'zd-token', ...extra } }).zendesk;
-  return createZendeskTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms) } });
+  return createZendeskTicketSink(config, { logger: createLogger({ level: 'silent' }), http: { sleep: async (ms) => void waits.push(ms) }, routes });
 }
 
 const put = (id: number, ticket: unknown) => direct.put(`${fake.url}/api/v2/tickets/${id}.json`, { ticket }, { auth: AUTH, validateStatus: () => true });
@@ -184,6 +185,27 @@ describe('the Zendesk adapter obeys', () => {
     expect(solved.status).toBe('resolved');
     const body = fake.server.callsTo('PUT', `/api/v2/tickets/${t.id}`).at(-1)!.body as { ticket: Record<string, unknown> };
     expect(body.ticket).toMatchObject({ status: 'solved', assignee_email: 'identity-team@example.com', group_id: 360001 });
+  });
+
+  it("a tenant routed to its own group (desk.zendesk): its ticket is made and solved in that group; others in the configured one", async () => {
+    await start({ autoAssignOnSolve: false, groups: [360001, 360002] });
+    const route: DeskRoute = { zendesk: { groupId: 360002 } };
+    const s = sink({ assigneeEmail: 'identity-team@example.com', groupId: 360001 }, [route]);
+    const routed = await s.create(deskDraft(), { idempotencyKey: 'a', route });
+    const plain = await s.create(deskDraft('aadsync-0000000000000000000000000000000000000002'), { idempotencyKey: 'b' });
+    expect(fake.get(routed.id).group_id).toBe(360002);
+    expect(fake.get(plain.id).group_id).toBe(360001);
+    await s.resolve(routed, deskNote('gone'));
+    await s.resolve(plain, deskNote('gone'));
+    expect(fake.get(routed.id)).toMatchObject({ status: 'solved', group_id: 360002 });
+    expect(fake.get(plain.id)).toMatchObject({ status: 'solved', group_id: 360001 });
+  });
+
+  it('a group Zendesk does not have, routed to: refused with what Zendesk said', async () => {
+    await start({ groups: [360001] });
+    const err = await sink().create(deskDraft(), { idempotencyKey: 'a', route: { zendesk: { groupId: 999 } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as Error).message).toContain('Group: 999 is invalid');
   });
 
   it('without an assignee and auto-assign off: a permanent failure naming the rule', async () => {

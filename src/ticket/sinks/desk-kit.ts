@@ -1,5 +1,5 @@
 import { DEFAULT_TICKET_PRIORITY, DESK_REQUIRED, type TicketPriorityConfig } from '../../../schemas/config.schema.ts';
-import type { ContentBlock, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import type { ContentBlock, DeskRoute, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { envNameOf } from '../../config.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -75,6 +75,8 @@ export interface DeskExtras {
   priority?: TicketPriorityConfig;
   /** Reads the report mail of a draft; absent: tickets neither carry nor name it. */
   mail?: MailAttacher;
+  /** Every route of the tenants file (`desk:`): places besides the desk's own settings where tickets may be. */
+  routes?: readonly DeskRoute[];
 }
 
 /** The priority level of a draft: the configured one for its scope (a tenant-wide stop, or one object). */

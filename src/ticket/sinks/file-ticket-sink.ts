@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContentBlock, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { draftLevel, type DeskExtras } from './desk-kit.ts';
@@ -31,6 +31,8 @@ export interface FileTicket {
   body: ContentBlock[];
   notes: Array<{ at: string; kind: 'note' | 'resolve' | 'reopen'; blocks: ContentBlock[] }>;
   links: Array<{ type: 'refers-to' | 'referred-to-by'; id: string }>;
+  /** Where the tenants file routes the report's tenant (`desk:`): a folder has no queues, so it is kept as written, for the desk it stands in for. */
+  route?: DeskRoute;
 }
 
 export interface FileTicketSink extends TicketSink {
@@ -140,6 +142,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
         body: draft.mailId && options.mail ? [...draft.body, mailNamed({ mailId: draft.mailId, path: options.mail.pathOf(draft.mailId) })] : draft.body,
         notes: [],
         links: opts.followUpOf ? [{ type: 'refers-to', id: opts.followUpOf.id }] : [],
+        ...(opts.route && { route: opts.route }),
       };
       // the key marker first: a crash between the two writes leaves a marker without a
       // ticket (ignored by findByKey), never a ticket that findByKey cannot see

@@ -1,4 +1,5 @@
 import type { Config } from '../../../schemas/config.schema.ts';
+import type { DeskRoute } from '../../../schemas/ticket.schema.ts';
 import type { CheckResult } from '../../doctor/check.ts';
 import { probeFileDesk, probeJira, probeRt, probeServiceNow, probeZendesk } from '../../doctor/desk-check.ts';
 import type { Logger } from '../../logger.ts';
@@ -20,6 +21,8 @@ export interface TicketSinkDeps {
   /** Overrides for the shared HTTP layer (tests inject sleep, shorter timeouts). */
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
   now?: () => Date;
+  /** The tenants file's routes (`desk:`), for desks that search or check them ahead. */
+  routes?: readonly DeskRoute[];
 }
 
 /** A desk: how its adapter is built, and how `doctor` checks that it can work (login, key field, rules). */

@@ -75,7 +75,8 @@ function isoOf(value: string | null | undefined): string | null {
 }
 
 export function createJiraTicketSink(config: Config['ticket']['jira'], deps: JiraSinkDeps): TicketSink {
-  const { url, email, token, project } = requireDeskSettings('jira', config);
+  // JIRA_PROJECT: where issues go unless the tenants file routes a report's tenant elsewhere
+  const { url, email, token, project: ownProject } = requireDeskSettings('jira', config);
   const base = deskBaseUrl(url);
   // the ticket stage's logger names the component and the desk already
   const log = deps.logger;
@@ -93,7 +94,11 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const unoffered = new Set<string>();
   const created = new Map<string, string[]>();
   const sleep = deps.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let screen: Promise<CreateScreen | null> | undefined;
+  /** Each project's create screen, read once: the desk's own project and each tenant's (`desk.jira.project`). */
+  const screens = new Map<string, Promise<CreateScreen | null>>();
+  // issues may be in any project a tenant routes to: searches cover them all, so a ticket is found wherever it was made
+  const projects = [...new Set([ownProject, ...(deps.routes ?? []).flatMap((r) => (r.jira ? [r.jira.project] : []))])];
+  const projectClause = projects.length === 1 ? `project = ${jqlString(ownProject)}` : `project in (${projects.map(jqlString).join(', ')})`;
 
   function remember(key: string, id: string): void {
     const ids = created.get(key) ?? [];
@@ -141,7 +146,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
         method: 'POST',
         url: '/rest/api/3/search/jql',
         data: {
-          jql: `project = ${jqlString(project)} AND labels = ${jqlString(label)} ORDER BY created DESC`,
+          jql: `${projectClause} AND labels = ${jqlString(label)} ORDER BY created DESC`,
           fields: ['labels'],
           maxResults: 50,
           // Jira takes at most 50: the newest, since a fresh issue is the one the index may still miss
@@ -214,7 +219,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
    * Server/Data Center has it elsewhere): then every field is sent, and create() learns from
    * Jira's 400 what the screen lacks.
    */
-  async function readCreateScreen(): Promise<CreateScreen | null> {
+  async function readCreateScreen(project: string): Promise<CreateScreen | null> {
     const meta = `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`;
     const types = await metaList<{ id: string; name: string }>(meta, 'issueTypes');
     if (!types) return noCreateMeta(meta);
@@ -251,7 +256,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
    * cannot key its issues (refused with the fix); without Description the body becomes the
    * first comment, as when createmeta says so. Null: send again without the description.
    */
-  function unknownScreenRefusal(body: unknown): PermanentError | { description: boolean; priority: boolean } {
+  function unknownScreenRefusal(project: string, body: unknown): PermanentError | { description: boolean; priority: boolean } {
     const errors = (body as { errors?: Record<string, unknown> } | null)?.errors ?? {};
     if ('labels' in errors) return labelsMissing(project, issueType);
     const keys = Object.keys(errors);
@@ -272,12 +277,16 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     });
   }
 
-  function createScreen(): Promise<CreateScreen | null> {
-    // Once per process; a failed read is tried again on the next create.
-    screen ??= readCreateScreen().catch((err: unknown) => {
-      screen = undefined;
-      throw err;
-    });
+  function createScreen(project: string): Promise<CreateScreen | null> {
+    // Once per process and project; a failed read is tried again on the next create.
+    let screen = screens.get(project);
+    if (!screen) {
+      screen = readCreateScreen(project).catch((err: unknown) => {
+        screens.delete(project);
+        throw err;
+      });
+      screens.set(project, screen);
+    }
     return screen;
   }
 
@@ -344,7 +353,8 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
 
     async create(draft: TicketDraft, options) {
       const label = jiraLabel(draft.key);
-      const has = await createScreen();
+      const project = options.route?.jira?.project ?? ownProject;
+      const has = await createScreen(project);
       if (has && !has.labels) throw labelsMissing(project, issueType);
       const mail = await originalMail(draft, deps);
       const wanted = priority.jira[draftLevel(draft, priority)];
@@ -375,12 +385,12 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const sendOrFind = (learning: boolean) => unlessLost(send(learning), label, options.followUpOf);
       let res = await sendOrFind(!has);
       if (res.status === 400) {
-        const refusal = unknownScreenRefusal(res.data);
+        const refusal = unknownScreenRefusal(project, res.data);
         if (refusal instanceof PermanentError) throw refusal;
         withDescription &&= refusal.description;
         if (!refusal.priority) withPriority = null;
         // learnt: the next creates of this process send only what the screen took
-        screen = Promise.resolve({ labels: true, description: withDescription, priorities: withPriority ? [] : null });
+        screens.set(project, Promise.resolve({ labels: true, description: withDescription, priorities: withPriority ? [] : null }));
         res = await sendOrFind(false);
       }
       const { id, key: issueKey } = res.data;

@@ -91,28 +91,34 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
   });
   const log = deps.logger;
   const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
-  let setup: Promise<{ cfName: string }> | undefined;
+  /** Each queue's check, by name: the desk's own queue, and a tenant's (`desk.rt.queue`) when it first gets a ticket. */
+  const setups = new Map<string, Promise<{ cfName: string }>>();
 
-  /** Checks once that the queue exists and carries the key field (queue sub-resources need numeric ids). */
-  function ensureSetup(): Promise<{ cfName: string }> {
-    setup ??= (async () => {
-      const res = await http.request<{ id: number; TicketCustomFields?: Array<{ id: string; name: string }> }>({
-        method: 'GET',
-        url: `/queue/${encodeURIComponent(config.queue)}`,
+  /** Checks once per queue that it exists and carries the key field (queue sub-resources need numeric ids). */
+  function ensureSetup(queue = config.queue): Promise<{ cfName: string }> {
+    let setup = setups.get(queue);
+    if (!setup) {
+      setup = (async () => {
+        const res = await http.request<{ id: number; TicketCustomFields?: Array<{ id: string; name: string }> }>({
+          method: 'GET',
+          url: `/queue/${encodeURIComponent(queue)}`,
+        });
+        const cf = res.data.TicketCustomFields?.find((f) => f.name === config.keyField);
+        if (!cf) {
+          const whose = queue === config.queue ? '' : ' (a tenant\'s desk.rt.queue)';
+          throw new PermanentError(
+            `RT queue '${queue}'${whose} (id ${res.data.id}) has no ticket custom field '${config.keyField}' (RT_KEY_FIELD): create it and apply it to the queue`,
+            'rt_key_field_missing',
+          );
+        }
+        log?.debug({ queue, queueId: res.data.id, customFieldId: cf.id }, 'rt key field found');
+        return { cfName: cf.name };
+      })().catch((err: unknown) => {
+        setups.delete(queue);
+        throw err;
       });
-      const cf = res.data.TicketCustomFields?.find((f) => f.name === config.keyField);
-      if (!cf) {
-        throw new PermanentError(
-          `RT queue '${config.queue}' (id ${res.data.id}) has no ticket custom field '${config.keyField}' (RT_KEY_FIELD): create it and apply it to the queue`,
-          'rt_key_field_missing',
-        );
-      }
-      log?.debug({ queueId: res.data.id, customFieldId: cf.id }, 'rt key field found');
-      return { cfName: cf.name };
-    })().catch((err: unknown) => {
-      setup = undefined;
-      throw err;
-    });
+      setups.set(queue, setup);
+    }
     return setup;
   }
 
@@ -183,10 +189,11 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       return read(id, '');
     },
     async create(draft, options) {
-      const { cfName } = await ensureSetup();
+      const queue = options.route?.rt?.queue ?? config.queue;
+      const { cfName } = await ensureSetup(queue);
       const mail = await originalMail(draft, deps);
       const data = (body: ContentBlock[], withMail: OriginalMail | null): Record<string, unknown> => ({
-        Queue: config.queue,
+        Queue: queue,
         Subject: fitText(draft.summary, SUBJECT_MAX),
         Content: toHtml(body),
         ContentType: 'text/html',

@@ -25,7 +25,15 @@ import { UnconfirmedError } from './http-errors.ts';
  */
 
 const TABLE = '/api/now/v2/table/incident';
-const GROUPS = '/api/now/v2/table/sys_user_group';
+/** A reference field syncdesk sets by name or sys_id: the table a name is looked up in, and what to call it in an error. */
+interface Reference {
+  table: string;
+  what: string;
+  setting: string;
+}
+const GROUP: Reference = { table: 'sys_user_group', what: 'group', setting: 'SERVICENOW_ASSIGNMENT_GROUP' };
+const TENANT_GROUP: Reference = { ...GROUP, setting: "a tenant's desk.servicenow.assignmentGroup" };
+const TENANT_COMPANY: Reference = { table: 'core_company', what: 'company', setting: "a tenant's desk.servicenow.company" };
 /** The Attachment API: the file's bytes as the body, its type as Content-Type, where it goes in the query. */
 const ATTACH = '/api/now/attachment/file';
 export const SYS_ID = /^[0-9a-f]{32}$/;
@@ -94,34 +102,40 @@ export function createServiceNowTicketSink(
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
 
-  let groupSysId: Promise<string> | undefined;
+  /** Reference values looked up by name, once each: `<table>:<name>` to its sys_id. */
+  const sysIds = new Map<string, Promise<string>>();
 
   /**
-   * SERVICENOW_ASSIGNMENT_GROUP as a sys_id. A reference field given a name stores it
-   * unresolved (the incident lands in no group), so a name is looked up once in sys_user_group.
+   * A reference field's value as a sys_id: SERVICENOW_ASSIGNMENT_GROUP, or a tenant's
+   * `desk.servicenow` group or company. A reference field given a name stores it unresolved
+   * (the incident lands in no group, no company), so a name is looked up once in its table.
    */
-  function assignmentGroup(): Promise<string> | undefined {
-    const group = config.assignmentGroup;
-    if (!group) return undefined;
-    if (SYS_ID.test(group)) return Promise.resolve(group);
-    groupSysId ??= lookupGroup(group).catch((err: unknown) => {
-      groupSysId = undefined;
-      throw err;
-    });
-    return groupSysId;
+  function reference(ref: Reference, value: string | undefined): Promise<string> | undefined {
+    if (!value) return undefined;
+    if (SYS_ID.test(value)) return Promise.resolve(value);
+    const cacheKey = `${ref.table}:${value}`;
+    let found = sysIds.get(cacheKey);
+    if (!found) {
+      found = lookup(ref, value).catch((err: unknown) => {
+        sysIds.delete(cacheKey);
+        throw err;
+      });
+      sysIds.set(cacheKey, found);
+    }
+    return found;
   }
 
-  async function lookupGroup(name: string): Promise<string> {
+  async function lookup(ref: Reference, name: string): Promise<string> {
     const unusable = (what: string) =>
-      new PermanentError(`servicenow: SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(name)} ${what}; give the group's sys_id or its exact name`, 'desk_not_configured');
+      new PermanentError(`servicenow: ${ref.setting} ${JSON.stringify(name)} ${what}; give the ${ref.what}'s sys_id or its exact name`, 'desk_not_configured');
     if (/[\^\r\n]/.test(name)) throw unusable('cannot be queried');
     const res = await http.request<{ result: Array<{ sys_id: string; name: string }> }>({
       method: 'GET',
-      url: GROUPS,
+      url: `/api/now/v2/table/${ref.table}`,
       params: { sysparm_query: `name=${name}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2', sysparm_exclude_reference_link: 'true' },
     });
     const rows = (res.data?.result ?? []).filter((r) => r.name === name);
-    if (rows.length !== 1) throw unusable(rows.length ? 'names several groups' : 'names no group');
+    if (rows.length !== 1) throw unusable(rows.length ? `names several ${ref.what}s` : `names no ${ref.what}`);
     return rows[0]!.sys_id;
   }
 
@@ -242,8 +256,11 @@ export function createServiceNowTicketSink(
         correlation_id: draft.key,
         correlation_display: truncate(snEscape(draft.keyDisplay).replace(/\s+/g, ' '), SN_CORRELATION_MAX, '…'),
       };
-      const group = assignmentGroup();
+      const route = options.route?.servicenow;
+      const group = route?.assignmentGroup ? reference(TENANT_GROUP, route.assignmentGroup) : reference(GROUP, config.assignmentGroup);
       if (group) fields.assignment_group = await group;
+      const company = reference(TENANT_COMPANY, route?.company);
+      if (company) fields.company = await company;
       const old = options.followUpOf;
       // A child follows its parent's state: resolving or reopening the parent resolves or reopens
       // it. Only a Closed parent (read-only, never reopened) is safe; a Resolved one is named instead.

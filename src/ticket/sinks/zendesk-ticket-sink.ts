@@ -26,6 +26,7 @@ interface ZdTicket {
   tags?: string[];
   created_at?: string;
   updated_at?: string;
+  group_id?: number | null;
 }
 
 export interface ZendeskSinkDeps extends DeskExtras {
@@ -49,6 +50,18 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     ...(config.assigneeEmail ? { assignee_email: config.assigneeEmail } : {}),
     ...(config.groupId ? { group_id: config.groupId } : {}),
   };
+
+  // tenants routed to groups of their own (desk.zendesk): a solve must not move their tickets to ZENDESK_GROUP_ID
+  const routesGroups = (deps.routes ?? []).some((r) => r.zendesk);
+
+  /** What a solve sets: the configured assignee and group, the group only where the ticket has none when tenants have their own. */
+  async function solveAssignment(id: string): Promise<Record<string, unknown>> {
+    if (!routesGroups || assignment.group_id === undefined) return assignment;
+    const res = await http.request<{ ticket: ZdTicket }>({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}` });
+    if (res.data.ticket.group_id == null) return assignment;
+    const { group_id: _configured, ...rest } = assignment;
+    return rest;
+  }
 
   function statusOf(t: ZdTicket): DeskStatus {
     if ((t.tags ?? []).some((x) => x.toLowerCase() === wontFixTag)) return 'wontfix';
@@ -153,6 +166,8 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
         external_id: draft.key,
         tags: [...new Set([tag, draft.key.toLowerCase()])],
         ...assignment,
+        // the customer's own group, where the tenants file routes the report's tenant
+        ...(options.route?.zendesk && { group_id: options.route.zendesk.groupId }),
       };
       // Only a closed ticket can be followed up; a solved one is named in the draft's text
       // (the use case writes "Follow-up of ticket …"), which spares the ticket an update.
@@ -186,7 +201,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     },
 
     async resolve(ticket, note) {
-      const t = await update(ticket.id, { status: 'solved', comment: comment(note), ...assignment }, false);
+      const t = await update(ticket.id, { status: 'solved', comment: comment(note), ...(await solveAssignment(ticket.id)) }, false);
       const out = toTicket(t, ticket.key, t.updated_at ?? new Date().toISOString());
       if (out.status === 'open') {
         throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after solve`, 'desk_state_unchanged');
