@@ -82,9 +82,12 @@ export function bulkMailReason(doc: MailDocument): string | null {
     null;
   if (!sign) return null;
   const subject = withoutListTag(doc.subject, first(doc, 'list-id'));
-  const relayedReport = reportSubject(subject).isReport && !REPLY_PREFIX_RE.test(subject);
+  // a tag other than the list's own (a desk's "[Ticket#…]") or a gateway's: mail about a report, relayed in bulk
+  const relayedReport = reportSubject(subject).isReport && !REPLY_PREFIX_RE.test(subject) && !FOREIGN_TAG_RE.test(subject);
   return relayedReport ? null : `list or bulk mail (${sign})`;
 }
+
+const FOREIGN_TAG_RE = /^\s*\[(?!(?:external|ext)\])/i;
 
 /**
  * The subject without the tag a list puts before it: Mailman's subject_prefix "[It-alerts] "

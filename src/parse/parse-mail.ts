@@ -9,6 +9,7 @@ import { readHtml } from './html-blocks.ts';
 import { isOutlookMsg, openMail, type MailDocument } from './mail-tree.ts';
 import { isBoilerplate } from './markers.ts';
 import { readReportFields, type ReportFields } from './report-fields.ts';
+import { unwrapProtectedLinks } from './protected-links.ts';
 import { runTime } from './report-ref.ts';
 import { isMicrosoftSender, REPLY_PREFIX_RE, REPORT_TEXT_RE, REPORT_TITLE_RE, reportSubject, stripSubjectPrefixes } from './subject.ts';
 import { textToBlocks } from './text-blocks.ts';
@@ -166,7 +167,10 @@ function readReports(doc: MailDocument, haveInner: boolean, why: string[]): Pars
   // text around the error table, and in small label rows.
   const body = new ReportBody();
   if (doc.html) readHtml(doc.html, body);
-  else for (const block of textToBlocks(doc.text ?? '')) body.add(block);
+  // a gateway rewrites the links of a text body in place (blind38 G3: Proofpoint's wrapper of the
+  // KB link in every error text went into tickets, the customer's token with it); in HTML it
+  // rewrites the href, which is never read
+  else for (const block of textToBlocks(unwrapProtectedLinks(doc.text ?? ''))) body.add(block);
   const extraction = body.finish();
   const lines = body.lines;
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.

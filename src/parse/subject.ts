@@ -19,7 +19,13 @@ const REPLY_PREFIXES = ['re', 'aw', 'sv', 'antw', 'odp', 'ynt', 'r', 'rif', 'ref
 
 // "Redir.:" ends in a dot; "RE[2]:" counts
 const prefixRe = (words: readonly string[]): string => `(?:${words.join('|')})\\.?\\s*(?:\\[\\d+\\])?\\s*[:：]`;
-const EXTERNAL_TAG = '\\[(?:external|ext)\\]\\s*';
+/**
+ * What gateways, transport rules and lists write before a subject (blind38 G4): a bracketed,
+ * parenthesised or braced tag of any words ("[EXTERNAL]", "[IT-alerts]", "[SUSPICIOUS MESSAGE]",
+ * "(EXTERNAL)", "{Spam?}"), a starred one ("*EXTERNAL*"), or a gateway word with a colon
+ * ("EXTERNAL:", "SPAM:"). A report's own subject starts with none of them, so any is a tag.
+ */
+const EXTERNAL_TAG = String.raw`(?:\[[^\]\r\n]{1,60}\]|\([^)\r\n]{1,40}\)|\{[^}\r\n]{1,40}\}|\*{1,3}[\p{L}\p{N} _-]{1,30}\*{1,3}|(?:external|ext|spam|suspicious|suspected spam|possible spam|bulk|caution|warning|phishing)[ \t]*:)\s*`;
 const PREFIX_RE = new RegExp(`^\\s*(?:${prefixRe([...FORWARD_PREFIXES, ...REPLY_PREFIXES])}\\s*|${EXTERNAL_TAG})+`, 'iu');
 /** A subject a person (or an auto-forward rule) forwarded. */
 export const FORWARD_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(FORWARD_PREFIXES)}`, 'iu');

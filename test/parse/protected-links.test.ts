@@ -37,3 +37,36 @@ describe('unwrapProtectedLinks', () => {
     expect(readReportFields(['see https://gw.example/?u=https%3a%2f%2ffabrikam.onmicrosoft.com&x=1'], null).tenant.domain).toBe('fabrikam.onmicrosoft.com');
   });
 });
+
+describe('a text forward whose gateway wrapped the links of its error texts (blind38 G3)', () => {
+  it("keeps Microsoft's own link in the record, not the wrapper with the customer's gateway token", async () => {
+    const { parseMail } = await import('../../src/parse/parse-mail.ts');
+    const wrapped = 'https://urldefense.com/v3/__http://support.microsoft.com/kb/2647098__;!!NwT4tR9k!Kx2Yb7pQ-3mVf8sL0dE1rT9uW_aZ6cH4jN$';
+    const mail = [
+      'From: Dana <dana@northwind.example>',
+      'To: it@northwind.example',
+      'Subject: FW: Directory Synchronization Error Report: Monday, 12 January 2026 04:00:00 GMT',
+      'Date: Mon, 12 Jan 2026 05:00:00 +0000',
+      'Message-ID: <g3@northwind.example>',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      '-----Original Message-----',
+      'From: MSOnlineServicesTeam@MicrosoftOnline.com',
+      'Sent: Monday, January 12, 2026 4:07 AM',
+      'Subject: Directory Synchronization Error Report: Monday, 12 January 2026 04:00:00 GMT',
+      '',
+      'The following errors occurred during synchronization:',
+      '',
+      'Identity: ann.lee@northwind.example',
+      `Error Description: Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName ann.lee@northwind.example;]. Correct or remove the duplicate values in your local directory. Please refer to ${wrapped} for more information on identifying objects with duplicate attribute values.`,
+      'On-premises object ID: nWq3Lk0ZbU2m9A7xPq1sTw==',
+      'Object Type: User',
+      '',
+    ].join('\r\n');
+    const out = await parseMail(Buffer.from(mail));
+    expect(out.ok).toBe(true);
+    const [error] = out.ok ? out.reports[0]!.errors : [];
+    expect(error?.message).toContain('Please refer to http://support.microsoft.com/kb/2647098 for more information');
+    expect(error?.message).not.toContain('urldefense');
+  });
+});
