@@ -72,6 +72,9 @@ interface ServerAuth {
 
 const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
+const BODY_CHANGED_RE = /body hash did not verify/i;
+const BODY_CHANGED = 'body hash did not verify: the body was changed after it was signed, by a banner, disclaimer or link rewriting on the way?';
+
 /** RFC 8601 Authentication-Results value → authserv-id and method results (comments removed). */
 export function parseAuthenticationResults(value: string): ServerAuth | null {
   let text = value.replace(/\r?\n[ \t]+/g, ' ');
@@ -172,8 +175,11 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
     const alignedDkim = (auth?.dkim.results ?? []).some(
       (r) => r.status.result === 'pass' && fromDomain !== null && (r.signingDomain.toLowerCase() === fromDomain || fromDomain.endsWith(`.${r.signingDomain.toLowerCase()}`)),
     );
-    // mailauth answers an unsigned mail with one result and no signing domain: said as its result alone
-    const dkim = auth?.dkim.results.length ? auth.dkim.results.map((r) => (r.signingDomain ? `${r.signingDomain}:${r.status.result}` : r.status.result)).join(',') : 'none';
+    // mailauth answers an unsigned mail with one result and no signing domain: said as its result alone;
+    // a signature whose body hash no longer matches says so (blind38 G5: "neutral" alone sent no one to the banner rule)
+    const dkim = auth?.dkim.results.length
+      ? auth.dkim.results.map((r) => (r.signingDomain ? `${r.signingDomain}:${r.status.result}` : r.status.result) + (BODY_CHANGED_RE.test(r.status.comment ?? '') ? ` (${BODY_CHANGED})` : '')).join(',')
+      : 'none';
     let arc = 'none';
     let arcDmarcPass = false;
     if (auth?.arc) {
@@ -182,7 +188,9 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       const aar = (auth.arc.authenticationResults ?? {}) as { dmarc?: { result?: string; header?: { from?: string } } };
       arcDmarcPass =
         arc === 'pass' && trustedIds.has(sealer) && aar.dmarc?.result === 'pass' && (!aar.dmarc.header?.from || aar.dmarc.header.from.toLowerCase() === fromDomain);
-      if (arc === 'pass') arc = `pass (sealed by ${sealer})`;
+      // a seal is trusted by its signing domain (d=): the authserv-id inside its results is only
+      // what the sealer wrote, and any domain can seal (blind38 G2: the reason must name the sealer)
+      if (arc === 'pass') arc = `pass (sealed by ${sealer}${trustedIds.has(sealer) ? '' : `, not trusted: TRUSTED_AUTHSERV_IDS lists a sealer by its d=`})`;
     }
     const serverFromOk = (props: Record<string, string>): boolean => !props['header.from'] || props['header.from'].toLowerCase() === fromDomain;
     const server = serverAuth?.results;
@@ -227,7 +235,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
           };
       }
 
-      const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}${ignored ? `; ${ignored}` : ''}`;
+      const failure = `dmarc=${outer.checks.dmarc} dkim=${outer.checks.dkim}${outer.checks.arc !== 'none' ? `; arc=${outer.checks.arc}` : ''}${outer.checks.serverAuth ? `; server says ${outer.checks.serverAuth}` : ''}${ignored ? `; ${ignored}` : ''}`;
       if (options.policy === 'forwarders' && from && forwarders.has(from)) {
         if (outer.dmarcPass || outer.alignedDkim || outer.serverAnyPass)
           return { trusted: true, reason: `allow-listed forwarder ${from}, authenticated`, sender: from, forwarder: true, checks: outer.checks };

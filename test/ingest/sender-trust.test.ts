@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sealMessage } from 'mailauth';
 import { createSenderTrust, parseAuthenticationResults } from '../../src/ingest/sender-trust.ts';
 import type { MailDocument } from '../../src/parse/mail-tree.ts';
 import { parseMail } from '../../src/parse/parse-mail.ts';
@@ -20,6 +21,12 @@ beforeAll(() => {
 });
 
 const ADMIN = 'admin@fabrikam.com';
+
+/** What an external-sender transport rule does: a line before the body, after the signature was made. */
+function withBanner(mail: string): string {
+  const body = mail.indexOf('\r\n\r\n') + 4;
+  return `${mail.slice(0, body)}CAUTION: This email originated from outside the organization.\r\n${mail.slice(body)}`;
+}
 
 describe('sender trust', () => {
   it('strict: accepts a Microsoft report with a valid aligned DKIM signature (DMARC pass)', async () => {
@@ -63,6 +70,37 @@ describe('sender trust', () => {
     const genuine = (await sign(reportMail('t4'), 'microsoftonline.com', ms.privateKey)).toString();
     const tampered = Buffer.from(genuine.replace('Fabrikam, Inc..', 'Contoso, Inc..'));
     expect((await trust.evaluate(tampered)).trusted).toBe(false);
+  });
+
+  it("a body changed after Microsoft signed it (a banner, a rewritten link): the reason says so, not a bare 'neutral' (blind38 G5)", async () => {
+    const trust = createSenderTrust({ policy: 'forwarders', allowedForwarders: [], resolver: dns });
+    const genuine = (await sign(reportMail('t4b'), 'microsoftonline.com', ms.privateKey)).toString();
+    const bannered = Buffer.from(withBanner(genuine));
+    const v = await trust.evaluate(bannered);
+    expect(v.trusted).toBe(false);
+    expect(v.reason).toContain('dkim=microsoftonline.com:neutral (body hash did not verify: the body was changed after it was signed, by a banner, disclaimer or link rewriting on the way?)');
+  });
+
+  it('a valid ARC seal counts by its sealing domain only, and a reason names an untrusted sealer (blind38 G2)', async () => {
+    const gw = dkimKey();
+    const sealDns = fakeResolver({
+      'sel._domainkey.microsoftonline.com': ms.txt,
+      '_dmarc.microsoftonline.com': 'v=DMARC1; p=reject',
+      'arc1._domainkey.gw.fabrikam.com': gw.txt,
+    });
+    const genuine = (await sign(reportMail('t4c'), 'microsoftonline.com', ms.privateKey)).toString();
+    const bannered = withBanner(genuine);
+    // the gateway checked the mail before its banner, then sealed what it passed on
+    const aar = 'mx1.gw.fabrikam.com; dkim=pass header.d=microsoftonline.com; spf=pass smtp.mailfrom=microsoftonline.com; dmarc=pass header.from=microsoftonline.com';
+    // authResults and cv are read by mailauth's createSeal, though its types leave them out
+    const options = { signingDomain: 'gw.fabrikam.com', selector: 'arc1', privateKey: gw.privateKey, authResults: aar, cv: 'none' };
+    const seal = await sealMessage(Buffer.from(bannered), options as Parameters<typeof sealMessage>[1]);
+    const sealed = Buffer.concat([seal, Buffer.from(bannered)]);
+    const byId = await createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: sealDns, trustedAuthServIds: ['mx1.gw.fabrikam.com'] }).evaluate(sealed);
+    expect(byId.trusted).toBe(false);
+    expect(byId.reason).toContain('arc=pass (sealed by gw.fabrikam.com, not trusted: TRUSTED_AUTHSERV_IDS lists a sealer by its d=)');
+    const bySealer = await createSenderTrust({ policy: 'strict', allowedForwarders: [], resolver: sealDns, trustedAuthServIds: ['gw.fabrikam.com'] }).evaluate(sealed);
+    expect(bySealer).toMatchObject({ trusted: true, reason: 'Microsoft sender msonlineservicesteam@microsoftonline.com, DMARC pass (ARC)' });
   });
 
   it('strict: accepts a report forwarded as an attachment when the attached original still verifies', async () => {
