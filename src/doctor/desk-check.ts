@@ -1,7 +1,18 @@
+import type { AxiosInstance } from 'axios';
 import type { Config, DESK_REQUIRED } from '../../schemas/config.schema.ts';
 import { fail, pass, skip, warn, type CheckResult } from './check.ts';
 import { http, httpProblem, networkProblem } from './desk-http.ts';
-import { checkJiraCreateScreen, checkJiraResolveScreen, checkServiceNowCloseCode, checkServiceNowGroup, checkZendeskGroup, checkZendeskSolve } from './desk-rules-check.ts';
+import type { DeskRoute } from '../../schemas/ticket.schema.ts';
+import { loadConfiguredTenants } from '../resolve/tenants.ts';
+import {
+  checkJiraCreateScreen,
+  checkJiraResolveScreen,
+  checkServiceNowCloseCode,
+  checkServiceNowReference,
+  checkZendeskGroup,
+  checkZendeskSolve,
+  configuredGroup,
+} from './desk-rules-check.ts';
 import { checkWritableDir } from './store-check.ts';
 import { checkDeskSettings, deskBaseUrl, listNames, type DeskName } from '../ticket/sinks/desk-kit.ts';
 
@@ -41,13 +52,34 @@ async function probeFrame<D extends DeskName>(
   }
 }
 
+/**
+ * Each value the tenants file routes tickets to on this desk (`desk.<desk>`), with the tenants
+ * that use it: checked as the desk's own settings are, since a wrong one fails every create of
+ * those customers' tickets. A tenants file that cannot be read is the config check's to report.
+ */
+function routedValues<D extends keyof DeskRoute, V>(config: Config, desk: D, valueOf: (part: NonNullable<DeskRoute[D]>) => V | undefined): Array<{ value: V; tenants: string }> {
+  let entries;
+  try {
+    entries = loadConfiguredTenants(config)?.tenants ?? [];
+  } catch {
+    return [];
+  }
+  const byValue = new Map<V, string[]>();
+  for (const t of entries) {
+    const part = t.desk?.[desk];
+    const value = part ? valueOf(part) : undefined;
+    if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), t.name ?? t.tenantId]);
+  }
+  return [...byValue].map(([value, names]) => ({ value, tenants: names.join(', ') }));
+}
+
 const rest2Of = (base: string): string => (/\/REST\/2\.0$/.test(base) ? base : `${base}/REST/2.0`);
 
 export function probeRt(config: Config, timeoutMs: number): Promise<CheckResult[]> {
-  return probeFrame('rt', config.ticket.rt, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)', (rt, base) => checkRt(rt, base, timeoutMs), rest2Of);
+  return probeFrame('rt', config.ticket.rt, 'set RT_URL (ticket.rt.url) and RT_TOKEN_FILE (an auth token of the syncdesk RT user)', (rt, base) => checkRt(config, rt, base, timeoutMs), rest2Of);
 }
 
-async function checkRt(rt: Ready<'rt'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
+async function checkRt(config: Config, rt: Ready<'rt'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const rest2 = rest2Of(base);
   const api = http(rest2, timeoutMs, undefined, { Authorization: `token ${rt.token}` });
   const authFix = 'check RT_TOKEN (ticket.rt.token): create an auth token for the syncdesk user (Logged in as → Settings → Auth Tokens)';
@@ -55,38 +87,42 @@ async function checkRt(rt: Ready<'rt'>, base: string, timeoutMs: number): Promis
   const bad = httpProblem('desk rt', `GET ${rest2}/rt`, who, authFix);
   if (bad) return [bad];
   const results: CheckResult[] = [pass('desk rt', `${base}: RT ${String((who.data as { Version?: string })?.Version ?? '?')}, token accepted`)];
-  const queue = await api.get(`/queue/${encodeURIComponent(rt.queue)}`);
-  if (queue.status === 404 || queue.status === 403) {
-    results.push(fail('desk rt key field', `queue '${rt.queue}' not found or not visible to this user`, 'create the queue or set RT_QUEUE (ticket.rt.queue); grant the syncdesk user SeeQueue, ShowTicket, CreateTicket, ModifyTicket, CommentOnTicket, SeeCustomField and ModifyCustomField on it'));
-    return results;
+  results.push(await checkRtQueue(api, rt, { queue: rt.queue, check: 'desk rt key field', setting: 'RT_QUEUE (ticket.rt.queue)' }, authFix));
+  for (const { value, tenants } of routedValues(config, 'rt', (r) => r.queue)) {
+    if (value === rt.queue) continue;
+    results.push(await checkRtQueue(api, rt, { queue: value, check: `desk rt queue of ${tenants}`, setting: `desk.rt.queue of ${tenants} in the tenants file` }, authFix));
   }
-  const qbad = httpProblem('desk rt key field', `GET queue '${rt.queue}'`, queue, authFix);
-  if (qbad) return [...results, qbad];
-  const fields = ((queue.data as { TicketCustomFields?: Array<{ name: string }> }).TicketCustomFields ?? []).map((f) => f.name);
-  if (fields.includes(rt.keyField)) {
-    results.push(pass('desk rt key field', `custom field '${rt.keyField}' applies to queue '${rt.queue}'`));
-    return results;
-  }
-  // Not on the queue: say whether it exists at all, so the fix is the right one.
-  const search = await api.post('/customfields', [{ field: 'Name', value: rt.keyField }], { headers: { 'Content-Type': 'application/json' } });
-  const exists = search.status === 200 && Number((search.data as { count?: number; total?: number }).count ?? 0) > 0;
-  results.push(
-    fail(
-      'desk rt key field',
-      exists ? `custom field '${rt.keyField}' exists but does not apply to queue '${rt.queue}'` : `no ticket custom field '${rt.keyField}' on queue '${rt.queue}' (queue fields: ${fields.join(', ') || 'none'})`,
-      exists
-        ? `Admin → Custom Fields → ${rt.keyField} → Applies to: tick queue '${rt.queue}'`
-        : `create a ticket custom field '${rt.keyField}' (Enter one value) applied to queue '${rt.queue}', or set RT_KEY_FIELD (ticket.rt.keyField) to an existing one`,
-    ),
-  );
   return results;
 }
 
-export function probeServiceNow(config: Config, timeoutMs: number): Promise<CheckResult[]> {
-  return probeFrame('servicenow', config.ticket.servicenow, 'set them (the password through SERVICENOW_PASSWORD_FILE)', (sn, base) => checkServiceNow(sn, base, timeoutMs));
+/** A queue tickets are created in exists, and the key field applies to it (RT_QUEUE's, or a tenant's). */
+async function checkRtQueue(api: AxiosInstance, rt: Ready<'rt'>, where: { queue: string; check: string; setting: string }, authFix: string): Promise<CheckResult> {
+  const { queue: name, check, setting } = where;
+  const queue = await api.get(`/queue/${encodeURIComponent(name)}`);
+  if (queue.status === 404 || queue.status === 403) {
+    return fail(check, `queue '${name}' not found or not visible to this user`, `create the queue or set ${setting}; grant the syncdesk user SeeQueue, ShowTicket, CreateTicket, ModifyTicket, CommentOnTicket, SeeCustomField and ModifyCustomField on it`);
+  }
+  const qbad = httpProblem(check, `GET queue '${name}'`, queue, authFix);
+  if (qbad) return qbad;
+  const fields = ((queue.data as { TicketCustomFields?: Array<{ name: string }> }).TicketCustomFields ?? []).map((f) => f.name);
+  if (fields.includes(rt.keyField)) return pass(check, `custom field '${rt.keyField}' applies to queue '${name}'`);
+  // Not on the queue: say whether it exists at all, so the fix is the right one.
+  const search = await api.post('/customfields', [{ field: 'Name', value: rt.keyField }], { headers: { 'Content-Type': 'application/json' } });
+  const exists = search.status === 200 && Number((search.data as { count?: number; total?: number }).count ?? 0) > 0;
+  return fail(
+    check,
+    exists ? `custom field '${rt.keyField}' exists but does not apply to queue '${name}'` : `no ticket custom field '${rt.keyField}' on queue '${name}' (queue fields: ${fields.join(', ') || 'none'})`,
+    exists
+      ? `Admin → Custom Fields → ${rt.keyField} → Applies to: tick queue '${name}'`
+      : `create a ticket custom field '${rt.keyField}' (Enter one value) applied to queue '${name}', or set RT_KEY_FIELD (ticket.rt.keyField) to an existing one`,
+  );
 }
 
-async function checkServiceNow(sn: Ready<'servicenow'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
+export function probeServiceNow(config: Config, timeoutMs: number): Promise<CheckResult[]> {
+  return probeFrame('servicenow', config.ticket.servicenow, 'set them (the password through SERVICENOW_PASSWORD_FILE)', (sn, base) => checkServiceNow(config, sn, base, timeoutMs));
+}
+
+async function checkServiceNow(config: Config, sn: Ready<'servicenow'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: sn.user, password: sn.password });
   const res = await api.get('/api/now/v2/table/incident', { params: { sysparm_query: `correlation_id=${PROBE_KEY}`, sysparm_limit: '1', sysparm_fields: 'sys_id,correlation_id' } });
   const bad = httpProblem('desk servicenow', `${base}: correlation_id query on incident`, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD (a local user with the itil role; SSO users have no basic auth)');
@@ -95,15 +131,23 @@ async function checkServiceNow(sn: Ready<'servicenow'>, base: string, timeoutMs:
   return [
     pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`),
     await checkServiceNowCloseCode(api, sn),
-    ...(sn.assignmentGroup ? [await checkServiceNowGroup(api, sn)] : []),
+    ...(sn.assignmentGroup ? [await checkServiceNowReference(api, configuredGroup(sn.assignmentGroup))] : []),
+    ...(await Promise.all([
+      ...routedValues(config, 'servicenow', (r) => r.assignmentGroup).map(({ value, tenants }) =>
+        checkServiceNowReference(api, { check: `desk servicenow group of ${tenants}`, table: 'sys_user_group', what: 'group', value, setting: `desk.servicenow.assignmentGroup of ${tenants} in the tenants file` }),
+      ),
+      ...routedValues(config, 'servicenow', (r) => r.company).map(({ value, tenants }) =>
+        checkServiceNowReference(api, { check: `desk servicenow company of ${tenants}`, table: 'core_company', what: 'company', value, setting: `desk.servicenow.company of ${tenants} in the tenants file` }),
+      ),
+    ])),
   ];
 }
 
 export function probeJira(config: Config, timeoutMs: number): Promise<CheckResult[]> {
-  return probeFrame('jira', config.ticket.jira, 'set them (the token through JIRA_TOKEN_FILE)', (jira, base) => checkJira(jira, base, timeoutMs));
+  return probeFrame('jira', config.ticket.jira, 'set them (the token through JIRA_TOKEN_FILE)', (jira, base) => checkJira(config, jira, base, timeoutMs));
 }
 
-async function checkJira(jira: Ready<'jira'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
+async function checkJira(config: Config, jira: Ready<'jira'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: jira.email, password: jira.token }, { 'Content-Type': 'application/json' });
   const authFix = 'check JIRA_EMAIL and JIRA_TOKEN (an API token of that account, id.atlassian.com → Security → API tokens)';
   const project = await api.get(`/rest/api/3/project/${encodeURIComponent(jira.project)}`);
@@ -118,6 +162,8 @@ async function checkJira(jira: Ready<'jira'>, base: string, timeoutMs: number): 
     results.push(pass('desk jira', `${base}: login ok, project '${jira.project}', issue type '${jira.issueType}'`));
   }
   results.push(await checkJiraCreateScreen(api, jira));
+  // a tenant's own project: its create screen as the desk's (createmeta answers 404 for a project the account cannot see)
+  for (const { value } of routedValues(config, 'jira', (r) => r.project)) if (value !== jira.project) results.push(await checkJiraCreateScreen(api, jira, value));
   // Transitions belong to a workflow and are offered per issue: read them off the project's newest issue.
   const search = await api.post('/rest/api/3/search/jql', { jql: `project = "${jira.project.replace(/"/g, '\\"')}" ORDER BY created DESC`, maxResults: 1, fields: ['status'] });
   const issue = (search.data as { issues?: Array<{ id: string; key?: string }> }).issues?.[0];
@@ -146,10 +192,10 @@ async function checkJira(jira: Ready<'jira'>, base: string, timeoutMs: number): 
 }
 
 export function probeZendesk(config: Config, timeoutMs: number): Promise<CheckResult[]> {
-  return probeFrame('zendesk', config.ticket.zendesk, 'set them (the token through ZENDESK_TOKEN_FILE)', (zd, base) => checkZendesk(zd, base, timeoutMs));
+  return probeFrame('zendesk', config.ticket.zendesk, 'set them (the token through ZENDESK_TOKEN_FILE)', (zd, base) => checkZendesk(config, zd, base, timeoutMs));
 }
 
-async function checkZendesk(zd: Ready<'zendesk'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
+async function checkZendesk(config: Config, zd: Ready<'zendesk'>, base: string, timeoutMs: number): Promise<CheckResult[]> {
   const api = http(base, timeoutMs, { username: `${zd.email}/token`, password: zd.token });
   const res = await api.get('/api/v2/tickets', { params: { external_id: PROBE_KEY } });
   const bad = httpProblem('desk zendesk', `${base}: external_id lookup`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN (Admin Center → Apps and integrations → Zendesk API → token access enabled)');
@@ -157,7 +203,12 @@ async function checkZendesk(zd: Ready<'zendesk'>, base: string, timeoutMs: numbe
   return [
     pass('desk zendesk', `${base}: API token accepted, external_id lookup works`),
     await checkZendeskSolve(api, zd),
-    ...(zd.groupId ? [await checkZendeskGroup(api, zd)] : []),
+    ...(zd.groupId ? [await checkZendeskGroup(api, zd.groupId)] : []),
+    ...(await Promise.all(
+      routedValues(config, 'zendesk', (r) => r.groupId).map(({ value, tenants }) =>
+        checkZendeskGroup(api, value, { check: `desk zendesk group of ${tenants}`, setting: `desk.zendesk.groupId of ${tenants} in the tenants file` }),
+      ),
+    )),
   ];
 }
 

@@ -20,9 +20,9 @@ function asFailure(check: string, err: PermanentError): CheckResult {
   return fail(check, detail!, fix.join('; ') || 'see the README section for this desk');
 }
 
-export async function checkJiraCreateScreen(api: AxiosInstance, jira: Config['ticket']['jira']): Promise<CheckResult> {
-  const check = 'desk jira create screen';
-  const project = jira.project!;
+/** The create screen of `project` (JIRA_PROJECT, or a tenant's `desk.jira.project`) for the configured issue type. */
+export async function checkJiraCreateScreen(api: AxiosInstance, jira: Config['ticket']['jira'], project = jira.project!): Promise<CheckResult> {
+  const check = project === jira.project ? 'desk jira create screen' : `desk jira create screen (${project})`;
   const meta = `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`;
   const types = await api.get(meta);
   const bad = httpProblem(check, `createmeta of ${project}`, types, 'check JIRA_EMAIL and JIRA_TOKEN');
@@ -80,45 +80,63 @@ export async function checkServiceNowCloseCode(api: AxiosInstance, sn: Config['t
   );
 }
 
+/** A reference value syncdesk sets on incidents: the table it is looked up in, and where it is configured. */
+export interface ServiceNowReference {
+  check: string;
+  table: 'sys_user_group' | 'core_company';
+  what: 'group' | 'company';
+  value: string;
+  /** The setting that holds it, as the admin would change it. */
+  setting: string;
+}
+
+/** SERVICENOW_ASSIGNMENT_GROUP as a reference to check. */
+export function configuredGroup(value: string): ServiceNowReference {
+  return { check: 'desk servicenow assignment group', table: 'sys_user_group', what: 'group', value, setting: 'SERVICENOW_ASSIGNMENT_GROUP' };
+}
+
 /**
- * The assignment group (SERVICENOW_ASSIGNMENT_GROUP) is one group, by sys_id or exact name, as
- * the sink looks it up: otherwise every create fails (blind32 V3).
+ * A group or company syncdesk sets (SERVICENOW_ASSIGNMENT_GROUP, a tenant's `desk.servicenow`)
+ * is one record, by sys_id or exact name, as the sink looks it up: otherwise every create of
+ * its incidents fails (blind32 V3).
  */
-export async function checkServiceNowGroup(api: AxiosInstance, sn: Config['ticket']['servicenow']): Promise<CheckResult> {
-  const check = 'desk servicenow assignment group';
-  const group = sn.assignmentGroup!;
-  const field = SYS_ID.test(group) ? 'sys_id' : 'name';
-  if (/[\^\r\n]/.test(group)) return fail(check, `SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(group)} cannot be queried`, "give the group's sys_id or its exact name");
-  const res = await api.get('/api/now/v2/table/sys_user_group', { params: { sysparm_query: `${field}=${group}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2' } });
+export async function checkServiceNowReference(api: AxiosInstance, ref: ServiceNowReference): Promise<CheckResult> {
+  const { check, table, what, value, setting } = ref;
+  const field = SYS_ID.test(value) ? 'sys_id' : 'name';
+  if (/[\^\r\n]/.test(value)) return fail(check, `${setting} ${JSON.stringify(value)} cannot be queried`, `give the ${what}'s sys_id or its exact name`);
+  const res = await api.get(`/api/now/v2/table/${table}`, { params: { sysparm_query: `${field}=${value}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2' } });
   if (res.status === 403) {
-    return warn(check, 'sys_user_group is not readable by this user: the assignment group was not checked', `grant the user read on sys_user_group, or check by hand that '${group}' is a group`);
+    return warn(check, `${table} is not readable by this user: the ${what} was not checked`, `grant the user read on ${table}, or check by hand that '${value}' is a ${what}`);
   }
-  const bad = httpProblem(check, 'sys_user_group', res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD');
+  const bad = httpProblem(check, table, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD');
   if (bad) return bad;
-  const rows = ((res.data as { result?: Array<{ sys_id?: string; name?: string }> }).result ?? []).filter((r) => r[field] === group);
-  if (rows.length === 1) return pass(check, `incidents go to '${rows[0]!.name ?? group}' (${rows[0]!.sys_id})`);
+  const rows = ((res.data as { result?: Array<{ sys_id?: string; name?: string }> }).result ?? []).filter((r) => r[field] === value);
+  if (rows.length === 1) return pass(check, `incidents ${what === 'group' ? 'go to' : 'are for'} '${rows[0]!.name ?? value}' (${rows[0]!.sys_id})`);
   return fail(
     check,
-    `SERVICENOW_ASSIGNMENT_GROUP ${JSON.stringify(group)} ${rows.length ? 'names several groups' : 'names no group'}: every incident create fails`,
-    "set SERVICENOW_ASSIGNMENT_GROUP (ticket.servicenow.assignmentGroup) to the group's sys_id or its exact name",
+    `${setting} ${JSON.stringify(value)} ${rows.length ? `names several ${what}s` : `names no ${what}`}: every incident create fails`,
+    `set ${setting} to the ${what}'s sys_id or its exact name`,
   );
 }
 
 /** Zendesk's system ticket fields; only custom ones can be "required to solve" in a way syncdesk cannot fill. */
 const SYSTEM_FIELDS = new Set(['subject', 'description', 'status', 'custom_status', 'tickettype', 'priority', 'group', 'assignee', 'brand']);
 
-/** The group tickets are created in (ZENDESK_GROUP_ID) exists: an unknown one fails every create with 422. */
-export async function checkZendeskGroup(api: AxiosInstance, zd: Config['ticket']['zendesk']): Promise<CheckResult> {
-  const check = 'desk zendesk group';
-  const res = await api.get(`/api/v2/groups/${encodeURIComponent(String(zd.groupId))}`);
+/**
+ * A group tickets are created in (ZENDESK_GROUP_ID, or a tenant's `desk.zendesk.groupId`)
+ * exists: an unknown one fails every create of its tickets with 422.
+ */
+export async function checkZendeskGroup(api: AxiosInstance, groupId: number, where = { check: 'desk zendesk group', setting: 'ZENDESK_GROUP_ID (ticket.zendesk.groupId)' }): Promise<CheckResult> {
+  const { check, setting } = where;
+  const res = await api.get(`/api/v2/groups/${encodeURIComponent(String(groupId))}`);
   if (res.status === 404) {
-    return fail(check, `ZENDESK_GROUP_ID ${zd.groupId} names no group of this account: every ticket create is refused with 422`, 'set ZENDESK_GROUP_ID (ticket.zendesk.groupId) to a group id (Admin Center → People → Team → Groups), or leave it unset');
+    return fail(check, `${setting} ${groupId} names no group of this account: every ticket create for it is refused with 422`, `set ${setting} to a group id (Admin Center → People → Team → Groups)`);
   }
-  const bad = httpProblem(check, `group ${zd.groupId}`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
+  const bad = httpProblem(check, `group ${groupId}`, res, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
   if (bad) return bad;
   const group = (res.data as { group?: { name?: string; deleted?: boolean } }).group;
-  if (group?.deleted) return fail(check, `ZENDESK_GROUP_ID ${zd.groupId} (${group.name ?? 'no name'}) is deleted`, 'set ZENDESK_GROUP_ID (ticket.zendesk.groupId) to a group that exists');
-  return pass(check, `tickets go to group ${zd.groupId} (${group?.name ?? 'no name'})`);
+  if (group?.deleted) return fail(check, `${setting} ${groupId} (${group.name ?? 'no name'}) is deleted`, `set ${setting} to a group that exists`);
+  return pass(check, `tickets go to group ${groupId} (${group?.name ?? 'no name'})`);
 }
 
 export async function checkZendeskSolve(api: AxiosInstance, zd: Config['ticket']['zendesk']): Promise<CheckResult> {

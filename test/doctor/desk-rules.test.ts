@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contractViolations } from '../contracts/openapi-contract.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -147,5 +150,55 @@ describe('doctor: Zendesk solve', () => {
 
   it("Zendesk's defaults: passes", async () => {
     expect(await run({})).toMatchObject({ status: 'pass', detail: expect.stringContaining('auto-assign upon solve is on') });
+  });
+});
+
+describe("doctor: each tenant's own place on the desk (a tenants file's desk:)", () => {
+  /** A tenants file of Contoso and Fabrikam routed as given (YAML flow maps), Tailspin with none. */
+  function tenantsFile(contoso: string, fabrikam: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-routes-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(
+      file,
+      `tenants:\n  - { name: Contoso, tenantId: t-1, desk: ${contoso} }\n  - { name: Fabrikam, tenantId: t-2, desk: ${fabrikam} }\n  - { name: Tailspin, tenantId: t-3 }\n`,
+    );
+    return file;
+  }
+
+  it('ServiceNow: a routed group and company the instance has pass; one it lacks fails, naming the tenant and the setting', async () => {
+    const fake = new FakeServiceNow({ groups: [{ sys_id: 'a'.repeat(32), name: 'Contoso L2' }], companies: [{ sys_id: 'b'.repeat(32), name: 'Contoso Ltd' }] });
+    await fake.start();
+    started.push(fake);
+    const file = tenantsFile('{ servicenow: { assignmentGroup: Contoso L2, company: Contoso Ltd } }', '{ servicenow: { company: Fabrikam Inc } }');
+    const results = await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', GRAPH_TENANTS_FILE: file }), 5_000);
+    expect(row(results, 'desk servicenow group of Contoso')).toMatchObject({ status: 'pass', detail: `incidents go to 'Contoso L2' (${'a'.repeat(32)})` });
+    expect(row(results, 'desk servicenow company of Contoso')).toMatchObject({ status: 'pass', detail: `incidents are for 'Contoso Ltd' (${'b'.repeat(32)})` });
+    expect(row(results, 'desk servicenow company of Fabrikam')).toMatchObject({
+      status: 'fail',
+      detail: 'desk.servicenow.company of Fabrikam in the tenants file "Fabrikam Inc" names no company: every incident create fails',
+    });
+  });
+
+  it("Jira: a routed project's create screen is checked as JIRA_PROJECT's; a project the account cannot see fails", async () => {
+    const fake = new FakeJira({ otherProjects: ['CON'] });
+    await fake.start();
+    started.push(fake);
+    const file = tenantsFile('{ jira: { project: CON } }', '{ jira: { project: NOPE } }');
+    const results = await probeDesk(loadConfig({ TICKET_SINK: 'jira', JIRA_URL: fake.url, JIRA_EMAIL: 'bot@example.com', JIRA_TOKEN: 'api-token', JIRA_PROJECT: 'OPS', GRAPH_TENANTS_FILE: file }), 5_000);
+    expect(row(results, 'desk jira create screen (CON)')).toMatchObject({ status: 'pass' });
+    expect(row(results, 'desk jira create screen (NOPE)')).toMatchObject({ status: 'fail', detail: expect.stringContaining('createmeta of NOPE') });
+  });
+
+  it('Zendesk: a routed group the account lacks fails before its first ticket does; several tenants of one group are one check', async () => {
+    const fake = new FakeZendesk({ groups: [360001, 360002] });
+    await fake.start();
+    started.push(fake);
+    const file = tenantsFile('{ zendesk: { groupId: 360002 } }', '{ zendesk: { groupId: 999 } }');
+    const results = await probeDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', GRAPH_TENANTS_FILE: file }), 5_000);
+    expect(row(results, 'desk zendesk group of Contoso')).toMatchObject({ status: 'pass' });
+    expect(row(results, 'desk zendesk group of Fabrikam')).toMatchObject({ status: 'fail', detail: expect.stringContaining('desk.zendesk.groupId of Fabrikam in the tenants file 999 names no group') });
+    const shared = tenantsFile('{ zendesk: { groupId: 360002 } }', '{ zendesk: { groupId: 360002 } }');
+    const again = await probeDesk(loadConfig({ TICKET_SINK: 'zendesk', ZENDESK_URL: fake.url, ZENDESK_EMAIL: 'agent@example.com', ZENDESK_TOKEN: 'zd-token', GRAPH_TENANTS_FILE: shared }), 5_000);
+    expect(row(again, 'desk zendesk group of Contoso, Fabrikam')).toMatchObject({ status: 'pass' });
   });
 });

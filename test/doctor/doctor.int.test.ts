@@ -195,6 +195,22 @@ describe('syncdesk doctor', () => {
     expect(table).not.toContain(s.RT_TOKEN);
   });
 
+  it("checks each tenant's own RT queue (the tenants file's desk.rt.queue) as RT_QUEUE's: one without the key field fails, naming the tenant", async () => {
+    const s = services();
+    const good = goodConfig();
+    const tenants = join(dir, 'tenants-routes.yaml');
+    writeFileSync(tenants, `tenants:\n  - { name: Contoso, tenantId: t-1, desk: { rt: { queue: ${s.RT_TENANT_QUEUE} } } }\n  - { name: Fabrikam, tenantId: t-2, desk: { rt: { queue: NoSuchQueue } } }\n`);
+    const path = writeConfig('routes.yaml', { ...good, graph: { tenantsFile: tenants } });
+    const checks = byCheck(await runDoctor({ env: { SYNCDESK_CONFIG: path, RT_TOKEN: s.RT_TOKEN }, timeoutMs: 10_000 }));
+    expect(checks['desk rt key field']!.status).toBe('pass');
+    expect(checks['desk rt queue of Contoso']).toMatchObject({ status: 'pass', detail: `custom field '${s.RT_DEDUP_CF}' applies to queue '${s.RT_TENANT_QUEUE}'` });
+    expect(checks['desk rt queue of Fabrikam']).toMatchObject({
+      status: 'fail',
+      detail: "queue 'NoSuchQueue' not found or not visible to this user",
+      fix: expect.stringContaining('set desk.rt.queue of Fabrikam in the tenants file'),
+    });
+  });
+
   it('warns when a process sharing its Redis runs with other settings, naming the host and the values', async () => {
     const s = services();
     const prefix = `doctor-hosts-${randomUUID().slice(0, 8)}`;
