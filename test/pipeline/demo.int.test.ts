@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,8 +17,8 @@ function bareEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function demo(cwd: string): Promise<string> {
-  const { stdout } = await run('node', [BIN, 'demo'], { cwd, env: bareEnv(), timeout: 110_000 });
+async function demo(cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout } = await run('node', [BIN, 'demo', ...args], { cwd, env: { ...bareEnv(), ...env }, timeout: 110_000 });
   return stdout;
 }
 
@@ -56,5 +56,25 @@ describe('syncdesk demo', () => {
     expect(second).toMatch(/Tickets: +0 created/);
     expect(second).toMatch(/duplicate \d+/);
     expect(readTickets(join(cwd, '.syncdesk/tickets'))).toHaveLength(created);
+  }, 240_000);
+
+  it("puts a tenant's tickets where its tenants file entry routes them (desk:), through the whole pipeline", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'syncdesk-demo-routes-'));
+    const tenants = join(cwd, 'tenants.yaml');
+    writeFileSync(
+      tenants,
+      'tenants:\n  - { name: Contoso, tenantId: 00000000-0000-0000-0000-0000000000c0, domains: [contoso.com, contoso.onmicrosoft.com], desk: { rt: { queue: Contoso } } }\n' +
+        '  - { name: Fabrikam, tenantId: 00000000-0000-0000-0000-0000000000fa, domains: [fabrikam.com, fabrikam.onmicrosoft.com] }\n',
+    );
+    await demo(cwd, ['--dir', resolve('examples')], { GRAPH_TENANTS_FILE: tenants });
+    const tickets = readTickets(join(cwd, '.syncdesk/tickets')) as Array<{ summary: string; route?: unknown }>;
+    const routed = tickets.filter((t) => t.route);
+    expect(routed.length).toBeGreaterThan(0);
+    // the examples name Contoso "Contoso Ltd." or by its domain alone
+    const contoso = /— tenant Contoso(?: Ltd\.)?$/;
+    for (const t of routed) expect(t).toMatchObject({ summary: expect.stringMatching(contoso), route: { rt: { queue: 'Contoso' } } });
+    // Fabrikam's and Contoso Pharmaceuticals' tickets (not Contoso's) go where the desk's own settings say
+    expect(tickets.filter((t) => !t.route).map((t) => t.summary)).toContainEqual(expect.stringMatching(/— tenant Fabrikam, Inc\.$/));
+    expect(tickets.filter((t) => !t.route).every((t) => !contoso.test(t.summary))).toBe(true);
   }, 240_000);
 });
