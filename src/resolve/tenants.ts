@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { forestName, GraphCloudSchema, httpsUrl, type Config } from '../../schemas/config.schema.ts';
+import type { Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import { DeskRouteSchema, type DeskRoute } from '../../schemas/ticket.schema.ts';
+import { TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
+import type { DeskRoute } from '../../schemas/ticket.schema.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
 import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
@@ -29,33 +29,6 @@ import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
  * An entry without any sign-in (consent pending) still routes, names and trusts its tenant's
  * reports; their values are looked up in the tenant's directory snapshot.
  */
-
-const TenantEntrySchema = z
-  .object({
-    name: z.string().min(1).optional(),
-    tenantId: z.string().min(1),
-    domains: z.array(z.string().min(1)).default([]),
-    forwarders: z.array(z.string().min(1)).default([]),
-    clientId: z.string().min(1).optional(),
-    clientSecret: z.string().min(1).optional(),
-    /** Name of an environment variable holding the secret, so the file itself can stay secret-free. */
-    clientSecretEnv: z.string().min(1).optional(),
-    certificatePath: z.string().min(1).optional(),
-    certificatePassword: z.string().optional(),
-    managedIdentity: z.boolean().default(false),
-    cloud: GraphCloudSchema.optional(),
-    baseUrl: httpsUrl.optional(),
-    authorityHost: httpsUrl.optional(),
-    /** The customer's AD forest, read by the `syncdesk worker --queues onprem` that sets ONPREM_FOREST to this name. */
-    onpremForest: forestName.optional(),
-    /** Where this customer's tickets go on the desk (a queue, group or project). */
-    desk: DeskRouteSchema.optional(),
-  })
-  .strict();
-// Chosen by the file's shape, not as a union: a union's error says only "Invalid input" at the
-// root, where the admin needs the entry and the setting (a missing tenantId, a misspelt key).
-const TenantsListSchema = z.array(TenantEntrySchema);
-const TenantsObjectSchema = z.object({ tenants: TenantsListSchema }).strict();
 
 export interface TenantEntry extends TenantCredentials {
   name: string | null;
