@@ -59,7 +59,14 @@ export const DeskRouteSchema = z
     jira: z.object({ project: z.string().min(1) }).strict().optional(),
     // a group, not an organization: Zendesk takes only an organization of the ticket's requester
     // (the syncdesk account), so a customer's organization is set by its own requesters, not here
-    zendesk: z.object({ groupId: z.number().int().positive() }).strict().optional(),
+    zendesk: z
+      .object({
+        groupId: z.number().int().positive(),
+        /** An agent of that group who gets the tickets (and solves them where auto-assign on solve is off); ZENDESK_ASSIGNEE_EMAIL is not sent with a routed group. */
+        assigneeEmail: z.string().email().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type DeskRoute = z.infer<typeof DeskRouteSchema>;

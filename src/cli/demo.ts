@@ -1,13 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMailInputs } from '../ingest/mail-files.ts';
 import { cliConfig, cliLogger, formatCounts } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
+import { fileInputs, inRunOrder } from './replay-order.ts';
 
 /** What `syncdesk demo` does (loaded when it runs; see demo-command.ts). */
 
@@ -49,10 +49,11 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     const statuses: Record<string, number> = {};
     const rejected: string[] = [];
     let mails = 0;
-    for await (const input of readMailInputs([inputDir])) {
+    // in the order of their runs, as replay reads them (blind38 G6: a folder's file order made
+    // an older report come after a newer one, and the demo skipped what replay applied)
+    for await (const input of inRunOrder(fileInputs([inputDir]), config.ingest.maxMailBytes, () => {})) {
       mails++;
-      const origin = input.kind === 'mbox' ? 'replay-mbox' : 'replay-file';
-      const result = await ingest.ingest(input.raw, { origin, receivedAt: new Date() });
+      const result = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt });
       statuses[result.status] = (statuses[result.status] ?? 0) + 1;
       if (result.status === 'rejected') rejected.push(result.reason ?? 'rejected');
       // one mail at a time, as they would arrive: the ticket stage applies a tenant's

@@ -1,4 +1,5 @@
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import { readMailInputs, type ReadMailOptions } from '../ingest/mail-files.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { runTime } from '../parse/report-ref.ts';
 
@@ -8,6 +9,13 @@ export interface ReplayInput {
   label: string;
   origin: MailOrigin;
   receivedAt: Date;
+}
+
+/** The mails of files, folders and mbox files, as replay (and demo) read them: received now, as far as anyone can tell. */
+export async function* fileInputs(paths: string[], options: ReadMailOptions = {}): AsyncGenerator<ReplayInput> {
+  for await (const m of readMailInputs(paths, options)) {
+    yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
+  }
 }
 
 /** Mails held to be put in order, at most (beyond it, the rest follow in the order given). */

@@ -4,7 +4,7 @@ import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type ResolveRes
 import { objectLabel } from '../../schemas/report.schema.ts';
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
-import { readMailInputs, type MailInputError } from '../ingest/mail-files.ts';
+import type { MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
 import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-support.ts';
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
@@ -17,7 +17,7 @@ import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
 import { failedCounts, failedSince, oneReportAtATime } from './replay-flow.ts';
-import { inRunOrder, ORDER_BUDGET_BYTES, type ReplayInput } from './replay-order.ts';
+import { fileInputs, inRunOrder, ORDER_BUDGET_BYTES, type ReplayInput } from './replay-order.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
 
@@ -59,9 +59,7 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
     return;
   }
   const onUnreadable = (err: MailInputError): void => void unreadable.push({ source: err.path, reason: err.reason });
-  for await (const m of readMailInputs(paths, { onUnreadable, onPassedOver: (path) => passedOver.push(path) })) {
-    yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
-  }
+  yield* fileInputs(paths, { onUnreadable, onPassedOver: (path) => passedOver.push(path) });
 }
 
 /** A path that could not be read: passed over, the rest replayed. */

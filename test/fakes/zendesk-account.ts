@@ -22,6 +22,12 @@ export interface ZendeskAccountOptions {
   endUsers?: string[];
   /** Group ids that exist. */
   groups?: number[];
+  /**
+   * The agents of each group, by email. Where a group is listed, an assignee outside it is refused
+   * with 422 (Zendesk: an agent can only be assigned tickets of a group they belong to; the error
+   * text is inferred). Unlisted groups take any agent. @defaultValue every group takes any agent
+   */
+  memberships?: Record<number, string[]>;
   /** Account-wide Update Ticket calls per minute. @defaultValue 100 */
   updatesPerMinute?: number;
   /** Account-wide List Tickets calls per minute (sandbox and trial accounts). @defaultValue unlimited */

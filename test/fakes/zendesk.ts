@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { basicAuth, FakeDesk, type FakeReply, type FakeRequest } from './saas-desk-server.ts';
 import { AccountLimits, invalid, solveProblem, zerr, type ZendeskAccountOptions } from './zendesk-account.ts';
 
+/** Agent ids are this plus the agent's place in `agents`. */
+const AGENT_ID_BASE = 9000;
+
 /**
  * Zendesk Support's ticket API, the calls syncdesk makes, on loopback. Shapes follow the
  * Tickets API reference: `{ticket}` / `{tickets, next_page, previous_page, count}`, errors as
@@ -119,6 +122,7 @@ export class FakeZendesk extends FakeDesk {
       agents: options.agents ?? [options.email ?? 'agent@example.com', 'identity-team@example.com'],
       endUsers: options.endUsers ?? [],
       groups: options.groups ?? [360001],
+      memberships: options.memberships ?? {},
       updatesPerMinute: options.updatesPerMinute ?? 100,
       listsPerMinute: options.listsPerMinute,
     };
@@ -157,7 +161,7 @@ export class FakeZendesk extends FakeDesk {
   /** The agent id Zendesk gives an agent's email. */
   agentId(email: string): number | null {
     const i = (this.opts.agents ?? []).findIndex((a) => a.toLowerCase() === email.toLowerCase());
-    return i < 0 ? null : 9000 + i;
+    return i < 0 ? null : AGENT_ID_BASE + i;
   }
   /** Inserts a ticket as another integration would (e.g. a near-miss external_id). */
   insert(fields: Partial<FakeZendeskTicket>): FakeZendeskTicket {
@@ -289,6 +293,15 @@ export class FakeZendesk extends FakeDesk {
     const system = ['subject', 'description', 'status', 'assignee', 'group'].map((type, i) => ({ id: 100 + i, type, title: type, active: true, required: false }));
     const custom = (this.opts.requiredToSolve ?? []).map((f) => ({ id: f.id, type: 'text', title: f.title, active: true, required: true, required_in_portal: false }));
     return { status: 200, body: { ticket_fields: [...system, ...custom], next_page: null, previous_page: null, count: system.length + custom.length } };
+  }
+
+  /** The 422 for an assignee who is no agent of the ticket's group (where the group lists its agents), or null. */
+  private outsideGroup(assignee: number | null, group: number | null): FakeReply | null {
+    const members = group === null ? undefined : this.opts.memberships?.[group];
+    if (assignee === null || !members) return null;
+    const email = (this.opts.agents ?? [])[assignee - AGENT_ID_BASE];
+    if (email && members.some((m) => m.toLowerCase() === email.toLowerCase())) return null;
+    return invalid('assignee', `Assignee: ${email ?? assignee} is not a member of the group ${group}`);
   }
 
   /** The assignee and group a create or update sets, or the 422 for an unknown agent or group. */
@@ -449,6 +462,8 @@ export class FakeZendesk extends FakeDesk {
     if (badPriority) return badPriority;
     const problem = this.addComment(t, input.comment);
     if (problem) return zerr(422, 'RecordInvalid', 'Record validation errors', { description: [{ ...problem, description: problem.description.replace('Comment', 'Description') }] });
+    const outside = this.outsideGroup(assigned.assignee ?? null, assigned.group ?? null);
+    if (outside) return outside;
     t.assignee_id = assigned.assignee ?? null;
     t.group_id = assigned.group ?? null;
     t.description = t.comments[0]!.body;
@@ -500,6 +515,8 @@ export class FakeZendesk extends FakeDesk {
       // Auto-assign upon solve: the agent who solves it.
       assignee ??= this.agentId(this.opts.email);
     }
+    const outside = this.outsideGroup(assignee, assigned.group ?? t.group_id);
+    if (outside) return outside;
     t.assignee_id = assignee;
     t.group_id = assigned.group ?? t.group_id;
     t.custom_fields = fields;

@@ -187,18 +187,41 @@ describe('the Zendesk adapter obeys', () => {
     expect(body.ticket).toMatchObject({ status: 'solved', assignee_email: 'identity-team@example.com', group_id: 360001 });
   });
 
-  it("a tenant routed to its own group (desk.zendesk): its ticket is made and solved in that group; others in the configured one", async () => {
-    await start({ autoAssignOnSolve: false, groups: [360001, 360002] });
-    const route: DeskRoute = { zendesk: { groupId: 360002 } };
+  it("a tenant routed to its own group with its own agent (desk.zendesk): made and solved there by that agent; others in the configured group", async () => {
+    // the configured assignee is no member of the customer's group: sending it there is refused (blind39 M1)
+    await start({ autoAssignOnSolve: false, groups: [360001, 360002], agents: ['agent@example.com', 'identity-team@example.com', 'ops@customer.example'], memberships: { 360002: ['ops@customer.example'] } });
+    const route: DeskRoute = { zendesk: { groupId: 360002, assigneeEmail: 'ops@customer.example' } };
     const s = sink({ assigneeEmail: 'identity-team@example.com', groupId: 360001 }, [route]);
     const routed = await s.create(deskDraft(), { idempotencyKey: 'a', route });
     const plain = await s.create(deskDraft('aadsync-0000000000000000000000000000000000000002'), { idempotencyKey: 'b' });
-    expect(fake.get(routed.id).group_id).toBe(360002);
-    expect(fake.get(plain.id).group_id).toBe(360001);
+    expect(fake.get(routed.id)).toMatchObject({ group_id: 360002, assignee_id: fake.agentId('ops@customer.example') });
+    expect(fake.get(plain.id)).toMatchObject({ group_id: 360001, assignee_id: fake.agentId('identity-team@example.com') });
+    // unassigned since: the solve gives each ticket its own group's agent
+    fake.get(routed.id).assignee_id = null;
+    fake.get(plain.id).assignee_id = null;
     await s.resolve(routed, deskNote('gone'));
     await s.resolve(plain, deskNote('gone'));
-    expect(fake.get(routed.id)).toMatchObject({ status: 'solved', group_id: 360002 });
-    expect(fake.get(plain.id)).toMatchObject({ status: 'solved', group_id: 360001 });
+    expect(fake.get(routed.id)).toMatchObject({ status: 'solved', group_id: 360002, assignee_id: fake.agentId('ops@customer.example') });
+    expect(fake.get(plain.id)).toMatchObject({ status: 'solved', group_id: 360001, assignee_id: fake.agentId('identity-team@example.com') });
+  });
+
+  it("a routed group without an agent of its own: the ticket is made in it unassigned, never with the configured assignee (blind39 M1)", async () => {
+    await start({ groups: [360001, 360002], memberships: { 360002: ['agent@example.com'] } });
+    const route: DeskRoute = { zendesk: { groupId: 360002 } };
+    const t = await sink({ assigneeEmail: 'identity-team@example.com', groupId: 360001 }, [route]).create(deskDraft(), { idempotencyKey: 'a', route });
+    expect(fake.get(t.id)).toMatchObject({ group_id: 360002, assignee_id: null });
+    const body = fake.server.callsTo('POST', '/api/v2/tickets')[0]!.body as { ticket: Record<string, unknown> };
+    expect(body.ticket.assignee_email).toBeUndefined();
+  });
+
+  it("a solve keeps the assignee and the group an agent chose (blind39 M2)", async () => {
+    await start({ autoAssignOnSolve: false, groups: [360001, 360003] });
+    const s = sink({ assigneeEmail: 'identity-team@example.com', groupId: 360001 });
+    const t = await s.create(deskDraft(), { idempotencyKey: 'a' });
+    fake.get(t.id).assignee_id = fake.agentId('agent@example.com');
+    fake.get(t.id).group_id = 360003;
+    await s.resolve(t, deskNote('gone'));
+    expect(fake.get(t.id)).toMatchObject({ status: 'solved', group_id: 360003, assignee_id: fake.agentId('agent@example.com') });
   });
 
   it('a group Zendesk does not have, routed to: refused with what Zendesk said', async () => {

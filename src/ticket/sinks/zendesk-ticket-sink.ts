@@ -1,5 +1,5 @@
 import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
-import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
@@ -27,6 +27,7 @@ interface ZdTicket {
   created_at?: string;
   updated_at?: string;
   group_id?: number | null;
+  assignee_id?: number | null;
 }
 
 export interface ZendeskSinkDeps extends DeskExtras {
@@ -51,16 +52,36 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
     ...(config.groupId ? { group_id: config.groupId } : {}),
   };
 
-  // tenants routed to groups of their own (desk.zendesk): a solve must not move their tickets to ZENDESK_GROUP_ID
-  const routesGroups = (deps.routes ?? []).some((r) => r.zendesk);
+  /** The agent of each tenant's own group (desk.zendesk.assigneeEmail), by group id. */
+  const groupAssignees = new Map((deps.routes ?? []).flatMap((r) => (r.zendesk?.assigneeEmail ? [[r.zendesk.groupId, r.zendesk.assigneeEmail] as const] : [])));
 
-  /** What a solve sets: the configured assignee and group, the group only where the ticket has none when tenants have their own. */
+  /**
+   * Who a new ticket goes to: a tenant's own group with its own agent, if any (ZENDESK_ASSIGNEE_EMAIL
+   * may be no member of that group, and Zendesk refuses or moves such a ticket: blind39 M1), else
+   * the configured assignee and group.
+   */
+  function createAssignment(route: DeskRoute['zendesk']): Record<string, unknown> {
+    if (!route) return assignment;
+    return { group_id: route.groupId, ...(route.assigneeEmail ? { assignee_email: route.assigneeEmail } : {}) };
+  }
+
+  /**
+   * What a solve sets so that it works with auto-assign on solve off: an assignee where the ticket
+   * has none (its group's own agent, or the configured one for the configured group), and the
+   * configured group where it has none. What an agent chose (another assignee, another group)
+   * stays (blind39 M2).
+   */
   async function solveAssignment(id: string): Promise<Record<string, unknown>> {
-    if (!routesGroups || assignment.group_id === undefined) return assignment;
+    if (!Object.keys(assignment).length && !groupAssignees.size) return {};
     const res = await http.request<{ ticket: ZdTicket }>({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}` });
-    if (res.data.ticket.group_id == null) return assignment;
-    const { group_id: _configured, ...rest } = assignment;
-    return rest;
+    const t = res.data.ticket;
+    const group = t.group_id ?? config.groupId ?? null;
+    const ownGroup = group === null || group === (config.groupId ?? null);
+    const assignee = t.assignee_id == null ? (group !== null ? groupAssignees.get(group) : undefined) ?? (ownGroup ? config.assigneeEmail : undefined) : undefined;
+    return {
+      ...(assignee ? { assignee_email: assignee } : {}),
+      ...(ownGroup && config.groupId ? { group_id: config.groupId } : {}),
+    };
   }
 
   function statusOf(t: ZdTicket): DeskStatus {
@@ -165,9 +186,8 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
         priority: draftLevel(draft, priority),
         external_id: draft.key,
         tags: [...new Set([tag, draft.key.toLowerCase()])],
-        ...assignment,
         // the customer's own group, where the tenants file routes the report's tenant
-        ...(options.route?.zendesk && { group_id: options.route.zendesk.groupId }),
+        ...createAssignment(options.route?.zendesk),
       };
       // Only a closed ticket can be followed up; a solved one is named in the draft's text
       // (the use case writes "Follow-up of ticket …"), which spares the ticket an update.
