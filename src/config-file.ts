@@ -73,7 +73,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known path closest to a misspelt one, if it is close enough to be a typo. */
-function suggest(path: string, known: Iterable<string>): string | null {
+export function suggest(path: string, known: Iterable<string>): string | null {
   let best: string | null = null;
   let bestScore = Infinity;
   const last = path.split('.').at(-1)!.toLowerCase();

@@ -30,7 +30,8 @@ export const EXIT_CONFIG = 78;
  */
 function isConfigProblem(err: unknown): boolean {
   const e = err as { name?: string; code?: string };
-  return e?.name === 'ConfigError' || (e?.name === 'PermanentError' && e.code === 'desk_not_configured');
+  // a tenants file is configuration too: a typo in it must not become a restart loop (blind39 M3)
+  return e?.name === 'ConfigError' || (e?.name === 'PermanentError' && (e.code === 'desk_not_configured' || e.code === 'TenantsFileInvalid'));
 }
 
 export function buildProgram(): Command {

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import { TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
+import { z } from 'zod';
+import { TenantEntrySchema, TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
 import type { DeskRoute } from '../../schemas/ticket.schema.ts';
+import { suggest } from '../config-file.ts';
 import { PermanentError } from '../errors.ts';
 import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
 import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
@@ -76,7 +78,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
       parsed.error.issues
         .map((i) => {
           const at = i.path[0] === 'tenants' && typeof i.path[1] === 'number' ? [entry(i.path[1]), ...i.path.slice(2)] : typeof i.path[0] === 'number' ? [entry(i.path[0]), ...i.path.slice(1)] : i.path;
-          return `${at.join('.') || '(root)'}: ${i.message}`;
+          return `${at.join('.') || '(root)'}: ${i.message}${i.code === 'unrecognized_keys' ? didYouMean(i.keys, entryPath(i.path)) : ''}`;
         })
         .join('; '),
     );
@@ -109,6 +111,25 @@ export function parseTenants(text: string, env: Record<string, string | undefine
       desk: t.desk,
     };
   });
+}
+
+/** An issue's path below its entry (`['desk', 'rt']` of `tenants.0.desk.rt`). */
+function entryPath(path: readonly PropertyKey[]): PropertyKey[] {
+  return path[0] === 'tenants' ? path.slice(2) : path.slice(1);
+}
+
+/** " (did you mean assignmentGroup?)" for misspelt keys of the object at `path` below an entry, as the config file says it (blind39 M4). */
+function didYouMean(keys: readonly string[], path: readonly PropertyKey[]): string {
+  let schema: z.ZodType | undefined = TenantEntrySchema;
+  for (const key of [...path, null]) {
+    while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
+    if (!(schema instanceof z.ZodObject)) return '';
+    if (key === null) break;
+    schema = (schema.shape as Record<string, z.ZodType>)[String(key)];
+  }
+  const known = Object.keys((schema as z.ZodObject).shape);
+  const near = keys.map((k) => suggest(k, known)).filter((k): k is string => k !== null);
+  return near.length ? ` (did you mean ${near.join(', ')}?)` : '';
 }
 
 /**

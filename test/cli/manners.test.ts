@@ -32,6 +32,17 @@ describe('the command line', () => {
     expect(r.stdout).toMatch(/1 mail\(s\): 1 parsed, 0 rejected/);
   }, 30_000);
 
+  it('a tenants file with a mistake exits 78 too, naming the entry and the setting, before anything connects (blind39 M3)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    writeFileSync(join(dir, 'tenants.yaml'), 'tenants:\n  - { name: Contoso, tenantId: t-1, desk: { servicenow: { asignmentGroup: Contoso L2 } } }\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, GRAPH_TENANTS_FILE: join(dir, 'tenants.yaml'), REDIS_URL: 'redis://127.0.0.1:1' };
+    delete env.SYNCDESK_CONFIG;
+    const r = spawnSync('node', [BIN, 'replay', '--dry-run', resolve('examples')], { encoding: 'utf8', env, cwd: dir });
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain('tenants.0 (Contoso).desk.servicenow: Unrecognized key: "asignmentGroup"');
+    expect(r.stderr).not.toMatch(/Redis unreachable/);
+  }, 30_000);
+
   it('a wrong setting exits 78 (EX_CONFIG), naming the key both ways, before anything connects', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, IMAP_PORT: 'nine', REDIS_URL: 'redis://127.0.0.1:1' };
     delete env.SYNCDESK_CONFIG;

@@ -41,14 +41,16 @@ describe("a tenants file's desk routes", () => {
   it('refuses a misspelt setting or a value of the wrong kind, naming the entry', () => {
     const bad = (desk: string) => () => parseTenants(`tenants:\n  - name: Contoso\n    tenantId: t-1\n    desk: ${desk}\n`, {}, 'tenants.yaml');
     expect(bad('{ rt: { queu: Contoso } }')).toThrow(PermanentError);
-    expect(bad('{ rt: { queu: Contoso } }')).toThrow(/^tenants\.yaml: tenants\.0 \(Contoso\)\.desk\.rt\.queue: .*; tenants\.0 \(Contoso\)\.desk\.rt: Unrecognized key: "queu"$/);
+    expect(bad('{ rt: { queu: Contoso } }')).toThrow(/^tenants\.yaml: tenants\.0 \(Contoso\)\.desk\.rt\.queue: .*; tenants\.0 \(Contoso\)\.desk\.rt: Unrecognized key: "queu" \(did you mean queue\?\)$/);
     expect(bad('{ zendesk: { groupId: Support } }')).toThrow(/tenants\.0 \(Contoso\)\.desk\.zendesk\.groupId/);
     expect(bad('{ freshdesk: { group: 1 } }')).toThrow(/desk: Unrecognized key.*freshdesk/);
+    // a typo is named with the key it likely meant, as the config file does (blind39 M4)
+    expect(bad('{ servicenow: { asignmentGroup: Contoso L2 } }')).toThrow(/desk\.servicenow: Unrecognized key: "asignmentGroup" \(did you mean assignmentGroup\?\)/);
   });
 
   it('names the entry and the setting of any mistake, not "(root): Invalid input"', () => {
     expect(() => parseTenants('tenants:\n  - name: Contoso\n    tenantIdd: t-1\n', {}, 'tenants.yaml')).toThrow(
-      /^tenants\.yaml: tenants\.0 \(Contoso\)\.tenantId: .*; tenants\.0 \(Contoso\): Unrecognized key: "tenantIdd"$/,
+      /^tenants\.yaml: tenants\.0 \(Contoso\)\.tenantId: .*; tenants\.0 \(Contoso\): Unrecognized key: "tenantIdd" \(did you mean tenantId\?\)$/,
     );
     expect(() => parseTenants('- name: Contoso\n  tenantId: t-1\n  desk: { jira: { project: 7 } }\n', {}, 'tenants.yaml')).toThrow(/^tenants\.yaml: tenants\.0 \(Contoso\)\.desk\.jira\.project: /);
   });
