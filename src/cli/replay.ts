@@ -115,6 +115,8 @@ export interface ReplayedReport {
   errors: number;
   /** Ticket actions by kind: done (real run), or planned (dry run); null when the running workers do them and they were not waited for. */
   tickets: TicketCounts | null;
+  /** Its ticket jobs that failed for good in this run (a desk refused a customer's group, say): what they did is in `tickets`, the rest was not done. */
+  failedJobs?: number;
 }
 
 /** One mail of a replay, as `replay --json` prints it. */
@@ -149,9 +151,10 @@ export interface ReplayReport {
 
 const reportKey = (mailId: string | null, reportId: string): string => `${mailId ?? ''} ${reportId}`;
 
-/** Ticket actions of the reports the in-process ticket workers apply, by mail and report. */
-function ticketsByReport(workers: Worker[]): Map<string, TicketCounts> {
+/** Ticket actions of the reports the in-process ticket workers apply, and their jobs that failed for good, by mail and report. */
+function ticketsByReport(workers: Worker[]): { actions: Map<string, TicketCounts>; failed: Map<string, number> } {
   const byReport = new Map<string, TicketCounts>();
+  const failed = new Map<string, number>();
   for (const worker of workers.filter((w) => w.name === 'ticket')) {
     worker.on('completed', (job: Job, result: unknown) => {
       const { report } = job.data as TicketJob;
@@ -164,9 +167,11 @@ function ticketsByReport(workers: Worker[]): Map<string, TicketCounts> {
       const { report } = job.data as TicketJob;
       const key = reportKey(report.mailId, report.reportId);
       byReport.set(key, countActions(actionsOfEarlierAttempts(job), byReport.get(key)));
+      // said beside the report's line, not only in the totals (blind39 M5: "unchanged 4" read as nothing to do)
+      failed.set(key, (failed.get(key) ?? 0) + 1);
     });
   }
-  return byReport;
+  return { actions: byReport, failed };
 }
 
 /** What the job that finished a report (close, or the digest's whole job) counted of the whole report; null before it ran. */
@@ -299,7 +304,12 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
     lines.push(`queued for the running workers (${others}); follow with \`syncdesk status\``);
     return lines;
   }
-  for (const m of mails) for (const r of m.reports) lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}`);
+  for (const m of mails) {
+    for (const r of m.reports) {
+      const failed = r.failedJobs ? `; ${r.failedJobs} of its ticket jobs failed for good, the rest of it not done: see \`syncdesk failed list\`` : '';
+      lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}${failed}`);
+    }
+  }
   lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(totals.tickets ?? tally.ticketActions)}`);
   if (report.failed.length) lines.push(`failed jobs: ${report.failed.length}; see \`syncdesk failed list\``);
   return lines;
@@ -339,7 +349,8 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
           const key = reportKey(m.mailId, r.reportId);
           // the report's own count, whichever worker applied it (blind37 L6: a worker running
           // beside a --wait replay took most of the jobs, and the replay said "tickets: none")
-          r.tickets = (await appliedTotals(runtime, closeJobs.get(key))) ?? tickets.get(key) ?? {};
+          r.tickets = (await appliedTotals(runtime, closeJobs.get(key))) ?? tickets.actions.get(key) ?? {};
+          if (tickets.failed.has(key)) r.failedJobs = tickets.failed.get(key);
         }
       }
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { findEmbeddedRedis, isProcessAlive } from '../../src/redis/embedded-redis.ts';
+import { reportMail } from '../e2e/report-mail.ts';
 import { readTickets } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -76,5 +77,21 @@ describe('syncdesk demo', () => {
     // Fabrikam's and Contoso Pharmaceuticals' tickets (not Contoso's) go where the desk's own settings say
     expect(tickets.filter((t) => !t.route).map((t) => t.summary)).toContainEqual(expect.stringMatching(/— tenant Fabrikam, Inc\.$/));
     expect(tickets.filter((t) => !t.route).every((t) => !contoso.test(t.summary))).toBe(true);
+  }, 240_000);
+
+  it('reads a folder in the order of its reports\' runs, as replay does: a newer report named first is still applied last (blind38 G6)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'syncdesk-demo-order-'));
+    const mails = join(cwd, 'mails');
+    mkdirSync(mails);
+    const row = (name: string) => ({ object: `${name}@order.example`, duplicates: [['UserPrincipalName', `${name}@order.example`]] as Array<[string, string]>, onPremisesObjectId: `${name}AAAAAAAAAAAAAAAAAAAAA==` });
+    const report = (day: number, names: string[]) => reportMail({ tenant: 'Order Ltd', domain: 'order.example', coversAt: new Date(Date.UTC(2026, 10, day, 6)), rows: names.map(row) });
+    // named newest first, as an export by subject or arrival may name them
+    writeFileSync(join(mails, '1-newer.eml'), report(21, ['ann']));
+    writeFileSync(join(mails, '2-older.eml'), report(20, ['ann', 'bob']));
+    const out = await demo(cwd, ['--dir', mails], { TICKET_RESOLVE_AFTER_MISSING: '1' });
+    // in run order: the older report makes two tickets, the newer one resolves bob's; in file order
+    // the older would come second, be old, and resolve nothing
+    expect(out).toMatch(/Tickets: +2 created, 1 updated/);
+    expect(out).toMatch(/resolve 1/);
   }, 240_000);
 });
