@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { queueCounts, unworkedLine, unworkedQueues } from '../app/queue-drain.ts';
 import { MESSAGE_REFUSED } from '../ingest/graph-mailbox.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
 import { releaseSetAside, setAsideMessages } from '../ingest/set-aside.ts';
@@ -226,7 +227,11 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' :
 
 /** Exit code: 1 when the id names no failed job or mail, or one of them is not queued again (a mail still unreadable, say). */
 export async function retryFailedCommand(id: string | undefined, opts: { all?: boolean }): Promise<number> {
-  const retried = await withRuntime((r) => retryFailed(r, { id, all: opts.all }));
+  // a queue no worker serves runs nothing it was given back (blind39 M6: a replay-only setup): said with the command that runs it
+  const { retried, unworked } = await withRuntime(async (r) => {
+    const again = await retryFailed(r, { id, all: opts.all });
+    return { retried: again, unworked: again.some((x) => x.done) ? await unworkedQueues(r.queues, await queueCounts(r.queues)) : [] };
+  });
   if (!retried.length && !id) {
     process.stdout.write('no failed jobs\n');
     return 0;
@@ -240,5 +245,6 @@ export async function retryFailedCommand(id: string | undefined, opts: { all?: b
   const mails = done.filter((r) => r.queue === 'mail').length;
   const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');
   if (done.length) process.stdout.write(`re-queued ${what}: ${done.map((r) => r.id).join(', ')}\n`);
+  for (const name of unworked) process.stdout.write(`${unworkedLine(name)}\n`);
   return done.length === retried.length ? 0 : 1;
 }

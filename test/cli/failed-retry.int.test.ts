@@ -46,6 +46,8 @@ describe('failed retry of replayed mails', () => {
     const retried = await runCli(['failed', 'retry', first.mailId.slice(0, 12)], env);
     expect(retried.code, retried.output).toBe(0);
     expect(retried.output).toContain(`re-queued 1 mail: ${first.mailId}`);
+    // nothing works this prefix's queues: the command says what runs them (blind39 M6)
+    expect(retried.output).toMatch(/^Queue \w+: jobs waiting and no worker connected; their reports wait for `syncdesk worker --queues \w+`$/m);
     expect(await ledger.get(first.mailId)).toMatchObject({ status: 'queued', reason: 'replayed by an admin from 02.eml' });
 
     // a mail no parser will read: an Outlook .msg of zeros
