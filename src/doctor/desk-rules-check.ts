@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
-import { SYS_ID } from '../ticket/sinks/servicenow-ticket-sink.ts';
+import { SYS_ID, type SnReference } from '../ticket/sinks/servicenow-ticket-sink.ts';
 import { chooseTransition, createScreenOf, labelsMissing, transitionFields, type JiraTransition } from '../ticket/sinks/jira-screens.ts';
 import { fail, pass, warn, type CheckResult } from './check.ts';
 import { httpProblem } from './desk-http.ts';
@@ -80,14 +80,10 @@ export async function checkServiceNowCloseCode(api: AxiosInstance, sn: Config['t
   );
 }
 
-/** A reference value syncdesk sets on incidents: the table it is looked up in, and where it is configured. */
-export interface ServiceNowReference {
+/** A reference value syncdesk sets on incidents, with the check row that names it. */
+export interface ServiceNowReference extends SnReference {
   check: string;
-  table: 'sys_user_group' | 'core_company';
-  what: 'group' | 'company';
   value: string;
-  /** The setting that holds it, as the admin would change it. */
-  setting: string;
 }
 
 /** SERVICENOW_ASSIGNMENT_GROUP as a reference to check. */

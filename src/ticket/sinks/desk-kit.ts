@@ -116,3 +116,26 @@ export async function attachAfterCreate(
     }
   }
 }
+
+/**
+ * What a desk is asked once per key and process (a queue's key field, a group's sys_id, a
+ * project's create screen): a failed answer is asked again next time, so a desk briefly down
+ * leaves nothing behind. `learn` puts an answer found otherwise in its place.
+ */
+export function oncePerKey<K, V>(ask: (key: K) => Promise<V>): { get(key: K): Promise<V>; learn(key: K, value: V): void } {
+  const answers = new Map<K, Promise<V>>();
+  return {
+    get(key) {
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = ask(key).catch((err: unknown) => {
+          answers.delete(key);
+          throw err;
+        });
+        answers.set(key, answer);
+      }
+      return answer;
+    },
+    learn: (key, value) => void answers.set(key, Promise.resolve(value)),
+  };
+}

@@ -7,7 +7,7 @@ import { describeBody, UnconfirmedError } from './http-errors.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
-import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
 import { isCorrelationKey } from '../correlation-key.ts';
 
@@ -95,7 +95,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
   const created = new Map<string, string[]>();
   const sleep = deps.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   /** Each project's create screen, read once: the desk's own project and each tenant's (`desk.jira.project`). */
-  const screens = new Map<string, Promise<CreateScreen | null>>();
+  const screens = oncePerKey((project: string) => readCreateScreen(project));
   // issues may be in any project a tenant routes to: searches cover them all, so a ticket is found wherever it was made
   const projects = [...new Set([ownProject, ...(deps.routes ?? []).flatMap((r) => (r.jira ? [r.jira.project] : []))])];
   const projectClause = projects.length === 1 ? `project = ${jqlString(ownProject)}` : `project in (${projects.map(jqlString).join(', ')})`;
@@ -277,19 +277,6 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     });
   }
 
-  function createScreen(project: string): Promise<CreateScreen | null> {
-    // Once per process and project; a failed read is tried again on the next create.
-    let screen = screens.get(project);
-    if (!screen) {
-      screen = readCreateScreen(project).catch((err: unknown) => {
-        screens.delete(project);
-        throw err;
-      });
-      screens.set(project, screen);
-    }
-    return screen;
-  }
-
   async function comment(ticket: DeskTicket, note: ContentBlock[]): Promise<void> {
     await http.request({
       method: 'POST',
@@ -354,7 +341,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     async create(draft: TicketDraft, options) {
       const label = jiraLabel(draft.key);
       const project = options.route?.jira?.project ?? ownProject;
-      const has = await createScreen(project);
+      const has = await screens.get(project);
       if (has && !has.labels) throw labelsMissing(project, issueType);
       const mail = await originalMail(draft, deps);
       const wanted = priority.jira[draftLevel(draft, priority)];
@@ -390,7 +377,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
         withDescription &&= refusal.description;
         if (!refusal.priority) withPriority = null;
         // learnt: the next creates of this process send only what the screen took
-        screens.set(project, Promise.resolve({ labels: true, description: withDescription, priorities: withPriority ? [] : null }));
+        screens.learn(project, { labels: true, description: withDescription, priorities: withPriority ? [] : null });
         res = await sendOrFind(false);
       }
       const { id, key: issueKey } = res.data;

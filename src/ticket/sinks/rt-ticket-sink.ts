@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
 import { toHtml } from './markup.ts';
-import { bodyWithMail, deskBaseUrl, draftLevel, fitText, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { bodyWithMail, deskBaseUrl, draftLevel, fitText, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import { notAttachedNote, type OriginalMail } from './mail-attachment.ts';
 
 /**
@@ -91,36 +91,25 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
   });
   const log = deps.logger;
   const priority = deps.priority ?? DEFAULT_TICKET_PRIORITY;
-  /** Each queue's check, by name: the desk's own queue, and a tenant's (`desk.rt.queue`) when it first gets a ticket. */
-  const setups = new Map<string, Promise<{ cfName: string }>>();
-
-  /** Checks once per queue that it exists and carries the key field (queue sub-resources need numeric ids). */
-  function ensureSetup(queue = config.queue): Promise<{ cfName: string }> {
-    let setup = setups.get(queue);
-    if (!setup) {
-      setup = (async () => {
-        const res = await http.request<{ id: number; TicketCustomFields?: Array<{ id: string; name: string }> }>({
-          method: 'GET',
-          url: `/queue/${encodeURIComponent(queue)}`,
-        });
-        const cf = res.data.TicketCustomFields?.find((f) => f.name === config.keyField);
-        if (!cf) {
-          const whose = queue === config.queue ? '' : ' (a tenant\'s desk.rt.queue)';
-          throw new PermanentError(
-            `RT queue '${queue}'${whose} (id ${res.data.id}) has no ticket custom field '${config.keyField}' (RT_KEY_FIELD): create it and apply it to the queue`,
-            'rt_key_field_missing',
-          );
-        }
-        log?.debug({ queue, queueId: res.data.id, customFieldId: cf.id }, 'rt key field found');
-        return { cfName: cf.name };
-      })().catch((err: unknown) => {
-        setups.delete(queue);
-        throw err;
-      });
-      setups.set(queue, setup);
+  /** Checks once per queue (the desk's own, and a tenant's `desk.rt.queue` when it first gets a ticket) that it exists and carries the key field. */
+  const setups = oncePerKey(async (queue: string): Promise<{ cfName: string }> => {
+    // queue sub-resources need numeric ids
+    const res = await http.request<{ id: number; TicketCustomFields?: Array<{ id: string; name: string }> }>({
+      method: 'GET',
+      url: `/queue/${encodeURIComponent(queue)}`,
+    });
+    const cf = res.data.TicketCustomFields?.find((f) => f.name === config.keyField);
+    if (!cf) {
+      const whose = queue === config.queue ? '' : " (a tenant's desk.rt.queue)";
+      throw new PermanentError(
+        `RT queue '${queue}'${whose} (id ${res.data.id}) has no ticket custom field '${config.keyField}' (RT_KEY_FIELD): create it and apply it to the queue`,
+        'rt_key_field_missing',
+      );
     }
-    return setup;
-  }
+    log?.debug({ queue, queueId: res.data.id, customFieldId: cf.id }, 'rt key field found');
+    return { cfName: cf.name };
+  });
+  const ensureSetup = (queue = config.queue) => setups.get(queue);
 
   function toDesk(t: RtTicket, key: string): DeskTicket {
     const id = String(t.id);

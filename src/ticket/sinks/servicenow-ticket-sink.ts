@@ -13,7 +13,7 @@ import {
   snShortDescription,
   truncate,
 } from './servicenow-text.ts';
-import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
 import { UnconfirmedError } from './http-errors.ts';
 
@@ -25,15 +25,15 @@ import { UnconfirmedError } from './http-errors.ts';
  */
 
 const TABLE = '/api/now/v2/table/incident';
-/** A reference field syncdesk sets by name or sys_id: the table a name is looked up in, and what to call it in an error. */
-interface Reference {
-  table: string;
-  what: string;
+/** A reference field syncdesk sets by name or sys_id: the table a name is looked up in, what it is, and the setting that holds it (for errors). */
+export interface SnReference {
+  table: 'sys_user_group' | 'core_company';
+  what: 'group' | 'company';
   setting: string;
 }
-const GROUP: Reference = { table: 'sys_user_group', what: 'group', setting: 'SERVICENOW_ASSIGNMENT_GROUP' };
-const TENANT_GROUP: Reference = { ...GROUP, setting: "a tenant's desk.servicenow.assignmentGroup" };
-const TENANT_COMPANY: Reference = { table: 'core_company', what: 'company', setting: "a tenant's desk.servicenow.company" };
+const GROUP: SnReference = { table: 'sys_user_group', what: 'group', setting: 'SERVICENOW_ASSIGNMENT_GROUP' };
+const TENANT_GROUP: SnReference = { ...GROUP, setting: "a tenant's desk.servicenow.assignmentGroup" };
+const TENANT_COMPANY: SnReference = { table: 'core_company', what: 'company', setting: "a tenant's desk.servicenow.company" };
 /** The Attachment API: the file's bytes as the body, its type as Content-Type, where it goes in the query. */
 const ATTACH = '/api/now/attachment/file';
 export const SYS_ID = /^[0-9a-f]{32}$/;
@@ -102,30 +102,21 @@ export function createServiceNowTicketSink(
 
   const urlOf = (sysId: string) => `${base}/nav_to.do?uri=${encodeURIComponent(`incident.do?sys_id=${sysId}`)}`;
 
-  /** Reference values looked up by name, once each: `<table>:<name>` to its sys_id. */
-  const sysIds = new Map<string, Promise<string>>();
+  // reference values looked up by name, once each: SERVICENOW_ASSIGNMENT_GROUP, a tenant's group, a tenant's company
+  const groups = oncePerKey((name: string) => lookup(GROUP, name));
+  const tenantGroups = oncePerKey((name: string) => lookup(TENANT_GROUP, name));
+  const companies = oncePerKey((name: string) => lookup(TENANT_COMPANY, name));
 
   /**
-   * A reference field's value as a sys_id: SERVICENOW_ASSIGNMENT_GROUP, or a tenant's
-   * `desk.servicenow` group or company. A reference field given a name stores it unresolved
-   * (the incident lands in no group, no company), so a name is looked up once in its table.
+   * A reference field's value as a sys_id. A reference field given a name stores it unresolved
+   * (the incident lands in no group, for no company), so a name is looked up in its table.
    */
-  function reference(ref: Reference, value: string | undefined): Promise<string> | undefined {
+  function sysIdOf(names: { get(name: string): Promise<string> }, value: string | undefined): Promise<string> | undefined {
     if (!value) return undefined;
-    if (SYS_ID.test(value)) return Promise.resolve(value);
-    const cacheKey = `${ref.table}:${value}`;
-    let found = sysIds.get(cacheKey);
-    if (!found) {
-      found = lookup(ref, value).catch((err: unknown) => {
-        sysIds.delete(cacheKey);
-        throw err;
-      });
-      sysIds.set(cacheKey, found);
-    }
-    return found;
+    return SYS_ID.test(value) ? Promise.resolve(value) : names.get(value);
   }
 
-  async function lookup(ref: Reference, name: string): Promise<string> {
+  async function lookup(ref: SnReference, name: string): Promise<string> {
     const unusable = (what: string) =>
       new PermanentError(`servicenow: ${ref.setting} ${JSON.stringify(name)} ${what}; give the ${ref.what}'s sys_id or its exact name`, 'desk_not_configured');
     if (/[\^\r\n]/.test(name)) throw unusable('cannot be queried');
@@ -257,9 +248,9 @@ export function createServiceNowTicketSink(
         correlation_display: truncate(snEscape(draft.keyDisplay).replace(/\s+/g, ' '), SN_CORRELATION_MAX, '…'),
       };
       const route = options.route?.servicenow;
-      const group = route?.assignmentGroup ? reference(TENANT_GROUP, route.assignmentGroup) : reference(GROUP, config.assignmentGroup);
+      const group = route?.assignmentGroup ? sysIdOf(tenantGroups, route.assignmentGroup) : sysIdOf(groups, config.assignmentGroup);
       if (group) fields.assignment_group = await group;
-      const company = reference(TENANT_COMPANY, route?.company);
+      const company = sysIdOf(companies, route?.company);
       if (company) fields.company = await company;
       const old = options.followUpOf;
       // A child follows its parent's state: resolving or reopening the parent resolves or reopens
