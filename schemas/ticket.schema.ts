@@ -40,7 +40,7 @@ export type TicketDraft = z.infer<typeof TicketDraftSchema>;
 
 /**
  * Where one customer's tickets go on the desk: a tenants file entry's `desk:` (MSPs keep a
- * queue, group or organisation per customer). Each desk reads its own part; what is unset
+ * queue, group or project per customer). Each desk reads its own part; what is unset
  * there is the desk's own setting (RT_QUEUE, SERVICENOW_ASSIGNMENT_GROUP, JIRA_PROJECT,
  * ZENDESK_GROUP_ID). Only where a ticket is created: one that exists stays where it is.
  */
