@@ -6,6 +6,8 @@ import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import type { MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
+import { routeText } from '../ticket/ticket-sink.ts';
+import { deskRouteOf } from '../resolve/tenants.ts';
 import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-support.ts';
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
@@ -199,7 +201,10 @@ async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportEr
       const attrs = e.attributes.map((a) => `${a.name}${a.value ? `=${a.value}` : ''}`).join(' ');
       print(`    - ${e.category}${e.errorCode ? ` (${e.errorCode})` : ''} ${objectLabel(e)} ${attrs}`.trimEnd());
     }
-    for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}: ${a.summary}`);
+    // where a new ticket goes when the tenants file routes the report's tenant: what an MSP checks before going live
+    const place = routeText(deskRouteOf(runtime.tenants)?.(job.report), runtime.config.ticket.sink);
+    const made = new Set<string>(['create', 'followup']);
+    for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}${place && made.has(a.action) ? ` in ${place}` : ''}: ${a.summary}`);
   }
   return countActions(actions);
 }

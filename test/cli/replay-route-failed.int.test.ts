@@ -66,6 +66,10 @@ describe('replay with a customer routed to a queue that cannot take its tickets'
       RT_KEY_FIELD: s.RT_DEDUP_CF!,
     };
     const files = [mail('good'), mail('bad')];
+    // the plan says where each customer's new tickets would go
+    const plan = await syncdesk(['replay', '--dry-run', ...files], env, 150_000);
+    expect(plan.stdout).toMatch(new RegExp(`=> create in RT queue ${noKey}: .*ann@bad${id}\\.example`));
+    expect(plan.stdout).toMatch(new RegExp(`=> create: .*ann@good${id}\\.example`));
     const r = await syncdesk(['replay', '--wait', '--json', ...files], env, 150_000);
     const report = JSON.parse(r.stdout) as ReplayReport;
     const bySource = new Map(report.mails.map((m) => [m.source, m.reports[0]!]));

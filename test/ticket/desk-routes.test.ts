@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.ts';
 import { createTenantDirectory, deskRouteOf, parseTenants } from '../../src/resolve/tenants.ts';
+import { routeText } from '../../src/ticket/ticket-sink.ts';
 import { syncError, ticketJob } from './builders.ts';
 import { useFileDesk } from './file-desk-stage.ts';
 
@@ -76,5 +77,18 @@ describe('the ticket stage routes new tickets by the report tenant', () => {
   it('routes nothing when no entry has a desk part', () => {
     expect(deskRouteOf(createTenantDirectory(parseTenants('[{ name: Fabrikam, tenantId: t-2 }]', {})))).toBeUndefined();
     expect(deskRouteOf(null)).toBeUndefined();
+  });
+});
+
+describe("a route as the admin reads it (replay --dry-run's planned creates)", () => {
+  it("names the configured desk's part of it, or nothing", () => {
+    const [contoso] = parseTenants(FILE, {});
+    expect(routeText(contoso!.desk, 'rt')).toBe('RT queue Contoso');
+    expect(routeText(contoso!.desk, 'servicenow')).toBe('ServiceNow group Contoso L2, company Contoso Ltd');
+    expect(routeText(contoso!.desk, 'jira')).toBe('Jira project CON');
+    expect(routeText(contoso!.desk, 'zendesk')).toBe('Zendesk group 2001');
+    expect(routeText({ zendesk: { groupId: 7, assigneeEmail: 'ops@contoso.com' } }, 'zendesk')).toBe('Zendesk group 7 (ops@contoso.com)');
+    expect(routeText({ rt: { queue: 'Contoso' } }, 'jira')).toBeNull();
+    expect(routeText(undefined, 'rt')).toBeNull();
   });
 });
