@@ -25,12 +25,12 @@ const prefixRe = (words: readonly string[]): string => `(?:${words.join('|')})\\
  * "(EXTERNAL)", "{Spam?}"), a starred one ("*EXTERNAL*"), or a gateway word with a colon
  * ("EXTERNAL:", "SPAM:"). A report's own subject starts with none of them, so any is a tag.
  */
-const EXTERNAL_TAG = String.raw`(?:\[[^\]\r\n]{1,60}\]|\([^)\r\n]{1,40}\)|\{[^}\r\n]{1,40}\}|\*{1,3}[\p{L}\p{N} _-]{1,30}\*{1,3}|(?:external|ext|spam|suspicious|suspected spam|possible spam|bulk|caution|warning|phishing)[ \t]*:)\s*`;
-const PREFIX_RE = new RegExp(`^\\s*(?:${prefixRe([...FORWARD_PREFIXES, ...REPLY_PREFIXES])}\\s*|${EXTERNAL_TAG})+`, 'iu');
+const SUBJECT_TAG = String.raw`(?:\[[^\]\r\n]{1,60}\]|\([^)\r\n]{1,40}\)|\{[^}\r\n]{1,40}\}|\*{1,3}[\p{L}\p{N} _-]{1,30}\*{1,3}|(?:external|ext|spam|suspicious|suspected spam|possible spam|bulk|caution|warning|phishing)[ \t]*:)\s*`;
+const PREFIX_RE = new RegExp(`^\\s*(?:${prefixRe([...FORWARD_PREFIXES, ...REPLY_PREFIXES])}\\s*|${SUBJECT_TAG})+`, 'iu');
 /** A subject a person (or an auto-forward rule) forwarded. */
-export const FORWARD_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(FORWARD_PREFIXES)}`, 'iu');
+export const FORWARD_PREFIX_RE = new RegExp(`^\\s*(?:${SUBJECT_TAG})*${prefixRe(FORWARD_PREFIXES)}`, 'iu');
 /** A subject of an answer. */
-export const REPLY_PREFIX_RE = new RegExp(`^\\s*(?:${EXTERNAL_TAG})*${prefixRe(REPLY_PREFIXES)}`, 'iu');
+export const REPLY_PREFIX_RE = new RegExp(`^\\s*(?:${SUBJECT_TAG})*${prefixRe(REPLY_PREFIXES)}`, 'iu');
 const REPORT_RE =
   /^(?:(?:Microsoft\s+)?(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|We\s+detected\s+synchroni[sz]ation\s+errors\s+in\s+your\s+directory)\b\s*(?:[:\-–—,]\s*(?<date>[^\d]*\d.*))?$/i;
 
