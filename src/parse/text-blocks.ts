@@ -5,6 +5,7 @@ import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
 import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
+import { restoreExpandedTabs } from './expanded-tabs.ts';
 import { liftInlineComments } from './inline-comments.ts';
 import { withoutLinkTargets } from './plain-text-links.ts';
 
@@ -15,7 +16,8 @@ import { withoutLinkTargets } from './plain-text-links.ts';
  *   layout ends its rows with `|`);
  * - tab-separated lines (Outlook and Thunderbird "plain text" of an HTML table), hard-wrapped
  *   at 76 columns: the first row gives the column count, and the lines of a wrapped row are
- *   joined until it has them all (format=flowed is already joined by mailparser);
+ *   joined until it has them all (format=flowed is already joined by mailparser); their tabs
+ *   are put back where a client expanded them to spaces (expanded-tabs.ts);
  * - one cell per line, each closed by `|`, under a header of known column names;
  * - the text dumps of an HTML table (text-dumps.ts): drawn in a box, aligned with spaces,
  *   or a "label | value" table's fields;
@@ -29,13 +31,13 @@ import { withoutLinkTargets } from './plain-text-links.ts';
 const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
 
 export function textToBlocks(text: string): Block[] {
-  const lines = unglueTables(dropEventXml(
+  const lines = unglueTables(restoreExpandedTabs(dropEventXml(
     liftInlineComments(text.replace(/\r\n?/g, '\n').split('\n'))
       .map((l) => withoutLinkTargets(l.replace(/^(?:[ \t]*>)+ ?/, '')))
       .map((l) => (l.includes('&') ? decodeHTML(l) : l))
       // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
       .map((l) => (RULE_LINE_RE.test(l) ? '' : l)),
-  ));
+  )));
   // rows closed by a final `|` (S12's layout): a wrap may even leave that `|` alone on a line
   const trailingPipes = lines.some((l) => /\|\s*$/.test(l));
   const blocks: Block[] = [];

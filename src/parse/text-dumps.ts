@@ -282,10 +282,15 @@ const NOT_NAMES_RE = /[@\d.,:;!?\[\]"=/<>|]/;
  * and for names that cannot head an error table (neither a description nor an identity).
  */
 export function columnRoles(line: string): FieldRole[] | null {
+  return columnNames(line)?.map((name) => fieldRole(name)!) ?? null;
+}
+
+/** The column names of such a line (see `columnRoles`), as written. */
+export function columnNames(line: string): string[] | null {
   // names have no address, digit, colon or sentence punctuation: most lines end here, before any split is tried
   if (line.length > MAX_DUMP_WIDTH || NOT_NAMES_RE.test(line)) return null;
-  const roles = headerColumns(chunks(line))?.map((c) => fieldRole(c.text)!) ?? null;
-  return roles && (roles.includes('description') || roles.includes('identity')) ? roles : null;
+  const names = headerColumns(chunks(line))?.map((c) => c.text) ?? null;
+  return names?.some((name) => fieldRole(name) === 'description' || fieldRole(name) === 'identity') ? names : null;
 }
 
 /**

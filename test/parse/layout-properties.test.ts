@@ -34,6 +34,9 @@ const textArb: fc.Arbitrary<[Layout, Mangle]> = fc.oneof(
   fc.integer({ min: 72, max: 100 }).map((w): [Layout, Mangle] => [{ kind: 'tab' }, { wrapWidth: w }]),
   fc.integer({ min: 60, max: 100 }).map((w): [Layout, Mangle] => [{ kind: 'tab' }, { flowedWidth: w }]),
   fc.constantFrom('gmail' as const, 'outlook' as const).map((f): [Layout, Mangle] => [{ kind: 'tab' }, { wrapWidth: 76, forward: f, quote: true }]),
+  // a client that expanded the tabs to spaces before it wrapped (blind33 B2, B3: inferred)
+  fc.option(fc.integer({ min: 72, max: 100 }), { nil: undefined }).map((w): [Layout, Mangle] => [{ kind: 'tab' }, { expandTabs: true, wrapWidth: w }]),
+  fc.constant<[Layout, Mangle]>([{ kind: 'tab' }, { expandTabs: true, wrapWidth: 76, forward: 'gmail', quote: true }]),
   fc.constant<[Layout, Mangle]>([{ kind: 'cell-lines' }, {}]),
   fc.integer({ min: 50, max: 100 }).map((w): [Layout, Mangle] => [{ kind: 'cell-lines' }, { wrapWidth: w }]),
 );

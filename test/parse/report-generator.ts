@@ -323,6 +323,11 @@ export interface Mangle {
   nbsp?: boolean;
   /** Text only: soft line breaks of format=flowed (RFC 3676) at this width instead of hard wraps. */
   flowedWidth?: number;
+  /**
+   * Text only: tabs turned into spaces up to the next stop of 8 columns, before any wrap, as
+   * `expand` or Python's textwrap do (blind33 B2, B3: inferred, no public sample shows a client doing it).
+   */
+  expandTabs?: boolean;
 }
 
 const ALL_FIELDS = new Set<Layout['kind']>(['html-keyvalue', 'field-lines', 'tab', 'cell-lines']);
@@ -489,6 +494,7 @@ export function renderReport(spec: ReportSpec, layout: Layout, mangle: Mangle = 
   const isHtml = layout.kind === 'html-table' || layout.kind === 'html-keyvalue';
   const sentAt = new Date(spec.reportedAt.getTime() + 180_000);
   let body = isHtml ? renderHtmlFragment(spec, layout, mangle.nbsp ?? false) : renderText(spec, layout);
+  if (mangle.expandTabs) body = body.split('\n').map(expandTabs).join('\n');
   if (mangle.wrapWidth) body = wrapText(body, mangle.wrapWidth);
   const flowed = !isHtml && !!mangle.flowedWidth;
   if (flowed) body = flowText(body, mangle.flowedWidth!);
@@ -593,6 +599,12 @@ export function expectedErrors(spec: ReportSpec, layout: Layout): Array<{
  * format=flowed (RFC 3676): long lines broken at spaces, each soft break marked by the space
  * left at the end of the line; lines that begin with a space, "From " or ">" are space-stuffed.
  */
+function expandTabs(line: string): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch;
+  return out;
+}
+
 function flowText(text: string, width: number): string {
   return text
     .split('\n')

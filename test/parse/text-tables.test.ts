@@ -134,6 +134,52 @@ describe('tab-separated tables', () => {
   });
 });
 
+describe('tab rows whose tabs a client expanded to spaces (blind33 B2, B3)', () => {
+  // blind33's rows as Python's textwrap left them: the tab after the identity turned into spaces
+  // up to the next stop of 8, the row wrapped at 74, the anchor on a line of its own
+  const rows = [
+    'hank.ives@lamna.org     Unable to update this object because the following',
+    'attributes associated with this object have values that may already be',
+    'associated with another object in your local directory services:',
+    '[ProxyAddresses SMTP:hank.ives@lamna.org;]. Correct or remove the',
+    'duplicate values in your local directory.',
+    'Ij8kL9mN0oP1qR2sT3uV4w==',
+    'irene.jay@lamna.org     Unable to update this object because the following',
+    'attributes associated with this object have values that may already be',
+    'associated with another object in your local directory services:',
+    '[UserPrincipalName irene.jay@lamna.org;]. Correct or remove the duplicate',
+    'values in your local directory.',
+    'Jk9lM0nO1pQ2rS3tU4vW5x==',
+  ];
+  const want = [
+    ['DuplicateAttribute', 'hank.ives@lamna.org', 'Ij8kL9mN0oP1qR2sT3uV4w=='],
+    ['DuplicateAttribute', 'irene.jay@lamna.org', 'Jk9lM0nO1pQ2rS3tU4vW5x=='],
+  ];
+
+  it('under a header that kept its tabs, each row is a row: the header\'s last name is no object, and the second row is kept', () => {
+    expect(records(['Identity\tError Description\tSource Anchor', ...rows].join('\n'))).toEqual(want);
+  });
+
+  it('under a header of spaces too, the rows are read as rows, not cut into columns as a w3m dump is', () => {
+    expect(records(['Identity    Error Description    Source Anchor', ...rows].join('\n'))).toEqual(want);
+  });
+
+  it('a name one space before a tab stop ends where the error starts, and a row starts after the anchor that ends the one above', () => {
+    const text = [
+      'Identity\tError Description\tObject Type\tSource Anchor',
+      // "Jürgen Müller 1" is 15 characters: its tab became one space
+      'Jürgen Müller 1 Unable to update this object in Azure Active Directory,',
+      'because the attribute [FederatedUser.UserPrincipalName], is not valid.  User',
+      'YW5uMDAwMDAwMDAwMDAwMDAx',
+      `Help Desk 22    ${LARGE}    Group   Ym9iMDAwMDAwMDAwMDAwMDAx`,
+    ].join('\n');
+    expect(records(text)).toEqual([
+      ['FederatedDomainChange', 'Jürgen Müller 1', 'YW5uMDAwMDAwMDAwMDAwMDAx'],
+      ['LargeObject', 'Help Desk 22', 'Ym9iMDAwMDAwMDAwMDAwMDAx'],
+    ]);
+  });
+});
+
 describe('rows flattened to words', () => {
   it('a row written as one run of text (lynx) keeps the source anchor after its error', () => {
     const text = [
