@@ -9,6 +9,7 @@ import {
   checkJiraResolveScreen,
   checkServiceNowCloseCode,
   checkServiceNowReference,
+  checkServiceNowRoutes,
   checkZendeskGroup,
   checkZendeskSolve,
   configuredGroup,
@@ -132,14 +133,8 @@ async function checkServiceNow(config: Config, sn: Ready<'servicenow'>, base: st
     pass('desk servicenow', `${base}: login ok, correlation_id query on incident works`),
     await checkServiceNowCloseCode(api, sn),
     ...(sn.assignmentGroup ? [await checkServiceNowReference(api, configuredGroup(sn.assignmentGroup))] : []),
-    ...(await Promise.all([
-      ...routedValues(config, 'servicenow', (r) => r.assignmentGroup).map(({ value, tenants }) =>
-        checkServiceNowReference(api, { check: `desk servicenow group of ${tenants}`, table: 'sys_user_group', what: 'group', value, setting: `desk.servicenow.assignmentGroup of ${tenants} in the tenants file` }),
-      ),
-      ...routedValues(config, 'servicenow', (r) => r.company).map(({ value, tenants }) =>
-        checkServiceNowReference(api, { check: `desk servicenow company of ${tenants}`, table: 'core_company', what: 'company', value, setting: `desk.servicenow.company of ${tenants} in the tenants file` }),
-      ),
-    ])),
+    ...(await checkServiceNowRoutes(api, routedValues(config, 'servicenow', (r) => r.assignmentGroup), { key: 'assignmentGroup', table: 'sys_user_group', what: 'group' })),
+    ...(await checkServiceNowRoutes(api, routedValues(config, 'servicenow', (r) => r.company), { key: 'company', table: 'core_company', what: 'company' })),
   ];
 }
 

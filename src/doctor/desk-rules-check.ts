@@ -97,22 +97,57 @@ export function configuredGroup(value: string): ServiceNowReference {
  * its incidents fails (blind32 V3).
  */
 export async function checkServiceNowReference(api: AxiosInstance, ref: ServiceNowReference): Promise<CheckResult> {
+  return (await lookUpServiceNowReference(api, ref)).result;
+}
+
+/**
+ * The groups or companies tenants route their incidents to (a tenants file's
+ * `desk.servicenow.<key>`), one row per record: tenants that name one group by its name and by
+ * its sys_id share a row, as they share the group (blind39 M7). A value that names no one
+ * record keeps a row of its own.
+ */
+export async function checkServiceNowRoutes(
+  api: AxiosInstance,
+  routes: ReadonlyArray<{ value: string; tenants: string }>,
+  kind: Omit<SnReference, 'setting'> & { key: 'assignmentGroup' | 'company' },
+): Promise<CheckResult[]> {
+  const check = (tenants: string): string => `desk servicenow ${kind.what} of ${tenants}`;
+  const found = await Promise.all(
+    routes.map(async ({ value, tenants }) => ({
+      tenants,
+      ...(await lookUpServiceNowReference(api, { check: check(tenants), table: kind.table, what: kind.what, value, setting: `desk.servicenow.${kind.key} of ${tenants} in the tenants file` })),
+    })),
+  );
+  const bySysId = new Map<string, { tenants: string[]; result: CheckResult }>();
+  const unresolved: CheckResult[] = [];
+  for (const { tenants, result, sysId } of found) {
+    const same = sysId === undefined ? undefined : bySysId.get(sysId);
+    if (same) same.tenants.push(tenants);
+    else if (sysId !== undefined) bySysId.set(sysId, { tenants: [tenants], result });
+    else unresolved.push(result);
+  }
+  return [...[...bySysId.values()].map(({ tenants, result }) => ({ ...result, check: check(tenants.join(', ')) })), ...unresolved];
+}
+
+async function lookUpServiceNowReference(api: AxiosInstance, ref: ServiceNowReference): Promise<{ result: CheckResult; sysId?: string }> {
   const { check, table, what, value, setting } = ref;
   const field = SYS_ID.test(value) ? 'sys_id' : 'name';
-  if (/[\^\r\n]/.test(value)) return fail(check, `${setting} ${JSON.stringify(value)} cannot be queried`, `give the ${what}'s sys_id or its exact name`);
+  if (/[\^\r\n]/.test(value)) return { result: fail(check, `${setting} ${JSON.stringify(value)} cannot be queried`, `give the ${what}'s sys_id or its exact name`) };
   const res = await api.get(`/api/now/v2/table/${table}`, { params: { sysparm_query: `${field}=${value}`, sysparm_fields: 'sys_id,name', sysparm_limit: '2' } });
   if (res.status === 403) {
-    return warn(check, `${table} is not readable by this user: the ${what} was not checked`, `grant the user read on ${table}, or check by hand that '${value}' is a ${what}`);
+    return { result: warn(check, `${table} is not readable by this user: the ${what} was not checked`, `grant the user read on ${table}, or check by hand that '${value}' is a ${what}`) };
   }
   const bad = httpProblem(check, table, res, 'check SERVICENOW_USER and SERVICENOW_PASSWORD');
-  if (bad) return bad;
+  if (bad) return { result: bad };
   const rows = ((res.data as { result?: Array<{ sys_id?: string; name?: string }> }).result ?? []).filter((r) => r[field] === value);
-  if (rows.length === 1) return pass(check, `incidents ${what === 'group' ? 'go to' : 'are for'} '${rows[0]!.name ?? value}' (${rows[0]!.sys_id})`);
-  return fail(
-    check,
-    `${setting} ${JSON.stringify(value)} ${rows.length ? `names several ${what}s` : `names no ${what}`}: every incident create fails`,
-    `set ${setting} to the ${what}'s sys_id or its exact name`,
-  );
+  if (rows.length === 1) return { result: pass(check, `incidents ${what === 'group' ? 'go to' : 'are for'} '${rows[0]!.name ?? value}' (${rows[0]!.sys_id})`), sysId: rows[0]!.sys_id };
+  return {
+    result: fail(
+      check,
+      `${setting} ${JSON.stringify(value)} ${rows.length ? `names several ${what}s` : `names no ${what}`}: every incident create fails`,
+      `set ${setting} to the ${what}'s sys_id or its exact name`,
+    ),
+  };
 }
 
 /** Zendesk's system ticket fields; only custom ones can be "required to solve" in a way syncdesk cannot fill. */

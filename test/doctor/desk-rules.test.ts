@@ -179,6 +179,16 @@ describe("doctor: each tenant's own place on the desk (a tenants file's desk:)",
     });
   });
 
+  it('ServiceNow: two tenants that name one group, one by its name and one by its sys_id, share its row (blind39 M7)', async () => {
+    const fake = new FakeServiceNow({ groups: [{ sys_id: 'a'.repeat(32), name: 'Shared Ops' }] });
+    await fake.start();
+    started.push(fake);
+    const file = tenantsFile('{ servicenow: { assignmentGroup: Shared Ops } }', `{ servicenow: { assignmentGroup: ${'a'.repeat(32)} } }`);
+    const results = await probeDesk(loadConfig({ TICKET_SINK: 'servicenow', SERVICENOW_URL: fake.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: 'secret', GRAPH_TENANTS_FILE: file }), 5_000);
+    const groups = results.filter((r) => r.check.startsWith('desk servicenow group of'));
+    expect(groups).toEqual([expect.objectContaining({ check: 'desk servicenow group of Contoso, Fabrikam', status: 'pass', detail: `incidents go to 'Shared Ops' (${'a'.repeat(32)})` })]);
+  });
+
   it("Jira: a routed project's create screen is checked as JIRA_PROJECT's; a project the account cannot see fails", async () => {
     const fake = new FakeJira({ otherProjects: ['CON'] });
     await fake.start();
