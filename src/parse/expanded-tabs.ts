@@ -2,7 +2,7 @@ import { collapse } from './blocks.ts';
 import { findFamilies } from './families.ts';
 import { isAnchorShaped } from './flat-rows.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
-import { alignedTable, columnNames } from './text-dumps.ts';
+import { alignedTable, columnNames } from './text-dump-tables.ts';
 import { EMAIL_RE, canonicalObjectType, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 
 /**
@@ -42,7 +42,7 @@ export function restoreExpandedTabs(lines: string[]): string[] {
 
 /**
  * Under a spaced header, whether the rows read as expanded tabs say more than the same lines
- * read as a dump aligned in columns (w3m, lynx: text-dumps.ts): by the rows whose description
+ * read as a dump aligned in columns (w3m, lynx: text-dump-tables.ts): by the rows whose description
  * starts with an error sentence, and those with an anchor in their id column, less the rows
  * whose description holds no error at all. Cut into columns, wrapped prose puts a sentence's
  * middle in a description and words in the id column; read as tab rows, a real dump's anchors

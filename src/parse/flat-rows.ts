@@ -1,4 +1,4 @@
-import { columnRoles } from './text-dumps.ts';
+import { columnRoles } from './text-dump-tables.ts';
 import { EMAIL_RE, canonicalObjectType, fieldRole, isKnownCode, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 
 /**

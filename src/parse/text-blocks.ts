@@ -1,6 +1,7 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
-import { alignedFields, alignedTable, boxTable, centredFields, MAX_ROW_LINES, underlinedTable } from './text-dumps.ts';
+import { alignedTable, boxTable, MAX_ROW_LINES, underlinedTable } from './text-dump-tables.ts';
+import { alignedFields, centredFields } from './text-dump-fields.ts';
 import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
 import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
@@ -19,8 +20,8 @@ import { withoutLinkTargets } from './plain-text-links.ts';
  *   joined until it has them all (format=flowed is already joined by mailparser); their tabs
  *   are put back where a client expanded them to spaces (expanded-tabs.ts);
  * - one cell per line, each closed by `|`, under a header of known column names;
- * - the text dumps of an HTML table (text-dumps.ts): drawn in a box, aligned with spaces,
- *   or a "label | value" table's fields;
+ * - the text dumps of an HTML table: drawn in a box or aligned with spaces
+ *   (text-dump-tables.ts), or a "label | value" table's fields (text-dump-fields.ts);
  * - html-to-text's default table (mailparser's own `text`), cells glued: written back as
  *   rows first (glued-rows.ts).
  * An Event Viewer "Copy details as text" paste ends with the same event as XML: that copy
