@@ -12,7 +12,7 @@ import type { z } from 'zod';
 
 export const DEFAULT_CONFIG_FILE = 'syncdesk.yaml';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * Which file to read: `--config FILE` (the CLI puts it in SYNCDESK_CONFIG), else

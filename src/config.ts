@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { CONFIG_ENV, ConfigSchema, type Config } from '../schemas/config.schema.ts';
-import { readConfigFile } from './config-file.ts';
+import { readConfigFile, type Env } from './config-file.ts';
 
-type Env = Record<string, string | undefined>;
 
 interface KeySource {
   path: string;

@@ -62,6 +62,11 @@ export const backoffStrategy: BackoffStrategy = (attemptsMade, _type, err) => {
   return Math.round(max * (0.5 + Math.random() * 0.5));
 };
 
+/** What a re-run's job ids end with (`replay --force`, `failed retry` of a chunk): the first run's jobs are kept for days. */
+function rerunSuffix(rerun: string | undefined): string {
+  return rerun ? `-r${rerun}` : '';
+}
+
 function hash(...parts: string[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\u0000');
@@ -222,7 +227,7 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
     },
     async addReportFlow(job, options = {}) {
       // a forced re-run (`replay --force`) gets ids of its own: the first run's jobs are kept for days
-      const again = options.rerun ? `-r${options.rerun}` : '';
+      const again = rerunSuffix(options.rerun);
       const jobId = jobIds.report(job.report.reportId, job.errors.map((e) => e.fingerprint)) + again;
       if (await ticket.getJob(jobId)) return { jobId, added: false, resolveJobs: 0 };
       const chunks = chunkErrors(job.errors);
@@ -240,7 +245,7 @@ export function createQueues(connection: RedisClient, prefix: string, settings: 
       return { jobId, added: true, resolveJobs: chunks.length };
     },
     async addChunkRerun(data, rerun) {
-      const again = `-r${rerun}`;
+      const again = rerunSuffix(rerun);
       await flow.add(chunkJob(data, again, [resolveJob(data, again, settings)], 'relookup'), flowOptions);
     },
     async close() {

@@ -3,7 +3,7 @@ import type { Config, DESK_REQUIRED } from '../../schemas/config.schema.ts';
 import { fail, pass, skip, warn, type CheckResult } from './check.ts';
 import { http, httpProblem, networkProblem } from './desk-http.ts';
 import type { DeskRoute } from '../../schemas/ticket.schema.ts';
-import { loadConfiguredTenants } from '../resolve/tenants.ts';
+import { loadConfiguredTenants, tenantLabel } from '../resolve/tenants.ts';
 import {
   checkJiraCreateScreen,
   checkJiraResolveScreen,
@@ -69,7 +69,7 @@ function routedValues<D extends keyof DeskRoute, V>(config: Config, desk: D, val
   for (const t of entries) {
     const part = t.desk?.[desk];
     const value = part ? valueOf(part) : undefined;
-    if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), t.name ?? t.tenantId]);
+    if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), tenantLabel(t)]);
   }
   return [...byValue].map(([value, names]) => ({ value, tenants: names.join(', ') }));
 }

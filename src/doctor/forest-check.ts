@@ -1,7 +1,7 @@
 import type { Config } from '../../schemas/config.schema.ts';
 import { defaultForestQueued } from '../app/onprem-routing.ts';
 import { onPremQueueName } from '../queues.ts';
-import { loadTenantsFile, type TenantEntry } from '../resolve/tenants.ts';
+import { loadTenantsFile, tenantLabel, type TenantEntry } from '../resolve/tenants.ts';
 import { pass, warn, type CheckResult } from './check.ts';
 
 /**
@@ -18,7 +18,7 @@ export function checkForests(config: Config, env: Record<string, string | undefi
     return [];
   }
   const byForest = new Map<string, string[]>();
-  for (const t of tenants) if (t.onpremForest) byForest.set(t.onpremForest, [...(byForest.get(t.onpremForest) ?? []), t.name ?? t.tenantId]);
+  for (const t of tenants) if (t.onpremForest) byForest.set(t.onpremForest, [...(byForest.get(t.onpremForest) ?? []), tenantLabel(t)]);
   const fallback = defaultForestQueued(config);
   if (!byForest.size) {
     if (!fallback || tenants.length < 2) return [];

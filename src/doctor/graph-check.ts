@@ -5,7 +5,7 @@ import { normaliseLookup } from '../resolve/lookup-key.ts';
 import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } from '../resolve/lookup-plan.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
 import type { SignInFailure } from '../resolve/sign-in-diagnosis.ts';
-import { signsInToGraph, type TenantEntry } from '../resolve/tenants.ts';
+import { signsInToGraph, tenantLabel, type TenantEntry } from '../resolve/tenants.ts';
 import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
 /**
@@ -50,7 +50,8 @@ export const realGraphProbe: GraphProbeFactory = (tenant, g) => {
   };
 };
 
-function tenantLabel(t: TenantEntry): string {
+/** A tenant with its id, for the detail of its rows. */
+function labelWithId(t: TenantEntry): string {
   return t.name ? `${t.name} (${t.tenantId})` : t.tenantId;
 }
 
@@ -72,12 +73,12 @@ function statusOf(err: unknown): number | undefined {
 }
 
 export async function checkGraphTenant(tenant: TenantEntry, config: Config, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
-  const name = `graph ${tenant.name ?? tenant.tenantId}`;
+  const name = `graph ${tenantLabel(tenant)}`;
   const fromFile = Boolean(config.graph.tenantsFile);
   try {
     await withTimeout(probe.token(), timeoutMs, 'graph token');
   } catch (err) {
-    return fail(name, `${tenantLabel(tenant)}: no token (${errorText(err)})`, tokenFix(err, fromFile));
+    return fail(name, `${labelWithId(tenant)}: no token (${errorText(err)})`, tokenFix(err, fromFile));
   }
   const missing: string[] = [];
   for (const p of GRAPH_PROBES) {
@@ -89,17 +90,17 @@ export async function checkGraphTenant(tenant: TenantEntry, config: Config, prob
         missing.push(p.permission);
         continue;
       }
-      return fail(name, `${tenantLabel(tenant)}: token ok, GET ${p.path}?$top=1&$select=id failed (${status ? `HTTP ${status}: ` : ''}${errorText(err)})`, 'check GRAPH_BASE_URL / GRAPH_CLOUD and that Graph is reachable');
+      return fail(name, `${labelWithId(tenant)}: token ok, GET ${p.path}?$top=1&$select=id failed (${status ? `HTTP ${status}: ` : ''}${errorText(err)})`, 'check GRAPH_BASE_URL / GRAPH_CLOUD and that Graph is reachable');
     }
   }
   if (missing.length) {
     return fail(
       name,
-      `${tenantLabel(tenant)}: token ok, but Graph answers 403 for ${missing.join(', ')}`,
+      `${labelWithId(tenant)}: token ok, but Graph answers 403 for ${missing.join(', ')}`,
       `grant the app the Microsoft Graph application permissions ${missing.join(', ')} (syncdesk needs User.Read.All, Group.Read.All, OrgContact.Read.All) and click "Grant admin consent"`,
     );
   }
-  return pass(name, `${tenantLabel(tenant)}: token ok; users, groups and contacts readable`);
+  return pass(name, `${labelWithId(tenant)}: token ok; users, groups and contacts readable`);
 }
 
 async function attempt(probe: GraphProbe, q: PlannedQuery, timeoutMs: number): Promise<unknown> {
@@ -115,29 +116,29 @@ const describeErr = (err: unknown) => `${statusOf(err) ? `HTTP ${statusOf(err)} 
 
 /** One planned live lookup and one planned deleted-items lookup, for a value nobody holds. */
 export async function checkGraphLookups(tenant: TenantEntry, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
-  const name = `graph ${tenant.name ?? tenant.tenantId} lookups`;
+  const name = `graph ${tenantLabel(tenant)} lookups`;
   const lookup = normaliseLookup({ attribute: 'UserPrincipalName', value: PROBE_VALUE })!;
   const [liveUsers] = liveQueries(lookup);
   const liveErr = await attempt(probe, liveUsers!, timeoutMs);
   if (liveErr) {
-    return fail(name, `${tenantLabel(tenant)}: the planned user lookup was refused (${describeErr(liveErr)})`, statusOf(liveErr) === 403 ? 'grant the app User.Read.All (application) and click "Grant admin consent"' : 'check GRAPH_BASE_URL / GRAPH_CLOUD: this is the query every report needs');
+    return fail(name, `${labelWithId(tenant)}: the planned user lookup was refused (${describeErr(liveErr)})`, statusOf(liveErr) === 403 ? 'grant the app User.Read.All (application) and click "Grant admin consent"' : 'check GRAPH_BASE_URL / GRAPH_CLOUD: this is the query every report needs');
   }
   const [deletedUsers] = deletedQueries(lookup);
   const fullErr = await attempt(probe, deletedUsers!, timeoutMs);
-  if (!fullErr) return pass(name, `${tenantLabel(tenant)}: live lookup and recycle-bin lookup (endswith, proxyAddresses/any) both accepted`);
-  if (statusOf(fullErr) === 403) return fail(name, `${tenantLabel(tenant)}: the recycle-bin lookup is forbidden (${describeErr(fullErr)})`, 'grant the app User.Read.All and Group.Read.All (application) and click "Grant admin consent"');
+  if (!fullErr) return pass(name, `${labelWithId(tenant)}: live lookup and recycle-bin lookup (endswith, proxyAddresses/any) both accepted`);
+  if (statusOf(fullErr) === 403) return fail(name, `${labelWithId(tenant)}: the recycle-bin lookup is forbidden (${describeErr(fullErr)})`, 'grant the app User.Read.All and Group.Read.All (application) and click "Grant admin consent"');
   const [narrow] = narrowDeletedQueries(lookup);
   const narrowErr = await attempt(probe, narrow!, timeoutMs);
   if (!narrowErr) {
     return warn(
       name,
-      `${tenantLabel(tenant)}: Graph refuses the full recycle-bin query (${describeErr(fullErr)}); syncdesk falls back to mail eq, so soft-deleted holders are matched by mail only`,
+      `${labelWithId(tenant)}: Graph refuses the full recycle-bin query (${describeErr(fullErr)}); syncdesk falls back to mail eq, so soft-deleted holders are matched by mail only`,
       'nothing to change for syncdesk to run: tickets say when the recycle bin was searched by mail only; check such values by hand with Get-MgDirectoryDeletedItemAsUser',
     );
   }
   return warn(
     name,
-    `${tenantLabel(tenant)}: Graph refuses every recycle-bin query (${describeErr(narrowErr)}); live holders are still found, and tickets say the recycle bin could not be searched`,
+    `${labelWithId(tenant)}: Graph refuses every recycle-bin query (${describeErr(narrowErr)}); live holders are still found, and tickets say the recycle bin could not be searched`,
     'check GRAPH_BASE_URL / GRAPH_CLOUD (a national cloud or proxy may not serve /directory/deletedItems), and look soft-deleted holders up by hand with Get-MgDirectoryDeletedItemAsUser',
   );
 }
@@ -163,7 +164,7 @@ export async function checkGraph(
   const out: CheckResult[] = [];
   for (const tenant of tenants) {
     if (!signsInToGraph(tenant)) {
-      out.push(skip(`graph ${tenant.name ?? tenant.tenantId}`, 'no Graph sign-in in the tenants file (consent pending): its values are looked up in its directory snapshot'));
+      out.push(skip(`graph ${tenantLabel(tenant)}`, 'no Graph sign-in in the tenants file (consent pending): its values are looked up in its directory snapshot'));
       continue;
     }
     const probe = factory(tenant, config.graph);

@@ -8,6 +8,7 @@ import type { GraphObserver } from './graph-observer.ts';
 import { createRedisLookupCache } from './lookup-cache.ts';
 import { createLimiter } from './rate-limit.ts';
 import { tenantGraphClient } from './tenant-client.ts';
+import { tenantLabel } from './tenants.ts';
 
 /** What the Graph lookups of every tenant share: the Redis answer cache, logging, metrics. */
 export interface GraphLookupsDeps {
@@ -31,7 +32,7 @@ export function graphLookups(config: Config, deps: GraphLookupsDeps): DirectoryL
     createGraphDirectoryLookup({
       client: tenantGraphClient(tenant, g, deps.createCredential, deps.observeGraph),
       tenant: tenant.tenantId,
-      logger: deps.logger.child({ tenant: tenant.name ?? tenant.tenantId }),
+      logger: deps.logger.child({ tenant: tenantLabel(tenant) }),
       cache,
       cacheTtlSeconds: g.cacheTtlSeconds,
       limiter: createLimiter({ concurrency: g.maxConcurrency, ratePerSecond: g.requestsPerSecond }),

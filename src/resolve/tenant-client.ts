@@ -3,7 +3,7 @@ import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
-import { createTenantDirectory, loadConfiguredTenants, signsInToGraph, type TenantDirectory, type TenantEntry } from './tenants.ts';
+import { createTenantDirectory, loadConfiguredTenants, signsInToGraph, tenantLabel, type TenantDirectory, type TenantEntry } from './tenants.ts';
 
 /** The tenant from GRAPH_* variables, when there is no tenants file; null when Graph is not configured. */
 export function singleTenant(g: Config['graph']): TenantEntry | null {
@@ -50,7 +50,7 @@ export function tenantRoute(config: Config, tenantsFile: TenantDirectory | null)
     const m = directory.match(report);
     if (!m.ok) return { note: m.reason };
     // consent pending: the tenant's snapshot answers (graphThenSnapshots), or the note says why nothing did
-    if (!signsInToGraph(m.tenant)) return { note: `tenant ${m.tenant.name ?? m.tenant.tenantId} has no Graph sign-in in the tenants file` };
+    if (!signsInToGraph(m.tenant)) return { note: `tenant ${tenantLabel(m.tenant)} has no Graph sign-in in the tenants file` };
     return { tenant: m.tenant };
   };
 }

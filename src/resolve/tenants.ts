@@ -45,6 +45,11 @@ export interface TenantEntry extends TenantCredentials {
   desk?: DeskRoute;
 }
 
+/** How a tenant is named to the admin: its name, else its id. */
+export function tenantLabel(t: { name?: string | null; tenantId: string }): string {
+  return t.name ?? t.tenantId;
+}
+
 /** Whether the entry can sign in to Graph; one that cannot is answered from its directory snapshot. */
 export function signsInToGraph(t: TenantEntry): boolean {
   return !!t.managedIdentity || (!!t.clientId && (!!t.clientSecret || !!t.certificatePath));
@@ -171,10 +176,9 @@ export function deskRoutes(tenantsFile: TenantDirectory | null): DeskRoute[] {
  */
 export function ambiguities(tenants: readonly TenantEntry[]): string[] {
   const owners = new Map<string, string[]>();
-  const label = (t: TenantEntry): string => t.name ?? t.tenantId;
   for (const t of tenants) {
     const keys = [`tenant id ${t.tenantId.toLowerCase()}`, ...t.domains.map((d) => `domain ${d}`), ...(t.name ? [`name ${t.name.toLowerCase()}`] : [])];
-    for (const key of new Set(keys)) owners.set(key, [...(owners.get(key) ?? []), label(t)]);
+    for (const key of new Set(keys)) owners.set(key, [...(owners.get(key) ?? []), tenantLabel(t)]);
   }
   return [...owners].filter(([, who]) => who.length > 1).map(([key, who]) => `${key} is listed for ${who.join(' and ')}`);
 }
@@ -196,7 +200,7 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
   const only = (hits: TenantEntry[], what: string): TenantMatch | null => {
     const unique = [...new Set(hits)];
     if (unique.length === 1) return { ok: true, tenant: unique[0]! };
-    if (unique.length > 1) return { ok: false, reason: `${what} matches ${unique.length} tenants (${unique.map((t) => t.name ?? t.tenantId).join(', ')})` };
+    if (unique.length > 1) return { ok: false, reason: `${what} matches ${unique.length} tenants (${unique.map(tenantLabel).join(', ')})` };
     return null;
   };
   return {

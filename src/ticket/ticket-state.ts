@@ -3,14 +3,14 @@ import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/connection.ts';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { TransientError } from '../errors.ts';
-import type { ReportSighting } from './render.ts';
+import type { SeenInfo } from './render.ts';
 
 /**
  * What syncdesk remembers per correlation key, in Redis: the ticket, where it stands, and
  * the reports seen. It is the primary lookup (desk searches can lag, e.g. Jira's); the desk
  * search is the fallback that heals a lost write.
  */
-export interface KeyState {
+export interface KeyState extends SeenInfo {
   key: string;
   /**
    * The ordered stream of reports that saw the problem last: the tenant key, `<tenant>|graph`
@@ -50,10 +50,6 @@ export interface KeyState {
   lastMissedReportId: string | null;
   /** The sync run last counted in `missed`: another copy of that run (a forward of the report) is not counted again. */
   lastMissedCoversAt?: string | null;
-  firstSeen: string;
-  lastSeen: string;
-  seenCount: number;
-  reports: ReportSighting[];
   /** The problem's state lives under this key now: its tenant is named otherwise (ReportRef.tenantAliases). */
   movedTo?: string;
 }
