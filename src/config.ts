@@ -109,7 +109,7 @@ function readEnvValue(env: Env, key: string): string | undefined {
  * ConfigError naming every bad key both ways (`ticket.rt.url (RT_URL): Invalid URL`).
  */
 export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}, options: LoadConfigOptions = {}): Config {
-  let input: Record<string, unknown> = { redis: {}, imap: {}, graph: {}, ticket: {}, ingest: {} };
+  let input: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(options.defaults ?? {})) setPath(input, path, value);
   if (options.file) {
     const file = readConfigFile(options.file, ConfigSchema);
