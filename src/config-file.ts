@@ -10,7 +10,7 @@ import type { z } from 'zod';
  * the top, and keys the schema does not know (the schema itself would drop them silently).
  */
 
-export const DEFAULT_CONFIG_FILE = 'syncdesk.yaml';
+const DEFAULT_CONFIG_FILE = 'syncdesk.yaml';
 
 export type Env = Record<string, string | undefined>;
 
@@ -102,7 +102,7 @@ function dropNulls(value: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Problems with keys: unknown ones (with a likely meant one), and sections given as values or the reverse. */
-export function keyProblems(data: Record<string, unknown>, known: Map<string, 'section' | 'value'>, prefix = ''): string[] {
+function keyProblems(data: Record<string, unknown>, known: Map<string, 'section' | 'value'>, prefix = ''): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     const path = prefix ? `${prefix}.${key}` : key;

@@ -64,7 +64,7 @@ function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>)
 }
 
 /** Where a config path's problem is named: the file key and its variable (`ticket.rt.url (RT_URL)`). */
-export function describePath(path: string): string {
+function describePath(path: string): string {
   const key = PATH_TO_KEY.get(path);
   return key ? `${path} (${key})` : path || '(root)';
 }

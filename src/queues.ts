@@ -36,11 +36,11 @@ import type { RedisClient } from './redis/connection.ts';
 export { QUEUE_NAMES, type QueueName };
 
 /** Name of our backoff: exponential with jitter, or exactly the server's Retry-After. */
-export const BACKOFF_TYPE = 'syncdesk';
+const BACKOFF_TYPE = 'syncdesk';
 const BASE_DELAY_MS = 2_000;
 const MAX_DELAY_MS = 15 * 60_000;
 
-export const DEFAULT_JOB_OPTIONS = {
+const DEFAULT_JOB_OPTIONS = {
   // 8 attempts with a 2 s base: retries span roughly 4 minutes, enough to ride out a Redis, Graph or desk restart
   attempts: 8,
   backoff: { type: BACKOFF_TYPE, delay: BASE_DELAY_MS },
@@ -102,7 +102,7 @@ export function onPremForestOf(name: string): string | null {
 }
 
 /** Attempts of an onprem job: an unreachable DC is retried for about 15 s, then the report's tickets go on without AD. */
-export const ONPREM_ATTEMPTS = 4;
+const ONPREM_ATTEMPTS = 4;
 
 /** Splits a report's errors into resolve chunks of at most RESOLVE_CHUNK_SIZE, in report order. */
 export function chunkErrors(errors: SyncError[], size = RESOLVE_CHUNK_SIZE): SyncError[][] {

@@ -11,7 +11,7 @@ import { packageVersion } from '../version.ts';
  */
 
 /** The BullMQ states reported as queue depth. */
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'completed', 'failed'] as const;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'completed', 'failed'] as const;
 
 /** How long a scrape waits for Redis before leaving the queue depths out. */
 const QUEUE_SCRAPE_TIMEOUT_MS = 2_000;

@@ -19,7 +19,7 @@ import type { Metrics } from './metrics.ts';
  *   /admin/queues       the bull-board dashboard, behind HTTP Basic; off without a password
  */
 
-export const DASHBOARD_PATH = '/admin/queues';
+const DASHBOARD_PATH = '/admin/queues';
 const REDIS_READY_TIMEOUT_MS = 1_000;
 
 /** A mailbox listener's state, named by where it reads: `imap`, or `graph-mailbox` (MAIL_SOURCE=graph). */
@@ -111,7 +111,7 @@ async function redisReady(redis: RedisClient, key: string): Promise<string | nul
   }
 }
 
-export function createAdminApp(options: AdminAppOptions): Express {
+function createAdminApp(options: AdminAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
 

@@ -35,7 +35,7 @@ export interface TicketJobResult {
  * Collects the resolutions the resolve child(ren) returned. A child that failed for good
  * (ignoreDependencyOnFailure) leaves its errors as `unresolved`, with the failure as note.
  */
-export async function collectResolutions(job: Job, data: ReportErrors): Promise<Map<string, Resolution>> {
+async function collectResolutions(job: Job, data: ReportErrors): Promise<Map<string, Resolution>> {
   const values = (await job.getChildrenValues()) as Record<string, ResolveResult[] | undefined>;
   const map = new Map<string, Resolution>();
   for (const results of Object.values(values)) {
@@ -82,7 +82,7 @@ export function actionsOfEarlierAttempts(job: Pick<Job, 'progress'>): TicketActi
  * next finds as they are ("unchanged"), so what an earlier attempt did stands for that
  * problem (blind32 V5: a retried chunk's tickets were counted unchanged).
  */
-export function overAttempts(earlier: readonly TicketAction[], later: readonly TicketAction[]): TicketAction[] {
+function overAttempts(earlier: readonly TicketAction[], later: readonly TicketAction[]): TicketAction[] {
   const byKey = new Map<string, TicketAction>();
   for (const a of earlier) if (a.action !== 'unchanged') byKey.set(a.key, a);
   return [...later.map((a) => (a.action === 'unchanged' && byKey.get(a.key)) || a), ...[...byKey.values()].filter((a) => !later.some((b) => b.key === a.key))];

@@ -36,7 +36,7 @@ export async function queueCounts(queues: Queues): Promise<QueueCounts> {
 }
 
 /** Jobs still to run: waiting, running, delayed for a retry, or waiting for children. */
-export function pendingTotal(counts: QueueCounts): number {
+function pendingTotal(counts: QueueCounts): number {
   let total = 0;
   for (const c of Object.values(counts)) {
     for (const s of PENDING_STATES) total += c[s] ?? 0;

@@ -20,7 +20,7 @@ import type { RedisClient } from '../redis/connection.ts';
  */
 
 /** Past this, an older report that has not been applied is no longer waited for. */
-export const MAX_WAIT_MS = 6 * 60 * 60_000;
+const MAX_WAIT_MS = 6 * 60 * 60_000;
 /** How long a waiting job sleeps: longer behind a longer line, never long. */
 const WAIT_STEP_MS = 500;
 const MAX_SLEEP_MS = 10_000;

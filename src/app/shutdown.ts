@@ -43,7 +43,7 @@ function onShutdownSignal(shutdown: (signal: string) => Promise<void>, logger: L
  * rejects, so the signal handler exits non-zero; a job cut short is retried by another
  * worker once its lock runs out.
  */
-export async function stopWithin(stop: () => Promise<void>, seconds: number, logger: Logger): Promise<void> {
+async function stopWithin(stop: () => Promise<void>, seconds: number, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

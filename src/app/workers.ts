@@ -31,7 +31,7 @@ import type { Runtime } from './runtime.ts';
 /** Job name of the Graph poll schedule, the only job on the poll queue. */
 export const GRAPH_POLL_JOB = 'poll-graph';
 
-export const ALL_ROLES = Object.keys(QUEUE_NAMES) as QueueName[];
+const ALL_ROLES = Object.keys(QUEUE_NAMES) as QueueName[];
 
 /**
  * The roles in `--queues a,b`. `parse` is the old name of the queue that carried the Graph

@@ -11,7 +11,7 @@ import { fileInputs, inRunOrder } from './replay-order.ts';
 
 /** What `syncdesk demo` does (loaded when it runs; see demo-command.ts). */
 
-export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
+const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 async function countTicketFiles(dir: string): Promise<number> {
   try {

@@ -169,7 +169,7 @@ async function mailsInRunOrder(runtime: Runtime, chosen: FailedJobInfo[]): Promi
 }
 
 /** Re-queues failed jobs (one by id or the start of it, or all) and parses rejected mails again. */
-export async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<Retried[]> {
+async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<Retried[]> {
   const failed = await listAllFailed(runtime, 100_000);
   const chosen = await mailsInRunOrder(runtime, target.all ? failed : named(failed, target.id ?? ''));
   const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);

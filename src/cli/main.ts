@@ -22,7 +22,7 @@ import { commandPath, oneLineUsageErrors, UsageError, usageLine } from './usage.
  * configuration (EX_CONFIG of sysexits.h: starting again changes nothing, so the systemd
  * unit's RestartPreventExitStatus=78 stops there instead of restarting in a loop).
  */
-export const EXIT_CONFIG = 78;
+const EXIT_CONFIG = 78;
 
 /**
  * A setting is wrong or missing: a person must change the configuration. Told by the
@@ -34,7 +34,7 @@ function isConfigProblem(err: unknown): boolean {
   return e?.name === 'ConfigError' || (e?.name === 'PermanentError' && (e.code === 'desk_not_configured' || e.code === 'TenantsFileInvalid'));
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('syncdesk')
     .description('Turns Entra Connect "Directory Synchronization Error Report" mails into service-desk tickets.')
     .version(runningVersion(), '-V, --version', 'print the syncdesk version (and the commit, in a git checkout)')

@@ -21,7 +21,7 @@ import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from
 export const PROBE_VALUE = 'syncdesk-doctor-probe@example.invalid';
 
 /** The queries and the application permission each needs. */
-export const GRAPH_PROBES = [
+const GRAPH_PROBES = [
   { path: '/users', permission: 'User.Read.All' },
   { path: '/groups', permission: 'Group.Read.All' },
   { path: '/contacts', permission: 'OrgContact.Read.All' },
@@ -36,7 +36,7 @@ export interface GraphProbe {
 
 export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph']) => GraphProbe;
 
-export const realGraphProbe: GraphProbeFactory = (tenant, g) => {
+const realGraphProbe: GraphProbeFactory = (tenant, g) => {
   const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, { baseUrl: tenant.baseUrl ?? g.baseUrl, authorityHost: tenant.authorityHost ?? g.authorityHost });
   let credential: TokenCredential | undefined;
   const cred = () => (credential ??= createGraphCredential(tenant, endpoints));
@@ -72,7 +72,7 @@ function statusOf(err: unknown): number | undefined {
   return e?.statusCode ?? e?.status;
 }
 
-export async function checkGraphTenant(tenant: TenantEntry, config: Config, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
+async function checkGraphTenant(tenant: TenantEntry, config: Config, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
   const name = `graph ${tenantLabel(tenant)}`;
   const fromFile = Boolean(config.graph.tenantsFile);
   try {
@@ -115,7 +115,7 @@ async function attempt(probe: GraphProbe, q: PlannedQuery, timeoutMs: number): P
 const describeErr = (err: unknown) => `${statusOf(err) ? `HTTP ${statusOf(err)} ` : ''}${(err as { code?: string })?.code ?? ''} ${errorText(err, 160)}`.trim();
 
 /** One planned live lookup and one planned deleted-items lookup, for a value nobody holds. */
-export async function checkGraphLookups(tenant: TenantEntry, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
+async function checkGraphLookups(tenant: TenantEntry, probe: GraphProbe, timeoutMs: number): Promise<CheckResult> {
   const name = `graph ${tenantLabel(tenant)} lookups`;
   const lookup = normaliseLookup({ attribute: 'UserPrincipalName', value: PROBE_VALUE })!;
   const [liveUsers] = liveQueries(lookup);

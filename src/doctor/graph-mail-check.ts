@@ -21,7 +21,7 @@ export interface GraphMailProbe {
   mailbox: GraphMailbox;
 }
 
-export function realGraphMailProbe(config: Config): GraphMailProbe {
+function realGraphMailProbe(config: Config): GraphMailProbe {
   const tenant = singleTenant(config.graph);
   if (!tenant) throw new PermanentError('GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity are needed', 'GraphMailConfig');
   const endpoints = graphEndpoints(config.graph.cloud, { baseUrl: config.graph.baseUrl, authorityHost: config.graph.authorityHost });
@@ -37,7 +37,7 @@ export function realGraphMailProbe(config: Config): GraphMailProbe {
 }
 
 /** The application permissions in an app-only token (`roles`), or null when it is not a readable JWT. */
-export function tokenRoles(token: string): string[] | null {
+function tokenRoles(token: string): string[] | null {
   try {
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: unknown };
     return Array.isArray(payload.roles) ? payload.roles.map(String) : [];
@@ -47,7 +47,7 @@ export function tokenRoles(token: string): string[] | null {
 }
 
 /** How to let the app into exactly one mailbox, both ways Exchange Online offers. */
-export function scopeFix(mailbox: string, appId: string): string {
+function scopeFix(mailbox: string, appId: string): string {
   return (
     `let the app into ${mailbox} in Exchange Online PowerShell: RBAC for Applications — ` +
     `New-ServicePrincipal -AppId ${appId} -ObjectId <enterprise app object id> -DisplayName syncdesk; ` +

@@ -9,7 +9,7 @@ import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResu
 const run = promisify(execFile);
 
 /** BullMQ needs Redis 6.2 or newer (it uses commands added there). */
-export const MIN_REDIS = [6, 2, 0] as const;
+const MIN_REDIS = [6, 2, 0] as const;
 
 export function versionAtLeast(version: string, min: readonly number[]): boolean {
   const parts = version.split('.').map((p) => Number.parseInt(p, 10) || 0);

@@ -97,7 +97,7 @@ function withErrorBody(err: unknown): GraphErrorLike {
 }
 
 /** An expired or reset delta state: the round must start over (full resync through the ledger). */
-export const DELTA_EXPIRED = 'DeltaExpired';
+const DELTA_EXPIRED = 'DeltaExpired';
 
 export function isDeltaExpired(err: unknown): boolean {
   return err instanceof TransientError && err.code === DELTA_EXPIRED;
@@ -113,7 +113,7 @@ const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 const enc = encodeURIComponent;
 
 /** Maps what Graph threw for a mail request; `what` names the request in the message. */
-export function mailError(err: unknown, what: string, mailbox: string): TransientError | PermanentError {
+function mailError(err: unknown, what: string, mailbox: string): TransientError | PermanentError {
   const e = err as GraphErrorLike;
   const code = e?.code ?? '';
   // Delta tokens of Outlook items expire when Exchange's token cache drops them (40x
@@ -154,7 +154,7 @@ export interface GraphMailboxOptions {
   limiter?: Limiter;
 }
 
-export function createGraphMailbox(client: Client, address: string, options: GraphMailboxOptions = {}): GraphMailbox {
+function createGraphMailbox(client: Client, address: string, options: GraphMailboxOptions = {}): GraphMailbox {
   // Rate: Exchange allows 10,000 requests per 10 minutes per app and mailbox (~16/s); stay under it.
   const limiter = options.limiter ?? createLimiter({ concurrency: Math.min(MAILBOX_CONCURRENCY, options.concurrency ?? MAILBOX_CONCURRENCY), ratePerSecond: 15 });
   const pageSize = options.pageSize ?? 50;

@@ -48,7 +48,7 @@ interface ProvisioningError {
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
 /** One record per open conflict on one object, shaped like the parser's. */
-export function recordsFromObject(obj: Record<string, unknown>, objectType: string): SyncError[] {
+function recordsFromObject(obj: Record<string, unknown>, objectType: string): SyncError[] {
   const list = Array.isArray(obj.onPremisesProvisioningErrors) ? (obj.onPremisesProvisioningErrors as ProvisioningError[]) : [];
   const out: SyncError[] = [];
   for (const p of list) {

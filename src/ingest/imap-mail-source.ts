@@ -15,7 +15,7 @@ import type { FetchedMail, MailConnection, MailSource, MailboxState, MarkResult 
  */
 
 /** Exchange Online app-only IMAP (client credentials); the token lives about an hour. */
-export const EXCHANGE_IMAP_SCOPE = 'https://outlook.office365.com/.default';
+const EXCHANGE_IMAP_SCOPE = 'https://outlook.office365.com/.default';
 
 export type AccessTokenProvider = () => Promise<string>;
 
@@ -31,7 +31,7 @@ export interface ImapMailSourceOptions {
   clientOptions?: Partial<ImapFlowOptions>;
 }
 
-export function defaultAccessTokenProvider(config: Config): AccessTokenProvider {
+function defaultAccessTokenProvider(config: Config): AccessTokenProvider {
   const { tenantId, clientId, clientSecret } = config.graph;
   if (!tenantId || !clientId || !clientSecret)
     throw new Error('IMAP_AUTH=oauth2 needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (app with IMAP.AccessAsApp)');

@@ -85,7 +85,7 @@ export type QueueDecision = Extract<IngestDecision, { step: 'queue' }>;
 export type DuplicateDecision = Extract<IngestDecision, { step: 'duplicate-report' }>;
 
 /** The verdict when an admin vouches for a mail: trusted, sender trust not asked. */
-export function vouchedVerdict(reason: string): TrustVerdict {
+function vouchedVerdict(reason: string): TrustVerdict {
   return { trusted: true, reason, sender: null, checks: { dmarc: 'skipped', dkim: 'skipped', serverAuth: null, arc: 'skipped' } };
 }
 

@@ -59,7 +59,7 @@ export interface MailStoreOptions {
   now?: () => Date;
 }
 
-export class MailStoreError extends Error {
+class MailStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MailStoreError';

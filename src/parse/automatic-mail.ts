@@ -44,7 +44,7 @@ const HEALTH_NOTICE_RE =
 const first = (doc: MailDocument, name: string): string | null => doc.headers.get(name)?.[0] ?? null;
 
 /** The reason this mail is an automatic reply, or null. */
-export function automaticReplyReason(doc: MailDocument): string | null {
+function automaticReplyReason(doc: MailDocument): string | null {
   const subject = doc.subject ?? '';
   const autoSubmitted = first(doc, 'auto-submitted')?.toLowerCase().split(/[\s;]/)[0] ?? null;
   if (AUTO_REPLY_SUBJECT_RE.test(subject)) return `an automatic reply (subject "${subject.slice(0, 80)}")`;

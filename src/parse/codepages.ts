@@ -24,7 +24,7 @@ export const CHARSET_TO_CODEPAGE: Record<number, number> = {
 const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 
 /** Maps a Windows code page to a WHATWG encoding label (what TextDecoder understands). */
-export function codepageToEncoding(cp: number): string {
+function codepageToEncoding(cp: number): string {
   if (cp >= 1250 && cp <= 1258) return `windows-${cp}`;
   if (cp >= 28591 && cp <= 28605) return `iso-8859-${cp - 28590}`;
   switch (cp) {

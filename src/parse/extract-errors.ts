@@ -17,6 +17,7 @@ import { asLabelLine, countFilled, headerRoles, isFilled, processRow } from './e
 
 export type { Extraction } from './extract-record.ts';
 
+/** The records of a list of blocks at once (tests and tools; the parser streams blocks into an ErrorExtractor). */
 export function extractErrors(blocks: Block[]): Extraction {
   const extractor = new ErrorExtractor();
   for (const block of blocks) extractor.add(block);

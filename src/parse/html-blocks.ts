@@ -131,7 +131,7 @@ export function readHtml(html: string, sink: BlockSink, tokenizeHtml: Tokenize =
   reader.finish();
 }
 
-/** The blocks of an HTML body, as a list. */
+/** The blocks of an HTML body, as a list (for tests: the parser streams them with readHtml). */
 export function htmlToBlocks(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
   const list = new BlockList();
   readHtml(html, list, tokenizeHtml);

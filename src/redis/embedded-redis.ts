@@ -31,7 +31,7 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-export class EmbeddedRedisError extends Error {
+class EmbeddedRedisError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EmbeddedRedisError';
@@ -106,7 +106,7 @@ function rawCommand(server: { port: number; password?: string }, command: string
   });
 }
 
-export async function pingRedis(server: { port: number; password?: string }): Promise<boolean> {
+async function pingRedis(server: { port: number; password?: string }): Promise<boolean> {
   return (await rawCommand(server, 'PING')) === '+PONG';
 }
 

@@ -10,7 +10,7 @@ import type { Limiter } from './rate-limit.ts';
  * longest Retry-After. `@odata.nextLink` pages are followed the same way.
  */
 
-export const BATCH_LIMIT = 20;
+const BATCH_LIMIT = 20;
 
 export interface SubRequest {
   url: string;

@@ -13,7 +13,7 @@ import { explainDiscoveryFailures } from './sign-in-diagnosis.ts';
 
 export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
 
-export const CLOUDS: Record<GraphCloud, { graph: string; authority: string }> = {
+const CLOUDS: Record<GraphCloud, { graph: string; authority: string }> = {
   global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com' },
   usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
   usgovdod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us' },

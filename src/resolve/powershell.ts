@@ -31,7 +31,7 @@ export { eq as odataEq } from './odata.ts';
 export { escapeFilterValue as ldapValue } from './onprem/ldap-filter.ts';
 
 /** The 16 bytes of a source anchor: base64 (ImmutableId, ms-DS-ConsistencyGuid) or a GUID string; null for anything else. */
-export function anchorBytes(anchor: string): Buffer | null {
+function anchorBytes(anchor: string): Buffer | null {
   const a = anchor.trim();
   const guid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(a);
   if (guid) {

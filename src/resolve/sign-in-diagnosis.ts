@@ -38,7 +38,7 @@ export function explainDiscoveryFailures(inner: TokenCredential, authorityHost: 
 }
 
 /** What the tenant's discovery document says; null when it reads fine (MSAL's failure was something else). */
-export async function diagnoseDiscovery(authorityHost: string, tenantId: string): Promise<Error | null> {
+async function diagnoseDiscovery(authorityHost: string, tenantId: string): Promise<Error | null> {
   const url = `${authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
   let res;
   try {

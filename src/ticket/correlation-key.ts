@@ -10,6 +10,7 @@ import { fingerprintError } from '../parse/fingerprint.ts';
  */
 
 const KEY_VERSION = 'v2';
+/** The shape of every key (for tests, which check what the desks are given). */
 export const KEY_PATTERN = /^aadsync-[0-9a-f]{40}$/;
 
 /** Whether a desk's label or field value is one of our keys (a Jira issue carries others beside it). */

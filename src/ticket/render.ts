@@ -52,7 +52,7 @@ export function tenantLabel(report: ReportRef): string {
   return report.tenant.name ?? report.tenant.domain ?? report.tenant.id ?? report.tenantKey;
 }
 
-export function holderKind(h: Holder): string {
+function holderKind(h: Holder): string {
   if (h.onPremisesSyncEnabled === true) return 'synced';
   if (h.onPremisesSyncEnabled === false) return 'formerly synced, now cloud-mastered';
   return 'cloud-only';
@@ -149,7 +149,7 @@ function onPremHolderLine(h: OnPremHolder): string {
 }
 
 /** The on-premises side: the failing object with its DN and values, every other AD holder by DN, or why it is missing. */
-export function onPremBlocks(side: OnPremSide): ContentBlock[] {
+function onPremBlocks(side: OnPremSide): ContentBlock[] {
   const blocks: ContentBlock[] = [{ kind: 'heading', text: 'On-premises AD' }];
   if (side.status === 'unavailable') {
     blocks.push({ kind: 'paragraph', text: `The on-premises side is missing: ${side.note ?? 'AD could not be read'}. Everything else on this ticket comes from Entra ID; the next report reads AD again.` });
@@ -176,7 +176,7 @@ function normal(s: string): string {
 }
 
 /** The blocks that describe the problem itself: error, object, holders, verdict, steps. */
-export function factBlocks(view: ProblemView): ContentBlock[] {
+function factBlocks(view: ProblemView): ContentBlock[] {
   const { error, resolution, report } = view;
   const rows: Array<[string, string]> = [['Category', error.category]];
   if (error.errorCode) rows.push(['Error code', error.errorCode]);
@@ -305,7 +305,7 @@ const QUARANTINE_STAYS_OPEN =
  * ticket (a note per problem per daily report would bury the desk), so the entry says so rather
  * than pass its counts off as current (blind30 T3).
  */
-export function seenBlocks(seen: SeenInfo): ContentBlock[] {
+function seenBlocks(seen: SeenInfo): ContentBlock[] {
   return [
     { kind: 'heading', text: 'Seen in reports (as of this entry)' },
     {

@@ -111,7 +111,7 @@ function parseStored(raw: string): StoredKeyState {
 }
 
 /** A stored KeyState; states written before `stream` was named carry it as `tenantKey`. */
-export function readKeyState(raw: string): KeyState {
+function readKeyState(raw: string): KeyState {
   const { tenantKey: _tenantKey, leftStream: _leftStream, ...state } = parseStored(raw);
   return state;
 }

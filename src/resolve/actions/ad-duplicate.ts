@@ -89,7 +89,7 @@ const SYNCED_FIX = {
 const SET_AD = { user: 'Set-ADUser', group: 'Set-ADGroup', contact: 'Set-ADObject', computer: 'Set-ADComputer', other: 'Set-ADObject' } as const;
 
 /** The exact command that takes one value off one AD object (a UPN or mail gets a new value instead). */
-export function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
+function adRemoveCommand(o: Pick<OnPremObjectData, 'dn' | 'kind'>, m: { attribute: string; value: string }): string {
   return adChangeCommand(psQuote(o.dn), o.kind, m) + onServerOf(o.dn);
 }
 

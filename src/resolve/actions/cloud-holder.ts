@@ -34,7 +34,7 @@ function exchangeRemoveCommand(h: Holder, addresses: string[], primary: boolean)
 }
 
 /** A shared, room or equipment mailbox, as an Exchange export says it: never a person's account to join. */
-export function isResourceMailbox(h: Holder): boolean {
+function isResourceMailbox(h: Holder): boolean {
   return /^(?:Shared|Room|Equipment)Mailbox$/i.test(h.recipientTypeDetails ?? '');
 }
 

@@ -64,7 +64,7 @@ function bool(v: string | null): boolean | null {
   return null;
 }
 
-export function detectFormat(headers: string[]): ImportFormat | null {
+function detectFormat(headers: string[]): ImportFormat | null {
   if (hasColumn(headers, 'RecipientType') || hasColumn(headers, 'PrimarySmtpAddress')) return 'exo-recipients';
   if (hasColumn(headers, 'OnPremisesSyncEnabled') || hasColumn(headers, 'ProxyAddresses') || hasColumn(headers, 'OnPremisesImmutableId')) return 'mggraph';
   if (hasColumn(headers, 'userPrincipalName') && (hasColumn(headers, 'objectId') || hasColumn(headers, 'id'))) return 'entra-users';

@@ -37,7 +37,7 @@ export interface SnapshotSource {
   parts: Array<{ header: SnapshotHeader; types: readonly ObjectType[]; objects: SnapshotObject[] }>;
 }
 
-/** One snapshot file as the whole of a tenant's directory (every type it holds). */
+/** One snapshot file as the whole of a tenant's directory (every type it holds): for tests, which build one file at a time. */
 export function wholeSnapshot(snapshot: Snapshot, label: string): SnapshotSource {
   return { label, parts: [{ ...snapshot, types: (snapshot.header.coverage ?? FULL_COVERAGE).types }] };
 }

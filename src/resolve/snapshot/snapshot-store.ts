@@ -31,7 +31,7 @@ export interface StoredTenant {
 }
 
 /** A folder name for a tenant: its id, else its first domain, else its name; never `.` nor `..` (blind35 S4: a domain given as `..` wrote above the folder). */
-export function tenantSlug(tenant: SnapshotHeader['tenant']): string {
+function tenantSlug(tenant: SnapshotHeader['tenant']): string {
   const raw = tenant.id ?? tenant.domains[0] ?? tenant.name ?? 'tenant';
   return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'tenant';
 }

@@ -28,8 +28,8 @@ export interface AdfDoc {
  * the ADF JSON or its stored rendering is not documented, so the serialised ADF is budgeted:
  * it is the largest of the three (a digest's JSON is nearly twice its text).
  */
-export const JIRA_BODY_MAX = 32_767;
-export const JIRA_SUMMARY_MAX = 255;
+const JIRA_BODY_MAX = 32_767;
+const JIRA_SUMMARY_MAX = 255;
 
 const clean = deskText;
 

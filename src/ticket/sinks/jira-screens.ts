@@ -35,7 +35,7 @@ export function chooseTransition(available: JiraTransition[], names: string[]): 
 }
 
 /** The configured resolution when the screen allows it, else the first allowed one. */
-export function pickResolution(field: JiraFieldMeta, wanted: string): { name: string } | { id: string } | null {
+function pickResolution(field: JiraFieldMeta, wanted: string): { name: string } | { id: string } | null {
   const allowed = field.allowedValues ?? [];
   const exact = allowed.find((v) => v.name?.toLowerCase() === wanted.toLowerCase());
   const chosen = exact ?? allowed[0];

@@ -56,7 +56,7 @@ export interface JiraSinkDeps extends DeskExtras {
 }
 
 /** The label carrying a key: the key itself, which must be one word (labels cannot hold spaces). */
-export function jiraLabel(key: string): string {
+function jiraLabel(key: string): string {
   if (!key || key.length > 255 || /[\s"\\]/.test(key)) {
     throw new PermanentError(`jira: correlation key ${JSON.stringify(key)} cannot be a label`, 'invalid_key');
   }

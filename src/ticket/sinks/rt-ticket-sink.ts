@@ -41,7 +41,7 @@ const SUBJECT_MAX = 200;
 /** Messages RT returns with HTTP 200 when it refused part of a write. */
 const REFUSED = /isn't a valid|is not a valid|not allowed|permission denied|no permission|couldn't|could not|invalid|doesn't exist|does not exist|failed|illegal/i;
 
-export function rtStatus(status: string | undefined): DeskStatus {
+function rtStatus(status: string | undefined): DeskStatus {
   switch (status) {
     case 'resolved':
       return 'resolved';

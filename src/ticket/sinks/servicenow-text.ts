@@ -8,8 +8,8 @@ import { deskText, fitText } from './desk-kit.ts';
  */
 
 /** Field limits of an out-of-the-box incident. */
-export const SN_SHORT_DESCRIPTION_MAX = 160;
-export const SN_DESCRIPTION_MAX = 4000;
+const SN_SHORT_DESCRIPTION_MAX = 160;
+const SN_DESCRIPTION_MAX = 4000;
 export const SN_JOURNAL_MAX = 16000;
 /** `close_notes` is a 4,000-character string out of the box; the instance cuts longer values silently. */
 export const SN_CLOSE_NOTES_MAX = 4000;

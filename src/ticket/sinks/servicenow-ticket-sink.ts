@@ -40,7 +40,7 @@ export const SYS_ID = /^[0-9a-f]{32}$/;
 const FIELDS = 'sys_id,number,state,correlation_id,sys_created_on,resolved_at,closed_at,parent_incident';
 
 /** Incident states (out of the box). */
-export const SN_STATE = { new: '1', inProgress: '2', onHold: '3', resolved: '6', closed: '7', canceled: '8' } as const;
+const SN_STATE = { new: '1', inProgress: '2', onHold: '3', resolved: '6', closed: '7', canceled: '8' } as const;
 
 export interface SnIncident {
   sys_id: string;
@@ -58,7 +58,7 @@ export interface ServiceNowSinkDeps extends DeskExtras {
   http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
 }
 
-export function snStatus(state: string | undefined): DeskStatus {
+function snStatus(state: string | undefined): DeskStatus {
   switch (state) {
     case SN_STATE.resolved:
       return 'resolved';
@@ -73,7 +73,7 @@ export function snStatus(state: string | undefined): DeskStatus {
 }
 
 /** `2026-11-24 09:28:00` (UTC with sysparm_display_value=false) → ISO, or null. */
-export function snDate(value: string | undefined): string | null {
+function snDate(value: string | undefined): string | null {
   if (!value) return null;
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value.trim());
   if (m) return `${m[1]}T${m[2]}Z`;
@@ -82,7 +82,7 @@ export function snDate(value: string | undefined): string | null {
 }
 
 /** Keys that are safe to put in an encoded query: non-empty, one line, no `^` (the query separator). */
-export function assertQueryableKey(key: string): void {
+function assertQueryableKey(key: string): void {
   if (!key || key.trim() !== key || key.length > SN_CORRELATION_MAX || /[\^\s]/.test(key)) {
     throw new PermanentError(`servicenow: correlation key ${JSON.stringify(key)} cannot be queried safely`, 'invalid_key');
   }

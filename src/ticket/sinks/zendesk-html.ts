@@ -13,8 +13,8 @@ import { escapeHtml } from './markup.ts';
  * (a Zendesk developer advocate, support.zendesk.com community post 4719863289498): a body
  * counted in characters passes it with accented or CJK names (2–3 bytes each). Stay well under.
  */
-export const ZENDESK_HTML_MAX_BYTES = 60_000;
-export const ZENDESK_SUBJECT_MAX = 255;
+const ZENDESK_HTML_MAX_BYTES = 60_000;
+const ZENDESK_SUBJECT_MAX = 255;
 
 /** A value as Zendesk HTML: desk text (no control characters, `\n` line ends), then escaped. */
 function escaped(value: string): string {
