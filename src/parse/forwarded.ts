@@ -30,10 +30,10 @@ type Field = keyof ForwardHeaders;
 
 const FIELD: Record<string, Field> = {};
 const words = (field: Field, list: string): void => list.split('|').forEach((w) => (FIELD[w] = field));
-words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|від|mittente|nadawca|από|差出人|送信者|送信元|发件人|寄件者|從|보낸 사람|מאת|من");
+words('from', "from|von|de|da|van|från|fra|od|lähettäjä|šalje|feladó|expeditorul|отправитель|kimden|від кого|saatja|de la|gönderen|от|от кого|від|mittente|nadawca|από|差出人|送信者|送信元|发件人|寄件者|從|보낸 사람|מאת|من");
 words(
   'sentAt',
-  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|enviado em|enviada em|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|gönderilen|відправлено|στάλθηκε|送信日時|日付|发送时间|日期|寄件日期|보낸 날짜|נשלח|تم الإرسال",
+  "date|sent|datum|dato|gesendet|envoyé|date d'envoi|enviado|enviado el|enviado em|enviada em|fecha|inviato|data|dată|verzonden|skickat|sendt|päivämäärä|päiväys|dátum|дата|tarih|lähetetty|elküldve|wysłano|trimis|отправлено|odoslané|odesláno|gönderilen|gönderildi|відправлено|στάλθηκε|送信日時|日付|发送时间|发送日期|日期|寄件日期|보낸 날짜|נשלח|تم الإرسال",
 );
 words('subject', 'subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|předmět|aihe|predmet|tárgy|assunto|subiectul|тема|konu|sujet|subiect|naslov|θέμα|件名|主题|主旨|제목|נושא|الموضوع');
 words('to', "to|an|à|a|para|aan|till|til|do|cc|bcc|komu|vastaanottaja|prima|címzett|destinatarul|кому|pre|kime|pour|adresat|kopie|kopio|másolat|kopi|dw|копия|kopia|kópia|másolatot kap|către|bilgi|копія|copie à|προς|κοιν|宛先|送信先|收件人|收件者|至|抄送|副本|받는 사람|참조|אל|إلى");

@@ -57,6 +57,26 @@ describe('right-to-left and OWA 2010 forward headers', () => {
   });
 });
 
+/**
+ * Labels of the eleventh blind test's clients (blind41): Czech desktop Outlook's "Odesláno:"
+ * (a label of alfonsrv/mail-parser-reply's Czech list), and, inferred, Turkish desktop Outlook's
+ * "Gönderildi:", Mail.ru's "От кого:" and NetEase 163's "发送日期：". Unread, the forward's own
+ * time was taken for the report's, and Mail.ru's forwarder for its sender.
+ */
+describe('more labels of localized forward headers (blind41 I1-I3)', () => {
+  const MS = 'MSOnlineServicesTeam@MicrosoftOnline.com';
+  it.each([
+    ['Outlook, Czech', [`Od: Microsoft Online Services Team <${MS}>`, 'Odesláno: úterý 5. března 2024 8:02', 'Komu: admin@contoso.cz', 'Předmět: Directory Synchronization Error Report'], 60],
+    ['Outlook, Turkish', [`Kimden: Microsoft Online Services Team <${MS}>`, 'Gönderildi: 5 Mart 2024 Salı 10:02', 'Kime: admin@contoso.com.tr', 'Konu: Directory Synchronization Error Report'], 180],
+    ['Mail.ru', ['-------- Пересылаемое сообщение --------', `От кого: Microsoft Online Services Team <${MS}>`, 'Кому: admin@contoso.ru', 'Дата: Вторник, 5 марта 2024, 10:02 +03:00', 'Тема: Directory Synchronization Error Report'], 180],
+    ['NetEase 163', ['-------- 转发邮件信息 --------', `发件人："Microsoft Online Services Team" <${MS}>`, '发送日期：2024-03-05 15:02:11', '收件人：admin@contoso.cn', '主题：Directory Synchronization Error Report'], 480],
+  ])('%s: the report sender and its time', (_, lines, offsetMinutes) => {
+    const header = findForwardHeaders(lines, { offsetMinutes }).find((h) => h.from === MS);
+    expect(header, 'no header names the report sender').toBeDefined();
+    expect(header!.sentAt?.slice(0, 16)).toBe('2024-03-05T07:02');
+  });
+});
+
 describe("Gmail's reply in Arabic", () => {
   it('reads its attribution line: Arabic-Indic digits, and the direction marks around it and its address', async () => {
     // the attribution as public mail shows it (AnasJS/svuchatbot, whose parser strips U+202B, U+200F, U+202A first)
