@@ -13,6 +13,8 @@ export const HolderSchema = z.object({
   onPremisesImmutableId: z.string().nullable(),
   onPremisesDistinguishedName: z.string().nullable(),
   deleted: z.boolean(),
+  /** When the object was made (Graph's createdDateTime). Absent: not read. */
+  createdDateTime: z.string().nullable().optional(),
   /** A user's accountEnabled: false is a shared or resource mailbox as a rule (or a disabled account). Absent: not known. */
   accountEnabled: z.boolean().nullable().optional(),
   /** Exchange's kind of recipient (`SharedMailbox`, `MailUser`, …) where an export said it (Get-Recipient); Graph does not. */

@@ -36,6 +36,12 @@ export interface LookupAnswer {
 export interface DirectoryLookup {
   /** For each query (same order), its answer. */
   findHolders(queries: LookupQuery[]): Promise<LookupAnswer[]>;
+  /**
+   * For each source anchor (same order), the live users whose ImmutableId it is: the failing
+   * object's own cloud copy, when sync made one. A directory that cannot search by anchor
+   * leaves it out; one that cannot answer for an anchor gives null for it.
+   */
+  findByAnchor?(anchors: string[]): Promise<Array<Holder[] | null>>;
 }
 
 /**

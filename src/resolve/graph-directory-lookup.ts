@@ -7,7 +7,7 @@ import { createBatchRunner, type BatchPoster, type SubOutcome } from './graph-ba
 import { classifyGraphFailure, classifyThrown } from './graph-errors.ts';
 import type { LookupCache } from './lookup-cache.ts';
 import { normaliseLookup, type NormalisedLookup } from './lookup-key.ts';
-import { deletedQueries, liveQueries, narrowDeletedQueries, toHolder, type PlannedQuery } from './lookup-plan.ts';
+import { anchorHolder, anchorQuery, deletedQueries, liveQueries, narrowDeletedQueries, toHolder, type ObjectKind, type PlannedQuery } from './lookup-plan.ts';
 import { createLimiter, sleep as realSleep, type Limiter } from './rate-limit.ts';
 
 /**
@@ -20,6 +20,15 @@ import { createLimiter, sleep as realSleep, type Limiter } from './rate-limit.ts
  * found. The value is searched once more with `mail eq` alone; when that is refused too,
  * its answer says the recycle bin could not be searched, and is not cached.
  */
+
+/** The permission each kind of object needs to be read (application permissions). */
+const PERMISSION: Record<ObjectKind, string> = { user: 'User.Read.All', group: 'Group.Read.All', contact: 'OrgContact.Read.All' };
+
+/** What the ticket says when Graph would not let the app read some kinds of objects. */
+function forbiddenGap(kinds: ObjectKind[]): string {
+  const names = kinds.map((k) => `${k}s`).join(' and ');
+  return `${names[0]!.toUpperCase()}${names.slice(1)} were not searched: Graph refused the app (403; it needs ${kinds.map((k) => PERMISSION[k]).join(' and ')}, with admin consent; syncdesk doctor names what is missing).`;
+}
 
 /** What the ticket says when the recycle bin could not be searched for a value. */
 export const RECYCLE_BIN_GAP = 'The recycle bin (soft-deleted users and Microsoft 365 groups) could not be searched for this value: Graph refused the query';
@@ -77,11 +86,26 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
     });
   }
 
-  /** Runs planned queries for several lookups; holders per lookup, or throws the first failure. */
-  async function search(lookups: NormalisedLookup[], plan: (l: NormalisedLookup) => PlannedQuery[]): Promise<Holder[][]> {
-    return (await searchEach(lookups, plan)).map((r) => {
-      if (r instanceof PermanentError) throw r;
-      return r;
+  /**
+   * The live search of several lookups: per lookup its holders, and the kinds Graph would not let
+   * the app read (403: an app granted User.Read.All alone, blind40 G2). Users refused, or any other
+   * refusal, fails the lookups as before: without users nothing can be said.
+   */
+  async function searchLive(lookups: NormalisedLookup[]): Promise<Array<{ holders: Holder[]; forbidden: ObjectKind[] }>> {
+    const planned = lookups.map(liveQueries);
+    const outcomes = await runner.runAll(planned.flat().map((q) => ({ url: q.url, headers: q.headers })));
+    throwOnFailure(outcomes.filter((o) => !o.ok && !(classifyGraphFailure(o) instanceof PermanentError)));
+    let at = 0;
+    return lookups.map((l, i) => {
+      const holders: Holder[] = [];
+      const forbidden: ObjectKind[] = [];
+      for (const q of planned[i]!) {
+        const outcome = outcomes[at++]!;
+        if (outcome.ok) holders.push(...outcome.values.map((o) => toHolder(o, q.kind, q.deleted, l)).filter((h): h is Holder => h !== null));
+        else if (outcome.status === 403 && q.kind !== 'user') forbidden.push(q.kind);
+        else throw classifyGraphFailure(outcome);
+      }
+      return { holders, forbidden };
     });
   }
 
@@ -117,6 +141,20 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
 
   return {
     stats,
+    async findByAnchor(anchors: string[]): Promise<Array<Holder[] | null>> {
+      // cached beside the values (an anchor is case-sensitive base64: its key keeps its case)
+      const keys = anchors.map((a) => `anchor:${a}`);
+      const cached = options.cache ? await options.cache.getMany(options.tenant, keys) : anchors.map(() => null);
+      const misses = anchors.filter((_, i) => !cached[i]);
+      const outcomes = misses.length ? await runner.runAll(misses.map((a) => ({ url: anchorQuery(a).url }))) : [];
+      // a busy Graph retries the job; a refused query leaves that anchor unanswered (the ticket
+      // then offers what it would without it), it does not fail the report's lookups
+      throwOnFailure(outcomes.filter((o) => !o.ok && !(classifyGraphFailure(o) instanceof PermanentError)));
+      const found = new Map(misses.map((a, i) => { const o = outcomes[i]!; return [a, o.ok ? o.values.map((v) => anchorHolder(v, a)).filter((h): h is Holder => h !== null) : null]; }));
+      const answered = misses.filter((a) => found.get(a) !== null);
+      await options.cache?.setMany(options.tenant, answered.map((a) => [`anchor:${a}`, found.get(a)!]), options.cacheTtlSeconds ?? 3600);
+      return anchors.map((a, i) => cached[i] ?? found.get(a) ?? null);
+    },
     async findHolders(queries: LookupQuery[]): Promise<LookupAnswer[]> {
       const norms = queries.map(normaliseLookup);
       const unique = new Map<string, NormalisedLookup>();
@@ -134,11 +172,18 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
       stats.cacheHits += keys.length - misses.length;
       stats.cacheMisses += misses.length;
       if (misses.length > 0) {
-        const live = await search(misses, liveQueries);
-        const nobody = misses.filter((_, i) => live[i]!.length === 0);
+        const live = await searchLive(misses);
+        const nobody = misses.filter((_, i) => live[i]!.holders.length === 0);
         const deleted = nobody.length > 0 ? await searchDeleted(nobody) : [];
-        misses.forEach((l, i) => found.set(l.key, { holders: live[i]!, gap: null }));
+        misses.forEach((l, i) => found.set(l.key, { holders: live[i]!.holders, gap: null }));
         nobody.forEach((l, i) => found.set(l.key, deleted[i]!));
+        // kinds the app may not read: what was found stands (a value is unique), the rest is said
+        misses.forEach((l, i) => {
+          const { forbidden } = live[i]!;
+          if (!forbidden.length) return;
+          const answer = found.get(l.key)!;
+          found.set(l.key, { ...answer, gap: [forbiddenGap(forbidden), answer.gap].filter(Boolean).join(' '), incomplete: true });
+        });
         // An answer with a gap is not cached: the next report searches the recycle bin again.
         const complete = misses.filter((l) => found.get(l.key)!.gap === null);
         await options.cache?.setMany(

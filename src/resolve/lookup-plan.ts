@@ -96,6 +96,21 @@ export function narrowDeletedQueries(l: NormalisedLookup): PlannedQuery[] {
   ];
 }
 
+/**
+ * The users whose ImmutableId is the failing object's source anchor: its own cloud copy, if sync
+ * made one. A plain `eq` filter (user.md: onPremisesImmutableId supports eq); two at most, as an
+ * anchor names one user. Groups and contacts have no immutable id in Graph.
+ */
+export function anchorQuery(anchor: string): PlannedQuery {
+  return { kind: 'user', deleted: false, url: graphPath(PATHS.user, { $filter: eq('onPremisesImmutableId', anchor), $select: SELECT.user, $top: 2 }) };
+}
+
+/** A user an anchor search returned, as a Holder of that anchor (null when its ImmutableId is another one). */
+export function anchorHolder(obj: Record<string, unknown>, anchor: string): Holder | null {
+  const id = str(obj.onPremisesImmutableId);
+  return id === anchor ? holderOf(obj, 'user', false, [{ attribute: 'onPremisesImmutableId', value: id }]) : null;
+}
+
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const DELETED_UPN = /^[0-9a-f]{32}(.+)$/i;
 
@@ -116,18 +131,23 @@ export function toHolder(obj: Record<string, unknown>, kind: ObjectKind, deleted
     const { type, bare } = splitProxyAddress(p);
     if (type === l.addressType && bare.toLowerCase() === value) matched.push({ attribute: 'proxyAddresses', value: p });
   }
-  if (matched.length === 0) return null;
+  return matched.length === 0 ? null : holderOf(obj, kind, deleted, matched);
+}
+
+function holderOf(obj: Record<string, unknown>, kind: ObjectKind, deleted: boolean, matched: Holder['matched']): Holder {
+  const upn = str(obj.userPrincipalName);
   return {
     id: String(obj.id),
     type: kind,
     displayName: str(obj.displayName),
     userPrincipalName: kind === 'user' ? upn : null,
-    mail,
+    mail: str(obj.mail),
     onPremisesSyncEnabled: typeof obj.onPremisesSyncEnabled === 'boolean' ? obj.onPremisesSyncEnabled : null,
     onPremisesLastSyncDateTime: str(obj.onPremisesLastSyncDateTime),
     onPremisesImmutableId: str(obj.onPremisesImmutableId),
     onPremisesDistinguishedName: str(obj.onPremisesDistinguishedName),
     deleted,
+    ...(typeof obj.createdDateTime === 'string' && { createdDateTime: obj.createdDateTime }),
     ...(kind === 'user' && typeof obj.accountEnabled === 'boolean' && { accountEnabled: obj.accountEnabled }),
     ...(typeof obj.recipientTypeDetails === 'string' && obj.recipientTypeDetails && { recipientTypeDetails: obj.recipientTypeDetails }),
     ...(kind === 'group' && { groupKind: groupKindOf(obj) }),

@@ -17,7 +17,17 @@ import { notApplicableActions, quarantinedValueStep, unresolvedActions } from '.
  * What the lookup gave for one error: its holders (and, in `gap`, what could not be searched,
  * such as the recycle bin), or why nothing could be looked up.
  */
-export type LookupOutcome = { status: 'found'; holders: Holder[]; gap?: string; incomplete?: boolean; recycleBinSkipped?: boolean } | { status: 'unresolved'; note: string };
+export type LookupOutcome =
+  | {
+      status: 'found';
+      holders: Holder[];
+      gap?: string;
+      incomplete?: boolean;
+      recycleBinSkipped?: boolean;
+      /** The users the error's source anchor names (the failing object's own cloud copy), where they were asked for (`wouldJoin`). */
+      ownCopies?: Holder[];
+    }
+  | { status: 'unresolved'; note: string };
 
 /** Said with "no holder": only Microsoft 365 groups are soft-deleted; the others are not kept to be found. */
 export const GONE_GROUPS = 'Security and distribution groups are not soft-deleted: one deleted since the report is gone and no longer holds the value.';
@@ -57,6 +67,15 @@ export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide
   const identity = error.identity?.trim().toLowerCase();
   if (!identity || holder.onPremisesSyncEnabled !== true) return false;
   return holder.userPrincipalName?.toLowerCase() === identity;
+}
+
+/**
+ * Whether the fix may join the failing object to a cloud-only user that holds its value (a hard
+ * match, after deleting a copy sync made): then the object's own cloud copy, found by its anchor,
+ * decides whether a join is possible at all.
+ */
+export function wouldJoin(error: SyncError, holders: Holder[], side?: OnPremSide): boolean {
+  return !!error.onPremisesObjectId?.trim() && holders.some((h) => h.type === 'user' && !h.deleted && h.onPremisesSyncEnabled !== true && !isSameObject(error, h, side));
 }
 
 function dedupe(holders: Holder[]): Holder[] {
@@ -125,7 +144,9 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   if (cloudOnly) {
     verdict = 'cloud-only-holder';
     const adminRole = isAdminRoleConflict(error) && cloudOnly.type === 'user';
-    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremKindOf(error, side));
+    // the failing object's own cloud copy, a synced user other than the holder: an update failed, no new object to join
+    const ownCopy = outcome.ownCopies?.find((h) => h.id !== cloudOnly.id && h.onPremisesSyncEnabled === true);
+    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremKindOf(error, side), ownCopy);
     if (adminRole) note = ADMIN_ROLE_NOTE;
     else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud: taking it over is what BlockCloudObjectTakeoverThroughHardMatchEnabled blocks.';
     // each value held by another object too: freed there as well, or the error stays after the fix

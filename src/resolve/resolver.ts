@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } from './directory-lookup.ts';
 import { lookupsOf } from './actions/steps.ts';
 import { valuesToSearch } from './onprem/onprem-values.ts';
-import { needsLookup, resolveError, type LookupOutcome } from './resolve-error.ts';
+import { needsLookup, resolveError, wouldJoin, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';
 import { isInitialDomain } from './initial-domain.ts';
 
@@ -74,19 +74,38 @@ export function createResolver(deps: ResolverDeps): Resolver {
         if (answer.incomplete) incomplete[owners[q]!] = true;
         if (answer.recycleBinSkipped) binSkipped[owners[q]!] = true;
       });
+      const copies = await ownCopies(tenant, toLook, holders, sides);
       return toLook.map((_, i) => ({
         status: 'found',
         holders: holders[i]!,
         gap: [...gaps[i]!].join(' ') || undefined,
         ...(incomplete[i] && { incomplete: true }),
         ...(binSkipped[i] && { recycleBinSkipped: true }),
+        ...(copies[i] && { ownCopies: copies[i] }),
       }));
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err; // transient: the job is retried later
-      const note = `Graph refused the lookup (${err.code}): ${err.message}`;
+      // a missing permission is the usual refusal: doctor says which (the token's roles against what each search needs)
+      const why = err.code === 'Authorization_RequestDenied' ? ' The app lacks a permission: `syncdesk doctor` names it. Once it is granted (with admin consent), the next report looks the values up again, or `syncdesk replay --force` of this one does now.' : '';
+      const note = `Graph refused the lookup (${err.code}): ${err.message}${why}`;
       log.warn({ action: 'resolve-refused', reportId: report.reportId, tenant: report.tenantKey, code: err.code }, note);
       return toLook.map(() => ({ status: 'unresolved', note }));
     }
+  }
+
+  /**
+   * The failing objects' own cloud copies (the users their anchors name), for the errors whose
+   * fix would join them to a cloud-only user (blind40 G1: a long-lived synced account was offered
+   * for deletion to make room): asked only for those, as the other verdicts do not need it.
+   */
+  async function ownCopies(tenant: TenantEntry, toLook: SyncError[], holders: Holder[][], sides: OnPremSides): Promise<Array<Holder[] | undefined>> {
+    const directory = lookupFor(tenant);
+    const asks = toLook.map((e, i) => (directory.findByAnchor && wouldJoin(e, holders[i]!, sides.get(e.fingerprint)) ? e.onPremisesObjectId!.trim() : null));
+    const anchors = [...new Set(asks.filter((a): a is string => a !== null))];
+    if (!anchors.length) return toLook.map(() => undefined);
+    const found = await directory.findByAnchor!(anchors);
+    const byAnchor = new Map(anchors.map((a, i) => [a, found[i]]));
+    return asks.map((a) => (a === null ? undefined : (byAnchor.get(a) ?? undefined)));
   }
 
   return {

@@ -27,7 +27,8 @@ export function contentHash(view: ProblemView): string {
     // why nothing was looked up is the whole answer of an unresolved one ("lookup failed" → "not looked up")
     ...(resolution?.verdict === 'unresolved' && { note: resolution.note ?? null }),
     holders: (resolution?.holders ?? [])
-      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined }))
+      // (createdDateTime, read later than the rest, says nothing new of a holder a ticket already named)
+      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined, createdDateTime: undefined }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     // whenChanged moves with any edit of the object, and a failure's wording with the socket: neither is news
     ...(resolution?.onPremises ? { onPremises: onPremFacts(resolution.onPremises) } : {}),

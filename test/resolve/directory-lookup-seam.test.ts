@@ -44,6 +44,29 @@ function recording(answer: (q: LookupQuery[]) => Promise<Holder[]>): DirectoryLo
 }
 
 describe('DirectoryLookup seam', () => {
+  it("asks for a failing object's own cloud copy only where the fix would join it to a cloud-only user holder (blind40 G1)", async () => {
+    const anchored = { ...dupBase, onPremisesObjectId: 'b2JqZWN0' };
+    const toJoin = { ...anchored, fingerprint: fingerprintError(anchored) };
+    const syncedBase = { ...anchored, attributes: [{ name: 'ProxyAddresses', value: 'smtp:s@b.c' }] };
+    const bySynced = { ...syncedBase, fingerprint: fingerprintError(syncedBase) };
+    const anchorsAsked: string[][] = [];
+    const lookup: DirectoryLookup = {
+      async findHolders(queries) {
+        return queries.map((q) => ({ holders: [q.value === 'smtp:s@b.c' ? { ...holder, id: 'h2', onPremisesSyncEnabled: true, onPremisesImmutableId: 'b3RoZXI=' } : holder], gap: null }));
+      },
+      async findByAnchor(anchors) {
+        anchorsAsked.push(anchors);
+        return anchors.map(() => [{ ...holder, id: 'copy', onPremisesSyncEnabled: true, onPremisesImmutableId: 'b2JqZWN0', matched: [{ attribute: 'onPremisesImmutableId', value: 'b2JqZWN0' }] }]);
+      },
+    };
+    const resolver = createResolver({ route: () => ({ tenant: tenant('t') }), lookupFor: () => lookup, logger: silent });
+    const out = await resolver.resolve(ref('t'), [toJoin, bySynced]);
+    expect(anchorsAsked).toEqual([['b2JqZWN0']]);
+    expect(out.get(toJoin.fingerprint)!.actions.map((a) => a.command ?? '').join('\n')).not.toContain('Remove-MgUser');
+    expect(out.get(bySynced.fingerprint)!.verdict).toBe('synced-holder');
+  });
+
+
   it('asks the lookup chosen for the report tenant, built once per tenant', async () => {
     const a = tenant('a');
     const b = tenant('b');

@@ -331,6 +331,25 @@ describe('verdicts (pure)', () => {
     expect(actions[show]!.command).not.toContain('Remove-');
   });
 
+  it('the failing object already in Entra as the synced user its anchor names: no join (it would delete that account), the user named, the value freed (blind40 G1)', () => {
+    const e = err({ onPremisesObjectId: 'mAr1aGarc1aAnch0rAAAAA==' });
+    const maria = holder({ id: 'u-maria', displayName: 'Maria Garcia', userPrincipalName: 'maria.garcia@contoso.com', onPremisesSyncEnabled: true, onPremisesImmutableId: 'mAr1aGarc1aAnch0rAAAAA==', createdDateTime: '2024-02-01T09:00:00Z', matched: [{ attribute: 'onPremisesImmutableId', value: 'mAr1aGarc1aAnch0rAAAAA==' }] });
+    const r = resolveError(e, { status: 'found', holders: [holder({ id: 'c-1' })], ownCopies: [maria] }, now);
+    expect(r.verdict).toBe('cloud-only-holder');
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).not.toContain('Remove-MgUser');
+    expect(commands).not.toContain('Remove-MgDirectoryDeletedItem');
+    expect(commands).not.toContain('-OnPremisesImmutableId');
+    const said = r.actions.find((a) => a.step.startsWith('The on-premises object is in Entra ID already'));
+    expect(said?.step).toContain('"Maria Garcia" (maria.garcia@contoso.com, u-maria, made 2024-02-01)');
+    expect(said?.command).toBe("Get-MgUser -UserId 'u-maria' -Property Id,DisplayName,UserPrincipalName,Mail,CreatedDateTime,AssignedLicenses | Format-List Id,DisplayName,UserPrincipalName,Mail,CreatedDateTime,AssignedLicenses");
+    // the value is still freed on the holder
+    expect(commands).toContain("Set-Mailbox -Identity 'jo@contoso.com'");
+    // with duplicate attribute resiliency the copy is the one sync just made, the value set aside on it: the join stays
+    const quarantined = resolveError({ ...e, valueQuarantined: true }, { status: 'found', holders: [holder({ id: 'c-1' })], ownCopies: [maria] }, now);
+    expect(quarantined.actions.map((a) => a.command ?? '').join('\n')).toContain("Update-MgUser -UserId 'c-1' -OnPremisesImmutableId 'mAr1aGarc1aAnch0rAAAAA=='");
+  });
+
   it('a delete of a cloud-only object (Error Type 114) that comes back gets Microsoft\'s way through: the object found by its anchor, deleted items, a delta sync, a restore by the same Id', () => {
     const e = err({ category: 'DeletingCloudOnlyObject', attributes: [], identity: 'ex.employee@contoso.com', message: "This synchronization operation, Delete, isn't valid. Contact Technical Support." });
     const commands = resolveError(e, null, now).actions.map((a) => a.command ?? '');

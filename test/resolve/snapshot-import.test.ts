@@ -74,6 +74,15 @@ describe('snapshot import', () => {
     expect(r.note).toMatch(/directory snapshot of Contoso taken 2026-11-28T00:00:00Z \(3 days old, get-mguser-ps51\.csv\)/);
   });
 
+  it('finds the user a source anchor names (the failing object\'s own cloud copy), as Graph does (blind40 G1)', async () => {
+    const i = imported('get-mguser-ps51.csv');
+    const header = { format: SNAPSHOT_FORMAT, version: 1 as const, tenant: { id: null, name: 'Contoso', domains: i.domains }, takenAt: '2026-11-28T00:00:00Z', source: 'x', warnings: [], coverage: i.coverage };
+    const lookup = createSnapshotLookup(wholeSnapshot({ header, objects: i.objects.map((o) => SnapshotObjectSchema.parse(o)) }, 'Contoso'));
+    const [megan, nobody] = await lookup.findByAnchor!(['bWVnYW5Cb3dlbkNvbnRvc28=', 'bm9ib2R5']);
+    expect(megan).toEqual([expect.objectContaining({ userPrincipalName: 'MeganB@contoso.com', onPremisesSyncEnabled: true, matched: [{ attribute: 'onPremisesImmutableId', value: 'bWVnYW5Cb3dlbkNvbnRvc28=' }] })]);
+    expect(nobody).toEqual([]);
+  });
+
   it('warns when PowerShell wrote "System.String[]" instead of the addresses, and says how to export them', () => {
     const i = imported('get-mggroup-ps7-unexpanded.csv', 'group');
     expect(i.objects[0]).toMatchObject({ type: 'group', mail: 'finance@contoso.com', proxyAddresses: [] });

@@ -68,12 +68,17 @@ function isGuest(h: Holder): boolean {
  * match joins users only ("Hard match isn't applicable since you can only update the
  * sourceAnchor/immutableID … on Users only", same page), and never a guest: an on-premises
  * group or contact is never offered it, and one of unknown class only once AD says it is a user.
+ * `ownCopy`: the synced user the error's anchor names, when one was looked for and found.
  */
-export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPremKind: string | null = null): Action[] {
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPremKind: string | null = null, ownCopy?: Holder): Action[] {
   const onPrem = classOfKind(onPremKind);
   const resource = isResourceMailbox(holder);
-  const join =
-    holder.type === 'user'
+  // with resiliency the copy is one sync just made, the value set aside on it, for the join to
+  // delete; otherwise it is the object itself, in use
+  const existing = ownCopy && !error.valueQuarantined ? ownCopy : undefined;
+  const join = existing
+    ? [alreadyInEntraStep(existing, error.onPremisesObjectId!.trim())]
+    : holder.type === 'user'
       ? !isGuest(holder) && onPrem !== 'other' && !resource
         ? joinSteps(error, holder, onPrem)
         : []
@@ -83,6 +88,21 @@ export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: Norm
   if (resource) join.push(step(`The holder is a ${holder.recipientTypeDetails} (so says the Exchange export): no person's AD account is joined to it. Free the value on it, or on the on-premises object.`));
   const stale = onPrem === 'other' ? [staleOnPremStep(error)] : [];
   return [confirmHolder(holder), ...join, ...stale, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+}
+
+/**
+ * The failing object is in Entra ID already, as the synced user its anchor names (blind40 G1):
+ * an update failed, not the sync of a new object. Entra matches only objects that arrive new
+ * from sync, so no join is offered: it would start by deleting that user, an account in use.
+ */
+function alreadyInEntraStep(copy: Holder, anchor: string): Action {
+  const name = copy.displayName ?? copy.userPrincipalName ?? copy.id;
+  const made = copy.createdDateTime ? `, made ${copy.createdDateTime.slice(0, 10)}` : '';
+  const properties = 'Id,DisplayName,UserPrincipalName,Mail,CreatedDateTime,AssignedLicenses';
+  return step(
+    `The on-premises object is in Entra ID already: the synced user "${name}" (${copy.userPrincipalName ?? 'no UPN'}, ${copy.id}${made}) has its source anchor ${anchor}. So an update of an existing object failed, not the sync of a new one: no match can join the cloud user to it (Entra matches only objects that arrive new from sync), and deleting "${name}" to make room would delete an account in use (its mail, licences and sign-in). Free the value on one of the two.`,
+    `Get-MgUser -UserId ${psQuote(copy.id)} -Property ${properties} | Format-List ${properties}`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DirectoryLookup, LookupAnswer } from '../directory-lookup.ts';
 import { normaliseLookup, splitProxyAddress } from '../lookup-key.ts';
-import { toHolder } from '../lookup-plan.ts';
+import { anchorHolder, toHolder } from '../lookup-plan.ts';
 import { FULL_COVERAGE, OBJECT_TYPES, type ObjectType, type Snapshot, type SnapshotHeader, type SnapshotObject } from './snapshot-format.ts';
 
 /**
@@ -70,9 +70,19 @@ export function createSnapshotLookup(source: SnapshotSource, now: () => Date = (
       }
     }
   }
+  // the users by ImmutableId: the failing object's own cloud copy, if the snapshot has users
+  const byAnchor = new Map<string, SnapshotObject[]>();
+  for (const part of source.parts) {
+    if (!part.types.includes('user')) continue;
+    for (const o of part.objects) if (o.type === 'user' && !o.deleted && o.onPremisesImmutableId) byAnchor.set(o.onPremisesImmutableId, [...(byAnchor.get(o.onPremisesImmutableId) ?? []), o]);
+  }
+  const hasUsers = source.parts.some((p) => p.types.includes('user'));
   const conclusive = conclusiveFor(source);
   const missing = OBJECT_TYPES.filter((t) => !source.parts.some((p) => p.types.includes(t)));
   return {
+    async findByAnchor(anchors) {
+      return anchors.map((a) => (hasUsers ? (byAnchor.get(a) ?? []).flatMap((o) => anchorHolder({ ...o }, a) ?? []) : null));
+    },
     async findHolders(queries): Promise<LookupAnswer[]> {
       const at = now();
       const described = source.parts.map(({ header, types }) => `taken ${header.takenAt} (${describeAge(header.takenAt, at)}, ${header.source})${source.parts.length > 1 ? ` for its ${types.map((t) => TYPE_NAMES[t]).join(' and ')}` : ''}`);

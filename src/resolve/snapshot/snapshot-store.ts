@@ -190,16 +190,23 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
     lookup(tenant) {
       const s = tenants.get(tenant);
       if (!s) throw new Error(`no snapshot for tenant ${tenant.tenantId}`);
+      const loaded = (): Promise<DirectoryLookup> => {
+        let loading = lookups.get(tenant);
+        if (!loading) {
+          loading = Promise.all(s.parts.map(async (part) => ({ ...part, objects: (await readSnapshot(part.path)).objects }))).then((parts) => createSnapshotLookup({ label: label(s), parts }, now, maxAgeDays));
+          // a file that could not be read is tried again next time, not remembered as broken
+          loading.catch(() => lookups.delete(tenant));
+          lookups.set(tenant, loading);
+        }
+        return loading;
+      };
       return {
         async findHolders(queries): Promise<LookupAnswer[]> {
-          let loading = lookups.get(tenant);
-          if (!loading) {
-            loading = Promise.all(s.parts.map(async (part) => ({ ...part, objects: (await readSnapshot(part.path)).objects }))).then((parts) => createSnapshotLookup({ label: label(s), parts }, now, maxAgeDays));
-            // a file that could not be read is tried again next time, not remembered as broken
-            loading.catch(() => lookups.delete(tenant));
-            lookups.set(tenant, loading);
-          }
-          return (await loading).findHolders(queries);
+          return (await loaded()).findHolders(queries);
+        },
+        async findByAnchor(anchors) {
+          const lookup = await loaded();
+          return lookup.findByAnchor ? lookup.findByAnchor(anchors) : anchors.map(() => null);
         },
       };
     },

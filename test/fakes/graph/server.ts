@@ -96,12 +96,17 @@ const graphError = (status: number, code: string, message: string, headers: Reco
   body: { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomBytes(8).toString('hex') } } },
 });
 
-const COLLECTIONS: Record<string, { type: ResourceType; key: keyof FakeDirectory; deleted: boolean }> = {
-  '/users': { type: 'user', key: 'users', deleted: false },
-  '/groups': { type: 'group', key: 'groups', deleted: false },
-  '/contacts': { type: 'orgContact', key: 'contacts', deleted: false },
-  '/directory/deletedItems/microsoft.graph.user': { type: 'user', key: 'deletedUsers', deleted: true },
-  '/directory/deletedItems/microsoft.graph.group': { type: 'group', key: 'deletedGroups', deleted: true },
+/**
+ * The directory collections, and the application permissions that read each (the "Permissions"
+ * tables of list-users, list-groups, orgcontact-list and directory-deleteditems-list): an app
+ * granted none of them gets 403 Authorization_RequestDenied.
+ */
+const COLLECTIONS: Record<string, { type: ResourceType; key: keyof FakeDirectory; deleted: boolean; readBy: string[] }> = {
+  '/users': { type: 'user', key: 'users', deleted: false, readBy: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
+  '/groups': { type: 'group', key: 'groups', deleted: false, readBy: ['Group.Read.All', 'GroupMember.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
+  '/contacts': { type: 'orgContact', key: 'contacts', deleted: false, readBy: ['OrgContact.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
+  '/directory/deletedItems/microsoft.graph.user': { type: 'user', key: 'deletedUsers', deleted: true, readBy: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
+  '/directory/deletedItems/microsoft.graph.group': { type: 'group', key: 'deletedGroups', deleted: true, readBy: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] },
 };
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -196,8 +201,8 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { '@odata.context': `${fake.url}/v1.0/$metadata#organization`, value: [value] } };
   };
 
-  /** One Graph GET (plain or inside a batch): path and query relative to /v1.0. */
-  const graphGet = (tenantId: string, rawUrl: string, headers: Record<string, string>): Answer => {
+  /** One Graph GET (plain or inside a batch): path and query relative to /v1.0. `roles`: the token's (none granted: an app the fake lets read all). */
+  const graphGet = (tenantId: string, rawUrl: string, headers: Record<string, string>, roles: string[] = []): Answer => {
     fake.stats.callsByTenant[tenantId] = (fake.stats.callsByTenant[tenantId] ?? 0) + 1;
     const throttled = throttleNow();
     if (throttled) return throttled;
@@ -207,6 +212,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     if (url.pathname === '/organization') return organization(tenantId, url.searchParams.get('$select'));
     const coll = COLLECTIONS[url.pathname];
     if (!coll) return graphError(400, 'BadRequest', `Resource not found for the segment '${url.pathname.split('/')[1] ?? ''}'.`);
+    if (roles.length && !coll.readBy.some((r) => roles.includes(r))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     const q = url.searchParams; // form-decoding: a raw `+` is a space, as on Graph
     const advanced = (headers['consistencylevel'] ?? '').toLowerCase() === 'eventual' && q.get('$count') === 'true';
     let items = fake.tenants[tenantId]!.directory[coll.key];
@@ -255,7 +261,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     return { status: 200, headers: { 'Content-Type': 'application/json' }, body };
   };
 
-  const batch = (tenantId: string, raw: string): Answer => {
+  const batch = (tenantId: string, raw: string, roles: string[]): Answer => {
     fake.stats.batchPosts++;
     let parsed: { requests?: Array<{ id?: string; method?: string; url?: string; headers?: Record<string, string> }> };
     try { parsed = JSON.parse(raw); } catch { return graphError(400, 'BadRequest', 'Invalid batch payload format.'); }
@@ -273,7 +279,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
       if ((r.method ?? '').toUpperCase() !== 'GET') return { id: r.id, ...graphError(405, 'BadRequest', 'Only GET is served by this fake.') };
       const hdrs = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       const url = (r.url ?? '').startsWith('/') ? r.url! : `/${r.url ?? ''}`;
-      return { id: r.id, ...graphGet(tenantId, url, hdrs) };
+      return { id: r.id, ...graphGet(tenantId, url, hdrs, roles) };
     });
     return { status: 200, headers: { 'Content-Type': 'application/json' }, body: { responses: shuffle(responses) } };
   };
@@ -332,12 +338,13 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     const tenantId = auth ? tokens.get(auth[1]!) : undefined;
     if (!tenantId) return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
     const rel = url.pathname.slice('/v1.0'.length) + url.search;
-    if (url.pathname === '/v1.0/$batch' && req.method === 'POST') return batch(tenantId, await readBody(req));
+    const roles = tokenClaims(auth![1]!).roles;
+    if (url.pathname === '/v1.0/$batch' && req.method === 'POST') return batch(tenantId, await readBody(req), roles);
     const mail = await fake.mail.handle({ claims: tokenClaims(auth![1]!), mailboxes: fake.tenants[tenantId]!.mailboxes ?? [], method: req.method ?? 'GET', url: new URL(rel, 'https://graph.invalid'), body: () => readBody(req), headers: req.headers });
     if (mail) return mail;
     if (req.method !== 'GET') return graphError(405, 'BadRequest', 'Method not allowed.');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-    return graphGet(tenantId, rel, headers);
+    return graphGet(tenantId, rel, headers, roles);
   };
 
   const server: Server = createServer({ key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) }, (req, res: ServerResponse) => {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
-import { configFor, redis, reportRef, silentLogger, startFake, syncError } from './harness.ts';
+import { APP_A, configFor, redis, reportRef, silentLogger, startFake, syncError, TENANT_A } from './harness.ts';
 
 let fake: FakeGraph;
 let client: Redis;
@@ -66,6 +66,19 @@ describe('each error category resolves to the right holder and verdict (real ide
     expect(commands).toContain(`Invoke-MgGraphRequest -Method POST -Uri 'v1.0/directory/deletedItems/${r.holders[0]!.id}/restore' -Body @{ newUserPrincipalName = '<new-name>@contoso.com' }`);
   });
 
+  it('a cloud-only user holds the value of an object already in Entra as a synced user (its anchor): no join, which would delete that user (blind40 G1)', async () => {
+    const r = await resolveOne(syncError({ identity: 'synced@contoso.com', onPremisesObjectId: 'c3luY2VkLWltbXV0YWJsZQ==', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:alias@contoso.com' }] }));
+    expect(r.verdict).toBe('cloud-only-holder');
+    expect(fake.stats.filters).toContain("onPremisesImmutableId eq 'c3luY2VkLWltbXV0YWJsZQ=='");
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).not.toContain('Remove-MgUser');
+    expect(commands).not.toContain('-OnPremisesImmutableId');
+    expect(r.actions.find((a) => a.step.startsWith('The on-premises object is in Entra ID already'))?.step).toContain('(synced@contoso.com, ');
+    // an anchor no user has: the join stays offered, as before
+    const joined = await resolveOne(syncError({ identity: 'new@contoso.com', onPremisesObjectId: 'bmV3LW9iamVjdA==', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:alias@contoso.com' }] }));
+    expect(joined.actions.map((a) => a.command ?? '').join('\n')).toContain("-OnPremisesImmutableId 'bmV3LW9iamVjdA=='");
+  });
+
   it('the holder is the reported object itself (same immutable id): same-object', async () => {
     const r = await resolveOne(syncError({ identity: 'self@contoso.com', onPremisesObjectId: 'c2VsZi1pbW11dGFibGU=', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:self@contoso.com' }] }));
     expect(r.verdict).toBe('same-object');
@@ -112,5 +125,28 @@ describe('each error category resolves to the right holder and verdict (real ide
   it('signed in once: one metadata and one token request for all of the above', () => {
     expect(fake.stats.tokenRequests).toBe(1);
     expect(fake.stats.metadataRequests).toBe(1);
+  });
+});
+
+describe('an app granted User.Read.All alone (blind40 G2)', () => {
+  it('names the holders its users hold, and says groups and contacts went unsearched, naming the permissions; a value held by a group is not known', async () => {
+    const limited = await startFake();
+    limited.tenants[TENANT_A]!.apps = [{ ...APP_A, roles: ['User.Read.All'] }];
+    const own = createResolverFromConfig(configFor(limited), { redis: client, logger: silentLogger() });
+    try {
+      const byUser = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:alias@contoso.com' }] });
+      const byGroup = syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:team@contoso.com' }] });
+      const result = await own.resolve(reportRef([byUser, byGroup]), [byUser, byGroup]);
+      const user = result.get(byUser.fingerprint)!;
+      expect(user.verdict).toBe('cloud-only-holder');
+      expect(user.holders[0]).toMatchObject({ userPrincipalName: 'cloud.only@contoso.com' });
+      expect(user.note).toContain('Groups and contacts were not searched: Graph refused the app (403; it needs Group.Read.All and OrgContact.Read.All');
+      const group = result.get(byGroup.fingerprint)!;
+      expect(group.verdict).toBe('holder-unknown');
+      expect(group.note).toContain('Group.Read.All');
+    } finally {
+      await own.close();
+      await limited.close();
+    }
   });
 });
