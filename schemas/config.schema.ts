@@ -109,6 +109,8 @@ export const GraphConfigSchema = z.object({
   tenantsFile: env('GRAPH_TENANTS_FILE', z.string().optional()),
   /** Per tenant: `$batch` requests in flight at once. */
   maxConcurrency: env('GRAPH_MAX_CONCURRENCY', positiveInt.default(4)),
+  /** How long one Graph request may go unanswered before it is given up and retried (a hung proxy or gateway). */
+  timeoutSeconds: env('GRAPH_TIMEOUT_SECONDS', positiveInt.default(60)),
   /** Per tenant: `$batch` requests per second (token bucket), far below Graph's directory limits. */
   requestsPerSecond: env('GRAPH_REQUESTS_PER_SECOND', positiveInt.default(10)),
   /** Minutes between Graph polls for current sync errors, run by the `poll` worker (`syncdesk worker --queues poll`, or `start`) when Graph is configured (0: never). */

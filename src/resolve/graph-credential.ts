@@ -1,9 +1,11 @@
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { Client, MiddlewareFactory, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory, type Context } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
+import { ChainLink } from './graph-middleware.ts';
+import { TimeoutMiddleware } from './graph-timeout.ts';
 import { explainDiscoveryFailures } from './sign-in-diagnosis.ts';
 
 /**
@@ -99,27 +101,29 @@ export class RenewableCredential implements TokenCredential {
 }
 
 /** Renews the credential when Graph answers 401: the request fails as before, the next one gets a new token. */
-class RenewOnUnauthorized implements Middleware {
-  private next: Middleware | undefined;
-  constructor(private readonly credential: RenewableCredential) {}
-  setNext(next: Middleware): void {
-    this.next = next;
+class RenewOnUnauthorized extends ChainLink {
+  constructor(private readonly credential: RenewableCredential) {
+    super();
   }
   async execute(context: Context): Promise<void> {
-    await this.next!.execute(context);
+    await this.next.execute(context);
     if (context.response?.status === 401) this.credential.renew();
   }
 }
 
+/** Where no GRAPH_TIMEOUT_SECONDS is given (doctor's probes): far above what a `$batch` of directory queries takes. */
+export const DEFAULT_GRAPH_TIMEOUT_MS = 60_000;
+
 /**
  * The Graph client for one tenant: the real middleware chain (auth, RetryHandler for
- * 429/503/504, redirects), with `observe` (metrics) seeing each request on the wire.
+ * 429/503/504, redirects), with `observe` (metrics) seeing each request on the wire and a
+ * deadline on each attempt (graph-timeout.ts).
  */
-export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver): Client {
+export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS): Client {
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
   const chain = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
-  // just before the HTTP handler: after the RetryHandler, so every attempt is seen
-  if (observe) chain.splice(chain.length - 1, 0, new ObserverMiddleware(observe));
+  // just before the HTTP handler: after the RetryHandler, so every attempt is seen, and timed
+  chain.splice(chain.length - 1, 0, ...(observe ? [new ObserverMiddleware(observe)] : []), new TimeoutMiddleware(timeoutMs));
   if (credential instanceof RenewableCredential) chain.unshift(new RenewOnUnauthorized(credential));
   return Client.initWithMiddleware({
     middleware: chain,

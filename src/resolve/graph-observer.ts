@@ -1,4 +1,5 @@
-import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { Context } from '@microsoft/microsoft-graph-client';
+import { ChainLink } from './graph-middleware.ts';
 
 /**
  * Lets the process see its Graph traffic (for metrics) without touching the lookup code:
@@ -29,18 +30,14 @@ async function itemStatuses(response: Response): Promise<number[]> {
   }
 }
 
-export class ObserverMiddleware implements Middleware {
-  private next: Middleware | undefined;
-
-  constructor(private readonly observe: GraphObserver) {}
-
-  setNext(next: Middleware): void {
-    this.next = next;
+export class ObserverMiddleware extends ChainLink {
+  constructor(private readonly observe: GraphObserver) {
+    super();
   }
 
   async execute(context: Context): Promise<void> {
     try {
-      await this.next!.execute(context);
+      await this.next.execute(context);
     } catch (err) {
       this.report({ status: 0, itemStatuses: [] });
       throw err;

@@ -66,5 +66,5 @@ export function tenantGraphClient(
     baseUrl: tenant.baseUrl ?? g.baseUrl,
     authorityHost: tenant.authorityHost ?? g.authorityHost,
   });
-  return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints)), endpoints, observe);
+  return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints)), endpoints, observe, g.timeoutSeconds * 1000);
 }
