@@ -5,6 +5,7 @@ import type { DirectoryLookupFor } from './directory-lookup.ts';
 import type { CredentialFactory } from './graph-credential.ts';
 import { createGraphDirectoryLookup } from './graph-directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
+import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { createRedisLookupCache } from './lookup-cache.ts';
 import { createLimiter } from './rate-limit.ts';
 import { tenantGraphClient } from './tenant-client.ts';
@@ -28,14 +29,34 @@ export interface GraphLookupsDeps {
 export function graphLookups(config: Config, deps: GraphLookupsDeps): DirectoryLookupFor {
   const g = config.graph;
   const cache = createRedisLookupCache(deps.redis, config.redis.prefix);
-  return (tenant) =>
-    createGraphDirectoryLookup({
-      client: tenantGraphClient(tenant, g, deps.createCredential, deps.observeGraph),
+  return (tenant) => {
+    const logger = deps.logger.child({ tenant: tenantLabel(tenant) });
+    return createGraphDirectoryLookup({
+      client: tenantGraphClient(tenant, g, deps.createCredential, withThrottleLog(logger, deps.observeGraph)),
       tenant: tenant.tenantId,
-      logger: deps.logger.child({ tenant: tenantLabel(tenant) }),
+      logger,
       cache,
       cacheTtlSeconds: g.cacheTtlSeconds,
       limiter: createLimiter({ concurrency: g.maxConcurrency, ratePerSecond: g.requestsPerSecond }),
       sleep: deps.sleep,
     });
+  };
+}
+
+/** Graph's answers that make the lookups wait (429, 503, 504): said in the log, one line per 30 s at most (blind40 G6: a replay hung for minutes with no word why). */
+const WAITING = new Set([429, 503, 504]);
+
+function withThrottleLog(logger: Logger, observe?: GraphObserver): GraphObserver {
+  const say = throttle(REPEAT_WARNING_MS);
+  return (exchange) => {
+    observe?.(exchange);
+    const waited = [exchange.status, ...exchange.itemStatuses].filter((s) => WAITING.has(s));
+    if (!waited.length) return;
+    say((heldBack) =>
+      logger.info(
+        { action: 'graph-throttled', status: waited[0], retryAfter: exchange.retryAfter ?? null, ...(heldBack && { heldBack }) },
+        `Graph answered ${waited[0]}${exchange.retryAfter ? ` (Retry-After ${exchange.retryAfter} s)` : ''}: the lookups wait as it asks, then send those requests again`,
+      ),
+    );
+  };
 }

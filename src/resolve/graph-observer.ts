@@ -13,6 +13,8 @@ export interface GraphExchange {
   status: number;
   /** For a `$batch` answer: the status of each item in it (each is throttled on its own). */
   itemStatuses: number[];
+  /** The answer's Retry-After header, where it has one. */
+  retryAfter?: string;
 }
 
 export type GraphObserver = (exchange: GraphExchange) => void;
@@ -46,7 +48,8 @@ export class ObserverMiddleware extends ChainLink {
     if (!response) return;
     const isBatch = /\/\$batch(\?|$)/.test(requestUrl(context.request));
     const items = isBatch && response.ok ? await itemStatuses(response) : [];
-    this.report({ status: response.status, itemStatuses: items });
+    const retryAfter = response.headers.get('retry-after');
+    this.report({ status: response.status, itemStatuses: items, ...(retryAfter !== null && { retryAfter }) });
   }
 
   /** An observer that throws must not fail the Graph request. */

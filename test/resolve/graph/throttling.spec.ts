@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { TransientError } from '../../../src/errors.ts';
 import { createResolverFromConfig } from '../../../src/app/resolver.ts';
 import { user } from '../../fakes/graph/directory.ts';
@@ -23,8 +24,9 @@ afterAll(async () => {
 const errorsFor = (n: number) => Array.from({ length: n }, (_, i) => syncError({ identity: `onprem${i}@contoso.com`, attributes: [{ name: 'ProxyAddresses', value: `SMTP:bulk${i}@contoso.com` }] }));
 
 describe('throttling: 429/503 sub-responses are retried after Retry-After in new batches', () => {
-  it('a storm of 429s on 40 sub-requests still resolves all 30 errors, waiting at least the Retry-After', async () => {
-    const resolver = createResolverFromConfig(configFor(fake), { redis: client, logger: silentLogger() });
+  it('a storm of 429s on 40 sub-requests still resolves all 30 errors, waiting at least the Retry-After, and says it waits (blind40 G6)', async () => {
+    const lines: string[] = [];
+    const resolver = createResolverFromConfig(configFor(fake), { redis: client, logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }) });
     const errors = errorsFor(30);
     fake.resetStats();
     fake.throttle({ storm: 40, retryAfterSeconds: 1 });
@@ -41,6 +43,10 @@ describe('throttling: 429/503 sub-responses are retried after Retry-After in new
     expect(fake.stats.subRequests).toBe(90 + 1 + 40);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(fake.stats.batchPosts).toBeLessThanOrEqual(Math.ceil(90 / 20) + Math.ceil(40 / 20) + 1);
+    // one line, however many answers were 429 (at most one per 30 s)
+    const waits = lines.map((l) => JSON.parse(l) as { action?: string; msg: string }).filter((l) => l.action === 'graph-throttled');
+    expect(waits).toHaveLength(1);
+    expect(waits[0]!.msg).toBe('Graph answered 429: the lookups wait as it asks, then send those requests again');
   });
 
   it('503 on every 3rd sub-request, and 429 on whole $batch posts (the client RetryHandler), still resolve', async () => {
