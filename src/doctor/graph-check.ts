@@ -55,10 +55,17 @@ function labelWithId(t: TenantEntry): string {
   return t.name ? `${t.name} (${t.tenantId})` : t.tenantId;
 }
 
+/** Node's codes for a certificate chain it does not accept. */
+const UNTRUSTED_CERTIFICATE = /SELF_SIGNED_CERT|UNABLE_TO_(?:VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT)|CERT_(?:HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED)|ERR_TLS_CERT_ALTNAME_INVALID/;
+
 /** The AADSTS code of an Entra error, and what to do about the usual ones. */
 export function tokenFix(err: unknown, fromFile: boolean): string {
   const text = String((err as Error)?.message ?? err);
-  if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+  if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) {
+    // a certificate the host does not trust is a TLS-inspecting proxy as a rule (blind40 G5), not a closed path
+    if (UNTRUSTED_CERTIFICATE.test(text)) return "trust the certificate's issuer: the CA of a TLS-inspecting proxy in a PEM file named by NODE_EXTRA_CA_CERTS (read when the process starts), or the host's clock if the certificate is not yet or no longer valid";
+    return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+  }
   const where = fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
   if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${where}`;
   if (/AADSTS700016|application.*not found/i.test(text)) return 'no such application in that tenant: check GRAPH_CLIENT_ID (graph.clientId) and that the app is consented in the tenant';

@@ -40,6 +40,15 @@ describe('doctor: Graph', () => {
     expect(r!.fix).toContain('Grant admin consent');
   });
 
+  it('a sign-in host whose certificate Node does not trust (a TLS-inspecting proxy) is told to trust its issuer, not to open a firewall (blind40 G5)', async () => {
+    const unreachable = (why: string) => Object.assign(new Error(`Graph sign-in host https://login.example does not answer (${why})`), { name: 'SignInHostUnreachable', code: 'SignInHostUnreachable' });
+    const [tls] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], unreachable('self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN)')), env: {} });
+    expect(tls!.fix).toContain('NODE_EXTRA_CA_CERTS');
+    expect(tls!.fix).not.toContain('firewall');
+    const [closed] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], unreachable('connect ECONNREFUSED 127.0.0.1:443 (ECONNREFUSED)')), env: {} });
+    expect(closed!.fix).toContain('firewall, proxy, DNS');
+  });
+
   it('passes when users, groups and contacts are readable', async () => {
     const [r] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([]), env: {} });
     expect(r).toMatchObject({ status: 'pass', ok: true });
