@@ -15,6 +15,8 @@ export const HolderSchema = z.object({
   deleted: z.boolean(),
   /** When the object was made (Graph's createdDateTime). Absent: not read. */
   createdDateTime: z.string().nullable().optional(),
+  /** A user Graph gave no proxy address at all: no Exchange recipient, its `mail` attribute is all it has of an address. Absent: has some, or not read. */
+  noMailbox: z.boolean().optional(),
   /** A user's accountEnabled: false is a shared or resource mailbox as a rule (or a disabled account). Absent: not known. */
   accountEnabled: z.boolean().nullable().optional(),
   /** Exchange's kind of recipient (`SharedMailbox`, `MailUser`, …) where an export said it (Get-Recipient); Graph does not. */

@@ -148,6 +148,7 @@ function holderOf(obj: Record<string, unknown>, kind: ObjectKind, deleted: boole
     onPremisesDistinguishedName: str(obj.onPremisesDistinguishedName),
     deleted,
     ...(typeof obj.createdDateTime === 'string' && { createdDateTime: obj.createdDateTime }),
+    ...(kind === 'user' && Array.isArray(obj.proxyAddresses) && obj.proxyAddresses.length === 0 && { noMailbox: true }),
     ...(kind === 'user' && typeof obj.accountEnabled === 'boolean' && { accountEnabled: obj.accountEnabled }),
     ...(typeof obj.recipientTypeDetails === 'string' && obj.recipientTypeDetails && { recipientTypeDetails: obj.recipientTypeDetails }),
     ...(kind === 'group' && { groupKind: groupKindOf(obj) }),

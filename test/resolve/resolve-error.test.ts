@@ -169,6 +169,13 @@ describe('verdicts (pure)', () => {
     expect(secondary.actions.map((a) => a.command).join('\n')).not.toContain('-PrimarySmtpAddress');
   });
 
+  it('a user with no mailbox (Graph gave it no proxy address) that holds the address as its mail: its mail is changed in Entra ID, not in Exchange (blind40 G3)', () => {
+    const ivy = holder({ id: 'u-ivy', userPrincipalName: 'ichen@contoso.onmicrosoft.com', mail: 'ivy.chen@contoso.com', noMailbox: true, matched: [{ attribute: 'mail', value: 'ivy.chen@contoso.com' }] });
+    const commands = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:ivy.chen@contoso.com' }] }), { status: 'found', holders: [ivy] }, now).actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Update-MgUser -UserId 'u-ivy' -Mail '<another-address>'");
+    expect(commands).not.toContain('Set-Mailbox');
+  });
+
   it('an address conflict with a mailbox whose UPN is the same string: the address is taken off, the sign-in name left alone; a UPN conflict renames it', () => {
     const both = holder({ matched: [{ attribute: 'userPrincipalName', value: 'jo@contoso.com' }, { attribute: 'proxyAddresses', value: 'smtp:jo@contoso.com' }] });
     const text = (e: SyncError, h: Holder) => resolveError(e, { status: 'found', holders: [h] }, now).actions.map((a) => a.step).join('\n');

@@ -216,6 +216,14 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
         lookups.length ? adSearchCommand(lookups) : null,
       ),
     );
+  } else if (addresses.length && holder.type === 'user' && holder.noMailbox) {
+    // no recipient for Exchange to change (blind40 G3): the address is only the user's mail attribute
+    actions.push(
+      step(
+        'If it is a different object, change its mail in Entra ID: the user has no mailbox (no proxy addresses), so the address is only its mail attribute, which Exchange Online cannot change.',
+        `Update-MgUser -UserId ${psQuote(holder.id)} -Mail ${psQuote('<another-address>')}`,
+      ),
+    );
   } else if (addresses.length) {
     const routing = addresses.find((a) => isInitialDomain(a.slice(a.lastIndexOf('@') + 1)));
     if (routing && holder.type !== 'contact') {
