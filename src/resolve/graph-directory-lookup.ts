@@ -21,6 +21,11 @@ import { createLimiter, sleep as realSleep, type Limiter } from './rate-limit.ts
  * its answer says the recycle bin could not be searched, and is not cached.
  */
 
+/** The users an anchor's search answered, or null when Graph refused it. */
+function holdersOfAnchor(outcome: SubOutcome, anchor: string): Holder[] | null {
+  return outcome.ok ? outcome.values.map((v) => anchorHolder(v, anchor)).filter((h): h is Holder => h !== null) : null;
+}
+
 /** The permission each kind of object needs to be read (application permissions). */
 const PERMISSION: Record<ObjectKind, string> = { user: 'User.Read.All', group: 'Group.Read.All', contact: 'OrgContact.Read.All' };
 
@@ -139,6 +144,7 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
     throw new TransientError(`${failures.length} Graph lookups failed: ${first.message}`, first.code, Math.max(...waits) || undefined);
   }
 
+  const ttlSeconds = options.cacheTtlSeconds ?? 3600;
   return {
     stats,
     async findByAnchor(anchors: string[]): Promise<Array<Holder[] | null>> {
@@ -150,9 +156,9 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
       // a busy Graph retries the job; a refused query leaves that anchor unanswered (the ticket
       // then offers what it would without it), it does not fail the report's lookups
       throwOnFailure(outcomes.filter((o) => !o.ok && !(classifyGraphFailure(o) instanceof PermanentError)));
-      const found = new Map(misses.map((a, i) => { const o = outcomes[i]!; return [a, o.ok ? o.values.map((v) => anchorHolder(v, a)).filter((h): h is Holder => h !== null) : null]; }));
+      const found = new Map(misses.map((a, i) => [a, holdersOfAnchor(outcomes[i]!, a)]));
       const answered = misses.filter((a) => found.get(a) !== null);
-      await options.cache?.setMany(options.tenant, answered.map((a) => [`anchor:${a}`, found.get(a)!]), options.cacheTtlSeconds ?? 3600);
+      await options.cache?.setMany(options.tenant, answered.map((a) => [`anchor:${a}`, found.get(a)!]), ttlSeconds);
       return anchors.map((a, i) => cached[i] ?? found.get(a) ?? null);
     },
     async findHolders(queries: LookupQuery[]): Promise<LookupAnswer[]> {
@@ -189,7 +195,7 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
         await options.cache?.setMany(
           options.tenant,
           complete.map((l) => [l.key, found.get(l.key)!.holders]),
-          options.cacheTtlSeconds ?? 3600,
+          ttlSeconds,
         );
         options.logger.debug({ action: 'graph-lookup', values: misses.length, cached: keys.length - misses.length }, 'looked up values in Graph');
       }

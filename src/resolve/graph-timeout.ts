@@ -5,8 +5,9 @@ import { ChainLink } from './graph-middleware.ts';
  * Gives up on a Graph request that was accepted but never answered: Node's fetch has no
  * deadline of its own, and a hung proxy or gateway held each attempt for about five minutes
  * (blind40 G7: eight attempts, some forty minutes before the tickets went out). Placed after
- * the RetryHandler, each attempt gets the whole time. The timeout is a network error
- * (`ETIMEDOUT`): the lookup is retried like any other, then its tickets say it failed.
+ * the RetryHandler, each attempt gets the whole time. An answer that never came has no status:
+ * the lookup takes it for a network error and retries it like any other (the Graph client
+ * hands on only the message), then its tickets say it failed.
  */
 export class TimeoutMiddleware extends ChainLink {
   constructor(private readonly ms: number) {
@@ -21,7 +22,7 @@ export class TimeoutMiddleware extends ChainLink {
       await this.next.execute(context);
     } catch (err) {
       if (!deadline.aborted) throw err;
-      throw Object.assign(new Error(`Graph did not answer within ${this.ms / 1000} s`, { cause: err }), { code: 'ETIMEDOUT' });
+      throw new Error(`Graph did not answer within ${this.ms / 1000} s`, { cause: err });
     }
   }
 }
