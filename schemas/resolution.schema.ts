@@ -12,6 +12,9 @@ export const HolderSchema = z.object({
   onPremisesLastSyncDateTime: z.string().nullable(),
   onPremisesImmutableId: z.string().nullable(),
   onPremisesDistinguishedName: z.string().nullable(),
+  /** The AD object's SID and its domain (Graph gives a group no DN): what names a synced group to Set-ADGroup. Absent: not read. */
+  onPremisesSecurityIdentifier: z.string().nullable().optional(),
+  onPremisesDomainName: z.string().nullable().optional(),
   deleted: z.boolean(),
   /** When the object was made (Graph's createdDateTime). Absent: not read. */
   createdDateTime: z.string().nullable().optional(),

@@ -21,7 +21,7 @@ export interface PlannedQuery {
 
 export const SELECT = {
   user: 'id,displayName,userPrincipalName,mail,mailNickname,proxyAddresses,accountEnabled,createdDateTime,userType,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesImmutableId,onPremisesDistinguishedName,onPremisesSamAccountName,onPremisesUserPrincipalName,onPremisesProvisioningErrors',
-  group: 'id,displayName,mail,mailNickname,mailEnabled,securityEnabled,groupTypes,proxyAddresses,createdDateTime,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesSamAccountName,onPremisesSecurityIdentifier,onPremisesProvisioningErrors',
+  group: 'id,displayName,mail,mailNickname,mailEnabled,securityEnabled,groupTypes,proxyAddresses,createdDateTime,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesSamAccountName,onPremisesSecurityIdentifier,onPremisesDomainName,onPremisesProvisioningErrors',
   contact: 'id,displayName,mail,mailNickname,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesProvisioningErrors',
 } as const;
 
@@ -148,6 +148,8 @@ function holderOf(obj: Record<string, unknown>, kind: ObjectKind, deleted: boole
     onPremisesDistinguishedName: str(obj.onPremisesDistinguishedName),
     deleted,
     ...(typeof obj.createdDateTime === 'string' && { createdDateTime: obj.createdDateTime }),
+    ...(typeof obj.onPremisesSecurityIdentifier === 'string' && { onPremisesSecurityIdentifier: obj.onPremisesSecurityIdentifier }),
+    ...(typeof obj.onPremisesDomainName === 'string' && { onPremisesDomainName: obj.onPremisesDomainName }),
     ...(kind === 'user' && Array.isArray(obj.proxyAddresses) && obj.proxyAddresses.length === 0 && { noMailbox: true }),
     ...(kind === 'user' && typeof obj.accountEnabled === 'boolean' && { accountEnabled: obj.accountEnabled }),
     ...(typeof obj.recipientTypeDetails === 'string' && obj.recipientTypeDetails && { recipientTypeDetails: obj.recipientTypeDetails }),

@@ -27,9 +27,9 @@ export function contentHash(view: ProblemView): string {
     // why nothing was looked up is the whole answer of an unresolved one ("lookup failed" → "not looked up")
     ...(resolution?.verdict === 'unresolved' && { note: resolution.note ?? null }),
     holders: (resolution?.holders ?? [])
-      // (createdDateTime and noMailbox, kept later than the rest from what Graph always gave, say
+      // (createdDateTime, noMailbox and a group's SID and domain, kept later than the rest from what Graph always gave, say
       // nothing new of a holder a ticket already named: no "changed" note on every ticket after an upgrade)
-      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined, createdDateTime: undefined, noMailbox: undefined }))
+      .map((h) => ({ ...h, onPremisesLastSyncDateTime: undefined, createdDateTime: undefined, noMailbox: undefined, onPremisesSecurityIdentifier: undefined, onPremisesDomainName: undefined }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     // whenChanged moves with any edit of the object, and a failure's wording with the socket: neither is news
     ...(resolution?.onPremises ? { onPremises: onPremFacts(resolution.onPremises) } : {}),

@@ -75,6 +75,7 @@ function holderLine(h: Holder): string {
   if (h.onPremisesSyncEnabled === false && h.onPremisesImmutableId) parts.push(`still carries the anchor (ImmutableId) ${h.onPremisesImmutableId} of the object it was synced from`);
   if (h.deleted) parts.push('deleted (in the recycle bin)');
   if (h.onPremisesDistinguishedName) parts.push(`on-premises DN ${h.onPremisesDistinguishedName}`);
+  else if (h.onPremisesSecurityIdentifier) parts.push(`on-premises SID ${h.onPremisesSecurityIdentifier}${h.onPremisesDomainName ? ` in ${h.onPremisesDomainName}` : ''}`);
   if (h.matched.length) parts.push(`holds ${h.matched.map((m) => `${m.attribute} ${m.value}`).join(', ')}`);
   parts.push(`object id ${h.id}`);
   return parts.join(' — ');

@@ -313,6 +313,15 @@ describe('verdicts (pure)', () => {
     expect(unique.actions.map((a) => a.step).join('\n')).not.toContain('same person');
   });
 
+  it('a synced group holder (Graph gives a group no DN) is named by its SID and domain to Set-ADGroup; without them a placeholder (blind40 G4)', () => {
+    const group = holder({ type: 'group', displayName: 'R&D', userPrincipalName: null, onPremisesSyncEnabled: true, onPremisesSecurityIdentifier: 'S-1-5-21-1-2-3-4455', onPremisesDomainName: 'corp.contoso.com', matched: [{ attribute: 'proxyAddresses', value: "smtp:r&d@contoso.com" }] });
+    const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:r&d@contoso.com' }] });
+    const commands = (hs: Holder[]) => resolveError(e, { status: 'found', holders: hs }, now).actions.map((a) => a.command ?? '').join('\n');
+    expect(commands([group])).toContain("Set-ADGroup -Identity 'S-1-5-21-1-2-3-4455' -Remove @{proxyAddresses='smtp:r&d@contoso.com'} -Server 'corp.contoso.com'");
+    expect(commands([group])).not.toContain('<distinguishedName>');
+    expect(commands([{ ...group, onPremisesSecurityIdentifier: null }])).toContain("Set-ADObject -Identity '<distinguishedName>' -Remove @{proxyAddresses='smtp:r&d@contoso.com'}");
+  });
+
   it('an AD step that takes a primary address (SMTP: in capitals) off an object says to make another primary first, on the holder and on the reported object (blind30 T5)', () => {
     const syncedHolder = holder({ onPremisesSyncEnabled: true, onPremisesImmutableId: 'Qm9iU21pdGg=', onPremisesDistinguishedName: 'CN=Carl,OU=x,DC=contoso,DC=local', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:carl@contoso.com' }] });
     const primary = err({ onPremisesObjectId: 'k2Vx1yqHk0G9m0f8k3vW7A==', attributes: [{ name: 'ProxyAddresses', value: 'SMTP:carl@contoso.com' }] });

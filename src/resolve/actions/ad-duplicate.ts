@@ -74,10 +74,26 @@ function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], f
 
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
 export function syncedHolderFixSteps(holder: Holder): Action[] {
-  // Graph does not say the object's AD class: Set-ADObject takes an address off any of them
-  const target = { dn: holder.onPremisesDistinguishedName ?? '<distinguishedName>', kind: 'other' as const };
+  const command = holderCommand(holder);
   // Graph gives the holder's addresses as stored: a primary one needs another made primary first (blind30 T5)
-  return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(`${SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX]}${primaryWarning([m])}`, adRemoveCommand(target, m))] : []));
+  return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(`${SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX]}${primaryWarning([m])}`, command(m))] : []));
+}
+
+/**
+ * How a synced holder is named to AD. By its DN where Graph gives one (users): Graph does not
+ * say the object's AD class, and Set-ADObject takes an address off any of them. Graph gives a
+ * group no DN but its SID and domain (blind40 G4): Set-ADGroup takes a SID (Set-ADObject takes
+ * only a DN or GUID). Neither: a placeholder the admin fills from the forest-wide search above.
+ */
+function holderCommand(holder: Holder): (m: { attribute: string; value: string }) => string {
+  const dn = holder.onPremisesDistinguishedName;
+  if (dn) return (m) => adRemoveCommand({ dn, kind: 'other' }, m);
+  const sid = holder.onPremisesSecurityIdentifier;
+  if (sid && holder.type === 'group') {
+    const server = holder.onPremisesDomainName ? ` -Server ${psQuote(holder.onPremisesDomainName)}` : '';
+    return (m) => adChangeCommand(psQuote(sid), 'group', m) + server;
+  }
+  return (m) => adRemoveCommand({ dn: '<distinguishedName>', kind: 'other' }, m);
 }
 
 const SYNCED_FIX = {

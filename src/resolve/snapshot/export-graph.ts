@@ -50,6 +50,8 @@ function toObject(o: Record<string, unknown>, c: Collection): SnapshotObjectInpu
       groupTypes: Array.isArray(o.groupTypes) ? o.groupTypes.filter((t): t is string => typeof t === 'string') : [],
       mailEnabled: bool(o.mailEnabled),
       securityEnabled: bool(o.securityEnabled),
+      onPremisesSecurityIdentifier: str(o.onPremisesSecurityIdentifier),
+      onPremisesDomainName: str(o.onPremisesDomainName),
     }),
   };
 }

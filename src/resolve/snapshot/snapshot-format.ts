@@ -76,6 +76,9 @@ export const SnapshotObjectSchema = z.object({
   groupTypes: z.array(z.string()).optional(),
   mailEnabled: z.boolean().nullable().optional(),
   securityEnabled: z.boolean().nullable().optional(),
+  /** A synced group's SID and domain (Graph gives a group no DN): what names it to Set-ADGroup. Absent from older snapshots. */
+  onPremisesSecurityIdentifier: z.string().nullable().optional(),
+  onPremisesDomainName: z.string().nullable().optional(),
   /** A user's, as Graph says it: `Member` or `Guest`. Absent from older snapshots. */
   userType: z.string().nullable().optional(),
   /** Exchange's kind of recipient (`UserMailbox`, `SharedMailbox`, `MailUser`, …), from a Get-Recipient export. */

@@ -69,6 +69,7 @@ export const SCHEMAS: Record<ResourceType, Record<string, PropertySpec>> = {
     onPremisesLastSyncDateTime: eqOnly(true),
     onPremisesSamAccountName: eqOnly(true),
     onPremisesSecurityIdentifier: eqOnly(true),
+    onPremisesDomainName: none(true),
     onPremisesProvisioningErrors: { ...provisioningErrors, byDefault: true },
     deletedDateTime: none(true),
   },

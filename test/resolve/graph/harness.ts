@@ -49,6 +49,11 @@ export function contosoDirectory(): FakeDirectory {
     group({ displayName: 'Team', mail: 'team@contoso.com', proxyAddresses: ['SMTP:team@contoso.com', 'smtp:team@contoso.onmicrosoft.com'] }),
     // a mail-enabled security group (Microsoft's ObjectTypeMismatch example): no "Unified" in groupTypes
     group({ displayName: 'Tax Team', mail: 'tax@contoso.com', mailEnabled: true, securityEnabled: true, groupTypes: [], proxyAddresses: ['SMTP:tax@contoso.com'] }),
+    // a synced group: Graph gives a group its SID and domain, never a DN
+    group({
+      displayName: 'R&D', mail: 'rnd@contoso.com', mailEnabled: true, securityEnabled: true, groupTypes: [], proxyAddresses: ['SMTP:rnd@contoso.com', 'smtp:r&d@contoso.com'],
+      onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: '2026-11-20T08:00:00Z', onPremisesSamAccountName: 'R&D', onPremisesSecurityIdentifier: 'S-1-5-21-1-2-3-4455', onPremisesDomainName: 'contoso.local',
+    }),
   );
   d.contacts.push(contact({ displayName: 'Ext Partner', mail: 'ext.partner@contoso.com', proxyAddresses: ['smtp:ext.partner@contoso.com'] }));
   d.deletedUsers.push(deletedUser({ userPrincipalName: 'gone@contoso.com', mail: 'gone@contoso.com', proxyAddresses: ['SMTP:gone@contoso.com'] }));

@@ -36,6 +36,7 @@ const ERRORS = [
   syncError({ identity: 'self@contoso.com', onPremisesObjectId: 'c2VsZi1pbW11dGFibGU=', attributes: [{ name: 'UserPrincipalName', value: 'self@contoso.com' }] }), // same object
   syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:team@contoso.com' }] }), // a group
   syncError({ attributes: [{ name: 'ProxyAddresses', value: 'SMTP:tax@contoso.com' }] }), // a mail-enabled security group (its own Exchange cmdlet)
+  syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:r&d@contoso.com' }] }), // a synced group (its SID and domain name it to AD)
   syncError({ attributes: [{ name: 'Mail', value: 'ext.partner@contoso.com' }] }), // a contact
   syncError({ attributes: [{ name: 'UserPrincipalName', value: 'nobody@contoso.com' }] }), // no holder
   syncError({ category: 'LargeObject', errorCode: 'LargeObject', attributes: [] }), // not applicable
@@ -103,12 +104,12 @@ describe('a directory snapshot exported from Graph', () => {
     expect(r.holders).toEqual([]);
   });
 
-  it('is what `syncdesk snapshot export` writes (8 users, two groups, a contact, a deleted user), and `snapshot list` shows it', async () => {
+  it('is what `syncdesk snapshot export` writes (8 users, three groups, a contact, a deleted user), and `snapshot list` shows it', async () => {
     const out = mkdtempSync(join(tmpdir(), 'syncdesk-snapshot-cli-'));
     const env = { ...process.env, REDIS_URL: '', GRAPH_TENANT_ID: '0a0a0a0a-0000-4000-8000-00000000000a', GRAPH_CLIENT_ID: 'aaaaaaaa-1111-4111-8111-111111111111', GRAPH_CLIENT_SECRET: 'secret-a', GRAPH_BASE_URL: fake.url, GRAPH_AUTHORITY_HOST: fake.url, SNAPSHOT_DIR: out };
     const run = promisify(execFile);
     const { stdout } = await run('node', [resolve('bin/syncdesk.js'), 'snapshot', 'export'], { env });
-    expect(stdout).toMatch(/^snapshot of 0a0a0a0a-0000-4000-8000-00000000000a: 12 objects → .*\.jsonl\.gz$/m);
+    expect(stdout).toMatch(/^snapshot of 0a0a0a0a-0000-4000-8000-00000000000a: 13 objects → .*\.jsonl\.gz$/m);
     const list = await run('node', [resolve('bin/syncdesk.js'), 'snapshot', 'list'], { env });
     expect(list.stdout).toMatch(/less than a day old\) graph {2}/);
     rmSync(out, { recursive: true, force: true });

@@ -55,6 +55,13 @@ describe('each error category resolves to the right holder and verdict (real ide
     expect(r.actions.some((a) => a.step.includes('IdFix'))).toBe(true);
   });
 
+  it('an address held by a synced group: fixed in AD with Set-ADGroup by the SID and domain Graph gave (a group has no DN in Graph: blind40 G4)', async () => {
+    const r = await resolveOne(syncError({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:r&d@contoso.com' }] }));
+    expect(r.verdict).toBe('synced-holder');
+    expect(r.holders[0]).toMatchObject({ type: 'group', displayName: 'R&D', onPremisesSecurityIdentifier: 'S-1-5-21-1-2-3-4455', onPremisesDomainName: 'contoso.local' });
+    expect(r.actions.map((a) => a.command ?? '').join('\n')).toContain("Set-ADGroup -Identity 'S-1-5-21-1-2-3-4455' -Remove @{proxyAddresses='smtp:r&d@contoso.com'} -Server 'contoso.local'");
+  });
+
   it('an address held only by a soft-deleted user: soft-deleted-holder (the deleted-items fallback, UPN matched despite its id prefix)', async () => {
     const r = await resolveOne(syncError({ attributes: [{ name: 'UserPrincipalName', value: 'gone@contoso.com' }] }));
     expect(r.verdict).toBe('soft-deleted-holder');
