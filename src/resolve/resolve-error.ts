@@ -69,6 +69,13 @@ export function isSameObject(error: SyncError, holder: Holder, side?: OnPremSide
   return holder.userPrincipalName?.toLowerCase() === identity;
 }
 
+/** The holder has the object's own name (its identity) as UPN, mail or an address. */
+function holdsIdentity(error: SyncError, holder: Holder): boolean {
+  const identity = error.identity?.trim().toLowerCase();
+  if (!identity) return false;
+  return holder.userPrincipalName?.toLowerCase() === identity || holder.matched.some((m) => m.value.replace(/^smtp:/i, '').toLowerCase() === identity);
+}
+
 /**
  * Whether the fix may join the failing object to a cloud-only user that holds its value (a hard
  * match, after deleting a copy sync made): then the object's own cloud copy, found by its anchor,
@@ -134,7 +141,10 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   const holders = dedupe(outcome.holders);
   const others = holders.filter((h) => !isSameObject(error, h, side));
   const live = others.filter((h) => !h.deleted);
-  const cloudOnly = live.find((h) => h.onPremisesSyncEnabled !== true);
+  const cloudUsers = live.filter((h) => h.type === 'user' && h.onPremisesSyncEnabled !== true);
+  // of several cloud users, the one with the object's own name is the one it may be
+  const ownName = cloudUsers.find((h) => holdsIdentity(error, h));
+  const cloudOnly = ownName ?? live.find((h) => h.onPremisesSyncEnabled !== true);
   const synced = live.find((h) => h.onPremisesSyncEnabled === true);
   const deleted = others.find((h) => h.deleted);
 
@@ -146,7 +156,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
     const adminRole = isAdminRoleConflict(error) && cloudOnly.type === 'user';
     // the failing object's own cloud copy, a synced user other than the holder: an update failed, no new object to join
     const ownCopy = outcome.ownCopies?.find((h) => h.id !== cloudOnly.id && h.onPremisesSyncEnabled === true);
-    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, onPremKindOf(error, side), ownCopy);
+    actions = adminRole ? adminRoleConflictActions(error, cloudOnly) : cloudOnlyActions(error, cloudOnly, lookups, { onPremKind: onPremKindOf(error, side), ownCopy, rivals: ownName ? [] : cloudUsers.filter((h) => h !== cloudOnly) });
     if (adminRole) note = ADMIN_ROLE_NOTE;
     else if (cloudOnly.onPremisesSyncEnabled === false) note = 'The holder was synced once and is now mastered in the cloud: taking it over is what BlockCloudObjectTakeoverThroughHardMatchEnabled blocks.';
     // each value held by another object too: freed there as well, or the error stays after the fix

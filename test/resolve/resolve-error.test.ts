@@ -313,6 +313,26 @@ describe('verdicts (pure)', () => {
     expect(unique.actions.map((a) => a.step).join('\n')).not.toContain('same person');
   });
 
+  it('values of one object held by two cloud users, neither by its own name: no join, which cannot be both; with its own name on one, that one may be joined (blind40 G9)', () => {
+    const e = err({ identity: 'reception@contoso.com', attributes: [{ name: 'ProxyAddresses', value: 'smtp:sam.lee@contoso.com' }, { name: 'ProxyAddresses', value: 'smtp:mgarcia@contoso.com' }] });
+    const sam = holder({ id: 'id-sam', displayName: 'Sam Lee', userPrincipalName: 'sam.lee@contoso.com', mail: 'sam.lee@contoso.com', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:sam.lee@contoso.com' }] });
+    const maria = holder({ id: 'id-maria', displayName: 'Maria Garcia', userPrincipalName: 'mgarcia@contoso.com', mail: 'mgarcia@contoso.com', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:mgarcia@contoso.com' }] });
+    const r = resolveError(e, { status: 'found', holders: [sam, maria] }, now);
+    const steps = r.actions.map((a) => a.step).join('\n');
+    expect(steps).not.toContain('same person');
+    expect(steps).toContain('held by 2 different cloud users ("Sam Lee", "Maria Garcia"), none of them by the object\'s own name');
+    const commands = r.actions.map((a) => a.command ?? '').join('\n');
+    expect(commands).toContain("Set-Mailbox -Identity 'sam.lee@contoso.com'");
+    expect(commands).toContain("Set-Mailbox -Identity 'mgarcia@contoso.com'");
+    // the shared mailbox itself in the cloud, holding the object's own address: it is the one a join may be offered for
+    const reception = holder({ id: 'id-rec', displayName: 'Reception', userPrincipalName: 'reception@contoso.com', mail: 'reception@contoso.com', matched: [{ attribute: 'proxyAddresses', value: 'SMTP:reception@contoso.com' }] });
+    const own = resolveError({ ...e, attributes: [...e.attributes, { name: 'ProxyAddresses', value: 'SMTP:reception@contoso.com' }] }, { status: 'found', holders: [sam, reception] }, now);
+    expect(own.holders.map((h) => h.id)).toEqual(['id-sam', 'id-rec']);
+    const ownSteps = own.actions.map((a) => a.step);
+    expect(ownSteps.find((t) => t.startsWith('If the cloud user is the same person'))).toBeDefined();
+    expect(own.actions.find((a) => a.step.startsWith('Then hard-match'))!.command).toContain("Update-MgUser -UserId 'id-rec'");
+  });
+
   it('a synced group holder (Graph gives a group no DN) is named by its SID and domain to Set-ADGroup; without them a placeholder (blind40 G4)', () => {
     const group = holder({ type: 'group', displayName: 'R&D', userPrincipalName: null, onPremisesSyncEnabled: true, onPremisesSecurityIdentifier: 'S-1-5-21-1-2-3-4455', onPremisesDomainName: 'corp.contoso.com', matched: [{ attribute: 'proxyAddresses', value: "smtp:r&d@contoso.com" }] });
     const e = err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:r&d@contoso.com' }] });

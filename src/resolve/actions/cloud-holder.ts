@@ -60,6 +60,16 @@ function isGuest(h: Holder): boolean {
   return /#EXT#@/i.test(h.userPrincipalName ?? '');
 }
 
+/** What else the lookups saw that decides whether a join may be offered. */
+interface JoinContext {
+  /** The failing object's class as AD says it (user, group, contact), when AD was read. */
+  onPremKind?: string | null;
+  /** The synced user the error's anchor names, when one was looked for and found. */
+  ownCopy?: Holder;
+  /** Other cloud-only users holding the object's values, none of them by its own name. */
+  rivals?: Holder[];
+}
+
 /**
  * A cloud-only holder: the same person (join the two) or another object (free the value).
  * Entra matches only an object that arrives new from sync ("If you change an existing object
@@ -68,26 +78,35 @@ function isGuest(h: Holder): boolean {
  * match joins users only ("Hard match isn't applicable since you can only update the
  * sourceAnchor/immutableID … on Users only", same page), and never a guest: an on-premises
  * group or contact is never offered it, and one of unknown class only once AD says it is a user.
- * `ownCopy`: the synced user the error's anchor names, when one was looked for and found.
  */
-export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], onPremKind: string | null = null, ownCopy?: Holder): Action[] {
-  const onPrem = classOfKind(onPremKind);
+export function cloudOnlyActions(error: SyncError, holder: Holder, lookups: NormalisedLookup[], seen: JoinContext = {}): Action[] {
+  const onPrem = classOfKind(seen.onPremKind ?? null);
   const resource = isResourceMailbox(holder);
-  // with resiliency the copy is one sync just made, the value set aside on it, for the join to
-  // delete; otherwise it is the object itself, in use
-  const existing = ownCopy && !error.valueQuarantined ? ownCopy : undefined;
-  const join = existing
-    ? [alreadyInEntraStep(existing, error.onPremisesObjectId!.trim())]
-    : holder.type === 'user'
-      ? !isGuest(holder) && onPrem !== 'other' && !resource
-        ? joinSteps(error, holder, onPrem)
-        : []
-      : holder.type === 'group' || holder.type === 'contact'
-        ? softMatchSteps(holder, holder.type, onPremKind)
-        : [];
+  const join = joinActions(error, holder, seen, onPrem, resource);
   if (resource) join.push(step(`The holder is a ${holder.recipientTypeDetails} (so says the Exchange export): no person's AD account is joined to it. Free the value on it, or on the on-premises object.`));
   const stale = onPrem === 'other' ? [staleOnPremStep(error)] : [];
   return [confirmHolder(holder), ...join, ...stale, ...freeValueSteps(holder, lookups), DELTA_SYNC];
+}
+
+/** How the failing object may become the cloud holder, or why it may not. */
+function joinActions(error: SyncError, holder: Holder, seen: JoinContext, onPrem: OnPremClass, resource: boolean): Action[] {
+  if (holder.type === 'group' || holder.type === 'contact') return softMatchSteps(holder, holder.type, seen.onPremKind ?? null);
+  if (holder.type !== 'user') return [];
+  // with resiliency the copy is one sync just made, the value set aside on it, for the join to
+  // delete; otherwise it is the object itself, in use
+  if (seen.ownCopy && !error.valueQuarantined) return [alreadyInEntraStep(seen.ownCopy, error.onPremisesObjectId!.trim())];
+  if (seen.rivals?.length) return [severalPeopleStep([holder, ...seen.rivals])];
+  return !isGuest(holder) && onPrem !== 'other' && !resource ? joinSteps(error, holder, onPrem) : [];
+}
+
+/**
+ * The object's values are held by several cloud users, none by the object's own name (blind40
+ * G9: a shared "reception" object whose aliases are two people's primary addresses): one
+ * on-premises object is not several people, so no join is offered, only freeing the values.
+ */
+function severalPeopleStep(users: Holder[]): Action {
+  const names = users.map((h) => `"${h.displayName ?? h.userPrincipalName ?? h.id}"`).join(', ');
+  return step(`The object's values are held by ${users.length} different cloud users (${names}), none of them by the object's own name: one on-premises object cannot be all of them, so no join is offered. Free each value on the user that should not have it (below), or on the on-premises object.`);
 }
 
 /**
