@@ -19,7 +19,7 @@ export function registerFailedCommand(program: Command): void {
     });
   failed
     .command('retry [id]')
-    .description('put a failed job (or all of them) back in its queue; parse a kept mail again, a replayed one without sender trust (the start of an id will do)')
+    .description('put a failed job (or all of them) back in its queue; parse a kept mail again, a replayed one without sender trust (the start of an id will do); with no worker running, work them here')
     .option('--all', 'retry every failed job and mail')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) throw new UsageError('give a job id (from `syncdesk failed list`) or --all');

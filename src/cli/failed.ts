@@ -1,8 +1,13 @@
 import type { Job } from 'bullmq';
-import { cliConfig, cliLogger, writeRows } from '../app/cli-support.ts';
+import type { Worker } from 'bullmq';
+import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
-import { queueCounts, unworkedLine, unworkedQueues } from '../app/queue-drain.ts';
+import { queueCounts, unworkedLine, unworkedQueues, waitForDrain } from '../app/queue-drain.ts';
+import { watchWorkers } from '../app/worker-tally.ts';
+import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
+import type { Ingestor } from '../ingest/ingest-mail.ts';
+import { oneReportAtATime } from './replay-flow.ts';
 import { MESSAGE_REFUSED } from '../ingest/graph-mailbox.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
 import { releaseSetAside, setAsideMessages } from '../ingest/set-aside.ts';
@@ -141,7 +146,7 @@ function vouchOf(entry: LedgerEntry | null): string | undefined {
 }
 
 /** Parses a kept mail again, on the word it was first taken on: a replayed mail is not put to sender trust now. */
-async function retryMail(runtime: Runtime, ledger: Ledger, mailId: string): Promise<Retried> {
+async function retryMail(runtime: Runtime, ingestor: Ingestor, ledger: Ledger, mailId: string): Promise<Retried> {
   const mail = await runtime.store.get(mailId);
   if (!mail) return { queue: 'mail', id: mailId, done: false, reason: `no longer in the mail store (${runtime.config.ingest.storeDir}, kept ${runtime.config.ingest.retentionDays} days)` };
   // only its first MAX_MAIL_BYTES were kept: reading them again reads a cut-off mail
@@ -150,7 +155,7 @@ async function retryMail(runtime: Runtime, ledger: Ledger, mailId: string): Prom
   }
   // forced: the ledger already holds this mail; its reports get flows of their own
   const meta = { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true, vouched: vouchOf(await ledger.get(mailId)) };
-  const r = await runtime.ingestor().ingest(mail.raw, meta);
+  const r = await ingestor.ingest(mail.raw, meta);
   return { queue: 'mail', id: mailId, done: r.status === 'queued', reason: r.status === 'queued' ? null : `read again: ${r.status} (${r.reason ?? ''})` };
 }
 
@@ -169,14 +174,14 @@ async function mailsInRunOrder(runtime: Runtime, chosen: FailedJobInfo[]): Promi
 }
 
 /** Re-queues failed jobs (one by id or the start of it, or all) and parses rejected mails again. */
-async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }): Promise<Retried[]> {
+async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }, ingestor: Ingestor): Promise<Retried[]> {
   const failed = await listAllFailed(runtime, 100_000);
   const chosen = await mailsInRunOrder(runtime, target.all ? failed : named(failed, target.id ?? ''));
   const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
   const retried: Retried[] = [];
   for (const f of chosen) {
     if (f.queue === 'mail') {
-      retried.push(await retryMail(runtime, ledger, f.id));
+      retried.push(await retryMail(runtime, ingestor, ledger, f.id));
       continue;
     }
     if (f.queue === 'mailbox') {
@@ -225,26 +230,49 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** Exit code: 1 when the id names no failed job or mail, or one of them is not queued again (a mail still unreadable, say). */
+/**
+ * Exit code: 1 when the id names no failed job or mail, or one of them is not queued again (a
+ * mail still unreadable, say), or what was worked here did not finish. With no worker running
+ * elsewhere (the embedded default), what was put back is worked here until the queues are
+ * empty, as a replay and a quarantine release are (blind40 G8): the tickets change before it returns.
+ */
 export async function retryFailedCommand(id: string | undefined, opts: { all?: boolean }): Promise<number> {
-  // a queue no worker serves runs nothing it was given back (blind39 M6: a replay-only setup): said with the command that runs it
-  const { retried, unworked } = await withRuntime(async (r) => {
-    const again = await retryFailed(r, { id, all: opts.all });
-    return { retried: again, unworked: again.some((x) => x.done) ? await unworkedQueues(r.queues, await queueCounts(r.queues)) : [] };
-  });
-  if (!retried.length && !id) {
-    process.stdout.write('no failed jobs\n');
-    return 0;
+  const config = cliConfig();
+  const runtime = await openRuntime(config, cliLogger(config));
+  const print = (line: string) => process.stdout.write(`${terminalText(line)}\n`);
+  let workers: Worker[] = [];
+  try {
+    const here = (await runtime.queues.ticket.getWorkersCount()) === 0;
+    if (here) workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
+    const tally = watchWorkers(workers);
+    // mails of one tenant read again here apply one report at a time, in the order of their runs (as a replay)
+    const retried = await retryFailed(runtime, { id, all: opts.all }, runtime.ingestor(here ? oneReportAtATime(runtime) : undefined));
+    if (!retried.length && !id) {
+      print('no failed jobs');
+      return 0;
+    }
+    if (!retried.length) {
+      process.stderr.write(`syncdesk failed retry: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
+      return 1;
+    }
+    for (const r of retried) if (!r.done) print(`${r.queue}\t${r.id}: ${r.reason}`);
+    const done = retried.filter((r) => r.done);
+    const mails = done.filter((r) => r.queue === 'mail').length;
+    const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');
+    if (done.length) print(`re-queued ${what}: ${done.map((r) => r.id).join(', ')}`);
+    const allDone = done.length === retried.length;
+    // a queue no worker serves runs nothing it was given back (blind39 M6: a replay-only setup): said with the command that runs it
+    const onUnworked = (names: string[]) => names.forEach((n) => print(unworkedLine(n)));
+    if (!here || !done.length) {
+      if (done.length) onUnworked(await unworkedQueues(runtime.queues, await queueCounts(runtime.queues)));
+      return allDone ? 0 : 1;
+    }
+    const drained = await waitForDrain(runtime.queues, { onUnworked });
+    print(`worked here (no worker running): reports: ${tally.reports}; tickets: ${formatCounts(tally.ticketActions)}`);
+    if (tally.failed.length) print(`failed jobs: ${tally.failed.length}; see \`syncdesk failed list\``);
+    return allDone && drained && !tally.failed.length ? 0 : 1;
+  } finally {
+    if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
+    else await runtime.close();
   }
-  if (!retried.length) {
-    process.stderr.write(`syncdesk failed retry: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
-    return 1;
-  }
-  for (const r of retried) if (!r.done) process.stdout.write(`${terminalText(`${r.queue}\t${r.id}: ${r.reason}`)}\n`);
-  const done = retried.filter((r) => r.done);
-  const mails = done.filter((r) => r.queue === 'mail').length;
-  const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');
-  if (done.length) process.stdout.write(`re-queued ${what}: ${done.map((r) => r.id).join(', ')}\n`);
-  for (const name of unworked) process.stdout.write(`${unworkedLine(name)}\n`);
-  return done.length === retried.length ? 0 : 1;
 }

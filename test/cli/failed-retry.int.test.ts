@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,8 +46,9 @@ describe('failed retry of replayed mails', () => {
     const retried = await runCli(['failed', 'retry', first.mailId.slice(0, 12)], env);
     expect(retried.code, retried.output).toBe(0);
     expect(retried.output).toContain(`re-queued 1 mail: ${first.mailId}`);
-    // nothing works this prefix's queues: the command says what runs them (blind39 M6)
-    expect(retried.output).toMatch(/^Queue \w+: jobs waiting and no worker connected; their reports wait for `syncdesk worker --queues \w+`$/m);
+    // no worker runs for this prefix: the command works the report itself, as a replay does (blind40 G8)
+    expect(retried.output).toMatch(/^worked here \(no worker running\): reports: 1; tickets: create \d+$/m);
+    expect(readdirSync(join(dir, 'tickets')).length).toBeGreaterThan(0);
     expect(await ledger.get(first.mailId)).toMatchObject({ status: 'queued', reason: 'replayed by an admin from 02.eml' });
 
     // a mail no parser will read: an Outlook .msg of zeros
