@@ -157,3 +157,21 @@ describe('an app granted User.Read.All alone (blind40 G2)', () => {
     }
   });
 });
+
+describe('lookups started together before any sign-in (blind40 G10)', () => {
+  it('share one metadata and one token request', async () => {
+    const own = await startFake();
+    const together = createResolverFromConfig(configFor(own), { redis: client, logger: silentLogger() });
+    try {
+      // values no earlier lookup cached: each of the three asks Graph
+      const errors = ['a', 'b', 'c'].map((x) => syncError({ attributes: [{ name: 'ProxyAddresses', value: `smtp:together-${x}-${Date.now()}@contoso.com` }] }));
+      await Promise.all(errors.map((e) => together.resolve(reportRef([e]), [e])));
+      expect(own.stats.graphHttpRequests).toBeGreaterThanOrEqual(3);
+      expect(own.stats.tokenRequests).toBe(1);
+      expect(own.stats.metadataRequests).toBe(1);
+    } finally {
+      await together.close();
+      await own.close();
+    }
+  });
+});
