@@ -4,7 +4,7 @@ import { createIngestor, type IngestMeta, type IngestResult } from '../ingest/in
 import { createMailStore, type MailStore } from '../ingest/mail-store.ts';
 import { createReportQueuer, type QueuedReport, type QueueReports } from '../ingest/queue-reports.ts';
 import type { Logger } from '../logger.ts';
-import { toReportRef, type ToReportRef } from '../parse/report-ref.ts';
+import { legacyTenantKeys, toReportRef, type ToReportRef } from '../parse/report-ref.ts';
 import { createQueues, type Queues } from '../queues.ts';
 import { openRedis, type RedisHandle } from '../redis/connection.ts';
 import type { GraphObserver } from '../resolve/graph-observer.ts';
@@ -82,8 +82,8 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
     const tenantKey = nameTenant(ref);
-    // what the tenant was named by before a snapshot or the tenants file named it (blind36 U1)
-    const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
+    // what the tenant was named by before a snapshot or the tenants file named it (blind36 U1), or an older parser (U2)
+    const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref), ...legacyTenantKeys(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
     return { ...ref, tenantKey, ...(aliases.length && { tenantAliases: aliases }) };
   };
   const reportOrder = createReportOrder({ redis: redis.client, prefix: config.redis.prefix, ticketQueue: queues.ticket });

@@ -59,3 +59,19 @@ export const toReportRef: ToReportRef = (report, ctx) => {
     ...(report.cutOff && { cutOff: true }),
   };
 };
+
+/**
+ * Keys syncdesk gave this report's tenant before its parser read names past an abbreviation's
+ * dot (37aa500, blind34 M1): "for tenant Contoso Ltd. UK." was "contoso ltd", cut at the first
+ * stop that was no initial's. As aliases (ReportRef.tenantAliases) they keep the tickets opened
+ * under that key the tenant's after an upgrade, instead of a second ticket each (blind36 U2).
+ */
+export function legacyTenantKeys(ref: Pick<ReportRef, 'tenant' | 'tenantKey'>): string[] {
+  const { domain, id, name } = ref.tenant;
+  // only a key made of the name: a domain or an id was read the same before
+  if (domain || id || !name) return [];
+  const old = OLD_NAME_STOP_RE.exec(name.trim())?.[1]?.trim().toLowerCase();
+  return old && old !== ref.tenantKey ? [old] : [];
+}
+/** The old reader's end of a name: the first stop before a space that follows no lone initial ("A. Datum" keeps its dot). */
+const OLD_NAME_STOP_RE = /^(.+?)(?<!(?:^|\s)[A-Z])\.(?=\s)/;

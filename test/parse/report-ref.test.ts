@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedReport } from '../../schemas/report.schema.ts';
 import { ReportRefSchema } from '../../schemas/jobs.schema.ts';
-import { toReportRef } from '../../src/parse/report-ref.ts';
+import { legacyTenantKeys, toReportRef } from '../../src/parse/report-ref.ts';
 
 const report = (over: Partial<ParsedReport> = {}): ParsedReport => ({
   messageId: '<r1@microsoftonline.com>',
@@ -60,3 +60,19 @@ describe('toReportRef', () => {
     expect(JSON.stringify(ref).length).toBeLessThan(1_000);
   });
 });
+
+describe('legacyTenantKeys (blind36 U2)', () => {
+  const keysOf = (tenant: ParsedReport['tenant']) => legacyTenantKeys(toReportRef(report({ tenant }), ctx));
+  it('names the key an older parser cut at an abbreviation\'s dot, so the tickets opened under it stay the tenant\'s', () => {
+    expect(keysOf({ name: 'Contoso Ltd. UK', domain: null, id: null })).toEqual(['contoso ltd']);
+    expect(keysOf({ name: 'A.B. Dick Company', domain: null, id: null })).toEqual(['a.b']);
+    expect(keysOf({ name: 'Fabrikam Inc. Europe', domain: null, id: null })).toEqual(['fabrikam inc']);
+  });
+  it('none where the old reader read the same: an initial\'s dot, a name without an inner stop, a key made of the domain or id', () => {
+    expect(keysOf({ name: 'A. Datum Corporation', domain: null, id: null })).toEqual([]);
+    expect(keysOf({ name: 'Fabrikam, Inc.', domain: null, id: null })).toEqual([]);
+    expect(keysOf({ name: 'Contoso Ltd. UK', domain: 'contosouk.onmicrosoft.com', id: null })).toEqual([]);
+    expect(keysOf({ name: 'Contoso Ltd. UK', domain: null, id: '0a0a0a0a-0000-4000-8000-00000000000a' })).toEqual([]);
+  });
+});
+
