@@ -1,5 +1,4 @@
-import type { Job } from 'bullmq';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
