@@ -8,11 +8,12 @@ import { tokenFix } from './graph-check.ts';
 
 /**
  * The Graph mail source (`MAIL_SOURCE=graph`): a token for the app, the application
- * permission in it (the token's `roles` claim: both marking modes need Mail.ReadWrite —
+ * permissions in it (the token's `roles` claim: both marking modes need Mail.ReadWrite —
  * moving a message and PATCHing its categories are write operations), then the mailbox
  * itself: Exchange answers 403 ErrorAccessDenied when the app's Exchange scope (RBAC for
  * Applications, or an application access policy) leaves the mailbox out, even though the
- * permission is in the token. Each failure names its fix.
+ * permission is in the token. The mailbox is read whatever the token says: RBAC for
+ * Applications grants it with no role in the token. Each failure names its fix.
  */
 
 export interface GraphMailProbe {
@@ -61,7 +62,7 @@ function scopeFix(mailbox: string, appId: string): string {
 
 const PERMISSION_FIX =
   'in Entra ID, App registrations > the app > API permissions: add Microsoft Graph application permission Mail.ReadWrite and grant admin consent ' +
-  '(Mail.Read cannot move messages nor set categories); then scope it to the report mailbox in Exchange Online (see README, "Reading the mailbox through Graph")';
+  '(Mail.Read cannot move messages nor set categories); then scope it to the report mailbox in Exchange Online (see README, "Exchange Online without IMAP: the mailbox through Microsoft Graph")';
 
 export async function checkGraphMail(config: Config, options: { timeoutMs?: number; probe?: GraphMailProbe } = {}): Promise<CheckResult[]> {
   if (config.ingest.mailSource !== 'graph') return [skip('graph mail', 'not used (MAIL_SOURCE is imap)')];
@@ -79,15 +80,18 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
     return [fail(name, `no token (${errorText(err)})`, tokenFix(err, false))];
   }
   const roles = tokenRoles(token);
-  if (roles && !roles.includes('Mail.ReadWrite')) {
-    const has = roles.filter((r) => r.startsWith('Mail.'));
-    return [fail(name, `the app's token carries ${has.length ? has.join(', ') : 'no mail permission'}; syncdesk needs Mail.ReadWrite to read the reports and move or tag them`, PERMISSION_FIX)];
-  }
+  // Exchange's RBAC for Applications grants a mailbox without any role in the token (blind42
+  // K1: the README's least-privilege setup): the token alone proves nothing; the folder says
+  const inToken = roles ? roles.filter((r) => r.startsWith('Mail.')) : null;
+  const tokenSays = inToken === null ? '' : `the app's token carries ${inToken.length ? inToken.join(', ') : 'no mail permission'}`;
   try {
     await withTimeout(probe.mailbox.folderId(gm.folder), timeoutMs, `folder ${gm.folder}`);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'MailboxAccessDenied') {
+      if (inToken && !inToken.includes('Mail.ReadWrite')) {
+        return [fail(name, `${tokenSays} and Exchange grants none for ${mailbox} either: ${errorText(err, 200)}; syncdesk needs Mail.ReadWrite to read the reports and move or tag them`, `either ${scopeFix(mailbox, appId)}; or, for every mailbox of the tenant, ${PERMISSION_FIX}`)];
+      }
       return [fail(name, `token ok (Mail.ReadWrite), but Exchange denies access to ${mailbox}: ${errorText(err, 200)}`, scopeFix(mailbox, appId))];
     }
     if (code === 'MailboxNotFound') return [fail(name, errorText(err), 'set GRAPH_MAILBOX (graphMail.mailbox) to the UPN or address of an Exchange Online mailbox')];
@@ -96,7 +100,12 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
   }
   const folder = processedFolderOf(gm);
   const mark = folder ? `moves handled mail to ${folder}` : `tags handled mail with category ${gm.markCategory}`;
-  const scope = roles ? '' : ' (the token is not a JWT: its permissions were not read)';
-  const note = `token ok, Mail.ReadWrite, folder ${gm.folder} readable; syncdesk ${mark}${scope}`;
-  return [roles ? pass(name, note) : warn(name, note, PERMISSION_FIX)];
+  if (inToken === null) return [warn(name, `token ok (not a JWT: its permissions were not read), folder ${gm.folder} readable; syncdesk ${mark}`, PERMISSION_FIX)];
+  if (inToken.includes('Mail.ReadWrite')) return [pass(name, `token ok, Mail.ReadWrite, folder ${gm.folder} readable; syncdesk ${mark}`)];
+  // readable without Mail.ReadWrite in the token: Exchange grants it (RBAC for Applications), which
+  // a read cannot tell from Mail.Read alone; what Exchange grants, its own cmdlet shows
+  const confirm = `Test-ServicePrincipalAuthorization -Identity ${appId} -Resource ${mailbox} lists "Application Mail.ReadWrite" with InScope True`;
+  const granted = `folder ${gm.folder} readable: Exchange grants the app ${mailbox} (RBAC for Applications, which the token does not show); syncdesk ${mark}, which needs Mail.ReadWrite there`;
+  if (!inToken.length) return [pass(name, `${tokenSays}, but ${granted} (${confirm})`)];
+  return [warn(name, `${tokenSays}, which cannot move messages nor set categories; ${granted}`, `make sure ${confirm}; else ${PERMISSION_FIX}`)];
 }

@@ -15,7 +15,8 @@ import type { TokenClaims } from './token.ts';
  *   property the filter names first (else 400 InefficientFilter), `$top` ≤ 1000, nextLinks;
  * - `GET /users/{m}/messages/{id}/$value` (raw MIME), `POST …/move` (201, new id; a display
  *   name as destinationId is 400 ErrorInvalidIdMalformed, a deleted folder's id 404), `PATCH` categories;
- * - permissions from the token's `roles`: reading needs Mail.Read or Mail.ReadWrite
+ * - permissions from the token's `roles` and Exchange's RBAC for Applications grants on the
+ *   mailbox (not in the token): reading needs Mail.Read or Mail.ReadWrite
  *   (Mail.ReadBasic.All reads no MIME), writing needs Mail.ReadWrite, else 403 ErrorAccessDenied;
  *   a mailbox outside the app's Exchange scope answers 403 ErrorAccessDenied as well;
  * - at most 4 requests in flight per app and mailbox (429 ApplicationThrottled,
@@ -153,12 +154,15 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
         mail.stats.throttled++;
         return error(429, 'ApplicationThrottled', 'Application is over its rate limit.', { 'Retry-After': String(stormRetryAfter) });
       }
-      if (!req.claims.roles.some((r) => READ_BASIC.includes(r))) return denied();
-      if (mb.scopedApps && !mb.scopedApps.includes(req.claims.appid)) {
+      // Entra's grant (the token) and Exchange's (RBAC for Applications) add up
+      const granted = mb.exchangeGrants?.[req.claims.appid] ?? [];
+      const withGrants: MailRequest = granted.length ? { ...req, claims: { ...req.claims, roles: [...req.claims.roles, ...granted] } } : req;
+      if (!withGrants.claims.roles.some((r) => READ_BASIC.includes(r))) return denied();
+      if (mb.scopedApps && !granted.length && !mb.scopedApps.includes(req.claims.appid)) {
         // what an application access policy or an RBAC-for-Applications scope answers
         return error(403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
       }
-      return await route(req, mb, rest);
+      return await route(withGrants, mb, rest);
     } finally {
       inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
     }

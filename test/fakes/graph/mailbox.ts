@@ -39,16 +39,23 @@ export interface FakeMailbox {
    * policy); absent: every app with the permission.
    */
   scopedApps?: string[];
+  /**
+   * Mail permissions Exchange's RBAC for Applications gives an app on this mailbox (client id →
+   * `Mail.Read` / `Mail.ReadWrite`): they add up with the token's roles, and are not in the token
+   * (an app granted this way has no Entra API permission: Microsoft's "Role Based Access Control
+   * for Applications in Exchange Online").
+   */
+  exchangeGrants?: Record<string, string[]>;
 }
 
 const newId = (): string => `AAMk${randomBytes(24).toString('base64url')}=`;
 
 const WELL_KNOWN = ['Inbox', 'Deleted Items', 'Drafts', 'Sent Items', 'Junk Email', 'Archive', 'Outbox'];
 
-export function fakeMailbox(address: string, options: { scopedApps?: string[] } = {}): FakeMailbox {
+export function fakeMailbox(address: string, options: { scopedApps?: string[]; exchangeGrants?: Record<string, string[]> } = {}): FakeMailbox {
   const root: FakeFolder = { id: newId(), displayName: 'Top of Information Store', parentId: null, wellKnownName: 'msgfolderroot' };
   const folders = [root, ...WELL_KNOWN.map((name) => ({ id: newId(), displayName: name, parentId: root.id, wellKnownName: name.toLowerCase().replace(/ /g, '') }))];
-  return { address, folders, messages: [], removed: [], seq: 0, ...(options.scopedApps ? { scopedApps: options.scopedApps } : {}) };
+  return { address, folders, messages: [], removed: [], seq: 0, ...(options.scopedApps ? { scopedApps: options.scopedApps } : {}), ...(options.exchangeGrants ? { exchangeGrants: options.exchangeGrants } : {}) };
 }
 
 /** A folder by id or (case-insensitive) well-known name, as Graph accepts either in a path or a destinationId. */

@@ -30,13 +30,15 @@ export const APPS = {
   readOnly: { clientId: 'd2d2d2d2-2222-4222-8222-222222222222', secret: 'r-secret', roles: ['Mail.Read'] },
   none: { clientId: 'd3d3d3d3-3333-4333-8333-333333333333', secret: 'n-secret', roles: ['User.Read.All'] },
   outOfScope: { clientId: 'd4d4d4d4-4444-4444-8444-444444444444', secret: 'o-secret', roles: ['Mail.ReadWrite'] },
+  /** No mail permission in Entra: Exchange grants it Mail.ReadWrite on the report mailbox alone (RBAC for Applications). */
+  exchangeScoped: { clientId: 'd5d5d5d5-5555-4555-8555-555555555555', secret: 'x-secret', roles: ['User.Read.All'] },
 };
 export type AppName = keyof typeof APPS;
 
 export async function startMailFake(): Promise<{ fake: FakeGraph; mailbox: FakeMailbox }> {
   const dir = process.env.FAKE_GRAPH_TLS_DIR;
   if (!dir || !process.env.NODE_EXTRA_CA_CERTS) throw new Error('run through test/ingest/graph-mail.int.test.ts (needs FAKE_GRAPH_TLS_DIR and NODE_EXTRA_CA_CERTS)');
-  const mailbox = fakeMailbox(MAILBOX, { scopedApps: [APPS.readWrite.clientId, APPS.readOnly.clientId, APPS.none.clientId] });
+  const mailbox = fakeMailbox(MAILBOX, { scopedApps: [APPS.readWrite.clientId, APPS.readOnly.clientId, APPS.none.clientId], exchangeGrants: { [APPS.exchangeScoped.clientId]: ['Mail.ReadWrite'] } });
   const fake = await startFakeGraph({ tls: tlsMaterialFrom(dir), tenants: { [TENANT]: { apps: Object.values(APPS), directory: emptyDirectory(), mailboxes: [mailbox] } } });
   return { fake, mailbox };
 }

@@ -8,7 +8,7 @@ import { findQuarantined, recordRelease } from '../../../src/ingest/quarantine.t
 import { requestSweep } from '../../../src/ingest/sweep-request.ts';
 import { deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
 import { fakeResolver, reportMail } from '../helpers.ts';
-import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
+import { APPS, mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
 
 /** Replay from a Graph folder by date, sender trust on Graph's MIME, and doctor's mail check. */
 
@@ -91,9 +91,21 @@ describe('doctor: the Graph mail source', () => {
     expect(none!.detail).toContain('no mail permission');
     expect(none!.fix).toContain('Mail.ReadWrite');
     expect(none!.fix).toContain('admin consent');
+    // the least-privilege way first: Exchange's grant on the one mailbox
+    expect(none!.fix).toMatch(/^either let the app into .* New-ManagementRoleAssignment/);
+    // Mail.Read reads the folder, and Exchange may grant the rest: a warning, with how to check it
     const [readOnly] = await checkGraphMail(mailConfig(ctx.fake, 'readOnly'));
-    expect(readOnly!.detail).toContain('Mail.Read');
+    expect(readOnly).toMatchObject({ status: 'warn' });
+    expect(readOnly!.detail).toContain('Mail.Read, which cannot move messages nor set categories');
+    expect(readOnly!.fix).toContain('Test-ServicePrincipalAuthorization');
     expect(readOnly!.fix).toContain('Mail.Read cannot move messages nor set categories');
+  });
+
+  it('passes the least-privilege setup: no mail permission in the token, Mail.ReadWrite granted by Exchange on the mailbox alone (blind42 K1)', async () => {
+    const [r] = await checkGraphMail(mailConfig(ctx.fake, 'exchangeScoped'));
+    expect(r).toMatchObject({ status: 'pass' });
+    expect(r!.detail).toContain('Exchange grants the app dirsync-reports@contoso.com (RBAC for Applications, which the token does not show)');
+    expect(r!.detail).toContain(`Test-ServicePrincipalAuthorization -Identity ${APPS.exchangeScoped.clientId} -Resource dirsync-reports@contoso.com`);
   });
 
   it('names an out-of-scope mailbox (403 ErrorAccessDenied with the permission in the token) and the Exchange commands that fix it', async () => {
