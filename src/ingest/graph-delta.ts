@@ -14,11 +14,17 @@ export interface DeltaState {
   /** The folder the link belongs to: a recreated folder has a new id and starts over. */
   folderId: string;
   updatedAt: string;
+  /**
+   * The sweep request (sweep-request.ts) the round behind this link answered: a new process
+   * must know it, or it took every kept request for a new one (blind42 K3: a full round of the
+   * folder at every start for a day after one `failed retry`). Absent: none answered yet.
+   */
+  sweep?: string;
 }
 
 export interface DeltaStore {
   get(): Promise<DeltaState | null>;
-  save(link: string, kind: DeltaState['kind'], folderId: string): Promise<void>;
+  save(link: string, kind: DeltaState['kind'], folderId: string, sweep?: string | null): Promise<void>;
   /** Forget the state (expired token): the next round is a full one. */
   clear(): Promise<void>;
 }
@@ -33,10 +39,10 @@ export function createDeltaStore(
     async get() {
       const h = await redis.hgetall(key);
       if (!h.link || !h.folderId) return null;
-      return { link: h.link, kind: h.kind === 'next' ? 'next' : 'delta', folderId: h.folderId, updatedAt: h.updatedAt ?? '' };
+      return { link: h.link, kind: h.kind === 'next' ? 'next' : 'delta', folderId: h.folderId, updatedAt: h.updatedAt ?? '', ...(h.sweep && { sweep: h.sweep }) };
     },
-    async save(link, kind, folderId) {
-      await redis.hset(key, 'link', link, 'kind', kind, 'folderId', folderId, 'updatedAt', now().toISOString());
+    async save(link, kind, folderId, sweep) {
+      await redis.hset(key, 'link', link, 'kind', kind, 'folderId', folderId, 'updatedAt', now().toISOString(), ...(sweep ? ['sweep', sweep] : []));
     },
     async clear() {
       await redis.del(key);

@@ -63,8 +63,6 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
 
   const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
   let stopped = false;
-  /** The sweep request the last full round answered: another value asks for another. */
-  let answered: string | null = null;
   let running: Promise<void> | null = null;
   let chain: Promise<void> = Promise.resolve();
 
@@ -141,10 +139,11 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       state = null;
     }
     let link = state?.link ?? null;
+    // the request this round answers, kept with its links (a full round answers the newest one)
     const requested = await sweepRequest(deps.redis, config.redis.prefix);
-    if (requested !== null && requested !== answered) {
-      answered = requested;
-      if (link) log.info({ code: 'sweep' }, 'a sweep was asked for (a quarantine release): full round through the ledger');
+    const answers = requested ?? state?.sweep ?? null;
+    if (requested !== null && requested !== state?.sweep) {
+      if (link) log.info({ code: 'sweep' }, 'a sweep was asked for (a quarantine release, or a failed retry): full round through the ledger');
       link = null;
     }
     if (processed && destinationInDoubt) {
@@ -173,11 +172,11 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       }
       await handlePage(page, destination);
       if (page.nextLink) {
-        await store.save(page.nextLink, 'next', watched);
+        await store.save(page.nextLink, 'next', watched, answers);
         link = page.nextLink;
         continue;
       }
-      if (page.deltaLink) await store.save(page.deltaLink, 'delta', watched);
+      if (page.deltaLink) await store.save(page.deltaLink, 'delta', watched, answers);
       return;
     }
   }

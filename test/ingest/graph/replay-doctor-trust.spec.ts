@@ -75,6 +75,10 @@ describe('sender trust on the MIME Graph returns', () => {
     await listener.syncNow();
     expect(ctx.fake.mail.stats.valueRequests).toBe(values);
     expect(inbox()).toHaveLength(1);
+    // a restart (a new listener, as a new process would have) knows the request was answered: a delta, no full round again (blind42 K3)
+    const restarted = createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent() });
+    await restarted.syncNow();
+    expect(ctx.fake.mail.stats.valueRequests).toBe(values);
   });
 });
 
