@@ -29,8 +29,11 @@ import { sweepRequest } from './sweep-request.ts';
  * folder, and the delta would not show it again.
  */
 
-/** Rounds a message's content may fail with a 500 before it is set aside (the folder's other mail reads meanwhile). */
+/** Rounds a message's content may fail with a 5xx before it is set aside (the folder's other mail reads meanwhile). */
 const FAILED_ROUNDS_BEFORE_SET_ASIDE = 3;
+
+/** A round that failed for one message's content, not for the mailbox. */
+const isMessageLevel = (err: unknown): boolean => (err as { code?: string } | null)?.code === MESSAGE_FAILED;
 
 export interface GraphListenerHealth extends ListenerHealth {
   /** Full rounds forced by an expired delta state. */
@@ -98,12 +101,13 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     }
     await mark(handled, destination);
     if (handled.length) log.debug({ count: handled.length, how: destination ? 'moved' : 'category' }, 'marked handled');
-    let again: unknown = null;
+    const again: unknown[] = [];
     for (const [i, item] of todo.entries()) {
       const f = fetched[i]!;
-      if ('err' in f && !(await setAsideIfHopeless(item, f.err))) again ??= f.err;
+      if ('err' in f && !(await setAsideIfHopeless(item, f.err))) again.push(f.err);
     }
-    if (again) throw again;
+    // the page is read again: for the mailbox's trouble, if any, else for a message's
+    if (again.length) throw again.find((e) => !isMessageLevel(e)) ?? again[0];
   }
 
   /**
@@ -181,14 +185,18 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     }
   }
 
+  function markConnected(): void {
+    if (!health.connected) health.connectedAt = new Date();
+    health.connected = true;
+    health.lastError = null;
+  }
+
   /** One round at a time: the poll and syncNow() never overlap. */
   function schedule(): Promise<void> {
     const next = chain.then(async () => {
       if (stopped) return;
       await round();
-      if (!health.connected) health.connectedAt = new Date();
-      health.connected = true;
-      health.lastError = null;
+      markConnected();
       health.lastSyncAt = new Date();
     });
     chain = next.catch(() => undefined);
@@ -205,11 +213,19 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       } catch (err) {
         if (stopped) break;
         const e = err as Error & { retryAfterMs?: number; code?: string };
-        health.connected = false;
-        health.lastError = e.message;
-        health.reconnects++;
-        wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, RECONNECT_BACKOFF, random));
-        log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
+        if (isMessageLevel(e)) {
+          // the mailbox answers, one message's content failed: the mailbox is up, and the page is
+          // read again at the next poll (the message set aside after FAILED_ROUNDS_BEFORE_SET_ASIDE)
+          attempt = 0;
+          markConnected();
+          log.warn({ code: 'mail_content_failed', err: { message: e.message, code: e.code }, delayMs: wait }, "a mail's content failed; read again at the next poll");
+        } else {
+          health.connected = false;
+          health.lastError = e.message;
+          health.reconnects++;
+          wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, RECONNECT_BACKOFF, random));
+          log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
+        }
       }
       if (!stopped) await sleeper.sleep(wait);
     }

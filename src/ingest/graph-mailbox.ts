@@ -43,7 +43,7 @@ export interface GraphMailbox {
   /**
    * The raw MIME of a message, or null when it is no longer in the mailbox (moved or deleted).
    * A message whose content Exchange refuses throws MESSAGE_REFUSED (never given: set it aside)
-   * or MESSAGE_FAILED (a 500 that may pass); anything else concerns the whole mailbox.
+   * or MESSAGE_FAILED (a 5xx that may pass); anything else concerns the whole mailbox.
    */
   mime(id: string): Promise<Buffer | null>;
   /** False when Graph answers that the message or the folder is not there (moved by someone, or the folder deleted). */
@@ -68,7 +68,7 @@ const SELECT = 'id,receivedDateTime,internetMessageId,categories';
 
 /** A message whose content Exchange will not give, the same on every attempt (an S/MIME item, a corrupted one). */
 export const MESSAGE_REFUSED = 'MessageContentRefused';
-/** A message whose content failed with a 500 that may pass: tried again, a few rounds. */
+/** A message whose content failed with a 5xx that may pass: tried again, a few rounds. */
 export const MESSAGE_FAILED = 'MessageContentFailed';
 /**
  * What Exchange answers, the same every time, for an item it cannot turn into MIME: S/MIME items
@@ -231,7 +231,9 @@ function createGraphMailbox(client: Client, address: string, options: GraphMailb
         const said = `$value of message ${id}: ${e.statusCode} ${e.code || 'no code'}: ${e.message || 'no message'}`;
         const itemLevel = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 && ![401, 403, 408, 429].includes(e.statusCode);
         if (CONTENT_REFUSED.test(e.code ?? '') || itemLevel) throw new PermanentError(`Exchange will not give its content (${said})`, MESSAGE_REFUSED);
-        if (e.statusCode === 500) throw new TransientError(`Exchange failed to give its content (${said})`, MESSAGE_FAILED);
+        // a 5xx for one message while the delta answered (the client retried 503/504 already): that
+        // message's trouble, counted round by round like a 500 (blind42 K2: a 503 every time was the whole mailbox's)
+        if (e.statusCode !== undefined && e.statusCode >= 500) throw new TransientError(`Exchange failed to give its content (${said})`, MESSAGE_FAILED);
         throw mailError(e, `$value of ${id}`, address);
       }
     },

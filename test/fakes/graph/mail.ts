@@ -55,7 +55,7 @@ export interface FakeMail {
    * `$value` of this message answers with this error `times` times (for ever without): Exchange's
    * 500 ErrorMimeContentConversionFailed for an S/MIME item (LogicLabs-OU/OpenArchiver#487), say.
    */
-  failValue(internetMessageId: string, status: number, code: string, message: string, times?: number): void;
+  failValue(internetMessageId: string, status: number, code: string, message: string, times?: number, headers?: Record<string, string>): void;
   resetStats(): void;
   handle(req: MailRequest): Promise<Answer | null>;
 }
@@ -102,7 +102,7 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
   let storm = 0;
   let stormRetryAfter = 1;
   const inFlight = new Map<string, number>();
-  const valueFailures = new Map<string, { status: number; code: string; message: string; times: number }>();
+  const valueFailures = new Map<string, { status: number; code: string; message: string; times: number; headers: Record<string, string> }>();
   const newStats = (): MailStats => ({ requests: 0, maxInFlight: 0, throttled: 0, deltaRequests: 0, valueRequests: 0, moves: 0, patches: 0, gone: 0, log: [] });
 
   const mail: FakeMail = {
@@ -119,8 +119,8 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
     resetStats() {
       mail.stats = newStats();
     },
-    failValue(internetMessageId, status, code, message, times = Infinity) {
-      valueFailures.set(internetMessageId, { status, code, message, times });
+    failValue(internetMessageId, status, code, message, times = Infinity, headers = {}) {
+      valueFailures.set(internetMessageId, { status, code, message, times, headers });
     },
     async handle(req) {
       // Graph's own links name folders in key form: mailFolders('id')
@@ -193,7 +193,7 @@ export function createFakeMail(baseUrl: () => string): FakeMail {
       const failure = msg.internetMessageId ? valueFailures.get(msg.internetMessageId) : undefined;
       if (failure && failure.times > 0) {
         failure.times--;
-        return error(failure.status, failure.code, failure.message);
+        return error(failure.status, failure.code, failure.message, failure.headers);
       }
       return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: msg.mime };
     }

@@ -6,6 +6,7 @@ import { listSetAside } from '../../../src/cli/failed.ts';
 import { releaseSetAside, setAsideMessages } from '../../../src/ingest/set-aside.ts';
 import { deleteFolder, deliver, findFolder, messagesIn } from '../../fakes/graph/mailbox.ts';
 import { reportMail } from '../helpers.ts';
+import { until } from '../../prove/helpers.ts';
 import { mailConfig, queuedIngestor, silent, useMailFake } from './harness.ts';
 
 /**
@@ -175,6 +176,28 @@ describe('graph mail listener', () => {
     await l.syncNow();
     expect(q.jobs.size).toBe(5);
     expect(inbox()).toEqual([]);
+  });
+
+  it('a 503 for one mail every time (the client retried it): the mailbox stays connected, the others flow, and it is set aside after three rounds like a 500 (blind42 K2)', async () => {
+    const { q, config, listener } = setup();
+    const tags = Array.from({ length: 3 }, tag);
+    for (const t of tags) deliver(ctx.box, reportMail(t));
+    const busy = `<dirsync-${tags[1]}@microsoftonline.com>`;
+    ctx.fake.mail.failValue(busy, 503, 'ServiceUnavailable', 'Service Unavailable', Infinity, { 'Retry-After': '0' });
+    const l = listener();
+    await expect(l.syncNow()).rejects.toMatchObject({ code: 'MessageContentFailed', message: expect.stringContaining('503 ServiceUnavailable') });
+    expect(q.jobs.size).toBe(2);
+    // polling as `start` does: the mailbox is never reported down meanwhile (readyz, mailbox_connected)
+    const polling = createGraphMailListener({ config, redis: ctx.client, ingestor: q.ingestor, logger: silent(), mailbox: graphMailboxFromConfig(config), pollMs: 20 });
+    polling.start();
+    try {
+      await until('the mail set aside', async () => (await setAsideMessages(ctx.client, config.redis.prefix)).length > 0, 20_000, 20);
+    } finally {
+      await polling.stop();
+    }
+    expect(polling.health()).toMatchObject({ connected: true, reconnects: 0, lastError: null });
+    expect((await setAsideMessages(ctx.client, config.redis.prefix)).map((m) => [m.internetMessageId, m.attempts])).toEqual([[busy, 3]]);
+    expect(inbox().map((m) => m.internetMessageId)).toEqual([busy]);
   });
 
   it('a 500 for one mail: the others of its page are queued and moved at once; it is tried again each round, and set aside after three', async () => {
