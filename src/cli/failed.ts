@@ -150,7 +150,9 @@ async function retryMail(runtime: Runtime, ingestor: Ingestor, ledger: Ledger, m
   if (!mail) return { queue: 'mail', id: mailId, done: false, reason: `no longer in the mail store (${runtime.config.ingest.storeDir}, kept ${runtime.config.ingest.retentionDays} days)` };
   // only its first MAX_MAIL_BYTES were kept: reading them again reads a cut-off mail
   if (mail.truncated) {
-    return { queue: 'mail', id: mailId, done: false, reason: `too large (${mail.size} bytes) and kept cut at ${mail.raw.length}: raise MAX_MAIL_BYTES and replay the original with \`syncdesk replay --force\`` };
+    // the original of a Graph mail is the message in the mailbox (moved to the processed folder), not a file
+    const again = mail.origin === 'graph' ? '`syncdesk replay --graph --folder <its folder> --since <its day> --force`' : '`syncdesk replay --force`';
+    return { queue: 'mail', id: mailId, done: false, reason: `too large (${mail.size} bytes) and kept cut at ${mail.raw.length}: raise MAX_MAIL_BYTES and replay the original with ${again}` };
   }
   // forced: the ledger already holds this mail; its reports get flows of their own
   const meta = { origin: mail.origin, receivedAt: new Date(mail.receivedAt), envelopeFrom: mail.envelopeFrom ?? undefined, force: true, vouched: vouchOf(await ledger.get(mailId)) };

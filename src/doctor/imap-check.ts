@@ -27,7 +27,11 @@ export async function checkImap(
   options: { timeoutMs?: number; getAccessToken?: AccessTokenProvider } = {},
 ): Promise<CheckResult[]> {
   const imap = config.imap;
-  if (!imap.host) return [skip('imap', 'not configured (IMAP_HOST unset): mails come in only through syncdesk replay')];
+  if (!imap.host) {
+    // with MAIL_SOURCE=graph the Graph listener reads the mailbox (its own row says how it does)
+    const how = config.ingest.mailSource === 'graph' ? 'mails come in through the Graph mailbox (MAIL_SOURCE=graph)' : 'mails come in only through syncdesk replay';
+    return [skip('imap', `not configured (IMAP_HOST unset): ${how}`)];
+  }
   const timeoutMs = options.timeoutMs ?? 15_000;
   let base: ImapFlowOptions;
   try {

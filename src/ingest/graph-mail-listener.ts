@@ -92,7 +92,12 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     for (const [i, item] of todo.entries()) {
       if (stopped) throw new TransientError('stopping', 'Stopping');
       const f = fetched[i]!;
-      if (!('source' in f) || !f.source) continue; // failed (below), or moved or deleted since the delta said it was there
+      if (!('source' in f)) continue; // failed: below
+      if (!f.source) {
+        // moved or deleted since the delta listed it: said, so a report a rule or a colleague moved away can be replayed from where it went (blind42 K7)
+        log.info({ code: 'mail_gone', graphId: item.id, messageId: item.internetMessageId, receivedAt: item.receivedDateTime }, 'a mail left the folder before its content was read (moved or deleted; by syncdesk itself before a restart, or by someone): passed over; `syncdesk replay --graph --folder` reads it where it went');
+        continue;
+      }
       failedRounds.delete(item.id);
       const at = new Date(item.receivedDateTime);
       const res = await ingestor.ingest(f.source, { origin: 'graph', receivedAt: Number.isNaN(at.getTime()) ? new Date() : at });
