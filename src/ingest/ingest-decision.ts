@@ -93,17 +93,29 @@ const RUN_COPY = 'run-copy ';
 
 /**
  * What every copy of one report shares, whichever mail carries it: its tenant, its run (the
- * time it covers, or its tracking id) and its errors. An admin's inline forward has a
- * Message-ID of its own (the report's is gone), so without this key such a copy read as a
- * report of its own (blind31 R5). Null when the report states neither run time nor tracking
- * id: two days' reports listing the same errors would then be one.
+ * time it covers, or its tracking id, or else when Microsoft sent it) and its errors. An admin's
+ * inline forward has a Message-ID of its own (the report's is gone), so without this key such a
+ * copy read as a report of its own (blind31 R5). Null when the report states no time at all:
+ * two days' reports listing the same errors would then be one.
  */
 export function runCopyKey(r: ParsedReport): string | null {
-  if (!r.errors.length || (!r.reportedAt && !r.trackingId)) return null;
+  const run = r.reportedAt ?? (r.trackingId ? `tracking ${r.trackingId}` : sentMinute(r));
+  if (!r.errors.length || !run) return null;
   const tenant = [r.tenant.id, r.tenant.domain, r.tenant.name].map((v) => v?.trim().toLowerCase() ?? null);
   const errors = r.errors.map((e) => e.fingerprint).sort();
-  const digest = hash('sha256', JSON.stringify([tenant, r.reportedAt, r.trackingId?.toLowerCase() ?? null, errors])).slice(0, 16);
-  return `${RUN_COPY}${r.reportedAt ?? `tracking ${r.trackingId}`}|${r.errors.length}|${digest}`;
+  // (the same digest as before sent times counted: keys kept by the ledger still match)
+  const digest = hash('sha256', JSON.stringify([tenant, r.reportedAt, r.trackingId?.toLowerCase() ?? null, errors, ...(r.reportedAt || r.trackingId ? [] : [run])])).slice(0, 16);
+  return `${RUN_COPY}${run}|${r.errors.length}|${digest}`;
+}
+
+/**
+ * A layout that states no run (the Entra-era table with a subject without date, blind42 K6):
+ * when Microsoft sent it, to the minute, the precision of an Outlook forward header's "Sent:"
+ * (the original's Date header has seconds). Two forwards read the same minute when their
+ * forwarders' Date headers have the same zone (a zoneless "Sent:" is read in it).
+ */
+function sentMinute(r: ParsedReport): string | null {
+  return r.sentAt ? `sent ${r.sentAt.slice(0, 16)}` : null;
 }
 
 /**
@@ -196,7 +208,8 @@ export function withoutTaken(d: QueueDecision, all: readonly ReportTaken[]): Que
 export function duplicateReportReason(messageId: string, ownerMailId: string): string {
   if (!messageId.startsWith(RUN_COPY)) return `report ${messageId} already ingested as ${ownerMailId}`;
   const [run, errors] = messageId.slice(RUN_COPY.length).split('|');
-  return `a copy of the report of run ${run} (${errors} error(s), the same ones) already ingested as ${ownerMailId}`;
+  const which = run!.startsWith('sent ') ? `Microsoft sent ${run!.slice(5)}` : `of run ${run}`;
+  return `a copy of the report ${which} (${errors} error(s), the same ones) already ingested as ${ownerMailId}`;
 }
 
 /** The outcome of a decision, the ledger status it leads to, and the sentence for the admin. */

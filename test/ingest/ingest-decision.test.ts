@@ -142,6 +142,12 @@ describe('another copy of the same run (blind31 R5)', () => {
     expect(runCopyKey(runReport('<x>', { fingerprints: ['a'.repeat(32)] }))).not.toBe(runKey);
     expect(runCopyKey(runReport('<x>', { fingerprints: ['a'.repeat(32), 'c'.repeat(32)] }))).not.toBe(runKey);
     expect(runCopyKey(runReport('<x>', { reportedAt: null }))).toBeNull();
+    // a layout that states no run: when Microsoft sent it, to the minute (an Outlook "Sent:" has no seconds: blind42 K6)
+    const sent = (at: string, inline = true) => runCopyKey({ ...runReport('<fw>', { reportedAt: null, inline }), sentAt: at });
+    expect(sent('2026-02-11T06:05:00.000Z')).toBe(sent('2026-02-11T06:05:00.000Z'));
+    expect(sent('2026-02-11T06:05:23.000Z', false)).toBe(sent('2026-02-11T06:05:00.000Z'));
+    expect(sent('2026-02-12T06:05:00.000Z')).not.toBe(sent('2026-02-11T06:05:00.000Z'));
+    expect(sent('2026-02-11T06:05:00.000Z')).toMatch(/^run-copy sent 2026-02-11T06:05\|2\|/);
     expect(runCopyKey(runReport('<x>', { reportedAt: null, trackingId: 'a1b2c3d4-5739-4d70-9b2e-4f10d87598a0' }))).toMatch(/^run-copy tracking a1b2c3d4/);
     expect(runCopyKey(runReport('<x>', { tenant: ' FABRIKAM, INC. ' }))).toBe(runKey);
   });
