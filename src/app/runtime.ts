@@ -46,6 +46,8 @@ export interface Runtime {
    * errors and queues them as reports of the `graph` stream. Undefined without Graph.
    */
   pollGraph(): (() => Promise<QueuedReport[]>) | undefined;
+  /** Sees every Graph request where metrics are kept (RuntimeHooks.graph): the mailbox's too. */
+  observeGraph?: GraphObserver;
   /** Closes stages, queues and Redis (stopping the embedded server if we started it). */
   close(options?: { keepEmbedded?: boolean }): Promise<void>;
 }
@@ -54,7 +56,7 @@ export interface Runtime {
 export interface RuntimeHooks {
   /** Every ingestion's answer (IMAP listener and replays). */
   ingested?: (result: IngestResult, meta: IngestMeta) => void;
-  /** Every Graph request of the resolve stage and the Graph poll. */
+  /** Every Graph request: the resolve stage's, the Graph poll's and the Graph mailbox's. */
   graph?: GraphObserver;
 }
 
@@ -125,6 +127,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
     },
     reportRef,
     queueReports,
+    observeGraph: hooks.graph,
     pollGraph() {
       if (!graphConfigured(config)) return undefined;
       // loaded on use: the Graph SDK is only needed where Graph is configured
