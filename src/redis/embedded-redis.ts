@@ -135,6 +135,13 @@ function readRuntime(dir: string): RuntimeFile | null {
   return null;
 }
 
+/** runtime.json, readable by its owner only (it holds the password). */
+function writeRuntime(dir: string, server: RuntimeFile): void {
+  const path = join(dir, 'runtime.json');
+  rmSync(path, { force: true });
+  writeFileSync(path, JSON.stringify({ port: server.port, pid: server.pid, password: server.password }), { mode: 0o600 });
+}
+
 function readPidFile(dir: string): number | null {
   try {
     const pid = Number(readFileSync(join(dir, 'redis.pid'), 'utf8').trim());
@@ -310,14 +317,43 @@ function handle(dir: string, server: RuntimeFile, startedHere: boolean, clientFi
   };
 }
 
-/** Finds a running embedded Redis for `dir` (pid alive and answering PING), or null. */
+/**
+ * Finds a running embedded Redis for `dir` (pid alive and answering PING), or null: by
+ * `runtime.json`, else by the `redis.conf` it was started with, when `runtime.json` was deleted
+ * or changed (blind43 D2: a second server was started on the same data folder).
+ */
 export async function findEmbeddedRedis(dirInput: string): Promise<RuntimeFile | null> {
   const dir = resolve(dirInput);
   const runtime = readRuntime(dir);
-  if (!runtime) return null;
-  const pid = readPidFile(dir) ?? runtime.pid;
-  if (!isProcessAlive(pid)) return null;
-  return (await pingRedis(runtime)) ? { ...runtime, pid } : null;
+  const pid = readPidFile(dir) ?? runtime?.pid ?? null;
+  if (pid === null || !isProcessAlive(pid)) return null;
+  for (const server of [runtime, readConf(dir)]) {
+    if (server && (await pingRedis(server))) return { port: server.port, pid, ...(server.password !== undefined && { password: server.password }) };
+  }
+  return null;
+}
+
+/** The port and password of the server `redis.conf` started (it is written before each start, never after). */
+function readConf(dir: string): { port: number; password?: string } | null {
+  try {
+    const conf = readFileSync(join(dir, 'redis.conf'), 'utf8');
+    const port = Number(/^port (\d+)$/m.exec(conf)?.[1]);
+    const password = /^requirepass (\S+)$/m.exec(conf)?.[1];
+    return Number.isInteger(port) && port > 0 ? { port, ...(password && { password }) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A redis-server whose pid file is in `dir` and alive, though it answers neither way: never start a second one on its data. */
+function strandedServer(dir: string): number | null {
+  const pid = readPidFile(dir);
+  if (pid === null || !isProcessAlive(pid)) return null;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server') ? pid : null;
+  } catch {
+    return pid;
+  }
 }
 
 /**
@@ -336,8 +372,21 @@ export async function startEmbeddedRedis(options: {
   return withStartLock(dir, async () => {
     const running = await findEmbeddedRedis(dir);
     if (running) {
+      const known = readRuntime(dir);
+      if (!known || known.port !== running.port || known.password !== running.password) {
+        // found by its redis.conf: runtime.json written again, for the other processes of this folder
+        writeRuntime(dir, running);
+        logger?.warn({ action: 'embedded-redis-found', port: running.port, pid: running.pid, dir }, 'runtime.json of the embedded Redis was missing or wrong: written again from the running server');
+      }
       logger?.debug({ action: 'embedded-redis-reuse', port: running.port, pid: running.pid }, 'reusing embedded Redis');
       return handle(dir, running, false, joinClients(dir), logger);
+    }
+    const stranded = strandedServer(dir);
+    if (stranded !== null) {
+      throw new EmbeddedRedisError(
+        `an embedded Redis runs on ${dir} (redis-server, pid ${stranded}) but does not answer with the port and password of runtime.json nor of redis.conf: ` +
+          `a second one on the same data would split syncdesk's state. Stop it (kill ${stranded}: it writes its data on the way out), then run the command again.`,
+      );
     }
     const binary = findOnPath('redis-server', options.env);
     if (!binary) {
@@ -369,9 +418,7 @@ export async function startEmbeddedRedis(options: {
         const pid = readPidFile(dir);
         // with appendonly the data set is loaded before PING answers: the true ready time
         if (pid && (await pingRedis({ port, password }))) {
-          const runtimePath = join(dir, 'runtime.json');
-          rmSync(runtimePath, { force: true });
-          writeFileSync(runtimePath, JSON.stringify({ port, pid, password }), { mode: 0o600 });
+          writeRuntime(dir, { port, pid, password });
           logger?.info({ action: 'embedded-redis-start', pid, port, dir }, 'embedded Redis started');
           return handle(dir, { port, pid, password }, true, joinClients(dir), logger);
         }

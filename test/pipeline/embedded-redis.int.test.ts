@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -57,6 +57,27 @@ describe('embedded Redis', () => {
 
     await first.stop(); // the last one to leave
     expect(isProcessAlive(first.pid)).toBe(false);
+  });
+
+  it('never starts a second server on the same data: a deleted or changed runtime.json is written again from the running one; one that answers neither way is named, with how to stop it (blind43 D2)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+    const first = await start(dir);
+    await client(first.url).set('kept', 'yes');
+    rmSync(join(dir, 'runtime.json'));
+    const again = await start(dir);
+    expect(again).toMatchObject({ startedHere: false, pid: first.pid, port: first.port });
+    expect(JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8'))).toMatchObject({ port: first.port, pid: first.pid });
+    // a password changed by hand in runtime.json: the server's own redis.conf still opens it
+    const file = JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ ...file, password: 'changed-by-hand' }));
+    const third = await start(dir);
+    expect(third.pid).toBe(first.pid);
+    expect(await client(third.url).get('kept')).toBe('yes');
+    // neither answers (redis.conf lost too): no second server, an error that names the running one
+    rmSync(join(dir, 'runtime.json'));
+    rmSync(join(dir, 'redis.conf'));
+    await expect(startEmbeddedRedis({ dir })).rejects.toThrow(`an embedded Redis runs on ${dir} (redis-server, pid ${first.pid})`);
+    expect(readdirSync(dir).filter((f) => f === 'runtime.json')).toEqual([]);
   });
 
   it('keeps its data across a clean stop and across a crash', async () => {
