@@ -170,6 +170,17 @@ function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef,
 }
 
 /**
+ * A ticket we hold no record of (Redis lost, or restored from a copy older than the ticket)
+ * that the desk resolved or closed after the run this report covers: the report tells nothing
+ * new, it was seen before the desk's decision. A replay of the archive after Redis was lost
+ * reopened every ticket agents had resolved, and opened follow-ups of closed ones (blind43 D1,
+ * D5). With our record of the ticket, its state says what the report is to it.
+ */
+function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
+  return s?.ticketId !== ticket.id && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);
+}
+
+/**
  * What a problem needs without asking the desk: nothing (this report was applied to it), or
  * a skip (a newer report decided it). With `refresh` (the report's lookup run again), an
  * open ticket whose lookup now says more is updated.
@@ -320,6 +331,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
+    } else if (closedAfterRun(ticket, s, report)) {
+      action = 'skip-old';
     } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
       action = 'reopen';
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;

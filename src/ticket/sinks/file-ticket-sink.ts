@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
@@ -85,7 +85,10 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
   async function read(id: string): Promise<FileTicket | null> {
     if (!ID_PATTERN.test(id)) return null;
     try {
-      return JSON.parse(await readFile(jsonPath(id), 'utf8')) as FileTicket;
+      const t = JSON.parse(await readFile(jsonPath(id), 'utf8')) as FileTicket;
+      // an agent who set "status" by hand wrote no time: the file's is when the desk decided
+      if (t.status !== 'open' && !t.resolvedAt) t.resolvedAt = (await stat(jsonPath(id))).mtime.toISOString();
+      return t;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
