@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createReportApplier } from '../../src/ticket/apply-report.ts';
@@ -46,5 +46,17 @@ describe('ticket stage: ticket state lost, the desk kept', () => {
     // a run after the agent's resolve that still lists ann: the ticket reopens, as it would have with the state
     const later = await lost.applyReport(ticketJob(tenant, 400, [ann!, cid!]), all);
     expect(later.find((a) => a.summary.includes('ann@'))).toMatchObject({ action: 'reopen', ticketId: idOf('ann@') });
+  });
+
+  it('a ticket gone from the desk (its folder restored from an older copy) is made again at the next report, not taken for one not yet found (blind43 D3)', async () => {
+    const tenant = uniqueTenant();
+    const dave = syncError({ value: 'dave@contoso.com' });
+    const [made] = await apply(ticketJob(tenant, 1, [dave]), resolutionsFor(resolution(dave)));
+    await rm(join(dir(), `${made!.ticketId}.json`));
+    await rm(join(dir(), 'by-key', made!.key), { recursive: true });
+    const [again] = await apply(ticketJob(tenant, 2, [dave]), resolutionsFor(resolution(dave)));
+    expect(again!.action).toBe('followup');
+    expect(again!.ticketId).not.toBe(made!.ticketId);
+    expect(await sink().findByKey(made!.key)).toHaveLength(1);
   });
 });

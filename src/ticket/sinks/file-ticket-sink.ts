@@ -117,6 +117,12 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
   return {
     name: 'file',
     read,
+    // a direct read: a ticket file gone (a desk folder restored from an older copy, a file
+    // deleted) is told from one not yet found, so the problem gets a ticket again (blind43 D3)
+    async get(id) {
+      const t = await read(id);
+      return t && toDesk(t);
+    },
     async findByKey(key) {
       let ids: string[];
       try {
