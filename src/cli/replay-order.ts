@@ -1,5 +1,8 @@
-import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { MailOriginSchema, type MailOrigin } from '../../schemas/jobs.schema.ts';
 import { readMailInputs, type ReadMailOptions } from '../ingest/mail-files.ts';
+import type { StoredMailRecord } from '../ingest/mail-store.ts';
 import { parseMail } from '../parse/parse-mail.ts';
 import { runTime } from '../parse/report-ref.ts';
 
@@ -9,14 +12,44 @@ export interface ReplayInput {
   label: string;
   origin: MailOrigin;
   receivedAt: Date;
+  /** A mail of the mail store: the word it was first taken on, null when sender trust judged it (and judges it again). */
+  vouched?: string | null;
 }
 
-/** The mails of files, folders and mbox files, as replay (and demo) read them: received now, as far as anyone can tell. */
+/**
+ * The mails of files, folders and mbox files, as replay (and demo) read them: received now, as
+ * far as anyone can tell. A mail of the mail store that came from the mailbox keeps its origin
+ * and its time (its sidecar says them): it is the mailbox's mail, judged by sender trust as it
+ * was then, never vouched for as an admin's file (blind43 D7: a replay of the store after Redis
+ * was lost turned a quarantined forgery into tickets).
+ */
 export async function* fileInputs(paths: string[], options: ReadMailOptions = {}): AsyncGenerator<ReplayInput> {
   for await (const m of readMailInputs(paths, options)) {
-    yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
+    const stored = m.kind === 'file' ? await storedRecord(m.label) : null;
+    if (stored) yield { raw: m.raw, label: m.label, origin: stored.origin, receivedAt: new Date(stored.receivedAt), vouched: stored.vouched };
+    else yield { raw: m.raw, label: m.label, origin: m.kind === 'mbox' ? 'replay-mbox' : 'replay-file', receivedAt: new Date() };
   }
 }
+
+/**
+ * The mail store's record of a `<sha256>.eml` file (its `.json` beside it), or null: its
+ * origin, its time, and whether sender trust judged it (null: judged). A record of before the
+ * store kept that says it of a mailbox's mail only.
+ */
+async function storedRecord(path: string): Promise<{ origin: MailOrigin; receivedAt: string; vouched: string | null } | null> {
+  if (!STORED_MAIL.test(basename(path))) return null;
+  try {
+    const record = JSON.parse(await readFile(path.replace(/\.eml$/, '.json'), 'utf8')) as Partial<StoredMailRecord>;
+    const origin = MailOriginSchema.safeParse(record.origin);
+    if (!origin.success || typeof record.receivedAt !== 'string' || record.mailId !== basename(path, '.eml')) return null;
+    const fromMailbox = origin.data === 'imap' || origin.data === 'graph';
+    if (record.vouched === undefined && !fromMailbox) return null;
+    return { origin: origin.data, receivedAt: record.receivedAt, vouched: record.vouched ?? null };
+  } catch {
+    return null;
+  }
+}
+const STORED_MAIL = /^[0-9a-f]{64}\.eml$/;
 
 /** Mails held to be put in order, at most (beyond it, the rest follow in the order given). */
 export const ORDER_BUDGET_BYTES = 256 * 1024 * 1024;

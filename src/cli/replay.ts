@@ -77,7 +77,10 @@ export interface UnreadableInput {
  * judged as the listener judges it; `--verify-senders` judges files the same way.
  */
 function vouchedFor(input: ReplayInput, opts: ReplayOptions): string | undefined {
-  if (opts.verifySenders || (input.origin !== 'replay-file' && input.origin !== 'replay-mbox')) return undefined;
+  if (opts.verifySenders) return undefined;
+  // a mail of the mail store is taken on the word it was first taken on, or judged again
+  if (input.vouched !== undefined) return input.vouched ?? undefined;
+  if (input.origin !== 'replay-file' && input.origin !== 'replay-mbox') return undefined;
   return `replayed by an admin from ${input.label}`;
 }
 

@@ -26,6 +26,12 @@ export interface StoredMailRecord {
   size: number;
   truncated: boolean;
   storedAt: string;
+  /**
+   * The admin's word the mail was first taken on (a replayed file), null when sender trust
+   * judged it: a replay of the store after Redis was lost judges it again (blind43 D7). Absent
+   * in records kept before it was written.
+   */
+  vouched?: string | null;
 }
 
 export interface StoredMail extends StoredMailRecord {
@@ -42,7 +48,7 @@ export interface MailStore {
   /** Keeps a mail (idempotent: the same bytes map to the same id and are written once). */
   put(
     raw: Buffer,
-    meta: { origin: MailOrigin; receivedAt: Date; envelopeFrom?: string | null },
+    meta: { origin: MailOrigin; receivedAt: Date; envelopeFrom?: string | null; vouched?: string },
   ): Promise<PutResult>;
   get(mailId: string): Promise<StoredMail | null>;
   getRecord(mailId: string): Promise<StoredMailRecord | null>;
@@ -119,6 +125,7 @@ export function createMailStore(options: MailStoreOptions): MailStore {
         size: raw.length,
         truncated,
         storedAt: now().toISOString(),
+        vouched: meta.vouched ?? null,
       };
       // Bytes first, sidecar last: a record on disk always has its bytes.
       await writeAtomic(emlPath(mailId), truncated ? raw.subarray(0, maxMailBytes) : raw);
