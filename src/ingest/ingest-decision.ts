@@ -103,7 +103,7 @@ export function runCopyKey(r: ParsedReport): string | null {
   if (!r.errors.length || !run) return null;
   const tenant = [r.tenant.id, r.tenant.domain, r.tenant.name].map((v) => v?.trim().toLowerCase() ?? null);
   const errors = r.errors.map((e) => e.fingerprint).sort();
-  // (the same digest as before sent times counted: keys kept by the ledger still match)
+  // the sent minute joins the digest only where no run time or tracking id is stated: the keys the ledger keeps for those stay as they were
   const digest = hash('sha256', JSON.stringify([tenant, r.reportedAt, r.trackingId?.toLowerCase() ?? null, errors, ...(r.reportedAt || r.trackingId ? [] : [run])])).slice(0, 16);
   return `${RUN_COPY}${run}|${r.errors.length}|${digest}`;
 }
