@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { loadConfig } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
 import { createLogger, routeConsoleWarnings, terminalLines, type Logger } from '../logger.ts';
@@ -72,4 +73,14 @@ export function writeRows<T>(rows: T[], options: { json?: boolean; empty: string
   }
   for (const r of rows) out.write(`${options.line(r)}\n`);
   out.write(`${options.footer(rows.length)}\n`);
+}
+
+/** Who acts (a quarantine release, a failed mail dropped): `--by`, else the login behind sudo, else the user running the command. */
+export function adminName(by: string | undefined): string {
+  if (by) return by;
+  try {
+    return process.env.SUDO_USER || userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
 }

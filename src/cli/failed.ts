@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
+import { adminName, cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import type { Redis } from 'ioredis';
 import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { queueCounts, unworkedLine, unworkedQueues, waitForDrain } from '../app/queue-drain.ts';
@@ -9,7 +9,7 @@ import type { Ingestor } from '../ingest/ingest-mail.ts';
 import { oneReportAtATime } from './replay-flow.ts';
 import { MESSAGE_REFUSED } from '../ingest/graph-mailbox.ts';
 import { createLedger, RECENT_KEPT, type Ledger, type LedgerEntry } from '../ingest/ledger.ts';
-import { releaseSetAside, setAsideMessages } from '../ingest/set-aside.ts';
+import { dropSetAside, releaseSetAside, setAsideMessages } from '../ingest/set-aside.ts';
 import { terminalText } from '../terminal-text.ts';
 import { UsageError } from './usage.ts';
 import { earliestRun } from './replay-order.ts';
@@ -89,13 +89,14 @@ export async function listFailed(queues: Queues, limit = 1000, digest = false): 
 export async function listRejectedMails(ledger: Ledger, limit = RECENT_KEPT): Promise<FailedJobInfo[]> {
   const entries = await ledger.recent(limit);
   return entries
-    .filter((e) => e.status === 'rejected')
+    // one the admin dropped is dealt with (its entry stays `rejected`: the same bytes again are still handled)
+    .filter((e) => e.status === 'rejected' && !e.dropped)
     .map((e) => ({ queue: 'mail' as const, id: e.mailId, name: 'mail', attempts: 1, code: e.reason?.split(':')[0] ?? null, reason: e.reason ?? '', failedAt: e.updatedAt, effect: null }));
 }
 
 /** Messages of a Graph mailbox whose content Exchange would not give (set-aside.ts), left in their folder. */
 export async function listSetAside(redis: Redis, prefix: string): Promise<FailedJobInfo[]> {
-  return (await setAsideMessages(redis, prefix)).map((m) => ({
+  return (await setAsideMessages(redis, prefix)).filter((m) => !m.dropped).map((m) => ({
     queue: 'mailbox' as const,
     id: m.id,
     name: 'mail',
@@ -114,8 +115,8 @@ async function listAllFailed(runtime: Runtime, jobLimit?: number): Promise<Faile
   return [...(await listFailed(runtime.queues, jobLimit, runtime.config.ticket.digest)), ...(await listRejectedMails(ledger)), ...(await listSetAside(redis, runtime.config.redis.prefix))];
 }
 
-/** What became of one failed job or mail put back: `done` when it is queued again. */
-export interface Retried {
+/** What became of one failed job or mail put back (`done`: queued again) or dropped (`done`: off the list). */
+export interface Outcome {
   queue: string;
   id: string;
   done: boolean;
@@ -145,7 +146,7 @@ function vouchOf(entry: LedgerEntry | null): string | undefined {
 }
 
 /** Parses a kept mail again, on the word it was first taken on: a replayed mail is not put to sender trust now. */
-async function retryMail(runtime: Runtime, ingestor: Ingestor, ledger: Ledger, mailId: string): Promise<Retried> {
+async function retryMail(runtime: Runtime, ingestor: Ingestor, ledger: Ledger, mailId: string): Promise<Outcome> {
   const mail = await runtime.store.get(mailId);
   if (!mail) return { queue: 'mail', id: mailId, done: false, reason: `no longer in the mail store (${runtime.config.ingest.storeDir}, kept ${runtime.config.ingest.retentionDays} days)` };
   // only its first MAX_MAIL_BYTES were kept: reading them again reads a cut-off mail
@@ -175,11 +176,11 @@ async function mailsInRunOrder(runtime: Runtime, chosen: FailedJobInfo[]): Promi
 }
 
 /** Re-queues failed jobs (one by id or the start of it, or all) and parses rejected mails again. */
-async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }, ingestor: Ingestor): Promise<Retried[]> {
+async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolean }, ingestor: Ingestor): Promise<Outcome[]> {
   const failed = await listAllFailed(runtime, 100_000);
   const chosen = await mailsInRunOrder(runtime, target.all ? failed : named(failed, target.id ?? ''));
   const ledger = createLedger(runtime.redis.client as Redis, runtime.config.redis.prefix);
-  const retried: Retried[] = [];
+  const retried: Outcome[] = [];
   for (const f of chosen) {
     if (f.queue === 'mail') {
       retried.push(await retryMail(runtime, ingestor, ledger, f.id));
@@ -208,6 +209,53 @@ async function retryFailed(runtime: Runtime, target: { id?: string; all?: boolea
   return retried;
 }
 
+/**
+ * Takes failed work off `failed list` for good, the admin having dealt with it another way: a
+ * mail (its stored copy may be gone) stays `rejected` in the ledger, so the same bytes are not
+ * read again; a mailbox message stays passed over; a lookup job whose report went on without it
+ * is removed. A ticket job is not dropped: its report's close and the tenant's later reports
+ * wait for it (README, "Reports apply in order"), so only `failed retry` settles it.
+ */
+async function dropFailed(runtime: Runtime, target: { id?: string; all?: boolean }, by: string): Promise<Outcome[]> {
+  const failed = await listAllFailed(runtime, 100_000);
+  const chosen = target.all ? failed : named(failed, target.id ?? '');
+  const redis = runtime.redis.client as Redis;
+  const ledger = createLedger(redis, runtime.config.redis.prefix);
+  const dropped = { by, at: new Date().toISOString() };
+  const out: Outcome[] = [];
+  for (const f of chosen) {
+    if (f.queue === 'mail') await ledger.update(f.id, { dropped });
+    else if (f.queue === 'mailbox') await dropSetAside(redis, runtime.config.redis.prefix, [f.id], dropped);
+    else if (f.effect) await (await runtime.queues.byName(f.queue).getJob(f.id))?.remove();
+    else {
+      out.push({ queue: f.queue, id: f.id, done: false, reason: 'not dropped: its report waits for this job; fix the cause and `syncdesk failed retry` it' });
+      continue;
+    }
+    out.push({ queue: f.queue, id: f.id, done: true, reason: null });
+  }
+  return out;
+}
+
+const print = (line: string): void => void process.stdout.write(`${terminalText(line)}\n`);
+
+/** `failed retry|drop` found nothing to work on: fine with --all (exit 0), an error for an id (1). */
+function nothingNamed(verb: 'retry' | 'drop', id: string | undefined): number {
+  if (!id) {
+    print('no failed jobs');
+    return 0;
+  }
+  process.stderr.write(`syncdesk failed ${verb}: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
+  return 1;
+}
+
+/** Exit code: 1 when the id names nothing failed or one of them was not dropped. */
+export async function dropFailedCommand(id: string | undefined, opts: { all?: boolean; by?: string }): Promise<number> {
+  const outcomes = await withRuntime((r) => dropFailed(r, { id, all: opts.all }, adminName(opts.by)));
+  if (!outcomes.length) return nothingNamed('drop', id);
+  for (const o of outcomes) print(`${o.queue}\t${o.id}: ${o.done ? 'dropped' : o.reason}`);
+  return outcomes.every((o) => o.done) ? 0 : 1;
+}
+
 async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = cliConfig();
   const runtime = await openRuntime(config, cliLogger(config));
@@ -225,7 +273,7 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
     empty: 'no failed jobs',
     // a reason can quote a mail: its control characters are shown, not obeyed
     line: (r) => terminalText(`${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`),
-    footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\``,
+    footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\`; one dealt with otherwise: \`syncdesk failed drop <id>\``,
   });
 }
 
@@ -240,7 +288,6 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' :
 export async function retryFailedCommand(id: string | undefined, opts: { all?: boolean }): Promise<number> {
   const config = cliConfig();
   const runtime = await openRuntime(config, cliLogger(config));
-  const print = (line: string) => process.stdout.write(`${terminalText(line)}\n`);
   let workers: Worker[] = [];
   try {
     const here = (await runtime.queues.ticket.getWorkersCount()) === 0;
@@ -248,14 +295,7 @@ export async function retryFailedCommand(id: string | undefined, opts: { all?: b
     const tally = watchWorkers(workers);
     // mails of one tenant read again here apply one report at a time, in the order of their runs (as a replay)
     const retried = await retryFailed(runtime, { id, all: opts.all }, runtime.ingestor(here ? oneReportAtATime(runtime) : undefined));
-    if (!retried.length && !id) {
-      print('no failed jobs');
-      return 0;
-    }
-    if (!retried.length) {
-      process.stderr.write(`syncdesk failed retry: no failed job or mail with id ${id}; see \`syncdesk failed list\`\n`);
-      return 1;
-    }
+    if (!retried.length) return nothingNamed('retry', id);
     for (const r of retried) if (!r.done) print(`${r.queue}\t${r.id}: ${r.reason}`);
     const done = retried.filter((r) => r.done);
     const mails = done.filter((r) => r.queue === 'mail').length;

@@ -1,8 +1,7 @@
-import { userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import { findQuarantined, listQuarantine, listReleased, recordRelease } from '../ingest/quarantine.ts';
-import { cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
+import { adminName, cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/worker-tally.ts';
@@ -33,16 +32,6 @@ export async function listQuarantined(opts: { json?: boolean; limit: number }): 
     });
   } finally {
     await redis.close();
-  }
-}
-
-/** Who releases: `--by`, else the login behind sudo, else the user running the command. */
-function adminName(by: string | undefined): string {
-  if (by) return by;
-  try {
-    return process.env.SUDO_USER || userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
   }
 }
 

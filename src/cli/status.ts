@@ -112,7 +112,11 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   try {
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};
-    for (const m of mails) byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
+    // an unreadable mail the admin dropped (`failed drop`) is no longer waiting on anyone
+    for (const m of mails) {
+      const status = m.dropped ? 'dropped' : m.status;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
     const problems = await openProblems(redis.client, config.redis.prefix);
     const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);

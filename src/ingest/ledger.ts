@@ -40,6 +40,17 @@ export interface LedgerEntry {
    * from entries written before it was kept.
    */
   vouched?: string | null;
+  /**
+   * For `rejected`: the admin took it off `failed list` (`failed drop`), who and when. The entry
+   * stays `rejected`, so the same bytes seen again are still a mail already handled.
+   */
+  dropped?: Dropped | null;
+}
+
+/** Who took a failed mail or message off `failed list`, and when. */
+export interface Dropped {
+  by: string;
+  at: string;
 }
 
 /** The mail that carries a report Message-ID, and how many errors were read of that report (null: claimed before counts were kept). */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Dropped } from './ledger.ts';
 import { requestSweep } from './sweep-request.ts';
 
 /**
@@ -7,7 +8,7 @@ import { requestSweep } from './sweep-request.ts';
  * item). There are no bytes to keep, so each is recorded here instead, left in its folder, and
  * passed over by the listener: one such message must not hold back every report after it.
  * `syncdesk failed list` shows them; `failed retry` takes one off the list and asks the listener
- * for a full round, which tries it again.
+ * for a full round, which tries it again; `failed drop` keeps it passed over and unlisted.
  */
 
 export interface SetAsideMessage {
@@ -21,6 +22,8 @@ export interface SetAsideMessage {
   /** The reads it failed (rounds of the listener); absent from entries written before it was kept. */
   attempts?: number;
   at: string;
+  /** The admin took it off `failed list` (`failed drop`): still passed over, no longer listed. */
+  dropped?: Dropped;
 }
 
 const key = (prefix: string): string => `${prefix}:ingest:set-aside`;
@@ -31,6 +34,13 @@ export async function setAside(redis: Redis, prefix: string, message: SetAsideMe
 
 export async function setAsideMessages(redis: Redis, prefix: string): Promise<SetAsideMessage[]> {
   return (await redis.hvals(key(prefix))).map((v) => JSON.parse(v) as SetAsideMessage).sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** Keeps messages passed over but off `failed list`: the admin has dealt with them in the mailbox. */
+export async function dropSetAside(redis: Redis, prefix: string, ids: string[], dropped: Dropped): Promise<void> {
+  for (const m of await setAsideMessages(redis, prefix)) {
+    if (ids.includes(m.id)) await redis.hset(key(prefix), m.id, JSON.stringify({ ...m, dropped }));
+  }
 }
 
 /** The ids set aside, for a round to pass over. */

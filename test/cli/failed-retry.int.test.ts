@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { ReplayReport } from '../../src/cli/replay.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createLedger } from '../../src/ingest/ledger.ts';
+import { setAside } from '../../src/ingest/set-aside.ts';
 import { createLogger } from '../../src/logger.ts';
 import { services } from '../helpers/services.ts';
 import { reportMail } from '../e2e/report-mail.ts';
@@ -91,6 +92,40 @@ describe('failed retry of replayed mails', () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 120_000);
+
+  it('drop takes a mail whose stored copy is gone, and a mailbox message set aside, off the list for good (blind43 D9)', async () => {
+    const [dir, prefix] = [tempDir('drop'), `f${uid()}`];
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets') };
+    const bytes = join(dir, 'in.msg');
+    writeFileSync(bytes, Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4000)]));
+    expect((await runCli(['replay', bytes], env)).output).toContain('rejected 1');
+    const [mail] = (await runCli(['failed', 'list', '--json'], env)).output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { id: string });
+    // the store pruned (or restored without it): a retry cannot read it, and nothing else took it off the list
+    rmSync(join(dir, 'mail'), { recursive: true, force: true });
+    expect((await runCli(['failed', 'retry', mail!.id], env)).output).toContain('no longer in the mail store');
+    await setAside(redis, prefix, { id: 'AAMk-smime', mailbox: 'reports@contoso.com', internetMessageId: '<smime@contoso.com>', receivedAt: '2026-11-30T06:00:00Z', reason: '500 ErrorMimeContentConversionFailed', attempts: 3, at: '2026-11-30T06:05:00Z' });
+
+    const dropped = await runCli(['failed', 'drop', mail!.id.slice(0, 10), '--by', 'ops-anna'], env);
+    expect(dropped.code, dropped.output).toBe(0);
+    expect(dropped.output).toContain(`mail\t${mail!.id}: dropped`);
+    expect((await runCli(['failed', 'drop', 'AAMk-smime'], env)).output).toContain('mailbox\tAAMk-smime: dropped');
+    expect((await runCli(['failed', 'list'], env)).output).toContain('no failed jobs');
+    expect(await createLedger(redis, prefix).get(mail!.id)).toMatchObject({ status: 'rejected', dropped: { by: 'ops-anna' } });
+    const status = JSON.parse((await runCli(['status', '--json'], env)).output.split('\n').find((l) => l.startsWith('{'))!) as { mails: { byStatus: Record<string, number> }; failed: unknown[] };
+    expect(status.mails.byStatus).toEqual({ dropped: 1 });
+    expect(status.failed).toEqual([]);
+    // the same bytes again are a mail already handled, not read (and listed) again
+    expect((await runCli(['replay', bytes], env)).output).not.toContain('rejected 1');
+    expect((await runCli(['failed', 'list'], env)).output).toContain('no failed jobs');
+    // the message stays passed over by the mailbox listener
+    expect(await redis.hexists(`${prefix}:ingest:set-aside`, 'AAMk-smime')).toBe(1);
+
+    const unknown = await runCli(['failed', 'drop', 'deadbeef'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('no failed job or mail with id deadbeef');
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 180_000);
 
   it("--all puts a tenant's mails back in the order of the runs they cover, not newest failed first", async () => {
     const [dir, prefix] = [tempDir('retry-order'), `f${uid()}`];
