@@ -4,7 +4,7 @@ import { alignedTable, boxTable, MAX_ROW_LINES, underlinedTable } from './text-d
 import { alignedFields, centredFields } from './text-dump-fields.ts';
 import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
-import { EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
+import { canonicalObjectType, EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
 import { restoreExpandedTabs } from './expanded-tabs.ts';
 import { liftInlineComments } from './inline-comments.ts';
@@ -90,10 +90,18 @@ export function textToBlocks(text: string): Block[] {
       tabs.lastLine = line;
       continue;
     }
+    if (tabs?.cells && startsRowAlone(tabs, line.trim())) {
+      // an address alone under an identity column, after a whole row: the next row, its tab
+      // taken by the wrap (its description follows on the next line)
+      endTabRow();
+      tabs.cells = [line.trim()];
+      tabs.lastLine = line;
+      continue;
+    }
     if (tabs?.cells) {
       // a wrapped last cell: the client broke the line where the cell had no tab left, or
       // where the tab was (the anchor of an "Identity, Error Description, Source Anchor" row)
-      if (isNextCell(tabs, line.trim())) tabs.cells.push(line.trim());
+      if (startsNextCell(tabs, line.trim())) tabs.cells.push(line.trim());
       else tabs.cells[tabs.cells.length - 1] += ` ${line.trim()}`;
       tabs.lastLine = line;
       continue;
@@ -176,10 +184,25 @@ function startsRow(table: TabTable, cells: string[]): boolean {
   return table.roles[0] === 'identity' && table.roles[1] === 'description' && cells.length >= 2 && EMAIL_RE.test(cells[0]!) && /\s/.test(cells[1]!);
 }
 
-/** A line that is the row's next column whole: an anchor or GUID under an object-id column the row has not reached. */
-function isNextCell(table: TabTable, text: string): boolean {
+/**
+ * Whether the first piece of a wrapped line starts the row's next cell: the client broke the line
+ * at the tab between two cells, and dropped it as a wrap drops the space it breaks at (Thunderbird
+ * and `fmt` break at tabs too). Read by meaning, not by width: the row's last cell cannot go on
+ * (an address or an id holds no space), or the piece is what the next column holds (an object
+ * class under "Object Type", an anchor or GUID under an object-id column).
+ */
+function startsNextCell(table: TabTable, piece: string): boolean {
   const cells = table.cells!;
-  return cells.length < table.columns && table.roles[cells.length] === 'objectId' && looksLikeObjectId(text);
+  if (!piece || cells.length >= table.columns) return false;
+  const last = cells.at(-1)!;
+  const [lastRole, nextRole] = [table.roles[cells.length - 1], table.roles[cells.length]];
+  if ((lastRole === 'identity' && EMAIL_RE.test(last)) || (lastRole === 'objectId' && looksLikeObjectId(last))) return true;
+  return (nextRole === 'objectType' && canonicalObjectType(piece) !== null) || (nextRole === 'objectId' && looksLikeObjectId(piece));
+}
+
+/** A line that is a new row's identity alone: an address, under a first column of identities, once the row before has all its cells. */
+function startsRowAlone(table: TabTable, text: string): boolean {
+  return table.roles[0] === 'identity' && table.cells!.length >= table.columns && EMAIL_RE.test(text);
 }
 
 /**
@@ -209,6 +232,10 @@ function addTabLine(table: TabTable, line: string, endRow: () => void): void {
   // last cell, when nothing but empty cells follow it). A short row that was not wrapped (a
   // client left its empty last cells out) is followed by the next row.
   const fits = table.cells && (table.cells.length < table.columns ? table.cells.length + cells.length - 1 <= table.columns : cells.slice(1).every((c) => !c));
+  if (wrapped && fits && table.cells!.length + cells.length <= table.columns && startsNextCell(table, cells[0]!)) {
+    table.cells!.push(...cells);
+    return;
+  }
   if (wrapped && fits) {
     const [first = '', ...rest] = cells;
     table.cells![table.cells!.length - 1] = `${table.cells!.at(-1)} ${first}`.trim();
