@@ -2,6 +2,7 @@ import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedTable, boxTable, MAX_ROW_LINES, underlinedTable } from './text-dump-tables.ts';
 import { alignedFields, centredFields } from './text-dump-fields.ts';
+import { categoryOfWording } from './classify.ts';
 import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
 import { canonicalObjectType, EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
@@ -108,7 +109,7 @@ export function textToBlocks(text: string): Block[] {
     }
     endTabTable();
     // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
-    const found = cellPerLineTable(lines, i) ?? cellPerParagraphTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
+    const found = cellPerLineTable(lines, i) ?? cellPerParagraphTable(lines, i) ?? rowPerParagraphTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
     if (found) {
       table++;
       for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
@@ -321,11 +322,55 @@ function cellPerParagraphTable(lines: string[], start: number): { rows: string[]
       row.push(p.text);
       next = p.end;
     }
-    if (row.length < header.length || !(findFamilies(row[description]!).length || ERRORISH.test(row[description]!))) break;
+    if (row.length < header.length || !readsAsError(row[description]!)) break;
     rows.push(row);
     end = next;
   }
   return rows.length > 1 ? { rows, end } : null;
+}
+
+/**
+ * A table written one cell per line, a paragraph per row: the header's names on the lines of its
+ * first paragraph, then each row's cells on the lines of one (blind44 P3-P5: read as free text,
+ * an error-code cell was taken for the object and an anchor was lost). Only the description
+ * wraps over lines (names, codes and anchors are short): a paragraph with more lines than the
+ * header has names gives its first cells a line each from the top, its last ones from the
+ * bottom, and the description the lines between. Rows go on while each row's description
+ * reads as an error.
+ */
+function rowPerParagraphTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
+  // the header's first name on the first line, its second on the next: the cheaper test first
+  if (!lines[start + 1]?.trim() || !fieldRole(lines[start]!.trim()) || (start > 0 && lines[start - 1]!.trim())) return null;
+  const head = paragraphLines(lines, start);
+  const header = head.lines.map((l) => l.trim());
+  if (header.length < 2 || header.length > MAX_COLUMNS || !header.every((name) => fieldRole(name))) return null;
+  const description = header.findIndex((name) => fieldRole(name) === 'description');
+  if (description < 0) return null;
+  const rows = [header];
+  let end = head.end;
+  for (let p = paragraphLines(lines, end); p.lines.length >= header.length; p = paragraphLines(lines, end)) {
+    const cells = p.lines.map((l) => squeeze(l));
+    const after = header.length - description - 1;
+    const row = [...cells.slice(0, description), cells.slice(description, cells.length - after).join(' '), ...cells.slice(cells.length - after)];
+    if (!readsAsError(row[description]!)) break;
+    rows.push(row);
+    end = p.end;
+  }
+  return rows.length > 1 ? { rows, end } : null;
+}
+
+/** A description cell that says an error, in any language a report's texts are known in: what keeps a note after a table out of its rows. */
+function readsAsError(text: string): boolean {
+  return findFamilies(text).length > 0 || ERRORISH.test(text) || categoryOfWording(text) !== null;
+}
+
+/** The lines of the paragraph at or after `from` (blank lines skipped), and the index after its last. */
+function paragraphLines(lines: string[], from: number): { lines: string[]; end: number } {
+  let i = from;
+  while (i < lines.length && !lines[i]!.trim()) i++;
+  const first = i;
+  while (i < lines.length && lines[i]!.trim()) i++;
+  return { lines: lines.slice(first, i), end: i };
 }
 
 /** The paragraph that starts at or after `from` (blank lines skipped): its lines joined, how many, and the index after its last. */
