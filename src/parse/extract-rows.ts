@@ -1,7 +1,7 @@
 import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace } from './blocks.ts';
 import { NO_FAMILIES, findFamilies, type FamilyMatch } from './families.ts';
-import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, findKnownCode, fieldRole, isGuid, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
+import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, findKnownCode, fieldRole, canBeObjectId, isGuid, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { looksLikeLabel, valueRole } from './extract-lines.ts';
 import {
   emptyContext,
@@ -95,7 +95,7 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
     if (!cell || used[i] !== FREE) continue;
     const role = header?.[i] ?? null;
     if (role === 'ignore') used[i] = FIELD;
-    else if (role === 'objectId' || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = anchorOf(ctx.onPremisesObjectId, withoutWhitespace(cell));
+    else if ((role === 'objectId' && canBeObjectId(withoutWhitespace(cell))) || ((!role || role === 'description') && !ctx.onPremisesObjectId && isObjectIdCell(cell))) ctx.onPremisesObjectId = anchorOf(ctx.onPremisesObjectId, withoutWhitespace(cell));
     else if (role === 'objectType' || (!role && !ctx.objectType && canonicalObjectType(cell))) ctx.objectType = canonicalObjectType(cell) ?? cell;
     else if (role === 'errorCode' || (!role && !ctx.errorCode && !/\s/.test(cell) && findKnownCode(cell) !== null)) readCodeOrCategory(cell, ctx);
     else if (role === 'attribute') attributeName = canonicalAttribute(cell) ?? cell;

@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { parseLooseDate } from './dates.ts';
 import { isSentAtLabel } from './forwarded.ts';
-import { looksMislabelled, readsCleanly, relabelledAsUtf8, singleByteLabel } from './mislabelled-utf8.ts';
+import { holdsUtf8, looksMislabelled, readsCleanly, relabelledAsUtf8, relabelledAsWindows1252, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { isOpaqueSigned, signedEntity } from './smime.ts';
 import { decodeTnef } from './tnef.ts';
@@ -175,9 +175,20 @@ const META_PRESCAN_CHARS = 1024;
 async function decodeMislabelledUtf8(raw: Buffer, mail: ParsedMail): Promise<ParsedMail> {
   const encoding = singleByteLabel(raw);
   const html = typeof mail.html === 'string' ? mail.html : null;
-  if (!encoding || !(looksMislabelled(html, encoding) || looksMislabelled(mail.text ?? null, encoding))) return mail;
+  if (!encoding) return readsCleanly(html, mail.text) ? mail : decodeMislabelledSingleByte(raw, mail);
+  if (!(looksMislabelled(html, encoding) || looksMislabelled(mail.text ?? null, encoding))) return mail;
   const again = await simpleParser(relabelledAsUtf8(raw), PARSER_OPTIONS);
   return readsCleanly(typeof again.html === 'string' ? again.html : null, again.text) ? again : mail;
+}
+
+/** A mail with U+FFFD under a UTF-8 label, decoded again as windows-1252 where that reads it (mislabelled-utf8.ts). */
+async function decodeMislabelledSingleByte(raw: Buffer, mail: ParsedMail): Promise<ParsedMail> {
+  const relabelled = relabelledAsWindows1252(raw);
+  if (!relabelled) return mail;
+  const again = await simpleParser(relabelled, PARSER_OPTIONS);
+  const html = typeof again.html === 'string' ? again.html : null;
+  const clean = readsCleanly(html, again.text) && !holdsUtf8(html, 'windows-1252') && !holdsUtf8(again.text, 'windows-1252');
+  return clean ? again : mail;
 }
 const META_CHARSET_RE = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i;
 const HTML_WITHOUT_CHARSET_RE = /^(Content-Type:[ \t]*text\/html[^\r\n]*?)(\r?\n)(?![ \t])/gim;

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * UTF-8 sent under a single-byte label: a relay or script that writes UTF-8 bytes but
+ * UTF-8 sent under a single-byte label, and the opposite (`relabelledAsWindows1252`): a relay or script that writes UTF-8 bytes but
  * declares windows-1252, ISO-8859-1 or KOI8-R makes mailparser decode "Équipe" as "Ã‰quipe",
  * and a byte the label leaves undefined (0x81 in windows-1252) as U+FFFD. Such a mail is
  * decoded again with its labels rewritten to UTF-8, and that reading is kept when it has no
@@ -84,6 +84,36 @@ export function relabelledAsUtf8(raw: Buffer): Buffer {
   );
 }
 const CHARSET_PARAM_RE = /(charset\s*=\s*(?:3D)?["']?)([\w.:-]+)/gi;
+
+/**
+ * The opposite mislabel: windows-1252 bytes under a UTF-8 label (a gateway or script that
+ * re-labels what it relays: "Renée" comes out "Ren\uFFFDe", and the display names the lookups
+ * search for are lost; blind44 P11). The mail with every UTF-8 label made windows-1252, to
+ * decode again; that reading is kept only where it reads cleanly and holds no UTF-8 sequence
+ * (`holdsUtf8`): real UTF-8 with one stray byte keeps its UTF-8 reading.
+ */
+export function relabelledAsWindows1252(raw: Buffer): Buffer | null {
+  const text = raw.toString('latin1');
+  const out = text.replace(CHARSET_PARAM_RE, (whole: string, head: string, label: string) => (/^utf-?8$/i.test(label) ? `${head}windows-1252` : whole));
+  return out === text ? null : Buffer.from(out, 'latin1');
+}
+
+/**
+ * Whether text decoded as `encoding` holds UTF-8 sequences once turned back into its bytes (a
+ * lead byte and its continuation bytes: "Ã©"): the mark of UTF-8 read in a single-byte
+ * encoding, even where a stray byte keeps the whole from being UTF-8.
+ */
+export function holdsUtf8(text: string | null | undefined, encoding: string): boolean {
+  if (!text || !NON_ASCII_RE.test(text)) return false;
+  const bytes = reverseTable(encoding);
+  let latin1 = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    latin1 += code < 0x80 ? ' ' : String.fromCharCode(bytes.get(code) ?? 0x20);
+  }
+  return UTF8_SEQUENCE_RE.test(latin1);
+}
+const UTF8_SEQUENCE_RE = /[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}/;
 
 /** Whether a second decoding reads cleanly where the first did not: no U+FFFD in it. */
 export function readsCleanly(...texts: Array<string | null | undefined>): boolean {

@@ -227,6 +227,14 @@ export function looksLikeObjectId(text: string): boolean {
   return /=$/.test(t) || (/[0-9+/]/.test(t) && /[a-z]/.test(t) && /[A-Z]/.test(t));
 }
 
+/**
+ * Text an id column can hold: base64 or a GUID, once a wrap's spaces are out. A column read
+ * wrongly (cells parted by spaces, a shifted paste) puts a sentence there, which is no id.
+ */
+export function canBeObjectId(compact: string): boolean {
+  return /^[\w+/={}-]+$/.test(compact);
+}
+
 /** A GUID (braced or not): an object's id in either directory, where a base64 source anchor is sync's own. */
 export function isGuid(text: string): boolean {
   return GUID_RE.test(text.trim());

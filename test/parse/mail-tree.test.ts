@@ -32,6 +32,23 @@ describe('openMail', () => {
     expect((await openMail(part('koi8-r', Buffer.from([0xf3, 0xcd, 0xc9, 0xd2, 0xce, 0xcf, 0xd7, 0xc1]))))[0]!.html).toContain('Смирнова');
   });
 
+  it('reads windows-1252 bytes sent under a UTF-8 label as windows-1252, and leaves real UTF-8 with a stray byte alone', async () => {
+    // a gateway re-labelled a windows-1252 report UTF-8: the display names came out with U+FFFD (blind44 P11)
+    const part = (body: Buffer): Buffer =>
+      Buffer.concat([
+        Buffer.from(['From: MSOnlineServicesTeam@MicrosoftOnline.com', 'Subject: Directory Synchronization Error Report', 'Content-Type: text/html; charset="utf-8"', 'Content-Transfer-Encoding: 8bit', '', '<html><body><p>'].join('\r\n')),
+        body,
+        Buffer.from('</p></body></html>\r\n'),
+      ]);
+    // "–" and "’" are 0x96 and 0x92 there, bytes no Latin-1 text has
+    const cp1252 = Buffer.concat([Buffer.from('Renée Dubois, Müller, Jürgen ', 'latin1'), Buffer.from([0x96]), Buffer.from(' Zoë', 'latin1'), Buffer.from([0x92, 0x73])]);
+    expect((await openMail(part(cp1252)))[0]!.html).toContain('Renée Dubois, Müller, Jürgen – Zoë’s');
+    // UTF-8 with one broken byte: read as windows-1252 its "é" would be "Ã©", so its UTF-8 reading stays
+    const stray = Buffer.concat([Buffer.from('Renée Dubois ', 'utf8'), Buffer.from([0xff]), Buffer.from(' Zoë', 'utf8')]);
+    const html = (await openMail(part(stray)))[0]!.html as string;
+    expect(html).toContain('Renée Dubois \ufffd Zoë');
+  });
+
   it("dates a report Outlook saved as text by its Sent: line, in Outlook's other languages too", async () => {
     // the blind27 tester's "Save as text" copy: From/Sent/To/Subject lines with tabs, no Date (its sentAt was null)
     const saved = (sent: string, from = 'From'): Buffer =>
