@@ -110,6 +110,19 @@ describe('HTML tables', () => {
     expect(records(anchorFirst.replace('<td>YW5uQ29udG9zbzAwMDAx</td>', '<td></td>'))).toEqual([['FederatedDomainChange', 'ann@contoso.com', guid]]);
   });
 
+  it('take no sentence for an anchor, even under the anchor column (a paste that shifted the columns; blind44 P8)', () => {
+    const html = `<table>
+      <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
+      <tr><td>ann@contoso.com</td><td>${FED}</td><td>Ein synchronisiertes Objekt mit derselben Proxyadresse existiert bereits.</td></tr>
+      <tr><td>bob@contoso.com</td><td>${FED}</td><td>Ym9iQ29u dG9zbzAx</td></tr>
+    </table>`;
+    // a wrapped anchor's space is no sentence: it is read without it
+    expect(records(html)).toEqual([
+      ['FederatedDomainChange', 'ann@contoso.com', null],
+      ['FederatedDomainChange', 'bob@contoso.com', 'Ym9iQ29udG9zbzAx'],
+    ]);
+  });
+
   it('take a footer across the table ("Total: 2 errors") for no error', () => {
     const html = `<table>
       <tr><th>Identity</th><th>Error Description</th><th>Source Anchor</th></tr>
