@@ -1,7 +1,7 @@
 import { decodeHTML } from 'entities';
 import { squeeze, type Block } from './blocks.ts';
 import { alignedTable, boxTable, MAX_ROW_LINES, underlinedTable } from './text-dump-tables.ts';
-import { alignedFields, centredFields } from './text-dump-fields.ts';
+import { alignedFields, centredFields, labelOverValue } from './text-dump-fields.ts';
 import { categoryOfWording } from './classify.ts';
 import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
@@ -70,7 +70,8 @@ export function textToBlocks(text: string): Block[] {
       if (blocks.at(-1)?.kind === 'line' && lastPair === blocks.length - 1) {
         let next = i + 1;
         while (next < lines.length && !lines[next]!.trim()) next++;
-        if (next < lines.length && alignedFields(lines, next)) continue;
+        // (a field over its value: one blank line between fields, more between records)
+        if (next < lines.length && (alignedFields(lines, next) ?? (next === i + 1 && labelOverValue(lines, next)))) continue;
       }
       blocks.push({ kind: 'break' });
       inTable = false;
@@ -117,7 +118,7 @@ export function textToBlocks(text: string): Block[] {
       inTable = false;
       continue;
     }
-    const pair = alignedFields(lines, i) ?? centredFields(lines, i);
+    const pair = alignedFields(lines, i) ?? centredFields(lines, i) ?? labelOverValue(lines, i);
     if (pair) {
       for (const text of pair.fields) blocks.push({ kind: 'line', text });
       lastPair = blocks.length - 1;

@@ -62,6 +62,25 @@ export function alignedFields(lines: string[], start: number): { fields: string[
   return { fields: named.map(fieldLine), end };
 }
 
+/**
+ * A field written as a paragraph of its own, the label alone on its first line and the value
+ * on the lines after it: a "label | value" table turned into text one cell per line (blind44
+ * P7: every record lost its object, class and anchor). The label must be a name the vocabulary
+ * knows and the value none (the names of a table's header, one per line, are no field).
+ */
+export function labelOverValue(lines: string[], start: number): { fields: string[]; end: number } | null {
+  const label = lines[start]!.trim();
+  // a label is short, and the line after it holds its value
+  if (label.length > 40 || !lines[start + 1]?.trim() || (start > 0 && lines[start - 1]!.trim()) || !fieldRole(label)) return null;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.trim() && end - start <= MAX_ROW_LINES) end++;
+  const value = lines.slice(start + 1, end).map((l) => l.trim());
+  // a value that is a column name too is a header's next name, unless it is a class under "Object type" ("User")
+  const role = fieldRole(label);
+  if ((fieldRole(value[0]!) && !(role === 'objectType' && canonicalObjectType(value[0]!))) || end - start > MAX_ROW_LINES) return null;
+  return { fields: [fieldLine({ name: label, value: value.join(' ') })], end };
+}
+
 /** A field as the line `label: value`; a label that has its colon ("From:   x", Outlook's printed memo) keeps just that one. */
 function fieldLine(f: { name: string; value: string }): string {
   return `${f.name.replace(/\s*[:：]$/, '')}: ${f.value}`;
