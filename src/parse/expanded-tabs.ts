@@ -41,6 +41,37 @@ export function restoreExpandedTabs(lines: string[]): string[] {
 }
 
 /**
+ * A table whose tabs a client turned into a fixed run of spaces (two or more), each row on one
+ * line (blind44 P8: read as columns of a dump, sentences were cut into cells): under a header of
+ * known column names parted by such runs, a run of lines that each part into as many cells as
+ * the header has names is written back with its tabs. Only a block of such lines, each a row
+ * with a description that reads as an error: a dump aligned in columns wraps its cells onto
+ * lines of fewer cells, and is left to its own reader.
+ */
+export function restoreSpacedRows(lines: string[]): string[] {
+  let out: string[] | null = null;
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.includes('\t') || !/\S {2,}\S/.test(line)) continue;
+    const names = columnNames(line.trim());
+    const description = names ? names.map(fieldRole).indexOf('description') : -1;
+    if (!names || names.length < 2 || description < 0 || !names.every((n) => fieldRole(n))) continue;
+    let end = i + 1;
+    const rows: string[] = [];
+    for (; end < lines.length && lines[end]!.trim(); end++) {
+      const cells = lines[end]!.trim().split(/ {2,}/);
+      if (cells.length !== names.length || !(ERRORISH.test(cells[description]!) || findFamilies(cells[description]!).length)) break;
+      rows.push(cells.join('\t'));
+    }
+    if (!rows.length || (end < lines.length && lines[end]!.trim())) continue;
+    out ??= [...lines];
+    out.splice(i, end - i, names.join('\t'), ...rows);
+    i = end - 1;
+  }
+  return out ?? lines;
+}
+
+/**
  * Under a spaced header, whether the rows read as expanded tabs say more than the same lines
  * read as a dump aligned in columns (w3m, lynx: text-dump-tables.ts): by the rows whose description
  * starts with an error sentence, and those with an anchor in their id column, less the rows

@@ -7,7 +7,7 @@ import { findFamilies } from './families.ts';
 import { ERRORISH, REGION_END } from './markers.ts';
 import { canonicalObjectType, EMAIL_RE, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import { unglueTables } from './glued-rows.ts';
-import { restoreExpandedTabs } from './expanded-tabs.ts';
+import { restoreExpandedTabs, restoreSpacedRows } from './expanded-tabs.ts';
 import { liftInlineComments } from './inline-comments.ts';
 import { withoutLinkTargets } from './plain-text-links.ts';
 
@@ -33,13 +33,13 @@ import { withoutLinkTargets } from './plain-text-links.ts';
 const RULE_LINE_RE = /^\s*[_━─=*~]{3,}\s*$/;
 
 export function textToBlocks(text: string): Block[] {
-  const lines = unglueTables(restoreExpandedTabs(dropEventXml(
+  const lines = unglueTables(restoreExpandedTabs(restoreSpacedRows(dropEventXml(
     liftInlineComments(text.replace(/\r\n?/g, '\n').split('\n'))
       .map((l) => withoutLinkTargets(l.replace(/^(?:[ \t]*>)+ ?/, '')))
       .map((l) => (l.includes('&') ? decodeHTML(l) : l))
       // a rule drawn across the page (an <hr> as lynx or w3m write it) parts what is above from below
       .map((l) => (RULE_LINE_RE.test(l) ? '' : l)),
-  )));
+  ))));
   // rows closed by a final `|` (S12's layout): a wrap may even leave that `|` alone on a line
   const trailingPipes = lines.some((l) => /\|\s*$/.test(l));
   const blocks: Block[] = [];
