@@ -107,9 +107,10 @@ function score(rows: string[][], roles?: ReadonlyArray<FieldRole | null>): numbe
 function rowsBelow(lines: string[], start: number, roles: ReadonlyArray<FieldRole | null>): { rows: string[]; end: number } {
   const rows: string[] = [];
   let row: [string, string] | [string] | null = null;
+  const description = descriptionColumn(roles);
   const flush = (): void => {
     const cells = row && (row.length === 2 ? row : identityAndRest(row[0]));
-    if (cells) rows.push([cells[0], ...tailCells(cells[1], roles)].join('\t'));
+    if (cells) rows.push([cells[0], ...(description === 2 ? codeAndRest(cells[1]) : []), ...tailCells(description === 2 ? restAfterCode(cells[1]) : cells[1], roles, description + 1)].join('\t'));
     else if (row) rows.push(collapse(row[0]!));
     row = null;
   };
@@ -130,7 +131,7 @@ function rowsBelow(lines: string[], start: number, roles: ReadonlyArray<FieldRol
       continue;
     }
     const starts = rowStart(line);
-    const due = !row || (lastIsAnchor && looksLikeObjectId(lastWord(lines[j - 1]!)));
+    const due = !row || (lastIsAnchor && endsWithId(lines[j - 1]!));
     if (starts || due) {
       flush();
       // a row whose identity is not yet parted from its text is one cell until it ends
@@ -141,9 +142,12 @@ function rowsBelow(lines: string[], start: number, roles: ReadonlyArray<FieldRol
   return { rows, end: j };
 }
 
-function lastWord(line: string): string {
-  return /\S+$/.exec(line.trimEnd())?.[0] ?? '';
+/** A line that ends with an object's id (the row's last cell), not with the GUID of Microsoft's "Tracking Id:" sentence. */
+function endsWithId(line: string): boolean {
+  const text = line.trimEnd();
+  return looksLikeObjectId(/\S+$/.exec(text)?.[0] ?? '') && !TRACKING_ID_AT_END.test(text);
 }
+const TRACKING_ID_AT_END = /Tracking\s+I[Dd]\s*:?\s*\S+$/;
 
 /**
  * A row's identity and the rest, where the gap is one space (a tab stop right after the name):
@@ -168,19 +172,38 @@ const MAX_IDENTITY = 64;
  * type; an anchor or GUID under an object id, any word of base64's shape where a tab's wide gap
  * or a line's end stands before it). A tab stop may leave one space before them.
  */
-function tailCells(text: string, roles: ReadonlyArray<FieldRole | null>): string[] {
+function tailCells(text: string, roles: ReadonlyArray<FieldRole | null>, first: number): string[] {
   const tail: string[] = [];
   let rest = text.trim();
-  for (let k = roles.length - 1; k >= 2; k--) {
+  for (let k = roles.length - 1; k >= first; k--) {
     const m = /^([\s\S]*\S)(\s+)(\S+)$/.exec(rest);
     if (!m) break;
     const [, before, gap, word] = m as unknown as [string, string, string, string];
-    const fits = roles[k] === 'objectId' ? (/\n| {2}/.test(gap) ? isAnchorShaped(word) : looksLikeObjectId(word)) : roles[k] === 'objectType' && canonicalObjectType(word) !== null;
+    const fits =
+      roles[k] === 'objectId'
+        ? (/\n| {2}/.test(gap) ? isAnchorShaped(word) : looksLikeObjectId(word)) && !TRACKING_ID_AT_END.test(`${before} ${word}`)
+        : roles[k] === 'objectType' && canonicalObjectType(word) !== null;
     if (!fits) break;
     tail.unshift(word);
     rest = before;
   }
   return [collapse(rest), ...tail];
+}
+
+/** Where the description stands: second, or third behind an error code's column. */
+function descriptionColumn(roles: ReadonlyArray<FieldRole | null>): number {
+  return roles[1] === 'errorCode' ? 2 : 1;
+}
+
+/** A code word (one word, no sentence) and the gap after it at the start of a row's text, or none: the code's cell may be empty. */
+const CODE_AT_START = /^([A-Za-z][\w.-]*) {2,}(?=\S)/;
+function codeAndRest(text: string): [string] {
+  return [CODE_AT_START.exec(text.trim())?.[1] ?? ''];
+}
+function restAfterCode(text: string): string {
+  const t = text.trim();
+  const m = CODE_AT_START.exec(t);
+  return m ? t.slice(m[0].length) : t;
 }
 
 interface Header {
@@ -201,7 +224,9 @@ function tableHeader(lines: string[], i: number): Header | null {
   const spaced = !line.includes('\t');
   const names = spaced ? columnNames(line.trim()) : line.split('\t').map((c) => c.trim());
   const roles = names?.map(fieldRole);
-  if (!names || !roles || roles.length < 2 || roles[0] !== 'identity' || roles[1] !== 'description') return null;
+  // an error code's column may stand between the two (blind44 P2: "Identity, Error Name, Error Description")
+  // (under a tabbed header only: a spaced one with a code column is a dump's, aligned in columns)
+  if (!names || !roles || roles.length < 2 || roles[0] !== 'identity' || roles[descriptionColumn(roles)] !== 'description' || (spaced && roles[1] !== 'description')) return null;
   return firstRow(next) ? { names, roles, spaced } : null;
 }
 
@@ -223,5 +248,8 @@ function rowStart(line: string): [string, string] | null {
   const [, identity, rest] = row as unknown as [string, string, string];
   // a sentence's end and the next one typed two spaces apart ("directory.  Please refer") is no row
   if (row !== address && /[.:;,]$/.test(identity)) return null;
+  // an address, a tab's wide gap and a sentence's capital start a row whatever its first words
+  // ("This synchronization operation, Delete," cut before the words that say it is an error)
+  if (row === address && / {2}/.test(text.slice(identity.length, identity.length + 2)) && /^\p{Lu}/u.test(rest)) return [identity, rest];
   return ERRORISH.test(rest) || findFamilies(rest).length ? [identity, rest] : null;
 }

@@ -164,6 +164,24 @@ describe('tab rows whose tabs a client expanded to spaces (blind33 B2, B3)', () 
     expect(records(['Identity    Error Description    Source Anchor', ...rows].join('\n'))).toEqual(want);
   });
 
+  it('an error code column between the identity and the error, empty or not; a Tracking Id GUID at a line end is no anchor (blind44 P2)', () => {
+    const text = [
+      'Identity\tError Name\tError Description\tSource Anchor',
+      'crussell@contoso.com    InvalidSoftMatch        Unable to update this',
+      'object because the following attributes associated with this object have',
+      'values that may already be associated with another object in your local',
+      'directory services: [ProxyAddresses SMTP:crussell@contoso.com;]. Tracking Id:',
+      '3d2b1a0f-1111-4c2d-8e9f-0a1b2c3d4e5f',
+      'Y3J1c3NlbGxDb250b3NvMA==',
+      'old.user@contoso.com            This synchronization operation, Delete,',
+      'is not valid. Contact Technical Support.        b2xkVXNlckNvbnRvc28xMA==',
+    ].join('\n');
+    expect(extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.errorCode, e.onPremisesObjectId])).toEqual([
+      ['DuplicateAttribute', 'crussell@contoso.com', 'InvalidSoftMatch', 'Y3J1c3NlbGxDb250b3NvMA=='],
+      ['DeletingCloudOnlyObject', 'old.user@contoso.com', null, 'b2xkVXNlckNvbnRvc28xMA=='],
+    ]);
+  });
+
   it('a name one space before a tab stop ends where the error starts, and a row starts after the anchor that ends the one above', () => {
     const text = [
       'Identity\tError Description\tObject Type\tSource Anchor',
