@@ -24,15 +24,29 @@ export function parseAttributeList(list: string): Attribute[] {
   let current: string | null = null;
   // the `;`-separated entries, as split(';') gives them, without the array (a list per duplicate error)
   for (let from = 0; from <= inner.length; ) {
-    const semi = inner.indexOf(';', from);
-    const end = semi < 0 ? inner.length : semi;
-    const entry = inner.slice(from, end);
+    let end = entryEnd(inner, from);
+    let entry = inner.slice(from, end);
+    // an X.400 address holds `;` of its own ("X400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;"): its
+    // parts, each "key=value", stay with it (blind45 Q10: each part was made a value)
+    if (X400_RE.test(entry)) {
+      while (end < inner.length && X400_PART_RE.test(inner.slice(end + 1, entryEnd(inner, end + 1)))) end = entryEnd(inner, end + 1);
+      entry = inner.slice(from, end);
+    }
     if (entry.includes(',')) for (const piece of splitCommaForm(entry)) current = addEntry(piece, current, attributes);
     else current = addEntry(entry, current, attributes);
     from = end + 1;
   }
   return attributes;
 }
+
+/** Where the `;`-separated entry that starts at `from` ends. */
+function entryEnd(inner: string, from: number): number {
+  const semi = inner.indexOf(';', from);
+  return semi < 0 ? inner.length : semi;
+}
+const X400_RE = /\bx400:/i;
+/** One part of an X.400 address: a short key and `=` (c, a, p, o, s, g, ou1…). */
+const X400_PART_RE = /^\s*[A-Za-z]{1,3}\d?=/;
 
 /** Adds what one entry of a bracket list says to `attributes`; returns the attribute its values now belong to. */
 function addEntry(rawEntry: string, current: string | null, attributes: Attribute[]): string | null {

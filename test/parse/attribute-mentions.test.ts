@@ -32,5 +32,13 @@ describe('parseAttributeList', () => {
       { name: 'ProxyAddresses', value: 'SMTP:chewie@testoutlook.mail.onmicrosoft.com' },
     ]);
   });
+
+  it('keeps an X.400 address whole, its own `;` parts included, between the values around it (blind45 Q10)', () => {
+    expect(parseAttributeList('[ProxyAddresses SMTP:lee.gu@contoso.com;X400:c=US;a= ;p=Contoso;o=Exchange;s=Gu;g=Lee;;smtp:lee@contoso.com;]')).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:lee.gu@contoso.com' },
+      { name: 'ProxyAddresses', value: 'X400:c=US;a= ;p=Contoso;o=Exchange;s=Gu;g=Lee' },
+      { name: 'ProxyAddresses', value: 'smtp:lee@contoso.com' },
+    ]);
+  });
 });
 
