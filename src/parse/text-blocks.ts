@@ -61,6 +61,9 @@ export function textToBlocks(text: string): Block[] {
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
     if (!line.trim()) {
+      // one blank line between two "label: value" (or label<TAB>value) fields: a converter's paragraph
+      // per field, no end of the record they are in (blind45 Q2: the fields were read as loose lines)
+      if (i > 0 && isFieldLine(lines[i - 1]!) && i + 1 < lines.length && isFieldLine(lines[i + 1]!)) continue;
       endTabRow();
       // a blank line inside a tab table (between rows) does not end it; prose after one does,
       // and so does a line of fewer cells (a footer's "Microsoft Corporation | …<tab>Privacy")
@@ -249,6 +252,14 @@ function addTabLine(table: TabTable, line: string, endRow: () => void): void {
   table.lead = [];
   table.cells = cells;
 }
+
+/** A line that is one field of a record: a column name the vocabulary knows, then `:` or a tab, then a value. */
+function isFieldLine(line: string): boolean {
+  const m = FIELD_LINE_RE.exec(line);
+  return m !== null && line.length > m[0].length && line.slice(m[0].length).trim() !== '' && fieldRole(m[1]!.trim()) !== null;
+}
+// greedy and bounded, no `\s*` beside the name: a line of 100,000 spaces takes linear time
+const FIELD_LINE_RE = /^[ ]*([^:\t]{1,40})[:\t]/;
 
 function nextFilled(lines: string[], i: number): string | undefined {
   for (let j = i + 1; j < lines.length; j++) if (lines[j]!.trim()) return lines[j];

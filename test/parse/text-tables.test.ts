@@ -263,6 +263,28 @@ describe('columns of spaces', () => {
   });
 });
 
+describe('a key/value report one field per paragraph (blind45 Q2)', () => {
+  const fields = (sep: string) =>
+    [
+      ['Identity', 'Chloé Lefèvre'],
+      ['Object type', 'Contact'],
+      ['Source anchor', 'Y2hsb2VMZWZldnJlMDAwMQ=='],
+      ['Error description', FED],
+      ['Identity', 'kim.akers@fabrikam.com'],
+      ['Object type', 'User'],
+      ['Source anchor', 'a2ltQWtlcnNGYWJyaWthbQ=='],
+      ['Error description', LARGE],
+    ]
+      .map(([k, v]) => `${k}${sep}${v}`)
+      .join('\n\n');
+  it.each([['a colon', ': '], ['a tab', '\t']])('with %s between label and value: each record keeps its object, class and anchor', (_, sep) => {
+    expect(extractErrors(textToBlocks(fields(sep))).errors.map((e) => [e.category, e.identity, e.objectType, e.onPremisesObjectId])).toEqual([
+      ['FederatedDomainChange', 'Chloé Lefèvre', 'Contact', 'Y2hsb2VMZWZldnJlMDAwMQ=='],
+      ['LargeObject', 'kim.akers@fabrikam.com', 'User', 'a2ltQWtlcnNGYWJyaWthbQ=='],
+    ]);
+  });
+});
+
 describe("Outlook's plain text of an HTML report (blind28)", () => {
   // each link written as its text and then its target, each cell a paragraph: an admin forwarding a report as plain text
   const DUP = (values: string) =>
