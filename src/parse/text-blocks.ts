@@ -80,6 +80,15 @@ export function textToBlocks(text: string): Block[] {
       inTable = false;
       continue;
     }
+    // a tabbed header over rows one cell per line, a paragraph each
+    const cellRows = !tabs && line.includes('\t') && !lines[i + 1]?.trim() ? rowPerParagraphTable(lines, i) : null;
+    if (cellRows) {
+      table++;
+      for (const cells of cellRows.rows) blocks.push({ kind: 'row', cells, table: -table });
+      i = cellRows.end - 1;
+      inTable = false;
+      continue;
+    }
     if (line.includes('\t') && (tabs || splitTabs(line).filter(Boolean).length >= 2)) {
       tabs ??= newTabTable(++table, line);
       addTabLine(tabs, line, endTabRow);
@@ -351,9 +360,8 @@ function cellPerParagraphTable(lines: string[], start: number): { rows: string[]
  * reads as an error.
  */
 function rowPerParagraphTable(lines: string[], start: number): { rows: string[][]; end: number } | null {
-  // the header's first name on the first line, its second on the next: the cheaper test first
-  if (!lines[start + 1]?.trim() || !fieldRole(lines[start]!.trim()) || (start > 0 && lines[start - 1]!.trim())) return null;
-  const head = paragraphLines(lines, start);
+  const head = headerParagraph(lines, start);
+  if (!head) return null;
   const header = head.lines.map((l) => l.trim());
   if (header.length < 2 || header.length > MAX_COLUMNS || !header.every((name) => fieldRole(name))) return null;
   const description = header.findIndex((name) => fieldRole(name) === 'description');
@@ -374,6 +382,18 @@ function rowPerParagraphTable(lines: string[], start: number): { rows: string[][
 /** A description cell that says an error, in any language a report's texts are known in: what keeps a note after a table out of its rows. */
 function readsAsError(text: string): boolean {
   return findFamilies(text).length > 0 || ERRORISH.test(text) || categoryOfWording(text) !== null;
+}
+
+/**
+ * The header of a table one cell per line: its names one per line, or on one line parted by tabs
+ * with a blank line after it (a converter that kept the header row's tabs; blind45 Q3).
+ */
+function headerParagraph(lines: string[], start: number): { lines: string[]; end: number } | null {
+  const first = lines[start]!;
+  if (start > 0 && lines[start - 1]!.trim()) return null;
+  if (first.includes('\t')) return lines[start + 1]?.trim() === '' ? { lines: splitTabs(first), end: start + 1 } : null;
+  // the header's first name on the first line, its second on the next: the cheaper test first
+  return lines[start + 1]?.trim() && fieldRole(first.trim()) ? paragraphLines(lines, start) : null;
 }
 
 /** The lines of the paragraph at or after `from` (blank lines skipped), and the index after its last. */

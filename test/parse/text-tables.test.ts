@@ -285,6 +285,16 @@ describe('a key/value report one field per paragraph (blind45 Q2)', () => {
   });
 });
 
+describe('a tabbed header over rows one cell per line (blind45 Q3)', () => {
+  it('deals each paragraph into a row under the header: the object is not taken from the class cell', () => {
+    const text = ['Identity\tObject Type\tError Description', '', "Sean O'Brien", 'User', FED, '', 'R&D Lab Admins', 'Group', LARGE, '', 'Thank you,'].join('\n');
+    expect(extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.objectType])).toEqual([
+      ['FederatedDomainChange', "Sean O'Brien", 'User'],
+      ['LargeObject', 'R&D Lab Admins', 'Group'],
+    ]);
+  });
+});
+
 describe("Outlook's plain text of an HTML report (blind28)", () => {
   // each link written as its text and then its target, each cell a paragraph: an admin forwarding a report as plain text
   const DUP = (values: string) =>
