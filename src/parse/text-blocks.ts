@@ -83,9 +83,7 @@ export function textToBlocks(text: string): Block[] {
     // a tabbed header over rows one cell per line, a paragraph each
     const cellRows = !tabs && line.includes('\t') && !lines[i + 1]?.trim() ? rowPerParagraphTable(lines, i) : null;
     if (cellRows) {
-      table++;
-      for (const cells of cellRows.rows) blocks.push({ kind: 'row', cells, table: -table });
-      i = cellRows.end - 1;
+      i = pushRows(blocks, ++table, cellRows);
       inTable = false;
       continue;
     }
@@ -124,9 +122,7 @@ export function textToBlocks(text: string): Block[] {
     // tables whose whole extent one reader finds from here: one cell per line, a box, aligned columns
     const found = cellPerLineTable(lines, i) ?? cellPerParagraphTable(lines, i) ?? rowPerParagraphTable(lines, i) ?? boxTable(lines, i) ?? underlinedTable(lines, i) ?? alignedTable(lines, i);
     if (found) {
-      table++;
-      for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
-      i = found.end - 1;
+      i = pushRows(blocks, ++table, found);
       inTable = false;
       continue;
     }
@@ -164,6 +160,12 @@ export function textToBlocks(text: string): Block[] {
   }
   endTabTable();
   return blocks;
+}
+
+/** A table a reader found whole, as rows of table `table`: returns the index of its last line, where the reading goes on after. */
+function pushRows(blocks: Block[], table: number, found: { rows: string[][]; end: number }): number {
+  for (const cells of found.rows) blocks.push({ kind: 'row', cells, table: -table });
+  return found.end - 1;
 }
 
 // ---------------------------------------------------------------------------- tab-separated rows
