@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from './usage.ts';
+import { oneOrAll } from './usage.ts';
 
 /**
  * `syncdesk failed list` and `syncdesk failed retry <id> | --all`: jobs that failed for
@@ -22,8 +22,7 @@ export function registerFailedCommand(program: Command): void {
     .description('put a failed job (or all of them) back in its queue; parse a kept mail again, a replayed one without sender trust (the start of an id will do); with no worker running, work them here')
     .option('--all', 'retry every failed job and mail')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
-      if (!id && !opts.all) throw new UsageError('give a job id (from `syncdesk failed list`) or --all');
-      if (id && opts.all) throw new UsageError('give a job id or --all, not both');
+      oneOrAll(id, opts.all, 'a job id', 'syncdesk failed list');
       const { retryFailedCommand } = await import('./failed.ts');
       process.exitCode = await retryFailedCommand(id, opts);
     });
@@ -33,8 +32,7 @@ export function registerFailedCommand(program: Command): void {
     .option('--all', 'drop every failed mail, message and lookup')
     .option('--by <name>', 'who drops it, kept in the ledger (default: the login behind sudo, else the current user)')
     .action(async (id: string | undefined, opts: { all?: boolean; by?: string }) => {
-      if (!id && !opts.all) throw new UsageError('give a job or mail id (from `syncdesk failed list`) or --all');
-      if (id && opts.all) throw new UsageError('give a job or mail id or --all, not both');
+      oneOrAll(id, opts.all, 'a job or mail id', 'syncdesk failed list');
       const { dropFailedCommand } = await import('./failed.ts');
       process.exitCode = await dropFailedCommand(id, opts);
     });

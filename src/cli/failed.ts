@@ -225,7 +225,7 @@ async function dropFailed(runtime: Runtime, target: { id?: string; all?: boolean
   const out: Outcome[] = [];
   for (const f of chosen) {
     if (f.queue === 'mail') await ledger.update(f.id, { dropped });
-    else if (f.queue === 'mailbox') await dropSetAside(redis, runtime.config.redis.prefix, [f.id], dropped);
+    else if (f.queue === 'mailbox') await dropSetAside(redis, runtime.config.redis.prefix, f.id, dropped);
     else if (f.effect) await (await runtime.queues.byName(f.queue).getJob(f.id))?.remove();
     else {
       out.push({ queue: f.queue, id: f.id, done: false, reason: 'not dropped: its report waits for this job; fix the cause and `syncdesk failed retry` it' });

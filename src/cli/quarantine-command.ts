@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError, wholeNumber } from './usage.ts';
+import { oneOrAll, wholeNumber } from './usage.ts';
 
 /**
  * `syncdesk quarantine list`: mails held back because their sender could not be trusted,
@@ -23,8 +23,7 @@ export function registerQuarantineCommand(program: Command): void {
     .option('--all', 'release every held mail')
     .option('--by <name>', 'who releases, for the record (default: the login running the command)')
     .action(async (mailId: string | undefined, opts: { all?: boolean; by?: string }) => {
-      if (!mailId && !opts.all) throw new UsageError('give a mail id (from `syncdesk quarantine list`) or --all');
-      if (mailId && opts.all) throw new UsageError('give a mail id or --all, not both');
+      oneOrAll(mailId, opts.all, 'a mail id', 'syncdesk quarantine list');
       const { releaseQuarantined } = await import('./quarantine.ts');
       process.exitCode = await releaseQuarantined({ mailId, all: opts.all, by: opts.by });
     });

@@ -14,6 +14,12 @@ export class UsageError extends Error {
   }
 }
 
+/** A command that works on one item by id or on all of them (`failed retry`, `failed drop`, `quarantine release`): exactly one of the two. */
+export function oneOrAll(id: string | undefined, all: boolean | undefined, what: string, listCommand: string): void {
+  if (!id && !all) throw new UsageError(`give ${what} (from \`${listCommand}\`) or --all`);
+  if (id && all) throw new UsageError(`give ${what} or --all, not both`);
+}
+
 /** `syncdesk failed retry` for the command `retry` under `failed`. */
 export function commandPath(command: Command): string {
   const names: string[] = [];

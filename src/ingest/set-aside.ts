@@ -37,10 +37,9 @@ export async function setAsideMessages(redis: Redis, prefix: string): Promise<Se
 }
 
 /** Keeps messages passed over but off `failed list`: the admin has dealt with them in the mailbox. */
-export async function dropSetAside(redis: Redis, prefix: string, ids: string[], dropped: Dropped): Promise<void> {
-  for (const m of await setAsideMessages(redis, prefix)) {
-    if (ids.includes(m.id)) await redis.hset(key(prefix), m.id, JSON.stringify({ ...m, dropped }));
-  }
+export async function dropSetAside(redis: Redis, prefix: string, id: string, dropped: Dropped): Promise<void> {
+  const entry = await redis.hget(key(prefix), id);
+  if (entry) await redis.hset(key(prefix), id, JSON.stringify({ ...(JSON.parse(entry) as SetAsideMessage), dropped }));
 }
 
 /** The ids set aside, for a round to pass over. */

@@ -110,8 +110,11 @@ function rowsBelow(lines: string[], start: number, roles: ReadonlyArray<FieldRol
   const description = descriptionColumn(roles);
   const flush = (): void => {
     const cells = row && (row.length === 2 ? row : identityAndRest(row[0]));
-    if (cells) rows.push([cells[0], ...(description === 2 ? codeAndRest(cells[1]) : []), ...tailCells(description === 2 ? restAfterCode(cells[1]) : cells[1], roles, description + 1)].join('\t'));
-    else if (row) rows.push(collapse(row[0]!));
+    if (cells) {
+      // behind an error code's column, its cell first
+      const [code, text] = description === 2 ? codeCell(cells[1]) : [null, cells[1]];
+      rows.push([cells[0], ...(code === null ? [] : [code]), ...tailCells(text, roles, description + 1)].join('\t'));
+    } else if (row) rows.push(collapse(row[0]!));
     row = null;
   };
   const lastIsAnchor = roles.at(-1) === 'objectId';
@@ -195,16 +198,16 @@ function descriptionColumn(roles: ReadonlyArray<FieldRole | null>): number {
   return roles[1] === 'errorCode' ? 2 : 1;
 }
 
-/** A code word (one word, no sentence) and the gap after it at the start of a row's text, or none: the code's cell may be empty. */
-const CODE_AT_START = /^([A-Za-z][\w.-]*) {2,}(?=\S)/;
-function codeAndRest(text: string): [string] {
-  return [CODE_AT_START.exec(text.trim())?.[1] ?? ''];
-}
-function restAfterCode(text: string): string {
+/**
+ * A row's text behind its identity parted into the error code's cell (a code word and a tab's
+ * gap at its start; '' when the cell is empty) and the rest.
+ */
+function codeCell(text: string): [string, string] {
   const t = text.trim();
   const m = CODE_AT_START.exec(t);
-  return m ? t.slice(m[0].length) : t;
+  return m ? [m[1]!, t.slice(m[0].length)] : ['', t];
 }
+const CODE_AT_START = /^([A-Za-z][\w.-]*) {2,}(?=\S)/;
 
 interface Header {
   names: string[];

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/app/runtime.ts';
@@ -9,6 +10,7 @@ import { createIngestor } from '../../src/ingest/ingest-mail.ts';
 import { createLedger } from '../../src/ingest/ledger.ts';
 import { setAside } from '../../src/ingest/set-aside.ts';
 import { createLogger } from '../../src/logger.ts';
+import { QUEUE_NAMES } from '../../src/queues.ts';
 import { services } from '../helpers/services.ts';
 import { reportMail } from '../e2e/report-mail.ts';
 import { runCli, tempDir, uid } from '../prove/helpers.ts';
@@ -126,6 +128,38 @@ describe('failed retry of replayed mails', () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 180_000);
+
+  it('drop removes a lookup its report went on without, and refuses a ticket job its report waits for', async () => {
+    const [dir, prefix] = [tempDir('drop-jobs'), `f${uid()}`];
+    const env = { REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: prefix, MAIL_STORE_DIR: join(dir, 'mail'), TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets') };
+    const runtime = await openRuntime(loadConfig(env), createLogger({ level: 'silent' }));
+    const domain = `drop${uid()}.onmicrosoft.com`;
+    const rows = [{ object: `anna@${domain}`, duplicates: [['UserPrincipalName', `anna@${domain}`]] as Array<[string, string]>, onPremisesObjectId: 'YW5uYQ==' }];
+    const ingested = await runtime.ingestor().ingest(reportMail({ tenant: 'Drop Jobs', domain, coversAt: new Date(Date.UTC(2026, 10, 3, 6)), rows }), { origin: 'replay-file', receivedAt: new Date(), vouched: 'replayed by an admin' });
+    expect(ingested).toMatchObject({ status: 'queued' });
+    // the lookup fails for good by hand (the chunk above it goes on without it), then that chunk's ticket job does
+    const failed: string[] = [];
+    for (const queue of [QUEUE_NAMES.resolve, QUEUE_NAMES.ticket]) {
+      const manual = new Worker(queue, null, { connection: runtime.redis.client, prefix: runtime.redis.queuePrefix });
+      try {
+        const job = (await manual.getNextJob('by-hand'))!;
+        await job.moveToFailed(new UnrecoverableError(`${queue} failed for good`), 'by-hand', false);
+        failed.push(job.id!);
+      } finally {
+        await manual.close();
+      }
+    }
+    await runtime.close();
+
+    const dropped = await runCli(['failed', 'drop', '--all', '--by', 'ops-anna'], env);
+    expect(dropped.code, dropped.output).toBe(1);
+    expect(dropped.output).toContain(`resolve\t${failed[0]}: dropped`);
+    expect(dropped.output).toContain(`ticket\t${failed[1]}: not dropped: its report waits for this job; fix the cause and \`syncdesk failed retry\` it`);
+    const left = (await runCli(['failed', 'list', '--json'], env)).output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { queue: string; id: string });
+    expect(left.map((f) => [f.queue, f.id])).toEqual([['ticket', failed[1]]]);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 120_000);
 
   it("--all puts a tenant's mails back in the order of the runs they cover, not newest failed first", async () => {
     const [dir, prefix] = [tempDir('retry-order'), `f${uid()}`];

@@ -48,6 +48,7 @@ describe('usage errors', () => {
     { args: ['status', '--recent', 'all'], line: /^syncdesk status: option '--recent <n>'/ },
     { args: ['failed', 'retry'], line: /^syncdesk failed retry: give a job id \(from `syncdesk failed list`\) or --all; see `syncdesk failed retry --help`$/ },
     { args: ['failed', 'retry', 'abc', '--all'], line: /^syncdesk failed retry: give a job id or --all, not both/ },
+    { args: ['failed', 'drop'], line: /^syncdesk failed drop: give a job or mail id \(from `syncdesk failed list`\) or --all; see `syncdesk failed drop --help`$/ },
     { args: ['quarantine', 'release'], line: /^syncdesk quarantine release: give a mail id \(from `syncdesk quarantine list`\) or --all; see `syncdesk quarantine release --help`$/ },
     { args: ['quarantine', 'release', 'abc', '--all'], line: /^syncdesk quarantine release: give a mail id or --all, not both/ },
     { args: ['worker', '--lock-duration', '30s'], line: /^syncdesk worker: option '--lock-duration <ms>'/ },
