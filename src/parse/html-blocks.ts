@@ -16,6 +16,21 @@ const LINE_TAGS = new Set([
   'article', 'header', 'footer', 'pre', 'dd', 'dt', 'dl', 'center', 'address', 'caption', 'o:p',
 ]);
 const BREAK_TAGS = new Set(['hr', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+/**
+ * The table part an element's inline style makes it, as a browser lays it out: a sanitiser
+ * that keeps no table markup writes a report's table as divs (or spans) styled
+ * `display:table`, `table-row` and `table-cell` (blind45 Q1). Row groups (`table-row-group`)
+ * need nothing: a row needs no tbody here either.
+ */
+const DISPLAY_ROLE_RE = /(?:^|;)\s*display\s*:\s*table(-row|-cell)?\s*(?:!\s*important\s*)?(?:;|$)/i;
+const ROLE_TAGS: Record<string, string> = { '': 'table', '-row': 'tr', '-cell': 'td' };
+function displayRole(style: string | undefined): string | null {
+  if (style === undefined) return null; // most elements
+  const m = DISPLAY_ROLE_RE.exec(style);
+  return m ? ROLE_TAGS[(m[1] ?? '').toLowerCase()]! : null;
+}
+const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Browsers cap spans (rowspan 65534, colspan 1000); a report never needs more than a few. */
 const MAX_SPAN = 1000;
 
@@ -157,12 +172,24 @@ class HtmlReader implements TagEvents {
   private textClean = true;
   private textEndsInSpace = false;
   private preDepth = 0;
+  /**
+   * Per open div or span, from the outermost, the table tag its style stands for (null: none):
+   * its end tag ends what it began.
+   */
+  private readonly styledRoles = new Map<string, Array<string | null>>();
 
   constructor(sink: BlockSink) {
     this.sink = sink;
   }
 
   onOpen(name: string, attribs: Record<string, string>): void {
+    if (attribs.style !== undefined || ((name === 'div' || name === 'span') && this.styledRoles.size)) {
+      const role = displayRole(attribs.style);
+      let open = this.styledRoles.get(name);
+      if (!open) this.styledRoles.set(name, (open = []));
+      open.push(role);
+      if (role) return this.onOpen(role, NO_ATTRIBS);
+    }
     if (name === 'table') this.startTable();
     else if (name === 'tr') {
       if (!this.top) return;
@@ -180,6 +207,8 @@ class HtmlReader implements TagEvents {
   }
 
   onClose(name: string): void {
+    const role = (name === 'div' || name === 'span') && this.styledRoles.size ? this.styledRoles.get(name)?.pop() : null;
+    if (role) return this.onClose(role);
     if (name === 'table') {
       if (this.tables.length) this.endTable();
     } else if (name === 'tr') this.endRow();

@@ -14,7 +14,10 @@ import { decodeHTML } from 'entities';
  */
 
 export interface TagEvents {
-  /** A start tag: `name` in lower case; `attribs` holds only a td's or th's colspan and rowspan (first one wins). */
+  /**
+   * A start tag: `name` in lower case; `attribs` holds only a td's or th's colspan and rowspan,
+   * and a div's or span's style (the first of each wins).
+   */
   onOpen(name: string, attribs: Record<string, string>): void;
   onClose(name: string): void;
   /** A piece of text, entities decoded. */
@@ -282,8 +285,10 @@ class Tokenizer {
       return DONE;
     }
     const name = this.nameAt(nameStart, p);
-    // only a cell's spans matter: other attributes (styles, links) are never read, so never copied
+    // only a cell's spans and the style that may make a div or span a table's part matter:
+    // other attributes (links, classes) are never read, so never copied
     const wantSpans = name === 'td' || name === 'th';
+    const wantStyle = name === 'div' || name === 'span';
     let attribs = NO_ATTRIBS;
     for (;;) {
       // before an attribute's name
@@ -312,8 +317,8 @@ class Tokenizer {
       p++;
       while (p < n && !endsAttributeName(html.charCodeAt(p))) p++;
       if (p >= n) return DONE;
-      // "colspan" and "rowspan" are seven letters: other names (valign, style) are not copied
-      const attrName = wantSpans && p - attrStart === 7 ? html.slice(attrStart, p).toLowerCase() : '';
+      // "colspan" and "rowspan" are seven letters, "style" five: other names (valign, class) are not copied
+      const attrName = (wantSpans && p - attrStart === 7) || (wantStyle && p - attrStart === 5) ? html.slice(attrStart, p).toLowerCase() : '';
       while (isWhitespace(html.charCodeAt(p))) if (++p >= n) return DONE;
       if (html.charCodeAt(p) !== EQ) continue; // no value: the next attribute, or the tag's end, starts at p
       do p++;
@@ -333,7 +338,7 @@ class Tokenizer {
         if (p >= n) return DONE;
         valueEnd = p;
       }
-      if ((attrName === 'colspan' || attrName === 'rowspan') && valueEnd > valueStart) {
+      if ((attrName === 'colspan' || attrName === 'rowspan' || attrName === 'style') && valueEnd > valueStart) {
         if (attribs === NO_ATTRIBS) attribs = {};
         attribs[attrName] ??= html.slice(valueStart, valueEnd);
       }

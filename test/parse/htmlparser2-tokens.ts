@@ -41,14 +41,15 @@ export function htmlparser2Tokenize(html: string, events: TagEvents): void {
     ontextentity: () => {}, // entities are decoded above: the tokenizer's own decoding is off
     onopentagname: (start, end) => {
       tag = nameAt(start, end);
-      wantAttribs = tag === 'td' || tag === 'th';
+      wantAttribs = tag === 'td' || tag === 'th' || tag === 'div' || tag === 'span';
       attribs = NO_ATTRIBS;
     },
     onattribname: (start, end) => {
-      attrName = wantAttribs && end - start === 7 ? slice(start, end).toLowerCase() : '';
+      const cell = tag === 'td' || tag === 'th';
+      attrName = wantAttribs && end - start === (cell ? 7 : 5) ? slice(start, end).toLowerCase() : '';
     },
     onattribdata: (start, end) => {
-      if (attrName === 'colspan' || attrName === 'rowspan') attrValue += slice(start, end);
+      if (attrName === 'colspan' || attrName === 'rowspan' || attrName === 'style') attrValue += slice(start, end);
     },
     onattribentity: () => {},
     onattribend: () => {

@@ -4,6 +4,8 @@
  */
 
 import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { simpleParser } from 'mailparser';
 import { extractErrors } from '../../src/parse/extract-errors.ts';
 import { FED, LARGE } from './sentences.ts';
 import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
@@ -180,5 +182,41 @@ describe('HTML tables', () => {
     ]);
     expect(out.unparsed).toEqual(['[DM] Row above: her old mailbox was deleted this morning, the clash is gone - no ticket.']);
   });
+
+  it('read a table a sanitiser rewrote as display:table, table-row and table-cell elements as that table (blind45 Q1)', async () => {
+    // every HTML fixture with a table and no spans (CSS cells cannot span): its records must not change
+    const dir = new URL('../fixtures/reports/', import.meta.url);
+    const bodies = await Promise.all(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.eml'))
+        .map(async (f) => ({ f, html: (await simpleParser(readFileSync(new URL(f, dir)))).html })),
+    );
+    const tables = bodies.filter((b): b is { f: string; html: string } => typeof b.html === 'string' && /<td/i.test(b.html) && !/(?:col|row)span\s*=\s*["']?[2-9]/i.test(b.html));
+    expect(tables.length).toBeGreaterThan(20);
+    const recordsOf = (html: string) => extractErrors(htmlToBlocks(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId, e.attributes]);
+    for (const { f, html } of tables) {
+      const divs = asDisplayDivs(html, f.length % 2 === 0 ? 'div' : 'span');
+      expect(divs, f).not.toMatch(/<t[dhr][\s>]/i);
+      expect({ f, records: recordsOf(divs) }).toEqual({ f, records: recordsOf(html) });
+    }
+  });
 });
 
+/**
+ * A table as a sanitiser that keeps no table markup writes it (blind45 Q1): each element a
+ * `<div>` (or `<span>` for the cells) whose inline style gives it the table role it had.
+ */
+function asDisplayDivs(html: string, cellTag: 'div' | 'span'): string {
+  const roles: Record<string, [string, string]> = {
+    table: ['div', 'display:table'],
+    tbody: ['div', 'display: table-row-group'],
+    thead: ['div', 'display:table-header-group'],
+    tr: ['div', 'display: table-row;'],
+    td: [cellTag, 'vertical-align:top; display:table-cell !important'],
+    th: [cellTag, 'DISPLAY: TABLE-CELL; font-weight:bold'],
+  };
+  return html.replace(/<(\/?)(table|tbody|thead|tr|td|th)\b[^>]*>/gi, (_, close: string, name: string) => {
+    const [tag, style] = roles[name.toLowerCase()]!;
+    return close ? `</${tag}>` : `<${tag} style="${style}">`;
+  });
+}
