@@ -2,7 +2,7 @@ import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import { collapse, withoutWhitespace } from './blocks.ts';
 import { categoryOfWording } from './classify.ts';
 import { findFamilies } from './families.ts';
-import { flatHeader, hasCells, lastSentenceEnd, noCells, peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
+import { flatHeader, hasCells, lastSentenceEnd, nameBeforeSentence, noCells, peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
 import { ERRORISH_STRONG, isBoilerplate } from './markers.ts';
 import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import {
@@ -284,6 +284,17 @@ function fillRow(row: Context, cells: FlatCells): void {
 }
 
 /**
+ * `line` may be the part of a text wrapped after `above`: its first word did not fit on that
+ * line, as wide as the longest (the wrapper's limit may be a few columns more, but a line that
+ * may have ended its sentence there may as well go on with one in German: "… [ProxyAddresses
+ * SMTP:…;]." / "Korrigieren Sie …").
+ */
+function wrapsOn(above: Line, line: Line, width: number): boolean {
+  const space = line.text.indexOf(' ');
+  return above.text.length + 1 + (space < 0 ? line.text.length : space) > width;
+}
+
+/**
  * Lines around known errors: inside the error list, error-looking text is an Unknown error.
  * Under a flattened header whose cells follow the description, the words after a paragraph's
  * last sentence that are all cells ("… try again. Lee Gu User Xy1Wz2…==") are its object.
@@ -294,9 +305,13 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
   let identity: string | null = null;
   let lead: FlatCells = NO_CELLS;
   const { before, after } = sidesOf(header?.roles ?? null);
+  const readsAsError = (text: string): boolean => ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null;
+  // the width the text was wrapped at, near enough: its longest line
+  const width = lines.reduce((w, l) => Math.max(w, l.text.length), 0);
+  let previous: Line | null = null;
   const flush = (): void => {
     let text = pending.map((l) => l.text).join(' ');
-    const errorish = pending.length > 0 && (ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null);
+    const errorish = pending.length > 0 && readsAsError(text);
     if (errorish && pending[0]!.besideTable) {
       // a note beside an error table's rows: the admin reads it in unparsed, and the name above it is spent as before
       if (out.unparsed.length < MAX_UNPARSED) out.unparsed.push(collapse(text));
@@ -319,19 +334,26 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
     lead = NO_CELLS;
   };
   for (const line of lines) {
+    const above = previous;
+    previous = line;
     if (!line.region || isBoilerplate(line.text) || line === header?.line) {
       flush();
       continue;
     }
-    // under a header that puts the name first, a line that starts with a name (an address, or words a cell ends) starts a row (lynx)
-    const start = rowStart(line.text, before);
+    // under a header that puts the name first, a line that starts with a name (an address, or words a cell ends) starts a row (lynx);
+    // so does a name right before its sentence, on a line that is no wrapped part of an error already read: the
+    // line above it had room for its first word
+    const start =
+      rowStart(line.text, before) ??
+      (above && pending.length && !wrapsOn(above, line, width) && readsAsError(pending.map((l) => l.text).join(' ')) ? nameBeforeSentence(line.text, before) : null);
     if (start) {
       flush();
       lead = start.cells;
       if (start.rest) pending.push({ ...line, text: start.rest });
       continue;
     }
-    if (!pending.length && looksLikeIdentity(line.text)) {
+    // (not after a row's start that held only its name: the lines after it are its error)
+    if (!pending.length && !lead.identity && looksLikeIdentity(line.text)) {
       // a short line with no error after it names nothing that failed (often a wrapped heading)
       identity = cleanIdentity(line.text);
       continue;

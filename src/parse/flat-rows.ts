@@ -122,6 +122,34 @@ export function rowStart(text: string, side: Side | null): { cells: FlatCells; r
 }
 
 /**
+ * A row that starts with a name and its error sentence and nothing between (lynx's flattened
+ * "Contatto Esterno - Lucerne Un oggetto con lo stesso …", "営業部 同じプロキシ …"), when
+ * the line is known to start a row (the caller's test): the name ends where the sentence
+ * starts, a capitalised word before a lower-case one, or in Japanese the first word with kana
+ * particles in it. The name's words before it are a name's (a capital, a digit, or none of
+ * letters: "-", "&"); null when no such start is in its first six words.
+ */
+export function nameBeforeSentence(text: string, side: Side | null): { cells: FlatCells; rest: string } | null {
+  if (!side?.hasIdentity || side.leading.size) return null;
+  const words = text.trim().split(/\s+/);
+  for (let k = 1; k <= 6 && k < words.length - 1; k++) {
+    const name = words[k - 1]!;
+    if (SENTENCE_KANA_RE.test(name) || !NAME_WORD_RE.test(name)) return null;
+    const word = words[k]!;
+    if (SENTENCE_KANA_RE.test(word) || (UPPER_START_RE.test(word) && LOWER_START_RE.test(words[k + 1]!))) {
+      return { cells: { ...noCells(), identity: words.slice(0, k).join(' ') }, rest: words.slice(k).join(' ') };
+    }
+  }
+  return null;
+}
+/** A word of a name: with a capital or digit, or no letter at all ("-", "&"); any word of a script without case. */
+const NAME_WORD_RE = /^(?:\P{L}*\p{Lu}|\P{L}*\p{N}|\P{L}+$|[\p{Script=Han}\p{Script=Katakana}\p{Script=Hangul}])/u;
+const UPPER_START_RE = /^\p{Lu}/u;
+const LOWER_START_RE = /^\p{Ll}/u;
+/** Hiragana, which a Japanese sentence's particles are written in (の, を, が) and a name rarely is. */
+const SENTENCE_KANA_RE = /\p{Script=Hiragana}/u;
+
+/**
  * Labelled fields whose label and value are one space apart: a two-column "label | value"
  * table flattened by lynx ("Identity Zoë Angström", "Source anchor em9lQW5n…=="). A label is
  * the longest run of up to four first words the vocabulary knows, and the value must fit it

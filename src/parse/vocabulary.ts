@@ -84,9 +84,13 @@ export function cleanAttributeValue(attribute: string, value: string): string {
   const trimmed = value.trim();
   // Microsoft's own texts may mark a value as personal data: "[ProxyAddresses <pii>SMTP:a@x.com</pii>;]"
   const bare = trimmed.charCodeAt(0) === 0x3c /* < */ ? trimmed.replace(PII_MARKERS, '') : trimmed;
-  return SPACELESS.has(attribute) || ADDRESS_PREFIX.test(bare) ? withoutWhitespace(bare) : collapse(bare);
+  if (SPACELESS.has(attribute) || ADDRESS_PREFIX.test(bare)) return withoutWhitespace(bare);
+  // an X.500 or X.400 address has spaces of its own, but none after its type: a line broken
+  // there ("X500:" / "/o=Contoso…", lynx at 60 columns) left one
+  return (bare.charCodeAt(0) | 0x20) === 0x78 /* x */ ? collapse(bare).replace(X_ADDRESS_TYPE_GAP, '$1') : collapse(bare);
 }
 const PII_MARKERS = /^<pii>|<\/pii>$/gi;
+const X_ADDRESS_TYPE_GAP = /^(x[45]00:) /i;
 const ADDRESS_PREFIX = /^(smtp|sip|eum|spo):/i;
 
 /** Error codes Microsoft documents (and a few seen only in third-party lists): named in a report, they are the errorCode. */
