@@ -231,12 +231,15 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     let leftoverEnd = first;
     // under a header that puts the name after the description, the line before a sentence ends the row before
     const previous = first > from && !sides.after?.hasIdentity ? lines[first - 1]! : null;
-    if (!row.identity && !sameLinePrefix && previous && previous !== header?.line && looksLikeIdentity(previous.text)) {
-      row.identity = cleanIdentity(previous.text);
+    const before = sameLinePrefix ? peelCells(sameLinePrefix.replace(/[|:,-]\s*$/, ''), sides.before) : null;
+    if (!row.identity && before && (!before.identity || looksLikeIdentity(before.identity))) fillRow(row, before);
+    // the name on the line above, alone or with the cells lynx wrapped before the sentence
+    // ("alex@contoso.com User AttributeValueMustBeUnique" / "Unable to update …"; "cloud.admin@… User" /
+    // "DeletingCloudOnlyObjectNotAllowed Deleting a …")
+    const above = !row.identity && (!before || !before.identity) && previous && previous !== header?.line ? peelCells(previous.text, sides.before) : null;
+    if (above?.identity && looksLikeIdentity(above.identity)) {
+      fillRow(row, above);
       leftoverEnd = first - 1;
-    } else if (!row.identity && sameLinePrefix) {
-      const before = peelCells(sameLinePrefix.replace(/[|:,-]\s*$/, ''), sides.before);
-      if (!before.identity || looksLikeIdentity(before.identity)) fillRow(row, before);
     }
     emitted += leftovers(lines.slice(from, leftoverEnd), out, header);
     from = lineAt(Math.max(match.start, match.end - 1)) + 1;

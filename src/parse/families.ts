@@ -207,7 +207,9 @@ const FAMILIES: Family[] = [
     anchor: words('xecuted because it contains'),
     category: 'DeletingCloudOnlyObject',
     re: new RegExp(
-      `${words('The password change request')}\\s+can(?:'|’|no)t\\s+${words('be executed because it contains changes to one or more cloud-only user')}\\s+objects?`,
+      // the sentence goes on ", which isn't supported.": a text broken before it must not leave that as an error of its own
+      `${words('The password change request')}\\s+can(?:'|’|no)t\\s+${words('be executed because it contains changes to one or more cloud-only user')}\\s+objects?` +
+        `(?:,?\\s+which\\s+(?:isn't|isn’t|is\\s+not)\\s+supported)?`,
       'gi',
     ),
     attributes: none,

@@ -265,3 +265,12 @@ describe('an X.500 address lynx broke after its type', () => {
     expect(await errorsOf(forwardedAsText(lynx(c.html, 60), c.subject, c.from, c.date))).toEqual(c.want);
   });
 });
+
+describe("a lynx row whose cells end the line before its sentence", () => {
+  // 60 columns: "alex@contoso.com User AttributeValueMustBeUnique" / "Unable to update …" gave one glued name;
+  // 160: the password sentence's ", which" / "isn't supported." gave an Unknown error of its own
+  it.each([60, 160])('lynx, %i columns: the same errors as its HTML', async (cols) => {
+    const c = cases.find((x) => x.file === 'entra-identity-subject-code-column.eml')!;
+    expect(await errorsOf(forwardedAsText(lynx(c.html, cols), c.subject, c.from, c.date))).toEqual(c.want);
+  });
+});
