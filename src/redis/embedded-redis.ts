@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
@@ -83,7 +83,10 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Sends one inline command (after AUTH when there is a password) and returns its reply line (no client library needed). */
+/**
+ * Sends one inline command (after AUTH when there is a password) and returns its reply line, or
+ * a bulk reply's text (INFO), with no client library.
+ */
 function rawCommand(server: { port: number; password?: string }, command: string, timeoutMs = 1000): Promise<string | null> {
   const lines = server.password ? [`AUTH ${server.password}`, command] : [command];
   return new Promise((resolvePromise) => {
@@ -100,7 +103,14 @@ function rawCommand(server: { port: number; password?: string }, command: string
       data += chunk.toString('utf8');
       const replies = data.split('\r\n');
       // the last piece is a reply not yet ended; the last full one is the command's
-      if (replies.length > lines.length) done(replies[lines.length - 1]!);
+      if (replies.length <= lines.length) return;
+      const reply = replies[lines.length - 1]!;
+      if (!reply.startsWith('$') || reply === '$-1') return done(reply);
+      // a bulk reply: its length in bytes, then its text
+      const start = Buffer.byteLength(replies.slice(0, lines.length).join('\r\n')) + 2;
+      const bytes = Buffer.from(data, 'utf8');
+      const length = Number(reply.slice(1));
+      if (bytes.length >= start + length) done(bytes.subarray(start, start + length).toString('utf8'));
     });
     socket.once('end', () => done(data || null));
   });
@@ -188,6 +198,30 @@ async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   } finally {
     rmSync(lock, { force: true });
   }
+}
+
+/**
+ * A data folder holding a `dump.rdb` and no append-only files: a backup put back (README,
+ * Backups: stop syncdesk, remove `data/appendonlydir`, copy the backup to `data/dump.rdb`).
+ * Redis with `appendonly yes` would start empty beside it (blind43 D6).
+ */
+function restoresFromSnapshot(dir: string): boolean {
+  const data = join(dir, 'data');
+  return existsSync(join(data, 'dump.rdb')) && !existsSync(join(data, 'appendonlydir')) && !existsSync(join(data, 'appendonly.aof'));
+}
+
+/** After a start from dump.rdb: append-only on again, its files written from the data loaded, before anyone writes. */
+async function appendOnlyAgain(server: { port: number; password: string }, dir: string, logger?: Logger): Promise<void> {
+  if ((await rawCommand(server, 'CONFIG SET appendonly yes', 5000)) !== '+OK') {
+    throw new EmbeddedRedisError(`the embedded Redis on ${dir} loaded data/dump.rdb but did not turn append-only on again (see ${join(dir, 'redis.log')})`);
+  }
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const info = (await rawCommand(server, 'INFO persistence', 5000)) ?? '';
+    if (/aof_enabled:1/.test(info) && /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
+    await sleep(50);
+  }
+  logger?.warn({ action: 'embedded-redis-restore', dir }, 'embedded Redis started from data/dump.rdb (no append-only files were there): its append-only files are written again from it');
 }
 
 function redisConf(dir: string, port: number, password: string): string {
@@ -396,6 +430,7 @@ export async function startEmbeddedRedis(options: {
       );
     }
 
+    const restoring = restoresFromSnapshot(dir);
     let lastError = '';
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
@@ -406,7 +441,8 @@ export async function startEmbeddedRedis(options: {
       rmSync(join(dir, 'redis.pid'), { force: true });
       const started = Date.now();
       const exitCode = await new Promise<number | null>((resolveExit, reject) => {
-        const child = spawn(binary, [confPath], { stdio: 'ignore' });
+        // the append-only files win over dump.rdb at start: with none, the snapshot is loaded first
+        const child = spawn(binary, restoring ? [confPath, '--appendonly', 'no'] : [confPath], { stdio: 'ignore' });
         child.once('error', reject);
         child.once('exit', (code) => resolveExit(code));
       });
@@ -418,6 +454,7 @@ export async function startEmbeddedRedis(options: {
         const pid = readPidFile(dir);
         // with appendonly the data set is loaded before PING answers: the true ready time
         if (pid && (await pingRedis({ port, password }))) {
+          if (restoring) await appendOnlyAgain({ port, password }, dir, logger);
           writeRuntime(dir, { port, pid, password });
           logger?.info({ action: 'embedded-redis-start', pid, port, dir }, 'embedded Redis started');
           return handle(dir, { port, pid, password }, true, joinClients(dir), logger);

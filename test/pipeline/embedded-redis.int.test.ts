@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -102,6 +102,38 @@ describe('embedded Redis', () => {
     expect(await client(c.url).get('syncdesk:test:crash')).toBe('kept too');
     expect(existsSync(join(dir, 'data'))).toBe(true);
   });
+
+  it("starts from a backup put back as the README says (dump.rdb in data/, the append-only files removed), then keeps append-only (blind43 D6)", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'syncdesk-redis-')), 'redis');
+    const a = await start(dir);
+    const ca = client(a.url);
+    await ca.set('syncdesk:test:backed-up', 'yes');
+    // the backup: BGSAVE, then a copy of the dump.rdb it wrote
+    const before = await ca.lastsave();
+    await ca.bgsave();
+    for (let i = 0; i < 100 && (await ca.lastsave()) === before; i++) await sleep(50);
+    const backup = join(dir, '..', 'backup.rdb');
+    copyFileSync(join(dir, 'data', 'dump.rdb'), backup);
+    await ca.set('syncdesk:test:after-backup', 'yes');
+    await a.stop();
+
+    // the restore: every syncdesk process stopped, the append-only files removed, the backup put back
+    rmSync(join(dir, 'data', 'appendonlydir'), { recursive: true, force: true });
+    copyFileSync(backup, join(dir, 'data', 'dump.rdb'));
+    const b = await start(dir);
+    const cb = client(b.url);
+    expect(await cb.get('syncdesk:test:backed-up')).toBe('yes');
+    expect(await cb.get('syncdesk:test:after-backup')).toBeNull();
+    expect(await cb.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    await cb.set('syncdesk:test:after-restore', 'yes');
+    await sleep(1500); // appendfsync everysec
+    await b.stop();
+
+    // an ordinary start after it: the append-only files hold the restored data and what came after
+    const c = await start(dir);
+    const cc = client(c.url);
+    expect(await cc.mget('syncdesk:test:backed-up', 'syncdesk:test:after-backup', 'syncdesk:test:after-restore')).toEqual(['yes', null, 'yes']);
+  }, 60_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`stops its server when a process with no handler of its own ends on ${signal} (an interrupted replay: blind35 S6)`, async () => {
