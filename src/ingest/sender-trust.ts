@@ -246,12 +246,20 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       // a Cyrillic о in "micrоsoftonline.com" reads as a false alarm unless said (blind35 S7)
       const looks = from ? lookAlikes(from) : [];
       const lookAlike = looks.length ? `; the address holds characters that look like others: ${looks.join(', ')} (${spelledOut(from!)})` : '';
+      // a group or list that put its own From over Microsoft's (Google Groups' "via"): say so, and how to take it
+      const relayed = outerDoc?.relayedFrom?.toLowerCase();
+      const relay =
+        relayed && known.has(relayed)
+          ? `; it relays mail from ${relayed} (a group or list wrote its own From over it${options.policy === 'strict' ? '' : `: name ${from} in ALLOWED_FORWARDERS or a tenant's forwarders to take its mail`})`
+          : '';
       return {
         trusted: false,
         reason:
           (options.policy === 'strict'
             ? `sender ${from ?? '(none)'} is not a known Microsoft sender (policy strict)`
-            : `sender ${from ?? '(none)'} is neither a known Microsoft sender nor an allow-listed forwarder`) + lookAlike,
+            : `sender ${from ?? '(none)'} is neither a known Microsoft sender nor an allow-listed forwarder`) +
+          lookAlike +
+          relay,
         sender: from,
         checks: outer.checks,
       };

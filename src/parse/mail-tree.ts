@@ -1,6 +1,6 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
 import { parseLooseDate } from './dates.ts';
-import { isSentAtLabel } from './forwarded.ts';
+import { addressOf, isSentAtLabel } from './forwarded.ts';
 import { holdsUtf8, looksMislabelled, readsCleanly, relabelledAsUtf8, relabelledAsWindows1252, singleByteLabel } from './mislabelled-utf8.ts';
 import { decodeOutlookMsg } from './outlook-msg.ts';
 import { isOpaqueSigned, signedEntity } from './smime.ts';
@@ -27,6 +27,11 @@ export interface MailDocument {
    * sender when it is that mail (or when the mails around it name none).
    */
   outerFrom: string | null;
+  /**
+   * The sender a group or list put its own From over (Google Groups' "X via Group", keeping
+   * the original in X-Original-From): whom the mail is from, where `from` is who relayed it.
+   */
+  relayedFrom: string | null;
   depth: number;
   /**
    * Header fields by lower-case name, each value unfolded but not decoded (every occurrence
@@ -65,6 +70,7 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, outerFrom: string
     html: msg.bodyHtml,
     text: msg.bodyText,
     outerFrom: outerFrom ?? from,
+    relayedFrom: null,
     depth,
     headers: new Map(),
     raw: null,
@@ -74,6 +80,8 @@ function msgDocument(msg: ReturnType<typeof decodeOutlookMsg>, outerFrom: string
 async function visit(raw: Buffer, depth: number, outerFrom: string | null, docs: MailDocument[]): Promise<void> {
   const mail = await decodeMislabelledUtf8(raw, await decodeWithMetaCharset(raw, await simpleParser(raw, PARSER_OPTIONS)));
   const from = firstAddress(mail.from);
+  const headers = headerFields(mail.headerLines ?? []);
+  const relayedFrom = otherAddress(headers.get('x-original-from')?.[0], from);
   const doc: MailDocument = {
     subject: mail.subject ?? '',
     from,
@@ -82,9 +90,12 @@ async function visit(raw: Buffer, depth: number, outerFrom: string | null, docs:
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,
     text: mail.text ?? null,
-    outerFrom: outerFrom ?? from,
+    // a redirect (RFC 5322 Resent-From: Outlook's and mutt's "redirect", an Exchange rule's)
+    // keeps the report's From: the one who sent it on to our mailbox is its Resent-From
+    outerFrom: outerFrom ?? otherAddress(headers.get('resent-from')?.[0], from) ?? from,
+    relayedFrom,
     depth,
-    headers: headerFields(mail.headerLines ?? []),
+    headers,
     raw,
   };
   docs.push(doc);
@@ -251,6 +262,12 @@ function plausibleDate(date: Date | undefined): string | null {
   if (!date || Number.isNaN(date.getTime())) return null;
   const year = date.getUTCFullYear();
   return year >= 1990 && year <= 2100 ? date.toISOString() : null;
+}
+
+/** The address a header field names, when it is one other than `from`. */
+function otherAddress(field: string | undefined, from: string | null): string | null {
+  const address = field ? addressOf(field) : null;
+  return address && address.toLowerCase() !== from?.toLowerCase() ? address : null;
 }
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined): string | null {

@@ -212,7 +212,7 @@ function buildReport(
   const subject = inner?.subject ?? doc.subject;
   const subjectInfo = reportSubject(subject);
   const outerSubjectInfo = reportSubject(doc.subject);
-  const sender = inner?.from ?? doc.from;
+  const sender = inner?.from ?? doc.relayedFrom ?? doc.from;
   const head = lines.slice(0, 200).join('\n');
   // The sender alone proves nothing (spam uses the same alias): an empty report must say it is one.
   const saidReport = subjectInfo.isReport || outerSubjectInfo.isReport || REPORT_TITLE_RE.test(head);

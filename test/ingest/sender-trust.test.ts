@@ -188,6 +188,25 @@ describe('sender trust', () => {
     expect(v.reason).toBe('sender msonlineservicesteam@micr\u043esoftonline.com is not a known Microsoft sender (policy strict); the address holds characters that look like others: U+043E (Cyrillic \u043e) at 26 (msonlineservicesteam@micr[U+043E]softonline.com)');
   });
 
+  it("a report a Google Group relayed under its own From: held unless the group is a forwarder, and the reason says whose mail it relays (blind46 N1)", async () => {
+    const GROUP = 'it-alerts@fabrikam.com';
+    // Google Groups' "X via Group": From is the group, the original sender in X-Original-From
+    const relayed = reportMail('t20', { from: `'Microsoft Online Services Team' via IT Alerts <${GROUP}>` }).replace(
+      'To: ',
+      'X-Original-From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\r\nX-Original-Sender: msonlineservicesteam@microsoftonline.com\r\nTo: ',
+    );
+    const signed = await sign(relayed, 'fabrikam.com', fab.privateKey);
+    const held = await createSenderTrust({ policy: 'forwarders', allowedForwarders: [], resolver: dns }).evaluate(signed);
+    expect(held.trusted).toBe(false);
+    expect(held.reason).toBe(
+      `sender ${GROUP} is neither a known Microsoft sender nor an allow-listed forwarder; it relays mail from msonlineservicesteam@microsoftonline.com (a group or list wrote its own From over it: name ${GROUP} in ALLOWED_FORWARDERS or a tenant's forwarders to take its mail)`,
+    );
+    expect(await createSenderTrust({ policy: 'forwarders', allowedForwarders: [GROUP], resolver: dns }).evaluate(signed)).toMatchObject({ trusted: true, sender: GROUP });
+    // the report is Microsoft's, passed on by the group
+    const out = await parseMail(signed);
+    expect(out.ok && out.reports[0]).toMatchObject({ from: 'MSOnlineServicesTeam@MicrosoftOnline.com', forwardedBy: GROUP });
+  });
+
   it('policy off trusts everything', async () => {
     const trust = createSenderTrust({ policy: 'off', allowedForwarders: [], resolver: dns });
     expect((await trust.evaluate(Buffer.from(reportMail('t13')))).trusted).toBe(true);

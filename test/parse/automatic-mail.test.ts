@@ -13,6 +13,7 @@ const listMail = (subject: string): MailDocument => ({
   html: null,
   text: null,
   outerFrom: null,
+  relayedFrom: null,
   depth: 0,
   headers: new Map([
     ['list-id', ['IT alerts <it-alerts.lists.contoso.com>']],

@@ -30,6 +30,14 @@ describe('forwardedBy: the person whose mail reached the mailbox, however deep t
     expect(parsed.forwardedBy).toBe('lena.frei@alpineoutfitters.ch');
   });
 
+  it("names the admin who redirected the report (Resent-From: the report's own From kept; blind46 N3)", async () => {
+    const report = mail(MS, SUBJECT, 'redirected', textPart({ subtype: 'plain', text: REPORT_TEXT }));
+    const redirected = `Resent-From: ${LENA}\r\nResent-To: ${DESK}\r\nResent-Date: Mon, 20 Jan 2025 10:00:00 +0100\r\n${messageBytes(report).toString('latin1')}`;
+    const parsed = await parseOne(Buffer.from(redirected, 'latin1'));
+    expect(parsed.from).toBe('MSOnlineServicesTeam@MicrosoftOnline.com');
+    expect(parsed.forwardedBy).toBe('lena.frei@alpineoutfitters.ch');
+  });
+
   it('names the outer forwarder of an inline forward of an inline forward, as it did', async () => {
     const beats = `Lena, kannst du das ansehen?\n\n${forwardHeader(MS, SUBJECT)}\n\n${REPORT_TEXT}`;
     const lenas = `Bitte ein Ticket.\n\n${forwardHeader(BEAT, `WG: ${SUBJECT}`)}\n\n${beats}`;
