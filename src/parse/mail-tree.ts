@@ -90,9 +90,11 @@ async function visit(raw: Buffer, depth: number, outerFrom: string | null, docs:
     messageId: mail.messageId ?? null,
     html: typeof mail.html === 'string' ? mail.html : null,
     text: mail.text ?? null,
-    // a redirect (RFC 5322 Resent-From: Outlook's and mutt's "redirect", an Exchange rule's)
-    // keeps the report's From: the one who sent it on to our mailbox is its Resent-From
-    outerFrom: outerFrom ?? otherAddress(headers.get('resent-from')?.[0], from) ?? from,
+    // a redirect (RFC 5322 Resent-From: Outlook's and mutt's "redirect", an Exchange rule's) and
+    // Gmail's automatic forward ("X-Forwarded-For: <forwarding account> <destination>", as
+    // ajaxtower.jp/gmail/auto-forwarding shows its headers) keep the
+    // report's From: the one who sent it on to our mailbox is named there
+    outerFrom: outerFrom ?? otherAddress(headers.get('resent-from')?.[0], from) ?? otherAddress(headers.get('x-forwarded-for')?.[0]?.trim().split(/\s+/)[0], from) ?? from,
     relayedFrom,
     depth,
     headers,

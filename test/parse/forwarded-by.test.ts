@@ -38,6 +38,14 @@ describe('forwardedBy: the person whose mail reached the mailbox, however deep t
     expect(parsed.forwardedBy).toBe('lena.frei@alpineoutfitters.ch');
   });
 
+  it("names the Gmail account that forwarded the report automatically (X-Forwarded-For; blind46 N3)", async () => {
+    const report = mail(MS, SUBJECT, 'gmail-auto', textPart({ subtype: 'plain', text: REPORT_TEXT }));
+    const forwarded = `X-Forwarded-To: ${DESK}\r\nX-Forwarded-For: lena.frei@gmail.com ${DESK}\r\n${messageBytes(report).toString('latin1')}`;
+    const parsed = await parseOne(Buffer.from(forwarded, 'latin1'));
+    expect(parsed.from).toBe('MSOnlineServicesTeam@MicrosoftOnline.com');
+    expect(parsed.forwardedBy).toBe('lena.frei@gmail.com');
+  });
+
   it('names the outer forwarder of an inline forward of an inline forward, as it did', async () => {
     const beats = `Lena, kannst du das ansehen?\n\n${forwardHeader(MS, SUBJECT)}\n\n${REPORT_TEXT}`;
     const lenas = `Bitte ein Ticket.\n\n${forwardHeader(BEAT, `WG: ${SUBJECT}`)}\n\n${beats}`;
