@@ -62,3 +62,9 @@ export function spelledOut(value: string): string {
   const suspect = suspectIn(value);
   return [...value].map((c) => (suspect.test(c) ? `[${codePoint(c)}]` : c)).join('');
 }
+
+/** `text` with each formatting character (bidi, zero-width) written as its code point: a one-line title that shows what it holds. */
+export function formatCharsShown(text: string): string {
+  return HIDDEN_RE.test(text) ? text.replace(FORMAT_CHARS, (c) => `[${codePoint(c)}]`) : text;
+}
+const FORMAT_CHARS = /\p{Cf}/gu;

@@ -8,10 +8,35 @@
 const SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;
 const DOUBLE_QUOTE_UNSAFE = /[`$"\u201C\u201D\u201E\u2018\u2019\u201A\u201B\r\n]/;
 
-/** A single-quoted PowerShell string: every (typographic) single quote doubled, nothing expands. */
+/**
+ * A single-quoted PowerShell string: every (typographic) single quote doubled, nothing expands.
+ * A character a screen or a copy does not keep as it is (a control character, a bidi override,
+ * a zero-width joiner) is written as its code, `('nh9' + [char]0x202E + 'moc…')`: the command
+ * pasted holds the very value, and shows where it is strange (blind47 J1).
+ */
 export function psQuote(value: string): string {
-  return `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
+  if (!UNSEEN.test(value)) return literal(value);
+  const parts: string[] = [];
+  let run = '';
+  for (const c of value) {
+    if (!UNSEEN_CHAR.test(c)) {
+      run += c;
+      continue;
+    }
+    if (run) parts.push(literal(run));
+    run = '';
+    const code = c.codePointAt(0)!;
+    const hex = `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    parts.push(code > 0xffff ? `[char]::ConvertFromUtf32(${hex})` : `[char]${hex}`);
+  }
+  if (run) parts.push(literal(run));
+  // a leading [char] would make the + add numbers: a string first keeps it a concatenation
+  return `(${UNSEEN_CHAR.test([...value][0]!) ? "'' + " : ''}${parts.join(' + ')})`;
 }
+const literal = (value: string): string => `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
+/** Control, formatting (bidi, zero-width) and line/paragraph separator characters. */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const UNSEEN_CHAR = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]$/u;
 
 /**
  * A `-Filter` argument holding an OData expression. Double quotes read naturally
@@ -19,7 +44,7 @@ export function psQuote(value: string): string {
  * expression could expand; otherwise the whole expression is single-quoted.
  */
 export function psFilter(odataExpression: string): string {
-  return DOUBLE_QUOTE_UNSAFE.test(odataExpression) ? psQuote(odataExpression) : `"${odataExpression}"`;
+  return DOUBLE_QUOTE_UNSAFE.test(odataExpression) || UNSEEN.test(odataExpression) ? psQuote(odataExpression) : `"${odataExpression}"`;
 }
 
 /**

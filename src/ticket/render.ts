@@ -4,7 +4,7 @@ import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, V
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
-import { lookAlikes, spelledOut } from '../look-alikes.ts';
+import { formatCharsShown, lookAlikes, spelledOut } from '../look-alikes.ts';
 import { docLink } from './doc-links.ts';
 import { problemTitle } from './problem-title.ts';
 
@@ -119,7 +119,8 @@ export function renderSummary(view: ProblemView): string {
   else if (v === 'no-holder') tail.push('no current holder');
   else if (v === 'holder-unknown') tail.push('holder not known');
   tail.push(`tenant ${tenantLabel(view.report)}`);
-  const oneLine = (s: string) => s.replace(/\s+/g, ' ');
+  // an invisible character as its code: a bidi override would make a queue list show "Evepdf.exe" (blind47 J3)
+  const oneLine = (s: string) => formatCharsShown(s).replace(/\s+/g, ' ');
   const head = oneLine(`[${problemTitle(error)}] ${subject}`);
   const rest = oneLine(tail.map((t) => ` — ${t}`).join(''));
   // a long value gives way first, so the holder and the tenant stay readable in every desk
@@ -241,7 +242,7 @@ function lookAlikeWarnings(error: SyncError, resolution: Resolution | undefined)
   return [...new Set(shown.filter((v): v is string => !!v))].flatMap((value) => {
     const found = lookAlikes(value);
     if (!found.length) return [];
-    const text = `Look closely: ${spelledOut(value)} holds characters a screen does not show as what they are: ${found.join(', ')}. It may read as another value; the commands use it as it is. Compare it character by character before changing anything.`;
+    const text = `Look closely: ${spelledOut(value)} holds characters a screen does not show as what they are: ${found.join(', ')}. It may read as another value; the commands use it as it is (an invisible character written as its code, [char]0x…). Compare it character by character before changing anything.`;
     return [{ kind: 'paragraph' as const, text }];
   });
 }

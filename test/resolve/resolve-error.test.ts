@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { Holder } from '../../schemas/resolution.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { ResolutionSchema } from '../../schemas/resolution.schema.ts';
@@ -509,7 +510,7 @@ describe('verdicts (pure)', () => {
   it('"nobody holds it" also has the agent look in the recycle bin (a deleted user\'s UPN keeps only its end), and ADSyncTools gets its mandatory -Credential', () => {
     const r = resolveError(err({ attributes: [{ name: 'ProxyAddresses', value: 'smtp:conf.room1@contoso.com' }] }), { status: 'found', holders: [], gap: 'The recycle bin was not searched.' }, now);
     const commands = r.actions.map((a) => a.command ?? '').join('\n');
-    expect(commands).toContain("Get-MgDirectoryDeletedItemAsUser -All -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,DeletedDateTime | Where-Object { $_.ProxyAddresses -contains 'smtp:conf.room1@contoso.com' -or $_.Mail -eq 'conf.room1@contoso.com' -or $_.UserPrincipalName -like '*conf.room1@contoso.com' }");
+    expect(commands).toContain("Get-MgDirectoryDeletedItemAsUser -All -Property Id,DisplayName,UserPrincipalName,Mail,ProxyAddresses,DeletedDateTime | Where-Object { $_.ProxyAddresses -contains 'smtp:conf.room1@contoso.com' -or $_.Mail -eq 'conf.room1@contoso.com' -or $_.UserPrincipalName -like ('*' + [WildcardPattern]::Escape('conf.room1@contoso.com')) }");
     expect(commands).toContain("Get-MgDirectoryDeletedItemAsGroup -All -Property Id,DisplayName,Mail,ProxyAddresses,DeletedDateTime | Where-Object { $_.ProxyAddresses -contains 'smtp:conf.room1@contoso.com' -or $_.Mail -eq 'conf.room1@contoso.com' }");
     expect(commands).toContain('Get-ADSyncToolsAadObject -SyncObjectType PublicFolder -Credential (Get-Credential)');
     // an X500 address is looked for as one, not as smtp:
@@ -577,6 +578,25 @@ describe('PowerShell quoting', () => {
     expect(psQuote("o'brien")).toBe("'o''brien'");
     expect(psQuote('a\u2019b')).toBe("'a\u2019\u2019b'");
     expect(psQuote('$(Remove-Item C:\\)')).toBe("'$(Remove-Item C:\\)'");
+  });
+
+  it("a character a screen or a copy would not keep (bidi override, zero-width joiner, control) is written as its code, so the pasted command holds the value (blind47 J1)", () => {
+    expect(psQuote('nh9\u202emoc.live@contoso.com')).toBe("('nh9' + [char]0x202E + 'moc.live@contoso.com')");
+    expect(psQuote('\u200dann')).toBe("('' + [char]0x200D + 'ann')");
+    expect(psFilter("mail eq 'a\u2066b'")).toBe("('mail eq ''a' + [char]0x2066 + 'b''')");
+    // what PowerShell makes of it: the literals with their doubled quotes undone, the codes as characters
+    const evaluate = (expression: string): string =>
+      [...expression.matchAll(/'((?:[^'\u2018\u2019\u201A\u201B]|['\u2018\u2019\u201A\u201B]{2})*)'|\[char\]0x([0-9A-F]+)|\[char\]::ConvertFromUtf32\(0x([0-9A-F]+)\)/g)]
+        .map((m) => (m[1] !== undefined ? m[1].replace(/(['\u2018\u2019\u201A\u201B])\1/g, '$1') : String.fromCodePoint(parseInt(m[2] ?? m[3]!, 16))))
+        .join('');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', "'", '\u2019', '$', '`', '\u202e', '\u200b', '\n', '\u0007', '\u2028', '\u{1D173}', '@'), { maxLength: 12 }), (chars) => {
+        const value = chars.join('');
+        const quoted = psQuote(value);
+        expect(evaluate(quoted)).toBe(value);
+        expect(quoted).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+      }),
+    );
   });
 
   it('filters use double quotes only when nothing in them could expand', () => {

@@ -91,6 +91,10 @@ describe('renderDraft', () => {
     expect(text).toContain('Look closely: Admin[U+2066]x[U+2069] holds');
     expect(text).toContain('U+FF20 (fullwidth @) at 3');
     expect(toText(renderDraft(view(), seen).body)).not.toContain('Look closely');
+    // the title, which queue lists and mails show without the body's warning, spells them out too (blind47 J3)
+    const title = renderDraft(view({ error }), seen).summary;
+    expect(title).toContain('SMTP:b1[U+202E]moc.live@[U+202C]@contoso.com');
+    expect(title).not.toMatch(/\p{Cf}/u);
     // a name in another script is no look-alike: only beside Latin letters
     const russian = syncError({ attribute: 'ProxyAddresses', value: 'SMTP:ivan@contoso.com' });
     expect(toText(renderDraft(view({ error: russian, resolution: resolution(russian, 'cloud-only-holder', [holder({ displayName: 'Иван Петров' })]) }), seen).body)).not.toContain('Look closely');

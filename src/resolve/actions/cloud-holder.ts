@@ -349,7 +349,8 @@ export function recycleBinStep(l: NormalisedLookup, text: string): Action {
   const addr = proxyForm(l);
   // a deleted user's UPN gets its id put in front (the end stays): matched by its end
   const held = smtp ? [`$_.ProxyAddresses -contains ${psQuote(addr)}`, `$_.Mail -eq ${psQuote(l.value)}`] : [`$_.ProxyAddresses -contains ${psQuote(addr)}`];
-  const userHeld = smtp ? [...held, `$_.UserPrincipalName -like ${psQuote(`*${l.value}`)}`] : held;
+  // a deleted user's name is its object id and the name it had: the value ends it (escaped: `*`, `?`, `[` in a value are no wildcards)
+  const userHeld = smtp ? [...held, `$_.UserPrincipalName -like ('*' + [WildcardPattern]::Escape(${psQuote(l.value)}))`] : held;
   const inBin = (clauses: string[]) => `Where-Object { ${clauses.join(' -or ')} } | Format-List`;
   return step(
     text,

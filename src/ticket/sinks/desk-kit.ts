@@ -53,6 +53,11 @@ export function deskText(value: string): string {
   return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 
+/** A one-line field (a subject, a summary) of at most `max` characters: desk text, its line ends and runs of spaces one space. */
+export function deskLine(value: string, max: number): string {
+  return fitText(deskText(value).replace(/\s+/g, ' ').trim(), max);
+}
+
 /** `text` cut to `max` characters, ending in `…` when it was cut. */
 export function fitText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -1,5 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
-import { deskText, fitText } from './desk-kit.ts';
+import { deskLine, deskText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as Atlassian Document Format (Jira Cloud REST v3 descriptions and comments).
@@ -130,6 +130,5 @@ export function adfText(node: AdfNode | AdfDoc): string {
 
 /** A one-line summary of at most 255 characters (Jira rejects newlines in summaries). */
 export function jiraSummary(summary: string): string {
-  const line = clean(summary).replace(/\s+/g, ' ').trim();
-  return fitText(line, JIRA_SUMMARY_MAX);
+  return deskLine(summary, JIRA_SUMMARY_MAX);
 }

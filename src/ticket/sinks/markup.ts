@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
+import { deskText } from './desk-kit.ts';
 
 /**
  * ContentBlocks as Markdown (the file desk) and as HTML (RT), and the HTML escaping that
@@ -17,7 +18,8 @@ export function escapeHtml(s: string): string {
  */
 export function escapeMarkdown(s: string): string {
   return s
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    // `&` too: CommonMark reads "&lt;b&gt;" as "<b>" (blind47 J6)
+    .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`)
     .replace(/^(\s*)([#+\-=>])/gm, '$1\\$2')
     .replace(/^(\s*\d+)([.)])/gm, '$1\\$2')
     .replace(/\r?\n/g, '  \n');
@@ -52,19 +54,21 @@ export function toMarkdown(blocks: ContentBlock[]): string {
 }
 
 export function toHtml(blocks: ContentBlock[]): string {
+  // desk text first: a mail's terminal escapes (ESC, BEL: colours, OSC 8 links) reach RT's mails and its CLI otherwise (blind47 J2)
+  const html = (s: string): string => escapeHtml(deskText(s));
   return blocks
     .map((b) => {
       switch (b.kind) {
         case 'heading':
-          return `<h3>${escapeHtml(b.text)}</h3>`;
+          return `<h3>${html(b.text)}</h3>`;
         case 'paragraph':
-          return `<p>${escapeHtml(b.text).replace(/\r?\n/g, '<br>')}</p>`;
+          return `<p>${html(b.text).replace(/\n/g, '<br>')}</p>`;
         case 'list':
-          return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
+          return `<ul>${b.items.map((i) => `<li>${html(i)}</li>`).join('')}</ul>`;
         case 'code':
-          return `<pre><code>${escapeHtml(b.text)}</code></pre>`;
+          return `<pre><code>${html(b.text)}</code></pre>`;
         case 'fields':
-          return `<table>${b.rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+          return `<table>${b.rows.map(([k, v]) => `<tr><th>${html(k)}</th><td>${html(v)}</td></tr>`).join('')}</table>`;
       }
     })
     .join('\n');

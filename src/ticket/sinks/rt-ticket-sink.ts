@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { createDeskHttp, type DeskHttp, type DeskHttpOptions } from './http.ts';
 import { toHtml } from './markup.ts';
-import { bodyWithMail, deskBaseUrl, draftLevel, fitText, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { bodyWithMail, deskBaseUrl, deskLine, draftLevel, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
 import { notAttachedNote, type OriginalMail } from './mail-attachment.ts';
 
 /**
@@ -183,7 +183,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       const mail = await originalMail(draft, deps);
       const data = (body: ContentBlock[], withMail: OriginalMail | null): Record<string, unknown> => ({
         Queue: queue,
-        Subject: fitText(draft.summary, SUBJECT_MAX),
+        Subject: deskLine(draft.summary, SUBJECT_MAX),
         Content: toHtml(body),
         ContentType: 'text/html',
         Priority: priority.rt[draftLevel(draft, priority)],
@@ -213,7 +213,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     },
     async updateFields(ticket, fields) {
       if (fields.summary === undefined) return;
-      const subject = fitText(fields.summary, SUBJECT_MAX);
+      const subject = deskLine(fields.summary, SUBJECT_MAX);
       const res = await http.request({ method: 'PUT', url: `/ticket/${ticket.id}`, data: { Subject: subject } });
       rtRefusals(`update ticket ${ticket.id}`, res.data);
     },

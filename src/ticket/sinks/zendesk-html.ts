@@ -1,5 +1,5 @@
 import type { ContentBlock } from '../../../schemas/ticket.schema.ts';
-import { deskText, fitText } from './desk-kit.ts';
+import { deskLine, deskText } from './desk-kit.ts';
 import { escapeHtml } from './markup.ts';
 
 /**
@@ -62,6 +62,5 @@ export function renderZendeskHtml(blocks: ContentBlock[], maxBytes = ZENDESK_HTM
 
 /** A one-line subject of at most 255 characters. */
 export function zendeskSubject(summary: string): string {
-  const line = summary.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return fitText(line, ZENDESK_SUBJECT_MAX);
+  return deskLine(summary, ZENDESK_SUBJECT_MAX);
 }
