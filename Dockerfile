@@ -18,6 +18,8 @@ FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
     SYNCDESK_RUNTIME=dist \
+    # Node's fetch (Graph lookups) follows HTTPS_PROXY / NO_PROXY only with this; no proxy set, no effect
+    NODE_USE_ENV_PROXY=1 \
     # the admin server (/healthz, /readyz, /metrics, dashboard) must be reachable from outside the container
     ADMIN_HOST=0.0.0.0 \
     ADMIN_PORT=9464 \

@@ -9,6 +9,7 @@ import { checkGraphMail } from './graph-mail-check.ts';
 import { checkImap } from './imap-check.ts';
 import { checkForests } from './forest-check.ts';
 import { checkOnPrem } from './onprem-check.ts';
+import { checkProxy } from './proxy-check.ts';
 import { checkRedis } from './redis-check.ts';
 import { checkScaleOut } from './scale-out-check.ts';
 import { checkSnapshots } from './snapshot-check.ts';
@@ -69,7 +70,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkWritableDir('mail store', config.ingest.storeDir, 'MAIL_STORE_DIR (ingest.storeDir)'),
     checkOnPrem(config, { timeoutMs }),
   ]);
-  const results = redactResults([...result, redis, scaleOut, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store, ...onprem, ...checkForests(config, env)], secretValues(config));
+  const results = redactResults(
+    [...result, ...checkProxy(env), redis, scaleOut, ...imap, ...graphMail, ...graph, ...checkSnapshots(config), ...desk, store, ...onprem, ...checkForests(config, env)],
+    secretValues(config),
+  );
   return { ok: results.every((r) => r.ok), results };
 }
 

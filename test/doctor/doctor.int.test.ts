@@ -16,6 +16,7 @@ import { startFakeGraph, type FakeGraph } from '../fakes/graph/server.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../fakes/graph/tls.ts';
 import { services } from '../helpers/services.ts';
 import { freePort } from '../helpers/ports.ts';
+import { startForwardProxy } from '../helpers/forward-proxy.ts';
 
 /**
  * `syncdesk doctor` against the real test services (Redis, Dovecot, RT) and the fake Graph.
@@ -109,6 +110,34 @@ describe('syncdesk doctor', () => {
     expect(checks['mail store']!.status).toBe('pass');
     expect(graph.stats.callsByTenant[TENANT]).toBeGreaterThanOrEqual(3);
     for (const secret of [s.RT_TOKEN, s.IMAP_PASSWORD, APP.secret]) expect(stdout + stderr).not.toContain(secret);
+  });
+
+  it('reaches Graph, its sign-in and its lookups, through the HTTPS_PROXY of its environment with NODE_USE_ENV_PROXY=1, and says what goes around it without', async () => {
+    const s = services();
+    const tokenFile = join(dir, 'rt-token-proxy');
+    writeFileSync(tokenFile, `${s.RT_TOKEN}\n`, { mode: 0o600 });
+    // Graph at a port where nothing listens: only the proxy, which tunnels it to the fake, reaches it
+    const unreachable = `127.0.0.1:${await freePort()}`;
+    const proxy = await startForwardProxy({ [unreachable]: new URL(graph.url).host });
+    // the fake names itself there too (its sign-in metadata, its next links), as Graph names its own host
+    const own = graph.url;
+    graph.url = `https://${unreachable}`;
+    try {
+      const config = writeConfig('proxied.yaml', { ...goodConfig(), graph: { tenantId: TENANT, clientId: APP.clientId, clientSecret: APP.secret, baseUrl: `https://${unreachable}`, authorityHost: `https://${unreachable}` } });
+      const env = { RT_TOKEN_FILE: tokenFile, HTTPS_PROXY: proxy.url, NO_PROXY: 'example.invalid' };
+      const on = JSON.parse((await doctorCli(config, { ...env, NODE_USE_ENV_PROXY: '1' })).stdout) as Report;
+      expect(byCheck(on).proxy).toMatchObject({ status: 'pass', detail: `outbound requests go through ${proxy.url} (not for example.invalid): Graph, sign-in and the desks` });
+      expect(byCheck(on)[`graph ${TENANT}`], JSON.stringify(on.results)).toMatchObject({ status: 'pass', detail: expect.stringContaining('token ok') });
+      expect(proxy.seen).toContain(unreachable);
+
+      // without it, sign-in (@azure/identity reads HTTPS_PROXY itself) gets through and the lookups do not: doctor says why
+      const off = JSON.parse((await doctorCli(config, env)).stdout) as Report;
+      expect(byCheck(off).proxy).toMatchObject({ status: 'warn', fix: expect.stringContaining('NODE_USE_ENV_PROXY=1') });
+      expect(byCheck(off)[`graph ${TENANT}`]!.status).toBe('fail');
+    } finally {
+      graph.url = own;
+      await proxy.close();
+    }
   });
 
   it('names each fault of a broken config with its fix: IMAP password, RT token, Redis down, Graph secret', async () => {
