@@ -9,6 +9,7 @@ import { runUntilSignal, stopIfStartFails } from '../app/shutdown.ts';
 import { stopWorkers } from '../app/workers.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
 import type { Listener } from './listen.ts';
+import { checkProxy } from '../doctor/proxy-check.ts';
 
 /** What a service started: its workers and its listener (the admin server reports on them), and what else stops with it. */
 export interface ServiceParts {
@@ -35,6 +36,8 @@ export async function runService(
   const metrics = createMetrics();
   const runtime = await openRuntime(config, logger, metricsHooks(metrics));
   await warnIfEvicting(runtime.redis.client, logger);
+  // a proxy Graph lookups would go around fails every lookup: said at start, not only by doctor
+  for (const row of checkProxy(process.env)) if (row.status === 'warn') logger.warn({ action: 'proxy', fix: row.fix }, row.detail);
   const parts: Required<ServiceParts> = { workers: [], mailbox: null, stops: [] };
   const adding = (more: ServiceParts): void => {
     parts.workers.push(...(more.workers ?? []));
