@@ -2,7 +2,7 @@ import { maskUrlUserinfo } from '../redact.ts';
 import { pass, warn, type CheckResult } from './check.ts';
 
 /**
- * The outbound proxy the environment names (HTTPS_PROXY or HTTP_PROXY, either case), as a host
+ * The outbound proxy the environment names (HTTPS_PROXY, either case), as a host
  * that reaches the internet only through one needs it. The desks' axios and @azure/identity's
  * sign-in read those variables themselves; Node's fetch, which the Graph client sends every
  * lookup with, follows them only when Node started with NODE_USE_ENV_PROXY=1 or
@@ -10,8 +10,11 @@ import { pass, warn, type CheckResult } from './check.ts';
  * No row when no proxy is named.
  */
 export function checkProxy(env: Record<string, string | undefined>, node: NodeStart = thisNode()): CheckResult[] {
-  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
-  if (!proxy) return [];
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy;
+  const plain = env.HTTP_PROXY ?? env.http_proxy;
+  if (!proxy && !plain) return [];
+  // HTTP_PROXY is for http:// requests only (Node's, axios'): everything syncdesk calls out to is HTTPS
+  if (!proxy) return [warn('proxy', `HTTP_PROXY names ${maskUrlUserinfo(plain!)} but HTTPS_PROXY is not set: Graph lookups and the desks (HTTPS) go around it`, 'set HTTPS_PROXY too (the same proxy, as a rule)')];
   const noProxy = env.NO_PROXY ?? env.no_proxy;
   const where = `${maskUrlUserinfo(proxy)}${noProxy ? ` (not for ${noProxy})` : ''}`;
   if (!supportsEnvProxy(node.version)) {

@@ -18,6 +18,11 @@ describe('doctor: the outbound proxy', () => {
     expect(old!.fix).toContain('Node 22.21 or later');
   });
 
+  it('warns that HTTP_PROXY alone carries none of it: every call out is HTTPS', () => {
+    const [only] = checkProxy({ HTTP_PROXY: 'http://proxy:8080' }, { version: 'v22.23.0', envProxy: true });
+    expect(only).toMatchObject({ status: 'warn', detail: 'HTTP_PROXY names http://proxy:8080 but HTTPS_PROXY is not set: Graph lookups and the desks (HTTPS) go around it' });
+  });
+
   it('passes when this Node follows the proxy for fetch too', () => {
     expect(checkProxy(proxied, { version: 'v24.5.0', envProxy: true })).toEqual([
       { check: 'proxy', ok: true, status: 'pass', detail: 'outbound requests go through http://***@proxy.corp.example:3128 (not for localhost,127.0.0.1): Graph, sign-in and the desks' },
