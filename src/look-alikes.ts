@@ -65,6 +65,6 @@ export function spelledOut(value: string): string {
 
 /** `text` with each formatting character (bidi, zero-width) written as its code point: a one-line title that shows what it holds. */
 export function formatCharsShown(text: string): string {
-  return HIDDEN_RE.test(text) ? text.replace(FORMAT_CHARS, (c) => `[${codePoint(c)}]`) : text;
+  return text.replace(FORMAT_CHARS, (c) => `[${codePoint(c)}]`);
 }
 const FORMAT_CHARS = /\p{Cf}/gu;

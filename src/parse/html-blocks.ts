@@ -1,5 +1,5 @@
 import { BlockList, squeeze, type Block, type BlockSink } from './blocks.ts';
-import { tokenize, type TagEvents, type Tokenize } from './html-tokens.ts';
+import { NO_ATTRIBS, tokenize, type TagEvents, type Tokenize } from './html-tokens.ts';
 
 /**
  * Reduces HTML to blocks. html-tokens.ts does the tokenising (quoted attributes holding `>`,
@@ -29,7 +29,6 @@ function displayRole(style: string | undefined): string | null {
   const m = DISPLAY_ROLE_RE.exec(style);
   return m ? ROLE_TAGS[(m[1] ?? '').toLowerCase()]! : null;
 }
-const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Browsers cap spans (rowspan 65534, colspan 1000); a report never needs more than a few. */
 const MAX_SPAN = 1000;

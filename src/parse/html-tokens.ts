@@ -29,7 +29,8 @@ export type Tokenize = (html: string, events: TagEvents) => void;
 /** Elements whose content is never shown: no events up to their own end tag. Names of three letters or more (see `open`). */
 export const SKIP_CONTENT: ReadonlySet<string> = new Set(['head', 'style', 'script', 'title', 'template', 'xml', 'noscript']);
 
-const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** A tag's attributes when none of those read is there (most tags). */
+export const NO_ATTRIBS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
  * Raw-text elements (their content is text up to the end tag named below) by name.

@@ -19,7 +19,7 @@ export function psQuote(value: string): string {
   const parts: string[] = [];
   let run = '';
   for (const c of value) {
-    if (!UNSEEN_CHAR.test(c)) {
+    if (!UNSEEN.test(c)) {
       run += c;
       continue;
     }
@@ -31,12 +31,11 @@ export function psQuote(value: string): string {
   }
   if (run) parts.push(literal(run));
   // a leading [char] would make the + add numbers: a string first keeps it a concatenation
-  return `(${UNSEEN_CHAR.test([...value][0]!) ? "'' + " : ''}${parts.join(' + ')})`;
+  return `(${UNSEEN.test([...value][0]!) ? "'' + " : ''}${parts.join(' + ')})`;
 }
 const literal = (value: string): string => `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
 /** Control, formatting (bidi, zero-width) and line/paragraph separator characters. */
 const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-const UNSEEN_CHAR = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]$/u;
 
 /**
  * A `-Filter` argument holding an OData expression. Double quotes read naturally

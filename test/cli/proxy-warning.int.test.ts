@@ -9,9 +9,9 @@ import { services } from '../helpers/services.ts';
  * as it starts (doctor's proxy row, src/doctor/proxy-check.ts), with the proxy's password hidden.
  */
 async function workerLog(env: Record<string, string>): Promise<string> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `p${randomUUID().slice(0, 8)}`, ADMIN_PORT: '0', LOG_LEVEL: 'info', ...env };
-  delete childEnv.NODE_USE_ENV_PROXY;
-  if (env.NODE_USE_ENV_PROXY) childEnv.NODE_USE_ENV_PROXY = env.NODE_USE_ENV_PROXY;
+  // the flag only as `env` gives it, never from the test's own environment
+  const { NODE_USE_ENV_PROXY: _own, ...base } = process.env;
+  const childEnv: NodeJS.ProcessEnv = { ...base, REDIS_URL: services().REDIS_URL!, REDIS_PREFIX: `p${randomUUID().slice(0, 8)}`, ADMIN_PORT: '0', LOG_LEVEL: 'info', ...env };
   const child = spawn('node', ['bin/syncdesk.js', 'worker'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
