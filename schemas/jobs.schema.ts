@@ -29,6 +29,12 @@ export const ReportRefSchema = z.object({
   tenantAliases: z.array(z.string()).optional(),
   tenant: ParsedReportSchema.shape.tenant,
   /**
+   * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else a
+   * directory snapshot read from Graph): tickets are titled by it, not by the name the report
+   * itself states, which whoever wrote the mail chose (blind47 J4).
+   */
+  tenantName: z.string().optional(),
+  /**
    * Where the report came from: a mail, or the Graph poll. Both feed the same tickets (same
    * tenant key, same fingerprints), but each source is its own ordered stream: a poll at 06:02
    * must not make the 06:00 mail "old", nor resolve what only mails report.

@@ -230,6 +230,18 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
 }
 
 /**
+ * What the configuration calls a report's tenant (ReportRef.tenantName): the name of the tenants
+ * file entry it matches, else that of the directory snapshot of it (Graph's display name of the
+ * organization); null where neither names it, and the report's own words stand.
+ */
+export function createTenantNameOf(tenantsFile: TenantDirectory | null, snapshots: Pick<SnapshotDirectory, 'nameOf'> | null = null): (ref: ReportRef) => string | null {
+  return (ref) => {
+    const m = tenantsFile?.match(ref);
+    return (m?.ok ? m.tenant.name : null) ?? snapshots?.nameOf(ref) ?? null;
+  };
+}
+
+/**
  * One name per tenant, whatever the source calls it: a mail report shows a domain or a
  * display name, the Graph poll knows the tenant id. Keys of the same problem must match
  * across both, so the tenant is named by its id wherever the configuration tells it:

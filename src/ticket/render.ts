@@ -48,8 +48,17 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   unresolved: 'Not looked up in Microsoft Graph.',
 };
 
+/** The tenant as titles name it: as the configuration knows it, else as the report states it. */
 export function tenantLabel(report: ReportRef): string {
-  return report.tenant.name ?? report.tenant.domain ?? report.tenant.id ?? report.tenantKey;
+  return report.tenantName ?? report.tenant.name ?? report.tenant.domain ?? report.tenant.id ?? report.tenantKey;
+}
+
+/** The tenant's row: its name, domain and id, and the report's own name for it where that differs from the configuration's. */
+function tenantRow(report: ReportRef): string {
+  const { tenant, tenantName } = report;
+  const named = [tenantName ?? tenant.name, tenant.domain, tenant.id].filter(Boolean).join(' / ') || report.tenantKey;
+  const stated = tenantName && tenant.name && tenant.name.trim().toLowerCase() !== tenantName.trim().toLowerCase();
+  return stated ? `${named} (the report names it "${tenant.name}")` : named;
 }
 
 function holderKind(h: Holder): string {
@@ -186,7 +195,7 @@ function factBlocks(view: ProblemView): ContentBlock[] {
   rows.push(['Object', objectLabel(error)]);
   if (error.objectType) rows.push(['Object type', error.objectType]);
   rows.push(['On-premises object id', error.onPremisesObjectId ?? '(not in the report)']);
-  rows.push(['Tenant', [report.tenant.name, report.tenant.domain, report.tenant.id].filter(Boolean).join(' / ') || report.tenantKey]);
+  rows.push(['Tenant', tenantRow(report)]);
   const blocks: ContentBlock[] = [
     // the report's words, not ours: whoever can write a value or a mail can write this text (blind35 S8)
     { kind: 'heading', text: 'Error, as the report states it' },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSnapshotDirectory } from '../../src/resolve/snapshot/snapshot-store.ts';
-import { createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
+import { createTenantNameOf, createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
 
 const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
   reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, source: 'mail',
@@ -44,5 +44,20 @@ describe('createTenantNamer: one name per tenant for mails and the Graph poll', 
     // a name no snapshot has stays the report's own key, as a similar one does
     expect(name(ref({ name: 'Contoso Ltd. UK', domain: null, id: null }, 'contoso ltd. uk'))).toBe('contoso ltd. uk');
     expect(name(ref({ name: 'Tailspin Toys', domain: null, id: null }, 'tailspin toys'))).toBe('tailspin toys');
+  });
+});
+
+describe("createTenantNameOf: the tenant's name as the configuration knows it (blind47 J4)", () => {
+  const snapshots = () => loadSnapshotDirectory(join(import.meta.dirname, '..', '..', 'examples', 'snapshots'));
+  it("names a report by its tenants-file entry, else by its snapshot, whatever name the report states; a tenant neither knows keeps the report's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, `tenants:\n  - name: Fabrikam (customer 7)\n    tenantId: ${ID}\n    domains: [fabrikam.com]\n`);
+    const config = loadConfig({ GRAPH_TENANTS_FILE: file });
+    const nameOf = createTenantNameOf(loadConfiguredTenants(config, {}), snapshots());
+    expect(nameOf(ref({ name: 'Urgent: call +1 555 0100', domain: 'fabrikam.com', id: null }, 'fabrikam.com'))).toBe('Fabrikam (customer 7)');
+    // no entry for Contoso: its snapshot (Graph's display name) names it
+    expect(nameOf(ref({ name: 'Contoso Evil', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('Contoso Ltd.');
+    expect(nameOf(ref({ name: 'Tailspin Toys', domain: 'tailspin.onmicrosoft.com', id: null }, 'tailspin.onmicrosoft.com'))).toBeNull();
   });
 });

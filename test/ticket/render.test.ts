@@ -40,6 +40,17 @@ describe('renderSummary', () => {
     expect(s.length).toBeLessThanOrEqual(160);
     expect(s).toMatch(/^\[Duplicate UserPrincipalName\] x+… — held by cloud-only user John Smith — tenant contoso$/);
   });
+  it("titles a tenant the configuration names by that name, and the body keeps the report's own beside it (blind47 J4)", () => {
+    const base = view();
+    const report = { ...base.report, tenant: { name: 'Pay Now At evil.example', domain: 'contoso.onmicrosoft.com', id: null }, tenantName: 'Contoso Ltd (customer 114)' };
+    const v = { ...base, report };
+    expect(renderSummary(v)).toMatch(/ — tenant Contoso Ltd \(customer 114\)$/);
+    const body = toText(renderDraft(v, seen).body);
+    expect(body).toMatch(/^Tenant +: Contoso Ltd \(customer 114\) \/ contoso\.onmicrosoft\.com \(the report names it "Pay Now At evil\.example"\)$/m);
+    // the same name, written otherwise, is not said twice
+    const same = toText(renderDraft({ ...base, report: { ...report, tenant: { ...report.tenant, name: 'CONTOSO LTD (customer 114)' } } }, seen).body);
+    expect(same).toMatch(/^Tenant +: Contoso Ltd \(customer 114\) \/ contoso\.onmicrosoft\.com$/m);
+  });
   it('a tenant-level error (quota) shows the first sentence of its text, and the tenant', () => {
     const quota = syncError({ category: 'QuotaExceeded', identity: null });
     const error = { ...quota, attributes: [], message: 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.' };

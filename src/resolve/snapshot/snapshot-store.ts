@@ -163,6 +163,8 @@ export interface SnapshotDirectory {
    * report of no snapshot's tenant.
    */
   keyOf(report: ReportRef): string | null;
+  /** The display name of the snapshot's tenant a report is of (Graph's, as the snapshot was read); null for none. */
+  nameOf(report: ReportRef): string | null;
 }
 
 /**
@@ -186,6 +188,10 @@ export function loadSnapshotDirectory(dir: string, now: () => Date = () => new D
       if (!m?.ok) return null;
       const { domains, tenantId } = m.tenant;
       return (domains.find(isInitialDomain) ?? domains[0] ?? tenantId).toLowerCase();
+    },
+    nameOf(report) {
+      const m = stored.length ? directory.match(report) : null;
+      return m?.ok ? m.tenant.name : null;
     },
     lookup(tenant) {
       const s = tenants.get(tenant);
