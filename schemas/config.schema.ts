@@ -82,6 +82,19 @@ export const ImapConfigSchema = z
     keyword: env('IMAP_KEYWORD', z.string().default('$SyncdeskHandled')),
     /** PEM file of a CA to trust (self-signed test servers). */
     tlsCa: env('IMAP_TLS_CA', z.string().optional()),
+    /**
+     * The proxy IMAP goes through (imapflow's: an HTTP CONNECT `http://` or `https://` proxy, or
+     * SOCKS `socks5://`, `socks4a://`, `socks4://`): HTTPS_PROXY carries HTTPS only, and IMAP is
+     * no HTTP. Like REDIS_URL, shown with its user and password masked.
+     */
+    proxy: env(
+      'IMAP_PROXY',
+      z
+        .string()
+        .url()
+        .regex(/^(https?|socks|socks4a?|socks5):\/\//i, 'must start with http://, https://, socks5://, socks4a:// or socks4://')
+        .optional(),
+    ),
   })
   .superRefine((v, ctx) => {
     if (!v.host) return;

@@ -111,6 +111,13 @@ describe('config file (syncdesk.yaml)', () => {
       expect(problemsOf(() => loadConfig({ REDIS_URL: url })), url).toEqual([expect.stringMatching(/^redis\.url \(REDIS_URL\): must start with redis:\/\/ \(rediss:\/\/ for TLS\)/)]);
   });
 
+  it("takes an IMAP_PROXY of a scheme imapflow tunnels through (HTTP CONNECT or SOCKS), and names the others' mistake", () => {
+    for (const url of ['http://proxy.corp:3128', 'https://u:p@proxy.corp:443', 'socks5://127.0.0.1:1080', 'socks4a://proxy:1080', 'SOCKS://proxy:1080'])
+      expect(loadConfig({ IMAP_PROXY: url }).imap.proxy, url).toBe(url);
+    for (const url of ['proxy.corp:3128', 'ftp://proxy.corp', 'socks6://proxy:1080'])
+      expect(problemsOf(() => loadConfig({ IMAP_PROXY: url })), url).toEqual([expect.stringMatching(/^imap\.proxy \(IMAP_PROXY\): (must start with http:\/\/, https:\/\/, socks5:\/\/|Invalid URL)/)]);
+  });
+
   it('takes Graph overrides over https only, as the local fakes serve them', () => {
     expect(loadConfig({ GRAPH_BASE_URL: 'https://127.0.0.1:8443', GRAPH_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).graph).toMatchObject({ baseUrl: 'https://127.0.0.1:8443' });
     expect(problemsOf(() => loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:8443', GRAPH_AUTHORITY_HOST: 'http://127.0.0.1:8443' }))).toEqual([

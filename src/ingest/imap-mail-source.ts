@@ -62,6 +62,7 @@ export async function imapClientOptions(
     doSTARTTLS: imap.secure ? undefined : true,
     servername: imap.host === '127.0.0.1' || imap.host === '::1' ? 'localhost' : imap.host,
     tls: imap.tlsCa ? { ca: readFileSync(imap.tlsCa) } : {},
+    ...(imap.proxy && { proxy: imap.proxy }),
     auth,
     logger: logger as unknown as ImapFlowOptions['logger'],
     clientInfo: { name: 'syncdesk' },

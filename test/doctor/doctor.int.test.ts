@@ -140,6 +140,28 @@ describe('syncdesk doctor', () => {
     }
   });
 
+  it('reaches IMAP through IMAP_PROXY, and says to set it when only HTTPS_PROXY is set and IMAP cannot be reached', async () => {
+    const s = services();
+    const tokenFile = join(dir, 'rt-token-imap-proxy');
+    writeFileSync(tokenFile, `${s.RT_TOKEN}\n`, { mode: 0o600 });
+    // IMAP at a port where nothing listens: only the proxy, which tunnels it to Dovecot, reaches it
+    const unreachable = `127.0.0.1:${await freePort()}`;
+    const proxy = await startForwardProxy({ [unreachable]: `${s.IMAP_HOST}:${s.IMAP_TLS_PORT}` });
+    try {
+      const imap = { ...(goodConfig().imap as object), port: Number(unreachable.split(':')[1]) };
+      const env = { RT_TOKEN_FILE: tokenFile, HTTPS_PROXY: proxy.url, NODE_USE_ENV_PROXY: '1', NO_PROXY: '127.0.0.1' };
+      const through = JSON.parse((await doctorCli(writeConfig('imap-proxied.yaml', { ...goodConfig(), imap: { ...imap, proxy: proxy.url } }), env)).stdout) as Report;
+      expect(byCheck(through)['imap login'], JSON.stringify(through.results)).toMatchObject({ status: 'pass', detail: expect.stringContaining(`${unreachable} through ${proxy.url}`) });
+      expect(byCheck(through)['imap mailbox']!.status).toBe('pass');
+      expect(proxy.seen).toContain(unreachable);
+
+      const around = JSON.parse((await doctorCli(writeConfig('imap-unproxied.yaml', { ...goodConfig(), imap }), env)).stdout) as Report;
+      expect(byCheck(around)['imap login']).toMatchObject({ status: 'fail', fix: expect.stringContaining(`set IMAP_PROXY (imap.proxy) to it (${proxy.url}`) });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('names each fault of a broken config with its fix: IMAP password, RT token, Redis down, Graph secret', async () => {
     const good = goodConfig();
     const s = services();

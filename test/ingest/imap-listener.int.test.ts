@@ -15,6 +15,8 @@ import { createMailStore, mailIdOf } from '../../src/ingest/mail-store.ts';
 import { listQuarantine, recordRelease } from '../../src/ingest/quarantine.ts';
 import type { Logger } from '../../src/logger.ts';
 import { restartService, services } from '../helpers/services.ts';
+import { startForwardProxy } from '../helpers/forward-proxy.ts';
+import { freePort } from '../helpers/ports.ts';
 import { plainMail, recordingLogger, reportMail, silentLogger, testConfig } from './helpers.ts';
 import { imapAdmin } from '../helpers/imap.ts';
 import { recordingQueue, type RecordingQueue } from '../helpers/recording-queue.ts';
@@ -154,6 +156,27 @@ describe('IMAP listener (real Dovecot, real Redis)', () => {
     const h = again.health();
     expect(h.connected).toBe(true);
     expect(h.connectedAt).toBeInstanceOf(Date);
+  });
+
+  it('reads the mailbox through IMAP_PROXY (a host that reaches its IMAP server only through an HTTP CONNECT proxy)', async () => {
+    // IMAP at a port where nothing listens: only the proxy, which tunnels it to Dovecot, reaches it
+    const unreachable = `127.0.0.1:${await freePort()}`;
+    const proxy = await startForwardProxy({ [unreachable]: `${services().IMAP_HOST}:${services().IMAP_TLS_PORT}` });
+    try {
+      config = { ...config, imap: { ...config.imap, port: Number(unreachable.split(':')[1]), proxy: proxy.url } };
+      await append(reportMail('p0000001'));
+      const l = startListener();
+      await until(async () => (await jobIds()).length === 1, 20_000, 'the report, through the proxy');
+      // the new mail comes while it idles, through the same tunnel
+      await until(async () => l.health().lastSyncAt !== null);
+      await append(reportMail('p0000002'));
+      await until(async () => (await jobIds()).length === 2, 20_000, 'the second report, through the proxy');
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(new Set(proxy.seen)).toEqual(new Set([unreachable]));
+      await l.stop();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('ingests a burst of 50 mails exactly once', async () => {
