@@ -5,7 +5,7 @@
  */
 
 export const REGION_START =
-  /following\s+errors?\s+occurred|errors?\s+(?:were|was|have\s+been)\s+(?:found|detected|reported|encountered)|objects?\s+(?:that\s+)?(?:did\s+not|didn't|could\s+not|couldn't|failed\s+to)\s+(?:sync|synchroni)|(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|export\s+run\s+caused\s+an\s+error|synchroni[sz]ation\s+errors?\s*:/i;
+  /following\s+errors?\s+occurred|errors?\s+(?:were|was|have\s+been)\s+(?:found|detected|reported|encountered)|objects?\s+(?:that\s+)?(?:did\s+not|didn't|could\s+not|couldn't|failed\s+to|were\s+not|weren't)\s+(?:be\s+)?(?:sync|synchroni)|(?:Directory|Identity)\s+Synchroni[sz]ation\s+Error\s+Report|export\s+run\s+caused\s+an\s+error|synchroni[sz]ation\s+errors?\s*:/i;
 
 export const REGION_END =
   /^(?:Tracking\s+I[Dd]\b|Thank\s+you|Thanks|Sincerely|Regards|Best\s+regards|The\s+.{0,40}\s+Team\.?$|Microsoft\s+Corporation|One\s+Microsoft\s+Way|Privacy\s+Statement|This\s+(?:e-?mail|message)\s+(?:was|is)\s|Please\s+do\s+not\s+reply|You(?:'re|\s+are)\s+receiving|To\s+(?:stop|unsubscribe)|Unsubscribe)/i;

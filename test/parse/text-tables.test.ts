@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { extractErrors } from '../../src/parse/extract-errors.ts';
 import { FED, LARGE } from './sentences.ts';
 import { textToBlocks } from '../../src/parse/text-blocks.ts';
+import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
 
 const records = (text: string): Array<[string, string | null, string | null]> =>
   extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);
@@ -356,5 +357,29 @@ describe("Outlook's plain text of an HTML report (blind28)", () => {
   it('keeps a name and address as a header writes them, and a forward header names the sender without the target', () => {
     const lines = textToBlocks('From: Ann Lee <ann@contoso.com>\nTo: Bob <bob@contoso.com<mailto:bob@contoso.com>>').map((b) => (b as { text: string }).text);
     expect(lines).toEqual(['From: Ann Lee <ann@contoso.com>', 'To: Bob <bob@contoso.com>']);
+  });
+});
+
+describe('a sentence that introduces the list', () => {
+  const UPN =
+    'Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName john@contoso.com;]. Correct or remove the duplicate values in your local directory.';
+  const html = (intro: string) =>
+    `<h2>Directory Synchronization Error Report</h2><p>${intro}</p><table><tr><th>Identity</th><th>Error Description</th></tr><tr><td>john@contoso.com</td><td>${UPN}</td></tr></table>`;
+  // blind48: an intro above the table was a record of its own, an Unknown error of "the whole tenant"
+  it.each([
+    'The following objects could not be synchronized:',
+    'The following accounts failed to export:',
+    'Die folgenden Objekte konnten nicht synchronisiert werden:',
+    '以下のオブジェクトは同期できませんでした：',
+  ])('"%s" above the table is no error: one record, the row\'s', (intro) => {
+    const fromHtml = extractErrors(htmlToBlocks(html(intro))).errors.map((e) => [e.category, e.identity]);
+    expect(fromHtml).toEqual([['DuplicateAttribute', 'john@contoso.com']]);
+    const fromText = records(['Directory Synchronization Error Report', '', intro, '', 'Identity\tError Description', `john@contoso.com\t${UPN}`].join('\n'));
+    expect(fromText).toEqual([['DuplicateAttribute', 'john@contoso.com', null]]);
+  });
+
+  it('an error sentence that ends in a colon still is one where it names its object', () => {
+    const text = ['Directory Synchronization Error Report', '', 'john@contoso.com', 'The export of this object failed with the following error:'].join('\n');
+    expect(records(text)).toEqual([['Unknown', 'john@contoso.com', null]]);
   });
 });
