@@ -51,19 +51,23 @@ function renderTable(label: string, reports: ParsedReport[]): string {
     const rows = r.errors.map((e) => [
       e.category,
       objectLabel(e),
-      e.attributes.map((a) => (a.value ? `${a.name} ${a.value}` : a.name)).join('; ') || '-',
       e.errorCode ?? '',
+      e.attributes.map((a) => (a.value ? `${a.name} ${a.value}` : a.name)).join('; ') || '-',
     ].map(terminalText));
-    lines.push(...table(['CATEGORY', 'OBJECT', 'ATTRIBUTES', 'CODE'], rows).map((l) => `  ${l}`));
+    lines.push(...table(['CATEGORY', 'OBJECT', 'CODE', 'ATTRIBUTES'], rows).map((l) => `  ${l}`));
     for (const u of r.unparsed) lines.push(`  unparsed: ${terminalText(u.slice(0, 160))}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Columns padded to their widest cell (capped so one long value does not push the rest off screen). */
+/**
+ * Columns padded to their widest cell, capped so one long cell does not push the rest off
+ * screen; the last column is whole (nothing follows it to push), as an admin reads the values
+ * there (blind48: a second address of a list was cut off).
+ */
 export function table(head: string[], rows: string[][]): string[] {
   const cap = 60;
-  const clip = (s: string): string => (s.length > cap ? `${s.slice(0, cap - 1)}…` : s);
+  const clip = (s: string, i: number, r: string[]): string => (i < r.length - 1 && s.length > cap ? `${s.slice(0, cap - 1)}…` : s);
   const all = [head, ...rows.map((r) => r.map(clip))];
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());

@@ -46,6 +46,17 @@ afterAll(() => {
 
 describe('syncdesk parse', () => {
   it(
+    'shows every value of a long attribute list in the table: the values come last, whole (blind48)',
+    () => {
+      const r = syncdesk('parse', fixture('real-comma-bracket-none-deletes-hardmatch'));
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/ProxyAddresses SMTP:crussell@Contoso\.com; ProxyAddresses smtp:crussell@ContosoReAG\.mail\.onmicrosoft\.com; Mail crussell@Contoso\.com$/m);
+      expect(r.stdout).toMatch(/^  CATEGORY +OBJECT +CODE +ATTRIBUTES$/m);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'prints a readable table by default and exits 0',
     () => {
       const r = syncdesk('parse', fixture('dirsync-pipe-rows'));
