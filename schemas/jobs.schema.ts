@@ -29,8 +29,8 @@ export const ReportRefSchema = z.object({
   tenantAliases: z.array(z.string()).optional(),
   tenant: ParsedReportSchema.shape.tenant,
   /**
-   * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else a
-   * directory snapshot read from Graph): tickets are titled by it, not by the name the report
+   * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else its
+   * directory snapshot): tickets are titled by it, not by the name the report
    * itself states, which whoever wrote the mail chose (blind47 J4).
    */
   tenantName: z.string().optional(),

@@ -232,7 +232,8 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
 /**
  * What the configuration calls a report's tenant (ReportRef.tenantName): the name of the tenants
  * file entry it matches, else that of the directory snapshot of it (Graph's display name of the
- * organization); null where neither names it, and the report's own words stand.
+ * organization, or the one the admin gave at import); null where neither names it, and the
+ * report's own words stand.
  */
 export function createTenantNameOf(tenantsFile: TenantDirectory | null, snapshots: Pick<SnapshotDirectory, 'nameOf'> | null = null): (ref: ReportRef) => string | null {
   return (ref) => {

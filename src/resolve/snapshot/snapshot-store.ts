@@ -163,7 +163,7 @@ export interface SnapshotDirectory {
    * report of no snapshot's tenant.
    */
   keyOf(report: ReportRef): string | null;
-  /** The display name of the snapshot's tenant a report is of (Graph's, as the snapshot was read); null for none. */
+  /** The name of the snapshot's tenant a report is of (Graph's display name, or the one given at import); null for none. */
   nameOf(report: ReportRef): string | null;
 }
 
