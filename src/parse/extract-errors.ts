@@ -42,6 +42,8 @@ export class ErrorExtractor implements BlockSink {
   private run: Line[] = [];
   /** A paragraph of one line naming an object, in the error list: the error may be the next paragraph. */
   private heldName: Line | null = null;
+  /** Indexes of records taken back since the last takeDropped(). */
+  private dropped: number[] = [];
 
   /** Records made so far. */
   get count(): number {
@@ -88,6 +90,7 @@ export class ErrorExtractor implements BlockSink {
     const roles = firstRow ? headerRoles(block.cells) : null;
     if (roles) {
       this.endText();
+      this.takeBackLoose();
       this.headers.set(block.table, roles);
       this.region = true;
       return;
@@ -104,7 +107,30 @@ export class ErrorExtractor implements BlockSink {
 
   finish(): Extraction {
     this.endText();
+    delete this.out.loose;
     return this.out;
+  }
+
+  /** Where records made earlier were taken back (their indexes then, in order): a reader that keeps something per record drops those. */
+  takeDropped(): number[] {
+    const dropped = this.dropped;
+    this.dropped = [];
+    return dropped;
+  }
+
+  /**
+   * An error table's header: the prose records made above it (Extraction.loose) introduced the
+   * table, and are kept as text the admin may read, not as errors.
+   */
+  private takeBackLoose(): void {
+    for (const e of this.out.loose ?? []) {
+      const at = this.out.errors.indexOf(e);
+      if (at < 0) continue;
+      this.out.errors.splice(at, 1);
+      this.dropped.push(at);
+      if (this.out.unparsed.length < MAX_UNPARSED) this.out.unparsed.push(e.message);
+    }
+    this.out.loose = [];
   }
 
   /** Text ends (a table row, the end): what it holds is read now. */

@@ -157,7 +157,7 @@ export function processLines(lines: Line[], out: Extraction): void {
       continue;
     }
     if (label.role === 'description' ? group.desc !== null : group.fields.has(label.role)) flush();
-    if (label.role === 'description') group.desc = [{ text: label.value, region: true, section: line.section }];
+    if (label.role === 'description') group.desc = [{ text: label.value, region: true, section: line.section, besideTable: line.besideTable }];
     else group.fields.set(label.role, label.value);
   }
   flush();
@@ -180,7 +180,14 @@ function emitGroup(group: Group, out: Extraction): void {
     // Event Viewer's "Description:" opens with "ECMA2 MA export run caused an error.": furniture, not an error
     const desc = group.desc.filter((l) => !isBoilerplate(l.text));
     const text = desc.map((l) => l.text).join('\n');
-    emitted += emitFromText(text, findFamilies(text), ctx, out, true);
+    const matches = findFamilies(text);
+    if (!matches.length && group.desc[0]?.besideTable && !hasObject(ctx) && !ctx.attributes.some((a) => a.value)) {
+      // "Error: …" beside an error table's rows, naming nothing: a note, as in leftovers
+      if (text && out.unparsed.length < MAX_UNPARSED) out.unparsed.push(collapse(text));
+    } else {
+      const made = emitFromText(text, matches, ctx, out, true);
+      emitted += matches.length ? made : markLoose(out, made);
+    }
   }
   emitted += processFree(group.free, group.desc || !hasObject(ctx) ? emptyContext(ctx.section) : ctx, out);
   if (!emitted && hasObject(ctx) && (ctx.errorCode || ctx.attributes.length)) {
@@ -269,6 +276,16 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
   return emitted;
 }
 
+/**
+ * Of the `made` records just made from text no known sentence explains, those that name no
+ * object and no value: if an error table follows, they introduced it (Extraction.loose).
+ * Returns `made`.
+ */
+function markLoose(out: Extraction, made: number): number {
+  if (made) for (const e of out.errors.slice(-made)) if (!e.identity && !e.onPremisesObjectId && !e.attributes.some((a) => a.value)) (out.loose ??= []).push(e);
+  return made;
+}
+
 const NO_CELLS: FlatCells = noCells();
 const COLON_END = /[:：]\s*$/;
 
@@ -334,7 +351,7 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
           text = text.slice(0, cut);
         }
       }
-      emitted += emitFromText(text, [], row, out, true);
+      emitted += markLoose(out, emitFromText(text, [], row, out, true));
       identity = null;
     }
     pending = [];

@@ -19,6 +19,12 @@ export const MAX_UNPARSED = 200;
 export interface Extraction {
   errors: SyncError[];
   unparsed: string[];
+  /**
+   * Records of prose alone (no object, no value, no known sentence), made before any error
+   * table's header: if such a table follows, they were what introduced it ("Sync failed for the
+   * objects below"), and the extractor takes them back (blind49).
+   */
+  loose?: SyncError[];
 }
 
 export interface Context {

@@ -314,6 +314,8 @@ class ReportBody implements BlockSink {
       if (isForwardHeaderRow(block.cells)) return;
     }
     this.extractor.add(block);
+    // records the extractor took back (prose above a table) lose their place here too
+    for (const at of this.extractor.takeDropped().reverse()) this.linesAtRecord.splice(at, 1);
     this.mark();
   }
 

@@ -378,6 +378,28 @@ describe('a sentence that introduces the list', () => {
     expect(fromText).toEqual([['DuplicateAttribute', 'john@contoso.com', null]]);
   });
 
+  // blind49: prose that uses an error's words, above the table or beside it, made a record of no object
+  it.each([
+    'Sync failed for the objects below',
+    'Note: the duplicate value below is also on a contact',
+    'Error: valor duplicado en ProxyAddresses.',
+    'We were unable to fix these ourselves, please have a look',
+  ])('"%s" above the table, or below it, is a note: one record, the row\'s', (note) => {
+    const rows = (before: string, after: string) =>
+      `<h2>Directory Synchronization Error Report</h2><p>${before}</p><table><tr><th>Identity</th><th>Error Description</th></tr><tr><td>john@contoso.com</td><td>${UPN}</td></tr></table><p>${after}</p>`;
+    for (const html of [rows(note, ''), rows('', note)]) {
+      const out = extractErrors(htmlToBlocks(html));
+      expect(out.errors.map((e) => [e.category, e.identity])).toEqual([['DuplicateAttribute', 'john@contoso.com']]);
+      expect(out.unparsed.join(' ')).toContain(note.replace(/^Error: /, ''));
+    }
+    const text = ['Directory Synchronization Error Report', '', note, '', 'Identity\tError Description', `john@contoso.com\t${UPN}`].join('\n');
+    expect(records(text)).toEqual([['DuplicateAttribute', 'john@contoso.com', null]]);
+  });
+
+  it('with no table after it, an error text that names nothing is still an error of the whole tenant', () => {
+    expect(records(['Directory Synchronization Error Report', '', 'The export failed: the connector space is corrupt.'].join('\n'))).toEqual([['Unknown', null, null]]);
+  });
+
   it('an error sentence that ends in a colon still is one where it names its object', () => {
     const text = ['Directory Synchronization Error Report', '', 'john@contoso.com', 'The export of this object failed with the following error:'].join('\n');
     expect(records(text)).toEqual([['Unknown', 'john@contoso.com', null]]);
