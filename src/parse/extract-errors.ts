@@ -107,6 +107,9 @@ export class ErrorExtractor implements BlockSink {
 
   finish(): Extraction {
     this.endText();
+    // prose beside real errors (a note, a disclaimer, how-to steps) names nothing that failed:
+    // only a report that holds nothing else keeps it as its errors
+    if (this.out.loose?.length && this.out.loose.length < this.out.errors.length) this.takeBackLoose();
     delete this.out.loose;
     return this.out;
   }
@@ -119,8 +122,8 @@ export class ErrorExtractor implements BlockSink {
   }
 
   /**
-   * An error table's header: the prose records made above it (Extraction.loose) introduced the
-   * table, and are kept as text the admin may read, not as errors.
+   * The prose records made so far (Extraction.loose) introduced an error table, or stood beside
+   * real errors: kept as text the admin may read, not as errors.
    */
   private takeBackLoose(): void {
     for (const e of this.out.loose ?? []) {

@@ -238,12 +238,14 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
     let leftoverEnd = first;
     // under a header that puts the name after the description, the line before a sentence ends the row before
     const previous = first > from && !sides.after?.hasIdentity ? lines[first - 1]! : null;
-    const before = sameLinePrefix ? peelCells(sameLinePrefix.replace(/[|:,-]\s*$/, ''), sides.before) : null;
+    // a sentence about the whole tenant ("This company has exceeded the number of objects …") names no object
+    const aboutTenant = match.category === 'QuotaExceeded';
+    const before = sameLinePrefix && !aboutTenant ? peelCells(sameLinePrefix.replace(/[|:,-]\s*$/, ''), sides.before) : null;
     if (!row.identity && before && (!before.identity || looksLikeIdentity(before.identity))) fillRow(row, before);
     // the name on the line above, alone or with the cells lynx wrapped before the sentence
     // ("alex@contoso.com User AttributeValueMustBeUnique" / "Unable to update …"; "cloud.admin@… User" /
     // "DeletingCloudOnlyObjectNotAllowed Deleting a …")
-    const above = !row.identity && (!before || !before.identity) && previous && previous !== header?.line ? peelCells(previous.text, sides.before) : null;
+    const above = !row.identity && !aboutTenant && (!before || !before.identity) && previous && previous !== header?.line ? peelCells(previous.text, sides.before) : null;
     if (above?.identity && looksLikeIdentity(above.identity)) {
       fillRow(row, above);
       leftoverEnd = first - 1;
@@ -351,7 +353,9 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
           text = text.slice(0, cut);
         }
       }
-      emitted += markLoose(out, emitFromText(text, [], row, out, true));
+      const made = emitFromText(text, [], row, out, true);
+      // under a flattened table's header the text is a row, whose name the flattening may have lost
+      emitted += header ? made : markLoose(out, made);
       identity = null;
     }
     pending = [];

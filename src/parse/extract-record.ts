@@ -150,7 +150,8 @@ export function looksLikeIdentity(text: string): boolean {
   const t = text.trim();
   if (EMAIL_RE.test(t)) return true;
   if (!t || t.length > 80 || t.split(/\s+/).length > 6) return false;
-  return !/[:.!?]$/.test(t) && !t.includes(':') && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t);
+  // a sentence's end or a label's colon, ASCII or full-width (CJK): no name
+  return !/[:.!?。！？：]$/.test(t) && !/[:：]/.test(t) && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t);
 }
 
 /** Three words or more (or a CJK phrase): a label such as "Subject: Sync Error Report" is not an error. */

@@ -314,8 +314,6 @@ class ReportBody implements BlockSink {
       if (isForwardHeaderRow(block.cells)) return;
     }
     this.extractor.add(block);
-    // records the extractor took back (prose above a table) lose their place here too
-    for (const at of this.extractor.takeDropped().reverse()) this.linesAtRecord.splice(at, 1);
     this.mark();
   }
 
@@ -326,6 +324,9 @@ class ReportBody implements BlockSink {
   }
 
   private mark(): void {
+    // records the extractor took back (prose around the errors) lose their place here too
+    // (in the order taken: each index counts the records left after the one before)
+    for (const at of this.extractor.takeDropped()) this.linesAtRecord.splice(at, 1);
     while (this.linesAtRecord.length < this.extractor.count) this.linesAtRecord.push(this.lines.length);
   }
 }

@@ -396,6 +396,14 @@ describe('a sentence that introduces the list', () => {
     expect(records(text)).toEqual([['DuplicateAttribute', 'john@contoso.com', null]]);
   });
 
+  it('beside errors in sentences (no table), prose that names nothing is a note; the quota error takes no name from the line above it (blind49)', () => {
+    const QUOTA = 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.';
+    for (const note of ['以下のエラーを修正してください。', 'Sync failed for the objects below', 'Confidentiality notice: if you received this in error, please delete it.']) {
+      const text = ['Directory Synchronization Error Report', '', 'The following errors occurred during synchronization:', '', note, QUOTA, '', 'Tracking ID: 2b7e1516-28ae-4d2a-a6f7-15880c3c9f0e'].join('\n');
+      expect(records(text), note).toEqual([['QuotaExceeded', null, null]]);
+    }
+  });
+
   it('with no table after it, an error text that names nothing is still an error of the whole tenant', () => {
     expect(records(['Directory Synchronization Error Report', '', 'The export failed: the connector space is corrupt.'].join('\n'))).toEqual([['Unknown', null, null]]);
   });
