@@ -280,8 +280,7 @@ function processFree(lines: Line[], ctx: Context, out: Extraction): number {
 
 /**
  * Of the `made` records just made from text no known sentence explains, those that name no
- * object and no value: if an error table follows, they introduced it (Extraction.loose).
- * Returns `made`.
+ * object and no value: provisional (Extraction.loose). Returns `made`.
  */
 function markLoose(out: Extraction, made: number): number {
   if (made) for (const e of out.errors.slice(-made)) if (!e.identity && !e.onPremisesObjectId && !e.attributes.some((a) => a.value)) (out.loose ??= []).push(e);

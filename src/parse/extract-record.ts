@@ -20,9 +20,9 @@ export interface Extraction {
   errors: SyncError[];
   unparsed: string[];
   /**
-   * Records of prose alone (no object, no value, no known sentence), made before any error
-   * table's header: if such a table follows, they were what introduced it ("Sync failed for the
-   * objects below"), and the extractor takes them back (blind49).
+   * Records of prose alone (no object, no value, no known sentence): if an error table follows
+   * ("Sync failed for the objects below"), or the mail holds real errors beside them (a note, a
+   * disclaimer), they were prose around the list, and the extractor takes them back (blind49).
    */
   loose?: SyncError[];
 }
