@@ -26,10 +26,12 @@ export function parseAttributeList(list: string): Attribute[] {
   for (let from = 0; from <= inner.length; ) {
     let end = entryEnd(inner, from);
     let entry = inner.slice(from, end);
-    // an X.400 address holds `;` of its own ("X400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;"): its
-    // parts, each "key=value", stay with it (blind45 Q10: each part was made a value)
-    if (X400_RE.test(entry)) {
-      while (end < inner.length && X400_PART_RE.test(inner.slice(end + 1, entryEnd(inner, end + 1)))) end = entryEnd(inner, end + 1);
+    // an X.400 or a UM address holds `;` of its own ("X400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;",
+    // "EUM:1234;phone-context=contoso.com"): its parts, each "key=value", stay with it (blind45 Q10,
+    // blind50), and so does its own final `;` before the list's (";;")
+    if (OWN_SEMICOLONS_RE.test(entry)) {
+      while (end < inner.length && ADDRESS_PART_RE.test(inner.slice(end + 1, entryEnd(inner, end + 1)))) end = entryEnd(inner, end + 1);
+      if (inner.charCodeAt(end) === 0x3b && inner.charCodeAt(end + 1) === 0x3b) end++;
       entry = inner.slice(from, end);
     }
     if (entry.includes(',')) for (const piece of splitCommaForm(entry)) current = addEntry(piece, current, attributes);
@@ -44,9 +46,10 @@ function entryEnd(inner: string, from: number): number {
   const semi = inner.indexOf(';', from);
   return semi < 0 ? inner.length : semi;
 }
-const X400_RE = /\bx400:/i;
-/** One part of an X.400 address: a short key and `=` (c, a, p, o, s, g, ou1…). */
-const X400_PART_RE = /^\s*[A-Za-z]{1,3}\d?=/;
+/** Proxy addresses whose text holds `;`: X.400's and Exchange Unified Messaging's. */
+const OWN_SEMICOLONS_RE = /\b(?:x400|eum):/i;
+/** One part of such an address: a key and `=` (X.400's c, a, p, o, s, g, ou1…; EUM's phone-context). */
+const ADDRESS_PART_RE = /^\s*[A-Za-z][\w-]*=/;
 
 /** Adds what one entry of a bracket list says to `attributes`; returns the attribute its values now belong to. */
 function addEntry(rawEntry: string, current: string | null, attributes: Attribute[]): string | null {

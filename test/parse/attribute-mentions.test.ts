@@ -33,11 +33,20 @@ describe('parseAttributeList', () => {
     ]);
   });
 
-  it('keeps an X.400 address whole, its own `;` parts included, between the values around it (blind45 Q10)', () => {
+  it('keeps an X.400 address whole, its own `;` parts and final `;` included, between the values around it (blind45 Q10, blind50)', () => {
+    // Exchange writes an X.400 proxy address with a final `;` ("…;S=Gu;G=Lee;"): the list's own follows it
     expect(parseAttributeList('[ProxyAddresses SMTP:lee.gu@contoso.com;X400:c=US;a= ;p=Contoso;o=Exchange;s=Gu;g=Lee;;smtp:lee@contoso.com;]')).toEqual([
       { name: 'ProxyAddresses', value: 'SMTP:lee.gu@contoso.com' },
-      { name: 'ProxyAddresses', value: 'X400:c=US;a= ;p=Contoso;o=Exchange;s=Gu;g=Lee' },
+      { name: 'ProxyAddresses', value: 'X400:c=US;a= ;p=Contoso;o=Exchange;s=Gu;g=Lee;' },
       { name: 'ProxyAddresses', value: 'smtp:lee@contoso.com' },
+    ]);
+  });
+
+  it("keeps a Unified Messaging address whole: its phone-context is no value of its own (blind50)", () => {
+    expect(parseAttributeList('[ProxyAddresses SMTP:voice@contoso.com;EUM:1234;phone-context=contoso.com;smtp:v2@contoso.com;]')).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:voice@contoso.com' },
+      { name: 'ProxyAddresses', value: 'EUM:1234;phone-context=contoso.com' },
+      { name: 'ProxyAddresses', value: 'smtp:v2@contoso.com' },
     ]);
   });
 });
