@@ -288,7 +288,6 @@ function markLoose(out: Extraction, made: number): number {
 }
 
 const NO_CELLS: FlatCells = noCells();
-const COLON_END = /[:：]\s*$/;
 
 /** The cells in words after a sentence, when all of them are cells (a name only where the header has one after the description and the row has none yet). */
 function cellsAfter(words: string, row: Context, side: Side | null): FlatCells {
@@ -333,10 +332,7 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
   let previous: Line | null = null;
   const flush = (): void => {
     let text = pending.map((l) => l.text).join(' ');
-    // a paragraph that ends in a colon and names nothing introduces what follows ("The following
-    // objects could not be synchronized:", in any language): the list after it holds the errors
-    const leadIn = !identity && !lead.identity && !lead.objectId && COLON_END.test(text);
-    const errorish = pending.length > 0 && !leadIn && readsAsError(text);
+    const errorish = pending.length > 0 && readsAsError(text);
     if (errorish && pending[0]!.besideTable) {
       // a note beside an error table's rows: the admin reads it in unparsed, and the name above it is spent as before
       if (out.unparsed.length < MAX_UNPARSED) out.unparsed.push(collapse(text));
