@@ -19,15 +19,30 @@ export function bracketIn(message: string): Attribute[] | null {
     const open = shape.indexOf('[', from);
     const close = open < 0 ? -1 : shape.indexOf(']', open);
     if (close < 0) return open < 0 ? null : openBracket(message.slice(open + 1));
-    const inner = message.slice(shape.lastIndexOf('[', close) + 1, close);
-    const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
-    if (first && canonicalAttribute(first)) {
-      const list = parseAttributeList(`[${inner}]`);
-      if (list.length) return list;
+    const start = shape.lastIndexOf('[', close);
+    const list = listIn(message.slice(start + 1, close));
+    if (list) return list;
+    // a value's own pair ("cn=john[1]", blind50): the list is the bracket still open around it
+    const outer = start > from ? shape.lastIndexOf('[', start - 1) : -1;
+    if (outer >= from) {
+      LIST_WITH_PAIRS.lastIndex = outer;
+      const whole = LIST_WITH_PAIRS.exec(shape)?.[0];
+      const around = whole && listIn(message.slice(outer + 1, outer + whole.length - 1));
+      if (around) return around;
     }
     from = close + 1;
   }
 }
+
+/** The attributes of a bracket's inside, when it starts with an attribute's name. */
+function listIn(inner: string): Attribute[] | null {
+  const first = /^[A-Za-z][\w.]*(?=\s|$)/.exec(inner)?.[0];
+  if (!first || !canonicalAttribute(first)) return null;
+  const list = parseAttributeList(`[${inner}]`);
+  return list.length ? list : null;
+}
+/** A bracket whose inside holds only simple pairs of its own; sticky, so each scan stops at the first stray `[`. */
+const LIST_WITH_PAIRS = /\[(?:[^[\]]|\[[^[\]]*\])*\]/y;
 
 /**
  * A bracket left open: "[SipProxyAddress user01@contoso.com ディレクトリで重複している…" (a

@@ -39,10 +39,11 @@ function words(phrase: string): string {
 const P = PRODUCT;
 /**
  * Microsoft's bracketed attribute list, "[UserPrincipalName ann@contoso.com;]". A value may hold
- * an empty pair of its own: a binary attribute is printed as its .NET type name,
- * "[OnPremiseSecurityIdentifier System.Byte[];]" (an export error quoted by orbid365.be).
+ * a pair of its own: a binary attribute is printed as its .NET type name,
+ * "[OnPremiseSecurityIdentifier System.Byte[];]" (an export error quoted by orbid365.be), and a
+ * DN or X500 value may end "cn=john[1]" (blind50).
  */
-const BRACKET_LIST = '\\[(?:\\[\\]|[^\\]])*\\]';
+const BRACKET_LIST = '\\[(?:\\[[^[\\]]*\\]|[^\\]])*\\]';
 const none = (): Attribute[] => [];
 
 const FAMILIES: Family[] = [

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bracketIn } from '../../src/parse/attribute-mentions.ts';
 import { parseAttributeList } from '../../src/parse/brackets.ts';
+import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { textToBlocks } from '../../src/parse/text-blocks.ts';
 
 /** Attribute lists in texts no English sentence explains (src/parse/attribute-mentions.ts). */
 describe('bracketIn', () => {
@@ -22,6 +24,25 @@ describe('bracketIn', () => {
     const text = 'the attributes have values: [OnPremiseSecurityIdentifier System.Byte[];]. Correct or remove the duplicate values.';
     expect(bracketIn(text)).toEqual([{ name: 'OnPremisesSecurityIdentifier', value: 'System.Byte[]' }]);
     expect(bracketIn('see [] and [UserPrincipalName ann@contoso.com;]')).toEqual([{ name: 'UserPrincipalName', value: 'ann@contoso.com' }]);
+  });
+
+  it("keeps a value's own pair of brackets whole: \"cn=john[1]\" ends the value, not the list (blind50 V3)", () => {
+    const x500 = 'X500:/o=Contoso/ou=Exchange/cn=Recipients/cn=john[1]';
+    expect(bracketIn(`a value in the local directory: [ProxyAddresses ${x500};smtp:john@contoso.com;] Fix it.`)).toEqual([
+      { name: 'ProxyAddresses', value: x500 },
+      { name: 'ProxyAddresses', value: 'smtp:john@contoso.com' },
+    ]);
+    // a stray bracket before the list is no part of it; a pair that names nothing is passed over
+    expect(bracketIn('see [note [UserPrincipalName ann@contoso.com;]')).toEqual([{ name: 'UserPrincipalName', value: 'ann@contoso.com' }]);
+    expect(bracketIn('see [1] and [UserPrincipalName ann@contoso.com;]')).toEqual([{ name: 'UserPrincipalName', value: 'ann@contoso.com' }]);
+  });
+
+  it("reads the same value out of Microsoft's duplicate sentence", () => {
+    const x500 = 'X500:/o=Contoso/ou=Exchange/cn=Recipients/cn=john[1]';
+    const sentence = `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [ProxyAddresses ${x500};]. Correct or remove the duplicate values in your local directory.`;
+    const [e] = extractErrors(textToBlocks(['Identity\tError Description', `John\t${sentence}`].join('\n'))).errors;
+    expect(e).toMatchObject({ category: 'DuplicateAttribute', identity: 'John', attributes: [{ name: 'ProxyAddresses', value: x500 }] });
+    expect(e!.message).toMatch(/local directory\.$/);
   });
 });
 
