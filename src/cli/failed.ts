@@ -13,6 +13,7 @@ import { dropSetAside, releaseSetAside, setAsideMessages } from '../ingest/set-a
 import { terminalText } from '../terminal-text.ts';
 import { UsageError } from './usage.ts';
 import { earliestRun } from './replay-order.ts';
+import { arrivalOf } from '../parse/report-ref.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
@@ -170,7 +171,7 @@ async function mailsInRunOrder(runtime: Runtime, chosen: FailedJobInfo[]): Promi
   const mails: Array<{ f: FailedJobInfo; run: number }> = [];
   for (const f of chosen.filter((c) => c.queue === 'mail')) {
     const mail = await runtime.store.get(f.id);
-    mails.push({ f, run: mail ? await earliestRun(mail.raw, new Date(mail.receivedAt), runtime.config.ingest.maxMailBytes) : Infinity });
+    mails.push({ f, run: mail ? await earliestRun(mail.raw, arrivalOf(mail.origin, new Date(mail.receivedAt)), runtime.config.ingest.maxMailBytes) : Infinity });
   }
   return [...chosen.filter((c) => c.queue !== 'mail'), ...mails.sort((a, b) => a.run - b.run).map((m) => m.f)];
 }

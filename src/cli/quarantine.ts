@@ -11,6 +11,7 @@ import { openRedis } from '../redis/connection.ts';
 import { terminalText } from '../terminal-text.ts';
 import { oneReportAtATime } from './replay-flow.ts';
 import { earliestRun } from './replay-order.ts';
+import { arrivalOf } from '../parse/report-ref.ts';
 
 /** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
 
@@ -73,7 +74,7 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
         process.stderr.write(`${entry.mailId}: no longer in the mail store (${config.ingest.storeDir}, kept ${config.ingest.retentionDays} days): left in quarantine\n`);
         continue;
       }
-      stored.push({ entry, mail, run: await earliestRun(mail.raw, new Date(mail.receivedAt), config.ingest.maxMailBytes) });
+      stored.push({ entry, mail, run: await earliestRun(mail.raw, arrivalOf(mail.origin, new Date(mail.receivedAt)), config.ingest.maxMailBytes) });
     }
     // held mails of one tenant (months of reports from a sender trust did not know) are applied
     // as their runs happened, one report at a time when worked here, as a replay does: released

@@ -4,7 +4,7 @@ import { MailOriginSchema, type MailOrigin } from '../../schemas/jobs.schema.ts'
 import { readMailInputs, type ReadMailOptions } from '../ingest/mail-files.ts';
 import type { StoredMailRecord } from '../ingest/mail-store.ts';
 import { parseMail } from '../parse/parse-mail.ts';
-import { runTime } from '../parse/report-ref.ts';
+import { arrivalOf, runTime, UNDATED_RUN } from '../parse/report-ref.ts';
 
 /** One mail a replay reads, from a file, an mbox, an IMAP folder or a Graph mailbox folder. */
 export interface ReplayInput {
@@ -72,7 +72,7 @@ export async function* inRunOrder(inputs: AsyncGenerator<ReplayInput>, maxBytes:
       return;
     }
     bytes += input.raw.length;
-    held.push({ input, at: await earliestRun(input.raw, input.receivedAt, maxBytes) });
+    held.push({ input, at: await earliestRun(input.raw, arrivalOf(input.origin, input.receivedAt), maxBytes) });
   }
   yield* byRun(held);
 }
@@ -84,12 +84,13 @@ function byRun(held: Array<{ input: ReplayInput; at: number }>): ReplayInput[] {
 
 /**
  * The earliest run a mail's reports cover (epoch ms), as the ticket stage orders them: a
- * report that says nothing of its run by when the mail came (a mailbox's arrival; for a file,
- * now, so last), and a mail that is no report last. (A quarantine release orders by it too.)
+ * report that says nothing of its run by when the mail came (a mailbox's arrival; for a file or
+ * an mbox, UNDATED_RUN, so first), and a mail that is no report last. (A quarantine release
+ * orders by it too.)
  */
-export async function earliestRun(raw: Buffer, receivedAt: Date, maxBytes: number): Promise<number> {
+export async function earliestRun(raw: Buffer, arrival: Date | null, maxBytes: number): Promise<number> {
   const outcome = await parseMail(raw, { maxBytes });
   if (!outcome.ok) return Infinity;
-  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? receivedAt.getTime() : runTime(r))));
+  return Math.min(...outcome.reports.map((r) => (Number.isNaN(runTime(r)) ? (arrival?.getTime() ?? Date.parse(UNDATED_RUN)) : runTime(r))));
 }
 

@@ -20,6 +20,7 @@ import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/worker
 import { terminalText } from '../terminal-text.ts';
 import { failedCounts, failedSince, oneReportAtATime } from './replay-flow.ts';
 import { fileInputs, inRunOrder, ORDER_BUDGET_BYTES, type ReplayInput } from './replay-order.ts';
+import { arrivalOf, runText } from '../parse/report-ref.ts';
 
 /** What `syncdesk replay` does (loaded when it runs; see replay-command.ts, which checks the options). */
 
@@ -255,8 +256,8 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
       }
       for (const report of r.outcome?.ok ? r.outcome.reports : []) {
         // the reference the ingestor queues the report with (the same context: the same ids)
-        const ref = runtime.reportRef(report, { mailId: r.mailId, receivedAt: input.receivedAt, envelopeFrom: null });
-        print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${ref.coversAt}), ${report.errors.length} error(s)`);
+        const ref = runtime.reportRef(report, { mailId: r.mailId, receivedAt: arrivalOf(input.origin, input.receivedAt), envelopeFrom: null });
+        print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${runText(ref.coversAt)}), ${report.errors.length} error(s)`);
         const tickets = plan ? await planTickets(runtime, plan, { report: ref, errors: report.errors }, print) : null;
         mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, tickets });
         const queued = r.reports?.find((q) => q.reportId === ref.reportId);

@@ -5,6 +5,7 @@ import type { ParseOutcome } from '../../schemas/report.schema.ts';
 import type { Logger } from '../logger.ts';
 import type { MailDocument } from '../parse/mail-tree.ts';
 import { parseMail } from '../parse/parse-mail.ts';
+import { arrivalOf } from '../parse/report-ref.ts';
 import { createReplicaAck } from '../redis/replica-ack.ts';
 import { decideIngest, describeDecision, duplicateReportReason, plannedLookups, withoutTaken, type DuplicateDecision, type IngestDecision, type IngestLookups, type MailOutcome, type MailStatus } from './ingest-decision.ts';
 import { createLedger, type Ledger, type LedgerEntry } from './ledger.ts';
@@ -208,7 +209,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     // another ingestor may have claimed one of the ids since the decision: that report is its own
     const claimed = withoutTaken(d, await ledger.claimMessageIds(mailId, d.claims));
     if (claimed.step !== 'queue') return duplicateOfReport(claimed, log);
-    const reports = await deps.queueReports(claimed.reports, { mailId, receivedAt: meta.receivedAt, envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
+    const reports = await deps.queueReports(claimed.reports, { mailId, receivedAt: arrivalOf(meta.origin, meta.receivedAt), envelopeFrom: meta.envelopeFrom ?? null }, rerun ? { rerun } : {});
     await ledger.update(mailId, { status: 'queued', reason: describeDecision(claimed).reason });
     log.info({ action: 'ingest', code: 'queued', reports: reports.length, trust: d.verdict.reason }, 'reports queued for resolve and ticket');
     return answer(claimed, true, { reports });

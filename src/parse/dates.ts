@@ -235,12 +235,22 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     const pm = dayPeriods.get(wordKey(after ?? '')) ?? dayPeriods.get(wordKey(before ?? ''));
     if (pm === true && hours < 12) hours += 12;
     if (pm === false && hours === 12) hours = 0;
+  } else {
+    // an hour alone with its day period ("Monday, March 9, 2026 6 PM GMT", blind52): not midnight
+    const hour = HOUR_ALONE.exec(rest);
+    const pm = hour ? words().dayPeriods.get(wordKey(hour[2]!)) : undefined;
+    if (hour && pm !== undefined) {
+      hours = (Number(hour[1]) % 12) + (pm ? 12 : 0);
+      zoneText = rest.slice(hour.index + hour[0].length);
+    }
   }
   if (year < 1990 || year > 2100 || mon < 0 || mon > 11 || day.day < 1 || day.day > 31 || hours > 23 || minutes > 59 || seconds > 60) return null;
   const offset = zoneOffsetMinutes(zoneText) ?? options.offsetMinutes ?? 0;
   const ms = Date.UTC(year, mon, day.day, hours, minutes, seconds) - offset * 60_000;
   return new Date(ms).toISOString();
 }
+
+const HOUR_ALONE = /(?<![\d:.])(1[0-2]|0?[1-9])\s*(\p{L}\.?(?:\s?\p{L}+\.?)?)/u;
 
 /** A calendar day read from a date's text, and the text after it (its time and zone). */
 interface DayReading {

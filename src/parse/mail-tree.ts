@@ -224,11 +224,25 @@ function headerFields(lines: ReadonlyArray<{ key: string; line: string }>): Map<
  * Apple Mail's as a saved text gives it) is read as a loose date instead, or is no date.
  */
 function sentAtOf(mail: ParsedMail): string | null {
-  const line = mail.headerLines?.find((h) => h.key === 'date')?.line;
-  if (!line) return savedSentAt(mail.headerLines ?? []);
-  const value = headerValue(line);
-  if (!value) return null;
-  return Number.isNaN(Date.parse(value)) ? parseLooseDate(value) : plausibleDate(mail.date);
+  const lines = mail.headerLines ?? [];
+  const line = lines.find((h) => h.key === 'date')?.line;
+  const value = line ? headerValue(line) : '';
+  // a Date in a client's own words ("Montag, 2. März 2026 07:34") comes as UTF-8 bytes, as a saved text's labels do
+  const dated = !line ? savedSentAt(lines) : !value ? null : Number.isNaN(Date.parse(value)) ? parseLooseDate(utf8OrAsIs(value)) : plausibleDate(mail.date);
+  return dated ?? deliveredAt(lines);
+}
+
+/**
+ * With no Date to read, the first relay's time in the Received headers (after each one's `;`):
+ * the mail's own record of when it was sent, where else a replay could only date it by when
+ * it is replayed, which would make an old report the newest (blind52 T1).
+ */
+function deliveredAt(lines: ReadonlyArray<{ key: string; line: string }>): string | null {
+  const times = lines
+    .filter((h) => h.key === 'received')
+    .map((h) => Date.parse(headerValue(h.line).split(';').pop() ?? ''))
+    .filter((t) => plausibleDate(new Date(t)) !== null);
+  return times.length ? new Date(Math.min(...times)).toISOString() : null;
 }
 
 /**

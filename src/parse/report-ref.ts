@@ -1,4 +1,4 @@
-import type { ReportRef } from '../../schemas/jobs.schema.ts';
+import type { MailOrigin, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { ParsedReport } from '../../schemas/report.schema.ts';
 
 /**
@@ -13,7 +13,8 @@ import type { ParsedReport } from '../../schemas/report.schema.ts';
  */
 export interface ReportContext {
   mailId: string | null;
-  receivedAt: Date;
+  /** When the mail came; null when nothing says (arrivalOf): a report dated nowhere then covers UNDATED_RUN. */
+  receivedAt: Date | null;
   envelopeFrom: string | null;
   source?: ReportRef['source'];
 }
@@ -23,6 +24,24 @@ export type ToReportRef = (report: ParsedReport, ctx: ReportContext) => ReportRe
 /** When the run a report covers was, as `coversAt` says it (epoch ms); NaN when the report says nothing of it. */
 export function runTime(report: Pick<ParsedReport, 'reportedAt' | 'sentAt'>): number {
   return Date.parse(report.reportedAt ?? report.sentAt ?? '');
+}
+
+/**
+ * The run of a report that no run time, Date or Received header dates and whose mail came from
+ * a file or an mbox: the oldest there is. Dated by the replay's own clock it would be the
+ * newest, and resolve what newer reports still list (blind52 T1); as the oldest it resolves
+ * and reopens nothing a dated report decided, and its problems still get tickets.
+ */
+export const UNDATED_RUN = new Date(0).toISOString();
+
+/** When a mail came, as its origin knows it: a replayed file's or mbox's receivedAt is only when syncdesk read it. */
+export function arrivalOf(origin: MailOrigin, receivedAt: Date): Date | null {
+  return origin === 'replay-file' || origin === 'replay-mbox' ? null : receivedAt;
+}
+
+/** A run time as tickets show it: UNDATED_RUN in words. */
+export function runText(iso: string): string {
+  return iso === UNDATED_RUN ? 'an unknown time (its mail is dated nowhere)' : iso;
 }
 
 /**
@@ -43,7 +62,7 @@ export const toReportRef: ToReportRef = (report, ctx) => {
   const t = report.tenant;
   const named = t.domain ?? t.id ?? t.name ?? report.recipient ?? report.forwardedBy ?? ctx.envelopeFrom;
   // runTime's, else when the mail came
-  const at = report.reportedAt ?? report.sentAt ?? ctx.receivedAt.toISOString();
+  const at = report.reportedAt ?? report.sentAt ?? ctx.receivedAt?.toISOString() ?? UNDATED_RUN;
   const mailReportId = report.messageId ?? ctx.mailId ?? `${named ?? 'unknown'}:${at}`;
   // reports forwarded inline together share their message: each needs an id of its own, or the second would count as applied
   const reportId = report.part ? `${mailReportId}#${report.part}` : mailReportId;

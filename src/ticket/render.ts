@@ -7,6 +7,7 @@ import { keyDisplay } from './correlation-key.ts';
 import { formatCharsShown, lookAlikes, spelledOut } from '../look-alikes.ts';
 import { docLink } from './doc-links.ts';
 import { problemTitle } from './problem-title.ts';
+import { runText } from '../parse/report-ref.ts';
 
 /**
  * Ticket content, desk-neutral (ContentBlocks). Each adapter renders and escapes it in
@@ -323,16 +324,13 @@ function seenBlocks(seen: SeenInfo): ContentBlock[] {
       kind: 'paragraph',
       text: 'syncdesk writes to this ticket when the problem changes, is resolved or comes back; a later report that lists it unchanged adds nothing here.',
     },
-    {
-      kind: 'fields',
-      rows: [
-        ['First seen', seen.firstSeen],
-        ['Last seen', seen.lastSeen],
-        ['Times seen', String(seen.seenCount)],
-      ],
-    },
-    { kind: 'list', items: seen.reports.map((r) => `${r.subject} — covers ${r.coversAt} — ${r.reportId}`) },
+    seenFields(seen),
+    { kind: 'list', items: seen.reports.map((r) => `${r.subject} — covers ${runText(r.coversAt)} — ${r.reportId}`) },
   ];
+}
+
+function seenFields(seen: SeenInfo): ContentBlock {
+  return { kind: 'fields', rows: [['First seen', runText(seen.firstSeen)], ['Last seen', runText(seen.lastSeen)], ['Times seen', String(seen.seenCount)]] };
 }
 
 /**
@@ -345,7 +343,7 @@ export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: Desk
   if (newerRun) {
     body.push({
       kind: 'paragraph',
-      text: `Made from a report older than the newest one applied for this tenant (it covers ${view.report.coversAt}; the newest covers ${newerRun}), which did not list this problem: it may be fixed already. Check before working on it.`,
+      text: `Made from a report older than the newest one applied for this tenant (it covers ${runText(view.report.coversAt)}; the newest covers ${newerRun}), which did not list this problem: it may be fixed already. Check before working on it.`,
     });
   }
   if (followUpOf?.status === 'open') {
@@ -363,7 +361,7 @@ function shownName(t: DeskTicket): string {
 }
 
 function reportLine(report: ReportRef): string {
-  return `report "${report.subject}" (covers ${report.coversAt}, id ${report.reportId})`;
+  return `report "${report.subject}" (covers ${runText(report.coversAt)}, id ${report.reportId})`;
 }
 
 /** `refresh`: the same report looked up again (`failed retry`, `replay --force`), not a new report. */
@@ -398,7 +396,7 @@ export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byRepo
     return [
       reopened,
       { kind: 'paragraph', text: 'Nothing about it changed since this ticket last stated it: the error, who holds the value, the verdict and the steps above still hold.' },
-      { kind: 'fields', rows: [['First seen', seen.firstSeen], ['Last seen', seen.lastSeen], ['Times seen', String(seen.seenCount)]] },
+      seenFields(seen),
     ];
   }
   return [reopened, ...factBlocks(view), ...seenBlocks(seen)];
@@ -423,7 +421,7 @@ export function resolveNote(report: ReportRef, missed: number, reopenWithinDays:
 
 /** The one ticket of a report in digest mode: every problem, with its summary and facts. */
 export function renderDigest(key: string, report: ReportRef, views: ProblemView[]): TicketDraft {
-  const summary = `[Directory sync report] ${views.length} problem(s) — tenant ${tenantLabel(report)} — covers ${report.coversAt}`;
+  const summary = `[Directory sync report] ${views.length} problem(s) — tenant ${tenantLabel(report)} — covers ${runText(report.coversAt)}`;
   const body: ContentBlock[] = [
     { kind: 'paragraph', text: `Problems in ${reportLine(report)}:` },
     { kind: 'list', items: views.map(renderSummary) },

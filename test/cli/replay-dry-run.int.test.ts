@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplayReport } from '../../src/cli/replay.ts';
 import { syncdesk, type CliResult } from '../e2e/helpers.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
-import { services } from '../helpers/services.ts';
 import { plainMail } from '../ingest/helpers.ts';
 import { readTickets } from '../pipeline/helpers.ts';
-import { tempDir, uid } from '../prove/helpers.ts';
+import { uid } from '../prove/helpers.ts';
+import { replayEnv } from './replay-env.ts';
 
 /**
  * `replay --dry-run` predicts: over new, duplicate, not-a-report, too-large, quarantined,
@@ -22,27 +22,13 @@ let dir: string;
 let env: Record<string, string>;
 const id = uid();
 
+let drop: () => Promise<void>;
+
 beforeAll(() => {
-  redis = new Redis(services().REDIS_URL!, { maxRetriesPerRequest: null });
-  dir = tempDir('replay-dry');
-  env = {
-    REDIS_URL: services().REDIS_URL!,
-    REDIS_PREFIX: `d${id}`,
-    MAIL_STORE_DIR: join(dir, 'mail'),
-    TICKET_SINK: 'file',
-    TICKET_DIR: join(dir, 'tickets'),
-    TICKET_RESOLVE_AFTER_MISSING: '1',
-    // files are vouched for by the admin; --verify-senders judges them, and nothing unsigned passes
-    TRUST_POLICY: 'strict',
-    MAX_MAIL_BYTES: '60000',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./offline-dns.mjs', import.meta.url).href}`.trim(),
-  };
+  // files are vouched for by the admin; --verify-senders judges them, and nothing unsigned passes
+  ({ redis, dir, env, drop } = replayEnv(`d${id}`, { TRUST_POLICY: 'strict', MAX_MAIL_BYTES: '60000' }));
 });
-afterAll(async () => {
-  const keys = await redis.keys(`d${id}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-});
+afterAll(() => drop());
 
 const row = (name: string, objectId: string): ReportRow => ({
   object: `${name}@dry${id}.example`,

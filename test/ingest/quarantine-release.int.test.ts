@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger } from '../../src/ingest/ledger.ts';
 import { runCli, tempDir, uid } from '../prove/helpers.ts';
+import { fileDeskEnv } from '../cli/replay-env.ts';
 import { readTickets } from '../pipeline/helpers.ts';
 import { services } from '../helpers/services.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
@@ -35,11 +36,7 @@ function strictTrust(name: string, extra: Record<string, string> = {}) {
   const dir = tempDir(name);
   const prefix = `q${uid()}`;
   const env = {
-    REDIS_URL: services().REDIS_URL!,
-    REDIS_PREFIX: prefix,
-    MAIL_STORE_DIR: join(dir, 'mail'),
-    TICKET_SINK: 'file',
-    TICKET_DIR: join(dir, 'tickets'),
+    ...fileDeskEnv(dir, prefix),
     TRUST_POLICY: 'strict', // the samples are not signed by Microsoft: held back
     ...extra,
   };

@@ -37,6 +37,15 @@ describe('parseLooseDate: dates of real forward headers, in their languages', ()
     expect(parseLooseDate('viernes, 16 de junio de 2017 12:03 a. m.')).toBe('2017-06-16T00:03:00.000Z');
   });
 
+  it('an hour alone with its day period is that hour, not midnight (blind52 T3)', () => {
+    expect(parseLooseDate('Monday, March 9, 2026 6 PM GMT')).toBe('2026-03-09T18:00:00.000Z');
+    expect(parseLooseDate('Monday, March 9, 2026 12 AM')).toBe('2026-03-09T00:00:00.000Z');
+    expect(parseLooseDate('Monday, March 9, 2026 12 PM +0100')).toBe('2026-03-09T11:00:00.000Z');
+    expect(parseLooseDate('March 9, 2026 6 p.m.')).toBe('2026-03-09T18:00:00.000Z');
+    // a number beside a word that is no day period is no hour
+    expect(parseLooseDate('Montag, 9. März 2026 3 Uhr')).toBe('2026-03-09T00:00:00.000Z');
+  });
+
   it('a dotted abbreviation is the month whose long name it starts, when it starts no other', () => {
     // Finnish Gmail's abbreviations, as in public mailing-list quotes ("ti 25. lokak. 2022 klo 10.06")
     expect(parseLooseDate('ti 25. lokak. 2022 klo 10.06')).toBe('2022-10-25T10:06:00.000Z');

@@ -13,6 +13,16 @@ describe('openMail', () => {
     expect((await openMail(mail('Date: Tue, 08 Mar 2022 23:32:40 +0100')))[0]!.sentAt).toBe('2022-03-08T22:32:40.000Z');
   });
 
+  it("reads a Date in a client's own words sent as UTF-8, and with no Date to read, the first relay's time (blind52 T1)", async () => {
+    expect((await openMail(mail('Date: Montag, 2. März 2026 07:34')))[0]!.sentAt).toBe('2026-03-02T07:34:00.000Z');
+    const relayed = (date: string): Buffer =>
+      mail(['Received: from mx.contoso.com by mailbox.contoso.com; Mon, 2 Mar 2026 07:36:10 +0000', 'Received: from mail.protection.outlook.com by mx.contoso.com;\r\n Mon, 2 Mar 2026 08:34:05 +0100', date].join('\r\n'));
+    expect((await openMail(relayed('Date: someday soon')))[0]!.sentAt).toBe('2026-03-02T07:34:05.000Z');
+    expect((await openMail(relayed('X-Date: none')))[0]!.sentAt).toBe('2026-03-02T07:34:05.000Z');
+    // a Date that reads wins over the relays
+    expect((await openMail(relayed('Date: Mon, 02 Mar 2026 07:30:00 +0000')))[0]!.sentAt).toBe('2026-03-02T07:30:00.000Z');
+  });
+
   it('reads UTF-8 bytes sent under a single-byte label as UTF-8, and leaves text that really is in the label alone', async () => {
     // a relay wrote UTF-8 but declared windows-1252 or KOI8-R (two blind tests; fixmystreet #159, a Roundcube issue)
     const part = (charset: string, body: Buffer, meta = ''): Buffer =>
