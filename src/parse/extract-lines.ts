@@ -142,9 +142,10 @@ export function processLines(lines: Line[], out: Extraction): void {
   let awaiting: FieldRole | null = null;
   for (const line of lines) {
     group.section ??= line.section ?? first?.section;
-    const label = spaced.get(line) ?? parseLabel(line.text, inferred);
+    const label = errorAsDescription(spaced.get(line) ?? parseLabel(line.text, inferred));
     if (!label) {
-      if (awaiting) group.fields.set(awaiting, line.text.trim());
+      // a known error sentence is never a wrapped value ("User:" with nothing after it, then the quota error: blind49)
+      if (awaiting && !startsWithKnownError(line.text.trim())) group.fields.set(awaiting, line.text.trim());
       else (group.desc ?? group.free).push(line);
       awaiting = null;
       continue;
@@ -161,6 +162,17 @@ export function processLines(lines: Line[], out: Extraction): void {
     else group.fields.set(label.role, label.value);
   }
   flush();
+}
+
+/** Whether a text opens with one of Microsoft's error sentences (not an error's name alone, "DataValidationFailed"). */
+function startsWithKnownError(text: string): boolean {
+  const first = findFamilies(text)[0];
+  return first?.start === 0 && !first.codeWord;
+}
+
+/** "User: Error 016: Synchronization has been stopped. …": a field whose value is an error sentence is that error's description. */
+function errorAsDescription(label: { role: FieldRole; value: string } | null): { role: FieldRole; value: string } | null {
+  return label && label.role !== 'description' && label.role !== 'errorCode' && label.value && startsWithKnownError(label.value) ? { ...label, role: 'description' } : label;
 }
 
 function emitGroup(group: Group, out: Extraction): void {

@@ -404,6 +404,16 @@ describe('a sentence that introduces the list', () => {
     }
   });
 
+  it("a label's value that is one of Microsoft's error sentences is that error, not the label's field (blind49: \"User:\" above the quota error)", () => {
+    const QUOTA = 'Error 016: Synchronization has been stopped. This company has exceeded the number of objects that can be synchronized. Contact Microsoft Online Services Support.';
+    for (const lines of [['User:', QUOTA], [`User: ${QUOTA}`], ['On-premises object ID:', QUOTA]]) {
+      const text = ['Directory Synchronization Error Report', '', 'The following errors occurred during synchronization:', '', ...lines, 'Tracking ID: 2b7e1516-28ae-4d2a-a6f7-15880c3c9f0e'].join('\n');
+      expect(records(text), lines[0]).toEqual([['QuotaExceeded', null, null]]);
+    }
+    // a field's value is still its own where the error has a label of its own
+    expect(records(['Directory Synchronization Error Report', '', 'User: john@contoso.com', `Error: ${QUOTA}`].join('\n'))).toEqual([['QuotaExceeded', 'john@contoso.com', null]]);
+  });
+
   it('with no table after it, an error text that names nothing is still an error of the whole tenant', () => {
     expect(records(['Directory Synchronization Error Report', '', 'The export failed: the connector space is corrupt.'].join('\n'))).toEqual([['Unknown', null, null]]);
   });
