@@ -144,6 +144,20 @@ describe('per-tenant queues (real RT)', () => {
     expect((await again.findByKey(routed)).map((x) => x.id)).toEqual([t.id]);
   });
 
+  it('finds a ticket an agent moved to a queue without the key field, and the others searched with it (blind53 A1)', async () => {
+    const s = services();
+    const rt = rtClient();
+    const sink = createRtTicketSink({ url: s.RT_URL, token: s.RT_TOKEN, queue: s.RT_QUEUE!, keyField: s.RT_DEDUP_CF! });
+    const keys = ['4', '5', '6'].map((d) => `aadsync-${Date.now().toString(16).padStart(40, d)}`);
+    const made = await Promise.all(keys.map((key) => sink.create({ key, summary: key, keyDisplay: 'x', body: [] }, { idempotencyKey: key })));
+    const other = `Other-${Date.now()}`;
+    expect((await rt.post('/queue', { Name: other })).status).toBe(201);
+    // RT lists that ticket with `CustomFields: ""`: the search once failed on it, and every problem of its chunk with it
+    expect(JSON.stringify((await rt.put(`/ticket/${made[1]!.id}`, { Queue: other })).data)).toMatch(/Queue changed/);
+    const found = await sink.findByKeys!(keys);
+    expect(keys.map((k) => found.get(k)!.map((t) => t.id))).toEqual(made.map((t) => [t.id]));
+  });
+
   it("refuses a tenant's queue without the key field, naming the queue and the setting", async () => {
     const s = services();
     const rt = rtClient();

@@ -33,7 +33,8 @@ interface RtTicket {
   Status?: string;
   Resolved?: string;
   Created?: string;
-  CustomFields?: Array<{ name: string; values: string[] }>;
+  /** `""` (not a list) for a ticket in a queue the key field is not applied to. */
+  CustomFields?: Array<{ name: string; values: string[] }> | string;
 }
 
 /** RT's Subject column holds 200 characters. */
@@ -131,23 +132,38 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     const found = new Map<string, DeskTicket[]>(keys.map((k) => [k, []]));
     for (let i = 0; i < keys.length; i += KEYS_PER_SEARCH) {
       const batch = keys.slice(i, i + KEYS_PER_SEARCH);
-      const query = batch.map((k) => `'CF.{${cfName}}' = ${sqlQuote(k)}`).join(' OR ');
-      for (let page = 1; ; page++) {
-        const res = await http.request<{ items: RtTicket[]; pages: number }>({
-          method: 'GET',
-          url: '/tickets',
-          params: { query, fields: 'Status,Resolved,Created,CustomFields', orderby: 'Created', order: 'DESC', per_page: 100, page },
-        });
-        for (const t of res.data.items) {
-          // TicketSQL `=` on a CF is case-insensitive in some databases: keep exact matches only
-          // (a ticket listed without its fields can only be the one key's searched alone).
-          const values = t.CustomFields?.find((f) => f.name === cfName)?.values ?? (batch.length === 1 ? batch : []);
-          for (const value of values) found.get(value)?.push(toDesk(t, value));
-        }
-        if (page >= Math.ceil(Number(res.data.pages) || 0)) break;
+      let tickets = await searchBatch(batch, cfName);
+      if (!tickets) {
+        // a ticket an agent moved to a queue the key field is not applied to is listed without
+        // its fields (RT 5 gives `CustomFields: ""`), so whose key it holds is not said: each key
+        // of the batch is searched alone, where a match can only be that key's (blind53 A1)
+        log?.debug({ keys: batch.length }, 'rt listed a ticket without its key field: the keys searched one by one');
+        tickets = [];
+        for (const key of batch) tickets.push(...((await searchBatch([key], cfName)) ?? []));
       }
+      for (const t of tickets) found.get(t.key)?.push(t);
     }
     return found;
+  }
+
+  /** The tickets of one ORed search, each under the key it holds; null when a ticket of a search of several keys came without its fields. */
+  async function searchBatch(batch: string[], cfName: string): Promise<DeskTicket[] | null> {
+    const query = batch.map((k) => `'CF.{${cfName}}' = ${sqlQuote(k)}`).join(' OR ');
+    const tickets: DeskTicket[] = [];
+    for (let page = 1; ; page++) {
+      const res = await http.request<{ items: RtTicket[]; pages: number }>({
+        method: 'GET',
+        url: '/tickets',
+        params: { query, fields: 'Status,Resolved,Created,CustomFields', orderby: 'Created', order: 'DESC', per_page: 100, page },
+      });
+      for (const t of res.data.items) {
+        const listed = Array.isArray(t.CustomFields) ? t.CustomFields.find((f) => f.name === cfName)?.values : undefined;
+        if (!listed && batch.length > 1) return null;
+        // TicketSQL `=` on a CF is case-insensitive in some databases: keep exact matches only
+        for (const value of listed ?? batch) if (batch.includes(value)) tickets.push(toDesk(t, value));
+      }
+      if (page >= Math.ceil(Number(res.data.pages) || 0)) return tickets;
+    }
   }
 
   /** A comment, optionally changing the status in the same transaction, then the status confirmed by a read. */
