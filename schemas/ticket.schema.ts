@@ -84,5 +84,11 @@ export const DeskTicketSchema = z.object({
   /** open (new/open/in progress/pending…), resolved (reopenable), closed (terminal), wontfix (leave alone). */
   status: z.enum(DESK_STATUSES),
   resolvedAt: z.string().nullable(),
+  /**
+   * The ticket syncdesk made for the problem, which an agent merged into this one (RT): this one
+   * holds more than the problem (another problem, a user's request), so syncdesk writes notes
+   * to it and never changes its status (blind53 A2, A3).
+   */
+  mergedFrom: z.string().optional(),
 });
 export type DeskTicket = z.infer<typeof DeskTicketSchema>;

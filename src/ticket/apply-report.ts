@@ -9,6 +9,8 @@ import { mapLimit } from './map-limit.ts';
 import { reportStream } from '../parse/report-ref.ts';
 import {
   changedNote,
+  goneNote,
+  mergedNote,
   continuedNote,
   renderDigest,
   renderDraft,
@@ -259,7 +261,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const s = await state.get(before.key);
       if (!s || s.status !== 'open' || !s.ticketId || s.ticketId === next.id || Date.parse(s.lastCoversAt) >= Date.parse(view.report.coversAt)) return null;
       const ticket = await deskTicket(before.key, s);
-      if (ticket?.status !== 'open') return null;
+      if (ticket?.status !== 'open' || ticket.mergedFrom) return null;
       const done = await sink.resolve(ticket, continuedNote(view, next));
       await state.put({ ...s, status: done.status, resolvedAt: done.resolvedAt ?? now().toISOString(), resolvedCoversAt: view.report.coversAt });
       log?.info({ correlationKey: before.key, action: 'resolve', ticketId: ticket.id, continuedIn: next.id }, 'ticket action');
@@ -314,7 +316,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       await createTicket(continued);
       if (continued) await superseded(before, result);
     } else if (ticket.status === 'open') {
-      const adopted = !s || s.ticketId !== ticket.id;
+      const adopted = !s || s.ticketId !== (ticket.mergedFrom ?? ticket.id);
       // An open ticket we have no record of was created by a run that crashed before its
       // state write: it already carries this content, so adopting it must not add a note.
       if (adopted) since = nowIso;
@@ -326,13 +328,19 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       if (adopted || sameContent(s, hash)) action = 'unchanged';
       else {
         action = 'note';
-        await sink.addNote(ticket, changedNote(view, seen, refresh));
-        if (s.summary !== summary) await sink.updateFields(ticket, { summary });
+        const note = changedNote(view, seen, refresh);
+        await sink.addNote(ticket, ticket.mergedFrom ? mergedNote(summary, ticket.mergedFrom, note) : note);
+        // a merged ticket keeps the title its agent's ticket has
+        if (s.summary !== summary && !ticket.mergedFrom) await sink.updateFields(ticket, { summary });
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
     } else if (closedAfterRun(ticket, s, report)) {
       action = 'skip-old';
+    } else if (ticket.mergedFrom) {
+      // the ticket an agent merged it into is done: the problem back is a ticket of its own again, not a reopen of theirs
+      action = 'followup';
+      await createTicket(ticket);
     } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
       action = 'reopen';
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
@@ -354,7 +362,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       fingerprint: view.error.fingerprint,
       ...(family && { family }),
       ...(view.error.valueQuarantined && { quarantined: true }),
-      ticketId: result?.id ?? null,
+      // a merged ticket is known by the id syncdesk made: RT answers for it with the merged one
+      ticketId: result?.mergedFrom ?? result?.id ?? null,
       ticketUrl: result?.url ?? null,
       status: result?.status ?? 'open',
       resolvedAt: result?.resolvedAt ?? null,
@@ -417,11 +426,18 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     if (counted) return null;
     const missed = s.missed + 1;
     const resolve = policy.resolveAfterMissing > 0 && missed >= policy.resolveAfterMissing;
-    const action: TicketAction | null = resolve ? { key, action: 'resolve', ticketId: s.ticketId, summary: s.summary } : null;
+    let action: TicketAction | null = resolve ? { key, action: 'resolve', ticketId: s.ticketId, summary: s.summary } : null;
     const next: KeyState = { ...s, missed, lastMissedReportId: report.reportId, lastMissedCoversAt: report.coversAt };
     if (resolve) {
       const ticket = await deskTicket(key, s);
-      if (ticket?.status === 'open') {
+      if (ticket?.status === 'open' && ticket.mergedFrom) {
+        // merged by an agent into a ticket that holds more (another problem, a user's request): said, not resolved
+        await sink.addNote(ticket, mergedNote(s.summary, ticket.mergedFrom, goneNote(report, missed)));
+        action = { key, action: 'note', ticketId: ticket.id, summary: s.summary };
+        next.status = 'resolved';
+        next.resolvedAt = now().toISOString();
+        next.resolvedCoversAt = report.coversAt;
+      } else if (ticket?.status === 'open') {
         const done = await sink.resolve(ticket, resolveNote(report, missed, policy.reopenWithinDays));
         next.status = done.status;
         next.resolvedAt = done.resolvedAt ?? now().toISOString();
@@ -435,7 +451,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       }
     }
     await state.put(next);
-    if (action) log?.info({ correlationKey: key, action: 'resolve', ticketId: s.ticketId, missed }, 'ticket action');
+    if (action) log?.info({ correlationKey: key, action: action.action, ticketId: action.ticketId, missed }, 'ticket action');
     return action;
   }
 

@@ -419,6 +419,26 @@ export function resolveNote(report: ReportRef, missed: number, reopenWithinDays:
   ];
 }
 
+/**
+ * A note about one problem on a ticket an agent merged syncdesk's ticket into (DeskTicket's
+ * mergedFrom): the ticket is about more than the problem, so the note names it first.
+ */
+export function mergedNote(summary: string, mergedFrom: string, note: ContentBlock[]): ContentBlock[] {
+  return [{ kind: 'paragraph', text: `About ${summary} (ticket ${mergedFrom}, which syncdesk made for it and an agent merged into this one):` }, ...note];
+}
+
+/** The problem of a merged ticket (mergedNote) is gone: said, and the ticket's status left to its agent. */
+export function goneNote(report: ReportRef, missed: number): ContentBlock[] {
+  return [
+    {
+      kind: 'paragraph',
+      text:
+        `It was absent from the last ${missed} report(s) of tenant ${tenantLabel(report)} (latest: ${reportLine(report)}). ` +
+        'This ticket holds more than this problem: its status is left to you.',
+    },
+  ];
+}
+
 /** The one ticket of a report in digest mode: every problem, with its summary and facts. */
 export function renderDigest(key: string, report: ReportRef, views: ProblemView[]): TicketDraft {
   const summary = `[Directory sync report] ${views.length} problem(s) — tenant ${tenantLabel(report)} — covers ${runText(report.coversAt)}`;

@@ -120,7 +120,9 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
   async function read(id: string, key: string): Promise<DeskTicket | null> {
     const res = await http.request<RtTicket>({ method: 'GET', url: `/ticket/${encodeURIComponent(id)}`, acceptStatus: [404] });
     if (res.status === 404) return null;
-    return toDesk(res.data, key);
+    // RT answers for a merged ticket with the one it was merged into
+    const desk = toDesk(res.data, key);
+    return desk.id === String(id) ? desk : { ...desk, mergedFrom: String(id) };
   }
 
   /**
