@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { errorText, fail, pass, warn, type CheckResult } from './check.ts';
+import { diskFix } from '../write-atomic.ts';
 
 /** A folder syncdesk writes to exists (or can be made) and takes a file. */
 export async function checkWritableDir(check: string, dir: string, key: string): Promise<CheckResult> {
@@ -15,7 +16,7 @@ export async function checkWritableDir(check: string, dir: string, key: string):
     if (open) return warn(check, `${abs} is writable; ${open} can be read by every local user (written by an older version, or under a wider umask)`, `chmod -R go-rwx ${abs}`);
     return pass(check, `${abs} is writable`);
   } catch (err) {
-    return fail(check, `${abs}: ${errorText(err)}`, `make the folder writable for the syncdesk user, or set ${key} to one that is`);
+    return fail(check, `${abs}: ${errorText(err)}`, diskFix(err) ?? `make the folder writable for the syncdesk user, or set ${key} to one that is`);
   }
 }
 

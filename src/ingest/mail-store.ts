@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
+import { diskTrouble, writeAtomic } from '../write-atomic.ts';
 
 /**
  * Every mail that may be a report, kept on disk so it can be looked at and re-run later:
@@ -82,15 +83,8 @@ function assertMailId(mailId: string): void {
   if (!MAIL_ID.test(mailId)) throw new MailStoreError(`not a mail id: ${JSON.stringify(mailId)}`);
 }
 
-/**
- * Write-then-rename, so a crash never leaves a half-written file under the final name. Owner
- * only: a kept mail holds a tenant's names and addresses, not for every local account to read.
- */
-async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data, { mode: 0o600 });
-  await rename(tmp, path);
-}
+/** Owner only: a kept mail holds a tenant's names and addresses, not for every local account to read. */
+const MAIL_MODE = 0o600;
 
 export function createMailStore(options: MailStoreOptions): MailStore {
   const { dir, maxMailBytes, retentionDays } = options;
@@ -128,8 +122,12 @@ export function createMailStore(options: MailStoreOptions): MailStore {
         vouched: meta.vouched ?? null,
       };
       // Bytes first, sidecar last: a record on disk always has its bytes.
-      await writeAtomic(emlPath(mailId), truncated ? raw.subarray(0, maxMailBytes) : raw);
-      await writeAtomic(jsonPath(mailId), JSON.stringify(record, null, 2));
+      try {
+        await writeAtomic(emlPath(mailId), truncated ? raw.subarray(0, maxMailBytes) : raw, MAIL_MODE);
+        await writeAtomic(jsonPath(mailId), JSON.stringify(record, null, 2), MAIL_MODE);
+      } catch (err) {
+        throw diskTrouble(err, dir, 'MAIL_STORE_DIR');
+      }
       return { record, created: true };
     },
 

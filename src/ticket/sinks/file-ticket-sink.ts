@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
@@ -8,6 +8,7 @@ import { draftLevel, type DeskExtras } from './desk-kit.ts';
 import { mailNamed } from './mail-attachment.ts';
 import { terminalText } from '../../terminal-text.ts';
 import { escapeMarkdown, toMarkdown } from './markup.ts';
+import { diskTrouble, writeAtomic } from '../../write-atomic.ts';
 
 /**
  * The embedded default desk: one JSON file (the record) and one Markdown file (for people)
@@ -50,12 +51,8 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
   const now = options.now ?? (() => new Date());
   const jsonPath = (id: string) => join(dir, `${id}.json`);
 
-  async function atomicWrite(path: string, content: string): Promise<void> {
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    // the service's own group may read tickets (an agent's account); other local accounts not
-    await writeFile(tmp, content, { encoding: 'utf8', mode: 0o640 });
-    await rename(tmp, path);
-  }
+  // the service's own group may read tickets (an agent's account); other local accounts not
+  const TICKET_MODE = 0o640;
 
   function markdown(t: FileTicket): string {
     const lines = [
@@ -75,11 +72,18 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
     return `${terminalText(lines.join('\n'))}\n`;
   }
 
-  async function save(t: FileTicket): Promise<void> {
-    await mkdir(dir, { recursive: true, mode: 0o750 });
-    // JSON last: it is the record, the Markdown is derived from it.
-    await atomicWrite(join(dir, `${t.id}.md`), markdown(t));
-    await atomicWrite(jsonPath(t.id), `${JSON.stringify(t, null, 2)}\n`);
+  async function save(t: FileTicket, made = false): Promise<void> {
+    const md = join(dir, `${t.id}.md`);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o750 });
+      // JSON last: it is the record, the Markdown is derived from it.
+      await writeAtomic(md, markdown(t), TICKET_MODE);
+      await writeAtomic(jsonPath(t.id), `${JSON.stringify(t, null, 2)}\n`, TICKET_MODE);
+    } catch (err) {
+      // a new ticket's Markdown without its record would read as a second ticket of the problem (blind54 E1)
+      if (made) await rm(md, { force: true }).catch(() => undefined);
+      throw diskTrouble(err, dir, 'TICKET_DIR');
+    }
   }
 
   async function read(id: string): Promise<FileTicket | null> {
@@ -155,9 +159,9 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       };
       // the key marker first: a crash between the two writes leaves a marker without a
       // ticket (ignored by findByKey), never a ticket that findByKey cannot see
-      await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 });
-      await writeFile(join(dir, 'by-key', draft.key, id), '');
-      await save(t);
+      await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 }).catch((err: unknown) => Promise.reject(diskTrouble(err, dir, 'TICKET_DIR')));
+      await writeFile(join(dir, 'by-key', draft.key, id), '').catch((err: unknown) => Promise.reject(diskTrouble(err, dir, 'TICKET_DIR')));
+      await save(t, true);
       if (opts.followUpOf && (await read(opts.followUpOf.id))) {
         await change(opts.followUpOf.id, (old) => old.links.push({ type: 'referred-to-by', id }));
       }
