@@ -14,6 +14,7 @@ import { registerPollGraphCommand } from './poll-graph-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerSnapshotCommand } from './snapshot-command.ts';
 import { commandPath, oneLineUsageErrors, UsageError, usageLine } from './usage.ts';
+import { outOfMemoryFix } from '../redis/eviction.ts';
 
 /**
  * The `syncdesk` command line. Each command lives in its own file and registers itself
@@ -80,7 +81,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(usageLine(err.message, running));
       return 2;
     }
-    process.stderr.write(`syncdesk: ${(err as Error).message}\n`);
+    const oom = outOfMemoryFix(err);
+    process.stderr.write(`syncdesk: ${(err as Error).message}${oom ? `\n  ${oom}` : ''}\n`);
     return isConfigProblem(err) ? EXIT_CONFIG : 1;
   }
 }

@@ -15,6 +15,7 @@ import { actionsOfEarlierAttempts, countActions, processResolveJob, type TicketJ
 import { TransientError } from '../errors.ts';
 import { unresolved } from '../resolve/resolve-error.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
+import { warnIfEvicting } from '../redis/eviction.ts';
 import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
@@ -328,6 +329,8 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
   const config = cliConfig();
   const logger = cliLogger(config);
   const runtime = await openRuntime(config, logger);
+  // a replay writes what an evicting Redis may drop again (blind54 E5): said as a long-running command says it
+  await warnIfEvicting(runtime.redis.client, logger);
   // the text form shows mail text (subjects, names, reasons): a control character in it is shown, not obeyed
   const print: Print = (line = '') => process.stdout.write(`${terminalText(line)}\n`);
   let workers: ReturnType<typeof startWorkers> = [];

@@ -26,20 +26,35 @@ interface ServerFacts {
   policy: string | null;
   /** The server is a Redis Cluster node (INFO cluster). */
   clusterNode: boolean;
+  /** INFO memory's used_memory and maxmemory, in bytes (maxmemory 0: no limit). */
+  memory: { used: number; max: number };
 }
 
 async function inspect(client: RedisClient): Promise<ServerFacts> {
   const info = await client.info('server');
   const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? 'unknown';
-  return { version, policy: await maxmemoryPolicy(client), clusterNode: await isClusterNode(client) };
+  const mem = await client.info('memory');
+  const bytes = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(mem)?.[1] ?? 0);
+  return { version, policy: await maxmemoryPolicy(client), clusterNode: await isClusterNode(client), memory: { used: bytes('used_memory'), max: bytes('maxmemory') } };
 }
 
-function verdict(target: ServerTarget, where: string, { version, policy, clusterNode }: ServerFacts): CheckResult {
+/** Where Redis's memory is that full, writes are near refusal: an OOM stops every queue write (blind54 E4). */
+const FULL_SHARE = 0.9;
+const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+function verdict(target: ServerTarget, where: string, { version, policy, clusterNode, memory }: ServerFacts): CheckResult {
   if (target.kind === 'url' && clusterNode) {
     return fail('redis', `${where}: a node of a Redis Cluster, named as one server (queue commands would fail with MOVED and CROSSSLOT)`, "set REDIS_CLUSTER_NODES to the cluster's nodes (host:port,…) and unset REDIS_URL");
   }
   if (!versionAtLeast(version, MIN_REDIS)) {
     return fail('redis', `${where}: Redis ${version} is too old`, `BullMQ needs Redis ${MIN_REDIS.join('.')} or newer: upgrade the server`);
+  }
+  if (memory.max > 0 && memory.used >= memory.max * FULL_SHARE) {
+    return fail(
+      'redis',
+      `${where}: Redis ${version} uses ${mb(memory.used)} of its maxmemory ${mb(memory.max)}: ${policy === 'noeviction' ? 'writes are refused (OOM) when it is reached' : `it evicts keys (${policy ?? 'policy unknown'}) when it is reached`}`,
+      'raise maxmemory (CONFIG SET maxmemory <bytes>, or redis.conf), or give Redis more memory: queued jobs, the mail ledger and ticket state all live there',
+    );
   }
   if (policy !== 'noeviction') {
     return warn(

@@ -29,3 +29,15 @@ export async function warnIfEvicting(client: RedisClient, logger: Logger): Promi
     );
   }
 }
+
+/**
+ * What to do when Redis refused a write for want of memory, or null for other errors: a
+ * command ended with Redis's own "OOM command not allowed…" or "EXECABORT Transaction
+ * discarded…" and nothing else (blind54 E4).
+ */
+export function outOfMemoryFix(err: unknown): string | null {
+  const e = err as { message?: string; previousErrors?: Array<{ message?: string }> } | null;
+  const said = [e?.message, ...(e?.previousErrors ?? []).map((p) => p.message)].join(' ');
+  if (!/\bOOM command not allowed/.test(said)) return null;
+  return 'Redis is out of memory (its maxmemory is reached) and refuses writes: raise maxmemory (CONFIG SET maxmemory <bytes>, or redis.conf) or give it more memory, then run the command again (mails already read are kept, and what was done is skipped); `syncdesk doctor` shows its memory';
+}

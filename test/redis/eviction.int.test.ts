@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { warnIfEvicting } from '../../src/redis/eviction.ts';
+import { loadConfig } from '../../src/config.ts';
+import { checkRedis } from '../../src/doctor/redis-check.ts';
+import { outOfMemoryFix, warnIfEvicting } from '../../src/redis/eviction.ts';
+import { syncdesk } from '../e2e/helpers.ts';
 import { freePorts } from '../helpers/ports.ts';
-import { until } from '../prove/helpers.ts';
+import { tempDir, until } from '../prove/helpers.ts';
 
 /**
  * A Redis that evicts keys (maxmemory-policy allkeys-lru, as a cache is set up) loses queued
@@ -14,9 +18,10 @@ import { until } from '../prove/helpers.ts';
 
 let server: ChildProcess;
 let client: Redis;
+let port: number;
 
 beforeAll(async () => {
-  const [port] = await freePorts(1);
+  [port] = await freePorts(1) as [number];
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
   client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   client.on('error', () => undefined); // refused until the server is up
@@ -44,4 +49,30 @@ describe('a Redis that evicts keys', () => {
     await warnIfEvicting(client, safe.logger);
     expect(safe.lines).toEqual([]);
   });
+});
+
+describe('a Redis out of memory (blind54 E4)', () => {
+  it('doctor fails where used memory is near maxmemory, naming both and the fix; with room it passes', async () => {
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    const used = Number(/^used_memory:(\d+)/m.exec(await client.info('memory'))![1]);
+    await client.config('SET', 'maxmemory', String(used + 50_000));
+    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const full = await checkRedis(config);
+    expect(full).toMatchObject({ ok: false, detail: expect.stringMatching(/uses [\d.]+ MB of its maxmemory [\d.]+ MB: writes are refused \(OOM\) when it is reached/), fix: expect.stringContaining('raise maxmemory') });
+    await client.config('SET', 'maxmemory', '0');
+    expect(await checkRedis(config)).toMatchObject({ ok: true });
+  });
+
+  it("a command Redis refused for memory says what to do under Redis's own words", async () => {
+    await client.config('SET', 'maxmemory', '1');
+    try {
+      const dir = tempDir('oom');
+      const r = await syncdesk(['replay', 'examples/01-contoso-duplicate-upn-proxy-federated.eml'], { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'oom', TICKET_SINK: 'file', TICKET_DIR: join(dir, 'tickets'), MAIL_STORE_DIR: join(dir, 'mail') });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/syncdesk: (OOM command not allowed|EXECABORT)[^\n]*\n  Redis is out of memory \(its maxmemory is reached\) and refuses writes: raise maxmemory/);
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+    }
+    expect(outOfMemoryFix(new Error('ERR unknown command'))).toBeNull();
+  }, 60_000);
 });
