@@ -147,7 +147,8 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
 function renderStatus(s: StatusReport): string[] {
   const lines = [`Redis: ${s.redis}`, `Mails: ${s.mails.total} (${formatCounts(s.mails.byStatus)})`];
   for (const m of s.mails.recent) lines.push(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
-  lines.push(`Open problems: ${s.openProblems.total}`);
+  // syncdesk's own record: what an agent did in the desk since shows from the tenant's next report (blind53 A7)
+  lines.push(`Open problems: ${s.openProblems.total}${s.openProblems.total ? " (as the last reports left them: an agent's changes in the desk count from the next report)" : ''}`);
   for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) {
     const name = s.openProblems.names[tenant];
     lines.push(`  ${name ? `${name} (${tenant})` : tenant}: ${formatCounts(counts)}`);
