@@ -37,7 +37,8 @@ async function openProblems(redis: RedisClient, prefix: string): Promise<Map<str
   const byTenant = new Map<string, Record<string, number>>();
   for await (const states of scanKeyStates(redis, prefix)) {
     for (const state of states) {
-      if (state.status !== 'open') continue;
+      // a state moved to the tenant's name of now (movedTo) is counted there, not under the old name (blind55 U2)
+      if (state.status !== 'open' || state.movedTo) continue;
       const tenant = streamTenant(state.stream);
       const counts = byTenant.get(tenant) ?? {};
       const cat = categoryOf(state.summary);

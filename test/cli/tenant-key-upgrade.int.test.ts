@@ -54,6 +54,10 @@ describe('a tenant name an older parser cut short (blind36 U2)', () => {
     const second = await runCli(['replay', day2], env);
     expect(second.output).toContain('(tenant contoso ltd. uk, covers');
     expect(second.output).toMatch(/^reports: 1; .*tickets: unchanged 2$/m);
+    // the problems are counted once, under the name of now (blind55 U2: the old name's states counted too, for good)
+    const status = JSON.parse((await runCli(['status', '--json'], env)).output) as { openProblems: { total: number; byTenant: Record<string, unknown> } };
+    expect(status.openProblems).toMatchObject({ total: 2, byTenant: { 'contoso ltd. uk': { DuplicateAttribute: 2 } } });
+    expect(Object.keys(status.openProblems.byTenant)).toEqual(['contoso ltd. uk']);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
   }, 120_000);
