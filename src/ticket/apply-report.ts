@@ -9,6 +9,7 @@ import { mapLimit } from './map-limit.ts';
 import { reportStream } from '../parse/report-ref.ts';
 import {
   changedNote,
+  backNote,
   goneNote,
   mergedNote,
   continuedNote,
@@ -157,6 +158,11 @@ function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
   };
 }
 
+/** The id syncdesk knows a ticket by: the one it made, where an agent merged that into this one (KeyState.ticketId). */
+function ownId(ticket: DeskTicket): string {
+  return ticket.mergedFrom ?? ticket.id;
+}
+
 /**
  * Whether a problem back in `report` reopens its resolved ticket. A resolution syncdesk made
  * is measured in report time (from the run that found it gone to the run that has it again),
@@ -165,7 +171,7 @@ function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
 function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef, policy: TicketPolicy, now: () => Date): boolean {
   // resolved by us as far as we know: our state says so of this very ticket (an agent's own
   // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
-  if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ticket.id) {
+  if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ownId(ticket)) {
     return Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt) <= policy.reopenWithinDays * DAY_MS;
   }
   return !ticket.resolvedAt || now().getTime() - Date.parse(ticket.resolvedAt) <= policy.reopenWithinDays * DAY_MS;
@@ -179,7 +185,7 @@ function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef,
  * D5). With our record of the ticket, its state says what the report is to it.
  */
 function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
-  return s?.ticketId !== ticket.id && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);
+  return s?.ticketId !== ownId(ticket) && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);
 }
 
 /**
@@ -316,7 +322,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       await createTicket(continued);
       if (continued) await superseded(before, result);
     } else if (ticket.status === 'open') {
-      const adopted = !s || s.ticketId !== (ticket.mergedFrom ?? ticket.id);
+      const adopted = !s || s.ticketId !== ownId(ticket);
+      // a merged ticket stays open when its problem goes (goneNote): the problem back is said there
+      const back = !!ticket.mergedFrom && s?.status !== 'open';
       // An open ticket we have no record of was created by a run that crashed before its
       // state write: it already carries this content, so adopting it must not add a note.
       if (adopted) since = nowIso;
@@ -325,10 +333,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const before = s ? null : await predecessor(view, chunk.keys);
       if (before) seen = nextSeen(before.s, view);
       await superseded(before, ticket);
-      if (adopted || sameContent(s, hash)) action = 'unchanged';
+      if (adopted || (sameContent(s, hash) && !back)) action = 'unchanged';
       else {
         action = 'note';
-        const note = changedNote(view, seen, refresh);
+        const note = back ? backNote(view, seen) : changedNote(view, seen, refresh);
         await sink.addNote(ticket, ticket.mergedFrom ? mergedNote(summary, ticket.mergedFrom, note) : note);
         // a merged ticket keeps the title its agent's ticket has
         if (s.summary !== summary && !ticket.mergedFrom) await sink.updateFields(ticket, { summary });

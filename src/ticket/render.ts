@@ -347,7 +347,7 @@ export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: Desk
     });
   }
   if (followUpOf?.status === 'open') {
-    body.push({ kind: 'paragraph', text: `Continues ticket ${shownName(followUpOf)}: the report lists this object's conflict with other values now; that ticket is resolved in favour of this one.` });
+    body.push({ kind: 'paragraph', text: `Continues ticket ${shownName(followUpOf)}: the report lists this object's conflict with other values now (or values syncdesk reads otherwise since an upgrade); that ticket is resolved in favour of this one.` });
   } else if (followUpOf) {
     body.push({ kind: 'paragraph', text: `Follow-up of ticket ${shownName(followUpOf)} (${followUpOf.status}): the problem came back.` });
   }
@@ -405,7 +405,7 @@ export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byRepo
 /** The note that resolves a ticket its family's new one continues (the object's values changed). */
 export function continuedNote(view: ProblemView, next: DeskTicket): ContentBlock[] {
   const values = view.error.attributes.filter((a) => a.value).map((a) => `${a.name} ${a.value}`).join(', ');
-  return [{ kind: 'paragraph', text: `Continued in ticket ${shownName(next)}: ${reportLine(view.report)} lists this object's conflict with other values (${values}). Resolved in favour of that ticket.` }];
+  return [{ kind: 'paragraph', text: `Continued in ticket ${shownName(next)}: ${reportLine(view.report)} lists this object's conflict with other values (${values}), or values syncdesk reads otherwise since an upgrade. Resolved in favour of that ticket.` }];
 }
 
 export function resolveNote(report: ReportRef, missed: number, reopenWithinDays: number): ContentBlock[] {
@@ -437,6 +437,11 @@ export function goneNote(report: ReportRef, missed: number): ContentBlock[] {
         'This ticket holds more than this problem: its status is left to you.',
     },
   ];
+}
+
+/** The problem of a merged ticket, gone before (goneNote), is listed again: said, with its facts as they are now. */
+export function backNote(view: ProblemView, seen: SeenInfo): ContentBlock[] {
+  return [{ kind: 'paragraph', text: `It is listed again in ${reportLine(view.report)}. Current state:` }, ...factBlocks(view), ...seenBlocks(seen)];
 }
 
 /** The one ticket of a report in digest mode: every problem, with its summary and facts. */

@@ -75,5 +75,18 @@ describe('a syncdesk ticket an agent merged into another (real RT)', () => {
       expect(t.status).not.toBe('resolved');
       expect(t.comments.at(-1)).toContain('This ticket holds more than this problem: its status is left to you.');
     }
+
+    // day 4: both back: said on the tickets they were merged into (blind53b B2: nothing was)
+    const day4 = await applier.applyReport(ticketJob(tenant, 4, [changed[0]!, bob!, changed[1]!]), all);
+    expect(day4.filter((a) => a.action !== 'unchanged').map((a) => a.action)).toEqual(['note', 'note']);
+    expect((await ticket(humanId)).comments.at(-1)).toMatch(/^<p>About .*cid@.*<p>It is listed again in report/s);
+
+    // the agent resolves the user's ticket and deletes bob's: on day 5 each merged problem gets a ticket of its own again,
+    // not a "report older than the desk's decision" skip (blind53b B1: the desk's wall-clock time beat the report's run)
+    expect(JSON.stringify((await rt.put(`/ticket/${humanId}`, { Status: 'resolved' })).data)).toMatch(/Status changed/);
+    expect(JSON.stringify((await rt.put(`/ticket/${idOf('bob')}`, { Status: 'deleted' })).data)).toMatch(/Ticket deleted|Status changed/);
+    const day5 = await applier.applyReport(ticketJob(tenant, 5, [changed[0]!, changed[1]!]), all);
+    expect(day5.map((a) => a.action)).toEqual(['followup', 'followup']);
+    expect((await ticket(humanId)).status).toBe('resolved');
   }, 120_000);
 });
