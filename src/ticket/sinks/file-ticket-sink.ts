@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, PriorityLevel, TicketDraft } from '../../../schemas/ticket.schema.ts';
+import { DESK_STATUSES, type ContentBlock, type DeskRoute, type DeskStatus, type DeskTicket, type PriorityLevel, type TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { TicketSink } from '../ticket-sink.ts';
 import { draftLevel, type DeskExtras } from './desk-kit.ts';
@@ -15,7 +15,7 @@ import { diskTrouble, writeAtomic } from '../../write-atomic.ts';
  * per ticket in a folder, plus `by-key/<key>/<id>` marker files so a lookup by key reads
  * only that key's tickets. Every write goes to a temporary file first and is renamed into
  * place, so a crash never leaves a half-written ticket. An agent works a ticket by editing
- * `status` in its JSON file (`open`, `resolved`, `closed`, `wontfix`).
+ * `status` in its JSON file (`open`, `resolved`, `closed`, `wontfix`; another word is open).
  */
 
 export interface FileTicket {
@@ -44,6 +44,16 @@ export interface FileTicketSink extends TicketSink {
 }
 
 const ID_PATTERN = /^T\d{13}-[0-9a-f]{6}$/;
+
+/**
+ * The status an agent wrote, in any case ("RESOLVED"); a word syncdesk does not know ("in
+ * progress", "pending") is a ticket still worked: open. Read as closed, it made a second ticket
+ * of a problem the agent was on (blind56 F1).
+ */
+function agentStatus(status: unknown): DeskStatus {
+  const word = String(status ?? '').trim().toLowerCase();
+  return (DESK_STATUSES as readonly string[]).includes(word) ? (word as DeskStatus) : 'open';
+}
 
 /** A folder takes no attachments: the report mail is named by its place in the mail store. */
 export function createFileTicketSink(options: { dir: string; now?: () => Date } & DeskExtras): FileTicketSink {
@@ -88,15 +98,25 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
 
   async function read(id: string): Promise<FileTicket | null> {
     if (!ID_PATTERN.test(id)) return null;
+    let text: string;
     try {
-      const t = JSON.parse(await readFile(jsonPath(id), 'utf8')) as FileTicket;
-      // an agent who set "status" by hand wrote no time: the file's is when the desk decided
-      if (t.status !== 'open' && !t.resolvedAt) t.resolvedAt = (await stat(jsonPath(id))).mtime.toISOString();
-      return t;
+      text = await readFile(jsonPath(id), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    let t: FileTicket;
+    try {
+      t = JSON.parse(text) as FileTicket;
+    } catch (err) {
+      // an agent's typo: said with the file, and not retried (it does not mend itself; blind56 F2)
+      throw new PermanentError(`file desk: ${jsonPath(id)} is not valid JSON (${(err as Error).message}): correct it, then \`syncdesk failed retry --all\``, 'desk_file_invalid');
+    }
+    // an agent's note written by hand may have text and no blocks
+    t.notes = (Array.isArray(t.notes) ? t.notes : []).map((n) => (Array.isArray(n.blocks) ? n : { ...n, blocks: [{ kind: 'paragraph', text: String((n as { text?: unknown }).text ?? '') }] }));
+    // an agent who set "status" by hand wrote no time: the file's is when the desk decided
+    if (agentStatus(t.status) !== 'open' && !t.resolvedAt) t.resolvedAt = (await stat(jsonPath(id))).mtime.toISOString();
+    return t;
   }
 
   async function mustRead(id: string): Promise<FileTicket> {
@@ -106,7 +126,8 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
   }
 
   function toDesk(t: FileTicket): DeskTicket {
-    return { id: t.id, key: t.key, url: `file://${jsonPath(t.id)}`, status: t.status, resolvedAt: t.resolvedAt };
+    // the agent's own word stays in the file; syncdesk reads it as one of its four
+    return { id: t.id, key: t.key, url: `file://${jsonPath(t.id)}`, status: agentStatus(t.status), resolvedAt: t.resolvedAt };
   }
 
   async function change(id: string, fn: (t: FileTicket, at: string) => void): Promise<FileTicket> {
