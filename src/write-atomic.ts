@@ -30,10 +30,9 @@ const DISK_FIX: Record<string, string> = {
  * the disk is all it takes. Other errors as they are.
  */
 export function diskTrouble(err: unknown, folder: string, setting: string): unknown {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  const fix = code ? DISK_FIX[code] : undefined;
+  const fix = diskFix(err);
   if (!fix) return err;
-  return new TransientError(`${setting} ${folder}: ${(err as Error).message} (${fix})`, code, undefined, { cause: err });
+  return new TransientError(`${setting} ${folder}: ${(err as Error).message} (${fix})`, (err as NodeJS.ErrnoException).code, undefined, { cause: err });
 }
 
 /** DISK_FIX's advice for an error, or null: doctor's checks say it too. */

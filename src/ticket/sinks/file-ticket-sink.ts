@@ -180,8 +180,12 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       };
       // the key marker first: a crash between the two writes leaves a marker without a
       // ticket (ignored by findByKey), never a ticket that findByKey cannot see
-      await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 }).catch((err: unknown) => Promise.reject(diskTrouble(err, dir, 'TICKET_DIR')));
-      await writeFile(join(dir, 'by-key', draft.key, id), '').catch((err: unknown) => Promise.reject(diskTrouble(err, dir, 'TICKET_DIR')));
+      try {
+        await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 });
+        await writeFile(join(dir, 'by-key', draft.key, id), '');
+      } catch (err) {
+        throw diskTrouble(err, dir, 'TICKET_DIR');
+      }
       await save(t, true);
       if (opts.followUpOf && (await read(opts.followUpOf.id))) {
         await change(opts.followUpOf.id, (old) => old.links.push({ type: 'referred-to-by', id }));
