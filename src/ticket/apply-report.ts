@@ -238,11 +238,17 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const read = await sink.get(s.ticketId);
       const mine = read && { ...read, key };
       if (mine && mine.status !== 'closed') return mine;
-      return found[0] ?? mine ?? gone;
+      return found[0] ?? mine ?? goneFromDesk(key, s, gone);
     }
     const young = s.ticketSince !== null && now().getTime() - Date.parse(s.ticketSince) < searchLag;
     if (young) return fromState(s);
-    return found[0] ?? gone;
+    return found[0] ?? goneFromDesk(key, s, gone);
+  }
+
+  /** Our ticket is in the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and said (blind56 F4). */
+  function goneFromDesk(key: string, s: KeyState, gone: DeskTicket): DeskTicket {
+    log?.warn({ correlationKey: key, ticketId: s.ticketId }, 'ticket no longer in the desk (deleted, or moved where syncdesk cannot find it): read as closed');
+    return gone;
   }
 
   /**
@@ -389,7 +395,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     });
     // what changed at the desk, at info; a repeat that changed nothing only in the debug log (the
     // report's line counts it): at info it was most of a long-running service's log (blind37 L7)
-    log?.[action === 'unchanged' ? 'debug' : 'info']({ correlationKey: key, action, ticketId: result?.id }, 'ticket action');
+    const followUpOf = action === 'followup' ? ticket?.id : undefined;
+    log?.[action === 'unchanged' ? 'debug' : 'info']({ correlationKey: key, action, ticketId: result?.id, ...(followUpOf && { followUpOf }) }, 'ticket action');
     return { key, action, ticketId: shownId(result), summary };
   }
 

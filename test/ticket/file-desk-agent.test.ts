@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.ts';
@@ -11,7 +11,7 @@ import { useFileDesk } from './file-desk-stage.ts';
  * problem, and a file that cannot be read is named.
  */
 describe('the file desk worked by hand', () => {
-  const { apply, dir } = useFileDesk({ resolveAfterMissing: 1 });
+  const { apply, dir, logged } = useFileDesk({ resolveAfterMissing: 1 });
 
   async function edit(id: string, change: (t: Record<string, unknown>) => Record<string, unknown> | string): Promise<void> {
     const path = join(dir(), `${id}.json`);
@@ -55,5 +55,18 @@ describe('the file desk worked by hand', () => {
     const err = await apply(ticketJob(tenant, 2, [{ ...dan, onPremisesObjectId: 'changed' }]), resolutionsFor(resolution(dan))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as Error).message).toContain(`file desk: ${join(dir(), `${made!.ticketId}.json`)} is not valid JSON`);
+  });
+
+  it('a ticket file an agent moved away is said in the log, and the new ticket names the one it follows (F4)', async () => {
+    const tenant = uniqueTenant();
+    const fay = syncError({ value: 'fay@contoso.com' });
+    const [made] = await apply(ticketJob(tenant, 1, [fay]), resolutionsFor(resolution(fay)));
+    await mkdir(join(dir(), 'done'));
+    await rename(join(dir(), `${made!.ticketId}.json`), join(dir(), 'done', `${made!.ticketId}.json`));
+    const [again] = await apply(ticketJob(tenant, 2, [fay]), resolutionsFor(resolution(fay)));
+    expect(again).toMatchObject({ action: 'followup' });
+    const lines = logged();
+    expect(lines.find((l) => l.level === 40)).toMatchObject({ ticketId: made!.ticketId, msg: expect.stringContaining('no longer in the desk') });
+    expect(lines.find((l) => l.action === 'followup')).toMatchObject({ ticketId: again!.ticketId, followUpOf: made!.ticketId });
   });
 });
