@@ -50,17 +50,17 @@ function pendingTotal(counts: QueueCounts): number {
  * children: two checks in a row, so a job handed from one queue to the next is seen. A parent
  * held by a child failed for good (a report's close held back until `failed retry`) is not
  * waited for: it cannot run before an admin retries. A schedule's next run (delayed until its
- * time) is not waited for either.
+ * time) is not waited for either. False when the time is up or `halted` says so.
  */
 export async function waitForDrain(
   queues: Queues,
-  options: { timeoutMs?: number; onTick?: (pending: number) => void; onUnworked?: (names: string[]) => void } = {},
+  options: { timeoutMs?: number; onTick?: (pending: number) => void; onUnworked?: (names: string[]) => void; halted?: () => unknown } = {},
 ): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
   let quiet = 0;
   let looked = 0;
   let said = '';
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !options.halted?.()) {
     const counts = await queueCounts(queues);
     const pending = pendingTotal(counts);
     options.onTick?.(pending);

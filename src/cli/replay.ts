@@ -19,7 +19,7 @@ import { warnIfEvicting } from '../redis/eviction.ts';
 import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
 import { terminalText } from '../terminal-text.ts';
-import { failedCounts, failedSince, oneReportAtATime } from './replay-flow.ts';
+import { failedCounts, failedSince, haltOnDiskTrouble, oneReportAtATime } from './replay-flow.ts';
 import { fileInputs, inRunOrder, ORDER_BUDGET_BYTES, type ReplayInput } from './replay-order.ts';
 import { arrivalOf, runText } from '../parse/report-ref.ts';
 
@@ -154,6 +154,8 @@ export interface ReplayReport {
   unreadable: UnreadableInput[];
   /** Files of a folder that are no mail (indexes, a report saved as .htm): not read, and no error. */
   passedOver: string[];
+  /** Why the replay stopped before its last mail (a full disk): run it again once that is fixed. */
+  stopped?: string;
 }
 
 const reportKey = (mailId: string | null, reportId: string): string => `${mailId ?? ''} ${reportId}`;
@@ -236,7 +238,7 @@ async function lookedUpForPlan(job: ReportErrors, runtime: Runtime, print: Print
  * records what became of it; a dry run also plans the ticket actions of each report a real
  * run would queue. Text mode prints each mail as it goes.
  */
-async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, ingest: Ingestor, opts: ReplayOptions, print: Print | undefined, closeJobs = new Map<string, string>()): Promise<ReplayedMail[]> {
+async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime, ingest: Ingestor, opts: ReplayOptions, print: Print | undefined, closeJobs = new Map<string, string>(), halted: () => string | null = () => null): Promise<ReplayedMail[]> {
   // one plan for the whole replay: each report planned after the ones before it
   const plan = opts.dryRun ? runtime.ticketStage().plan() : null;
   const mails: ReplayedMail[] = [];
@@ -244,6 +246,7 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
   const bar = progressBar();
   try {
     for await (const input of inputs) {
+      if (halted()) break;
       const r = await ingest.ingest(input.raw, { origin: input.origin, receivedAt: input.receivedAt, force: opts.force, vouched: vouchedFor(input, opts), dryRun: opts.dryRun });
       const status = r.wouldBe ?? (r.status as MailStatus);
       const mail: ReplayedMail = { source: input.label, origin: input.origin, mailId: r.mailId, outcome: r.decision, status, reason: r.reason ?? null, ...(r.keptUnread && { keptUnread: r.keptUnread }), reports: [] };
@@ -322,6 +325,7 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
   }
   lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(totals.tickets ?? tally.ticketActions)}`);
   if (report.failed.length) lines.push(`failed jobs: ${report.failed.length}; see \`syncdesk failed list\``);
+  if (report.stopped) lines.push(`stopped early: ${report.stopped}; once fixed, run the same replay again: it goes on where it stopped, and what it queued is finished then`);
   return lines;
 }
 
@@ -346,15 +350,16 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     if (worked === 'here') workers = startWorkers(runtime, ['resolve', 'ticket'], { concurrency: 4 });
     const tally = watchWorkers(workers);
     const tickets = ticketsByReport(workers);
-    const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime)) : runtime.ingestor();
+    const halted = haltOnDiskTrouble(workers);
+    const ingest = worked === 'here' ? runtime.ingestor(oneReportAtATime(runtime, halted)) : runtime.ingestor();
 
     const closeJobs = new Map<string, string>();
-    const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print, closeJobs);
+    const mails = await replayMails(inputs, runtime, ingest, opts, opts.json ? undefined : print, closeJobs, halted);
     if (!opts.json) for (const u of unreadable) print(`${u.source}: cannot read (${u.reason}): passed over`);
     const skipped = passedOverLine(passedOver);
     if (!opts.json && skipped) print(skipped);
     const onUnworked = opts.json ? undefined : (names: string[]) => names.forEach((n) => print(`${unworkedLine(n)}${isOnPremQueue(n) ? ` (at most ONPREM_WAIT_SECONDS, ${config.onprem.waitSeconds} s; then their tickets go out without AD)` : ''}`));
-    const drained = worked === 'here' ? await waitForDrain(runtime.queues, { onUnworked }) : true;
+    const drained = worked === 'here' ? await waitForDrain(runtime.queues, { onUnworked, halted }) : true;
     if (worked === 'here') {
       for (const m of mails) {
         for (const r of m.reports) {
@@ -367,7 +372,8 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
       }
       tally.failed.push(...(await failedSince(runtime, failedBefore, tally.failed)));
     }
-    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable, passedOver };
+    const stopped = halted();
+    const report: ReplayReport = { dryRun: !!opts.dryRun, worked, mails, totals: totalsOf(mails, worked), failed: tally.failed, unreadable, passedOver, ...(stopped && { stopped }) };
     if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of renderSummary(report, tally, others)) print(line);
     // a mail kept but not read is a problem the admin must see, as a path that could not be read

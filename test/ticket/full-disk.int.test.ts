@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/errors.ts';
 import { createMailStore } from '../../src/ingest/mail-store.ts';
 import { createFileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
-import { tempDir } from '../prove/helpers.ts';
+import { smallDisk } from '../helpers/small-disk.ts';
 
 /**
  * A full disk under the file desk and the mail store (a real tmpfs of 256 KiB, filled): the
@@ -14,28 +13,12 @@ import { tempDir } from '../prove/helpers.ts';
  * stayed per attempt); once space is freed, the same write succeeds.
  */
 
-let disk: string;
-const filler = (): string => join(disk, 'filler');
+let disk: ReturnType<typeof smallDisk>;
 
 beforeAll(() => {
-  disk = tempDir('full-disk');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', disk]);
+  disk = smallDisk('full-disk');
 });
-afterAll(() => {
-  execFileSync('umount', [disk]);
-});
-
-/** Fills the disk but for a few KiB. */
-function fill(): void {
-  const fd = Buffer.alloc(4096, 0x61);
-  for (let i = 0; ; i++) {
-    try {
-      writeFileSync(filler(), fd, { flag: i ? 'a' : 'w' });
-    } catch {
-      return;
-    }
-  }
-}
+afterAll(() => disk.unmount());
 
 function files(dir: string): string[] {
   return readdirSync(dir).sort();
@@ -43,9 +26,9 @@ function files(dir: string): string[] {
 
 describe('a full disk', () => {
   it("the file desk says TICKET_DIR is full and leaves no half-made ticket; freed, the ticket is made once", async () => {
-    const dir = join(disk, 'tickets');
+    const dir = join(disk.path, 'tickets');
     mkdirSync(dir);
-    fill();
+    disk.fill();
     const sink = createFileTicketSink({ dir });
     const draft = { key: 'aadsync-full', summary: 'Duplicate UPN', keyDisplay: 'x', body: [{ kind: 'paragraph' as const, text: 'x'.repeat(64 * 1024) }] };
     const err = await sink.create(draft, { idempotencyKey: 'k' }).catch((e: unknown) => e);
@@ -54,7 +37,7 @@ describe('a full disk', () => {
     expect(files(dir).filter((f) => f !== 'by-key')).toEqual([]);
     expect(await sink.findByKey('aadsync-full')).toEqual([]);
 
-    rmSync(filler());
+    disk.free();
     const made = await sink.create(draft, { idempotencyKey: 'k' });
     expect((await sink.findByKey('aadsync-full')).map((t) => t.id)).toEqual([made.id]);
     expect(files(dir)).toEqual(['by-key', `${made.id}.json`, `${made.id}.md`].sort());
@@ -62,8 +45,8 @@ describe('a full disk', () => {
   });
 
   it('the mail store says MAIL_STORE_DIR is full and keeps no temporary file; freed, the mail is kept', async () => {
-    const dir = join(disk, 'mail');
-    fill();
+    const dir = join(disk.path, 'mail');
+    disk.fill();
     const store = createMailStore({ dir, maxMailBytes: 1024 * 1024, retentionDays: 30 });
     const raw = Buffer.from(`Subject: report\r\n\r\n${'y'.repeat(64 * 1024)}\r\n`);
     const err = await store.put(raw, { origin: 'imap', receivedAt: new Date() }).catch((e: unknown) => e);
@@ -71,7 +54,7 @@ describe('a full disk', () => {
     expect((err as Error).message).toMatch(new RegExp(`^MAIL_STORE_DIR ${dir}: ENOSPC: .*free space on its disk`));
     expect(files(dir)).toEqual([]);
 
-    rmSync(filler());
+    disk.free();
     const { record, created } = await store.put(raw, { origin: 'imap', receivedAt: new Date() });
     expect(created).toBe(true);
     expect(files(dir)).toEqual([`${record.mailId}.eml`, `${record.mailId}.json`]);
