@@ -90,5 +90,13 @@ export const DeskTicketSchema = z.object({
    * to it and never changes its status (blind53 A2, A3).
    */
   mergedFrom: z.string().optional(),
+  /**
+   * Closed by an agent's merge into another ticket the desk does not name to syncdesk (Zendesk's
+   * `closed_by_merge` tag): the problem is worked there, so it is left alone while reports keep
+   * listing it (blind57 Z2).
+   */
+  mergedAway: z.literal(true).optional(),
+  /** In the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and no follow-up can link to it (blind57 Z1). */
+  gone: z.literal(true).optional(),
 });
 export type DeskTicket = z.infer<typeof DeskTicketSchema>;

@@ -1,7 +1,7 @@
 import type { Refresh, ReportErrors, ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
-import type { DeskRoute, DeskTicket } from '../../schemas/ticket.schema.ts';
-import { naming } from '../errors.ts';
+import type { ContentBlock, DeskRoute, DeskTicket } from '../../schemas/ticket.schema.ts';
+import { naming, PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { CONTENT_VERSION, contentHash, sameContent } from './content-hash.ts';
 import { correlationKey, digestKey, problemFamily } from './correlation-key.ts';
@@ -18,10 +18,11 @@ import {
   renderSummary,
   reopenNote,
   resolveNote,
+  type FollowUp,
   type ProblemView,
   type SeenInfo,
 } from './render.ts';
-import type { TicketSink } from './ticket-sink.ts';
+import { CANNOT_REOPEN, type TicketSink } from './ticket-sink.ts';
 import type { KeyState, TicketStateStore } from './ticket-state.ts';
 import { MAX_REPORTS } from './ticket-state.ts';
 
@@ -224,7 +225,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   function fromState(s: KeyState): DeskTicket {
-    return { id: s.ticketId!, key: s.key, url: s.ticketUrl, status: s.status, resolvedAt: s.resolvedAt };
+    return { id: s.ticketId!, ...(s.ticketName && { name: s.ticketName }), key: s.key, url: s.ticketUrl, status: s.status, resolvedAt: s.resolvedAt };
   }
 
   /** The desk's current ticket for a key: the newest one found, unless ours is missing from the search. */
@@ -245,10 +246,25 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return found[0] ?? goneFromDesk(key, s, gone);
   }
 
+  /**
+   * The ticket reopened, or null when the desk offers it no way back (CANNOT_REOPEN: a Jira
+   * status no reopen transition leaves, such as Declined): then it is as closed, followed up by
+   * a new ticket, and said, so an admin can name the status closed (blind57 J1).
+   */
+  async function reopenUnlessRefused(key: string, ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket | null> {
+    try {
+      return await sink.reopen(ticket, note);
+    } catch (err) {
+      if (!(err instanceof PermanentError && err.code === CANNOT_REOPEN)) throw err;
+      log?.warn({ correlationKey: key, ticketId: ticket.id, reason: err.message }, 'the desk cannot reopen the ticket: a new ticket follows it up');
+      return null;
+    }
+  }
+
   /** Our ticket is in the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and said (blind56 F4). */
   function goneFromDesk(key: string, s: KeyState, gone: DeskTicket): DeskTicket {
     log?.warn({ correlationKey: key, ticketId: s.ticketId }, 'ticket no longer in the desk (deleted, or moved where syncdesk cannot find it): read as closed');
-    return gone;
+    return { ...gone, gone: true };
   }
 
   /**
@@ -308,10 +324,17 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     let result: DeskTicket | null = ticket;
     let since = s?.ticketSince ?? null;
 
-    const createTicket = async (followUpOf?: DeskTicket): Promise<void> => {
+    const createTicket = async (followUp?: FollowUp): Promise<void> => {
       since = nowIso;
       const idempotencyKey = `${key}:${report.reportId}`;
-      result = await sink.create(renderDraft(view, seen, followUpOf, old ? newerRun : undefined), { idempotencyKey, followUpOf, route: deps.routeOf?.(report) });
+      // a ticket gone from the desk is named in the text, never linked: desks refuse a link to it (blind57 Z1)
+      const followUpOf = followUp && !followUp.ticket.gone ? followUp.ticket : undefined;
+      result = await sink.create(renderDraft(view, seen, followUp, old ? newerRun : undefined), { idempotencyKey, followUpOf, route: deps.routeOf?.(report) });
+    };
+    /** A new ticket after `closed`: the problem back, or listed all along while an agent closed it, or its ticket gone. */
+    const followUpClosed = (closed: DeskTicket): Promise<void> => {
+      const why = closed.gone ? 'gone' : s?.status === 'open' && s.ticketId === ownId(closed) ? 'closed-while-listed' : 'back';
+      return createTicket({ ticket: closed, why });
     };
 
     if ((refresh === 'relookup' || (refresh && s && sameRun(s, report))) && ticket?.status !== 'open') {
@@ -325,7 +348,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const found = before && (await deskTicket(before.key, before.s));
       const continued = found?.status === 'open' ? found : undefined;
       if (continued) seen = nextSeen(before!.s, view);
-      await createTicket(continued);
+      await createTicket(continued && { ticket: continued, why: 'continues' });
       if (continued) await superseded(before, result);
     } else if (ticket.status === 'open') {
       const adopted = !s || s.ticketId !== ownId(ticket);
@@ -349,24 +372,35 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       }
     } else if (ticket.status === 'wontfix') {
       action = 'skip-wontfix';
+    } else if (ticket.mergedAway && s?.status === 'open' && s.ticketId === ticket.id) {
+      // an agent merged it into a ticket the desk does not name: the problem, listed all along, is
+      // worked there, and stays open in syncdesk's state (gone, then back, it gets a new ticket)
+      action = 'unchanged';
+      result = { ...ticket, status: 'open' };
     } else if (closedAfterRun(ticket, s, report)) {
       action = 'skip-old';
     } else if (ticket.mergedFrom) {
       // the ticket an agent merged it into is done: the problem back is a ticket of its own again, not a reopen of theirs
       action = 'followup';
-      await createTicket(ticket);
+      await followUpClosed(ticket);
     } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
-      action = 'reopen';
       const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
       // the ticket stated these facts last (its own state, whatever its status): the note need not repeat them
       const sameFacts = s?.ticketId === ticket.id && sameContent(s, hash);
-      result = await sink.reopen(ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }, sameFacts));
-      if (s?.summary !== summary) await sink.updateFields(result, { summary });
-      // back to values its family's newer ticket took over: that one is resolved in favour of this one
-      await superseded(await predecessor(view, chunk.keys), result);
+      const back = await reopenUnlessRefused(key, ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }, sameFacts));
+      if (back) {
+        action = 'reopen';
+        result = back;
+        if (s?.summary !== summary) await sink.updateFields(result, { summary });
+        // back to values its family's newer ticket took over: that one is resolved in favour of this one
+        await superseded(await predecessor(view, chunk.keys), result);
+      } else {
+        action = 'followup';
+        await followUpClosed(ticket);
+      }
     } else {
       action = 'followup';
-      await createTicket(ticket);
+      await followUpClosed(ticket);
     }
 
     const family = problemFamily(view.error);
@@ -378,6 +412,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       ...(view.error.valueQuarantined && { quarantined: true }),
       // a merged ticket is known by the id syncdesk made: RT answers for it with the merged one
       ticketId: result?.mergedFrom ?? result?.id ?? null,
+      ...(result?.name && !result.mergedFrom && { ticketName: result.name }),
       ticketUrl: result?.url ?? null,
       status: result?.status ?? 'open',
       resolvedAt: result?.resolvedAt ?? null,

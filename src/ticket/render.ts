@@ -338,7 +338,7 @@ function seenFields(seen: SeenInfo): ContentBlock {
  * from an older one (a replay of an older archive after a newer one): that report did not
  * list the problem, which may be fixed already (blind31 R4).
  */
-export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: DeskTicket, newerRun?: string): TicketDraft {
+export function renderDraft(view: ProblemView, seen: SeenInfo, followUp?: FollowUp, newerRun?: string): TicketDraft {
   const body: ContentBlock[] = [];
   if (newerRun) {
     body.push({
@@ -346,13 +346,34 @@ export function renderDraft(view: ProblemView, seen: SeenInfo, followUpOf?: Desk
       text: `Made from a report older than the newest one applied for this tenant (it covers ${runText(view.report.coversAt)}; the newest covers ${newerRun}), which did not list this problem: it may be fixed already. Check before working on it.`,
     });
   }
-  if (followUpOf?.status === 'open') {
-    body.push({ kind: 'paragraph', text: `Continues ticket ${shownName(followUpOf)}: the report lists this object's conflict with other values now (or values syncdesk reads otherwise since an upgrade); that ticket is resolved in favour of this one.` });
-  } else if (followUpOf) {
-    body.push({ kind: 'paragraph', text: `Follow-up of ticket ${shownName(followUpOf)} (${followUpOf.status}): the problem came back.` });
-  }
+  if (followUp) body.push({ kind: 'paragraph', text: followUpText(followUp) });
   body.push(...factBlocks(view), ...seenBlocks(seen));
   return { key: view.key, summary: renderSummary(view), body, keyDisplay: keyDisplay(view.error), scope: problemScope(view.error), ...mailOf(view.report) };
+}
+
+/**
+ * The ticket a new one follows, and why: it `continues` the object's open ticket (other values
+ * now); the problem is `back` after its ticket was resolved or closed; the ticket was closed in
+ * the desk while reports still listed the problem (`closed-while-listed`); or it is `gone` from
+ * the desk (deleted, moved away).
+ */
+export interface FollowUp {
+  ticket: DeskTicket;
+  why: 'continues' | 'back' | 'closed-while-listed' | 'gone';
+}
+
+function followUpText({ ticket, why }: FollowUp): string {
+  const name = shownName(ticket);
+  switch (why) {
+    case 'continues':
+      return `Continues ticket ${name}: the report lists this object's conflict with other values now (or values syncdesk reads otherwise since an upgrade); that ticket is resolved in favour of this one.`;
+    case 'back':
+      return `Follow-up of ticket ${name} (${ticket.status}): the problem came back.`;
+    case 'closed-while-listed':
+      return `Follow-up of ticket ${name}, ${ticket.status} in the desk while the reports still listed the problem, which this report lists too.`;
+    case 'gone':
+      return `Follows ticket ${name}, which is no longer in the desk (deleted, or moved where syncdesk cannot find it): the report lists the problem.`;
+  }
 }
 
 /** A ticket as its desk shows it to agents (blind32 V7: a Jira issue id or a ServiceNow sys_id means nothing to them). */

@@ -30,8 +30,15 @@ export interface TicketSink {
   addNote(ticket: DeskTicket, note: ContentBlock[]): Promise<void>;
   updateFields(ticket: DeskTicket, fields: { summary?: string }): Promise<void>;
   resolve(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
+  /**
+   * Throws a PermanentError coded CANNOT_REOPEN, before changing anything, when the desk offers
+   * the ticket no way back (a Jira status with no reopen transition): the ticket stage then
+   * follows it up with a new ticket, as a closed one.
+   */
   reopen(ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket>;
 }
+
+export const CANNOT_REOPEN = 'desk_cannot_reopen';
 
 /** Where a route puts a new ticket on `desk`, as an admin reads it ("RT queue Contoso"); null when it says nothing for that desk. */
 export function routeText(route: DeskRoute | undefined, desk: string): string | null {

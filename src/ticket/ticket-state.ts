@@ -28,6 +28,8 @@ export interface KeyState extends SeenInfo {
    */
   quarantined?: boolean;
   ticketId: string | null;
+  /** How the desk shows the ticket to agents where that is not its id (DeskTicket.name): a follow-up names it even when the ticket is gone. */
+  ticketName?: string;
   ticketUrl: string | null;
   status: DeskStatus;
   resolvedAt: string | null;

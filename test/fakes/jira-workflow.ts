@@ -26,7 +26,13 @@ export const STATUS = {
   resolved: { name: 'Resolved', statusCategory: { key: 'done' as const } },
   closed: { name: 'Closed', statusCategory: { key: 'done' as const } },
   waiting: { name: 'Waiting for support', statusCategory: { key: 'new' as const } },
+  /** Jira Service Management's service-request workflows end requests here, with no transition out. */
+  declined: { name: 'Declined', statusCategory: { key: 'done' as const } },
+  canceled: { name: 'Canceled', statusCategory: { key: 'done' as const } },
 };
+
+/** Done statuses a workflow offers no transition from: nothing, reopen included, leaves them. */
+export const FINAL_STATUSES = new Set([STATUS.declined.name, STATUS.canceled.name]);
 
 export const RESOLUTIONS = ['Done', "Won't Do", 'Duplicate', 'Cannot Reproduce'];
 

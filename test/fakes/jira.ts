@@ -1,5 +1,6 @@
 import {
   CREATE_SCREENS,
+  FINAL_STATUSES,
   checkScreen,
   fieldMeta,
   notOnScreen,
@@ -437,6 +438,7 @@ export class FakeJira extends FakeDesk {
 
   private available(issue: FakeJiraIssue): Array<{ id: string; name: string; to: FakeStatus; screen: Screen }> {
     const wf = this.workflow;
+    if (FINAL_STATUSES.has(issue.fields.status.name)) return [];
     if (issue.fields.status.statusCategory.key === 'done') {
       // Classic workflows let a Closed issue be reopened too; syncdesk chooses not to.
       return [{ id: '31', name: wf.reopen.name, to: wf.initial, screen: wf.reopen.screen }];

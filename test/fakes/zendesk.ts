@@ -152,6 +152,23 @@ export class FakeZendesk extends FakeDesk {
     if (status === 'solved' || status === 'closed') t.solved_at ??= this.iso();
     t.updated_at = this.iso();
   }
+  /** An agent deletes the ticket: Zendesk's Show Ticket answers 404 for it from then on (it is in deleted_tickets). */
+  delete(id: number | string): void {
+    this.get(id);
+    this.tickets.delete(Number(id));
+  }
+  /**
+   * An agent merges `source` into `target` (Merge Tickets into Target Ticket): the source is
+   * closed, tagged `closed_by_merge`, and both get a private comment; the source names its
+   * target only in that comment's words.
+   */
+  merge(source: number | string, target: number | string): void {
+    const [from, into] = [this.get(source), this.get(target)];
+    const note = (t: FakeZendeskTicket, body: string) => t.comments.push({ id: ++this.commentSeq, body, html_body: `<p>${body}</p>`, public: false, created_at: this.iso(), attachments: [] });
+    note(from, `This request was closed and merged into request #${into.id} "${into.subject}".`);
+    note(into, `Request #${from.id} "${from.subject}" was closed and merged into this request.`);
+    this.setStatus(from.id, 'closed', ['closed_by_merge']);
+  }
   /** Archives a closed ticket, as Zendesk does some 120 days after it closed. */
   archive(id: number | string): void {
     const t = this.get(id);

@@ -2,7 +2,7 @@ import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.sc
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { TicketSink } from '../ticket-sink.ts';
+import { CANNOT_REOPEN, type TicketSink } from '../ticket-sink.ts';
 import { describeBody, UnconfirmedError } from './http-errors.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
@@ -201,9 +201,11 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
     const available = res.data.transitions ?? [];
     const chosen = chooseTransition(available, names);
     if (!chosen) {
+      const status = (await read(ticket.id))?.fields?.status?.name;
       throw new PermanentError(
-        `jira: no ${what} transition (${names.join(', ')}) from the issue's status; available: ${available.map((t) => t.name).join(', ') || 'none'}`,
-        'desk_no_transition',
+        `jira: no ${what} transition (${names.join(', ')}) from the issue's status${status ? ` "${status}"` : ''}; available: ${available.map((t) => t.name).join(', ') || 'none'}`,
+        // a done issue that cannot be reopened is one the ticket stage follows up instead (blind57 J1)
+        what === 'reopen' ? CANNOT_REOPEN : 'desk_no_transition',
       );
     }
     const fields = transitionFields(chosen, what, config.resolution);

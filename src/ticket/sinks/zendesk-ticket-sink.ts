@@ -36,6 +36,8 @@ export interface ZendeskSinkDeps extends DeskExtras {
 }
 
 const MAX_PAGES = 10;
+/** The tag Zendesk puts on a ticket it closed by merging it into another (seen in real accounts' tag lists and views). */
+const MERGED_TAG = 'closed_by_merge';
 
 export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: ZendeskSinkDeps): TicketSink {
   const { url, email, token } = requireDeskSettings('zendesk', config);
@@ -93,12 +95,15 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
 
   function toTicket(t: ZdTicket, key: string, resolvedAt: string | null): DeskTicket {
     const status = statusOf(t);
+    // Zendesk closes a ticket merged into another and tags it so; which one it went into it does not say
+    const mergedAway = status === 'closed' && (t.tags ?? []).includes(MERGED_TAG);
     return {
       id: String(t.id),
       key,
       url: `${base}/agent/tickets/${t.id}`,
       status,
       resolvedAt: status === 'open' ? null : resolvedAt,
+      ...(mergedAway && { mergedAway }),
     };
   }
 
