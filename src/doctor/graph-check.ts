@@ -34,19 +34,20 @@ export interface GraphProbe {
   query(url: string, headers?: Record<string, string>): Promise<unknown>;
 }
 
-export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph']) => GraphProbe;
+/** `timeoutMs`: each request's deadline, so that a host that never answers leaves no socket holding doctor open. */
+export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph'], timeoutMs: number) => GraphProbe;
 
-const realGraphProbe: GraphProbeFactory = (tenant, g) => {
+const realGraphProbe: GraphProbeFactory = (tenant, g, timeoutMs) => {
   const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, { baseUrl: tenant.baseUrl ?? g.baseUrl, authorityHost: tenant.authorityHost ?? g.authorityHost });
   let credential: TokenCredential | undefined;
-  const cred = () => (credential ??= createGraphCredential(tenant, endpoints));
+  const cred = () => (credential ??= createGraphCredential(tenant, endpoints, timeoutMs));
   return {
     async token() {
       const t = await cred().getToken(endpoints.scope);
       if (!t?.token) throw new Error('Entra ID returned no access token');
     },
-    get: (path) => createGraphClient(cred(), endpoints).api(path).top(1).select('id').get() as Promise<unknown>,
-    query: (url, headers = {}) => createGraphClient(cred(), endpoints).api(url).headers(headers).get() as Promise<unknown>,
+    get: (path) => createGraphClient(cred(), endpoints, undefined, timeoutMs).api(path).top(1).select('id').get() as Promise<unknown>,
+    query: (url, headers = {}) => createGraphClient(cred(), endpoints, undefined, timeoutMs).api(url).headers(headers).get() as Promise<unknown>,
   };
 };
 
@@ -58,13 +59,18 @@ function labelWithId(t: TenantEntry): string {
 /** Node's codes for a certificate chain it does not accept. */
 const UNTRUSTED_CERTIFICATE = /SELF_SIGNED_CERT|UNABLE_TO_(?:VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT)|CERT_(?:HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED)|ERR_TLS_CERT_ALTNAME_INVALID/;
 
-/** The AADSTS code of an Entra error, and what to do about the usual ones. */
-export function tokenFix(err: unknown, fromFile: boolean): string {
+/**
+ * The AADSTS code of an Entra error, and what to do about the usual ones. `ownHost`: the
+ * tenant's entry names its own sign-in host (`authorityHost`), which is then the one to check.
+ */
+export function tokenFix(err: unknown, fromFile: boolean, ownHost = false): string {
   const text = String((err as Error)?.message ?? err);
   if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) {
     // a certificate the host does not trust is a TLS-inspecting proxy as a rule (blind40 G5), not a closed path
     if (UNTRUSTED_CERTIFICATE.test(text)) return "trust the certificate's issuer: the CA of a TLS-inspecting proxy in a PEM file named by NODE_EXTRA_CA_CERTS (read when the process starts), or the host's clock if the certificate is not yet or no longer valid";
-    return 'let this host reach login.microsoftonline.com (firewall, proxy, DNS), or correct GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+    // blind58 M5: the tenant's own authorityHost was wrong, and the fix named the global settings
+    const where = ownHost ? "the tenant's authorityHost in the tenants file" : 'GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
+    return `let this host reach ${ownHost ? 'that sign-in host' : 'login.microsoftonline.com'} (firewall, proxy, DNS), or correct ${where}`;
   }
   const where = fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
   if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${where}`;
@@ -85,7 +91,7 @@ async function checkGraphTenant(tenant: TenantEntry, config: Config, probe: Grap
   try {
     await withTimeout(probe.token(), timeoutMs, 'graph token');
   } catch (err) {
-    return fail(name, `${labelWithId(tenant)}: no token (${errorText(err)})`, tokenFix(err, fromFile));
+    return fail(name, `${labelWithId(tenant)}: no token (${errorText(err)})`, tokenFix(err, fromFile, fromFile && !!tenant.authorityHost));
   }
   const missing: string[] = [];
   for (const p of GRAPH_PROBES) {
@@ -174,7 +180,7 @@ export async function checkGraph(
       out.push(skip(`graph ${tenantLabel(tenant)}`, 'no Graph sign-in in the tenants file (consent pending): its values are looked up in its directory snapshot'));
       continue;
     }
-    const probe = factory(tenant, config.graph);
+    const probe = factory(tenant, config.graph, timeoutMs);
     const access = await checkGraphTenant(tenant, config, probe, timeoutMs);
     out.push(access);
     if (access.ok) out.push(await checkGraphLookups(tenant, probe, timeoutMs));

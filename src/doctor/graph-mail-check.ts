@@ -22,11 +22,11 @@ export interface GraphMailProbe {
   mailbox: GraphMailbox;
 }
 
-function realGraphMailProbe(config: Config): GraphMailProbe {
+function realGraphMailProbe(config: Config, timeoutMs: number): GraphMailProbe {
   const tenant = singleTenant(config.graph);
   if (!tenant) throw new PermanentError('GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity are needed', 'GraphMailConfig');
   const endpoints = graphEndpoints(config.graph.cloud, { baseUrl: config.graph.baseUrl, authorityHost: config.graph.authorityHost });
-  const credential = createGraphCredential(tenant, endpoints);
+  const credential = createGraphCredential(tenant, endpoints, timeoutMs);
   return {
     async token() {
       const t = await credential.getToken(endpoints.scope);
@@ -74,7 +74,7 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
   let probe: GraphMailProbe;
   let token: string;
   try {
-    probe = options.probe ?? realGraphMailProbe(config);
+    probe = options.probe ?? realGraphMailProbe(config, timeoutMs);
     token = await withTimeout(probe.token(), timeoutMs, 'graph token');
   } catch (err) {
     return [fail(name, `no token (${errorText(err)})`, tokenFix(err, false))];

@@ -1,4 +1,4 @@
-import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import { Client, MiddlewareFactory, type Context } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
@@ -6,7 +6,7 @@ import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
 import { ChainLink } from './graph-middleware.ts';
 import { TimeoutMiddleware } from './graph-timeout.ts';
-import { explainDiscoveryFailures } from './sign-in-diagnosis.ts';
+import { explainDiscoveryFailures, signInFailure, type SignInFailure } from './sign-in-diagnosis.ts';
 
 /**
  * Where a tenant's Graph lives and how we sign in to it. National clouds differ in the
@@ -59,15 +59,39 @@ export interface TenantCredentials {
   managedIdentity?: boolean;
 }
 
-export type CredentialFactory = (creds: TenantCredentials, endpoints: GraphEndpoints) => TokenCredential;
+/** `timeoutMs`: the deadline of each of the sign-in's requests (GRAPH_TIMEOUT_SECONDS; doctor's own). */
+export type CredentialFactory = (creds: TenantCredentials, endpoints: GraphEndpoints, timeoutMs?: number) => TokenCredential;
 
-export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
-  const options = { authorityHost: endpoints.authorityHost, disableInstanceDiscovery: endpoints.customAuthority };
+type PipelinePolicy = NonNullable<ClientSecretCredentialOptions['additionalPolicies']>[number]['policy'];
+
+/**
+ * Each sign-in request with a deadline, as Graph's own have (graph-timeout.ts): @azure/identity
+ * sets none, and a sign-in host that took the connection and never answered held a resolve
+ * job, and its worker's slot, for good; two such tenants stopped every tenant's tickets
+ * (blind58 M1). The request is cancelled, its socket closed, and MSAL reports it unreachable.
+ */
+function deadline(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'syncdesk-sign-in-deadline',
+    sendRequest(request, next) {
+      request.timeout = timeoutMs;
+      return next(request);
+    },
+  };
+}
+
+export const createGraphCredential: CredentialFactory = (creds, endpoints, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS) => {
+  const options = {
+    authorityHost: endpoints.authorityHost,
+    disableInstanceDiscovery: endpoints.customAuthority,
+    additionalPolicies: [{ policy: deadline(timeoutMs), position: 'perCall' as const }],
+  };
   if (creds.managedIdentity) {
-    return creds.clientId ? new ManagedIdentityCredential({ clientId: creds.clientId }) : new ManagedIdentityCredential();
+    const { additionalPolicies } = options;
+    return creds.clientId ? new ManagedIdentityCredential({ clientId: creds.clientId, additionalPolicies }) : new ManagedIdentityCredential({ additionalPolicies });
   }
   if (!creds.clientId) throw new PermanentError(`tenant ${creds.tenantId}: a client id is required`, 'GraphConfig');
-  const explained = (c: TokenCredential) => explainDiscoveryFailures(c, endpoints.authorityHost, creds.tenantId);
+  const explained = (c: TokenCredential) => explainDiscoveryFailures(c, endpoints.authorityHost, creds.tenantId, timeoutMs);
   if (creds.certificatePath) {
     return explained(
       new ClientCertificateCredential(
@@ -90,31 +114,60 @@ export const createGraphCredential: CredentialFactory = (creds, endpoints) => {
  * Requests made while a sign-in is on its way wait for that one: @azure/identity caches a
  * token only once it has it, so the chunks of a report looked up together at start each
  * signed in on their own (blind40 G10: three metadata and three token requests in 10 ms).
+ *
+ * A sign-in host found unreachable is not asked again for `holdMs`: each of the tenant's
+ * jobs would wait out its own deadline, a minute each, in the slots other tenants' jobs wait
+ * for (blind58 M1). They fail at once, saying when it was tried, and retry later.
  */
 export class RenewableCredential implements TokenCredential {
   private inner: TokenCredential;
   private readonly signingIn = new Map<string, ReturnType<TokenCredential['getToken']>>();
-  constructor(private readonly make: () => TokenCredential) {
+  private unreachable: { at: number; err: Error } | null = null;
+  constructor(
+    private readonly make: () => TokenCredential,
+    private readonly holdMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {
     this.inner = make();
   }
   getToken(...args: Parameters<TokenCredential['getToken']>): ReturnType<TokenCredential['getToken']> {
     const [scopes, options] = args;
+    const down = this.unreachable;
+    if (down && this.now() - down.at < this.holdMs) {
+      const ago = Math.round((this.now() - down.at) / 1000);
+      return Promise.reject(signInFailure(UNREACHABLE, `${down.err.message} (tried ${ago} s ago; asked again ${Math.round(this.holdMs / 1000)} s after that)`));
+    }
     // a request for other claims (a claims challenge) is a sign-in of its own
     if (options?.claims) return this.inner.getToken(...args);
     const key = [scopes].flat().join(' ');
     const pending = this.signingIn.get(key);
     if (pending) return pending;
-    const token = this.inner.getToken(...args).finally(() => {
-      if (this.signingIn.get(key) === token) this.signingIn.delete(key);
-    });
+    const token = this.inner
+      .getToken(...args)
+      .then(
+        (t) => {
+          this.unreachable = null;
+          return t;
+        },
+        (err: unknown) => {
+          if ((err as Error | null)?.name === UNREACHABLE) this.unreachable = { at: this.now(), err: err as Error };
+          throw err;
+        },
+      )
+      .finally(() => {
+        if (this.signingIn.get(key) === token) this.signingIn.delete(key);
+      });
     this.signingIn.set(key, token);
     return token;
   }
   renew(): void {
     this.inner = this.make();
     this.signingIn.clear();
+    this.unreachable = null;
   }
 }
+
+const UNREACHABLE: SignInFailure = 'SignInHostUnreachable';
 
 /** Renews the credential when Graph answers 401: the request fails as before, the next one gets a new token. */
 class RenewOnUnauthorized extends ChainLink {

@@ -23,38 +23,39 @@ export type SignInFailure = keyof typeof SIGN_IN_FAILURES;
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
 
-/** Wraps a credential so that its "endpoints_resolution_error" says which of the two it is. */
-export function explainDiscoveryFailures(inner: TokenCredential, authorityHost: string, tenantId: string): TokenCredential {
+/** Wraps a credential so that its "endpoints_resolution_error" says which of the two it is, asking within `timeoutMs` (10 s at most). */
+export function explainDiscoveryFailures(inner: TokenCredential, authorityHost: string, tenantId: string, timeoutMs = DISCOVERY_TIMEOUT_MS): TokenCredential {
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions) {
       try {
         return await inner.getToken(scopes, options);
       } catch (err) {
         if (!/endpoints_resolution_error/.test(String((err as Error)?.message))) throw err;
-        throw (await diagnoseDiscovery(authorityHost, tenantId)) ?? err;
+        throw (await diagnoseDiscovery(authorityHost, tenantId, Math.min(timeoutMs, DISCOVERY_TIMEOUT_MS))) ?? err;
       }
     },
   };
 }
 
 /** What the tenant's discovery document says; null when it reads fine (MSAL's failure was something else). */
-async function diagnoseDiscovery(authorityHost: string, tenantId: string): Promise<Error | null> {
+async function diagnoseDiscovery(authorityHost: string, tenantId: string, timeoutMs: number): Promise<Error | null> {
   const url = `${authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
   let res;
   try {
-    res = await axios.get<{ error_description?: string }>(url, { timeout: DISCOVERY_TIMEOUT_MS, validateStatus: () => true });
+    res = await axios.get<{ error_description?: string }>(url, { timeout: timeoutMs, validateStatus: () => true });
   } catch (err) {
     const e = err as { message?: string; code?: string };
     const why = e.code && !String(e.message).includes(e.code) ? `${e.message} (${e.code})` : e.message;
-    return failure('SignInHostUnreachable', `Graph sign-in host ${authorityHost} does not answer (${why})`);
+    return signInFailure('SignInHostUnreachable', `Graph sign-in host ${authorityHost} does not answer (${why})`);
   }
   if (res.status < 300) return null;
   const said = typeof res.data?.error_description === 'string' ? res.data.error_description.split(/ Trace ID:/)[0]!.trim() : '';
   const text = `${url} answers HTTP ${res.status}${said ? `: ${said}` : ''}`;
   // "AADSTS90002: Tenant '…' not found" (its code makes it permanent), or a host that is no Entra sign-in host at all
-  return failure(res.status === 429 || res.status >= 500 ? 'SignInHostBusy' : 'SignInRefused', `Graph sign-in failed: ${text}`);
+  return signInFailure(res.status === 429 || res.status >= 500 ? 'SignInHostBusy' : 'SignInRefused', `Graph sign-in failed: ${text}`);
 }
 
-function failure(code: SignInFailure, message: string): Error {
+/** A sign-in failure named by its code, as classifyThrown reads it. */
+export function signInFailure(code: SignInFailure, message: string): Error {
   return Object.assign(new Error(message), { name: code, code });
 }

@@ -66,5 +66,6 @@ export function tenantGraphClient(
     baseUrl: tenant.baseUrl ?? g.baseUrl,
     authorityHost: tenant.authorityHost ?? g.authorityHost,
   });
-  return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints)), endpoints, observe, g.timeoutSeconds * 1000);
+  const timeoutMs = g.timeoutSeconds * 1000;
+  return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints, timeoutMs), timeoutMs), endpoints, observe, timeoutMs);
 }

@@ -47,6 +47,12 @@ describe('doctor: Graph', () => {
     expect(tls!.fix).not.toContain('firewall');
     const [closed] = await checkGraph(loadConfig(GRAPH_ENV), { probe: () => stubProbe([], unreachable('connect ECONNREFUSED 127.0.0.1:443 (ECONNREFUSED)')), env: {} });
     expect(closed!.fix).toContain('firewall, proxy, DNS');
+    // a tenants-file entry with its own sign-in host: that is the setting to check (blind58 M5)
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-doctor-host-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, 'tenants:\n  - { name: Broken, tenantId: t-b, domains: [broken.example], clientId: c, clientSecret: s, authorityHost: "https://login.broken.example" }\n');
+    const [own] = await checkGraph(loadConfig({ GRAPH_TENANTS_FILE: file }), { probe: () => stubProbe([], unreachable('connect ECONNREFUSED 127.0.0.1:443 (ECONNREFUSED)')), env: {} });
+    expect(own!.fix).toBe("let this host reach that sign-in host (firewall, proxy, DNS), or correct the tenant's authorityHost in the tenants file");
   });
 
   it('passes when users, groups and contacts are readable', async () => {
