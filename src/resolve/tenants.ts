@@ -194,6 +194,19 @@ export function loadTenantsFile(path: string, env: Record<string, string | undef
   return createTenantDirectory(parseTenants(text, env, path));
 }
 
+/**
+ * What a report states that the entry it matched by a looser test (its name, say) does not
+ * have: another tenant id, or a custom domain the entry does not list. Two customers may share
+ * a name ("Contoso" in Sydney and in Seattle); a report filed under the wrong one would be
+ * looked up in another customer's directory (blind58 M2). An initial `*.onmicrosoft.com`
+ * domain is no conflict: tenants files list the domains the customer knows, rarely that one.
+ */
+function contradiction(t: TenantEntry, id: string | null, domain: string | null): string | null {
+  if (id !== null && t.tenantId.toLowerCase() !== id) return `the report names tenant id ${id}`;
+  if (domain !== null && !t.domains.includes(domain) && !domain.endsWith('.onmicrosoft.com')) return `the report names domain ${domain}, which the entry does not list`;
+  return null;
+}
+
 export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
   const lower = (s: string | null | undefined): string | null => (s ? s.trim().toLowerCase() : null);
   /** The single entry a test selects, or null for none; ambiguity is reported, not resolved. */
@@ -222,7 +235,10 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
       ];
       for (const [what, test] of steps) {
         const m = only(tenants.filter(test), what);
-        if (m) return m;
+        if (!m) continue;
+        if (!m.ok) return m;
+        const conflict = contradiction(m.tenant, id, domain);
+        return conflict ? { ok: false, reason: `tenant "${report.tenantKey}": ${what} matches ${tenantLabel(m.tenant)}, but ${conflict}: not guessed (add it to the entry if it is that customer's)` } : m;
       }
       return { ok: false, reason: `unknown tenant "${report.tenantKey}" (name ${report.tenant.name ?? '-'}, domain ${report.tenant.domain ?? '-'}): no entry in the tenants file` };
     },

@@ -28,6 +28,23 @@ describe('createTenantNamer: one name per tenant for mails and the Graph poll', 
     expect(name(ref({ name: 'Fabrikam', domain: null, id: null }, 'fabrikam'))).toBe('fabrikam');
   });
 
+  it('a name the report shares with an entry is not taken when the report states a custom domain or a tenant id the entry does not have (blind58 M2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, `tenants:\n  - name: Contoso\n    tenantId: ${ID}\n    domains: [contoso.com]\n    clientId: c\n    clientSecret: s\n`);
+    const config = loadConfig({ GRAPH_TENANTS_FILE: file });
+    const directory = loadConfiguredTenants(config, {})!;
+    const name = createTenantNamer(config, directory);
+    // "for directory Contoso [contoso.com.au]": another customer called Contoso
+    const sydney = ref({ name: 'Contoso', domain: 'contoso.com.au', id: null }, 'contoso.com.au');
+    expect(name(sydney)).toBe('contoso.com.au');
+    expect(directory.match(sydney)).toEqual({ ok: false, reason: expect.stringContaining('name contoso matches Contoso, but the report names domain contoso.com.au, which the entry does not list: not guessed') });
+    expect(name(ref({ name: 'Contoso', domain: null, id: '0e2e0000-0000-4000-8000-000000000999' }, 'contoso'))).toBe('contoso');
+    // its initial domain, which tenants files rarely list, or no domain at all: the name decides
+    expect(name(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
+    expect(name(ref({ name: 'Contoso', domain: null, id: null }, 'contoso'))).toBe(ID);
+  });
+
   it('with one tenant configured for Graph, every report is that tenant; without Graph, the report names itself', () => {
     const single = namerFor({ GRAPH_TENANT_ID: ID, GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' });
     expect(single(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
