@@ -4,6 +4,7 @@ import { PermanentError } from '../errors.ts';
 import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import type { Logger } from '../logger.ts';
 import { backoffStrategy } from '../queues.ts';
+import { jobAbout } from './job-about.ts';
 import type { RedisClient } from '../redis/connection.ts';
 
 /**
@@ -135,18 +136,21 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
       return;
     }
     const isFinal = isFinalFailure(job, err);
+    const about = jobAbout(job.data);
+    const of = about ? ` (${about})` : '';
     log[isFinal ? 'error' : 'warn'](
       {
         action: isFinal ? 'failed' : 'retrying',
         job: job.id,
         name: job.name,
+        ...(about && { about }),
         attempt: job.attemptsMade,
         attempts: job.opts.attempts ?? 1,
         code: failureCode(job.failedReason) ?? (err as { code?: string }).code,
         err: err.message,
       },
       // an admin watching a replay wait sees how long it may still wait (blind34 M8)
-      isFinal ? `${queue} job failed for good` : `${queue} job failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}), will retry`,
+      isFinal ? `${queue} job failed for good${of}` : `${queue} job failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}), will retry${of}`,
     );
   });
   worker.on('stalled', (jobId) => log.warn({ action: 'stalled', job: jobId }, `${queue} job's worker died or hung: the job is back in the queue`));

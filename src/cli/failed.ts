@@ -17,6 +17,7 @@ import { arrivalOf } from '../parse/report-ref.ts';
 import { isOnPremQueue, QUEUE_NAMES, type Queues } from '../queues.ts';
 import type { ResolveJob } from '../../schemas/jobs.schema.ts';
 import { failureCode } from '../app/run-worker.ts';
+import { aboutOf } from '../app/job-about.ts';
 
 /** What `syncdesk failed list|retry` does (loaded when it runs; see failed-command.ts). */
 
@@ -31,6 +32,8 @@ export interface FailedJobInfo {
   failedAt: string | null;
   /** What became of the work that waited for this job, when it went on without it. */
   effect: string | null;
+  /** The tenant and report the job worked on (jobAbout), when it worked on one. */
+  about?: string;
 }
 
 /**
@@ -80,6 +83,7 @@ export async function listFailed(queues: Queues, limit = 1000, digest = false): 
         reason: job.failedReason ?? '',
         failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
         effect: kind && (await gonePast(queues, job)) ? wentOn(kind, digest) : null,
+        ...aboutOf(job),
       });
     }
   }
@@ -273,7 +277,7 @@ export async function printFailed(opts: { json?: boolean }): Promise<void> {
     json: opts.json,
     empty: 'no failed jobs',
     // a reason can quote a mail: its control characters are shown, not obeyed
-    line: (r) => terminalText(`${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`),
+    line: (r) => terminalText(`${r.queue}\t${r.id}\t${r.failedAt ?? '-'}\tattempts ${r.attempts}\t${r.about ? `${r.about}: ` : ''}${r.reason}${r.effect ? `\n\t(${r.effect})` : ''}`),
     footer: (n) => `${n} failed job${n === 1 ? '' : 's'} or mail${n === 1 ? '' : 's'}; retry with \`syncdesk failed retry <id>\` or \`--all\`; one dealt with otherwise: \`syncdesk failed drop <id>\``,
   });
 }

@@ -9,6 +9,7 @@ import type { Config } from '../../schemas/config.schema.ts';
 import type { TicketJobResult } from '../app/processors.ts';
 import { openRedis, type RedisClient } from '../redis/connection.ts';
 import { onPremRouting } from '../app/onprem-routing.ts';
+import { aboutOf } from '../app/job-about.ts';
 import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 import { categoryOfTitle } from '../ticket/problem-title.ts';
@@ -72,9 +73,9 @@ export interface StatusReport {
   /** Queues with work waiting and no worker connected: their reports wait (a forest's worker host down, say). */
   unworked: string[];
   skippedAsOld: { problems: number; reports: Array<{ reportId: string; problems: number }> };
-  failed: Array<{ queue: string; id: string; reason: string }>;
+  failed: Array<{ queue: string; id: string; reason: string; about?: string }>;
   /** Jobs waiting out a backoff after a transient failure (a desk or folder down): not failed yet, and not silent. */
-  retrying: Array<{ queue: string; id: string; attempt: number; of: number; reason: string }>;
+  retrying: Array<{ queue: string; id: string; attempt: number; of: number; reason: string; about?: string }>;
 }
 
 /** The delayed jobs that failed an attempt, newest first: the retries `failed list` shows only once they give up. */
@@ -83,7 +84,7 @@ async function retrying(queues: Queues, limit = 20): Promise<StatusReport['retry
   for (const queue of queues.names) {
     for (const job of await queues.byName(queue).getDelayed(0, limit - 1)) {
       if (!job?.attemptsMade || !job.failedReason) continue;
-      out.push({ queue, id: String(job.id), attempt: job.attemptsMade, of: job.opts.attempts ?? 1, reason: job.failedReason, at: job.processedOn ?? 0 });
+      out.push({ queue, id: String(job.id), attempt: job.attemptsMade, of: job.opts.attempts ?? 1, reason: job.failedReason, ...aboutOf(job), at: job.processedOn ?? 0 });
     }
   }
   return out.sort((a, b) => b.at - a.at).slice(0, limit).map(({ at: _at, ...r }) => r);
@@ -136,7 +137,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       unworked: await unworkedQueues(queues, counts),
       skippedAsOld: await skippedAsOld(queues),
       // a mailbox message set aside is as failed as a job: nothing else would say it is waiting
-      failed: [...(await listFailed(queues, 20)), ...(await listSetAside(redis.client as Redis, config.redis.prefix))].map((f) => ({ queue: f.queue, id: f.id, reason: f.reason })),
+      failed: [...(await listFailed(queues, 20)), ...(await listSetAside(redis.client as Redis, config.redis.prefix))].map((f) => ({ queue: f.queue, id: f.id, reason: f.reason, ...(f.about && { about: f.about }) })),
       retrying: await retrying(queues),
     };
   } finally {
@@ -166,11 +167,11 @@ function renderStatus(s: StatusReport): string[] {
   }
   if (s.retrying.length) {
     lines.push('Retrying after a failed attempt (`syncdesk failed list` shows them once they give up):');
-    for (const r of s.retrying.slice(0, 10)) lines.push(`  ${r.queue} ${r.id}: attempt ${r.attempt} of ${r.of} failed: ${r.reason}`);
+    for (const r of s.retrying.slice(0, 10)) lines.push(`  ${r.queue} ${r.id}${r.about ? ` (${r.about})` : ''}: attempt ${r.attempt} of ${r.of} failed: ${r.reason}`);
   }
   if (s.failed.length) {
     lines.push(`Failed jobs (newest first; \`syncdesk failed list\`):`);
-    for (const f of s.failed.slice(0, 10)) lines.push(`  ${f.queue} ${f.id}: ${f.reason}`);
+    for (const f of s.failed.slice(0, 10)) lines.push(`  ${f.queue} ${f.id}${f.about ? ` (${f.about})` : ''}: ${f.reason}`);
   }
   return lines;
 }

@@ -49,14 +49,15 @@ describe('pipeline on a real Redis', () => {
     // a retry running at the instant `status` looks is not waiting: asked again until one waits
     let status = { stdout: '', code: 0 };
     await until('status to show the retry', async () => /Retrying after a failed attempt/.test((status = await cli(['status'], t.env)).stdout), 30_000);
-    expect(status.stdout).toMatch(/ticket \S+: attempt \d+ of 8 failed: .*ENOTDIR/);
+    // which customer's report it is, for an MSP with fifty (blind58 M3)
+    expect(status.stdout).toMatch(/ticket \S+ \(tenant \S+, report \S+\): attempt \d+ of 8 failed: .*ENOTDIR/);
     // the same in JSON
     let retrying: Array<{ queue: string; reason: string }> = [];
     await until('status --json to show the retry', async () => {
       retrying = (JSON.parse((await cli(['status', '--json'], t.env)).stdout) as { retrying: typeof retrying }).retrying;
       return retrying.length > 0;
     }, 30_000);
-    expect(retrying[0]).toMatchObject({ queue: 'ticket', reason: expect.stringContaining('ENOTDIR') });
+    expect(retrying[0]).toMatchObject({ queue: 'ticket', reason: expect.stringContaining('ENOTDIR'), about: expect.stringMatching(/^tenant \S+, report \S+$/) });
 
     rmSync(blocker);
     expect(await waitForDrain(runtime.queues, { timeoutMs: 90_000 })).toBe(true);
