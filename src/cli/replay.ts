@@ -120,6 +120,8 @@ export interface ReplayedReport {
   tenant: string;
   coversAt: string;
   errors: number;
+  /** Its errors by category, as read from the mail. */
+  categories: Record<string, number>;
   /** Ticket actions by kind: done (real run), or planned (dry run); null when the running workers do them and they were not waited for. */
   tickets: TicketCounts | null;
   /** Its ticket jobs that failed for good in this run (a desk refused a customer's group, say): what they did is in `tickets`, the rest was not done. */
@@ -263,7 +265,9 @@ async function replayMails(inputs: AsyncGenerator<ReplayInput>, runtime: Runtime
         const ref = runtime.reportRef(report, { mailId: r.mailId, receivedAt: arrivalOf(input.origin, input.receivedAt), envelopeFrom: null });
         print?.(`  report ${ref.reportId} (tenant ${ref.tenantKey}, covers ${runText(ref.coversAt)}), ${report.errors.length} error(s)`);
         const tickets = plan ? await planTickets(runtime, plan, { report: ref, errors: report.errors }, print) : null;
-        mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, tickets });
+        const categories: Record<string, number> = {};
+        for (const e of report.errors) categories[e.category] = (categories[e.category] ?? 0) + 1;
+        mail.reports.push({ reportId: ref.reportId, tenant: ref.tenantKey, coversAt: ref.coversAt, errors: report.errors.length, categories, tickets });
         const queued = r.reports?.find((q) => q.reportId === ref.reportId);
         if (queued) closeJobs.set(reportKey(r.mailId, ref.reportId), queued.ticketJobId);
       }
@@ -323,7 +327,12 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
       lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}${failed}`);
     }
   }
-  lines.push(`reports: ${tally.reports}; errors: ${formatCounts(tally.errorsByCategory)}; tickets: ${formatCounts(totals.tickets ?? tally.ticketActions)}`);
+  // what the mails listed, not what the workers finished: a report one of whose jobs failed listed its errors all the same (blind57 O1)
+  const read: Record<string, number> = {};
+  for (const r of mails.flatMap((m) => m.reports)) for (const [c, n] of Object.entries(r.categories)) read[c] = (read[c] ?? 0) + n;
+  const short = mails.flatMap((m) => m.reports).filter((r) => r.failedJobs).length;
+  const unfinished = short ? ` (${short} not applied in full: see \`syncdesk failed list\`)` : '';
+  lines.push(`reports: ${totals.reports}${unfinished}; errors: ${formatCounts(read)}; tickets: ${formatCounts(totals.tickets ?? tally.ticketActions)}`);
   if (report.failed.length) lines.push(`failed jobs: ${report.failed.length}; see \`syncdesk failed list\``);
   if (report.stopped) lines.push(`stopped early: ${report.stopped}; once fixed, run the same replay again: it goes on where it stopped, and what it queued is finished then`);
   return lines;
