@@ -67,7 +67,13 @@ export interface StatusReport {
   redis: string;
   mails: { total: number; byStatus: Record<string, number>; recent: Array<{ firstSeen: string; mailId: string; origin: string; status: string; reason: string | null }> };
   /** Open problems by tenant key; `names`: the tenants file's name of a key, where it gives one. */
-  openProblems: { total: number; byTenant: Record<string, Record<string, number>>; names: Record<string, string> };
+  openProblems: {
+    total: number;
+    byTenant: Record<string, Record<string, number>>;
+    names: Record<string, string>;
+    /** Tenant keys no entry of the tenants file matched (blind58 M4): not looked up in Graph; absent without a file. */
+    unknown?: string[];
+  };
   quarantined: number;
   queues: Record<string, Record<string, number>>;
   /** Queues with work waiting and no worker connected: their reports wait (a forest's worker host down, say). */
@@ -131,7 +137,12 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
         recent: mails.slice(0, opts.recent).map((m) => ({ firstSeen: m.firstSeen, mailId: m.mailId, origin: m.origin, status: m.status, reason: m.reason })),
       },
       // a tenants file keys its tenants by id: their names beside (blind34 M9)
-      openProblems: { total, byTenant: Object.fromEntries([...problems.entries()].sort()), names: Object.fromEntries([...tenantNames(file?.tenants ?? null)].filter(([key]) => problems.has(key))) },
+      openProblems: {
+        total,
+        byTenant: Object.fromEntries([...problems.entries()].sort()),
+        names: Object.fromEntries([...tenantNames(file?.tenants ?? null)].filter(([key]) => problems.has(key))),
+        ...(file?.tenants && { unknown: [...problems.keys()].filter((key) => !file.tenants!.tenants.some((t) => t.tenantId.toLowerCase() === key)).sort() }),
+      },
       quarantined: quarantined.length,
       queues: counts,
       unworked: await unworkedQueues(queues, counts),
@@ -153,7 +164,8 @@ function renderStatus(s: StatusReport): string[] {
   lines.push(`Open problems: ${s.openProblems.total}${s.openProblems.total ? " (as the last reports left them: an agent's changes in the desk count from the next report)" : ''}`);
   for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) {
     const name = s.openProblems.names[tenant];
-    lines.push(`  ${name ? `${name} (${tenant})` : tenant}: ${formatCounts(counts)}`);
+    const unknown = s.openProblems.unknown?.includes(tenant) ? ' (in no entry of the tenants file: no Graph lookups)' : '';
+    lines.push(`  ${name ? `${name} (${tenant})` : tenant}${unknown}: ${formatCounts(counts)}`);
   }
   lines.push(`Quarantined: ${s.quarantined}${s.quarantined ? ' (`syncdesk quarantine list`)' : ''}`);
   for (const [name, c] of Object.entries(s.queues)) {
