@@ -275,12 +275,13 @@ function buildReport(
   const forwardedBy = doc.outerFrom;
   // an inline forward's To is the report's; the To of the mail that carried it inline is ours
   const recipient = inner ? inner.to : doc.to;
+  const sentAt = inner?.sentAt ?? doc.sentAt;
   return {
     messageId: doc.messageId,
     subject: stripSubjectPrefixes(subject),
     from: sender ? (addressOf(sender) ?? sender) : null,
-    sentAt: inner?.sentAt ?? doc.sentAt,
-    reportedAt: fields.reportedAt,
+    sentAt,
+    reportedAt: runBefore(fields.reportedAt, sentAt),
     tenant: fields.tenant,
     trackingId: fields.trackingId,
     forwardedBy: forwardedBy && forwardedBy.toLowerCase() !== (sender ?? '').toLowerCase() ? forwardedBy : null,
@@ -289,6 +290,15 @@ function buildReport(
     unparsed,
     ...(inner && { inline: true }),
   };
+}
+
+/**
+ * The run time a report states, unless it is later than the report was sent: a report is sent
+ * after its run, so such a time was read wrong (day and month swapped, a zone not stated) and
+ * would make the report newer than reports that came after it; its Date stands then (blind52 T5).
+ */
+function runBefore(reportedAt: string | null, sentAt: string | null): string | null {
+  return reportedAt && sentAt && Date.parse(reportedAt) > Date.parse(sentAt) ? null : reportedAt;
 }
 
 /**

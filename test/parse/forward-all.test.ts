@@ -55,3 +55,13 @@ describe('several reports in one mail', () => {
     expect(reversed.map((r) => r.part)).toEqual([2, 1]);
   });
 });
+
+describe('a run time later than the report was sent (blind52 T5)', () => {
+  const saved = readFileSync(new URL('../../examples/02-fabrikam-proxyaddresses-signinname.eml', import.meta.url), 'latin1');
+  it('is read wrong (a report is sent after its run): the Date stands for the run, so the report is not made newer than it is', async () => {
+    // the run sentence says 12 April 04:30; a Date an hour before it cannot follow that run
+    const early = saved.replace('Date: Thu, 12 Apr 2018 04:36:40 +0000', 'Date: Thu, 12 Apr 2018 03:36:40 +0000');
+    expect(await runs(early)).toEqual([{ part: undefined, reportedAt: null }]);
+    expect(await runs(saved)).toEqual([{ part: undefined, reportedAt: '2018-04-12T04:30:00.000Z' }]);
+  });
+});
