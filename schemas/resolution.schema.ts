@@ -26,6 +26,11 @@ export const HolderSchema = z.object({
   recipientTypeDetails: z.string().nullable().optional(),
   /** What kind of group (from groupTypes, mailEnabled, securityEnabled): Exchange changes each with its own cmdlet. Absent: not known. */
   groupKind: z.enum(['microsoft365', 'mail-enabled security', 'distribution', 'security']).nullable().optional(),
+  /**
+   * Where it was found could not say whether it is synced (a snapshot of an export without that
+   * column): its onPremisesSyncEnabled null then means "not known", not "cloud-only".
+   */
+  syncStateUnknown: z.literal(true).optional(),
   /** Which of the searched values this object holds, and in which attribute (`proxyAddresses` as `smtp:…`). */
   matched: z.array(z.object({ attribute: z.string(), value: z.string() })),
 });
@@ -42,6 +47,8 @@ export const VERDICTS = [
   'soft-deleted-holder',
   /** The holder is the reported object itself (e.g. a soft-match that should have matched). */
   'same-object',
+  /** An object holds the value, but where it was found does not say whether it is synced or cloud-only: check that first. */
+  'holder-sync-unknown',
   /** Nobody holds the value any more: the next sync should succeed. */
   'no-holder',
   /** Nobody found, but what was searched could not hold it (a partial snapshot): search before concluding. */

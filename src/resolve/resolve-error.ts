@@ -6,6 +6,7 @@ import { ADMIN_ROLE_NOTE, adminRoleConflictActions, isAdminRoleConflict } from '
 import { cloudOnlyActions, freeValueSteps, noHolderActions, recycleBinStep, sameObjectActions, softDeletedActions } from './actions/cloud-holder.ts';
 import { beforeSync, confirmHolder, DELTA_SYNC, lookupsOf, onPremKindOf, type Action } from './actions/steps.ts';
 import type { NormalisedLookup } from './lookup-key.ts';
+import { unsureHolderActions } from './actions/unsure-holder.ts';
 import { notApplicableActions, quarantinedValueStep, unresolvedActions } from './actions/without-lookup.ts';
 
 /**
@@ -140,7 +141,9 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   const lookups = valuesToSearch(named, side?.object);
   const holders = dedupe(outcome.holders);
   const others = holders.filter((h) => !isSameObject(error, h, side));
-  const live = others.filter((h) => !h.deleted);
+  // a holder whose sync state its source did not give is neither cloud-only nor synced (blind59 R1)
+  const unsure = others.filter((h) => !h.deleted && h.syncStateUnknown);
+  const live = others.filter((h) => !h.deleted && !h.syncStateUnknown);
   const cloudUsers = live.filter((h) => h.type === 'user' && h.onPremisesSyncEnabled !== true);
   // of several cloud users, the one with the object's own name is the one it may be
   const ownName = cloudUsers.find((h) => holdsIdentity(error, h));
@@ -169,6 +172,9 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   } else if (synced) {
     verdict = 'synced-holder';
     actions = syncedActions(error, synced, lookups, side?.object ?? undefined);
+  } else if (unsure.length) {
+    verdict = 'holder-sync-unknown';
+    actions = unsureHolderActions(unsure[0]!, lookups);
   } else if (deleted) {
     verdict = 'soft-deleted-holder';
     actions = softDeletedActions(deleted, lookups);
@@ -187,7 +193,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
       ? 'No live user, group or contact visible through Graph holds the value.'
       : `No user, group or contact visible through Graph holds the value (live, or soft-deleted users and Microsoft 365 groups). ${GONE_GROUPS} It may be held by a mail-enabled public folder or a soft-deleted Exchange recipient, or it was freed since the report.`;
   }
-  if (live.length > 0) actions = withRecycleBin(actions, deleted, outcome.recycleBinSkipped === true, lookups);
+  if (live.length + unsure.length > 0) actions = withRecycleBin(actions, deleted, outcome.recycleBinSkipped === true, lookups);
   // Said in the ticket, so nobody reads "no holder" as "the recycle bin is empty".
   if (outcome.gap) note = note ? `${note} ${outcome.gap}` : outcome.gap;
   return { ...base, verdict, holders, actions, note };

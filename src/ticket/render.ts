@@ -43,6 +43,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (the objects are named by DN below).',
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
   'same-object': 'The value is held by the reported object itself (its cloud object is already matched to it): nothing else holds it, so the conflict is gone or was with an object since removed.',
+  'holder-sync-unknown': 'An object holds the value, but the export the directory snapshot came from does not say whether it is synced from on-premises AD or cloud-only: read that first (the first step), then follow the steps for what it is.',
   'no-holder': 'Nobody holds the value any more, as far as Graph can see: the next sync cycle should succeed (the note below says what could not be searched).',
   'holder-unknown': 'No holder found, but what was searched cannot show every object that could hold this value (the note below says what is missing): run the searches below before concluding anything.',
   'not-applicable': 'This error names no conflicting value: follow the steps below.',
@@ -63,15 +64,16 @@ function tenantRow(report: ReportRef): string {
 }
 
 function holderKind(h: Holder): string {
+  if (h.syncStateUnknown) return 'synced or cloud-only: not known';
   if (h.onPremisesSyncEnabled === true) return 'synced';
   if (h.onPremisesSyncEnabled === false) return 'formerly synced, now cloud-mastered';
   return 'cloud-only';
 }
 
 function holderShort(h: Holder): string {
-  const kind = h.deleted ? 'deleted' : h.onPremisesSyncEnabled === true ? 'synced' : h.onPremisesSyncEnabled === false ? 'formerly synced' : 'cloud-only';
+  const kind = h.deleted ? 'deleted ' : h.syncStateUnknown ? '' : h.onPremisesSyncEnabled === true ? 'synced ' : h.onPremisesSyncEnabled === false ? 'formerly synced ' : 'cloud-only ';
   const name = h.displayName ?? h.userPrincipalName ?? h.mail ?? h.id;
-  return `${kind} ${h.type === 'unknown' ? 'object' : h.type} ${name}`;
+  return `${kind}${h.type === 'unknown' ? 'object' : h.type} ${name}`;
 }
 
 const GROUP_KIND = { microsoft365: 'Microsoft 365 group', 'mail-enabled security': 'mail-enabled security group', distribution: 'distribution group', security: 'security group' } as const;
@@ -118,7 +120,7 @@ export function renderSummary(view: ProblemView): string {
   if (value && error.identity && normal(value) !== normal(error.identity)) subject += ` on ${error.identity}`;
   const tail: string[] = [];
   const v = resolution?.verdict;
-  if (resolution && resolution.holders.length && (v === 'cloud-only-holder' || v === 'synced-holder' || v === 'soft-deleted-holder')) {
+  if (resolution && resolution.holders.length && (v === 'cloud-only-holder' || v === 'synced-holder' || v === 'soft-deleted-holder' || v === 'holder-sync-unknown')) {
     const first = verdictHolder(resolution.holders, v, error);
     const more = resolution.holders.length > 1 ? ` (+${resolution.holders.length - 1})` : '';
     tail.push(`held by ${holderShort(first)}${more}`);
@@ -145,6 +147,7 @@ function verdictHolder(holders: Holder[], verdict: Verdict, error: SyncError): H
     'cloud-only-holder': (h) => !h.deleted && h.onPremisesSyncEnabled !== true,
     'synced-holder': (h) => !h.deleted && h.onPremisesSyncEnabled === true && (!self || h.onPremisesImmutableId?.toLowerCase() !== self),
     'soft-deleted-holder': (h) => h.deleted,
+    'holder-sync-unknown': (h) => !h.deleted && !!h.syncStateUnknown,
   };
   return holders.find(kind[verdict] ?? (() => true)) ?? holders[0]!;
 }

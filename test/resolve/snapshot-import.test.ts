@@ -226,13 +226,26 @@ describe('snapshot import', () => {
     expect(r.verdict).toBe('holder-unknown');
     expect(r.note).toMatch(/no proxy addresses and no groups or contacts/);
     // a UPN the download holds is found as before
-    expect((await resolveWith('entra-download-users.csv', 'UserPrincipalName', 'AdeleV@contoso.com')).verdict).toBe('cloud-only-holder');
+    expect((await resolveWith('entra-download-users.csv', 'UserPrincipalName', 'AdeleV@contoso.com')).verdict).not.toBe('holder-unknown');
     // users alone (Get-MgUser without Get-MgGroup): a group could hold the address
     const users = await resolveWith('get-mguser-ps51.csv', 'ProxyAddresses', 'smtp:sales@contoso.com');
     expect(users.verdict).toBe('holder-unknown');
     expect(users.note).toMatch(/The snapshot holds no groups and contacts: a value held by one is not found/);
     // every recipient with every address: nobody found is nobody
     expect((await resolveWith('get-recipient.csv', 'ProxyAddresses', 'smtp:nobody@contoso.com')).verdict).toBe('no-holder');
+  });
+
+  it('never calls a holder cloud-only when the export does not say who is synced: its sync state is read first, then each side has its steps (blind59 R1)', async () => {
+    const r = await resolveWith('entra-download-users.csv', 'UserPrincipalName', 'AdeleV@contoso.com');
+    expect(r.verdict).toBe('holder-sync-unknown');
+    expect(r.holders[0]).toMatchObject({ userPrincipalName: 'AdeleV@contoso.com', syncStateUnknown: true });
+    expect(r.actions[0]!.step).toMatch(/^Read whether the holder .* is synced: the export the snapshot came from does not say/);
+    expect(r.actions[0]!.command).toMatch(/^Get-MgUser -UserId '.+' -Property .*OnPremisesSyncEnabled/);
+    expect(r.actions.some((a) => a.step.startsWith('If it is cloud-only: '))).toBe(true);
+    // an export that says it (Get-MgUser with OnPremisesSyncEnabled): its empty value is cloud-only, as in Graph
+    const said = await resolveWith('get-mguser-ps51.csv', 'UserPrincipalName', 'john@contoso.com');
+    expect(said.verdict).toBe('cloud-only-holder');
+    expect(said.holders[0]!.syncStateUnknown).toBeUndefined();
   });
 
   it('names the line of a broken file, and refuses a file of unknown columns', () => {

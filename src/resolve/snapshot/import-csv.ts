@@ -249,12 +249,15 @@ export function importCsv(text: string, source = 'the file', typeHint?: 'user' |
   warnings.push('An export holds no soft-deleted objects: the recycle bin was not searched.');
 
   const addresses = (column: string): boolean => hasColumn(headers, column) && !unexpanded.has(column);
+  const syncColumns = format === 'entra-users' ? ['directorySynced', 'onPremisesSyncEnabled', 'dirSyncEnabled'] : format === 'exo-recipients' ? ['IsDirSynced'] : ['OnPremisesSyncEnabled'];
+  // an export that does not say who is synced leaves every holder's sync state unknown (blind59 R1)
+  const syncState = syncColumns.some((c) => hasColumn(headers, c)) ? {} : { syncState: false };
   const coverage: SnapshotCoverage =
     format === 'entra-users'
-      ? { types: ['user'], upns: true, addresses: false }
+      ? { types: ['user'], upns: true, addresses: false, ...syncState }
       : format === 'exo-recipients'
-        ? { types: [...OBJECT_TYPES], upns: false, addresses: addresses('EmailAddresses') }
-        : { types: [objectType], upns: true, addresses: addresses('ProxyAddresses') };
+        ? { types: [...OBJECT_TYPES], upns: false, addresses: addresses('EmailAddresses'), ...syncState }
+        : { types: [objectType], upns: true, addresses: addresses('ProxyAddresses'), ...syncState };
   if (format === 'exo-recipients') warnings.push('Get-Recipient lists mail recipients only: a user without a mailbox or mail address is not in it, nor its UPN.');
   return { format, objects, warnings, domains: domainsSeen(objects), coverage };
 }

@@ -46,6 +46,11 @@ export const SnapshotHeaderSchema = z.object({
       upns: z.boolean(),
       /** Every address of its objects (not so in the Entra download, nor where PowerShell wrote a type name). */
       addresses: z.boolean(),
+      /**
+       * Whether its objects say if they are synced from on-premises (false: the export had no such
+       * column, and an empty sync state is "not known", not "cloud-only"). Absent: they do.
+       */
+      syncState: z.boolean().optional(),
     })
     .optional(),
 });

@@ -60,8 +60,12 @@ function conclusiveFor(source: SnapshotSource): { upn: boolean; address: boolean
 /** `maxAgeDays` (SNAPSHOT_MAX_AGE_DAYS): past it, the answers say the holders may have changed (blind34 M10). */
 export function createSnapshotLookup(source: SnapshotSource, now: () => Date = () => new Date(), maxAgeDays?: number): DirectoryLookup {
   const index = new Map<string, SnapshotObject[]>();
+  // objects of an export that did not say who is synced (blind59 R1)
+  const syncUnknown = new WeakSet<SnapshotObject>();
   for (const part of source.parts) {
+    const unknownSync = part.header.coverage?.syncState === false;
     for (const o of part.objects) {
+      if (unknownSync) syncUnknown.add(o);
       if (!part.types.includes(o.type)) continue;
       for (const key of new Set(keysOf(o))) {
         const list = index.get(key);
@@ -100,7 +104,12 @@ export function createSnapshotLookup(source: SnapshotSource, now: () => Date = (
         if (!l) return { holders: [], gap };
         const candidates = index.get(l.value.toLowerCase()) ?? [];
         // live holders first: the verdict is about them when there are any
-        const holders = [false, true].flatMap((deleted) => candidates.filter((o) => o.deleted === deleted).flatMap((o) => toHolder({ ...o }, o.type, deleted, l) ?? []));
+        const holders = [false, true].flatMap((deleted) =>
+          candidates.filter((o) => o.deleted === deleted).flatMap((o) => {
+            const h = toHolder({ ...o }, o.type, deleted, l);
+            return h ? [syncUnknown.has(o) ? { ...h, syncStateUnknown: true as const } : h] : [];
+          }),
+        );
         return { holders, gap, ...(!conclusive[l.kind] && { incomplete: true }) };
       });
     },
