@@ -84,6 +84,9 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
 }
 
 /** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
+/** Resolve jobs a worker runs at once, per job of the other queues (`--concurrency`). */
+const RESOLVE_FANOUT = 4;
+
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
   const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.queuePrefix, logger: runtime.logger, ...tuning };
   // every part a worker needs is made before the first worker starts: one that cannot be made
@@ -97,7 +100,11 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
       case 'poll':
         return poll ? [startPollWorker(poll, base)] : [];
       case 'resolve': {
-        const worker = runWorker({ ...base, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver!, await collectOnPremSides(job, data.errors)) });
+        // lookups wait on Graph, and each tenant's own limiter (GRAPH_MAX_CONCURRENCY) bounds what it
+        // sends: more of them at once, so one tenant's slow or silent sign-in host does not hold
+        // every other tenant's lookups behind it (blind58 N1)
+        const concurrency = (base.concurrency ?? 1) * RESOLVE_FANOUT;
+        const worker = runWorker({ ...base, concurrency, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver!, await collectOnPremSides(job, data.errors)) });
         boundOnPremWait(runtime, worker, base);
         return worker;
       }

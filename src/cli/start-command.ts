@@ -10,7 +10,7 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the mail listener (IMAP, or the Graph mailbox with MAIL_SOURCE=graph) and all workers in one process')
-    .option('--concurrency <n>', 'jobs per queue at once', wholeNumber(1), 2)
+    .option('--concurrency <n>', 'jobs per queue at once (lookups: four times as many)', wholeNumber(1), 2)
     .option('--no-listen', 'workers only, even when a mailbox is configured')
     .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)', portNumber)
     .action(async (opts: { concurrency: number; listen: boolean; adminPort?: number }) => {

@@ -12,7 +12,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run queue workers until stopped (SIGTERM/SIGINT let running jobs finish)')
     .option('--queues <list>', 'comma-separated queues to work on: poll (the Graph poll schedule), resolve, ticket, onprem (Active Directory lookups, where the ONPREM_* account is set)', 'poll,resolve,ticket,onprem')
-    .option('--concurrency <n>', 'jobs per queue at once', wholeNumber(1), 2)
+    .option('--concurrency <n>', 'jobs per queue at once (lookups: four times as many)', wholeNumber(1), 2)
     .option('--lock-duration <ms>', "how long a job's lock lives; a crashed worker's job is retried after it (default: 8000)", wholeNumber(1))
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died (default: 2000)', wholeNumber(1))
     .option('--admin-port <port>', 'port of the admin server (metrics, health, dashboard); 0: off (default: ADMIN_PORT or 9464)', portNumber)

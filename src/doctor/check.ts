@@ -50,3 +50,8 @@ export function isUnreachable(err: unknown): boolean {
   const text = String((err as Error)?.message ?? '');
   return /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN|ECONNRESET/.test(code + ' ' + text);
 }
+
+/** A sign-in's deadline inside a check of `checkMs`: it gives up a little before the check does, so that a silent host is named as one, with its fix. */
+export function signInDeadline(checkMs: number): number {
+  return Math.max(1_000, checkMs - 2_000);
+}

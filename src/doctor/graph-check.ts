@@ -6,7 +6,7 @@ import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } 
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
 import type { SignInFailure } from '../resolve/sign-in-diagnosis.ts';
 import { signsInToGraph, tenantLabel, type TenantEntry } from '../resolve/tenants.ts';
-import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
+import { errorText, fail, pass, signInDeadline, skip, warn, withTimeout, type CheckResult } from './check.ts';
 
 /**
  * Graph, per configured tenant: a token (the app's credentials), then one real query per
@@ -40,7 +40,7 @@ export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph'], ti
 const realGraphProbe: GraphProbeFactory = (tenant, g, timeoutMs) => {
   const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, { baseUrl: tenant.baseUrl ?? g.baseUrl, authorityHost: tenant.authorityHost ?? g.authorityHost });
   let credential: TokenCredential | undefined;
-  const cred = () => (credential ??= createGraphCredential(tenant, endpoints, timeoutMs));
+  const cred = () => (credential ??= createGraphCredential(tenant, endpoints, signInDeadline(timeoutMs)));
   return {
     async token() {
       const t = await cred().getToken(endpoints.scope);
@@ -77,7 +77,7 @@ export function tokenFix(err: unknown, fromFile: boolean, ownHost = false): stri
   if (/AADSTS700016|application.*not found/i.test(text)) return 'no such application in that tenant: check GRAPH_CLIENT_ID (graph.clientId) and that the app is consented in the tenant';
   if (/AADSTS90002|AADSTS900023|tenant.*not found/i.test(text)) return 'no such tenant: check GRAPH_TENANT_ID (graph.tenantId)';
   if (/AADSTS700027|assertion|certificate/i.test(text)) return 'the certificate is not the one uploaded to the app registration: check GRAPH_CERTIFICATE_PATH (PEM with key and certificate)';
-  return `check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and ${where}, and that login.microsoftonline.com (or GRAPH_AUTHORITY_HOST) is reachable`;
+  return `check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and ${where}, and that ${ownHost ? "the tenant's authorityHost" : 'login.microsoftonline.com (or GRAPH_AUTHORITY_HOST)'} is reachable`;
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -3,7 +3,7 @@ import { PermanentError } from '../errors.ts';
 import { graphMailboxFromConfig, type GraphMailbox } from '../ingest/graph-mailbox.ts';
 import { createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
 import { singleTenant } from '../resolve/tenant-client.ts';
-import { errorText, fail, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
+import { errorText, fail, pass, signInDeadline, skip, warn, withTimeout, type CheckResult } from './check.ts';
 import { tokenFix } from './graph-check.ts';
 
 /**
@@ -26,7 +26,7 @@ function realGraphMailProbe(config: Config, timeoutMs: number): GraphMailProbe {
   const tenant = singleTenant(config.graph);
   if (!tenant) throw new PermanentError('GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity are needed', 'GraphMailConfig');
   const endpoints = graphEndpoints(config.graph.cloud, { baseUrl: config.graph.baseUrl, authorityHost: config.graph.authorityHost });
-  const credential = createGraphCredential(tenant, endpoints, timeoutMs);
+  const credential = createGraphCredential(tenant, endpoints, signInDeadline(timeoutMs));
   return {
     async token() {
       const t = await credential.getToken(endpoints.scope);

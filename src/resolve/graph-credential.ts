@@ -70,28 +70,36 @@ type PipelinePolicy = NonNullable<ClientSecretCredentialOptions['additionalPolic
  * job, and its worker's slot, for good; two such tenants stopped every tenant's tickets
  * (blind58 M1). The request is cancelled, its socket closed, and MSAL reports it unreachable.
  */
-function deadline(timeoutMs: number): PipelinePolicy {
+function deadline(timeoutMs: number, onTimeout: () => void): PipelinePolicy {
   return {
     name: 'syncdesk-sign-in-deadline',
-    sendRequest(request, next) {
+    async sendRequest(request, next) {
       request.timeout = timeoutMs;
-      return next(request);
+      const started = Date.now();
+      try {
+        return await next(request);
+      } catch (err) {
+        // the HTTP client cancels a request past its timeout as an abort
+        if ((err as Error | null)?.name === 'AbortError' && Date.now() - started >= timeoutMs) onTimeout();
+        throw err;
+      }
     },
   };
 }
 
 export const createGraphCredential: CredentialFactory = (creds, endpoints, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS) => {
+  let timedOutAt = 0;
   const options = {
     authorityHost: endpoints.authorityHost,
     disableInstanceDiscovery: endpoints.customAuthority,
-    additionalPolicies: [{ policy: deadline(timeoutMs), position: 'perCall' as const }],
+    additionalPolicies: [{ policy: deadline(timeoutMs, () => (timedOutAt = Date.now())), position: 'perCall' as const }],
   };
   if (creds.managedIdentity) {
     const { additionalPolicies } = options;
     return creds.clientId ? new ManagedIdentityCredential({ clientId: creds.clientId, additionalPolicies }) : new ManagedIdentityCredential({ additionalPolicies });
   }
   if (!creds.clientId) throw new PermanentError(`tenant ${creds.tenantId}: a client id is required`, 'GraphConfig');
-  const explained = (c: TokenCredential) => explainDiscoveryFailures(c, endpoints.authorityHost, creds.tenantId, timeoutMs);
+  const explained = (c: TokenCredential) => explainDiscoveryFailures(c, endpoints.authorityHost, creds.tenantId, timeoutMs, (t) => timedOutAt >= t);
   if (creds.certificatePath) {
     return explained(
       new ClientCertificateCredential(

@@ -23,14 +23,27 @@ export type SignInFailure = keyof typeof SIGN_IN_FAILURES;
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
 
-/** Wraps a credential so that its "endpoints_resolution_error" says which of the two it is, asking within `timeoutMs` (10 s at most). */
-export function explainDiscoveryFailures(inner: TokenCredential, authorityHost: string, tenantId: string, timeoutMs = DISCOVERY_TIMEOUT_MS): TokenCredential {
+/**
+ * Wraps a credential so that its "endpoints_resolution_error" says which of the two it is,
+ * asking within `timeoutMs` (10 s at most). `timedOutSince(t)`: whether one of the sign-in's
+ * requests ran out of time since `t`; the host then did not answer, and asking again would
+ * only wait as long once more (blind58 N1).
+ */
+export function explainDiscoveryFailures(
+  inner: TokenCredential,
+  authorityHost: string,
+  tenantId: string,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+  timedOutSince: (t: number) => boolean = () => false,
+): TokenCredential {
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions) {
+      const started = Date.now();
       try {
         return await inner.getToken(scopes, options);
       } catch (err) {
         if (!/endpoints_resolution_error/.test(String((err as Error)?.message))) throw err;
+        if (timedOutSince(started)) throw signInFailure('SignInHostUnreachable', `Graph sign-in host ${authorityHost} does not answer (no answer within ${Math.round(timeoutMs / 1000)} s)`);
         throw (await diagnoseDiscovery(authorityHost, tenantId, Math.min(timeoutMs, DISCOVERY_TIMEOUT_MS))) ?? err;
       }
     },

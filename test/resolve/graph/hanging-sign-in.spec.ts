@@ -56,8 +56,8 @@ describe('a sign-in host that takes the connection and never answers', () => {
     const failure = await resolver.resolve(reportRef([first], { domain: 'nowhere.example' }), [first]).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(TransientError);
     expect(failure).toMatchObject({ code: 'SignInHostUnreachable', message: expect.stringMatching(/^Graph sign-in host https:\/\/127\.0\.0\.1:\d+ does not answer/) });
-    // the deadline (2 s), then the discovery document asked once more, within it, to tell which failure it is
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // the deadline (2 s) once: a host that did not answer is not asked again to tell which failure it is (blind58 N1)
+    expect(Date.now() - started).toBeLessThan(4_000);
     await expect.poll(() => held.size, { timeout: 5_000 }).toBe(0);
 
     const second = value('hang-two');
