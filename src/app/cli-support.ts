@@ -52,10 +52,15 @@ export function passedOverLine(paths: readonly string[]): string | null {
   const named = paths.slice(0, 3).join(', ');
   // a mail export is often downloaded packed (Google Takeout: .zip, .tgz): syncdesk does not unpack it
   const packed = paths.filter((p) => ARCHIVE_NAME.test(p));
-  const unpack = packed.length ? `; ${packed.length} of them compressed archive(s) (${packed.slice(0, 3).join(', ')}${packed.length > 3 ? ', …' : ''}): unpack them first, syncdesk reads the mails, not archives` : '';
-  return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}${unpack}`;
+  const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
+  const unpack = packed.length ? `; ${packed.length} of them compressed archive(s) (${some(packed)}): unpack them first, syncdesk reads the mails, not archives` : '';
+  // a report saved from a browser or mail client as a page is named whatever else lies beside it (blind59 R3)
+  const pages = paths.filter((p) => PAGE_NAME.test(p));
+  const save = pages.length ? `; ${pages.length} of them saved page(s) (${some(pages)}): syncdesk reads mails, not pages: save or forward the report as a mail (.eml)` : '';
+  return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}${unpack}${save}`;
 }
 const ARCHIVE_NAME = /\.(?:zip|tgz|tar|gz|bz2|xz|7z|rar)$/i;
+const PAGE_NAME = /\.(?:html?|mht(?:ml)?|pdf)$/i;
 
 /**
  * How the `list` commands print: one JSON object per line with `--json`; else `empty` when
