@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
+# bin/v8-mode.js: workers/index.ts imports it, and the build copies it into dist/
+COPY bin ./bin
 COPY src ./src
 COPY schemas ./schemas
 COPY workers ./workers

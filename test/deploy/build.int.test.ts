@@ -5,12 +5,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextCopies, dockerStages } from './dockerfile.ts';
 
 /**
  * `npm run build` and the compiled CLI, as the image's two stages use them, without Docker:
- * a build folder (a copy of the sources, `npm run build`), then a runtime folder with only
- * bin/, dist/, package.json, examples/ and node_modules without tsx, like the image's runtime
- * stage. The CLI there must work, and every module it loads is recorded
+ * a build folder holding what the Dockerfile's build stage copies (`npm run build`), then a
+ * runtime folder holding what its runtime stage copies, dist/, and node_modules without tsx. The CLI there must work, and every module it loads is recorded
  * (test/helpers/record-imports.mjs): no tsx, no TypeScript source.
  */
 
@@ -28,15 +28,15 @@ beforeAll(async () => {
   buildDir = join(tmp, 'build');
   appDir = join(tmp, 'app');
   mkdirSync(buildDir);
-  for (const p of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'bin', 'src', 'schemas', 'workers', 'examples']) {
-    cpSync(join(ROOT, p), join(buildDir, p), { recursive: true });
-  }
+  // what the Dockerfile's stages copy, as it says it: a file the build needs and the stage lacks fails here (blind61 D1: bin/)
+  const [buildStage, runtimeStage] = dockerStages(ROOT);
+  for (const { source, dest } of contextCopies(buildStage!)) cpSync(join(ROOT, source), join(buildDir, dest), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(buildDir, 'node_modules'));
   await run('npm', ['run', 'build'], { cwd: buildDir, maxBuffer: 1 << 22 });
 
   // the runtime stage: no sources, and a node_modules in which tsx cannot be found
   mkdirSync(join(appDir, 'node_modules'), { recursive: true });
-  for (const p of ['package.json', 'bin', 'examples']) cpSync(join(ROOT, p), join(appDir, p), { recursive: true });
+  for (const { source, dest } of contextCopies(runtimeStage!)) cpSync(join(ROOT, source), join(appDir, dest), { recursive: true });
   cpSync(join(buildDir, 'dist'), join(appDir, 'dist'), { recursive: true });
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {
     if (name === 'tsx' || name === '.bin') continue;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_KEYS } from '../../src/config.ts';
+import { dockerStages } from './dockerfile.ts';
 
 /**
  * docker-compose.yml, the Dockerfile and syncdesk.service, checked without a Docker engine:
@@ -137,15 +138,7 @@ async function composeCli(): Promise<string[] | null> {
 }
 
 describe('Dockerfile', () => {
-  /** The Dockerfile's stages: each FROM line and the instructions after it. */
-  const stages = dockerfile
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .reduce<{ from: string; lines: string[] }[]>((acc, line) => {
-      if (line.startsWith('FROM ')) acc.push({ from: line, lines: [] });
-      else if (line.trim() && !line.trim().startsWith('#')) acc.at(-1)?.lines.push(line);
-      return acc;
-    }, []);
+  const stages = dockerStages(root);
   const [build, runtime] = stages;
 
   it('has two stages on node:22-bookworm-slim: build, then the runtime', () => {
