@@ -25,9 +25,10 @@ ENV NODE_ENV=production \
     # the admin server (/healthz, /readyz, /metrics, dashboard) must be reachable from outside the container
     ADMIN_HOST=0.0.0.0 \
     ADMIN_PORT=9464 \
-    # state that must survive the container: raw mails (for replays), file-sink tickets
+    # state that must survive the container: raw mails (for replays), file-sink tickets, directory snapshots
     MAIL_STORE_DIR=/var/lib/syncdesk/mail \
     TICKET_DIR=/var/lib/syncdesk/tickets \
+    SNAPSHOT_DIR=/var/lib/syncdesk/snapshots \
     SYNCDESK_REDIS_DIR=/var/lib/syncdesk/redis
 
 # redis-server for the embedded default (no REDIS_URL: a private Redis under SYNCDESK_REDIS_DIR,

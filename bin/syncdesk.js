@@ -8,11 +8,15 @@
 import { existsSync } from 'node:fs';
 import { applyV8Mode } from './v8-mode.js';
 
+// what a person must install or build: starting again changes nothing, so it exits as a
+// configuration error does (78, EX_CONFIG), which the systemd unit does not restart (blind61 D5)
+const EXIT_CONFIG = 78;
+
 // package.json's engines: an older Node (a distribution's /usr/bin/node) must not run it half-way
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   console.error(`syncdesk: needs Node.js 22 or later; this is ${process.version} (${process.execPath}): install Node 22 (scripts/node-lts.sh) and put it first on PATH`);
-  process.exit(1);
+  process.exit(EXIT_CONFIG);
 }
 
 // first, before anything fills the heap (why: v8-mode.js)
@@ -27,7 +31,7 @@ let main;
 if (runtime === 'dist') {
   if (!existsSync(compiled)) {
     console.error(`syncdesk: ${compiled.pathname} is missing: run \`npm run build\` (or unset SYNCDESK_RUNTIME to run the sources)`);
-    process.exit(1);
+    process.exit(EXIT_CONFIG);
   }
   ({ main } = await import(compiled.href));
 } else if (runtime === 'tsx') {

@@ -20,7 +20,7 @@ import { outOfMemoryFix } from '../redis/eviction.ts';
  * The `syncdesk` command line. Each command lives in its own file and registers itself
  * here; exit codes: 0 success, 1 the work found a problem (e.g. a rejected input, Redis
  * unreachable), 2 usage (one line on stderr naming the fix, see usage.ts), 78 the
- * configuration (EX_CONFIG of sysexits.h: starting again changes nothing, so the systemd
+ * configuration or the installation (EX_CONFIG of sysexits.h: starting again changes nothing, so the systemd
  * unit's RestartPreventExitStatus=78 stops there instead of restarting in a loop).
  */
 const EXIT_CONFIG = 78;
@@ -31,8 +31,13 @@ const EXIT_CONFIG = 78;
  */
 function isConfigProblem(err: unknown): boolean {
   const e = err as { name?: string; code?: string };
-  // a tenants file is configuration too: a typo in it must not become a restart loop (blind39 M3)
-  return e?.name === 'ConfigError' || (e?.name === 'PermanentError' && (e.code === 'desk_not_configured' || e.code === 'TenantsFileInvalid'));
+  // a tenants file is configuration too: a typo in it must not become a restart loop (blind39 M3);
+  // so is a redis-server the embedded default needs and the host lacks (blind61 D5)
+  return (
+    e?.name === 'ConfigError' ||
+    (e?.name === 'PermanentError' && (e.code === 'desk_not_configured' || e.code === 'TenantsFileInvalid')) ||
+    (e?.name === 'EmbeddedRedisError' && e.code === 'redis_server_missing')
+  );
 }
 
 function buildProgram(): Command {

@@ -32,7 +32,12 @@ export interface EmbeddedRedis {
 }
 
 class EmbeddedRedisError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** `redis_server_missing`: nothing to start until a person installs it (the CLI exits 78). */
+    readonly code?: string,
+  ) {
     super(message, options);
     this.name = 'EmbeddedRedisError';
   }
@@ -427,6 +432,8 @@ export async function startEmbeddedRedis(options: {
       throw new EmbeddedRedisError(
         'redis-server not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`) ' +
           'or point syncdesk at an existing Redis with REDIS_URL.',
+        undefined,
+        'redis_server_missing',
       );
     }
 

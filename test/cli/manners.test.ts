@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -34,6 +34,16 @@ describe('the command line', () => {
     expect(r.stderr).toContain(`; 1 of them saved page(s) (${join(dir, 'report.htm')}): syncdesk reads mails, not pages: save or forward the report as a mail (.eml)`);
     expect(r.stdout).toMatch(/1 mail\(s\): 1 parsed, 0 rejected/);
   }, 30_000);
+
+  it('the embedded default on a host without redis-server exits 78, as a setting a person must change: the systemd unit does not restart it in a loop (blind61 D5)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-no-redis-server-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: dirname(process.execPath), SYNCDESK_REDIS_DIR: join(dir, 'redis') };
+    delete env.REDIS_URL;
+    delete env.SYNCDESK_CONFIG;
+    const r = spawnSync(process.execPath, [BIN, 'status'], { encoding: 'utf8', env, cwd: dir, timeout: 60_000 });
+    expect(r.stderr).toContain('redis-server not found on PATH');
+    expect(r.status).toBe(78);
+  }, 60_000);
 
   it('a tenants file with a mistake exits 78 too, naming the entry and the setting, before anything connects (blind39 M3)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));

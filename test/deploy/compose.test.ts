@@ -215,6 +215,11 @@ describe('package.json and syncdesk.service', () => {
     expect(unit).toMatch(/^User=syncdesk$/m);
     // what it writes is for its user and group only
     expect(unit).toMatch(/^UMask=0027$/m);
+    // SIGTERM to syncdesk alone: its embedded Redis stays up until its jobs are done (blind61 D4)
+    expect(unit).toMatch(/^KillMode=mixed$/m);
+    // the embedded default needs its server installed; without it the start exits 78, not restarted
+    expect(unit).toMatch(/^#\s+apt-get install redis-server/m);
+    expect(unit).toMatch(/^RestartPreventExitStatus=78$/m);
     expect(unit).toMatch(/npm run build/);
   });
 });

@@ -5,7 +5,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -288,6 +288,16 @@ describe('syncdesk snapshot import / list', () => {
     expect(answers[0]!.gap).toMatch(/holds no contacts/);
   }, 60_000);
 
+
+  it('a snapshot folder it cannot write to is named with its setting and what to do (blind61 D2)', async () => {
+    const blocked = join(mkdtempSync(join(tmpdir(), 'syncdesk-snap-blocked-')), 'a-file');
+    writeFileSync(blocked, 'a file where the folder should be');
+    const users = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'get-mguser-ps51.csv');
+    const env = { ...process.env, SNAPSHOT_DIR: join(blocked, 'snapshots'), SYNCDESK_CONFIG: '' };
+    const failed = await promisify(execFile)('node', [resolve('bin/syncdesk.js'), 'snapshot', 'import', users, '--tenant-name', 'Contoso'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining(`SNAPSHOT_DIR ${join(blocked, 'snapshots')}: ENOTDIR: not a directory`) });
+    expect((failed as { stderr: string }).stderr).toContain('or set SNAPSHOT_DIR to a folder that is');
+  }, 30_000);
 
   it("never joins, nor renames, another tenant's snapshot through a domain the two share (blind34 M2)", async () => {
     const { snapshot } = snapshotCli();

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { PermanentError } from '../../errors.ts';
+import { diskFix } from '../../write-atomic.ts';
 import type { ReportRef } from '../../../schemas/jobs.schema.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupAnswer, TenantRoute } from '../directory-lookup.ts';
 import { isInitialDomain } from '../initial-domain.ts';
@@ -54,11 +56,18 @@ export async function saveSnapshot(
   objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>,
   folder = tenantFolderFor(dir, header.tenant) ?? newTenantFolder(dir, header.tenant),
 ): Promise<{ path: string; count: number }> {
-  mkdirSync(join(dir, folder), { recursive: true });
-  const path = join(dir, folder, fileName(header.takenAt));
-  const count = await writeSnapshot(path, header, objects);
-  writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`, { mode: SNAPSHOT_FILE_MODE });
-  return { path, count };
+  try {
+    mkdirSync(join(dir, folder), { recursive: true });
+    const path = join(dir, folder, fileName(header.takenAt));
+    const count = await writeSnapshot(path, header, objects);
+    writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`, { mode: SNAPSHOT_FILE_MODE });
+    return { path, count };
+  } catch (err) {
+    if (!(err as NodeJS.ErrnoException).code) throw err;
+    // "EACCES: permission denied, mkdir '.syncdesk/snapshots/…'" named neither the setting nor the fix (blind61 D2)
+    const fix = diskFix(err) ?? 'make it writable for the user syncdesk runs as, or set SNAPSHOT_DIR to a folder that is';
+    throw new PermanentError(`SNAPSHOT_DIR ${resolve(dir)}: ${(err as Error).message} (${fix})`, 'snapshot_dir', { cause: err });
+  }
 }
 
 /** The header beside each snapshot: listing tenants must not unpack every snapshot. */
