@@ -58,7 +58,7 @@ export function schemaPaths(schema: AnySchema, prefix = ''): Map<string, 'sectio
   return out;
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { CONFIG_ENV, ConfigSchema, type Config } from '../schemas/config.schema.ts';
-import { readConfigFile, type Env } from './config-file.ts';
+import { editDistance, readConfigFile, type Env } from './config-file.ts';
 
 
 interface KeySource {
@@ -32,6 +32,28 @@ const SOURCES = keySources(ConfigSchema);
  * schema declares it. Every key here can also be given as `<KEY>_FILE`.
  */
 export const ENV_KEYS: Readonly<Record<string, string>> = Object.fromEntries(SOURCES.map((k) => [k.env, k.path]));
+
+/** What syncdesk reads from the environment besides its keys: which file, which runtime. */
+const OTHER_NAMES = new Set(['SYNCDESK_CONFIG', 'SYNCDESK_RUNTIME']);
+
+/**
+ * Environment variables that look like a misspelt key (`TICKETS_DIR` for TICKET_DIR,
+ * `ADMIN_PASSWORD_FLE`, `SHUTDOWN_TIMEOUT`): no key, nor a key's `_FILE`, but close to one or the start of one. Ignored without a
+ * word, such a typo left its setting at the default while doctor said all was well (blind61 D6).
+ */
+export function misspeltEnv(env: Env): Array<{ name: string; near: string }> {
+  const known = Object.keys(ENV_KEYS).flatMap((k) => [k, `${k}_FILE`]);
+  const keys = new Set(known);
+  return Object.keys(env)
+    .filter((name) => /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(name) && !keys.has(name) && !OTHER_NAMES.has(name))
+    .flatMap((name) => {
+      // one letter off, or a key cut short (SHUTDOWN_TIMEOUT for SHUTDOWN_TIMEOUT_SECONDS): closer
+      // likenesses are as often another program's variables (AD_URL is no misspelt RT_URL)
+      const near = known.find((k) => editDistance(name, k) <= 1) ?? known.find((k) => k.startsWith(`${name}_`) && !k.endsWith('_FILE'));
+      return near ? [{ name, near }] : [];
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
 
 /** Paths whose values are secrets: the logger redacts them and `doctor` never prints them. */
 export const SECRET_PATHS: readonly string[] = SOURCES.filter((k) => k.secret).map((k) => k.path);

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { loadConfig } from '../config.ts';
+import { loadConfig, misspeltEnv } from '../config.ts';
 import { configFilePath } from '../config-file.ts';
 import { createLogger, routeConsoleWarnings, terminalLines, type Logger } from '../logger.ts';
 import type { Config } from '../../schemas/config.schema.ts';
@@ -33,6 +33,8 @@ export function cliLogger(config: Config, options: { interactive?: boolean } = {
   const person = (options.interactive ?? true) && process.stderr.isTTY === true;
   const logger = createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
   routeConsoleWarnings(logger);
+  // a misspelt variable leaves its setting at the default: said by every command, as doctor says it (blind61 D6)
+  for (const { name, near } of misspeltEnv(process.env)) logger.warn({ action: 'config-env', name, near }, `${name} is no setting of syncdesk's and is ignored: did you mean ${near}?`);
   return logger;
 }
 

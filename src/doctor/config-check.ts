@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../../schemas/config.schema.ts';
-import { ConfigError, SECRET_PATHS, envNameOf, loadConfig } from '../config.ts';
+import { ConfigError, SECRET_PATHS, envNameOf, loadConfig, misspeltEnv } from '../config.ts';
 import { configFilePath, readConfigFile } from '../config-file.ts';
 import { ConfigSchema } from '../../schemas/config.schema.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
@@ -37,6 +37,16 @@ export function checkConfig(env: Env): { result: CheckResult[]; config: Config |
     };
   }
   const results: CheckResult[] = [pass('config', `valid (${source})`)];
+  const misspelt = misspeltEnv(env);
+  if (misspelt.length) {
+    results.push(
+      warn(
+        'config environment',
+        `no setting of syncdesk's, ignored: ${misspelt.map((m) => `${m.name} (did you mean ${m.near}?)`).join(', ')}`,
+        'rename each to the setting it was meant for (the configuration table of the README), or unset it',
+      ),
+    );
+  }
   if (file) {
     const data = readConfigFile(file.path, ConfigSchema).data;
     const inFile = SECRET_PATHS.filter((p) => hasPath(data, p));

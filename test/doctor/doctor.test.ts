@@ -87,6 +87,18 @@ describe('doctor: Graph', () => {
   });
 });
 
+describe('doctor: the environment', () => {
+  it('names a variable that looks like a misspelt setting, with the setting it was likely meant for (blind61 D6)', () => {
+    const env = { TICKETS_DIR: '/srv/tickets', ADMIN_PASSWORD_FLE: '/run/secrets/admin', SHUTDOWN_TIMEOUT: '5', TICKET_DIR: '/srv/t', HOME: '/root', NODE_OPTIONS: '', HTTPS_PROXY: 'http://p:3128' };
+    const { result } = checkConfig(env);
+    expect(result.find((r) => r.check === 'config environment')).toMatchObject({
+      status: 'warn',
+      detail: "no setting of syncdesk's, ignored: ADMIN_PASSWORD_FLE (did you mean ADMIN_PASSWORD_FILE?), SHUTDOWN_TIMEOUT (did you mean SHUTDOWN_TIMEOUT_SECONDS?), TICKETS_DIR (did you mean TICKET_DIR?)",
+    });
+    expect(checkConfig({ TICKET_DIR: '/srv/t', RT_TOKEN_FILE: '/run/secrets/rt', HOME: '/root' }).result.find((r) => r.check === 'config environment')).toBeUndefined();
+  });
+});
+
 describe('doctor: output', () => {
   it('never shows a configured secret, in details or fixes', () => {
     const out = redactResults([fail('x', 'login as bob with s3cr3t-value failed', 'check s3cr3t-value')], ['s3cr3t-value']);
