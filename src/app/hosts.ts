@@ -41,6 +41,11 @@ export async function announceHost(redis: RedisClient, prefix: string, config: C
   await (redis as Redis).hset(hostsKey(prefix), `${record.host}:${record.pid}`, JSON.stringify(record));
 }
 
+/** Removes this process's record as it stops cleanly: a stopped process is no host that must agree (blind61 D8: four stopped ones were warned of after a desk change). */
+export async function forgetHost(redis: RedisClient, prefix: string): Promise<void> {
+  await (redis as Redis).hdel(hostsKey(prefix), `${hostname()}:${process.pid}`);
+}
+
 /** The processes that announced themselves within `maxAgeMs`, newest first; older records are removed. */
 export async function listHosts(redis: RedisClient, prefix: string, maxAgeMs = 7 * 86_400_000, now = new Date()): Promise<HostRecord[]> {
   const all = await (redis as Redis).hgetall(hostsKey(prefix));

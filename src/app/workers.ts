@@ -2,7 +2,7 @@ import { DelayedError, type Worker } from 'bullmq';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { OnPremJobSchema, PollJobSchema, ResolveJobSchema, TicketJobSchema } from '../../schemas/jobs.schema.ts';
 import { isOnPremQueue, onPremQueueName, QUEUE_NAMES, type QueueName, type Queues } from '../queues.ts';
-import { announceHost } from './hosts.ts';
+import { announceHost, forgetHost } from './hosts.ts';
 import { collectOnPremSides, createOnPremDirectory, onPremReadable, processOnPremJob } from './onprem-processor.ts';
 import { defaultForestQueued } from './onprem-routing.ts';
 import { startOnPremWaitBound } from './onprem-wait.ts';
@@ -185,6 +185,7 @@ export async function stopWorkers(workers: Worker[], runtime: Runtime, options: 
     if ((await Promise.race([closed, late])) === 'late') runtime.logger.warn({ action: 'workers-close-late', graceMs: options.graceMs }, `workers not closed after ${options.graceMs} ms; closing Redis anyway`);
     clearTimeout(timer);
   }
+  if (!redisLost && workers.length) await forgetHost(runtime.redis.client, runtime.redis.queuePrefix).catch(() => undefined);
   await runtime.close({ keepEmbedded: options.keepEmbedded });
 }
 

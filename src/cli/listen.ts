@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { MailboxHealth } from '../admin/server.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { announce } from '../app/workers.ts';
+import { forgetHost } from '../app/hosts.ts';
 import { ConfigError } from '../config.ts';
 import type { GraphMailListener, GraphMailListenerDeps } from '../ingest/graph-mail-listener.ts';
 import { keepWithinRetention } from '../ingest/store-retention.ts';
@@ -41,7 +42,11 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
   announce(runtime, ['listen']);
   const source = graph ? 'graph-mailbox' : 'imap';
   return {
-    stop: () => listener.stop(),
+    stop: async () => {
+      await listener.stop();
+      // stopped cleanly: no longer a host that must agree (hosts.ts)
+      await forgetHost(runtime.redis.client, runtime.redis.queuePrefix).catch(() => undefined);
+    },
     health: () => {
       const { connected, lastError } = listener.health();
       return { source, connected, lastError };

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncdesk } from '../e2e/helpers.ts';
 import { reportMail, type ReportRow } from '../e2e/report-mail.ts';
@@ -18,9 +19,10 @@ let env: Record<string, string>;
 const id = uid();
 
 let drop: () => Promise<void>;
+let redis: Redis;
 
 beforeAll(() => {
-  ({ dir, env, drop } = replayEnv(`u${id}`));
+  ({ dir, env, drop, redis } = replayEnv(`u${id}`));
 });
 afterAll(() => drop());
 
@@ -54,6 +56,8 @@ describe('replay of a report dated nowhere', () => {
     const tickets = ticketsOf(domain);
     expect(tickets.get('alex')?.status).toBe('open');
     expect(tickets.get('patti')?.status).toBe('resolved');
+    // its workers, stopped cleanly, are no host doctor compares settings with (blind61 D8)
+    expect(await redis.hlen(`u${id}:q:hosts`)).toBe(0);
   }, 120_000);
 
   it('replayed after a newer report, it is an older one: its problem gets a ticket that says so, and the newer report\'s stays open', async () => {
