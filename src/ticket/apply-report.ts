@@ -235,15 +235,19 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // Our ticket is missing from the search: deleted (RT never lists deleted tickets), or too
     // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
     const gone: DeskTicket = { ...fromState(s), status: 'closed' };
+    // another ticket of the key speaks for the problem only when it is open (one made beside
+    // ours); a closed one is one ours followed up, whose close must not make this report old
+    // when ours is gone (blind60 L1)
+    const other = found[0]?.status === 'open' ? found[0] : undefined;
     if (sink.get) {
       const read = await sink.get(s.ticketId);
       const mine = read && { ...read, key };
       if (mine && mine.status !== 'closed') return mine;
-      return found[0] ?? mine ?? goneFromDesk(key, s, gone);
+      return other ?? mine ?? goneFromDesk(key, s, gone);
     }
     const young = s.ticketSince !== null && now().getTime() - Date.parse(s.ticketSince) < searchLag;
     if (young) return fromState(s);
-    return found[0] ?? goneFromDesk(key, s, gone);
+    return other ?? goneFromDesk(key, s, gone);
   }
 
   /**

@@ -69,4 +69,20 @@ describe('the file desk worked by hand', () => {
     expect(lines.find((l) => l.level === 40)).toMatchObject({ ticketId: made!.ticketId, msg: expect.stringContaining('no longer in the desk') });
     expect(lines.find((l) => l.action === 'followup')).toMatchObject({ ticketId: again!.ticketId, followUpOf: made!.ticketId });
   });
+
+  it('a follow-up moved away while the ticket it followed stays closed: the next report gets a new ticket, not "older than the desk\'s decision" (blind60 L1)', async () => {
+    const tenant = uniqueTenant();
+    const gus = syncError({ value: 'gus@contoso.com' });
+    const all = resolutionsFor(resolution(gus));
+    const [made] = await apply(ticketJob(tenant, 1, [gus]), all);
+    // closed by an agent now, after the runs of the reports below
+    await edit(made!.ticketId!, (t) => ({ ...t, status: 'closed' }));
+    const [follow] = await apply(ticketJob(tenant, 2, [gus]), all);
+    expect(follow).toMatchObject({ action: 'followup' });
+    await mkdir(join(dir(), 'done'), { recursive: true });
+    for (const ext of ['json', 'md']) await rename(join(dir(), `${follow!.ticketId}.${ext}`), join(dir(), 'done', `${follow!.ticketId}.${ext}`));
+    const [again] = await apply(ticketJob(tenant, 3, [gus]), all);
+    expect(again).toMatchObject({ action: 'followup' });
+    expect(again!.ticketId).not.toBe(made!.ticketId);
+  });
 });
