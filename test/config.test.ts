@@ -196,6 +196,12 @@ describe('config file (syncdesk.yaml)', () => {
     const values = [...schemaPaths(ConfigSchema)].filter(([, kind]) => kind === 'value').map(([p]) => p);
     expect(new Set(values)).toEqual(new Set(Object.values(ENV_KEYS)));
   });
+
+  it("gives every environment variable a row of the README's configuration table, where users look first (blind61 D11)", () => {
+    const rows = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('| `'));
+    const named = (key: string) => rows.some((row) => new RegExp(`\`${key}[\`=]`).test(row.split('|')[1]!));
+    expect(Object.keys(ENV_KEYS).filter((key) => !named(key))).toEqual([]);
+  });
 });
 
 describe('syncdesk.example.yaml', () => {
