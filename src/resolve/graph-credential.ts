@@ -134,15 +134,14 @@ export class RenewableCredential implements TokenCredential {
   constructor(
     private readonly make: () => TokenCredential,
     private readonly holdMs = 0,
-    private readonly now: () => number = Date.now,
   ) {
     this.inner = make();
   }
   getToken(...args: Parameters<TokenCredential['getToken']>): ReturnType<TokenCredential['getToken']> {
     const [scopes, options] = args;
     const down = this.unreachable;
-    if (down && this.now() - down.at < this.holdMs) {
-      const ago = Math.round((this.now() - down.at) / 1000);
+    if (down && Date.now() - down.at < this.holdMs) {
+      const ago = Math.round((Date.now() - down.at) / 1000);
       return Promise.reject(signInFailure(UNREACHABLE, `${down.err.message} (tried ${ago} s ago; asked again ${Math.round(this.holdMs / 1000)} s after that)`));
     }
     // a request for other claims (a claims challenge) is a sign-in of its own
@@ -158,7 +157,7 @@ export class RenewableCredential implements TokenCredential {
           return t;
         },
         (err: unknown) => {
-          if ((err as Error | null)?.name === UNREACHABLE) this.unreachable = { at: this.now(), err: err as Error };
+          if ((err as Error | null)?.name === UNREACHABLE) this.unreachable = { at: Date.now(), err: err as Error };
           throw err;
         },
       )

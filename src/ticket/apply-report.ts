@@ -234,7 +234,6 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     if (!s?.ticketId || found.some((t) => t.id === s.ticketId)) return found[0] ?? null;
     // Our ticket is missing from the search: deleted (RT never lists deleted tickets), or too
     // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
-    const gone: DeskTicket = { ...fromState(s), status: 'closed' };
     // another ticket of the key speaks for the problem only when it is open (one made beside
     // ours); a closed one is one ours followed up, whose close must not make this report old
     // when ours is gone (blind60 L1)
@@ -243,11 +242,11 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const read = await sink.get(s.ticketId);
       const mine = read && { ...read, key };
       if (mine && mine.status !== 'closed') return mine;
-      return other ?? mine ?? goneFromDesk(key, s, gone);
+      return other ?? mine ?? goneFromDesk(key, s);
     }
     const young = s.ticketSince !== null && now().getTime() - Date.parse(s.ticketSince) < searchLag;
     if (young) return fromState(s);
-    return other ?? goneFromDesk(key, s, gone);
+    return other ?? goneFromDesk(key, s);
   }
 
   /**
@@ -266,9 +265,9 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   }
 
   /** Our ticket is in the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and said (blind56 F4). */
-  function goneFromDesk(key: string, s: KeyState, gone: DeskTicket): DeskTicket {
+  function goneFromDesk(key: string, s: KeyState): DeskTicket {
     log?.warn({ correlationKey: key, ticketId: s.ticketId }, 'ticket no longer in the desk (deleted, or moved where syncdesk cannot find it): read as closed');
-    return { ...gone, gone: true };
+    return { ...fromState(s), status: 'closed', gone: true };
   }
 
   /**
