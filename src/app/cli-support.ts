@@ -25,16 +25,32 @@ export interface CliConfigOptions {
  */
 export function cliConfig(options: CliConfigOptions = {}): Config {
   const defaults = { ...((options.interactive ?? true) ? { logLevel: 'warn' } : {}), ...options.defaults };
-  return loadConfig(process.env, options.overrides ?? {}, { file: configFilePath(process.env)?.path, defaults });
+  const config = loadConfig(process.env, options.overrides ?? {}, { file: configFilePath(process.env)?.path, defaults });
+  warnMisspeltEnv(config, options.interactive);
+  return config;
+}
+
+let envWarned = false;
+
+/** A misspelt variable leaves its setting at the default: said once by every command that reads the configuration, as doctor says it (blind61 D6). */
+function warnMisspeltEnv(config: Config, interactive?: boolean): void {
+  if (envWarned) return;
+  envWarned = true;
+  const misspelt = misspeltEnv(process.env);
+  if (!misspelt.length) return;
+  const logger = loggerFor(config, interactive);
+  for (const { name, near } of misspelt) logger.warn({ action: 'config-env', name, near }, `${name} is no setting of syncdesk's and is ignored: did you mean ${near}?`);
+}
+
+function loggerFor(config: Config, interactive = true): Logger {
+  const person = interactive && process.stderr.isTTY === true;
+  return createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
 }
 
 /** `interactive`: a command a person runs and reads (not start, worker, listen): at a terminal its log is plain lines. */
 export function cliLogger(config: Config, options: { interactive?: boolean } = {}): Logger {
-  const person = (options.interactive ?? true) && process.stderr.isTTY === true;
-  const logger = createLogger({ level: config.logLevel, ...(person && { destination: terminalLines(process.stderr) }) });
+  const logger = loggerFor(config, options.interactive);
   routeConsoleWarnings(logger);
-  // a misspelt variable leaves its setting at the default: said by every command, as doctor says it (blind61 D6)
-  for (const { name, near } of misspeltEnv(process.env)) logger.warn({ action: 'config-env', name, near }, `${name} is no setting of syncdesk's and is ignored: did you mean ${near}?`);
   return logger;
 }
 

@@ -52,10 +52,22 @@ export async function listHosts(redis: RedisClient, prefix: string, maxAgeMs = 7
   const fresh: HostRecord[] = [];
   for (const [field, raw] of Object.entries(all)) {
     const record = JSON.parse(raw) as HostRecord;
-    if (now.getTime() - Date.parse(record.at) > maxAgeMs) await (redis as Redis).hdel(hostsKey(prefix), field);
+    // one of this host's that is gone (killed: no clean stop took its record out) is no host that must agree
+    const dead = record.host === hostname() && !alive(record.pid);
+    if (dead || now.getTime() - Date.parse(record.at) > maxAgeMs) await (redis as Redis).hdel(hostsKey(prefix), field);
     else fresh.push(record);
   }
   return fresh.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** Whether a process of this host still runs (signal 0 asks without sending; EPERM: it runs as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Where `theirs` differs from `ours`, as `NAME=value (here: value)` phrases. */

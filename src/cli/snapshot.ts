@@ -5,7 +5,7 @@ import { cliConfig } from '../app/cli-support.ts';
 import { PermanentError } from '../errors.ts';
 import { exportDirectory } from '../resolve/snapshot/export-graph.ts';
 import { decodeExport, importCsv } from '../resolve/snapshot/import-csv.ts';
-import { describeParts, label, saveSnapshot, storedTenants, tenantFolderFor } from '../resolve/snapshot/snapshot-store.ts';
+import { describeParts, label, saveSnapshot, storedTenants, tenantFolderFor, unreadableLine, unreadableSnapshots } from '../resolve/snapshot/snapshot-store.ts';
 import { domainsSeen, SNAPSHOT_FORMAT, type SnapshotHeader } from '../resolve/snapshot/snapshot-format.ts';
 import { tenantGraphClient, tenantsFromConfig } from '../resolve/tenant-client.ts';
 import { signsInToGraph } from '../resolve/tenants.ts';
@@ -117,6 +117,8 @@ export function listSnapshots(): void {
   const list = storedTenants(config.graph.snapshotDir);
   if (!list.length) process.stdout.write(`no snapshots in ${config.graph.snapshotDir}\n`);
   for (const t of list) process.stdout.write(`${label(t)}  ${describeParts(t)}  ${join(config.graph.snapshotDir, t.folder)}\n`);
+  const unread = unreadableSnapshots(config.graph.snapshotDir);
+  if (unread.length) process.stderr.write(`syncdesk snapshot: ${unreadableLine(unread)}\n`);
 }
 
 /** Exit 1 for an input that was refused (a broken export), 2 for a usage error (README: exit codes). */

@@ -43,7 +43,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   'onprem-duplicate': 'Another object in on-premises AD holds the value: the duplicate lives in AD, fix it there (the objects are named by DN below).',
   'soft-deleted-holder': 'A soft-deleted object holds the value: hard-delete it (or restore it if it is still needed).',
   'same-object': 'The value is held by the reported object itself (its cloud object is already matched to it): nothing else holds it, so the conflict is gone or was with an object since removed.',
-  'holder-sync-unknown': 'An object holds the value, but the export the directory snapshot came from does not say whether it is synced from on-premises AD or cloud-only: read that first (the first step), then follow the steps for what it is.',
+  'holder-sync-unknown': 'An object holds the value, but the export the directory snapshot came from does not say whether it is synced from on-premises AD or cloud-only: read that first (the step that reads its OnPremisesSyncEnabled), then follow the steps for what it is.',
   'no-holder': 'Nobody holds the value any more, as far as Graph can see: the next sync cycle should succeed (the note below says what could not be searched).',
   'holder-unknown': 'No holder found, but what was searched cannot show every object that could hold this value (the note below says what is missing): run the searches below before concluding anything.',
   'not-applicable': 'This error names no conflicting value: follow the steps below.',

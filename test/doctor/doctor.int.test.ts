@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,6 +276,26 @@ describe('syncdesk doctor', () => {
         status: 'warn',
         detail: expect.stringMatching(/resolve, ticket; started \d+ min ago\): TICKET_DIGEST=true \(here: false\), TICKET_SINK=rt \(here: file\)/),
       });
+    } finally {
+      await redis.del(`${prefix}:q:hosts`);
+      await redis.quit();
+    }
+  });
+
+  it("passes over a process of this host that is gone (killed: no clean stop took its record out), and forgets it (blind61 D8)", async () => {
+    const s = services();
+    const prefix = `doctor-dead-${randomUUID().slice(0, 8)}`;
+    const redis = new Redis(s.REDIS_URL!);
+    try {
+      const child = spawn(process.execPath, ['-e', '0']);
+      const pid = child.pid!;
+      await new Promise((r) => child.on('exit', r));
+      const theirs = loadConfig({ REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix, TICKET_DIGEST: 'true' });
+      const field = `${hostname()}:${pid}`;
+      await redis.hset(`${queuePrefix(theirs.redis)}:hosts`, field, JSON.stringify({ host: hostname(), pid, roles: ['ticket'], at: new Date().toISOString(), shared: { digest: true, sink: 'file', onprem: false } }));
+      const report = await runDoctor({ env: { REDIS_URL: s.REDIS_URL!, REDIS_PREFIX: prefix }, timeoutMs: 10_000 });
+      expect(byCheck(report)['scale-out']).not.toMatchObject({ status: 'warn' });
+      expect(await redis.hexists(`${queuePrefix(theirs.redis)}:hosts`, field)).toBe(0);
     } finally {
       await redis.del(`${prefix}:q:hosts`);
       await redis.quit();

@@ -289,6 +289,13 @@ describe('syncdesk snapshot import / list', () => {
   }, 60_000);
 
 
+  it('a misspelt SNAPSHOT_DIR is named, not ignored in silence (blind61 D6, N1 of its re-run)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-snap-misspelt-'));
+    const env = { ...process.env, SNAPSHOT_DIR: dir, SNAPSHOTS_DIR: join(dir, 'meant'), SYNCDESK_CONFIG: '' };
+    const { stderr } = await promisify(execFile)('node', [resolve('bin/syncdesk.js'), 'snapshot', 'list'], { env, cwd: dir });
+    expect(stderr).toContain("SNAPSHOTS_DIR is no setting of syncdesk's and is ignored: did you mean SNAPSHOT_DIR?");
+  }, 30_000);
+
   it('a snapshot folder it cannot write to is named with its setting and what to do (blind61 D2)', async () => {
     const blocked = join(mkdtempSync(join(tmpdir(), 'syncdesk-snap-blocked-')), 'a-file');
     writeFileSync(blocked, 'a file where the folder should be');

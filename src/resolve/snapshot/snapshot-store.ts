@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PermanentError } from '../../errors.ts';
 import { diskFix } from '../../write-atomic.ts';
@@ -83,6 +83,41 @@ function readHeader(path: string): SnapshotHeader | null {
 }
 
 /** Every tenant of the folder, by its subfolder name. */
+/**
+ * The snapshot files in `dir` this process cannot read (imported by another user, root say,
+ * into files its group cannot read): `storedTenants` passes over them, so `snapshot list` and
+ * doctor name them rather than leave a tenant out without a word (blind61 D3).
+ */
+export function unreadableSnapshots(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const folder = join(dir, entry.name);
+    let files: string[];
+    try {
+      files = readdirSync(folder);
+    } catch {
+      out.push(folder);
+      continue;
+    }
+    for (const f of files.filter((n) => n.endsWith('.jsonl.gz') || n.endsWith('.header.json'))) {
+      try {
+        accessSync(join(folder, f), constants.R_OK);
+      } catch {
+        out.push(join(folder, f));
+      }
+    }
+  }
+  return out;
+}
+
+/** What `snapshot list` and doctor say of `unreadableSnapshots`. */
+export function unreadableLine(paths: string[]): string {
+  const named = `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}`;
+  return `${paths.length} snapshot file(s) or folder(s) this user cannot read, passed over: ${named} (imported by another user, root say): chown them to the user syncdesk runs as, or import as that user`;
+}
+
 export function storedTenants(dir: string): Array<StoredTenant & { folder: string }> {
   if (!existsSync(dir)) return [];
   const out: Array<StoredTenant & { folder: string }> = [];
