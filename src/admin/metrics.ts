@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MailOriginSchema } from '../../schemas/jobs.schema.ts';
 import { ERROR_CATEGORIES, REJECTION_REASONS } from '../../schemas/report.schema.ts';
 import { QUEUE_NAMES, type Queues } from '../queues.ts';
 import { packageVersion } from '../version.ts';
@@ -163,5 +164,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   for (const reason of REJECTION_REASONS) if (reason !== 'not-a-report') metrics.mailsRejected.labels({ reason }).inc(0);
   for (const level of ['request', 'batch-item']) metrics.graphThrottled.labels({ level }).inc(0);
   for (const queue of Object.keys(QUEUE_NAMES)) for (const result of ['completed', 'failed', 'retried']) metrics.jobs.labels({ queue, result }).inc(0);
+  // the first quarantine after a restart is an increase too (blind62 O4)
+  for (const origin of MailOriginSchema.options) metrics.quarantined.labels({ origin }).inc(0);
   return metrics;
 }
