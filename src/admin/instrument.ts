@@ -47,6 +47,10 @@ export function countIngest(metrics: Metrics, result: IngestResult, meta: Ingest
 }
 
 export function countGraph(metrics: Metrics, exchange: GraphExchange): void {
+  if (exchange.signInFailed) {
+    metrics.graphSignInFailures.inc({ kind: exchange.signInFailed });
+    return;
+  }
   metrics.graphRequests.inc({ code: String(exchange.status) });
   if (exchange.status === 429) metrics.graphThrottled.inc({ level: 'request' });
   for (const status of exchange.itemStatuses) {

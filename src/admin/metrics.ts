@@ -35,6 +35,8 @@ export interface Metrics {
   graphBatchItems: Counter<'code'>;
   /** 429 answers from Graph: to a whole request (`request`) or to one batch item (`batch-item`). */
   graphThrottled: Counter<'level'>;
+  /** Sign-ins to Graph that failed, so no request went out: `permanent` needs a person (a secret expired, an app removed). */
+  graphSignInFailures: Counter<'kind'>;
   /** What the ticket stage did, by sink and action (created, updated, resolved, reopened, followup, …). */
   tickets: Counter<'sink' | 'action'>;
   /** The same per tenant (the report's tenant key), for an MSP's alerts: "customer X has new problems". */
@@ -126,6 +128,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     graphRequests: new Counter({ name: 'syncdesk_graph_requests_total', help: 'HTTP requests sent to Microsoft Graph, by status code (0: no answer).', labelNames: ['code'] as const, registers }),
     graphBatchItems: new Counter({ name: 'syncdesk_graph_batch_items_total', help: 'Items answered inside Graph $batch requests, by status code.', labelNames: ['code'] as const, registers }),
     graphThrottled: new Counter({ name: 'syncdesk_graph_throttled_total', help: 'Graph 429 answers, to a request or to one $batch item.', labelNames: ['level'] as const, registers }),
+    graphSignInFailures: new Counter({ name: 'syncdesk_graph_sign_in_failures_total', help: 'Graph sign-ins that failed (no request sent): transient (retried: host down or busy) or permanent (a person must fix it: AADSTS codes).', labelNames: ['kind'] as const, registers }),
     tickets: new Counter({ name: 'syncdesk_tickets_total', help: 'Ticket actions, by sink and action.', labelNames: ['sink', 'action'] as const, registers }),
     // one series per tenant and action that happened: an MSP's hundred customers stay a few hundred series
     tenantTickets: new Counter({ name: 'syncdesk_tenant_tickets_total', help: 'Ticket actions, by the report\'s tenant key and action.', labelNames: ['tenant', 'action'] as const, registers }),
@@ -163,6 +166,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // someone else's mail is no rejection: it counts as syncdesk_mails_ingested_total{status="not-a-report"}
   for (const reason of REJECTION_REASONS) if (reason !== 'not-a-report') metrics.mailsRejected.labels({ reason }).inc(0);
   for (const level of ['request', 'batch-item']) metrics.graphThrottled.labels({ level }).inc(0);
+  for (const kind of ['transient', 'permanent']) metrics.graphSignInFailures.labels({ kind }).inc(0);
   for (const queue of Object.keys(QUEUE_NAMES)) for (const result of ['completed', 'failed', 'retried']) metrics.jobs.labels({ queue, result }).inc(0);
   // the first quarantine after a restart is an increase too (blind62 O4)
   for (const origin of MailOriginSchema.options) metrics.quarantined.labels({ origin }).inc(0);

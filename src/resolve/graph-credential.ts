@@ -3,7 +3,7 @@ import { Client, MiddlewareFactory, type Context } from '@microsoft/microsoft-gr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
-import { ObserverMiddleware, type GraphObserver } from './graph-observer.ts';
+import { ObserverMiddleware, reportSignInFailures, type GraphObserver } from './graph-observer.ts';
 import { ChainLink } from './graph-middleware.ts';
 import { TimeoutMiddleware } from './graph-timeout.ts';
 import { explainDiscoveryFailures, signInFailure, type SignInFailure } from './sign-in-diagnosis.ts';
@@ -196,7 +196,7 @@ export const DEFAULT_GRAPH_TIMEOUT_MS = 60_000;
  * deadline on each attempt (graph-timeout.ts).
  */
 export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS): Client {
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
+  const authProvider = new TokenCredentialAuthenticationProvider(observe ? reportSignInFailures(credential, observe) : credential, { scopes: [endpoints.scope] });
   const chain = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
   // just before the HTTP handler: after the RetryHandler, so every attempt is seen, and timed
   chain.splice(chain.length - 1, 0, ...(observe ? [new ObserverMiddleware(observe)] : []), new TimeoutMiddleware(timeoutMs));

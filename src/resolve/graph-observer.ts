@@ -1,11 +1,14 @@
 import type { Context } from '@microsoft/microsoft-graph-client';
+import type { TokenCredential } from '@azure/identity';
+import { TransientError } from '../errors.ts';
+import { classifyThrown } from './graph-errors.ts';
 import { ChainLink } from './graph-middleware.ts';
 
 /**
  * Lets the process see its Graph traffic (for metrics) without touching the lookup code:
  * a middleware placed just before the HTTP handler of the Graph client, so it sees every
  * request that goes on the wire, including the SDK's own 429/503 retries. Token requests
- * do not pass through the Graph client and are not seen.
+ * do not pass through the Graph client: a failed sign-in is reported by `reportSignInFailures`.
  */
 
 export interface GraphExchange {
@@ -15,6 +18,11 @@ export interface GraphExchange {
   itemStatuses: number[];
   /** The answer's Retry-After header, where it has one. */
   retryAfter?: string;
+  /**
+   * Set when no request went out because signing in failed (status 0): what the queue does
+   * with it. A sign-in host down or refusing otherwise moves no Graph metric (blind62 O1).
+   */
+  signInFailed?: 'transient' | 'permanent';
 }
 
 export type GraphObserver = (exchange: GraphExchange) => void;
@@ -32,6 +40,30 @@ async function itemStatuses(response: Response): Promise<number[]> {
   }
 }
 
+/** `credential`, reporting each failed sign-in to `observe` (classified as the queue will). */
+export function reportSignInFailures(credential: TokenCredential, observe: GraphObserver): TokenCredential {
+  return {
+    getToken: async (...args) => {
+      try {
+        return await credential.getToken(...args);
+      } catch (err) {
+        const signInFailed = classifyThrown(err) instanceof TransientError ? 'transient' : 'permanent';
+        report(observe, { status: 0, itemStatuses: [], signInFailed });
+        throw err;
+      }
+    },
+  };
+}
+
+/** An observer that throws must not fail the Graph request. */
+function report(observe: GraphObserver, exchange: GraphExchange): void {
+  try {
+    observe(exchange);
+  } catch {
+    // metrics are best effort
+  }
+}
+
 export class ObserverMiddleware extends ChainLink {
   constructor(private readonly observe: GraphObserver) {
     super();
@@ -41,7 +73,7 @@ export class ObserverMiddleware extends ChainLink {
     try {
       await this.next.execute(context);
     } catch (err) {
-      this.report({ status: 0, itemStatuses: [] });
+      report(this.observe, { status: 0, itemStatuses: [] });
       throw err;
     }
     const response = context.response;
@@ -49,15 +81,6 @@ export class ObserverMiddleware extends ChainLink {
     const isBatch = /\/\$batch(\?|$)/.test(requestUrl(context.request));
     const items = isBatch && response.ok ? await itemStatuses(response) : [];
     const retryAfter = response.headers.get('retry-after');
-    this.report({ status: response.status, itemStatuses: items, ...(retryAfter !== null && { retryAfter }) });
-  }
-
-  /** An observer that throws must not fail the Graph request. */
-  private report(exchange: GraphExchange): void {
-    try {
-      this.observe(exchange);
-    } catch {
-      // metrics are best effort
-    }
+    report(this.observe, { status: response.status, itemStatuses: items, ...(retryAfter !== null && { retryAfter }) });
   }
 }
