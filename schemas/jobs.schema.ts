@@ -29,6 +29,11 @@ export const ReportRefSchema = z.object({
   tenantAliases: z.array(z.string()).optional(),
   tenant: ParsedReportSchema.shape.tenant,
   /**
+   * Domains of the objects the report lists (their UPNs and addresses), a few at most:
+   * whose directory it is, where the report names its tenant by name alone (blind58 N2).
+   */
+  objectDomains: z.array(z.string()).optional(),
+  /**
    * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else its
    * directory snapshot): tickets are titled by it, not by the name the report
    * itself states, which whoever wrote the mail chose (blind47 J4).

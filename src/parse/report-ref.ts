@@ -67,6 +67,7 @@ export const toReportRef: ToReportRef = (report, ctx) => {
   // reports forwarded inline together share their message: each needs an id of its own, or the second would count as applied
   const reportId = report.part ? `${mailReportId}#${report.part}` : mailReportId;
   const tenantKey = (named ?? `unknown:${reportId}`).trim().toLowerCase();
+  const domains = objectDomains(report.errors);
   return {
     reportId,
     mailId: ctx.mailId,
@@ -74,10 +75,31 @@ export const toReportRef: ToReportRef = (report, ctx) => {
     coversAt: at,
     tenantKey,
     tenant: t,
+    ...(domains.length && { objectDomains: domains }),
     source: ctx.source ?? 'mail',
     ...(report.cutOff && { cutOff: true }),
   };
 };
+
+/** More would say no more of whose directory it is, and every job of the report carries them. */
+const MAX_OBJECT_DOMAINS = 8;
+const ADDRESS_DOMAIN_RE = /@([a-z0-9-]+(?:\.[a-z0-9-]+)+)/gi;
+
+/** The domains of the objects' names and values (UPNs, addresses), most frequent first. */
+export function objectDomains(errors: ParsedReport['errors']): string[] {
+  const counts = new Map<string, number>();
+  const add = (text: string | null) => {
+    for (const m of (text ?? '').matchAll(ADDRESS_DOMAIN_RE)) {
+      const domain = m[1]!.toLowerCase();
+      counts.set(domain, (counts.get(domain) ?? 0) + 1);
+    }
+  };
+  for (const e of errors) {
+    add(e.identity);
+    for (const a of e.attributes) add(a.value);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, MAX_OBJECT_DOMAINS).map(([d]) => d);
+}
 
 /**
  * Keys syncdesk gave this report's tenant before its parser read names past an abbreviation's

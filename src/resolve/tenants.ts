@@ -59,7 +59,7 @@ export type TenantMatch = { ok: true; tenant: TenantEntry } | { ok: false; reaso
 
 export interface TenantDirectory {
   readonly tenants: TenantEntry[];
-  match(report: Pick<ReportRef, 'tenantKey' | 'tenant'>): TenantMatch;
+  match(report: Pick<ReportRef, 'tenantKey' | 'tenant' | 'objectDomains'>): TenantMatch;
 }
 
 export function parseTenants(text: string, env: Record<string, string | undefined>, source = 'tenants file'): TenantEntry[] {
@@ -207,6 +207,22 @@ function contradiction(t: TenantEntry, id: string | null, domain: string | null)
   return null;
 }
 
+/**
+ * For an entry matched by name or key alone: its objects' addresses are at domains another
+ * entry lists and this one does not (blind58 N2: a report naming "Contoso" whose objects are
+ * all at contoso.co.uk, Contoso UK's domain). Objects at domains no entry lists say nothing:
+ * tenants files list a customer's main domains, not all of them.
+ */
+function objectsElsewhere(t: TenantEntry, tenants: TenantEntry[], objectDomains: readonly string[] | undefined): string | null {
+  const custom = (objectDomains ?? []).filter((d) => !d.endsWith('.onmicrosoft.com'));
+  if (!custom.length || custom.some((d) => t.domains.includes(d))) return null;
+  for (const d of custom) {
+    const owner = tenants.find((o) => o !== t && o.domains.includes(d));
+    if (owner) return `its objects' addresses are at ${d}, a domain of ${tenantLabel(owner)}`;
+  }
+  return null;
+}
+
 export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
   const lower = (s: string | null | undefined): string | null => (s ? s.trim().toLowerCase() : null);
   /** The single entry a test selects, or null for none; ambiguity is reported, not resolved. */
@@ -237,7 +253,8 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
         const m = only(tenants.filter(test), what);
         if (!m) continue;
         if (!m.ok) return m;
-        const conflict = contradiction(m.tenant, id, domain);
+        const loose = !what.startsWith('tenant id') && !what.startsWith('domain');
+        const conflict = contradiction(m.tenant, id, domain) ?? (loose ? objectsElsewhere(m.tenant, tenants, report.objectDomains) : null);
         return conflict ? { ok: false, reason: `tenant "${report.tenantKey}": ${what} matches ${tenantLabel(m.tenant)}, but ${conflict}: not guessed (add it to the entry if it is that customer's)` } : m;
       }
       return { ok: false, reason: `unknown tenant "${report.tenantKey}" (name ${report.tenant.name ?? '-'}, domain ${report.tenant.domain ?? '-'}): no entry in the tenants file` };

@@ -61,6 +61,24 @@ describe('toReportRef', () => {
   });
 });
 
+describe('objectDomains: whose directory the objects say it is (blind58 N2)', () => {
+  const e = (identity: string | null, values: string[], n = 0) => ({
+    category: 'DuplicateAttribute' as const, errorCode: null, identity, objectType: null, onPremisesObjectId: null,
+    attributes: values.map((value) => ({ name: 'ProxyAddresses', value })), message: 'x', fingerprint: n.toString(16).padStart(32, '0'),
+  });
+  it("reads the domains of the objects' UPNs and addresses, most frequent first, lower-cased; none from display names", () => {
+    const errors = [e('Jane@Contoso.co.uk', ['SMTP:jane@contoso.co.uk']), e('Bob Smith', ['smtp:bob@fabrikam.com; X500:/o=ExchangeLabs/cn=Recipients']), e(null, ['sip:ann@contoso.co.uk'])];
+    expect(toReportRef(report({ errors }), ctx).objectDomains).toEqual(['contoso.co.uk', 'fabrikam.com']);
+    expect(toReportRef(report({ errors: [e('Bob Smith', [])] }), ctx).objectDomains).toBeUndefined();
+  });
+  it('keeps a few only, however many domains a report lists (every job of it carries them)', () => {
+    const errors = Array.from({ length: 20_000 }, (_, i) => e(`u${i}@d${i}.example`, [], i));
+    const ref = toReportRef(report({ errors }), ctx);
+    expect(ref.objectDomains).toHaveLength(8);
+    expect(JSON.stringify(ref).length).toBeLessThan(1_000);
+  });
+});
+
 describe('legacyTenantKeys (blind36 U2)', () => {
   const keysOf = (tenant: ParsedReport['tenant']) => legacyTenantKeys(toReportRef(report({ tenant }), ctx));
   it('names the key an older parser cut at an abbreviation\'s dot, so the tickets opened under it stay the tenant\'s', () => {

@@ -45,6 +45,25 @@ describe('createTenantNamer: one name per tenant for mails and the Graph poll', 
     expect(name(ref({ name: 'Contoso', domain: null, id: null }, 'contoso'))).toBe(ID);
   });
 
+  it("a name (or key) alone is not taken when the report's objects are all at another entry's domain; objects at unlisted domains say nothing (blind58 N2)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    const UK = '0e2e0000-0000-4000-8000-0000000000cc';
+    writeFileSync(file, `tenants:\n  - name: Contoso\n    tenantId: ${ID}\n    domains: [contoso.com]\n    clientId: c\n    clientSecret: s\n  - name: Contoso UK\n    tenantId: ${UK}\n    domains: [contoso.co.uk]\n    forwarders: [it@msp.example]\n    clientId: c\n    clientSecret: s\n`);
+    const config = loadConfig({ GRAPH_TENANTS_FILE: file });
+    const directory = loadConfiguredTenants(config, {})!;
+    const name = createTenantNamer(config, directory);
+    // "for directory Contoso [contoso-uk.onmicrosoft.com]": Contoso UK's Entra display name is Contoso too
+    const uk = { ...ref({ name: 'Contoso', domain: 'contoso-uk.onmicrosoft.com', id: null }, 'contoso-uk.onmicrosoft.com'), objectDomains: ['contoso.co.uk'] };
+    expect(directory.match(uk)).toEqual({ ok: false, reason: expect.stringContaining("name contoso matches Contoso, but its objects' addresses are at contoso.co.uk, a domain of Contoso UK: not guessed") });
+    expect(name(uk)).toBe('contoso-uk.onmicrosoft.com');
+    // one object at the entry's own domain, or objects at domains no entry lists: the name decides
+    expect(name({ ...uk, objectDomains: ['contoso.co.uk', 'contoso.com'] })).toBe(ID);
+    expect(name({ ...uk, objectDomains: ['contoso-shop.example'] })).toBe(ID);
+    // a stated domain is evidence of its own: the objects do not overrule it
+    expect(name({ ...ref({ name: null, domain: 'contoso.com', id: null }, 'contoso.com'), objectDomains: ['contoso.co.uk'] })).toBe(ID);
+  });
+
   it('with one tenant configured for Graph, every report is that tenant; without Graph, the report names itself', () => {
     const single = namerFor({ GRAPH_TENANT_ID: ID, GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' });
     expect(single(ref({ name: 'Contoso', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe(ID);
