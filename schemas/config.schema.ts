@@ -105,7 +105,22 @@ export const ImapConfigSchema = z
 
 /** Microsoft's clouds, each with its own Graph root and sign-in authority (src/resolve/graph-credential.ts). */
 export const GRAPH_CLOUDS = ['global', 'usgov', 'usgovdod', 'china'] as const;
-export const GraphCloudSchema = z.enum(GRAPH_CLOUDS);
+/**
+ * Other names admins know a cloud by: Connect-MgGraph's `-Environment` (USGov, USGovDoD), the
+ * Azure CLI's and MSAL's (AzureUSGovernment, AzureChinaCloud), Microsoft 365's (GCC High, DoD).
+ * M365 GCC (moderate) is not here: it runs in the global cloud (blind63 C5).
+ */
+const CLOUD_ALIASES: Record<string, (typeof GRAPH_CLOUDS)[number]> = {
+  azurecloud: 'global', azurepublic: 'global', azurepubliccloud: 'global', public: 'global', commercial: 'global',
+  azureusgovernment: 'usgov', azureusgovernmentcloud: 'usgov', gcchigh: 'usgov', usgovgcchigh: 'usgov',
+  dod: 'usgovdod', azureusgovernmentdod: 'usgovdod',
+  azurechinacloud: 'china', azurechina: 'china', '21vianet': 'china',
+};
+export const GraphCloudSchema = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const key = v.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  return CLOUD_ALIASES[key] ?? (GRAPH_CLOUDS as readonly string[]).find((c) => c === key) ?? v;
+}, z.enum(GRAPH_CLOUDS));
 
 export const GraphConfigSchema = z.object({
   tenantId: env('GRAPH_TENANT_ID', z.string().optional()),

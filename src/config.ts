@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { CONFIG_ENV, ConfigSchema, type Config } from '../schemas/config.schema.ts';
 import { editDistance, readConfigFile, type Env } from './config-file.ts';
+import { otherCloudsHost } from './clouds.ts';
 
 
 interface KeySource {
@@ -149,5 +150,7 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${describePath(issue.path.join('.'))}: ${issue.message}`));
   }
+  const crossed = otherCloudsHost(parsed.data.graph.cloud, parsed.data.graph);
+  if (crossed) throw new ConfigError([`${describePath('graph.cloud')}: ${crossed}; set the cloud the tenant is in, or leave GRAPH_BASE_URL and GRAPH_AUTHORITY_HOST unset`]);
   return parsed.data;
 }

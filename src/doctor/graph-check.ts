@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { graphPartlyConfigured, graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
-import { createGraphClient, createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
+import type { GraphCloud } from '../clouds.ts';
+import { createGraphClient, createGraphCredential, tenantEndpoints } from '../resolve/graph-credential.ts';
 import { normaliseLookup } from '../resolve/lookup-key.ts';
 import { deletedQueries, liveQueries, narrowDeletedQueries, type PlannedQuery } from '../resolve/lookup-plan.ts';
 import { tenantsFromConfig } from '../resolve/tenant-client.ts';
@@ -38,7 +39,7 @@ export interface GraphProbe {
 export type GraphProbeFactory = (tenant: TenantEntry, graph: Config['graph'], timeoutMs: number) => GraphProbe;
 
 const realGraphProbe: GraphProbeFactory = (tenant, g, timeoutMs) => {
-  const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, { baseUrl: tenant.baseUrl ?? g.baseUrl, authorityHost: tenant.authorityHost ?? g.authorityHost });
+  const endpoints = tenantEndpoints(tenant, g);
   let credential: TokenCredential | undefined;
   const cred = () => (credential ??= createGraphCredential(tenant, endpoints, signInDeadline(timeoutMs)));
   return {
@@ -59,25 +60,47 @@ function labelWithId(t: TenantEntry): string {
 /** Node's codes for a certificate chain it does not accept. */
 const UNTRUSTED_CERTIFICATE = /SELF_SIGNED_CERT|UNABLE_TO_(?:VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT)|CERT_(?:HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED)|ERR_TLS_CERT_ALTNAME_INVALID/;
 
+/** Where a failed sign-in was tried: the settings that name it, and the host and cloud they gave. */
+export interface SignInPlace {
+  /** The tenant comes from the tenants file (its entry holds the ids and secret), not GRAPH_* variables. */
+  fromFile: boolean;
+  /** The entry names its own sign-in host (`authorityHost`), which is then the one to check. */
+  ownHost: boolean;
+  authorityHost: string;
+  cloud: GraphCloud;
+}
+
+/** The GRAPH_* app's sign-in (IMAP's OAuth2, the Graph mailbox, a single tenant). */
+export function configuredSignIn(g: Config['graph']): SignInPlace {
+  return { fromFile: false, ownHost: false, authorityHost: tenantEndpoints({}, g).authorityHost, cloud: g.cloud };
+}
+
 /**
- * The AADSTS code of an Entra error, and what to do about the usual ones. `ownHost`: the
- * tenant's entry names its own sign-in host (`authorityHost`), which is then the one to check.
+ * The AADSTS code of an Entra error, and what to do about the usual ones, naming the host that
+ * was tried and the settings that chose it (blind63 C4: a GCC High sign-in that failed was
+ * sent to fix login.microsoftonline.com, and a tenants-file entry to GRAPH_TENANT_ID).
  */
-export function tokenFix(err: unknown, fromFile: boolean, ownHost = false): string {
+export function tokenFix(err: unknown, at: SignInPlace): string {
   const text = String((err as Error)?.message ?? err);
+  const host = new URL(at.authorityHost).host;
+  const cloudSetting = at.fromFile ? "the entry's cloud in the tenants file" : 'GRAPH_CLOUD';
   if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) {
     // a certificate the host does not trust is a TLS-inspecting proxy as a rule (blind40 G5), not a closed path
     if (UNTRUSTED_CERTIFICATE.test(text)) return "trust the certificate's issuer: the CA of a TLS-inspecting proxy in a PEM file named by NODE_EXTRA_CA_CERTS (read when the process starts), or the host's clock if the certificate is not yet or no longer valid";
     // blind58 M5: the tenant's own authorityHost was wrong, and the fix named the global settings
-    const where = ownHost ? "the tenant's authorityHost in the tenants file" : 'GRAPH_CLOUD / GRAPH_AUTHORITY_HOST';
-    return `let this host reach ${ownHost ? 'that sign-in host' : 'login.microsoftonline.com'} (firewall, proxy, DNS), or correct ${where}`;
+    const where = at.ownHost ? "the tenant's authorityHost in the tenants file" : `${cloudSetting} / GRAPH_AUTHORITY_HOST`;
+    return `let this host reach ${host} (firewall, proxy, DNS), or correct ${where}`;
   }
-  const where = fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
-  if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${where}`;
-  if (/AADSTS700016|application.*not found/i.test(text)) return 'no such application in that tenant: check GRAPH_CLIENT_ID (graph.clientId) and that the app is consented in the tenant';
-  if (/AADSTS90002|AADSTS900023|tenant.*not found/i.test(text)) return 'no such tenant: check GRAPH_TENANT_ID (graph.tenantId)';
+  const secret = at.fromFile ? 'the tenant entry in the tenants file' : 'GRAPH_CLIENT_SECRET (graph.clientSecret) or GRAPH_CERTIFICATE_PATH';
+  const clientId = at.fromFile ? "the entry's clientId" : 'GRAPH_CLIENT_ID (graph.clientId)';
+  const tenantId = at.fromFile ? "the entry's tenantId" : 'GRAPH_TENANT_ID (graph.tenantId)';
+  if (/AADSTS7000215|AADSTS7000222|invalid_client|Invalid client secret|expired/i.test(text)) return `the client secret is wrong or expired: create a new one under the app registration's Certificates & secrets and put it in ${secret}`;
+  // "Confidential Client is not supported in Cross Cloud request": the app and the tenant are in different clouds
+  if (/AADSTS900382/.test(text)) return `the app is registered in another cloud than the tenant (signed in at ${host}, the ${at.cloud} cloud's): register it in the tenant's cloud, or correct ${cloudSetting}`;
+  if (/AADSTS700016|application.*not found/i.test(text)) return `no such application in that tenant: check ${clientId}, that the app is consented in the tenant, and that it is registered in the tenant's cloud (${at.cloud})`;
+  if (/AADSTS90002|AADSTS900023|tenant.*not found/i.test(text)) return `no such tenant at ${host}: check ${tenantId}, and ${cloudSetting} (${at.cloud}): a tenant is found only in its own cloud`;
   if (/AADSTS700027|assertion|certificate/i.test(text)) return 'the certificate is not the one uploaded to the app registration: check GRAPH_CERTIFICATE_PATH (PEM with key and certificate)';
-  return `check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and ${where}, and that ${ownHost ? "the tenant's authorityHost" : 'login.microsoftonline.com (or GRAPH_AUTHORITY_HOST)'} is reachable`;
+  return `check ${tenantId}, ${clientId} and ${secret}, and that ${host} is reachable`;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -91,7 +114,9 @@ async function checkGraphTenant(tenant: TenantEntry, config: Config, probe: Grap
   try {
     await withTimeout(probe.token(), timeoutMs, 'graph token');
   } catch (err) {
-    return fail(name, `${labelWithId(tenant)}: no token (${errorText(err)})`, tokenFix(err, fromFile, fromFile && !!tenant.authorityHost));
+    const { authorityHost } = tenantEndpoints(tenant, config.graph);
+    const at = { fromFile, ownHost: fromFile && !!tenant.authorityHost, authorityHost, cloud: tenant.cloud ?? config.graph.cloud };
+    return fail(name, `${labelWithId(tenant)}: no token (${errorText(err)})`, tokenFix(err, at));
   }
   const missing: string[] = [];
   for (const p of GRAPH_PROBES) {

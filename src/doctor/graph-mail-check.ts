@@ -1,10 +1,10 @@
 import { processedFolderOf, type Config } from '../../schemas/config.schema.ts';
 import { PermanentError } from '../errors.ts';
 import { graphMailboxFromConfig, type GraphMailbox } from '../ingest/graph-mailbox.ts';
-import { createGraphCredential, graphEndpoints } from '../resolve/graph-credential.ts';
+import { createGraphCredential, tenantEndpoints } from '../resolve/graph-credential.ts';
 import { singleTenant } from '../resolve/tenant-client.ts';
 import { errorText, fail, pass, signInDeadline, skip, warn, withTimeout, type CheckResult } from './check.ts';
-import { tokenFix } from './graph-check.ts';
+import { configuredSignIn, tokenFix } from './graph-check.ts';
 
 /**
  * The Graph mail source (`MAIL_SOURCE=graph`): a token for the app, the application
@@ -25,7 +25,7 @@ export interface GraphMailProbe {
 function realGraphMailProbe(config: Config, timeoutMs: number): GraphMailProbe {
   const tenant = singleTenant(config.graph);
   if (!tenant) throw new PermanentError('GRAPH_TENANT_ID, GRAPH_CLIENT_ID and a secret, certificate or managed identity are needed', 'GraphMailConfig');
-  const endpoints = graphEndpoints(config.graph.cloud, { baseUrl: config.graph.baseUrl, authorityHost: config.graph.authorityHost });
+  const endpoints = tenantEndpoints({}, config.graph);
   const credential = createGraphCredential(tenant, endpoints, signInDeadline(timeoutMs));
   return {
     async token() {
@@ -77,7 +77,7 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
     probe = options.probe ?? realGraphMailProbe(config, timeoutMs);
     token = await withTimeout(probe.token(), timeoutMs, 'graph token');
   } catch (err) {
-    return [fail(name, `no token (${errorText(err)})`, tokenFix(err, false))];
+    return [fail(name, `no token (${errorText(err)})`, tokenFix(err, configuredSignIn(config.graph)))];
   }
   const roles = tokenRoles(token);
   // Exchange's RBAC for Applications grants a mailbox without any role in the token (blind42

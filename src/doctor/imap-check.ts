@@ -5,6 +5,7 @@ import { imapClientOptions, type AccessTokenProvider } from '../ingest/imap-mail
 import { createLogger } from '../logger.ts';
 import { maskUrlUserinfo } from '../redact.ts';
 import { errorText, fail, isUnreachable, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
+import { configuredSignIn, tokenFix } from './graph-check.ts';
 
 /**
  * IMAP: the login, the watched mailbox, and how handled mails will be marked: with a
@@ -16,6 +17,10 @@ function loginFix(config: Config, err: unknown, env: Record<string, string | und
   const text = errorText(err);
   const said = `${(err as { code?: string })?.code ?? ''} ${text}`;
   const { host, port, proxy } = config.imap;
+  // no token at all: the sign-in failed, which neither the IMAP host nor the app's Exchange permissions explain (blind63 C1)
+  if (config.imap.auth === 'oauth2' && (/AADSTS\d+/.test(said) || /^SignInHost/.test((err as { code?: string })?.code ?? ''))) {
+    return tokenFix(err, configuredSignIn(config.graph));
+  }
   // imapflow's own connect timeout, and ours around it, say the same as a refused connection
   const unreachable = isUnreachable(err) || /CONNECT_TIMEOUT|timed out/i.test(said);
   if (proxy && (unreachable || /proxy/i.test(said))) {

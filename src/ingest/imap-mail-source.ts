@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ClientSecretCredential } from '@azure/identity';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Config } from '../../schemas/config.schema.ts';
+import { exchangeScope } from '../clouds.ts';
 import type { Logger } from '../logger.ts';
+import { createGraphCredential, tenantEndpoints } from '../resolve/graph-credential.ts';
 import type { FetchedMail, MailConnection, MailSource, MailboxState, MarkResult } from './mail-source.ts';
 
 /**
@@ -13,9 +14,6 @@ import type { FetchedMail, MailConnection, MailSource, MailboxState, MarkResult 
  * TLS is on by default (`imap.secure`); with `secure: false` STARTTLS is required, so a
  * password never crosses the network in clear. `imap.tlsCa` names a PEM file to trust.
  */
-
-/** Exchange Online app-only IMAP (client credentials); the token lives about an hour. */
-const EXCHANGE_IMAP_SCOPE = 'https://outlook.office365.com/.default';
 
 export type AccessTokenProvider = () => Promise<string>;
 
@@ -31,13 +29,18 @@ export interface ImapMailSourceOptions {
   clientOptions?: Partial<ImapFlowOptions>;
 }
 
+/**
+ * Exchange Online app-only IMAP (client credentials) with the GRAPH_* app, in GRAPH_CLOUD: its
+ * sign-in host and its Exchange resource (blind63 C1: a GCC High app's secret went to the
+ * global sign-in host for a global token). The token lives about an hour.
+ */
 function defaultAccessTokenProvider(config: Config): AccessTokenProvider {
-  const { tenantId, clientId, clientSecret } = config.graph;
-  if (!tenantId || !clientId || !clientSecret)
-    throw new Error('IMAP_AUTH=oauth2 needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (app with IMAP.AccessAsApp)');
-  const credential = new ClientSecretCredential(tenantId, clientId, clientSecret);
+  const { tenantId, clientId, clientSecret, certificatePath, cloud, timeoutSeconds } = config.graph;
+  if (!tenantId || !clientId || !(clientSecret || certificatePath))
+    throw new Error('IMAP_AUTH=oauth2 needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET or GRAPH_CERTIFICATE_PATH (app with IMAP.AccessAsApp)');
+  const credential = createGraphCredential({ tenantId, clientId, clientSecret, certificatePath }, tenantEndpoints({}, config.graph), timeoutSeconds * 1000);
   return async () => {
-    const token = await credential.getToken(EXCHANGE_IMAP_SCOPE);
+    const token = await credential.getToken(exchangeScope(cloud));
     if (!token?.token) throw new Error('no access token for IMAP from Entra ID');
     return token.token;
   };

@@ -1,7 +1,7 @@
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import { Client, MiddlewareFactory, type Context } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import type { GRAPH_CLOUDS } from '../../schemas/config.schema.ts';
+import { CLOUDS, type GraphCloud } from '../clouds.ts';
 import { PermanentError } from '../errors.ts';
 import { ObserverMiddleware, reportSignInFailures, type GraphObserver } from './graph-observer.ts';
 import { ChainLink } from './graph-middleware.ts';
@@ -13,14 +13,22 @@ import { explainDiscoveryFailures, signInFailure, type SignInFailure } from './s
  * Graph root, the authority and the token scope, and tokens never cross clouds.
  */
 
-export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
-
-const CLOUDS: Record<GraphCloud, { graph: string; authority: string }> = {
-  global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com' },
-  usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
-  usgovdod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
-  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn' },
-};
+/**
+ * A tenant's endpoints: its own cloud and hosts first. GRAPH_BASE_URL and GRAPH_AUTHORITY_HOST
+ * are GRAPH_CLOUD's: a tenant of another cloud keeps that cloud's own hosts (blind63 C3: a GCC
+ * High tenant's secret and token went to the global override).
+ */
+export function tenantEndpoints(
+  tenant: { cloud?: GraphCloud | undefined; baseUrl?: string | undefined; authorityHost?: string | undefined },
+  g: { cloud: GraphCloud; baseUrl?: string | undefined; authorityHost?: string | undefined },
+): GraphEndpoints {
+  const cloud = tenant.cloud ?? g.cloud;
+  const sameCloud = cloud === g.cloud;
+  return graphEndpoints(cloud, {
+    baseUrl: tenant.baseUrl ?? (sameCloud ? g.baseUrl : undefined),
+    authorityHost: tenant.authorityHost ?? (sameCloud ? g.authorityHost : undefined),
+  });
+}
 
 export interface GraphEndpoints {
   /** Graph root without a version segment (the client adds `/v1.0`). */
@@ -35,7 +43,7 @@ export interface GraphEndpoints {
 }
 
 /** The overrides come from the config or the tenants file, whose schemas allow https only. */
-export function graphEndpoints(cloud: GraphCloud, overrides: { baseUrl?: string; authorityHost?: string } = {}): GraphEndpoints {
+export function graphEndpoints(cloud: GraphCloud, overrides: { baseUrl?: string | undefined; authorityHost?: string | undefined } = {}): GraphEndpoints {
   const known = CLOUDS[cloud];
   const baseUrl = (overrides.baseUrl ?? known.graph).replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '');
   const authorityHost = (overrides.authorityHost ?? known.authority).replace(/\/+$/, '');

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
-import { createGraphClient, createGraphCredential, graphEndpoints, RenewableCredential, type CredentialFactory } from './graph-credential.ts';
+import { createGraphClient, createGraphCredential, RenewableCredential, tenantEndpoints, type CredentialFactory } from './graph-credential.ts';
 import type { TenantRoute } from './directory-lookup.ts';
 import type { GraphObserver } from './graph-observer.ts';
 import { createTenantDirectory, loadConfiguredTenants, signsInToGraph, tenantLabel, type TenantDirectory, type TenantEntry } from './tenants.ts';
@@ -62,10 +62,7 @@ export function tenantGraphClient(
   createCredential: CredentialFactory = createGraphCredential,
   observe?: GraphObserver,
 ): Client {
-  const endpoints = graphEndpoints(tenant.cloud ?? g.cloud, {
-    baseUrl: tenant.baseUrl ?? g.baseUrl,
-    authorityHost: tenant.authorityHost ?? g.authorityHost,
-  });
+  const endpoints = tenantEndpoints(tenant, g);
   const timeoutMs = g.timeoutSeconds * 1000;
   return createGraphClient(new RenewableCredential(() => createCredential(tenant, endpoints, timeoutMs), timeoutMs), endpoints, observe, timeoutMs);
 }

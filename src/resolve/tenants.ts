@@ -7,7 +7,8 @@ import { TenantEntrySchema, TenantsListSchema, TenantsObjectSchema } from '../..
 import type { DeskRoute } from '../../schemas/ticket.schema.ts';
 import { suggest } from '../config-file.ts';
 import { PermanentError } from '../errors.ts';
-import type { GraphCloud, TenantCredentials } from './graph-credential.ts';
+import { otherCloudsHost, type GraphCloud } from '../clouds.ts';
+import type { TenantCredentials } from './graph-credential.ts';
 import type { SnapshotDirectory } from './snapshot/snapshot-store.ts';
 
 /**
@@ -99,6 +100,8 @@ export function parseTenants(text: string, env: Record<string, string | undefine
     if (signIn && !t.managedIdentity && !secret && !t.certificatePath) {
       throw invalid(`${entry(i)}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`);
     }
+    const crossed = t.cloud ? otherCloudsHost(t.cloud, t) : null;
+    if (crossed) throw invalid(`${entry(i)}: ${crossed}`);
     return {
       name: t.name ?? null,
       tenantId: t.tenantId,

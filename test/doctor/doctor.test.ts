@@ -52,7 +52,7 @@ describe('doctor: Graph', () => {
     const file = join(dir, 'tenants.yaml');
     writeFileSync(file, 'tenants:\n  - { name: Broken, tenantId: t-b, domains: [broken.example], clientId: c, clientSecret: s, authorityHost: "https://login.broken.example" }\n');
     const [own] = await checkGraph(loadConfig({ GRAPH_TENANTS_FILE: file }), { probe: () => stubProbe([], unreachable('connect ECONNREFUSED 127.0.0.1:443 (ECONNREFUSED)')), env: {} });
-    expect(own!.fix).toBe("let this host reach that sign-in host (firewall, proxy, DNS), or correct the tenant's authorityHost in the tenants file");
+    expect(own!.fix).toBe("let this host reach login.broken.example (firewall, proxy, DNS), or correct the tenant's authorityHost in the tenants file");
   });
 
   it('passes when users, groups and contacts are readable', async () => {

@@ -59,6 +59,8 @@ export interface FakeStats {
   batchPosts: number;
   subRequests: number;
   tokenRequests: number;
+  /** The `scope` of each token request, in order (a token is for one resource: Graph, or Exchange's IMAP). */
+  tokenScopes: string[];
   metadataRequests: number;
   throttled: number;
   /** Graph calls (plain GETs and sub-requests) per tenant id. */
@@ -158,7 +160,7 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
   let callCount = 0;
   let html = 0;
   const newStats = (): FakeStats => ({
-    httpRequests: 0, graphHttpRequests: 0, batchPosts: 0, subRequests: 0, tokenRequests: 0, metadataRequests: 0, throttled: 0, callsByTenant: {}, filters: [],
+    httpRequests: 0, graphHttpRequests: 0, batchPosts: 0, subRequests: 0, tokenRequests: 0, tokenScopes: [], metadataRequests: 0, throttled: 0, callsByTenant: {}, filters: [],
   });
   const fake: FakeGraph = {
     url: '',
@@ -317,6 +319,11 @@ export async function startFakeGraph(options: { tls: TlsMaterial; tenants: Recor
     const tenant = fake.tenants[tenantId];
     if (!tenant) return fail(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
     if (form.get('grant_type') !== 'client_credentials') return fail(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+    const scope = form.get('scope');
+    if (!scope) return fail(400, 'invalid_request', 90014, "The required field 'scope' is missing from the credential.");
+    // the client credentials flow takes a resource's `.default` only
+    if (!/^\S+\/\.default$/.test(scope)) return fail(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    fake.stats.tokenScopes.push(scope);
     const app = tenant.apps.find((a) => a.clientId === form.get('client_id'));
     if (!app) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
     const assertion = form.get('client_assertion');

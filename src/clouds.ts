@@ -1,0 +1,48 @@
+import type { GRAPH_CLOUDS } from '../schemas/config.schema.ts';
+
+/**
+ * Microsoft's clouds as syncdesk meets them: where each one's Graph, sign-in and Exchange
+ * Online live, and what its PowerShell modules call it. Tokens never cross clouds, so every
+ * host a tenant is sent to comes from its own cloud's row.
+ */
+
+export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
+
+/**
+ * Each cloud's Graph root, sign-in authority and Exchange Online resource (app-only IMAP asks
+ * its `.default`), and the names Connect-MgGraph (`-Environment`) and Connect-ExchangeOnline
+ * (`-ExchangeEnvironmentName`) take for it. The Exchange resources are those public scripts
+ * and tools use (outlook.office365.us, outlook-dod.office365.us, partner.outlook.cn); Microsoft's
+ * IMAP OAuth page names the global one only.
+ */
+export const CLOUDS: Record<GraphCloud, { graph: string; authority: string; exchange: string; mgEnvironment: string; exoEnvironment: string }> = {
+  global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com', exchange: 'https://outlook.office365.com', mgEnvironment: 'Global', exoEnvironment: 'O365Default' },
+  usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook.office365.us', mgEnvironment: 'USGov', exoEnvironment: 'O365USGovGCCHigh' },
+  usgovdod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook-dod.office365.us', mgEnvironment: 'USGovDoD', exoEnvironment: 'O365USGovDoD' },
+  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn', exchange: 'https://partner.outlook.cn', mgEnvironment: 'China', exoEnvironment: 'O365China' },
+};
+
+/** The scope of an app-only token for Exchange Online's IMAP in `cloud`. */
+export function exchangeScope(cloud: GraphCloud): string {
+  return `${CLOUDS[cloud].exchange}/.default`;
+}
+
+/** The `-Environment` of Connect-MgGraph and `-ExchangeEnvironmentName` of Connect-ExchangeOnline for `cloud`. */
+export function powershellEnvironments(cloud: GraphCloud): { mg: string; exo: string } {
+  return { mg: CLOUDS[cloud].mgEnvironment, exo: CLOUDS[cloud].exoEnvironment };
+}
+
+/**
+ * A host of another cloud given as `cloud`'s Graph root or sign-in host: tokens never cross
+ * clouds, so such a setting sends the tenant's secret to the wrong cloud and fails (blind63 C3:
+ * GRAPH_CLOUD=usgov with GRAPH_BASE_URL=https://graph.microsoft.com was taken without a word).
+ */
+export function otherCloudsHost(cloud: GraphCloud, overrides: { baseUrl?: string | undefined; authorityHost?: string | undefined }): string | null {
+  const trim = (u: string) => u.replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '').toLowerCase();
+  const own = CLOUDS[cloud];
+  for (const [other, hosts] of Object.entries(CLOUDS)) {
+    if (overrides.baseUrl && trim(overrides.baseUrl) === hosts.graph && hosts.graph !== own.graph) return `${overrides.baseUrl} is the ${other} cloud's Graph, not ${cloud}'s (${own.graph})`;
+    if (overrides.authorityHost && trim(overrides.authorityHost) === hosts.authority && hosts.authority !== own.authority) return `${overrides.authorityHost} is the ${other} cloud's sign-in host, not ${cloud}'s (${own.authority})`;
+  }
+  return null;
+}
