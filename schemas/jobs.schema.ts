@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GraphCloudSchema } from './config.schema.ts';
 import { ParsedReportSchema, SyncErrorSchema } from './report.schema.ts';
 import { OnPremSideSchema, ResolutionSchema } from './resolution.schema.ts';
 
@@ -33,6 +34,11 @@ export const ReportRefSchema = z.object({
    * whose directory it is, where the report names its tenant by name alone (blind58 N2).
    */
   objectDomains: z.array(z.string()).optional(),
+  /**
+   * The national cloud the tenant is in, as the configuration says (its tenants-file entry,
+   * else GRAPH_CLOUD); absent for the global cloud. Tickets tell agents to connect there first.
+   */
+  cloud: GraphCloudSchema.optional(),
   /**
    * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else its
    * directory snapshot): tickets are titled by it, not by the name the report

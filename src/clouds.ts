@@ -15,11 +15,11 @@ export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
  * and tools use (outlook.office365.us, outlook-dod.office365.us, partner.outlook.cn); Microsoft's
  * IMAP OAuth page names the global one only.
  */
-export const CLOUDS: Record<GraphCloud, { graph: string; authority: string; exchange: string; mgEnvironment: string; exoEnvironment: string }> = {
-  global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com', exchange: 'https://outlook.office365.com', mgEnvironment: 'Global', exoEnvironment: 'O365Default' },
-  usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook.office365.us', mgEnvironment: 'USGov', exoEnvironment: 'O365USGovGCCHigh' },
-  usgovdod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook-dod.office365.us', mgEnvironment: 'USGovDoD', exoEnvironment: 'O365USGovDoD' },
-  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn', exchange: 'https://partner.outlook.cn', mgEnvironment: 'China', exoEnvironment: 'O365China' },
+export const CLOUDS: Record<GraphCloud, { label: string; graph: string; authority: string; exchange: string; mgEnvironment: string; exoEnvironment: string }> = {
+  global: { label: 'global', graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com', exchange: 'https://outlook.office365.com', mgEnvironment: 'Global', exoEnvironment: 'O365Default' },
+  usgov: { label: 'US Government (GCC High)', graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook.office365.us', mgEnvironment: 'USGov', exoEnvironment: 'O365USGovGCCHigh' },
+  usgovdod: { label: 'US Government (DoD)', graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us', exchange: 'https://outlook-dod.office365.us', mgEnvironment: 'USGovDoD', exoEnvironment: 'O365USGovDoD' },
+  china: { label: 'China (operated by 21Vianet)', graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn', exchange: 'https://partner.outlook.cn', mgEnvironment: 'China', exoEnvironment: 'O365China' },
 };
 
 /** The scope of an app-only token for Exchange Online's IMAP in `cloud`. */
@@ -27,9 +27,22 @@ export function exchangeScope(cloud: GraphCloud): string {
   return `${CLOUDS[cloud].exchange}/.default`;
 }
 
-/** The `-Environment` of Connect-MgGraph and `-ExchangeEnvironmentName` of Connect-ExchangeOnline for `cloud`. */
-export function powershellEnvironments(cloud: GraphCloud): { mg: string; exo: string } {
-  return { mg: CLOUDS[cloud].mgEnvironment, exo: CLOUDS[cloud].exoEnvironment };
+/**
+ * What an agent must do first in a national cloud, where Connect-MgGraph and
+ * Connect-ExchangeOnline sign in to the global cloud unless told otherwise (blind63 C2).
+ */
+export function connectFirst(cloud: GraphCloud, tenantId: string | null): { step: string; command: string } {
+  const c = CLOUDS[cloud];
+  const support = cloud === 'china' ? ' Support cases for this tenant go to 21Vianet, which operates the cloud.' : '';
+  return {
+    step: `This tenant is in the ${c.label} cloud: connect to it there before running the commands below (as an admin of the tenant).${support}`,
+    command: `Connect-MgGraph -Environment ${c.mgEnvironment}${tenantId ? ` -TenantId ${tenantId}` : ''}\nConnect-ExchangeOnline -ExchangeEnvironmentName ${c.exoEnvironment}`,
+  };
+}
+
+/** The cloud's name as an agent reads it. */
+export function cloudLabel(cloud: GraphCloud): string {
+  return CLOUDS[cloud].label;
 }
 
 /**

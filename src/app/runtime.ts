@@ -11,7 +11,7 @@ import type { GraphObserver } from '../resolve/graph-observer.ts';
 import type { Resolver } from '../resolve/resolver.ts';
 import { loadSnapshotDirectory } from '../resolve/snapshot/snapshot-store.ts';
 import { createReportOrder, type ReportOrder } from './report-order.ts';
-import { createTenantNameOf, createTenantNamer, loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
+import { createTenantCloudOf, createTenantNameOf, createTenantNamer, loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
 import { createResolverFromConfig } from './resolver.ts';
@@ -82,13 +82,15 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   const snapshots = loadSnapshotDirectory(config.graph.snapshotDir);
   const nameTenant = createTenantNamer(config, tenants, snapshots);
   const tenantNameOf = createTenantNameOf(tenants, snapshots);
+  const cloudOf = createTenantCloudOf(config, tenants);
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
     const tenantKey = nameTenant(ref);
     // what the tenant was named by before a snapshot or the tenants file named it (blind36 U1), or an older parser (U2)
     const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref), ...legacyTenantKeys(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
     const tenantName = tenantNameOf(ref);
-    return { ...ref, tenantKey, ...(aliases.length && { tenantAliases: aliases }), ...(tenantName && { tenantName }) };
+    const cloud = cloudOf(ref);
+    return { ...ref, tenantKey, ...(aliases.length && { tenantAliases: aliases }), ...(tenantName && { tenantName }), ...(cloud && { cloud }) };
   };
   const reportOrder = createReportOrder({ redis: redis.client, prefix: config.redis.prefix, ticketQueue: queues.ticket });
   const queueReports = createReportQueuer({ toReportRef: reportRef, queues, order: reportOrder, logger: stageLogger('ingest') });

@@ -265,6 +265,15 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
   };
 }
 
+/** The national cloud a report's tenant is in (ReportRef.cloud): its entry's, else GRAPH_CLOUD; null for the global cloud. */
+export function createTenantCloudOf(config: Config, tenantsFile: TenantDirectory | null): (ref: ReportRef) => GraphCloud | null {
+  return (ref) => {
+    const m = tenantsFile?.match(ref);
+    const cloud = (m?.ok ? m.tenant.cloud : undefined) ?? config.graph.cloud;
+    return cloud === 'global' ? null : cloud;
+  };
+}
+
 /**
  * What the configuration calls a report's tenant (ReportRef.tenantName): the name of the tenants
  * file entry it matches, else that of the directory snapshot of it (Graph's display name of the

@@ -2,6 +2,7 @@ import type { Refresh, ReportRef } from '../../schemas/jobs.schema.ts';
 import { isCloudOnlyCredentialChange, objectLabel, type SyncError } from '../../schemas/report.schema.ts';
 import type { Holder, OnPremHolder, OnPremSide, RecommendedAction, Resolution, Verdict } from '../../schemas/resolution.schema.ts';
 import type { ContentBlock, DeskTicket, ProblemScope, TicketDraft } from '../../schemas/ticket.schema.ts';
+import { cloudLabel, connectFirst } from '../clouds.ts';
 import { adObjectByAnchorCommand, anchorGuid, oneGraphSearch } from '../resolve/powershell.ts';
 import { keyDisplay } from './correlation-key.ts';
 import { formatCharsShown, lookAlikes, spelledOut } from '../look-alikes.ts';
@@ -60,7 +61,8 @@ function tenantRow(report: ReportRef): string {
   const { tenant, tenantName } = report;
   const named = [tenantName ?? tenant.name, tenant.domain, tenant.id].filter(Boolean).join(' / ') || report.tenantKey;
   const stated = tenantName && tenant.name && tenant.name.trim().toLowerCase() !== tenantName.trim().toLowerCase();
-  return stated ? `${named} (the report names it "${tenant.name}")` : named;
+  const cloud = report.cloud ? `, in the ${cloudLabel(report.cloud)} cloud` : '';
+  return `${stated ? `${named} (the report names it "${tenant.name}")` : named}${cloud}`;
 }
 
 function holderKind(h: Holder): string {
@@ -218,6 +220,7 @@ function factBlocks(view: ProblemView): ContentBlock[] {
   blocks.push({ kind: 'heading', text: 'Verdict' }, { kind: 'paragraph', text: noteIsVerdict ? resolution.note! : verdictText(resolution, error) });
   if (resolution?.note && !noteIsVerdict) blocks.push({ kind: 'paragraph', text: resolution.note });
   const steps = [...anchorSteps(view), ...mergedSteps(resolution?.actions ?? [])];
+  if (steps.length && report.cloud) steps.unshift(connectFirst(report.cloud, report.tenant.id ?? report.tenant.domain));
   if (steps.length) {
     blocks.push({ kind: 'heading', text: 'Recommended steps' });
     steps.forEach((a, i) => {

@@ -209,3 +209,20 @@ describe('contentHash', () => {
     expect(contentHash(view({ error: { ...error, message: 'new text' } }))).not.toBe(base);
   });
 });
+
+describe('a tenant in a national cloud (blind63 C2)', () => {
+  it('names its cloud and has the agent connect there first, with the environment names Connect-MgGraph and Connect-ExchangeOnline take', () => {
+    const v = view();
+    const gov = { ...v, report: { ...v.report, cloud: 'usgov' as const, tenant: { ...v.report.tenant, id: '0a0a0a0a-0000-4000-8000-00000000000a' } } };
+    const text = toText(renderDraft(gov, seen).body);
+    expect(text).toContain('in the US Government (GCC High) cloud');
+    expect(text).toMatch(/1\. This tenant is in the US Government \(GCC High\) cloud: connect to it there before running the commands below/);
+    expect(text).toMatch(/ +Connect-MgGraph -Environment USGov -TenantId 0a0a0a0a-0000-4000-8000-00000000000a\n +Connect-ExchangeOnline -ExchangeEnvironmentName O365USGovGCCHigh\n/);
+    const china = toText(renderDraft({ ...v, report: { ...v.report, cloud: 'china' } }, seen).body);
+    expect(china).toContain('Connect-MgGraph -Environment China');
+    expect(china).toContain('Support cases for this tenant go to 21Vianet');
+    // the global cloud needs no such step: its tickets are as they were
+    const global = toText(renderDraft(v, seen).body);
+    expect(global).not.toMatch(/Connect-MgGraph|cloud: connect/);
+  });
+});
