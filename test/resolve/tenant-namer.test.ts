@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSnapshotDirectory } from '../../src/resolve/snapshot/snapshot-store.ts';
-import { createTenantNameOf, createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
+import { createTenantCloudOf, createTenantNameOf, createTenantNamer, loadConfiguredTenants } from '../../src/resolve/tenants.ts';
 
 const ref = (tenant: ReportRef['tenant'], tenantKey: string): ReportRef => ({
   reportId: 'r', mailId: null, subject: 's', coversAt: '2026-11-01T06:00:00.000Z', tenantKey, tenant, source: 'mail',
@@ -95,5 +95,19 @@ describe("createTenantNameOf: the tenant's name as the configuration knows it (b
     // no entry for Contoso: its snapshot (Graph's display name) names it
     expect(nameOf(ref({ name: 'Contoso Evil', domain: 'contoso.onmicrosoft.com', id: null }, 'contoso.onmicrosoft.com'))).toBe('Contoso Ltd.');
     expect(nameOf(ref({ name: 'Tailspin Toys', domain: 'tailspin.onmicrosoft.com', id: null }, 'tailspin.onmicrosoft.com'))).toBeNull();
+  });
+});
+
+describe('createTenantCloudOf: the national cloud a ticket tells agents to connect to (blind63 C2)', () => {
+  it("is the entry's cloud, else GRAPH_CLOUD; none for the global cloud", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-tenants-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, `tenants:\n  - name: Fabrikam Gov\n    tenantId: ${ID}\n    domains: [fabgov.us]\n    clientId: c\n    clientSecret: s\n    cloud: USGov\n  - name: Contoso\n    tenantId: 0e2e0000-0000-4000-8000-000000000002\n    domains: [contoso.com]\n    clientId: c\n    clientSecret: s\n`);
+    const config = loadConfig({ GRAPH_TENANTS_FILE: file });
+    const cloudOf = createTenantCloudOf(config, loadConfiguredTenants(config, {}));
+    expect(cloudOf(ref({ name: null, domain: 'fabgov.us', id: null }, 'fabgov.us'))).toBe('usgov');
+    expect(cloudOf(ref({ name: null, domain: 'contoso.com', id: null }, 'contoso.com'))).toBeNull();
+    const china = loadConfig({ GRAPH_CLOUD: 'china' });
+    expect(createTenantCloudOf(china, null)(ref({ name: 'Wingtip', domain: null, id: null }, 'wingtip'))).toBe('china');
   });
 });
