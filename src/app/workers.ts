@@ -77,16 +77,21 @@ export function startTicketWorker(deps: WorkerBase & { stage: Pick<TicketStageHa
   if (order) {
     worker.on('failed', (job, err) => {
       // a report that will not be applied until `failed retry` holds no newer one back
-      if (job && isFinalFailure(job, err)) void order.done(job.data.report as ReportRef, job.parent?.id ?? job.id!).catch(() => undefined);
+      if (!job || !isFinalFailure(job, err)) return;
+      const report = job.data.report as ReportRef;
+      // unsaid, the tenant's newer reports would wait up to report-order's longest wait for no reason anyone could see
+      void order.done(report, job.parent?.id ?? job.id!).catch((e: unknown) =>
+        base.logger.warn({ action: 'report-order', reportId: report.reportId, err: e }, `could not take report ${report.reportId} out of its tenant's line: its newer reports wait until the line's timeout`),
+      );
     });
   }
   return worker;
 }
 
-/** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 /** Resolve jobs a worker runs at once, per job of the other queues (`--concurrency`). */
 const RESOLVE_FANOUT = 4;
 
+/** Starts a worker per role; the poll role only where Graph is configured (it has nothing to do otherwise). */
 export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: WorkerTuning = {}): Worker[] {
   const base: WorkerBase = { connection: runtime.redis.client, prefix: runtime.redis.queuePrefix, logger: runtime.logger, ...tuning };
   // every part a worker needs is made before the first worker starts: one that cannot be made

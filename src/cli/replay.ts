@@ -41,7 +41,8 @@ export interface ReplayOptions {
   json?: boolean;
 }
 
-async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: Runtime['config'], unreadable: UnreadableInput[], passedOver: string[]): AsyncGenerator<ReplayInput> {
+async function* inputsFrom(paths: string[], opts: ReplayOptions, runtime: Pick<Runtime, 'config' | 'logger'>, unreadable: UnreadableInput[], passedOver: string[]): AsyncGenerator<ReplayInput> {
+  const runtimeConfig = runtime.config;
   if (opts.graph) {
     const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
     const onRefused = (source: string, reason: string): void => void unreadable.push({ source, reason });
@@ -56,6 +57,7 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtimeConfig: 
       mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
       since: opts.since!,
       until: opts.until,
+      logger: runtime.logger,
     });
     for await (const m of mails) {
       yield { raw: m.raw, label: m.label, origin: 'replay-imap', receivedAt: m.internalDate };
@@ -351,7 +353,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
     const unreadable: UnreadableInput[] = [];
     const passedOver: string[] = [];
     const overflow = () => logger.warn({ action: 'replay-order', budgetBytes: ORDER_BUDGET_BYTES }, 'too much mail to put in order in memory: the rest is replayed in the order given');
-    const inputs = inRunOrder(inputsFrom(paths, opts, config, unreadable, passedOver), config.ingest.maxMailBytes, overflow);
+    const inputs = inRunOrder(inputsFrom(paths, opts, runtime, unreadable, passedOver), config.ingest.maxMailBytes, overflow);
     // nobody else works the queues (e.g. the embedded default): process here and wait
     const others = opts.dryRun ? 0 : await runtime.queues.ticket.getWorkersCount();
     const worked: ReplayReport['worked'] = opts.dryRun ? 'nobody' : (opts.wait ?? others === 0) ? 'here' : 'workers';

@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import type { Config } from '../../schemas/config.schema.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { imapClientOptions, type AccessTokenProvider } from './imap-mail-source.ts';
 
 /**
@@ -24,7 +24,7 @@ export interface ReadImapFolderOptions {
   mailbox: string;
   since: Date;
   until?: Date;
-  logger?: Logger;
+  logger: Logger;
   getAccessToken?: AccessTokenProvider;
   /** UIDs fetched per round trip. @defaultValue 25 */
   batchSize?: number;
@@ -33,7 +33,7 @@ export interface ReadImapFolderOptions {
 const DAY_MS = 86_400_000;
 
 export async function* readImapFolder(config: Config, options: ReadImapFolderOptions): AsyncGenerator<ImapFolderMail> {
-  const logger = (options.logger ?? createLogger({ level: 'silent' })).child({ component: 'imap-replay', mailbox: options.mailbox });
+  const logger = options.logger.child({ component: 'imap-replay', mailbox: options.mailbox });
   const client = new ImapFlow({
     ...(await imapClientOptions(config, logger, options.getAccessToken)),
     disableAutoIdle: true,

@@ -1,12 +1,13 @@
 import type { Logger } from '../logger.ts';
-import { RETRYABLE_STATUSES, parseRetryAfter } from './graph-errors.ts';
+import { header, parseRetryAfter } from '../http-headers.ts';
+import { WAIT_AND_RESEND_STATUSES } from './graph-errors.ts';
 import { relativeFromNextLink } from './odata.ts';
 import type { Limiter } from './rate-limit.ts';
 
 /**
  * Runs many Graph GETs as `$batch` requests of at most 20. Graph throttles each
  * sub-request on its own and the client's RetryHandler only sees the outer POST, so
- * 429/503/504 sub-responses are collected and sent again in a new batch after the
+ * 429/502/503/504 sub-responses are collected and sent again in a new batch after the
  * longest Retry-After. `@odata.nextLink` pages are followed the same way.
  */
 
@@ -45,12 +46,6 @@ interface Pending {
   url: string;
   headers?: Record<string, string>;
   attempt: number;
-}
-
-function header(headers: Record<string, string> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
 }
 
 export function createBatchRunner(options: BatchRunnerOptions): { runAll(requests: SubRequest[]): Promise<SubOutcome[]> } {
@@ -95,7 +90,7 @@ export function createBatchRunner(options: BatchRunnerOptions): { runAll(request
               return;
             }
             const retryAfter = header(r.headers, 'retry-after');
-            if (RETRYABLE_STATUSES.has(r.status) && r.status !== 500 && p.attempt < maxAttempts) {
+            if (WAIT_AND_RESEND_STATUSES.has(r.status) && p.attempt < maxAttempts) {
               retry.push({ ...p, attempt: p.attempt + 1 });
               // Without Retry-After: exponential backoff, as Graph's throttling guidance asks.
               waitMs = Math.max(waitMs, parseRetryAfter(retryAfter) ?? 1000 * 2 ** (p.attempt - 1));

@@ -1,4 +1,5 @@
 import { PermanentError, TransientError } from '../errors.ts';
+import { parseRetryAfter } from '../http-headers.ts';
 import { SIGN_IN_FAILURES, type SignInFailure } from './sign-in-diagnosis.ts';
 
 /**
@@ -8,7 +9,13 @@ import { SIGN_IN_FAILURES, type SignInFailure } from './sign-in-diagnosis.ts';
  */
 
 /** Statuses Graph documents as "try again later" (throttling, service busy, gateway timeout). */
-export const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * Of those, the ones a lookup waits out and sends again at once (throttling, a busy service or
+ * gateway), saying so in the log; a 500 is a fault of Graph's own, which the job retries later.
+ */
+export const WAIT_AND_RESEND_STATUSES = new Set([429, 502, 503, 504]);
 
 /** Graph error codes that are transient even when the status alone would not say so. */
 const TRANSIENT_CODES = new Set([
@@ -43,15 +50,6 @@ export interface GraphFailure {
   message?: string;
   /** The `Retry-After` header as sent (seconds or an HTTP date). */
   retryAfter?: string | null;
-}
-
-/** `Retry-After` in ms (seconds or HTTP date), undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 export function classifyGraphFailure(failure: GraphFailure, nowMs: number = Date.now()): TransientError | PermanentError {

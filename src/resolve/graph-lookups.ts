@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { DirectoryLookupFor } from './directory-lookup.ts';
 import type { CredentialFactory } from './graph-credential.ts';
 import { createGraphDirectoryLookup } from './graph-directory-lookup.ts';
+import { WAIT_AND_RESEND_STATUSES } from './graph-errors.ts';
 import type { GraphObserver } from './graph-observer.ts';
 import { REPEAT_WARNING_MS, throttle } from '../log-throttle.ts';
 import { createRedisLookupCache } from './lookup-cache.ts';
@@ -43,14 +44,13 @@ export function graphLookups(config: Config, deps: GraphLookupsDeps): DirectoryL
   };
 }
 
-/** Graph's answers that make the lookups wait (429, 503, 504): said in the log, one line per 30 s at most (blind40 G6: a replay hung for minutes with no word why). */
-const WAITING = new Set([429, 503, 504]);
 
 function withThrottleLog(logger: Logger, observe?: GraphObserver): GraphObserver {
   const say = throttle(REPEAT_WARNING_MS);
   return (exchange) => {
     observe?.(exchange);
-    const waited = [exchange.status, ...exchange.itemStatuses].filter((s) => WAITING.has(s));
+    // said in the log, one line per 30 s at most (blind40 G6: a replay hung for minutes with no word why)
+    const waited = [exchange.status, ...exchange.itemStatuses].filter((s) => WAIT_AND_RESEND_STATUSES.has(s));
     if (!waited.length) return;
     say((heldBack) =>
       logger.info(

@@ -341,7 +341,7 @@ describe('IMAP folder replay reader', () => {
     const dates = ['2026-01-30T23:30:00Z', '2026-02-01T00:30:00Z', '2026-02-10T12:00:00Z', '2026-02-15T00:00:00Z'];
     for (const [i, d] of dates.entries()) await append(reportMail(`g000000${i}`), new Date(d));
     const got: string[] = [];
-    for await (const m of readImapFolder(config, { mailbox, since: new Date('2026-02-01T00:00:00Z'), until: new Date('2026-02-15T00:00:00Z') }))
+    for await (const m of readImapFolder(config, { mailbox, since: new Date('2026-02-01T00:00:00Z'), until: new Date('2026-02-15T00:00:00Z'), logger: silentLogger() }))
       got.push(m.internalDate.toISOString());
     expect(got).toEqual(['2026-02-01T00:30:00.000Z', '2026-02-10T12:00:00.000Z']);
     const flags = await flagsOf();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.ts';
-import { classifyGraphFailure, classifyThrown, parseRetryAfter } from '../../src/resolve/graph-errors.ts';
+import { classifyGraphFailure, classifyThrown } from '../../src/resolve/graph-errors.ts';
+import { parseRetryAfter } from '../../src/http-headers.ts';
 
 describe('Graph failures → what the queue does', () => {
   it.each([

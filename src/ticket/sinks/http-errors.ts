@@ -1,11 +1,10 @@
 import { PermanentError, TransientError } from '../../errors.ts';
+import { header, parseRetryAfter, type HeaderBag } from '../../http-headers.ts';
 
 /**
  * Pure mapping from what a service desk answered to what the queue should do.
  * Kept free of axios and I/O so every rule is unit-tested on its own.
  */
-
-export type HeaderBag = Record<string, unknown> | undefined;
 
 /** Statuses where asking again later can succeed: timeouts, throttling, edit conflicts, server faults. */
 const RETRYABLE_4XX = new Set([408, 409, 412, 425, 429]);
@@ -13,29 +12,14 @@ const RETRYABLE_4XX = new Set([408, 409, 412, 425, 429]);
 /** Codes where the request certainly never reached the desk, so even a create may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export function header(headers: HeaderBag, name: string): string | undefined {
-  if (!headers) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== wanted || v === undefined || v === null) continue;
-    return Array.isArray(v) ? String(v[0]) : String(v);
-  }
-  return undefined;
-}
-
 /**
  * How long the desk asked us to wait, in ms, from `Retry-After` (seconds or HTTP date) or a
  * rate-limit reset header (`X-RateLimit-Reset`: epoch seconds on ServiceNow, ISO time on Jira;
  * `RateLimit-Reset`: delta seconds). Undefined when no header says so.
  */
 export function retryAfterMs(headers: HeaderBag, nowMs: number): number | undefined {
-  const retryAfter = header(headers, 'retry-after');
-  if (retryAfter !== undefined) {
-    const trimmed = retryAfter.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-    const at = Date.parse(trimmed);
-    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
-  }
+  const retryAfter = parseRetryAfter(header(headers, 'retry-after'), nowMs);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = header(headers, 'x-ratelimit-reset') ?? header(headers, 'x-rate-limit-reset');
   if (reset !== undefined) {
     const trimmed = reset.trim();
@@ -170,7 +154,6 @@ export interface HttpFailure {
   cause?: unknown;
 }
 
-/** The error the queue should see for one failed desk call. */
 /**
  * A write that is not safe to send again (a create) failed after it may have reached the desk: a
  * 5xx, a timeout, a reset. It is retried like any TransientError, but the desk may have applied
@@ -183,6 +166,7 @@ export class UnconfirmedError extends TransientError {
   }
 }
 
+/** The error the queue should see for one failed desk call. */
 export function classifyHttpFailure(f: HttpFailure): TransientError | PermanentError {
   const where = `${f.desk} ${f.method.toUpperCase()} ${f.url}`;
   if (f.status === undefined) {

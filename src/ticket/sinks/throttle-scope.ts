@@ -1,4 +1,5 @@
-import { header, numberHeader, zendeskWindows, type HeaderBag } from './http-errors.ts';
+import { header, type HeaderBag } from '../../http-headers.ts';
+import { numberHeader, zendeskWindows } from './http-errors.ts';
 
 /**
  * Which later requests a 429 holds back. Most limits count per account, so by default a
