@@ -150,16 +150,19 @@ export const GraphConfigSchema = z.object({
 });
 
 /**
- * What the GRAPH_* variables still lack to sign in as one tenant's app (empty: nothing).
- * A managed identity needs no client id (system-assigned) and no secret.
+ * What an app's sign-in lacks, for GRAPH_* variables and tenants-file entries alike: a managed
+ * identity needs nothing more (no client id when system-assigned, no secret); an app needs
+ * its client id and a secret or a certificate.
  */
+export function appSignInGaps(s: { clientId?: string | undefined; secret?: string | undefined; certificatePath?: string | undefined; managedIdentity?: boolean | undefined }): Array<'clientId' | 'secret'> {
+  if (s.managedIdentity) return [];
+  return [...(s.clientId ? [] : (['clientId'] as const)), ...(s.secret || s.certificatePath ? [] : (['secret'] as const))];
+}
+
+/** What the GRAPH_* variables still lack to sign in as one tenant's app (empty: nothing). */
 export function graphSignInGaps(g: z.infer<typeof GraphConfigSchema>): string[] {
-  const gaps: string[] = [];
-  if (!g.tenantId) gaps.push('GRAPH_TENANT_ID');
-  if (g.managedIdentity) return gaps;
-  if (!g.clientId) gaps.push('GRAPH_CLIENT_ID');
-  if (!g.clientSecret && !g.certificatePath) gaps.push('GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH, or GRAPH_MANAGED_IDENTITY)');
-  return gaps;
+  const names = { clientId: 'GRAPH_CLIENT_ID', secret: 'GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH, or GRAPH_MANAGED_IDENTITY)' };
+  return [...(g.tenantId ? [] : ['GRAPH_TENANT_ID']), ...appSignInGaps({ ...g, secret: g.clientSecret }).map((gap) => names[gap])];
 }
 
 /** Some GRAPH_* sign-in variables set, but not enough to sign in (and no tenants file): a slip, not a choice. */

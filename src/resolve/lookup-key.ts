@@ -16,6 +16,16 @@ export interface NormalisedLookup {
   key: string;
 }
 
+/** A lookup's value as the directory holds it: the bare UPN, or `type:value` (what holder filters and Graph lookups take). */
+export function lookupValue(l: NormalisedLookup): string {
+  return l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}`;
+}
+
+/** The attribute a lookup's value lives in, as Graph spells it (`userPrincipalName`, `proxyAddresses` in AD). */
+export function lookupAttribute(l: NormalisedLookup): 'UserPrincipalName' | 'ProxyAddresses' {
+  return l.kind === 'upn' ? 'UserPrincipalName' : 'ProxyAddresses';
+}
+
 // SignInName, unique in Entra beside UPN and addresses (AttributeValueMustBeUnique), is the user's UPN
 const UPN_ATTRIBUTES = new Set(['userprincipalname', 'upn', 'onpremisesuserprincipalname', 'signinname']);
 const ADDRESS_ATTRIBUTES = new Set([

@@ -5,6 +5,7 @@ import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } from './directory-lookup.ts';
 import { lookupsOf } from './actions/steps.ts';
+import { lookupAttribute, lookupValue } from './lookup-key.ts';
 import { valuesToSearch } from './onprem/onprem-values.ts';
 import { needsLookup, resolveError, wouldJoin, type LookupOutcome } from './resolve-error.ts';
 import type { TenantEntry } from './tenants.ts';
@@ -58,7 +59,7 @@ export function createResolver(deps: ResolverDeps): Resolver {
     toLook.forEach((e, i) => {
       const object = sides.get(e.fingerprint)?.object;
       for (const l of valuesToSearch(lookupsOf(e), object)) {
-        queries.push({ attribute: l.kind === 'upn' ? 'UserPrincipalName' : 'ProxyAddresses', value: l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}` });
+        queries.push({ attribute: lookupAttribute(l), value: lookupValue(l) });
         owners.push(i);
       }
     });

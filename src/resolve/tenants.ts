@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { Config } from '../../schemas/config.schema.ts';
+import { appSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { z } from 'zod';
 import { TenantEntrySchema, TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
@@ -96,10 +96,9 @@ export function parseTenants(text: string, env: Record<string, string | undefine
     // no sign-in at all: a customer whose consent is pending, answered from its snapshot (blind34 M4);
     // part of one (an app id without its secret) is a mistake, said as such
     const signIn = t.managedIdentity || t.clientId || t.clientSecret || t.clientSecretEnv || t.certificatePath;
-    if (signIn && !t.managedIdentity && !t.clientId) throw invalid(`${entry(i)}: clientId is required`);
-    if (signIn && !t.managedIdentity && !secret && !t.certificatePath) {
-      throw invalid(`${entry(i)}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`);
-    }
+    const gaps = signIn ? appSignInGaps({ ...t, secret }) : [];
+    if (gaps.includes('clientId')) throw invalid(`${entry(i)}: clientId is required`);
+    if (gaps.includes('secret')) throw invalid(`${entry(i)}: one of clientSecret, clientSecretEnv, certificatePath or managedIdentity is required`);
     const crossed = t.cloud ? otherCloudsHost(t.cloud, t) : null;
     if (crossed) throw invalid(`${entry(i)}: ${crossed}`);
     return {

@@ -1,9 +1,9 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder, OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
-import { normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
+import { lookupValue, normaliseLookup, type NormalisedLookup } from '../lookup-key.ts';
 import { matchedValues } from '../onprem/onprem-values.ts';
 import { anchorLdapFilter, onServerOf, psQuote } from '../powershell.ts';
-import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step, storedForm } from './steps.ts';
+import { type Action, adSearchCommand, adShowCommand, confirmHolder, DELTA_SYNC, step } from './steps.ts';
 
 /** Steps when the duplicate lives in on-premises AD: the holder is synced, or AD itself shows both objects. */
 
@@ -63,7 +63,7 @@ function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], f
     const own = matchedValues(failing, lookups);
     return own.length ? [step(`${text}${primaryWarning(own)}`, own.map((m) => adRemoveCommand(failing, m)).join('\n'))] : [];
   }
-  const values = lookups.map((l) => ({ attribute: l.kind === 'upn' ? 'userPrincipalName' : 'proxyAddresses', value: storedForm(l) }));
+  const values = lookups.map((l) => ({ attribute: l.kind === 'upn' ? 'userPrincipalName' : 'proxyAddresses', value: lookupValue(l) }));
   if (!values.length) return [];
   const filter = error.onPremisesObjectId ? anchorLdapFilter(error.onPremisesObjectId) : null;
   if (!filter) return [];

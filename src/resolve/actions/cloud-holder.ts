@@ -1,10 +1,10 @@
 import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { Holder } from '../../../schemas/resolution.schema.ts';
-import type { NormalisedLookup } from '../lookup-key.ts';
+import { lookupValue, type NormalisedLookup } from '../lookup-key.ts';
 import { isInitialDomain } from '../initial-domain.ts';
 import { anchorLdapFilter, psQuote } from '../powershell.ts';
 import { rolesOfCommand } from './admin-role.ts';
-import { type Action, type OnPremClass, adSearchCommand, classOfKind, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, showSyncedCopyStep, step, storedForm } from './steps.ts';
+import { type Action, type OnPremClass, adSearchCommand, classOfKind, confirmCommands, confirmHolder, deleteSyncedCopyCommand, DELTA_SYNC, GET_CMD, RETRY_DELETED_ITEM, showSyncedCopyStep, step } from './steps.ts';
 
 /** Steps when the holder is found in the cloud: cloud-only, soft-deleted, the object itself, or nobody. */
 
@@ -260,7 +260,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
         : `If it is a different object, take ${these} off it in Exchange Online (${primary ? "one is the holder's primary address: give it another one first" : addresses.length > 1 ? 'secondary addresses' : 'a secondary address'}).`;
     actions.push(step(what, exchangeRemoveCommand(holder, addresses, primary)));
   }
-  if (!upnMatch && !addresses.length && lookups[0]) actions.push(step(`Remove ${storedForm(lookups[0])} from the cloud object.`));
+  if (!upnMatch && !addresses.length && lookups[0]) actions.push(step(`Remove ${lookupValue(lookups[0])} from the cloud object.`));
   return actions;
 }
 
@@ -341,7 +341,7 @@ export function sameObjectActions(holder: Holder): Action[] {
 const isSmtp = (l: NormalisedLookup): boolean => l.kind === 'upn' || l.addressType === 'smtp';
 
 /** The value as a proxyAddresses entry holds it: an SMTP address as a secondary one (`smtp:`, matched without case). */
-const proxyForm = (l: NormalisedLookup): string => (isSmtp(l) ? `smtp:${l.value}` : storedForm(l));
+const proxyForm = (l: NormalisedLookup): string => (isSmtp(l) ? `smtp:${l.value}` : lookupValue(l));
 
 /** `text`, and the commands that list the soft-deleted users and Microsoft 365 groups holding the value. */
 export function recycleBinStep(l: NormalisedLookup, text: string): Action {
@@ -361,7 +361,7 @@ export function recycleBinStep(l: NormalisedLookup, text: string): Action {
 
 export function noHolderActions(lookups: NormalisedLookup[]): Action[] {
   const actions: Action[] = [];
-  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${storedForm(l)}.`, c));
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Confirm that no user, group or contact holds ${lookupValue(l)}.`, c));
   const first = lookups[0];
   if (first) {
     const addr = proxyForm(first);

@@ -34,10 +34,6 @@ export function lookupsOf(error: SyncError): NormalisedLookup[] {
   return out;
 }
 
-export function storedForm(l: NormalisedLookup): string {
-  return l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}`;
-}
-
 /** The Get-Mg* -Filter command that finds whoever holds a value, for the agent to confirm. */
 export function confirmCommands(l: NormalisedLookup): string[] {
   const { user: userFilter, other: otherFilter } = holderFilters(l);

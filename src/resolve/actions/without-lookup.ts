@@ -1,7 +1,8 @@
 import { isCloudOnlyCredentialChange, type SyncError } from '../../../schemas/report.schema.ts';
 import { odataEq, psFilter, psQuote } from '../powershell.ts';
 import { isAdminRoleConflict } from './admin-role.ts';
-import { type Action, adReportedObjectCommand, onPremClassOf, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, storedForm, SYNC_COMMAND } from './steps.ts';
+import { type Action, adReportedObjectCommand, onPremClassOf, adSearchCommand, confirmCommands, DELTA_SYNC, listObjectValues, lookupsOf, PROPS, step, SYNC_COMMAND } from './steps.ts';
+import { lookupValue } from '../lookup-key.ts';
 
 /** Steps when nothing was looked up: the error names no value another object could hold, or no lookup ran. */
 
@@ -171,7 +172,7 @@ export function unresolvedActions(error: SyncError): Action[] {
   const lookups = lookupsOf(error);
   const actions: Action[] = [];
   if (!lookups.length) actions.push(listObjectValues(error));
-  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Find the user, group or contact in Entra ID holding ${storedForm(l)}.`, c));
+  for (const l of lookups) for (const c of confirmCommands(l)) actions.push(step(`Find the user, group or contact in Entra ID holding ${lookupValue(l)}.`, c));
   if (lookups.length) {
     actions.push(step('Search on-premises AD too: a synced holder means the duplicate lives there.', adSearchCommand(lookups)));
   }

@@ -4,7 +4,8 @@ import { PermanentError } from '../../errors.ts';
 import { lookupsOf } from '../actions/steps.ts';
 import { canHaveHolder } from '../resolve-error.ts';
 import type { OnPremSession } from './onprem-directory.ts';
-import { anchorBase64, matchedValues, searchForm, valuesToSearch } from './onprem-values.ts';
+import { lookupValue } from '../lookup-key.ts';
+import { anchorBase64, matchedValues, valuesToSearch } from './onprem-values.ts';
 
 /**
  * The `onprem` job's use case: for each error of a report chunk, the failing object in AD
@@ -51,7 +52,7 @@ async function findObject(error: SyncError, reader: OnPremReader): Promise<Pick<
 export async function lookUpOnPremError(error: SyncError, reader: OnPremReader): Promise<OnPremSide> {
   const found = await findObject(error, reader);
   const lookups = valuesToSearch(lookupsOf(error), found.object);
-  const searched = lookups.map(searchForm);
+  const searched = lookups.map(lookupValue);
   const others = (await reader.findHolders(searched)).filter((o) => o.dn.toLowerCase() !== found.object?.dn.toLowerCase());
   const holders = others.map((o: OnPremObjectData) => ({ ...o, matched: matchedValues(o, lookups) }));
   return { ...found, holders, searched, code: null, ...(reader.baseDn && { base: reader.baseDn }) };

@@ -9,11 +9,6 @@ import { normaliseLookup, splitProxyAddress, type NormalisedLookup } from '../lo
 /** Proxy address types that Entra keeps unique across the tenant (the others never conflict). */
 const UNIQUE_TYPES = new Set(['smtp', 'sip']);
 
-/** A lookup as a value string: the bare UPN, or `type:value` (what holderFilter and the Graph lookup take). */
-export function searchForm(l: NormalisedLookup): string {
-  return l.kind === 'upn' ? l.value : `${l.addressType}:${l.value}`;
-}
-
 function add(out: NormalisedLookup[], l: NormalisedLookup | null): void {
   if (l && !out.some((o) => o.key === l.key)) out.push(l);
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../../schemas/jobs.schema.ts';
 import type { OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
 import type { DirectoryLookup, LookupQuery } from '../../../src/resolve/directory-lookup.ts';
-import { anchorBase64, matchedValues, objectLookups, searchForm } from '../../../src/resolve/onprem/onprem-values.ts';
+import { lookupValue } from '../../../src/resolve/lookup-key.ts';
+import { anchorBase64, matchedValues, objectLookups } from '../../../src/resolve/onprem/onprem-values.ts';
 import { lookUpOnPremError, type OnPremReader } from '../../../src/resolve/onprem/onprem-lookup.ts';
 import { resolveError } from '../../../src/resolve/resolve-error.ts';
 import { createResolver } from '../../../src/resolve/resolver.ts';
@@ -26,7 +27,7 @@ const side = (extra: Partial<OnPremSide> = {}): OnPremSide => ({ status: 'found'
 
 describe('the values of an AD object', () => {
   it('are its UPN, mail, SMTP and SIP addresses (X500 never conflicts), each once', () => {
-    expect(objectLookups(ann).map(searchForm)).toEqual(['ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
+    expect(objectLookups(ann).map(lookupValue)).toEqual(['ann@corp.example', 'smtp:ann@corp.example', 'smtp:sales@corp.example', 'sip:ann@corp.example']);
   });
 
   it('are matched as stored, whatever case the report or the lookup uses', () => {
