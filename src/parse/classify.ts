@@ -104,8 +104,12 @@ export function categoryOfWording(text: string): ErrorCategory | null {
   return CUES.find(([, re]) => re.test(words))?.[0] ?? null;
 }
 
-/** "This object has been updated …, but": the object synced and only the value was set aside (en, de, ja). */
-const QUARANTINE_CUES = /has been updated in|but with some modified properties|wurde in .{0,60}aktualisiert, aber|更新されましたが/i;
+/**
+ * "This object has been updated …, but": the object synced and only the value was set aside (en,
+ * de, ja). KB 3166795's German has it both as "wurde in … aktualisiert, aber" and "wurde in …,
+ * jedoch mit einigen geänderten Eigenschaften aktualisiert" (blind65 P1).
+ */
+const QUARANTINE_CUES = /has been updated in|but with some modified properties|wurde in .{0,60}aktualisiert, aber|mit einigen geänderten Eigenschaften aktualisiert|更新されましたが/i;
 
 export function saysValueQuarantined(text: string): boolean {
   return QUARANTINE_CUES.test(text);

@@ -281,7 +281,7 @@ function buildReport(
     subject: stripSubjectPrefixes(subject),
     from: sender ? (addressOf(sender) ?? sender) : null,
     sentAt,
-    reportedAt: runBefore(fields.reportedAt, sentAt),
+    reportedAt: runBefore(fields.reportedAt, sentAt, inner?.sentAt ? FORWARD_ZONE_SLACK_MS : 0),
     tenant: fields.tenant,
     trackingId: fields.trackingId,
     forwardedBy: forwardedBy && forwardedBy.toLowerCase() !== (sender ?? '').toLowerCase() ? forwardedBy : null,
@@ -297,9 +297,17 @@ function buildReport(
  * after its run, so such a time was read wrong (day and month swapped, a zone not stated) and
  * would make the report newer than reports that came after it; its Date stands then (blind52 T5).
  */
-function runBefore(reportedAt: string | null, sentAt: string | null): string | null {
-  return reportedAt && sentAt && Date.parse(reportedAt) > Date.parse(sentAt) ? null : reportedAt;
+function runBefore(reportedAt: string | null, sentAt: string | null, slackMs: number): string | null {
+  return reportedAt && sentAt && Date.parse(reportedAt) > Date.parse(sentAt) + slackMs ? null : reportedAt;
 }
+
+/**
+ * An inline forward's "Sent: Thursday, April 16, 2018 2:13 PM" is the forwarder's local time,
+ * read with the offset of the mail that carries it: it may be off by as much as a zone can be.
+ * A run stated in GMT four hours after it was no misreading (blind65 P2: an Outlook forward
+ * lost its run time, and its place among the tenant's reports).
+ */
+const FORWARD_ZONE_SLACK_MS = 14 * 3_600_000;
 
 /**
  * Where a body's blocks go: the error extractor, except the rows of an inline forward's

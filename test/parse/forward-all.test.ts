@@ -64,4 +64,20 @@ describe('a run time later than the report was sent (blind52 T5)', () => {
     expect(await runs(early)).toEqual([{ part: undefined, reportedAt: null }]);
     expect(await runs(saved)).toEqual([{ part: undefined, reportedAt: '2018-04-12T04:30:00.000Z' }]);
   });
+
+  it("is no misreading when the Date is an inline forward's local time, read with the carrier's offset (blind65 P2)", async () => {
+    // the rows and run sentence quoted on checkyourlogs (2018), in an Outlook forward whose "Sent:" is US Eastern time
+    const forward = [
+      'From: Allan F <allan@broadarc.com>', 'To: helpdesk@broadarc.com', 'Subject: FW: Directory Synchronization Error Report',
+      'Date: Thu, 16 Apr 2018 19:00:00 +0000', 'Message-ID: <fwd-p2@broadarc.com>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+      'FYI', '', 'From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>', 'Sent: Thursday, April 16, 2018 2:13 PM',
+      'To: Allan F <allan@broadarc.com>', 'Subject: Directory Synchronization Error Report', '',
+      'The Identity synchronization tool batch run was completed on Thursday, 16 April 2018 18:13:17 GMT for directory broadarc [broadarc.onmicrosoft.com].', '',
+      'The following errors occurred during synchronization:', '', 'Identity\tError Description\tSource Anchor',
+      'Laura.Lastname@broadarc2.com\tUnable to update this object in Azure Active Directory, because the attribute [FederatedUser.UserPrincipalName], is not valid. Update the value in your local directory services.\t1CnF/RnI9Uyx0ofuAsnZTg==', '',
+    ].join('\r\n');
+    expect(await runs(forward)).toEqual([{ part: undefined, reportedAt: '2018-04-16T18:13:17.000Z' }]);
+    // a day later than the forward says is still read wrong
+    expect(await runs(forward.replace('16 April 2018 18:13:17', '17 April 2018 18:13:17'))).toEqual([{ part: undefined, reportedAt: null }]);
+  });
 });
