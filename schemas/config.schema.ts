@@ -107,20 +107,21 @@ export const ImapConfigSchema = z
 export const GRAPH_CLOUDS = ['global', 'usgov', 'usgovdod', 'china'] as const;
 /**
  * Other names admins know a cloud by: Connect-MgGraph's `-Environment` (USGov, USGovDoD), the
- * Azure CLI's and MSAL's (AzureUSGovernment, AzureChinaCloud), Microsoft 365's (GCC High, DoD).
- * M365 GCC (moderate) is not here: it runs in the global cloud (blind63 C5).
+ * Azure CLI's and MSAL's (AzureCloud, AzureChinaCloud), Microsoft 365's (GCC High, DoD) (blind63
+ * C5). Azure's AzureUSGovernment is both GCC High and DoD, whose Graph hosts differ, and M365
+ * GCC (moderate) runs in the global cloud: neither is taken, the refusal says which to write.
  */
 const CLOUD_ALIASES: Record<string, (typeof GRAPH_CLOUDS)[number]> = {
   azurecloud: 'global', azurepublic: 'global', azurepubliccloud: 'global', public: 'global', commercial: 'global',
-  azureusgovernment: 'usgov', azureusgovernmentcloud: 'usgov', gcchigh: 'usgov', usgovgcchigh: 'usgov',
-  dod: 'usgovdod', azureusgovernmentdod: 'usgovdod',
+  gcchigh: 'usgov', usgovgcchigh: 'usgov',
+  dod: 'usgovdod', usgovernmentdod: 'usgovdod',
   azurechinacloud: 'china', azurechina: 'china', '21vianet': 'china',
 };
 export const GraphCloudSchema = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
   const key = v.trim().toLowerCase().replace(/[\s_-]+/g, '');
   return CLOUD_ALIASES[key] ?? (GRAPH_CLOUDS as readonly string[]).find((c) => c === key) ?? v;
-}, z.enum(GRAPH_CLOUDS));
+}, z.enum(GRAPH_CLOUDS, { error: `expected one of ${GRAPH_CLOUDS.join(', ')} (M365 GCC is global, GCC High usgov, DoD usgovdod, 21Vianet china)` }));
 
 export const GraphConfigSchema = z.object({
   tenantId: env('GRAPH_TENANT_ID', z.string().optional()),

@@ -150,7 +150,8 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${describePath(issue.path.join('.'))}: ${issue.message}`));
   }
-  const crossed = otherCloudsHost(parsed.data.graph.cloud, parsed.data.graph);
-  if (crossed) throw new ConfigError([`${describePath('graph.cloud')}: ${crossed}; set the cloud the tenant is in, or leave GRAPH_BASE_URL and GRAPH_AUTHORITY_HOST unset`]);
+  const { graph, imap } = parsed.data;
+  const crossed = otherCloudsHost(graph.cloud, { ...graph, exchangeHost: imap.auth === 'oauth2' ? imap.host : undefined });
+  if (crossed) throw new ConfigError([`${describePath('graph.cloud')}: ${crossed}; set the cloud the tenant is in, or leave GRAPH_BASE_URL, GRAPH_AUTHORITY_HOST (and IMAP_HOST) to that cloud's`]);
   return parsed.data;
 }

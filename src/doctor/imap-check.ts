@@ -2,6 +2,7 @@ import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Config } from '../../schemas/config.schema.ts';
 import { imapErrorText } from '../ingest/imap-error.ts';
 import { imapClientOptions, type AccessTokenProvider } from '../ingest/imap-mail-source.ts';
+import { cloudLabel, environmentNames } from '../clouds.ts';
 import { createLogger } from '../logger.ts';
 import { maskUrlUserinfo } from '../redact.ts';
 import { errorText, fail, isUnreachable, pass, skip, warn, withTimeout, type CheckResult } from './check.ts';
@@ -32,7 +33,10 @@ function loginFix(config: Config, err: unknown, env: Record<string, string | und
     return `check IMAP_HOST and IMAP_PORT (imap.host ${host}, imap.port ${port}); IMAP does not go through HTTPS_PROXY: if ${host} is reached only through the proxy, set IMAP_PROXY (imap.proxy) to it (${maskUrlUserinfo(envProxy)}, if it tunnels with CONNECT)`;
   }
   if (config.imap.auth === 'oauth2') {
-    return 'OAuth2 (IMAP_AUTH=oauth2): the app needs the Office 365 Exchange Online permission IMAP.AccessAsApp with admin consent, a service principal in Exchange (New-ServicePrincipal) and FullAccess on the mailbox (Add-MailboxPermission)';
+    // in a national cloud, Connect-ExchangeOnline reaches the global cloud unless told (blind63b N3)
+    const cloud = config.graph.cloud;
+    const connect = cloud === 'global' ? '' : `, in the ${cloudLabel(cloud)} cloud (Connect-ExchangeOnline -ExchangeEnvironmentName ${environmentNames(cloud).exo})`;
+    return `OAuth2 (IMAP_AUTH=oauth2): the app needs the Office 365 Exchange Online permission IMAP.AccessAsApp with admin consent, a service principal in Exchange (New-ServicePrincipal) and FullAccess on the mailbox (Add-MailboxPermission)${connect}`;
   }
   if (unreachable) return `check IMAP_HOST and IMAP_PORT (imap.host ${host}, imap.port ${port}) and the firewall`;
   if (/certificate|self.signed|CERT_|unable to verify|altnames/i.test(text)) return 'the server certificate is not trusted: set IMAP_TLS_CA (imap.tlsCa) to the CA file, or fix the certificate';

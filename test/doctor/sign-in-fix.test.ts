@@ -24,8 +24,8 @@ describe('sign-in fixes name the host, the cloud and the settings that were used
     const cross = new Error('AADSTS900382: Confidential Client is not supported in Cross Cloud request.');
     expect(tokenFix(cross, gcc)).toBe("the app is registered in another cloud than the tenant (signed in at login.microsoftonline.us, the usgov cloud's): register it in the tenant's cloud, or correct the entry's cloud in the tenants file");
     const noTenant = new Error("AADSTS90002: Tenant '0d0d' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.");
-    expect(tokenFix(noTenant, { ...gcc, cloud: 'china', authorityHost: 'https://login.chinacloudapi.cn' })).toBe(
-      "no such tenant at login.chinacloudapi.cn: check the entry's tenantId, and the entry's cloud in the tenants file (china): a tenant is found only in its own cloud",
+    expect(tokenFix(noTenant, { ...gcc, cloud: 'china', authorityHost: 'https://login.partner.microsoftonline.cn' })).toBe(
+      "no such tenant at login.partner.microsoftonline.cn: check the entry's tenantId, and the entry's cloud in the tenants file (china): a tenant is found only in its own cloud",
     );
     expect(tokenFix(noTenant, { ...gcc, fromFile: false })).toContain('check GRAPH_TENANT_ID (graph.tenantId), and GRAPH_CLOUD (usgov)');
     const noApp = new Error("AADSTS700016: Application with identifier 'x' was not found in the directory 'y'.");
@@ -38,5 +38,12 @@ describe('sign-in fixes name the host, the cloud and the settings that were used
     const [row] = await checkImap(config, { getAccessToken: refused, env: {} });
     expect(row).toMatchObject({ status: 'fail', fix: expect.stringContaining('no such tenant at login.microsoftonline.us: check GRAPH_TENANT_ID') });
     expect(row!.fix).not.toContain('IMAP.AccessAsApp');
+  });
+
+  it("IMAP that Exchange refuses in a national cloud names the cloud's Exchange environment (blind63b N3)", async () => {
+    const config = loadConfig({ GRAPH_CLOUD: 'usgov', GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's', IMAP_HOST: '127.0.0.1', IMAP_PORT: '1', IMAP_USER: 'reports@fabgov.us', IMAP_AUTH: 'oauth2' });
+    const [row] = await checkImap(config, { getAccessToken: async () => 'token', env: {}, timeoutMs: 2_000 });
+    expect(row!.fix).toContain('IMAP.AccessAsApp');
+    expect(row!.fix).toContain('in the US Government (GCC High) cloud (Connect-ExchangeOnline -ExchangeEnvironmentName O365USGovGCCHigh)');
   });
 });

@@ -141,7 +141,7 @@ describe('national clouds', () => {
   it('picks Graph root, authority and scope; overrides keep the cloud scope', () => {
     expect(graphEndpoints('usgov')).toMatchObject({ baseUrl: 'https://graph.microsoft.us', authorityHost: 'https://login.microsoftonline.us', scope: 'https://graph.microsoft.us/.default' });
     expect(graphEndpoints('usgovdod').scope).toBe('https://dod-graph.microsoft.us/.default');
-    expect(graphEndpoints('china')).toMatchObject({ baseUrl: 'https://microsoftgraph.chinacloudapi.cn', authorityHost: 'https://login.chinacloudapi.cn' });
+    expect(graphEndpoints('china')).toMatchObject({ baseUrl: 'https://microsoftgraph.chinacloudapi.cn', authorityHost: 'https://login.partner.microsoftonline.cn' });
     const local = graphEndpoints('global', { baseUrl: 'https://127.0.0.1:8443/v1.0/', authorityHost: 'https://127.0.0.1:8443' });
     expect(local).toMatchObject({ baseUrl: 'https://127.0.0.1:8443', scope: 'https://graph.microsoft.com/.default', customHost: '127.0.0.1', customAuthority: true });
   });
