@@ -24,6 +24,7 @@ import {
 } from './render.ts';
 import { CANNOT_REOPEN, type TicketSink } from './ticket-sink.ts';
 import type { KeyState, TicketStateStore } from './ticket-state.ts';
+import { ownId, sameRun, settled, ticketStep, type TicketPolicy } from './ticket-step.ts';
 import { MAX_REPORTS } from './ticket-state.ts';
 
 /**
@@ -33,14 +34,7 @@ import { MAX_REPORTS } from './ticket-state.ts';
  * newer reports no longer list it. Reports count in the order of the time they cover.
  */
 
-export interface TicketPolicy {
-  /** A resolved ticket whose problem returns within this many days is reopened; later, a linked follow-up is created (TICKET_REOPEN_WITHIN_DAYS, default 30). */
-  reopenWithinDays: number;
-  /** Resolve after this many newer reports of the tenant without the problem; 0 never resolves (TICKET_RESOLVE_AFTER_MISSING, default 0). */
-  resolveAfterMissing: number;
-  /** One ticket per report instead of one per problem (TICKET_DIGEST, default false). */
-  digest: boolean;
-}
+export type { TicketPolicy };
 
 export type TicketActionKind = 'create' | 'note' | 'unchanged' | 'reopen' | 'resolve' | 'followup' | 'skip-wontfix' | 'skip-old';
 
@@ -109,8 +103,6 @@ export function presentIn(part: ReportErrors): { keys: string[]; fingerprints: s
   return { keys: [...new Set(part.errors.map((e) => correlationKey(part.report.tenantKey, e)))], fingerprints: part.errors.map((e) => e.fingerprint) };
 }
 
-const DAY_MS = 86_400_000;
-
 /** The ticket id an action shows: none without a ticket. */
 function shownId(ticket: DeskTicket | null | undefined): string | undefined {
   return ticket?.id ? ticket.id : undefined;
@@ -126,15 +118,6 @@ const streamOf = (report: ReportRef): string => reportStream(report);
 /** The streams the report's tenant went by before it was named `tenantKey` (ReportRef.tenantAliases). */
 function aliasStreams(report: ReportRef): string[] {
   return (report.tenantAliases ?? []).map((alias) => reportStream(report, alias)).filter((s) => s !== streamOf(report));
-}
-
-/**
- * Whether the problem was last seen in this report, or in another copy of its sync run: the
- * report itself and an admin's inline forward of it (which has a Message-ID of its own) cover
- * the same run, in the same stream.
- */
-function sameRun(s: KeyState, report: ReportRef): boolean {
-  return s.lastReportId === report.reportId || (s.stream === streamOf(report) && Date.parse(s.lastCoversAt) === Date.parse(report.coversAt));
 }
 
 /**
@@ -157,54 +140,6 @@ function nextSeen(s: KeyState | null, view: ProblemView): SeenInfo {
     seenCount: (s?.seenCount ?? 0) + 1,
     reports: [...(s?.reports ?? []), entry].slice(-MAX_REPORTS),
   };
-}
-
-/** The id syncdesk knows a ticket by: the one it made, where an agent merged that into this one (KeyState.ticketId). */
-function ownId(ticket: DeskTicket): string {
-  return ticket.mergedFrom ?? ticket.id;
-}
-
-/**
- * Whether a problem back in `report` reopens its resolved ticket. A resolution syncdesk made
- * is measured in report time (from the run that found it gone to the run that has it again),
- * so replayed months decide as the live service did; one made in the desk, from when it was made.
- */
-function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef, policy: TicketPolicy, now: () => Date): boolean {
-  // resolved by us as far as we know: our state says so of this very ticket (an agent's own
-  // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
-  if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ownId(ticket)) {
-    return Date.parse(report.coversAt) - Date.parse(s.resolvedCoversAt) <= policy.reopenWithinDays * DAY_MS;
-  }
-  return !ticket.resolvedAt || now().getTime() - Date.parse(ticket.resolvedAt) <= policy.reopenWithinDays * DAY_MS;
-}
-
-/**
- * A ticket we hold no record of (Redis lost, or restored from a copy older than the ticket)
- * that the desk resolved or closed after the run this report covers: the report tells nothing
- * new, it was seen before the desk's decision. A replay of the archive after Redis was lost
- * reopened every ticket agents had resolved, and opened follow-ups of closed ones (blind43 D1,
- * D5). With our record of the ticket, its state says what the report is to it.
- */
-function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
-  return s?.ticketId !== ownId(ticket) && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);
-}
-
-/**
- * What a problem needs without asking the desk: nothing (this report was applied to it), or
- * a skip (a newer report decided it). With `refresh` (the report's lookup run again), an
- * open ticket whose lookup now says more is updated.
- */
-function settled(view: ProblemView, s: KeyState | null, old: boolean, refresh?: Refresh): TicketAction | null {
-  const { key, report } = view;
-  const news = !!refresh && s?.status === 'open' && !sameContent(s, contentHash(view));
-  if (s && sameRun(s, report) && !news) return { key, action: 'unchanged', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
-  // An older report never undoes what a newer one decided for a problem; a problem nothing
-  // newer has a ticket for is still a problem: it is created (and reads as seen at that time).
-  // Its own ticket, looked up again, is still its own to bring up to date, newer runs of other problems or not.
-  if (s && !(news && sameRun(s, report)) && (old || Date.parse(s.lastCoversAt) > Date.parse(report.coversAt))) {
-    return { key, action: 'skip-old', ticketId: s.ticketId ?? undefined, summary: renderSummary(view) };
-  }
-  return null;
 }
 
 export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
@@ -340,70 +275,77 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       return createTicket({ ticket: closed, why });
     };
 
-    if ((refresh === 'relookup' || (refresh && s && sameRun(s, report))) && ticket?.status !== 'open') {
-      // a lookup run again for what its report listed only updates a ticket still open: it
-      // never recreates one deleted, or reopens one resolved, in the desk since
-      return { key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary };
-    } else if (!ticket) {
-      action = 'create';
-      // the object's conflict listed with other values: the new ticket continues the open one, with its history
-      const before = s ? null : await predecessor(view, chunk.keys);
-      const found = before && (await deskTicket(before.key, before.s));
-      const continued = found?.status === 'open' ? found : undefined;
-      if (continued) seen = nextSeen(before!.s, view);
-      await createTicket(continued && { ticket: continued, why: 'continues' });
-      if (continued) await superseded(before, result);
-    } else if (ticket.status === 'open') {
-      const adopted = !s || s.ticketId !== ownId(ticket);
-      // a merged ticket stays open when its problem goes (goneNote): the problem back is said there
-      const back = !!ticket.mergedFrom && s?.status !== 'open';
-      // An open ticket we have no record of was created by a run that crashed before its
-      // state write: it already carries this content, so adopting it must not add a note.
-      if (adopted) since = nowIso;
-      // When that run made it as its family's continuation, it may have crashed before resolving
-      // the ticket it continues: that is done now, and the object's history carried over.
-      const before = s ? null : await predecessor(view, chunk.keys);
-      if (before) seen = nextSeen(before.s, view);
-      await superseded(before, ticket);
-      if (adopted || (sameContent(s, hash) && !back)) action = 'unchanged';
-      else {
-        action = 'note';
-        const note = back ? backNote(view, seen) : changedNote(view, seen, refresh);
-        await sink.addNote(ticket, ticket.mergedFrom ? mergedNote(summary, ticket.mergedFrom, note) : note);
-        // a merged ticket keeps the title its agent's ticket has
-        if (s.summary !== summary && !ticket.mergedFrom) await sink.updateFields(ticket, { summary });
+    switch (ticketStep(ticket, s, { report, refresh, policy, now })) {
+      case 'leave':
+        return { key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary };
+      case 'create': {
+        action = 'create';
+        // the object's conflict listed with other values: the new ticket continues the open one, with its history
+        const before = s ? null : await predecessor(view, chunk.keys);
+        const found = before && (await deskTicket(before.key, before.s));
+        const continued = found?.status === 'open' ? found : undefined;
+        if (continued) seen = nextSeen(before!.s, view);
+        await createTicket(continued && { ticket: continued, why: 'continues' });
+        if (continued) await superseded(before, result);
+        break;
       }
-    } else if (ticket.status === 'wontfix') {
-      action = 'skip-wontfix';
-    } else if (ticket.mergedAway && s?.status === 'open' && s.ticketId === ticket.id) {
-      // an agent merged it into a ticket the desk does not name: the problem, listed all along, is
-      // worked there, and stays open in syncdesk's state (gone, then back, it gets a new ticket)
-      action = 'unchanged';
-      result = { ...ticket, status: 'open' };
-    } else if (closedAfterRun(ticket, s, report)) {
-      action = 'skip-old';
-    } else if (ticket.mergedFrom) {
-      // the ticket an agent merged it into is done: the problem back is a ticket of its own again, not a reopen of theirs
-      action = 'followup';
-      await followUpClosed(ticket);
-    } else if (ticket.status === 'resolved' && withinWindow(ticket, s, report, policy, now)) {
-      const ours = s?.status === 'resolved' && s.ticketId === ticket.id ? s.resolvedCoversAt : null;
-      // the ticket stated these facts last (its own state, whatever its status): the note need not repeat them
-      const sameFacts = s?.ticketId === ticket.id && sameContent(s, hash);
-      const back = await reopenUnlessRefused(key, ticket, reopenNote(view, seen, { byReportCovering: ours ?? null, at: ticket.resolvedAt }, sameFacts));
-      if (back) {
-        action = 'reopen';
-        result = back;
-        if (s?.summary !== summary) await sink.updateFields(result, { summary });
-        // back to values its family's newer ticket took over: that one is resolved in favour of this one
-        await superseded(await predecessor(view, chunk.keys), result);
-      } else {
+      case 'update': {
+        const open = ticket!;
+        const adopted = !s || s.ticketId !== ownId(open);
+        // a merged ticket stays open when its problem goes (goneNote): the problem back is said there
+        const back = !!open.mergedFrom && s?.status !== 'open';
+        // An open ticket we have no record of was created by a run that crashed before its
+        // state write: it already carries this content, so adopting it must not add a note.
+        if (adopted) since = nowIso;
+        // When that run made it as its family's continuation, it may have crashed before resolving
+        // the ticket it continues: that is done now, and the object's history carried over.
+        const before = s ? null : await predecessor(view, chunk.keys);
+        if (before) seen = nextSeen(before.s, view);
+        await superseded(before, open);
+        if (adopted || (sameContent(s, hash) && !back)) action = 'unchanged';
+        else {
+          action = 'note';
+          const note = back ? backNote(view, seen) : changedNote(view, seen, refresh);
+          await sink.addNote(open, open.mergedFrom ? mergedNote(summary, open.mergedFrom, note) : note);
+          // a merged ticket keeps the title its agent's ticket has
+          if (s.summary !== summary && !open.mergedFrom) await sink.updateFields(open, { summary });
+        }
+        break;
+      }
+      case 'wontfix':
+        action = 'skip-wontfix';
+        break;
+      case 'merged-away':
+        // an agent merged it into a ticket the desk does not name: the problem, listed all along, is
+        // worked there, and stays open in syncdesk's state
+        action = 'unchanged';
+        result = { ...ticket!, status: 'open' };
+        break;
+      case 'older':
+        action = 'skip-old';
+        break;
+      case 'reopen': {
+        const closed = ticket!;
+        const ours = s?.status === 'resolved' && s.ticketId === closed.id ? s.resolvedCoversAt : null;
+        // the ticket stated these facts last (its own state, whatever its status): the note need not repeat them
+        const sameFacts = s?.ticketId === closed.id && sameContent(s, hash);
+        const back = await reopenUnlessRefused(key, closed, reopenNote(view, seen, { byReportCovering: ours ?? null, at: closed.resolvedAt }, sameFacts));
+        if (back) {
+          action = 'reopen';
+          result = back;
+          if (s?.summary !== summary) await sink.updateFields(result, { summary });
+          // back to values its family's newer ticket took over: that one is resolved in favour of this one
+          await superseded(await predecessor(view, chunk.keys), result);
+        } else {
+          action = 'followup';
+          await followUpClosed(closed);
+        }
+        break;
+      }
+      case 'follow-up':
         action = 'followup';
-        await followUpClosed(ticket);
-      }
-    } else {
-      action = 'followup';
-      await followUpClosed(ticket);
+        await followUpClosed(ticket!);
+        break;
     }
 
     const family = problemFamily(view.error);
