@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { fingerprintError } from '../src/parse/fingerprint.ts';
-import { createResolverFromConfig } from '../src/app/resolver.ts';
+import { createResolverFromConfig } from '../src/app/resolver-from-config.ts';
 import type { ReportRef } from '../schemas/jobs.schema.ts';
 import type { SyncError } from '../schemas/report.schema.ts';
 import { emptyDirectory, user } from '../test/fakes/graph/directory.ts';

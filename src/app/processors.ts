@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { refreshOf, type ReportCloseJob, type ReportErrors, type ResolveJob, type ResolveResult, type TicketJob } from '../../schemas/jobs.schema.ts';
 import type { Resolution } from '../../schemas/resolution.schema.ts';
 import type { Logger } from '../logger.ts';
-import { unresolved } from '../resolve/resolve-error.ts';
+import { unresolved } from '../resolve/verdict.ts';
 import type { OnPremSides, Resolver } from '../resolve/resolver.ts';
 import { presentIn, type TicketAction, type TicketActionKind } from '../ticket/apply-report.ts';
 import type { TicketStageHandle } from '../ticket/ticket-stage.ts';

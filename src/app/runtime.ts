@@ -14,7 +14,7 @@ import { createReportOrder, type ReportOrder } from './report-order.ts';
 import { createTenantCloudOf, createTenantNameOf, createTenantNamer, loadConfiguredTenants, type TenantDirectory } from '../resolve/tenants.ts';
 import { createTicketStageFromConfig, type TicketStageHandle } from '../ticket/ticket-stage.ts';
 import { onPremRouting } from './onprem-routing.ts';
-import { createResolverFromConfig } from './resolver.ts';
+import { createResolverFromConfig } from './resolver-from-config.ts';
 
 /**
  * The composition root every long-running command shares: Redis (embedded or configured),

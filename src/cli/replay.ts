@@ -13,7 +13,7 @@ import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';
 import { isOnPremQueue } from '../queues.ts';
 import { actionsOfEarlierAttempts, countActions, processResolveJob, type TicketJobResult } from '../app/processors.ts';
 import { TransientError } from '../errors.ts';
-import { unresolved } from '../resolve/resolve-error.ts';
+import { unresolved } from '../resolve/verdict.ts';
 import { openRuntime, type Ingestor, type Runtime } from '../app/runtime.ts';
 import { warnIfEvicting } from '../redis/eviction.ts';
 import { watchWorkers, type SessionTally } from '../app/worker-tally.ts';
@@ -44,7 +44,7 @@ export interface ReplayOptions {
 async function* inputsFrom(paths: string[], opts: ReplayOptions, runtime: Pick<Runtime, 'config' | 'logger'>, unreadable: UnreadableInput[], passedOver: string[]): AsyncGenerator<ReplayInput> {
   const runtimeConfig = runtime.config;
   if (opts.graph) {
-    const { readGraphFolder } = await import('../ingest/graph-folder-source.ts');
+    const { readGraphFolder } = await import('../ingest/graph-replay-reader.ts');
     const onRefused = (source: string, reason: string): void => void unreadable.push({ source, reason });
     for await (const m of readGraphFolder(runtimeConfig, { mailbox: opts.mailbox, folder: opts.folder, since: opts.since!, until: opts.until, onRefused })) {
       yield { raw: m.raw, label: m.label, origin: 'replay-graph', receivedAt: m.receivedAt };
@@ -52,7 +52,7 @@ async function* inputsFrom(paths: string[], opts: ReplayOptions, runtime: Pick<R
     return;
   }
   if (opts.imap) {
-    const { readImapFolder } = await import('../ingest/imap-folder-source.ts');
+    const { readImapFolder } = await import('../ingest/imap-replay-reader.ts');
     const mails = readImapFolder(runtimeConfig, {
       mailbox: opts.mailbox ?? runtimeConfig.imap.mailbox,
       since: opts.since!,

@@ -7,7 +7,7 @@ import type { DirectoryLookup, DirectoryLookupFor, LookupQuery, TenantRoute } fr
 import { lookupsOf } from './actions/steps.ts';
 import { lookupAttribute, lookupValue } from './lookup-key.ts';
 import { valuesToSearch } from './onprem/onprem-values.ts';
-import { needsLookup, resolveError, wouldJoin, type LookupOutcome } from './resolve-error.ts';
+import { needsLookup, resolveError, wouldJoin, type LookupOutcome } from './verdict.ts';
 import type { TenantEntry } from './tenants.ts';
 import { isInitialDomain } from './initial-domain.ts';
 

@@ -250,7 +250,7 @@ function isTenantLevel(error: SyncError): boolean {
 /**
  * Who holds the value, saying "nobody" only when somebody looked: an unasked directory is
  * not an empty one. The resolver marks an on-premises duplicate whose cloud side was not
- * looked up with a note `Entra ID: <why>` (src/resolve/resolve-error.ts).
+ * looked up with a note `Entra ID: <why>` (src/resolve/verdict.ts).
  */
 /** A paragraph per value or name that holds characters not shown as what they are (look-alikes.ts). */
 function lookAlikeWarnings(error: SyncError, resolution: Resolution | undefined): ContentBlock[] {

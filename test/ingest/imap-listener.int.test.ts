@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../schemas/config.schema.ts';
 import { createCursorStore } from '../../src/ingest/cursor.ts';
-import { readImapFolder } from '../../src/ingest/imap-folder-source.ts';
+import { readImapFolder } from '../../src/ingest/imap-replay-reader.ts';
 import { createImapListener, DEFAULT_TIMING, type ImapListener, type ListenerTiming } from '../../src/ingest/imap-listener.ts';
 import { createImapMailSource } from '../../src/ingest/imap-mail-source.ts';
 import { createIngestor } from '../../src/ingest/ingest-mail.ts';

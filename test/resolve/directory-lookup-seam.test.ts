@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { Holder } from '../../schemas/resolution.schema.ts';
-import { createResolverFromConfig } from '../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../src/app/resolver-from-config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { PermanentError, TransientError } from '../../src/errors.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';

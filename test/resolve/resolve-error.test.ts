@@ -4,7 +4,7 @@ import type { Holder } from '../../schemas/resolution.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { ResolutionSchema } from '../../schemas/resolution.schema.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
-import { isSameObject, resolveError } from '../../src/resolve/resolve-error.ts';
+import { isSameObject, resolveError } from '../../src/resolve/verdict.ts';
 import { psFilter, psQuote } from '../../src/resolve/powershell.ts';
 import { confirmCommands } from '../../src/resolve/actions/steps.ts';
 import { normaliseLookup } from '../../src/resolve/lookup-key.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { recordingLogger } from '../ingest/helpers.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
-import { createResolverFromConfig } from '../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../src/app/resolver-from-config.ts';
 import { graphConfigured } from '../../src/app/runtime.ts';
 import { ambiguities, createTenantDirectory, parseTenants } from '../../src/resolve/tenants.ts';
 import { graphEndpoints } from '../../src/resolve/graph-credential.ts';

@@ -14,7 +14,7 @@ import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import type { SyncError } from '../../schemas/report.schema.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
-import { resolveError } from '../../src/resolve/resolve-error.ts';
+import { resolveError } from '../../src/resolve/verdict.ts';
 import { decodeExport, importCsv } from '../../src/resolve/snapshot/import-csv.ts';
 import { SnapshotObjectSchema, SNAPSHOT_FORMAT } from '../../src/resolve/snapshot/snapshot-format.ts';
 import { createSnapshotLookup, wholeSnapshot } from '../../src/resolve/snapshot/snapshot-lookup.ts';

@@ -4,7 +4,7 @@ import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { contentHash } from '../../src/ticket/content-hash.ts';
 import { renderDraft, renderSummary, type ProblemView } from '../../src/ticket/render.ts';
 import { toText } from '../helpers/ticket-text.ts';
-import { resolveError } from '../../src/resolve/resolve-error.ts';
+import { resolveError } from '../../src/resolve/verdict.ts';
 import { holder, syncError, ticketJob } from './builders.ts';
 
 /** Both sides on the ticket: the failing AD object with its DN and values, every AD holder by DN, every cloud holder. */

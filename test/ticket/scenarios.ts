@@ -8,7 +8,7 @@ import { correlationKey } from '../../src/ticket/correlation-key.ts';
 import { createPlanReport } from '../../src/ticket/dry-run.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import { createTicketStateStore, type TicketStateStore } from '../../src/ticket/ticket-state.ts';
-import { unresolved } from '../../src/resolve/resolve-error.ts';
+import { unresolved } from '../../src/resolve/verdict.ts';
 import { services } from '../helpers/services.ts';
 import { holder, resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
 import { memoryState } from './memory-state.ts';

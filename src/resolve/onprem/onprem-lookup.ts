@@ -2,7 +2,7 @@ import type { SyncError } from '../../../schemas/report.schema.ts';
 import type { OnPremObjectData, OnPremSide } from '../../../schemas/resolution.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import { lookupsOf } from '../actions/steps.ts';
-import { canHaveHolder } from '../resolve-error.ts';
+import { canHaveHolder } from '../verdict.ts';
 import type { OnPremSession } from './onprem-directory.ts';
 import { lookupValue } from '../lookup-key.ts';
 import { anchorBase64, matchedValues, valuesToSearch } from './onprem-values.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { checkGraphMail } from '../../../src/doctor/graph-mail-check.ts';
-import { readGraphFolder } from '../../../src/ingest/graph-folder-source.ts';
+import { readGraphFolder } from '../../../src/ingest/graph-replay-reader.ts';
 import { createGraphMailListener } from '../../../src/ingest/graph-mail-listener.ts';
 import { createMailStore } from '../../../src/ingest/mail-store.ts';
 import { createSenderTrust } from '../../../src/ingest/sender-trust.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { configFor, redis, reportRef, silentLogger, startFake, syncError } from './harness.ts';
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { ClientSecretCredential } from '@azure/identity';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import { parseFilter, type Node } from '../../fakes/graph/filter.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';

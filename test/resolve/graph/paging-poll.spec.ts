@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import { pollGraph } from '../../../src/ingest/graph-poll.ts';
 import { fingerprintError } from '../../../src/parse/fingerprint.ts';
 import { contact, deletedUser, syncedUser } from '../../fakes/graph/directory.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { countGraph } from '../../../src/admin/instrument.ts';
 import { createMetrics, type Metrics } from '../../../src/admin/metrics.ts';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import { loadConfiguredTenants } from '../../../src/resolve/tenants.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import { exportDirectory } from '../../../src/resolve/snapshot/export-graph.ts';
 import { SNAPSHOT_FORMAT } from '../../../src/resolve/snapshot/snapshot-format.ts';

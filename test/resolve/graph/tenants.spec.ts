@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import { loadConfiguredTenants } from '../../../src/resolve/tenants.ts';
 import { TransientError } from '../../../src/errors.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { TransientError } from '../../../src/errors.ts';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import { user } from '../../fakes/graph/directory.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { configFor, contosoDirectory, redis, reportRef, silentLogger, startFake, syncError } from './harness.ts';

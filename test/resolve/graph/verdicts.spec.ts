@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createResolverFromConfig } from '../../../src/app/resolver.ts';
+import { createResolverFromConfig } from '../../../src/app/resolver-from-config.ts';
 import type { Resolver } from '../../../src/resolve/resolver.ts';
 import type { FakeGraph } from '../../fakes/graph/server.ts';
 import { APP_A, configFor, redis, reportRef, silentLogger, startFake, syncError, TENANT_A } from './harness.ts';

@@ -6,7 +6,7 @@ import type { DirectoryLookup, LookupQuery } from '../../../src/resolve/director
 import { lookupValue } from '../../../src/resolve/lookup-key.ts';
 import { anchorBase64, matchedValues, objectLookups } from '../../../src/resolve/onprem/onprem-values.ts';
 import { lookUpOnPremError, type OnPremReader } from '../../../src/resolve/onprem/onprem-lookup.ts';
-import { resolveError } from '../../../src/resolve/resolve-error.ts';
+import { resolveError } from '../../../src/resolve/verdict.ts';
 import { createResolver } from '../../../src/resolve/resolver.ts';
 import { holder, syncError } from '../../ticket/builders.ts';
 
