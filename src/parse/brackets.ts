@@ -1,5 +1,5 @@
 import type { Attribute } from '../../schemas/report.schema.ts';
-import { canonicalAttribute, cleanAttributeValue } from './vocabulary.ts';
+import { canonicalAttribute, cleanAttributeValue, gluedAttribute } from './vocabulary.ts';
 
 /**
  * Parses the attribute list Microsoft appends to duplicate errors:
@@ -60,6 +60,11 @@ function addEntry(rawEntry: string, current: string | null, attributes: Attribut
   const space = entry.search(WHITESPACE);
   const first = space < 0 ? entry : entry.slice(0, space);
   const named: string | null = canonicalAttribute(first) ?? (space < 0 && isAttributeWord(first) && !current ? first : null);
+  const glued = named ? null : gluedAttribute(first);
+  if (glued) {
+    attributes.push({ name: glued.name, value: cleanAttributeValue(glued.name, glued.value + entry.slice(first.length)) });
+    return glued.name;
+  }
   if (named) {
     const raw = entry.slice(first.length);
     attributes.push({ name: named, value: raw.trim() ? cleanAttributeValue(named, raw) : null });

@@ -80,7 +80,7 @@ const CUES: [ErrorCategory, RegExp][] = [
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
   [
     'DuplicateAttribute',
-    /duplicate|already (?:exists|associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan/i,
+    /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan/i,
   ],
   [
     'ObjectNotFound',

@@ -49,12 +49,13 @@ const none = (): Attribute[] => [];
 const FAMILIES: Family[] = [
   {
     id: 'duplicate-associated',
-    anchor: words('y already be associated'),
+    // "may" in the mails, "might" in Microsoft's newer pages and books that quote them (blind66 P4): the anchor holds neither
+    anchor: words('be associated with another'),
     category: 'DuplicateAttribute',
     re: new RegExp(
       `${words('Unable to update this object')}(?:\\s+in\\s+${P})?,?\\s+${words('because the following')}\\s+attributes?\\s+` +
         `${words('associated with this object')}\\s+ha(?:ve|s)\\s+(?:values?|a\\s+value)\\s+` +
-        `${words('that may already be associated with another object in your local')}\\s+directory(?:\\s+services)?` +
+        `that\\s+(?:may|might)\\s+${words('already be associated with another object in your local')}\\s+directory(?:\\s+services)?` +
         `(?:\\s*:\\s*(?<list>${BRACKET_LIST}|[A-Za-z][\\w.]*(?:\\s*(?:,|and)\\s*[A-Za-z][\\w.]*)*))?`,
       'gi',
     ),

@@ -57,6 +57,25 @@ export function canonicalAttribute(word: string): string | null {
 }
 
 /**
+ * A known attribute name glued to its value, as a page's bold name reads when copied
+ * (`[<b>UserPrincipalName</b>user01@contoso.com;]` gives "UserPrincipalNameuser01@contoso.com",
+ * blind66 P1): the name as spelled, and the value, when the rest is an address (an `@`) or a
+ * typed proxy address (`SMTP:…`); null otherwise. The longest name first: `ProxyAddresses`
+ * before a `ProxyAddress` alias would leave an `es` on the value.
+ */
+export function gluedAttribute(word: string): { name: string; value: string } | null {
+  for (const name of GLUABLE) {
+    if (word.length <= name.length || !word.startsWith(name)) continue;
+    const value = word.slice(name.length);
+    if (value.includes('@') || TYPED_VALUE.test(value)) return { name, value };
+  }
+  return null;
+}
+// the names whose values are addresses, as a duplicate's list holds them (not Mail: "Mailbox@…" is a value)
+const GLUABLE = ['UserPrincipalName', 'SipProxyAddress', 'ProxyAddresses', 'TargetAddress', 'SignInName'];
+const TYPED_VALUE = /^[A-Za-z][A-Za-z0-9]{1,7}:\S/;
+
+/**
  * Each canonical spelling, found as it is: most names in a report are spelled so, and a
  * look-up of the word itself spares the lower-case copy made for every other (one or two
  * names per error). Built from the case-blind map, so both give the same answer.

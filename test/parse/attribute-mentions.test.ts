@@ -47,6 +47,24 @@ describe('bracketIn', () => {
 });
 
 describe('parseAttributeList', () => {
+  it("splits a name glued to its value, as a page's bold attribute name reads when copied (blind66 P1)", () => {
+    // Microsoft Japan's identity blog (2017) shows "[**UserPrincipalName**user01@contoso.com;]"
+    expect(parseAttributeList('[UserPrincipalNameuser01@contoso.com;]')).toEqual([{ name: 'UserPrincipalName', value: 'user01@contoso.com' }]);
+    expect(parseAttributeList('[ProxyAddressesSMTP:user01@contoso.com;smtp:u1@contoso.com;]')).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:user01@contoso.com' },
+      { name: 'ProxyAddresses', value: 'smtp:u1@contoso.com' },
+    ]);
+    expect(parseAttributeList('[UserPrincipalName a@contoso.com;ProxyAddressesSMTP:a@contoso.com;]')).toEqual([
+      { name: 'UserPrincipalName', value: 'a@contoso.com' },
+      { name: 'ProxyAddresses', value: 'SMTP:a@contoso.com' },
+    ]);
+    // a value that only starts like a name stays a value: "Mailbox@" is no Mail attribute
+    expect(parseAttributeList('[ProxyAddresses SMTP:a@contoso.com;Mailbox@contoso.com;]')).toEqual([
+      { name: 'ProxyAddresses', value: 'SMTP:a@contoso.com' },
+      { name: 'ProxyAddresses', value: 'Mailbox@contoso.com' },
+    ]);
+  });
+
   it('reads a value Microsoft marked as personal data without its <pii> markers', () => {
     // the resiliency text as a public README quotes it (sfonteneau/AzureADConnect_Samba4)
     expect(parseAttributeList('[ProxyAddresses <pii>SMTP:chewie@testoutlook.mail.onmicrosoft.com</pii>;]')).toEqual([
