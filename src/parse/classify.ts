@@ -80,7 +80,8 @@ const CUES: [ErrorCategory, RegExp][] = [
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
   [
     'DuplicateAttribute',
-    /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan/i,
+    // zh and ko as Microsoft's translations of the duplicate sentence word it ("已经与…相关联", "이미 연결"; blind66 P5)
+    /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan|重复|已经与|已與|已存在|이미 (?:연결|있)|중복/i,
   ],
   [
     'ObjectNotFound',

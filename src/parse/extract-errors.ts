@@ -1,7 +1,7 @@
 import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { categoryOfHeading } from './classify.ts';
-import { REGION_END, REGION_START } from './markers.ts';
+import { REGION_END, REGION_START, UNABLE_TO_UPDATE } from './markers.ts';
 import type { FieldRole } from './vocabulary.ts';
 import { processLines, type Line } from './extract-lines.ts';
 import { looksLikeErrorStrongly, looksLikeIdentity, MAX_UNPARSED, type Extraction } from './extract-record.ts';
@@ -170,7 +170,10 @@ export class ErrorExtractor implements BlockSink {
       this.lineSection = heading;
       return;
     }
-    if (REGION_START.test(text)) this.region = true;
+    // "Unable to update this object" in one of Microsoft's translations starts the list even with no
+    // English lead-in above it (a Japanese row quoted by Microsoft Japan's blog, a Chinese one: blind66
+    // P2, P5); English needs no such rule, its sentences are read wherever they are
+    if (REGION_START.test(text) || (!this.region && UNABLE_TO_UPDATE.test(text))) this.region = true;
     else if (REGION_END.test(text)) this.region = false;
     this.run.push({ text, region: this.region, section: this.lineSection, besideTable: this.headers.size > 0 });
   }

@@ -3,7 +3,7 @@ import { collapse, withoutWhitespace } from './blocks.ts';
 import { categoryOfWording } from './classify.ts';
 import { findFamilies } from './families.ts';
 import { flatHeader, hasCells, lastSentenceEnd, nameBeforeSentence, noCells, peelCells, rowStart, sidesOf, spacedLabels, type FlatCells, type Side } from './flat-rows.ts';
-import { ERRORISH_STRONG, isBoilerplate } from './markers.ts';
+import { ERRORISH_STRONG, isBoilerplate, UNABLE_TO_UPDATE } from './markers.ts';
 import { EMAIL_RE, canonicalAttribute, canonicalObjectType, cleanAttributeValue, fieldRole, looksLikeObjectId, type FieldRole } from './vocabulary.ts';
 import {
   MAX_UNPARSED,
@@ -338,7 +338,7 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
   let identity: string | null = null;
   let lead: FlatCells = NO_CELLS;
   const { before, after } = sidesOf(header?.roles ?? null);
-  const readsAsError = (text: string): boolean => ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null;
+  const readsAsError = (text: string): boolean => ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null || UNABLE_TO_UPDATE.test(text);
   // the width the text was wrapped at, near enough: its longest line
   const width = lines.reduce((w, l) => Math.max(w, l.text.length), 0);
   let previous: Line | null = null;

@@ -4,7 +4,7 @@ import { anchorFromConnectorDn } from './connector-dn.ts';
 import { categoryOfCode, categoryOfHeading, categoryOfWording, refineByAttribute, saysValueQuarantined } from './classify.ts';
 import { spansWholeText, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
-import { ERRORISH, ERRORISH_STRONG, isBoilerplate } from './markers.ts';
+import { ERRORISH, ERRORISH_STRONG, isBoilerplate, UNABLE_TO_UPDATE } from './markers.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
 import { EMAIL_RE, findKnownCode, isKnownCode, looksLikeObjectId } from './vocabulary.ts';
 
@@ -114,11 +114,11 @@ export function hasObject(ctx: Context): boolean {
 
 /** Error text in any language we know, or a value list in Microsoft's bracket format. */
 export function looksLikeErrorStrongly(text: string): boolean {
-  return ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null;
+  return ERRORISH_STRONG.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null || UNABLE_TO_UPDATE.test(text);
 }
 
 export function looksLikeError(text: string): boolean {
-  return ERRORISH.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null;
+  return ERRORISH.test(text) || categoryOfWording(text) !== null || bracketIn(text) !== null || UNABLE_TO_UPDATE.test(text);
 }
 
 function asCode(cell: string): string | null {

@@ -39,5 +39,13 @@ export function isBoilerplate(line: string): boolean {
  */
 export const ERRORISH_STRONG =
   /\b(?:unable\s+to|cannot|can\s?not|can['’]t|could\s+not|failed|failure|not\s+valid|invalid|not\s+supported|isn['’]t\s+supported|conflicts?|duplicate|denied|exceeded|too\s+large|not\s+found|an\s+error\s+occurred)\b/i;
+/**
+ * "Unable to update this object" as Microsoft's translations say it: a row in any of these
+ * languages is an error whatever it goes on to say, and one that names no known error is
+ * still one record (Unknown), not a line passed over (blind66 P5: Chinese and Korean rows).
+ */
+export const UNABLE_TO_UPDATE =
+  /nicht aktualisiert werden|impossible de mettre à jour|no se puede actualizar|não é possível atualizar|impossibile aggiornare|niet (?:worden )?bijgewerkt|nie można zaktualizować|更新できません|无法更新|無法更新|업데이트할 수 없습니다/i;
+
 export const ERRORISH =
   /\b(?:unable\s+to|cannot|can\s?not|can['’]t|could\s+not|failed|failure|not\s+valid|invalid|not\s+supported|isn['’]t\s+supported|conflicts?|duplicate|denied|exceeded|too\s+large|not\s+found|errors?)\b/i;

@@ -35,4 +35,24 @@ describe('report texts as public pages quote them', () => {
       ['DuplicateAttribute', ['ProxyAddresses=SMTP:user01@contoso.com']],
     ]);
   });
+
+  it("a Japanese duplicate row with no object and no English lead-in (Microsoft Japan's identity blog) is one record (P2)", async () => {
+    const body =
+      '- このオブジェクトを更新できません。このオブジェクトに関連付けられている次の属性の値が、ローカル ディレクトリ サービスの別のオブジェクトに既に関連付けられていることが原因として考えられます: [SipProxyAddress user01@contoso.com ディレクトリで重複している値を修正または削除してください。属性値が重複しているオブジェクトの検出方法については、http://support.microsoft.com/kb/2647098 を参照してください。';
+    const found = await records('text/plain', body);
+    expect(found.map((r) => [r.category, r.attributes])).toEqual([['DuplicateAttribute', ['SipProxyAddress=user01@contoso.com']]]);
+  });
+
+  it("Korean rows in Microsoft's Korean wording are records, by their own words (P5)", async () => {
+    const body = [
+      'The following errors occurred during synchronization:', '',
+      'kim.minsu@contoso.kr\t이 개체와 연결 된 다음 특성에 로컬 디렉터리 서비스의 다른 개체와 이미 연결 되어 있을 수 있는 값이 있기 때문에이 개체를 업데이트할 수 없습니다. UserPrincipalName.',
+      'sales@contoso.kr\t프록시 주소가 같은 synchronized 개체가 Microsoft Online Services 디렉터리에 이미 있습니다.',
+    ].join('\r\n');
+    const found = await records('text/plain', body);
+    expect(found.map((r) => [r.identity, r.category])).toEqual([
+      ['kim.minsu@contoso.kr', 'DuplicateAttribute'],
+      ['sales@contoso.kr', 'DuplicateAttribute'],
+    ]);
+  });
 });
