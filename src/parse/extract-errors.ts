@@ -2,7 +2,7 @@ import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import type { Block, BlockSink } from './blocks.ts';
 import { categoryOfHeading } from './classify.ts';
 import { REGION_END, REGION_START, UNABLE_TO_UPDATE } from './markers.ts';
-import type { FieldRole } from './vocabulary.ts';
+import { isKnownCode, type FieldRole } from './vocabulary.ts';
 import { processLines, type Line } from './extract-lines.ts';
 import { looksLikeErrorStrongly, looksLikeIdentity, MAX_UNPARSED, type Extraction } from './extract-record.ts';
 import { asLabelLine, countFilled, headerRoles, isFilled, processRow } from './extract-rows.ts';
@@ -152,7 +152,8 @@ export class ErrorExtractor implements BlockSink {
     if (!this.run.length) return; // before most rows: no lines since the last one
     const run = this.run;
     this.run = [];
-    const lone = run.length === 1 && run[0]!.region && looksLikeIdentity(run[0]!.text) ? run[0]! : null;
+    // a name, or an error's name, alone in its paragraph: the error it is of may be the next paragraph
+    const lone = run.length === 1 && run[0]!.region && (looksLikeIdentity(run[0]!.text) || isKnownCode(run[0]!.text.trim())) ? run[0]! : null;
     if (this.heldName && !lone) {
       // a name alone in its paragraph, then the error in the next (a copy with a blank line after each cell)
       const held = this.heldName;

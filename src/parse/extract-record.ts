@@ -151,7 +151,8 @@ export function looksLikeIdentity(text: string): boolean {
   if (EMAIL_RE.test(t)) return true;
   if (!t || t.length > 80 || t.split(/\s+/).length > 6) return false;
   // a sentence's end or a label's colon, ASCII or full-width (CJK): no name
-  return !/[:.!?。！？：]$/.test(t) && !/[:：]/.test(t) && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t);
+  // a known error's name ("DeletingCloudOnlyObjectNotAllowed" on a line of its own) names no object (blind66 P3)
+  return !/[:.!?。！？：]$/.test(t) && !/[:：]/.test(t) && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t) && !isKnownCode(t);
 }
 
 /** Three words or more (or a CJK phrase): a label such as "Subject: Sync Error Report" is not an error. */

@@ -40,9 +40,11 @@ export function isBoilerplate(line: string): boolean {
 export const ERRORISH_STRONG =
   /\b(?:unable\s+to|cannot|can\s?not|can['’]t|could\s+not|failed|failure|not\s+valid|invalid|not\s+supported|isn['’]t\s+supported|conflicts?|duplicate|denied|exceeded|too\s+large|not\s+found|an\s+error\s+occurred)\b/i;
 /**
- * "Unable to update this object" as Microsoft's translations say it: a row in any of these
- * languages is an error whatever it goes on to say, and one that names no known error is
- * still one record (Unknown), not a line passed over (blind66 P5: Chinese and Korean rows).
+ * "Unable to update this object" in Microsoft's translations: a row in any of these languages is
+ * an error whatever it goes on to say, and one that names no known error is still one record
+ * (Unknown), not a line passed over (blind66 P5: Chinese and Korean rows). German and Japanese as
+ * real mails and KBs quote them, Chinese and Korean as Microsoft's translated pages word the
+ * sentence; the others are inferred from those pages' wording.
  */
 export const UNABLE_TO_UPDATE =
   /nicht aktualisiert werden|impossible de mettre à jour|no se puede actualizar|não é possível atualizar|impossibile aggiornare|niet (?:worden )?bijgewerkt|nie można zaktualizować|更新できません|无法更新|無法更新|업데이트할 수 없습니다/i;

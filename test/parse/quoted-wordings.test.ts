@@ -55,4 +55,19 @@ describe('report texts as public pages quote them', () => {
       ['sales@contoso.kr', 'DuplicateAttribute'],
     ]);
   });
+
+  it('an error\'s name on a line of its own above its text is the error\'s code, not an object (justinverstijnen.nl, 2024; the layout inferred) (P3)', async () => {
+    const body = [
+      'The following errors occurred during synchronization:', '',
+      'DeletingCloudOnlyObjectNotAllowed', '',
+      'This error indicates that a deleted object was recovered from the recycle bin in Azure AD before Azure AD Connect was able to confirm its deletion. Please delete the recovered object in Azure AD to fix this issue.',
+    ].join('\r\n');
+    const raw = [
+      'From: MSOnlineServicesTeam@MicrosoftOnline.com', 'To: admin@contoso.com', 'Subject: Directory Synchronization Error Report',
+      'Date: Mon, 30 Sep 2024 06:47:00 +0000', 'Message-ID: <p3@example.invalid>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body, '',
+    ].join('\r\n');
+    const parsed = await parseMail(Buffer.from(raw));
+    if (!parsed.ok) throw new Error(parsed.rejection.detail);
+    expect(parsed.reports[0]!.errors.map((e) => [e.identity, e.errorCode, e.category])).toEqual([[null, 'DeletingCloudOnlyObjectNotAllowed', 'DeletingCloudOnlyObject']]);
+  });
 });
