@@ -6,7 +6,7 @@ import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
 import type { TicketActionKind } from '../ticket/apply-report.ts';
 import type { MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
-import { routeText } from '../ticket/ticket-sink.ts';
+import { routeText } from '../ticket/sinks/index.ts';
 import { deskRouteOf } from '../resolve/tenants.ts';
 import { cliConfig, cliLogger, formatCounts, passedOverLine } from '../app/cli-support.ts';
 import { unworkedLine, waitForDrain } from '../app/queue-drain.ts';

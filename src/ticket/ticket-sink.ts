@@ -39,21 +39,3 @@ export interface TicketSink {
 }
 
 export const CANNOT_REOPEN = 'desk_cannot_reopen';
-
-/** Where a route puts a new ticket on `desk`, as an admin reads it ("RT queue Contoso"); null when it says nothing for that desk. */
-export function routeText(route: DeskRoute | undefined, desk: string): string | null {
-  switch (desk) {
-    case 'rt':
-      return route?.rt ? `RT queue ${route.rt.queue}` : null;
-    case 'servicenow': {
-      const parts = [route?.servicenow?.assignmentGroup && `group ${route.servicenow.assignmentGroup}`, route?.servicenow?.company && `company ${route.servicenow.company}`].filter(Boolean);
-      return parts.length ? `ServiceNow ${parts.join(', ')}` : null;
-    }
-    case 'jira':
-      return route?.jira ? `Jira project ${route.jira.project}` : null;
-    case 'zendesk':
-      return route?.zendesk ? `Zendesk group ${route.zendesk.groupId}${route.zendesk.assigneeEmail ? ` (${route.zendesk.assigneeEmail})` : ''}` : null;
-    default:
-      return null;
-  }
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.ts';
 import { createTenantDirectory, deskRouteOf, parseTenants } from '../../src/resolve/tenants.ts';
-import { routeText } from '../../src/ticket/ticket-sink.ts';
+import { routeText } from '../../src/ticket/sinks/index.ts';
 import { syncError, ticketJob } from './builders.ts';
 import { useFileDesk } from './file-desk-stage.ts';
 

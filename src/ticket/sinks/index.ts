@@ -29,6 +29,8 @@ export interface TicketSinkDeps {
 interface Desk {
   create(config: Config, deps: TicketSinkDeps & DeskExtras): TicketSink;
   probe(config: Config, timeoutMs: number): Promise<CheckResult[]>;
+  /** Where a tenant's route puts a new ticket on this desk, as an admin reads it ("RT queue Contoso"); null when it says nothing for it. */
+  routeText(route: DeskRoute | undefined): string | null;
 }
 
 /**
@@ -37,12 +39,33 @@ interface Desk {
  * doctor/desk-check.ts: the layering is deliberate.
  */
 const DESKS: Record<Config['ticket']['sink'], Desk> = {
-  file: { create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now, priority: deps.priority, mail: deps.mail }), probe: probeFileDesk },
-  rt: { create: (config, deps) => createRtTicketSink(config.ticket.rt, deps), probe: probeRt },
-  servicenow: { create: (config, deps) => createServiceNowTicketSink(config.ticket.servicenow, deps), probe: probeServiceNow },
-  jira: { create: (config, deps) => createJiraTicketSink(config.ticket.jira, deps), probe: probeJira },
-  zendesk: { create: (config, deps) => createZendeskTicketSink(config.ticket.zendesk, deps), probe: probeZendesk },
+  file: {
+    create: (config, deps) => createFileTicketSink({ dir: config.ticket.fileDir, now: deps.now, priority: deps.priority, mail: deps.mail }),
+    probe: probeFileDesk,
+    routeText: () => null,
+  },
+  rt: { create: (config, deps) => createRtTicketSink(config.ticket.rt, deps), probe: probeRt, routeText: (route) => (route?.rt ? `RT queue ${route.rt.queue}` : null) },
+  servicenow: {
+    create: (config, deps) => createServiceNowTicketSink(config.ticket.servicenow, deps),
+    probe: probeServiceNow,
+    routeText: (route) => {
+      const sn = route?.servicenow;
+      const parts = [sn?.assignmentGroup && `group ${sn.assignmentGroup}`, sn?.company && `company ${sn.company}`].filter(Boolean);
+      return parts.length ? `ServiceNow ${parts.join(', ')}` : null;
+    },
+  },
+  jira: { create: (config, deps) => createJiraTicketSink(config.ticket.jira, deps), probe: probeJira, routeText: (route) => (route?.jira ? `Jira project ${route.jira.project}` : null) },
+  zendesk: {
+    create: (config, deps) => createZendeskTicketSink(config.ticket.zendesk, deps),
+    probe: probeZendesk,
+    routeText: (route) => (route?.zendesk ? `Zendesk group ${route.zendesk.groupId}${route.zendesk.assigneeEmail ? ` (${route.zendesk.assigneeEmail})` : ''}` : null),
+  },
 };
+
+/** Where a route puts a new ticket on `desk`, as an admin reads it; null when it says nothing for that desk. */
+export function routeText(route: DeskRoute | undefined, desk: Config['ticket']['sink']): string | null {
+  return DESKS[desk].routeText(route);
+}
 
 /** The configured desk's adapter, with the priority levels and the report-mail reader of the configuration. */
 export function createTicketSink(config: Config, deps: TicketSinkDeps): TicketSink {
