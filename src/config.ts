@@ -112,8 +112,8 @@ export interface LoadConfigOptions {
   defaults?: Record<string, unknown>;
 }
 
-/** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE` (empty: unset). */
-function readEnvValue(env: Env, key: string): string | undefined {
+/** Reads `KEY`, or the trimmed contents of the file named by `KEY_FILE` (empty: unset): settings, and the tenants file's `clientSecretEnv`. */
+export function readEnvValue(env: Env, key: string): string | undefined {
   const direct = env[key];
   if (direct !== undefined && direct !== '') return direct;
   const file = env[`${key}_FILE`];

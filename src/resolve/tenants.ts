@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { appSignInGaps, type Config } from '../../schemas/config.schema.ts';
+import { readEnvValue } from '../config.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
 import { z } from 'zod';
 import { TenantEntrySchema, TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
@@ -91,8 +92,9 @@ export function parseTenants(text: string, env: Record<string, string | undefine
   }
   const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.tenants;
   return list.map((t, i) => {
-    const secret = t.clientSecret ?? (t.clientSecretEnv ? env[t.clientSecretEnv] : undefined);
-    if (t.clientSecretEnv && !secret) throw invalid(`${entry(i)}: ${t.clientSecretEnv} is not set`);
+    // a secret mounted as a file (CONTOSO_SECRET_FILE, Docker's and systemd's way) as the settings' are
+    const secret = t.clientSecret ?? (t.clientSecretEnv ? readEnvValue(env, t.clientSecretEnv) : undefined);
+    if (t.clientSecretEnv && !secret) throw invalid(`${entry(i)}: ${t.clientSecretEnv} (or ${t.clientSecretEnv}_FILE) is not set`);
     // no sign-in at all: a customer whose consent is pending, answered from its snapshot (blind34 M4);
     // part of one (an app id without its secret) is a mistake, said as such
     const signIn = t.managedIdentity || t.clientId || t.clientSecret || t.clientSecretEnv || t.certificatePath;

@@ -132,8 +132,15 @@ describe('tenants file', () => {
 
   it('rejects entries without a way to sign in, or a missing secret variable', () => {
     expect(() => parseTenants('[{ tenantId: t, clientId: c }]', {})).toThrow(/clientSecret/);
-    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecretEnv: NOPE }]', {})).toThrow(/NOPE is not set/);
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecretEnv: NOPE }]', {})).toThrow(/NOPE \(or NOPE_FILE\) is not set/);
     expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecret: s, typo: 1 }]', {})).toThrow();
+  });
+
+  it("reads a clientSecretEnv secret mounted as a file (<NAME>_FILE), as the settings' secrets are", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tenant-secret-')), 'contoso');
+    writeFileSync(file, 'from-a-file\n');
+    expect(parseTenants('[{ tenantId: t, clientId: c, clientSecretEnv: CONTOSO_SECRET }]', { CONTOSO_SECRET_FILE: file })[0]!.clientSecret).toBe('from-a-file');
+    expect(() => parseTenants('[{ tenantId: t, clientId: c, clientSecretEnv: CONTOSO_SECRET }]', { CONTOSO_SECRET_FILE: `${file}-gone` })).toThrow(/CONTOSO_SECRET_FILE: cannot read/);
   });
 });
 
