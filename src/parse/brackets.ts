@@ -53,7 +53,9 @@ const ADDRESS_PART_RE = /^\s*[A-Za-z][\w-]*=/;
 
 /** Adds what one entry of a bracket list says to `attributes`; returns the attribute its values now belong to. */
 function addEntry(rawEntry: string, current: string | null, attributes: Attribute[]): string | null {
-  const entry = rawEntry.trim();
+  // a name in a paste's markdown bold ("[**ProxyAddresses**SMTP:…]", a chat or a page's source: blind66b N1)
+  const trimmed = rawEntry.trim();
+  const entry = trimmed.charCodeAt(0) === 0x2a ? trimmed.replace(MARKDOWN_BOLD_NAME, '$1 ') : trimmed;
   // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing
   if (!entry || (isStop(entry.charCodeAt(0)) && STOPS_ONLY.test(entry)) || (entry.length === 4 && NONE.test(entry) && !current)) return current;
   // the entry is trimmed: its first word ends at its first whitespace, if it has any
@@ -80,6 +82,7 @@ function addEntry(rawEntry: string, current: string | null, attributes: Attribut
 }
 
 // made once: a regex literal in a function is a new RegExp object each time it runs
+const MARKDOWN_BOLD_NAME = /^\*\*([A-Za-z][\w.]*)\*\*\s*/;
 const NAME_SEPARATOR = /\s*(?:,|\band\b)\s*/;
 const FINAL_STOP = /\.$/;
 const STOPS_ONLY = /^[.,\s]*$/;

@@ -1,6 +1,7 @@
 import type { ErrorCategory } from '../../schemas/report.schema.ts';
 import type { Block, BlockSink } from './blocks.ts';
-import { categoryOfHeading } from './classify.ts';
+import { bracketIn } from './attribute-mentions.ts';
+import { categoryOfHeading, categoryOfWording } from './classify.ts';
 import { REGION_END, REGION_START, UNABLE_TO_UPDATE } from './markers.ts';
 import { isKnownCode, type FieldRole } from './vocabulary.ts';
 import { processLines, type Line } from './extract-lines.ts';
@@ -171,11 +172,19 @@ export class ErrorExtractor implements BlockSink {
       this.lineSection = heading;
       return;
     }
-    // "Unable to update this object" in one of Microsoft's translations starts the list even with no
-    // English lead-in above it (a Japanese row quoted by Microsoft Japan's blog, a Chinese one: blind66
-    // P2, P5); English needs no such rule, its sentences are read wherever they are
-    if (REGION_START.test(text) || (!this.region && UNABLE_TO_UPDATE.test(text))) this.region = true;
+    if (REGION_START.test(text) || (!this.region && translatedRow(text))) this.region = true;
     else if (REGION_END.test(text)) this.region = false;
     this.run.push({ text, region: this.region, section: this.lineSection, besideTable: this.headers.size > 0 });
   }
+}
+
+/**
+ * "Unable to update this object" in one of Microsoft's translations, with what the error is about
+ * (a bracketed attribute list, or an error's wording): a row that starts the list even with no
+ * English lead-in above it (a Japanese row quoted by Microsoft Japan's blog, a Chinese one:
+ * blind66 P2, P5). The words alone are no row: a forwarder's German note saying them is prose
+ * (blind66b N4). English needs no such rule: its sentences are read wherever they are.
+ */
+function translatedRow(text: string): boolean {
+  return UNABLE_TO_UPDATE.test(text) && (bracketIn(text) !== null || categoryOfWording(text) !== null);
 }

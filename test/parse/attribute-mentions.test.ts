@@ -58,6 +58,8 @@ describe('parseAttributeList', () => {
       { name: 'UserPrincipalName', value: 'a@contoso.com' },
       { name: 'ProxyAddresses', value: 'SMTP:a@contoso.com' },
     ]);
+    // the same in a paste's markdown bold (blind66b N1)
+    expect(parseAttributeList('[**ProxyAddresses**SMTP:user01@contoso.com;]')).toEqual([{ name: 'ProxyAddresses', value: 'SMTP:user01@contoso.com' }]);
     // a value that only starts like a name stays a value: "Mailbox@" is no Mail attribute
     expect(parseAttributeList('[ProxyAddresses SMTP:a@contoso.com;Mailbox@contoso.com;]')).toEqual([
       { name: 'ProxyAddresses', value: 'SMTP:a@contoso.com' },

@@ -43,6 +43,16 @@ describe('report texts as public pages quote them', () => {
     expect(found.map((r) => [r.category, r.attributes])).toEqual([['DuplicateAttribute', ['SipProxyAddress=user01@contoso.com']]]);
   });
 
+  it("a forwarder's German note that says the words, with no report under it, is no error row (blind66b N4)", async () => {
+    const raw = [
+      'From: Max Muster <max@contoso.de>', 'To: helpdesk@contoso.de', 'Subject: WG: Directory Synchronization Error Report',
+      'Date: Mon, 30 Sep 2024 06:47:00 +0000', 'Message-ID: <n4@example.invalid>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+      'Hallo, bei uns kam wieder die Meldung: Dieses Objekt kann nicht aktualisiert werden. Könnt ihr euch das bitte ansehen?', '',
+    ].join('\r\n');
+    const parsed = await parseMail(Buffer.from(raw));
+    expect(parsed.ok ? parsed.reports.flatMap((r) => r.errors) : parsed.rejection.reason).toBe('unreadable');
+  });
+
   it("Korean rows in Microsoft's Korean wording are records, by their own words (P5)", async () => {
     const body = [
       'The following errors occurred during synchronization:', '',
