@@ -54,7 +54,7 @@ export function cloudLabel(cloud: GraphCloud): string {
 }
 
 /**
- * A host of another cloud given as `cloud`'s Graph root or sign-in host: tokens never cross
+ * A host of another cloud given as `cloud`'s Graph root, sign-in host or OAuth2 IMAP host: tokens never cross
  * clouds, so such a setting sends the tenant's secret to the wrong cloud and fails (blind63 C3:
  * GRAPH_CLOUD=usgov with GRAPH_BASE_URL=https://graph.microsoft.com was taken without a word).
  */
@@ -62,12 +62,12 @@ export function otherCloudsHost(cloud: GraphCloud, overrides: { baseUrl?: string
   const trim = (u: string) => u.replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '').toLowerCase();
   const own = CLOUDS[cloud];
   const hostOf = (url: string) => new URL(url).host;
+  // GCC High and DoD are not told apart by the IMAP host: public sources differ on DoD's
+  const usGov = (c: string) => c.startsWith('usgov');
   for (const [other, hosts] of Object.entries(CLOUDS)) {
     if (overrides.baseUrl && trim(overrides.baseUrl) === hosts.graph && hosts.graph !== own.graph) return `${overrides.baseUrl} is the ${other} cloud's Graph, not ${cloud}'s (${own.graph})`;
     if (overrides.authorityHost && trim(overrides.authorityHost) === hosts.authority && hosts.authority !== own.authority) return `${overrides.authorityHost} is the ${other} cloud's sign-in host, not ${cloud}'s (${own.authority})`;
-    // the IMAP host of an OAuth2 login: the token is for the cloud's own Exchange (blind63b N4);
-    // GCC High and DoD are not told apart here, as public sources differ on DoD's IMAP host
-    const usGov = (c: string) => c.startsWith('usgov');
+    // the IMAP host of an OAuth2 login: the token is for the cloud's own Exchange (blind63b N4)
     if (overrides.exchangeHost?.toLowerCase() === hostOf(hosts.exchange) && hosts.exchange !== own.exchange && !(usGov(other) && usGov(cloud))) return `${overrides.exchangeHost} is the ${other} cloud's Exchange Online, not ${cloud}'s (${hostOf(own.exchange)})`;
   }
   return null;

@@ -42,7 +42,7 @@ export function ownId(ticket: DeskTicket): string {
  * is measured in report time (from the run that found it gone to the run that has it again),
  * so replayed months decide as the live service did; one made in the desk, from when it was made.
  */
-export function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef, policy: TicketPolicy, now: () => Date): boolean {
+function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef, policy: TicketPolicy, now: () => Date): boolean {
   // resolved by us as far as we know: our state says so of this very ticket (an agent's own
   // resolve in the desk leaves our state open; a dry run's pretended resolve has no desk time)
   if (s?.status === 'resolved' && s.resolvedCoversAt && s.ticketId === ownId(ticket)) {
@@ -58,7 +58,7 @@ export function withinWindow(ticket: DeskTicket, s: KeyState | null, report: Rep
  * reopened every ticket agents had resolved, and opened follow-ups of closed ones (blind43 D1,
  * D5). With our record of the ticket, its state says what the report is to it.
  */
-export function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
+function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
   return s?.ticketId !== ownId(ticket) && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);
 }
 
