@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { Config } from '../../schemas/config.schema.ts';
+import { graphSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { exchangeScope } from '../clouds.ts';
 import type { Logger } from '../logger.ts';
 import { createGraphCredential, tenantEndpoints } from '../resolve/graph-credential.ts';
+import { singleTenant } from '../resolve/tenant-client.ts';
 import type { FetchedMail, MailConnection, MailSource, MailboxState, MarkResult } from './mail-source.ts';
 
 /**
@@ -35,12 +36,11 @@ export interface ImapMailSourceOptions {
  * global sign-in host for a global token). The token lives about an hour.
  */
 function defaultAccessTokenProvider(config: Config): AccessTokenProvider {
-  const { tenantId, clientId, clientSecret, certificatePath, cloud, timeoutSeconds } = config.graph;
-  if (!tenantId || !clientId || !(clientSecret || certificatePath))
-    throw new Error('IMAP_AUTH=oauth2 needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET or GRAPH_CERTIFICATE_PATH (app with IMAP.AccessAsApp)');
-  const credential = createGraphCredential({ tenantId, clientId, clientSecret, certificatePath }, tenantEndpoints({}, config.graph), timeoutSeconds * 1000);
+  const app = singleTenant(config.graph);
+  if (!app) throw new Error(`IMAP_AUTH=oauth2 signs in as the GRAPH_* app (with IMAP.AccessAsApp): ${graphSignInGaps(config.graph).join(', ')} missing`);
+  const credential = createGraphCredential(app, tenantEndpoints({}, config.graph), config.graph.timeoutSeconds * 1000);
   return async () => {
-    const token = await credential.getToken(exchangeScope(cloud));
+    const token = await credential.getToken(exchangeScope(config.graph.cloud));
     if (!token?.token) throw new Error('no access token for IMAP from Entra ID');
     return token.token;
   };

@@ -244,20 +244,21 @@ export function createTenantDirectory(tenants: TenantEntry[]): TenantDirectory {
       const name = lower(report.tenant.name);
       const key = lower(report.tenantKey);
       // Most specific first: the tenant id, then a verified domain, then the name, then the key as any of them.
-      const steps: Array<[string, (t: TenantEntry) => boolean]> = [
-        [`tenant id ${id}`, (t) => id !== null && t.tenantId.toLowerCase() === id],
-        [`domain ${domain}`, (t) => domain !== null && t.domains.includes(domain)],
-        [`name ${name}`, (t) => name !== null && lower(t.name) === name],
+      // `loose`: a name or key alone, which the objects' domains may contradict
+      const steps: Array<[string, (t: TenantEntry) => boolean, boolean]> = [
+        [`tenant id ${id}`, (t) => id !== null && t.tenantId.toLowerCase() === id, false],
+        [`domain ${domain}`, (t) => domain !== null && t.domains.includes(domain), false],
+        [`name ${name}`, (t) => name !== null && lower(t.name) === name, true],
         [
           `tenant key ${key}`,
           (t) => key !== null && (t.tenantId.toLowerCase() === key || lower(t.name) === key || t.domains.includes(key) || t.forwarders.includes(key)),
+          true,
         ],
       ];
-      for (const [what, test] of steps) {
+      for (const [what, test, loose] of steps) {
         const m = only(tenants.filter(test), what);
         if (!m) continue;
         if (!m.ok) return m;
-        const loose = !what.startsWith('tenant id') && !what.startsWith('domain');
         const conflict = contradiction(m.tenant, id, domain) ?? (loose ? objectsElsewhere(m.tenant, tenants, report.objectDomains) : null);
         return conflict ? { ok: false, reason: `tenant "${report.tenantKey}": ${what} matches ${tenantLabel(m.tenant)}, but ${conflict}: not guessed (add it to the entry if it is that customer's)` } : m;
       }

@@ -7,13 +7,17 @@ import { parseMail } from '../../src/parse/parse-mail.ts';
  */
 
 async function records(contentType: string, body: string) {
+  return (await parseMailErrors(contentType, body)).map((e) => ({ identity: e.identity, category: e.category, attributes: e.attributes.map((a) => `${a.name}=${a.value}`) }));
+}
+
+async function parseMailErrors(contentType: string, body: string) {
   const raw = [
     'From: MSOnlineServicesTeam@MicrosoftOnline.com', 'To: admin@contoso.com', 'Subject: Directory Synchronization Error Report',
     'Date: Tue, 04 Jun 2013 03:30:00 +0000', 'Message-ID: <quoted@example.invalid>', 'MIME-Version: 1.0', `Content-Type: ${contentType}; charset=utf-8`, '', body, '',
   ].join('\r\n');
   const parsed = await parseMail(Buffer.from(raw));
   if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.reports[0]!.errors.map((e) => ({ identity: e.identity, category: e.category, attributes: e.attributes.map((a) => `${a.name}=${a.value}`) }));
+  return parsed.reports[0]!.errors;
 }
 
 describe('report texts as public pages quote them', () => {
@@ -66,18 +70,25 @@ describe('report texts as public pages quote them', () => {
     ]);
   });
 
+  it('a translated "Unable to update this object" that names no known error is still one record, Unknown, in a tab row and in a paragraph (P5)', async () => {
+    const row = ['The following errors occurred during synchronization:', '', 'lee@contoso.kr\t이 개체를 업데이트할 수 없습니다. 로컬 디렉터리 서비스에서 값을 수정하세요.'];
+    expect((await records('text/plain', row.join('\r\n'))).map((r) => [r.identity, r.category])).toEqual([['lee@contoso.kr', 'Unknown']]);
+    // alone in its report (prose beside real errors is kept as text, whatever its language)
+    const paragraph = ['The following errors occurred during synchronization:', '', '此对象无法更新。请在本地目录服务中更正该值。'];
+    expect((await records('text/plain', paragraph.join('\r\n'))).map((r) => [r.identity, r.category])).toEqual([[null, 'Unknown']]);
+    // under a table header whose text column has a name we do not know, the translated text is still the error's
+    const table = '<table><tr><th>Identity</th><th>Object type</th><th>Notes</th></tr><tr><td>lee@contoso.kr</td><td>User</td><td>이 개체를 업데이트할 수 없습니다. 값을 수정하세요.</td></tr></table>';
+    const [cell] = await parseMailErrors('text/html', table);
+    expect([cell!.identity, cell!.category, cell!.message]).toEqual(['lee@contoso.kr', 'Unknown', '이 개체를 업데이트할 수 없습니다. 값을 수정하세요.']);
+  });
+
   it('an error\'s name on a line of its own above its text is the error\'s code, not an object (justinverstijnen.nl, 2024; the layout inferred) (P3)', async () => {
     const body = [
       'The following errors occurred during synchronization:', '',
       'DeletingCloudOnlyObjectNotAllowed', '',
       'This error indicates that a deleted object was recovered from the recycle bin in Azure AD before Azure AD Connect was able to confirm its deletion. Please delete the recovered object in Azure AD to fix this issue.',
     ].join('\r\n');
-    const raw = [
-      'From: MSOnlineServicesTeam@MicrosoftOnline.com', 'To: admin@contoso.com', 'Subject: Directory Synchronization Error Report',
-      'Date: Mon, 30 Sep 2024 06:47:00 +0000', 'Message-ID: <p3@example.invalid>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body, '',
-    ].join('\r\n');
-    const parsed = await parseMail(Buffer.from(raw));
-    if (!parsed.ok) throw new Error(parsed.rejection.detail);
-    expect(parsed.reports[0]!.errors.map((e) => [e.identity, e.errorCode, e.category])).toEqual([[null, 'DeletingCloudOnlyObjectNotAllowed', 'DeletingCloudOnlyObject']]);
+    const errors = await parseMailErrors('text/plain', body);
+    expect(errors.map((e) => [e.identity, e.errorCode, e.category])).toEqual([[null, 'DeletingCloudOnlyObjectNotAllowed', 'DeletingCloudOnlyObject']]);
   });
 });
