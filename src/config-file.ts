@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { schemaPaths, suggest } from './schema-keys.ts';
 
 /**
  * The YAML configuration file (`syncdesk.yaml`). It has the structure of the config schema
@@ -23,68 +24,6 @@ export function configFilePath(env: Env, cwd: string = process.cwd()): { path: s
   if (named) return { path: resolve(cwd, named), explicit: true };
   const fallback = resolve(cwd, DEFAULT_CONFIG_FILE);
   return existsSync(fallback) ? { path: fallback, explicit: false } : null;
-}
-
-type AnySchema = z.core.$ZodType;
-
-/** The schema under defaults, optionals and transforms (what decides the accepted keys). */
-function unwrap(schema: AnySchema): AnySchema {
-  let s = schema;
-  for (let i = 0; i < 20; i++) {
-    const def = s._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema };
-    if (def.innerType) s = def.innerType;
-    else if (def.type === 'pipe' && def.in) s = def.in;
-    else break;
-  }
-  return s;
-}
-
-/** Every key path the schema accepts: `ticket.rt.url`, …, and the sections themselves. */
-export function schemaPaths(schema: AnySchema, prefix = ''): Map<string, 'section' | 'value'> {
-  const out = new Map<string, 'section' | 'value'>();
-  const inner = unwrap(schema);
-  const def = inner._zod.def as { type: string; shape?: Record<string, AnySchema> };
-  if (def.type !== 'object' || !def.shape) return out;
-  for (const [key, child] of Object.entries(def.shape)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    const childDef = unwrap(child)._zod.def as { type: string };
-    if (childDef.type === 'object') {
-      out.set(path, 'section');
-      for (const [p, kind] of schemaPaths(child, path)) out.set(p, kind);
-    } else {
-      out.set(path, 'value');
-    }
-  }
-  return out;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The known path closest to a misspelt one, if it is close enough to be a typo. */
-export function suggest(path: string, known: Iterable<string>): string | null {
-  let best: string | null = null;
-  let bestScore = Infinity;
-  const last = path.split('.').at(-1)!.toLowerCase();
-  for (const k of known) {
-    const score = Math.min(editDistance(path.toLowerCase(), k.toLowerCase()), editDistance(last, k.split('.').at(-1)!.toLowerCase()) + (k.split('.').length === path.split('.').length ? 0 : 2));
-    if (score < bestScore) {
-      bestScore = score;
-      best = k;
-    }
-  }
-  return best !== null && bestScore <= Math.max(2, Math.floor(last.length / 4)) ? best : null;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -128,7 +67,7 @@ export interface ConfigFileResult {
 }
 
 /** Parses the text of a config file against the schema's keys (no value checks: the schema does those). */
-export function parseConfigText(text: string, schema: AnySchema): ConfigFileResult {
+export function parseConfigText(text: string, schema: z.core.$ZodType): ConfigFileResult {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) {
     return {
@@ -147,7 +86,7 @@ export function parseConfigText(text: string, schema: AnySchema): ConfigFileResu
 }
 
 /** Reads and checks one config file; a missing or unreadable file is a problem, not an exception. */
-export function readConfigFile(path: string, schema: AnySchema): ConfigFileResult {
+export function readConfigFile(path: string, schema: z.core.$ZodType): ConfigFileResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { CONFIG_ENV, ConfigSchema, type Config } from '../schemas/config.schema.ts';
-import { editDistance, readConfigFile, type Env } from './config-file.ts';
+import { readConfigFile, type Env } from './config-file.ts';
+import { editDistance, innerSchema } from './schema-keys.ts';
 import { otherCloudsHost } from './clouds.ts';
 
 
@@ -12,18 +13,15 @@ interface KeySource {
 }
 
 /** Every key the schema gives an environment variable (`CONFIG_ENV`), with its config path. */
-function keySources(schema: z.ZodType, path: string[] = []): KeySource[] {
-  let node = schema;
-  for (;;) {
-    const meta = CONFIG_ENV.get(node);
+function keySources(schema: z.core.$ZodType, path: string[] = []): KeySource[] {
+  // defaults, optionals and transforms wrap the field: the registration may sit inside them
+  for (let node: z.core.$ZodType | null = schema; node; node = innerSchema(node)) {
+    const meta = CONFIG_ENV.get(node as z.ZodType);
     if (meta) return [{ path: path.join('.'), env: meta.env, secret: meta.secret === true }];
-    const def = node._zod.def as { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType };
+    const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> };
     if (def.type === 'object') return Object.entries(def.shape!).flatMap(([key, child]) => keySources(child, [...path, key]));
-    // defaults, optionals and transforms wrap the field: the registration may sit inside them
-    const inner = def.innerType ?? def.in;
-    if (!inner) return [];
-    node = inner;
   }
+  return [];
 }
 
 const SOURCES = keySources(ConfigSchema);

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigSchema } from '../schemas/config.schema.ts';
 import { ConfigError, ENV_KEYS, loadConfig } from '../src/config.ts';
-import { configFilePath, parseConfigText, schemaPaths } from '../src/config-file.ts';
+import { configFilePath, parseConfigText } from '../src/config-file.ts';
+import { schemaPaths } from '../src/schema-keys.ts';
 import { cliConfig } from '../src/app/cli-support.ts';
 
 const run = promisify(execFile);

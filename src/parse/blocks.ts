@@ -24,14 +24,6 @@ export interface BlockSink {
   add(block: Block): void;
 }
 
-/** A sink that keeps every block, for callers that want the list. */
-export class BlockList implements BlockSink {
-  readonly blocks: Block[] = [];
-  add(block: Block): void {
-    this.blocks.push(block);
-  }
-}
-
 // Most text is already clean: test first, and only rewrite (allocate) when needed.
 const SQUEEZABLE = /[\t\u00a0\u00ad\u2000-\u200b\u3000\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]| {2}/;
 const COLLAPSIBLE = /[^\S ]| {2}/;

@@ -18,13 +18,6 @@ import { asLabelLine, countFilled, headerRoles, isFilled, processRow } from './e
 
 export type { Extraction } from './extract-record.ts';
 
-/** The records of a list of blocks at once (tests and tools; the parser streams blocks into an ErrorExtractor). */
-export function extractErrors(blocks: Block[]): Extraction {
-  const extractor = new ErrorExtractor();
-  for (const block of blocks) extractor.add(block);
-  return extractor.finish();
-}
-
 /**
  * The errors of one body, block by block as the reader makes them. A class rather than
  * closures made per body: a method keeps its optimised code from one mail to the next (see

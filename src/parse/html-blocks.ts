@@ -1,4 +1,4 @@
-import { BlockList, squeeze, type Block, type BlockSink } from './blocks.ts';
+import { squeeze, type BlockSink } from './blocks.ts';
 import { NO_ATTRIBS, tokenize, type TagEvents, type Tokenize } from './html-tokens.ts';
 
 /**
@@ -143,13 +143,6 @@ export function readHtml(html: string, sink: BlockSink, tokenizeHtml: Tokenize =
   const reader = new HtmlReader(sink);
   tokenizeHtml(html, reader);
   reader.finish();
-}
-
-/** The blocks of an HTML body, as a list (for tests: the parser streams them with readHtml). */
-export function htmlToBlocks(html: string, tokenizeHtml: Tokenize = tokenize): Block[] {
-  const list = new BlockList();
-  readHtml(html, list, tokenizeHtml);
-  return list.blocks;
 }
 
 /**

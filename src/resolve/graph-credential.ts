@@ -68,7 +68,7 @@ export interface TenantCredentials {
 }
 
 /** `timeoutMs`: the deadline of each of the sign-in's requests (GRAPH_TIMEOUT_SECONDS; doctor's own). */
-export type CredentialFactory = (creds: TenantCredentials, endpoints: GraphEndpoints, timeoutMs?: number) => TokenCredential;
+export type CredentialFactory = (creds: TenantCredentials, endpoints: GraphEndpoints, timeoutMs: number) => TokenCredential;
 
 type PipelinePolicy = NonNullable<ClientSecretCredentialOptions['additionalPolicies']>[number]['policy'];
 
@@ -95,7 +95,7 @@ function deadline(timeoutMs: number, onTimeout: () => void): PipelinePolicy {
   };
 }
 
-export const createGraphCredential: CredentialFactory = (creds, endpoints, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS) => {
+export const createGraphCredential: CredentialFactory = (creds, endpoints, timeoutMs) => {
   let timedOutAt = 0;
   const options = {
     authorityHost: endpoints.authorityHost,
@@ -195,15 +195,13 @@ class RenewOnUnauthorized extends ChainLink {
   }
 }
 
-/** Where no GRAPH_TIMEOUT_SECONDS is given (doctor's probes): far above what a `$batch` of directory queries takes. */
-export const DEFAULT_GRAPH_TIMEOUT_MS = 60_000;
 
 /**
  * The Graph client for one tenant: the real middleware chain (auth, RetryHandler for
  * 429/503/504, redirects), with `observe` (metrics) seeing each request on the wire and a
  * deadline on each attempt (graph-timeout.ts).
  */
-export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe?: GraphObserver, timeoutMs = DEFAULT_GRAPH_TIMEOUT_MS): Client {
+export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints, observe: GraphObserver | undefined, timeoutMs: number): Client {
   const authProvider = new TokenCredentialAuthenticationProvider(observe ? reportSignInFailures(credential, observe) : credential, { scopes: [endpoints.scope] });
   const chain = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
   // just before the HTTP handler: after the RetryHandler, so every attempt is seen, and timed

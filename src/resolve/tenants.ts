@@ -3,10 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { appSignInGaps, type Config } from '../../schemas/config.schema.ts';
 import { readEnvValue } from '../config.ts';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
-import { z } from 'zod';
 import { TenantEntrySchema, TenantsListSchema, TenantsObjectSchema } from '../../schemas/tenants.schema.ts';
 import type { DeskRoute } from '../../schemas/ticket.schema.ts';
-import { suggest } from '../config-file.ts';
+import { objectShape, suggest } from '../schema-keys.ts';
 import { PermanentError } from '../errors.ts';
 import { otherCloudsHost, type GraphCloud } from '../clouds.ts';
 import type { TenantCredentials } from './graph-credential.ts';
@@ -129,14 +128,10 @@ function entryPath(path: readonly PropertyKey[]): PropertyKey[] {
 
 /** " (did you mean assignmentGroup?)" for misspelt keys of the object at `path` below an entry, as the config file says it (blind39 M4). */
 function didYouMean(keys: readonly string[], path: readonly PropertyKey[]): string {
-  let schema: z.ZodType | undefined = TenantEntrySchema;
-  for (const key of [...path, null]) {
-    while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
-    if (!(schema instanceof z.ZodObject)) return '';
-    if (key === null) break;
-    schema = (schema.shape as Record<string, z.ZodType>)[String(key)];
-  }
-  const known = Object.keys((schema as z.ZodObject).shape);
+  let shape = objectShape(TenantEntrySchema);
+  for (const key of path) shape = shape?.[String(key)] ? objectShape(shape[String(key)]!) : null;
+  if (!shape) return '';
+  const known = Object.keys(shape);
   const near = keys.map((k) => suggest(k, known)).filter((k): k is string => k !== null);
   return near.length ? ` (did you mean ${near.join(', ')}?)` : '';
 }

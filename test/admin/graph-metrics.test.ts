@@ -44,6 +44,7 @@ function clientFor(url: string, metrics: Metrics) {
     credential,
     { baseUrl: url, authorityHost: url, scope: 'https://graph.microsoft.com/.default', customAuthority: true, customHost: '127.0.0.1' },
     (exchange) => countGraph(metrics, exchange),
+    60_000,
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bracketIn } from '../../src/parse/attribute-mentions.ts';
 import { parseAttributeList } from '../../src/parse/brackets.ts';
-import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { extractErrors } from '../helpers/blocks.ts';
 import { textToBlocks } from '../../src/parse/text-blocks.ts';
 
 /** Attribute lists in texts no English sentence explains (src/parse/attribute-mentions.ts). */

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
+import { htmlToBlocks } from '../helpers/blocks.ts';
 import { tokenize, type Tokenize } from '../../src/parse/html-tokens.ts';
 import { htmlparser2Tokenize } from './htmlparser2-tokens.ts';
 import { SAMPLE_LAYOUTS, generateSpec, renderReport, type Layout } from './report-generator.ts';

@@ -6,9 +6,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { extractErrors, htmlToBlocks } from '../helpers/blocks.ts';
 import { FED, LARGE } from './sentences.ts';
-import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
 
 const records = (html: string): Array<[string, string | null, string | null]> =>
   extractErrors(htmlToBlocks(html)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);

@@ -5,10 +5,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { extractErrors } from '../../src/parse/extract-errors.ts';
+import { extractErrors, htmlToBlocks } from '../helpers/blocks.ts';
 import { FED, LARGE } from './sentences.ts';
 import { textToBlocks } from '../../src/parse/text-blocks.ts';
-import { htmlToBlocks } from '../../src/parse/html-blocks.ts';
 
 const records = (text: string): Array<[string, string | null, string | null]> =>
   extractErrors(textToBlocks(text)).errors.map((e) => [e.category, e.identity, e.onPremisesObjectId]);

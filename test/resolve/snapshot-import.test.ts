@@ -16,9 +16,14 @@ import { PermanentError } from '../../src/errors.ts';
 import { fingerprintError } from '../../src/parse/fingerprint.ts';
 import { resolveError } from '../../src/resolve/verdict.ts';
 import { decodeExport, importCsv } from '../../src/resolve/snapshot/import-csv.ts';
-import { SnapshotObjectSchema, SNAPSHOT_FORMAT } from '../../src/resolve/snapshot/snapshot-format.ts';
-import { createSnapshotLookup, wholeSnapshot } from '../../src/resolve/snapshot/snapshot-lookup.ts';
+import { FULL_COVERAGE, SnapshotObjectSchema, SNAPSHOT_FORMAT, type Snapshot } from '../../src/resolve/snapshot/snapshot-format.ts';
+import { createSnapshotLookup, type SnapshotSource } from '../../src/resolve/snapshot/snapshot-lookup.ts';
 import { loadSnapshotDirectory } from '../../src/resolve/snapshot/snapshot-store.ts';
+
+/** One snapshot file as the whole of a tenant's directory (every type it holds). */
+function wholeSnapshot(snapshot: Snapshot, label: string): SnapshotSource {
+  return { label, parts: [{ ...snapshot, types: (snapshot.header.coverage ?? FULL_COVERAGE).types }] };
+}
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'snapshots', name), 'utf8');
 

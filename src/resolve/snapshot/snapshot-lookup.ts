@@ -1,7 +1,7 @@
 import type { DirectoryLookup, LookupAnswer } from '../directory-lookup.ts';
 import { normaliseLookup, splitProxyAddress } from '../lookup-key.ts';
 import { anchorHolder, toHolder } from '../lookup-plan.ts';
-import { FULL_COVERAGE, OBJECT_TYPES, type ObjectType, type Snapshot, type SnapshotHeader, type SnapshotObject } from './snapshot-format.ts';
+import { FULL_COVERAGE, OBJECT_TYPES, type ObjectType, type SnapshotHeader, type SnapshotObject } from './snapshot-format.ts';
 
 /**
  * DirectoryLookup over a snapshot, answering as the Graph adapter does: every object checked
@@ -35,11 +35,6 @@ export interface SnapshotSource {
   /** Whose directory it is, as the ticket names it. */
   label: string;
   parts: Array<{ header: SnapshotHeader; types: readonly ObjectType[]; objects: SnapshotObject[] }>;
-}
-
-/** One snapshot file as the whole of a tenant's directory (every type it holds): for tests, which build one file at a time. */
-export function wholeSnapshot(snapshot: Snapshot, label: string): SnapshotSource {
-  return { label, parts: [{ ...snapshot, types: (snapshot.header.coverage ?? FULL_COVERAGE).types }] };
 }
 
 const TYPE_NAMES: Record<ObjectType, string> = { user: 'users', group: 'groups', contact: 'contacts' };

@@ -49,8 +49,8 @@ async function resolveAll() {
 
 async function graphGet(path: string, headers: Record<string, string> = {}) {
   const endpoints = graphEndpoints('global', { baseUrl: fake.url, authorityHost: fake.url });
-  const credential = createGraphCredential({ tenantId: TENANT_A, clientId: APP_A.clientId, clientSecret: APP_A.secret }, endpoints);
-  return createGraphClient(credential, endpoints).api(path).headers(headers).get();
+  const credential = createGraphCredential({ tenantId: TENANT_A, clientId: APP_A.clientId, clientSecret: APP_A.secret }, endpoints, 60_000);
+  return createGraphClient(credential, endpoints, undefined, 60_000).api(path).headers(headers).get();
 }
 
 describe('the fake Graph refuses advanced and lambda filters on deleted items, on demand', () => {
