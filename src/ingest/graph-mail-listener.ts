@@ -4,9 +4,8 @@ import { TransientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createDeltaStore, type DeltaStore } from './graph-delta.ts';
 import { graphMailboxFromConfig, isDeltaExpired, MESSAGE_FAILED, MESSAGE_REFUSED, type DeltaPage, type GraphMailbox, type MailItem } from './graph-mailbox.ts';
-import { backoffDelay, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener } from './mail-listener.ts';
+import { backoffDelay, createListenerLoop, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener } from './mail-listener.ts';
 import type { Ingestor } from './ingest-mail.ts';
-import { createSleeper } from './sleeper.ts';
 import { setAside, setAsideIds } from './set-aside.ts';
 import { sweepRequest } from './sweep-request.ts';
 
@@ -65,11 +64,9 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
   const processed = processedFolderOf(gm);
 
   const health: GraphListenerHealth = { ...newListenerHealth(), resyncs: 0 };
-  let stopped = false;
-  let running: Promise<void> | null = null;
   let chain: Promise<void> = Promise.resolve();
-
-  const sleeper = createSleeper();
+  let attempt = 0;
+  const loop = createListenerLoop(roundThenWait, () => chain);
   /** Rounds in which a message's content failed with a 500 that may pass, by message id. */
   const failedRounds = new Map<string, number>();
   /** A move answered "not there": the message was moved by someone, or the processed folder is gone. */
@@ -90,7 +87,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     const fetched = await Promise.all(todo.map((m) => mailbox.mime(m.id).then((source) => ({ source }), (err: unknown) => ({ err }))));
     const handled: MailItem[] = [];
     for (const [i, item] of todo.entries()) {
-      if (stopped) throw new TransientError('stopping', 'Stopping');
+      if (loop.stopped) throw new TransientError('stopping', 'Stopping');
       const f = fetched[i]!;
       if (!('source' in f)) continue; // failed: below
       if (!f.source) {
@@ -199,7 +196,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
   /** One round at a time: the poll and syncNow() never overlap. */
   function schedule(): Promise<void> {
     const next = chain.then(async () => {
-      if (stopped) return;
+      if (loop.stopped) return;
       await round();
       markConnected();
       health.lastSyncAt = new Date();
@@ -208,48 +205,37 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
     return next;
   }
 
-  async function poll(): Promise<void> {
-    let attempt = 0;
-    while (!stopped) {
-      let wait = pollMs;
-      try {
-        await schedule();
+  /** One round, then how long to wait before the next: the poll interval, or a backoff while the mailbox fails. */
+  async function roundThenWait(): Promise<number> {
+    try {
+      await schedule();
+      attempt = 0;
+      return pollMs;
+    } catch (err) {
+      if (loop.stopped) return 0;
+      const e = err as Error & { retryAfterMs?: number; code?: string };
+      if (isMessageLevel(e)) {
+        // the mailbox answers, one message's content failed: the mailbox is up, and the page is
+        // read again at the next poll (the message set aside after FAILED_ROUNDS_BEFORE_SET_ASIDE)
         attempt = 0;
-      } catch (err) {
-        if (stopped) break;
-        const e = err as Error & { retryAfterMs?: number; code?: string };
-        if (isMessageLevel(e)) {
-          // the mailbox answers, one message's content failed: the mailbox is up, and the page is
-          // read again at the next poll (the message set aside after FAILED_ROUNDS_BEFORE_SET_ASIDE)
-          attempt = 0;
-          markConnected();
-          log.warn({ code: 'mail_content_failed', err: { message: e.message, code: e.code }, delayMs: wait }, "a mail's content failed; read again at the next poll");
-        } else {
-          health.connected = false;
-          health.lastError = e.message;
-          health.reconnects++;
-          wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, RECONNECT_BACKOFF, random));
-          log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
-        }
+        markConnected();
+        log.warn({ code: 'mail_content_failed', err: { message: e.message, code: e.code }, delayMs: pollMs }, "a mail's content failed; read again at the next poll");
+        return pollMs;
       }
-      if (!stopped) await sleeper.sleep(wait);
+      health.connected = false;
+      health.lastError = e.message;
+      health.reconnects++;
+      const wait = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt++, RECONNECT_BACKOFF, random));
+      log.warn({ err: { message: e.message, code: e.code }, delayMs: wait }, 'graph mail round failed; retrying');
+      return wait;
     }
   }
 
   return {
     start() {
-      if (running) return;
-      stopped = false;
-      log.info({ pollMs, mark: processed ? `move to ${processed}` : `category ${gm.markCategory}` }, 'graph mail listener started');
-      running = poll();
+      if (loop.start()) log.info({ pollMs, mark: processed ? `move to ${processed}` : `category ${gm.markCategory}` }, 'graph mail listener started');
     },
-    async stop() {
-      stopped = true;
-      sleeper.wake();
-      await running;
-      await chain;
-      running = null;
-    },
+    stop: () => loop.stop(),
     health: () => ({ ...health }),
     syncNow: () => schedule(),
   };

@@ -7,8 +7,7 @@ import { createImapMailSource } from './imap-mail-source.ts';
 import type { Ingestor } from './ingest-mail.ts';
 import type { MailConnection, MailSource } from './mail-source.ts';
 import { createListenerPresence } from './listener-presence.ts';
-import { backoffDelay, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener, type ReconnectBackoff } from './mail-listener.ts';
-import { createSleeper } from './sleeper.ts';
+import { backoffDelay, createListenerLoop, newListenerHealth, RECONNECT_BACKOFF, type ListenerHealth, type MailListener, type ReconnectBackoff } from './mail-listener.ts';
 import { sweepRequest } from './sweep-request.ts';
 
 /**
@@ -96,15 +95,13 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
   }
 
   const health: ListenerHealth = newListenerHealth();
-  let stopped = false;
-  let running: Promise<void> | null = null;
   let current: MailConnection | null = null;
   let chain: Promise<void> = Promise.resolve();
-
-  const sleeper = createSleeper();
+  let attempt = 0;
+  const loop = createListenerLoop(sessionThenBackoff, async () => void (await current?.close()));
 
   async function processUids(conn: MailConnection, uidValidity: string, uids: number[]): Promise<void> {
-    for (let i = 0; i < uids.length && !stopped; i += t.batchSize) {
+    for (let i = 0; i < uids.length && !loop.stopped; i += t.batchSize) {
       const mails = await conn.fetch(uids.slice(i, i + t.batchSize));
       const toMark: number[] = [];
       for (const mail of mails) {
@@ -148,11 +145,11 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     chain = chain
       .then(() => {
         starting?.();
-        return stopped || current !== conn ? undefined : catchUp(conn, how.sweep ?? false, how.reselect ?? false);
+        return loop.stopped || current !== conn ? undefined : catchUp(conn, how.sweep ?? false, how.reselect ?? false);
       })
       .catch((err: Error) => {
         // a stop closes the session under a running catch-up: that is no failure to report
-        if (stopped) return void log.debug({ err: { message: err.message } }, 'catch-up ended by the stop');
+        if (loop.stopped) return void log.debug({ err: { message: err.message } }, 'catch-up ended by the stop');
         health.lastError = err.message;
         log.warn({ err: { message: err.message } }, 'catch-up failed; dropping the session to start over');
         void conn.close();
@@ -162,7 +159,7 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
 
   async function session(): Promise<void> {
     const conn = await source.connect();
-    if (stopped) {
+    if (loop.stopped) {
       await conn.close();
       return;
     }
@@ -198,39 +195,26 @@ export function createImapListener(deps: ImapListenerDeps): ImapListener {
     }
   }
 
-  async function supervise(): Promise<void> {
-    let attempt = 0;
-    while (!stopped) {
-      const started = Date.now();
-      try {
-        await session();
-      } catch (err) {
-        health.lastError = imapErrorText(err);
-        log.warn({ err: { message: health.lastError, code: (err as { code?: string }).code } }, `imap connect failed: ${health.lastError}`);
-      }
-      if (stopped) break;
-      if (Date.now() - started >= t.stableMs) attempt = 0;
-      const delay = backoffDelay(attempt++, t, random);
-      health.reconnects++;
-      log.info({ delayMs: delay, attempt }, 'imap session ended, reconnecting');
-      await sleeper.sleep(delay);
+  /** One session, then how long to wait before the next (the backoff starts over after a stable one). */
+  async function sessionThenBackoff(): Promise<number> {
+    const started = Date.now();
+    try {
+      await session();
+    } catch (err) {
+      health.lastError = imapErrorText(err);
+      log.warn({ err: { message: health.lastError, code: (err as { code?: string }).code } }, `imap connect failed: ${health.lastError}`);
     }
+    if (loop.stopped) return 0;
+    if (Date.now() - started >= t.stableMs) attempt = 0;
+    const delay = backoffDelay(attempt++, t, random);
+    health.reconnects++;
+    log.info({ delayMs: delay, attempt }, 'imap session ended, reconnecting');
+    return delay;
   }
 
   return {
-    start() {
-      if (running) return;
-      stopped = false;
-      running = supervise();
-    },
-    async stop() {
-      stopped = true;
-      sleeper.wake();
-      const conn = current;
-      if (conn) await conn.close();
-      await running;
-      running = null;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     health: () => ({ ...health }),
     async syncNow() {
       if (current) await schedule(current, {});

@@ -1,3 +1,5 @@
+import { createSleeper } from './sleeper.ts';
+
 /**
  * What a mailbox listener is, whichever the mailbox (IMAP: imap-listener.ts; a Graph mail
  * folder: graph-mail-listener.ts): a supervised loop that feeds new mail to the ingestor,
@@ -42,4 +44,50 @@ export const RECONNECT_BACKOFF: ReconnectBackoff = { backoffBaseMs: 2000, backof
 export function backoffDelay(attempt: number, t: ReconnectBackoff, random: () => number): number {
   const base = Math.min(t.backoffMaxMs, t.backoffBaseMs * t.backoffFactor ** attempt);
   return Math.max(0, Math.round(base + (random() * 2 - 1) * t.jitterMs));
+}
+
+/** The start and stop of a listener: its cycles run one after another until it is stopped. */
+export interface ListenerLoop {
+  /** Starts the loop in the background; false if it was running already. */
+  start(): boolean;
+  /** Stops the loop and resolves once the running cycle is over. */
+  stop(): Promise<void>;
+  readonly stopped: boolean;
+}
+
+/**
+ * Runs `cycle` (an IMAP session, a Graph poll) again and again, sleeping between for as long as
+ * it says (its poll interval, or a backoff after a failure), until stopped. A cycle answers
+ * its own failures: one that throws ends the loop, and `stop()` rethrows it. `interrupt` is what
+ * a stop must do for a running cycle to end (close its session, wait out its round); a stop
+ * cuts a sleep short.
+ */
+export function createListenerLoop(cycle: () => Promise<number>, interrupt: () => Promise<void> = async () => {}): ListenerLoop {
+  const sleeper = createSleeper();
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      const wait = await cycle();
+      if (!stopped) await sleeper.sleep(wait);
+    }
+  }
+  return {
+    start() {
+      if (running) return false;
+      stopped = false;
+      running = loop();
+      return true;
+    },
+    async stop() {
+      stopped = true;
+      sleeper.wake();
+      await interrupt();
+      await running;
+      running = null;
+    },
+    get stopped() {
+      return stopped;
+    },
+  };
 }
