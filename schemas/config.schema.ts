@@ -272,6 +272,13 @@ export const TicketConfigSchema = z.object({
   fileDir: env('TICKET_DIR', z.string().default('.syncdesk/tickets')),
   /** Reopen a resolved ticket when its problem returns within this many days; later, open a new linked one. */
   reopenWithinDays: env('TICKET_REOPEN_WITHIN_DAYS', positiveInt.default(30)),
+  /**
+   * How long syncdesk remembers a problem whose ticket is settled (resolved, closed, won't fix)
+   * and that no report has named since: its state names the object and its holders, so it is
+   * not kept for ever (0: kept for ever). Past it, the desk's own ticket is what a returning
+   * problem finds, as after a lost Redis.
+   */
+  stateRetentionDays: env('TICKET_STATE_RETENTION_DAYS', z.coerce.number().int().min(0).default(400)),
   /** Resolve a ticket after this many newer reports of its tenant without its problem (0: never). */
   resolveAfterMissing: env('TICKET_RESOLVE_AFTER_MISSING', z.coerce.number().int().min(0).default(0)),
   /** One digest ticket per report instead of one per problem. */
@@ -341,6 +348,9 @@ export const TicketConfigSchema = z.object({
       groupId: env('ZENDESK_GROUP_ID', positiveInt.optional()),
     })
     .prefault({}),
+}).superRefine((v, ctx) => {
+  if (v.stateRetentionDays > 0 && v.stateRetentionDays < v.reopenWithinDays)
+    ctx.addIssue({ code: 'custom', path: ['stateRetentionDays'], message: `TICKET_STATE_RETENTION_DAYS (${v.stateRetentionDays}) is shorter than TICKET_REOPEN_WITHIN_DAYS (${v.reopenWithinDays}): a problem back within the reopen window would no longer be known; make it at least as long (0 keeps states for ever)` });
 });
 
 export const IngestConfigSchema = z.object({

@@ -57,7 +57,7 @@ export async function startListener(runtime: Runtime): Promise<Listener> {
 export async function runListen(opts: { adminPort?: number }): Promise<never> {
   return runService(opts, async (runtime, adding) => {
     const { config, logger } = runtime;
-    adding({ stops: [keepWithinRetention(runtime.store, config.ingest.retentionDays, logger)] });
+    adding({ stops: [keepWithinRetention({ store: runtime.store, redis: runtime.redis.client as Redis, prefix: config.redis.prefix }, config.ingest.retentionDays, logger)] });
     const listener = await startListener(runtime);
     adding({ mailbox: listener, stops: [() => listener.stop()] });
     const graph = config.ingest.mailSource === 'graph';

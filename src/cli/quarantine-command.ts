@@ -4,10 +4,11 @@ import { oneOrAll, wholeNumber } from './usage.ts';
 /**
  * `syncdesk quarantine list`: mails held back because their sender could not be trusted,
  * and those released; `syncdesk quarantine release <mailId> | --all`: an admin vouches for
- * held mails, which are then ingested again without sender trust and get their tickets.
+ * held mails, which are then ingested again without sender trust and get their tickets;
+ * `syncdesk quarantine drop <mailId> | --all`: an admin rejects held mails, which are forgotten.
  */
 export function registerQuarantineCommand(program: Command): void {
-  const quarantine = program.command('quarantine').description('mails held back by sender trust: list them, release them');
+  const quarantine = program.command('quarantine').description('mails held back by sender trust: list them, release them, drop them');
   quarantine
     .command('list')
     .description('list held mails, newest first, then those released')
@@ -26,5 +27,14 @@ export function registerQuarantineCommand(program: Command): void {
       oneOrAll(mailId, opts.all, 'a mail id', 'syncdesk quarantine list');
       const { releaseQuarantined } = await import('./quarantine.ts');
       process.exitCode = await releaseQuarantined({ mailId, all: opts.all, by: opts.by });
+    });
+  quarantine
+    .command('drop [mailId]')
+    .description('reject a held mail (its id, or the start of it, from `quarantine list`): it leaves the quarantine and the mail store, and no record of it is kept')
+    .option('--all', 'drop every held mail')
+    .action(async (mailId: string | undefined, opts: { all?: boolean }) => {
+      oneOrAll(mailId, opts.all, 'a mail id', 'syncdesk quarantine list');
+      const { dropQuarantined } = await import('./quarantine.ts');
+      process.exitCode = await dropQuarantined({ mailId, all: opts.all });
     });
 }

@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
-import { findQuarantined, listQuarantine, listReleased, recordRelease } from '../ingest/quarantine.ts';
+import { findQuarantined, forgetHeld, listQuarantine, listReleased, recordRelease } from '../ingest/quarantine.ts';
 import { adminName, cliConfig, cliLogger, formatCounts, writeRows } from '../app/cli-support.ts';
 import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
-import type { StoredMail } from '../ingest/mail-store.ts';
+import { createMailStore, type StoredMail } from '../ingest/mail-store.ts';
 import { openRedis } from '../redis/connection.ts';
 import { terminalText } from '../terminal-text.ts';
 import { oneReportAtATime } from './replay-flow.ts';
 import { earliestRun } from './replay-order.ts';
 import { arrivalOf } from '../parse/report-ref.ts';
 
-/** What `syncdesk quarantine list|release` does (loaded when it runs; see quarantine-command.ts). */
+/** What `syncdesk quarantine list|release|drop` does (loaded when it runs; see quarantine-command.ts). */
 
 /** Held mails, newest first, then the ones released (the quarantine's history). */
 export async function listQuarantined(opts: { json?: boolean; limit: number }): Promise<void> {
@@ -29,7 +29,7 @@ export async function listQuarantined(opts: { json?: boolean; limit: number }): 
       // the sender, the tenants and the reason come from the mail
       line: (r) =>
         terminalText(`${r.at}\t${r.mailId.slice(0, 12)}\t${r.sender ?? '-'}\t${r.tenants?.join(', ') || '-'}\t${r.origin}\t${r.status === 'released' ? `released by ${r.released.by} on ${r.released.at}; held because: ` : ''}${r.reason}`),
-      footer: () => `${held.length} held, ${released.length} released; to accept a held mail after checking it: \`syncdesk quarantine release <mailId>\``,
+      footer: () => `${held.length} held, ${released.length} released; to accept a held mail after checking it: \`syncdesk quarantine release <mailId>\`; to reject it: \`syncdesk quarantine drop <mailId>\``,
     });
   } finally {
     await redis.close();
@@ -104,5 +104,34 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
   } finally {
     if (workers.length) await stopWorkers(workers, runtime, { graceMs: DRAINED_CLOSE_GRACE_MS });
     else await runtime.close();
+  }
+}
+
+/**
+ * Drops held mails an admin rejects: off the quarantine and out of the mail store, with no
+ * history kept (a forged or misdirected mail names people who have nothing to do with
+ * syncdesk). Its ledger entry stays, so the same mail arriving again is held again, not
+ * ticketed. Exit 1 when the id names no held mail.
+ */
+export async function dropQuarantined(target: { mailId?: string; all?: boolean }): Promise<number> {
+  const config = cliConfig();
+  const redis = await openRedis(config, cliLogger(config));
+  try {
+    const client = redis.client as Redis;
+    const held = await findQuarantined(client, config.redis.prefix, target);
+    if (!held.length && !target.all) {
+      process.stderr.write(`syncdesk quarantine drop: no quarantined mail with id ${target.mailId}; see \`syncdesk quarantine list\`\n`);
+      return 1;
+    }
+    const store = createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: config.ingest.retentionDays });
+    await forgetHeld(client, config.redis.prefix, new Set(held.map((e) => e.mailId)));
+    for (const { mailId } of held) {
+      const removed = await store.remove(mailId);
+      process.stdout.write(`${mailId}: dropped${removed ? ', and removed from the mail store' : ' (no longer in the mail store)'}\n`);
+    }
+    if (!held.length) process.stdout.write('no quarantined mails\n');
+    return 0;
+  } finally {
+    await redis.close();
   }
 }

@@ -49,12 +49,15 @@ export async function exportSnapshot(opts: { tenant?: string }): Promise<void> {
   };
   try {
     const saved = await saveSnapshot(config.graph.snapshotDir, header, objects, tenantFolder(config.graph.snapshotDir, header.tenant, tenant.name ?? tenant.tenantId) ?? undefined);
-    process.stdout.write(`snapshot of ${tenant.name ?? tenant.tenantId}: ${saved.count} objects → ${saved.path}\n`);
+    process.stdout.write(`snapshot of ${tenant.name ?? tenant.tenantId}: ${saved.count} objects → ${saved.path}\n${supersededLine(saved.removed)}`);
   } catch (err) {
     if (err instanceof PermanentError) return fail(err.message);
     throw err;
   }
 }
+
+/** What the output says of the older snapshots a new one replaced. */
+const supersededLine = (removed: number): string => (removed ? `older snapshots it replaces, removed: ${removed}\n` : '');
 
 export async function importSnapshot(file: string, opts: SnapshotImportOptions): Promise<void> {
   const config = cliConfig();
@@ -78,7 +81,7 @@ export async function importSnapshot(file: string, opts: SnapshotImportOptions):
       coverage: imported.coverage,
     };
     const saved = await saveSnapshot(config.graph.snapshotDir, header, imported.objects, folder ?? undefined);
-    process.stdout.write(`${imported.format}: ${saved.count} objects → ${saved.path}\n`);
+    process.stdout.write(`${imported.format}: ${saved.count} objects → ${saved.path}\n${supersededLine(saved.removed)}`);
     const kept = storedTenants(config.graph.snapshotDir).find((t) => saved.path.startsWith(join(config.graph.snapshotDir, t.folder, '/')));
     if (kept) process.stdout.write(`tenant ${label(kept)}: domains ${kept.tenant.domains.join(', ') || '(none)'}${opts.domain ? '' : ' (read from its users\' UPNs and its mailboxes\' and groups\' addresses; --domain sets them)'}; ${describeParts(kept)}\n`);
     for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { ensureSchedules, guardAgainstWedgedWorkers, parseRoles, startWorkers } from '../app/workers.ts';
 import { keepWithinRetention } from '../ingest/store-retention.ts';
 import { mailSourceConfigured, startListener } from './listen.ts';
@@ -8,7 +9,7 @@ export async function runStart(opts: { concurrency: number; listen: boolean; adm
   return runService(opts, async (runtime, adding) => {
     const { config, logger } = runtime;
     // the mail store of this host: a listener's mails, and replays' into the same folder
-    adding({ stops: [keepWithinRetention(runtime.store, config.ingest.retentionDays, logger)] });
+    adding({ stops: [keepWithinRetention({ store: runtime.store, redis: runtime.redis.client as Redis, prefix: config.redis.prefix }, config.ingest.retentionDays, logger)] });
     const roles = parseRoles(undefined);
     const workers = startWorkers(runtime, roles, { concurrency: opts.concurrency });
     adding({ workers });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailOrigin } from '../../schemas/jobs.schema.ts';
@@ -56,6 +57,8 @@ export interface MailStore {
   list(): Promise<StoredMailRecord[]>;
   /** Removes mails older than the retention period; returns the ids removed. */
   prune(): Promise<string[]>;
+  /** Removes one mail (an admin dropped it); false if it was not there. */
+  remove(mailId: string): Promise<boolean>;
 }
 
 export interface MailStoreOptions {
@@ -161,12 +164,19 @@ export function createMailStore(options: MailStoreOptions): MailStore {
       const removed: string[] = [];
       for (const record of await this.list()) {
         if (Date.parse(record.storedAt) >= cutoff) continue;
-        // Sidecar first: a mail without a record is invisible, a record without bytes is an error.
-        await rm(jsonPath(record.mailId), { force: true });
-        await rm(emlPath(record.mailId), { force: true });
+        await this.remove(record.mailId);
         removed.push(record.mailId);
       }
       return removed;
+    },
+
+    async remove(mailId) {
+      if (!MAIL_ID.test(mailId)) return false;
+      const there = existsSync(jsonPath(mailId));
+      // Sidecar first: a mail without a record is invisible, a record without bytes is an error.
+      await rm(jsonPath(mailId), { force: true });
+      await rm(emlPath(mailId), { force: true });
+      return there;
     },
   };
 }

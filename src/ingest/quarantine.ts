@@ -65,10 +65,36 @@ export async function findQuarantined(redis: Redis, prefix: string, target: { ma
  * first, so a crash in between leaves the mail both held and in the history, never released without a record.
  */
 export async function recordRelease(redis: Redis, prefix: string, entry: ReleasedEntry): Promise<void> {
-  const rows = await redis.lrange(quarantineKey(prefix), 0, -1);
   await redis.lpush(releasedKey(prefix), JSON.stringify(entry));
   await redis.ltrim(releasedKey(prefix), 0, RELEASED_KEPT - 1);
-  for (const row of rows) if ((JSON.parse(row) as QuarantineEntry).mailId === entry.mailId) await redis.lrem(quarantineKey(prefix), 0, row);
+  await forgetHeld(redis, prefix, new Set([entry.mailId]));
   // the mail is still unmarked in its mailbox: the listener marks it at its next resync
   await requestSweep(redis, prefix);
+}
+
+/**
+ * Takes every held row of these mails off the quarantine, with no record kept (an admin
+ * dropped them, or their mail left the store and can no longer be released): each names a
+ * sender, kept no longer than the mail. Returns how many of the mails were held.
+ */
+export async function forgetHeld(redis: Redis, prefix: string, mailIds: ReadonlySet<string>): Promise<number> {
+  if (!mailIds.size) return 0;
+  const forgotten = new Set<string>();
+  for (const row of await redis.lrange(quarantineKey(prefix), 0, -1)) {
+    const { mailId } = JSON.parse(row) as QuarantineEntry;
+    if (!mailIds.has(mailId)) continue;
+    await redis.lrem(quarantineKey(prefix), 0, row);
+    forgotten.add(mailId);
+  }
+  return forgotten.size;
+}
+
+/** Drops the history's entries of mails released before `before` (kept as long as the mails themselves). */
+export async function forgetReleasedBefore(redis: Redis, prefix: string, before: Date): Promise<number> {
+  let forgotten = 0;
+  for (const row of await redis.lrange(releasedKey(prefix), 0, -1)) {
+    if (Date.parse((JSON.parse(row) as ReleasedEntry).released.at) >= before.getTime()) continue;
+    forgotten += await redis.lrem(releasedKey(prefix), 0, row);
+  }
+  return forgotten;
 }

@@ -449,7 +449,15 @@ export async function startEmbeddedRedis(options: {
       const started = Date.now();
       const exitCode = await new Promise<number | null>((resolveExit, reject) => {
         // the append-only files win over dump.rdb at start: with none, the snapshot is loaded first
-        const child = spawn(binary, restoring ? [confPath, '--appendonly', 'no'] : [confPath], { stdio: 'ignore' });
+        // Redis writes its data and log with the modes our umask leaves (022 by default: a copy
+        // of the folder, as backups make, would keep every ticket's state readable by all)
+        const umask = process.umask(0o077);
+        let child: ReturnType<typeof spawn>;
+        try {
+          child = spawn(binary, restoring ? [confPath, '--appendonly', 'no'] : [confPath], { stdio: 'ignore' });
+        } finally {
+          process.umask(umask);
+        }
         child.once('error', reject);
         child.once('exit', (code) => resolveExit(code));
       });

@@ -33,7 +33,7 @@ export function createTicketStageFromConfig(
   const tenants = deps.tenants ?? null;
   const sink =
     deps.sink ?? createTicketSink(config, { logger: deps.logger.child({ desk: config.ticket.sink }), now: deps.now, http: deps.http, routes: deskRoutes(tenants) });
-  const state = createTicketStateStore(deps.redis, { prefix: config.redis.prefix });
+  const state = createTicketStateStore(deps.redis, { prefix: config.redis.prefix, settledRetentionMs: config.ticket.stateRetentionDays * 86_400_000 });
   const use: ApplyReportDeps = {
     sink,
     state,

@@ -87,6 +87,8 @@ export interface TicketStateOptions {
   lockTtlMs?: number;
   /** How long to wait for a busy key before handing the job back to the queue. @defaultValue 30000 */
   lockWaitMs?: number;
+  /** A settled problem's state (not open, or moved) expires this long after its last write; 0 or absent: never (TICKET_STATE_RETENTION_DAYS). */
+  settledRetentionMs?: number;
 }
 
 // Delete (or extend) the lock only if we still own it: a lock that expired and was taken by
@@ -147,6 +149,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
   const p = `${options.prefix}:ticket`;
   const ttl = options.lockTtlMs ?? 15_000;
   const waitMs = options.lockWaitMs ?? 30_000;
+  const retentionMs = options.settledRetentionMs ?? 0;
   const stateKey = (key: string) => `${p}:key:${key}`;
   // Redis keys keep their `tenant:` segment: state written before the rename stays readable.
   const openKey = (stream: string) => `${p}:tenant:${stream}:open`;
@@ -184,7 +187,10 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       if (before?.leftStream && before.leftStream !== s.stream) await redis.srem(openKey(before.leftStream), s.key);
       if (open) await redis.sadd(openKey(s.stream), s.key);
       if (open && s.family) await redis.set(familyKey(s.stream, s.family), s.key);
-      await redis.set(stateKey(s.key), JSON.stringify(leaving ? { ...s, leftStream: leaving } : s));
+      const json = JSON.stringify(leaving ? { ...s, leftStream: leaving } : s);
+      // an open problem is kept whatever its age (a SET without a TTL clears one an earlier settled write gave)
+      if (retentionMs && (s.status !== 'open' || s.movedTo)) await redis.set(stateKey(s.key), json, 'PX', retentionMs);
+      else await redis.set(stateKey(s.key), json);
       if (leaving) await redis.srem(openKey(leaving), s.key);
       if (!open) await redis.srem(openKey(s.stream), s.key);
     },

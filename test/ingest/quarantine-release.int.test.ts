@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,40 @@ describe('quarantine release', () => {
     const text = await runCli(['quarantine', 'list'], env);
     expect(text.output).toContain('0 held, 2 released');
     expect(text.output).toMatch(/released by alice on /);
+
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }, 180_000);
+
+  it('drops a held mail an admin rejects: gone from the quarantine and the mail store, no ticket, and none if it comes back', async () => {
+    const { dir, prefix, env } = strictTrust('drop');
+    const held = await runCli(['replay', '--verify-senders', 'examples/02-fabrikam-proxyaddresses-signinname.eml', 'examples/03-fabrikam-quota-exceeded.eml'], env);
+    expect(held.output).toContain('quarantined 2');
+    const list = async () => (await runCli(['quarantine', 'list', '--json'], env)).output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
+    const [first, second] = await list();
+    const stored = () => readdirSync(join(dir, 'mail')).filter((f) => f.endsWith('.eml')).map((f) => f.slice(0, -4)).sort();
+    expect(stored()).toEqual([first!.mailId, second!.mailId].sort());
+
+    expect((await runCli(['quarantine', 'drop', 'deadbeef'], env)).code).toBe(1);
+    const one = await runCli(['quarantine', 'drop', first!.mailId.slice(0, 12)], env);
+    expect(one.code).toBe(0);
+    expect(one.output).toContain(`${first!.mailId}: dropped, and removed from the mail store`);
+    expect((await list()).map((r) => [r.mailId, r.status])).toEqual([[second!.mailId, 'held']]);
+    expect(stored()).toEqual([second!.mailId]);
+    // no history of it: a rejected mail is not kept, not even its sender
+    expect(await redis.lrange(`${prefix}:ingest:quarantine:released`, 0, -1)).toEqual([]);
+    expect(readTickets(join(dir, 'tickets'))).toEqual([]);
+
+    // the same mail again: its ledger entry knows it, no ticket
+    const again = await runCli(['replay', '--verify-senders', 'examples/02-fabrikam-proxyaddresses-signinname.eml'], env);
+    expect(again.code).toBe(0);
+    expect(again.output).toContain('duplicate (already ingested on ');
+    expect(readTickets(join(dir, 'tickets'))).toEqual([]);
+
+    const all = await runCli(['quarantine', 'drop', '--all'], env);
+    expect(all.code).toBe(0);
+    expect(all.output).toContain(`${second!.mailId}: dropped, and removed from the mail store`);
+    expect((await runCli(['quarantine', 'list'], env)).output).toContain('no quarantined mails');
 
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);

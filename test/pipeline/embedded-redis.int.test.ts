@@ -46,6 +46,12 @@ describe('embedded Redis', () => {
     expect(await c.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
     expect(await c.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
     expect(await c.config('GET', 'dir')).toEqual(['dir', join(dir, 'data')]);
+    // its data and log: the owner's alone, whatever the umask (blind67 P6)
+    await c.set('k', 'v');
+    const dataFiles = readdirSync(join(dir, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(dataFiles.length).toBeGreaterThan(0);
+    for (const f of dataFiles) expect(statSync(join(f.parentPath, f.name)).mode & 0o077).toBe(0);
+    expect(statSync(join(dir, 'redis.log')).mode & 0o077).toBe(0);
 
     // a second syncdesk process for the same folder finds the running server
     const second = await start(dir);

@@ -4,7 +4,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { createMailStore } from '../../src/ingest/mail-store.ts';
+import { holdMail, listQuarantine, listReleased, recordRelease } from '../../src/ingest/quarantine.ts';
 import { services } from '../helpers/services.ts';
 import { fixture, readTickets } from './helpers.ts';
 import { imapAdmin } from '../helpers/imap.ts';
@@ -70,23 +72,39 @@ describe('syncdesk start', () => {
     }
   }, 120_000);
 
-  it('removes mails kept longer than MAIL_RETENTION_DAYS from the store when it starts, and keeps the rest (blind37 L4)', async () => {
+  it('removes mails kept longer than MAIL_RETENTION_DAYS from the store when it starts, and keeps the rest; their quarantine entries and older release history go with them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syncdesk-retention-'));
     const store = join(dir, 'mail');
+    const prefix = `t${randomUUID().slice(0, 8)}`;
     const at = (daysAgo: number) => createMailStore({ dir: store, maxMailBytes: 1 << 20, retentionDays: 2, now: () => new Date(Date.now() - daysAgo * 86_400_000) });
     const meta = { origin: 'replay-file' as const, receivedAt: new Date() };
     const old = (await at(3).put(fixture('fwd-outlook-de.eml'), meta)).record.mailId;
     const recent = (await at(1).put(fixture('aad-table-object-error-id.eml'), meta)).record.mailId;
-    child = spawn('node', ['bin/syncdesk.js', 'start'], {
-      env: { ...process.env, REDIS_URL: services().REDIS_URL, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, TICKET_DIR: join(dir, 'tickets'), MAIL_STORE_DIR: store, MAIL_RETENTION_DAYS: '2', IMAP_HOST: '', ADMIN_PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await until('the old mail to be removed', () => log.includes('mail store: 1 mail(s) kept longer than 2 days removed'), 30_000);
-    expect(readdirSync(store).sort()).toEqual([`${recent}.eml`, `${recent}.json`].sort());
-    expect(readdirSync(store).some((f) => f.startsWith(old))).toBe(false);
-    child.kill('SIGTERM');
-    await until('syncdesk start to stop', () => child!.exitCode !== null, 30_000);
+    const redis = new Redis(services().REDIS_URL!);
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const entry = (mailId: string, days: number) => ({ mailId, reason: 'sender a@b.example is not a known Microsoft sender', sender: 'a@b.example', origin: 'imap', at: ago(days) });
+    try {
+      await holdMail(redis, prefix, entry(old, 3));
+      await holdMail(redis, prefix, entry(recent, 1));
+      await recordRelease(redis, prefix, { ...entry('f'.repeat(64), 5), released: { by: 'alice', at: ago(4) } });
+      await recordRelease(redis, prefix, { ...entry('e'.repeat(64), 1), released: { by: 'alice', at: ago(1) } });
+      child = spawn('node', ['bin/syncdesk.js', 'start'], {
+        env: { ...process.env, REDIS_URL: services().REDIS_URL, REDIS_PREFIX: prefix, TICKET_DIR: join(dir, 'tickets'), MAIL_STORE_DIR: store, MAIL_RETENTION_DAYS: '2', IMAP_HOST: '', ADMIN_PORT: '0', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      await until('the old mail to be removed', () => log.includes('mail store: 1 mail(s) kept longer than 2 days removed, with 1 held in quarantine and 1 entry of the release history'), 30_000);
+      expect(readdirSync(store).sort()).toEqual([`${recent}.eml`, `${recent}.json`].sort());
+      expect(readdirSync(store).some((f) => f.startsWith(old))).toBe(false);
+      expect((await listQuarantine(redis, prefix)).map((e) => e.mailId)).toEqual([recent]);
+      expect((await listReleased(redis, prefix)).map((e) => e.mailId)).toEqual(['e'.repeat(64)]);
+      child.kill('SIGTERM');
+      await until('syncdesk start to stop', () => child!.exitCode !== null, 30_000);
+    } finally {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
   }, 60_000);
 });

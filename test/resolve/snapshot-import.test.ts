@@ -5,9 +5,9 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ReportRef } from '../../schemas/jobs.schema.ts';
@@ -336,8 +336,30 @@ describe('syncdesk snapshot import / list', () => {
       expect(relative(dir, path).startsWith('..')).toBe(false);
       expect(statSync(path).mode & 0o777).toBe(0o640);
       expect(statSync(path.replace(/\.jsonl\.gz$/, '.header.json')).mode & 0o777).toBe(0o640);
+      // the folder is named by a customer's domain: not listed to others (blind67 P6)
+      expect(statSync(dirname(path)).mode & 0o777).toBe(0o750);
     }
     expect((await snapshot('list')).stdout.trim().split('\n').map((l) => l.split(/\s{2}/)[0]).sort()).toEqual(['Dots', 'Dots2', 'Dots3']);
+  }, 60_000);
+
+  it("keeps only the snapshots a tenant's lookups read: an older one replaced for every type it holds is removed, one that still answers for a type is kept", async () => {
+    const { dir, snapshot } = snapshotCli();
+    const fixtures = join(import.meta.dirname, '..', 'fixtures', 'snapshots');
+    const recipients = join(fixtures, 'get-recipient.csv'); // users, groups and contacts
+    const files = () => readdirSync(join(dir, readdirSync(dir)[0]!)).sort();
+    await snapshot('import', recipients, '--tenant-name', 'Contoso', '--taken-at', '2026-11-20T00:00:00Z');
+    // users only: the older file still answers for groups and contacts
+    const users = await snapshot('import', join(fixtures, 'get-mguser-ps51.csv'), '--tenant-name', 'Contoso', '--taken-at', '2026-11-25T00:00:00Z');
+    expect(users.stdout).not.toContain('older snapshots it replaces');
+    expect(files()).toHaveLength(4);
+    // everything again: both older files are replaced, and go
+    const all = await snapshot('import', recipients, '--tenant-name', 'Contoso', '--taken-at', '2026-11-30T00:00:00Z');
+    expect(all.stdout).toContain('older snapshots it replaces, removed: 2');
+    expect(files()).toEqual(['2026-11-30T00-00-00-000Z.header.json', '2026-11-30T00-00-00-000Z.jsonl.gz']);
+    // an export older than the one there is kept as given (it answers nothing while the newer one stands)
+    const older = await snapshot('import', recipients, '--tenant-name', 'Contoso', '--taken-at', '2026-11-01T00:00:00Z');
+    expect(older.stdout).not.toContain('older snapshots it replaces');
+    expect(files()).toHaveLength(4);
   }, 60_000);
 
   it('stores the snapshot under the tenant and lists it with its age; a broken file exits 1 with the line', async () => {

@@ -45,6 +45,49 @@ describe('ticket stage from config (file sink, real Redis)', () => {
     }
   });
 
+  it('forgets a settled problem after TICKET_STATE_RETENTION_DAYS, never an open one; back after that, it finds its ticket in the desk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncdesk-retention-'));
+    const redis = new Redis(services().REDIS_URL!);
+    try {
+      const prefix = `test-retention-${randomUUID()}`;
+      const config = loadConfig({ TICKET_SINK: 'file', TICKET_DIR: dir, TICKET_RESOLVE_AFTER_MISSING: '1', TICKET_STATE_RETENTION_DAYS: '90', REDIS_PREFIX: prefix });
+      // the desk's clock an hour after each report's run, as in a live service
+      let day = 1;
+      const stage = createTicketStageFromConfig(config, { redis, logger: createLogger({ level: 'silent' }), now: () => new Date(Date.UTC(2026, 10, day, 7)) });
+      const tenant = uniqueTenant();
+      const a = syncError();
+      const b = syncError({ value: 'jane@contoso.com' });
+      const [created] = await stage.applyReport(ticketJob(tenant, day, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      const stateKey = `${prefix}:ticket:key:${created!.key}`;
+      expect(await redis.pttl(stateKey)).toBe(-1); // open: kept
+      day = 2;
+      const gone = await stage.applyReport(ticketJob(tenant, day, [b]), resolutionsFor(resolution(b)));
+      expect(gone.find((x) => x.key === created!.key)?.action).toBe('resolve');
+      const ttl = await redis.pttl(stateKey);
+      expect(ttl).toBeGreaterThan(89 * 86_400_000);
+      expect(ttl).toBeLessThanOrEqual(90 * 86_400_000);
+      // 120 days on, the retention has run out (Redis's own expiry, brought forward)
+      await redis.pexpire(stateKey, 1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await redis.exists(stateKey)).toBe(0);
+      day = 122;
+      const back = await stage.applyReport(ticketJob(tenant, day, [a, b]), resolutionsFor(resolution(a), resolution(b)));
+      // past the reopen window: a follow-up that names the resolved ticket the desk still has
+      const followup = back.find((x) => x.key === created!.key);
+      expect(followup).toMatchObject({ action: 'followup' });
+      expect(followup!.ticketId).not.toBe(created!.ticketId);
+      expect(readFileSync(join(dir, `${followup!.ticketId}.md`), 'utf8')).toContain(created!.ticketId!);
+      expect(await redis.pttl(stateKey)).toBe(-1); // open again: kept
+      await stage.close();
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('refuses a state retention shorter than the reopen window', () => {
+    expect(() => loadConfig({ TICKET_REOPEN_WITHIN_DAYS: '30', TICKET_STATE_RETENTION_DAYS: '7' })).toThrow(/TICKET_STATE_RETENTION_DAYS \(7\) is shorter than TICKET_REOPEN_WITHIN_DAYS \(30\)/);
+  });
+
   it('a key held by a stuck worker is handed back to the queue as transient, not worked twice', async () => {
     const redis = new Redis(services().REDIS_URL!);
     try {

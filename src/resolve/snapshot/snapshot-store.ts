@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PermanentError } from '../../errors.ts';
 import { diskFix } from '../../write-atomic.ts';
@@ -49,25 +49,49 @@ function newTenantFolder(dir: string, tenant: SnapshotHeader['tenant']): string 
   for (let n = 2, name = slug; ; name = `${slug}-${n++}`) if (!existsSync(join(dir, name))) return name;
 }
 
-/** Saves a snapshot into `folder` (a tenant's; default: its tenant's stored folder, else a new one). */
+/** Folders of snapshots: the files are the service's group's to read (SNAPSHOT_FILE_MODE), the folder too, nobody else's: a folder's name is a customer's domain. */
+const SNAPSHOT_DIR_MODE = 0o750;
+
+/**
+ * Saves a snapshot into `folder` (a tenant's; default: its tenant's stored folder, else a new
+ * one). The tenant's older snapshots it supersedes for every object type they hold are
+ * removed (`removed`): a snapshot is a copy of everyone in the directory, and lookups read
+ * only the newest of each type. The one saved is kept even when it is older than those there.
+ */
 export async function saveSnapshot(
   dir: string,
   header: SnapshotHeader,
   objects: Iterable<SnapshotObjectInput> | AsyncIterable<SnapshotObjectInput>,
   folder = tenantFolderFor(dir, header.tenant) ?? newTenantFolder(dir, header.tenant),
-): Promise<{ path: string; count: number }> {
+): Promise<{ path: string; count: number; removed: number }> {
   try {
-    mkdirSync(join(dir, folder), { recursive: true });
+    mkdirSync(join(dir, folder), { recursive: true, mode: SNAPSHOT_DIR_MODE });
     const path = join(dir, folder, fileName(header.takenAt));
     const count = await writeSnapshot(path, header, objects);
     writeFileSync(headerPath(path), `${JSON.stringify(header, null, 2)}\n`, { mode: SNAPSHOT_FILE_MODE });
-    return { path, count };
+    return { path, count, removed: removeSuperseded(dir, folder, path) };
   } catch (err) {
     if (!(err as NodeJS.ErrnoException).code) throw err;
     // "EACCES: permission denied, mkdir '.syncdesk/snapshots/…'" named neither the setting nor the fix (blind61 D2)
     const fix = diskFix(err) ?? 'make it writable for the user syncdesk runs as, or set SNAPSHOT_DIR to a folder that is';
     throw new PermanentError(`SNAPSHOT_DIR ${resolve(dir)}: ${(err as Error).message} (${fix})`, 'snapshot_dir', { cause: err });
   }
+}
+
+/** Removes the folder's snapshots that answer for no object type any more (but `keep`); a file whose header cannot be read is left alone. */
+function removeSuperseded(dir: string, folder: string, keep: string): number {
+  const live = new Set(storedTenants(dir).find((t) => t.folder === folder)?.parts.map((p) => p.path) ?? []);
+  if (!live.size) return 0;
+  let removed = 0;
+  for (const f of readdirSync(join(dir, folder)).filter((n) => n.endsWith('.jsonl.gz'))) {
+    const path = join(dir, folder, f);
+    if (path === keep || live.has(path) || !readHeader(path)) continue;
+    // objects first: a header left alone is never listed (the listing goes by the objects files)
+    rmSync(path, { force: true });
+    rmSync(headerPath(path), { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** The header beside each snapshot: listing tenants must not unpack every snapshot. */

@@ -182,7 +182,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       // ticket (ignored by findByKey), never a ticket that findByKey cannot see
       try {
         await mkdir(join(dir, 'by-key', draft.key), { recursive: true, mode: 0o750 });
-        await writeFile(join(dir, 'by-key', draft.key, id), '');
+        await writeFile(join(dir, 'by-key', draft.key, id), '', { mode: TICKET_MODE });
       } catch (err) {
         throw diskTrouble(err, dir, 'TICKET_DIR');
       }
