@@ -13,6 +13,7 @@ import { registerStatusCommand } from './status-command.ts';
 import { registerPollGraphCommand } from './poll-graph-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerSnapshotCommand } from './snapshot-command.ts';
+import { registerForgetCommand } from './forget-command.ts';
 import { commandPath, oneLineUsageErrors, UsageError, usageLine } from './usage.ts';
 import { outOfMemoryFix } from '../redis/eviction.ts';
 
@@ -64,6 +65,7 @@ function buildProgram(): Command {
   registerPollGraphCommand(program);
   registerDoctorCommand(program);
   registerSnapshotCommand(program);
+  registerForgetCommand(program);
   oneLineUsageErrors(program);
   return program;
 }

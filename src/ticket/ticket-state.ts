@@ -145,17 +145,41 @@ export async function* scanKeyStates(redis: RedisClient, prefix: string): AsyncG
   }
 }
 
+/**
+ * Forgets a problem's state (an erasure request: `syncdesk forget`): the state, its place in
+ * its stream's open set and its family's pointer to it. Its ticket stays the desk's; a report
+ * that names the problem again finds that ticket through the desk's search, as after a lost Redis.
+ */
+export async function forgetKeyState(redis: Redis, prefix: string, key: string): Promise<void> {
+  const keys = ticketKeys(prefix);
+  const raw = await redis.get(keys.state(key));
+  if (!raw) return;
+  const state = parseStored(raw);
+  await redis.srem(keys.open(state.stream), key);
+  if (state.leftStream) await redis.srem(keys.open(state.leftStream), key);
+  const family = state.family ? keys.family(state.stream, state.family) : null;
+  if (family && (await redis.get(family)) === key) await redis.del(family);
+  await redis.del(keys.state(key));
+}
+
+/** The Redis keys of the ticket state under a prefix. Their `tenant:` segment stays: state written before streams were named stays readable. */
+function ticketKeys(prefix: string) {
+  const p = `${prefix}:ticket`;
+  return {
+    state: (key: string) => `${p}:key:${key}`,
+    open: (stream: string) => `${p}:tenant:${stream}:open`,
+    family: (stream: string, family: string) => `${p}:tenant:${stream}:family:${family}`,
+    mark: (stream: string) => `${p}:tenant:${stream}:mark`,
+    applied: (stream: string) => `${p}:tenant:${stream}:applied`,
+    lock: (key: string) => `${p}:lock:${key}`,
+  };
+}
+
 export function createTicketStateStore(redis: Redis, options: TicketStateOptions): TicketStateStore {
-  const p = `${options.prefix}:ticket`;
   const ttl = options.lockTtlMs ?? 15_000;
   const waitMs = options.lockWaitMs ?? 30_000;
   const retentionMs = options.settledRetentionMs ?? 0;
-  const stateKey = (key: string) => `${p}:key:${key}`;
-  // Redis keys keep their `tenant:` segment: state written before the rename stays readable.
-  const openKey = (stream: string) => `${p}:tenant:${stream}:open`;
-  const familyKey = (stream: string, family: string) => `${p}:tenant:${stream}:family:${family}`;
-  const markKey = (stream: string) => `${p}:tenant:${stream}:mark`;
-  const appliedKey = (stream: string) => `${p}:tenant:${stream}:applied`;
+  const { state: stateKey, open: openKey, family: familyKey, mark: markKey, applied: appliedKey, lock: lockKeyOf } = ticketKeys(options.prefix);
 
   async function acquire(lockKey: string, token: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -213,7 +237,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       await redis.sadd(appliedKey(stream), reportId);
     },
     async withLock(key, fn) {
-      const lockKey = `${p}:lock:${key}`;
+      const lockKey = lockKeyOf(key);
       const token = randomUUID();
       await acquire(lockKey, token);
       const timer = setInterval(() => {
