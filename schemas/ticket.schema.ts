@@ -83,6 +83,11 @@ export const DeskTicketSchema = z.object({
   url: z.string().nullable(),
   /** open (new/open/in progress/pending…), resolved (reopenable), closed (terminal), wontfix (leave alone). */
   status: z.enum(DESK_STATUSES),
+  /**
+   * When the ticket was last resolved or closed (ISO), null while open: not when it was last
+   * updated (an agent's later note must not move it). The reopen window and a lost state's
+   * "decided after this report's run" count from it (src/ticket/ticket-step.ts).
+   */
   resolvedAt: z.string().nullable(),
   /**
    * The ticket syncdesk made for the problem, which an agent merged into this one (RT): this one

@@ -34,9 +34,10 @@ interface Desk {
 }
 
 /**
- * The one place desks are listed, keyed by `TICKET_SINK`, each with its `doctor` probe beside
- * its adapter so a desk cannot be added without one. That is why the ticket stage imports
- * doctor/desk-check.ts: the layering is deliberate.
+ * The one place desks are listed, keyed by `TICKET_SINK`, each with its `doctor` probe
+ * (written in doctor/desk-check.ts) beside its adapter so a desk cannot be added without one.
+ * That is why the ticket stage imports doctor/desk-check.ts: the layering is deliberate.
+ * Adding a desk: docs/adding-a-desk.md.
  */
 const DESKS: Record<Config['ticket']['sink'], Desk> = {
   file: {

@@ -2,7 +2,7 @@ import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.sc
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import { CANNOT_REOPEN, type TicketSink } from '../ticket-sink.ts';
+import { CANNOT_REOPEN, DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
 import { describeBody, UnconfirmedError } from './http-errors.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
@@ -424,7 +424,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       await comment(ticket, note);
       const after = await fresh(ticket);
       if (after.status === 'open') {
-        throw new PermanentError(`jira: issue ${ticket.id} is not in a done status after the resolve transition`, 'desk_state_unchanged');
+        throw new PermanentError(`jira: issue ${ticket.id} is not in a done status after the resolve transition`, DESK_STATE_UNCHANGED);
       }
       return after;
     },
@@ -434,7 +434,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       await comment(ticket, note);
       const after = await fresh(ticket);
       if (after.status !== 'open') {
-        throw new PermanentError(`jira: issue ${ticket.id} is still done after the reopen transition`, 'desk_state_unchanged');
+        throw new PermanentError(`jira: issue ${ticket.id} is still done after the reopen transition`, DESK_STATE_UNCHANGED);
       }
       return after;
     },

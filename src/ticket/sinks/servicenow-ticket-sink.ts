@@ -2,7 +2,7 @@ import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.sc
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { TicketSink } from '../ticket-sink.ts';
+import { DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
 import type { DeskHttpOptions } from './http.ts';
 import {
   SN_CLOSE_NOTES_MAX,
@@ -294,7 +294,7 @@ export function createServiceNowTicketSink(
       const rec = await patch(ticket.id, fields);
       // Business rules can veto a state change and still answer 200: trust the record, not the call.
       if (rec.state !== SN_STATE.resolved) {
-        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed in state ${rec.state} after resolve`, 'desk_state_unchanged');
+        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed in state ${rec.state} after resolve`, DESK_STATE_UNCHANGED);
       }
       return toTicket(rec, ticket.key);
     },
@@ -311,7 +311,7 @@ export function createServiceNowTicketSink(
       }
       const rec = await patch(ticket.id, { state: SN_STATE.inProgress, work_notes: noteText(note) });
       if (rec.state === SN_STATE.resolved) {
-        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed resolved after reopen`, 'desk_state_unchanged');
+        throw new PermanentError(`servicenow: incident ${rec.number ?? ticket.id} stayed resolved after reopen`, DESK_STATE_UNCHANGED);
       }
       return toTicket(rec, ticket.key);
     },

@@ -2,7 +2,7 @@ import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.sc
 import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { TicketSink } from '../ticket-sink.ts';
+import { DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
 import type { DeskHttpOptions } from './http.ts';
 import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
 import { attachAfterCreate, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
@@ -229,7 +229,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       const t = await update(ticket.id, { status: 'solved', comment: comment(note), ...(await solveAssignment(ticket.id)) }, false);
       const out = toTicket(t, ticket.key, t.updated_at ?? new Date().toISOString());
       if (out.status === 'open') {
-        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after solve`, 'desk_state_unchanged');
+        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after solve`, DESK_STATE_UNCHANGED);
       }
       return out;
     },
@@ -238,7 +238,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       const t = await update(ticket.id, { status: 'open', comment: comment(note) }, false);
       const out = toTicket(t, ticket.key, null);
       if (t.status !== 'open') {
-        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after reopen`, 'desk_state_unchanged');
+        throw new PermanentError(`zendesk: ticket ${ticket.id} is ${t.status} after reopen`, DESK_STATE_UNCHANGED);
       }
       return out;
     },
