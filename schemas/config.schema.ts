@@ -107,8 +107,8 @@ export const ImapConfigSchema = z
 export const GRAPH_CLOUDS = ['global', 'usgov', 'usgovdod', 'china'] as const;
 /**
  * Other names admins know a cloud by: Connect-MgGraph's `-Environment` (USGov, USGovDoD), the
- * Azure CLI's and MSAL's (AzureCloud, AzureChinaCloud), Microsoft 365's (GCC High, DoD) (blind63
- * C5). Azure's AzureUSGovernment is both GCC High and DoD, whose Graph hosts differ, and M365
+ * Azure CLI's and MSAL's (AzureCloud, AzureChinaCloud), Microsoft 365's (GCC High, DoD).
+ * Azure's AzureUSGovernment is both GCC High and DoD, whose Graph hosts differ, and M365
  * GCC (moderate) runs in the global cloud: neither is taken, the refusal says which to write.
  */
 const CLOUD_ALIASES: Record<string, (typeof GRAPH_CLOUDS)[number]> = {

@@ -25,13 +25,13 @@ export const ReportRefSchema = z.object({
    * Other keys the tenant's problems may be stored under: what earlier configurations named it
    * (the report's own key, before a snapshot or the tenants file named it otherwise; the
    * snapshot's key, before the tenants file). A problem found under one is moved to `tenantKey`,
-   * its ticket kept (blind36 U1).
+   * its ticket kept.
    */
   tenantAliases: z.array(z.string()).optional(),
   tenant: ParsedReportSchema.shape.tenant,
   /**
    * Domains of the objects the report lists (their UPNs and addresses), a few at most:
-   * whose directory it is, where the report names its tenant by name alone (blind58 N2).
+   * whose directory it is, where the report names its tenant by name alone.
    */
   objectDomains: z.array(z.string()).optional(),
   /**
@@ -42,7 +42,7 @@ export const ReportRefSchema = z.object({
   /**
    * The tenant's name as syncdesk's own configuration knows it (its tenants file entry, else its
    * directory snapshot): tickets are titled by it, not by the name the report
-   * itself states, which whoever wrote the mail chose (blind47 J4).
+   * itself states, which whoever wrote the mail chose.
    */
   tenantName: z.string().optional(),
   /**

@@ -92,16 +92,16 @@ export const DeskTicketSchema = z.object({
   /**
    * The ticket syncdesk made for the problem, which an agent merged into this one (RT): this one
    * holds more than the problem (another problem, a user's request), so syncdesk writes notes
-   * to it and never changes its status (blind53 A2, A3).
+   * to it and never changes its status.
    */
   mergedFrom: z.string().optional(),
   /**
    * Closed by an agent's merge into another ticket the desk does not name to syncdesk (Zendesk's
    * `closed_by_merge` tag): the problem is worked there, so it is left alone while reports keep
-   * listing it (blind57 Z2).
+   * listing it.
    */
   mergedAway: z.literal(true).optional(),
-  /** In the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and no follow-up can link to it (blind57 Z1). */
+  /** In the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and no follow-up can link to it. */
   gone: z.literal(true).optional(),
 });
 export type DeskTicket = z.infer<typeof DeskTicketSchema>;

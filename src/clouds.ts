@@ -11,7 +11,7 @@ export type GraphCloud = (typeof GRAPH_CLOUDS)[number];
 /**
  * Each cloud's Graph root, sign-in authority (China's as Microsoft's national-cloud page gives
  * it, login.partner.microsoftonline.cn, where MSAL sends login.chinacloudapi.cn too: doctor must
- * name the host the requests go to, blind63b N1) and Exchange Online resource (app-only IMAP asks
+ * name the host the requests go to) and Exchange Online resource (app-only IMAP asks
  * its `.default`), and the names Connect-MgGraph (`-Environment`) and Connect-ExchangeOnline
  * (`-ExchangeEnvironmentName`) take for it. The Exchange resources are those public scripts
  * and tools use (outlook.office365.us, outlook-dod.office365.us, partner.outlook.cn); Microsoft's
@@ -36,7 +36,7 @@ export function environmentNames(cloud: GraphCloud): { mg: string; exo: string }
 
 /**
  * What an agent must do first in a national cloud, where Connect-MgGraph and
- * Connect-ExchangeOnline sign in to the global cloud unless told otherwise (blind63 C2).
+ * Connect-ExchangeOnline sign in to the global cloud unless told otherwise.
  */
 export function connectFirst(cloud: GraphCloud, tenantId: string | null): { step: string; command: string } {
   const c = CLOUDS[cloud];
@@ -55,7 +55,7 @@ export function cloudLabel(cloud: GraphCloud): string {
 
 /**
  * A host of another cloud given as `cloud`'s Graph root, sign-in host or OAuth2 IMAP host: tokens never cross
- * clouds, so such a setting sends the tenant's secret to the wrong cloud and fails (blind63 C3:
+ * clouds, so such a setting sends the tenant's secret to the wrong cloud and fails (once,
  * GRAPH_CLOUD=usgov with GRAPH_BASE_URL=https://graph.microsoft.com was taken without a word).
  */
 export function otherCloudsHost(cloud: GraphCloud, overrides: { baseUrl?: string | undefined; authorityHost?: string | undefined; exchangeHost?: string | undefined }): string | null {
@@ -67,7 +67,7 @@ export function otherCloudsHost(cloud: GraphCloud, overrides: { baseUrl?: string
   for (const [other, hosts] of Object.entries(CLOUDS)) {
     if (overrides.baseUrl && trim(overrides.baseUrl) === hosts.graph && hosts.graph !== own.graph) return `${overrides.baseUrl} is the ${other} cloud's Graph, not ${cloud}'s (${own.graph})`;
     if (overrides.authorityHost && trim(overrides.authorityHost) === hosts.authority && hosts.authority !== own.authority) return `${overrides.authorityHost} is the ${other} cloud's sign-in host, not ${cloud}'s (${own.authority})`;
-    // the IMAP host of an OAuth2 login: the token is for the cloud's own Exchange (blind63b N4)
+    // the IMAP host of an OAuth2 login: the token is for the cloud's own Exchange
     if (overrides.exchangeHost?.toLowerCase() === hostOf(hosts.exchange) && hosts.exchange !== own.exchange && !(usGov(other) && usGov(cloud))) return `${overrides.exchangeHost} is the ${other} cloud's Exchange Online, not ${cloud}'s (${hostOf(own.exchange)})`;
   }
   return null;

@@ -38,7 +38,7 @@ const OTHER_NAMES = new Set(['SYNCDESK_CONFIG', 'SYNCDESK_RUNTIME']);
 /**
  * Environment variables that look like a misspelt key (`TICKETS_DIR` for TICKET_DIR,
  * `ADMIN_PASSWORD_FLE`, `SHUTDOWN_TIMEOUT`): no key, nor a key's `_FILE`, but close to one or the start of one. Ignored without a
- * word, such a typo left its setting at the default while doctor said all was well (blind61 D6).
+ * word, such a typo left its setting at the default while doctor said all was well.
  */
 export function misspeltEnv(env: Env): Array<{ name: string; near: string }> {
   const known = Object.keys(ENV_KEYS).flatMap((k) => [k, `${k}_FILE`]);

@@ -40,7 +40,7 @@ let consoleTarget: Logger | null = null;
 /**
  * Libraries that warn with console.warn (ioredis, once per connection: "[WARN] … does not
  * require a password, but a password was supplied") would print raw lines between the JSON
- * logs: their warnings go through the latest root logger instead (blind26 F5).
+ * logs: their warnings go through the latest root logger instead.
  */
 export function routeConsoleWarnings(logger: Logger): void {
   if (!consoleTarget) console.warn = (...args: unknown[]) => consoleTarget!.warn({ from: 'library' }, format(...args).replace(/^\[WARN\] /, ''));
@@ -51,8 +51,8 @@ const LEVEL_WORDS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'inf
 
 /**
  * The log as lines for a person at a terminal (an interactive command's stderr): `syncdesk:
- * warning: mail kept but not readable …`, not JSON between the command's own lines (blind31
- * R10). Anything else (a pipe, a file, systemd's journal) keeps the JSON.
+ * warning: mail kept but not readable …`, not JSON between the command's own lines.
+ * Anything else (a pipe, a file, systemd's journal) keeps the JSON.
  */
 export function terminalLines(out: NodeJS.WritableStream): NodeJS.WritableStream {
   let rest = '';

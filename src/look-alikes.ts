@@ -3,7 +3,7 @@
  * overrides and isolates, zero-width joiners, word joiners: a viewer reorders or hides them)
  * and letters of another script or width that look like Latin ones in an address (Cyrillic
  * а, fullwidth ＠). The report and the commands keep the value as it is; the ticket says what
- * is in it, so an agent does not act on the value a screen shows (blind35 S7).
+ * is in it, so an agent does not act on the value a screen shows.
  */
 
 const NAMES: Record<number, string> = {

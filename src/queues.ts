@@ -189,7 +189,7 @@ export interface QueueSettings {
 /**
  * Entries each queue's event stream keeps (BullMQ's default: 10,000). Each `completed` event
  * carries the job's return value, a resolve chunk's lookups (~130 KB): 10,000 of them held
- * ~120 MB of Redis that nothing reads (blind37 L5). syncdesk reads no queue events (the flows
+ * ~120 MB of Redis that nothing reads. syncdesk reads no queue events (the flows
  * and job states say what it needs); a few hundred are kept for a person looking.
  */
 const EVENTS_KEPT = 200;

@@ -7,7 +7,7 @@ export function packageVersion(): string {
 
 /**
  * The version and, in a git checkout, the commit it runs (`0.1.0 (commit 3904d5e)`): two builds
- * of one package version are told apart (blind36 U9). Read from the files, no git needed.
+ * of one package version are told apart. Read from the files, no git needed.
  */
 export function runningVersion(): string {
   const commit = checkoutCommit(new URL('../.git/', import.meta.url));

@@ -4,7 +4,7 @@ import { TransientError } from './errors.ts';
 
 /**
  * Write-then-rename, so a crash never leaves a half-written file under the final name. A write
- * that fails removes its temporary file: a full disk left one per attempt (blind54 E1).
+ * that fails removes its temporary file: a full disk left one per attempt.
  */
 export async function writeAtomic(path: string, data: Buffer | string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -26,7 +26,7 @@ const DISK_FIX: Record<string, string> = {
 
 /**
  * A full or read-only disk said with the folder and its setting named, and what to do
- * (blind54 E2: "ENOSPC: no space left on device, write" named neither); retried, as freeing
+ * ("ENOSPC: no space left on device, write" named neither); retried, as freeing
  * the disk is all it takes. Other errors as they are.
  */
 export function diskTrouble(err: unknown, folder: string, setting: string): unknown {

@@ -168,7 +168,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   for (const level of ['request', 'batch-item']) metrics.graphThrottled.labels({ level }).inc(0);
   for (const kind of ['transient', 'permanent']) metrics.graphSignInFailures.labels({ kind }).inc(0);
   for (const queue of Object.keys(QUEUE_NAMES)) for (const result of ['completed', 'failed', 'retried']) metrics.jobs.labels({ queue, result }).inc(0);
-  // the first quarantine after a restart is an increase too (blind62 O4)
+  // the first quarantine after a restart is an increase too
   for (const origin of MailOriginSchema.options) metrics.quarantined.labels({ origin }).inc(0);
   return metrics;
 }

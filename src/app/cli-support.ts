@@ -32,7 +32,7 @@ export function cliConfig(options: CliConfigOptions = {}): Config {
 
 let envWarned = false;
 
-/** A misspelt variable leaves its setting at the default: said once by every command that reads the configuration, as doctor says it (blind61 D6). */
+/** A misspelt variable leaves its setting at the default: said once by every command that reads the configuration, as doctor says it. */
 function warnMisspeltEnv(config: Config, interactive?: boolean): void {
   if (envWarned) return;
   envWarned = true;
@@ -72,7 +72,7 @@ export function passedOverLine(paths: readonly string[]): string | null {
   const packed = paths.filter((p) => ARCHIVE_NAME.test(p));
   const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
   const unpack = packed.length ? `; ${packed.length} of them compressed archive(s) (${some(packed)}): unpack them first, syncdesk reads the mails, not archives` : '';
-  // a report saved from a browser or mail client as a page is named whatever else lies beside it (blind59 R3)
+  // a report saved from a browser or mail client as a page is named whatever else lies beside it
   const pages = paths.filter((p) => PAGE_NAME.test(p));
   const save = pages.length ? `; ${pages.length} of them saved page(s) (${some(pages)}): syncdesk reads mails, not pages: save or forward the report as a mail (.eml)` : '';
   return `passed over ${paths.length} file(s) that are no mail: ${named}${paths.length > 3 ? ', …' : ''}${unpack}${save}`;

@@ -41,7 +41,7 @@ export async function announceHost(redis: RedisClient, prefix: string, config: C
   await (redis as Redis).hset(hostsKey(prefix), `${record.host}:${record.pid}`, JSON.stringify(record));
 }
 
-/** Removes this process's record as it stops cleanly: a stopped process is no host that must agree (blind61 D8: four stopped ones were warned of after a desk change). */
+/** Removes this process's record as it stops cleanly: a stopped process is no host that must agree (four stopped ones were warned of after a desk change). */
 export async function forgetHost(redis: RedisClient, prefix: string): Promise<void> {
   await (redis as Redis).hdel(hostsKey(prefix), `${hostname()}:${process.pid}`);
 }

@@ -4,7 +4,7 @@ import type { ReportRef } from '../../schemas/jobs.schema.ts';
  * The tenant and report a job works on, as the operator's lines name them ("tenant Contoso,
  * report <id>"), from the report its data carries (resolve, on-premises and ticket jobs); null
  * for a job of no report (the Graph poll). An MSP's one broken customer among fifty was told
- * only by a job hash and a host (blind58 M3).
+ * only by a job hash and a host.
  */
 export function jobAbout(data: unknown): string | null {
   const report = (data as { report?: Partial<ReportRef> } | null | undefined)?.report;

@@ -80,7 +80,7 @@ export function actionsOfEarlierAttempts(job: Pick<Job, 'progress'>): TicketActi
 /**
  * A chunk's actions over its attempts: an attempt that failed created or changed tickets the
  * next finds as they are ("unchanged"), so what an earlier attempt did stands for that
- * problem (blind32 V5: a retried chunk's tickets were counted unchanged).
+ * problem (a retried chunk's tickets were counted unchanged).
  */
 function overAttempts(earlier: readonly TicketAction[], later: readonly TicketAction[]): TicketAction[] {
   const byKey = new Map<string, TicketAction>();

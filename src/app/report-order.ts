@@ -8,7 +8,7 @@ import type { RedisClient } from '../redis/connection.ts';
  * workers take their jobs. Queued in order (an archive replayed to running workers, a
  * listener catching up on a month of mail), four workers would otherwise apply the newer
  * reports first and the older ones late: "old", they skip what the newer decided and create
- * what it no longer listed (blind37 L1: 151 of 176 reports skipped, 274 problems open where
+ * what it no longer listed (151 of 176 reports skipped, 274 problems open where
  * the last report listed 45).
  *
  * Each queued report is listed under its stream with its run's time; a ticket job waits

@@ -149,7 +149,7 @@ export function runWorker<S extends z.ZodType, R>(options: RunWorkerOptions<S, R
         code: failureCode(job.failedReason) ?? (err as { code?: string }).code,
         err: err.message,
       },
-      // an admin watching a replay wait sees how long it may still wait (blind34 M8)
+      // an admin watching a replay wait sees how long it may still wait
       isFinal ? `${queue} job failed for good${of}` : `${queue} job failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}), will retry${of}`,
     );
   });

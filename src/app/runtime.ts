@@ -86,7 +86,7 @@ export async function openRuntime(config: Config, logger: Logger, hooks: Runtime
   const reportRef: ToReportRef = (report, ctx) => {
     const ref = toReportRef(report, ctx);
     const tenantKey = nameTenant(ref);
-    // what the tenant was named by before a snapshot or the tenants file named it (blind36 U1), or an older parser (U2)
+    // what the tenant was named by before a snapshot or the tenants file named it, or an older parser
     const aliases = [...new Set([ref.tenantKey, snapshots.keyOf(ref), ...legacyTenantKeys(ref)].filter((k): k is string => !!k && k.toLowerCase() !== tenantKey.toLowerCase()))];
     const tenantName = tenantNameOf(ref);
     const cloud = cloudOf(ref);

@@ -107,7 +107,7 @@ export function startWorkers(runtime: Runtime, roles: QueueName[], tuning: Worke
       case 'resolve': {
         // lookups wait on Graph, and each tenant's own limiter (GRAPH_MAX_CONCURRENCY) bounds what it
         // sends: more of them at once, so one tenant's slow or silent sign-in host does not hold
-        // every other tenant's lookups behind it (blind58 N1)
+        // every other tenant's lookups behind it
         const concurrency = (base.concurrency ?? 1) * RESOLVE_FANOUT;
         const worker = runWorker({ ...base, concurrency, queue: 'resolve', schema: ResolveJobSchema, handler: async (data, job) => processResolveJob(data, resolver!, await collectOnPremSides(job, data.errors)) });
         boundOnPremWait(runtime, worker, base);

@@ -49,7 +49,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     const statuses: Record<string, number> = {};
     const rejected: string[] = [];
     let mails = 0;
-    // in the order of their runs, as replay reads them (blind38 G6: a folder's file order made
+    // in the order of their runs, as replay reads them (a folder's file order made
     // an older report come after a newer one, and the demo skipped what replay applied)
     for await (const input of inRunOrder(fileInputs([inputDir]), config.ingest.maxMailBytes, () => {})) {
       mails++;

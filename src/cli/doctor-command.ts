@@ -17,7 +17,7 @@ export function registerDoctorCommand(program: Command): void {
       const { runningVersion } = await import('../version.ts');
       const report = await runDoctor({ timeoutMs: opts.timeout * 1000 });
       const width = Math.max(80, Math.min(process.stdout.columns ?? 110, 140));
-      // which build answered: two builds of one package version differ (blind36 U9)
+      // which build answered: two builds of one package version differ
       process.stdout.write(opts.json ? `${JSON.stringify({ version: runningVersion(), ...report }, null, 2)}\n` : `syncdesk ${runningVersion()}\n\n${formatReport(report, width)}`);
       process.exitCode = report.ok ? 0 : 1;
     });

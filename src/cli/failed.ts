@@ -288,7 +288,7 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' :
  * Exit code: 1 when the id names no failed job or mail, or one of them is not queued again (a
  * mail still unreadable, say), or what was worked here did not finish. With no worker running
  * elsewhere (the embedded default), what was put back is worked here until the queues are
- * empty, as a replay and a quarantine release are (blind40 G8): the tickets change before it returns.
+ * empty, as a replay and a quarantine release are: the tickets change before it returns.
  */
 export async function retryFailedCommand(id: string | undefined, opts: { all?: boolean }): Promise<number> {
   const config = cliConfig();
@@ -307,7 +307,7 @@ export async function retryFailedCommand(id: string | undefined, opts: { all?: b
     const what = [done.length - mails && count(done.length - mails, 'job'), mails && count(mails, 'mail')].filter(Boolean).join(' and ');
     if (done.length) print(`re-queued ${what}: ${done.map((r) => r.id).join(', ')}`);
     const allDone = done.length === retried.length;
-    // a queue no worker serves runs nothing it was given back (blind39 M6: a replay-only setup): said with the command that runs it
+    // a queue no worker serves runs nothing it was given back (a replay-only setup): said with the command that runs it
     const onUnworked = (names: string[]) => names.forEach((n) => print(unworkedLine(n)));
     if (!here || !done.length) {
       if (done.length) onUnworked(await unworkedQueues(runtime.queues, await queueCounts(runtime.queues)));

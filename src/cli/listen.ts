@@ -21,7 +21,7 @@ export function mailSourceConfigured(config: Runtime['config']): boolean {
   return config.ingest.mailSource === 'graph' || Boolean(config.imap.host);
 }
 
-/** The Graph mailbox's listener, its requests and 429s seen by the Graph metrics as the lookups' are (blind42 K4). */
+/** The Graph mailbox's listener, its requests and 429s seen by the Graph metrics as the lookups' are. */
 async function graphListener(runtime: Runtime, deps: Omit<GraphMailListenerDeps, 'mailbox'>): Promise<GraphMailListener> {
   const [{ createGraphMailListener }, { graphMailboxFromConfig }] = await Promise.all([import('../ingest/graph-mail-listener.ts'), import('../ingest/graph-mailbox.ts')]);
   return createGraphMailListener({ ...deps, mailbox: graphMailboxFromConfig(runtime.config, { observe: runtime.observeGraph }) });

@@ -32,8 +32,8 @@ const EXIT_CONFIG = 78;
  */
 function isConfigProblem(err: unknown): boolean {
   const e = err as { name?: string; code?: string };
-  // a tenants file is configuration too: a typo in it must not become a restart loop (blind39 M3);
-  // so is a redis-server the embedded default needs and the host lacks (blind61 D5)
+  // a tenants file is configuration too: a typo in it must not become a restart loop;
+  // so is a redis-server the embedded default needs and the host lacks
   return (
     e?.name === 'ConfigError' ||
     (e?.name === 'PermanentError' && (e.code === 'desk_not_configured' || e.code === 'TenantsFileInvalid')) ||

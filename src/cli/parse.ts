@@ -63,7 +63,7 @@ function renderTable(label: string, reports: ParsedReport[]): string {
 /**
  * Columns padded to their widest cell, capped so one long cell does not push the rest off
  * screen; the last column is whole (nothing follows it to push), as an admin reads the values
- * there (blind48: a second address of a list was cut off).
+ * there (a second address of a list was cut off).
  */
 export function table(head: string[], rows: string[][]): string[] {
   const cap = 60;

@@ -28,7 +28,7 @@ export function oneReportAtATime(runtime: Runtime, halted: () => string | null =
 /**
  * Why the replay stops early, once an attempt of its jobs failed on a full or read-only disk
  * (TICKET_DIR, MAIL_STORE_DIR): each report would wait out its retries, minutes each, and fail
- * the same (blind54 E3). What it queued waits in Redis for the same command run again.
+ * the same. What it queued waits in Redis for the same command run again.
  */
 export function haltOnDiskTrouble(workers: Worker[]): () => string | null {
   let reason: string | null = null;

@@ -20,7 +20,7 @@ export interface ReplayInput {
  * The mails of files, folders and mbox files, as replay (and demo) read them: received now, as
  * far as anyone can tell. A mail of the mail store that came from the mailbox keeps its origin
  * and its time (its sidecar says them): it is the mailbox's mail, judged by sender trust as it
- * was then, never vouched for as an admin's file (blind43 D7: a replay of the store after Redis
+ * was then, never vouched for as an admin's file (a replay of the store after Redis
  * was lost turned a quarantined forgery into tickets).
  */
 export async function* fileInputs(paths: string[], options: ReadMailOptions = {}): AsyncGenerator<ReplayInput> {

@@ -174,13 +174,13 @@ function ticketsByReport(workers: Worker[]): { actions: Map<string, TicketCounts
       const key = reportKey(report.mailId, report.reportId);
       byReport.set(key, countActions((result as TicketJobResult | undefined)?.actions ?? [], byReport.get(key)));
     });
-    // a chunk that failed for good did what its attempts did: counted too (blind32 V5)
+    // a chunk that failed for good did what its attempts did: counted too
     worker.on('failed', (job: Job | undefined) => {
       if (!job?.finishedOn) return; // set when it failed for good, not when it is to be tried again
       const { report } = job.data as TicketJob;
       const key = reportKey(report.mailId, report.reportId);
       byReport.set(key, countActions(actionsOfEarlierAttempts(job), byReport.get(key)));
-      // said beside the report's line, not only in the totals (blind39 M5: "unchanged 4" read as nothing to do)
+      // said beside the report's line, not only in the totals ("unchanged 4" read as nothing to do)
       failed.set(key, (failed.get(key) ?? 0) + 1);
     });
   }
@@ -223,7 +223,7 @@ async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportEr
 /**
  * The lookups of a report for the plan. A directory that does not answer now (Graph's sign-in
  * host unreachable, a timeout) leaves this report's values not looked up, said, and the plan
- * goes on to the next mails (blind34 M8: the first such report ended the whole dry run); a
+ * goes on to the next mails (the first such report ended the whole dry run); a
  * real run retries the lookup instead.
  */
 async function lookedUpForPlan(job: ReportErrors, runtime: Runtime, print: Print | undefined): Promise<ResolveResult[]> {
@@ -329,7 +329,7 @@ function renderSummary(report: ReplayReport, tally: SessionTally, others: number
       lines.push(`${m.source}: report ${r.reportId}: tickets ${formatCounts(r.tickets ?? {})}${failed}`);
     }
   }
-  // what the mails listed, not what the workers finished: a report one of whose jobs failed listed its errors all the same (blind57 O1)
+  // what the mails listed, not what the workers finished: a report one of whose jobs failed listed its errors all the same
   const read: Record<string, number> = {};
   for (const r of mails.flatMap((m) => m.reports)) for (const [c, n] of Object.entries(r.categories)) read[c] = (read[c] ?? 0) + n;
   const short = mails.flatMap((m) => m.reports).filter((r) => r.failedJobs).length;
@@ -344,7 +344,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
   const config = cliConfig();
   const logger = cliLogger(config);
   const runtime = await openRuntime(config, logger);
-  // a replay writes what an evicting Redis may drop again (blind54 E5): said as a long-running command says it
+  // a replay writes what an evicting Redis may drop again: said as a long-running command says it
   await warnIfEvicting(runtime.redis.client, logger);
   // the text form shows mail text (subjects, names, reasons): a control character in it is shown, not obeyed
   const print: Print = (line = '') => process.stdout.write(`${terminalText(line)}\n`);
@@ -375,7 +375,7 @@ export async function runReplay(paths: string[], opts: ReplayOptions): Promise<n
       for (const m of mails) {
         for (const r of m.reports) {
           const key = reportKey(m.mailId, r.reportId);
-          // the report's own count, whichever worker applied it (blind37 L6: a worker running
+          // the report's own count, whichever worker applied it (a worker running
           // beside a --wait replay took most of the jobs, and the replay said "tickets: none")
           r.tickets = (await appliedTotals(runtime, closeJobs.get(key))) ?? tickets.actions.get(key) ?? {};
           if (tickets.failed.has(key)) r.failedJobs = tickets.failed.get(key);

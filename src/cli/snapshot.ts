@@ -85,7 +85,7 @@ export async function importSnapshot(file: string, opts: SnapshotImportOptions):
     const kept = storedTenants(config.graph.snapshotDir).find((t) => saved.path.startsWith(join(config.graph.snapshotDir, t.folder, '/')));
     if (kept) process.stdout.write(`tenant ${label(kept)}: domains ${kept.tenant.domains.join(', ') || '(none)'}${opts.domain ? '' : ' (read from its users\' UPNs and its mailboxes\' and groups\' addresses; --domain sets them)'}; ${describeParts(kept)}\n`);
     for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
-    // another customer's export under this tenant's name would name that customer's users as holders (blind34 M7)
+    // another customer's export under this tenant's name would name that customer's users as holders
     const foreign = opts.domain && imported.domains.length && !imported.domains.some((d) => domains.includes(d.toLowerCase()));
     if (foreign) {
       process.stderr.write(`warning: none of the file's users, mailboxes or groups is in ${domains.join(', ')}: its own are in ${imported.domains.slice(0, 5).join(', ')}. Is it this tenant's export?\n`);

@@ -38,7 +38,7 @@ async function openProblems(redis: RedisClient, prefix: string): Promise<Map<str
   const byTenant = new Map<string, Record<string, number>>();
   for await (const states of scanKeyStates(redis, prefix)) {
     for (const state of states) {
-      // a state moved to the tenant's name of now (movedTo) is counted there, not under the old name (blind55 U2)
+      // a state moved to the tenant's name of now (movedTo) is counted there, not under the old name
       if (state.status !== 'open' || state.movedTo) continue;
       const tenant = streamTenant(state.stream);
       const counts = byTenant.get(tenant) ?? {};
@@ -71,7 +71,7 @@ export interface StatusReport {
     total: number;
     byTenant: Record<string, Record<string, number>>;
     names: Record<string, string>;
-    /** Tenant keys no entry of the tenants file matched (blind58 M4): not looked up in Graph; absent without a file. */
+    /** Tenant keys no entry of the tenants file matched: not looked up in Graph; absent without a file. */
     unknown?: string[];
   };
   quarantined: number;
@@ -136,7 +136,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
         byStatus,
         recent: mails.slice(0, opts.recent).map((m) => ({ firstSeen: m.firstSeen, mailId: m.mailId, origin: m.origin, status: m.status, reason: m.reason })),
       },
-      // a tenants file keys its tenants by id: their names beside (blind34 M9)
+      // a tenants file keys its tenants by id: their names beside
       openProblems: {
         total,
         byTenant: Object.fromEntries([...problems.entries()].sort()),
@@ -160,7 +160,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
 function renderStatus(s: StatusReport): string[] {
   const lines = [`Redis: ${s.redis}`, `Mails: ${s.mails.total} (${formatCounts(s.mails.byStatus)})`];
   for (const m of s.mails.recent) lines.push(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
-  // syncdesk's own record: what an agent did in the desk since shows from the tenant's next report (blind53 A7)
+  // syncdesk's own record: what an agent did in the desk since shows from the tenant's next report
   lines.push(`Open problems: ${s.openProblems.total}${s.openProblems.total ? " (as the last reports left them: an agent's changes in the desk count from the next report)" : ''}`);
   for (const [tenant, counts] of Object.entries(s.openProblems.byTenant)) {
     const name = s.openProblems.names[tenant];

@@ -94,7 +94,7 @@ export function configuredGroup(value: string): ServiceNowReference {
 /**
  * A group or company syncdesk sets (SERVICENOW_ASSIGNMENT_GROUP, a tenant's `desk.servicenow`)
  * is one record, by sys_id or exact name, as the sink looks it up: otherwise every create of
- * its incidents fails (blind32 V3).
+ * its incidents fails.
  */
 export async function checkServiceNowReference(api: AxiosInstance, ref: ServiceNowReference): Promise<CheckResult> {
   return (await lookUpServiceNowReference(api, ref)).result;
@@ -103,7 +103,7 @@ export async function checkServiceNowReference(api: AxiosInstance, ref: ServiceN
 /**
  * The groups or companies tenants route their incidents to (a tenants file's
  * `desk.servicenow.<key>`), one row per record: tenants that name one group by its name and by
- * its sys_id share a row, as they share the group (blind39 M7). A value that names no one
+ * its sys_id share a row, as they share the group. A value that names no one
  * record keeps a row of its own.
  */
 export async function checkServiceNowRoutes(
@@ -187,7 +187,7 @@ export async function checkZendeskSolve(api: AxiosInstance, zd: Config['ticket']
     );
   }
   if (zd.assigneeEmail) {
-    // every create names the assignee: one that is no agent fails them all with 422 (blind32 V4)
+    // every create names the assignee: one that is no agent fails them all with 422
     const found = await api.get('/api/v2/users/search', { params: { query: `email:${zd.assigneeEmail}` } });
     const ubad = httpProblem(check, 'user search', found, 'check ZENDESK_EMAIL and ZENDESK_TOKEN');
     if (ubad) return ubad;

@@ -77,7 +77,7 @@ export function configuredSignIn(g: Config['graph']): SignInPlace {
 
 /**
  * The AADSTS code of an Entra error, and what to do about the usual ones, naming the host that
- * was tried and the settings that chose it (blind63 C4: a GCC High sign-in that failed was
+ * was tried and the settings that chose it (a GCC High sign-in that failed was
  * sent to fix login.microsoftonline.com, and a tenants-file entry to GRAPH_TENANT_ID).
  */
 export function tokenFix(err: unknown, at: SignInPlace): string {
@@ -85,9 +85,9 @@ export function tokenFix(err: unknown, at: SignInPlace): string {
   const host = new URL(at.authorityHost).host;
   const cloudSetting = at.fromFile ? "the entry's cloud in the tenants file" : 'GRAPH_CLOUD';
   if ((err as { code?: string })?.code === ('SignInHostUnreachable' satisfies SignInFailure)) {
-    // a certificate the host does not trust is a TLS-inspecting proxy as a rule (blind40 G5), not a closed path
+    // a certificate the host does not trust is a TLS-inspecting proxy as a rule, not a closed path
     if (UNTRUSTED_CERTIFICATE.test(text)) return "trust the certificate's issuer: the CA of a TLS-inspecting proxy in a PEM file named by NODE_EXTRA_CA_CERTS (read when the process starts), or the host's clock if the certificate is not yet or no longer valid";
-    // blind58 M5: the tenant's own authorityHost was wrong, and the fix named the global settings
+    // the tenant's own authorityHost was wrong, and the fix named the global settings
     const where = at.ownHost ? "the tenant's authorityHost in the tenants file" : `${cloudSetting} / GRAPH_AUTHORITY_HOST`;
     return `let this host reach ${host} (firewall, proxy, DNS), or correct ${where}`;
   }

@@ -80,8 +80,8 @@ export async function checkGraphMail(config: Config, options: { timeoutMs?: numb
     return [fail(name, `no token (${errorText(err)})`, tokenFix(err, configuredSignIn(config.graph)))];
   }
   const roles = tokenRoles(token);
-  // Exchange's RBAC for Applications grants a mailbox without any role in the token (blind42
-  // K1: the README's least-privilege setup): the token alone proves nothing; the folder says
+  // Exchange's RBAC for Applications grants a mailbox without any role in the token (the
+  // README's least-privilege setup): the token alone proves nothing; the folder says
   const inToken = roles ? roles.filter((r) => r.startsWith('Mail.')) : null;
   const tokenSays = inToken === null ? '' : `the app's token carries ${inToken.length ? inToken.join(', ') : 'no mail permission'}`;
   try {

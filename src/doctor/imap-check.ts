@@ -18,7 +18,7 @@ function loginFix(config: Config, err: unknown, env: Record<string, string | und
   const text = errorText(err);
   const said = `${(err as { code?: string })?.code ?? ''} ${text}`;
   const { host, port, proxy } = config.imap;
-  // no token at all: the sign-in failed, which neither the IMAP host nor the app's Exchange permissions explain (blind63 C1)
+  // no token at all: the sign-in failed, which neither the IMAP host nor the app's Exchange permissions explain
   if (config.imap.auth === 'oauth2' && (/AADSTS\d+/.test(said) || /^SignInHost/.test((err as { code?: string })?.code ?? ''))) {
     return tokenFix(err, configuredSignIn(config.graph));
   }
@@ -33,7 +33,7 @@ function loginFix(config: Config, err: unknown, env: Record<string, string | und
     return `check IMAP_HOST and IMAP_PORT (imap.host ${host}, imap.port ${port}); IMAP does not go through HTTPS_PROXY: if ${host} is reached only through the proxy, set IMAP_PROXY (imap.proxy) to it (${maskUrlUserinfo(envProxy)}, if it tunnels with CONNECT)`;
   }
   if (config.imap.auth === 'oauth2') {
-    // in a national cloud, Connect-ExchangeOnline reaches the global cloud unless told (blind63b N3)
+    // in a national cloud, Connect-ExchangeOnline reaches the global cloud unless told
     const cloud = config.graph.cloud;
     const connect = cloud === 'global' ? '' : `, in the ${cloudLabel(cloud)} cloud (Connect-ExchangeOnline -ExchangeEnvironmentName ${environmentNames(cloud).exo})`;
     return `OAuth2 (IMAP_AUTH=oauth2): the app needs the Office 365 Exchange Online permission IMAP.AccessAsApp with admin consent, a service principal in Exchange (New-ServicePrincipal) and FullAccess on the mailbox (Add-MailboxPermission)${connect}`;

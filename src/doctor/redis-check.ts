@@ -38,7 +38,7 @@ async function inspect(client: RedisClient): Promise<ServerFacts> {
   return { version, policy: await maxmemoryPolicy(client), clusterNode: await isClusterNode(client), memory: { used: bytes('used_memory'), max: bytes('maxmemory') } };
 }
 
-/** Where Redis's memory is that full, writes are near refusal: an OOM stops every queue write (blind54 E4). */
+/** Where Redis's memory is that full, writes are near refusal: an OOM stops every queue write. */
 const FULL_SHARE = 0.9;
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 

@@ -20,7 +20,7 @@ export async function checkWritableDir(check: string, dir: string, key: string):
   }
 }
 
-/** What of the folder every local user can read (the folder listed, its files), said in words; null for nothing (blind36 U4). */
+/** What of the folder every local user can read (the folder listed, its files), said in words; null for nothing. */
 async function readableByOthers(dir: string): Promise<string | null> {
   const listed = ((await stat(dir)).mode & 0o005) === 0o005;
   let files = 0;

@@ -2,8 +2,8 @@ import type { ParsedReport } from '../../schemas/report.schema.ts';
 import type { TenantDirectory, TenantEntry } from '../resolve/tenants.ts';
 
 /**
- * A forwarder the tenants file lists for its customers vouches for their reports only
- * (blind34 M5, blind35 S1): one customer's admin must not file tickets, with anchors of
+ * A forwarder the tenants file lists for its customers vouches for their reports only:
+ * one customer's admin must not file tickets, with anchors of
  * his choosing, into another customer's. The reason to hold the mail back, or null when each
  * report names none of the file's other tenants (one that names no known tenant is routed by
  * its forwarder, as before). A forwarder in ALLOWED_FORWARDERS (an MSP's own address)

@@ -16,7 +16,7 @@ export interface DeltaState {
   updatedAt: string;
   /**
    * The sweep request (sweep-request.ts) the round behind this link answered: a new process
-   * must know it, or it took every kept request for a new one (blind42 K3: a full round of the
+   * must know it, or it took every kept request for a new one (a full round of the
    * folder at every start for a day after one `failed retry`). Absent: none answered yet.
    */
   sweep?: string;

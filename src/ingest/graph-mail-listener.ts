@@ -91,7 +91,7 @@ export function createGraphMailListener(deps: GraphMailListenerDeps): GraphMailL
       const f = fetched[i]!;
       if (!('source' in f)) continue; // failed: below
       if (!f.source) {
-        // moved or deleted since the delta listed it: said, so a report a rule or a colleague moved away can be replayed from where it went (blind42 K7)
+        // moved or deleted since the delta listed it: said, so a report a rule or a colleague moved away can be replayed from where it went
         log.info({ code: 'mail_gone', graphId: item.id, messageId: item.internetMessageId, receivedAt: item.receivedDateTime }, 'a mail left the folder before its content was read (moved or deleted; by syncdesk itself before a restart, or by someone): passed over; `syncdesk replay --graph --folder` reads it where it went');
         continue;
       }

@@ -232,7 +232,7 @@ function createGraphMailbox(client: Client, address: string, options: GraphMailb
         const itemLevel = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 && ![401, 403, 408, 429].includes(e.statusCode);
         if (CONTENT_REFUSED.test(e.code ?? '') || itemLevel) throw new PermanentError(`Exchange will not give its content (${said})`, MESSAGE_REFUSED);
         // a 5xx for one message while the delta answered (the client retried 503/504 already): that
-        // message's trouble, counted round by round like a 500 (blind42 K2: a 503 every time was the whole mailbox's)
+        // message's trouble, counted round by round like a 500 (a 503 every time was the whole mailbox's)
         if (e.statusCode !== undefined && e.statusCode >= 500) throw new TransientError(`Exchange failed to give its content (${said})`, MESSAGE_FAILED);
         throw mailError(e, `$value of ${id}`, address);
       }

@@ -32,7 +32,7 @@ export interface ImapMailSourceOptions {
 
 /**
  * Exchange Online app-only IMAP (client credentials) with the GRAPH_* app, in GRAPH_CLOUD: its
- * sign-in host and its Exchange resource (blind63 C1: a GCC High app's secret went to the
+ * sign-in host and its Exchange resource (a GCC High app's secret went to the
  * global sign-in host for a global token). The token lives about an hour.
  */
 function defaultAccessTokenProvider(config: Config): AccessTokenProvider {

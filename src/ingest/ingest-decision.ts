@@ -95,7 +95,7 @@ const RUN_COPY = 'run-copy ';
  * What every copy of one report shares, whichever mail carries it: its tenant, its run (the
  * time it covers, or its tracking id, or else when Microsoft sent it) and its errors. An admin's
  * inline forward has a Message-ID of its own (the report's is gone), so without this key such a
- * copy read as a report of its own (blind31 R5). Null when the report states no time at all:
+ * copy read as a report of its own. Null when the report states no time at all:
  * two days' reports listing the same errors would then be one.
  */
 export function runCopyKey(r: ParsedReport): string | null {
@@ -109,7 +109,7 @@ export function runCopyKey(r: ParsedReport): string | null {
 }
 
 /**
- * A layout that states no run (the Entra-era table with a subject without date, blind42 K6):
+ * A layout that states no run (the Entra-era table with a subject without date):
  * when Microsoft sent it, to the minute, the precision of an Outlook forward header's "Sent:"
  * (the original's Date header has seconds). Two forwards read the same minute when their
  * forwarders' Date headers have the same zone (a zoneless "Sent:" is read in it).
@@ -168,7 +168,7 @@ export async function decideIngest(input: DecisionInput, look: IngestLookups): P
     if (readsMore(errors, owner)) fuller ??= { messageId, errors, owner };
     else taken.push({ messageId, ownerMailId: owner.mailId });
   }
-  // forced: the mail, or one of its reports in another mail, was handled before (blind31 R8)
+  // forced: the mail, or one of its reports in another mail, was handled before
   const forced = !!input.force && (entry !== null || (await someOwnedElsewhere(keys, mailId, look)));
   const queue = { step: 'queue' as const, mailId, entry, verdict, outcome, reports: outcome.reports, claims, forced, leftOut: [], ...(fuller && { fuller }) };
   return withoutTaken(queue, taken);
@@ -219,7 +219,7 @@ export function describeDecision(d: IngestDecision): { outcome: MailOutcome; sta
       if (d.entry.status === 'not-a-report') return { outcome: 'not-a-report', status: 'not-a-report', reason: d.entry.reason ?? 'not a report (seen before)' };
       const of = d.entry.duplicateOf ? ` of ${d.entry.duplicateOf}` : '';
       const seen = { outcome: 'duplicate', status: 'duplicate', reason: `already ingested${of} on ${d.entry.firstSeen} (${d.entry.status})` } as const;
-      // seen before and kept unread then: still unread now (blind31 R7: a second replay read as all done)
+      // seen before and kept unread then: still unread now (a second replay read as all done)
       return d.entry.status === 'rejected' ? { ...seen, keptUnread: true } : seen;
     }
     case 'too-large':

@@ -87,7 +87,7 @@ export interface IngestorDeps {
   config: Config;
   logger: Logger;
   trust?: SenderTrust;
-  /** The tenants file: its forwarders are trusted as ALLOWED_FORWARDERS are (blind34 M5: an MSP lists each customer's there), for their own tenants' reports. */
+  /** The tenants file: its forwarders are trusted as ALLOWED_FORWARDERS are (an MSP lists each customer's there), for their own tenants' reports. */
   tenants?: TenantDirectory | null;
   /** The parser (defaults to the real one); `opened` hears the decoded documents, so sender trust need not decode the mail again. */
   parse?: (raw: Buffer, opened?: (docs: readonly MailDocument[]) => void) => Promise<ParseOutcome>;

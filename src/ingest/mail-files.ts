@@ -129,7 +129,7 @@ async function listDirectory(dir: string, passOver: PassOver, notMail: (path: st
         await walk(full);
       } else if (entry.isFile() && !entry.name.startsWith('.')) {
         if (MAIL_EXTENSIONS.has(extname(entry.name).toLowerCase()) || (await hasMailHead(full))) found.push(full);
-        // the mail store's record beside its mail (blind43 D11: named "no mail" at every replay of the store)
+        // the mail store's record beside its mail (named "no mail" at every replay of the store)
         else if (!isStoreSidecar(entry.name, names)) notMail(full);
       }
     }

@@ -30,7 +30,7 @@ export interface StoredMailRecord {
   storedAt: string;
   /**
    * The admin's word the mail was first taken on (a replayed file), null when sender trust
-   * judged it: a replay of the store after Redis was lost judges it again (blind43 D7). Absent
+   * judged it: a replay of the store after Redis was lost judges it again. Absent
    * in records kept before it was written.
    */
   vouched?: string | null;

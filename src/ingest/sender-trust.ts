@@ -119,7 +119,7 @@ const passCount = (auth: ServerAuth): number => PASSES.filter((m) => auth.result
 
 /**
  * The trusted servers' verdict on a mail: the topmost Authentication-Results of a trusted
- * authserv-id that its server can have written (blind35 S2). A server adds its results above
+ * authserv-id that its server can have written. A server adds its results above
  * the Received line it wrote on taking the mail; results of its id below every Received line
  * it wrote were in the mail before it got there: the sender wrote them (RFC 8601 §7.1), and
  * they pass wherever the server adds none of its own. They are ignored, and said. (A server
@@ -176,7 +176,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       (r) => r.status.result === 'pass' && fromDomain !== null && (r.signingDomain.toLowerCase() === fromDomain || fromDomain.endsWith(`.${r.signingDomain.toLowerCase()}`)),
     );
     // mailauth answers an unsigned mail with one result and no signing domain: said as its result alone;
-    // a signature whose body hash no longer matches says so (blind38 G5: "neutral" alone sent no one to the banner rule)
+    // a signature whose body hash no longer matches says so ("neutral" alone sent no one to the banner rule)
     const dkim = auth?.dkim.results.length
       ? auth.dkim.results.map((r) => (r.signingDomain ? `${r.signingDomain}:${r.status.result}` : r.status.result) + (BODY_CHANGED_RE.test(r.status.comment ?? '') ? ` (${BODY_CHANGED})` : '')).join(',')
       : 'none';
@@ -189,7 +189,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       arcDmarcPass =
         arc === 'pass' && trustedIds.has(sealer) && aar.dmarc?.result === 'pass' && (!aar.dmarc.header?.from || aar.dmarc.header.from.toLowerCase() === fromDomain);
       // a seal is trusted by its signing domain (d=): the authserv-id inside its results is only
-      // what the sealer wrote, and any domain can seal (blind38 G2: the reason must name the sealer)
+      // what the sealer wrote, and any domain can seal (the reason must name the sealer)
       if (arc === 'pass') arc = `pass (sealed by ${sealer}${trustedIds.has(sealer) ? '' : `, not trusted: TRUSTED_AUTHSERV_IDS lists a sealer by its d=`})`;
     }
     const serverFromOk = (props: Record<string, string>): boolean => !props['header.from'] || props['header.from'].toLowerCase() === fromDomain;
@@ -243,7 +243,7 @@ export function createSenderTrust(options: SenderTrustOptions): SenderTrust {
       }
       if (from && known.has(from))
         return { trusted: false, reason: `claims Microsoft sender ${from} without a DMARC pass (${failure})`, sender: from, checks: outer.checks };
-      // a Cyrillic о in "micrоsoftonline.com" reads as a false alarm unless said (blind35 S7)
+      // a Cyrillic о in "micrоsoftonline.com" reads as a false alarm unless said
       const looks = from ? lookAlikes(from) : [];
       const lookAlike = looks.length ? `; the address holds characters that look like others: ${looks.join(', ')} (${spelledOut(from!)})` : '';
       // a group or list that put its own From over Microsoft's (Google Groups' "via"): say so, and how to take it

@@ -22,7 +22,7 @@ export function bracketIn(message: string): Attribute[] | null {
     const start = shape.lastIndexOf('[', close);
     const list = listIn(message.slice(start + 1, close));
     if (list) return list;
-    // a value's own pair ("cn=john[1]", blind50): the list is the bracket still open around it
+    // a value's own pair ("cn=john[1]"): the list is the bracket still open around it
     const outer = start > from ? shape.lastIndexOf('[', start - 1) : -1;
     if (outer >= from) {
       LIST_WITH_PAIRS.lastIndex = outer;

@@ -27,8 +27,8 @@ export function parseAttributeList(list: string): Attribute[] {
     let end = entryEnd(inner, from);
     let entry = inner.slice(from, end);
     // an X.400 or a UM address holds `;` of its own ("X400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;",
-    // "EUM:1234;phone-context=contoso.com"): its parts, each "key=value", stay with it (blind45 Q10,
-    // blind50), and so does its own final `;` before the list's (";;")
+    // "EUM:1234;phone-context=contoso.com"): its parts, each "key=value", stay with it,
+    // and so does its own final `;` before the list's (";;")
     if (OWN_SEMICOLONS_RE.test(entry)) {
       while (end < inner.length && ADDRESS_PART_RE.test(inner.slice(end + 1, entryEnd(inner, end + 1)))) end = entryEnd(inner, end + 1);
       if (inner.charCodeAt(end) === 0x3b && inner.charCodeAt(end + 1) === 0x3b) end++;
@@ -53,7 +53,7 @@ const ADDRESS_PART_RE = /^\s*[A-Za-z][\w-]*=/;
 
 /** Adds what one entry of a bracket list says to `attributes`; returns the attribute its values now belong to. */
 function addEntry(rawEntry: string, current: string | null, attributes: Attribute[]): string | null {
-  // a name in a paste's markdown bold ("[**ProxyAddresses**SMTP:…]", a chat or a page's source: blind66b N1)
+  // a name in a paste's markdown bold ("[**ProxyAddresses**SMTP:…]", a chat or a page's source)
   const trimmed = rawEntry.trim();
   const entry = trimmed.charCodeAt(0) === 0x2a ? trimmed.replace(MARKDOWN_BOLD_NAME, '$1 ') : trimmed;
   // "[UserPrincipalName john@contoso.com;.]" (a localized template's stray full stop) and "[None]" name nothing

@@ -80,7 +80,7 @@ const CUES: [ErrorCategory, RegExp][] = [
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
   [
     'DuplicateAttribute',
-    // zh and ko as Microsoft's translations of the duplicate sentence word it ("已经与…相关联", "이미 연결"; blind66 P5)
+    // zh and ko as Microsoft's translations of the duplicate sentence word it ("已经与…相关联", "이미 연결")
     /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan|重复|已经与|已與|已存在|이미 (?:연결|있)|중복/i,
   ],
   [
@@ -108,7 +108,7 @@ export function categoryOfWording(text: string): ErrorCategory | null {
 /**
  * "This object has been updated …, but": the object synced and only the value was set aside (en,
  * de, ja). KB 3166795's German has it both as "wurde in … aktualisiert, aber" and "wurde in …,
- * jedoch mit einigen geänderten Eigenschaften aktualisiert" (blind65 P1).
+ * jedoch mit einigen geänderten Eigenschaften aktualisiert".
  */
 const QUARANTINE_CUES = /has been updated in|but with some modified properties|wurde in .{0,60}aktualisiert, aber|mit einigen geänderten Eigenschaften aktualisiert|更新されましたが/i;
 

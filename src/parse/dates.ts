@@ -236,7 +236,7 @@ export function parseLooseDate(input: string | null | undefined, options: LooseD
     if (pm === true && hours < 12) hours += 12;
     if (pm === false && hours === 12) hours = 0;
   } else {
-    // an hour alone with its day period ("Monday, March 9, 2026 6 PM GMT", blind52): not midnight
+    // an hour alone with its day period ("Monday, March 9, 2026 6 PM GMT"): not midnight
     const hour = HOUR_ALONE.exec(rest);
     const pm = hour ? words().dayPeriods.get(wordKey(hour[2]!)) : undefined;
     if (hour && pm !== undefined) {

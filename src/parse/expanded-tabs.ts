@@ -8,7 +8,7 @@ import { EMAIL_RE, canonicalObjectType, fieldRole, looksLikeObjectId, type Field
 /**
  * A tab-separated table (Outlook's and Thunderbird's plain text of the report's table) whose
  * tabs a client turned into spaces before it hard-wrapped the lines: a reply of a reply, a
- * script that expands tabs (blind33 B2, B3). A tab expanded to the next tab stop leaves one
+ * script that expands tabs. A tab expanded to the next tab stop leaves one
  * space or more, and the wrapped lines of a row run on from the left margin:
  *
  *   Identity<TAB>Error Description<TAB>Source Anchor        (or the same with spaces)
@@ -42,7 +42,7 @@ export function restoreExpandedTabs(lines: string[]): string[] {
 
 /**
  * A table whose tabs a client turned into a fixed run of spaces (two or more), each row on one
- * line (blind44 P8: read as columns of a dump, sentences were cut into cells): under a header of
+ * line (read as columns of a dump, sentences were cut into cells): under a header of
  * known column names parted by such runs, a run of lines that each part into as many cells as
  * the header has names is written back with its tabs. Only a block of such lines, each a row
  * with a description that reads as an error: a dump aligned in columns wraps its cells onto
@@ -227,7 +227,7 @@ function tableHeader(lines: string[], i: number): Header | null {
   const spaced = !line.includes('\t');
   const names = spaced ? columnNames(line.trim()) : line.split('\t').map((c) => c.trim());
   const roles = names?.map(fieldRole);
-  // an error code's column may stand between the two (blind44 P2: "Identity, Error Name, Error Description")
+  // an error code's column may stand between the two ("Identity, Error Name, Error Description")
   // (under a tabbed header only: a spaced one with a code column is a dump's, aligned in columns)
   if (!names || !roles || roles.length < 2 || roles[0] !== 'identity' || roles[descriptionColumn(roles)] !== 'description' || (spaced && roles[1] !== 'description')) return null;
   return firstRow(next) ? { names, roles, spaced } : null;

@@ -54,7 +54,7 @@ export class ErrorExtractor implements BlockSink {
       return;
     }
     if (block.cutOff) {
-      // half a row may be half a value ("SMTP:bob@north"): a problem that does not exist, kept as text (blind31 R1)
+      // half a row may be half a value ("SMTP:bob@north"): a problem that does not exist, kept as text
       this.endText();
       if (this.out.unparsed.length < MAX_UNPARSED) this.out.unparsed.push(`a row the mail's cut-off end left unfinished: ${block.cells.filter(isFilled).join(' | ')}`);
       return;
@@ -174,9 +174,9 @@ export class ErrorExtractor implements BlockSink {
 /**
  * "Unable to update this object" in one of Microsoft's translations, with what the error is about
  * (a bracketed attribute list, or an error's wording): a row that starts the list even with no
- * English lead-in above it (a Japanese row quoted by Microsoft Japan's blog, a Chinese one:
- * blind66 P2, P5). The words alone are no row: a forwarder's German note saying them is prose
- * (blind66b N4). English needs no such rule: its sentences are read wherever they are.
+ * English lead-in above it (a Japanese row quoted by Microsoft Japan's blog, a Chinese
+ * one). The words alone are no row: a forwarder's German note saying them is prose.
+ * English needs no such rule: its sentences are read wherever they are.
  */
 function translatedRow(text: string): boolean {
   return UNABLE_TO_UPDATE.test(text) && (bracketIn(text) !== null || categoryOfWording(text) !== null);

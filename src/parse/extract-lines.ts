@@ -144,7 +144,7 @@ export function processLines(lines: Line[], out: Extraction): void {
     group.section ??= line.section ?? first?.section;
     const label = errorAsDescription(spaced.get(line) ?? parseLabel(line.text, inferred));
     if (!label) {
-      // a known error sentence is never a wrapped value ("User:" with nothing after it, then the quota error: blind49)
+      // a known error sentence is never a wrapped value ("User:" with nothing after it, then the quota error)
       if (awaiting && !startsWithKnownError(line.text.trim())) group.fields.set(awaiting, line.text.trim());
       else (group.desc ?? group.free).push(line);
       awaiting = null;

@@ -22,7 +22,7 @@ export interface Extraction {
   /**
    * Records of prose alone (no object, no value, no known sentence): if an error table follows
    * ("Sync failed for the objects below"), or the mail holds real errors beside them (a note, a
-   * disclaimer), they were prose around the list, and the extractor takes them back (blind49).
+   * disclaimer), they were prose around the list, and the extractor takes them back.
    */
   loose?: SyncError[];
 }
@@ -151,7 +151,7 @@ export function looksLikeIdentity(text: string): boolean {
   if (EMAIL_RE.test(t)) return true;
   if (!t || t.length > 80 || t.split(/\s+/).length > 6) return false;
   // a sentence's end or a label's colon, ASCII or full-width (CJK): no name
-  // a known error's name ("DeletingCloudOnlyObjectNotAllowed" on a line of its own) names no object (blind66 P3)
+  // a known error's name ("DeletingCloudOnlyObjectNotAllowed" on a line of its own) names no object
   return !/[:.!?。！？：]$/.test(t) && !/[:：]/.test(t) && !isBoilerplate(t) && !ERRORISH.test(t) && !isDateLike(t) && !isKnownCode(t);
 }
 

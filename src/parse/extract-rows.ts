@@ -138,7 +138,7 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
 
 /**
  * The row's on-premises id once `next`, another id column, is read: the first, unless it is a
- * GUID and `next` a base64 source anchor, which is what sync matches on (blind33 B1: a row with
+ * GUID and `next` a base64 source anchor, which is what sync matches on (a row with
  * "Source Anchor" and an "Object ID" GUID after it took the GUID, which may be the cloud's).
  */
 function anchorOf(current: string | null, next: string): string {

@@ -41,7 +41,7 @@ const P = PRODUCT;
  * Microsoft's bracketed attribute list, "[UserPrincipalName ann@contoso.com;]". A value may hold
  * a pair of its own: a binary attribute is printed as its .NET type name,
  * "[OnPremiseSecurityIdentifier System.Byte[];]" (an export error quoted by orbid365.be), and a
- * DN or X500 value may end "cn=john[1]" (blind50).
+ * DN or X500 value may end "cn=john[1]".
  */
 const BRACKET_LIST = '\\[(?:\\[[^[\\]]*\\]|[^\\]])*\\]';
 const none = (): Attribute[] => [];
@@ -49,7 +49,7 @@ const none = (): Attribute[] => [];
 const FAMILIES: Family[] = [
   {
     id: 'duplicate-associated',
-    // "may" in the mails, "might" in Microsoft's newer pages and books that quote them (blind66 P4): the anchor holds neither
+    // "may" in the mails, "might" in Microsoft's newer pages and books that quote them: the anchor holds neither
     anchor: words('be associated with another'),
     category: 'DuplicateAttribute',
     re: new RegExp(

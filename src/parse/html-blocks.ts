@@ -19,7 +19,7 @@ const BREAK_TAGS = new Set(['hr', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h
 /**
  * The table part an element's inline style makes it, as a browser lays it out: a sanitiser
  * that keeps no table markup writes a report's table as divs (or spans) styled
- * `display:table`, `table-row` and `table-cell` (blind45 Q1). Row groups (`table-row-group`)
+ * `display:table`, `table-row` and `table-cell`. Row groups (`table-row-group`)
  * need nothing: a row needs no tbody here either.
  */
 const DISPLAY_ROLE_RE = /(?:^|;)\s*display\s*:\s*table(-row|-cell)?\s*(?:!\s*important\s*)?(?:;|$)/i;

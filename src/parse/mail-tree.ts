@@ -235,7 +235,7 @@ function sentAtOf(mail: ParsedMail): string | null {
 /**
  * With no Date to read, the first relay's time in the Received headers (after each one's `;`):
  * the mail's own record of when it was sent, where else a replay could only date it by when
- * it is replayed, which would make an old report the newest (blind52 T1).
+ * it is replayed, which would make an old report the newest.
  */
 function deliveredAt(lines: ReadonlyArray<{ key: string; line: string }>): string | null {
   const times = lines

@@ -42,7 +42,7 @@ export const ERRORISH_STRONG =
 /**
  * "Unable to update this object" in Microsoft's translations: a row in any of these languages is
  * an error whatever it goes on to say, and one that names no known error is still one record
- * (Unknown), not a line passed over (blind66 P5: Chinese and Korean rows). German and Japanese as
+ * (Unknown), not a line passed over (Chinese and Korean rows). German and Japanese as
  * real mails and KBs quote them, Chinese and Korean as Microsoft's translated pages word the
  * sentence; the others are inferred from those pages' wording.
  */

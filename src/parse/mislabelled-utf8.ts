@@ -88,7 +88,7 @@ const CHARSET_PARAM_RE = /(charset\s*=\s*(?:3D)?["']?)([\w.:-]+)/gi;
 /**
  * The opposite mislabel: windows-1252 bytes under a UTF-8 label (a gateway or script that
  * re-labels what it relays: "Renée" comes out "Ren\uFFFDe", and the display names the lookups
- * search for are lost; blind44 P11). The mail with every UTF-8 label made windows-1252, to
+ * search for are lost). The mail with every UTF-8 label made windows-1252, to
  * decode again; that reading is kept only where it reads cleanly and holds no UTF-8 sequence
  * (`holdsUtf8`): real UTF-8 with one stray byte keeps its UTF-8 reading.
  */

@@ -85,7 +85,7 @@ async function parseWithin(raw: Buffer, opened: ParseOptions['opened']): Promise
   // An automatic reply or list mail is no report even when it quotes one in full.
   const outerReason = docs[0] ? notAReportReason(docs[0]) : null;
   if (outerReason) {
-    // a desk's notification that quotes a report (blind33 B4) stays rejected (syncdesk writes to
+    // a desk's notification that quotes a report stays rejected (syncdesk writes to
     // desks: their mail must never loop back in), but the admin learns a report is inside
     const quoted = quotedRows(docs);
     const inside = quoted ? `, though it quotes ${quoted} error row(s) of a report: the report itself, or a person's forward of it, is what is read` : '';
@@ -167,7 +167,7 @@ function readReports(doc: MailDocument, haveInner: boolean, why: string[]): Pars
   // text around the error table, and in small label rows.
   const body = new ReportBody();
   if (doc.html) readHtml(doc.html, body);
-  // a gateway rewrites the links of a text body in place (blind38 G3: Proofpoint's wrapper of the
+  // a gateway rewrites the links of a text body in place (Proofpoint's wrapper of the
   // KB link in every error text went into tickets, the customer's token with it); in HTML it
   // rewrites the href, which is never read
   else for (const block of textToBlocks(unwrapProtectedLinks(doc.text ?? ''))) body.add(block);
@@ -295,7 +295,7 @@ function buildReport(
 /**
  * The run time a report states, unless it is later than the report was sent: a report is sent
  * after its run, so such a time was read wrong (day and month swapped, a zone not stated) and
- * would make the report newer than reports that came after it; its Date stands then (blind52 T5).
+ * would make the report newer than reports that came after it; its Date stands then.
  */
 function runBefore(reportedAt: string | null, sentAt: string | null, slackMs: number): string | null {
   return reportedAt && sentAt && Date.parse(reportedAt) > Date.parse(sentAt) + slackMs ? null : reportedAt;
@@ -304,7 +304,7 @@ function runBefore(reportedAt: string | null, sentAt: string | null, slackMs: nu
 /**
  * An inline forward's "Sent: Thursday, April 16, 2018 2:13 PM" is the forwarder's local time,
  * read with the offset of the mail that carries it: it may be off by as much as a zone can be.
- * A run stated in GMT four hours after it was no misreading (blind65 P2: an Outlook forward
+ * A run stated in GMT four hours after it was no misreading (an Outlook forward
  * lost its run time, and its place among the tenant's reports).
  */
 const FORWARD_ZONE_SLACK_MS = 14 * 3_600_000;

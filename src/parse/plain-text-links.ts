@@ -6,7 +6,7 @@
  * "From: Team <MSOnlineServicesTeam@MicrosoftOnline.com<mailto:MSOnlineServicesTeam@MicrosoftOnline.com>>".
  * Addresses in a report are links once any hop (Gmail, OWA, Word) made them so. The target is
  * no part of what the report says: left in, it became part of a value ("…@contoso.com<mailto:…>"),
- * a ticket no lookup could resolve and that a clean copy of the report did not match (blind28 B1, B2).
+ * a ticket no lookup could resolve and that a clean copy of the report did not match.
  *
  * A name and address as a header writes them ("Ann <ann@contoso.com>") has a space before the
  * bracket and no scheme in it, and stays.

@@ -49,7 +49,7 @@ function withAbbreviations(name: string, text: string, match: RegExpExecArray): 
   const rest = NAME_REST_RE.exec(after);
   if (rest && !NEW_SENTENCE_RE.test(rest[1]!)) return `${name}.${rest[1]}`;
   // "for tenant Contoso Ltd. UK.", "St. Mary's Hospital.": the first stop was an abbreviation's,
-  // and the line ends at the sentence's (blind34 M1: "Contoso Ltd" took another tenant's tickets)
+  // and the line ends at the sentence's ("Contoso Ltd" took another tenant's tickets)
   const tail = ABBREVIATED_END_RE.test(name) ? LINE_REST_RE.exec(after) : null;
   return tail ? `${name}.${tail[1]}` : name;
 }

@@ -29,7 +29,7 @@ export function runTime(report: Pick<ParsedReport, 'reportedAt' | 'sentAt'>): nu
 /**
  * The run of a report that no run time, Date or Received header dates and whose mail came from
  * a file or an mbox: the oldest there is. Dated by the replay's own clock it would be the
- * newest, and resolve what newer reports still list (blind52 T1); as the oldest it resolves
+ * newest, and resolve what newer reports still list; as the oldest it resolves
  * and reopens nothing a dated report decided, and its problems still get tickets.
  */
 export const UNDATED_RUN = new Date(0).toISOString();
@@ -103,9 +103,9 @@ export function objectDomains(errors: ParsedReport['errors']): string[] {
 
 /**
  * Keys syncdesk gave this report's tenant before its parser read names past an abbreviation's
- * dot (37aa500, blind34 M1): "for tenant Contoso Ltd. UK." was "contoso ltd", cut at the first
+ * dot (37aa500): "for tenant Contoso Ltd. UK." was "contoso ltd", cut at the first
  * stop that was no initial's. As aliases (ReportRef.tenantAliases) they keep the tickets opened
- * under that key the tenant's after an upgrade, instead of a second ticket each (blind36 U2).
+ * under that key the tenant's after an upgrade, instead of a second ticket each.
  */
 export function legacyTenantKeys(ref: Pick<ReportRef, 'tenant' | 'tenantKey'>): string[] {
   const { domain, id, name } = ref.tenant;

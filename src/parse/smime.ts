@@ -7,7 +7,7 @@ import { Constructed, fromBER, ObjectIdentifier, OctetString, Sequence, type Asn
  * only readable out of the signature's CMS structure: RFC 5652 SignedData, whose
  * encapContentInfo holds the signed MIME entity as an OCTET STRING (RFC 8551 §3.5.2). Reading it
  * needs no key. The signature is not checked: sender trust judges the mail by its DKIM and DMARC.
- * An enveloped (encrypted) message is no SignedData, and stays unread (blind29 C1).
+ * An enveloped (encrypted) message is no SignedData, and stays unread.
  */
 const SIGNED_DATA = '1.2.840.113549.1.7.2';
 

@@ -20,7 +20,7 @@ const REPLY_PREFIXES = ['re', 'aw', 'sv', 'antw', 'odp', 'ynt', 'r', 'rif', 'ref
 // "Redir.:" ends in a dot; "RE[2]:" counts
 const prefixRe = (words: readonly string[]): string => `(?:${words.join('|')})\\.?\\s*(?:\\[\\d+\\])?\\s*[:：]`;
 /**
- * What gateways, transport rules and lists write before a subject (blind38 G4): a bracketed,
+ * What gateways, transport rules and lists write before a subject: a bracketed,
  * parenthesised or braced tag of any words ("[EXTERNAL]", "[IT-alerts]", "[SUSPICIOUS MESSAGE]",
  * "(EXTERNAL)", "{Spam?}"), a starred one ("*EXTERNAL*"), or a gateway word with a colon
  * ("EXTERNAL:", "SPAM:"). A report's own subject starts with none of them, so any is a tag.

@@ -62,7 +62,7 @@ export function textToBlocks(text: string): Block[] {
     let line = lines[i]!;
     if (!line.trim()) {
       // one blank line between two "label: value" (or label<TAB>value) fields: a converter's paragraph
-      // per field, no end of the record they are in (blind45 Q2: the fields were read as loose lines)
+      // per field, no end of the record they are in (the fields were read as loose lines)
       if (i > 0 && isFieldLine(lines[i - 1]!) && i + 1 < lines.length && isFieldLine(lines[i + 1]!)) continue;
       endTabRow();
       // a blank line inside a tab table (between rows) does not end it; prose after one does,
@@ -92,8 +92,8 @@ export function textToBlocks(text: string): Block[] {
       addTabLine(tabs, line, endTabRow);
       continue;
     }
-    // the report's end ("Tracking ID: …", "Thank you") is no wrapped cell of the last row (blind34
-    // M11: the old layout's tracking line was glued onto the last row's source anchor)
+    // the report's end ("Tracking ID: …", "Thank you") is no wrapped cell of the last row (the
+    // old layout's tracking line was glued onto the last row's source anchor)
     if (tabs && REGION_END.test(line.trim())) endTabTable();
     if (tabs && (tabs.lead.length || (tabs.descriptionFirst && tabs.cells && tabs.cells.length >= tabs.columns))) {
       // the first lines of the next row's description, wrapped before its first tab
@@ -317,7 +317,7 @@ const MAX_COLUMNS = 12;
 /**
  * A table written one cell per paragraph: Outlook's plain text of an HTML table whose cells hold
  * paragraphs puts each cell on a line of its own with a blank line after it, the header's names
- * too (blind28 B3: read as free text, each row's anchor was a paragraph of its own, after its
+ * too (read as free text, each row's anchor was a paragraph of its own, after its
  * error, and was lost). Under a header of two or more known column names, each a paragraph, the
  * paragraphs after it are dealt into rows of the header's width, for as long as each row's
  * description cell reads as an error: the note or signature after the table ends it.
@@ -354,7 +354,7 @@ function cellPerParagraphTable(lines: string[], start: number): { rows: string[]
 
 /**
  * A table written one cell per line, a paragraph per row: the header's names on the lines of its
- * first paragraph, then each row's cells on the lines of one (blind44 P3-P5: read as free text,
+ * first paragraph, then each row's cells on the lines of one (read as free text,
  * an error-code cell was taken for the object and an anchor was lost). Only the description
  * wraps over lines (names, codes and anchors are short): a paragraph with more lines than the
  * header has names gives its first cells a line each from the top, its last ones from the
@@ -388,7 +388,7 @@ function readsAsError(text: string): boolean {
 
 /**
  * The header of a table one cell per line: its names one per line, or on one line parted by tabs
- * with a blank line after it (a converter that kept the header row's tabs; blind45 Q3).
+ * with a blank line after it (a converter that kept the header row's tabs).
  */
 function headerParagraph(lines: string[], start: number): { lines: string[]; end: number } | null {
   const first = lines[start]!;

@@ -64,8 +64,8 @@ export function alignedFields(lines: string[], start: number): { fields: string[
 
 /**
  * A field written as a paragraph of its own, the label alone on its first line and the value
- * on the lines after it: a "label | value" table turned into text one cell per line (blind44
- * P7: every record lost its object, class and anchor). The label must be a name the vocabulary
+ * on the lines after it: a "label | value" table turned into text one cell per line
+ * (every record once lost its object, class and anchor). The label must be a name the vocabulary
  * knows and the value none (the names of a table's header, one per line, are no field).
  */
 export function labelOverValue(lines: string[], start: number): { fields: string[]; end: number } | null {

@@ -130,7 +130,7 @@ export function joinWrapped(lines: readonly string[]): string {
   for (const line of lines) {
     if (!line) continue;
     const last = before[before.length - 1];
-    // Japanese and Chinese put no space between words: a cell wrapped inside "既に" is "既に" again (blind45 Q9)
+    // Japanese and Chinese put no space between words: a cell wrapped inside "既に" is "既に" again
     const glued = last === '=' || last === '/' || line[0] === '=' || line[0] === '/' || (WIDE_RE.test(last!) && WIDE_RE.test(line[0]!));
     out += !before || glued ? line : ` ${line}`;
     before = line;

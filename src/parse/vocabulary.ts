@@ -58,8 +58,8 @@ export function canonicalAttribute(word: string): string | null {
 
 /**
  * A known attribute name glued to its value, as a page's bold name reads when copied
- * (`[<b>UserPrincipalName</b>user01@contoso.com;]` gives "UserPrincipalNameuser01@contoso.com",
- * blind66 P1): the name as spelled, and the value, when the rest is an address (an `@`) or a
+ * (`[<b>UserPrincipalName</b>user01@contoso.com;]` gives "UserPrincipalNameuser01@contoso.com"):
+ * the name as spelled, and the value, when the rest is an address (an `@`) or a
  * typed proxy address (`SMTP:…`); null otherwise. The longest name first: `ProxyAddresses`
  * before a `ProxyAddress` alias would leave an `es` on the value.
  */

@@ -208,7 +208,7 @@ async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 /**
  * A data folder holding a `dump.rdb` and no append-only files: a backup put back (README,
  * Backups: stop syncdesk, remove `data/appendonlydir`, copy the backup to `data/dump.rdb`).
- * Redis with `appendonly yes` would start empty beside it (blind43 D6).
+ * Redis with `appendonly yes` would start empty beside it.
  */
 function restoresFromSnapshot(dir: string): boolean {
   const data = join(dir, 'data');
@@ -295,7 +295,7 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const h of open) h.leaveAtExit();
   });
-  // A signal with no handler ends the process without 'exit' (blind35 S6: an interrupted
+  // A signal with no handler ends the process without 'exit' (an interrupted
   // replay left its server running). With no other handler, leave and end as the signal
   // would have; a command that stops gracefully on it has its own, and stops us in turn.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -359,7 +359,7 @@ function handle(dir: string, server: RuntimeFile, startedHere: boolean, clientFi
 /**
  * Finds a running embedded Redis for `dir` (pid alive and answering PING), or null: by
  * `runtime.json`, else by the `redis.conf` it was started with, when `runtime.json` was deleted
- * or changed (blind43 D2: a second server was started on the same data folder).
+ * or changed (a second server was started on the same data folder).
  */
 export async function findEmbeddedRedis(dirInput: string): Promise<RuntimeFile | null> {
   const dir = resolve(dirInput);

@@ -33,7 +33,7 @@ export async function warnIfEvicting(client: RedisClient, logger: Logger): Promi
 /**
  * What to do when Redis refused a write for want of memory, or null for other errors: a
  * command ended with Redis's own "OOM command not allowed…" or "EXECABORT Transaction
- * discarded…" and nothing else (blind54 E4).
+ * discarded…" and nothing else.
  */
 export function outOfMemoryFix(err: unknown): string | null {
   const e = err as { message?: string; previousErrors?: Array<{ message?: string }> } | null;

@@ -10,7 +10,7 @@ import type { RedisClient } from './connection.ts';
  * not answer within `timeoutMs` is logged, not waited for longer: a lagging replica must not
  * stop ingestion, and every ledger step is idempotent for the next sighting of the mail. Nor
  * is it waited for again for `lagWindowMs`: a frozen replica (its link still open) cost every
- * write its timeout, and a report's writes added up to the whole freeze (blind26 F7).
+ * write its timeout, and a report's writes added up to the whole freeze.
  */
 
 export type ReplicaAck = (key: string) => Promise<boolean>;

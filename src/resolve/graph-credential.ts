@@ -15,7 +15,7 @@ import { explainDiscoveryFailures, signInFailure, type SignInFailure } from './s
 
 /**
  * A tenant's endpoints: its own cloud and hosts first. GRAPH_BASE_URL and GRAPH_AUTHORITY_HOST
- * are GRAPH_CLOUD's: a tenant of another cloud keeps that cloud's own hosts (blind63 C3: a GCC
+ * are GRAPH_CLOUD's: a tenant of another cloud keeps that cloud's own hosts (a GCC
  * High tenant's secret and token went to the global override).
  */
 export function tenantEndpoints(
@@ -75,8 +75,8 @@ type PipelinePolicy = NonNullable<ClientSecretCredentialOptions['additionalPolic
 /**
  * Each sign-in request with a deadline, as Graph's own have (graph-timeout.ts): @azure/identity
  * sets none, and a sign-in host that took the connection and never answered held a resolve
- * job, and its worker's slot, for good; two such tenants stopped every tenant's tickets
- * (blind58 M1). The request is cancelled, its socket closed, and MSAL reports it unreachable.
+ * job, and its worker's slot, for good; two such tenants stopped every tenant's tickets.
+ * The request is cancelled, its socket closed, and MSAL reports it unreachable.
  */
 function deadline(timeoutMs: number, onTimeout: () => void): PipelinePolicy {
   return {
@@ -129,11 +129,11 @@ export const createGraphCredential: CredentialFactory = (creds, endpoints, timeo
  *
  * Requests made while a sign-in is on its way wait for that one: @azure/identity caches a
  * token only once it has it, so the chunks of a report looked up together at start each
- * signed in on their own (blind40 G10: three metadata and three token requests in 10 ms).
+ * signed in on their own (three metadata and three token requests in 10 ms).
  *
  * A sign-in host found unreachable is not asked again for `holdMs`: each of the tenant's
  * jobs would wait out its own deadline, a minute each, in the slots other tenants' jobs wait
- * for (blind58 M1). They fail at once, saying when it was tried, and retry later.
+ * for. They fail at once, saying when it was tried, and retry later.
  */
 export class RenewableCredential implements TokenCredential {
   private inner: TokenCredential;

@@ -93,7 +93,7 @@ export function createGraphDirectoryLookup(options: GraphDirectoryLookupOptions)
 
   /**
    * The live search of several lookups: per lookup its holders, and the kinds Graph would not let
-   * the app read (403: an app granted User.Read.All alone, blind40 G2). Users refused, or any other
+   * the app read (403: an app granted User.Read.All alone). Users refused, or any other
    * refusal, fails the lookups as before: without users nothing can be said.
    */
   async function searchLive(lookups: NormalisedLookup[]): Promise<Array<{ holders: Holder[]; forbidden: ObjectKind[] }>> {

@@ -49,7 +49,7 @@ function withThrottleLog(logger: Logger, observe?: GraphObserver): GraphObserver
   const say = throttle(REPEAT_WARNING_MS);
   return (exchange) => {
     observe?.(exchange);
-    // said in the log, one line per 30 s at most (blind40 G6: a replay hung for minutes with no word why)
+    // said in the log, one line per 30 s at most (a replay hung for minutes with no word why)
     const waited = [exchange.status, ...exchange.itemStatuses].filter((s) => WAIT_AND_RESEND_STATUSES.has(s));
     if (!waited.length) return;
     say((heldBack) =>

@@ -20,7 +20,7 @@ export interface GraphExchange {
   retryAfter?: string;
   /**
    * Set when no request went out because signing in failed (status 0): what the queue does
-   * with it. A sign-in host down or refusing otherwise moves no Graph metric (blind62 O1).
+   * with it. A sign-in host down or refusing otherwise moves no Graph metric.
    */
   signInFailed?: 'transient' | 'permanent';
 }

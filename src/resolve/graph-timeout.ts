@@ -4,7 +4,7 @@ import { ChainLink } from './graph-middleware.ts';
 /**
  * Gives up on a Graph request that was accepted but never answered: Node's fetch has no
  * deadline of its own, and a hung proxy or gateway held each attempt for about five minutes
- * (blind40 G7: eight attempts, some forty minutes before the tickets went out). Placed after
+ * (eight attempts, some forty minutes before the tickets went out). Placed after
  * the RetryHandler, each attempt gets the whole time. An answer that never came has no status:
  * the lookup takes it for a network error and retries it like any other (the Graph client
  * hands on only the message), then its tickets say it failed.

@@ -12,7 +12,7 @@ const DOUBLE_QUOTE_UNSAFE = /[`$"\u201C\u201D\u201E\u2018\u2019\u201A\u201B\r\n]
  * A single-quoted PowerShell string: every (typographic) single quote doubled, nothing expands.
  * A character a screen or a copy does not keep as it is (a control character, a bidi override,
  * a zero-width joiner) is written as its code, `('nh9' + [char]0x202E + 'moc…')`: the command
- * pasted holds the very value, and shows where it is strange (blind47 J1).
+ * pasted holds the very value, and shows where it is strange.
  */
 export function psQuote(value: string): string {
   if (!UNSEEN.test(value)) return literal(value);

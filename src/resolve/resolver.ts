@@ -96,7 +96,7 @@ export function createResolver(deps: ResolverDeps): Resolver {
 
   /**
    * The failing objects' own cloud copies (the users their anchors name), for the errors whose
-   * fix would join them to a cloud-only user (blind40 G1: a long-lived synced account was offered
+   * fix would join them to a cloud-only user (a long-lived synced account was offered
    * for deletion to make room): asked only for those, as the other verdicts do not need it.
    */
   async function ownCopies(tenant: TenantEntry, toLook: SyncError[], holders: Holder[][], sides: OnPremSides): Promise<Array<Holder[] | undefined>> {

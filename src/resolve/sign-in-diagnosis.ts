@@ -5,7 +5,7 @@ import axios from 'axios';
  * MSAL says only "endpoints_resolution_error" both for a tenant Entra does not know and for a
  * sign-in host nothing answers at. The first is a slip in the config that no retry mends
  * (unresolved at once, saying so); the second an outage, a firewall or a proxy (retried).
- * The discovery document MSAL could not read tells which (blind34 M8: a replay retried an
+ * The discovery document MSAL could not read tells which (a replay retried an
  * unknown tenant for minutes, saying only "endpoints_resolution_error").
  */
 
@@ -27,7 +27,7 @@ const DISCOVERY_TIMEOUT_MS = 10_000;
  * Wraps a credential so that its "endpoints_resolution_error" says which of the two it is,
  * asking within `timeoutMs` (10 s at most). `timedOutSince(t)`: whether one of the sign-in's
  * requests ran out of time since `t`; the host then did not answer, and asking again would
- * only wait as long once more (blind58 N1).
+ * only wait as long once more.
  */
 export function explainDiscoveryFailures(
   inner: TokenCredential,

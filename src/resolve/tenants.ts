@@ -72,7 +72,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
     // the YAML parser names the line, not the file
     throw invalid((err as Error).message);
   }
-  // an entry named as an MSP knows it ("tenants.37 (Tailspin Toys)"), not by its index alone (blind34 M6)
+  // an entry named as an MSP knows it ("tenants.37 (Tailspin Toys)"), not by its index alone
   const rawList = (Array.isArray(raw) ? raw : (raw as { tenants?: unknown } | null)?.tenants) as Array<{ name?: unknown; tenantId?: unknown }> | undefined;
   const entry = (i: number): string => {
     const named = rawList?.[i]?.name ?? rawList?.[i]?.tenantId;
@@ -94,7 +94,7 @@ export function parseTenants(text: string, env: Record<string, string | undefine
     // a secret mounted as a file (CONTOSO_SECRET_FILE, Docker's and systemd's way) as the settings' are
     const secret = t.clientSecret ?? (t.clientSecretEnv ? readEnvValue(env, t.clientSecretEnv) : undefined);
     if (t.clientSecretEnv && !secret) throw invalid(`${entry(i)}: ${t.clientSecretEnv} (or ${t.clientSecretEnv}_FILE) is not set`);
-    // no sign-in at all: a customer whose consent is pending, answered from its snapshot (blind34 M4);
+    // no sign-in at all: a customer whose consent is pending, answered from its snapshot;
     // part of one (an app id without its secret) is a mistake, said as such
     const signIn = t.managedIdentity || t.clientId || t.clientSecret || t.clientSecretEnv || t.certificatePath;
     const gaps = signIn ? appSignInGaps({ ...t, secret }) : [];
@@ -126,7 +126,7 @@ function entryPath(path: readonly PropertyKey[]): PropertyKey[] {
   return path[0] === 'tenants' ? path.slice(2) : path.slice(1);
 }
 
-/** " (did you mean assignmentGroup?)" for misspelt keys of the object at `path` below an entry, as the config file says it (blind39 M4). */
+/** " (did you mean assignmentGroup?)" for misspelt keys of the object at `path` below an entry, as the config file says it. */
 function didYouMean(keys: readonly string[], path: readonly PropertyKey[]): string {
   let shape = objectShape(TenantEntrySchema);
   for (const key of path) shape = shape?.[String(key)] ? objectShape(shape[String(key)]!) : null;
@@ -169,7 +169,7 @@ export function deskRoutes(tenantsFile: TenantDirectory | null): DeskRoute[] {
 
 /**
  * What the file lists for more than one tenant: a tenant id, a domain or a name (a report
- * naming it is then matched to neither, never guessed). For `doctor` (blind34 M6). A forwarder
+ * naming it is then matched to neither, never guessed). For `doctor`. A forwarder
  * listed for several tenants is not one: an MSP's own address forwards for many customers,
  * and the report's own id, domain or name decides its tenant.
  */
@@ -197,7 +197,7 @@ export function loadTenantsFile(path: string, env: Record<string, string | undef
  * What a report states that the entry it matched by a looser test (its name, say) does not
  * have: another tenant id, or a custom domain the entry does not list. Two customers may share
  * a name ("Contoso" in Sydney and in Seattle); a report filed under the wrong one would be
- * looked up in another customer's directory (blind58 M2). An initial `*.onmicrosoft.com`
+ * looked up in another customer's directory. An initial `*.onmicrosoft.com`
  * domain is no conflict: tenants files list the domains the customer knows, rarely that one.
  */
 function contradiction(t: TenantEntry, id: string | null, domain: string | null): string | null {
@@ -208,7 +208,7 @@ function contradiction(t: TenantEntry, id: string | null, domain: string | null)
 
 /**
  * For an entry matched by name or key alone: its objects' addresses are at domains another
- * entry lists and this one does not (blind58 N2: a report naming "Contoso" whose objects are
+ * entry lists and this one does not (a report naming "Contoso" whose objects are
  * all at contoso.co.uk, Contoso UK's domain). Objects at domains no entry lists say nothing:
  * tenants files list a customer's main domains, not all of them.
  */
@@ -293,7 +293,7 @@ export function createTenantNameOf(tenantsFile: TenantDirectory | null, snapshot
  * snapshot) the report's own key stands.
  */
 export function createTenantNamer(config: Config, tenantsFile: TenantDirectory | null, snapshots: Pick<SnapshotDirectory, 'keyOf'> | null = null): (ref: ReportRef) => string {
-  // a snapshot knows a tenant's name and domains together: both layouts of its reports are one tenant (blind34 M3)
+  // a snapshot knows a tenant's name and domains together: both layouts of its reports are one tenant
   const fallback = (ref: ReportRef): string => snapshots?.keyOf(ref) ?? ref.tenantKey;
   if (tenantsFile) {
     return (ref) => {

@@ -111,7 +111,7 @@ export function resolveError(error: SyncError, outcome: LookupOutcome | null, no
 
 /**
  * Holders' display names on one line: a name is anyone's to set, and one with line breaks
- * printed a line of its own in the ticket, under the steps' own text (blind35 S8).
+ * printed a line of its own in the ticket, under the steps' own text.
  */
 function withOneLineNames(outcome: LookupOutcome): LookupOutcome {
   if (outcome.status !== 'found' || !outcome.holders.some((h) => h.displayName && /[\r\n\u2028\u2029]/.test(h.displayName))) return outcome;
@@ -141,7 +141,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
   const lookups = valuesToSearch(named, side?.object);
   const holders = dedupe(outcome.holders);
   const others = holders.filter((h) => !isSameObject(error, h, side));
-  // a holder whose sync state its source did not give is neither cloud-only nor synced (blind59 R1)
+  // a holder whose sync state its source did not give is neither cloud-only nor synced
   const unsure = others.filter((h) => !h.deleted && h.syncStateUnknown);
   const live = others.filter((h) => !h.deleted && !h.syncStateUnknown);
   const cloudUsers = live.filter((h) => h.type === 'user' && h.onPremisesSyncEnabled !== true);
@@ -200,7 +200,7 @@ function resolveVerdict(error: SyncError, outcome: LookupOutcome | null, now: Da
 }
 
 /**
- * A live holder's steps, and the recycle bin's part (blind30 T1): a soft-deleted object found
+ * A live holder's steps, and the recycle bin's part: a soft-deleted object found
  * holding the value too is freed before the sync like the live one; when the recycle bin went
  * unsearched (Graph looks there only for a value nobody live holds), where to look if the
  * next report still lists the value.

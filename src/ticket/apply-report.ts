@@ -91,7 +91,7 @@ export type { Refresh };
 export interface ReportApplier {
   /**
    * `refresh`: the report run again, its open tickets brought up to date (see TicketChunkJob).
-   * `done` hears each problem's action as it is taken: a chunk that fails has still done those (blind32 V5).
+   * `done` hears each problem's action as it is taken: a chunk that fails has still done those.
    */
   applyProblems(part: ReportErrors, resolutions: Map<string, Resolution>, options?: { refresh?: Refresh; done?: (action: TicketAction) => void }): Promise<TicketAction[]>;
   closeReport(report: ReportRef, seen: ReportSeen): Promise<TicketAction[]>;
@@ -171,7 +171,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
     // another ticket of the key speaks for the problem only when it is open (one made beside
     // ours); a closed one is one ours followed up, whose close must not make this report old
-    // when ours is gone (blind60 L1)
+    // when ours is gone
     const other = found[0]?.status === 'open' ? found[0] : undefined;
     if (sink.get) {
       const read = await sink.get(s.ticketId);
@@ -187,7 +187,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   /**
    * The ticket reopened, or null when the desk offers it no way back (CANNOT_REOPEN: a Jira
    * status no reopen transition leaves, such as Declined): then it is as closed, followed up by
-   * a new ticket, and said, so an admin can name the status closed (blind57 J1).
+   * a new ticket, and said, so an admin can name the status closed.
    */
   async function reopenUnlessRefused(key: string, ticket: DeskTicket, note: ContentBlock[]): Promise<DeskTicket | null> {
     try {
@@ -199,7 +199,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     }
   }
 
-  /** Our ticket is in the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and said (blind56 F4). */
+  /** Our ticket is in the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and said. */
   function goneFromDesk(key: string, s: KeyState): DeskTicket {
     log?.warn({ correlationKey: key, ticketId: s.ticketId }, 'ticket no longer in the desk (deleted, or moved where syncdesk cannot find it): read as closed');
     return { ...fromState(s), status: 'closed', gone: true };
@@ -265,7 +265,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const createTicket = async (followUp?: FollowUp): Promise<void> => {
       since = nowIso;
       const idempotencyKey = `${key}:${report.reportId}`;
-      // a ticket gone from the desk is named in the text, never linked: desks refuse a link to it (blind57 Z1)
+      // a ticket gone from the desk is named in the text, never linked: desks refuse a link to it
       const followUpOf = followUp && !followUp.ticket.gone ? followUp.ticket : undefined;
       result = await sink.create(renderDraft(view, seen, followUp, old ? newerRun : undefined), { idempotencyKey, followUpOf, route: deps.routeOf?.(report) });
     };
@@ -374,7 +374,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       ...seen,
     });
     // what changed at the desk, at info; a repeat that changed nothing only in the debug log (the
-    // report's line counts it): at info it was most of a long-running service's log (blind37 L7)
+    // report's line counts it): at info it was most of a long-running service's log
     const followUpOf = action === 'followup' ? ticket?.id : undefined;
     log?.[action === 'unchanged' ? 'debug' : 'info']({ correlationKey: key, action, ticketId: result?.id, ...(followUpOf && { followUpOf }) }, 'ticket action');
     return { key, action, ticketId: shownId(result), summary };
@@ -383,8 +383,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   /**
    * The problem's state under a name its tenant had before (ReportRef.tenantAliases), moved to
    * the key of now with its ticket: naming the tenant otherwise (a snapshot imported, a tenants
-   * file, an upgrade) must not give its problems a second ticket and strand the first (blind36
-   * U1). The old key's state stays, pointing here. Called under the new key's lock.
+   * file, an upgrade) must not give its problems a second ticket and strand the first.
+   * The old key's state stays, pointing here. Called under the new key's lock.
    */
   async function movedFromAlias(view: ProblemView): Promise<KeyState | null> {
     const report = view.report;
@@ -574,7 +574,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
   return { applyProblems, closeReport, applyReport };
 }
 
-/** A problem's desk work, a failure naming the problem: a chunk holds up to 50, and `failed list` shows the failure alone (blind32 V6). */
+/** A problem's desk work, a failure naming the problem: a chunk holds up to 50, and `failed list` shows the failure alone. */
 async function aboutProblem<T>(problem: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -11,7 +11,7 @@ import type { KeyState } from './ticket-state.ts';
 
 /**
  * What `contentHash` covers, by version: 2 leaves out the steps and the note (but an
- * unresolved one's: why it was not looked up), syncdesk's own words about the facts (blind36 U3: an upgrade that reworded them put a "the problem changed"
+ * unresolved one's: why it was not looked up), syncdesk's own words about the facts (an upgrade that reworded them put a "the problem changed"
  * note on every open ticket). A state hashed by another version is compared as unchanged.
  */
 export const CONTENT_VERSION = 2;

@@ -1,8 +1,8 @@
 import type { SyncError } from '../../schemas/report.schema.ts';
 
 /**
- * Microsoft's page for each kind of error, for the agent to read beside the steps (blind30 T8:
- * a ticket carried no link but the ones Microsoft's own text quoted). Sections of "Understanding
+ * Microsoft's page for each kind of error, for the agent to read beside the steps (a
+ * ticket carried no link but the ones Microsoft's own text quoted). Sections of "Understanding
  * errors during Microsoft Entra synchronization" (entra-docs tshoot-connect-sync-errors.md, its
  * headings as Learn makes them anchors), the resiliency page it points to, the sync features page
  * for a federated user's UPN change, and the service limits for the tenant's object quota.

@@ -31,7 +31,7 @@ const TITLES: readonly Title[] = [
 export function problemTitle(error: SyncError): string {
   const title = TITLES.find((t) => t.category === error.category && (t.fits?.(error) ?? true))?.title ?? error.category;
   if (error.category !== 'DuplicateAttribute') return title;
-  // a value set aside blocks nothing but that value: told apart from a blocking error in a queue (blind30 T10)
+  // a value set aside blocks nothing but that value: told apart from a blocking error in a queue
   return `${title} ${error.attributes[0]?.name ?? 'attribute'}${error.valueQuarantined ? ', value set aside' : ''}`;
 }
 

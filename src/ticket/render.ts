@@ -133,7 +133,7 @@ export function renderSummary(view: ProblemView): string {
   else if (v === 'no-holder') tail.push('no current holder');
   else if (v === 'holder-unknown') tail.push('holder not known');
   tail.push(`tenant ${tenantLabel(view.report)}`);
-  // an invisible character as its code: a bidi override would make a queue list show "Evepdf.exe" (blind47 J3)
+  // an invisible character as its code: a bidi override would make a queue list show "Evepdf.exe"
   const oneLine = (s: string) => formatCharsShown(s).replace(/\s+/g, ' ');
   const head = oneLine(`[${problemTitle(error)}] ${subject}`);
   const rest = oneLine(tail.map((t) => ` — ${t}`).join(''));
@@ -203,7 +203,7 @@ function factBlocks(view: ProblemView): ContentBlock[] {
   rows.push(['On-premises object id', error.onPremisesObjectId ?? '(not in the report)']);
   rows.push(['Tenant', tenantRow(report)]);
   const blocks: ContentBlock[] = [
-    // the report's words, not ours: whoever can write a value or a mail can write this text (blind35 S8)
+    // the report's words, not ours: whoever can write a value or a mail can write this text
     { kind: 'heading', text: 'Error, as the report states it' },
     { kind: 'paragraph', text: error.message },
     { kind: 'fields', rows },
@@ -313,7 +313,7 @@ export function problemScope(error: SyncError): ProblemScope {
 /**
  * Microsoft lists a value set aside once, when it sets it aside (duplicate attribute
  * resiliency): later reports that lack it say nothing of it, so such a ticket is never
- * resolved for missing from them (apply-report.ts; blind30 T2).
+ * resolved for missing from them (apply-report.ts).
  */
 const QUARANTINE_STAYS_OPEN =
   'Microsoft reports a value set aside only once, when it sets it aside: later reports will not list it again, so syncdesk does not resolve this ticket when they lack it. Resolve it once the value is applied (the step that reads its provisioning errors shows whether it still waits).';
@@ -321,7 +321,7 @@ const QUARANTINE_STAYS_OPEN =
 /**
  * The sightings as of this entry: a report that lists the problem unchanged adds nothing to the
  * ticket (a note per problem per daily report would bury the desk), so the entry says so rather
- * than pass its counts off as current (blind30 T3).
+ * than pass its counts off as current.
  */
 function seenBlocks(seen: SeenInfo): ContentBlock[] {
   return [
@@ -342,7 +342,7 @@ function seenFields(seen: SeenInfo): ContentBlock {
 /**
  * `newerRun`: the sync run of the newest report applied for the tenant, when this draft comes
  * from an older one (a replay of an older archive after a newer one): that report did not
- * list the problem, which may be fixed already (blind31 R4).
+ * list the problem, which may be fixed already.
  */
 export function renderDraft(view: ProblemView, seen: SeenInfo, followUp?: FollowUp, newerRun?: string): TicketDraft {
   const body: ContentBlock[] = [];
@@ -382,7 +382,7 @@ function followUpText({ ticket, why }: FollowUp): string {
   }
 }
 
-/** A ticket as its desk shows it to agents (blind32 V7: a Jira issue id or a ServiceNow sys_id means nothing to them). */
+/** A ticket as its desk shows it to agents (a Jira issue id or a ServiceNow sys_id means nothing to them). */
 function shownName(t: DeskTicket): string {
   return t.name ?? t.id;
 }
@@ -418,7 +418,7 @@ export function reopenNote(view: ProblemView, seen: SeenInfo, resolved: { byRepo
       : '';
   const reopened: ContentBlock = { kind: 'paragraph', text: `Reopened: the problem reappeared in ${reportLine(view.report)}${since}.` };
   // a problem that comes and goes every other run would otherwise add the whole ticket each time
-  // (blind37 L2: 103 copies, 793 KB, in eight months): the facts are said again only when they changed
+  // (103 copies, 793 KB, in eight months): the facts are said again only when they changed
   if (sameFacts) {
     return [
       reopened,

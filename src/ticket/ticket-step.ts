@@ -55,8 +55,8 @@ function withinWindow(ticket: DeskTicket, s: KeyState | null, report: ReportRef,
  * A ticket we hold no record of (Redis lost, or restored from a copy older than the ticket)
  * that the desk resolved or closed after the run this report covers: the report tells nothing
  * new, it was seen before the desk's decision. A replay of the archive after Redis was lost
- * reopened every ticket agents had resolved, and opened follow-ups of closed ones (blind43 D1,
- * D5). With our record of the ticket, its state says what the report is to it.
+ * reopened every ticket agents had resolved, and opened follow-ups of closed ones.
+ * With our record of the ticket, its state says what the report is to it.
  */
 function closedAfterRun(ticket: DeskTicket, s: KeyState | null, report: ReportRef): boolean {
   return s?.ticketId !== ownId(ticket) && !!ticket.resolvedAt && Date.parse(ticket.resolvedAt) > Date.parse(report.coversAt);

@@ -75,14 +75,14 @@ function reportedObjectFixSteps(error: SyncError, lookups: NormalisedLookup[], f
 /** The AD commands that take each value a synced holder was found with off it (on the object that should not have it). */
 export function syncedHolderFixSteps(holder: Holder): Action[] {
   const command = holderCommand(holder);
-  // Graph gives the holder's addresses as stored: a primary one needs another made primary first (blind30 T5)
+  // Graph gives the holder's addresses as stored: a primary one needs another made primary first
   return holder.matched.flatMap((m) => (m.attribute in SYNCED_FIX ? [step(`${SYNCED_FIX[m.attribute as keyof typeof SYNCED_FIX]}${primaryWarning([m])}`, command(m))] : []));
 }
 
 /**
  * How a synced holder is named to AD. By its DN where Graph gives one (users): Graph does not
  * say the object's AD class, and Set-ADObject takes an address off any of them. Graph gives a
- * group no DN but its SID and domain (blind40 G4): Set-ADGroup takes a SID (Set-ADObject takes
+ * group no DN but its SID and domain: Set-ADGroup takes a SID (Set-ADObject takes
  * only a DN or GUID). Neither: a placeholder the admin fills from the forest-wide search above.
  */
 function holderCommand(holder: Holder): (m: { attribute: string; value: string }) => string {

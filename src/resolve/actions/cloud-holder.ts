@@ -100,8 +100,8 @@ function joinActions(error: SyncError, holder: Holder, seen: JoinContext, onPrem
 }
 
 /**
- * The object's values are held by several cloud users, none by the object's own name (blind40
- * G9: a shared "reception" object whose aliases are two people's primary addresses): one
+ * The object's values are held by several cloud users, none by the object's own name (a
+ * shared "reception" object whose aliases are two people's primary addresses): one
  * on-premises object is not several people, so no join is offered, only freeing the values.
  */
 function severalPeopleStep(users: Holder[]): Action {
@@ -110,7 +110,7 @@ function severalPeopleStep(users: Holder[]): Action {
 }
 
 /**
- * The failing object is in Entra ID already, as the synced user its anchor names (blind40 G1):
+ * The failing object is in Entra ID already, as the synced user its anchor names:
  * an update failed, not the sync of a new object. Entra matches only objects that arrive new
  * from sync, so no join is offered: it would start by deleting that user, an account in use.
  */
@@ -125,7 +125,7 @@ function alreadyInEntraStep(copy: Holder, anchor: string): Action {
 }
 
 /**
- * A cloud group or contact that may be the on-premises one (blind30 T14). Groups and contacts
+ * A cloud group or contact that may be the on-premises one. Groups and contacts
  * join by soft match only: "For mail-enabled groups and contacts, you can soft-match based on
  * proxyAddresses. Hard-match isn't applicable" (how-to-connect-install-existing-tenant, Other
  * objects than users). A failed add is tried again at every sync, so once nothing stands in the
@@ -193,7 +193,7 @@ function joinSteps(error: SyncError, holder: Holder, onPrem: OnPremClass): Actio
   ];
 }
 
-/** When the AD object the anchor names was made and changed, and its owner (who made it, unless an admin took it over): blind35 S3. */
+/** When the AD object the anchor names was made and changed, and its owner (who made it, unless an admin took it over). */
 function provenanceCommand(anchor: string | null): string | null {
   const filter = anchor ? anchorLdapFilter(anchor) : null;
   return filter
@@ -236,7 +236,7 @@ export function freeValueSteps(holder: Holder, lookups: NormalisedLookup[]): Act
       ),
     );
   } else if (addresses.length && holder.type === 'user' && holder.noMailbox) {
-    // no recipient for Exchange to change (blind40 G3): the address is only the user's mail attribute
+    // no recipient for Exchange to change: the address is only the user's mail attribute
     actions.push(
       step(
         'If it is a different object, change its mail in Entra ID: the user has no mailbox (no proxy addresses), so the address is only its mail attribute, which Exchange Online cannot change.',

@@ -72,7 +72,7 @@ export const RETRY_DELETED_ITEM = 'if the deleted item is not found yet, run its
 /**
  * Shows the copy sync made of an on-premises object before anything deletes it: who it is, its
  * mail and licences (a copy that has been working for weeks may hold a mailbox), so the agent
- * deletes the object they looked at (blind30 T7: the find and the permanent delete were one
+ * deletes the object they looked at (the find and the permanent delete were one
  * pasted block, the copy never shown).
  */
 export function showSyncedCopyStep(anchor: string | null): Action {

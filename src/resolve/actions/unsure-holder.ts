@@ -8,7 +8,7 @@ import { DELTA_SYNC, GET_CMD, PROPS, step, type Action } from './steps.ts';
 /**
  * A holder found where nothing said whether it is synced (a snapshot of an export without
  * that column): a synced holder is fixed in AD, a cloud-only one in Microsoft 365, and
- * guessing sent agents to change the wrong side (blind59 R1). The sync state is read first,
+ * guessing sent agents to change the wrong side. The sync state is read first,
  * then each side's steps are given under its condition.
  */
 export function unsureHolderActions(holder: Holder, lookups: NormalisedLookup[]): Action[] {

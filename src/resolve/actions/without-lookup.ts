@@ -75,7 +75,7 @@ function cloudObjectStep(error: SyncError): Action {
  * lists the texts with the delete errors and gives them no fix but a support case
  * (tshoot-connect-sync-errors, "Deletion access violation and password access violation
  * errors"), so the steps find the user, by the anchor and by the name the report gives (a
- * user found by neither is no reason to think the error is gone: blind30 T4), and say what to
+ * user found by neither is no reason to think the error is gone), and say what to
  * decide before anything changes.
  */
 function credentialChangeActions(error: SyncError): { actions: Action[]; note: string } {
@@ -296,7 +296,7 @@ export function notApplicableActions(error: SyncError, initialDomain: string | n
     }
     case 'ObjectNotFound':
       return {
-        // no Microsoft page documents this error (blind30 T12): the lightest step first, a full cycle
+        // no Microsoft page documents this error: the lightest step first, a full cycle
         // (every connector imported and synced again) only when it stays
         note: 'Entra could not find the object sync referred to: as a rule it was deleted or moved (in AD or in Entra ID) between the sync and the export. Microsoft documents no fix of its own for this error.',
         actions: [

@@ -250,7 +250,7 @@ export function importCsv(text: string, source = 'the file', typeHint?: 'user' |
 
   const addresses = (column: string): boolean => hasColumn(headers, column) && !unexpanded.has(column);
   const syncColumns = format === 'entra-users' ? ['directorySynced', 'onPremisesSyncEnabled', 'dirSyncEnabled'] : format === 'exo-recipients' ? ['IsDirSynced'] : ['OnPremisesSyncEnabled'];
-  // an export that does not say who is synced leaves every holder's sync state unknown (blind59 R1)
+  // an export that does not say who is synced leaves every holder's sync state unknown
   const syncState = syncColumns.some((c) => hasColumn(headers, c)) ? {} : { syncState: false };
   const coverage: SnapshotCoverage =
     format === 'entra-users'

@@ -6,7 +6,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { PermanentError } from '../../errors.ts';
 
-/** A snapshot holds a tenant's directory (names, addresses, anchors): its owner and the service's group read it, as tickets (blind35 S9). */
+/** A snapshot holds a tenant's directory (names, addresses, anchors): its owner and the service's group read it, as tickets. */
 export const SNAPSHOT_FILE_MODE = 0o640;
 
 /**

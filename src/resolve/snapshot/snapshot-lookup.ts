@@ -52,10 +52,10 @@ function conclusiveFor(source: SnapshotSource): { upn: boolean; address: boolean
   return { address, upn: address && coverage('user')?.upns === true };
 }
 
-/** `maxAgeDays` (SNAPSHOT_MAX_AGE_DAYS): past it, the answers say the holders may have changed (blind34 M10). */
+/** `maxAgeDays` (SNAPSHOT_MAX_AGE_DAYS): past it, the answers say the holders may have changed. */
 export function createSnapshotLookup(source: SnapshotSource, now: () => Date = () => new Date(), maxAgeDays?: number): DirectoryLookup {
   const index = new Map<string, SnapshotObject[]>();
-  // objects of an export that did not say who is synced (blind59 R1)
+  // objects of an export that did not say who is synced
   const syncUnknown = new WeakSet<SnapshotObject>();
   for (const part of source.parts) {
     const unknownSync = part.header.coverage?.syncState === false;

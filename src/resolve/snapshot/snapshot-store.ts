@@ -32,7 +32,7 @@ export interface StoredTenant {
   parts: SnapshotPart[];
 }
 
-/** A folder name for a tenant: its id, else its first domain, else its name; never `.` nor `..` (blind35 S4: a domain given as `..` wrote above the folder). */
+/** A folder name for a tenant: its id, else its first domain, else its name; never `.` nor `..` (a domain given as `..` wrote above the folder). */
 function tenantSlug(tenant: SnapshotHeader['tenant']): string {
   const raw = tenant.id ?? tenant.domains[0] ?? tenant.name ?? 'tenant';
   return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'tenant';
@@ -72,7 +72,7 @@ export async function saveSnapshot(
     return { path, count, removed: removeSuperseded(dir, folder, path) };
   } catch (err) {
     if (!(err as NodeJS.ErrnoException).code) throw err;
-    // "EACCES: permission denied, mkdir '.syncdesk/snapshots/…'" named neither the setting nor the fix (blind61 D2)
+    // "EACCES: permission denied, mkdir '.syncdesk/snapshots/…'" named neither the setting nor the fix
     const fix = diskFix(err) ?? 'make it writable for the user syncdesk runs as, or set SNAPSHOT_DIR to a folder that is';
     throw new PermanentError(`SNAPSHOT_DIR ${resolve(dir)}: ${(err as Error).message} (${fix})`, 'snapshot_dir', { cause: err });
   }
@@ -110,7 +110,7 @@ function readHeader(path: string): SnapshotHeader | null {
 /**
  * The snapshot files in `dir` this process cannot read (imported by another user, root say,
  * into files its group cannot read): `storedTenants` passes over them, so `snapshot list` and
- * doctor name them rather than leave a tenant out without a word (blind61 D3).
+ * doctor name them rather than leave a tenant out without a word.
  */
 export function unreadableSnapshots(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -186,7 +186,7 @@ export function tenantFolderFor(dir: string, tenant: SnapshotHeader['tenant']): 
     const hit = hits[0];
     if (!hit) continue;
     // a domain shared with a tenant of another name or id (a migrated user's old address, a
-    // divestiture) is no reason to join, nor to rename, that tenant's snapshot (blind34 M2)
+    // divestiture) is no reason to join, nor to rename, that tenant's snapshot
     const other = (tenant.id && hit.tenant.id && lower(hit.tenant.id) !== lower(tenant.id)) || (tenant.name && hit.tenant.name && lower(hit.tenant.name) !== lower(tenant.name));
     if (other) {
       const shared = hit.tenant.domains.filter((d) => domains.has(d));

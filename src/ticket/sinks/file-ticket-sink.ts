@@ -48,7 +48,7 @@ const ID_PATTERN = /^T\d{13}-[0-9a-f]{6}$/;
 /**
  * The status an agent wrote, in any case ("RESOLVED"); a word syncdesk does not know ("in
  * progress", "pending") is a ticket still worked: open. Read as closed, it made a second ticket
- * of a problem the agent was on (blind56 F1).
+ * of a problem the agent was on.
  */
 function agentStatus(status: unknown): DeskStatus {
   const word = String(status ?? '').trim().toLowerCase();
@@ -90,7 +90,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
       await writeAtomic(md, markdown(t), TICKET_MODE);
       await writeAtomic(jsonPath(t.id), `${JSON.stringify(t, null, 2)}\n`, TICKET_MODE);
     } catch (err) {
-      // a new ticket's Markdown without its record would read as a second ticket of the problem (blind54 E1)
+      // a new ticket's Markdown without its record would read as a second ticket of the problem
       if (made) await rm(md, { force: true }).catch(() => undefined);
       throw diskTrouble(err, dir, 'TICKET_DIR');
     }
@@ -109,7 +109,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
     try {
       t = JSON.parse(text) as FileTicket;
     } catch (err) {
-      // an agent's typo: said with the file, and not retried (it does not mend itself; blind56 F2)
+      // an agent's typo: said with the file, and not retried (it does not mend itself)
       throw new PermanentError(`file desk: ${jsonPath(id)} is not valid JSON (${(err as Error).message}): correct it, then \`syncdesk failed retry --all\``, 'desk_file_invalid');
     }
     // an agent's note written by hand may have text and no blocks
@@ -143,7 +143,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
     name: 'file',
     read,
     // a direct read: a ticket file gone (a desk folder restored from an older copy, a file
-    // deleted) is told from one not yet found, so the problem gets a ticket again (blind43 D3)
+    // deleted) is told from one not yet found, so the problem gets a ticket again
     async get(id) {
       const t = await read(id);
       return t && toDesk(t);

@@ -167,7 +167,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
 
   /**
    * A create whose answer was lost may have made the issue, and the search that precedes a
-   * create again cannot show it yet (blind32 V1: a second issue with the same label, seconds
+   * create again cannot show it yet (a second issue with the same label, seconds
    * later). So the issue is looked for here, as the index catches up, before the error goes
    * back: an issue with the label newer than the one this create follows up is the one made.
    */
@@ -204,7 +204,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
       const status = (await read(ticket.id))?.fields?.status?.name;
       throw new PermanentError(
         `jira: no ${what} transition (${names.join(', ')}) from the issue's status${status ? ` "${status}"` : ''}; available: ${available.map((t) => t.name).join(', ') || 'none'}`,
-        // a done issue that cannot be reopened is one the ticket stage follows up instead (blind57 J1)
+        // a done issue that cannot be reopened is one the ticket stage follows up instead
         what === 'reopen' ? CANNOT_REOPEN : 'desk_no_transition',
       );
     }

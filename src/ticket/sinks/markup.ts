@@ -18,7 +18,7 @@ export function escapeHtml(s: string): string {
  */
 export function escapeMarkdown(s: string): string {
   return s
-    // `&` too: CommonMark reads "&lt;b&gt;" as "<b>" (blind47 J6)
+    // `&` too: CommonMark reads "&lt;b&gt;" as "<b>"
     .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`)
     .replace(/^(\s*)([#+\-=>])/gm, '$1\\$2')
     .replace(/^(\s*\d+)([.)])/gm, '$1\\$2')
@@ -54,7 +54,7 @@ export function toMarkdown(blocks: ContentBlock[]): string {
 }
 
 export function toHtml(blocks: ContentBlock[]): string {
-  // desk text first: a mail's terminal escapes (ESC, BEL: colours, OSC 8 links) reach RT's mails and its CLI otherwise (blind47 J2)
+  // desk text first: a mail's terminal escapes (ESC, BEL: colours, OSC 8 links) reach RT's mails and its CLI otherwise
   const html = (s: string): string => escapeHtml(deskText(s));
   return blocks
     .map((b) => {

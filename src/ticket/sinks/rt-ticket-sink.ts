@@ -138,7 +138,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       if (!tickets) {
         // a ticket an agent moved to a queue the key field is not applied to is listed without
         // its fields (RT 5 gives `CustomFields: ""`), so whose key it holds is not said: each key
-        // of the batch is searched alone, where a match can only be that key's (blind53 A1)
+        // of the batch is searched alone, where a match can only be that key's
         log?.debug({ keys: batch.length }, 'rt listed a ticket without its key field: the keys searched one by one');
         tickets = [];
         for (const key of batch) tickets.push(...((await searchBatch([key], cfName)) ?? []));

@@ -207,7 +207,7 @@ export function createServiceNowTicketSink(
   }
 
   /**
-   * A create whose answer was lost may have made the incident (blind32 V8: the retry then found
+   * A create whose answer was lost may have made the incident (the retry then found
    * it by its key and never attached the report mail). The Table API reads its own writes, so
    * the incident is looked for at once: one with the key, other than the one this follows up,
    * is the one made, and the create goes on as if answered. Else the error goes back.

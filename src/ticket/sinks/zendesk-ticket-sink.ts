@@ -59,7 +59,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
 
   /**
    * Who a new ticket goes to: a tenant's own group with its own agent, if any (ZENDESK_ASSIGNEE_EMAIL
-   * may be no member of that group, and Zendesk refuses or moves such a ticket: blind39 M1), else
+   * may be no member of that group, and Zendesk refuses or moves such a ticket), else
    * the configured assignee and group.
    */
   function createAssignment(route: DeskRoute['zendesk']): Record<string, unknown> {
@@ -71,7 +71,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
    * What a solve sets so that it works with auto-assign on solve off: an assignee where the ticket
    * has none (its group's own agent, or the configured one for the configured group), and the
    * configured group where it has none. What an agent chose (another assignee, another group)
-   * stays (blind39 M2).
+   * stays.
    */
   async function solveAssignment(id: string): Promise<Record<string, unknown>> {
     if (!Object.keys(assignment).length && !groupAssignees.size) return {};
@@ -210,7 +210,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
       log.info({ correlationKey: draft.key, ticketId: created.id, idempotencyLookup: lookup }, 'zendesk ticket created');
       const out = toTicket(created, draft.key, null);
       // an idempotency hit is, as a rule, a create whose first answer was lost before its
-      // attachment was made (blind32 V8): attached now. Only a worker that died between the
+      // attachment was made: attached now. Only a worker that died between the
       // attachment and the ticket state leaves a second copy, a smaller harm than none.
       await attachAfterCreate(mail, out, { upload: (a) => attach(out.id, a), note: (n) => update(out.id, { comment: comment(n) }, false).then(() => undefined) }, log);
       return out;
