@@ -96,4 +96,11 @@ describe('describeBody', () => {
     );
     expect(describeBody(['Ticket 1: Status bogus is not valid'])).toBe('Ticket 1: Status bogus is not valid');
   });
+
+  it('names the refused field of an `errors` list, as Freshservice and many JSON APIs answer a 400', () => {
+    expect(
+      describeBody({ description: 'Validation failed', errors: [{ field: 'custom_fields.dedup_key', message: 'Has 0 characters, it should have minimum of 1 characters', code: 'missing_field' }] }),
+    ).toBe('Validation failed; custom_fields.dedup_key: Has 0 characters, it should have minimum of 1 characters');
+    expect(describeBody({ errors: [{ detail: 'Invalid priority', path: '/priority' }, 'second'] })).toBe('/priority: Invalid priority; second');
+  });
 });

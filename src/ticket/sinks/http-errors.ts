@@ -114,6 +114,15 @@ function codeForStatus(status: number): string {
 }
 
 /** A short reason from a desk's error body (RT `message`, SN `error.message`, Jira `errorMessages`, Zendesk `error`/`description`). */
+/** One entry of an `errors` list (`{ field, message }`, as Freshservice and many JSON APIs answer a refused field): the field with what was wrong. */
+function errorItem(item: unknown): string {
+  if (!item || typeof item !== 'object') return String(item);
+  const e = item as Record<string, unknown>;
+  const what = [e.message, e.detail, e.code].find((v) => typeof v === 'string');
+  const field = [e.field, e.attribute, e.path].find((v) => typeof v === 'string');
+  return what ? `${field ? `${field}: ` : ''}${what}` : JSON.stringify(item);
+}
+
 export function describeBody(body: unknown): string {
   if (body === undefined || body === null || body === '') return '';
   if (typeof body === 'string') return body.slice(0, 300);
@@ -131,7 +140,8 @@ export function describeBody(body: unknown): string {
     }
     if (typeof b.description === 'string') parts.push(b.description);
     if (Array.isArray(b.errorMessages)) parts.push(...b.errorMessages.map(String));
-    if (b.errors && typeof b.errors === 'object' && !Array.isArray(b.errors)) {
+    if (Array.isArray(b.errors)) parts.push(...b.errors.map(errorItem));
+    else if (b.errors && typeof b.errors === 'object') {
       parts.push(...Object.entries(b.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${JSON.stringify(v)}`));
     }
     if (b.details && typeof b.details === 'object') parts.push(JSON.stringify(b.details));
