@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Config } from '../../schemas/config.schema.ts';
-import { createRedisClient, describeTarget, isClusterNode, redisTarget, unreachableFix, type RedisClient } from '../redis/connection.ts';
+import { createRedisClient, describeTarget, isClusterNode, isLoopbackHost, redisTarget, unreachableFix, type RedisClient } from '../redis/connection.ts';
 import { embeddedUrl, findEmbeddedRedis } from '../redis/embedded-redis.ts';
 import { maxmemoryPolicy } from '../redis/eviction.ts';
 import { errorText, fail, isUnreachable, pass, warn, withTimeout, type CheckResult } from './check.ts';
@@ -38,6 +38,16 @@ async function inspect(client: RedisClient): Promise<ServerFacts> {
   return { version, policy: await maxmemoryPolicy(client), clusterNode: await isClusterNode(client), memory: { used: bytes('used_memory'), max: bytes('maxmemory') } };
 }
 
+/** The host other than loopback that a target reaches with no password (the server let us in without one), or null. */
+export function openTo(target: ServerTarget): string | null {
+  if (target.kind === 'url') {
+    const url = new URL(target.url);
+    return url.password || url.username || isLoopbackHost(url.hostname) ? null : url.hostname;
+  }
+  if (target.kind === 'cluster' && !target.password) return target.nodes.find((n) => !isLoopbackHost(n.host))?.host ?? null;
+  return null;
+}
+
 /** Where Redis's memory is that full, writes are near refusal: an OOM stops every queue write. */
 const FULL_SHARE = 0.9;
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -54,6 +64,14 @@ function verdict(target: ServerTarget, where: string, { version, policy, cluster
       'redis',
       `${where}: Redis ${version} uses ${mb(memory.used)} of its maxmemory ${mb(memory.max)}: ${policy === 'noeviction' ? 'writes are refused (OOM) when it is reached' : `it evicts keys (${policy ?? 'policy unknown'}) when it is reached`}`,
       'raise maxmemory (CONFIG SET maxmemory <bytes>, or redis.conf), or give Redis more memory: queued jobs, the mail ledger and ticket state all live there',
+    );
+  }
+  const open = openTo(target);
+  if (open) {
+    return warn(
+      'redis',
+      `${where}: Redis ${version} answers ${open} without a password`,
+      'set a password (requirepass, or an ACL user) and give it in REDIS_URL (redis://:password@host:port) or REDIS_PASSWORD: whoever reaches the server reads the ticket state, which names people, and can change it',
     );
   }
   if (policy !== 'noeviction') {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../../schemas/config.schema.ts';
 import { disagreements, listHosts, sharedSettings, type HostRecord } from '../app/hosts.ts';
-import { queuePrefix, redisTarget } from '../redis/connection.ts';
+import { isLoopbackHost, queuePrefix, redisTarget } from '../redis/connection.ts';
 import { pass, skip, warn, type CheckResult } from './check.ts';
 import { serverTarget, withCheckClient } from './redis-check.ts';
 
@@ -13,14 +13,12 @@ import { serverTarget, withCheckClient } from './redis-check.ts';
  * travel in the jobs.
  */
 
-const LOOPBACK = /^(localhost|127(\.\d+){3}|\[?::1\]?)$/i;
-
 /** Whether only this host can reach the configured Redis (the embedded one, or a loopback address). */
 export function redisOfThisHostOnly(config: Config): boolean {
   const target = redisTarget(config.redis);
   if (target.kind === 'embedded') return true;
   const hosts = target.kind === 'url' ? [new URL(target.url).hostname] : target.kind === 'sentinel' ? target.sentinels.map((s) => s.host) : target.nodes.map((n) => n.host);
-  return hosts.every((h) => LOOPBACK.test(h));
+  return hosts.every(isLoopbackHost);
 }
 
 function describe(record: HostRecord, now: Date): string {

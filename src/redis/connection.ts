@@ -40,6 +40,11 @@ function hostPorts(list: string, defaultPort: number): Array<{ host: string; por
     });
 }
 
+/** A host name or address only this machine answers on (`localhost`, 127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(localhost|127(\.\d+){3}|\[?::1\]?)$/i.test(host);
+}
+
 export function redisTarget(redis: Config['redis']): RedisTarget {
   if (redis.clusterNodes) return { kind: 'cluster', nodes: hostPorts(redis.clusterNodes, 6379), password: redis.password };
   if (redis.sentinels && redis.sentinelName) {
