@@ -30,11 +30,12 @@ export function registerQuarantineCommand(program: Command): void {
     });
   quarantine
     .command('drop [mailId]')
-    .description('reject a held mail (its id, or the start of it, from `quarantine list`): it leaves the quarantine and the mail store, and no record of it is kept')
+    .description('reject a held mail (its id, or the start of it, from `quarantine list`): it leaves the quarantine and the mail store; its ledger entry keeps only who dropped it and when, so the same mail is not ticketed if it comes again')
     .option('--all', 'drop every held mail')
-    .action(async (mailId: string | undefined, opts: { all?: boolean }) => {
+    .option('--by <name>', 'who drops it, kept in the ledger (default: the login running the command)')
+    .action(async (mailId: string | undefined, opts: { all?: boolean; by?: string }) => {
       oneOrAll(mailId, opts.all, 'a mail id', 'syncdesk quarantine list');
       const { dropQuarantined } = await import('./quarantine.ts');
-      process.exitCode = await dropQuarantined({ mailId, all: opts.all });
+      process.exitCode = await dropQuarantined({ mailId, all: opts.all, by: opts.by });
     });
 }

@@ -6,6 +6,7 @@ import { waitForDrain } from '../app/queue-drain.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { watchWorkers } from '../app/worker-tally.ts';
 import { DRAINED_CLOSE_GRACE_MS, startWorkers, stopWorkers } from '../app/workers.ts';
+import { createLedger } from '../ingest/ledger.ts';
 import { createMailStore, type StoredMail } from '../ingest/mail-store.ts';
 import { openRedis } from '../redis/connection.ts';
 import { terminalText } from '../terminal-text.ts';
@@ -110,10 +111,11 @@ export async function releaseQuarantined(target: { mailId?: string; all?: boolea
 /**
  * Drops held mails an admin rejects: off the quarantine and out of the mail store, with no
  * history kept (a forged or misdirected mail names people who have nothing to do with
- * syncdesk). Its ledger entry stays, so the same mail arriving again is held again, not
- * ticketed. Exit 1 when the id names no held mail.
+ * syncdesk). Its ledger entry keeps only that it was dropped, by whom and when, not why it
+ * was held (the sender's address): the same mail arriving again is known, not ticketed.
+ * Exit 1 when the id names no held mail.
  */
-export async function dropQuarantined(target: { mailId?: string; all?: boolean }): Promise<number> {
+export async function dropQuarantined(target: { mailId?: string; all?: boolean; by?: string }): Promise<number> {
   const config = cliConfig();
   const redis = await openRedis(config, cliLogger(config));
   try {
@@ -125,7 +127,10 @@ export async function dropQuarantined(target: { mailId?: string; all?: boolean }
     }
     const store = createMailStore({ dir: config.ingest.storeDir, maxMailBytes: config.ingest.maxMailBytes, retentionDays: config.ingest.retentionDays });
     await forgetHeld(client, config.redis.prefix, new Set(held.map((e) => e.mailId)));
+    const dropped = { by: adminName(target.by), at: new Date().toISOString() };
+    const ledger = createLedger(client, config.redis.prefix);
     for (const { mailId } of held) {
+      if (await ledger.get(mailId)) await ledger.update(mailId, { dropped, reason: `dropped from quarantine by ${dropped.by} on ${dropped.at}` });
       const removed = await store.remove(mailId);
       process.stdout.write(`${mailId}: dropped${removed ? ', and removed from the mail store' : ' (no longer in the mail store)'}\n`);
     }

@@ -120,7 +120,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   try {
     const mails = await createLedger(redis.client as Redis, config.redis.prefix).recent(RECENT_KEPT);
     const byStatus: Record<string, number> = {};
-    // an unreadable mail the admin dropped (`failed drop`) is no longer waiting on anyone
+    // a mail the admin dropped (`failed drop`, `quarantine drop`) is no longer waiting on anyone
     for (const m of mails) {
       const status = m.dropped ? 'dropped' : m.status;
       byStatus[status] = (byStatus[status] ?? 0) + 1;

@@ -41,8 +41,9 @@ export interface LedgerEntry {
    */
   vouched?: string | null;
   /**
-   * For `rejected`: the admin took it off `failed list` (`failed drop`), who and when. The entry
-   * stays `rejected`, so the same bytes seen again are still a mail already handled.
+   * For `rejected`: the admin took it off `failed list` (`failed drop`); for `quarantined`: the
+   * admin rejected it (`quarantine drop`). Who and when. The status stays, so the same bytes
+   * seen again are still a mail already handled.
    */
   dropped?: Dropped | null;
 }

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import type { MailStore } from '../ingest/mail-store.ts';
@@ -39,7 +39,11 @@ export async function mailStoreMentions(store: MailStore, redis: Redis, prefix: 
   return found;
 }
 
-/** Snapshot files holding an object that names the value: those objects leave the file, the rest of the directory stays. */
+/**
+ * Snapshot files holding an object that names the value: those objects leave the file, the rest
+ * of the directory stays. A snapshot whose tenant the value names (a customer's domain or name:
+ * the customer is leaving) goes whole.
+ */
 export async function snapshotMentions(dir: string, value: string): Promise<Mention[]> {
   if (!existsSync(dir)) return [];
   const found: Mention[] = [];
@@ -47,6 +51,10 @@ export async function snapshotMentions(dir: string, value: string): Promise<Ment
     for (const name of readdirSync(join(dir, folder.name)).filter((n) => n.endsWith('.jsonl.gz'))) {
       const path = join(dir, folder.name, name);
       const { header, objects } = await readSnapshot(path);
+      if (mentions(JSON.stringify(header.tenant), value)) {
+        found.push({ store: 'snapshot', what: `${path} (the tenant's, whole)`, forget: async () => removeSnapshot(path) });
+        continue;
+      }
       const named = objects.filter((o) => mentions(JSON.stringify(o), value));
       if (!named.length) continue;
       found.push({
@@ -60,6 +68,13 @@ export async function snapshotMentions(dir: string, value: string): Promise<Ment
     }
   }
   return found;
+}
+
+/** Removes a snapshot, its header, and its tenant's folder once empty. */
+function removeSnapshot(path: string): void {
+  rmSync(path, { force: true });
+  rmSync(path.replace(/\.jsonl\.gz$/, '.header.json'), { force: true });
+  if (!readdirSync(dirname(path)).length) rmdirSync(dirname(path));
 }
 
 /** The file desk's tickets that name the value: the desk's records, named for the admin to deal with, not removed. */

@@ -64,11 +64,13 @@ export async function redisMentions(redis: RedisClient, prefix: string, queues: 
     if (!named && !hits.length) continue;
     const client = redis as Redis;
     if (rest.startsWith('ticket:key:')) {
-      const state = JSON.parse(hits[0]?.text ?? '{}') as { ticketId?: string | null; ticketUrl?: string | null };
+      const state = JSON.parse(hits[0]?.text ?? '{}') as { ticketId?: string | null; ticketUrl?: string | null; summary?: string };
       const ticket = state.ticketId ? ` (ticket ${state.ticketId}${state.ticketUrl ? `, ${state.ticketUrl}` : ''})` : '';
+      // the problem in its own words: whose record it is, for the admin to check before --yes (a name two people share)
+      const summary = state.summary ? `: ${state.summary.length > 160 ? `${state.summary.slice(0, 159)}…` : state.summary}` : '';
       found.push({
         store: 'ticket state',
-        what: `${rest.slice('ticket:key:'.length)}${ticket}`,
+        what: `${rest.slice('ticket:key:'.length)}${ticket}${summary}`,
         forget: () => forgetKeyState(client, prefix, rest.slice('ticket:key:'.length)),
         ...(ticket ? { note: 'the ticket itself is the desk’s record: delete or edit it there if the request covers it' } : {}),
       });

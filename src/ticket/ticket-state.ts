@@ -213,8 +213,11 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
       if (open && s.family) await redis.set(familyKey(s.stream, s.family), s.key);
       const json = JSON.stringify(leaving ? { ...s, leftStream: leaving } : s);
       // an open problem is kept whatever its age (a SET without a TTL clears one an earlier settled write gave)
-      if (retentionMs && (s.status !== 'open' || s.movedTo)) await redis.set(stateKey(s.key), json, 'PX', retentionMs);
-      else await redis.set(stateKey(s.key), json);
+      if (retentionMs && (s.status !== 'open' || s.movedTo)) {
+        await redis.set(stateKey(s.key), json, 'PX', retentionMs);
+        // its family's pointer to it goes with it (a SET when the family is open again clears the TTL)
+        if (s.family && (await redis.get(familyKey(s.stream, s.family))) === s.key) await redis.pexpire(familyKey(s.stream, s.family), retentionMs);
+      } else await redis.set(stateKey(s.key), json);
       if (leaving) await redis.srem(openKey(leaving), s.key);
       if (!open) await redis.srem(openKey(s.stream), s.key);
     },

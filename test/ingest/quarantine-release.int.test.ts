@@ -98,13 +98,17 @@ describe('quarantine release', () => {
     expect(stored()).toEqual([first!.mailId, second!.mailId].sort());
 
     expect((await runCli(['quarantine', 'drop', 'deadbeef'], env)).code).toBe(1);
-    const one = await runCli(['quarantine', 'drop', first!.mailId.slice(0, 12)], env);
+    const one = await runCli(['quarantine', 'drop', first!.mailId.slice(0, 12), '--by', 'alice'], env);
     expect(one.code).toBe(0);
     expect(one.output).toContain(`${first!.mailId}: dropped, and removed from the mail store`);
     expect((await list()).map((r) => [r.mailId, r.status])).toEqual([[second!.mailId, 'held']]);
     expect(stored()).toEqual([second!.mailId]);
-    // no history of it: a rejected mail is not kept, not even its sender
+    // no history of it: a rejected mail is not kept, not even its sender; its ledger entry says who dropped it
     expect(await redis.lrange(`${prefix}:ingest:quarantine:released`, 0, -1)).toEqual([]);
+    const entry = await createLedger(redis, prefix).get(first!.mailId);
+    expect(entry).toMatchObject({ status: 'quarantined', dropped: { by: 'alice' } });
+    expect(entry!.reason).toMatch(/^dropped from quarantine by alice on /);
+    expect(JSON.stringify(entry)).not.toContain(first!.reason);
     expect(readTickets(join(dir, 'tickets'))).toEqual([]);
 
     // the same mail again: its ledger entry knows it, no ticket

@@ -56,7 +56,8 @@ describe('syncdesk forget', () => {
     // without --yes: a list, and nothing changed
     const listed = await runCli(['forget', person], env);
     expect(listed.code).toBe(0);
-    expect(listed.output).toMatch(/^ticket state\taadsync-[0-9a-f]{40} \(ticket T[^,]+, file:\/\/.*\)\twould be forgotten/m);
+    // each problem in its own words, so the admin sees whose record it is before --yes
+    expect(listed.output).toMatch(/^ticket state\taadsync-[0-9a-f]{40} \(ticket T[^,]+, file:\/\/.*\): \[[^\]]+\] .*patti\.fernandez@contoso\.com.*\twould be forgotten/m);
     expect(listed.output).toMatch(/^mail store\tmail [0-9a-f]{64} .*\twould be forgotten$/m);
     expect(listed.output).toMatch(/^queue job\tresolve resolve-[0-9a-f]+\twould be forgotten$/m);
     expect(listed.output).toMatch(/^desk ticket file\t.*\.json\tleft to you/m);
@@ -86,6 +87,10 @@ describe('syncdesk forget', () => {
     expect(after.objects).toHaveLength(objects - 1);
     expect(JSON.stringify(after.objects)).not.toContain('Megan Bowen');
     expect(existsSync(path)).toBe(true);
+
+    // a customer leaving: its snapshot goes whole, and its folder
+    expect((await runCli(['forget', 'contoso.com', '--yes'], env)).output).toMatch(/^snapshot\t.*\(the tenant's, whole\)\tforgotten$/m);
+    expect(existsSync(join(dir, 'snapshots', 'contoso.com'))).toBe(false);
 
     const refused = await runCli(['forget', 'pat'], env);
     expect(refused.code).toBe(2);

@@ -66,6 +66,11 @@ describe('ticket stage from config (file sink, real Redis)', () => {
       const ttl = await redis.pttl(stateKey);
       expect(ttl).toBeGreaterThan(89 * 86_400_000);
       expect(ttl).toBeLessThanOrEqual(90 * 86_400_000);
+      // its family's pointer to it goes with it
+      const { family } = JSON.parse((await redis.get(stateKey))!) as { family: string };
+      const familyKey = `${prefix}:ticket:tenant:${tenant}:family:${family}`;
+      expect(await redis.get(familyKey)).toBe(created!.key);
+      expect(await redis.pttl(familyKey)).toBeGreaterThan(89 * 86_400_000);
       // 120 days on, the retention has run out (Redis's own expiry, brought forward)
       await redis.pexpire(stateKey, 1);
       await new Promise((r) => setTimeout(r, 20));
@@ -78,6 +83,7 @@ describe('ticket stage from config (file sink, real Redis)', () => {
       expect(followup!.ticketId).not.toBe(created!.ticketId);
       expect(readFileSync(join(dir, `${followup!.ticketId}.md`), 'utf8')).toContain(created!.ticketId!);
       expect(await redis.pttl(stateKey)).toBe(-1); // open again: kept
+      expect(await redis.pttl(familyKey)).toBe(-1);
       await stage.close();
     } finally {
       await redis.quit();
