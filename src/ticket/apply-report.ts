@@ -163,10 +163,19 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return { id: s.ticketId!, ...(s.ticketName && { name: s.ticketName }), key: s.key, url: s.ticketUrl, status: s.status, resolvedAt: s.resolvedAt };
   }
 
+  /**
+   * Whether the ticket a state knows is another desk's (TICKET_SINK changed, or the desk's
+   * address): its id means nothing here, or another ticket (RT's 123 is a stranger's Zendesk
+   * 123). The desk's search by key is then all there is; a desk that only moved finds its own.
+   */
+  function ofAnotherDesk(s: KeyState): boolean {
+    return !!(s.ticketUrl && sink.where && !s.ticketUrl.startsWith(`${sink.where.replace(/\/+$/, '')}/`));
+  }
+
   /** The desk's current ticket for a key: the newest one found, unless ours is missing from the search. */
   async function deskTicket(key: string, s: KeyState | null, searched?: DeskTicket[]): Promise<DeskTicket | null> {
     const found = searched ?? (await sink.findByKey(key));
-    if (!s?.ticketId || found.some((t) => t.id === s.ticketId)) return found[0] ?? null;
+    if (!s?.ticketId || ofAnotherDesk(s) || found.some((t) => t.id === s.ticketId)) return found[0] ?? null;
     // Our ticket is missing from the search: deleted (RT never lists deleted tickets), or too
     // new to be indexed (Jira's search is eventually consistent). A direct read tells which.
     // another ticket of the key speaks for the problem only when it is open (one made beside

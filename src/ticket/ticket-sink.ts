@@ -10,6 +10,13 @@ export interface TicketSink {
   /** The desk's name in TICKET_SINK and in logs. */
   readonly name: string;
   /**
+   * Where the desk is: the start of its tickets' URLs (its web address; the file desk's folder
+   * as a file: URL). A ticket syncdesk knows by a URL elsewhere is another desk's (TICKET_SINK
+   * or the desk's URL changed): it is never read here by its id, which may be another
+   * customer's ticket in this desk. Absent: every known ticket is taken for this desk's.
+   */
+  readonly where?: string;
+  /**
    * Every ticket whose key field equals `key` exactly, newest first (resolved and closed ones
    * too): the ticket stage works the first. A desk's search may match more or order otherwise;
    * the adapter filters and sorts.

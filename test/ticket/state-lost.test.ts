@@ -1,7 +1,9 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createReportApplier } from '../../src/ticket/apply-report.ts';
+import { createFileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
 import { useFileDesk } from './file-desk-stage.ts';
 import { memoryState } from './memory-state.ts';
@@ -58,5 +60,32 @@ describe('ticket stage: ticket state lost, the desk kept', () => {
     expect(again!.action).toBe('followup');
     expect(again!.ticketId).not.toBe(made!.ticketId);
     expect(await sink().findByKey(made!.key)).toHaveLength(1);
+  });
+});
+
+describe('ticket stage: the desk changed under the ticket state (TICKET_SINK, or its address)', () => {
+  const { apply, applierFor, dir } = useFileDesk({ resolveAfterMissing: 1 });
+
+  it("never takes a ticket of the new desk for the old one's by its id: the problem gets a ticket of its own there, and the stranger is not touched", async () => {
+    const tenant = uniqueTenant();
+    const erin = syncError({ value: 'erin@contoso.com' });
+    const [made] = await apply(ticketJob(tenant, 1, [erin]), resolutionsFor(resolution(erin)));
+    // the new desk, where a ticket of someone else's happens to have the old ticket's id
+    const newDir = await mkdtemp(join(tmpdir(), 'syncdesk-new-desk-'));
+    const stranger = { ...JSON.parse(await readFile(join(dir(), `${made!.ticketId}.json`), 'utf8')), key: 'aadsync-ffffffffffffffffffffffffffffffffffffffff', summary: 'a customer cannot print' };
+    await writeFile(join(newDir, `${made!.ticketId}.json`), JSON.stringify(stranger));
+    const newDesk = createFileTicketSink({ dir: newDir });
+    const moved = applierFor(newDesk);
+
+    const [again] = await moved.applyReport(ticketJob(tenant, 2, [erin]), resolutionsFor(resolution(erin)));
+    expect(again).toMatchObject({ action: 'create' });
+    expect(again!.ticketId).not.toBe(made!.ticketId);
+    expect(JSON.parse(await readFile(join(newDir, `${made!.ticketId}.json`), 'utf8'))).toEqual(stranger);
+    // gone from the next report: its own ticket there is resolved, the stranger still not touched
+    const fay = syncError({ value: 'fay@contoso.com' });
+    const next = await moved.applyReport(ticketJob(tenant, 3, [fay]), resolutionsFor(resolution(fay)));
+    expect(next.find((a) => a.key === again!.key)).toMatchObject({ action: 'resolve', ticketId: again!.ticketId });
+    expect(JSON.parse(await readFile(join(newDir, `${made!.ticketId}.json`), 'utf8'))).toEqual(stranger);
+    await rm(newDir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { DESK_STATUSES, type ContentBlock, type DeskRoute, type DeskStatus, type DeskTicket, type PriorityLevel, type TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
 import type { TicketSink } from '../ticket-sink.ts';
@@ -141,6 +141,7 @@ export function createFileTicketSink(options: { dir: string; now?: () => Date } 
 
   return {
     name: 'file',
+    where: `file://${normalize(dir)}`,
     read,
     // a direct read: a ticket file gone (a desk folder restored from an older copy, a file
     // deleted) is told from one not yet found, so the problem gets a ticket again

@@ -307,6 +307,7 @@ export function createJiraTicketSink(config: Config['ticket']['jira'], deps: Jir
 
   return {
     name: 'jira',
+    where: base,
 
     async findByKey(key) {
       const label = jiraLabel(key);

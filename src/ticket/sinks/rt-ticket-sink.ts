@@ -188,6 +188,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
 
   return {
     name: 'rt',
+    where: web,
     async findByKey(key) {
       return (await search([key])).get(key)!;
     },

@@ -226,6 +226,7 @@ export function createServiceNowTicketSink(
 
   return {
     name: 'servicenow',
+    where: base,
 
     findByKey,
 

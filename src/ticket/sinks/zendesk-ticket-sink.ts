@@ -152,6 +152,7 @@ export function createZendeskTicketSink(config: Config['ticket']['zendesk'], dep
 
   return {
     name: 'zendesk',
+    where: base,
 
     async findByKey(key) {
       if (!key) throw new PermanentError('zendesk: empty correlation key', 'invalid_key');
