@@ -46,9 +46,9 @@ async function* prefixKeys(redis: RedisClient, prefix: string): AsyncGenerator<{
   }
 }
 
-/** A job's key below the queue prefix (`q:<queue>:<jobId>`, and its `:processed` children's results), or null. */
+/** A job's key below the queue prefix (`q:<queue>:<jobId>`, and the keys BullMQ keeps beside it: its children's results, its logs), or null. */
 function jobOf(rest: string, queues: Queues): { queue: string; jobId: string } | null {
-  const m = /^q:([^:]+):(.+?)(:processed)?$/.exec(rest);
+  const m = /^q:([^:]+):(.+?)(:processed|:logs|:dependencies|:failed|:unsuccessful)?$/.exec(rest);
   if (!m || !queues.names.includes(m[1]!)) return null;
   return { queue: m[1]!, jobId: m[2]! };
 }
