@@ -101,6 +101,12 @@ export const DeskTicketSchema = z.object({
    * listing it.
    */
   mergedAway: z.literal(true).optional(),
+  /**
+   * Read by id, the desk does not say which key the ticket holds (RT: a queue the key field is
+   * not applied to): it may still be ours. Otherwise a ticket read by id whose key is not ours
+   * is someone else's (the desk was reset or replaced behind the same address).
+   */
+  keyUnknown: z.literal(true).optional(),
   /** In the desk no more (deleted, or moved where syncdesk cannot read it): read as closed, and no follow-up can link to it. */
   gone: z.literal(true).optional(),
 });

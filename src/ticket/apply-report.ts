@@ -184,6 +184,12 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     const other = found[0]?.status === 'open' ? found[0] : undefined;
     if (sink.get) {
       const read = await sink.get(s.ticketId);
+      if (read && !read.mergedFrom && !read.keyUnknown && read.key !== (s.ticketKey ?? key)) {
+        // the id names a ticket without this problem's key: a stranger's (the desk was reset or
+        // replaced behind the same address), or one an agent took the key from: never written to
+        log?.warn({ correlationKey: key, ticketId: s.ticketId, holds: read.key || null }, "the desk's ticket of this id no longer holds the problem's key: left alone, the problem gets a ticket of its own");
+        return other ?? goneFromDesk(key, s);
+      }
       const mine = read && { ...read, key };
       if (mine && mine.status !== 'closed') return mine;
       return other ?? mine ?? goneFromDesk(key, s);
@@ -366,6 +372,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       ...(view.error.valueQuarantined && { quarantined: true }),
       // a merged ticket is known by the id syncdesk made: RT answers for it with the merged one
       ticketId: result?.mergedFrom ?? result?.id ?? null,
+      // still the ticket a moved state brought: it holds the key it was made with
+      ...(s?.ticketKey && result && (result.mergedFrom ?? result.id) === s.ticketId && { ticketKey: s.ticketKey }),
       ...(result?.name && !result.mergedFrom && { ticketName: result.name }),
       ticketUrl: result?.url ?? null,
       status: result?.status ?? 'open',
@@ -405,7 +413,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const oldStream = before.stream;
       // the alias's stream of the same source (mail, or the Graph poll) becomes the tenant's
       const stream = (['mail', 'graph'] as const).map((source) => [reportStream({ source, tenantKey: alias }), reportStream({ source, tenantKey: report.tenantKey })]).find(([old]) => old === oldStream)?.[1] ?? oldStream;
-      const moved: KeyState = { ...before, key: view.key, stream };
+      const moved: KeyState = { ...before, key: view.key, stream, ticketKey: before.ticketKey ?? before.key };
       await state.put(moved);
       await state.put({ ...before, movedTo: view.key });
       log?.info({ correlationKey: view.key, from, ticketId: before.ticketId, tenant: report.tenantKey, alias }, 'ticket state moved: the tenant is named otherwise now');

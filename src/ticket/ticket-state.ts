@@ -28,6 +28,11 @@ export interface KeyState extends SeenInfo {
    */
   quarantined?: boolean;
   ticketId: string | null;
+  /**
+   * The key the desk's ticket holds, where it is not `key`: a state moved from a name its tenant
+   * had before keeps its ticket, which still holds the old key. Absent: the ticket holds `key`.
+   */
+  ticketKey?: string;
   /** How the desk shows the ticket to agents where that is not its id (DeskTicket.name): a follow-up names it even when the ticket is gone. */
   ticketName?: string;
   ticketUrl: string | null;

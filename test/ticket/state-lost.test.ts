@@ -88,4 +88,23 @@ describe('ticket stage: the desk changed under the ticket state (TICKET_SINK, or
     expect(JSON.parse(await readFile(join(newDir, `${made!.ticketId}.json`), 'utf8'))).toEqual(stranger);
     await rm(newDir, { recursive: true, force: true });
   });
+
+  it("never writes to a stranger's ticket that has the id at the same address (the desk reset or replaced behind it)", async () => {
+    const tenant = uniqueTenant();
+    const gus = syncError({ value: 'gus@contoso.com' });
+    const [made] = await apply(ticketJob(tenant, 1, [gus]), resolutionsFor(resolution(gus)));
+    // the desk emptied and filled again: the id now names someone else's ticket, holding no key of ours
+    await rm(join(dir(), 'by-key'), { recursive: true, force: true });
+    const path = join(dir(), `${made!.ticketId}.json`);
+    const stranger = { ...JSON.parse(await readFile(path, 'utf8')), key: '', summary: 'a customer cannot print' };
+    await writeFile(path, JSON.stringify(stranger));
+
+    const [again] = await apply(ticketJob(tenant, 2, [gus]), resolutionsFor(resolution(gus)));
+    expect(again).toMatchObject({ action: 'followup' });
+    expect(again!.ticketId).not.toBe(made!.ticketId);
+    const hal = syncError({ value: 'hal@contoso.com' });
+    const next = await apply(ticketJob(tenant, 3, [hal]), resolutionsFor(resolution(hal)));
+    expect(next.find((a) => a.key === again!.key)).toMatchObject({ action: 'resolve', ticketId: again!.ticketId });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(stranger);
+  });
 });

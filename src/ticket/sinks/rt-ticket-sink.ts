@@ -117,11 +117,13 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     return { id, key, url: `${web}/Ticket/Display.html?id=${id}`, status: rtStatus(t.Status), resolvedAt: resolvedAt(t) };
   }
 
-  async function read(id: string, key: string): Promise<DeskTicket | null> {
+  /** A ticket by id with the key it holds, or keyUnknown where its queue has no key field (an agent moved it there). */
+  async function read(id: string): Promise<DeskTicket | null> {
     const res = await http.request<RtTicket>({ method: 'GET', url: `/ticket/${encodeURIComponent(id)}`, acceptStatus: [404] });
     if (res.status === 404) return null;
+    const field = Array.isArray(res.data.CustomFields) ? res.data.CustomFields.find((f) => f.name === config.keyField) : undefined;
+    const desk = { ...toDesk(res.data, field?.values[0] ?? ''), ...(!field && { keyUnknown: true as const }) };
     // RT answers for a merged ticket with the one it was merged into
-    const desk = toDesk(res.data, key);
     return desk.id === String(id) ? desk : { ...desk, mergedFrom: String(id) };
   }
 
@@ -175,7 +177,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
     const res = await http.request({ method: 'POST', url: `/ticket/${ticket.id}/comment`, data: body });
     rtRefusals(`comment on ticket ${ticket.id}`, res.data);
     if (!status) return ticket;
-    const now = await read(ticket.id, ticket.key);
+    const now = await read(ticket.id);
     const wanted: DeskStatus = status === 'open' ? 'open' : 'resolved';
     if (!now || now.status !== wanted) {
       throw new PermanentError(
@@ -183,7 +185,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
         'rt_refused',
       );
     }
-    return now;
+    return { ...now, key: ticket.key };
   }
 
   return {
@@ -193,9 +195,7 @@ export function createRtTicketSink(config: RtSinkConfig, deps: RtSinkDeps = {}):
       return (await search([key])).get(key)!;
     },
     findByKeys: search,
-    async get(id) {
-      return read(id, '');
-    },
+    get: read,
     async create(draft, options) {
       const queue = options.route?.rt?.queue ?? config.queue;
       const { cfName } = await ensureSetup(queue);
