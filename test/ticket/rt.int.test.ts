@@ -156,6 +156,10 @@ describe('per-tenant queues (real RT)', () => {
     expect(JSON.stringify((await rt.put(`/ticket/${made[1]!.id}`, { Queue: other })).data)).toMatch(/Queue changed/);
     const found = await sink.findByKeys!(keys);
     expect(keys.map((k) => found.get(k)!.map((t) => t.id))).toEqual(made.map((t) => [t.id]));
+    // read by its id, a ticket says the key it holds; the moved one, that its queue has no key field (still ours)
+    expect(await sink.get!(made[0]!.id)).toMatchObject({ key: keys[0] });
+    expect(await sink.get!(made[0]!.id)).not.toHaveProperty('keyUnknown');
+    expect(await sink.get!(made[1]!.id)).toMatchObject({ keyUnknown: true });
   });
 
   it("refuses a tenant's queue without the key field, naming the queue and the setting", async () => {
