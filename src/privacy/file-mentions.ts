@@ -13,12 +13,24 @@ import type { Mention } from './mention.ts';
  * file desk's tickets.
  */
 
-/** The mail's words as a reader sees them: its bytes may hide them (quoted-printable, base64, a line folded inside an address). */
-async function mailMentions(raw: Buffer, value: string): Promise<boolean> {
+/** How deep forwards as attachments are opened: a report forwarded as an attachment of a forward is two. */
+const MAX_NESTING = 4;
+
+/**
+ * The mail's words as a reader sees them: its bytes may hide them (quoted-printable, base64, a
+ * line folded inside an address), and so may a report forwarded as an attachment, whose own
+ * bytes are encoded inside the forward's.
+ */
+async function mailMentions(raw: Buffer, value: string, depth = 0): Promise<boolean> {
   if (mentions(raw.toString('latin1'), value)) return true;
   const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   const addresses = [mail.from, mail.to, mail.cc].flatMap((a) => (a ? [a].flat().map((x) => x.text) : []));
-  return [mail.subject ?? '', mail.text ?? '', typeof mail.html === 'string' ? mail.html : '', ...addresses].some((t) => mentions(t, value));
+  if ([mail.subject ?? '', mail.text ?? '', typeof mail.html === 'string' ? mail.html : '', ...addresses].some((t) => mentions(t, value))) return true;
+  for (const part of mail.attachments) {
+    const forwarded = part.contentType === 'message/rfc822' && depth < MAX_NESTING;
+    if (forwarded ? await mailMentions(part.content, value, depth + 1) : mentions(part.content.toString('utf8'), value)) return true;
+  }
+  return false;
 }
 
 /** Stored mails that name the value: each goes whole (a report names many people, but it is a copy of Microsoft's mail), with its quarantine entries. */
