@@ -30,13 +30,20 @@ function endsName(hay: string, i: number, out: 1 | -1): boolean {
   return (c === '.' || c === '-') && (beyond === undefined || !/[\p{L}\p{N}]/u.test(beyond));
 }
 
-/** Lower case, character by character, so that every index still points where it did in the text. */
-function fold(text: string): string {
-  const lower = text.toLowerCase();
-  return lower.length === text.length ? lower : text.replace(/[\s\S]/gu, (c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c));
+/** One character in lower case without its accents (é is e: a name is written both ways), if that keeps it one character. */
+function foldChar(c: string): string {
+  const lower = c.toLowerCase();
+  const base = lower.normalize('NFD').replace(/\p{M}+/gu, '');
+  return base.length === c.length ? base : lower.length === c.length ? lower : c;
 }
 
-/** The places `value` stands whole in `text`, case aside. */
+/** Lower case without accents, character by character, so that every index still points where it did in the text. */
+function fold(text: string): string {
+  // most text is ASCII: nothing to take off but the case
+  return /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : text.replace(/[\s\S]/gu, foldChar);
+}
+
+/** The places `value` stands whole in `text`, case and accents aside. */
 function* wholeMatches(text: string, value: string): Generator<number> {
   const hay = fold(text);
   const needle = fold(value.trim());
@@ -49,7 +56,7 @@ function* wholeMatches(text: string, value: string): Generator<number> {
   }
 }
 
-/** True if `text` holds `value` (case aside), not as a part of a longer name or address. */
+/** True if `text` holds `value` (case and accents aside), not as a part of a longer name or address. */
 export function mentions(text: string, value: string): boolean {
   return !wholeMatches(text, value).next().done;
 }

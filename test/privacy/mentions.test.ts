@@ -6,6 +6,10 @@ describe('a value named as a whole (syncdesk forget)', () => {
     for (const text of ['smtp:John@Contoso.com;', '[ProxyAddresses SMTP:john@contoso.com;]', '{"identity":"JOHN@CONTOSO.COM"}', 'held by john@contoso.com.', '<john@contoso.com>'])
       expect(mentions(text, 'john@contoso.com'), text).toBe(true);
     expect(mentions('displayName: "Patti Fernandez"', 'patti fernandez')).toBe(true);
+    // a name is written with its accents and without: either finds both
+    expect(mentions('held by Renée Dubois (cloud-only)', 'Renee Dubois')).toBe(true);
+    expect(mentions('held by Renee Dubois', 'Renée Dubois')).toBe(true);
+    expect(withoutMentions('Zoë Ångström, zoe angstrom', 'Zoe Angstrom')).toBe('(forgotten), (forgotten)');
   });
 
   it('does not take a longer name or address for it', () => {
