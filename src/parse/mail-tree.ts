@@ -43,7 +43,8 @@ export interface MailDocument {
 }
 
 const MAX_DEPTH = 4;
-const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
+/** mailparser's options for every decode of a mail: none of its own text conversions (the parser reads the html itself). */
+export const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
 
 /** Compound File Binary: an Outlook .msg saved to disk and handed to us as is. */
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import type { MailStore } from '../ingest/mail-store.ts';
 import { forgetHeld } from '../ingest/quarantine.ts';
+import { PARSER_OPTIONS } from '../parse/mail-tree.ts';
 import { readSnapshot, writeSnapshot } from '../resolve/snapshot/snapshot-format.ts';
 import { mentions } from './mentions.ts';
 import type { Mention } from './mention.ts';
@@ -23,7 +24,7 @@ const MAX_NESTING = 4;
  */
 async function mailMentions(raw: Buffer, value: string, depth = 0): Promise<boolean> {
   if (mentions(raw.toString('latin1'), value)) return true;
-  const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+  const mail = await simpleParser(raw, PARSER_OPTIONS);
   const addresses = [mail.from, mail.to, mail.cc].flatMap((a) => (a ? [a].flat().map((x) => x.text) : []));
   if ([mail.subject ?? '', mail.text ?? '', typeof mail.html === 'string' ? mail.html : '', ...addresses].some((t) => mentions(t, value))) return true;
   for (const part of mail.attachments) {

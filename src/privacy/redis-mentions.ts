@@ -1,6 +1,7 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Queues } from '../queues.ts';
 import type { RedisClient } from '../redis/connection.ts';
+import { scanKeys } from '../redis/scan-keys.ts';
 import { forgetKeyState } from '../ticket/ticket-state.ts';
 import { mentions, withoutMentions } from './mentions.ts';
 import type { Mention } from './mention.ts';
@@ -33,16 +34,8 @@ async function keyTexts(redis: RedisClient, key: string): Promise<Array<{ id: st
 
 /** Every key of syncdesk's under `prefix` (its own, and its queues' `{prefix}` form on a Cluster), on every master. */
 async function* prefixKeys(redis: RedisClient, prefix: string): AsyncGenerator<{ key: string; rest: string }> {
-  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const [form, pattern] of [[`${prefix}:`, `${prefix}:*`], [`{${prefix}}:`, `{${prefix}}:*`]] as const) {
-    for (const server of servers) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-        cursor = next;
-        for (const key of keys) yield { key, rest: key.slice(form.length) };
-      } while (cursor !== '0');
-    }
+  for (const form of [`${prefix}:`, `{${prefix}}:`]) {
+    for await (const keys of scanKeys(redis, `${form}*`)) for (const key of keys) yield { key, rest: key.slice(form.length) };
   }
 }
 
@@ -57,12 +50,12 @@ function jobOf(rest: string, queues: Queues): { queue: string; jobId: string } |
 export async function redisMentions(redis: RedisClient, prefix: string, queues: Queues, value: string): Promise<Mention[]> {
   const found: Mention[] = [];
   const jobsSeen = new Set<string>();
+  const client = redis as Redis;
   for await (const { key, rest } of prefixKeys(redis, prefix)) {
     if (rest.startsWith('ticket:lock:')) continue;
     const named = mentions(key, value);
     const hits = (await keyTexts(redis, key)).filter((t) => mentions(t.text, value));
     if (!named && !hits.length) continue;
-    const client = redis as Redis;
     if (rest.startsWith('ticket:key:')) {
       const state = JSON.parse(hits[0]?.text ?? '{}') as { ticketId?: string | null; ticketUrl?: string | null; summary?: string };
       const ticket = state.ticketId ? ` (ticket ${state.ticketId}${state.ticketUrl ? `, ${state.ticketUrl}` : ''})` : '';

@@ -188,7 +188,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
         // the id names a ticket without this problem's key: a stranger's (the desk was reset or
         // replaced behind the same address), or one an agent took the key from: never written to
         log?.warn({ correlationKey: key, ticketId: s.ticketId, holds: read.key || null }, "the desk's ticket of this id no longer holds the problem's key: left alone, the problem gets a ticket of its own");
-        return other ?? goneFromDesk(key, s);
+        // no follow-up of it either: its id, named in a new ticket, would send the agent to a stranger's
+        return other ?? null;
       }
       const mine = read && { ...read, key };
       if (mine && mine.status !== 'closed') return mine;

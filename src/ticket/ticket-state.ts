@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis/connection.ts';
+import { scanKeys } from '../redis/scan-keys.ts';
 import type { DeskStatus } from '../../schemas/ticket.schema.ts';
 import { TransientError } from '../errors.ts';
 import type { SeenInfo } from './render.ts';
@@ -126,27 +127,20 @@ function readKeyState(raw: string): KeyState {
 }
 
 /**
- * Every stored ticket state, a batch at a time (`syncdesk status`). SCAN walks one server's
- * keys, so on a Redis Cluster it runs on every master; each value is then read on its own (an
- * MGET of keys in several slots fails there). A value that is no state is passed over.
+ * Every stored ticket state, a batch at a time (`syncdesk status`). Each value is read on its
+ * own (an MGET of keys in several Cluster slots fails). A value that is no state is passed over.
  */
 export async function* scanKeyStates(redis: RedisClient, prefix: string): AsyncGenerator<KeyState[]> {
-  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const server of servers) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:ticket:key:*`, 'COUNT', 500);
-      cursor = next;
-      const states: KeyState[] = [];
-      for (const raw of await Promise.all(keys.map((k) => redis.get(k)))) {
-        try {
-          if (raw) states.push(readKeyState(raw));
-        } catch {
-          // not JSON: nothing syncdesk wrote
-        }
+  for await (const keys of scanKeys(redis, `${prefix}:ticket:key:*`)) {
+    const states: KeyState[] = [];
+    for (const raw of await Promise.all(keys.map((k) => redis.get(k)))) {
+      try {
+        if (raw) states.push(readKeyState(raw));
+      } catch {
+        // not JSON: nothing syncdesk wrote
       }
-      if (states.length) yield states;
-    } while (cursor !== '0');
+    }
+    if (states.length) yield states;
   }
 }
 

@@ -100,8 +100,10 @@ describe('ticket stage: the desk changed under the ticket state (TICKET_SINK, or
     await writeFile(path, JSON.stringify(stranger));
 
     const [again] = await apply(ticketJob(tenant, 2, [gus]), resolutionsFor(resolution(gus)));
-    expect(again).toMatchObject({ action: 'followup' });
+    expect(again).toMatchObject({ action: 'create' });
     expect(again!.ticketId).not.toBe(made!.ticketId);
+    // nor named in the new ticket: that id is a stranger's now
+    expect(await readFile(join(dir(), `${again!.ticketId}.md`), 'utf8')).not.toContain(made!.ticketId!);
     const hal = syncError({ value: 'hal@contoso.com' });
     const next = await apply(ticketJob(tenant, 3, [hal]), resolutionsFor(resolution(hal)));
     expect(next.find((a) => a.key === again!.key)).toMatchObject({ action: 'resolve', ticketId: again!.ticketId });
