@@ -67,8 +67,9 @@ export async function redisMentions(redis: RedisClient, prefix: string, queues: 
         forget: () => forgetKeyState(client, prefix, rest.slice('ticket:key:'.length)),
         ...(ticket ? { note: 'the ticket itself is the desk’s record: delete or edit it there if the request covers it' } : {}),
       });
-    } else if (rest.startsWith('ticket:tenant:') && named) {
-      // a stream's bookkeeping (its open problems, newest run, reports applied), named by its tenant: a customer leaving
+    } else if (rest.startsWith('ticket:tenant:') && (named || rest.endsWith(':names'))) {
+      // a stream's bookkeeping (its open problems, newest run, reports applied), named by its tenant: a customer leaving;
+      // or the keys a tenant's own name was applied under (ticket-state.ts), which hold its keys
       found.push({ store: 'ticket state', what: `${rest} (the tenant's report bookkeeping)`, forget: async () => void (await client.del(key)) });
     } else if (rest === 'ingest:quarantine' || rest === 'ingest:quarantine:released') {
       for (const row of hits) found.push({ store: 'quarantine', what: `${rest === 'ingest:quarantine' ? 'held' : 'released'} mail ${(JSON.parse(row.text) as { mailId: string }).mailId}`, forget: async () => void (await client.lrem(key, 0, row.id)) });

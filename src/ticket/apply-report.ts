@@ -65,6 +65,8 @@ export interface ApplyReportDeps {
   keyConcurrency?: number;
   /** Where a report's tenant wants its new tickets (the tenants file's `desk:`); absent: the desk's own settings. */
   routeOf?: (report: ReportRef) => DeskRoute | undefined;
+  /** Whether the configuration names a tenant by this key now (a tenants file's tenantId, GRAPH_TENANT_ID). */
+  configuredTenant?: (tenantKey: string) => boolean;
 }
 
 /** Applies one report at once; a dry run's plan is the same call on the adapters of dry-run.ts. */
@@ -589,7 +591,26 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     return [...actions, ...(await closeReport(job.report, seen))];
   }
 
-  return { applyProblems, closeReport, applyReport };
+  /**
+   * The report with the keys its tenant was applied under before the configuration named it
+   * as now (a tenantId corrected in the tenants file) added to its aliases: its problems keep
+   * their tickets, and those it no longer lists are counted missing. A key the configuration
+   * still names a tenant by is that tenant's, not a former name of this one.
+   */
+  async function withFormerKeys(report: ReportRef): Promise<ReportRef> {
+    const own = report.tenantAliases ?? [];
+    if (!own.length) return report;
+    const known = (await Promise.all(own.map((name) => state.keysNamed(name)))).flat();
+    await Promise.all(own.map((name) => state.addKeyNamed(name, report.tenantKey)));
+    const former = [...new Set(known)].filter((key) => key !== report.tenantKey && !own.includes(key) && !deps.configuredTenant?.(key));
+    return former.length ? { ...report, tenantAliases: [...own, ...former] } : report;
+  }
+
+  return {
+    applyProblems: async (part, resolutions, options) => applyProblems({ ...part, report: await withFormerKeys(part.report) }, resolutions, options),
+    closeReport: async (report, seen) => closeReport(await withFormerKeys(report), seen),
+    applyReport: async (job, resolutions) => applyReport({ ...job, report: await withFormerKeys(job.report) }, resolutions),
+  };
 }
 
 /** A problem's desk work, a failure naming the problem: a chunk holds up to 50, and `failed list` shows the failure alone. */

@@ -76,6 +76,7 @@ function stagedState(state: TicketStateStore): TicketStateStore {
   const marks = new Map<string, number>();
   const applied = new Set<string>();
   const families = new Map<string, string>();
+  const names = new Map<string, Set<string>>();
   const isOpenIn = (s: KeyState, stream: string): boolean => s.stream === stream && s.status === 'open' && !!s.ticketId;
   return {
     get: async (key) => structuredClone(keys.get(key) ?? (await state.get(key))),
@@ -96,6 +97,8 @@ function stagedState(state: TicketStateStore): TicketStateStore {
     streamMark: async (stream) => marks.get(stream) ?? state.streamMark(stream),
     isApplied: async (stream, reportId) => applied.has(`${stream}|${reportId}`) || state.isApplied(stream, reportId),
     markApplied: async (stream, reportId) => void applied.add(`${stream}|${reportId}`),
+    keysNamed: async (name) => [...new Set([...(await state.keysNamed(name)), ...(names.get(name) ?? [])])],
+    addKeyNamed: async (name, tenantKey) => void names.set(name, (names.get(name) ?? new Set()).add(tenantKey)),
     withLock: (_key, fn) => fn(),
   };
 }

@@ -20,6 +20,12 @@ export interface TicketStageHandle extends ReportApplier {
   close(): Promise<void>;
 }
 
+/** Whether a tenant key is one the configuration names a tenant by: how createTenantNamer keys a tenant it knows. */
+function configuredTenantKeys(config: Config, tenants: TenantDirectory | null): (tenantKey: string) => boolean {
+  const keys = new Set([...(tenants?.tenants ?? []).map((t) => t.tenantId.toLowerCase()), config.graph.tenantId?.trim().toLowerCase()]);
+  return (tenantKey) => keys.has(tenantKey);
+}
+
 /**
  * Builds the ticket stage from config: the desk chosen by TICKET_SINK, state and locks in
  * Redis under `<REDIS_PREFIX>:ticket:`, and the policy (reopen window, auto-resolve, digest);
@@ -47,6 +53,7 @@ export function createTicketStageFromConfig(
     // keys worked at once per ticket job: enough to fill the desk's ceiling, which the desk client enforces
     keyConcurrency: config.ticket.maxConcurrency,
     routeOf: deskRouteOf(tenants),
+    configuredTenant: configuredTenantKeys(config, tenants),
   };
   return {
     ...createReportApplier(use),

@@ -82,6 +82,13 @@ export interface TicketStateStore {
   streamMark(stream: string): Promise<number | null>;
   isApplied(stream: string, reportId: string): Promise<boolean>;
   markApplied(stream: string, reportId: string): Promise<void>;
+  /**
+   * The tenant keys reports that name their tenant `name` (its own name, domain or id, which
+   * the configuration renamed) have been applied under.
+   */
+  keysNamed(name: string): Promise<string[]>;
+  /** Remembers that a report naming its tenant `name` is applied under `tenantKey`. */
+  addKeyNamed(name: string, tenantKey: string): Promise<void>;
   /** Runs `fn` holding the key's lock; waits for a busy key, then gives up with a TransientError. */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -170,6 +177,7 @@ function ticketKeys(prefix: string) {
     family: (stream: string, family: string) => `${p}:tenant:${stream}:family:${family}`,
     mark: (stream: string) => `${p}:tenant:${stream}:mark`,
     applied: (stream: string) => `${p}:tenant:${stream}:applied`,
+    names: (name: string) => `${p}:tenant:${name}:names`,
     lock: (key: string) => `${p}:lock:${key}`,
   };
 }
@@ -178,7 +186,7 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
   const ttl = options.lockTtlMs ?? 15_000;
   const waitMs = options.lockWaitMs ?? 30_000;
   const retentionMs = options.settledRetentionMs ?? 0;
-  const { state: stateKey, open: openKey, family: familyKey, mark: markKey, applied: appliedKey, lock: lockKeyOf } = ticketKeys(options.prefix);
+  const { state: stateKey, open: openKey, family: familyKey, mark: markKey, applied: appliedKey, names: namesKey, lock: lockKeyOf } = ticketKeys(options.prefix);
 
   async function acquire(lockKey: string, token: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -237,6 +245,12 @@ export function createTicketStateStore(redis: Redis, options: TicketStateOptions
     },
     async markApplied(stream, reportId) {
       await redis.sadd(appliedKey(stream), reportId);
+    },
+    keysNamed: (name) => redis.smembers(namesKey(name)),
+    async addKeyNamed(name, tenantKey) {
+      await redis.sadd(namesKey(name), tenantKey);
+      // kept as long as a settled problem's state: a tenant quiet longer has no state left to find
+      if (retentionMs) await redis.pexpire(namesKey(name), retentionMs);
     },
     async withLock(key, fn) {
       const lockKey = lockKeyOf(key);

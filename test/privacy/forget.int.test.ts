@@ -89,7 +89,11 @@ describe('syncdesk forget', () => {
     expect(existsSync(path)).toBe(true);
 
     // a customer leaving: its snapshot goes whole, and its folder
-    expect((await runCli(['forget', 'contoso.com', '--yes'], env)).output).toMatch(/^snapshot\t.*\(the tenant's, whole\)\tforgotten$/m);
+    const leaving = await runCli(['forget', 'contoso.com', '--yes'], env);
+    expect(leaving.output).toMatch(/^snapshot\t.*\(the tenant's, whole\)\tforgotten$/m);
+    // every place named: its report bookkeeping too (the keys its name was applied under since the snapshot named it)
+    expect(leaving.output).not.toMatch(/^other\t/m);
+    expect(leaving.code).toBe(0);
     expect(existsSync(join(dir, 'snapshots', 'contoso.com'))).toBe(false);
 
     const refused = await runCli(['forget', 'pat'], env);

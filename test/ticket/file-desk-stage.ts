@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { createReportApplier, type ApplyReport, type ReportApplier, type TicketPolicy } from '../../src/ticket/apply-report.ts';
+import { createReportApplier, type ApplyReport, type ApplyReportDeps, type ReportApplier, type TicketPolicy } from '../../src/ticket/apply-report.ts';
 import { createFileTicketSink, type FileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import type { TicketSink } from '../../src/ticket/ticket-sink.ts';
 import type { TicketStateStore } from '../../src/ticket/ticket-state.ts';
@@ -12,8 +12,9 @@ import { memoryState } from './memory-state.ts';
 /**
  * For a describe block: a file desk in a fresh folder and the ticket stage on memory state,
  * made anew before each of its tests (the clock stands at 2026-11-20) and removed after.
+ * `configuredTenant`: the tenant keys the configuration is to name (ApplyReportDeps).
  */
-export function useFileDesk(policy: Pick<TicketPolicy, 'resolveAfterMissing'>): {
+export function useFileDesk(policy: Pick<TicketPolicy, 'resolveAfterMissing'>, configured: Pick<ApplyReportDeps, 'configuredTenant'> = {}): {
   sink: () => FileTicketSink;
   apply: ApplyReport;
   /** The desk's folder (its ticket files). */
@@ -31,7 +32,7 @@ export function useFileDesk(policy: Pick<TicketPolicy, 'resolveAfterMissing'>): 
   let lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream });
   const applierFor = (desk: TicketSink): ReportApplier =>
-    createReportApplier({ sink: desk, state, logger, policy: { reopenWithinDays: 30, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z') });
+    createReportApplier({ sink: desk, state, logger, policy: { reopenWithinDays: 30, digest: false, ...policy }, now: () => new Date('2026-11-20T00:00:00Z'), ...configured });
   let apply: ApplyReport;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncdesk-file-desk-'));

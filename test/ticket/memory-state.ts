@@ -16,6 +16,7 @@ export function memoryState(): MemoryState {
   const applied = new Set<string>();
   const locks = new Map<string, Promise<unknown>>();
   const families = new Map<string, string>();
+  const names = new Map<string, Set<string>>();
   const openOf = (stream: string) => open.get(stream) ?? open.set(stream, new Set()).get(stream)!;
   const store: TicketStateStore = {
     get: async (key) => structuredClone(keys.get(key) ?? null),
@@ -38,6 +39,8 @@ export function memoryState(): MemoryState {
     streamMark: async (stream) => marks.get(stream) ?? null,
     isApplied: async (stream, reportId) => applied.has(`${stream}|${reportId}`),
     markApplied: async (stream, reportId) => void applied.add(`${stream}|${reportId}`),
+    keysNamed: async (name) => [...(names.get(name) ?? [])],
+    addKeyNamed: async (name, tenantKey) => void names.set(name, (names.get(name) ?? new Set()).add(tenantKey)),
     async withLock(key, fn) {
       const before = locks.get(key) ?? Promise.resolve();
       const run = before.then(fn, fn);

@@ -60,4 +60,14 @@ export function runStateStoreContract(open: () => Promise<TicketStateStore>): vo
     expect(await store.streamMark('a')).toBe(10);
     expect(await store.streamMark('a|graph')).toBeNull();
   });
+
+  it('remembers every key a tenant name was applied under, each once', async () => {
+    const store = await open();
+    expect(await store.keysNamed('tailspin.onmicrosoft.com')).toEqual([]);
+    await store.addKeyNamed('tailspin.onmicrosoft.com', 'id-1');
+    await store.addKeyNamed('tailspin.onmicrosoft.com', 'id-2');
+    await store.addKeyNamed('tailspin.onmicrosoft.com', 'id-1');
+    expect((await store.keysNamed('tailspin.onmicrosoft.com')).sort()).toEqual(['id-1', 'id-2']);
+    expect(await store.keysNamed('contoso.onmicrosoft.com')).toEqual([]);
+  });
 }
