@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { ReportErrorsSchema, type MailOrigin, type ReportErrors, type ResolveResult, type TicketJob } from '../../schemas/jobs.schema.ts';
 import { objectLabel } from '../../schemas/report.schema.ts';
 import type { MailOutcome, MailStatus } from '../ingest/ingest-decision.ts';
-import type { TicketActionKind } from '../ticket/apply-report.ts';
+import type { TicketAction, TicketActionKind } from '../ticket/apply-report.ts';
 import type { MailInputError } from '../ingest/mail-files.ts';
 import type { ApplyReport } from '../ticket/apply-report.ts';
 import { routeText } from '../ticket/sinks/index.ts';
@@ -215,9 +215,15 @@ async function planTickets(runtime: Runtime, plan: ApplyReport, report: ReportEr
     // where a new ticket goes when the tenants file routes the report's tenant: what an MSP checks before going live
     const place = routeText(deskRouteOf(runtime.tenants)?.(job.report), runtime.config.ticket.sink);
     const made = new Set<string>(['create', 'followup']);
-    for (const a of actions) print(`    => ${a.action}${a.ticketId ? ` #${a.ticketId}` : ''}${place && made.has(a.action) ? ` in ${place}` : ''}: ${a.summary}`);
+    for (const a of actions) print(`    => ${a.action}${ticketShown(a)}${place && made.has(a.action) ? ` in ${place}` : ''}: ${a.summary}`);
   }
   return countActions(actions);
+}
+
+/** The ticket a planned action names: its id, or its URL where it is at another desk (an id there would read as this desk's). */
+function ticketShown(a: TicketAction): string {
+  if (a.elsewhere) return ` (its ticket is at another desk: ${a.elsewhere})`;
+  return a.ticketId ? ` #${a.ticketId}` : '';
 }
 
 /**

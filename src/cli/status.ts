@@ -14,6 +14,8 @@ import { listFailed, listSetAside } from './failed.ts';
 import { terminalText } from '../terminal-text.ts';
 import { categoryOfTitle } from '../ticket/problem-title.ts';
 import { scanKeyStates } from '../ticket/ticket-state.ts';
+import { createTicketSink } from '../ticket/sinks/index.ts';
+import { atAnotherDesk } from '../ticket/ticket-sink.ts';
 import { streamTenant } from '../parse/report-ref.ts';
 import { loadConfiguredTenants, tenantNames, type TenantDirectory } from '../resolve/tenants.ts';
 
@@ -33,9 +35,21 @@ export function categoryOf(summary: string | undefined): string {
   return 'other';
 }
 
-/** Open problems by tenant and category. A tenant's Graph poll (`<tenant>|graph`) and digest (`digest:<tenant>`) streams count as the tenant. */
-async function openProblems(redis: RedisClient, prefix: string): Promise<Map<string, Record<string, number>>> {
+/** An open problem whose ticket syncdesk knows by another desk's address than the configured one's. */
+export interface ProblemAtAnotherDesk {
+  ticketId: string | null;
+  ticketUrl: string;
+  summary: string;
+}
+
+/**
+ * Open problems by tenant and category, and those whose ticket is at another desk than the
+ * one at `where` (TICKET_SINK or its address changed: the old desk's tickets are the admin's to
+ * close). A tenant's Graph poll (`<tenant>|graph`) and digest (`digest:<tenant>`) streams count as the tenant.
+ */
+async function openProblems(redis: RedisClient, prefix: string, where: string | undefined): Promise<{ byTenant: Map<string, Record<string, number>>; elsewhere: ProblemAtAnotherDesk[] }> {
   const byTenant = new Map<string, Record<string, number>>();
+  const elsewhere: ProblemAtAnotherDesk[] = [];
   for await (const states of scanKeyStates(redis, prefix)) {
     for (const state of states) {
       // a state moved to the tenant's name of now (movedTo) is counted there, not under the old name
@@ -45,9 +59,19 @@ async function openProblems(redis: RedisClient, prefix: string): Promise<Map<str
       const cat = categoryOf(state.summary);
       counts[cat] = (counts[cat] ?? 0) + 1;
       byTenant.set(tenant, counts);
+      if (atAnotherDesk(state.ticketUrl, where)) elsewhere.push({ ticketId: state.ticketId, ticketUrl: state.ticketUrl!, summary: state.summary });
     }
   }
-  return byTenant;
+  return { byTenant, elsewhere: elsewhere.sort((a, b) => a.ticketUrl.localeCompare(b.ticketUrl)) };
+}
+
+/** Where the configured desk is (TicketSink.where); undefined where its adapter cannot be built on this host. */
+function deskWhere(config: Config): string | undefined {
+  try {
+    return createTicketSink(config, { logger: cliLogger(config) }).where;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the ticket stage left alone because a newer report had decided it: from the ticket jobs kept (7 days, 5,000). */
@@ -73,6 +97,8 @@ export interface StatusReport {
     names: Record<string, string>;
     /** Tenant keys no entry of the tenants file matched: not looked up in Graph; absent without a file. */
     unknown?: string[];
+    /** Those whose ticket is at another desk than the configured one (`desk`): tickets to close there. */
+    atAnotherDesk: { desk: string | null; problems: ProblemAtAnotherDesk[] };
   };
   quarantined: number;
   queues: Record<string, Record<string, number>>;
@@ -125,7 +151,8 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
       const status = m.dropped ? 'dropped' : m.status;
       byStatus[status] = (byStatus[status] ?? 0) + 1;
     }
-    const problems = await openProblems(redis.client, config.redis.prefix);
+    const where = deskWhere(config);
+    const { byTenant: problems, elsewhere } = await openProblems(redis.client, config.redis.prefix, where);
     const total = [...problems.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     const quarantined = await listQuarantine(redis.client as Redis, config.redis.prefix, 1000);
     const counts = await queueCounts(queues);
@@ -142,6 +169,7 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
         byTenant: Object.fromEntries([...problems.entries()].sort()),
         names: Object.fromEntries([...tenantNames(file?.tenants ?? null)].filter(([key]) => problems.has(key))),
         ...(file?.tenants && { unknown: [...problems.keys()].filter((key) => !file.tenants!.tenants.some((t) => t.tenantId.toLowerCase() === key)).sort() }),
+        atAnotherDesk: { desk: where ?? null, problems: elsewhere },
       },
       quarantined: quarantined.length,
       queues: counts,
@@ -157,6 +185,9 @@ async function readStatus(opts: { recent: number }): Promise<StatusReport> {
   }
 }
 
+/** Tickets at another desk listed in the text form; `--json` has them all. */
+const SHOWN_ELSEWHERE = 10;
+
 function renderStatus(s: StatusReport): string[] {
   const lines = [`Redis: ${s.redis}`, `Mails: ${s.mails.total} (${formatCounts(s.mails.byStatus)})`];
   for (const m of s.mails.recent) lines.push(`  ${m.firstSeen}  ${m.mailId.slice(0, 12)}  ${m.origin.padEnd(12)} ${m.status}${m.reason ? `: ${m.reason}` : ''}`);
@@ -166,6 +197,13 @@ function renderStatus(s: StatusReport): string[] {
     const name = s.openProblems.names[tenant];
     const unknown = s.openProblems.unknown?.includes(tenant) ? ' (in no entry of the tenants file: no Graph lookups)' : '';
     lines.push(`  ${name ? `${name} (${tenant})` : tenant}${unknown}: ${formatCounts(counts)}`);
+  }
+  const elsewhere = s.openProblems.atAnotherDesk.problems;
+  if (elsewhere.length) {
+    // left in the old desk by a change of desk: syncdesk never writes there again, so only the admin can close them
+    lines.push(`  ${elsewhere.length} of them with a ticket at another desk than this one (${s.openProblems.atAnotherDesk.desk}): close them there; a report that lists one again gives it a ticket here`);
+    for (const p of elsewhere.slice(0, SHOWN_ELSEWHERE)) lines.push(`    ${p.ticketUrl}  ${p.summary}`);
+    if (elsewhere.length > SHOWN_ELSEWHERE) lines.push(`    … and ${elsewhere.length - SHOWN_ELSEWHERE} more (\`syncdesk status --json\` lists them all)`);
   }
   lines.push(`Quarantined: ${s.quarantined}${s.quarantined ? ' (`syncdesk quarantine list`)' : ''}`);
   for (const [name, c] of Object.entries(s.queues)) {

@@ -22,7 +22,7 @@ import {
   type ProblemView,
   type SeenInfo,
 } from './render.ts';
-import { CANNOT_REOPEN, type TicketSink } from './ticket-sink.ts';
+import { atAnotherDesk, CANNOT_REOPEN, type TicketSink } from './ticket-sink.ts';
 import type { KeyState, TicketStateStore } from './ticket-state.ts';
 import { ownId, sameRun, settled, ticketStep, type TicketPolicy } from './ticket-step.ts';
 import { MAX_REPORTS } from './ticket-state.ts';
@@ -42,6 +42,8 @@ export interface TicketAction {
   key: string;
   action: TicketActionKind;
   ticketId?: string;
+  /** The ticket's URL where it is at another desk than this one (TICKET_SINK changed since): its id means nothing here. */
+  elsewhere?: string;
   summary: string;
 }
 
@@ -171,7 +173,17 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
    * 123). The desk's search by key is then all there is; a desk that only moved finds its own.
    */
   function ofAnotherDesk(s: KeyState): boolean {
-    return !!(s.ticketUrl && sink.where && !s.ticketUrl.startsWith(`${sink.where.replace(/\/+$/, '')}/`));
+    return atAnotherDesk(s.ticketUrl, sink.where);
+  }
+
+  /**
+   * An action that names the problem's known ticket without touching it (unchanged, skipped),
+   * where that ticket is another desk's: named by its URL, as its id would read as this desk's.
+   */
+  function shown(a: TicketAction, s: KeyState | null): TicketAction {
+    if (!s || !ofAnotherDesk(s) || (a.action !== 'unchanged' && a.action !== 'skip-old') || a.ticketId !== (s.ticketId ?? undefined)) return a;
+    const { ticketId: _id, ...rest } = a;
+    return { ...rest, elsewhere: s.ticketUrl! };
   }
 
   /** The desk's current ticket for a key: the newest one found, unless ours is missing from the search. */
@@ -526,7 +538,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const problems = await mapLimit(views, concurrency, async (view) => ({ view, s: await state.get(view.key) }));
       const listed = ({ view, s }: { view: ProblemView; s: KeyState | null }): boolean =>
         s !== null && Date.parse(s.lastCoversAt) >= Date.parse(part.report.coversAt) && !(refresh && s.status === 'open' && !sameContent(s, contentHash(view)));
-      for (const { view, s } of problems.filter(listed)) unchanged.push({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) });
+      for (const { view, s } of problems.filter(listed)) unchanged.push(shown({ key: view.key, action: 'unchanged', ticketId: s?.ticketId ?? undefined, summary: renderSummary(view) }, s));
       views = problems.filter((p) => !listed(p)).map(({ view }) => view);
       if (!views.length) return unchanged;
     }
@@ -539,7 +551,7 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
       const found = sink.findByKeys && asking.length > 1 ? await sink.findByKeys(asking) : undefined;
       const chunk = { keys: new Set(views.map((v) => v.key)), more: [] as TicketAction[] };
       const done = await mapLimit(problems, concurrency, async ({ view, s }) => {
-        const action = await aboutProblem(`problem ${renderSummary(view)} (key ${view.key})`, () => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk }));
+        const action = shown(await aboutProblem(`problem ${renderSummary(view)} (key ${view.key})`, () => applyKey(view, s, { old, newerRun, searched: found?.get(view.key), refresh, chunk })), s);
         options.done?.(action);
         return action;
       });

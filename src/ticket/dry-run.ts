@@ -49,6 +49,8 @@ function recordingSink(desk: TicketSink): RecordingSink {
   };
   return {
     name: desk.name,
+    // the desk's address too: a ticket known at another desk is no more read here in a plan than in a run
+    ...(desk.where !== undefined && { where: desk.where }),
     calls,
     findByKey: async (key) => (planned.has(key) ? [planned.get(key)!] : desk.findByKey(key)),
     ...(desk.get ? { get: (id: string) => desk.get!(id) } : {}),

@@ -69,3 +69,8 @@ export interface TicketSink {
 
 export const CANNOT_REOPEN = 'desk_cannot_reopen';
 export const DESK_STATE_UNCHANGED = 'desk_state_unchanged';
+
+/** Whether a ticket known by `ticketUrl` is another desk's than the one at `where` (TicketSink.where). */
+export function atAnotherDesk(ticketUrl: string | null | undefined, where: string | undefined): boolean {
+  return !!(ticketUrl && where && !ticketUrl.startsWith(`${where.replace(/\/+$/, '')}/`));
+}

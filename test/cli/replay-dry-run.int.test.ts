@@ -228,4 +228,11 @@ describe('replay --dry-run predicts the real run', () => {
     expect(forced.stdout).toContain('3 error(s)');
     expect(forced.stdout).toMatch(/=> \S+/);
   }, 120_000);
+
+  it("names a ticket at another desk by its URL, not by an id that would read as this desk's (blind69 M3)", async () => {
+    const moved = await syncdesk(['replay', '--dry-run', '--force', a], { ...env, TICKET_DIR: join(dir, 'another-desk') });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain(`=> unchanged (its ticket is at another desk: file://${env.TICKET_DIR}/`);
+    expect(moved.stdout).not.toMatch(/=> unchanged #/);
+  }, 120_000);
 });
