@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { FakedDesk } from '../helpers/desks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -43,7 +44,7 @@ interface DeskUnderTest {
   tickets(): Array<{ id: string; key: string; summary: string }>;
 }
 
-const desks: Record<string, () => DeskUnderTest> = {
+const desks: Record<FakedDesk, () => DeskUnderTest> = {
   servicenow: () => {
     const f = new FakeServiceNow();
     return {

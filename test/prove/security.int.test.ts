@@ -1,3 +1,4 @@
+import type { DeskName } from '../helpers/desks.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -280,7 +281,7 @@ describe('injection: OData and markup in values reach Graph and the desks harmle
       const n = node as { text?: string; content?: unknown[] };
       return (n.text ?? '') + (n.content ?? []).map(textOfAdf).join('\n');
     };
-    const desks: Record<string, DeskCase> = {
+    const desks: Record<Exclude<DeskName, 'file'>, DeskCase> = {
       servicenow: {
         env: () => ({ TICKET_SINK: 'servicenow', SERVICENOW_URL: sn.url, SERVICENOW_USER: 'syncdesk', SERVICENOW_PASSWORD: SECRETS.SERVICENOW_PASSWORD }),
         inspect: async (exp) =>

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import type { FakedDesk } from '../helpers/desks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TicketConfigSchema } from '../../schemas/config.schema.ts';
 import { TransientError } from '../../src/errors.ts';
@@ -71,11 +72,7 @@ afterEach(async () => {
   desk = undefined;
 });
 
-describe.each([
-  ['jira', jira],
-  ['servicenow', servicenow],
-  ['zendesk', zendesk],
-])('%s: a 200 with an HTML page', (_name, start) => {
+describe.each(Object.entries({ jira, servicenow, zendesk } satisfies Record<FakedDesk, () => Promise<Desk>>))('%s: a 200 with an HTML page', (_name, start) => {
   it('the fake answers 200 with HTML on demand', async () => {
     desk = await start();
     desk.server.htmlNext(1);
