@@ -84,6 +84,13 @@ export interface DeskExtras {
   routes?: readonly DeskRoute[];
 }
 
+/** What a desk reached over its REST API (ServiceNow, Jira, Zendesk) is handed beside its configuration. */
+export interface RestDeskDeps extends DeskExtras {
+  logger: Logger;
+  /** Overrides for the HTTP layer (tests inject sleep, retries, timeouts). */
+  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
+}
+
 /** The priority level of a draft: the configured one for its scope (a tenant-wide stop, or one object). */
 export function draftLevel(draft: TicketDraft, priority: TicketPriorityConfig = DEFAULT_TICKET_PRIORITY): PriorityLevel {
   return priority[draft.scope ?? 'object'];

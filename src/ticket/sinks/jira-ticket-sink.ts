@@ -1,13 +1,11 @@
 import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
 import { CANNOT_REOPEN, DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
 import { describeBody, UnconfirmedError } from './http-errors.ts';
-import type { DeskHttpOptions } from './http.ts';
 import { jiraSummary, toAdf } from './jira-adf.ts';
 import { chooseTransition, createScreenOf, labelsMissing, priorityField, transitionFields, type CreateScreen, type JiraTransition } from './jira-screens.ts';
-import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type RestDeskDeps } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
 import { isCorrelationKey } from '../correlation-key.ts';
 
@@ -50,11 +48,6 @@ interface JiraIssue {
   };
 }
 
-export interface JiraSinkDeps extends DeskExtras {
-  logger: Logger;
-  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
-}
-
 /** The label carrying a key: the key itself, which must be one word (labels cannot hold spaces). */
 function jiraLabel(key: string): string {
   if (!key || key.length > 255 || /[\s"\\]/.test(key)) {
@@ -74,7 +67,7 @@ function isoOf(value: string | null | undefined): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
-export function createJiraTicketSink(config: Config['ticket']['jira'], deps: JiraSinkDeps): TicketSink {
+export function createJiraTicketSink(config: Config['ticket']['jira'], deps: RestDeskDeps): TicketSink {
   // JIRA_PROJECT: where issues go unless the tenants file routes a report's tenant elsewhere
   const { url, email, token, project: ownProject } = requireDeskSettings('jira', config);
   const base = deskBaseUrl(url);

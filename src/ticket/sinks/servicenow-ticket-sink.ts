@@ -1,9 +1,7 @@
 import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
 import { DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
-import type { DeskHttpOptions } from './http.ts';
 import {
   SN_CLOSE_NOTES_MAX,
   SN_CORRELATION_MAX,
@@ -13,7 +11,7 @@ import {
   snShortDescription,
   truncate,
 } from './servicenow-text.ts';
-import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, bodyWithMail, deskBaseUrl, draftLevel, jsonDeskHttp, oncePerKey, originalMail, requireDeskSettings, type RestDeskDeps } from './desk-kit.ts';
 import type { MailAttachment } from './mail-attachment.ts';
 import { UnconfirmedError } from './http-errors.ts';
 
@@ -52,12 +50,6 @@ export interface SnIncident {
   closed_at?: string;
 }
 
-export interface ServiceNowSinkDeps extends DeskExtras {
-  logger: Logger;
-  /** Overrides for the HTTP layer (tests inject sleep, retries, timeouts). */
-  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
-}
-
 function snStatus(state: string | undefined): DeskStatus {
   switch (state) {
     case SN_STATE.resolved:
@@ -90,7 +82,7 @@ function assertQueryableKey(key: string): void {
 
 export function createServiceNowTicketSink(
   config: Config['ticket']['servicenow'],
-  deps: ServiceNowSinkDeps,
+  deps: RestDeskDeps,
 ): TicketSink {
   const { url, user, password } = requireDeskSettings('servicenow', config);
   const base = deskBaseUrl(url);

@@ -1,11 +1,9 @@
 import { DEFAULT_TICKET_PRIORITY, type Config } from '../../../schemas/config.schema.ts';
 import type { ContentBlock, DeskRoute, DeskStatus, DeskTicket, TicketDraft } from '../../../schemas/ticket.schema.ts';
 import { PermanentError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
 import { DESK_STATE_UNCHANGED, type TicketSink } from '../ticket-sink.ts';
-import type { DeskHttpOptions } from './http.ts';
 import { renderZendeskHtml, zendeskSubject } from './zendesk-html.ts';
-import { attachAfterCreate, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type DeskExtras } from './desk-kit.ts';
+import { attachAfterCreate, deskBaseUrl, draftLevel, jsonDeskHttp, originalMail, requireDeskSettings, type RestDeskDeps } from './desk-kit.ts';
 import { mailNamed, type MailAttachment } from './mail-attachment.ts';
 
 /**
@@ -30,16 +28,11 @@ interface ZdTicket {
   assignee_id?: number | null;
 }
 
-export interface ZendeskSinkDeps extends DeskExtras {
-  logger: Logger;
-  http?: Partial<Omit<DeskHttpOptions, 'desk' | 'baseURL' | 'auth'>>;
-}
-
 const MAX_PAGES = 10;
 /** The tag Zendesk puts on a ticket it closed by merging it into another (seen in real accounts' tag lists and views). */
 const MERGED_TAG = 'closed_by_merge';
 
-export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: ZendeskSinkDeps): TicketSink {
+export function createZendeskTicketSink(config: Config['ticket']['zendesk'], deps: RestDeskDeps): TicketSink {
   const { url, email, token } = requireDeskSettings('zendesk', config);
   const base = deskBaseUrl(url);
   // the ticket stage's logger names the component and the desk already
