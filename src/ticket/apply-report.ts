@@ -471,6 +471,8 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
         next.resolvedCoversAt = report.coversAt;
       } else {
         // Someone already changed it in the desk (or deleted it): record that instead of resolving.
+        // A ticket at another desk (TICKET_SINK changed since) is out of reach: its desk's agents close it.
+        if (!ticket && ofAnotherDesk(s)) log?.warn({ correlationKey: key, ticketUrl: s.ticketUrl, missed }, 'problem no longer listed, but its ticket is at another desk than this one: close it there');
         next.status = ticket?.status ?? 'closed';
         next.resolvedAt = ticket?.resolvedAt ?? null;
         await state.put(next);

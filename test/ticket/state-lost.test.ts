@@ -64,7 +64,23 @@ describe('ticket stage: ticket state lost, the desk kept', () => {
 });
 
 describe('ticket stage: the desk changed under the ticket state (TICKET_SINK, or its address)', () => {
-  const { apply, applierFor, dir } = useFileDesk({ resolveAfterMissing: 1 });
+  const { apply, applierFor, dir, logged } = useFileDesk({ resolveAfterMissing: 1 });
+
+  it('a problem gone after the change whose ticket is at the old desk: said at warn, with its URL, to be closed there; the old ticket untouched', async () => {
+    const tenant = uniqueTenant();
+    const [ivy, jo] = ['ivy@contoso.com', 'jo@contoso.com'].map((value) => syncError({ value }));
+    const [made] = await apply(ticketJob(tenant, 1, [ivy!]), resolutionsFor(resolution(ivy!)));
+    const before = await readFile(join(dir(), `${made!.ticketId}.json`), 'utf8');
+    const newDir = await mkdtemp(join(tmpdir(), 'syncdesk-new-desk-'));
+    const moved = applierFor(createFileTicketSink({ dir: newDir }));
+
+    const next = await moved.applyReport(ticketJob(tenant, 2, [jo!]), resolutionsFor(resolution(jo!)));
+    expect(next.map((a) => a.action)).toEqual(['create']);
+    const warned = logged().find((l) => l.level === 40 && l.correlationKey === made!.key);
+    expect(warned).toMatchObject({ ticketUrl: expect.stringContaining(`${made!.ticketId}.json`), msg: expect.stringContaining('close it there') });
+    expect(await readFile(join(dir(), `${made!.ticketId}.json`), 'utf8')).toBe(before);
+    await rm(newDir, { recursive: true, force: true });
+  });
 
   it("never takes a ticket of the new desk for the old one's by its id: the problem gets a ticket of its own there, and the stranger is not touched", async () => {
     const tenant = uniqueTenant();
