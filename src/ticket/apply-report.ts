@@ -595,14 +595,16 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
 
   async function applyReport(job: ReportErrors, resolutions: Map<string, Resolution>): Promise<TicketAction[]> {
     if (!job.errors.length) return closeReport(job.report, { errorCount: 0, keys: new Set(), fingerprints: new Set(), skipped: 0 });
+    const present = presentIn(job);
+    const seen = (skipped: number): ReportSeen => ({ errorCount: job.errors.length, keys: new Set(present.keys), fingerprints: new Set(present.fingerprints), skipped });
     if (policy.digest) {
       const { old } = await isOld(job.report);
-      return applyDigest(job, [...problemsOf(job, resolutions).values()], old);
+      const digest = await applyDigest(job, [...problemsOf(job, resolutions).values()], old);
+      // a problem ticketed on its own before the digest was turned on is still counted missing on a digest day
+      return [...digest, ...(await closeReport(job.report, seen(0)))];
     }
     const actions = await applyProblems(job, resolutions);
-    const present = presentIn(job);
-    const seen = { errorCount: job.errors.length, keys: new Set(present.keys), fingerprints: new Set(present.fingerprints), skipped: countOf(actions, 'skip-old') };
-    return [...actions, ...(await closeReport(job.report, seen))];
+    return [...actions, ...(await closeReport(job.report, seen(countOf(actions, 'skip-old'))))];
   }
 
   /**
