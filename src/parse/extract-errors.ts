@@ -39,6 +39,29 @@ export class ErrorExtractor implements BlockSink {
   /** Indexes of records taken back since the last takeDropped(). */
   private dropped: number[] = [];
 
+  /** Tables a row of which made a record. */
+  private readonly recordTables = new Set<number>();
+  /** Tables with a row that named an object beside a sentence no rule read (a language none knows). */
+  private readonly unreadTables = new Set<number>();
+
+  /**
+   * `anyLanguage`: the tables (by their index in the body) whose rows are read in any language,
+   * a sentence beside an object's name being the row's error: a second reading of the tables
+   * the first found such rows in (tablesToReadAgain), never the first reading of a mail (a
+   * note's or a signature's table would be errors).
+   */
+  constructor(private readonly anyLanguage: ReadonlySet<number> = NO_TABLES) {}
+
+  /**
+   * The tables to read again in any language: those where such rows stood beside rows read as
+   * errors (a report whose rows are partly in words no rule knows); when no row of the body was
+   * read at all, every table with such rows (the caller reads them only in a mail that says it is a report).
+   */
+  tablesToReadAgain(): Set<number> {
+    if (!this.out.errors.length) return new Set(this.unreadTables);
+    return new Set([...this.unreadTables].filter((t) => this.recordTables.has(t)));
+  }
+
   /** Records made so far. */
   get count(): number {
     return this.out.errors.length;
@@ -72,7 +95,7 @@ export class ErrorExtractor implements BlockSink {
       if (header) {
         // a row with only its description filled (a tenant-level error): still one record
         this.endText();
-        processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table), this.out);
+        this.readRow(block, header, this.tableSections.get(block.table));
         return;
       }
       for (const l of only.split('\n')) this.pushLine(l);
@@ -96,7 +119,14 @@ export class ErrorExtractor implements BlockSink {
       return;
     }
     this.endText();
-    processRow(block.cells, block.collapsed === true, header, this.tableSections.get(block.table) ?? this.lineSection, this.out);
+    this.readRow(block, header, this.tableSections.get(block.table) ?? this.lineSection);
+  }
+
+  private readRow(block: Extract<Block, { kind: 'row' }>, header: (FieldRole | null)[] | null, section: ErrorCategory | undefined): void {
+    const before = this.out.errors.length;
+    const unread = processRow(block.cells, block.collapsed === true, header, section, this.out, this.anyLanguage.has(block.table));
+    if (this.out.errors.length > before) this.recordTables.add(block.table);
+    else if (unread) this.unreadTables.add(block.table);
   }
 
   finish(): Extraction {
@@ -170,6 +200,8 @@ export class ErrorExtractor implements BlockSink {
     this.run.push({ text, region: this.region, section: this.lineSection, besideTable: this.headers.size > 0 });
   }
 }
+
+const NO_TABLES: ReadonlySet<number> = new Set();
 
 /**
  * "Unable to update this object" in one of Microsoft's translations, with what the error is about

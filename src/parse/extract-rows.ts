@@ -68,8 +68,19 @@ export function headerRoles(cells: string[]): (FieldRole | null)[] | null {
  * One table row. Every row of an error table is exactly one record: its description cells
  * are one message however many sentences they hold, and a row whose text nothing explains
  * is an Unknown record with that text, never dropped.
+ *
+ * `anyLanguage`: a sentence beside an object's name is the row's error whatever its words (a
+ * second reading of a table, ErrorExtractor). Returns whether the row named an object beside a
+ * sentence and made no record: one such reading would take.
  */
-export function processRow(cells: string[], collapsed: boolean, header: (FieldRole | null)[] | null, section: ErrorCategory | undefined, out: Extraction): void {
+export function processRow(
+  cells: string[],
+  collapsed: boolean,
+  header: (FieldRole | null)[] | null,
+  section: ErrorCategory | undefined,
+  out: Extraction,
+  anyLanguage = false,
+): boolean {
   const ctx = emptyContext(section);
   const n = cells.length;
   const flat = collapsed ? cells : cells.map(collapse);
@@ -117,7 +128,7 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
   if (!descriptions) {
     // no known sentence and no description column: the longest error-looking cell is the error
     // under a header any error word will do; a loose two-cell row ("Subject | … Error Report") needs a strong sign
-    const errorish = header ? looksLikeError : looksLikeErrorStrongly;
+    const errorish = anyLanguage && hasObject(ctx) ? isSentence : header ? looksLikeError : looksLikeErrorStrongly;
     for (let i = 0; i < n; i++) {
       const c = flat[i]!;
       if (used[i] === FREE && (description < 0 || c.length > flat[description]!.length) && isProse(c) && errorish(c)) description = i;
@@ -128,12 +139,14 @@ export function processRow(cells: string[], collapsed: boolean, header: (FieldRo
     // the common row: one description cell, already collapsed above
     if (flat[description]) out.errors.push(record(cells[description]!, primary(matches[description]!), ctx, flat[description]));
     else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
-    return;
+    return false;
   }
   const several = cells.map((_, i) => i).filter((i) => used[i] === DESCRIPTION);
   const text = several.map((i) => cells[i]!).filter(isFilled).join('\n');
   if (text) out.errors.push(record(text, primary(several.flatMap((i) => matches[i]!)), ctx));
   else if (header && (hasObject(ctx) || ctx.errorCode)) out.errors.push(record(flat.filter(Boolean).join(' | '), null, ctx));
+  else return hasObject(ctx) && flat.some((c, i) => used[i] === FREE && isSentence(c));
+  return false;
 }
 
 /**

@@ -125,6 +125,25 @@ function quotedRows(docs: readonly MailDocument[]): number {
   }
 }
 
+/**
+ * A document's body read into blocks once: the extractor takes each block as it is read;
+ * report-level facts live in the text around the error table, and in small label rows.
+ */
+function readBody(doc: MailDocument, anyLanguage: ReadonlySet<number>): { body: ReportBody; extraction: Extraction } {
+  const body = new ReportBody(anyLanguage);
+  if (doc.html) readHtml(doc.html, body);
+  // a gateway rewrites the links of a text body in place (Proofpoint's wrapper of the
+  // KB link in every error text went into tickets, the customer's token with it); in HTML it
+  // rewrites the href, which is never read
+  else for (const block of textToBlocks(unwrapProtectedLinks(doc.text ?? ''))) body.add(block);
+  return { body, extraction: body.finish() };
+}
+
+/** Whether the document, or a mail it forwards, is from Microsoft or has a report's subject. */
+function saysItIsAReport(doc: MailDocument, forwards: readonly ForwardHeaders[]): boolean {
+  return [doc.from, doc.relayedFrom, ...forwards.map((f) => f.from)].some(isMicrosoftSender) || [doc.subject, ...forwards.map((f) => f.subject)].some((s) => reportSubject(s).isReport);
+}
+
 /** A report's run for ordering: one that says nothing of its run goes after those that do. */
 function runKey(report: ParsedReport): number {
   const at = runTime(report);
@@ -163,18 +182,16 @@ function sameReport(a: ParsedReport, b: ParsedReport): boolean {
  * gave a report: then this one counts only if it has errors of its own.
  */
 function readReports(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport[] {
-  // One pass: the extractor takes each block as it is read; report-level facts live in the
-  // text around the error table, and in small label rows.
-  const body = new ReportBody();
-  if (doc.html) readHtml(doc.html, body);
-  // a gateway rewrites the links of a text body in place (Proofpoint's wrapper of the
-  // KB link in every error text went into tickets, the customer's token with it); in HTML it
-  // rewrites the href, which is never read
-  else for (const block of textToBlocks(unwrapProtectedLinks(doc.text ?? ''))) body.add(block);
-  const extraction = body.finish();
-  const lines = body.lines;
+  let { body, extraction } = readBody(doc, NO_TABLES);
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
-  const forwards = findForwardHeaders(lines.slice(0, FORWARD_HEADER_LINES), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
+  const forwards = findForwardHeaders(body.lines.slice(0, FORWARD_HEADER_LINES), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
+  // Rows in a language no rule knows (Norwegian, Ukrainian: neither the sentence nor the column
+  // names known) are read once more, a sentence beside an object's name taken for its error: in
+  // the tables where other rows were read as errors, or, when none was, in a mail that says it is
+  // a report by its sender or subject (a note's or a signature's table is no list of errors).
+  const tables = body.tablesToReadAgain();
+  if (tables.size && (extraction.errors.length || saysItIsAReport(doc, forwards))) ({ body, extraction } = readBody(doc, tables));
+  const lines = body.lines;
   const fromMicrosoft = forwards.filter((f) => isMicrosoftSender(f.from));
   const reportHeaders = fromMicrosoft.length ? fromMicrosoft : forwards.filter((f) => reportSubject(f.subject).isReport);
   // Above the report's own forward header is the forwarder's note: an error text it quotes is no row.
@@ -315,7 +332,15 @@ const FORWARD_ZONE_SLACK_MS = 14 * 3_600_000;
  * of small label rows (most blocks of a big report are error rows, none of which count).
  */
 class ReportBody implements BlockSink {
-  private readonly extractor = new ErrorExtractor();
+  private readonly extractor: ErrorExtractor;
+  constructor(anyLanguage: ReadonlySet<number>) {
+    this.extractor = new ErrorExtractor(anyLanguage);
+  }
+
+  /** The tables whose rows are to be read again in any language (ErrorExtractor.tablesToReadAgain). */
+  tablesToReadAgain(): Set<number> {
+    return this.extractor.tablesToReadAgain();
+  }
   readonly lines: string[] = [];
   /** Per record, how many lines had been read when it was made: tells records above a line from those below it. */
   readonly linesAtRecord: number[] = [];
@@ -350,6 +375,7 @@ class ReportBody implements BlockSink {
 }
 
 const BREAK: Block = { kind: 'break' };
+const NO_TABLES: ReadonlySet<number> = new Set();
 
 function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {
   return { ok: false, rejection: { reason, detail } };
