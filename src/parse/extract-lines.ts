@@ -335,6 +335,17 @@ function wrapsOn(above: Line, line: Line, width: number): boolean {
 function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: FieldRole[] } | null = null): number {
   let emitted = 0;
   let pending: Line[] = [];
+  // whether the pending paragraph reads as an error so far, and its end: each line is tested with
+  // the end before it (a phrase wrapped across lines), never the whole paragraph again (a
+  // paragraph of 30,000 lines took a minute)
+  let pendingReads = false;
+  let pendingEnd = '';
+  const addPending = (line: Line): void => {
+    const joined = pendingEnd ? `${pendingEnd} ${line.text}` : line.text;
+    pendingReads ||= readsAsError(joined);
+    pendingEnd = joined.slice(-PHRASE_SPAN);
+    pending.push(line);
+  };
   let identity: string | null = null;
   let lead: FlatCells = NO_CELLS;
   const { before, after } = sidesOf(header?.roles ?? null);
@@ -366,6 +377,8 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
       identity = null;
     }
     pending = [];
+    pendingReads = false;
+    pendingEnd = '';
     lead = NO_CELLS;
   };
   for (const line of lines) {
@@ -380,11 +393,11 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
     // line above it had room for its first word
     const start =
       rowStart(line.text, before) ??
-      (above && pending.length && !wrapsOn(above, line, width) && readsAsError(pending.map((l) => l.text).join(' ')) ? nameBeforeSentence(line.text, before) : null);
+      (above && pending.length && !wrapsOn(above, line, width) && pendingReads ? nameBeforeSentence(line.text, before) : null);
     if (start) {
       flush();
       lead = start.cells;
-      if (start.rest) pending.push({ ...line, text: start.rest });
+      if (start.rest) addPending({ ...line, text: start.rest });
       continue;
     }
     // (not after a row's start that held only its name: the lines after it are its error)
@@ -394,8 +407,11 @@ function leftovers(lines: Line[], out: Extraction, header: { line: Line; roles: 
       continue;
     }
     // a paragraph is one error: its sentences may be wrapped anywhere, so no split at full stops
-    pending.push(line);
+    addPending(line);
   }
   flush();
   return emitted;
 }
+
+/** More than any error phrase spans (the longest cue is about 100 characters): what of a paragraph's end a new line is read with. */
+const PHRASE_SPAN = 300;
