@@ -76,7 +76,8 @@ export function categoryOfHeading(text: string): ErrorCategory | undefined {
  */
 const CUES: [ErrorCategory, RegExp][] = [
   // an address held by an object of another class (KB f02a39a4): before duplicate, whose "already exists" it also says
-  ['DataMismatch', /incompatible object type|tipo di oggetto incompatibile/i],
+  // German as a copy of KB f02a39a4 de-de words it ("weist jedoch einen inkompatiblen Objekttyp auf")
+  ['DataMismatch', /incompatible object type|tipo di oggetto incompatibile|inkompatiblen? Objekttyp/i],
   ['QuotaExceeded', /exceeded the number of objects|synchroni[sz]ation has been stopped|Synchronisierung wurde (?:beendet|angehalten)|同期が停止/i],
   [
     'DuplicateAttribute',

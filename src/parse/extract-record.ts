@@ -6,7 +6,7 @@ import { spansWholeText, type FamilyMatch } from './families.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { ERRORISH, ERRORISH_STRONG, isBoilerplate, UNABLE_TO_UPDATE } from './markers.ts';
 import { bracketIn, mentionedAttributes } from './attribute-mentions.ts';
-import { EMAIL_RE, findKnownCode, isKnownCode, looksLikeObjectId } from './vocabulary.ts';
+import { EMAIL_RE, findKnownCode, isKnownCode, looksLikeObjectId, numberedErrorCode } from './vocabulary.ts';
 
 /**
  * What every shape of error (a table row, labelled fields, free text) ends as: one record,
@@ -73,7 +73,7 @@ export function record(text: string, match: FamilyMatch | null, ctx: Context, me
   // so a text that is the sentence and nothing else has none, and is not searched (nor is a
   // value in its brackets that spells one, "[ProxyAddresses SMTP:AccessDenied@x.com;]", taken
   // for one; with other text beside the sentence the whole text is searched)
-  const errorCode = ctx.errorCode ?? match?.errorCode ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
+  const errorCode = ctx.errorCode ?? match?.errorCode ?? numberedErrorCode(message) ?? (sentence && spansWholeText(sentence, text) ? null : findKnownCode(message));
   // a row's own attribute and value columns say more than the names its text mentions
   const attributes = match?.attributes.length
     ? match.attributes
@@ -124,7 +124,8 @@ export function looksLikeError(text: string): boolean {
 function asCode(cell: string): string | null {
   const t = collapse(cell);
   if (/^[A-Za-z][A-Za-z0-9]+$/.test(t)) return t;
-  if (/^Error\s+0?16$/i.test(t)) return 'Error 016';
+  const numbered = numberedErrorCode(t);
+  if (numbered) return numbered;
   return findKnownCode(t);
 }
 

@@ -163,6 +163,16 @@ export function findKnownCode(text: string): string | null {
   return null;
 }
 
+/**
+ * The numbered error a DirSync-era text starts with ("Error 012: Unable to update…", KB
+ * 2520976; "Error 016: Synchronization has been stopped…"), as "Error 012"; null without one.
+ */
+export function numberedErrorCode(text: string): string | null {
+  const m = NUMBERED_CODE_RE.exec(text);
+  return m ? `Error ${m[1]!.padStart(3, '0')}` : null;
+}
+const NUMBERED_CODE_RE = /^\s*Error\s+(\d{2,3})(?:\s*:|\s*$)/i;
+
 /** What a column header or a field label says its cells hold. */
 export type FieldRole = 'identity' | 'objectId' | 'objectType' | 'description' | 'errorCode' | 'attribute' | 'value' | 'ignore';
 

@@ -37,14 +37,21 @@ type CannotKeep = Record<string, string>;
 
 // the rowspan's second row has no object of its own: html-to-text writes its error under the
 // first's, one cell of two sentences, and a row is one record
-const H2T_CANNOT: CannotKeep = { 'real-digest-sections-rowspan.eml': 'a rowspan row becomes part of the row above' };
+// a language no rule knows is read row by row only where the cells stay apart (the HTML table,
+// tabs, a text table's borders): run into lines, its sentences have no known words to part them by
+const UNKNOWN_LANGUAGE_CANNOT: CannotKeep = {
+  'real-norwegian-texts.eml': 'Norwegian rows without cell borders: no known words to find them by',
+  'real-norwegian-texts-alone.eml': 'Norwegian rows without cell borders: no known words to find them by',
+};
+const H2T_CANNOT: CannotKeep = { 'real-digest-sections-rowspan.eml': 'a rowspan row becomes part of the row above', ...UNKNOWN_LANGUAGE_CANNOT };
 // the rowspan's second row is a line with an empty object cell: nothing says it is the object
 // above (an empty cell may as well mean no object)
 const TABS_CANNOT: CannotKeep = { 'real-digest-sections-rowspan.eml': 'a rowspan row loses its object and source anchor' };
 // without borders, section headings and a rowspan's object stand among centred rows of
 // unequal height with nothing to part them
-const W3M_NOBORDER_CANNOT: CannotKeep = { 'real-digest-sections-rowspan.eml': 'headings and a rowspan among centred rows, no rules' };
+const W3M_NOBORDER_CANNOT: CannotKeep = { 'real-digest-sections-rowspan.eml': 'headings and a rowspan among centred rows, no rules', ...UNKNOWN_LANGUAGE_CANNOT };
 const HTML2TEXT_CANNOT: CannotKeep = {
+  ...UNKNOWN_LANGUAGE_CANNOT,
   'real-digest-sections-rowspan.eml': 'a rowspan row with no object of its own',
   // html2text 1.3.2a measures bytes: it cuts Japanese text mid-character ("…オブジェク\ufffd|\ufffdに…")
   'real-japanese-texts.eml': 'Japanese text cut mid-character',
@@ -53,6 +60,7 @@ const HTML2TEXT_CANNOT: CannotKeep = {
 // lynx puts a row's cells one space apart: where nothing but the words tells a label from its
 // value, or one row from the next, the rendering cannot be read back
 const LYNX_CANNOT: CannotKeep = {
+  ...UNKNOWN_LANGUAGE_CANNOT,
   'real-digest-sections-rowspan.eml': 'a rowspan row with no object of its own',
   'html-keyvalue-it-labels.eml': 'Italian labels one space from their values, no known word among them',
 };
@@ -152,6 +160,8 @@ const GLUED_CANNOT: CannotKeep = {
   'real-digest-sections-rowspan.eml': 'a rowspan row with no object of its own',
   // rows are found by their English sentences: other languages have no known edges
   'real-german-texts.eml': 'German sentences glued to their cells',
+  'real-german-incompatible-numbered-error.eml': 'German sentences glued to their cells',
+  ...UNKNOWN_LANGUAGE_CANNOT,
   'real-japanese-texts.eml': 'Japanese sentences glued to their cells',
   'real-italian-texts.eml': 'Italian sentences glued to their cells',
   // Italian labels glued to their values: no word the vocabulary knows
