@@ -212,7 +212,7 @@ function renderStatus(s: StatusReport): string[] {
   for (const name of s.unworked) lines.push(unworkedLine(name));
   const skips = s.skippedAsOld;
   if (skips.problems) {
-    lines.push(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report)`);
+    lines.push(`Skipped as older than a report already applied: ${skips.problems} problem(s) in ${skips.reports.length} report(s) (their tickets follow the newer report, or a change made in the desk after the report's run)`);
     for (const r of skips.reports.slice(0, 5)) lines.push(`  ${r.reportId}: ${r.problems}`);
   }
   if (s.retrying.length) {

@@ -579,7 +579,10 @@ export function createReportApplier(deps: ApplyReportDeps): ReportApplier {
     if (seen.skipped) {
       log?.warn(
         { action: 'skip-old', reportId: report.reportId, stream, coversAt: report.coversAt, newest: newest === null ? null : new Date(newest).toISOString(), skipped: seen.skipped },
-        `report older than one already applied: ${seen.skipped} problem(s) left as the newer report decided`,
+        old
+          ? `report older than one already applied: ${seen.skipped} problem(s) left as the newer report decided`
+          : // the report is the newest of its stream: its problems' own newer news decided them
+            `${seen.skipped} problem(s) left as newer news decided them: a newer report that listed them, or a change made to their ticket in the desk after this report's run`,
       );
     }
     const actions: TicketAction[] = [];

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
 import { createReportApplier } from '../../src/ticket/apply-report.ts';
 import { createFileTicketSink } from '../../src/ticket/sinks/file-ticket-sink.ts';
 import { resolution, resolutionsFor, syncError, ticketJob, uniqueTenant } from './builders.ts';
@@ -35,8 +36,18 @@ describe('ticket stage: ticket state lost, the desk kept', () => {
     await setStatusByHand(idOf('bob@'), 'closed');
 
     // the state is gone: a fresh store over the same desk, and the archive replayed
-    const lost = createReportApplier({ sink: sink(), state: memoryState().handle(), policy: { reopenWithinDays: 30, digest: false, resolveAfterMissing: 0 }, now: () => new Date('2026-11-20T00:00:00Z') });
+    const lost = createReportApplier({
+      sink: sink(),
+      state: memoryState().handle(),
+      policy: { reopenWithinDays: 30, digest: false, resolveAfterMissing: 0 },
+      now: () => new Date('2026-11-20T00:00:00Z'),
+      logger: createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream }),
+    });
+    const lines: string[] = [];
     const replayed = await lost.applyReport(day1, all);
+    // no newer report was applied (blind70 F4: the warning said one was): the desk's own change is named
+    const warned = lines.map((l) => JSON.parse(l) as { msg: string; skipped?: number }).find((l) => l.skipped !== undefined);
+    expect(warned?.msg).toBe("2 problem(s) left as newer news decided them: a newer report that listed them, or a change made to their ticket in the desk after this report's run");
     expect(replayed.map((a) => [a.summary.split(' — ')[0], a.action]).sort()).toEqual([
       ['[Duplicate UserPrincipalName] ann@contoso.com', 'skip-old'],
       ['[Duplicate UserPrincipalName] bob@contoso.com', 'skip-old'],
