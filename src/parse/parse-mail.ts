@@ -129,7 +129,7 @@ function quotedRows(docs: readonly MailDocument[]): number {
  * A document's body read into blocks once: the extractor takes each block as it is read;
  * report-level facts live in the text around the error table, and in small label rows.
  */
-function readBody(doc: MailDocument, anyLanguage: ReadonlySet<number>): { body: ReportBody; extraction: Extraction } {
+function readBody(doc: MailDocument, anyLanguage?: ReadonlySet<number>): { body: ReportBody; extraction: Extraction } {
   const body = new ReportBody(anyLanguage);
   if (doc.html) readHtml(doc.html, body);
   // a gateway rewrites the links of a text body in place (Proofpoint's wrapper of the
@@ -182,7 +182,7 @@ function sameReport(a: ParsedReport, b: ParsedReport): boolean {
  * gave a report: then this one counts only if it has errors of its own.
  */
 function readReports(doc: MailDocument, haveInner: boolean, why: string[]): ParsedReport[] {
-  let { body, extraction } = readBody(doc, NO_TABLES);
+  let { body, extraction } = readBody(doc);
   // A zoneless inner date is the forwarder's local time: the zone of the forwarder's own Date header.
   const forwards = findForwardHeaders(body.lines.slice(0, FORWARD_HEADER_LINES), { offsetMinutes: headerZoneMinutes(doc.headers.get('date')?.[0]), near: doc.sentAt });
   // Rows in a language no rule knows (Norwegian, Ukrainian: neither the sentence nor the column
@@ -333,7 +333,8 @@ const FORWARD_ZONE_SLACK_MS = 14 * 3_600_000;
  */
 class ReportBody implements BlockSink {
   private readonly extractor: ErrorExtractor;
-  constructor(anyLanguage: ReadonlySet<number>) {
+  /** `anyLanguage`: the tables read in any language (ErrorExtractor); none on a first reading. */
+  constructor(anyLanguage?: ReadonlySet<number>) {
     this.extractor = new ErrorExtractor(anyLanguage);
   }
 
@@ -375,7 +376,6 @@ class ReportBody implements BlockSink {
 }
 
 const BREAK: Block = { kind: 'break' };
-const NO_TABLES: ReadonlySet<number> = new Set();
 
 function reject(reason: 'not-a-report' | 'too-large' | 'unreadable' | 'timeout', detail: string): ParseOutcome {
   return { ok: false, rejection: { reason, detail } };
