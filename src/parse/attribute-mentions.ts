@@ -80,9 +80,10 @@ function identifierNames(message: string): string[] {
 
 const INNER_CAPITAL = /[a-z][A-Z]/;
 
-// English, German ("Proxyadresse", and "Proxy-Adresse" as KB f02a39a4 de-de writes it, which a
-// wrap may break after its hyphen), Japanese, French, Spanish, Italian ("indirizzo proxy", KB 2647098/it)
-const PROXY_WORDS = /proxy\s*address|proxy(?:-\s*)?adresse|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy|indirizzo\s+proxy/i;
+// English; German and Norwegian ("Proxyadresse", "Proxy-Adresse" as KB f02a39a4 de-de writes it,
+// which a wrap may break after its hyphen), Swedish "proxyadress", Dutch "proxy-adres" (KB 2647098
+// nb-no, sv, nl), Ukrainian "адресою проксі" (uk-ua); Japanese, French, Spanish, Italian ("indirizzo proxy", KB 2647098/it)
+const PROXY_WORDS = /proxy\s*address|proxy(?:-\s*)?adres|адрес\S*\s+проксі|プロキシ\s*アドレス|adresse\s+proxy|direcci[oó]n\s+(?:de\s+)?proxy|indirizzo\s+proxy/i;
 
 export function mentionedAttributes(message: string): Attribute[] | null {
   const listed = bracketIn(message);

@@ -70,7 +70,8 @@ export function categoryOfHeading(text: string): ErrorCategory | undefined {
  * Wording cues per category in the languages reports have been seen in (English, German,
  * Japanese: real-reports.md §3, KB 2647098 de-de/ja-jp) and those Microsoft's translated
  * articles give the same texts in (French, Spanish; Italian: KB 2647098/it, KB 2643629/it,
- * KB f02a39a4 it-it; Polish: KB 3166798 pl-pl), each cue as those texts word it. Checked
+ * KB f02a39a4 it-it; Polish: KB 3166798 pl-pl; Norwegian, Swedish, Dutch and Ukrainian: KB
+ * 2647098 nb-no, sv, nl, uk-ua, duplicates and "not found"), each cue as those texts word it. Checked
  * in this order: duplicate first (its remedy text says "remove", 削除), "invalid" last
  * (every kind of error is "not valid" in some wording).
  */
@@ -82,11 +83,11 @@ const CUES: [ErrorCategory, RegExp][] = [
   [
     'DuplicateAttribute',
     // zh and ko as Microsoft's translations of the duplicate sentence word it ("已经与…相关联", "이미 연결")
-    /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan|重复|已经与|已與|已存在|이미 (?:연결|있)|중복/i,
+    /duplicate|already (?:exists|(?:be )?associated)|same (?:proxy address|value)|bereits|doppelt|derselben|finnes allerede|finns (?:det )?redan|bestaat al|(?:уже|вже) існує|重複|既に|すでに|関連付けられて|紐付けられて|déjà|en double|ya (?:existe|está asociad)|duplicad|esiste già|già associat|zduplikowan|重复|已经与|已與|已存在|이미 (?:연결|있)|중복/i,
   ],
   [
     'ObjectNotFound',
-    /not (?:be )?found|nicht gefunden|見つかりません|見つから|introuvable|pas été trouvé|no se (?:encuentra|encontró|ha encontrado)|non (?:è stato|viene) trovat/i,
+    /not (?:be )?found|nicht gefunden|ikke finnes|inte (?:finns|hittas)|niet gevonden|見つかりません|見つから|introuvable|pas été trouvé|no se (?:encuentra|encontró|ha encontrado)|non (?:è stato|viene) trovat/i,
   ],
   ['LargeObject', /too large|exceeds?|zu groß|überschreitet|大きすぎ|超えて|trop (?:grand|volumineux)|dépasse|demasiado grande|(?:supera|excede)\b/i],
   ['DeletingCloudOnlyObject', /\bdelet|lösch|削除|supprim|elimin/i],
